@@ -5,6 +5,7 @@ The API key is never part of `Settings`; it lives only in a `SecretStore`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -129,10 +130,8 @@ class JsonSettingsStore:
             raise
 
     def _keep_bad_copy(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.path.replace(self.path.with_name(self.path.name + ".bad"))
-        except OSError:
-            pass
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
@@ -141,7 +140,9 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         "profiles": [_plain(dataclasses.asdict(p)) for p in settings.profiles],
         "active_profile": settings.active_profile,
         "price_overrides": {
-            model: {k: (str(v) if v is not None else None) for k, v in dataclasses.asdict(o).items()}
+            model: {
+                k: (str(v) if v is not None else None) for k, v in dataclasses.asdict(o).items()
+            }
             for model, o in settings.price_overrides.items()
         },
         "chat": dataclasses.asdict(settings.chat),
