@@ -1,0 +1,334 @@
+"""Composition root: parse the command line, build every service once, wire the window, run the loop.
+
+Nothing else in the app creates services or reads global state: tests build the same objects with
+`build_services(...)` and `build_window(...)`, passing in-memory secrets and a temporary home.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import logging.handlers
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playground import APP_NAME, __version__
+from playground.core.paths import AppPaths
+
+log = logging.getLogger("playground")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="playground", description=f"{APP_NAME}: try the OpenAI API without code."
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check encodings, prices, keyring, data folder and window; exit 0/1",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="DIR",
+        help="render every tab in light and dark to DIR/<tab>-<theme>.png and exit",
+    )
+    parser.add_argument(
+        "--no-first-run", action="store_true", help="do not show the welcome dialog"
+    )
+    return parser.parse_args(argv)
+
+
+@dataclass
+class Services:
+    """Every long-lived object the UI talks to, built once per run."""
+
+    paths: AppPaths
+    settings_store: Any
+    secrets: Any
+    session: Any
+    catalog: Any
+    counter: Any
+    pricer: Any
+    ledger: Any
+    accounting: Any
+    warnings: list[str]
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
+def build_services(
+    paths: AppPaths,
+    *,
+    secrets: Any = None,
+    environ: Mapping[str, str] | None = None,
+    settings_store: Any = None,
+) -> Services:
+    """Builds the core services. Problems that do not stop the app (a read-only data folder, no
+    keyring) are collected in `warnings` and shown once the window is up."""
+    from playground.core.accounting import Accounting
+    from playground.core.catalog import ModelCatalog
+    from playground.core.ledger import LedgerError, UsageLedger
+    from playground.core.pricing import Pricer
+    from playground.core.secrets import open_secret_store
+    from playground.core.session import ApiSession
+    from playground.core.settings import JsonSettingsStore, MemorySettingsStore
+    from playground.core.tokens import TiktokenCounter
+
+    warnings: list[str] = []
+    try:
+        paths.ensure()
+    except OSError as exc:
+        warnings.append(
+            f"The data folder cannot be created ({exc}). Nothing will be saved this session."
+        )
+    store = settings_store or JsonSettingsStore(paths.settings_file)
+    if settings_store is None and not _writable(paths.config_dir):
+        store = MemorySettingsStore(store.load())
+        warnings.append(
+            f"Settings cannot be saved in {paths.config_dir}; changes last for this session only."
+        )
+    secrets = secrets if secrets is not None else open_secret_store()
+    settings = store.load()
+    try:
+        ledger = UsageLedger(paths.database_file)
+    except LedgerError as exc:
+        warnings.append(f"{exc} Usage is counted for this session only.")
+        ledger = UsageLedger.in_memory()
+    pricer = Pricer(settings.price_overrides)
+    session = ApiSession(store.load, secrets, environ)
+    return Services(
+        paths=paths,
+        settings_store=store,
+        secrets=secrets,
+        session=session,
+        catalog=ModelCatalog(paths.models_cache_file),
+        counter=TiktokenCounter(),
+        pricer=pricer,
+        ledger=ledger,
+        accounting=Accounting(ledger, pricer),
+        warnings=warnings,
+    )
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
+    """Builds the main window with every tab and its controllers; returns (window, app controller)."""
+    from playground.core.chat import ChatService
+    from playground.ui.controllers.app_controller import AppController
+    from playground.ui.controllers.chat_controller import ChatController
+    from playground.ui.controllers.counters import CountersController
+    from playground.ui.main_window import MainWindow, TabSpec
+    from playground.ui.tabs.chat_tab import ChatTab
+    from playground.ui.tabs.placeholder import ComingSoonTab
+
+    chat_tab = ChatTab()
+    tabs = [
+        TabSpec("chat", "Chat", "chat", chat_tab),
+        TabSpec(
+            "images",
+            "Images",
+            "image",
+            ComingSoonTab(
+                "image",
+                "Images",
+                "Generate and edit pictures with the image models your provider offers.",
+                [
+                    "Generate with size, quality and background options per model",
+                    "Edit with a painted mask",
+                    "A gallery that saves every picture the moment it arrives",
+                ],
+            ),
+        ),
+        TabSpec(
+            "audio",
+            "Audio",
+            "audio",
+            ComingSoonTab(
+                "audio",
+                "Audio",
+                "Turn text into speech and speech into text.",
+                [
+                    "Text to speech with every voice, played in the app",
+                    "Transcription and translation from a file or the microphone",
+                    "Compare voices side by side",
+                ],
+            ),
+        ),
+        TabSpec(
+            "embeddings",
+            "Embeddings",
+            "embeddings",
+            ComingSoonTab(
+                "embeddings",
+                "Embeddings",
+                "See how close in meaning your texts are.",
+                [
+                    "Similarity heatmap and semantic search",
+                    "Clusters in a 2-D map",
+                    "A cache so no text is paid twice",
+                ],
+            ),
+        ),
+        TabSpec(
+            "moderation",
+            "Moderation",
+            "moderation",
+            ComingSoonTab(
+                "moderation",
+                "Moderation",
+                "Check text and images against the moderation categories.",
+                [
+                    "Every category score as a bar chart",
+                    "Your own thresholds",
+                    "Many items at once, exported as CSV",
+                ],
+            ),
+        ),
+    ]
+    window = MainWindow(tabs)
+    counters = CountersController(
+        window.counters, services.counter, services.accounting, runner, window
+    )
+    chat = ChatController(
+        chat_tab,
+        ChatService(services.session.client),
+        services.session,
+        runner,
+        services.counter,
+        services.accounting,
+        counters,
+        window,
+    )
+    controller = AppController(
+        window,
+        services.settings_store,
+        services.session,
+        services.catalog,
+        runner,
+        chat,
+        data_dir=str(services.paths.data_dir),
+        about_extra=[
+            ("Price data", services.pricer.data_info()),
+            ("Keyring", services.secrets.backend_name),
+            ("Data folder", str(services.paths.data_dir)),
+        ],
+        parent=window,
+    )
+    return window, controller
+
+
+class _RedactingFilter(logging.Filter):
+    """Masks anything that looks like a key in every log record, whatever logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from playground.core.errors import redact
+
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def setup_logging(paths: AppPaths) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    with contextlib.suppress(OSError):  # a read-only data folder was reported; stderr still works
+        handlers.append(
+            logging.handlers.RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2)
+        )
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(_RedactingFilter())
+        root.addHandler(handler)
+    # httpx2 logs every request line at INFO; keep the log about the app.
+    for noisy in ("httpx2", "httpx", "httpcore", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.self_test:
+        from playground.selftest import run_self_test
+
+        return run_self_test()
+    if args.screenshot:
+        from playground.ui.screenshots import take_screenshots
+
+        return take_screenshots(Path(args.screenshot))
+    return run_app(no_first_run=args.no_first_run)
+
+
+def run_app(*, no_first_run: bool = False) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from playground.ui.bridge import TaskRunner, close_loop, install_loop
+    from playground.ui.theme import app_icon, apply_theme, follow_system
+
+    paths = AppPaths.resolve()
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("playground")
+    app.setWindowIcon(app_icon())
+    loop = install_loop(app)
+    services = build_services(paths)
+    setup_logging(paths)
+    settings = services.settings_store.load()
+    apply_theme(app, settings.ui.theme)
+    runner = TaskRunner()
+    window, controller = build_window(services, runner)
+    follow_system(app, settings.ui.theme, window.refresh_icons)
+    controller.restore()
+    window.show()
+    for warning in services.warnings:
+        log.warning("%s", warning)
+        QMessageBox.warning(window, APP_NAME, warning)
+    controller.start(allow_first_run=not no_first_run)
+    _warm_up(loop, services)
+
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    try:
+        loop.run_until_complete(closed.wait())
+        loop.run_until_complete(runner.shutdown())
+        loop.run_until_complete(services.session.aclose())
+    finally:
+        services.close()
+        close_loop(loop)
+    return 0
+
+
+def _warm_up(loop: asyncio.AbstractEventLoop, services: Services) -> None:
+    """Loads the SDK and the token encodings in a worker thread once the window is up."""
+
+    def _work() -> None:
+        import openai  # noqa: F401
+
+        services.counter.warm()
+
+    future = loop.run_in_executor(None, _work)
+
+    def _done(f: asyncio.Future[None]) -> None:
+        if not f.cancelled() and f.exception() is not None:
+            log.warning("warm-up failed: %s", f.exception())
+
+    future.add_done_callback(_done)

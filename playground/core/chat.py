@@ -1,0 +1,218 @@
+"""Chat Completions: build the request from what the user set, stream the answer, measure it.
+
+The service never touches widgets: it hands each text fragment to a callback and returns a
+`ChatResult`. What arrived before a failure or a cancel stays readable in the `ChatProgress` the
+caller passed in, so a dropped stream never loses the partial answer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.core.capabilities import capabilities
+from playground.core.errors import from_exception
+from playground.core.models import Message, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """What the user asked for. Parameters the model does not accept are dropped by `to_api`."""
+
+    model: str
+    messages: tuple[Message, ...]
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+
+    def to_api(self, *, stream: bool) -> dict[str, Any]:
+        """The request body for `chat.completions.create`, with only what this model accepts."""
+        caps = capabilities(self.model)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.to_api() for m in self.messages],
+        }
+        if self.temperature is not None and caps.sampling:
+            body["temperature"] = self.temperature
+        if self.max_output_tokens is not None:
+            body[caps.max_tokens_param] = self.max_output_tokens
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+
+@dataclass(slots=True)
+class ChatProgress:
+    """Filled in while a reply streams; readable after a failure or cancel.
+
+    Attributes:
+        text: the answer so far.
+        started: monotonic time the request was sent.
+        first_token_at: monotonic time the first text arrived, or None.
+        chunks: content fragments received.
+    """
+
+    text_parts: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    chunks: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    @property
+    def elapsed_ms(self) -> float:
+        return (time.monotonic() - self.started) * 1000.0
+
+    @property
+    def ttft_ms(self) -> float | None:
+        if self.first_token_at is None:
+            return None
+        return (self.first_token_at - self.started) * 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    """A finished reply with the numbers shown under it.
+
+    Attributes:
+        text: the full answer.
+        finish_reason: "stop", "length", "content_filter", "tool_calls" or "" if none came.
+        usage: the server's usage, or None if it sent none (then the caller estimates).
+        system_fingerprint: the backend configuration, for reproducibility with a seed.
+        request_id: the server's x-request-id.
+        ttft_ms: time to first token.
+        elapsed_ms: time from sending to the last byte.
+        model: the model the server says answered.
+    """
+
+    text: str
+    finish_reason: str
+    usage: Usage | None
+    system_fingerprint: str | None
+    request_id: str | None
+    ttft_ms: float | None
+    elapsed_ms: float
+    model: str
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Output speed after the first token, or None if it cannot be measured."""
+        if self.usage is None or self.ttft_ms is None:
+            return None
+        seconds = (self.elapsed_ms - self.ttft_ms) / 1000.0
+        if seconds <= 0 or self.usage.output_tokens <= 1:
+            return None
+        return (self.usage.output_tokens - 1) / seconds
+
+
+def usage_from_api(raw: Any) -> Usage | None:
+    """Our `Usage` from the SDK's `CompletionUsage` (or None)."""
+    if raw is None:
+        return None
+    prompt_details = getattr(raw, "prompt_tokens_details", None)
+    completion_details = getattr(raw, "completion_tokens_details", None)
+    return Usage(
+        input_tokens=int(raw.prompt_tokens or 0),
+        output_tokens=int(raw.completion_tokens or 0),
+        cached_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
+        reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
+    )
+
+
+class ChatService:
+    """Sends chat requests through the client the `client_source` returns (an `AsyncOpenAI`).
+
+    Args:
+        client_source: returns the current SDK client; called per request so a changed key or
+            provider takes effect on the next send.
+    """
+
+    def __init__(self, client_source: Callable[[], Any]) -> None:
+        self._client_source = client_source
+
+    async def stream(
+        self,
+        request: ChatRequest,
+        on_delta: Callable[[str], None],
+        progress: ChatProgress | None = None,
+    ) -> ChatResult:
+        """Streams one reply, calling `on_delta` with each text fragment as it arrives.
+
+        Raises:
+            AppError: for every failure, mapped to plain words. Cancelling raises CancelledError;
+                in both cases `progress` holds what arrived.
+        """
+        progress = progress if progress is not None else ChatProgress()
+        client = self._client_source()
+        finish_reason = ""
+        usage: Usage | None = None
+        fingerprint: str | None = None
+        model = request.model
+        request_id: str | None = None
+        try:
+            progress.started = time.monotonic()
+            raw = await client.chat.completions.with_raw_response.create(
+                **request.to_api(stream=True)
+            )
+            request_id = raw.headers.get("x-request-id")
+            try:
+                stream = raw.parse()
+            except BaseException:
+                await (
+                    raw.http_response.aclose()
+                )  # a body we cannot read must not leak its connection
+                raise
+            async with stream:
+                async for chunk in stream:
+                    model = chunk.model or model
+                    fingerprint = chunk.system_fingerprint or fingerprint
+                    if chunk.usage is not None:
+                        usage = usage_from_api(chunk.usage)
+                    if not chunk.choices:  # the include_usage chunk has an empty list
+                        continue
+                    choice = chunk.choices[0]
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+                    text = choice.delta.content if choice.delta else None
+                    if text:
+                        if progress.first_token_at is None:
+                            progress.first_token_at = time.monotonic()
+                        progress.text_parts.append(text)
+                        progress.chunks += 1
+                        on_delta(text)
+        except Exception as exc:
+            raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
+        return ChatResult(
+            text=progress.text,
+            finish_reason=finish_reason,
+            usage=usage,
+            system_fingerprint=fingerprint,
+            request_id=request_id,
+            ttft_ms=progress.ttft_ms,
+            elapsed_ms=progress.elapsed_ms,
+            model=model,
+        )
+
+
+@dataclass(slots=True)
+class Conversation:
+    """The turns of one chat, in order. The system prompt is kept apart and sent first."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    system_prompt: str = ""
+    turns: list[Message] = field(default_factory=list)
+
+    def messages_with(self, user_text: str | None = None) -> tuple[Message, ...]:
+        """What would be sent: the system prompt (if any), every turn, then `user_text` (if any)."""
+        out: list[Message] = []
+        if self.system_prompt.strip():
+            out.append(Message("system", self.system_prompt))
+        out.extend(self.turns)
+        if user_text:
+            out.append(Message("user", user_text))
+        return tuple(out)

@@ -1,0 +1,108 @@
+"""Keeps the status-bar counters current: the live draft estimate, the last request and the totals.
+
+Counting tokens of a long draft takes time, so it runs in a worker thread. Requests are coalesced
+without timers: while one count runs, newer edits only mark the draft dirty, and one more count runs
+when the first ends. Short drafts are counted at once on the GUI thread once the encoding is loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from playground.core.accounting import Accounting
+from playground.core.models import LedgerEntry, Message, ProviderProfile
+from playground.core.tokens import TokenCounter
+from playground.ui.bridge import TaskRunner
+from playground.ui.widgets.counters import CountersBar
+
+SYNC_COUNT_LIMIT = 4_000  # characters; below this a count takes well under a millisecond
+
+
+class CountersController(QObject):
+    """Feeds the `CountersBar` from the token counter, the pricer and the ledger.
+
+    Signals:
+        draft_estimated: a new draft estimate is shown. args: input tokens, cost (Decimal or None).
+        totals_changed: a request was recorded and the totals were re-read.
+    """
+
+    draft_estimated = Signal(int, object)
+    totals_changed = Signal()
+
+    def __init__(
+        self,
+        bar: CountersBar,
+        counter: TokenCounter,
+        accounting: Accounting,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bar = bar
+        self.counter = counter
+        self.accounting = accounting
+        self.runner = runner
+        self._pending: tuple[tuple[Message, ...], str, ProviderProfile] | None = None
+        self._counting = False
+        self.refresh_totals()
+
+    # --- draft -------------------------------------------------------------------------------
+
+    def estimate_draft(
+        self, messages: tuple[Message, ...], model: str, profile: ProviderProfile
+    ) -> None:
+        """Shows the estimated input tokens and cost of sending `messages` to `model`."""
+        if not model:
+            self.bar.set_draft(None, None)
+            return
+        size = sum(len(m.content) for m in messages)
+        if not self._counting and size <= SYNC_COUNT_LIMIT and self.counter.is_loaded(model):
+            self._show_draft(self.counter.count_messages(messages, model), model, profile)
+            return
+        self._pending = (messages, model, profile)
+        if not self._counting:
+            self._start_count()
+
+    def _start_count(self) -> None:
+        assert self._pending is not None
+        messages, model, profile = self._pending
+        self._pending = None
+        self._counting = True
+        loop = asyncio.get_event_loop()
+        count: Callable[[], int] = lambda: self.counter.count_messages(messages, model)  # noqa: E731
+
+        async def _count() -> int:
+            return await loop.run_in_executor(None, count)
+
+        def _done(tokens: int) -> None:
+            self._counting = False
+            if self._pending is None:
+                self._show_draft(tokens, model, profile)
+            else:  # the user typed on while we counted: count the newest draft instead
+                self._start_count()
+
+        def _stopped(*_args: object) -> None:
+            self._counting = False
+            self._pending = None
+
+        self.runner.start(
+            _count(), group="draft-count", on_result=_done, on_error=_stopped, on_cancel=_stopped
+        )
+
+    def _show_draft(self, tokens: int, model: str, profile: ProviderProfile) -> None:
+        cost = self.accounting.pricer.estimate(model, tokens, profile.price_provider)
+        self.bar.set_draft(tokens, cost)
+        self.draft_estimated.emit(tokens, cost)
+
+    # --- after requests ----------------------------------------------------------------------
+
+    def request_recorded(self, entry: LedgerEntry) -> None:
+        self.bar.set_last(entry.usage, entry.cost)
+        self.refresh_totals()
+
+    def refresh_totals(self) -> None:
+        self.bar.set_totals(self.accounting.session_totals(), self.accounting.today_totals())
+        self.totals_changed.emit()

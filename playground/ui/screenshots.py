@@ -1,0 +1,143 @@
+"""`playground --screenshot DIR`: render every tab (and the dialogs) in light and dark to PNG files.
+
+Runs offscreen with a throw-away home folder and an in-memory keyring, so it never touches the user's
+data. The Chat tab is filled with a short sample exchange so the picture shows what the tab is for.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from playground.app import Services, build_services, build_window
+from playground.core.catalog import CatalogSnapshot
+from playground.core.formatting import format_cost
+from playground.core.models import Endpoint, ModelInfo, RequestStatus, Usage
+from playground.core.paths import AppPaths
+from playground.core.secrets import MemorySecretStore
+from playground.core.settings import MemorySettingsStore
+from playground.ui.bridge import TaskRunner, close_loop, install_loop
+from playground.ui.controllers.app_controller import AppController
+from playground.ui.theme import app_icon, apply_theme
+from playground.ui.widgets.about import AboutDialog
+from playground.ui.widgets.first_run import FirstRunDialog
+from playground.ui.widgets.settings_dialog import SettingsDialog
+
+SAMPLE_MODELS = (
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-5-mini",
+    "o3",
+    "text-embedding-3-small",
+)
+SAMPLE_SYSTEM = (
+    "You are a patient tutor. Answer in under 80 words and end with one question for the student."
+)
+SAMPLE_USER = "Why is the sky blue?"
+SAMPLE_REPLY = (
+    "Sunlight holds every colour. When it passes through the air, tiny gas molecules scatter short "
+    "wavelengths (blue and violet) far more than long ones (red). That scattered blue light reaches your "
+    "eyes from every direction, so the whole sky glows blue. We see less violet because the Sun emits "
+    "less of it and our eyes are less sensitive to it.\n\nWhy do you think sunsets look red instead?"
+)
+
+
+def take_screenshots(out_dir: Path, themes: tuple[str, ...] = ("light", "dark")) -> int:
+    """Writes `<tab>-<theme>.png` for every tab and `<dialog>-<theme>.png` for the dialogs."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setWindowIcon(app_icon())
+    loop = install_loop(app)
+    written: list[Path] = []
+    for theme in themes:
+        written += _render_theme(app, out_dir, theme)
+    close_loop(loop)
+    for _path in written:
+        pass
+    return 0
+
+
+def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
+    apply_theme(app, theme)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        secrets = MemorySecretStore()
+        secrets.set("openai", "sk-screenshot-0000000000000000demo")
+        services = build_services(
+            AppPaths.under(Path(tmp)),
+            secrets=secrets,
+            environ={},
+            settings_store=MemorySettingsStore(),
+        )
+        services.catalog.remember(
+            CatalogSnapshot("openai", tuple(ModelInfo(m) for m in SAMPLE_MODELS), 0.0)
+        )
+        window, controller = build_window(services, TaskRunner())
+        controller.restore()
+        window.resize(1180, 760)
+        window.show()
+        _fill_chat_sample(controller, services)
+        window.set_connection_state(f"OpenAI · {len(SAMPLE_MODELS)} models", ok=True)
+        for key in window.tab_keys:
+            window.show_tab(key)
+            app.processEvents()
+            written.append(_save(window, out_dir / f"{key}-{theme}.png"))
+        window.show_tab("chat")
+
+        def _settings() -> QWidget:
+            dialog = SettingsDialog(controller.settings, window)
+            dialog.set_key_status("openai", controller.key_status_text("openai"))
+            return dialog
+
+        dialogs: list[tuple[str, Callable[[], QWidget]]] = [
+            ("settings", _settings),
+            ("first-run", lambda: FirstRunDialog(services.secrets.notice, window)),
+            ("about", lambda: AboutDialog(controller.about_extra, window)),
+        ]
+        for name, make in dialogs:
+            dialog = make()
+            dialog.show()
+            app.processEvents()
+            written.append(_save(dialog, out_dir / f"{name}-{theme}.png"))
+            dialog.close()
+        window.close()
+        services.close()
+    return written
+
+
+def _fill_chat_sample(controller: AppController, services: Services) -> None:
+    chat = controller.chat
+    view = chat.view
+    view.set_system_prompt(SAMPLE_SYSTEM)
+    view.model_combo.setCurrentText("gpt-4o-mini")
+    view.add_user_turn(SAMPLE_USER)
+    view.begin_reply("gpt-4o-mini")
+    view.append_delta(SAMPLE_REPLY)
+    entry = services.accounting.record(
+        profile=services.session.profile,
+        model="gpt-4o-mini",
+        endpoint=Endpoint.CHAT,
+        usage=Usage(input_tokens=41, output_tokens=86),
+        latency_ms=1840.0,
+        status=RequestStatus.OK,
+        conversation_id=chat.conversation.id,
+    )
+    chat.counters.request_recorded(entry)
+    chat.show_conversation_totals()
+    view.finish_reply(
+        f"finish: stop · first token 420 ms · 61 tok/s · 41 in · 86 out · {format_cost(entry.cost)}"
+    )
+    view.input_edit.setPlainText("And why are sunsets red?")
+
+
+def _save(widget: QWidget, path: Path) -> Path:
+    widget.grab().save(str(path))
+    return path

@@ -1,0 +1,143 @@
+"""Shared fixtures: Qt offscreen, the fake OpenAI server, a qasync loop per test, and a built app.
+
+One way of running asyncio under Qt is used in every GUI test: a qasync loop per test, driven with
+`wait_until` (which runs the loop until a condition holds, or fails after a generous timeout). Core
+tests are plain `async def` tests under pytest-asyncio and never touch Qt.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.openai_server import FakeOpenAI
+
+TEST_KEY = "sk-test-Playground0123456789abcdefXYZ"
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    from playground.ui.bridge import close_loop, install_loop
+
+    loop = install_loop(qapp)
+    yield loop
+    close_loop(loop)  # without closing: "QThread: Destroyed while thread is still running"
+
+
+WaitUntil = Callable[..., None]
+
+
+@pytest.fixture
+def wait_until(qloop: asyncio.AbstractEventLoop) -> WaitUntil:
+    """Runs the Qt/asyncio loop until `predicate()` is true; fails with `message` after `timeout` s.
+
+    The timeout only bounds a hang: nothing is asserted about how long the wait took.
+    """
+
+    def _wait(predicate: Callable[[], object], timeout: float = 15.0, message: str = "") -> None:
+        async def _poll() -> None:
+            while not predicate():  # noqa: ASYNC110 (widget state has no event to await)
+                await asyncio.sleep(0.002)
+
+        try:
+            qloop.run_until_complete(asyncio.wait_for(_poll(), timeout))
+        except TimeoutError:
+            pytest.fail(message or f"condition not met within {timeout} s")
+
+    return _wait
+
+
+@dataclass
+class AppHarness:
+    """A fully wired app (window, controllers, services) talking to the fake server."""
+
+    window: Any
+    controller: Any
+    services: Any
+    runner: Any
+    home: Path
+
+    @property
+    def chat(self) -> Any:
+        return self.controller.chat
+
+    @property
+    def chat_tab(self) -> Any:
+        return self.controller.chat.view
+
+
+@pytest.fixture
+def make_app(
+    qtbot: Any, qloop: asyncio.AbstractEventLoop, fake_openai: FakeOpenAI, tmp_path: Path
+) -> Iterator[Callable[..., AppHarness]]:
+    from playground.app import build_services, build_window
+    from playground.core.models import ProviderProfile
+    from playground.core.paths import AppPaths
+    from playground.core.secrets import MemorySecretStore
+    from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
+    from playground.ui.bridge import TaskRunner
+
+    made: list[AppHarness] = []
+
+    def _make(
+        *,
+        key: str | None = TEST_KEY,
+        environ: dict[str, str] | None = None,
+        settings: Settings | None = None,
+        model: str = "gpt-4o-mini",
+        home: Path | None = None,
+    ) -> AppHarness:
+        home = home or tmp_path / "home"
+        paths = AppPaths.under(home)
+        store = JsonSettingsStore(paths.settings_file)
+        if settings is None and not paths.settings_file.exists():
+            profile = ProviderProfile(
+                id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+            )
+            settings = Settings(
+                profiles=(profile,), chat=ChatSettings(model=model), first_run_done=True
+            )
+        if settings is not None:
+            store.save(settings)
+        secrets = MemorySecretStore()
+        if key:
+            secrets.set("openai", key)
+        services = build_services(
+            paths, secrets=secrets, environ=environ or {}, settings_store=store
+        )
+        runner = TaskRunner()
+        window, controller = build_window(services, runner)
+        qtbot.addWidget(window)
+        controller.restore()
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        harness = AppHarness(window, controller, services, runner, home)
+        made.append(harness)
+        return harness
+
+    yield _make
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for h in made:
+        qloop.run_until_complete(h.runner.shutdown())
+        qloop.run_until_complete(h.services.session.aclose())
+        h.services.close()
+        h.runner.deleteLater()  # pytest-qt closes and deletes the window itself
+    # Delete now, while Python is fully alive, not at interpreter shutdown.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

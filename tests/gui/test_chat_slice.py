@@ -1,0 +1,255 @@
+"""The Chat slice end to end: type, send, stream, stop, fail; counters and ledger follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from playground.core.models import Endpoint, RequestStatus
+from tests.conftest import TEST_KEY, AppHarness
+from tests.fakes import openai_payloads as payloads
+from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+
+pytestmark = pytest.mark.gui
+
+
+def _send(app: AppHarness, qtbot: Any, text: str) -> None:
+    tab = app.chat_tab
+    tab.input_edit.setPlainText(text)
+    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+
+
+def _idle(app: AppHarness) -> Callable[[], bool]:
+    return lambda: not app.runner.is_busy("chat")
+
+
+def test_send_streams_reply_records_ledger_and_updates_counters(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    tab.system_edit.setPlainText("Answer briefly.")
+    assert app.window.counters.last_label.text() == "Last: —"
+
+    _send(app, qtbot, "Say hello")
+    assert tab.stop_button.isEnabled()
+    assert not tab.send_button.isEnabled()
+    wait_until(_idle(app))
+
+    assert DEFAULT_REPLY in tab.transcript.toPlainText()
+    assert "finish: stop" in tab.reply_info.text()
+    assert tab.input_edit.toPlainText() == ""
+
+    sent = fake_openai.last("/chat/completions")
+    assert sent.headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert sent.json is not None
+    assert sent.json["stream"] is True
+    assert sent.json["stream_options"] == {"include_usage": True}
+    assert sent.json["messages"] == [
+        {"role": "system", "content": "Answer briefly."},
+        {"role": "user", "content": "Say hello"},
+    ]
+
+    rows = app.services.ledger.recent()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.model == "gpt-4o-mini"
+    assert row.endpoint == Endpoint.CHAT
+    assert row.status == RequestStatus.OK
+    assert not row.usage.estimated
+    assert row.usage.input_tokens == payloads.count_prompt_tokens(sent.json)
+    assert row.usage.output_tokens == payloads.count_tokens(DEFAULT_REPLY)
+    assert row.cost is not None
+    assert row.cost > 0
+    assert row.request_id
+    assert row.request_id.startswith("req_")
+
+    counters = app.window.counters
+    assert f"{row.usage.input_tokens:,} tok in" in counters.last_label.text()
+    assert "1 request" in counters.session_label.text()
+    assert "1 request" in counters.today_label.text()
+    assert "1 request" in tab.conversation_totals.text()
+
+
+def test_second_turn_sends_the_history(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    fake_openai.scenario.reply_text = "First answer."
+    _send(app, qtbot, "One")
+    wait_until(_idle(app))
+    fake_openai.scenario.reply_text = "Second answer."
+    _send(app, qtbot, "Two")
+    wait_until(_idle(app))
+    body = fake_openai.last("/chat/completions").json
+    assert body is not None
+    assert [m["content"] for m in body["messages"]] == ["One", "First answer.", "Two"]
+    assert "2 requests" in app.window.counters.session_label.text()
+
+
+def test_stop_keeps_the_partial_answer(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(400))
+    fake_openai.scenario.tokens_per_second = 200
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "Write a lot")
+    wait_until(lambda: "word3 " in tab.transcript.toPlainText())
+    qtbot.keyClick(tab.input_edit, Qt.Key.Key_Escape)  # Esc stops, like the Stop button
+    wait_until(_idle(app))
+
+    text = tab.transcript.toPlainText()
+    assert "word0" in text
+    assert "word399" not in text
+    assert "stopped" in text
+    assert tab.send_button.isEnabled()
+    row = app.services.ledger.recent()[0]
+    assert row.status == RequestStatus.CANCELLED
+    assert row.usage.estimated
+    assert row.usage.output_tokens > 0
+    partial = app.chat.conversation.turns[-1]
+    assert partial.role == "assistant"
+    assert partial.content.startswith("word0")
+
+
+def test_dropped_stream_keeps_partial_text_and_explains(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.drop_after_chunks = 4
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "Hello")
+    wait_until(_idle(app))
+    assert "Hello!" in tab.transcript.toPlainText()
+    assert tab.error_label.isVisible() or not tab.error_label.isHidden()
+    assert "dropped" in tab.error_label.text()
+    assert "kept" in tab.error_label.text()
+    assert app.services.ledger.recent()[0].status == RequestStatus.ERROR
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (lambda f: f.fail_next(401), "API key rejected"),
+        (lambda f: f.rate_limit(retry_after=7), "Try again in 7 seconds"),
+        (lambda f: f.fail_next(500), "Server error"),
+        (lambda f: f.quota_exceeded(), "Out of credit"),
+        (lambda f: f.invalid_json_next(), "Unreadable answer"),
+    ],
+    ids=["401", "429", "500", "quota", "invalid-json"],
+)
+def test_errors_are_shown_in_plain_words(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    qtbot: Any,
+    wait_until: Any,
+    setup: Callable[[FakeOpenAI], None],
+    expected: str,
+) -> None:
+    app = make_app()
+    setup(fake_openai)
+    _send(app, qtbot, "Hello")
+    wait_until(_idle(app))
+    assert expected in app.chat_tab.error_label.text()
+    assert TEST_KEY not in app.chat_tab.error_label.text() + app.chat_tab.error_label.toolTip()
+    assert app.services.ledger.recent()[0].status == RequestStatus.ERROR
+
+
+def test_unknown_model_gets_a_hint(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app(model="gpt-retired-2023")
+    _send(app, qtbot, "Hello")
+    wait_until(_idle(app))
+    text = app.chat_tab.error_label.text()
+    assert "Model not found" in text
+    assert "gpt-retired-2023" in text
+    assert "Refresh" in text
+
+
+def test_empty_message_is_not_sent(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any
+) -> None:
+    app = make_app()
+    _send(app, qtbot, "   ")
+    assert "Type a message first" in app.chat_tab.error_label.text()
+    assert fake_openai.requests_to("/chat/completions") == []
+
+
+def test_draft_counter_follows_typing(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    label = app.window.counters.draft_label
+    counter = app.services.counter
+    qtbot.keyClicks(app.chat_tab.input_edit, "hello world")
+    expected = counter.count_messages(
+        app.chat.conversation.messages_with("hello world"), "gpt-4o-mini"
+    )
+    wait_until(
+        lambda: f"≈{expected:,} tok" in label.text(),
+        message=f"draft label stuck at {label.text()!r}",
+    )
+    assert "$" in label.text()
+
+    long_text = "lorem ipsum dolor sit amet " * 2000  # long enough to be counted off the GUI thread
+    app.chat_tab.input_edit.setPlainText(long_text)
+    expected_long = counter.count_messages(
+        app.chat.conversation.messages_with(long_text), "gpt-4o-mini"
+    )
+    wait_until(
+        lambda: f"≈{expected_long:,} tok" in label.text(),
+        message=f"draft label stuck at {label.text()!r}",
+    )
+
+
+def test_models_come_from_the_server_filtered_to_chat(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    fake_openai.scenario.models = [
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "text-embedding-3-small",
+        "tts-1",
+        "whisper-1",
+    ]
+    app = make_app()
+    app.controller.refresh_models()
+    combo = app.chat_tab.model_combo
+    wait_until(lambda: not app.runner.is_busy("models"))
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items == ["gpt-4.1", "gpt-4o-mini"]
+    assert combo.currentText() == "gpt-4o-mini"
+    assert "2 models" not in app.window.connection_label.text()  # counts every model, not only chat
+    assert "5 models" in app.window.connection_label.text()
+    # cached for the next start (offline)
+    again = make_app(home=app.home)
+    items = [
+        again.chat_tab.model_combo.itemText(i) for i in range(again.chat_tab.model_combo.count())
+    ]
+    assert items == ["gpt-4.1", "gpt-4o-mini"]
+
+
+def test_reasoning_model_disables_temperature(make_app: Callable[..., AppHarness]) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    tab.model_combo.setCurrentText("o3")
+    assert not tab.temperature_slider.isEnabled()
+    assert "Reasoning" in tab.temperature_slider.toolTip()
+    tab.model_combo.setCurrentText("gpt-4o-mini")
+    assert tab.temperature_slider.isEnabled()
+
+
+def test_reasoning_model_request_omits_temperature(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app(model="o3")
+    _send(app, qtbot, "Think")
+    wait_until(_idle(app))
+    body = fake_openai.last("/chat/completions").json
+    assert body is not None
+    assert "temperature" not in body
