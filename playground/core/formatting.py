@@ -14,7 +14,9 @@ UNKNOWN = "—"
 #: Prefix of a local estimate (tiktoken count, pre-send cost).
 APPROX = "≈"
 
-_TINY = Decimal("0.0001")  # below this, a cost shows as "<$0.0001"
+_TINY = Decimal(
+    "0.000001"
+)  # below this, a cost shows as "<$0.000001" (a playground request is often tiny)
 _ONE = Decimal(1)
 _CENT = Decimal("0.01")
 _SIGNIFICANT = 4  # digits shown for costs below $1
@@ -31,13 +33,13 @@ def format_cost(value: Decimal | None, *, estimated: bool = False) -> str:
 
     * None (unknown price): "—"
     * exactly zero: "$0"
-    * below $0.0001: "<$0.0001"
+    * below $0.000001: "<$0.000001"
     * below $1: up to 4 significant digits, at least 2 decimals ("$0.0042", "$0.50", "$0.1235")
     * $1 and more: 2 decimals with thousands separators ("$1,234.57")
 
     Args:
         value: the cost, or None when it is unknown.
-        estimated: prefix "≈" (a local estimate, not the server's usage). "<$0.0001" and "—" are
+        estimated: prefix "≈" (a local estimate, not the server's usage). "<$0.000001" and "—" are
             shown as they are: they already say the value is not exact.
     """
     if value is None or not value.is_finite():

@@ -213,10 +213,8 @@ def data_info() -> str:
         package_version = version("genai-prices")
     except PackageNotFoundError:
         return "Prices: genai-prices is not installed; costs are unknown."
-    return (
-        f"Prices: genai-prices {package_version}, bundled with the app and never updated online "
-        "(the package does not publish the date of its data)."
-    )
+    # The package publishes no date for its data; its version is the best "as of" there is.
+    return f"genai-prices {package_version} (bundled, never updated online)"
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ data. The Chat tab is filled with a short sample exchange so the picture shows w
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -60,8 +61,8 @@ def take_screenshots(out_dir: Path, themes: tuple[str, ...] = ("light", "dark"))
     for theme in themes:
         written += _render_theme(app, out_dir, theme)
     close_loop(loop)
-    for _path in written:
-        pass
+    for path in written:
+        print(path)
     return 0
 
 
@@ -85,6 +86,8 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
         window.resize(1180, 760)
         window.show()
         _fill_chat_sample(controller, services)
+        # The draft estimate is counted off the GUI thread; let it land before taking pictures.
+        asyncio.get_event_loop().run_until_complete(_settle(controller))
         window.set_connection_state(f"OpenAI · {len(SAMPLE_MODELS)} models", ok=True)
         for key in window.tab_keys:
             window.show_tab(key)
@@ -111,6 +114,14 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
         window.close()
         services.close()
     return written
+
+
+async def _settle(controller: AppController) -> None:
+    async def _wait() -> None:
+        while controller.runner.is_busy("draft-count"):  # noqa: ASYNC110 (no event to await)
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(_wait(), 10)
 
 
 def _fill_chat_sample(controller: AppController, services: Services) -> None:

@@ -38,9 +38,11 @@ def test_format_tokens(n: int, estimated: bool, text: str) -> None:
         (Decimal(0), "$0"),
         (Decimal("0.000"), "$0"),
         # below a hundredth of a cent
-        (Decimal("0.00002"), "<$0.0001"),
-        (Decimal("0.00009999"), "<$0.0001"),
-        (Decimal("0.0000999999999"), "<$0.0001"),  # compared before rounding
+        (Decimal("0.00002"), "$0.00002"),
+        (Decimal("0.0000577"), "$0.0000577"),
+        (Decimal("0.0000005"), "<$0.000001"),
+        (Decimal("0.00009999"), "$0.00009999"),
+        (Decimal("0.0000009999999"), "<$0.000001"),  # compared before rounding
         # up to 4 significant digits below $1, at least 2 decimals
         (Decimal("0.0001"), "$0.0001"),
         (Decimal("0.00045"), "$0.00045"),
@@ -76,7 +78,8 @@ def test_format_cost(value: Decimal | None, text: str) -> None:
         (Decimal("0.0042"), "≈$0.0042"),
         (Decimal("12.3"), "≈$12.30"),
         (Decimal(0), "≈$0"),
-        (Decimal("0.00001"), "<$0.0001"),
+        (Decimal("0.00001"), "≈$0.00001"),
+        (Decimal("0.0000001"), "<$0.000001"),
         (None, "—"),
     ],
 )

@@ -41,7 +41,9 @@ class ComingSoonTab(QWidget):
         items = "".join(f"<li>{b}</li>" for b in bullets)
         body = QLabel(f"<p>{summary}</p><ul>{items}</ul>")
         body.setWordWrap(True)
-        body.setMaximumWidth(560)
+        body.setFixedWidth(
+            520
+        )  # a fixed width gives the rich-text label a height that fits every line
         body.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
