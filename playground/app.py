@@ -102,7 +102,7 @@ def build_services(
         warnings.append(f"{exc} Usage is counted for this session only.")
         ledger = UsageLedger.in_memory()
     pricer = Pricer(settings.price_overrides)
-    session = ApiSession(store.load, secrets, environ)
+    session = ApiSession(settings, secrets, environ)
     return Services(
         paths=paths,
         settings_store=store,

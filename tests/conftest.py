@@ -85,6 +85,8 @@ class AppHarness:
 def make_app(
     qtbot: Any, qloop: asyncio.AbstractEventLoop, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> Iterator[Callable[..., AppHarness]]:
+    from PySide6.QtWidgets import QApplication
+
     from playground.app import build_services, build_window
     from playground.core.models import ProviderProfile
     from playground.core.paths import AppPaths
@@ -126,7 +128,8 @@ def make_app(
         controller.restore()
         window.show()
         qtbot.waitExposed(window)
-        window.activateWindow()
+        window.windowHandle().requestActivate()  # window shortcuts (Ctrl+1, Esc) need an active window
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
         harness = AppHarness(window, controller, services, runner, home)
         made.append(harness)
         return harness

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import traceback
 from dataclasses import dataclass
 from enum import StrEnum
@@ -120,8 +121,17 @@ def from_exception(exc: BaseException, *, model: str = "", base_url: str = "") -
         )
     if isinstance(exc, ConnectionError | OSError) and not isinstance(exc, FileNotFoundError):
         return _connection(exc, details, base_url)
-    if type(exc).__name__ == "MissingKeyError":
-        return AppError(ErrorKind.MISSING_KEY, "No API key", str(exc), details="")
+    from playground.core.gateway import GatewayError, MissingKeyError  # deferred: imports the SDK
+    from playground.core.secrets import SecretStoreError
+
+    if isinstance(exc, MissingKeyError):
+        return AppError(ErrorKind.MISSING_KEY, "No API key", str(exc))
+    if isinstance(exc, GatewayError):
+        return AppError(
+            ErrorKind.LOCAL, "Provider not set up", str(exc), "Open Settings → Providers."
+        )
+    if isinstance(exc, SecretStoreError):
+        return AppError(ErrorKind.LOCAL, "Keyring problem", str(exc), details=details)
     return AppError(
         ErrorKind.UNEXPECTED,
         "Something went wrong",
@@ -222,15 +232,12 @@ def _from_status(exc: Any, details: str, *, model: str) -> AppError:
 
 def _connection(exc: BaseException, details: str, base_url: str) -> AppError:
     where = f" {base_url}" if base_url else " the server"
-    chain = " ".join(str(e) for e in _chain(exc)).lower()
-    if "refused" in chain:
+    links = _chain(exc)
+    chain = " ".join(str(e) for e in links).lower()
+    if any(isinstance(e, ConnectionRefusedError) for e in links) or "refused" in chain:
         message = f"Could not connect to{where}: the connection was refused."
         hint = "Is the server running? For a local server (Ollama, LM Studio) start it first."
-    elif (
-        "name or service not known" in chain
-        or "nodename nor servname" in chain
-        or "getaddrinfo" in chain
-    ):
+    elif any(isinstance(e, socket.gaierror) for e in links) or "name or service not known" in chain:
         message = f"Could not find{where}: the address could not be looked up."
         hint = "Check your network connection and the base URL in Settings → Providers."
     elif (

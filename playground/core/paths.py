@@ -36,10 +36,6 @@ class AppPaths:
         return self.cache_dir / "models.json"
 
     @property
-    def tiktoken_cache_dir(self) -> Path:
-        return self.cache_dir / "tiktoken"
-
-    @property
     def log_file(self) -> Path:
         return self.data_dir / "playground.log"
 

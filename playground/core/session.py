@@ -24,7 +24,8 @@ class ApiSession:
     """Owns the SDK client for the active profile.
 
     Args:
-        settings: returns the current settings (the profile list and which one is active).
+        settings: the current settings (the profile list and which one is active); replaced with
+            `set_settings` when the user changes them.
         secrets: where keys live.
         environ: the environment to honour (`OPENAI_API_KEY` and friends); `os.environ` by default.
         client_factory: builds a client; `gateway.make_client` unless a test passes another.
@@ -32,7 +33,7 @@ class ApiSession:
 
     def __init__(
         self,
-        settings: Callable[[], Settings],
+        settings: Settings,
         secrets: SecretStore,
         environ: Mapping[str, str] | None = None,
         client_factory: Callable[[ProviderProfile, Connection], Any] | None = None,
@@ -47,7 +48,11 @@ class ApiSession:
 
     @property
     def profile(self) -> ProviderProfile:
-        return self._settings().profile()
+        return self._settings.profile()
+
+    def set_settings(self, settings: Settings) -> None:
+        """Takes new settings; the next `client()` call rebuilds the client if the profile changed."""
+        self._settings = settings
 
     def connection(self, profile: ProviderProfile | None = None) -> Connection:
         """Where requests go and with which key (resolved from the keyring and the environment)."""

@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
-        self.setMinimumSize(820, 560)
+        self.setMinimumSize(720, 520)
 
         self.tab_widget = QTabWidget()
         self.tab_widget.setObjectName("mainTabs")

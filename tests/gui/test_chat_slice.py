@@ -253,3 +253,25 @@ def test_reasoning_model_request_omits_temperature(
     body = fake_openai.last("/chat/completions").json
     assert body is not None
     assert "temperature" not in body
+
+
+def test_new_chat_while_streaming_detaches_the_reply(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(400))
+    fake_openai.scenario.tokens_per_second = 200
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "Write a lot")
+    old = app.chat.conversation
+    wait_until(lambda: "word3 " in tab.transcript.toPlainText())
+    qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    assert tab.transcript.toPlainText() == ""
+    assert app.chat.conversation is not old
+    assert app.chat.conversation.turns == []
+    assert tab.conversation_totals.text() == "No requests yet"
+    assert old.turns[-1].content.startswith("word0")
+    row = app.services.ledger.recent()[0]
+    assert row.conversation_id == old.id
+    assert row.status == RequestStatus.CANCELLED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 
-from PySide6.QtCore import QByteArray, QObject, QUrl
+from PySide6.QtCore import QByteArray, QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -53,6 +53,7 @@ class AppController(QObject):
         self.about_extra = about_extra or []
         self.settings = store.load()
         self.settings_dialog: SettingsDialog | None = None
+        self.first_run_dialog: FirstRunDialog | None = None
 
         window.settings_requested.connect(self.open_settings)
         window.refresh_models_requested.connect(self.refresh_models)
@@ -62,6 +63,7 @@ class AppController(QObject):
         window.closing.connect(self.save_window_state)
         chat.refresh_models_requested.connect(self.refresh_models)
         runner.busy_changed.connect(self._on_busy_changed)
+        runner.failed.connect(self._on_task_failed)
 
     # --- start ---------------------------------------------------------------------------------
 
@@ -86,16 +88,24 @@ class AppController(QObject):
         """After the window is shown: the first-run dialog if needed, then a model refresh."""
         if allow_first_run and not self.settings.first_run_done and not self._has_key():
             self.run_first_run()
-        if self._has_key():
+        elif self._has_key():
             self.refresh_models()
 
     def _has_key(self) -> bool:
         conn = self.session.connection()
         return bool(conn.api_key) or not self.session.profile.key_required
 
-    def run_first_run(self) -> None:
+    def run_first_run(self) -> FirstRunDialog:
+        """Opens the welcome dialog (window-modal, non-blocking); its answer is applied when it closes."""
         dialog = FirstRunDialog(self.session.secrets.notice, self.window)
-        dialog.exec()
+        self.first_run_dialog = dialog
+        dialog.finished.connect(lambda _code: self._on_first_run_finished(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_first_run_finished(self, dialog: FirstRunDialog) -> None:
+        self.first_run_dialog = None
+        dialog.deleteLater()
         choice = dialog.choice()
         settings = self.settings.replace(first_run_done=True)
         if choice.preset in ("ollama", "lmstudio"):
@@ -108,6 +118,8 @@ class AppController(QObject):
         elif choice.preset == "openai" and choice.api_key:
             self._save_key(self.session.profile.id, choice.api_key)
         self._apply_settings(settings)
+        if self._has_key():
+            self.refresh_models()
 
     # --- models and connection -----------------------------------------------------------------
 
@@ -176,25 +188,37 @@ class AppController(QObject):
 
     # --- settings ------------------------------------------------------------------------------
 
-    def open_settings(self) -> None:
+    def open_settings(self) -> SettingsDialog:
+        """Opens Settings (window-modal, non-blocking); OK applies and saves the edited settings."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return self.settings_dialog
         dialog = SettingsDialog(self.settings, self.window)
         self.settings_dialog = dialog
         dialog.key_status_requested.connect(self._on_key_status_requested)
         dialog.key_save_requested.connect(self._on_key_save_requested)
         dialog.key_delete_requested.connect(self._on_key_delete_requested)
         dialog.test_requested.connect(self._on_test_requested)
+        dialog.finished.connect(lambda code: self._on_settings_finished(dialog, code))
         current = dialog.current_profile()
         if current is not None:
             self._on_key_status_requested(current.id)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._apply_settings(dialog.result_settings())
-            self.refresh_models()
+        dialog.open()
+        return dialog
+
+    def _on_settings_finished(self, dialog: SettingsDialog, code: int) -> None:
         self.settings_dialog = None
         dialog.deleteLater()
+        if code == QDialog.DialogCode.Accepted.value:
+            self._apply_settings(dialog.result_settings())
+            self.refresh_models()
+        else:  # keys saved or deleted while the dialog was open still count
+            self.update_connection_state()
 
     def _apply_settings(self, settings: Settings) -> None:
         self.settings = settings
-        self.store.save(settings)
+        self.session.set_settings(settings)
+        self._save(settings)
         self.session.invalidate()
         self.chat.accounting.pricer.set_overrides(settings.price_overrides)
         self.update_connection_state()
@@ -303,13 +327,27 @@ class AppController(QObject):
             ),
         )
         self.settings = settings
+        self.session.set_settings(settings)
+        self._save(settings)
+
+    def _save(self, settings: Settings) -> None:
         try:
             self.store.save(settings)
         except OSError as exc:
             log.error("could not save settings: %s", exc)
             QMessageBox.warning(
-                self.window, "Settings not saved", f"Your settings could not be saved: {exc}"
+                self.window,
+                "Settings not saved",
+                f"Your settings could not be saved ({exc}). They last until you quit.",
             )
+
+    def _on_task_failed(self, error: AppError) -> None:
+        """A background task failed and nothing else showed it: say so, details one click away."""
+        text = f"{error.message}\n\n{error.hint}".strip()
+        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, parent=self.window)
+        box.setDetailedText(error.details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _on_about(self) -> None:
         AboutDialog(self.about_extra, self.window).exec()

@@ -9,6 +9,9 @@ stopped reply keeps its partial text in the transcript and in the conversation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from PySide6.QtCore import QObject, Signal
 
 from playground.core.accounting import Accounting
@@ -65,8 +68,6 @@ class ChatController(QObject):
         self.accounting = accounting
         self.counters = counters
         self.conversation = Conversation()
-        self._progress: ChatProgress | None = None
-        self._request: ChatRequest | None = None
 
         view.send_requested.connect(self._on_view_send_requested)
         view.stop_requested.connect(self.stop)
@@ -134,91 +135,87 @@ class ChatController(QObject):
         self.view.add_user_turn(text)
         self.view.clear_input()
         self.view.begin_reply(draft.model)
-        self._request = request
-        self._progress = ChatProgress()
+        turn = _Turn(request, ChatProgress(), self.conversation)
+
+        def on_delta(fragment: str) -> None:
+            if turn.conversation is self.conversation:  # "New chat" detaches a running reply
+                self.view.append_delta(fragment)
+
         self.runner.start(
-            self.service.stream(request, self.view.append_delta, self._progress),
+            self.service.stream(request, on_delta, turn.progress),
             group=GROUP,
-            on_result=self._on_reply,
-            on_error=self._on_failed,
-            on_cancel=self._on_cancelled,
+            on_result=lambda result: self._on_reply(turn, result),
+            on_error=lambda error: self._on_failed(turn, error),
+            on_cancel=lambda: self._on_cancelled(turn),
         )
 
     def stop(self) -> None:
         """Stops the reply at once; what arrived is kept and marked stopped."""
         self.runner.cancel(GROUP)
 
-    def _on_reply(self, result: ChatResult) -> None:
-        assert self._request is not None
-        usage = result.usage or self._estimate(result.text)
-        self.conversation.turns.append(Message("assistant", result.text))
-        entry = self._record(usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
-        parts = [f"finish: {result.finish_reason or '—'}"]
-        if result.ttft_ms is not None:
-            parts.append(f"first token {format_duration_ms(result.ttft_ms)}")
-        tps = result.tokens_per_second
-        if tps is not None:
-            parts.append(f"{tps:,.0f} tok/s")
-        parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
-        parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
-        parts.append(format_cost(entry.cost, estimated=usage.estimated))
-        if result.system_fingerprint:
-            parts.append(f"fingerprint {result.system_fingerprint}")
-        self.view.finish_reply(" · ".join(parts))
+    def _on_reply(self, turn: _Turn, result: ChatResult) -> None:
+        usage = result.usage or self._estimate(turn, result.text)
+        turn.conversation.turns.append(Message("assistant", result.text))
+        entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
+        if turn.conversation is self.conversation:
+            self.view.finish_reply(_reply_info(result, usage, entry.cost))
         self.reply_finished.emit(entry)
 
-    def _on_failed(self, error: AppError) -> None:
-        entry = self._end_partial(RequestStatus.ERROR)
-        self.view.finish_reply(
-            f"Interrupted after {format_duration_ms(self._elapsed())}", failed=bool(self._partial())
-        )
-        self.view.show_error(error)
+    def _on_failed(self, turn: _Turn, error: AppError) -> None:
+        entry = self._end_partial(turn, RequestStatus.ERROR)
+        if turn.conversation is self.conversation:
+            elapsed = format_duration_ms(turn.progress.elapsed_ms)
+            self.view.finish_reply(f"Interrupted after {elapsed}", failed=bool(turn.progress.text))
+            self.view.show_error(error)
         self.error_shown.emit(error)
         self.reply_finished.emit(entry)
 
-    def _on_cancelled(self) -> None:
-        entry = self._end_partial(RequestStatus.CANCELLED)
-        self.view.finish_reply(f"Stopped after {format_duration_ms(self._elapsed())}", stopped=True)
+    def _on_cancelled(self, turn: _Turn) -> None:
+        entry = self._end_partial(turn, RequestStatus.CANCELLED)
+        if turn.conversation is self.conversation:
+            elapsed = format_duration_ms(turn.progress.elapsed_ms)
+            self.view.finish_reply(f"Stopped after {elapsed}", stopped=True)
         self.reply_finished.emit(entry)
 
-    def _end_partial(self, status: RequestStatus) -> LedgerEntry:
-        partial = self._partial()
+    def _end_partial(self, turn: _Turn, status: RequestStatus) -> LedgerEntry:
+        """Keeps what arrived in its conversation and records an estimated usage row."""
+        partial = turn.progress.text
         if partial:
-            self.conversation.turns.append(Message("assistant", partial))
-        return self._record(self._estimate(partial), status, self._elapsed(), None)
+            turn.conversation.turns.append(Message("assistant", partial))
+        return self._record(
+            turn, self._estimate(turn, partial), status, turn.progress.elapsed_ms, None
+        )
 
-    def _partial(self) -> str:
-        return self._progress.text if self._progress is not None else ""
-
-    def _elapsed(self) -> float:
-        return self._progress.elapsed_ms if self._progress is not None else 0.0
-
-    def _estimate(self, output_text: str) -> Usage:
+    def _estimate(self, turn: _Turn, output_text: str) -> Usage:
         """A local tiktoken estimate, used when the server sent no usage (stop, failure, some servers)."""
-        assert self._request is not None
-        model = self._request.model
+        model = turn.request.model
         return Usage(
-            input_tokens=self.counter.count_messages(self._request.messages, model),
+            input_tokens=self.counter.count_messages(turn.request.messages, model),
             output_tokens=self.counter.count(output_text, model) if output_text else 0,
             estimated=True,
         )
 
     def _record(
-        self, usage: Usage, status: RequestStatus, latency_ms: float, request_id: str | None
+        self,
+        turn: _Turn,
+        usage: Usage,
+        status: RequestStatus,
+        latency_ms: float,
+        request_id: str | None,
     ) -> LedgerEntry:
-        assert self._request is not None
         entry = self.accounting.record(
             profile=self.session.profile,
-            model=self._request.model,
+            model=turn.request.model,
             endpoint=Endpoint.CHAT,
             usage=usage,
             latency_ms=latency_ms,
             status=status,
-            conversation_id=self.conversation.id,
+            conversation_id=turn.conversation.id,
             request_id=request_id,
         )
         self.counters.request_recorded(entry)
-        self.show_conversation_totals()
+        if turn.conversation is self.conversation:
+            self.show_conversation_totals()
         return entry
 
     def show_conversation_totals(self) -> None:
@@ -249,6 +246,31 @@ class ChatController(QObject):
     def _on_runner_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:
             self.view.set_busy(busy)
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One send in flight: its request, what has arrived, and the conversation it belongs to."""
+
+    request: ChatRequest
+    progress: ChatProgress
+    conversation: Conversation
+
+
+def _reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
+    """The line under a reply: finish reason, speed, tokens, cost and fingerprint."""
+    parts = [f"finish: {result.finish_reason or '—'}"]
+    if result.ttft_ms is not None:
+        parts.append(f"first token {format_duration_ms(result.ttft_ms)}")
+    tps = result.tokens_per_second
+    if tps is not None:
+        parts.append(f"{tps:,.0f} tok/s")
+    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+    parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+    parts.append(format_cost(cost, estimated=usage.estimated))
+    if result.system_fingerprint:
+        parts.append(f"fingerprint {result.system_fingerprint}")
+    return " · ".join(parts)
 
 
 def _default_chat_model(models: list[str]) -> str:
