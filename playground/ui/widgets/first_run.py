@@ -63,10 +63,15 @@ class FirstRunDialog(QDialog):
         self.key_edit.setAccessibleName("API key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("sk-…")
+        where = (
+            "It is kept in memory for this session only (see below), never in a file."
+            if keyring_notice
+            else "It is stored in your system's keyring, never in a file."
+        )
         help_text = QLabel(
             'Create a key at <a href="https://platform.openai.com/api-keys">platform.openai.com/api-keys</a>. '
-            "It is stored in your system's keyring, never in a file. Other providers (Azure, vLLM, any "
-            "OpenAI-compatible server) can be added later in Settings."
+            f"{where} Other providers (Azure, vLLM, any OpenAI-compatible server) can be added later in "
+            "Settings."
         )
         help_text.setOpenExternalLinks(True)
         help_text.setWordWrap(True)
