@@ -118,7 +118,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
 
 async def _settle(controller: AppController) -> None:
     async def _wait() -> None:
-        while controller.runner.is_busy("draft-count"):  # noqa: ASYNC110 (no event to await)
+        while any(controller.runner.is_busy(g) for g in ("draft-count", "model-info")):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(_wait(), 10)

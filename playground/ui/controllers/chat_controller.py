@@ -9,6 +9,7 @@ stopped reply keeps its partial text in the transcript and in the conversation.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ from playground.core.formatting import (
     format_tokens,
 )
 from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
+from playground.core.pricing import ModelPrices
 from playground.core.session import ApiSession
 from playground.core.tokens import TokenCounter
 from playground.ui.bridge import TaskRunner
@@ -90,23 +92,31 @@ class ChatController(QObject):
     def _on_view_model_changed(self, model: str) -> None:
         caps = capabilities(model)
         self.view.set_temperature_enabled(caps.sampling, caps.why)
-        prices = (
-            self.accounting.pricer.prices(model, self.session.profile.price_provider)
-            if model
-            else None
-        )
-        lines = []
-        if prices is not None:
-            lines.append(
-                f"Price: {format_price_per_mtok(prices.input_per_mtok)} in · "
-                f"{format_price_per_mtok(prices.output_per_mtok)} out"
-            )
-        elif model:
-            lines.append("Price: unknown (set one in Settings → Prices)")
         traits = [t for t, on in (("reasoning", caps.reasoning), ("vision", caps.vision)) if on]
-        if traits:
-            lines.append("Accepts: " + ", ".join(traits))
-        self.view.set_model_info("<br>".join(lines))
+        accepts = "Accepts: " + ", ".join(traits) if traits else ""
+        self.view.set_model_info(accepts)
+        if not model:
+            return
+        # The price table loads on first use (a quarter second): look it up off the GUI thread.
+        pricer, provider = self.accounting.pricer, self.session.profile.price_provider
+        loop = asyncio.get_event_loop()
+
+        async def _lookup() -> ModelPrices | None:
+            return await loop.run_in_executor(None, pricer.prices, model, provider)
+
+        def _show(prices: ModelPrices | None) -> None:
+            if self.view.draft().model != model:
+                return  # the user picked another model meanwhile
+            if prices is not None:
+                price = (
+                    f"Price: {format_price_per_mtok(prices.input_per_mtok)} in · "
+                    f"{format_price_per_mtok(prices.output_per_mtok)} out"
+                )
+            else:
+                price = "Price: unknown (set one in Settings → Prices)"
+            self.view.set_model_info("<br>".join(line for line in (price, accepts) if line))
+
+        self.runner.start(_lookup(), group="model-info", on_result=_show)
 
     # --- sending -------------------------------------------------------------------------------
 
