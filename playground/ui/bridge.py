@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -29,6 +30,11 @@ def install_loop(app: QApplication) -> asyncio.AbstractEventLoop:
 
     loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    # Plain worker threads for CPU work (token counts, the price table): qasync's QThread executor
+    # deletes Qt timers from the wrong thread when a job is still running at shutdown.
+    loop.set_default_executor(
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="playground-worker")
+    )
     # WORKAROUND for qasync 0.28, which never installs asyncio's async-generator hooks: without them
     # a half-read HTTP stream (a dropped or unreadable SSE reply) is finalised by the garbage
     # collector outside the loop, where httpx2/anyio cannot tell which async library runs it.
