@@ -12,6 +12,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,9 @@ def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     loop = install_loop(qapp)
     yield loop
     close_loop(loop)  # without closing: "QThread: Destroyed while thread is still running"
+    # Collect the closed loop's Qt objects (timers, signallers) here, on the GUI thread. Left to the
+    # cyclic collector they may be freed in a worker thread, where Qt warns and can crash.
+    gc.collect()
 
 
 WaitUntil = Callable[..., None]

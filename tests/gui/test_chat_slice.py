@@ -26,6 +26,18 @@ def _idle(app: AppHarness) -> Callable[[], bool]:
     return lambda: not app.runner.is_busy("chat")
 
 
+def _long_reply_streaming(
+    make_app: Callable[..., AppHarness], fake: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> AppHarness:
+    """Sends a message whose 400-word reply streams slowly; returns once the first words are shown."""
+    fake.scenario.reply_text = " ".join(f"word{i}" for i in range(400))
+    fake.scenario.tokens_per_second = 200
+    app = make_app()
+    _send(app, qtbot, "Write a lot")
+    wait_until(lambda: "word3 " in app.chat_tab.transcript.toPlainText())
+    return app
+
+
 def test_send_streams_reply_records_ledger_and_updates_counters(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
@@ -93,12 +105,8 @@ def test_second_turn_sends_the_history(
 def test_stop_keeps_the_partial_answer(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
-    fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(400))
-    fake_openai.scenario.tokens_per_second = 200
-    app = make_app()
+    app = _long_reply_streaming(make_app, fake_openai, qtbot, wait_until)
     tab = app.chat_tab
-    _send(app, qtbot, "Write a lot")
-    wait_until(lambda: "word3 " in tab.transcript.toPlainText())
     qtbot.keyClick(tab.input_edit, Qt.Key.Key_Escape)  # Esc stops, like the Stop button
     wait_until(_idle(app))
 
@@ -258,13 +266,9 @@ def test_reasoning_model_request_omits_temperature(
 def test_new_chat_while_streaming_detaches_the_reply(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
-    fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(400))
-    fake_openai.scenario.tokens_per_second = 200
-    app = make_app()
+    app = _long_reply_streaming(make_app, fake_openai, qtbot, wait_until)
     tab = app.chat_tab
-    _send(app, qtbot, "Write a lot")
     old = app.chat.conversation
-    wait_until(lambda: "word3 " in tab.transcript.toPlainText())
     qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
     wait_until(_idle(app))
     assert tab.transcript.toPlainText() == ""
