@@ -108,7 +108,7 @@ class SettingsDialog(QDialog):
 
         self.add_button = QToolButton()
         self.add_button.setObjectName("addProfileButton")
-        self.add_button.setText("Add")
+        self.add_button.setText("Add provider")
         self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.add_button)
