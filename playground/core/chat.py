@@ -20,12 +20,69 @@ from playground.core.models import Message, Usage
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
-    """What the user asked for. Parameters the model does not accept are dropped by `to_api`."""
+    """Everything the user set for one chat request.
+
+    Parameters the model does not accept (see `capabilities`) are dropped by `to_api` and listed by
+    `omitted`, so the request never carries them. `None` means "the model's default" (not sent).
+
+    Attributes:
+        model: the model id.
+        messages: system prompt first (if any), then the turns.
+        temperature: 0–2.
+        top_p: 0–1.
+        max_output_tokens: the longest answer; sent as the model's own parameter name.
+        frequency_penalty: -2–2.
+        presence_penalty: -2–2.
+        seed: for best-effort repeatable answers.
+        stop: up to 4 stop sequences.
+        n: how many answers to generate.
+        logprobs: return token log-probabilities.
+        top_logprobs: alternatives per token (0–20), with `logprobs`.
+        response_format: the API's `response_format` object (json_object or json_schema), or None.
+        tools: function tool definitions in the API's shape.
+        tool_choice: "auto", "none", "required" or {"type": "function", ...}; None leaves it out.
+        reasoning_effort: for reasoning models ("minimal", "low", "medium", "high").
+    """
 
     model: str
     messages: tuple[Message, ...]
     temperature: float | None = None
+    top_p: float | None = None
     max_output_tokens: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    n: int = 1
+    logprobs: bool = False
+    top_logprobs: int | None = None
+    response_format: dict[str, Any] | None = None
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
+    reasoning_effort: str | None = None
+
+    def omitted(self) -> list[str]:
+        """Parameters the user set that this model does not accept (never sent)."""
+        caps = capabilities(self.model)
+        out: list[str] = []
+        if not caps.sampling:
+            out += [
+                name
+                for name, value in (
+                    ("temperature", self.temperature),
+                    ("top_p", self.top_p),
+                    ("frequency_penalty", self.frequency_penalty),
+                    ("presence_penalty", self.presence_penalty),
+                )
+                if value is not None
+            ]
+        if not caps.logprobs and self.logprobs:
+            out.append("logprobs")
+        if not caps.stop and self.stop:
+            out.append("stop")
+        if not caps.reasoning and self.reasoning_effort:
+            out.append("reasoning_effort")
+        return out
 
     def to_api(self, *, stream: bool) -> dict[str, Any]:
         """The request body for `chat.completions.create`, with only what this model accepts."""
@@ -34,10 +91,35 @@ class ChatRequest:
             "model": self.model,
             "messages": [m.to_api() for m in self.messages],
         }
-        if self.temperature is not None and caps.sampling:
-            body["temperature"] = self.temperature
+        if caps.sampling:
+            for name, value in (
+                ("temperature", self.temperature),
+                ("top_p", self.top_p),
+                ("frequency_penalty", self.frequency_penalty),
+                ("presence_penalty", self.presence_penalty),
+            ):
+                if value is not None:
+                    body[name] = value
         if self.max_output_tokens is not None:
             body[caps.max_tokens_param] = self.max_output_tokens
+        if self.seed is not None:
+            body["seed"] = self.seed
+        if self.stop and caps.stop:
+            body["stop"] = list(self.stop[:4])
+        if self.n != 1:
+            body["n"] = self.n
+        if self.logprobs and caps.logprobs:
+            body["logprobs"] = True
+            if self.top_logprobs is not None:
+                body["top_logprobs"] = self.top_logprobs
+        if self.response_format is not None:
+            body["response_format"] = self.response_format
+        if self.tools:
+            body["tools"] = list(self.tools)
+            if self.tool_choice is not None:
+                body["tool_choice"] = self.tool_choice
+        if self.reasoning_effort and caps.reasoning:
+            body["reasoning_effort"] = self.reasoning_effort
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}

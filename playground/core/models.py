@@ -11,24 +11,86 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["system", "developer", "user", "assistant", "tool"]
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image attached to a user message (vision models).
+
+    Attributes:
+        url: an https URL or a `data:<mime>;base64,...` URL.
+        detail: "auto", "low" or "high": how closely the model looks (and how many tokens it costs).
+        width: pixel width if known (for the token estimate), else None.
+        height: pixel height if known, else None.
+    """
+
+    url: str
+    detail: str = "auto"
+    width: int | None = None
+    height: int | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {"type": "image_url", "image_url": {"url": self.url, "detail": self.detail}}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function call the model asked for; `arguments` is the JSON text the model wrote."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """One chat message as the user wrote it (text only; attachments come with the Chat issue)."""
+    """One chat message.
+
+    Attributes:
+        role: system, developer, user, assistant or tool.
+        content: the text.
+        name: an optional participant name.
+        images: images attached to a user message.
+        tool_calls: calls an assistant message made.
+        tool_call_id: for a tool message, the call it answers.
+    """
 
     role: Role
     content: str
     name: str | None = None
+    images: tuple[ImagePart, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
-    def to_api(self) -> dict[str, str]:
+    def to_api(self) -> dict[str, Any]:
         """The message in the wire shape of the Chat Completions API."""
-        out = {"role": self.role, "content": self.content}
+        out: dict[str, Any] = {"role": self.role}
+        if self.images:
+            parts: list[dict[str, Any]] = []
+            if self.content:
+                parts.append({"type": "text", "text": self.content})
+            parts.extend(image.to_api() for image in self.images)
+            out["content"] = parts
+        elif self.tool_calls and not self.content:
+            out["content"] = None
+        else:
+            out["content"] = self.content
         if self.name:
             out["name"] = self.name
+        if self.tool_calls:
+            out["tool_calls"] = [call.to_api() for call in self.tool_calls]
+        if self.tool_call_id:
+            out["tool_call_id"] = self.tool_call_id
         return out
 
 

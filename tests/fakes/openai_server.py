@@ -48,6 +48,7 @@ import secrets
 import socket
 import socketserver
 import struct
+import sys
 import threading
 import time
 import traceback
@@ -765,10 +766,9 @@ class _Server(ThreadingHTTPServer):
                 self._handlers.discard(threading.current_thread())
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        error = traceback.format_exc()
-        if "ConnectionError" in error or "BrokenPipe" in error or "TimeoutError" in error:
-            return  # the client went away; nothing to report
-        self.fake.server_errors.append(error)
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return  # the client went away (reset, broken pipe, closed); nothing to report
+        self.fake.server_errors.append(traceback.format_exc())
 
     def close_connections(self) -> None:
         with self._conn_lock:
