@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import logging.handlers
+import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -281,6 +282,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from playground.ui.bridge import TaskRunner, close_loop, install_loop
+    from playground.ui.single_instance import SingleInstance
     from playground.ui.theme import app_icon, apply_theme, follow_system
 
     paths = AppPaths.resolve()
@@ -289,6 +291,25 @@ def run_app(*, no_first_run: bool = False) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("playground")
     app.setWindowIcon(app_icon())
+
+    with contextlib.suppress(OSError):  # a read-only folder is reported once the window is up
+        paths.ensure()
+    instance = SingleInstance(paths.data_dir)
+    if instance.acquire() == "held":
+        if instance.notify_running():
+            print(
+                f"{APP_NAME} is already running; its window was brought to the front.",
+                file=sys.stderr,
+            )
+            return 0
+        message = (
+            f"{APP_NAME} is already running with this data folder but does not answer.\n"
+            "Close it (or end its process), then start it again."
+        )
+        print(message, file=sys.stderr)
+        QMessageBox.critical(None, APP_NAME, message)
+        return 1
+
     loop = install_loop(app)
     services = build_services(paths)
     setup_logging(paths)
@@ -297,16 +318,24 @@ def run_app(*, no_first_run: bool = False) -> int:
     runner = TaskRunner()
     window, controller = build_window(services, runner)
     follow_system(app, settings.ui.theme, window.refresh_icons)
+    instance.activation_requested.connect(lambda: _bring_to_front(window))
     controller.restore()
     window.show()
     for warning in services.warnings:
-        log.warning("%s", warning)
+        log.warning("%s", warning)  # stderr too, for a frozen app started from a terminal
         QMessageBox.warning(window, APP_NAME, warning)
     controller.start(allow_first_run=not no_first_run)
     _warm_up(loop, services)
 
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
+    for signum in (
+        signal.SIGINT,
+        signal.SIGTERM,
+    ):  # a logout or `kill` closes cleanly: state is saved
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, window.close)
+    log.info("%s %s ready (data in %s)", APP_NAME, __version__, paths.data_dir)
     try:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(runner.shutdown())
@@ -314,7 +343,16 @@ def run_app(*, no_first_run: bool = False) -> int:
     finally:
         services.close()
         close_loop(loop)
+        instance.release()
     return 0
+
+
+def _bring_to_front(window: Any) -> None:
+    log.info("another start asked for the window; bringing it to the front")
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
 
 
 def _warm_up(loop: asyncio.AbstractEventLoop, services: Services) -> None:

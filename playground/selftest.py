@@ -95,6 +95,30 @@ def check_window() -> str:
     return f"{tabs} tabs on the '{platform}' platform"
 
 
+def check_qt_plugins() -> str:
+    """The Qt plugins a desktop start needs: a native platform, offscreen, and the SVG image format."""
+    from PySide6.QtCore import QLibraryInfo
+
+    root = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+
+    def names(folder: str) -> list[str]:
+        found = root / folder
+        if not found.is_dir():
+            return []
+        stems = (
+            p.name.split(".")[0].removeprefix("lib").removeprefix("q") for p in found.iterdir()
+        )
+        return sorted(set(stems))
+
+    platforms, images = names("platforms"), names("imageformats")
+    native = {"linux": "xcb", "win32": "windows", "darwin": "cocoa"}.get(sys.platform, "offscreen")
+    missing = [p for p in ("offscreen", native) if p not in platforms]
+    missing += ["svg image format"] if "svg" not in images else []
+    if missing:
+        raise RuntimeError(f"missing Qt plugins: {', '.join(missing)} (found in {root})")
+    return f"platforms {', '.join(platforms)}; image formats {', '.join(images)}"
+
+
 def run_self_test() -> int:
     paths = AppPaths.resolve()
     checks: list[tuple[str, Check]] = [
@@ -102,6 +126,7 @@ def run_self_test() -> int:
         ("price data", check_prices),
         ("keyring", check_keyring),
         ("data folder", check_data_dir(paths)),
+        ("qt plugins", check_qt_plugins),
         ("window", check_window),
     ]
     print(f"{APP_NAME} {__version__} self-test")

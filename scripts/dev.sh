@@ -3,7 +3,8 @@
 #
 #   bash scripts/dev.sh run      install what is missing, then start the app
 #   bash scripts/dev.sh test     install what is missing, then run ruff, mypy and pytest
-#   bash scripts/dev.sh dist     install what is missing, then build the app with PyInstaller (build.spec)
+#   bash scripts/dev.sh dist     install what is missing, then build the app (build.spec) and its archive
+#   bash scripts/dev.sh frozen-test   self-test the built app in dist/ (after dist)
 #
 # System packages are installed with apt-get (through sudo when not root) only when missing.
 # Python packages go into .venv (override with PLAYGROUND_VENV); PYTHON picks the interpreter.
@@ -66,6 +67,11 @@ run_tests() {
     log "mypy"
     "$bin/mypy"
     log "pytest"
+    run_pytest "$@"
+}
+
+run_pytest() {
+    local bin="$VENV/bin"
     export QT_QPA_PLATFORM=offscreen
     if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
         # A private D-Bus session with an unlocked GNOME Keyring gives the keyring tests a real Secret
@@ -97,10 +103,16 @@ case "$cmd" in
     dist)
         install_system $QT_PACKAGES binutils
         ensure_venv dev
-        "$VENV/bin/pyinstaller" --noconfirm --clean build.spec
+        "$VENV/bin/python" scripts/package.py "$@"
+        ;;
+    frozen-test)
+        install_system $QT_PACKAGES $TEST_PACKAGES
+        ensure_venv test
+        log "self-testing the frozen app in dist/playground"
+        PLAYGROUND_FROZEN_APP="$PWD/dist/playground/playground" run_pytest -m frozen tests/test_frozen.py "$@"
         ;;
     *)
-        echo "usage: bash scripts/dev.sh run|test|dist" >&2
+        echo "usage: bash scripts/dev.sh run|test|dist|frozen-test" >&2
         exit 2
         ;;
 esac

@@ -27,7 +27,7 @@ def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 def test_self_test_reports_every_check(tmp_path: Path) -> None:
     result = _run("--self-test", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    for check in ("encodings", "price data", "keyring", "data folder", "window"):
+    for check in ("encodings", "price data", "keyring", "data folder", "qt plugins", "window"):
         assert f"PASS  {check}" in result.stdout
     assert "o200k_base ok" in result.stdout
     assert str(tmp_path) in result.stdout  # PLAYGROUND_HOME is honoured
