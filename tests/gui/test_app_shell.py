@@ -266,3 +266,48 @@ def test_task_runner_cancels_and_reports(qloop: asyncio.AbstractEventLoop, wait_
     assert len(failed) == 1
     assert busy == [("g", True), ("g", False), ("g", True), ("g", False), ("h", True), ("h", False)]
     runner.deleteLater()
+
+
+def test_an_unusable_data_folder_is_reported_and_the_app_still_works(
+    qtbot: Any,
+    qloop: asyncio.AbstractEventLoop,
+    wait_until: Any,
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+) -> None:
+    from playground.app import build_services, build_window
+    from playground.core.paths import AppPaths
+    from playground.core.settings import MemorySettingsStore
+
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text(
+        "x", encoding="utf-8"
+    )  # like a read-only or full disk: nothing can be created
+    profile = ProviderProfile(
+        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+    )
+    secrets = MemorySecretStore()
+    secrets.set("openai", TEST_KEY)
+    services = build_services(
+        AppPaths.under(blocker),
+        secrets=secrets,
+        environ={},
+        settings_store=MemorySettingsStore(Settings(profiles=(profile,), first_run_done=True)),
+    )
+    assert any("cannot be created" in w for w in services.warnings)
+    assert any("this session only" in w for w in services.warnings)
+    assert not services.ledger.persistent
+    runner = TaskRunner()
+    window, controller = build_window(services, runner)
+    qtbot.addWidget(window)
+    controller.restore()
+    tab = controller.chat.view
+    tab.model_combo.setCurrentText("gpt-4o-mini")
+    tab.input_edit.setPlainText("still works?")
+    tab.send_button.click()
+    wait_until(lambda: not runner.is_busy("chat"))
+    assert "Hello!" in tab.transcript.toPlainText()
+    assert len(services.ledger.recent()) == 1  # counted in memory for the session
+    qloop.run_until_complete(services.session.aclose())
+    services.close()
+    runner.deleteLater()
