@@ -7,6 +7,7 @@ caller passed in, so a dropped stream never loses the partial answer.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any
 
 from playground.core.capabilities import capabilities
 from playground.core.errors import from_exception
-from playground.core.models import Message, Usage
+from playground.core.models import Message, ToolCall, Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,25 +127,80 @@ class ChatRequest:
         return body
 
 
+@dataclass(frozen=True, slots=True)
+class TokenLogprob:
+    """One output token with its log-probability and the alternatives the model considered."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def probability(self) -> float:
+        return math.exp(self.logprob)
+
+
+@dataclass(slots=True)
+class _ToolCallParts:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ChoiceProgress:
+    """One answer (of `n`) as it streams in."""
+
+    text_parts: list[str] = field(default_factory=list)
+    finish_reason: str = ""
+    refusal_parts: list[str] = field(default_factory=list)
+    tool_calls: dict[int, _ToolCallParts] = field(default_factory=dict)
+    logprobs: list[TokenLogprob] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def result(self, index: int) -> ChoiceResult:
+        return ChoiceResult(
+            index=index,
+            text=self.text,
+            finish_reason=self.finish_reason,
+            tool_calls=tuple(
+                ToolCall(c.id, c.name, "".join(c.arguments))
+                for _, c in sorted(self.tool_calls.items())
+            ),
+            logprobs=tuple(self.logprobs),
+            refusal="".join(self.refusal_parts) or None,
+        )
+
+
 @dataclass(slots=True)
 class ChatProgress:
     """Filled in while a reply streams; readable after a failure or cancel.
 
     Attributes:
-        text: the answer so far.
+        choices: each answer so far, by index (one unless `n` > 1).
         started: monotonic time the request was sent.
         first_token_at: monotonic time the first text arrived, or None.
-        chunks: content fragments received.
+        chunks: content fragments received (about one token each): the live output count.
     """
 
-    text_parts: list[str] = field(default_factory=list)
+    choices: dict[int, ChoiceProgress] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
     chunks: int = 0
 
+    def choice(self, index: int) -> ChoiceProgress:
+        if index not in self.choices:
+            self.choices[index] = ChoiceProgress()
+        return self.choices[index]
+
     @property
     def text(self) -> str:
-        return "".join(self.text_parts)
+        """The first answer so far."""
+        first = self.choices.get(0)
+        return first.text if first is not None else ""
 
     @property
     def elapsed_ms(self) -> float:
@@ -158,12 +214,32 @@ class ChatProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class ChoiceResult:
+    """One finished answer.
+
+    Attributes:
+        index: its position among the `n` answers.
+        text: the answer text.
+        finish_reason: "stop", "length", "content_filter", "tool_calls" or "" if none came.
+        tool_calls: the functions the model asked to call.
+        logprobs: per output token, when logprobs were requested.
+        refusal: the model's refusal message (structured outputs), if it refused.
+    """
+
+    index: int
+    text: str
+    finish_reason: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] = ()
+    refusal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatResult:
     """A finished reply with the numbers shown under it.
 
     Attributes:
-        text: the full answer.
-        finish_reason: "stop", "length", "content_filter", "tool_calls" or "" if none came.
+        choices: the answers (one unless `n` > 1), by index.
         usage: the server's usage, or None if it sent none (then the caller estimates).
         system_fingerprint: the backend configuration, for reproducibility with a seed.
         request_id: the server's x-request-id.
@@ -172,14 +248,21 @@ class ChatResult:
         model: the model the server says answered.
     """
 
-    text: str
-    finish_reason: str
+    choices: tuple[ChoiceResult, ...]
     usage: Usage | None
     system_fingerprint: str | None
     request_id: str | None
     ttft_ms: float | None
     elapsed_ms: float
     model: str
+
+    @property
+    def text(self) -> str:
+        return self.choices[0].text if self.choices else ""
+
+    @property
+    def finish_reason(self) -> str:
+        return self.choices[0].finish_reason if self.choices else ""
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -206,6 +289,10 @@ def usage_from_api(raw: Any) -> Usage | None:
     )
 
 
+DeltaCallback = Callable[[int, str], None]
+"""Called with (choice index, text fragment) for each piece of streamed text."""
+
+
 class ChatService:
     """Sends chat requests through the client the `client_source` returns (an `AsyncOpenAI`).
 
@@ -220,10 +307,10 @@ class ChatService:
     async def stream(
         self,
         request: ChatRequest,
-        on_delta: Callable[[str], None],
+        on_delta: DeltaCallback,
         progress: ChatProgress | None = None,
     ) -> ChatResult:
-        """Streams one reply, calling `on_delta` with each text fragment as it arrives.
+        """Streams one reply, calling `on_delta(index, text)` with each fragment as it arrives.
 
         Raises:
             AppError: for every failure, mapped to plain words. Cancelling raises CancelledError;
@@ -231,7 +318,6 @@ class ChatService:
         """
         progress = progress if progress is not None else ChatProgress()
         client = self._client_source()
-        finish_reason = ""
         usage: Usage | None = None
         fingerprint: str | None = None
         model = request.model
@@ -255,23 +341,12 @@ class ChatService:
                     fingerprint = chunk.system_fingerprint or fingerprint
                     if chunk.usage is not None:
                         usage = usage_from_api(chunk.usage)
-                    if not chunk.choices:  # the include_usage chunk has an empty list
-                        continue
-                    choice = chunk.choices[0]
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
-                    text = choice.delta.content if choice.delta else None
-                    if text:
-                        if progress.first_token_at is None:
-                            progress.first_token_at = time.monotonic()
-                        progress.text_parts.append(text)
-                        progress.chunks += 1
-                        on_delta(text)
+                    for choice in chunk.choices:  # empty for the usage chunk (and Azure's first)
+                        self._take(choice, progress, on_delta)
         except Exception as exc:
             raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
         return ChatResult(
-            text=progress.text,
-            finish_reason=finish_reason,
+            choices=tuple(c.result(i) for i, c in sorted(progress.choices.items())),
             usage=usage,
             system_fingerprint=fingerprint,
             request_id=request_id,
@@ -279,6 +354,40 @@ class ChatService:
             elapsed_ms=progress.elapsed_ms,
             model=model,
         )
+
+    @staticmethod
+    def _take(choice: Any, progress: ChatProgress, on_delta: DeltaCallback) -> None:
+        state = progress.choice(int(choice.index))
+        if choice.finish_reason:
+            state.finish_reason = choice.finish_reason
+        delta = choice.delta
+        if delta is not None:
+            for call in delta.tool_calls or ():
+                parts = state.tool_calls.setdefault(int(call.index), _ToolCallParts())
+                parts.id = call.id or parts.id
+                if call.function is not None:
+                    parts.name = call.function.name or parts.name
+                    if call.function.arguments:
+                        parts.arguments.append(call.function.arguments)
+            if getattr(delta, "refusal", None):
+                state.refusal_parts.append(delta.refusal)
+        logprobs = getattr(choice, "logprobs", None)
+        if logprobs is not None and logprobs.content:
+            state.logprobs.extend(
+                TokenLogprob(
+                    t.token,
+                    float(t.logprob),
+                    tuple((alt.token, float(alt.logprob)) for alt in (t.top_logprobs or ())),
+                )
+                for t in logprobs.content
+            )
+        text = delta.content if delta is not None else None
+        if text:
+            if progress.first_token_at is None:
+                progress.first_token_at = time.monotonic()
+            state.text_parts.append(text)
+            progress.chunks += 1
+            on_delta(int(choice.index), text)
 
 
 @dataclass(slots=True)

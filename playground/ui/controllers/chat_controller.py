@@ -147,8 +147,9 @@ class ChatController(QObject):
         self.view.begin_reply(draft.model)
         turn = _Turn(request, ChatProgress(), self.conversation)
 
-        def on_delta(fragment: str) -> None:
-            if turn.conversation is self.conversation:  # "New chat" detaches a running reply
+        def on_delta(index: int, fragment: str) -> None:
+            # "New chat" detaches a running reply; answers beyond the first come with the n issue.
+            if turn.conversation is self.conversation and index == 0:
                 self.view.append_delta(fragment)
 
         self.runner.start(
