@@ -58,9 +58,12 @@ class Services:
     pricer: Any
     ledger: Any
     accounting: Any
+    history: Any
+    presets: Any
     warnings: list[str]
 
     def close(self) -> None:
+        self.history.close()
         self.ledger.close()
 
 
@@ -75,7 +78,9 @@ def build_services(
     keyring) are collected in `warnings` and shown once the window is up."""
     from playground.core.accounting import Accounting
     from playground.core.catalog import ModelCatalog
+    from playground.core.history import HistoryError, HistoryStore
     from playground.core.ledger import LedgerError, UsageLedger
+    from playground.core.presets import PresetStore
     from playground.core.pricing import Pricer
     from playground.core.secrets import open_secret_store
     from playground.core.session import ApiSession
@@ -102,6 +107,12 @@ def build_services(
     except LedgerError as exc:
         warnings.append(f"{exc} Usage is counted for this session only.")
         ledger = UsageLedger.in_memory()
+    try:
+        history = HistoryStore(paths.history_file)
+        history.recover_interrupted()
+    except HistoryError as exc:
+        warnings.append(f"{exc} Conversations are kept for this session only.")
+        history = HistoryStore.in_memory()
     pricer = Pricer(settings.price_overrides)
     session = ApiSession(settings, secrets, environ)
     return Services(
@@ -114,6 +125,8 @@ def build_services(
         pricer=pricer,
         ledger=ledger,
         accounting=Accounting(ledger, pricer),
+        history=history,
+        presets=PresetStore(paths.presets_file),
         warnings=warnings,
     )
 
@@ -215,7 +228,9 @@ def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
         services.counter,
         services.accounting,
         counters,
-        window,
+        history=services.history,
+        presets=services.presets,
+        parent=window,
     )
     controller = AppController(
         window,
@@ -361,7 +376,10 @@ def _warm_up(loop: asyncio.AbstractEventLoop, services: Services) -> None:
     def _work() -> None:
         import openai  # noqa: F401
 
+        from playground.core.markdown import warm_up
+
         services.counter.warm()
+        warm_up()
 
     future = loop.run_in_executor(None, _work)
 

@@ -41,6 +41,8 @@ class Capabilities:
         max_tokens_param: the name of the output-length parameter it takes.
         streaming: can stream its answer.
         dimensions: (embeddings) accepts `dimensions`.
+        context_window: tokens the model reads and writes in one request, if known.
+        max_output: the most output tokens it may produce, if known.
         why: a sentence shown in tooltips on disabled controls.
     """
 
@@ -53,6 +55,8 @@ class Capabilities:
     max_tokens_param: str = "max_completion_tokens"
     streaming: bool = True
     dimensions: bool = False
+    context_window: int | None = None
+    max_output: int | None = None
     why: str = ""
 
 
@@ -100,6 +104,14 @@ RULES: tuple[Rule, ...] = (
     ),
     # Older chat models still take max_tokens only on some compatible servers; OpenAI accepts both.
     Rule(r"^gpt-3\.5|^gpt-4(?!o|\.)", {"vision": False}),
+    # Context windows and output limits, from OpenAI's model pages (the API does not report them).
+    Rule(r"^gpt-3\.5", {"context_window": 16_385, "max_output": 4_096}),
+    Rule(r"^gpt-4(-\d|$)", {"context_window": 8_192, "max_output": 8_192}),
+    Rule(r"^gpt-4-turbo|^gpt-4-\d{4}-preview", {"context_window": 128_000, "max_output": 4_096}),
+    Rule(r"^(gpt-4o|chatgpt-4o)", {"context_window": 128_000, "max_output": 16_384}),
+    Rule(r"^gpt-4\.1", {"context_window": 1_047_576, "max_output": 32_768}),
+    Rule(r"^(o1|o3|o4)", {"context_window": 200_000, "max_output": 100_000}),
+    Rule(r"^gpt-5", {"context_window": 400_000, "max_output": 128_000}),
 )
 
 _FIELDS = {f.name for f in fields(Capabilities)}

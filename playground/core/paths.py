@@ -32,6 +32,14 @@ class AppPaths:
         return self.data_dir / "playground.sqlite3"
 
     @property
+    def history_file(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def presets_file(self) -> Path:
+        return self.config_dir / "presets.json"
+
+    @property
     def models_cache_file(self) -> Path:
         return self.cache_dir / "models.json"
 

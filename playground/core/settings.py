@@ -38,6 +38,8 @@ class ChatSettings:
     system_prompt: str = ""
     temperature: float = 1.0
     max_output_tokens: int | None = None
+    enter_sends: bool = False
+    conversation_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

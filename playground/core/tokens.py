@@ -37,6 +37,7 @@ import gzip
 import hashlib
 import importlib.resources
 import logging
+import sys
 import threading
 import time
 import types
@@ -457,6 +458,10 @@ class TiktokenCounter:
         return total + TOKENS_REPLY_PRIMING
 
     def is_loaded(self, model: str) -> bool:
+        if (
+            "tiktoken" not in sys.modules
+        ):  # nothing is loaded yet; naming the encoding would import it
+            return False
         return self._encodings.is_loaded(encoding_name_for_model(model))
 
     def warm(self, models: Iterable[str] = ("gpt-4o",)) -> threading.Thread:

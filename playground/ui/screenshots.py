@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from playground.app import Services, build_services, build_window
 from playground.core.catalog import CatalogSnapshot
-from playground.core.formatting import format_cost
-from playground.core.models import Endpoint, ModelInfo, RequestStatus, Usage
+from playground.core.chat import ChatRequest
+from playground.core.history import MessageMeta
+from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
 from playground.core.paths import AppPaths
 from playground.core.secrets import MemorySecretStore
 from playground.core.settings import MemorySettingsStore
@@ -42,10 +43,11 @@ SAMPLE_SYSTEM = (
 )
 SAMPLE_USER = "Why is the sky blue?"
 SAMPLE_REPLY = (
-    "Sunlight holds every colour. When it passes through the air, tiny gas molecules scatter short "
-    "wavelengths (blue and violet) far more than long ones (red). That scattered blue light reaches your "
-    "eyes from every direction, so the whole sky glows blue. We see less violet because the Sun emits "
-    "less of it and our eyes are less sensitive to it.\n\nWhy do you think sunsets look red instead?"
+    "Sunlight holds **every colour**. Air molecules scatter short wavelengths far more than long ones "
+    "(Rayleigh scattering, intensity \\( \\propto 1/\\lambda^4 \\)):\n\n"
+    "| colour | wavelength | scattered |\n|---|---|---|\n| blue | 450 nm | a lot |\n| red | 700 nm | little |\n\n"
+    "```python\nratio = (700 / 450) ** 4  # blue scatters ~5.9x more than red\nprint(round(ratio, 1))\n```\n\n"
+    "Why do you think sunsets look red instead?"
 )
 
 
@@ -125,28 +127,42 @@ async def _settle(controller: AppController) -> None:
 
 
 def _fill_chat_sample(controller: AppController, services: Services) -> None:
+    """A real stored conversation, opened the way the user opens one from the history list."""
     chat = controller.chat
-    view = chat.view
-    view.set_system_prompt(SAMPLE_SYSTEM)
-    view.model_combo.setCurrentText("gpt-4o-mini")
-    view.add_user_turn(SAMPLE_USER)
-    view.begin_reply("gpt-4o-mini")
-    view.append_delta(SAMPLE_REPLY)
+    history = services.history
+    reply_usage = Usage(input_tokens=41, output_tokens=112)
     entry = services.accounting.record(
         profile=services.session.profile,
         model="gpt-4o-mini",
         endpoint=Endpoint.CHAT,
-        usage=Usage(input_tokens=41, output_tokens=86),
+        usage=reply_usage,
         latency_ms=1840.0,
         status=RequestStatus.OK,
-        conversation_id=chat.conversation.id,
+        conversation_id="sample-sky",
     )
     chat.counters.request_recorded(entry)
-    chat.show_conversation_totals()
-    view.finish_reply(
-        f"finish: stop · first token 420 ms · 61 tok/s · 41 in · 86 out · {format_cost(entry.cost)}"
+    params = ChatRequest(model="gpt-4o-mini", messages=(), temperature=0.7)
+    history.create("sample-older", title="Email subject lines", params=params)
+    history.append_message(
+        "sample-older", Message("user", "Five subject lines for a product launch")
     )
-    view.input_edit.setPlainText("And why are sunsets red?")
+    history.create("sample-sky", params=params, system_prompt=SAMPLE_SYSTEM)
+    history.append_message("sample-sky", Message("user", SAMPLE_USER))
+    history.append_message(
+        "sample-sky",
+        Message("assistant", SAMPLE_REPLY),
+        MessageMeta(
+            model="gpt-4o-mini",
+            usage=reply_usage,
+            cost=entry.cost,
+            finish_reason="stop",
+            ttft_ms=420.0,
+            elapsed_ms=1840.0,
+            system_fingerprint="fp_44709d6fcb",
+        ),
+    )
+    history.save_draft("sample-sky", "And why are sunsets red?")
+    chat.open_conversation("sample-sky")
 
 
 def _save(widget: QWidget, path: Path) -> Path:

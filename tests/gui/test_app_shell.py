@@ -57,7 +57,7 @@ def test_ctrl_q_quits(make_app: Callable[..., AppHarness], qtbot: Any) -> None:
     assert not app.window.isVisible()
 
 
-def test_geometry_last_tab_and_chat_settings_survive_a_restart(
+def test_geometry_last_tab_draft_and_parameters_survive_a_restart(
     make_app: Callable[..., AppHarness], tmp_path: Path
 ) -> None:
     first = make_app()
@@ -66,7 +66,8 @@ def test_geometry_last_tab_and_chat_settings_survive_a_restart(
     )  # inside the offscreen screen (800 x 800), which restore clamps to
     first.window.show_tab("embeddings")
     first.chat_tab.system_edit.setPlainText("Be terse.")
-    first.chat_tab.temperature_spin.setValue(0.3)
+    first.chat_tab.params.temperature_row.set_value(0.3)
+    first.chat_tab.input_edit.setPlainText("an unsent draft")
     first.window.close()
 
     saved = JsonSettingsStore(first.home / "config" / "settings.json").load()
@@ -77,7 +78,8 @@ def test_geometry_last_tab_and_chat_settings_survive_a_restart(
     assert second.window.current_tab_key() == "embeddings"
     assert (second.window.width(), second.window.height()) == (760, 610)
     assert second.chat_tab.system_edit.toPlainText() == "Be terse."
-    assert second.chat_tab.temperature_spin.value() == pytest.approx(0.3)
+    assert second.chat_tab.params.temperature_row.value() == pytest.approx(0.3)
+    assert second.chat_tab.input_edit.toPlainText() == "an unsent draft"
 
 
 def test_the_key_is_never_written_to_any_file(
@@ -306,8 +308,9 @@ def test_an_unusable_data_folder_is_reported_and_the_app_still_works(
     tab.input_edit.setPlainText("still works?")
     tab.send_button.click()
     wait_until(lambda: not runner.is_busy("chat"))
-    assert "Hello!" in tab.transcript.toPlainText()
+    assert "Hello!" in tab.conversation.plain_text()
     assert len(services.ledger.recent()) == 1  # counted in memory for the session
+    window.close()
     qloop.run_until_complete(services.session.aclose())
     services.close()
     runner.deleteLater()

@@ -34,7 +34,7 @@ def _long_reply_streaming(
     fake.scenario.tokens_per_second = 200
     app = make_app()
     _send(app, qtbot, "Write a lot")
-    wait_until(lambda: "word3 " in app.chat_tab.transcript.toPlainText())
+    wait_until(lambda: "word3 " in app.chat_tab.conversation.plain_text())
     return app
 
 
@@ -51,7 +51,7 @@ def test_send_streams_reply_records_ledger_and_updates_counters(
     assert not tab.send_button.isEnabled()
     wait_until(_idle(app))
 
-    assert DEFAULT_REPLY in tab.transcript.toPlainText()
+    assert DEFAULT_REPLY in tab.conversation.plain_text()
     assert "finish: stop" in tab.reply_info.text()
     assert tab.input_edit.toPlainText() == ""
 
@@ -110,10 +110,12 @@ def test_stop_keeps_the_partial_answer(
     qtbot.keyClick(tab.input_edit, Qt.Key.Key_Escape)  # Esc stops, like the Stop button
     wait_until(_idle(app))
 
-    text = tab.transcript.toPlainText()
+    text = tab.conversation.plain_text()
     assert "word0" in text
     assert "word399" not in text
-    assert "stopped" in text
+    assert "stopped" in tab.conversation.turns[-1].meta_label.text()
+    assert not tab.stop_button.isEnabled()
+    tab.input_edit.setPlainText("next question")
     assert tab.send_button.isEnabled()
     row = app.services.ledger.recent()[0]
     assert row.status == RequestStatus.CANCELLED
@@ -132,8 +134,8 @@ def test_dropped_stream_keeps_partial_text_and_explains(
     tab = app.chat_tab
     _send(app, qtbot, "Hello")
     wait_until(_idle(app))
-    assert "Hello!" in tab.transcript.toPlainText()
-    assert tab.error_label.isVisible() or not tab.error_label.isHidden()
+    assert "Hello!" in tab.conversation.plain_text()
+    assert tab.error_box.isVisibleTo(tab)
     assert "dropped" in tab.error_label.text()
     assert "kept" in tab.error_label.text()
     assert app.services.ledger.recent()[0].status == RequestStatus.ERROR
@@ -183,9 +185,14 @@ def test_empty_message_is_not_sent(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any
 ) -> None:
     app = make_app()
-    _send(app, qtbot, "   ")
-    assert "Type a message first" in app.chat_tab.error_label.text()
+    tab = app.chat_tab
+    tab.input_edit.setPlainText("   ")
+    assert not tab.send_button.isEnabled()
+    assert "Type a message first" in tab.send_button.toolTip()
+    qtbot.keyClick(tab.input_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert fake_openai.requests_to("/chat/completions") == []
+    tab.input_edit.setPlainText("now there is text")
+    assert tab.send_button.isEnabled()
 
 
 def test_draft_counter_follows_typing(
@@ -206,8 +213,10 @@ def test_draft_counter_follows_typing(
 
     long_text = "lorem ipsum dolor sit amet " * 2000  # long enough to be counted off the GUI thread
     app.chat_tab.input_edit.setPlainText(long_text)
-    expected_long = counter.count_messages(
-        app.chat.conversation.messages_with(long_text), "gpt-4o-mini"
+    expected_long = (
+        counter.count_messages(  # sent without the trailing space, so counted without it
+            app.chat.conversation.messages_with(long_text.strip()), "gpt-4o-mini"
+        )
     )
     wait_until(
         lambda: f"≈{expected_long:,} tok" in label.text(),
@@ -246,10 +255,10 @@ def test_reasoning_model_disables_temperature(make_app: Callable[..., AppHarness
     app = make_app()
     tab = app.chat_tab
     tab.model_combo.setCurrentText("o3")
-    assert not tab.temperature_slider.isEnabled()
-    assert "Reasoning" in tab.temperature_slider.toolTip()
+    assert not tab.params.temperature_row.supported
+    assert "Reasoning" in tab.params.temperature_row.slider.toolTip()
     tab.model_combo.setCurrentText("gpt-4o-mini")
-    assert tab.temperature_slider.isEnabled()
+    assert tab.params.temperature_row.supported
 
 
 def test_reasoning_model_request_omits_temperature(
@@ -271,7 +280,7 @@ def test_new_chat_while_streaming_detaches_the_reply(
     old = app.chat.conversation
     qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
     wait_until(_idle(app))
-    assert tab.transcript.toPlainText() == ""
+    assert tab.conversation.plain_text() == ""
     assert app.chat.conversation is not old
     assert app.chat.conversation.turns == []
     assert tab.conversation_totals.text() == "No requests yet"

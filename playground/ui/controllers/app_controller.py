@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QUrl
@@ -15,7 +16,7 @@ from playground.core.models import ProviderProfile
 from playground.core.providers import new_profile, preset_by_key
 from playground.core.secrets import SecretStoreError, mask_key
 from playground.core.session import ApiSession
-from playground.core.settings import ChatSettings, Settings, SettingsStore, UiSettings
+from playground.core.settings import Settings, SettingsStore, UiSettings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.chat_controller import ChatController
 from playground.ui.main_window import MainWindow
@@ -79,9 +80,10 @@ class AppController(QObject):
         if ui.last_tab in self.window.tab_keys:
             self.window.show_tab(ui.last_tab)
         chat = self.settings.chat
+        self.chat.view.set_enter_sends(chat.enter_sends)
         self.chat.view.set_system_prompt(chat.system_prompt)
-        self.chat.view.set_temperature(chat.temperature)
         self._show_models(self.catalog.cached(self.session.profile.id))
+        self.chat.restore_last(chat.conversation_id)
         self.update_connection_state()
 
     def start(self, *, allow_first_run: bool = True) -> None:
@@ -313,17 +315,19 @@ class AppController(QObject):
         self._apply_settings(self.settings.replace(ui=_replace_ui(self.settings.ui, theme=value)))
 
     def save_window_state(self) -> None:
+        self.chat.save_draft()
         geometry = base64.b64encode(bytes(self.window.saveGeometry().data())).decode("ascii")
         draft = self.chat.view.draft()
         settings = self.settings.replace(
             ui=_replace_ui(
                 self.settings.ui, geometry=geometry, last_tab=self.window.current_tab_key()
             ),
-            chat=ChatSettings(
+            chat=dataclasses.replace(
+                self.settings.chat,
                 model=draft.model,
                 system_prompt=draft.system_prompt,
-                temperature=draft.temperature,
-                max_output_tokens=draft.max_output_tokens,
+                enter_sends=self.chat.view.enter_sends,
+                conversation_id=self.chat.conversation.id,
             ),
         )
         self.settings = settings

@@ -1,47 +1,76 @@
-"""Connects the Chat tab to the chat service, the counters and the ledger.
+"""Connects the Chat tab to the chat service, history, presets, counters and the ledger.
 
-Flow of one send: the view emits `send_requested(ChatDraft)`; the controller builds a `ChatRequest`
-from the conversation, starts `ChatService.stream` through the `TaskRunner` (group "chat"), and the
-service hands each text fragment to `ChatTab.append_delta`. When the task ends (reply, failure or
-Stop) the controller prices the usage, writes the ledger row and updates the counters. A failed or
-stopped reply keeps its partial text in the transcript and in the conversation.
+Flow of one send: the view emits `send_requested(ChatDraft)`; the controller appends the user turn,
+builds a `ChatRequest` from the conversation and the parameters panel, and starts
+`ChatService.stream` through the `TaskRunner` (group "chat"). Each fragment goes to the answer's
+turn (incremental rendering) and to the history store (written at most a second behind). When the
+task ends (answer, failure or Stop) the controller prices the usage, writes the ledger row, stores
+the answer with its numbers and updates the counters. A failed or stopped answer keeps its partial
+text in the conversation, marked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from playground.core.accounting import Accounting
 from playground.core.capabilities import ModelKind, capabilities
 from playground.core.catalog import CatalogSnapshot
-from playground.core.chat import ChatProgress, ChatRequest, ChatResult, ChatService, Conversation
-from playground.core.errors import AppError
+from playground.core.chat import (
+    ChatProgress,
+    ChatRequest,
+    ChatResult,
+    ChatService,
+    ChoiceResult,
+    Conversation,
+)
+from playground.core.errors import AppError, ErrorKind
 from playground.core.formatting import (
     format_cost,
     format_duration_ms,
     format_price_per_mtok,
     format_tokens,
 )
-from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
+from playground.core.history import (
+    HistoryError,
+    HistoryStore,
+    MessageMeta,
+    MessageStatus,
+    StoredMessage,
+)
+from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Role, Usage
+from playground.core.presets import Preset, PresetStore, fill_variables, missing_variables
 from playground.core.pricing import ModelPrices
+from playground.core.schema import check_reply
 from playground.core.session import ApiSession
 from playground.core.tokens import TokenCounter
+from playground.core.vision import image_tokens
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
 from playground.ui.tabs.chat_tab import ChatDraft, ChatTab
+from playground.ui.widgets.conversation_view import TurnInfo, TurnWidget
+
+log = logging.getLogger(__name__)
 
 GROUP = "chat"
+DRAFT_SAVE_DELAY_MS = 800
 
 
 class ChatController(QObject):
-    """Owns the conversation and drives the Chat tab.
+    """Owns the open conversation and drives the Chat tab.
 
     Signals:
-        reply_finished: a reply ended (done, stopped or failed). arg: the ledger entry written.
+        reply_finished: an answer ended (done, stopped or failed). arg: the ledger entry written.
         error_shown: an error was shown in the tab. arg: the AppError.
         refresh_models_requested: the tab asked for a fresh model list.
     """
@@ -59,6 +88,8 @@ class ChatController(QObject):
         counter: TokenCounter,
         accounting: Accounting,
         counters: CountersController,
+        history: HistoryStore | None = None,
+        presets: PresetStore | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -69,32 +100,85 @@ class ChatController(QObject):
         self.counter = counter
         self.accounting = accounting
         self.counters = counters
+        self.history = history or HistoryStore.in_memory()
+        self.presets = presets
         self.conversation = Conversation()
+        self.metas: list[MessageMeta] = []
+        self._results: dict[int, ChatResult] = {}  # turn index -> result with all answers
+        self._last_request: ChatRequest | None = None
+        self._retry_left = 0
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setInterval(1000)
+        self._retry_timer.timeout.connect(self._on_retry_tick)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_SAVE_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(1000)  # a stalled stream is still on disk within a second
+        self._flush_timer.timeout.connect(self._flush_history)
 
         view.send_requested.connect(self._on_view_send_requested)
+        view.add_turn_requested.connect(self._on_view_add_turn_requested)
         view.stop_requested.connect(self.stop)
-        view.clear_requested.connect(self._on_view_clear_requested)
+        view.retry_requested.connect(self.retry)
+        view.clear_requested.connect(self.new_conversation)
         view.draft_changed.connect(self._on_view_draft_changed)
         view.model_changed.connect(self._on_view_model_changed)
         view.refresh_models_requested.connect(self.refresh_models_requested)
+        view.copy_last_answer_requested.connect(self.copy_last_answer)
+        view.export_requested.connect(self.export_conversation)
+        view.import_conversation_requested.connect(self.import_conversation)
+        view.view_code_requested.connect(self.show_code)
+        view.import_requested.connect(self.paste_request)
+        conv = view.conversation
+        conv.edit_committed.connect(self._on_turn_edited)
+        conv.role_toggled.connect(self._on_turn_role_toggled)
+        conv.move_requested.connect(self._on_turn_moved)
+        conv.delete_requested.connect(self._on_turn_deleted)
+        conv.regenerate_requested.connect(self._on_turn_regenerate)
+        conv.fork_requested.connect(self._on_turn_fork)
+        conv.choice_selected.connect(self._on_choice_selected)
+        conv.tool_results_submitted.connect(self._on_tool_results)
+        history_panel = view.history
+        history_panel.open_requested.connect(self.open_conversation)
+        history_panel.new_requested.connect(self.new_conversation)
+        history_panel.search_changed.connect(self._on_history_search)
+        history_panel.rename_requested.connect(self._on_history_rename)
+        history_panel.duplicate_requested.connect(self._on_history_duplicate)
+        history_panel.delete_requested.connect(self._on_history_delete)
+        history_panel.undo_delete_requested.connect(self._on_history_undo_delete)
+        menu = view.preset_menu
+        menu.save_requested.connect(self.save_preset)
+        menu.load_requested.connect(self.load_preset)
+        menu.rename_requested.connect(self._on_preset_rename)
+        menu.delete_requested.connect(self._on_preset_delete)
+        menu.import_requested.connect(self._on_preset_import)
+        menu.export_requested.connect(self._on_preset_export)
         runner.busy_changed.connect(self._on_runner_busy_changed)
+        self._refresh_presets()
+        self.refresh_history()
+        self._on_view_model_changed(view.params.current_model())
 
     # --- models --------------------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None, preferred: str) -> None:
-        """Fills the picker with the chat models of `snapshot`, keeping `preferred` selected."""
+        """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
-        current = self.view.model_combo.currentText().strip() or preferred
+        current = self.view.params.current_model() or preferred
         if not current and models:
             current = _default_chat_model(models)
         self.view.set_models(models, current)
+        self._on_view_model_changed(self.view.params.current_model())
 
     def _on_view_model_changed(self, model: str) -> None:
         caps = capabilities(model)
-        self.view.set_temperature_enabled(caps.sampling, caps.why)
-        traits = [t for t, on in (("reasoning", caps.reasoning), ("vision", caps.vision)) if on]
-        accepts = "Accepts: " + ", ".join(traits) if traits else ""
-        self.view.set_model_info(accepts)
+        self.view.params.set_capabilities(caps)
+        self.view.params.set_model_limits(caps.max_output, caps.context_window)
+        self.view.attachments.set_vision_supported(
+            caps.vision or not model,
+            "This model does not take images. Pick a vision model to attach one.",
+        )
         if not model:
             return
         # The price table loads on first use (a quarter second): look it up off the GUI thread.
@@ -105,16 +189,18 @@ class ChatController(QObject):
             return await loop.run_in_executor(None, pricer.prices, model, provider)
 
         def _show(prices: ModelPrices | None) -> None:
-            if self.view.draft().model != model:
+            if self.view.params.current_model() != model:
                 return  # the user picked another model meanwhile
             if prices is not None:
-                price = (
+                text = (
                     f"Price: {format_price_per_mtok(prices.input_per_mtok)} in · "
                     f"{format_price_per_mtok(prices.output_per_mtok)} out"
                 )
             else:
-                price = "Price: unknown (set one in Settings → Prices)"
-            self.view.set_model_info("<br>".join(line for line in (price, accepts) if line))
+                text = "Price: unknown (set one in Settings → Prices)"
+            self.view.params.limits_label.setText(
+                text + _limits_text(caps.context_window, caps.max_output)
+            )
 
         self.runner.start(_lookup(), group="model-info", on_result=_show)
 
@@ -122,7 +208,7 @@ class ChatController(QObject):
 
     def _on_view_send_requested(self, draft: ChatDraft) -> None:
         text = draft.user_text.strip()
-        if not text:
+        if not text and not draft.images:
             self.view.show_error(AppError.local("Nothing to send", "Type a message first."))
             return
         if not draft.model:
@@ -134,24 +220,77 @@ class ChatController(QObject):
                 )
             )
             return
-        self.conversation.system_prompt = draft.system_prompt
-        request = ChatRequest(
-            model=draft.model,
-            messages=self.conversation.messages_with(text),
-            temperature=draft.temperature,
-            max_output_tokens=draft.max_output_tokens,
-        )
-        self.conversation.turns.append(Message("user", text))
-        self.view.add_user_turn(text)
+        problems = self.view.params.problems()
+        missing = missing_variables([draft.system_prompt, draft.user_text], draft.variables)
+        if missing:
+            problems = [*problems, "Fill in " + ", ".join(f"{{{{{m}}}}}" for m in missing)]
+        if problems:
+            self.view.show_error(AppError.local("Can't send yet", " ".join(problems)))
+            return
+        self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
+        user = Message("user", fill_variables(text, draft.variables), images=draft.images)
+        self._append_turn(user, MessageMeta())
         self.view.clear_input()
-        self.view.begin_reply(draft.model)
-        turn = _Turn(request, ChatProgress(), self.conversation)
+        self._send(self._request_for(draft))
+
+    def _on_view_add_turn_requested(self, role: str, draft: ChatDraft) -> None:
+        """Adds an example turn (few-shot) without sending."""
+        message = Message(
+            "assistant" if role == "assistant" else "user",
+            draft.user_text.strip(),
+            images=draft.images,
+        )
+        self.conversation.system_prompt = draft.system_prompt
+        self._append_turn(message, MessageMeta())
+        self.view.clear_input()
+
+    def _request_for(self, draft: ChatDraft) -> ChatRequest:
+        messages = self.conversation.messages_with()
+        return ChatRequest(model=draft.model, messages=messages, **draft.fields)
+
+    def current_request(self, *, include_draft: bool = True) -> ChatRequest:
+        """The request Send would make now (for View code and the estimate)."""
+        draft = self.view.draft()
+        conversation = Conversation(
+            id=self.conversation.id,
+            system_prompt=fill_variables(draft.system_prompt, draft.variables),
+            turns=list(self.conversation.turns),
+        )
+        text = fill_variables(draft.user_text.strip(), draft.variables)
+        if include_draft and (text or draft.images):
+            conversation.turns.append(Message("user", text, images=draft.images))
+        return ChatRequest(model=draft.model, messages=conversation.messages_with(), **draft.fields)
+
+    def _send(self, request: ChatRequest) -> None:
+        """Starts streaming an answer to `request` into a new assistant turn."""
+        self.view.hide_error()
+        self._stop_retry_countdown()
+        self._last_request = request
+        self._ensure_in_history()
+        self._save_params(request)
+        turn_widget = self.view.conversation.add_turn(
+            Message("assistant", ""), TurnInfo(status="streaming")
+        )
+        try:
+            message_id: int | None = self.history.begin_reply(self.conversation.id, request.model)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+            message_id = None
+        turn = _Turn(request, ChatProgress(), self.conversation, turn_widget, message_id)
+        self.view.reply_info.setText("Waiting for the first token…")
 
         def on_delta(index: int, fragment: str) -> None:
-            # "New chat" detaches a running reply; answers beyond the first come with the n issue.
-            if turn.conversation is self.conversation and index == 0:
-                self.view.append_delta(fragment)
+            if turn.conversation is not self.conversation:
+                return  # "New chat" or another conversation opened: the answer is detached
+            turn.widget.append_stream(index, fragment)
+            if index == 0 and turn.message_id is not None:
+                try:
+                    self.history.stream_update(turn.message_id, fragment)
+                except HistoryError as exc:  # a full disk must not stop the stream
+                    log.warning("history: %s", exc)
+            self.view.reply_info.setText(f"Streaming… {turn.progress.chunks:,} tokens")
 
+        self._flush_timer.start()
         self.runner.start(
             self.service.stream(request, on_delta, turn.progress),
             group=GROUP,
@@ -161,50 +300,146 @@ class ChatController(QObject):
         )
 
     def stop(self) -> None:
-        """Stops the reply at once; what arrived is kept and marked stopped."""
+        """Stops the answer at once; what arrived is kept and marked stopped."""
         self.runner.cancel(GROUP)
 
+    def retry(self) -> None:
+        """Sends the last request again, replacing its failed answer."""
+        if self._last_request is None or self.runner.is_busy(GROUP):
+            return
+        turns = self.conversation.turns
+        failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
+        if turns and turns[-1].role == "assistant" and self.metas[-1].status in failed:
+            self._remove_turns_from(len(turns) - 1)
+        self._send(
+            dataclasses.replace(self._last_request, messages=self.conversation.messages_with())
+        )
+
+    # --- outcomes ------------------------------------------------------------------------------
+
     def _on_reply(self, turn: _Turn, result: ChatResult) -> None:
+        self._flush_timer.stop()
         usage = result.usage or self._estimate(turn, result.text)
-        turn.conversation.turns.append(Message("assistant", result.text))
+        first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
         entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
+        meta = MessageMeta(
+            status=MessageStatus.OK,
+            model=result.model,
+            usage=usage,
+            cost=entry.cost,
+            finish_reason=first.finish_reason,
+            request_id=result.request_id,
+            system_fingerprint=result.system_fingerprint,
+            ttft_ms=result.ttft_ms,
+            elapsed_ms=result.elapsed_ms,
+        )
+        message = Message("assistant", first.text, tool_calls=first.tool_calls)
+        turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
-            self.view.finish_reply(_reply_info(result, usage, entry.cost))
+            self.metas.append(meta)
+            self._results[len(self.conversation.turns) - 1] = result
+        self._store_reply(turn, message, meta)
+        if turn.conversation is self.conversation:
+            widget = turn.widget
+            widget.message = message
+            widget.view.set_text(first.text)
+            info = _reply_info(result, usage, entry.cost)
+            violations = self._schema_violations(turn.request, first.text)
+            error = ""
+            if first.refusal:
+                error = f"The model refused: {first.refusal}"
+            elif violations:
+                error = "The answer does not match the schema:\n• " + "\n• ".join(violations[:8])
+            widget.set_info(TurnInfo(meta=info, error=error))
+            widget.show_choices([c.text for c in result.choices])
+            widget.set_logprobs(list(first.logprobs))
+            if first.tool_calls:
+                widget.show_tool_calls(first.tool_calls, awaiting=True)
+            self.view.reply_info.setText(info)
         self.reply_finished.emit(entry)
 
     def _on_failed(self, turn: _Turn, error: AppError) -> None:
-        entry = self._end_partial(turn, RequestStatus.ERROR)
+        entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
         if turn.conversation is self.conversation:
-            elapsed = format_duration_ms(turn.progress.elapsed_ms)
-            self.view.finish_reply(f"Interrupted after {elapsed}", failed=bool(turn.progress.text))
-            self.view.show_error(error)
+            turn.widget.set_info(
+                TurnInfo(meta=_partial_info(turn, meta), status="error", error=error.text)
+            )
+            self.view.reply_info.setText(
+                f"Interrupted after {format_duration_ms(turn.progress.elapsed_ms)}"
+            )
+            self.view.show_error(error, retry=True)
+            if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
+                self._start_retry_countdown(round(error.retry_after))
         self.error_shown.emit(error)
         self.reply_finished.emit(entry)
 
     def _on_cancelled(self, turn: _Turn) -> None:
-        entry = self._end_partial(turn, RequestStatus.CANCELLED)
+        entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
         if turn.conversation is self.conversation:
-            elapsed = format_duration_ms(turn.progress.elapsed_ms)
-            self.view.finish_reply(f"Stopped after {elapsed}", stopped=True)
+            turn.widget.set_info(
+                TurnInfo(meta=_partial_info(turn, meta) + " · ⏹ stopped", status="stopped")
+            )
+            self.view.reply_info.setText(
+                f"Stopped after {format_duration_ms(turn.progress.elapsed_ms)}"
+            )
         self.reply_finished.emit(entry)
 
-    def _end_partial(self, turn: _Turn, status: RequestStatus) -> LedgerEntry:
-        """Keeps what arrived in its conversation and records an estimated usage row."""
+    def _end_partial(
+        self, turn: _Turn, status: RequestStatus, stored: MessageStatus, error: str
+    ) -> tuple[LedgerEntry, MessageMeta]:
+        """Keeps what arrived (marked) and records an estimated usage row."""
+        self._flush_timer.stop()
         partial = turn.progress.text
-        if partial:
-            turn.conversation.turns.append(Message("assistant", partial))
-        return self._record(
-            turn, self._estimate(turn, partial), status, turn.progress.elapsed_ms, None
-        )
+        usage = self._estimate(turn, partial)
+        entry = self._record(turn, usage, status, turn.progress.elapsed_ms, None)
+        meta = MessageMeta(
+            status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
+            elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
+        )  # fmt: skip
+        message = Message("assistant", partial)
+        turn.conversation.turns.append(message)
+        if turn.conversation is self.conversation:
+            self.metas.append(meta)
+            turn.widget.message = message
+            turn.widget.view.flush()
+        self._store_reply(turn, message, meta)
+        return entry, meta
+
+    def _store_reply(self, turn: _Turn, message: Message, meta: MessageMeta) -> None:
+        try:
+            if turn.message_id is not None:
+                self.history.finish_reply(turn.message_id, message.content, meta)
+                if message.tool_calls:  # finish_reply stores text; the calls need the full message
+                    self._persist_turns(turn.conversation)
+            else:
+                self.history.append_message(turn.conversation.id, message, meta)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
+
+    def _schema_violations(self, request: ChatRequest, text: str) -> list[str]:
+        fmt = request.response_format or {}
+        if fmt.get("type") != "json_schema":
+            return []
+        schema = fmt.get("json_schema", {}).get("schema")
+        return check_reply(text, schema) if isinstance(schema, dict) else []
 
     def _estimate(self, turn: _Turn, output_text: str) -> Usage:
         """A local tiktoken estimate, used when the server sent no usage (stop, failure, some servers)."""
         model = turn.request.model
         return Usage(
-            input_tokens=self.counter.count_messages(turn.request.messages, model),
+            input_tokens=self._input_tokens(turn.request),
             output_tokens=self.counter.count(output_text, model) if output_text else 0,
             estimated=True,
         )
+
+    def _input_tokens(self, request: ChatRequest) -> int:
+        tokens = self.counter.count_messages(request.messages, request.model)
+        for message in request.messages:
+            tokens += sum(image_tokens(i.width, i.height, i.detail) for i in message.images)
+        if request.tools:
+            tokens += self.counter.count(json.dumps(list(request.tools)), request.model)
+        return tokens
 
     def _record(
         self,
@@ -231,28 +466,540 @@ class ChatController(QObject):
 
     def show_conversation_totals(self) -> None:
         totals = self.accounting.conversation_totals(self.conversation.id)
+        if not totals.requests:
+            self.view.set_conversation_totals("No requests yet")
+            return
         cost = format_cost(totals.cost) + (" + ?" if totals.unpriced else "")
         n = totals.requests
         self.view.set_conversation_totals(
-            f"{n} request{'s' if n != 1 else ''} · {format_tokens(totals.usage.input_tokens)} in · "
+            f"This conversation: {n} request{'s' if n != 1 else ''} · "
+            f"{format_tokens(totals.usage.input_tokens)} in · "
             f"{format_tokens(totals.usage.output_tokens)} out · {cost}"
         )
 
-    # --- other view intents ----------------------------------------------------------------------
+    # --- retry countdown -----------------------------------------------------------------------
 
-    def _on_view_clear_requested(self) -> None:
-        self.stop()
-        self.conversation = Conversation(system_prompt=self.view.draft().system_prompt)
-        self.view.clear_transcript()
-        self.view.set_conversation_totals("No requests yet")
+    def _start_retry_countdown(self, seconds: int) -> None:
+        self._retry_left = max(seconds, 1)
+        self.view.set_retry_countdown(self._retry_left)
+        self._retry_timer.start()
+
+    def _on_retry_tick(self) -> None:
+        self._retry_left -= 1
+        self.view.set_retry_countdown(self._retry_left)
+        if self._retry_left <= 0:
+            self._retry_timer.stop()
+
+    def _stop_retry_countdown(self) -> None:
+        self._retry_timer.stop()
+        self._retry_left = 0
+        self.view.set_retry_countdown(0)
+
+    # --- editing turns -------------------------------------------------------------------------
+
+    def _append_turn(self, message: Message, meta: MessageMeta) -> None:
+        self.conversation.turns.append(message)
+        self.metas.append(meta)
+        self.view.conversation.add_turn(message, TurnInfo())
+        self._ensure_in_history()
+        try:
+            self.history.append_message(self.conversation.id, message, meta)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
+
+    def _rebuild_view(self) -> None:
+        self.view.conversation.set_turns(
+            list(self.conversation.turns), [TurnInfo(meta=_meta_text(m)) for m in self.metas]
+        )
+
+    def _changed(self) -> None:
+        self._rebuild_view()
+        self._persist_turns(self.conversation)
         self._on_view_draft_changed()
+
+    def _persist_turns(self, conversation: Conversation) -> None:
+        if conversation is not self.conversation:
+            return
+        try:
+            self._ensure_in_history()
+            stored = [
+                StoredMessage(id=0, message=m, meta=meta, created=_now())
+                for m, meta in zip(self.conversation.turns, self.metas, strict=False)
+            ]
+            self.history.replace_messages(self.conversation.id, stored)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
+
+    def _remove_turns_from(self, index: int) -> None:
+        del self.conversation.turns[index:]
+        del self.metas[index:]
+        self._results = {k: v for k, v in self._results.items() if k < index}
+
+    def _on_turn_edited(self, index: int, text: str, resend: bool) -> None:
+        if self.runner.is_busy(GROUP) or index >= len(self.conversation.turns):
+            return
+        self.conversation.turns[index] = dataclasses.replace(
+            self.conversation.turns[index], content=text
+        )
+        if resend:
+            self._remove_turns_from(index + 1)
+            self._changed()
+            self._send(self._request_for(self.view.draft()))
+        else:
+            self._changed()
+
+    def _on_turn_role_toggled(self, index: int) -> None:
+        turn = self.conversation.turns[index]
+        role: Role = "assistant" if turn.role == "user" else "user"
+        self.conversation.turns[index] = dataclasses.replace(turn, role=role)
+        self._changed()
+
+    def _on_turn_moved(self, index: int, delta: int) -> None:
+        other = index + delta
+        if self.runner.is_busy(GROUP) or not 0 <= other < len(self.conversation.turns):
+            return
+        turns, metas = self.conversation.turns, self.metas
+        turns[index], turns[other] = turns[other], turns[index]
+        metas[index], metas[other] = metas[other], metas[index]
+        self._changed()
+
+    def _on_turn_deleted(self, index: int) -> None:
+        if self.runner.is_busy(GROUP) or index >= len(self.conversation.turns):
+            return
+        del self.conversation.turns[index]
+        del self.metas[index]
+        self._changed()
+
+    def _on_turn_regenerate(self, index: int) -> None:
+        if self.runner.is_busy(GROUP) or index >= len(self.conversation.turns):
+            return
+        self._remove_turns_from(index)
+        self._changed()
+        self._send(self._request_for(self.view.draft()))
+
+    def _on_turn_fork(self, index: int) -> None:
+        try:
+            self.save_draft()
+            new_id = self.history.fork(self.conversation.id, index)
+        except (HistoryError, ValueError) as exc:
+            self.view.show_error(AppError.local("Could not fork", str(exc)))
+            return
+        self.open_conversation(new_id)
+
+    def _on_choice_selected(self, index: int, choice: int) -> None:
+        result = self._results.get(index)
+        if result is None or not 0 <= choice < len(result.choices):
+            return
+        picked = result.choices[choice]
+        self.conversation.turns[index] = Message(
+            "assistant", picked.text, tool_calls=picked.tool_calls
+        )
+        self._changed()
+
+    def _on_tool_results(self, index: int, results: dict[str, str]) -> None:
+        """Adds the user's tool results as tool messages and lets the model continue."""
+        if self.runner.is_busy(GROUP):
+            return
+        for call in self.conversation.turns[index].tool_calls:
+            self._append_turn(
+                Message("tool", results.get(call.id, ""), name=None, tool_call_id=call.id),
+                MessageMeta(),
+            )
+        self._send(self._request_for(self.view.draft()))
+
+    # --- conversations and history -------------------------------------------------------------
+
+    def new_conversation(self) -> None:
+        self.stop()
+        self.save_draft()
+        self._load_into_view(
+            Conversation(system_prompt=self.view.draft().system_prompt), [], "", None
+        )
+        self.view.set_input("")
+        self.refresh_history()
+
+    def open_conversation(self, conversation_id: str) -> None:
+        if conversation_id == self.conversation.id and self.conversation.turns:
+            return
+        self.stop()
+        self.save_draft()
+        try:
+            stored = self.history.load(conversation_id)
+            self.history.touch(conversation_id)
+        except HistoryError as exc:
+            self.view.show_error(AppError.local("Could not open the conversation", str(exc)))
+            return
+        conversation = stored.to_conversation()
+        fields = _fields_of(stored.params)
+        self._load_into_view(conversation, [m.meta for m in stored.messages], stored.title, fields)
+        if stored.params.model:
+            self.view.model_combo.setCurrentText(stored.params.model)
+        self.view.set_input(stored.draft)
+        self.refresh_history()
+
+    def _load_into_view(
+        self,
+        conversation: Conversation,
+        metas: list[MessageMeta],
+        title: str,
+        fields: dict[str, Any] | None,
+    ) -> None:
+        self.conversation = conversation
+        self.metas = list(metas) + [MessageMeta()] * (len(conversation.turns) - len(metas))
+        self._results = {}
+        self._last_request = None
+        self.view.set_system_prompt(conversation.system_prompt)
+        if fields is not None:
+            self.view.params.set_fields(fields)
+        self._rebuild_view()
+        self.view.set_title(title)
+        self.view.hide_error()
+        self.view.reply_info.clear()
+        self.show_conversation_totals()
+        self._on_view_draft_changed()
+
+    def _ensure_in_history(self) -> None:
+        try:
+            if not self.history.exists(self.conversation.id):
+                self.history.create(
+                    self.conversation.id,
+                    params=ChatRequest(model=self.view.params.current_model(), messages=()),
+                    system_prompt=self.conversation.system_prompt,
+                )
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    def _save_params(self, request: ChatRequest) -> None:
+        try:
+            self.history.save_params(
+                self.conversation.id,
+                dataclasses.replace(request, messages=()),
+                system_prompt=self.view.draft().system_prompt,
+            )
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    def save_draft(self) -> None:
+        """Keeps the unsent text (and the system prompt) so a restart loses nothing."""
+        self._draft_timer.stop()
+        draft = self.view.draft()
+        try:
+            if not draft.user_text and not self.history.exists(self.conversation.id):
+                return
+            self._ensure_in_history()
+            self.history.save_draft(self.conversation.id, draft.user_text)
+            self.history.save_params(
+                self.conversation.id,
+                ChatRequest(model=draft.model, messages=(), **draft.fields),
+                system_prompt=draft.system_prompt,
+            )
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    def _flush_history(self) -> None:
+        try:
+            self.history.flush_streams()
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    def refresh_history(self, query: str = "") -> None:
+        try:
+            rows = self.history.search(query) if query else self.history.list()
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+            return
+        self.view.history.set_conversations(rows, current_id=self.conversation.id)
+        for row in rows:
+            if row.id == self.conversation.id:
+                self.view.set_title(row.title)
+
+    def _on_history_search(self, query: str) -> None:
+        self.refresh_history(query.strip())
+
+    def _on_history_rename(self, conversation_id: str, title: str) -> None:
+        try:
+            self.history.rename(conversation_id, title)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
+
+    def _on_history_duplicate(self, conversation_id: str) -> None:
+        try:
+            self.save_draft()
+            new_id = self.history.duplicate(conversation_id)
+        except HistoryError as exc:
+            self.view.show_error(AppError.local("Could not duplicate", str(exc)))
+            return
+        self.open_conversation(new_id)
+
+    def _on_history_delete(self, conversation_id: str) -> None:
+        try:
+            title = self.history.load(conversation_id).title
+            self.history.delete(conversation_id)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+            return
+        if conversation_id == self.conversation.id:
+            self._load_into_view(
+                Conversation(system_prompt=self.view.draft().system_prompt), [], "", None
+            )
+        self.refresh_history()
+        self.view.history.show_undo(conversation_id, title)
+
+    def _on_history_undo_delete(self, conversation_id: str) -> None:
+        try:
+            self.history.undo_delete(conversation_id)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
+
+    def restore_last(self, conversation_id: str) -> None:
+        """At start-up: reopen the conversation the user left (with its draft), if it still exists."""
+        try:
+            found = bool(conversation_id) and self.history.exists(conversation_id)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+            return
+        if found:
+            self.open_conversation(conversation_id)
+
+    # --- presets -------------------------------------------------------------------------------
+
+    def _refresh_presets(self) -> None:
+        if self.presets is not None:
+            self.view.preset_menu.set_presets(self.presets.list())
+
+    def save_preset(self, name: str) -> None:
+        if self.presets is None:
+            return
+        draft = self.view.draft()
+        preset = Preset.from_request(
+            name,
+            ChatRequest(model=draft.model, messages=(), **draft.fields),
+            system_prompt=draft.system_prompt,
+        )
+        self._preset_call(lambda store: store.save(preset))
+
+    def load_preset(self, name: str) -> None:
+        if self.presets is None:
+            return
+        preset = self.presets.get(name)
+        if preset is None:
+            return
+        self.view.set_system_prompt(preset.system_prompt)
+        self.view.params.set_fields(_fields_of(preset.params))
+        if preset.model:
+            self.view.model_combo.setCurrentText(preset.model)
+        self._on_view_draft_changed()
+
+    def _on_preset_rename(self, old: str, new: str) -> None:
+        self._preset_call(lambda store: store.rename(old, new))
+
+    def _on_preset_delete(self, name: str) -> None:
+        self._preset_call(lambda store: store.delete(name))
+
+    def _on_preset_import(self, path: str) -> None:
+        def _import(store: PresetStore) -> None:
+            with open(path, encoding="utf-8") as fh:
+                _added, problems = store.import_json(fh.read())
+            if problems:
+                self.view.show_error(
+                    AppError.local("Some presets were not imported", " ".join(problems))
+                )
+
+        self._preset_call(_import)
+
+    def _on_preset_export(self, path: str) -> None:
+        def _export(store: PresetStore) -> None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(store.export_json())
+
+        self._preset_call(_export)
+
+    def _preset_call(self, action: Callable[[PresetStore], object]) -> None:
+        if self.presets is None:
+            return
+        try:
+            action(self.presets)
+        except (OSError, ValueError) as exc:
+            self.view.show_error(AppError.local("Presets", str(exc)))
+        self._refresh_presets()
+
+    # --- code, import, export ------------------------------------------------------------------
+
+    def show_code(self) -> None:
+        from playground.ui.widgets.code_dialog import CodeDialog
+
+        profile = self.session.profile
+        conn = self.session.connection()
+        dialog = CodeDialog(
+            self.current_request(),
+            base_url=conn.base_url,
+            azure=profile.kind.value == "azure",
+            deployment=profile.azure_deployment or None,
+            api_version=profile.api_version or None,
+            parent=self.view,
+        )
+        dialog.setModal(False)
+        dialog.open()
+
+    def paste_request(self) -> None:
+        from playground.ui.widgets.code_dialog import ImportRequestDialog
+
+        dialog = ImportRequestDialog(parent=self.view)
+        dialog.request_applied.connect(self._apply_parsed)
+        dialog.open()
+
+    def _apply_parsed(self, parsed: Any) -> None:
+        if parsed is None or parsed.request is None:
+            return
+        request: ChatRequest = parsed.request
+        system = "\n\n".join(
+            m.content for m in request.messages if m.role in ("system", "developer")
+        )
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        last_user = (
+            turns.pop().content
+            if turns and turns[-1].role == "user" and not turns[-1].images
+            else ""
+        )
+        self.new_conversation()
+        self.conversation.turns = turns
+        self.metas = [MessageMeta() for _ in turns]
+        self.view.set_system_prompt(system)
+        self.view.params.set_fields(_fields_of(request))
+        if request.model:
+            self.view.model_combo.setCurrentText(request.model)
+        self._rebuild_view()
+        if turns:
+            self._persist_turns(self.conversation)
+        self.view.set_input(last_user)
+
+    def export_conversation(self, kind: str) -> None:
+        from playground.core.export import ExportConversation, ExportTurn, to_json, to_markdown
+
+        suffix, filter_ = (
+            (".md", "Markdown (*.md)") if kind == "markdown" else (".json", "JSON (*.json)")
+        )
+        title = self.view.title_label.text() or "conversation"
+        path = self._ask_save_path(f"{_safe_filename(title)}{suffix}", filter_)
+        if not path:
+            return
+        draft = self.view.draft()
+        conversation = ExportConversation(
+            title=title,
+            system_prompt=draft.system_prompt,
+            params={
+                "model": draft.model,
+                **{k: v for k, v in draft.fields.items() if v not in (None, (), False)},
+            },
+            turns=tuple(
+                ExportTurn(m, meta.usage, meta.cost, meta.model or None, meta.finish_reason or None)
+                for m, meta in zip(self.conversation.turns, self.metas, strict=False)
+            ),
+        )
+        text = to_markdown(conversation) if kind == "markdown" else to_json(conversation)
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            self.view.show_error(AppError.local("Could not save the file", str(exc)))
+
+    def import_conversation(self) -> None:
+        from playground.core.export import from_json
+
+        path = self._ask_open_path("JSON (*.json)")
+        if not path:
+            return
+        try:
+            with open(path, encoding="utf-8") as fh:
+                conversation, problems = from_json(fh.read())
+        except OSError as exc:
+            self.view.show_error(AppError.local("Could not read the file", str(exc)))
+            return
+        if conversation is None:
+            self.view.show_error(
+                AppError.local("Not a Playground conversation", " ".join(problems))
+            )
+            return
+        self.new_conversation()
+        self.conversation.system_prompt = conversation.system_prompt
+        self.conversation.turns = [t.message for t in conversation.turns]
+        self.metas = [
+            MessageMeta(
+                usage=t.usage, cost=t.cost, model=t.model or "", finish_reason=t.finish_reason or ""
+            )
+            for t in conversation.turns
+        ]
+        self.view.set_system_prompt(conversation.system_prompt)
+        self._rebuild_view()
+        self._persist_turns(self.conversation)
+        try:
+            self.history.rename(self.conversation.id, conversation.title)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
+
+    # Dialog seams: tests replace these on the instance instead of driving native file dialogs.
+    def _ask_save_path(self, suggested: str, filter_: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.view, "Export conversation", suggested, filter_)
+        return path
+
+    def _ask_open_path(self, filter_: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.view, "Open a conversation", "", filter_)
+        return path
+
+    def copy_last_answer(self) -> None:
+        for message in reversed(self.conversation.turns):
+            if message.role == "assistant" and message.content:
+                QApplication.clipboard().setText(message.content)
+                return
+
+    # --- live estimate -------------------------------------------------------------------------
 
     def _on_view_draft_changed(self) -> None:
         draft = self.view.draft()
-        self.conversation.system_prompt = draft.system_prompt
-        self.counters.estimate_draft(
-            self.conversation.messages_with(draft.user_text), draft.model, self.session.profile
+        self.view.set_send_blockers(self.view.params.problems())
+        self._draft_timer.start()
+        request = self.current_request()
+        self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
+        self._show_estimate(request)
+
+    def _show_estimate(self, request: ChatRequest) -> None:
+        model = request.model
+        if not model or not self.counter.is_loaded(model):
+            self.view.set_estimate("", None, False)
+            return
+        caps = capabilities(model)
+        tokens = (
+            self._input_tokens(request)
+            if sum(len(m.content) for m in request.messages) < 20_000
+            else None
         )
+        if tokens is None:
+            self.view.set_estimate("Long draft: counted in the status bar", None, False)
+            return
+        max_out = request.max_output_tokens or caps.max_output or 0
+        provider = self.session.profile.price_provider
+        low = self.accounting.pricer.estimate(model, tokens, provider)
+        high = self.accounting.pricer.cost(
+            model, Usage(input_tokens=tokens, output_tokens=max_out), provider
+        )
+        cost = format_cost(low, estimated=True)
+        if high is not None and max_out:
+            cost += f"–{format_cost(high)}"
+        window = caps.context_window
+        fill = (tokens + (request.max_output_tokens or 0)) / window if window else None
+        warn = bool(window and tokens > window)
+        text = f"{format_tokens(tokens, estimated=True)}"
+        if window:
+            text += f" of {window:,} context"
+        text += f" · {cost}"
+        if warn:
+            text += " · too long for this model"
+        self.view.set_estimate(text, fill, warn)
 
     def _on_runner_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:
@@ -261,15 +1008,23 @@ class ChatController(QObject):
 
 @dataclass(slots=True)
 class _Turn:
-    """One send in flight: its request, what has arrived, and the conversation it belongs to."""
+    """One send in flight: its request, what has arrived, its conversation, widget and stored id."""
 
     request: ChatRequest
     progress: ChatProgress
     conversation: Conversation
+    widget: TurnWidget
+    message_id: int | None = None
+
+
+def _fields_of(request: ChatRequest) -> dict[str, Any]:
+    """The parameter-panel fields of a stored or pasted request (everything but model and messages)."""
+    names = [f.name for f in dataclasses.fields(ChatRequest) if f.name not in ("model", "messages")]
+    return {name: getattr(request, name) for name in names}
 
 
 def _reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
-    """The line under a reply: finish reason, speed, tokens, cost and fingerprint."""
+    """The line under an answer: finish reason, speed, tokens, cost and fingerprint."""
     parts = [f"finish: {result.finish_reason or '—'}"]
     if result.ttft_ms is not None:
         parts.append(f"first token {format_duration_ms(result.ttft_ms)}")
@@ -277,11 +1032,63 @@ def _reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
     if tps is not None:
         parts.append(f"{tps:,.0f} tok/s")
     parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+    if usage.cached_tokens:
+        parts.append(f"{format_tokens(usage.cached_tokens)} cached")
     parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+    if usage.reasoning_tokens:
+        parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
     parts.append(format_cost(cost, estimated=usage.estimated))
     if result.system_fingerprint:
         parts.append(f"fingerprint {result.system_fingerprint}")
     return " · ".join(parts)
+
+
+def _meta_text(meta: MessageMeta) -> str:
+    """The line under a stored answer."""
+    if meta.usage is None:
+        return ""
+    usage = meta.usage
+    parts = []
+    if meta.finish_reason:
+        parts.append(f"finish: {meta.finish_reason}")
+    if meta.ttft_ms is not None:
+        parts.append(f"first token {format_duration_ms(meta.ttft_ms)}")
+    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+    parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+    parts.append(format_cost(meta.cost, estimated=usage.estimated))
+    if meta.status == MessageStatus.STOPPED:
+        parts.append("⏹ stopped")
+    if meta.status == MessageStatus.ERROR:
+        parts.append("⚠ interrupted")
+    return " · ".join(parts)
+
+
+def _partial_info(turn: _Turn, meta: MessageMeta) -> str:
+    usage = meta.usage or Usage()
+    return (
+        f"{format_tokens(usage.output_tokens, estimated=True)} out so far · "
+        f"{format_cost(meta.cost, estimated=True)} · after {format_duration_ms(turn.progress.elapsed_ms)}"
+    )
+
+
+def _limits_text(context: int | None, max_output: int | None) -> str:
+    parts = []
+    if context:
+        parts.append(f"context {context:,}")
+    if max_output:
+        parts.append(f"max output {max_output:,}")
+    return ("\n" + " · ".join(parts)) if parts else ""
+
+
+def _safe_filename(title: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip()
+    return cleaned[:60] or "conversation"
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def _default_chat_model(models: list[str]) -> str:

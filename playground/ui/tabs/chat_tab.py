@@ -1,97 +1,181 @@
-"""The Chat tab (view only): system prompt, transcript, message box and the main parameters.
+"""The Chat tab (view only): history, system prompt, the conversation, the message box, parameters.
 
-The tab holds no network code and no conversation state. It emits what the user wants
-(`send_requested`, `stop_requested`, ...) and its controller calls the slots below. Streaming text
-is appended at the end of the transcript with a cursor, never by re-rendering the conversation.
+The tab holds no network code and no conversation state. It emits what the user wants and its
+controller calls the slots. Streaming text goes into the last turn incrementally (`TurnWidget`);
+nothing else is re-rendered while an answer streams.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
-    QSlider,
-    QSpinBox,
     QSplitter,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from playground.core.errors import AppError
+from playground.core.models import ImagePart
 from playground.ui.theme import icon, is_dark
+from playground.ui.widgets.attachments import AttachmentsBar
+from playground.ui.widgets.chat_params import ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.widgets.conversation_view import ConversationView
+from playground.ui.widgets.history_panel import HistoryPanel
+from playground.ui.widgets.preset_menu import PresetMenu
+from playground.ui.widgets.variables_form import VariablesForm
 
 
 @dataclass(frozen=True, slots=True)
 class ChatDraft:
-    """What the view holds when the user presses Send."""
+    """What the view holds when the user presses Send (or Add)."""
 
     system_prompt: str
     user_text: str
     model: str
-    temperature: float
-    max_output_tokens: int | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    images: tuple[ImagePart, ...] = ()
+    variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def temperature(self) -> float | None:
+        value = self.fields.get("temperature")
+        return None if value is None else float(value)
+
+    @property
+    def max_output_tokens(self) -> int | None:
+        value = self.fields.get("max_output_tokens")
+        return None if value is None else int(value)
 
 
 class ChatTab(QWidget):
     """The chat workbench view.
 
     Signals:
-        send_requested: the user pressed Send or Ctrl+Enter. arg: the ChatDraft.
-        stop_requested: the user pressed Stop or Esc while a reply streams.
-        draft_changed: the system prompt, message or model changed (for the live estimate).
-        clear_requested: the user wants a new, empty conversation.
-        refresh_models_requested: the user asked for a fresh model list.
-        model_changed: the model picker changed. arg: the model id.
+        send_requested: Send / Ctrl+Enter. arg: the ChatDraft.
+        add_turn_requested: add the typed text as a turn without sending (few-shot). args: role, draft.
+        stop_requested: Stop or Esc while an answer streams.
+        retry_requested: the Retry button after a failed request.
+        draft_changed: the system prompt, message, attachments, variables or parameters changed.
+        clear_requested: a new, empty conversation (Ctrl+N).
+        refresh_models_requested: fetch the model list again.
+        model_changed: the model changed. arg: the model id.
+        view_code_requested: show the request as code.
+        import_requested: paste a curl command or JSON body.
+        export_requested: save the conversation. arg: "markdown" or "json".
+        import_conversation_requested: open an exported JSON conversation.
+        copy_last_answer_requested: Ctrl+Shift+C.
     """
 
     send_requested = Signal(object)
+    add_turn_requested = Signal(str, object)
     stop_requested = Signal()
+    retry_requested = Signal()
     draft_changed = Signal()
     clear_requested = Signal()
     refresh_models_requested = Signal()
     model_changed = Signal(str)
+    view_code_requested = Signal()
+    import_requested = Signal()
+    export_requested = Signal(str)
+    import_conversation_requested = Signal()
+    copy_last_answer_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatTab")
         self._busy = False
-        self._reply_open = False
+        self._blockers: list[str] = []
+        self.enter_sends = False
 
-        # --- conversation column -------------------------------------------------------------
+        # --- left: history ---------------------------------------------------------------------
+        self.history = HistoryPanel()
+        self.history.setMinimumWidth(190)
+
+        # --- centre: title bar, system prompt, conversation, composer -------------------------------
+        self.title_label = QLabel("New conversation")
+        self.title_label.setObjectName("conversationTitle")
+        font = self.title_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.title_label.setFont(font)
+        self.presets_button = QToolButton()
+        self.presets_button.setObjectName("presetsButton")
+        self.presets_button.setText("Presets")
+        self.presets_button.setToolTip(
+            "Save or load the system prompt with every parameter (Ctrl+S saves)"
+        )
+        self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_menu = PresetMenu(self.presets_button)
+        self.presets_button.setMenu(self.preset_menu)
+        self.code_button = QToolButton()
+        self.code_button.setObjectName("viewCodeButton")
+        self.code_button.setText("View code")
+        self.code_button.setToolTip("The exact request as Python, curl and JSON")
+        self.import_button = QToolButton()
+        self.import_button.setObjectName("importRequestButton")
+        self.import_button.setText("Paste request…")
+        self.import_button.setToolTip("Fill this tab from a curl command or a JSON request body")
+        self.export_button = QToolButton()
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setText("Export")
+        self.export_button.setToolTip(
+            "Save this conversation as Markdown or JSON (with usage and cost)"
+        )
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_menu = QMenu(self.export_button)
+        export_menu.addAction("As Markdown…", lambda: self.export_requested.emit("markdown"))
+        export_menu.addAction(
+            "As JSON (re-importable)…", lambda: self.export_requested.emit("json")
+        )
+        export_menu.addSeparator()
+        export_menu.addAction("Open a JSON conversation…", self.import_conversation_requested.emit)
+        self.export_button.setMenu(export_menu)
+        for button in (
+            self.presets_button,
+            self.code_button,
+            self.import_button,
+            self.export_button,
+        ):
+            button.setAutoRaise(True)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_label, 1)
+        title_row.addWidget(self.presets_button)
+        title_row.addWidget(self.code_button)
+        title_row.addWidget(self.import_button)
+        title_row.addWidget(self.export_button)
+
         self.system_edit = QPlainTextEdit()
         self.system_edit.setObjectName("systemPrompt")
         self.system_edit.setAccessibleName("System prompt")
         self.system_edit.setPlaceholderText(
             "System prompt: tell the model who it is and how to answer, e.g. “You are a patient tutor. "
-            "Answer in under 100 words.”"
+            "Answer in under 100 words.”  Use {{name}} for values you fill in before sending."
         )
         self.system_edit.setToolTip("Instructions the model reads before every message. Optional.")
-        self.system_edit.setFixedHeight(72)
+        self.system_edit.setFixedHeight(64)
 
-        self.transcript = QTextBrowser()
-        self.transcript.setObjectName("transcript")
-        self.transcript.setAccessibleName("Conversation")
-        self.transcript.setOpenExternalLinks(True)
-        self.transcript.setPlaceholderText("The conversation appears here.")
+        self.conversation = ConversationView()
 
         self.reply_info = QLabel("")
         self.reply_info.setObjectName("replyInfo")
         self.reply_info.setAccessibleName("Reply details")
         self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reply_info.setToolTip(
-            "Finish reason, time to first token, speed and the server's fingerprint."
+            "Finish reason, time to first token, speed, tokens, cost and fingerprint"
         )
 
         self.error_label = QLabel("")
@@ -99,315 +183,301 @@ class ChatTab(QWidget):
         self.error_label.setAccessibleName("Chat error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setVisible(False)
+        self.retry_button = QPushButton(icon("refresh"), "Retry")
+        self.retry_button.setObjectName("retryButton")
+        self.retry_button.setToolTip("Send the same request again")
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error_label, 1)
+        error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.error_box = QFrame()
+        self.error_box.setObjectName("chatErrorBox")
+        self.error_box.setLayout(error_row)
+        self.error_box.setVisible(False)
+
+        self.variables = VariablesForm()
+        self.attachments = AttachmentsBar()
 
         self.input_edit = QPlainTextEdit()
         self.input_edit.setObjectName("chatInput")
         self.input_edit.setAccessibleName("Message")
         self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
-        self.input_edit.setFixedHeight(96)
+        self.input_edit.setFixedHeight(88)
+        self.input_edit.installEventFilter(self)
 
         self.clear_button = QPushButton(icon("clear"), "New chat")
         self.clear_button.setObjectName("clearButton")
-        self.clear_button.setToolTip("Start a new, empty conversation (the system prompt stays).")
+        self.clear_button.setToolTip(
+            "Start a new, empty conversation (Ctrl+N). The system prompt stays."
+        )
+        self.add_role_combo = QComboBox()
+        self.add_role_combo.setObjectName("addRoleCombo")
+        self.add_role_combo.addItem("as user", "user")
+        self.add_role_combo.addItem("as assistant", "assistant")
+        self.add_role_combo.setToolTip(
+            "Add the message to the conversation without sending it: build few-shot examples of "
+            "questions (user) and the answers you want (assistant)."
+        )
+        self.add_button = QPushButton("Add")
+        self.add_button.setObjectName("addTurnButton")
+        self.add_button.setToolTip("Add the message as an example turn, without sending")
         self.stop_button = QPushButton(icon("stop"), "Stop")
         self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip("Stop the reply and keep what arrived (Esc)")
+        self.stop_button.setToolTip("Stop the answer and keep what arrived (Esc)")
         self.stop_button.setEnabled(False)
         self.send_button = QPushButton(icon("send"), "Send")
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip("Send the message (Ctrl+Enter)")
         self.send_button.setDefault(True)
-
+        self.enter_sends_check = QCheckBox("Enter sends")
+        self.enter_sends_check.setObjectName("enterSendsCheck")
+        self.enter_sends_check.setToolTip(
+            "On: Enter sends and Shift+Enter starts a new line. Off: Ctrl+Enter sends."
+        )
+        self.enter_sends_check.toggled.connect(self.set_enter_sends)
         buttons = QHBoxLayout()
         buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.enter_sends_check)
         buttons.addStretch(1)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.add_role_combo)
+        buttons.addSpacing(12)
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.send_button)
 
-        convo = QWidget()
-        convo_layout = QVBoxLayout(convo)
-        convo_layout.setContentsMargins(0, 0, 0, 0)
-        convo_layout.addWidget(self._caption("System"))
-        convo_layout.addWidget(self.system_edit)
-        convo_layout.addWidget(self._caption("Conversation"))
-        convo_layout.addWidget(self.transcript, 1)
-        convo_layout.addWidget(self.reply_info)
-        convo_layout.addWidget(self.error_label)
-        convo_layout.addWidget(self.input_edit)
-        convo_layout.addLayout(buttons)
-
-        # --- parameters column ---------------------------------------------------------------
-        self.model_combo = QComboBox()
-        self.model_combo.setObjectName("modelCombo")
-        self.model_combo.setAccessibleName("Model")
-        self.model_combo.setEditable(True)
-        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.model_combo.setMinimumContentsLength(14)
-        self.model_combo.setToolTip("Which model answers. The list comes from your provider.")
-        self.refresh_button = QToolButton()
-        self.refresh_button.setObjectName("refreshModelsButton")
-        self.refresh_button.setIcon(icon("refresh"))
-        self.refresh_button.setToolTip("Fetch the model list from the provider again (F5)")
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model_combo, 1)
-        model_row.addWidget(self.refresh_button)
-
-        self.temperature_slider = QSlider(Qt.Orientation.Horizontal)
-        self.temperature_slider.setObjectName("temperatureSlider")
-        self.temperature_slider.setAccessibleName("Temperature")
-        self.temperature_slider.setRange(0, 200)
-        self.temperature_slider.setValue(100)
-        self.temperature_spin = QDoubleSpinBox()
-        self.temperature_spin.setObjectName("temperatureSpin")
-        self.temperature_spin.setRange(0.0, 2.0)
-        self.temperature_spin.setSingleStep(0.05)
-        self.temperature_spin.setDecimals(2)
-        self.temperature_spin.setValue(1.0)
-        temp_tip = (
-            "Higher = more varied answers, lower = more focused and repeatable. 0–2, default 1."
+        self.context_bar = QProgressBar()
+        self.context_bar.setObjectName("contextBar")
+        self.context_bar.setAccessibleName("Context window used")
+        self.context_bar.setMaximumHeight(14)
+        self.context_bar.setTextVisible(False)
+        self.context_bar.setRange(0, 1000)
+        self.context_bar.setToolTip("How much of the model's context window this request fills")
+        self.estimate_label = QLabel("")
+        self.estimate_label.setObjectName("draftEstimate")
+        self.estimate_label.setToolTip(
+            "Before sending: the estimated input tokens, and the cost range from input only to input "
+            "plus the maximum output"
         )
-        self.temperature_slider.setToolTip(temp_tip)
-        self.temperature_spin.setToolTip(temp_tip)
-        temp_row = QHBoxLayout()
-        temp_row.addWidget(self.temperature_slider, 1)
-        temp_row.addWidget(self.temperature_spin)
+        estimate_row = QHBoxLayout()
+        estimate_row.addWidget(self.estimate_label)
+        estimate_row.addWidget(self.context_bar, 1)
 
-        self.max_tokens_spin = QSpinBox()
-        self.max_tokens_spin.setObjectName("maxTokensSpin")
-        self.max_tokens_spin.setAccessibleName("Maximum output tokens")
-        self.max_tokens_spin.setRange(0, 1_000_000)
-        self.max_tokens_spin.setSingleStep(256)
-        self.max_tokens_spin.setSpecialValueText("Model default")
-        self.max_tokens_spin.setToolTip(
-            "The longest answer allowed, in tokens (about ¾ of a word each). 0 = the model's own limit."
-        )
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(4)
+        centre_layout.addLayout(title_row)
+        centre_layout.addWidget(self.system_edit)
+        centre_layout.addWidget(self.conversation, 1)
+        centre_layout.addWidget(self.reply_info)
+        centre_layout.addWidget(self.error_box)
+        centre_layout.addWidget(self.variables)
+        centre_layout.addWidget(self.attachments)
+        centre_layout.addWidget(self.input_edit)
+        centre_layout.addLayout(estimate_row)
+        centre_layout.addLayout(buttons)
 
-        self.model_info = QLabel("")
-        self.model_info.setObjectName("modelInfo")
-        self.model_info.setWordWrap(True)
-        self.model_info.setTextFormat(Qt.TextFormat.RichText)
-
+        # --- right: parameters -------------------------------------------------------------------
+        self.params = ChatParamsPanel()
+        params_area = wrap_in_scroll_area(self.params)
+        params_area.setMinimumWidth(290)
         self.conversation_totals = QLabel("No requests yet")
         self.conversation_totals.setObjectName("conversationTotals")
         self.conversation_totals.setWordWrap(True)
-
-        params_box = QGroupBox("Parameters")
-        form = QFormLayout(params_box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Model", model_row)
-        form.addRow("Temperature", temp_row)
-        form.addRow("Max output", self.max_tokens_spin)
-        form.addRow(self.model_info)
-
-        totals_box = QGroupBox("This conversation")
-        totals_layout = QVBoxLayout(totals_box)
-        totals_layout.addWidget(self.conversation_totals)
-
-        params = QWidget()
-        params.setObjectName("chatParameters")
-        params_layout = QVBoxLayout(params)
-        params_layout.setContentsMargins(0, 0, 0, 0)
-        params_layout.addWidget(params_box)
-        params_layout.addWidget(totals_box)
-        params_layout.addStretch(1)
-        params.setMinimumWidth(260)
+        self.conversation_totals.setToolTip("Every request of this conversation, with its cost")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(params_area, 1)
+        right_layout.addWidget(self.conversation_totals)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("chatSplitter")
-        splitter.addWidget(convo)
-        splitter.addWidget(params)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([700, 300])
+        splitter.addWidget(self.history)
+        splitter.addWidget(centre)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([210, 640, 320])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(10, 8, 10, 6)
+        outer.setContentsMargins(8, 6, 8, 4)
         outer.addWidget(splitter)
 
         self.main_input: QWidget = self.input_edit
+        # Compatibility names used by the controller and tests.
+        self.model_combo = self.params.model_combo
 
         # --- wiring (view-internal only) -----------------------------------------------------
         self.send_button.clicked.connect(self._on_send_clicked)
+        self.add_button.clicked.connect(self._on_add_clicked)
         self.stop_button.clicked.connect(self.stop_requested)
+        self.retry_button.clicked.connect(self.retry_requested)
         self.clear_button.clicked.connect(self.clear_requested)
-        self.refresh_button.clicked.connect(self.refresh_models_requested)
-        self.temperature_slider.valueChanged.connect(self._on_temperature_slider_changed)
-        self.temperature_spin.valueChanged.connect(self._on_temperature_spin_changed)
-        self.input_edit.textChanged.connect(self.draft_changed)
-        self.system_edit.textChanged.connect(self.draft_changed)
-        self.model_combo.currentTextChanged.connect(self._on_model_changed)
+        self.code_button.clicked.connect(self.view_code_requested)
+        self.import_button.clicked.connect(self.import_requested)
+        self.params.refresh_models_requested.connect(self.refresh_models_requested)
+        self.params.model_changed.connect(self._on_model_changed)
+        self.params.changed.connect(self._on_params_changed)
+        self.input_edit.textChanged.connect(self._on_text_changed)
+        self.system_edit.textChanged.connect(self._on_text_changed)
+        self.attachments.changed.connect(self.draft_changed)
+        self.variables.changed.connect(self.draft_changed)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self._on_send_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_escape)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.clear_requested.emit)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.history.focus_search)
+        QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer_requested.emit)
 
-    @staticmethod
-    def _caption(text: str) -> QLabel:
-        label = QLabel(text)
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-        return label
+    # --- reading the view ------------------------------------------------------------------------
+
+    def draft(self) -> ChatDraft:
+        return ChatDraft(
+            system_prompt=self.system_edit.toPlainText(),
+            user_text=self.input_edit.toPlainText(),
+            model=self.params.current_model(),
+            fields=self.params.request_fields(),
+            images=self.attachments.images(),
+            variables=self.variables.values(),
+        )
+
+    # --- slots the controller calls --------------------------------------------------------------
+
+    def set_models(self, models: list[str], current: str) -> None:
+        self.params.set_models(models, current)
+
+    def set_system_prompt(self, text: str) -> None:
+        self.system_edit.blockSignals(True)
+        self.system_edit.setPlainText(text)
+        self.system_edit.blockSignals(False)
+        self._refresh_variables()
+
+    def set_title(self, title: str) -> None:
+        self.title_label.setText(title or "New conversation")
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.stop_button.setEnabled(busy)
+        self._update_send_enabled()
+
+    def set_send_blockers(self, problems: list[str]) -> None:
+        """Problems that keep Send disabled (invalid schema, missing variables…), shown as its tooltip."""
+        self._blockers = problems
+        self._update_send_enabled()
+
+    def _update_send_enabled(self) -> None:
+        problems = self._blockers
+        has_text = bool(self.input_edit.toPlainText().strip()) or bool(self.attachments.images())
+        self.send_button.setEnabled(not self._busy and has_text and not problems)
+        if problems:
+            self.send_button.setToolTip("Can't send yet:\n• " + "\n• ".join(problems))
+        elif not has_text:
+            self.send_button.setToolTip("Type a message first")
+        else:
+            self.send_button.setToolTip("Send the message (Ctrl+Enter)")
+        self.add_button.setEnabled(not self._busy and bool(self.input_edit.toPlainText().strip()))
+
+    def set_enter_sends(self, on: bool) -> None:
+        self.enter_sends = on
+        if self.enter_sends_check.isChecked() != on:
+            self.enter_sends_check.setChecked(on)
+        self.input_edit.setPlaceholderText(
+            "Type a message…  (Enter sends, Shift+Enter new line)"
+            if on
+            else "Type a message…  (Ctrl+Enter sends)"
+        )
+
+    def clear_input(self) -> None:
+        self.input_edit.clear()
+        self.attachments.clear()
+
+    def set_input(self, text: str) -> None:
+        self.input_edit.setPlainText(text)
+
+    def set_estimate(self, text: str, fill: float | None, warn: bool) -> None:
+        self.estimate_label.setText(text)
+        if fill is None:
+            self.context_bar.setVisible(False)
+            return
+        self.context_bar.setVisible(True)
+        self.context_bar.setValue(int(min(max(fill, 0.0), 1.0) * 1000))
+        color = "#d93025" if warn else ("#5b9cf6" if is_dark() else "#2676e6")
+        self.context_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
+
+    def set_conversation_totals(self, text: str) -> None:
+        self.conversation_totals.setText(text)
+
+    def show_error(self, error: AppError, *, retry: bool = False) -> None:
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.error_label.setText(
+            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
+        )
+        self.error_label.setToolTip(error.details or "")
+        self.retry_button.setVisible(retry)
+        self.error_box.setVisible(True)
+
+    def set_retry_countdown(self, seconds: int) -> None:
+        self.retry_button.setEnabled(seconds <= 0)
+        self.retry_button.setText("Retry" if seconds <= 0 else f"Retry in {seconds} s")
+
+    def hide_error(self) -> None:
+        self.error_label.clear()
+        self.error_box.setVisible(False)
 
     def refresh_icons(self) -> None:
         """Re-tints the icons after a palette change."""
         self.clear_button.setIcon(icon("clear"))
         self.stop_button.setIcon(icon("stop"))
         self.send_button.setIcon(icon("send"))
-        self.refresh_button.setIcon(icon("refresh"))
-
-    # --- reading the view ------------------------------------------------------------------------
-
-    def draft(self) -> ChatDraft:
-        max_tokens = self.max_tokens_spin.value()
-        return ChatDraft(
-            system_prompt=self.system_edit.toPlainText(),
-            user_text=self.input_edit.toPlainText(),
-            model=self.model_combo.currentText().strip(),
-            temperature=self.temperature_spin.value(),
-            max_output_tokens=max_tokens or None,
-        )
-
-    # --- slots the controller calls ------------------------------------------------------------
-
-    def set_models(self, models: list[str], current: str) -> None:
-        """Fills the picker; keeps the user's choice even when the list does not have it."""
-        with QSignalBlocker(self.model_combo):
-            self.model_combo.clear()
-            self.model_combo.addItems(models)
-            if current:
-                if self.model_combo.findText(current) < 0:
-                    self.model_combo.addItem(current)
-                self.model_combo.setCurrentText(current)
-        self.model_changed.emit(self.model_combo.currentText().strip())
-
-    def set_model_info(self, html: str) -> None:
-        self.model_info.setText(html)
-
-    def set_temperature_enabled(self, enabled: bool, why: str) -> None:
-        for w in (self.temperature_slider, self.temperature_spin):
-            w.setEnabled(enabled)
-            w.setToolTip(
-                "Higher = more varied answers, lower = more focused and repeatable. 0–2, default 1."
-                if enabled
-                else why
-            )
-
-    def set_system_prompt(self, text: str) -> None:
-        with QSignalBlocker(self.system_edit):
-            self.system_edit.setPlainText(text)
-
-    def set_temperature(self, value: float) -> None:
-        self.temperature_spin.setValue(value)
-
-    def set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.send_button.setEnabled(not busy)
-        self.stop_button.setEnabled(busy)
-
-    def clear_input(self) -> None:
-        self.input_edit.clear()
-
-    def clear_transcript(self) -> None:
-        self.transcript.clear()
-        self.reply_info.clear()
-        self.hide_error()
-        self._reply_open = False
-
-    def add_user_turn(self, text: str) -> None:
-        self._append_heading("You", "user")
-        self._append_text(text)
-
-    def begin_reply(self, model: str) -> None:
-        self._append_heading(f"Assistant · {model}", "assistant")
-        self._append_text("")  # the reply starts on its own line
-        self._reply_open = True
-        self.reply_info.setText("Waiting for the first token…")
-        self.hide_error()
-
-    def append_delta(self, text: str) -> None:
-        """Adds streamed text at the end, without re-rendering what is already there."""
-        self._append_text(text, new_block=False)
-
-    def finish_reply(self, info: str, *, stopped: bool = False, failed: bool = False) -> None:
-        if stopped or failed:
-            mark = "⏹ stopped" if stopped else "⚠ interrupted"
-            self._append_text(f"  [{mark}]", new_block=False, muted=True)
-        self._reply_open = False
-        self.reply_info.setText(info)
-
-    def set_conversation_totals(self, text: str) -> None:
-        self.conversation_totals.setText(text)
-
-    def show_error(self, error: AppError) -> None:
-        self.error_label.setText(f"<b>{error.title}.</b> {error.message} {error.hint}")
-        self.error_label.setToolTip(error.details or "")
-        self.error_label.setStyleSheet(
-            "QLabel#chatError { color: %s; }" % ("#ff8a80" if is_dark() else "#b3261e")
-        )
-        self.error_label.setVisible(True)
-
-    def hide_error(self) -> None:
-        self.error_label.clear()
-        self.error_label.setVisible(False)
+        self.retry_button.setIcon(icon("refresh"))
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _append_heading(self, title: str, role: str) -> None:
-        cursor = self.transcript.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        color = (
-            self.palette().color(self.palette().ColorRole.Highlight).name()
-            if role == "assistant"
-            else ""
-        )
-        style = f' style="color:{color}"' if color else ""
-        if not self.transcript.document().isEmpty():
-            cursor.insertBlock()
-            cursor.insertBlock()
-        cursor.insertHtml(f"<b{style}>{_escape(title)}</b>")
-        self.transcript.setTextCursor(cursor)
-
-    def _append_text(self, text: str, *, new_block: bool = True, muted: bool = False) -> None:
-        bar = self.transcript.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
-        cursor = QTextCursor(self.transcript.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        if new_block:
-            cursor.insertBlock()
-        fmt = cursor.charFormat()
-        fmt.setFontWeight(400)
-        fmt.setForeground(
-            self.palette().color(
-                self.palette().ColorRole.PlaceholderText if muted else self.palette().ColorRole.Text
-            )
-        )
-        cursor.insertText(text, fmt)
-        if at_bottom:  # follow the stream only if the user has not scrolled up to read
-            bar.setValue(bar.maximum())
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.input_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                mods = event.modifiers()
+                if self.enter_sends and not (mods & Qt.KeyboardModifier.ShiftModifier) and not mods:
+                    self._on_send_clicked()
+                    return True
+            if (
+                event.matches(QKeySequence.StandardKey.Paste)
+                and self.attachments.add_from_clipboard()
+            ):
+                return True  # an image was pasted as an attachment
+        return super().eventFilter(watched, event)
 
     def _on_send_clicked(self) -> None:
-        if self._busy:
+        if self._busy or not self.send_button.isEnabled():
             return
         self.send_requested.emit(self.draft())
+
+    def _on_add_clicked(self) -> None:
+        if self._busy or not self.input_edit.toPlainText().strip():
+            return
+        self.add_turn_requested.emit(str(self.add_role_combo.currentData()), self.draft())
 
     def _on_escape(self) -> None:
         if self._busy:
             self.stop_requested.emit()
 
-    def _on_temperature_slider_changed(self, value: int) -> None:
-        with QSignalBlocker(self.temperature_spin):
-            self.temperature_spin.setValue(value / 100.0)
-
-    def _on_temperature_spin_changed(self, value: float) -> None:
-        with QSignalBlocker(self.temperature_slider):
-            self.temperature_slider.setValue(round(value * 100))
-
     def _on_model_changed(self, model: str) -> None:
-        self.model_changed.emit(model.strip())
+        self.model_changed.emit(model)
         self.draft_changed.emit()
 
+    def _on_params_changed(self) -> None:
+        self.draft_changed.emit()
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    def _on_text_changed(self) -> None:
+        self._refresh_variables()
+        self._update_send_enabled()
+        self.draft_changed.emit()
+
+    def _refresh_variables(self) -> None:
+        self.variables.update_from_texts(
+            [self.system_edit.toPlainText(), self.input_edit.toPlainText()]
+        )

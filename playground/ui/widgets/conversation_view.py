@@ -1,0 +1,430 @@
+"""The conversation as a column of turns, each editable in place (few-shot examples are turns too).
+
+Every turn can be edited, switched between user and assistant, moved, deleted, copied, forked from,
+and (for answers) regenerated. An answer streams into its turn incrementally (`MessageView`); the
+other turns are never re-rendered while it does. The view holds no conversation state of its own:
+the controller rebuilds or updates turns through the slots below and reacts to the signals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.chat import TokenLogprob
+from playground.core.models import ImagePart, Message, ToolCall
+from playground.ui.theme import icon, is_dark
+from playground.ui.widgets.logprobs_view import LogprobsView
+from playground.ui.widgets.message_view import MessageView
+
+ROLE_TITLES = {
+    "user": "You",
+    "assistant": "Assistant",
+    "system": "System",
+    "developer": "Developer",
+    "tool": "Tool",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInfo:
+    """What a turn shows besides its text: the line of numbers under an answer, and its state."""
+
+    meta: str = ""
+    status: str = ""  # "", "streaming", "stopped", "error"
+    error: str = ""
+
+
+def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setAccessibleName(tip)
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    if icon_name:
+        button.setIcon(icon(icon_name))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    return button
+
+
+class TurnWidget(QFrame):
+    """One message with its actions.
+
+    Signals:
+        edit_committed: the text was edited. args: turn index, new text, resend (bool).
+        role_toggled: switch user ⇄ assistant. arg: turn index.
+        move_requested: args: turn index, -1 (up) or +1 (down).
+        delete_requested: arg: turn index.
+        regenerate_requested: arg: turn index (an answer).
+        fork_requested: arg: turn index ("fork from here").
+        choice_selected: which of several answers continues the chat. args: turn index, choice index.
+        tool_results_submitted: args: turn index, {tool_call_id: result text}.
+    """
+
+    edit_committed = Signal(int, str, bool)
+    role_toggled = Signal(int)
+    move_requested = Signal(int, int)
+    delete_requested = Signal(int)
+    regenerate_requested = Signal(int)
+    fork_requested = Signal(int)
+    choice_selected = Signal(int, int)
+    tool_results_submitted = Signal(int, dict)
+
+    def __init__(
+        self, index: int, message: Message, info: TurnInfo, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"turn{index}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.index = index
+        self.message = message
+        self._choices: list[MessageView] = []
+        self._tool_inputs: dict[str, QPlainTextEdit] = {}
+
+        self.view = MessageView(ROLE_TITLES.get(message.role, message.role.title()), self)
+        self.view.set_text(message.content)
+
+        self.role_button = _tool_button("⇄", "Switch between user and assistant", "roleToggle")
+        self.edit_button = _tool_button("Edit", "Edit this message", "editTurn")
+        self.up_button = _tool_button("↑", "Move up", "moveUp")
+        self.down_button = _tool_button("↓", "Move down", "moveDown")
+        self.fork_button = _tool_button("Fork", "Start a new conversation from here", "forkTurn")
+        self.regenerate_button = _tool_button(
+            "Regenerate", "Ask for this answer again", "regenerateTurn", "refresh"
+        )
+        self.delete_button = _tool_button("", "Delete this message", "deleteTurn", "clear")
+        self.delete_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for button in (
+            self.regenerate_button,
+            self.edit_button,
+            self.role_button,
+            self.up_button,
+            self.down_button,
+            self.fork_button,
+            self.delete_button,
+        ):
+            self.view.add_header_widget(button)
+
+        self.editor = QPlainTextEdit()
+        self.editor.setObjectName("turnEditor")
+        self.editor.setVisible(False)
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("saveEdit")
+        self.resend_button = QPushButton("Save and resend")
+        self.resend_button.setObjectName("resendEdit")
+        self.resend_button.setToolTip("Keep this message, drop everything after it and send again")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelEdit")
+        edit_row = QHBoxLayout()
+        edit_row.addStretch(1)
+        edit_row.addWidget(self.cancel_button)
+        edit_row.addWidget(self.save_button)
+        edit_row.addWidget(self.resend_button)
+        self.edit_bar = QWidget()
+        self.edit_bar.setLayout(edit_row)
+        self.edit_bar.setVisible(False)
+
+        self.images_label = QLabel()
+        self.images_label.setObjectName("turnImages")
+        self.images_label.setVisible(bool(message.images))
+        if message.images:
+            self.images_label.setText(_images_text(message.images))
+
+        self.tools_box = QWidget()
+        self.tools_box.setObjectName("toolCalls")
+        self.tools_box.setVisible(False)
+        self.tools_layout = QVBoxLayout(self.tools_box)
+        self.tools_layout.setContentsMargins(8, 4, 8, 4)
+
+        self.choices_tabs = QTabWidget()
+        self.choices_tabs.setObjectName("answerChoices")
+        self.choices_tabs.setVisible(False)
+        self.use_choice_button = QPushButton("Continue with this answer")
+        self.use_choice_button.setObjectName("useChoice")
+        self.use_choice_button.setVisible(False)
+
+        self.logprobs_view = LogprobsView(self)
+        self.logprobs_view.setVisible(False)
+        self.logprobs_button = _tool_button(
+            "Logprobs", "Colour each token by its probability", "logprobsToggle"
+        )
+        self.logprobs_button.setCheckable(True)
+        self.logprobs_button.setVisible(False)
+        self.view.add_header_widget(self.logprobs_button)
+
+        self.meta_label = QLabel()
+        self.meta_label.setObjectName("turnMeta")
+        self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("turnError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.view)
+        layout.addWidget(self.choices_tabs)
+        layout.addWidget(self.use_choice_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.logprobs_view)
+        layout.addWidget(self.images_label)
+        layout.addWidget(self.editor)
+        layout.addWidget(self.edit_bar)
+        layout.addWidget(self.tools_box)
+        layout.addWidget(self.meta_label)
+        layout.addWidget(self.error_label)
+        # Visibility is set once every child has its parent: showing a parentless widget would
+        # open it as a window of its own for a moment.
+        self.regenerate_button.setVisible(message.role == "assistant")
+        self.role_button.setVisible(message.role in ("user", "assistant"))
+        self.resend_button.setVisible(message.role == "user")
+        self.set_info(info)
+        if message.tool_calls:
+            self.show_tool_calls(message.tool_calls, awaiting=False)
+
+        self.edit_button.clicked.connect(self.start_edit)
+        self.cancel_button.clicked.connect(self.cancel_edit)
+        self.save_button.clicked.connect(lambda: self._commit(resend=False))
+        self.resend_button.clicked.connect(lambda: self._commit(resend=True))
+        self.role_button.clicked.connect(lambda: self.role_toggled.emit(self.index))
+        self.up_button.clicked.connect(lambda: self.move_requested.emit(self.index, -1))
+        self.down_button.clicked.connect(lambda: self.move_requested.emit(self.index, 1))
+        self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
+        self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
+        self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
+        self.logprobs_button.toggled.connect(self._on_logprobs_toggled)
+        self.use_choice_button.clicked.connect(
+            lambda: self.choice_selected.emit(self.index, self.choices_tabs.currentIndex())
+        )
+
+    # --- editing -------------------------------------------------------------------------------
+
+    def start_edit(self) -> None:
+        self.editor.setPlainText(self.message.content)
+        self.editor.setFixedHeight(max(80, min(320, self.view.height())))
+        self.view.body.setVisible(False)
+        self.editor.setVisible(True)
+        self.edit_bar.setVisible(True)
+        self.editor.setFocus()
+
+    def cancel_edit(self) -> None:
+        self.editor.setVisible(False)
+        self.edit_bar.setVisible(False)
+        self.view.body.setVisible(True)
+
+    def _commit(self, *, resend: bool) -> None:
+        text = self.editor.toPlainText()
+        self.cancel_edit()
+        self.edit_committed.emit(self.index, text, resend)
+
+    # --- streaming and results -----------------------------------------------------------------
+
+    def append_stream(self, choice: int, fragment: str) -> None:
+        if choice == 0 and not self._choices:
+            self.view.append_stream(fragment)
+            return
+        self._ensure_choices(choice + 1)
+        self._choices[choice].append_stream(fragment)
+
+    def _ensure_choices(self, count: int) -> None:
+        if not self._choices:
+            # The first answer moves into the tabs once a second one appears.
+            first = MessageView("Answer 1", self.choices_tabs)
+            first.set_text(self.view.text())
+            self._choices.append(first)
+            self.choices_tabs.addTab(first, "Answer 1")
+            self.view.body.setVisible(False)
+            self.choices_tabs.setVisible(True)
+        while len(self._choices) < count:
+            n = len(self._choices) + 1
+            view = MessageView(f"Answer {n}", self.choices_tabs)
+            self._choices.append(view)
+            self.choices_tabs.addTab(view, f"Answer {n}")
+
+    def show_choices(self, texts: list[str]) -> None:
+        """Several answers (n > 1): one tab each, and a button to continue with the chosen one."""
+        if len(texts) <= 1:
+            return
+        self._ensure_choices(len(texts))
+        for view, text in zip(self._choices, texts, strict=False):
+            view.set_text(text)
+        self.use_choice_button.setVisible(True)
+
+    def set_logprobs(self, tokens: list[TokenLogprob]) -> None:
+        self.logprobs_view.set_tokens(tokens)
+        self.logprobs_button.setVisible(bool(tokens))
+
+    def _on_logprobs_toggled(self, on: bool) -> None:
+        self.logprobs_view.setVisible(on)
+        self.logprobs_view.setMinimumHeight(160 if on else 0)
+
+    def show_tool_calls(self, calls: tuple[ToolCall, ...], *, awaiting: bool) -> None:
+        """The functions the model asked for; while `awaiting`, a box per call for its result."""
+        while self.tools_layout.count():
+            item = self.tools_layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        self._tool_inputs.clear()
+        for call in calls:
+            label = QLabel(
+                f"<b>Calls</b> <code>{call.name}</code>(<code>{_escape(call.arguments)}</code>)"
+            )
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            self.tools_layout.addWidget(label)
+            if awaiting:
+                result = QPlainTextEdit()
+                result.setObjectName(f"toolResult_{call.id}")
+                result.setPlaceholderText(
+                    f"Type what {call.name} returns (text or JSON), then Send results"
+                )
+                result.setFixedHeight(64)
+                self.tools_layout.addWidget(result)
+                self._tool_inputs[call.id] = result
+        if awaiting:
+            send = QPushButton(icon("send"), "Send results")
+            send.setObjectName("sendToolResults")
+            send.clicked.connect(self._submit_tool_results)
+            self.tools_layout.addWidget(send, 0, Qt.AlignmentFlag.AlignRight)
+        self.tools_box.setVisible(bool(calls))
+
+    def _submit_tool_results(self) -> None:
+        results = {call_id: box.toPlainText() for call_id, box in self._tool_inputs.items()}
+        self.tool_results_submitted.emit(self.index, results)
+
+    def set_info(self, info: TurnInfo) -> None:
+        self.meta_label.setText(info.meta)
+        self.meta_label.setVisible(bool(info.meta))
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        if info.error:
+            self.error_label.setText(info.error)
+            self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
+        self.error_label.setVisible(bool(info.error))
+
+    def text(self) -> str:
+        return self.view.text()
+
+
+def _images_text(images: tuple[ImagePart, ...]) -> str:
+    parts = []
+    for image in images:
+        kind = "pasted image" if image.url.startswith("data:") else image.url
+        size = f" {image.width}×{image.height}" if image.width and image.height else ""
+        parts.append(f"🖼 {kind}{size} (detail {image.detail})")
+    return " · ".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class ConversationView(QScrollArea):
+    """The scrollable column of turns.
+
+    Signals: those of `TurnWidget`, forwarded with the same arguments.
+    """
+
+    edit_committed = Signal(int, str, bool)
+    role_toggled = Signal(int)
+    move_requested = Signal(int, int)
+    delete_requested = Signal(int)
+    regenerate_requested = Signal(int)
+    fork_requested = Signal(int)
+    choice_selected = Signal(int, int)
+    tool_results_submitted = Signal(int, dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationView")
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._inner = QWidget()
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.setSpacing(6)
+        self.placeholder = QLabel(
+            "The conversation appears here. Type below and press Ctrl+Enter, or add example turns "
+            "with “Add as assistant” to show the model how to answer."
+        )
+        self.placeholder.setObjectName("conversationPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self._layout.addWidget(self.placeholder)
+        self._layout.addStretch(1)
+        self.setWidget(self._inner)
+        self.turns: list[TurnWidget] = []
+        self._follow = True
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
+        """Replaces every turn (opening a conversation, after an edit or a move)."""
+        for turn in self.turns:
+            self._layout.removeWidget(turn)
+            turn.deleteLater()
+        self.turns = []
+        for i, message in enumerate(messages):
+            self._add(message, infos[i] if infos else TurnInfo())
+        self._update_placeholder()
+
+    def add_turn(self, message: Message, info: TurnInfo | None = None) -> TurnWidget:
+        turn = self._add(message, info or TurnInfo())
+        self._update_placeholder()
+        self.scroll_to_end()
+        return turn
+
+    def _add(self, message: Message, info: TurnInfo) -> TurnWidget:
+        turn = TurnWidget(len(self.turns), message, info, self._inner)
+        turn.edit_committed.connect(self.edit_committed)
+        turn.role_toggled.connect(self.role_toggled)
+        turn.move_requested.connect(self.move_requested)
+        turn.delete_requested.connect(self.delete_requested)
+        turn.regenerate_requested.connect(self.regenerate_requested)
+        turn.fork_requested.connect(self.fork_requested)
+        turn.choice_selected.connect(self.choice_selected)
+        turn.tool_results_submitted.connect(self.tool_results_submitted)
+        self._layout.insertWidget(self._layout.count() - 1, turn)
+        self.turns.append(turn)
+        return turn
+
+    def last(self) -> TurnWidget | None:
+        return self.turns[-1] if self.turns else None
+
+    def scroll_to_end(self) -> None:
+        self._follow = True
+        QTimer.singleShot(
+            0, lambda: self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+        )
+
+    def _on_range_changed(self, _low: int, high: int) -> None:
+        if self._follow:  # follow a streaming answer unless the user scrolled up to read
+            self.verticalScrollBar().setValue(high)
+
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 8
+
+    def _update_placeholder(self) -> None:
+        self.placeholder.setVisible(not self.turns)
+
+    def plain_text(self) -> str:
+        """Every turn's text (for tests and "copy conversation")."""
+        return "\n\n".join(
+            f"{ROLE_TITLES.get(t.message.role, t.message.role)}\n{t.text()}" for t in self.turns
+        )
