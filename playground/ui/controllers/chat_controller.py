@@ -156,6 +156,8 @@ class ChatController(QObject):
         menu.import_requested.connect(self._on_preset_import)
         menu.export_requested.connect(self._on_preset_export)
         runner.busy_changed.connect(self._on_runner_busy_changed)
+        # The first count loads the encoding off the GUI thread; show the estimate once it is ready.
+        counters.draft_estimated.connect(lambda *_: self._show_estimate(self.current_request()))
         self._refresh_presets()
         self.refresh_history()
         self._on_view_model_changed(view.params.current_model())
@@ -961,7 +963,11 @@ class ChatController(QObject):
 
     def _on_view_draft_changed(self) -> None:
         draft = self.view.draft()
-        self.view.set_send_blockers(self.view.params.problems())
+        blockers = self.view.params.problems()
+        missing = missing_variables([draft.system_prompt, draft.user_text], draft.variables)
+        if missing:
+            blockers = [*blockers, "Fill in " + ", ".join(f"{{{{{m}}}}}" for m in missing)]
+        self.view.set_send_blockers(blockers)
         self._draft_timer.start()
         request = self.current_request()
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)

@@ -203,6 +203,10 @@ class ChatTab(QWidget):
         self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
         self.input_edit.setFixedHeight(88)
         self.input_edit.installEventFilter(self)
+        self.input_edit.setAcceptDrops(True)
+        self.input_edit.viewport().installEventFilter(
+            self
+        )  # image files dropped on the message box
 
         self.clear_button = QPushButton(icon("clear"), "New chat")
         self.clear_button.setObjectName("clearButton")
@@ -324,6 +328,8 @@ class ChatTab(QWidget):
         self.input_edit.textChanged.connect(self._on_text_changed)
         self.system_edit.textChanged.connect(self._on_text_changed)
         self.attachments.changed.connect(self.draft_changed)
+        self.attachments.changed.connect(self._update_send_enabled)
+        self.attachments.problem.connect(self._on_attachment_problem)
         self.variables.changed.connect(self.draft_changed)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self._on_send_clicked)
@@ -369,7 +375,9 @@ class ChatTab(QWidget):
         self._update_send_enabled()
 
     def _update_send_enabled(self) -> None:
-        problems = self._blockers
+        problems = list(self._blockers)
+        if self.attachments.is_loading():
+            problems.append("An image is still loading")
         has_text = bool(self.input_edit.toPlainText().strip()) or bool(self.attachments.images())
         self.send_button.setEnabled(not self._busy and has_text and not problems)
         if problems:
@@ -437,6 +445,17 @@ class ChatTab(QWidget):
     # --- internals ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.input_edit.viewport() and event.type() in (
+            QEvent.Type.DragEnter,
+            QEvent.Type.DragMove,
+            QEvent.Type.Drop,
+        ):
+            mime = event.mimeData()  # type: ignore[attr-defined]
+            if self.attachments.can_accept(mime):
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                if event.type() == QEvent.Type.Drop:
+                    self.attachments.accept_drop(mime)
+                return True
         if watched is self.input_edit and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -460,6 +479,9 @@ class ChatTab(QWidget):
         if self._busy or not self.input_edit.toPlainText().strip():
             return
         self.add_turn_requested.emit(str(self.add_role_combo.currentData()), self.draft())
+
+    def _on_attachment_problem(self, message: str) -> None:
+        self.show_error(AppError.local("Image not attached", message))
 
     def _on_escape(self) -> None:
         if self._busy:
