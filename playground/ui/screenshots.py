@@ -7,6 +7,7 @@ data. The Chat tab is filled with a short sample exchange so the picture shows w
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from playground.app import Services, build_services, build_window
 from playground.core.catalog import CatalogSnapshot
-from playground.core.chat import ChatRequest
+from playground.core.chat import ChatRequest, TokenLogprob
 from playground.core.history import MessageMeta
 from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
 from playground.core.paths import AppPaths
@@ -96,6 +97,18 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             app.processEvents()
             written.append(_save(window, out_dir / f"{key}-{theme}.png"))
         window.show_tab("chat")
+        written.append(
+            _logprobs_shot(app, window, controller, out_dir / f"chat-logprobs-{theme}.png")
+        )
+
+        def _code() -> QWidget:
+            from playground.ui.widgets.code_dialog import CodeDialog
+
+            controller.chat.show_code()
+            dialog = controller.chat.view.findChild(CodeDialog)
+            assert isinstance(dialog, CodeDialog)
+            dialog.resize(760, 560)
+            return dialog
 
         def _settings() -> QWidget:
             dialog = SettingsDialog(controller.settings, window)
@@ -103,6 +116,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             return dialog
 
         dialogs: list[tuple[str, Callable[[], QWidget]]] = [
+            ("chat-code", _code),
             ("settings", _settings),
             ("first-run", lambda: FirstRunDialog(services.secrets.notice, window)),
             ("about", lambda: AboutDialog(controller.about_extra, window)),
@@ -163,6 +177,36 @@ def _fill_chat_sample(controller: AppController, services: Services) -> None:
     )
     history.save_draft("sample-sky", "And why are sunsets red?")
     chat.open_conversation("sample-sky")
+
+
+def _logprobs_shot(
+    app: QApplication, window: QWidget, controller: AppController, path: Path
+) -> Path:
+    """The logprobs lens on the sample answer. The probabilities are illustrative: a stored
+    conversation keeps no logprobs, and the screenshot mode talks to no server."""
+    turn = controller.chat.view.conversation.last()
+    assert turn is not None
+    words = turn.message.content.split(" ")[:40]
+    tokens = []
+    for i, word in enumerate(words):
+        p = (0.97, 0.88, 0.62, 0.35, 0.93, 0.99, 0.71)[i % 7]
+        tokens.append(
+            TokenLogprob(
+                (" " if i else "") + word,
+                math.log(p),
+                (
+                    (" " + word, math.log(p)),
+                    (" the", math.log((1 - p) * 0.6)),
+                    (" a", math.log((1 - p) * 0.3)),
+                ),
+            )
+        )
+    turn.set_logprobs(tokens)
+    turn.logprobs_button.setChecked(True)
+    app.processEvents()
+    saved = _save(window, path)
+    turn.logprobs_button.setChecked(False)
+    return saved
 
 
 def _save(widget: QWidget, path: Path) -> Path:
