@@ -41,7 +41,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -58,6 +57,7 @@ from typing import Any, Final, Self, TypeVar
 
 from playground.core.chat import ChatRequest, Conversation
 from playground.core.models import ImagePart, Message, ToolCall, Usage
+from playground.core.storage import describe_failure, is_read_only
 
 log = logging.getLogger(__name__)
 
@@ -1647,13 +1647,7 @@ class HistoryStore:
         return HistoryError(describe(action, self._where(), exc, read_only=self._read_only()))
 
     def _read_only(self) -> bool:
-        """Whether the file or its folder is not writable (SQLite only says "unable to open")."""
-        if self.path is None:
-            return False
-        folder = self.path.parent
-        if self.path.exists():
-            return not os.access(self.path, os.W_OK) or not os.access(folder, os.W_OK)
-        return folder.is_dir() and not os.access(folder, os.W_OK)
+        return is_read_only(self.path)
 
 
 def _summary(row: Sequence[Any]) -> ConversationSummary:
@@ -1672,38 +1666,16 @@ def _summary(row: Sequence[Any]) -> ConversationSummary:
 
 
 def describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:
-    """A sentence for the user about why `action` ("open", "read", "write") failed.
-
-    Args:
-        action: what was being done.
-        where: "at <path>" or "in memory".
-        exc: what the OS or SQLite raised.
-        read_only: the file or its folder is known not to be writable.
-    """
-    text = str(exc).lower()
-    if read_only or isinstance(exc, PermissionError) or "readonly" in text or "read-only" in text:
-        reason = "the folder or file is read-only"
-        hint = " Choose a writable data folder (PLAYGROUND_HOME) or fix its permissions."
-    elif "disk is full" in text or "no space" in text or getattr(exc, "errno", None) == 28:
-        reason = "the disk is full"
-        hint = " Free some space; until then new messages are not saved."
-    elif "not a database" in text or "malformed" in text or "corrupt" in text:
-        reason = "the file is damaged"
-        hint = (
-            " Move it aside (your settings and usage are not in it) and restart Playground to "
+    """A sentence for the user about why `action` ("open", "read", "write") failed."""
+    return describe_failure(
+        "The conversation history",
+        action,
+        where,
+        exc,
+        read_only=read_only,
+        full_hint="Free some space; until then new messages are not saved.",
+        damaged_hint=(
+            "Move it aside (your settings and usage are not in it) and restart Playground to "
             "start a new history."
-        )
-    elif "locked" in text or "busy" in text:
-        reason = "another program is holding it"
-        hint = " Close other Playground windows and try again."
-    elif isinstance(exc, NotADirectoryError | FileExistsError | IsADirectoryError):
-        reason = "a file or folder of the same name is in the way"
-        hint = " Choose another data folder (PLAYGROUND_HOME)."
-    elif "unable to open" in text or isinstance(exc, OSError):
-        reason = "the file cannot be opened or created there"
-        hint = " Check that the data folder exists and is writable."
-    else:
-        reason = f"SQLite reported: {exc}"
-        hint = ""
-    verb = {"open": "be opened", "read": "be read", "write": "be written"}.get(action, action)
-    return f"The conversation history {where} cannot {verb}: {reason}.{hint}"
+        ),
+    )
