@@ -425,3 +425,28 @@ def test_copy_last_answer_and_enter_sends(
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert QApplication.clipboard().text() == DEFAULT_REPLY
+
+
+def test_ctrl_f_searches_history_and_ctrl_s_saves_a_preset(
+    make_app: Callable[..., AppHarness], qtbot: Any
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    qtbot.keyClick(tab.input_edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is tab.history.search_edit
+    tab.preset_menu.ask_name = lambda *args, **kwargs: "From the keyboard"  # type: ignore[method-assign]
+    tab.system_edit.setPlainText("Be kind.")
+    qtbot.keyClick(tab.input_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert app.services.presets.get("From the keyboard") is not None
+
+
+def test_a_prompt_over_the_context_window_warns_before_sending(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
+    app = make_app(model="gpt-4")  # an 8,192-token window
+    app.chat_tab.input_edit.setPlainText("word " * 3_000 + "end")  # counted on the GUI thread
+    wait_until(lambda: "of 8,192 context" in app.chat_tab.estimate_label.text())
+    app.chat_tab.input_edit.setPlainText(
+        "lorem ipsum " * 5_000
+    )  # 10,000 tokens, counted off the GUI thread
+    wait_until(lambda: "too long for this model" in app.chat_tab.estimate_label.text())

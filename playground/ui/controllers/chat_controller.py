@@ -157,7 +157,9 @@ class ChatController(QObject):
         menu.export_requested.connect(self._on_preset_export)
         runner.busy_changed.connect(self._on_runner_busy_changed)
         # The first count loads the encoding off the GUI thread; show the estimate once it is ready.
-        counters.draft_estimated.connect(lambda *_: self._show_estimate(self.current_request()))
+        counters.draft_estimated.connect(
+            lambda tokens, _cost: self._show_estimate(self.current_request(), counted=tokens)
+        )
         self._refresh_presets()
         self.refresh_history()
         self._on_view_model_changed(view.params.current_model())
@@ -436,7 +438,13 @@ class ChatController(QObject):
         )
 
     def _input_tokens(self, request: ChatRequest) -> int:
-        tokens = self.counter.count_messages(request.messages, request.model)
+        return self.counter.count_messages(
+            request.messages, request.model
+        ) + self._extra_input_tokens(request)
+
+    def _extra_input_tokens(self, request: ChatRequest) -> int:
+        """Images and tool definitions: what the chat-message count leaves out."""
+        tokens = 0
         for message in request.messages:
             tokens += sum(image_tokens(i.width, i.height, i.detail) for i in message.images)
         if request.tools:
@@ -973,20 +981,20 @@ class ChatController(QObject):
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
         self._show_estimate(request)
 
-    def _show_estimate(self, request: ChatRequest) -> None:
+    def _show_estimate(self, request: ChatRequest, counted: int | None = None) -> None:
+        """The estimate line and context bar. Long drafts use the count the counters controller made
+        off the GUI thread (`counted`, the messages only); short ones are counted here."""
         model = request.model
         if not model or not self.counter.is_loaded(model):
             self.view.set_estimate("", None, False)
             return
         caps = capabilities(model)
-        tokens = (
-            self._input_tokens(request)
-            if sum(len(m.content) for m in request.messages) < 20_000
-            else None
-        )
-        if tokens is None:
-            self.view.set_estimate("Long draft: counted in the status bar", None, False)
-            return
+        if counted is not None:
+            tokens = counted + self._extra_input_tokens(request)
+        elif sum(len(m.content) for m in request.messages) < 20_000:
+            tokens = self._input_tokens(request)
+        else:
+            return  # the off-thread count will call back with the number
         max_out = request.max_output_tokens or caps.max_output or 0
         provider = self.session.profile.price_provider
         low = self.accounting.pricer.estimate(model, tokens, provider)
