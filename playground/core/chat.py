@@ -7,6 +7,7 @@ caller passed in, so a dropped stream never loses the partial answer.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import uuid
@@ -289,6 +290,8 @@ def usage_from_api(raw: Any) -> Usage | None:
     )
 
 
+YIELD_EVERY_S = 0.008
+
 DeltaCallback = Callable[[int, str], None]
 """Called with (choice index, text fragment) for each piece of streamed text."""
 
@@ -336,7 +339,13 @@ class ChatService:
                 )  # a body we cannot read must not leak its connection
                 raise
             async with stream:
+                last_yield = time.monotonic()
                 async for chunk in stream:
+                    # When chunks pile up, the SDK hands them over without returning to the event
+                    # loop; give the GUI a turn every few milliseconds so it never stalls.
+                    if time.monotonic() - last_yield > YIELD_EVERY_S:
+                        await asyncio.sleep(0)
+                        last_yield = time.monotonic()
                     model = chunk.model or model
                     fingerprint = chunk.system_fingerprint or fingerprint
                     if chunk.usage is not None:

@@ -16,7 +16,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -280,19 +280,20 @@ class ChatController(QObject):
         except HistoryError as exc:
             log.warning("history: %s", exc)
             message_id = None
-        turn = _Turn(request, ChatProgress(), self.conversation, turn_widget, message_id)
+        turn = _Turn(
+            request, ChatProgress(), self.conversation, turn_widget, message_id, _frame_timer(self)
+        )
         self.view.reply_info.setText("Waiting for the first token…")
 
         def on_delta(index: int, fragment: str) -> None:
             if turn.conversation is not self.conversation:
                 return  # "New chat" or another conversation opened: the answer is detached
-            turn.widget.append_stream(index, fragment)
-            if index == 0 and turn.message_id is not None:
-                try:
-                    self.history.stream_update(turn.message_id, fragment)
-                except HistoryError as exc:  # a full disk must not stop the stream
-                    log.warning("history: %s", exc)
-            self.view.reply_info.setText(f"Streaming… {turn.progress.chunks:,} tokens")
+            # Fragments arrive a token at a time; render them once per frame, not once each.
+            turn.pending.setdefault(index, []).append(fragment)
+            if not turn.frame_timer.isActive():
+                turn.frame_timer.start()
+
+        turn.frame_timer.timeout.connect(lambda: self._render_pending(turn))
 
         self._flush_timer.start()
         self.runner.start(
@@ -302,6 +303,21 @@ class ChatController(QObject):
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
+
+    def _render_pending(self, turn: _Turn) -> None:
+        """Shows what arrived since the last frame and writes it to the history."""
+        pending, turn.pending = turn.pending, {}
+        if turn.conversation is not self.conversation:
+            return
+        for index, parts in sorted(pending.items()):
+            text = "".join(parts)
+            turn.widget.append_stream(index, text)
+            if index == 0 and turn.message_id is not None:
+                try:
+                    self.history.stream_update(turn.message_id, text)
+                except HistoryError as exc:  # a full disk must not stop the stream
+                    log.warning("history: %s", exc)
+        self.view.reply_info.setText(f"Streaming… {turn.progress.chunks:,} tokens")
 
     def stop(self) -> None:
         """Stops the answer at once; what arrived is kept and marked stopped."""
@@ -323,6 +339,9 @@ class ChatController(QObject):
 
     def _on_reply(self, turn: _Turn, result: ChatResult) -> None:
         self._flush_timer.stop()
+        turn.frame_timer.stop()
+        self._render_pending(turn)
+        turn.frame_timer.deleteLater()
         usage = result.usage or self._estimate(turn, result.text)
         first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
         entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
@@ -346,7 +365,10 @@ class ChatController(QObject):
         if turn.conversation is self.conversation:
             widget = turn.widget
             widget.message = message
-            widget.view.set_text(first.text)
+            if widget.view.text() == first.text:
+                widget.view.flush()  # the streamed text is complete: no need to render it again
+            else:
+                widget.view.set_text(first.text)
             info = _reply_info(result, usage, entry.cost)
             violations = self._schema_violations(turn.request, first.text)
             error = ""
@@ -393,6 +415,9 @@ class ChatController(QObject):
     ) -> tuple[LedgerEntry, MessageMeta]:
         """Keeps what arrived (marked) and records an estimated usage row."""
         self._flush_timer.stop()
+        turn.frame_timer.stop()
+        self._render_pending(turn)
+        turn.frame_timer.deleteLater()
         partial = turn.progress.text
         usage = self._estimate(turn, partial)
         entry = self._record(turn, usage, status, turn.progress.elapsed_ms, None)
@@ -1029,6 +1054,18 @@ class _Turn:
     conversation: Conversation
     widget: TurnWidget
     message_id: int | None = None
+    frame_timer: QTimer = field(default_factory=QTimer)
+    pending: dict[int, list[str]] = field(default_factory=dict)
+
+
+FRAME_MS = 16
+
+
+def _frame_timer(parent: QObject) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(FRAME_MS)
+    return timer
 
 
 def _fields_of(request: ChatRequest) -> dict[str, Any]:
