@@ -281,7 +281,7 @@ class ChatController(QObject):
             log.warning("history: %s", exc)
             message_id = None
         turn = _Turn(
-            request, ChatProgress(), self.conversation, turn_widget, message_id, _frame_timer(self)
+            request, ChatProgress(), self.conversation, turn_widget, _frame_timer(self), message_id
         )
         self.view.reply_info.setText("Waiting for the first token…")
 
@@ -1053,8 +1053,8 @@ class _Turn:
     progress: ChatProgress
     conversation: Conversation
     widget: TurnWidget
+    frame_timer: QTimer  # one frame's worth of fragments is rendered at a time
     message_id: int | None = None
-    frame_timer: QTimer = field(default_factory=QTimer)
     pending: dict[int, list[str]] = field(default_factory=dict)
 
 
