@@ -294,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(*, no_first_run: bool = False) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from playground.ui.bridge import TaskRunner, close_loop, install_loop
@@ -340,7 +341,9 @@ def run_app(*, no_first_run: bool = False) -> int:
         log.warning("%s", warning)  # stderr too, for a frozen app started from a terminal
         QMessageBox.warning(window, APP_NAME, warning)
     controller.start(allow_first_run=not no_first_run)
-    _warm_up(loop, services)
+    # After the first frame: importing the SDK in a worker holds the GIL and would delay the paint
+    # (bench/startup.py measured 60–100 ms).
+    QTimer.singleShot(WARM_UP_DELAY_MS, lambda: _warm_up(loop, services))
 
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
@@ -368,6 +371,9 @@ def _bring_to_front(window: Any) -> None:
         window.showNormal()
     window.raise_()
     window.activateWindow()
+
+
+WARM_UP_DELAY_MS = 300
 
 
 def _warm_up(loop: asyncio.AbstractEventLoop, services: Services) -> None:
