@@ -52,12 +52,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, TypeVar
 
 from playground.core.chat import ChatRequest, Conversation
 from playground.core.models import ImagePart, Message, ToolCall, Usage
-from playground.core.storage import describe_failure, is_read_only
+from playground.core.storage import SqliteStore, describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -609,7 +608,7 @@ def _range(key: int) -> tuple[int, int]:
 # --- the store ------------------------------------------------------------------------------------
 
 
-class HistoryStore:
+class HistoryStore(SqliteStore):
     """The conversation history in SQLite.
 
     Args:
@@ -624,6 +623,14 @@ class HistoryStore:
         HistoryError: the file cannot be opened or created, is damaged, or is from a newer version.
     """
 
+    _failure = HistoryError
+    _closed_text = "The conversation history is closed."
+
+    def _describe_failure(
+        self, action: str, where: str, exc: BaseException, *, read_only: bool
+    ) -> str:
+        return describe(action, where, exc, read_only=read_only)
+
     def __init__(
         self,
         path: Path | None,
@@ -637,7 +644,7 @@ class HistoryStore:
         self._clock = clock
         self._now = now
         self._flush_interval = flush_interval
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._streams: dict[int, _Stream] = {}
         self._fts = _fts5_available() if fts is None else (fts and _fts5_available())
@@ -1618,36 +1625,7 @@ class HistoryStore:
                         except HistoryError as exc:
                             log.warning("Could not save a streaming reply at close: %s", exc)
                 self._streams.clear()
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise HistoryError("The conversation history is closed.")
-        return self._conn
-
-    # --- errors -------------------------------------------------------------------------------
-
-    def _where(self) -> str:
-        return "in memory" if self.path is None else f"at {self.path}"
-
-    def _error(self, action: str, exc: BaseException) -> HistoryError:
-        return HistoryError(describe(action, self._where(), exc, read_only=self._read_only()))
-
-    def _read_only(self) -> bool:
-        return is_read_only(self.path)
+            super().close()  # still under the (re-entrant) lock: no write slips in between
 
 
 def _summary(row: Sequence[Any]) -> ConversationSummary:

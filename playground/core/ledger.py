@@ -29,11 +29,10 @@ import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
-from types import TracebackType
-from typing import Final, Self
+from typing import Final
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
-from playground.core.storage import describe_failure, is_read_only
+from playground.core.storage import SqliteStore, describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ class _DecimalSum:
         return str(self.total)
 
 
-class UsageLedger:
+class UsageLedger(SqliteStore):
     """The usage ledger in SQLite.
 
     Args:
@@ -117,6 +116,14 @@ class UsageLedger:
     Raises:
         LedgerError: the file cannot be opened or created, is damaged, or is from a newer version.
     """
+
+    _failure = LedgerError
+    _closed_text = "The usage ledger is closed."
+
+    def _describe_failure(
+        self, action: str, where: str, exc: BaseException, *, read_only: bool
+    ) -> str:
+        return _describe(action, where, exc, read_only=read_only)
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -361,40 +368,6 @@ class UsageLedger:
             ) from exc
 
     # --- lifetime -----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise LedgerError("The usage ledger is closed.")
-        return self._conn
-
-    # --- errors -------------------------------------------------------------------------------
-
-    def _where(self) -> str:
-        return "in memory" if self.path is None else f"at {self.path}"
-
-    def _error(self, action: str, exc: BaseException) -> LedgerError:
-        return LedgerError(_describe(action, self._where(), exc, read_only=self._read_only()))
-
-    def _read_only(self) -> bool:
-        return is_read_only(self.path)
 
 
 def _describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import AbstractContextManager
 from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar, Self
 
 
 def is_read_only(path: Path | None) -> bool:
@@ -59,3 +63,56 @@ def describe_failure(
         hint = ""
     verb = {"open": "be opened", "read": "be read", "write": "be written"}.get(action, action)
     return f"{store} {where} cannot {verb}: {reason}.{hint}"
+
+
+class SqliteStore:
+    """Lifetime and error plumbing shared by the app's SQLite stores (usage ledger, history).
+
+    A subclass sets `path`, `_conn` and `_lock` in its `__init__`, and names its exception type
+    (`_failure`), the message for use after `close` (`_closed_text`) and how failures are described
+    (`_describe_failure`, usually `describe_failure` with the store's own wording).
+    """
+
+    path: Path | None
+    _conn: sqlite3.Connection | None
+    _lock: AbstractContextManager[Any]
+    _failure: ClassVar[type[Exception]]
+    _closed_text: ClassVar[str]
+
+    def _describe_failure(
+        self, action: str, where: str, exc: BaseException, *, read_only: bool
+    ) -> str:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise self._failure(self._closed_text)
+        return self._conn
+
+    def _where(self) -> str:
+        return "in memory" if self.path is None else f"at {self.path}"
+
+    def _error(self, action: str, exc: BaseException) -> Exception:
+        """The store's exception for a failed `action`, in plain words."""
+        read_only = is_read_only(self.path)
+        return self._failure(
+            self._describe_failure(action, self._where(), exc, read_only=read_only)
+        )
