@@ -148,77 +148,26 @@ def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
     from playground.ui.controllers.app_controller import AppController
     from playground.ui.controllers.chat_controller import ChatController
     from playground.ui.controllers.counters import CountersController
+    from playground.ui.features import FeatureContext, LazyTab, all_features
+    from playground.ui.features.base import FeatureHost
     from playground.ui.main_window import MainWindow, TabSpec
     from playground.ui.tabs.chat_tab import ChatTab
-    from playground.ui.tabs.placeholder import ComingSoonTab
 
     chat_tab = ChatTab()
+    pages = [LazyTab(feature) for feature in all_features()]
     tabs = [
         TabSpec("chat", "Chat", "chat", chat_tab),
-        TabSpec(
-            "images",
-            "Images",
-            "image",
-            ComingSoonTab(
-                "image",
-                "Images",
-                "Generate and edit pictures with the image models your provider offers.",
-                [
-                    "Generate with size, quality and background options per model",
-                    "Edit with a painted mask",
-                    "A gallery that saves every picture the moment it arrives",
-                ],
-            ),
-        ),
-        TabSpec(
-            "audio",
-            "Audio",
-            "audio",
-            ComingSoonTab(
-                "audio",
-                "Audio",
-                "Turn text into speech and speech into text.",
-                [
-                    "Text to speech with every voice, played in the app",
-                    "Transcription and translation from a file or the microphone",
-                    "Compare voices side by side",
-                ],
-            ),
-        ),
-        TabSpec(
-            "embeddings",
-            "Embeddings",
-            "embeddings",
-            ComingSoonTab(
-                "embeddings",
-                "Embeddings",
-                "See how close in meaning your texts are.",
-                [
-                    "Similarity heatmap and semantic search",
-                    "Clusters in a 2-D map",
-                    "A cache so no text is paid twice",
-                ],
-            ),
-        ),
-        TabSpec(
-            "moderation",
-            "Moderation",
-            "moderation",
-            ComingSoonTab(
-                "moderation",
-                "Moderation",
-                "Check text and images against the moderation categories.",
-                [
-                    "Every category score as a bar chart",
-                    "Your own thresholds",
-                    "Many items at once, exported as CSV",
-                ],
-            ),
-        ),
+        *(TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages),
     ]
     window = MainWindow(tabs)
     counters = CountersController(
         window.counters, services.counter, services.accounting, runner, window
+    )
+    host = FeatureHost(
+        pages,
+        FeatureContext(services, runner, window, counters),
+        lambda: controller.settings,
+        window,
     )
     chat = ChatController(
         chat_tab,
@@ -239,6 +188,7 @@ def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
         services.catalog,
         runner,
         chat,
+        features=host,
         data_dir=str(services.paths.data_dir),
         about_extra=[
             ("Price data", services.pricer.data_info()),

@@ -84,6 +84,11 @@ class AppHarness:
     def chat_tab(self) -> Any:
         return self.controller.chat.view
 
+    def feature(self, key: str) -> Any:
+        """The controller of a feature tab ("images", "audio", ...), building the tab if needed;
+        its widget is `.view`."""
+        return self.controller.features.controller(key)
+
 
 @pytest.fixture
 def make_app(

@@ -61,6 +61,9 @@ class Settings:
     chat: ChatSettings = field(default_factory=ChatSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     first_run_done: bool = False
+    # Each tab beyond Chat keeps its own small JSON-able state here, keyed by tab key
+    # ("images", "audio", ...), so adding a tab never changes this schema.
+    tabs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def profile(self, profile_id: str | None = None) -> ProviderProfile:
         """The profile with this id (the active one by default); the first one if it is gone."""
@@ -150,6 +153,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         "chat": dataclasses.asdict(settings.chat),
         "ui": dataclasses.asdict(settings.ui),
         "first_run_done": settings.first_run_done,
+        "tabs": {key: dict(state) for key, state in settings.tabs.items()},
     }
 
 
@@ -172,6 +176,11 @@ def settings_from_dict(raw: dict[str, Any]) -> Settings:
         chat=_known_fields(ChatSettings, raw.get("chat", {})),
         ui=_known_fields(UiSettings, raw.get("ui", {})),
         first_run_done=bool(raw.get("first_run_done", False)),
+        tabs={
+            str(key): dict(state)
+            for key, state in (raw.get("tabs") or {}).items()
+            if isinstance(state, dict)
+        },
     )
 
 

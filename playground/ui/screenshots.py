@@ -94,6 +94,12 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
         window.set_connection_state(f"OpenAI · {len(SAMPLE_MODELS)} models", ok=True)
         for key in window.tab_keys:
             window.show_tab(key)
+            if controller.features is not None and key in controller.features.pages:
+                feature = controller.features.controller(key)
+                feature.fill_sample()
+                for name, widget in feature.extra_screens():
+                    written.append(_save(widget, out_dir / f"{key}-{name}-{theme}.png"))
+                window.show_tab(key)
             app.processEvents()
             written.append(_save(window, out_dir / f"{key}-{theme}.png"))
         window.show_tab("chat")

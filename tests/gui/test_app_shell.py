@@ -15,6 +15,7 @@ from playground.core.models import ProviderProfile
 from playground.core.secrets import MemorySecretStore
 from playground.core.settings import JsonSettingsStore, Settings
 from playground.ui.bridge import TaskRunner
+from playground.ui.tabs.placeholder import ComingSoonTab
 from tests.conftest import TEST_KEY, AppHarness
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -32,9 +33,11 @@ def test_every_tab_is_there_and_unfinished_ones_say_so(make_app: Callable[..., A
         "Moderation",
     ]
     for key in ("images", "audio", "embeddings", "moderation"):
-        badge = app.window.tab(key).findChild(object, "comingSoonBadge")
-        assert badge is not None
-        assert badge.text() == "Coming soon"
+        view = app.feature(key).view
+        if isinstance(view, ComingSoonTab):  # a tab whose feature has not landed says so
+            badge = view.findChild(object, "comingSoonBadge")
+            assert badge is not None
+            assert badge.text() == "Coming soon"
 
 
 def test_ctrl_number_switches_tab_and_focuses_its_input(

@@ -19,6 +19,7 @@ from playground.core.session import ApiSession
 from playground.core.settings import Settings, SettingsStore, UiSettings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.chat_controller import ChatController
+from playground.ui.features.base import FeatureHost
 from playground.ui.main_window import MainWindow
 from playground.ui.theme import apply_theme
 from playground.ui.widgets.about import AboutDialog
@@ -39,6 +40,7 @@ class AppController(QObject):
         catalog: ModelCatalog,
         runner: TaskRunner,
         chat: ChatController,
+        features: FeatureHost | None = None,
         data_dir: str = "",
         about_extra: list[tuple[str, str]] | None = None,
         parent: QObject | None = None,
@@ -50,6 +52,7 @@ class AppController(QObject):
         self.catalog = catalog
         self.runner = runner
         self.chat = chat
+        self.features = features
         self.data_dir = data_dir
         self.about_extra = about_extra or []
         self.settings = store.load()
@@ -61,8 +64,12 @@ class AppController(QObject):
         window.theme_chosen.connect(self._on_theme_chosen)
         window.about_requested.connect(self._on_about)
         window.open_data_folder_requested.connect(self._on_open_data_folder)
-        window.closing.connect(self.save_window_state)
+        window.closing.connect(self._on_closing)
         chat.refresh_models_requested.connect(self.refresh_models)
+        if features is not None:
+            window.tab_widget.currentChanged.connect(
+                lambda index: features.ensure_built(window.tab_widget.widget(index))
+            )
         runner.busy_changed.connect(self._on_busy_changed)
         runner.failed.connect(self._on_task_failed)
 
@@ -149,6 +156,8 @@ class AppController(QObject):
 
     def _show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.chat.show_models(snapshot, self.settings.chat.model)
+        if self.features is not None:
+            self.features.show_models(snapshot)
 
     def update_connection_state(self, *, models: int | None = None, error: str = "") -> None:
         profile = self.session.profile
@@ -186,7 +195,8 @@ class AppController(QObject):
             )
 
     def _on_busy_changed(self, _group: str, _busy: bool) -> None:
-        self.window.set_busy(any(self.runner.is_busy(g) for g in ("chat", "models")))
+        groups = ("chat", "models", *(self.features.busy_groups() if self.features else ()))
+        self.window.set_busy(any(self.runner.is_busy(g) for g in groups))
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -223,6 +233,8 @@ class AppController(QObject):
         self._save(settings)
         self.session.invalidate()
         self.chat.accounting.pricer.set_overrides(settings.price_overrides)
+        if self.features is not None:
+            self.features.apply_settings(settings)
         self.update_connection_state()
 
     def key_status_text(self, profile_id: str) -> str:
@@ -314,6 +326,11 @@ class AppController(QObject):
             self.window.refresh_icons()
         self._apply_settings(self.settings.replace(ui=_replace_ui(self.settings.ui, theme=value)))
 
+    def _on_closing(self) -> None:
+        self.save_window_state()
+        if self.features is not None:
+            self.features.shutdown()
+
     def save_window_state(self) -> None:
         self.chat.save_draft()
         geometry = base64.b64encode(bytes(self.window.saveGeometry().data())).decode("ascii")
@@ -328,6 +345,11 @@ class AppController(QObject):
                 system_prompt=draft.system_prompt,
                 enter_sends=self.chat.view.enter_sends,
                 conversation_id=self.chat.conversation.id,
+            ),
+            tabs=(
+                self.features.saved_states(self.settings.tabs)
+                if self.features is not None
+                else self.settings.tabs
             ),
         )
         self.settings = settings
