@@ -7,10 +7,8 @@ Nothing else in the app creates services or reads global state: tests build the 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
-import logging.handlers
 import signal
 import sys
 from collections.abc import Mapping
@@ -142,24 +140,37 @@ def _writable(folder: Path) -> bool:
         return False
 
 
-def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
-    """Builds the main window with every tab and its controllers; returns (window, app controller)."""
+def build_shell() -> tuple[Any, Any, list[Any]]:
+    """The main window with its menus, status bar and one empty page per tab, before any service
+    or tab exists; returns (window, chat page, feature pages). `run_app` shows it at once and fills
+    it after the first frame (`fill_window`), so the window appears as fast as an empty one."""
+    from playground.ui.features import LazyTab, TabPage, all_features
+    from playground.ui.main_window import MainWindow, TabSpec
+
+    chat_page = TabPage("chat")
+    pages = [LazyTab(feature) for feature in all_features()]
+    tabs = [
+        TabSpec("chat", "Chat", "chat", chat_page),
+        *(TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages),
+    ]
+    return MainWindow(tabs), chat_page, pages
+
+
+def fill_window(
+    window: Any, chat_page: Any, pages: list[Any], services: Services, runner: Any
+) -> Any:
+    """Builds the Chat tab and every controller into a window from `build_shell`; returns the app
+    controller. Feature tabs are built when first shown."""
     from playground.core.chat import ChatService
     from playground.ui.controllers.app_controller import AppController
     from playground.ui.controllers.chat_controller import ChatController
     from playground.ui.controllers.counters import CountersController
-    from playground.ui.features import FeatureContext, LazyTab, all_features
+    from playground.ui.features import FeatureContext
     from playground.ui.features.base import FeatureHost
-    from playground.ui.main_window import MainWindow, TabSpec
     from playground.ui.tabs.chat_tab import ChatTab
 
     chat_tab = ChatTab()
-    pages = [LazyTab(feature) for feature in all_features()]
-    tabs = [
-        TabSpec("chat", "Chat", "chat", chat_tab),
-        *(TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages),
-    ]
-    window = MainWindow(tabs)
+    chat_page.adopt(chat_tab)
     counters = CountersController(
         window.counters, services.counter, services.accounting, runner, window
     )
@@ -190,14 +201,20 @@ def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
         chat,
         features=host,
         data_dir=str(services.paths.data_dir),
-        about_extra=[
+        about_extra=lambda: [
             ("Price data", services.pricer.data_info()),
             ("Keyring", services.secrets.backend_name),
             ("Data folder", str(services.paths.data_dir)),
         ],
         parent=window,
     )
-    return window, controller
+    return controller
+
+
+def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
+    """Builds the main window with every tab and its controllers; returns (window, app controller)."""
+    window, chat_page, pages = build_shell()
+    return window, fill_window(window, chat_page, pages, services, runner)
 
 
 class _RedactingFilter(logging.Filter):
@@ -216,11 +233,11 @@ class _RedactingFilter(logging.Filter):
 def setup_logging(paths: AppPaths) -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
+    from logging.handlers import RotatingFileHandler
+
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     with contextlib.suppress(OSError):  # a read-only data folder was reported; stderr still works
-        handlers.append(
-            logging.handlers.RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2)
-        )
+        handlers.append(RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2))
     for handler in handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(_RedactingFilter())
@@ -244,10 +261,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(*, no_first_run: bool = False) -> int:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from playground.ui.bridge import TaskRunner, close_loop, install_loop
+    from playground.core.window_state import read_ui_settings
+    from playground.ui.first_frame import after_first_frame
     from playground.ui.single_instance import SingleInstance
     from playground.ui.theme import app_icon, apply_theme, follow_system
 
@@ -276,24 +294,42 @@ def run_app(*, no_first_run: bool = False) -> int:
         QMessageBox.critical(None, APP_NAME, message)
         return 1
 
-    loop = install_loop(app)
-    services = build_services(paths)
     setup_logging(paths)
+    # Shell first: the window with its menus, tabs and status bar, from the settings file's window
+    # section alone, painted by Qt's own loop. asyncio, the keyring, the databases, the Chat tab and
+    # the controllers come after its first frame (bench/startup.py: warm start 4.5x -> ~1.5x the
+    # bare window).
+    ui = read_ui_settings(paths.settings_file)
+    apply_theme(app, ui.theme)
+    window, chat_page, pages = build_shell()
+    window.restore_layout(ui)
+    window.show()
+    log.info("%s %s window shown", APP_NAME, __version__)
+    first_frame = QEventLoop()
+    after_first_frame(window, first_frame.quit)
+    first_frame.exec()
+
+    import asyncio
+
+    from playground.core.secrets import DeferredSecretStore
+    from playground.ui.bridge import TaskRunner, close_loop, install_loop
+
+    loop = install_loop(app)
+    # The keyring is opened in a thread (an import and D-Bus round trips); the first use waits.
+    services = build_services(paths, secrets=DeferredSecretStore())
     settings = services.settings_store.load()
-    apply_theme(app, settings.ui.theme)
     runner = TaskRunner()
-    window, controller = build_window(services, runner)
+    controller = fill_window(window, chat_page, pages, services, runner)
     follow_system(app, settings.ui.theme, window.refresh_icons)
     instance.activation_requested.connect(lambda: _bring_to_front(window))
     controller.restore()
-    window.show()
     for warning in services.warnings:
         log.warning("%s", warning)  # stderr too, for a frozen app started from a terminal
         QMessageBox.warning(window, APP_NAME, warning)
     controller.start(allow_first_run=not no_first_run)
-    # After the first frame: importing the SDK in a worker holds the GIL and would delay the paint
-    # (bench/startup.py measured 60–100 ms).
+    # Later still: importing the SDK in a worker holds the GIL and would make the first clicks lag.
     QTimer.singleShot(WARM_UP_DELAY_MS, lambda: _warm_up(loop, services))
+    log.info("%s %s ready (data in %s)", APP_NAME, __version__, paths.data_dir)
 
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
@@ -303,7 +339,6 @@ def run_app(*, no_first_run: bool = False) -> int:
     ):  # a logout or `kill` closes cleanly: state is saved
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, window.close)
-    log.info("%s %s ready (data in %s)", APP_NAME, __version__, paths.data_dir)
     try:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(runner.shutdown())
@@ -326,7 +361,7 @@ def _bring_to_front(window: Any) -> None:
 WARM_UP_DELAY_MS = 300
 
 
-def _warm_up(loop: asyncio.AbstractEventLoop, services: Services) -> None:
+def _warm_up(loop: Any, services: Services) -> None:
     """Loads the SDK and the token encodings in a worker thread once the window is up."""
 
     def _work() -> None:
@@ -339,7 +374,7 @@ def _warm_up(loop: asyncio.AbstractEventLoop, services: Services) -> None:
 
     future = loop.run_in_executor(None, _work)
 
-    def _done(f: asyncio.Future[None]) -> None:
+    def _done(f: Any) -> None:
         if not f.cancelled() and f.exception() is not None:
             log.warning("warm-up failed: %s", f.exception())
 

@@ -24,12 +24,12 @@ import logging
 import os
 import sys
 import threading
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends.chainer import ChainerBackend
+if TYPE_CHECKING:  # `keyring` is imported where it is used: it costs ~30 ms at start-up
+    from keyring.backend import KeyringBackend
+    from keyring.backends.chainer import ChainerBackend
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,8 @@ class KeyringSecretStore:
     def __init__(
         self, service: str = DEFAULT_SERVICE, backend: KeyringBackend | None = None
     ) -> None:
+        import keyring
+
         self.service = service
         self._backend = backend if backend is not None else keyring.get_keyring()
 
@@ -237,6 +239,8 @@ class KeyringSecretStore:
             raise SecretStoreError(self._message("save the key in", exc)) from exc
 
     def delete(self, profile_id: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.delete_password(self.service, profile_id)
         except keyring.errors.PasswordDeleteError:
@@ -336,6 +340,9 @@ def open_secret_store(service: str = DEFAULT_SERVICE) -> SecretStore:
     Returns:
         A `SessionFallbackSecretStore` over the keyring, or a `MemorySecretStore` with a `notice`.
     """
+    import keyring
+    from keyring.backends.chainer import ChainerBackend
+
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a bad PYTHON_KEYRING_BACKEND raises ImportError, RuntimeError…
@@ -365,6 +372,8 @@ def open_secret_store(service: str = DEFAULT_SERVICE) -> SecretStore:
 
 
 def _usable_backend(backend: KeyringBackend) -> KeyringBackend | None:
+    from keyring.backends.chainer import ChainerBackend
+
     if isinstance(backend, ChainerBackend):
         for candidate in _chained(backend):
             if _usable_backend(candidate) is not None:
@@ -419,6 +428,8 @@ def _install_hint() -> str:
 
 def _reason(exc: Exception) -> str:
     """A short plain-language cause for a keyring failure (never the exception's own text)."""
+    import keyring.errors
+
     if isinstance(exc, keyring.errors.KeyringLocked):
         return "the keyring is locked"
     if isinstance(exc, keyring.errors.NoKeyringError):
@@ -426,3 +437,84 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, keyring.errors.InitError):
         return "the keyring could not be opened"
     return f"the keyring reported an error ({type(exc).__name__})"
+
+
+class DeferredSecretStore:
+    """A store opened in a background thread, so finding the keyring (an import and D-Bus round
+    trips, ~100 ms) never holds up the first frame. Every call waits for the opening to finish;
+    `when_ready` lets the UI ask only once it has.
+
+    Args:
+        opener: builds the real store (`open_secret_store` in the app).
+    """
+
+    def __init__(self, opener: Callable[[], SecretStore] = open_secret_store) -> None:
+        self._opener = opener
+        self._store: SecretStore | None = None
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        self._callbacks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._open, name="keyring-open", daemon=True)
+        self._thread.start()
+
+    def _open(self) -> None:
+        try:
+            self._store = self._opener()
+        except BaseException as exc:  # reported on first use, in the caller's thread
+            self._error = exc
+        with self._lock:
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set()
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` once the store is open: at once if it is, else from the opening thread
+        (a GUI caller must hop back to its own thread, e.g. with `loop.call_soon_threadsafe`)."""
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
+
+    def store(self) -> SecretStore:
+        self._done.wait()
+        if self._store is None:
+            log.warning("no keyring: %s", self._error)
+            self._store = MemorySecretStore(
+                notice="The keyring could not be opened, so your key is kept for this session only."
+            )
+        return self._store
+
+    @property
+    def persistent(self) -> bool:
+        return self.store().persistent
+
+    @property
+    def backend_name(self) -> str:
+        return self.store().backend_name
+
+    @property
+    def notice(self) -> str:
+        return self.store().notice
+
+    def get(self, profile_id: str) -> str | None:
+        return self.store().get(profile_id)
+
+    def set(self, profile_id: str, key: str) -> None:
+        self.store().set(profile_id, key)
+
+    def delete(self, profile_id: str) -> None:
+        self.store().delete(profile_id)
+
+    def is_persistent(self, profile_id: str) -> bool:
+        return key_is_persistent(self.store(), profile_id)
+
+    def __repr__(self) -> str:
+        state = repr(self._store) if self._done.is_set() else "opening"
+        return f"DeferredSecretStore({state})"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
+from playground.core.window_state import UiSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,6 @@ class ChatSettings:
     max_output_tokens: int | None = None
     enter_sends: bool = False
     conversation_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class UiSettings:
-    """Window state. `geometry` is Qt's saveGeometry() as base64 text."""
-
-    last_tab: str = "chat"
-    geometry: str = ""
-    theme: str = "system"  # "system" | "light" | "dark"
 
 
 @dataclass(frozen=True, slots=True)

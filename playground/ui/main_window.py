@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtCore import QByteArray, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,8 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from playground import APP_NAME
+from playground.core.window_state import UiSettings
 from playground.ui.theme import app_icon, icon
 from playground.ui.widgets.counters import CountersBar
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +239,17 @@ class MainWindow(QMainWindow):
 
     def set_busy(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)
+
+    def restore_layout(self, ui: UiSettings) -> None:
+        """Puts the window where it was, with the tab it showed and the theme menu checked."""
+        if ui.geometry:
+            try:
+                self.restoreGeometry(QByteArray(base64.b64decode(ui.geometry)))
+            except (ValueError, TypeError):
+                log.warning("stored window geometry unreadable; using the default size")
+        self.set_theme_checked(ui.theme)
+        if ui.last_tab in self._specs:
+            self.show_tab(ui.last_tab)
 
     def set_theme_checked(self, value: str) -> None:
         action = self.theme_actions.get(value)

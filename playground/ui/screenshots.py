@@ -125,7 +125,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             ("chat-code", _code),
             ("settings", _settings),
             ("first-run", lambda: FirstRunDialog(services.secrets.notice, window)),
-            ("about", lambda: AboutDialog(controller.about_extra, window)),
+            ("about", lambda: AboutDialog(controller.about_extra(), window)),
         ]
         for name, make in dialogs:
             dialog = make()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
 from playground.core.paths import AppPaths
-from playground.core.settings import ChatSettings, JsonSettingsStore, Settings, UiSettings
+from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
+from playground.core.window_state import UiSettings
 
 
 def test_round_trip(tmp_path: Path) -> None:

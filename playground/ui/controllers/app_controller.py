@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QObject, Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -16,7 +17,8 @@ from playground.core.models import ProviderProfile
 from playground.core.providers import new_profile, preset_by_key
 from playground.core.secrets import SecretStoreError, mask_key
 from playground.core.session import ApiSession
-from playground.core.settings import Settings, SettingsStore, UiSettings
+from playground.core.settings import Settings, SettingsStore
+from playground.core.window_state import UiSettings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.chat_controller import ChatController
 from playground.ui.features.base import FeatureHost
@@ -42,7 +44,7 @@ class AppController(QObject):
         chat: ChatController,
         features: FeatureHost | None = None,
         data_dir: str = "",
-        about_extra: list[tuple[str, str]] | None = None,
+        about_extra: Callable[[], list[tuple[str, str]]] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -54,7 +56,7 @@ class AppController(QObject):
         self.chat = chat
         self.features = features
         self.data_dir = data_dir
-        self.about_extra = about_extra or []
+        self._about_extra = about_extra or list
         self.settings = store.load()
         self.settings_dialog: SettingsDialog | None = None
         self.first_run_dialog: FirstRunDialog | None = None
@@ -76,16 +78,14 @@ class AppController(QObject):
     # --- start ---------------------------------------------------------------------------------
 
     def restore(self) -> None:
-        """Restores geometry, the last tab, the theme and the chat settings; shows cached models."""
-        ui = self.settings.ui
-        if ui.geometry:
-            try:
-                self.window.restoreGeometry(QByteArray(base64.b64decode(ui.geometry)))
-            except (ValueError, TypeError):
-                log.warning("stored window geometry unreadable; using the default size")
-        self.window.set_theme_checked(ui.theme)
-        if ui.last_tab in self.window.tab_keys:
-            self.window.show_tab(ui.last_tab)
+        """Restores geometry (unless the window is already up), the last tab, the theme and the
+        chat settings; shows cached models."""
+        if not self.window.isVisible():
+            self.window.restore_layout(self.settings.ui)
+        elif self.settings.ui.last_tab in self.window.tab_keys:
+            self.window.show_tab(self.settings.ui.last_tab)
+        if self.features is not None:  # a last tab shown before the features were wired
+            self.features.ensure_built(self.window.tab_widget.currentWidget())
         chat = self.settings.chat
         self.chat.view.set_enter_sends(chat.enter_sends)
         self.chat.view.set_system_prompt(chat.system_prompt)
@@ -375,8 +375,12 @@ class AppController(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def about_extra(self) -> list[tuple[str, str]]:
+        """The About box's extra rows (price data, keyring, data folder), read when shown."""
+        return self._about_extra()
+
     def _on_about(self) -> None:
-        AboutDialog(self.about_extra, self.window).exec()
+        AboutDialog(self.about_extra(), self.window).exec()
 
     def _on_open_data_folder(self) -> None:
         if self.data_dir:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from playground.ui.features.base import Feature, FeatureContext, FeatureController, LazyTab
+from playground.ui.features.base import (
+    Feature,
+    FeatureContext,
+    FeatureController,
+    LazyTab,
+    TabPage,
+)
 
 
 def all_features() -> list[Feature]:
@@ -13,4 +19,11 @@ def all_features() -> list[Feature]:
     return [images.FEATURE, audio.FEATURE, embeddings.FEATURE, moderation.FEATURE]
 
 
-__all__ = ["Feature", "FeatureContext", "FeatureController", "LazyTab", "all_features"]
+__all__ = [
+    "Feature",
+    "FeatureContext",
+    "FeatureController",
+    "LazyTab",
+    "TabPage",
+    "all_features",
+]

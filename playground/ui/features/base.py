@@ -85,21 +85,31 @@ class Feature:
     build: Builder
 
 
-class LazyTab(QWidget):
-    """The page the window holds for a feature until the real tab is built into it."""
+class TabPage(QWidget):
+    """A page of the main window that its real tab is built into later (`adopt`), so the window can
+    be shown before any tab is built."""
 
-    def __init__(self, feature: Feature, parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.feature = feature
-        self.setObjectName(f"{feature.key}Page")
+        self.setObjectName(f"{key}Page")
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.main_input: QWidget = self
+        self.view: QWidget | None = None
 
     def adopt(self, view: QWidget) -> None:
         self._layout.addWidget(view)  # parented first: showing it can never open a window
         view.show()  # children added to a visible page are not shown on their own
+        self.view = view
         self.main_input = getattr(view, "main_input", view)
+
+
+class LazyTab(TabPage):
+    """The page the window holds for a feature until the real tab is built into it."""
+
+    def __init__(self, feature: Feature, parent: QWidget | None = None) -> None:
+        super().__init__(feature.key, parent)
+        self.feature = feature
 
 
 class FeatureHost(QObject):
