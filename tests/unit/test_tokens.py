@@ -152,7 +152,12 @@ def test_built_encoding_equals_tiktokens_own(
     assert ours.n_vocab == ref.n_vocab
     assert ours._pat_str == ref._pat_str
     assert ours._special_tokens == ref._special_tokens
-    assert ours._mergeable_ranks == ref._mergeable_ranks
+    # Our copy keeps its ranks only in tiktoken's core (the Python dict is freed): every rank of the
+    # reference must decode to the same bytes there.
+    assert all(
+        ours.decode_single_token_bytes(rank) == token
+        for token, rank in ref._mergeable_ranks.items()
+    )
 
 
 def test_damaged_data_raises_a_clear_error_and_is_not_reread(shipped: dict[str, bytes]) -> None:
@@ -415,3 +420,15 @@ def test_loads_with_no_network_and_an_empty_cache(tmp_path: Path) -> None:
     assert report["attempts"] == []
     assert report["requests_imported"] is False
     assert list(cache.iterdir()) == []  # nothing written to tiktoken's cache either
+
+
+def test_loaded_encodings_keep_no_python_copy_of_their_ranks() -> None:
+    """The Python rank table (~30 MiB) is freed once tiktoken's core has it; counting and decoding
+    still work from the core."""
+    from playground.core.tokens import TiktokenCounter
+
+    encoding = TiktokenCounter().encoding_for("gpt-4o")
+    assert encoding._mergeable_ranks == {}
+    ids = encoding.encode_ordinary("Hello, tokenizer world!")
+    assert encoding.decode(ids) == "Hello, tokenizer world!"
+    assert encoding.n_vocab > 200_000
