@@ -59,6 +59,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import Figure  # noqa: E402  (after the path set-up, for `python bench/...`)
+
 TIMER_MS = 1.0
 SETTLE_S = 0.25  # measured after the reply ends: the layout and paint of the final render
 WINDOW_SIZE = (1180, 760)
@@ -654,6 +656,31 @@ ROWS = (
 )
 
 
+# The figures the suite (`python -m bench`) shows: the targets and the headline numbers.
+SUITE_ROWS = ("stall p99 (ms)", "stall max (ms)", "render time (s)", "GUI thread CPU (s)")
+
+
+def figures(results: list[Measurement]) -> list[Figure]:
+    """The suite's figures: the app against the bare `QTextEdit.append` baseline."""
+    out = []
+    for row in ROWS:
+        if row.label not in SUITE_ROWS:
+            continue
+        out.append(
+            Figure(
+                "streaming",
+                row.label,
+                [float(getattr(m, row.attr)) for m in results if m.variant == "app"],
+                [float(getattr(m, row.attr)) for m in results if m.variant == "append"],
+                "append",
+                row.target,
+                row.check,
+                row.fmt,
+            )
+        )
+    return out
+
+
 def spread(values: list[float], fmt: str) -> str:
     med = statistics.median(values)
     if len(values) == 1:
@@ -837,6 +864,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "reply": reply,
             "verdicts": verdicts,
+            "figures": [f.as_dict() for f in figures(results)],
             "server_errors": server.server_errors,
             "elapsed_s": elapsed,
             "results": [asdict(m) for m in results],

@@ -69,6 +69,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import Figure, ratio_at_most  # noqa: E402  (after the path set-up)
+
 KINDS = ("app", "bare")
 PHASES = ("cold", "warm")
 MARK = "@@startup "
@@ -571,6 +576,43 @@ def table(results: list[Start]) -> tuple[str, list[dict[str, Any]]]:
     return "\n".join(out), verdicts
 
 
+SUITE_ROWS = (
+    "cold start to first frame (ms)",
+    "warm start to first frame (ms)",
+    "warm: ready to use (ms)",
+    "idle RSS, warm (MiB)",
+)
+
+
+def figures(results: list[Start]) -> list[Figure]:
+    """The suite's figures: the app against the bare window."""
+    out = []
+    for row in ROWS:
+        if row.label not in SUITE_ROWS:
+            continue
+        vals = {
+            k: [
+                float(getattr(s, row.attr))
+                for s in results
+                if s.ok and (s.kind, s.phase) == (k, row.phase)
+            ]
+            for k in KINDS
+        }
+        out.append(
+            Figure(
+                "startup",
+                row.label,
+                vals["app"],
+                vals["bare"],
+                "bare",
+                f"≤ {row.target:g}× bare" if row.target is not None else "",
+                ratio_at_most(row.target) if row.target is not None else None,
+                row.fmt,
+            )
+        )
+    return out
+
+
 def heavy_summary(results: list[Start]) -> dict[str, dict[str, Any]]:
     """For each heavy package the app imported (warm starts): where, and when against the paint."""
     warm = [s for s in results if s.ok and s.kind == "app" and s.phase == "warm"]
@@ -731,6 +773,7 @@ def main(argv: list[str] | None = None) -> int:
                 "warm": "second start on the same home and bytecode cache",
             },
             "verdicts": verdicts,
+            "figures": [f.as_dict() for f in figures(results)],
             "heavy": heavy,
             "importtime": imports,
             "elapsed_s": elapsed,

@@ -230,14 +230,21 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(paths: AppPaths) -> None:
+def setup_logging(paths: AppPaths | None) -> None:
+    """Logs to stderr, and to the log file in the data folder when `paths` is given (call again
+    with `paths` later to add the file: `run_app` does so after the first frame)."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    from logging.handlers import RotatingFileHandler
+    handlers: list[logging.Handler] = []
+    if paths is None:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    else:
+        from logging.handlers import RotatingFileHandler
 
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    with contextlib.suppress(OSError):  # a read-only data folder was reported; stderr still works
-        handlers.append(RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2))
+        if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
+            handlers.append(logging.StreamHandler(sys.stderr))
+        with contextlib.suppress(OSError):  # a read-only data folder was reported; stderr works
+            handlers.append(RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2))
     for handler in handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(_RedactingFilter())
@@ -294,7 +301,7 @@ def run_app(*, no_first_run: bool = False) -> int:
         QMessageBox.critical(None, APP_NAME, message)
         return 1
 
-    setup_logging(paths)
+    setup_logging(None)  # stderr now; the log file after the first frame
     # Shell first: the window with its menus, tabs and status bar, from the settings file's window
     # section alone, painted by Qt's own loop. asyncio, the keyring, the databases, the Chat tab and
     # the controllers come after its first frame (bench/startup.py: warm start 4.5x -> ~1.5x the
@@ -311,6 +318,7 @@ def run_app(*, no_first_run: bool = False) -> int:
 
     import asyncio
 
+    setup_logging(paths)
     from playground.core.secrets import DeferredSecretStore
     from playground.ui.bridge import TaskRunner, close_loop, install_loop
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from playground.core.formatting import format_cost, format_tokens
-from playground.core.models import Usage, UsageTotals
+
+if TYPE_CHECKING:  # the bar is part of the window shell, built before the core is loaded
+    from playground.core.models import Usage, UsageTotals
 
 
 def _separator() -> QFrame:
