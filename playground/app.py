@@ -384,7 +384,9 @@ def _warm_up(loop: Any, services: Services) -> None:
     """Loads the SDK and the token encodings in a worker thread once the window is up."""
 
     def _work() -> None:
-        import openai  # noqa: F401
+        from playground.core.imports import import_heavy
+
+        import_heavy("openai")
 
         from playground.core.markdown import warm_up
 

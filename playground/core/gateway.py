@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from typing import Final
 
-import openai
+from playground.core.imports import heavy_import_lock
+
+with heavy_import_lock:  # see playground.core.imports
+    import openai
 
 from playground.core.models import ProviderKind, ProviderProfile
 from playground.core.providers import Connection

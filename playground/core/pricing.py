@@ -40,6 +40,7 @@ from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from playground.core.imports import import_heavy
 from playground.core.models import PriceOverride, Usage
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ def data_info() -> str:
 
 
 def _find(model: str, provider_id: str) -> _Match | None:
-    import genai_prices
+    genai_prices = import_heavy("genai_prices")
 
     candidates = [model]
     if not model.lower().startswith("ft:"):
@@ -256,7 +257,7 @@ def _override_cost(override: PriceOverride, usage: Usage) -> Decimal | None:
 
 
 def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
-    import genai_prices
+    genai_prices = import_heavy("genai_prices")
 
     price = match.model.get_prices(at)
     keys = _price_keys(price)
@@ -297,7 +298,7 @@ def _covers(keys: frozenset[str], usage: Usage) -> bool:
 
 def _split_by_modality(keys: frozenset[str], direction: str) -> bool:
     """Whether audio/image/video tokens in `direction` have their own price."""
-    from genai_prices.data_units import unit_data
+    unit_data = import_heavy("genai_prices.data_units").unit_data
 
     for unit in unit_data.values():
         dims = unit["dimensions"]
