@@ -150,6 +150,14 @@ def model_info(model: str) -> ModerationModelInfo:
     return ModerationModelInfo(False, "Text only (this model is not known to take images).")
 
 
+def pick_model(models: Sequence[str]) -> str:
+    """omni-moderation-latest if offered, else another omni model, else the first one."""
+    if DEFAULT_MODEL in models:
+        return DEFAULT_MODEL
+    omni = [m for m in models if m.startswith("omni-moderation")]
+    return (omni or list(models) or [DEFAULT_MODEL])[0]
+
+
 # --------------------------------------------------------------------------------------------
 # Items and requests
 # --------------------------------------------------------------------------------------------
@@ -423,6 +431,26 @@ def evaluate(result: ModerationResult, thresholds: dict[str, float]) -> Verdict:
         name for name, score in result.scores.items() if score >= threshold_for(thresholds, name)
     )
     return Verdict(blocked, tuple(result.flagged_categories))
+
+
+def summary(result: ModerationResult, limit: int = 3) -> tuple[str, str]:
+    """A short verdict and a tooltip for a badge (the Chat tab's check).
+
+    Returns:
+        (text, tooltip): "Flagged: Violence, Hate" or "Not flagged", and the top scores.
+    """
+    flagged = result.flagged_categories
+    if result.flagged:
+        # The badge names the highest-scoring flagged category; the tooltip has the rest.
+        flagged = sorted(flagged, key=lambda n: result.scores.get(n, 0.0), reverse=True)
+        more = f" +{len(flagged) - 1}" if len(flagged) > 1 else ""
+        text = f"⚠ Flagged: {category_title(flagged[0])}{more}" if flagged else "⚠ Flagged"
+    else:
+        text = "✓ Not flagged"
+    top = sorted(result.scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    lines = [f"{category_title(n)}: {s:.3f}" for n, s in top]
+    tooltip = "Moderation: highest scores\n" + "\n".join(lines)
+    return text, tooltip
 
 
 # --------------------------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def test_thresholds_against_the_api_flags() -> None:
     )
     default = evaluate(result, {})
     assert default.blocked_by == ("hate",)
-    assert default.only_yours == () and default.only_api == ()
+    assert default.only_yours == ()
+    assert default.only_api == ()
     strict = evaluate(result, {"violence": 0.3})
     assert strict.blocked_by == ("hate", "violence")
     assert strict.only_yours == ("violence",)
@@ -157,7 +158,8 @@ async def test_service_runs_batches_and_keeps_results_before_a_failure(
     assert [len(b.results) for b in got] == [3, 1]
     assert [r.flagged for r in got[0].results] == [False, True, False]
     image = got[1].results[0]
-    assert image.flagged and image.categories["violence/graphic"]
+    assert image.flagged
+    assert image.categories["violence/graphic"]
     assert image.applied["violence"] == ("text", "image")
     assert image.applied["hate"] == ("text",)
     bodies = [r.json for r in fake_openai.requests_to("/v1/moderations")]
