@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -596,14 +597,20 @@ class ModerationService:
         started = time.perf_counter()
         try:
             raw = await client.moderations.with_raw_response.create(model=model, input=batch.input)
-            response = raw.parse()
+            # Read the JSON as sent (not the SDK's model of it): the categories keep the API's
+            # order, and ones this SDK version does not know are kept too.
+            data = json.loads(raw.text)
+            answers = data["results"]
+            results = tuple(ModerationResult.from_api(r) for r in answers)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AppError.local(
+                "Unreadable answer",
+                "The server's answer to the moderation request could not be read.",
+                "Try again; if it keeps happening, the provider may not support moderation.",
+            ) from exc
         except Exception as exc:
             raise from_exception(exc, model=model) from exc
         elapsed = (time.perf_counter() - started) * 1000
-        results = tuple(
-            ModerationResult.from_api(r.model_dump(by_alias=True, mode="json"))
-            for r in response.results
-        )
         if len(results) != len(batch.indexes):
             raise AppError.local(
                 "Unexpected answer",
@@ -611,7 +618,8 @@ class ModerationService:
                 "The provider may not support several inputs per request.",
             )
         request_id = raw.headers.get("x-request-id")
-        return BatchResult(batch, results, response.model or model, request_id, elapsed)
+        answered = str(data.get("model") or model)
+        return BatchResult(batch, results, answered, request_id, elapsed)
 
     async def run(
         self,

@@ -179,6 +179,20 @@ async def test_service_runs_batches_and_keeps_results_before_a_failure(
     assert [b.batch.indexes for b in got] == [(0, 1, 2)]  # the first batch is kept
 
 
+async def test_an_unreadable_answer_is_reported(
+    fake_openai: FakeOpenAI, client: AsyncOpenAI
+) -> None:
+    fake_openai.invalid_json_next()
+    service = ModerationService(lambda: client)
+    with pytest.raises(AppError) as caught:
+        await service.check_texts("omni-moderation-latest", ["hello"])
+    assert caught.value.title == "Unreadable answer"
+    answer = await service.check_texts("omni-moderation-latest", ["hello", "kill"])
+    assert [r.flagged for r in answer.results] == [False, True]
+    # The categories keep the order of the answer on the wire.
+    assert answer.results[0].names == list(payloads.MODERATION_CATEGORIES)
+
+
 async def test_text_models_refuse_images(fake_openai: FakeOpenAI, client: AsyncOpenAI) -> None:
     fake_openai.scenario.models.append("text-moderation-latest")
     service = ModerationService(lambda: client)
