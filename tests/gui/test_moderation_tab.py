@@ -79,8 +79,7 @@ def test_many_lines_become_items_with_a_table_and_a_chart(
     states = {name: state for name, _s, state in view.chart.rows}
     assert states["violence"] == "flagged"
     assert states["hate"] == "clear"
-    labels = view.chart.plot.getPlotItem().getAxis("left")._tickLevels[0]
-    assert (11, "Violence  [text]") in labels
+    assert view.chart.labels[11] == "Violence  [text]"
 
     # One free ledger row for the one request, counted in the status bar.
     rows = _moderation_rows(app)
@@ -218,9 +217,8 @@ def test_image_items_send_multimodal_input_and_show_input_types(
     result = c.results[0]
     assert result.applied["violence"] == ("text", "image")
     assert view.badge.text() == "⚠ Flagged"
-    labels = dict(view.chart.plot.getPlotItem().getAxis("left")._tickLevels[0])
-    assert labels[11] == "Violence  [text, image]"
-    assert labels[2] == "Hate  [text]"
+    assert view.chart.labels[11] == "Violence  [text, image]"
+    assert view.chart.labels[2] == "Hate  [text]"
     assert "🖼" in view.model.rows[0].label
 
     # Many items: each image is an item (and a request) of its own.
@@ -230,6 +228,34 @@ def test_image_items_send_multimodal_input_and_show_input_types(
     assert [len(b) if isinstance(b, list) else 1 for b in
             (r.json["input"] for r in fake_openai.requests_to("/moderations")[1:])] == [2, 1]  # fmt: skip
     assert view.model.rowCount() == 3
+
+
+def test_a_pasted_image_is_an_item_sent_as_a_data_url(
+    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI, qapp: Any
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    app = make_app()
+    c = _open(app, wait_until)
+    view = c.view
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    qapp.clipboard().setImage(image)
+    view.input_edit.setFocus()
+    qtbot.keyClick(view.input_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    wait_until(lambda: len(view.image_inputs()) == 1)
+    assert view.input_edit.toPlainText() == ""  # the image was not pasted as text
+    _check(qtbot, wait_until, app, c)
+    parts = fake_openai.last("/moderations").json["input"]
+    assert len(parts) == 1
+    assert parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert c.results[0].applied["sexual"] == ("image",)
+    assert c.results[0].applied["hate"] == ()
+
+    # A text-only model: the image is left out, and the tab says so.
+    view.set_models(["omni-moderation-latest", "text-moderation-latest"], "text-moderation-latest")
+    assert not view.images.attach_button.isEnabled()
+    assert view.model_note.text() == "Text only"
 
 
 def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QDragMoveEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -109,8 +109,10 @@ class ModerationTab(QWidget):
         self.input_edit.setAccessibleName("Text to check")
         self.input_edit.setPlaceholderText(
             "Text to check. Tick “Each line is an item” to check many texts at once "
-            "(Ctrl+Enter checks)."
+            "(Ctrl+Enter checks). Paste or drop an image here to check it too."
         )
+        self.input_edit.installEventFilter(self)
+        self.input_edit.viewport().installEventFilter(self)  # images dropped on the text box
         self.many_check = QCheckBox("Each line is an item")
         self.many_check.setObjectName("moderationManyCheck")
         self.many_check.setToolTip(
@@ -423,6 +425,29 @@ class ModerationTab(QWidget):
         self._update_legend()
 
     # --- internals ------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.input_edit.viewport() and event.type() in (
+            QEvent.Type.DragEnter,
+            QEvent.Type.DragMove,
+            QEvent.Type.Drop,
+        ):
+            assert isinstance(event, QDropEvent | QDragMoveEvent)
+            mime = event.mimeData()
+            if self.images.can_accept(mime):
+                event.acceptProposedAction()
+                if event.type() == QEvent.Type.Drop:
+                    self.images.accept_drop(mime)
+                return True
+        if (
+            watched is self.input_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Paste)
+            and self.images.add_from_clipboard()
+        ):
+            return True  # an image was pasted: it becomes an item
+        return super().eventFilter(watched, event)
 
     def _on_check_clicked(self) -> None:
         if self._busy or not self.check_button.isEnabled():

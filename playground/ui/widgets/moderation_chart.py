@@ -61,6 +61,7 @@ class CategoryChart(QWidget):
         self.result: ModerationResult | None = None
         self.thresholds: dict[str, float] = {}
         self.rows: list[tuple[str, float, str]] = []
+        self.labels: list[str] = []  # the category labels on the left axis, top to bottom
         self._names: list[str] = []
         self._text_colour = QColor()
 
@@ -71,7 +72,6 @@ class CategoryChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         item = self.plot.getPlotItem()
         item.invertY(True)  # the first category on top
-        item.showGrid(x=True, y=False, alpha=0.15)
         item.getAxis("bottom").setLabel("score (0 = unlikely, 1 = very likely)")
         item.getAxis("left").setWidth(250)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.62, width=[])
@@ -131,7 +131,7 @@ class CategoryChart(QWidget):
         self.plot.setVisible(result is not None)
         self.empty_label.setVisible(result is None)
         if result is None:
-            self.rows, self._names = [], []
+            self.rows, self._names, self.labels = [], [], []
             self.bars.setOpts(x0=[], y=[], width=[], brushes=[])
             self.ticks.setData([], [], connect="pairs")
             return
@@ -177,7 +177,8 @@ class CategoryChart(QWidget):
             self.plot.addItem(label)
             self._labels.append(label)
         axis = self.plot.getPlotItem().getAxis("left")
-        axis.setTicks([[(y, _axis_label(result, n)) for y, n in enumerate(names)]])
+        self.labels = [_axis_label(result, n) for n in names]
+        axis.setTicks([list(enumerate(self.labels))])
         self.plot.setXRange(0, 1.12, padding=0)
         self.plot.setYRange(-0.6, max(len(rows) - 0.4, 0.6), padding=0)
 

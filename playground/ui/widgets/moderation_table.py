@@ -18,8 +18,10 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QColor
 
 from playground.core.moderation import TableRow, category_title
+from playground.ui.theme import is_dark
 
 COLUMNS = ("#", "Item", "API", "Yours", "Top category", "Score")
 HEADER_TIPS = (
@@ -104,6 +106,12 @@ class ResultsModel(QAbstractTableModel):
                 return f"{row.top_score:.6f}"
             if col == 1:
                 return row.label
+        if role == Qt.ItemDataRole.ForegroundRole and col in (2, 3):
+            dark = is_dark()
+            if col == 2 and row.flagged:
+                return QColor("#ff8a80" if dark else "#b3261e")
+            if col == 3 and row.blocked:
+                return QColor("#ffc27a" if dark else "#8a4b00")
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
