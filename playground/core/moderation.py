@@ -392,6 +392,24 @@ class ModerationResult:
         }
 
 
+def merge(results: Sequence[ModerationResult]) -> ModerationResult:
+    """One verdict for several results of the same message (its text and each of its images):
+    flagged if any is, each category's highest score, and every input type that applied."""
+    if len(results) == 1:
+        return results[0]
+    scores: dict[str, float] = {}
+    categories: dict[str, bool] = {}
+    applied: dict[str, tuple[str, ...]] = {}
+    for result in results:
+        for name, score in result.scores.items():
+            scores[name] = max(score, scores.get(name, 0.0))
+        for name, hit in result.categories.items():
+            categories[name] = categories.get(name, False) or hit
+        for name, kinds in result.applied.items():
+            applied[name] = tuple(dict.fromkeys(applied.get(name, ()) + kinds))
+    return ModerationResult(any(r.flagged for r in results), categories, scores, applied)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Your thresholds against the API's flags for one result.
@@ -640,5 +658,20 @@ class ModerationService:
         return len(batches)
 
     async def check_texts(self, model: str, texts: Sequence[str]) -> BatchResult:
-        """One request for a few texts (the Chat tab's check of a prompt or a reply)."""
+        """One request for a few texts."""
         return await self.moderate(model, Batch(tuple(range(len(texts))), list(texts)))
+
+    async def check_message(
+        self, model: str, text: str, image_urls: Sequence[str] = ()
+    ) -> tuple[ModerationResult, list[BatchResult]]:
+        """The Chat tab's check of one turn: its text with its first image, then each further
+        image (one request each; images only when `model` takes them), merged into one verdict.
+
+        Returns:
+            The merged result, and every request's answer (for the ledger).
+        """
+        urls = list(image_urls) if model_info(model).images else []
+        items = [ModerationItem(text, urls[0], "image")] if urls else [ModerationItem(text)]
+        items += [ModerationItem("", url, "image") for url in urls[1:]]
+        answers = [await self.moderate(model, batch) for batch in plan_batches(items)]
+        return merge([r for a in answers for r in a.results]), answers

@@ -349,6 +349,39 @@ def test_chat_moderation_check_badges_the_prompt_and_the_reply(
     assert len(fake_openai.requests_to("/moderations")) == 2
 
 
+def test_chat_moderation_check_looks_at_the_prompt_images_too(
+    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    tab.moderation_check.setChecked(True)
+    assert tab.attachments.add_url("https://example.com/gore.png")
+    assert tab.attachments.add_url("https://example.com/cat.png")
+    qtbot.keyClicks(tab.input_edit, "what is in these pictures?")
+    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(
+        lambda: (
+            not app.runner.is_busy("chat")
+            and not app.runner.is_busy("chat-moderation")
+            and len(fake_openai.requests_to("/moderations")) == 3
+        )
+    )
+    from playground.ui.widgets.moderation_badge import ModerationBadge
+
+    sent = [r.json["input"] for r in fake_openai.requests_to("/moderations")]
+    prompt_checks = [x for x in sent if isinstance(x, list) and isinstance(x[0], dict)]
+    assert prompt_checks == [
+        [
+            {"type": "text", "text": "what is in these pictures?"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/gore.png"}},
+        ],
+        [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}],
+    ]
+    badge = tab.conversation.turns[0].findChild(ModerationBadge, "moderationBadge")
+    assert badge.text() == "⚠ Flagged: Violence: graphic"  # from the first image
+    assert len(_moderation_rows(app)) == 3
+
+
 def test_chat_moderation_check_failure_is_a_badge_not_a_blocker(
     make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
 ) -> None:

@@ -193,6 +193,24 @@ async def test_an_unreadable_answer_is_reported(
     assert answer.results[0].names == list(payloads.MODERATION_CATEGORIES)
 
 
+def test_merge_gives_one_verdict_for_a_message() -> None:
+    from playground.core.moderation import merge, summary
+
+    text = ModerationResult.from_api(payloads.moderation_result(["hello"]))
+    image = ModerationResult.from_api(
+        payloads.moderation_result([], ["https://example.com/gore.png"])
+    )
+    merged = merge([text, image])
+    assert merged.flagged
+    assert merged.categories["violence/graphic"]
+    assert merged.scores["violence/graphic"] == image.scores["violence/graphic"]
+    assert merged.scores["hate"] == max(text.scores["hate"], image.scores["hate"])
+    assert merged.applied["violence"] == ("text", "image")
+    assert summary(merged)[0] == "⚠ Flagged: Violence: graphic"
+    assert summary(text)[0] == "✓ Not flagged"
+    assert "Moderation: highest scores" in summary(text)[1]
+
+
 async def test_text_models_refuse_images(fake_openai: FakeOpenAI, client: AsyncOpenAI) -> None:
     fake_openai.scenario.models.append("text-moderation-latest")
     service = ModerationService(lambda: client)

@@ -49,7 +49,7 @@ from playground.core.history import (
     StoredMessage,
 )
 from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Role, Usage
-from playground.core.moderation import BatchResult, ModerationService, pick_model
+from playground.core.moderation import BatchResult, ModerationResult, ModerationService, pick_model
 from playground.core.moderation import summary as moderation_summary
 from playground.core.presets import Preset, PresetStore, fill_variables, missing_variables
 from playground.core.pricing import ModelPrices
@@ -240,7 +240,9 @@ class ChatController(QObject):
         self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
         user = Message("user", fill_variables(text, draft.variables), images=draft.images)
         self._append_turn(user, MessageMeta())
-        self.check_moderation(self.view.conversation.last(), user.content)
+        self.check_moderation(
+            self.view.conversation.last(), user.content, [i.url for i in user.images]
+        )
         self.view.clear_input()
         self._send(self._request_for(draft))
 
@@ -522,21 +524,28 @@ class ChatController(QObject):
 
     # --- moderation check ----------------------------------------------------------------------
 
-    def check_moderation(self, widget: TurnWidget | None, text: str) -> None:
-        """With the tab's "Moderation check" on, sends `text` to the moderation endpoint and shows
-        the verdict as a badge on `widget`'s turn. It runs beside the chat request (its own task
-        group): nothing waits for it and nothing is blocked. Each check is a ledger row.
+    def check_moderation(
+        self, widget: TurnWidget | None, text: str, image_urls: list[str] | None = None
+    ) -> None:
+        """With the tab's "Moderation check" on, sends a turn's text (and images) to the moderation
+        endpoint and shows the verdict as a badge on `widget`'s turn. It runs beside the chat
+        request (its own task group): nothing waits for it and nothing is blocked. Each request is
+        a ledger row.
         """
-        if widget is None or not self.view.moderation_check_on or not text.strip():
+        images = image_urls or []
+        if widget is None or not self.view.moderation_check_on or not (text.strip() or images):
             return
         model = pick_model(self._moderation_models)
         widget.set_moderation(PENDING, "Checking…", f"Sending this turn to {model}")
         service = ModerationService(self.session.client)
 
-        def on_result(answer: BatchResult) -> None:
-            self._record_moderation(model, RequestStatus.OK, answer.elapsed_ms, answer.request_id)
+        def on_result(outcome: tuple[ModerationResult, list[BatchResult]]) -> None:
+            result, answers = outcome
+            for answer in answers:
+                self._record_moderation(
+                    model, RequestStatus.OK, answer.elapsed_ms, answer.request_id
+                )
             if widget in self.view.conversation.turns:  # not rebuilt or closed meanwhile
-                result = answer.results[0]
                 badge, tip = moderation_summary(result)
                 widget.set_moderation(FLAGGED if result.flagged else CLEAR, badge, tip)
 
@@ -546,7 +555,7 @@ class ChatController(QObject):
                 widget.set_moderation(FAILED, "Check failed", error.text)
 
         self.runner.start(
-            service.check_texts(model, [text]),
+            service.check_message(model, text, images),
             group=MODERATION_GROUP,
             on_result=on_result,
             on_error=on_error,
