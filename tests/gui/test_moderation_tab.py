@@ -161,6 +161,15 @@ def test_table_sorts_filters_and_exports_csv(
             assert float(row[f"score:{name}"]) == pytest.approx(score, abs=1e-6)
     assert "Saved 4 results" in view.notes_label.text()
 
+    # Ctrl+F goes to the filter; Copy chart puts a picture on the clipboard.
+    qtbot.keyClick(view.input_edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.filter_edit.hasFocus()
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.clipboard().clear()
+    view.copy_chart_button.click()
+    assert not QApplication.clipboard().pixmap().isNull()
+
 
 def test_batches_a_failed_batch_keeps_results_and_resumes(
     make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI

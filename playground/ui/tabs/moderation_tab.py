@@ -230,9 +230,14 @@ class ModerationTab(QWidget):
         font = self.item_title.font()
         font.setBold(True)
         self.item_title.setFont(font)
+        self.copy_chart_button = QPushButton("Copy chart")
+        self.copy_chart_button.setObjectName("moderationCopyChart")
+        self.copy_chart_button.setToolTip("Copy this chart to the clipboard as a picture")
+        self.copy_chart_button.setEnabled(False)
         title_row = QHBoxLayout()
         title_row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.item_title, 1)
+        title_row.addWidget(self.copy_chart_button, 0, Qt.AlignmentFlag.AlignTop)
         self.verdict_label = QLabel("")
         self.verdict_label.setObjectName("moderationVerdict")
         self.verdict_label.setWordWrap(True)
@@ -293,6 +298,11 @@ class ModerationTab(QWidget):
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self._on_check_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_escape)
+        QShortcut(QKeySequence("Ctrl+F"), self, self._focus_filter)
+        self.filter_edit.setToolTip(
+            "Show only the items whose text or category contains this (Ctrl+F)"
+        )
+        self.copy_chart_button.clicked.connect(self.copy_chart)
         self._on_model_changed("")
 
     # --- reading the view ------------------------------------------------------------------------
@@ -399,6 +409,7 @@ class ModerationTab(QWidget):
         """Shows one item's chart, badge and verdict (None: nothing to show yet)."""
         self.item_title.setText(title)
         self.chart.show_result(result, thresholds)
+        self.copy_chart_button.setEnabled(result is not None)
         if result is None or verdict is None:
             self.badge.set_state(CLEAR, "")
             self.verdict_label.setText("")
@@ -417,6 +428,12 @@ class ModerationTab(QWidget):
     def set_thresholds(self, values: dict[str, float]) -> None:
         self.thresholds.set_thresholds(values)
         self.chart.set_thresholds(self.thresholds.thresholds())
+
+    def copy_chart(self) -> None:
+        """Puts the chart, with the item's title, on the clipboard as a picture."""
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.clipboard().setPixmap(self.chart.grab())
 
     def refresh_icons(self) -> None:
         self.stop_button.setIcon(icon("stop"))
@@ -453,6 +470,10 @@ class ModerationTab(QWidget):
         if self._busy or not self.check_button.isEnabled():
             return
         self.check_requested.emit(self.draft())
+
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
 
     def _on_escape(self) -> None:
         if self._busy:
