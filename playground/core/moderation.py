@@ -27,7 +27,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -490,27 +490,50 @@ class TableRow:
     flagged_categories: tuple[str, ...]
 
 
+def is_blocked(result: ModerationResult, thresholds: dict[str, float]) -> bool:
+    """Whether any score reaches its threshold (`evaluate(...).blocked`, made fast for tables)."""
+    get = thresholds.get
+    return any(score >= get(name, DEFAULT_THRESHOLD) for name, score in result.scores.items())
+
+
+def table_row(
+    index: int, item: ModerationItem, result: ModerationResult, thresholds: dict[str, float]
+) -> TableRow:
+    top, score = result.top()
+    return TableRow(
+        index=index,
+        label=item.label,
+        flagged=result.flagged,
+        top_category=top,
+        top_score=score,
+        blocked=is_blocked(result, thresholds),
+        flagged_categories=tuple(result.flagged_categories),
+    )
+
+
 def table_rows(
     items: Sequence[ModerationItem],
     results: dict[int, ModerationResult],
     thresholds: dict[str, float],
+    previous: Sequence[TableRow] = (),
 ) -> list[TableRow]:
-    """Rows for the items that have a result, in item order."""
+    """Rows for the items that have a result, in item order.
+
+    Args:
+        previous: rows made earlier for the same items; they are reused (only "blocked" is
+            recomputed), so a moving threshold slider stays quick with thousands of rows.
+    """
+    known = {row.index: row for row in previous}
     rows = []
     for index in sorted(results):
         result = results[index]
-        top, score = result.top()
-        rows.append(
-            TableRow(
-                index=index,
-                label=items[index].label if index < len(items) else f"Item {index + 1}",
-                flagged=result.flagged,
-                top_category=top,
-                top_score=score,
-                blocked=evaluate(result, thresholds).blocked,
-                flagged_categories=tuple(result.flagged_categories),
-            )
-        )
+        row = known.get(index)
+        if row is None:
+            item = items[index] if index < len(items) else ModerationItem(f"Item {index + 1}")
+            rows.append(table_row(index, item, result, thresholds))
+            continue
+        blocked = is_blocked(result, thresholds)
+        rows.append(row if row.blocked == blocked else replace(row, blocked=blocked))
     return rows
 
 

@@ -105,7 +105,8 @@ def test_thresholds_show_what_you_would_block_against_the_api_flags(
     score = calm.scores["violence"]
     view.thresholds.set_threshold("violence", 0.0)
     assert c.thresholds["violence"] == 0.0
-    assert [r.blocked for r in view.model.rows] == [True, True]
+    # The table follows once the slider pauses (a drag sends one change per pixel).
+    wait_until(lambda: [r.blocked for r in view.model.rows] == [True, True])
     c.show_item(0)
     assert view.badge.text() == "Over your thresholds"
     assert "Stricter than the API on Violence" in view.verdict_label.text()
@@ -117,10 +118,10 @@ def test_thresholds_show_what_you_would_block_against_the_api_flags(
     c.show_item(1)
     view.thresholds.set_threshold("violence", 1.0)
     assert "More lenient than the API on Violence" in view.verdict_label.text()
-    assert [r.blocked for r in view.model.rows] == [False, False]
+    wait_until(lambda: [r.blocked for r in view.model.rows] == [False, False])
     view.thresholds.reset_button.click()
     assert set(c.thresholds.values()) == {0.5}
-    assert [r.blocked for r in view.model.rows] == [False, True]
+    wait_until(lambda: [r.blocked for r in view.model.rows] == [False, True])
 
 
 def test_table_sorts_filters_and_exports_csv(

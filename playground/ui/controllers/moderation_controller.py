@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.accounting import Accounting
@@ -26,6 +26,7 @@ from playground.core.moderation import (
     ModerationItem,
     ModerationResult,
     ModerationService,
+    TableRow,
     build_items,
     evaluate,
     pick_model,
@@ -70,6 +71,13 @@ class ModerationController(QObject):
         self.current: int | None = None
         self.pending: list[int] = []  # items of the run not answered yet (for Resume)
         self.requests = 0
+        self._rows: list[TableRow] = []
+        # Slider moves arrive once per pixel dragged: the chart follows at once, the table (and
+        # its summary) once the burst pauses for a frame or two.
+        self._threshold_timer = QTimer(self)
+        self._threshold_timer.setSingleShot(True)
+        self._threshold_timer.setInterval(30)
+        self._threshold_timer.timeout.connect(self.refresh_table)
         # Tests replace this to answer the save dialog.
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
 
@@ -117,7 +125,7 @@ class ModerationController(QObject):
         self.results = {}
         self.current = None
         self.model = model
-        self.refresh_table()
+        self.refresh_table(reuse=False)
         self.view.show_item("Checking…", None, self.thresholds, None)
         self._start(list(range(len(self.items))))
 
@@ -205,15 +213,18 @@ class ModerationController(QObject):
 
     def _on_thresholds_changed(self, values: dict[str, float]) -> None:
         self.thresholds = dict(values)
-        self.refresh_table()
+        self._threshold_timer.start()
         if self.current is not None:
             result = self.results[self.current]
             self.view.show_item(
                 self.view.item_title.text(), result, self.thresholds, evaluate(result, values)
             )
 
-    def refresh_table(self) -> None:
-        rows = table_rows(self.items, self.results, self.thresholds)
+    def refresh_table(self, *, reuse: bool = True) -> None:
+        """Shows the results in the table (rows already made are reused unless `reuse` is off)."""
+        self._threshold_timer.stop()
+        rows = table_rows(self.items, self.results, self.thresholds, self._rows if reuse else ())
+        self._rows = rows
         flagged = sum(r.flagged for r in rows)
         blocked = sum(r.blocked for r in rows)
         if rows:

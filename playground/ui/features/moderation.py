@@ -86,7 +86,7 @@ class ModerationFeature(FeatureController):
         c.model = "omni-moderation-latest"
         c.requests = 1
         view.thresholds.reset()
-        c.refresh_table()
+        c.refresh_table(reuse=False)
 
     def extra_screens(self) -> list[tuple[str, QWidget]]:
         """Snapshots of the window in other states (a single item, thresholds, a filtered table)
@@ -103,7 +103,7 @@ class ModerationFeature(FeatureController):
         c.items = [ModerationItem(single)]
         c.results = {0: ModerationResult.from_api(_sample_result(single))}
         c.current = None
-        c.refresh_table()
+        c.refresh_table(reuse=False)
         c.show_item(0)
         shots.append(("single", _snapshot(view)))
 

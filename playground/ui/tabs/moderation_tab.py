@@ -200,9 +200,22 @@ class ModerationTab(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
+        # Fixed widths from the font, not ResizeToContents: measuring thousands of rows on every
+        # change would make the sliders stutter.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        metrics = self.table.fontMetrics()
+        for column, sample in (
+            (0, "00000"),
+            (2, "⚠ Flagged"),
+            (3, "Yours"),
+            (4, "Harassment: threats"),
+            (5, "Score ▼"),
+        ):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
         self.summary_label = QLabel("No results yet")
         self.summary_label.setObjectName("moderationSummary")
         self.summary_label.setWordWrap(True)

@@ -51,9 +51,29 @@ class ResultsModel(QAbstractTableModel):
         self.rows: list[TableRow] = []
 
     def set_rows(self, rows: list[TableRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+        """Shows `rows`. When they extend the current rows (a run adding results, a threshold
+        moving), the model changes in place, so the view keeps its selection and scroll position
+        and nothing is laid out again from scratch."""
+        old = self.rows
+        n = len(old)
+        if (
+            n == 0
+            or len(rows) < n
+            or any(a.index != b.index for a, b in zip(old, rows, strict=False))
+        ):
+            self.beginResetModel()
+            self.rows = list(rows)
+            self.endResetModel()
+            return
+        changed = [i for i in range(n) if old[i] != rows[i]]
+        self.rows[:n] = rows[:n]
+        last = len(COLUMNS) - 1
+        for start, end in _runs(changed):  # only the rows that changed: the proxy re-sorts less
+            self.dataChanged.emit(self.index(start, 0), self.index(end, last))
+        if len(rows) > n:
+            self.beginInsertRows(QModelIndex(), n, len(rows) - 1)
+            self.rows.extend(rows[n:])
+            self.endInsertRows()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.rows)
@@ -118,6 +138,17 @@ class ResultsModel(QAbstractTableModel):
 
     def row_at(self, source_row: int) -> TableRow:
         return self.rows[source_row]
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted indexes as (first, last) pairs."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
 
 
 class ResultsFilter(QSortFilterProxyModel):
