@@ -299,6 +299,33 @@ def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
     assert view.model.rowCount() == 1
 
 
+def test_chart_and_badge_follow_the_light_and_dark_palettes(
+    make_app: Any, qtbot: Any, wait_until: Any, qapp: Any
+) -> None:
+    from PySide6.QtGui import QPalette
+
+    from playground.ui.theme import apply_theme
+
+    app = make_app()
+    c = _open(app, wait_until)
+    view = c.view
+    view.input_edit.setPlainText("I will kill the process")
+    _check(qtbot, wait_until, app, c)
+    try:
+        for theme in ("dark", "light"):
+            apply_theme(qapp, theme)
+            qapp.processEvents()
+            base = qapp.palette().color(QPalette.ColorRole.Base)
+            assert view.chart.plot.backgroundBrush().color() == base
+            assert view.badge.colours()[0] == ("#5c1f1c" if theme == "dark" else "#fbe3e1")
+            # The picture itself changes too (no stale style sheet).
+            image = view.badge.grab().toImage()
+            centre_left = image.pixelColor(4, image.height() // 2).name()
+            assert centre_left == view.badge.colours()[0]
+    finally:
+        apply_theme(qapp, "light")
+
+
 def test_state_is_kept_across_runs(make_app: Any, qtbot: Any, wait_until: Any) -> None:
     app = make_app()
     c = _open(app, wait_until)

@@ -207,7 +207,7 @@ class ModerationTab(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         metrics = self.table.fontMetrics()
         for column, sample in (
-            (0, "00000"),
+            (0, "0000"),
             (2, "⚠ Flagged"),
             (3, "Yours"),
             (4, "Harassment: threats"),
@@ -535,7 +535,7 @@ class ModerationTab(QWidget):
         )
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._update_legend()
         super().changeEvent(event)
 

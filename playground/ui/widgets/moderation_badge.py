@@ -6,7 +6,8 @@ header of each turn). Light on imports: no plotting here.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from playground.ui.theme import is_dark
@@ -34,7 +35,11 @@ def badge_colours(state: str) -> tuple[str, str]:
 
 
 class ModerationBadge(QLabel):
-    """A rounded label whose colours follow its state and the light/dark palette."""
+    """A rounded label whose colours follow its state and the light/dark palette.
+
+    It paints itself (no style sheet): a widget with a style sheet keeps the colours it was given
+    when the application palette changes, and these must follow a switch to dark and back.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +47,10 @@ class ModerationBadge(QLabel):
         self.setAccessibleName("Moderation verdict")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.setContentsMargins(8, 1, 8, 1)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
         self.state = PENDING
         self.set_state(PENDING, "")
 
@@ -50,18 +59,27 @@ class ModerationBadge(QLabel):
         self.setText(text)
         self.setToolTip(tooltip)
         self.setVisible(bool(text))
-        self._restyle()
+        self.update()
 
-    def _restyle(self) -> None:
-        bg, fg = badge_colours(self.state)
-        sheet = (
-            f"QLabel#moderationBadge {{ background: {bg}; color: {fg}; border-radius: 8px;"
-            " padding: 1px 8px; font-weight: 600; }"
-        )
-        if sheet != self.styleSheet():  # a style sheet change can itself send PaletteChange
-            self.setStyleSheet(sheet)
+    def colours(self) -> tuple[str, str]:
+        """(background, text) as painted now."""
+        return badge_colours(self.state)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        bg, fg = self.colours()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(bg))
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        radius = min(8.0, rect.height() / 2)
+        painter.drawRoundedRect(rect, radius, radius)
+        painter.setPen(QColor(fg))
+        painter.setFont(self.font())
+        painter.drawText(self.contentsRect(), int(self.alignment()), self.text())
+        painter.end()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._restyle()
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.update()
         super().changeEvent(event)

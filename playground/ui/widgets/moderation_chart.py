@@ -202,7 +202,7 @@ class CategoryChart(QWidget):
         QToolTip.showText(self.plot.mapToGlobal(self.plot.mapFromScene(pos)), tip, self.plot)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_palette()
         super().changeEvent(event)
 
