@@ -293,6 +293,16 @@ def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
     _check(qtbot, wait_until, app, c)
     assert "Rate limit reached" in view.error_label.text()
     assert "7 s" in view.error_label.text()
+    # Resume counts down the wait the server asked for.
+    assert view.resume_button.text() == "Resume (1) in 7 s"
+    assert not view.resume_button.isEnabled()
+    c._on_countdown_tick()
+    assert view.resume_button.text() == "Resume (1) in 6 s"
+    for _ in range(6):
+        c._on_countdown_tick()
+    assert view.resume_button.text() == "Resume (1)"
+    assert view.resume_button.isEnabled()
+    assert view.free_label.text() == "Free on OpenAI"
 
     _check(qtbot, wait_until, app, c)
     assert not view.error_box.isVisible()

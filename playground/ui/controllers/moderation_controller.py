@@ -19,7 +19,7 @@ from playground.core.accounting import Accounting
 from playground.core.capabilities import ModelKind
 from playground.core.catalog import CatalogSnapshot
 from playground.core.errors import AppError
-from playground.core.models import Endpoint, RequestStatus, Usage
+from playground.core.models import Endpoint, ProviderKind, RequestStatus, Usage
 from playground.core.moderation import (
     DEFAULT_MODEL,
     BatchResult,
@@ -35,6 +35,7 @@ from playground.core.moderation import (
     write_csv,
 )
 from playground.core.session import ApiSession
+from playground.core.settings import Settings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
 from playground.ui.tabs.moderation_tab import ModerationDraft, ModerationTab
@@ -78,6 +79,10 @@ class ModerationController(QObject):
         self._threshold_timer.setSingleShot(True)
         self._threshold_timer.setInterval(30)
         self._threshold_timer.timeout.connect(self.refresh_table)
+        self._wait_left = 0
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._on_countdown_tick)
         # Tests replace this to answer the save dialog.
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
 
@@ -138,7 +143,32 @@ class ModerationController(QObject):
     def stop(self) -> None:
         self.runner.cancel(GROUP)
 
+    def _start_countdown(self, seconds: int) -> None:
+        self._wait_left = seconds
+        self.view.set_resume_countdown(seconds)
+        self._countdown.start()
+
+    def _on_countdown_tick(self) -> None:
+        self._wait_left -= 1
+        self.view.set_resume_countdown(self._wait_left)
+        if self._wait_left <= 0:
+            self._countdown.stop()
+
+    def _stop_countdown(self) -> None:
+        self._countdown.stop()
+        self._wait_left = 0
+        self.view.set_resume_countdown(0)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """The provider may have changed: say what moderation costs with the new one."""
+        self.view.set_price_note(settings.profile().kind == ProviderKind.OPENAI)
+
+    def show_price_note(self) -> None:
+        """Says honestly what moderation costs with the active provider."""
+        self.view.set_price_note(self.session.profile.kind == ProviderKind.OPENAI)
+
     def _start(self, indexes: list[int]) -> None:
+        self._stop_countdown()
         self.pending = list(indexes)
         batches = plan_batches(self.items, indexes)
         total = len(self.items)
@@ -159,6 +189,8 @@ class ModerationController(QObject):
         def on_error(error: AppError) -> None:
             self._record(model, RequestStatus.ERROR, None, error.request_id)
             self.view.show_error(error, resumable=len(self.pending))
+            if error.retry_after and self.pending:  # 429/503 said when: count down on Resume
+                self._start_countdown(max(round(error.retry_after), 1))
             self._after_run()
 
         def on_cancel() -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from playground.core.catalog import CatalogSnapshot
+    from playground.core.settings import Settings
     from playground.ui.controllers.moderation_controller import ModerationController
 
 SAMPLE_LINES = (
@@ -51,9 +52,13 @@ class ModerationFeature(FeatureController):
             ctx.counters,
             parent=self,
         )
+        self.controller.show_price_note()
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.controller.show_models(snapshot)
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.controller.apply_settings(settings)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.controller.restore_state(state)

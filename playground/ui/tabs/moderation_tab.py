@@ -83,6 +83,8 @@ class ModerationTab(QWidget):
         super().__init__(parent)
         self.setObjectName("moderationTab")
         self._busy = False
+        self._resumable = 0
+        self._resume_wait = 0
 
         # --- inputs ---------------------------------------------------------------------------
         self.model_combo = QComboBox()
@@ -361,7 +363,7 @@ class ModerationTab(QWidget):
         self._busy = busy
         self.stop_button.setEnabled(busy)
         self.check_button.setEnabled(not busy)
-        self.resume_button.setEnabled(not busy)
+        self.resume_button.setEnabled(not busy and self._resume_wait <= 0)
 
     def set_progress(self, done: int, total: int) -> None:
         self.progress.setVisible(total > 1)
@@ -381,9 +383,32 @@ class ModerationTab(QWidget):
             text += f"<br>The results so far are kept; {resumable:,} item{'s' if resumable != 1 else ''} still to check."
         self.error_label.setText(text)
         self.error_label.setToolTip(error.details or "")
+        self._resumable = resumable
         self.resume_button.setVisible(bool(resumable))
-        self.resume_button.setText(f"Resume ({resumable:,})" if resumable else "Resume")
+        self.set_resume_countdown(0)
         self.error_box.setVisible(True)
+
+    def set_resume_countdown(self, seconds: int) -> None:
+        """While the server asked to wait, Resume says how long and stays disabled."""
+        self._resume_wait = seconds
+        self.resume_button.setEnabled(seconds <= 0 and not self._busy)
+        count = self._resumable
+        base = f"Resume ({count:,})" if count else "Resume"
+        self.resume_button.setText(base if seconds <= 0 else f"{base} in {seconds} s")
+
+    def set_price_note(self, openai: bool) -> None:
+        if openai:
+            self.free_label.setText("Free on OpenAI")
+            self.free_label.setToolTip(
+                "OpenAI does not charge for the moderation endpoint. Each request is still written "
+                "to the usage ledger (at $0, with no tokens: the API reports none)."
+            )
+        else:
+            self.free_label.setText("Priced by your provider")
+            self.free_label.setToolTip(
+                "Moderation is free on OpenAI; other providers set their own prices. Each request "
+                "is written to the usage ledger, priced with your price settings if you set one."
+            )
 
     def hide_error(self) -> None:
         self.error_label.clear()
