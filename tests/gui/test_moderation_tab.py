@@ -4,6 +4,7 @@ the Chat tab's moderation check."""
 from __future__ import annotations
 
 import csv
+import math
 import os
 import subprocess
 import sys
@@ -119,6 +120,14 @@ def test_thresholds_show_what_you_would_block_against_the_api_flags(
     view.thresholds.set_threshold("violence", 1.0)
     assert "More lenient than the API on Violence" in view.verdict_label.text()
     wait_until(lambda: [r.blocked for r in view.model.rows] == [False, False])
+    # Log scale: a score of 1e-3 sits three decades above the floor of 1e-6.
+    view.log_check.setChecked(True)
+    widths = list(view.chart.bars.opts["width"])
+    scores = [score for _n, score, _s in view.chart.rows]
+    assert widths[11] == pytest.approx(math.log10(scores[11]) + 6)
+    view.log_check.setChecked(False)
+    assert list(view.chart.bars.opts["width"])[11] == pytest.approx(scores[11])
+
     view.thresholds.reset_button.click()
     assert set(c.thresholds.values()) == {0.5}
     wait_until(lambda: [r.blocked for r in view.model.rows] == [False, True])

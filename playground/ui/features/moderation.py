@@ -110,7 +110,9 @@ class ModerationFeature(FeatureController):
         c.current = None
         c.refresh_table(reuse=False)
         c.show_item(0)
+        view.log_check.setChecked(True)
         shots.append(("single", _snapshot(view)))
+        view.log_check.setChecked(False)
 
         self._sample_many()
         view.thresholds.set_threshold("harassment", 0.3)

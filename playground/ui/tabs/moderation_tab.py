@@ -260,6 +260,16 @@ class ModerationTab(QWidget):
         self.chart.setMinimumHeight(300)
         self.legend = QLabel("")
         self.legend.setObjectName("moderationLegend")
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setObjectName("moderationLogScale")
+        self.log_check.setToolTip(
+            "Spread the tiny scores apart (one in a million to 1) to see how far from flagged "
+            "each category is"
+        )
+        self.log_check.toggled.connect(self.chart.set_log_scale)
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.log_check)
         self.thresholds = ThresholdPanel()
         thresholds_area = QScrollArea()
         thresholds_area.setObjectName("thresholdScroll")
@@ -275,7 +285,7 @@ class ModerationTab(QWidget):
         right_layout.addLayout(title_row)
         right_layout.addWidget(self.verdict_label)
         right_layout.addWidget(self.chart, 3)
-        right_layout.addWidget(self.legend)
+        right_layout.addLayout(legend_row)
         right_layout.addWidget(thresholds_area, 2)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

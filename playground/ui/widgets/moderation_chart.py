@@ -12,6 +12,7 @@ re-applied when it changes (light/dark).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyqtgraph as pg
@@ -27,6 +28,10 @@ from playground.core.moderation import (
     threshold_for,
 )
 from playground.ui.theme import is_dark
+
+LOG_DECADES = 6
+LOG_FLOOR = 10.0**-LOG_DECADES
+"""The log scale shows scores from one in a million to 1; smaller ones sit at its left edge."""
 
 
 def format_score(score: float) -> str:
@@ -62,6 +67,7 @@ class CategoryChart(QWidget):
         self.thresholds: dict[str, float] = {}
         self.rows: list[tuple[str, float, str]] = []
         self.labels: list[str] = []  # the category labels on the left axis, top to bottom
+        self.log_scale = False
         self._names: list[str] = []
         self._text_colour = QColor()
 
@@ -150,8 +156,8 @@ class CategoryChart(QWidget):
             rows.append((name, score, state))
         self.rows, self._names = rows, names
         ys = list(range(len(rows)))
-        # A sliver of bar for the tiny scores, so every category visibly has a bar.
-        widths = [max(score, 0.004) for _, score, _ in rows]
+        # A sliver of bar for the tiny scores (linear scale), so every category visibly has one.
+        widths = [max(self._x(score), 0.004 * self._span()) for _, score, _ in rows]
         self.bars.setOpts(
             x0=[0.0] * len(rows),
             y=ys,
@@ -163,24 +169,48 @@ class CategoryChart(QWidget):
         tick_x: list[float] = []
         tick_y: list[float] = []
         for y, name in enumerate(names):
-            t = threshold_for(self.thresholds, name)
+            t = self._x(threshold_for(self.thresholds, name))
             tick_x += [t, t]
             tick_y += [y - 0.42, y + 0.42]
         self.ticks.setData(
             tick_x, tick_y, connect="pairs", pen=pg.mkPen(self._text_colour, width=2)
         )
         for y, (_name, score, state) in enumerate(rows):
-            label = pg.TextItem(format_score(score), anchor=(0, 0.5))
+            text = f"{score:.1g}" if self.log_scale and score < 0.01 else format_score(score)
+            label = pg.TextItem(text, anchor=(0, 0.5))
             colour = colours[state] if state != "clear" else self._text_colour
             label.setColor(colour)
-            label.setPos(min(score, 1.0) + 0.012, y)
+            label.setPos(self._x(min(score, 1.0)) + 0.012 * self._span(), y)
             self.plot.addItem(label)
             self._labels.append(label)
         axis = self.plot.getPlotItem().getAxis("left")
         self.labels = [_axis_label(result, n) for n in names]
         axis.setTicks([list(enumerate(self.labels))])
-        self.plot.setXRange(0, 1.12, padding=0)
+        bottom = self.plot.getPlotItem().getAxis("bottom")
+        if self.log_scale:
+            decades = range(round(self._span()) + 1)
+            bottom.setTicks([[(d, _decade_label(d - LOG_DECADES)) for d in decades]])
+            bottom.setLabel("score, log scale (each step is 10× the one before)")
+        else:
+            bottom.setTicks(None)
+            bottom.setLabel("score (0 = unlikely, 1 = very likely)")
+        self.plot.setXRange(0, self._span() * 1.12, padding=0)
         self.plot.setYRange(-0.6, max(len(rows) - 0.4, 0.6), padding=0)
+
+    def set_log_scale(self, on: bool) -> None:
+        """Log scale spreads the many tiny scores apart (1e-6 to 1), to compare how far from
+        flagged each category is."""
+        self.log_scale = on
+        self._redraw()
+
+    def _span(self) -> float:
+        return float(LOG_DECADES) if self.log_scale else 1.0
+
+    def _x(self, value: float) -> float:
+        """Where a score (or threshold) sits on the x axis."""
+        if not self.log_scale:
+            return value
+        return math.log10(max(value, LOG_FLOOR)) + LOG_DECADES
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if self.result is None or not self._names:
@@ -205,6 +235,10 @@ class CategoryChart(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_palette()
         super().changeEvent(event)
+
+
+def _decade_label(exponent: int) -> str:
+    return "1" if exponent == 0 else f"1e{exponent}"
 
 
 def _axis_label(result: ModerationResult, name: str) -> str:
