@@ -212,6 +212,7 @@ class ItemsPlan:
     skipped_empty: int = 0
     long_items: tuple[int, ...] = ()
     images_dropped: int = 0
+    lines_as_one: int = 0  # several lines checked together as one item
 
     def notes(self) -> list[str]:
         """Plain sentences for the tab (empty when there is nothing to say)."""
@@ -225,6 +226,11 @@ class ItemsPlan:
             notes.append(
                 f"Item {shown}{more} is over {LONG_TEXT_CHARS:,} characters and is scored as a "
                 "whole; split it into lines to see which part is flagged."
+            )
+        if self.lines_as_one:
+            notes.append(
+                f"The {self.lines_as_one} lines were checked together as one item; tick "
+                "“Each line is an item” to check each line on its own."
             )
         if self.images_dropped:
             n = self.images_dropped
@@ -274,6 +280,7 @@ def build_items(
         texts, skipped = split_lines(text)
     else:
         texts = [text.strip()] if text.strip() else []
+    lines = len(split_lines(text)[0]) if not many else 0
     items: list[ModerationItem] = []
     if not many and len(images) == 1 and texts:
         url, label = images[0]
@@ -282,7 +289,7 @@ def build_items(
         items.extend(ModerationItem(t) for t in texts)
         items.extend(ModerationItem("", url, label) for url, label in images)
     long_items = tuple(i for i, item in enumerate(items) if len(item.text) > LONG_TEXT_CHARS)
-    return ItemsPlan(tuple(items), skipped, long_items, dropped)
+    return ItemsPlan(tuple(items), skipped, long_items, dropped, lines if lines > 1 else 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,13 @@ def test_lines_become_items_and_empty_lines_are_counted() -> None:
     assert "1 empty line skipped." in plan.notes()
 
 
+def test_several_lines_as_one_item_get_a_hint() -> None:
+    plan = build_items("one\ntwo\nthree", many=False)
+    assert [i.text for i in plan.items] == ["one\ntwo\nthree"]
+    assert any("3 lines were checked together" in n for n in plan.notes())
+    assert build_items("just one", many=False).notes() == []
+
+
 def test_one_text_with_one_image_is_one_item_and_text_models_drop_images() -> None:
     plan = build_items("caption", many=False, images=[("https://x/p.png", "p.png")])
     assert len(plan.items) == 1
