@@ -277,6 +277,21 @@ def test_a_pasted_image_is_an_item_sent_as_a_data_url(
     assert view.model_note.text() == "Text only"
 
 
+def test_a_wrong_file_type_gets_a_clear_message(
+    make_app: Any, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    app = make_app()
+    c = _open(app, wait_until)
+    view = c.view
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture", encoding="utf-8")
+    view.images.add_files([notes])
+    wait_until(lambda: view.error_box.isVisible())
+    assert "Image not added" in view.error_label.text()
+    assert "not an image" in view.error_label.text()
+    assert view.image_inputs() == ()
+
+
 def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
     make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
 ) -> None:
