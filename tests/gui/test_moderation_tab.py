@@ -82,6 +82,12 @@ def test_many_lines_become_items_with_a_table_and_a_chart(
     assert states["hate"] == "clear"
     assert view.chart.labels[11] == "Violence  [text]"
 
+    # The arrow keys walk through the items, each showing its chart.
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    assert c.current == 2
+    assert "Nice weather" in view.item_title.text()
+
     # One free ledger row for the one request, counted in the status bar.
     rows = _moderation_rows(app)
     assert len(rows) == 1

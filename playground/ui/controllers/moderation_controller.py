@@ -91,7 +91,7 @@ class ModerationController(QObject):
         view.resume_requested.connect(self.resume)
         view.export_requested.connect(self.export_csv)
         view.thresholds_changed.connect(self._on_thresholds_changed)
-        view.item_selected.connect(self.show_item)
+        view.item_selected.connect(self._on_item_selected)
         runner.busy_changed.connect(self._on_busy_changed)
 
     # --- models --------------------------------------------------------------------------------
@@ -232,6 +232,10 @@ class ModerationController(QObject):
         self.counters.request_recorded(entry)
 
     # --- results -------------------------------------------------------------------------------
+
+    def _on_item_selected(self, index: int) -> None:
+        if index != self.current:
+            self.show_item(index)
 
     def show_item(self, index: int) -> None:
         """Shows the chart of item `index` (from a table click, or the first result)."""

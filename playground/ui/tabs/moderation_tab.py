@@ -315,6 +315,10 @@ class ModerationTab(QWidget):
         )
         self.table.clicked.connect(self._on_row_clicked)
         self.table.activated.connect(self._on_row_clicked)
+        # Arrow keys move through the items, each showing its chart.
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._on_row_clicked(current)
+        )
         self.model_combo.currentTextChanged.connect(self._on_model_changed)
         self.images.changed.connect(self._tidy_image_chips)
         self.images.problem.connect(
