@@ -283,6 +283,27 @@ def test_a_pasted_image_is_an_item_sent_as_a_data_url(
     assert view.model_note.text() == "Text only"
 
 
+def test_model_list_prefers_omni_and_warns_when_there_is_none(
+    make_app: Any, wait_until: Any
+) -> None:
+    from playground.core.catalog import CatalogSnapshot
+    from playground.core.models import ModelInfo
+
+    app = make_app()
+    c = _open(app, wait_until)
+    ids = ("gpt-4o-mini", "text-moderation-stable", "omni-moderation-2024-09-26")
+    c.show_models(CatalogSnapshot("openai", tuple(ModelInfo(m) for m in ids), 0.0))
+    combo = c.view.model_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "omni-moderation-2024-09-26",
+        "text-moderation-stable",
+    ]
+    assert c.view.current_model() == "omni-moderation-2024-09-26"
+    c.show_models(CatalogSnapshot("openai", (ModelInfo("llama3.2"),), 0.0))
+    assert c.view.current_model() == "omni-moderation-latest"
+    assert "lists no moderation model" in c.view.notes_label.text()
+
+
 def test_a_wrong_file_type_gets_a_clear_message(
     make_app: Any, qtbot: Any, wait_until: Any, tmp_path: Path
 ) -> None:

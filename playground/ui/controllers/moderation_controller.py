@@ -99,9 +99,16 @@ class ModerationController(QObject):
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
         current = self.view.current_model()
-        if not current or (models and current not in models):
+        # Keep the choice unless the provider's list says otherwise (no list yet: keep it).
+        if not current or (snapshot is not None and current not in models):
             current = pick_model(models)
         self.view.set_models(models or [DEFAULT_MODEL], current)
+        # A provider whose list has no moderation model (a local server) may still answer.
+        self.view.set_models_note(
+            ""
+            if models or snapshot is None
+            else "This provider lists no moderation model; the request may be refused."
+        )
 
     # --- checking ------------------------------------------------------------------------------
 

@@ -373,6 +373,12 @@ class ModerationTab(QWidget):
         self.model_combo.blockSignals(False)
         self._on_model_changed(self.current_model())
 
+    def set_models_note(self, note: str) -> None:
+        """A warning about the model list (shown in the model picker's tooltip and the notes)."""
+        self.model_combo.setToolTip(note or "The moderation model to ask")
+        if note:
+            self.set_notes([note])
+
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.stop_button.setEnabled(busy)
