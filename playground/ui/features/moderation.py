@@ -79,6 +79,10 @@ class ModerationFeature(FeatureController):
 
         c = self.controller
         view = c.view
+        # The screenshot's model list has no moderation model; a real OpenAI list does.
+        view.set_models(["omni-moderation-latest"], "omni-moderation-latest")
+        view.set_models_note("")
+        view.set_notes([])
         view.many_check.setChecked(True)
         view.input_edit.setPlainText("\n".join(SAMPLE_LINES))
         view.filter_combo.setCurrentIndex(0)
