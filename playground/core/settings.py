@@ -41,6 +41,7 @@ class ChatSettings:
     max_output_tokens: int | None = None
     enter_sends: bool = False
     conversation_id: str = ""
+    moderation_check: bool = False  # check prompts and replies with the moderation endpoint
 
 
 @dataclass(frozen=True, slots=True)

@@ -1600,9 +1600,15 @@ class _Handler(BaseHTTPRequestHandler):
         results: list[JsonDict] = []
         if isinstance(raw, str):
             results.append(payloads.moderation_result([raw]))
-        elif isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        elif isinstance(raw, list) and raw and all(isinstance(item, str) for item in raw):
             results.extend(payloads.moderation_result([item]) for item in raw)
-        elif isinstance(raw, list) and all(isinstance(item, dict) for item in raw):
+        elif isinstance(raw, list) and raw and all(isinstance(item, dict) for item in raw):
+            if not model.startswith("omni-moderation"):
+                # Like the API: only the omni models take multi-modal (image) input.
+                raise _Reply(
+                    400,
+                    error_body(f"Model {model} does not support image inputs.", param="input"),
+                )
             texts = [str(part.get("text", "")) for part in raw if part.get("type") == "text"]
             images = [
                 str((part.get("image_url") or {}).get("url", ""))

@@ -49,6 +49,8 @@ from playground.core.history import (
     StoredMessage,
 )
 from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Role, Usage
+from playground.core.moderation import BatchResult, ModerationResult, ModerationService, pick_model
+from playground.core.moderation import summary as moderation_summary
 from playground.core.presets import Preset, PresetStore, fill_variables, missing_variables
 from playground.core.pricing import ModelPrices
 from playground.core.schema import check_reply
@@ -59,10 +61,12 @@ from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
 from playground.ui.tabs.chat_tab import ChatDraft, ChatTab
 from playground.ui.widgets.conversation_view import TurnInfo, TurnWidget
+from playground.ui.widgets.moderation_badge import CLEAR, FAILED, FLAGGED, PENDING
 
 log = logging.getLogger(__name__)
 
 GROUP = "chat"
+MODERATION_GROUP = "chat-moderation"
 DRAFT_SAVE_DELAY_MS = 800
 
 
@@ -106,6 +110,7 @@ class ChatController(QObject):
         self.metas: list[MessageMeta] = []
         self._results: dict[int, ChatResult] = {}  # turn index -> result with all answers
         self._last_request: ChatRequest | None = None
+        self._moderation_models: list[str] = []
         self._retry_left = 0
         self._retry_timer = QTimer(self)
         self._retry_timer.setInterval(1000)
@@ -169,6 +174,7 @@ class ChatController(QObject):
     def show_models(self, snapshot: CatalogSnapshot | None, preferred: str) -> None:
         """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        self._moderation_models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
         current = self.view.params.current_model() or preferred
         if not current and models:
             current = _default_chat_model(models)
@@ -234,6 +240,9 @@ class ChatController(QObject):
         self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
         user = Message("user", fill_variables(text, draft.variables), images=draft.images)
         self._append_turn(user, MessageMeta())
+        self.check_moderation(
+            self.view.conversation.last(), user.content, [i.url for i in user.images]
+        )
         self.view.clear_input()
         self._send(self._request_for(draft))
 
@@ -382,6 +391,7 @@ class ChatController(QObject):
             if first.tool_calls:
                 widget.show_tool_calls(first.tool_calls, awaiting=True)
             self.view.reply_info.setText(info)
+            self.check_moderation(widget, first.text)
         self.reply_finished.emit(entry)
 
     def _on_failed(self, turn: _Turn, error: AppError) -> None:
@@ -511,6 +521,61 @@ class ChatController(QObject):
             f"{format_tokens(totals.usage.input_tokens)} in · "
             f"{format_tokens(totals.usage.output_tokens)} out · {cost}"
         )
+
+    # --- moderation check ----------------------------------------------------------------------
+
+    def check_moderation(
+        self, widget: TurnWidget | None, text: str, image_urls: list[str] | None = None
+    ) -> None:
+        """With the tab's "Moderation check" on, sends a turn's text (and images) to the moderation
+        endpoint and shows the verdict as a badge on `widget`'s turn. It runs beside the chat
+        request (its own task group): nothing waits for it and nothing is blocked. Each request is
+        a ledger row.
+        """
+        images = image_urls or []
+        if widget is None or not self.view.moderation_check_on or not (text.strip() or images):
+            return
+        model = pick_model(self._moderation_models)
+        widget.set_moderation(PENDING, "Checking…", f"Sending this turn to {model}")
+        service = ModerationService(self.session.client)
+
+        def on_result(outcome: tuple[ModerationResult, list[BatchResult]]) -> None:
+            result, answers = outcome
+            for answer in answers:
+                self._record_moderation(
+                    model, RequestStatus.OK, answer.elapsed_ms, answer.request_id
+                )
+            if widget in self.view.conversation.turns:  # not rebuilt or closed meanwhile
+                badge, tip = moderation_summary(result)
+                widget.set_moderation(FLAGGED if result.flagged else CLEAR, badge, tip)
+
+        def on_error(error: AppError) -> None:
+            self._record_moderation(model, RequestStatus.ERROR, None, error.request_id)
+            if widget in self.view.conversation.turns:
+                widget.set_moderation(FAILED, "Check failed", error.text)
+
+        self.runner.start(
+            service.check_message(model, text, images),
+            group=MODERATION_GROUP,
+            on_result=on_result,
+            on_error=on_error,
+            on_cancel=lambda: None,
+        )
+
+    def _record_moderation(
+        self, model: str, status: RequestStatus, latency_ms: float | None, request_id: str | None
+    ) -> None:
+        # Free on OpenAI and no usage in the answer: a $0 row without tokens.
+        entry = self.accounting.record(
+            profile=self.session.profile,
+            model=model,
+            endpoint=Endpoint.MODERATIONS,
+            usage=Usage(),
+            latency_ms=latency_ms,
+            status=status,
+            request_id=request_id,
+        )
+        self.counters.request_recorded(entry)
 
     # --- retry countdown -----------------------------------------------------------------------
 

@@ -238,9 +238,11 @@ class ChatTab(QWidget):
             "On: Enter sends and Shift+Enter starts a new line. Off: Ctrl+Enter sends."
         )
         self.enter_sends_check.toggled.connect(self.set_enter_sends)
+        self.moderation_check = self._make_moderation_check()
         buttons = QHBoxLayout()
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.enter_sends_check)
+        buttons.addWidget(self.moderation_check)
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.add_role_combo)
@@ -397,6 +399,24 @@ class ChatTab(QWidget):
             if on
             else "Type a message…  (Ctrl+Enter sends)"
         )
+
+    def _make_moderation_check(self) -> QCheckBox:
+        check = QCheckBox("Moderation check")
+        check.setObjectName("chatModerationCheck")
+        check.setAccessibleName("Check prompts and replies with moderation")
+        check.setToolTip(
+            "Also send each prompt and each reply to the moderation endpoint (free on OpenAI) and "
+            "show its verdict as a badge on the turn. It runs alongside the request: nothing waits "
+            "for it and nothing is blocked."
+        )
+        return check
+
+    @property
+    def moderation_check_on(self) -> bool:
+        return self.moderation_check.isChecked()
+
+    def set_moderation_check(self, on: bool) -> None:
+        self.moderation_check.setChecked(on)
 
     def clear_input(self) -> None:
         self.input_edit.clear()

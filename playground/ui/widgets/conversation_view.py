@@ -29,6 +29,7 @@ from playground.core.models import ImagePart, Message, ToolCall
 from playground.ui.theme import icon, is_dark
 from playground.ui.widgets.logprobs_view import LogprobsView
 from playground.ui.widgets.message_view import MessageView
+from playground.ui.widgets.moderation_badge import ModerationBadge
 
 ROLE_TITLES = {
     "user": "You",
@@ -318,6 +319,21 @@ class TurnWidget(QFrame):
 
     def text(self) -> str:
         return self.view.text()
+
+    def set_moderation(self, state: str, text: str, tooltip: str = "") -> ModerationBadge:
+        """Shows the Chat moderation check's verdict as a badge in the turn's header.
+
+        Args:
+            state: a `moderation_badge` state ("pending", "clear", "flagged", "failed").
+            text: the badge text ("" hides it).
+            tooltip: the scores or the error, in plain words.
+        """
+        badge = self.findChild(ModerationBadge, "moderationBadge")
+        if not isinstance(badge, ModerationBadge):
+            badge = ModerationBadge(self)
+            self.view.add_header_widget(badge)
+        badge.set_state(state, text, tooltip)
+        return badge
 
 
 def _images_text(images: tuple[ImagePart, ...]) -> str:
