@@ -19,7 +19,18 @@ SPEC = ROOT / "build.spec"
 APP = ROOT / "playground"
 
 # The Qt modules the app imports, or is about to (audio playback). Never excluded.
-QT_MODULES_USED = {"QtCore", "QtGui", "QtWidgets", "QtSvg", "QtMultimedia", "QtNetwork", "QtDBus"}
+QT_MODULES_USED = {
+    "QtCore",
+    "QtGui",
+    "QtWidgets",
+    "QtSvg",
+    "QtMultimedia",
+    "QtNetwork",
+    "QtDBus",
+    "QtOpenGL",  # pyqtgraph
+    "QtOpenGLWidgets",  # pyqtgraph
+    "QtTest",  # pyqtgraph
+}
 
 
 def _tree(path: Path) -> ast.Module:

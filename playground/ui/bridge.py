@@ -25,11 +25,14 @@ T = TypeVar("T")
 
 
 def install_loop(app: QApplication) -> asyncio.AbstractEventLoop:
-    """Creates the qasync loop for `app` and makes it the current asyncio loop."""
-    import qasync  # the only qasync import in the app
-
-    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+    """Creates the qasync loop for `app` and makes it the current and running asyncio loop."""
+    loop: asyncio.AbstractEventLoop = _loop_class()(app)
     asyncio.set_event_loop(loop)
+    # Qt runs the loop's callbacks whenever it handles events, also outside run_until_complete: in a
+    # modal dialog's own loop, in the final round qasync runs after stopping, in QTest helpers. A
+    # request stepped there without a running asyncio loop fails inside the HTTP stack ("unknown
+    # async library"), so the loop counts as running on the GUI thread for as long as it is open.
+    asyncio.events._set_running_loop(loop)
     # Plain worker threads for CPU work (token counts, the price table): qasync's QThread executor
     # deletes Qt timers from the wrong thread when a job is still running at shutdown.
     loop.set_default_executor(
@@ -45,9 +48,26 @@ def install_loop(app: QApplication) -> asyncio.AbstractEventLoop:
     return loop
 
 
+def _loop_class() -> Any:
+    import qasync  # the only qasync import in the app
+
+    class AppLoop(qasync.QEventLoop):  # type: ignore[misc]
+        """qasync's loop, still the running loop of the GUI thread between runs (see install_loop)."""
+
+        def run_forever(self) -> Any:
+            try:
+                return super().run_forever()
+            finally:  # qasync clears the running loop here
+                if not self.is_closed():
+                    asyncio.events._set_running_loop(self)
+
+    return AppLoop
+
+
 def close_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Closes a loop made by `install_loop` and removes its hooks."""
     sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
+    asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
 

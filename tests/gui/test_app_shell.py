@@ -165,6 +165,9 @@ def test_settings_dialog_adds_a_local_server_and_makes_it_active(
     assert "key" not in (app.home / "config" / "settings.json").read_text().replace(
         "key_required", ""
     )
+    # Let the model refresh OK started finish: cancelled mid-connect at teardown, the HTTP stack
+    # leaves a connection coroutine unawaited, which a later test would trip over.
+    wait_until(lambda: not app.runner.is_busy("models"))
 
 
 def test_settings_dialog_refuses_an_invalid_profile(make_app: Callable[..., AppHarness]) -> None:

@@ -532,3 +532,13 @@ def test_plotting_stays_off_the_start_up_path() -> None:
     assert result.returncode == 0, result.stderr
     assert "BEFORE False False" in result.stdout
     assert "AFTER True" in result.stdout
+
+
+def test_chat_moderation_check_is_remembered_across_starts(make_app: Any, qtbot: Any) -> None:
+    app = make_app()
+    assert not app.chat_tab.moderation_check_on
+    qtbot.mouseClick(app.chat_tab.moderation_check, Qt.MouseButton.LeftButton)
+    assert app.chat_tab.moderation_check_on
+    app.controller.save_window_state()
+    again = make_app(home=app.home)
+    assert again.chat_tab.moderation_check_on

@@ -88,6 +88,7 @@ class AppController(QObject):
             self.features.ensure_built(self.window.tab_widget.currentWidget())
         chat = self.settings.chat
         self.chat.view.set_enter_sends(chat.enter_sends)
+        self.chat.view.set_moderation_check(chat.moderation_check)
         self.chat.view.set_system_prompt(chat.system_prompt)
         self._show_models(self.catalog.cached(self.session.profile.id))
         self.chat.restore_last(chat.conversation_id)
@@ -344,6 +345,7 @@ class AppController(QObject):
                 model=draft.model,
                 system_prompt=draft.system_prompt,
                 enter_sends=self.chat.view.enter_sends,
+                moderation_check=self.chat.view.moderation_check_on,
                 conversation_id=self.chat.conversation.id,
             ),
             tabs=(
