@@ -18,6 +18,7 @@ import base64
 import binascii
 import dataclasses
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -137,7 +138,11 @@ class ImageService:
         try:
             if request.streams:
                 return await self._stream(call, kwargs, request, on_partial, on_image, progress)
-            raw = await _raw(call)(**kwargs)
+            with warnings.catch_warnings():
+                # The SDK marks the variations endpoint deprecated (DALL·E 2 only); a server that
+                # still offers it is exactly why the app calls it.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                raw = await _raw(call)(**kwargs)
             request_id = raw.headers.get("x-request-id")
             response = raw.parse()
         except Exception as exc:
