@@ -100,6 +100,7 @@ class ImagesController(FeatureController):
         self._thumbs: dict[str, QPixmap] = {}
         self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
+        self._restored: dict[str, Any] | None = None
 
         v = self.view
         v.generate_requested.connect(self.generate)
@@ -132,6 +133,9 @@ class ImagesController(FeatureController):
         variations = any(image_spec(m).variations for m in models)
         self.view.set_variations_available(variations)
         self._on_model_changed(self.view.model())
+        if self._restored is not None:  # options the last model offered, now that it is back
+            restored, self._restored = self._restored, None
+            self.view.set_options(restored)
 
     def _on_model_changed(self, model: str) -> None:
         if model:
@@ -176,10 +180,14 @@ class ImagesController(FeatureController):
         """Re-checks the form (messages next to controls) and re-estimates the cost."""
         request = self._light_request()
         problems = check_request(request)
-        shown: dict[str, str] = {p.field: p.message for p in problems if p.field != "prompt"}
-        # An empty prompt is not an error until the user tries to send; an over-long one is.
-        over = [p for p in problems if p.field == "prompt" and request.prompt.strip()]
-        shown.update({p.field: p.message for p in over})
+        # A missing prompt or picture is not an error until the user tries to send; an over-long
+        # prompt or a size the model cannot make is, at once.
+        waiting = {"prompt"} if not request.prompt.strip() else set()
+        if not request.images:
+            waiting.add("images")
+        shown: dict[str, str] = {p.field: p.message for p in problems if p.field not in waiting}
+        if "images" not in shown and self.view.problem_text("images"):
+            shown["images"] = self.view.problem_text("images")  # a file that could not be used
         self.view.show_problems(shown)
         self.view.set_estimate(self._estimate_text(request))
 
@@ -627,8 +635,10 @@ class ImagesController(FeatureController):
         self._viewer.show_item(
             item, QPixmap(str(item.image_path)), self.view.mode_buttons["variation"].isVisible()
         )
-        self._viewer.show()
-        self._viewer.raise_()
+        if self._viewer.isVisible():
+            self._viewer.raise_()  # already open behind the window: bring it to the front
+        else:
+            self._viewer.show()
         return self._viewer
 
     def _save_as(self, item: LibraryItem) -> None:
@@ -694,7 +704,9 @@ class ImagesController(FeatureController):
         model = state.get("model")
         if isinstance(model, str):
             self._wanted_model = model
+        self.view.set_spec(image_spec(self._wanted_model))
         self.view.set_options(state)
+        self._restored = dict(state)
         mode = state.get("mode")
         if mode in ("generate", "variation"):
             self.view.set_mode(mode)
