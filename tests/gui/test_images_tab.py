@@ -419,3 +419,31 @@ def test_state_is_kept_across_runs(make_app: Any, wait_until: Any, fake_openai: 
     assert restored.view.prompt.toPlainText() == "Remember me"
     assert restored.view.options()["output_format"] == "webp"
     assert restored.view.options()["output_compression"] == 70
+
+
+def test_paste_a_picture_and_copy_one_back(
+    make_app: Any, wait_until: Any, fake_openai: FakeOpenAI
+) -> None:
+    from PySide6.QtGui import QColor, QGuiApplication, QImage
+
+    app, images = open_tab(make_app, wait_until, fake_openai)
+    view = images.view
+    picture = QImage(120, 80, QImage.Format.Format_RGB32)
+    picture.fill(QColor("teal"))
+    QGuiApplication.clipboard().setImage(picture)
+    view.mode_buttons["edit"].click()
+    view.paste_button.click()
+    wait_until(lambda: view.sources.count() == 1)
+    assert view.mask_painter.canvas.image().size().width() == 120
+    view.prompt.setPlainText("A boat")
+    view.generate_button.click()
+    wait_done(app, wait_until)
+    sent = fake_openai.last("/images/edits")
+    with Image.open(io.BytesIO(sent.files["image"].data)) as upload:
+        assert upload.size == (120, 80)
+    assert "mask" not in sent.files  # nothing painted: no mask, the model may change everything
+    QGuiApplication.clipboard().clear()
+    view.gallery.list.setCurrentRow(0)
+    view.gallery.buttons["copy"].click()
+    assert not QGuiApplication.clipboard().image().isNull()
+    QGuiApplication.clipboard().clear()

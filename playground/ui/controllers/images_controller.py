@@ -101,6 +101,8 @@ class ImagesController(FeatureController):
         self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
         self._restored: dict[str, Any] | None = None
+        # The upload rules the sources were converted for (formats, square, byte limit).
+        self._source_rules: tuple[object, ...] = ()
 
         v = self.view
         v.generate_requested.connect(self.generate)
@@ -451,6 +453,7 @@ class ImagesController(FeatureController):
     def add_source_bytes(self, files: list[tuple[str, bytes]]) -> None:
         """Converts pictures for the current model (off the GUI thread) and adds them."""
         spec = image_spec(self.view.model())
+        self._source_rules = (spec.edit_formats, spec.edit_square, spec.edit_max_bytes)
         loop = asyncio.get_event_loop()
 
         async def _prepare() -> tuple[list[Source], list[str]]:
@@ -493,11 +496,14 @@ class ImagesController(FeatureController):
 
     def _reprepare_sources(self) -> None:
         """Converts the sources again when the model's upload rules differ (e.g. square PNGs)."""
-        if not self.sources:
+        spec = image_spec(self.view.model())
+        rules = (spec.edit_formats, spec.edit_square, spec.edit_max_bytes)
+        if not self.sources or rules == self._source_rules:
+            self._source_rules = rules
             return
+        self._source_rules = rules
         from playground.core.images_files import ImageProblem, prepare_upload
 
-        spec = image_spec(self.view.model())
         first_size = (self.sources[0].upload.width, self.sources[0].upload.height)
         kept: list[Source] = []
         problems: list[str] = []

@@ -98,10 +98,13 @@ def fill_sample(controller: ImagesController) -> None:
     )
     view = controller.view
     view.set_model("gpt-image-1.5")
+    from PySide6.QtGui import QPixmap
+
     library = controller.library
     for i, prompt in enumerate(SAMPLE_PROMPTS[2:], start=2):
+        data = sample_picture(i)
         item = library.add(
-            sample_picture(i),
+            data,
             "png",
             {
                 "mode": "generate",
@@ -114,6 +117,9 @@ def fill_sample(controller: ImagesController) -> None:
             },
         )
         view.gallery.prepend(item)
+        pixmap = QPixmap()
+        pixmap.loadFromData(data)
+        view.gallery.set_thumbnail(item.id, pixmap)
     view.prompt.setPlainText(SAMPLE_PROMPTS[0])
     view.set_options({"quality": "medium", "n": 2, "partial_images": 2, "size": "1024x1024"})
     request = ImageRequest("generate", "gpt-image-1.5", SAMPLE_PROMPTS[0], n=2, quality="medium")
