@@ -415,7 +415,7 @@ class ImagesTab(QWidget):
 
         # --- gallery ------------------------------------------------------------------------------
         self.gallery = GalleryPanel()
-        self.gallery.setMinimumWidth(220)
+        self.gallery.setMinimumWidth(240)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("imageSplit")
@@ -425,7 +425,7 @@ class ImagesTab(QWidget):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
-        split.setSizes([280, 560, 320])
+        split.setSizes([270, 560, 340])
         split.setChildrenCollapsible(False)
         self.split = split
         layout = QVBoxLayout(self)
@@ -567,6 +567,7 @@ class ImagesTab(QWidget):
         }
         for key, (_row_label, cell, _error) in self._rows.items():
             self._form.setRowVisible(cell, visible[key])
+        self._form.activate()  # close the gaps of hidden rows now, not at the next event
         self.mask_box.setVisible(mode == "edit" and spec.mask)
         self._update_compression()
         self._update_prompt_count()
