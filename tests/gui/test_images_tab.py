@@ -447,3 +447,24 @@ def test_paste_a_picture_and_copy_one_back(
     view.gallery.buttons["copy"].click()
     assert not QGuiApplication.clipboard().image().isNull()
     QGuiApplication.clipboard().clear()
+
+
+def test_a_timeout_is_explained(make_app: Any, wait_until: Any, fake_openai: FakeOpenAI) -> None:
+    from playground.core.models import ProviderProfile
+    from playground.core.settings import Settings
+
+    profile = ProviderProfile(
+        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0, timeout_s=0.5
+    )
+    fake_openai.scenario.models = list(MODELS)
+    app = make_app(settings=Settings(profiles=(profile,), first_run_done=True))
+    app.window.show_tab("images")
+    images = app.feature("images")
+    app.controller.refresh_models()
+    wait_until(lambda: images.view.model_combo.count() > 0)
+    fake_openai.scenario.latency_s = 3
+    images.view.prompt.setPlainText("A patient cat")
+    images.view.generate_button.click()
+    wait_done(app, wait_until)
+    assert "timed out" in images.view.error_label.text()
+    assert images.view.prompt.toPlainText() == "A patient cat"
