@@ -468,3 +468,26 @@ def test_a_timeout_is_explained(make_app: Any, wait_until: Any, fake_openai: Fak
     wait_done(app, wait_until)
     assert "timed out" in images.view.error_label.text()
     assert images.view.prompt.toPlainText() == "A patient cat"
+
+
+def test_dropping_a_file_switches_to_edit_and_adds_it(
+    make_app: Any, wait_until: Any, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    app, images = open_tab(make_app, wait_until, fake_openai)
+    view = images.view
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(write_png(tmp_path / "dropped.webp", 64, 64)))])
+    event = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    view.dropEvent(event)
+    wait_until(lambda: view.sources.count() == 1)
+    assert view.mode() == "edit"
+    assert "dropped.webp" in view.sources.item(0).toolTip()
