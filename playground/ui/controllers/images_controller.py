@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 GROUP = "images"
 LOAD_GROUP = "images-load"
 THUMB_GROUP = "images-thumbs"
-THUMB_SIDE = 264
+THUMB_SIDE = 160  # shown at 96 px: sharp on HiDPI, small in memory
 _KEEP = Qt.AspectRatioMode.KeepAspectRatio
 _SMOOTH = Qt.TransformationMode.SmoothTransformation
 
@@ -155,6 +155,15 @@ class ImagesController(FeatureController):
         self._refresh_checks()
 
     def _on_mode_changed(self) -> None:
+        mode = self.view.mode()
+        current = self.view.model()
+        if not image_spec(current).supports(mode):
+            # Only some models edit or vary pictures: switch to the first listed one that does.
+            able = [m for m in self._models if image_spec(m).supports(mode)]
+            if able:
+                self.view.set_model(able[0])
+                return  # the model change re-checks everything
+        self.view.set_spec(image_spec(current))
         self._reprepare_sources()
         self._refresh_checks()
 

@@ -17,6 +17,8 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QKeySequence,
+    QPainter,
+    QPalette,
     QPixmap,
     QShortcut,
 )
@@ -46,6 +48,8 @@ from playground.ui.widgets.images_gallery import GalleryPanel
 from playground.ui.widgets.images_mask import MaskPainter
 
 RESULT_ICON = 256
+#: The newest results kept in the strip (every picture is in the gallery anyway).
+MAX_RESULTS = 24
 MODE_TITLES: dict[Mode, str] = {"generate": "Generate", "edit": "Edit", "variation": "Variations"}
 _LABELS = {
     "auto": "Auto",
@@ -124,6 +128,7 @@ class ImagesTab(QWidget):
         self._mode: Mode = "generate"
         self._spec = ImageModelSpec()
         self._busy = False
+        self._fresh = 0  # tiles of the running request, at the top of the results
         self._errors: dict[str, _ErrorLabel] = {}
         self._rows: dict[str, tuple[QLabel, QWidget, _ErrorLabel]] = {}
 
@@ -719,39 +724,53 @@ class ImagesTab(QWidget):
     def begin_results(self, count: int) -> None:
         """Makes `count` waiting tiles for a new request (older results stay below)."""
         self.set_results_empty(False)
+        waiting = self._placeholder()
         for slot in range(count):
-            item = QListWidgetItem(f"Picture {slot + 1}: waiting…")
+            item = QListWidgetItem(waiting, f"Picture {slot + 1}: waiting…")
             item.setData(Qt.ItemDataRole.UserRole, "")
             item.setData(Qt.ItemDataRole.UserRole + 1, slot)
             item.setSizeHint(QSize(RESULT_ICON + 12, RESULT_ICON + 36))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.results.insertItem(slot, item)
         self._fresh = count
+        while self.results.count() > max(MAX_RESULTS, count):
+            self.results.takeItem(self.results.count() - 1)
         self.results.scrollToTop()
 
+    def _placeholder(self) -> QIcon:
+        """A soft square in the palette's colours, where a picture will appear."""
+        pixmap = QPixmap(RESULT_ICON, RESULT_ICON)
+        pixmap.fill(self.palette().color(QPalette.ColorRole.AlternateBase))
+        painter = QPainter(pixmap)
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawRect(pixmap.rect().adjusted(0, 0, -1, -1))
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "Waiting for the picture…")
+        painter.end()
+        return QIcon(pixmap)
+
     def _tile(self, slot: int) -> QListWidgetItem | None:
-        if slot >= getattr(self, "_fresh", 0) or slot >= self.results.count():
+        if slot >= self._fresh or slot >= self.results.count():
             return None
         return self.results.item(slot)
 
     def show_partial(self, slot: int, partial: int, pixmap: QPixmap) -> None:
         tile = self._tile(slot)
         if tile is not None:
-            tile.setIcon(QIcon(pixmap))
+            tile.setIcon(QIcon(_fit(pixmap)))
             tile.setText(f"Picture {slot + 1}: sharpening ({partial + 1})…")
 
     def show_result(self, slot: int, pixmap: QPixmap, item_id: str, caption: str) -> None:
         tile = self._tile(slot)
         if tile is None:
             return
-        tile.setIcon(QIcon(pixmap))
+        tile.setIcon(QIcon(_fit(pixmap)))
         tile.setText(caption)
         tile.setData(Qt.ItemDataRole.UserRole, item_id)
         tile.setToolTip("Double-click to open large")
 
     def end_results(self, note: str) -> None:
         """Marks tiles that got no picture (stopped, failed) with `note`; they keep partials."""
-        for slot in range(getattr(self, "_fresh", 0)):
+        for slot in range(self._fresh):
             tile = self.results.item(slot)
             if tile is not None and not tile.data(Qt.ItemDataRole.UserRole):
                 tile.setText(f"Picture {slot + 1}: {note}")
@@ -824,6 +843,16 @@ class ImagesTab(QWidget):
             self.set_mode("edit", emit=True)
         if self._take_mime(event.mimeData()):
             event.acceptProposedAction()
+
+
+def _fit(pixmap: QPixmap) -> QPixmap:
+    """At most twice the tile size (sharp on HiDPI screens without keeping 4K pictures in memory)."""
+    side = RESULT_ICON * 2
+    if pixmap.width() <= side and pixmap.height() <= side:
+        return pixmap
+    return pixmap.scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 class _Blocked:
