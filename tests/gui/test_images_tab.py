@@ -491,3 +491,26 @@ def test_dropping_a_file_switches_to_edit_and_adds_it(
     wait_until(lambda: view.sources.count() == 1)
     assert view.mode() == "edit"
     assert "dropped.webp" in view.sources.item(0).toolTip()
+
+
+def test_an_existing_library_is_listed_with_thumbnails(
+    make_app: Any, wait_until: Any, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    from playground.core.images_library import ImageLibrary
+
+    home = tmp_path / "home"
+    library = ImageLibrary(home / "data" / "images")
+    for i in range(3):
+        library.add(payloads.make_image(64, 64, str(i)), "png", {"prompt": f"old picture {i}"})
+    broken = library.add(b"not really a png", "png", {"prompt": "broken one"})
+    fake_openai.scenario.models = list(MODELS)
+    app = make_app(home=home)
+    app.window.show_tab("images")
+    images = app.feature("images")
+    gallery = images.view.gallery
+    wait_until(lambda: gallery.list.count() == 4)
+    wait_until(lambda: not app.runner.is_busy("images-thumbs"))
+    assert gallery.ids_without_thumbnail() == [broken.id]
+    gallery.search.setText("old 2")
+    assert gallery.list.count() == 1
+    assert gallery.ids_without_thumbnail() == []  # thumbnails are kept across searches

@@ -98,6 +98,7 @@ class ImagesController(FeatureController):
         self._wanted_model = ""
         self._query = ""
         self._thumbs: dict[str, QPixmap] = {}
+        self._thumb_failed: set[str] = set()
         self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
         self._restored: dict[str, Any] | None = None
@@ -119,6 +120,7 @@ class ImagesController(FeatureController):
         v.gallery.action_requested.connect(self.on_gallery_action)
         v.gallery.undo_requested.connect(self.undo_delete)
         self.runner.busy_changed.connect(self._on_busy_changed)
+        v.gallery.thumbnail_for = self._thumbs.get
         v.set_variations_available(False)
         self._load_library()
         self._refresh_checks()
@@ -571,9 +573,12 @@ class ImagesController(FeatureController):
         )
 
     def _load_thumbnails(self) -> None:
-        missing = [i for i in self.view.gallery.ids_without_thumbnail() if i not in self._thumbs]
-        for item_id, pixmap in self._thumbs.items():
-            self.view.gallery.set_thumbnail(item_id, pixmap)
+        """Makes the missing thumbnails of the shown pictures, 60 at a time, off the GUI thread."""
+        missing = [
+            i
+            for i in self.view.gallery.ids_without_thumbnail()
+            if i not in self._thumbs and i not in self._thumb_failed
+        ]
         if not missing or self.runner.is_busy(THUMB_GROUP):
             return
         loop = asyncio.get_event_loop()
@@ -594,12 +599,15 @@ class ImagesController(FeatureController):
             return out
 
         def _show(thumbs: list[tuple[str, bytes]]) -> None:
+            made = dict(thumbs)
+            for item in items:
+                if item is not None and item.id not in made:
+                    self._thumb_failed.add(item.id)  # unreadable: not tried again
             for item_id, data in thumbs:
                 pixmap = _pixmap(data)
                 self._thumbs[item_id] = pixmap
                 self.view.gallery.set_thumbnail(item_id, pixmap)
-            if len(missing) > 60:
-                self._load_thumbnails()
+            self._load_thumbnails()  # the next batch, or what a search showed meanwhile
 
         self.runner.start(_make(), group=THUMB_GROUP, on_result=_show)
 

@@ -7,6 +7,8 @@ controller does the work. Actions: "open", "copy", "save", "folder", "delete", "
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
@@ -76,6 +78,9 @@ class GalleryPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("galleryPanel")
         self.variations_available = False
+        #: Where `set_items` and `prepend` find a known thumbnail (the controller's cache).
+        self.thumbnail_for: Callable[[str], QPixmap | None] = lambda _item_id: None
+        self._by_id: dict[str, QListWidgetItem] = {}
         title = QLabel("<b>Gallery</b>")
         self.count_label = QLabel()
         self.count_label.setObjectName("galleryCount")
@@ -179,15 +184,12 @@ class GalleryPanel(QWidget):
     # --- content -----------------------------------------------------------------------------
 
     def set_items(self, items: list[LibraryItem], total: int | None = None) -> None:
-        """Shows `items` (keeping thumbnails already known)."""
+        """Shows `items`, with the thumbnails `thumbnail_for` already knows."""
         current = self.current_id()
-        icons = {
-            self.list.item(i).data(ID_ROLE): self.list.item(i).icon()
-            for i in range(self.list.count())
-        }
         self.list.clear()
+        self._by_id.clear()
         for item in items:
-            self.list.addItem(self._make_item(item, icons.get(item.id)))
+            self.list.addItem(self._make_item(item))
         self._total = len(items) if total is None else total
         self._after_change()
         if current:
@@ -198,25 +200,25 @@ class GalleryPanel(QWidget):
         words = self.search.text().casefold().split()
         self._total += 1
         if item.matches(words):
-            self.list.insertItem(0, self._make_item(item, None))
+            self.list.insertItem(0, self._make_item(item))
         self._after_change()
 
     def update_item(self, item: LibraryItem) -> None:
-        row = self._row(item.id)
-        if row is not None:
-            self.list.item(row).setToolTip(describe(item))
+        widget_item = self._by_id.get(item.id)
+        if widget_item is not None:
+            widget_item.setToolTip(describe(item))
 
     def remove(self, item_id: str) -> None:
-        row = self._row(item_id)
-        if row is not None:
-            self.list.takeItem(row)
+        widget_item = self._by_id.pop(item_id, None)
+        if widget_item is not None:
+            self.list.takeItem(self.list.row(widget_item))
             self._total = max(0, self._total - 1)
         self._after_change()
 
     def set_thumbnail(self, item_id: str, pixmap: QPixmap) -> None:
-        row = self._row(item_id)
-        if row is not None:
-            self.list.item(row).setIcon(QIcon(pixmap))
+        widget_item = self._by_id.get(item_id)
+        if widget_item is not None:
+            widget_item.setIcon(QIcon(pixmap))
 
     def ids(self) -> list[str]:
         return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
@@ -233,9 +235,9 @@ class GalleryPanel(QWidget):
         return str(item.data(ID_ROLE)) if item is not None else ""
 
     def select(self, item_id: str) -> None:
-        row = self._row(item_id)
-        if row is not None:
-            self.list.setCurrentRow(row)
+        widget_item = self._by_id.get(item_id)
+        if widget_item is not None:
+            self.list.setCurrentItem(widget_item)
 
     def show_deleted(self, item_id: str, text: str) -> None:
         self._undo_id = item_id
@@ -255,20 +257,16 @@ class GalleryPanel(QWidget):
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _make_item(self, item: LibraryItem, icon: QIcon | None) -> QListWidgetItem:
+    def _make_item(self, item: LibraryItem) -> QListWidgetItem:
         widget_item = QListWidgetItem()
         widget_item.setData(ID_ROLE, item.id)
         widget_item.setToolTip(describe(item))
         widget_item.setSizeHint(QSize(THUMB + 8, THUMB + 8))
-        if icon is not None and not icon.isNull():
-            widget_item.setIcon(icon)
+        pixmap = self.thumbnail_for(item.id)
+        if pixmap is not None and not pixmap.isNull():
+            widget_item.setIcon(QIcon(pixmap))
+        self._by_id[item.id] = widget_item
         return widget_item
-
-    def _row(self, item_id: str) -> int | None:
-        for i in range(self.list.count()):
-            if self.list.item(i).data(ID_ROLE) == item_id:
-                return i
-        return None
 
     def _after_change(self) -> None:
         shown = self.list.count()
