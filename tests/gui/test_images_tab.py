@@ -340,7 +340,7 @@ def test_safety_refusal_is_shown_next_to_the_prompt(
 @pytest.mark.parametrize(
     ("fault", "words"),
     [
-        ("rate", "Try again in 2 seconds"),
+        ("rate", "Try again in 1 second"),
         ("server", "Server error"),
         ("quota", "Out of credit"),
     ],
@@ -351,7 +351,7 @@ def test_server_faults_are_explained_and_the_form_is_kept(
     app, images = open_tab(make_app, wait_until, fake_openai)
     view = images.view
     if fault == "rate":
-        fake_openai.rate_limit(retry_after=2)
+        fake_openai.rate_limit(retry_after=1)
     elif fault == "server":
         fake_openai.fail_next(503)
     else:
@@ -362,6 +362,11 @@ def test_server_faults_are_explained_and_the_form_is_kept(
     assert words in view.error_label.text()
     assert view.error_label.isVisible()
     assert view.prompt.toPlainText() == "A cat"
+    if fault == "rate":  # Generate waits out the server's retry-after, counting down
+        assert not view.generate_button.isEnabled()
+        assert "(wait 1 s)" in view.generate_button.text()
+        wait_until(view.generate_button.isEnabled, timeout=5)
+        assert view.generate_button.text() == "Generate"
     view.generate_button.click()  # the next try works and clears the message
     wait_done(app, wait_until)
     assert not view.error_label.isVisible()

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QBuffer, QIODevice, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog
 
@@ -70,10 +70,12 @@ class Source:
 
 @dataclass
 class _Job:
+    """One running request: what was sent, what arrived, and the pictures saved so far."""
+
     request: ImageRequest
     progress: ImageProgress
     items: dict[int, LibraryItem]
-    prompt_for_sidecar: str
+    source_names: tuple[str, ...] = ()
 
 
 class ImagesController(FeatureController):
@@ -102,6 +104,10 @@ class ImagesController(FeatureController):
         self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
         self._restored: dict[str, Any] | None = None
+        self._retry_left = 0
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setInterval(1000)
+        self._retry_timer.timeout.connect(self._on_retry_tick)
         # The upload rules the sources were converted for (formats, square, byte limit).
         self._source_rules: tuple[object, ...] = ()
 
@@ -261,7 +267,8 @@ class ImagesController(FeatureController):
             self.view.set_status(f"Not sent: {first.message}")
             return
         self.view.show_problems({})
-        job = _Job(request, ImageProgress(), {}, request.prompt)
+        names = tuple(s.name for s in self.sources) if request.mode != "generate" else ()
+        job = _Job(request, ImageProgress(), {}, names)
         self._job = job
         count = max(request.n, 1)
         self.view.begin_results(count)
@@ -313,7 +320,7 @@ class ImagesController(FeatureController):
             "height": size.height() if not size.isNull() else None,
             "format": image.extension,
             "from_link": image.from_url,
-            "sources": [s.name for s in self.sources] if request.mode != "generate" else [],
+            "sources": list(job.source_names),
             "masked": request.mask is not None,
             "provider": self.session.profile.name,
         }
@@ -363,6 +370,8 @@ class ImagesController(FeatureController):
             field = "prompt" if job.request.mode == "generate" else "images"
         elif error.kind == ErrorKind.MODEL_NOT_FOUND:
             field = "model"
+        if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
+            self._start_retry_countdown(max(1, round(error.retry_after)))
         text = f"{error.title}: {error.message} {error.hint}".strip()
         if kept:
             text += f" The {kept} picture{'s' if kept != 1 else ''} that arrived are saved."
@@ -382,6 +391,25 @@ class ImagesController(FeatureController):
         self.view.set_status(
             f"Stopped. {kept} picture{'s' if kept != 1 else ''} kept in the gallery."
         )
+
+    def _start_retry_countdown(self, seconds: int) -> None:
+        """Generate waits out the server's retry-after, counting down on the button."""
+        self._retry_left = seconds
+        self._show_retry()
+        self._retry_timer.start()
+
+    def _on_retry_tick(self) -> None:
+        self._retry_left -= 1
+        self._show_retry()
+        if self._retry_left <= 0:
+            self._retry_timer.stop()
+
+    def _show_retry(self) -> None:
+        waiting = self._retry_left > 0
+        self.view.set_generate_enabled(
+            not waiting, f"The server asked to wait {self._retry_left} s before the next request."
+        )
+        self.view.set_retry_countdown(self._retry_left)
 
     def _record(
         self,

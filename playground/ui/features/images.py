@@ -123,7 +123,7 @@ def fill_sample(controller: ImagesController) -> None:
     view.prompt.setPlainText(SAMPLE_PROMPTS[0])
     view.set_options({"quality": "medium", "n": 2, "partial_images": 2, "size": "1024x1024"})
     request = ImageRequest("generate", "gpt-image-1.5", SAMPLE_PROMPTS[0], n=2, quality="medium")
-    job = _Job(request, ImageProgress(), {}, request.prompt)
+    job = _Job(request, ImageProgress(), {})
     view.begin_results(2)
     for slot in range(2):
         controller._on_image(job, GeneratedImage(slot, sample_picture(slot), "png"))

@@ -129,6 +129,7 @@ class ImagesTab(QWidget):
         self._spec = ImageModelSpec()
         self._busy = False
         self._fresh = 0  # tiles of the running request, at the top of the results
+        self._retry_seconds = 0
         self._errors: dict[str, _ErrorLabel] = {}
         self._rows: dict[str, tuple[QLabel, QWidget, _ErrorLabel]] = {}
 
@@ -499,9 +500,13 @@ class ImagesTab(QWidget):
                 "generates)"
             )
         )
-        self.generate_button.setText(
-            {"generate": "Generate", "edit": "Edit", "variation": "Make variations"}[mode]
-        )
+        self._update_generate_text()
+
+    def _update_generate_text(self) -> None:
+        text = {"generate": "Generate", "edit": "Edit", "variation": "Make variations"}[self._mode]
+        if self._retry_seconds:
+            text += f" (wait {self._retry_seconds} s)"
+        self.generate_button.setText(text)
 
     def set_models(self, models: list[str], current: str = "") -> None:
         with_signals = self.model_combo.blockSignals(True)
@@ -707,8 +712,13 @@ class ImagesTab(QWidget):
         self.generate_button.setEnabled(enabled)
         self.generate_button.setToolTip("Send the request (Ctrl+Enter)" if enabled else why)
 
+    def set_retry_countdown(self, seconds: int) -> None:
+        """Shows "(wait N s)" on the Generate button while a rate limit lasts; 0 clears it."""
+        self._retry_seconds = max(seconds, 0)
+        self._update_generate_text()
+
     def _on_generate_clicked(self) -> None:
-        if not self._busy:
+        if not self._busy and self.generate_button.isEnabled():
             self.generate_requested.emit()
 
     def _on_escape(self) -> None:
