@@ -519,3 +519,19 @@ def test_an_existing_library_is_listed_with_thumbnails(
     gallery.search.setText("old 2")
     assert gallery.list.count() == 1
     assert gallery.ids_without_thumbnail() == []  # thumbnails are kept across searches
+
+
+def test_transparent_pictures_are_shown_on_a_checkerboard(qapp: Any) -> None:
+    from PySide6.QtGui import QPixmap
+
+    from playground.ui.widgets.images_gallery import with_checker
+
+    clear = QPixmap()
+    clear.loadFromData(payloads.make_image(64, 64, "t", transparent=True))
+    shown = with_checker(clear).toImage()
+    assert not shown.hasAlphaChannel() or shown.pixelColor(0, 0).alpha() == 255
+    assert shown.pixelColor(0, 0).name() == "#cccccc"
+    assert shown.pixelColor(8, 0).name() == "#999999"
+    opaque = QPixmap()
+    opaque.loadFromData(payloads.make_image(64, 64, "o"))
+    assert with_checker(opaque).cacheKey() == opaque.cacheKey()  # untouched

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.images_caps import Field, ImageModelSpec, Mode, normalize_size
-from playground.ui.widgets.images_gallery import GalleryPanel
+from playground.ui.widgets.images_gallery import GalleryPanel, with_checker
 from playground.ui.widgets.images_mask import MaskPainter
 
 RESULT_ICON = 256
@@ -858,11 +858,14 @@ class ImagesTab(QWidget):
 def _fit(pixmap: QPixmap) -> QPixmap:
     """At most twice the tile size (sharp on HiDPI screens without keeping 4K pictures in memory)."""
     side = RESULT_ICON * 2
-    if pixmap.width() <= side and pixmap.height() <= side:
-        return pixmap
-    return pixmap.scaled(
-        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
+    if pixmap.width() > side or pixmap.height() > side:
+        pixmap = pixmap.scaled(
+            side,
+            side,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    return with_checker(pixmap)
 
 
 class _Blocked:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap, QResizeEvent
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -44,6 +44,24 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("variation", "Variations of this", "Make variations of this picture"),
     ("delete", "Delete", "Delete the picture (you can undo)"),
 )
+
+
+def with_checker(pixmap: QPixmap, cell: int = 8) -> QPixmap:
+    """`pixmap` over a grey checkerboard when it has transparency (so a transparent background
+    reads as transparent, in light and dark themes alike); unchanged otherwise."""
+    if pixmap.isNull() or not pixmap.hasAlphaChannel():
+        return pixmap
+    board = QPixmap(pixmap.size())
+    board.setDevicePixelRatio(pixmap.devicePixelRatio())
+    board.fill(QColor(204, 204, 204))
+    painter = QPainter(board)
+    dark = QColor(153, 153, 153)
+    for y in range(0, pixmap.height(), cell):
+        for x in range((y // cell) % 2 * cell, pixmap.width(), cell * 2):
+            painter.fillRect(x, y, cell, cell, dark)
+    painter.drawPixmap(0, 0, pixmap)
+    painter.end()
+    return board
 
 
 def describe(item: LibraryItem) -> str:
@@ -218,7 +236,7 @@ class GalleryPanel(QWidget):
     def set_thumbnail(self, item_id: str, pixmap: QPixmap) -> None:
         widget_item = self._by_id.get(item_id)
         if widget_item is not None:
-            widget_item.setIcon(QIcon(pixmap))
+            widget_item.setIcon(QIcon(with_checker(pixmap)))
 
     def ids(self) -> list[str]:
         return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
@@ -264,7 +282,7 @@ class GalleryPanel(QWidget):
         widget_item.setSizeHint(QSize(THUMB + 8, THUMB + 8))
         pixmap = self.thumbnail_for(item.id)
         if pixmap is not None and not pixmap.isNull():
-            widget_item.setIcon(QIcon(pixmap))
+            widget_item.setIcon(QIcon(with_checker(pixmap)))
         self._by_id[item.id] = widget_item
         return widget_item
 
@@ -379,7 +397,7 @@ class ImageView(QDialog):
 
     def show_item(self, item: LibraryItem, pixmap: QPixmap, variations: bool) -> None:
         self._item_id = item.id
-        self._pixmap = pixmap
+        self._pixmap = with_checker(pixmap, 16)
         self.setWindowTitle(item.prompt[:80] or "Picture")
         self.info.setText(describe(item))
         self.action_buttons["variation"].setVisible(variations)
