@@ -131,13 +131,7 @@ SPEC_RULES: tuple[SpecRule, ...] = (
     ),
     # gpt-image-2 and 2.5 take any size within limits; 2.5 adds two quality levels.
     SpecRule(r"^gpt-image-2($|-\d{4}|\.5)", {"custom_sizes": True}),
-    SpecRule(
-        r"^gpt-image-2\.5",
-        {
-            "qualities": ("auto", "low", "medium", "high", "xhigh", "max"),
-            "backgrounds": ("opaque", "transparent"),
-        },
-    ),
+    SpecRule(r"^gpt-image-2\.5", {"qualities": ("auto", "low", "medium", "high", "xhigh", "max")}),
     SpecRule(
         r"^dall-e-2",
         {
