@@ -197,7 +197,7 @@ class GalleryPanel(QWidget):
         layout.addLayout(row)
         layout.addLayout(second)
         self._total = 0
-        self._update_buttons()
+        self._after_change()
 
     # --- content -----------------------------------------------------------------------------
 
