@@ -119,6 +119,7 @@ def fill_sample(controller: ImagesController) -> None:
         view.gallery.prepend(item)
         pixmap = QPixmap()
         pixmap.loadFromData(data)
+        controller._thumbs[item.id] = pixmap  # kept when the gallery is listed again
         view.gallery.set_thumbnail(item.id, pixmap)
     view.prompt.setPlainText(SAMPLE_PROMPTS[0])
     view.set_options({"quality": "medium", "n": 2, "partial_images": 2, "size": "1024x1024"})

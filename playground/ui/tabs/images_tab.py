@@ -76,6 +76,12 @@ def _label(value: str) -> str:
     return value.replace("x", " × ") if value[:1].isdigit() else value
 
 
+def _set_bold(widget: QWidget, bold: bool) -> None:
+    font = widget.font()
+    font.setBold(bold)
+    widget.setFont(font)
+
+
 class _ErrorLabel(QLabel):
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -143,6 +149,8 @@ class ImagesTab(QWidget):
             button.setObjectName(f"mode_{mode}")
             button.setAccessibleName(f"{title} mode")
             button.setCheckable(True)
+            # The active mode must read at a glance in both themes, not only by a subtle shade.
+            button.toggled.connect(lambda on, b=button: _set_bold(b, on))
             group.addButton(button)
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m, emit=True))
             mode_row.addWidget(button)
