@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 GROUP = "images"
 LOAD_GROUP = "images-load"
 THUMB_GROUP = "images-thumbs"
+#: GPT image models read prompts with GPT-4o's tokenizer (o200k_base).
+PROMPT_ENCODING_MODEL = "gpt-4o"
 THUMB_SIDE = 160  # shown at 96 px: sharp on HiDPI, small in memory
 _KEEP = Qt.AspectRatioMode.KeepAspectRatio
 _SMOOTH = Qt.TransformationMode.SmoothTransformation
@@ -146,6 +148,10 @@ class ImagesController(FeatureController):
         if self._restored is not None:  # options the last model offered, now that it is back
             restored, self._restored = self._restored, None
             self.view.set_options(restored)
+
+    def apply_settings(self, settings: Any) -> None:  # noqa: ARG002 (prices are read per call)
+        """Another provider or other prices: the estimate is shown again."""
+        self._refresh_checks()
 
     def _on_model_changed(self, model: str) -> None:
         if model:
@@ -243,8 +249,10 @@ class ImagesController(FeatureController):
     def _prompt_tokens(self, request: ImageRequest) -> int | None:
         counter = self.ctx.services.counter
         try:
-            if len(request.prompt) <= 4000:
-                return int(counter.count(request.prompt, "gpt-4o"))
+            # Counted only when it cannot block (short text, encoding already loaded); the
+            # estimate falls back to about four characters a token otherwise.
+            if len(request.prompt) <= 4000 and counter.is_loaded(PROMPT_ENCODING_MODEL):
+                return int(counter.count(request.prompt, PROMPT_ENCODING_MODEL))
         except Exception:  # the estimate falls back to characters
             log.debug("prompt count failed", exc_info=True)
         return None
