@@ -34,6 +34,7 @@ from playground.core.images import (
 from playground.core.images_caps import (
     ImageRequest,
     Mode,
+    Problem,
     UploadImage,
     check_request,
     estimate_usage,
@@ -183,23 +184,16 @@ class ImagesController(FeatureController):
 
     # --- the request -----------------------------------------------------------------------------
 
-    def current_request(self) -> ImageRequest:
-        options = self.view.options()
-        mode: Mode = self.view.mode()
-        mask = None
-        images = tuple(s.upload for s in self.sources)
-        if mode == "edit" and images and not self.view.mask_painter.canvas.is_empty():
-            mask = self._mask_upload()
-        return ImageRequest(mode=mode, model=self.view.model(), images=images, mask=mask, **options)
-
-    def _mask_upload(self) -> UploadImage | None:
-        from playground.core.images_files import mask_png
-
+    def _painted_mask(self) -> tuple[bytes, int, int] | None:
+        """The painted coverage and its size, or None when nothing is painted (or not editing)."""
+        if self.view.mode() != "edit" or not self.sources:
+            return None
         canvas = self.view.mask_painter.canvas
         mask = canvas.mask_image()
-        if mask.isNull():
+        coverage = canvas.coverage()
+        if mask.isNull() or not any(coverage):
             return None
-        return mask_png(canvas.coverage(), mask.width(), mask.height())
+        return coverage, mask.width(), mask.height()
 
     def _refresh_checks(self) -> None:
         """Re-checks the form (messages next to controls) and re-estimates the cost."""
@@ -263,16 +257,17 @@ class ImagesController(FeatureController):
             return
         self.view.hide_error()
         self._last_error = None
-        try:
-            request = self.current_request()
-        except ValueError as exc:
-            self.view.show_error(str(exc), field="mask")
-            return
+        request = self._light_request()
+        painted = self._painted_mask()
         problems = check_request(request)
+        if painted is not None and request.images:
+            first = request.images[0]
+            if painted[1:] != (first.width, first.height):  # cannot happen: painted on it
+                problems.append(Problem("mask", "The mask no longer fits the picture: clear it."))
         if problems:
             self.view.show_problems({p.field: p.message for p in problems})
-            first = problems[0]
-            self.view.set_status(f"Not sent: {first.message}")
+            first_problem = problems[0]
+            self.view.set_status(f"Not sent: {first_problem.message}")
             return
         self.view.show_problems({})
         names = tuple(s.name for s in self.sources) if request.mode != "generate" else ()
@@ -284,13 +279,24 @@ class ImagesController(FeatureController):
             f"Sending to {request.model}…"
             + (" Partial pictures will sharpen in place." if request.streams else "")
         )
-        self.runner.start(
-            self.service.run(
-                request,
+
+        async def _send() -> ImageResult:
+            if painted is not None:
+                # Encoding a large mask takes tens of milliseconds: not on the GUI thread.
+                from playground.core.images_files import mask_png
+
+                loop = asyncio.get_running_loop()
+                mask = await loop.run_in_executor(None, functools.partial(mask_png, *painted))
+                job.request = dataclasses.replace(job.request, mask=mask)
+            return await self.service.run(
+                job.request,
                 lambda slot, index, data: self._on_partial(job, slot, index, data),
                 lambda image: self._on_image(job, image),
                 job.progress,
-            ),
+            )
+
+        self.runner.start(
+            _send(),
             group=GROUP,
             on_result=lambda result: self._on_done(job, result),
             on_error=lambda error: self._on_failed(job, error),
