@@ -120,6 +120,8 @@ class Usage:
         audio_seconds: seconds of audio sent (transcription) or produced.
         characters: characters of text sent to text-to-speech.
         estimated: True when the numbers are a local tiktoken estimate, not the server's report.
+        image_input_tokens: the part of `input_tokens` that were image tokens (Images API).
+        image_output_tokens: the part of `output_tokens` that were image tokens (Images API).
     """
 
     input_tokens: int = 0
@@ -130,6 +132,8 @@ class Usage:
     audio_seconds: float = 0.0
     characters: int = 0
     estimated: bool = False
+    image_input_tokens: int = 0
+    image_output_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -145,6 +149,8 @@ class Usage:
             audio_seconds=self.audio_seconds + other.audio_seconds,
             characters=self.characters + other.characters,
             estimated=self.estimated or other.estimated,
+            image_input_tokens=self.image_input_tokens + other.image_input_tokens,
+            image_output_tokens=self.image_output_tokens + other.image_output_tokens,
         )
 
 

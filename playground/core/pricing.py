@@ -20,8 +20,10 @@ characters (text-to-speech) -> input_characters, audio seconds (transcription) -
 The cost is None, not a smaller number, when the usage has a quantity the model's price does not
 cover: tokens sent to whisper-1 (priced per audio minute), characters for gpt-4o-mini-tts (priced
 per token), images for DALL·E (genai-prices has no per-image prices), or tokens for a model whose
-table prices audio or image tokens apart from text tokens (gpt-4o-transcribe, gpt-image-1,
-gpt-audio, realtime): `Usage` does not say how many of its tokens were audio or image tokens.
+table prices audio tokens apart from text tokens (gpt-4o-transcribe, gpt-audio, realtime): `Usage`
+does not say how many of its tokens were audio tokens. Image tokens are different: the Images API
+reports them (`image_input_tokens`, `image_output_tokens`), and a usage that carries them prices
+image tokens at the model's image rates (gpt-image-1, gpt-image-1.5...).
 
 genai_prices is imported on first use (it takes about 0.25 s), not at import: this module sits on
 the app's start-up path.
@@ -270,6 +272,8 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
         input_tokens=usage.input_tokens or None,
         cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
         output_tokens=usage.output_tokens or None,
+        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
+        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
     )
@@ -284,9 +288,16 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
 
 def _covers(keys: frozenset[str], usage: Usage) -> bool:
     """Whether the price with `keys` prices every quantity `usage` reports."""
-    if usage.input_tokens and ("input_mtok" not in keys or _split_by_modality(keys, "input")):
+    # The Images API reports which of its tokens were image tokens; other usage does not say.
+    reported = usage.image_input_tokens or usage.image_output_tokens
+    known = frozenset({"image"}) if reported else frozenset()
+    if usage.input_tokens and (
+        "input_mtok" not in keys or _split_by_modality(keys, "input", known)
+    ):
         return False
-    if usage.output_tokens and ("output_mtok" not in keys or _split_by_modality(keys, "output")):
+    if usage.output_tokens and (
+        "output_mtok" not in keys or _split_by_modality(keys, "output", known)
+    ):
         return False
     if usage.characters and "input_mchars" not in keys:
         return False
@@ -296,8 +307,11 @@ def _covers(keys: frozenset[str], usage: Usage) -> bool:
     return not (usage.images and not usage.total_tokens)
 
 
-def _split_by_modality(keys: frozenset[str], direction: str) -> bool:
-    """Whether audio/image/video tokens in `direction` have their own price."""
+def _split_by_modality(
+    keys: frozenset[str], direction: str, known: frozenset[str] = frozenset()
+) -> bool:
+    """Whether audio/image/video tokens in `direction` have their own price (modalities in
+    `known` do not count: the usage says how many tokens of those there were)."""
     unit_data = import_heavy("genai_prices.data_units").unit_data
 
     for unit in unit_data.values():
@@ -306,7 +320,7 @@ def _split_by_modality(keys: frozenset[str], direction: str) -> bool:
             unit["price_key"] in keys
             and dims.get("family") == "tokens"
             and dims.get("direction") == direction
-            and dims.get("modality", "text") != "text"
+            and dims.get("modality", "text") not in ("text", *known)
         ):
             return True
     return False

@@ -247,6 +247,8 @@ class Scenario:
         max_upload_bytes: Audio uploads larger than this get 413 (the API's 25 MB limit).
         ratelimit_requests: ``x-ratelimit-limit-requests`` on every API response.
         ratelimit_tokens: ``x-ratelimit-limit-tokens`` on every API response.
+        image_urls: Answer non-streamed image requests with links to ``GET /files/<name>`` on
+            this server even when base64 was asked for (as some compatible servers do).
     """
 
     models: list[str | JsonDict] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -268,6 +270,7 @@ class Scenario:
     max_upload_bytes: int = 25 * 1024 * 1024
     ratelimit_requests: int = 5000
     ratelimit_tokens: int = 2_000_000
+    image_urls: bool = False
 
     def model_entries(self) -> list[JsonDict]:
         """Return the ``GET /v1/models`` entries for ``models``.
@@ -609,6 +612,39 @@ class FakeOpenAI:
             times=times,
             path=path,
         )
+
+    def refuse_image_next(
+        self, *, legacy: bool = False, times: int = 1, path: str | None = None
+    ) -> None:
+        """Answer the next matching request(s) with the Images API's safety refusal.
+
+        GPT image models answer 400 ``moderation_blocked`` (type ``image_generation_user_error``,
+        with ``moderation_details``); ``legacy=True`` sends DALL·E's ``content_policy_violation``.
+
+        Args:
+            legacy: Send the DALL·E-era body instead.
+            times: How many requests get it.
+            path: Only requests whose path ends with this (e.g. ``"/images/edits"``).
+        """
+        if legacy:
+            error: JsonDict = {
+                "message": "Your request was rejected as a result of our safety system. Your "
+                "prompt may contain text that is not allowed by our safety system.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "content_policy_violation",
+            }
+        else:
+            error = {
+                "message": "Your request was rejected by the safety system. If you believe this "
+                "is an error, contact us at help.openai.com and include the request ID "
+                f"{_new_id('', 32)}. safety_violations=[violence].",
+                "type": "image_generation_user_error",
+                "param": None,
+                "code": "moderation_blocked",
+                "moderation_details": {"moderation_stage": "input", "categories": ["violence"]},
+            }
+        self.fail_next(400, raw_body=json.dumps({"error": error}), times=times, path=path)
 
     def invalid_json_next(self, times: int = 1, *, path: str | None = None) -> None:
         """Answer the next matching request(s) with 200 and a body that is not valid JSON.
@@ -1728,7 +1764,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake._add_tokens(int(usage["total_tokens"]))
             self._send_sse(events(), done=False)
             return
-        as_url = params.get("response_format") == "url"
+        as_url = params.get("response_format") == "url" or self.fake.scenario.image_urls
         items: list[JsonDict] = []
         for i in range(n):
             data = payloads.make_image(
@@ -1783,6 +1819,9 @@ class _Handler(BaseHTTPRequestHandler):
         model = self._check_model(form.get("model"), required=False)
         images = self._uploaded_images()
         prompt = str(self._require(form, "prompt"))
+        mask = self._record.files.get("mask")
+        if mask is not None:
+            self._check_mask(mask, images[0])
         self._images_respond(
             form,
             model,
@@ -1791,6 +1830,41 @@ class _Handler(BaseHTTPRequestHandler):
             input_images=len(images),
             default_size=self._image_size(images[0]),
         )
+
+    def _check_mask(self, mask: UploadedFile, image: UploadedFile) -> None:
+        """The API's checks of ``mask``: a PNG with an alpha channel, the first image's size."""
+        try:
+            with Image.open(io.BytesIO(mask.data)) as picture:
+                fmt, mode, size = picture.format, picture.mode, picture.size
+        except (UnidentifiedImageError, OSError, ValueError):
+            fmt, mode, size = None, "", (0, 0)
+        if fmt != "PNG":
+            raise _Reply(
+                400,
+                error_body(
+                    "Invalid mask image format - mask must be a PNG file.",
+                    param="mask",
+                    code="invalid_image_format",
+                ),
+            )
+        if mode not in ("RGBA", "LA", "L"):
+            raise _Reply(
+                400,
+                error_body(
+                    f"Invalid input image - format must be in ['RGBA', 'LA', 'L'], got {mode}.",
+                    param="mask",
+                    code="invalid_image_format",
+                ),
+            )
+        if size != self._image_size(image):
+            raise _Reply(
+                400,
+                error_body(
+                    "Invalid mask image format - mask size does not match image size",
+                    param="mask",
+                    code="invalid_image_format",
+                ),
+            )
 
     def _images_variation(self) -> None:
         form = self._record.form
