@@ -119,6 +119,7 @@ class Usage:
         images: images generated.
         audio_seconds: seconds of audio sent (transcription) or produced.
         characters: characters of text sent to text-to-speech.
+        audio_tokens: the part of `input_tokens` that was audio (gpt-4o-transcribe prices them apart).
         estimated: True when the numbers are a local tiktoken estimate, not the server's report.
     """
 
@@ -130,6 +131,7 @@ class Usage:
     audio_seconds: float = 0.0
     characters: int = 0
     estimated: bool = False
+    audio_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -145,6 +147,7 @@ class Usage:
             audio_seconds=self.audio_seconds + other.audio_seconds,
             characters=self.characters + other.characters,
             estimated=self.estimated or other.estimated,
+            audio_tokens=self.audio_tokens + other.audio_tokens,
         )
 
 

@@ -15,13 +15,14 @@ Sources, in order:
 Our `Usage` maps onto genai-prices' usage as: input tokens (cached ones included) -> input_tokens,
 cached tokens -> cache_read_tokens (priced at the cached rate, or the input rate where the model has
 none), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
-characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds.
+characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds,
+audio tokens (the audio part of the input of gpt-4o-transcribe) -> input_audio_tokens.
 
 The cost is None, not a smaller number, when the usage has a quantity the model's price does not
 cover: tokens sent to whisper-1 (priced per audio minute), characters for gpt-4o-mini-tts (priced
 per token), images for DALL·E (genai-prices has no per-image prices), or tokens for a model whose
 table prices audio or image tokens apart from text tokens (gpt-4o-transcribe, gpt-image-1,
-gpt-audio, realtime): `Usage` does not say how many of its tokens were audio or image tokens.
+gpt-audio, realtime) unless `Usage.audio_tokens` says which input tokens were audio.
 
 genai_prices is imported on first use (it takes about 0.25 s), not at import: this module sits on
 the app's start-up path.
@@ -66,6 +67,7 @@ class ModelPrices:
         cached_input_per_mtok: per million cached input tokens, or None (no cache discount).
         per_million_characters: text-to-speech models priced per character, or None.
         per_audio_minute: transcription models priced per minute of audio, or None.
+        input_audio_per_mtok: per million input audio tokens, when priced apart from text, or None.
         tiered: True when the price rises above a prompt size; the base tier is shown.
         source: "override", "local" or "genai-prices".
     """
@@ -75,6 +77,7 @@ class ModelPrices:
     cached_input_per_mtok: Decimal | None = None
     per_million_characters: Decimal | None = None
     per_audio_minute: Decimal | None = None
+    input_audio_per_mtok: Decimal | None = None
     tiered: bool = False
     source: str = "genai-prices"
 
@@ -180,6 +183,7 @@ class Pricer:
             cached_input_per_mtok=_base(getattr(price, "cache_read_mtok", None)),
             per_million_characters=_base(getattr(price, "input_mchars", None)),
             per_audio_minute=None if audio_hour is None else audio_hour / 60,
+            input_audio_per_mtok=_base(getattr(price, "input_audio_mtok", None)),
             tiered=any(_is_tiered(getattr(price, key)) for key in set_keys),
         )
 
@@ -269,6 +273,7 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
         input_tokens=usage.input_tokens or None,
         cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
         output_tokens=usage.output_tokens or None,
+        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
     )
@@ -283,7 +288,10 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
 
 def _covers(keys: frozenset[str], usage: Usage) -> bool:
     """Whether the price with `keys` prices every quantity `usage` reports."""
-    if usage.input_tokens and ("input_mtok" not in keys or _split_by_modality(keys, "input")):
+    if usage.input_tokens and (
+        "input_mtok" not in keys
+        or (_split_by_modality(keys, "input") and not _audio_split_only(keys, usage))
+    ):
         return False
     if usage.output_tokens and ("output_mtok" not in keys or _split_by_modality(keys, "output")):
         return False
@@ -293,6 +301,13 @@ def _covers(keys: frozenset[str], usage: Usage) -> bool:
         return False
     # No per-image prices exist in genai-prices; images are priced only through their tokens.
     return not (usage.images and not usage.total_tokens)
+
+
+def _audio_split_only(keys: frozenset[str], usage: Usage) -> bool:
+    """Whether the only input modality priced apart is audio and `usage` says how much was audio."""
+    if not usage.audio_tokens or "input_audio_mtok" not in keys:
+        return False
+    return not _split_by_modality(keys - {"input_audio_mtok"}, "input")
 
 
 def _split_by_modality(keys: frozenset[str], direction: str) -> bool:
