@@ -82,6 +82,18 @@ class ClipStore:
     def path(self, clip: Clip) -> Path:
         return self.clips_dir / clip.file
 
+    def playable_path(self, clip: Clip) -> Path:
+        """A file a media player can open: the clip itself, or for raw PCM a WAV copy made once
+        (raw PCM has no header saying its rate)."""
+        if clip.response_format != "pcm":
+            return self.path(clip)
+        wav = self.clips_dir / f"{clip.id}.play.wav"
+        if not wav.exists():
+            from playground.core.audio_files import pcm_to_wav
+
+            _atomic_write(wav, pcm_to_wav(self.path(clip).read_bytes()))
+        return wav
+
     def add(
         self,
         audio: bytes,
@@ -191,6 +203,7 @@ class ClipStore:
     def _unlink(self, clip: Clip) -> None:
         try:
             (self.clips_dir / clip.file).unlink(missing_ok=True)
+            (self.clips_dir / f"{clip.id}.play.wav").unlink(missing_ok=True)
         except OSError as exc:
             log.warning("could not delete %s: %s", clip.file, exc)
 
