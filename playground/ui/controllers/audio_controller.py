@@ -498,7 +498,7 @@ class AudioController(FeatureController):
         if clip is None:
             return
         self._show_clips()
-        detail = f"{format_clock(clip.duration_s)} · {format_cost(entry.cost)}"
+        detail = f"{_usage_text(result.usage)} · {format_cost(entry.cost)}"
         self.view.compare.row_done(index, clip, self.clips.playable_path(clip), detail)
 
     def _on_compare_failed(self, index: int, request: SpeechRequest, error: AppError) -> None:

@@ -303,6 +303,11 @@ class Recorder(QObject):
     def recording(self) -> bool:
         return self._source is not None
 
+    @property
+    def frames(self) -> int:
+        """Frames written to the current take so far (0 when not recording)."""
+        return self._writer.frames if self._writer is not None else 0
+
     def start(self, device_id: str, path: Path) -> bool:
         """Starts a take into `path`; False (and `failed`) when the microphone cannot be opened."""
         qm = multimedia()
