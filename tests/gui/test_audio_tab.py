@@ -246,7 +246,9 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
     stored = controller.clips.path(clip)
     with wave.open(str(stored)) as wav:
         seconds = wav.getnframes() / wav.getframerate()
-    assert seconds == pytest.approx(payloads.speech_duration("Hello from the audio tab.", 1.5), abs=0.01)
+    assert seconds == pytest.approx(
+        payloads.speech_duration("Hello from the audio tab.", 1.5), abs=0.01
+    )
     assert page.history.count() == 1
     assert page.player.player.path == stored
     wait_until(lambda: page.player.player.duration_ms > 0)

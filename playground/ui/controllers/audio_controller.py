@@ -78,7 +78,6 @@ class AudioController(FeatureController):
         self.devices: AudioDevices | None = None
         self._source_info: AudioFileInfo | None = None
         self._source_seconds: float | None = None
-        self._compare_left = 0
         self._saved: dict[str, Any] = {}
 
         speech, compare, stt = view.speech, view.compare, view.stt
@@ -475,7 +474,6 @@ class AudioController(FeatureController):
             page.show_error(problem)
             return
         page.start_rows([f"{r.voice} · {r.model}" for r in requests])
-        self._compare_left = len(requests)
         for index, request in enumerate(requests):
             self.runner.start(
                 self.service.speech(request),

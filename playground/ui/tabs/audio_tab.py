@@ -641,6 +641,9 @@ class ComparePage(QWidget):
         self.text_edit.textChanged.connect(self._update_count)
         self.render_button.clicked.connect(self._on_render)
         self.stop_button.clicked.connect(self.stop_requested)
+        self.render_button.setToolTip("Render every chosen voice (Ctrl+Enter)")
+        _shortcuts(self, ("Ctrl+Return", "Ctrl+Enter"), self._on_render)
+        _shortcuts(self, ("Escape",), self._on_escape)
         self._update_count()
 
     def set_models(self, models: list[str], checked: list[str]) -> None:
@@ -748,8 +751,12 @@ class ComparePage(QWidget):
             self.count_label.setText(f"{n} clip{'s' if n != 1 else ''}")
         self.render_button.setEnabled(text_ok and 0 < n <= COMPARE_MAX)
 
-    def _on_render(self) -> None:
+    def _on_escape(self) -> None:
         if self._busy:
+            self.stop_requested.emit()
+
+    def _on_render(self) -> None:
+        if self._busy or not self.render_button.isEnabled():
             return
         self.message.clear_message()
         self.compare_requested.emit(self.requests())
