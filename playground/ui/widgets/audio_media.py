@@ -174,10 +174,11 @@ class Player(QObject):
 
     @property
     def playing(self) -> bool:
+        if self._player is None:  # nothing loaded yet: do not load QtMultimedia to say so
+            return False
         qm = multimedia()
         return (
-            self._player is not None
-            and qm is not None
+            qm is not None
             and self._player.playbackState() == qm.QMediaPlayer.PlaybackState.PlayingState
         )
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QSizePolicy,
     QSlider,
-    QStyle,
     QToolButton,
     QWidget,
 )
@@ -21,6 +21,33 @@ from playground.core.audio_files import format_clock
 from playground.core.errors import AppError
 from playground.ui.theme import is_dark
 from playground.ui.widgets.audio_media import Player
+
+
+def media_icon(kind: str, color: QColor) -> QIcon:
+    """A play or pause symbol drawn in the palette's text colour (no icon files needed, and it
+    stays readable in dark mode, unlike the style's fixed black media icons)."""
+    result = QIcon()
+    for size in (16, 20, 24, 32):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pm)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        m = size * 0.2
+        if kind == "pause":
+            w = size * 0.22
+            painter.drawRect(QRectF(m, m, w, size - 2 * m))
+            painter.drawRect(QRectF(size - m - w, m, w, size - 2 * m))
+        else:
+            painter.drawPolygon(
+                QPolygonF(
+                    [QPointF(m * 1.3, m), QPointF(size - m, size / 2), QPointF(m * 1.3, size - m)]
+                )
+            )
+        painter.end()
+        result.addPixmap(pm)
+    return result
 
 
 class MessageLine(QLabel):
@@ -101,7 +128,6 @@ class PlayerBar(QWidget):
         self.play_button.setObjectName(f"{name}PlayButton")
         self.play_button.setAccessibleName("Play")
         self.play_button.setToolTip("Play / pause (Space when the bar has focus)")
-        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_button.setEnabled(False)
         self.play_button.clicked.connect(self.toggle)
 
@@ -138,6 +164,16 @@ class PlayerBar(QWidget):
         self.player.duration_changed.connect(self._on_duration)
         self.player.playing_changed.connect(self._on_playing)
         self.player.failed.connect(self._on_failed)
+        self._paint_icon()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._paint_icon()
+        super().changeEvent(event)
+
+    def _paint_icon(self) -> None:
+        color = self.palette().color(QPalette.ColorRole.ButtonText)
+        self.play_button.setIcon(media_icon("pause" if self.player.playing else "play", color))
 
     def load(self, path: Path | None) -> None:
         """Shows `path` ready to play (None empties the bar)."""
@@ -185,10 +221,7 @@ class PlayerBar(QWidget):
         self._show_time(self.player.position_ms)
 
     def _on_playing(self, playing: bool) -> None:
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        self._paint_icon()
         self.play_button.setAccessibleName("Pause" if playing else "Play")
 
     def _on_failed(self, text: str) -> None:
