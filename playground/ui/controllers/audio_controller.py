@@ -238,6 +238,7 @@ class AudioController(FeatureController):
         stt.format_combo.setCurrentIndex(stt.format_combo.findData("verbose_json"))
         stt.source = Path("interview.m4a")
         stt.file_info.setText("<b>interview.m4a</b> · 4.2 MB · 4:31")
+        stt.player.time_label.setText("0:00 / 4:31")
         stt.run_button.setEnabled(True)
         self._source_seconds = 271.0
         self._update_stt_estimate()

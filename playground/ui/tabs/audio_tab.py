@@ -586,7 +586,12 @@ class ComparePage(QWidget):
         self.voices = QListWidget()
         _named(self.voices, "compareVoices", "Voices to compare")
         for lst in (self.models, self.voices):
-            lst.setMaximumHeight(150)
+            lst.setMaximumHeight(64)
+            # Unchecked boxes in item views are nearly invisible in the dark palette: outline them.
+            lst.setStyleSheet(
+                "QListWidget::indicator:unchecked { border: 1px solid palette(mid);"
+                " border-radius: 2px; background: palette(base); width: 12px; height: 12px; }"
+            )
             lst.setFlow(QListWidget.Flow.LeftToRight)
             lst.setWrapping(True)
             lst.setResizeMode(QListWidget.ResizeMode.Adjust)
