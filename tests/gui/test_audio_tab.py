@@ -338,6 +338,29 @@ def test_dropped_connection_keeps_the_text_and_stores_nothing(
     assert row.usage.estimated
 
 
+def test_ctrl_enter_generates_and_esc_stops(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = ready_app(make_app, wait_until)
+    fake_openai.scenario.latency_s = 30  # the answer would take long: there is time to stop it
+    page = audio(app).view.speech
+    page.model_combo.setCurrentText("tts-1")
+    page.text_edit.setPlainText("Never mind.")
+    page.text_edit.setFocus()
+    qtbot.keyClick(page.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert app.runner.is_busy("audio-speech")
+    assert page.stop_button.isVisible()
+    wait_until(lambda: fake_openai.requests_to("/audio/speech") != [])
+    qtbot.keyClick(page.text_edit, Qt.Key.Key_Escape)
+    wait_until(idle(app, "audio-speech"))
+    assert page.generate_button.isVisible()
+    assert page.result_label.text() == "Stopped; nothing was saved."
+    assert page.text_edit.toPlainText() == "Never mind."
+    assert audio(app).clips.clips() == []
+    [row] = ledger(app)
+    assert row.status is RequestStatus.CANCELLED
+
+
 def test_server_error_is_shown_next_to_generate(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:

@@ -153,6 +153,7 @@ def test_the_json_document() -> None:
         "audio_seconds": 0.0,
         "characters": 0,
         "estimated": False,
+        "audio_tokens": 0,
     }
     assert second["message"]["tool_calls"] == [
         {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}
