@@ -225,7 +225,9 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
     page.live_check.setChecked(False)
     qtbot.keyClicks(page.text_edit, "Hello from the audio tab.")
     assert page.char_count.text() == "25 / 4,096 characters"
-    assert page.estimate_label.text().startswith("Cost before sending: ≈$")
+    # The text is counted with the model's encoding (loaded off the GUI thread if need be).
+    wait_until(lambda: page.estimate_label.text().startswith("Cost before sending: ≈$"))
+    assert "audio output at $12.00 per 1M tokens" in page.estimate_label.text()
 
     click(qtbot, page.generate_button)
     wait_until(idle(app, "audio-speech"))
@@ -779,6 +781,41 @@ def test_dropped_upload_keeps_the_audio(
     assert source.exists()
     [row] = ledger(app)
     assert row.status is RequestStatus.ERROR
+
+
+def test_unreadable_answer_and_rate_limit_are_explained(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    qtbot: Any,
+    wait_until: Any,
+    tmp_path: Path,
+) -> None:
+    app = ready_app(make_app, wait_until)
+    page = show_page(app, "stt")
+    page.model_combo.setCurrentText("whisper-1")
+    page.format_combo.setCurrentIndex(page.format_combo.findData("json"))
+    choose_file(app, qtbot, wav_file(tmp_path / "a.wav", 1.0))
+    fake_openai.invalid_json_next(path="/audio/transcriptions")
+    click(qtbot, page.run_button)
+    wait_until(idle(app, "audio-stt"))
+    assert page.message.error is not None
+    assert page.message.error.title == "Unreadable answer"
+
+    fake_openai.rate_limit(retry_after=7, path="/audio/transcriptions")
+    click(qtbot, page.run_button)
+    wait_until(idle(app, "audio-stt"))
+    assert page.message.error is not None
+    assert page.message.error.status == 429
+    assert page.message.error.retry_after == 7
+    assert "7 s" in page.message.plain
+    click(qtbot, page.run_button)  # and the same audio goes through once the wait is over
+    wait_until(idle(app, "audio-stt"))
+    assert page.transcript is not None
+    assert [r.status for r in ledger(app)] == [
+        RequestStatus.ERROR,
+        RequestStatus.ERROR,
+        RequestStatus.OK,
+    ]
 
 
 def test_a_real_recording_is_captured_saved_and_uploaded(

@@ -9,6 +9,7 @@ failure: takes are on disk before upload, clips are stored before they are liste
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -402,19 +403,40 @@ class AudioController(FeatureController):
                 f"{format_price(prices.per_million_characters)} per 1M characters"
             )
         if prices.input_per_mtok is not None:
-            try:
-                tokens = self.counter.count(text, model) * times
-            except Exception:
-                tokens = 0
-            cost = self.pricer.estimate(model, tokens, provider)
             out = (
                 ""
                 if prices.output_per_mtok is None
                 else f" + audio output at {format_price(prices.output_per_mtok)} per 1M tokens"
                 " (counted after)"
             )
+            if not self.counter.is_loaded(model):
+                # Loading an encoding takes a moment: never on the GUI thread while typing.
+                self._load_encoding(model)
+                rate = format_price(prices.input_per_mtok)
+                return f"Cost before sending: text at {rate} per 1M tokens{out}"
+            try:
+                tokens = self.counter.count(text, model) * times
+            except Exception:  # an unknown tokenizer must not break typing
+                return f"Cost: {format_cost(None)} (the text cannot be counted for {model})"
+            cost = self.pricer.estimate(model, tokens, provider)
             return f"Cost before sending: {format_cost(cost, estimated=True)} for the text{out}"
         return f"Cost: {format_cost(None)}"
+
+    def _load_encoding(self, model: str) -> None:
+        """Loads the model's token encoding off the GUI thread, then refreshes the estimates."""
+        if self.runner.is_busy("audio-count"):
+            return
+        loop = asyncio.get_event_loop()
+
+        async def _load() -> None:
+            await loop.run_in_executor(None, self.counter.count, "", model)
+
+        def _done(*_args: object) -> None:
+            if self.counter.is_loaded(model):
+                self._update_speech_estimate()
+                self._update_compare_estimate()
+
+        self.runner.start(_load(), group="audio-count", on_result=_done, on_error=_done)
 
     # --- clips ---------------------------------------------------------------------------------
 

@@ -150,6 +150,8 @@ class SpeechPage(QWidget):
 
         self.model_combo = QComboBox()
         _named(self.model_combo, "speechModelCombo", "Speech model")
+        self.model_combo.setEditable(True)  # any id the provider serves, listed or not
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.voice_combo = QComboBox()
         _named(self.voice_combo, "speechVoiceCombo", "Voice")
         self.custom_voice = QLineEdit()
@@ -396,8 +398,6 @@ class SpeechPage(QWidget):
         self.set_models(
             [self.model_combo.itemText(i) for i in range(self.model_combo.count())], clip.model
         )
-        if self.model != clip.model:
-            self.model_combo.setEditText(clip.model)
         self.set_voice(clip.voice)
         self.speed.setValue(clip.speed)
         self.set_format(clip.response_format)
@@ -888,6 +888,8 @@ class SpeechToTextPage(QWidget):
         task_group.addButton(self.translate_radio)
         self.model_combo = QComboBox()
         _named(self.model_combo, "sttModelCombo", "Transcription model")
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.language_combo = QComboBox()
         _named(self.language_combo, "sttLanguageCombo", "Language")
         self.language_combo.setEditable(True)
