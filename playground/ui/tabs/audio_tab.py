@@ -366,7 +366,7 @@ class SpeechPage(QWidget):
         with QSignalBlocker(self.history):
             self.history.clear()
             for clip in clips:
-                when = clip.created[11:16] if len(clip.created) >= 16 else ""
+                when = _local_time(clip.created)
                 length = format_clock(clip.duration_s) if clip.duration_s else ""
                 text = clip.text.replace("\n", " ")
                 item = QListWidgetItem(
@@ -500,6 +500,19 @@ class SpeechPage(QWidget):
         dialog.open()
 
 
+def _local_time(iso: str) -> str:
+    """`14:05` (today) or `3 Nov 14:05`, in the user's time zone, from a stored UTC time."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return ""
+    if when.date() == datetime.now().astimezone().date():
+        return when.strftime("%H:%M")
+    return f"{when.day} {when.strftime('%b %H:%M')}"
+
+
 def _clip_tooltip(clip: Clip) -> str:
     lines = [
         f"Model: {clip.model}",
@@ -511,7 +524,7 @@ def _clip_tooltip(clip: Clip) -> str:
         lines.append(f"Instructions: {clip.instructions}")
     if clip.cost:
         lines.append(f"Cost: ${clip.cost}")
-    lines.append(f"Made: {clip.created.replace('T', ' ')}")
+    lines.append(f"Made: {_local_time(clip.created)}")
     text = clip.text if len(clip.text) <= 300 else clip.text[:300] + "…"
     return "\n".join([*lines, "", text])
 
