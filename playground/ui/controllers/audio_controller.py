@@ -40,6 +40,7 @@ from playground.core.audio_files import (
 from playground.core.audio_models import (
     LIVE_FORMATS,
     PCM_RATE,
+    UPLOAD_MAX_BYTES,
     transcription_caps,
 )
 from playground.core.audio_transcripts import save_text
@@ -50,11 +51,13 @@ from playground.core.formatting import format_cost, format_duration_ms, format_p
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.ui.features.base import FeatureContext, FeatureController
 from playground.ui.tabs.audio_tab import AudioTab
-from playground.ui.widgets.audio_media import AudioDevices, LivePlayer, Recorder
+from playground.ui.widgets.audio_media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
 
 log = logging.getLogger(__name__)
 
 SPEECH, COMPARE, STT = "audio-speech", "audio-compare", "audio-stt"
+#: The longest take that still fits the upload limit (16 kHz mono 16-bit WAV).
+MAX_TAKE_SECONDS = (UPLOAD_MAX_BYTES - 44) / (RECORD_RATE * 2)
 
 
 class AudioController(FeatureController):
@@ -258,11 +261,16 @@ class AudioController(FeatureController):
 
     def extra_screens(self) -> list[tuple[str, Any]]:
         """`--screenshot`: the Compare and Speech-to-text pages."""
-        pages = self.view.pages
-        shots: list[tuple[str, Any]] = []
-        for name, page in (("compare", self.view.compare), ("stt", self.view.stt)):
-            shots.append((name, _PageShot(pages, page)))
-        return shots
+        pages, stt = self.view.pages, self.view.stt
+
+        def microphone(on: bool) -> None:
+            (stt.mic_radio if on else stt.file_radio).setChecked(True)
+
+        return [
+            ("compare", _PageShot(pages, self.view.compare)),
+            ("stt", _PageShot(pages, stt)),
+            ("stt-microphone", _PageShot(pages, stt, microphone)),
+        ]
 
     # --- speech --------------------------------------------------------------------------------
 
@@ -305,6 +313,7 @@ class AudioController(FeatureController):
                 channels = reader.channels if reader is not None else 1
                 if not self.live.start(rate, channels):
                     return
+                self.view.speech.show_result("Playing as it arrives…")
             self.live.feed(pcm)
 
         return feed
@@ -732,6 +741,12 @@ class AudioController(FeatureController):
 
     def _on_record_progress(self, seconds: float) -> None:
         self.view.stt.set_record_progress(self._level, seconds)
+        if seconds >= MAX_TAKE_SECONDS and self.recorder.recording:
+            self.recorder.stop()  # a longer take could not be uploaded
+            self.view.stt.device_note.show_note(
+                f"Recording stopped at {format_clock(seconds)}: a longer take would exceed the "
+                "25 MB upload limit."
+            )
 
     def _on_take_saved(self, path: str, seconds: float) -> None:
         page = self.view.stt
@@ -790,16 +805,21 @@ class _PageShot:
     """What the screenshot code grabs for a page: the whole window with that page showing, then
     back to the first page (the tab's own picture shows Text to speech)."""
 
-    def __init__(self, pages: Any, page: Any) -> None:
+    def __init__(self, pages: Any, page: Any, setup: Any = None) -> None:
         self._pages = pages
         self._page = page
+        self._setup = setup
 
     def grab(self) -> Any:
         from PySide6.QtWidgets import QApplication
 
         self._pages.setCurrentWidget(self._page)
+        if self._setup is not None:
+            self._setup(True)
         QApplication.processEvents()
         picture = self._pages.window().grab()
+        if self._setup is not None:
+            self._setup(False)
         self._pages.setCurrentIndex(0)
         return picture
 
