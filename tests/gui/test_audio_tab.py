@@ -45,6 +45,9 @@ pytestmark = [
         r"Couldn't (load|resolve) pipewire",
         r"PulseAudioService: pa_context_connect\(\) failed",
         r"No audio device detected",
+        # The FFmpeg back end says this when a file it is still opening is replaced or its
+        # player is deleted (a clip deleted, a window closed right after a load): a cancellation.
+        r"Could not open media\. FFmpeg error description: Immediate exit requested",
     ),
 ]
 
