@@ -299,6 +299,12 @@ class Recorder(QObject):
         self._source: Any = None
         self._io: Any = None
         self._writer: WavWriter | None = None
+        # A microphone that is unplugged stops sending readyRead, so errors are also polled.
+        # (Connecting QAudioSource.stateChanged fails in PySide6 6.11: its QtAudio::State
+        # argument cannot be converted.)
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(250)
+        self._watchdog.timeout.connect(self._check)
 
     @property
     def recording(self) -> bool:
@@ -340,6 +346,7 @@ class Recorder(QObject):
             self.failed.emit(f"{device.description()} could not be opened for recording.")
             return False
         self._io.readyRead.connect(self._on_ready)
+        self._watchdog.start()
         return True
 
     def stop(self) -> None:
@@ -355,12 +362,18 @@ class Recorder(QObject):
             self._writer.write(data)
             self.level_changed.emit(peak_level(data))
             self.progressed.emit(self._writer.duration_s)
+        self._check()
+
+    def _check(self) -> None:
         qm = multimedia()
-        if qm is not None and self._source.error() != qm.QtAudio.Error.NoError:
+        if qm is None or self._source is None:
+            return
+        if self._source.error() != qm.QtAudio.Error.NoError:
             self._close(emit=True)
             self.failed.emit("The microphone stopped delivering audio; what was recorded is kept.")
 
     def _close(self, *, emit: bool) -> None:
+        self._watchdog.stop()
         source, self._source = self._source, None
         if source is not None:
             if self._io is not None:
