@@ -607,6 +607,32 @@ def test_transcription_in_every_format(
     assert QGuiApplication.clipboard().text() == transcript.text
 
 
+def test_compressed_file_length_is_measured_before_upload(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    qtbot: Any,
+    wait_until: Any,
+    tmp_path: Path,
+) -> None:
+    # 115 silent MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz: 3.0 s of valid MP3.
+    mp3 = tmp_path / "memo.mp3"
+    mp3.write_bytes((b"\xff\xfb\x90\x64" + bytes(413)) * 115)
+    app = ready_app(make_app, wait_until)
+    page = show_page(app, "stt")
+    page.model_combo.setCurrentText("whisper-1")
+    choose_file(app, qtbot, mp3)
+    assert page.source == mp3
+    assert "46.8 KB · measuring…" in page.file_info.text()
+    # The WAV header reader cannot say how long an MP3 is; the media player measures it.
+    wait_until(lambda: "0:03" in page.file_info.text())
+    assert "measuring" not in page.file_info.text()
+    assert "≈$0.0003 for 0:03" in page.estimate_label.text()
+    click(qtbot, page.run_button)
+    wait_until(idle(app, "audio-stt"))
+    upload = fake_openai.last("/audio/transcriptions").files["file"]
+    assert (upload.filename, upload.content_type) == ("memo.mp3", "audio/mpeg")
+
+
 def test_clicking_a_segment_plays_from_its_start(
     make_app: Callable[..., AppHarness],
     fake_openai: FakeOpenAI,

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import shutil
 import wave
 from decimal import Decimal
@@ -594,7 +595,9 @@ class AudioController(FeatureController):
             if self._source_seconds is None:
                 page.set_estimate(f"Priced at {rate} of audio")
                 return
-            cost = self.pricer.cost(model, Usage(audio_seconds=self._source_seconds), provider)
+            # The API reports whole seconds of audio; round up so the estimate is not low.
+            seconds = float(math.ceil(self._source_seconds - 1e-6))
+            cost = self.pricer.cost(model, Usage(audio_seconds=seconds), provider)
             page.set_estimate(
                 f"Cost before sending: {format_cost(cost, estimated=True)} for "
                 f"{format_clock(self._source_seconds)} at {rate}"
