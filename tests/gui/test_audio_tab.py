@@ -187,10 +187,10 @@ def idle(app: AppHarness, group: str) -> Callable[[], bool]:
 
 
 def accept_dialog(widget: Any, name: str, path: Path) -> None:
-    dialog = widget.findChild(QFileDialog, name)
-    assert dialog is not None, f"{name} did not open"
-    dialog.selectFile(str(path))
-    dialog.accept()
+    open_ones = [d for d in widget.findChildren(QFileDialog, name) if d.isVisible()]
+    assert len(open_ones) == 1, f"{name} did not open (or an old one stayed open)"
+    open_ones[0].selectFile(str(path))
+    open_ones[0].accept()
 
 
 def choose_file(app: AppHarness, qtbot: Any, path: Path) -> None:

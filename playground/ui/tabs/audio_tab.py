@@ -107,14 +107,43 @@ def _set_combo(combo: QComboBox, items: list[str], current: str) -> None:
             combo.setEditText(current)
 
 
-def _save_dialog(
-    parent: QWidget, name: str, title: str, filters: str, suggested: str
-) -> QFileDialog:
-    dialog = QFileDialog(parent, title, suggested, filters)
+_last_dir: dict[str, str] = {}  # per kind of file ("audio", "transcript"), for this run
+
+
+def _start_dir(kind: str) -> str:
+    from PySide6.QtCore import QStandardPaths
+
+    if kind in _last_dir:
+        return _last_dir[kind]
+    where = {
+        "audio": QStandardPaths.StandardLocation.MusicLocation,
+        "transcript": QStandardPaths.StandardLocation.DocumentsLocation,
+    }.get(kind, QStandardPaths.StandardLocation.HomeLocation)
+    folder = QStandardPaths.writableLocation(where)
+    return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+
+def _remember_dir(kind: str, path: str) -> None:
+    _last_dir[kind] = str(Path(path).parent)
+
+
+def _file_dialog(parent: QWidget, name: str, title: str, filters: str, kind: str) -> QFileDialog:
+    """A window-modal, non-blocking file dialog (native where the platform has one) that starts
+    where the last one of its kind ended."""
+    dialog = QFileDialog(parent, title, _start_dir(kind), filters)
     dialog.setObjectName(name)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.fileSelected.connect(lambda path: _remember_dir(kind, path))
+    return dialog
+
+
+def _save_dialog(
+    parent: QWidget, name: str, title: str, filters: str, suggested: str, kind: str
+) -> QFileDialog:
+    dialog = _file_dialog(parent, name, title, filters, kind)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.selectFile(suggested)
     return dialog
 
 
@@ -493,10 +522,10 @@ class SpeechPage(QWidget):
             "Save clip as",
             f"{suffix.upper()} audio (*.{suffix});;All files (*)",
             f"{clip.voice}-{clip.id}.{suffix}",
+            "audio",
         )
         dialog.setDefaultSuffix(suffix)
         dialog.fileSelected.connect(lambda path: self.clip_save_requested.emit(clip.id, path))
-        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
 
@@ -796,10 +825,10 @@ class ComparePage(QWidget):
             "Save clip as",
             f"Audio (*.{fmt});;All files (*)",
             f"{clip_id}.{fmt}",
+            "audio",
         )
         dialog.setDefaultSuffix(fmt)
         dialog.fileSelected.connect(lambda path: self.save_requested.emit(clip_id, path))
-        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
 
@@ -1228,18 +1257,15 @@ class SpeechToTextPage(QWidget):
         self.options_changed.emit()
 
     def _on_choose(self) -> None:
-        dialog = QFileDialog(
+        dialog = _file_dialog(
             self,
+            "sttOpenDialog",
             "Choose audio",
-            "",
             "Audio (" + " ".join(f"*.{s}" for s in UPLOAD_SUFFIXES) + ");;All files (*)",
+            "source",
         )
-        dialog.setObjectName("sttOpenDialog")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.fileSelected.connect(self.file_chosen)
-        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
     def _on_record_clicked(self) -> None:
@@ -1291,11 +1317,15 @@ class SpeechToTextPage(QWidget):
         suffix = self.transcript.suffix
         stem = self.source.stem if self.source else "transcript"
         dialog = _save_dialog(
-            self, "sttSaveDialog", "Save transcript", ";;".join(filters), f"{stem}.{suffix}"
+            self,
+            "sttSaveDialog",
+            "Save transcript",
+            ";;".join(filters),
+            f"{stem}.{suffix}",
+            "transcript",
         )
         dialog.setDefaultSuffix(suffix)
         dialog.fileSelected.connect(self.save_requested)
-        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
     def _on_duration(self, ms: int) -> None:
