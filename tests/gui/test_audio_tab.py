@@ -497,6 +497,10 @@ def test_compare_renders_each_voice_with_its_own_player(
         assert "$" in row.state.text()
     assert [e.endpoint for e in ledger(app)] == [Endpoint.SPEECH] * 3
     assert len(audio(app).clips.clips()) == 3
+    click(qtbot, page.rows[1].use_button)  # the user picked echo by ear
+    speech = audio(app).view.speech
+    assert audio(app).view.pages.currentWidget() is speech
+    assert (speech.model, speech.voice) == ("tts-1", "echo")
 
 
 def test_compare_models_and_a_failed_row(

@@ -233,8 +233,9 @@ class AudioController(FeatureController):
         compare.text_edit.setPlainText("The quick brown fox jumps over the lazy dog.")
         compare.set_models(["gpt-4o-mini-tts", "tts-1"], ["gpt-4o-mini-tts"])
         compare.set_checked_voices(["alloy", "coral", "sage"])
+        voices = ("alloy", "coral", "sage")
         compare.start_rows(
-            ["alloy · gpt-4o-mini-tts", "coral · gpt-4o-mini-tts", "sage · gpt-4o-mini-tts"]
+            [f"{v} · gpt-4o-mini-tts" for v in voices], [("gpt-4o-mini-tts", v) for v in voices]
         )
         for index, clip in enumerate(clips[:3]):
             compare.row_done(index, clip, self.clips.playable_path(clip), "0:03 · $0.0016")
@@ -506,7 +507,9 @@ class AudioController(FeatureController):
         if problem is not None:
             page.show_error(problem)
             return
-        page.start_rows([f"{r.voice} · {r.model}" for r in requests])
+        page.start_rows(
+            [f"{r.voice} · {r.model}" for r in requests], [(r.model, r.voice) for r in requests]
+        )
         for index, request in enumerate(requests):
             self.runner.start(
                 self.service.speech(request),

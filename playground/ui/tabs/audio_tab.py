@@ -567,6 +567,7 @@ class CompareRow(QFrame):
     """One rendering in a comparison: its label, state, own player and a save button."""
 
     save_requested = Signal(str)
+    use_requested = Signal()
 
     def __init__(self, index: int, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -586,13 +587,18 @@ class CompareRow(QFrame):
         self.save_button.setToolTip("Save this clip as…")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(lambda: self.save_requested.emit(self.clip_id))
+        self.use_button = QPushButton("Use this voice")
+        _named(self.use_button, f"compareRow{index}Use", f"Use {label} for text to speech")
+        self.use_button.setToolTip("Choose this model and voice on the Text to speech page")
+        self.use_button.clicked.connect(self.use_requested)
         self.message = MessageLine(f"compareRow{index}Message")
         grid = QGridLayout(self)
         grid.addWidget(self.title, 0, 0)
         grid.addWidget(self.player, 0, 1)
         grid.addWidget(self.save_button, 0, 2)
+        grid.addWidget(self.use_button, 0, 3)
         grid.addWidget(self.state, 1, 0)
-        grid.addWidget(self.message, 1, 1, 1, 2)
+        grid.addWidget(self.message, 1, 1, 1, 3)
         grid.setColumnStretch(1, 1)
 
     @property
@@ -607,11 +613,13 @@ class ComparePage(QWidget):
         compare_requested: Render was pressed. arg: list of SpeechRequest (one per row).
         stop_requested: Stop was pressed.
         save_requested: a row's Save chose a file. args: clip id, target path.
+        voice_chosen: a row's "Use this voice" was pressed. args: model, voice.
     """
 
     compare_requested = Signal(list)
     stop_requested = Signal()
     save_requested = Signal(str, str)
+    voice_chosen = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -741,7 +749,7 @@ class ComparePage(QWidget):
     def show_error(self, error: AppError) -> None:
         self.message.show_error(error)
 
-    def start_rows(self, labels: list[str]) -> None:
+    def start_rows(self, labels: list[str], pairs: list[tuple[str, str]] | None = None) -> None:
         for row in self.rows:
             row.player.stop()
             row.deleteLater()
@@ -749,6 +757,11 @@ class ComparePage(QWidget):
         for index, label in enumerate(labels):
             row = CompareRow(index, label, self.rows_box)
             row.save_requested.connect(self._on_row_save)
+            if pairs is not None:
+                model, voice = pairs[index]
+                row.use_requested.connect(lambda m=model, v=voice: self.voice_chosen.emit(m, v))
+            else:
+                row.use_button.setVisible(False)
             self.rows_layout.insertWidget(index, row)
             self.rows.append(row)
 
@@ -1357,3 +1370,11 @@ class AudioTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.pages)
         self.main_input: QWidget = self.speech.text_edit
+        self.compare.voice_chosen.connect(self._on_voice_chosen)
+
+    def _on_voice_chosen(self, model: str, voice: str) -> None:
+        speech = self.speech
+        models = [speech.model_combo.itemText(i) for i in range(speech.model_combo.count())]
+        speech.set_models(models, model)
+        speech.set_voice(voice)
+        self.pages.setCurrentWidget(speech)
