@@ -856,6 +856,7 @@ def test_a_real_recording_is_captured_saved_and_uploaded(
     fake_openai: FakeOpenAI,
     qtbot: Any,
     wait_until: Any,
+    tmp_path: Path,
     pulse: Pulse,
 ) -> None:
     app = ready_app(make_app, wait_until)
@@ -881,6 +882,12 @@ def test_a_real_recording_is_captured_saved_and_uploaded(
     assert source is not None
     assert source.parent == controller.clips.recordings_dir
     assert "saved in" in page.file_info.text()
+    assert page.save_take_button.isVisible()
+    click(qtbot, page.save_take_button)
+    copy = tmp_path / "my-take.wav"
+    accept_dialog(page, "sttSaveTakeDialog", copy)
+    assert copy.read_bytes() == source.read_bytes()
+    assert "Saved a copy as my-take.wav" in page.source_message.plain
 
     with wave.open(str(source)) as wav:
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (MIC_RATE, 1, 2)

@@ -105,6 +105,7 @@ class AudioController(FeatureController):
         stt.options_changed.connect(self._update_stt_estimate)
         stt.duration_measured.connect(self._on_source_duration)
         stt.save_requested.connect(self.save_transcript)
+        stt.take_save_requested.connect(self.save_take)
         stt.record_toggled.connect(self._on_record_toggled)
         stt.devices_requested.connect(self.refresh_devices)
         self.recorder.level_changed.connect(self._on_level)
@@ -563,7 +564,11 @@ class AudioController(FeatureController):
             return
         self._source_info = info
         self._source_seconds = info.duration_s
-        page.set_source(info.path, self._source_text(info))
+        page.set_source(
+            info.path,
+            self._source_text(info),
+            take=info.path.parent == self.clips.recordings_dir,
+        )
         self._update_stt_estimate()
 
     def _source_text(self, info: AudioFileInfo) -> str:
@@ -685,6 +690,20 @@ class AudioController(FeatureController):
         self._record(
             request.model, self._endpoint(request), Usage(), None, RequestStatus.CANCELLED, None
         )
+
+    def save_take(self, target: str) -> None:
+        """Copies the current microphone take to `target` (it stays in the recordings folder)."""
+        page = self.view.stt
+        if page.source is None:
+            return
+        try:
+            shutil.copyfile(page.source, target)
+        except OSError as exc:
+            page.show_source_error(
+                AppError.local("Not saved", f"The take could not be saved to {target} ({exc}).", "")
+            )
+            return
+        page.source_message.show_note(f"Saved a copy as {Path(target).name}.")
 
     def save_transcript(self, target: str) -> None:
         page = self.view.stt

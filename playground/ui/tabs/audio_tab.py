@@ -861,6 +861,7 @@ class SpeechToTextPage(QWidget):
         duration_measured: the player measured the source's length. arg: seconds.
         save_requested: Save chose a file. arg: target path.
         record_toggled: Record or Stop recording was pressed. arg: True to start.
+        take_save_requested: "Save take as…" chose a file. arg: target path.
         devices_requested: the microphone picker is shown and needs the device list.
     """
 
@@ -872,6 +873,7 @@ class SpeechToTextPage(QWidget):
     save_requested = Signal(str)
     record_toggled = Signal(bool)
     devices_requested = Signal()
+    take_save_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -903,6 +905,9 @@ class SpeechToTextPage(QWidget):
         self.record_time = QLabel("0:00")
         self.record_time.setObjectName("sttRecordTime")
         self.device_note = MessageLine("sttDeviceNote")
+        self.save_take_button = QPushButton("Save take as…")
+        _named(self.save_take_button, "sttSaveTakeButton", "Save the recording as")
+        self.save_take_button.setVisible(False)
         self.file_info = QLabel("No audio chosen yet.")
         self.file_info.setObjectName("sttFileInfo")
         self.file_info.setWordWrap(True)
@@ -928,7 +933,10 @@ class SpeechToTextPage(QWidget):
         mic_row.setContentsMargins(0, 0, 0, 0)
         sb.addWidget(self.mic_panel)
         sb.addWidget(self.device_note)
-        sb.addWidget(self.file_info)
+        info_row = QHBoxLayout()
+        info_row.addWidget(self.file_info, 1)
+        info_row.addWidget(self.save_take_button)
+        sb.addLayout(info_row)
         sb.addWidget(self.source_message)
         sb.addWidget(self.player)
 
@@ -1070,6 +1078,7 @@ class SpeechToTextPage(QWidget):
         self.segments.cellClicked.connect(self._on_segment_clicked)
         self.view_toggle.clicked.connect(self._on_view_toggle)
         self.copy_button.clicked.connect(self._on_copy)
+        self.save_take_button.clicked.connect(self._on_save_take)
         self.save_button.clicked.connect(self._on_save)
         self.player.player.duration_changed.connect(self._on_duration)
         _shortcuts(self, ("Ctrl+Return", "Ctrl+Enter"), self._on_run)
@@ -1162,11 +1171,14 @@ class SpeechToTextPage(QWidget):
         self.level.set_level(level)
         self.record_time.setText(format_clock(seconds))
 
-    def set_source(self, path: Path | None, info: str) -> None:
+    def set_source(self, path: Path | None, info: str, *, take: bool = False) -> None:
+        """Makes `path` the audio to send; `take` marks a microphone recording (it can be saved
+        elsewhere with "Save take as…")."""
         self.source = path
         self.file_info.setText(info)
         self.source_message.clear_message()
         self.player.load(path)
+        self.save_take_button.setVisible(take and path is not None)
         self.run_button.setEnabled(path is not None and not self._busy and not self._recording)
 
     def show_source_error(self, error: AppError) -> None:
@@ -1339,6 +1351,21 @@ class SpeechToTextPage(QWidget):
         )
         dialog.setDefaultSuffix(suffix)
         dialog.fileSelected.connect(self.save_requested)
+        dialog.open()
+
+    def _on_save_take(self) -> None:
+        if self.source is None:
+            return
+        dialog = _save_dialog(
+            self,
+            "sttSaveTakeDialog",
+            "Save recording as",
+            "WAV audio (*.wav);;All files (*)",
+            self.source.name,
+            "audio",
+        )
+        dialog.setDefaultSuffix("wav")
+        dialog.fileSelected.connect(self.take_save_requested)
         dialog.open()
 
     def _on_duration(self, ms: int) -> None:
