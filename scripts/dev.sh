@@ -19,8 +19,8 @@ QT_PACKAGES="libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3
   libxkbcommon0 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1
   libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libpulse0 fonts-dejavu-core"
-# A real Secret Service for the keyring tests.
-TEST_PACKAGES="gnome-keyring dbus dbus-x11"
+# A real Secret Service for the keyring tests; a virtual speaker and microphone for the audio tests.
+TEST_PACKAGES="gnome-keyring dbus dbus-x11 pulseaudio"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -78,7 +78,7 @@ run_pytest() {
         # Service; a throw-away HOME keeps its files away from the user's own keyrings.
         keyring_home=$(mktemp -d)
         trap 'rm -rf "$keyring_home"' EXIT
-        HOME="$keyring_home" PLAYGROUND_REQUIRE_KEYRING=1 dbus-run-session -- sh -c '
+        HOME="$keyring_home" PLAYGROUND_REQUIRE_KEYRING=1 PLAYGROUND_REQUIRE_AUDIO=1 dbus-run-session -- sh -c '
             printf "playground-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
             exec "$@"' sh "$bin/python" -m pytest "$@"
         return

@@ -119,6 +119,7 @@ class Usage:
         images: images generated.
         audio_seconds: seconds of audio sent (transcription) or produced.
         characters: characters of text sent to text-to-speech.
+        audio_tokens: the part of `input_tokens` that was audio (gpt-4o-transcribe prices them apart).
         estimated: True when the numbers are a local tiktoken estimate, not the server's report.
         image_input_tokens: the part of `input_tokens` that were image tokens (Images API).
         image_output_tokens: the part of `output_tokens` that were image tokens (Images API).
@@ -134,6 +135,7 @@ class Usage:
     estimated: bool = False
     image_input_tokens: int = 0
     image_output_tokens: int = 0
+    audio_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -151,6 +153,7 @@ class Usage:
             estimated=self.estimated or other.estimated,
             image_input_tokens=self.image_input_tokens + other.image_input_tokens,
             image_output_tokens=self.image_output_tokens + other.image_output_tokens,
+            audio_tokens=self.audio_tokens + other.audio_tokens,
         )
 
 

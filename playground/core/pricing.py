@@ -15,15 +15,16 @@ Sources, in order:
 Our `Usage` maps onto genai-prices' usage as: input tokens (cached ones included) -> input_tokens,
 cached tokens -> cache_read_tokens (priced at the cached rate, or the input rate where the model has
 none), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
-characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds.
+characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds,
+audio tokens (the audio part of the input of gpt-4o-transcribe) -> input_audio_tokens.
 
 The cost is None, not a smaller number, when the usage has a quantity the model's price does not
 cover: tokens sent to whisper-1 (priced per audio minute), characters for gpt-4o-mini-tts (priced
 per token), images for DALL·E (genai-prices has no per-image prices), or tokens for a model whose
-table prices audio tokens apart from text tokens (gpt-4o-transcribe, gpt-audio, realtime): `Usage`
-does not say how many of its tokens were audio tokens. Image tokens are different: the Images API
-reports them (`image_input_tokens`, `image_output_tokens`), and a usage that carries them prices
-image tokens at the model's image rates (gpt-image-1, gpt-image-1.5...).
+table prices audio or image tokens apart from text tokens (gpt-4o-transcribe, gpt-audio, realtime,
+gpt-image-1) unless the usage says how many of its tokens were of that kind: the Images API reports
+image tokens (`image_input_tokens`, `image_output_tokens`) and the audio tab counts audio tokens
+(`audio_tokens`); a usage that carries them prices those tokens at the model's own rates.
 
 genai_prices is imported on first use (it takes about 0.25 s), not at import: this module sits on
 the app's start-up path.
@@ -69,6 +70,7 @@ class ModelPrices:
         cached_input_per_mtok: per million cached input tokens, or None (no cache discount).
         per_million_characters: text-to-speech models priced per character, or None.
         per_audio_minute: transcription models priced per minute of audio, or None.
+        input_audio_per_mtok: per million input audio tokens, when priced apart from text, or None.
         tiered: True when the price rises above a prompt size; the base tier is shown.
         source: "override", "local" or "genai-prices".
     """
@@ -78,6 +80,7 @@ class ModelPrices:
     cached_input_per_mtok: Decimal | None = None
     per_million_characters: Decimal | None = None
     per_audio_minute: Decimal | None = None
+    input_audio_per_mtok: Decimal | None = None
     tiered: bool = False
     source: str = "genai-prices"
 
@@ -183,6 +186,7 @@ class Pricer:
             cached_input_per_mtok=_base(getattr(price, "cache_read_mtok", None)),
             per_million_characters=_base(getattr(price, "input_mchars", None)),
             per_audio_minute=None if audio_hour is None else audio_hour / 60,
+            input_audio_per_mtok=_base(getattr(price, "input_audio_mtok", None)),
             tiered=any(_is_tiered(getattr(price, key)) for key in set_keys),
         )
 
@@ -274,6 +278,7 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
         output_tokens=usage.output_tokens or None,
         input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
         output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
+        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
     )
@@ -288,15 +293,19 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
 
 def _covers(keys: frozenset[str], usage: Usage) -> bool:
     """Whether the price with `keys` prices every quantity `usage` reports."""
-    # The Images API reports which of its tokens were image tokens; other usage does not say.
-    reported = usage.image_input_tokens or usage.image_output_tokens
-    known = frozenset({"image"}) if reported else frozenset()
+    # The Images API reports which of its tokens were image tokens, and audio usage says which
+    # input tokens were audio; other usage does not say.
+    known: set[str] = set()
+    if usage.image_input_tokens or usage.image_output_tokens:
+        known.add("image")
+    if usage.audio_tokens:
+        known.add("audio")
     if usage.input_tokens and (
-        "input_mtok" not in keys or _split_by_modality(keys, "input", known)
+        "input_mtok" not in keys or _split_by_modality(keys, "input", frozenset(known))
     ):
         return False
     if usage.output_tokens and (
-        "output_mtok" not in keys or _split_by_modality(keys, "output", known)
+        "output_mtok" not in keys or _split_by_modality(keys, "output", frozenset(known))
     ):
         return False
     if usage.characters and "input_mchars" not in keys:

@@ -230,7 +230,9 @@ class Scenario:
             ``count_tokens(chunk) / tokens_per_second`` seconds before it is sent.
         latency_s: Delay before any response starts.
         drop_after_chunks: Close the socket abruptly after this many SSE events (every
-            ``data:`` event counts, including the role chunk), with no ``[DONE]``.
+            ``data:`` event counts, including the role chunk), with no ``[DONE]``; for raw
+            speech audio, after this many 16 KiB pieces; a transcription or translation that
+            is not streamed gets no answer at all.
         api_key: None accepts any key; otherwise ``Authorization: Bearer <key>`` (or Azure's
             ``api-key`` header) must match or the answer is 401.
         tool_calls: ``(name, arguments_json)`` pairs the chat reply calls instead of answering.
@@ -1886,7 +1888,11 @@ class _Handler(BaseHTTPRequestHandler):
         ``wav`` is a real WAV (24 kHz, 16-bit mono, 440 Hz tone of
         :func:`~tests.fakes.openai_payloads.speech_duration` seconds); ``pcm`` is the same frames
         raw. ``mp3``/``opus``/``aac``/``flac`` return the WAV bytes with that format's content type
-        (no encoder is needed for tests). The body is sent chunked, like the real API.
+        (no encoder is needed for tests). The body is sent chunked, like the real API, in 16 KiB
+        pieces; ``Scenario.drop_after_chunks`` drops the connection after that many pieces.
+        ``stream_format="sse"`` (not for tts-1/tts-1-hd) sends the pieces base64-encoded as
+        ``speech.audio.delta`` events and ends with ``speech.audio.done`` carrying token usage
+        (output tokens: 50 per piece). ``instructions`` are refused for tts-1/tts-1-hd.
         """
         body = self._json_body()
         self._check_model(body.get("model"))
@@ -1915,11 +1921,60 @@ class _Handler(BaseHTTPRequestHandler):
             )
         self._check_range(body, "speed", 0.25, 4.0)
         speed = float(body.get("speed") or 1.0)
+        model = str(body.get("model"))
+        stream_format = body.get("stream_format") or "audio"
+        if stream_format == "sse" and model.startswith("tts-1"):
+            raise _Reply(
+                400,
+                error_body(
+                    f"stream_format 'sse' is not supported for model '{model}'.",
+                    param="stream_format",
+                    code="unsupported_value",
+                ),
+            )
+        if body.get("instructions") and model.startswith("tts-1"):
+            raise _Reply(
+                400,
+                error_body(
+                    f"instructions are not supported for model '{model}'.",
+                    param="instructions",
+                    code="unsupported_value",
+                ),
+            )
         pcm = payloads.speech_pcm(text, speed)
         audio = pcm if fmt == "pcm" else payloads.pcm_to_wav(pcm)
+        pieces = [audio[offset : offset + 16384] for offset in range(0, len(audio), 16384)]
+        if stream_format == "sse":
+            input_tokens = payloads.count_tokens(text) + payloads.count_tokens(
+                str(body.get("instructions") or "")
+            )
+            usage = {
+                "input_tokens": input_tokens,
+                "output_tokens": len(pieces) * 50,
+                "total_tokens": input_tokens + len(pieces) * 50,
+            }
+
+            def events() -> Iterator[tuple[str | None, object, int]]:
+                for piece in pieces:
+                    yield (
+                        None,
+                        {
+                            "type": "speech.audio.delta",
+                            "audio": base64.b64encode(piece).decode("ascii"),
+                        },
+                        0,
+                    )
+                yield None, {"type": "speech.audio.done", "usage": usage}, 0
+
+            self._send_sse(events(), done=False)
+            return
+        drop = self.fake.scenario.drop_after_chunks
         self._send_head(200, _AUDIO_CONTENT_TYPES[fmt], {}, None)
-        for offset in range(0, len(audio), 16384):
-            self._write_chunk(audio[offset : offset + 16384])
+        for sent, piece in enumerate(pieces):
+            if drop is not None and sent >= drop:
+                self._abort()
+                return
+            self._write_chunk(piece)
         self._end_chunks()
 
     def _audio_upload(self) -> tuple[str, UploadedFile, str]:
@@ -2001,6 +2056,9 @@ class _Handler(BaseHTTPRequestHandler):
                 yield None, {"type": "transcript.text.done", "text": text, "usage": token_usage}, 0
 
             self._send_sse(events(), done=False)
+            return
+        if scenario.drop_after_chunks is not None:  # the connection drops before any answer
+            self._abort()
             return
         if fmt == "text":
             self._send_bytes(200, (text + "\n").encode("utf-8"), "text/plain; charset=utf-8")

@@ -155,6 +155,7 @@ def test_the_json_document() -> None:
         "estimated": False,
         "image_input_tokens": 0,
         "image_output_tokens": 0,
+        "audio_tokens": 0,
     }
     assert second["message"]["tool_calls"] == [
         {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}

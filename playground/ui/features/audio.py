@@ -1,4 +1,4 @@
-"""The Audio tab (not built yet: a clear "coming soon" page)."""
+"""The Audio tab: text to speech with playback, voice comparison, transcription and translation."""
 
 from __future__ import annotations
 
@@ -6,19 +6,10 @@ from playground.ui.features.base import Feature, FeatureContext, FeatureControll
 
 
 def build(ctx: FeatureContext) -> FeatureController:
-    from playground.ui.tabs.placeholder import ComingSoonTab
+    from playground.ui.controllers.audio_controller import AudioController
+    from playground.ui.tabs.audio_tab import AudioTab
 
-    view = ComingSoonTab(
-        "audio",
-        "Audio",
-        "Turn text into speech and speech into text.",
-        [
-            "Text to speech with every voice, played in the app",
-            "Transcription and translation from a file or the microphone",
-            "Compare voices side by side",
-        ],
-    )
-    return FeatureController(view, ctx.window)
+    return AudioController(AudioTab(), ctx, ctx.window)
 
 
 FEATURE = Feature("audio", "Audio", "audio", build)

@@ -1,0 +1,179 @@
+"""What each audio model accepts: voices, instructions, formats, streaming, translation, limits.
+
+`GET /v1/models` says which speech and transcription models exist, not what they take. This table
+fills the gap by model-name pattern, like `capabilities.RULES` does for chat models, and is the only
+place these facts live: widgets ask it for their option lists and requests drop what a model rejects.
+Unknown names (a newer model, a local server) get the permissive defaults: every built-in voice,
+every format, no streaming assumptions beyond what the endpoint always does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+#: Characters `input` may hold for text to speech.
+SPEECH_MAX_CHARS = 4096
+#: Bytes an uploaded audio file may have (transcription and translation).
+UPLOAD_MAX_BYTES = 25 * 1024 * 1024
+#: Speed range of text to speech.
+SPEED_MIN, SPEED_MAX = 0.25, 4.0
+
+#: Every built-in voice, in the order OpenAI lists them.
+ALL_VOICES: tuple[str, ...] = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "onyx",
+    "nova",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
+#: The voices tts-1 and tts-1-hd offer (ballad, verse, marin and cedar came with newer models).
+CLASSIC_VOICES: tuple[str, ...] = tuple(
+    v for v in ALL_VOICES if v not in ("ballad", "verse", "marin", "cedar")
+)
+
+#: Text-to-speech output formats, with the file suffix and a plain description.
+SPEECH_FORMATS: dict[str, str] = {
+    "mp3": "MP3 (small, plays everywhere)",
+    "opus": "Opus (streaming, low latency)",
+    "aac": "AAC (phones and video)",
+    "flac": "FLAC (lossless)",
+    "wav": "WAV (uncompressed; plays as it arrives)",
+    "pcm": "PCM (raw 24 kHz 16-bit mono; plays as it arrives)",
+}
+#: Formats the app can play while they stream in (uncompressed PCM).
+LIVE_FORMATS = frozenset({"wav", "pcm"})
+#: Raw PCM of text to speech: 24 kHz, 16-bit signed little-endian, mono.
+PCM_RATE, PCM_CHANNELS, PCM_SAMPLE_BYTES = 24_000, 1, 2
+
+#: Transcript formats, with a plain description.
+TRANSCRIPT_FORMATS: dict[str, str] = {
+    "text": "Plain text",
+    "json": "JSON",
+    "srt": "SubRip subtitles (.srt)",
+    "vtt": "WebVTT subtitles (.vtt)",
+    "verbose_json": "Segments with timestamps",
+}
+
+#: File types the transcription and translation endpoints take (by suffix).
+UPLOAD_SUFFIXES: tuple[str, ...] = (
+    "mp3",
+    "mp4",
+    "mpeg",
+    "mpga",
+    "m4a",
+    "wav",
+    "webm",
+    "flac",
+    "ogg",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechCaps:
+    """What a text-to-speech model takes.
+
+    Attributes:
+        voices: its built-in voices.
+        instructions: takes `instructions` ("speak calmly").
+        speed: takes `speed`.
+        formats: output formats it produces.
+        sse: takes `stream_format="sse"` (audio as events, usage at the end).
+        max_chars: longest `input`.
+        why_no_instructions: the tooltip on the disabled instructions box.
+    """
+
+    voices: tuple[str, ...] = ALL_VOICES
+    instructions: bool = True
+    speed: bool = True
+    formats: tuple[str, ...] = tuple(SPEECH_FORMATS)
+    sse: bool = False
+    max_chars: int = SPEECH_MAX_CHARS
+    why_no_instructions: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionCaps:
+    """What a speech-to-text model takes.
+
+    Attributes:
+        formats: transcript formats (`response_format`) it returns.
+        streaming: can stream the transcript as it is made (`stream=True`).
+        translation: offered by `/audio/translations` (to English).
+        prompt: takes a `prompt`.
+        temperature: takes a `temperature`.
+        timestamps: takes `timestamp_granularities` (with verbose_json).
+        max_bytes: the upload limit.
+    """
+
+    formats: tuple[str, ...] = ("text", "json")
+    streaming: bool = False
+    translation: bool = False
+    prompt: bool = True
+    temperature: bool = True
+    timestamps: bool = False
+    max_bytes: int = UPLOAD_MAX_BYTES
+
+
+_SPEECH_RULES: tuple[tuple[str, dict[str, object]], ...] = (
+    (
+        r"^tts-1",
+        {
+            "voices": CLASSIC_VOICES,
+            "instructions": False,
+            "sse": False,
+            "why_no_instructions": "tts-1 and tts-1-hd do not take instructions; "
+            "choose gpt-4o-mini-tts to set the tone.",
+        },
+    ),
+    (r"^gpt-4o-mini-tts|^gpt-.*tts", {"sse": True}),
+)
+
+_TRANSCRIPTION_RULES: tuple[tuple[str, dict[str, object]], ...] = (
+    (r"transcribe", {"streaming": True}),
+    (r"diarize", {"prompt": False}),
+    (
+        r"^whisper",
+        {
+            "formats": tuple(TRANSCRIPT_FORMATS),
+            "streaming": False,
+            "translation": True,
+            "timestamps": True,
+        },
+    ),
+)
+
+
+@lru_cache(maxsize=128)
+def speech_caps(model: str) -> SpeechCaps:
+    """The text-to-speech facts for `model` (unknown models: every voice and format)."""
+    caps = SpeechCaps()
+    name = _base(model)
+    for pattern, facts in _SPEECH_RULES:
+        if re.search(pattern, name, flags=re.IGNORECASE):
+            caps = replace(caps, **facts)  # type: ignore[arg-type]
+    return caps
+
+
+@lru_cache(maxsize=128)
+def transcription_caps(model: str) -> TranscriptionCaps:
+    """The speech-to-text facts for `model` (unknown models: text and json, no streaming)."""
+    caps = TranscriptionCaps()
+    name = _base(model)
+    for pattern, facts in _TRANSCRIPTION_RULES:
+        if re.search(pattern, name, flags=re.IGNORECASE):
+            caps = replace(caps, **facts)  # type: ignore[arg-type]
+    return caps
+
+
+def _base(model: str) -> str:
+    return model.strip().rsplit("/", 1)[-1]
