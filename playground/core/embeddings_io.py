@@ -36,22 +36,29 @@ class ParsedTexts:
     Attributes:
         texts: the non-empty texts, in order (surrounding whitespace removed).
         skipped_empty: how many empty or blank entries were left out.
+        line_numbers: where each text was (1-based line or record number), for messages.
     """
 
     texts: tuple[str, ...]
     skipped_empty: int = 0
+    line_numbers: tuple[int, ...] = ()
 
 
 def parse_lines(text: str) -> ParsedTexts:
     """One text per line; blank lines are skipped and counted (a trailing newline is not one)."""
     lines = text.splitlines()
-    kept = tuple(line.strip() for line in lines if line.strip())
-    return ParsedTexts(kept, len(lines) - len(kept))
+    kept = [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
+    return ParsedTexts(
+        tuple(t for _n, t in kept), len(lines) - len(kept), tuple(n for n, _t in kept)
+    )
 
 
 def clean(values: Sequence[str]) -> ParsedTexts:
-    kept = tuple(v.strip() for v in values if v.strip())
-    return ParsedTexts(kept, len(values) - len(kept))
+    """Non-empty values, stripped; empty ones skipped and counted."""
+    kept = [(n, v.strip()) for n, v in enumerate(values, start=1) if v.strip()]
+    return ParsedTexts(
+        tuple(t for _n, t in kept), len(values) - len(kept), tuple(n for n, _t in kept)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +217,9 @@ def write_vectors_jsonl(path: Path, labels: Sequence[str], vectors: Sequence[Vec
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def write_npy(path: Path, vectors: Sequence[Vector]) -> None:
-    """A float32 array of shape (n, d), readable with `numpy.load`."""
+def write_npy(path: Path, vectors: object) -> None:
+    """A float32 array of shape (n, d), readable with `numpy.load` (`vectors`: rows of floats or
+    an array)."""
     import numpy as np  # deferred: only the export needs it here
 
     np.save(path, np.asarray(vectors, dtype=np.float32), allow_pickle=False)

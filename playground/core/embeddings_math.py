@@ -33,6 +33,18 @@ def as_matrix(vectors: Sequence[Sequence[float]] | Matrix) -> Matrix:
     return normalised
 
 
+def matrix_from_blobs(blobs: Sequence[bytes]) -> Matrix:
+    """Stacks cached vectors (little-endian float32 bytes, all of one length) into an (n, d) array."""
+    if not blobs:
+        return np.zeros((0, 0), dtype=np.float32)
+    width = len(blobs[0]) // 4
+    if any(len(b) != 4 * width for b in blobs):
+        raise ValueError("cached vectors differ in length")
+    flat = np.frombuffer(b"".join(blobs), dtype="<f4")
+    stacked: Matrix = flat.reshape(len(blobs), width).astype(np.float32)
+    return stacked
+
+
 def similarity_matrix(x: Matrix) -> Matrix:
     """Cosine similarity of every pair of (normalised) rows: an (n, n) float32 matrix."""
     s = x @ x.T

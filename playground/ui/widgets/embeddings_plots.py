@@ -1,0 +1,312 @@
+"""The Embeddings tab's plots, drawn with pyqtgraph: a similarity heatmap and a cluster scatter.
+
+pyqtgraph draws into a `QGraphicsView`, so a 5,000 × 5,000 heatmap is one `ImageItem` (one
+texture) and a 5,000-point scatter is a handful of `ScatterPlotItem`s with cached symbols
+(docs/plots.md has the measurements). Both plots take their colours from the widget's palette (the
+background is the palette's Base, axes and text its Text colour) and re-read them when the palette
+changes, so they follow the app's light and dark themes instead of pyqtgraph's black default.
+
+This module imports pyqtgraph and numpy at import time: import it only where the plots are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
+
+# Viridis at 9 stops (perceptually uniform, readable for colour-blind users, and legible on
+# both a light and a dark background). Written out so the packaged app needs none of
+# pyqtgraph's colour-map data files.
+_VIRIDIS = (
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+)
+HEATMAP_COLORS = pg.ColorMap(np.linspace(0.0, 1.0, len(_VIRIDIS)), [QColor(*c) for c in _VIRIDIS])
+
+# Tableau 10: distinct in light and dark, the usual choice for categories.
+CLUSTER_COLORS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+
+LABEL_TICKS_UP_TO = 40  # with more texts the axes show numbers, not texts
+
+
+def short(text: str, width: int = 28) -> str:
+    """A text cut to `width` characters on one line, with an ellipsis when cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def cluster_color(index: int) -> QColor:
+    return QColor(CLUSTER_COLORS[index % len(CLUSTER_COLORS)])
+
+
+class _PaletteAware(QWidget):
+    """A plot widget with a hover line on top; its plot follows the palette."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        layout = self._layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.hover_label = QLabel(" ")
+        self.hover_label.setObjectName(f"{name}Hover")
+        self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.hover_label)
+        self.plot = pg.PlotWidget(parent=self)
+        self.plot.setObjectName(f"{name}Plot")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        layout.addWidget(self.plot, 1)
+        self._apply_palette()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        text = pal.color(QPalette.ColorRole.Text)
+        self.plot.setBackground(base)
+        item = self.plot.getPlotItem()
+        for side in ("left", "bottom", "top", "right"):
+            axis = item.getAxis(side)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        item.titleLabel.setAttr("color", text.name())
+        item.titleLabel.setText(item.titleLabel.text)
+
+    def grab_plot(self) -> Any:
+        """The plot as a QPixmap (for "Copy plot as PNG")."""
+        return self.plot.grab()
+
+
+class HeatmapView(_PaletteAware):
+    """Cosine similarity of every pair of texts as a colour grid, with labels and hover values.
+
+    Signals:
+        cell_hovered: the pointer is over a cell. args: row, column, similarity.
+    """
+
+    cell_hovered = Signal(int, int, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("heatmap", parent)
+        self.labels: list[str] = []
+        self.matrix: npt.NDArray[np.float32] | None = None
+        item = self.plot.getPlotItem()
+        item.invertY(True)
+        item.setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(HEATMAP_COLORS)
+        item.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(
+            values=(0.0, 1.0),
+            colorMap=HEATMAP_COLORS,
+            interactive=False,
+            width=14,
+            label="cosine similarity",
+        )
+        self.colorbar.setImageItem(self.image, insert_in=item)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.hover_label.setText("Point at a cell to see the two texts and their similarity.")
+
+    def _apply_palette(self) -> None:
+        super()._apply_palette()
+        if hasattr(self, "colorbar"):
+            text = self.palette().color(QPalette.ColorRole.Text)
+            self.colorbar.axis.setPen(pg.mkPen(text))
+            self.colorbar.axis.setTextPen(pg.mkPen(text))
+
+    def set_data(self, labels: Sequence[str], matrix: npt.NDArray[np.float32]) -> None:
+        """Shows `matrix` (n × n) with `labels` on the axes."""
+        self.labels = list(labels)
+        self.matrix = matrix
+        n = len(self.labels)
+        if n == 0:
+            self.image.clear()
+            return
+        off = matrix[~np.eye(n, dtype=bool)] if n > 1 else matrix.ravel()
+        low = float(np.floor(max(-1.0, float(off.min())) * 20) / 20)
+        levels = (min(low, 0.95), 1.0)
+        self.image.setImage(matrix, levels=levels, autoLevels=False)
+        self.image.setRect(0, 0, n, n)
+        self.colorbar.setLevels(levels)
+        item = self.plot.getPlotItem()
+        left, bottom = item.getAxis("left"), item.getAxis("bottom")
+        if n <= LABEL_TICKS_UP_TO:
+            names = [f"{i + 1}. {short(t, 22)}" for i, t in enumerate(labels)]
+            left.setTicks([[(i + 0.5, name) for i, name in enumerate(names)]])
+            bottom.setTicks([[(i + 0.5, str(i + 1)) for i in range(n)]])
+            # The axis sizes itself to its labels only after a paint; size it now so the first
+            # picture is not clipped.
+            metrics = self.fontMetrics()
+            left.setWidth(max(metrics.horizontalAdvance(name) for name in names) + 14)
+        else:
+            left.setTicks(None)
+            bottom.setTicks(None)
+            left.setWidth(None)
+        item.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
+
+    def value_at(self, row: int, col: int) -> float:
+        assert self.matrix is not None
+        return float(self.matrix[row, col])
+
+    def hover_cell(self, row: int, col: int) -> None:
+        """Shows the hover line for a cell (what moving the pointer over it does)."""
+        if self.matrix is None or not (0 <= row < len(self.labels) and 0 <= col < len(self.labels)):
+            return
+        value = self.value_at(row, col)
+        self.hover_label.setText(
+            f"<b>{value:.3f}</b> &nbsp; {row + 1}. {_html(short(self.labels[row], 60))} "
+            f"&nbsp;×&nbsp; {col + 1}. {_html(short(self.labels[col], 60))}"
+        )
+        self.plot.setToolTip(
+            f"{value:.3f}\n{row + 1}. {short(self.labels[row], 80)}\n"
+            f"{col + 1}. {short(self.labels[col], 80)}"
+        )
+        self.cell_hovered.emit(row, col, value)
+
+    def cell_scene_pos(self, row: int, col: int) -> QPointF:
+        """Where a cell's centre is in scene coordinates (for tests and the benchmark)."""
+        pos: QPointF = self.image.mapToScene(QPointF(col + 0.5, row + 0.5))
+        return pos
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        if self.matrix is None or not self.image.sceneBoundingRect().contains(pos):
+            return
+        point = self.image.mapFromScene(pos)
+        self.hover_cell(int(point.y()), int(point.x()))
+
+
+class ClusterView(_PaletteAware):
+    """Texts as points in a 2-D PCA projection, coloured by k-means cluster, named on hover.
+
+    Signals:
+        point_hovered: the pointer is over a point. arg: the text's index.
+    """
+
+    point_hovered = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("clusters", parent)
+        self.labels: list[str] = []
+        self.clusters: npt.NDArray[np.int32] | None = None
+        self.points: npt.NDArray[np.float64] | None = None
+        self._items: list[pg.ScatterPlotItem] = []
+        item = self.plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("left", "bottom"):
+            item.getAxis(side).enableAutoSIPrefix(False)
+        # The legend sits under the plot, not in it, so it never hides points.
+        self.legend = QLabel(self)
+        self.legend.setObjectName("clustersLegend")
+        self.legend.setWordWrap(True)
+        self._layout.addWidget(self.legend)
+        self.hover_label.setText("Point at a dot to see its text.")
+
+    def _apply_palette(self) -> None:
+        super()._apply_palette()
+        pal = self.palette()
+        for item in getattr(self, "_items", ()):
+            item.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Base), width=0.8))
+
+    def set_data(
+        self,
+        labels: Sequence[str],
+        points: npt.NDArray[np.float64],
+        clusters: npt.NDArray[np.int32],
+        explained: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
+        """Shows `points` (n × 2) coloured by `clusters`, each named by `labels` on hover."""
+        self.labels = list(labels)
+        self.points = points
+        self.clusters = clusters
+        item = self.plot.getPlotItem()
+        for old in self._items:
+            item.removeItem(old)
+        self._items.clear()
+        legend: list[str] = []
+        n = len(self.labels)
+        size = 9 if n <= 500 else 6 if n <= 2000 else 4
+        outline = pg.mkPen(self.palette().color(QPalette.ColorRole.Base), width=0.8)
+        for cluster in range(int(clusters.max()) + 1 if n else 0):
+            members = np.flatnonzero(clusters == cluster)
+            scatter = pg.ScatterPlotItem(
+                x=points[members, 0],
+                y=points[members, 1],
+                data=members,
+                size=size,
+                pen=outline,
+                brush=pg.mkBrush(cluster_color(cluster)),
+                hoverable=True,
+                hoverSize=size + 5,
+                tip=None,
+            )
+            legend.append(
+                f"<span style='color:{cluster_color(cluster).name()}'>●</span>&nbsp;"
+                f"Cluster&nbsp;{cluster + 1}&nbsp;({len(members):,})"
+            )
+            scatter.sigHovered.connect(self._on_hovered)
+            item.addItem(scatter)
+            self._items.append(scatter)
+        item.setLabel("bottom", f"PC 1 · {explained[0]:.0%} of variance")
+        item.setLabel("left", f"PC 2 · {explained[1]:.0%} of variance")
+        if n:  # set the range now (auto-range would wait for the next paint)
+            item.getViewBox().autoRange(padding=0.08)
+        self.legend.setText(" &nbsp; ".join(legend))
+        self._apply_palette()
+
+    def hover_point(self, index: int) -> None:
+        """Shows the hover line for a text (what moving the pointer over its dot does)."""
+        if self.clusters is None or not 0 <= index < len(self.labels):
+            return
+        cluster = int(self.clusters[index])
+        self.hover_label.setText(
+            f"<span style='color:{cluster_color(cluster).name()}'>●</span> "
+            f"Cluster {cluster + 1} &nbsp; {index + 1}. {_html(short(self.labels[index], 110))}"
+        )
+        self.plot.setToolTip(f"{index + 1}. {short(self.labels[index], 120)}")
+        self.point_hovered.emit(index)
+
+    def point_scene_pos(self, index: int) -> QPointF:
+        assert self.points is not None
+        vb = self.plot.getPlotItem().getViewBox()
+        pos: QPointF = vb.mapViewToScene(QPointF(*self.points[index]))
+        return pos
+
+    def _on_hovered(self, _item: object, points: Sequence[Any], _ev: object) -> None:
+        if len(points):
+            self.hover_point(int(points[0].data()))
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
