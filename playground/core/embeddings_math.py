@@ -19,6 +19,9 @@ import numpy.typing as npt
 Matrix = npt.NDArray[np.float32]
 
 MAX_SUGGESTED_K = 10
+# The full matrix of 6,000 texts is 144 MB of float32; beyond that the heatmap and the pairs are
+# left out (search, clusters and exports still work).
+MAX_MATRIX_TEXTS = 6000
 SILHOUETTE_SAMPLE = 1500  # silhouette is O(n²): score on a fixed sample beyond this
 
 
@@ -248,8 +251,8 @@ class Analysis:
 
     Attributes:
         matrix: the normalised vectors (n, d).
-        similarity: (n, n) cosine similarities.
-        pairs: the most similar pairs (i, j, score), best first.
+        similarity: (n, n) cosine similarities, or None above `MAX_MATRIX_TEXTS` texts.
+        pairs: the most similar pairs (i, j, score), best first (none above `MAX_MATRIX_TEXTS`).
         projection: the 2-D PCA projection.
         suggested_k: the k with the best silhouette score (1 for fewer than 3 texts).
         k: the k used for `labels`.
@@ -258,7 +261,7 @@ class Analysis:
     """
 
     matrix: Matrix
-    similarity: Matrix
+    similarity: Matrix | None
     pairs: list[tuple[int, int, float]]
     projection: Projection
     suggested_k: int
@@ -268,17 +271,21 @@ class Analysis:
 
 
 def analyze(
-    vectors: Sequence[Sequence[float]] | Matrix, k: int | None = None, pairs: int = 200
+    vectors: Sequence[Sequence[float]] | Matrix,
+    k: int | None = None,
+    pairs: int = 200,
+    max_matrix: int = MAX_MATRIX_TEXTS,
 ) -> Analysis:
-    """Computes every view's data; `k=None` uses the suggested k."""
+    """Computes every view's data; `k=None` uses the suggested k. Above `max_matrix` texts the
+    similarity matrix and the pairs are left out."""
     x = as_matrix(vectors)
-    s = similarity_matrix(x)
+    s = similarity_matrix(x) if x.shape[0] <= max_matrix else None
     suggested, scores = suggest_k(x)
     use = suggested if k is None else max(1, min(k, x.shape[0]))
     return Analysis(
         matrix=x,
         similarity=s,
-        pairs=top_pairs(s, pairs),
+        pairs=top_pairs(s, pairs) if s is not None else [],
         projection=pca_2d(x),
         suggested_k=suggested,
         k=use,

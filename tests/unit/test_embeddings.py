@@ -273,6 +273,14 @@ def test_pca_separates_clusters_and_reports_variance() -> None:
     assert analysis.pairs[0][2] >= analysis.pairs[-1][2]
 
 
+def test_large_inputs_skip_the_matrix_but_keep_clusters() -> None:
+    analysis = em.analyze(_blobs(), max_matrix=50)
+    assert analysis.similarity is None
+    assert analysis.pairs == []
+    assert analysis.projection.points.shape == (60, 2)
+    assert analysis.k == 3
+
+
 # --- exports ----------------------------------------------------------------------------------
 
 

@@ -572,6 +572,7 @@ class EmbeddingsController(FeatureController):
         if result is None:
             return
         from playground.core import embeddings_io as eio
+        from playground.core.embeddings_math import MAX_MATRIX_TEXTS
 
         target = Path(path)
         texts = list(result.texts)
@@ -585,7 +586,14 @@ class EmbeddingsController(FeatureController):
                 elif kind == "vectors-jsonl":
                     eio.write_vectors_jsonl(target, texts, result.vectors.tolist())
                 elif kind == "similarity-csv":
-                    eio.write_similarity_csv(target, texts, result.analysis.similarity.tolist())
+                    matrix = result.analysis.similarity
+                    if matrix is None:
+                        raise AppError.local(
+                            "Too many texts",
+                            f"The similarity matrix is kept for up to {MAX_MATRIX_TEXTS:,} texts.",
+                            "Export the vectors instead.",
+                        )
+                    eio.write_similarity_csv(target, texts, matrix.tolist())
                 else:
                     raise ValueError(f"unknown export {kind!r}")
             except OSError as exc:

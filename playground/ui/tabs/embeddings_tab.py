@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.embeddings import EmbeddingLimits
+from playground.core.embeddings_math import MAX_MATRIX_TEXTS
 from playground.core.errors import AppError
 from playground.ui.theme import icon, is_dark
 from playground.ui.widgets.embeddings_plots import ClusterView, HeatmapView, short
@@ -319,6 +320,7 @@ class EmbeddingsTab(QWidget):
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self._on_embed_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_escape)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
         self.main_input: QWidget = self.texts_edit
         self.refresh_icons()
         self._update_copy_enabled()
@@ -334,7 +336,9 @@ class EmbeddingsTab(QWidget):
         self.query_edit = QLineEdit()
         self.query_edit.setObjectName("embeddingsQuery")
         self.query_edit.setAccessibleName("Search query")
-        self.query_edit.setPlaceholderText("Describe what you are looking for, in any words…")
+        self.query_edit.setPlaceholderText(
+            "Describe what you are looking for, in any words… (Ctrl+F)"
+        )
         self.query_edit.setClearButtonEnabled(True)
         self.query_edit.returnPressed.connect(self._on_search_clicked)
         row.addWidget(self.query_edit, 1)
@@ -525,7 +529,14 @@ class EmbeddingsTab(QWidget):
 
         self._labels = list(labels)
         self.stack.setCurrentWidget(self.views)
-        self.heatmap.set_data(labels, np.asarray(similarity, dtype=np.float32))
+        if similarity is None:
+            self.heatmap.set_data([], np.zeros((0, 0), dtype=np.float32))
+            self.heatmap.hover_label.setText(
+                f"The heatmap is drawn for up to {MAX_MATRIX_TEXTS:,} texts; these are "
+                f"{len(labels):,}. Search, Clusters and the exports still work."
+            )
+        else:
+            self.heatmap.set_data(labels, np.asarray(similarity, dtype=np.float32))
         self.show_clusters(points, clusters, explained, suggested_k, k)
         self._fill_pairs(pairs)
         self.results_table.setRowCount(0)
@@ -597,11 +608,13 @@ class EmbeddingsTab(QWidget):
                 [f"{i + 1}. {self._labels[i]}", f"{j + 1}. {self._labels[j]}"],
                 score,
             )
-        self.pairs_info.setText(
-            f"The {len(pairs):,} most similar pairs of texts, closest first."
-            if pairs
-            else "Embed at least two texts to compare them."
-        )
+        if pairs:
+            note = f"The {len(pairs):,} most similar pairs of texts, closest first."
+        elif len(self._labels) > MAX_MATRIX_TEXTS:
+            note = f"Pairs are found for up to {MAX_MATRIX_TEXTS:,} texts."
+        else:
+            note = "Embed at least two texts to compare them."
+        self.pairs_info.setText(note)
 
     def _set_row(self, table: QTableWidget, row: int, cells: list[str], score: float) -> None:
         for col, text in enumerate(cells):
@@ -645,6 +658,13 @@ class EmbeddingsTab(QWidget):
         self.copy_button.setText("Copy plot")
         self.copy_button.setEnabled(self.current_plot() is not None)
         self.export_button.setEnabled(has_results)
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the Search view with the query box focused."""
+        if self.stack.currentWidget() is self.views:
+            self.views.setCurrentIndex(VIEW_SEARCH)
+            self.query_edit.setFocus()
+            self.query_edit.selectAll()
 
     def _use_suggested(self) -> None:
         if self._suggested_k > 1:
