@@ -50,6 +50,8 @@ def fill_sample(controller: EmbeddingsController) -> None:
     rng = np.random.default_rng(7)
     dims = 256
     centres = rng.normal(size=(len(SAMPLE_TOPICS), dims))
+    # Spread the topics along three directions so the 2-D map separates them, as real topics do.
+    centres[:, :3] += 6 * np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]])
     texts: list[str] = []
     rows = []
     for topic, members in enumerate(SAMPLE_TOPICS):

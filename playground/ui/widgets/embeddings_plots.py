@@ -222,6 +222,7 @@ class ClusterView(_PaletteAware):
         self.clusters: npt.NDArray[np.int32] | None = None
         self.points: npt.NDArray[np.float64] | None = None
         self._items: list[pg.ScatterPlotItem] = []
+        self._names: list[pg.TextItem] = []
         item = self.plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
         for side in ("left", "bottom"):
@@ -238,6 +239,11 @@ class ClusterView(_PaletteAware):
         pal = self.palette()
         for item in getattr(self, "_items", ()):
             item.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Base), width=0.8))
+        back = QColor(pal.color(QPalette.ColorRole.Base))
+        back.setAlpha(210)
+        for name in getattr(self, "_names", ()):
+            name.fill = pg.mkBrush(back)
+            name.update()
 
     def set_data(
         self,
@@ -251,9 +257,10 @@ class ClusterView(_PaletteAware):
         self.points = points
         self.clusters = clusters
         item = self.plot.getPlotItem()
-        for old in self._items:
+        for old in [*self._items, *self._names]:
             item.removeItem(old)
         self._items.clear()
+        self._names.clear()
         legend: list[str] = []
         n = len(self.labels)
         size = 9 if n <= 500 else 6 if n <= 2000 else 4
@@ -278,10 +285,49 @@ class ClusterView(_PaletteAware):
             scatter.sigHovered.connect(self._on_hovered)
             item.addItem(scatter)
             self._items.append(scatter)
+        # Each cluster is named on the map by its most central text (the dot nearest the
+        # cluster's middle), so the picture says what the groups are without hovering.
+        back = QColor(self.palette().color(QPalette.ColorRole.Base))
+        back.setAlpha(210)
+        x_low = float(points[:, 0].min()) if n else 0.0
+        x_span = max(float(points[:, 0].max()) - x_low, 1e-9) if n else 1.0
+        for cluster in range(int(clusters.max()) + 1 if n else 0):
+            members = np.flatnonzero(clusters == cluster)
+            middle = points[members].mean(axis=0)
+            central = members[np.argmin(((points[members] - middle) ** 2).sum(axis=1))]
+            # Near an edge the name grows inwards, so it is never cut off by the frame.
+            where = (middle[0] - x_low) / x_span
+            anchor_x, x = (
+                (0.0, points[members, 0].min())
+                if where < 0.33
+                else (1.0, points[members, 0].max())
+                if where > 0.67
+                else (0.5, middle[0])
+            )
+            name = pg.TextItem(
+                f"{cluster + 1} · {short(self.labels[central], 26)}",
+                color=cluster_color(cluster).darker(115)
+                if back.lightness() > 128
+                else cluster_color(cluster).lighter(125),
+                anchor=(anchor_x, 1.3),
+                fill=pg.mkBrush(back),
+            )
+            name.setPos(float(x), float(points[members, 1].max()))
+            item.addItem(name)
+            self._names.append(name)
         item.setLabel("bottom", f"PC 1 · {explained[0]:.0%} of variance")
         item.setLabel("left", f"PC 2 · {explained[1]:.0%} of variance")
-        if n:  # set the range now (auto-range would wait for the next paint)
-            item.getViewBox().autoRange(padding=0.08)
+        if n:
+            # The range from the data itself, now: pyqtgraph's auto-range waits for a paint and,
+            # in a hidden tab, pads by pixel sizes it cannot know yet.
+            low, high = points.min(axis=0), points.max(axis=0)
+            span = np.maximum(high - low, 1e-9)
+            item.getViewBox().setRange(
+                xRange=(low[0] - 0.12 * span[0], high[0] + 0.12 * span[0]),
+                # Room at the top for the cluster names written above the groups.
+                yRange=(low[1] - 0.06 * span[1], high[1] + 0.14 * span[1]),
+                padding=0,
+            )
         self.legend.setText(" &nbsp; ".join(legend))
         self._apply_palette()
 
