@@ -421,3 +421,18 @@ def test_state_is_saved_and_restored(make_app: Any, qtbot: Any, wait_until: Any)
     assert tab.model() == MODEL
     assert tab.dimensions() == 256
     assert tab.k() == 4
+
+
+def test_sample_texts_get_a_first_time_user_going(
+    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    controller = _tab(app)
+    tab = controller.view
+    assert tab.stack.currentIndex() == 0  # the empty page explains the tab
+    qtbot.mouseClick(tab.sample_button, Qt.MouseButton.LeftButton)
+    assert len(tab.text().splitlines()) == 16
+    wait_until(lambda: "<b>16</b> new" in tab.estimate_label.text())
+    _embed(controller, qtbot, wait_until)
+    assert tab.stack.currentWidget() is tab.views
+    assert controller.result.analysis.k >= 2

@@ -266,8 +266,21 @@ class EmbeddingsTab(QWidget):
         self.empty_label.setObjectName("embeddingsEmpty")
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setMargin(40)
-        self.stack.addWidget(self.empty_label)
+        self.empty_label.setMargin(24)
+        self.sample_button = QPushButton("Try it with sample texts")
+        self.sample_button.setObjectName("embeddingsSampleButton")
+        self.sample_button.setAccessibleName("Fill in sample texts")
+        self.sample_button.setToolTip(
+            "Sixteen short texts on four topics, to see what the views show"
+        )
+        self.sample_button.clicked.connect(self.fill_sample_texts)
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty_label)
+        empty_layout.addWidget(self.sample_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
+        self.stack.addWidget(empty)
 
         self.views = QTabWidget()
         self.views.setObjectName("embeddingsViews")
@@ -658,6 +671,13 @@ class EmbeddingsTab(QWidget):
         self.copy_button.setText("Copy plot")
         self.copy_button.setEnabled(self.current_plot() is not None)
         self.export_button.setEnabled(has_results)
+
+    def fill_sample_texts(self) -> None:
+        """Puts the sample texts in the editor (nothing is sent until Embed)."""
+        from playground.ui.controllers.embeddings_sample import SAMPLE_TOPICS
+
+        self.set_text("\n".join(t for topic in SAMPLE_TOPICS for t in topic))
+        self.texts_edit.setFocus()
 
     def focus_search(self) -> None:
         """Ctrl+F: the Search view with the query box focused."""
