@@ -22,7 +22,7 @@ MAX_SUGGESTED_K = 10
 # The full matrix of 6,000 texts is 144 MB of float32; beyond that the heatmap and the pairs are
 # left out (search, clusters and exports still work).
 MAX_MATRIX_TEXTS = 6000
-SILHOUETTE_SAMPLE = 1500  # silhouette is O(n²): score on a fixed sample beyond this
+SILHOUETTE_SAMPLE = 1200  # silhouette is O(n²): score on a fixed sample beyond this
 
 
 def as_matrix(vectors: Sequence[Sequence[float]] | Matrix) -> Matrix:
@@ -138,7 +138,7 @@ def pca_2d(x: Matrix, *, seed: int = 0) -> Projection:
 
 
 def kmeans(
-    x: Matrix, k: int, *, seed: int = 42, iterations: int = 100, restarts: int = 4
+    x: Matrix, k: int, *, seed: int = 42, iterations: int = 50, restarts: int = 4
 ) -> npt.NDArray[np.int32]:
     """Cluster labels 0..k-1 by k-means (k-means++ start, best of `restarts`, fixed seed).
 
@@ -164,10 +164,15 @@ def kmeans(
             if step and np.array_equal(new, labels):
                 break
             labels = new
-            for c in range(k):
-                members = data[labels == c]
-                # An empty cluster takes the point farthest from its centre.
-                centres[c] = members.mean(axis=0) if len(members) else data[d.min(axis=1).argmax()]
+            # New centres in one product: a one-hot (n, k) matrix times the data.
+            onehot = np.zeros((n, k), dtype=np.float32)
+            onehot[np.arange(n), labels] = 1.0
+            counts = onehot.sum(axis=0)
+            sums = onehot.T @ data
+            empty = counts == 0
+            centres = sums / np.maximum(counts, 1)[:, None]
+            if empty.any():  # an empty cluster takes the point farthest from its centre
+                centres[empty] = data[d.min(axis=1).argmax()]
         d = sq[:, None] - 2 * data @ centres.T + (centres * centres).sum(axis=1)[None, :]
         inertia = float(np.take_along_axis(d, labels[:, None], axis=1).sum())
         if inertia < best_inertia:
@@ -237,7 +242,7 @@ def suggest_k(x: Matrix, *, seed: int = 42) -> tuple[int, dict[int, float]]:
     dist = _cosine_distances(sample)
     scores: dict[int, float] = {}
     for k in range(2, min(MAX_SUGGESTED_K, sample.shape[0] - 1) + 1):
-        labels = kmeans(sample, k, seed=seed, restarts=2)
+        labels = kmeans(sample, k, seed=seed, restarts=2, iterations=40)
         scores[k] = _silhouette(dist, labels)
     if not scores:
         return 1, {}

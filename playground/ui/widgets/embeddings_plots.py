@@ -154,8 +154,8 @@ class HeatmapView(_PaletteAware):
         if n == 0:
             self.image.clear()
             return
-        off = matrix[~np.eye(n, dtype=bool)] if n > 1 else matrix.ravel()
-        low = float(np.floor(max(-1.0, float(off.min())) * 20) / 20)
+        # The diagonal is 1, the largest value, so the minimum is the smallest off-diagonal one.
+        low = float(np.floor(max(-1.0, float(matrix.min())) * 20) / 20)
         levels = (min(low, 0.95), 1.0)
         self.image.setImage(matrix, levels=levels, autoLevels=False)
         self.image.setRect(0, 0, n, n)
