@@ -250,21 +250,27 @@ def test_heatmap_shows_labels_and_hover_values(make_app: Any, qtbot: Any, wait_u
     app = make_app()
     controller = _tab(app)
     tab = controller.view
-    texts = ANIMALS + MONEY
+    texts = [t for pair in zip(ANIMALS, MONEY, strict=True) for t in pair]  # topics interleaved
     tab.set_text("\n".join(texts))
     _embed(controller, qtbot, wait_until)
 
     heatmap = tab.heatmap
+    assert heatmap.group_check.isChecked()  # grouped by cluster: each topic is one block
+    clusters = controller.result.analysis.labels
+    assert [int(clusters[i]) for i in heatmap.order] == sorted(int(c) for c in clusters)
+    assert list(heatmap.order) != list(range(6))
+    heatmap.group_check.setChecked(False)
     ticks = heatmap.plot.getPlotItem().getAxis("left")._tickLevels[0]
     labels = [label for _pos, label in ticks]
     assert len(labels) == len(texts)
     assert labels[0].startswith("1. The cat sat")
-    expected = float(_fake_vector(texts[1], 1536) @ _fake_vector(texts[4], 1536))
-    pos = heatmap.plot.mapFromScene(heatmap.cell_scene_pos(1, 4))
+    heatmap.group_check.setChecked(True)  # hovering finds the right texts in either order
+    expected = float(_fake_vector(texts[2], 1536) @ _fake_vector(texts[3], 1536))
+    pos = heatmap.plot.mapFromScene(heatmap.cell_scene_pos(2, 3))
     qtbot.mouseMove(heatmap.plot.viewport(), pos)
     wait_until(lambda: f"{expected:.3f}" in heatmap.hover_label.text())
-    assert "2. A cat sleeps" in heatmap.hover_label.text()
-    assert "5. The market rallied" in heatmap.hover_label.text()
+    assert "3. A cat sleeps" in heatmap.hover_label.text()
+    assert "4. The market rallied" in heatmap.hover_label.text()
 
     pairs = tab.pairs_table
     assert pairs.rowCount() == math.comb(6, 2)

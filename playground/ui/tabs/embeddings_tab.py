@@ -549,7 +549,11 @@ class EmbeddingsTab(QWidget):
                 f"{len(labels):,}. Search, Clusters and the exports still work."
             )
         else:
-            self.heatmap.set_data(labels, np.asarray(similarity, dtype=np.float32))
+            self.heatmap.set_data(
+                labels,
+                np.asarray(similarity, dtype=np.float32),
+                np.asarray(clusters, dtype=np.int32),
+            )
         self.show_clusters(points, clusters, explained, suggested_k, k)
         self._fill_pairs(pairs)
         self.results_table.setRowCount(0)
@@ -579,12 +583,12 @@ class EmbeddingsTab(QWidget):
         else:
             self.suggested_label.setText("Add more texts for a suggestion")
         self.suggested_button.setEnabled(suggested_k > 1 and suggested_k != k)
+        labels = np.asarray(clusters, dtype=np.int32)
         self.clusters.set_data(
-            self._labels,
-            np.asarray(points, dtype=np.float64),
-            np.asarray(clusters, dtype=np.int32),
-            explained,
+            self._labels, np.asarray(points, dtype=np.float64), labels, explained
         )
+        if self.heatmap.matrix is not None and len(self.heatmap.labels) == len(labels):
+            self.heatmap.set_clusters(labels)
 
     def show_search(
         self, query: str, ranking: Sequence[tuple[int, float]], limit: int = 200

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
 
@@ -78,7 +78,9 @@ class _PaletteAware(QWidget):
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName(f"{name}Hover")
         self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.hover_label)
+        self.top_row = QHBoxLayout()
+        self.top_row.addWidget(self.hover_label, 1)
+        layout.addLayout(self.top_row)
         self.plot = pg.PlotWidget(parent=self)
         self.plot.setObjectName(f"{name}Plot")
         self.plot.setMenuEnabled(False)
@@ -122,6 +124,18 @@ class HeatmapView(_PaletteAware):
         super().__init__("heatmap", parent)
         self.labels: list[str] = []
         self.matrix: npt.NDArray[np.float32] | None = None
+        self.order: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+        self._position: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+        self._clusters: npt.NDArray[np.int32] | None = None
+        self.group_check = QCheckBox("Group by cluster")
+        self.group_check.setObjectName("heatmapGroupByCluster")
+        self.group_check.setAccessibleName("Order the heatmap by cluster")
+        self.group_check.setToolTip(
+            "Put texts of the same cluster next to each other, so groups show as bright blocks"
+        )
+        self.group_check.setChecked(True)
+        self.group_check.toggled.connect(lambda _on: self._redraw())
+        self.top_row.addWidget(self.group_check)
         item = self.plot.getPlotItem()
         item.invertY(True)
         item.setAspectLocked(True)
@@ -146,26 +160,61 @@ class HeatmapView(_PaletteAware):
             self.colorbar.axis.setPen(pg.mkPen(text))
             self.colorbar.axis.setTextPen(pg.mkPen(text))
 
-    def set_data(self, labels: Sequence[str], matrix: npt.NDArray[np.float32]) -> None:
-        """Shows `matrix` (n × n) with `labels` on the axes."""
+    def set_data(
+        self,
+        labels: Sequence[str],
+        matrix: npt.NDArray[np.float32],
+        clusters: npt.NDArray[np.int32] | None = None,
+    ) -> None:
+        """Shows `matrix` (n × n) with `labels` on the axes, grouped by `clusters` if asked."""
         self.labels = list(labels)
         self.matrix = matrix
-        n = len(self.labels)
-        if n == 0:
-            self.image.clear()
+        self._clusters = clusters
+        self._redraw()
+
+    def set_clusters(self, clusters: npt.NDArray[np.int32] | None) -> None:
+        """New clusters (k changed): re-orders the grid when grouping is on."""
+        same = (
+            clusters is not None
+            and self._clusters is not None
+            and np.array_equal(clusters, self._clusters)
+        )
+        self._clusters = clusters
+        if same:
             return
+        if self.group_check.isChecked():
+            self._redraw()
+
+    def _redraw(self) -> None:
+        matrix, n = self.matrix, len(self.labels)
+        if matrix is None or n == 0:
+            self.image.clear()
+            self.order = self._position = np.zeros(0, dtype=np.intp)
+            return
+        clusters = self._clusters
+        grouped = self.group_check.isChecked() and clusters is not None and len(clusters) == n
+        self.group_check.setEnabled(clusters is not None)
+        if grouped:
+            assert clusters is not None
+            self.order = np.argsort(clusters, kind="stable")
+            shown = matrix.take(self.order, axis=0).take(self.order, axis=1)
+        else:
+            self.order = np.arange(n)
+            shown = matrix
+        self._position = np.empty(n, dtype=np.intp)
+        self._position[self.order] = np.arange(n)
         # The diagonal is 1, the largest value, so the minimum is the smallest off-diagonal one.
         low = float(np.floor(max(-1.0, float(matrix.min())) * 20) / 20)
         levels = (min(low, 0.95), 1.0)
-        self.image.setImage(matrix, levels=levels, autoLevels=False)
+        self.image.setImage(shown, levels=levels, autoLevels=False)
         self.image.setRect(0, 0, n, n)
         self.colorbar.setLevels(levels)
         item = self.plot.getPlotItem()
         left, bottom = item.getAxis("left"), item.getAxis("bottom")
         if n <= LABEL_TICKS_UP_TO:
-            names = [f"{i + 1}. {short(t, 22)}" for i, t in enumerate(labels)]
-            left.setTicks([[(i + 0.5, name) for i, name in enumerate(names)]])
-            bottom.setTicks([[(i + 0.5, str(i + 1)) for i in range(n)]])
+            names = [f"{i + 1}. {short(self.labels[i], 22)}" for i in self.order.tolist()]
+            left.setTicks([[(p + 0.5, name) for p, name in enumerate(names)]])
+            bottom.setTicks([[(p + 0.5, str(i + 1)) for p, i in enumerate(self.order.tolist())]])
             # The axis sizes itself to its labels only after a paint; size it now so the first
             # picture is not clipped.
             metrics = self.fontMetrics()
@@ -177,11 +226,12 @@ class HeatmapView(_PaletteAware):
         item.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)
 
     def value_at(self, row: int, col: int) -> float:
+        """The similarity of texts `row` and `col` (indices in the input order)."""
         assert self.matrix is not None
         return float(self.matrix[row, col])
 
     def hover_cell(self, row: int, col: int) -> None:
-        """Shows the hover line for a cell (what moving the pointer over it does)."""
+        """Shows the hover line for two texts (input-order indices), as pointing at their cell does."""
         if self.matrix is None or not (0 <= row < len(self.labels) and 0 <= col < len(self.labels)):
             return
         value = self.value_at(row, col)
@@ -196,15 +246,18 @@ class HeatmapView(_PaletteAware):
         self.cell_hovered.emit(row, col, value)
 
     def cell_scene_pos(self, row: int, col: int) -> QPointF:
-        """Where a cell's centre is in scene coordinates (for tests and the benchmark)."""
-        pos: QPointF = self.image.mapToScene(QPointF(col + 0.5, row + 0.5))
+        """Where the cell of texts `row` and `col` (input order) is, in scene coordinates."""
+        x, y = int(self._position[col]), int(self._position[row])
+        pos: QPointF = self.image.mapToScene(QPointF(x + 0.5, y + 0.5))
         return pos
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if self.matrix is None or not self.image.sceneBoundingRect().contains(pos):
             return
         point = self.image.mapFromScene(pos)
-        self.hover_cell(int(point.y()), int(point.x()))
+        y, x = int(point.y()), int(point.x())
+        if 0 <= y < len(self.order) and 0 <= x < len(self.order):
+            self.hover_cell(int(self.order[y]), int(self.order[x]))
 
 
 class ClusterView(_PaletteAware):
