@@ -366,6 +366,27 @@ def test_files_load_with_a_column_picker_and_bad_files_say_why(
     controller.load_file(str(broken))
     wait_until(lambda: "line 2" in tab.error_label.text())
 
+    # A file dropped on the text box is opened, not pasted as a path.
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    dropped = tmp_path / "dropped.txt"
+    dropped.write_text("first\nsecond\n", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    # Qt drops synthetic drop events sent while no drag is in progress (sendEvent returns False
+    # before any filter runs), so the tab's filter is handed the event the viewport would get.
+    assert tab.eventFilter(tab.texts_edit.viewport(), drop)
+    wait_until(lambda: tab.text() == "first\nsecond")
+    assert "2 texts from dropped.txt" in tab.file_label.text()
+
 
 def test_bad_requests_are_explained_next_to_the_button(
     make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any

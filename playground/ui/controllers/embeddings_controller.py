@@ -165,8 +165,16 @@ class EmbeddingsController(FeatureController):
         return state
 
     def shutdown(self) -> None:
-        for group in (*self.busy_groups, "embeddings-estimate", "embeddings-analysis"):
+        for group in (
+            *self.busy_groups,
+            "embeddings-estimate",
+            "embeddings-analysis",
+            "embeddings-file",
+            "embeddings-export",
+        ):
             self.runner.cancel(group)
+        if self._cache is not None:
+            self._cache.close()
 
     # --- estimate -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -133,7 +133,8 @@ class EmbeddingsTab(QWidget):
         self.open_button.setObjectName("embeddingsOpenButton")
         self.open_button.setAccessibleName("Open a file of texts")
         self.open_button.setToolTip(
-            "Load texts from a .txt (one per line), .csv (pick the column) or .jsonl file"
+            "Load texts from a .txt (one per line), .csv (pick the column) or .jsonl file; "
+            "or drop the file on the text box"
         )
         self.open_button.clicked.connect(self._on_open_clicked)
         heading.addWidget(self.open_button)
@@ -148,6 +149,9 @@ class EmbeddingsTab(QWidget):
         )
         self.texts_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.texts_edit.textChanged.connect(self.inputs_changed.emit)
+        # A file dropped on the editor is opened like "Open file…" (not pasted as its path).
+        self.texts_edit.installEventFilter(self)
+        self.texts_edit.viewport().installEventFilter(self)
         form.addWidget(self.texts_edit, 1)
 
         self.column_row = QWidget()
@@ -650,6 +654,21 @@ class EmbeddingsTab(QWidget):
         self.copy_button.setIcon(icon("copy"))
 
     # --- view chores -------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched in (self.texts_edit, self.texts_edit.viewport()) and event.type() in (
+            QEvent.Type.DragEnter,
+            QEvent.Type.DragMove,
+            QEvent.Type.Drop,
+        ):
+            mime = event.mimeData()  # type: ignore[attr-defined]
+            files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime else []
+            if files:
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                if event.type() == QEvent.Type.Drop:
+                    self.file_chosen.emit(files[0])
+                return True
+        return super().eventFilter(watched, event)
 
     def copy_plot(self) -> bool:
         """Puts the current plot on the clipboard as an image; False when no plot is shown."""
