@@ -414,6 +414,10 @@ def test_bad_requests_are_explained_next_to_the_button(
     fake_openai.rate_limit(retry_after=7, path="/embeddings")
     _embed(controller, qtbot, wait_until)
     assert "7" in tab.error_label.text()
+    # The server asked to wait: Resume counts down instead of inviting another 429.
+    assert tab.resume_button.isVisible()
+    assert not tab.resume_button.isEnabled()
+    assert tab.resume_button.text() == "Resume (1 batch left) in 7 s"
 
 
 def test_plots_follow_the_app_palette(make_app: Any, qtbot: Any, wait_until: Any) -> None:

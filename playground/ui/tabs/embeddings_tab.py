@@ -8,9 +8,19 @@ asking for a file name).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -220,6 +230,12 @@ class EmbeddingsTab(QWidget):
         self.resume_button.setAccessibleName("Resume the unfinished batches")
         self.resume_button.setToolTip("Send only the batches that did not finish")
         self.resume_button.clicked.connect(self.resume_requested.emit)
+        self._resume_text = "Resume"
+        self._resume_wait = 0
+        self._resume_timer = QTimer(self)
+        self._resume_timer.setSingleShot(True)
+        self._resume_timer.setInterval(1000)
+        self._resume_timer.timeout.connect(self._tick_resume)
         error_layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.error_box.setVisible(False)
         form.addWidget(self.error_box)
@@ -497,7 +513,7 @@ class EmbeddingsTab(QWidget):
         self._busy = busy
         self.stop_button.setEnabled(busy)
         self.embed_button.setEnabled(not busy)
-        self.resume_button.setEnabled(not busy)
+        self.resume_button.setEnabled(not busy and self._resume_wait <= 0)
         self.open_button.setEnabled(not busy)
         if busy:
             self.progress.setVisible(True)
@@ -512,17 +528,36 @@ class EmbeddingsTab(QWidget):
         self.progress.setVisible(False)
 
     def show_error(self, error: AppError, *, resume: str = "") -> None:
-        """An error next to the Embed button; `resume` names what Resume would send ("" hides it)."""
+        """An error next to the Embed button; `resume` names what Resume would send ("" hides it).
+
+        When the server asked to wait (429 with retry-after), Resume counts down and is enabled
+        once the wait is over.
+        """
         red = "#ff8a80" if is_dark() else "#b3261e"
         self.error_label.setText(
             f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
         )
         self.error_label.setToolTip(error.details or "")
         self.resume_button.setVisible(bool(resume))
-        self.resume_button.setText(resume or "Resume")
+        self._resume_text = resume or "Resume"
+        self._resume_wait = math.ceil(error.retry_after or 0) if resume else 0
+        self._tick_resume()
         self.error_box.setVisible(True)
 
+    def _tick_resume(self) -> None:
+        if self._resume_wait > 0:
+            self.resume_button.setEnabled(False)
+            self.resume_button.setText(f"{self._resume_text} in {self._resume_wait} s")
+            self._resume_wait -= 1
+            self._resume_timer.start()
+        else:
+            self._resume_timer.stop()
+            self.resume_button.setEnabled(not self._busy)
+            self.resume_button.setText(self._resume_text)
+
     def hide_error(self) -> None:
+        self._resume_timer.stop()
+        self._resume_wait = 0
         self.error_label.clear()
         self.error_box.setVisible(False)
 
