@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
@@ -83,6 +83,9 @@ class _PaletteAware(QWidget):
         layout.addLayout(self.top_row)
         self.plot = pg.PlotWidget(parent=self)
         self.plot.setObjectName(f"{name}Plot")
+        self.plot.setAccessibleName(
+            "Similarity heatmap" if name == "heatmap" else "Clusters on a 2-D map"
+        )
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         layout.addWidget(self.plot, 1)
@@ -383,6 +386,19 @@ class ClusterView(_PaletteAware):
             )
         self.legend.setText(" &nbsp; ".join(legend))
         self._apply_palette()
+
+    def grab_plot(self) -> Any:
+        """The map with its legend underneath, as one QPixmap."""
+        plot, legend = self.plot.grab(), self.legend.grab()
+        combined = QPixmap(plot.width(), plot.height() + legend.height() + 6)
+        combined.setDevicePixelRatio(plot.devicePixelRatio())
+        combined.fill(self.palette().color(QPalette.ColorRole.Base))
+        painter = QPainter(combined)
+        ratio = plot.devicePixelRatio() or 1.0
+        painter.drawPixmap(0, 0, plot)
+        painter.drawPixmap(6, int(plot.height() / ratio) + 3, legend)
+        painter.end()
+        return combined
 
     def hover_point(self, index: int) -> None:
         """Shows the hover line for a text (what moving the pointer over its dot does)."""
