@@ -198,6 +198,8 @@ def test_search_ranks_texts_by_meaning(
     assert scores == sorted(scores, reverse=True)
     assert scores[0] == pytest.approx(float(_fake_vector(shown[0], 1536) @ query), abs=1e-3)
     assert fake_openai.last("/embeddings").json["input"] == ["bake warm bread"]
+    # The best matches are ringed on the cluster map.
+    assert [texts[i] for i in tab.clusters.highlighted] == shown[:5]
     assert len(_rows(app)) == 2  # the texts and the query
 
     fake_openai.clear_requests()  # the same query again comes from the cache

@@ -62,6 +62,7 @@ EXPORTS = (
     ("similarity-csv", "Similarity matrix as CSV…", "CSV files (*.csv)", ".csv"),
 )
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_RINGS = 5  # best search results ringed on the cluster map
 
 
 class _ScoreDelegate(QStyledItemDelegate):
@@ -594,6 +595,7 @@ class EmbeddingsTab(QWidget):
                 np.asarray(clusters, dtype=np.int32),
             )
         self.show_clusters(points, clusters, explained, suggested_k, k)
+        self.clusters.highlight([])  # a new run: the old search's rings no longer apply
         self._fill_pairs(pairs)
         self.results_table.setRowCount(0)
         self.search_info.setText(
@@ -642,7 +644,12 @@ class EmbeddingsTab(QWidget):
                 score,
             )
         more = f" (top {limit:,} of {len(ranking):,})" if len(ranking) > limit else ""
-        self.search_info.setText(f"Closest in meaning to “{short(query, 60)}”{more}.")
+        ringed = min(SEARCH_RINGS, len(ranking))
+        self.search_info.setText(
+            f"Closest in meaning to “{short(query, 60)}”{more}. The best {ringed} are ringed on "
+            "the Clusters map."
+        )
+        self.clusters.highlight([index for index, _score in ranking[:SEARCH_RINGS]])
 
     def set_search_busy(self, busy: bool) -> None:
         self.search_button.setEnabled(not busy)

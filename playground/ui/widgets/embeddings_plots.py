@@ -279,6 +279,9 @@ class ClusterView(_PaletteAware):
         self.points: npt.NDArray[np.float64] | None = None
         self._items: list[pg.ScatterPlotItem] = []
         self._names: list[pg.TextItem] = []
+        self.highlighted: list[int] = []
+        self._rings = pg.ScatterPlotItem(size=18, brush=None, pxMode=True)
+        self._rings.setZValue(10)
         item = self.plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
         for side in ("left", "bottom"):
@@ -308,7 +311,10 @@ class ClusterView(_PaletteAware):
         clusters: npt.NDArray[np.int32],
         explained: tuple[float, float] = (0.0, 0.0),
     ) -> None:
-        """Shows `points` (n × 2) coloured by `clusters`, each named by `labels` on hover."""
+        """Shows `points` (n × 2) coloured by `clusters`, each named by `labels` on hover. Rings
+        stay when the same texts are re-clustered."""
+        same_texts = self.points is not None and list(labels) == self.labels
+        rings = list(self.highlighted) if same_texts else []
         self.labels = list(labels)
         self.points = points
         self.clusters = clusters
@@ -317,6 +323,7 @@ class ClusterView(_PaletteAware):
             item.removeItem(old)
         self._items.clear()
         self._names.clear()
+        self.highlight([])
         legend: list[str] = []
         n = len(self.labels)
         size = 9 if n <= 500 else 6 if n <= 2000 else 4
@@ -385,7 +392,21 @@ class ClusterView(_PaletteAware):
                 padding=0,
             )
         self.legend.setText(" &nbsp; ".join(legend))
+        self.highlight(rings)
         self._apply_palette()
+
+    def highlight(self, indices: Sequence[int]) -> None:
+        """Rings the dots of `indices` (the best search results); an empty list removes them."""
+        item = self.plot.getPlotItem()
+        if self._rings.scene() is not None:
+            item.removeItem(self._rings)
+        self.highlighted = [i for i in indices if self.points is not None and i < len(self.points)]
+        if not self.highlighted or self.points is None:
+            return
+        ring = pg.mkPen(self.palette().color(QPalette.ColorRole.Text), width=2)
+        chosen = self.points[self.highlighted]
+        self._rings.setData(x=chosen[:, 0], y=chosen[:, 1], pen=ring, brush=None, size=18)
+        item.addItem(self._rings)
 
     def grab_plot(self) -> Any:
         """The map with its legend underneath, as one QPixmap."""
