@@ -469,3 +469,22 @@ def test_sample_texts_get_a_first_time_user_going(
     _embed(controller, qtbot, wait_until)
     assert tab.stack.currentWidget() is tab.views
     assert controller.result.analysis.k >= 2
+
+
+def test_no_connection_keeps_the_finished_batches(
+    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    controller = _tab(app)
+    tab = controller.view
+    tab.set_text("\n".join(ANIMALS))
+    _embed(controller, qtbot, wait_until)
+    tab.set_text("\n".join([*ANIMALS, *MONEY]))
+    fake_openai.stop()  # the server goes away
+    _embed(controller, qtbot, wait_until)
+    assert "No connection" in tab.error_label.text()
+    assert "Batch 1 of 1 failed" in tab.error_label.text()
+    assert tab.text() == "\n".join([*ANIMALS, *MONEY])  # nothing lost
+    # The three cached texts still count as cached: only the new ones would be sent.
+    wait_until(lambda: "<b>3</b> cached" in tab.estimate_label.text())
+    assert "<b>3</b> new" in tab.estimate_label.text()
