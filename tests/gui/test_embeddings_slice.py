@@ -273,6 +273,10 @@ def test_heatmap_shows_labels_and_hover_values(make_app: Any, qtbot: Any, wait_u
     wait_until(lambda: f"{expected:.3f}" in heatmap.hover_label.text())
     assert "3. A cat sleeps" in heatmap.hover_label.text()
     assert "4. The market rallied" in heatmap.hover_label.text()
+    qtbot.mouseClick(heatmap.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    wait_until(lambda: heatmap.detail_label.isVisible())
+    assert texts[2] in heatmap.detail_label.text()
+    assert texts[3] in heatmap.detail_label.text()
 
     pairs = tab.pairs_table
     assert pairs.rowCount() == math.comb(6, 2)

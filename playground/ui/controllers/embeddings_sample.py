@@ -83,4 +83,5 @@ def fill_sample(controller: EmbeddingsController) -> None:
     tab.query_edit.setText(SAMPLE_QUERY)
     tab.show_search(SAMPLE_QUERY, rank(query.tolist(), analysis.matrix))
     tab.heatmap.hover_cell(1, 0)
+    tab.heatmap.show_detail(1, 0)
     tab.clusters.hover_point(5)

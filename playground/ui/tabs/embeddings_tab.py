@@ -718,7 +718,8 @@ class EmbeddingsTab(QWidget):
         if plot is None:
             return False
         QGuiApplication.clipboard().setPixmap(plot.grab_plot())
-        self.copy_button.setText("Copied")
+        self.copy_button.setText("Copied ✓")
+        QTimer.singleShot(1500, self, lambda: self.copy_button.setText("Copy plot"))
         return True
 
     def current_plot(self) -> HeatmapView | ClusterView | None:

@@ -19,7 +19,14 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
 
@@ -78,6 +85,8 @@ class _PaletteAware(QWidget):
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName(f"{name}Hover")
         self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long hover line is cut at the edge; it must never make the window wider.
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.top_row = QHBoxLayout()
         self.top_row.addWidget(self.hover_label, 1)
         layout.addLayout(self.top_row)
@@ -154,7 +163,17 @@ class HeatmapView(_PaletteAware):
         )
         self.colorbar.setImageItem(self.image, insert_in=item)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.hover_label.setText("Point at a cell to see the two texts and their similarity.")
+        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.hover_label.setText(
+            "Point at a cell to see the two texts and their similarity; click it to read them whole."
+        )
+        # Both texts of a clicked cell, in full (hovering shows them cut short).
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("heatmapDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setVisible(False)
+        self._layout.addWidget(self.detail_label)
 
     def _apply_palette(self) -> None:
         super()._apply_palette()
@@ -173,6 +192,7 @@ class HeatmapView(_PaletteAware):
         self.labels = list(labels)
         self.matrix = matrix
         self._clusters = clusters
+        self.detail_label.setVisible(False)
         self._redraw()
 
     def set_clusters(self, clusters: npt.NDArray[np.int32] | None) -> None:
@@ -248,6 +268,32 @@ class HeatmapView(_PaletteAware):
         )
         self.cell_hovered.emit(row, col, value)
 
+    def show_detail(self, row: int, col: int) -> None:
+        """Shows both texts of a cell (input-order indices) in full under the plot."""
+        if self.matrix is None or not (0 <= row < len(self.labels) and 0 <= col < len(self.labels)):
+            self.detail_label.setVisible(False)
+            return
+        value = self.value_at(row, col)
+        self.detail_label.setText(
+            f"<b>{value:.3f}</b><br><b>{row + 1}.</b> {_html(short(self.labels[row], 400))}"
+            f"<br><b>{col + 1}.</b> {_html(short(self.labels[col], 400))}"
+        )
+        self.detail_label.setVisible(True)
+
+    def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        if self.matrix is None or not self.image.sceneBoundingRect().contains(pos):
+            return None
+        point = self.image.mapFromScene(pos)
+        y, x = int(point.y()), int(point.x())
+        if 0 <= y < len(self.order) and 0 <= x < len(self.order):
+            return int(self.order[y]), int(self.order[x])
+        return None
+
+    def _on_mouse_clicked(self, event: Any) -> None:
+        cell = self._cell_at(event.scenePos())
+        if cell is not None:
+            self.show_detail(*cell)
+
     def cell_scene_pos(self, row: int, col: int) -> QPointF:
         """Where the cell of texts `row` and `col` (input order) is, in scene coordinates."""
         x, y = int(self._position[col]), int(self._position[row])
@@ -255,12 +301,9 @@ class HeatmapView(_PaletteAware):
         return pos
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
-        if self.matrix is None or not self.image.sceneBoundingRect().contains(pos):
-            return
-        point = self.image.mapFromScene(pos)
-        y, x = int(point.y()), int(point.x())
-        if 0 <= y < len(self.order) and 0 <= x < len(self.order):
-            self.hover_cell(int(self.order[y]), int(self.order[x]))
+        cell = self._cell_at(pos)
+        if cell is not None:
+            self.hover_cell(*cell)
 
 
 class ClusterView(_PaletteAware):
