@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from playground.core.embeddings_cache import EmbeddingCache
 
 ClientSource = Callable[[], Any]
+REQUEST_MARGIN = 0.95  # share of the per-request token cap that batches are packed up to
 
 # --- what each model accepts ------------------------------------------------------------------
 
@@ -198,7 +199,15 @@ def prepare(
         skipped_empty: empty lines the caller already dropped (carried into the plan).
         limits: override the model's limits (tests and odd servers).
     """
-    limits = limits or embedding_limits(model)
+    if limits is None:
+        limits = embedding_limits(model)
+        # Batches are packed by the local count; keep a margin below the server's per-request cap
+        # so a slightly different server count can never turn a full batch into a 400.
+        packing = replace(
+            limits, max_tokens_per_request=int(limits.max_tokens_per_request * REQUEST_MARGIN)
+        )
+    else:
+        packing = limits
     tokens = tuple(count(t) for t in texts)
     oversize = tuple(i for i, n in enumerate(tokens) if n > limits.max_tokens_per_input)
     known = cache.contains(model, dimensions, texts) if cache is not None else set()
@@ -211,7 +220,7 @@ def prepare(
             continue
         first[text] = i
         todo.append(i)
-    batches = plan_batches(tokens, todo, limits)
+    batches = plan_batches(tokens, todo, packing)
     return EmbeddingPlan(
         model=model,
         dimensions=dimensions,

@@ -77,6 +77,13 @@ def test_plan_batches_respects_inputs_and_tokens_per_request() -> None:
     assert plan_batches(tokens, [], limits) == []
 
 
+def test_prepare_packs_batches_with_a_margin_below_the_request_cap() -> None:
+    texts = [f"t{i}" for i in range(60)]
+    plan = prepare(texts, "text-embedding-3-small", None, lambda _t: 5_000, None)
+    assert plan.limits.max_tokens_per_request == 300_000
+    assert [len(b) for b in plan.batches] == [57, 3]  # 57 x 5,000 <= 285,000 < 58 x 5,000
+
+
 def test_prepare_flags_oversize_and_skips_cached_and_duplicates() -> None:
     cache = EmbeddingCache(None)
     cache.put_many("m", None, [("cached text", [1.0, 0.0])])
