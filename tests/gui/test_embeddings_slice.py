@@ -407,6 +407,8 @@ def test_bad_requests_are_explained_next_to_the_button(
     qtbot.mouseClick(tab.embed_button, Qt.MouseButton.LeftButton)
     assert "No model chosen" in tab.error_label.text()
 
+    tab.model_combo.setCurrentText("my-local-embedder")  # no price known: said, not guessed
+    wait_until(lambda: "price unknown" in tab.estimate_label.text())
     tab.model_combo.setCurrentText("text-embedding-ada-002")
     assert not tab.dims_spin.isEnabled()
     tab.model_combo.setCurrentText(MODEL)

@@ -247,7 +247,8 @@ class EmbeddingsController(FeatureController):
         requests = len(plan.batches)
         send = (
             f"{format_tokens(plan.new_tokens, estimated=True)} · "
-            f"{format_cost(cost, estimated=True)} for <b>{new:,}</b> new "
+            f"{format_cost(cost, estimated=True) if cost is not None else 'price unknown'} "
+            f"for <b>{new:,}</b> new "
             f"in {requests:,} request{'s' if requests != 1 else ''}"
             if new
             else "nothing to send"
