@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 ClientSource = Callable[[], Any]
 REQUEST_MARGIN = 0.95  # share of the per-request token cap that batches are packed up to
+# The full similarity matrix of 6,000 texts is 144 MB of float32; beyond that the heatmap and the
+# pairs are left out (search, clusters and exports still work).
+MAX_MATRIX_TEXTS = 6000
 
 # --- what each model accepts ------------------------------------------------------------------
 

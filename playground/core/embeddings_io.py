@@ -44,6 +44,12 @@ class ParsedTexts:
     line_numbers: tuple[int, ...] = ()
 
 
+def short(text: str, width: int = 28) -> str:
+    """A text cut to `width` characters on one line, with an ellipsis when cut (for labels)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
 def parse_lines(text: str) -> ParsedTexts:
     """One text per line; blank lines are skipped and counted (a trailing newline is not one)."""
     lines = text.splitlines()

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from playground.core.embeddings import MAX_MATRIX_TEXTS
+
 Matrix = npt.NDArray[np.float32]
 
 MAX_SUGGESTED_K = 10
-# The full matrix of 6,000 texts is 144 MB of float32; beyond that the heatmap and the pairs are
-# left out (search, clusters and exports still work).
-MAX_MATRIX_TEXTS = 6000
+
 SILHOUETTE_SAMPLE = 1200  # silhouette is O(n²): score on a fixed sample beyond this
 
 

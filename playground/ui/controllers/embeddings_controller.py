@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from playground.core.capabilities import ModelKind
 from playground.core.embeddings import (
+    MAX_MATRIX_TEXTS,
     BatchResult,
     EmbeddingPlan,
     EmbeddingService,
@@ -581,7 +582,6 @@ class EmbeddingsController(FeatureController):
         if result is None:
             return
         from playground.core import embeddings_io as eio
-        from playground.core.embeddings_math import MAX_MATRIX_TEXTS
 
         target = Path(path)
         texts = list(result.texts)

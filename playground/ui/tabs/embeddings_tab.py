@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -21,7 +22,15 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,11 +57,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.embeddings import EmbeddingLimits
-from playground.core.embeddings_math import MAX_MATRIX_TEXTS
+from playground.core.embeddings import MAX_MATRIX_TEXTS, EmbeddingLimits
+from playground.core.embeddings_io import short
 from playground.core.errors import AppError
 from playground.ui.theme import icon, is_dark
-from playground.ui.widgets.embeddings_plots import ClusterView, HeatmapView, short
+
+if TYPE_CHECKING:
+    from playground.ui.widgets.embeddings_plots import ClusterView, HeatmapView
 
 VIEW_HEATMAP, VIEW_SEARCH, VIEW_CLUSTERS, VIEW_PAIRS = range(4)
 EXPORTS = (
@@ -306,8 +317,14 @@ class EmbeddingsTab(QWidget):
         self.views = QTabWidget()
         self.views.setObjectName("embeddingsViews")
         self.views.setDocumentMode(True)
-        self.heatmap = HeatmapView()
-        self.views.addTab(self.heatmap, "Heatmap")
+        # The plots (pyqtgraph, numpy) are built just after the tab is first shown, so showing it
+        # is instant; `heatmap` and `clusters` build them on demand if asked for earlier.
+        self._heatmap: HeatmapView | None = None
+        self._clusters: ClusterView | None = None
+        self._heatmap_page = QWidget()
+        self._heatmap_page.setObjectName("embeddingsHeatmapPage")
+        QVBoxLayout(self._heatmap_page).setContentsMargins(0, 0, 0, 0)
+        self.views.addTab(self._heatmap_page, "Heatmap")
         self.views.addTab(self._build_search(), "Search")
         self.views.addTab(self._build_clusters(), "Clusters")
         self.views.addTab(self._build_pairs(), "Similar pairs")
@@ -419,8 +436,8 @@ class EmbeddingsTab(QWidget):
         self.suggested_label.setObjectName("embeddingsSuggestedLabel")
         row.addWidget(self.suggested_label, 1)
         layout.addLayout(row)
-        self.clusters = ClusterView()
-        layout.addWidget(self.clusters, 1)
+        self._clusters_area = QVBoxLayout()
+        layout.addLayout(self._clusters_area, 1)
         self._suggested_k = 0
         return page
 
@@ -440,6 +457,39 @@ class EmbeddingsTab(QWidget):
         header.resizeSection(2, 140)
         layout.addWidget(self.pairs_table, 1)
         return page
+
+    # --- the plots, built on first need ---------------------------------------------------------
+
+    @property
+    def heatmap(self) -> HeatmapView:
+        self.ensure_plots()
+        assert self._heatmap is not None
+        return self._heatmap
+
+    @property
+    def clusters(self) -> ClusterView:
+        self.ensure_plots()
+        assert self._clusters is not None
+        return self._clusters
+
+    def ensure_plots(self) -> None:
+        """Builds the heatmap and the cluster map (imports pyqtgraph and numpy) once."""
+        if self._heatmap is not None:
+            return
+        from playground.ui.widgets.embeddings_plots import ClusterView, HeatmapView
+
+        self._heatmap = HeatmapView(self._heatmap_page)
+        layout = self._heatmap_page.layout()
+        assert layout is not None
+        layout.addWidget(self._heatmap)
+        self._clusters = ClusterView()
+        self._clusters_area.addWidget(self._clusters)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._heatmap is None:
+            # After this paint: the tab appears at once, the plots a moment later.
+            QTimer.singleShot(0, self, self.ensure_plots)
 
     # --- what the controller reads -----------------------------------------------------------
 

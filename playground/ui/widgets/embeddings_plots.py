@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.embeddings_io import short
+
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
 
 # Viridis at 9 stops (perceptually uniform, readable for colour-blind users, and legible on
@@ -61,12 +63,6 @@ CLUSTER_COLORS = (
 )
 
 LABEL_TICKS_UP_TO = 40  # with more texts the axes show numbers, not texts
-
-
-def short(text: str, width: int = 28) -> str:
-    """A text cut to `width` characters on one line, with an ellipsis when cut."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
 def cluster_color(index: int) -> QColor:
