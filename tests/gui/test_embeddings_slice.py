@@ -282,6 +282,17 @@ def test_heatmap_shows_labels_and_hover_values(make_app: Any, qtbot: Any, wait_u
     assert pairs.rowCount() == math.comb(6, 2)
     first = float(pairs.item(0, 2).text())
     assert first == max(float(pairs.item(r, 2).text()) for r in range(pairs.rowCount()))
+    # Choosing a pair shows both texts in full and rings them on the map.
+    tab.views.setCurrentIndex(3)
+    qtbot.mouseClick(
+        pairs.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=pairs.visualItemRect(pairs.item(2, 0)).center(),
+    )
+    i, j, _score = controller.result.analysis.pairs[2]
+    assert sorted(tab.clusters.highlighted) == sorted([i, j])
+    assert texts[i] in heatmap.detail_label.text()
+    assert texts[j] in heatmap.detail_label.text()
 
     QGuiApplication.clipboard().clear()
     tab.views.setCurrentIndex(0)

@@ -448,6 +448,7 @@ class EmbeddingsTab(QWidget):
         layout.setContentsMargins(0, 6, 0, 0)
         self.pairs_info = QLabel()
         self.pairs_info.setObjectName("embeddingsPairsInfo")
+        self.pairs_info.setWordWrap(True)
         layout.addWidget(self.pairs_info)
         self.pairs_table = _table("embeddingsPairs", ["Text", "Most similar to", "Score"])
         header = self.pairs_table.horizontalHeader()
@@ -455,8 +456,17 @@ class EmbeddingsTab(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(2, 140)
+        self.pairs_table.currentCellChanged.connect(self._on_pair_chosen)
         layout.addWidget(self.pairs_table, 1)
+        self._pairs: list[tuple[int, int, float]] = []
         return page
+
+    def _on_pair_chosen(self, row: int, *_args: int) -> None:
+        """A chosen pair is shown in full under the heatmap and ringed on the cluster map."""
+        if 0 <= row < len(self._pairs):
+            i, j, _score = self._pairs[row]
+            self.heatmap.show_detail(i, j)
+            self.clusters.highlight([i, j])
 
     # --- the plots, built on first need ---------------------------------------------------------
 
@@ -713,6 +723,7 @@ class EmbeddingsTab(QWidget):
         )
 
     def _fill_pairs(self, pairs: Sequence[tuple[int, int, float]]) -> None:
+        self._pairs = list(pairs)
         self.pairs_table.setRowCount(len(pairs))
         for row, (i, j, score) in enumerate(pairs):
             self._set_row(
@@ -722,7 +733,10 @@ class EmbeddingsTab(QWidget):
                 score,
             )
         if pairs:
-            note = f"The {len(pairs):,} most similar pairs of texts, closest first."
+            note = (
+                f"The {len(pairs):,} most similar pairs of texts, closest first. Choose one to "
+                "read both in full under the heatmap and see them ringed on the Clusters map."
+            )
         elif len(self._labels) > MAX_MATRIX_TEXTS:
             note = f"Pairs are found for up to {MAX_MATRIX_TEXTS:,} texts."
         else:
