@@ -391,13 +391,8 @@ class EmbeddingsController(FeatureController):
         self.counters.request_recorded(entry)
         return entry
 
-    def _on_run_done(self, result: EmbeddingResult) -> None:
+    def _show(self, result: EmbeddingResult) -> None:
         self.result = result
-        plan, progress = self.plan, self.progress
-        assert plan is not None
-        assert progress is not None
-        self.tab.hide_progress()
-        self.tab.hide_error()
         analysis = result.analysis
         projection = analysis.projection
         self.tab.show_analysis(
@@ -410,6 +405,41 @@ class EmbeddingsController(FeatureController):
             analysis.suggested_k,
             analysis.k,
         )
+
+    def _show_partial(self, plan: EmbeddingPlan) -> None:
+        """After a failure or Stop: the views for the texts whose vectors did arrive."""
+        usable = [plan.texts[i] for i in plan.usable]
+
+        def _subset() -> EmbeddingResult | None:
+            have = self.cache.contains(plan.model, plan.dimensions, usable)
+            texts = tuple(t for t in usable if t in have)
+            if len(texts) < 2:
+                return None
+            return self._analyse(plan.model, plan.dimensions, texts)
+
+        def _shown(result: EmbeddingResult | None) -> None:
+            if result is None or self.runner.is_busy("embeddings"):
+                return
+            self._show(result)
+            self.tab.show_result(
+                f"Showing the {len(result.texts):,} of {len(usable):,} texts whose vectors "
+                "arrived; Resume fetches the rest."
+            )
+
+        self.runner.start(
+            self._in_worker(_subset),
+            group="embeddings-analysis",
+            on_result=_shown,
+            on_error=lambda _e: None,  # the run's own error is already shown
+        )
+
+    def _on_run_done(self, result: EmbeddingResult) -> None:
+        plan, progress = self.plan, self.progress
+        assert plan is not None
+        assert progress is not None
+        self.tab.hide_progress()
+        self.tab.hide_error()
+        self._show(result)
         cached = len(plan.cached)
         if progress.done_batches:
             sent = (
@@ -454,6 +484,7 @@ class EmbeddingsController(FeatureController):
         self.tab.show_error(
             failed, resume=f"Resume ({left:,} batch{'es' if left != 1 else ''} left)"
         )
+        self._show_partial(plan)
         self._on_inputs_changed()
 
     def _on_run_cancelled(self) -> None:
@@ -474,6 +505,7 @@ class EmbeddingsController(FeatureController):
             ),
             resume=f"Resume ({left:,} batch{'es' if left != 1 else ''} left)",
         )
+        self._show_partial(plan)
         self._on_inputs_changed()
 
     # --- search, clusters -----------------------------------------------------------------------
