@@ -90,7 +90,8 @@ class _ScoreDelegate(QStyledItemDelegate):
             rect: QRect = option.rect
             bar = QColor(option.palette.color(QPalette.ColorRole.Highlight))
             bar.setAlpha(70)
-            width = int((rect.width() - 4) * max(0.0, min(score, 1.0)))
+            # The bar stays left of the number (right-aligned, about 50 px wide).
+            width = int(max(rect.width() - 58, 0) * max(0.0, min(score, 1.0)))
             painter.fillRect(QRect(rect.left() + 2, rect.top() + 3, width, rect.height() - 6), bar)
         super().paint(painter, option, index)
 
