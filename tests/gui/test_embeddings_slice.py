@@ -508,3 +508,23 @@ def test_no_connection_keeps_the_finished_batches(
     # The three cached texts still count as cached: only the new ones would be sent.
     wait_until(lambda: "<b>3</b> cached" in tab.estimate_label.text())
     assert "<b>3</b> new" in tab.estimate_label.text()
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_one_or_two_texts_still_draw(
+    make_app: Any, qtbot: Any, wait_until: Any, count: int
+) -> None:
+    app = make_app()
+    controller = _tab(app)
+    tab = controller.view
+    tab.set_text("\n".join(ANIMALS[:count]))
+    _embed(controller, qtbot, wait_until)
+    assert not tab.error_box.isVisible()
+    assert tab.stack.currentWidget() is tab.views
+    assert tab.heatmap.matrix.shape == (count, count)
+    assert tab.clusters.points.shape == (count, 2)
+    assert tab.pairs_table.rowCount() == count - 1
+    if count == 1:
+        assert "at least two" in tab.pairs_info.text()
+    tab.views.setCurrentIndex(2)
+    assert tab.copy_plot()

@@ -8,6 +8,7 @@ asking for a file name).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -707,7 +708,8 @@ class EmbeddingsTab(QWidget):
         more = f" (top {limit:,} of {len(ranking):,})" if len(ranking) > limit else ""
         ringed = min(SEARCH_RINGS, len(ranking))
         self.search_info.setText(
-            f"Closest in meaning to “{short(query, 60)}”{more}. The best {ringed} are ringed on "
+            f"Closest in meaning to “{html.escape(short(query, 60))}”{more}. The best {ringed} "
+            "are ringed on "
             "the Clusters map."
         )
         self.clusters.highlight([index for index, _score in ranking[:SEARCH_RINGS]])
