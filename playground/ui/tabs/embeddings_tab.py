@@ -709,8 +709,7 @@ class EmbeddingsTab(QWidget):
         ringed = min(SEARCH_RINGS, len(ranking))
         self.search_info.setText(
             f"Closest in meaning to “{html.escape(short(query, 60))}”{more}. The best {ringed} "
-            "are ringed on "
-            "the Clusters map."
+            "are ringed on the Clusters map."
         )
         self.clusters.highlight([index for index, _score in ranking[:SEARCH_RINGS]])
 
