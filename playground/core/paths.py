@@ -36,6 +36,11 @@ class AppPaths:
         return self.data_dir / "history.sqlite3"
 
     @property
+    def embeddings_cache_file(self) -> Path:
+        """Embedding vectors already paid for (model, dimensions, text hash -> vector)."""
+        return self.data_dir / "embeddings-cache.sqlite3"
+
+    @property
     def presets_file(self) -> Path:
         return self.config_dir / "presets.json"
 

@@ -268,6 +268,11 @@ EMBEDDING_DIMENSIONS: dict[str, int] = {
 }
 """Native vector length per embedding model (other models: 1536)."""
 
+EMBEDDING_MAX_INPUT_TOKENS = 8192
+"""Tokens one input may have (the API answers 400 above it)."""
+EMBEDDING_MAX_REQUEST_TOKENS = 300_000
+"""Tokens one request may carry over all its inputs (the API answers 400 above it)."""
+
 
 @functools.lru_cache(maxsize=4096)
 def _word_vector(word: str, dims: int) -> tuple[float, ...]:

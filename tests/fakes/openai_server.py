@@ -251,6 +251,8 @@ class Scenario:
         ratelimit_tokens: ``x-ratelimit-limit-tokens`` on every API response.
         image_urls: Answer non-streamed image requests with links to ``GET /files/<name>`` on
             this server even when base64 was asked for (as some compatible servers do).
+        embedding_failures: ``{n: status}``: the n-th ``POST /v1/embeddings`` (1-based, counting
+            every one this server received) fails with that status (a failed batch mid-run).
     """
 
     models: list[str | JsonDict] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -273,6 +275,7 @@ class Scenario:
     ratelimit_requests: int = 5000
     ratelimit_tokens: int = 2_000_000
     image_urls: bool = False
+    embedding_failures: dict[int, int] = field(default_factory=dict)
 
     def model_entries(self) -> list[JsonDict]:
         """Return the ``GET /v1/models`` entries for ``models``.
@@ -1553,6 +1556,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- embeddings -----------------------------------------------------------------------------
 
     def _embeddings(self) -> None:
+        number = len(self.fake.requests_to("/embeddings"))  # this request is recorded already
+        failure = self.fake.scenario.embedding_failures.get(number)
+        if failure is not None:
+            raise _Reply(failure, self.fake._default_error(failure))
         body = self._json_body()
         model = self._check_model(body.get("model"))
         assert model is not None
@@ -1579,6 +1586,28 @@ class _Handler(BaseHTTPRequestHandler):
                     param="input",
                 ),
             )
+        # The API's limits: 8,192 tokens per input, 300,000 tokens per request.
+        counts = [payloads.count_tokens(t) if isinstance(t, str) else len(t) for t in inputs]
+        for index, n in enumerate(counts):
+            if n > payloads.EMBEDDING_MAX_INPUT_TOKENS:
+                raise _Reply(
+                    400,
+                    error_body(
+                        f"This model's maximum context length is "
+                        f"{payloads.EMBEDDING_MAX_INPUT_TOKENS} tokens, however you requested "
+                        f"{n} tokens in input[{index}]. Please reduce your prompt.",
+                        param="input",
+                    ),
+                )
+        if sum(counts) > payloads.EMBEDDING_MAX_REQUEST_TOKENS:
+            raise _Reply(
+                400,
+                error_body(
+                    f"Requested {sum(counts)} tokens, max {payloads.EMBEDDING_MAX_REQUEST_TOKENS} "
+                    "tokens per request",
+                    param="input",
+                ),
+            )
         native = payloads.EMBEDDING_DIMENSIONS.get(model.rsplit("/", 1)[-1], 1536)
         dims = body.get("dimensions")
         if dims is not None:
@@ -1602,13 +1631,11 @@ class _Handler(BaseHTTPRequestHandler):
         data: list[JsonDict] = []
         prompt_tokens = 0
         for index, item in enumerate(inputs):
-            if isinstance(item, str):
-                text = item
-                prompt_tokens += payloads.count_tokens(item)
-            else:
-                text = " ".join(f"tok:{t}" for t in item)
-                prompt_tokens += len(item)
-            full = payloads.embedding_vector(text, native)[:size]
+            text = item if isinstance(item, str) else " ".join(f"tok:{t}" for t in item)
+            prompt_tokens += counts[index]
+            # SHAKE-256 output is prefix-stable, so the first `size` values of the native vector
+            # are computed directly (same vector after normalising, far less work).
+            full = payloads.embedding_vector(text, size)
             norm = math.sqrt(sum(v * v for v in full)) or 1.0
             vector = [v / norm for v in full]
             packed = struct.pack(f"<{size}f", *vector)

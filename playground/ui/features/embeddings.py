@@ -1,4 +1,8 @@
-"""The Embeddings tab (not built yet: a clear "coming soon" page)."""
+"""The Embeddings tab: similarity heatmap, semantic search, clusters and similar pairs.
+
+Everything heavy (numpy, pyqtgraph, the tab and its controller) is imported inside `build`, the
+first time the tab is shown, never at start-up.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,10 @@ from playground.ui.features.base import Feature, FeatureContext, FeatureControll
 
 
 def build(ctx: FeatureContext) -> FeatureController:
-    from playground.ui.tabs.placeholder import ComingSoonTab
+    from playground.ui.controllers.embeddings_controller import EmbeddingsController
+    from playground.ui.tabs.embeddings_tab import EmbeddingsTab
 
-    view = ComingSoonTab(
-        "embeddings",
-        "Embeddings",
-        "See how close in meaning your texts are.",
-        [
-            "Similarity heatmap and semantic search",
-            "Clusters in a 2-D map",
-            "A cache so no text is paid twice",
-        ],
-    )
-    return FeatureController(view, ctx.window)
+    return EmbeddingsController(EmbeddingsTab(), ctx)
 
 
 FEATURE = Feature("embeddings", "Embeddings", "embeddings", build)
