@@ -299,13 +299,18 @@ class PaintWatch:
 
         class Filter(QObject):
             def eventFilter(self, _obj: Any, event: Any) -> bool:
-                if watch.armed and event.type() == QEvent.Type.Paint:
+                if (
+                    watch.armed
+                    and event.type() == QEvent.Type.Paint
+                    and (watch.when is None or watch.when())
+                ):
                     watch.armed = False
                     watch.painted_at = time.perf_counter()
                     QTimer.singleShot(0, watch._frame_done)
                 return False
 
         self.armed = False
+        self.when: Callable[[], bool] | None = None
         self.painted_at: float | None = None  # when the Paint event arrived
         self.done: float | None = None  # when the frame it was part of had been painted
         self.callbacks: list[Callable[[float], None]] = []
@@ -313,7 +318,9 @@ class PaintWatch:
         self._filter = Filter()
         widget.installEventFilter(self._filter)
 
-    def arm(self) -> None:
+    def arm(self, when: Callable[[], bool] | None = None) -> None:
+        """Watch for the next paint (made while `when()` is true, if given)."""
+        self.when = when
         self.armed = True
         self.painted_at = None
         self.done = None
