@@ -55,6 +55,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# `python bench/history.py` (a script) needs the repository root on sys.path for `bench` and `tests`.
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.common import (
     AppUnderTest,
     Figure,

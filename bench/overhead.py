@@ -39,6 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# `python bench/overhead.py` (a script) needs the repository root on sys.path for `bench` and `tests`.
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.common import (
     FAKE_KEY,
     MODEL,
