@@ -13,7 +13,9 @@ times each, after `--warm-up` unmeasured requests each:
   760, offscreen; `start()` has refreshed the models, so the SDK client exists). Before each request
   (not timed) "New chat" is clicked and the message is typed into the input; then the clock starts
   and `QTest.mouseClick` clicks Send. First token = the first fragment has been put into the answer's
-  `MessageView` (the end of the turn widget's first `append_stream` call). The loop then runs until
+  `MessageView` (the end of the turn widget's first `append_stream` call; the time it reached the
+  controller's `on_delta`, which renders once per 16 ms frame, is reported too, by wrapping
+  `chat.service.stream` as bench/chat_stream.py does). The loop then runs until
   the reply is finished (`runner.is_busy("chat")` is false).
 * sdk (the baseline): one `openai.AsyncOpenAI` client for the whole run, on the same qasync loop:
   `await client.chat.completions.create(..., stream=True, stream_options={"include_usage": True})`,
@@ -120,6 +122,7 @@ class Sample:
     first_token_ms: float  # click (request) -> first fragment in the view (first content chunk)
     first_chunk_ms: float = math.nan  # sdk: the role-only chunk before it; app: not seen
     click_ms: float = math.nan  # app: time spent inside the click (the synchronous part of Send)
+    delta_ms: float = math.nan  # app: the first fragment reaches the controller's on_delta
     painted_ms: float = math.nan  # app: the answer's body has painted the first fragment
     total_ms: float = math.nan  # click (request) -> reply finished (stream ended)
     text_ok: bool = True
@@ -133,6 +136,20 @@ class Bench:
         self.app = AppUnderTest.build(gui, server.base_url, home)
         self.client = openai.AsyncOpenAI(base_url=server.base_url, api_key=FAKE_KEY, max_retries=0)
         self.profiler: Any = None
+        # When the first fragment reaches the controller's `on_delta` (before it waits for a frame).
+        self.delta_at: list[float] = []
+        service = self.app.chat.service
+        original = service.stream
+
+        def stream(request: Any, on_delta: Any, progress: Any = None) -> Any:
+            def noted(index: int, fragment: str) -> None:
+                if not self.delta_at:
+                    self.delta_at.append(time.perf_counter())
+                on_delta(index, fragment)
+
+            return original(request, noted, progress)
+
+        service.stream = stream
 
     def close(self) -> None:
         self.gui.loop.run_until_complete(self.client.close())
@@ -151,6 +168,7 @@ class Bench:
         first: list[float] = []
         painted: PaintWatch | None = None
 
+        self.delta_at.clear()
         if self.profiler is not None:
             self.profiler.start()
         t0 = time.perf_counter()
@@ -193,6 +211,7 @@ class Bench:
             index,
             first_token_ms=(first[0] - t0) * 1000 if first else math.nan,
             click_ms=(clicked - t0) * 1000,
+            delta_ms=(self.delta_at[0] - t0) * 1000 if self.delta_at else math.nan,
             painted_ms=(painted.done - t0) * 1000,
             total_ms=(finished[0] - t0) * 1000,
             text_ok=text == REPLY,
@@ -264,6 +283,7 @@ def figures(samples: list[Sample]) -> list[Figure]:
             base,
         ),
         Figure("overhead", "app: inside the Send click (ms)", vals(app, "click_ms")),
+        Figure("overhead", "app: first fragment at on_delta (ms)", vals(app, "delta_ms")),
         Figure("overhead", "app: first token painted (ms)", vals(app, "painted_ms")),
         Figure("overhead", "sdk: first (role) chunk (ms)", vals(sdk, "first_chunk_ms")),
         Figure(
