@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,3 +155,241 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_ready(v) for v in value]
     return value
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared by the benchmarks that drive the real window in this process (typing, history, overhead).
+# PySide6 and the app are imported inside the functions: `bench.startup` imports this module and
+# must not load Qt in its parent process.
+# --------------------------------------------------------------------------------------------------
+
+MODEL = "gpt-4o-mini"
+FAKE_KEY = "sk-bench-Playground0123456789abcdefXYZ"
+WINDOW_SIZE = (1180, 760)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); nan for no values."""
+    clean = sorted(v for v in values if not math.isnan(v))
+    if not clean:
+        return math.nan
+    return clean[max(0, math.ceil(q / 100 * len(clean)) - 1)]
+
+
+def machine() -> dict[str, Any]:
+    """The machine and versions, for the JSON file."""
+    import contextlib
+    import datetime
+    import os
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return ""
+
+    cpu = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "pyside6": ver("PySide6-Essentials"),
+        "qasync": ver("qasync"),
+        "openai": ver("openai"),
+        "qpa": os.environ.get("QT_QPA_PLATFORM", ""),
+    }
+
+
+def write_json(
+    path: Any, figures: Sequence[Figure], settings: dict[str, Any], **extra: Any
+) -> None:
+    """Writes `{"figures": [...], "machine": {...}, "settings": {...}, **extra}` to `path`."""
+    import json
+    from pathlib import Path
+
+    out = Path(path)
+    payload = {
+        "figures": [f.as_dict() for f in figures],
+        "machine": machine(),
+        "settings": settings,
+        **extra,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(json_ready(payload), indent=1), encoding="utf-8")
+    print(f"wrote {out}")
+
+
+class Gui:
+    """The QApplication (light theme, offscreen unless QT_QPA_PLATFORM says otherwise) and the
+    app's qasync loop, shared by every contestant of a benchmark run."""
+
+    def __init__(self) -> None:
+        import os
+        import sys
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtWidgets import QApplication
+
+        from playground.ui.bridge import install_loop
+        from playground.ui.theme import apply_theme
+
+        app = QApplication.instance() or QApplication([sys.argv[0]])
+        assert isinstance(app, QApplication)
+        app.setApplicationName("Playground")
+        self.qapp = app
+        apply_theme(app, "light")
+        self.loop = install_loop(app)
+
+    def settle(self, seconds: float) -> None:
+        """Runs the loop for `seconds` (between measurements, never inside one)."""
+        import asyncio
+
+        self.loop.run_until_complete(asyncio.sleep(seconds))
+
+    def run_until(self, done: Callable[[], bool], timeout_s: float) -> bool:
+        """Runs the loop until `done()` (checked every 2 ms); False on timeout."""
+        import asyncio
+
+        async def wait() -> bool:
+            deadline = time.monotonic() + timeout_s
+            while not done():
+                if time.monotonic() > deadline:
+                    return False
+                await asyncio.sleep(0.002)
+            return True
+
+        return self.loop.run_until_complete(wait())
+
+    def delete_later(self) -> None:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    def close(self) -> None:
+        import gc
+
+        from playground.ui.bridge import close_loop
+
+        self.delete_later()
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        close_loop(self.loop)
+        gc.collect()
+
+
+class PaintWatch:
+    """Notes when a widget has finished painting: an event filter sees its `QEvent.Paint` and
+    queues a zero-delay timer, which fires once the whole frame (every widget painted in it and the
+    flush) is done. `arm()` starts watching for the next paint; `done` is its perf_counter time,
+    or None until then."""
+
+    def __init__(self, widget: Any) -> None:
+        from PySide6.QtCore import QEvent, QObject, QTimer
+
+        watch = self
+
+        class Filter(QObject):
+            def eventFilter(self, _obj: Any, event: Any) -> bool:
+                if (
+                    watch.armed
+                    and event.type() == QEvent.Type.Paint
+                    and (watch.when is None or watch.when())
+                ):
+                    watch.armed = False
+                    watch.painted_at = time.perf_counter()
+                    QTimer.singleShot(0, watch._frame_done)
+                return False
+
+        self.armed = False
+        self.when: Callable[[], bool] | None = None
+        self.painted_at: float | None = None  # when the Paint event arrived
+        self.done: float | None = None  # when the frame it was part of had been painted
+        self.callbacks: list[Callable[[float], None]] = []
+        self.widget = widget
+        self._filter = Filter()
+        widget.installEventFilter(self._filter)
+
+    def arm(self, when: Callable[[], bool] | None = None) -> None:
+        """Watch for the next paint (made while `when()` is true, if given)."""
+        self.when = when
+        self.armed = True
+        self.painted_at = None
+        self.done = None
+
+    def _frame_done(self) -> None:
+        self.done = time.perf_counter()
+        for callback in self.callbacks:
+            callback(self.done)
+
+    def close(self) -> None:
+        self.armed = False
+        self.widget.removeEventFilter(self._filter)
+
+
+@dataclass
+class AppUnderTest:
+    """The real main window, built as `tests/conftest.py` `make_app` and bench/chat_stream.py
+    build it: a throw-away home, a fake key in memory, one provider whose base URL is the fake
+    server's, 1180 x 760, shown, `restore()` and `start()` (the model refresh) done."""
+
+    services: Any
+    runner: Any
+    window: Any
+    controller: Any
+
+    @property
+    def chat(self) -> Any:
+        return self.controller.chat
+
+    @classmethod
+    def build(
+        cls, gui: Gui, base_url: str, home: Any, *, history: Any = None, model: str = MODEL
+    ) -> AppUnderTest:
+        """`history`: a `HistoryStore` to use instead of the home's (the services' own is closed)."""
+        from playground.app import build_services, build_window
+        from playground.core.models import ProviderProfile
+        from playground.core.paths import AppPaths
+        from playground.core.secrets import MemorySecretStore
+        from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
+        from playground.ui.bridge import TaskRunner
+
+        paths = AppPaths.under(home)
+        store = JsonSettingsStore(paths.settings_file)
+        profile = ProviderProfile(id="openai", name="OpenAI", base_url=base_url, max_retries=0)
+        store.save(
+            Settings(profiles=(profile,), chat=ChatSettings(model=model), first_run_done=True)
+        )
+        secrets = MemorySecretStore()
+        secrets.set("openai", FAKE_KEY)
+        services = build_services(paths, secrets=secrets, environ={}, settings_store=store)
+        if history is not None:
+            services.history.close()
+            services.history = history
+        services.counter.warm().join()  # the app loads the encodings in its warm-up
+        runner = TaskRunner()
+        window, controller = build_window(services, runner)
+        controller.restore()
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        controller.start(allow_first_run=False)
+        gui.settle(0.3)
+        gui.run_until(lambda: not runner.is_busy("models"), 30)
+        return cls(services, runner, window, controller)
+
+    def close(self, gui: Gui) -> None:
+        self.window.close()
+        gui.loop.run_until_complete(self.runner.shutdown())
+        gui.loop.run_until_complete(self.services.session.aclose())
+        self.services.close()
+        self.window.deleteLater()
+        self.runner.deleteLater()
+        gui.delete_later()
