@@ -199,6 +199,7 @@ def measure(runs: int = 5) -> dict[str, dict[str, float]]:
             "max_ms": max(values),
             "stdev_ms": statistics.stdev(values) if len(values) > 1 else 0.0,
             "runs": float(len(values)),
+            "values": values,  # type: ignore[dict-item]
         }
     for name in names:
         if not name.startswith("bare-"):
@@ -225,7 +226,21 @@ def main(argv: list[str] | None = None) -> int:
     results = measure(args.runs)
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        from bench.common import Figure, json_ready
+
+        figures = [
+            Figure(
+                "plots",
+                f"{name.replace('-', ' ')} draw (ms)",
+                list(r["values"]),  # type: ignore[call-overload]
+                list(results[f"bare-{name}"]["values"]),  # type: ignore[call-overload]
+                "bare QPainter",
+            ).as_dict()
+            for name, r in results.items()
+            if not name.startswith("bare-")
+        ]
+        payload = {"figures": figures, "results": results}
+        args.json.write_text(json.dumps(json_ready(payload), indent=2), encoding="utf-8")
     return 0
 
 

@@ -3,7 +3,7 @@ and off: keystroke-to-paint latency.
 
 Not a test: run it by hand after changing what a keystroke in the Chat input does, and read the table.
 
-    python -m bench.typing [--runs 5] [--keys 30] [--interval-ms 100] [--json PATH]
+    python -m bench.keystroke [--runs 5] [--keys 30] [--interval-ms 100] [--json PATH]
 
 (Run it with `-m`. Its name shadows the standard library's `typing` for scripts run as
 `python bench/<name>.py`; the first lines below hand such an import the real module.)
@@ -34,32 +34,16 @@ the final text).
 
 from __future__ import annotations
 
-import sys
-
-if __name__ == "typing":
-    # A script in bench/ was run directly (`python bench/chat_stream.py`): bench/ is first on
-    # sys.path, so `import typing` found this file. Put the standard library's module in its place;
-    # the import statement returns what sys.modules holds once this file has run.
-    import importlib.machinery
-    import importlib.util
-    import sysconfig
-
-    _spec = importlib.machinery.PathFinder.find_spec("typing", [sysconfig.get_paths()["stdlib"]])
-    assert _spec is not None
-    assert _spec.loader is not None
-    _stdlib_typing = importlib.util.module_from_spec(_spec)
-    sys.modules["typing"] = _stdlib_typing
-    _spec.loader.exec_module(_stdlib_typing)
-
 import argparse
 import math
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# `python bench/typing.py` (a script) needs the repository root on sys.path for `bench` and `tests`.
+# `python bench/keystroke.py` (a script) needs the repository root on sys.path for `bench` and `tests`.
 if str(Path(__file__).resolve().parents[1]) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
