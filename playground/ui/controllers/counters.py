@@ -1,16 +1,19 @@
 """Keeps the status-bar counters current: the live draft estimate, the last request and the totals.
 
-Counting tokens of a long draft takes time, so it runs in a worker thread. Requests are coalesced
-without timers: while one count runs, newer edits only mark the draft dirty, and one more count runs
-when the first ends. Short drafts are counted at once on the GUI thread once the encoding is loaded.
+Counting tokens of a long draft takes time, so it runs in a worker thread. Requests are coalesced:
+while one count runs, newer edits only mark the draft dirty, and one more count runs when the first
+ends, but no sooner than `MIN_COUNT_INTERVAL_S` after the previous one started, so typing into a
+100,000-token draft does not keep a core busy recounting it (bench/keystroke.py). A count after a
+pause starts at once. Short drafts are counted at once on the GUI thread once the encoding is loaded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from playground.core.accounting import Accounting
 from playground.core.models import LedgerEntry, Message, ProviderProfile
@@ -19,6 +22,7 @@ from playground.ui.bridge import TaskRunner
 from playground.ui.widgets.counters import CountersBar
 
 SYNC_COUNT_LIMIT = 4_000  # characters; below this a count takes well under a millisecond
+MIN_COUNT_INTERVAL_S = 0.25  # between the starts of two off-thread counts while the user types
 
 
 class CountersController(QObject):
@@ -47,6 +51,10 @@ class CountersController(QObject):
         self.runner = runner
         self._pending: tuple[tuple[Message, ...], str, ProviderProfile] | None = None
         self._counting = False
+        self._last_start = -MIN_COUNT_INTERVAL_S
+        self._next_count = QTimer(self)
+        self._next_count.setSingleShot(True)
+        self._next_count.timeout.connect(self._start_pending)
         self.refresh_totals()
 
     # --- draft -------------------------------------------------------------------------------
@@ -60,17 +68,31 @@ class CountersController(QObject):
             return
         size = sum(len(m.content) for m in messages)
         if not self._counting and size <= SYNC_COUNT_LIMIT and self.counter.is_loaded(model):
+            self._pending = None  # a longer draft waiting for its turn is out of date now
+            self._next_count.stop()
             self._show_draft(self.counter.count_messages(messages, model), model, profile)
             return
         self._pending = (messages, model, profile)
         if not self._counting:
-            self._start_count()
+            self._start_pending()
+
+    def _start_pending(self) -> None:
+        """Starts counting the newest draft now, or when the interval since the last start is up."""
+        if self._counting or self._pending is None:
+            return
+        wait = self._last_start + MIN_COUNT_INTERVAL_S - time.monotonic()
+        if wait > 0:
+            if not self._next_count.isActive():
+                self._next_count.start(max(1, round(wait * 1000)))
+            return
+        self._start_count()
 
     def _start_count(self) -> None:
         assert self._pending is not None
         messages, model, profile = self._pending
         self._pending = None
         self._counting = True
+        self._last_start = time.monotonic()
         loop = asyncio.get_event_loop()
         count: Callable[[], int] = lambda: self.counter.count_messages(messages, model)  # noqa: E731
 
@@ -82,7 +104,7 @@ class CountersController(QObject):
             if self._pending is None:
                 self._show_draft(tokens, model, profile)
             else:  # the user typed on while we counted: count the newest draft instead
-                self._start_count()
+                self._start_pending()
 
         def _stopped(*_args: object) -> None:
             self._counting = False

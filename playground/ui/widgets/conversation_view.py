@@ -349,8 +349,18 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# A conversation opens with its newest turns built; earlier ones are built a page at a time when
+# the user scrolls to the top (or clicks the button there). bench/history.py: opening a 1,000-turn
+# conversation built 17,000 widgets in 5 s and took 335 MiB; the newest 40 open in well under 0.3 s.
+OPEN_WINDOW = 40
+EARLIER_PAGE = 60
+
+
 class ConversationView(QScrollArea):
     """The scrollable column of turns.
+
+    Only the newest `OPEN_WINDOW` turns of an opened conversation are built; `turns` holds the built
+    ones (`turns[k].index == first_built + k`), and `load_earlier()` builds the page before them.
 
     Signals: those of `TurnWidget`, forwarded with the same arguments.
     """
@@ -374,6 +384,12 @@ class ConversationView(QScrollArea):
         self._layout = QVBoxLayout(self._inner)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._layout.setSpacing(6)
+        self.earlier_button = QPushButton()
+        self.earlier_button.setObjectName("earlierTurns")
+        self.earlier_button.setFlat(True)
+        self.earlier_button.setVisible(False)
+        self.earlier_button.clicked.connect(self.load_earlier)
+        self._layout.addWidget(self.earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.placeholder = QLabel(
             "The conversation appears here. Type below and press Ctrl+Enter, or add example turns "
             "with “Add as assistant” to show the model how to answer."
@@ -386,28 +402,68 @@ class ConversationView(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(self._inner)
         self.turns: list[TurnWidget] = []
+        self.first_built = 0  # message index of turns[0]
+        self._messages: list[Message] = []
+        self._infos: list[TurnInfo] = []
         self._follow = True
+        self._loading = False
+        self._anchor_from_bottom: int | None = None
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
-        """Replaces every turn (opening a conversation, after an edit or a move)."""
+        """Replaces every turn (opening a conversation, after an edit or a move). Builds the newest
+        `OPEN_WINDOW` turns, or as many as were built before if that is more."""
+        keep = max(OPEN_WINDOW, len(self.turns))
         for turn in self.turns:
             self._layout.removeWidget(turn)
             turn.deleteLater()
         self.turns = []
-        for i, message in enumerate(messages):
-            self._add(message, infos[i] if infos else TurnInfo())
+        self._messages = list(messages)
+        self._infos = list(infos) if infos else [TurnInfo() for _ in messages]
+        self.first_built = max(0, len(messages) - keep)
+        for i in range(self.first_built, len(messages)):
+            self._add(i, messages[i], self._infos[i])
         self._update_placeholder()
 
     def add_turn(self, message: Message, info: TurnInfo | None = None) -> TurnWidget:
-        turn = self._add(message, info or TurnInfo())
+        info = info or TurnInfo()
+        self._messages.append(message)
+        self._infos.append(info)
+        turn = self._add(len(self._messages) - 1, message, info)
         self._update_placeholder()
         self.scroll_to_end()
         return turn
 
-    def _add(self, message: Message, info: TurnInfo) -> TurnWidget:
-        turn = TurnWidget(len(self.turns), message, info, self._inner)
+    @property
+    def unbuilt(self) -> int:
+        """How many earlier turns are not built yet."""
+        return self.first_built
+
+    def load_earlier(self) -> int:
+        """Builds the page of turns before the first built one, keeping what is on screen in place;
+        returns how many were built."""
+        if self.first_built == 0:
+            return 0
+        bar = self.verticalScrollBar()
+        from_bottom = bar.maximum() - bar.value()
+        start = max(0, self.first_built - EARLIER_PAGE)
+        built = [
+            self._make(i, self._messages[i], self._infos[i]) for i in range(start, self.first_built)
+        ]
+        first_row = 2  # after the "earlier" button and the placeholder
+        for k, turn in enumerate(built):
+            self._layout.insertWidget(first_row + k, turn)
+        self.turns[:0] = built
+        self.first_built = start
+        self._update_placeholder()
+        self._follow = False
+        # Once the taller column is laid out (rangeChanged), scroll so the same turns stay in view.
+        self._anchor_from_bottom = from_bottom
+        return len(built)
+
+    def _make(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
+        turn = TurnWidget(index, message, info, self._inner)
         turn.edit_committed.connect(self.edit_committed)
         turn.role_toggled.connect(self.role_toggled)
         turn.move_requested.connect(self.move_requested)
@@ -416,6 +472,10 @@ class ConversationView(QScrollArea):
         turn.fork_requested.connect(self.fork_requested)
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
+        return turn
+
+    def _add(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
+        turn = self._make(index, message, info)
         self._layout.insertWidget(self._layout.count() - 1, turn)
         self.turns.append(turn)
         return turn
@@ -430,17 +490,39 @@ class ConversationView(QScrollArea):
         )
 
     def _on_range_changed(self, _low: int, high: int) -> None:
-        if self._follow:  # follow a streaming answer unless the user scrolled up to read
+        if self._anchor_from_bottom is not None:
+            self.verticalScrollBar().setValue(high - self._anchor_from_bottom)
+            self._anchor_from_bottom = None
+        elif self._follow:  # follow a streaming answer unless the user scrolled up to read
             self.verticalScrollBar().setValue(high)
 
     def _on_scrolled(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 8
+        if value == 0 and self.first_built > 0 and not self._loading:
+            self._loading = True  # once per arrival at the top, after this scroll event
+
+            def _load() -> None:
+                self._loading = False
+                self.load_earlier()
+
+            QTimer.singleShot(0, self, _load)
 
     def _update_placeholder(self) -> None:
         self.placeholder.setVisible(not self.turns)
+        count = min(EARLIER_PAGE, self.first_built)
+        self.earlier_button.setVisible(self.first_built > 0)
+        if self.first_built:
+            self.earlier_button.setText(
+                f"Show {count} earlier turns ({self.first_built} not shown yet)"
+            )
 
     def plain_text(self) -> str:
-        """Every turn's text (for tests and "copy conversation")."""
-        return "\n\n".join(
+        """Every turn's text, built or not (for tests and "copy conversation")."""
+        parts = [
+            f"{ROLE_TITLES.get(m.role, m.role)}\n{m.content}"
+            for m in self._messages[: self.first_built]
+        ]
+        parts += [
             f"{ROLE_TITLES.get(t.message.role, t.message.role)}\n{t.text()}" for t in self.turns
-        )
+        ]
+        return "\n\n".join(parts)
