@@ -306,11 +306,15 @@ class Session:
         watch = PaintWatch(self.app.window)
         chat = self.app.chat
         # Only a paint made once the conversation's turns are in the view counts (it may come
-        # while the click is still being handled).
+        # while the click is still being handled). The view builds the newest turns and the rest
+        # when scrolled to, so "in the view" means: built up to the last one, none left out
+        # between.
+        view = chat.view.conversation
         watch.arm(
             lambda: (
                 chat.conversation.id == conversation_id
-                and len(chat.view.conversation.turns) == len(chat.conversation.turns)
+                and len(view.turns) + view.unbuilt == len(chat.conversation.turns)
+                and bool(view.turns)
             )
         )
         t0 = time.perf_counter()
@@ -613,7 +617,8 @@ def main(argv: list[str] | None = None) -> int:
                             else:
                                 bare_ms = bare_open(gui, info["big_text"])
                             gui.settle(0.2)
-                        shown = len(session.app.chat.view.conversation.turns)
+                        convo = session.app.chat.view.conversation
+                        shown = len(convo.turns) + convo.unbuilt  # built, or built on scroll
                         if run >= 0 and shown != info["big_turns"]:
                             raise RuntimeError(f"{shown} turns shown, not {info['big_turns']}")
                         s = SearchRun()
