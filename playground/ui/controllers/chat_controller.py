@@ -279,27 +279,22 @@ class ChatController(QObject):
         self.view.hide_error()
         self._stop_retry_countdown()
         self._last_request = request
-        self._ensure_in_history()
-        self._save_params(request)
         turn_widget = self.view.conversation.add_turn(
             Message("assistant", ""), TurnInfo(status="streaming")
         )
-        try:
-            message_id: int | None = self.history.begin_reply(self.conversation.id, request.model)
-        except HistoryError as exc:
-            log.warning("history: %s", exc)
-            message_id = None
-        turn = _Turn(
-            request, ChatProgress(), self.conversation, turn_widget, _frame_timer(self), message_id
-        )
+        turn = _Turn(request, ChatProgress(), self.conversation, turn_widget, _frame_timer(self))
         self.view.reply_info.setText("Waiting for the first token…")
 
         def on_delta(index: int, fragment: str) -> None:
             if turn.conversation is not self.conversation:
                 return  # "New chat" or another conversation opened: the answer is detached
-            # Fragments arrive a token at a time; render them once per frame, not once each.
+            # Fragments arrive a token at a time; render them once per frame, not once each. The
+            # first one is shown at once: time to first token is what the user waits for.
             turn.pending.setdefault(index, []).append(fragment)
-            if not turn.frame_timer.isActive():
+            if not turn.first_shown:
+                turn.first_shown = True
+                self._render_pending(turn)
+            elif not turn.frame_timer.isActive():
                 turn.frame_timer.start()
 
         turn.frame_timer.timeout.connect(lambda: self._render_pending(turn))
@@ -312,6 +307,20 @@ class ChatController(QObject):
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
+        # The request's first step (building and sending it) was scheduled first: writing the
+        # history never delays it (bench/overhead.py).
+        asyncio.get_event_loop().call_soon(self._record_send, turn)
+
+    def _record_send(self, turn: _Turn) -> None:
+        """Files the conversation, its parameters and the coming reply in the history."""
+        if turn.conversation is not self.conversation:
+            return  # another conversation was opened in between: nothing to file here
+        self._ensure_in_history()
+        self._save_params(turn.request)
+        try:
+            turn.message_id = self.history.begin_reply(self.conversation.id, turn.request.model)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
 
     def _render_pending(self, turn: _Turn) -> None:
         """Shows what arrived since the last frame and writes it to the history."""
@@ -1121,6 +1130,7 @@ class _Turn:
     frame_timer: QTimer  # one frame's worth of fragments is rendered at a time
     message_id: int | None = None
     pending: dict[int, list[str]] = field(default_factory=dict)
+    first_shown: bool = False
 
 
 FRAME_MS = 16
