@@ -299,6 +299,12 @@ def figures(samples: list[Sample]) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40, help="measured requests of each")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=0,
+        help="for the suite: measured requests of each = 20 x RUNS (overrides --requests)",
+    )
     parser.add_argument("--warm-up", type=int, default=5, help="unmeasured requests of each first")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write every number here")
     parser.add_argument(
@@ -306,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.runs:
+        args.requests = 20 * args.runs
     if args.serve:
         return serve()
 
