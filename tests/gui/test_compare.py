@@ -1,0 +1,219 @@
+"""Compare: columns stream at once, each with its numbers; samples, diff, sync scroll, Chat link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from playground.core.models import Endpoint, RequestStatus
+from tests.conftest import AppHarness
+from tests.fakes.openai_server import FakeOpenAI, JsonDict
+
+pytestmark = pytest.mark.gui
+
+
+def _compare(app: AppHarness, wait_until: Any) -> Any:
+    app.window.show_tab("compare")
+    app.controller.refresh_models()
+    feature = app.feature("compare")
+    wait_until(lambda: feature.view.columns[0].model_combo.count() > 0)
+    return feature
+
+
+def _by_model(body: JsonDict) -> str:
+    model = body["model"]
+    return f"The {model} answer says the sky is blue because of scattering."
+
+
+def _idle(app: AppHarness) -> Callable[[], bool]:
+    return lambda: not app.runner.is_busy("compare")
+
+
+def test_columns_stream_concurrently_with_their_own_numbers(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    words = " ".join(f"w{i}" for i in range(60))
+    fake_openai.scenario.reply_text = lambda body: f"{body['model']} {words}"
+    fake_openai.scenario.tokens_per_second = 60
+    app = make_app()
+    view = _compare(app, wait_until).view
+    a, b = view.columns[0], view.columns[1]
+    a.model_combo.setCurrentText("gpt-4o-mini")
+    b.model_combo.setCurrentText("gpt-4.1")
+    b.system_edit.setPlainText("Be terse.")
+    view.input_edit.setPlainText("Why is the sky blue?")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    assert view.stop_button.isEnabled()
+
+    # Both columns show text while both streams are still running: they stream side by side.
+    wait_until(lambda: all(c.views and "w3" in c.views[0].text() for c in (a, b)))
+    assert app.runner.is_busy("compare")
+    assert len(fake_openai.requests_to("/chat/completions")) == 2
+    wait_until(_idle(app))
+
+    assert a.texts() == [f"gpt-4o-mini {words}"]
+    assert b.texts() == [f"gpt-4.1 {words}"]
+    bodies = {
+        r.json["model"]: r.json for r in fake_openai.requests_to("/chat/completions") if r.json
+    }
+    assert bodies["gpt-4.1"]["messages"][0] == {"role": "system", "content": "Be terse."}
+    assert bodies["gpt-4o-mini"]["messages"] == [
+        {"role": "user", "content": "Why is the sky blue?"}
+    ]
+    for column in (a, b):
+        stats = column.stats_label.text()
+        assert "tok in" in stats
+        assert "tok out" in stats
+        assert "$" in stats
+        assert "first token" in stats
+        assert "finish: stop" in stats
+    rows = app.services.ledger.recent()
+    assert sorted(r.model for r in rows) == ["gpt-4.1", "gpt-4o-mini"]
+    assert all(r.endpoint == Endpoint.CHAT and r.status == RequestStatus.OK for r in rows)
+    assert "Last:" in app.window.counters.last_label.text()
+    assert app.window.counters.last_label.text() != "Last: —"
+
+
+def test_samples_run_k_times_and_show_similarity(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    replies = iter(["red green blue", "red green blue", "red green yellow"] * 2)
+    fake_openai.scenario.reply_text = lambda _body: next(replies)
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.samples_spin.setValue(3)
+    view.input_edit.setPlainText("Name three colours")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    assert len(fake_openai.requests_to("/chat/completions")) == 6
+    for column in view.active_columns():
+        assert len(column.views) == 3
+        assert column.similarity_label.isVisible()
+        assert "Samples agree" in column.similarity_label.text()
+        assert "×" in column.stats_label.text()  # finish reasons counted
+    assert len(app.services.ledger.recent()) == 6
+
+
+def test_diff_highlights_words_between_two_columns(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = _by_model
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.columns[0].model_combo.setCurrentText("gpt-4o-mini")
+    view.columns[1].model_combo.setCurrentText("gpt-4.1")
+    view.input_edit.setPlainText("Why?")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    assert not view.columns[0].diff_view.isVisible()
+    view.diff_check.setChecked(True)
+    left, right = view.columns[0].diff_view, view.columns[1].diff_view
+    assert left.isVisible()
+    assert right.isVisible()
+    assert left.toPlainText().strip() == _by_model({"model": "gpt-4o-mini"})
+    assert "background-color" in left.toHtml()
+    view.diff_check.setChecked(False)
+    assert not left.isVisible()
+    assert view.columns[0].views[0].isVisible()
+
+
+def test_sync_scrolling_moves_the_other_columns(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = "\n\n".join(f"Paragraph {i}." for i in range(80))
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.input_edit.setPlainText("Long please")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    a, b = (c.scroll_area.verticalScrollBar() for c in view.columns[:2])
+    wait_until(lambda: a.maximum() > 0 and b.maximum() > 0)
+    a.setValue(a.maximum())
+    assert b.value() == b.maximum()
+    view.sync_check.setChecked(False)
+    a.setValue(0)
+    assert b.value() == b.maximum()
+
+
+def test_settings_copy_from_and_send_to_chat(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app()
+    chat = app.chat_tab
+    chat.system_edit.setPlainText("You are a pirate.")
+    chat.params.set_fields({"model": "gpt-4.1", "temperature": 0.3})
+    column = _compare(app, wait_until).view.columns[1]
+    column.from_chat_button.click()
+    assert column.model() == "gpt-4.1"
+    assert column.system_edit.toPlainText() == "You are a pirate."
+    assert column.params.request_fields()["temperature"] == pytest.approx(0.3)
+
+    column.params.set_fields({"model": "gpt-4o-mini", "temperature": 1.4})
+    column.system_edit.setPlainText("You are a poet.")
+    column.to_chat_button.click()
+    assert app.window.current_tab_key() == "chat"
+    assert chat.params.current_model() == "gpt-4o-mini"
+    assert chat.params.request_fields()["temperature"] == pytest.approx(1.4)
+    assert chat.system_edit.toPlainText() == "You are a poet."
+
+
+def test_stop_keeps_partial_answers_and_a_failed_column_says_why(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = " ".join(f"w{i}" for i in range(400))
+    fake_openai.scenario.tokens_per_second = 100
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.input_edit.setPlainText("Go")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: all(c.views and "w2" in c.views[0].text() for c in view.active_columns()))
+    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    for column in view.active_columns():
+        assert "w2" in column.texts()[0]
+        assert "stopped" in column.views[0].role_label.text()
+    statuses = {r.status for r in app.services.ledger.recent()}
+    assert statuses == {RequestStatus.CANCELLED}
+
+    fake_openai.scenario.tokens_per_second = None
+    fake_openai.fail_next(500, path="/chat/completions")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    errors = [c.error_label for c in view.active_columns() if c.error_label.isVisible()]
+    assert len(errors) == 1
+    assert errors[0].text()
+
+
+def test_nothing_runs_without_a_message(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    view = _compare(app, wait_until).view
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    assert "Type a message" in view.status_label.text()
+    assert fake_openai.requests_to("/chat/completions") == []
+
+
+def test_state_survives_a_restart(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app()
+    feature = _compare(app, wait_until)
+    view = feature.view
+    view.set_column_count(3)
+    view.samples_spin.setValue(2)
+    view.input_edit.setPlainText("Saved question")
+    view.columns[2].params.set_fields({"model": "gpt-4.1", "temperature": 0.5})
+    view.columns[2].system_edit.setPlainText("Sys C")
+    app.controller.save_window_state()
+    again = make_app(home=app.home)
+    restored = again.feature("compare").view
+    assert restored.columns_spin.value() == 3
+    assert restored.samples() == 2
+    assert restored.input_edit.toPlainText() == "Saved question"
+    assert restored.columns[2].model() == "gpt-4.1"
+    assert restored.columns[2].system_edit.toPlainText() == "Sys C"
+    assert restored.columns[2].params.request_fields()["temperature"] == pytest.approx(0.5)
