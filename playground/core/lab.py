@@ -566,10 +566,16 @@ async def run_grid(
 # --- cost guard ------------------------------------------------------------------------------------
 
 
+OPEN_ENDED_OUTPUT = 1024
+"""Output tokens assumed for the top of the range when a request sets no Max output (a model's
+own limit, up to 100,000 tokens, would make every estimate alarming and meaningless)."""
+
+
 @dataclass(frozen=True, slots=True)
 class GridEstimate:
     """What a run may cost: `low` if every answer were empty, `high` if every answer used its
-    whole output limit. `unpriced` counts requests whose model has no known price."""
+    Max output (or `OPEN_ENDED_OUTPUT` tokens where none is set, capped by the model's limit).
+    `unpriced` counts requests whose model has no known price."""
 
     requests: int
     input_tokens: int
@@ -597,7 +603,8 @@ def estimate_grid(
         max_out = request.max_output_tokens
         if max_out is None:
             open_ended += 1
-            max_out = capabilities(request.model).max_output or 4096
+            limit = capabilities(request.model).max_output
+            max_out = min(limit, OPEN_ENDED_OUTPUT) if limit else OPEN_ENDED_OUTPUT
         low_cost = cost(request.model, Usage(input_tokens=tokens, estimated=True))
         high_cost = cost(
             request.model, Usage(input_tokens=tokens, output_tokens=max_out, estimated=True)

@@ -23,6 +23,7 @@ from playground.core.chat import ChatService
 from playground.core.errors import AppError
 from playground.core.formatting import format_cost, format_tokens
 from playground.core.lab import (
+    OPEN_ENDED_OUTPUT,
     CaseFileError,
     CellKey,
     CellResult,
@@ -707,8 +708,8 @@ def _estimate_text(estimate: GridEstimate, batch: bool) -> str:
     )
     if estimate.open_ended:
         text += (
-            f" ({estimate.open_ended:,} without a Max output: the top of the range assumes the "
-            "model's longest answer)"
+            f" ({estimate.open_ended:,} without a Max output, counted at up to "
+            f"{OPEN_ENDED_OUTPUT:,} answer tokens each; set Max output for a firm limit)"
         )
     if estimate.unpriced:
         text += f"; {estimate.unpriced:,} with no known price"
