@@ -506,3 +506,51 @@ def test_usage_numbers_reach_the_status_bar(
     assert not result.usage.estimated
     assert result.cost is not None
     assert result.cost > Decimal(0)
+
+
+def test_a_batch_still_running_at_quit_is_picked_up_at_the_next_start(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = _capital
+    fake_openai.batches.steps = 10_000  # the batch stays "in progress" while this app runs
+    app = make_app()
+    feature = _lab(app, wait_until)
+    view = _setup(feature, [TestCase({"country": "Peru"}, Expectation(ExpectKind.EQUALS, "Lima"))])
+    qtbot.mouseClick(view.batch_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "Batch running" in view.status_label.text())
+    batch_id = feature.controller.batch_id
+    assert batch_id
+    # Quit on Chat: a harness-only detail (qtbot processes Qt events outside the asyncio loop while
+    # the next window opens, so a tab restored at that moment could not start its request).
+    app.window.show_tab("chat")
+    app.controller.save_window_state()
+    feature.shutdown()
+    wait_until(lambda: not app.runner.is_busy("lab"))
+    assert app.controller.store.load().tabs["lab"]["batch_id"] == batch_id
+
+    fake_openai.batches.steps = 1  # done at the next look
+    again = make_app(home=app.home)
+    restored = again.feature("lab")
+    wait_until(lambda: not again.runner.is_busy("lab"))
+    run = restored.controller.run
+    assert [r.text for r in run.results.values()] == ["Lima"]
+    assert restored.controller.batch_id is None
+    assert "Batch done: 1 of 1" in restored.view.status_label.text()
+    # No cancel was sent: quitting leaves the batch running on the server.
+    assert not [r for r in fake_openai.requests if r.path.endswith("/cancel")]
+
+
+def test_stop_cancels_a_running_batch(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.batches.steps = 10_000
+    app = make_app()
+    feature = _lab(app, wait_until)
+    view = _setup(feature, [TestCase({"country": "Peru"})])
+    qtbot.mouseClick(view.batch_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "Batch running" in view.status_label.text())
+    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not app.runner.is_busy("lab") and not app.runner.is_busy("lab-batch-cancel"))
+    assert [r for r in fake_openai.requests if r.path.endswith("/cancel")]
+    assert "Batch cancelled" in view.status_label.text()
+    assert view.resume_button.isEnabled()

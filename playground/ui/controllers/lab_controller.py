@@ -44,7 +44,13 @@ from playground.core.lab import (
     results_to_json,
     run_grid,
 )
-from playground.core.lab_batch import BatchItem, BatchService, BatchStatus, batch_jsonl
+from playground.core.lab_batch import (
+    MAX_BATCH_REQUESTS,
+    BatchItem,
+    BatchService,
+    BatchStatus,
+    batch_jsonl,
+)
 from playground.core.lab_store import (
     LabStore,
     LabStoreError,
@@ -102,6 +108,7 @@ class LabController(QObject):
         self.diff_dialog: VersionDiffDialog | None = None
         self._unsaved = 0
         self._versions: list[Version] = []
+        self._closing = False
 
         view.run_requested.connect(self.request_run)
         view.stop_requested.connect(self.stop)
@@ -297,8 +304,15 @@ class LabController(QObject):
             self.view.set_status("Can't run yet: " + " ".join(found[:4]) + more, error=True)
             self.view.pages.setCurrentIndex(0)
             return
-        variants = self._pin_draft_version(variants)
         run = LabRun(variants, cases, self.view.samples_spin.value())
+        if batch and len(run.cells()) > MAX_BATCH_REQUESTS:
+            self.view.set_status(
+                f"A batch holds at most {MAX_BATCH_REQUESTS:,} requests; this grid has "
+                f"{len(run.cells()):,}. Use fewer cases, variants or samples.",
+                error=True,
+            )
+            return
+        run.variants = self._pin_draft_version(variants)
         self._estimate(run, run.cells(), batch)
 
     def _pin_draft_version(self, variants: list[Variant]) -> list[Variant]:
@@ -438,8 +452,7 @@ class LabController(QObject):
             self._save_run()
 
     def _ended(self, run: LabRun, how: str) -> None:
-        self.batch_id = None
-        if run is not self.run:
+        if self._closing or run is not self.run:
             return
         self._save_run()
         self._refresh_runs()
@@ -454,6 +467,7 @@ class LabController(QObject):
         self.view.set_busy(False, can_resume=pending > 0)
 
     def _failed(self, run: LabRun, how: str, error: AppError) -> None:
+        self.batch_id = None
         self._ended(run, how)
         self.view.show_error(error)
 
@@ -479,6 +493,15 @@ class LabController(QObject):
                 ),
                 on_error=self.view.show_error,
             )
+            self.batch_id = None
+        self.runner.cancel(GROUP)
+        self.runner.cancel(ESTIMATE_GROUP)
+
+    def shutdown(self) -> None:
+        """The window closes: keep what finished; a batch keeps running on the server and is
+        picked up again at the next start (its id is in the saved state)."""
+        self._save_run()
+        self._closing = True
         self.runner.cancel(GROUP)
         self.runner.cancel(ESTIMATE_GROUP)
 
@@ -673,8 +696,11 @@ class LabController(QObject):
         if isinstance(batch_id, str) and self.run is not None:
             # A batch from the last session: keep waiting for it.
             self.batch_id = batch_id
-            self.view.set_busy(True)
-            self._start_batch_task(self.run, self._poll(BatchStatus(batch_id, "in_progress")))
+            self.view.set_status("Checking the batch started in your last session…")
+            self._start_batch_task(self.run, self._resume_batch(batch_id))
+
+    async def _resume_batch(self, batch_id: str) -> list[BatchItem]:
+        return await self._poll(await self.batches.status(batch_id))
 
     def _on_runner_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:

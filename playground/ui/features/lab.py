@@ -67,7 +67,7 @@ class LabFeature(FeatureController):
         return self.controller.save_state()
 
     def shutdown(self) -> None:
-        self.controller.runner.cancel("lab")
+        self.controller.shutdown()
         self.store.close()
 
     def fill_sample(self) -> None:
