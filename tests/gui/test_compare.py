@@ -217,3 +217,23 @@ def test_state_survives_a_restart(
     assert restored.columns[2].model() == "gpt-4.1"
     assert restored.columns[2].system_edit.toPlainText() == "Sys C"
     assert restored.columns[2].params.request_fields()["temperature"] == pytest.approx(0.5)
+
+
+def test_the_cost_of_a_run_is_estimated_before_sending(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.columns[0].model_combo.setCurrentText("gpt-4o-mini")
+    view.columns[1].model_combo.setCurrentText("gpt-4.1")
+    view.input_edit.setPlainText("How far is the Moon?")
+    wait_until(lambda: "2 requests" in view.estimate_label.text())
+    text = view.estimate_label.text()
+    assert "≈" in text
+    assert "tok in" in text
+    assert "–$" in text
+    view.samples_spin.setValue(3)
+    wait_until(lambda: "6 requests" in view.estimate_label.text())
+    view.input_edit.clear()
+    wait_until(lambda: view.estimate_label.text() == "")
+    assert fake_openai.requests_to("/chat/completions") == []

@@ -7,9 +7,11 @@ and `CountersController.request_recorded` updates the status bar.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -24,6 +26,8 @@ from playground.core.compare import (
     word_diff,
 )
 from playground.core.errors import AppError
+from playground.core.formatting import format_cost, format_tokens
+from playground.core.lab import GridEstimate, estimate_grid
 from playground.core.models import Endpoint, Message, RequestStatus, Usage
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
@@ -33,7 +37,9 @@ from playground.ui.widgets.compare_column import CompareColumn
 log = logging.getLogger(__name__)
 
 GROUP = "compare"
+ESTIMATE_GROUP = "compare-estimate"
 FRAME_MS = 16
+ESTIMATE_DELAY_MS = 300
 
 
 @dataclass(slots=True)
@@ -99,6 +105,14 @@ class CompareController(QObject):
         self._frame.setSingleShot(True)
         self._frame.setInterval(FRAME_MS)
         self._frame.timeout.connect(self._render_pending)
+        self._estimate_again = False
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self._update_estimate)
+        view.input_edit.textChanged.connect(self.schedule_estimate)
+        view.samples_spin.valueChanged.connect(self.schedule_estimate)
+        view.columns_changed.connect(self.schedule_estimate)
 
         view.run_requested.connect(self.run)
         view.stop_requested.connect(self.stop)
@@ -108,6 +122,8 @@ class CompareController(QObject):
             column.model_changed.connect(lambda model, c=column: self._on_model_changed(c, model))
             column.copy_from_chat_requested.connect(lambda c=column: self.copy_from_chat(c))
             column.send_to_chat_requested.connect(lambda c=column: self.send_to_chat(c))
+            column.params.changed.connect(self.schedule_estimate)
+            column.system_edit.textChanged.connect(self.schedule_estimate)
 
     # --- models and settings ----------------------------------------------------------------------
 
@@ -180,17 +196,74 @@ class CompareController(QObject):
         for column in columns:
             column.begin(samples)
             column.show_diff(None)
-            settings = column.settings()
-            messages: list[Message] = []
-            if settings["system"].strip():
-                messages.append(Message("system", settings["system"]))
-            messages.append(Message("user", text))
-            fields = {**settings["fields"], "n": 1}  # samples are separate requests
-            request = ChatRequest(model=settings["model"], messages=tuple(messages), **fields)
+            request = self._request(column, text)
             for index in range(samples):
                 self._samples.append(_Sample(column, index, request))
         for sample in self._samples:
             self._start(sample)
+
+    @staticmethod
+    def _request(column: CompareColumn, text: str) -> ChatRequest:
+        settings = column.settings()
+        messages: list[Message] = []
+        if settings["system"].strip():
+            messages.append(Message("system", settings["system"]))
+        messages.append(Message("user", text))
+        fields = {**settings["fields"], "n": 1}  # samples are separate requests
+        return ChatRequest(model=settings["model"], messages=tuple(messages), **fields)
+
+    # --- estimate -----------------------------------------------------------------------------------
+
+    def schedule_estimate(self) -> None:
+        """Re-estimates the run's cost shortly after the user stops typing."""
+        self._estimate_timer.start()
+
+    def _update_estimate(self) -> None:
+        if self.runner.is_busy(ESTIMATE_GROUP):
+            self._estimate_again = True  # counted again when the running count ends
+            return
+        self._estimate_again = False
+        text = self.view.input_edit.toPlainText().strip()
+        columns = [c for c in self.view.active_columns() if c.model()]
+        if not text or not columns:
+            self.view.set_estimate("")
+            return
+        requests = [self._request(c, text) for c in columns] * self.view.samples()
+        profile = self.session.profile
+
+        def cost(model: str, usage: Usage) -> Decimal | None:
+            value: Decimal | None = self.accounting.cost(profile, model, usage)
+            return value
+
+        loop = asyncio.get_event_loop()
+
+        async def count() -> GridEstimate:
+            return await loop.run_in_executor(
+                None, estimate_grid, requests, self.counter.count_messages, cost
+            )
+
+        def show(estimate: GridEstimate) -> None:
+            n = estimate.requests
+            text = (
+                f"{n} request{'s' if n != 1 else ''} · "
+                f"{format_tokens(estimate.input_tokens, estimated=True)} in · "
+                f"{format_cost(estimate.low, estimated=True)}–{format_cost(estimate.high)}"
+            )
+            if estimate.unpriced:
+                text += " + ?"
+            self.view.set_estimate(text)
+            self._estimate_ended()
+
+        def failed(error: AppError) -> None:
+            log.warning("compare: estimate failed: %s", error.text)
+            self.view.set_estimate("")
+            self._estimate_ended()
+
+        self.runner.start(count(), group=ESTIMATE_GROUP, on_result=show, on_error=failed)
+
+    def _estimate_ended(self) -> None:
+        if self._estimate_again:  # the draft changed while counting
+            self._estimate_timer.start()
 
     def _start(self, sample: _Sample) -> None:
         def on_delta(choice: int, fragment: str) -> None:

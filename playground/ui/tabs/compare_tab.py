@@ -115,6 +115,12 @@ class CompareTab(QWidget):
         self.status_label = QLabel("")
         self.status_label.setObjectName("compareStatus")
         self.status_label.setWordWrap(True)
+        self.estimate_label = QLabel("")
+        self.estimate_label.setObjectName("compareEstimate")
+        self.estimate_label.setToolTip(
+            "What Run would cost: from empty answers to answers of the full Max output "
+            "(about 1,024 tokens where none is set)"
+        )
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.run_button)
@@ -129,7 +135,10 @@ class CompareTab(QWidget):
         layout.setSpacing(6)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.status_label)
+        status = QHBoxLayout()
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.estimate_label)
+        layout.addLayout(status)
         layout.addLayout(composer)
 
         self.run_button.clicked.connect(self._on_run_clicked)
@@ -175,6 +184,9 @@ class CompareTab(QWidget):
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)
+
+    def set_estimate(self, text: str) -> None:
+        self.estimate_label.setText(text)
 
     def set_column_count(self, count: int) -> None:
         self.columns_spin.setValue(count)
