@@ -237,3 +237,27 @@ def test_the_cost_of_a_run_is_estimated_before_sending(
     view.input_edit.clear()
     wait_until(lambda: view.estimate_label.text() == "")
     assert fake_openai.requests_to("/chat/completions") == []
+
+
+def test_diff_waits_for_every_column_to_finish(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    long = " ".join(f"w{i}" for i in range(150))
+    fake_openai.scenario.reply_text = lambda body: "hi" if body["model"] == "gpt-4o-mini" else long
+    fake_openai.scenario.tokens_per_second = 100
+    app = make_app()
+    view = _compare(app, wait_until).view
+    a, b = view.columns[0], view.columns[1]
+    a.model_combo.setCurrentText("gpt-4o-mini")
+    b.model_combo.setCurrentText("gpt-4.1")
+    view.diff_check.setChecked(True)
+    view.input_edit.setPlainText("Go")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "finish: stop" in a.stats_label.text() and "w1" in b.views[0].text())
+    assert app.runner.is_busy("compare")
+    assert "Streaming…" in b.stats_label.text()
+    assert b.views[0].isVisible()  # the column still streaming is not replaced by a diff
+    assert not b.diff_view.isVisible()
+    wait_until(_idle(app))
+    assert a.diff_view.isVisible()
+    assert b.diff_view.isVisible()

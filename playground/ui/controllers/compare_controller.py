@@ -285,11 +285,18 @@ class CompareController(QObject):
         self.runner.cancel(GROUP)
 
     def _render_pending(self) -> None:
+        streaming: dict[CompareColumn, int] = {}
         for sample in self._samples:
             if sample.pending:
                 text = "".join(sample.pending)
                 sample.pending.clear()
                 sample.column.append(sample.index, text)
+            if sample.outcome is None:
+                streaming[sample.column] = streaming.get(sample.column, 0) + sample.progress.chunks
+        answered = {s.column for s in self._samples if s.outcome is not None}
+        for column, chunks in streaming.items():
+            if chunks and column not in answered:  # else it shows "1 of 3 answers in"
+                column.set_stats(f"Streaming… {chunks:,} tokens")
 
     def _on_result(self, sample: _Sample, result: ChatResult) -> None:
         self._render_pending()
@@ -326,7 +333,8 @@ class CompareController(QObject):
         if len(outcomes) == len(mine):
             texts = [s.progress.text for s in mine if not (s.outcome and s.outcome.error)]
             column.set_similarity(similarity_text(texts))
-            self.update_diff()
+            if all(s.outcome is not None for s in self._samples):
+                self.update_diff()  # only once every column is complete
         else:
             column.set_stats(
                 f"{len(outcomes)} of {len(mine)} answers in · " + column_summary(outcomes)

@@ -585,8 +585,9 @@ class LabController(QObject):
 
     def _batch_done(self, run: LabRun, items: list[BatchItem]) -> None:
         self.batch_id = None
+        cells = set(run.cells())
         for item in items:
-            if item.key not in set(run.cells()):
+            if item.key not in cells:
                 continue
             if item.error:
                 self._cell_done(run, item.key, CellResult(CellStatus.ERROR, error=item.error))
