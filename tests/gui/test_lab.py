@@ -48,7 +48,7 @@ def _setup(feature: Any, cases: list[TestCase], template: str = "Capital of {{co
 
 
 def _idle(app: AppHarness) -> Callable[[], bool]:
-    return lambda: not app.runner.is_busy("lab") and not app.runner.is_busy("lab-estimate")
+    return lambda: not any(app.runner.is_busy(g) for g in ("lab", "lab-batch", "lab-estimate"))
 
 
 def _texts(feature: Any) -> list[list[str]]:
@@ -525,13 +525,13 @@ def test_a_batch_still_running_at_quit_is_picked_up_at_the_next_start(
     app.window.show_tab("chat")
     app.controller.save_window_state()
     feature.shutdown()
-    wait_until(lambda: not app.runner.is_busy("lab"))
+    wait_until(lambda: not app.runner.is_busy("lab-batch"))
     assert app.controller.store.load().tabs["lab"]["batch_id"] == batch_id
 
     fake_openai.batches.steps = 1  # done at the next look
     again = make_app(home=app.home)
     restored = again.feature("lab")
-    wait_until(lambda: not again.runner.is_busy("lab"))
+    wait_until(lambda: not again.runner.is_busy("lab-batch"))
     run = restored.controller.run
     assert [r.text for r in run.results.values()] == ["Lima"]
     assert restored.controller.batch_id is None
@@ -550,7 +550,9 @@ def test_stop_cancels_a_running_batch(
     qtbot.mouseClick(view.batch_button, Qt.MouseButton.LeftButton)
     wait_until(lambda: "Batch running" in view.status_label.text())
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: not app.runner.is_busy("lab") and not app.runner.is_busy("lab-batch-cancel"))
+    wait_until(
+        lambda: not app.runner.is_busy("lab-batch") and not app.runner.is_busy("lab-batch-cancel")
+    )
     assert [r for r in fake_openai.requests if r.path.endswith("/cancel")]
     assert "Batch cancelled" in view.status_label.text()
     assert view.resume_button.isEnabled()

@@ -68,6 +68,7 @@ from playground.ui.tabs.lab_tab import LabTab, VersionDiffDialog
 log = logging.getLogger(__name__)
 
 GROUP = "lab"
+BATCH_GROUP = "lab-batch"  # waiting for a batch: not shown as busy (it can take hours)
 ESTIMATE_GROUP = "lab-estimate"
 POLL_SECONDS = 30.0
 SAVE_EVERY = 20  # cells between saves of a running grid
@@ -289,7 +290,7 @@ class LabController(QObject):
 
     def request_run(self, batch: bool = False) -> None:
         """Checks the grid, then estimates and (above the threshold) asks before running."""
-        if self.runner.is_busy(GROUP) or self.runner.is_busy(ESTIMATE_GROUP):
+        if self._busy() or self.runner.is_busy(ESTIMATE_GROUP):
             return
         variants, cases = self.variants(), self.view.cases.cases()
         found = problems(variants, cases)
@@ -474,7 +475,7 @@ class LabController(QObject):
     def resume(self) -> None:
         """Runs the cells the current run has not finished (failed, stopped or never run)."""
         run = self.run
-        if run is None or self.runner.is_busy(GROUP):
+        if run is None or self._busy():
             return
         keys = run.pending()
         if not keys:
@@ -483,7 +484,7 @@ class LabController(QObject):
         self._estimate(run, keys, batch=False)
 
     def stop(self) -> None:
-        if self.batch_id is not None and self.runner.is_busy(GROUP):
+        if self.batch_id is not None and self.runner.is_busy(BATCH_GROUP):
             batch_id = self.batch_id
             self.runner.start(
                 self.batches.cancel(batch_id),
@@ -495,6 +496,7 @@ class LabController(QObject):
             )
             self.batch_id = None
         self.runner.cancel(GROUP)
+        self.runner.cancel(BATCH_GROUP)
         self.runner.cancel(ESTIMATE_GROUP)
 
     def shutdown(self) -> None:
@@ -503,6 +505,7 @@ class LabController(QObject):
         self._save_run()
         self._closing = True
         self.runner.cancel(GROUP)
+        self.runner.cancel(BATCH_GROUP)
         self.runner.cancel(ESTIMATE_GROUP)
 
     def _estimate_usage(self, request: Any, text: str) -> Usage:
@@ -563,7 +566,7 @@ class LabController(QObject):
     def _start_batch_task(self, run: LabRun, coro: Any) -> None:
         self.runner.start(
             coro,
-            group=GROUP,
+            group=BATCH_GROUP,
             on_result=lambda items: self._batch_done(run, items),
             on_error=lambda error: self._failed(run, "Batch failed", error),
             on_cancel=lambda: self._ended(run, "Stopped"),
@@ -608,7 +611,7 @@ class LabController(QObject):
     # --- past runs and cells ------------------------------------------------------------------------
 
     def open_run(self, run_id: int) -> None:
-        if self.runner.is_busy(GROUP):
+        if self._busy():
             return
         try:
             run = self.store.load_run(run_id)
@@ -703,10 +706,13 @@ class LabController(QObject):
     async def _resume_batch(self, batch_id: str) -> list[BatchItem]:
         return await self._poll(await self.batches.status(batch_id))
 
-    def _on_runner_busy_changed(self, group: str, busy: bool) -> None:
-        if group == GROUP:
+    def _busy(self) -> bool:
+        return self.runner.is_busy(GROUP) or self.runner.is_busy(BATCH_GROUP)
+
+    def _on_runner_busy_changed(self, group: str, _busy: bool) -> None:
+        if group in (GROUP, BATCH_GROUP):
             pending = bool(self.run and self.run.pending())
-            self.view.set_busy(busy, can_resume=pending)
+            self.view.set_busy(self._busy(), can_resume=pending)
 
 
 def _ignore_delta(_index: int, _text: str) -> None:
