@@ -8,10 +8,10 @@ and `CountersController.request_recorded` updates the status bar.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -229,18 +229,14 @@ class CompareController(QObject):
             self.view.set_estimate("")
             return
         requests = [self._request(c, text) for c in columns] * self.view.samples()
-        profile = self.session.profile
-
-        def cost(model: str, usage: Usage) -> Decimal | None:
-            value: Decimal | None = self.accounting.cost(profile, model, usage)
-            return value
-
+        # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
+        # destroyed off the GUI thread.
+        cost = functools.partial(self.accounting.cost, self.session.profile)
+        count_messages = self.counter.count_messages
         loop = asyncio.get_event_loop()
 
         async def count() -> GridEstimate:
-            return await loop.run_in_executor(
-                None, estimate_grid, requests, self.counter.count_messages, cost
-            )
+            return await loop.run_in_executor(None, estimate_grid, requests, count_messages, cost)
 
         def show(estimate: GridEstimate) -> None:
             n = estimate.requests

@@ -8,6 +8,7 @@ updates the status-bar counters, as Chat does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -334,18 +335,14 @@ class LabController(QObject):
 
     def _estimate(self, run: LabRun, keys: list[CellKey], batch: bool) -> None:
         requests = [run.request(k) for k in keys]
-        profile = self.session.profile
-
-        def cost(model: str, usage: Usage) -> Decimal | None:
-            value: Decimal | None = self.accounting.cost(profile, model, usage, batch=batch)
-            return value
-
+        # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
+        # destroyed off the GUI thread.
+        cost = functools.partial(self.accounting.cost, self.session.profile, batch=batch)
+        count_messages = self.counter.count_messages
         loop = asyncio.get_event_loop()
 
         async def count() -> GridEstimate:
-            return await loop.run_in_executor(
-                None, estimate_grid, requests, self.counter.count_messages, cost
-            )
+            return await loop.run_in_executor(None, estimate_grid, requests, count_messages, cost)
 
         self.view.set_status("Estimating the cost…")
         self.runner.start(
