@@ -223,6 +223,22 @@ _REQUEST_FIELDS = frozenset(
 )
 
 
+def case_problems(variants: Sequence[Variant], case: TestCase) -> list[str]:
+    """What is wrong with one case (missing variables, an invalid regex or schema)."""
+    out: list[str] = []
+    missing: dict[str, None] = {}
+    for variant in variants:
+        for name in variant.prompt.variables():
+            if not str(case.values.get(name, "")).strip():
+                missing.setdefault(name, None)
+    if missing:
+        out.append("no value for " + ", ".join(f"{{{{{m}}}}}" for m in missing))
+    problem = case.expect.problem()
+    if problem is not None:
+        out.append(problem)
+    return out
+
+
 def problems(variants: Sequence[Variant], cases: Sequence[TestCase]) -> list[str]:
     """Everything that must be fixed before a run, in plain sentences (empty when ready)."""
     out: list[str] = []
@@ -236,17 +252,7 @@ def problems(variants: Sequence[Variant], cases: Sequence[TestCase]) -> list[str
         if not variant.prompt.user.strip():
             out.append(f"Variant “{variant.name}”: the prompt is empty.")
     for number, case in enumerate(cases, 1):
-        missing: dict[str, None] = {}
-        for variant in variants:
-            for name in variant.prompt.variables():
-                if not str(case.values.get(name, "")).strip():
-                    missing.setdefault(name, None)
-        if missing:
-            names = ", ".join(f"{{{{{m}}}}}" for m in missing)
-            out.append(f"Case {number}: no value for {names}.")
-        problem = case.expect.problem()
-        if problem is not None:
-            out.append(f"Case {number}: {problem}.")
+        out += [f"Case {number}: {p}." for p in case_problems(variants, case)]
     return out
 
 

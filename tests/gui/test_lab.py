@@ -167,6 +167,9 @@ def test_bad_input_is_flagged_before_running(
     assert "Case 1: the regex is not valid" in status
     assert "Case 2: the JSON schema is not valid JSON" in status
     assert view.pages.currentIndex() == 0
+    assert view.cases.item(0, 0).toolTip().startswith("Can't run: no value for {{language}}")
+    assert "regex" in view.cases.item(0, 0).toolTip()
+    assert "JSON schema" in view.cases.item(1, 0).toolTip()
     wait_until(_idle(app))
     assert fake_openai.requests_to("/chat/completions") == []
 
@@ -556,3 +559,23 @@ def test_stop_cancels_a_running_batch(
     assert [r for r in fake_openai.requests if r.path.endswith("/cancel")]
     assert "Batch cancelled" in view.status_label.text()
     assert view.resume_button.isEnabled()
+
+
+def test_a_rejected_key_is_reported_in_plain_words_and_nothing_is_lost(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.fail_next(401, times=2, path="/chat/completions")
+    app = make_app()
+    feature = _lab(app, wait_until)
+    view = _setup(feature, [TestCase({"country": c}) for c in ("France", "Peru")])
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    status = view.status_label.text()
+    assert "0 of 2 cells finished" in status
+    assert "2 failed, e.g." in status
+    assert "401" in status
+    assert view.resume_button.isEnabled()
+    assert view.cases.cases()[1].values == {"country": "Peru"}  # the table is untouched
+    qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app))
+    assert feature.controller.run.pending() == []

@@ -33,6 +33,7 @@ from playground.core.lab import (
     LabRun,
     Prompt,
     Variant,
+    case_problems,
     cases_from_csv,
     cases_from_jsonl,
     cases_to_csv,
@@ -291,10 +292,13 @@ class LabController(QObject):
 
     def request_run(self, batch: bool = False) -> None:
         """Checks the grid, then estimates and (above the threshold) asks before running."""
-        if self._busy() or self.runner.is_busy(ESTIMATE_GROUP):
+        if self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None:
             return
         variants, cases = self.variants(), self.view.cases.cases()
         found = problems(variants, cases)
+        self.view.cases.mark_problems(
+            {i: p for i, case in enumerate(cases) if (p := case_problems(variants, case))}
+        )
         if any(row.params.problems() for row in self.view.variants.rows):
             found += [
                 f"{row.name_edit.text()}: {p}"
@@ -358,7 +362,7 @@ class LabController(QObject):
         text = _estimate_text(estimate, batch)
         threshold = Decimal(str(self.settings().cost_guard_usd))
         if not needs_confirmation(estimate, threshold):
-            self._start(run, keys, batch)
+            self._start(run, keys, batch, text)
             return
         box = QMessageBox(
             QMessageBox.Icon.Question,
@@ -376,14 +380,14 @@ class LabController(QObject):
             self.confirm_box = None
             box.deleteLater()
             if code == QMessageBox.StandardButton.Yes:
-                self._start(run, keys, batch)
+                self._start(run, keys, batch, text)
             else:
                 self.view.set_status("Not run. " + text)
 
         box.finished.connect(done)
         box.open()
 
-    def _start(self, run: LabRun, keys: list[CellKey], batch: bool) -> None:
+    def _start(self, run: LabRun, keys: list[CellKey], batch: bool, estimate: str) -> None:
         self.run = run
         self._save_run()
         self._refresh_runs()
@@ -391,15 +395,16 @@ class LabController(QObject):
         self.view.pages.setCurrentIndex(1)
         if batch:
             self._submit_batch(run, keys)
+            self.view.set_status(f"Uploading as a batch: {estimate}")
         else:
             self._run_cells(run, keys)
+            self.view.set_status(f"Running: {estimate}")
 
     # --- running live ---------------------------------------------------------------------------------
 
     def _run_cells(self, run: LabRun, keys: list[CellKey]) -> None:
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
-        self.view.set_status(f"Running {len(keys):,} requests…")
 
         async def execute(key: CellKey) -> CellResult:
             request = run.request(key)
@@ -459,9 +464,12 @@ class LabController(QObject):
         summaries = [run.summary(v.id) for v in run.variants]
         cost = sum((s.cost for s in summaries), Decimal(0))
         text = f"{how}: {total - pending:,} of {total:,} cells finished · {format_cost(cost)}"
+        errors = [r.error for r in run.results.values() if r.status == CellStatus.ERROR]
+        if errors:
+            text += f". {len(errors):,} failed, e.g. {errors[0]}"
         if pending:
             text += f". {pending:,} not finished: Resume runs only those."
-        self.view.set_status(text, error=pending > 0 and how != "Done")
+        self.view.set_status(text, error=bool(errors) or (pending > 0 and how != "Done"))
         self.view.set_busy(False, can_resume=pending > 0)
 
     def _failed(self, run: LabRun, how: str, error: AppError) -> None:
@@ -549,7 +557,6 @@ class LabController(QObject):
 
     def _submit_batch(self, run: LabRun, keys: list[CellKey]) -> None:
         jsonl = batch_jsonl((k, run.request(k)) for k in keys)
-        self.view.set_status(f"Uploading {len(keys):,} requests as a batch…")
 
         async def go() -> list[BatchItem]:
             status = await self.batches.submit(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.lab import Expectation, ExpectKind, TestCase
+from playground.ui.theme import is_dark
 
 
 class CasesTable(QTableWidget):
@@ -120,6 +122,19 @@ class CasesTable(QTableWidget):
                 self.removeRow(row)
                 del self._ids[row]
         self.cases_changed.emit()
+
+    def mark_problems(self, problems: dict[int, list[str]]) -> None:
+        """Tints the rows that cannot run (by row index) and puts the reasons in their tooltips."""
+        tint = QBrush(QColor("#5c2323") if is_dark() else QColor("#fde3e1"))
+        with QSignalBlocker(self):
+            for row in range(self.rowCount()):
+                reasons = problems.get(row, [])
+                for column in range(self.columnCount()):
+                    item = self.item(row, column)
+                    if item is None:
+                        continue
+                    item.setBackground(tint if reasons else QBrush())
+                    item.setToolTip("Can't run: " + "; ".join(reasons) if reasons else "")
 
     def _append(self, case: TestCase) -> None:
         row = self.rowCount()
