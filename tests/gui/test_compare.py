@@ -261,3 +261,20 @@ def test_diff_waits_for_every_column_to_finish(
     wait_until(_idle(app))
     assert a.diff_view.isVisible()
     assert b.diff_view.isVisible()
+
+
+def test_ctrl_enter_runs_and_esc_stops(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = " ".join(f"w{i}" for i in range(300))
+    fake_openai.scenario.tokens_per_second = 100
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.input_edit.setPlainText("Go")
+    view.input_edit.setFocus()
+    qtbot.keyClick(view.input_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert app.runner.is_busy("compare")
+    wait_until(lambda: "w1" in view.columns[0].views[0].text())
+    qtbot.keyClick(view.input_edit, Qt.Key.Key_Escape)
+    wait_until(_idle(app))
+    assert "stopped" in view.columns[0].views[0].role_label.text()

@@ -579,3 +579,16 @@ def test_a_rejected_key_is_reported_in_plain_words_and_nothing_is_lost(
     qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
     wait_until(_idle(app))
     assert feature.controller.run.pending() == []
+
+
+def test_ctrl_enter_runs_the_grid(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    feature = _lab(app, wait_until)
+    view = _setup(feature, [TestCase({"country": "France"})])
+    view.template_edit.setFocus()
+    qtbot.keyClick(view.template_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_until(lambda: feature.controller.run is not None)
+    wait_until(_idle(app))
+    assert len(fake_openai.requests_to("/chat/completions")) == 1

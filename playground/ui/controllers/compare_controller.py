@@ -218,36 +218,34 @@ class CompareController(QObject):
         """Re-estimates the run's cost shortly after the user stops typing."""
         self._estimate_timer.start()
 
+    def _estimate_inputs(self) -> tuple[list[ChatRequest], Any, Any] | None:
+        """What the estimate needs, as plain objects (safe to hand to a worker thread)."""
+        text = self.view.input_edit.toPlainText().strip()
+        columns = [c for c in self.view.active_columns() if c.model()]
+        if not text or not columns:
+            return None
+        requests = [self._request(c, text) for c in columns] * self.view.samples()
+        cost = functools.partial(self.accounting.cost, self.session.profile)
+        return requests, self.counter.count_messages, cost
+
     def _update_estimate(self) -> None:
         if self.runner.is_busy(ESTIMATE_GROUP):
             self._estimate_again = True  # counted again when the running count ends
             return
         self._estimate_again = False
-        text = self.view.input_edit.toPlainText().strip()
-        columns = [c for c in self.view.active_columns() if c.model()]
-        if not text or not columns:
+        inputs = self._estimate_inputs()
+        if inputs is None:
             self.view.set_estimate("")
             return
-        requests = [self._request(c, text) for c in columns] * self.view.samples()
-        # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
-        # destroyed off the GUI thread.
-        cost = functools.partial(self.accounting.cost, self.session.profile)
-        count_messages = self.counter.count_messages
         loop = asyncio.get_event_loop()
 
         async def count() -> GridEstimate:
-            return await loop.run_in_executor(None, estimate_grid, requests, count_messages, cost)
+            # Only plain objects go to the worker thread: a Qt object (this controller) released
+            # there would be destroyed off the GUI thread.
+            return await loop.run_in_executor(None, estimate_grid, *inputs)
 
         def show(estimate: GridEstimate) -> None:
-            n = estimate.requests
-            text = (
-                f"{n} request{'s' if n != 1 else ''} · "
-                f"{format_tokens(estimate.input_tokens, estimated=True)} in · "
-                f"{format_cost(estimate.low, estimated=True)}–{format_cost(estimate.high)}"
-            )
-            if estimate.unpriced:
-                text += " + ?"
-            self.view.set_estimate(text)
+            self._show_estimate(estimate)
             self._estimate_ended()
 
         def failed(error: AppError) -> None:
@@ -256,6 +254,26 @@ class CompareController(QObject):
             self._estimate_ended()
 
         self.runner.start(count(), group=ESTIMATE_GROUP, on_result=show, on_error=failed)
+
+    def estimate_now(self) -> None:
+        """Counts on the GUI thread, at once (`--screenshot` only: short sample text)."""
+        self._estimate_timer.stop()
+        inputs = self._estimate_inputs()
+        if inputs is None:
+            self.view.set_estimate("")
+        else:
+            self._show_estimate(estimate_grid(*inputs))
+
+    def _show_estimate(self, estimate: GridEstimate) -> None:
+        n = estimate.requests
+        text = (
+            f"{n} request{'s' if n != 1 else ''} · "
+            f"{format_tokens(estimate.input_tokens, estimated=True)} in · "
+            f"{format_cost(estimate.low, estimated=True)}–{format_cost(estimate.high)}"
+        )
+        if estimate.unpriced:
+            text += " + ?"
+        self.view.set_estimate(text)
 
     def _estimate_ended(self) -> None:
         if self._estimate_again:  # the draft changed while counting

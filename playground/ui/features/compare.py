@@ -79,6 +79,7 @@ class CompareFeature(FeatureController):
             )
         view.diff_check.setChecked(True)
         self.controller.update_diff()
+        self.controller.estimate_now()
 
 
 def build(ctx: FeatureContext) -> FeatureController:
