@@ -278,3 +278,13 @@ def test_ctrl_enter_runs_and_esc_stops(
     qtbot.keyClick(view.input_edit, Qt.Key.Key_Escape)
     wait_until(_idle(app))
     assert "stopped" in view.columns[0].views[0].role_label.text()
+
+
+def test_new_columns_start_on_chats_model_then_other_models(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app(model="gpt-4.1")
+    view = _compare(app, wait_until).view
+    models = [c.model() for c in view.columns]
+    assert models[0] == "gpt-4.1"
+    assert len(set(models)) == len(models)  # every column on a different model

@@ -592,3 +592,11 @@ def test_ctrl_enter_runs_the_grid(
     wait_until(lambda: feature.controller.run is not None)
     wait_until(_idle(app))
     assert len(fake_openai.requests_to("/chat/completions")) == 1
+
+
+def test_a_new_variant_starts_on_chats_model(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app(model="gpt-4.1")
+    feature = _lab(app, wait_until)
+    assert feature.view.variants.rows[0].model() == "gpt-4.1"

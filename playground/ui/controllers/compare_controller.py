@@ -129,8 +129,14 @@ class CompareController(QObject):
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
-        for i, column in enumerate(self.view.columns):
-            current = column.model() or (models[min(i, len(models) - 1)] if models else "")
+        # A new column starts on Chat's model, the next ones on other models from the list.
+        preferred = [m for m in (self.chat.read()[0], *models) if m]
+        taken = {c.model() for c in self.view.columns if c.model()}
+        for column in self.view.columns:
+            current = column.model()
+            if not current:  # left empty when no other model is known yet
+                current = next((m for m in preferred if m not in taken), "")
+                taken.add(current)
             column.set_models(models, current)
             self._on_model_changed(column, column.model())
 

@@ -91,6 +91,7 @@ class LabController(QObject):
         accounting: Any,
         counters: CountersController,
         settings: Callable[[], Settings],
+        preferred_model: Callable[[], str] = lambda: "",
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -104,6 +105,7 @@ class LabController(QObject):
         self.accounting = accounting
         self.counters = counters
         self.settings = settings
+        self.preferred_model = preferred_model
         self.run: LabRun | None = None
         self.batch_id: str | None = None
         self.poll_seconds = POLL_SECONDS
@@ -135,7 +137,9 @@ class LabController(QObject):
     # --- models, versions, variables ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        self.view.variants.set_models(snapshot.ids(ModelKind.CHAT) if snapshot else [])
+        self.view.variants.set_models(
+            snapshot.ids(ModelKind.CHAT) if snapshot else [], self.preferred_model()
+        )
 
     def _refresh_versions(self) -> None:
         try:

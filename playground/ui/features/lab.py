@@ -30,6 +30,7 @@ class LabFeature(FeatureController):
         view = LabTab()
         super().__init__(view, ctx.window)
         services = ctx.services
+        window: Any = ctx.window
         self._settings: Settings = services.settings_store.load()
         warning = ""
         try:
@@ -49,6 +50,7 @@ class LabFeature(FeatureController):
             services.accounting,
             ctx.counters,
             lambda: self._settings,
+            lambda: str(window.tab("chat").params.current_model()),
             parent=self,
         )
         if warning:

@@ -91,7 +91,12 @@ class ResultsGrid(QTableWidget):
         samples = run.samples
         self.setColumnCount(len(run.variants))
         self.setRowCount(len(run.cases) * samples + 1)
-        self.setHorizontalHeaderLabels([f"{v.name}\n{v.model}" for v in run.variants])
+        self.setHorizontalHeaderLabels(
+            [
+                f"{v.name}\n{v.model}" + (f" · v{v.version_id}" if v.version_id is not None else "")
+                for v in run.variants
+            ]
+        )
         labels = []
         for number, case in enumerate(run.cases, 1):
             for sample in range(samples):

@@ -169,6 +169,7 @@ class VariantsEditor(QWidget):
         self.setObjectName("labVariants")
         self.rows: list[VariantRow] = []
         self._models: list[str] = []
+        self._preferred = ""
         self._versions: list[Version] = []
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -189,7 +190,8 @@ class VariantsEditor(QWidget):
             return None
         row = VariantRow(len(self.rows) + 1, self)
         row.set_versions(self._versions)
-        default = self.rows[-1].model() if self.rows else (self._models[0] if self._models else "")
+        first = self._preferred or (self._models[0] if self._models else "")
+        default = self.rows[-1].model() if self.rows else first
         row.set_models(self._models, default)
         row.remove_requested.connect(lambda r=row: self.remove_variant(r))
         row.changed.connect(self.changed)
@@ -217,12 +219,13 @@ class VariantsEditor(QWidget):
             self.add_variant()
         self._update_buttons()
 
-    def set_models(self, models: list[str]) -> None:
+    def set_models(self, models: list[str], preferred: str = "") -> None:
+        """Fills every row's model list; a row without a model gets `preferred` (Chat's model)
+        or the first in the list."""
         self._models = models
-        for i, row in enumerate(self.rows):
-            row.set_models(
-                models, row.model() or (models[min(i, len(models) - 1)] if models else "")
-            )
+        self._preferred = preferred
+        for row in self.rows:
+            row.set_models(models, row.model() or preferred or (models[0] if models else ""))
 
     def set_versions(self, versions: list[Version]) -> None:
         self._versions = versions
