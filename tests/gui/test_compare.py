@@ -32,6 +32,30 @@ def _idle(app: AppHarness) -> Callable[[], bool]:
     return lambda: not app.runner.is_busy("compare")
 
 
+def _meanwhile(
+    wait_until: Any,
+    condition: Callable[[], bool],
+    action: Callable[[], object],
+    until: Callable[[], bool],
+) -> None:
+    """Runs the loop until `condition`, does `action` right there, and runs on until `until`.
+
+    Mid-stream checks and clicks happen inside one wait: qasync processes pending Qt events once
+    more after a wait ends, outside the asyncio loop, which a request in flight cannot survive
+    (a harness detail; the app's loop never stops).
+    """
+    done = False
+
+    def check() -> bool:
+        nonlocal done
+        if not done and condition():
+            action()
+            done = True
+        return done and until()
+
+    wait_until(check)
+
+
 def test_columns_stream_concurrently_with_their_own_numbers(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
@@ -49,10 +73,16 @@ def test_columns_stream_concurrently_with_their_own_numbers(
     assert view.stop_button.isEnabled()
 
     # Both columns show text while both streams are still running: they stream side by side.
-    wait_until(lambda: all(c.views and "w3" in c.views[0].text() for c in (a, b)))
-    assert app.runner.is_busy("compare")
-    assert len(fake_openai.requests_to("/chat/completions")) == 2
-    wait_until(_idle(app))
+    seen: list[tuple[bool, int]] = []
+    _meanwhile(
+        wait_until,
+        lambda: all(c.views and "w3" in c.views[0].text() for c in (a, b)),
+        lambda: seen.append(
+            (app.runner.is_busy("compare"), len(fake_openai.requests_to("/chat/completions")))
+        ),
+        _idle(app),
+    )
+    assert seen == [(True, 2)]
 
     assert a.texts() == [f"gpt-4o-mini {words}"]
     assert b.texts() == [f"gpt-4.1 {words}"]
@@ -169,9 +199,12 @@ def test_stop_keeps_partial_answers_and_a_failed_column_says_why(
     view = _compare(app, wait_until).view
     view.input_edit.setPlainText("Go")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: all(c.views and "w2" in c.views[0].text() for c in view.active_columns()))
-    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
-    wait_until(_idle(app))
+    _meanwhile(
+        wait_until,
+        lambda: all(c.views and "w2" in c.views[0].text() for c in view.active_columns()),
+        view.stop_button.click,
+        _idle(app),
+    )
     for column in view.active_columns():
         assert "w2" in column.texts()[0]
         assert "stopped" in column.views[0].role_label.text()
@@ -253,12 +286,25 @@ def test_diff_waits_for_every_column_to_finish(
     view.diff_check.setChecked(True)
     view.input_edit.setPlainText("Go")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: "finish: stop" in a.stats_label.text() and "w1" in b.views[0].text())
-    assert app.runner.is_busy("compare")
-    assert "Streaming…" in b.stats_label.text()
-    assert b.views[0].isVisible()  # the column still streaming is not replaced by a diff
-    assert not b.diff_view.isVisible()
-    wait_until(_idle(app))
+    seen: list[tuple[bool, str, bool, bool]] = []
+    _meanwhile(
+        wait_until,
+        lambda: "finish: stop" in a.stats_label.text() and "w1" in b.views[0].text(),
+        lambda: seen.append(
+            (
+                app.runner.is_busy("compare"),
+                b.stats_label.text(),
+                b.views[0].isVisible(),
+                b.diff_view.isVisible(),
+            )
+        ),
+        _idle(app),
+    )
+    busy, stats, answer_shown, diff_shown = seen[0]
+    assert busy
+    assert "Streaming…" in stats
+    assert answer_shown  # the column still streaming is not replaced by a diff
+    assert not diff_shown
     assert a.diff_view.isVisible()
     assert b.diff_view.isVisible()
 
@@ -274,9 +320,12 @@ def test_ctrl_enter_runs_and_esc_stops(
     view.input_edit.setFocus()
     qtbot.keyClick(view.input_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert app.runner.is_busy("compare")
-    wait_until(lambda: "w1" in view.columns[0].views[0].text())
-    qtbot.keyClick(view.input_edit, Qt.Key.Key_Escape)
-    wait_until(_idle(app))
+    _meanwhile(
+        wait_until,
+        lambda: "w1" in view.columns[0].views[0].text(),
+        lambda: qtbot.keyClick(view.input_edit, Qt.Key.Key_Escape),
+        _idle(app),
+    )
     assert "stopped" in view.columns[0].views[0].role_label.text()
 
 

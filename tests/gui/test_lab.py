@@ -51,6 +51,26 @@ def _idle(app: AppHarness) -> Callable[[], bool]:
     return lambda: not any(app.runner.is_busy(g) for g in ("lab", "lab-batch", "lab-estimate"))
 
 
+def _meanwhile(
+    wait_until: Any,
+    condition: Callable[[], bool],
+    action: Callable[[], object],
+    until: Callable[[], bool],
+) -> None:
+    """Runs the loop until `condition`, does `action` right there, and runs on until `until`
+    (see tests/gui/test_compare.py: a wait must not end while a request is in flight)."""
+    done = False
+
+    def check() -> bool:
+        nonlocal done
+        if not done and condition():
+            action()
+            done = True
+        return done and until()
+
+    wait_until(check)
+
+
 def _texts(feature: Any) -> list[list[str]]:
     grid = feature.view.results
     return [
@@ -184,8 +204,14 @@ def test_rate_limits_are_retried_after_the_servers_wait(
     view = _setup(feature, [TestCase({"country": c}) for c in ("France", "Peru")])
     view.concurrency_spin.setValue(1)
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: "Rate limited: waiting 0.05 s" in view.status_label.text())
-    wait_until(_idle(app))
+    waited: list[str] = []
+    _meanwhile(
+        wait_until,
+        lambda: "Rate limited: waiting 0.05 s" in view.status_label.text(),
+        lambda: waited.append(view.status_label.text()),
+        _idle(app),
+    )
+    assert waited
     assert len(fake_openai.requests_to("/chat/completions")) == 4
     assert feature.controller.run.pending() == []
     assert "Done: 2 of 2" in view.status_label.text()
@@ -229,10 +255,12 @@ def test_stop_keeps_finished_cells_and_resume_runs_the_rest(
     view = _setup(feature, [TestCase({"country": str(i)}) for i in range(4)])
     view.concurrency_spin.setValue(1)
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    run_ready = lambda: feature.controller.run is not None  # noqa: E731
-    wait_until(lambda: run_ready() and len(feature.controller.run.results) >= 1)
-    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
-    wait_until(_idle(app))
+    _meanwhile(
+        wait_until,
+        lambda: feature.controller.run is not None and len(feature.controller.run.results) >= 1,
+        view.stop_button.click,
+        _idle(app),
+    )
     run = feature.controller.run
     finished = [k for k, r in run.results.items() if r.status == CellStatus.OK]
     assert 1 <= len(finished) < 4
@@ -520,15 +548,24 @@ def test_a_batch_still_running_at_quit_is_picked_up_at_the_next_start(
     feature = _lab(app, wait_until)
     view = _setup(feature, [TestCase({"country": "Peru"}, Expectation(ExpectKind.EQUALS, "Lima"))])
     qtbot.mouseClick(view.batch_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: "Batch running" in view.status_label.text())
-    batch_id = feature.controller.batch_id
+    ids: list[str | None] = []
+
+    def quit_app() -> None:
+        ids.append(feature.controller.batch_id)
+        # Quit on Chat: a harness-only detail (qtbot processes Qt events outside the asyncio loop
+        # while the next window opens, so a tab restored at that moment could not start its request).
+        app.window.show_tab("chat")
+        app.controller.save_window_state()
+        feature.shutdown()
+
+    _meanwhile(
+        wait_until,
+        lambda: "Batch running" in view.status_label.text(),
+        quit_app,
+        lambda: not app.runner.is_busy("lab-batch"),
+    )
+    batch_id = ids[0]
     assert batch_id
-    # Quit on Chat: a harness-only detail (qtbot processes Qt events outside the asyncio loop while
-    # the next window opens, so a tab restored at that moment could not start its request).
-    app.window.show_tab("chat")
-    app.controller.save_window_state()
-    feature.shutdown()
-    wait_until(lambda: not app.runner.is_busy("lab-batch"))
     assert app.controller.store.load().tabs["lab"]["batch_id"] == batch_id
 
     fake_openai.batches.steps = 1  # done at the next look
@@ -551,10 +588,11 @@ def test_stop_cancels_a_running_batch(
     feature = _lab(app, wait_until)
     view = _setup(feature, [TestCase({"country": "Peru"})])
     qtbot.mouseClick(view.batch_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: "Batch running" in view.status_label.text())
-    qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
-    wait_until(
-        lambda: not app.runner.is_busy("lab-batch") and not app.runner.is_busy("lab-batch-cancel")
+    _meanwhile(
+        wait_until,
+        lambda: "Batch running" in view.status_label.text(),
+        view.stop_button.click,
+        lambda: not app.runner.is_busy("lab-batch") and not app.runner.is_busy("lab-batch-cancel"),
     )
     assert [r for r in fake_openai.requests if r.path.endswith("/cancel")]
     assert "Batch cancelled" in view.status_label.text()
@@ -589,7 +627,6 @@ def test_ctrl_enter_runs_the_grid(
     view = _setup(feature, [TestCase({"country": "France"})])
     view.template_edit.setFocus()
     qtbot.keyClick(view.template_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    wait_until(lambda: feature.controller.run is not None)
     wait_until(_idle(app))
     assert len(fake_openai.requests_to("/chat/completions")) == 1
 
