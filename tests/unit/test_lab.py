@@ -447,3 +447,21 @@ def test_stored_timestamps_are_aware(tmp_path: Path) -> None:
     with LabStore(tmp_path / "lab.sqlite3") as store:
         version = store.save_version(Prompt("", "x"), at=datetime(2026, 1, 2, tzinfo=UTC))
         assert store.versions()[0].created_at == version.created_at
+
+
+def test_column_numbers_line() -> None:
+    from playground.core.compare import SampleOutcome, column_summary
+
+    one = column_summary([SampleOutcome(Usage(12, 30), Decimal("0.0012"), 850.0, 210.0, "stop")])
+    assert one == "12 tok in · 30 tok out · $0.0012 · 850 ms · first token 210 ms · finish: stop"
+    many = column_summary(
+        [
+            SampleOutcome(Usage(12, 30), Decimal("0.001"), 800.0, 200.0, "stop"),
+            SampleOutcome(Usage(12, 50), None, 1200.0, 300.0, "length"),
+            SampleOutcome(Usage(12, 5, estimated=True), Decimal("0.0001"), 400.0, None, "", "boom"),
+        ]
+    )
+    assert many.startswith("≈36 tok in · ≈85 tok out · ≈$0.0011 + ?")
+    assert "median 800 ms" in many
+    assert "finish: stop ×1, length ×1, error ×1" in many
+    assert column_summary([]) == ""

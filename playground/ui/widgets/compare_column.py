@@ -42,6 +42,9 @@ class ParamsDialog(QDialog):
         self.setWindowTitle(title)
         self.setObjectName("compareParamsDialog")
         self.panel = ChatParamsPanel()
+        # Several answers are "Samples" here: separate requests, each timed and checked on its own.
+        self.panel.n_spin.setEnabled(False)
+        self.panel.n_spin.setToolTip("Use Samples for several answers: each is its own request.")
         layout = QVBoxLayout(self)
         layout.addWidget(wrap_in_scroll_area(self.panel), 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
