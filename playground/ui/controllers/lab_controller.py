@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from playground.core.capabilities import ModelKind
@@ -74,6 +74,7 @@ BATCH_GROUP = "lab-batch"  # waiting for a batch: not shown as busy (it can take
 ESTIMATE_GROUP = "lab-estimate"
 POLL_SECONDS = 30.0
 SAVE_EVERY = 20  # cells between saves of a running grid
+SUMMARY_MS = 150  # the summary row and progress are refreshed at most this often while running
 
 
 class LabController(QObject):
@@ -114,6 +115,10 @@ class LabController(QObject):
         self._unsaved = 0
         self._versions: list[Version] = []
         self._closing = False
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(SUMMARY_MS)
+        self._summary_timer.timeout.connect(self._update_summary)
 
         view.run_requested.connect(self.request_run)
         view.stop_requested.connect(self.stop)
@@ -451,16 +456,25 @@ class LabController(QObject):
         if run is not self.run:
             return
         self.view.results.set_result(key, result)
-        self.view.results.update_summary()
-        total = len(run.cells())
-        self.view.set_progress(total - len(run.pending()), total)
+        if not self._summary_timer.isActive():  # a big grid: sums a few times a second, not per cell
+            self._summary_timer.start()
         self._unsaved += 1
         if self._unsaved >= SAVE_EVERY:
             self._save_run()
 
+    def _update_summary(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        self.view.results.update_summary()
+        total = len(run.cells())
+        self.view.set_progress(total - len(run.pending()), total)
+
     def _ended(self, run: LabRun, how: str) -> None:
         if self._closing or run is not self.run:
             return
+        self._summary_timer.stop()
+        self._update_summary()
         self._save_run()
         self._refresh_runs()
         pending = len(run.pending())
