@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 GROUP = "compare"
 ESTIMATE_GROUP = "compare-estimate"
 FRAME_MS = 16
+RENDER_BUDGET_S = 0.008  # rendering time per frame; answers left over are rendered next frame
 ESTIMATE_DELAY_MS = 300
 
 
@@ -101,6 +103,7 @@ class CompareController(QObject):
         self.counters = counters
         self.chat = chat
         self._samples: list[_Sample] = []
+        self._next_render = 0  # where the next frame starts rendering (round robin)
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
         self._frame.setInterval(FRAME_MS)
@@ -304,22 +307,39 @@ class CompareController(QObject):
     def stop(self) -> None:
         self.runner.cancel(GROUP)
 
+    def _flush(self, sample: _Sample) -> None:
+        """Shows what arrived for `sample` since its last render."""
+        if sample.pending:
+            text = "".join(sample.pending)
+            sample.pending.clear()
+            sample.column.append(sample.index, text)
+
     def _render_pending(self) -> None:
+        """One frame: renders the answers in turn until the frame's budget is spent, so dozens of
+        streams (4 columns × 10 samples) never hold the window for long; the rest go next frame."""
+        started = time.perf_counter()
+        count = len(self._samples)
+        for offset in range(count):
+            sample = self._samples[(self._next_render + offset) % count]
+            self._flush(sample)
+            if time.perf_counter() - started > RENDER_BUDGET_S:
+                self._next_render = (self._next_render + offset + 1) % count
+                break
+        if any(s.pending for s in self._samples) and not self._frame.isActive():
+            self._frame.start()
         streaming: dict[CompareColumn, int] = {}
+        answered: set[CompareColumn] = set()
         for sample in self._samples:
-            if sample.pending:
-                text = "".join(sample.pending)
-                sample.pending.clear()
-                sample.column.append(sample.index, text)
             if sample.outcome is None:
                 streaming[sample.column] = streaming.get(sample.column, 0) + sample.progress.chunks
-        answered = {s.column for s in self._samples if s.outcome is not None}
+            else:
+                answered.add(sample.column)
         for column, chunks in streaming.items():
             if chunks and column not in answered:  # else it shows "1 of 3 answers in"
                 column.set_stats(f"Streaming… {chunks:,} tokens")
 
     def _on_result(self, sample: _Sample, result: ChatResult) -> None:
-        self._render_pending()
+        self._flush(sample)
         usage = result.usage or self._estimate(sample, result.text)
         entry = self._record(sample, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
         sample.outcome = SampleOutcome(
@@ -336,7 +356,7 @@ class CompareController(QObject):
         self._end_partial(sample, RequestStatus.CANCELLED, "stopped", "⏹ stopped")
 
     def _end_partial(self, sample: _Sample, status: RequestStatus, error: str, note: str) -> None:
-        self._render_pending()
+        self._flush(sample)
         text = sample.progress.text
         usage = self._estimate(sample, text)
         entry = self._record(sample, usage, status, sample.progress.elapsed_ms, None)
@@ -411,7 +431,8 @@ class CompareController(QObject):
             self.view.set_busy(busy)
             if not busy:
                 self._frame.stop()
-                self._render_pending()
+                for sample in self._samples:
+                    self._flush(sample)
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:

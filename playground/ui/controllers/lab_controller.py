@@ -456,7 +456,9 @@ class LabController(QObject):
         if run is not self.run:
             return
         self.view.results.set_result(key, result)
-        if not self._summary_timer.isActive():  # a big grid: sums a few times a second, not per cell
+        if (
+            not self._summary_timer.isActive()
+        ):  # a big grid: sums a few times a second, not per cell
             self._summary_timer.start()
         self._unsaved += 1
         if self._unsaved >= SAVE_EVERY:
