@@ -519,6 +519,8 @@ def test_state_and_last_run_survive_a_restart(
     assert row.name_edit.text() == "Short answers"
     assert row.model() == "gpt-4.1"
     assert row.fields()["temperature"] == pytest.approx(0.4)
+    assert row.params_button.text() == "Parameters (1)…"
+    assert "temperature 0.4" in row.params_button.toolTip()
     assert restored.controller.run is not None
     assert _texts(restored)[0][0].startswith("✔ Tokyo")
 

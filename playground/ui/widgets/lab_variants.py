@@ -69,6 +69,9 @@ class VariantRow(QFrame):
         self.params_button = QPushButton("Parameters…")
         self.params_button.setObjectName("labVariantParams")
         self.params_button.setToolTip("Temperature, length, output format… (the same as Chat's)")
+        # The same width whatever it says, so the rows' columns line up.
+        widest = self.params_button.fontMetrics().horizontalAdvance("Parameters (10)…")
+        self.params_button.setMinimumWidth(widest + 24)
         self.remove_button = QToolButton()
         self.remove_button.setObjectName("labVariantRemove")
         self.remove_button.setAccessibleName("Remove variant")
@@ -96,6 +99,8 @@ class VariantRow(QFrame):
         self.name_edit.textChanged.connect(lambda _t: self.changed.emit())
         self.prompt_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.params.changed.connect(self.changed)
+        self.params.changed.connect(self._update_params_button)
+        self._update_params_button()
 
     def model(self) -> str:
         return self.model_combo.currentText().strip()
@@ -135,6 +140,31 @@ class VariantRow(QFrame):
         self.params.set_fields({k: v for k, v in fields.items() if k in FIELD_NAMES})
         self.model_combo.setCurrentText(model)
         self.set_version(version_id)
+
+    def _update_params_button(self) -> None:
+        """The button says how many settings differ from the defaults; its tooltip lists them."""
+        fields = self.params.request_fields()
+        shown = []
+        for name, label in (
+            ("temperature", "temperature"),
+            ("top_p", "top p"),
+            ("max_output_tokens", "max output"),
+            ("seed", "seed"),
+            ("reasoning_effort", "reasoning effort"),
+        ):
+            if fields.get(name) not in (None, ""):
+                shown.append(f"{label} {fields[name]}")
+        if fields.get("response_format"):
+            shown.append("JSON output")
+        if fields.get("stop"):
+            shown.append("stop sequences")
+        if fields.get("tools"):
+            shown.append("tools")
+        self.params_button.setText(f"Parameters ({len(shown)})…" if shown else "Parameters…")
+        self.params_button.setToolTip(
+            ("Set: " + ", ".join(shown) if shown else "Model defaults")
+            + "\nTemperature, length, output format… (the same as Chat's)"
+        )
 
     def _open_params(self) -> None:
         self.params_dialog.setWindowTitle(f"{self.name_edit.text()}: parameters")
