@@ -56,6 +56,13 @@ class _Sample:
     outcome: SampleOutcome | None = None
 
 
+def chat_tab_of(window: Any) -> Any:
+    """The Chat tab of the main window (the page's `view` where the window wraps tabs in pages)."""
+    page = window.tab("chat")
+    view = getattr(page, "view", None)
+    return view if view is not None else page
+
+
 class ChatLink:
     """Reads and writes the Chat tab's model, parameters and system prompt."""
 

@@ -25,7 +25,11 @@ class CompareFeature(FeatureController):
 
     def __init__(self, ctx: FeatureContext) -> None:
         from playground.core.chat import ChatService
-        from playground.ui.controllers.compare_controller import ChatLink, CompareController
+        from playground.ui.controllers.compare_controller import (
+            ChatLink,
+            CompareController,
+            chat_tab_of,
+        )
         from playground.ui.tabs.compare_tab import CompareTab
 
         view = CompareTab()
@@ -40,7 +44,7 @@ class CompareFeature(FeatureController):
             services.counter,
             services.accounting,
             ctx.counters,
-            ChatLink(lambda: window.tab("chat"), lambda: window.show_tab("chat")),
+            ChatLink(lambda: chat_tab_of(window), lambda: window.show_tab("chat")),
             parent=self,
         )
 

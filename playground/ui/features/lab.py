@@ -24,6 +24,7 @@ class LabFeature(FeatureController):
         from playground.core.chat import ChatService
         from playground.core.lab_batch import BatchService
         from playground.core.lab_store import LabStore, LabStoreError
+        from playground.ui.controllers.compare_controller import chat_tab_of
         from playground.ui.controllers.lab_controller import LabController
         from playground.ui.tabs.lab_tab import LabTab
 
@@ -50,7 +51,7 @@ class LabFeature(FeatureController):
             services.accounting,
             ctx.counters,
             lambda: self._settings,
-            lambda: str(window.tab("chat").params.current_model()),
+            lambda: str(chat_tab_of(window).params.current_model()),
             parent=self,
         )
         if warning:
