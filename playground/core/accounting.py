@@ -31,8 +31,10 @@ class Accounting:
         self.pricer = pricer
         self.session_id = session_id or uuid.uuid4().hex
 
-    def cost(self, profile: ProviderProfile, model: str, usage: Usage) -> Decimal | None:
-        return self.pricer.cost(model, usage, profile.price_provider)
+    def cost(
+        self, profile: ProviderProfile, model: str, usage: Usage, *, batch: bool = False
+    ) -> Decimal | None:
+        return self.pricer.cost(model, usage, profile.price_provider, batch=batch)
 
     def record(
         self,
@@ -45,15 +47,16 @@ class Accounting:
         status: RequestStatus,
         conversation_id: str | None = None,
         request_id: str | None = None,
+        batch: bool = False,
     ) -> LedgerEntry:
-        """Prices `usage` and writes one ledger row; returns the row."""
+        """Prices `usage` (at the Batch API's price when `batch`) and writes one ledger row."""
         entry = LedgerEntry(
             time=datetime.now(UTC),
             provider=profile.name,
             model=model,
             endpoint=endpoint,
             usage=usage,
-            cost=self.cost(profile, model, usage),
+            cost=self.cost(profile, model, usage, batch=batch),
             latency_ms=latency_ms,
             status=status,
             session_id=self.session_id,

@@ -125,6 +125,7 @@ class Pricer:
         provider_id: str = "openai",
         *,
         at: datetime | None = None,
+        batch: bool = False,
     ) -> Decimal | None:
         """What `usage` of `model` cost, in dollars.
 
@@ -134,6 +135,8 @@ class Pricer:
             provider_id: a genai-prices provider id ("openai", "azure"...), `LOCAL_PROVIDER`, or ""
                 for an unknown provider.
             at: when the request was made (prices change over time); now if None.
+            batch: sent through the Batch API (the table's batch price where it has one; a
+                user's own price applies as it is).
 
         Returns:
             The exact cost, or None when it is unknown.
@@ -148,7 +151,7 @@ class Pricer:
         match = self._match(model, provider_id)
         if match is None:
             return None
-        return _table_cost(match, usage, at or datetime.now(UTC))
+        return _table_cost(match, usage, at or datetime.now(UTC), batch=batch)
 
     def estimate(
         self, model: str, input_tokens: int, provider_id: str = "openai"
@@ -262,7 +265,9 @@ def _override_cost(override: PriceOverride, usage: Usage) -> Decimal | None:
     return total / MILLION
 
 
-def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
+def _table_cost(
+    match: _Match, usage: Usage, at: datetime, *, batch: bool = False
+) -> Decimal | None:
     genai_prices = import_heavy("genai_prices")
 
     price = match.model.get_prices(at)
@@ -283,7 +288,12 @@ def _table_cost(match: _Match, usage: Usage, at: datetime) -> Decimal | None:
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
     )
     try:
-        result = match.model.calc_price(table_usage, match.provider, genai_request_timestamp=at)
+        result = match.model.calc_price(
+            table_usage,
+            match.provider,
+            genai_request_timestamp=at,
+            price_context={"processing": "batch"} if batch else None,
+        )
     except (LookupError, ValueError, ArithmeticError) as exc:
         log.warning("could not price %s for %s: %s", usage, match.model.id, exc)
         return None

@@ -54,6 +54,8 @@ class Settings:
     chat: ChatSettings = field(default_factory=ChatSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     first_run_done: bool = False
+    # Prompt Lab asks before a run whose estimated cost may exceed this many dollars.
+    cost_guard_usd: float = 0.50
     # Each tab beyond Chat keeps its own small JSON-able state here, keyed by tab key
     # ("images", "audio", ...), so adding a tab never changes this schema.
     tabs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -146,6 +148,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         "chat": dataclasses.asdict(settings.chat),
         "ui": dataclasses.asdict(settings.ui),
         "first_run_done": settings.first_run_done,
+        "cost_guard_usd": settings.cost_guard_usd,
         "tabs": {key: dict(state) for key, state in settings.tabs.items()},
     }
 
@@ -169,6 +172,7 @@ def settings_from_dict(raw: dict[str, Any]) -> Settings:
         chat=_known_fields(ChatSettings, raw.get("chat", {})),
         ui=_known_fields(UiSettings, raw.get("ui", {})),
         first_run_done=bool(raw.get("first_run_done", False)),
+        cost_guard_usd=max(float(raw.get("cost_guard_usd", 0.50)), 0.0),
         tabs={
             str(key): dict(state)
             for key, state in (raw.get("tabs") or {}).items()

@@ -61,6 +61,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
+from tests.fakes import fake_batches
 from tests.fakes import openai_payloads as payloads
 
 JsonDict = dict[str, Any]
@@ -384,6 +385,7 @@ class FakeOpenAI:
         self._requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._files: dict[str, tuple[bytes, str]] = {}
+        self.batches = fake_batches.FakeBatches()  # the Files and Batch API (fake_batches.py)
         self._tokens_used = 0
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -1095,6 +1097,10 @@ class _Handler(BaseHTTPRequestHandler):
             route()
         elif method == "GET" and endpoint.startswith("/models/"):
             self._model(unquote(endpoint.removeprefix("/models/")))
+        elif endpoint.startswith(("/files", "/batches")) and fake_batches.route(
+            self, method, endpoint
+        ):
+            pass
         else:
             self._invalid_url()
 

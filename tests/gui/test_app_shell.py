@@ -31,8 +31,10 @@ def test_every_tab_is_there_and_unfinished_ones_say_so(make_app: Callable[..., A
         "Audio",
         "Embeddings",
         "Moderation",
+        "Compare",
+        "Prompt Lab",
     ]
-    for key in ("images", "audio", "embeddings", "moderation"):
+    for key in ("images", "audio", "embeddings", "moderation", "compare", "lab"):
         view = app.feature(key).view
         if isinstance(view, ComingSoonTab):  # a tab whose feature has not landed says so
             badge = view.findChild(object, "comingSoonBadge")

@@ -11,7 +11,7 @@ from playground.ui.features import LazyTab
 
 pytestmark = pytest.mark.gui
 
-FEATURE_KEYS = ["images", "audio", "embeddings", "moderation"]
+FEATURE_KEYS = ["images", "audio", "embeddings", "moderation", "compare", "lab"]
 
 
 def test_feature_tabs_are_built_only_when_first_shown(make_app: Any) -> None:

@@ -14,9 +14,16 @@ from playground.ui.features.base import (
 def all_features() -> list[Feature]:
     """Every feature tab, in window order. Importing these modules is cheap: each builds its
     widgets only inside its `build`."""
-    from playground.ui.features import audio, embeddings, images, moderation
+    from playground.ui.features import audio, compare, embeddings, images, lab, moderation
 
-    return [images.FEATURE, audio.FEATURE, embeddings.FEATURE, moderation.FEATURE]
+    return [
+        images.FEATURE,
+        audio.FEATURE,
+        embeddings.FEATURE,
+        moderation.FEATURE,
+        compare.FEATURE,
+        lab.FEATURE,
+    ]
 
 
 __all__ = [

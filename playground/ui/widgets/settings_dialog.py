@@ -408,10 +408,26 @@ class SettingsDialog(QDialog):
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
+        self.cost_guard_spin = QDoubleSpinBox()
+        self.cost_guard_spin.setObjectName("costGuardSpin")
+        self.cost_guard_spin.setAccessibleName("Ask before a Prompt Lab run above")
+        self.cost_guard_spin.setRange(0.0, 10_000.0)
+        self.cost_guard_spin.setDecimals(2)
+        self.cost_guard_spin.setPrefix("$")
+        self.cost_guard_spin.setValue(settings.cost_guard_usd)
+        self.cost_guard_spin.setToolTip(
+            "Before a Prompt Lab run, its cost range is estimated; above this amount you are "
+            "asked to confirm ($0 asks every time)."
+        )
+        guard = QHBoxLayout()
+        guard.addWidget(QLabel("Ask before a Prompt Lab run that may cost more than"))
+        guard.addWidget(self.cost_guard_spin)
+        guard.addStretch(1)
         layout = QVBoxLayout(page)
         layout.addWidget(intro)
         layout.addWidget(self.prices_table, 1)
         layout.addLayout(row)
+        layout.addLayout(guard)
         return page
 
     def _add_price_row(self, model: str, inp: str, out: str) -> None:
@@ -457,5 +473,8 @@ class SettingsDialog(QDialog):
         self._store_form()
         overrides, _ = self._price_overrides()
         return self._settings.replace(
-            profiles=tuple(self._profiles), active_profile=self._active, price_overrides=overrides
+            profiles=tuple(self._profiles),
+            active_profile=self._active,
+            price_overrides=overrides,
+            cost_guard_usd=self.cost_guard_spin.value(),
         )
