@@ -119,6 +119,31 @@ def check_qt_plugins() -> str:
     return f"platforms {', '.join(platforms)}; image formats {', '.join(images)}"
 
 
+def check_multimedia() -> str:
+    """QtMultimedia and its FFmpeg backend (the Audio tab plays and records through them)."""
+    from PySide6.QtCore import QLibraryInfo
+    from PySide6.QtMultimedia import QMediaFormat
+
+    root = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "multimedia"
+    backends = sorted(p.name.split(".")[0].removeprefix("lib") for p in root.glob("*"))
+    if not backends:
+        raise RuntimeError(f"no multimedia backend in {root}")
+    decoders = QMediaFormat().supportedAudioCodecs(QMediaFormat.ConversionMode.Decode)
+    return f"backends {', '.join(backends)}; {len(decoders)} audio decoders"
+
+
+def check_plots() -> str:
+    """numpy and pyqtgraph (Embeddings and Moderation plots) load and compute."""
+    import numpy as np
+    import pyqtgraph
+
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8]])
+    cosine = float(vectors[0] @ vectors[1])
+    if abs(cosine - 0.6) > 1e-9:
+        raise RuntimeError(f"numpy computed {cosine}, expected 0.6")
+    return f"numpy {np.__version__}, pyqtgraph {pyqtgraph.__version__}"
+
+
 def run_self_test() -> int:
     paths = AppPaths.resolve()
     checks: list[tuple[str, Check]] = [
@@ -128,6 +153,8 @@ def run_self_test() -> int:
         ("data folder", check_data_dir(paths)),
         ("qt plugins", check_qt_plugins),
         ("window", check_window),
+        ("multimedia", check_multimedia),
+        ("plots", check_plots),
     ]
     print(f"{APP_NAME} {__version__} self-test")
     failures = 0

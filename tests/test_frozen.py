@@ -49,7 +49,9 @@ def test_frozen_self_test_report(frozen_app: Path, tmp_path: Path) -> None:
     assert "PASS  qt plugins" in report
     for plugin in ("offscreen", "xcb", "wayland", "svg"):
         assert plugin in report
-    assert "PASS  window       5 tabs" in report
+    assert "PASS  multimedia   backends ffmpegmediaplugin" in report
+    assert "PASS  plots        numpy" in report
+    assert "PASS  window       7 tabs" in report
     if os.environ.get("PLAYGROUND_REQUIRE_KEYRING") == "1":
         assert "PASS  keyring      Secret Service (persistent)" in report
     else:
@@ -77,7 +79,7 @@ def test_frozen_screenshots(frozen_app: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     result = _run(frozen_app, "--screenshot", str(out), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
-    for tab in ("chat", "images", "audio", "embeddings", "moderation"):
+    for tab in ("chat", "images", "audio", "embeddings", "moderation", "compare", "lab"):
         for theme in ("light", "dark"):
             with Image.open(out / f"{tab}-{theme}.png") as image:
                 assert image.width >= 720

@@ -239,12 +239,24 @@ class ChatController(QObject):
             return
         self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
         user = Message("user", fill_variables(text, draft.variables), images=draft.images)
-        self._append_turn(user, MessageMeta())
+        self.conversation.turns.append(user)
+        self.metas.append(MessageMeta())
+        # The request goes out first; the turn's widgets, history and input box follow at once.
+        self._send(self._request_for(draft), user=user)
+
+    def _show_user_turn(self, user: Message) -> None:
+        """The sent message's widget, history row, moderation check and the emptied input."""
+        self.view.conversation.add_turn(user, TurnInfo())
+        self._ensure_in_history()
+        try:
+            self.history.append_message(self.conversation.id, user, MessageMeta())
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        self.refresh_history()
         self.check_moderation(
             self.view.conversation.last(), user.content, [i.url for i in user.images]
         )
         self.view.clear_input()
-        self._send(self._request_for(draft))
 
     def _on_view_add_turn_requested(self, role: str, draft: ChatDraft) -> None:
         """Adds an example turn (few-shot) without sending."""
@@ -274,16 +286,13 @@ class ChatController(QObject):
             conversation.turns.append(Message("user", text, images=draft.images))
         return ChatRequest(model=draft.model, messages=conversation.messages_with(), **draft.fields)
 
-    def _send(self, request: ChatRequest) -> None:
-        """Starts streaming an answer to `request` into a new assistant turn."""
+    def _send(self, request: ChatRequest, *, user: Message | None = None) -> None:
+        """Starts streaming an answer to `request` into a new assistant turn (after `user`'s turn,
+        when the request sends a new message)."""
         self.view.hide_error()
         self._stop_retry_countdown()
         self._last_request = request
-        turn_widget = self.view.conversation.add_turn(
-            Message("assistant", ""), TurnInfo(status="streaming")
-        )
-        turn = _Turn(request, ChatProgress(), self.conversation, turn_widget, _frame_timer(self))
-        self.view.reply_info.setText("Waiting for the first token…")
+        turn = _Turn(request, ChatProgress(), self.conversation, _frame_timer(self))
 
         def on_delta(index: int, fragment: str) -> None:
             if turn.conversation is not self.conversation:
@@ -307,14 +316,29 @@ class ChatController(QObject):
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
-        # The request's first step (building and sending it) was scheduled first: writing the
-        # history never delays it (bench/overhead.py).
-        asyncio.get_event_loop().call_soon(self._record_send, turn)
+        # The request's first step (building and sending it) was scheduled first: building the
+        # turns and writing the history never delay it (bench/overhead.py).
+        asyncio.get_event_loop().call_soon(self._after_send_started, turn, user)
+
+    def _after_send_started(self, turn: _Turn, user: Message | None) -> None:
+        """The widgets and history rows of a send, right after its request went out."""
+        if turn.conversation is not self.conversation:
+            # Another conversation was opened in between: the answer is detached; its widget is
+            # never shown.
+            turn.widget = TurnWidget(0, Message("assistant", ""), TurnInfo(), self.view)
+            turn.widget.hide()
+            return
+        if user is not None:
+            self._show_user_turn(user)
+        turn.widget = self.view.conversation.add_turn(
+            Message("assistant", ""), TurnInfo(status="streaming")
+        )
+        if turn.progress.first_token_at is None:
+            self.view.reply_info.setText("Waiting for the first token…")
+        self._record_send(turn)
 
     def _record_send(self, turn: _Turn) -> None:
         """Files the conversation, its parameters and the coming reply in the history."""
-        if turn.conversation is not self.conversation:
-            return  # another conversation was opened in between: nothing to file here
         self._ensure_in_history()
         self._save_params(turn.request)
         try:
@@ -1126,11 +1150,11 @@ class _Turn:
     request: ChatRequest
     progress: ChatProgress
     conversation: Conversation
-    widget: TurnWidget
     frame_timer: QTimer  # one frame's worth of fragments is rendered at a time
     message_id: int | None = None
     pending: dict[int, list[str]] = field(default_factory=dict)
     first_shown: bool = False
+    widget: TurnWidget = field(init=False)  # built right after the request went out
 
 
 FRAME_MS = 16
