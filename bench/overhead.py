@@ -166,29 +166,34 @@ class Bench:
         tab.input_edit.setPlainText(MESSAGE)
         gui.settle(0.03)
         first: list[float] = []
-        painted: PaintWatch | None = None
 
         self.delta_at.clear()
         if self.profiler is not None:
             self.profiler.start()
-        t0 = time.perf_counter()
-        QTest.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
-        clicked = time.perf_counter()
-        turn = tab.conversation.last()
-        if turn is None or turn.message.role != "assistant" or not runner.is_busy("chat"):
-            raise RuntimeError("Send did not start a reply")
-        append = turn.append_stream
-        painted = PaintWatch(turn.view.body.viewport())
+        from playground.ui.widgets.conversation_view import TurnWidget
 
-        def timed(choice: int, fragment: str) -> None:  # the first fragment reaches the view
-            append(choice, fragment)
+        # The app builds the reply's turn right after the request went out, so the first fragment
+        # is caught where every turn receives it.
+        watches: list[PaintWatch] = []
+        append = TurnWidget.append_stream
+
+        def timed(widget: TurnWidget, choice: int, fragment: str) -> None:
+            append(widget, choice, fragment)
             if not first:
                 first.append(time.perf_counter())
-                painted.arm()
+                watch = PaintWatch(widget.view.body.viewport())
+                watch.arm()
+                watches.append(watch)
                 if self.profiler is not None:
                     self.profiler.stop()
 
-        turn.append_stream = timed
+        TurnWidget.append_stream = timed  # type: ignore[method-assign]
+        t0 = time.perf_counter()
+        QTest.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+        clicked = time.perf_counter()
+        if not runner.is_busy("chat"):
+            TurnWidget.append_stream = append  # type: ignore[method-assign]
+            raise RuntimeError("Send did not start a reply")
         finished: list[float] = []
 
         def on_busy(group: str, busy: bool) -> None:
@@ -197,13 +202,18 @@ class Bench:
 
         runner.busy_changed.connect(on_busy)
         try:
-            if not gui.run_until(lambda: bool(finished) and painted.done is not None, 30):
+            if not gui.run_until(
+                lambda: bool(finished) and bool(watches) and watches[0].done is not None, 30
+            ):
                 raise RuntimeError("the reply did not finish (or was not painted) within 30 s")
         finally:
+            TurnWidget.append_stream = append  # type: ignore[method-assign]
             runner.busy_changed.disconnect(on_busy)
-            painted.close()
+            for watch in watches:
+                watch.close()
             if self.profiler is not None and self.profiler.is_running:
                 self.profiler.stop()
+        painted = watches[0]
         assert painted.done is not None
         text = chat.conversation.turns[-1].content if chat.conversation.turns else ""
         return Sample(

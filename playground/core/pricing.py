@@ -94,6 +94,9 @@ class _Match:
     model: gp_types.ModelInfo
 
 
+RECENT_COSTS = 512
+
+
 class Pricer:
     """Prices usage with the user's overrides, local-server rules and genai-prices.
 
@@ -107,6 +110,9 @@ class Pricer:
         self._overrides: Mapping[str, PriceOverride] = MappingProxyType(dict(overrides or {}))
         self._lock = threading.Lock()
         self._matches: dict[tuple[str, str], _Match | None] = {}
+        # Costs "now" of recent (model, usage, provider, batch, hour): the live estimate asks the
+        # same question several times per keystroke, and a table lookup costs ~0.5 ms.
+        self._recent: dict[tuple[object, ...], Decimal | None] = {}
 
     @property
     def overrides(self) -> Mapping[str, PriceOverride]:
@@ -115,6 +121,8 @@ class Pricer:
     def set_overrides(self, overrides: Mapping[str, PriceOverride]) -> None:
         """Replace the user's prices (after they edit them in Settings)."""
         self._overrides = MappingProxyType(dict(overrides))
+        with self._lock:
+            self._recent.clear()
 
     # --- costs ------------------------------------------------------------------------------
 
@@ -151,7 +159,19 @@ class Pricer:
         match = self._match(model, provider_id)
         if match is None:
             return None
-        return _table_cost(match, usage, at or datetime.now(UTC), batch=batch)
+        if at is not None:
+            return _table_cost(match, usage, at, batch=batch)
+        now = datetime.now(UTC)
+        key = (model, usage, provider_id, batch, now.replace(minute=0, second=0, microsecond=0))
+        with self._lock:
+            if key in self._recent:
+                return self._recent[key]
+        cost = _table_cost(match, usage, now, batch=batch)
+        with self._lock:
+            if len(self._recent) >= RECENT_COSTS:
+                self._recent.clear()
+            self._recent[key] = cost
+        return cost
 
     def estimate(
         self, model: str, input_tokens: int, provider_id: str = "openai"
