@@ -330,6 +330,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     controller = fill_window(window, chat_page, pages, services, runner)
     follow_system(app, settings.ui.theme, window.refresh_icons)
     instance.activation_requested.connect(lambda: _bring_to_front(window))
+    instance.listen()
     controller.restore()
     for warning in services.warnings:
         log.warning("%s", warning)  # stderr too, for a frozen app started from a terminal

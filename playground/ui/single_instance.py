@@ -8,12 +8,16 @@ first instance hangs), the second says so instead of starting.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import time
+import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:  # QtNetwork loads after the first frame (`listen`), or for a second start
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +37,12 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self._lock = QLockFile(str(data_dir / "playground.lock"))
         self._lock.setStaleLockTime(0)  # a crashed instance's lock is stale once its PID is gone
-        digest = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
-        self.server_name = f"playground-{digest}"
+        digest = zlib.crc32(str(data_dir.resolve()).encode())
+        self.server_name = f"playground-{digest:08x}"
         self._server: QLocalServer | None = None
 
     def acquire(self) -> str:
-        """Takes the lock and starts listening.
+        """Takes the lock (call `listen` once the window is up).
 
         Returns:
             "acquired"; "held" if another instance has the lock; "unavailable" if the lock file
@@ -49,6 +53,14 @@ class SingleInstance(QObject):
                 return "held"
             log.warning("cannot create the instance lock in the data folder; not guarding")
             return "unavailable"
+        return "acquired"
+
+    def listen(self) -> None:
+        """Starts answering later starts ("come to the front"). Needs the lock."""
+        from PySide6.QtNetwork import QLocalServer
+
+        if not self._lock.isLocked() or self._server is not None:
+            return
         QLocalServer.removeServer(self.server_name)  # a socket file left by a crash
         server = QLocalServer(self)
         if server.listen(self.server_name):
@@ -56,14 +68,22 @@ class SingleInstance(QObject):
             self._server = server
         else:  # the app works without it; a second start then just says we are running
             log.warning("could not listen for a second start: %s", server.errorString())
-        return "acquired"
 
     def notify_running(self, timeout_ms: int = 2000) -> bool:
-        """Asks the running instance to show its window; True if it answered."""
+        """Asks the running instance to show its window; True if it answered. A first instance
+        that is still starting listens a moment after taking the lock, so this keeps trying."""
+        from PySide6.QtNetwork import QLocalSocket
+
+        deadline = time.monotonic() + timeout_ms / 1000
         socket = QLocalSocket()
-        socket.connectToServer(self.server_name)
-        if not socket.waitForConnected(timeout_ms):
-            return False
+        while True:
+            socket.connectToServer(self.server_name)
+            if socket.waitForConnected(100):
+                break
+            socket.abort()
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)  # not a test: a real wait for another process to start listening
         socket.write(ACTIVATE)
         ok = socket.waitForBytesWritten(timeout_ms)
         socket.disconnectFromServer()

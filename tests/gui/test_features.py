@@ -88,3 +88,11 @@ def test_models_reach_a_feature_built_later(make_app: Any, wait_until: Any) -> N
     assert len(seen) == 1
     assert seen[0] is not None
     assert seen[0].models
+
+
+def test_the_start_up_table_matches_every_feature_module() -> None:
+    from playground.ui.features import FEATURE_TABLE, feature_module
+
+    for key, title, icon, module in FEATURE_TABLE:
+        feature = feature_module(module)
+        assert (feature.key, feature.title, feature.icon) == (key, title, icon)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+
 from playground.ui.features.base import (
+    Builder,
     Feature,
     FeatureContext,
     FeatureController,
@@ -10,27 +13,44 @@ from playground.ui.features.base import (
     TabPage,
 )
 
+# Every feature tab in window order: (key, title, icon, module). The window lists the tabs from this
+# table at start-up; a tab's module (and everything it imports) loads only when the tab is first
+# built. Each module's own `FEATURE` says the same (tests/gui/test_features.py checks).
+FEATURE_TABLE = (
+    ("images", "Images", "image", "playground.ui.features.images"),
+    ("audio", "Audio", "audio", "playground.ui.features.audio"),
+    ("embeddings", "Embeddings", "embeddings", "playground.ui.features.embeddings"),
+    ("moderation", "Moderation", "moderation", "playground.ui.features.moderation"),
+    ("compare", "Compare", "chat", "playground.ui.features.compare"),
+    ("lab", "Prompt Lab", "settings", "playground.ui.features.lab"),
+)
+
+
+def feature_module(module: str) -> Feature:
+    """The `FEATURE` a feature module defines (importing the module)."""
+    feature = importlib.import_module(module).FEATURE
+    assert isinstance(feature, Feature)
+    return feature
+
 
 def all_features() -> list[Feature]:
-    """Every feature tab, in window order. Importing these modules is cheap: each builds its
-    widgets only inside its `build`."""
-    from playground.ui.features import audio, compare, embeddings, images, lab, moderation
+    """Every feature tab, in window order, without importing any of their modules yet."""
+
+    def builder(module: str) -> Builder:
+        return lambda ctx: feature_module(module).build(ctx)
 
     return [
-        images.FEATURE,
-        audio.FEATURE,
-        embeddings.FEATURE,
-        moderation.FEATURE,
-        compare.FEATURE,
-        lab.FEATURE,
+        Feature(key, title, icon, builder(module)) for key, title, icon, module in FEATURE_TABLE
     ]
 
 
 __all__ = [
+    "FEATURE_TABLE",
     "Feature",
     "FeatureContext",
     "FeatureController",
     "LazyTab",
     "TabPage",
     "all_features",
+    "feature_module",
 ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playground.core.catalog import CatalogSnapshot
-from playground.core.settings import Settings
+if TYPE_CHECKING:  # this module is imported at start-up, to list the tab: keep it light
+    from playground.core.catalog import CatalogSnapshot
+    from playground.core.settings import Settings
+
 from playground.ui.features.base import Feature, FeatureContext, FeatureController
 
 SAMPLE_QUESTION = "Explain in two sentences why the sky is blue."

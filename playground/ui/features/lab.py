@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
-from playground.core.catalog import CatalogSnapshot
-from playground.core.settings import Settings
+if TYPE_CHECKING:  # this module is imported at start-up, to list the tab: keep it light
+    from playground.core.catalog import CatalogSnapshot
+    from playground.core.settings import Settings
+
 from playground.ui.features.base import Feature, FeatureContext, FeatureController
 
 log = logging.getLogger(__name__)
