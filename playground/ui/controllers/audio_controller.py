@@ -813,7 +813,7 @@ class AudioController(FeatureController):
         status: RequestStatus,
         request_id: str | None,
     ) -> LedgerEntry:
-        entry: LedgerEntry = self.accounting.record(
+        entry = self.ctx.counters.record(
             profile=self.session.profile,
             model=model,
             endpoint=endpoint,
@@ -822,7 +822,6 @@ class AudioController(FeatureController):
             status=status,
             request_id=request_id,
         )
-        self.ctx.counters.request_recorded(entry)
         return entry
 
 

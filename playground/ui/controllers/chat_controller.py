@@ -527,7 +527,7 @@ class ChatController(QObject):
         latency_ms: float,
         request_id: str | None,
     ) -> LedgerEntry:
-        entry = self.accounting.record(
+        entry = self.counters.record(
             profile=self.session.profile,
             model=turn.request.model,
             endpoint=Endpoint.CHAT,
@@ -537,7 +537,6 @@ class ChatController(QObject):
             conversation_id=turn.conversation.id,
             request_id=request_id,
         )
-        self.counters.request_recorded(entry)
         if turn.conversation is self.conversation:
             self.show_conversation_totals()
         return entry
@@ -599,7 +598,7 @@ class ChatController(QObject):
         self, model: str, status: RequestStatus, latency_ms: float | None, request_id: str | None
     ) -> None:
         # Free on OpenAI and no usage in the answer: a $0 row without tokens.
-        entry = self.accounting.record(
+        self.counters.record(
             profile=self.session.profile,
             model=model,
             endpoint=Endpoint.MODERATIONS,
@@ -608,7 +607,6 @@ class ChatController(QObject):
             status=status,
             request_id=request_id,
         )
-        self.counters.request_recorded(entry)
 
     # --- retry countdown -----------------------------------------------------------------------
 

@@ -405,7 +405,7 @@ class CompareController(QObject):
         latency_ms: float,
         request_id: str | None,
     ) -> Any:
-        entry = self.accounting.record(
+        entry = self.counters.record(
             profile=self.session.profile,
             model=sample.request.model,
             endpoint=Endpoint.CHAT,
@@ -414,7 +414,6 @@ class CompareController(QObject):
             status=status,
             request_id=request_id,
         )
-        self.counters.request_recorded(entry)
         return entry
 
     # --- diff ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -120,6 +121,12 @@ class CountersController(QObject):
         self.draft_estimated.emit(tokens, cost)
 
     # --- after requests ----------------------------------------------------------------------
+
+    def record(self, **fields: Any) -> LedgerEntry:
+        """Writes one ledger row (`Accounting.record`'s fields) and shows it in the counters."""
+        entry = self.accounting.record(**fields)
+        self.request_recorded(entry)
+        return entry
 
     def request_recorded(self, entry: LedgerEntry) -> None:
         self.bar.set_last(entry.usage, entry.cost)

@@ -379,7 +379,7 @@ class EmbeddingsController(FeatureController):
         request_id: str | None = None,
         model: str | None = None,
     ) -> LedgerEntry:
-        entry: LedgerEntry = self.services.accounting.record(
+        entry = self.counters.record(
             profile=self.services.session.profile,
             model=model or (self.plan.model if self.plan else self.tab.model()),
             endpoint=Endpoint.EMBEDDINGS,
@@ -388,7 +388,6 @@ class EmbeddingsController(FeatureController):
             status=status,
             request_id=request_id,
         )
-        self.counters.request_recorded(entry)
         return entry
 
     def _show(self, result: EmbeddingResult) -> None:

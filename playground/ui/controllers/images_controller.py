@@ -433,7 +433,7 @@ class ImagesController(FeatureController):
         latency_ms: float,
         request_id: str | None,
     ) -> Any:
-        entry = self.accounting.record(
+        entry = self.ctx.counters.record(
             profile=self.session.profile,
             model=job.request.model,
             endpoint=Endpoint.IMAGES,
@@ -442,7 +442,6 @@ class ImagesController(FeatureController):
             status=status,
             request_id=request_id,
         )
-        self.ctx.counters.request_recorded(entry)
         return entry
 
     def _update_sidecars(

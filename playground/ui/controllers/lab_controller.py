@@ -551,7 +551,7 @@ class LabController(QObject):
         *,
         batch: bool = False,
     ) -> Any:
-        entry = self.accounting.record(
+        entry = self.counters.record(
             profile=self.session.profile,
             model=model,
             endpoint=Endpoint.CHAT,
@@ -561,7 +561,6 @@ class LabController(QObject):
             request_id=request_id,
             batch=batch,
         )
-        self.counters.request_recorded(entry)
         return entry
 
     def _save_run(self) -> None:

@@ -226,7 +226,7 @@ class ModerationController(QObject):
     ) -> None:
         # The API reports no usage for moderation (and OpenAI does not charge for it): the row
         # says so with zero tokens, and the price table prices the model at $0.
-        entry = self.accounting.record(
+        self.counters.record(
             profile=self.session.profile,
             model=model,
             endpoint=Endpoint.MODERATIONS,
@@ -236,7 +236,6 @@ class ModerationController(QObject):
             request_id=request_id,
         )
         self.requests += 1
-        self.counters.request_recorded(entry)
 
     # --- results -------------------------------------------------------------------------------
 
