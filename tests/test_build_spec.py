@@ -98,6 +98,11 @@ def _spec_helpers() -> dict[str, Any]:
 def test_tiktoken_plugin_is_a_hidden_import() -> None:
     # Without it the frozen app raises "Unknown encoding o200k_base" (openai/tiktoken#469).
     assert "tiktoken_ext.openai_public" in _assigned(SPEC_TREE, "hiddenimports")
+    # Feature tabs are imported by name at run time: the spec must collect them.
+    assert any(
+        call.args and ast.literal_eval(call.args[0]) == "playground.ui.features"
+        for call in _calls(SPEC_TREE, "collect_submodules")
+    )
 
 
 def test_token_data_is_collected() -> None:
