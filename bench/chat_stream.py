@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Figure  # noqa: E402  (after the path set-up, for `python bench/...`)
+from bench.common import Figure, format_table, spread  # noqa: E402  (after the path set-up, for `python bench/...`)
 
 TIMER_MS = 1.0
 SETTLE_S = 0.25  # measured after the reply ends: the layout and paint of the final render
@@ -681,13 +681,6 @@ def figures(results: list[Measurement]) -> list[Figure]:
     return out
 
 
-def spread(values: list[float], fmt: str) -> str:
-    med = statistics.median(values)
-    if len(values) == 1:
-        return fmt.format(med)
-    return f"{fmt.format(med)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
-
-
 def ratio_text(a: float, b: float) -> str:
     if b == 0 or math.isnan(a) or math.isnan(b):
         return "—"
@@ -736,13 +729,7 @@ def table(results: list[Measurement]) -> tuple[str, list[dict[str, Any]]]:
                 verdict,
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for k, line in enumerate(lines):
-        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
-        if k == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out), verdicts
+    return format_table(lines), verdicts
 
 
 def machine() -> dict[str, Any]:

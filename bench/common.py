@@ -137,7 +137,12 @@ def table_rows(figures: Sequence[dict[str, Any]]) -> str:
                 result,
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return format_table(lines)
+
+
+def format_table(lines: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns two spaces apart, with a rule under the first line (the header)."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     out = []
     for k, line in enumerate(lines):
         out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())

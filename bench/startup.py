@@ -72,7 +72,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Figure, ratio_at_most  # noqa: E402  (after the path set-up)
+from bench.common import Figure, format_table, ratio_at_most, spread  # noqa: E402  (after the path set-up)
 
 KINDS = ("app", "bare")
 PHASES = ("cold", "warm")
@@ -511,15 +511,6 @@ ROWS = (
 )
 
 
-def spread(values: list[float], fmt: str) -> str:
-    if not values:
-        return "—"
-    med = statistics.median(values)
-    if len(values) == 1:
-        return fmt.format(med)
-    return f"{fmt.format(med)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
-
-
 def table(results: list[Start]) -> tuple[str, list[dict[str, Any]]]:
     header = (
         "metric",
@@ -567,13 +558,7 @@ def table(results: list[Start]) -> tuple[str, list[dict[str, Any]]]:
                 verdict,
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for k, line in enumerate(lines):
-        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
-        if k == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out), verdicts
+    return format_table(lines), verdicts
 
 
 SUITE_ROWS = (
