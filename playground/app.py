@@ -325,10 +325,9 @@ def run_app(*, no_first_run: bool = False) -> int:
     loop = install_loop(app)
     # The keyring is opened in a thread (an import and D-Bus round trips); the first use waits.
     services = build_services(paths, secrets=DeferredSecretStore())
-    settings = services.settings_store.load()
     runner = TaskRunner()
     controller = fill_window(window, chat_page, pages, services, runner)
-    follow_system(app, settings.ui.theme, window.refresh_icons)
+    follow_system(app, ui.theme, window.refresh_icons)
     instance.activation_requested.connect(lambda: _bring_to_front(window))
     instance.listen()
     controller.restore()

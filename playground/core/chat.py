@@ -276,22 +276,10 @@ class ChatResult:
         return (self.usage.output_tokens - 1) / seconds
 
 
-def usage_from_api(raw: Any) -> Usage | None:
-    """Our `Usage` from the SDK's `CompletionUsage` (or None)."""
+def usage_from_dict(raw: dict[str, Any] | None) -> Usage | None:
+    """Our `Usage` from a wire `usage` object as JSON (a streamed chunk's, a batch result's)."""
     if raw is None:
         return None
-    prompt_details = getattr(raw, "prompt_tokens_details", None)
-    completion_details = getattr(raw, "completion_tokens_details", None)
-    return Usage(
-        input_tokens=int(raw.prompt_tokens or 0),
-        output_tokens=int(raw.completion_tokens or 0),
-        cached_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
-        reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
-    )
-
-
-def usage_from_dict(raw: dict[str, Any]) -> Usage:
-    """Our `Usage` from a wire `usage` object (a streamed chunk's, as a dict)."""
     prompt_details = raw.get("prompt_tokens_details") or {}
     completion_details = raw.get("completion_tokens_details") or {}
     return Usage(

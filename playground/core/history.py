@@ -66,8 +66,6 @@ TITLE_LENGTH: Final = 60
 PREVIEW_LENGTH: Final = 200
 FLUSH_INTERVAL: Final = 1.0
 """Seconds between two writes of a streaming reply."""
-MARK_START: Final = "\ue000"
-MARK_END: Final = "\ue001"
 
 _SEQ_BITS: Final = 32
 _SEQ_MASK: Final = (1 << _SEQ_BITS) - 1
@@ -410,25 +408,6 @@ def _like_terms(text: str) -> list[str]:
 def _like_pattern(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def _split_marks(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Plain text and highlight spans from text with `MARK_START`/`MARK_END` around matches."""
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    length = 0
-    start: int | None = None
-    for piece in re.split(f"([{MARK_START}{MARK_END}])", marked):
-        if piece == MARK_START:
-            start = length
-        elif piece == MARK_END:
-            if start is not None and length > start:
-                spans.append((start, length))
-            start = None
-        elif piece:
-            out.append(piece)
-            length += len(piece)
-    return "".join(out), tuple(spans)
 
 
 def _like_snippet(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from playground.core.chat import ChatRequest, usage_from_api
+from playground.core.chat import ChatRequest, usage_from_dict
 from playground.core.errors import from_exception
 from playground.core.lab import CellKey
 from playground.core.models import Usage
@@ -130,7 +130,7 @@ def parse_batch_output(text: str) -> list[BatchItem]:
                 key,
                 text=(choice.message.content or "") if choice else "",
                 finish_reason=(choice.finish_reason or "") if choice else "",
-                usage=usage_from_api(completion.usage),
+                usage=usage_from_dict(body.get("usage")),
                 request_id=response.get("request_id"),
             )
         )

@@ -441,8 +441,7 @@ def _reason(exc: Exception) -> str:
 
 class DeferredSecretStore:
     """A store opened in a background thread, so finding the keyring (an import and D-Bus round
-    trips, ~100 ms) never holds up the first frame. Every call waits for the opening to finish;
-    `when_ready` lets the UI ask only once it has.
+    trips, ~100 ms) never holds up the first frame. Every call waits for the opening to finish.
 
     Args:
         opener: builds the real store (`open_secret_store` in the app).
@@ -453,8 +452,6 @@ class DeferredSecretStore:
         self._store: SecretStore | None = None
         self._error: BaseException | None = None
         self._done = threading.Event()
-        self._callbacks: list[Callable[[], None]] = []
-        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._open, name="keyring-open", daemon=True)
         self._thread.start()
 
@@ -463,24 +460,7 @@ class DeferredSecretStore:
             self._store = self._opener()
         except BaseException as exc:  # reported on first use, in the caller's thread
             self._error = exc
-        with self._lock:
-            self._done.set()
-            callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            callback()
-
-    @property
-    def ready(self) -> bool:
-        return self._done.is_set()
-
-    def when_ready(self, callback: Callable[[], None]) -> None:
-        """Calls `callback` once the store is open: at once if it is, else from the opening thread
-        (a GUI caller must hop back to its own thread, e.g. with `loop.call_soon_threadsafe`)."""
-        with self._lock:
-            if not self._done.is_set():
-                self._callbacks.append(callback)
-                return
-        callback()
+        self._done.set()
 
     def store(self) -> SecretStore:
         self._done.wait()

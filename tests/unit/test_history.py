@@ -19,8 +19,6 @@ import pytest
 
 from playground.core.chat import ChatRequest
 from playground.core.history import (
-    MARK_END,
-    MARK_START,
     SCHEMA_VERSION,
     ConversationSummary,
     HistoryError,
@@ -29,7 +27,6 @@ from playground.core.history import (
     MessageStatus,
     NotInHistoryError,
     StoredMessage,
-    _split_marks,
     auto_title,
     describe,
     fts_query,
@@ -777,13 +774,6 @@ def test_search_of_odd_input_still_finds_words(searchable: HistoryStore) -> None
 )
 def test_fts_query(text: str, query: str | None) -> None:
     assert fts_query(text) == query
-
-
-def test_split_marks() -> None:
-    assert _split_marks(f"a {MARK_START}bc{MARK_END} d {MARK_START}e{MARK_END}") == (
-        "a bc d e",
-        ((2, 4), (7, 8)),
-    )
 
 
 def test_fts_index_is_rebuilt_after_running_without_fts5(path: Path) -> None:

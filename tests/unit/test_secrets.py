@@ -361,3 +361,29 @@ def test_repr_of_stores_never_contains_a_key() -> None:
         assert_no_key(str(store))
         assert_no_key(store.notice)
     assert repr(memory) == "MemorySecretStore(backend_name='Session only', keys=1)"
+
+
+def test_deferred_store_answers_from_the_store_its_thread_opened() -> None:
+    from playground.core.secrets import DeferredSecretStore, MemorySecretStore
+
+    inner = MemorySecretStore(backend_name="Test keyring")
+    store = DeferredSecretStore(lambda: inner)
+    store.set("openai", "sk-deferred-000111222333")
+    assert store.backend_name == "Test keyring"
+    assert inner.get("openai") == "sk-deferred-000111222333"
+    assert store.get("openai") == "sk-deferred-000111222333"
+
+
+def test_deferred_store_falls_back_to_this_session_when_opening_fails() -> None:
+    from typing import NoReturn
+
+    from playground.core.secrets import DeferredSecretStore
+
+    def broken() -> NoReturn:
+        raise RuntimeError("D-Bus is gone")
+
+    store = DeferredSecretStore(broken)
+    assert not store.persistent
+    assert "session only" in store.notice
+    store.set("openai", "sk-deferred-000111222333")
+    assert store.get("openai") == "sk-deferred-000111222333"

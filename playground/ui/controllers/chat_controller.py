@@ -246,13 +246,7 @@ class ChatController(QObject):
 
     def _show_user_turn(self, user: Message) -> None:
         """The sent message's widget, history row, moderation check and the emptied input."""
-        self.view.conversation.add_turn(user, TurnInfo())
-        self._ensure_in_history()
-        try:
-            self.history.append_message(self.conversation.id, user, MessageMeta())
-        except HistoryError as exc:
-            log.warning("history: %s", exc)
-        self.refresh_history()
+        self._show_and_file_turn(user, MessageMeta())
         self.check_moderation(
             self.view.conversation.last(), user.content, [i.url for i in user.images]
         )
@@ -631,6 +625,10 @@ class ChatController(QObject):
     def _append_turn(self, message: Message, meta: MessageMeta) -> None:
         self.conversation.turns.append(message)
         self.metas.append(meta)
+        self._show_and_file_turn(message, meta)
+
+    def _show_and_file_turn(self, message: Message, meta: MessageMeta) -> None:
+        """The widget and the history row of a turn already in the conversation."""
         self.view.conversation.add_turn(message, TurnInfo())
         self._ensure_in_history()
         try:

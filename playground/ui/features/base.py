@@ -95,7 +95,7 @@ class TabPage(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.main_input: QWidget = self
-        self.view: QWidget | None = None
+        self.view: QWidget | None = None  # the adopted tab
 
     def adopt(self, view: QWidget) -> None:
         self._layout.addWidget(view)  # parented first: showing it can never open a window
