@@ -553,7 +553,7 @@ class ChatController(QObject):
     def check_moderation(
         self, widget: TurnWidget | None, text: str, image_urls: list[str] | None = None
     ) -> None:
-        """With the tab's "Moderation check" on, sends a turn's text (and images) to the moderation
+        """With the tab's "Moderate" box on, sends a turn's text (and images) to the moderation
         endpoint and shows the verdict as a badge on `widget`'s turn. It runs beside the chat
         request (its own task group): nothing waits for it and nothing is blocked. Each request is
         a ledger row.

@@ -401,7 +401,8 @@ class ChatTab(QWidget):
         )
 
     def _make_moderation_check(self) -> QCheckBox:
-        check = QCheckBox("Moderation check")
+        # A short label: the row under the input is narrow at the default window size.
+        check = QCheckBox("Moderate")
         check.setObjectName("chatModerationCheck")
         check.setAccessibleName("Check prompts and replies with moderation")
         check.setToolTip(
@@ -409,6 +410,7 @@ class ChatTab(QWidget):
             "show its verdict as a badge on the turn. It runs alongside the request: nothing waits "
             "for it and nothing is blocked."
         )
+        check.setMinimumWidth(check.sizeHint().width())  # never clipped: the row gives way instead
         return check
 
     @property
