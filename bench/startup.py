@@ -19,6 +19,10 @@ Each run starts each program twice:
   OS page cache cannot be dropped here, so shared libraries and files are read from memory: this is
   "first start without bytecode", not "first start after a reboot".
 * warm: a second start with the same home and the same bytecode cache, as any later start.
+* keyed (app only): a third start on the same home and cache with `OPENAI_API_KEY` and
+  `OPENAI_BASE_URL` pointing at a fake OpenAI server (tests/fakes, in a thread of this process). The
+  app then refreshes its model list as a user's app with a key does, which loads the SDK; its idle
+  memory is reported against the bare window's warm start.
 
 The order of app and bare alternates from run to run, and one unmeasured round goes first.
 
@@ -76,6 +80,8 @@ from bench.common import Figure, format_table, ratio_at_most, spread  # noqa: E4
 
 KINDS = ("app", "bare")
 PHASES = ("cold", "warm")
+#: The environment of the app's "keyed" start (a key and a fake server's URL); set by `main`.
+KEYED_ENV: dict[str, str] = {}
 MARK = "@@startup "
 PAINT_MARK = "@@first-paint"
 
@@ -345,7 +351,10 @@ def spawn(env: dict[str, str], extra_args: tuple[str, ...] = ()) -> tuple[int | 
 
 
 def measure(kind: str, phase: str, run: int, home: Path, pycache: Path, qpa: str) -> Start:
-    code, out, err = spawn(child_env(kind, home, pycache, qpa))
+    env = child_env(kind, home, pycache, qpa)
+    if phase == "keyed":
+        env.update(KEYED_ENV)
+    code, out, err = spawn(env)
     report = next((line for line in out.splitlines() if line.startswith(MARK)), None)
     if report is None:
         tail = "\n".join(err.strip().splitlines()[-15:])
@@ -385,7 +394,8 @@ def start_pair(kind: str, run: int, tmp: Path, qpa: str) -> list[Start]:
     home.mkdir()
     pycache.mkdir()
     try:
-        return [measure(kind, phase, run, home, pycache, qpa) for phase in PHASES]
+        phases = (*PHASES, "keyed") if kind == "app" and KEYED_ENV else PHASES
+        return [measure(kind, phase, run, home, pycache, qpa) for phase in phases]
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -487,12 +497,24 @@ class Row:
     attr: str
     fmt: str
     target: float | None = None  # a ratio app / bare
+    bare_phase: str = ""  # the bare window's phase to compare with, if not `phase`
+
+    def phase_of(self, kind: str) -> str:
+        return self.bare_phase if kind == "bare" and self.bare_phase else self.phase
 
 
 ROWS = (
     Row("cold start to first frame (ms)", "cold", "painted_ms", "{:.0f}", TARGET_START_RATIO),
     Row("warm start to first frame (ms)", "warm", "painted_ms", "{:.0f}", TARGET_START_RATIO),
     Row("idle RSS, warm (MiB)", "warm", "rss_idle_mib", "{:.1f}", TARGET_RSS_RATIO),
+    Row(
+        "idle RSS with a key, models listed (MiB)",
+        "keyed",
+        "rss_idle_mib",
+        "{:.1f}",
+        TARGET_RSS_RATIO,
+        bare_phase="warm",
+    ),
     Row("cold: interpreter up (ms)", "cold", "up_ms", "{:.0f}"),
     Row("cold: window shown (ms)", "cold", "ready_ms", "{:.0f}"),
     Row("warm: interpreter up (ms)", "warm", "up_ms", "{:.0f}"),
@@ -527,7 +549,7 @@ def table(results: list[Start]) -> tuple[str, list[dict[str, Any]]]:
             k: [
                 float(getattr(s, row.attr))
                 for s in results
-                if s.ok and (s.kind, s.phase) == (k, row.phase)
+                if s.ok and (s.kind, s.phase) == (k, row.phase_of(k))
             ]
             for k in KINDS
         }
@@ -566,6 +588,7 @@ SUITE_ROWS = (
     "warm start to first frame (ms)",
     "warm: ready to use (ms)",
     "idle RSS, warm (MiB)",
+    "idle RSS with a key, models listed (MiB)",
 )
 
 
@@ -579,7 +602,7 @@ def figures(results: list[Start]) -> list[Figure]:
             k: [
                 float(getattr(s, row.attr))
                 for s in results
-                if s.ok and (s.kind, s.phase) == (k, row.phase)
+                if s.ok and (s.kind, s.phase) == (k, row.phase_of(k))
             ]
             for k in KINDS
         }
@@ -668,6 +691,21 @@ def machine(qpa: str) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def keyed_server() -> Any:
+    """A fake OpenAI server for the keyed starts (a thread of this process, not of the measured
+    app); fills `KEYED_ENV` while it runs."""
+    from bench.common import FAKE_KEY
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        KEYED_ENV.update({"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": fake.base_url})
+        try:
+            yield fake
+        finally:
+            KEYED_ENV.clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs (default 7)")
@@ -704,7 +742,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: list[Start] = []
     imports: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="playground-startup-") as tmp_name:
+    with (
+        tempfile.TemporaryDirectory(prefix="playground-startup-") as tmp_name,
+        keyed_server(),
+    ):
         tmp = Path(tmp_name)
         for kind in KINDS:  # unmeasured: fills the page cache with the libraries and packages
             for s in start_pair(kind, -1, tmp, args.platform):

@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(*, no_first_run: bool = False) -> int:
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from playground.core.window_state import read_ui_settings
@@ -334,9 +334,9 @@ def run_app(*, no_first_run: bool = False) -> int:
     for warning in services.warnings:
         log.warning("%s", warning)  # stderr too, for a frozen app started from a terminal
         QMessageBox.warning(window, APP_NAME, warning)
+    # The SDK and the token encoding are not loaded here: the first model refresh (with a key)
+    # loads the SDK in a worker, the first count the encoding (bench/startup.py: idle memory).
     controller.start(allow_first_run=not no_first_run)
-    # Later still: importing the SDK in a worker holds the GIL and would make the first clicks lag.
-    QTimer.singleShot(WARM_UP_DELAY_MS, lambda: _warm_up(loop, services))
     log.info("%s %s ready (data in %s)", APP_NAME, __version__, paths.data_dir)
 
     closed = asyncio.Event()
@@ -364,40 +364,3 @@ def _bring_to_front(window: Any) -> None:
         window.showNormal()
     window.raise_()
     window.activateWindow()
-
-
-WARM_UP_DELAY_MS = 300
-
-
-def release_free_memory() -> None:
-    """Hands memory freed after loading (parsers, temporary buffers) back to the OS (glibc only;
-    elsewhere the allocator does this itself). bench/startup.py: idle memory -4 MiB."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _warm_up(loop: Any, services: Services) -> None:
-    """Loads the SDK and the token encodings in a worker thread once the window is up."""
-
-    def _work() -> None:
-        from playground.core.imports import import_heavy
-
-        import_heavy("openai")
-
-        from playground.core.markdown import warm_up
-
-        services.counter.warm().join()
-        warm_up()
-        release_free_memory()
-
-    future = loop.run_in_executor(None, _work)
-
-    def _done(f: Any) -> None:
-        if not f.cancelled() and f.exception() is not None:
-            log.warning("warm-up failed: %s", f.exception())
-
-    future.add_done_callback(_done)

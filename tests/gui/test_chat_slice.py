@@ -224,6 +224,22 @@ def test_draft_counter_follows_typing(
     )
 
 
+def test_emptied_draft_shows_no_count_even_if_a_count_was_running(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    label = app.window.counters.draft_label
+    counters = app.chat.counters
+    app.chat_tab.input_edit.setPlainText("lorem ipsum dolor sit amet " * 2000)  # counted off-thread
+    assert counters._counting
+    app.chat_tab.input_edit.clear()  # emptied while that count runs
+    assert label.text() == "Draft: —"
+    wait_until(lambda: not app.runner.is_busy("draft-count"))
+    assert label.text() == "Draft: —"  # the finished count of the old text is not shown
+    qtbot.keyClicks(app.chat_tab.input_edit, "hi")
+    wait_until(lambda: label.text() != "Draft: —", message="a new draft is counted again")
+
+
 def test_models_come_from_the_server_filtered_to_chat(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
 ) -> None:

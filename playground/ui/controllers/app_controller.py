@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import logging
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from playground.core.catalog import CatalogSnapshot, ModelCatalog
 from playground.core.errors import AppError
+from playground.core.imports import prepare_for_requests
 from playground.core.models import ProviderProfile
 from playground.core.providers import new_profile, preset_by_key
 from playground.core.secrets import SecretStoreError, mask_key
@@ -59,6 +61,7 @@ class AppController(QObject):
         self._about_extra = about_extra or list
         self.settings = store.load()
         self.settings_dialog: SettingsDialog | None = None
+        self._prepared = False  # prepare_for_requests has run (before the first refresh)
         self.first_run_dialog: FirstRunDialog | None = None
 
         window.settings_requested.connect(self.open_settings)
@@ -135,6 +138,9 @@ class AppController(QObject):
 
     def refresh_models(self) -> None:
         profile = self.session.profile
+        if not self._prepared:
+            self._prepare_then(self.refresh_models)
+            return
         try:
             client = self.session.client()
         except Exception as exc:  # no key: say so in the status bar, not in a dialog
@@ -147,6 +153,25 @@ class AppController(QObject):
             on_result=self._on_models,
             on_error=self._on_models_failed,
         )
+
+    def _prepare_then(self, then: Callable[[], None]) -> None:
+        """Loads the SDK and the Markdown renderer in a worker thread (`prepare_for_requests`), then
+        calls `then` on the GUI thread. Only the first request of a run waits for it."""
+        profile = self.session.profile
+        self.window.set_connection_state(f"{profile.name} · connecting…", ok=None)
+
+        async def _load() -> None:
+            await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
+
+        def _loaded(_result: object = None) -> None:
+            self._prepared = True
+            then()
+
+        def _failed(error: AppError) -> None:  # the request itself will say what is wrong
+            log.warning("loading the SDK failed: %s", error.message)
+            _loaded()
+
+        self.runner.start(_load(), group="models", on_result=_loaded, on_error=_failed)
 
     def _on_models(self, snapshot: CatalogSnapshot) -> None:
         self._show_models(snapshot)
@@ -299,6 +324,9 @@ class AppController(QObject):
         dialog = self.settings_dialog
 
         async def _test() -> int:
+            if not self._prepared:
+                await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
+                self._prepared = True
             client = self.session.client_for(profile, api_key=typed_key or None)
             try:
                 count = 0

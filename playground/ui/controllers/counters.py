@@ -52,6 +52,7 @@ class CountersController(QObject):
         self.runner = runner
         self._pending: tuple[tuple[Message, ...], str, ProviderProfile] | None = None
         self._counting = False
+        self._discard_running = False  # the draft was emptied while a count ran
         self._last_start = -MIN_COUNT_INTERVAL_S
         self._next_count = QTimer(self)
         self._next_count.setSingleShot(True)
@@ -64,7 +65,12 @@ class CountersController(QObject):
         self, messages: tuple[Message, ...], model: str, profile: ProviderProfile
     ) -> None:
         """Shows the estimated input tokens and cost of sending `messages` to `model`."""
-        if not model:
+        if not model or not any(m.content for m in messages):
+            # Nothing typed and no history: nothing to count, and no reason to load the encoding
+            # (43 MiB) for a window that sits idle (bench/startup.py, idle memory).
+            self._pending = None
+            self._next_count.stop()
+            self._discard_running = self._counting
             self.bar.set_draft(None, None)
             return
         size = sum(len(m.content) for m in messages)
@@ -93,6 +99,7 @@ class CountersController(QObject):
         messages, model, profile = self._pending
         self._pending = None
         self._counting = True
+        self._discard_running = False
         self._last_start = time.monotonic()
         loop = asyncio.get_event_loop()
         count: Callable[[], int] = lambda: self.counter.count_messages(messages, model)  # noqa: E731
@@ -102,7 +109,10 @@ class CountersController(QObject):
 
         def _done(tokens: int) -> None:
             self._counting = False
-            if self._pending is None:
+            if self._discard_running:
+                self._discard_running = False
+                self._start_pending()
+            elif self._pending is None:
                 self._show_draft(tokens, model, profile)
             else:  # the user typed on while we counted: count the newest draft instead
                 self._start_pending()
