@@ -432,3 +432,79 @@ def test_loaded_encodings_keep_no_python_copy_of_their_ranks() -> None:
     ids = encoding.encode_ordinary("Hello, tokenizer world!")
     assert encoding.decode(ids) == "Hello, tokenizer world!"
     assert encoding.n_vocab > 200_000
+
+
+# --- long texts, counted piece by piece -----------------------------------------------------------
+
+# Lines chosen to meet at every kind of boundary the pre-tokenizers know: punctuation runs that
+# swallow line breaks and "/", CRLF, blank lines with spaces, indented lines, numbers, contractions
+# and letters of other scripts right after a break.
+_LINES = [
+    "def f(x):",
+    "    return x  # indented",
+    "/usr/bin/env python3",
+    "// a comment after a break",
+    "path/to/file.txt",
+    "it's, they'll; we'd.",
+    "12345678 9 10",
+    "",
+    "   ",
+    "\t\ttabs",
+    "ÉCOLE Über straße",
+    "日本語のテキスト。",
+    "👋🏽 emoji 🚀",
+    "- list item",
+    "| a | b |",
+    "```python",
+    "...!!!???",
+    "<|endoftext|> stays text",
+    "x\r",
+    "'s 've 're",
+]
+
+
+def _long_text(seed: int, n_lines: int = 900) -> str:
+    import random
+
+    rng = random.Random(seed)
+    parts = []
+    for _ in range(n_lines):
+        line = rng.choice(_LINES)
+        parts.append(line + rng.choice(["\n", "\n", "\n\n", "\r\n", "\n \n", " \n", ".\n/"]))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("name", SUPPORTED_ENCODINGS)
+@pytest.mark.parametrize("seed", range(6))
+def test_long_texts_counted_piece_by_piece_equal_the_whole_count(
+    name: str, seed: int, reference_encodings: dict[str, tiktoken.Encoding]
+) -> None:
+    from playground.core.tokens import PIECEWISE_FROM
+
+    model = {"o200k_base": "gpt-4o", "cl100k_base": "gpt-4"}[name]
+    counter = TiktokenCounter()
+    text = _long_text(seed)
+    assert len(text) >= PIECEWISE_FROM
+    expected = len(reference_encodings[name].encode_ordinary(text))
+    assert counter.count(text, model) == expected
+    # An edit in the middle and one at the end: the cached pieces still add up to the whole count.
+    middle = len(text) // 2
+    edited = text[:middle] + "\nnew line/with: words 42\n" + text[middle:] + "typing at the end"
+    assert counter.count(edited, model) == len(reference_encodings[name].encode_ordinary(edited))
+    messages = [Message(role="user", content=edited)]
+    assert counter.count_messages(messages, model) == (
+        3 + 1 + len(reference_encodings[name].encode_ordinary(edited)) + 3
+    )
+
+
+def test_a_recount_after_an_edit_encodes_only_the_changed_piece() -> None:
+    counter = TiktokenCounter()
+    text = _long_text(1) + "the line being typed"
+    counter.count(text, "gpt-4o")
+    cached = dict(counter._pieces["o200k_base"])
+    counter.count(text + " on", "gpt-4o")
+    assert counter._pieces["o200k_base"] == cached  # the open last line is never cached
+    counter.count(text.replace("def f(x):", "def g(y):", 1), "gpt-4o")
+    added = set(counter._pieces["o200k_base"]) - set(cached)
+    assert len(added) == 1
+    assert "def g(y):" in next(iter(added))
