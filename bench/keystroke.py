@@ -3,7 +3,7 @@ and off: keystroke-to-paint latency.
 
 Not a test: run it by hand after changing what a keystroke in the Chat input does, and read the table.
 
-    python -m bench.keystroke [--runs 5] [--keys 30] [--interval-ms 100] [--json PATH]
+    python -m bench.keystroke [--runs 5] [--keys 60] [--interval-ms 100] [--json PATH]
 
 (Run it with `-m`. Its name shadows the standard library's `typing` for scripts run as
 `python bench/<name>.py`; the first lines below hand such an import the real module.)
@@ -233,7 +233,7 @@ def figures(results: list[Run]) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs of each (default 5)")
-    parser.add_argument("--keys", type=int, default=30, help="keystrokes per run (default 30)")
+    parser.add_argument("--keys", type=int, default=60, help="keystrokes per run (default 60)")
     parser.add_argument(
         "--interval-ms", type=float, default=100, help="time between keystrokes (default 100)"
     )

@@ -104,6 +104,7 @@ class ChatController(QObject):
         self.counter = counter
         self.accounting = accounting
         self.counters = counters
+        self._estimated_request: ChatRequest | None = None  # the last draft sent for counting
         self.history = history or HistoryStore.in_memory()
         self.presets = presets
         self.conversation = Conversation()
@@ -162,9 +163,7 @@ class ChatController(QObject):
         menu.export_requested.connect(self._on_preset_export)
         runner.busy_changed.connect(self._on_runner_busy_changed)
         # The first count loads the encoding off the GUI thread; show the estimate once it is ready.
-        counters.draft_estimated.connect(
-            lambda tokens, _cost: self._show_estimate(self.current_request(), counted=tokens)
-        )
+        counters.draft_estimated.connect(self._on_draft_counted)
         self._refresh_presets()
         self.refresh_history()
         self._on_view_model_changed(view.params.current_model())
@@ -267,9 +266,12 @@ class ChatController(QObject):
         messages = self.conversation.messages_with()
         return ChatRequest(model=draft.model, messages=messages, **draft.fields)
 
-    def current_request(self, *, include_draft: bool = True) -> ChatRequest:
-        """The request Send would make now (for View code and the estimate)."""
-        draft = self.view.draft()
+    def current_request(
+        self, *, include_draft: bool = True, draft: ChatDraft | None = None
+    ) -> ChatRequest:
+        """The request Send would make now (for View code and the estimate); `draft` if the caller
+        has just read it from the view."""
+        draft = draft or self.view.draft()
         conversation = Conversation(
             id=self.conversation.id,
             system_prompt=fill_variables(draft.system_prompt, draft.variables),
@@ -1096,9 +1098,18 @@ class ChatController(QObject):
             blockers = [*blockers, "Fill in " + ", ".join(f"{{{{{m}}}}}" for m in missing)]
         self.view.set_send_blockers(blockers)
         self._draft_timer.start()
-        request = self.current_request()
+        request = self.current_request(draft=draft)
+        self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
         self._show_estimate(request)
+
+    def _on_draft_counted(self, tokens: int, _cost: object) -> None:
+        # The count is of the newest draft's messages (the counters controller drops older ones):
+        # the request built for it is reused, not read again from the (possibly long) text boxes.
+        request = self._estimated_request
+        if request is None:
+            request = self._estimated_request = self.current_request()
+        self._show_estimate(request, counted=tokens)
 
     def _show_estimate(self, request: ChatRequest, counted: int | None = None) -> None:
         """The estimate line and context bar. Long drafts use the count the counters controller made
