@@ -75,17 +75,12 @@ class EmbeddingCache(SqliteStore):
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._lock = threading.RLock()
-        try:
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                ":memory:" if path is None else str(path), check_same_thread=False
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            self._conn = None
-            raise self._error("open", exc) from exc
+        self._conn = None
+        self._conn = self._open()
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
 
     def _describe_failure(
         self, action: str, where: str, exc: BaseException, *, read_only: bool

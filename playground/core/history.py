@@ -633,22 +633,7 @@ class HistoryStore(SqliteStore):
                 "conversation search uses slower LIKE matching.",
                 sqlite3.sqlite_version,
             )
-        target = _MEMORY if path is None else str(path)
-        try:
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise self._error("open", exc) from exc
-        try:
-            self._prepare(conn)
-        except (OSError, sqlite3.Error) as exc:
-            conn.close()
-            raise self._error("open", exc) from exc
-        except HistoryError:
-            conn.close()
-            raise
-        self._conn = conn
+        self._conn = self._open(autocommit=True)
 
     @classmethod
     def in_memory(cls) -> HistoryStore:

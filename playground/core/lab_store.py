@@ -138,19 +138,13 @@ class LabStore(SqliteStore):
         self.path = path
         self._lock = threading.RLock()
         self._last_id: int | None = None
-        try:
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                ":memory:" if path is None else str(path), check_same_thread=False
-            )
-            if path is not None:
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            self._conn = None
-            raise self._error("open", exc) from exc
-        self._conn = conn
+        self._conn = None
+        self._conn = self._open()
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        if self.path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
 
     @classmethod
     def in_memory(cls) -> LabStore:

@@ -73,7 +73,6 @@ _COLUMNS: Final = (
     "session_id, conversation_id, request_id"
 )
 
-_MEMORY: Final = ":memory:"
 
 
 class LedgerError(Exception):
@@ -129,22 +128,7 @@ class UsageLedger(SqliteStore):
         self.path = path
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        target = _MEMORY if path is None else str(path)
-        try:
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise self._error("open", exc) from exc
-        try:
-            self._prepare(conn)
-        except (OSError, sqlite3.Error) as exc:
-            conn.close()
-            raise self._error("open", exc) from exc
-        except LedgerError:
-            conn.close()
-            raise
-        self._conn = conn
+        self._conn = self._open(autocommit=True)
 
     @classmethod
     def in_memory(cls) -> UsageLedger:

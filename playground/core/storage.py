@@ -84,6 +84,40 @@ class SqliteStore:
     ) -> str:
         raise NotImplementedError
 
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Sets the connection up and creates or migrates the schema."""
+        raise NotImplementedError
+
+    def _open(self, *, autocommit: bool = False) -> sqlite3.Connection:
+        """Connects to `path` (in memory when None, making its folder first) and runs `_prepare`.
+
+        Args:
+            autocommit: no implicit transactions (`isolation_level=None`); the store begins its own.
+
+        Raises:
+            the store's `_failure`, in plain words, whatever went wrong.
+        """
+        path = self.path
+        try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            target = ":memory:" if path is None else str(path)
+            if autocommit:
+                conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+            else:
+                conn = sqlite3.connect(target, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error("open", exc) from exc
+        try:
+            self._prepare(conn)
+        except (OSError, sqlite3.Error) as exc:
+            conn.close()
+            raise self._error("open", exc) from exc
+        except self._failure:
+            conn.close()
+            raise
+        return conn
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         with self._lock:
