@@ -74,7 +74,6 @@ _COLUMNS: Final = (
 )
 
 
-
 class LedgerError(Exception):
     """The ledger cannot be opened, read or written; the message says why in plain words."""
 

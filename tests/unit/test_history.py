@@ -1010,8 +1010,12 @@ def test_unreadable_row_is_a_history_error(path: Path) -> None:
 
 
 def test_error_messages_name_the_store() -> None:  # the reasons: tests/unit/test_storage.py
-    message = describe("write", "at /x/history.sqlite3", sqlite3.OperationalError("database is locked"))
-    assert message.startswith("The conversation history at /x/history.sqlite3 cannot be written: another program is holding it.")
+    message = describe(
+        "write", "at /x/history.sqlite3", sqlite3.OperationalError("database is locked")
+    )
+    assert message.startswith(
+        "The conversation history at /x/history.sqlite3 cannot be written: another program is holding it."
+    )
 
 
 def test_closed_store(path: Path) -> None:

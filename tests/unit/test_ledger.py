@@ -356,8 +356,12 @@ def test_database_from_a_newer_version(tmp_path: Path) -> None:
 
 
 def test_error_messages_name_the_store() -> None:  # the reasons: tests/unit/test_storage.py
-    message = _describe("write", "at /x/ledger.sqlite3", sqlite3.OperationalError("database is locked"))
-    assert message.startswith("The usage ledger at /x/ledger.sqlite3 cannot be written: another program is holding it.")
+    message = _describe(
+        "write", "at /x/ledger.sqlite3", sqlite3.OperationalError("database is locked")
+    )
+    assert message.startswith(
+        "The usage ledger at /x/ledger.sqlite3 cannot be written: another program is holding it."
+    )
 
 
 def test_closed_ledger(tmp_path: Path) -> None:
