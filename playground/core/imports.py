@@ -21,7 +21,9 @@ heavy_import_lock = threading.RLock()
 def import_heavy(name: str) -> ModuleType:
     """`importlib.import_module(name)`, serialised with every other first import of a big package."""
     module = sys.modules.get(name)
-    if module is not None:
+    # A module another thread is still importing is in sys.modules already, half-initialised
+    # (`__spec__._initializing`): wait for that import instead of using it.
+    if module is not None and not getattr(module.__spec__, "_initializing", False):
         return module
     with heavy_import_lock:
         return importlib.import_module(name)

@@ -383,6 +383,8 @@ class FakeOpenAI:
         self.server_errors: list[str] = []
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self.max_in_flight = 0  # the most requests being answered at the same time so far
         self._faults: list[_Fault] = []
         self._files: dict[str, tuple[bytes, str]] = {}
         self.batches = fake_batches.FakeBatches()  # the Files and Batch API (fake_batches.py)
@@ -681,6 +683,11 @@ class FakeOpenAI:
         with self._lock:
             self._requests.append(request)
 
+    def _answering(self, delta: int) -> None:
+        with self._lock:
+            self._in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
     def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
@@ -931,6 +938,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _dispatch(self) -> None:
+        self.fake._answering(+1)
+        try:
+            self._answer()
+        finally:
+            self.fake._answering(-1)
+
+    def _answer(self) -> None:
         self._started = time.monotonic()
         self._headers_sent = False
         fake = self.fake

@@ -127,6 +127,31 @@ def test_samples_run_k_times_and_show_similarity(
     assert len(app.services.ledger.recent()) == 6
 
 
+def test_many_samples_are_sent_a_few_at_a_time_first_samples_first(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from playground.ui.controllers.compare_controller import MAX_IN_FLIGHT
+
+    fake_openai.scenario.reply_text = lambda body: f"{body['model']} says " + "word " * 20
+    fake_openai.scenario.tokens_per_second = 200
+    app = make_app()
+    view = _compare(app, wait_until).view
+    view.columns_spin.setValue(4)
+    view.samples_spin.setValue(10)
+    view.input_edit.setPlainText("Name three colours")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(_idle(app), timeout=60)
+    bodies = [r.json for r in fake_openai.requests_to("/chat/completions") if r.json]
+    assert len(bodies) == 40
+    assert 1 < fake_openai.max_in_flight <= MAX_IN_FLIGHT <= 10  # not all 40 at once
+    # Every column's first requests were in the first batch, not one column's samples only.
+    first_batch = {b["model"] for b in bodies[:MAX_IN_FLIGHT]}
+    assert first_batch == {c.model() for c in view.active_columns()}
+    for column in view.active_columns():
+        assert len(column.views) == 10
+        assert all(t.startswith(f"{column.model()} says") for t in column.texts())
+
+
 def test_diff_highlights_words_between_two_columns(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:

@@ -38,6 +38,9 @@ from playground.ui.widgets.compare_column import CompareColumn
 log = logging.getLogger(__name__)
 
 GROUP = "compare"
+#: Requests of one run streaming at the same time; the others wait their turn (4 columns x 10
+#: samples would otherwise open 40 connections at once and meet the account's rate limit).
+MAX_IN_FLIGHT = 8
 ESTIMATE_GROUP = "compare-estimate"
 FRAME_MS = 16
 RENDER_BUDGET_S = 0.008  # rendering time per frame; answers left over are rendered next frame
@@ -215,8 +218,10 @@ class CompareController(QObject):
             request = self._request(column, text)
             for index in range(samples):
                 self._samples.append(_Sample(column, index, request))
-        for sample in self._samples:
-            self._start(sample)
+        # Every column's first sample goes first, then every column's second, and so on.
+        gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+        for sample in sorted(self._samples, key=lambda s: s.index):
+            self._start(sample, gate)
 
     @staticmethod
     def _request(column: CompareColumn, text: str) -> ChatRequest:
@@ -295,7 +300,7 @@ class CompareController(QObject):
         if self._estimate_again:  # the draft changed while counting
             self._estimate_timer.start()
 
-    def _start(self, sample: _Sample) -> None:
+    def _start(self, sample: _Sample, gate: asyncio.Semaphore) -> None:
         def on_delta(choice: int, fragment: str) -> None:
             if choice != 0:
                 return
@@ -303,8 +308,12 @@ class CompareController(QObject):
             if not self._frame.isActive():
                 self._frame.start()
 
+        async def stream() -> ChatResult:
+            async with gate:  # its latency and first-token time start when it is sent
+                return await self.service.stream(sample.request, on_delta, sample.progress)
+
         self.runner.start(
-            self.service.stream(sample.request, on_delta, sample.progress),
+            stream(),
             group=GROUP,
             on_result=lambda result: self._on_result(sample, result),
             on_error=lambda error: self._on_error(sample, error),
