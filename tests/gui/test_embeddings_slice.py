@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 
 from playground.core.models import Endpoint, RequestStatus
 from tests.fakes import openai_payloads as payloads
@@ -108,6 +109,40 @@ def test_second_run_sends_nothing(
     ]
     # The cache is a file: a new app run on the same data folder pays nothing either.
     assert app.services.paths.embeddings_cache_file.exists()
+
+
+def test_clear_cache_asks_then_the_next_run_sends_everything_again(
+    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    controller = _tab(app)
+    tab = controller.view
+    qtbot.mouseClick(tab.clear_cache_button, Qt.MouseButton.LeftButton)
+    assert "The cache is empty" in tab.result_label.text()
+    assert tab.confirm_box is None
+
+    tab.set_text("\n".join(ANIMALS))
+    _embed(controller, qtbot, wait_until)
+    assert controller.cache.count() == 3
+    # Cancel keeps the vectors.
+    qtbot.mouseClick(tab.clear_cache_button, Qt.MouseButton.LeftButton)
+    box = tab.confirm_box
+    assert box is not None
+    assert "3 cached vectors" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert tab.confirm_box is None
+    assert controller.cache.count() == 3
+    # Yes deletes them; the estimate and the next run treat every text as new.
+    qtbot.mouseClick(tab.clear_cache_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        tab.confirm_box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton
+    )
+    assert controller.cache.count() == 0
+    assert "Cleared 3 cached vectors" in tab.result_label.text()
+    wait_until(lambda: "cached" not in tab.estimate_label.text())
+    fake_openai.clear_requests()
+    _embed(controller, qtbot, wait_until)
+    assert [r.json["input"] for r in fake_openai.requests_to("/embeddings")] == [ANIMALS]
 
 
 def test_failed_batch_keeps_finished_ones_and_resume_sends_the_rest(

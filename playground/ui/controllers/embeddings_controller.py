@@ -44,7 +44,7 @@ from playground.core.embeddings_io import (
     parse_lines,
     read_table,
 )
-from playground.core.errors import AppError
+from playground.core.errors import AppError, ErrorKind
 from playground.core.formatting import format_cost, format_tokens
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.ui.features.base import FeatureContext, FeatureController
@@ -111,10 +111,38 @@ class EmbeddingsController(FeatureController):
         view.search_requested.connect(self.search)
         view.k_changed.connect(self.recluster)
         view.export_requested.connect(self.export)
+        view.clear_cache_requested.connect(self.clear_cache)
         ctx.runner.busy_changed.connect(self._on_busy_changed)
         self._on_inputs_changed()
 
     # --- the cache ------------------------------------------------------------------------------
+
+    def clear_cache(self) -> None:
+        """Deletes every cached vector, after asking; says how many went (or why not)."""
+        if any(self.runner.is_busy(g) for g in self.busy_groups) or self.tab.confirm_box:
+            return  # the button is disabled meanwhile; a run reads and writes the cache
+        try:
+            vectors = self.cache.count()
+        except EmbeddingCacheError as exc:
+            self.tab.show_error(AppError(ErrorKind.LOCAL, "Cache not read", str(exc)))
+            return
+        if not vectors:
+            self.tab.show_result("The cache is empty: nothing to clear.")
+            return
+
+        def clear() -> None:
+            try:
+                self.cache.clear()
+            except EmbeddingCacheError as exc:
+                self.tab.show_error(AppError(ErrorKind.LOCAL, "Cache not cleared", str(exc)))
+                return
+            self.tab.show_result(
+                f"Cleared {vectors:,} cached vector{'s' if vectors != 1 else ''}. The next run "
+                "fetches every text again."
+            )
+            self._on_inputs_changed()  # the estimate now counts every text as new
+
+        self.tab.ask_clear_cache(vectors, clear)
 
     @property
     def cache(self) -> EmbeddingCache:

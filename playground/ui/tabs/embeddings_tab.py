@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -136,11 +137,13 @@ class EmbeddingsTab(QWidget):
     search_requested = Signal(str)
     k_changed = Signal(int)
     export_requested = Signal(str, str)
+    clear_cache_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("embeddingsTab")
         self._busy = False
+        self.confirm_box: QMessageBox | None = None  # the "clear the cache?" question, while open
         self._labels: list[str] = []
 
         # --- left: inputs --------------------------------------------------------------------
@@ -268,6 +271,15 @@ class EmbeddingsTab(QWidget):
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_requested.emit)
         buttons.addWidget(self.stop_button)
+        self.clear_cache_button = QPushButton("Clear cache…")
+        self.clear_cache_button.setObjectName("embeddingsClearCache")
+        self.clear_cache_button.setAccessibleName("Clear the vector cache")
+        self.clear_cache_button.setToolTip(
+            "Forget the vectors saved on this computer; the next run fetches (and pays for) them "
+            "again"
+        )
+        self.clear_cache_button.clicked.connect(self.clear_cache_requested.emit)
+        buttons.addWidget(self.clear_cache_button)
         buttons.addStretch(1)
         self.embed_button = QPushButton("Embed")
         self.embed_button.setObjectName("embeddingsEmbedButton")
@@ -578,8 +590,33 @@ class EmbeddingsTab(QWidget):
         self.embed_button.setEnabled(not busy)
         self.resume_button.setEnabled(not busy and self._resume_wait <= 0)
         self.open_button.setEnabled(not busy)
+        self.clear_cache_button.setEnabled(not busy)
         if busy:
             self.progress.setVisible(True)
+
+    def ask_clear_cache(self, vectors: int, on_yes: Callable[[], None]) -> None:
+        """Asks (window-modal, without blocking) before the cached vectors are deleted; calls
+        `on_yes` if the user agrees. The open box is `confirm_box` until it closes."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Clear the embeddings cache",
+            f"Delete the {vectors:,} cached vector{'s' if vectors != 1 else ''}? Texts embedded "
+            "again are sent (and paid for) again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("embeddingsClearCacheBox")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm_box = box
+
+        def done(code: int) -> None:
+            self.confirm_box = None
+            box.deleteLater()
+            if code == QMessageBox.StandardButton.Yes:
+                on_yes()
+
+        box.finished.connect(done)
+        box.open()
 
     def set_progress(self, done: int, total: int, text: str = "") -> None:
         self.progress.setVisible(True)
