@@ -427,6 +427,10 @@ class TokenCounter(Protocol):
         """Whether counting for `model` is ready, i.e. will not block to load an encoding."""
         ...
 
+    def load(self, model: str) -> None:
+        """Loads `model`'s encoding now (blocking: call it off the GUI thread)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class EncodingCheck:
@@ -467,6 +471,9 @@ class TiktokenCounter:
 
     def count(self, text: str, model: str) -> int:
         return self._counter(model)(text) if text else 0
+
+    def load(self, model: str) -> None:
+        self.encoding_for(model)
 
     def _counter(self, model: str) -> Callable[[str], int]:
         """A function counting a text's tokens in `model`'s encoding (loads it if needed)."""

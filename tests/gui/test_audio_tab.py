@@ -589,11 +589,12 @@ def test_transcription_in_every_format(
         assert page.segments.item(0, 0).text() == "0:00"
         assert page.segments.item(1, 1).text() == "0:04"
         assert page.segments.item(0, 2).text().startswith("Hello from the fake")
-        click(qtbot, page.view_toggle)
+        page.view_combo.setCurrentIndex(page.view_combo.findData("text"))
         assert page.result_stack.currentWidget() is page.text_view
+        assert page.view_combo.findData("words") == -1  # not asked for
     else:
         assert page.result_stack.currentWidget() is page.text_view
-        assert not page.view_toggle.isVisible()
+        assert not page.view_combo.isVisible()
     [row] = ledger(app)
     assert row.endpoint is Endpoint.TRANSCRIPTION
     assert row.usage.audio_seconds == 4
@@ -659,6 +660,46 @@ def test_clicking_a_segment_plays_from_its_start(
     wait_until(lambda: page.player.player.playing)
     wait_until(lambda: page.player.player.position_ms >= start * 1000)
     page.player.stop()
+
+
+def test_word_timings_are_asked_for_shown_and_play_from_the_clicked_word(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    qtbot: Any,
+    wait_until: Any,
+    tmp_path: Path,
+    pulse: Pulse,
+) -> None:
+    app = ready_app(make_app, wait_until)
+    page = show_page(app, "stt")
+    page.model_combo.setCurrentText("whisper-1")
+    page.format_combo.setCurrentIndex(page.format_combo.findData("text"))
+    assert not page.words_check.isEnabled()  # only with the timestamped format
+    page.format_combo.setCurrentIndex(page.format_combo.findData("verbose_json"))
+    assert page.words_check.isEnabled()
+    page.words_check.setChecked(True)
+    choose_file(app, qtbot, wav_file(tmp_path / "talk.wav", 6.0))
+    click(qtbot, page.run_button)
+    wait_until(idle(app, "audio-stt"))
+
+    sent = fake_openai.last("/audio/transcriptions")
+    assert sent.form_values("timestamp_granularities[]") == ["segment", "word"]
+    words = page.transcript.words
+    assert [w.text for w in words] == DEFAULT_TRANSCRIPT.replace(".", "").split()
+    assert page.view_combo.isVisible()
+    assert page.result_stack.currentWidget() is page.segments  # segments first
+    page.view_combo.setCurrentIndex(page.view_combo.findData("words"))
+    assert page.segments.rowCount() == len(words)
+    assert page.segments.item(3, 2).text() == words[3].text
+    rect = page.segments.visualItemRect(page.segments.item(5, 2))
+    qtbot.mouseClick(page.segments.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    wait_until(lambda: page.player.player.playing)
+    wait_until(lambda: page.player.player.position_ms >= words[5].start * 1000)
+    page.player.stop()
+    # Translations have no word timings.
+    page.translate_radio.setChecked(True)
+    assert not page.words_check.isEnabled()
+    assert "no word timings" in page.words_check.toolTip()
 
 
 def test_segment_click_without_a_speaker_says_so(

@@ -508,3 +508,12 @@ def test_a_recount_after_an_edit_encodes_only_the_changed_piece() -> None:
     added = set(counter._pieces["o200k_base"]) - set(cached)
     assert len(added) == 1
     assert "def g(y):" in next(iter(added))
+
+
+def test_load_loads_the_encoding_without_counting(shipped: dict[str, bytes]) -> None:
+    counter = TiktokenCounter(EncodingCache())
+    assert not counter.is_loaded("gpt-4o")
+    assert counter.count("", "gpt-4o") == 0  # an empty text loads nothing
+    assert not counter.is_loaded("gpt-4o")
+    counter.load("gpt-4o")
+    assert counter.is_loaded("gpt-4o")

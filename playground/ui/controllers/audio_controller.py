@@ -170,6 +170,7 @@ class AudioController(FeatureController):
             stt.language_combo.setEditText(language)
         stt.prompt_edit.setText(str(state.get("prompt", "")))
         stt.stream_check.setChecked(bool(state.get("stream", True)))
+        stt.words_check.setChecked(bool(state.get("words", False)))
         if state.get("translate") and stt.translate_radio.isEnabled():
             stt.translate_radio.setChecked(True)
         if isinstance(state.get("page"), int):
@@ -194,6 +195,7 @@ class AudioController(FeatureController):
             "language": stt.language,
             "prompt": stt.prompt_edit.text(),
             "stream": stt.stream_check.isChecked(),
+            "words": stt.words_check.isChecked(),
             "translate": stt.task == "translate",
         }
 
@@ -255,9 +257,22 @@ class AudioController(FeatureController):
             Segment(9.8, 16.5, "It started as a weekend experiment with a few friends."),
             Segment(16.5, 21.0, "Nobody expected it to grow this quickly."),
         )
+        stt.words_check.setChecked(True)
+        words = tuple(
+            Segment(seg.start + i * per, seg.start + (i + 1) * per, word.strip(".,"))
+            for seg in segments
+            for i, word in enumerate(seg.text.split())
+            for per in [(seg.end - seg.start) / len(seg.text.split())]
+        )
         stt.show_transcript(
             Transcript(
-                " ".join(s.text for s in segments), "verbose_json", "{}", segments, "english", 271.0
+                " ".join(s.text for s in segments),
+                "verbose_json",
+                "{}",
+                segments,
+                "english",
+                271.0,
+                words=words,
             ),
             "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
         )
@@ -441,7 +456,7 @@ class AudioController(FeatureController):
         loop = asyncio.get_event_loop()
 
         async def _load() -> None:
-            await loop.run_in_executor(None, self.counter.count, "", model)
+            await loop.run_in_executor(None, self.counter.load, model)
 
         def _done(*_args: object) -> None:
             if self.counter.is_loaded(model):

@@ -57,7 +57,7 @@ from playground.core.audio_models import (
     speech_caps,
     transcription_caps,
 )
-from playground.core.audio_transcripts import Transcript
+from playground.core.audio_transcripts import Segment, Transcript
 from playground.core.errors import AppError
 from playground.ui.widgets.audio_player import LevelMeter, MessageLine, PlayerBar
 
@@ -971,6 +971,8 @@ class SpeechToTextPage(QWidget):
         self.stream_check = QCheckBox("Show text as it arrives")
         _named(self.stream_check, "sttStreamCheck", "Stream the transcript")
         self.stream_check.setChecked(True)
+        self.words_check = QCheckBox("Word timings")
+        _named(self.words_check, "sttWordsCheck", "Also time every word")
         task_row = QHBoxLayout()
         task_row.addWidget(self.transcribe_radio)
         task_row.addWidget(self.translate_radio)
@@ -986,7 +988,12 @@ class SpeechToTextPage(QWidget):
         opts.addWidget(QLabel("Output"))
         opts.addWidget(self.format_combo, 1)
         form.addRow("Temperature", opts)
-        form.addRow("", self.stream_check)
+        checks = QHBoxLayout()
+        checks.addWidget(self.stream_check)
+        checks.addSpacing(12)
+        checks.addWidget(self.words_check)
+        checks.addStretch(1)
+        form.addRow("", checks)
         self.estimate_label = QLabel()
         self.estimate_label.setObjectName("sttEstimate")
         self.estimate_label.setWordWrap(True)
@@ -1034,9 +1041,10 @@ class SpeechToTextPage(QWidget):
         self.result_stack = QStackedWidget()
         self.result_stack.addWidget(self.text_view)
         self.result_stack.addWidget(self.segments)
-        self.view_toggle = QPushButton("Show plain text")
-        _named(self.view_toggle, "sttViewToggle", "Switch between segments and text")
-        self.view_toggle.setVisible(False)
+        self.view_combo = QComboBox()
+        _named(self.view_combo, "sttViewCombo", "Show the transcript as")
+        self.view_combo.setVisible(False)
+        self._rows: tuple[Segment, ...] = ()  # what the table shows: segments or words
         self.copy_button = QPushButton("Copy")
         _named(self.copy_button, "sttCopyButton", "Copy transcript")
         self.save_button = QPushButton("Save…")
@@ -1048,7 +1056,7 @@ class SpeechToTextPage(QWidget):
         self.result_info.setWordWrap(True)
         result_actions = QHBoxLayout()
         result_actions.addWidget(self.result_info, 1)
-        result_actions.addWidget(self.view_toggle)
+        result_actions.addWidget(self.view_combo)
         result_actions.addWidget(self.copy_button)
         result_actions.addWidget(self.save_button)
         right = QWidget()
@@ -1076,7 +1084,7 @@ class SpeechToTextPage(QWidget):
         self.run_button.clicked.connect(self._on_run)
         self.stop_button.clicked.connect(self.stop_requested)
         self.segments.cellClicked.connect(self._on_segment_clicked)
-        self.view_toggle.clicked.connect(self._on_view_toggle)
+        self.view_combo.currentIndexChanged.connect(self._on_view_changed)
         self.copy_button.clicked.connect(self._on_copy)
         self.save_take_button.clicked.connect(self._on_save_take)
         self.save_button.clicked.connect(self._on_save)
@@ -1120,6 +1128,7 @@ class SpeechToTextPage(QWidget):
             temperature=round(self.temperature.value(), 2),
             response_format=self.response_format,
             stream=self.stream_check.isEnabled() and self.stream_check.isChecked(),
+            word_timestamps=self.words_check.isEnabled() and self.words_check.isChecked(),
         )
 
     # --- slots --------------------------------------------------------------------------------
@@ -1200,8 +1209,11 @@ class SpeechToTextPage(QWidget):
         self.transcript = None
         self.text_view.clear()
         self.segments.setRowCount(0)
+        self._rows = ()
         self.result_stack.setCurrentWidget(self.text_view)
-        self.view_toggle.setVisible(False)
+        with QSignalBlocker(self.view_combo):
+            self.view_combo.clear()
+        self.view_combo.setVisible(False)
         self.result_info.clear()
         self.copy_button.setEnabled(False)
         self.save_button.setEnabled(False)
@@ -1219,18 +1231,15 @@ class SpeechToTextPage(QWidget):
         )
         shown = transcript.raw if transcript.fmt in ("srt", "vtt", "json") else transcript.text
         self.text_view.setPlainText(shown)
-        self.segments.setRowCount(len(transcript.segments))
-        for row, seg in enumerate(transcript.segments):
-            for col, value in enumerate((format_clock(seg.start), format_clock(seg.end), seg.text)):
-                item = QTableWidgetItem(value)
-                if col < 2:
-                    item.setToolTip(f"{seg.start:.2f} s" if col == 0 else f"{seg.end:.2f} s")
-                self.segments.setItem(row, col, item)
-        self.segments.resizeRowsToContents()
-        has_segments = bool(transcript.segments)
-        self.result_stack.setCurrentWidget(self.segments if has_segments else self.text_view)
-        self.view_toggle.setVisible(has_segments)
-        self.view_toggle.setText("Show plain text")
+        with QSignalBlocker(self.view_combo):
+            self.view_combo.clear()
+            if transcript.segments:
+                self.view_combo.addItem(f"Segments ({len(transcript.segments):,})", "segments")
+            if transcript.words:
+                self.view_combo.addItem(f"Words ({len(transcript.words):,})", "words")
+            self.view_combo.addItem("Plain text", "text")
+        self.view_combo.setVisible(self.view_combo.count() > 1)
+        self._on_view_changed()
         self.result_info.setText(info)
         self.copy_button.setEnabled(True)
         self.save_button.setEnabled(True)
@@ -1279,6 +1288,18 @@ class SpeechToTextPage(QWidget):
         self.stream_check.setToolTip(
             "" if can_stream else "This model sends the whole transcript at once."
         )
+        timed = caps.timestamps and self.task == "transcribe"
+        words = timed and self.response_format == "verbose_json"
+        self.words_check.setEnabled(words)
+        self.words_check.setToolTip(
+            "Also return the start and end of every word (shown as a table you can click to play)"
+            if words
+            else f"Word timings come with the “{TRANSCRIPT_FORMATS['verbose_json']}” output"
+            if timed
+            else f"{self.model or 'This model'} gives no word timings; whisper-1 does."
+            if self.task == "transcribe"
+            else "Translations have no word timings."
+        )
         self.options_changed.emit()
 
     def _on_choose(self) -> None:
@@ -1315,14 +1336,33 @@ class SpeechToTextPage(QWidget):
             self.record_toggled.emit(False)
 
     def _on_segment_clicked(self, row: int, _column: int) -> None:
-        if self.transcript is None or not 0 <= row < len(self.transcript.segments):
-            return
-        self.player.play_from(self.transcript.segments[row].start)
+        if 0 <= row < len(self._rows):
+            self.player.play_from(self._rows[row].start)
 
-    def _on_view_toggle(self) -> None:
-        showing_segments = self.result_stack.currentWidget() is self.segments
-        self.result_stack.setCurrentWidget(self.text_view if showing_segments else self.segments)
-        self.view_toggle.setText("Show segments" if showing_segments else "Show plain text")
+    def _on_view_changed(self, *_args: object) -> None:
+        """Shows the segments, the words (a row each, timed) or the plain text."""
+        view = self.view_combo.currentData()
+        transcript = self.transcript
+        if transcript is None or view not in ("segments", "words"):
+            self.result_stack.setCurrentWidget(self.text_view)
+            return
+        rows = transcript.segments if view == "segments" else transcript.words
+        if rows is not self._rows:
+            self._rows = rows
+            self.segments.setRowCount(len(rows))
+            for row, seg in enumerate(rows):
+                values = (format_clock(seg.start), format_clock(seg.end), seg.text)
+                for col, value in enumerate(values):
+                    item = QTableWidgetItem(value)
+                    if col < 2:
+                        item.setToolTip(f"{seg.start:.2f} s" if col == 0 else f"{seg.end:.2f} s")
+                    self.segments.setItem(row, col, item)
+            self.segments.resizeRowsToContents()
+            self.segments.scrollToTop()
+        self.segments.setToolTip(
+            f"Click a {'segment' if view == 'segments' else 'word'} to play the audio from there"
+        )
+        self.result_stack.setCurrentWidget(self.segments)
 
     def _on_copy(self) -> None:
         from PySide6.QtGui import QGuiApplication
