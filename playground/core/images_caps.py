@@ -391,6 +391,43 @@ def check_size(spec: ImageModelSpec, size: str, mode: Mode = "generate") -> str:
     return ""
 
 
+#: Aspect ratios offered as ready-made sizes for models that take any size, and named in labels.
+COMMON_RATIOS: Final = ((1, 1), (3, 2), (2, 3), (4, 3), (3, 4), (16, 9), (9, 16), (21, 9), (9, 21))
+_PRESETS: Final = (  # (ratio, long side): the common ratios at the standard size, then 2K and 4K
+    *(((w, h), 1536) for w, h in ((16, 9), (9, 16), (4, 3), (3, 4), (21, 9))),
+    *(((w, h), side) for side in (2560, 3840) for w, h in ((16, 9), (9, 16))),
+)
+
+
+def suggested_sizes(spec: ImageModelSpec, mode: Mode = "generate") -> tuple[str, ...]:
+    """The model's own sizes, then, for models that take any size, the common aspect ratios
+    (16:9, 4:3, 21:9 and their portraits at 1536, 16:9 at 2K and 4K) rounded to its multiple and
+    kept only where they are within its limits."""
+    sizes = spec.sizes_for(mode)
+    if not spec.custom_sizes or mode == "variation":
+        return sizes
+    m = spec.size_multiple
+    extra = []
+    for (w, h), side in _PRESETS:
+        short = round(side * min(w, h) / max(w, h) / m) * m
+        size = f"{side}x{short}" if w >= h else f"{short}x{side}"
+        if size not in sizes and size not in extra and not check_size(spec, size, mode):
+            extra.append(size)
+    return (*sizes, *extra)
+
+
+def aspect_label(size: str) -> str:
+    """ "1536x864" -> "16:9": the common ratio within 1.5 % of the size's, or "" (also for auto)."""
+    parsed = parse_size(size)
+    if parsed is None or not all(parsed):
+        return ""
+    ratio = parsed[0] / parsed[1]
+    for w, h in COMMON_RATIOS:
+        if abs(ratio / (w / h) - 1) <= 0.015:
+            return f"{w}:{h}"
+    return ""
+
+
 def check_request(request: ImageRequest) -> list[Problem]:
     """Everything wrong with `request` for its model, each tied to the control that caused it."""
     spec = request.spec

@@ -110,6 +110,27 @@ def test_ctrl_enter_generates_and_empty_prompt_is_refused(
     assert view.problem_text("prompt") == ""
 
 
+def test_aspect_ratio_sizes_are_offered_where_any_size_is_taken(
+    make_app: Any, wait_until: Any, fake_openai: FakeOpenAI, qtbot: Any
+) -> None:
+    app, images = open_tab(make_app, wait_until, fake_openai, [*MODELS, "gpt-image-2"])
+    view = images.view
+    view.model_combo.setCurrentText("gpt-image-1")
+    labels = [view.size_combo.itemText(i) for i in range(view.size_combo.count())]
+    assert "1536 × 1024  (3:2)" in labels
+    assert not any("16:9" in label for label in labels)
+    view.model_combo.setCurrentText("gpt-image-2")
+    labels = [view.size_combo.itemText(i) for i in range(view.size_combo.count())]
+    assert "1536 × 864  (16:9)" in labels
+    assert "3840 × 2160  (16:9)" in labels
+    view.size_combo.setCurrentIndex(view.size_combo.findData("864x1536"))
+    qtbot.keyClicks(view.prompt, "A tall lighthouse")
+    qtbot.keyClick(view.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_done(app, wait_until)
+    [sent] = fake_openai.requests_to("/images/generations")
+    assert sent.json["size"] == "864x1536"
+
+
 def test_over_long_prompt_is_flagged_next_to_the_prompt(
     make_app: Any, wait_until: Any, fake_openai: FakeOpenAI
 ) -> None:

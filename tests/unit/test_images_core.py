@@ -16,10 +16,12 @@ from playground.core.errors import ErrorKind
 from playground.core.images import ImageService, PolicyRefusal
 from playground.core.images_caps import (
     ImageRequest,
+    aspect_label,
     check_request,
     check_size,
     estimate_usage,
     image_spec,
+    suggested_sizes,
 )
 from playground.core.images_files import ImageProblem, mask_png, prepare_upload
 from playground.core.images_library import ImageLibrary
@@ -65,6 +67,29 @@ def test_dalle_facts() -> None:
     assert d3.max_n == 1
     assert not d3.edit
     assert "retired" in d3.note
+
+
+def test_models_that_take_any_size_suggest_the_common_aspect_ratios() -> None:
+    spec = image_spec("gpt-image-2")
+    sizes = suggested_sizes(spec)
+    assert sizes[: len(spec.sizes)] == spec.sizes  # the model's own sizes first
+    ratios = {aspect_label(s) for s in sizes}
+    assert {"16:9", "9:16", "4:3", "3:4", "21:9", "3:2", "1:1"} <= ratios
+    assert "3840x2160" in sizes  # 4K, exactly the pixel limit
+    assert all(check_size(spec, s) == "" for s in sizes)  # every suggestion is within the limits
+    assert len(set(sizes)) == len(sizes)
+    # Fixed-size models and variations get their own list only.
+    fixed = image_spec("gpt-image-1")
+    assert suggested_sizes(fixed) == fixed.sizes
+    assert suggested_sizes(spec, "variation") == spec.sizes_for("variation")
+
+
+def test_aspect_labels() -> None:
+    assert aspect_label("1536x864") == "16:9"
+    assert aspect_label("1536x656") == "21:9"  # 656 is the multiple of 16 nearest 21:9
+    assert aspect_label("1024x1536") == "2:3"
+    assert aspect_label("1000x700") == ""  # no common ratio
+    assert aspect_label("auto") == ""
 
 
 def test_custom_sizes_only_where_the_model_takes_them() -> None:

@@ -43,7 +43,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.images_caps import Field, ImageModelSpec, Mode, normalize_size
+from playground.core.images_caps import (
+    Field,
+    ImageModelSpec,
+    Mode,
+    aspect_label,
+    normalize_size,
+    suggested_sizes,
+)
 from playground.ui.widgets.images_gallery import GalleryPanel, with_checker
 from playground.ui.widgets.images_mask import MaskPainter
 
@@ -73,7 +80,10 @@ _LABELS = {
 def _label(value: str) -> str:
     if value in _LABELS:
         return _LABELS[value]
-    return value.replace("x", " × ") if value[:1].isdigit() else value
+    if not value[:1].isdigit():
+        return value
+    ratio = aspect_label(value)
+    return value.replace("x", " × ") + (f"  ({ratio})" if ratio else "")
 
 
 def _set_bold(widget: QWidget, bold: bool) -> None:
@@ -545,7 +555,7 @@ class ImagesTab(QWidget):
         variation = mode == "variation"
         self.model_note.setText(spec.note)
         self.model_note.setVisible(bool(spec.note))
-        sizes = spec.sizes_for(mode)
+        sizes = suggested_sizes(spec, mode)
         current_size = self.size_value()
         with _Blocked(self.size_combo):
             self.size_combo.clear()
