@@ -49,6 +49,7 @@ BENCHES = (
     Bench("history", "bench.history", 5, 2, "1,000-turn conversation, search, memory"),
     Bench("overhead", "bench.overhead", 3, 1, "time to first token: app vs raw SDK"),
     Bench("plots", "bench.plots", 5, 2, "embeddings heatmap and scatter"),
+    Bench("compare", "bench.compare_stream", 3, 1, "8 answers streaming into Compare"),
 )
 DEFAULT_JSON = ROOT / "bench" / "latest.json"
 

@@ -57,6 +57,8 @@ class _Sample:
     progress: ChatProgress = field(default_factory=ChatProgress)
     pending: list[str] = field(default_factory=list)
     outcome: SampleOutcome | None = None
+    # Set once the answer has fully arrived; the frame renderer sets it when its last text is drawn.
+    drawn: asyncio.Event | None = None
 
 
 def chat_tab_of(window: Any) -> Any:
@@ -310,7 +312,15 @@ class CompareController(QObject):
 
         async def stream() -> ChatResult:
             async with gate:  # its latency and first-token time start when it is sent
-                return await self.service.stream(sample.request, on_delta, sample.progress)
+                result = await self.service.stream(sample.request, on_delta, sample.progress)
+            # The last text is drawn by the frame renderer, one finished answer per frame: closing
+            # a long code block or table takes tens of milliseconds, and eight answers ending
+            # together must not hold the window for all of them (bench/compare_stream.py).
+            sample.drawn = asyncio.Event()
+            if not self._frame.isActive():
+                self._frame.start()
+            await sample.drawn.wait()
+            return result
 
         self.runner.start(
             stream(),
@@ -341,7 +351,15 @@ class CompareController(QObject):
             if time.perf_counter() - started > RENDER_BUDGET_S:
                 self._next_render = (self._next_render + offset + 1) % count
                 break
-        if any(s.pending for s in self._samples) and not self._frame.isActive():
+        if time.perf_counter() - started <= RENDER_BUDGET_S:
+            for ending in self._samples:
+                if ending.drawn is not None and not ending.drawn.is_set():
+                    self._flush(ending)
+                    ending.drawn.set()
+                    break
+        if not self._frame.isActive() and any(
+            s.pending or (s.drawn and not s.drawn.is_set()) for s in self._samples
+        ):
             self._frame.start()
         streaming: dict[CompareColumn, int] = {}
         answered: set[CompareColumn] = set()
