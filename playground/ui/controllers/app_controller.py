@@ -62,6 +62,7 @@ class AppController(QObject):
         self.settings = store.load()
         self.settings_dialog: SettingsDialog | None = None
         self._prepared = False  # prepare_for_requests has run (before the first refresh)
+        self._preparing = False
         self.first_run_dialog: FirstRunDialog | None = None
 
         window.settings_requested.connect(self.open_settings)
@@ -157,6 +158,9 @@ class AppController(QObject):
     def _prepare_then(self, then: Callable[[], None]) -> None:
         """Loads the SDK and the Markdown renderer in a worker thread (`prepare_for_requests`), then
         calls `then` on the GUI thread. Only the first request of a run waits for it."""
+        if self._preparing:
+            return  # a second refresh click while loading: the first one's refresh follows
+        self._preparing = True
         profile = self.session.profile
         self.window.set_connection_state(f"{profile.name} · connecting…", ok=None)
 
@@ -164,13 +168,14 @@ class AppController(QObject):
             await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
 
         def _loaded(_result: object = None) -> None:
-            self._prepared = True
+            self._prepared, self._preparing = True, False
             then()
 
         def _failed(error: AppError) -> None:  # the request itself will say what is wrong
             log.warning("loading the SDK failed: %s", error.message)
             _loaded()
 
+        # In the "models" group: whoever waits for the model list waits for this too.
         self.runner.start(_load(), group="models", on_result=_loaded, on_error=_failed)
 
     def _on_models(self, snapshot: CatalogSnapshot) -> None:
