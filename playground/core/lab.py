@@ -19,15 +19,16 @@ import re
 import statistics
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from playground.core.capabilities import capabilities
 from playground.core.chat import ChatRequest
 from playground.core.errors import AppError, ErrorKind
-from playground.core.models import Message, Usage
+from playground.core.models import ImagePart, Message, Usage
 from playground.core.presets import fill_variables, find_variables
 from playground.core.schema import check_reply, parse_json, schema_errors
 
@@ -151,13 +152,15 @@ def _new_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class TestCase:
-    """One row of the case table: a value per variable and an optional expectation."""
+    """One row of the case table: a value per variable, an optional expectation and optional
+    pictures sent with the user message (file paths, https or data URLs: `images`)."""
 
     __test__ = False  # not a pytest test class
 
     values: Mapping[str, str]
     expect: Expectation = Expectation()
     id: str = field(default_factory=_new_id)
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +173,13 @@ class Prompt:
     def variables(self) -> list[str]:
         return find_variables([self.system, self.user])
 
-    def messages(self, values: Mapping[str, str]) -> tuple[Message, ...]:
+    def messages(
+        self, values: Mapping[str, str], images: Sequence[ImagePart] = ()
+    ) -> tuple[Message, ...]:
         out: list[Message] = []
         if self.system.strip():
             out.append(Message("system", fill_variables(self.system, values)))
-        out.append(Message("user", fill_variables(self.user, values)))
+        out.append(Message("user", fill_variables(self.user, values), images=tuple(images)))
         return tuple(out)
 
 
@@ -197,13 +202,19 @@ class Variant:
     version_id: int | None = None
     id: str = field(default_factory=_new_id)
 
-    def request(self, case: TestCase) -> ChatRequest:
+    def request(self, case: TestCase, images: Mapping[str, ImagePart] | None = None) -> ChatRequest:
+        """The request for `case`. `images` holds its pictures, prepared (`prepare_case_images`);
+        a picture missing from it is left out (only estimates of past runs build requests without)."""
         fields = {k: v for k, v in self.fields.items() if k in _REQUEST_FIELDS}
         for name in ("stop", "tools"):
             if name in fields:
                 fields[name] = tuple(fields[name] or ())
         fields["n"] = 1  # samples are separate requests, each checked on its own
-        return ChatRequest(model=self.model, messages=self.prompt.messages(case.values), **fields)
+        prepared = images or {}
+        parts = [prepared[source] for source in case.images if source in prepared]
+        return ChatRequest(
+            model=self.model, messages=self.prompt.messages(case.values, parts), **fields
+        )
 
 
 _REQUEST_FIELDS = frozenset(
@@ -253,13 +264,69 @@ def problems(variants: Sequence[Variant], cases: Sequence[TestCase]) -> list[str
             out.append(f"Variant “{variant.name}”: the prompt is empty.")
     for number, case in enumerate(cases, 1):
         out += [f"Case {number}: {p}." for p in case_problems(variants, case)]
+    pictured = [n for n, case in enumerate(cases, 1) if case.images]
+    if pictured:
+        for variant in variants:
+            if variant.model and not capabilities(variant.model).vision:
+                out.append(
+                    f"Variant “{variant.name}”: {variant.model} does not take pictures, and case "
+                    f"{pictured[0]} has one (pick a model that sees images, or remove them)."
+                )
     return out
+
+
+class CaseImageError(ValueError):
+    """A case's picture that cannot be used, with the case number and the reason."""
+
+
+def prepare_case_images(cases: Sequence[TestCase]) -> dict[str, ImagePart]:
+    """Every picture the cases name, checked and made ready to send, by source. Blocking (files are
+    read, converted and maybe shrunk): call it off the GUI thread.
+
+    Raises:
+        CaseImageError: "Case 3: …" and why, for the first picture that cannot be used.
+    """
+    from playground.core.vision import ImageProblem, image_from_url, load_image
+
+    out: dict[str, ImagePart] = {}
+    for number, case in enumerate(cases, 1):
+        for source in case.images:
+            if source in out:
+                continue
+            try:
+                if re.match(r"(?i)(https?|data):", source):
+                    out[source] = image_from_url(source)
+                else:
+                    out[source] = load_image(source).to_part()
+            except ImageProblem as exc:
+                raise CaseImageError(f"Case {number}: {exc}") from exc
+    return out
+
+
+def resolve_case_images(cases: Sequence[TestCase], folder: Path) -> list[TestCase]:
+    """The cases with relative picture paths made relative to `folder` (the imported file's)."""
+
+    def resolve(source: str) -> str:
+        if re.match(r"(?i)(https?|data):", source) or Path(source).expanduser().is_absolute():
+            return str(Path(source).expanduser()) if source.startswith("~") else source
+        return str(folder / source)
+
+    return [
+        replace(c, images=tuple(resolve(i) for i in c.images)) if c.images else c for c in cases
+    ]
+
+
+def split_images(text: str) -> tuple[str, ...]:
+    """ "a.png | https://…/b.jpg" -> ("a.png", "https://…/b.jpg"): the case table's and CSV's way of
+    writing several pictures in one cell (one per line works too)."""
+    return tuple(p.strip() for p in re.split(r"\s*\|\s*|\n", text) if p.strip())
 
 
 # --- import / export of cases ------------------------------------------------------------------
 
 EXPECT_COLUMN = "expect"
 EXPECTED_COLUMN = "expected"
+IMAGES_COLUMN = "images"  # pictures sent with the case's user message: paths or URLs, "|" between
 
 
 class CaseFileError(ValueError):
@@ -278,7 +345,8 @@ def _expect_from(kind: str, value: str, where: str) -> Expectation:
 
 def cases_from_csv(text: str) -> list[TestCase]:
     """Cases from CSV with a header row: one column per variable, plus optional `expect` (the
-    check: contains, equals, regex, json, schema) and `expected` (its value)."""
+    check: contains, equals, regex, json, schema), `expected` (its value) and `images` (pictures
+    to send with the message: file paths or URLs, separated by "|")."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not reader.fieldnames:
         raise CaseFileError("The file is empty: the first line must name the columns.")
@@ -290,15 +358,18 @@ def cases_from_csv(text: str) -> list[TestCase]:
             values = {
                 str(k).strip(): v or ""
                 for k, v in row.items()
-                if k is not None and k not in (EXPECT_COLUMN, EXPECTED_COLUMN)
+                if k is not None and k not in (EXPECT_COLUMN, EXPECTED_COLUMN, IMAGES_COLUMN)
             }
-            if not any(v.strip() for v in values.values()) and not row.get(EXPECTED_COLUMN):
+            images = split_images(row.get(IMAGES_COLUMN) or "")
+            if not any(v.strip() for v in values.values()) and not (
+                row.get(EXPECTED_COLUMN) or images
+            ):
                 continue  # a blank line
             where = f"Line {reader.line_num}"
             expect = _expect_from(
                 row.get(EXPECT_COLUMN) or "", row.get(EXPECTED_COLUMN) or "", where
             )
-            out.append(TestCase(values, expect))
+            out.append(TestCase(values, expect, images=images))
     except csv.Error as exc:
         raise CaseFileError(f"Line {reader.line_num}: {exc}.") from exc
     return out
@@ -306,7 +377,8 @@ def cases_from_csv(text: str) -> list[TestCase]:
 
 def cases_from_jsonl(text: str) -> list[TestCase]:
     """Cases from JSON Lines: one object per line, `{"vars": {...}, "expect": "contains",
-    "expected": "..."}`, or a flat object of variables (with optional `expect`/`expected`)."""
+    "expected": "...", "images": ["photo.png", "https://…"]}`, or a flat object of variables (with
+    optional `expect`/`expected`/`images`)."""
     out: list[TestCase] = []
     for number, line in enumerate(text.lstrip("\ufeff").splitlines(), 1):
         if not line.strip():
@@ -326,21 +398,37 @@ def cases_from_jsonl(text: str) -> list[TestCase]:
         if not isinstance(expected, str):
             expected = json.dumps(expected)
         expect = _expect_from(str(data.get(EXPECT_COLUMN) or ""), expected, f"Line {number}")
-        out.append(TestCase(values, expect))
+        raw_images = data.get(IMAGES_COLUMN) or ()
+        if isinstance(raw_images, str):
+            raw_images = split_images(raw_images)
+        if not isinstance(raw_images, list | tuple) or not all(
+            isinstance(i, str) for i in raw_images
+        ):
+            raise CaseFileError(f"Line {number}: “images” must be a list of paths or URLs.")
+        images = tuple(i.strip() for i in raw_images if i.strip())
+        out.append(TestCase(values, expect, images=images))
     return out
 
 
-_RESERVED = frozenset({"vars", EXPECT_COLUMN, EXPECTED_COLUMN, "id"})
+_RESERVED = frozenset({"vars", EXPECT_COLUMN, EXPECTED_COLUMN, IMAGES_COLUMN, "id"})
 
 
 def cases_to_csv(cases: Sequence[TestCase], variables: Sequence[str]) -> str:
     names = _all_names(cases, variables)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*names, EXPECT_COLUMN, EXPECTED_COLUMN])
+    pictured = any(case.images for case in cases)
+    writer.writerow(
+        [*names, EXPECT_COLUMN, EXPECTED_COLUMN, *([IMAGES_COLUMN] if pictured else [])]
+    )
     for case in cases:
         writer.writerow(
-            [*(case.values.get(n, "") for n in names), case.expect.kind.value, case.expect.value]
+            [
+                *(case.values.get(n, "") for n in names),
+                case.expect.kind.value,
+                case.expect.value,
+                *([" | ".join(case.images)] if pictured else []),
+            ]
         )
     return buffer.getvalue()
 
@@ -353,6 +441,8 @@ def cases_to_jsonl(cases: Sequence[TestCase], variables: Sequence[str]) -> str:
         if case.expect.kind != ExpectKind.NONE:
             item[EXPECT_COLUMN] = case.expect.kind.value
             item[EXPECTED_COLUMN] = case.expect.value
+        if case.images:
+            item[IMAGES_COLUMN] = list(case.images)
         lines.append(json.dumps(item, ensure_ascii=False))
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -468,6 +558,7 @@ class LabRun:
     results: dict[CellKey, CellResult] = field(default_factory=dict)
     id: int | None = None  # set once stored
     label: str = ""
+    images: dict[str, ImagePart] = field(default_factory=dict)  # prepare_case_images(cases)
 
     def cells(self) -> list[CellKey]:
         return [
@@ -492,7 +583,7 @@ class LabRun:
         return next(v for v in self.variants if v.id == variant_id)
 
     def request(self, key: CellKey) -> ChatRequest:
-        return self.variant(key.variant_id).request(self.case(key.case_id))
+        return self.variant(key.variant_id).request(self.case(key.case_id), self.images)
 
     def summary(self, variant_id: str) -> VariantSummary:
         keys = [k for k in self.cells() if k.variant_id == variant_id]

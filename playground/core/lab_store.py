@@ -117,6 +117,7 @@ def case_to_dict(c: TestCase) -> dict[str, Any]:
         "values": dict(c.values),
         "expect": c.expect.kind.value,
         "expected": c.expect.value,
+        **({"images": list(c.images)} if c.images else {}),
     }
 
 
@@ -125,6 +126,7 @@ def case_from_dict(raw: dict[str, Any]) -> TestCase:
         values={str(k): str(v) for k, v in (raw.get("values") or {}).items()},
         expect=Expectation(ExpectKind(raw.get("expect", "")), str(raw.get("expected", ""))),
         id=str(raw["id"]),
+        images=tuple(str(i) for i in raw.get("images") or ()),
     )
 
 

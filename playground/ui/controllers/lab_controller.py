@@ -26,6 +26,7 @@ from playground.core.formatting import format_cost, format_tokens
 from playground.core.lab import (
     OPEN_ENDED_OUTPUT,
     CaseFileError,
+    CaseImageError,
     CellKey,
     CellResult,
     CellStatus,
@@ -40,7 +41,9 @@ from playground.core.lab import (
     cases_to_jsonl,
     estimate_grid,
     needs_confirmation,
+    prepare_case_images,
     problems,
+    resolve_case_images,
     result_for,
     results_to_csv,
     results_to_json,
@@ -61,7 +64,7 @@ from playground.core.lab_store import (
     case_to_dict,
     version_diff,
 )
-from playground.core.models import Endpoint, RequestStatus, Usage
+from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
 from playground.core.settings import Settings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
@@ -127,6 +130,7 @@ class LabController(QObject):
         view.load_version_requested.connect(self.load_version)
         view.diff_requested.connect(self.show_diff)
         view.import_cases_requested.connect(self.import_cases)
+        view.add_pictures_requested.connect(self.add_pictures)
         view.export_cases_requested.connect(self.export_cases)
         view.export_results_requested.connect(self.export_results)
         view.past_run_chosen.connect(self.open_run)
@@ -215,6 +219,21 @@ class LabController(QObject):
         )
         return path
 
+    def ask_picture_paths(self) -> list[str]:
+        from playground.core.vision import image_file_patterns
+
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.view,
+            "Add pictures to the case",
+            "",
+            "Images (" + " ".join(image_file_patterns()) + ")",
+        )
+        return paths
+
+    def add_pictures(self) -> None:
+        """Adds picked files to the selected case's pictures (checked when the grid runs)."""
+        self.view.cases.add_pictures(self.ask_picture_paths())
+
     def ask_save_path(self, title: str, suggested: str, filter_: str) -> str:
         path, _ = QFileDialog.getSaveFileName(self.view, title, suggested, filter_)
         return path
@@ -237,6 +256,7 @@ class LabController(QObject):
         if not cases:
             self.view.set_status(f"{Path(path).name} has no cases.", error=True)
             return
+        cases = resolve_case_images(cases, Path(path).parent)
         names = dict.fromkeys(self.view.cases.variables())
         for case in cases:
             names.update(dict.fromkeys(case.values))
@@ -347,6 +367,9 @@ class LabController(QObject):
         return [v if v.version_id is not None else _with_version(v, version.id) for v in variants]
 
     def _estimate(self, run: LabRun, keys: list[CellKey], batch: bool) -> None:
+        if any(source not in run.images for case in run.cases for source in case.images):
+            self._prepare_images(run, lambda: self._estimate(run, keys, batch))
+            return
         requests = [run.request(k) for k in keys]
         # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
         # destroyed off the GUI thread.
@@ -364,6 +387,28 @@ class LabController(QObject):
             on_result=lambda estimate: self._confirm(run, keys, batch, estimate),
             on_error=self.view.show_error,
         )
+
+    def _prepare_images(self, run: LabRun, then: Callable[[], None]) -> None:
+        """Reads and checks the cases' pictures off the GUI thread, then calls `then`; a picture
+        that cannot be used stops the run with the case and the reason."""
+        cases = list(run.cases)
+        loop = asyncio.get_event_loop()
+
+        async def prepare() -> dict[str, ImagePart]:
+            try:
+                return await loop.run_in_executor(None, prepare_case_images, cases)
+            except CaseImageError as exc:
+                raise AppError.local("A picture cannot be used", str(exc)) from exc
+
+        def prepared(images: dict[str, ImagePart]) -> None:
+            run.images.update(images)
+            then()
+
+        def failed(error: AppError) -> None:
+            self.view.set_status("Not run. " + error.message, error=True)
+
+        self.view.set_status("Reading the cases' pictures…")
+        self.runner.start(prepare(), group=ESTIMATE_GROUP, on_result=prepared, on_error=failed)
 
     def _confirm(
         self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate

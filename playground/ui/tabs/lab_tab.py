@@ -137,6 +137,7 @@ class LabTab(QWidget):
     load_version_requested = Signal(int)
     diff_requested = Signal()
     import_cases_requested = Signal()
+    add_pictures_requested = Signal()
     export_cases_requested = Signal()
     export_results_requested = Signal(str)
     past_run_chosen = Signal(int)
@@ -225,16 +226,22 @@ class LabTab(QWidget):
         self.add_case_button.setObjectName("labAddCase")
         self.remove_case_button = QPushButton("Remove")
         self.remove_case_button.setObjectName("labRemoveCase")
+        self.pictures_button = QPushButton("Add pictures…")
+        self.pictures_button.setObjectName("labAddPictures")
+        self.pictures_button.setToolTip(
+            "Send pictures with the selected case's message (for models that see images)"
+        )
         self.import_button = QPushButton("Import…")
         self.import_button.setObjectName("labImportCases")
         self.import_button.setToolTip(
-            "Cases from CSV (a column per variable, plus expect/expected) or JSONL"
+            "Cases from CSV (a column per variable, plus expect/expected and images) or JSONL"
         )
         self.export_cases_button = QPushButton("Export…")
         self.export_cases_button.setObjectName("labExportCases")
         cases_bar = QHBoxLayout()
         cases_bar.addWidget(self.add_case_button)
         cases_bar.addWidget(self.remove_case_button)
+        cases_bar.addWidget(self.pictures_button)
         cases_bar.addStretch(1)
         cases_bar.addWidget(self.import_button)
         cases_bar.addWidget(self.export_cases_button)
@@ -368,6 +375,7 @@ class LabTab(QWidget):
         self.add_case_button.clicked.connect(lambda: self.cases.add_case())
         self.remove_case_button.clicked.connect(self.cases.remove_selected)
         self.import_button.clicked.connect(self.import_cases_requested)
+        self.pictures_button.clicked.connect(self.add_pictures_requested)
         self.export_cases_button.clicked.connect(self.export_cases_requested)
         self.export_csv_button.clicked.connect(lambda: self.export_results_requested.emit("csv"))
         self.export_json_button.clicked.connect(lambda: self.export_results_requested.emit("json"))

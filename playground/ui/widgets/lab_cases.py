@@ -1,4 +1,5 @@
-"""Prompt Lab test cases: a table with one column per `{{variable}}`, then the check and its value.
+"""Prompt Lab test cases: a table with one column per `{{variable}}`, then the check, its value and
+the pictures sent with the message (file paths or URLs, "|" between them).
 
 Columns follow the template: a new variable adds a column, a removed one hides its column but keeps
 its values, so a typo in the braces loses nothing. Rows keep their case id, so a run's results stay
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.lab import Expectation, ExpectKind, TestCase
+from playground.core.lab import Expectation, ExpectKind, TestCase, split_images
 from playground.ui.theme import is_dark
 
 
@@ -66,16 +67,31 @@ class CasesTable(QTableWidget):
         self.cases_changed.emit()
 
     def _update_headers(self) -> None:
-        self.setColumnCount(len(self._variables) + 2)
-        self.setHorizontalHeaderLabels([*self._variables, "Check", "Expected"])
+        n = len(self._variables)
+        self.setColumnCount(n + 3)
+        self.setHorizontalHeaderLabels([*self._variables, "Check", "Expected", "Pictures"])
         header = self.horizontalHeader()
         for column in range(self.columnCount()):
             mode = (
                 QHeaderView.ResizeMode.ResizeToContents
-                if column == len(self._variables)
+                if column == n
+                else QHeaderView.ResizeMode.Interactive
+                if column == n + 2
                 else QHeaderView.ResizeMode.Stretch
             )
             header.setSectionResizeMode(column, mode)
+        header.resizeSection(
+            n + 2, 13 * self.fontMetrics().averageCharWidth() + 40
+        )  # long paths elide
+        pictures = self.horizontalHeaderItem(n + 2)
+        if pictures is not None:
+            pictures.setToolTip(
+                "Pictures sent with the message (models that see images): file paths or https:// "
+                "addresses, separated by |. Add pictures… picks files."
+            )
+
+    def pictures_column(self) -> int:
+        return len(self._variables) + 2
 
     # --- rows ---------------------------------------------------------------------------------------
 
@@ -93,10 +109,27 @@ class CasesTable(QTableWidget):
                 ExpectKind(combo.currentData()) if isinstance(combo, QComboBox) else ExpectKind.NONE
             )
             expected = self.item(row, n + 1)
+            pictures = self.item(row, n + 2)
             out.append(
-                TestCase(values, Expectation(kind, expected.text() if expected else ""), case_id)
+                TestCase(
+                    values,
+                    Expectation(kind, expected.text() if expected else ""),
+                    case_id,
+                    images=split_images(pictures.text() if pictures else ""),
+                )
             )
         return out
+
+    def add_pictures(self, sources: Sequence[str]) -> None:
+        """Adds pictures to the current case (a new case if there is none)."""
+        if not sources:
+            return
+        if self.currentRow() < 0:
+            self.add_case()
+        row = self.currentRow()
+        item = self.item(row, self.pictures_column())
+        current = split_images(item.text() if item else "")
+        self.setItem(row, self.pictures_column(), _pictures_item((*current, *sources)))
 
     def set_cases(self, cases: Sequence[TestCase]) -> None:
         with QSignalBlocker(self):
@@ -157,3 +190,11 @@ class CasesTable(QTableWidget):
         combo.currentIndexChanged.connect(lambda _i: self.cases_changed.emit())
         self.setCellWidget(row, len(self._variables), combo)
         self.setItem(row, len(self._variables) + 1, QTableWidgetItem(case.expect.value))
+        self.setItem(row, len(self._variables) + 2, _pictures_item(case.images))
+
+
+def _pictures_item(sources: Sequence[str]) -> QTableWidgetItem:
+    """The Pictures cell: the sources, "|" between them; the full list in its tooltip."""
+    item = QTableWidgetItem(" | ".join(sources))
+    item.setToolTip("\n".join(sources))
+    return item
