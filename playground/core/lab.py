@@ -31,6 +31,7 @@ from playground.core.errors import AppError, ErrorKind
 from playground.core.models import ImagePart, Message, Usage
 from playground.core.presets import fill_variables, find_variables
 from playground.core.schema import check_reply, parse_json, schema_errors
+from playground.core.vision import image_tokens
 
 MAX_SAMPLES = 10
 MAX_CONCURRENCY = 16
@@ -695,7 +696,9 @@ def estimate_grid(
     low = high = Decimal(0)
     for request in requests:
         n += 1
-        tokens = count_messages(request.messages, request.model)
+        tokens = count_messages(request.messages, request.model) + sum(
+            image_tokens(i.width, i.height, i.detail) for m in request.messages for i in m.images
+        )
         tokens_total += tokens
         max_out = request.max_output_tokens
         if max_out is None:

@@ -110,3 +110,26 @@ def test_a_model_that_cannot_see_is_refused_for_pictured_cases() -> None:
     assert any("Old" in p and "does not take pictures" in p and "case 2" in p for p in found)
     assert not any("New" in p for p in found)
     assert not problems([blind], cases[:1])  # no pictures: any model
+
+
+def test_the_cost_estimate_counts_the_pictures(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from playground.core.lab import estimate_grid
+    from playground.core.models import Usage
+    from playground.core.vision import image_tokens
+
+    photo = _png(tmp_path / "big.png", 1024, 1024)
+    cases = [TestCase({"q": "x"}), TestCase({"q": "x"}, images=(str(photo),))]
+    run = LabRun([Variant("A", Prompt(user="{{q}}"), "gpt-4o-mini")], cases)
+    run.images = prepare_case_images(cases)
+    plain, pictured = (run.request(k) for k in run.cells())
+
+    def count(messages: object, _model: str) -> int:
+        return 10
+
+    def cost(_model: str, usage: Usage) -> Decimal:
+        return Decimal(usage.input_tokens)
+
+    assert estimate_grid([plain], count, cost).input_tokens == 10
+    assert estimate_grid([pictured], count, cost).input_tokens == 10 + image_tokens(1024, 1024)
