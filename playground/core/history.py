@@ -211,6 +211,21 @@ class MessageStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ModerationNote:
+    """The Chat tab's moderation check of one turn, as its badge showed it.
+
+    Attributes:
+        state: "clear", "flagged" or "failed" (the badge's look).
+        badge: the badge's text ("Flagged: violence").
+        tip: its tooltip (the scores, or why the check failed).
+    """
+
+    state: str
+    badge: str
+    tip: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class MessageMeta:
     """What is known about one turn beyond its text (mostly for assistant replies).
 
@@ -225,6 +240,7 @@ class MessageMeta:
         ttft_ms: time to first token.
         elapsed_ms: time from sending to the last byte.
         error: the plain-words error shown under a failed reply, or "".
+        moderation: the moderation check's verdict on the turn, if one was made.
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -237,6 +253,7 @@ class MessageMeta:
     ttft_ms: float | None = None
     elapsed_ms: float | None = None
     error: str = ""
+    moderation: ModerationNote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,7 +544,13 @@ def _meta_json(meta: MessageMeta) -> str | None:
         out["elapsed_ms"] = meta.elapsed_ms
     if meta.error:
         out["error"] = meta.error
+    if meta.moderation is not None:
+        out["moderation"] = _moderation_dict(meta.moderation)
     return _dumps(out) if out else None
+
+
+def _moderation_dict(note: ModerationNote) -> dict[str, str]:
+    return {"state": note.state, "badge": note.badge, "tip": note.tip}
 
 
 def _meta_from_json(status: str, text: str | None) -> MessageMeta:
@@ -545,6 +568,15 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         ttft_ms=_opt_float(raw.get("ttft_ms")),
         elapsed_ms=_opt_float(raw.get("elapsed_ms")),
         error=str(raw.get("error", "")),
+        moderation=_moderation_from(raw.get("moderation")),
+    )
+
+
+def _moderation_from(raw: object) -> ModerationNote | None:
+    if not isinstance(raw, dict):
+        return None
+    return ModerationNote(
+        str(raw.get("state", "")), str(raw.get("badge", "")), str(raw.get("tip", ""))
     )
 
 
@@ -1163,6 +1195,24 @@ class HistoryStore(SqliteStore):
             return message_id
 
         return self._write(run)
+
+    def set_moderation(self, message_id: int, note: ModerationNote) -> None:
+        """Keeps the moderation check's verdict with one message (its other metadata unchanged).
+
+        Raises:
+            NotInHistoryError: the message is not stored.
+            HistoryError: the write failed.
+        """
+
+        def run(conn: sqlite3.Connection) -> None:
+            self._message_key(conn, message_id)
+            row = conn.execute("SELECT meta FROM messages WHERE id = ?", (message_id,)).fetchone()
+            meta: dict[str, Any] = json.loads(row[0]) if row and row[0] else {}
+            meta["moderation"] = _moderation_dict(note)
+            conn.execute("UPDATE messages SET meta = ? WHERE id = ?", (_dumps(meta), message_id))
+
+        with self._lock:
+            self._write_locked(run)
 
     def update_message(
         self, message_id: int, *, content: str | None = None, meta: MessageMeta | None = None

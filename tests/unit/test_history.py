@@ -25,6 +25,7 @@ from playground.core.history import (
     HistoryStore,
     MessageMeta,
     MessageStatus,
+    ModerationNote,
     NotInHistoryError,
     StoredMessage,
     auto_title,
@@ -302,6 +303,24 @@ def test_draft_survives_reopen(path: Path) -> None:
         [summary] = store.list()  # a draft alone is enough to be listed
         assert summary.has_draft
         assert summary.message_count == 0
+
+
+def test_moderation_verdicts_are_kept_with_their_turns(path: Path) -> None:
+    with HistoryStore(path) as store:
+        store.create("c1")
+        user_id = store.append_message("c1", Message("user", "a question"))
+        reply_id = store.append_message("c1", Message("assistant", "an answer"))
+        store.update_message(reply_id, meta=full_meta())
+        store.set_moderation(user_id, ModerationNote("clear", "Not flagged", "violence 0.01"))
+        store.set_moderation(reply_id, ModerationNote("flagged", "Flagged: violence", "0.93"))
+        with pytest.raises(NotInHistoryError):
+            store.set_moderation(reply_id + 100, ModerationNote("clear", "Not flagged"))
+    with HistoryStore(path) as store:  # after a restart
+        user, reply = store.load("c1").messages
+    assert user.meta.moderation == ModerationNote("clear", "Not flagged", "violence 0.01")
+    assert reply.meta.moderation == ModerationNote("flagged", "Flagged: violence", "0.93")
+    # The rest of the reply's metadata is untouched.
+    assert dataclasses.replace(reply.meta, moderation=None) == full_meta()
 
 
 def test_update_message(store: HistoryStore) -> None:
