@@ -36,6 +36,7 @@ from playground.core.models import Endpoint, RequestStatus, Usage
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from tests.gui.drivers import TabDriver, opener
 
 pytestmark = [
     pytest.mark.gui,
@@ -168,18 +169,14 @@ def accept_dialog(widget: Any, name: str, path: Path) -> None:
     open_ones[0].accept()
 
 
-def click(qtbot: Any, button: Any) -> None:
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-@dataclass
-class AudioTab:
+class AudioTab(TabDriver):
     """A running app with its model list loaded and the Audio tab shown, and the steps that most
     tests here take on it: fill in a page, choose a file, run a request and wait until it ends."""
 
-    app: AppHarness
-    qtbot: Any
-    wait_until: WaitUntil
+    def prepare(self) -> None:
+        self.app.controller.refresh_models()
+        self.wait_until(lambda: self.app.controller.features._snapshot is not None)
+        self.app.window.show_tab("audio")
 
     @property
     def controller(self) -> Any:
@@ -231,26 +228,23 @@ class AudioTab:
 
     def render_compare(self) -> None:
         """Clicks Render on the Compare page and waits until every clip has ended."""
-        click(self.qtbot, self.controller.view.compare.render_button)
+        self.click(self.controller.view.compare.render_button)
         self.wait_idle("audio-compare")
 
     def choose_file(self, path: Path) -> None:
         """Picks `path` in the Speech to text page's real file dialog."""
         stt = self.show_page("stt")
-        click(self.qtbot, stt.choose_button)
+        self.click(stt.choose_button)
         accept_dialog(stt, "sttOpenDialog", path)
-
-    def wait_idle(self, group: str) -> None:
-        self.wait_until(lambda: not self.app.runner.is_busy(group))
 
     def generate(self) -> None:
         """Clicks Generate on the Speech page and waits until the request has ended."""
-        click(self.qtbot, self.speech.generate_button)
+        self.click(self.speech.generate_button)
         self.wait_idle("audio-speech")
 
     def run_stt(self) -> None:
         """Clicks Transcribe (or Translate) and waits until the request has ended."""
-        click(self.qtbot, self.controller.view.stt.run_button)
+        self.click(self.controller.view.stt.run_button)
         self.wait_idle("audio-stt")
 
     def transcribe(self, path: Path) -> None:
@@ -279,15 +273,7 @@ def open_audio(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
 ) -> Callable[..., AudioTab]:
     """Starts an app (`make_app`'s keywords), loads its model list and shows the Audio tab."""
-
-    def _open(**kwargs: Any) -> AudioTab:
-        app = make_app(**kwargs)
-        app.controller.refresh_models()
-        wait_until(lambda: app.controller.features._snapshot is not None)
-        app.window.show_tab("audio")
-        return AudioTab(app, qtbot, wait_until)
-
-    return _open
+    return opener(AudioTab, make_app, qtbot, wait_until)
 
 
 # --- text to speech --------------------------------------------------------------------------------
@@ -343,7 +329,7 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
     assert "$" in tab.app.window.counters.last_label.text()
 
     # Save as…: a real file dialog, then a playable copy.
-    click(qtbot, page.save_button)
+    tab.click(page.save_button)
     target = tmp_path / "saved.wav"
     accept_dialog(page, "speechSaveDialog", target)
     assert target.read_bytes() == stored.read_bytes()
@@ -447,7 +433,7 @@ def test_server_error_is_shown_next_to_generate(
 
 
 def test_history_survives_restart_and_restores_settings(
-    open_audio: Callable[..., AudioTab], qtbot: Any
+    open_audio: Callable[..., AudioTab],
 ) -> None:
     tab = open_audio()
     page = tab.speech_page("tts-1")
@@ -467,9 +453,9 @@ def test_history_survives_restart_and_restores_settings(
     assert "onyx · tts-1" in page2.history.item(0).text()
     assert "Speed: 0.75×" in page2.history.item(0).toolTip()
     page2.history.setCurrentRow(0)
-    click(qtbot, page2.reuse_button)
+    again.click(page2.reuse_button)
     assert page2.text_edit.toPlainText() == "Remember me."
-    click(qtbot, page2.delete_button)
+    again.click(page2.delete_button)
     assert page2.history.count() == 0
     assert again.controller.clips.clips() == []
 
@@ -498,9 +484,7 @@ def test_live_playback_starts_before_the_clip_is_complete(
     assert fake_openai.last("/audio/speech").json["response_format"] == "pcm"
 
 
-def test_player_plays_pauses_and_seeks(
-    open_audio: Callable[..., AudioTab], qtbot: Any, pulse: Pulse
-) -> None:
+def test_player_plays_pauses_and_seeks(open_audio: Callable[..., AudioTab], pulse: Pulse) -> None:
     tab = open_audio()
     page = tab.speech_page("tts-1", fmt="wav")
     page.live_check.setChecked(False)
@@ -510,7 +494,7 @@ def test_player_plays_pauses_and_seeks(
     tab.wait_until(lambda: bar.player.playing)  # generated clips start playing on their own
     tab.wait_until(lambda: bar.player.position_ms > 0)
     assert bar.play_button.accessibleName() == "Pause"
-    click(qtbot, bar.play_button)
+    tab.click(bar.play_button)
     tab.wait_until(lambda: not bar.player.playing)
     bar.player.seek(2000)
     tab.wait_until(lambda: bar.player.position_ms >= 2000)
@@ -521,7 +505,7 @@ def test_player_plays_pauses_and_seeks(
 
 
 def test_compare_renders_each_voice_with_its_own_player(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     tab = open_audio()
     page = tab.compare_page("Which voice do you like?", ["alloy", "echo", "nova"], {"tts-1"})
@@ -542,7 +526,7 @@ def test_compare_renders_each_voice_with_its_own_player(
         assert "$" in row.state.text()
     assert [e.endpoint for e in tab.ledger()] == [Endpoint.SPEECH] * 3
     assert len(tab.controller.clips.clips()) == 3
-    click(qtbot, page.rows[1].use_button)  # the user picked echo by ear
+    tab.click(page.rows[1].use_button)  # the user picked echo by ear
     speech = tab.speech
     assert tab.controller.view.pages.currentWidget() is speech
     assert (speech.model, speech.voice) == ("tts-1", "echo")
@@ -577,7 +561,6 @@ def test_compare_models_and_a_failed_row(
 def test_transcription_in_every_format(
     open_audio: Callable[..., AudioTab],
     fake_openai: FakeOpenAI,
-    qtbot: Any,
     tmp_path: Path,
     fmt: str,
 ) -> None:
@@ -637,12 +620,12 @@ def test_transcription_in_every_format(
     assert row.cost == Decimal("0.0004")
 
     # Save and copy.
-    click(qtbot, page.save_button)
+    tab.click(page.save_button)
     target = tmp_path / f"out.{transcript.suffix}"
     accept_dialog(page, "sttSaveDialog", target)
     saved = target.read_text(encoding="utf-8")
     assert DEFAULT_TRANSCRIPT.split()[0] in saved
-    click(qtbot, page.copy_button)
+    tab.click(page.copy_button)
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text() == transcript.text
@@ -719,7 +702,7 @@ def test_segment_click_without_a_speaker_says_so(
 
 
 def test_streamed_transcript_appears_as_it_arrives(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any, tmp_path: Path
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     fake_openai.scenario.transcript_text = " ".join(f"word{i}" for i in range(60))
     fake_openai.scenario.tokens_per_second = 150
@@ -730,7 +713,7 @@ def test_streamed_transcript_appears_as_it_arrives(
     assert page.stream_check.isEnabled()
     assert "Priced per token" in page.estimate_label.text()
     tab.choose_file(wav_file(tmp_path / "memo.wav", 2.0))
-    click(qtbot, page.run_button)
+    tab.click(page.run_button)
     tab.wait_until(lambda: "word3" in page.text_view.toPlainText())
     assert tab.app.runner.is_busy("audio-stt")  # text is showing while more is coming
     tab.wait_idle("audio-stt")
@@ -747,11 +730,11 @@ def test_streamed_transcript_appears_as_it_arrives(
 
 
 def test_translation_to_english(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any, tmp_path: Path
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     tab = open_audio()
     page = tab.stt_page("whisper-1")
-    click(qtbot, page.translate_radio)
+    tab.click(page.translate_radio)
     assert page.run_button.text() == "Translate"
     assert not page.language_combo.isEnabled()
     page.format_combo.setCurrentIndex(page.format_combo.findData("verbose_json"))
@@ -858,19 +841,18 @@ def test_unreadable_answer_and_rate_limit_are_explained(
 def test_a_real_recording_is_captured_saved_and_uploaded(
     open_audio: Callable[..., AudioTab],
     fake_openai: FakeOpenAI,
-    qtbot: Any,
     tmp_path: Path,
     pulse: Pulse,
 ) -> None:
     tab = open_audio()
     controller = tab.controller
     page = tab.stt_page()
-    click(qtbot, page.mic_radio)
+    tab.click(page.mic_radio)
     tab.wait_until(lambda: page.device_combo.isEnabled() and page.device_combo.count() > 0)
     assert page.record_button.isEnabled()
     assert "mic" in page.device_id
 
-    click(qtbot, page.record_button)
+    tab.click(page.record_button)
     assert controller.recorder.recording
     assert page.record_button.accessibleName() == "Stop recording"
     fed = tone(1.0, freq=523.25)
@@ -879,14 +861,14 @@ def test_a_real_recording_is_captured_saved_and_uploaded(
     tab.wait_until(lambda: controller.recorder.frames >= expected, timeout=20)
     tab.wait_until(lambda: not feeder.is_alive())
     assert page.level.value() > 0 or page.record_time.text() != "0:00"
-    click(qtbot, page.record_button)  # stop
+    tab.click(page.record_button)  # stop
     assert not controller.recorder.recording
     source = page.source
     assert source is not None
     assert source.parent == controller.clips.recordings_dir
     assert "saved in" in page.file_info.text()
     assert page.save_take_button.isVisible()
-    click(qtbot, page.save_take_button)
+    tab.click(page.save_take_button)
     copy = tmp_path / "my-take.wav"
     accept_dialog(page, "sttSaveTakeDialog", copy)
     assert copy.read_bytes() == source.read_bytes()

@@ -1,0 +1,56 @@
+"""Drivers for the GUI tests of one feature tab each (Audio, Moderation, Embeddings, Prompt Lab).
+
+A driver holds a running app (`tests.conftest.AppHarness`) with pytest-qt's bot and the
+`wait_until` loop runner, and names the few steps that a tab's tests take again and again
+("choose a file, click Transcribe, wait until it has ended"), so that each test reads as what it
+checks. Subclasses in the test modules add those steps; `opener` makes the fixture that starts
+an app and shows the tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from PySide6.QtCore import Qt
+
+from tests.conftest import AppHarness, WaitUntil
+
+
+@dataclass
+class TabDriver:
+    """A running app, and the bot and loop runner that drive it."""
+
+    app: AppHarness
+    qtbot: Any
+    wait_until: WaitUntil
+
+    def prepare(self) -> None:
+        """Gets the app ready for the tab's tests (shows the tab); run once, by `opener`."""
+
+    def click(self, widget: Any) -> None:
+        """A left click in the middle of `widget`, as a user would make it."""
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+    def wait_idle(self, *groups: str) -> None:
+        """Runs the loop until none of the task runner's `groups` has a task left."""
+        runner = self.app.runner
+        self.wait_until(lambda: not any(runner.is_busy(group) for group in groups))
+
+
+D = TypeVar("D", bound=TabDriver)
+
+
+def opener(
+    driver: type[D], make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
+) -> Callable[..., D]:
+    """A function that starts an app (with `make_app`'s keywords, e.g. `home=` for a restart)
+    and returns it in a prepared `driver`."""
+
+    def _open(**kwargs: Any) -> D:
+        tab = driver(make_app(**kwargs), qtbot, wait_until)
+        tab.prepare()
+        return tab
+
+    return _open
