@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from playground.core.moderation import MAX_TEXTS_PER_REQUEST
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
+from tests.gui.drivers import TabDriver, opener
 
 pytestmark = pytest.mark.gui
 
@@ -34,14 +34,19 @@ LINES = [
 ]
 
 
-@dataclass
-class ModerationTab:
+class ModerationTab(TabDriver):
     """A running app with the Moderation tab shown, and the steps its tests share."""
 
-    app: AppHarness
-    controller: Any
-    qtbot: Any
-    wait_until: WaitUntil
+    def prepare(self) -> None:
+        # Let the start-up price lookup finish first: it imports the price table in a worker
+        # thread, and a first import of the SDK racing it on the GUI thread is not what these
+        # tests are about.
+        self.wait_idle("model-info")
+        self.app.window.show_tab("moderation")
+
+    @property
+    def controller(self) -> Any:
+        return self.app.feature("moderation").controller
 
     @property
     def view(self) -> Any:
@@ -49,8 +54,8 @@ class ModerationTab:
 
     def check(self) -> None:
         """Clicks Check and waits until every request has ended."""
-        self.qtbot.mouseClick(self.view.check_button, Qt.MouseButton.LeftButton)
-        self.wait_idle()
+        self.click(self.view.check_button)
+        self.wait_idle("moderation")
 
     def check_lines(self, text: str) -> None:
         """Checks each line of `text` as an item of its own ("Many items")."""
@@ -58,30 +63,24 @@ class ModerationTab:
         self.view.input_edit.setPlainText(text)
         self.check()
 
-    def wait_idle(self) -> None:
-        self.wait_until(lambda: not self.app.runner.is_busy("moderation"))
-
 
 @pytest.fixture
 def open_moderation(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
 ) -> Callable[..., ModerationTab]:
     """Starts an app (`make_app`'s keywords) and shows its Moderation tab."""
-
-    def _open(**kwargs: Any) -> ModerationTab:
-        app = make_app(**kwargs)
-        # Let the start-up price lookup finish first: it imports the price table in a worker
-        # thread, and a first import of the SDK racing it on the GUI thread is not what these
-        # tests are about.
-        wait_until(lambda: not app.runner.is_busy("model-info"))
-        app.window.show_tab("moderation")
-        return ModerationTab(app, app.feature("moderation").controller, qtbot, wait_until)
-
-    return _open
+    return opener(ModerationTab, make_app, qtbot, wait_until)
 
 
 def _moderation_rows(app: AppHarness) -> list[Any]:
     return [e for e in app.services.ledger.recent(50) if e.endpoint == Endpoint.MODERATIONS]
+
+
+def _chat_with_the_check_on(make_app: Callable[..., AppHarness]) -> AppHarness:
+    """An app whose Chat tab has each prompt and reply checked by the moderation API."""
+    app = make_app()
+    app.chat_tab.moderation_check.setChecked(True)
+    return app
 
 
 def _send_in_chat(qtbot: Any, app: AppHarness, text: str) -> None:
@@ -232,7 +231,7 @@ def test_table_sorts_filters_and_exports_csv(
 
 
 def test_batches_a_failed_batch_keeps_results_and_resumes(
-    open_moderation: Callable[..., ModerationTab], qtbot: Any, fake_openai: FakeOpenAI
+    open_moderation: Callable[..., ModerationTab], fake_openai: FakeOpenAI
 ) -> None:
     tab = open_moderation()
     view = tab.view
@@ -259,8 +258,8 @@ def test_batches_a_failed_batch_keeps_results_and_resumes(
     assert "8 items still to check" in view.error_label.text()
     assert [e.status for e in _moderation_rows(tab.app)] == [RequestStatus.ERROR, RequestStatus.OK]
 
-    qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
-    tab.wait_idle()
+    tab.click(view.resume_button)
+    tab.wait_idle("moderation")
     sent = fake_openai.requests_to("/moderations")
     assert len(sent) == 3
     assert sent[-1].json["input"] == lines[MAX_TEXTS_PER_REQUEST:]
@@ -437,12 +436,11 @@ def test_state_is_kept_across_runs(open_moderation: Callable[..., ModerationTab]
 
 
 def test_chat_moderation_check_badges_the_prompt_and_the_reply(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.reply_text = "Have a calm and lovely day."
-    app = make_app()
+    app = _chat_with_the_check_on(make_app)
     tab = app.chat_tab
-    tab.moderation_check.setChecked(True)
     _send_in_chat(qtbot, app, "How do I kill a stuck process?")
 
     def badges() -> list[str]:
@@ -472,11 +470,10 @@ def test_chat_moderation_check_badges_the_prompt_and_the_reply(
 
 
 def test_chat_moderation_check_looks_at_the_prompt_images_too(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
+    app = _chat_with_the_check_on(make_app)
     tab = app.chat_tab
-    tab.moderation_check.setChecked(True)
     assert tab.attachments.add_url("https://example.com/gore.png")
     assert tab.attachments.add_url("https://example.com/cat.png")
     _send_in_chat(qtbot, app, "what is in these pictures?")
@@ -498,11 +495,10 @@ def test_chat_moderation_check_looks_at_the_prompt_images_too(
 
 
 def test_chat_moderation_check_failure_is_a_badge_not_a_blocker(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
+    app = _chat_with_the_check_on(make_app)
     tab = app.chat_tab
-    tab.moderation_check.setChecked(True)
     fake_openai.fail_next(500, path="/moderations", times=2)
     _send_in_chat(qtbot, app, "hello")
     wait_until(lambda: _chat_and_check_done(app))
