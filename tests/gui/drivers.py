@@ -33,10 +33,12 @@ class TabDriver:
         """A left click in the middle of `widget`, as a user would make it."""
         self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
-    def wait_idle(self, *groups: str) -> None:
-        """Runs the loop until none of the task runner's `groups` has a task left."""
+    def wait_idle(self, *groups: str, timeout: float | None = None) -> None:
+        """Runs the loop until none of the task runner's `groups` has a task left (failing after
+        `timeout` s, `wait_until`'s own bound when None)."""
         runner = self.app.runner
-        self.wait_until(lambda: not any(runner.is_busy(group) for group in groups))
+        bound = {} if timeout is None else {"timeout": timeout}
+        self.wait_until(lambda: not any(runner.is_busy(group) for group in groups), **bound)
 
 
 D = TypeVar("D", bound=TabDriver)

@@ -559,10 +559,7 @@ def test_compare_models_and_a_failed_row(
 
 @pytest.mark.parametrize("fmt", ["text", "json", "srt", "vtt", "verbose_json"])
 def test_transcription_in_every_format(
-    open_audio: Callable[..., AudioTab],
-    fake_openai: FakeOpenAI,
-    tmp_path: Path,
-    fmt: str,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path, fmt: str
 ) -> None:
     tab = open_audio()
     page = tab.stt_page("whisper-1", fmt=fmt)
@@ -839,10 +836,7 @@ def test_unreadable_answer_and_rate_limit_are_explained(
 
 
 def test_a_real_recording_is_captured_saved_and_uploaded(
-    open_audio: Callable[..., AudioTab],
-    fake_openai: FakeOpenAI,
-    tmp_path: Path,
-    pulse: Pulse,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path, pulse: Pulse
 ) -> None:
     tab = open_audio()
     controller = tab.controller
