@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import Qt
 
@@ -20,14 +20,25 @@ from tests.conftest import AppHarness, WaitUntil
 
 @dataclass
 class TabDriver:
-    """A running app, and the bot and loop runner that drive it."""
+    """A running app, and the bot and loop runner that drive it. `key` names the tab."""
 
+    key: ClassVar[str]
     app: AppHarness
     qtbot: Any
     wait_until: WaitUntil
 
     def prepare(self) -> None:
         """Gets the app ready for the tab's tests (shows the tab); run once, by `opener`."""
+
+    @property
+    def feature(self) -> Any:
+        """The tab's feature controller (built on first use)."""
+        return self.app.feature(self.key)
+
+    @property
+    def view(self) -> Any:
+        """The tab's widget."""
+        return self.feature.view
 
     def click(self, widget: Any) -> None:
         """A left click in the middle of `widget`, as a user would make it."""
@@ -39,6 +50,26 @@ class TabDriver:
         runner = self.app.runner
         bound = {} if timeout is None else {"timeout": timeout}
         self.wait_until(lambda: not any(runner.is_busy(group) for group in groups), **bound)
+
+    def meanwhile(
+        self, condition: Callable[[], bool], action: Callable[[], object], until: Callable[[], bool]
+    ) -> None:
+        """Runs the loop until `condition`, does `action` right there, and runs on until `until`.
+
+        Mid-run checks and clicks happen inside one wait: qasync processes pending Qt events once
+        more after a wait ends, outside the asyncio loop, which a request in flight cannot
+        survive (a harness detail; the app's loop never stops).
+        """
+        done = False
+
+        def check() -> bool:
+            nonlocal done
+            if not done and condition():
+                action()
+                done = True
+            return done and until()
+
+        self.wait_until(check)
 
 
 D = TypeVar("D", bound=TabDriver)

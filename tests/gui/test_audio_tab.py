@@ -173,22 +173,24 @@ class AudioTab(TabDriver):
     """A running app with its model list loaded and the Audio tab shown, and the steps that most
     tests here take on it: fill in a page, choose a file, run a request and wait until it ends."""
 
+    key = "audio"
+
     def prepare(self) -> None:
         self.app.controller.refresh_models()
         self.wait_until(lambda: self.app.controller.features._snapshot is not None)
-        self.app.window.show_tab("audio")
+        self.app.window.show_tab(self.key)
 
     @property
     def controller(self) -> Any:
-        return self.app.feature("audio")
+        return self.feature  # the tab's controller is its feature controller
 
     @property
     def speech(self) -> Any:
-        return self.controller.view.speech
+        return self.view.speech
 
     def show_page(self, name: str) -> Any:
         """Shows one of the tab's pages (speech, compare, stt) and returns it."""
-        view = self.controller.view
+        view = self.view
         page = getattr(view, name)
         view.pages.setCurrentWidget(page)
         return page
@@ -228,7 +230,7 @@ class AudioTab(TabDriver):
 
     def render_compare(self) -> None:
         """Clicks Render on the Compare page and waits until every clip has ended."""
-        self.click(self.controller.view.compare.render_button)
+        self.click(self.view.compare.render_button)
         self.wait_idle("audio-compare")
 
     def choose_file(self, path: Path) -> None:
@@ -244,7 +246,7 @@ class AudioTab(TabDriver):
 
     def run_stt(self) -> None:
         """Clicks Transcribe (or Translate) and waits until the request has ended."""
-        self.click(self.controller.view.stt.run_button)
+        self.click(self.view.stt.run_button)
         self.wait_idle("audio-stt")
 
     def transcribe(self, path: Path) -> None:
@@ -528,7 +530,7 @@ def test_compare_renders_each_voice_with_its_own_player(
     assert len(tab.controller.clips.clips()) == 3
     tab.click(page.rows[1].use_button)  # the user picked echo by ear
     speech = tab.speech
-    assert tab.controller.view.pages.currentWidget() is speech
+    assert tab.view.pages.currentWidget() is speech
     assert (speech.model, speech.voice) == ("tts-1", "echo")
 
 

@@ -45,17 +45,15 @@ class EmbeddingsTab(TabDriver):
     """A running app with the Embeddings tab shown and MODEL chosen, and the steps its tests
     share."""
 
+    key = "embeddings"
+
     def prepare(self) -> None:
-        self.app.window.show_tab("embeddings")
+        self.app.window.show_tab(self.key)
         self.view.model_combo.setCurrentText(MODEL)
 
     @property
     def controller(self) -> Any:
-        return self.app.feature("embeddings")
-
-    @property
-    def view(self) -> Any:
-        return self.controller.view
+        return self.feature  # the tab's controller is its feature controller
 
     def embed(self, texts: Iterable[str] | None = None) -> None:
         """Puts `texts` in the text box, one a line (when given), clicks Embed and waits until

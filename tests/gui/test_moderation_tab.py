@@ -37,20 +37,18 @@ LINES = [
 class ModerationTab(TabDriver):
     """A running app with the Moderation tab shown, and the steps its tests share."""
 
+    key = "moderation"
+
     def prepare(self) -> None:
         # Let the start-up price lookup finish first: it imports the price table in a worker
         # thread, and a first import of the SDK racing it on the GUI thread is not what these
         # tests are about.
         self.wait_idle("model-info")
-        self.app.window.show_tab("moderation")
+        self.app.window.show_tab(self.key)
 
     @property
     def controller(self) -> Any:
-        return self.app.feature("moderation").controller
-
-    @property
-    def view(self) -> Any:
-        return self.controller.view
+        return self.feature.controller
 
     def check(self) -> None:
         """Clicks Check and waits until every request has ended."""
