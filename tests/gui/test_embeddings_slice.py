@@ -71,11 +71,12 @@ class EmbeddingsTab(TabDriver):
 
 
 @pytest.fixture
-def open_embeddings(
+def embeddings(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
-) -> Callable[..., EmbeddingsTab]:
-    """Starts an app (`make_app`'s keywords), shows the Embeddings tab and chooses MODEL."""
-    return opener(EmbeddingsTab, make_app, qtbot, wait_until)
+) -> EmbeddingsTab:
+    """A started app showing the Embeddings tab with MODEL chosen. (No test here needs to set up
+    the fake server before the app starts, or to restart into this tab.)"""
+    return opener(EmbeddingsTab, make_app, qtbot, wait_until)()
 
 
 def _fake_vector(text: str, dims: int) -> np.ndarray:
@@ -84,9 +85,8 @@ def _fake_vector(text: str, dims: int) -> np.ndarray:
 
 
 def test_texts_are_batched_within_the_inputs_limit(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     texts = [f"note {i} about topic {i % 7}" for i in range(2050)]
     tab.set_text("\n\n".join(texts[:3]) + "\n" + "\n".join(texts[3:]) + "\n\n")
@@ -111,9 +111,8 @@ def test_texts_are_batched_within_the_inputs_limit(
 
 
 def test_second_run_sends_nothing(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     tab = embeddings.view
     embeddings.embed(ANIMALS + MONEY)
     assert len(fake_openai.requests_to("/embeddings")) == 1
@@ -134,9 +133,8 @@ def test_second_run_sends_nothing(
 
 
 def test_clear_cache_asks_then_the_next_run_sends_everything_again(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     embeddings.click(tab.clear_cache_button)
     assert "The cache is empty" in tab.result_label.text()
@@ -164,10 +162,9 @@ def test_clear_cache_asks_then_the_next_run_sends_everything_again(
 
 
 def test_failed_batch_keeps_finished_ones_and_resume_sends_the_rest(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
     fake_openai.scenario.embedding_failures = {2: 503}
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     texts = [f"line {i}" for i in range(2049)]
     tab.set_text("\n".join(texts))
@@ -195,12 +192,8 @@ def test_failed_batch_keeps_finished_ones_and_resume_sends_the_rest(
 
 
 def test_stop_keeps_what_arrived_and_offers_resume(
-    open_embeddings: Callable[..., EmbeddingsTab],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: WaitUntil,
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     tab = embeddings.view
     tab.set_text("\n".join(f"item {i}" for i in range(2100)))
     tab.dims_spin.setValue(4)
@@ -218,9 +211,8 @@ def test_stop_keeps_what_arrived_and_offers_resume(
 
 
 def test_oversize_inputs_are_flagged_and_left_out(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     huge = "word " * 9000
     tab.set_text("\n".join([ANIMALS[0], huge.strip(), ANIMALS[1]]))
@@ -232,12 +224,8 @@ def test_oversize_inputs_are_flagged_and_left_out(
 
 
 def test_search_ranks_texts_by_meaning(
-    open_embeddings: Callable[..., EmbeddingsTab],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: WaitUntil,
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     tab = embeddings.view
     texts = ANIMALS + MONEY + FOOD
     embeddings.embed(texts)
@@ -267,9 +255,8 @@ def test_search_ranks_texts_by_meaning(
 
 
 def test_clusters_group_related_texts_and_follow_k(
-    open_embeddings: Callable[..., EmbeddingsTab], qtbot: Any, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     groups = [
         [f"apple banana cherry fruit salad {i}" for i in range(5)],
@@ -304,9 +291,8 @@ def test_clusters_group_related_texts_and_follow_k(
 
 
 def test_heatmap_shows_labels_and_hover_values(
-    open_embeddings: Callable[..., EmbeddingsTab], qtbot: Any, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     texts = [t for pair in zip(ANIMALS, MONEY, strict=True) for t in pair]  # topics interleaved
     embeddings.embed(texts)
@@ -358,9 +344,8 @@ def test_heatmap_shows_labels_and_hover_values(
 
 
 def test_exports_read_back(
-    open_embeddings: Callable[..., EmbeddingsTab], wait_until: WaitUntil, tmp_path: Path
+    embeddings: EmbeddingsTab, wait_until: WaitUntil, tmp_path: Path
 ) -> None:
-    embeddings = open_embeddings()
     tab = embeddings.view
     texts = ANIMALS + FOOD
     tab.set_text("\n".join(texts))
@@ -406,9 +391,8 @@ def test_exports_read_back(
 
 
 def test_files_load_with_a_column_picker_and_bad_files_say_why(
-    open_embeddings: Callable[..., EmbeddingsTab], wait_until: WaitUntil, tmp_path: Path
+    embeddings: EmbeddingsTab, wait_until: WaitUntil, tmp_path: Path
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     data = tmp_path / "reviews.csv"
     data.write_text(
@@ -461,9 +445,8 @@ def test_files_load_with_a_column_picker_and_bad_files_say_why(
 
 
 def test_bad_requests_are_explained_next_to_the_button(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     tab = embeddings.view
     tab.model_combo.setCurrentText("")
     embeddings.click(tab.embed_button)
@@ -494,15 +477,13 @@ def test_bad_requests_are_explained_next_to_the_button(
     assert tab.resume_button.text() == "Resume (1 batch left) in 7 s"
 
 
-def test_plots_follow_the_app_palette(
-    open_embeddings: Callable[..., EmbeddingsTab], qtbot: Any
-) -> None:
+def test_plots_follow_the_app_palette(embeddings: EmbeddingsTab, qtbot: Any) -> None:
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
     from playground.ui.theme import apply_theme
 
-    tab = open_embeddings().view
+    tab = embeddings.view
     qapp = QApplication.instance()
     for theme in ("dark", "light"):
         apply_theme(qapp, theme)
@@ -513,15 +494,14 @@ def test_plots_follow_the_app_palette(
 
 
 def test_state_is_saved_and_restored(
-    open_embeddings: Callable[..., EmbeddingsTab], make_app: Callable[..., AppHarness]
+    embeddings: EmbeddingsTab, make_app: Callable[..., AppHarness]
 ) -> None:
-    embeddings = open_embeddings()
     embeddings.view.set_text("one\ntwo")
     embeddings.view.dims_spin.setValue(256)
     embeddings.view.k_spin.setValue(4)
     embeddings.app.controller.save_window_state()
 
-    # Not open_embeddings: the model must come back from the saved state.
+    # Opened by hand, not like `embeddings`: the model must come back from the saved state.
     again = make_app(home=embeddings.app.home)
     again.window.show_tab("embeddings")
     tab = again.feature("embeddings").view
@@ -532,9 +512,8 @@ def test_state_is_saved_and_restored(
 
 
 def test_sample_texts_get_a_first_time_user_going(
-    open_embeddings: Callable[..., EmbeddingsTab], wait_until: WaitUntil
+    embeddings: EmbeddingsTab, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     controller, tab = embeddings.controller, embeddings.view
     assert tab.stack.currentIndex() == 0  # the empty page explains the tab
     embeddings.click(tab.sample_button)
@@ -546,9 +525,8 @@ def test_sample_texts_get_a_first_time_user_going(
 
 
 def test_no_connection_keeps_the_finished_batches(
-    open_embeddings: Callable[..., EmbeddingsTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    embeddings = open_embeddings()
     tab = embeddings.view
     embeddings.embed(ANIMALS)
     tab.set_text("\n".join([*ANIMALS, *MONEY]))
@@ -563,10 +541,7 @@ def test_no_connection_keeps_the_finished_batches(
 
 
 @pytest.mark.parametrize("count", [1, 2])
-def test_one_or_two_texts_still_draw(
-    open_embeddings: Callable[..., EmbeddingsTab], count: int
-) -> None:
-    embeddings = open_embeddings()
+def test_one_or_two_texts_still_draw(embeddings: EmbeddingsTab, count: int) -> None:
     tab = embeddings.view
     embeddings.embed(ANIMALS[:count])
     assert not tab.error_box.isVisible()
