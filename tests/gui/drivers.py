@@ -3,8 +3,9 @@
 A driver holds a running app (`tests.conftest.AppHarness`) with pytest-qt's bot and the
 `wait_until` loop runner, and names the few steps that a tab's tests take again and again
 ("choose a file, click Transcribe, wait until it has ended"), so that each test reads as what it
-checks. Subclasses in the test modules add those steps; `opener` makes the fixture that starts
-an app and shows the tab.
+checks. Subclasses in the test modules name their tab (`key`), get it ready (`prepare`) and add
+those steps; a module's fixture returns `opener(Driver, ...)`, which starts an app and hands it
+back in a prepared driver.
 """
 
 from __future__ import annotations
