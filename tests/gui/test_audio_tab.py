@@ -33,9 +33,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from playground.core.audio_files import pcm_to_wav
 from playground.core.models import Endpoint, RequestStatus, Usage
-from tests.conftest import AppHarness
+from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from tests.gui.drivers import TabDriver, opener
 
 pytestmark = [
     pytest.mark.gui,
@@ -161,31 +162,6 @@ def wav_file(path: Path, seconds: float = 3.0) -> Path:
     return path
 
 
-def ready_app(make_app: Callable[..., AppHarness], wait_until: Any, **kwargs: Any) -> AppHarness:
-    """An app with the model list loaded and the Audio tab shown."""
-    app = make_app(**kwargs)
-    app.controller.refresh_models()
-    wait_until(lambda: app.controller.features._snapshot is not None)
-    app.window.show_tab("audio")
-    return app
-
-
-def audio(app: AppHarness) -> Any:
-    return app.feature("audio")
-
-
-def show_page(app: AppHarness, name: str) -> Any:
-    """Shows one of the tab's pages (speech, compare, stt) and returns it."""
-    view = audio(app).view
-    page = getattr(view, name)
-    view.pages.setCurrentWidget(page)
-    return page
-
-
-def idle(app: AppHarness, group: str) -> Callable[[], bool]:
-    return lambda: not app.runner.is_busy(group)
-
-
 def accept_dialog(widget: Any, name: str, path: Path) -> None:
     open_ones = [d for d in widget.findChildren(QFileDialog, name) if d.isVisible()]
     assert len(open_ones) == 1, f"{name} did not open (or an old one stayed open)"
@@ -193,33 +169,123 @@ def accept_dialog(widget: Any, name: str, path: Path) -> None:
     open_ones[0].accept()
 
 
-def choose_file(app: AppHarness, qtbot: Any, path: Path) -> None:
-    stt = show_page(app, "stt")
-    qtbot.mouseClick(stt.choose_button, Qt.MouseButton.LeftButton)
-    accept_dialog(stt, "sttOpenDialog", path)
+class AudioTab(TabDriver):
+    """A running app with its model list loaded and the Audio tab shown, and the steps that most
+    tests here take on it: fill in a page, choose a file, run a request and wait until it ends."""
+
+    key = "audio"
+
+    def prepare(self) -> None:
+        self.app.controller.refresh_models()
+        self.wait_until(lambda: self.app.controller.features._snapshot is not None)
+        self.app.window.show_tab(self.key)
+
+    @property
+    def controller(self) -> Any:
+        return self.feature  # the tab's controller is its feature controller
+
+    @property
+    def speech(self) -> Any:
+        return self.view.speech
+
+    def show_page(self, name: str) -> Any:
+        """Shows one of the tab's pages (speech, compare, stt) and returns it."""
+        view = self.view
+        page = getattr(view, name)
+        view.pages.setCurrentWidget(page)
+        return page
+
+    def speech_page(
+        self, model: str | None = None, *, fmt: str | None = None, text: str | None = None
+    ) -> Any:
+        """The Speech page with `model`, then `fmt`, then `text` set (those given)."""
+        page = self.speech
+        if model is not None:
+            page.model_combo.setCurrentText(model)
+        if fmt is not None:
+            page.set_format(fmt)
+        if text is not None:
+            page.text_edit.setPlainText(text)
+        return page
+
+    def stt_page(self, model: str | None = None, *, fmt: str | None = None) -> Any:
+        """Shows the Speech to text page with `model`, then `fmt`, set (those given)."""
+        page = self.show_page("stt")
+        if model is not None:
+            page.model_combo.setCurrentText(model)
+        if fmt is not None:
+            page.format_combo.setCurrentIndex(page.format_combo.findData(fmt))
+        return page
+
+    def compare_page(self, text: str, voices: list[str], models: set[str] | None = None) -> Any:
+        """Shows the Compare page with `text`, `voices` and `models` ticked (all when None)."""
+        page = self.show_page("compare")
+        page.text_edit.setPlainText(text)
+        for i in range(page.models.count()):
+            item = page.models.item(i)
+            ticked = models is None or item.text() in models
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        page.set_checked_voices(voices)
+        return page
+
+    def render_compare(self) -> None:
+        """Clicks Render on the Compare page and waits until every clip has ended."""
+        self.click(self.view.compare.render_button)
+        self.wait_idle("audio-compare")
+
+    def choose_file(self, path: Path) -> None:
+        """Picks `path` in the Speech to text page's real file dialog."""
+        stt = self.show_page("stt")
+        self.click(stt.choose_button)
+        accept_dialog(stt, "sttOpenDialog", path)
+
+    def generate(self) -> None:
+        """Clicks Generate on the Speech page and waits until the request has ended."""
+        self.click(self.speech.generate_button)
+        self.wait_idle("audio-speech")
+
+    def run_stt(self) -> None:
+        """Clicks Transcribe (or Translate) and waits until the request has ended."""
+        self.click(self.view.stt.run_button)
+        self.wait_idle("audio-stt")
+
+    def transcribe(self, path: Path) -> None:
+        """Chooses `path`, then runs the Speech to text page on it."""
+        self.choose_file(path)
+        self.run_stt()
+
+    def play_row(self, page: Any, row: int, seconds: float) -> None:
+        """Clicks the text of `row` in the page's segment (or word) table, checks that the player
+        plays from `seconds` on, and stops it."""
+        rect = page.segments.visualItemRect(page.segments.item(row, 2))
+        self.qtbot.mouseClick(
+            page.segments.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        )
+        self.wait_until(lambda: page.player.player.playing)
+        self.wait_until(lambda: page.player.player.position_ms >= seconds * 1000)
+        page.player.stop()
+
+    def ledger(self) -> list[Any]:
+        """The usage ledger, oldest request first."""
+        return list(reversed(self.app.services.ledger.recent(50)))
 
 
-def ledger(app: AppHarness) -> list[Any]:
-    return list(reversed(app.services.ledger.recent(50)))
-
-
-def click(qtbot: Any, button: Any) -> None:
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+@pytest.fixture
+def open_audio(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
+) -> Callable[..., AudioTab]:
+    """Starts an app (`make_app`'s keywords), loads its model list and shows the Audio tab."""
+    return opener(AudioTab, make_app, qtbot, wait_until)
 
 
 # --- text to speech --------------------------------------------------------------------------------
 
 
 def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any, tmp_path: Path
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = audio(app).view.speech
-    page.model_combo.setCurrentText("gpt-4o-mini-tts")
+    tab = open_audio()
+    page = tab.speech_page("gpt-4o-mini-tts")
     assert "marin" in [page.voice_combo.itemText(i) for i in range(page.voice_combo.count())]
     page.voice_combo.setCurrentText("marin")
     page.instructions.setPlainText("Speak calmly, like a teacher.")
@@ -229,11 +295,10 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
     qtbot.keyClicks(page.text_edit, "Hello from the audio tab.")
     assert page.char_count.text() == "25 / 4,096 characters"
     # The text is counted with the model's encoding (loaded off the GUI thread if need be).
-    wait_until(lambda: page.estimate_label.text().startswith("Cost before sending: ≈$"))
+    tab.wait_until(lambda: page.estimate_label.text().startswith("Cost before sending: ≈$"))
     assert "audio output at $12.00 per 1M tokens" in page.estimate_label.text()
 
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    tab.generate()
 
     sent = fake_openai.last("/audio/speech").json
     assert sent == {
@@ -245,10 +310,9 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
         "instructions": "Speak calmly, like a teacher.",
         "stream_format": "sse",
     }
-    controller = audio(app)
-    [clip] = controller.clips.clips()
+    [clip] = tab.controller.clips.clips()
     assert (clip.voice, clip.speed, clip.response_format) == ("marin", 1.5, "wav")
-    stored = controller.clips.path(clip)
+    stored = tab.controller.clips.path(clip)
     with wave.open(str(stored)) as wav:
         seconds = wav.getnframes() / wav.getframerate()
     assert seconds == pytest.approx(
@@ -256,18 +320,18 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
     )
     assert page.history.count() == 1
     assert page.player.player.path == stored
-    wait_until(lambda: page.player.player.duration_ms > 0)
+    tab.wait_until(lambda: page.player.player.duration_ms > 0)
 
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.endpoint is Endpoint.SPEECH
     assert row.status is RequestStatus.OK
     assert row.usage.output_tokens > 0
     assert row.cost is not None
-    assert row.cost == app.services.pricer.cost("gpt-4o-mini-tts", row.usage)
-    assert "$" in app.window.counters.last_label.text()
+    assert row.cost == tab.app.services.pricer.cost("gpt-4o-mini-tts", row.usage)
+    assert "$" in tab.app.window.counters.last_label.text()
 
     # Save as…: a real file dialog, then a playable copy.
-    click(qtbot, page.save_button)
+    tab.click(page.save_button)
     target = tmp_path / "saved.wav"
     accept_dialog(page, "speechSaveDialog", target)
     assert target.read_bytes() == stored.read_bytes()
@@ -275,11 +339,10 @@ def test_speech_sends_every_field_saves_a_playable_clip_and_records_cost(
 
 
 def test_tts1_is_priced_per_character_before_and_after(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = audio(app).view.speech
-    page.model_combo.setCurrentText("tts-1")
+    tab = open_audio()
+    page = tab.speech_page("tts-1")
     assert not page.instructions.isEnabled()
     assert "tts-1" in page.instructions.toolTip()
     assert "ballad" not in [page.voice_combo.itemText(i) for i in range(page.voice_combo.count())]
@@ -288,22 +351,20 @@ def test_tts1_is_priced_per_character_before_and_after(
     assert "≈$0.015" in page.estimate_label.text()
     assert "per 1M characters" in page.estimate_label.text()
     page.custom_voice.setText("voice_custom42")
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    tab.generate()
     sent = fake_openai.last("/audio/speech").json
     assert sent["voice"] == {"id": "voice_custom42"}
     assert "instructions" not in sent
     assert "stream_format" not in sent
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.usage == Usage(characters=1000)
     assert row.cost == Decimal("0.015")
 
 
 def test_empty_and_too_long_text_never_reach_the_server(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = audio(app).view.speech
+    page = open_audio().speech
     assert not page.generate_button.isEnabled()
     page.text_edit.setFocus()
     qtbot.keyClick(page.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -323,58 +384,50 @@ def test_empty_and_too_long_text_never_reach_the_server(
 
 
 def test_dropped_connection_keeps_the_text_and_stores_nothing(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.drop_after_chunks = 1
-    app = ready_app(make_app, wait_until)
-    page = audio(app).view.speech
-    page.model_combo.setCurrentText("tts-1")
-    page.set_format("pcm")
+    tab = open_audio()
     text = "A long passage. " * 60
-    page.text_edit.setPlainText(text)
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    page = tab.speech_page("tts-1", fmt="pcm", text=text)
+    tab.generate()
     assert "Connection dropped" in page.message.plain
     assert "Your text and settings are kept" in page.message.plain
     assert page.text_edit.toPlainText() == text
-    assert audio(app).clips.clips() == []
-    [row] = ledger(app)
+    assert tab.controller.clips.clips() == []
+    [row] = tab.ledger()
     assert row.status is RequestStatus.ERROR
     assert row.usage.estimated
 
 
 def test_ctrl_enter_generates_and_esc_stops(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any
 ) -> None:
-    app = ready_app(make_app, wait_until)
+    tab = open_audio()
     fake_openai.scenario.latency_s = 30  # the answer would take long: there is time to stop it
-    page = audio(app).view.speech
-    page.model_combo.setCurrentText("tts-1")
-    page.text_edit.setPlainText("Never mind.")
+    page = tab.speech_page("tts-1", text="Never mind.")
     page.text_edit.setFocus()
     qtbot.keyClick(page.text_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert app.runner.is_busy("audio-speech")
+    assert tab.app.runner.is_busy("audio-speech")
     assert page.stop_button.isVisible()
-    wait_until(lambda: fake_openai.requests_to("/audio/speech") != [])
+    tab.wait_until(lambda: fake_openai.requests_to("/audio/speech") != [])
     qtbot.keyClick(page.text_edit, Qt.Key.Key_Escape)
-    wait_until(idle(app, "audio-speech"))
+    tab.wait_idle("audio-speech")
     assert page.generate_button.isVisible()
     assert page.result_label.text() == "Stopped; nothing was saved."
     assert page.text_edit.toPlainText() == "Never mind."
-    assert audio(app).clips.clips() == []
-    [row] = ledger(app)
+    assert tab.controller.clips.clips() == []
+    [row] = tab.ledger()
     assert row.status is RequestStatus.CANCELLED
 
 
 def test_server_error_is_shown_next_to_generate(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = ready_app(make_app, wait_until)
+    tab = open_audio()
     fake_openai.fail_next(500)
-    page = audio(app).view.speech
-    page.text_edit.setPlainText("Hello")
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    page = tab.speech_page(text="Hello")
+    tab.generate()
     assert page.message.isVisible()
     assert page.message.error is not None
     assert page.message.error.status == 500
@@ -382,21 +435,19 @@ def test_server_error_is_shown_next_to_generate(
 
 
 def test_history_survives_restart_and_restores_settings(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab],
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = audio(app).view.speech
-    page.model_combo.setCurrentText("tts-1")
+    tab = open_audio()
+    page = tab.speech_page("tts-1")
     page.voice_combo.setCurrentText("onyx")
     page.speed.setValue(0.75)
     page.text_edit.setPlainText("Remember me.")
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    tab.generate()
     page.text_edit.setPlainText("A new draft")
-    app.controller.save_window_state()
+    tab.app.controller.save_window_state()
 
-    again = ready_app(make_app, wait_until, home=app.home)
-    page2 = audio(again).view.speech
+    again = open_audio(home=tab.app.home)
+    page2 = again.speech
     assert page2.text_edit.toPlainText() == "A new draft"
     assert page2.model == "tts-1"
     assert page2.voice == "onyx"
@@ -404,25 +455,19 @@ def test_history_survives_restart_and_restores_settings(
     assert "onyx · tts-1" in page2.history.item(0).text()
     assert "Speed: 0.75×" in page2.history.item(0).toolTip()
     page2.history.setCurrentRow(0)
-    click(qtbot, page2.reuse_button)
+    again.click(page2.reuse_button)
     assert page2.text_edit.toPlainText() == "Remember me."
-    click(qtbot, page2.delete_button)
+    again.click(page2.delete_button)
     assert page2.history.count() == 0
-    assert audio(again).clips.clips() == []
+    assert again.controller.clips.clips() == []
 
 
 def test_live_playback_starts_before_the_clip_is_complete(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    pulse: Pulse,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    controller = audio(app)
-    page = controller.view.speech
-    page.model_combo.setCurrentText("tts-1")
-    page.set_format("pcm")
+    tab = open_audio()
+    controller = tab.controller
+    page = tab.speech_page("tts-1", fmt="pcm")
     assert page.live_check.isEnabled()
     page.live_check.setChecked(True)
     page.text_edit.setPlainText("Stream me. " * 370)  # ~82 s of audio, ~4 MB
@@ -430,37 +475,31 @@ def test_live_playback_starts_before_the_clip_is_complete(
     original = controller.live.start
 
     def spy(rate: int, channels: int = 1) -> bool:
-        started_while_busy.append(app.runner.is_busy("audio-speech"))
+        started_while_busy.append(tab.app.runner.is_busy("audio-speech"))
         return original(rate, channels)
 
     controller.live.start = spy  # an instance hook to observe when playback starts
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    tab.generate()
     assert started_while_busy == [True]
     assert controller.live.active  # still playing what arrived
     controller.live.stop()
     assert fake_openai.last("/audio/speech").json["response_format"] == "pcm"
 
 
-def test_player_plays_pauses_and_seeks(
-    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any, pulse: Pulse
-) -> None:
-    app = ready_app(make_app, wait_until)
-    page = audio(app).view.speech
-    page.model_combo.setCurrentText("tts-1")
-    page.set_format("wav")
+def test_player_plays_pauses_and_seeks(open_audio: Callable[..., AudioTab], pulse: Pulse) -> None:
+    tab = open_audio()
+    page = tab.speech_page("tts-1", fmt="wav")
     page.live_check.setChecked(False)
     page.text_edit.setPlainText("Play me back. " * 20)
-    click(qtbot, page.generate_button)
-    wait_until(idle(app, "audio-speech"))
+    tab.generate()
     bar = page.player
-    wait_until(lambda: bar.player.playing)  # generated clips start playing on their own
-    wait_until(lambda: bar.player.position_ms > 0)
+    tab.wait_until(lambda: bar.player.playing)  # generated clips start playing on their own
+    tab.wait_until(lambda: bar.player.position_ms > 0)
     assert bar.play_button.accessibleName() == "Pause"
-    click(qtbot, bar.play_button)
-    wait_until(lambda: not bar.player.playing)
+    tab.click(bar.play_button)
+    tab.wait_until(lambda: not bar.player.playing)
     bar.player.seek(2000)
-    wait_until(lambda: bar.player.position_ms >= 2000)
+    tab.wait_until(lambda: bar.player.position_ms >= 2000)
     assert bar.time_label.text().startswith("0:02 / ")
 
 
@@ -468,21 +507,13 @@ def test_player_plays_pauses_and_seeks(
 
 
 def test_compare_renders_each_voice_with_its_own_player(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "compare")
-    page.text_edit.setPlainText("Which voice do you like?")
-    for i in range(page.models.count()):
-        item = page.models.item(i)
-        item.setCheckState(
-            Qt.CheckState.Checked if item.text() == "tts-1" else Qt.CheckState.Unchecked
-        )
-    page.set_checked_voices(["alloy", "echo", "nova"])
+    tab = open_audio()
+    page = tab.compare_page("Which voice do you like?", ["alloy", "echo", "nova"], {"tts-1"})
     assert page.count_label.text() == "3 clips"
     assert "tts-1 ×3" in page.estimate_label.text()
-    click(qtbot, page.render_button)
-    wait_until(idle(app, "audio-compare"))
+    tab.render_compare()
     voices = sorted(r.json["voice"] for r in fake_openai.requests_to("/audio/speech"))
     assert voices == ["alloy", "echo", "nova"]
     assert [r.title.text() for r in page.rows] == [
@@ -495,27 +526,22 @@ def test_compare_renders_each_voice_with_its_own_player(
         assert row.player.player.path is not None
         assert row.player.player.path.exists()
         assert "$" in row.state.text()
-    assert [e.endpoint for e in ledger(app)] == [Endpoint.SPEECH] * 3
-    assert len(audio(app).clips.clips()) == 3
-    click(qtbot, page.rows[1].use_button)  # the user picked echo by ear
-    speech = audio(app).view.speech
-    assert audio(app).view.pages.currentWidget() is speech
+    assert [e.endpoint for e in tab.ledger()] == [Endpoint.SPEECH] * 3
+    assert len(tab.controller.clips.clips()) == 3
+    tab.click(page.rows[1].use_button)  # the user picked echo by ear
+    speech = tab.speech
+    assert tab.view.pages.currentWidget() is speech
     assert (speech.model, speech.voice) == ("tts-1", "echo")
 
 
 def test_compare_models_and_a_failed_row(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "compare")
-    page.text_edit.setPlainText("Same words, two models.")
-    for i in range(page.models.count()):
-        page.models.item(i).setCheckState(Qt.CheckState.Checked)
-    page.set_checked_voices(["coral"])
+    tab = open_audio()
+    page = tab.compare_page("Same words, two models.", ["coral"])
     assert page.count_label.text() == "2 clips"
     fake_openai.fail_next(500)
-    click(qtbot, page.render_button)
-    wait_until(idle(app, "audio-compare"))
+    tab.render_compare()
     states = [r.state.text() for r in page.rows]
     assert states.count("Failed") == 1
     [ok] = [s for s in states if s != "Failed"]
@@ -535,29 +561,21 @@ def test_compare_models_and_a_failed_row(
 
 @pytest.mark.parametrize("fmt", ["text", "json", "srt", "vtt", "verbose_json"])
 def test_transcription_in_every_format(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
-    fmt: str,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path, fmt: str
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    page.format_combo.setCurrentIndex(page.format_combo.findData(fmt))
+    tab = open_audio()
+    page = tab.stt_page("whisper-1", fmt=fmt)
     page.language_combo.setCurrentIndex(page.language_combo.findData("de"))
     page.prompt_edit.setText("Zoë, Kraków")
     page.temperature.setValue(0.2)
     source = wav_file(tmp_path / "interview.wav", 4.0)
-    choose_file(app, qtbot, source)
+    tab.choose_file(source)
     assert page.source == source
     assert "interview.wav" in page.file_info.text()
     assert "0:04" in page.file_info.text()
     assert "≈$0.0004" in page.estimate_label.text()  # 4 s of whisper-1 at $0.006 a minute
 
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.run_stt()
 
     sent = fake_openai.last("/audio/transcriptions")
     assert sent.form == {
@@ -595,92 +613,64 @@ def test_transcription_in_every_format(
     else:
         assert page.result_stack.currentWidget() is page.text_view
         assert not page.view_combo.isVisible()
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.endpoint is Endpoint.TRANSCRIPTION
     assert row.usage.audio_seconds == 4
     assert row.cost == Decimal("0.0004")
 
     # Save and copy.
-    click(qtbot, page.save_button)
+    tab.click(page.save_button)
     target = tmp_path / f"out.{transcript.suffix}"
     accept_dialog(page, "sttSaveDialog", target)
     saved = target.read_text(encoding="utf-8")
     assert DEFAULT_TRANSCRIPT.split()[0] in saved
-    click(qtbot, page.copy_button)
+    tab.click(page.copy_button)
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text() == transcript.text
 
 
 def test_compressed_file_length_is_measured_before_upload(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     # 115 silent MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz: 3.0 s of valid MP3.
     mp3 = tmp_path / "memo.mp3"
     mp3.write_bytes((b"\xff\xfb\x90\x64" + bytes(413)) * 115)
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    choose_file(app, qtbot, mp3)
+    tab = open_audio()
+    page = tab.stt_page("whisper-1")
+    tab.choose_file(mp3)
     assert page.source == mp3
     assert "46.8 KB · measuring…" in page.file_info.text()
     # The WAV header reader cannot say how long an MP3 is; the media player measures it.
-    wait_until(lambda: "0:03" in page.file_info.text())
+    tab.wait_until(lambda: "0:03" in page.file_info.text())
     assert "measuring" not in page.file_info.text()
     assert "≈$0.0003 for 0:03" in page.estimate_label.text()
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.run_stt()
     upload = fake_openai.last("/audio/transcriptions").files["file"]
     assert (upload.filename, upload.content_type) == ("memo.mp3", "audio/mpeg")
 
 
 def test_clicking_a_segment_plays_from_its_start(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
-    pulse: Pulse,
+    open_audio: Callable[..., AudioTab], tmp_path: Path, pulse: Pulse
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    page.format_combo.setCurrentIndex(page.format_combo.findData("verbose_json"))
-    choose_file(app, qtbot, wav_file(tmp_path / "talk.wav", 6.0))
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab = open_audio()
+    page = tab.stt_page("whisper-1", fmt="verbose_json")
+    tab.transcribe(wav_file(tmp_path / "talk.wav", 6.0))
     start = page.transcript.segments[1].start
     assert start > 1
-    rect = page.segments.visualItemRect(page.segments.item(1, 2))
-    qtbot.mouseClick(page.segments.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    wait_until(lambda: page.player.player.playing)
-    wait_until(lambda: page.player.player.position_ms >= start * 1000)
-    page.player.stop()
+    tab.play_row(page, 1, start)
 
 
 def test_word_timings_are_asked_for_shown_and_play_from_the_clicked_word(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
-    pulse: Pulse,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path, pulse: Pulse
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    page.format_combo.setCurrentIndex(page.format_combo.findData("text"))
+    tab = open_audio()
+    page = tab.stt_page("whisper-1", fmt="text")
     assert not page.words_check.isEnabled()  # only with the timestamped format
     page.format_combo.setCurrentIndex(page.format_combo.findData("verbose_json"))
     assert page.words_check.isEnabled()
     page.words_check.setChecked(True)
-    choose_file(app, qtbot, wav_file(tmp_path / "talk.wav", 6.0))
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.transcribe(wav_file(tmp_path / "talk.wav", 6.0))
 
     sent = fake_openai.last("/audio/transcriptions")
     assert sent.form_values("timestamp_granularities[]") == ["segment", "word"]
@@ -691,11 +681,7 @@ def test_word_timings_are_asked_for_shown_and_play_from_the_clicked_word(
     page.view_combo.setCurrentIndex(page.view_combo.findData("words"))
     assert page.segments.rowCount() == len(words)
     assert page.segments.item(3, 2).text() == words[3].text
-    rect = page.segments.visualItemRect(page.segments.item(5, 2))
-    qtbot.mouseClick(page.segments.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    wait_until(lambda: page.player.player.playing)
-    wait_until(lambda: page.player.player.position_ms >= words[5].start * 1000)
-    page.player.stop()
+    tab.play_row(page, 5, words[5].start)
     # Translations have no word timings.
     page.translate_radio.setChecked(True)
     assert not page.words_check.isEnabled()
@@ -703,53 +689,39 @@ def test_word_timings_are_asked_for_shown_and_play_from_the_clicked_word(
 
 
 def test_segment_click_without_a_speaker_says_so(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], tmp_path: Path
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    controller = audio(app)
-    if controller.devices_have_output():
+    tab = open_audio()
+    if tab.controller.devices_have_output():
         pytest.skip("this machine has an audio output; see the no-device subprocess test")
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    page.format_combo.setCurrentIndex(page.format_combo.findData("srt"))
-    choose_file(app, qtbot, wav_file(tmp_path / "talk.wav", 3.0))
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    page = tab.stt_page("whisper-1", fmt="srt")
+    tab.transcribe(wav_file(tmp_path / "talk.wav", 3.0))
     page.segments.cellClicked.emit(0, 2)
     assert "No speaker or headphones" in page.player.message.plain
 
 
 def test_streamed_transcript_appears_as_it_arrives(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     fake_openai.scenario.transcript_text = " ".join(f"word{i}" for i in range(60))
     fake_openai.scenario.tokens_per_second = 150
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("gpt-4o-transcribe")
+    tab = open_audio()
+    page = tab.stt_page("gpt-4o-transcribe")
     assert page.format_combo.count() == 2  # text and json only
     assert not page.translate_radio.isEnabled()
     assert page.stream_check.isEnabled()
     assert "Priced per token" in page.estimate_label.text()
-    choose_file(app, qtbot, wav_file(tmp_path / "memo.wav", 2.0))
-    click(qtbot, page.run_button)
-    wait_until(lambda: "word3" in page.text_view.toPlainText())
-    assert app.runner.is_busy("audio-stt")  # text is showing while more is coming
-    wait_until(idle(app, "audio-stt"))
+    tab.choose_file(wav_file(tmp_path / "memo.wav", 2.0))
+    tab.click(page.run_button)
+    tab.wait_until(lambda: "word3" in page.text_view.toPlainText())
+    assert tab.app.runner.is_busy("audio-stt")  # text is showing while more is coming
+    tab.wait_idle("audio-stt")
     assert page.text_view.toPlainText() == fake_openai.scenario.transcript_text
     assert fake_openai.last("/audio/transcriptions").form["stream"] == "true"
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.usage.input_tokens == 20  # 2 s of audio, no prompt
     # Priced only because the reply said which input tokens were audio ($6 / 1M for them).
-    assert row.cost == app.services.pricer.cost(
+    assert row.cost == tab.app.services.pricer.cost(
         "gpt-4o-transcribe",
         Usage(input_tokens=20, audio_tokens=20, output_tokens=row.usage.output_tokens),
     )
@@ -757,23 +729,16 @@ def test_streamed_transcript_appears_as_it_arrives(
 
 
 def test_translation_to_english(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    click(qtbot, page.translate_radio)
+    tab = open_audio()
+    page = tab.stt_page("whisper-1")
+    tab.click(page.translate_radio)
     assert page.run_button.text() == "Translate"
     assert not page.language_combo.isEnabled()
     page.format_combo.setCurrentIndex(page.format_combo.findData("verbose_json"))
     page.prompt_edit.setText("A speech in German.")
-    choose_file(app, qtbot, wav_file(tmp_path / "rede.wav", 2.0))
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.transcribe(wav_file(tmp_path / "rede.wav", 2.0))
     sent = fake_openai.last("/audio/translations")
     assert sent.form == {
         "model": "whisper-1",
@@ -783,7 +748,7 @@ def test_translation_to_english(
     assert sent.files["file"].data == (tmp_path / "rede.wav").read_bytes()
     assert page.result_title.text() == "Translation (English)"
     assert page.segments.rowCount() == 2
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.endpoint is Endpoint.TRANSLATION
     assert row.usage.audio_seconds == pytest.approx(2.0)
     # A model without translation turns the option off instead of failing later.
@@ -793,38 +758,34 @@ def test_translation_to_english(
 
 
 def test_bad_files_are_refused_before_upload_and_the_good_one_is_kept(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
+    tab = open_audio()
+    page = tab.stt_page()
     good = wav_file(tmp_path / "good.wav", 1.0)
-    choose_file(app, qtbot, good)
+    tab.choose_file(good)
     assert page.source == good
 
     notes = tmp_path / "notes.txt"
     notes.write_text("not audio")
-    choose_file(app, qtbot, notes)
+    tab.choose_file(notes)
     assert "Unsupported file" in page.source_message.plain
 
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunkjunk")
-    choose_file(app, qtbot, corrupt)
+    tab.choose_file(corrupt)
     assert "Damaged WAV file" in page.source_message.plain
 
     renamed = tmp_path / "song.mp3"
     renamed.write_text("plain text pretending to be an mp3")
-    choose_file(app, qtbot, renamed)
+    tab.choose_file(renamed)
     assert "Not an audio file" in page.source_message.plain
 
     huge = tmp_path / "huge.wav"
     with huge.open("wb") as handle:
         handle.write(pcm_to_wav(tone(0.1)))
         handle.truncate(26 * 1024 * 1024)  # sparse: cheap to make
-    choose_file(app, qtbot, huge)
+    tab.choose_file(huge)
     assert "File too large" in page.source_message.plain
     assert "26.0 MB" in page.source_message.plain
     assert "25.0 MB" in page.source_message.plain
@@ -835,57 +796,41 @@ def test_bad_files_are_refused_before_upload_and_the_good_one_is_kept(
 
 
 def test_dropped_upload_keeps_the_audio(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     fake_openai.scenario.drop_after_chunks = 0
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
+    tab = open_audio()
+    page = tab.stt_page("whisper-1")
     source = wav_file(tmp_path / "keep.wav", 1.0)
-    choose_file(app, qtbot, source)
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.transcribe(source)
     assert page.message.error is not None
     assert "The audio is kept (keep.wav)" in page.message.plain
     assert page.source == source
     assert source.exists()
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.status is RequestStatus.ERROR
 
 
 def test_unreadable_answer_and_rate_limit_are_explained(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    page = show_page(app, "stt")
-    page.model_combo.setCurrentText("whisper-1")
-    page.format_combo.setCurrentIndex(page.format_combo.findData("json"))
-    choose_file(app, qtbot, wav_file(tmp_path / "a.wav", 1.0))
+    tab = open_audio()
+    page = tab.stt_page("whisper-1", fmt="json")
+    tab.choose_file(wav_file(tmp_path / "a.wav", 1.0))
     fake_openai.invalid_json_next(path="/audio/transcriptions")
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.run_stt()
     assert page.message.error is not None
     assert page.message.error.title == "Unreadable answer"
 
     fake_openai.rate_limit(retry_after=7, path="/audio/transcriptions")
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.run_stt()
     assert page.message.error is not None
     assert page.message.error.status == 429
     assert page.message.error.retry_after == 7
     assert "7 s" in page.message.plain
-    click(qtbot, page.run_button)  # and the same audio goes through once the wait is over
-    wait_until(idle(app, "audio-stt"))
+    tab.run_stt()  # and the same audio goes through once the wait is over
     assert page.transcript is not None
-    assert [r.status for r in ledger(app)] == [
+    assert [r.status for r in tab.ledger()] == [
         RequestStatus.ERROR,
         RequestStatus.ERROR,
         RequestStatus.OK,
@@ -893,38 +838,33 @@ def test_unreadable_answer_and_rate_limit_are_explained(
 
 
 def test_a_real_recording_is_captured_saved_and_uploaded(
-    make_app: Callable[..., AppHarness],
-    fake_openai: FakeOpenAI,
-    qtbot: Any,
-    wait_until: Any,
-    tmp_path: Path,
-    pulse: Pulse,
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path, pulse: Pulse
 ) -> None:
-    app = ready_app(make_app, wait_until)
-    controller = audio(app)
-    page = show_page(app, "stt")
-    click(qtbot, page.mic_radio)
-    wait_until(lambda: page.device_combo.isEnabled() and page.device_combo.count() > 0)
+    tab = open_audio()
+    controller = tab.controller
+    page = tab.stt_page()
+    tab.click(page.mic_radio)
+    tab.wait_until(lambda: page.device_combo.isEnabled() and page.device_combo.count() > 0)
     assert page.record_button.isEnabled()
     assert "mic" in page.device_id
 
-    click(qtbot, page.record_button)
+    tab.click(page.record_button)
     assert controller.recorder.recording
     assert page.record_button.accessibleName() == "Stop recording"
     fed = tone(1.0, freq=523.25)
     feeder = pulse.feed(fed)
     expected = len(fed) // 2
-    wait_until(lambda: controller.recorder.frames >= expected, timeout=20)
-    wait_until(lambda: not feeder.is_alive())
+    tab.wait_until(lambda: controller.recorder.frames >= expected, timeout=20)
+    tab.wait_until(lambda: not feeder.is_alive())
     assert page.level.value() > 0 or page.record_time.text() != "0:00"
-    click(qtbot, page.record_button)  # stop
+    tab.click(page.record_button)  # stop
     assert not controller.recorder.recording
     source = page.source
     assert source is not None
     assert source.parent == controller.clips.recordings_dir
     assert "saved in" in page.file_info.text()
     assert page.save_take_button.isVisible()
-    click(qtbot, page.save_take_button)
+    tab.click(page.save_take_button)
     copy = tmp_path / "my-take.wav"
     accept_dialog(page, "sttSaveTakeDialog", copy)
     assert copy.read_bytes() == source.read_bytes()
@@ -940,13 +880,12 @@ def test_a_real_recording_is_captured_saved_and_uploaded(
     assert len(recorded) == pytest.approx(expected, abs=MIC_RATE // 10)
 
     page.model_combo.setCurrentText("whisper-1")
-    click(qtbot, page.run_button)
-    wait_until(idle(app, "audio-stt"))
+    tab.run_stt()
     upload = fake_openai.last("/audio/transcriptions").files["file"]
     assert upload.filename == source.name
     assert upload.data == source.read_bytes()
     assert page.transcript is not None
-    [row] = ledger(app)
+    [row] = tab.ledger()
     assert row.usage.audio_seconds == 1  # the fake's ceil(duration of what was uploaded)
 
 

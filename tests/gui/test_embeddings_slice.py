@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
 from playground.core.models import Endpoint, RequestStatus
+from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
+from tests.fakes.openai_server import FakeOpenAI
+from tests.gui.drivers import TabDriver, opener
 
 pytestmark = pytest.mark.gui
 
@@ -37,20 +41,42 @@ FOOD = [
 ]
 
 
-def _tab(app: Any, model: str = MODEL) -> Any:
-    app.window.show_tab("embeddings")
-    controller = app.feature("embeddings")
-    controller.view.model_combo.setCurrentText(model)
-    return controller
+class EmbeddingsTab(TabDriver):
+    """A running app with the Embeddings tab shown and MODEL chosen, and the steps its tests
+    share."""
+
+    key = "embeddings"
+
+    def prepare(self) -> None:
+        self.app.window.show_tab(self.key)
+        self.view.model_combo.setCurrentText(MODEL)
+
+    @property
+    def controller(self) -> Any:
+        return self.feature  # the tab's controller is its feature controller
+
+    def embed(self, texts: Iterable[str] | None = None) -> None:
+        """Puts `texts` in the text box, one a line (when given), clicks Embed and waits until
+        every batch has ended."""
+        if texts is not None:
+            self.view.set_text("\n".join(texts))
+        self.click(self.view.embed_button)
+        self.wait_idle("embeddings", timeout=60)
+
+    def ledger_rows(self) -> list[Any]:
+        """The embedding requests in the usage ledger, newest first."""
+        return [
+            e for e in self.app.services.ledger.recent(100) if e.endpoint == Endpoint.EMBEDDINGS
+        ]
 
 
-def _embed(controller: Any, qtbot: Any, wait_until: Any) -> None:
-    qtbot.mouseClick(controller.view.embed_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: not controller.runner.is_busy("embeddings"), timeout=60)
-
-
-def _rows(app: Any) -> list[Any]:
-    return [e for e in app.services.ledger.recent(100) if e.endpoint == Endpoint.EMBEDDINGS]
+@pytest.fixture
+def embeddings(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
+) -> EmbeddingsTab:
+    """A started app showing the Embeddings tab with MODEL chosen. (No test here needs to set up
+    the fake server before the app starts, or to restart into this tab.)"""
+    return opener(EmbeddingsTab, make_app, qtbot, wait_until)()
 
 
 def _fake_vector(text: str, dims: int) -> np.ndarray:
@@ -59,11 +85,9 @@ def _fake_vector(text: str, dims: int) -> np.ndarray:
 
 
 def test_texts_are_batched_within_the_inputs_limit(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    controller, tab = embeddings.controller, embeddings.view
     texts = [f"note {i} about topic {i % 7}" for i in range(2050)]
     tab.set_text("\n\n".join(texts[:3]) + "\n" + "\n".join(texts[3:]) + "\n\n")
     tab.dims_spin.setValue(8)
@@ -71,13 +95,13 @@ def test_texts_are_batched_within_the_inputs_limit(
     assert "3 empty lines skipped" in tab.estimate_label.text()
     assert "in 2 requests" in tab.estimate_label.text()
 
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
 
     sent = fake_openai.requests_to("/embeddings")
     assert [len(r.json["input"]) for r in sent] == [2048, 2]
     assert all(r.json["dimensions"] == 8 for r in sent)
     assert [t for r in sent for t in r.json["input"]] == texts
-    rows = _rows(app)
+    rows = embeddings.ledger_rows()
     assert len(rows) == 2
     assert all(r.status == RequestStatus.OK for r in rows)
     assert sum(r.usage.input_tokens for r in rows) == sum(payloads.count_tokens(t) for t in texts)
@@ -87,89 +111,79 @@ def test_texts_are_batched_within_the_inputs_limit(
 
 
 def test_second_run_sends_nothing(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    controller.view.set_text("\n".join(ANIMALS + MONEY))
-    _embed(controller, qtbot, wait_until)
+    tab = embeddings.view
+    embeddings.embed(ANIMALS + MONEY)
     assert len(fake_openai.requests_to("/embeddings")) == 1
     fake_openai.clear_requests()
 
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert fake_openai.requests_to("/embeddings") == []
-    assert "Nothing sent ($0)" in controller.view.result_label.text()
-    assert "6 from the cache" in controller.view.result_label.text()
-    wait_until(lambda: "6</b> cached" in controller.view.estimate_label.text())
+    assert "Nothing sent ($0)" in tab.result_label.text()
+    assert "6 from the cache" in tab.result_label.text()
+    wait_until(lambda: "6</b> cached" in tab.estimate_label.text())
     # A new text among cached ones: only it is sent.
-    controller.view.set_text("\n".join([*ANIMALS, "A brand new sentence."]))
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed([*ANIMALS, "A brand new sentence."])
     assert [r.json["input"] for r in fake_openai.requests_to("/embeddings")] == [
         ["A brand new sentence."]
     ]
     # The cache is a file: a new app run on the same data folder pays nothing either.
-    assert app.services.paths.embeddings_cache_file.exists()
+    assert embeddings.app.services.paths.embeddings_cache_file.exists()
 
 
 def test_clear_cache_asks_then_the_next_run_sends_everything_again(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
-    qtbot.mouseClick(tab.clear_cache_button, Qt.MouseButton.LeftButton)
+    controller, tab = embeddings.controller, embeddings.view
+    embeddings.click(tab.clear_cache_button)
     assert "The cache is empty" in tab.result_label.text()
     assert tab.confirm_box is None
 
-    tab.set_text("\n".join(ANIMALS))
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed(ANIMALS)
     assert controller.cache.count() == 3
     # Cancel keeps the vectors.
-    qtbot.mouseClick(tab.clear_cache_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.clear_cache_button)
     box = tab.confirm_box
     assert box is not None
     assert "3 cached vectors" in box.text()
-    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    embeddings.click(box.button(QMessageBox.StandardButton.Cancel))
     assert tab.confirm_box is None
     assert controller.cache.count() == 3
     # Yes deletes them; the estimate and the next run treat every text as new.
-    qtbot.mouseClick(tab.clear_cache_button, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(
-        tab.confirm_box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton
-    )
+    embeddings.click(tab.clear_cache_button)
+    embeddings.click(tab.confirm_box.button(QMessageBox.StandardButton.Yes))
     assert controller.cache.count() == 0
     assert "Cleared 3 cached vectors" in tab.result_label.text()
     wait_until(lambda: "cached" not in tab.estimate_label.text())
     fake_openai.clear_requests()
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert [r.json["input"] for r in fake_openai.requests_to("/embeddings")] == [ANIMALS]
 
 
 def test_failed_batch_keeps_finished_ones_and_resume_sends_the_rest(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
     fake_openai.scenario.embedding_failures = {2: 503}
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    controller, tab = embeddings.controller, embeddings.view
     texts = [f"line {i}" for i in range(2049)]
     tab.set_text("\n".join(texts))
     tab.dims_spin.setValue(4)
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
 
     assert tab.error_box.isVisible()
     assert "Batch 2 of 2 failed" in tab.error_label.text()
     assert "finished batch is saved" in tab.error_label.text()
     assert tab.resume_button.isVisible()
     assert "1 batch left" in tab.resume_button.text()
-    assert [r.status for r in _rows(app)] == [RequestStatus.ERROR, RequestStatus.OK]
+    assert [r.status for r in embeddings.ledger_rows()] == [RequestStatus.ERROR, RequestStatus.OK]
     # The views show what did arrive.
     wait_until(lambda: controller.result is not None)
     assert controller.result.vectors.shape == (2048, 4)
     assert "Showing the 2,048 of 2,049 texts" in tab.result_label.text()
 
-    qtbot.mouseClick(tab.resume_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: not controller.runner.is_busy("embeddings"), timeout=60)
+    embeddings.click(tab.resume_button)
+    embeddings.wait_idle("embeddings", timeout=60)
     sent = fake_openai.requests_to("/embeddings")
     assert [len(r.json["input"]) for r in sent] == [2048, 1, 1]
     assert sent[-1].json["input"] == [texts[-1]]
@@ -178,50 +192,43 @@ def test_failed_batch_keeps_finished_ones_and_resume_sends_the_rest(
 
 
 def test_stop_keeps_what_arrived_and_offers_resume(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    tab = embeddings.view
     tab.set_text("\n".join(f"item {i}" for i in range(2100)))
     tab.dims_spin.setValue(4)
     fake_openai.scenario.latency_s = 30  # the request stays open until Stop
-    qtbot.mouseClick(tab.embed_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.embed_button)
     wait_until(lambda: len(fake_openai.requests_to("/embeddings")) == 1)
     assert tab.stop_button.isEnabled()
     qtbot.keyClick(tab.texts_edit, Qt.Key.Key_Escape)
-    wait_until(lambda: not controller.runner.is_busy("embeddings"))
+    embeddings.wait_idle("embeddings")
     assert "Stopped after 0 of 2 batches" in tab.error_label.text()
     assert tab.resume_button.isVisible()
-    row = _rows(app)[0]
+    row = embeddings.ledger_rows()[0]
     assert row.status == RequestStatus.CANCELLED
     assert row.usage.estimated
 
 
 def test_oversize_inputs_are_flagged_and_left_out(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    controller, tab = embeddings.controller, embeddings.view
     huge = "word " * 9000
     tab.set_text("\n".join([ANIMALS[0], huge.strip(), ANIMALS[1]]))
     wait_until(lambda: "too long" in tab.estimate_label.text())
     assert "line 2" in tab.estimate_label.text()
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert fake_openai.last("/embeddings").json["input"] == ANIMALS[:2]
     assert controller.result.texts == tuple(ANIMALS[:2])
 
 
 def test_search_ranks_texts_by_meaning(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    tab = embeddings.view
     texts = ANIMALS + MONEY + FOOD
-    tab.set_text("\n".join(texts))
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed(texts)
     tab.views.setCurrentIndex(1)
     qtbot.keyClicks(tab.query_edit, "bake warm bread")
     qtbot.keyClick(tab.query_edit, Qt.Key.Key_Return)
@@ -238,28 +245,25 @@ def test_search_ranks_texts_by_meaning(
     assert fake_openai.last("/embeddings").json["input"] == ["bake warm bread"]
     # The best matches are ringed on the cluster map.
     assert [texts[i] for i in tab.clusters.highlighted] == shown[:5]
-    assert len(_rows(app)) == 2  # the texts and the query
+    assert len(embeddings.ledger_rows()) == 2  # the texts and the query
 
     fake_openai.clear_requests()  # the same query again comes from the cache
     tab.results_table.setRowCount(0)
-    qtbot.mouseClick(tab.search_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.search_button)
     wait_until(lambda: tab.results_table.rowCount() == len(texts))
     assert fake_openai.requests_to("/embeddings") == []
 
 
 def test_clusters_group_related_texts_and_follow_k(
-    make_app: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    controller, tab = embeddings.controller, embeddings.view
     groups = [
         [f"apple banana cherry fruit salad {i}" for i in range(5)],
         [f"engine wheel brake gear car {i}" for i in range(5)],
         [f"violin piano cello music concert {i}" for i in range(5)],
     ]
-    tab.set_text("\n".join(t for g in groups for t in g))
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed(t for g in groups for t in g)
 
     analysis = controller.result.analysis
     assert analysis.suggested_k == 3
@@ -275,7 +279,7 @@ def test_clusters_group_related_texts_and_follow_k(
     tab.k_spin.setValue(5)
     wait_until(lambda: len(set(tab.clusters.clusters)) == 5)
     assert tab.suggested_button.isEnabled()
-    qtbot.mouseClick(tab.suggested_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.suggested_button)
     wait_until(lambda: len(set(tab.clusters.clusters)) == 3)
 
     # Hovering a dot names its text (a group's dots overlap: any of the group may answer).
@@ -286,13 +290,12 @@ def test_clusters_group_related_texts_and_follow_k(
     assert "apple" not in tab.clusters.hover_label.text()
 
 
-def test_heatmap_shows_labels_and_hover_values(make_app: Any, qtbot: Any, wait_until: Any) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+def test_heatmap_shows_labels_and_hover_values(
+    embeddings: EmbeddingsTab, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    controller, tab = embeddings.controller, embeddings.view
     texts = [t for pair in zip(ANIMALS, MONEY, strict=True) for t in pair]  # topics interleaved
-    tab.set_text("\n".join(texts))
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed(texts)
 
     heatmap = tab.heatmap
     assert heatmap.group_check.isChecked()  # grouped by cluster: each topic is one block
@@ -334,20 +337,20 @@ def test_heatmap_shows_labels_and_hover_values(make_app: Any, qtbot: Any, wait_u
 
     QGuiApplication.clipboard().clear()
     tab.views.setCurrentIndex(0)
-    qtbot.mouseClick(tab.copy_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.copy_button)
     image = QGuiApplication.clipboard().image()
     assert not image.isNull()
     assert image.width() > 100
 
 
-def test_exports_read_back(make_app: Any, qtbot: Any, wait_until: Any, tmp_path: Path) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+def test_exports_read_back(
+    embeddings: EmbeddingsTab, wait_until: WaitUntil, tmp_path: Path
+) -> None:
+    tab = embeddings.view
     texts = ANIMALS + FOOD
     tab.set_text("\n".join(texts))
     tab.dims_spin.setValue(16)
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     expected = np.stack([_fake_vector(t, 16) for t in texts])
 
     paths = {
@@ -362,7 +365,7 @@ def test_exports_read_back(make_app: Any, qtbot: Any, wait_until: Any, tmp_path:
     for kind, path in paths.items():
         tab.export_requested.emit(kind, str(path))
         wait_until(lambda p=path: p.exists() and "Saved" in tab.result_label.text())
-    wait_until(lambda: not controller.runner.is_busy("embeddings-export"))
+    embeddings.wait_idle("embeddings-export")
 
     with paths["vectors-csv"].open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
@@ -388,11 +391,9 @@ def test_exports_read_back(make_app: Any, qtbot: Any, wait_until: Any, tmp_path:
 
 
 def test_files_load_with_a_column_picker_and_bad_files_say_why(
-    make_app: Any, qtbot: Any, wait_until: Any, tmp_path: Path
+    embeddings: EmbeddingsTab, wait_until: WaitUntil, tmp_path: Path
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    controller, tab = embeddings.controller, embeddings.view
     data = tmp_path / "reviews.csv"
     data.write_text(
         'id,review,stars\n1,"Lovely, would buy again",5\n2,,3\n3,Broke after a week,1\n',
@@ -444,16 +445,15 @@ def test_files_load_with_a_column_picker_and_bad_files_say_why(
 
 
 def test_bad_requests_are_explained_next_to_the_button(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app, model="")
-    tab = controller.view
-    qtbot.mouseClick(tab.embed_button, Qt.MouseButton.LeftButton)
+    tab = embeddings.view
+    tab.model_combo.setCurrentText("")
+    embeddings.click(tab.embed_button)
     assert "Nothing to embed" in tab.error_label.text()
     tab.set_text("hello")
     tab.model_combo.setCurrentText("")
-    qtbot.mouseClick(tab.embed_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.embed_button)
     assert "No model chosen" in tab.error_label.text()
 
     tab.model_combo.setCurrentText("my-local-embedder")  # no price known: said, not guessed
@@ -465,11 +465,11 @@ def test_bad_requests_are_explained_next_to_the_button(
     assert tab.dims_spin.maximum() == 1536
 
     fake_openai.fail_next(401, path="/embeddings")
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert "API key" in tab.error_label.text()
     assert tab.text() == "hello"  # nothing lost
     fake_openai.rate_limit(retry_after=7, path="/embeddings")
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert "7" in tab.error_label.text()
     # The server asked to wait: Resume counts down instead of inviting another 429.
     assert tab.resume_button.isVisible()
@@ -477,14 +477,13 @@ def test_bad_requests_are_explained_next_to_the_button(
     assert tab.resume_button.text() == "Resume (1 batch left) in 7 s"
 
 
-def test_plots_follow_the_app_palette(make_app: Any, qtbot: Any, wait_until: Any) -> None:
+def test_plots_follow_the_app_palette(embeddings: EmbeddingsTab, qtbot: Any) -> None:
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
     from playground.ui.theme import apply_theme
 
-    app = make_app()
-    tab = _tab(app).view
+    tab = embeddings.view
     qapp = QApplication.instance()
     for theme in ("dark", "light"):
         apply_theme(qapp, theme)
@@ -494,15 +493,16 @@ def test_plots_follow_the_app_palette(make_app: Any, qtbot: Any, wait_until: Any
             assert view.plot.backgroundBrush().color() == base
 
 
-def test_state_is_saved_and_restored(make_app: Any, qtbot: Any, wait_until: Any) -> None:
-    app = make_app()
-    controller = _tab(app)
-    controller.view.set_text("one\ntwo")
-    controller.view.dims_spin.setValue(256)
-    controller.view.k_spin.setValue(4)
-    app.controller.save_window_state()
+def test_state_is_saved_and_restored(
+    embeddings: EmbeddingsTab, make_app: Callable[..., AppHarness]
+) -> None:
+    embeddings.view.set_text("one\ntwo")
+    embeddings.view.dims_spin.setValue(256)
+    embeddings.view.k_spin.setValue(4)
+    embeddings.app.controller.save_window_state()
 
-    again = make_app(home=app.home)
+    # Opened by hand, not like `embeddings`: the model must come back from the saved state.
+    again = make_app(home=embeddings.app.home)
     again.window.show_tab("embeddings")
     tab = again.feature("embeddings").view
     assert tab.text() == "one\ntwo"
@@ -512,31 +512,26 @@ def test_state_is_saved_and_restored(make_app: Any, qtbot: Any, wait_until: Any)
 
 
 def test_sample_texts_get_a_first_time_user_going(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
+    controller, tab = embeddings.controller, embeddings.view
     assert tab.stack.currentIndex() == 0  # the empty page explains the tab
-    qtbot.mouseClick(tab.sample_button, Qt.MouseButton.LeftButton)
+    embeddings.click(tab.sample_button)
     assert len(tab.text().splitlines()) == 16
     wait_until(lambda: "<b>16</b> new" in tab.estimate_label.text())
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert tab.stack.currentWidget() is tab.views
     assert controller.result.analysis.k >= 2
 
 
 def test_no_connection_keeps_the_finished_batches(
-    make_app: Any, fake_openai: Any, qtbot: Any, wait_until: Any
+    embeddings: EmbeddingsTab, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
-    tab.set_text("\n".join(ANIMALS))
-    _embed(controller, qtbot, wait_until)
+    tab = embeddings.view
+    embeddings.embed(ANIMALS)
     tab.set_text("\n".join([*ANIMALS, *MONEY]))
     fake_openai.stop()  # the server goes away
-    _embed(controller, qtbot, wait_until)
+    embeddings.embed()
     assert "No connection" in tab.error_label.text()
     assert "Batch 1 of 1 failed" in tab.error_label.text()
     assert tab.text() == "\n".join([*ANIMALS, *MONEY])  # nothing lost
@@ -546,14 +541,9 @@ def test_no_connection_keeps_the_finished_batches(
 
 
 @pytest.mark.parametrize("count", [1, 2])
-def test_one_or_two_texts_still_draw(
-    make_app: Any, qtbot: Any, wait_until: Any, count: int
-) -> None:
-    app = make_app()
-    controller = _tab(app)
-    tab = controller.view
-    tab.set_text("\n".join(ANIMALS[:count]))
-    _embed(controller, qtbot, wait_until)
+def test_one_or_two_texts_still_draw(embeddings: EmbeddingsTab, count: int) -> None:
+    tab = embeddings.view
+    embeddings.embed(ANIMALS[:count])
     assert not tab.error_box.isVisible()
     assert tab.stack.currentWidget() is tab.views
     assert tab.heatmap.matrix.shape == (count, count)

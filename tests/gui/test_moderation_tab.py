@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from PySide6.QtCore import Qt
 
 from playground.core.models import Endpoint, RequestStatus
 from playground.core.moderation import MAX_TEXTS_PER_REQUEST
+from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
+from tests.gui.drivers import TabDriver, opener
 
 pytestmark = pytest.mark.gui
 
@@ -31,33 +34,77 @@ LINES = [
 ]
 
 
-def _open(app: Any, wait_until: Any) -> Any:
-    # Let the start-up price lookup finish first: it imports the price table in a worker thread,
-    # and a first import of the SDK racing it on the GUI thread is not what these tests are about.
-    wait_until(lambda: not app.runner.is_busy("model-info"))
-    app.window.show_tab("moderation")
-    return app.feature("moderation").controller
+class ModerationTab(TabDriver):
+    """A running app with the Moderation tab shown, and the steps its tests share."""
+
+    key = "moderation"
+
+    def prepare(self) -> None:
+        # Let the start-up price lookup finish first: it imports the price table in a worker
+        # thread, and a first import of the SDK racing it on the GUI thread is not what these
+        # tests are about.
+        self.wait_idle("model-info")
+        self.app.window.show_tab(self.key)
+
+    @property
+    def controller(self) -> Any:
+        return self.feature.controller
+
+    def check(self) -> None:
+        """Clicks Check and waits until every request has ended."""
+        self.click(self.view.check_button)
+        self.wait_idle("moderation")
+
+    def check_lines(self, text: str) -> None:
+        """Checks each line of `text` as an item of its own ("Many items")."""
+        self.view.many_check.setChecked(True)
+        self.view.input_edit.setPlainText(text)
+        self.check()
 
 
-def _check(qtbot: Any, wait_until: Any, app: Any, c: Any) -> None:
-    qtbot.mouseClick(c.view.check_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: not app.runner.is_busy("moderation"))
+@pytest.fixture
+def open_moderation(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
+) -> Callable[..., ModerationTab]:
+    """Starts an app (`make_app`'s keywords) and shows its Moderation tab."""
+    return opener(ModerationTab, make_app, qtbot, wait_until)
 
 
-def _moderation_rows(app: Any) -> list[Any]:
+def _moderation_rows(app: AppHarness) -> list[Any]:
     return [e for e in app.services.ledger.recent(50) if e.endpoint == Endpoint.MODERATIONS]
 
 
-def test_many_lines_become_items_with_a_table_and_a_chart(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
-) -> None:
+def _chat_with_the_check_on(make_app: Callable[..., AppHarness]) -> AppHarness:
+    """An app whose Chat tab has each prompt and reply checked by the moderation API."""
     app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    app.chat_tab.moderation_check.setChecked(True)
+    return app
+
+
+def _send_in_chat(qtbot: Any, app: AppHarness, text: str) -> None:
+    """Types `text` in the Chat tab and clicks Send."""
+    qtbot.keyClicks(app.chat_tab.input_edit, text)
+    qtbot.mouseClick(app.chat_tab.send_button, Qt.MouseButton.LeftButton)
+
+
+def _chat_and_check_done(app: AppHarness) -> bool:
+    return not app.runner.is_busy("chat") and not app.runner.is_busy("chat-moderation")
+
+
+def _badge(turn: Any) -> Any:
+    """The moderation badge of a chat turn, or None."""
+    from playground.ui.widgets.moderation_badge import ModerationBadge
+
+    return turn.findChild(ModerationBadge, "moderationBadge")
+
+
+def test_many_lines_become_items_with_a_table_and_a_chart(
+    open_moderation: Callable[..., ModerationTab], qtbot: Any, fake_openai: FakeOpenAI
+) -> None:
+    tab = open_moderation()
+    c, view = tab.controller, tab.view
     assert view.current_model() == "omni-moderation-latest"
-    view.many_check.setChecked(True)
-    view.input_edit.setPlainText("\n".join(LINES))
-    _check(qtbot, wait_until, app, c)
+    tab.check_lines("\n".join(LINES))
 
     body = fake_openai.last("/moderations").json
     assert body == {"model": "omni-moderation-latest", "input": [x for x in LINES if x]}
@@ -89,21 +136,18 @@ def test_many_lines_become_items_with_a_table_and_a_chart(
     assert "Nice weather" in view.item_title.text()
 
     # One free ledger row for the one request, counted in the status bar.
-    rows = _moderation_rows(app)
+    rows = _moderation_rows(tab.app)
     assert len(rows) == 1
     assert rows[0].cost == 0
     assert rows[0].status == RequestStatus.OK
 
 
 def test_thresholds_show_what_you_would_block_against_the_api_flags(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    open_moderation: Callable[..., ModerationTab], wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
-    view.many_check.setChecked(True)
-    view.input_edit.setPlainText("a calm sentence\nI will kill the process")
-    _check(qtbot, wait_until, app, c)
+    tab = open_moderation()
+    c, view = tab.controller, tab.view
+    tab.check_lines("a calm sentence\nI will kill the process")
     calm = c.results[0]
     assert not calm.flagged
     assert [r.blocked for r in view.model.rows] == [False, True]
@@ -140,14 +184,11 @@ def test_thresholds_show_what_you_would_block_against_the_api_flags(
 
 
 def test_table_sorts_filters_and_exports_csv(
-    make_app: Any, qtbot: Any, wait_until: Any, tmp_path: Path
+    open_moderation: Callable[..., ModerationTab], qtbot: Any, tmp_path: Path
 ) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
-    view.many_check.setChecked(True)
-    view.input_edit.setPlainText("\n".join(LINES))
-    _check(qtbot, wait_until, app, c)
+    tab = open_moderation()
+    c, view = tab.controller, tab.view
+    tab.check_lines("\n".join(LINES))
 
     view.filter_combo.setCurrentIndex(1)  # flagged by the API
     assert view.proxy.rowCount() == 2
@@ -188,11 +229,10 @@ def test_table_sorts_filters_and_exports_csv(
 
 
 def test_batches_a_failed_batch_keeps_results_and_resumes(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    open_moderation: Callable[..., ModerationTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    tab = open_moderation()
+    view = tab.view
     lines = [f"line number {i}" for i in range(MAX_TEXTS_PER_REQUEST + 8)]
     view.many_check.setChecked(True)
     view.input_edit.setPlainText("\n".join(lines))
@@ -205,7 +245,7 @@ def test_batches_a_failed_batch_keeps_results_and_resumes(
             fake_openai.fail_next(503)
 
     view.model.modelReset.connect(fail_the_second_request)
-    _check(qtbot, wait_until, app, c)
+    tab.check()
 
     sizes = [len(r.json["input"]) for r in fake_openai.requests_to("/moderations")]
     assert sizes == [MAX_TEXTS_PER_REQUEST, 8]  # the second one failed
@@ -214,10 +254,10 @@ def test_batches_a_failed_batch_keeps_results_and_resumes(
     assert view.resume_button.isVisible()
     assert view.resume_button.text() == "Resume (8)"
     assert "8 items still to check" in view.error_label.text()
-    assert [e.status for e in _moderation_rows(app)] == [RequestStatus.ERROR, RequestStatus.OK]
+    assert [e.status for e in _moderation_rows(tab.app)] == [RequestStatus.ERROR, RequestStatus.OK]
 
-    qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: not app.runner.is_busy("moderation"))
+    tab.click(view.resume_button)
+    tab.wait_idle("moderation")
     sent = fake_openai.requests_to("/moderations")
     assert len(sent) == 3
     assert sent[-1].json["input"] == lines[MAX_TEXTS_PER_REQUEST:]
@@ -226,14 +266,13 @@ def test_batches_a_failed_batch_keeps_results_and_resumes(
 
 
 def test_image_items_send_multimodal_input_and_show_input_types(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    open_moderation: Callable[..., ModerationTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    tab = open_moderation()
+    c, view = tab.controller, tab.view
     assert view.images.add_url("https://example.com/gore.png")
     view.input_edit.setPlainText("a photo from the weekend")
-    _check(qtbot, wait_until, app, c)
+    tab.check()
     body = fake_openai.last("/moderations").json
     assert body["input"] == [
         {"type": "text", "text": "a photo from the weekend"},
@@ -247,30 +286,27 @@ def test_image_items_send_multimodal_input_and_show_input_types(
     assert "🖼" in view.model.rows[0].label
 
     # Many items: each image is an item (and a request) of its own.
-    view.many_check.setChecked(True)
-    view.input_edit.setPlainText("one\ntwo")
-    _check(qtbot, wait_until, app, c)
+    tab.check_lines("one\ntwo")
     assert [len(b) if isinstance(b, list) else 1 for b in
             (r.json["input"] for r in fake_openai.requests_to("/moderations")[1:])] == [2, 1]  # fmt: skip
     assert view.model.rowCount() == 3
 
 
 def test_a_pasted_image_is_an_item_sent_as_a_data_url(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI, qapp: Any
+    open_moderation: Callable[..., ModerationTab], qtbot: Any, fake_openai: FakeOpenAI, qapp: Any
 ) -> None:
     from PySide6.QtGui import QColor, QImage
 
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    tab = open_moderation()
+    c, view = tab.controller, tab.view
     image = QImage(40, 30, QImage.Format.Format_RGB32)
     image.fill(QColor("teal"))
     qapp.clipboard().setImage(image)
     view.input_edit.setFocus()
     qtbot.keyClick(view.input_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    wait_until(lambda: len(view.image_inputs()) == 1)
+    tab.wait_until(lambda: len(view.image_inputs()) == 1)
     assert view.input_edit.toPlainText() == ""  # the image was not pasted as text
-    _check(qtbot, wait_until, app, c)
+    tab.check()
     parts = fake_openai.last("/moderations").json["input"]
     assert len(parts) == 1
     assert parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
@@ -284,13 +320,12 @@ def test_a_pasted_image_is_an_item_sent_as_a_data_url(
 
 
 def test_model_list_prefers_omni_and_warns_when_there_is_none(
-    make_app: Any, wait_until: Any
+    open_moderation: Callable[..., ModerationTab],
 ) -> None:
     from playground.core.catalog import CatalogSnapshot
     from playground.core.models import ModelInfo
 
-    app = make_app()
-    c = _open(app, wait_until)
+    c = open_moderation().controller
     ids = ("gpt-4o-mini", "text-moderation-stable", "omni-moderation-2024-09-26")
     c.show_models(CatalogSnapshot("openai", tuple(ModelInfo(m) for m in ids), 0.0))
     combo = c.view.model_combo
@@ -305,26 +340,24 @@ def test_model_list_prefers_omni_and_warns_when_there_is_none(
 
 
 def test_a_wrong_file_type_gets_a_clear_message(
-    make_app: Any, qtbot: Any, wait_until: Any, tmp_path: Path
+    open_moderation: Callable[..., ModerationTab], tmp_path: Path
 ) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    tab = open_moderation()
+    view = tab.view
     notes = tmp_path / "notes.txt"
     notes.write_text("not a picture", encoding="utf-8")
     view.images.add_files([notes])
-    wait_until(lambda: view.error_box.isVisible())
+    tab.wait_until(lambda: view.error_box.isVisible())
     assert "Image not added" in view.error_label.text()
     assert "not an image" in view.error_label.text()
     assert view.image_inputs() == ()
 
 
 def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    open_moderation: Callable[..., ModerationTab], fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    tab = open_moderation()
+    c, view = tab.controller, tab.view
     view.many_check.setChecked(True)
     view.input_edit.setPlainText("\n   \n")
     view.check_button.click()
@@ -334,14 +367,14 @@ def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
 
     view.input_edit.setPlainText("hello there")
     fake_openai.fail_next(401)
-    _check(qtbot, wait_until, app, c)
+    tab.check()
     assert view.error_box.isVisible()
     assert "rejected the API key (401)" in view.error_label.text()
     assert view.input_edit.toPlainText() == "hello there"  # nothing lost
     assert view.resume_button.text() == "Resume (1)"
 
     fake_openai.rate_limit(retry_after=7)
-    _check(qtbot, wait_until, app, c)
+    tab.check()
     assert "Rate limit reached" in view.error_label.text()
     assert "7 s" in view.error_label.text()
     # Resume counts down the wait the server asked for.
@@ -355,23 +388,22 @@ def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
     assert view.resume_button.isEnabled()
     assert view.free_label.text() == "Free on OpenAI"
 
-    _check(qtbot, wait_until, app, c)
+    tab.check()
     assert not view.error_box.isVisible()
     assert view.model.rowCount() == 1
 
 
 def test_chart_and_badge_follow_the_light_and_dark_palettes(
-    make_app: Any, qtbot: Any, wait_until: Any, qapp: Any
+    open_moderation: Callable[..., ModerationTab], qapp: Any
 ) -> None:
     from PySide6.QtGui import QPalette
 
     from playground.ui.theme import apply_theme
 
-    app = make_app()
-    c = _open(app, wait_until)
-    view = c.view
+    tab = open_moderation()
+    view = tab.view
     view.input_edit.setPlainText("I will kill the process")
-    _check(qtbot, wait_until, app, c)
+    tab.check()
     try:
         for theme in ("dark", "light"):
             apply_theme(qapp, theme)
@@ -387,15 +419,14 @@ def test_chart_and_badge_follow_the_light_and_dark_palettes(
         apply_theme(qapp, "light")
 
 
-def test_state_is_kept_across_runs(make_app: Any, qtbot: Any, wait_until: Any) -> None:
-    app = make_app()
-    c = _open(app, wait_until)
+def test_state_is_kept_across_runs(open_moderation: Callable[..., ModerationTab]) -> None:
+    tab = open_moderation()
+    c = tab.controller
     c.view.many_check.setChecked(True)
     c.view.input_edit.setPlainText("first\nsecond")
     c.view.thresholds.set_threshold("hate", 0.2)
-    app.controller.save_window_state()
-    again = make_app(home=app.home)
-    c2 = _open(again, wait_until)
+    tab.app.controller.save_window_state()
+    c2 = open_moderation(home=tab.app.home).controller
     assert c2.view.many_check.isChecked()
     assert c2.view.input_edit.toPlainText() == "first\nsecond"
     assert c2.thresholds["hate"] == pytest.approx(0.2)
@@ -403,31 +434,21 @@ def test_state_is_kept_across_runs(make_app: Any, qtbot: Any, wait_until: Any) -
 
 
 def test_chat_moderation_check_badges_the_prompt_and_the_reply(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.reply_text = "Have a calm and lovely day."
-    app = make_app()
+    app = _chat_with_the_check_on(make_app)
     tab = app.chat_tab
-    tab.moderation_check.setChecked(True)
-    qtbot.keyClicks(tab.input_edit, "How do I kill a stuck process?")
-    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+    _send_in_chat(qtbot, app, "How do I kill a stuck process?")
 
     def badges() -> list[str]:
-        from playground.ui.widgets.moderation_badge import ModerationBadge
-
         found = []
         for turn in tab.conversation.turns:
-            badge = turn.findChild(ModerationBadge, "moderationBadge")
+            badge = _badge(turn)
             found.append(badge.text() if badge is not None else "")
         return found
 
-    wait_until(
-        lambda: (
-            not app.runner.is_busy("chat")
-            and not app.runner.is_busy("chat-moderation")
-            and len(badges()) == 2
-        )
-    )
+    wait_until(lambda: _chat_and_check_done(app) and len(badges()) == 2)
     assert badges() == ["⚠ Flagged: Violence", "✓ Not flagged"]
     inputs = [r.json["input"] for r in fake_openai.requests_to("/moderations")]
     assert sorted(map(tuple, inputs)) == sorted(
@@ -440,32 +461,23 @@ def test_chat_moderation_check_badges_the_prompt_and_the_reply(
 
     # Off: no check, no badge.
     tab.moderation_check.setChecked(False)
-    qtbot.keyClicks(tab.input_edit, "thanks")
-    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+    _send_in_chat(qtbot, app, "thanks")
     wait_until(lambda: not app.runner.is_busy("chat") and len(tab.conversation.turns) == 4)
     assert badges()[2:] == ["", ""]
     assert len(fake_openai.requests_to("/moderations")) == 2
 
 
 def test_chat_moderation_check_looks_at_the_prompt_images_too(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
+    app = _chat_with_the_check_on(make_app)
     tab = app.chat_tab
-    tab.moderation_check.setChecked(True)
     assert tab.attachments.add_url("https://example.com/gore.png")
     assert tab.attachments.add_url("https://example.com/cat.png")
-    qtbot.keyClicks(tab.input_edit, "what is in these pictures?")
-    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+    _send_in_chat(qtbot, app, "what is in these pictures?")
     wait_until(
-        lambda: (
-            not app.runner.is_busy("chat")
-            and not app.runner.is_busy("chat-moderation")
-            and len(fake_openai.requests_to("/moderations")) == 3
-        )
+        lambda: _chat_and_check_done(app) and len(fake_openai.requests_to("/moderations")) == 3
     )
-    from playground.ui.widgets.moderation_badge import ModerationBadge
-
     sent = [r.json["input"] for r in fake_openai.requests_to("/moderations")]
     prompt_checks = [x for x in sent if isinstance(x, list) and isinstance(x[0], dict)]
     assert prompt_checks == [
@@ -475,24 +487,20 @@ def test_chat_moderation_check_looks_at_the_prompt_images_too(
         ],
         [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}],
     ]
-    badge = tab.conversation.turns[0].findChild(ModerationBadge, "moderationBadge")
+    badge = _badge(tab.conversation.turns[0])
     assert badge.text() == "⚠ Flagged: Violence: graphic"  # from the first image
     assert len(_moderation_rows(app)) == 3
 
 
 def test_chat_moderation_check_failure_is_a_badge_not_a_blocker(
-    make_app: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
+    app = _chat_with_the_check_on(make_app)
     tab = app.chat_tab
-    tab.moderation_check.setChecked(True)
     fake_openai.fail_next(500, path="/moderations", times=2)
-    qtbot.keyClicks(tab.input_edit, "hello")
-    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
-    wait_until(lambda: not app.runner.is_busy("chat") and not app.runner.is_busy("chat-moderation"))
-    from playground.ui.widgets.moderation_badge import ModerationBadge
-
-    user_badge = tab.conversation.turns[0].findChild(ModerationBadge, "moderationBadge")
+    _send_in_chat(qtbot, app, "hello")
+    wait_until(lambda: _chat_and_check_done(app))
+    user_badge = _badge(tab.conversation.turns[0])
     assert user_badge.text() == "Check failed"
     assert user_badge.toolTip()
     assert tab.conversation.turns[1].text()  # the chat answer arrived all the same
