@@ -55,22 +55,32 @@ class TabDriver:
     def meanwhile(
         self, condition: Callable[[], bool], action: Callable[[], object], until: Callable[[], bool]
     ) -> None:
-        """Runs the loop until `condition`, does `action` right there, and runs on until `until`.
+        """`meanwhile` below, with this driver's loop runner."""
+        meanwhile(self.wait_until, condition, action, until)
 
-        Mid-run checks and clicks happen inside one wait: qasync processes pending Qt events once
-        more after a wait ends, outside the asyncio loop, which a request in flight cannot
-        survive (a harness detail; the app's loop never stops).
-        """
-        done = False
 
-        def check() -> bool:
-            nonlocal done
-            if not done and condition():
-                action()
-                done = True
-            return done and until()
+def meanwhile(
+    wait_until: WaitUntil,
+    condition: Callable[[], bool],
+    action: Callable[[], object],
+    until: Callable[[], bool],
+) -> None:
+    """Runs the loop until `condition`, does `action` right there, and runs on until `until`.
 
-        self.wait_until(check)
+    Mid-run checks and clicks happen inside one wait: qasync processes pending Qt events once
+    more after a wait ends, outside the asyncio loop, which a request in flight cannot survive
+    (a harness detail; the app's loop never stops).
+    """
+    done = False
+
+    def check() -> bool:
+        nonlocal done
+        if not done and condition():
+            action()
+            done = True
+        return done and until()
+
+    wait_until(check)
 
 
 D = TypeVar("D", bound=TabDriver)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from playground.core.models import Endpoint, RequestStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import FakeOpenAI, JsonDict
+from tests.gui.drivers import meanwhile
 
 pytestmark = pytest.mark.gui
 
@@ -32,30 +33,6 @@ def _idle(app: AppHarness) -> Callable[[], bool]:
     return lambda: not app.runner.is_busy("compare")
 
 
-def _meanwhile(
-    wait_until: Any,
-    condition: Callable[[], bool],
-    action: Callable[[], object],
-    until: Callable[[], bool],
-) -> None:
-    """Runs the loop until `condition`, does `action` right there, and runs on until `until`.
-
-    Mid-stream checks and clicks happen inside one wait: qasync processes pending Qt events once
-    more after a wait ends, outside the asyncio loop, which a request in flight cannot survive
-    (a harness detail; the app's loop never stops).
-    """
-    done = False
-
-    def check() -> bool:
-        nonlocal done
-        if not done and condition():
-            action()
-            done = True
-        return done and until()
-
-    wait_until(check)
-
-
 def test_columns_stream_concurrently_with_their_own_numbers(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
@@ -74,7 +51,7 @@ def test_columns_stream_concurrently_with_their_own_numbers(
 
     # Both columns show text while both streams are still running: they stream side by side.
     seen: list[tuple[bool, int]] = []
-    _meanwhile(
+    meanwhile(
         wait_until,
         lambda: all(c.views and "w3" in c.views[0].text() for c in (a, b)),
         lambda: seen.append(
@@ -224,7 +201,7 @@ def test_stop_keeps_partial_answers_and_a_failed_column_says_why(
     view = _compare(app, wait_until).view
     view.input_edit.setPlainText("Go")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    _meanwhile(
+    meanwhile(
         wait_until,
         lambda: all(c.views and "w2" in c.views[0].text() for c in view.active_columns()),
         view.stop_button.click,
@@ -312,7 +289,7 @@ def test_diff_waits_for_every_column_to_finish(
     view.input_edit.setPlainText("Go")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     seen: list[tuple[bool, str, bool, bool]] = []
-    _meanwhile(
+    meanwhile(
         wait_until,
         lambda: "finish: stop" in a.stats_label.text() and "w1" in b.views[0].text(),
         lambda: seen.append(
@@ -345,7 +322,7 @@ def test_ctrl_enter_runs_and_esc_stops(
     view.input_edit.setFocus()
     qtbot.keyClick(view.input_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert app.runner.is_busy("compare")
-    _meanwhile(
+    meanwhile(
         wait_until,
         lambda: "w1" in view.columns[0].views[0].text(),
         lambda: qtbot.keyClick(view.input_edit, Qt.Key.Key_Escape),

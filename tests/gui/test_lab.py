@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from playground.core.lab import CellStatus, Expectation, ExpectKind, TestCase
 from playground.core.models import Usage
 from tests.conftest import AppHarness, WaitUntil
+from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI, JsonDict
 from tests.gui.drivers import TabDriver, opener
 
@@ -615,3 +616,48 @@ def test_ctrl_enter_runs_the_grid(
 def test_a_new_variant_starts_on_chats_model(open_lab: Callable[..., LabTab]) -> None:
     lab = open_lab(model="gpt-4.1")
     assert lab.view.variants.rows[0].model() == "gpt-4.1"
+
+
+# --- cases with pictures ---------------------------------------------------------------------------
+
+
+def test_pictures_added_to_a_case_are_sent_with_its_message(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    photo = tmp_path / "cat.png"
+    photo.write_bytes(payloads.make_image(80, 60, "cat"))
+    lab = open_lab()
+    view = lab.set_up(
+        [TestCase({"hint": "An animal."}), TestCase({"hint": "Nothing."})],
+        "What is in the picture? {{hint}}",
+    )
+    view.cases.setCurrentCell(0, 0)
+    lab.controller.ask_picture_paths = lambda: [str(photo)]
+    lab.click(view.pictures_button)
+    assert view.cases.cases()[0].images == (str(photo),)
+    assert view.cases.cases()[1].images == ()
+    assert "cat.png" in view.cases.item(0, view.cases.pictures_column()).text()
+
+    lab.run()
+    bodies = [r.json for r in fake_openai.requests_to("/chat/completions") if r.json]
+    assert len(bodies) == 2
+    pictured = next(b for b in bodies if isinstance(b["messages"][-1]["content"], list))
+    parts = pictured["messages"][-1]["content"]
+    assert parts[0] == {"type": "text", "text": "What is in the picture? An animal."}
+    assert parts[1]["type"] == "image_url"
+    assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    plain = next(b for b in bodies if b is not pictured)
+    assert plain["messages"][-1]["content"] == "What is in the picture? Nothing."
+
+
+def test_a_broken_picture_stops_the_run_and_names_the_case(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a picture")
+    lab = open_lab()
+    view = lab.set_up([TestCase({}), TestCase({}, images=(str(broken),))], "Describe it.")
+    lab.run()
+    assert fake_openai.requests_to("/chat/completions") == []
+    assert "Case 2:" in view.status_label.text()
+    assert "Not run" in view.status_label.text()
