@@ -20,7 +20,9 @@ heavy_import_lock = threading.RLock()
 def import_heavy(name: str) -> ModuleType:
     """`importlib.import_module(name)`, serialised with every other first import of a big package."""
     module = sys.modules.get(name)
-    if module is not None:
+    # A module is in `sys.modules` from the start of its import: one another thread is still
+    # running is half-initialised, so wait for it under the lock like a first import.
+    if module is not None and not getattr(module.__spec__, "_initializing", False):
         return module
     with heavy_import_lock:
         return importlib.import_module(name)
