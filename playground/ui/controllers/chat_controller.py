@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from playground.core.accounting import Accounting
@@ -335,14 +335,16 @@ class ChatController(QObject):
             Message("assistant", ""), TurnInfo(status="streaming")
         )
         if turn.user is not None:
-            self.view.clear_input()
+            with QSignalBlocker(self.view):  # the estimate of the next draft comes with the rows
+                self.view.clear_input()
         if turn.progress.first_token_at is None:
             self.view.reply_info.setText("Waiting for the first token…")
         asyncio.get_event_loop().call_soon(self._file_send, turn)
 
     def _file_send(self, turn: _Turn) -> None:
         """Files a send in the history (once): the sent message, the parameters and the coming
-        answer (with what of it was shown already); then checks the message's moderation."""
+        answer (with what of it was shown already); then estimates the emptied input and checks
+        the message's moderation."""
         if turn.filed:
             return
         turn.filed = True
@@ -367,6 +369,7 @@ class ChatController(QObject):
         turn.unfiled = []
         self.refresh_history()
         if user is not None:
+            self._on_view_draft_changed()  # the emptied input's estimate and Send state
             built = self.view.conversation.turns
             widget = built[-2] if len(built) >= 2 and built[-1] is turn.widget else None
             self.check_moderation(widget, user.content, [i.url for i in user.images])
@@ -528,6 +531,8 @@ class ChatController(QObject):
         except HistoryError as exc:
             log.warning("history: %s", exc)
         self.refresh_history()
+        if turn.conversation is self.conversation:
+            self._on_view_draft_changed()  # the next request carries this answer: estimate it
 
     def _schema_violations(self, request: ChatRequest, text: str) -> list[str]:
         fmt = request.response_format or {}

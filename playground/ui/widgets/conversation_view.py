@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.chat import TokenLogprob
-from playground.core.models import ImagePart, Message, ToolCall
+from playground.core.models import ImagePart, Message, Role, ToolCall
 from playground.ui.theme import icon, is_dark
 from playground.ui.widgets.logprobs_view import LogprobsView
 from playground.ui.widgets.message_view import MessageView
@@ -113,7 +113,7 @@ class TurnWidget(QFrame):
         self._logprobs_button: QToolButton | None = None
         self._error_label: QLabel | None = None
 
-        self.view = MessageView(ROLE_TITLES.get(message.role, message.role.title()), self)
+        self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
 
         self.role_button = _tool_button("⇄", "Switch between user and assistant", "roleToggle")
@@ -164,6 +164,18 @@ class TurnWidget(QFrame):
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
         self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
+
+    def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
+        """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
+        self.setObjectName(f"turn{index}")
+        self.index = index
+        self.message = message
+        self.view.set_text(message.content)
+        if message.images:
+            self.images_label.setText(_images_text(message.images))
+        self.set_info(info)
+        if message.tool_calls:
+            self.show_tool_calls(message.tool_calls, awaiting=False)
 
     # --- rows built on first need --------------------------------------------------------------
 
@@ -487,6 +499,10 @@ _ROWS = (
 )
 
 
+def _role_title(role: str) -> str:
+    return ROLE_TITLES.get(role, role.title())
+
+
 def _images_text(images: tuple[ImagePart, ...]) -> str:
     parts = []
     for image in images:
@@ -505,6 +521,11 @@ def _escape(text: str) -> str:
 # conversation built 17,000 widgets in 5 s and took 335 MiB; the newest 40 open in well under 0.3 s.
 OPEN_WINDOW = 40
 EARLIER_PAGE = 60
+# A send shows two turns (the message and the answer) while the user waits for the first token:
+# one spare of each role is built ahead (bench/overhead.py), a little after the last one was used
+# (after the frame that showed it).
+SPARE_ROLES: tuple[Role, ...] = ("user", "assistant")
+SPARE_DELAY_MS = 20
 
 
 class ConversationView(QScrollArea):
@@ -561,6 +582,11 @@ class ConversationView(QScrollArea):
         self._anchor_from_bottom: int | None = None
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._spares: dict[str, TurnWidget] = {}  # built ahead, hidden, outside the layout
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_DELAY_MS)
+        self._spare_timer.timeout.connect(self._build_spares)
 
     def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
         """Replaces every turn (opening a conversation, after an edit or a move). Builds the newest
@@ -576,6 +602,7 @@ class ConversationView(QScrollArea):
         for i in range(self.first_built, len(messages)):
             self._add(i, messages[i], self._infos[i])
         self._update_placeholder()
+        self.schedule_spares()
 
     def add_turn(self, message: Message, info: TurnInfo | None = None) -> TurnWidget:
         info = info or TurnInfo()
@@ -584,7 +611,29 @@ class ConversationView(QScrollArea):
         turn = self._add(len(self._messages) - 1, message, info)
         self._update_placeholder()
         self.scroll_to_end()
+        self.schedule_spares()
         return turn
+
+    @property
+    def spare_roles(self) -> tuple[str, ...]:
+        """The roles whose spare turn is built and waiting."""
+        return tuple(role for role in SPARE_ROLES if role in self._spares)
+
+    def schedule_spares(self) -> None:
+        """Builds a spare turn of each role soon, unless they are there (see `SPARE_ROLES`)."""
+        if not self._spare_timer.isActive() and len(self._spares) < len(SPARE_ROLES):
+            self._spare_timer.start()
+
+    def _build_spares(self) -> None:
+        for role in SPARE_ROLES:
+            if role not in self._spares:
+                spare = self._build(-1, Message(role, ""), TurnInfo())
+                spare.setObjectName("spareTurn")
+                # Hidden for good until used: a parent that is shown again (the Chat tab after
+                # another tab) shows every child that was not hidden explicitly.
+                spare.hide()
+                spare.ensurePolished()  # styled now, not when it is shown
+                self._spares[role] = spare
 
     @property
     def unbuilt(self) -> int:
@@ -614,6 +663,14 @@ class ConversationView(QScrollArea):
         return len(built)
 
     def _make(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
+        spare = self._spares.pop(message.role, None)
+        if spare is not None:
+            spare.reuse(index, message, info)
+            spare.setVisible(True)  # shown with the column, where the layout puts it
+            return spare
+        return self._build(index, message, info)
+
+    def _build(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
         turn = TurnWidget(index, message, info, self._inner)
         turn.edit_committed.connect(self.edit_committed)
         turn.role_toggled.connect(self.role_toggled)
