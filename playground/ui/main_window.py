@@ -82,11 +82,6 @@ class MainWindow(QMainWindow):
         self.busy_bar.setMaximumWidth(90)
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.setTextVisible(False)
-        # Its place is kept while hidden: showing it at Send must not lay out the status bar again
-        # (that repainted the window's right edge, about 2 ms before the request's first step).
-        policy = self.busy_bar.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.busy_bar.setSizePolicy(policy)
         self.busy_bar.setVisible(False)
         status = self.statusBar()
         status.setObjectName("statusBar")

@@ -148,17 +148,3 @@ def test_a_clicked_send_leaves_the_focus_in_the_input(
     assert QApplication.focusWidget() is tab.input_edit  # not the parameters panel after Send
     wait_until(_idle(app))
     assert DEFAULT_REPLY in tab.conversation.plain_text()
-
-
-def test_showing_the_busy_bar_does_not_move_the_counters(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
-) -> None:
-    app = make_app()
-    window = app.window
-    wait_until(lambda: window.counters.width() > 0)
-    before = window.counters.geometry()
-    window.set_busy(True)
-    QApplication.processEvents()
-    assert window.busy_bar.isVisible()
-    assert window.counters.geometry() == before
-    window.set_busy(False)
