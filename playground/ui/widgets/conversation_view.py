@@ -582,7 +582,12 @@ class ConversationView(QScrollArea):
         self._anchor_from_bottom: int | None = None
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
-        self._spares: dict[str, TurnWidget] = {}  # built ahead, hidden, outside the layout
+        self._spares: dict[str, TurnWidget] = {}  # built ahead, outside the column
+        # The spares' parent until they are used, never shown: taken into the column's layout, a
+        # spare is shown with the rest of the frame, like a turn built there.
+        self._spare_holder = QWidget(self)
+        self._spare_holder.setObjectName("spareTurns")
+        self._spare_holder.hide()
         self._spare_timer = QTimer(self)
         self._spare_timer.setSingleShot(True)
         self._spare_timer.setInterval(SPARE_DELAY_MS)
@@ -627,11 +632,8 @@ class ConversationView(QScrollArea):
     def _build_spares(self) -> None:
         for role in SPARE_ROLES:
             if role not in self._spares:
-                spare = self._build(-1, Message(role, ""), TurnInfo())
+                spare = self._build(-1, Message(role, ""), TurnInfo(), self._spare_holder)
                 spare.setObjectName("spareTurn")
-                # Hidden for good until used: a parent that is shown again (the Chat tab after
-                # another tab) shows every child that was not hidden explicitly.
-                spare.hide()
                 spare.ensurePolished()  # styled now, not when it is shown
                 self._spares[role] = spare
 
@@ -666,12 +668,11 @@ class ConversationView(QScrollArea):
         spare = self._spares.pop(message.role, None)
         if spare is not None:
             spare.reuse(index, message, info)
-            spare.setVisible(True)  # shown with the column, where the layout puts it
             return spare
-        return self._build(index, message, info)
+        return self._build(index, message, info, self._inner)
 
-    def _build(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
-        turn = TurnWidget(index, message, info, self._inner)
+    def _build(self, index: int, message: Message, info: TurnInfo, parent: QWidget) -> TurnWidget:
+        turn = TurnWidget(index, message, info, parent)
         turn.edit_committed.connect(self.edit_committed)
         turn.role_toggled.connect(self.role_toggled)
         turn.move_requested.connect(self.move_requested)
