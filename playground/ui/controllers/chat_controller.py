@@ -2,8 +2,9 @@
 
 Flow of one send: the view emits `send_requested(ChatDraft)`; the controller appends the user turn,
 builds a `ChatRequest` from the conversation and the parameters panel, and starts
-`ChatService.stream` through the `TaskRunner` (group "chat"). Each fragment goes to the answer's
-turn (incremental rendering) and to the history store (written at most a second behind). When the
+`ChatService.stream` through the `TaskRunner` (group "chat"). The turns, the emptied input and the
+history rows follow at the first fragment or a frame later (`_send`). Each fragment goes to the
+answer's turn (incremental rendering) and to the history store (written at most a second behind). When the
 task ends (answer, failure or Stop) the controller prices the usage, writes the ledger row, stores
 the answer with its numbers and updates the counters. A failed or stopped answer keeps its partial
 text in the conversation, marked.
