@@ -282,8 +282,8 @@ class ChatController(QObject):
         run on this thread's loop, so any widget work between them delays the answer. The turns
         (the sent message's and the answer's) and the emptied input therefore appear together at
         the first fragment, or one frame (`FRAME_MS`) after the click when none has come by then
-        (always, with a real server); the history rows and the moderation check follow right after
-        that, never before the first token (bench/overhead.py).
+        (always, with a real server); the history rows and the moderation check follow a frame
+        after that, never before the first token (bench/overhead.py).
         """
         self.view.hide_error()
         self._stop_retry_countdown()
@@ -321,7 +321,7 @@ class ChatController(QObject):
 
     def _show_send(self, turn: _Turn) -> None:
         """The widgets of a send (once): the sent message's turn, the answer's and the emptied
-        input; its history rows and moderation check are scheduled right after."""
+        input; its history rows and moderation check follow a frame later."""
         if turn.widget is not None:
             return
         if turn.conversation is not self.conversation:
@@ -340,7 +340,9 @@ class ChatController(QObject):
                 self.view.clear_input()
         if turn.progress.first_token_at is None:
             self.view.reply_info.setText("Waiting for the first token…")
-        asyncio.get_event_loop().call_soon(self._file_send, turn)
+        # After the frame that shows them: the rows and the history list are not what the user
+        # waits for.
+        QTimer.singleShot(FRAME_MS, self, lambda: self._file_send(turn))
 
     def _file_send(self, turn: _Turn) -> None:
         """Files a send in the history (once): the sent message, the parameters and the coming
