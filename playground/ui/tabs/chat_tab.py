@@ -177,6 +177,9 @@ class ChatTab(QWidget):
         self.reply_info.setToolTip(
             "Finish reason, time to first token, speed, tokens, cost and fingerprint"
         )
+        # Its text must not set the column's minimum width: a long line after each answer made the
+        # splitter move by a pixel and every turn of the conversation lay itself out again.
+        self.reply_info.setMinimumWidth(1)
 
         self.error_label = QLabel("")
         self.error_label.setObjectName("chatError")
