@@ -6,7 +6,7 @@ import base64
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, Qt, Signal, SignalInstance
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self.setMinimumSize(720, 520)
 
-        self.tab_widget = QTabWidget()
+        self.tab_widget = _TabWidget()
         self.tab_widget.setObjectName("mainTabs")
         self.tab_widget.setDocumentMode(True)
         self._keys: list[str] = []
@@ -259,3 +259,27 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+
+class _TabWidget(QTabWidget):
+    """The window's tabs, without a repaint of every page on each layout change inside one.
+
+    A layout request reaching a `QTabWidget` makes it place its bar and pages again and then repaint
+    itself whole, even when nothing moved. Any label whose text changes sends one up (its layout,
+    the splitter, the page...), so "Streaming… 12 tokens" or a new status line repainted the whole
+    Chat tab, 6-18 ms per frame (bench/overhead.py, "first token painted"). The request is passed
+    on only when what the tabs' own layout depends on changed: the bar's size, the tabs' size and
+    the minimum size the pages need (which the window's minimum size follows).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._laid_out: tuple[QSize, QSize, QSize, int] | None = None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            state = (self.tabBar().sizeHint(), self.size(), self.minimumSizeHint(), self.count())
+            if state == self._laid_out:
+                return True
+            self._laid_out = state
+        return super().event(event)

@@ -1,17 +1,23 @@
-"""A long conversation opens with only its newest turns built; earlier ones load on demand."""
+"""A long conversation opens with only its newest turns built; earlier ones load on demand. A
+turn builds its rarely used rows on first need, and the next send's two turns are built ahead."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QPlainTextEdit, QTabWidget
 
+from playground.core.chat import TokenLogprob
 from playground.core.models import Message
 from playground.ui.widgets.conversation_view import (
     EARLIER_PAGE,
     OPEN_WINDOW,
     ConversationView,
+    TurnInfo,
+    TurnWidget,
 )
+from playground.ui.widgets.logprobs_view import LogprobsView
 
 pytestmark = pytest.mark.gui
 
@@ -77,3 +83,90 @@ def test_a_rebuild_keeps_every_turn_that_was_built(qtbot: Any) -> None:
     view.add_turn(Message("user", "one more"))
     assert view.turns[-1].index == 150
     assert view.plain_text().endswith("one more")
+
+
+def _spares(view: ConversationView) -> list[TurnWidget]:
+    return [t for t in view.findChildren(TurnWidget) if t not in view.turns]
+
+
+def test_the_next_sends_turns_are_built_ahead_and_stay_hidden(qtbot: Any) -> None:
+    view = ConversationView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.set_turns([])
+    qtbot.waitUntil(lambda: view.spare_roles == ("user", "assistant"))
+    spares = _spares(view)
+    assert len(spares) == 2
+    view.show()  # a parent that is shown shows the children that were not hidden explicitly
+    qtbot.waitExposed(view)
+    assert not any(s.isVisible() for s in spares)
+
+    user = view.add_turn(Message("user", "Hello there"))
+    answer = view.add_turn(Message("assistant", ""), TurnInfo(status="streaming"))
+    assert {user, answer} == set(spares)
+    assert view.turns == [user, answer]
+    assert (user.index, user.objectName(), answer.index, answer.objectName()) == (
+        0,
+        "turn0",
+        1,
+        "turn1",
+    )
+    qtbot.waitUntil(lambda: user.isVisible() and answer.isVisible())
+    assert user.text() == "Hello there"
+    assert user.view.role_label.text() == "You"
+    assert answer.view.role_label.text() == "Assistant"
+    assert not user.regenerate_button.isVisibleTo(user)
+    assert answer.regenerate_button.isVisibleTo(answer)
+    for turn in (user, answer):
+        for button in (turn.edit_button, turn.delete_button, turn.fork_button, turn.role_button):
+            assert button.isVisibleTo(turn)
+    assert view.plain_text() == "You\nHello there\n\nAssistant\n"
+    # Used spares are replaced, a little later.
+    qtbot.waitUntil(lambda: view.spare_roles == ("user", "assistant"))
+    assert len(_spares(view)) == 2
+
+    answer.append_stream(0, "Hi!")
+    with qtbot.waitSignal(view.regenerate_requested) as regenerate:
+        answer.regenerate_button.click()
+    assert regenerate.args == [1]
+    user.edit_button.click()
+    assert user.editor.isVisible()
+    assert user.editor.toPlainText() == "Hello there"
+    with qtbot.waitSignal(view.edit_committed) as edited:
+        user.resend_button.click()
+    assert edited.args == [0, "Hello there", True]
+
+
+def test_rarely_used_rows_are_built_on_first_need_in_their_place(qtbot: Any) -> None:
+    view = _view(qtbot, 0)
+    turn = view.add_turn(Message("assistant", "An answer"), TurnInfo(meta="finish: stop"))
+    assert turn.findChild(QPlainTextEdit) is None
+    assert turn.findChild(QTabWidget) is None
+    assert turn.findChild(LogprobsView) is None
+
+    layout = turn.layout()
+    assert layout is not None
+    turn.set_info(TurnInfo(meta="finish: stop", error="Something went wrong"))
+    turn.start_edit()
+    turn.set_logprobs([TokenLogprob("An", -0.1), TokenLogprob(" answer", -0.5)])
+    turn.show_choices(["An answer", "Another answer"])
+    rows = [
+        turn.view,
+        turn.choices_tabs,
+        turn.use_choice_button,
+        turn.logprobs_view,
+        turn.editor,
+        turn.edit_bar,
+        turn.meta_label,
+        turn.error_label,
+    ]
+    assert [layout.indexOf(w) for w in rows] == sorted(layout.indexOf(w) for w in rows)
+    assert turn.error_label.isVisibleTo(turn)
+    assert turn.editor.isVisibleTo(turn)
+    assert not turn.resend_button.isVisibleTo(turn)  # an answer is saved, not resent
+    assert turn.logprobs_button.isVisibleTo(turn)
+    header = turn.view.header_layout()
+    assert header.indexOf(turn.logprobs_button) == header.indexOf(turn.delete_button) + 1
+    turn.cancel_edit()
+    assert not turn.editor.isVisibleTo(turn)
+    assert turn.view.body.isVisibleTo(turn)

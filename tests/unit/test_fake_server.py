@@ -930,3 +930,20 @@ async def test_azure_client(fake: FakeOpenAI) -> None:
     finally:
         await azure.close()
     assert fake.server_errors == []
+
+
+def test_connections_send_small_writes_at_once(fake: FakeOpenAI) -> None:
+    """Streams go out with TCP_NODELAY (as real servers send them): with Nagle's algorithm each
+    small SSE write waited for the client's delayed ACK, up to 40 ms (bench/overhead.py)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", fake.port)) as conn:
+        conn.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test\r\n\r\n")
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        server = fake._server
+        assert server is not None
+        with server._conn_lock:
+            accepted = list(server._connections)
+        assert accepted
+        for sock in accepted:
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

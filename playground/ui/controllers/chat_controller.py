@@ -2,8 +2,9 @@
 
 Flow of one send: the view emits `send_requested(ChatDraft)`; the controller appends the user turn,
 builds a `ChatRequest` from the conversation and the parameters panel, and starts
-`ChatService.stream` through the `TaskRunner` (group "chat"). Each fragment goes to the answer's
-turn (incremental rendering) and to the history store (written at most a second behind). When the
+`ChatService.stream` through the `TaskRunner` (group "chat"). The turns, the emptied input and the
+history rows follow at the first fragment or a frame later (`_send`). Each fragment goes to the
+answer's turn (incremental rendering) and to the history store (written at most a second behind). When the
 task ends (answer, failure or Stop) the controller prices the usage, writes the ledger row, stores
 the answer with its numbers and updates the counters. A failed or stopped answer keeps its partial
 text in the conversation, marked.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from playground.core.accounting import Accounting
@@ -111,6 +112,7 @@ class ChatController(QObject):
         self.metas: list[MessageMeta] = []
         self._results: dict[int, ChatResult] = {}  # turn index -> result with all answers
         self._last_request: ChatRequest | None = None
+        self._unfiled_send: _Turn | None = None  # a send whose turns and rows are not made yet
         self._moderation_models: list[str] = []
         self._retry_left = 0
         self._retry_timer = QTimer(self)
@@ -240,16 +242,8 @@ class ChatController(QObject):
         user = Message("user", fill_variables(text, draft.variables), images=draft.images)
         self.conversation.turns.append(user)
         self.metas.append(MessageMeta())
-        # The request goes out first; the turn's widgets, history and input box follow at once.
+        # The request goes out first; the turns, history rows and input box follow (see _send).
         self._send(self._request_for(draft), user=user)
-
-    def _show_user_turn(self, user: Message) -> None:
-        """The sent message's widget, history row, moderation check and the emptied input."""
-        self._show_and_file_turn(user, MessageMeta())
-        self.check_moderation(
-            self.view.conversation.last(), user.content, [i.url for i in user.images]
-        )
-        self.view.clear_input()
 
     def _on_view_add_turn_requested(self, role: str, draft: ChatDraft) -> None:
         """Adds an example turn (few-shot) without sending."""
@@ -284,11 +278,20 @@ class ChatController(QObject):
 
     def _send(self, request: ChatRequest, *, user: Message | None = None) -> None:
         """Starts streaming an answer to `request` into a new assistant turn (after `user`'s turn,
-        when the request sends a new message)."""
+        when the request sends a new message).
+
+        The click only starts the request. Its steps (building it, writing it, reading the answer)
+        run on this thread's loop, so any widget work between them delays the answer. The turns
+        (the sent message's and the answer's) and the emptied input therefore appear together at
+        the first fragment, or one frame (`FRAME_MS`) after the click when none has come by then
+        (always, with a real server); the history rows and the moderation check follow a frame
+        after that, never before the first token (bench/overhead.py).
+        """
         self.view.hide_error()
         self._stop_retry_countdown()
         self._last_request = request
-        turn = _Turn(request, ChatProgress(), self.conversation, _frame_timer(self))
+        turn = _Turn(request, ChatProgress(), self.conversation, _frame_timer(self), user=user)
+        self._unfiled_send = turn
 
         def on_delta(index: int, fragment: str) -> None:
             if turn.conversation is not self.conversation:
@@ -298,12 +301,16 @@ class ChatController(QObject):
             turn.pending.setdefault(index, []).append(fragment)
             if not turn.first_shown:
                 turn.first_shown = True
+                self._show_send(turn)
                 self._render_pending(turn)
             elif not turn.frame_timer.isActive():
                 turn.frame_timer.start()
 
-        turn.frame_timer.timeout.connect(lambda: self._render_pending(turn))
+        def on_frame() -> None:
+            self._show_send(turn)
+            self._render_pending(turn)
 
+        turn.frame_timer.timeout.connect(on_frame)
         self._flush_timer.start()
         self.runner.start(
             self.service.stream(request, on_delta, turn.progress),
@@ -312,50 +319,93 @@ class ChatController(QObject):
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
-        # The request's first step (building and sending it) was scheduled first: building the
-        # turns and writing the history never delay it (bench/overhead.py).
-        asyncio.get_event_loop().call_soon(self._after_send_started, turn, user)
+        turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
 
-    def _after_send_started(self, turn: _Turn, user: Message | None) -> None:
-        """The widgets and history rows of a send, right after its request went out."""
+    def _show_send(self, turn: _Turn) -> None:
+        """The widgets of a send (once): the sent message's turn, the answer's and the emptied
+        input; its history rows and moderation check follow a frame later."""
+        if turn.widget is not None:
+            return
         if turn.conversation is not self.conversation:
             # Another conversation was opened in between: the answer is detached; its widget is
             # never shown.
             turn.widget = TurnWidget(0, Message("assistant", ""), TurnInfo(), self.view)
             turn.widget.hide()
             return
-        if user is not None:
-            self._show_user_turn(user)
+        if turn.user is not None:
+            self.view.conversation.add_turn(turn.user, TurnInfo())
         turn.widget = self.view.conversation.add_turn(
             Message("assistant", ""), TurnInfo(status="streaming")
         )
+        if turn.user is not None:
+            with QSignalBlocker(self.view):  # the estimate of the next draft comes with the rows
+                self.view.clear_input()
         if turn.progress.first_token_at is None:
             self.view.reply_info.setText("Waiting for the first token…")
-        self._record_send(turn)
+        # After the frame that shows them: the rows and the history list are not what the user
+        # waits for.
+        QTimer.singleShot(FRAME_MS, self, lambda: self._file_send(turn))
 
-    def _record_send(self, turn: _Turn) -> None:
-        """Files the conversation, its parameters and the coming reply in the history."""
+    def _file_send(self, turn: _Turn) -> None:
+        """Files a send in the history (once): the sent message, the parameters and the coming
+        answer (with what of it was shown already); then estimates the emptied input and checks
+        the message's moderation."""
+        if turn.filed:
+            return
+        turn.filed = True
+        if self._unfiled_send is turn:
+            self._unfiled_send = None
+        if turn.conversation is not self.conversation:
+            return
+        user = turn.user
         self._ensure_in_history()
+        if user is not None:
+            try:
+                self.history.append_message(self.conversation.id, user, MessageMeta())
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
         self._save_params(turn.request)
         try:
             turn.message_id = self.history.begin_reply(self.conversation.id, turn.request.model)
+            if turn.unfiled:
+                self.history.stream_update(turn.message_id, "".join(turn.unfiled))
         except HistoryError as exc:
             log.warning("history: %s", exc)
+        turn.unfiled = []
+        self.refresh_history()
+        if user is not None:
+            self._on_view_draft_changed()  # the emptied input's estimate and Send state
+            built = self.view.conversation.turns
+            widget = built[-2] if len(built) >= 2 and built[-1] is turn.widget else None
+            self.check_moderation(widget, user.content, [i.url for i in user.images])
 
     def _render_pending(self, turn: _Turn) -> None:
         """Shows what arrived since the last frame and writes it to the history."""
         pending, turn.pending = turn.pending, {}
-        if turn.conversation is not self.conversation:
+        if turn.conversation is not self.conversation or turn.widget is None:
             return
         for index, parts in sorted(pending.items()):
             text = "".join(parts)
             turn.widget.append_stream(index, text)
-            if index == 0 and turn.message_id is not None:
-                try:
-                    self.history.stream_update(turn.message_id, text)
-                except HistoryError as exc:  # a full disk must not stop the stream
-                    log.warning("history: %s", exc)
-        self.view.reply_info.setText(f"Streaming… {turn.progress.chunks:,} tokens")
+            if index != 0:
+                continue
+            if turn.message_id is None:
+                if not turn.filed:
+                    turn.unfiled.append(text)  # written when the answer's row is created
+                continue
+            try:
+                self.history.stream_update(turn.message_id, text)
+            except HistoryError as exc:  # a full disk must not stop the stream
+                log.warning("history: %s", exc)
+        if pending:
+            self.view.reply_info.setText(f"Streaming… {turn.progress.chunks:,} tokens")
+
+    def _settle_send(self, turn: _Turn) -> TurnWidget:
+        """Before an outcome: the turns are shown and the send filed, whatever came first."""
+        self._show_send(turn)
+        self._file_send(turn)
+        assert turn.widget is not None
+        return turn.widget
 
     def stop(self) -> None:
         """Stops the answer at once; what arrived is kept and marked stopped."""
@@ -376,6 +426,7 @@ class ChatController(QObject):
     # --- outcomes ------------------------------------------------------------------------------
 
     def _on_reply(self, turn: _Turn, result: ChatResult) -> None:
+        self._settle_send(turn)
         self._flush_timer.stop()
         turn.frame_timer.stop()
         self._render_pending(turn)
@@ -401,7 +452,7 @@ class ChatController(QObject):
             self._results[len(self.conversation.turns) - 1] = result
         self._store_reply(turn, message, meta)
         if turn.conversation is self.conversation:
-            widget = turn.widget
+            widget = self._settle_send(turn)
             widget.message = message
             if widget.view.text() == first.text:
                 widget.view.flush()  # the streamed text is complete: no need to render it again
@@ -426,7 +477,7 @@ class ChatController(QObject):
     def _on_failed(self, turn: _Turn, error: AppError) -> None:
         entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
         if turn.conversation is self.conversation:
-            turn.widget.set_info(
+            self._settle_send(turn).set_info(
                 TurnInfo(meta=_partial_info(turn, meta), status="error", error=error.text)
             )
             self.view.reply_info.setText(
@@ -441,7 +492,7 @@ class ChatController(QObject):
     def _on_cancelled(self, turn: _Turn) -> None:
         entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
         if turn.conversation is self.conversation:
-            turn.widget.set_info(
+            self._settle_send(turn).set_info(
                 TurnInfo(meta=_partial_info(turn, meta) + " · ⏹ stopped", status="stopped")
             )
             self.view.reply_info.setText(
@@ -453,6 +504,7 @@ class ChatController(QObject):
         self, turn: _Turn, status: RequestStatus, stored: MessageStatus, error: str
     ) -> tuple[LedgerEntry, MessageMeta]:
         """Keeps what arrived (marked) and records an estimated usage row."""
+        widget = self._settle_send(turn)
         self._flush_timer.stop()
         turn.frame_timer.stop()
         self._render_pending(turn)
@@ -468,8 +520,8 @@ class ChatController(QObject):
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
             self.metas.append(meta)
-            turn.widget.message = message
-            turn.widget.view.flush()
+            widget.message = message
+            widget.view.flush()
         self._store_reply(turn, message, meta)
         return entry, meta
 
@@ -484,6 +536,8 @@ class ChatController(QObject):
         except HistoryError as exc:
             log.warning("history: %s", exc)
         self.refresh_history()
+        if turn.conversation is self.conversation:
+            self._on_view_draft_changed()  # the next request carries this answer: estimate it
 
     def _schema_violations(self, request: ChatRequest, text: str) -> list[str]:
         fmt = request.response_format or {}
@@ -777,6 +831,8 @@ class ChatController(QObject):
         title: str,
         fields: dict[str, Any] | None,
     ) -> None:
+        if self._unfiled_send is not None:  # a send just made still belongs to the old one
+            self._settle_send(self._unfiled_send)
         self.conversation = conversation
         self.metas = list(metas) + [MessageMeta()] * (len(conversation.turns) - len(metas))
         self._results = {}
@@ -1158,10 +1214,13 @@ class _Turn:
     progress: ChatProgress
     conversation: Conversation
     frame_timer: QTimer  # one frame's worth of fragments is rendered at a time
+    user: Message | None = None  # the message this send added, if any
     message_id: int | None = None
     pending: dict[int, list[str]] = field(default_factory=dict)
     first_shown: bool = False
-    widget: TurnWidget = field(init=False)  # built right after the request went out
+    widget: TurnWidget | None = None  # built at the first fragment or a frame after the click
+    filed: bool = False  # the history rows of the send are written
+    unfiled: list[str] = field(default_factory=list)  # answer text shown before its row existed
 
 
 FRAME_MS = 16

@@ -177,6 +177,9 @@ class ChatTab(QWidget):
         self.reply_info.setToolTip(
             "Finish reason, time to first token, speed, tokens, cost and fingerprint"
         )
+        # Its text must not set the column's minimum width: a long line after each answer made the
+        # splitter move by a pixel and every turn of the conversation lay itself out again.
+        self.reply_info.setMinimumWidth(1)
 
         self.error_label = QLabel("")
         self.error_label.setObjectName("chatError")
@@ -368,6 +371,8 @@ class ChatTab(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
+        if not busy and self.stop_button.hasFocus():
+            self.input_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # as for Send, below
         self.stop_button.setEnabled(busy)
         self._update_send_enabled()
 
@@ -381,7 +386,13 @@ class ChatTab(QWidget):
         if self.attachments.is_loading():
             problems.append("An image is still loading")
         has_text = bool(self.input_edit.toPlainText().strip()) or bool(self.attachments.images())
-        self.send_button.setEnabled(not self._busy and has_text and not problems)
+        enabled = not self._busy and has_text and not problems
+        if not enabled and self.send_button.hasFocus():
+            # Qt would pass the focus to the next widget in the tab chain (the parameters panel,
+            # which then repainted before the request's first step): the input is where the user
+            # types next.
+            self.input_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.send_button.setEnabled(enabled)
         if problems:
             self.send_button.setToolTip("Can't send yet:\n• " + "\n• ".join(problems))
         elif not has_text:

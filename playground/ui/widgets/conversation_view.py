@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.chat import TokenLogprob
-from playground.core.models import ImagePart, Message, ToolCall
+from playground.core.models import ImagePart, Message, Role, ToolCall
 from playground.ui.theme import icon, is_dark
 from playground.ui.widgets.logprobs_view import LogprobsView
 from playground.ui.widgets.message_view import MessageView
@@ -95,8 +95,25 @@ class TurnWidget(QFrame):
         self.message = message
         self._choices: list[MessageView] = []
         self._tool_inputs: dict[str, QPlainTextEdit] = {}
+        # Built on first need (most turns never show them): a turn is built while the user waits
+        # for the first token of an answer (bench/overhead.py), and 40 at once when a
+        # conversation opens (bench/history.py).
+        self._placed: list[str] = []  # the rows of `_ROWS` in the layout, in order
+        self._editor: QPlainTextEdit | None = None
+        self._edit_bar: QWidget | None = None
+        self._save_button: QPushButton | None = None
+        self._resend_button: QPushButton | None = None
+        self._cancel_button: QPushButton | None = None
+        self._images_label: QLabel | None = None
+        self._tools_box: QWidget | None = None
+        self._tools_layout: QVBoxLayout | None = None
+        self._choices_tabs: QTabWidget | None = None
+        self._use_choice_button: QPushButton | None = None
+        self._logprobs_view: LogprobsView | None = None
+        self._logprobs_button: QToolButton | None = None
+        self._error_label: QLabel | None = None
 
-        self.view = MessageView(ROLE_TITLES.get(message.role, message.role.title()), self)
+        self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
 
         self.role_button = _tool_button("⇄", "Switch between user and assistant", "roleToggle")
@@ -120,98 +137,221 @@ class TurnWidget(QFrame):
         ):
             self.view.add_header_widget(button)
 
-        self.editor = QPlainTextEdit()
-        self.editor.setObjectName("turnEditor")
-        self.editor.setVisible(False)
-        self.save_button = QPushButton("Save")
-        self.save_button.setObjectName("saveEdit")
-        self.resend_button = QPushButton("Save and resend")
-        self.resend_button.setObjectName("resendEdit")
-        self.resend_button.setToolTip("Keep this message, drop everything after it and send again")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancelEdit")
-        edit_row = QHBoxLayout()
-        edit_row.addStretch(1)
-        edit_row.addWidget(self.cancel_button)
-        edit_row.addWidget(self.save_button)
-        edit_row.addWidget(self.resend_button)
-        self.edit_bar = QWidget()
-        self.edit_bar.setLayout(edit_row)
-        self.edit_bar.setVisible(False)
-
-        self.images_label = QLabel()
-        self.images_label.setObjectName("turnImages")
-        self.images_label.setVisible(bool(message.images))
-        if message.images:
-            self.images_label.setText(_images_text(message.images))
-
-        self.tools_box = QWidget()
-        self.tools_box.setObjectName("toolCalls")
-        self.tools_box.setVisible(False)
-        self.tools_layout = QVBoxLayout(self.tools_box)
-        self.tools_layout.setContentsMargins(8, 4, 8, 4)
-
-        self.choices_tabs = QTabWidget()
-        self.choices_tabs.setObjectName("answerChoices")
-        self.choices_tabs.setVisible(False)
-        self.use_choice_button = QPushButton("Continue with this answer")
-        self.use_choice_button.setObjectName("useChoice")
-        self.use_choice_button.setVisible(False)
-
-        self.logprobs_view = LogprobsView(self)
-        self.logprobs_view.setVisible(False)
-        self.logprobs_button = _tool_button(
-            "Logprobs", "Colour each token by its probability", "logprobsToggle"
-        )
-        self.logprobs_button.setCheckable(True)
-        self.logprobs_button.setVisible(False)
-        self.view.add_header_widget(self.logprobs_button)
-
         self.meta_label = QLabel()
         self.meta_label.setObjectName("turnMeta")
         self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta_label.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("turnError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setVisible(False)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(2)
-        layout.addWidget(self.view)
-        layout.addWidget(self.choices_tabs)
-        layout.addWidget(self.use_choice_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(self.logprobs_view)
-        layout.addWidget(self.images_label)
-        layout.addWidget(self.editor)
-        layout.addWidget(self.edit_bar)
-        layout.addWidget(self.tools_box)
-        layout.addWidget(self.meta_label)
-        layout.addWidget(self.error_label)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(6, 4, 6, 4)
+        self._layout.setSpacing(2)
+        self._place("view", self.view)
+        self._place("meta", self.meta_label)
+        if message.images:
+            self.images_label.setText(_images_text(message.images))
         # Visibility is set once every child has its parent: showing a parentless widget would
         # open it as a window of its own for a moment.
         self.regenerate_button.setVisible(message.role == "assistant")
         self.role_button.setVisible(message.role in ("user", "assistant"))
-        self.resend_button.setVisible(message.role == "user")
         self.set_info(info)
         if message.tool_calls:
             self.show_tool_calls(message.tool_calls, awaiting=False)
 
         self.edit_button.clicked.connect(self.start_edit)
-        self.cancel_button.clicked.connect(self.cancel_edit)
-        self.save_button.clicked.connect(lambda: self._commit(resend=False))
-        self.resend_button.clicked.connect(lambda: self._commit(resend=True))
         self.role_button.clicked.connect(lambda: self.role_toggled.emit(self.index))
         self.up_button.clicked.connect(lambda: self.move_requested.emit(self.index, -1))
         self.down_button.clicked.connect(lambda: self.move_requested.emit(self.index, 1))
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
         self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
-        self.logprobs_button.toggled.connect(self._on_logprobs_toggled)
-        self.use_choice_button.clicked.connect(
-            lambda: self.choice_selected.emit(self.index, self.choices_tabs.currentIndex())
-        )
+
+    def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
+        """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
+        self.setObjectName(f"turn{index}")
+        self.index = index
+        self.message = message
+        self.view.set_text(message.content)
+        if message.images:
+            self.images_label.setText(_images_text(message.images))
+        self.set_info(info)
+        if message.tool_calls:
+            self.show_tool_calls(message.tool_calls, awaiting=False)
+
+    # --- rows built on first need --------------------------------------------------------------
+
+    def _place(self, row: str, widget: QWidget, alignment: Qt.AlignmentFlag | None = None) -> None:
+        """Puts `widget` in the layout at `row`'s place in `_ROWS`, after the rows already built."""
+        order = _ROWS.index(row)
+        at = sum(1 for placed in self._placed if _ROWS.index(placed) < order)
+        if alignment is None:
+            self._layout.insertWidget(at, widget)
+        else:
+            self._layout.insertWidget(at, widget, 0, alignment)
+        self._placed.insert(at, row)
+
+    def _build_editor(self) -> None:
+        editor = QPlainTextEdit()
+        editor.setObjectName("turnEditor")
+        editor.setVisible(False)
+        self._save_button = QPushButton("Save")
+        self._save_button.setObjectName("saveEdit")
+        self._resend_button = QPushButton("Save and resend")
+        self._resend_button.setObjectName("resendEdit")
+        self._resend_button.setToolTip("Keep this message, drop everything after it and send again")
+        self._cancel_button = QPushButton("Cancel")
+        self._cancel_button.setObjectName("cancelEdit")
+        edit_row = QHBoxLayout()
+        edit_row.addStretch(1)
+        edit_row.addWidget(self._cancel_button)
+        edit_row.addWidget(self._save_button)
+        edit_row.addWidget(self._resend_button)
+        bar = QWidget()
+        bar.setLayout(edit_row)
+        bar.setVisible(False)
+        self._editor, self._edit_bar = editor, bar
+        self._place("editor", editor)
+        self._place("edit_bar", bar)
+        self._resend_button.setVisible(self.message.role == "user")
+        self._cancel_button.clicked.connect(self.cancel_edit)
+        self._save_button.clicked.connect(lambda: self._commit(resend=False))
+        self._resend_button.clicked.connect(lambda: self._commit(resend=True))
+
+    @property
+    def editor(self) -> QPlainTextEdit:
+        """The text box that replaces the message while it is edited."""
+        if self._editor is None:
+            self._build_editor()
+        assert self._editor is not None
+        return self._editor
+
+    @property
+    def edit_bar(self) -> QWidget:
+        if self._edit_bar is None:
+            self._build_editor()
+        assert self._edit_bar is not None
+        return self._edit_bar
+
+    @property
+    def save_button(self) -> QPushButton:
+        if self._save_button is None:
+            self._build_editor()
+        assert self._save_button is not None
+        return self._save_button
+
+    @property
+    def resend_button(self) -> QPushButton:
+        if self._resend_button is None:
+            self._build_editor()
+        assert self._resend_button is not None
+        return self._resend_button
+
+    @property
+    def cancel_button(self) -> QPushButton:
+        if self._cancel_button is None:
+            self._build_editor()
+        assert self._cancel_button is not None
+        return self._cancel_button
+
+    @property
+    def images_label(self) -> QLabel:
+        """The line naming the message's images."""
+        if self._images_label is None:
+            label = QLabel()
+            label.setObjectName("turnImages")
+            self._images_label = label
+            self._place("images", label)
+        return self._images_label
+
+    def _build_tools(self) -> None:
+        box = QWidget()
+        box.setObjectName("toolCalls")
+        box.setVisible(False)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self._tools_box, self._tools_layout = box, layout
+        self._place("tools", box)
+
+    @property
+    def tools_box(self) -> QWidget:
+        """The functions the model asked for (`show_tool_calls`)."""
+        if self._tools_box is None:
+            self._build_tools()
+        assert self._tools_box is not None
+        return self._tools_box
+
+    @property
+    def tools_layout(self) -> QVBoxLayout:
+        if self._tools_layout is None:
+            self._build_tools()
+        assert self._tools_layout is not None
+        return self._tools_layout
+
+    def _build_choices(self) -> None:
+        tabs = QTabWidget()
+        tabs.setObjectName("answerChoices")
+        tabs.setVisible(False)
+        button = QPushButton("Continue with this answer")
+        button.setObjectName("useChoice")
+        button.setVisible(False)
+        self._choices_tabs, self._use_choice_button = tabs, button
+        self._place("choices", tabs)
+        self._place("use_choice", button, Qt.AlignmentFlag.AlignRight)
+        button.clicked.connect(lambda: self.choice_selected.emit(self.index, tabs.currentIndex()))
+
+    @property
+    def choices_tabs(self) -> QTabWidget:
+        """One tab per answer when the request asked for several (n > 1)."""
+        if self._choices_tabs is None:
+            self._build_choices()
+        assert self._choices_tabs is not None
+        return self._choices_tabs
+
+    @property
+    def use_choice_button(self) -> QPushButton:
+        if self._use_choice_button is None:
+            self._build_choices()
+        assert self._use_choice_button is not None
+        return self._use_choice_button
+
+    def _build_logprobs(self) -> None:
+        view = LogprobsView(self)
+        view.setVisible(False)
+        button = _tool_button("Logprobs", "Colour each token by its probability", "logprobsToggle")
+        button.setCheckable(True)
+        button.setVisible(False)
+        self._logprobs_view, self._logprobs_button = view, button
+        self._place("logprobs", view)
+        # In the header right after Delete, where it always was (a moderation badge comes later).
+        header = self.view.header_layout()
+        header.insertWidget(header.indexOf(self.delete_button) + 1, button)
+        button.toggled.connect(self._on_logprobs_toggled)
+
+    @property
+    def logprobs_view(self) -> LogprobsView:
+        """Each token coloured by its probability (shown with the header's Logprobs button)."""
+        if self._logprobs_view is None:
+            self._build_logprobs()
+        assert self._logprobs_view is not None
+        return self._logprobs_view
+
+    @property
+    def logprobs_button(self) -> QToolButton:
+        if self._logprobs_button is None:
+            self._build_logprobs()
+        assert self._logprobs_button is not None
+        return self._logprobs_button
+
+    @property
+    def error_label(self) -> QLabel:
+        """The answer's error or schema problems, in red."""
+        if self._error_label is None:
+            label = QLabel()
+            label.setObjectName("turnError")
+            label.setWordWrap(True)
+            label.setVisible(False)
+            self._error_label = label
+            self._place("error", label)
+        return self._error_label
 
     # --- editing -------------------------------------------------------------------------------
 
@@ -224,8 +364,9 @@ class TurnWidget(QFrame):
         self.editor.setFocus()
 
     def cancel_edit(self) -> None:
-        self.editor.setVisible(False)
-        self.edit_bar.setVisible(False)
+        if self._editor is not None and self._edit_bar is not None:
+            self._editor.setVisible(False)
+            self._edit_bar.setVisible(False)
         self.view.body.setVisible(True)
 
     def _commit(self, *, resend: bool) -> None:
@@ -243,19 +384,20 @@ class TurnWidget(QFrame):
         self._choices[choice].append_stream(fragment)
 
     def _ensure_choices(self, count: int) -> None:
+        tabs = self.choices_tabs
         if not self._choices:
             # The first answer moves into the tabs once a second one appears.
-            first = MessageView("Answer 1", self.choices_tabs)
+            first = MessageView("Answer 1", tabs)
             first.set_text(self.view.text())
             self._choices.append(first)
-            self.choices_tabs.addTab(first, "Answer 1")
+            tabs.addTab(first, "Answer 1")
             self.view.body.setVisible(False)
-            self.choices_tabs.setVisible(True)
+            tabs.setVisible(True)
         while len(self._choices) < count:
             n = len(self._choices) + 1
-            view = MessageView(f"Answer {n}", self.choices_tabs)
+            view = MessageView(f"Answer {n}", tabs)
             self._choices.append(view)
-            self.choices_tabs.addTab(view, f"Answer {n}")
+            tabs.addTab(view, f"Answer {n}")
 
     def show_choices(self, texts: list[str]) -> None:
         """Several answers (n > 1): one tab each, and a button to continue with the chosen one."""
@@ -267,6 +409,8 @@ class TurnWidget(QFrame):
         self.use_choice_button.setVisible(True)
 
     def set_logprobs(self, tokens: list[TokenLogprob]) -> None:
+        if not tokens and self._logprobs_view is None:
+            return  # nothing to show, and nothing shown before
         self.logprobs_view.set_tokens(tokens)
         self.logprobs_button.setVisible(bool(tokens))
 
@@ -276,8 +420,11 @@ class TurnWidget(QFrame):
 
     def show_tool_calls(self, calls: tuple[ToolCall, ...], *, awaiting: bool) -> None:
         """The functions the model asked for; while `awaiting`, a box per call for its result."""
-        while self.tools_layout.count():
-            item = self.tools_layout.takeAt(0)
+        if not calls and self._tools_box is None:
+            return
+        tools_layout = self.tools_layout
+        while tools_layout.count():
+            item = tools_layout.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()  # type: ignore[union-attr]
         self._tool_inputs.clear()
@@ -287,7 +434,7 @@ class TurnWidget(QFrame):
             )
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
-            self.tools_layout.addWidget(label)
+            tools_layout.addWidget(label)
             if awaiting:
                 result = QPlainTextEdit()
                 result.setObjectName(f"toolResult_{call.id}")
@@ -295,13 +442,13 @@ class TurnWidget(QFrame):
                     f"Type what {call.name} returns (text or JSON), then Send results"
                 )
                 result.setFixedHeight(64)
-                self.tools_layout.addWidget(result)
+                tools_layout.addWidget(result)
                 self._tool_inputs[call.id] = result
         if awaiting:
             send = QPushButton(icon("send"), "Send results")
             send.setObjectName("sendToolResults")
             send.clicked.connect(self._submit_tool_results)
-            self.tools_layout.addWidget(send, 0, Qt.AlignmentFlag.AlignRight)
+            tools_layout.addWidget(send, 0, Qt.AlignmentFlag.AlignRight)
         self.tools_box.setVisible(bool(calls))
 
     def _submit_tool_results(self) -> None:
@@ -311,11 +458,12 @@ class TurnWidget(QFrame):
     def set_info(self, info: TurnInfo) -> None:
         self.meta_label.setText(info.meta)
         self.meta_label.setVisible(bool(info.meta))
-        red = "#ff8a80" if is_dark() else "#b3261e"
         if info.error:
+            red = "#ff8a80" if is_dark() else "#b3261e"
             self.error_label.setText(info.error)
             self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
-        self.error_label.setVisible(bool(info.error))
+        if self._error_label is not None:
+            self._error_label.setVisible(bool(info.error))
 
     def text(self) -> str:
         return self.view.text()
@@ -336,6 +484,25 @@ class TurnWidget(QFrame):
         return badge
 
 
+# The rows of a turn, top to bottom (`TurnWidget._place`).
+_ROWS = (
+    "view",
+    "choices",
+    "use_choice",
+    "logprobs",
+    "images",
+    "editor",
+    "edit_bar",
+    "tools",
+    "meta",
+    "error",
+)
+
+
+def _role_title(role: str) -> str:
+    return ROLE_TITLES.get(role, role.title())
+
+
 def _images_text(images: tuple[ImagePart, ...]) -> str:
     parts = []
     for image in images:
@@ -354,6 +521,11 @@ def _escape(text: str) -> str:
 # conversation built 17,000 widgets in 5 s and took 335 MiB; the newest 40 open in well under 0.3 s.
 OPEN_WINDOW = 40
 EARLIER_PAGE = 60
+# A send shows two turns (the message and the answer) while the user waits for the first token:
+# one spare of each role is built ahead (bench/overhead.py), a little after the last one was used
+# (after the frame that showed it).
+SPARE_ROLES: tuple[Role, ...] = ("user", "assistant")
+SPARE_DELAY_MS = 20
 
 
 class ConversationView(QScrollArea):
@@ -410,6 +582,16 @@ class ConversationView(QScrollArea):
         self._anchor_from_bottom: int | None = None
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._spares: dict[str, TurnWidget] = {}  # built ahead, outside the column
+        # The spares' parent until they are used, never shown: taken into the column's layout, a
+        # spare is shown with the rest of the frame, like a turn built there.
+        self._spare_holder = QWidget(self)
+        self._spare_holder.setObjectName("spareTurns")
+        self._spare_holder.hide()
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_DELAY_MS)
+        self._spare_timer.timeout.connect(self._build_spares)
 
     def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
         """Replaces every turn (opening a conversation, after an edit or a move). Builds the newest
@@ -425,6 +607,7 @@ class ConversationView(QScrollArea):
         for i in range(self.first_built, len(messages)):
             self._add(i, messages[i], self._infos[i])
         self._update_placeholder()
+        self.schedule_spares()
 
     def add_turn(self, message: Message, info: TurnInfo | None = None) -> TurnWidget:
         info = info or TurnInfo()
@@ -433,7 +616,26 @@ class ConversationView(QScrollArea):
         turn = self._add(len(self._messages) - 1, message, info)
         self._update_placeholder()
         self.scroll_to_end()
+        self.schedule_spares()
         return turn
+
+    @property
+    def spare_roles(self) -> tuple[str, ...]:
+        """The roles whose spare turn is built and waiting."""
+        return tuple(role for role in SPARE_ROLES if role in self._spares)
+
+    def schedule_spares(self) -> None:
+        """Builds a spare turn of each role soon, unless they are there (see `SPARE_ROLES`)."""
+        if not self._spare_timer.isActive() and len(self._spares) < len(SPARE_ROLES):
+            self._spare_timer.start()
+
+    def _build_spares(self) -> None:
+        for role in SPARE_ROLES:
+            if role not in self._spares:
+                spare = self._build(-1, Message(role, ""), TurnInfo(), self._spare_holder)
+                spare.setObjectName("spareTurn")
+                spare.ensurePolished()  # styled now, not when it is shown
+                self._spares[role] = spare
 
     @property
     def unbuilt(self) -> int:
@@ -463,7 +665,14 @@ class ConversationView(QScrollArea):
         return len(built)
 
     def _make(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
-        turn = TurnWidget(index, message, info, self._inner)
+        spare = self._spares.pop(message.role, None)
+        if spare is not None:
+            spare.reuse(index, message, info)
+            return spare
+        return self._build(index, message, info, self._inner)
+
+    def _build(self, index: int, message: Message, info: TurnInfo, parent: QWidget) -> TurnWidget:
+        turn = TurnWidget(index, message, info, parent)
         turn.edit_committed.connect(self.edit_committed)
         turn.role_toggled.connect(self.role_toggled)
         turn.move_requested.connect(self.move_requested)

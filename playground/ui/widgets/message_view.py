@@ -202,6 +202,10 @@ class MessageView(QWidget):
         self.body.anchorClicked.connect(self._on_body_anchor_clicked)
         self._reset_document()
 
+    def header_layout(self) -> QHBoxLayout:
+        """The header row: role, stretch, the turn's actions, Raw and Copy."""
+        return self._header
+
     def add_header_widget(self, widget: QWidget) -> None:
         """Puts a turn action (Edit, Regenerate…) in the header, left of Raw and Copy."""
         self._header.insertWidget(self._header.count() - 2, widget)

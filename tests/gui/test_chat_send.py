@@ -1,0 +1,150 @@
+"""What a send does between the click and the first token (bench/overhead.py measures how long).
+
+The click only starts the request. The turns and the emptied input appear at the first fragment, or a
+frame after the click when none has come; the history rows, the estimate of the emptied input and the
+moderation check follow. Whatever ends the send first (answer, error, Stop, another conversation),
+the turns and rows are all there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from playground.core.history import MessageStatus
+from tests.conftest import AppHarness
+from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+
+pytestmark = pytest.mark.gui
+
+
+def _send(app: AppHarness, qtbot: Any, text: str) -> None:
+    tab = app.chat_tab
+    tab.input_edit.setPlainText(text)
+    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+
+
+def _idle(app: AppHarness) -> Callable[[], bool]:
+    return lambda: not app.runner.is_busy("chat")
+
+
+def test_the_click_only_starts_the_request(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "Hello")
+    assert app.runner.is_busy("chat")
+    assert tab.stop_button.isEnabled()
+    # Nothing else has run yet: no turn, the text still in the box, nothing filed.
+    assert tab.conversation.turns == []
+    assert tab.input_edit.toPlainText() == "Hello"
+    assert not app.services.history.exists(app.chat.conversation.id)
+
+
+def test_turns_and_rows_appear_while_the_first_token_is_awaited(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.latency_s = 30  # the answer does not start until Stop
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "Are you there?")
+    wait_until(lambda: len(tab.conversation.turns) == 2)
+
+    user, answer = tab.conversation.turns
+    assert user.text() == "Are you there?"
+    assert answer.text() == ""
+    assert tab.input_edit.toPlainText() == ""
+    assert tab.reply_info.text() == "Waiting for the first token…"
+    conversation_id = app.chat.conversation.id
+    wait_until(lambda: app.services.history.exists(conversation_id))
+    stored = app.services.history.load(conversation_id).messages
+    assert [m.message.content for m in stored] == ["Are you there?", ""]
+    assert stored[-1].meta.status is MessageStatus.STREAMING
+
+    app.chat.stop()
+    wait_until(_idle(app))
+    assert "stopped" in answer.meta_label.text()
+    stored = app.services.history.load(conversation_id).messages
+    assert stored[-1].meta.status is MessageStatus.STOPPED
+
+
+def test_the_first_fragment_is_filed_with_the_answer(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(200))
+    fake_openai.scenario.tokens_per_second = 100
+    app = make_app()
+    _send(app, qtbot, "Count")
+    conversation_id = app.chat.conversation.id
+    wait_until(lambda: "word2 " in app.chat_tab.conversation.plain_text())
+    app.chat.history.flush_streams()
+    # The first fragment was shown before the answer's row existed: it is in the row all the same.
+    stored = app.services.history.load(conversation_id).messages
+    assert [m.message.role for m in stored] == ["user", "assistant"]
+    assert stored[-1].message.content.startswith("word0 word1 word2")
+    app.chat.stop()
+    wait_until(_idle(app))
+
+
+def test_an_error_before_any_token_still_shows_and_files_the_turns(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    fake_openai.fail_next(500)
+    _send(app, qtbot, "Hello?")
+    wait_until(_idle(app))
+    assert [t.text() for t in tab.conversation.turns] == ["Hello?", ""]
+    assert tab.error_box.isVisible()
+    assert tab.input_edit.toPlainText() == ""
+    stored = app.services.history.load(app.chat.conversation.id).messages
+    assert [m.message.content for m in stored] == ["Hello?", ""]
+    assert stored[-1].meta.status is MessageStatus.ERROR
+
+
+def test_new_chat_right_after_send_files_the_message_in_its_conversation(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.latency_s = 30
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "Keep me")
+    old_id = app.chat.conversation.id
+    qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)  # before any turn is shown
+    wait_until(_idle(app))
+    assert tab.conversation.turns == []
+    assert app.chat.conversation.id != old_id
+    stored = app.services.history.load(old_id).messages
+    assert [m.message.content for m in stored] == ["Keep me", ""]
+    assert stored[-1].meta.status is MessageStatus.STOPPED
+
+
+def test_the_emptied_input_is_estimated_after_the_send(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    _send(app, qtbot, "First")
+    wait_until(_idle(app))
+    shown = tab.estimate_label.text()
+    tab.input_edit.setPlainText("x")  # the estimate the controller makes for the same state...
+    tab.input_edit.setPlainText("")
+    assert tab.estimate_label.text() == shown  # ...is the one shown after the send
+    assert shown
+
+
+def test_a_clicked_send_leaves_the_focus_in_the_input(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    tab = app.chat_tab
+    tab.send_button.setFocus()
+    _send(app, qtbot, "Hi")
+    assert QApplication.focusWidget() is tab.input_edit  # not the parameters panel after Send
+    wait_until(_idle(app))
+    assert DEFAULT_REPLY in tab.conversation.plain_text()
