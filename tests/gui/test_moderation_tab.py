@@ -467,6 +467,38 @@ def test_chat_moderation_check_badges_the_prompt_and_the_reply(
     assert len(fake_openai.requests_to("/moderations")) == 2
 
 
+def test_chat_moderation_badges_come_back_with_the_conversation(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.scenario.reply_text = "Have a calm and lovely day."
+    app = _chat_with_the_check_on(make_app)
+    _send_in_chat(qtbot, app, "How do I kill a stuck process?")
+
+    def badges(harness: AppHarness) -> list[tuple[str, str]]:
+        found = []
+        for turn in harness.chat_tab.conversation.turns:
+            badge = _badge(turn)
+            found.append((badge.text(), badge.toolTip()) if badge is not None else ("", ""))
+        return found
+
+    wait_until(lambda: _chat_and_check_done(app) and all(b for b, _ in badges(app)))
+    shown = badges(app)
+    assert [text for text, _ in shown] == ["⚠ Flagged: Violence", "✓ Not flagged"]
+    conversation_id = app.chat.conversation.id
+
+    # Another conversation and back, then a new start on the same data: the verdicts are kept.
+    app.chat.new_conversation()
+    assert badges(app) == []
+    app.chat.open_conversation(conversation_id)
+    assert badges(app) == shown
+    again = make_app(home=app.home)
+    again.chat.open_conversation(conversation_id)
+    assert badges(again) == shown
+    assert (
+        len(fake_openai.requests_to("/moderations")) == 2
+    )  # shown from the history, not re-checked
+
+
 def test_chat_moderation_check_looks_at_the_prompt_images_too(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
 ) -> None:

@@ -47,6 +47,7 @@ from playground.core.history import (
     HistoryStore,
     MessageMeta,
     MessageStatus,
+    ModerationNote,
     StoredMessage,
 )
 from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Role, Usage
@@ -359,9 +360,10 @@ class ChatController(QObject):
             return
         user = turn.user
         self._ensure_in_history()
+        user_id = None
         if user is not None:
             try:
-                self.history.append_message(self.conversation.id, user, MessageMeta())
+                user_id = self.history.append_message(self.conversation.id, user, MessageMeta())
             except HistoryError as exc:
                 log.warning("history: %s", exc)
         self._save_params(turn.request)
@@ -377,7 +379,7 @@ class ChatController(QObject):
             self._on_view_draft_changed()  # the emptied input's estimate and Send state
             built = self.view.conversation.turns
             widget = built[-2] if len(built) >= 2 and built[-1] is turn.widget else None
-            self.check_moderation(widget, user.content, [i.url for i in user.images])
+            self.check_moderation(widget, user.content, [i.url for i in user.images], user_id)
 
     def _render_pending(self, turn: _Turn) -> None:
         """Shows what arrived since the last frame and writes it to the history."""
@@ -471,7 +473,7 @@ class ChatController(QObject):
             if first.tool_calls:
                 widget.show_tool_calls(first.tool_calls, awaiting=True)
             self.view.reply_info.setText(info)
-            self.check_moderation(widget, first.text)
+            self.check_moderation(widget, first.text, message_id=turn.message_id)
         self.reply_finished.emit(entry)
 
     def _on_failed(self, turn: _Turn, error: AppError) -> None:
@@ -532,7 +534,7 @@ class ChatController(QObject):
                 if message.tool_calls:  # finish_reply stores text; the calls need the full message
                     self._persist_turns(turn.conversation)
             else:
-                self.history.append_message(turn.conversation.id, message, meta)
+                turn.message_id = self.history.append_message(turn.conversation.id, message, meta)
         except HistoryError as exc:
             log.warning("history: %s", exc)
         self.refresh_history()
@@ -607,12 +609,17 @@ class ChatController(QObject):
     # --- moderation check ----------------------------------------------------------------------
 
     def check_moderation(
-        self, widget: TurnWidget | None, text: str, image_urls: list[str] | None = None
+        self,
+        widget: TurnWidget | None,
+        text: str,
+        image_urls: list[str] | None = None,
+        message_id: int | None = None,
     ) -> None:
         """With the tab's "Moderate" box on, sends a turn's text (and images) to the moderation
-        endpoint and shows the verdict as a badge on `widget`'s turn. It runs beside the chat
-        request (its own task group): nothing waits for it and nothing is blocked. Each request is
-        a ledger row.
+        endpoint and shows the verdict as a badge on `widget`'s turn; the verdict is kept with the
+        turn (`message_id` in the history), so the badge is there when the conversation is opened
+        again. It runs beside the chat request (its own task group): nothing waits for it and
+        nothing is blocked. Each request is a ledger row.
         """
         images = image_urls or []
         if widget is None or not self.view.moderation_check_on or not (text.strip() or images):
@@ -627,14 +634,18 @@ class ChatController(QObject):
                 self._record_moderation(
                     model, RequestStatus.OK, answer.elapsed_ms, answer.request_id
                 )
-            if widget in self.view.conversation.turns:  # not rebuilt or closed meanwhile
-                badge, tip = moderation_summary(result)
-                widget.set_moderation(FLAGGED if result.flagged else CLEAR, badge, tip)
+            badge, tip = moderation_summary(result)
+            self._keep_moderation(
+                conversation, widget, message_id, FLAGGED if result.flagged else CLEAR, badge, tip
+            )
 
         def on_error(error: AppError) -> None:
             self._record_moderation(model, RequestStatus.ERROR, None, error.request_id)
-            if widget in self.view.conversation.turns:
-                widget.set_moderation(FAILED, "Check failed", error.text)
+            self._keep_moderation(
+                conversation, widget, message_id, FAILED, "Check failed", error.text
+            )
+
+        conversation = self.conversation
 
         self.runner.start(
             service.check_message(model, text, images),
@@ -643,6 +654,28 @@ class ChatController(QObject):
             on_error=on_error,
             on_cancel=lambda: None,
         )
+
+    def _keep_moderation(
+        self,
+        conversation: Conversation,
+        widget: TurnWidget,
+        message_id: int | None,
+        state: str,
+        badge: str,
+        tip: str,
+    ) -> None:
+        """Shows a verdict on its turn (if still shown) and keeps it with the turn's metadata."""
+        if widget in self.view.conversation.turns:  # not rebuilt or closed meanwhile
+            widget.set_moderation(state, badge, tip)
+        note = ModerationNote(state, badge, tip)
+        index = widget.index
+        if conversation is self.conversation and index < len(self.metas):
+            self.metas[index] = dataclasses.replace(self.metas[index], moderation=note)
+        if message_id is not None:
+            try:
+                self.history.set_moderation(message_id, note)
+            except HistoryError as exc:  # edited or deleted meanwhile: the badge was for then
+                log.info("history: %s", exc)
 
     def _record_moderation(
         self, model: str, status: RequestStatus, latency_ms: float | None, request_id: str | None
@@ -695,7 +728,8 @@ class ChatController(QObject):
 
     def _rebuild_view(self) -> None:
         self.view.conversation.set_turns(
-            list(self.conversation.turns), [TurnInfo(meta=_meta_text(m)) for m in self.metas]
+            list(self.conversation.turns),
+            [TurnInfo(meta=_meta_text(m), moderation=_badge(m)) for m in self.metas],
         )
 
     def _changed(self) -> None:
@@ -1314,3 +1348,9 @@ def _default_chat_model(models: list[str]) -> str:
             if hint in m and not capabilities(m).reasoning:
                 return m
     return models[0]
+
+
+def _badge(meta: MessageMeta) -> tuple[str, str, str] | None:
+    """The kept moderation verdict of a turn, as its badge shows it."""
+    note = meta.moderation
+    return None if note is None else (note.state, note.badge, note.tip)

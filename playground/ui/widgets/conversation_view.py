@@ -47,6 +47,7 @@ class TurnInfo:
     meta: str = ""
     status: str = ""  # "", "streaming", "stopped", "error"
     error: str = ""
+    moderation: tuple[str, str, str] | None = None  # a kept check's badge: state, text, tooltip
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
@@ -458,6 +459,8 @@ class TurnWidget(QFrame):
     def set_info(self, info: TurnInfo) -> None:
         self.meta_label.setText(info.meta)
         self.meta_label.setVisible(bool(info.meta))
+        if info.moderation is not None:
+            self.set_moderation(*info.moderation)
         if info.error:
             red = "#ff8a80" if is_dark() else "#b3261e"
             self.error_label.setText(info.error)
