@@ -436,7 +436,7 @@ class Bench:
         self.loop.run_until_complete(asyncio.sleep(seconds))
 
     def warm_up(self) -> None:
-        """What the app does at start-up in a worker (imports, encodings, lexers), then one short
+        """What the app does in a worker before its first request (SDK, lexers), then one short
         reply through each contestant, so first-use costs are not in the first measured run."""
         import openai  # noqa: F401
 
@@ -486,7 +486,7 @@ class Bench:
         secrets = MemorySecretStore()
         secrets.set("openai", FAKE_KEY)
         services = build_services(paths, secrets=secrets, environ={}, settings_store=store)
-        services.counter.warm().join()  # the app loads the encodings at start-up
+        services.counter.warm().join()  # as by the first count of a draft
         runner = TaskRunner()
         window, controller = build_window(services, runner)
         controller.restore()

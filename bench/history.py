@@ -282,7 +282,7 @@ class Session:
 
         self.gui = gui
         self.app = AppUnderTest.build(gui, base_url, home, history=HistoryStore(db))
-        warm_up()  # as the app's warm-up does: Markdown parser and lexers loaded
+        warm_up()  # as before the first model refresh: Markdown parser and lexers loaded
         self.panel = self.app.chat.view.history
 
     def click_row(self, conversation_id: str) -> None:

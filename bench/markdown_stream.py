@@ -118,7 +118,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     apply_theme(app, args.theme)
-    warm_up()  # as the app does at start-up: imports and lexer compilation are not timed
+    warm_up()  # as the app does before its first request: imports and lexers are not timed
     encoding = get_encoding("o200k_base")
     reply = build_reply(args.tokens, lambda s: len(encoding.encode(s)))
     frags = fragments(reply, args.per_fragment)
