@@ -319,6 +319,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     import asyncio
 
     setup_logging(paths)
+    from playground.core.imports import freeze_loaded_objects
     from playground.core.secrets import DeferredSecretStore
     from playground.ui.bridge import TaskRunner, close_loop, install_loop
 
@@ -337,6 +338,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     # The SDK and the token encoding are not loaded here: the first model refresh (with a key)
     # loads the SDK in a worker, the first count the encoding (bench/startup.py: idle memory).
     controller.start(allow_first_run=not no_first_run)
+    freeze_loaded_objects()  # again after the first request's imports (prepare_for_requests)
     log.info("%s %s ready (data in %s)", APP_NAME, __version__, paths.data_dir)
 
     closed = asyncio.Event()

@@ -43,6 +43,17 @@ def prepare_for_requests() -> None:
 
     warm_up()
     release_free_memory()
+    freeze_loaded_objects()
+
+
+def freeze_loaded_objects() -> None:
+    """Moves every object alive now (modules, classes, the SDK's hundreds of thousands of
+    objects) out of the garbage collector's sight (`gc.freeze`). Python's full collections walk
+    every tracked object: with the SDK loaded they took 35-160 ms, stalls in the middle of a
+    streamed answer (bench/compare_stream.py). Objects made later are collected as before."""
+    import gc
+
+    gc.freeze()
 
 
 def release_free_memory() -> None:
