@@ -221,7 +221,7 @@ class _RedactingFilter(logging.Filter):
     """Masks anything that looks like a key in every log record, whatever logged it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from playground.core.errors import redact
+        from playground.core.redaction import redact
 
         message = record.getMessage()
         redacted = redact(message)

@@ -8,14 +8,13 @@ imported lazily: this module sits on the start-up path, the SDK does not.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import traceback
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,})")
+from playground.core.redaction import redact
 
 
 class ErrorKind(StrEnum):
@@ -72,11 +71,6 @@ class AppError(Exception):
     def local(cls, title: str, message: str, hint: str = "") -> AppError:
         """An error found by the app itself (bad input, a full disk), not by the server."""
         return cls(ErrorKind.LOCAL, title, message, hint)
-
-
-def redact(text: str) -> str:
-    """Masks anything that looks like an OpenAI key, keeping its last 4 characters."""
-    return _KEY_PATTERN.sub(lambda m: f"sk-…{m.group(1)[-4:]}", text)
 
 
 def from_exception(exc: BaseException, *, model: str = "", base_url: str = "") -> AppError:
