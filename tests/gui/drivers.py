@@ -98,3 +98,18 @@ def opener(
         return tab
 
     return _open
+
+
+# --- the Chat tab (its tests drive the harness directly) --------------------------------------------
+
+
+def send_in_chat(app: AppHarness, qtbot: Any, text: str) -> None:
+    """Puts `text` in the Chat input and clicks Send."""
+    tab = app.chat_tab
+    tab.input_edit.setPlainText(text)
+    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
+
+
+def chat_idle(app: AppHarness) -> Callable[[], bool]:
+    """A condition for `wait_until`: no chat request is under way."""
+    return lambda: not app.runner.is_busy("chat")

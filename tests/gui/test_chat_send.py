@@ -18,18 +18,9 @@ from PySide6.QtWidgets import QApplication
 from playground.core.history import MessageStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+from tests.gui.drivers import chat_idle, send_in_chat
 
 pytestmark = pytest.mark.gui
-
-
-def _send(app: AppHarness, qtbot: Any, text: str) -> None:
-    tab = app.chat_tab
-    tab.input_edit.setPlainText(text)
-    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
-
-
-def _idle(app: AppHarness) -> Callable[[], bool]:
-    return lambda: not app.runner.is_busy("chat")
 
 
 def test_the_click_only_starts_the_request(
@@ -37,7 +28,7 @@ def test_the_click_only_starts_the_request(
 ) -> None:
     app = make_app()
     tab = app.chat_tab
-    _send(app, qtbot, "Hello")
+    send_in_chat(app, qtbot, "Hello")
     assert app.runner.is_busy("chat")
     assert tab.stop_button.isEnabled()
     # Nothing else has run yet: no turn, the text still in the box, nothing filed.
@@ -52,7 +43,7 @@ def test_turns_and_rows_appear_while_the_first_token_is_awaited(
     fake_openai.scenario.latency_s = 30  # the answer does not start until Stop
     app = make_app()
     tab = app.chat_tab
-    _send(app, qtbot, "Are you there?")
+    send_in_chat(app, qtbot, "Are you there?")
     wait_until(lambda: len(tab.conversation.turns) == 2)
 
     user, answer = tab.conversation.turns
@@ -67,7 +58,7 @@ def test_turns_and_rows_appear_while_the_first_token_is_awaited(
     assert stored[-1].meta.status is MessageStatus.STREAMING
 
     app.chat.stop()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert "stopped" in answer.meta_label.text()
     stored = app.services.history.load(conversation_id).messages
     assert stored[-1].meta.status is MessageStatus.STOPPED
@@ -79,7 +70,7 @@ def test_the_first_fragment_is_filed_with_the_answer(
     fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(200))
     fake_openai.scenario.tokens_per_second = 100
     app = make_app()
-    _send(app, qtbot, "Count")
+    send_in_chat(app, qtbot, "Count")
     conversation_id = app.chat.conversation.id
     wait_until(lambda: "word2 " in app.chat_tab.conversation.plain_text())
     app.chat.history.flush_streams()
@@ -88,7 +79,7 @@ def test_the_first_fragment_is_filed_with_the_answer(
     assert [m.message.role for m in stored] == ["user", "assistant"]
     assert stored[-1].message.content.startswith("word0 word1 word2")
     app.chat.stop()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
 
 
 def test_an_error_before_any_token_still_shows_and_files_the_turns(
@@ -97,8 +88,8 @@ def test_an_error_before_any_token_still_shows_and_files_the_turns(
     app = make_app()
     tab = app.chat_tab
     fake_openai.fail_next(500)
-    _send(app, qtbot, "Hello?")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hello?")
+    wait_until(chat_idle(app))
     assert [t.text() for t in tab.conversation.turns] == ["Hello?", ""]
     assert tab.error_box.isVisible()
     assert tab.input_edit.toPlainText() == ""
@@ -113,10 +104,10 @@ def test_new_chat_right_after_send_files_the_message_in_its_conversation(
     fake_openai.scenario.latency_s = 30
     app = make_app()
     tab = app.chat_tab
-    _send(app, qtbot, "Keep me")
+    send_in_chat(app, qtbot, "Keep me")
     old_id = app.chat.conversation.id
     qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)  # before any turn is shown
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert tab.conversation.turns == []
     assert app.chat.conversation.id != old_id
     stored = app.services.history.load(old_id).messages
@@ -129,8 +120,8 @@ def test_the_emptied_input_is_estimated_after_the_send(
 ) -> None:
     app = make_app()
     tab = app.chat_tab
-    _send(app, qtbot, "First")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "First")
+    wait_until(chat_idle(app))
     shown = tab.estimate_label.text()
     tab.input_edit.setPlainText("x")  # the estimate the controller makes for the same state...
     tab.input_edit.setPlainText("")
@@ -144,7 +135,7 @@ def test_a_clicked_send_leaves_the_focus_in_the_input(
     app = make_app()
     tab = app.chat_tab
     tab.send_button.setFocus()
-    _send(app, qtbot, "Hi")
+    send_in_chat(app, qtbot, "Hi")
     assert QApplication.focusWidget() is tab.input_edit  # not the parameters panel after Send
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert DEFAULT_REPLY in tab.conversation.plain_text()

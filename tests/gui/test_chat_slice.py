@@ -12,18 +12,9 @@ from playground.core.models import Endpoint, RequestStatus
 from tests.conftest import TEST_KEY, AppHarness
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+from tests.gui.drivers import chat_idle, send_in_chat
 
 pytestmark = pytest.mark.gui
-
-
-def _send(app: AppHarness, qtbot: Any, text: str) -> None:
-    tab = app.chat_tab
-    tab.input_edit.setPlainText(text)
-    qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
-
-
-def _idle(app: AppHarness) -> Callable[[], bool]:
-    return lambda: not app.runner.is_busy("chat")
 
 
 def _long_reply_streaming(
@@ -33,7 +24,7 @@ def _long_reply_streaming(
     fake.scenario.reply_text = " ".join(f"word{i}" for i in range(400))
     fake.scenario.tokens_per_second = 200
     app = make_app()
-    _send(app, qtbot, "Write a lot")
+    send_in_chat(app, qtbot, "Write a lot")
     wait_until(lambda: "word3 " in app.chat_tab.conversation.plain_text())
     return app
 
@@ -46,10 +37,10 @@ def test_send_streams_reply_records_ledger_and_updates_counters(
     tab.system_edit.setPlainText("Answer briefly.")
     assert app.window.counters.last_label.text() == "Last: —"
 
-    _send(app, qtbot, "Say hello")
+    send_in_chat(app, qtbot, "Say hello")
     assert tab.stop_button.isEnabled()
     assert not tab.send_button.isEnabled()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
 
     assert DEFAULT_REPLY in tab.conversation.plain_text()
     assert "finish: stop" in tab.reply_info.text()
@@ -91,11 +82,11 @@ def test_second_turn_sends_the_history(
 ) -> None:
     app = make_app()
     fake_openai.scenario.reply_text = "First answer."
-    _send(app, qtbot, "One")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "One")
+    wait_until(chat_idle(app))
     fake_openai.scenario.reply_text = "Second answer."
-    _send(app, qtbot, "Two")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Two")
+    wait_until(chat_idle(app))
     body = fake_openai.last("/chat/completions").json
     assert body is not None
     assert [m["content"] for m in body["messages"]] == ["One", "First answer.", "Two"]
@@ -108,7 +99,7 @@ def test_stop_keeps_the_partial_answer(
     app = _long_reply_streaming(make_app, fake_openai, qtbot, wait_until)
     tab = app.chat_tab
     qtbot.keyClick(tab.input_edit, Qt.Key.Key_Escape)  # Esc stops, like the Stop button
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
 
     text = tab.conversation.plain_text()
     assert "word0" in text
@@ -132,8 +123,8 @@ def test_dropped_stream_keeps_partial_text_and_explains(
     fake_openai.scenario.drop_after_chunks = 4
     app = make_app()
     tab = app.chat_tab
-    _send(app, qtbot, "Hello")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
     assert "Hello!" in tab.conversation.plain_text()
     assert tab.error_box.isVisibleTo(tab)
     assert "dropped" in tab.error_label.text()
@@ -162,8 +153,8 @@ def test_errors_are_shown_in_plain_words(
 ) -> None:
     app = make_app()
     setup(fake_openai)
-    _send(app, qtbot, "Hello")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
     assert expected in app.chat_tab.error_label.text()
     assert TEST_KEY not in app.chat_tab.error_label.text() + app.chat_tab.error_label.toolTip()
     assert app.services.ledger.recent()[0].status == RequestStatus.ERROR
@@ -173,8 +164,8 @@ def test_unknown_model_gets_a_hint(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app(model="gpt-retired-2023")
-    _send(app, qtbot, "Hello")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
     text = app.chat_tab.error_label.text()
     assert "Model not found" in text
     assert "gpt-retired-2023" in text
@@ -281,8 +272,8 @@ def test_reasoning_model_request_omits_temperature(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app(model="o3")
-    _send(app, qtbot, "Think")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Think")
+    wait_until(chat_idle(app))
     body = fake_openai.last("/chat/completions").json
     assert body is not None
     assert "temperature" not in body
@@ -295,7 +286,7 @@ def test_new_chat_while_streaming_detaches_the_reply(
     tab = app.chat_tab
     old = app.chat.conversation
     qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert tab.conversation.plain_text() == ""
     assert app.chat.conversation is not old
     assert app.chat.conversation.turns == []

@@ -16,17 +16,9 @@ from playground.core.export import from_json
 from playground.core.models import RequestStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+from tests.gui.drivers import chat_idle, send_in_chat
 
 pytestmark = pytest.mark.gui
-
-
-def _send(app: AppHarness, qtbot: Any, text: str) -> None:
-    app.chat_tab.input_edit.setPlainText(text)
-    qtbot.mouseClick(app.chat_tab.send_button, Qt.MouseButton.LeftButton)
-
-
-def _idle(app: AppHarness) -> Callable[[], bool]:
-    return lambda: not app.runner.is_busy("chat")
 
 
 def _sent(fake: FakeOpenAI) -> dict[str, Any]:
@@ -64,8 +56,8 @@ def test_few_shot_turns_are_edited_in_place_and_sent_in_order(
     conv.turns[3].delete_button.click()
     assert [t.message.content for t in conv.turns] == ["2+2?", "4", "3+3?"]
 
-    _send(app, qtbot, "And 5+5?")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "And 5+5?")
+    wait_until(chat_idle(app))
     sent = [(m["role"], m["content"]) for m in _sent(fake_openai)["messages"]]
     assert sent == [("user", "2+2?"), ("assistant", "4"), ("user", "3+3?"), ("user", "And 5+5?")]
 
@@ -84,8 +76,8 @@ def test_image_attachment_is_sent_as_a_data_url_with_its_mime_type(
     bar.add_files([str(path)])
     wait_until(lambda: bar.count() == 1 and not bar.is_loading())
     assert bar.estimated_tokens() > 85
-    _send(app, qtbot, "What colour is this?")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "What colour is this?")
+    wait_until(chat_idle(app))
     content = _sent(fake_openai)["messages"][-1]["content"]
     assert content[0] == {"type": "text", "text": "What colour is this?"}
     assert content[1]["type"] == "image_url"
@@ -102,8 +94,8 @@ def test_parameters_from_the_panel_reach_the_wire(
     panel.set_fields(
         {"temperature": 0.2, "seed": 7, "stop": ("END",), "top_p": 0.9, "max_output_tokens": 100}
     )
-    _send(app, qtbot, "Hi")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hi")
+    wait_until(chat_idle(app))
     body = _sent(fake_openai)
     assert body["temperature"] == 0.2
     assert body["seed"] == 7
@@ -119,8 +111,8 @@ def test_several_answers_show_as_tabs_and_one_continues(
     fake_openai.scenario.reply_text = lambda body: "An answer."
     app = make_app()
     app.chat_tab.params.set_fields({"n": 3})
-    _send(app, qtbot, "Say something")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Say something")
+    wait_until(chat_idle(app))
     assert _sent(fake_openai)["n"] == 3
     turn = app.chat_tab.conversation.last()
     assert turn is not None
@@ -136,8 +128,8 @@ def test_logprobs_lens_colours_the_answer(
 ) -> None:
     app = make_app()
     app.chat_tab.params.set_fields({"logprobs": True, "top_logprobs": 3})
-    _send(app, qtbot, "Hi")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hi")
+    wait_until(chat_idle(app))
     body = _sent(fake_openai)
     assert body["logprobs"] is True
     assert body["top_logprobs"] == 3
@@ -159,8 +151,8 @@ def test_tool_call_shows_and_the_typed_result_continues_the_chat(
         {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
     ]
     app.chat_tab.params.tools_edit.setPlainText(json.dumps(tools))
-    _send(app, qtbot, "Weather in Paris?")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Weather in Paris?")
+    wait_until(chat_idle(app))
     assert _sent(fake_openai)["tools"][0]["function"]["name"] == "get_weather"
     turn = app.chat_tab.conversation.last()
     assert turn is not None
@@ -171,7 +163,7 @@ def test_tool_call_shows_and_the_typed_result_continues_the_chat(
     box.setPlainText('{"temp_c": 21}')
     fake_openai.scenario.tool_calls = []
     turn.findChild(type(turn.save_button), "sendToolResults").click()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     messages = _sent(fake_openai)["messages"]
     assert messages[-2]["tool_calls"][0]["id"] == call_id
     assert messages[-1] == {"role": "tool", "content": '{"temp_c": 21}', "tool_call_id": call_id}
@@ -197,8 +189,8 @@ def test_json_schema_answer_is_checked(
             }
         }
     )
-    _send(app, qtbot, "Where?")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Where?")
+    wait_until(chat_idle(app))
     assert _sent(fake_openai)["response_format"]["json_schema"]["strict"] is True
     turn = app.chat_tab.conversation.last()
     assert turn is not None
@@ -219,17 +211,17 @@ def test_regenerate_and_edit_and_resend(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
-    _send(app, qtbot, "First")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "First")
+    wait_until(chat_idle(app))
     conv = app.chat_tab.conversation
     conv.turns[1].regenerate_button.click()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert [m["content"] for m in _sent(fake_openai)["messages"]] == ["First"]
     assert len(app.chat.conversation.turns) == 2
     conv.turns[0].start_edit()
     conv.turns[0].editor.setPlainText("First, edited")
     conv.turns[0].resend_button.click()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert [m["content"] for m in _sent(fake_openai)["messages"]] == ["First, edited"]
     assert [m.content for m in app.chat.conversation.turns] == ["First, edited", DEFAULT_REPLY]
 
@@ -238,16 +230,16 @@ def test_history_persists_searches_reopens_forks_and_undoes_delete(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
-    _send(app, qtbot, "Tell me about zebras")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Tell me about zebras")
+    wait_until(chat_idle(app))
     first_id = app.chat.conversation.id
     qtbot.keyClick(
         app.chat_tab.input_edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
     )  # Ctrl+N
     assert app.chat.conversation.id != first_id
     assert app.chat_tab.conversation.turns == []
-    _send(app, qtbot, "Something about lions")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Something about lions")
+    wait_until(chat_idle(app))
 
     app.chat.refresh_history("zebra")
     rows = app.services.history.search("zebra")
@@ -273,7 +265,7 @@ def test_a_reply_is_in_history_while_it_streams(
     fake_openai.scenario.reply_text = " ".join(f"word{i}" for i in range(300))
     fake_openai.scenario.tokens_per_second = 150
     app = make_app()
-    _send(app, qtbot, "Long one")
+    send_in_chat(app, qtbot, "Long one")
     conversation_id = app.chat.conversation.id
     wait_until(lambda: "word3 " in app.chat_tab.conversation.plain_text())
     app.chat.history.flush_streams()
@@ -281,7 +273,7 @@ def test_a_reply_is_in_history_while_it_streams(
     assert stored.messages[-1].message.content.startswith("word0")
     assert stored.messages[-1].meta.status == "streaming"
     app.chat.stop()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert app.services.history.load(conversation_id).messages[-1].meta.status == "stopped"
 
 
@@ -298,7 +290,7 @@ def test_variables_form_fills_the_prompt(
     tab.variables.editor("thing").setText("the sea")
     assert tab.send_button.isEnabled()
     qtbot.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     messages = _sent(fake_openai)["messages"]
     assert messages[0] == {"role": "system", "content": "Answer in French."}
     assert messages[1]["content"] == "Describe the sea"
@@ -358,8 +350,8 @@ def test_export_json_round_trips_with_usage_and_cost(
     tmp_path: Path,
 ) -> None:
     app = make_app()
-    _send(app, qtbot, "Hi")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hi")
+    wait_until(chat_idle(app))
     target = tmp_path / "chat.json"
     app.chat._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
     app.chat.export_conversation("json")
@@ -393,15 +385,15 @@ def test_rate_limit_counts_down_before_retry(
 ) -> None:
     fake_openai.rate_limit(retry_after=3)
     app = make_app()
-    _send(app, qtbot, "Hi")
-    wait_until(_idle(app))
+    send_in_chat(app, qtbot, "Hi")
+    wait_until(chat_idle(app))
     tab = app.chat_tab
     assert tab.retry_button.isVisibleTo(tab)
     assert tab.retry_button.text() == "Retry in 3 s"
     assert not tab.retry_button.isEnabled()
     wait_until(lambda: tab.retry_button.isEnabled(), timeout=10)
     tab.retry_button.click()
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert DEFAULT_REPLY in tab.conversation.plain_text()
     assert [r.status for r in app.services.ledger.recent()] == [
         RequestStatus.OK,
@@ -417,7 +409,7 @@ def test_copy_last_answer_and_enter_sends(
     tab.enter_sends_check.setChecked(True)
     tab.input_edit.setPlainText("Hi")
     qtbot.keyClick(tab.input_edit, Qt.Key.Key_Return)
-    wait_until(_idle(app))
+    wait_until(chat_idle(app))
     assert len(fake_openai.requests_to("/chat/completions")) == 1
     qtbot.keyClick(
         tab.input_edit,
