@@ -13,11 +13,9 @@ the target and PASS/MISS. A benchmark that fails is reported and the others stil
 from __future__ import annotations
 
 import argparse
-import datetime
 import importlib.util
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import json_ready, table_rows  # noqa: E402
+from bench.common import json_ready, machine, table_rows  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -52,35 +50,6 @@ BENCHES = (
     Bench("compare", "bench.compare_stream", 3, 1, "8 answers streaming into Compare"),
 )
 DEFAULT_JSON = ROOT / "bench" / "latest.json"
-
-
-def machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if "model name" in line), "")
-    except OSError:
-        pass
-
-    def version(name: str) -> str:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as v
-
-        try:
-            return v(name)
-        except PackageNotFoundError:
-            return "-"
-
-    return {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "system": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "pyside6": version("PySide6-Essentials"),
-        "openai": version("openai"),
-        "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-    }
 
 
 def run_one(bench: Bench, runs: int, out_dir: Path) -> dict[str, Any]:
@@ -126,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [b for b in BENCHES if not args.only or b.name in args.only.split(",")]
     info = machine()
     print(
-        f"{info['date']} · {info['cpus']} CPUs ({info['cpu']}) · {info['system']} · Python "
+        f"{info['date'][:16].replace('T', ' ')} UTC · {info['cpus']} CPUs ({info['cpu']}) · {info['system']} · Python "
         f"{info['python']} · PySide6 {info['pyside6']} · {info['qpa']}",
         flush=True,
     )

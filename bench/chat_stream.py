@@ -35,13 +35,11 @@ import argparse
 import asyncio
 import bisect
 import contextlib
-import datetime
 import gc
 import hashlib
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -60,6 +58,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import Figure, format_table, spread  # noqa: E402  (after the path set-up, for `python bench/...`)
+from bench.common import machine as common_machine  # noqa: E402
 
 TIMER_MS = 1.0
 SETTLE_S = 0.25  # measured after the reply ends: the layout and paint of the final render
@@ -733,28 +732,10 @@ def table(results: list[Measurement]) -> tuple[str, list[dict[str, Any]]]:
 
 
 def machine() -> dict[str, Any]:
-    from importlib.metadata import version
-
+    """`bench.common.machine`, with the Qt version."""
     from PySide6.QtCore import qVersion
 
-    cpu = platform.processor()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "qt": qVersion(),
-        "pyside6": version("PySide6-Essentials"),
-        "qasync": version("qasync"),
-        "openai": version("openai"),
-        "qpa": os.environ.get("QT_QPA_PLATFORM", ""),
-    }
+    return {**common_machine(), "qt": qVersion()}
 
 
 @contextlib.contextmanager

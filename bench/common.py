@@ -181,8 +181,13 @@ def percentile(values: Sequence[float], q: float) -> float:
     return clean[max(0, math.ceil(q / 100 * len(clean)) - 1)]
 
 
-def machine() -> dict[str, Any]:
-    """The machine and versions, for the JSON file."""
+def machine(qpa: str | None = None) -> dict[str, Any]:
+    """The machine and versions, for the JSON files and the tables' headers.
+
+    Args:
+        qpa: the Qt platform the measured processes use (default: this process's
+            `QT_QPA_PLATFORM`, "offscreen" if unset).
+    """
     import contextlib
     import datetime
     import os
@@ -205,13 +210,14 @@ def machine() -> dict[str, Any]:
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "platform": platform.platform(),
+        "system": f"{platform.system()} {platform.release()}",
         "cpu": cpu,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "pyside6": ver("PySide6-Essentials"),
         "qasync": ver("qasync"),
         "openai": ver("openai"),
-        "qpa": os.environ.get("QT_QPA_PLATFORM", ""),
+        "qpa": qpa or os.environ.get("QT_QPA_PLATFORM", "offscreen"),
     }
 
 

@@ -57,11 +57,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -76,7 +74,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Figure, format_table, ratio_at_most, spread  # noqa: E402  (after the path set-up)
+from bench.common import Figure, format_table, machine, ratio_at_most, spread  # noqa: E402  (after the path set-up)
 
 KINDS = ("app", "bare")
 PHASES = ("cold", "warm")
@@ -661,34 +659,6 @@ def heavy_text(summary: dict[str, dict[str, Any]]) -> str:
             f"  not imported while the app ran:                            {', '.join(missing) or 'none'}",
         )
     )
-
-
-def machine(qpa: str) -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def ver(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return ""
-
-    cpu = platform.processor()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "pyside6": ver("PySide6-Essentials"),
-        "qasync": ver("qasync"),
-        "openai": ver("openai"),
-        "qpa": qpa,
-    }
 
 
 @contextlib.contextmanager
