@@ -380,10 +380,10 @@ def test_bad_input_and_server_errors_are_shown_next_to_the_inputs(
     # Resume counts down the wait the server asked for.
     assert view.resume_button.text() == "Resume (1) in 7 s"
     assert not view.resume_button.isEnabled()
-    c._on_countdown_tick()
+    c._countdown.tick()
     assert view.resume_button.text() == "Resume (1) in 6 s"
     for _ in range(6):
-        c._on_countdown_tick()
+        c._countdown.tick()
     assert view.resume_button.text() == "Resume (1)"
     assert view.resume_button.isEnabled()
     assert view.free_label.text() == "Free on OpenAI"

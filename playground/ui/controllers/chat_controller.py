@@ -61,6 +61,7 @@ from playground.core.tokens import TokenCounter
 from playground.core.vision import image_tokens
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
+from playground.ui.countdown import Countdown
 from playground.ui.tabs.chat_tab import ChatDraft, ChatTab
 from playground.ui.widgets.conversation_view import TurnInfo, TurnWidget
 from playground.ui.widgets.moderation_badge import CLEAR, FAILED, FLAGGED, PENDING
@@ -115,10 +116,8 @@ class ChatController(QObject):
         self._last_request: ChatRequest | None = None
         self._unfiled_send: _Turn | None = None  # a send whose turns and rows are not made yet
         self._moderation_models: list[str] = []
-        self._retry_left = 0
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setInterval(1000)
-        self._retry_timer.timeout.connect(self._on_retry_tick)
+        self._retry = Countdown(self)
+        self._retry.changed.connect(self.view.set_retry_countdown)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_SAVE_DELAY_MS)
@@ -289,7 +288,7 @@ class ChatController(QObject):
         after that, never before the first token (bench/overhead.py).
         """
         self.view.hide_error()
-        self._stop_retry_countdown()
+        self._retry.stop()
         self._last_request = request
         turn = _Turn(request, ChatProgress(), self.conversation, _frame_timer(self), user=user)
         self._unfiled_send = turn
@@ -487,7 +486,7 @@ class ChatController(QObject):
             )
             self.view.show_error(error, retry=True)
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
-                self._start_retry_countdown(round(error.retry_after))
+                self._retry.start(max(round(error.retry_after), 1))
         self.error_shown.emit(error)
         self.reply_finished.emit(entry)
 
@@ -690,24 +689,6 @@ class ChatController(QObject):
             status=status,
             request_id=request_id,
         )
-
-    # --- retry countdown -----------------------------------------------------------------------
-
-    def _start_retry_countdown(self, seconds: int) -> None:
-        self._retry_left = max(seconds, 1)
-        self.view.set_retry_countdown(self._retry_left)
-        self._retry_timer.start()
-
-    def _on_retry_tick(self) -> None:
-        self._retry_left -= 1
-        self.view.set_retry_countdown(self._retry_left)
-        if self._retry_left <= 0:
-            self._retry_timer.stop()
-
-    def _stop_retry_countdown(self) -> None:
-        self._retry_timer.stop()
-        self._retry_left = 0
-        self.view.set_retry_countdown(0)
 
     # --- editing turns -------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog
 
@@ -42,6 +42,7 @@ from playground.core.images_caps import (
 )
 from playground.core.images_library import ImageLibrary, LibraryError, LibraryItem
 from playground.core.models import Endpoint, RequestStatus, Usage
+from playground.ui.countdown import Countdown
 from playground.ui.features.base import FeatureController
 from playground.ui.tabs.images_tab import ImagesTab
 from playground.ui.widgets.images_gallery import ImageView
@@ -107,10 +108,8 @@ class ImagesController(FeatureController):
         self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
         self._restored: dict[str, Any] | None = None
-        self._retry_left = 0
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setInterval(1000)
-        self._retry_timer.timeout.connect(self._on_retry_tick)
+        self._retry = Countdown(self)
+        self._retry.changed.connect(self._show_retry)
         # The upload rules the sources were converted for (formats, square, byte limit).
         self._source_rules: tuple[object, ...] = ()
 
@@ -385,7 +384,7 @@ class ImagesController(FeatureController):
         elif error.kind == ErrorKind.MODEL_NOT_FOUND:
             field = "model"
         if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
-            self._start_retry_countdown(max(1, round(error.retry_after)))
+            self._retry.start(max(1, round(error.retry_after)))  # Generate waits it out
         text = f"{error.title}: {error.message} {error.hint}".strip()
         if kept:
             text += f" The {kept} picture{'s' if kept != 1 else ''} that arrived are saved."
@@ -406,24 +405,12 @@ class ImagesController(FeatureController):
             f"Stopped. {kept} picture{'s' if kept != 1 else ''} kept in the gallery."
         )
 
-    def _start_retry_countdown(self, seconds: int) -> None:
-        """Generate waits out the server's retry-after, counting down on the button."""
-        self._retry_left = seconds
-        self._show_retry()
-        self._retry_timer.start()
-
-    def _on_retry_tick(self) -> None:
-        self._retry_left -= 1
-        self._show_retry()
-        if self._retry_left <= 0:
-            self._retry_timer.stop()
-
-    def _show_retry(self) -> None:
-        waiting = self._retry_left > 0
+    def _show_retry(self, left: int) -> None:
+        """Generate counts down the server's retry-after and is enabled once it is over."""
         self.view.set_generate_enabled(
-            not waiting, f"The server asked to wait {self._retry_left} s before the next request."
+            left <= 0, f"The server asked to wait {left} s before the next request."
         )
-        self.view.set_retry_countdown(self._retry_left)
+        self.view.set_retry_countdown(left)
 
     def _record(
         self,

@@ -38,6 +38,7 @@ from playground.core.session import ApiSession
 from playground.core.settings import Settings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
+from playground.ui.countdown import Countdown
 from playground.ui.tabs.moderation_tab import ModerationDraft, ModerationTab
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,8 @@ class ModerationController(QObject):
         self._threshold_timer.setSingleShot(True)
         self._threshold_timer.setInterval(30)
         self._threshold_timer.timeout.connect(self.refresh_table)
-        self._wait_left = 0
-        self._countdown = QTimer(self)
-        self._countdown.setInterval(1000)
-        self._countdown.timeout.connect(self._on_countdown_tick)
+        self._countdown = Countdown(self)
+        self._countdown.changed.connect(self.view.set_resume_countdown)
         # Tests replace this to answer the save dialog.
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
 
@@ -150,22 +149,6 @@ class ModerationController(QObject):
     def stop(self) -> None:
         self.runner.cancel(GROUP)
 
-    def _start_countdown(self, seconds: int) -> None:
-        self._wait_left = seconds
-        self.view.set_resume_countdown(seconds)
-        self._countdown.start()
-
-    def _on_countdown_tick(self) -> None:
-        self._wait_left -= 1
-        self.view.set_resume_countdown(self._wait_left)
-        if self._wait_left <= 0:
-            self._countdown.stop()
-
-    def _stop_countdown(self) -> None:
-        self._countdown.stop()
-        self._wait_left = 0
-        self.view.set_resume_countdown(0)
-
     def apply_settings(self, settings: Settings) -> None:
         """The provider may have changed: say what moderation costs with the new one."""
         self.view.set_price_note(settings.profile().kind == ProviderKind.OPENAI)
@@ -175,7 +158,7 @@ class ModerationController(QObject):
         self.view.set_price_note(self.session.profile.kind == ProviderKind.OPENAI)
 
     def _start(self, indexes: list[int]) -> None:
-        self._stop_countdown()
+        self._countdown.stop()
         self.pending = list(indexes)
         batches = plan_batches(self.items, indexes)
         total = len(self.items)
@@ -197,7 +180,7 @@ class ModerationController(QObject):
             self._record(model, RequestStatus.ERROR, None, error.request_id)
             self.view.show_error(error, resumable=len(self.pending))
             if error.retry_after and self.pending:  # 429/503 said when: count down on Resume
-                self._start_countdown(max(round(error.retry_after), 1))
+                self._countdown.start(max(round(error.retry_after), 1))
             self._after_run()
 
         def on_cancel() -> None:

@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 from playground.core.embeddings import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.core.embeddings_io import short
 from playground.core.errors import AppError
+from playground.ui.countdown import Countdown
 from playground.ui.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -248,11 +249,8 @@ class EmbeddingsTab(QWidget):
         self.resume_button.setToolTip("Send only the batches that did not finish")
         self.resume_button.clicked.connect(self.resume_requested.emit)
         self._resume_text = "Resume"
-        self._resume_wait = 0
-        self._resume_timer = QTimer(self)
-        self._resume_timer.setSingleShot(True)
-        self._resume_timer.setInterval(1000)
-        self._resume_timer.timeout.connect(self._tick_resume)
+        self._resume_wait = Countdown(self)
+        self._resume_wait.changed.connect(self._show_resume)
         error_layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.error_box.setVisible(False)
         form.addWidget(self.error_box)
@@ -588,7 +586,7 @@ class EmbeddingsTab(QWidget):
         self._busy = busy
         self.stop_button.setEnabled(busy)
         self.embed_button.setEnabled(not busy)
-        self.resume_button.setEnabled(not busy and self._resume_wait <= 0)
+        self.resume_button.setEnabled(not busy and self._resume_wait.left <= 0)
         self.open_button.setEnabled(not busy)
         self.clear_cache_button.setEnabled(not busy)
         if busy:
@@ -640,24 +638,18 @@ class EmbeddingsTab(QWidget):
         self.error_label.setToolTip(error.details or "")
         self.resume_button.setVisible(bool(resume))
         self._resume_text = resume or "Resume"
-        self._resume_wait = math.ceil(error.retry_after or 0) if resume else 0
-        self._tick_resume()
+        self._resume_wait.start(math.ceil(error.retry_after or 0) if resume else 0)
         self.error_box.setVisible(True)
 
-    def _tick_resume(self) -> None:
-        if self._resume_wait > 0:
-            self.resume_button.setEnabled(False)
-            self.resume_button.setText(f"{self._resume_text} in {self._resume_wait} s")
-            self._resume_wait -= 1
-            self._resume_timer.start()
-        else:
-            self._resume_timer.stop()
-            self.resume_button.setEnabled(not self._busy)
-            self.resume_button.setText(self._resume_text)
+    def _show_resume(self, left: int) -> None:
+        """Resume counts down the server's retry-after and is enabled once it is over."""
+        self.resume_button.setEnabled(left <= 0 and not self._busy)
+        self.resume_button.setText(
+            f"{self._resume_text} in {left} s" if left else self._resume_text
+        )
 
     def hide_error(self) -> None:
-        self._resume_timer.stop()
-        self._resume_wait = 0
+        self._resume_wait.stop()
         self.error_label.clear()
         self.error_box.setVisible(False)
 
