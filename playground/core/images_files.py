@@ -21,15 +21,13 @@ Pillow is imported inside the functions: the app's start-up does not pay for it.
 from __future__ import annotations
 
 import os
-import struct
 import warnings
-import zlib
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from playground.core.images_caps import ImageModelSpec, UploadImage
-from playground.core.vision import ImageProblem
+from playground.core.vision import DECODE_ERRORS, ORIENTATION_TAG, ImageProblem
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -40,19 +38,7 @@ MAX_SIDE: Final = 4096
 MAX_FILE_BYTES: Final = 256 * 1024 * 1024
 _MIME: Final = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _EXT: Final = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
-_ORIENTATION_TAG: Final = 0x0112
 _SHRINK: Final = 0.75
-_DECODE_ERRORS: Final = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    IndexError,
-    KeyError,
-    TypeError,
-    struct.error,
-    zlib.error,
-)
 
 __all__ = ["ImageProblem", "image_size", "mask_png", "prepare_upload", "read_source"]
 
@@ -116,7 +102,7 @@ def prepare_upload(
             ) from exc
         except MemoryError as exc:
             raise ImageProblem(f"“{label}” is too large to open on this computer.") from exc
-        except _DECODE_ERRORS as exc:
+        except DECODE_ERRORS as exc:
             raise ImageProblem(
                 f"“{label}” is damaged or incomplete. Open it in an image viewer, save it again "
                 "and retry."
@@ -128,7 +114,7 @@ def _convert(img: Image.Image, data: bytes, label: str, spec: ImageModelSpec) ->
 
     source_format = "JPEG" if img.format == "MPO" else (img.format or "unknown")
     animated = bool(getattr(img, "is_animated", False))
-    orientation = int(img.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    orientation = int(img.getexif().get(ORIENTATION_TAG, 1) or 1)
     img.load()  # a full decode: a truncated file fails here
     accepted = spec.edit_formats or ("PNG",)
     needs_alpha = spec.edit_square  # DALL·E 2 wants RGBA, LA or L PNGs
@@ -259,5 +245,5 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     try:
         with Image.open(BytesIO(data)) as img:
             return int(img.width), int(img.height)
-    except (UnidentifiedImageError, *_DECODE_ERRORS):
+    except (UnidentifiedImageError, *DECODE_ERRORS):
         return None

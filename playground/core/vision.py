@@ -115,7 +115,7 @@ _MIN_SIDE: Final = 64
 # Formats whose files are JPEGs to any JPEG reader (MPO: a JPEG with extra pictures appended).
 _JPEG_ALIASES: Final = frozenset({"JPEG", "MPO"})
 # What Pillow raises on damaged data: decoders are written per format, so the list is long.
-_DECODE_ERRORS: Final = (
+DECODE_ERRORS: Final = (
     OSError,
     SyntaxError,
     ValueError,
@@ -139,7 +139,7 @@ _REFUSED_SUFFIXES: Final = {
     ".ico": "ICO",
     ".psd": "PSD",
 }
-_ORIENTATION_TAG: Final = 0x0112
+ORIENTATION_TAG: Final = 0x0112
 
 
 class ImageProblem(ValueError):
@@ -228,7 +228,7 @@ def load_image(source: str | os.PathLike[str] | bytes, *, name: str = "") -> Pre
             ) from exc
         except MemoryError as exc:
             raise ImageProblem(f"{label} is too large to open on this computer.") from exc
-        except _DECODE_ERRORS as exc:
+        except DECODE_ERRORS as exc:
             raise ImageProblem(
                 f"{label} is damaged or incomplete (perhaps cut off while downloading). "
                 "Open it in an image viewer, save it again and retry."
@@ -367,7 +367,7 @@ def thumbnail_png(data: bytes, size: int) -> bytes:
                 out = BytesIO()
                 small.save(out, "PNG")
                 return out.getvalue()
-        except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS) as exc:
             raise ImageProblem("The image cannot be shown.") from exc
 
 
@@ -435,7 +435,7 @@ def _convert(img: Image.Image, data: bytes, label: str, name: str) -> PreparedIm
     source_format = img.format or "unknown"
     fmt = "JPEG" if source_format in _JPEG_ALIASES else source_format
     animated = bool(getattr(img, "is_animated", False)) and fmt != "JPEG"
-    orientation = int(img.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    orientation = int(img.getexif().get(ORIENTATION_TAG, 1) or 1)
     raw_w, raw_h = img.size
     if raw_w * raw_h > MAX_PIXELS:
         raise Image.DecompressionBombError(f"{raw_w * raw_h} pixels")
