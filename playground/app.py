@@ -338,7 +338,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     # The SDK and the token encoding are not loaded here: the first model refresh (with a key)
     # loads the SDK in a worker, the first count the encoding (bench/startup.py: idle memory).
     controller.start(allow_first_run=not no_first_run)
-    freeze_loaded_objects()  # again after the first request's imports (prepare_for_requests)
+    freeze_loaded_objects()  # start-up's objects; prepare_for_requests freezes the SDK's too
     log.info("%s %s ready (data in %s)", APP_NAME, __version__, paths.data_dir)
 
     closed = asyncio.Event()

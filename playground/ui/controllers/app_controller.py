@@ -164,9 +164,6 @@ class AppController(QObject):
         profile = self.session.profile
         self.window.set_connection_state(f"{profile.name} · connecting…", ok=None)
 
-        async def _load() -> None:
-            await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
-
         def _loaded(_result: object = None) -> None:
             self._prepared, self._preparing = True, False
             then()
@@ -176,7 +173,13 @@ class AppController(QObject):
             _loaded()
 
         # In the "models" group: whoever waits for the model list waits for this too.
-        self.runner.start(_load(), group="models", on_result=_loaded, on_error=_failed)
+        self.runner.start(self._prepare(), group="models", on_result=_loaded, on_error=_failed)
+
+    async def _prepare(self) -> None:
+        """`prepare_for_requests` in a worker thread, once per run."""
+        if not self._prepared:
+            await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
+            self._prepared = True
 
     def _on_models(self, snapshot: CatalogSnapshot) -> None:
         self._show_models(snapshot)
@@ -329,9 +332,7 @@ class AppController(QObject):
         dialog = self.settings_dialog
 
         async def _test() -> int:
-            if not self._prepared:
-                await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
-                self._prepared = True
+            await self._prepare()
             client = self.session.client_for(profile, api_key=typed_key or None)
             try:
                 count = 0
