@@ -333,7 +333,7 @@ class ChatController(QObject):
             turn.widget.hide()
             return
         if turn.user is not None:
-            self.view.conversation.add_turn(turn.user, TurnInfo())
+            turn.user_widget = self.view.conversation.add_turn(turn.user, TurnInfo())
         turn.widget = self.view.conversation.add_turn(
             Message("assistant", ""), TurnInfo(status="streaming")
         )
@@ -376,8 +376,8 @@ class ChatController(QObject):
         self.refresh_history()
         if user is not None:
             self._on_view_draft_changed()  # the emptied input's estimate and Send state
-            built = self.view.conversation.turns
-            widget = built[-2] if len(built) >= 2 and built[-1] is turn.widget else None
+            shown = turn.user_widget in self.view.conversation.turns  # not rebuilt meanwhile
+            widget = turn.user_widget if shown else None
             self.check_moderation(widget, user.content, [i.url for i in user.images], user_id)
 
     def _render_pending(self, turn: _Turn) -> None:
@@ -1234,6 +1234,7 @@ class _Turn:
     pending: dict[int, list[str]] = field(default_factory=dict)
     first_shown: bool = False
     widget: TurnWidget | None = None  # built at the first fragment or a frame after the click
+    user_widget: TurnWidget | None = None  # the sent message's turn, built with `widget`
     filed: bool = False  # the history rows of the send are written
     unfiled: list[str] = field(default_factory=list)  # answer text shown before its row existed
 
