@@ -31,7 +31,7 @@ from playground.core.errors import AppError, ErrorKind
 from playground.core.models import ImagePart, Message, Usage
 from playground.core.presets import fill_variables, find_variables
 from playground.core.schema import check_reply, parse_json, schema_errors
-from playground.core.vision import image_tokens
+from playground.core.vision import ImageProblem, image_from_url, image_tokens, load_image
 
 MAX_SAMPLES = 10
 MAX_CONCURRENCY = 16
@@ -287,15 +287,13 @@ def prepare_case_images(cases: Sequence[TestCase]) -> dict[str, ImagePart]:
     Raises:
         CaseImageError: "Case 3: …" and why, for the first picture that cannot be used.
     """
-    from playground.core.vision import ImageProblem, image_from_url, load_image
-
     out: dict[str, ImagePart] = {}
     for number, case in enumerate(cases, 1):
         for source in case.images:
             if source in out:
                 continue
             try:
-                if re.match(r"(?i)(https?|data):", source):
+                if _is_url(source):
                     out[source] = image_from_url(source)
                 else:
                     out[source] = load_image(source).to_part()
@@ -308,13 +306,19 @@ def resolve_case_images(cases: Sequence[TestCase], folder: Path) -> list[TestCas
     """The cases with relative picture paths made relative to `folder` (the imported file's)."""
 
     def resolve(source: str) -> str:
-        if re.match(r"(?i)(https?|data):", source) or Path(source).expanduser().is_absolute():
-            return str(Path(source).expanduser()) if source.startswith("~") else source
-        return str(folder / source)
+        if _is_url(source):
+            return source
+        path = Path(source).expanduser()
+        return str(path if path.is_absolute() else folder / path)
 
     return [
         replace(c, images=tuple(resolve(i) for i in c.images)) if c.images else c for c in cases
     ]
+
+
+def _is_url(source: str) -> bool:
+    """An https or data URL (sent as it is), not a file path."""
+    return re.match(r"(?i)(https?|data):", source) is not None
 
 
 def split_images(text: str) -> tuple[str, ...]:
