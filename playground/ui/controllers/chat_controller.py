@@ -626,12 +626,13 @@ class ChatController(QObject):
         model = pick_model(self._moderation_models)
         widget.set_moderation(PENDING, "Checking…", f"Sending this turn to {model}")
         service = ModerationService(self.session.client)
+        profile = self.session.profile  # the rows go to the provider the check was sent to
 
         def on_result(outcome: tuple[ModerationResult, list[BatchResult]]) -> None:
             result, answers = outcome
             for answer in answers:
-                self._record_moderation(
-                    model, RequestStatus.OK, answer.elapsed_ms, answer.request_id
+                self.counters.record_moderation(
+                    profile, model, RequestStatus.OK, answer.elapsed_ms, answer.request_id
                 )
             badge, tip = moderation_summary(result)
             self._keep_moderation(
@@ -639,7 +640,9 @@ class ChatController(QObject):
             )
 
         def on_error(error: AppError) -> None:
-            self._record_moderation(model, RequestStatus.ERROR, None, error.request_id)
+            self.counters.record_moderation(
+                profile, model, RequestStatus.ERROR, None, error.request_id
+            )
             self._keep_moderation(
                 conversation, widget, message_id, FAILED, "Check failed", error.text
             )
@@ -675,20 +678,6 @@ class ChatController(QObject):
                 self.history.set_moderation(message_id, note)
             except HistoryError as exc:  # edited or deleted meanwhile: the badge was for then
                 log.info("history: %s", exc)
-
-    def _record_moderation(
-        self, model: str, status: RequestStatus, latency_ms: float | None, request_id: str | None
-    ) -> None:
-        # Free on OpenAI and no usage in the answer: a $0 row without tokens.
-        self.counters.record(
-            profile=self.session.profile,
-            model=model,
-            endpoint=Endpoint.MODERATIONS,
-            usage=Usage(),
-            latency_ms=latency_ms,
-            status=status,
-            request_id=request_id,
-        )
 
     # --- editing turns -------------------------------------------------------------------------
 

@@ -19,7 +19,14 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from playground.core.accounting import Accounting
-from playground.core.models import LedgerEntry, Message, ProviderProfile
+from playground.core.models import (
+    Endpoint,
+    LedgerEntry,
+    Message,
+    ProviderProfile,
+    RequestStatus,
+    Usage,
+)
 from playground.core.tokens import TokenCounter
 from playground.ui.bridge import TaskRunner
 from playground.ui.widgets.counters import CountersBar
@@ -139,6 +146,26 @@ class CountersController(QObject):
         entry = self.accounting.record(**fields)
         self.request_recorded(entry)
         return entry
+
+    def record_moderation(
+        self,
+        profile: ProviderProfile,
+        model: str,
+        status: RequestStatus,
+        latency_ms: float | None,
+        request_id: str | None,
+    ) -> LedgerEntry:
+        """A moderation request's row. The API reports no usage for moderation (and OpenAI does not
+        charge for it): the row says so with zero tokens, and the price table prices it at $0."""
+        return self.record(
+            profile=profile,
+            model=model,
+            endpoint=Endpoint.MODERATIONS,
+            usage=Usage(),
+            latency_ms=latency_ms,
+            status=status,
+            request_id=request_id,
+        )
 
     def request_recorded(self, entry: LedgerEntry) -> None:
         self.bar.set_last(entry.usage, entry.cost)

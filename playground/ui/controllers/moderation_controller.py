@@ -19,7 +19,7 @@ from playground.core.accounting import Accounting
 from playground.core.capabilities import ModelKind
 from playground.core.catalog import CatalogSnapshot
 from playground.core.errors import AppError
-from playground.core.models import Endpoint, ProviderKind, RequestStatus, Usage
+from playground.core.models import ProviderKind, RequestStatus
 from playground.core.moderation import (
     DEFAULT_MODEL,
     BatchResult,
@@ -207,17 +207,7 @@ class ModerationController(QObject):
     def _record(
         self, model: str, status: RequestStatus, latency_ms: float | None, request_id: str | None
     ) -> None:
-        # The API reports no usage for moderation (and OpenAI does not charge for it): the row
-        # says so with zero tokens, and the price table prices the model at $0.
-        self.counters.record(
-            profile=self.session.profile,
-            model=model,
-            endpoint=Endpoint.MODERATIONS,
-            usage=Usage(),
-            latency_ms=latency_ms,
-            status=status,
-            request_id=request_id,
-        )
+        self.counters.record_moderation(self.session.profile, model, status, latency_ms, request_id)
         self.requests += 1
 
     # --- results -------------------------------------------------------------------------------
