@@ -57,14 +57,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Figure, format_table, spread  # noqa: E402  (after the path set-up, for `python bench/...`)
+from bench.common import (  # noqa: E402  (after the path set-up, for `python bench/...`)
+    FAKE_KEY,
+    MODEL,
+    WINDOW_SIZE,
+    AppUnderTest,
+    Figure,
+    Gui,
+    format_table,
+    spread,
+)
 from bench.common import machine as common_machine  # noqa: E402
 
 TIMER_MS = 1.0
 SETTLE_S = 0.25  # measured after the reply ends: the layout and paint of the final render
-WINDOW_SIZE = (1180, 760)
-MODEL = "gpt-4o-mini"
-FAKE_KEY = "sk-bench-Playground0123456789abcdefXYZ"
 WARM_MARK = "[warm-up]"
 VARIANTS = ("app", "append", "insert")
 
@@ -403,36 +409,20 @@ def summarize(
 
 class Bench:
     def __init__(self, server: Server, home_root: Path, timeout_s: float) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        from playground.ui.bridge import install_loop
-        from playground.ui.theme import apply_theme
-
         self.server = server
         self.home_root = home_root
         self.timeout_s = timeout_s
-        app = QApplication.instance() or QApplication([sys.argv[0]])
-        assert isinstance(app, QApplication)
-        app.setApplicationName("Playground")
-        self.qapp = app
-        apply_theme(app, "light")
-        self.loop = install_loop(app)
+        self.gui = Gui()
+        self.loop = self.gui.loop
         self.probe = StallProbe()
         self._homes = 0
 
     def close(self) -> None:
-        from PySide6.QtCore import QCoreApplication, QEvent
-
-        from playground.ui.bridge import close_loop
-
         self.probe.close()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-        close_loop(self.loop)
-        gc.collect()
+        self.gui.close()
 
     def settle(self, seconds: float) -> None:
-        self.loop.run_until_complete(asyncio.sleep(seconds))
+        self.gui.settle(seconds)
 
     def warm_up(self) -> None:
         """What the app does in a worker before its first request (SDK, lexers), then one short
@@ -457,45 +447,17 @@ class Bench:
             raise RuntimeError("no delta arrived; is the fake server up?")
         return hashlib.sha256(text.encode("utf-8")).hexdigest() == expect["sha256"]
 
-    async def _idle(self, runner: Any, group: str) -> None:
-        deadline = time.monotonic() + self.timeout_s
-        while runner.is_busy(group) and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-
     def _measure_app(self, run: int, message: str, expect: dict[str, Any]) -> Measurement:
-        from PySide6.QtCore import QCoreApplication, QEvent, Qt
+        from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
-        from playground.app import build_services, build_window
-        from playground.core.models import ProviderProfile
-        from playground.core.paths import AppPaths
-        from playground.core.secrets import MemorySecretStore
-        from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
-        from playground.ui.bridge import TaskRunner
-
         self._homes += 1
-        paths = AppPaths.under(self.home_root / f"home-{self._homes}")
-        store = JsonSettingsStore(paths.settings_file)
-        profile = ProviderProfile(
-            id="openai", name="OpenAI", base_url=self.server.base_url, max_retries=0
+        # Built and started as run_app does once the window is up: the model refresh builds the
+        # SDK client, so the measured Send finds it ready (building one costs 20-40 ms).
+        app = AppUnderTest.build(
+            self.gui, self.server.base_url, self.home_root / f"home-{self._homes}"
         )
-        store.save(
-            Settings(profiles=(profile,), chat=ChatSettings(model=MODEL), first_run_done=True)
-        )
-        secrets = MemorySecretStore()
-        secrets.set("openai", FAKE_KEY)
-        services = build_services(paths, secrets=secrets, environ={}, settings_store=store)
-        services.counter.warm().join()  # as by the first count of a draft
-        runner = TaskRunner()
-        window, controller = build_window(services, runner)
-        controller.restore()
-        window.resize(*WINDOW_SIZE)
-        window.show()
-        # As run_app does once the window is up: the model refresh builds the SDK client, so the
-        # measured Send finds it ready (building one costs 20-40 ms on the GUI thread).
-        controller.start(allow_first_run=False)
-        self.settle(0.3)
-        self.loop.run_until_complete(self._idle(runner, "models"))
+        runner, controller = app.runner, app.controller
 
         deltas = Deltas()
         chat = controller.chat
@@ -539,14 +501,7 @@ class Bench:
             print(f"app error: {tab.error_label.text()}", file=sys.stderr)
         ok = self._text_ok(deltas, text, expect) and not tab.error_box.isVisible()
         result = summarize("app", run, stamps, deltas, ended, cpu, ok)
-
-        window.close()
-        self.loop.run_until_complete(runner.shutdown())
-        self.loop.run_until_complete(services.session.aclose())
-        services.close()
-        window.deleteLater()
-        runner.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.close(self.gui)
         return result
 
     def _measure_baseline(
