@@ -41,7 +41,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -62,9 +61,11 @@ from bench.common import (  # noqa: E402  (after the path set-up, for `python be
     MODEL,
     WINDOW_SIZE,
     AppUnderTest,
+    ChildServer,
     Figure,
     Gui,
     format_table,
+    serve_until_stdin_closes,
     spread,
 )
 from bench.common import machine as common_machine  # noqa: E402
@@ -215,13 +216,9 @@ def make_fake(tokens: int, rate: float, pacing: str) -> tuple[Any, dict[str, Any
 
 
 def serve(tokens: int, rate: float, pacing: str) -> int:
-    """Child process: serve until stdin closes; print the URL first and the server errors last."""
+    """Child process (`ChildServer`): the long reply, paced; the reply's figures in the hello."""
     fake, stats = make_fake(tokens, rate, pacing)
-    with fake:
-        print(json.dumps({"base_url": fake.base_url, "reply": stats}), flush=True)
-        sys.stdin.read()
-    print(json.dumps({"server_errors": fake.server_errors}), flush=True)
-    return 0
+    return serve_until_stdin_closes(fake, reply=stats)
 
 
 class Server:
@@ -230,48 +227,29 @@ class Server:
     def __init__(self, tokens: int, rate: float, mode: str, pacing: str) -> None:
         self.mode = mode
         self.server_errors: list[str] = []
-        self._proc: subprocess.Popen[str] | None = None
+        self._child: ChildServer | None = None
         self._fake: Any = None
         if mode == "thread":
             self._fake, self.reply = make_fake(tokens, rate, pacing)
             self._fake.start()
             self.base_url: str = self._fake.base_url
             return
-        self._proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "bench.chat_stream", "--serve"),
-                *("--tokens", str(tokens), "--rate", str(rate), "--pacing", pacing),
-            ],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+        self._child = ChildServer(
+            "bench.chat_stream",
+            *("--tokens", str(tokens), "--rate", str(rate), "--pacing", pacing),
         )
-        assert self._proc.stdout is not None
-        line = self._proc.stdout.readline()
-        if not line:
-            self._proc.wait(timeout=10)
-            raise RuntimeError(f"the fake server did not start (exit {self._proc.returncode})")
-        hello = json.loads(line)
-        self.base_url = hello["base_url"]
-        self.reply = hello["reply"]
+        self.base_url = self._child.base_url
+        self.reply = self._child.hello["reply"]
 
     def close(self) -> None:
         if self._fake is not None:
             self._fake.stop()
             self.server_errors = list(self._fake.server_errors)
             self._fake = None
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            out, _ = proc.communicate(input="", timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        for line in out.splitlines():
-            with contextlib.suppress(ValueError):
-                self.server_errors.extend(json.loads(line).get("server_errors", []))
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()
+            self.server_errors = child.server_errors
 
 
 # --------------------------------------------------------------------------------------------------

@@ -404,3 +404,65 @@ class AppUnderTest:
         self.window.deleteLater()
         self.runner.deleteLater()
         gui.delete_later()
+
+
+# --------------------------------------------------------------------------------------------------
+# A fake server in a child process
+# --------------------------------------------------------------------------------------------------
+
+
+def serve_until_stdin_closes(fake: Any, **hello: Any) -> int:
+    """The child's side of `ChildServer`: runs `fake` (a stopped `FakeOpenAI`), prints its URL and
+    `hello` as one JSON line, serves until stdin closes, then prints the server's errors."""
+    import json
+    import sys
+
+    with fake:
+        print(json.dumps({"base_url": fake.base_url, **hello}), flush=True)
+        sys.stdin.read()
+        errors = list(fake.server_errors)
+    print(json.dumps({"server_errors": errors}), flush=True)
+    return 0
+
+
+class ChildServer:
+    """A fake OpenAI server in a child process (`python -m MODULE --serve ARGS...`), as a remote
+    server would be: in a thread of the benchmark it would compete with the GUI thread for the
+    GIL. The child runs `serve_until_stdin_closes`; `hello` is its first line, `base_url` its
+    address, and `close()` fills `server_errors`."""
+
+    def __init__(self, module: str, *args: str) -> None:
+        import json
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self.server_errors: list[str] = []
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", module, "--serve", *args],
+            cwd=Path(__file__).resolve().parents[1],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            self._proc.wait(timeout=10)
+            raise RuntimeError(f"the fake server did not start (exit {self._proc.returncode})")
+        self.hello: dict[str, Any] = json.loads(line)
+        self.base_url: str = self.hello["base_url"]
+
+    def close(self) -> None:
+        import contextlib
+        import json
+        import subprocess
+
+        try:
+            out, _ = self._proc.communicate(input="", timeout=15)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            out, _ = self._proc.communicate()
+        for line in out.splitlines():
+            with contextlib.suppress(ValueError):
+                self.server_errors.extend(json.loads(line).get("server_errors", []))

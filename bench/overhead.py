@@ -31,10 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,10 +47,12 @@ from bench.common import (
     FAKE_KEY,
     MODEL,
     AppUnderTest,
+    ChildServer,
     Figure,
     Gui,
     PaintWatch,
     percentile,
+    serve_until_stdin_closes,
     table_rows,
     write_json,
 )
@@ -72,43 +71,12 @@ MESSAGE = "Say hello in one sentence."
 
 
 def serve() -> int:
-    """Child process: serve until stdin closes; print the URL first and the server errors last."""
+    """Child process (`ChildServer`): answers at once, one word per SSE chunk."""
     from tests.fakes.openai_server import FakeOpenAI, Scenario
 
-    with FakeOpenAI(Scenario(reply_text=REPLY, chunk_unit="word", chunk_size=1)) as fake:
-        print(json.dumps({"base_url": fake.base_url}), flush=True)
-        sys.stdin.read()
-        errors = list(fake.server_errors)
-    print(json.dumps({"server_errors": errors}), flush=True)
-    return 0
-
-
-class Server:
-    def __init__(self) -> None:
-        self.server_errors: list[str] = []
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.overhead", "--serve"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._proc.stdout is not None
-        line = self._proc.stdout.readline()
-        if not line:
-            self._proc.wait(timeout=10)
-            raise RuntimeError(f"the fake server did not start (exit {self._proc.returncode})")
-        self.base_url: str = json.loads(line)["base_url"]
-
-    def close(self) -> None:
-        try:
-            out, _ = self._proc.communicate(input="", timeout=15)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            out, _ = self._proc.communicate()
-        for line in out.splitlines():
-            with contextlib.suppress(ValueError):
-                self.server_errors.extend(json.loads(line).get("server_errors", []))
+    return serve_until_stdin_closes(
+        FakeOpenAI(Scenario(reply_text=REPLY, chunk_unit="word", chunk_size=1))
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -130,7 +98,7 @@ class Sample:
 
 
 class Bench:
-    def __init__(self, gui: Gui, server: Server, home: Path) -> None:
+    def __init__(self, gui: Gui, server: ChildServer, home: Path) -> None:
         import openai
 
         self.gui = gui
@@ -337,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     begun = time.perf_counter()
     samples: list[Sample] = []
     gui = Gui()
-    server = Server()
+    server = ChildServer("bench.overhead")
     profiler: Any = None
     try:
         with tempfile.TemporaryDirectory(prefix="playground-overhead-") as tmp:
