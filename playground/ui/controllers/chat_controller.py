@@ -635,19 +635,14 @@ class ChatController(QObject):
                     profile, model, RequestStatus.OK, answer.elapsed_ms, answer.request_id
                 )
             badge, tip = moderation_summary(result)
-            self._keep_moderation(
-                conversation, widget, message_id, FLAGGED if result.flagged else CLEAR, badge, tip
-            )
+            state = FLAGGED if result.flagged else CLEAR
+            self._keep_moderation(widget, message_id, state, badge, tip)
 
         def on_error(error: AppError) -> None:
             self.counters.record_moderation(
                 profile, model, RequestStatus.ERROR, None, error.request_id
             )
-            self._keep_moderation(
-                conversation, widget, message_id, FAILED, "Check failed", error.text
-            )
-
-        conversation = self.conversation
+            self._keep_moderation(widget, message_id, FAILED, "Check failed", error.text)
 
         self.runner.start(
             service.check_message(model, text, images),
@@ -658,21 +653,17 @@ class ChatController(QObject):
         )
 
     def _keep_moderation(
-        self,
-        conversation: Conversation,
-        widget: TurnWidget,
-        message_id: int | None,
-        state: str,
-        badge: str,
-        tip: str,
+        self, widget: TurnWidget, message_id: int | None, state: str, badge: str, tip: str
     ) -> None:
-        """Shows a verdict on its turn (if still shown) and keeps it with the turn's metadata."""
-        if widget in self.view.conversation.turns:  # not rebuilt or closed meanwhile
-            widget.set_moderation(state, badge, tip)
+        """Shows a verdict on its turn and keeps it with the turn's metadata and stored row."""
         note = ModerationNote(state, badge, tip)
-        index = widget.index
-        if conversation is self.conversation and index < len(self.metas):
-            self.metas[index] = dataclasses.replace(self.metas[index], moderation=note)
+        # Not rebuilt (an edit, another conversation) meanwhile: its index is still its message's.
+        if widget in self.view.conversation.turns:
+            widget.set_moderation(state, badge, tip)
+            if widget.index < len(self.metas):
+                self.metas[widget.index] = dataclasses.replace(
+                    self.metas[widget.index], moderation=note
+                )
         if message_id is not None:
             try:
                 self.history.set_moderation(message_id, note)
