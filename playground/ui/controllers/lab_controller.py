@@ -68,6 +68,7 @@ from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
 from playground.core.settings import Settings
 from playground.ui.bridge import TaskRunner
 from playground.ui.controllers.counters import CountersController
+from playground.ui.question import ask
 from playground.ui.tabs.lab_tab import LabTab, VersionDiffDialog
 
 log = logging.getLogger(__name__)
@@ -418,28 +419,22 @@ class LabController(QObject):
         if not needs_confirmation(estimate, threshold):
             self._start(run, keys, batch, text)
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Run the grid?",
-            f"{text}\n\nThis is above your limit of {format_cost(threshold)} "
-            "(Settings → Prices). Run it?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self.view,
-        )
-        box.setObjectName("labCostGuard")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        self.confirm_box = box
 
-        def done(code: int) -> None:
+        def answered(yes: bool) -> None:
             self.confirm_box = None
-            box.deleteLater()
-            if code == QMessageBox.StandardButton.Yes:
+            if yes:
                 self._start(run, keys, batch, text)
             else:
                 self.view.set_status("Not run. " + text)
 
-        box.finished.connect(done)
-        box.open()
+        self.confirm_box = ask(
+            self.view,
+            "labCostGuard",
+            "Run the grid?",
+            f"{text}\n\nThis is above your limit of {format_cost(threshold)} "
+            "(Settings → Prices). Run it?",
+            answered,
+        )
 
     def _start(self, run: LabRun, keys: list[CellKey], batch: bool, estimate: str) -> None:
         self.run = run

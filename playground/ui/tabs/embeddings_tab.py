@@ -63,6 +63,7 @@ from playground.core.embeddings import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.core.embeddings_io import short
 from playground.core.errors import AppError
 from playground.ui.countdown import Countdown
+from playground.ui.question import ask
 from playground.ui.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -595,26 +596,21 @@ class EmbeddingsTab(QWidget):
     def ask_clear_cache(self, vectors: int, on_yes: Callable[[], None]) -> None:
         """Asks (window-modal, without blocking) before the cached vectors are deleted; calls
         `on_yes` if the user agrees. The open box is `confirm_box` until it closes."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+
+        def answered(yes: bool) -> None:
+            self.confirm_box = None
+            if yes:
+                on_yes()
+
+        self.confirm_box = ask(
+            self,
+            "embeddingsClearCacheBox",
             "Clear the embeddings cache",
             f"Delete the {vectors:,} cached vector{'s' if vectors != 1 else ''}? Texts embedded "
             "again are sent (and paid for) again.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            answered,
+            no=QMessageBox.StandardButton.Cancel,
         )
-        box.setObjectName("embeddingsClearCacheBox")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirm_box = box
-
-        def done(code: int) -> None:
-            self.confirm_box = None
-            box.deleteLater()
-            if code == QMessageBox.StandardButton.Yes:
-                on_yes()
-
-        box.finished.connect(done)
-        box.open()
 
     def set_progress(self, done: int, total: int, text: str = "") -> None:
         self.progress.setVisible(True)
