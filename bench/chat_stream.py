@@ -407,7 +407,7 @@ class Bench:
         reply through each contestant, so first-use costs are not in the first measured run."""
         import openai  # noqa: F401
 
-        from playground.core.markdown import warm_up
+        from playground.core.chat.markdown import warm_up
 
         warm_up()
         for variant in VARIANTS:

@@ -251,8 +251,8 @@ class Gui:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtWidgets import QApplication
 
-        from playground.ui.bridge import install_loop
-        from playground.ui.theme import apply_theme
+        from playground.ui.shell.bridge import install_loop
+        from playground.ui.shell.theme import apply_theme
 
         app = QApplication.instance() or QApplication([sys.argv[0]])
         assert isinstance(app, QApplication)
@@ -289,7 +289,7 @@ class Gui:
     def close(self) -> None:
         import gc
 
-        from playground.ui.bridge import close_loop
+        from playground.ui.shell.bridge import close_loop
 
         self.delete_later()
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
@@ -367,11 +367,11 @@ class AppUnderTest:
     ) -> AppUnderTest:
         """`history`: a `HistoryStore` to use instead of the home's (the services' own is closed)."""
         from playground.app import build_services, build_window
+        from playground.core.api.secrets import MemorySecretStore
         from playground.core.models import ProviderProfile
-        from playground.core.paths import AppPaths
-        from playground.core.secrets import MemorySecretStore
-        from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
-        from playground.ui.bridge import TaskRunner
+        from playground.core.storage.paths import AppPaths
+        from playground.core.storage.settings import ChatSettings, JsonSettingsStore, Settings
+        from playground.ui.shell.bridge import TaskRunner
 
         paths = AppPaths.under(home)
         store = JsonSettingsStore(paths.settings_file)

@@ -5,7 +5,7 @@ Not a test: run it by hand after changing the history, the history panel or the 
 
     python -m bench.history [--runs 3] [--conversations 10000] [--turns 1000] [--json PATH]
 
-The history database is built once per invocation, through `playground.core.history.HistoryStore`
+The history database is built once per invocation, through `playground.core.storage.history.HistoryStore`
 (`create` + `replace_messages`, so the FTS5 index is filled by the app's own triggers), in a
 throw-away folder: `--conversations` synthetic conversations (2 to 12 turns; user messages of 4 to 60
 words, answers of 20 to 300 words with some bullet lists and code blocks; words drawn with a Zipf
@@ -158,9 +158,9 @@ def lognormal_int(rng: random.Random, median: float, sigma: float, lo: int, hi: 
 
 def build_history(path: Path, conversations: int, turns: int) -> dict[str, Any]:
     """Writes the synthetic history to `path`; returns what it holds (ids, sizes, build time)."""
-    from playground.core.chat import ChatRequest
-    from playground.core.history import HistoryStore
+    from playground.core.chat.service import ChatRequest
     from playground.core.models import Message
+    from playground.core.storage.history import HistoryStore
 
     begun = time.perf_counter()
     rng = random.Random(SEED)
@@ -177,7 +177,7 @@ def build_history(path: Path, conversations: int, turns: int) -> dict[str, Any]:
 
     # Without FTS5 while filling: every write would otherwise flush a small FTS segment. The app's
     # next open (`fts=None`) sees the triggers missing and rebuilds both indexes in one go.
-    logging.getLogger("playground.core.history").setLevel(logging.ERROR)
+    logging.getLogger("playground.core.storage.history").setLevel(logging.ERROR)
     store = HistoryStore(path, now=now, fts=False)
     chars = messages = 0
     try:
@@ -205,7 +205,7 @@ def build_history(path: Path, conversations: int, turns: int) -> dict[str, Any]:
         store.replace_messages(big_id, big)
     finally:
         store.close()
-        logging.getLogger("playground.core.history").setLevel(logging.NOTSET)
+        logging.getLogger("playground.core.storage.history").setLevel(logging.NOTSET)
     indexed = time.perf_counter()
     HistoryStore(path).close()  # builds the full-text index
     index_s = time.perf_counter() - indexed
@@ -277,8 +277,8 @@ class Session:
     """One app on the prepared history, driven like a user would."""
 
     def __init__(self, gui: Gui, base_url: str, home: Path, db: Path) -> None:
-        from playground.core.history import HistoryStore
-        from playground.core.markdown import warm_up
+        from playground.core.chat.markdown import warm_up
+        from playground.core.storage.history import HistoryStore
 
         self.gui = gui
         self.app = AppUnderTest.build(gui, base_url, home, history=HistoryStore(db))
@@ -385,7 +385,7 @@ def bare_open(gui: Gui, text: str) -> float:
 
 
 def raw_search(db: Path, query: str) -> tuple[float, int]:
-    from playground.core.history import fts_query
+    from playground.core.storage.history import fts_query
 
     match = fts_query(query)
     conn = sqlite3.connect(db)

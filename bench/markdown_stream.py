@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QScrollArea, QTextEdit
 
-from playground.core.markdown import warm_up
-from playground.core.tokens import get_encoding
-from playground.ui.theme import apply_theme
-from playground.ui.widgets.message_view import MessageView
+from playground.core.chat.markdown import warm_up
+from playground.core.money.tokens import get_encoding
+from playground.ui.common.message_view import MessageView
+from playground.ui.shell.theme import apply_theme
 
 PROSE = (
     "Streaming keeps the window responsive when each fragment costs little. Section {n} looks at "

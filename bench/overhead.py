@@ -139,7 +139,7 @@ class Bench:
         self.delta_at.clear()
         if self.profiler is not None:
             self.profiler.start()
-        from playground.ui.widgets.conversation_view import TurnWidget
+        from playground.ui.chat.conversation_view import TurnWidget
 
         # The app shows the turns at the first fragment (or a frame after the click, whichever
         # comes first), so the first fragment is caught where every turn receives it.

@@ -48,7 +48,7 @@ CLUSTERS = 8
 def _data(n: int) -> tuple[Any, Any, Any, list[str]]:
     import numpy as np
 
-    from playground.core.embeddings_math import as_matrix, similarity_matrix
+    from playground.core.embeddings.maths import as_matrix, similarity_matrix
 
     rng = np.random.default_rng(n)
     centres = rng.normal(size=(CLUSTERS, 64))
@@ -68,11 +68,11 @@ def measure(runs: int = 5) -> dict[str, dict[str, float]]:
     from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from playground.ui.theme import apply_theme
+    from playground.ui.shell.theme import apply_theme
 
     old_palette, old_style = app.palette(), app.style().name()  # type: ignore[union-attr]
     apply_theme(app, "light")  # type: ignore[arg-type]
-    from playground.ui.widgets.embeddings_plots import (
+    from playground.ui.embeddings.plots import (
         _VIRIDIS,
         ClusterView,
         HeatmapView,

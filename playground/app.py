@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import APP_NAME, __version__
-from playground.core.paths import AppPaths
+from playground.core.storage.paths import AppPaths
 
 log = logging.getLogger("playground")
 
@@ -74,16 +74,16 @@ def build_services(
 ) -> Services:
     """Builds the core services. Problems that do not stop the app (a read-only data folder, no
     keyring) are collected in `warnings` and shown once the window is up."""
-    from playground.core.accounting import Accounting
-    from playground.core.catalog import ModelCatalog
-    from playground.core.history import HistoryError, HistoryStore
-    from playground.core.ledger import LedgerError, UsageLedger
-    from playground.core.presets import PresetStore
-    from playground.core.pricing import Pricer
-    from playground.core.secrets import open_secret_store
-    from playground.core.session import ApiSession
-    from playground.core.settings import JsonSettingsStore, MemorySettingsStore
-    from playground.core.tokens import TiktokenCounter
+    from playground.core.api.catalog import ModelCatalog
+    from playground.core.api.secrets import open_secret_store
+    from playground.core.api.session import ApiSession
+    from playground.core.chat.presets import PresetStore
+    from playground.core.money.accounting import Accounting
+    from playground.core.money.ledger import LedgerError, UsageLedger
+    from playground.core.money.pricing import Pricer
+    from playground.core.money.tokens import TiktokenCounter
+    from playground.core.storage.history import HistoryError, HistoryStore
+    from playground.core.storage.settings import JsonSettingsStore, MemorySettingsStore
 
     warnings: list[str] = []
     try:
@@ -144,8 +144,8 @@ def build_shell() -> tuple[Any, Any, list[Any]]:
     """The main window with its menus, status bar and one empty page per tab, before any service
     or tab exists; returns (window, chat page, feature pages). `run_app` shows it at once and fills
     it after the first frame (`fill_window`), so the window appears as fast as an empty one."""
-    from playground.ui.features import LazyTab, TabPage, all_features
-    from playground.ui.main_window import MainWindow, TabSpec
+    from playground.ui.registry import LazyTab, TabPage, all_features
+    from playground.ui.shell.main_window import MainWindow, TabSpec
 
     chat_page = TabPage("chat")
     pages = [LazyTab(feature) for feature in all_features()]
@@ -161,13 +161,13 @@ def fill_window(
 ) -> Any:
     """Builds the Chat tab and every controller into a window from `build_shell`; returns the app
     controller. Feature tabs are built when first shown."""
-    from playground.core.chat import ChatService
-    from playground.ui.controllers.app_controller import AppController
-    from playground.ui.controllers.chat_controller import ChatController
-    from playground.ui.controllers.counters import CountersController
-    from playground.ui.features import FeatureContext
-    from playground.ui.features.base import FeatureHost
-    from playground.ui.tabs.chat_tab import ChatTab
+    from playground.core.chat.service import ChatService
+    from playground.ui.chat.controller import ChatController
+    from playground.ui.chat.tab import ChatTab
+    from playground.ui.common.feature import FeatureHost
+    from playground.ui.registry import FeatureContext
+    from playground.ui.shell.app_controller import AppController
+    from playground.ui.shell.counters import CountersController
 
     chat_tab = ChatTab()
     chat_page.adopt(chat_tab)
@@ -221,7 +221,7 @@ class _RedactingFilter(logging.Filter):
     """Masks anything that looks like a key in every log record, whatever logged it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from playground.core.redaction import redact
+        from playground.core.api.redaction import redact
 
         message = record.getMessage()
         redacted = redact(message)
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
     if args.screenshot:
-        from playground.ui.screenshots import take_screenshots
+        from playground.ui.samples.screenshots import take_screenshots
 
         return take_screenshots(Path(args.screenshot))
     return run_app(no_first_run=args.no_first_run)
@@ -271,10 +271,10 @@ def run_app(*, no_first_run: bool = False) -> int:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from playground.core.window_state import read_ui_settings
-    from playground.ui.first_frame import after_first_frame
-    from playground.ui.single_instance import SingleInstance
-    from playground.ui.theme import app_icon, apply_theme, follow_system
+    from playground.core.storage.window_state import read_ui_settings
+    from playground.ui.shell.first_frame import after_first_frame
+    from playground.ui.shell.single_instance import SingleInstance
+    from playground.ui.shell.theme import app_icon, apply_theme, follow_system
 
     paths = AppPaths.resolve()
     app = QApplication(sys.argv[:1])
@@ -319,9 +319,9 @@ def run_app(*, no_first_run: bool = False) -> int:
     import asyncio
 
     setup_logging(paths)
-    from playground.core.imports import freeze_loaded_objects
-    from playground.core.secrets import DeferredSecretStore
-    from playground.ui.bridge import TaskRunner, close_loop, install_loop
+    from playground.core.api.imports import freeze_loaded_objects
+    from playground.core.api.secrets import DeferredSecretStore
+    from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 
     loop = install_loop(app)
     # The keyring is opened in a thread (an import and D-Bus round trips); the first use waits.

@@ -16,13 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from playground import APP_NAME, __version__
-from playground.core.paths import AppPaths
+from playground.core.storage.paths import AppPaths
 
 Check = Callable[[], str]
 
 
 def check_encodings() -> str:
-    from playground.core.tokens import TiktokenCounter
+    from playground.core.money.tokens import TiktokenCounter
 
     counter = TiktokenCounter()
     parts = []
@@ -36,7 +36,7 @@ def check_encodings() -> str:
 
 def check_prices() -> str:
     from playground.core.models import Usage
-    from playground.core.pricing import Pricer
+    from playground.core.money.pricing import Pricer
 
     pricer = Pricer()
     cost = pricer.cost("gpt-4o-mini", Usage(input_tokens=1000, output_tokens=500), "openai")
@@ -46,7 +46,7 @@ def check_prices() -> str:
 
 
 def check_keyring() -> str:
-    from playground.core.secrets import open_secret_store
+    from playground.core.api.secrets import open_secret_store
 
     store = open_secret_store()
     mode = "persistent" if store.persistent else "session only"
@@ -69,9 +69,9 @@ def check_window() -> str:
     from PySide6.QtWidgets import QApplication
 
     from playground.app import build_services, build_window
-    from playground.core.secrets import MemorySecretStore
-    from playground.core.settings import MemorySettingsStore
-    from playground.ui.bridge import TaskRunner, close_loop, install_loop
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.storage.settings import MemorySettingsStore
+    from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

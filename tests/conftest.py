@@ -33,7 +33,7 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    from playground.ui.bridge import close_loop, install_loop
+    from playground.ui.shell.bridge import close_loop, install_loop
 
     loop = install_loop(qapp)
     yield loop
@@ -97,11 +97,11 @@ def make_app(
     from PySide6.QtWidgets import QApplication
 
     from playground.app import build_services, build_window
+    from playground.core.api.secrets import MemorySecretStore
     from playground.core.models import ProviderProfile
-    from playground.core.paths import AppPaths
-    from playground.core.secrets import MemorySecretStore
-    from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
-    from playground.ui.bridge import TaskRunner
+    from playground.core.storage.paths import AppPaths
+    from playground.core.storage.settings import ChatSettings, JsonSettingsStore, Settings
+    from playground.ui.shell.bridge import TaskRunner
 
     made: list[AppHarness] = []
 

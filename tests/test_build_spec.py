@@ -100,7 +100,7 @@ def test_tiktoken_plugin_is_a_hidden_import() -> None:
     assert "tiktoken_ext.openai_public" in _assigned(SPEC_TREE, "hiddenimports")
     # Feature tabs are imported by name at run time: the spec must collect them.
     assert any(
-        call.args and ast.literal_eval(call.args[0]) == "playground.ui.features"
+        call.args and ast.literal_eval(call.args[0]) == "playground.ui"
         for call in _calls(SPEC_TREE, "collect_submodules")
     )
 
@@ -123,7 +123,7 @@ def test_metadata_covers_every_version_the_app_reads() -> None:
     ]
     assert len(loops) == 1, "expected one `for dist in (...): datas += copy_metadata(dist)` loop"
     copied = set(ast.literal_eval(loops[0].iter))
-    components = set(_assigned(_tree(APP / "ui" / "widgets" / "about.py"), "COMPONENTS"))
+    components = set(_assigned(_tree(APP / "ui" / "shell" / "about.py"), "COMPONENTS"))
     assert components <= copied, (
         f"About reads versions the bundle has no metadata for: {components - copied}"
     )

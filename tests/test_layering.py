@@ -31,9 +31,9 @@ def test_core_module_has_no_qt(path: Path) -> None:
 def test_the_rule_finds_a_violation(tmp_path: Path) -> None:
     sample = tmp_path / "bad.py"
     sample.write_text(
-        "from PySide6.QtCore import QObject\nimport playground.ui.theme\n", encoding="utf-8"
+        "from PySide6.QtCore import QObject\nimport playground.ui.shell.theme\n", encoding="utf-8"
     )
-    assert _imports(sample) == ["PySide6.QtCore", "playground.ui.theme"]
+    assert _imports(sample) == ["PySide6.QtCore", "playground.ui.shell.theme"]
 
 
 def test_only_bridge_imports_qasync() -> None:

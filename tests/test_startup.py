@@ -14,10 +14,10 @@ SCRIPT = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     from playground.app import build_services, build_window
-    from playground.core.paths import AppPaths
-    from playground.core.secrets import MemorySecretStore
-    from playground.core.settings import ChatSettings, MemorySettingsStore, Settings
-    from playground.ui.bridge import TaskRunner, close_loop, install_loop
+    from playground.core.storage.paths import AppPaths
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.storage.settings import ChatSettings, MemorySettingsStore, Settings
+    from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
     loop = install_loop(app)
     store = MemorySettingsStore(Settings(chat=ChatSettings(model="gpt-4o-mini")))
     services = build_services(

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from playground.core.models import ImagePart
-from playground.ui.widgets.attachments import AttachmentChip, AttachmentsBar
+from playground.ui.common.attachments import AttachmentChip, AttachmentsBar
 
 pytestmark = pytest.mark.gui
 

@@ -31,7 +31,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from playground.core.audio_files import pcm_to_wav
+from playground.core.audio.files import pcm_to_wav
 from playground.core.models import Endpoint, RequestStatus, Usage
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
@@ -898,11 +898,11 @@ _NO_DEVICE_SCRIPT = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     from playground.app import build_services, build_window
-    from playground.core.audio_files import pcm_to_wav
-    from playground.core.paths import AppPaths
-    from playground.core.secrets import MemorySecretStore
-    from playground.core.settings import MemorySettingsStore
-    from playground.ui.bridge import TaskRunner, install_loop
+    from playground.core.audio.files import pcm_to_wav
+    from playground.core.storage.paths import AppPaths
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.storage.settings import MemorySettingsStore
+    from playground.ui.shell.bridge import TaskRunner, install_loop
     install_loop(app)
     home = Path(sys.argv[1])
     services = build_services(AppPaths.under(home), secrets=MemorySecretStore(), environ={},

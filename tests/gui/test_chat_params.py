@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.capabilities import capabilities
-from playground.core.chat import ChatRequest
-from playground.ui.theme import dark_palette, light_palette
-from playground.ui.widgets.chat_params import (
+from playground.core.api.capabilities import capabilities
+from playground.core.chat.service import ChatRequest
+from playground.ui.common.chat_params import (
     FIELD_NAMES,
     UNKNOWN_OUTPUT_LIMIT,
     ChatParamsPanel,
@@ -32,6 +31,7 @@ from playground.ui.widgets.chat_params import (
     encode_stop,
     wrap_in_scroll_area,
 )
+from playground.ui.shell.theme import dark_palette, light_palette
 
 pytestmark = pytest.mark.gui
 

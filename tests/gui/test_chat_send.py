@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from playground.core.history import MessageStatus
+from playground.core.storage.history import MessageStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat

@@ -12,7 +12,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from playground.core.export import from_json
+from playground.core.chat.export import from_json
 from playground.core.models import RequestStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
@@ -312,7 +312,7 @@ def test_presets_save_and_load(make_app: Callable[..., AppHarness]) -> None:
 
 
 def test_view_code_and_paste_a_curl(make_app: Callable[..., AppHarness], qtbot: Any) -> None:
-    from playground.ui.widgets.code_dialog import CodeDialog, ImportRequestDialog
+    from playground.ui.chat.code_dialog import CodeDialog, ImportRequestDialog
 
     app = make_app()
     app.chat_tab.input_edit.setPlainText("Hello there")

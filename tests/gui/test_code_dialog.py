@@ -7,16 +7,16 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog
 
-from playground.core.chat import ChatRequest
-from playground.core.codegen import code_views, to_curl, to_json, to_python
+from playground.core.chat.codegen import code_views, to_curl, to_json, to_python
+from playground.core.chat.service import ChatRequest
 from playground.core.models import ImagePart, Message
-from playground.ui.theme import dark_palette, light_palette
-from playground.ui.widgets.code_dialog import (
+from playground.ui.chat.code_dialog import (
     KEY_DROPPED_TEXT,
     CodeDialog,
     ImportRequestDialog,
     highlight_runs,
 )
+from playground.ui.shell.theme import dark_palette, light_palette
 
 pytestmark = pytest.mark.gui
 

@@ -107,7 +107,7 @@ def test_samples_run_k_times_and_show_similarity(
 def test_many_samples_are_sent_a_few_at_a_time_first_samples_first(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
-    from playground.ui.controllers.compare_controller import MAX_IN_FLIGHT
+    from playground.ui.compare.controller import MAX_IN_FLIGHT
 
     fake_openai.scenario.reply_text = lambda body: f"{body['model']} says " + "word " * 20
     fake_openai.scenario.tokens_per_second = 200

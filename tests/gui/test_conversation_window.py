@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QPlainTextEdit, QTabWidget
 
-from playground.core.chat import TokenLogprob
+from playground.core.chat.service import TokenLogprob
 from playground.core.models import Message
-from playground.ui.widgets.conversation_view import (
+from playground.ui.chat.conversation_view import (
     EARLIER_PAGE,
     OPEN_WINDOW,
     ConversationView,
     TurnInfo,
     TurnWidget,
 )
-from playground.ui.widgets.logprobs_view import LogprobsView
+from playground.ui.chat.logprobs_view import LogprobsView
 
 pytestmark = pytest.mark.gui
 

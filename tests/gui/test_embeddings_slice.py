@@ -481,7 +481,7 @@ def test_plots_follow_the_app_palette(embeddings: EmbeddingsTab, qtbot: Any) -> 
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
-    from playground.ui.theme import apply_theme
+    from playground.ui.shell.theme import apply_theme
 
     tab = embeddings.view
     qapp = QApplication.instance()

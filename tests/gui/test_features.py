@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from playground.ui.features import LazyTab
+from playground.ui.registry import LazyTab
 
 pytestmark = pytest.mark.gui
 
@@ -36,7 +36,7 @@ def test_every_feature_builds_with_a_visible_page(make_app: Any) -> None:
 
 
 def test_feature_state_is_saved_and_restored(make_app: Any, tmp_path: Any) -> None:
-    from playground.ui.features import FeatureController
+    from playground.ui.registry import FeatureController
 
     app = make_app()
     controller = app.feature("audio")
@@ -67,7 +67,7 @@ def test_feature_state_is_saved_and_restored(make_app: Any, tmp_path: Any) -> No
 
 
 def test_models_reach_a_feature_built_later(make_app: Any, wait_until: Any) -> None:
-    from playground.ui.features import FeatureController
+    from playground.ui.registry import FeatureController
 
     app = make_app()
     app.controller.refresh_models()
@@ -91,7 +91,7 @@ def test_models_reach_a_feature_built_later(make_app: Any, wait_until: Any) -> N
 
 
 def test_the_start_up_table_matches_every_feature_module() -> None:
-    from playground.ui.features import FEATURE_TABLE, feature_module
+    from playground.ui.registry import FEATURE_TABLE, feature_module
 
     for key, title, icon, module in FEATURE_TABLE:
         feature = feature_module(module)

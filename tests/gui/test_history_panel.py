@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit, QMenu
 
-from playground.core.history import ConversationSummary
-from playground.ui.widgets.history_panel import (
+from playground.core.storage.history import ConversationSummary
+from playground.ui.chat.history_panel import (
     NEW_CHAT_TITLE,
     SEARCH_DELAY_MS,
     UNDO_SECONDS,

@@ -477,7 +477,7 @@ def test_paste_a_picture_and_copy_one_back(
 
 def test_a_timeout_is_explained(make_app: Any, wait_until: Any, fake_openai: FakeOpenAI) -> None:
     from playground.core.models import ProviderProfile
-    from playground.core.settings import Settings
+    from playground.core.storage.settings import Settings
 
     profile = ProviderProfile(
         id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0, timeout_s=0.5
@@ -522,7 +522,7 @@ def test_dropping_a_file_switches_to_edit_and_adds_it(
 def test_an_existing_library_is_listed_with_thumbnails(
     make_app: Any, wait_until: Any, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    from playground.core.images_library import ImageLibrary
+    from playground.core.images.library import ImageLibrary
 
     home = tmp_path / "home"
     library = ImageLibrary(home / "data" / "images")
@@ -545,7 +545,7 @@ def test_an_existing_library_is_listed_with_thumbnails(
 def test_transparent_pictures_are_shown_on_a_checkerboard(qapp: Any) -> None:
     from PySide6.QtGui import QPixmap
 
-    from playground.ui.widgets.images_gallery import with_checker
+    from playground.ui.images.gallery import with_checker
 
     clear = QPixmap()
     clear.loadFromData(payloads.make_image(64, 64, "t", transparent=True))

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from playground.core.lab import CellStatus, Expectation, ExpectKind, TestCase
+from playground.core.lab.suite import CellStatus, Expectation, ExpectKind, TestCase
 from playground.core.models import Usage
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
@@ -315,7 +315,7 @@ def test_cost_guard_asks_above_the_threshold(
 
 
 def test_cost_guard_threshold_is_a_setting(make_app: Callable[..., AppHarness]) -> None:
-    from playground.ui.widgets.settings_dialog import SettingsDialog
+    from playground.ui.shell.settings_dialog import SettingsDialog
 
     app = make_app()
     dialog = SettingsDialog(app.controller.settings, app.window)

@@ -13,8 +13,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QApplication
 
-from playground.ui.theme import apply_theme
-from playground.ui.widgets.message_view import MessageView
+from playground.ui.common.message_view import MessageView
+from playground.ui.shell.theme import apply_theme
 
 pytestmark = pytest.mark.gui
 

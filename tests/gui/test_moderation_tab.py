@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from playground.core.models import Endpoint, RequestStatus
-from playground.core.moderation import MAX_TEXTS_PER_REQUEST
+from playground.core.moderation.service import MAX_TEXTS_PER_REQUEST
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
@@ -93,7 +93,7 @@ def _chat_and_check_done(app: AppHarness) -> bool:
 
 def _badge(turn: Any) -> Any:
     """The moderation badge of a chat turn, or None."""
-    from playground.ui.widgets.moderation_badge import ModerationBadge
+    from playground.ui.common.moderation_badge import ModerationBadge
 
     return turn.findChild(ModerationBadge, "moderationBadge")
 
@@ -322,7 +322,7 @@ def test_a_pasted_image_is_an_item_sent_as_a_data_url(
 def test_model_list_prefers_omni_and_warns_when_there_is_none(
     open_moderation: Callable[..., ModerationTab],
 ) -> None:
-    from playground.core.catalog import CatalogSnapshot
+    from playground.core.api.catalog import CatalogSnapshot
     from playground.core.models import ModelInfo
 
     c = open_moderation().controller
@@ -398,7 +398,7 @@ def test_chart_and_badge_follow_the_light_and_dark_palettes(
 ) -> None:
     from PySide6.QtGui import QPalette
 
-    from playground.ui.theme import apply_theme
+    from playground.ui.shell.theme import apply_theme
 
     tab = open_moderation()
     view = tab.view
@@ -547,10 +547,10 @@ def test_plotting_stays_off_the_start_up_path() -> None:
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
         from playground.app import build_services, build_window
-        from playground.core.paths import AppPaths
-        from playground.core.secrets import MemorySecretStore
-        from playground.core.settings import MemorySettingsStore
-        from playground.ui.bridge import TaskRunner, close_loop, install_loop
+        from playground.core.storage.paths import AppPaths
+        from playground.core.api.secrets import MemorySecretStore
+        from playground.core.storage.settings import MemorySettingsStore
+        from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
         loop = install_loop(app)
         services = build_services(AppPaths.under(Path(tempfile.mkdtemp())),
             secrets=MemorySecretStore(), environ={}, settings_store=MemorySettingsStore())

@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolButton
 
-from playground.core.chat import ChatRequest
-from playground.core.presets import Preset
-from playground.ui.widgets.preset_menu import PresetMenu, PresetNameDialog
+from playground.core.chat.presets import Preset
+from playground.core.chat.service import ChatRequest
+from playground.ui.chat.preset_menu import PresetMenu, PresetNameDialog
 
 pytestmark = pytest.mark.gui
 

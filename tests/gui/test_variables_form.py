@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from playground.ui.theme import apply_theme
-from playground.ui.widgets.variables_form import VariablesForm
+from playground.ui.chat.variables_form import VariablesForm
+from playground.ui.shell.theme import apply_theme
 
 pytestmark = pytest.mark.gui
 

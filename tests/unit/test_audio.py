@@ -14,15 +14,9 @@ from pathlib import Path
 import pytest
 from openai import AsyncOpenAI
 
-from playground.core.audio import (
-    AudioService,
-    SpeechProgress,
-    SpeechRequest,
-    TranscriptionRequest,
-    usage_of_transcription,
-)
-from playground.core.audio_clips import ClipStore
-from playground.core.audio_files import (
+from playground.core.api.errors import AppError, ErrorKind
+from playground.core.audio.clips import ClipStore
+from playground.core.audio.files import (
     WavStreamReader,
     WavWriter,
     check_upload,
@@ -31,13 +25,20 @@ from playground.core.audio_files import (
     pcm_to_wav,
     peak_level,
 )
-from playground.core.audio_models import (
+from playground.core.audio.models import (
     ALL_VOICES,
     CLASSIC_VOICES,
     speech_caps,
     transcription_caps,
 )
-from playground.core.audio_transcripts import (
+from playground.core.audio.service import (
+    AudioService,
+    SpeechProgress,
+    SpeechRequest,
+    TranscriptionRequest,
+    usage_of_transcription,
+)
+from playground.core.audio.transcripts import (
     Segment,
     from_response,
     parse_subtitles,
@@ -45,9 +46,8 @@ from playground.core.audio_transcripts import (
     to_srt,
     to_vtt,
 )
-from playground.core.errors import AppError, ErrorKind
 from playground.core.models import Usage
-from playground.core.pricing import Pricer
+from playground.core.money.pricing import Pricer
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core.capabilities import (
+from playground.core.api.capabilities import (
     RULES,
     Capabilities,
     ModelKind,

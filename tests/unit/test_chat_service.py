@@ -7,8 +7,8 @@ import json
 import openai
 import pytest
 
-from playground.core.chat import ChatProgress, ChatRequest, ChatResult, ChatService
-from playground.core.errors import AppError, ErrorKind
+from playground.core.api.errors import AppError, ErrorKind
+from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
 from playground.core.models import ImagePart, Message, ToolCall
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI

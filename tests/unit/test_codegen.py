@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from playground.core.chat import ChatRequest
-from playground.core.codegen import (
+from playground.core.chat.codegen import (
     DEFAULT_BASE_URL,
     KEY_REMOVED,
     PARAM_FIELDS,
@@ -32,6 +31,7 @@ from playground.core.codegen import (
     to_json,
     to_python,
 )
+from playground.core.chat.service import ChatRequest
 from playground.core.models import ImagePart, Message, ToolCall
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
 

@@ -10,8 +10,19 @@ import numpy as np
 import pytest
 from openai import AsyncOpenAI
 
-from playground.core import embeddings_math as em
-from playground.core.embeddings import (
+from playground.core.api.errors import AppError, ErrorKind
+from playground.core.embeddings import maths as em
+from playground.core.embeddings.cache import EmbeddingCache, cache_key, unpack
+from playground.core.embeddings.files import (
+    InputFileError,
+    parse_lines,
+    read_table,
+    write_npy,
+    write_similarity_csv,
+    write_vectors_csv,
+    write_vectors_jsonl,
+)
+from playground.core.embeddings.service import (
     EmbeddingLimits,
     EmbeddingService,
     RunProgress,
@@ -21,17 +32,6 @@ from playground.core.embeddings import (
     prepare,
     run_plan,
 )
-from playground.core.embeddings_cache import EmbeddingCache, cache_key, unpack
-from playground.core.embeddings_io import (
-    InputFileError,
-    parse_lines,
-    read_table,
-    write_npy,
-    write_similarity_csv,
-    write_vectors_csv,
-    write_vectors_jsonl,
-)
-from playground.core.errors import AppError, ErrorKind
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -117,7 +117,7 @@ def test_cache_round_trip_keyed_by_model_and_dimensions(tmp_path: Path) -> None:
 def test_cache_damaged_file_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    from playground.core.embeddings_cache import EmbeddingCacheError
+    from playground.core.embeddings.cache import EmbeddingCacheError
 
     with pytest.raises(EmbeddingCacheError, match="damaged"):
         EmbeddingCache(path)

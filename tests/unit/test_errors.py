@@ -8,7 +8,7 @@ from collections.abc import Callable
 import openai
 import pytest
 
-from playground.core.errors import AppError, ErrorKind, from_exception, redact
+from playground.core.api.errors import AppError, ErrorKind, from_exception, redact
 from tests.fakes.openai_server import FakeOpenAI
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from playground.core.export import (
+from playground.core.chat.export import (
     CONVERSATION_FORMAT,
     CONVERSATION_VERSION,
     ExportConversation,
@@ -441,12 +441,16 @@ def test_a_key_looking_value_is_just_data() -> None:
     assert back == conversation
 
 
-MODULES = ("playground.core.export", "playground.core.codegen", "playground.core.presets")
+MODULES = (
+    "playground.core.chat.export",
+    "playground.core.chat.codegen",
+    "playground.core.chat.presets",
+)
 SECRET_HOLDERS = (
-    "playground.core.secrets",
-    "playground.core.settings",
-    "playground.core.providers",
-    "playground.core.gateway",
+    "playground.core.api.secrets",
+    "playground.core.storage.settings",
+    "playground.core.api.providers",
+    "playground.core.api.gateway",
     "keyring",
     "openai",
 )

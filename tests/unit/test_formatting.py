@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from playground.core.formatting import (
+from playground.core.money.formatting import (
     format_cost,
     format_duration_ms,
     format_price,

@@ -11,15 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import openai
 import pytest
 
-from playground.core.gateway import (
+from playground.core.api.gateway import (
     PLACEHOLDER_KEY,
     IncompleteProfileError,
     MissingKeyError,
     make_client,
 )
+from playground.core.api.providers import Connection, new_profile, resolve_connection
+from playground.core.api.secrets import MemorySecretStore
 from playground.core.models import ProviderKind, ProviderProfile
-from playground.core.providers import Connection, new_profile, resolve_connection
-from playground.core.secrets import MemorySecretStore
 
 KEY = "sk-proj-GATEWAYKEY0123456789abcdefDDDD"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from playground.core.chat import ChatRequest
-from playground.core.history import (
+from playground.core.chat.service import ChatRequest
+from playground.core.models import ImagePart, Message, ToolCall, Usage
+from playground.core.storage.history import (
     SCHEMA_VERSION,
     ConversationSummary,
     HistoryError,
@@ -32,7 +33,6 @@ from playground.core.history import (
     describe,
     fts_query,
 )
-from playground.core.models import ImagePart, Message, ToolCall, Usage
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
@@ -893,7 +893,7 @@ def test_in_memory_history() -> None:
 _READ_ONLY_CHECK = """
 import sys
 from pathlib import Path
-from playground.core.history import HistoryError, HistoryStore
+from playground.core.storage.history import HistoryError, HistoryStore
 from playground.core.models import Message
 folder = Path(sys.argv[1])
 for path in (folder / "new.sqlite3", folder / "existing.sqlite3"):
@@ -910,7 +910,7 @@ for path in (folder / "new.sqlite3", folder / "existing.sqlite3"):
 _FULL_DISK_CHECK = """
 import sys
 from pathlib import Path
-from playground.core.history import HistoryError, HistoryStore
+from playground.core.storage.history import HistoryError, HistoryStore
 from playground.core.models import Message
 store = HistoryStore(Path(sys.argv[1]) / "history.sqlite3")
 store.create("c1")

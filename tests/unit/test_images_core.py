@@ -12,9 +12,8 @@ import pytest
 from openai import AsyncOpenAI
 from PIL import Image
 
-from playground.core.errors import ErrorKind
-from playground.core.images import ImageService, PolicyRefusal
-from playground.core.images_caps import (
+from playground.core.api.errors import ErrorKind
+from playground.core.images.caps import (
     ImageRequest,
     aspect_label,
     check_request,
@@ -23,10 +22,11 @@ from playground.core.images_caps import (
     image_spec,
     suggested_sizes,
 )
-from playground.core.images_files import ImageProblem, mask_png, prepare_upload
-from playground.core.images_library import ImageLibrary
+from playground.core.images.files import ImageProblem, mask_png, prepare_upload
+from playground.core.images.library import ImageLibrary
+from playground.core.images.service import ImageService, PolicyRefusal
 from playground.core.models import Usage
-from playground.core.pricing import Pricer
+from playground.core.money.pricing import Pricer
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
 

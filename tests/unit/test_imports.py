@@ -1,4 +1,4 @@
-"""`playground.core.imports`: first imports of big packages from worker threads; `import_heavy`
+"""`playground.core.api.imports`: first imports of big packages from worker threads; `import_heavy`
 never hands out a module that another thread is still importing."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.core import imports
-from playground.core.imports import import_heavy
+from playground.core.api import imports
+from playground.core.api.imports import import_heavy
 
 
 def test_a_module_being_imported_elsewhere_is_waited_for(

@@ -12,10 +12,12 @@ from pathlib import Path
 import openai
 import pytest
 
-from playground.core.chat import ChatService
-from playground.core.compare import mean_similarity, similarity, word_diff
-from playground.core.errors import AppError, ErrorKind
-from playground.core.lab import (
+from playground.core.api.errors import AppError, ErrorKind
+from playground.core.chat.service import ChatService
+from playground.core.compare.diff import mean_similarity, similarity, word_diff
+from playground.core.lab.batch import BatchService, batch_jsonl, parse_batch_output
+from playground.core.lab.store import LabStore, version_diff
+from playground.core.lab.suite import (
     CaseFileError,
     CellKey,
     CellResult,
@@ -38,11 +40,9 @@ from playground.core.lab import (
     results_to_json,
     run_grid,
 )
-from playground.core.lab_batch import BatchService, batch_jsonl, parse_batch_output
-from playground.core.lab_store import LabStore, version_diff
 from playground.core.models import Usage
-from playground.core.pricing import Pricer
-from playground.core.tokens import TiktokenCounter
+from playground.core.money.pricing import Pricer
+from playground.core.money.tokens import TiktokenCounter
 from tests.fakes.openai_server import FakeOpenAI
 
 SCHEMA = json.dumps(
@@ -450,7 +450,7 @@ def test_stored_timestamps_are_aware(tmp_path: Path) -> None:
 
 
 def test_column_numbers_line() -> None:
-    from playground.core.compare import SampleOutcome, column_summary
+    from playground.core.compare.diff import SampleOutcome, column_summary
 
     one = column_summary([SampleOutcome(Usage(12, 30), Decimal("0.0012"), 850.0, 210.0, "stop")])
     assert one == "12 tok in · 30 tok out · $0.0012 · 850 ms · first token 210 ms · finish: stop"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.core.lab import (
+from playground.core.lab.store import case_from_dict, case_to_dict
+from playground.core.lab.suite import (
     CaseImageError,
     Expectation,
     ExpectKind,
@@ -23,7 +24,6 @@ from playground.core.lab import (
     resolve_case_images,
     split_images,
 )
-from playground.core.lab_store import case_from_dict, case_to_dict
 from tests.fakes import openai_payloads as payloads
 
 
@@ -115,9 +115,9 @@ def test_a_model_that_cannot_see_is_refused_for_pictured_cases() -> None:
 def test_the_cost_estimate_counts_the_pictures(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from playground.core.lab import estimate_grid
+    from playground.core.chat.vision import image_tokens
+    from playground.core.lab.suite import estimate_grid
     from playground.core.models import Usage
-    from playground.core.vision import image_tokens
 
     photo = _png(tmp_path / "big.png", 1024, 1024)
     cases = [TestCase({"q": "x"}), TestCase({"q": "x"}, images=(str(photo),))]

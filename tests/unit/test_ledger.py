@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.core.ledger import SCHEMA_VERSION, LedgerError, UsageLedger, _describe
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
+from playground.core.money.ledger import SCHEMA_VERSION, LedgerError, UsageLedger, _describe
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
@@ -269,7 +269,7 @@ _READ_ONLY_CHECK = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from playground.core.ledger import LedgerError, UsageLedger
+from playground.core.money.ledger import LedgerError, UsageLedger
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 row = LedgerEntry(datetime.now(UTC), "p", "m", Endpoint.CHAT, Usage(), None, None, RequestStatus.OK, "s")
 folder = Path(sys.argv[1])

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from playground.core.markdown import (
+from playground.core.chat.markdown import (
     PLAIN,
     OpenFence,
     highlight,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openai import AsyncOpenAI
 
-from playground.core.errors import AppError, ErrorKind
-from playground.core.moderation import (
+from playground.core.api.errors import AppError, ErrorKind
+from playground.core.moderation.service import (
     CATEGORY_INFO,
     MAX_TEXTS_PER_REQUEST,
     BatchResult,
@@ -201,7 +201,7 @@ async def test_an_unreadable_answer_is_reported(
 
 
 def test_merge_gives_one_verdict_for_a_message() -> None:
-    from playground.core.moderation import merge, summary
+    from playground.core.moderation.service import merge, summary
 
     text = ModerationResult.from_api(payloads.moderation_result(["hello"]))
     image = ModerationResult.from_api(

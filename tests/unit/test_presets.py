@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from playground.core.chat import ChatRequest
-from playground.core.models import ImagePart, Message
-from playground.core.presets import (
+from playground.core.chat.presets import (
     PRESETS_FORMAT,
     PRESETS_VERSION,
     Preset,
@@ -25,6 +23,8 @@ from playground.core.presets import (
     missing_variables,
     unique_name,
 )
+from playground.core.chat.service import ChatRequest
+from playground.core.models import ImagePart, Message
 
 T0 = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 

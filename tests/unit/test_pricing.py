@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from playground.core.models import PriceOverride, Usage
-from playground.core.pricing import LOCAL_PROVIDER, ModelPrices, Pricer, data_info
+from playground.core.money.pricing import LOCAL_PROVIDER, ModelPrices, Pricer, data_info
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -230,7 +230,7 @@ def test_data_info(pricer: Pricer) -> None:
 
 def test_genai_prices_is_not_imported_at_module_import() -> None:
     code = (
-        "import sys; import playground.core.pricing; "
+        "import sys; import playground.core.money.pricing; "
         "assert 'genai_prices' not in sys.modules, 'imported too early'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core.models import ProviderKind, ProviderProfile
-from playground.core.providers import (
+from playground.core.api.providers import (
     DEFAULT_PRESET,
     OPENAI_DEFAULT_BASE_URL,
     PRESETS,
@@ -16,11 +15,12 @@ from playground.core.providers import (
     slugify,
     validate_profile,
 )
-from playground.core.secrets import (
+from playground.core.api.secrets import (
     KeyringSecretStore,
     MemorySecretStore,
     SessionFallbackSecretStore,
 )
+from playground.core.models import ProviderKind, ProviderProfile
 from tests.unit.test_secrets import DictKeyring, LockableKeyring
 
 STORED = "sk-proj-STOREDKEY0123456789abcdefAAAA"

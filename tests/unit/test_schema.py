@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from playground.core.schema import (
+from playground.core.chat.schema import (
     JSON_OBJECT,
     JSON_SCHEMA,
     TEXT,

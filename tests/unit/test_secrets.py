@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
 
-from playground.core.secrets import (
+from playground.core.api.secrets import (
     KEYRING_BACKEND_ENV,
     KeyringSecretStore,
     MemorySecretStore,
@@ -364,7 +364,7 @@ def test_repr_of_stores_never_contains_a_key() -> None:
 
 
 def test_deferred_store_answers_from_the_store_its_thread_opened() -> None:
-    from playground.core.secrets import DeferredSecretStore, MemorySecretStore
+    from playground.core.api.secrets import DeferredSecretStore, MemorySecretStore
 
     inner = MemorySecretStore(backend_name="Test keyring")
     store = DeferredSecretStore(lambda: inner)
@@ -377,7 +377,7 @@ def test_deferred_store_answers_from_the_store_its_thread_opened() -> None:
 def test_deferred_store_falls_back_to_this_session_when_opening_fails() -> None:
     from typing import NoReturn
 
-    from playground.core.secrets import DeferredSecretStore
+    from playground.core.api.secrets import DeferredSecretStore
 
     def broken() -> NoReturn:
         raise RuntimeError("D-Bus is gone")

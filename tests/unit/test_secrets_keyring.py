@@ -20,15 +20,15 @@ import keyring
 import pytest
 from keyring.backends import SecretService
 
-from playground.core.models import ProviderProfile
-from playground.core.providers import resolve_connection
-from playground.core.secrets import (
+from playground.core.api.providers import resolve_connection
+from playground.core.api.secrets import (
     KEYRING_BACKEND_ENV,
     KeyringSecretStore,
     SecretStoreError,
     SessionFallbackSecretStore,
     open_secret_store,
 )
+from playground.core.models import ProviderProfile
 
 pytestmark = pytest.mark.keyring
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
-from playground.core.paths import AppPaths
-from playground.core.settings import ChatSettings, JsonSettingsStore, Settings
-from playground.core.window_state import UiSettings
+from playground.core.storage.paths import AppPaths
+from playground.core.storage.settings import ChatSettings, JsonSettingsStore, Settings
+from playground.core.storage.window_state import UiSettings
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""What the SQLite stores share (`playground.core.storage`): plain-words failures."""
+"""What the SQLite stores share (`playground.core.storage.sqlite`): plain-words failures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from playground.core.storage import describe_failure
+from playground.core.storage.sqlite import describe_failure
 
 
 @pytest.mark.parametrize(

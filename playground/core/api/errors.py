@@ -1,0 +1,304 @@
+"""One error type for the whole app, and the mapping from SDK and network failures to plain words.
+
+Every failure a user can see becomes an `AppError` with a short title, a sentence saying what happened,
+a hint saying what to do next, and technical details kept one click away. The `openai` package is
+imported lazily: this module sits on the start-up path, the SDK does not.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import traceback
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from playground.core.api.redaction import redact
+
+
+class ErrorKind(StrEnum):
+    AUTH = "auth"
+    PERMISSION = "permission"
+    NOT_FOUND = "not_found"
+    MODEL_NOT_FOUND = "model_not_found"
+    RATE_LIMIT = "rate_limit"
+    QUOTA = "quota"
+    BAD_REQUEST = "bad_request"
+    CONTEXT_LENGTH = "context_length"
+    SERVER = "server"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    INVALID_RESPONSE = "invalid_response"
+    MISSING_KEY = "missing_key"
+    LOCAL = "local"
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(eq=False)  # not frozen: Python sets __traceback__ and friends on raise
+class AppError(Exception):
+    """A failure explained for the user.
+
+    Attributes:
+        kind: what went wrong, for code that reacts (e.g. opening Settings on AUTH).
+        title: a few words for a heading ("API key rejected").
+        message: one or two sentences on what happened.
+        hint: the next step, or "".
+        status: the HTTP status, if there was one.
+        retry_after: seconds the server asked us to wait (429/503), if it said.
+        request_id: the server's x-request-id, for support requests.
+        details: technical text (exception chain, server body) with keys redacted.
+    """
+
+    kind: ErrorKind
+    title: str
+    message: str
+    hint: str = ""
+    status: int | None = None
+    retry_after: float | None = None
+    request_id: str | None = None
+    details: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+    @property
+    def text(self) -> str:
+        """The message and the hint, as one line for a status bar or an inline label."""
+        return str(self)
+
+    @classmethod
+    def local(cls, title: str, message: str, hint: str = "") -> AppError:
+        """An error found by the app itself (bad input, a full disk), not by the server."""
+        return cls(ErrorKind.LOCAL, title, message, hint)
+
+
+def from_exception(exc: BaseException, *, model: str = "", base_url: str = "") -> AppError:
+    """Maps any exception from a request to an `AppError` a user can act on.
+
+    Args:
+        exc: what the request raised.
+        model: the model the request used, for 404 hints.
+        base_url: where the request went, for connection hints.
+    """
+    if isinstance(exc, AppError):
+        return exc
+    details = redact("".join(traceback.format_exception(exc)).strip())
+    try:
+        import openai  # deferred: only loaded once a request has failed
+    except ImportError:  # pragma: no cover - openai is a hard dependency
+        openai = None  # type: ignore[assignment]
+
+    if openai is not None and isinstance(exc, openai.APIStatusError):
+        return _from_status(exc, details, model=model)
+    if openai is not None and isinstance(exc, openai.APITimeoutError):
+        return AppError(
+            ErrorKind.TIMEOUT,
+            "Request timed out",
+            "The server did not answer in time.",
+            "Try again, or raise the timeout in Settings → Providers.",
+            details=details,
+        )
+    if openai is not None and isinstance(exc, openai.APIResponseValidationError):
+        return _invalid_response(details)
+    if openai is not None and isinstance(exc, openai.APIConnectionError):
+        return _connection(exc, details, base_url)
+    if isinstance(exc, json.JSONDecodeError):
+        return _invalid_response(details)
+    if isinstance(exc, TimeoutError):
+        return AppError(
+            ErrorKind.TIMEOUT,
+            "Request timed out",
+            "The server did not answer in time.",
+            "Try again.",
+            details=details,
+        )
+    if isinstance(exc, ConnectionError | OSError) and not isinstance(exc, FileNotFoundError):
+        return _connection(exc, details, base_url)
+    from playground.core.api.gateway import (  # deferred: imports the SDK
+        GatewayError,
+        MissingKeyError,
+    )
+    from playground.core.api.secrets import SecretStoreError
+
+    if isinstance(exc, MissingKeyError):
+        return AppError(ErrorKind.MISSING_KEY, "No API key", str(exc))
+    if isinstance(exc, GatewayError):
+        return AppError(
+            ErrorKind.LOCAL, "Provider not set up", str(exc), "Open Settings → Providers."
+        )
+    if isinstance(exc, SecretStoreError):
+        return AppError(ErrorKind.LOCAL, "Keyring problem", str(exc), details=details)
+    return AppError(
+        ErrorKind.UNEXPECTED,
+        "Something went wrong",
+        f"{type(exc).__name__}: {redact(str(exc)) or 'no message'}",
+        "The details below help if you report this.",
+        details=details,
+    )
+
+
+def _from_status(exc: Any, details: str, *, model: str) -> AppError:
+    status: int = exc.status_code
+    code = (exc.code or "").lower()
+    api_message = redact(_api_message(exc))
+    headers = exc.response.headers
+    request_id = headers.get("x-request-id")
+    retry_after = _retry_after(headers)
+    common: dict[str, Any] = {"status": status, "request_id": request_id, "details": details}
+
+    if status == 401:
+        return AppError(
+            ErrorKind.AUTH,
+            "API key rejected",
+            f"The server rejected the API key (401). {api_message}".strip(),
+            "Open Settings → Providers and check or replace the key.",
+            **common,
+        )
+    if status == 403:
+        return AppError(
+            ErrorKind.PERMISSION,
+            "Not allowed",
+            f"This key may not use this (403). {api_message}".strip(),
+            "Check the organization and project in Settings → Providers, or the key's permissions.",
+            **common,
+        )
+    if status == 404:
+        if code == "model_not_found" or "model" in api_message.lower():
+            name = f"“{model}”" if model else "This model"
+            return AppError(
+                ErrorKind.MODEL_NOT_FOUND,
+                "Model not found",
+                f"{name} does not exist or this key has no access to it (404).",
+                "Refresh the model list (View → Refresh models) and pick another model; "
+                "OpenAI retires models every few months.",
+                **common,
+            )
+        return AppError(
+            ErrorKind.NOT_FOUND,
+            "Not found",
+            f"The server has no such endpoint (404). {api_message}".strip(),
+            "Check the base URL in Settings → Providers (it usually ends in /v1).",
+            **common,
+        )
+    if status == 429:
+        if code == "insufficient_quota":
+            return AppError(
+                ErrorKind.QUOTA,
+                "Out of credit",
+                "The account has no credit left for this request (429 insufficient_quota).",
+                "Add credit on the provider's billing page, then try again.",
+                **common,
+            )
+        wait = f" in {_seconds(retry_after)}" if retry_after is not None else " in a moment"
+        return AppError(
+            ErrorKind.RATE_LIMIT,
+            "Rate limit reached",
+            f"Too many requests or tokens for now (429). {api_message}".strip(),
+            f"Try again{wait}.",
+            retry_after=retry_after,
+            **common,
+        )
+    if status >= 500:
+        return AppError(
+            ErrorKind.SERVER,
+            "Server error",
+            f"The server had a problem ({status}). Nothing is wrong with your request.",
+            "Try again in a moment."
+            if retry_after is None
+            else f"Try again in {_seconds(retry_after)}.",
+            retry_after=retry_after,
+            **common,
+        )
+    if code == "context_length_exceeded":
+        return AppError(
+            ErrorKind.CONTEXT_LENGTH,
+            "Conversation too long",
+            f"The request is longer than the model's context window. {api_message}".strip(),
+            "Delete some turns, shorten the text or lower the maximum output tokens.",
+            **common,
+        )
+    return AppError(
+        ErrorKind.BAD_REQUEST,
+        "Request refused",
+        f"The server refused the request ({status}). {api_message}".strip(),
+        "Check the highlighted settings and try again.",
+        **common,
+    )
+
+
+def _connection(exc: BaseException, details: str, base_url: str) -> AppError:
+    where = f" {base_url}" if base_url else " the server"
+    links = _chain(exc)
+    chain = " ".join(str(e) for e in links).lower()
+    if any(isinstance(e, ConnectionRefusedError) for e in links) or "refused" in chain:
+        message = f"Could not connect to{where}: the connection was refused."
+        hint = "Is the server running? For a local server (Ollama, LM Studio) start it first."
+    elif any(isinstance(e, socket.gaierror) for e in links) or "name or service not known" in chain:
+        message = f"Could not find{where}: the address could not be looked up."
+        hint = "Check your network connection and the base URL in Settings → Providers."
+    elif (
+        "incomplete" in chain
+        or "peer closed" in chain
+        or "disconnected" in chain
+        or "reset" in chain
+    ):
+        message = "The connection dropped before the answer was complete."
+        hint = "What arrived so far is kept. Try again."
+    else:
+        message = f"Could not reach{where}."
+        hint = "Check your network connection, proxy and the base URL in Settings → Providers."
+    return AppError(ErrorKind.CONNECTION, "No connection", message, hint, details=details)
+
+
+def _invalid_response(details: str) -> AppError:
+    return AppError(
+        ErrorKind.INVALID_RESPONSE,
+        "Unreadable answer",
+        "The server's answer was not the JSON the API promises.",
+        "If you use a custom server, check that its base URL points at an OpenAI-compatible API.",
+        details=details,
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _api_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return ""
+
+
+def _retry_after(headers: Any) -> float | None:
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return float(raw_ms) / 1000.0
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw:
+        try:
+            return float(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "a moment"
+    whole = max(1, round(value))
+    return f"{whole} second" if whole == 1 else f"{whole} seconds"

@@ -1,0 +1,421 @@
+"""Text to speech, transcription and translation through the SDK: requests, results, usage.
+
+`SpeechRequest` and `TranscriptionRequest` hold what the user chose; `to_api()` drops what the model
+does not take (see `audio_models`) so the API never rejects a setting the UI let through.
+`AudioService` sends them through the client its `client_source` returns (called per request, so a
+changed key or provider applies at once) and maps every failure to an `AppError`.
+
+Speech is always read as a stream: raw chunks (`stream_format="audio"`, every model), or events
+(`stream_format="sse"`, where the model offers it) which also report token usage at the end.
+`on_audio` gets the audio bytes as they arrive, so the app can start playing before the end.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.core.api.errors import AppError, from_exception
+from playground.core.audio.models import (
+    SPEED_MAX,
+    SPEED_MIN,
+    speech_caps,
+    transcription_caps,
+)
+from playground.core.audio.transcripts import Transcript, from_response
+from playground.core.models import Usage
+
+AudioCallback = Callable[[bytes], None]
+"""Called with each piece of speech audio as it arrives."""
+TextCallback = Callable[[str], None]
+"""Called with each piece of a streamed transcript."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechRequest:
+    """One text-to-speech request as the user set it up.
+
+    Attributes:
+        model: the speech model.
+        voice: a built-in voice name, or a custom voice id (`voice_...`).
+        input: the text (at most 4,096 characters).
+        instructions: how to speak ("calmly, like a teacher"); only models that take it get it.
+        speed: 0.25 to 4.0.
+        response_format: mp3, opus, aac, flac, wav or pcm.
+    """
+
+    model: str
+    voice: str
+    input: str
+    instructions: str = ""
+    speed: float = 1.0
+    response_format: str = "mp3"
+
+    def problem(self) -> AppError | None:
+        """What stops this request from being sent, in plain words, or None."""
+        caps = speech_caps(self.model)
+        if not self.model:
+            return AppError.local("No model", "Choose a speech model first.", "")
+        if not self.input.strip():
+            return AppError.local("No text", "Type the text to speak.", "")
+        if len(self.input) > caps.max_chars:
+            return AppError.local(
+                "Text too long",
+                f"The text has {len(self.input):,} characters; {self.model} reads at most "
+                f"{caps.max_chars:,} per request.",
+                "Shorten it or split it into parts.",
+            )
+        if not self.voice.strip():
+            return AppError.local("No voice", "Choose a voice or enter a custom voice id.", "")
+        if not SPEED_MIN <= self.speed <= SPEED_MAX:
+            return AppError.local("Speed out of range", "Speed goes from 0.25 to 4.", "")
+        if self.response_format not in caps.formats:
+            return AppError.local(
+                "Format not offered", f"{self.model} cannot produce {self.response_format}.", ""
+            )
+        return None
+
+    @property
+    def uses_sse(self) -> bool:
+        return speech_caps(self.model).sse
+
+    def to_api(self) -> dict[str, Any]:
+        """The keyword arguments of `client.audio.speech.create`."""
+        caps = speech_caps(self.model)
+        voice: str | dict[str, str] = self.voice.strip()
+        if isinstance(voice, str) and voice.startswith("voice_"):
+            voice = {"id": voice}  # a custom voice is sent by id
+        out: dict[str, Any] = {
+            "model": self.model,
+            "voice": voice,
+            "input": self.input,
+            "response_format": self.response_format,
+        }
+        if caps.speed and self.speed != 1.0:
+            out["speed"] = self.speed
+        if caps.instructions and self.instructions.strip():
+            out["instructions"] = self.instructions.strip()
+        if caps.sse:
+            out["stream_format"] = "sse"
+        return out
+
+
+@dataclass(slots=True)
+class SpeechProgress:
+    """What a speech request received so far (kept when it fails or is cancelled)."""
+
+    audio: bytearray = field(default_factory=bytearray)
+    started: float = 0.0
+    first_audio: float | None = None
+
+    @property
+    def first_audio_ms(self) -> float | None:
+        if self.first_audio is None:
+            return None
+        return (self.first_audio - self.started) * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechResult:
+    """A finished clip.
+
+    Attributes:
+        audio: the whole file in the requested format.
+        usage: the server's token usage (sse), else the characters sent (estimated=False: exact).
+        request_id: the server's x-request-id.
+        latency_ms: from sending to the last byte.
+        first_audio_ms: from sending to the first audio byte.
+    """
+
+    audio: bytes
+    usage: Usage
+    request_id: str | None
+    latency_ms: float
+    first_audio_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionRequest:
+    """One transcription or translation of a file.
+
+    Attributes:
+        model: the speech-to-text model.
+        file: the audio file (checked with `audio_files.check_upload` before).
+        task: "transcribe" (same language) or "translate" (to English).
+        language: ISO-639-1 code of the speech ("" = detect).
+        prompt: words or style to steer the model.
+        temperature: 0 to 1 (0 = let the model decide).
+        response_format: text, json, srt, vtt or verbose_json.
+        stream: stream the transcript as it is made (models that can).
+        word_timestamps: also ask for word timings (verbose_json, whisper-1).
+    """
+
+    model: str
+    file: Path
+    task: str = "transcribe"
+    language: str = ""
+    prompt: str = ""
+    temperature: float = 0.0
+    response_format: str = "text"
+    stream: bool = False
+    word_timestamps: bool = False
+
+    def problem(self) -> AppError | None:
+        caps = transcription_caps(self.model)
+        if not self.model:
+            return AppError.local("No model", "Choose a transcription model first.", "")
+        if self.task == "translate" and not caps.translation:
+            return AppError.local(
+                "No translation",
+                f"{self.model} does not translate.",
+                "Choose whisper-1 to translate into English.",
+            )
+        if self.response_format not in caps.formats:
+            return AppError.local(
+                "Format not offered",
+                f"{self.model} returns only {', '.join(caps.formats)}.",
+                "",
+            )
+        return None
+
+    @property
+    def streams(self) -> bool:
+        caps = transcription_caps(self.model)
+        return self.stream and caps.streaming and self.task == "transcribe"
+
+    def to_api(self) -> dict[str, Any]:
+        """The keyword arguments (without `file`) of the transcriptions or translations call."""
+        caps = transcription_caps(self.model)
+        out: dict[str, Any] = {"model": self.model, "response_format": self.response_format}
+        if self.language.strip() and self.task == "transcribe":
+            out["language"] = self.language.strip()
+        if self.prompt.strip() and caps.prompt:
+            out["prompt"] = self.prompt.strip()
+        if self.temperature and caps.temperature:
+            out["temperature"] = self.temperature
+        if self.task == "transcribe" and self.response_format == "verbose_json" and caps.timestamps:
+            out["timestamp_granularities"] = (
+                ["segment", "word"] if self.word_timestamps else ["segment"]
+            )
+        if self.streams:
+            out["stream"] = True
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionResult:
+    transcript: Transcript
+    usage: Usage | None
+    request_id: str | None
+    latency_ms: float
+
+
+def usage_of_transcription(raw: Any) -> Usage | None:
+    """Our `Usage` from a transcription's `usage` (tokens or duration), or None."""
+    if raw is None:
+        return None
+    data = raw.model_dump() if hasattr(raw, "model_dump") else raw
+    if not isinstance(data, dict):
+        return None
+    if data.get("type") == "duration" or "seconds" in data:
+        return Usage(audio_seconds=float(data.get("seconds") or 0))
+    details = data.get("input_token_details") or {}
+    return Usage(
+        input_tokens=int(data.get("input_tokens") or 0),
+        output_tokens=int(data.get("output_tokens") or 0),
+        audio_tokens=int(details.get("audio_tokens") or 0),
+    )
+
+
+class AudioService:
+    """Sends audio requests through the SDK client `client_source()` returns."""
+
+    def __init__(self, client_source: Callable[[], Any]) -> None:
+        self._client_source = client_source
+
+    async def speech(
+        self,
+        request: SpeechRequest,
+        on_audio: AudioCallback | None = None,
+        progress: SpeechProgress | None = None,
+    ) -> SpeechResult:
+        """Generates a clip, handing each piece of audio to `on_audio` as it arrives.
+
+        Raises:
+            AppError: the request failed (what arrived is in `progress`).
+        """
+        progress = progress if progress is not None else SpeechProgress()
+        client = self._client_source()
+        usage: Usage | None = None
+        request_id: str | None = None
+        params = request.to_api()
+        progress.started = time.monotonic()
+
+        def take(data: bytes) -> None:
+            if not data:
+                return
+            if progress.first_audio is None:
+                progress.first_audio = time.monotonic()
+            progress.audio.extend(data)
+            if on_audio is not None:
+                on_audio(data)
+
+        try:
+            async with client.audio.speech.with_streaming_response.create(**params) as response:
+                request_id = response.headers.get("x-request-id")
+                if params.get("stream_format") == "sse":
+                    async for line in response.iter_lines():
+                        event = _sse_event(line)
+                        if event is None:
+                            continue
+                        kind = event.get("type")
+                        if kind == "speech.audio.delta":
+                            take(base64.b64decode(event.get("audio") or ""))
+                        elif kind == "speech.audio.done":
+                            usage = _token_usage(event.get("usage"))
+                else:
+                    async for chunk in response.iter_bytes():
+                        take(chunk)
+        except Exception as exc:
+            raise _mapped(exc, request.model, str(client.base_url)) from exc
+        if not progress.audio:
+            raise AppError.local("No audio", "The server answered without any audio.", "Try again.")
+        if usage is None:
+            usage = Usage(characters=len(request.input))
+        return SpeechResult(
+            audio=bytes(progress.audio),
+            usage=usage,
+            request_id=request_id,
+            latency_ms=(time.monotonic() - progress.started) * 1000,
+            first_audio_ms=progress.first_audio_ms,
+        )
+
+    async def transcribe(
+        self, request: TranscriptionRequest, on_text: TextCallback | None = None
+    ) -> TranscriptionResult:
+        """Transcribes (or translates) `request.file`; streamed pieces go to `on_text`.
+
+        Raises:
+            AppError: the request failed or the file could not be read.
+        """
+        client = self._client_source()
+        params = request.to_api()
+        started = time.monotonic()
+        try:
+            data = request.file.read_bytes()
+        except OSError as exc:
+            raise AppError.local(
+                "File not readable", f"{request.file.name} cannot be read ({exc}).", ""
+            ) from exc
+        upload = (request.file.name, data, _mime(request.file))
+        endpoint = client.audio.translations if request.task == "translate" else None
+        endpoint = endpoint or client.audio.transcriptions
+        request_id: str | None = None
+        try:
+            if request.streams:
+                stream = await endpoint.create(file=upload, **params)
+                request_id = stream.response.headers.get("x-request-id")
+                parts: list[str] = []
+                usage: Usage | None = None
+                final = ""
+                async with stream:
+                    async for event in stream:
+                        kind = getattr(event, "type", "")
+                        if kind == "transcript.text.delta":
+                            parts.append(event.delta)
+                            if on_text is not None:
+                                on_text(event.delta)
+                        elif kind == "transcript.text.done":
+                            final = event.text
+                            usage = usage_of_transcription(getattr(event, "usage", None))
+                text = final or "".join(parts)
+                raw_body: Any = {"text": text} if request.response_format == "json" else text
+                transcript = from_response(request.response_format, raw_body, request.task)
+            elif request.task == "translate":
+                with warnings.catch_warnings():
+                    # The SDK marks /audio/translations deprecated (a shutdown is announced); the
+                    # endpoint still answers and the tab says so. The warning fires on this call,
+                    # not on the await, so nothing else is silenced.
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    pending = endpoint.create(file=upload, **params)
+                body = await pending
+                transcript = from_response(request.response_format, body, request.task)
+                usage = None
+            else:
+                raw = await endpoint.with_raw_response.create(file=upload, **params)
+                request_id = raw.headers.get("x-request-id")
+                body = raw.parse()
+                transcript = from_response(request.response_format, body, request.task)
+                usage = usage_of_transcription(getattr(body, "usage", None))
+        except Exception as exc:
+            raise _mapped(exc, request.model, str(client.base_url)) from exc
+        return TranscriptionResult(
+            transcript=transcript,
+            usage=usage,
+            request_id=request_id,
+            latency_ms=(time.monotonic() - started) * 1000,
+        )
+
+
+def _mapped(exc: Exception, model: str, base_url: str) -> AppError:
+    """`from_exception`, also for transport errors raised while reading a streamed body (the SDK
+    wraps those only for its own streams): a dropped download reads as a dropped connection."""
+    import httpx2
+    import openai
+
+    if isinstance(exc, httpx2.TransportError):
+        try:
+            request = exc.request
+        except RuntimeError:
+            request = httpx2.Request("POST", base_url or "http://localhost")
+        wrapped = openai.APIConnectionError(message=str(exc), request=request)
+        wrapped.__cause__ = exc
+        return from_exception(wrapped, model=model, base_url=base_url)
+    return from_exception(exc, model=model, base_url=base_url)
+
+
+def _sse_event(line: str) -> dict[str, Any] | None:
+    if not line.startswith("data:"):
+        return None
+    payload = line[5:].strip()
+    if not payload or payload == "[DONE]":
+        return None
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise AppError.local(
+            "Unreadable answer", "The server sent audio events the app cannot read.", "Try again."
+        ) from exc
+    return event if isinstance(event, dict) else None
+
+
+def _token_usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or 0),
+        output_tokens=int(raw.get("output_tokens") or 0),
+    )
+
+
+_MIMES = {
+    "mp3": "audio/mpeg",
+    "mpga": "audio/mpeg",
+    "mpeg": "audio/mpeg",
+    "mp4": "audio/mp4",
+    "m4a": "audio/mp4",
+    "wav": "audio/wav",
+    "webm": "audio/webm",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+}
+
+
+def _mime(path: Path) -> str:
+    return _MIMES.get(path.suffix.lower().lstrip("."), "application/octet-stream")

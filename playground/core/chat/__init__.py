@@ -1,0 +1,1 @@
+"""Chat Completions: requests and streaming, presets, code views, export, schemas, Markdown, pictures."""

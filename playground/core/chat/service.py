@@ -1,0 +1,430 @@
+"""Chat Completions: build the request from what the user set, stream the answer, measure it.
+
+The service never touches widgets: it hands each text fragment to a callback and returns a
+`ChatResult`. What arrived before a failure or a cancel stays readable in the `ChatProgress` the
+caller passed in, so a dropped stream never loses the partial answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.core.api.capabilities import capabilities
+from playground.core.api.errors import from_exception
+from playground.core.models import Message, ToolCall, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """Everything the user set for one chat request.
+
+    Parameters the model does not accept (see `capabilities`) are dropped by `to_api` and listed by
+    `omitted`, so the request never carries them. `None` means "the model's default" (not sent).
+
+    Attributes:
+        model: the model id.
+        messages: system prompt first (if any), then the turns.
+        temperature: 0–2.
+        top_p: 0–1.
+        max_output_tokens: the longest answer; sent as the model's own parameter name.
+        frequency_penalty: -2–2.
+        presence_penalty: -2–2.
+        seed: for best-effort repeatable answers.
+        stop: up to 4 stop sequences.
+        n: how many answers to generate.
+        logprobs: return token log-probabilities.
+        top_logprobs: alternatives per token (0–20), with `logprobs`.
+        response_format: the API's `response_format` object (json_object or json_schema), or None.
+        tools: function tool definitions in the API's shape.
+        tool_choice: "auto", "none", "required" or {"type": "function", ...}; None leaves it out.
+        reasoning_effort: for reasoning models ("minimal", "low", "medium", "high").
+    """
+
+    model: str
+    messages: tuple[Message, ...]
+    temperature: float | None = None
+    top_p: float | None = None
+    max_output_tokens: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    n: int = 1
+    logprobs: bool = False
+    top_logprobs: int | None = None
+    response_format: dict[str, Any] | None = None
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
+    reasoning_effort: str | None = None
+
+    def omitted(self) -> list[str]:
+        """Parameters the user set that this model does not accept (never sent)."""
+        caps = capabilities(self.model)
+        out: list[str] = []
+        if not caps.sampling:
+            out += [
+                name
+                for name, value in (
+                    ("temperature", self.temperature),
+                    ("top_p", self.top_p),
+                    ("frequency_penalty", self.frequency_penalty),
+                    ("presence_penalty", self.presence_penalty),
+                )
+                if value is not None
+            ]
+        if not caps.logprobs and self.logprobs:
+            out.append("logprobs")
+        if not caps.stop and self.stop:
+            out.append("stop")
+        if not caps.reasoning and self.reasoning_effort:
+            out.append("reasoning_effort")
+        return out
+
+    def to_api(self, *, stream: bool) -> dict[str, Any]:
+        """The request body for `chat.completions.create`, with only what this model accepts."""
+        caps = capabilities(self.model)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.to_api() for m in self.messages],
+        }
+        if caps.sampling:
+            for name, value in (
+                ("temperature", self.temperature),
+                ("top_p", self.top_p),
+                ("frequency_penalty", self.frequency_penalty),
+                ("presence_penalty", self.presence_penalty),
+            ):
+                if value is not None:
+                    body[name] = value
+        if self.max_output_tokens is not None:
+            body[caps.max_tokens_param] = self.max_output_tokens
+        if self.seed is not None:
+            body["seed"] = self.seed
+        if self.stop and caps.stop:
+            body["stop"] = list(self.stop[:4])
+        if self.n != 1:
+            body["n"] = self.n
+        if self.logprobs and caps.logprobs:
+            body["logprobs"] = True
+            if self.top_logprobs is not None:
+                body["top_logprobs"] = self.top_logprobs
+        if self.response_format is not None:
+            body["response_format"] = self.response_format
+        if self.tools:
+            body["tools"] = list(self.tools)
+            if self.tool_choice is not None:
+                body["tool_choice"] = self.tool_choice
+        if self.reasoning_effort and caps.reasoning:
+            body["reasoning_effort"] = self.reasoning_effort
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLogprob:
+    """One output token with its log-probability and the alternatives the model considered."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def probability(self) -> float:
+        return math.exp(self.logprob)
+
+
+@dataclass(slots=True)
+class _ToolCallParts:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ChoiceProgress:
+    """One answer (of `n`) as it streams in."""
+
+    text_parts: list[str] = field(default_factory=list)
+    finish_reason: str = ""
+    refusal_parts: list[str] = field(default_factory=list)
+    tool_calls: dict[int, _ToolCallParts] = field(default_factory=dict)
+    logprobs: list[TokenLogprob] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def result(self, index: int) -> ChoiceResult:
+        return ChoiceResult(
+            index=index,
+            text=self.text,
+            finish_reason=self.finish_reason,
+            tool_calls=tuple(
+                ToolCall(c.id, c.name, "".join(c.arguments))
+                for _, c in sorted(self.tool_calls.items())
+            ),
+            logprobs=tuple(self.logprobs),
+            refusal="".join(self.refusal_parts) or None,
+        )
+
+
+@dataclass(slots=True)
+class ChatProgress:
+    """Filled in while a reply streams; readable after a failure or cancel.
+
+    Attributes:
+        choices: each answer so far, by index (one unless `n` > 1).
+        started: monotonic time the request was sent.
+        first_token_at: monotonic time the first text arrived, or None.
+        chunks: content fragments received (about one token each): the live output count.
+    """
+
+    choices: dict[int, ChoiceProgress] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    chunks: int = 0
+
+    def choice(self, index: int) -> ChoiceProgress:
+        if index not in self.choices:
+            self.choices[index] = ChoiceProgress()
+        return self.choices[index]
+
+    @property
+    def text(self) -> str:
+        """The first answer so far."""
+        first = self.choices.get(0)
+        return first.text if first is not None else ""
+
+    @property
+    def elapsed_ms(self) -> float:
+        return (time.monotonic() - self.started) * 1000.0
+
+    @property
+    def ttft_ms(self) -> float | None:
+        if self.first_token_at is None:
+            return None
+        return (self.first_token_at - self.started) * 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceResult:
+    """One finished answer.
+
+    Attributes:
+        index: its position among the `n` answers.
+        text: the answer text.
+        finish_reason: "stop", "length", "content_filter", "tool_calls" or "" if none came.
+        tool_calls: the functions the model asked to call.
+        logprobs: per output token, when logprobs were requested.
+        refusal: the model's refusal message (structured outputs), if it refused.
+    """
+
+    index: int
+    text: str
+    finish_reason: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] = ()
+    refusal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    """A finished reply with the numbers shown under it.
+
+    Attributes:
+        choices: the answers (one unless `n` > 1), by index.
+        usage: the server's usage, or None if it sent none (then the caller estimates).
+        system_fingerprint: the backend configuration, for reproducibility with a seed.
+        request_id: the server's x-request-id.
+        ttft_ms: time to first token.
+        elapsed_ms: time from sending to the last byte.
+        model: the model the server says answered.
+    """
+
+    choices: tuple[ChoiceResult, ...]
+    usage: Usage | None
+    system_fingerprint: str | None
+    request_id: str | None
+    ttft_ms: float | None
+    elapsed_ms: float
+    model: str
+
+    @property
+    def text(self) -> str:
+        return self.choices[0].text if self.choices else ""
+
+    @property
+    def finish_reason(self) -> str:
+        return self.choices[0].finish_reason if self.choices else ""
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Output speed after the first token, or None if it cannot be measured."""
+        if self.usage is None or self.ttft_ms is None:
+            return None
+        seconds = (self.elapsed_ms - self.ttft_ms) / 1000.0
+        if seconds <= 0 or self.usage.output_tokens <= 1:
+            return None
+        return (self.usage.output_tokens - 1) / seconds
+
+
+def usage_from_dict(raw: dict[str, Any] | None) -> Usage | None:
+    """Our `Usage` from a wire `usage` object as JSON (a streamed chunk's, a batch result's)."""
+    if raw is None:
+        return None
+    prompt_details = raw.get("prompt_tokens_details") or {}
+    completion_details = raw.get("completion_tokens_details") or {}
+    return Usage(
+        input_tokens=int(raw.get("prompt_tokens") or 0),
+        output_tokens=int(raw.get("completion_tokens") or 0),
+        cached_tokens=int(prompt_details.get("cached_tokens") or 0),
+        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
+    )
+
+
+YIELD_EVERY_S = 0.008
+
+DeltaCallback = Callable[[int, str], None]
+"""Called with (choice index, text fragment) for each piece of streamed text."""
+
+
+class ChatService:
+    """Sends chat requests through the client the `client_source` returns (an `AsyncOpenAI`).
+
+    Args:
+        client_source: returns the current SDK client; called per request so a changed key or
+            provider takes effect on the next send.
+    """
+
+    def __init__(self, client_source: Callable[[], Any]) -> None:
+        self._client_source = client_source
+
+    async def stream(
+        self,
+        request: ChatRequest,
+        on_delta: DeltaCallback,
+        progress: ChatProgress | None = None,
+    ) -> ChatResult:
+        """Streams one reply, calling `on_delta(index, text)` with each fragment as it arrives.
+
+        Raises:
+            AppError: for every failure, mapped to plain words. Cancelling raises CancelledError;
+                in both cases `progress` holds what arrived.
+        """
+        from openai import AsyncStream  # the SDK is loaded by the first request, not at start-up
+
+        progress = progress if progress is not None else ChatProgress()
+        client = self._client_source()
+        usage: Usage | None = None
+        fingerprint: str | None = None
+        model = request.model
+        request_id: str | None = None
+        try:
+            progress.started = time.monotonic()
+            raw = await client.chat.completions.with_raw_response.create(
+                **request.to_api(stream=True)
+            )
+            request_id = raw.headers.get("x-request-id")
+            try:
+                # Chunks as plain dicts: the SDK still reads the SSE stream and raises its errors,
+                # but skips building a pydantic object per chunk, which was 4x the cost of
+                # rendering the text on the GUI thread (bench/chat_stream.py, py-spy).
+                stream = raw.parse(to=AsyncStream[object])
+            except BaseException:
+                await (
+                    raw.http_response.aclose()
+                )  # a body we cannot read must not leak its connection
+                raise
+            async with stream:
+                last_yield = time.monotonic()
+                async for chunk in stream:
+                    # When chunks pile up, the SDK hands them over without returning to the event
+                    # loop; give the GUI a turn every few milliseconds so it never stalls.
+                    if time.monotonic() - last_yield > YIELD_EVERY_S:
+                        await asyncio.sleep(0)
+                        last_yield = time.monotonic()
+                    if not isinstance(chunk, dict):
+                        continue
+                    model = chunk.get("model") or model
+                    fingerprint = chunk.get("system_fingerprint") or fingerprint
+                    if chunk.get("usage") is not None:
+                        usage = usage_from_dict(chunk["usage"])
+                    # empty for the usage chunk (and Azure's first)
+                    for choice in chunk.get("choices") or ():
+                        self._take(choice, progress, on_delta)
+        except Exception as exc:
+            raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
+        return ChatResult(
+            choices=tuple(c.result(i) for i, c in sorted(progress.choices.items())),
+            usage=usage,
+            system_fingerprint=fingerprint,
+            request_id=request_id,
+            ttft_ms=progress.ttft_ms,
+            elapsed_ms=progress.elapsed_ms,
+            model=model,
+        )
+
+    @staticmethod
+    def _take(choice: dict[str, Any], progress: ChatProgress, on_delta: DeltaCallback) -> None:
+        """One streamed choice, as the wire has it (`choices[i]` of a chat.completion.chunk)."""
+        index = int(choice.get("index") or 0)
+        state = progress.choice(index)
+        if choice.get("finish_reason"):
+            state.finish_reason = choice["finish_reason"]
+        delta = choice.get("delta") or {}
+        for call in delta.get("tool_calls") or ():
+            parts = state.tool_calls.setdefault(int(call.get("index") or 0), _ToolCallParts())
+            parts.id = call.get("id") or parts.id
+            function = call.get("function")
+            if function:
+                parts.name = function.get("name") or parts.name
+                if function.get("arguments"):
+                    parts.arguments.append(function["arguments"])
+        if delta.get("refusal"):
+            state.refusal_parts.append(delta["refusal"])
+        logprobs = choice.get("logprobs")
+        if logprobs and logprobs.get("content"):
+            state.logprobs.extend(
+                TokenLogprob(
+                    t["token"],
+                    float(t["logprob"]),
+                    tuple(
+                        (alt["token"], float(alt["logprob"])) for alt in t.get("top_logprobs") or ()
+                    ),
+                )
+                for t in logprobs["content"]
+            )
+        text = delta.get("content")
+        if text:
+            if progress.first_token_at is None:
+                progress.first_token_at = time.monotonic()
+            state.text_parts.append(text)
+            progress.chunks += 1
+            on_delta(index, text)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """The turns of one chat, in order. The system prompt is kept apart and sent first."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    system_prompt: str = ""
+    turns: list[Message] = field(default_factory=list)
+
+    def messages_with(self, user_text: str | None = None) -> tuple[Message, ...]:
+        """What would be sent: the system prompt (if any), every turn, then `user_text` (if any)."""
+        out: list[Message] = []
+        if self.system_prompt.strip():
+            out.append(Message("system", self.system_prompt))
+        out.extend(self.turns)
+        if user_text:
+            out.append(Message("user", user_text))
+        return tuple(out)

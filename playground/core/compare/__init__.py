@@ -1,0 +1,1 @@
+"""Compare: word diffs, similarity and the per-column summary."""

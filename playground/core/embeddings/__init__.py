@@ -1,0 +1,1 @@
+"""Embeddings: batched requests, the local cache, file input and output, the maths behind the views."""

@@ -1,0 +1,1 @@
+"""Images: generation and edits, what each image model offers, files and the gallery."""

@@ -1,0 +1,1 @@
+"""Prompt Lab: test cases, checks, runs, their storage and batch runs."""

@@ -1,0 +1,1 @@
+"""Moderation: requests, results and the user's thresholds."""

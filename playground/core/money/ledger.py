@@ -1,0 +1,378 @@
+"""The usage ledger: one SQLite row per request the app sends, kept across restarts.
+
+One `UsageLedger` owns one connection (stdlib `sqlite3`, WAL journal). The connection is opened with
+`check_same_thread=False` and every use holds the ledger's lock, so a worker thread may record while
+the GUI thread reads totals.
+
+Storage choices:
+
+* `time_utc` is ISO-8601 UTC text with microseconds and offset, fixed width
+  (`2026-11-22T01:46:09.123456+00:00`), so text order is time order and `since` is a range query.
+* `local_date` (`YYYY-MM-DD`, indexed) is the row's date in the machine's local time when it was
+  recorded: "today" is one index lookup. A row keeps its date if the user later changes time zone.
+* `cost` is the exact `Decimal` as TEXT, or NULL when the price is unknown; sums are done in
+  Decimal by a custom SQL aggregate, never in floating point.
+* The schema version lives in `PRAGMA user_version`. The ledger expects a database file of its own:
+  another component sharing the file and its `user_version` would collide with it.
+
+Anything the OS or SQLite refuses (a read-only or missing folder, a full disk, a damaged file, a
+database from a newer app) raises `LedgerError` with a sentence a user can act on: what failed, why
+and what to do. What happens next is the caller's to say: the app shows it and carries on with
+`UsageLedger.in_memory()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation, localcontext
+from pathlib import Path
+from typing import Final
+
+from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
+from playground.core.storage.sqlite import SqliteStore, describe_failure
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 1
+
+_SCHEMA_V1: Final = """
+CREATE TABLE usage_ledger (
+    id               INTEGER PRIMARY KEY,
+    time_utc         TEXT    NOT NULL,
+    local_date       TEXT    NOT NULL,
+    provider         TEXT    NOT NULL,
+    model            TEXT    NOT NULL,
+    endpoint         TEXT    NOT NULL,
+    input_tokens     INTEGER NOT NULL DEFAULT 0,
+    output_tokens    INTEGER NOT NULL DEFAULT 0,
+    cached_tokens    INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    images           INTEGER NOT NULL DEFAULT 0,
+    audio_seconds    REAL    NOT NULL DEFAULT 0,
+    characters       INTEGER NOT NULL DEFAULT 0,
+    estimated        INTEGER NOT NULL DEFAULT 0,
+    cost             TEXT,
+    latency_ms       REAL,
+    status           TEXT    NOT NULL,
+    session_id       TEXT    NOT NULL,
+    conversation_id  TEXT,
+    request_id       TEXT
+);
+CREATE INDEX usage_ledger_local_date ON usage_ledger (local_date);
+CREATE INDEX usage_ledger_time ON usage_ledger (time_utc);
+CREATE INDEX usage_ledger_session ON usage_ledger (session_id);
+CREATE INDEX usage_ledger_conversation ON usage_ledger (conversation_id);
+"""
+
+_COLUMNS: Final = (
+    "time_utc, local_date, provider, model, endpoint, input_tokens, output_tokens, cached_tokens, "
+    "reasoning_tokens, images, audio_seconds, characters, estimated, cost, latency_ms, status, "
+    "session_id, conversation_id, request_id"
+)
+
+
+class LedgerError(Exception):
+    """The ledger cannot be opened, read or written; the message says why in plain words."""
+
+
+def _utc_text(moment: datetime) -> str:
+    """Fixed-width ISO-8601 UTC. A naive datetime is taken as local time (Python's convention)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _local_date(moment: datetime) -> str:
+    return moment.astimezone().date().isoformat()
+
+
+class _DecimalSum:
+    """SQL aggregate `decimal_sum(text)`: the exact sum of Decimal strings, as text (NULLs skipped)."""
+
+    def __init__(self) -> None:
+        self.total = Decimal(0)
+
+    def step(self, value: str | None) -> None:
+        if value is None:
+            return
+        with localcontext() as ctx:
+            ctx.prec = 60  # far beyond any plausible spend: the sum is exact
+            self.total += Decimal(value)
+
+    def finalize(self) -> str:
+        return str(self.total)
+
+
+class UsageLedger(SqliteStore):
+    """The usage ledger in SQLite.
+
+    Args:
+        path: the database file (created with its folder if missing), or None for a ledger in
+            memory (see `in_memory`).
+
+    Raises:
+        LedgerError: the file cannot be opened or created, is damaged, or is from a newer version.
+    """
+
+    _failure = LedgerError
+    _closed_text = "The usage ledger is closed."
+
+    def _describe_failure(
+        self, action: str, where: str, exc: BaseException, *, read_only: bool
+    ) -> str:
+        return _describe(action, where, exc, read_only=read_only)
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._conn = self._open(autocommit=True)
+
+    @classmethod
+    def in_memory(cls) -> UsageLedger:
+        """A ledger that lives only as long as this object (when the file cannot be used)."""
+        return cls(None)
+
+    @property
+    def persistent(self) -> bool:
+        """False for an in-memory ledger: nothing survives a restart."""
+        return self.path is not None
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA busy_timeout = 5000")  # another app window may be writing
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"The usage ledger {self._where()} was written by a newer version of Playground "
+                f"(format {version}, this version knows {SCHEMA_VERSION}). Update Playground to "
+                "keep using it."
+            )
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Read again inside the write lock: another window may have just created it.
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if version == 0:
+                    for statement in _SCHEMA_V1.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        # typeshed's aggregate protocol assumes int values; SQLite passes whatever the column holds.
+        conn.create_aggregate("decimal_sum", 1, _DecimalSum)  # type: ignore[arg-type]
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def record(self, entry: LedgerEntry) -> int:
+        """Write one row and return its id.
+
+        Raises:
+            LedgerError: the write failed (disk full, file became read-only...).
+        """
+        u = entry.usage
+        cost = None
+        if entry.cost is not None:
+            if not entry.cost.is_finite():
+                raise ValueError(f"cost must be a finite Decimal, got {entry.cost!r}")
+            cost = str(entry.cost)
+        row = (
+            _utc_text(entry.time),
+            _local_date(entry.time),
+            entry.provider,
+            entry.model,
+            entry.endpoint.value,
+            u.input_tokens,
+            u.output_tokens,
+            u.cached_tokens,
+            u.reasoning_tokens,
+            u.images,
+            float(u.audio_seconds),
+            u.characters,
+            int(u.estimated),
+            cost,
+            entry.latency_ms,
+            entry.status.value,
+            entry.session_id,
+            entry.conversation_id,
+            entry.request_id,
+        )
+        placeholders = ", ".join("?" * len(row))
+        with self._lock:
+            conn = self._connection()
+            try:
+                cursor = conn.execute(
+                    f"INSERT INTO usage_ledger ({_COLUMNS}) VALUES ({placeholders})", row
+                )
+            except sqlite3.Error as exc:
+                raise self._error("write", exc) from exc
+            row_id = cursor.lastrowid
+        assert row_id is not None
+        return row_id
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def totals(
+        self,
+        *,
+        session_id: str | None = None,
+        conversation_id: str | None = None,
+        since: datetime | None = None,
+        day: date | None = None,
+    ) -> UsageTotals:
+        """Sum the rows matching every given filter (all rows if none is given).
+
+        Args:
+            session_id: rows of one app session.
+            conversation_id: rows of one conversation.
+            since: rows at or after this moment (a naive datetime is local time).
+            day: rows recorded on this local calendar date.
+
+        Returns:
+            Summed usage; `cost` sums the priced rows, `unpriced` counts the others.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        where: list[str] = []
+        params: list[str] = []
+        if session_id is not None:
+            where.append("session_id = ?")
+            params.append(session_id)
+        if conversation_id is not None:
+            where.append("conversation_id = ?")
+            params.append(conversation_id)
+        if since is not None:
+            where.append("time_utc >= ?")
+            params.append(_utc_text(since))
+        if day is not None:
+            where.append("local_date = ?")
+            params.append(day.isoformat())
+        sql = (
+            "SELECT COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), "
+            "SUM(reasoning_tokens), SUM(images), TOTAL(audio_seconds), SUM(characters), "
+            "MAX(estimated), decimal_sum(cost), SUM(cost IS NULL) FROM usage_ledger"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._lock:
+            conn = self._connection()
+            try:
+                r = conn.execute(sql, params).fetchone()
+            except sqlite3.Error as exc:
+                raise self._error("read", exc) from exc
+        # SUM() of integers is an exact integer (NULL when no row matches).
+        usage = Usage(
+            input_tokens=r[1] or 0,
+            output_tokens=r[2] or 0,
+            cached_tokens=r[3] or 0,
+            reasoning_tokens=r[4] or 0,
+            images=r[5] or 0,
+            audio_seconds=float(r[6]),
+            characters=r[7] or 0,
+            estimated=bool(r[8]),
+        )
+        return UsageTotals(
+            requests=int(r[0]),
+            usage=usage,
+            cost=Decimal(r[9]) if r[9] is not None else Decimal(0),
+            unpriced=r[10] or 0,
+        )
+
+    def recent(self, limit: int = 100) -> list[LedgerEntry]:
+        """The newest `limit` rows, newest first.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        sql = f"SELECT {_COLUMNS} FROM usage_ledger ORDER BY time_utc DESC, id DESC LIMIT ?"
+        with self._lock:
+            conn = self._connection()
+            try:
+                rows = conn.execute(sql, (limit,)).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error("read", exc) from exc
+        return [self._entry(row) for row in rows]
+
+    def _entry(self, row: tuple[object, ...]) -> LedgerEntry:
+        (
+            time_utc,
+            _local,
+            provider,
+            model,
+            endpoint,
+            input_tokens,
+            output_tokens,
+            cached_tokens,
+            reasoning_tokens,
+            images,
+            audio_seconds,
+            characters,
+            estimated,
+            cost,
+            latency_ms,
+            status,
+            session_id,
+            conversation_id,
+            request_id,
+        ) = row
+        try:
+            return LedgerEntry(
+                time=datetime.fromisoformat(str(time_utc)),
+                provider=str(provider),
+                model=str(model),
+                endpoint=Endpoint(str(endpoint)),
+                usage=Usage(
+                    input_tokens=_int(input_tokens),
+                    output_tokens=_int(output_tokens),
+                    cached_tokens=_int(cached_tokens),
+                    reasoning_tokens=_int(reasoning_tokens),
+                    images=_int(images),
+                    audio_seconds=_float(audio_seconds),
+                    characters=_int(characters),
+                    estimated=bool(estimated),
+                ),
+                cost=None if cost is None else Decimal(str(cost)),
+                latency_ms=None if latency_ms is None else _float(latency_ms),
+                status=RequestStatus(str(status)),
+                session_id=str(session_id),
+                conversation_id=None if conversation_id is None else str(conversation_id),
+                request_id=None if request_id is None else str(request_id),
+            )
+        except (ValueError, TypeError, InvalidOperation) as exc:
+            raise LedgerError(
+                f"The usage ledger {self._where()} holds a row this version cannot read ({exc})."
+            ) from exc
+
+    # --- lifetime -----------------------------------------------------------------------------
+
+
+def _describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:
+    """A sentence for the user about why `action` ("open", "read", "write") failed."""
+    return describe_failure(
+        "The usage ledger",
+        action,
+        where,
+        exc,
+        read_only=read_only,
+        full_hint="Free some space and restart Playground.",
+        damaged_hint="Move it aside (your settings are not in it) and restart Playground to start a new one.",
+    )
+
+
+def _int(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    raise TypeError(f"expected an integer, got {value!r}")
+
+
+def _float(value: object) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    raise TypeError(f"expected a number, got {value!r}")

@@ -1,0 +1,1 @@
+"""What is kept on disk: folders, settings, SQLite helpers, conversation history, window state."""

@@ -1,0 +1,1 @@
+"""The Audio tab: its view, controller, widgets and registration."""

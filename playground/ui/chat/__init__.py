@@ -1,0 +1,1 @@
+"""The Chat tab: its view, controller and widgets."""

@@ -1,0 +1,740 @@
+"""The conversation as a column of turns, each editable in place (few-shot examples are turns too).
+
+Every turn can be edited, switched between user and assistant, moved, deleted, copied, forked from,
+and (for answers) regenerated. An answer streams into its turn incrementally (`MessageView`); the
+other turns are never re-rendered while it does. The view holds no conversation state of its own:
+the controller rebuilds or updates turns through the slots below and reacts to the signals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.chat.service import TokenLogprob
+from playground.core.models import ImagePart, Message, Role, ToolCall
+from playground.ui.chat.logprobs_view import LogprobsView
+from playground.ui.common.message_view import MessageView
+from playground.ui.common.moderation_badge import ModerationBadge
+from playground.ui.shell.theme import icon, is_dark
+
+ROLE_TITLES = {
+    "user": "You",
+    "assistant": "Assistant",
+    "system": "System",
+    "developer": "Developer",
+    "tool": "Tool",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInfo:
+    """What a turn shows besides its text: the line of numbers under an answer, and its state."""
+
+    meta: str = ""
+    status: str = ""  # "", "streaming", "stopped", "error"
+    error: str = ""
+    moderation: tuple[str, str, str] | None = None  # a kept check's badge: state, text, tooltip
+
+
+def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setAccessibleName(tip)
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    if icon_name:
+        button.setIcon(icon(icon_name))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    return button
+
+
+class TurnWidget(QFrame):
+    """One message with its actions.
+
+    Signals:
+        edit_committed: the text was edited. args: turn index, new text, resend (bool).
+        role_toggled: switch user ⇄ assistant. arg: turn index.
+        move_requested: args: turn index, -1 (up) or +1 (down).
+        delete_requested: arg: turn index.
+        regenerate_requested: arg: turn index (an answer).
+        fork_requested: arg: turn index ("fork from here").
+        choice_selected: which of several answers continues the chat. args: turn index, choice index.
+        tool_results_submitted: args: turn index, {tool_call_id: result text}.
+    """
+
+    edit_committed = Signal(int, str, bool)
+    role_toggled = Signal(int)
+    move_requested = Signal(int, int)
+    delete_requested = Signal(int)
+    regenerate_requested = Signal(int)
+    fork_requested = Signal(int)
+    choice_selected = Signal(int, int)
+    tool_results_submitted = Signal(int, dict)
+
+    def __init__(
+        self, index: int, message: Message, info: TurnInfo, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"turn{index}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.index = index
+        self.message = message
+        self._choices: list[MessageView] = []
+        self._tool_inputs: dict[str, QPlainTextEdit] = {}
+        # Built on first need (most turns never show them): a turn is built while the user waits
+        # for the first token of an answer (bench/overhead.py), and 40 at once when a
+        # conversation opens (bench/history.py).
+        self._placed: list[str] = []  # the rows of `_ROWS` in the layout, in order
+        self._editor: QPlainTextEdit | None = None
+        self._edit_bar: QWidget | None = None
+        self._save_button: QPushButton | None = None
+        self._resend_button: QPushButton | None = None
+        self._cancel_button: QPushButton | None = None
+        self._images_label: QLabel | None = None
+        self._tools_box: QWidget | None = None
+        self._tools_layout: QVBoxLayout | None = None
+        self._choices_tabs: QTabWidget | None = None
+        self._use_choice_button: QPushButton | None = None
+        self._logprobs_view: LogprobsView | None = None
+        self._logprobs_button: QToolButton | None = None
+        self._error_label: QLabel | None = None
+
+        self.view = MessageView(_role_title(message.role), self)
+        self.view.set_text(message.content)
+
+        self.role_button = _tool_button("⇄", "Switch between user and assistant", "roleToggle")
+        self.edit_button = _tool_button("Edit", "Edit this message", "editTurn")
+        self.up_button = _tool_button("↑", "Move up", "moveUp")
+        self.down_button = _tool_button("↓", "Move down", "moveDown")
+        self.fork_button = _tool_button("Fork", "Start a new conversation from here", "forkTurn")
+        self.regenerate_button = _tool_button(
+            "Regenerate", "Ask for this answer again", "regenerateTurn", "refresh"
+        )
+        self.delete_button = _tool_button("", "Delete this message", "deleteTurn", "clear")
+        self.delete_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for button in (
+            self.regenerate_button,
+            self.edit_button,
+            self.role_button,
+            self.up_button,
+            self.down_button,
+            self.fork_button,
+            self.delete_button,
+        ):
+            self.view.add_header_widget(button)
+
+        self.meta_label = QLabel()
+        self.meta_label.setObjectName("turnMeta")
+        self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label.setWordWrap(True)
+
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(6, 4, 6, 4)
+        self._layout.setSpacing(2)
+        self._place("view", self.view)
+        self._place("meta", self.meta_label)
+        if message.images:
+            self.images_label.setText(_images_text(message.images))
+        # Visibility is set once every child has its parent: showing a parentless widget would
+        # open it as a window of its own for a moment.
+        self.regenerate_button.setVisible(message.role == "assistant")
+        self.role_button.setVisible(message.role in ("user", "assistant"))
+        self.set_info(info)
+        if message.tool_calls:
+            self.show_tool_calls(message.tool_calls, awaiting=False)
+
+        self.edit_button.clicked.connect(self.start_edit)
+        self.role_button.clicked.connect(lambda: self.role_toggled.emit(self.index))
+        self.up_button.clicked.connect(lambda: self.move_requested.emit(self.index, -1))
+        self.down_button.clicked.connect(lambda: self.move_requested.emit(self.index, 1))
+        self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
+        self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
+        self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
+
+    def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
+        """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
+        self.setObjectName(f"turn{index}")
+        self.index = index
+        self.message = message
+        self.view.set_text(message.content)
+        if message.images:
+            self.images_label.setText(_images_text(message.images))
+        self.set_info(info)
+        if message.tool_calls:
+            self.show_tool_calls(message.tool_calls, awaiting=False)
+
+    # --- rows built on first need --------------------------------------------------------------
+
+    def _place(self, row: str, widget: QWidget, alignment: Qt.AlignmentFlag | None = None) -> None:
+        """Puts `widget` in the layout at `row`'s place in `_ROWS`, after the rows already built."""
+        order = _ROWS.index(row)
+        at = sum(1 for placed in self._placed if _ROWS.index(placed) < order)
+        if alignment is None:
+            self._layout.insertWidget(at, widget)
+        else:
+            self._layout.insertWidget(at, widget, 0, alignment)
+        self._placed.insert(at, row)
+
+    def _build_editor(self) -> None:
+        editor = QPlainTextEdit()
+        editor.setObjectName("turnEditor")
+        editor.setVisible(False)
+        self._save_button = QPushButton("Save")
+        self._save_button.setObjectName("saveEdit")
+        self._resend_button = QPushButton("Save and resend")
+        self._resend_button.setObjectName("resendEdit")
+        self._resend_button.setToolTip("Keep this message, drop everything after it and send again")
+        self._cancel_button = QPushButton("Cancel")
+        self._cancel_button.setObjectName("cancelEdit")
+        edit_row = QHBoxLayout()
+        edit_row.addStretch(1)
+        edit_row.addWidget(self._cancel_button)
+        edit_row.addWidget(self._save_button)
+        edit_row.addWidget(self._resend_button)
+        bar = QWidget()
+        bar.setLayout(edit_row)
+        bar.setVisible(False)
+        self._editor, self._edit_bar = editor, bar
+        self._place("editor", editor)
+        self._place("edit_bar", bar)
+        self._resend_button.setVisible(self.message.role == "user")
+        self._cancel_button.clicked.connect(self.cancel_edit)
+        self._save_button.clicked.connect(lambda: self._commit(resend=False))
+        self._resend_button.clicked.connect(lambda: self._commit(resend=True))
+
+    @property
+    def editor(self) -> QPlainTextEdit:
+        """The text box that replaces the message while it is edited."""
+        if self._editor is None:
+            self._build_editor()
+        assert self._editor is not None
+        return self._editor
+
+    @property
+    def edit_bar(self) -> QWidget:
+        if self._edit_bar is None:
+            self._build_editor()
+        assert self._edit_bar is not None
+        return self._edit_bar
+
+    @property
+    def save_button(self) -> QPushButton:
+        if self._save_button is None:
+            self._build_editor()
+        assert self._save_button is not None
+        return self._save_button
+
+    @property
+    def resend_button(self) -> QPushButton:
+        if self._resend_button is None:
+            self._build_editor()
+        assert self._resend_button is not None
+        return self._resend_button
+
+    @property
+    def cancel_button(self) -> QPushButton:
+        if self._cancel_button is None:
+            self._build_editor()
+        assert self._cancel_button is not None
+        return self._cancel_button
+
+    @property
+    def images_label(self) -> QLabel:
+        """The line naming the message's images."""
+        if self._images_label is None:
+            label = QLabel()
+            label.setObjectName("turnImages")
+            self._images_label = label
+            self._place("images", label)
+        return self._images_label
+
+    def _build_tools(self) -> None:
+        box = QWidget()
+        box.setObjectName("toolCalls")
+        box.setVisible(False)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self._tools_box, self._tools_layout = box, layout
+        self._place("tools", box)
+
+    @property
+    def tools_box(self) -> QWidget:
+        """The functions the model asked for (`show_tool_calls`)."""
+        if self._tools_box is None:
+            self._build_tools()
+        assert self._tools_box is not None
+        return self._tools_box
+
+    @property
+    def tools_layout(self) -> QVBoxLayout:
+        if self._tools_layout is None:
+            self._build_tools()
+        assert self._tools_layout is not None
+        return self._tools_layout
+
+    def _build_choices(self) -> None:
+        tabs = QTabWidget()
+        tabs.setObjectName("answerChoices")
+        tabs.setVisible(False)
+        button = QPushButton("Continue with this answer")
+        button.setObjectName("useChoice")
+        button.setVisible(False)
+        self._choices_tabs, self._use_choice_button = tabs, button
+        self._place("choices", tabs)
+        self._place("use_choice", button, Qt.AlignmentFlag.AlignRight)
+        button.clicked.connect(lambda: self.choice_selected.emit(self.index, tabs.currentIndex()))
+
+    @property
+    def choices_tabs(self) -> QTabWidget:
+        """One tab per answer when the request asked for several (n > 1)."""
+        if self._choices_tabs is None:
+            self._build_choices()
+        assert self._choices_tabs is not None
+        return self._choices_tabs
+
+    @property
+    def use_choice_button(self) -> QPushButton:
+        if self._use_choice_button is None:
+            self._build_choices()
+        assert self._use_choice_button is not None
+        return self._use_choice_button
+
+    def _build_logprobs(self) -> None:
+        view = LogprobsView(self)
+        view.setVisible(False)
+        button = _tool_button("Logprobs", "Colour each token by its probability", "logprobsToggle")
+        button.setCheckable(True)
+        button.setVisible(False)
+        self._logprobs_view, self._logprobs_button = view, button
+        self._place("logprobs", view)
+        # In the header right after Delete, where it always was (a moderation badge comes later).
+        header = self.view.header_layout()
+        header.insertWidget(header.indexOf(self.delete_button) + 1, button)
+        button.toggled.connect(self._on_logprobs_toggled)
+
+    @property
+    def logprobs_view(self) -> LogprobsView:
+        """Each token coloured by its probability (shown with the header's Logprobs button)."""
+        if self._logprobs_view is None:
+            self._build_logprobs()
+        assert self._logprobs_view is not None
+        return self._logprobs_view
+
+    @property
+    def logprobs_button(self) -> QToolButton:
+        if self._logprobs_button is None:
+            self._build_logprobs()
+        assert self._logprobs_button is not None
+        return self._logprobs_button
+
+    @property
+    def error_label(self) -> QLabel:
+        """The answer's error or schema problems, in red."""
+        if self._error_label is None:
+            label = QLabel()
+            label.setObjectName("turnError")
+            label.setWordWrap(True)
+            label.setVisible(False)
+            self._error_label = label
+            self._place("error", label)
+        return self._error_label
+
+    # --- editing -------------------------------------------------------------------------------
+
+    def start_edit(self) -> None:
+        self.editor.setPlainText(self.message.content)
+        self.editor.setFixedHeight(max(80, min(320, self.view.height())))
+        self.view.body.setVisible(False)
+        self.editor.setVisible(True)
+        self.edit_bar.setVisible(True)
+        self.editor.setFocus()
+
+    def cancel_edit(self) -> None:
+        if self._editor is not None and self._edit_bar is not None:
+            self._editor.setVisible(False)
+            self._edit_bar.setVisible(False)
+        self.view.body.setVisible(True)
+
+    def _commit(self, *, resend: bool) -> None:
+        text = self.editor.toPlainText()
+        self.cancel_edit()
+        self.edit_committed.emit(self.index, text, resend)
+
+    # --- streaming and results -----------------------------------------------------------------
+
+    def append_stream(self, choice: int, fragment: str) -> None:
+        if choice == 0 and not self._choices:
+            self.view.append_stream(fragment)
+            return
+        self._ensure_choices(choice + 1)
+        self._choices[choice].append_stream(fragment)
+
+    def _ensure_choices(self, count: int) -> None:
+        tabs = self.choices_tabs
+        if not self._choices:
+            # The first answer moves into the tabs once a second one appears.
+            first = MessageView("Answer 1", tabs)
+            first.set_text(self.view.text())
+            self._choices.append(first)
+            tabs.addTab(first, "Answer 1")
+            self.view.body.setVisible(False)
+            tabs.setVisible(True)
+        while len(self._choices) < count:
+            n = len(self._choices) + 1
+            view = MessageView(f"Answer {n}", tabs)
+            self._choices.append(view)
+            tabs.addTab(view, f"Answer {n}")
+
+    def show_choices(self, texts: list[str]) -> None:
+        """Several answers (n > 1): one tab each, and a button to continue with the chosen one."""
+        if len(texts) <= 1:
+            return
+        self._ensure_choices(len(texts))
+        for view, text in zip(self._choices, texts, strict=False):
+            view.set_text(text)
+        self.use_choice_button.setVisible(True)
+
+    def set_logprobs(self, tokens: list[TokenLogprob]) -> None:
+        if not tokens and self._logprobs_view is None:
+            return  # nothing to show, and nothing shown before
+        self.logprobs_view.set_tokens(tokens)
+        self.logprobs_button.setVisible(bool(tokens))
+
+    def _on_logprobs_toggled(self, on: bool) -> None:
+        self.logprobs_view.setVisible(on)
+        self.logprobs_view.setMinimumHeight(160 if on else 0)
+
+    def show_tool_calls(self, calls: tuple[ToolCall, ...], *, awaiting: bool) -> None:
+        """The functions the model asked for; while `awaiting`, a box per call for its result."""
+        if not calls and self._tools_box is None:
+            return
+        tools_layout = self.tools_layout
+        while tools_layout.count():
+            item = tools_layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        self._tool_inputs.clear()
+        for call in calls:
+            label = QLabel(
+                f"<b>Calls</b> <code>{call.name}</code>(<code>{_escape(call.arguments)}</code>)"
+            )
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            tools_layout.addWidget(label)
+            if awaiting:
+                result = QPlainTextEdit()
+                result.setObjectName(f"toolResult_{call.id}")
+                result.setPlaceholderText(
+                    f"Type what {call.name} returns (text or JSON), then Send results"
+                )
+                result.setFixedHeight(64)
+                tools_layout.addWidget(result)
+                self._tool_inputs[call.id] = result
+        if awaiting:
+            send = QPushButton(icon("send"), "Send results")
+            send.setObjectName("sendToolResults")
+            send.clicked.connect(self._submit_tool_results)
+            tools_layout.addWidget(send, 0, Qt.AlignmentFlag.AlignRight)
+        self.tools_box.setVisible(bool(calls))
+
+    def _submit_tool_results(self) -> None:
+        results = {call_id: box.toPlainText() for call_id, box in self._tool_inputs.items()}
+        self.tool_results_submitted.emit(self.index, results)
+
+    def set_info(self, info: TurnInfo) -> None:
+        self.meta_label.setText(info.meta)
+        self.meta_label.setVisible(bool(info.meta))
+        if info.moderation is not None:
+            self.set_moderation(*info.moderation)
+        if info.error:
+            red = "#ff8a80" if is_dark() else "#b3261e"
+            self.error_label.setText(info.error)
+            self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
+        if self._error_label is not None:
+            self._error_label.setVisible(bool(info.error))
+
+    def text(self) -> str:
+        return self.view.text()
+
+    def set_moderation(self, state: str, text: str, tooltip: str = "") -> ModerationBadge:
+        """Shows the Chat moderation check's verdict as a badge in the turn's header.
+
+        Args:
+            state: a `moderation_badge` state ("pending", "clear", "flagged", "failed").
+            text: the badge text ("" hides it).
+            tooltip: the scores or the error, in plain words.
+        """
+        badge = self.findChild(ModerationBadge, "moderationBadge")
+        if not isinstance(badge, ModerationBadge):
+            badge = ModerationBadge(self)
+            self.view.add_header_widget(badge)
+        badge.set_state(state, text, tooltip)
+        return badge
+
+
+# The rows of a turn, top to bottom (`TurnWidget._place`).
+_ROWS = (
+    "view",
+    "choices",
+    "use_choice",
+    "logprobs",
+    "images",
+    "editor",
+    "edit_bar",
+    "tools",
+    "meta",
+    "error",
+)
+
+
+def _role_title(role: str) -> str:
+    return ROLE_TITLES.get(role, role.title())
+
+
+def _images_text(images: tuple[ImagePart, ...]) -> str:
+    parts = []
+    for image in images:
+        kind = "pasted image" if image.url.startswith("data:") else image.url
+        size = f" {image.width}×{image.height}" if image.width and image.height else ""
+        parts.append(f"🖼 {kind}{size} (detail {image.detail})")
+    return " · ".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A conversation opens with its newest turns built; earlier ones are built a page at a time when
+# the user scrolls to the top (or clicks the button there). bench/history.py: opening a 1,000-turn
+# conversation built 17,000 widgets in 5 s and took 335 MiB; the newest 40 open in well under 0.3 s.
+OPEN_WINDOW = 40
+EARLIER_PAGE = 60
+# A send shows two turns (the message and the answer) while the user waits for the first token:
+# one spare of each role is built ahead (bench/overhead.py), a little after the last one was used
+# (after the frame that showed it).
+SPARE_ROLES: tuple[Role, ...] = ("user", "assistant")
+SPARE_DELAY_MS = 20
+
+
+class ConversationView(QScrollArea):
+    """The scrollable column of turns.
+
+    Only the newest `OPEN_WINDOW` turns of an opened conversation are built; `turns` holds the built
+    ones (`turns[k].index == first_built + k`), and `load_earlier()` builds the page before them.
+
+    Signals: those of `TurnWidget`, forwarded with the same arguments.
+    """
+
+    edit_committed = Signal(int, str, bool)
+    role_toggled = Signal(int)
+    move_requested = Signal(int, int)
+    delete_requested = Signal(int)
+    regenerate_requested = Signal(int)
+    fork_requested = Signal(int)
+    choice_selected = Signal(int, int)
+    tool_results_submitted = Signal(int, dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationView")
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._inner = QWidget()
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.setSpacing(6)
+        self.earlier_button = QPushButton()
+        self.earlier_button.setObjectName("earlierTurns")
+        self.earlier_button.setFlat(True)
+        self.earlier_button.setVisible(False)
+        self.earlier_button.clicked.connect(self.load_earlier)
+        self._layout.addWidget(self.earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.placeholder = QLabel(
+            "The conversation appears here. Type below and press Ctrl+Enter, or add example turns "
+            "with “Add as assistant” to show the model how to answer."
+        )
+        self.placeholder.setObjectName("conversationPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self._layout.addWidget(self.placeholder)
+        self._layout.addStretch(1)
+        self.setWidget(self._inner)
+        self.turns: list[TurnWidget] = []
+        self.first_built = 0  # message index of turns[0]
+        self._messages: list[Message] = []
+        self._infos: list[TurnInfo] = []
+        self._follow = True
+        self._loading = False
+        self._anchor_from_bottom: int | None = None
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._spares: dict[str, TurnWidget] = {}  # built ahead, outside the column
+        # The spares' parent until they are used, never shown: taken into the column's layout, a
+        # spare is shown with the rest of the frame, like a turn built there.
+        self._spare_holder = QWidget(self)
+        self._spare_holder.setObjectName("spareTurns")
+        self._spare_holder.hide()
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_DELAY_MS)
+        self._spare_timer.timeout.connect(self._build_spares)
+
+    def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
+        """Replaces every turn (opening a conversation, after an edit or a move). Builds the newest
+        `OPEN_WINDOW` turns, or as many as were built before if that is more."""
+        keep = max(OPEN_WINDOW, len(self.turns))
+        for turn in self.turns:
+            self._layout.removeWidget(turn)
+            turn.deleteLater()
+        self.turns = []
+        self._messages = list(messages)
+        self._infos = list(infos) if infos else [TurnInfo() for _ in messages]
+        self.first_built = max(0, len(messages) - keep)
+        for i in range(self.first_built, len(messages)):
+            self._add(i, messages[i], self._infos[i])
+        self._update_placeholder()
+        self.schedule_spares()
+
+    def add_turn(self, message: Message, info: TurnInfo | None = None) -> TurnWidget:
+        info = info or TurnInfo()
+        self._messages.append(message)
+        self._infos.append(info)
+        turn = self._add(len(self._messages) - 1, message, info)
+        self._update_placeholder()
+        self.scroll_to_end()
+        self.schedule_spares()
+        return turn
+
+    @property
+    def spare_roles(self) -> tuple[str, ...]:
+        """The roles whose spare turn is built and waiting."""
+        return tuple(role for role in SPARE_ROLES if role in self._spares)
+
+    def schedule_spares(self) -> None:
+        """Builds a spare turn of each role soon, unless they are there (see `SPARE_ROLES`)."""
+        if not self._spare_timer.isActive() and len(self._spares) < len(SPARE_ROLES):
+            self._spare_timer.start()
+
+    def _build_spares(self) -> None:
+        for role in SPARE_ROLES:
+            if role not in self._spares:
+                spare = self._build(-1, Message(role, ""), TurnInfo(), self._spare_holder)
+                spare.setObjectName("spareTurn")
+                spare.ensurePolished()  # styled now, not when it is shown
+                self._spares[role] = spare
+
+    @property
+    def unbuilt(self) -> int:
+        """How many earlier turns are not built yet."""
+        return self.first_built
+
+    def load_earlier(self) -> int:
+        """Builds the page of turns before the first built one, keeping what is on screen in place;
+        returns how many were built."""
+        if self.first_built == 0:
+            return 0
+        bar = self.verticalScrollBar()
+        from_bottom = bar.maximum() - bar.value()
+        start = max(0, self.first_built - EARLIER_PAGE)
+        built = [
+            self._make(i, self._messages[i], self._infos[i]) for i in range(start, self.first_built)
+        ]
+        first_row = 2  # after the "earlier" button and the placeholder
+        for k, turn in enumerate(built):
+            self._layout.insertWidget(first_row + k, turn)
+        self.turns[:0] = built
+        self.first_built = start
+        self._update_placeholder()
+        self._follow = False
+        # Once the taller column is laid out (rangeChanged), scroll so the same turns stay in view.
+        self._anchor_from_bottom = from_bottom
+        return len(built)
+
+    def _make(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
+        spare = self._spares.pop(message.role, None)
+        if spare is not None:
+            spare.reuse(index, message, info)
+            return spare
+        return self._build(index, message, info, self._inner)
+
+    def _build(self, index: int, message: Message, info: TurnInfo, parent: QWidget) -> TurnWidget:
+        turn = TurnWidget(index, message, info, parent)
+        turn.edit_committed.connect(self.edit_committed)
+        turn.role_toggled.connect(self.role_toggled)
+        turn.move_requested.connect(self.move_requested)
+        turn.delete_requested.connect(self.delete_requested)
+        turn.regenerate_requested.connect(self.regenerate_requested)
+        turn.fork_requested.connect(self.fork_requested)
+        turn.choice_selected.connect(self.choice_selected)
+        turn.tool_results_submitted.connect(self.tool_results_submitted)
+        return turn
+
+    def _add(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
+        turn = self._make(index, message, info)
+        self._layout.insertWidget(self._layout.count() - 1, turn)
+        self.turns.append(turn)
+        return turn
+
+    def last(self) -> TurnWidget | None:
+        return self.turns[-1] if self.turns else None
+
+    def scroll_to_end(self) -> None:
+        self._follow = True
+        QTimer.singleShot(
+            0, lambda: self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+        )
+
+    def _on_range_changed(self, _low: int, high: int) -> None:
+        if self._anchor_from_bottom is not None:
+            self.verticalScrollBar().setValue(high - self._anchor_from_bottom)
+            self._anchor_from_bottom = None
+        elif self._follow:  # follow a streaming answer unless the user scrolled up to read
+            self.verticalScrollBar().setValue(high)
+
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 8
+        if value == 0 and self.first_built > 0 and not self._loading:
+            self._loading = True  # once per arrival at the top, after this scroll event
+
+            def _load() -> None:
+                self._loading = False
+                self.load_earlier()
+
+            QTimer.singleShot(0, self, _load)
+
+    def _update_placeholder(self) -> None:
+        self.placeholder.setVisible(not self.turns)
+        count = min(EARLIER_PAGE, self.first_built)
+        self.earlier_button.setVisible(self.first_built > 0)
+        if self.first_built:
+            self.earlier_button.setText(
+                f"Show {count} earlier turns ({self.first_built} not shown yet)"
+            )
+
+    def plain_text(self) -> str:
+        """Every turn's text, built or not (for tests and "copy conversation")."""
+        parts = [
+            f"{ROLE_TITLES.get(m.role, m.role)}\n{m.content}"
+            for m in self._messages[: self.first_built]
+        ]
+        parts += [
+            f"{ROLE_TITLES.get(t.message.role, t.message.role)}\n{t.text()}" for t in self.turns
+        ]
+        return "\n\n".join(parts)

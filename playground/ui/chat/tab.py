@@ -1,0 +1,538 @@
+"""The Chat tab (view only): history, system prompt, the conversation, the message box, parameters.
+
+The tab holds no network code and no conversation state. It emits what the user wants and its
+controller calls the slots. Streaming text goes into the last turn incrementally (`TurnWidget`);
+nothing else is re-rendered while an answer streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.api.errors import AppError
+from playground.core.models import ImagePart
+from playground.ui.chat.conversation_view import ConversationView
+from playground.ui.chat.history_panel import HistoryPanel
+from playground.ui.chat.preset_menu import PresetMenu
+from playground.ui.chat.variables_form import VariablesForm
+from playground.ui.common.attachments import AttachmentsBar
+from playground.ui.common.chat_params import ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.shell.theme import icon, is_dark
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDraft:
+    """What the view holds when the user presses Send (or Add)."""
+
+    system_prompt: str
+    user_text: str
+    model: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    images: tuple[ImagePart, ...] = ()
+    variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def temperature(self) -> float | None:
+        value = self.fields.get("temperature")
+        return None if value is None else float(value)
+
+    @property
+    def max_output_tokens(self) -> int | None:
+        value = self.fields.get("max_output_tokens")
+        return None if value is None else int(value)
+
+
+class ChatTab(QWidget):
+    """The chat workbench view.
+
+    Signals:
+        send_requested: Send / Ctrl+Enter. arg: the ChatDraft.
+        add_turn_requested: add the typed text as a turn without sending (few-shot). args: role, draft.
+        stop_requested: Stop or Esc while an answer streams.
+        retry_requested: the Retry button after a failed request.
+        draft_changed: the system prompt, message, attachments, variables or parameters changed.
+        clear_requested: a new, empty conversation (Ctrl+N).
+        refresh_models_requested: fetch the model list again.
+        model_changed: the model changed. arg: the model id.
+        view_code_requested: show the request as code.
+        import_requested: paste a curl command or JSON body.
+        export_requested: save the conversation. arg: "markdown" or "json".
+        import_conversation_requested: open an exported JSON conversation.
+        copy_last_answer_requested: Ctrl+Shift+C.
+    """
+
+    send_requested = Signal(object)
+    add_turn_requested = Signal(str, object)
+    stop_requested = Signal()
+    retry_requested = Signal()
+    draft_changed = Signal()
+    clear_requested = Signal()
+    refresh_models_requested = Signal()
+    model_changed = Signal(str)
+    view_code_requested = Signal()
+    import_requested = Signal()
+    export_requested = Signal(str)
+    import_conversation_requested = Signal()
+    copy_last_answer_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatTab")
+        self._busy = False
+        self._blockers: list[str] = []
+        self.enter_sends = False
+
+        # --- left: history ---------------------------------------------------------------------
+        self.history = HistoryPanel()
+        self.history.setMinimumWidth(190)
+
+        # --- centre: title bar, system prompt, conversation, composer -------------------------------
+        self.title_label = QLabel("New conversation")
+        self.title_label.setObjectName("conversationTitle")
+        font = self.title_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.title_label.setFont(font)
+        self.presets_button = QToolButton()
+        self.presets_button.setObjectName("presetsButton")
+        self.presets_button.setText("Presets")
+        self.presets_button.setToolTip(
+            "Save or load the system prompt with every parameter (Ctrl+S saves)"
+        )
+        self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_menu = PresetMenu(self.presets_button)
+        self.presets_button.setMenu(self.preset_menu)
+        self.code_button = QToolButton()
+        self.code_button.setObjectName("viewCodeButton")
+        self.code_button.setText("View code")
+        self.code_button.setToolTip("The exact request as Python, curl and JSON")
+        self.import_button = QToolButton()
+        self.import_button.setObjectName("importRequestButton")
+        self.import_button.setText("Paste request…")
+        self.import_button.setToolTip("Fill this tab from a curl command or a JSON request body")
+        self.export_button = QToolButton()
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setText("Export")
+        self.export_button.setToolTip(
+            "Save this conversation as Markdown or JSON (with usage and cost)"
+        )
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_menu = QMenu(self.export_button)
+        export_menu.addAction("As Markdown…", lambda: self.export_requested.emit("markdown"))
+        export_menu.addAction(
+            "As JSON (re-importable)…", lambda: self.export_requested.emit("json")
+        )
+        export_menu.addSeparator()
+        export_menu.addAction("Open a JSON conversation…", self.import_conversation_requested.emit)
+        self.export_button.setMenu(export_menu)
+        for button in (
+            self.presets_button,
+            self.code_button,
+            self.import_button,
+            self.export_button,
+        ):
+            button.setAutoRaise(True)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_label, 1)
+        title_row.addWidget(self.presets_button)
+        title_row.addWidget(self.code_button)
+        title_row.addWidget(self.import_button)
+        title_row.addWidget(self.export_button)
+
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setObjectName("systemPrompt")
+        self.system_edit.setAccessibleName("System prompt")
+        self.system_edit.setPlaceholderText(
+            "System prompt: tell the model who it is and how to answer, e.g. “You are a patient tutor. "
+            "Answer in under 100 words.”  Use {{name}} for values you fill in before sending."
+        )
+        self.system_edit.setToolTip("Instructions the model reads before every message. Optional.")
+        self.system_edit.setFixedHeight(64)
+
+        self.conversation = ConversationView()
+
+        self.reply_info = QLabel("")
+        self.reply_info.setObjectName("replyInfo")
+        self.reply_info.setAccessibleName("Reply details")
+        self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reply_info.setToolTip(
+            "Finish reason, time to first token, speed, tokens, cost and fingerprint"
+        )
+        # Its text must not set the column's minimum width: a long line after each answer made the
+        # splitter move by a pixel and every turn of the conversation lay itself out again.
+        self.reply_info.setMinimumWidth(1)
+
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("chatError")
+        self.error_label.setAccessibleName("Chat error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton(icon("refresh"), "Retry")
+        self.retry_button.setObjectName("retryButton")
+        self.retry_button.setToolTip("Send the same request again")
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error_label, 1)
+        error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.error_box = QFrame()
+        self.error_box.setObjectName("chatErrorBox")
+        self.error_box.setLayout(error_row)
+        self.error_box.setVisible(False)
+
+        self.variables = VariablesForm()
+        self.attachments = AttachmentsBar()
+
+        self.input_edit = QPlainTextEdit()
+        self.input_edit.setObjectName("chatInput")
+        self.input_edit.setAccessibleName("Message")
+        self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
+        self.input_edit.setFixedHeight(88)
+        self.input_edit.installEventFilter(self)
+        self.input_edit.setAcceptDrops(True)
+        self.input_edit.viewport().installEventFilter(
+            self
+        )  # image files dropped on the message box
+
+        self.clear_button = QPushButton(icon("clear"), "New chat")
+        self.clear_button.setObjectName("clearButton")
+        self.clear_button.setToolTip(
+            "Start a new, empty conversation (Ctrl+N). The system prompt stays."
+        )
+        self.add_role_combo = QComboBox()
+        self.add_role_combo.setObjectName("addRoleCombo")
+        self.add_role_combo.addItem("as user", "user")
+        self.add_role_combo.addItem("as assistant", "assistant")
+        self.add_role_combo.setToolTip(
+            "Add the message to the conversation without sending it: build few-shot examples of "
+            "questions (user) and the answers you want (assistant)."
+        )
+        self.add_button = QPushButton("Add")
+        self.add_button.setObjectName("addTurnButton")
+        self.add_button.setToolTip("Add the message as an example turn, without sending")
+        self.stop_button = QPushButton(icon("stop"), "Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setToolTip("Stop the answer and keep what arrived (Esc)")
+        self.stop_button.setEnabled(False)
+        self.send_button = QPushButton(icon("send"), "Send")
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setToolTip("Send the message (Ctrl+Enter)")
+        self.send_button.setDefault(True)
+        self.enter_sends_check = QCheckBox("Enter sends")
+        self.enter_sends_check.setObjectName("enterSendsCheck")
+        self.enter_sends_check.setToolTip(
+            "On: Enter sends and Shift+Enter starts a new line. Off: Ctrl+Enter sends."
+        )
+        self.enter_sends_check.toggled.connect(self.set_enter_sends)
+        self.moderation_check = self._make_moderation_check()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.enter_sends_check)
+        buttons.addWidget(self.moderation_check)
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.add_role_combo)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.send_button)
+
+        self.context_bar = QProgressBar()
+        self.context_bar.setObjectName("contextBar")
+        self.context_bar.setAccessibleName("Context window used")
+        self.context_bar.setMaximumHeight(14)
+        self.context_bar.setTextVisible(False)
+        self.context_bar.setRange(0, 1000)
+        self.context_bar.setToolTip("How much of the model's context window this request fills")
+        self.estimate_label = QLabel("")
+        self.estimate_label.setObjectName("draftEstimate")
+        self.estimate_label.setToolTip(
+            "Before sending: the estimated input tokens, and the cost range from input only to input "
+            "plus the maximum output"
+        )
+        estimate_row = QHBoxLayout()
+        estimate_row.addWidget(self.estimate_label)
+        estimate_row.addWidget(self.context_bar, 1)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(4)
+        centre_layout.addLayout(title_row)
+        centre_layout.addWidget(self.system_edit)
+        centre_layout.addWidget(self.conversation, 1)
+        centre_layout.addWidget(self.reply_info)
+        centre_layout.addWidget(self.error_box)
+        centre_layout.addWidget(self.variables)
+        centre_layout.addWidget(self.attachments)
+        centre_layout.addWidget(self.input_edit)
+        centre_layout.addLayout(estimate_row)
+        centre_layout.addLayout(buttons)
+
+        # --- right: parameters -------------------------------------------------------------------
+        self.params = ChatParamsPanel()
+        params_area = wrap_in_scroll_area(self.params)
+        params_area.setMinimumWidth(290)
+        self.conversation_totals = QLabel("No requests yet")
+        self.conversation_totals.setObjectName("conversationTotals")
+        self.conversation_totals.setWordWrap(True)
+        self.conversation_totals.setToolTip("Every request of this conversation, with its cost")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(params_area, 1)
+        right_layout.addWidget(self.conversation_totals)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("chatSplitter")
+        splitter.addWidget(self.history)
+        splitter.addWidget(centre)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([210, 640, 320])
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 4)
+        outer.addWidget(splitter)
+
+        self.main_input: QWidget = self.input_edit
+        # Compatibility names used by the controller and tests.
+        self.model_combo = self.params.model_combo
+
+        # --- wiring (view-internal only) -----------------------------------------------------
+        self.send_button.clicked.connect(self._on_send_clicked)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.clear_button.clicked.connect(self.clear_requested)
+        self.code_button.clicked.connect(self.view_code_requested)
+        self.import_button.clicked.connect(self.import_requested)
+        self.params.refresh_models_requested.connect(self.refresh_models_requested)
+        self.params.model_changed.connect(self._on_model_changed)
+        self.params.changed.connect(self._on_params_changed)
+        self.input_edit.textChanged.connect(self._on_text_changed)
+        self.system_edit.textChanged.connect(self._on_text_changed)
+        self.attachments.changed.connect(self.draft_changed)
+        self.attachments.changed.connect(self._update_send_enabled)
+        self.attachments.problem.connect(self._on_attachment_problem)
+        self.variables.changed.connect(self.draft_changed)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self, self._on_send_clicked)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_escape)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.clear_requested.emit)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.history.focus_search)
+        QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer_requested.emit)
+
+    # --- reading the view ------------------------------------------------------------------------
+
+    def draft(self) -> ChatDraft:
+        return ChatDraft(
+            system_prompt=self.system_edit.toPlainText(),
+            user_text=self.input_edit.toPlainText(),
+            model=self.params.current_model(),
+            fields=self.params.request_fields(),
+            images=self.attachments.images(),
+            variables=self.variables.values(),
+        )
+
+    # --- slots the controller calls --------------------------------------------------------------
+
+    def set_models(self, models: list[str], current: str) -> None:
+        self.params.set_models(models, current)
+
+    def set_system_prompt(self, text: str) -> None:
+        self.system_edit.blockSignals(True)
+        self.system_edit.setPlainText(text)
+        self.system_edit.blockSignals(False)
+        self._refresh_variables()
+
+    def set_title(self, title: str) -> None:
+        self.title_label.setText(title or "New conversation")
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        if not busy and self.stop_button.hasFocus():
+            self.input_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # as for Send, below
+        self.stop_button.setEnabled(busy)
+        self._update_send_enabled()
+
+    def set_send_blockers(self, problems: list[str]) -> None:
+        """Problems that keep Send disabled (invalid schema, missing variables…), shown as its tooltip."""
+        self._blockers = problems
+        self._update_send_enabled()
+
+    def _update_send_enabled(self) -> None:
+        problems = list(self._blockers)
+        if self.attachments.is_loading():
+            problems.append("An image is still loading")
+        has_text = bool(self.input_edit.toPlainText().strip()) or bool(self.attachments.images())
+        enabled = not self._busy and has_text and not problems
+        if not enabled and self.send_button.hasFocus():
+            # Qt would pass the focus to the next widget in the tab chain (the parameters panel,
+            # which then repainted before the request's first step): the input is where the user
+            # types next.
+            self.input_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.send_button.setEnabled(enabled)
+        if problems:
+            self.send_button.setToolTip("Can't send yet:\n• " + "\n• ".join(problems))
+        elif not has_text:
+            self.send_button.setToolTip("Type a message first")
+        else:
+            self.send_button.setToolTip("Send the message (Ctrl+Enter)")
+        self.add_button.setEnabled(not self._busy and bool(self.input_edit.toPlainText().strip()))
+
+    def set_enter_sends(self, on: bool) -> None:
+        self.enter_sends = on
+        if self.enter_sends_check.isChecked() != on:
+            self.enter_sends_check.setChecked(on)
+        self.input_edit.setPlaceholderText(
+            "Type a message…  (Enter sends, Shift+Enter new line)"
+            if on
+            else "Type a message…  (Ctrl+Enter sends)"
+        )
+
+    def _make_moderation_check(self) -> QCheckBox:
+        # A short label: the row under the input is narrow at the default window size.
+        check = QCheckBox("Moderate")
+        check.setObjectName("chatModerationCheck")
+        check.setAccessibleName("Check prompts and replies with moderation")
+        check.setToolTip(
+            "Also send each prompt and each reply to the moderation endpoint (free on OpenAI) and "
+            "show its verdict as a badge on the turn. It runs alongside the request: nothing waits "
+            "for it and nothing is blocked."
+        )
+        check.setMinimumWidth(check.sizeHint().width())  # never clipped: the row gives way instead
+        return check
+
+    @property
+    def moderation_check_on(self) -> bool:
+        return self.moderation_check.isChecked()
+
+    def set_moderation_check(self, on: bool) -> None:
+        self.moderation_check.setChecked(on)
+
+    def clear_input(self) -> None:
+        self.input_edit.clear()
+        self.attachments.clear()
+
+    def set_input(self, text: str) -> None:
+        self.input_edit.setPlainText(text)
+
+    def set_estimate(self, text: str, fill: float | None, warn: bool) -> None:
+        self.estimate_label.setText(text)
+        if fill is None:
+            self.context_bar.setVisible(False)
+            return
+        self.context_bar.setVisible(True)
+        self.context_bar.setValue(int(min(max(fill, 0.0), 1.0) * 1000))
+        color = "#d93025" if warn else ("#5b9cf6" if is_dark() else "#2676e6")
+        self.context_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
+
+    def set_conversation_totals(self, text: str) -> None:
+        self.conversation_totals.setText(text)
+
+    def show_error(self, error: AppError, *, retry: bool = False) -> None:
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.error_label.setText(
+            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
+        )
+        self.error_label.setToolTip(error.details or "")
+        self.retry_button.setVisible(retry)
+        self.error_box.setVisible(True)
+
+    def set_retry_countdown(self, seconds: int) -> None:
+        self.retry_button.setEnabled(seconds <= 0)
+        self.retry_button.setText("Retry" if seconds <= 0 else f"Retry in {seconds} s")
+
+    def hide_error(self) -> None:
+        self.error_label.clear()
+        self.error_box.setVisible(False)
+
+    def refresh_icons(self) -> None:
+        """Re-tints the icons after a palette change."""
+        self.clear_button.setIcon(icon("clear"))
+        self.stop_button.setIcon(icon("stop"))
+        self.send_button.setIcon(icon("send"))
+        self.retry_button.setIcon(icon("refresh"))
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.input_edit.viewport() and event.type() in (
+            QEvent.Type.DragEnter,
+            QEvent.Type.DragMove,
+            QEvent.Type.Drop,
+        ):
+            mime = event.mimeData()  # type: ignore[attr-defined]
+            if self.attachments.can_accept(mime):
+                event.acceptProposedAction()  # type: ignore[attr-defined]
+                if event.type() == QEvent.Type.Drop:
+                    self.attachments.accept_drop(mime)
+                return True
+        if watched is self.input_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                mods = event.modifiers()
+                if self.enter_sends and not (mods & Qt.KeyboardModifier.ShiftModifier) and not mods:
+                    self._on_send_clicked()
+                    return True
+            if (
+                event.matches(QKeySequence.StandardKey.Paste)
+                and self.attachments.add_from_clipboard()
+            ):
+                return True  # an image was pasted as an attachment
+        return super().eventFilter(watched, event)
+
+    def _on_send_clicked(self) -> None:
+        if self._busy or not self.send_button.isEnabled():
+            return
+        self.send_requested.emit(self.draft())
+
+    def _on_add_clicked(self) -> None:
+        if self._busy or not self.input_edit.toPlainText().strip():
+            return
+        self.add_turn_requested.emit(str(self.add_role_combo.currentData()), self.draft())
+
+    def _on_attachment_problem(self, message: str) -> None:
+        self.show_error(AppError.local("Image not attached", message))
+
+    def _on_escape(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+
+    def _on_model_changed(self, model: str) -> None:
+        self.model_changed.emit(model)
+        self.draft_changed.emit()
+
+    def _on_params_changed(self) -> None:
+        self.draft_changed.emit()
+
+    def _on_text_changed(self) -> None:
+        self._refresh_variables()
+        self._update_send_enabled()
+        self.draft_changed.emit()
+
+    def _refresh_variables(self) -> None:
+        self.variables.update_from_texts(
+            [self.system_edit.toPlainText(), self.input_edit.toPlainText()]
+        )

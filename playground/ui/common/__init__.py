@@ -1,0 +1,1 @@
+"""Widgets and helpers several tabs use (message view, parameter panel, attachments, countdown), and the tab contract."""

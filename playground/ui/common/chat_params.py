@@ -1,0 +1,1352 @@
+"""The Chat tab's parameter panel: every Chat Completions setting, explained for non-programmers.
+
+The panel is a view. It never talks to the network and never decides what a model accepts: its
+controller passes the model's `Capabilities` (`set_capabilities`) and output limits
+(`set_model_limits`), and reads the request with `request_fields()`:
+
+    ChatRequest(model=..., messages=..., **panel.request_fields())
+
+Settings the model rejects are greyed out with a tooltip saying why, and `request_fields()` leaves
+them out. Schema and tools text are checked as the user types (`core/schema.py`); `problems()` lists
+what would make the API refuse the request, so the controller can block Send.
+
+Put the panel in a `QScrollArea` (see `wrap_in_scroll_area`): it is taller than most windows. Inside a
+scroll area, the mouse wheel scrolls the panel and only changes a slider, spin box or list once that
+control has been clicked (has focus), so scrolling never changes a value by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from PySide6.QtCore import QEvent, QRegularExpression, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QPalette,
+    QRegularExpressionValidator,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.api.capabilities import Capabilities
+from playground.core.chat.schema import (
+    DEFAULT_SCHEMA_NAME,
+    JSON_OBJECT,
+    JSON_SCHEMA,
+    TEXT,
+    JsonError,
+    SchemaCheck,
+    ToolsCheck,
+    check_schema_text,
+    check_tools_text,
+    parse_json,
+    response_format_for,
+)
+from playground.ui.shell.theme import icon, is_dark
+
+MAX_STOP: Final = 4
+MAX_N: Final = 8
+MAX_TOP_LOGPROBS: Final = 20
+UNKNOWN_OUTPUT_LIMIT: Final = 1_000_000  # the spin box's ceiling while the model's limit is unknown
+REASONING_EFFORTS: Final = ("minimal", "low", "medium", "high")
+TOOL_CHOICES: Final = ("auto", "none", "required")
+
+FIELD_NAMES: Final = (
+    "temperature",
+    "top_p",
+    "max_output_tokens",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    "stop",
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "reasoning_effort",
+)
+
+_NOT_ACCEPTED: Final = "This model does not accept this setting, so it is not sent."
+_REASONING_ONLY: Final = (
+    "Only reasoning models (such as o3, o4-mini or GPT-5) think before they answer; this model has "
+    "no reasoning effort, so it is not sent."
+)
+
+_SCHEMA_EXAMPLE: Final = """{
+  "type": "object",
+  "properties": {
+    "answer": {
+      "type": "string",
+      "description": "A short answer"
+    },
+    "score": {
+      "type": "integer",
+      "description": "0 to 10"
+    }
+  },
+  "required": ["answer", "score"],
+  "additionalProperties": false
+}
+"""
+
+_TOOLS_EXAMPLE: Final = """[
+  {
+    "name": "get_weather",
+    "description": "Today's weather",
+    "parameters": {
+      "type": "object",
+      "properties": {
+        "city": {
+          "type": "string",
+          "description": "e.g. Paris"
+        }
+      },
+      "required": ["city"],
+      "additionalProperties": false
+    }
+  }
+]
+"""
+
+
+# --- small building blocks ------------------------------------------------------------------------
+
+
+def _wheel(widget: QWidget, event: QWheelEvent) -> bool:
+    """True if `widget` may use the wheel; otherwise the enclosing scroll area scrolls instead."""
+    if widget.hasFocus():
+        return True
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QAbstractScrollArea):
+        parent = parent.parentWidget()
+    if parent is None:
+        event.ignore()
+    else:
+        # Handed over explicitly: Qt only passes ignored wheel events up for real (spontaneous)
+        # ones, and this way the panel behaves the same for both.
+        QApplication.sendEvent(parent.viewport(), event)
+        event.accept()
+    return False
+
+
+class _Slider(QSlider):
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if _wheel(self, event):
+            super().wheelEvent(event)
+
+
+class _SpinBox(QSpinBox):
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if _wheel(self, event):
+            super().wheelEvent(event)
+
+
+class _ComboBox(QComboBox):
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if _wheel(self, event):
+            super().wheelEvent(event)
+
+
+class _ValueSpin(QDoubleSpinBox):
+    """A number box that can show a word ("default") instead of its value while it is not used."""
+
+    def set_shown_text(self, text: str | None) -> None:
+        """Shows `text` instead of the number, or the number again when None."""
+        self._shown_text = text
+        self.lineEdit().setText(self.textFromValue(self.value()))
+
+    def textFromValue(self, value: float) -> str:
+        # Qt calls this from the base constructor, before any attribute of ours exists.
+        shown: str | None = getattr(self, "_shown_text", None)
+        return shown if shown is not None else super().textFromValue(value)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if _wheel(self, event):
+            super().wheelEvent(event)
+
+
+def _combo(name: str, accessible: str, tip: str) -> _ComboBox:
+    combo = _ComboBox()
+    combo.setObjectName(name)
+    combo.setAccessibleName(accessible)
+    combo.setToolTip(tip)
+    combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    return combo
+
+
+def _name(widget: QWidget, name: str, accessible: str, tip: str) -> None:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    widget.setToolTip(tip)
+
+
+class _JsonEdit(QPlainTextEdit):
+    """A monospace editor that grows with its text, from `min_lines` up to `max_lines`."""
+
+    def __init__(self, min_lines: int = 5, max_lines: int = 20) -> None:
+        super().__init__()
+        self._min_lines = min_lines
+        self._max_lines = max_lines
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setTabChangesFocus(True)  # keyboard users can leave the editor; JSON needs no tabs
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.textChanged.connect(self.fit_height)
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Sets the height to the wrapped line count, within the limits."""
+        lines = max(self.document().size().height(), 1.0)  # plain-text layout counts lines
+        lines = min(max(lines, self._min_lines), self._max_lines)
+        margins = self.contentsMargins()
+        doc_margin = self.document().documentMargin()
+        height = round(
+            lines * self.fontMetrics().lineSpacing()
+            + 2 * doc_margin
+            + margins.top()
+            + margins.bottom()
+            + 2
+        )
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_height()  # a new width wraps the text differently
+
+
+def _mono_editor(name: str, accessible: str, tip: str, placeholder: str) -> _JsonEdit:
+    edit = _JsonEdit()
+    _name(edit, name, accessible, tip)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+def _status_label(name: str, accessible: str) -> QLabel:
+    label = QLabel("")
+    label.setObjectName(name)
+    label.setAccessibleName(accessible)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def encode_stop(text: str) -> str:
+    r"""How a stop sequence is typed in a one-line box: a line break as \n, a tab as \t."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def decode_stop(text: str) -> str:
+    r"""The stop sequence a one-line box means: \n is a line break, \t a tab, \\ a backslash."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "nt\\":
+            out.append({"n": "\n", "t": "\t", "\\": "\\"}[text[i + 1]])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+class SliderRow(QWidget):
+    """One sampling setting: a "send my own value" check box, an exact number box and a slider.
+
+    Unticked means "not sent, the model's default": the slider and number box are greyed out and
+    the box reads "default". The slider and box follow each other without echo (QSignalBlocker).
+
+    Signals:
+        changed: the value or the "send my own value" state changed.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        tip: str,
+        *,
+        minimum: float,
+        maximum: float,
+        api_default: float,
+        step: float = 0.05,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{key}Row")
+        self.key = key
+        self.tip = tip
+        self.api_default = api_default
+        self._scale = 100
+        self._supported = True
+        self._why = ""
+        self._custom = api_default  # the user's value, kept while "default" is chosen
+
+        self.check = QCheckBox(label)
+        _name(self.check, f"{key}Check", f"Set {label.lower()}", "")
+        self.spin = _ValueSpin()
+        _name(self.spin, f"{key}Spin", label, "")
+        self.spin.setRange(minimum, maximum)
+        self.spin.setDecimals(2)
+        self.spin.setSingleStep(step)
+        self.spin.setValue(api_default)
+        self.spin.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.spin.setMinimumWidth(self.spin.fontMetrics().horizontalAdvance("default") + 40)
+        self.slider = _Slider(Qt.Orientation.Horizontal)
+        _name(self.slider, f"{key}Slider", f"{label} slider", "")
+        self.slider.setRange(round(minimum * self._scale), round(maximum * self._scale))
+        self.slider.setSingleStep(round(step * self._scale))
+        self.slider.setPageStep(round(step * self._scale * 2))
+        self.slider.setValue(round(api_default * self._scale))
+        self.slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.check, 0, 0)
+        grid.addWidget(self.spin, 0, 1)
+        grid.addWidget(self.slider, 1, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+
+        self.check.toggled.connect(self._on_check_toggled)
+        self._grey_disabled_slider()
+        self.slider.valueChanged.connect(self._on_slider_changed)
+        self.spin.valueChanged.connect(self._on_spin_changed)
+        self._refresh()
+
+    # --- reading and writing ---------------------------------------------------------------------
+
+    def value(self) -> float | None:
+        """The value to send, or None for "the model's default" (unticked or not accepted)."""
+        if not (self._supported and self.check.isChecked()):
+            return None
+        return round(self.spin.value(), 2)
+
+    def set_value(self, value: float | None) -> None:
+        """Shows `value` (ticked), or the model's default (unticked) for None. Emits nothing."""
+        with QSignalBlocker(self.check):
+            self.check.setChecked(value is not None)
+        if value is not None:
+            self._custom = value
+        self._show(value if value is not None else self.api_default)
+        self._refresh()
+
+    def set_supported(self, supported: bool, why: str = "") -> None:
+        """Greys the whole row out (keeping the user's choice) when the model rejects it."""
+        self._supported = supported
+        self._why = why or _NOT_ACCEPTED
+        self._refresh()
+
+    @property
+    def supported(self) -> bool:
+        return self._supported
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _show(self, value: float) -> None:
+        with QSignalBlocker(self.spin), QSignalBlocker(self.slider):
+            self.spin.setValue(value)
+            self.slider.setValue(round(value * self._scale))
+
+    def _refresh(self) -> None:
+        checked = self.check.isChecked()
+        self.check.setEnabled(self._supported)
+        self.spin.setEnabled(self._supported and checked)
+        self.slider.setEnabled(self._supported and checked)
+        if not self._supported:
+            self.spin.set_shown_text("not sent" if checked else "default")
+        else:
+            self.spin.set_shown_text(None if checked else "default")
+        default = f"{self.api_default:g}"
+        if self._supported:
+            self.check.setToolTip(
+                f"{self.tip}\n\nTick to send your own value. Unticked: nothing is sent and the "
+                f"model uses its default ({default})."
+            )
+            self.spin.setToolTip(self.tip)
+            self.slider.setToolTip(self.tip)
+        else:
+            for w in (self.check, self.spin, self.slider):
+                w.setToolTip(self._why)
+
+    def _grey_disabled_slider(self) -> None:
+        # The light palette keeps its blue highlight for disabled widgets, so an unticked slider
+        # would still look "on". Paint its filled part grey, like disabled text.
+        pal = self.slider.palette()
+        grey = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
+        if pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight) != grey:
+            pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight, grey)
+            self.slider.setPalette(pal)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._grey_disabled_slider()
+
+    def _on_check_toggled(self, checked: bool) -> None:
+        if checked:
+            self._show(self._custom)
+        else:
+            self._custom = self.spin.value()
+            self._show(self.api_default)  # the slider rests where the model's default is
+        self._refresh()
+        self.changed.emit()
+
+    def _on_slider_changed(self, position: int) -> None:
+        with QSignalBlocker(self.spin):
+            self.spin.setValue(position / self._scale)
+        self._custom = self.spin.value()
+        self.changed.emit()
+
+    def _on_spin_changed(self, value: float) -> None:
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(round(value * self._scale))
+        self._custom = value
+        self.changed.emit()
+
+
+# --- the panel ----------------------------------------------------------------------------------
+
+
+class ChatParamsPanel(QWidget):
+    """The parameter panel beside the chat: model, length, sampling, output format, tools, extras.
+
+    Signals:
+        changed: any setting changed (also after `set_fields`, `set_capabilities` and
+            `set_model_limits` when they change what `request_fields()` returns).
+        model_changed: the model picker changed. arg: the model id (stripped).
+        refresh_models_requested: the user asked for a fresh model list.
+    """
+
+    changed = Signal()
+    model_changed = Signal(str)
+    refresh_models_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatParamsPanel")
+        self._caps = Capabilities()
+        self._loading = False
+        self._schema_check = SchemaCheck(empty=True)
+        self._tools_check = ToolsCheck()
+        self._schema_description: str | None = None  # kept from set_fields; no field edits it
+        self._max_output: int | None = None
+        self._context_window: int | None = None
+        self._muted: list[QLabel] = []
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 4, 0)
+        outer.setSpacing(8)
+        outer.addWidget(self._build_model_group())
+        outer.addWidget(self._build_sampling_group())
+        outer.addWidget(self._build_output_group())
+        outer.addWidget(self._build_tools_group())
+        outer.addWidget(self._build_advanced_group())
+        outer.addStretch(1)
+
+        self._on_format_changed()
+        self._revalidate_tools()
+        self._apply_capabilities()
+        self._update_limits_label()
+        self._recolor()
+
+    # --- building ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _form(box: QGroupBox) -> QFormLayout:
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setContentsMargins(8, 8, 8, 8)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(6)
+        return form
+
+    def _muted_label(self, name: str, text: str = "") -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        self._muted.append(label)
+        return label
+
+    def _build_model_group(self) -> QGroupBox:
+        box = QGroupBox("Model && length")
+        box.setObjectName("modelGroup")
+        form = self._form(box)
+
+        self.model_combo = _combo(
+            "modelCombo",
+            "Model",
+            "Which model answers. The list comes from your provider; you can also type a name.",
+        )
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.refresh_button = QToolButton()
+        _name(
+            self.refresh_button,
+            "refreshModelsButton",
+            "Refresh model list",
+            "Fetch the model list from the provider again",
+        )
+        self.refresh_button.setIcon(icon("refresh"))
+        model_row = QHBoxLayout()
+        model_row.setSpacing(4)
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.refresh_button)
+        form.addRow(self._label("Model", self.model_combo), model_row)
+
+        self.max_tokens_spin = _SpinBox()
+        _name(
+            self.max_tokens_spin,
+            "maxTokensSpin",
+            "Maximum output tokens",
+            "The longest answer allowed, in tokens (a token is about ¾ of a word). "
+            "0 = the model's own limit. Reasoning models count their hidden thinking here too, "
+            "so leave room for it.",
+        )
+        self.max_tokens_spin.setRange(0, UNKNOWN_OUTPUT_LIMIT)
+        self.max_tokens_spin.setSingleStep(256)
+        self.max_tokens_spin.setSpecialValueText("model default")
+        self.max_tokens_spin.setGroupSeparatorShown(True)
+        self.max_tokens_spin.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.max_tokens_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(self._label("Max output", self.max_tokens_spin), self.max_tokens_spin)
+        self.limits_label = self._muted_label("modelLimits")
+        form.addRow(self.limits_label)
+
+        self.reasoning_combo = _combo(
+            "reasoningEffortCombo",
+            "Reasoning effort",
+            "How long a reasoning model thinks before it answers. Higher = more careful answers, "
+            "but slower and more (hidden, billed) output tokens. “Minimal” works on GPT-5 models only.",
+        )
+        self.reasoning_combo.addItem("Model default", None)
+        for effort in REASONING_EFFORTS:
+            self.reasoning_combo.addItem(effort.capitalize(), effort)
+        self._reasoning_tip = self.reasoning_combo.toolTip()
+        self.reasoning_label = self._label("Reasoning", self.reasoning_combo)
+        form.addRow(self.reasoning_label, self.reasoning_combo)
+
+        self.model_combo.currentTextChanged.connect(self._on_model_text_changed)
+        self.refresh_button.clicked.connect(self.refresh_models_requested)
+        self.max_tokens_spin.valueChanged.connect(self._emit_changed)
+        self.reasoning_combo.currentIndexChanged.connect(self._emit_changed)
+        return box
+
+    def _build_sampling_group(self) -> QGroupBox:
+        box = QGroupBox("Sampling")
+        box.setObjectName("samplingGroup")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        self.sampling_note = self._muted_label("samplingNote")
+        self.sampling_note.setVisible(False)
+        layout.addWidget(self.sampling_note)
+
+        self.temperature_row = SliderRow(
+            "temperature",
+            "Temperature",
+            "How adventurous the wording is. Higher = more varied, creative answers; lower = more "
+            "focused and repeatable. 0 to 2; the model's default is 1. Change this or Top P, not "
+            "both.",
+            minimum=0.0,
+            maximum=2.0,
+            api_default=1.0,
+        )
+        self.top_p_row = SliderRow(
+            "topP",
+            "Top P",
+            "Another way to control variety: the model only picks among the most likely words "
+            "that together make up this share. Lower = safer, more predictable wording. 0 to 1; "
+            "default 1. Change this or Temperature, not both.",
+            minimum=0.0,
+            maximum=1.0,
+            api_default=1.0,
+            step=0.01,
+        )
+        self.frequency_row = SliderRow(
+            "frequencyPenalty",
+            "Frequency penalty",
+            "Discourages repeating the same words. Higher = less repetition; below 0 allows more. "
+            "−2 to 2; default 0.",
+            minimum=-2.0,
+            maximum=2.0,
+            api_default=0.0,
+            step=0.1,
+        )
+        self.presence_row = SliderRow(
+            "presencePenalty",
+            "Presence penalty",
+            "Nudges the model towards new topics. Higher = more likely to bring up something new; "
+            "below 0 keeps it on topic. −2 to 2; default 0.",
+            minimum=-2.0,
+            maximum=2.0,
+            api_default=0.0,
+            step=0.1,
+        )
+        self.sampling_rows = (
+            self.temperature_row,
+            self.top_p_row,
+            self.frequency_row,
+            self.presence_row,
+        )
+        for row in self.sampling_rows:
+            layout.addWidget(row)
+            row.changed.connect(self._emit_changed)
+        return box
+
+    def _build_output_group(self) -> QGroupBox:
+        box = QGroupBox("Output format")
+        box.setObjectName("outputGroup")
+        form = self._form(box)
+
+        self.format_combo = _combo(
+            "responseFormatCombo",
+            "Response format",
+            "Text: a normal answer. JSON object: the answer is always valid JSON. JSON schema: "
+            "the answer follows the exact structure you describe below (Structured Outputs).",
+        )
+        self.format_combo.addItem("Text", TEXT)
+        self.format_combo.addItem("JSON object", JSON_OBJECT)
+        self.format_combo.addItem("JSON schema", JSON_SCHEMA)
+        form.addRow(self._label("Format", self.format_combo), self.format_combo)
+
+        self.json_object_hint = self._muted_label(
+            "jsonObjectHint",
+            "The answer will be valid JSON. Mention the word “JSON” in your messages, or the API "
+            "refuses the request.",
+        )
+        form.addRow(self.json_object_hint)
+
+        self.schema_box = QWidget()
+        self.schema_box.setObjectName("schemaBox")
+        schema_layout = QVBoxLayout(self.schema_box)
+        schema_layout.setContentsMargins(0, 0, 0, 0)
+        schema_layout.setSpacing(4)
+
+        self.schema_name_edit = QLineEdit()
+        _name(
+            self.schema_name_edit,
+            "schemaNameEdit",
+            "Schema name",
+            "A short name for the structure, e.g. “recipe”. Letters, digits, _ and - only.",
+        )
+        self.schema_name_edit.setPlaceholderText(DEFAULT_SCHEMA_NAME)
+        self.schema_name_edit.setMaxLength(64)
+        self.schema_name_edit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"[A-Za-z0-9_-]*"), self)
+        )
+        name_row = QHBoxLayout()
+        name_row.setSpacing(6)
+        name_caption = QLabel("Name")
+        name_caption.setBuddy(self.schema_name_edit)
+        name_row.addWidget(name_caption)
+        name_row.addWidget(self.schema_name_edit, 1)
+        schema_layout.addLayout(name_row)
+
+        self.strict_check = QCheckBox("Strict: always follow the schema")
+        _name(
+            self.strict_check,
+            "schemaStrictCheck",
+            "Strict schema",
+            "The API guarantees that the answer matches the schema exactly. It then needs every "
+            "property listed in “required” and “additionalProperties”: false on every object.",
+        )
+        self.strict_check.setChecked(True)
+        schema_layout.addWidget(self.strict_check)
+
+        self.schema_edit = _mono_editor(
+            "schemaEdit",
+            "JSON schema",
+            "Describe the structure of the answer as a JSON Schema. It is checked as you type.",
+            "Paste a JSON Schema here, or press Example.",
+        )
+        schema_layout.addWidget(self.schema_edit)
+        self.schema_status = _status_label("schemaStatus", "Schema check")
+        schema_layout.addWidget(self.schema_status)
+        self.schema_example_button, self.schema_tidy_button = self._editor_buttons(
+            schema_layout, "schema", self.schema_edit, _SCHEMA_EXAMPLE
+        )
+        form.addRow(self.schema_box)
+
+        self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        self.schema_name_edit.textChanged.connect(self._emit_changed)
+        self.strict_check.toggled.connect(self._on_schema_edited)
+        self.schema_edit.textChanged.connect(self._on_schema_edited)
+        return box
+
+    def _build_tools_group(self) -> QGroupBox:
+        box = QGroupBox("Tools")
+        box.setObjectName("toolsGroup")
+        form = self._form(box)
+        self.tools_edit = _mono_editor(
+            "toolsEdit",
+            "Tools (JSON)",
+            "Functions the model may ask to call, as a JSON list. Each needs a “name” and may have "
+            "a “description” and “parameters” (a JSON Schema object). Checked as you type.",
+            "No tools. Paste function definitions here, or press Example.",
+        )
+        form.addRow(self.tools_edit)
+        self.tools_status = _status_label("toolsStatus", "Tools check")
+        form.addRow(self.tools_status)
+        buttons = QVBoxLayout()
+        self.tools_example_button, self.tools_tidy_button = self._editor_buttons(
+            buttons, "tools", self.tools_edit, _TOOLS_EXAMPLE
+        )
+        form.addRow(buttons)
+
+        self.tool_choice_combo = _combo(
+            "toolChoiceCombo",
+            "Tool choice",
+            "Whether the model may call a tool: it decides (auto), never (none), must call one "
+            "(required), or must call the one you pick.",
+        )
+        self._tool_choice_tip = self.tool_choice_combo.toolTip()
+        self._fill_tool_choices((), "auto")
+        form.addRow(self._label("Tool choice", self.tool_choice_combo), self.tool_choice_combo)
+
+        self.tools_edit.textChanged.connect(self._on_tools_edited)
+        self.tool_choice_combo.currentIndexChanged.connect(self._on_tool_choice_changed)
+        return box
+
+    def _build_advanced_group(self) -> QGroupBox:
+        box = QGroupBox("Advanced")
+        box.setObjectName("advancedGroup")
+        form = self._form(box)
+
+        self.seed_edit = QLineEdit()
+        _name(
+            self.seed_edit,
+            "seedEdit",
+            "Seed",
+            "Same seed + same settings = (mostly) the same answer, handy for comparing prompts. "
+            "Leave empty for a fresh answer each time.",
+        )
+        self.seed_edit.setPlaceholderText("none")
+        self.seed_edit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"-?\d{0,18}"), self)
+        )
+        form.addRow(self._label("Seed", self.seed_edit), self.seed_edit)
+
+        self.n_spin = _SpinBox()
+        _name(
+            self.n_spin,
+            "nSpin",
+            "Number of answers",
+            "How many separate answers to generate for one message. Each one costs output tokens.",
+        )
+        self.n_spin.setRange(1, MAX_N)
+        self.n_spin.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.n_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(self._label("Answers", self.n_spin), self.n_spin)
+
+        stop_caption = QLabel("Stop sequences")
+        self.stop_caption = stop_caption
+        form.addRow(stop_caption)
+        self._stop_tip = (
+            "The answer ends just before any of these texts would appear (up to 4), "
+            "e.g. “END”. Type \\n for a line break."
+        )
+        stop_caption.setToolTip(self._stop_tip)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        self.stop_edits: list[QLineEdit] = []
+        for i in range(MAX_STOP):
+            edit = QLineEdit()
+            _name(edit, f"stopEdit{i + 1}", f"Stop sequence {i + 1}", self._stop_tip)
+            edit.setPlaceholderText(f"stop {i + 1}")
+            edit.setClearButtonEnabled(True)
+            grid.addWidget(edit, i // 2, i % 2)
+            edit.textChanged.connect(self._emit_changed)
+            self.stop_edits.append(edit)
+        stop_caption.setBuddy(self.stop_edits[0])
+        form.addRow(grid)
+
+        self.logprobs_check = QCheckBox("Token probabilities")
+        self._logprobs_tip = (
+            "Also return how likely each word (token) was, to see where the model was unsure."
+        )
+        _name(self.logprobs_check, "logprobsCheck", "Token probabilities", self._logprobs_tip)
+        form.addRow(self.logprobs_check)
+        self.top_logprobs_spin = _SpinBox()
+        self._top_logprobs_tip = (
+            "For each token, also list this many likely alternatives (0–20). 0 = none."
+        )
+        _name(
+            self.top_logprobs_spin,
+            "topLogprobsSpin",
+            "Alternatives per token",
+            self._top_logprobs_tip,
+        )
+        self.top_logprobs_spin.setRange(0, MAX_TOP_LOGPROBS)
+        self.top_logprobs_spin.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.top_logprobs_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.top_logprobs_label = self._label("Alternatives", self.top_logprobs_spin)
+        form.addRow(self.top_logprobs_label, self.top_logprobs_spin)
+
+        self.seed_edit.textChanged.connect(self._emit_changed)
+        self.n_spin.valueChanged.connect(self._emit_changed)
+        self.logprobs_check.toggled.connect(self._on_logprobs_toggled)
+        self.top_logprobs_spin.valueChanged.connect(self._emit_changed)
+        return box
+
+    @staticmethod
+    def _label(text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        label.setToolTip(buddy.toolTip())
+        return label
+
+    def _editor_buttons(
+        self, layout: QVBoxLayout, key: str, edit: QPlainTextEdit, example: str
+    ) -> tuple[QPushButton, QPushButton]:
+        example_button = QPushButton("Example")
+        _name(
+            example_button,
+            f"{key}ExampleButton",
+            f"Insert {key} example",
+            "Replace the text with a small working example (Ctrl+Z brings yours back).",
+        )
+        tidy_button = QPushButton("Tidy")
+        _name(
+            tidy_button,
+            f"{key}TidyButton",
+            f"Tidy {key}",
+            "Re-indent the JSON so it is easy to read (only when it is valid JSON).",
+        )
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addStretch(1)
+        row.addWidget(example_button)
+        row.addWidget(tidy_button)
+        layout.addLayout(row)
+        example_button.clicked.connect(lambda: _replace_text(edit, example))
+        tidy_button.clicked.connect(lambda: _tidy(edit))
+        return example_button, tidy_button
+
+    # --- public API ------------------------------------------------------------------------------
+
+    def current_model(self) -> str:
+        """The model id in the picker, stripped."""
+        return self.model_combo.currentText().strip()
+
+    def set_models(self, models: list[str], current: str) -> None:
+        """Fills the picker; keeps `current` even when the list does not have it."""
+        before = self.current_model()
+        with QSignalBlocker(self.model_combo):
+            self.model_combo.clear()
+            self.model_combo.addItems(models)
+            if current:
+                if self.model_combo.findText(current) < 0:
+                    self.model_combo.addItem(current)
+                self.model_combo.setCurrentText(current)
+        if self.current_model() != before:
+            self.model_changed.emit(self.current_model())
+            self._emit_changed()
+
+    def set_capabilities(self, caps: Capabilities) -> None:
+        """Greys out what the model rejects (with `caps.why` as the tooltip) and stops sending it."""
+        self._caps = caps
+        self._apply_capabilities()
+        self._emit_changed()
+
+    def set_model_limits(self, max_output: int | None, context_window: int | None) -> None:
+        """Bounds "Max output" by the model's output limit (or its context window, if that is all
+        that is known). A larger value already set is lowered to the limit."""
+        self._max_output = max_output if max_output and max_output > 0 else None
+        self._context_window = context_window if context_window and context_window > 0 else None
+        ceiling = self._max_output or self._context_window or UNKNOWN_OUTPUT_LIMIT
+        before = self.max_tokens_spin.value()
+        with QSignalBlocker(self.max_tokens_spin):
+            self.max_tokens_spin.setMaximum(ceiling)
+        self._update_limits_label()
+        if self.max_tokens_spin.value() != before:
+            self._emit_changed()
+
+    def request_fields(self) -> dict[str, Any]:
+        """Every keyword argument of `ChatRequest` except `model` and `messages`.
+
+        Settings the model rejects, and settings left at "default", come back as None (or the
+        empty value) so they are never sent. `response_format` and `tools` are only filled when
+        their text is valid: check `problems()` first.
+        """
+        caps = self._caps
+        logprobs = caps.logprobs and self.logprobs_check.isChecked()
+        top = self.top_logprobs_spin.value()
+        tools = self._tools_check.tools
+        seed_text = self.seed_edit.text().strip()
+        return {
+            "temperature": self.temperature_row.value(),
+            "top_p": self.top_p_row.value(),
+            "max_output_tokens": self.max_tokens_spin.value() or None,
+            "frequency_penalty": self.frequency_row.value(),
+            "presence_penalty": self.presence_row.value(),
+            "seed": int(seed_text) if seed_text not in ("", "-") else None,
+            "stop": self.stop_sequences() if caps.stop else (),
+            "n": self.n_spin.value(),
+            "logprobs": logprobs,
+            "top_logprobs": top if logprobs and top > 0 else None,
+            "response_format": self._response_format(),
+            "tools": tools,
+            "tool_choice": self._tool_choice() if tools else None,
+            "reasoning_effort": self.reasoning_combo.currentData() if caps.reasoning else None,
+        }
+
+    def set_fields(self, fields: dict[str, Any]) -> None:
+        """Shows saved settings (a preset, a history entry, a pasted curl command).
+
+        Args:
+            fields: keys of `request_fields()`, plus "model" if wanted. A missing key is reset to
+                its default; more than 4 stop sequences keep the first 4. Two values come back
+                as their "not sent" equivalent: tool_choice "auto" as None and top_logprobs 0 as
+                None (the API does the same without them).
+
+        Raises:
+            ValueError: an unknown key (a typo must not be dropped silently).
+        """
+        unknown = set(fields) - set(FIELD_NAMES) - {"model"}
+        if unknown:
+            raise ValueError(f"unknown chat parameter(s): {', '.join(sorted(unknown))}")
+        model_before = self.current_model()
+        self._loading = True
+        try:
+            self._set_all(fields)
+        finally:
+            self._loading = False
+        self._on_format_changed(emit=False)
+        self._revalidate_schema()
+        self._revalidate_tools()
+        self._apply_capabilities()
+        if self.current_model() != model_before:
+            self.model_changed.emit(self.current_model())
+        self.changed.emit()
+
+    def problems(self) -> list[str]:
+        """What would make the API refuse the request, each a sentence; empty when all is well."""
+        out: list[str] = []
+        if self.format_combo.currentData() == JSON_SCHEMA:
+            out += [f"Output schema: {p}" for p in self._schema_check.problems]
+        out += [f"Tools: {p}" for p in self._tools_check.problems]
+        choice = self.tool_choice_combo.currentData()
+        if (
+            self._tools_check.ok
+            and self._tools_check.tools
+            and isinstance(choice, str)
+            and choice.startswith("fn:")
+            and choice[3:] not in self._tools_check.names
+        ):
+            out.append(f"Tools: tool choice asks for “{choice[3:]}”, but no tool has that name.")
+        return out
+
+    def stop_sequences(self) -> tuple[str, ...]:
+        """The stop sequences typed (escapes decoded), blanks skipped, at most 4."""
+        return tuple(decode_stop(e.text()) for e in self.stop_edits if e.text())[:MAX_STOP]
+
+    # --- setting values --------------------------------------------------------------------------
+
+    def _set_all(self, fields: dict[str, Any]) -> None:
+        get = fields.get
+        if "model" in fields:
+            with QSignalBlocker(self.model_combo):
+                model = str(get("model") or "")
+                if model and self.model_combo.findText(model) < 0:
+                    self.model_combo.addItem(model)
+                self.model_combo.setCurrentText(model)
+        self.temperature_row.set_value(_float_or_none(get("temperature")))
+        self.top_p_row.set_value(_float_or_none(get("top_p")))
+        self.frequency_row.set_value(_float_or_none(get("frequency_penalty")))
+        self.presence_row.set_value(_float_or_none(get("presence_penalty")))
+        with QSignalBlocker(self.max_tokens_spin):
+            self.max_tokens_spin.setValue(int(get("max_output_tokens") or 0))
+        with QSignalBlocker(self.seed_edit):
+            seed = get("seed")
+            self.seed_edit.setText("" if seed is None else str(int(seed)))
+        stops = [str(s) for s in (get("stop") or ())][:MAX_STOP]
+        for i, edit in enumerate(self.stop_edits):
+            with QSignalBlocker(edit):
+                edit.setText(encode_stop(stops[i]) if i < len(stops) else "")
+        with QSignalBlocker(self.n_spin):
+            self.n_spin.setValue(int(get("n") or 1))
+        with QSignalBlocker(self.logprobs_check):
+            self.logprobs_check.setChecked(bool(get("logprobs")))
+        with QSignalBlocker(self.top_logprobs_spin):
+            self.top_logprobs_spin.setValue(int(get("top_logprobs") or 0))
+        self._set_response_format(get("response_format"))
+        tools = list(get("tools") or ())
+        with QSignalBlocker(self.tools_edit):
+            self.tools_edit.setPlainText(json.dumps(tools, indent=2) if tools else "")
+        self._tools_check = check_tools_text(self.tools_edit.toPlainText())
+        self._fill_tool_choices(self._tools_check.names, get("tool_choice"))
+        effort = get("reasoning_effort")
+        with QSignalBlocker(self.reasoning_combo):
+            index = self.reasoning_combo.findData(effort)
+            if index < 0 and isinstance(effort, str):  # a level newer than this list: keep it
+                self.reasoning_combo.addItem(effort.capitalize(), effort)
+                index = self.reasoning_combo.count() - 1
+            self.reasoning_combo.setCurrentIndex(max(index, 0))
+
+    def _set_response_format(self, value: Any) -> None:
+        mode, schema_text, name, strict = TEXT, "", "", True
+        self._schema_description = None
+        if isinstance(value, dict):
+            kind = value.get("type")
+            if kind == JSON_OBJECT:
+                mode = JSON_OBJECT
+            elif kind == JSON_SCHEMA:
+                mode = JSON_SCHEMA
+                spec = value.get("json_schema") or {}
+                schema = spec.get("schema")
+                schema_text = json.dumps(schema, indent=2) if schema is not None else ""
+                name = str(spec.get("name") or "")
+                strict = bool(spec.get("strict", False))  # the API's default is not strict
+                description = spec.get("description")
+                self._schema_description = description if isinstance(description, str) else None
+        with QSignalBlocker(self.format_combo):
+            self.format_combo.setCurrentIndex(max(self.format_combo.findData(mode), 0))
+        with QSignalBlocker(self.schema_edit):
+            self.schema_edit.setPlainText(schema_text)
+        with QSignalBlocker(self.schema_name_edit):
+            self.schema_name_edit.setText(name)
+        with QSignalBlocker(self.strict_check):
+            self.strict_check.setChecked(strict)
+
+    # --- reading values --------------------------------------------------------------------------
+
+    def _response_format(self) -> dict[str, Any] | None:
+        mode = str(self.format_combo.currentData())
+        if mode == JSON_SCHEMA and self._schema_check.schema is None:
+            return None  # not a JSON object yet: problems() says so and Send stays blocked
+        fmt = response_format_for(
+            mode,
+            self.schema_edit.toPlainText(),
+            self.schema_name_edit.text(),
+            self.strict_check.isChecked(),
+        )
+        if fmt is not None and self._schema_description and mode == JSON_SCHEMA:
+            fmt["json_schema"]["description"] = self._schema_description
+        return fmt
+
+    def _tool_choice(self) -> str | dict[str, Any] | None:
+        data = self.tool_choice_combo.currentData()
+        if not isinstance(data, str) or data == "auto":
+            return None  # "auto" is what the API does anyway
+        if data.startswith("fn:"):
+            return {"type": "function", "function": {"name": data[3:]}}
+        return data
+
+    # --- reacting ------------------------------------------------------------------------------
+
+    def _emit_changed(self) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    def _on_model_text_changed(self, text: str) -> None:
+        if self._loading:
+            return
+        self.model_changed.emit(text.strip())
+        self.changed.emit()
+
+    def _on_format_changed(self, *_args: object, emit: bool = True) -> None:
+        mode = self.format_combo.currentData()
+        self.json_object_hint.setVisible(mode == JSON_OBJECT)
+        self.schema_box.setVisible(mode == JSON_SCHEMA)
+        if emit:
+            self._emit_changed()
+
+    def _on_schema_edited(self) -> None:
+        if self._loading:
+            return
+        self._revalidate_schema()
+        self._emit_changed()
+
+    def _on_tools_edited(self) -> None:
+        if self._loading:
+            return
+        self._revalidate_tools()
+        self._emit_changed()
+
+    def _on_tool_choice_changed(self) -> None:
+        self._show_tools_status()
+        self._emit_changed()
+
+    def _on_logprobs_toggled(self) -> None:
+        self._apply_capabilities()
+        self._emit_changed()
+
+    def _revalidate_schema(self) -> None:
+        text = self.schema_edit.toPlainText()
+        self._schema_check = check_schema_text(text, strict=self.strict_check.isChecked())
+        check = self._schema_check
+        if check.empty:
+            self._set_status(self.schema_status, "Write or paste a JSON Schema.", "muted")
+        elif check.ok:
+            self._set_status(self.schema_status, "✓ Valid schema.", "ok")
+        else:
+            self._set_status_list(self.schema_status, check.problems)
+        _mark_error(self.schema_edit, check.json_error, self._error_color())
+
+    def _revalidate_tools(self) -> None:
+        check = check_tools_text(self.tools_edit.toPlainText())
+        self._tools_check = check
+        current = self.tool_choice_combo.currentData()
+        self._fill_tool_choices(check.names, _choice_from_data(current))
+        _mark_error(self.tools_edit, check.json_error, self._error_color())
+        self._show_tools_status()
+
+    def _show_tools_status(self) -> None:
+        check = self._tools_check
+        has_tools = bool(check.tools)
+        self.tool_choice_combo.setEnabled(has_tools)
+        self.tool_choice_combo.setToolTip(
+            self._tool_choice_tip if has_tools else "Add at least one valid tool above first."
+        )
+        choice_problems = [p for p in self.problems() if p.startswith("Tools: tool choice")]
+        if not self.tools_edit.toPlainText().strip():
+            self._set_status(
+                self.tools_status, "No tools: the model only answers in text.", "muted"
+            )
+        elif not check.ok:
+            self._set_status_list(self.tools_status, check.problems)
+        elif choice_problems:
+            self._set_status_list(self.tools_status, [p[len("Tools: ") :] for p in choice_problems])
+        else:
+            count = len(check.tools)
+            names = ", ".join(check.names)
+            self._set_status(
+                self.tools_status,
+                f"✓ {count} tool{'s' if count != 1 else ''}: {names}.",
+                "ok",
+            )
+
+    def _fill_tool_choices(
+        self, names: tuple[str, ...], choice: str | dict[str, Any] | None
+    ) -> None:
+        """Rebuilds the tool-choice list for `names`, keeping `choice` (even an unknown function)."""
+        wanted = _data_from_choice(choice)
+        combo = self.tool_choice_combo
+        with QSignalBlocker(combo):
+            combo.clear()
+            combo.addItem("Model decides (auto)", "auto")
+            combo.addItem("Never (none)", "none")
+            combo.addItem("Must call one (required)", "required")
+            for name in names:
+                if combo.findData(f"fn:{name}") < 0:
+                    combo.addItem(f"Must call {name}", f"fn:{name}")
+            if wanted.startswith("fn:") and combo.findData(wanted) < 0:
+                combo.addItem(f"Must call {wanted[3:]} (not defined)", wanted)
+            combo.setCurrentIndex(max(combo.findData(wanted), 0))
+
+    def _apply_capabilities(self) -> None:
+        caps = self._caps
+        why = caps.why or _NOT_ACCEPTED
+        for row in self.sampling_rows:
+            row.set_supported(caps.sampling, why)
+        self.sampling_note.setVisible(not caps.sampling)
+        self.sampling_note.setText(f"Not used by this model. {caps.why}".strip())
+
+        self.logprobs_check.setEnabled(caps.logprobs)
+        self.logprobs_check.setToolTip(self._logprobs_tip if caps.logprobs else why)
+        top_on = caps.logprobs and self.logprobs_check.isChecked()
+        self.top_logprobs_spin.setEnabled(top_on)
+        self.top_logprobs_label.setEnabled(top_on)
+        self.top_logprobs_spin.setToolTip(self._top_logprobs_tip if caps.logprobs else why)
+
+        for edit in self.stop_edits:
+            edit.setEnabled(caps.stop)
+            edit.setToolTip(self._stop_tip if caps.stop else why)
+        self.stop_caption.setEnabled(caps.stop)
+        self.stop_caption.setToolTip(self._stop_tip if caps.stop else why)
+
+        self.reasoning_combo.setEnabled(caps.reasoning)
+        self.reasoning_label.setEnabled(caps.reasoning)
+        tip = self._reasoning_tip if caps.reasoning else _REASONING_ONLY
+        self.reasoning_combo.setToolTip(tip)
+        self.reasoning_label.setToolTip(tip)
+
+    def _update_limits_label(self) -> None:
+        parts: list[str] = []
+        if self._max_output:
+            parts.append(f"up to {self._max_output:,} output tokens")
+        if self._context_window:
+            parts.append(f"{self._context_window:,}-token context window")
+        if parts:
+            text = "This model: " + ", ".join(parts) + "."
+        else:
+            text = "The output limit of this model is not known."
+        self.limits_label.setText(text)
+        self.limits_label.setToolTip(
+            "The context window holds the whole conversation plus the answer."
+        )
+
+    # --- colours ---------------------------------------------------------------------------------
+
+    def _error_color(self) -> QColor:
+        return QColor("#ff8a80") if is_dark(self.palette()) else QColor("#b3261e")
+
+    def _ok_color(self) -> QColor:
+        return QColor("#81c995") if is_dark(self.palette()) else QColor("#1e7b34")
+
+    def _muted_color(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.PlaceholderText)
+
+    def _set_status(self, label: QLabel, text: str, kind: str) -> None:
+        label.setText(text)
+        label.setToolTip(text if kind == "error" else "")
+        label.setProperty("statusKind", kind)
+        self._paint(label)
+
+    def _set_status_list(self, label: QLabel, problems: tuple[str, ...] | list[str]) -> None:
+        shown = list(problems[:3])
+        if len(problems) > 3:
+            shown.append(f"… and {len(problems) - 3} more (hover to see all).")
+        label.setText("\n".join(f"⚠ {p}" for p in shown))
+        label.setToolTip("\n".join(problems))
+        label.setProperty("statusKind", "error")
+        self._paint(label)
+
+    def _paint(self, label: QLabel) -> None:
+        kind = label.property("statusKind")
+        color = (
+            self._error_color()
+            if kind == "error"
+            else self._ok_color()
+            if kind == "ok"
+            else self._muted_color()
+        )
+        pal = label.palette()
+        pal.setColor(QPalette.ColorRole.WindowText, color)
+        label.setPalette(pal)
+
+    def _recolor(self) -> None:
+        for label in self._muted:
+            label.setProperty("statusKind", "muted")
+            self._paint(label)
+        for label in (self.schema_status, self.tools_status):
+            self._paint(label)
+        self._revalidate_schema()
+        _mark_error(self.tools_edit, self._tools_check.json_error, self._error_color())
+        self.refresh_button.setIcon(icon("refresh"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if not hasattr(self, "tools_edit"):  # still being built
+            return
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._recolor()
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def wrap_in_scroll_area(panel: QWidget) -> QScrollArea:
+    """A frameless, vertically scrolling area holding `panel` at the area's full width."""
+    area = QScrollArea()
+    area.setObjectName("chatParamsScroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    return area
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _data_from_choice(choice: str | dict[str, Any] | None) -> str:
+    if isinstance(choice, dict):
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
+        return f"fn:{name}" if isinstance(name, str) and name else "auto"
+    if choice in TOOL_CHOICES:
+        return str(choice)
+    return "auto"
+
+
+def _choice_from_data(data: Any) -> str | dict[str, Any] | None:
+    if isinstance(data, str) and data.startswith("fn:"):
+        return {"type": "function", "function": {"name": data[3:]}}
+    return data if isinstance(data, str) else None
+
+
+def _replace_text(edit: QPlainTextEdit, text: str) -> None:
+    """Replaces everything in one undoable step (setPlainText would wipe the undo history)."""
+    cursor = edit.textCursor()
+    cursor.beginEditBlock()
+    cursor.select(QTextCursor.SelectionType.Document)
+    cursor.insertText(text)
+    cursor.endEditBlock()
+    edit.setTextCursor(cursor)
+
+
+def _tidy(edit: QPlainTextEdit) -> None:
+    data, error = parse_json(edit.toPlainText())
+    if error is None and edit.toPlainText().strip():
+        _replace_text(edit, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _mark_error(edit: QPlainTextEdit, error: JsonError | None, color: QColor) -> None:
+    """Underlines the character where the JSON breaks (or clears the mark)."""
+    if error is None:
+        edit.setExtraSelections([])
+        return
+    block = edit.document().findBlockByLineNumber(error.line - 1)
+    if not block.isValid():
+        edit.setExtraSelections([])
+        return
+    cursor = QTextCursor(block)
+    offset = min(error.column - 1, max(block.length() - 1, 0))
+    cursor.setPosition(block.position() + offset)
+    if offset < block.length() - 1:
+        cursor.movePosition(QTextCursor.MoveOperation.Right, QTextCursor.MoveMode.KeepAnchor)
+    else:  # at the end of a line: mark the last character instead
+        cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor)
+    selection = QTextEdit.ExtraSelection()
+    fmt = QTextCharFormat()
+    fill = QColor(color)
+    fill.setAlpha(70)
+    fmt.setBackground(fill)
+    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+    fmt.setUnderlineColor(color)
+    selection.format = fmt
+    selection.cursor = cursor
+    edit.setExtraSelections([selection])

@@ -1,0 +1,324 @@
+"""One column of the Compare tab: its model, parameters and system prompt, and its answers.
+
+The column is a view. Its parameters are Chat's own `ChatParamsPanel` (in a dialog the
+"Parameters…" button opens), so every setting, check and capability rule is the same as in Chat.
+Answers stream into Chat's `MessageView`, one per sample.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.compare.diff import Piece
+from playground.ui.common.chat_params import FIELD_NAMES, ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.common.message_view import MessageView
+from playground.ui.shell.theme import is_dark
+
+LETTERS = "ABCD"
+
+
+class ParamsDialog(QDialog):
+    """Chat's parameter panel for one column, in a window of its own."""
+
+    def __init__(self, title: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("compareParamsDialog")
+        self.panel = ChatParamsPanel()
+        # Several answers are "Samples" here: separate requests, each timed and checked on its own.
+        self.panel.n_spin.setEnabled(False)
+        self.panel.n_spin.setToolTip("Use Samples for several answers: each is its own request.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(wrap_in_scroll_area(self.panel), 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)
+        self.resize(420, 640)
+
+
+class CompareColumn(QFrame):
+    """A column: header (model, Parameters…, From/To Chat), system prompt, answers, numbers.
+
+    Signals:
+        model_changed: the model changed. arg: the model id.
+        copy_from_chat_requested: "From Chat": take Chat's model, parameters and system prompt.
+        send_to_chat_requested: "To Chat": give Chat this column's settings.
+    """
+
+    model_changed = Signal(str)
+    copy_from_chat_requested = Signal()
+    send_to_chat_requested = Signal()
+
+    def __init__(self, index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        letter = LETTERS[index]
+        self.letter = letter
+        self.setObjectName(f"compareColumn{letter}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        self.title = QLabel(letter)
+        self.title.setObjectName("compareColumnTitle")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+
+        self.params_dialog = ParamsDialog(f"Column {letter}: parameters", self)
+        self.params = self.params_dialog.panel
+        self.model_combo = QComboBox()
+        self.model_combo.setEditable(True)
+        self.model_combo.setObjectName(f"compareModel{letter}")
+        self.model_combo.setAccessibleName(f"Column {letter} model")
+        self.model_combo.setToolTip("Which model answers in this column")
+        self.model_combo.setMinimumContentsLength(10)
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+
+        self.params_button = QToolButton()
+        self.params_button.setObjectName(f"compareParams{letter}")
+        self.params_button.setAccessibleName(f"Column {letter} parameters")
+        self.params_button.setText("Parameters…")
+        self.params_button.setToolTip("Temperature, length, output format… (the same as Chat's)")
+        self.from_chat_button = QToolButton()
+        self.from_chat_button.setObjectName(f"compareFromChat{letter}")
+        self.from_chat_button.setAccessibleName(f"Column {letter}: copy settings from Chat")
+        self.from_chat_button.setText("From Chat")
+        self.from_chat_button.setToolTip("Copy Chat's model, parameters and system prompt here")
+        self.to_chat_button = QToolButton()
+        self.to_chat_button.setObjectName(f"compareToChat{letter}")
+        self.to_chat_button.setAccessibleName(f"Column {letter}: send settings to Chat")
+        self.to_chat_button.setText("To Chat")
+        self.to_chat_button.setToolTip(
+            "Give Chat this column's model, parameters and system prompt"
+        )
+
+        header = QHBoxLayout()
+        header.setSpacing(4)
+        header.addWidget(self.title)
+        header.addWidget(self.model_combo, 1)
+        header.addWidget(self.params_button)
+        tools = QHBoxLayout()
+        tools.setSpacing(4)
+        self.params_summary = QLabel("")
+        self.params_summary.setObjectName("compareParamsSummary")
+        self.params_summary.setEnabled(False)  # greyed: a quiet hint
+        tools.addWidget(self.params_summary, 1)
+        tools.addWidget(self.from_chat_button)
+        tools.addWidget(self.to_chat_button)
+
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setObjectName(f"compareSystem{letter}")
+        self.system_edit.setAccessibleName(f"Column {letter} system prompt")
+        self.system_edit.setPlaceholderText("System prompt (optional)")
+        self.system_edit.setTabChangesFocus(True)
+        self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+
+        self.answers = QWidget()
+        self.answers.setObjectName("compareAnswers")
+        self.answers_layout = QVBoxLayout(self.answers)
+        self.answers_layout.setContentsMargins(2, 2, 2, 2)
+        self.answers_layout.setSpacing(6)
+        self.diff_view = QTextBrowser()
+        self.diff_view.setObjectName(f"compareDiff{letter}")
+        self.diff_view.setAccessibleName(f"Column {letter} differences")
+        self.diff_view.setFrameShape(QFrame.Shape.NoFrame)
+        self.diff_view.setVisible(False)
+        self.diff_view.setMinimumHeight(120)
+        self.answers_layout.addWidget(self.diff_view, 1)
+        self.placeholder = QLabel("Answers appear here.")
+        self.placeholder.setObjectName("compareEmpty")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self.answers_layout.addWidget(self.placeholder)
+        self.answers_layout.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName(f"compareScroll{letter}")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.answers)
+
+        self.stats_label = QLabel("")
+        self.stats_label.setObjectName(f"compareStats{letter}")
+        self.stats_label.setWordWrap(True)
+        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.similarity_label = QLabel("")
+        self.similarity_label.setObjectName(f"compareSimilarity{letter}")
+        self.similarity_label.setWordWrap(True)
+        self.similarity_label.setVisible(False)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName(f"compareError{letter}")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addLayout(tools)
+        layout.addWidget(self.system_edit)
+        layout.addWidget(self.scroll_area, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.similarity_label)
+        layout.addWidget(self.stats_label)
+
+        self.views: list[MessageView] = []
+        self.params_button.clicked.connect(self._open_params)
+        self.from_chat_button.clicked.connect(self.copy_from_chat_requested)
+        self.to_chat_button.clicked.connect(self.send_to_chat_requested)
+        self.model_combo.currentTextChanged.connect(self._on_header_model_changed)
+        self.params.model_changed.connect(self._on_panel_model_changed)
+        self.params.changed.connect(self._update_params_summary)
+        self._update_params_summary()
+
+    # --- settings ---------------------------------------------------------------------------------
+
+    def model(self) -> str:
+        return self.model_combo.currentText().strip()
+
+    def set_models(self, models: list[str], current: str) -> None:
+        self.params.set_models(
+            models, current or self.model()
+        )  # its model_changed syncs the header
+        with QSignalBlocker(self.model_combo):
+            self.model_combo.clear()
+            self.model_combo.addItems(models)
+            self.model_combo.setCurrentText(self.params.current_model())
+
+    def settings(self) -> dict[str, Any]:
+        """This column's settings: "model", "system" and "fields" (Chat's request fields)."""
+        return {
+            "model": self.model(),
+            "system": self.system_edit.toPlainText(),
+            "fields": self.params.request_fields(),
+        }
+
+    def apply_settings(self, model: str, system: str, fields: dict[str, Any]) -> None:
+        """Shows saved or copied settings (unknown parameter names are ignored)."""
+        known = {k: v for k, v in fields.items() if k in FIELD_NAMES}
+        self.params.set_fields({**known, "model": model})
+        with QSignalBlocker(self.model_combo):
+            self.model_combo.setCurrentText(model)
+        self.system_edit.setPlainText(system)
+
+    def _open_params(self) -> None:
+        self.params_dialog.show()
+        self.params_dialog.raise_()
+
+    def _on_header_model_changed(self, text: str) -> None:
+        model = text.strip()
+        if model != self.params.current_model():
+            with QSignalBlocker(self.params.model_combo):
+                self.params.model_combo.setCurrentText(model)
+        self.model_changed.emit(model)
+        self._update_params_summary()
+
+    def _on_panel_model_changed(self, model: str) -> None:
+        if model != self.model():
+            with QSignalBlocker(self.model_combo):
+                self.model_combo.setCurrentText(model)
+            self.model_changed.emit(model)
+        self._update_params_summary()
+
+    def _update_params_summary(self) -> None:
+        fields = self.params.request_fields()
+        parts = []
+        if fields.get("temperature") is not None:
+            parts.append(f"temperature {fields['temperature']:g}")
+        if fields.get("max_output_tokens"):
+            parts.append(f"max {fields['max_output_tokens']:,} tok")
+        if fields.get("response_format"):
+            parts.append("JSON")
+        if fields.get("reasoning_effort"):
+            parts.append(f"effort {fields['reasoning_effort']}")
+        self.params_summary.setText(" · ".join(parts) or "default parameters")
+
+    # --- answers ----------------------------------------------------------------------------------
+
+    def begin(self, samples: int) -> None:
+        """Empties the column for a new run of `samples` answers."""
+        for view in self.views:
+            self.answers_layout.removeWidget(view)
+            view.deleteLater()
+        self.views = []
+        self.placeholder.setVisible(False)
+        for i in range(samples):
+            view = MessageView("Answer" if samples == 1 else f"Sample {i + 1}", self.answers)
+            view.setObjectName(f"compareAnswer{self.letter}{i + 1}")
+            self.answers_layout.insertWidget(self.answers_layout.count() - 2, view)
+            self.views.append(view)
+        self.stats_label.setText("Waiting for the first token…")
+        self.similarity_label.setVisible(False)
+        self.hide_error()
+
+    def append(self, sample: int, text: str) -> None:
+        self.views[sample].append_stream(text)
+
+    def finish(self, sample: int, text: str, note: str = "") -> None:
+        """The sample's stream ended; `text` is all of it, `note` marks a partial answer."""
+        view = self.views[sample]
+        if view.text() == text:
+            view.flush()
+        else:
+            view.set_text(text)
+        if note:
+            view.set_role(f"{view.role_label.text()} · {note}")
+
+    def texts(self) -> list[str]:
+        return [view.text() for view in self.views]
+
+    def set_stats(self, text: str) -> None:
+        self.stats_label.setText(text)
+
+    def set_similarity(self, text: str) -> None:
+        self.similarity_label.setText(text)
+        self.similarity_label.setVisible(bool(text))
+
+    def show_error(self, text: str) -> None:
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.error_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
+        self.error_label.setVisible(True)
+
+    def hide_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.setVisible(False)
+
+    def show_diff(self, pieces: list[Piece] | None) -> None:
+        """Shows the first answer with the words the other column lacks highlighted, or (None)
+        the rendered answers again."""
+        if pieces is None:
+            self.diff_view.setVisible(False)
+            for view in self.views:
+                view.setVisible(True)
+            self.placeholder.setVisible(not self.views)
+            return
+        back = "#6b5300" if is_dark() else "#ffe08a"
+        out = []
+        for piece in pieces:
+            text = html.escape(piece.text).replace("\n", "<br>")
+            out.append(
+                f"<span style='background-color:{back}'>{text}</span>" if piece.changed else text
+            )
+        self.diff_view.setHtml(f"<div style='white-space: pre-wrap'>{''.join(out)}</div>")
+        self.diff_view.setVisible(True)
+        self.placeholder.setVisible(False)
+        for view in self.views:
+            view.setVisible(False)

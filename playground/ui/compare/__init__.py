@@ -1,0 +1,1 @@
+"""The Compare tab: its view, controller and registration."""

@@ -1,0 +1,475 @@
+"""Runs the Compare tab: every column (and every sample) streams at once through `ChatService`.
+
+Requests, rendering and counters are Chat's: `ChatRequest`/`ChatService.stream` build and send,
+`MessageView` renders the streamed Markdown, `Accounting.record` writes one ledger row per request
+and `CountersController.request_recorded` updates the status bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from playground.core.api.capabilities import ModelKind, capabilities
+from playground.core.api.catalog import CatalogSnapshot
+from playground.core.api.errors import AppError
+from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
+from playground.core.compare.diff import (
+    SampleOutcome,
+    column_summary,
+    similarity_text,
+    word_diff,
+)
+from playground.core.lab.suite import GridEstimate, estimate_grid
+from playground.core.models import Endpoint, Message, RequestStatus, Usage
+from playground.core.money.formatting import format_cost, format_tokens
+from playground.ui.common.compare_column import CompareColumn
+from playground.ui.compare.tab import CompareTab
+from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.counters import CountersController
+
+log = logging.getLogger(__name__)
+
+GROUP = "compare"
+#: Requests of one run streaming at the same time; the others wait their turn (4 columns x 10
+#: samples would otherwise open 40 connections at once and meet the account's rate limit).
+MAX_IN_FLIGHT = 8
+ESTIMATE_GROUP = "compare-estimate"
+FRAME_MS = 16
+RENDER_BUDGET_S = 0.008  # rendering time per frame; answers left over are rendered next frame
+ESTIMATE_DELAY_MS = 300
+
+
+@dataclass(slots=True)
+class _Sample:
+    """One request in flight: its column, sample number, request and what has arrived."""
+
+    column: CompareColumn
+    index: int
+    request: ChatRequest
+    progress: ChatProgress = field(default_factory=ChatProgress)
+    pending: list[str] = field(default_factory=list)
+    outcome: SampleOutcome | None = None
+    # Set once the answer has fully arrived; the frame renderer sets it when its last text is drawn.
+    drawn: asyncio.Event | None = None
+
+
+def chat_tab_of(window: Any) -> Any:
+    """The Chat tab of the main window (the page's `view` where the window wraps tabs in pages)."""
+    page = window.tab("chat")
+    view = getattr(page, "view", None)
+    return view if view is not None else page
+
+
+class ChatLink:
+    """Reads and writes the Chat tab's model, parameters and system prompt."""
+
+    def __init__(self, chat_tab: Callable[[], Any], show_chat: Callable[[], None]) -> None:
+        self._chat_tab = chat_tab
+        self._show_chat = show_chat
+
+    def read(self) -> tuple[str, str, dict[str, Any]]:
+        tab = self._chat_tab()
+        return (
+            tab.params.current_model(),
+            tab.system_edit.toPlainText(),
+            tab.params.request_fields(),
+        )
+
+    def write(self, model: str, system: str, fields: dict[str, Any]) -> None:
+        tab = self._chat_tab()
+        tab.params.set_fields({**fields, "model": model})
+        tab.set_system_prompt(system)
+        self._show_chat()
+
+
+class CompareController(QObject):
+    """Turns the Compare tab's intents into concurrent streamed requests."""
+
+    def __init__(
+        self,
+        view: CompareTab,
+        service: ChatService,
+        session: Any,
+        runner: TaskRunner,
+        counter: Any,
+        accounting: Any,
+        counters: CountersController,
+        chat: ChatLink,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.service = service
+        self.session = session
+        self.runner = runner
+        self.counter = counter
+        self.accounting = accounting
+        self.counters = counters
+        self.chat = chat
+        self._samples: list[_Sample] = []
+        self._next_render = 0  # where the next frame starts rendering (round robin)
+        self._frame = QTimer(self)
+        self._frame.setSingleShot(True)
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self._render_pending)
+        self._estimate_again = False
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self._update_estimate)
+        view.input_edit.textChanged.connect(self.schedule_estimate)
+        view.samples_spin.valueChanged.connect(self.schedule_estimate)
+        view.columns_changed.connect(self.schedule_estimate)
+
+        view.run_requested.connect(self.run)
+        view.stop_requested.connect(self.stop)
+        view.diff_changed.connect(self.update_diff)
+        runner.busy_changed.connect(self._on_runner_busy_changed)
+        for column in view.columns:
+            column.model_changed.connect(lambda model, c=column: self._on_model_changed(c, model))
+            column.copy_from_chat_requested.connect(lambda c=column: self.copy_from_chat(c))
+            column.send_to_chat_requested.connect(lambda c=column: self.send_to_chat(c))
+            column.params.changed.connect(self.schedule_estimate)
+            column.system_edit.textChanged.connect(self.schedule_estimate)
+
+    # --- models and settings ----------------------------------------------------------------------
+
+    def show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        # A new column starts on Chat's model, the next ones on other models from the list.
+        preferred = [m for m in (self.chat.read()[0], *models) if m]
+        taken = {c.model() for c in self.view.columns if c.model()}
+        for column in self.view.columns:
+            current = column.model()
+            if not current:  # left empty when no other model is known yet
+                current = next((m for m in preferred if m not in taken), "")
+                taken.add(current)
+            column.set_models(models, current)
+            self._on_model_changed(column, column.model())
+
+    def _on_model_changed(self, column: CompareColumn, model: str) -> None:
+        caps = capabilities(model)
+        column.params.set_capabilities(caps)
+        column.params.set_model_limits(caps.max_output, caps.context_window)
+
+    def copy_from_chat(self, column: CompareColumn) -> None:
+        model, system, fields = self.chat.read()
+        column.apply_settings(model, system, fields)
+
+    def send_to_chat(self, column: CompareColumn) -> None:
+        settings = column.settings()
+        self.chat.write(settings["model"], settings["system"], settings["fields"])
+
+    def save_state(self) -> dict[str, Any]:
+        return {
+            "columns": self.view.columns_spin.value(),
+            "samples": self.view.samples(),
+            "input": self.view.input_edit.toPlainText(),
+            "settings": [
+                {**c.settings(), "fields": _jsonable(c.settings()["fields"])}
+                for c in self.view.columns
+            ],
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        try:
+            self.view.set_column_count(int(state.get("columns", 2)))
+            self.view.samples_spin.setValue(int(state.get("samples", 1)))
+            self.view.input_edit.setPlainText(str(state.get("input", "")))
+            for column, saved in zip(self.view.columns, state.get("settings", []), strict=False):
+                if isinstance(saved, dict) and saved.get("model"):
+                    column.apply_settings(
+                        str(saved["model"]), str(saved.get("system", "")), dict(saved["fields"])
+                    )
+        except (TypeError, ValueError) as exc:  # an old or hand-edited state: start fresh
+            log.warning("compare: saved state ignored (%s)", exc)
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Sends the shared message to every column, `samples` times each, all at once."""
+        if self.runner.is_busy(GROUP):
+            return
+        text = self.view.input_edit.toPlainText().strip()
+        if not text:
+            self.view.set_status("Type a message first.")
+            return
+        columns = self.view.active_columns()
+        problems = []
+        for column in columns:
+            if not column.model():
+                problems.append(f"Column {column.letter}: pick a model.")
+            problems += [f"Column {column.letter}: {p}" for p in column.params.problems()]
+        if problems:
+            self.view.set_status("Can't run yet. " + " ".join(problems))
+            return
+        self.view.set_status("")
+        samples = self.view.samples()
+        self._samples = []
+        for column in columns:
+            column.begin(samples)
+            column.show_diff(None)
+            request = self._request(column, text)
+            for index in range(samples):
+                self._samples.append(_Sample(column, index, request))
+        # Every column's first sample goes first, then every column's second, and so on.
+        gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+        for sample in sorted(self._samples, key=lambda s: s.index):
+            self._start(sample, gate)
+
+    @staticmethod
+    def _request(column: CompareColumn, text: str) -> ChatRequest:
+        settings = column.settings()
+        messages: list[Message] = []
+        if settings["system"].strip():
+            messages.append(Message("system", settings["system"]))
+        messages.append(Message("user", text))
+        fields = {**settings["fields"], "n": 1}  # samples are separate requests
+        return ChatRequest(model=settings["model"], messages=tuple(messages), **fields)
+
+    # --- estimate -----------------------------------------------------------------------------------
+
+    def schedule_estimate(self) -> None:
+        """Re-estimates the run's cost shortly after the user stops typing."""
+        self._estimate_timer.start()
+
+    def _estimate_inputs(self) -> tuple[list[ChatRequest], Any, Any] | None:
+        """What the estimate needs, as plain objects (safe to hand to a worker thread)."""
+        text = self.view.input_edit.toPlainText().strip()
+        columns = [c for c in self.view.active_columns() if c.model()]
+        if not text or not columns:
+            return None
+        requests = [self._request(c, text) for c in columns] * self.view.samples()
+        cost = functools.partial(self.accounting.cost, self.session.profile)
+        return requests, self.counter.count_messages, cost
+
+    def _update_estimate(self) -> None:
+        if self.runner.is_busy(ESTIMATE_GROUP):
+            self._estimate_again = True  # counted again when the running count ends
+            return
+        self._estimate_again = False
+        inputs = self._estimate_inputs()
+        if inputs is None:
+            self.view.set_estimate("")
+            return
+        loop = asyncio.get_event_loop()
+
+        async def count() -> GridEstimate:
+            # Only plain objects go to the worker thread: a Qt object (this controller) released
+            # there would be destroyed off the GUI thread.
+            return await loop.run_in_executor(None, estimate_grid, *inputs)
+
+        def show(estimate: GridEstimate) -> None:
+            self._show_estimate(estimate)
+            self._estimate_ended()
+
+        def failed(error: AppError) -> None:
+            log.warning("compare: estimate failed: %s", error.text)
+            self.view.set_estimate("")
+            self._estimate_ended()
+
+        self.runner.start(count(), group=ESTIMATE_GROUP, on_result=show, on_error=failed)
+
+    def estimate_now(self) -> None:
+        """Counts on the GUI thread, at once (`--screenshot` only: short sample text)."""
+        self._estimate_timer.stop()
+        inputs = self._estimate_inputs()
+        if inputs is None:
+            self.view.set_estimate("")
+        else:
+            self._show_estimate(estimate_grid(*inputs))
+
+    def _show_estimate(self, estimate: GridEstimate) -> None:
+        n = estimate.requests
+        text = (
+            f"{n} request{'s' if n != 1 else ''} · "
+            f"{format_tokens(estimate.input_tokens, estimated=True)} in · "
+            f"{format_cost(estimate.low, estimated=True)}–{format_cost(estimate.high)}"
+        )
+        if estimate.unpriced:
+            text += " + ?"
+        self.view.set_estimate(text)
+
+    def _estimate_ended(self) -> None:
+        if self._estimate_again:  # the draft changed while counting
+            self._estimate_timer.start()
+
+    def _start(self, sample: _Sample, gate: asyncio.Semaphore) -> None:
+        def on_delta(choice: int, fragment: str) -> None:
+            if choice != 0:
+                return
+            sample.pending.append(fragment)
+            if not self._frame.isActive():
+                self._frame.start()
+
+        async def stream() -> ChatResult:
+            async with gate:  # its latency and first-token time start when it is sent
+                result = await self.service.stream(sample.request, on_delta, sample.progress)
+            # The last text is drawn by the frame renderer, one finished answer per frame: closing
+            # a long code block or table takes tens of milliseconds, and eight answers ending
+            # together must not hold the window for all of them (bench/compare_stream.py).
+            sample.drawn = asyncio.Event()
+            if not self._frame.isActive():
+                self._frame.start()
+            await sample.drawn.wait()
+            return result
+
+        self.runner.start(
+            stream(),
+            group=GROUP,
+            on_result=lambda result: self._on_result(sample, result),
+            on_error=lambda error: self._on_error(sample, error),
+            on_cancel=lambda: self._on_cancel(sample),
+        )
+
+    def stop(self) -> None:
+        self.runner.cancel(GROUP)
+
+    def _flush(self, sample: _Sample) -> None:
+        """Shows what arrived for `sample` since its last render."""
+        if sample.pending:
+            text = "".join(sample.pending)
+            sample.pending.clear()
+            sample.column.append(sample.index, text)
+
+    def _render_pending(self) -> None:
+        """One frame: renders the answers in turn until the frame's budget is spent, so dozens of
+        streams (4 columns × 10 samples) never hold the window for long; the rest go next frame."""
+        started = time.perf_counter()
+        count = len(self._samples)
+        for offset in range(count):
+            sample = self._samples[(self._next_render + offset) % count]
+            self._flush(sample)
+            if time.perf_counter() - started > RENDER_BUDGET_S:
+                self._next_render = (self._next_render + offset + 1) % count
+                break
+        if time.perf_counter() - started <= RENDER_BUDGET_S:
+            for ending in self._samples:
+                if ending.drawn is not None and not ending.drawn.is_set():
+                    self._flush(ending)
+                    ending.drawn.set()
+                    break
+        if not self._frame.isActive() and any(
+            s.pending or (s.drawn and not s.drawn.is_set()) for s in self._samples
+        ):
+            self._frame.start()
+        streaming: dict[CompareColumn, int] = {}
+        answered: set[CompareColumn] = set()
+        for sample in self._samples:
+            if sample.outcome is None:
+                streaming[sample.column] = streaming.get(sample.column, 0) + sample.progress.chunks
+            else:
+                answered.add(sample.column)
+        for column, chunks in streaming.items():
+            if chunks and column not in answered:  # else it shows "1 of 3 answers in"
+                column.set_stats(f"Streaming… {chunks:,} tokens")
+
+    def _on_result(self, sample: _Sample, result: ChatResult) -> None:
+        self._flush(sample)
+        usage = result.usage or self._estimate(sample, result.text)
+        entry = self._record(sample, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
+        sample.outcome = SampleOutcome(
+            usage, entry.cost, result.elapsed_ms, result.ttft_ms, result.finish_reason
+        )
+        sample.column.finish(sample.index, result.text)
+        self._column_done(sample.column)
+
+    def _on_error(self, sample: _Sample, error: AppError) -> None:
+        self._end_partial(sample, RequestStatus.ERROR, error.text, "⚠ interrupted")
+        sample.column.show_error(error.text)
+
+    def _on_cancel(self, sample: _Sample) -> None:
+        self._end_partial(sample, RequestStatus.CANCELLED, "stopped", "⏹ stopped")
+
+    def _end_partial(self, sample: _Sample, status: RequestStatus, error: str, note: str) -> None:
+        self._flush(sample)
+        text = sample.progress.text
+        usage = self._estimate(sample, text)
+        entry = self._record(sample, usage, status, sample.progress.elapsed_ms, None)
+        sample.outcome = SampleOutcome(
+            usage, entry.cost, sample.progress.elapsed_ms, sample.progress.ttft_ms, "", error
+        )
+        sample.column.finish(sample.index, text, note)
+        self._column_done(sample.column)
+
+    def _column_done(self, column: CompareColumn) -> None:
+        mine = [s for s in self._samples if s.column is column]
+        outcomes = [s.outcome for s in mine if s.outcome is not None]
+        column.set_stats(column_summary(outcomes))
+        if len(outcomes) == len(mine):
+            texts = [s.progress.text for s in mine if not (s.outcome and s.outcome.error)]
+            column.set_similarity(similarity_text(texts))
+            if all(s.outcome is not None for s in self._samples):
+                self.update_diff()  # only once every column is complete
+        else:
+            column.set_stats(
+                f"{len(outcomes)} of {len(mine)} answers in · " + column_summary(outcomes)
+            )
+
+    def _estimate(self, sample: _Sample, output: str) -> Usage:
+        model = sample.request.model
+        try:
+            tokens_in = self.counter.count_messages(sample.request.messages, model)
+            tokens_out = self.counter.count(output, model) if output else 0
+        except Exception:  # an encoding that cannot load must not lose the answer
+            log.exception("compare: token estimate failed")
+            tokens_in = tokens_out = 0
+        return Usage(input_tokens=tokens_in, output_tokens=tokens_out, estimated=True)
+
+    def _record(
+        self,
+        sample: _Sample,
+        usage: Usage,
+        status: RequestStatus,
+        latency_ms: float,
+        request_id: str | None,
+    ) -> Any:
+        entry = self.counters.record(
+            profile=self.session.profile,
+            model=sample.request.model,
+            endpoint=Endpoint.CHAT,
+            usage=usage,
+            latency_ms=latency_ms,
+            status=status,
+            request_id=request_id,
+        )
+        return entry
+
+    # --- diff ------------------------------------------------------------------------------------
+
+    def update_diff(self) -> None:
+        """Highlights the differences between the two chosen columns' first answers (or clears)."""
+        pair = self.view.diff_pair()
+        for column in self.view.columns:
+            column.show_diff(None)
+        if pair is None:
+            return
+        left, right = (self.view.columns[i] for i in pair)
+        if not left.texts() or not right.texts():
+            return
+        a, b = word_diff(left.texts()[0], right.texts()[0])
+        left.show_diff(a)
+        right.show_diff(b)
+
+    def _on_runner_busy_changed(self, group: str, busy: bool) -> None:
+        if group == GROUP:
+            self.view.set_busy(busy)
+            if not busy:
+                self._frame.stop()
+                for sample in self._samples:
+                    self._flush(sample)
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    out = dict(fields)
+    out["stop"] = list(out.get("stop") or ())
+    out["tools"] = list(out.get("tools") or ())
+    return out

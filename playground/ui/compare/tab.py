@@ -1,0 +1,238 @@
+"""The Compare tab (view only): 2–4 columns side by side, one shared message, Run and Stop.
+
+Each column has its own model, parameters and system prompt (`CompareColumn`). The tab emits what
+the user wants; `CompareController` runs the requests and calls the columns' slots.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS
+from playground.ui.common.compare_column import LETTERS, CompareColumn
+from playground.ui.shell.theme import icon
+
+
+class CompareTab(QWidget):
+    """Side-by-side answers.
+
+    Signals:
+        run_requested: Run / Ctrl+Enter.
+        stop_requested: Stop / Esc.
+        diff_changed: the Diff switch or the two columns it compares changed.
+        columns_changed: the number of columns changed. arg: the new count.
+    """
+
+    run_requested = Signal()
+    stop_requested = Signal()
+    diff_changed = Signal()
+    columns_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("compareTab")
+        self._busy = False
+        self._syncing = False
+
+        self.columns_spin = QSpinBox()
+        self.columns_spin.setObjectName("compareColumnsSpin")
+        self.columns_spin.setAccessibleName("Number of columns")
+        self.columns_spin.setRange(MIN_COLUMNS, MAX_COLUMNS)
+        self.columns_spin.setValue(MIN_COLUMNS)
+        self.columns_spin.setToolTip("How many models or settings to compare (2–4)")
+        self.samples_spin = QSpinBox()
+        self.samples_spin.setObjectName("compareSamplesSpin")
+        self.samples_spin.setAccessibleName("Samples per column")
+        self.samples_spin.setRange(1, MAX_SAMPLES)
+        self.samples_spin.setToolTip(
+            "Ask each column this many times (1–10) to see how much its answers vary"
+        )
+        self.sync_check = QCheckBox("Sync scrolling")
+        self.sync_check.setObjectName("compareSyncCheck")
+        self.sync_check.setChecked(True)
+        self.diff_check = QCheckBox("Diff")
+        self.diff_check.setObjectName("compareDiffCheck")
+        self.diff_check.setToolTip("Highlight the words where two columns' first answers differ")
+        self.diff_left = QComboBox()
+        self.diff_left.setObjectName("compareDiffLeft")
+        self.diff_left.setAccessibleName("Diff: first column")
+        self.diff_right = QComboBox()
+        self.diff_right.setObjectName("compareDiffRight")
+        self.diff_right.setAccessibleName("Diff: second column")
+
+        bar = QHBoxLayout()
+        bar.setSpacing(6)
+        bar.addWidget(QLabel("Columns"))
+        bar.addWidget(self.columns_spin)
+        bar.addSpacing(8)
+        bar.addWidget(QLabel("Samples"))
+        bar.addWidget(self.samples_spin)
+        bar.addSpacing(8)
+        bar.addWidget(self.sync_check)
+        bar.addSpacing(8)
+        bar.addWidget(self.diff_check)
+        bar.addWidget(self.diff_left)
+        bar.addWidget(QLabel("vs"))
+        bar.addWidget(self.diff_right)
+        bar.addStretch(1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("compareColumns")
+        self.splitter.setChildrenCollapsible(False)
+        self.columns = [CompareColumn(i) for i in range(MAX_COLUMNS)]
+        for column in self.columns:
+            self.splitter.addWidget(column)
+            column.scroll_area.verticalScrollBar().valueChanged.connect(
+                lambda _v, c=column: self._on_column_scrolled(c)
+            )
+
+        self.input_edit = QPlainTextEdit()
+        self.input_edit.setObjectName("compareInput")
+        self.input_edit.setAccessibleName("Message for every column")
+        self.input_edit.setPlaceholderText("One message for every column…  (Ctrl+Enter runs)")
+        self.input_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
+        self.main_input = self.input_edit
+        self.run_button = QPushButton(icon("send"), "Run")
+        self.run_button.setObjectName("compareRunButton")
+        self.run_button.setToolTip("Send to every column at once (Ctrl+Enter)")
+        self.stop_button = QPushButton(icon("stop"), "Stop")
+        self.stop_button.setObjectName("compareStopButton")
+        self.stop_button.setToolTip("Stop every column (Esc)")
+        self.stop_button.setEnabled(False)
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("compareStatus")
+        self.status_label.setWordWrap(True)
+        self.estimate_label = QLabel("")
+        self.estimate_label.setObjectName("compareEstimate")
+        self.estimate_label.setToolTip(
+            "What Run would cost: from empty answers to answers of the full Max output "
+            "(about 1,024 tokens where none is set)"
+        )
+
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        composer = QHBoxLayout()
+        composer.addWidget(self.input_edit, 1)
+        composer.addLayout(buttons)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        status = QHBoxLayout()
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.estimate_label)
+        layout.addLayout(status)
+        layout.addLayout(composer)
+
+        self.run_button.clicked.connect(self._on_run_clicked)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.columns_spin.valueChanged.connect(self._on_columns_changed)
+        self.diff_check.toggled.connect(self._on_diff_toggled)
+        self.diff_left.currentIndexChanged.connect(lambda _i: self.diff_changed.emit())
+        self.diff_right.currentIndexChanged.connect(lambda _i: self.diff_changed.emit())
+        run = QShortcut(QKeySequence("Ctrl+Return"), self)
+        run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        run.activated.connect(self._on_run_clicked)
+        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        stop.activated.connect(self.stop_requested)
+        self._on_columns_changed(self.columns_spin.value())
+        self._on_diff_toggled(False)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def active_columns(self) -> list[CompareColumn]:
+        return self.columns[: self.columns_spin.value()]
+
+    def samples(self) -> int:
+        return self.samples_spin.value()
+
+    def diff_pair(self) -> tuple[int, int] | None:
+        """The two columns to diff, or None when Diff is off (or both sides are one column)."""
+        if not self.diff_check.isChecked():
+            return None
+        left, right = self.diff_left.currentIndex(), self.diff_right.currentIndex()
+        if left < 0 or right < 0 or left == right:
+            return None
+        return left, right
+
+    # --- slots ----------------------------------------------------------------------------------
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.run_button.setEnabled(not busy)
+        self.stop_button.setEnabled(busy)
+        self.columns_spin.setEnabled(not busy)
+        self.samples_spin.setEnabled(not busy)
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def set_estimate(self, text: str) -> None:
+        self.estimate_label.setText(text)
+
+    def set_column_count(self, count: int) -> None:
+        self.columns_spin.setValue(count)
+
+    def refresh_icons(self) -> None:
+        self.run_button.setIcon(icon("send"))
+        self.stop_button.setIcon(icon("stop"))
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _on_run_clicked(self) -> None:
+        if not self._busy:
+            self.run_requested.emit()
+
+    def _on_columns_changed(self, count: int) -> None:
+        for i, column in enumerate(self.columns):
+            column.setVisible(i < count)
+        self.splitter.setSizes([1000 if i < count else 0 for i in range(MAX_COLUMNS)])
+        left, right = self.diff_left.currentIndex(), self.diff_right.currentIndex()
+        with QSignalBlocker(self.diff_left), QSignalBlocker(self.diff_right):
+            for combo in (self.diff_left, self.diff_right):
+                combo.clear()
+                combo.addItems([f"Column {LETTERS[i]}" for i in range(count)])
+            self.diff_left.setCurrentIndex(left if 0 <= left < count else 0)
+            self.diff_right.setCurrentIndex(right if 0 < right < count else 1)
+        self.columns_changed.emit(count)
+        self.diff_changed.emit()
+
+    def _on_diff_toggled(self, on: bool) -> None:
+        self.diff_left.setEnabled(on)
+        self.diff_right.setEnabled(on)
+        self.diff_changed.emit()
+
+    def _on_column_scrolled(self, source: CompareColumn) -> None:
+        """Sync scrolling: the other columns follow to the same relative position."""
+        if self._syncing or not self.sync_check.isChecked():
+            return
+        bar = source.scroll_area.verticalScrollBar()
+        span = bar.maximum() - bar.minimum()
+        ratio = (bar.value() - bar.minimum()) / span if span > 0 else 0.0
+        self._syncing = True
+        try:
+            for column in self.active_columns():
+                if column is source:
+                    continue
+                other = column.scroll_area.verticalScrollBar()
+                other.setValue(other.minimum() + round(ratio * (other.maximum() - other.minimum())))
+        finally:
+            self._syncing = False

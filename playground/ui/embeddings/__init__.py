@@ -1,0 +1,1 @@
+"""The Embeddings tab: its view, controller, widgets and registration."""

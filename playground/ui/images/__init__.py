@@ -1,0 +1,1 @@
+"""The Images tab: its view, controller, widgets and registration."""

@@ -1,0 +1,1 @@
+"""The Prompt Lab tab: its view, controller, widgets and registration."""

@@ -1,0 +1,812 @@
+"""Runs Prompt Lab: checks the grid, estimates its cost, asks above the threshold, runs the cells
+(live, through Chat's `ChatService`, or through the Batch API), stores versions and runs.
+
+Every request writes one ledger row with `Accounting.record` (batch rows at the batch price) and
+updates the status-bar counters, as Chat does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from playground.core.api.capabilities import ModelKind
+from playground.core.api.catalog import CatalogSnapshot
+from playground.core.api.errors import AppError
+from playground.core.chat.service import ChatService
+from playground.core.lab.batch import (
+    MAX_BATCH_REQUESTS,
+    BatchItem,
+    BatchService,
+    BatchStatus,
+    batch_jsonl,
+)
+from playground.core.lab.store import (
+    LabStore,
+    LabStoreError,
+    Version,
+    case_from_dict,
+    case_to_dict,
+    version_diff,
+)
+from playground.core.lab.suite import (
+    OPEN_ENDED_OUTPUT,
+    CaseFileError,
+    CaseImageError,
+    CellKey,
+    CellResult,
+    CellStatus,
+    GridEstimate,
+    LabRun,
+    Prompt,
+    Variant,
+    case_problems,
+    cases_from_csv,
+    cases_from_jsonl,
+    cases_to_csv,
+    cases_to_jsonl,
+    estimate_grid,
+    needs_confirmation,
+    prepare_case_images,
+    problems,
+    resolve_case_images,
+    result_for,
+    results_to_csv,
+    results_to_json,
+    run_grid,
+)
+from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
+from playground.core.money.formatting import format_cost, format_tokens
+from playground.core.storage.settings import Settings
+from playground.ui.common.question import ask
+from playground.ui.lab.tab import LabTab, VersionDiffDialog
+from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.counters import CountersController
+
+log = logging.getLogger(__name__)
+
+GROUP = "lab"
+BATCH_GROUP = "lab-batch"  # waiting for a batch: not shown as busy (it can take hours)
+ESTIMATE_GROUP = "lab-estimate"
+POLL_SECONDS = 30.0
+SAVE_EVERY = 20  # cells between saves of a running grid
+SUMMARY_MS = 150  # the summary row and progress are refreshed at most this often while running
+
+
+class LabController(QObject):
+    """Turns the Prompt Lab tab's intents into checked, estimated, stored runs."""
+
+    def __init__(
+        self,
+        view: LabTab,
+        service: ChatService,
+        batches: BatchService,
+        store: LabStore,
+        session: Any,
+        runner: TaskRunner,
+        counter: Any,
+        accounting: Any,
+        counters: CountersController,
+        settings: Callable[[], Settings],
+        preferred_model: Callable[[], str] = lambda: "",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.service = service
+        self.batches = batches
+        self.store = store
+        self.session = session
+        self.runner = runner
+        self.counter = counter
+        self.accounting = accounting
+        self.counters = counters
+        self.settings = settings
+        self.preferred_model = preferred_model
+        self.run: LabRun | None = None
+        self.batch_id: str | None = None
+        self.poll_seconds = POLL_SECONDS
+        self.confirm_box: QMessageBox | None = None
+        self.diff_dialog: VersionDiffDialog | None = None
+        self._unsaved = 0
+        self._versions: list[Version] = []
+        self._closing = False
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(SUMMARY_MS)
+        self._summary_timer.timeout.connect(self._update_summary)
+
+        view.run_requested.connect(self.request_run)
+        view.stop_requested.connect(self.stop)
+        view.resume_requested.connect(self.resume)
+        view.save_version_requested.connect(self.save_version)
+        view.load_version_requested.connect(self.load_version)
+        view.diff_requested.connect(self.show_diff)
+        view.import_cases_requested.connect(self.import_cases)
+        view.add_pictures_requested.connect(self.add_pictures)
+        view.export_cases_requested.connect(self.export_cases)
+        view.export_results_requested.connect(self.export_results)
+        view.past_run_chosen.connect(self.open_run)
+        view.template_changed.connect(self._refresh_variables)
+        view.variants.changed.connect(self._refresh_variables)
+        view.results.cell_chosen.connect(self._on_cell_chosen)
+        runner.busy_changed.connect(self._on_runner_busy_changed)
+        if not view.variants.rows:
+            view.variants.add_variant()
+        self._refresh_versions()
+        self._refresh_runs()
+
+    # --- models, versions, variables ---------------------------------------------------------------
+
+    def show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        self.view.variants.set_models(
+            snapshot.ids(ModelKind.CHAT) if snapshot else [], self.preferred_model()
+        )
+
+    def _refresh_versions(self) -> None:
+        try:
+            self._versions = self.store.versions()
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            self._versions = []
+        self.view.set_versions(self._versions)
+
+    def _refresh_runs(self) -> None:
+        try:
+            runs = self.store.runs()
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return
+        self.view.set_runs(runs, self.run.id if self.run else None)
+
+    def _version(self, version_id: int | None) -> Version | None:
+        return next((v for v in self._versions if v.id == version_id), None)
+
+    def _refresh_variables(self) -> None:
+        """The case table's columns: the variables of the draft and of every variant's version."""
+        texts = [self.view.prompt()]
+        for row in self.view.variants.rows:
+            version = self._version(row.version_id())
+            if version is not None:
+                texts.append(version.prompt)
+        names: dict[str, None] = {}
+        for prompt in texts:
+            names.update(dict.fromkeys(prompt.variables()))
+        self.view.cases.set_variables(list(names))
+
+    def save_version(self, label: str = "") -> Version | None:
+        prompt = self.view.prompt()
+        if not prompt.user.strip():
+            self.view.set_status("Write the message template before saving a version.", error=True)
+            return None
+        try:
+            version = self.store.save_version(prompt, label)
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return None
+        self.view.label_edit.clear()
+        self._refresh_versions()
+        self.view.set_status(f"Saved {version.title}.")
+        return version
+
+    def load_version(self, version_id: int) -> None:
+        version = self._version(version_id)
+        if version is not None:
+            self.view.set_prompt(version.prompt)
+
+    def show_diff(self) -> None:
+        if len(self._versions) < 2:
+            self.view.set_status("Save at least two versions to compare them.")
+            return
+        if self.diff_dialog is not None:
+            self.diff_dialog.close()
+            self.diff_dialog.deleteLater()
+        self.diff_dialog = VersionDiffDialog(self._versions, version_diff, self.view)
+        self.diff_dialog.show()
+
+    # --- cases files -----------------------------------------------------------------------------
+
+    def ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(
+            self.view, "Import test cases", "", "Test cases (*.csv *.jsonl *.json);;All files (*)"
+        )
+        return path
+
+    def ask_picture_paths(self) -> list[str]:
+        from playground.core.chat.vision import image_file_patterns
+
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.view,
+            "Add pictures to the case",
+            "",
+            "Images (" + " ".join(image_file_patterns()) + ")",
+        )
+        return paths
+
+    def add_pictures(self) -> None:
+        """Adds picked files to the selected case's pictures (checked when the grid runs)."""
+        self.view.cases.add_pictures(self.ask_picture_paths())
+
+    def ask_save_path(self, title: str, suggested: str, filter_: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.view, title, suggested, filter_)
+        return path
+
+    def import_cases(self) -> None:
+        path = self.ask_open_path()
+        if not path:
+            return
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+            cases = (
+                cases_from_csv(text) if path.lower().endswith(".csv") else cases_from_jsonl(text)
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            self.view.set_status(f"Cannot read {Path(path).name}: {exc}", error=True)
+            return
+        except CaseFileError as exc:
+            self.view.set_status(f"{Path(path).name}: {exc}", error=True)
+            return
+        if not cases:
+            self.view.set_status(f"{Path(path).name} has no cases.", error=True)
+            return
+        cases = resolve_case_images(cases, Path(path).parent)
+        names = dict.fromkeys(self.view.cases.variables())
+        for case in cases:
+            names.update(dict.fromkeys(case.values))
+        self.view.cases.set_variables(list(names))
+        self.view.cases.set_cases(cases)
+        self._refresh_variables()
+        self.view.set_status(f"Imported {len(cases):,} cases from {Path(path).name}.")
+
+    def export_cases(self) -> None:
+        path = self.ask_save_path(
+            "Export test cases", "test-cases.csv", "CSV (*.csv);;JSON Lines (*.jsonl)"
+        )
+        if not path:
+            return
+        cases, names = self.view.cases.cases(), self.view.cases.variables()
+        text = (
+            cases_to_jsonl(cases, names)
+            if path.lower().endswith(".jsonl")
+            else cases_to_csv(cases, names)
+        )
+        self._write(path, text, f"Exported {len(cases):,} cases.")
+
+    def export_results(self, kind: str) -> None:
+        if self.run is None:
+            self.view.set_status("Run the grid first; then its results can be exported.")
+            return
+        suffix = "json" if kind == "json" else "csv"
+        path = self.ask_save_path(
+            "Export results", f"prompt-lab-results.{suffix}", f"{suffix.upper()} (*.{suffix})"
+        )
+        if not path:
+            return
+        text = results_to_json(self.run) if kind == "json" else results_to_csv(self.run)
+        self._write(path, text, "Exported the results.")
+
+    def _write(self, path: str, text: str, done: str) -> None:
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.view.set_status(f"Cannot write {Path(path).name}: {exc}", error=True)
+            return
+        self.view.set_status(f"{done} ({Path(path).name})")
+
+    # --- building and checking a run --------------------------------------------------------------
+
+    def variants(self) -> list[Variant]:
+        draft = self.view.prompt()
+        out = []
+        for row in self.view.variants.rows:
+            version = self._version(row.version_id())
+            prompt = version.prompt if version is not None else draft
+            out.append(
+                Variant(
+                    row.name_edit.text().strip() or "Variant",
+                    prompt,
+                    row.model(),
+                    _jsonable(row.fields()),
+                    version.id if version is not None else None,
+                )
+            )
+        return out
+
+    def request_run(self, batch: bool = False) -> None:
+        """Checks the grid, then estimates and (above the threshold) asks before running."""
+        if self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None:
+            return
+        variants, cases = self.variants(), self.view.cases.cases()
+        found = problems(variants, cases)
+        self.view.cases.mark_problems(
+            {i: p for i, case in enumerate(cases) if (p := case_problems(variants, case))}
+        )
+        if any(row.params.problems() for row in self.view.variants.rows):
+            found += [
+                f"{row.name_edit.text()}: {p}"
+                for row in self.view.variants.rows
+                for p in row.params.problems()
+            ]
+        if found:
+            more = f" (and {len(found) - 4} more)" if len(found) > 4 else ""
+            self.view.set_status("Can't run yet: " + " ".join(found[:4]) + more, error=True)
+            self.view.pages.setCurrentIndex(0)
+            return
+        run = LabRun(variants, cases, self.view.samples_spin.value())
+        if batch and len(run.cells()) > MAX_BATCH_REQUESTS:
+            self.view.set_status(
+                f"A batch holds at most {MAX_BATCH_REQUESTS:,} requests; this grid has "
+                f"{len(run.cells()):,}. Use fewer cases, variants or samples.",
+                error=True,
+            )
+            return
+        run.variants = self._pin_draft_version(variants)
+        self._estimate(run, run.cells(), batch)
+
+    def _pin_draft_version(self, variants: list[Variant]) -> list[Variant]:
+        """Variants on the unsaved draft get the draft saved as a version (or the same saved one),
+        so the run remembers exactly which prompt it used."""
+        if all(v.version_id is not None for v in variants):
+            return variants
+        draft = self.view.prompt()
+        version = next((v for v in self._versions if v.prompt == draft), None)
+        if version is None:
+            try:
+                version = self.store.save_version(draft, "")
+            except LabStoreError as exc:
+                log.warning("lab: %s", exc)
+                return variants
+            self._refresh_versions()
+        return [v if v.version_id is not None else _with_version(v, version.id) for v in variants]
+
+    def _estimate(self, run: LabRun, keys: list[CellKey], batch: bool) -> None:
+        if any(source not in run.images for case in run.cases for source in case.images):
+            self._prepare_images(run, lambda: self._estimate(run, keys, batch))
+            return
+        requests = [run.request(k) for k in keys]
+        # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
+        # destroyed off the GUI thread.
+        cost = functools.partial(self.accounting.cost, self.session.profile, batch=batch)
+        count_messages = self.counter.count_messages
+        loop = asyncio.get_event_loop()
+
+        async def count() -> GridEstimate:
+            return await loop.run_in_executor(None, estimate_grid, requests, count_messages, cost)
+
+        self.view.set_status("Estimating the cost…")
+        self.runner.start(
+            count(),
+            group=ESTIMATE_GROUP,
+            on_result=lambda estimate: self._confirm(run, keys, batch, estimate),
+            on_error=self.view.show_error,
+        )
+
+    def _prepare_images(self, run: LabRun, then: Callable[[], None]) -> None:
+        """Reads and checks the cases' pictures off the GUI thread, then calls `then`; a picture
+        that cannot be used stops the run with the case and the reason."""
+        cases = list(run.cases)
+        loop = asyncio.get_event_loop()
+
+        async def prepare() -> dict[str, ImagePart]:
+            try:
+                return await loop.run_in_executor(None, prepare_case_images, cases)
+            except CaseImageError as exc:
+                raise AppError.local("A picture cannot be used", str(exc)) from exc
+
+        def prepared(images: dict[str, ImagePart]) -> None:
+            run.images.update(images)
+            then()
+
+        def failed(error: AppError) -> None:
+            self.view.set_status("Not run. " + error.message, error=True)
+
+        self.view.set_status("Reading the cases' pictures…")
+        self.runner.start(prepare(), group=ESTIMATE_GROUP, on_result=prepared, on_error=failed)
+
+    def _confirm(
+        self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
+    ) -> None:
+        text = _estimate_text(estimate, batch)
+        threshold = Decimal(str(self.settings().cost_guard_usd))
+        if not needs_confirmation(estimate, threshold):
+            self._start(run, keys, batch, text)
+            return
+
+        def answered(yes: bool) -> None:
+            self.confirm_box = None
+            if yes:
+                self._start(run, keys, batch, text)
+            else:
+                self.view.set_status("Not run. " + text)
+
+        self.confirm_box = ask(
+            self.view,
+            "labCostGuard",
+            "Run the grid?",
+            f"{text}\n\nThis is above your limit of {format_cost(threshold)} "
+            "(Settings → Prices). Run it?",
+            answered,
+        )
+
+    def _start(self, run: LabRun, keys: list[CellKey], batch: bool, estimate: str) -> None:
+        self.run = run
+        self._save_run()
+        self._refresh_runs()
+        self.view.results.show_run(run)
+        self.view.pages.setCurrentIndex(1)
+        if batch:
+            self._submit_batch(run, keys)
+            self.view.set_status(f"Uploading as a batch: {estimate}")
+        else:
+            self._run_cells(run, keys)
+            self.view.set_status(f"Running: {estimate}")
+
+    # --- running live ---------------------------------------------------------------------------------
+
+    def _run_cells(self, run: LabRun, keys: list[CellKey]) -> None:
+        total = len(run.cells())
+        self.view.set_progress(total - len(run.pending()), total)
+
+        async def execute(key: CellKey) -> CellResult:
+            request = run.request(key)
+            result = await self.service.stream(request, _ignore_delta)
+            usage = result.usage or self._estimate_usage(request, result.text)
+            entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)
+            return result_for(
+                run.case(key.case_id),
+                result.text,
+                usage=usage,
+                cost=entry.cost,
+                latency_ms=result.elapsed_ms,
+                finish_reason=result.finish_reason,
+            )
+
+        def waiting(_key: CellKey, seconds: float) -> None:
+            self.view.set_status(
+                f"Rate limited: waiting {seconds:g} s as the server asked, then retrying…"
+            )
+
+        self.runner.start(
+            run_grid(
+                keys,
+                execute,
+                concurrency=self.view.concurrency_spin.value(),
+                on_done=lambda key, result: self._cell_done(run, key, result),
+                on_failed=lambda key, error: self._cell_done(
+                    run, key, CellResult(CellStatus.ERROR, error=error.text)
+                ),
+                on_waiting=waiting,
+            ),
+            group=GROUP,
+            on_result=lambda _none: self._ended(run, "Done"),
+            on_error=lambda error: self._failed(run, "Stopped by an error", error),
+            on_cancel=lambda: self._ended(run, "Stopped"),
+        )
+
+    def _cell_done(self, run: LabRun, key: CellKey, result: CellResult) -> None:
+        run.results[key] = result
+        if run is not self.run:
+            return
+        self.view.results.set_result(key, result)
+        if (
+            not self._summary_timer.isActive()
+        ):  # a big grid: sums a few times a second, not per cell
+            self._summary_timer.start()
+        self._unsaved += 1
+        if self._unsaved >= SAVE_EVERY:
+            self._save_run()
+
+    def _update_summary(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        self.view.results.update_summary()
+        total = len(run.cells())
+        self.view.set_progress(total - len(run.pending()), total)
+
+    def _ended(self, run: LabRun, how: str) -> None:
+        if self._closing or run is not self.run:
+            return
+        self._summary_timer.stop()
+        self._update_summary()
+        self._save_run()
+        self._refresh_runs()
+        pending = len(run.pending())
+        total = len(run.cells())
+        summaries = [run.summary(v.id) for v in run.variants]
+        cost = sum((s.cost for s in summaries), Decimal(0))
+        text = f"{how}: {total - pending:,} of {total:,} cells finished · {format_cost(cost)}"
+        errors = [r.error for r in run.results.values() if r.status == CellStatus.ERROR]
+        if errors:
+            text += f". {len(errors):,} failed, e.g. {errors[0]}"
+        if pending:
+            text += f". {pending:,} not finished: Resume runs only those."
+        self.view.set_status(text, error=bool(errors) or (pending > 0 and how != "Done"))
+        self.view.set_busy(False, can_resume=pending > 0)
+
+    def _failed(self, run: LabRun, how: str, error: AppError) -> None:
+        self.batch_id = None
+        self._ended(run, how)
+        self.view.show_error(error)
+
+    def resume(self) -> None:
+        """Runs the cells the current run has not finished (failed, stopped or never run)."""
+        run = self.run
+        if run is None or self._busy():
+            return
+        keys = run.pending()
+        if not keys:
+            self.view.set_status("Every cell has finished.")
+            return
+        self._estimate(run, keys, batch=False)
+
+    def stop(self) -> None:
+        if self.batch_id is not None and self.runner.is_busy(BATCH_GROUP):
+            batch_id = self.batch_id
+            self.runner.start(
+                self.batches.cancel(batch_id),
+                group="lab-batch-cancel",
+                on_result=lambda status: self.view.set_status(
+                    f"{status.text}. Finished cells are kept."
+                ),
+                on_error=self.view.show_error,
+            )
+            self.batch_id = None
+        self.runner.cancel(GROUP)
+        self.runner.cancel(BATCH_GROUP)
+        self.runner.cancel(ESTIMATE_GROUP)
+
+    def shutdown(self) -> None:
+        """The window closes: keep what finished; a batch keeps running on the server and is
+        picked up again at the next start (its id is in the saved state)."""
+        self._save_run()
+        self._closing = True
+        self.runner.cancel(GROUP)
+        self.runner.cancel(BATCH_GROUP)
+        self.runner.cancel(ESTIMATE_GROUP)
+
+    def _estimate_usage(self, request: Any, text: str) -> Usage:
+        try:
+            tokens_in = self.counter.count_messages(request.messages, request.model)
+            tokens_out = self.counter.count(text, request.model) if text else 0
+        except Exception:  # an encoding that cannot load must not lose the answer
+            log.exception("lab: token estimate failed")
+            tokens_in = tokens_out = 0
+        return Usage(input_tokens=tokens_in, output_tokens=tokens_out, estimated=True)
+
+    def _record(
+        self,
+        model: str,
+        usage: Usage,
+        latency_ms: float | None,
+        request_id: str | None,
+        *,
+        batch: bool = False,
+    ) -> Any:
+        entry = self.counters.record(
+            profile=self.session.profile,
+            model=model,
+            endpoint=Endpoint.CHAT,
+            usage=usage,
+            latency_ms=latency_ms,
+            status=RequestStatus.OK,
+            request_id=request_id,
+            batch=batch,
+        )
+        return entry
+
+    def _save_run(self) -> None:
+        if self.run is None:
+            return
+        self._unsaved = 0
+        try:
+            self.store.save_run(self.run)
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+
+    # --- batch ---------------------------------------------------------------------------------------
+
+    def _submit_batch(self, run: LabRun, keys: list[CellKey]) -> None:
+        jsonl = batch_jsonl((k, run.request(k)) for k in keys)
+
+        async def go() -> list[BatchItem]:
+            status = await self.batches.submit(
+                jsonl, metadata={"source": "playground-prompt-lab", "run": str(run.id)}
+            )
+            self.batch_id = status.id
+            return await self._poll(status)
+
+        self._start_batch_task(run, go())
+
+    def _start_batch_task(self, run: LabRun, coro: Any) -> None:
+        self.runner.start(
+            coro,
+            group=BATCH_GROUP,
+            on_result=lambda items: self._batch_done(run, items),
+            on_error=lambda error: self._failed(run, "Batch failed", error),
+            on_cancel=lambda: self._ended(run, "Stopped"),
+        )
+
+    async def _poll(self, status: BatchStatus) -> list[BatchItem]:
+        while not status.done:
+            self.view.set_status(
+                f"{status.text}. Batches can take up to 24 hours; you can keep working."
+            )
+            if status.total:
+                self.view.set_progress(status.completed + status.failed, status.total)
+            await asyncio.sleep(self.poll_seconds)
+            status = await self.batches.status(status.id)
+        if not status.output_file_id and not status.error_file_id:
+            reasons = "; ".join(status.errors) or "no results came back"
+            raise AppError.local(status.text, f"The batch ended without results ({reasons}).")
+        return await self.batches.results(status)
+
+    def _batch_done(self, run: LabRun, items: list[BatchItem]) -> None:
+        self.batch_id = None
+        cells = set(run.cells())
+        for item in items:
+            if item.key not in cells:
+                continue
+            if item.error:
+                self._cell_done(run, item.key, CellResult(CellStatus.ERROR, error=item.error))
+                continue
+            request = run.request(item.key)
+            usage = item.usage or self._estimate_usage(request, item.text)
+            entry = self._record(request.model, usage, None, item.request_id, batch=True)
+            result = result_for(
+                run.case(item.key.case_id),
+                item.text,
+                usage=usage,
+                cost=entry.cost,
+                finish_reason=item.finish_reason,
+            )
+            self._cell_done(run, item.key, result)
+        self._ended(run, "Batch done")
+
+    # --- past runs and cells ------------------------------------------------------------------------
+
+    def open_run(self, run_id: int) -> None:
+        if self._busy():
+            return
+        try:
+            run = self.store.load_run(run_id)
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return
+        if run is None:
+            return
+        self.run = run
+        self.view.results.show_run(run)
+        total = len(run.cells())
+        self.view.set_progress(total - len(run.pending()), total)
+        self.view.set_busy(False, can_resume=bool(run.pending()))
+
+    def _on_cell_chosen(self, key: CellKey) -> None:
+        run = self.run
+        if run is None:
+            return
+        result = run.results.get(key)
+        case_number = next((i for i, c in enumerate(run.cases, 1) if c.id == key.case_id), 0)
+        where = f"Case {case_number} · {run.variant(key.variant_id).name}"
+        if result is None:
+            self.view.show_detail("", f"{where}: not run yet.")
+            return
+        if result.status != CellStatus.OK:
+            self.view.show_detail(result.text, f"{where}: {result.error or 'stopped'}")
+            return
+        verdict = {True: "passed", False: "failed", None: "no check"}[result.check.passed]
+        detail = f" — {result.check.detail}" if result.check.detail else ""
+        finish = f" · finish: {result.finish_reason}" if result.finish_reason else ""
+        self.view.show_detail(result.text, f"{where}: {verdict}{detail}{finish}")
+
+    # --- state --------------------------------------------------------------------------------------
+
+    def save_state(self) -> dict[str, Any]:
+        prompt = self.view.prompt()
+        return {
+            "system": prompt.system,
+            "user": prompt.user,
+            "cases": [case_to_dict(c) for c in self.view.cases.cases()],
+            "variants": [
+                {
+                    "name": row.name_edit.text(),
+                    "model": row.model(),
+                    "fields": _jsonable(row.fields()),
+                    "version_id": row.version_id(),
+                }
+                for row in self.view.variants.rows
+            ],
+            "samples": self.view.samples_spin.value(),
+            "concurrency": self.view.concurrency_spin.value(),
+            "run_id": self.run.id if self.run else None,
+            "batch_id": self.batch_id,
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        try:
+            self.view.set_prompt(Prompt(str(state.get("system", "")), str(state.get("user", ""))))
+            variants = [v for v in state.get("variants", []) if isinstance(v, dict)]
+            if variants:
+                self.view.variants.clear_to(len(variants))
+                for row, saved in zip(self.view.variants.rows, variants, strict=False):
+                    row.apply(
+                        str(saved.get("name", "")),
+                        str(saved.get("model", "")),
+                        dict(saved.get("fields") or {}),
+                        saved.get("version_id"),
+                    )
+            self._refresh_variables()
+            cases = [case_from_dict(c) for c in state.get("cases", []) if isinstance(c, dict)]
+            names = dict.fromkeys(self.view.cases.variables())
+            for case in cases:
+                names.update(dict.fromkeys(case.values))
+            self.view.cases.set_variables(list(names))
+            self.view.cases.set_cases(cases)
+            self.view.samples_spin.setValue(int(state.get("samples", 1)))
+            self.view.concurrency_spin.setValue(int(state.get("concurrency", 4)))
+        except (TypeError, ValueError, KeyError) as exc:
+            log.warning("lab: saved state ignored (%s)", exc)
+            return
+        run_id = state.get("run_id")
+        if isinstance(run_id, int):
+            self.open_run(run_id)
+            self._refresh_runs()
+        batch_id = state.get("batch_id")
+        if isinstance(batch_id, str) and self.run is not None:
+            # A batch from the last session: keep waiting for it.
+            self.batch_id = batch_id
+            self.view.set_status("Checking the batch started in your last session…")
+            self._start_batch_task(self.run, self._resume_batch(batch_id))
+
+    async def _resume_batch(self, batch_id: str) -> list[BatchItem]:
+        return await self._poll(await self.batches.status(batch_id))
+
+    def _busy(self) -> bool:
+        return self.runner.is_busy(GROUP) or self.runner.is_busy(BATCH_GROUP)
+
+    def _on_runner_busy_changed(self, group: str, _busy: bool) -> None:
+        if group in (GROUP, BATCH_GROUP):
+            pending = bool(self.run and self.run.pending())
+            self.view.set_busy(self._busy(), can_resume=pending)
+
+
+def _ignore_delta(_index: int, _text: str) -> None:
+    """Grid cells are shown when they finish; streamed fragments are not needed."""
+
+
+def _with_version(variant: Variant, version_id: int) -> Variant:
+    import dataclasses
+
+    return dataclasses.replace(variant, version_id=version_id)
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    out = dict(fields)
+    for name in ("stop", "tools"):
+        if name in out:
+            out[name] = list(out[name] or ())
+    return out
+
+
+def _estimate_text(estimate: GridEstimate, batch: bool) -> str:
+    how = "through the Batch API" if batch else "now"
+    text = (
+        f"{estimate.requests:,} requests {how}, {format_tokens(estimate.input_tokens, estimated=True)} "
+        f"in: {format_cost(estimate.low, estimated=True)}–{format_cost(estimate.high)}"
+    )
+    if estimate.open_ended:
+        text += (
+            f" ({estimate.open_ended:,} without a Max output, counted at up to "
+            f"{OPEN_ENDED_OUTPUT:,} answer tokens each; set Max output for a firm limit)"
+        )
+    if estimate.unpriced:
+        text += f"; {estimate.unpriced:,} with no known price"
+    return text + "."

@@ -1,0 +1,1 @@
+"""The Moderation tab: its view, controller, widgets and registration."""

@@ -1,0 +1,1 @@
+"""Sample content for `--screenshot`; nothing else imports this package."""

@@ -1,0 +1,220 @@
+"""`playground --screenshot DIR`: render every tab (and the dialogs) in light and dark to PNG files.
+
+Runs offscreen with a throw-away home folder and an in-memory keyring, so it never touches the user's
+data. The Chat tab is filled with a short sample exchange so the picture shows what the tab is for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from playground.app import Services, build_services, build_window
+from playground.core.api.catalog import CatalogSnapshot
+from playground.core.api.secrets import MemorySecretStore
+from playground.core.chat.service import ChatRequest, TokenLogprob
+from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
+from playground.core.storage.history import MessageMeta
+from playground.core.storage.paths import AppPaths
+from playground.core.storage.settings import MemorySettingsStore
+from playground.ui.shell.about import AboutDialog
+from playground.ui.shell.app_controller import AppController
+from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
+from playground.ui.shell.first_run import FirstRunDialog
+from playground.ui.shell.settings_dialog import SettingsDialog
+from playground.ui.shell.theme import app_icon, apply_theme
+
+SAMPLE_MODELS = (
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-5-mini",
+    "o3",
+    "text-embedding-3-small",
+)
+SAMPLE_SYSTEM = (
+    "You are a patient tutor. Answer in under 80 words and end with one question for the student."
+)
+SAMPLE_USER = "Why is the sky blue?"
+SAMPLE_REPLY = (
+    "Sunlight holds **every colour**. Air molecules scatter short wavelengths far more than long ones "
+    "(Rayleigh scattering, intensity \\( \\propto 1/\\lambda^4 \\)):\n\n"
+    "| colour | wavelength | scattered |\n|---|---|---|\n| blue | 450 nm | a lot |\n| red | 700 nm | little |\n\n"
+    "```python\nratio = (700 / 450) ** 4  # blue scatters ~5.9x more than red\nprint(round(ratio, 1))\n```\n\n"
+    "Why do you think sunsets look red instead?"
+)
+
+
+def take_screenshots(out_dir: Path, themes: tuple[str, ...] = ("light", "dark")) -> int:
+    """Writes `<tab>-<theme>.png` for every tab and `<dialog>-<theme>.png` for the dialogs."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setWindowIcon(app_icon())
+    loop = install_loop(app)
+    written: list[Path] = []
+    for theme in themes:
+        written += _render_theme(app, out_dir, theme)
+    close_loop(loop)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
+    apply_theme(app, theme)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        secrets = MemorySecretStore()
+        secrets.set("openai", "sk-screenshot-0000000000000000demo")
+        services = build_services(
+            AppPaths.under(Path(tmp)),
+            secrets=secrets,
+            environ={},
+            settings_store=MemorySettingsStore(),
+        )
+        services.catalog.remember(
+            CatalogSnapshot("openai", tuple(ModelInfo(m) for m in SAMPLE_MODELS), 0.0)
+        )
+        window, controller = build_window(services, TaskRunner())
+        controller.restore()
+        window.resize(1180, 760)
+        window.show()
+        _fill_chat_sample(controller, services)
+        # The draft estimate is counted off the GUI thread; let it land before taking pictures.
+        asyncio.get_event_loop().run_until_complete(_settle(controller))
+        window.set_connection_state(f"OpenAI · {len(SAMPLE_MODELS)} models", ok=True)
+        for key in window.tab_keys:
+            window.show_tab(key)
+            if controller.features is not None and key in controller.features.pages:
+                feature = controller.features.controller(key)
+                feature.fill_sample()
+                for name, widget in feature.extra_screens():
+                    written.append(_save(widget, out_dir / f"{key}-{name}-{theme}.png"))
+                window.show_tab(key)
+            app.processEvents()
+            written.append(_save(window, out_dir / f"{key}-{theme}.png"))
+        window.show_tab("chat")
+        written.append(
+            _logprobs_shot(app, window, controller, out_dir / f"chat-logprobs-{theme}.png")
+        )
+
+        def _code() -> QWidget:
+            from playground.ui.chat.code_dialog import CodeDialog
+
+            controller.chat.show_code()
+            dialog = controller.chat.view.findChild(CodeDialog)
+            assert isinstance(dialog, CodeDialog)
+            dialog.resize(760, 560)
+            return dialog
+
+        def _settings() -> QWidget:
+            dialog = SettingsDialog(controller.settings, window)
+            dialog.set_key_status("openai", controller.key_status_text("openai"))
+            return dialog
+
+        dialogs: list[tuple[str, Callable[[], QWidget]]] = [
+            ("chat-code", _code),
+            ("settings", _settings),
+            ("first-run", lambda: FirstRunDialog(services.secrets.notice, window)),
+            ("about", lambda: AboutDialog(controller.about_extra(), window)),
+        ]
+        for name, make in dialogs:
+            dialog = make()
+            dialog.show()
+            app.processEvents()
+            written.append(_save(dialog, out_dir / f"{name}-{theme}.png"))
+            dialog.close()
+        window.close()
+        services.close()
+    return written
+
+
+async def _settle(controller: AppController) -> None:
+    async def _wait() -> None:
+        while any(controller.runner.is_busy(g) for g in ("draft-count", "model-info")):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(_wait(), 10)
+
+
+def _fill_chat_sample(controller: AppController, services: Services) -> None:
+    """A real stored conversation, opened the way the user opens one from the history list."""
+    chat = controller.chat
+    history = services.history
+    reply_usage = Usage(input_tokens=41, output_tokens=112)
+    entry = services.accounting.record(
+        profile=services.session.profile,
+        model="gpt-4o-mini",
+        endpoint=Endpoint.CHAT,
+        usage=reply_usage,
+        latency_ms=1840.0,
+        status=RequestStatus.OK,
+        conversation_id="sample-sky",
+    )
+    chat.counters.request_recorded(entry)
+    params = ChatRequest(model="gpt-4o-mini", messages=(), temperature=0.7)
+    history.create("sample-older", title="Email subject lines", params=params)
+    history.append_message(
+        "sample-older", Message("user", "Five subject lines for a product launch")
+    )
+    history.create("sample-sky", params=params, system_prompt=SAMPLE_SYSTEM)
+    history.append_message("sample-sky", Message("user", SAMPLE_USER))
+    history.append_message(
+        "sample-sky",
+        Message("assistant", SAMPLE_REPLY),
+        MessageMeta(
+            model="gpt-4o-mini",
+            usage=reply_usage,
+            cost=entry.cost,
+            finish_reason="stop",
+            ttft_ms=420.0,
+            elapsed_ms=1840.0,
+            system_fingerprint="fp_44709d6fcb",
+        ),
+    )
+    history.save_draft("sample-sky", "And why are sunsets red?")
+    chat.open_conversation("sample-sky")
+
+
+def _logprobs_shot(
+    app: QApplication, window: QWidget, controller: AppController, path: Path
+) -> Path:
+    """The logprobs lens on the sample answer. The probabilities are illustrative: a stored
+    conversation keeps no logprobs, and the screenshot mode talks to no server."""
+    turn = controller.chat.view.conversation.last()
+    assert turn is not None
+    words = turn.message.content.split(" ")[:40]
+    tokens = []
+    for i, word in enumerate(words):
+        p = (0.97, 0.88, 0.62, 0.35, 0.93, 0.99, 0.71)[i % 7]
+        tokens.append(
+            TokenLogprob(
+                (" " if i else "") + word,
+                math.log(p),
+                (
+                    (" " + word, math.log(p)),
+                    (" the", math.log((1 - p) * 0.6)),
+                    (" a", math.log((1 - p) * 0.3)),
+                ),
+            )
+        )
+    turn.set_logprobs(tokens)
+    turn.logprobs_button.setChecked(True)
+    app.processEvents()
+    saved = _save(window, path)
+    turn.logprobs_button.setChecked(False)
+    return saved
+
+
+def _save(widget: QWidget, path: Path) -> Path:
+    widget.grab().save(str(path))
+    return path

@@ -1,0 +1,434 @@
+"""The app-level controller: window state, the model list, the connection state and the dialogs."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from playground.core.api.catalog import CatalogSnapshot, ModelCatalog
+from playground.core.api.errors import AppError
+from playground.core.api.imports import prepare_for_requests
+from playground.core.api.providers import new_profile, preset_by_key
+from playground.core.api.secrets import SecretStoreError, mask_key
+from playground.core.api.session import ApiSession
+from playground.core.models import ProviderProfile
+from playground.core.storage.settings import Settings, SettingsStore
+from playground.core.storage.window_state import UiSettings
+from playground.ui.chat.controller import ChatController
+from playground.ui.common.feature import FeatureHost
+from playground.ui.shell.about import AboutDialog
+from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.first_run import FirstRunDialog
+from playground.ui.shell.main_window import MainWindow
+from playground.ui.shell.settings_dialog import SettingsDialog
+from playground.ui.shell.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+class AppController(QObject):
+    """Wires the main window to settings, the keyring, the model catalog and the chat controller."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        store: SettingsStore,
+        session: ApiSession,
+        catalog: ModelCatalog,
+        runner: TaskRunner,
+        chat: ChatController,
+        features: FeatureHost | None = None,
+        data_dir: str = "",
+        about_extra: Callable[[], list[tuple[str, str]]] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.store = store
+        self.session = session
+        self.catalog = catalog
+        self.runner = runner
+        self.chat = chat
+        self.features = features
+        self.data_dir = data_dir
+        self._about_extra = about_extra or list
+        self.settings = store.load()
+        self.settings_dialog: SettingsDialog | None = None
+        self._prepared = False  # prepare_for_requests has run (before the first refresh)
+        self._preparing = False
+        self.first_run_dialog: FirstRunDialog | None = None
+
+        window.settings_requested.connect(self.open_settings)
+        window.refresh_models_requested.connect(self.refresh_models)
+        window.theme_chosen.connect(self._on_theme_chosen)
+        window.about_requested.connect(self._on_about)
+        window.open_data_folder_requested.connect(self._on_open_data_folder)
+        window.closing.connect(self._on_closing)
+        chat.refresh_models_requested.connect(self.refresh_models)
+        if features is not None:
+            window.tab_widget.currentChanged.connect(
+                lambda index: features.ensure_built(window.tab_widget.widget(index))
+            )
+        runner.busy_changed.connect(self._on_busy_changed)
+        runner.failed.connect(self._on_task_failed)
+
+    # --- start ---------------------------------------------------------------------------------
+
+    def restore(self) -> None:
+        """Restores geometry (unless the window is already up), the last tab, the theme and the
+        chat settings; shows cached models."""
+        if not self.window.isVisible():
+            self.window.restore_layout(self.settings.ui)
+        elif self.settings.ui.last_tab in self.window.tab_keys:
+            self.window.show_tab(self.settings.ui.last_tab)
+        if self.features is not None:  # a last tab shown before the features were wired
+            self.features.ensure_built(self.window.tab_widget.currentWidget())
+        chat = self.settings.chat
+        self.chat.view.set_enter_sends(chat.enter_sends)
+        self.chat.view.set_moderation_check(chat.moderation_check)
+        self.chat.view.set_system_prompt(chat.system_prompt)
+        self._show_models(self.catalog.cached(self.session.profile.id))
+        self.chat.restore_last(chat.conversation_id)
+        self.update_connection_state()
+
+    def start(self, *, allow_first_run: bool = True) -> None:
+        """After the window is shown: the first-run dialog if needed, then a model refresh."""
+        if allow_first_run and not self.settings.first_run_done and not self._has_key():
+            self.run_first_run()
+        elif self._has_key():
+            self.refresh_models()
+
+    def _has_key(self) -> bool:
+        conn = self.session.connection()
+        return bool(conn.api_key) or not self.session.profile.key_required
+
+    def run_first_run(self) -> FirstRunDialog:
+        """Opens the welcome dialog (window-modal, non-blocking); its answer is applied when it closes."""
+        dialog = FirstRunDialog(self.session.secrets.notice, self.window)
+        self.first_run_dialog = dialog
+        dialog.finished.connect(lambda _code: self._on_first_run_finished(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_first_run_finished(self, dialog: FirstRunDialog) -> None:
+        self.first_run_dialog = None
+        dialog.deleteLater()
+        choice = dialog.choice()
+        settings = self.settings.replace(first_run_done=True)
+        if choice.preset in ("ollama", "lmstudio"):
+            profile = new_profile(
+                preset_by_key(choice.preset), existing_ids=[p.id for p in settings.profiles]
+            )
+            settings = settings.replace(
+                profiles=(*settings.profiles, profile), active_profile=profile.id
+            )
+        elif choice.preset == "openai" and choice.api_key:
+            self._save_key(self.session.profile.id, choice.api_key)
+        self._apply_settings(settings)
+        if self._has_key():
+            self.refresh_models()
+
+    # --- models and connection -----------------------------------------------------------------
+
+    def refresh_models(self) -> None:
+        profile = self.session.profile
+        if not self._prepared:
+            self._prepare_then(self.refresh_models)
+            return
+        try:
+            client = self.session.client()
+        except Exception as exc:  # no key: say so in the status bar, not in a dialog
+            self.update_connection_state(error=str(exc))
+            return
+        self.window.set_connection_state(f"{profile.name} · connecting…", ok=None)
+        self.runner.start(
+            self.catalog.refresh(client, profile.id),
+            group="models",
+            on_result=self._on_models,
+            on_error=self._on_models_failed,
+        )
+
+    def _prepare_then(self, then: Callable[[], None]) -> None:
+        """Loads the SDK and the Markdown renderer in a worker thread (`prepare_for_requests`), then
+        calls `then` on the GUI thread. Only the first request of a run waits for it."""
+        if self._preparing:
+            return  # a second refresh click while loading: the first one's refresh follows
+        self._preparing = True
+        profile = self.session.profile
+        self.window.set_connection_state(f"{profile.name} · connecting…", ok=None)
+
+        def _loaded(_result: object = None) -> None:
+            self._prepared, self._preparing = True, False
+            then()
+
+        def _failed(error: AppError) -> None:  # the request itself will say what is wrong
+            log.warning("loading the SDK failed: %s", error.message)
+            _loaded()
+
+        # In the "models" group: whoever waits for the model list waits for this too.
+        self.runner.start(self._prepare(), group="models", on_result=_loaded, on_error=_failed)
+
+    async def _prepare(self) -> None:
+        """`prepare_for_requests` in a worker thread, once per run."""
+        if not self._prepared:
+            await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
+            self._prepared = True
+
+    def _on_models(self, snapshot: CatalogSnapshot) -> None:
+        self._show_models(snapshot)
+        self.update_connection_state(models=len(snapshot.models))
+
+    def _on_models_failed(self, error: AppError) -> None:
+        self.update_connection_state(error=f"{error.title}: {error.message} {error.hint}")
+
+    def _show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        self.chat.show_models(snapshot, self.settings.chat.model)
+        if self.features is not None:
+            self.features.show_models(snapshot)
+
+    def update_connection_state(self, *, models: int | None = None, error: str = "") -> None:
+        profile = self.session.profile
+        conn = self.session.connection()
+        key_text = {
+            "keyring": f"key in {self.session.secrets.backend_name}",
+            "session": "key for this session only",
+            "environment": "key from environment",
+            "not needed": "no key needed",
+            "none": "no key",
+        }.get(conn.key_source, conn.key_source)
+        tip_lines = [
+            f"Provider: {profile.name}",
+            f"Server: {conn.base_url or 'default'}",
+            f"API key: {key_text}",
+        ]
+        if self.session.secrets.notice:
+            tip_lines.append(self.session.secrets.notice)
+        if error:
+            self.window.set_connection_state(
+                f"{profile.name} · {_short(error)}", "\n".join([*tip_lines, error]), ok=False
+            )
+        elif models is not None:
+            self.window.set_connection_state(
+                f"{profile.name} · {models} models", "\n".join(tip_lines), ok=True
+            )
+        elif conn.key_source == "none" and profile.key_required:
+            self.window.set_connection_state(
+                f"{profile.name} · no API key", "Open File → Settings to add a key.", ok=False
+            )
+        else:
+            suffix = " (session only)" if conn.key_source == "session" else ""
+            self.window.set_connection_state(
+                f"{profile.name}{suffix}", "\n".join(tip_lines), ok=None
+            )
+
+    def _on_busy_changed(self, _group: str, _busy: bool) -> None:
+        groups = ("chat", "models", *(self.features.busy_groups() if self.features else ()))
+        self.window.set_busy(any(self.runner.is_busy(g) for g in groups))
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        """Opens Settings (window-modal, non-blocking); OK applies and saves the edited settings."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return self.settings_dialog
+        dialog = SettingsDialog(self.settings, self.window)
+        self.settings_dialog = dialog
+        dialog.key_status_requested.connect(self._on_key_status_requested)
+        dialog.key_save_requested.connect(self._on_key_save_requested)
+        dialog.key_delete_requested.connect(self._on_key_delete_requested)
+        dialog.test_requested.connect(self._on_test_requested)
+        dialog.finished.connect(lambda code: self._on_settings_finished(dialog, code))
+        current = dialog.current_profile()
+        if current is not None:
+            self._on_key_status_requested(current.id)
+        dialog.open()
+        return dialog
+
+    def _on_settings_finished(self, dialog: SettingsDialog, code: int) -> None:
+        self.settings_dialog = None
+        dialog.deleteLater()
+        if code == QDialog.DialogCode.Accepted.value:
+            self._apply_settings(dialog.result_settings())
+            self.refresh_models()
+        else:  # keys saved or deleted while the dialog was open still count
+            self.update_connection_state()
+
+    def _apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session.set_settings(settings)
+        self._save(settings)
+        self.session.invalidate()
+        self.chat.accounting.pricer.set_overrides(settings.price_overrides)
+        if self.features is not None:
+            self.features.apply_settings(settings)
+        self.update_connection_state()
+
+    def key_status_text(self, profile_id: str) -> str:
+        secrets = self.session.secrets
+        profile = next((p for p in self.settings.profiles if p.id == profile_id), None)
+        stored = None
+        try:
+            stored = secrets.get(profile_id)
+        except SecretStoreError as exc:
+            return f"The keyring could not be read: {exc}"
+        if stored:
+            where = secrets.backend_name if secrets.persistent else "memory, for this session only"
+            text = f"Stored: <b>{mask_key(stored)}</b> in {where}."
+        elif profile is not None:
+            conn = self.session.connection(profile)
+            if conn.key_source == "environment" and conn.api_key:
+                text = (
+                    f"Using <b>{mask_key(conn.api_key)}</b> from the environment (OPENAI_API_KEY)."
+                )
+            elif not profile.key_required:
+                text = "This server needs no key (you may still store one)."
+            else:
+                text = "No key stored yet."
+        else:
+            text = "No key stored yet."
+        if secrets.notice:
+            text += f"<br><i>{secrets.notice}</i>"
+        return text
+
+    def _on_key_status_requested(self, profile_id: str) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.set_key_status(profile_id, self.key_status_text(profile_id))
+
+    def _save_key(self, profile_id: str, key: str) -> str:
+        try:
+            self.session.secrets.set(profile_id, key)
+        except SecretStoreError as exc:
+            return str(exc)
+        self.session.invalidate()
+        self.update_connection_state()
+        return ""
+
+    def _on_key_save_requested(self, profile_id: str, key: str) -> None:
+        problem = self._save_key(profile_id, key)
+        if self.settings_dialog is not None:
+            text = problem or self.key_status_text(profile_id)
+            self.settings_dialog.set_key_status(profile_id, text)
+
+    def _on_key_delete_requested(self, profile_id: str) -> None:
+        try:
+            self.session.secrets.delete(profile_id)
+        except SecretStoreError as exc:
+            if self.settings_dialog is not None:
+                self.settings_dialog.set_key_status(profile_id, str(exc))
+            return
+        self.session.invalidate()
+        self.update_connection_state()
+        self._on_key_status_requested(profile_id)
+
+    def _on_test_requested(self, profile: ProviderProfile, typed_key: str) -> None:
+        dialog = self.settings_dialog
+
+        async def _test() -> int:
+            await self._prepare()
+            client = self.session.client_for(profile, api_key=typed_key or None)
+            try:
+                count = 0
+                async for _model in await client.models.list():
+                    count += 1
+                return count
+            finally:
+                await client.close()
+
+        def _ok(count: int) -> None:
+            if dialog is not None:
+                dialog.show_test_result(True, f"Connected: {count} models available.")
+
+        def _failed(error: AppError) -> None:
+            if dialog is not None:
+                dialog.show_test_result(False, f"{error.title}. {error.message} {error.hint}")
+
+        self.runner.start(_test(), group="test-connection", on_result=_ok, on_error=_failed)
+
+    # --- window ---------------------------------------------------------------------------------
+
+    def _on_theme_chosen(self, value: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, value)
+            self.window.refresh_icons()
+        self._apply_settings(self.settings.replace(ui=_replace_ui(self.settings.ui, theme=value)))
+
+    def _on_closing(self) -> None:
+        self.save_window_state()
+        if self.features is not None:
+            self.features.shutdown()
+
+    def save_window_state(self) -> None:
+        self.chat.save_draft()
+        geometry = base64.b64encode(bytes(self.window.saveGeometry().data())).decode("ascii")
+        draft = self.chat.view.draft()
+        settings = self.settings.replace(
+            ui=_replace_ui(
+                self.settings.ui, geometry=geometry, last_tab=self.window.current_tab_key()
+            ),
+            chat=dataclasses.replace(
+                self.settings.chat,
+                model=draft.model,
+                system_prompt=draft.system_prompt,
+                enter_sends=self.chat.view.enter_sends,
+                moderation_check=self.chat.view.moderation_check_on,
+                conversation_id=self.chat.conversation.id,
+            ),
+            tabs=(
+                self.features.saved_states(self.settings.tabs)
+                if self.features is not None
+                else self.settings.tabs
+            ),
+        )
+        self.settings = settings
+        self.session.set_settings(settings)
+        self._save(settings)
+
+    def _save(self, settings: Settings) -> None:
+        try:
+            self.store.save(settings)
+        except OSError as exc:
+            log.error("could not save settings: %s", exc)
+            QMessageBox.warning(
+                self.window,
+                "Settings not saved",
+                f"Your settings could not be saved ({exc}). They last until you quit.",
+            )
+
+    def _on_task_failed(self, error: AppError) -> None:
+        """A background task failed and nothing else showed it: say so, details one click away."""
+        text = f"{error.message}\n\n{error.hint}".strip()
+        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, parent=self.window)
+        box.setDetailedText(error.details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def about_extra(self) -> list[tuple[str, str]]:
+        """The About box's extra rows (price data, keyring, data folder), read when shown."""
+        return self._about_extra()
+
+    def _on_about(self) -> None:
+        AboutDialog(self.about_extra(), self.window).exec()
+
+    def _on_open_data_folder(self) -> None:
+        if self.data_dir:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.data_dir))
+
+
+def _replace_ui(ui: UiSettings, **changes: str) -> UiSettings:
+    import dataclasses
+
+    return dataclasses.replace(ui, **changes)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    first = text.split(".")[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"

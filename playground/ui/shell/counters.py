@@ -1,0 +1,176 @@
+"""Keeps the status-bar counters current: the live draft estimate, the last request and the totals.
+
+Counting tokens of a long draft takes time, so it runs in a worker thread. Requests are coalesced:
+while one count runs, newer edits only mark the draft dirty, and one more count runs when the first
+ends, but no sooner than `MIN_COUNT_INTERVAL_S` after the previous one started, so typing into a
+100,000-token draft does not keep a core busy recounting it (bench/keystroke.py). A count after a
+pause starts at once. Short drafts are counted at once on the GUI thread once the encoding is loaded.
+A long draft's recount is cheap (`TiktokenCounter` caches each line's count), so the interval is
+short: the count follows the typing about 35 ms behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from playground.core.models import (
+    Endpoint,
+    LedgerEntry,
+    Message,
+    ProviderProfile,
+    RequestStatus,
+    Usage,
+)
+from playground.core.money.accounting import Accounting
+from playground.core.money.tokens import TokenCounter
+from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.counters_bar import CountersBar
+
+SYNC_COUNT_LIMIT = 4_000  # characters; below this a count takes well under a millisecond
+MIN_COUNT_INTERVAL_S = 0.1  # between the starts of two off-thread counts while the user types
+
+
+class CountersController(QObject):
+    """Feeds the `CountersBar` from the token counter, the pricer and the ledger.
+
+    Signals:
+        draft_estimated: a new draft estimate is shown. args: input tokens, cost (Decimal or None).
+        totals_changed: a request was recorded and the totals were re-read.
+    """
+
+    draft_estimated = Signal(int, object)
+    totals_changed = Signal()
+
+    def __init__(
+        self,
+        bar: CountersBar,
+        counter: TokenCounter,
+        accounting: Accounting,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bar = bar
+        self.counter = counter
+        self.accounting = accounting
+        self.runner = runner
+        self._pending: tuple[tuple[Message, ...], str, ProviderProfile] | None = None
+        self._counting = False
+        self._discard_running = False  # the draft was emptied while a count ran
+        self._last_start = -MIN_COUNT_INTERVAL_S
+        self._next_count = QTimer(self)
+        self._next_count.setSingleShot(True)
+        self._next_count.timeout.connect(self._start_pending)
+        self.refresh_totals()
+
+    # --- draft -------------------------------------------------------------------------------
+
+    def estimate_draft(
+        self, messages: tuple[Message, ...], model: str, profile: ProviderProfile
+    ) -> None:
+        """Shows the estimated input tokens and cost of sending `messages` to `model`."""
+        if not model or not any(m.content for m in messages):
+            # Nothing typed and no history: nothing to count, and no reason to load the encoding
+            # (43 MiB) for a window that sits idle (bench/startup.py, idle memory).
+            self._pending = None
+            self._next_count.stop()
+            self._discard_running = self._counting
+            self.bar.set_draft(None, None)
+            return
+        size = sum(len(m.content) for m in messages)
+        if not self._counting and size <= SYNC_COUNT_LIMIT and self.counter.is_loaded(model):
+            self._pending = None  # a longer draft waiting for its turn is out of date now
+            self._next_count.stop()
+            self._show_draft(self.counter.count_messages(messages, model), model, profile)
+            return
+        self._pending = (messages, model, profile)
+        if not self._counting:
+            self._start_pending()
+
+    def _start_pending(self) -> None:
+        """Starts counting the newest draft now, or when the interval since the last start is up."""
+        if self._counting or self._pending is None:
+            return
+        wait = self._last_start + MIN_COUNT_INTERVAL_S - time.monotonic()
+        if wait > 0:
+            if not self._next_count.isActive():
+                self._next_count.start(max(1, round(wait * 1000)))
+            return
+        self._start_count()
+
+    def _start_count(self) -> None:
+        assert self._pending is not None
+        messages, model, profile = self._pending
+        self._pending = None
+        self._counting = True
+        self._discard_running = False
+        self._last_start = time.monotonic()
+        loop = asyncio.get_event_loop()
+        count: Callable[[], int] = lambda: self.counter.count_messages(messages, model)  # noqa: E731
+
+        async def _count() -> int:
+            return await loop.run_in_executor(None, count)
+
+        def _done(tokens: int) -> None:
+            self._counting = False
+            if self._discard_running:
+                self._discard_running = False
+                self._start_pending()
+            elif self._pending is None:
+                self._show_draft(tokens, model, profile)
+            else:  # the user typed on while we counted: count the newest draft instead
+                self._start_pending()
+
+        def _stopped(*_args: object) -> None:
+            self._counting = False
+            self._pending = None
+
+        self.runner.start(
+            _count(), group="draft-count", on_result=_done, on_error=_stopped, on_cancel=_stopped
+        )
+
+    def _show_draft(self, tokens: int, model: str, profile: ProviderProfile) -> None:
+        cost = self.accounting.pricer.estimate(model, tokens, profile.price_provider)
+        self.bar.set_draft(tokens, cost)
+        self.draft_estimated.emit(tokens, cost)
+
+    # --- after requests ----------------------------------------------------------------------
+
+    def record(self, **fields: Any) -> LedgerEntry:
+        """Writes one ledger row (`Accounting.record`'s fields) and shows it in the counters."""
+        entry = self.accounting.record(**fields)
+        self.request_recorded(entry)
+        return entry
+
+    def record_moderation(
+        self,
+        profile: ProviderProfile,
+        model: str,
+        status: RequestStatus,
+        latency_ms: float | None,
+        request_id: str | None,
+    ) -> LedgerEntry:
+        """A moderation request's row. The API reports no usage for moderation (and OpenAI does not
+        charge for it): the row says so with zero tokens, and the price table prices it at $0."""
+        return self.record(
+            profile=profile,
+            model=model,
+            endpoint=Endpoint.MODERATIONS,
+            usage=Usage(),
+            latency_ms=latency_ms,
+            status=status,
+            request_id=request_id,
+        )
+
+    def request_recorded(self, entry: LedgerEntry) -> None:
+        self.bar.set_last(entry.usage, entry.cost)
+        self.refresh_totals()
+
+    def refresh_totals(self) -> None:
+        self.bar.set_totals(self.accounting.session_totals(), self.accounting.today_totals())
+        self.totals_changed.emit()

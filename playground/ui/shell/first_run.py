@@ -1,0 +1,115 @@
+"""The friendly first-run dialog: pick where requests go and paste a key, or skip for now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground import APP_NAME
+from playground.ui.shell.theme import app_icon
+
+
+@dataclass(frozen=True, slots=True)
+class FirstRunChoice:
+    """What the user picked. `preset` is "openai", "ollama", "lmstudio" or "" (set up later)."""
+
+    preset: str
+    api_key: str
+
+
+class FirstRunDialog(QDialog):
+    """Shown when no key is configured on the first start, instead of a failing first request."""
+
+    def __init__(self, keyring_notice: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstRunDialog")
+        self.setWindowTitle(f"Welcome to {APP_NAME}")
+        self.setMinimumWidth(560)
+
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(56, 56))
+        title = QLabel(
+            f"<h2>Welcome to {APP_NAME}</h2>Try every part of the OpenAI API without writing code."
+        )
+        title.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(title, 1)
+
+        self.openai_radio = QRadioButton("OpenAI — paste your API key")
+        self.openai_radio.setObjectName("firstRunOpenAI")
+        self.openai_radio.setChecked(True)
+        self.ollama_radio = QRadioButton("Ollama on this computer (no key needed)")
+        self.ollama_radio.setObjectName("firstRunOllama")
+        self.lmstudio_radio = QRadioButton("LM Studio on this computer (no key needed)")
+        self.lmstudio_radio.setObjectName("firstRunLMStudio")
+        group = QButtonGroup(self)
+        for b in (self.openai_radio, self.ollama_radio, self.lmstudio_radio):
+            group.addButton(b)
+        self.key_edit = QLineEdit()
+        self.key_edit.setObjectName("firstRunKey")
+        self.key_edit.setAccessibleName("API key")
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("sk-…")
+        where = (
+            "It is kept in memory for this session only (see below), never in a file."
+            if keyring_notice
+            else "It is stored in your system's keyring, never in a file."
+        )
+        help_text = QLabel(
+            'Create a key at <a href="https://platform.openai.com/api-keys">platform.openai.com/api-keys</a>. '
+            f"{where} Other providers (Azure, vLLM, any OpenAI-compatible server) can be added later in "
+            "Settings."
+        )
+        help_text.setOpenExternalLinks(True)
+        help_text.setWordWrap(True)
+        self.notice = QLabel(keyring_notice)
+        self.notice.setObjectName("keyringNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(bool(keyring_notice))
+        self.openai_radio.toggled.connect(self.key_edit.setEnabled)
+
+        buttons = QDialogButtonBox()
+        self.start_button = buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setObjectName("firstRunStart")
+        self.later_button = buttons.addButton(
+            "Set up later", QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.later_button.setObjectName("firstRunLater")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addSpacing(8)
+        layout.addWidget(QLabel("<b>Where should requests go?</b>"))
+        layout.addWidget(self.openai_radio)
+        layout.addWidget(self.key_edit)
+        layout.addWidget(help_text)
+        layout.addWidget(self.ollama_radio)
+        layout.addWidget(self.lmstudio_radio)
+        layout.addWidget(self.notice)
+        layout.addSpacing(8)
+        layout.addWidget(buttons)
+        self.key_edit.setFocus()
+
+    def choice(self) -> FirstRunChoice:
+        if self.result() != QDialog.DialogCode.Accepted:
+            return FirstRunChoice("", "")
+        if self.ollama_radio.isChecked():
+            return FirstRunChoice("ollama", "")
+        if self.lmstudio_radio.isChecked():
+            return FirstRunChoice("lmstudio", "")
+        return FirstRunChoice("openai", self.key_edit.text().strip())
