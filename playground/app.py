@@ -11,13 +11,12 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from playground import APP_NAME, __version__
 from playground.core.storage.paths import AppPaths
+from playground.services import Services, build_services
 
 log = logging.getLogger("playground")
 
@@ -43,103 +42,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@dataclass
-class Services:
-    """Every long-lived object the UI talks to, built once per run."""
-
-    paths: AppPaths
-    settings_store: Any
-    secrets: Any
-    session: Any
-    catalog: Any
-    counter: Any
-    pricer: Any
-    ledger: Any
-    accounting: Any
-    history: Any
-    presets: Any
-    warnings: list[str]
-
-    def close(self) -> None:
-        self.history.close()
-        self.ledger.close()
-
-
-def build_services(
-    paths: AppPaths,
-    *,
-    secrets: Any = None,
-    environ: Mapping[str, str] | None = None,
-    settings_store: Any = None,
-) -> Services:
-    """Builds the core services. Problems that do not stop the app (a read-only data folder, no
-    keyring) are collected in `warnings` and shown once the window is up."""
-    from playground.core.api.catalog import ModelCatalog
-    from playground.core.api.secrets import open_secret_store
-    from playground.core.api.session import ApiSession
-    from playground.core.chat.presets import PresetStore
-    from playground.core.money.accounting import Accounting
-    from playground.core.money.ledger import LedgerError, UsageLedger
-    from playground.core.money.pricing import Pricer
-    from playground.core.money.tokens import TiktokenCounter
-    from playground.core.storage.history import HistoryError, HistoryStore
-    from playground.core.storage.settings import JsonSettingsStore, MemorySettingsStore
-
-    warnings: list[str] = []
-    try:
-        paths.ensure()
-    except OSError as exc:
-        warnings.append(
-            f"The data folder cannot be created ({exc}). Nothing will be saved this session."
-        )
-    store = settings_store or JsonSettingsStore(paths.settings_file)
-    if settings_store is None and not _writable(paths.config_dir):
-        store = MemorySettingsStore(store.load())
-        warnings.append(
-            f"Settings cannot be saved in {paths.config_dir}; changes last for this session only."
-        )
-    secrets = secrets if secrets is not None else open_secret_store()
-    settings = store.load()
-    try:
-        ledger = UsageLedger(paths.database_file)
-    except LedgerError as exc:
-        warnings.append(f"{exc} Usage is counted for this session only.")
-        ledger = UsageLedger.in_memory()
-    try:
-        history = HistoryStore(paths.history_file)
-        history.recover_interrupted()
-    except HistoryError as exc:
-        warnings.append(f"{exc} Conversations are kept for this session only.")
-        history = HistoryStore.in_memory()
-    pricer = Pricer(settings.price_overrides)
-    session = ApiSession(settings, secrets, environ)
-    return Services(
-        paths=paths,
-        settings_store=store,
-        secrets=secrets,
-        session=session,
-        catalog=ModelCatalog(paths.models_cache_file),
-        counter=TiktokenCounter(),
-        pricer=pricer,
-        ledger=ledger,
-        accounting=Accounting(ledger, pricer),
-        history=history,
-        presets=PresetStore(paths.presets_file),
-        warnings=warnings,
-    )
-
-
-def _writable(folder: Path) -> bool:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
-        return True
-    except OSError:
-        return False
-
-
 def build_shell() -> tuple[Any, Any, list[Any]]:
     """The main window with its menus, status bar and one empty page per tab, before any service
     or tab exists; returns (window, chat page, feature pages). `run_app` shows it at once and fills
@@ -163,6 +65,7 @@ def fill_window(
     controller. Feature tabs are built when first shown."""
     from playground.core.chat.service import ChatService
     from playground.ui.chat.controller import ChatController
+    from playground.ui.chat.link import ChatTabLink
     from playground.ui.chat.tab import ChatTab
     from playground.ui.common.feature import FeatureHost
     from playground.ui.registry import FeatureContext
@@ -176,7 +79,13 @@ def fill_window(
     )
     host = FeatureHost(
         pages,
-        FeatureContext(services, runner, window, counters),
+        FeatureContext(
+            services,
+            runner,
+            window,
+            counters,
+            ChatTabLink(chat_tab, lambda: window.show_tab("chat")),
+        ),
         lambda: controller.settings,
         window,
     )

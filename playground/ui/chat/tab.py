@@ -35,6 +35,7 @@ from playground.ui.chat.history_panel import HistoryPanel
 from playground.ui.chat.preset_menu import PresetMenu
 from playground.ui.chat.variables_form import VariablesForm
 from playground.ui.common.attachments import AttachmentsBar
+from playground.ui.common.chat_link import ChatSettings
 from playground.ui.common.chat_params import ChatParamsPanel, wrap_in_scroll_area
 from playground.ui.shell.theme import icon, is_dark
 
@@ -359,6 +360,18 @@ class ChatTab(QWidget):
 
     def set_models(self, models: list[str], current: str) -> None:
         self.params.set_models(models, current)
+
+    def chat_settings(self) -> ChatSettings:
+        """The model, system prompt and parameters shown (what Compare starts a column from)."""
+        return ChatSettings(
+            self.params.current_model(),
+            self.system_edit.toPlainText(),
+            self.params.request_fields(),
+        )
+
+    def apply_chat_settings(self, settings: ChatSettings) -> None:
+        self.params.set_fields({**settings.fields, "model": settings.model})
+        self.set_system_prompt(settings.system)
 
     def set_system_prompt(self, text: str) -> None:
         self.system_edit.blockSignals(True)

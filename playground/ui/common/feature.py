@@ -17,9 +17,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
-    from playground.app import Services
     from playground.core.api.catalog import CatalogSnapshot
     from playground.core.storage.settings import Settings
+    from playground.services import Services
+    from playground.ui.common.chat_link import ChatLink
     from playground.ui.shell.bridge import TaskRunner
     from playground.ui.shell.counters import CountersController
 
@@ -27,12 +28,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class FeatureContext:
     """What a feature's builder gets: the shared services, the task runner, the window (parent for
-    its controller and dialogs) and the status-bar counters."""
+    its controller and dialogs), the status-bar counters and what it may know of Chat."""
 
     services: Services
     runner: TaskRunner
     window: QWidget
     counters: CountersController
+    chat: ChatLink
 
 
 class FeatureController(QObject):

@@ -11,7 +11,6 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from playground.core.compare.diff import (
 from playground.core.lab.suite import GridEstimate, estimate_grid
 from playground.core.models import Endpoint, Message, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_tokens
+from playground.ui.common.chat_link import ChatLink, ChatSettings
 from playground.ui.common.compare_column import CompareColumn
 from playground.ui.compare.tab import CompareTab
 from playground.ui.shell.bridge import TaskRunner
@@ -59,35 +59,6 @@ class _Sample:
     outcome: SampleOutcome | None = None
     # Set once the answer has fully arrived; the frame renderer sets it when its last text is drawn.
     drawn: asyncio.Event | None = None
-
-
-def chat_tab_of(window: Any) -> Any:
-    """The Chat tab of the main window (the page's `view` where the window wraps tabs in pages)."""
-    page = window.tab("chat")
-    view = getattr(page, "view", None)
-    return view if view is not None else page
-
-
-class ChatLink:
-    """Reads and writes the Chat tab's model, parameters and system prompt."""
-
-    def __init__(self, chat_tab: Callable[[], Any], show_chat: Callable[[], None]) -> None:
-        self._chat_tab = chat_tab
-        self._show_chat = show_chat
-
-    def read(self) -> tuple[str, str, dict[str, Any]]:
-        tab = self._chat_tab()
-        return (
-            tab.params.current_model(),
-            tab.system_edit.toPlainText(),
-            tab.params.request_fields(),
-        )
-
-    def write(self, model: str, system: str, fields: dict[str, Any]) -> None:
-        tab = self._chat_tab()
-        tab.params.set_fields({**fields, "model": model})
-        tab.set_system_prompt(system)
-        self._show_chat()
 
 
 class CompareController(QObject):
@@ -145,7 +116,7 @@ class CompareController(QObject):
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
         # A new column starts on Chat's model, the next ones on other models from the list.
-        preferred = [m for m in (self.chat.read()[0], *models) if m]
+        preferred = [m for m in (self.chat.chat_settings().model, *models) if m]
         taken = {c.model() for c in self.view.columns if c.model()}
         for column in self.view.columns:
             current = column.model()
@@ -161,12 +132,15 @@ class CompareController(QObject):
         column.params.set_model_limits(caps.max_output, caps.context_window)
 
     def copy_from_chat(self, column: CompareColumn) -> None:
-        model, system, fields = self.chat.read()
+        chat = self.chat.chat_settings()
+        model, system, fields = chat.model, chat.system, chat.fields
         column.apply_settings(model, system, fields)
 
     def send_to_chat(self, column: CompareColumn) -> None:
         settings = column.settings()
-        self.chat.write(settings["model"], settings["system"], settings["fields"])
+        self.chat.use_in_chat(
+            ChatSettings(settings["model"], settings["system"], settings["fields"])
+        )
 
     def save_state(self) -> dict[str, Any]:
         return {

@@ -27,17 +27,12 @@ class CompareFeature(FeatureController):
 
     def __init__(self, ctx: FeatureContext) -> None:
         from playground.core.chat.service import ChatService
-        from playground.ui.compare.controller import (
-            ChatLink,
-            CompareController,
-            chat_tab_of,
-        )
+        from playground.ui.compare.controller import CompareController
         from playground.ui.compare.tab import CompareTab
 
         view = CompareTab()
         super().__init__(view, ctx.window)
         services = ctx.services
-        window: Any = ctx.window
         self.controller = CompareController(
             view,
             ChatService(services.session.client),
@@ -46,7 +41,7 @@ class CompareFeature(FeatureController):
             services.counter,
             services.accounting,
             ctx.counters,
-            ChatLink(lambda: chat_tab_of(window), lambda: window.show_tab("chat")),
+            ctx.chat,
             parent=self,
         )
 

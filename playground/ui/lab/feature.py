@@ -26,14 +26,12 @@ class LabFeature(FeatureController):
         from playground.core.chat.service import ChatService
         from playground.core.lab.batch import BatchService
         from playground.core.lab.store import LabStore, LabStoreError
-        from playground.ui.compare.controller import chat_tab_of
         from playground.ui.lab.controller import LabController
         from playground.ui.lab.tab import LabTab
 
         view = LabTab()
         super().__init__(view, ctx.window)
         services = ctx.services
-        window: Any = ctx.window
         self._settings: Settings = services.settings_store.load()
         warning = ""
         try:
@@ -53,7 +51,7 @@ class LabFeature(FeatureController):
             services.accounting,
             ctx.counters,
             lambda: self._settings,
-            lambda: str(chat_tab_of(window).params.current_model()),
+            lambda: ctx.chat.chat_settings().model,
             parent=self,
         )
         if warning:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from playground.app import Services, build_services, build_window
+from playground.app import build_window
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.secrets import MemorySecretStore
 from playground.core.chat.service import ChatRequest, TokenLogprob
@@ -24,6 +24,7 @@ from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, 
 from playground.core.storage.history import MessageMeta
 from playground.core.storage.paths import AppPaths
 from playground.core.storage.settings import MemorySettingsStore
+from playground.services import Services, build_services
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.app_controller import AppController
 from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop

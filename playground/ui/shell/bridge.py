@@ -8,6 +8,7 @@ task under a group name (one per tab), cancels it on request or at shutdown, map
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -137,6 +138,36 @@ class TaskRunner(QObject):
 
         task.add_done_callback(_done)
         return task
+
+    async def run_blocking(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """Runs the blocking `fn(*args)` in a worker thread and returns its result.
+
+        The one door for blocking work (file reads, Pillow, keyring calls, token counts, the price
+        table): call it inside a coroutine given to `start`, so the task's group, cancellation and
+        error mapping apply. A cancelled task stops waiting at once; the worker finishes its call
+        and its result is dropped. `fn` must not touch widgets.
+        """
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args))
+
+    def start_blocking(
+        self,
+        fn: Callable[..., T],
+        /,
+        *args: Any,
+        group: str = "default",
+        on_result: Callable[[T], None] | None = None,
+        on_error: Callable[[AppError], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> asyncio.Task[T]:
+        """`start` for one blocking call: `fn(*args)` runs in a worker thread, the callbacks on the
+        GUI thread, with the same busy state, cancellation and error mapping as any task."""
+        return self.start(
+            self.run_blocking(fn, *args),
+            group=group,
+            on_result=on_result,
+            on_error=on_error,
+            on_cancel=on_cancel,
+        )
 
     def is_busy(self, group: str = "default") -> bool:
         return bool(self._tasks.get(group))
