@@ -7,6 +7,7 @@ data. The Chat tab is filled with a short sample exchange so the picture shows w
 from __future__ import annotations
 
 import asyncio
+import importlib
 import math
 import os
 import sys
@@ -25,6 +26,7 @@ from playground.core.storage.history import MessageMeta
 from playground.core.storage.paths import AppPaths
 from playground.core.storage.settings import MemorySettingsStore
 from playground.services import Services, build_services
+from playground.ui.common.feature import FeatureController
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.app_controller import AppController
 from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
@@ -97,8 +99,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             window.show_tab(key)
             if controller.features is not None and key in controller.features.pages:
                 feature = controller.features.controller(key)
-                feature.fill_sample()
-                for name, widget in feature.extra_screens():
+                for name, widget in _fill_tab_sample(key, feature):
                     written.append(_save(widget, out_dir / f"{key}-{name}-{theme}.png"))
                 window.show_tab(key)
             app.processEvents()
@@ -137,6 +138,25 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
         window.close()
         services.close()
     return written
+
+
+def _fill_tab_sample(key: str, feature: FeatureController) -> list[tuple[str, QWidget]]:
+    """Fills a built tab with its sample content; returns further (name, widget) pictures.
+
+    A tab's samples live in `playground.ui.samples.<key>` as `fill(controller) -> [(name, widget)]`,
+    using only the controller's and view's public methods; a tab without such a module still uses
+    its controller's `fill_sample`/`extra_screens` hooks.
+    """
+    name = f"playground.ui.samples.{key}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        feature.fill_sample()
+        return feature.extra_screens()
+    screens: list[tuple[str, QWidget]] = module.fill(feature)
+    return screens
 
 
 async def _settle(controller: AppController) -> None:
