@@ -20,6 +20,7 @@ from playground.core.models import (
     UsageTotals,
 )
 from playground.core.money.ledger import UsageLedger
+from playground.core.money.metering import RequestRecord
 from playground.core.money.pricing import Pricer
 
 
@@ -36,6 +37,26 @@ class Accounting:
     ) -> Decimal | None:
         return self.pricer.cost(model, usage, profile.price_provider, batch=batch)
 
+    def write(self, record: RequestRecord) -> LedgerEntry:
+        """Prices `record` (at the Batch API's price when `record.batch`) and writes one ledger
+        row: the one typed way a finished request reaches the ledger."""
+        usage = record.usage
+        entry = LedgerEntry(
+            time=datetime.now(UTC),
+            provider=record.profile.name,
+            model=record.model,
+            endpoint=record.endpoint,
+            usage=usage,
+            cost=self.cost(record.profile, record.model, usage, batch=record.batch),
+            latency_ms=record.latency_ms,
+            status=record.status,
+            session_id=self.session_id,
+            conversation_id=record.conversation_id,
+            request_id=record.request_id,
+        )
+        self.ledger.record(entry)
+        return entry
+
     def record(
         self,
         *,
@@ -49,22 +70,25 @@ class Accounting:
         request_id: str | None = None,
         batch: bool = False,
     ) -> LedgerEntry:
-        """Prices `usage` (at the Batch API's price when `batch`) and writes one ledger row."""
-        entry = LedgerEntry(
-            time=datetime.now(UTC),
-            provider=profile.name,
-            model=model,
-            endpoint=endpoint,
-            usage=usage,
-            cost=self.cost(profile, model, usage, batch=batch),
-            latency_ms=latency_ms,
-            status=status,
-            session_id=self.session_id,
-            conversation_id=conversation_id,
-            request_id=request_id,
+        """Deprecated: build a `RequestRecord` and call `write`.
+
+        Kept as a thin wrapper while the Images, Audio, Embeddings, Moderation and Chat paths
+        (through `CountersController.record`) and the screenshot samples still call it; it goes
+        once they write `RequestRecord`s.
+        """
+        return self.write(
+            RequestRecord(
+                profile=profile,
+                model=model,
+                endpoint=endpoint,
+                usage=usage,
+                status=status,
+                latency_ms=latency_ms,
+                conversation_id=conversation_id,
+                request_id=request_id,
+                batch=batch,
+            )
         )
-        self.ledger.record(entry)
-        return entry
 
     def session_totals(self) -> UsageTotals:
         return self.ledger.totals(session_id=self.session_id)

@@ -29,6 +29,7 @@ from playground.core.compare.diff import (
 from playground.core.lab.suite import GridEstimate, estimate_grid
 from playground.core.models import Endpoint, Message, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_tokens
+from playground.core.money.metering import RequestRecord, reply_usage
 from playground.ui.common.chat_link import ChatLink, ChatSettings
 from playground.ui.common.compare_column import CompareColumn
 from playground.ui.compare.tab import CompareTab
@@ -348,7 +349,8 @@ class CompareController(QObject):
 
     def _on_result(self, sample: _Sample, result: ChatResult) -> None:
         self._flush(sample)
-        usage = result.usage or self._estimate(sample, result.text)
+        calls = result.choices[0].tool_calls if result.choices else ()
+        usage = reply_usage(self.counter, sample.request, result.usage, result.text, calls)
         entry = self._record(sample, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
         sample.outcome = SampleOutcome(
             usage, entry.cost, result.elapsed_ms, result.ttft_ms, result.finish_reason
@@ -389,14 +391,8 @@ class CompareController(QObject):
             )
 
     def _estimate(self, sample: _Sample, output: str) -> Usage:
-        model = sample.request.model
-        try:
-            tokens_in = self.counter.count_messages(sample.request.messages, model)
-            tokens_out = self.counter.count(output, model) if output else 0
-        except Exception:  # an encoding that cannot load must not lose the answer
-            log.exception("compare: token estimate failed")
-            tokens_in = tokens_out = 0
-        return Usage(input_tokens=tokens_in, output_tokens=tokens_out, estimated=True)
+        # Text, images and tools, as Chat counts them (core/money/metering.py).
+        return reply_usage(self.counter, sample.request, None, output)
 
     def _record(
         self,
@@ -406,16 +402,16 @@ class CompareController(QObject):
         latency_ms: float,
         request_id: str | None,
     ) -> Any:
-        entry = self.counters.record(
+        record = RequestRecord(
             profile=self.session.profile,
             model=sample.request.model,
             endpoint=Endpoint.CHAT,
             usage=usage,
-            latency_ms=latency_ms,
             status=status,
+            latency_ms=latency_ms,
             request_id=request_id,
         )
-        return entry
+        return self.counters.write(record)
 
     # --- diff ------------------------------------------------------------------------------------
 

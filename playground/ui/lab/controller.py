@@ -65,6 +65,7 @@ from playground.core.lab.suite import (
 )
 from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_tokens
+from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.storage.settings import Settings
 from playground.ui.common.question import ask
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
@@ -458,7 +459,8 @@ class LabController(QObject):
         async def execute(key: CellKey) -> CellResult:
             request = run.request(key)
             result = await self.service.stream(request, _ignore_delta)
-            usage = result.usage or self._estimate_usage(request, result.text)
+            calls = result.choices[0].tool_calls if result.choices else ()
+            usage = reply_usage(self.counter, request, result.usage, result.text, calls)
             entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)
             return result_for(
                 run.case(key.case_id),
@@ -574,13 +576,8 @@ class LabController(QObject):
         self.runner.cancel(ESTIMATE_GROUP)
 
     def _estimate_usage(self, request: Any, text: str) -> Usage:
-        try:
-            tokens_in = self.counter.count_messages(request.messages, request.model)
-            tokens_out = self.counter.count(text, request.model) if text else 0
-        except Exception:  # an encoding that cannot load must not lose the answer
-            log.exception("lab: token estimate failed")
-            tokens_in = tokens_out = 0
-        return Usage(input_tokens=tokens_in, output_tokens=tokens_out, estimated=True)
+        # Text, images and tools, as Chat counts them (core/money/metering.py).
+        return reply_usage(self.counter, request, None, text)
 
     def _record(
         self,
@@ -591,17 +588,17 @@ class LabController(QObject):
         *,
         batch: bool = False,
     ) -> Any:
-        entry = self.counters.record(
+        record = RequestRecord(
             profile=self.session.profile,
             model=model,
             endpoint=Endpoint.CHAT,
             usage=usage,
-            latency_ms=latency_ms,
             status=RequestStatus.OK,
+            latency_ms=latency_ms,
             request_id=request_id,
             batch=batch,
         )
-        return entry
+        return self.counters.write(record)
 
     def _save_run(self) -> None:
         if self.run is None:

@@ -11,9 +11,7 @@ short: the count follows the typing about 35 ms behind.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,6 +25,7 @@ from playground.core.models import (
     Usage,
 )
 from playground.core.money.accounting import Accounting
+from playground.core.money.metering import RequestRecord
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters_bar import CountersBar
@@ -110,11 +109,6 @@ class CountersController(QObject):
         self._counting = True
         self._discard_running = False
         self._last_start = time.monotonic()
-        loop = asyncio.get_event_loop()
-        count: Callable[[], int] = lambda: self.counter.count_messages(messages, model)  # noqa: E731
-
-        async def _count() -> int:
-            return await loop.run_in_executor(None, count)
 
         def _done(tokens: int) -> None:
             self._counting = False
@@ -130,8 +124,15 @@ class CountersController(QObject):
             self._counting = False
             self._pending = None
 
-        self.runner.start(
-            _count(), group="draft-count", on_result=_done, on_error=_stopped, on_cancel=_stopped
+        # Only plain objects go to the worker thread (the bound method of a plain counter).
+        self.runner.start_blocking(
+            self.counter.count_messages,
+            messages,
+            model,
+            group="draft-count",
+            on_result=_done,
+            on_error=_stopped,
+            on_cancel=_stopped,
         )
 
     def _show_draft(self, tokens: int, model: str, profile: ProviderProfile) -> None:
@@ -141,11 +142,18 @@ class CountersController(QObject):
 
     # --- after requests ----------------------------------------------------------------------
 
-    def record(self, **fields: Any) -> LedgerEntry:
-        """Writes one ledger row (`Accounting.record`'s fields) and shows it in the counters."""
-        entry = self.accounting.record(**fields)
+    def write(self, record: RequestRecord) -> LedgerEntry:
+        """Writes one ledger row (`Accounting.write`) and shows it in the counters."""
+        entry = self.accounting.write(record)
         self.request_recorded(entry)
         return entry
+
+    def record(self, **fields: Any) -> LedgerEntry:
+        """Deprecated: call `write` with a `RequestRecord` (the same fields, typed).
+
+        Kept while the Images, Audio, Embeddings and Chat controllers still call it.
+        """
+        return self.write(RequestRecord(**fields))
 
     def record_moderation(
         self,
@@ -157,14 +165,16 @@ class CountersController(QObject):
     ) -> LedgerEntry:
         """A moderation request's row. The API reports no usage for moderation (and OpenAI does not
         charge for it): the row says so with zero tokens, and the price table prices it at $0."""
-        return self.record(
-            profile=profile,
-            model=model,
-            endpoint=Endpoint.MODERATIONS,
-            usage=Usage(),
-            latency_ms=latency_ms,
-            status=status,
-            request_id=request_id,
+        return self.write(
+            RequestRecord(
+                profile=profile,
+                model=model,
+                endpoint=Endpoint.MODERATIONS,
+                usage=Usage(),
+                status=status,
+                latency_ms=latency_ms,
+                request_id=request_id,
+            )
         )
 
     def request_recorded(self, entry: LedgerEntry) -> None:
