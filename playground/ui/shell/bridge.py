@@ -12,7 +12,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -34,8 +34,9 @@ def install_loop(app: QApplication) -> asyncio.AbstractEventLoop:
     # request stepped there without a running asyncio loop fails inside the HTTP stack ("unknown
     # async library"), so the loop counts as running on the GUI thread for as long as it is open.
     asyncio.events._set_running_loop(loop)
-    # Plain worker threads for CPU work (token counts, the price table): qasync's QThread executor
-    # deletes Qt timers from the wrong thread when a job is still running at shutdown.
+    # Plain worker threads for the `run_in_executor(None, ...)` calls not yet moved to
+    # `TaskRunner.run_blocking` (which has its own): qasync's QThread executor deletes Qt timers
+    # from the wrong thread when a job is still running at shutdown.
     loop.set_default_executor(
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="playground-worker")
     )
@@ -73,8 +74,18 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.set_event_loop(None)
 
 
+#: Worker threads of a runner that was given no executor of its own.
+WORKERS = 2
+
+
 class TaskRunner(QObject):
-    """Runs coroutines on the Qt event loop, one group at a time if asked.
+    """Runs coroutines on the Qt event loop, one group at a time if asked, and blocking functions
+    in worker threads (`run_blocking`, `start_blocking`, `executor`).
+
+    Args:
+        parent: the QObject parent.
+        executor: the worker threads blocking work runs in; by default the runner starts its own
+            (`WORKERS` plain threads, on first use) and stops them in `shutdown`.
 
     Signals:
         busy_changed: a group became busy or idle. args: the group name, busy or not.
@@ -84,9 +95,25 @@ class TaskRunner(QObject):
     busy_changed = Signal(str, bool)
     failed = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, executor: Executor | None = None) -> None:
         super().__init__(parent)
         self._tasks: dict[str, set[asyncio.Task[Any]]] = {}
+        self._executor = executor
+        self._owns_executor = executor is None
+
+    @property
+    def executor(self) -> Executor:
+        """The worker threads behind `run_blocking`, for core objects that take an `Executor`
+        (they stay free of Qt and asyncio: `DeferredSecretStore`, `TiktokenCounter.warm`).
+
+        Work submitted here gets no busy state or error mapping: prefer `start_blocking`.
+        """
+        if self._executor is None:
+            # Plain threads, not qasync's QThread executor (see install_loop).
+            self._executor = ThreadPoolExecutor(
+                max_workers=WORKERS, thread_name_prefix="playground-blocking"
+            )
+        return self._executor
 
     def start(
         self,
@@ -147,7 +174,9 @@ class TaskRunner(QObject):
         error mapping apply. A cancelled task stops waiting at once; the worker finishes its call
         and its result is dropped. `fn` must not touch widgets.
         """
-        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args))
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, functools.partial(fn, *args)
+        )
 
     def start_blocking(
         self,
@@ -184,9 +213,13 @@ class TaskRunner(QObject):
             self.cancel(group)
 
     async def shutdown(self) -> None:
-        """Cancels everything and waits until the tasks have finished unwinding."""
+        """Cancels everything and waits until the tasks have finished unwinding; then stops the
+        runner's own worker threads (a call still running in one finishes, its result unread)."""
         pending = [t for tasks in self._tasks.values() for t in tasks]
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._owns_executor and self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None  # a later use starts new threads
