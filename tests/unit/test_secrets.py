@@ -364,14 +364,46 @@ def test_repr_of_stores_never_contains_a_key() -> None:
 
 
 def test_deferred_store_answers_from_the_store_its_thread_opened() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
     from playground.core.api.secrets import DeferredSecretStore, MemorySecretStore
 
     inner = MemorySecretStore(backend_name="Test keyring")
-    store = DeferredSecretStore(lambda: inner)
-    store.set("openai", "sk-deferred-000111222333")
+    release = threading.Event()
+    opened_in: list[str] = []
+
+    def opener() -> MemorySecretStore:
+        release.wait(30)
+        opened_in.append(threading.current_thread().name)
+        return inner
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyring-test") as pool:
+        store = DeferredSecretStore(opener, executor=pool)
+        assert repr(store) == "DeferredSecretStore(opening)"  # built without waiting
+        release.set()
+        store.set("openai", "sk-deferred-000111222333")
+    assert opened_in == ["keyring-test_0"]
     assert store.backend_name == "Test keyring"
     assert inner.get("openai") == "sk-deferred-000111222333"
     assert store.get("openai") == "sk-deferred-000111222333"
+
+
+def test_deferred_store_without_an_executor_opens_at_once() -> None:
+    import threading
+
+    from playground.core.api.secrets import DeferredSecretStore, MemorySecretStore
+
+    opened_in: list[threading.Thread] = []
+
+    def opener() -> MemorySecretStore:
+        opened_in.append(threading.current_thread())
+        return MemorySecretStore(backend_name="Test keyring")
+
+    store = DeferredSecretStore(opener)
+    assert opened_in == [threading.current_thread()]
+    assert "Test keyring" in repr(store)
+    assert store.backend_name == "Test keyring"
 
 
 def test_deferred_store_falls_back_to_this_session_when_opening_fails() -> None:
@@ -383,7 +415,24 @@ def test_deferred_store_falls_back_to_this_session_when_opening_fails() -> None:
         raise RuntimeError("D-Bus is gone")
 
     store = DeferredSecretStore(broken)
+    assert repr(store) == "DeferredSecretStore(failed)"
     assert not store.persistent
     assert "session only" in store.notice
     store.set("openai", "sk-deferred-000111222333")
     assert store.get("openai") == "sk-deferred-000111222333"
+
+
+def test_deferred_store_falls_back_when_opening_fails_in_a_worker() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from typing import NoReturn
+
+    from playground.core.api.secrets import DeferredSecretStore
+
+    def broken() -> NoReturn:
+        raise RuntimeError("D-Bus is gone")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        store = DeferredSecretStore(broken, executor=pool)
+        assert "session only" in store.notice
+    assert not store.persistent
+    assert repr(store).startswith("DeferredSecretStore(MemorySecretStore(")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -328,20 +329,33 @@ def test_loads_once_across_threads(shipped: dict[str, bytes]) -> None:
     assert not cache.is_loaded("o200k_base")
 
 
-def test_warm_loads_in_a_thread(shipped: dict[str, bytes]) -> None:
+def test_warm_loads_in_the_executor_it_is_given(shipped: dict[str, bytes]) -> None:
     counter = TiktokenCounter(EncodingCache(FakeData(dict(shipped))))
     assert not counter.is_loaded("gpt-4o")
-    thread = counter.warm(["gpt-4o", "gpt-4o-mini", "gpt-4"])
-    thread.join(timeout=30)
-    assert not thread.is_alive()
+    release = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-test") as pool:
+        pool.submit(release.wait, 30)  # the pool's only thread is busy: warming must queue
+        warming = counter.warm(["gpt-4o", "gpt-4o-mini", "gpt-4"], executor=pool)
+        assert not warming.done()  # the caller was not held up
+        release.set()
+        assert warming.result(timeout=30) is None
     assert counter.is_loaded("gpt-4o")
     assert counter.is_loaded("gpt-4")
 
 
+def test_warm_without_an_executor_loads_at_once(shipped: dict[str, bytes]) -> None:
+    counter = TiktokenCounter(EncodingCache(FakeData(dict(shipped))))
+    assert counter.warm(["gpt-4"]).done()
+    assert counter.is_loaded("gpt-4")
+    assert not counter.is_loaded("gpt-4o")
+
+
 def test_warm_logs_failures_instead_of_raising(caplog: pytest.LogCaptureFixture) -> None:
     counter = TiktokenCounter(EncodingCache(FakeData({})))
-    counter.warm(["gpt-4o"]).join(timeout=30)
-    assert "token counting unavailable" in caplog.text
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert counter.warm(["gpt-4o"], executor=pool).result(timeout=30) is None
+    assert counter.warm(["gpt-4o"]).result() is None
+    assert caplog.text.count("token counting unavailable") == 2
 
 
 def test_self_check(counter: TiktokenCounter) -> None:

@@ -25,6 +25,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import CancelledError, Executor, Future
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # `keyring` is imported where it is used: it costs ~30 ms at start-up
@@ -440,36 +441,48 @@ def _reason(exc: Exception) -> str:
 
 
 class DeferredSecretStore:
-    """A store opened in a background thread, so finding the keyring (an import and D-Bus round
-    trips, ~100 ms) never holds up the first frame. Every call waits for the opening to finish.
+    """A store opened in a worker thread, so finding the keyring (an import and D-Bus round trips,
+    ~100 ms) never holds up the window. Every call waits for the opening to finish.
+
+    The thread is the caller's to give (the app passes `TaskRunner.executor`, the one door for
+    blocking work); without an executor the store is opened at once, in the calling thread.
 
     Args:
         opener: builds the real store (`open_secret_store` in the app).
+        executor: where `opener` runs; None runs it now, in the caller's thread.
     """
 
-    def __init__(self, opener: Callable[[], SecretStore] = open_secret_store) -> None:
-        self._opener = opener
+    def __init__(
+        self,
+        opener: Callable[[], SecretStore] = open_secret_store,
+        *,
+        executor: Executor | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
         self._store: SecretStore | None = None
-        self._error: BaseException | None = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._open, name="keyring-open", daemon=True)
-        self._thread.start()
-
-    def _open(self) -> None:
-        try:
-            self._store = self._opener()
-        except BaseException as exc:  # reported on first use, in the caller's thread
-            self._error = exc
-        self._done.set()
+        self._opening: Future[SecretStore]
+        if executor is not None:
+            self._opening = executor.submit(opener)
+        else:
+            self._opening = Future()
+            try:
+                self._opening.set_result(opener())
+            except Exception as exc:  # reported on first use, as from a worker
+                self._opening.set_exception(exc)
 
     def store(self) -> SecretStore:
-        self._done.wait()
-        if self._store is None:
-            log.warning("no keyring: %s", self._error)
-            self._store = MemorySecretStore(
-                notice="The keyring could not be opened, so your key is kept for this session only."
-            )
-        return self._store
+        """The opened store (waits for the opening); a session-only store if it failed."""
+        with self._lock:
+            if self._store is None:
+                try:
+                    self._store = self._opening.result()
+                except (Exception, CancelledError) as exc:
+                    log.warning("no keyring: %s", exc)
+                    self._store = MemorySecretStore(
+                        notice="The keyring could not be opened, so your key is kept for this "
+                        "session only."
+                    )
+            return self._store
 
     @property
     def persistent(self) -> bool:
@@ -496,5 +509,13 @@ class DeferredSecretStore:
         return key_is_persistent(self.store(), profile_id)
 
     def __repr__(self) -> str:
-        state = repr(self._store) if self._done.is_set() else "opening"
+        opening = self._opening
+        if self._store is not None:
+            state = repr(self._store)
+        elif not opening.done():
+            state = "opening"
+        elif opening.cancelled() or opening.exception() is not None:
+            state = "failed"
+        else:
+            state = repr(opening.result())
         return f"DeferredSecretStore({state})"

@@ -43,6 +43,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -517,20 +518,28 @@ class TiktokenCounter:
             return False
         return self._encodings.is_loaded(encoding_name_for_model(model))
 
-    def warm(self, models: Iterable[str] = ("gpt-4o",)) -> threading.Thread:
-        """Load the encodings of `models` in a background thread (call once at start-up).
+    def warm(
+        self, models: Iterable[str] = ("gpt-4o",), *, executor: Executor | None = None
+    ) -> Future[None]:
+        """Load the encodings of `models` ahead of the first count.
 
         Failures are logged, not raised: the next count raises them where the user sees it.
 
+        Args:
+            models: the models whose encodings to load.
+            executor: where to load them (the app passes `TaskRunner.executor`); None loads
+                them now, in the calling thread.
+
         Returns:
-            The started daemon thread (join it to wait).
+            A future that is done when the encodings are loaded (already done without an executor).
         """
         names = list(dict.fromkeys(encoding_name_for_model(m) for m in models))
-        thread = threading.Thread(
-            target=self._warm, args=(names,), name="tiktoken-warm", daemon=True
-        )
-        thread.start()
-        return thread
+        if executor is not None:
+            return executor.submit(self._warm, names)
+        done: Future[None] = Future()
+        self._warm(names)
+        done.set_result(None)
+        return done
 
     def _warm(self, names: Sequence[str]) -> None:
         for name in names:
