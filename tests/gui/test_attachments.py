@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from playground.core.models import ImagePart
 from playground.ui.common.attachments import AttachmentChip, AttachmentsBar
+from playground.ui.shell.bridge import TaskRunner
 
 pytestmark = pytest.mark.gui
 
@@ -37,6 +41,21 @@ def bar(qtbot: Any) -> AttachmentsBar:
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+class ManualDoor:
+    """A `RunBlocking` door that holds each job until the test lets it run."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Callable[[], object], Callable[[object], None]]] = []
+
+    def __call__(self, job: Callable[[], object], done: Callable[[object], None]) -> None:
+        self.jobs.append((job, done))
+
+    def finish_all(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for job, done in jobs:
+            done(job())
 
 
 def only_chip(bar: AttachmentsBar) -> AttachmentChip:
@@ -140,8 +159,9 @@ def test_bad_file_emits_problem_and_leaves_no_chip(
     assert bar.images() == ()
 
 
-def test_big_files_load_in_a_thread_in_order(qtbot: Any, tmp_path: Path) -> None:
-    bar = AttachmentsBar(sync_limit=0)  # every file goes to the worker thread
+def test_big_files_load_through_the_door_in_order(qtbot: Any, tmp_path: Path) -> None:
+    door = ManualDoor()
+    bar = AttachmentsBar(sync_limit=0, run_blocking=door)  # every file goes through the door
     qtbot.addWidget(bar)
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8 broken")
@@ -152,26 +172,66 @@ def test_big_files_load_in_a_thread_in_order(qtbot: Any, tmp_path: Path) -> None
     bar.problem.connect(problems.append)
     bar.add_files([first, bad, second])
 
+    assert len(door.jobs) == 3
     assert bar.is_loading()
     assert bar.images() == ()  # nothing is ready yet
     assert bar.chips()[0].tokens_label.text() == "Loading…"
-    qtbot.waitUntil(lambda: not bar.is_loading(), timeout=10_000)
+    door.jobs.reverse()  # the last one ends first: the chips keep the order they were added in
+    door.finish_all()
 
+    assert not bar.is_loading()
     assert [c.name for c in bar.chips()] == ["first.jpg", "second.png"]
     assert [(p.width, p.height) for p in bar.images()] == [(2048, 1365), (50, 40)]
     assert len(problems) == 1
     assert "“bad.jpg”" in problems[0]
 
 
-def test_removing_a_loading_image_drops_its_result(qtbot: Any, tmp_path: Path) -> None:
+def test_the_task_runner_is_a_door_that_loads_in_a_worker_thread(
+    qtbot: Any, qloop: asyncio.AbstractEventLoop, wait_until: Any, tmp_path: Path
+) -> None:
+    runner = TaskRunner()
+    threads: list[threading.Thread] = []
+
+    def door(job: Callable[[], object], done: Callable[[object], None]) -> None:
+        def traced() -> object:
+            threads.append(threading.current_thread())
+            return job()
+
+        runner.start_blocking(traced, group="attachments", on_result=done)
+
+    bar = AttachmentsBar(sync_limit=0)
+    bar.set_run_blocking(door)
+    qtbot.addWidget(bar)
+    bar.add_files([write_image(tmp_path, "a.png", (600, 400))])
+    assert bar.is_loading()
+    wait_until(lambda: not bar.is_loading())
+    assert [(p.width, p.height) for p in bar.images()] == [(600, 400)]
+    assert len(threads) == 1
+    assert threads[0] is not threading.current_thread()
+    qloop.run_until_complete(runner.shutdown())
+    runner.deleteLater()
+
+
+def test_without_a_door_big_files_are_prepared_at_once(qtbot: Any, tmp_path: Path) -> None:
     bar = AttachmentsBar(sync_limit=0)
     qtbot.addWidget(bar)
+    bar.add_files([write_image(tmp_path, "a.png", (60, 40))])
+    assert not bar.is_loading()
+    assert [(p.width, p.height) for p in bar.images()] == [(60, 40)]
+
+
+def test_removing_a_loading_image_drops_its_result(qtbot: Any, tmp_path: Path) -> None:
+    door = ManualDoor()
+    bar = AttachmentsBar(sync_limit=0, run_blocking=door)
+    qtbot.addWidget(bar)
+    changes: list[None] = []
     bar.add_files([write_image(tmp_path, "a.png")])
     bar.chips()[0].remove_button.click()
+    bar.changed.connect(lambda: changes.append(None))
 
-    qtbot.waitUntil(lambda: not bar.is_loading())
-    qtbot.wait(50)  # the worker's result, if any, has arrived by now
+    door.finish_all()  # the result arrives after the chip was removed
 
+    assert changes == []
     assert bar.count() == 0
     assert bar.images() == ()
 
@@ -287,20 +347,17 @@ def test_attach_button_opens_a_file_dialog(bar: AttachmentsBar, qtbot: Any) -> N
 
 
 def test_closing_the_bar_while_an_image_loads_is_harmless(
-    qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = write_image(tmp_path, "big.png", (3000, 3000))
-    bar = AttachmentsBar(sync_limit=0)
+    path = write_image(tmp_path, "big.png", (300, 300))
+    door = ManualDoor()
+    bar = AttachmentsBar(sync_limit=0, run_blocking=door)
     bar.add_files([path, path])
-    relay = bar._relay
-    executor = bar._executor
-    assert executor is not None
 
     shiboken6.delete(bar)  # as when the window closes mid-load
-    assert not shiboken6.isValid(relay)
-    executor.shutdown(wait=True)  # the running load finishes and finds nobody to tell
+    assert not shiboken6.isValid(bar)
+    door.finish_all()  # the loads end and find nobody to tell
 
-    qtbot.wait(20)
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 

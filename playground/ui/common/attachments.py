@@ -10,18 +10,17 @@ remove it.
 The bar is a view: it never sends anything. `core.vision.load_image` checks and converts each file
 (conversion to PNG, resize to fit 2048 px, the right MIME type); the tab reads `images()` when Send is
 pressed. Files under `SYNC_LOAD_LIMIT` are prepared at once on the GUI thread (a few milliseconds);
-bigger ones go to a worker thread (a `ThreadPoolExecutor` with one thread, so images finish in the
-order they were added) and their chip says "Loading…" meanwhile. The result comes back through a
-queued Qt signal, so widgets are only ever touched on the GUI thread.
+bigger ones go through the `RunBlocking` door the bar was given (the app's task runner: a worker
+thread, with the result delivered on the GUI thread) and their chip says "Loading…" meanwhile.
+The bar owns no threads: without a door it prepares them at once too.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import itertools
 import logging
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -102,6 +101,17 @@ _MIB: Final = 1024 * 1024
 #: What a load job takes: a file, encoded bytes, a clipboard image, or a data URL (str).
 _Source = Path | bytes | QImage | str
 
+#: The door for blocking work the bar is given: `run(job, done)` runs `job()` off the GUI thread
+#: and later calls `done(result)` on the GUI thread (never if the work was cancelled). A tab wires
+#: its task runner: `lambda job, done: runner.start_blocking(job, group=..., on_result=done)`.
+#: A job never raises: it returns what went wrong.
+RunBlocking = Callable[[Callable[[], object], Callable[[object], None]], object]
+
+
+def run_now(job: Callable[[], object], done: Callable[[object], None]) -> None:
+    """The `RunBlocking` of a bar given none (tests, a bar on its own): runs `job` at once."""
+    done(job())
+
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
@@ -130,7 +140,7 @@ def _qimage_png(image: QImage) -> bytes:
 
 
 def _load_job(source: _Source, name: str) -> _Loaded:
-    """Checks and prepares one image; runs on the GUI thread or in the worker thread."""
+    """Checks and prepares one image; runs on the GUI thread or in a worker thread."""
     if isinstance(source, QImage):
         prepared = load_image(_qimage_png(source), name=name)
     elif isinstance(source, str):
@@ -142,24 +152,12 @@ def _load_job(source: _Source, name: str) -> _Loaded:
     return _Loaded(part, prepared.name or name, prepared.note, prepared.size, thumb)
 
 
-class _Relay(QObject):
-    """Carries a worker's result to the GUI thread (a queued connection: emitted from the worker).
-
-    Signals:
-        done: a load ended. args: the load's token, and a `_Loaded` or the exception it raised.
-    """
-
-    done = Signal(int, object)
-
-
-def _deliver(relay: _Relay, token: int, future: Future[_Loaded]) -> None:
-    """Runs in the worker thread when a load ends."""
-    if future.cancelled():
-        return
-    error = future.exception()
-    # RuntimeError: the bar was closed while the image loaded; nobody is waiting for it.
-    with contextlib.suppress(RuntimeError):
-        relay.done.emit(token, error if error is not None else future.result())
+def _try_load(source: _Source, name: str) -> _Loaded | Exception:
+    """`_load_job` for a worker: what went wrong comes back as a result, for the bar to word."""
+    try:
+        return _load_job(source, name)
+    except Exception as exc:  # shown as `problem`; logged in _on_loaded if unexpected
+        return exc
 
 
 def _size_text(size: int) -> str:
@@ -315,12 +313,20 @@ class AttachmentsBar(QWidget):
     changed = Signal()
     problem = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, *, sync_limit: int = SYNC_LOAD_LIMIT) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        sync_limit: int = SYNC_LOAD_LIMIT,
+        run_blocking: RunBlocking | None = None,
+    ) -> None:
         """Builds the bar.
 
         Args:
             parent: the parent widget.
             sync_limit: sources smaller than this many bytes are prepared on the GUI thread.
+            run_blocking: the door bigger sources are prepared through (see `RunBlocking`);
+                `set_run_blocking` can give it later. Without one they are prepared at once.
         """
         super().__init__(parent)
         self.setObjectName("attachmentsBar")
@@ -332,10 +338,11 @@ class AttachmentsBar(QWidget):
         self._tokens = itertools.count(1)
         self._pending: dict[int, AttachmentChip] = {}
         self._chips: list[AttachmentChip] = []
-        self._executor: ThreadPoolExecutor | None = None
+        self._run_blocking: RunBlocking = run_blocking or run_now
         self._last_dir = ""
-        self._relay = _Relay(self)  # parented: deleted with the bar, on the GUI thread
-        self._relay.done.connect(self._on_loaded)
+        # A load that ends after the bar was closed finds nothing pending and is dropped.
+        pending = self._pending
+        self.destroyed.connect(lambda *_: pending.clear())
 
         self.attach_button = QPushButton("Attach image")
         self.attach_button.setObjectName("attachImageButton")
@@ -440,6 +447,10 @@ class AttachmentsBar(QWidget):
         return self._vision
 
     # -- slots ------------------------------------------------------------------------------------
+
+    def set_run_blocking(self, run_blocking: RunBlocking) -> None:
+        """Gives the door bigger images are prepared through (the tab's task runner)."""
+        self._run_blocking = run_blocking
 
     def clear(self) -> None:
         """Removes every image (loads still running are forgotten)."""
@@ -610,13 +621,6 @@ class AttachmentsBar(QWidget):
             self.url_edit.clear()
             self.hide_url_entry()
 
-    def _executor_for_loads(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attachments")
-            self._executor = executor
-            self.destroyed.connect(lambda *_: executor.shutdown(wait=False, cancel_futures=True))
-        return self._executor
-
     def _start(self, source: _Source, name: str, size: int) -> None:
         if not self._vision:
             self.problem.emit(self._why)
@@ -624,22 +628,18 @@ class AttachmentsBar(QWidget):
         chip = self._add_chip(name)
         self._pending[chip.token] = chip
         if size < self._sync_limit:
-            result: _Loaded | BaseException
-            try:
-                result = _load_job(source, name)
-            except Exception as exc:  # shown as `problem`; logged in _on_loaded if unexpected
-                result = exc
-            self._on_loaded(chip.token, result)
+            self._on_loaded(chip.token, _try_load(source, name))
             return
         self._after_change()  # a "Loading…" chip appeared
-        future = self._executor_for_loads().submit(_load_job, source, name)
-        relay, token = self._relay, chip.token
-        future.add_done_callback(lambda f: _deliver(relay, token, f))
+        self._run_blocking(
+            functools.partial(_try_load, source, name),
+            functools.partial(self._on_loaded, chip.token),
+        )
 
     def _on_loaded(self, token: int, result: object) -> None:
         chip = self._pending.pop(token, None)
         if chip is None:
-            return  # removed or cleared while loading
+            return  # removed, cleared or closed while loading
         if isinstance(result, _Loaded):
             lines = [f"{result.name}", f"{result.part.width}×{result.part.height} px · "]
             lines[1] += f"{_size_text(result.size)} sent"
