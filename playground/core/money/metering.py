@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from playground.core.chat.vision import image_tokens
 from playground.core.models import (
@@ -48,7 +48,7 @@ class ChatShaped(Protocol):
     def messages(self) -> Sequence[Message]: ...
 
     @property
-    def tools(self) -> Sequence[Mapping[str, Any]]: ...
+    def tools(self) -> Sequence[Mapping[str, object]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def tool_call_tokens(counter: TokenCounter, calls: Sequence[ToolCall], model: st
 
 
 def tool_definition_tokens(
-    counter: TokenCounter, tools: Sequence[Mapping[str, Any]], model: str
+    counter: TokenCounter, tools: Sequence[Mapping[str, object]], model: str
 ) -> int:
     """The tokens of the tool definitions, counted as their JSON (0 without tools)."""
     return counter.count(json.dumps(list(tools)), model) if tools else 0
