@@ -11,7 +11,7 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
+from playground.core.api.retry import RetryWait, with_retries
 from playground.core.models import Message, ToolCall, Usage
 
 
@@ -308,19 +309,30 @@ class ChatService:
 
     Args:
         client_source: returns the current SDK client; called per request so a changed key or
-            provider takes effect on the next send.
+            provider takes effect on the next send. Its `max_retries` is how often the app retries
+            (the SDK itself is told not to).
+        sleep: waits between attempts.
     """
 
-    def __init__(self, client_source: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        client_source: Callable[[], Any],
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self._client_source = client_source
+        self._sleep = sleep  # the wait between attempts (tests record it instead of waiting)
 
     async def stream(
         self,
         request: ChatRequest,
         on_delta: DeltaCallback,
         progress: ChatProgress | None = None,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> ChatResult:
         """Streams one reply, calling `on_delta(index, text)` with each fragment as it arrives.
+
+        Failures before anything arrived are retried as often as the profile says, each wait
+        announced to `on_wait` as it starts (`core.api.retry`).
 
         A server that ignores `stream` and sends one JSON body is read as that body. The reply
         counts as complete only when every choice got its finish reason or the final usage chunk
@@ -333,10 +345,16 @@ class ChatService:
         """
         progress = progress if progress is not None else ChatProgress()
         client = self._client_source()
+        base_url = str(client.base_url)
+        # The app retries, visibly (on_wait), instead of the SDK's silent retries: never both.
+        attempts = int(getattr(client, "max_retries", 0) or 0) + 1
+        quiet = client.with_options(max_retries=0) if attempts > 1 else client
         reply = _Reply(model=request.model)
-        try:
+
+        async def attempt() -> None:
+            progress.choices.clear()  # a retry starts clean (nothing was shown)
             progress.started = time.monotonic()
-            raw = await client.chat.completions.with_raw_response.create(
+            raw = await quiet.chat.completions.with_raw_response.create(
                 **request.to_api(stream=True)
             )
             reply.request_id = raw.headers.get("x-request-id")
@@ -354,8 +372,15 @@ class ChatService:
                 raise nothing_came()
             if reply.usage is None and not all(c.finish_reason for c in progress.choices.values()):
                 raise interrupted()
-        except Exception as exc:
-            raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
+
+        await with_retries(
+            attempt,
+            attempts=attempts,
+            to_error=lambda exc: from_exception(exc, model=request.model, base_url=base_url),
+            on_wait=on_wait,
+            may_retry=lambda: progress.chunks == 0 and not _has_tool_calls(progress),
+            sleep=self._sleep,
+        )
         return ChatResult(
             choices=tuple(c.result(i) for i, c in sorted(progress.choices.items())),
             usage=reply.usage,
@@ -451,6 +476,10 @@ class _Reply:
     request_id: str | None = None
     fingerprint: str | None = None
     usage: Usage | None = None
+
+
+def _has_tool_calls(progress: ChatProgress) -> bool:
+    return any(c.tool_calls for c in progress.choices.values())
 
 
 def _whole_reply(body: bytes, content_type: str) -> dict[str, Any]:
