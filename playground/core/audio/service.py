@@ -22,6 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.api.errors import AppError, from_exception
+from playground.core.api.replies import (
+    interrupted,
+    is_event_stream,
+    json_body,
+    nothing_came,
+    unexpected_body,
+)
 from playground.core.audio.models import (
     SPEED_MAX,
     SPEED_MIN,
@@ -269,6 +276,9 @@ class AudioService:
         try:
             async with client.audio.speech.with_streaming_response.create(**params) as response:
                 request_id = response.headers.get("x-request-id")
+                content_type = response.headers.get("content-type", "")
+                if _is_page_or_text(content_type) and params.get("stream_format") != "sse":
+                    raise unexpected_body(await response.read(), content_type)
                 if params.get("stream_format") == "sse":
                     async for line in response.iter_lines():
                         event = _sse_event(line)
@@ -323,17 +333,29 @@ class AudioService:
                 request_id = stream.response.headers.get("x-request-id")
                 parts: list[str] = []
                 usage: Usage | None = None
-                final = ""
-                async with stream:
-                    async for event in stream:
-                        kind = getattr(event, "type", "")
-                        if kind == "transcript.text.delta":
-                            parts.append(event.delta)
-                            if on_text is not None:
-                                on_text(event.delta)
-                        elif kind == "transcript.text.done":
-                            final = event.text
-                            usage = usage_of_transcription(getattr(event, "usage", None))
+                final: str | None = None
+                if not is_event_stream(stream.response.headers):
+                    # A server that ignores `stream` sends the whole transcript (or a proxy page).
+                    body = await stream.response.aread()
+                    await stream.close()
+                    whole = json_body(body)
+                    if whole is None or not isinstance(whole.get("text"), str):
+                        raise unexpected_body(body, stream.response.headers.get("content-type", ""))
+                    final = whole["text"]
+                    usage = usage_of_transcription(whole.get("usage"))
+                else:
+                    async with stream:
+                        async for event in stream:
+                            kind = getattr(event, "type", "")
+                            if kind == "transcript.text.delta":
+                                parts.append(event.delta)
+                                if on_text is not None:
+                                    on_text(event.delta)
+                            elif kind == "transcript.text.done":
+                                final = event.text
+                                usage = usage_of_transcription(getattr(event, "usage", None))
+                if final is None:  # no "done" event: the stream stopped (or nothing came)
+                    raise interrupted("transcript") if parts else nothing_came("transcript")
                 text = final or "".join(parts)
                 raw_body: Any = {"text": text} if request.response_format == "json" else text
                 transcript = from_response(request.response_format, raw_body, request.task)
@@ -355,12 +377,24 @@ class AudioService:
                 usage = usage_of_transcription(getattr(body, "usage", None))
         except Exception as exc:
             raise _mapped(exc, request.model, str(client.base_url)) from exc
+        if not transcript.text.strip():
+            raise AppError.local(
+                "No words found",
+                "The server heard no speech in this audio, so there is no transcript.",
+                "Check the recording (is the right microphone chosen?) and try again.",
+            )
         return TranscriptionResult(
             transcript=transcript,
             usage=usage,
             request_id=request_id,
             latency_ms=(time.monotonic() - started) * 1000,
         )
+
+
+def _is_page_or_text(content_type: str) -> bool:
+    """A content type that cannot be audio: a web page, plain text or JSON."""
+    kind = content_type.split(";")[0].strip().lower()
+    return kind in {"text/html", "text/plain", "application/json"}
 
 
 def _mapped(exc: Exception, model: str, base_url: str) -> AppError:

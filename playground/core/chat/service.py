@@ -11,12 +11,20 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from playground.core.api.capabilities import capabilities
 from playground.core.api.errors import from_exception
+from playground.core.api.replies import (
+    interrupted,
+    is_event_stream,
+    json_body,
+    nothing_came,
+    unexpected_body,
+)
+from playground.core.api.retry import RetryWait, with_retries
 from playground.core.models import Message, ToolCall, Usage
 
 
@@ -301,76 +309,125 @@ class ChatService:
 
     Args:
         client_source: returns the current SDK client; called per request so a changed key or
-            provider takes effect on the next send.
+            provider takes effect on the next send. Its `max_retries` is how often the app retries
+            (the SDK itself is told not to).
+        sleep: waits between attempts.
     """
 
-    def __init__(self, client_source: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        client_source: Callable[[], Any],
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self._client_source = client_source
+        self._sleep = sleep  # the wait between attempts (tests record it instead of waiting)
 
     async def stream(
         self,
         request: ChatRequest,
         on_delta: DeltaCallback,
         progress: ChatProgress | None = None,
+        on_wait: Callable[[RetryWait], None] | None = None,
     ) -> ChatResult:
         """Streams one reply, calling `on_delta(index, text)` with each fragment as it arrives.
 
-        Raises:
-            AppError: for every failure, mapped to plain words. Cancelling raises CancelledError;
-                in both cases `progress` holds what arrived.
-        """
-        from openai import AsyncStream  # the SDK is loaded by the first request, not at start-up
+        Failures before anything arrived are retried as often as the profile says, each wait
+        announced to `on_wait` as it starts (`core.api.retry`).
 
+        A server that ignores `stream` and sends one JSON body is read as that body. The reply
+        counts as complete only when every choice got its finish reason or the final usage chunk
+        came (the SDK ends quietly when a connection closes cleanly mid-answer).
+
+        Raises:
+            AppError: for every failure, mapped to plain words: also an interrupted stream, a body
+                that is not the API's (a proxy's web page) and an answer with nothing in it.
+                Cancelling raises CancelledError; in every case `progress` holds what arrived.
+        """
         progress = progress if progress is not None else ChatProgress()
         client = self._client_source()
-        usage: Usage | None = None
-        fingerprint: str | None = None
-        model = request.model
-        request_id: str | None = None
-        try:
+        base_url = str(client.base_url)
+        # The app retries, visibly (on_wait), instead of the SDK's silent retries: never both.
+        attempts = int(getattr(client, "max_retries", 0) or 0) + 1
+        quiet = client.with_options(max_retries=0) if attempts > 1 else client
+        reply = _Reply(model=request.model)
+
+        async def attempt() -> None:
+            progress.choices.clear()  # a retry starts clean (nothing was shown)
             progress.started = time.monotonic()
-            raw = await client.chat.completions.with_raw_response.create(
+            raw = await quiet.chat.completions.with_raw_response.create(
                 **request.to_api(stream=True)
             )
-            request_id = raw.headers.get("x-request-id")
-            try:
-                # Chunks as plain dicts: the SDK still reads the SSE stream and raises its errors,
-                # but skips building a pydantic object per chunk, which was 4x the cost of
-                # rendering the text on the GUI thread (bench/chat_stream.py, py-spy).
-                stream = raw.parse(to=AsyncStream[object])
-            except BaseException:
-                await (
-                    raw.http_response.aclose()
-                )  # a body we cannot read must not leak its connection
-                raise
-            async with stream:
-                last_yield = time.monotonic()
-                async for chunk in stream:
-                    # When chunks pile up, the SDK hands them over without returning to the event
-                    # loop; give the GUI a turn every few milliseconds so it never stalls.
-                    if time.monotonic() - last_yield > YIELD_EVERY_S:
-                        await asyncio.sleep(0)
-                        last_yield = time.monotonic()
-                    if not isinstance(chunk, dict):
-                        continue
-                    model = chunk.get("model") or model
-                    fingerprint = chunk.get("system_fingerprint") or fingerprint
-                    if chunk.get("usage") is not None:
-                        usage = usage_from_dict(chunk["usage"])
-                    # empty for the usage chunk (and Azure's first)
-                    for choice in chunk.get("choices") or ():
-                        self._take(choice, progress, on_delta)
-        except Exception as exc:
-            raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
+            reply.request_id = raw.headers.get("x-request-id")
+            if is_event_stream(raw.headers):
+                await self._read_stream(raw, reply, progress, on_delta)
+            else:  # some compatible servers ignore `stream`; a proxy may send its own page
+                body = await raw.http_response.aread()
+                self._take_chunk(
+                    _whole_reply(body, raw.headers.get("content-type", "")),
+                    reply,
+                    progress,
+                    on_delta,
+                )
+            if not progress.choices and reply.usage is None:
+                raise nothing_came()
+            if reply.usage is None and not all(c.finish_reason for c in progress.choices.values()):
+                raise interrupted()
+
+        await with_retries(
+            attempt,
+            attempts=attempts,
+            to_error=lambda exc: from_exception(exc, model=request.model, base_url=base_url),
+            on_wait=on_wait,
+            may_retry=lambda: progress.chunks == 0 and not _has_tool_calls(progress),
+            sleep=self._sleep,
+        )
         return ChatResult(
             choices=tuple(c.result(i) for i, c in sorted(progress.choices.items())),
-            usage=usage,
-            system_fingerprint=fingerprint,
-            request_id=request_id,
+            usage=reply.usage,
+            system_fingerprint=reply.fingerprint,
+            request_id=reply.request_id,
             ttft_ms=progress.ttft_ms,
             elapsed_ms=progress.elapsed_ms,
-            model=model,
+            model=reply.model,
         )
+
+    async def _read_stream(
+        self, raw: Any, reply: _Reply, progress: ChatProgress, on_delta: DeltaCallback
+    ) -> None:
+        from openai import AsyncStream  # the SDK is loaded by the first request, not at start-up
+
+        try:
+            # Chunks as plain dicts: the SDK still reads the SSE stream and raises its errors,
+            # but skips building a pydantic object per chunk, which was 4x the cost of
+            # rendering the text on the GUI thread (bench/chat_stream.py, py-spy).
+            stream = raw.parse(to=AsyncStream[object])
+        except BaseException:
+            await raw.http_response.aclose()  # a body we cannot read must not leak its connection
+            raise
+        async with stream:
+            last_yield = time.monotonic()
+            async for chunk in stream:
+                # When chunks pile up, the SDK hands them over without returning to the event
+                # loop; give the GUI a turn every few milliseconds so it never stalls.
+                if time.monotonic() - last_yield > YIELD_EVERY_S:
+                    await asyncio.sleep(0)
+                    last_yield = time.monotonic()
+                if isinstance(chunk, dict):
+                    self._take_chunk(chunk, reply, progress, on_delta)
+
+    def _take_chunk(
+        self,
+        chunk: dict[str, Any],
+        reply: _Reply,
+        progress: ChatProgress,
+        on_delta: DeltaCallback,
+    ) -> None:
+        reply.model = chunk.get("model") or reply.model
+        reply.fingerprint = chunk.get("system_fingerprint") or reply.fingerprint
+        if chunk.get("usage") is not None:
+            reply.usage = usage_from_dict(chunk["usage"])
+        for choice in chunk.get("choices") or ():  # empty for the usage chunk (and Azure's first)
+            self._take(choice, progress, on_delta)
 
     @staticmethod
     def _take(choice: dict[str, Any], progress: ChatProgress, on_delta: DeltaCallback) -> None:
@@ -409,6 +466,43 @@ class ChatService:
             state.text_parts.append(text)
             progress.chunks += 1
             on_delta(index, text)
+
+
+@dataclass(slots=True)
+class _Reply:
+    """What a reply says about itself besides its choices, as it arrives."""
+
+    model: str
+    request_id: str | None = None
+    fingerprint: str | None = None
+    usage: Usage | None = None
+
+
+def _has_tool_calls(progress: ChatProgress) -> bool:
+    return any(c.tool_calls for c in progress.choices.values())
+
+
+def _whole_reply(body: bytes, content_type: str) -> dict[str, Any]:
+    """A whole `chat.completion` body as one chunk (each `message` read as its `delta`), or the
+    error saying what came instead."""
+    reply = json_body(body)
+    if reply is None or not isinstance(reply.get("choices"), list):
+        raise unexpected_body(body, content_type)
+    choices = [
+        {**c, "delta": _as_delta(c.get("message"))} for c in reply["choices"] if isinstance(c, dict)
+    ]
+    return {**reply, "choices": choices}
+
+
+def _as_delta(message: object) -> dict[str, Any]:
+    """A whole `message` as one streamed `delta` (tool calls numbered as a stream numbers them)."""
+    if not isinstance(message, dict):
+        return {}
+    calls = message.get("tool_calls")
+    if isinstance(calls, list):
+        numbered = [{**c, "index": i} for i, c in enumerate(calls) if isinstance(c, dict)]
+        return {**message, "tool_calls": numbered}
+    return message
 
 
 @dataclass(slots=True)

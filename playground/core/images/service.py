@@ -24,6 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from playground.core.api.errors import AppError, ErrorKind, from_exception
+from playground.core.api.replies import (
+    interrupted,
+    is_event_stream,
+    json_body,
+    nothing_came,
+    unexpected_body,
+)
 from playground.core.images.caps import ImageRequest, usage_from_api
 from playground.core.models import Usage
 
@@ -145,8 +152,25 @@ class ImageService:
                 raw = await _raw(call)(**kwargs)
             request_id = raw.headers.get("x-request-id")
             response = raw.parse()
+            if isinstance(response, str):  # the SDK hands over a body that is not JSON as text
+                raise unexpected_body(response, raw.headers.get("content-type", ""))
         except Exception as exc:
             raise _error(exc, request, str(client.base_url)) from exc
+        return await self._collect(response, request, on_image, progress, request_id)
+
+    async def _collect(
+        self,
+        response: Any,
+        request: ImageRequest,
+        on_image: ImageCallback,
+        progress: ImageProgress,
+        request_id: str | None,
+    ) -> ImageResult:
+        """The pictures of a whole (not streamed) images response, downloading links.
+
+        Raises:
+            AppError: no picture came (the problems with each, when the server said).
+        """
         images: list[GeneratedImage] = []
         problems: list[str] = []
         default_ext = _extension_of(getattr(response, "output_format", None), request)
@@ -169,6 +193,12 @@ class ImageService:
             images.append(image)
             progress.images += 1
             on_image(image)
+        if not images:
+            if problems:
+                raise AppError(
+                    ErrorKind.INVALID_RESPONSE, "No picture", " ".join(problems), "Try again."
+                )
+            raise nothing_came("picture")
         usage = usage_from_api(getattr(response, "usage", None), len(images))
         return ImageResult(tuple(images), usage, request_id, progress.elapsed_ms, tuple(problems))
 
@@ -183,6 +213,15 @@ class ImageService:
     ) -> ImageResult:
         raw = await _raw(call)(**kwargs)
         request_id = raw.headers.get("x-request-id")
+        if not is_event_stream(raw.headers):  # a server that ignores `stream`, or a proxy's page
+            from openai.types import ImagesResponse
+
+            body = await raw.http_response.aread()
+            whole = json_body(body)
+            if whole is None or not isinstance(whole.get("data"), list):
+                raise unexpected_body(body, raw.headers.get("content-type", ""))
+            response = ImagesResponse.model_validate(whole)
+            return await self._collect(response, request, on_image, progress, request_id)
         try:
             stream = raw.parse()
         except BaseException:
@@ -206,6 +245,8 @@ class ImageService:
                     if getattr(event, "usage", None) is not None:
                         usages.append(event.usage)
                 await asyncio.sleep(0)  # big events arrive in bursts; let the window paint
+        if not images:  # the stream ended before a finished picture: never "Done: 0 pictures"
+            raise interrupted("picture") if progress.partials else nothing_came("picture")
         return ImageResult(
             tuple(images), _stream_usage(usages, len(images)), request_id, progress.elapsed_ms
         )
