@@ -386,7 +386,7 @@ class AppUnderTest:
         if history is not None:
             services.history.close()
             services.history = history
-        services.counter.warm().join()  # as by the first count of a draft (not timed)
+        services.counter.warm()  # as by the first count of a draft (not timed)
         runner = TaskRunner()
         window, controller = build_window(services, runner)
         controller.restore()
