@@ -50,13 +50,14 @@ from playground.core.audio.transcripts import save_text
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
-from playground.ui.audio.tab import AudioTab
+from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
 from playground.ui.common.feature import FeatureController
 
 if TYPE_CHECKING:
     from playground.core.api.session import ApiSession
     from playground.core.money.pricing import Pricer
     from playground.core.money.tokens import TokenCounter
+    from playground.core.storage.settings import Settings
     from playground.ui.shell.bridge import TaskRunner
     from playground.ui.shell.counters import CountersController
 
@@ -183,7 +184,7 @@ class AudioController(FeatureController):
     def save_state(self) -> dict[str, Any]:
         return self.view.form_state()
 
-    def apply_settings(self, settings: Any) -> None:  # noqa: ARG002 (prices may have changed)
+    def apply_settings(self, settings: Settings) -> None:  # noqa: ARG002 (prices may have changed)
         self._update_speech_estimate()
         self._update_stt_estimate()
 
@@ -211,7 +212,7 @@ class AudioController(FeatureController):
             on_cancel=lambda: self._on_speech_cancelled(request, progress),
         )
 
-    def _live_feed(self, fmt: str) -> Any:
+    def _live_feed(self, fmt: str) -> Callable[[bytes], None] | None:
         if fmt not in LIVE_FORMATS:
             return None
         reader = WavStreamReader() if fmt == "wav" else None
@@ -270,7 +271,11 @@ class AudioController(FeatureController):
             page.play_clip()
 
     def _store_clip(
-        self, request: SpeechRequest, audio: bytes, cost: Decimal | None, page: Any
+        self,
+        request: SpeechRequest,
+        audio: bytes,
+        cost: Decimal | None,
+        page: SpeechPage | ComparePage,
     ) -> Clip | None:
         try:
             return self.clips.add(
@@ -635,11 +640,12 @@ class AudioController(FeatureController):
 
     def save_transcript(self, target: str) -> None:
         page = self.view.stt
-        if page.transcript is None:
+        transcript = page.transcript
+        if transcript is None:
             return
-        suffix = Path(target).suffix.lower().lstrip(".") or page.transcript.suffix
+        suffix = Path(target).suffix.lower().lstrip(".") or transcript.suffix
         try:
-            Path(target).write_text(save_text(page.transcript, suffix), encoding="utf-8")
+            Path(target).write_text(save_text(transcript, suffix), encoding="utf-8")
         except OSError as exc:
             page.show_error(
                 AppError.local("Not saved", f"The transcript could not be saved ({exc}).", "")

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from playground.core.api.session import ApiSession
     from playground.core.money.accounting import Accounting
     from playground.core.money.tokens import TokenCounter
+    from playground.core.storage.settings import Settings
     from playground.ui.shell.bridge import TaskRunner
     from playground.ui.shell.counters import CountersController
 
@@ -130,7 +131,6 @@ class ImagesController(FeatureController):
         self._query = ""
         self._thumbs: dict[str, QPixmap] = {}
         self._thumb_failed: set[str] = set()
-        self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
         self._restored: dict[str, Any] | None = None
         self._retry = Countdown(self)
@@ -174,7 +174,7 @@ class ImagesController(FeatureController):
             restored, self._restored = self._restored, None
             self.view.set_options(restored)
 
-    def apply_settings(self, settings: Any) -> None:  # noqa: ARG002 (prices are read per call)
+    def apply_settings(self, settings: Settings) -> None:  # noqa: ARG002 (prices are read per call)
         """Another provider or other prices: the estimate is shown again."""
         self._refresh_checks()
 
@@ -697,21 +697,11 @@ class ImagesController(FeatureController):
             self.sources.clear()
             self._show_sources(reset_mask=True)
             self.add_source_bytes([(item.image_path.name, data)])
-            if self._viewer is not None:
-                self._viewer.close()
+            self.view.close_viewer()
 
     def open_viewer(self, item: LibraryItem) -> ImageView:
-        if self._viewer is None:
-            self._viewer = ImageView(self.view)
-            self._viewer.action_requested.connect(self.on_gallery_action)
-        self._viewer.show_item(
-            item, QPixmap(str(item.image_path)), self.view.variations_available()
-        )
-        if self._viewer.isVisible():
-            self._viewer.raise_()  # already open behind the window: bring it to the front
-        else:
-            self._viewer.show()
-        return self._viewer
+        """Shows a saved picture large (its actions come back as gallery actions)."""
+        return self.view.show_viewer(item, QPixmap(str(item.image_path)))
 
     def _save_as(self, item: LibraryItem) -> None:
         target, _ = QFileDialog.getSaveFileName(
@@ -734,8 +724,7 @@ class ImagesController(FeatureController):
             return
         if deleted:
             self.view.remove_gallery_item(item_id, "Picture deleted.")
-            if self._viewer is not None and self._viewer.item_id == item_id:
-                self._viewer.close()
+            self.view.close_viewer(item_id)
 
     def undo_delete(self, item_id: str) -> None:
         try:
@@ -784,8 +773,7 @@ class ImagesController(FeatureController):
 
     def shutdown(self) -> None:
         self.library.purge_trash()
-        if self._viewer is not None:
-            self._viewer.close()
+        self.view.close_viewer()
 
 
 def _thumbnail(path: Path) -> bytes:

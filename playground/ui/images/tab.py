@@ -51,7 +51,7 @@ from playground.core.images.caps import (
     normalize_size,
     suggested_sizes,
 )
-from playground.ui.images.gallery import GalleryPanel, with_checker
+from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
 
 if TYPE_CHECKING:
@@ -449,6 +449,7 @@ class ImagesTab(QWidget):
 
         # --- gallery ------------------------------------------------------------------------------
         self.gallery = GalleryPanel()
+        self._viewer: ImageView | None = None
         self.gallery.setMinimumWidth(240)
         self.gallery.search_changed.connect(self.gallery_search_changed)
         self.gallery.action_requested.connect(self.gallery_action_requested)
@@ -879,6 +880,24 @@ class ImagesTab(QWidget):
         return self.mode_buttons["variation"].isVisible()
 
     # --- the gallery --------------------------------------------------------------------------
+
+    def show_viewer(self, item: LibraryItem, pixmap: QPixmap) -> ImageView:
+        """Shows a saved picture large in the viewer (made on first use); its actions are
+        emitted as `gallery_action_requested`."""
+        if self._viewer is None:
+            self._viewer = ImageView(self)
+            self._viewer.action_requested.connect(self.gallery_action_requested)
+        self._viewer.show_item(item, pixmap, self.variations_available())
+        if self._viewer.isVisible():
+            self._viewer.raise_()  # already open behind the window: bring it to the front
+        else:
+            self._viewer.show()
+        return self._viewer
+
+    def close_viewer(self, item_id: str | None = None) -> None:
+        """Closes the viewer (only if it shows `item_id`, when given)."""
+        if self._viewer is not None and item_id in (None, self._viewer.item_id):
+            self._viewer.close()
 
     def set_thumbnail_source(self, source: Callable[[str], QPixmap | None]) -> None:
         """Where the gallery finds a thumbnail it already has (kept when it is listed again)."""
