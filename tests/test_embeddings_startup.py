@@ -1,4 +1,5 @@
-"""The Embeddings tab's heavy packages (numpy, pyqtgraph) load when the tab is built, not at start-up."""
+"""The Embeddings tab's heavy packages (numpy, pyqtgraph) load when the tab is built, not at start-up;
+building the tabs never loads their screenshot samples."""
 
 from __future__ import annotations
 
@@ -34,3 +35,18 @@ def test_numpy_and_pyqtgraph_wait_for_the_tab() -> None:
     assert _loaded(shown) == []
     painted = script.replace(check, 'window.show_tab("embeddings")\napp.processEvents()\n' + check)
     assert _loaded(painted) == list(PACKAGES)
+
+
+def test_building_the_tabs_never_imports_their_screenshot_samples() -> None:
+    """The sample data lives in `playground.ui.samples`, which only `--screenshot` imports."""
+    keys = ("images", "audio", "embeddings")
+    samples = tuple(f"playground.ui.samples.{key}" for key in keys)
+    check = f"heavy = [m for m in {samples!r} if m in sys.modules]"
+    build = "".join(f'window.show_tab("{key}")\napp.processEvents()\n' for key in keys)
+    built = f"assert all(k in controller.features.controllers for k in {keys!r})\n"
+    script = SCRIPT.replace(
+        'heavy = [m for m in ("openai", "genai_prices", "tiktoken", "PIL", "pygments") if m in sys.modules]',
+        build + built + check,
+    )
+    assert check in script, "tests/test_startup.py changed its probe; update this test"
+    assert _loaded(script) == []

@@ -957,3 +957,81 @@ def test_without_any_audio_device_the_tab_says_so_and_works(tmp_path: Path) -> N
     assert "No speaker or headphones were found" in state["player_message"]
     assert state["generate_enabled"] is True
     assert state["recorder_start"] is False
+
+
+@pytest.fixture
+def parts(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path) -> Any:
+    """The core services, a runner and the status-bar counters, without any window."""
+    from types import SimpleNamespace
+
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.paths import AppPaths
+    from playground.core.storage.settings import MemorySettingsStore, Settings
+    from playground.services import build_services
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.counters_bar import CountersBar
+
+    profile = ProviderProfile(
+        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+    )
+    secrets = MemorySecretStore()
+    secrets.set("openai", "sk-test-Playground0123456789abcdefXYZ")
+    services = build_services(
+        AppPaths.under(tmp_path / "home"),
+        secrets=secrets,
+        environ={},
+        settings_store=MemorySettingsStore(Settings(profiles=(profile,))),
+    )
+    runner = TaskRunner()
+    bar = CountersBar()
+    qtbot.addWidget(bar)
+    counters = CountersController(bar, services.counter, services.accounting, runner)
+    yield SimpleNamespace(services=services, runner=runner, counters=counters)
+    qloop.run_until_complete(runner.shutdown())
+    qloop.run_until_complete(services.session.aclose())
+    services.close()
+
+
+def test_the_controller_runs_with_its_view_and_the_fake_server_alone(
+    parts: Any, qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    from playground.core.audio.clips import ClipStore
+    from playground.core.audio.service import AudioService
+    from playground.ui.audio.controller import AudioController
+    from playground.ui.audio.media import AudioDevices, LivePlayer, Recorder
+    from playground.ui.audio.tab import AudioTab as Tab
+
+    services, runner = parts.services, parts.runner
+    view = Tab()
+    qtbot.addWidget(view)
+    clips = ClipStore.under(tmp_path / "data")
+    controller = AudioController(
+        view,
+        AudioService(services.session.client),
+        clips,
+        LivePlayer(view),
+        Recorder(view),
+        lambda: AudioDevices(view),
+        services.session,
+        services.pricer,
+        services.counter,
+        parts.counters,
+        runner,
+    )
+    page = view.speech
+    page.set_models(["gpt-4o-mini-tts"], "gpt-4o-mini-tts")
+    page.set_format("wav")
+    page.set_text("Hello from a controller on its own.")
+    page.generate_requested.emit(page.request(), False)
+    wait_until(lambda: not runner.is_busy("audio-speech"), message="the request never ended")
+
+    assert fake_openai.last("/audio/speech").json["input"] == "Hello from a controller on its own."
+    [clip] = clips.clips()
+    assert (clip.model, clip.response_format) == ("gpt-4o-mini-tts", "wav")
+    assert page.current_clip() == clip
+    [row] = [e for e in services.ledger.recent(10) if e.endpoint is Endpoint.SPEECH]
+    assert row.status is RequestStatus.OK
+    assert "Done in" in page.result_label.text()
+    controller.shutdown()

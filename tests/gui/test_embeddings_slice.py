@@ -553,3 +553,75 @@ def test_one_or_two_texts_still_draw(embeddings: EmbeddingsTab, count: int) -> N
         assert "at least two" in tab.pairs_info.text()
     tab.views.setCurrentIndex(2)
     assert tab.copy_plot()
+
+
+@pytest.fixture
+def parts(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path) -> Any:
+    """The core services, a runner and the status-bar counters, without any window."""
+    from types import SimpleNamespace
+
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.paths import AppPaths
+    from playground.core.storage.settings import MemorySettingsStore, Settings
+    from playground.services import build_services
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.counters_bar import CountersBar
+
+    profile = ProviderProfile(
+        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+    )
+    secrets = MemorySecretStore()
+    secrets.set("openai", "sk-test-Playground0123456789abcdefXYZ")
+    services = build_services(
+        AppPaths.under(tmp_path / "home"),
+        secrets=secrets,
+        environ={},
+        settings_store=MemorySettingsStore(Settings(profiles=(profile,))),
+    )
+    runner = TaskRunner()
+    bar = CountersBar()
+    qtbot.addWidget(bar)
+    counters = CountersController(bar, services.counter, services.accounting, runner)
+    yield SimpleNamespace(services=services, runner=runner, counters=counters)
+    qloop.run_until_complete(runner.shutdown())
+    qloop.run_until_complete(services.session.aclose())
+    services.close()
+
+
+def test_the_controller_runs_with_its_view_and_the_fake_server_alone(
+    parts: Any, qtbot: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI
+) -> None:
+    from playground.core.embeddings.cache import EmbeddingCache
+    from playground.core.embeddings.service import EmbeddingService
+    from playground.ui.embeddings.controller import EmbeddingsController
+    from playground.ui.embeddings.tab import EmbeddingsTab as Tab
+
+    services, runner = parts.services, parts.runner
+    tab = Tab()
+    qtbot.addWidget(tab)
+    cache = EmbeddingCache(None)
+    controller = EmbeddingsController(
+        tab,
+        EmbeddingService(services.session.client),
+        cache,
+        services.session,
+        services.pricer,
+        services.counter,
+        parts.counters,
+        runner,
+    )
+    tab.set_models([MODEL], MODEL)
+    tab.set_text("\n".join(ANIMALS + MONEY))
+    tab.embed_requested.emit()
+    wait_until(lambda: not runner.is_busy("embeddings"), timeout=60)
+
+    assert [len(r.json["input"]) for r in fake_openai.requests_to("/embeddings")] == [6]
+    assert controller.result is not None
+    assert controller.result.vectors.shape[0] == 6
+    assert cache.count() == 6
+    rows = [e for e in services.ledger.recent(10) if e.endpoint == Endpoint.EMBEDDINGS]
+    assert [r.status for r in rows] == [RequestStatus.OK]
+    assert "Sent" in tab.result_label.text()
+    controller.shutdown()

@@ -556,3 +556,77 @@ def test_transparent_pictures_are_shown_on_a_checkerboard(qapp: Any) -> None:
     opaque = QPixmap()
     opaque.loadFromData(payloads.make_image(64, 64, "o"))
     assert with_checker(opaque).cacheKey() == opaque.cacheKey()  # untouched
+
+
+@pytest.fixture
+def parts(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path) -> Any:
+    """The core services, a runner and the status-bar counters, without any window."""
+    from types import SimpleNamespace
+
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.paths import AppPaths
+    from playground.core.storage.settings import MemorySettingsStore, Settings
+    from playground.services import build_services
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.counters_bar import CountersBar
+
+    profile = ProviderProfile(
+        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+    )
+    secrets = MemorySecretStore()
+    secrets.set("openai", "sk-test-Playground0123456789abcdefXYZ")
+    services = build_services(
+        AppPaths.under(tmp_path / "home"),
+        secrets=secrets,
+        environ={},
+        settings_store=MemorySettingsStore(Settings(profiles=(profile,))),
+    )
+    runner = TaskRunner()
+    bar = CountersBar()
+    qtbot.addWidget(bar)
+    counters = CountersController(bar, services.counter, services.accounting, runner)
+    yield SimpleNamespace(services=services, runner=runner, counters=counters, home=tmp_path)
+    qloop.run_until_complete(runner.shutdown())
+    qloop.run_until_complete(services.session.aclose())
+    services.close()
+
+
+def test_the_controller_runs_with_its_view_and_the_fake_server_alone(
+    parts: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    from playground.core.api.catalog import CatalogSnapshot
+    from playground.core.images.library import ImageLibrary
+    from playground.core.images.service import ImageService
+    from playground.core.models import ModelInfo
+    from playground.ui.images.controller import ImagesController
+    from playground.ui.images.tab import ImagesTab
+
+    fake_openai.scenario.models = ["gpt-image-1.5"]
+    services, runner = parts.services, parts.runner
+    view = ImagesTab()
+    qtbot.addWidget(view)
+    library = ImageLibrary(tmp_path / "pictures")
+    controller = ImagesController(
+        view,
+        ImageService(services.session.client),
+        library,
+        services.session,
+        services.accounting,
+        services.counter,
+        parts.counters,
+        runner,
+    )
+    wait_until(lambda: not runner.is_busy("images-load"))
+    controller.show_models(CatalogSnapshot("openai", (ModelInfo("gpt-image-1.5"),), 0.0))
+    view.set_options({"prompt": "A lighthouse at dusk", "n": 1, "partial_images": 0})
+    view.generate_requested.emit()
+    wait_until(lambda: not runner.is_busy("images"), message="the request never ended")
+
+    assert fake_openai.last("/images/generations") is not None
+    assert len(library.items()) == 1
+    assert view.result_ids() == [library.items()[0].id]
+    entry = services.ledger.recent(1)[0]
+    assert (entry.endpoint, entry.status) == (Endpoint.IMAGES, RequestStatus.OK)
+    assert "Done: 1 picture" in view.status_label.text()

@@ -9,16 +9,15 @@ failure: takes are on disk before upload, clips are stored before they are liste
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import logging
 import math
 import shutil
 import wave
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
@@ -51,8 +50,16 @@ from playground.core.audio.transcripts import save_text
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
-from playground.ui.audio.tab import AudioTab
-from playground.ui.common.feature import FeatureContext, FeatureController
+from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
+from playground.ui.common.feature import FeatureController
+
+if TYPE_CHECKING:
+    from playground.core.api.session import ApiSession
+    from playground.core.money.pricing import Pricer
+    from playground.core.money.tokens import TokenCounter
+    from playground.core.storage.settings import Settings
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +69,52 @@ MAX_TAKE_SECONDS = (UPLOAD_MAX_BYTES - 44) / (RECORD_RATE * 2)
 
 
 class AudioController(FeatureController):
-    """Wires the Audio tab to the audio service, the clip store, the ledger and the counters."""
+    """Wires the Audio tab to the audio service, the clip store, the ledger and the counters.
+
+    Args:
+        view: the tab it runs.
+        service: sends the requests.
+        clips: where clips and microphone takes are stored.
+        live: plays speech as it arrives.
+        recorder: records microphone takes.
+        devices: makes the audio device list, the first time it is needed (it is slow to build).
+        session: the provider profile (picks the prices).
+        pricer: prices the estimates.
+        counter: counts the text's tokens for the estimates.
+        counters: writes the ledger rows and shows them in the status bar.
+        runner: runs the requests and the blocking work.
+        parent: the controller's QObject parent (the window).
+    """
 
     busy_groups = (SPEECH, COMPARE, STT)
 
-    def __init__(self, view: AudioTab, ctx: FeatureContext, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        view: AudioTab,
+        service: AudioService,
+        clips: ClipStore,
+        live: LivePlayer,
+        recorder: Recorder,
+        devices: Callable[[], AudioDevices],
+        session: ApiSession,
+        pricer: Pricer,
+        counter: TokenCounter,
+        counters: CountersController,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(view, parent)
         self.view: AudioTab = view
-        self.ctx = ctx
-        services = ctx.services
-        self.runner = ctx.runner
-        self.session = services.session
-        self.accounting = services.accounting
-        self.pricer = services.pricer
-        self.counter = services.counter
-        self.service = AudioService(services.session.client)
-        self.clips = ClipStore.under(services.paths.data_dir)
-        self.live = LivePlayer(self)
-        self.recorder = Recorder(self)
+        self.runner = runner
+        self.session = session
+        self.pricer = pricer
+        self.counter = counter
+        self.counters = counters
+        self.service = service
+        self.clips = clips
+        self.live = live
+        self.recorder = recorder
+        self._make_devices = devices
         self.devices: AudioDevices | None = None
         self._source_info: AudioFileInfo | None = None
         self._source_seconds: float | None = None
@@ -92,13 +127,11 @@ class AudioController(FeatureController):
         speech.clip_selected.connect(self._on_clip_selected)
         speech.clip_delete_requested.connect(self._on_clip_delete)
         speech.clip_save_requested.connect(self.save_clip)
-        speech.player.player.duration_changed.connect(self._on_clip_duration)
+        speech.clip_duration_changed.connect(self._on_clip_duration)
         compare.compare_requested.connect(self._on_compare)
         compare.stop_requested.connect(lambda: self.runner.cancel(COMPARE))
         compare.save_requested.connect(self.save_clip)
-        compare.text_edit.textChanged.connect(self._update_compare_estimate)
-        compare.models.itemChanged.connect(self._update_compare_estimate)
-        compare.voices.itemChanged.connect(self._update_compare_estimate)
+        compare.draft_changed.connect(self._update_compare_estimate)
         stt.file_chosen.connect(self.use_file)
         stt.run_requested.connect(self._on_run)
         stt.stop_requested.connect(lambda: self.runner.cancel(STT))
@@ -115,7 +148,7 @@ class AudioController(FeatureController):
         self.live.failed.connect(lambda text: speech.show_result(text))
         self.runner.busy_changed.connect(self._on_busy_changed)
         self._level = 0.0
-        self._show_clips()
+        self.show_clips()
         self._update_speech_estimate()
         self._update_stt_estimate()
 
@@ -142,153 +175,23 @@ class AudioController(FeatureController):
         stt.set_models(stt_models, want_stt)
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
-            index = stt.format_combo.findData(fmt)
-            if index >= 0:
-                stt.format_combo.setCurrentIndex(index)
+            stt.set_format(fmt)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self._saved = dict(state)
-        speech, stt, compare = self.view.speech, self.view.stt, self.view.compare
-        if state.get("speech_model"):
-            speech.set_models([str(state["speech_model"])], str(state["speech_model"]))
-        if state.get("voice"):
-            speech.set_voice(str(state["voice"]))
-        speech.set_format(str(state.get("format", "mp3")))
-        with contextlib.suppress(TypeError, ValueError):
-            speech.speed.setValue(float(state.get("speed", 1.0)))
-        speech.instructions.setPlainText(str(state.get("instructions", "")))
-        speech.text_edit.setPlainText(str(state.get("text", "")))
-        speech.live_check.setChecked(bool(state.get("live", True)))
-        compare.text_edit.setPlainText(str(state.get("compare_text", "")))
-        if state.get("stt_model"):
-            stt.set_models([str(state["stt_model"])], str(state["stt_model"]))
-        language = str(state.get("language", ""))
-        index = stt.language_combo.findData(language)
-        if index >= 0:
-            stt.language_combo.setCurrentIndex(index)
-        elif language:
-            stt.language_combo.setEditText(language)
-        stt.prompt_edit.setText(str(state.get("prompt", "")))
-        stt.stream_check.setChecked(bool(state.get("stream", True)))
-        stt.words_check.setChecked(bool(state.get("words", False)))
-        if state.get("translate") and stt.translate_radio.isEnabled():
-            stt.translate_radio.setChecked(True)
-        if isinstance(state.get("page"), int):
-            self.view.pages.setCurrentIndex(int(state["page"]))
+        self.view.restore_form(state)
 
     def save_state(self) -> dict[str, Any]:
-        speech, stt, compare = self.view.speech, self.view.stt, self.view.compare
-        return {
-            "page": self.view.pages.currentIndex(),
-            "speech_model": speech.model,
-            "voice": speech.voice,
-            "format": speech.response_format,
-            "speed": round(speech.speed.value(), 2),
-            "instructions": speech.instructions.toPlainText(),
-            "text": speech.text_edit.toPlainText(),
-            "live": speech.live_check.isChecked(),
-            "compare_text": compare.text_edit.toPlainText(),
-            "compare_models": compare.checked(compare.models),
-            "compare_voices": compare.checked(compare.voices),
-            "stt_model": stt.model,
-            "stt_format": stt.response_format,
-            "language": stt.language,
-            "prompt": stt.prompt_edit.text(),
-            "stream": stt.stream_check.isChecked(),
-            "words": stt.words_check.isChecked(),
-            "translate": stt.task == "translate",
-        }
+        return self.view.form_state()
 
-    def apply_settings(self, settings: Any) -> None:  # noqa: ARG002 (prices may have changed)
+    def apply_settings(self, settings: Settings) -> None:  # noqa: ARG002 (prices may have changed)
         self._update_speech_estimate()
         self._update_stt_estimate()
 
     def shutdown(self) -> None:
         self.recorder.stop()  # the take is completed on disk
         self.live.stop()
-        self.view.speech.player.stop()
-        self.view.stt.player.stop()
-        self.view.compare.stop_players()
-
-    def fill_sample(self) -> None:
-        """`--screenshot`: a clip history, a comparison and a transcript, without the network."""
-        from playground.core.audio.files import pcm_to_wav
-        from playground.core.audio.transcripts import Segment, Transcript
-
-        speech, compare, stt = self.view.speech, self.view.compare, self.view.stt
-        speech.set_models(["gpt-4o-mini-tts", "tts-1", "tts-1-hd"], "gpt-4o-mini-tts")
-        speech.set_voice("coral")
-        speech.instructions.setPlainText("Speak calmly, like a teacher.")
-        speech.text_edit.setPlainText(
-            "Welcome to the Playground. Type any text, choose a voice, and press Generate "
-            "to hear it spoken aloud."
-        )
-        tone = pcm_to_wav(bytes(48_000 * 3))
-        for voice, model in (("coral", "gpt-4o-mini-tts"), ("onyx", "tts-1"), ("nova", "tts-1")):
-            request = SpeechRequest(model, voice, speech.text_edit.toPlainText(), "", 1.0, "wav")
-            self._store_clip(request, tone, Decimal("0.0016"), speech)
-        clips = self.clips.clips()
-        self._show_clips(select=clips[0].id if clips else None)
-        if clips:
-            speech.load_clip(clips[0], self.clips.playable_path(clips[0]))
-            speech.player.time_label.setText("0:00 / 0:03")
-        speech.show_result("Done in 1.4 s · first audio after 310 ms · 113 in / 150 out tokens")
-        compare.text_edit.setPlainText("The quick brown fox jumps over the lazy dog.")
-        compare.set_models(["gpt-4o-mini-tts", "tts-1"], ["gpt-4o-mini-tts"])
-        compare.set_checked_voices(["alloy", "coral", "sage"])
-        voices = ("alloy", "coral", "sage")
-        compare.start_rows(
-            [f"{v} · gpt-4o-mini-tts" for v in voices], [("gpt-4o-mini-tts", v) for v in voices]
-        )
-        for index, clip in enumerate(clips[:3]):
-            compare.row_done(index, clip, self.clips.playable_path(clip), "0:03 · $0.0016")
-            compare.rows[index].player.time_label.setText("0:00 / 0:03")
-        stt.set_models(["gpt-4o-transcribe", "whisper-1"], "whisper-1")
-        stt.format_combo.setCurrentIndex(stt.format_combo.findData("verbose_json"))
-        stt.source = Path("interview.m4a")
-        stt.file_info.setText("<b>interview.m4a</b> · 4.2 MB · 4:31")
-        stt.player.time_label.setText("0:00 / 4:31")
-        stt.run_button.setEnabled(True)
-        self._source_seconds = 271.0
-        self._update_stt_estimate()
-        segments = (
-            Segment(0.0, 4.2, "Thanks for joining us today."),
-            Segment(4.2, 9.8, "Let's start with how the project began."),
-            Segment(9.8, 16.5, "It started as a weekend experiment with a few friends."),
-            Segment(16.5, 21.0, "Nobody expected it to grow this quickly."),
-        )
-        stt.words_check.setChecked(True)
-        words = tuple(
-            Segment(seg.start + i * per, seg.start + (i + 1) * per, word.strip(".,"))
-            for seg in segments
-            for i, word in enumerate(seg.text.split())
-            for per in [(seg.end - seg.start) / len(seg.text.split())]
-        )
-        stt.show_transcript(
-            Transcript(
-                " ".join(s.text for s in segments),
-                "verbose_json",
-                "{}",
-                segments,
-                "english",
-                271.0,
-                words=words,
-            ),
-            "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
-        )
-
-    def extra_screens(self) -> list[tuple[str, Any]]:
-        """`--screenshot`: the Compare and Speech-to-text pages."""
-        pages, stt = self.view.pages, self.view.stt
-
-        def microphone(on: bool) -> None:
-            (stt.mic_radio if on else stt.file_radio).setChecked(True)
-
-        return [
-            ("compare", _PageShot(pages, self.view.compare)),
-            ("stt", _PageShot(pages, stt)),
-            ("stt-microphone", _PageShot(pages, stt, microphone)),
-        ]
+        self.view.stop_players()
 
     # --- speech --------------------------------------------------------------------------------
 
@@ -309,7 +212,7 @@ class AudioController(FeatureController):
             on_cancel=lambda: self._on_speech_cancelled(request, progress),
         )
 
-    def _live_feed(self, fmt: str) -> Any:
+    def _live_feed(self, fmt: str) -> Callable[[bytes], None] | None:
         if fmt not in LIVE_FORMATS:
             return None
         reader = WavStreamReader() if fmt == "wav" else None
@@ -336,6 +239,10 @@ class AudioController(FeatureController):
 
         return feed
 
+    def store_clip(self, request: SpeechRequest, audio: bytes, cost: Decimal | None) -> Clip | None:
+        """Stores a clip made elsewhere (errors are shown on the speech page)."""
+        return self._store_clip(request, audio, cost, self.view.speech)
+
     def _on_speech_done(self, request: SpeechRequest, result: SpeechResult, live: bool) -> None:
         page = self.view.speech
         if self.live.active:
@@ -358,13 +265,17 @@ class AudioController(FeatureController):
         page.show_result(" · ".join(detail))
         if clip is None:
             return
-        self._show_clips(select=clip.id)
+        self.show_clips(select=clip.id)
         self._load_clip(clip)
         if not live and self.devices_have_output():
-            page.player.player.play()
+            page.play_clip()
 
     def _store_clip(
-        self, request: SpeechRequest, audio: bytes, cost: Decimal | None, page: Any
+        self,
+        request: SpeechRequest,
+        audio: bytes,
+        cost: Decimal | None,
+        page: SpeechPage | ComparePage,
     ) -> Clip | None:
         try:
             return self.clips.add(
@@ -414,7 +325,7 @@ class AudioController(FeatureController):
 
     def _update_speech_estimate(self) -> None:
         page = self.view.speech
-        page.set_estimate(self._speech_estimate(page.model, page.text_edit.toPlainText()))
+        page.set_estimate(self._speech_estimate(page.model, page.text()))
 
     def _speech_estimate(self, model: str, text: str, times: int = 1) -> str:
         if not model:
@@ -453,10 +364,9 @@ class AudioController(FeatureController):
         """Loads the model's token encoding off the GUI thread, then refreshes the estimates."""
         if self.runner.is_busy("audio-count"):
             return
-        loop = asyncio.get_event_loop()
 
         async def _load() -> None:
-            await loop.run_in_executor(None, self.counter.load, model)
+            await self.runner.run_blocking(self.counter.load, model)
 
         def _done(*_args: object) -> None:
             if self.counter.is_loaded(model):
@@ -467,7 +377,8 @@ class AudioController(FeatureController):
 
     # --- clips ---------------------------------------------------------------------------------
 
-    def _show_clips(self, select: str | None = None) -> None:
+    def show_clips(self, select: str | None = None) -> None:
+        """Lists the stored clips, `select` chosen."""
         self.view.speech.show_clips(self.clips.clips(), select)
 
     def _load_clip(self, clip: Clip) -> None:
@@ -487,16 +398,17 @@ class AudioController(FeatureController):
 
     def _on_clip_delete(self, clip_id: str) -> None:
         page = self.view.speech
-        if page._current_clip is not None and page._current_clip.id == clip_id:
+        current = page.current_clip()
+        if current is not None and current.id == clip_id:
             page.load_clip(None, None)
         self.clips.remove(clip_id)
-        self._show_clips()
+        self.show_clips()
 
     def _on_clip_duration(self, ms: int) -> None:
-        clip = self.view.speech._current_clip
+        clip = self.view.speech.current_clip()
         if clip is not None and ms > 0 and not clip.duration_s:
             self.clips.update(clip, duration_s=ms / 1000)
-            self._show_clips(select=clip.id)
+            self.show_clips(select=clip.id)
 
     def save_clip(self, clip_id: str, target: str) -> None:
         """Copies a clip to `target` (Save as…)."""
@@ -547,7 +459,7 @@ class AudioController(FeatureController):
         clip = self._store_clip(request, result.audio, entry.cost, self.view.compare)
         if clip is None:
             return
-        self._show_clips()
+        self.show_clips()
         detail = f"{_usage_text(result.usage)} · {format_cost(entry.cost)}"
         self.view.compare.row_done(index, clip, self.clips.playable_path(clip), detail)
 
@@ -599,7 +511,13 @@ class AudioController(FeatureController):
         if self._source_info is None or self._source_info.duration_s is not None:
             return
         self._source_seconds = seconds
-        self.view.stt.file_info.setText(self._source_text(self._source_info))
+        self.view.stt.set_source_info(self._source_text(self._source_info))
+        self._update_stt_estimate()
+
+    def set_source_length(self, seconds: float) -> None:
+        """Takes `seconds` as the chosen source's length (as if the player had measured it) and
+        estimates again."""
+        self._source_seconds = seconds
         self._update_stt_estimate()
 
     def _update_stt_estimate(self) -> None:
@@ -701,7 +619,7 @@ class AudioController(FeatureController):
         )
 
     def _on_stt_cancelled(self, request: TranscriptionRequest) -> None:
-        self.view.stt.result_info.setText("Stopped.")
+        self.view.stt.show_result_info("Stopped.")
         self._record(
             request.model, self._endpoint(request), Usage(), None, RequestStatus.CANCELLED, None
         )
@@ -718,27 +636,28 @@ class AudioController(FeatureController):
                 AppError.local("Not saved", f"The take could not be saved to {target} ({exc}).", "")
             )
             return
-        page.source_message.show_note(f"Saved a copy as {Path(target).name}.")
+        page.show_source_note(f"Saved a copy as {Path(target).name}.")
 
     def save_transcript(self, target: str) -> None:
         page = self.view.stt
-        if page.transcript is None:
+        transcript = page.transcript
+        if transcript is None:
             return
-        suffix = Path(target).suffix.lower().lstrip(".") or page.transcript.suffix
+        suffix = Path(target).suffix.lower().lstrip(".") or transcript.suffix
         try:
-            Path(target).write_text(save_text(page.transcript, suffix), encoding="utf-8")
+            Path(target).write_text(save_text(transcript, suffix), encoding="utf-8")
         except OSError as exc:
             page.show_error(
                 AppError.local("Not saved", f"The transcript could not be saved ({exc}).", "")
             )
             return
-        page.result_info.setText(f"Saved {Path(target).name}.")
+        page.show_result_info(f"Saved {Path(target).name}.")
 
     # --- devices and recording -----------------------------------------------------------------
 
     def _ensure_devices(self) -> AudioDevices:
         if self.devices is None:
-            self.devices = AudioDevices(self)
+            self.devices = self._make_devices()
             self.devices.changed.connect(self.refresh_devices)
         return self.devices
 
@@ -771,8 +690,7 @@ class AudioController(FeatureController):
                 )
             )
             return
-        page.player.stop()
-        page.source_message.clear_message()
+        page.stop_source()
         if self.recorder.start(device, path):
             page.set_recording(True)
 
@@ -783,7 +701,7 @@ class AudioController(FeatureController):
         self.view.stt.set_record_progress(self._level, seconds)
         if seconds >= MAX_TAKE_SECONDS and self.recorder.recording:
             self.recorder.stop()  # a longer take could not be uploaded
-            self.view.stt.device_note.show_note(
+            self.view.stt.show_device_note(
                 f"Recording stopped at {format_clock(seconds)}: a longer take would exceed the "
                 "25 MB upload limit."
             )
@@ -828,7 +746,7 @@ class AudioController(FeatureController):
         status: RequestStatus,
         request_id: str | None,
     ) -> LedgerEntry:
-        entry = self.ctx.counters.record(
+        entry = self.counters.record(
             profile=self.session.profile,
             model=model,
             endpoint=endpoint,
@@ -838,29 +756,6 @@ class AudioController(FeatureController):
             request_id=request_id,
         )
         return entry
-
-
-class _PageShot:
-    """What the screenshot code grabs for a page: the whole window with that page showing, then
-    back to the first page (the tab's own picture shows Text to speech)."""
-
-    def __init__(self, pages: Any, page: Any, setup: Any = None) -> None:
-        self._pages = pages
-        self._page = page
-        self._setup = setup
-
-    def grab(self) -> Any:
-        from PySide6.QtWidgets import QApplication
-
-        self._pages.setCurrentWidget(self._page)
-        if self._setup is not None:
-            self._setup(True)
-        QApplication.processEvents()
-        picture = self._pages.window().grab()
-        if self._setup is not None:
-            self._setup(False)
-        self._pages.setCurrentIndex(0)
-        return picture
 
 
 def _usage_text(usage: Usage) -> str:

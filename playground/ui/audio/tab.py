@@ -8,7 +8,9 @@ building the tab costs nothing when the user never plays or records anything.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -162,6 +164,7 @@ class SpeechPage(QWidget):
         clip_selected: a history entry was chosen. arg: clip id.
         clip_delete_requested: Delete was chosen on a history entry. arg: clip id.
         clip_save_requested: Save as… chose a file. args: clip id, target path.
+        clip_duration_changed: the player measured the loaded clip. arg: its length in ms.
     """
 
     generate_requested = Signal(object, bool)
@@ -170,6 +173,7 @@ class SpeechPage(QWidget):
     clip_selected = Signal(str)
     clip_delete_requested = Signal(str)
     clip_save_requested = Signal(str, str)
+    clip_duration_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -325,8 +329,16 @@ class SpeechPage(QWidget):
         self._on_model_changed("")
         self._on_format_changed()
         self._on_text_changed()
+        self.player.player.duration_changed.connect(self.clip_duration_changed)
 
     # --- reading ------------------------------------------------------------------------------
+
+    def text(self) -> str:
+        return self.text_edit.toPlainText()
+
+    def current_clip(self) -> Clip | None:
+        """The clip in the player, if any."""
+        return self._current_clip
 
     @property
     def model(self) -> str:
@@ -411,6 +423,20 @@ class SpeechPage(QWidget):
         has = current is not None
         self.delete_button.setEnabled(has)
         self.reuse_button.setEnabled(has)
+
+    def set_text(self, text: str) -> None:
+        self.text_edit.setPlainText(text)
+
+    def set_instructions(self, text: str) -> None:
+        self.instructions.setPlainText(text)
+
+    def play_clip(self) -> None:
+        """Plays the clip in the player from where it is."""
+        self.player.player.play()
+
+    def set_player_time(self, text: str) -> None:
+        """The player's position / length text (before the player has measured the clip)."""
+        self.player.time_label.setText(text)
 
     def load_clip(self, clip: Clip | None, path: Path | None) -> None:
         """Puts a clip in the player (None empties it)."""
@@ -614,12 +640,14 @@ class ComparePage(QWidget):
         stop_requested: Stop was pressed.
         save_requested: a row's Save chose a file. args: clip id, target path.
         voice_chosen: a row's "Use this voice" was pressed. args: model, voice.
+        draft_changed: the text, the models or the voices changed (the estimate needs updating).
     """
 
     compare_requested = Signal(list)
     stop_requested = Signal()
     save_requested = Signal(str, str)
     voice_chosen = Signal(str, str)
+    draft_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -694,6 +722,9 @@ class ComparePage(QWidget):
         self.models.itemChanged.connect(self._on_models_changed)
         self.voices.itemChanged.connect(self._update_count)
         self.text_edit.textChanged.connect(self._update_count)
+        self.text_edit.textChanged.connect(self.draft_changed)
+        self.models.itemChanged.connect(lambda _item: self.draft_changed.emit())
+        self.voices.itemChanged.connect(lambda _item: self.draft_changed.emit())
         self.render_button.clicked.connect(self._on_render)
         self.stop_button.clicked.connect(self.stop_requested)
         self.render_button.setToolTip("Render every chosen voice (Ctrl+Enter)")
@@ -779,6 +810,16 @@ class ComparePage(QWidget):
 
     def row_cancelled(self, index: int) -> None:
         self.rows[index].state.setText("Stopped")
+
+    def text(self) -> str:
+        return self.text_edit.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.text_edit.setPlainText(text)
+
+    def set_row_time(self, index: int, text: str) -> None:
+        """A row player's position / length text (before the player has measured the clip)."""
+        self.rows[index].player.time_label.setText(text)
 
     def stop_players(self) -> None:
         for row in self.rows:
@@ -1180,18 +1221,57 @@ class SpeechToTextPage(QWidget):
         self.level.set_level(level)
         self.record_time.setText(format_clock(seconds))
 
-    def set_source(self, path: Path | None, info: str, *, take: bool = False) -> None:
+    def set_source(
+        self, path: Path | None, info: str, *, take: bool = False, playable: bool = True
+    ) -> None:
         """Makes `path` the audio to send; `take` marks a microphone recording (it can be saved
-        elsewhere with "Save take as…")."""
+        elsewhere with "Save take as…"); `playable=False` leaves the player as it is (a file
+        that is not on this machine, as in the screenshot sample)."""
         self.source = path
         self.file_info.setText(info)
         self.source_message.clear_message()
-        self.player.load(path)
+        if playable:
+            self.player.load(path)
         self.save_take_button.setVisible(take and path is not None)
         self.run_button.setEnabled(path is not None and not self._busy and not self._recording)
 
     def show_source_error(self, error: AppError) -> None:
         self.source_message.show_error(error)
+
+    def show_source_note(self, text: str) -> None:
+        self.source_message.show_note(text)
+
+    def set_source_info(self, info: str) -> None:
+        """The source's name, size and length (once the player has measured it)."""
+        self.file_info.setText(info)
+
+    def set_player_time(self, text: str) -> None:
+        """The player's position / length text (before the player has measured the source)."""
+        self.player.time_label.setText(text)
+
+    def stop_source(self) -> None:
+        """Stops playing the source and clears its message (a take is about to be recorded)."""
+        self.player.stop()
+        self.source_message.clear_message()
+
+    def show_device_note(self, text: str) -> None:
+        self.device_note.show_note(text)
+
+    def show_result_info(self, text: str) -> None:
+        """The line under the transcript (how it was made, Stopped, Saved)."""
+        self.result_info.setText(text)
+
+    def set_format(self, fmt: str) -> None:
+        index = self.format_combo.findData(fmt)
+        if index >= 0:
+            self.format_combo.setCurrentIndex(index)
+
+    def set_word_timings(self, on: bool) -> None:
+        self.words_check.setChecked(on)
+
+    def use_microphone(self, on: bool) -> None:
+        """Switches the source between the microphone and a file."""
+        (self.mic_radio if on else self.file_radio).setChecked(True)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -1445,3 +1525,72 @@ class AudioTab(QWidget):
         speech.set_models(models, model)
         speech.set_voice(voice)
         self.pages.setCurrentWidget(speech)
+
+    # --- the whole tab ------------------------------------------------------------------------
+
+    def show_page(self, page: QWidget | int) -> None:
+        """Shows a page (`speech`, `compare`, `stt`, or its index)."""
+        if isinstance(page, int):
+            self.pages.setCurrentIndex(page)
+        else:
+            self.pages.setCurrentWidget(page)
+
+    def stop_players(self) -> None:
+        self.speech.player.stop()
+        self.stt.player.stop()
+        self.compare.stop_players()
+
+    def form_state(self) -> dict[str, Any]:
+        """What the pages' forms hold, to put back with `restore_form` at the next start."""
+        speech, stt, compare = self.speech, self.stt, self.compare
+        return {
+            "page": self.pages.currentIndex(),
+            "speech_model": speech.model,
+            "voice": speech.voice,
+            "format": speech.response_format,
+            "speed": round(speech.speed.value(), 2),
+            "instructions": speech.instructions.toPlainText(),
+            "text": speech.text_edit.toPlainText(),
+            "live": speech.live_check.isChecked(),
+            "compare_text": compare.text_edit.toPlainText(),
+            "compare_models": compare.checked(compare.models),
+            "compare_voices": compare.checked(compare.voices),
+            "stt_model": stt.model,
+            "stt_format": stt.response_format,
+            "language": stt.language,
+            "prompt": stt.prompt_edit.text(),
+            "stream": stt.stream_check.isChecked(),
+            "words": stt.words_check.isChecked(),
+            "translate": stt.task == "translate",
+        }
+
+    def restore_form(self, state: dict[str, Any]) -> None:
+        """Puts a `form_state` back (missing values get their defaults). The model lists, the
+        compared models and voices and the transcript format wait for the models to arrive."""
+        speech, stt, compare = self.speech, self.stt, self.compare
+        if state.get("speech_model"):
+            speech.set_models([str(state["speech_model"])], str(state["speech_model"]))
+        if state.get("voice"):
+            speech.set_voice(str(state["voice"]))
+        speech.set_format(str(state.get("format", "mp3")))
+        with contextlib.suppress(TypeError, ValueError):
+            speech.speed.setValue(float(state.get("speed", 1.0)))
+        speech.instructions.setPlainText(str(state.get("instructions", "")))
+        speech.text_edit.setPlainText(str(state.get("text", "")))
+        speech.live_check.setChecked(bool(state.get("live", True)))
+        compare.text_edit.setPlainText(str(state.get("compare_text", "")))
+        if state.get("stt_model"):
+            stt.set_models([str(state["stt_model"])], str(state["stt_model"]))
+        language = str(state.get("language", ""))
+        index = stt.language_combo.findData(language)
+        if index >= 0:
+            stt.language_combo.setCurrentIndex(index)
+        elif language:
+            stt.language_combo.setEditText(language)
+        stt.prompt_edit.setText(str(state.get("prompt", "")))
+        stt.stream_check.setChecked(bool(state.get("stream", True)))
+        stt.words_check.setChecked(bool(state.get("words", False)))
+        if state.get("translate") and stt.translate_radio.isEnabled():
+            stt.translate_radio.setChecked(True)
+        if isinstance(state.get("page"), int):
+            self.pages.setCurrentIndex(int(state["page"]))

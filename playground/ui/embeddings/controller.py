@@ -14,15 +14,13 @@ estimate runs, further edits only mark it stale, and one more runs when it ends.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QObject
 
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.errors import AppError, ErrorKind
@@ -47,19 +45,23 @@ from playground.core.embeddings.service import (
 )
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_tokens
-from playground.ui.common.feature import FeatureContext, FeatureController
-from playground.ui.embeddings.tab import VIEW_CLUSTERS, VIEW_PAIRS, VIEW_SEARCH, EmbeddingsTab
+from playground.ui.common.feature import FeatureController
+from playground.ui.embeddings.tab import EmbeddingsTab
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
     from playground.core.api.catalog import CatalogSnapshot
+    from playground.core.api.session import ApiSession
     from playground.core.embeddings.maths import Analysis
+    from playground.core.money.pricing import Pricer
+    from playground.core.money.tokens import TokenCounter
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 MAX_SAVED_TEXT = 200_000  # characters of input text kept in the settings between runs
 PREFERRED_MODEL = "text-embedding-3-small"
 
@@ -76,23 +78,51 @@ class EmbeddingResult:
 
 
 class EmbeddingsController(FeatureController):
-    """Connects the `EmbeddingsTab` to the embeddings service, the cache and the ledger."""
+    """Connects the `EmbeddingsTab` to the embeddings service, the cache and the ledger.
+
+    Args:
+        view: the tab it runs.
+        service: sends the requests.
+        cache: the vectors already fetched.
+        session: the provider profile (picks the prices).
+        pricer: prices the estimate.
+        counter: counts tokens for the estimate.
+        counters: writes the ledger rows and shows them in the status bar.
+        runner: runs the requests and the blocking work.
+        cache_notice: why the cache lasts for this session only, if it does ("" otherwise).
+        parent: the controller's QObject parent (the window).
+    """
 
     busy_groups = ("embeddings", "embeddings-search")
 
-    def __init__(self, view: EmbeddingsTab, ctx: FeatureContext) -> None:
-        super().__init__(view, ctx.window)
+    def __init__(
+        self,
+        view: EmbeddingsTab,
+        service: EmbeddingService,
+        cache: EmbeddingCache,
+        session: ApiSession,
+        pricer: Pricer,
+        counter: TokenCounter,
+        counters: CountersController,
+        runner: TaskRunner,
+        *,
+        cache_notice: str = "",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(view, parent)
         self.tab = view
-        self.services = ctx.services
-        self.runner = ctx.runner
-        self.counters = ctx.counters
-        self.service = EmbeddingService(ctx.services.session.client)
+        self.session = session
+        self.pricer = pricer
+        self.counter = counter
+        self.runner = runner
+        self.counters = counters
+        self.service = service
+        self.cache = cache
         self.result: EmbeddingResult | None = None
         self.plan: EmbeddingPlan | None = None
         self.progress: RunProgress | None = None
         self.table: InputTable | None = None
-        self._cache: EmbeddingCache | None = None
-        self._cache_notice = ""
+        self._cache_notice = cache_notice
         self._estimating = False
         self._estimate_stale = False
         self._limits_model: str | None = None
@@ -112,7 +142,7 @@ class EmbeddingsController(FeatureController):
         view.k_changed.connect(self.recluster)
         view.export_requested.connect(self.export)
         view.clear_cache_requested.connect(self.clear_cache)
-        ctx.runner.busy_changed.connect(self._on_busy_changed)
+        runner.busy_changed.connect(self._on_busy_changed)
         self._on_inputs_changed()
 
     # --- the cache ------------------------------------------------------------------------------
@@ -144,18 +174,6 @@ class EmbeddingsController(FeatureController):
 
         self.tab.ask_clear_cache(vectors, clear)
 
-    @property
-    def cache(self) -> EmbeddingCache:
-        """The vector cache, opened on first use; in memory (with a notice) if the file fails."""
-        if self._cache is None:
-            try:
-                self._cache = EmbeddingCache(self.services.paths.embeddings_cache_file)
-            except EmbeddingCacheError as exc:
-                log.warning("embeddings cache unavailable: %s", exc)
-                self._cache_notice = f"{exc} Vectors are cached for this session only."
-                self._cache = EmbeddingCache(None)
-        return self._cache
-
     # --- feature hooks --------------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
@@ -170,15 +188,13 @@ class EmbeddingsController(FeatureController):
         dims = state.get("dimensions")
         self._wanted_dimensions = int(dims) if isinstance(dims, int) and dims > 0 else None
         if self._wanted_model:
-            self.tab.model_combo.setCurrentText(self._wanted_model)
+            self.tab.select_model(self._wanted_model)
         text = state.get("text")
         if isinstance(text, str) and text:
             self.tab.set_text(text)
         k = state.get("k")
         if isinstance(k, int) and k > 0:
-            self.tab.k_spin.blockSignals(True)
-            self.tab.k_spin.setValue(k)
-            self.tab.k_spin.blockSignals(False)
+            self.tab.set_k(k)
         self._limits_model = None
         self._on_inputs_changed()
 
@@ -202,8 +218,7 @@ class EmbeddingsController(FeatureController):
             "embeddings-export",
         ):
             self.runner.cancel(group)
-        if self._cache is not None:
-            self._cache.close()
+        self.cache.close()
 
     # --- estimate -------------------------------------------------------------------------------
 
@@ -230,7 +245,7 @@ class EmbeddingsController(FeatureController):
         self._estimating = True
         self._estimate_stale = False
         self.runner.start(
-            self._in_worker(lambda: self._prepare(parsed, model, dims)),
+            self.runner.run_blocking(lambda: self._prepare(parsed, model, dims)),
             group="embeddings-estimate",
             on_result=lambda plan: self._estimate_done(plan, parsed),
             on_error=lambda err: self._estimate_failed(err),
@@ -294,12 +309,12 @@ class EmbeddingsController(FeatureController):
         return f"{n:,} empty line{'s' if n != 1 else ''} skipped" if n else ""
 
     def _estimate_cost(self, model: str, tokens: int) -> Decimal | None:
-        profile = self.services.session.profile
-        cost: Decimal | None = self.services.pricer.estimate(model, tokens, profile.price_provider)
+        profile = self.session.profile
+        cost: Decimal | None = self.pricer.estimate(model, tokens, profile.price_provider)
         return cost
 
     def _prepare(self, parsed: ParsedTexts, model: str, dims: int | None) -> EmbeddingPlan:
-        counter = self.services.counter
+        counter = self.counter
         return prepare(
             parsed.texts,
             model,
@@ -358,7 +373,7 @@ class EmbeddingsController(FeatureController):
     async def _run(
         self, parsed: ParsedTexts, model: str, dims: int | None, progress: RunProgress
     ) -> EmbeddingResult:
-        plan = await self._in_worker(lambda: self._prepare(parsed, model, dims))
+        plan = await self.runner.run_blocking(lambda: self._prepare(parsed, model, dims))
         self.plan = plan
         usable = plan.usable
         if not usable:
@@ -377,7 +392,7 @@ class EmbeddingsController(FeatureController):
             len(plan.batches), len(plan.batches), "Drawing the similarity, clusters and pairs…"
         )
         texts = tuple(plan.texts[i] for i in usable)
-        return await self._in_worker(lambda: self._analyse(model, dims, texts))
+        return await self.runner.run_blocking(lambda: self._analyse(model, dims, texts))
 
     def _analyse(self, model: str, dims: int | None, texts: tuple[str, ...]) -> EmbeddingResult:
         from playground.core.embeddings.maths import analyze, matrix_from_blobs
@@ -408,7 +423,7 @@ class EmbeddingsController(FeatureController):
         model: str | None = None,
     ) -> LedgerEntry:
         entry = self.counters.record(
-            profile=self.services.session.profile,
+            profile=self.session.profile,
             model=model or (self.plan.model if self.plan else self.tab.model()),
             endpoint=Endpoint.EMBEDDINGS,
             usage=usage,
@@ -418,7 +433,8 @@ class EmbeddingsController(FeatureController):
         )
         return entry
 
-    def _show(self, result: EmbeddingResult) -> None:
+    def show_result(self, result: EmbeddingResult) -> None:
+        """Shows a finished run's analysis in every view (and searches and clusters it later)."""
         self.result = result
         analysis = result.analysis
         projection = analysis.projection
@@ -447,14 +463,14 @@ class EmbeddingsController(FeatureController):
         def _shown(result: EmbeddingResult | None) -> None:
             if result is None or self.runner.is_busy("embeddings"):
                 return
-            self._show(result)
+            self.show_result(result)
             self.tab.show_result(
                 f"Showing the {len(result.texts):,} of {len(usable):,} texts whose vectors "
                 "arrived; Resume fetches the rest."
             )
 
         self.runner.start(
-            self._in_worker(_subset),
+            self.runner.run_blocking(_subset),
             group="embeddings-analysis",
             on_result=_shown,
             on_error=lambda _e: None,  # the run's own error is already shown
@@ -466,7 +482,7 @@ class EmbeddingsController(FeatureController):
         assert progress is not None
         self.tab.hide_progress()
         self.tab.hide_error()
-        self._show(result)
+        self.show_result(result)
         cached = len(plan.cached)
         if progress.done_batches:
             sent = (
@@ -567,7 +583,7 @@ class EmbeddingsController(FeatureController):
                 batch.usage, RequestStatus.OK, batch.latency_ms, batch.request_id, result.model
             )
             vector = batch.vectors[0]
-        return await self._in_worker(lambda: rank(vector, result.analysis.matrix))
+        return await self.runner.run_blocking(lambda: rank(vector, result.analysis.matrix))
 
     def recluster(self, k: int) -> None:
         result = self.result
@@ -587,7 +603,7 @@ class EmbeddingsController(FeatureController):
             )
 
         self.runner.start(
-            self._in_worker(lambda: kmeans(matrix, k)),
+            self.runner.run_blocking(lambda: kmeans(matrix, k)),
             group="embeddings-analysis",
             on_result=_shown,
             on_error=self.tab.show_error,
@@ -606,7 +622,7 @@ class EmbeddingsController(FeatureController):
                 raise AppError.local("Can't use that file", str(exc)) from exc
 
         self.runner.start(
-            self._in_worker(_read),
+            self.runner.run_blocking(_read),
             group="embeddings-file",
             on_result=self._on_table_loaded,
             on_error=self.tab.show_error,
@@ -674,7 +690,7 @@ class EmbeddingsController(FeatureController):
             return f"Saved the {what} to {target.name}."
 
         self.runner.start(
-            self._in_worker(_write),
+            self.runner.run_blocking(_write),
             group="embeddings-export",
             on_result=self.tab.show_result,
             on_error=self.tab.show_error,
@@ -687,50 +703,6 @@ class EmbeddingsController(FeatureController):
             self.tab.set_busy(busy)
         elif group == "embeddings-search":
             self.tab.set_search_busy(busy)
-
-    @staticmethod
-    async def _in_worker(fn: Callable[[], T]) -> T:
-        # get_event_loop, not get_running_loop: under qasync, tasks may be stepped from Qt event
-        # processing (e.g. --screenshot) while asyncio does not consider the loop running.
-        return await asyncio.get_event_loop().run_in_executor(None, fn)
-
-    # --- screenshots ----------------------------------------------------------------------------
-
-    def fill_sample(self) -> None:
-        from playground.ui.embeddings.sample import fill_sample
-
-        fill_sample(self)
-
-    def extra_screens(self) -> list[tuple[str, QWidget]]:
-        return [
-            (name, _ViewShot(self.tab, index))
-            for name, index in (
-                ("search", VIEW_SEARCH),
-                ("clusters", VIEW_CLUSTERS),
-                ("pairs", VIEW_PAIRS),
-            )
-        ]
-
-
-class _ViewShot(QWidget):
-    """A stand-in for `--screenshot`: grabbing it shows one of the tab's views and grabs the window.
-
-    The screenshot runner grabs each extra screen in turn; switching the view inside `grab` is what
-    lets every view be pictured in the full window, as the user sees it.
-    """
-
-    def __init__(self, tab: EmbeddingsTab, index: int) -> None:
-        super().__init__(tab)
-        self.setVisible(False)
-        self._tab = tab
-        self._index = index
-
-    def grab(self, *_args: Any) -> Any:
-        self._tab.views.setCurrentIndex(self._index)
-        QApplication.processEvents()
-        pixmap = self._tab.window().grab()
-        self._tab.views.setCurrentIndex(0)
-        return pixmap
 
 
 def _red() -> str:

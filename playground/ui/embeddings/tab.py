@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QRect,
+    QSignalBlocker,
     Qt,
     QTimer,
     Signal,
@@ -831,10 +832,32 @@ class EmbeddingsTab(QWidget):
 
     def fill_sample_texts(self) -> None:
         """Puts the sample texts in the editor (nothing is sent until Embed)."""
-        from playground.ui.embeddings.sample import SAMPLE_TOPICS
+        from playground.ui.embeddings.sample_texts import SAMPLE_TOPICS
 
         self.set_text("\n".join(t for topic in SAMPLE_TOPICS for t in topic))
         self.texts_edit.setFocus()
+
+    def select_model(self, model: str) -> None:
+        """Picks `model` (typed in if the list does not have it yet)."""
+        self.model_combo.setCurrentText(model)
+
+    def set_k(self, k: int) -> None:
+        """Sets the number of clusters without asking to cluster again."""
+        with QSignalBlocker(self.k_spin):
+            self.k_spin.setValue(k)
+
+    def set_query(self, query: str) -> None:
+        self.query_edit.setText(query)
+
+    def show_view(self, index: int) -> None:
+        """Shows one of the result views (`VIEW_SEARCH`, `VIEW_CLUSTERS`, ...)."""
+        self.views.setCurrentIndex(index)
+
+    def point_at(self, row: int, column: int, point: int) -> None:
+        """Shows what the pointer would: a heatmap cell's detail and a point on the cluster map."""
+        self.heatmap.hover_cell(row, column)
+        self.heatmap.show_detail(row, column)
+        self.clusters.hover_point(point)
 
     def focus_search(self) -> None:
         """Ctrl+F: the Search view with the query box focused."""

@@ -7,7 +7,6 @@ cost go to the ledger (`Endpoint.IMAGES`) and into the pictures' sidecars once t
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import logging
@@ -17,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QBuffer, QIODevice, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog
 
@@ -49,7 +48,12 @@ from playground.ui.images.tab import ImagesTab
 
 if TYPE_CHECKING:
     from playground.core.api.catalog import CatalogSnapshot
-    from playground.ui.common.feature import FeatureContext
+    from playground.core.api.session import ApiSession
+    from playground.core.money.accounting import Accounting
+    from playground.core.money.tokens import TokenCounter
+    from playground.core.storage.settings import Settings
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
 
 log = logging.getLogger(__name__)
 
@@ -83,21 +87,43 @@ class _Job:
 
 
 class ImagesController(FeatureController):
-    """Runs the Images tab."""
+    """Runs the Images tab.
+
+    Args:
+        view: the tab it runs.
+        service: sends the requests.
+        library: where every picture is saved (and the gallery is read from).
+        session: the provider profile (names the pictures' provider, picks the prices).
+        accounting: prices the estimate.
+        counter: counts the prompt's tokens for the estimate.
+        counters: writes the ledger rows and shows them in the status bar.
+        runner: runs the requests and the blocking work.
+        parent: the controller's QObject parent (the window).
+    """
 
     busy_groups = (GROUP,)
 
-    def __init__(self, ctx: FeatureContext, library: ImageLibrary | None = None) -> None:
-        view = ImagesTab()
-        super().__init__(view, ctx.window)
+    def __init__(
+        self,
+        view: ImagesTab,
+        service: ImageService,
+        library: ImageLibrary,
+        session: ApiSession,
+        accounting: Accounting,
+        counter: TokenCounter,
+        counters: CountersController,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(view, parent)
         self.view: ImagesTab = view
-        self.ctx = ctx
-        services = ctx.services
-        self.session = services.session
-        self.accounting = services.accounting
-        self.runner = ctx.runner
-        self.service = ImageService(services.session.client)
-        self.library = library or ImageLibrary(Path(services.paths.data_dir) / "images")
+        self.session = session
+        self.accounting = accounting
+        self.counter = counter
+        self.counters = counters
+        self.runner = runner
+        self.service = service
+        self.library = library
         self.sources: list[Source] = []
         self._job: _Job | None = None
         self._models: list[str] = []
@@ -105,7 +131,6 @@ class ImagesController(FeatureController):
         self._query = ""
         self._thumbs: dict[str, QPixmap] = {}
         self._thumb_failed: set[str] = set()
-        self._viewer: ImageView | None = None
         self._last_error: AppError | None = None
         self._restored: dict[str, Any] | None = None
         self._retry = Countdown(self)
@@ -124,11 +149,11 @@ class ImagesController(FeatureController):
         v.source_removed.connect(self.remove_source)
         v.add_files_requested.connect(self._on_add_files)
         v.result_activated.connect(lambda item_id: self.on_gallery_action("open", item_id))
-        v.gallery.search_changed.connect(self._on_search)
-        v.gallery.action_requested.connect(self.on_gallery_action)
-        v.gallery.undo_requested.connect(self.undo_delete)
+        v.gallery_search_changed.connect(self._on_search)
+        v.gallery_action_requested.connect(self.on_gallery_action)
+        v.gallery_undo_requested.connect(self.undo_delete)
         self.runner.busy_changed.connect(self._on_busy_changed)
-        v.gallery.thumbnail_for = self._thumbs.get
+        v.set_thumbnail_source(self._thumbs.get)
         v.set_variations_available(False)
         self._load_library()
         self._refresh_checks()
@@ -149,7 +174,7 @@ class ImagesController(FeatureController):
             restored, self._restored = self._restored, None
             self.view.set_options(restored)
 
-    def apply_settings(self, settings: Any) -> None:  # noqa: ARG002 (prices are read per call)
+    def apply_settings(self, settings: Settings) -> None:  # noqa: ARG002 (prices are read per call)
         """Another provider or other prices: the estimate is shown again."""
         self._refresh_checks()
 
@@ -187,12 +212,7 @@ class ImagesController(FeatureController):
         """The painted coverage and its size, or None when nothing is painted (or not editing)."""
         if self.view.mode() != "edit" or not self.sources:
             return None
-        canvas = self.view.mask_painter.canvas
-        mask = canvas.mask_image()
-        coverage = canvas.coverage()
-        if mask.isNull() or not any(coverage):
-            return None
-        return coverage, mask.width(), mask.height()
+        return self.view.painted_mask()
 
     def _refresh_checks(self) -> None:
         """Re-checks the form (messages next to controls) and re-estimates the cost."""
@@ -240,7 +260,7 @@ class ImagesController(FeatureController):
         )
 
     def _prompt_tokens(self, request: ImageRequest) -> int | None:
-        counter = self.ctx.services.counter
+        counter = self.counter
         try:
             # Counted only when it cannot block (short text, encoding already loaded); the
             # estimate falls back to about four characters a token otherwise.
@@ -284,8 +304,7 @@ class ImagesController(FeatureController):
                 # Encoding a large mask takes tens of milliseconds: not on the GUI thread.
                 from playground.core.images.files import mask_png
 
-                loop = asyncio.get_running_loop()
-                mask = await loop.run_in_executor(None, functools.partial(mask_png, *painted))
+                mask = await self.runner.run_blocking(mask_png, *painted)
                 job.request = dataclasses.replace(job.request, mask=mask)
             return await self.service.run(
                 job.request,
@@ -344,16 +363,20 @@ class ImagesController(FeatureController):
             item = None
         if item is not None:
             job.items[image.slot] = item
-            self.view.gallery.prepend(item)
-            if not size.isNull():
-                thumb = size.scaled(THUMB_SIDE, THUMB_SIDE, aspectMode=_KEEP, mode=_SMOOTH)
-                self._thumbs[item.id] = thumb
-                self.view.gallery.set_thumbnail(item.id, thumb)
+            self.show_saved_picture(item, size)
         caption = f"Picture {image.slot + 1}"
         if not size.isNull():
             caption += f" · {size.width()}×{size.height()}"
         self.view.show_result(image.slot, size, item.id if item else "", caption)
         self.view.set_status(f"{job.progress.images} of {max(job.request.n, 1)} saved…")
+
+    def show_saved_picture(self, item: LibraryItem, pixmap: QPixmap) -> None:
+        """Shows a picture just saved to the library first in the gallery, with its thumbnail."""
+        self.view.add_gallery_item(item)
+        if not pixmap.isNull():
+            thumb = pixmap.scaled(THUMB_SIDE, THUMB_SIDE, aspectMode=_KEEP, mode=_SMOOTH)
+            self._thumbs[item.id] = thumb  # kept when the gallery is listed again
+            self.view.set_thumbnail(item.id, thumb)
 
     def _on_done(self, job: _Job, result: ImageResult) -> None:
         usage = result.usage or Usage(images=len(result.images), estimated=True)
@@ -420,7 +443,7 @@ class ImagesController(FeatureController):
         latency_ms: float,
         request_id: str | None,
     ) -> Any:
-        entry = self.ctx.counters.record(
+        entry = self.counters.record(
             profile=self.session.profile,
             model=job.request.model,
             endpoint=Endpoint.IMAGES,
@@ -450,7 +473,7 @@ class ImagesController(FeatureController):
                 log.warning("sidecar: %s", exc)
                 continue
             if updated is not None:
-                self.view.gallery.update_item(updated)
+                self.view.update_gallery_item(updated)
 
     # --- sources ---------------------------------------------------------------------------------
 
@@ -468,14 +491,13 @@ class ImagesController(FeatureController):
         """Reads, checks and converts picture files (off the GUI thread) and adds them."""
         if self.view.mode() == "generate":
             self.view.set_mode("edit")
-        loop = asyncio.get_event_loop()
 
         async def _read() -> list[tuple[str, bytes]]:
             from playground.core.images.files import read_source
 
             out = []
             for path in paths:
-                data, name = await loop.run_in_executor(None, read_source, path, "")
+                data, name = await self.runner.run_blocking(read_source, path, "")
                 out.append((name, data))
             return out
 
@@ -493,7 +515,6 @@ class ImagesController(FeatureController):
         """Converts pictures for the current model (off the GUI thread) and adds them."""
         spec = image_spec(self.view.model())
         self._source_rules = (spec.edit_formats, spec.edit_square, spec.edit_max_bytes)
-        loop = asyncio.get_event_loop()
 
         async def _prepare() -> tuple[list[Source], list[str]]:
             from playground.core.images.files import ImageProblem, prepare_upload
@@ -502,8 +523,8 @@ class ImagesController(FeatureController):
             bad: list[str] = []
             for name, data in files:
                 try:
-                    upload = await loop.run_in_executor(
-                        None, functools.partial(prepare_upload, data, spec, name=name)
+                    upload = await self.runner.run_blocking(
+                        functools.partial(prepare_upload, data, spec, name=name)
                     )
                 except ImageProblem as exc:
                     bad.append(str(exc))
@@ -526,6 +547,12 @@ class ImagesController(FeatureController):
             on_result=_done,
             on_error=lambda error: self.view.show_error(error.message, field="images"),
         )
+
+    def replace_sources(self, sources: list[Source]) -> None:
+        """Puts already converted source pictures in the form, instead of the ones there."""
+        self.sources = list(sources)
+        self._show_sources(reset_mask=True)
+        self._refresh_checks()
 
     def remove_source(self, row: int) -> None:
         if 0 <= row < len(self.sources):
@@ -576,21 +603,16 @@ class ImagesController(FeatureController):
             else:
                 self.view.set_mask_image(None)
         notes = [f"{s.name}: {s.upload.note}" for s in self.sources if s.upload.note]
-        self.view.mask_title.setText(
-            "<b>Mask</b> (on the first picture)"
-            + (f" — <i>{'; '.join(notes)}</i>" if notes else "")
-        )
+        self.view.set_mask_notes(notes)
 
     # --- gallery ---------------------------------------------------------------------------------
 
     def _load_library(self) -> None:
-        loop = asyncio.get_event_loop()
-
         async def _load() -> list[LibraryItem]:
-            return await loop.run_in_executor(None, self.library.load)
+            return await self.runner.run_blocking(self.library.load)
 
         def _show(items: list[LibraryItem]) -> None:
-            self.view.gallery.set_items(self.library.items(self._query), len(items))
+            self.view.set_gallery_items(self.library.items(self._query), len(items))
             self._load_thumbnails()
 
         self.runner.start(
@@ -604,12 +626,11 @@ class ImagesController(FeatureController):
         """Makes the missing thumbnails of the shown pictures, 60 at a time, off the GUI thread."""
         missing = [
             i
-            for i in self.view.gallery.ids_without_thumbnail()
+            for i in self.view.ids_without_thumbnail()
             if i not in self._thumbs and i not in self._thumb_failed
         ]
         if not missing or self.runner.is_busy(THUMB_GROUP):
             return
-        loop = asyncio.get_event_loop()
         items = [self.library.get(i) for i in missing[:60]]
 
         async def _make() -> list[tuple[str, bytes]]:
@@ -620,7 +641,7 @@ class ImagesController(FeatureController):
                 if item is None:
                     continue
                 try:
-                    data = await loop.run_in_executor(None, _thumbnail, item.image_path)
+                    data = await self.runner.run_blocking(_thumbnail, item.image_path)
                 except (ImageProblem, OSError):
                     continue
                 out.append((item.id, data))
@@ -634,14 +655,14 @@ class ImagesController(FeatureController):
             for item_id, data in thumbs:
                 pixmap = _pixmap(data)
                 self._thumbs[item_id] = pixmap
-                self.view.gallery.set_thumbnail(item_id, pixmap)
+                self.view.set_thumbnail(item_id, pixmap)
             self._load_thumbnails()  # the next batch, or what a search showed meanwhile
 
         self.runner.start(_make(), group=THUMB_GROUP, on_result=_show)
 
     def _on_search(self, query: str) -> None:
         self._query = query
-        self.view.gallery.set_items(self.library.items(query), len(self.library.load()))
+        self.view.set_gallery_items(self.library.items(query), len(self.library.load()))
         self._load_thumbnails()
 
     def on_gallery_action(self, action: str, item_id: str) -> None:
@@ -676,21 +697,11 @@ class ImagesController(FeatureController):
             self.sources.clear()
             self._show_sources(reset_mask=True)
             self.add_source_bytes([(item.image_path.name, data)])
-            if self._viewer is not None:
-                self._viewer.close()
+            self.view.close_viewer()
 
     def open_viewer(self, item: LibraryItem) -> ImageView:
-        if self._viewer is None:
-            self._viewer = ImageView(self.view)
-            self._viewer.action_requested.connect(self.on_gallery_action)
-        self._viewer.show_item(
-            item, QPixmap(str(item.image_path)), self.view.mode_buttons["variation"].isVisible()
-        )
-        if self._viewer.isVisible():
-            self._viewer.raise_()  # already open behind the window: bring it to the front
-        else:
-            self._viewer.show()
-        return self._viewer
+        """Shows a saved picture large (its actions come back as gallery actions)."""
+        return self.view.show_viewer(item, QPixmap(str(item.image_path)))
 
     def _save_as(self, item: LibraryItem) -> None:
         target, _ = QFileDialog.getSaveFileName(
@@ -712,10 +723,8 @@ class ImagesController(FeatureController):
             self.view.show_error(str(exc))
             return
         if deleted:
-            self.view.gallery.remove(item_id)
-            self.view.gallery.show_deleted(item_id, "Picture deleted.")
-            if self._viewer is not None and self._viewer.item_id == item_id:
-                self._viewer.close()
+            self.view.remove_gallery_item(item_id, "Picture deleted.")
+            self.view.close_viewer(item_id)
 
     def undo_delete(self, item_id: str) -> None:
         try:
@@ -724,9 +733,9 @@ class ImagesController(FeatureController):
             self.view.show_error(str(exc))
             return
         if item is not None:
-            self.view.gallery.set_items(self.library.items(self._query), len(self.library.load()))
+            self.view.set_gallery_items(self.library.items(self._query), len(self.library.load()))
             self._load_thumbnails()
-            self.view.gallery.select(item_id)
+            self.view.select_gallery_item(item_id)
 
     def reuse(self, item: LibraryItem) -> None:
         """Puts a saved picture's model, mode, prompt and options back in the form."""
@@ -764,20 +773,7 @@ class ImagesController(FeatureController):
 
     def shutdown(self) -> None:
         self.library.purge_trash()
-        if self._viewer is not None:
-            self._viewer.close()
-
-    # --- screenshots -----------------------------------------------------------------------------
-
-    def fill_sample(self) -> None:
-        from playground.ui.images.feature import fill_sample
-
-        fill_sample(self)
-
-    def extra_screens(self) -> list[tuple[str, Any]]:
-        from playground.ui.images.feature import extra_screens
-
-        return extra_screens(self)
+        self.view.close_viewer()
 
 
 def _thumbnail(path: Path) -> bytes:

@@ -1,183 +1,34 @@
 """The Images tab: generate, edit with a painted mask, variations, and the gallery.
 
-The tab itself is `ui.tabs.images_tab.ImagesTab`, run by `ui.controllers.images_controller`; the
-logic lives in `core.images*`. This module plugs it into the window and fills it with sample
-content for `--screenshot`.
+`build` is the one place that makes the tab's view (`tab.ImagesTab`), its services (the
+`ImageService` and the picture library) and its `controller.ImagesController`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from playground.ui.common.feature import Feature, FeatureContext, FeatureController
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from playground.ui.images.controller import ImagesController
-
-SAMPLE_MODELS = ("gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2")
-SAMPLE_PROMPTS = (
-    "A lighthouse on a cliff at dusk, warm windows, long exposure sea, watercolour",
-    "Isometric cosy reading nook with plants and a sleeping cat, soft morning light",
-    "Minimal poster of a hot-air balloon over striped fields, risograph style",
-    "Macro photo of dew on a spider web, bokeh, early sun",
-    "Paper-cut diorama of a night city with glowing windows",
-    "A friendly robot watering tomatoes in a greenhouse, children's book illustration",
-)
 
 
 def build(ctx: FeatureContext) -> FeatureController:
-    from playground.ui.images.controller import ImagesController
+    from pathlib import Path
 
-    return ImagesController(ctx)
+    from playground.core.images.library import ImageLibrary
+    from playground.core.images.service import ImageService
+    from playground.ui.images.controller import ImagesController
+    from playground.ui.images.tab import ImagesTab
+
+    services = ctx.services
+    return ImagesController(
+        ImagesTab(),
+        ImageService(services.session.client),
+        ImageLibrary(Path(services.paths.data_dir) / "images"),
+        services.session,
+        services.accounting,
+        services.counter,
+        ctx.counters,
+        ctx.runner,
+        parent=ctx.window,
+    )
 
 
 FEATURE = Feature("images", "Images", "image", build)
-
-
-def sample_picture(seed: int, width: int = 512, height: int = 512) -> bytes:
-    """A pleasant abstract picture drawn with Qt (no network, no model): sky, sun, hills."""
-    from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
-    from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPainterPath
-
-    palettes = (
-        ("#1d2b64", "#f8cdda", "#ffd86b", "#2d3a4a", "#51606f"),
-        ("#0f9b8e", "#e0f7f4", "#fff3b0", "#2f6846", "#4f8a5b"),
-        ("#ff7e5f", "#feb47b", "#fff1c1", "#6b3e26", "#9c5a3c"),
-        ("#3a1c71", "#d76d77", "#ffaf7b", "#241a3b", "#45325e"),
-        ("#56ccf2", "#e6f7ff", "#fffbe0", "#2f80ed", "#1b4f9c"),
-        ("#134e5e", "#71b280", "#f4f1bb", "#0b2e36", "#1f5f4a"),
-    )
-    top, bottom, sun, far, near = (QColor(c) for c in palettes[seed % len(palettes)])
-    image = QImage(width, height, QImage.Format.Format_RGB32)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    sky = QLinearGradient(0, 0, 0, height)
-    sky.setColorAt(0, top)
-    sky.setColorAt(1, bottom)
-    painter.fillRect(image.rect(), sky)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(sun)
-    r = width * (0.09 + 0.02 * (seed % 3))
-    painter.drawEllipse(QPointF(width * (0.3 + 0.08 * (seed % 5)), height * 0.38), r, r)
-    for color, base, amp in ((far, 0.62, 0.08), (near, 0.76, 0.1)):
-        path = QPainterPath(QPointF(0, height))
-        steps = 8
-        for i in range(steps + 1):
-            x = width * i / steps
-            y = height * (base + amp * (((i * 7 + seed * 3) % 5) / 4 - 0.5))
-            path.lineTo(x, y)
-        path.lineTo(width, height)
-        path.closeSubpath()
-        painter.setBrush(color)
-        painter.drawPath(path)
-    painter.setBrush(QColor(255, 255, 255, 60))
-    painter.drawRoundedRect(QRectF(width * 0.55, height * 0.18, width * 0.3, height * 0.06), 12, 12)
-    painter.end()
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; 6.11 wants str
-    return bytes(buffer.data().data())
-
-
-def fill_sample(controller: ImagesController) -> None:
-    """A gallery of sample pictures, two fresh results and an estimate: what the tab is for."""
-    from decimal import Decimal
-
-    from PySide6.QtWidgets import QApplication
-
-    from playground.core.api.catalog import CatalogSnapshot
-    from playground.core.images.caps import ImageRequest
-    from playground.core.images.service import GeneratedImage, ImageProgress
-    from playground.core.models import ModelInfo
-    from playground.ui.images.controller import _Job
-
-    controller.show_models(
-        CatalogSnapshot("openai", tuple(ModelInfo(m) for m in SAMPLE_MODELS), 0.0)
-    )
-    view = controller.view
-    view.set_model("gpt-image-1.5")
-    from PySide6.QtGui import QPixmap
-
-    library = controller.library
-    for i, prompt in enumerate(SAMPLE_PROMPTS[2:], start=2):
-        data = sample_picture(i)
-        item = library.add(
-            data,
-            "png",
-            {
-                "mode": "generate",
-                "model": "gpt-image-1.5",
-                "prompt": prompt,
-                "params": {"size": "1024x1024", "quality": "medium"},
-                "width": 512,
-                "height": 512,
-                "cost": Decimal("0.034"),
-            },
-        )
-        view.gallery.prepend(item)
-        pixmap = QPixmap()
-        pixmap.loadFromData(data)
-        controller._thumbs[item.id] = pixmap  # kept when the gallery is listed again
-        view.gallery.set_thumbnail(item.id, pixmap)
-    view.prompt.setPlainText(SAMPLE_PROMPTS[0])
-    view.set_options({"quality": "medium", "n": 2, "partial_images": 2, "size": "1024x1024"})
-    request = ImageRequest("generate", "gpt-image-1.5", SAMPLE_PROMPTS[0], n=2, quality="medium")
-    job = _Job(request, ImageProgress(), {})
-    view.begin_results(2)
-    for slot in range(2):
-        controller._on_image(job, GeneratedImage(slot, sample_picture(slot), "png"))
-    view.end_results("no picture")
-    view.set_status("Done: 2 pictures · 14.2 s · 2,120 tokens · $0.068")
-    QApplication.processEvents()
-    controller._load_thumbnails()
-
-
-def extra_screens(controller: ImagesController) -> list[tuple[str, QWidget]]:
-    """The edit mode with a painted mask, and a picture opened large; switched back afterwards."""
-    from PySide6.QtCore import QPointF, QTimer
-    from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
-
-    view = controller.view
-    view.set_mode("edit", emit=True)
-    controller.sources.clear()
-    from playground.core.images.caps import image_spec
-    from playground.core.images.files import prepare_upload
-    from playground.ui.images.controller import Source
-
-    data = sample_picture(0, 768, 512)
-    controller.sources.append(
-        Source("lighthouse.png", data, prepare_upload(data, image_spec(view.model())))
-    )
-    controller._show_sources(reset_mask=True)
-    view.prompt.setPlainText("Add a small red sailing boat on the sea")
-    QApplication.processEvents()
-    view.mask_painter.fit()
-    canvas = view.mask_painter.canvas
-    image: QImage = canvas.image()
-    w, h = image.width(), image.height()
-    canvas.brush_size = 44
-    canvas.paint_stroke(
-        [QPointF(w * (0.2 + 0.06 * i), h * (0.84 - 0.02 * (i % 2))) for i in range(9)]
-    )
-    QApplication.processEvents()
-    window = view.window()
-    items = controller.library.items()
-    viewer = controller.open_viewer(items[-1]) if items else None
-    screens: list[tuple[str, QWidget]] = [("edit", window)]
-    if viewer is not None:
-        viewer.resize(820, 640)
-        QApplication.processEvents()
-        viewer.fit()
-        screens.append(("view", viewer))
-
-    def _back() -> None:
-        view.set_mode("generate", emit=True)
-        view.prompt.setPlainText(SAMPLE_PROMPTS[0])
-        if viewer is not None:
-            viewer.close()
-
-    QTimer.singleShot(0, _back)
-    return screens

@@ -7,10 +7,10 @@ a model. It emits intent signals and shows what its controller tells it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -51,8 +51,11 @@ from playground.core.images.caps import (
     normalize_size,
     suggested_sizes,
 )
-from playground.ui.images.gallery import GalleryPanel, with_checker
+from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
+
+if TYPE_CHECKING:
+    from playground.core.images.library import LibraryItem
 
 RESULT_ICON = 256
 #: The newest results kept in the strip (every picture is in the gallery anyway).
@@ -124,6 +127,10 @@ class ImagesTab(QWidget):
         source_removed: a source picture was removed. arg: its row.
         add_files_requested: "Add pictures…" was clicked (the controller opens the dialog).
         result_activated: a result was double-clicked. arg: the gallery item id.
+        gallery_search_changed: the gallery's search text changed. arg: the query.
+        gallery_action_requested: a gallery action ("open", "copy", "delete", ...). args: the
+            action, the item id.
+        gallery_undo_requested: Undo after a delete. arg: the item id.
     """
 
     generate_requested = Signal()
@@ -136,6 +143,9 @@ class ImagesTab(QWidget):
     source_removed = Signal(int)
     add_files_requested = Signal()
     result_activated = Signal(str)
+    gallery_search_changed = Signal(str)
+    gallery_action_requested = Signal(str, str)
+    gallery_undo_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -439,7 +449,11 @@ class ImagesTab(QWidget):
 
         # --- gallery ------------------------------------------------------------------------------
         self.gallery = GalleryPanel()
+        self._viewer: ImageView | None = None
         self.gallery.setMinimumWidth(240)
+        self.gallery.search_changed.connect(self.gallery_search_changed)
+        self.gallery.action_requested.connect(self.gallery_action_requested)
+        self.gallery.undo_requested.connect(self.gallery_undo_requested)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("imageSplit")
@@ -831,6 +845,89 @@ class ImagesTab(QWidget):
             self.mask_painter.set_image(QImage())
         else:
             self.mask_painter.set_image(image)
+
+    def painted_mask(self) -> tuple[bytes, int, int] | None:
+        """The painted coverage and the mask's size, or None when nothing is painted."""
+        canvas = self.mask_painter.canvas
+        mask = canvas.mask_image()
+        coverage = canvas.coverage()
+        if mask.isNull() or not any(coverage):
+            return None
+        return coverage, mask.width(), mask.height()
+
+    def paint_mask(self, points: list[tuple[float, float]], brush_size: int) -> None:
+        """Paints one stroke on the mask as the user would, after fitting it to the view.
+
+        Args:
+            points: the stroke, as fractions of the picture's width and height.
+            brush_size: the brush's diameter in picture pixels.
+        """
+        self.mask_painter.fit()
+        canvas = self.mask_painter.canvas
+        image = canvas.image()
+        w, h = image.width(), image.height()
+        canvas.brush_size = brush_size
+        canvas.paint_stroke([QPointF(w * x, h * y) for x, y in points])
+
+    def set_mask_notes(self, notes: list[str]) -> None:
+        """Notes on how the first picture was converted, shown in the mask's title."""
+        self.mask_title.setText(
+            "<b>Mask</b> (on the first picture)"
+            + (f" — <i>{'; '.join(notes)}</i>" if notes else "")
+        )
+
+    def variations_available(self) -> bool:
+        return self.mode_buttons["variation"].isVisible()
+
+    # --- the gallery --------------------------------------------------------------------------
+
+    def show_viewer(self, item: LibraryItem, pixmap: QPixmap) -> ImageView:
+        """Shows a saved picture large in the viewer (made on first use); its actions are
+        emitted as `gallery_action_requested`."""
+        if self._viewer is None:
+            self._viewer = ImageView(self)
+            self._viewer.action_requested.connect(self.gallery_action_requested)
+        self._viewer.show_item(item, pixmap, self.variations_available())
+        if self._viewer.isVisible():
+            self._viewer.raise_()  # already open behind the window: bring it to the front
+        else:
+            self._viewer.show()
+        return self._viewer
+
+    def close_viewer(self, item_id: str | None = None) -> None:
+        """Closes the viewer (only if it shows `item_id`, when given)."""
+        if self._viewer is not None and item_id in (None, self._viewer.item_id):
+            self._viewer.close()
+
+    def set_thumbnail_source(self, source: Callable[[str], QPixmap | None]) -> None:
+        """Where the gallery finds a thumbnail it already has (kept when it is listed again)."""
+        self.gallery.thumbnail_for = source
+
+    def set_gallery_items(self, items: list[LibraryItem], total: int | None = None) -> None:
+        self.gallery.set_items(items, total)
+
+    def add_gallery_item(self, item: LibraryItem) -> None:
+        """A new picture, first in the gallery."""
+        self.gallery.prepend(item)
+
+    def update_gallery_item(self, item: LibraryItem) -> None:
+        self.gallery.update_item(item)
+
+    def remove_gallery_item(self, item_id: str, note: str = "") -> None:
+        """Takes a picture out of the gallery; `note` offers Undo."""
+        self.gallery.remove(item_id)
+        if note:
+            self.gallery.show_deleted(item_id, note)
+
+    def select_gallery_item(self, item_id: str) -> None:
+        self.gallery.select(item_id)
+
+    def set_thumbnail(self, item_id: str, pixmap: QPixmap) -> None:
+        self.gallery.set_thumbnail(item_id, pixmap)
+
+    def ids_without_thumbnail(self) -> list[str]:
+        """The shown pictures that have no thumbnail yet."""
+        return self.gallery.ids_without_thumbnail()
 
     def _on_remove_source(self) -> None:
         row = self.sources.currentRow()

@@ -1,0 +1,118 @@
+"""Sample content of the Audio tab for `--screenshot`: a clip history, a voice comparison and a
+transcript, without the network; then pictures of the Compare and Speech-to-text pages.
+
+Only the controller's and the view's public methods are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
+
+from playground.core.audio.files import pcm_to_wav
+from playground.core.audio.service import SpeechRequest
+from playground.core.audio.transcripts import Segment, Transcript
+from playground.ui.audio.controller import AudioController
+from playground.ui.audio.tab import AudioTab
+
+if TYPE_CHECKING:
+    from playground.ui.common.feature import FeatureController
+
+
+def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
+    """Fills the three pages; returns pictures of the Compare and Speech-to-text pages."""
+    assert isinstance(controller, AudioController)
+    view = controller.view
+    speech, compare, stt = view.speech, view.compare, view.stt
+    speech.set_models(["gpt-4o-mini-tts", "tts-1", "tts-1-hd"], "gpt-4o-mini-tts")
+    speech.set_voice("coral")
+    speech.set_instructions("Speak calmly, like a teacher.")
+    speech.set_text(
+        "Welcome to the Playground. Type any text, choose a voice, and press Generate "
+        "to hear it spoken aloud."
+    )
+    tone = pcm_to_wav(bytes(48_000 * 3))
+    for voice, model in (("coral", "gpt-4o-mini-tts"), ("onyx", "tts-1"), ("nova", "tts-1")):
+        request = SpeechRequest(model, voice, speech.text(), "", 1.0, "wav")
+        controller.store_clip(request, tone, Decimal("0.0016"))
+    clips = controller.clips.clips()
+    controller.show_clips(select=clips[0].id if clips else None)
+    if clips:
+        speech.load_clip(clips[0], controller.clips.playable_path(clips[0]))
+        speech.set_player_time("0:00 / 0:03")
+    speech.show_result("Done in 1.4 s · first audio after 310 ms · 113 in / 150 out tokens")
+    compare.set_text("The quick brown fox jumps over the lazy dog.")
+    compare.set_models(["gpt-4o-mini-tts", "tts-1"], ["gpt-4o-mini-tts"])
+    compare.set_checked_voices(["alloy", "coral", "sage"])
+    voices = ("alloy", "coral", "sage")
+    compare.start_rows(
+        [f"{v} · gpt-4o-mini-tts" for v in voices], [("gpt-4o-mini-tts", v) for v in voices]
+    )
+    for index, clip in enumerate(clips[:3]):
+        compare.row_done(index, clip, controller.clips.playable_path(clip), "0:03 · $0.0016")
+        compare.set_row_time(index, "0:00 / 0:03")
+    stt.set_models(["gpt-4o-transcribe", "whisper-1"], "whisper-1")
+    stt.set_format("verbose_json")
+    stt.set_source(Path("interview.m4a"), "<b>interview.m4a</b> · 4.2 MB · 4:31", playable=False)
+    stt.set_player_time("0:00 / 4:31")
+    controller.set_source_length(271.0)
+    segments = (
+        Segment(0.0, 4.2, "Thanks for joining us today."),
+        Segment(4.2, 9.8, "Let's start with how the project began."),
+        Segment(9.8, 16.5, "It started as a weekend experiment with a few friends."),
+        Segment(16.5, 21.0, "Nobody expected it to grow this quickly."),
+    )
+    stt.set_word_timings(True)
+    words = tuple(
+        Segment(seg.start + i * per, seg.start + (i + 1) * per, word.strip(".,"))
+        for seg in segments
+        for i, word in enumerate(seg.text.split())
+        for per in [(seg.end - seg.start) / len(seg.text.split())]
+    )
+    stt.show_transcript(
+        Transcript(
+            " ".join(s.text for s in segments),
+            "verbose_json",
+            "{}",
+            segments,
+            "english",
+            271.0,
+            words=words,
+        ),
+        "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
+    )
+    return [
+        ("compare", _PageShot(view, compare)),
+        ("stt", _PageShot(view, stt)),
+        ("stt-microphone", _PageShot(view, stt, stt.use_microphone)),
+    ]
+
+
+class _PageShot(QWidget):
+    """What the screenshot code grabs for a page: the whole window with that page showing, then
+    back to the first page (the tab's own picture shows Text to speech)."""
+
+    def __init__(
+        self, tab: AudioTab, page: QWidget, setup: Callable[[bool], None] | None = None
+    ) -> None:
+        super().__init__(tab)
+        self.setVisible(False)
+        self._tab = tab
+        self._page = page
+        self._setup = setup
+
+    def grab(self, *_args: object) -> QPixmap:
+        self._tab.show_page(self._page)
+        if self._setup is not None:
+            self._setup(True)
+        QApplication.processEvents()
+        picture = self._tab.window().grab()
+        if self._setup is not None:
+            self._setup(False)
+        self._tab.show_page(0)
+        return picture
