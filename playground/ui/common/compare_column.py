@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import Piece
 from playground.ui.common.chat_params import FIELD_NAMES, ChatParamsPanel, wrap_in_scroll_area
 from playground.ui.common.message_view import MessageView
@@ -58,11 +59,13 @@ class CompareColumn(QFrame):
 
     Signals:
         model_changed: the model changed. arg: the model id.
+        settings_changed: a parameter or the system prompt changed.
         copy_from_chat_requested: "From Chat": take Chat's model, parameters and system prompt.
         send_to_chat_requested: "To Chat": give Chat this column's settings.
     """
 
     model_changed = Signal(str)
+    settings_changed = Signal()
     copy_from_chat_requested = Signal()
     send_to_chat_requested = Signal()
 
@@ -187,6 +190,8 @@ class CompareColumn(QFrame):
         self.model_combo.currentTextChanged.connect(self._on_header_model_changed)
         self.params.model_changed.connect(self._on_panel_model_changed)
         self.params.changed.connect(self._update_params_summary)
+        self.params.changed.connect(self.settings_changed)
+        self.system_edit.textChanged.connect(self.settings_changed)
         self._update_params_summary()
 
     # --- settings ---------------------------------------------------------------------------------
@@ -202,6 +207,19 @@ class CompareColumn(QFrame):
             self.model_combo.clear()
             self.model_combo.addItems(models)
             self.model_combo.setCurrentText(self.params.current_model())
+
+    def set_model(self, model: str) -> None:
+        """Picks `model` as the user would (`model_changed` follows)."""
+        self.model_combo.setCurrentText(model)
+
+    def set_capabilities(self, caps: Capabilities) -> None:
+        """What the model accepts: the parameters it rejects are greyed out, limits follow it."""
+        self.params.set_capabilities(caps)
+        self.params.set_model_limits(caps.max_output, caps.context_window)
+
+    def problems(self) -> list[str]:
+        """Why the parameters cannot be sent as they are (empty when they can)."""
+        return self.params.problems()
 
     def settings(self) -> dict[str, Any]:
         """This column's settings: "model", "system" and "fields" (Chat's request fields)."""
