@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS, Piece
-from playground.ui.common.compare_column import LETTERS, CompareColumn
+from playground.ui.compare.column import LETTERS, CompareColumn
 from playground.ui.shell.theme import icon
 
 

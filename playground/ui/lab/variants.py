@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import capabilities
 from playground.core.lab.store import Version
-from playground.ui.common.compare_column import ParamsDialog
+from playground.ui.common.params_dialog import ParamsDialog
 
 MAX_VARIANTS = 6
 DRAFT = -1  # the prompt combo's data for "the prompt as it is now (unsaved)"

@@ -1,6 +1,6 @@
 """One column of the Compare tab: its model, parameters and system prompt, and its answers.
 
-The column is a view. Its parameters are Chat's own `ChatParamsPanel` (in a dialog the
+The column is a view. Its parameters are Chat's own `ChatParamsPanel` (in the `ParamsDialog` the
 "Parameters…" button opens), so every setting, check and capability rule is the same as in Chat.
 Answers stream into Chat's `MessageView`, one per sample.
 """
@@ -13,8 +13,6 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,30 +26,12 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import Piece
-from playground.ui.common.chat_params import FIELD_NAMES, ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.common.chat_params import FIELD_NAMES
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.params_dialog import ParamsDialog
 from playground.ui.shell.theme import is_dark
 
 LETTERS = "ABCD"
-
-
-class ParamsDialog(QDialog):
-    """Chat's parameter panel for one column, in a window of its own."""
-
-    def __init__(self, title: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("compareParamsDialog")
-        self.panel = ChatParamsPanel()
-        # Several answers are "Samples" here: separate requests, each timed and checked on its own.
-        self.panel.n_spin.setEnabled(False)
-        self.panel.n_spin.setToolTip("Use Samples for several answers: each is its own request.")
-        layout = QVBoxLayout(self)
-        layout.addWidget(wrap_in_scroll_area(self.panel), 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.close)
-        layout.addWidget(buttons)
-        self.resize(420, 640)
 
 
 class CompareColumn(QFrame):
