@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from playground.core.lab.suite import CellStatus, Expectation, ExpectKind, TestCase
+from playground.core.lab.suite import CellStatus, Expectation, ExpectKind, Prompt, TestCase
 from playground.core.models import Usage
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
@@ -56,7 +56,8 @@ class LabTab(TabDriver):
 
     @property
     def controller(self) -> Any:
-        return self.feature.controller
+        """The tab's controller (it is the feature controller itself)."""
+        return self.feature
 
     def set_cost_guard(self, usd: float) -> None:
         """Asks before a run estimated above `usd` (the app's setting)."""
@@ -507,7 +508,7 @@ def test_state_and_last_run_survive_a_restart(
     assert row.fields()["temperature"] == pytest.approx(0.4)
     assert row.params_button.text() == "Parameters (1)…"
     assert "temperature 0.4" in row.params_button.toolTip()
-    assert restored.controller.run is not None
+    assert restored.run is not None
     assert _texts(restored)[0][0].startswith("✔ Tokyo")
 
 
@@ -557,9 +558,9 @@ def test_a_batch_still_running_at_quit_is_picked_up_at_the_next_start(
     again = make_app(home=lab.app.home)
     restored = again.feature("lab")
     wait_until(lambda: not again.runner.is_busy("lab-batch"))
-    run = restored.controller.run
+    run = restored.run
     assert [r.text for r in run.results.values()] == ["Lima"]
-    assert restored.controller.batch_id is None
+    assert restored.batch_id is None
     assert "Batch done: 1 of 1" in restored.view.status_label.text()
     # No cancel was sent: quitting leaves the batch running on the server.
     assert not [r for r in fake_openai.requests if r.path.endswith("/cancel")]
@@ -661,3 +662,84 @@ def test_a_broken_picture_stops_the_run_and_names_the_case(
     assert fake_openai.requests_to("/chat/completions") == []
     assert "Case 2:" in view.status_label.text()
     assert "Not run" in view.status_label.text()
+
+
+class _Chat:
+    """A `ChatLink` standing in for the Chat tab: Lab only reads its model."""
+
+    def chat_settings(self) -> Any:
+        from playground.ui.common.chat_link import ChatSettings
+
+        return ChatSettings("gpt-4.1", "")
+
+    def use_in_chat(self, settings: Any) -> None:
+        raise AssertionError("Prompt Lab never writes Chat's settings")
+
+
+def test_the_controller_works_with_its_view_and_a_store_without_the_window(
+    qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The controller needs only its view, its services, a store, a task runner and a ChatLink."""
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.chat.service import ChatService
+    from playground.core.lab.batch import BatchService
+    from playground.core.lab.store import LabStore
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.paths import AppPaths
+    from playground.core.storage.settings import MemorySettingsStore, Settings
+    from playground.services import build_services
+    from playground.ui.lab.controller import LabController
+    from playground.ui.lab.tab import LabTab as LabView
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.counters_bar import CountersBar
+    from tests.conftest import TEST_KEY
+
+    fake_openai.scenario.reply_text = _capital
+    profile = ProviderProfile(
+        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+    )
+    secrets = MemorySecretStore()
+    secrets.set("openai", TEST_KEY)
+    settings = Settings(profiles=(profile,), first_run_done=True, cost_guard_usd=1000.0)
+    services = build_services(
+        AppPaths.under(tmp_path / "home"),
+        secrets=secrets,
+        environ={},
+        settings_store=MemorySettingsStore(settings),
+    )
+    runner = TaskRunner()
+    counters = CountersController(CountersBar(), services.counter, services.accounting, runner)
+    view = LabView()
+    qtbot.addWidget(view)
+    controller = LabController(
+        view,
+        ChatService(services.session.client),
+        BatchService(services.session.client),
+        LabStore.in_memory(),
+        services.session,
+        runner,
+        services.counter,
+        services.accounting,
+        counters,
+        settings,
+        _Chat(),
+    )
+    try:
+        controller.show_models(None)
+        assert [v.model for v in view.variant_settings()] == ["gpt-4.1"]  # Chat's model
+        view.set_prompt(Prompt("", "Capital of {{country}}?"))
+        view.set_test_cases([TestCase({"country": c}) for c in ("France", "Japan")])
+        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+        wait_until(lambda: not any(runner.is_busy(g) for g in ("lab", "lab-estimate")))
+        assert [row[0].splitlines()[0] for row in _texts(controller)[:2]] == ["Paris", "Tokyo"]
+        assert controller.run is not None
+        assert controller.run.pending() == []
+        assert len(services.ledger.recent()) == 2
+        assert controller.save_state()["variants"][0]["model"] == "gpt-4.1"
+    finally:
+        controller.shutdown()
+        qloop.run_until_complete(runner.shutdown())
+        qloop.run_until_complete(services.session.aclose())
+        services.close()
+        runner.deleteLater()

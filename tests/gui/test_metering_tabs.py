@@ -109,7 +109,7 @@ def test_lab_counts_pictures_and_tools_when_the_server_sends_no_usage(
     view = lab.view
     wait_until(lambda: view.variants.rows[0].model_combo.count() > 0)
     lab.apply_settings(app.controller.settings.replace(cost_guard_usd=1000.0))
-    lab.controller.service = NoUsageChatService(app.services.session.client)
+    lab.service = NoUsageChatService(app.services.session.client)
     view.template_edit.setPlainText("What is in the picture? {{hint}}")
     view.cases.set_cases([TestCase({"hint": "An animal."}, images=(str(photo),))])
     row = view.variants.rows[0]

@@ -3,6 +3,9 @@
 Requests, rendering and counters are Chat's: `ChatRequest`/`ChatService.stream` build and send,
 `MessageView` renders the streamed Markdown, `Accounting.record` writes one ledger row per request
 and `CountersController.request_recorded` updates the status bar.
+
+The controller is the tab's `FeatureController` (`feature.build` makes it). It knows Chat only
+through a `ChatLink` and its columns only by index, through the tab's slots.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import asyncio
 import functools
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -19,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer
 from playground.core.api.capabilities import ModelKind, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.session import ApiSession
 from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
 from playground.core.compare.diff import (
     SampleOutcome,
@@ -28,10 +34,12 @@ from playground.core.compare.diff import (
 )
 from playground.core.lab.suite import GridEstimate, estimate_grid
 from playground.core.models import Endpoint, Message, RequestStatus, Usage
+from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
+from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import ChatLink, ChatSettings
-from playground.ui.common.compare_column import CompareColumn
+from playground.ui.common.feature import FeatureController
 from playground.ui.compare.tab import CompareTab
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
@@ -50,9 +58,9 @@ ESTIMATE_DELAY_MS = 300
 
 @dataclass(slots=True)
 class _Sample:
-    """One request in flight: its column, sample number, request and what has arrived."""
+    """One request in flight: its column (index), sample number, request and what has arrived."""
 
-    column: CompareColumn
+    column: int
     index: int
     request: ChatRequest
     progress: ChatProgress = field(default_factory=ChatProgress)
@@ -62,23 +70,25 @@ class _Sample:
     drawn: asyncio.Event | None = None
 
 
-class CompareController(QObject):
+class CompareController(FeatureController):
     """Turns the Compare tab's intents into concurrent streamed requests."""
+
+    busy_groups = (GROUP,)
+    view: CompareTab
 
     def __init__(
         self,
         view: CompareTab,
         service: ChatService,
-        session: Any,
+        session: ApiSession,
         runner: TaskRunner,
-        counter: Any,
-        accounting: Any,
+        counter: TokenCounter,
+        accounting: Accounting,
         counters: CountersController,
         chat: ChatLink,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, parent)
         self.service = service
         self.session = session
         self.runner = runner
@@ -97,20 +107,15 @@ class CompareController(QObject):
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
         self._estimate_timer.timeout.connect(self._update_estimate)
-        view.input_edit.textChanged.connect(self.schedule_estimate)
-        view.samples_spin.valueChanged.connect(self.schedule_estimate)
-        view.columns_changed.connect(self.schedule_estimate)
+        view.draft_changed.connect(self.schedule_estimate)
 
         view.run_requested.connect(self.run)
         view.stop_requested.connect(self.stop)
         view.diff_changed.connect(self.update_diff)
         runner.busy_changed.connect(self._on_runner_busy_changed)
-        for column in view.columns:
-            column.model_changed.connect(lambda model, c=column: self._on_model_changed(c, model))
-            column.copy_from_chat_requested.connect(lambda c=column: self.copy_from_chat(c))
-            column.send_to_chat_requested.connect(lambda c=column: self.send_to_chat(c))
-            column.params.changed.connect(self.schedule_estimate)
-            column.system_edit.textChanged.connect(self.schedule_estimate)
+        view.column_model_changed.connect(self._on_model_changed)
+        view.copy_from_chat_requested.connect(self.copy_from_chat)
+        view.send_to_chat_requested.connect(self.send_to_chat)
 
     # --- models and settings ----------------------------------------------------------------------
 
@@ -118,51 +123,53 @@ class CompareController(QObject):
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
         # A new column starts on Chat's model, the next ones on other models from the list.
         preferred = [m for m in (self.chat.chat_settings().model, *models) if m]
-        taken = {c.model() for c in self.view.columns if c.model()}
-        for column in self.view.columns:
-            current = column.model()
+        view = self.view
+        taken = {m for c in view.column_ids() if (m := view.column_model(c))}
+        for column in view.column_ids():
+            current = view.column_model(column)
             if not current:  # left empty when no other model is known yet
                 current = next((m for m in preferred if m not in taken), "")
                 taken.add(current)
-            column.set_models(models, current)
-            self._on_model_changed(column, column.model())
+            view.set_column_models(column, models, current)
+            self._on_model_changed(column, view.column_model(column))
 
-    def _on_model_changed(self, column: CompareColumn, model: str) -> None:
-        caps = capabilities(model)
-        column.params.set_capabilities(caps)
-        column.params.set_model_limits(caps.max_output, caps.context_window)
+    def _on_model_changed(self, column: int, model: str) -> None:
+        self.view.set_column_capabilities(column, capabilities(model))
 
-    def copy_from_chat(self, column: CompareColumn) -> None:
+    def copy_from_chat(self, column: int) -> None:
         chat = self.chat.chat_settings()
         model, system, fields = chat.model, chat.system, chat.fields
-        column.apply_settings(model, system, fields)
+        self.view.apply_column_settings(column, model, system, fields)
 
-    def send_to_chat(self, column: CompareColumn) -> None:
-        settings = column.settings()
+    def send_to_chat(self, column: int) -> None:
+        settings = self.view.column_settings(column)
         self.chat.use_in_chat(
             ChatSettings(settings["model"], settings["system"], settings["fields"])
         )
 
     def save_state(self) -> dict[str, Any]:
+        view = self.view
+        settings = [view.column_settings(c) for c in view.column_ids()]
         return {
-            "columns": self.view.columns_spin.value(),
-            "samples": self.view.samples(),
-            "input": self.view.input_edit.toPlainText(),
-            "settings": [
-                {**c.settings(), "fields": _jsonable(c.settings()["fields"])}
-                for c in self.view.columns
-            ],
+            "columns": view.column_count(),
+            "samples": view.samples(),
+            "input": view.message(),
+            "settings": [{**s, "fields": _jsonable(s["fields"])} for s in settings],
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
         try:
             self.view.set_column_count(int(state.get("columns", 2)))
-            self.view.samples_spin.setValue(int(state.get("samples", 1)))
-            self.view.input_edit.setPlainText(str(state.get("input", "")))
-            for column, saved in zip(self.view.columns, state.get("settings", []), strict=False):
+            self.view.set_samples(int(state.get("samples", 1)))
+            self.view.set_message(str(state.get("input", "")))
+            saved_columns = state.get("settings", [])
+            for column, saved in zip(self.view.column_ids(), saved_columns, strict=False):
                 if isinstance(saved, dict) and saved.get("model"):
-                    column.apply_settings(
-                        str(saved["model"]), str(saved.get("system", "")), dict(saved["fields"])
+                    self.view.apply_column_settings(
+                        column,
+                        str(saved["model"]),
+                        str(saved.get("system", "")),
+                        dict(saved["fields"]),
                     )
         except (TypeError, ValueError) as exc:  # an old or hand-edited state: start fresh
             log.warning("compare: saved state ignored (%s)", exc)
@@ -173,26 +180,28 @@ class CompareController(QObject):
         """Sends the shared message to every column, `samples` times each, all at once."""
         if self.runner.is_busy(GROUP):
             return
-        text = self.view.input_edit.toPlainText().strip()
+        view = self.view
+        text = view.message().strip()
         if not text:
-            self.view.set_status("Type a message first.")
+            view.set_status("Type a message first.")
             return
-        columns = self.view.active_columns()
+        columns = view.active_column_ids()
         problems = []
         for column in columns:
-            if not column.model():
-                problems.append(f"Column {column.letter}: pick a model.")
-            problems += [f"Column {column.letter}: {p}" for p in column.params.problems()]
+            letter = view.column_letter(column)
+            if not view.column_model(column):
+                problems.append(f"Column {letter}: pick a model.")
+            problems += [f"Column {letter}: {p}" for p in view.column_problems(column)]
         if problems:
-            self.view.set_status("Can't run yet. " + " ".join(problems))
+            view.set_status("Can't run yet. " + " ".join(problems))
             return
-        self.view.set_status("")
-        samples = self.view.samples()
+        view.set_status("")
+        samples = view.samples()
         self._samples = []
         for column in columns:
-            column.begin(samples)
-            column.show_diff(None)
-            request = self._request(column, text)
+            view.begin_column(column, samples)
+            view.show_column_diff(column, None)
+            request = self._request(view.column_settings(column), text)
             for index in range(samples):
                 self._samples.append(_Sample(column, index, request))
         # Every column's first sample goes first, then every column's second, and so on.
@@ -201,8 +210,7 @@ class CompareController(QObject):
             self._start(sample, gate)
 
     @staticmethod
-    def _request(column: CompareColumn, text: str) -> ChatRequest:
-        settings = column.settings()
+    def _request(settings: dict[str, Any], text: str) -> ChatRequest:
         messages: list[Message] = []
         if settings["system"].strip():
             messages.append(Message("system", settings["system"]))
@@ -216,13 +224,23 @@ class CompareController(QObject):
         """Re-estimates the run's cost shortly after the user stops typing."""
         self._estimate_timer.start()
 
-    def _estimate_inputs(self) -> tuple[list[ChatRequest], Any, Any] | None:
+    def _estimate_inputs(
+        self,
+    ) -> (
+        tuple[
+            list[ChatRequest],
+            Callable[[Sequence[Message], str], int],
+            Callable[[str, Usage], Decimal | None],
+        ]
+        | None
+    ):
         """What the estimate needs, as plain objects (safe to hand to a worker thread)."""
-        text = self.view.input_edit.toPlainText().strip()
-        columns = [c for c in self.view.active_columns() if c.model()]
+        view = self.view
+        text = view.message().strip()
+        columns = [c for c in view.active_column_ids() if view.column_model(c)]
         if not text or not columns:
             return None
-        requests = [self._request(c, text) for c in columns] * self.view.samples()
+        requests = [self._request(view.column_settings(c), text) for c in columns] * view.samples()
         cost = functools.partial(self.accounting.cost, self.session.profile)
         return requests, self.counter.count_messages, cost
 
@@ -235,12 +253,11 @@ class CompareController(QObject):
         if inputs is None:
             self.view.set_estimate("")
             return
-        loop = asyncio.get_event_loop()
 
         async def count() -> GridEstimate:
             # Only plain objects go to the worker thread: a Qt object (this controller) released
             # there would be destroyed off the GUI thread.
-            return await loop.run_in_executor(None, estimate_grid, *inputs)
+            return await self.runner.run_blocking(estimate_grid, *inputs)
 
         def show(estimate: GridEstimate) -> None:
             self._show_estimate(estimate)
@@ -308,12 +325,15 @@ class CompareController(QObject):
     def stop(self) -> None:
         self.runner.cancel(GROUP)
 
+    def shutdown(self) -> None:
+        self.stop()
+
     def _flush(self, sample: _Sample) -> None:
         """Shows what arrived for `sample` since its last render."""
         if sample.pending:
             text = "".join(sample.pending)
             sample.pending.clear()
-            sample.column.append(sample.index, text)
+            self.view.append_answer(sample.column, sample.index, text)
 
     def _render_pending(self) -> None:
         """One frame: renders the answers in turn until the frame's budget is spent, so dozens of
@@ -336,8 +356,8 @@ class CompareController(QObject):
             s.pending or (s.drawn and not s.drawn.is_set()) for s in self._samples
         ):
             self._frame.start()
-        streaming: dict[CompareColumn, int] = {}
-        answered: set[CompareColumn] = set()
+        streaming: dict[int, int] = {}
+        answered: set[int] = set()
         for sample in self._samples:
             if sample.outcome is None:
                 streaming[sample.column] = streaming.get(sample.column, 0) + sample.progress.chunks
@@ -345,7 +365,7 @@ class CompareController(QObject):
                 answered.add(sample.column)
         for column, chunks in streaming.items():
             if chunks and column not in answered:  # else it shows "1 of 3 answers in"
-                column.set_stats(f"Streaming… {chunks:,} tokens")
+                self.view.set_column_stats(column, f"Streaming… {chunks:,} tokens")
 
     def _on_result(self, sample: _Sample, result: ChatResult) -> None:
         self._flush(sample)
@@ -355,12 +375,12 @@ class CompareController(QObject):
         sample.outcome = SampleOutcome(
             usage, entry.cost, result.elapsed_ms, result.ttft_ms, result.finish_reason
         )
-        sample.column.finish(sample.index, result.text)
+        self.view.finish_answer(sample.column, sample.index, result.text)
         self._column_done(sample.column)
 
     def _on_error(self, sample: _Sample, error: AppError) -> None:
         self._end_partial(sample, RequestStatus.ERROR, error.text, "⚠ interrupted")
-        sample.column.show_error(error.text)
+        self.view.show_column_error(sample.column, error.text)
 
     def _on_cancel(self, sample: _Sample) -> None:
         self._end_partial(sample, RequestStatus.CANCELLED, "stopped", "⏹ stopped")
@@ -373,21 +393,22 @@ class CompareController(QObject):
         sample.outcome = SampleOutcome(
             usage, entry.cost, sample.progress.elapsed_ms, sample.progress.ttft_ms, "", error
         )
-        sample.column.finish(sample.index, text, note)
+        self.view.finish_answer(sample.column, sample.index, text, note)
         self._column_done(sample.column)
 
-    def _column_done(self, column: CompareColumn) -> None:
-        mine = [s for s in self._samples if s.column is column]
+    def _column_done(self, column: int) -> None:
+        view = self.view
+        mine = [s for s in self._samples if s.column == column]
         outcomes = [s.outcome for s in mine if s.outcome is not None]
-        column.set_stats(column_summary(outcomes))
+        view.set_column_stats(column, column_summary(outcomes))
         if len(outcomes) == len(mine):
             texts = [s.progress.text for s in mine if not (s.outcome and s.outcome.error)]
-            column.set_similarity(similarity_text(texts))
+            view.set_column_similarity(column, similarity_text(texts))
             if all(s.outcome is not None for s in self._samples):
                 self.update_diff()  # only once every column is complete
         else:
-            column.set_stats(
-                f"{len(outcomes)} of {len(mine)} answers in · " + column_summary(outcomes)
+            view.set_column_stats(
+                column, f"{len(outcomes)} of {len(mine)} answers in · " + column_summary(outcomes)
             )
 
     def _estimate(self, sample: _Sample, output: str) -> Usage:
@@ -417,17 +438,19 @@ class CompareController(QObject):
 
     def update_diff(self) -> None:
         """Highlights the differences between the two chosen columns' first answers (or clears)."""
-        pair = self.view.diff_pair()
-        for column in self.view.columns:
-            column.show_diff(None)
+        view = self.view
+        pair = view.diff_pair()
+        for column in view.column_ids():
+            view.show_column_diff(column, None)
         if pair is None:
             return
-        left, right = (self.view.columns[i] for i in pair)
-        if not left.texts() or not right.texts():
+        left, right = pair
+        left_texts, right_texts = view.column_texts(left), view.column_texts(right)
+        if not left_texts or not right_texts:
             return
-        a, b = word_diff(left.texts()[0], right.texts()[0])
-        left.show_diff(a)
-        right.show_diff(b)
+        a, b = word_diff(left_texts[0], right_texts[0])
+        view.show_column_diff(left, a)
+        view.show_column_diff(right, b)
 
     def _on_runner_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:

@@ -1,10 +1,13 @@
 """The Compare tab (view only): 2–4 columns side by side, one shared message, Run and Stop.
 
 Each column has its own model, parameters and system prompt (`CompareColumn`). The tab emits what
-the user wants; `CompareController` runs the requests and calls the columns' slots.
+the user wants; `CompareController` runs the requests and calls the tab's slots, which name a
+column by its index (0 for A).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -21,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS
-from playground.ui.common.compare_column import LETTERS, CompareColumn
+from playground.core.api.capabilities import Capabilities
+from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS, Piece
+from playground.ui.compare.column import LETTERS, CompareColumn
 from playground.ui.shell.theme import icon
 
 
@@ -34,12 +38,21 @@ class CompareTab(QWidget):
         stop_requested: Stop / Esc.
         diff_changed: the Diff switch or the two columns it compares changed.
         columns_changed: the number of columns changed. arg: the new count.
+        draft_changed: what a run would send changed (the message, the samples, the columns or a
+            column's parameters or system prompt).
+        column_model_changed: a column's model changed. args: the column, the model id.
+        copy_from_chat_requested: a column's "From Chat". arg: the column.
+        send_to_chat_requested: a column's "To Chat". arg: the column.
     """
 
     run_requested = Signal()
     stop_requested = Signal()
     diff_changed = Signal()
     columns_changed = Signal(int)
+    draft_changed = Signal()
+    column_model_changed = Signal(int, str)
+    copy_from_chat_requested = Signal(int)
+    send_to_chat_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,11 +106,18 @@ class CompareTab(QWidget):
         self.splitter.setObjectName("compareColumns")
         self.splitter.setChildrenCollapsible(False)
         self.columns = [CompareColumn(i) for i in range(MAX_COLUMNS)]
-        for column in self.columns:
+        for i, column in enumerate(self.columns):
             self.splitter.addWidget(column)
             column.scroll_area.verticalScrollBar().valueChanged.connect(
                 lambda _v, c=column: self._on_column_scrolled(c)
             )
+            column.model_changed.connect(
+                lambda model, i=i: self.column_model_changed.emit(i, model)
+            )
+            column.copy_from_chat_requested.connect(
+                lambda i=i: self.copy_from_chat_requested.emit(i)
+            )
+            column.send_to_chat_requested.connect(lambda i=i: self.send_to_chat_requested.emit(i))
 
         self.input_edit = QPlainTextEdit()
         self.input_edit.setObjectName("compareInput")
@@ -141,6 +161,11 @@ class CompareTab(QWidget):
         layout.addLayout(status)
         layout.addLayout(composer)
 
+        self.input_edit.textChanged.connect(self.draft_changed)
+        self.samples_spin.valueChanged.connect(lambda _n: self.draft_changed.emit())
+        self.columns_changed.connect(lambda _n: self.draft_changed.emit())
+        for column in self.columns:
+            column.settings_changed.connect(self.draft_changed)
         self.run_button.clicked.connect(self._on_run_clicked)
         self.stop_button.clicked.connect(self.stop_requested)
         self.columns_spin.valueChanged.connect(self._on_columns_changed)
@@ -158,8 +183,42 @@ class CompareTab(QWidget):
 
     # --- reading --------------------------------------------------------------------------------
 
+    def message(self) -> str:
+        """The message every column is sent."""
+        return self.input_edit.toPlainText()
+
     def active_columns(self) -> list[CompareColumn]:
         return self.columns[: self.columns_spin.value()]
+
+    def column_count(self) -> int:
+        """How many columns are shown."""
+        return self.columns_spin.value()
+
+    def column_ids(self) -> range:
+        """Every column's index, shown or not."""
+        return range(len(self.columns))
+
+    def active_column_ids(self) -> range:
+        """The shown columns' indexes."""
+        return range(self.columns_spin.value())
+
+    def column_letter(self, column: int) -> str:
+        return self.columns[column].letter
+
+    def column_model(self, column: int) -> str:
+        return self.columns[column].model()
+
+    def column_settings(self, column: int) -> dict[str, Any]:
+        """The column's "model", "system" and "fields" (Chat's request fields)."""
+        return self.columns[column].settings()
+
+    def column_problems(self, column: int) -> list[str]:
+        """Why the column's parameters cannot be sent as they are."""
+        return self.columns[column].problems()
+
+    def column_texts(self, column: int) -> list[str]:
+        """The column's answers, one per sample."""
+        return self.columns[column].texts()
 
     def samples(self) -> int:
         return self.samples_spin.value()
@@ -190,6 +249,55 @@ class CompareTab(QWidget):
 
     def set_column_count(self, count: int) -> None:
         self.columns_spin.setValue(count)
+
+    def set_message(self, text: str) -> None:
+        self.input_edit.setPlainText(text)
+
+    def set_samples(self, samples: int) -> None:
+        self.samples_spin.setValue(samples)
+
+    def set_diff_on(self, on: bool) -> None:
+        self.diff_check.setChecked(on)
+
+    def set_column_model(self, column: int, model: str) -> None:
+        """Picks the column's model as the user would (`column_model_changed` follows)."""
+        self.columns[column].set_model(model)
+
+    def set_column_models(self, column: int, models: list[str], current: str) -> None:
+        self.columns[column].set_models(models, current)
+
+    def set_column_capabilities(self, column: int, caps: Capabilities) -> None:
+        self.columns[column].set_capabilities(caps)
+
+    def apply_column_settings(
+        self, column: int, model: str, system: str, fields: dict[str, Any]
+    ) -> None:
+        """Shows saved or copied settings in the column (unknown parameter names are ignored)."""
+        self.columns[column].apply_settings(model, system, fields)
+
+    def begin_column(self, column: int, samples: int) -> None:
+        """Empties the column for a new run of `samples` answers."""
+        self.columns[column].begin(samples)
+
+    def append_answer(self, column: int, sample: int, text: str) -> None:
+        self.columns[column].append(sample, text)
+
+    def finish_answer(self, column: int, sample: int, text: str, note: str = "") -> None:
+        """The sample's stream ended; `text` is all of it, `note` marks a partial answer."""
+        self.columns[column].finish(sample, text, note)
+
+    def set_column_stats(self, column: int, text: str) -> None:
+        self.columns[column].set_stats(text)
+
+    def set_column_similarity(self, column: int, text: str) -> None:
+        self.columns[column].set_similarity(text)
+
+    def show_column_error(self, column: int, text: str) -> None:
+        self.columns[column].show_error(text)
+
+    def show_column_diff(self, column: int, pieces: list[Piece] | None) -> None:
+        """Shows the column's first answer with `pieces` highlighted, or (None) its answers."""
+        self.columns[column].show_diff(pieces)
 
     def refresh_icons(self) -> None:
         self.run_button.setIcon(icon("send"))

@@ -3,6 +3,9 @@
 
 Every request writes one ledger row with `Accounting.record` (batch rows at the batch price) and
 updates the status-bar counters, as Chat does.
+
+The controller is the tab's `FeatureController` (`feature.build` makes it); it reads Chat's model
+through a `ChatLink` only.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.session import ApiSession
 from playground.core.chat.service import ChatService
 from playground.core.lab.batch import (
     MAX_BATCH_REQUESTS,
@@ -64,11 +68,16 @@ from playground.core.lab.suite import (
     run_grid,
 )
 from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
+from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
+from playground.core.money.tokens import TokenCounter
 from playground.core.storage.settings import Settings
+from playground.ui.common.chat_link import ChatLink
+from playground.ui.common.feature import FeatureController
 from playground.ui.common.question import ask
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
+from playground.ui.lab.variants import VariantSettings
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 
@@ -82,8 +91,15 @@ SAVE_EVERY = 20  # cells between saves of a running grid
 SUMMARY_MS = 150  # the summary row and progress are refreshed at most this often while running
 
 
-class LabController(QObject):
-    """Turns the Prompt Lab tab's intents into checked, estimated, stored runs."""
+class LabController(FeatureController):
+    """Turns the Prompt Lab tab's intents into checked, estimated, stored runs.
+
+    `settings` are the app's settings at start (the cost guard's threshold); `apply_settings`
+    keeps them current. `chat` proposes Chat's model for a new variant.
+    """
+
+    busy_groups = (GROUP,)
+    view: LabTab
 
     def __init__(
         self,
@@ -91,17 +107,16 @@ class LabController(QObject):
         service: ChatService,
         batches: BatchService,
         store: LabStore,
-        session: Any,
+        session: ApiSession,
         runner: TaskRunner,
-        counter: Any,
-        accounting: Any,
+        counter: TokenCounter,
+        accounting: Accounting,
         counters: CountersController,
-        settings: Callable[[], Settings],
-        preferred_model: Callable[[], str] = lambda: "",
+        settings: Settings,
+        chat: ChatLink,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, parent)
         self.service = service
         self.batches = batches
         self.store = store
@@ -111,7 +126,7 @@ class LabController(QObject):
         self.accounting = accounting
         self.counters = counters
         self.settings = settings
-        self.preferred_model = preferred_model
+        self.chat = chat
         self.run: LabRun | None = None
         self.batch_id: str | None = None
         self.poll_seconds = POLL_SECONDS
@@ -137,20 +152,22 @@ class LabController(QObject):
         view.export_results_requested.connect(self.export_results)
         view.past_run_chosen.connect(self.open_run)
         view.template_changed.connect(self._refresh_variables)
-        view.variants.changed.connect(self._refresh_variables)
-        view.results.cell_chosen.connect(self._on_cell_chosen)
+        view.variants_changed.connect(self._refresh_variables)
+        view.cell_chosen.connect(self._on_cell_chosen)
         runner.busy_changed.connect(self._on_runner_busy_changed)
-        if not view.variants.rows:
-            view.variants.add_variant()
+        view.ensure_variant()
         self._refresh_versions()
         self._refresh_runs()
 
     # --- models, versions, variables ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        self.view.variants.set_models(
-            snapshot.ids(ModelKind.CHAT) if snapshot else [], self.preferred_model()
+        self.view.set_models(
+            snapshot.ids(ModelKind.CHAT) if snapshot else [], self.chat.chat_settings().model
         )
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
 
     def _refresh_versions(self) -> None:
         try:
@@ -174,14 +191,14 @@ class LabController(QObject):
     def _refresh_variables(self) -> None:
         """The case table's columns: the variables of the draft and of every variant's version."""
         texts = [self.view.prompt()]
-        for row in self.view.variants.rows:
-            version = self._version(row.version_id())
+        for variant in self.view.variant_settings():
+            version = self._version(variant.version_id)
             if version is not None:
                 texts.append(version.prompt)
         names: dict[str, None] = {}
         for prompt in texts:
             names.update(dict.fromkeys(prompt.variables()))
-        self.view.cases.set_variables(list(names))
+        self.view.set_variables(list(names))
 
     def save_version(self, label: str = "") -> Version | None:
         prompt = self.view.prompt()
@@ -193,7 +210,7 @@ class LabController(QObject):
         except LabStoreError as exc:
             self.view.set_status(str(exc), error=True)
             return None
-        self.view.label_edit.clear()
+        self.view.clear_version_label()
         self._refresh_versions()
         self.view.set_status(f"Saved {version.title}.")
         return version
@@ -234,7 +251,7 @@ class LabController(QObject):
 
     def add_pictures(self) -> None:
         """Adds picked files to the selected case's pictures (checked when the grid runs)."""
-        self.view.cases.add_pictures(self.ask_picture_paths())
+        self.view.add_case_pictures(self.ask_picture_paths())
 
     def ask_save_path(self, title: str, suggested: str, filter_: str) -> str:
         path, _ = QFileDialog.getSaveFileName(self.view, title, suggested, filter_)
@@ -259,11 +276,11 @@ class LabController(QObject):
             self.view.set_status(f"{Path(path).name} has no cases.", error=True)
             return
         cases = resolve_case_images(cases, Path(path).parent)
-        names = dict.fromkeys(self.view.cases.variables())
+        names = dict.fromkeys(self.view.variables())
         for case in cases:
             names.update(dict.fromkeys(case.values))
-        self.view.cases.set_variables(list(names))
-        self.view.cases.set_cases(cases)
+        self.view.set_variables(list(names))
+        self.view.set_test_cases(cases)
         self._refresh_variables()
         self.view.set_status(f"Imported {len(cases):,} cases from {Path(path).name}.")
 
@@ -273,7 +290,7 @@ class LabController(QObject):
         )
         if not path:
             return
-        cases, names = self.view.cases.cases(), self.view.cases.variables()
+        cases, names = self.view.test_cases(), self.view.variables()
         text = (
             cases_to_jsonl(cases, names)
             if path.lower().endswith(".jsonl")
@@ -307,15 +324,15 @@ class LabController(QObject):
     def variants(self) -> list[Variant]:
         draft = self.view.prompt()
         out = []
-        for row in self.view.variants.rows:
-            version = self._version(row.version_id())
+        for variant in self.view.variant_settings():
+            version = self._version(variant.version_id)
             prompt = version.prompt if version is not None else draft
             out.append(
                 Variant(
-                    row.name_edit.text().strip() or "Variant",
+                    variant.name.strip() or "Variant",
                     prompt,
-                    row.model(),
-                    _jsonable(row.fields()),
+                    variant.model,
+                    _jsonable(variant.fields),
                     version.id if version is not None else None,
                 )
             )
@@ -325,23 +342,18 @@ class LabController(QObject):
         """Checks the grid, then estimates and (above the threshold) asks before running."""
         if self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None:
             return
-        variants, cases = self.variants(), self.view.cases.cases()
+        variants, cases = self.variants(), self.view.test_cases()
         found = problems(variants, cases)
-        self.view.cases.mark_problems(
+        self.view.mark_case_problems(
             {i: p for i, case in enumerate(cases) if (p := case_problems(variants, case))}
         )
-        if any(row.params.problems() for row in self.view.variants.rows):
-            found += [
-                f"{row.name_edit.text()}: {p}"
-                for row in self.view.variants.rows
-                for p in row.params.problems()
-            ]
+        found += self.view.variant_problems()
         if found:
             more = f" (and {len(found) - 4} more)" if len(found) > 4 else ""
             self.view.set_status("Can't run yet: " + " ".join(found[:4]) + more, error=True)
-            self.view.pages.setCurrentIndex(0)
+            self.view.show_cases_page()
             return
-        run = LabRun(variants, cases, self.view.samples_spin.value())
+        run = LabRun(variants, cases, self.view.samples())
         if batch and len(run.cells()) > MAX_BATCH_REQUESTS:
             self.view.set_status(
                 f"A batch holds at most {MAX_BATCH_REQUESTS:,} requests; this grid has "
@@ -377,10 +389,9 @@ class LabController(QObject):
         # destroyed off the GUI thread.
         cost = functools.partial(self.accounting.cost, self.session.profile, batch=batch)
         count_messages = self.counter.count_messages
-        loop = asyncio.get_event_loop()
 
         async def count() -> GridEstimate:
-            return await loop.run_in_executor(None, estimate_grid, requests, count_messages, cost)
+            return await self.runner.run_blocking(estimate_grid, requests, count_messages, cost)
 
         self.view.set_status("Estimating the cost…")
         self.runner.start(
@@ -394,11 +405,10 @@ class LabController(QObject):
         """Reads and checks the cases' pictures off the GUI thread, then calls `then`; a picture
         that cannot be used stops the run with the case and the reason."""
         cases = list(run.cases)
-        loop = asyncio.get_event_loop()
 
         async def prepare() -> dict[str, ImagePart]:
             try:
-                return await loop.run_in_executor(None, prepare_case_images, cases)
+                return await self.runner.run_blocking(prepare_case_images, cases)
             except CaseImageError as exc:
                 raise AppError.local("A picture cannot be used", str(exc)) from exc
 
@@ -416,7 +426,7 @@ class LabController(QObject):
         self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
     ) -> None:
         text = _estimate_text(estimate, batch)
-        threshold = Decimal(str(self.settings().cost_guard_usd))
+        threshold = Decimal(str(self.settings.cost_guard_usd))
         if not needs_confirmation(estimate, threshold):
             self._start(run, keys, batch, text)
             return
@@ -437,12 +447,16 @@ class LabController(QObject):
             answered,
         )
 
-    def _start(self, run: LabRun, keys: list[CellKey], batch: bool, estimate: str) -> None:
+    def show_run(self, run: LabRun) -> None:
+        """Makes `run` the current run: stores it, lists it with the past runs and shows its grid."""
         self.run = run
         self._save_run()
         self._refresh_runs()
-        self.view.results.show_run(run)
-        self.view.pages.setCurrentIndex(1)
+        self.view.show_run(run)
+        self.view.show_results_page()
+
+    def _start(self, run: LabRun, keys: list[CellKey], batch: bool, estimate: str) -> None:
+        self.show_run(run)
         if batch:
             self._submit_batch(run, keys)
             self.view.set_status(f"Uploading as a batch: {estimate}")
@@ -480,7 +494,7 @@ class LabController(QObject):
             run_grid(
                 keys,
                 execute,
-                concurrency=self.view.concurrency_spin.value(),
+                concurrency=self.view.concurrency(),
                 on_done=lambda key, result: self._cell_done(run, key, result),
                 on_failed=lambda key, error: self._cell_done(
                     run, key, CellResult(CellStatus.ERROR, error=error.text)
@@ -497,7 +511,7 @@ class LabController(QObject):
         run.results[key] = result
         if run is not self.run:
             return
-        self.view.results.set_result(key, result)
+        self.view.set_result(key, result)
         if (
             not self._summary_timer.isActive()
         ):  # a big grid: sums a few times a second, not per cell
@@ -510,7 +524,7 @@ class LabController(QObject):
         run = self.run
         if run is None:
             return
-        self.view.results.update_summary()
+        self.view.update_summary()
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
 
@@ -574,6 +588,7 @@ class LabController(QObject):
         self.runner.cancel(GROUP)
         self.runner.cancel(BATCH_GROUP)
         self.runner.cancel(ESTIMATE_GROUP)
+        self.store.close()
 
     def _estimate_usage(self, request: Any, text: str) -> Usage:
         # Text, images and tools, as Chat counts them (core/money/metering.py).
@@ -623,7 +638,7 @@ class LabController(QObject):
 
         self._start_batch_task(run, go())
 
-    def _start_batch_task(self, run: LabRun, coro: Any) -> None:
+    def _start_batch_task(self, run: LabRun, coro: Coroutine[Any, Any, list[BatchItem]]) -> None:
         self.runner.start(
             coro,
             group=BATCH_GROUP,
@@ -681,7 +696,7 @@ class LabController(QObject):
         if run is None:
             return
         self.run = run
-        self.view.results.show_run(run)
+        self.view.show_run(run)
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
         self.view.set_busy(False, can_resume=bool(run.pending()))
@@ -711,18 +726,18 @@ class LabController(QObject):
         return {
             "system": prompt.system,
             "user": prompt.user,
-            "cases": [case_to_dict(c) for c in self.view.cases.cases()],
+            "cases": [case_to_dict(c) for c in self.view.test_cases()],
             "variants": [
                 {
-                    "name": row.name_edit.text(),
-                    "model": row.model(),
-                    "fields": _jsonable(row.fields()),
-                    "version_id": row.version_id(),
+                    "name": variant.name,
+                    "model": variant.model,
+                    "fields": _jsonable(variant.fields),
+                    "version_id": variant.version_id,
                 }
-                for row in self.view.variants.rows
+                for variant in self.view.variant_settings()
             ],
-            "samples": self.view.samples_spin.value(),
-            "concurrency": self.view.concurrency_spin.value(),
+            "samples": self.view.samples(),
+            "concurrency": self.view.concurrency(),
             "run_id": self.run.id if self.run else None,
             "batch_id": self.batch_id,
         }
@@ -732,23 +747,26 @@ class LabController(QObject):
             self.view.set_prompt(Prompt(str(state.get("system", "")), str(state.get("user", ""))))
             variants = [v for v in state.get("variants", []) if isinstance(v, dict)]
             if variants:
-                self.view.variants.clear_to(len(variants))
-                for row, saved in zip(self.view.variants.rows, variants, strict=False):
-                    row.apply(
-                        str(saved.get("name", "")),
-                        str(saved.get("model", "")),
-                        dict(saved.get("fields") or {}),
-                        saved.get("version_id"),
-                    )
+                self.view.set_variants(
+                    [
+                        VariantSettings(
+                            str(saved.get("name", "")),
+                            str(saved.get("model", "")),
+                            dict(saved.get("fields") or {}),
+                            saved.get("version_id"),
+                        )
+                        for saved in variants
+                    ]
+                )
             self._refresh_variables()
             cases = [case_from_dict(c) for c in state.get("cases", []) if isinstance(c, dict)]
-            names = dict.fromkeys(self.view.cases.variables())
+            names = dict.fromkeys(self.view.variables())
             for case in cases:
                 names.update(dict.fromkeys(case.values))
-            self.view.cases.set_variables(list(names))
-            self.view.cases.set_cases(cases)
-            self.view.samples_spin.setValue(int(state.get("samples", 1)))
-            self.view.concurrency_spin.setValue(int(state.get("concurrency", 4)))
+            self.view.set_variables(list(names))
+            self.view.set_test_cases(cases)
+            self.view.set_samples(int(state.get("samples", 1)))
+            self.view.set_concurrency(int(state.get("concurrency", 4)))
         except (TypeError, ValueError, KeyError) as exc:
             log.warning("lab: saved state ignored (%s)", exc)
             return

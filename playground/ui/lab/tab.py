@@ -32,11 +32,20 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.errors import AppError
 from playground.core.lab.store import RunInfo, Version
-from playground.core.lab.suite import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_SAMPLES, Prompt
+from playground.core.lab.suite import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    MAX_SAMPLES,
+    CellKey,
+    CellResult,
+    LabRun,
+    Prompt,
+    TestCase,
+)
 from playground.ui.common.message_view import MessageView
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.results import ResultsGrid
-from playground.ui.lab.variants import VariantsEditor
+from playground.ui.lab.variants import VariantsEditor, VariantSettings
 from playground.ui.shell.theme import icon, is_dark
 
 
@@ -128,6 +137,8 @@ class LabTab(QWidget):
         export_results_requested: arg: "csv" or "json".
         past_run_chosen: a stored run was picked. arg: its id.
         template_changed: the system prompt or the message changed.
+        variants_changed: a variant was added, removed or edited.
+        cell_chosen: a result cell was selected. arg: its CellKey.
     """
 
     run_requested = Signal(bool)
@@ -142,6 +153,8 @@ class LabTab(QWidget):
     export_results_requested = Signal(str)
     past_run_chosen = Signal(int)
     template_changed = Signal()
+    variants_changed = Signal()
+    cell_chosen = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -382,6 +395,8 @@ class LabTab(QWidget):
         self.runs_combo.activated.connect(self._on_run_chosen)
         self.system_edit.textChanged.connect(self._on_template_changed)
         self.template_edit.textChanged.connect(self._on_template_changed)
+        self.variants.changed.connect(self.variants_changed)
+        self.results.cell_chosen.connect(self.cell_chosen)
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
         run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         run.activated.connect(lambda: self._request_run(False))
@@ -395,11 +410,85 @@ class LabTab(QWidget):
     def prompt(self) -> Prompt:
         return Prompt(self.system_edit.toPlainText(), self.template_edit.toPlainText())
 
+    def variant_settings(self) -> list[VariantSettings]:
+        """Every variant's name, model, parameters and prompt version, in order."""
+        return self.variants.settings()
+
+    def variant_problems(self) -> list[str]:
+        """The variants' parameter problems, each with its variant's name."""
+        return self.variants.problems()
+
+    def test_cases(self) -> list[TestCase]:
+        return self.cases.cases()
+
+    def variables(self) -> list[str]:
+        """The case table's variable columns."""
+        return self.cases.variables()
+
+    def samples(self) -> int:
+        return self.samples_spin.value()
+
+    def concurrency(self) -> int:
+        return self.concurrency_spin.value()
+
     # --- slots ------------------------------------------------------------------------------------
 
     def set_prompt(self, prompt: Prompt) -> None:
         self.system_edit.setPlainText(prompt.system)
         self.template_edit.setPlainText(prompt.user)
+
+    def set_models(self, models: list[str], preferred: str = "") -> None:
+        """Every variant's model list; a variant without a model gets `preferred` or the first."""
+        self.variants.set_models(models, preferred)
+
+    def ensure_variant(self) -> None:
+        """Adds a first variant when there is none."""
+        if not self.variants.rows:
+            self.variants.add_variant()
+
+    def set_variants(self, variants: list[VariantSettings]) -> None:
+        self.variants.set_settings(variants)
+
+    def set_variables(self, names: list[str]) -> None:
+        """The case table's variable columns."""
+        self.cases.set_variables(names)
+
+    def set_test_cases(self, cases: list[TestCase]) -> None:
+        self.cases.set_cases(cases)
+
+    def add_case_pictures(self, sources: list[str]) -> None:
+        """Adds pictures to the selected case."""
+        self.cases.add_pictures(sources)
+
+    def mark_case_problems(self, problems: dict[int, list[str]]) -> None:
+        """Marks the cases (by row) that cannot run, with the reasons."""
+        self.cases.mark_problems(problems)
+
+    def set_samples(self, samples: int) -> None:
+        self.samples_spin.setValue(samples)
+
+    def set_concurrency(self, concurrency: int) -> None:
+        self.concurrency_spin.setValue(concurrency)
+
+    def clear_version_label(self) -> None:
+        self.label_edit.clear()
+
+    def show_cases_page(self) -> None:
+        self.pages.setCurrentIndex(0)
+
+    def show_results_page(self) -> None:
+        self.pages.setCurrentIndex(1)
+
+    def show_run(self, run: LabRun) -> None:
+        """Shows `run`'s grid (its finished cells, the others empty)."""
+        self.results.show_run(run)
+
+    def set_result(self, key: CellKey, result: CellResult | None) -> None:
+        self.results.set_result(key, result)
+
+    def update_summary(self) -> None:
+        """Sums the variants' results again in the summary row."""
+        self.results.update_summary()
 
     def set_versions(self, versions: list[Version]) -> None:
         self.version_combo.clear()

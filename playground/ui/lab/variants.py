@@ -6,6 +6,7 @@ accepts exactly what Chat does and greys out what its model rejects.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Signal
@@ -23,10 +24,21 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import capabilities
 from playground.core.lab.store import Version
-from playground.ui.common.compare_column import ParamsDialog
+from playground.ui.common.params_dialog import ParamsDialog
 
 MAX_VARIANTS = 6
 DRAFT = -1  # the prompt combo's data for "the prompt as it is now (unsaved)"
+
+
+@dataclass(frozen=True, slots=True)
+class VariantSettings:
+    """What one variant row holds: its name (as typed), model, Chat's request fields and the saved
+    prompt version it sends (None: the current draft)."""
+
+    name: str
+    model: str
+    fields: dict[str, Any]
+    version_id: int | None
 
 
 class VariantRow(QFrame):
@@ -102,8 +114,18 @@ class VariantRow(QFrame):
         self.params.changed.connect(self._update_params_button)
         self._update_params_button()
 
+    def name(self) -> str:
+        return self.name_edit.text()
+
     def model(self) -> str:
         return self.model_combo.currentText().strip()
+
+    def settings(self) -> VariantSettings:
+        return VariantSettings(self.name(), self.model(), self.fields(), self.version_id())
+
+    def problems(self) -> list[str]:
+        """Why the parameters cannot be sent as they are (empty when they can)."""
+        return self.params.problems()
 
     def version_id(self) -> int | None:
         data = self.prompt_combo.currentData()
@@ -248,6 +270,21 @@ class VariantsEditor(QWidget):
         while len(self.rows) < count:
             self.add_variant()
         self._update_buttons()
+
+    def settings(self) -> list[VariantSettings]:
+        """Every variant's settings, in order."""
+        return [row.settings() for row in self.rows]
+
+    def set_settings(self, variants: list[VariantSettings]) -> None:
+        """Shows `variants` (saved or sample ones): one row each, at least one row."""
+        self.clear_to(len(variants))
+        for row, variant in zip(self.rows, variants, strict=False):
+            row.apply(variant.name, variant.model, variant.fields, variant.version_id)
+        self.changed.emit()
+
+    def problems(self) -> list[str]:
+        """Every row's parameter problems, each with the row's name."""
+        return [f"{row.name()}: {p}" for row in self.rows for p in row.problems()]
 
     def set_models(self, models: list[str], preferred: str = "") -> None:
         """Fills every row's model list; a row without a model gets `preferred` (Chat's model)

@@ -4,6 +4,8 @@ One Check: the view's draft becomes items (`build_items`), the items become batc
 (`plan_batches`), and one task (group "moderation") sends the batches in order. Each answer is
 written to the ledger and shown at once (table, progress, the first item's chart). A failure keeps
 every result so far and offers to resume with the unchecked items; Stop does the same.
+
+The controller is the tab's `FeatureController`: `feature.build` makes it with its view and services.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from playground.core.moderation.service import (
 from playground.core.money.accounting import Accounting
 from playground.core.storage.settings import Settings
 from playground.ui.common.countdown import Countdown
+from playground.ui.common.feature import FeatureController
 from playground.ui.moderation.tab import ModerationDraft, ModerationTab
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
@@ -46,8 +49,11 @@ log = logging.getLogger(__name__)
 GROUP = "moderation"
 
 
-class ModerationController(QObject):
+class ModerationController(FeatureController):
     """Owns the current run (items, results, thresholds) and drives the Moderation tab."""
+
+    busy_groups = (GROUP,)
+    view: ModerationTab
 
     def __init__(
         self,
@@ -59,8 +65,7 @@ class ModerationController(QObject):
         counters: CountersController,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, parent)
         self.service = service
         self.session = session
         self.runner = runner
@@ -68,7 +73,7 @@ class ModerationController(QObject):
         self.counters = counters
         self.items: list[ModerationItem] = []
         self.results: dict[int, ModerationResult] = {}
-        self.thresholds: dict[str, float] = view.thresholds.thresholds()
+        self.thresholds: dict[str, float] = view.current_thresholds()
         self.model = ""
         self.current: int | None = None
         self.pending: list[int] = []  # items of the run not answered yet (for Resume)
@@ -92,6 +97,7 @@ class ModerationController(QObject):
         view.thresholds_changed.connect(self._on_thresholds_changed)
         view.item_selected.connect(self._on_item_selected)
         runner.busy_changed.connect(self._on_busy_changed)
+        self.show_price_note()
 
     # --- models --------------------------------------------------------------------------------
 
@@ -126,7 +132,7 @@ class ModerationController(QObject):
             )
             self.view.show_error(AppError.local("Nothing to check", message))
             return
-        if self.view.images.is_loading():
+        if self.view.images_loading():
             self.view.show_error(
                 AppError.local("Not yet", "An image is still loading; check again in a moment.")
             )
@@ -148,6 +154,9 @@ class ModerationController(QObject):
 
     def stop(self) -> None:
         self.runner.cancel(GROUP)
+
+    def shutdown(self) -> None:
+        self.stop()
 
     def apply_settings(self, settings: Settings) -> None:
         """The provider may have changed: say what moderation costs with the new one."""
@@ -222,9 +231,30 @@ class ModerationController(QObject):
         if result is None or index >= len(self.items):
             return
         self.current = index
-        title = f"Item {index + 1}: {self.items[index].label}"
-        self.view.show_item(title, result, self.thresholds, evaluate(result, self.thresholds))
+        self.view.show_item(
+            self._title(index), result, self.thresholds, evaluate(result, self.thresholds)
+        )
         self.view.select_item(index)
+
+    def show_results(
+        self,
+        items: list[ModerationItem],
+        results: dict[int, ModerationResult],
+        model: str,
+        requests: int,
+    ) -> None:
+        """Shows a run's results without sending anything (the table and its summary; the chart
+        follows with `show_item`)."""
+        self.items = list(items)
+        self.results = dict(results)
+        self.model = model
+        self.requests = requests
+        self.current = None
+        self.pending = []
+        self.refresh_table(reuse=False)
+
+    def _title(self, index: int) -> str:
+        return f"Item {index + 1}: {self.items[index].label}"
 
     def _on_thresholds_changed(self, values: dict[str, float]) -> None:
         self.thresholds = dict(values)
@@ -232,7 +262,7 @@ class ModerationController(QObject):
         if self.current is not None:
             result = self.results[self.current]
             self.view.show_item(
-                self.view.item_title.text(), result, self.thresholds, evaluate(result, values)
+                self._title(self.current), result, self.thresholds, evaluate(result, values)
             )
 
     def refresh_table(self, *, reuse: bool = True) -> None:
@@ -286,16 +316,16 @@ class ModerationController(QObject):
     def save_state(self) -> dict[str, Any]:
         return {
             "model": self.view.current_model(),
-            "many": self.view.many_check.isChecked(),
-            "text": self.view.input_edit.toPlainText()[:20_000],
+            "many": self.view.many_items(),
+            "text": self.view.input_text()[:20_000],
             "thresholds": dict(self.thresholds),
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
         if isinstance(state.get("many"), bool):
-            self.view.many_check.setChecked(state["many"])
+            self.view.set_many_items(state["many"])
         if isinstance(state.get("text"), str):
-            self.view.input_edit.setPlainText(state["text"])
+            self.view.set_input_text(state["text"])
         raw = state.get("thresholds")
         if isinstance(raw, dict):
             values = {
@@ -304,7 +334,7 @@ class ModerationController(QObject):
                 if isinstance(v, int | float) and 0 <= float(v) <= 1
             }
             self.view.set_thresholds(values)
-            self.thresholds = self.view.thresholds.thresholds()
+            self.thresholds = self.view.current_thresholds()
         model = state.get("model")
         if isinstance(model, str) and model:
             self.view.set_models([model], model)

@@ -338,11 +338,26 @@ class ModerationTab(QWidget):
 
     def draft(self) -> ModerationDraft:
         return ModerationDraft(
-            text=self.input_edit.toPlainText(),
-            many=self.many_check.isChecked(),
+            text=self.input_text(),
+            many=self.many_items(),
             images=self.image_inputs(),
             model=self.current_model(),
         )
+
+    def input_text(self) -> str:
+        return self.input_edit.toPlainText()
+
+    def many_items(self) -> bool:
+        """Whether each line is an item of its own."""
+        return self.many_check.isChecked()
+
+    def current_thresholds(self) -> dict[str, float]:
+        """Your threshold for every category shown."""
+        return self.thresholds.thresholds()
+
+    def images_loading(self) -> bool:
+        """An added image is still being read."""
+        return self.images.is_loading()
 
     def current_model(self) -> str:
         return self.model_combo.currentText().strip()
@@ -372,6 +387,12 @@ class ModerationTab(QWidget):
             self.model_combo.setCurrentText(current)
         self.model_combo.blockSignals(False)
         self._on_model_changed(self.current_model())
+
+    def set_input_text(self, text: str) -> None:
+        self.input_edit.setPlainText(text)
+
+    def set_many_items(self, many: bool) -> None:
+        self.many_check.setChecked(many)
 
     def set_models_note(self, note: str) -> None:
         """A warning about the model list (shown in the model picker's tooltip and the notes)."""

@@ -1,6 +1,6 @@
 """One column of the Compare tab: its model, parameters and system prompt, and its answers.
 
-The column is a view. Its parameters are Chat's own `ChatParamsPanel` (in a dialog the
+The column is a view. Its parameters are Chat's own `ChatParamsPanel` (in the `ParamsDialog` the
 "Parameters…" button opens), so every setting, check and capability rule is the same as in Chat.
 Answers stream into Chat's `MessageView`, one per sample.
 """
@@ -13,8 +13,6 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -26,31 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import Piece
-from playground.ui.common.chat_params import FIELD_NAMES, ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.common.chat_params import FIELD_NAMES
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.params_dialog import ParamsDialog
 from playground.ui.shell.theme import is_dark
 
 LETTERS = "ABCD"
-
-
-class ParamsDialog(QDialog):
-    """Chat's parameter panel for one column, in a window of its own."""
-
-    def __init__(self, title: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("compareParamsDialog")
-        self.panel = ChatParamsPanel()
-        # Several answers are "Samples" here: separate requests, each timed and checked on its own.
-        self.panel.n_spin.setEnabled(False)
-        self.panel.n_spin.setToolTip("Use Samples for several answers: each is its own request.")
-        layout = QVBoxLayout(self)
-        layout.addWidget(wrap_in_scroll_area(self.panel), 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.close)
-        layout.addWidget(buttons)
-        self.resize(420, 640)
 
 
 class CompareColumn(QFrame):
@@ -58,11 +39,13 @@ class CompareColumn(QFrame):
 
     Signals:
         model_changed: the model changed. arg: the model id.
+        settings_changed: a parameter or the system prompt changed.
         copy_from_chat_requested: "From Chat": take Chat's model, parameters and system prompt.
         send_to_chat_requested: "To Chat": give Chat this column's settings.
     """
 
     model_changed = Signal(str)
+    settings_changed = Signal()
     copy_from_chat_requested = Signal()
     send_to_chat_requested = Signal()
 
@@ -187,6 +170,8 @@ class CompareColumn(QFrame):
         self.model_combo.currentTextChanged.connect(self._on_header_model_changed)
         self.params.model_changed.connect(self._on_panel_model_changed)
         self.params.changed.connect(self._update_params_summary)
+        self.params.changed.connect(self.settings_changed)
+        self.system_edit.textChanged.connect(self.settings_changed)
         self._update_params_summary()
 
     # --- settings ---------------------------------------------------------------------------------
@@ -202,6 +187,19 @@ class CompareColumn(QFrame):
             self.model_combo.clear()
             self.model_combo.addItems(models)
             self.model_combo.setCurrentText(self.params.current_model())
+
+    def set_model(self, model: str) -> None:
+        """Picks `model` as the user would (`model_changed` follows)."""
+        self.model_combo.setCurrentText(model)
+
+    def set_capabilities(self, caps: Capabilities) -> None:
+        """What the model accepts: the parameters it rejects are greyed out, limits follow it."""
+        self.params.set_capabilities(caps)
+        self.params.set_model_limits(caps.max_output, caps.context_window)
+
+    def problems(self) -> list[str]:
+        """Why the parameters cannot be sent as they are (empty when they can)."""
+        return self.params.problems()
 
     def settings(self) -> dict[str, Any]:
         """This column's settings: "model", "system" and "fields" (Chat's request fields)."""
