@@ -653,7 +653,20 @@ class _Server(ThreadingHTTPServer):
 
 
 class Handler(BaseHTTPRequestHandler):
-    """Request handler; one instance per connection (keep-alive serves several requests)."""
+    """Request handler; one instance per connection (keep-alive serves several requests).
+
+    What a family's route uses:
+
+    * ``record``: the current request, parsed (:class:`~tests.fakes.wire.RecordedRequest`);
+      ``params``: the route's path parameters; ``fake``: the server (``fake.scenario``,
+      ``fake.state(kind)``, ``fake._add_tokens`` for the rate-limit headers, ``fake._store_file``
+      for ``GET /files/<name>`` links).
+    * Validation: :meth:`json_body`, :meth:`require`, :meth:`check_model`, :meth:`check_range`
+      (each raises :class:`~tests.fakes.wire.Reply` with the API's error).
+    * Answers: :meth:`send_json`, :meth:`send_bytes`, :meth:`send_sse` (pacing and drops from the
+      scenario), or :meth:`send_head` + :meth:`write_chunk` + :meth:`end_chunks` for a chunked
+      body, :meth:`abort` to drop the connection mid-body.
+    """
 
     protocol_version = "HTTP/1.1"
     server_version = "fake-openai/1.0"

@@ -91,6 +91,9 @@ class RecordedRequest:
 
 @dataclass
 class Fault:
+    """A queued answer that replaces the next ``remaining`` requests whose path ends with ``path``
+    (any path if None): an error (``FakeServer.fail_next``) or broken JSON (``invalid_json_next``)."""
+
     status: int
     body: bytes
     content_type: str
