@@ -947,3 +947,69 @@ def test_connections_send_small_writes_at_once(fake: FakeOpenAI) -> None:
         assert accepted
         for sock in accepted:
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+# -- the split by endpoint family ------------------------------------------------------------------
+
+
+def test_every_family_module_is_served() -> None:
+    """A family module left out of FAMILIES would register routes nobody serves."""
+    import importlib
+    import pkgutil
+
+    import tests.fakes
+    from tests.fakes.openai_server import FAMILIES
+    from tests.fakes.server import Family
+
+    found = {}
+    for info in pkgutil.iter_modules(tests.fakes.__path__):
+        module = importlib.import_module(f"tests.fakes.{info.name}")
+        family = getattr(module, "FAMILY", None)
+        if isinstance(family, Family):
+            found[info.name] = family
+    assert set(found) == {
+        "models",
+        "chat",
+        "responses",
+        "images",
+        "audio",
+        "embeddings",
+        "moderation",
+        "batches",
+    }
+    assert [name for name, family in found.items() if family not in FAMILIES] == []
+
+
+def test_route_patterns_and_parameters() -> None:
+    from tests.fakes.server import Family, Handler, Router
+
+    family = Family("sample")
+
+    @family.route("POST", "/things/{thing_id}/cancel")
+    def cancel(h: Handler) -> None: ...
+
+    @family.route("GET", "/models/{model_id:path}")
+    def model(h: Handler) -> None: ...
+
+    router = Router([family])
+    assert router.match("POST", "/things/t_1/cancel") == (cancel, {"thing_id": "t_1"})
+    assert router.match("GET", "/models/ft:gpt-4o/org%2Fx") == (
+        model,
+        {"model_id": "ft:gpt-4o/org%2Fx"},
+    )
+    assert router.match("GET", "/things/t_1/cancel") is None  # wrong method
+    assert router.match("POST", "/things/a/b/cancel") is None  # {name} is one segment
+    assert router.match("POST", "/things/t_1/cancel/more") is None  # the whole path must match
+
+
+def test_router_refuses_one_route_in_two_families() -> None:
+    from tests.fakes.server import Family, Handler, Router
+
+    first, second = Family("first"), Family("second")
+
+    @first.route("POST", "/embeddings")
+    @second.route("POST", "/embeddings")
+    def create(h: Handler) -> None: ...
+
+    with pytest.raises(ValueError, match="'first' and 'second'"):
+        Router([first, second])

@@ -1,4 +1,4 @@
-"""The fake server's Files and Batch API: upload (`POST /v1/files`), read (`GET /v1/files/{id}`,
+"""The Files and Batch API: upload (`POST /v1/files`), read (`GET /v1/files/{id}`,
 `GET /v1/files/{id}/content`), create, retrieve and cancel batches.
 
 A batch moves one state per retrieve (validating → in_progress → finalizing → completed, or fewer
@@ -14,14 +14,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from tests.fakes import openai_payloads as payloads
-
-if TYPE_CHECKING:
-    from tests.fakes.openai_server import _Handler
-
-JsonDict = dict[str, Any]
+from tests.fakes.chat import chat_usage, reply_text
+from tests.fakes.server import Family, Handler
+from tests.fakes.wire import JsonDict
 
 _STATES = ("validating", "in_progress", "finalizing", "completed")
 
@@ -44,6 +41,9 @@ class FakeBatches:
         return self.files[file_id][1].decode("utf-8")
 
 
+FAMILY = Family("files and batches", state=FakeBatches)
+
+
 def _file_object(file_id: str, name: str, size: int, purpose: str) -> JsonDict:
     return {
         "id": file_id,
@@ -57,43 +57,62 @@ def _file_object(file_id: str, name: str, size: int, purpose: str) -> JsonDict:
     }
 
 
-def route(handler: _Handler, method: str, endpoint: str) -> bool:
-    """Serves a Files/Batch request; False if `endpoint` is not one of them."""
-    state: FakeBatches = handler.fake.batches
-    parts = endpoint.strip("/").split("/")
-    if parts == ["files"] and method == "POST":
-        _upload(handler, state)
-    elif parts[0] == "files" and len(parts) == 2 and method == "GET":
-        with state.lock:
-            stored = state.files.get(parts[1])
-        if stored is None:
-            handler._send_json(404, _not_found("file", parts[1]))
-        else:
-            handler._send_json(200, stored[0])
-    elif parts[0] == "files" and len(parts) == 3 and parts[2] == "content" and method == "GET":
-        with state.lock:
-            stored = state.files.get(parts[1])
-        if stored is None:
-            handler._send_json(404, _not_found("file", parts[1]))
-        else:
-            handler._send_bytes(200, stored[1], "application/octet-stream")
-    elif parts == ["batches"] and method == "POST":
-        _create(handler, state)
-    elif parts[0] == "batches" and len(parts) == 2 and method == "GET":
-        _retrieve(handler, state, parts[1])
-    elif parts[0] == "batches" and len(parts) == 3 and parts[2] == "cancel" and method == "POST":
-        with state.lock:
-            batch = state.batches.get(parts[1])
-            if batch is not None and batch["status"] not in ("completed", "failed", "expired"):
-                batch["status"] = "cancelled"
-                batch["cancelled_at"] = int(time.time())
-        if batch is None:
-            handler._send_json(404, _not_found("batch", parts[1]))
-        else:
-            handler._send_json(200, batch)
+def _state(h: Handler) -> FakeBatches:
+    return h.fake.state(FakeBatches)
+
+
+@FAMILY.route("POST", "/files")
+def _upload_file(h: Handler) -> None:
+    _upload(h, _state(h))
+
+
+@FAMILY.route("GET", "/files/{file_id}")
+def _retrieve_file(h: Handler) -> None:
+    state = _state(h)
+    file_id = h.params["file_id"]
+    with state.lock:
+        stored = state.files.get(file_id)
+    if stored is None:
+        h.send_json(404, _not_found("file", file_id))
     else:
-        return False
-    return True
+        h.send_json(200, stored[0])
+
+
+@FAMILY.route("GET", "/files/{file_id}/content")
+def _file_content(h: Handler) -> None:
+    state = _state(h)
+    file_id = h.params["file_id"]
+    with state.lock:
+        stored = state.files.get(file_id)
+    if stored is None:
+        h.send_json(404, _not_found("file", file_id))
+    else:
+        h.send_bytes(200, stored[1], "application/octet-stream")
+
+
+@FAMILY.route("POST", "/batches")
+def _create_batch(h: Handler) -> None:
+    _create(h, _state(h))
+
+
+@FAMILY.route("GET", "/batches/{batch_id}")
+def _retrieve_batch(h: Handler) -> None:
+    _retrieve(h, _state(h), h.params["batch_id"])
+
+
+@FAMILY.route("POST", "/batches/{batch_id}/cancel")
+def _cancel_batch(h: Handler) -> None:
+    state = _state(h)
+    batch_id = h.params["batch_id"]
+    with state.lock:
+        batch = state.batches.get(batch_id)
+        if batch is not None and batch["status"] not in ("completed", "failed", "expired"):
+            batch["status"] = "cancelled"
+            batch["cancelled_at"] = int(time.time())
+    if batch is None:
+        h.send_json(404, _not_found("batch", batch_id))
+    else:
+        h.send_json(200, batch)
 
 
 def _not_found(kind: str, name: str) -> JsonDict:
@@ -113,12 +132,12 @@ def _bad(message: str, param: str | None = None) -> JsonDict:
     }
 
 
-def _upload(handler: _Handler, state: FakeBatches) -> None:
-    record = handler._record
+def _upload(handler: Handler, state: FakeBatches) -> None:
+    record = handler.record
     upload = record.files.get("file")
     purpose = record.form.get("purpose", "")
     if upload is None or not purpose:
-        handler._send_json(400, _bad("'file' and 'purpose' are required.", "file"))
+        handler.send_json(400, _bad("'file' and 'purpose' are required.", "file"))
         return
     file_id = _id("file-")
     obj = _file_object(file_id, upload.filename or "upload", len(upload.data), purpose)
@@ -131,23 +150,23 @@ def _upload(handler: _Handler, state: FakeBatches) -> None:
                 assert isinstance(item, dict)
                 assert {"custom_id", "method", "url", "body"} <= set(item)
             except (ValueError, AssertionError):
-                handler._send_json(400, _bad(f"Line {number} is not a valid batch request."))
+                handler.send_json(400, _bad(f"Line {number} is not a valid batch request."))
                 return
     with state.lock:
         state.files[file_id] = (obj, upload.data)
-    handler._send_json(200, obj)
+    handler.send_json(200, obj)
 
 
-def _create(handler: _Handler, state: FakeBatches) -> None:
-    body = handler._record.json or {}
+def _create(handler: Handler, state: FakeBatches) -> None:
+    body = handler.record.json or {}
     input_id = str(body.get("input_file_id", ""))
     with state.lock:
         stored = state.files.get(input_id)
     if stored is None:
-        handler._send_json(404, _not_found("file", input_id))
+        handler.send_json(404, _not_found("file", input_id))
         return
     if body.get("endpoint") != "/v1/chat/completions" or body.get("completion_window") != "24h":
-        handler._send_json(400, _bad("Unsupported endpoint or completion window.", "endpoint"))
+        handler.send_json(400, _bad("Unsupported endpoint or completion window.", "endpoint"))
         return
     lines = [line for line in stored[1].decode("utf-8").splitlines() if line.strip()]
     created = int(time.time())
@@ -176,18 +195,18 @@ def _create(handler: _Handler, state: FakeBatches) -> None:
     }
     with state.lock:
         state.batches[batch["id"]] = batch
-    handler._send_json(200, _public(batch))
+    handler.send_json(200, _public(batch))
 
 
 def _public(batch: JsonDict) -> JsonDict:
     return {k: v for k, v in batch.items() if not k.startswith("_")}
 
 
-def _retrieve(handler: _Handler, state: FakeBatches, batch_id: str) -> None:
+def _retrieve(handler: Handler, state: FakeBatches, batch_id: str) -> None:
     with state.lock:
         batch = state.batches.get(batch_id)
     if batch is None:
-        handler._send_json(404, _not_found("batch", batch_id))
+        handler.send_json(404, _not_found("batch", batch_id))
         return
     if batch["status"] not in ("completed", "cancelled", "failed", "expired"):
         batch["_polls"] += 1
@@ -200,10 +219,10 @@ def _retrieve(handler: _Handler, state: FakeBatches, batch_id: str) -> None:
             )
             batch["status"] = _STATES[max(index, 1)]
             batch["in_progress_at"] = batch["in_progress_at"] or int(time.time())
-    handler._send_json(200, _public(batch))
+    handler.send_json(200, _public(batch))
 
 
-def _complete(handler: _Handler, state: FakeBatches, batch: JsonDict) -> None:
+def _complete(handler: Handler, state: FakeBatches, batch: JsonDict) -> None:
     _meta, data = state.files[batch["input_file_id"]]
     outputs: list[str] = []
     errors: list[str] = []
@@ -236,8 +255,8 @@ def _complete(handler: _Handler, state: FakeBatches, batch: JsonDict) -> None:
                 )
             )
             continue
-        text, finish = handler._reply_text(body)
-        usage = handler._chat_usage(payloads.count_prompt_tokens(body), payloads.count_tokens(text))
+        text, finish = reply_text(handler, body)
+        usage = chat_usage(handler, payloads.count_prompt_tokens(body), payloads.count_tokens(text))
         completion = {
             "id": _id("chatcmpl-"),
             "object": "chat.completion",
