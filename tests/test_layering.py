@@ -57,30 +57,17 @@ KNOWN_CYCLE_EDGES: frozenset[Edge] = frozenset(
         ("playground.selftest", "playground.app"),
         # app -> ui.samples.screenshots (--screenshot) -> app (build_window)
         ("playground.ui.samples.screenshots", "playground.app"),
-        # embeddings: tab -> sample (SAMPLE_TOPICS) and controller -> sample (fill_sample);
-        # sample -> controller (screenshot fill and EmbeddingResult) closes both cycles
-        ("playground.ui.embeddings.sample", "playground.ui.embeddings.controller"),
-        # images: feature -> controller (registration); controller -> feature (fill_sample,
-        # extra_screens: screenshot data kept in the registration)
-        ("playground.ui.images.controller", "playground.ui.images.feature"),
     }
 )
 
 # Being removed by the redesign (issue 14); the list must only shrink.
 # (view or widget module, controller/registration/composition-root module it imports).
-KNOWN_VIEW_IMPORTS: frozenset[Edge] = frozenset(
-    {
-        # screenshot fill code outside ui/samples (TYPE_CHECKING and in a function)
-        ("playground.ui.embeddings.sample", "playground.ui.embeddings.controller"),
-    }
-)
+KNOWN_VIEW_IMPORTS: frozenset[Edge] = frozenset(set())
 
 # Being removed by the redesign (issue 14); the list must only shrink.
 # (importing module, module of a tab package it may not import).
 KNOWN_TAB_IMPORTS: frozenset[Edge] = frozenset(
     {
-        # the moderation tab shows a Chat conversation view (belongs in ui/common)
-        ("playground.ui.moderation.feature", "playground.ui.chat.conversation_view"),
         # the shell's app controller is handed the Chat controller by type
         ("playground.ui.shell.app_controller", "playground.ui.chat.controller"),
     }
