@@ -7,7 +7,15 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, Signal, SignalInstance
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QScreen,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -24,6 +32,11 @@ from playground.ui.shell.counters_bar import CountersBar
 from playground.ui.shell.theme import app_icon, icon
 
 log = logging.getLogger(__name__)
+
+#: The window's size on a first start, and the least it may be made: both shrink to the screen
+#: (150% text on a 1600×1000 screen leaves about 1066×640 logical pixels).
+_DEFAULT_SIZE = (1180, 760)
+_MINIMUM_SIZE = (720, 520)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +71,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
-        self.resize(1180, 760)
-        self.setMinimumSize(720, 520)
+        self.resize(*_DEFAULT_SIZE)
+        self.setMinimumSize(*_MINIMUM_SIZE)
+        self._fitted_on_show = False
 
         self.tab_widget = _TabWidget()
         self.tab_widget.setObjectName("mainTabs")
@@ -90,6 +104,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.connection_label)
 
         self._build_menus()
+        self.fit_to_screen(QGuiApplication.primaryScreen())
 
     # --- menus ---------------------------------------------------------------------------------
 
@@ -241,12 +256,14 @@ class MainWindow(QMainWindow):
         self.busy_bar.setVisible(busy)
 
     def restore_layout(self, ui: UiSettings) -> None:
-        """Puts the window where it was, with the tab it showed and the theme menu checked."""
+        """Puts the window where it was (within the screen it opens on), with the tab it showed and
+        the theme menu checked."""
         if ui.geometry:
             try:
                 self.restoreGeometry(QByteArray(base64.b64decode(ui.geometry)))
             except (ValueError, TypeError):
                 log.warning("stored window geometry unreadable; using the default size")
+        self.fit_to_screen()
         self.set_theme_checked(ui.theme)
         if ui.last_tab in self._specs:
             self.show_tab(ui.last_tab)
@@ -255,6 +272,39 @@ class MainWindow(QMainWindow):
         action = self.theme_actions.get(value)
         if action is not None:
             action.setChecked(True)
+
+    def fit_to_screen(self, screen: QScreen | None = None) -> None:
+        """Shrinks and moves the window into the available area of `screen` (the one it is on by
+        default): a stored size from a larger screen, or the default size at a large text scale,
+        never opens the window past the screen's edges."""
+        screen = screen or self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        area = screen.availableGeometry()
+        if area.isEmpty():
+            return
+        frame = self.frameGeometry()
+        # The title bar and borders the window manager adds (none before the first show).
+        extra_w = max(frame.width() - self.width(), 0)
+        extra_h = max(frame.height() - self.height(), 0)
+        room = QSize(max(area.width() - extra_w, 1), max(area.height() - extra_h, 1))
+        self.setMinimumSize(_MINIMUM_SIZE[0], _MINIMUM_SIZE[1])
+        self.setMinimumSize(self.minimumSize().boundedTo(room))
+        size = self.size().boundedTo(room)
+        if size != self.size():
+            self.resize(size)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+        x, y = max(x, area.left()), max(y, area.top())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted_on_show:  # now the screen it opens on and its frame are known
+            self._fitted_on_show = True
+            self.fit_to_screen()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
