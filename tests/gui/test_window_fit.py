@@ -7,12 +7,12 @@ import base64
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from playground.core.models import Usage, UsageTotals
 from playground.core.storage.window_state import UiSettings
 from playground.ui.shell.counters_bar import CountersBar
-from playground.ui.shell.main_window import MainWindow, TabSpec
+from playground.ui.shell.main_window import MainWindow, TabSpec, fit_to_screen
 
 
 def _window(qtbot: Any) -> MainWindow:
@@ -107,3 +107,14 @@ def test_the_question_mark_is_explained(qtbot: Any) -> None:
     tip = bar.today_label.toolTip()
     assert "+ ? means 2 requests used a model whose price" in tip
     assert "Everything sent today" in tip
+
+
+def test_the_helper_fits_a_dialog_too(qtbot: Any) -> None:
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    dialog.setMinimumSize(2000, 300)
+    dialog.resize(2500, 2500)
+    dialog.show()
+    fit_to_screen(dialog)  # once shown: its frame and screen are known
+    assert dialog.screen().availableGeometry().contains(dialog.frameGeometry())
+    assert dialog.minimumHeight() == 300  # what fits is kept

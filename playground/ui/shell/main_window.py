@@ -277,28 +277,7 @@ class MainWindow(QMainWindow):
         """Shrinks and moves the window into the available area of `screen` (the one it is on by
         default): a stored size from a larger screen, or the default size at a large text scale,
         never opens the window past the screen's edges."""
-        screen = screen or self.screen() or QGuiApplication.primaryScreen()
-        if screen is None or self.isMaximized() or self.isFullScreen():
-            return
-        area = screen.availableGeometry()
-        if area.isEmpty():
-            return
-        frame = self.frameGeometry()
-        # The title bar and borders the window manager adds (none before the first show).
-        extra_w = max(frame.width() - self.width(), 0)
-        extra_h = max(frame.height() - self.height(), 0)
-        room = QSize(max(area.width() - extra_w, 1), max(area.height() - extra_h, 1))
-        self.setMinimumSize(_MINIMUM_SIZE[0], _MINIMUM_SIZE[1])
-        self.setMinimumSize(self.minimumSize().boundedTo(room))
-        size = self.size().boundedTo(room)
-        if size != self.size():
-            self.resize(size)
-        frame = self.frameGeometry()
-        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
-        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
-        x, y = max(x, area.left()), max(y, area.top())
-        if (x, y) != (frame.x(), frame.y()):
-            self.move(x, y)
+        fit_to_screen(self, QSize(*_MINIMUM_SIZE), screen)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -309,6 +288,42 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+
+def fit_to_screen(
+    window: QWidget, minimum: QSize | None = None, screen: QScreen | None = None
+) -> None:
+    """Shrinks and moves a top-level `window` (the main window, a dialog) into the available area
+    of `screen` (the one it is on by default), frame included, and lowers its minimum size to what
+    fits. A maximized or full-screen window is left alone. Call it once the window is shown (its
+    frame and screen are known then; `MainWindow` does so in its first `showEvent`).
+
+    Args:
+        window: the window.
+        minimum: the minimum size it wants where the screen allows (its current one by default).
+        screen: the screen to fit.
+    """
+    screen = screen or window.screen() or QGuiApplication.primaryScreen()
+    if screen is None or window.isMaximized() or window.isFullScreen():
+        return
+    area = screen.availableGeometry()
+    if area.isEmpty():
+        return
+    frame = window.frameGeometry()
+    # The title bar and borders the window manager adds (none before the first show).
+    extra_w = max(frame.width() - window.width(), 0)
+    extra_h = max(frame.height() - window.height(), 0)
+    room = QSize(max(area.width() - extra_w, 1), max(area.height() - extra_h, 1))
+    window.setMinimumSize((minimum or window.minimumSize()).boundedTo(room))
+    size = window.size().boundedTo(room)
+    if size != window.size():
+        window.resize(size)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+    x, y = max(x, area.left()), max(y, area.top())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
 
 
 class _TabWidget(QTabWidget):
