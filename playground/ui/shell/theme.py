@@ -186,6 +186,20 @@ def control_border(palette: QPalette) -> QColor:
     return mixed
 
 
+_borders: dict[int, QColor] = {}
+
+
+def _cached_border(palette: QPalette) -> QColor:
+    """`control_border` once per palette (it is asked on every paint of every box)."""
+    key = palette.cacheKey()
+    color = _borders.get(key)
+    if color is None:
+        if len(_borders) > 64:
+            _borders.clear()
+        color = _borders[key] = control_border(palette)
+    return color
+
+
 class PlaygroundStyle(QProxyStyle):
     """Fusion, with the outlines of check boxes, radio buttons and text fields drawn in
     `control_border` so an empty box can be seen in both palettes."""
@@ -217,7 +231,7 @@ class PlaygroundStyle(QProxyStyle):
             radius = 1.0
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        pen = QPen(control_border(option.palette))
+        pen = QPen(_cached_border(option.palette))
         pen.setWidthF(1.0)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
