@@ -126,3 +126,11 @@ def test_pictures_and_clips_are_owner_only(paths: AppPaths) -> None:
 def test_settings_are_owner_only(paths: AppPaths) -> None:
     JsonSettingsStore(paths.settings_file).save(Settings())
     _assert_private(paths.config_dir)
+
+
+def test_a_kept_bad_settings_file_is_owner_only(paths: AppPaths) -> None:
+    paths.settings_file.write_text("{not json", encoding="utf-8")
+    paths.settings_file.chmod(0o644)
+    store = JsonSettingsStore(paths.settings_file)
+    assert store.load() == Settings()
+    assert _mode(paths.settings_file.with_name("settings.json.bad")) == 0o600

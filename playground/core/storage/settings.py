@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
-from playground.core.storage.paths import PRIVATE_FILE_MODE, ensure_private_dir
+from playground.core.storage.paths import ensure_private_dir, ensure_private_file
 from playground.core.storage.window_state import UiSettings
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ class JsonSettingsStore:
                 self.path.replace(self.bad_path)
             else:
                 shutil.copyfile(self.path, self.bad_path)
-                os.chmod(self.bad_path, PRIVATE_FILE_MODE)
+            ensure_private_file(self.bad_path)  # settings are the user's alone, kept copies too
         except OSError:
             return False
         return True
