@@ -8,7 +8,13 @@ from collections.abc import Callable
 import openai
 import pytest
 
-from playground.core.api.errors import AppError, ErrorKind, from_exception, redact
+from playground.core.api.errors import (
+    AppError,
+    ErrorKind,
+    from_exception,
+    redact,
+    retry_hint,
+)
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -158,3 +164,48 @@ def test_unexpected_errors_keep_details() -> None:
     assert error.kind == ErrorKind.UNEXPECTED
     assert "ValueError: odd" in error.message
     assert "Traceback" in error.details or "ValueError" in error.details
+
+
+# --- the 429 hint reads as sentences and never names a wait that is over (issue 20, item 11) -------
+
+
+async def test_a_server_message_without_a_full_stop_still_ends_a_sentence(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.fail_next(
+        429, message="Rate limit reached for requests", headers={"retry-after": "3"}
+    )
+    error = await _failure(fake_openai)
+    assert error.kind == ErrorKind.RATE_LIMIT
+    assert "reached for requests. Try again in 3 seconds." in str(error)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403])
+async def test_every_api_message_ends_like_a_sentence(fake_openai: FakeOpenAI, status: int) -> None:
+    fake_openai.fail_next(status, message="Something odd happened")
+    error = await _failure(fake_openai)
+    assert error.message.endswith("Something odd happened.")
+
+
+async def test_the_wait_in_the_hint_follows_the_countdown(fake_openai: FakeOpenAI) -> None:
+    fake_openai.rate_limit(retry_after=3)
+    error = await _failure(fake_openai)
+    assert error.hint == "Try again in 3 seconds."  # at the moment it happened
+    assert error.hint_at(2) == "Try again in 2 seconds."
+    assert error.hint_at(1) == "Try again in 1 second."
+    assert error.hint_at(0) == "You can try again now."
+    assert error.text_at(0).endswith(". You can try again now.")
+    assert "3 seconds" not in error.text_at(0)
+
+
+async def test_other_hints_do_not_count_down(fake_openai: FakeOpenAI) -> None:
+    fake_openai.fail_next(401)
+    error = await _failure(fake_openai)
+    assert error.hint_at(0) == error.hint
+
+
+def test_retry_hint_words() -> None:
+    assert retry_hint(None) == "Try again in a moment."
+    assert retry_hint(0.4) == "Try again in 1 second."
+    assert retry_hint(12) == "Try again in 12 seconds."
+    assert retry_hint(0) == "You can try again now."

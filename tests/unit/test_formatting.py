@@ -7,12 +7,16 @@ from decimal import Decimal
 import pytest
 
 from playground.core.money.formatting import (
+    cost_tooltip,
     format_cost,
+    format_cost_full,
     format_duration_ms,
     format_price,
     format_price_pair,
     format_price_per_mtok,
     format_tokens,
+    format_total,
+    unpriced_explanation,
 )
 
 
@@ -39,23 +43,26 @@ def test_format_tokens(n: int, estimated: bool, text: str) -> None:
         (Decimal("0.000"), "$0"),
         # below a hundredth of a cent
         (Decimal("0.00002"), "$0.00002"),
-        (Decimal("0.0000577"), "$0.0000577"),
+        (Decimal("0.0000577"), "$0.000058"),
+        (Decimal("0.00007335"), "$0.000073"),  # not 8 decimals (issue 20, item 19)
         (Decimal("0.0000005"), "<$0.000001"),
-        (Decimal("0.00009999"), "$0.00009999"),
+        (Decimal("0.00009999"), "$0.0001"),
         (Decimal("0.0000009999999"), "<$0.000001"),  # compared before rounding
-        # up to 4 significant digits below $1, at least 2 decimals
+        # 2 significant digits below $1, at least 2 decimals: plain cents from ten cents up
         (Decimal("0.0001"), "$0.0001"),
         (Decimal("0.00045"), "$0.00045"),
-        (Decimal("0.000150075"), "$0.0001501"),
+        (Decimal("0.000150075"), "$0.00015"),
         (Decimal("0.0042"), "$0.0042"),
         (Decimal("0.00420"), "$0.0042"),
-        (Decimal("0.012345"), "$0.01235"),  # half-up at the 4th digit
-        (Decimal("0.123449"), "$0.1234"),
-        (Decimal("0.125"), "$0.125"),
+        (Decimal("0.00995"), "$0.01"),
+        (Decimal("0.012345"), "$0.012"),
+        (Decimal("0.015"), "$0.015"),
+        (Decimal("0.123449"), "$0.12"),
+        (Decimal("0.125"), "$0.13"),  # half-up at the 2nd digit
         (Decimal("0.5"), "$0.50"),
         (Decimal("0.3000"), "$0.30"),
-        (Decimal("0.99994"), "$0.9999"),
-        (Decimal("0.99995"), "$1.00"),  # rounds up into dollars
+        (Decimal("0.994"), "$0.99"),
+        (Decimal("0.99994"), "$1.00"),  # rounds up into dollars
         # 2 decimals from $1
         (Decimal(1), "$1.00"),
         (Decimal("1.005"), "$1.01"),  # half-up, not banker's rounding
@@ -143,3 +150,39 @@ def test_format_price_pair() -> None:
     assert format_price_pair(Decimal("0.15"), Decimal("0.6")) == "$0.15 / $0.60 per 1M tokens"
     assert format_price_pair(Decimal("0.02"), None) == "$0.02 / — per 1M tokens"
     assert format_price_pair(None, None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "estimated", "text"),
+    [
+        (Decimal("0.00007335"), False, "$0.00007335"),
+        (Decimal("0.0000001"), False, "$0.0000001"),
+        (Decimal("0.50"), False, "$0.50"),
+        (Decimal("1234.5678"), False, "$1,234.5678"),
+        (Decimal("1E+3"), False, "$1,000.00"),
+        (Decimal("0.00007335"), True, "≈$0.00007335 (estimate)"),
+        (Decimal("-0.25"), False, "-$0.25"),
+        (None, False, "unknown price"),
+    ],
+)
+def test_format_cost_full_keeps_every_digit(
+    value: Decimal | None, estimated: bool, text: str
+) -> None:
+    assert format_cost_full(value, estimated=estimated) == text
+
+
+def test_cost_tooltip() -> None:
+    assert cost_tooltip(Decimal("0.00007335")) == "Exactly $0.00007335."
+    assert "estimate" in cost_tooltip(Decimal("0.0001"), estimated=True)
+    assert "$0.0001" in cost_tooltip(Decimal("0.0001"), estimated=True)
+    assert "unknown" in cost_tooltip(None)
+
+
+def test_totals_explain_the_question_mark() -> None:
+    assert format_total(Decimal("0.12"), 0) == "$0.12"
+    assert format_total(Decimal("0.12"), 2) == "$0.12 + ?"
+    assert unpriced_explanation(0) == ""
+    text = unpriced_explanation(2)
+    assert text.startswith("+ ? means 2 requests used a model whose price")
+    assert "Settings → Prices" in text
+    assert "1 request used" in unpriced_explanation(1)

@@ -67,6 +67,18 @@ class AppError(Exception):
         """The message and the hint, as one line for a status bar or an inline label."""
         return str(self)
 
+    def hint_at(self, seconds_left: float) -> str:
+        """The hint while a countdown runs: for a wait the server asked for (429/503 with
+        `retry-after`), the wait still left ("Try again in 2 seconds.", then "You can try again
+        now."), so a shown hint never names a wait that is over; any other hint as it is."""
+        if self.retry_after is None or self.kind not in (ErrorKind.RATE_LIMIT, ErrorKind.SERVER):
+            return self.hint
+        return retry_hint(max(seconds_left, 0))
+
+    def text_at(self, seconds_left: float) -> str:
+        """`text` with `hint_at(seconds_left)` as its hint."""
+        return f"{self.message} {self.hint_at(seconds_left)}".strip()
+
     @classmethod
     def local(cls, title: str, message: str, hint: str = "") -> AppError:
         """An error found by the app itself (bad input, a full disk), not by the server."""
@@ -141,7 +153,7 @@ def from_exception(exc: BaseException, *, model: str = "", base_url: str = "") -
 def _from_status(exc: Any, details: str, *, model: str) -> AppError:
     status: int = exc.status_code
     code = (exc.code or "").lower()
-    api_message = redact(_api_message(exc))
+    api_message = _sentence(redact(_api_message(exc)))
     headers = exc.response.headers
     request_id = headers.get("x-request-id")
     retry_after = _retry_after(headers)
@@ -190,12 +202,11 @@ def _from_status(exc: Any, details: str, *, model: str) -> AppError:
                 "Add credit on the provider's billing page, then try again.",
                 **common,
             )
-        wait = f" in {_seconds(retry_after)}" if retry_after is not None else " in a moment"
         return AppError(
             ErrorKind.RATE_LIMIT,
             "Rate limit reached",
             f"Too many requests or tokens for now (429). {api_message}".strip(),
-            f"Try again{wait}.",
+            retry_hint(retry_after),
             retry_after=retry_after,
             **common,
         )
@@ -204,9 +215,7 @@ def _from_status(exc: Any, details: str, *, model: str) -> AppError:
             ErrorKind.SERVER,
             "Server error",
             f"The server had a problem ({status}). Nothing is wrong with your request.",
-            "Try again in a moment."
-            if retry_after is None
-            else f"Try again in {_seconds(retry_after)}.",
+            retry_hint(retry_after),
             retry_after=retry_after,
             **common,
         )
@@ -295,6 +304,25 @@ def _retry_after(headers: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def retry_hint(seconds: float | None) -> str:
+    """When to try again: "Try again in 3 seconds.", "Try again in a moment." (no wait was named)
+    or, once the wait is over (0 or less), "You can try again now."."""
+    if seconds is None:
+        return "Try again in a moment."
+    if seconds <= 0:
+        return "You can try again now."
+    return f"Try again in {_seconds(seconds)}."
+
+
+def _sentence(text: str) -> str:
+    """`text` ending like a sentence, so the hint that follows it reads as a new one (servers send
+    "Rate limit reached for requests" with no full stop)."""
+    text = text.strip()
+    if text and text[-1] not in ".!?…":
+        text += "."
+    return text
 
 
 def _seconds(value: float | None) -> str:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from playground.core.storage.paths import ensure_private_dir
+
 log = logging.getLogger(__name__)
 
 #: How many clips the history keeps; older ones are deleted with their files.
@@ -126,7 +128,7 @@ class ClipStore:
             duration_s=duration_s,
             cost=cost,
         )
-        self.clips_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.clips_dir)
         _atomic_write(self.clips_dir / clip.file, audio)
         with self._lock:
             self._clips.insert(0, clip)
@@ -158,7 +160,7 @@ class ClipStore:
 
     def new_recording_path(self) -> Path:
         """A fresh file name for a microphone take."""
-        self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.recordings_dir)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.recordings_dir / f"take-{stamp}.wav"
         n = 2
@@ -193,7 +195,7 @@ class ClipStore:
     def _write(self) -> None:
         data = {"version": 1, "clips": [asdict(c) for c in self._clips]}
         try:
-            self.clips_dir.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.clips_dir)
             _atomic_write(
                 self._index, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8")
             )

@@ -31,6 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from playground.core.storage.paths import ensure_private_dir
+
 log = logging.getLogger(__name__)
 
 SIDECAR_VERSION: Final = 1
@@ -196,7 +198,7 @@ class ImageLibrary:
                 "file": path.name,
             }
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
+                ensure_private_dir(self.folder)
                 _atomic_write(path, data)
                 _atomic_write(path.with_suffix(".json"), _dump(full))
             except OSError as exc:
@@ -233,7 +235,7 @@ class ImageLibrary:
                 return False
             trash = self.trash_folder
             try:
-                trash.mkdir(parents=True, exist_ok=True)
+                ensure_private_dir(trash)
                 os.replace(item.image_path, trash / item.image_path.name)
                 if item.sidecar_path.exists():
                     os.replace(item.sidecar_path, trash / item.sidecar_path.name)

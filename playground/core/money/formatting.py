@@ -19,7 +19,7 @@ _TINY = Decimal(
 )  # below this, a cost shows as "<$0.000001" (a playground request is often tiny)
 _ONE = Decimal(1)
 _CENT = Decimal("0.01")
-_SIGNIFICANT = 4  # digits shown for costs below $1
+_SIGNIFICANT = 2  # digits shown for costs below $1: $0.000073, $0.0042, $0.015, $0.12
 _PRICE_MAX_PLACES = 10  # list prices are exact decimals; this only guards against absurd input
 
 
@@ -29,12 +29,13 @@ def format_tokens(n: int, *, estimated: bool = False) -> str:
 
 
 def format_cost(value: Decimal | None, *, estimated: bool = False) -> str:
-    """A cost in dollars.
+    """A cost in dollars, short enough to read at a glance (`format_cost_full` has every digit).
 
     * None (unknown price): "—"
     * exactly zero: "$0"
     * below $0.000001: "<$0.000001"
-    * below $1: up to 4 significant digits, at least 2 decimals ("$0.0042", "$0.50", "$0.1235")
+    * below $1: 2 significant digits, at least 2 decimals ("$0.000073", "$0.0042", "$0.015",
+      "$0.12", "$0.50"): from ten cents up that is plain cents
     * $1 and more: 2 decimals with thousands separators ("$1,234.57")
 
     Args:
@@ -53,9 +54,51 @@ def format_cost(value: Decimal | None, *, estimated: bool = False) -> str:
     prefix = f"{APPROX if estimated else ''}{sign}$"
     if magnitude < _ONE:
         rounded = _round_significant(magnitude, _SIGNIFICANT)
-        if rounded < _ONE:  # 0.99996 rounds to 1.000: show it as dollars below
+        if rounded < _ONE:  # 0.996 rounds to 1.0: show it as dollars below
             return prefix + _plain(rounded, min_places=2)
     return prefix + f"{magnitude.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def format_cost_full(value: Decimal | None, *, estimated: bool = False) -> str:
+    """A cost with every digit it has, for a tooltip beside `format_cost` ("$0.00007335",
+    "≈$1,234.5678"); "unknown price" when it is unknown.
+
+    Args:
+        value: the cost, or None when it is unknown.
+        estimated: prefix "≈" and say it is an estimate.
+    """
+    if value is None or not value.is_finite():
+        return "unknown price"
+    sign = "-" if value < 0 else ""
+    text = f"{sign}${_plain(abs(value).normalize(), min_places=2, group=True)}"
+    return f"{APPROX}{text} (estimate)" if estimated else text
+
+
+def cost_tooltip(value: Decimal | None, *, estimated: bool = False) -> str:
+    """The tooltip for a cost shown with `format_cost`: the full figure, and what "≈" means."""
+    if value is None or not value.is_finite():
+        return "The price of this model is unknown, so its cost is not counted."
+    full = format_cost_full(value, estimated=False)
+    if estimated:
+        return f"About {full}: an estimate counted on this computer, not the server's figure."
+    return f"Exactly {full}."
+
+
+def format_total(cost: Decimal, unpriced: int) -> str:
+    """A summed cost, with " + ?" when some of the summed requests have no known price."""
+    return format_cost(cost) + (" + ?" if unpriced else "")
+
+
+def unpriced_explanation(unpriced: int) -> str:
+    """What the " + ?" after a total means, in plain words ("" when there is none)."""
+    if not unpriced:
+        return ""
+    which = "1 request" if unpriced == 1 else f"{unpriced:,} requests"
+    return (
+        f"+ ? means {which} used a model whose price Playground does not know (a new, local or "
+        "fine-tuned model), so the total leaves them out. Add the price in Settings → Prices "
+        "to count them."
+    )
 
 
 def format_duration_ms(ms: float | None) -> str:

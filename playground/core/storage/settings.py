@@ -5,18 +5,23 @@ The API key is never part of `Settings`; it lives only in a `SecretStore`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
+import shutil
 import tempfile
+import types
+import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
+from playground.core.storage.paths import ensure_private_dir, ensure_private_file
 from playground.core.storage.window_state import UiSettings
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,11 @@ class Settings:
 
 
 class SettingsStore(Protocol):
+    @property
+    def notice(self) -> str:
+        """What the last `load` had to repair, for the user ("" when nothing)."""
+        ...
+
     def load(self) -> Settings: ...
 
     def save(self, settings: Settings) -> None: ...
@@ -81,8 +91,9 @@ class SettingsStore(Protocol):
 class MemorySettingsStore:
     """Keeps settings in memory (tests, and the fallback when the settings file cannot be written)."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, notice: str = "") -> None:
         self._settings = settings or Settings()
+        self.notice = notice
 
     def load(self) -> Settings:
         return self._settings
@@ -94,31 +105,57 @@ class MemorySettingsStore:
 class JsonSettingsStore:
     """Settings as one JSON file, written atomically (temp file + rename) so a crash never truncates it.
 
-    An unreadable or corrupt file is kept aside as `settings.json.bad` and defaults are used, so the
-    user loses nothing they could recover by hand.
+    Nothing in the file can stop the app from starting. A file that cannot be read at all (not JSON,
+    not UTF-8, nested too deeply, not an object) is moved aside as `settings.json.bad` and defaults are
+    used; a value of the wrong type resets only that setting (a copy of the file is kept as
+    `settings.json.bad` too). Either way `notice` then holds a sentence the app shows the user.
+
+    Attributes:
+        path: the settings file.
+        notice: what the last `load` had to repair, in plain words ("" when the file was fine).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notice = ""
+
+    @property
+    def bad_path(self) -> Path:
+        """Where a damaged file is kept for the user to recover by hand."""
+        return self.path.with_name(self.path.name + ".bad")
 
     def load(self) -> Settings:
+        self.notice = ""
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return Settings()
-        except (OSError, ValueError) as exc:
-            log.warning("settings file unreadable (%s); starting from defaults", exc)
-            self._keep_bad_copy()
-            return Settings()
+        except OSError as exc:
+            return self._unreadable(f"it could not be read ({exc.strerror or exc})", move=False)
         try:
-            return settings_from_dict(raw)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            log.warning("settings file has an unexpected shape (%s); starting from defaults", exc)
-            self._keep_bad_copy()
-            return Settings()
+            raw = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return self._unreadable("it is not UTF-8 text")
+        except RecursionError:  # e.g. 100,000 "[": the decoder gives up on the nesting
+            return self._unreadable("it is nested too deeply")
+        except ValueError:
+            return self._unreadable("it is not valid JSON")
+        if not isinstance(raw, dict):
+            return self._unreadable("it does not hold a set of named settings")
+        problems: list[str] = []
+        settings = settings_from_dict(raw, problems)
+        if problems:
+            log.warning("settings reset to defaults: %s", ", ".join(problems))
+            kept = self._keep_bad_copy(move=False)
+            where = f" The old file was kept as {self.bad_path}." if kept else ""
+            self.notice = (
+                "Some settings had values Playground could not use and were reset to their "
+                f"defaults: {', '.join(problems)}.{where}"
+            )
+        return settings
 
     def save(self, settings: Settings) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.path.parent)
         text = json.dumps(settings_to_dict(settings), indent=2, sort_keys=True)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=self.path.parent)
         try:
@@ -129,9 +166,26 @@ class JsonSettingsStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def _keep_bad_copy(self) -> None:
-        with contextlib.suppress(OSError):
-            self.path.replace(self.path.with_name(self.path.name + ".bad"))
+    def _unreadable(self, reason: str, *, move: bool = True) -> Settings:
+        log.warning("settings file unreadable (%s); starting from defaults", reason)
+        kept = self._keep_bad_copy(move=move)
+        where = f" The old file was kept as {self.bad_path}." if kept else ""
+        self.notice = (
+            f"The settings file could not be used ({reason}), so Playground started with the "
+            f"default settings.{where}"
+        )
+        return Settings()
+
+    def _keep_bad_copy(self, *, move: bool) -> bool:
+        try:
+            if move:
+                self.path.replace(self.bad_path)
+            else:
+                shutil.copyfile(self.path, self.bad_path)
+            ensure_private_file(self.bad_path)  # settings are the user's alone, kept copies too
+        except OSError:
+            return False
+        return True
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
@@ -153,43 +207,158 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     }
 
 
-def settings_from_dict(raw: dict[str, Any]) -> Settings:
-    profiles = tuple(_profile_from(p) for p in raw.get("profiles", []))
-    overrides = {
-        model: PriceOverride(
-            input_per_mtok=Decimal(o["input_per_mtok"]),
-            output_per_mtok=Decimal(o["output_per_mtok"]),
-            cached_input_per_mtok=(
-                Decimal(o["cached_input_per_mtok"]) if o.get("cached_input_per_mtok") else None
-            ),
-        )
-        for model, o in raw.get("price_overrides", {}).items()
-    }
+def settings_from_dict(raw: dict[str, Any], problems: list[str] | None = None) -> Settings:
+    """Settings from the file's JSON object. Never raises: a value of the wrong type (or a whole
+    section of the wrong shape) keeps its default, and its name is added to `problems`."""
+    found: list[str] = [] if problems is None else problems
+    if not isinstance(raw, dict):
+        found.append("all settings")
+        return Settings()
+    defaults = Settings()
+
+    profiles: list[ProviderProfile] = []
+    raw_profiles = raw.get("profiles", [])
+    if not isinstance(raw_profiles, list):
+        found.append("profiles")
+        raw_profiles = []
+    for i, item in enumerate(raw_profiles):
+        profile = _profile_from(item, f"profiles[{i}]", found)
+        if profile is not None:
+            profiles.append(profile)
+
+    overrides: dict[str, PriceOverride] = {}
+    raw_overrides = raw.get("price_overrides", {})
+    if not isinstance(raw_overrides, dict):
+        found.append("price_overrides")
+        raw_overrides = {}
+    for model, o in raw_overrides.items():
+        override = _override_from(o)
+        if override is None:
+            found.append(f"price_overrides[{model!r}]")
+        else:
+            overrides[str(model)] = override
+
+    tabs: dict[str, dict[str, Any]] = {}
+    raw_tabs = raw.get("tabs", {})
+    if raw_tabs is None:
+        raw_tabs = {}
+    if not isinstance(raw_tabs, dict):
+        found.append("tabs")
+        raw_tabs = {}
+    for key, state in raw_tabs.items():
+        if isinstance(state, dict):
+            tabs[str(key)] = dict(state)
+        else:
+            found.append(f"tabs.{key}")
+
+    active = _typed(raw, "active_profile", str, defaults.active_profile, "", found)
+    first_run = _typed(raw, "first_run_done", bool, defaults.first_run_done, "", found)
+    guard = _typed(raw, "cost_guard_usd", float, defaults.cost_guard_usd, "", found)
     return Settings(
-        profiles=profiles or tuple(default_profiles()),
-        active_profile=str(raw.get("active_profile", DEFAULT_PROFILE_ID)),
+        profiles=tuple(profiles) or tuple(default_profiles()),
+        active_profile=active,
         price_overrides=overrides,
-        chat=_known_fields(ChatSettings, raw.get("chat", {})),
-        ui=_known_fields(UiSettings, raw.get("ui", {})),
-        first_run_done=bool(raw.get("first_run_done", False)),
-        cost_guard_usd=max(float(raw.get("cost_guard_usd", 0.50)), 0.0),
-        tabs={
-            str(key): dict(state)
-            for key, state in (raw.get("tabs") or {}).items()
-            if isinstance(state, dict)
-        },
+        chat=_section_from(ChatSettings, raw.get("chat", {}), "chat", found),
+        ui=_section_from(UiSettings, raw.get("ui", {}), "ui", found),
+        first_run_done=first_run,
+        cost_guard_usd=max(guard, 0.0),
+        tabs=tabs,
     )
 
 
-def _profile_from(raw: dict[str, Any]) -> ProviderProfile:
-    profile = _known_fields(ProviderProfile, raw)
-    return profile.replace(kind=ProviderKind(profile.kind))
+def _profile_from(raw: Any, where: str, problems: list[str]) -> ProviderProfile | None:
+    """A profile, or None (noted in `problems`) when it has no usable id and name."""
+    if not isinstance(raw, dict) or not all(
+        isinstance(raw.get(k), str) and raw.get(k) for k in ("id", "name")
+    ):
+        problems.append(where)
+        return None
+    return _section_from(ProviderProfile, raw, where, problems)
 
 
-def _known_fields(cls: type[_T], raw: dict[str, Any]) -> _T:
-    """Build `cls` from the keys it knows, so older or newer files still load."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: v for k, v in raw.items() if k in names})
+def _override_from(raw: Any) -> PriceOverride | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        values = [
+            None if raw.get(k) in (None, "") else Decimal(str(raw[k]))
+            for k in ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok")
+        ]
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    inp, out, cached = values
+    if inp is None or out is None or not all(v is None or v.is_finite() for v in values):
+        return None
+    return PriceOverride(input_per_mtok=inp, output_per_mtok=out, cached_input_per_mtok=cached)
+
+
+def _section_from(cls: type[_T], raw: Any, where: str, problems: list[str]) -> _T:
+    """Build `cls` from the keys it knows (so older or newer files still load); a value of the
+    wrong type keeps the field's default and is noted in `problems` as `where.field`."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(where)
+        raw = {}
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in raw:
+            continue
+        try:
+            values[f.name] = _convert(hints[f.name], raw[f.name])
+        except (TypeError, ValueError, ArithmeticError):
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise
+            problems.append(f"{where}.{f.name}")
+    return cls(**values)
+
+
+def _typed(
+    raw: dict[str, Any], name: str, hint: Any, default: _T, where: str, problems: list[str]
+) -> _T:
+    if name not in raw:
+        return default
+    try:
+        return cast(_T, _convert(hint, raw[name]))
+    except (TypeError, ValueError, ArithmeticError):
+        problems.append(f"{where}{name}")
+        return default
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    """`value` as the type `hint` names (str, bool, int, float, an enum, `X | None`).
+
+    Raises:
+        TypeError, ValueError or ArithmeticError: it is not of that type (a string where a number
+            belongs, ...).
+    """
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(option, value)
+            except (TypeError, ValueError, ArithmeticError):
+                continue
+        raise TypeError(f"{value!r} is not {hint}")
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint(value)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is bool and isinstance(value, bool):
+        return value
+    if hint is int and number and isinstance(value, int):
+        return value
+    if hint is float and number:
+        as_float = float(value)  # OverflowError (an ArithmeticError) for a 400-digit int
+        if math.isfinite(as_float):
+            return as_float
+    if hint is str and isinstance(value, str):
+        return value
+    raise TypeError(f"{value!r} is not {hint}")
 
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:

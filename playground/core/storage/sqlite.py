@@ -9,6 +9,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
+from playground.core.storage.paths import ensure_private_file
+
 
 def is_read_only(path: Path | None) -> bool:
     """Whether a database file or its folder is not writable (SQLite only says "unable to open")."""
@@ -101,6 +103,10 @@ class SqliteStore:
         try:
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists() or not is_read_only(path):
+                    # SQLite creates files 0644 and gives its -wal/-shm files the database's mode:
+                    # creating the database 0600 first keeps all of them owner-only.
+                    ensure_private_file(path)
             target = ":memory:" if path is None else str(path)
             if autocommit:
                 conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)

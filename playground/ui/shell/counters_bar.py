@@ -5,13 +5,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from playground.core.money.formatting import format_cost, format_tokens
+from playground.core.money.formatting import (
+    cost_tooltip,
+    format_cost,
+    format_cost_full,
+    format_tokens,
+    format_total,
+    unpriced_explanation,
+)
 
 if TYPE_CHECKING:  # the bar is part of the window shell, built before the core is loaded
     from playground.core.models import Usage, UsageTotals
+
+#: Characters a counter keeps before it elides ("Today: $0.…"): enough to tell which one it is.
+_MIN_CHARS = 12
 
 
 def _separator() -> QFrame:
@@ -21,8 +32,70 @@ def _separator() -> QFrame:
     return line
 
 
+class ElidingLabel(QLabel):
+    """A one-line label that shrinks with "…" instead of being cut off when the status bar is too
+    narrow (a large text scale, a small window); its tooltip then starts with the whole text.
+
+    `text()` is always the whole text; `shown_text()` is what is painted.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._tip = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def setToolTip(self, tip: str) -> None:
+        self._tip = tip
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        width = self.fontMetrics().horizontalAdvance(self._full) + 2 * self.margin() + 2
+        return QSize(width, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        width = self.fontMetrics().horizontalAdvance(self._full[:_MIN_CHARS] + "…")
+        return QSize(min(width, self.sizeHint().width()), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        room = self.contentsRect().width()
+        shown = self._full
+        if self.isVisible():  # else not laid out yet: its width means nothing
+            shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(room, 0))
+        super().setText(shown)
+        cut = shown != self._full
+        super().setToolTip(f"{self._full}\n\n{self._tip}" if cut and self._tip else self._tip)
+
+
 class CountersBar(QWidget):
-    """Four small read-outs that sit in the status bar. Only ever updated from the GUI thread."""
+    """Four small read-outs that sit in the status bar. Only ever updated from the GUI thread.
+
+    When the bar is too narrow for all four, each shrinks with "…" (the whole text is in its
+    tooltip) instead of being cut off.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,15 +117,22 @@ class CountersBar(QWidget):
         self.today_label = self._label(
             "todayCounter", "Today: $0", "Everything sent today, across restarts."
         )
+        self._tips = {
+            self.draft_label: self.draft_label.toolTip(),
+            self.last_label: self.last_label.toolTip(),
+            self.session_label: self.session_label.toolTip(),
+            self.today_label: self.today_label.toolTip(),
+        }
         for i, label in enumerate(
             (self.draft_label, self.last_label, self.session_label, self.today_label)
         ):
             if i:
                 layout.addWidget(_separator())
-            layout.addWidget(label)
+            layout.addWidget(label)  # Preferred: shrinks to its minimum before anything clips
+        layout.addStretch(1)
 
-    def _label(self, name: str, text: str, tip: str) -> QLabel:
-        label = QLabel(text)
+    def _label(self, name: str, text: str, tip: str) -> ElidingLabel:
+        label = ElidingLabel(text)
         label.setObjectName(name)
         label.setAccessibleName(name)
         label.setToolTip(tip)
@@ -62,29 +142,50 @@ class CountersBar(QWidget):
     def set_draft(self, tokens: int | None, cost: Decimal | None) -> None:
         if tokens is None:
             self.draft_label.setText("Draft: —")
+            self.draft_label.setToolTip(self._tips[self.draft_label])
             return
         self.draft_label.setText(
             f"Draft: {format_tokens(tokens, estimated=True)} · {format_cost(cost, estimated=True)}"
+        )
+        self.draft_label.setToolTip(
+            f"{self._tips[self.draft_label]}\n{cost_tooltip(cost, estimated=True)}"
         )
 
     def set_last(self, usage: Usage | None, cost: Decimal | None) -> None:
         if usage is None:
             self.last_label.setText("Last: —")
+            self.last_label.setToolTip(self._tips[self.last_label])
             return
         est = usage.estimated
         self.last_label.setText(
             f"Last: {format_tokens(usage.input_tokens, estimated=est)} in · "
             f"{format_tokens(usage.output_tokens, estimated=est)} out · {format_cost(cost, estimated=est)}"
         )
+        self.last_label.setToolTip(
+            f"{self._tips[self.last_label]}\n{cost_tooltip(cost, estimated=est)}"
+        )
 
     def set_totals(self, session: UsageTotals, today: UsageTotals) -> None:
-        self.session_label.setText(f"Session: {_totals_text(session)}")
-        self.today_label.setText(f"Today: {_totals_text(today)}")
+        for label, name, totals in (
+            (self.session_label, "Session", session),
+            (self.today_label, "Today", today),
+        ):
+            label.setText(f"{name}: {_totals_text(totals)}")
+            label.setToolTip(_totals_tip(self._tips[label], totals))
 
 
 def _totals_text(t: UsageTotals) -> str:
-    cost = format_cost(t.cost)
-    if t.unpriced:
-        cost += " + ?"
     requests = "1 request" if t.requests == 1 else f"{t.requests:,} requests"
-    return f"{cost} · {format_tokens(t.usage.total_tokens)} · {requests}"
+    return (
+        f"{format_total(t.cost, t.unpriced)} · {format_tokens(t.usage.total_tokens)} · {requests}"
+    )
+
+
+def _totals_tip(base: str, t: UsageTotals) -> str:
+    lines = [base]
+    if t.requests:
+        lines.append(f"Exactly {format_cost_full(t.cost)} for the requests with a known price.")
+    explanation = unpriced_explanation(t.unpriced)
+    if explanation:
+        lines.append(explanation)
+    return "\n".join(lines)

@@ -7,7 +7,15 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, Signal, SignalInstance
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QScreen,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -24,6 +32,11 @@ from playground.ui.shell.counters_bar import CountersBar
 from playground.ui.shell.theme import app_icon, icon
 
 log = logging.getLogger(__name__)
+
+#: The window's size on a first start, and the least it may be made: both shrink to the screen
+#: (150% text on a 1600×1000 screen leaves about 1066×640 logical pixels).
+_DEFAULT_SIZE = (1180, 760)
+_MINIMUM_SIZE = (720, 520)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +71,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
-        self.resize(1180, 760)
-        self.setMinimumSize(720, 520)
+        self.resize(*_DEFAULT_SIZE)
+        self.setMinimumSize(*_MINIMUM_SIZE)
+        self._fitted_on_show = False
 
         self.tab_widget = _TabWidget()
         self.tab_widget.setObjectName("mainTabs")
@@ -90,6 +104,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.connection_label)
 
         self._build_menus()
+        self.fit_to_screen(QGuiApplication.primaryScreen())
 
     # --- menus ---------------------------------------------------------------------------------
 
@@ -241,12 +256,14 @@ class MainWindow(QMainWindow):
         self.busy_bar.setVisible(busy)
 
     def restore_layout(self, ui: UiSettings) -> None:
-        """Puts the window where it was, with the tab it showed and the theme menu checked."""
+        """Puts the window where it was (within the screen it opens on), with the tab it showed and
+        the theme menu checked."""
         if ui.geometry:
             try:
                 self.restoreGeometry(QByteArray(base64.b64decode(ui.geometry)))
             except (ValueError, TypeError):
                 log.warning("stored window geometry unreadable; using the default size")
+        self.fit_to_screen()
         self.set_theme_checked(ui.theme)
         if ui.last_tab in self._specs:
             self.show_tab(ui.last_tab)
@@ -256,9 +273,57 @@ class MainWindow(QMainWindow):
         if action is not None:
             action.setChecked(True)
 
+    def fit_to_screen(self, screen: QScreen | None = None) -> None:
+        """Shrinks and moves the window into the available area of `screen` (the one it is on by
+        default): a stored size from a larger screen, or the default size at a large text scale,
+        never opens the window past the screen's edges."""
+        fit_to_screen(self, QSize(*_MINIMUM_SIZE), screen)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted_on_show:  # now the screen it opens on and its frame are known
+            self._fitted_on_show = True
+            self.fit_to_screen()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+
+def fit_to_screen(
+    window: QWidget, minimum: QSize | None = None, screen: QScreen | None = None
+) -> None:
+    """Shrinks and moves a top-level `window` (the main window, a dialog) into the available area
+    of `screen` (the one it is on by default), frame included, and lowers its minimum size to what
+    fits. A maximized or full-screen window is left alone. Call it once the window is shown (its
+    frame and screen are known then; `MainWindow` does so in its first `showEvent`).
+
+    Args:
+        window: the window.
+        minimum: the minimum size it wants where the screen allows (its current one by default).
+        screen: the screen to fit.
+    """
+    screen = screen or window.screen() or QGuiApplication.primaryScreen()
+    if screen is None or window.isMaximized() or window.isFullScreen():
+        return
+    area = screen.availableGeometry()
+    if area.isEmpty():
+        return
+    frame = window.frameGeometry()
+    # The title bar and borders the window manager adds (none before the first show).
+    extra_w = max(frame.width() - window.width(), 0)
+    extra_h = max(frame.height() - window.height(), 0)
+    room = QSize(max(area.width() - extra_w, 1), max(area.height() - extra_h, 1))
+    window.setMinimumSize((minimum or window.minimumSize()).boundedTo(room))
+    size = window.size().boundedTo(room)
+    if size != window.size():
+        window.resize(size)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+    x, y = max(x, area.left()), max(y, area.top())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
 
 
 class _TabWidget(QTabWidget):
