@@ -76,14 +76,16 @@ def build_services(
         warnings.append(
             f"The data folder cannot be created ({exc}). Nothing will be saved this session."
         )
-    store = settings_store or JsonSettingsStore(paths.settings_file)
+    store: SettingsStore = settings_store or JsonSettingsStore(paths.settings_file)
     if settings_store is None and not _writable(paths.config_dir):
-        store = MemorySettingsStore(store.load())
+        store = MemorySettingsStore(store.load(), notice=store.notice)
         warnings.append(
             f"Settings cannot be saved in {paths.config_dir}; changes last for this session only."
         )
     secrets = secrets if secrets is not None else open_secret_store()
     settings = store.load()
+    if store.notice:  # the settings file had to be repaired or set aside
+        warnings.append(store.notice)
     try:
         ledger = UsageLedger(paths.database_file)
     except LedgerError as exc:

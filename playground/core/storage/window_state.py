@@ -27,7 +27,7 @@ def read_ui_settings(settings_file: Path) -> UiSettings:
     try:
         raw = json.loads(settings_file.read_text(encoding="utf-8"))
         ui = raw.get("ui", {}) if isinstance(raw, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return UiSettings()
     if not isinstance(ui, dict):
         return UiSettings()

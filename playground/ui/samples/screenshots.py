@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import math
 import os
 import sys
@@ -57,9 +58,10 @@ SAMPLE_REPLY = (
 
 def take_screenshots(out_dir: Path, themes: tuple[str, ...] = ("light", "dark")) -> int:
     """Writes `<tab>-<theme>.png` for every tab and `<dialog>-<theme>.png` for the dialogs."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out_dir.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        _offscreen_desktop(Path(tmp))
+        app = QApplication.instance() or QApplication(sys.argv[:1])  # reads the desktop file
     assert isinstance(app, QApplication)
     app.setWindowIcon(app_icon())
     loop = install_loop(app)
@@ -70,6 +72,22 @@ def take_screenshots(out_dir: Path, themes: tuple[str, ...] = ("light", "dark"))
     for path in written:
         print(path)
     return 0
+
+
+SCREEN = {"width": 1600, "height": 1000}
+"""The desktop the pictures are taken on (Qt's offscreen default is 800×800, smaller than the
+window, which now fits the screen it opens on)."""
+
+
+def _offscreen_desktop(folder: Path) -> None:
+    """Without a display, renders on an offscreen desktop of `SCREEN`'s size."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    if platform != "offscreen" or QApplication.instance() is not None:
+        return
+    config = folder / "offscreen-screen.json"
+    screen = {"name": "Screenshots", "x": 0, "y": 0, "logicalDpi": 96, "logicalBaseDpi": 96}
+    config.write_text(json.dumps({"screens": [{**screen, **SCREEN, "dpr": 1}]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
 def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
