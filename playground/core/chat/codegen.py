@@ -517,12 +517,25 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+_INT64: Final = 2**63  # the API's integers (seed) are 64-bit
+_COUNT_LIMIT: Final = 2**31  # counts (tokens, answers) also go into 32-bit spin boxes
+
+
 def _integer(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _WrongType("a whole number")
+    if not -_INT64 <= value < _INT64:
+        raise _WrongType(f"a whole number between {-_INT64:,} and {_INT64 - 1:,}")
     return value
+
+
+def _count(value: Any) -> int:
+    number = _integer(value)
+    if not 0 <= number < _COUNT_LIMIT:
+        raise _WrongType(f"a whole number from 0 to {_COUNT_LIMIT - 1:,}")
+    return number
 
 
 def _string(value: Any) -> str:
@@ -567,14 +580,14 @@ _CHECKS: Final[dict[str, Callable[[Any], Any]]] = {
     "model": _string,
     "temperature": _number,
     "top_p": _number,
-    "max_output_tokens": _integer,
+    "max_output_tokens": _count,
     "frequency_penalty": _number,
     "presence_penalty": _number,
     "seed": _integer,
     "stop": _stop,
-    "n": _integer,
+    "n": _count,
     "logprobs": _flag,
-    "top_logprobs": _integer,
+    "top_logprobs": _count,
     "response_format": _object,
     "tools": _tools,
     "tool_choice": _tool_choice,
@@ -596,6 +609,8 @@ def _describe(value: Any) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return "a very long number"
     return str(value)
 
 
