@@ -521,18 +521,23 @@ _INT64: Final = 2**63  # the API's integers (seed) are 64-bit
 _COUNT_LIMIT: Final = 2**31  # counts (tokens, answers) also go into 32-bit spin boxes
 
 
-def _integer(value: Any) -> int:
+def _whole(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _WrongType("a whole number")
-    if not -_INT64 <= value < _INT64:
-        raise _WrongType(f"a whole number between {-_INT64:,} and {_INT64 - 1:,}")
     return value
 
 
+def _integer(value: Any) -> int:
+    number = _whole(value)
+    if not -_INT64 <= number < _INT64:
+        raise _WrongType(f"a whole number between {-_INT64:,} and {_INT64 - 1:,}")
+    return number
+
+
 def _count(value: Any) -> int:
-    number = _integer(value)
+    number = _whole(value)
     if not 0 <= number < _COUNT_LIMIT:
         raise _WrongType(f"a whole number from 0 to {_COUNT_LIMIT - 1:,}")
     return number

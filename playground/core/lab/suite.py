@@ -402,11 +402,12 @@ def _checked_images(images: Iterable[str], where: str) -> tuple[str, ...]:
 
 
 def read_cases_file(path: Path) -> list[TestCase]:
-    """The cases of a .csv file (`cases_from_csv`) or any other file as JSON Lines
-    (`cases_from_jsonl`), with relative picture paths made relative to the file's folder.
+    """The cases of a file, with relative picture paths made relative to the file's folder.
 
-    The file may be UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark
-    (a spreadsheet's "Unicode text").
+    A .csv file is read by `cases_from_csv`, a .jsonl or .json file by `cases_from_jsonl`; any
+    other file (a spreadsheet's "Unicode text" .txt, say) as JSON Lines when it starts with `{`,
+    else as a table. The file may be UTF-8 (with or without a byte-order mark) or UTF-16 with a
+    byte-order mark (what spreadsheet programs write as "Unicode text", tab-separated).
 
     Raises:
         CaseFileError: the file cannot be read, is not text, or is not a valid case file; the
@@ -416,19 +417,30 @@ def read_cases_file(path: Path) -> list[TestCase]:
         text = read_text_file(path, max_bytes=MAX_CASE_FILE_BYTES)
     except TextFileError as exc:
         raise CaseFileError(str(exc)) from None
-    cases = cases_from_csv(text) if path.suffix.lower() == ".csv" else cases_from_jsonl(text)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        as_table = False
+    elif suffix == ".csv":
+        as_table = True
+    else:
+        as_table = not text.lstrip("\ufeff \t\r\n").startswith("{")
+    cases = cases_from_csv(text) if as_table else cases_from_jsonl(text)
     return resolve_case_images(cases, path.parent)
 
 
 def cases_from_csv(text: str) -> list[TestCase]:
     """Cases from CSV with a header row: one column per variable, plus optional `expect` (the
     check: contains, equals, regex, json, schema), `expected` (its value) and `images` (pictures
-    to send with the message: file paths or URLs, separated by "|").
+    to send with the message: file paths or URLs, separated by "|"). A header row with tabs and
+    no commas makes the file tab-separated (a spreadsheet's "Unicode text").
 
     Raises:
         CaseFileError: the only error, for any text (see the class).
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    header = text.split("\n", 1)[0]
+    tabbed = "\t" in header and "," not in header
+    reader = csv.DictReader(io.StringIO(text), dialect=csv.excel_tab if tabbed else csv.excel)
     out: list[TestCase] = []
     try:
         if not reader.fieldnames:
@@ -449,7 +461,8 @@ def cases_from_csv(text: str) -> list[TestCase]:
             expect = _expect_from(_cell(row, EXPECT_COLUMN), expected, where)
             out.append(TestCase(values, expect, images=images))
     except csv.Error as exc:
-        raise CaseFileError(_csv_problem(exc, reader.line_num)) from None
+        # DictReader.line_num is the last row's; its reader's is the line being read.
+        raise CaseFileError(_csv_problem(exc, reader.reader.line_num)) from None
     return out
 
 

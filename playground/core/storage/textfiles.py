@@ -76,18 +76,18 @@ def read_text_file(path: Path, *, max_bytes: int | None = None) -> str:
             or is not text.
     """
     try:
-        if max_bytes is not None:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise TextFileError(
-                    f"{path.name} is {_size(size)}; files up to {_size(max_bytes)} can be read. "
-                    "Split it into smaller files."
-                )
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if max_bytes is None or size <= max_bytes:
+            data = path.read_bytes()
     except OSError as exc:
         raise TextFileError(f"{path.name} cannot be read: {_os_reason(exc)}.") from None
     except ValueError:  # a path with a NUL character, for one
         raise TextFileError(f"{path.name} cannot be read: the name is not a valid path.") from None
+    if max_bytes is not None and size > max_bytes:
+        raise TextFileError(
+            f"{path.name} is {_size(size)}; files up to {_size(max_bytes)} can be read. "
+            "Split it into smaller files."
+        )
     return decode_text(data)
 
 
