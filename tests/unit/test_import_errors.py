@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import json
 import sqlite3
+import warnings
 from pathlib import Path
 
 import pytest
@@ -21,19 +22,27 @@ from playground.core.chat.export import (
 )
 from playground.core.chat.presets import Preset, PresetError, PresetStore, export_json
 from playground.core.chat.service import ChatRequest
-from playground.core.embeddings.files import InputFileError, parse_table, read_table
+from playground.core.embeddings.files import (
+    InputFileError,
+    parse_table,
+    read_table,
+    write_vectors_jsonl,
+)
 from playground.core.lab.store import LabStore, LabStoreError
 from playground.core.lab.suite import (
     CaseFileError,
     CellKey,
     CellResult,
     CellStatus,
+    Expectation,
+    ExpectKind,
     LabRun,
     Prompt,
     TestCase,
     Variant,
     cases_from_csv,
     cases_from_jsonl,
+    cases_to_jsonl,
     read_cases_file,
     resolve_case_images,
 )
@@ -381,3 +390,41 @@ def test_a_utf16_embeddings_file_is_read(tmp_path: Path) -> None:
     path.write_bytes(codecs.BOM_UTF16_LE + "text,lang\nBonjour,fr\nHallo,de\n".encode("utf-16-le"))
     table = read_table(path)
     assert table.column("text").texts == ("Bonjour", "Hallo")
+
+
+# --- found by the fuzz tests -----------------------------------------------------------------
+
+
+def test_case_values_with_unicode_line_separators_survive_jsonl() -> None:
+    """`cases_to_jsonl` leaves U+0085 and U+2028 unescaped; str.splitlines cut lines there."""
+    cases = [TestCase({"q": "a\x85b\u2028c"}, Expectation(ExpectKind.CONTAINS, "x\x85"))]
+    (back,) = cases_from_jsonl(cases_to_jsonl(cases, ["q"]))
+    assert dict(back.values) == {"q": "a\x85b\u2028c"}
+    assert back.expect.value == "x\x85"
+
+
+def test_embeddings_jsonl_with_unicode_line_separators_reads_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    write_vectors_jsonl(path, ["one\x85two", "three"], [[0.1], [0.2]])
+    assert read_table(path).column("text").texts == ("one\x85two", "three")
+
+
+def test_a_number_too_large_for_a_float_is_a_problem_not_a_crash() -> None:
+    from playground.core.chat.presets import import_json
+
+    document = json.loads(_presets_json())
+    document["presets"][0]["params"] = {"temperature": 10**400}
+    (preset,), problems = import_json(json.dumps(document))
+    assert preset.params.temperature is None
+    assert problems == [
+        'Preset "Terse": temperature should be a number that is not so large, not a very long '
+        "number; left unset."
+    ]
+
+
+def test_a_regex_python_warns_about_is_checked_without_a_warning() -> None:
+    expect = Expectation(ExpectKind.REGEX, "[[a]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert expect.problem() is None
+        assert expect.check("a]").passed is True

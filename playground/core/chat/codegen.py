@@ -512,9 +512,15 @@ class _WrongType(ValueError):
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _WrongType("a number")
-    return float(value)
+    try:
+        number = float(value)  # an int past 1e308 raises OverflowError
+    except OverflowError:
+        raise _WrongType("a number that is not so large") from None
+    if not math.isfinite(number):
+        raise _WrongType("a number")
+    return number
 
 
 _INT64: Final = 2**63  # the API's integers (seed) are 64-bit
@@ -770,9 +776,13 @@ def _result(
     )
 
 
+class _Constant(ValueError):
+    """NaN or Infinity in a pasted body (Python reads them; the API does not)."""
+
+
 def _load_json(text: str, reader: _Reader, *, what: str) -> Any:
     def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not allowed in JSON")
+        raise _Constant(f"{name} is not allowed in JSON")
 
     try:
         return json.loads(text, parse_constant=no_constants)
@@ -781,8 +791,10 @@ def _load_json(text: str, reader: _Reader, *, what: str) -> Any:
             f"{what} is not valid JSON: line {exc.lineno}, column {exc.colno}: "
             f"{_json_hint(exc, text)}"
         )
-    except ValueError as exc:
+    except _Constant as exc:
         reader.problems.append(f"{what} is not valid JSON: {exc}.")
+    except ValueError:  # int() refuses numbers of more than 4,300 digits
+        reader.problems.append(f"{what} is not valid JSON: a number in it is too long to read.")
     except RecursionError:
         reader.problems.append(f"{what} is nested too deeply to read.")
     return None

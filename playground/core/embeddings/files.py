@@ -194,7 +194,12 @@ def _read_csv(name: str, text: str) -> InputTable:
 def _read_jsonl(name: str, text: str) -> InputTable:
     columns: list[str] = []
     records: list[dict[str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also cut at U+0085, U+2028… which
+    # `write_vectors_jsonl` leaves unescaped inside strings.
+    lines = text.split("\n")
+    if lines and not lines[-1].strip():
+        lines.pop()  # the newline that ends the last line
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             records.append({})
             continue
