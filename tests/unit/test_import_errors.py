@@ -428,3 +428,20 @@ def test_a_regex_python_warns_about_is_checked_without_a_warning() -> None:
         warnings.simplefilter("error")
         assert expect.problem() is None
         assert expect.check("a]").passed is True
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\uDBFF"])
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path: Path, escape: str) -> None:
+    """Half a UTF-16 pair reads into a str no UTF-8 file or SQLite row can hold."""
+    assert load_json(f'{{"a{escape}": "b{escape}", "ok": "\\ud83d\\ude00"}}') == {
+        "a\ufffd": "b\ufffd",
+        "ok": "😀",
+    }
+    document = json.loads(_presets_json())
+    document["presets"][0]["name"] = "Terse"
+    text = json.dumps(document).replace("Answer in one line.", f"x{escape}")
+    path = tmp_path / "presets.json"
+    path.write_text(text, encoding="utf-8")
+    store = PresetStore(tmp_path / "store.json")
+    (preset,), _ = store.import_file(path)  # before: UnicodeEncodeError writing the store
+    assert preset.system_prompt == "x\ufffd"

@@ -436,7 +436,7 @@ def test_conversation_import_never_raises(conversation: ExportConversation, seed
         if back is None:
             assert problems_
         else:
-            to_json(back)  # what was imported can be exported again
+            to_json(back).encode()  # what was imported can be saved again (no lone surrogate)
 
 
 @FUZZ
@@ -501,7 +501,8 @@ def test_presets_import_never_raises(presets: list[Preset], seed: int) -> None:
         back, problems_ = import_json(mutator.mutant(text, document))
         assert all(isinstance(p, str) and p for p in problems_)
         for preset in back:
-            json.dumps(preset_to_dict(preset))  # what was imported can be stored again
+            # What was imported can be stored again (no lone surrogate).
+            json.dumps(preset_to_dict(preset), ensure_ascii=False).encode()
             preset.to_request(model="gpt-4o", messages=())
 
 
@@ -542,6 +543,7 @@ _grids = st.tuples(_cases, st.lists(_names, max_size=3))
 def _case_checks(cases: list[TestCase] | None) -> None:
     if cases is None:
         return
+    cases_to_jsonl(cases, []).encode()  # what was imported can be saved (no lone surrogate)
     resolved = resolve_case_images(cases, Path("/cases"))
     variant = Variant(
         "A", Prompt("", " ".join(f"{{{{{n}}}}}" for c in cases for n in c.values)), "m"

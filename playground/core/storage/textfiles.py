@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -103,7 +104,7 @@ def load_json(text: str, *, where: str = "") -> Any:
             (4,300 digits), or nesting too deep.
     """
     try:
-        return json.loads(text)
+        return without_lone_surrogates(json.loads(text), text)
     except json.JSONDecodeError as exc:
         if where:
             reason = f"column {exc.colno:,}: {_plain(exc.msg)}"
@@ -116,6 +117,33 @@ def load_json(text: str, *, where: str = "") -> Any:
     if where:
         raise TextFileError(f"{where}not valid JSON ({reason}).")
     raise TextFileError(f"This is not valid JSON: {reason}.")
+
+
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def without_lone_surrogates(value: Any, source: str) -> Any:
+    """`value` (what `json.loads(source)` returned) with every lone surrogate made U+FFFD.
+
+    JSON may escape half of a UTF-16 pair (`"\\ud800"`); Python reads it into a string that cannot
+    be written as UTF-8, so saving it later (a presets file, the history database) would fail.
+    Paired escapes are whole characters already and stay as they are. `value` is only walked when
+    `source` has such an escape.
+    """
+    if _SURROGATE_ESCAPE.search(source) is None:
+        return value
+    return mend_surrogates(value)
+
+
+def mend_surrogates(value: Any) -> Any:
+    """A JSON value with every lone surrogate in its strings (keys too) made U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [mend_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {mend_surrogates(k): mend_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _plain(msg: str) -> str:
