@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-NOT_UTF8: Final = "This file is not UTF-8 text; save it as UTF-8."
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
