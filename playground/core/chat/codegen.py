@@ -512,17 +512,41 @@ class _WrongType(ValueError):
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _WrongType("a number")
-    return float(value)
+    try:
+        number = float(value)  # an int past 1e308 raises OverflowError
+    except OverflowError:
+        raise _WrongType("a number that is not so large") from None
+    if not math.isfinite(number):
+        raise _WrongType("a number")
+    return number
 
 
-def _integer(value: Any) -> int:
+_INT64: Final = 2**63  # the API's integers (seed) are 64-bit
+_COUNT_LIMIT: Final = 2**31  # counts (tokens, answers) also go into 32-bit spin boxes
+
+
+def _whole(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _WrongType("a whole number")
     return value
+
+
+def _integer(value: Any) -> int:
+    number = _whole(value)
+    if not -_INT64 <= number < _INT64:
+        raise _WrongType(f"a whole number between {-_INT64:,} and {_INT64 - 1:,}")
+    return number
+
+
+def _count(value: Any) -> int:
+    number = _whole(value)
+    if not 0 <= number < _COUNT_LIMIT:
+        raise _WrongType(f"a whole number from 0 to {_COUNT_LIMIT - 1:,}")
+    return number
 
 
 def _string(value: Any) -> str:
@@ -567,14 +591,14 @@ _CHECKS: Final[dict[str, Callable[[Any], Any]]] = {
     "model": _string,
     "temperature": _number,
     "top_p": _number,
-    "max_output_tokens": _integer,
+    "max_output_tokens": _count,
     "frequency_penalty": _number,
     "presence_penalty": _number,
     "seed": _integer,
     "stop": _stop,
-    "n": _integer,
+    "n": _count,
     "logprobs": _flag,
-    "top_logprobs": _integer,
+    "top_logprobs": _count,
     "response_format": _object,
     "tools": _tools,
     "tool_choice": _tool_choice,
@@ -596,6 +620,8 @@ def _describe(value: Any) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return "a very long number"
     return str(value)
 
 
@@ -750,9 +776,13 @@ def _result(
     )
 
 
+class _Constant(ValueError):
+    """NaN or Infinity in a pasted body (Python reads them; the API does not)."""
+
+
 def _load_json(text: str, reader: _Reader, *, what: str) -> Any:
     def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not allowed in JSON")
+        raise _Constant(f"{name} is not allowed in JSON")
 
     try:
         return json.loads(text, parse_constant=no_constants)
@@ -761,8 +791,10 @@ def _load_json(text: str, reader: _Reader, *, what: str) -> Any:
             f"{what} is not valid JSON: line {exc.lineno}, column {exc.colno}: "
             f"{_json_hint(exc, text)}"
         )
-    except ValueError as exc:
+    except _Constant as exc:
         reader.problems.append(f"{what} is not valid JSON: {exc}.")
+    except ValueError:  # int() refuses numbers of more than 4,300 digits
+        reader.problems.append(f"{what} is not valid JSON: a number in it is too long to read.")
     except RecursionError:
         reader.problems.append(f"{what} is nested too deeply to read.")
     return None

@@ -28,11 +28,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, get_args
+from pathlib import Path
+from typing import Any, Final, cast, get_args
 
 from playground.core.chat.codegen import shorten_data_url
 from playground.core.models import ImagePart, Message, Role, ToolCall, Usage
 from playground.core.money.formatting import UNKNOWN, format_cost, format_tokens
+from playground.core.storage.textfiles import TextFileError, load_json, read_text_file
 
 CONVERSATION_FORMAT: Final = "playground-conversation"
 CONVERSATION_VERSION: Final = 1
@@ -379,20 +381,54 @@ class _Invalid(ValueError):
     """A plain-language reason a part of the document cannot be read."""
 
 
+class ConversationFileError(ValueError):
+    """A conversation file that cannot be opened at all; the message says why in plain words.
+
+    The only error `read_conversation` raises, whatever the file holds.
+    """
+
+
+MAX_CONVERSATION_BYTES: Final = 200 * 1024 * 1024  # images are inlined as data URLs
+_MAX_TOKENS: Final = 10**15  # more than any request ever used; larger is a damaged file
+_MAX_COST: Final = Decimal(10**9)
+_MAX_SIDE: Final = 1_000_000  # pixels
+_DETAILS: Final = frozenset({"auto", "low", "high"})
+
+
+def read_conversation(path: Path) -> tuple[ExportConversation, list[str]]:
+    """Reads a conversation file `to_json` wrote (UTF-8, with or without a byte-order mark, or
+    UTF-16 with one).
+
+    Returns:
+        `(conversation, problems)`: `problems` lists the turns that were skipped and the fields
+        left at their defaults, in plain words (see `from_json`).
+
+    Raises:
+        ConversationFileError: the file cannot be read, is not text, or is not a conversation
+            Playground can open (the message says why); the only error, for any file.
+    """
+    try:
+        text = read_text_file(path, max_bytes=MAX_CONVERSATION_BYTES)
+    except TextFileError as exc:
+        raise ConversationFileError(str(exc)) from None
+    conversation, problems = from_json(text)
+    if conversation is None:
+        raise ConversationFileError(" ".join(problems))
+    return conversation, problems
+
+
 def from_json(text: str) -> tuple[ExportConversation | None, list[str]]:
     """Reads a document `to_json` wrote. Never raises on bad input.
 
     Returns:
         `(conversation, problems)`. The conversation is None when the document cannot be used at
-        all (not JSON, not a conversation export, a newer format); turns that cannot be read are
-        skipped and listed in `problems`.
+        all (not JSON, not a conversation export, a newer format), and then `problems` says why;
+        turns that cannot be read are skipped and listed in `problems`.
     """
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, [f"This is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."]
-    except (ValueError, RecursionError):
-        return None, ["This is not valid JSON."]
+        raw = load_json(text)
+    except TextFileError as exc:
+        return None, [str(exc)]
     if not isinstance(raw, dict) or raw.get("format") != CONVERSATION_FORMAT:
         if isinstance(raw, dict) and raw.get("format") == "playground-presets":
             return None, ["This is a presets file, not an exported conversation."]
@@ -479,8 +515,8 @@ def _message_from_dict(raw: Any) -> Message:
     if not isinstance(raw, dict):
         raise _Invalid("it has no message.")
     role = raw.get("role")
-    if role not in _ROLES:
-        raise _Invalid(f"its role {json.dumps(role)} is not one of {', '.join(sorted(_ROLES))}.")
+    if not isinstance(role, str) or role not in _ROLES:
+        raise _Invalid(f"its role {_shown(role)} is not one of {', '.join(sorted(_ROLES))}.")
     content = raw.get("content", "")
     if content is None:
         content = ""
@@ -491,7 +527,7 @@ def _message_from_dict(raw: Any) -> Message:
     images = tuple(_image_from_dict(i) for i in _list_field(raw, "images"))
     calls = tuple(_call_from_dict(c) for c in _list_field(raw, "tool_calls"))
     return Message(
-        role=role,
+        role=cast(Role, role),
         content=content,
         name=name,
         images=images,
@@ -515,9 +551,13 @@ def _image_from_dict(raw: Any) -> ImagePart:
     detail = raw.get("detail", "auto")
     if not isinstance(detail, str):
         raise _Invalid("an image's detail is not text.")
+    if detail not in _DETAILS:
+        raise _Invalid(f"an image's detail {_shown(detail)} is not auto, low or high.")
     size = [raw.get("width"), raw.get("height")]
     if any(v is not None and (isinstance(v, bool) or not isinstance(v, int)) for v in size):
         raise _Invalid("an image's width or height is not a whole number.")
+    if any(v is not None and not 0 < v <= _MAX_SIDE for v in size):
+        raise _Invalid(f"an image's width or height is not between 1 and {_MAX_SIDE:,} pixels.")
     return ImagePart(url=raw["url"], detail=detail, width=size[0], height=size[1])
 
 
@@ -542,14 +582,15 @@ def _usage_from_dict(raw: Any) -> Usage | None:
         value = raw[f.name]
         if f.name == "audio_seconds":
             ok = not isinstance(value, bool) and isinstance(value, int | float)
-            ok = ok and math.isfinite(value)
+            # math.isfinite raises OverflowError for an int too large for a float.
+            ok = ok and 0 <= value < _MAX_TOKENS and math.isfinite(value)
             value = float(value) if ok else value
         elif f.name == "estimated":
             ok = isinstance(value, bool)
         else:
-            ok = not isinstance(value, bool) and isinstance(value, int) and value >= 0
+            ok = not isinstance(value, bool) and isinstance(value, int) and 0 <= value < _MAX_TOKENS
         if not ok:
-            raise _Invalid(f"its usage {f.name} is {json.dumps(value)}.")
+            raise _Invalid(f"its usage {f.name} is {_shown(value)}.")
         values[f.name] = value
     return Usage(**values)
 
@@ -560,9 +601,25 @@ def _cost_from(raw: Any) -> Decimal | None:
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         raise _Invalid("its cost is not a number.")
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise _Invalid(f"its cost {json.dumps(raw)} is not a number.") from None
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise _Invalid(f"its cost {_shown(raw)} is not a number.") from None
     if not value.is_finite():
-        raise _Invalid(f"its cost {json.dumps(raw)} is not a number.")
+        raise _Invalid(f"its cost {_shown(raw)} is not a number.")
+    if not 0 <= value < _MAX_COST:
+        raise _Invalid(f"its cost {_shown(raw)} is not an amount in dollars.")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as a message quotes it: short, on one line, never raising."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None or isinstance(value, bool | float):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**30 else "a very long number"
+    text = " ".join(str(value).split())
+    return json.dumps(text if len(text) <= 40 else text[:39] + "…", ensure_ascii=False)

@@ -39,6 +39,7 @@ from typing import Any, Final
 from playground.core.chat.codegen import chat_params_from_dict, chat_params_to_dict
 from playground.core.chat.service import ChatRequest
 from playground.core.models import Message
+from playground.core.storage.textfiles import TextFileError, load_json, read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,14 @@ def _empty_params() -> ChatRequest:
 
 
 class PresetError(ValueError):
-    """A preset operation the user asked for cannot be done; the message says why, in plain words."""
+    """A preset operation the user asked for cannot be done; the message says why, in plain words.
+
+    `PresetStore.import_file` raises it (and only it, besides `OSError` when the store's own
+    file cannot be written) for any file it is given.
+    """
+
+
+MAX_PRESETS_FILE_BYTES: Final = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +168,9 @@ def import_json(text: str, *, taken: Iterable[str] = ()) -> tuple[list[Preset], 
         was skipped, renamed or left at its default.
     """
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [f"This is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."]
-    except (ValueError, RecursionError):
-        return [], ["This is not valid JSON."]
+        raw = load_json(text)
+    except TextFileError as exc:
+        return [], [str(exc)]
     return presets_from_document(raw, taken=taken)
 
 
@@ -382,6 +388,28 @@ class PresetStore:
         added, problems = import_json(text, taken=[p.name for p in presets])
         if added:
             self._write(presets + added)
+        return added, problems
+
+    def import_file(self, path: Path) -> tuple[builtins.list[Preset], builtins.list[str]]:
+        """Adds the presets of a file `export_json` wrote (UTF-8, with or without a byte-order
+        mark, or UTF-16 with one), renaming those whose name is taken.
+
+        Returns:
+            `(added, problems)`: the presets added, and plain-language lines about what was
+            skipped, renamed or left at its default.
+
+        Raises:
+            PresetError: the file cannot be read, is not text, or holds no preset that could be
+                read (the message says why, in plain words).
+            OSError: the store's own file could not be written.
+        """
+        try:
+            text = read_text_file(path, max_bytes=MAX_PRESETS_FILE_BYTES)
+        except TextFileError as exc:
+            raise PresetError(str(exc)) from None
+        added, problems = self.import_json(text)
+        if not added:
+            raise PresetError(" ".join(problems) or "The file holds no presets.")
         return added, problems
 
     # -- file ------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from playground.core.storage.textfiles import TextFileError, decode_text, load_json
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
 SUPPORTED_SUFFIXES = (".txt", ".csv", ".jsonl")
 TEXT_COLUMN = "text"
@@ -26,7 +28,11 @@ _PREFERRED_COLUMNS = ("text", "input", "content", "sentence", "title", "body", "
 
 
 class InputFileError(Exception):
-    """An input file cannot be used; the message says why and what to do, in plain words."""
+    """An input file cannot be used; the message says why and what to do, in plain words.
+
+    The only error `read_table`, `parse_table` and `InputTable.column` raise, whatever the file
+    holds.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +111,12 @@ class InputTable:
 
 
 def read_table(path: Path) -> InputTable:
-    """Reads a .txt, .csv or .jsonl file of texts.
+    """Reads a .txt, .csv or .jsonl file of texts: UTF-8 (with or without a byte-order mark) or
+    UTF-16 with a byte-order mark (a spreadsheet's "Unicode text").
 
     Raises:
-        InputFileError: wrong type, too big, not UTF-8 text, no texts, or invalid JSON/CSV (the
-            message names the line).
+        InputFileError: wrong type, too big, not text, no texts, or invalid JSON/CSV (the
+            message names the line); the only error, for any file.
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -128,23 +135,29 @@ def read_table(path: Path) -> InputTable:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"{path.name} cannot be read: {exc.strerror or exc}.") from exc
+    except ValueError:  # a path with a NUL character
+        raise InputFileError(f"{path.name} cannot be read: the name is not a valid path.") from None
+    return parse_table(path.name, suffix, raw)
+
+
+def parse_table(name: str, suffix: str, raw: bytes) -> InputTable:
+    """`read_table` for a file's bytes (`suffix`: ".txt", ".csv" or ".jsonl", as the file's).
+
+    Raises:
+        InputFileError: as `read_table`.
+    """
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{path.name} is not UTF-8 text (byte {exc.start:,} is not valid). Save it as UTF-8 "
-            "and open it again."
-        ) from None
-    if "\x00" in text:
-        raise InputFileError(f"{path.name} looks like a binary file, not text.")
+        text = decode_text(raw)
+    except TextFileError as exc:
+        raise InputFileError(f"{name}: {exc}") from None
     if suffix == ".txt":
-        table = InputTable(path.name, (TEXT_COLUMN,), tuple((line,) for line in text.splitlines()))
+        table = InputTable(name, (TEXT_COLUMN,), tuple((line,) for line in text.splitlines()))
     elif suffix == ".csv":
-        table = _read_csv(path.name, text)
+        table = _read_csv(name, text)
     else:
-        table = _read_jsonl(path.name, text)
+        table = _read_jsonl(name, text)
     if not table.rows:
-        raise InputFileError(f"{path.name} holds no texts.")
+        raise InputFileError(f"{name} holds no texts.")
     return table
 
 
@@ -153,12 +166,20 @@ def _read_csv(name: str, text: str) -> InputTable:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             text[:8192], delimiters=",;\t|"
         )
-    except csv.Error:
+        csv.reader(io.StringIO(""), dialect)  # a guess the reader refuses raises here
+    except (csv.Error, TypeError, ValueError):
         dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
     try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        rows = list(reader)
     except csv.Error as exc:
-        raise InputFileError(f"{name} is not valid CSV: {exc}.") from None
+        where = f"{name}, line {max(reader.line_num, 1):,}"
+        if "field larger than field limit" in str(exc):
+            raise InputFileError(
+                f"{where}: a cell is longer than {csv.field_size_limit():,} characters, the most "
+                "a CSV cell can hold here. Split the text, or use a .txt or .jsonl file."
+            ) from None
+        raise InputFileError(f"{where}: this is not valid CSV ({exc}).") from None
     while rows and not any(cell.strip() for cell in rows[0]):
         rows.pop(0)
     if len(rows) < 2:
@@ -173,16 +194,19 @@ def _read_csv(name: str, text: str) -> InputTable:
 def _read_jsonl(name: str, text: str) -> InputTable:
     columns: list[str] = []
     records: list[dict[str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also cut at U+0085, U+2028… which
+    # `write_vectors_jsonl` leaves unescaped inside strings.
+    lines = text.split("\n")
+    if lines and not lines[-1].strip():
+        lines.pop()  # the newline that ends the last line
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             records.append({})
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{name}, line {number}: not valid JSON ({exc.msg}, column {exc.colno})."
-            ) from None
+            value = load_json(line, where=f"{name}, line {number:,}: ")
+        except TextFileError as exc:
+            raise InputFileError(str(exc)) from None
         if isinstance(value, str):
             value = {TEXT_COLUMN: value}
         if not isinstance(value, dict):

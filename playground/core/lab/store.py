@@ -196,9 +196,13 @@ class LabStore(SqliteStore):
         rows = self._run(
             "read", "SELECT id, created_at, label, system, user FROM versions ORDER BY id DESC"
         )
-        return [
-            Version(int(r[0]), datetime.fromisoformat(r[1]), r[2], Prompt(r[3], r[4])) for r in rows
-        ]
+        try:
+            return [
+                Version(int(r[0]), datetime.fromisoformat(r[1]), str(r[2]), Prompt(r[3], r[4]))
+                for r in rows
+            ]
+        except (TypeError, ValueError):
+            raise LabStoreError("A saved version in the Prompt Lab file is damaged.") from None
 
     def version(self, version_id: int) -> Version | None:
         return next((v for v in self.versions() if v.id == version_id), None)
@@ -234,9 +238,18 @@ class LabStore(SqliteStore):
 
     def runs(self) -> list[RunInfo]:
         rows = self._run("read", "SELECT id, created_at, label FROM runs ORDER BY id DESC")
-        return [RunInfo(int(r[0]), datetime.fromisoformat(r[1]), r[2]) for r in rows]
+        try:
+            return [RunInfo(int(r[0]), datetime.fromisoformat(r[1]), str(r[2])) for r in rows]
+        except (TypeError, ValueError):
+            raise LabStoreError("A saved run in the Prompt Lab file is damaged.") from None
 
     def load_run(self, run_id: int) -> LabRun | None:
+        """The stored run, or None when there is no run `run_id`.
+
+        Raises:
+            LabStoreError: the file cannot be read, or the run's row is damaged (edited by hand,
+                half-written): the only error, whatever the row holds.
+        """
         rows = self._run(
             "read",
             "SELECT samples, variants, cases, results, label FROM runs WHERE id = ?",
@@ -245,14 +258,26 @@ class LabStore(SqliteStore):
         if not rows:
             return None
         samples, variants, cases, results, label = rows[0]
-        return LabRun(
-            variants=[variant_from_dict(v) for v in json.loads(variants)],
-            cases=[case_from_dict(c) for c in json.loads(cases)],
-            samples=int(samples),
-            results={
-                CellKey.from_custom_id(k): CellResult.from_dict(v)
-                for k, v in json.loads(results).items()
-            },
-            id=run_id,
-            label=label,
-        )
+        try:
+            return LabRun(
+                variants=[variant_from_dict(v) for v in json.loads(variants)],
+                cases=[case_from_dict(c) for c in json.loads(cases)],
+                samples=int(samples),
+                results={
+                    CellKey.from_custom_id(k): CellResult.from_dict(v)
+                    for k, v in json.loads(results).items()
+                },
+                id=run_id,
+                label=str(label),
+            )
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            RecursionError,
+            ArithmeticError,
+        ):
+            raise LabStoreError(
+                f"Run {run_id} in the Prompt Lab file is damaged and cannot be opened."
+            ) from None

@@ -18,6 +18,7 @@ import json
 import re
 import statistics
 import uuid
+import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -32,6 +33,7 @@ from playground.core.chat.schema import check_reply, parse_json, schema_errors
 from playground.core.chat.service import ChatRequest
 from playground.core.chat.vision import ImageProblem, image_from_url, image_tokens, load_image
 from playground.core.models import ImagePart, Message, Usage
+from playground.core.storage.textfiles import TextFileError, load_json, read_text_file
 
 MAX_SAMPLES = 10
 MAX_CONCURRENCY = 16
@@ -106,11 +108,16 @@ class Expectation:
             return f"the expected value for “{self.kind.label}” is empty"
         if self.kind == ExpectKind.REGEX:
             try:
-                re.compile(self.value)
+                with warnings.catch_warnings():
+                    # "Possible nested set" and the like: the pattern still works as written.
+                    warnings.simplefilter("ignore", FutureWarning)
+                    re.compile(self.value)
             except re.error as exc:
                 return f"the regex is not valid ({exc})"
+            except (RecursionError, OverflowError, ValueError):
+                return "the regex is too large or nested too deeply"
         if self.kind == ExpectKind.SCHEMA:
-            schema, error = parse_json(self.value)
+            schema, error = _parse_json(self.value)
             if error is not None:
                 return f"the JSON schema is not valid JSON ({error})"
             if not isinstance(schema, dict):
@@ -133,15 +140,26 @@ class Expectation:
             ok = text.strip() == self.value.strip()
             return Check(ok, "" if ok else f"Is not exactly “{self.value.strip()}”.")
         if self.kind == ExpectKind.REGEX:
-            ok = re.search(self.value, text, re.DOTALL) is not None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                ok = re.search(self.value, text, re.DOTALL) is not None
             return Check(ok, "" if ok else f"No match for /{self.value}/.")
         body = strip_code_fence(text)
         if self.kind == ExpectKind.JSON:
-            _data, error = parse_json(body)
+            _data, error = _parse_json(body)
             return Check(error is None, "" if error is None else f"Not valid JSON: {error}.")
-        schema, _ = parse_json(self.value)
+        schema, _ = _parse_json(self.value)
         problems = check_reply(body, schema)
         return Check(not problems, "; ".join(problems[:3]))
+
+
+def _parse_json(text: str) -> tuple[Any, str | None]:
+    """`schema.parse_json`, with a number too long to convert (4,300 digits) as an error too."""
+    try:
+        data, error = parse_json(text)
+    except ValueError:
+        return None, "a number in it is too long to read"
+    return data, None if error is None else str(error)
 
 
 # --- cases, variants, requests ----------------------------------------------------------------
@@ -292,6 +310,8 @@ def prepare_case_images(cases: Sequence[TestCase]) -> dict[str, ImagePart]:
         for source in case.images:
             if source in out:
                 continue
+            if "\x00" in source:
+                raise CaseImageError(f"Case {number}: a picture path holds a NUL character.")
             try:
                 if _is_url(source):
                     out[source] = image_from_url(source)
@@ -303,12 +323,26 @@ def prepare_case_images(cases: Sequence[TestCase]) -> dict[str, ImagePart]:
 
 
 def resolve_case_images(cases: Sequence[TestCase], folder: Path) -> list[TestCase]:
-    """The cases with relative picture paths made relative to `folder` (the imported file's)."""
+    """The cases with relative picture paths made relative to `folder` (the imported file's).
+
+    Never raises: `~` and `~/…` are the user's home folder; a path that cannot be resolved
+    (`~someone/…` for a user this machine does not know, no home folder at all) is left as written,
+    and `prepare_case_images` says the picture was not found when the grid runs.
+    """
 
     def resolve(source: str) -> str:
         if _is_url(source):
             return source
-        path = Path(source).expanduser()
+        path = Path(source)
+        if source == "~" or source.startswith(("~/", "~\\")):
+            # Only the user's own home: "~name" would look up another account, which raises
+            # (RuntimeError, KeyError) or answers differently from one machine to the next.
+            try:
+                path = path.expanduser()
+            except (RuntimeError, KeyError, OSError):
+                return source
+        elif source.startswith("~"):
+            return source
         return str(path if path.is_absolute() else folder / path)
 
     return [
@@ -335,7 +369,20 @@ IMAGES_COLUMN = "images"  # pictures sent with the case's user message: paths or
 
 
 class CaseFileError(ValueError):
-    """A case file that cannot be read, with the line and the reason."""
+    """A case file that cannot be read, with the line and the reason.
+
+    The only error `read_cases_file`, `cases_from_csv` and `cases_from_jsonl` raise, whatever the
+    file holds; its message is meant for the user as it is.
+    """
+
+
+MAX_CASE_FILE_BYTES = 50 * 1024 * 1024
+_MAX_SHOWN = 40  # characters of a bad value quoted in a message
+
+
+def _quoted(value: str) -> str:
+    flat = " ".join(value.split())
+    return f"“{flat if len(flat) <= _MAX_SHOWN else flat[: _MAX_SHOWN - 1] + '…'}”"
 
 
 def _expect_from(kind: str, value: str, where: str) -> Expectation:
@@ -344,75 +391,157 @@ def _expect_from(kind: str, value: str, where: str) -> Expectation:
     aliases |= {"regex": ExpectKind.REGEX, "valid json": ExpectKind.JSON}
     if text not in aliases:
         known = ", ".join(k.value for k in ExpectKind if k.value)
-        raise CaseFileError(f"{where}: “{kind}” is not a known check (use {known} or leave empty).")
+        raise CaseFileError(
+            f"{where}: {_quoted(kind)} is not a known check (use {known} or leave empty)."
+        )
     return Expectation(aliases[text], value or "")
+
+
+def _checked_images(images: Iterable[str], where: str) -> tuple[str, ...]:
+    out = tuple(i.strip() for i in images if i.strip())
+    for image in out:
+        if any(ord(c) < 32 and c not in "\t" for c in image):
+            raise CaseFileError(
+                f"{where}: the picture {_quoted(image)} has a control character in its name."
+            )
+    return out
+
+
+def read_cases_file(path: Path) -> list[TestCase]:
+    """The cases of a file, with relative picture paths made relative to the file's folder.
+
+    A .csv file is read by `cases_from_csv`, a .jsonl or .json file by `cases_from_jsonl`; any
+    other file (a spreadsheet's "Unicode text" .txt, say) as JSON Lines when it starts with `{`,
+    else as a table. The file may be UTF-8 (with or without a byte-order mark) or UTF-16 with a
+    byte-order mark (what spreadsheet programs write as "Unicode text", tab-separated).
+
+    Raises:
+        CaseFileError: the file cannot be read, is not text, or is not a valid case file; the
+            message says why in plain words (and the line, where there is one).
+    """
+    try:
+        text = read_text_file(path, max_bytes=MAX_CASE_FILE_BYTES)
+    except TextFileError as exc:
+        raise CaseFileError(str(exc)) from None
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        as_table = False
+    elif suffix == ".csv":
+        as_table = True
+    else:
+        as_table = not text.lstrip("\ufeff \t\r\n").startswith("{")
+    cases = cases_from_csv(text) if as_table else cases_from_jsonl(text)
+    return resolve_case_images(cases, path.parent)
 
 
 def cases_from_csv(text: str) -> list[TestCase]:
     """Cases from CSV with a header row: one column per variable, plus optional `expect` (the
     check: contains, equals, regex, json, schema), `expected` (its value) and `images` (pictures
-    to send with the message: file paths or URLs, separated by "|")."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
-        raise CaseFileError("The file is empty: the first line must name the columns.")
+    to send with the message: file paths or URLs, separated by "|"). A header row with tabs and
+    no commas makes the file tab-separated (a spreadsheet's "Unicode text").
+
+    Raises:
+        CaseFileError: the only error, for any text (see the class).
+    """
+    text = text.lstrip("\ufeff")
+    header = text.split("\n", 1)[0]
+    tabbed = "\t" in header and "," not in header
+    reader = csv.DictReader(io.StringIO(text), dialect=csv.excel_tab if tabbed else csv.excel)
     out: list[TestCase] = []
     try:
+        if not reader.fieldnames:
+            raise CaseFileError("The file is empty: the first line must name the columns.")
         for row in reader:
             if len(out) >= MAX_CASES_IMPORTED:
                 raise CaseFileError(f"More than {MAX_CASES_IMPORTED:,} cases: split the file.")
             values = {
-                str(k).strip(): v or ""
+                str(k).strip(): v if isinstance(v, str) else ""
                 for k, v in row.items()
                 if k is not None and k not in (EXPECT_COLUMN, EXPECTED_COLUMN, IMAGES_COLUMN)
             }
-            images = split_images(row.get(IMAGES_COLUMN) or "")
-            if not any(v.strip() for v in values.values()) and not (
-                row.get(EXPECTED_COLUMN) or images
-            ):
+            where = f"Line {reader.line_num:,}"
+            images = _checked_images(split_images(_cell(row, IMAGES_COLUMN)), where)
+            expected = _cell(row, EXPECTED_COLUMN)
+            if not any(v.strip() for v in values.values()) and not (expected or images):
                 continue  # a blank line
-            where = f"Line {reader.line_num}"
-            expect = _expect_from(
-                row.get(EXPECT_COLUMN) or "", row.get(EXPECTED_COLUMN) or "", where
-            )
+            expect = _expect_from(_cell(row, EXPECT_COLUMN), expected, where)
             out.append(TestCase(values, expect, images=images))
     except csv.Error as exc:
-        raise CaseFileError(f"Line {reader.line_num}: {exc}.") from exc
+        # DictReader.line_num is the last row's; its reader's is the line being read.
+        raise CaseFileError(_csv_problem(exc, reader.reader.line_num)) from None
     return out
+
+
+def _cell(row: Mapping[str | None, Any], name: str) -> str:
+    value = row.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _csv_problem(exc: csv.Error, line: int) -> str:
+    where = f"Line {max(line, 1):,}"
+    reason = str(exc)
+    if "field larger than field limit" in reason:
+        return (
+            f"{where}: a cell is longer than {csv.field_size_limit():,} characters, the most a CSV "
+            "cell can hold here. Shorten it, or import the cases as JSON Lines (.jsonl)."
+        )
+    if "new-line character seen in unquoted field" in reason:
+        return f"{where}: a line break is not inside quotes. Save the file again as CSV."
+    if "unexpected end of data" in reason:
+        return f'{where}: the file ends inside a quoted cell (a closing " is missing).'
+    return f"{where}: this is not valid CSV ({reason})."
 
 
 def cases_from_jsonl(text: str) -> list[TestCase]:
     """Cases from JSON Lines: one object per line, `{"vars": {...}, "expect": "contains",
     "expected": "...", "images": ["photo.png", "https://…"]}`, or a flat object of variables (with
-    optional `expect`/`expected`/`images`)."""
+    optional `expect`/`expected`/`images`).
+
+    Raises:
+        CaseFileError: the only error, for any text (see the class).
+    """
     out: list[TestCase] = []
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+    # Lines end at "\n" only: str.splitlines would also cut at U+0085, U+2028… which the writer
+    # leaves unescaped inside strings (ensure_ascii=False).
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), 1):
         if not line.strip():
             continue
         if len(out) >= MAX_CASES_IMPORTED:
             raise CaseFileError(f"More than {MAX_CASES_IMPORTED:,} cases: split the file.")
-        data, error = parse_json(line)
-        if error is not None:
-            raise CaseFileError(f"Line {number}: not valid JSON ({error.message}).")
+        where = f"Line {number:,}"
+        try:
+            data = load_json(line, where=f"{where}: ")
+        except TextFileError as exc:
+            raise CaseFileError(str(exc)) from None
         if not isinstance(data, dict):
-            raise CaseFileError(f"Line {number}: each line must be a JSON object {{ … }}.")
+            raise CaseFileError(f"{where}: each line must be a JSON object {{ … }}.")
         raw_vars = data.get("vars", {k: v for k, v in data.items() if k not in _RESERVED})
         if not isinstance(raw_vars, dict):
-            raise CaseFileError(f"Line {number}: “vars” must be an object of variable values.")
-        values = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw_vars.items()}
-        expected = data.get(EXPECTED_COLUMN, "")
-        if not isinstance(expected, str):
-            expected = json.dumps(expected)
-        expect = _expect_from(str(data.get(EXPECT_COLUMN) or ""), expected, f"Line {number}")
+            raise CaseFileError(f"{where}: “vars” must be an object of variable values.")
+        try:
+            values = {k: v if isinstance(v, str) else _json_text(v) for k, v in raw_vars.items()}
+            expected = data.get(EXPECTED_COLUMN, "")
+            if not isinstance(expected, str):
+                expected = _json_text(expected)
+        except (ValueError, RecursionError):
+            raise CaseFileError(f"{where}: a value is nested too deeply to read.") from None
+        kind = data.get(EXPECT_COLUMN) or ""
+        if not isinstance(kind, str):
+            raise CaseFileError(f"{where}: “expect” must be the name of a check, as text.")
+        expect = _expect_from(kind, expected, where)
         raw_images = data.get(IMAGES_COLUMN) or ()
         if isinstance(raw_images, str):
             raw_images = split_images(raw_images)
         if not isinstance(raw_images, list | tuple) or not all(
             isinstance(i, str) for i in raw_images
         ):
-            raise CaseFileError(f"Line {number}: “images” must be a list of paths or URLs.")
-        images = tuple(i.strip() for i in raw_images if i.strip())
-        out.append(TestCase(values, expect, images=images))
+            raise CaseFileError(f"{where}: “images” must be a list of paths or URLs.")
+        out.append(TestCase(values, expect, images=_checked_images(raw_images, where)))
     return out
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value)
 
 
 _RESERVED = frozenset({"vars", EXPECT_COLUMN, EXPECTED_COLUMN, IMAGES_COLUMN, "id"})
