@@ -53,15 +53,13 @@ from playground.core.lab.suite import (
     Prompt,
     Variant,
     case_problems,
-    cases_from_csv,
-    cases_from_jsonl,
     cases_to_csv,
     cases_to_jsonl,
     estimate_grid,
     needs_confirmation,
     prepare_case_images,
     problems,
-    resolve_case_images,
+    read_cases_file,
     result_for,
     results_to_csv,
     results_to_json,
@@ -262,20 +260,13 @@ class LabController(FeatureController):
         if not path:
             return
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-            cases = (
-                cases_from_csv(text) if path.lower().endswith(".csv") else cases_from_jsonl(text)
-            )
-        except (OSError, UnicodeDecodeError) as exc:
-            self.view.set_status(f"Cannot read {Path(path).name}: {exc}", error=True)
-            return
+            cases = read_cases_file(Path(path))  # blocking, but bounded: the file is size-checked
         except CaseFileError as exc:
             self.view.set_status(f"{Path(path).name}: {exc}", error=True)
             return
         if not cases:
             self.view.set_status(f"{Path(path).name} has no cases.", error=True)
             return
-        cases = resolve_case_images(cases, Path(path).parent)
         names = dict.fromkeys(self.view.variables())
         for case in cases:
             names.update(dict.fromkeys(case.values))
