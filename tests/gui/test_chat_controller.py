@@ -139,6 +139,7 @@ def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, wait_until: Any) -> It
         accounting,
         counters,
         history=history,
+        parent=tab,  # its timers go with the tab when the test ends
     )
     tab.set_model("gpt-4o-mini")
     tab.show()

@@ -17,6 +17,7 @@ This class builds them, connects the tab's signals to them, and answers the app'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -62,7 +63,7 @@ class ChatController(FeatureController):
         counters: CountersController,
         history: HistoryStore | None = None,
         presets: PresetStore | None = None,
-        show_tab: Any = None,
+        show_tab: Callable[[str], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(view, parent)
@@ -72,7 +73,7 @@ class ChatController(FeatureController):
         self.history = history or HistoryStore.in_memory()
         self.state = ChatState()
         self._preferred_model = ""
-        self._link = ChatTabLink(view, (lambda: show_tab(CHAT)) if show_tab else (lambda: None))
+        self._link = ChatTabLink(view, lambda: show_tab(CHAT) if show_tab else None)
         self.moderation = ModerationCheck(
             self.state, view, session, runner, counters, self.history, self
         )
