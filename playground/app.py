@@ -42,38 +42,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_shell() -> tuple[Any, Any, list[Any]]:
+def build_shell() -> tuple[Any, list[Any]]:
     """The main window with its menus, status bar and one empty page per tab, before any service
-    or tab exists; returns (window, chat page, feature pages). `run_app` shows it at once and fills
-    it after the first frame (`fill_window`), so the window appears as fast as an empty one."""
-    from playground.ui.registry import LazyTab, TabPage, all_features
+    or tab exists; returns (window, pages). `run_app` shows it at once and fills it after the first
+    frame (`fill_window`), so the window appears as fast as an empty one."""
+    from playground.ui.registry import LazyTab, all_features
     from playground.ui.shell.main_window import MainWindow, TabSpec
 
-    chat_page = TabPage("chat")
     pages = [LazyTab(feature) for feature in all_features()]
-    tabs = [
-        TabSpec("chat", "Chat", "chat", chat_page),
-        *(TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages),
-    ]
-    return MainWindow(tabs), chat_page, pages
+    tabs = [TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages]
+    return MainWindow(tabs), pages
 
 
-def fill_window(
-    window: Any, chat_page: Any, pages: list[Any], services: Services, runner: Any
-) -> Any:
-    """Builds the Chat tab and every controller into a window from `build_shell`; returns the app
-    controller. Feature tabs are built when first shown."""
-    from playground.core.chat.service import ChatService
-    from playground.ui.chat.controller import ChatController
-    from playground.ui.chat.link import ChatTabLink
-    from playground.ui.chat.tab import ChatTab
-    from playground.ui.common.feature import FeatureHost
-    from playground.ui.registry import FeatureContext
+def fill_window(window: Any, pages: list[Any], services: Services, runner: Any) -> Any:
+    """Wires the app controller into a window from `build_shell` and builds the Chat tab (the
+    other tabs are built when first shown); returns the app controller."""
+    from playground.ui.common.feature import FeatureContext, FeatureHost
     from playground.ui.shell.app_controller import AppController
     from playground.ui.shell.counters import CountersController
 
-    chat_tab = ChatTab()
-    chat_page.adopt(chat_tab)
     counters = CountersController(
         window.counters, services.counter, services.accounting, runner, window
     )
@@ -84,22 +71,11 @@ def fill_window(
             runner,
             window,
             counters,
-            ChatTabLink(chat_tab, lambda: window.show_tab("chat")),
+            chat_link=lambda: host.chat().link(),
+            show_tab=window.show_tab,
         ),
         lambda: controller.settings,
         window,
-    )
-    chat = ChatController(
-        chat_tab,
-        ChatService(services.session.client),
-        services.session,
-        runner,
-        services.counter,
-        services.accounting,
-        counters,
-        history=services.history,
-        presets=services.presets,
-        parent=window,
     )
     controller = AppController(
         window,
@@ -107,8 +83,8 @@ def fill_window(
         services.session,
         services.catalog,
         runner,
-        chat,
-        features=host,
+        host,
+        pricer=services.pricer,
         data_dir=str(services.paths.data_dir),
         about_extra=lambda: [
             ("Price data", services.pricer.data_info()),
@@ -117,13 +93,14 @@ def fill_window(
         ],
         parent=window,
     )
+    host.start()  # Chat is built now, right after the first frame; the others when first shown
     return controller
 
 
 def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
     """Builds the main window with every tab and its controllers; returns (window, app controller)."""
-    window, chat_page, pages = build_shell()
-    return window, fill_window(window, chat_page, pages, services, runner)
+    window, pages = build_shell()
+    return window, fill_window(window, pages, services, runner)
 
 
 class _RedactingFilter(logging.Filter):
@@ -217,7 +194,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     # bare window).
     ui = read_ui_settings(paths.settings_file)
     apply_theme(app, ui.theme)
-    window, chat_page, pages = build_shell()
+    window, pages = build_shell()
     window.restore_layout(ui)
     window.show()
     log.info("%s %s window shown", APP_NAME, __version__)
@@ -236,7 +213,7 @@ def run_app(*, no_first_run: bool = False) -> int:
     # The keyring is opened in a thread (an import and D-Bus round trips); the first use waits.
     services = build_services(paths, secrets=DeferredSecretStore())
     runner = TaskRunner()
-    controller = fill_window(window, chat_page, pages, services, runner)
+    controller = fill_window(window, pages, services, runner)
     follow_system(app, ui.theme, window.refresh_icons)
     instance.activation_requested.connect(lambda: _bring_to_front(window))
     instance.listen()

@@ -113,7 +113,9 @@ def make_app(
         settings: Settings | None = None,
         model: str = "gpt-4o-mini",
         home: Path | None = None,
+        secrets: Any = None,
     ) -> AppHarness:
+        """`secrets`: the keyring to use (a fresh `MemorySecretStore` holding `key` by default)."""
         home = home or tmp_path / "home"
         paths = AppPaths.under(home)
         store = JsonSettingsStore(paths.settings_file)
@@ -126,7 +128,7 @@ def make_app(
             )
         if settings is not None:
             store.save(settings)
-        secrets = MemorySecretStore()
+        secrets = secrets if secrets is not None else MemorySecretStore()
         if key:
             secrets.set("openai", key)
         services = build_services(

@@ -1,4 +1,4 @@
-"""The tabs beyond Chat, each in its own module. See `base` for the contract."""
+"""Every tab, each in its own package, in window order. See `ui/common/feature.py` for the contract."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from playground.ui.common.feature import (
     TabPage,
 )
 
-# Every feature tab in window order: (key, title, icon, module). The window lists the tabs from this
-# table at start-up; a tab's module (and everything it imports) loads only when the tab is first
-# built. Each module's own `FEATURE` says the same (tests/gui/test_features.py checks).
+# Every tab in window order: (key, title, icon, module). The window lists the tabs from this table at
+# start-up; a tab's module (and everything it imports) loads only when the tab is first built (Chat,
+# the first row, right after the first frame). Each module's own `FEATURE` says the same
+# (tests/gui/test_features.py checks).
 FEATURE_TABLE = (
+    ("chat", "Chat", "chat", "playground.ui.chat.feature"),
     ("images", "Images", "image", "playground.ui.images.feature"),
     ("audio", "Audio", "audio", "playground.ui.audio.feature"),
     ("embeddings", "Embeddings", "embeddings", "playground.ui.embeddings.feature"),
@@ -40,12 +42,21 @@ def all_features() -> list[Feature]:
         return lambda ctx: feature_module(module).build(ctx)
 
     return [
-        Feature(key, title, icon, builder(module)) for key, title, icon, module in FEATURE_TABLE
+        Feature(key, title, icon, builder(module), SECTIONS.get(key, ""), key in EAGER)
+        for key, title, icon, module in FEATURE_TABLE
     ]
 
 
+# Tabs whose state lives in a typed `Settings` field rather than `Settings.tabs[key]`.
+SECTIONS = {"chat": "chat"}
+# Tabs built right after the first frame rather than when first shown.
+EAGER = frozenset({"chat"})
+
+
 __all__ = [
+    "EAGER",
     "FEATURE_TABLE",
+    "SECTIONS",
     "Feature",
     "FeatureContext",
     "FeatureController",

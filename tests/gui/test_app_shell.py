@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
-from playground.core.api.secrets import MemorySecretStore
+from playground.core.api.secrets import MemorySecretStore, SecretStoreError
 from playground.core.models import ProviderProfile
 from playground.core.storage.settings import JsonSettingsStore, Settings
 from playground.ui.shell.bridge import TaskRunner
@@ -126,23 +126,79 @@ def test_no_key_says_so_in_the_status_bar(make_app: Callable[..., AppHarness]) -
 
 
 def test_settings_dialog_saves_replaces_and_deletes_the_key(
-    make_app: Callable[..., AppHarness], qtbot: Any
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app(key=None)
     dialog = app.controller.open_settings()
+    wait_until(lambda: not app.runner.is_busy("keyring"))
     assert "No key stored" in dialog.key_status.text()
     dialog.key_edit.setText("sk-new-key-abcdefgh9876")
     qtbot.mouseClick(dialog.save_key_button, Qt.MouseButton.LeftButton)
+    assert dialog.key_edit.text() == ""
+    wait_until(lambda: not app.runner.is_busy("keyring"))
     assert app.services.secrets.get("openai") == "sk-new-key-abcdefgh9876"
     assert "sk-…9876" in dialog.key_status.text()
     assert "abcdefgh" not in dialog.key_status.text()
-    assert dialog.key_edit.text() == ""
 
     qtbot.mouseClick(dialog.delete_key_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not app.runner.is_busy("keyring"))
     assert app.services.secrets.get("openai") is None
     assert "No key stored" in dialog.key_status.text()
     dialog.reject()
     assert "no API key" in app.window.connection_label.text()
+
+
+class _OffThreadSecrets(MemorySecretStore):
+    """A keyring that notes which thread each call ran on, and can fail on `set`."""
+
+    def __init__(self, fail_set: bool = False) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+        self.fail_set = fail_set
+
+    def _note(self) -> None:
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+
+    def get(self, profile_id: str) -> str | None:
+        self._note()
+        return super().get(profile_id)
+
+    def set(self, profile_id: str, key: str) -> None:
+        self._note()
+        if self.fail_set:
+            raise SecretStoreError("The keyring is locked.")
+        super().set(profile_id, key)
+
+    def delete(self, profile_id: str) -> None:
+        self._note()
+        super().delete(profile_id)
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["saved", "keyring-fails"])
+def test_saving_a_key_reads_and_writes_the_keyring_off_the_gui_thread(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any, fail: bool
+) -> None:
+    import threading
+
+    secrets = _OffThreadSecrets(fail_set=fail)
+    app = make_app(key=None, secrets=secrets)
+    dialog = app.controller.open_settings()
+    wait_until(lambda: not app.runner.is_busy("keyring"))
+    secrets.threads.clear()
+    dialog.key_edit.setText("sk-off-thread-key-00004321")
+    qtbot.mouseClick(dialog.save_key_button, Qt.MouseButton.LeftButton)
+    assert secrets.threads == []  # nothing ran on the click itself
+    wait_until(lambda: not app.runner.is_busy("keyring"))
+    gui = threading.main_thread().name
+    assert secrets.threads
+    assert gui not in secrets.threads
+    if fail:
+        assert "The keyring is locked." in dialog.key_status.text()  # said plainly
+    else:
+        assert "sk-…4321" in dialog.key_status.text()
+    dialog.reject()
 
 
 def test_settings_dialog_adds_a_local_server_and_makes_it_active(
@@ -211,6 +267,7 @@ def test_first_run_dialog_stores_the_key(
     assert dialog.isVisible()
     dialog.key_edit.setText("sk-first-run-key-00001111")
     dialog.start_button.click()
+    wait_until(lambda: not app.runner.is_busy("keyring"))
     assert app.services.secrets.get("openai") == "sk-first-run-key-00001111"
     assert app.controller.settings.first_run_done
     wait_until(lambda: not app.runner.is_busy("models"))
@@ -227,10 +284,13 @@ def test_first_run_later_is_remembered(make_app: Callable[..., AppHarness], tmp_
     assert JsonSettingsStore(app.home / "config" / "settings.json").load().first_run_done
 
 
-def test_session_only_keyring_is_shown(make_app: Callable[..., AppHarness]) -> None:
+def test_session_only_keyring_is_shown(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
     app = make_app()
     assert isinstance(app.services.secrets, MemorySecretStore)
     dialog = app.controller.open_settings()
+    wait_until(lambda: not app.runner.is_busy("keyring"))
     assert "session only" in dialog.key_status.text()
     dialog.reject()
 

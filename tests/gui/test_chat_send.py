@@ -1,8 +1,8 @@
 """What a send does between the click and the first token (bench/overhead.py measures how long).
 
 The click only starts the request. The turns and the emptied input appear at the first fragment, or a
-frame after the click when none has come; the history rows, the estimate of the emptied input and the
-moderation check follow. Whatever ends the send first (answer, error, Stop, another conversation),
+frame after the click when none has come; the history rows and the moderation check follow (the
+estimate of the next draft comes with the answer). Whatever ends the send first (answer, error, Stop, another conversation),
 the turns and rows are all there.
 """
 

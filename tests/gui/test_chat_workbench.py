@@ -241,7 +241,7 @@ def test_history_persists_searches_reopens_forks_and_undoes_delete(
     send_in_chat(app, qtbot, "Something about lions")
     wait_until(chat_idle(app))
 
-    app.chat.refresh_history("zebra")
+    app.chat.conversations.refresh_history("zebra")
     rows = app.services.history.search("zebra")
     assert [r.id for r in rows] == [first_id]
 
@@ -304,7 +304,7 @@ def test_presets_save_and_load(make_app: Callable[..., AppHarness]) -> None:
     app.chat.save_preset("Poet")
     tab.system_edit.setPlainText("")
     tab.params.set_fields({})
-    app.chat.load_preset("Poet")
+    app.chat.exports.load_preset("Poet")
     assert tab.system_edit.toPlainText() == "You are a poet."
     assert tab.params.request_fields()["temperature"] == 1.4
     assert tab.params.request_fields()["seed"] == 3
@@ -324,7 +324,7 @@ def test_view_code_and_paste_a_curl(make_app: Callable[..., AppHarness], qtbot: 
     assert "sk-" not in python
     dialog.close()
 
-    app.chat.paste_request()
+    app.chat.exports.paste_request()
     paste = app.chat_tab.findChild(ImportRequestDialog)
     assert paste is not None
     paste.set_text(
@@ -353,7 +353,7 @@ def test_export_json_round_trips_with_usage_and_cost(
     send_in_chat(app, qtbot, "Hi")
     wait_until(chat_idle(app))
     target = tmp_path / "chat.json"
-    app.chat._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
+    app.chat.exports._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
     app.chat.export_conversation("json")
     conversation, problems = from_json(target.read_text(encoding="utf-8"))
     assert problems == []
@@ -364,7 +364,7 @@ def test_export_json_round_trips_with_usage_and_cost(
     assert reply.usage.output_tokens > 0
     assert reply.cost is not None
     md = tmp_path / "chat.md"
-    app.chat._ask_save_path = lambda suggested, filter_: str(md)  # type: ignore[method-assign]
+    app.chat.exports._ask_save_path = lambda suggested, filter_: str(md)  # type: ignore[method-assign]
     app.chat.export_conversation("markdown")
     assert DEFAULT_REPLY in md.read_text(encoding="utf-8")
 

@@ -471,6 +471,14 @@ class TurnWidget(QFrame):
     def text(self) -> str:
         return self.view.text()
 
+    def finish_stream(self, text: str | None = None) -> None:
+        """The answer has ended: renders what streamed in full, or `text` if that differs (no
+        second rendering when the streamed text is already the whole answer)."""
+        if text is None or self.view.text() == text:
+            self.view.flush()
+        else:
+            self.view.set_text(text)
+
     def set_moderation(self, state: str, text: str, tooltip: str = "") -> ModerationBadge:
         """Shows the Chat moderation check's verdict as a badge in the turn's header.
 

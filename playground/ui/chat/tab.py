@@ -7,8 +7,9 @@ nothing else is re-rendered while an answer streams.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -29,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
-from playground.core.models import ImagePart
-from playground.ui.chat.conversation_view import ConversationView
+from playground.core.models import ImagePart, Message
+from playground.ui.chat.conversation_view import ConversationView, TurnInfo, TurnWidget
 from playground.ui.chat.history_panel import HistoryPanel
 from playground.ui.chat.preset_menu import PresetMenu
 from playground.ui.chat.variables_form import VariablesForm
@@ -38,6 +39,11 @@ from playground.ui.common.attachments import AttachmentsBar
 from playground.ui.common.chat_link import ChatSettings
 from playground.ui.common.chat_params import ChatParamsPanel, wrap_in_scroll_area
 from playground.ui.shell.theme import icon, is_dark
+
+if TYPE_CHECKING:
+    from playground.core.api.capabilities import Capabilities
+    from playground.core.chat.presets import Preset
+    from playground.core.storage.history import ConversationSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,26 @@ class ChatTab(QWidget):
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
         copy_last_answer_requested: Ctrl+Shift+C.
+        turn_edited: a turn's text was edited. args: turn index, new text, resend (bool).
+        turn_role_toggled: switch a turn user ⇄ assistant. arg: turn index.
+        turn_move_requested: args: turn index, -1 (up) or +1 (down).
+        turn_delete_requested: arg: turn index.
+        turn_regenerate_requested: arg: turn index (an answer).
+        turn_fork_requested: arg: turn index ("fork from here").
+        turn_choice_selected: args: turn index, choice index.
+        turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
+        open_conversation_requested: a conversation was picked in the history list. arg: its id.
+        history_search_changed: the history search text changed. arg: the text.
+        rename_conversation_requested: args: conversation id, new title.
+        duplicate_conversation_requested: arg: conversation id.
+        delete_conversation_requested: arg: conversation id.
+        undo_delete_requested: arg: conversation id.
+        preset_save_requested: arg: preset name.
+        preset_load_requested: arg: preset name.
+        preset_rename_requested: args: old name, new name.
+        preset_delete_requested: arg: preset name.
+        preset_import_requested: arg: file path.
+        preset_export_requested: arg: file path.
     """
 
     send_requested = Signal(object)
@@ -94,6 +120,28 @@ class ChatTab(QWidget):
     export_requested = Signal(str)
     import_conversation_requested = Signal()
     copy_last_answer_requested = Signal()
+    # The conversation's turns, the history list and the presets menu, raised by the tab so that
+    # its controllers never reach into its children.
+    turn_edited = Signal(int, str, bool)
+    turn_role_toggled = Signal(int)
+    turn_move_requested = Signal(int, int)
+    turn_delete_requested = Signal(int)
+    turn_regenerate_requested = Signal(int)
+    turn_fork_requested = Signal(int)
+    turn_choice_selected = Signal(int, int)
+    turn_tool_results_submitted = Signal(int, dict)
+    open_conversation_requested = Signal(str)
+    history_search_changed = Signal(str)
+    rename_conversation_requested = Signal(str, str)
+    duplicate_conversation_requested = Signal(str)
+    delete_conversation_requested = Signal(str)
+    undo_delete_requested = Signal(str)
+    preset_save_requested = Signal(str)
+    preset_load_requested = Signal(str)
+    preset_rename_requested = Signal(str, str)
+    preset_delete_requested = Signal(str)
+    preset_import_requested = Signal(str)
+    preset_export_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -343,6 +391,30 @@ class ChatTab(QWidget):
         QShortcut(QKeySequence("Ctrl+N"), self, self.clear_requested.emit)
         QShortcut(QKeySequence("Ctrl+F"), self, self.history.focus_search)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self.copy_last_answer_requested.emit)
+        conv = self.conversation
+        conv.edit_committed.connect(self.turn_edited)
+        conv.role_toggled.connect(self.turn_role_toggled)
+        conv.move_requested.connect(self.turn_move_requested)
+        conv.delete_requested.connect(self.turn_delete_requested)
+        conv.regenerate_requested.connect(self.turn_regenerate_requested)
+        conv.fork_requested.connect(self.turn_fork_requested)
+        conv.choice_selected.connect(self.turn_choice_selected)
+        conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
+        history = self.history
+        history.open_requested.connect(self.open_conversation_requested)
+        history.new_requested.connect(self.clear_requested)
+        history.search_changed.connect(self.history_search_changed)
+        history.rename_requested.connect(self.rename_conversation_requested)
+        history.duplicate_requested.connect(self.duplicate_conversation_requested)
+        history.delete_requested.connect(self.delete_conversation_requested)
+        history.undo_delete_requested.connect(self.undo_delete_requested)
+        menu = self.preset_menu
+        menu.save_requested.connect(self.preset_save_requested)
+        menu.load_requested.connect(self.preset_load_requested)
+        menu.rename_requested.connect(self.preset_rename_requested)
+        menu.delete_requested.connect(self.preset_delete_requested)
+        menu.import_requested.connect(self.preset_import_requested)
+        menu.export_requested.connect(self.preset_export_requested)
 
     # --- reading the view ------------------------------------------------------------------------
 
@@ -372,6 +444,74 @@ class ChatTab(QWidget):
     def apply_chat_settings(self, settings: ChatSettings) -> None:
         self.params.set_fields({**settings.fields, "model": settings.model})
         self.set_system_prompt(settings.system)
+
+    def current_model(self) -> str:
+        return self.params.current_model()
+
+    def set_model(self, model: str) -> None:
+        """Picks `model` (typed in when the list does not have it)."""
+        self.model_combo.setCurrentText(model)
+
+    def set_param_fields(self, fields: dict[str, Any]) -> None:
+        """Sets the parameter panel's request fields (everything but model and messages)."""
+        self.params.set_fields(fields)
+
+    def param_problems(self) -> list[str]:
+        """What in the parameters keeps Send disabled (an invalid schema, ...)."""
+        return self.params.problems()
+
+    def set_model_capabilities(self, caps: Capabilities, model: str) -> None:
+        """Shows what `model` supports: the parameters it takes, its limits, images or not."""
+        self.params.set_capabilities(caps)
+        self.params.set_model_limits(caps.max_output, caps.context_window)
+        self.attachments.set_vision_supported(
+            caps.vision or not model,
+            "This model does not take images. Pick a vision model to attach one.",
+        )
+
+    def set_model_info(self, text: str) -> None:
+        """The price and limits line under the model picker."""
+        self.params.limits_label.setText(text)
+
+    def title(self) -> str:
+        return self.title_label.text()
+
+    def set_reply_info(self, text: str) -> None:
+        """The line under the conversation about the last answer ("" clears it)."""
+        self.reply_info.setText(text)
+
+    # --- the conversation's turns ---
+
+    def set_turns(self, messages: list[Message], infos: list[TurnInfo]) -> None:
+        self.conversation.set_turns(messages, infos)
+
+    def add_turn(self, message: Message, info: TurnInfo | None = None) -> TurnWidget:
+        """Adds a turn at the end and returns it (an answer streams into it)."""
+        return self.conversation.add_turn(message, info)
+
+    def detached_turn(self) -> TurnWidget:
+        """A hidden turn that is never shown (an answer to a conversation no longer open)."""
+        turn = TurnWidget(0, Message("assistant", ""), TurnInfo(), self)
+        turn.hide()
+        return turn
+
+    def shows_turn(self, turn: TurnWidget) -> bool:
+        """Whether `turn` is still one of the shown turns (not rebuilt by an edit meanwhile)."""
+        return turn in self.conversation.turns
+
+    # --- history and presets ---
+
+    def show_conversations(
+        self, rows: Sequence[ConversationSummary], current_id: str | None
+    ) -> None:
+        """The history list (or the search results)."""
+        self.history.set_conversations(rows, current_id=current_id)
+
+    def show_undo_delete(self, conversation_id: str, title: str) -> None:
+        self.history.show_undo(conversation_id, title)
+
+    def set_presets(self, presets: Iterable[Preset | str]) -> None:
+        self.preset_menu.set_presets(presets)
 
     def set_system_prompt(self, text: str) -> None:
         self.system_edit.blockSignals(True)

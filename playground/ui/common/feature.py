@@ -1,19 +1,22 @@
-"""How a tab beyond Chat plugs into the window: a `Feature` (key, title, icon, builder) and the
-`FeatureController` the builder returns.
+"""How a tab plugs into the window: a `Feature` (key, title, icon, builder) and the
+`FeatureController` the builder returns. Every tab, Chat included, is a feature (the table is in
+`ui/registry.py`); the app talks to each through the `FeatureController` hooks, and to Chat's few
+extra commands through `ChatCommands`.
 
 Tabs are built lazily: the window starts with a light page per feature and builds the real tab and
 its controller the first time the tab is shown (or a test asks for it), so start-up pays only for
-Chat. Whatever the app tells a feature before it is built (the model list, settings) is kept and
-replayed when it is built.
+Chat, which the app builds right after the first frame. Whatever the app tells a feature before it
+is built (the model list, settings) is kept and replayed when it is built.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -24,17 +27,26 @@ if TYPE_CHECKING:
     from playground.ui.shell.bridge import TaskRunner
     from playground.ui.shell.counters import CountersController
 
+CHAT = "chat"  # Chat's key: the first tab, built right after the first frame
+
 
 @dataclass(frozen=True, slots=True)
 class FeatureContext:
     """What a feature's builder gets: the shared services, the task runner, the window (parent for
-    its controller and dialogs), the status-bar counters and what it may know of Chat."""
+    its controller and dialogs), the status-bar counters, what it may know of Chat (`chat`) and a
+    way to bring a tab to the front (`show_tab`, by key)."""
 
     services: Services
     runner: TaskRunner
     window: QWidget
     counters: CountersController
-    chat: ChatLink
+    chat_link: Callable[[], ChatLink]
+    show_tab: Callable[[str], None] = lambda _key: None
+
+    @property
+    def chat(self) -> ChatLink:
+        """Chat's link (Chat is built before any other tab asks for it)."""
+        return self.chat_link()
 
 
 class FeatureController(QObject):
@@ -42,9 +54,13 @@ class FeatureController(QObject):
 
     `view` is the tab widget. `busy_groups` are the TaskRunner groups whose work lights the
     window's busy indicator.
+
+    Signals:
+        refresh_models_requested: the tab asked for a fresh model list.
     """
 
     busy_groups: tuple[str, ...] = ()
+    refresh_models_requested = Signal()
 
     def __init__(self, view: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,15 +92,44 @@ class FeatureController(QObject):
         return []
 
 
+@runtime_checkable
+class ChatCommands(Protocol):
+    """What only Chat offers the window and the other tabs, besides the `FeatureController` hooks."""
+
+    def link(self) -> ChatLink:
+        """Chat's settings for Compare and Prompt Lab (`ui/common/chat_link.py`)."""
+        ...
+
+    def new_conversation(self) -> None: ...
+
+    def open_conversation(self, conversation_id: str) -> None: ...
+
+    def export_conversation(self, kind: str) -> None:
+        """Save the open conversation; `kind` is "markdown" or "json"."""
+        ...
+
+    def copy_last_answer(self) -> None: ...
+
+    def save_preset(self, name: str) -> None: ...
+
+    def show_code(self) -> None: ...
+
+
 Builder = Callable[[FeatureContext], FeatureController]
 
 
 @dataclass(frozen=True, slots=True)
 class Feature:
+    """A tab: its key, title, icon and builder. `section`: the `Settings` field that keeps its
+    state (Chat's typed `ChatSettings`, older than `Settings.tabs`); "" keeps it in
+    `Settings.tabs[key]`. `eager`: built at start-up (`FeatureHost.start`), not when first shown."""
+
     key: str
     title: str
     icon: str
     build: Builder
+    section: str = ""
+    eager: bool = False
 
 
 class TabPage(QWidget):
@@ -115,7 +160,13 @@ class LazyTab(TabPage):
 
 
 class FeatureHost(QObject):
-    """Builds feature tabs when first shown and relays the app's news to the built ones."""
+    """Builds feature tabs when first shown and relays the app's news to the built ones.
+
+    Signals:
+        refresh_models_requested: a tab asked for a fresh model list.
+    """
+
+    refresh_models_requested = Signal()
 
     def __init__(
         self,
@@ -128,22 +179,41 @@ class FeatureHost(QObject):
         self.pages = {page.feature.key: page for page in pages}
         self.context = context
         self._settings = settings
-        self.controllers: dict[str, FeatureController] = {}
+        self.started: dict[str, FeatureController] = {}  # built at start-up (Chat)
+        self.controllers: dict[str, FeatureController] = {}  # built when first shown
         self._snapshot: CatalogSnapshot | None = None
         self._have_snapshot = False
 
+    def start(self) -> None:
+        """Builds the tabs that are built at start-up (Chat), right after the first frame."""
+        for key, page in self.pages.items():
+            if page.feature.eager:
+                self.controller(key)
+
+    def built(self) -> dict[str, FeatureController]:
+        """Every built tab's controller, by key, in build order."""
+        return {**self.started, **self.controllers}
+
     def controller(self, key: str) -> FeatureController:
         """The feature's controller, building its tab now if it is not built yet."""
-        built = self.controllers.get(key)
+        built = self.built().get(key)
         if built is not None:
             return built
         page = self.pages[key]
         controller = page.feature.build(self.context)
-        self.controllers[key] = controller
+        (self.started if page.feature.eager else self.controllers)[key] = controller
         page.adopt(controller.view)
-        controller.restore_state(dict(self._settings().tabs.get(key, {})))
+        controller.refresh_models_requested.connect(self.refresh_models_requested)
+        controller.restore_state(_state_of(self._settings(), page.feature))
         if self._have_snapshot:
             controller.show_models(self._snapshot)
+        return controller
+
+    def chat(self) -> ChatCommands:
+        """Chat's controller (built now if it is not yet)."""
+        controller = self.controller(CHAT)
+        if not isinstance(controller, ChatCommands):
+            raise TypeError(f"the {CHAT!r} feature does not offer ChatCommands")
         return controller
 
     def ensure_built(self, widget: QWidget | None) -> None:
@@ -152,23 +222,37 @@ class FeatureHost(QObject):
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self._snapshot, self._have_snapshot = snapshot, True
-        for controller in self.controllers.values():
+        for controller in self.built().values():
             controller.show_models(snapshot)
 
     def apply_settings(self, settings: Settings) -> None:
-        for controller in self.controllers.values():
+        for controller in self.built().values():
             controller.apply_settings(settings)
 
     def busy_groups(self) -> tuple[str, ...]:
-        return tuple(g for c in self.controllers.values() for g in c.busy_groups)
+        return tuple(g for c in self.built().values() for g in c.busy_groups)
 
-    def saved_states(self, previous: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Every feature's state: fresh from the built ones, kept as it was for the others."""
-        states = dict(previous)
-        for key, controller in self.controllers.items():
-            states[key] = controller.save_state()
-        return states
+    def saved_settings(self, settings: Settings) -> Settings:
+        """`settings` with every feature's state: fresh from the built ones, kept as it was for the
+        others."""
+        tabs = dict(settings.tabs)
+        sections: dict[str, Any] = {}
+        for key, controller in self.built().items():
+            state = controller.save_state()
+            section = self.pages[key].feature.section
+            if section:
+                sections[section] = dataclasses.replace(getattr(settings, section), **state)
+            else:
+                tabs[key] = state
+        return settings.replace(tabs=tabs, **sections)
 
     def shutdown(self) -> None:
-        for controller in self.controllers.values():
+        for controller in self.built().values():
             controller.shutdown()
+
+
+def _state_of(settings: Settings, feature: Feature) -> dict[str, Any]:
+    """A feature's saved state: its `Settings` section as a dict, or `Settings.tabs[key]`."""
+    if feature.section:
+        return dataclasses.asdict(getattr(settings, feature.section))
+    return dict(settings.tabs.get(feature.key, {}))

@@ -1,12 +1,17 @@
-"""The app-level controller: window state, the model list, the connection state and the dialogs."""
+"""The app-level controller: window state, the model list, the connection state and the dialogs.
+
+It talks to every tab, Chat included, through the `FeatureHost` and the `FeatureController` hooks
+(models, settings, saved state, shutdown). Keyring reads and writes run in a worker thread through
+the `TaskRunner`; the Settings dialog is updated when they finish.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import dataclasses
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -21,7 +26,6 @@ from playground.core.api.session import ApiSession
 from playground.core.models import ProviderProfile
 from playground.core.storage.settings import Settings, SettingsStore
 from playground.core.storage.window_state import UiSettings
-from playground.ui.chat.controller import ChatController
 from playground.ui.common.feature import FeatureHost
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.bridge import TaskRunner
@@ -30,11 +34,17 @@ from playground.ui.shell.main_window import MainWindow
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import apply_theme
 
+if TYPE_CHECKING:
+    from playground.core.api.providers import Connection
+    from playground.core.money.pricing import Pricer
+
 log = logging.getLogger(__name__)
+
+KEYRING_GROUP = "keyring"
 
 
 class AppController(QObject):
-    """Wires the main window to settings, the keyring, the model catalog and the chat controller."""
+    """Wires the main window to settings, the keyring, the model catalog and the tabs."""
 
     def __init__(
         self,
@@ -43,8 +53,8 @@ class AppController(QObject):
         session: ApiSession,
         catalog: ModelCatalog,
         runner: TaskRunner,
-        chat: ChatController,
-        features: FeatureHost | None = None,
+        features: FeatureHost,
+        pricer: Pricer | None = None,
         data_dir: str = "",
         about_extra: Callable[[], list[tuple[str, str]]] | None = None,
         parent: QObject | None = None,
@@ -55,8 +65,8 @@ class AppController(QObject):
         self.session = session
         self.catalog = catalog
         self.runner = runner
-        self.chat = chat
         self.features = features
+        self.pricer = pricer
         self.data_dir = data_dir
         self._about_extra = about_extra or list
         self.settings = store.load()
@@ -71,31 +81,31 @@ class AppController(QObject):
         window.about_requested.connect(self._on_about)
         window.open_data_folder_requested.connect(self._on_open_data_folder)
         window.closing.connect(self._on_closing)
-        chat.refresh_models_requested.connect(self.refresh_models)
-        if features is not None:
-            window.tab_widget.currentChanged.connect(
-                lambda index: features.ensure_built(window.tab_widget.widget(index))
-            )
+        features.refresh_models_requested.connect(self.refresh_models)
+        window.tab_widget.currentChanged.connect(
+            lambda index: features.ensure_built(window.tab_widget.widget(index))
+        )
         runner.busy_changed.connect(self._on_busy_changed)
         runner.failed.connect(self._on_task_failed)
+
+    @property
+    def chat(self) -> Any:
+        """The Chat tab's controller, for `--screenshot`'s Chat sample and the benchmarks (they
+        use its view, conversation and commands); the app itself uses `features`."""
+        return self.features.chat()
 
     # --- start ---------------------------------------------------------------------------------
 
     def restore(self) -> None:
-        """Restores geometry (unless the window is already up), the last tab, the theme and the
-        chat settings; shows cached models."""
+        """Restores geometry (unless the window is already up) and the last tab, shows the cached
+        models. Each tab restores its own state when it is built (Chat's in `fill_window`)."""
         if not self.window.isVisible():
             self.window.restore_layout(self.settings.ui)
         elif self.settings.ui.last_tab in self.window.tab_keys:
             self.window.show_tab(self.settings.ui.last_tab)
-        if self.features is not None:  # a last tab shown before the features were wired
-            self.features.ensure_built(self.window.tab_widget.currentWidget())
-        chat = self.settings.chat
-        self.chat.view.set_enter_sends(chat.enter_sends)
-        self.chat.view.set_moderation_check(chat.moderation_check)
-        self.chat.view.set_system_prompt(chat.system_prompt)
+        # a last tab shown before the features were wired
+        self.features.ensure_built(self.window.tab_widget.currentWidget())
         self._show_models(self.catalog.cached(self.session.profile.id))
-        self.chat.restore_last(chat.conversation_id)
         self.update_connection_state()
 
     def start(self, *, allow_first_run: bool = True) -> None:
@@ -130,7 +140,17 @@ class AppController(QObject):
                 profiles=(*settings.profiles, profile), active_profile=profile.id
             )
         elif choice.preset == "openai" and choice.api_key:
-            self._save_key(self.session.profile.id, choice.api_key)
+            profile_id = self.session.profile.id
+
+            def _saved(outcome: _KeyOutcome) -> None:
+                if outcome.problem:
+                    QMessageBox.warning(self.window, "Key not saved", outcome.problem)
+                self.session.invalidate()
+                self._apply_settings(settings)
+                self.refresh_models()
+
+            self._keyring_call(self._store_key, profile_id, choice.api_key, then=_saved)
+            return
         self._apply_settings(settings)
         if self._has_key():
             self.refresh_models()
@@ -178,7 +198,7 @@ class AppController(QObject):
     async def _prepare(self) -> None:
         """`prepare_for_requests` in a worker thread, once per run."""
         if not self._prepared:
-            await asyncio.get_running_loop().run_in_executor(None, prepare_for_requests)
+            await self.runner.run_blocking(prepare_for_requests)
             self._prepared = True
 
     def _on_models(self, snapshot: CatalogSnapshot) -> None:
@@ -189,13 +209,14 @@ class AppController(QObject):
         self.update_connection_state(error=f"{error.title}: {error.message} {error.hint}")
 
     def _show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        self.chat.show_models(snapshot, self.settings.chat.model)
-        if self.features is not None:
-            self.features.show_models(snapshot)
+        self.features.show_models(snapshot)
 
-    def update_connection_state(self, *, models: int | None = None, error: str = "") -> None:
+    def update_connection_state(
+        self, *, models: int | None = None, error: str = "", conn: Connection | None = None
+    ) -> None:
+        """The status bar's connection line; `conn` when it was just resolved (in a worker)."""
         profile = self.session.profile
-        conn = self.session.connection()
+        conn = conn or self.session.connection()
         key_text = {
             "keyring": f"key in {self.session.secrets.backend_name}",
             "session": "key for this session only",
@@ -229,7 +250,7 @@ class AppController(QObject):
             )
 
     def _on_busy_changed(self, _group: str, _busy: bool) -> None:
-        groups = ("chat", "models", *(self.features.busy_groups() if self.features else ()))
+        groups = ("models", *self.features.busy_groups())
         self.window.set_busy(any(self.runner.is_busy(g) for g in groups))
 
     # --- settings ------------------------------------------------------------------------------
@@ -246,11 +267,18 @@ class AppController(QObject):
         dialog.key_delete_requested.connect(self._on_key_delete_requested)
         dialog.test_requested.connect(self._on_test_requested)
         dialog.finished.connect(lambda code: self._on_settings_finished(dialog, code))
+        dialog.destroyed.connect(lambda: self._forget_dialog(dialog))
         current = dialog.current_profile()
         if current is not None:
+            dialog.set_key_status(current.id, "Reading the keyring…")
             self._on_key_status_requested(current.id)
         dialog.open()
         return dialog
+
+    def _forget_dialog(self, dialog: SettingsDialog) -> None:
+        """A keyring call ending after its dialog is gone updates nothing."""
+        if self.settings_dialog is dialog:
+            self.settings_dialog = None
 
     def _on_settings_finished(self, dialog: SettingsDialog, code: int) -> None:
         self.settings_dialog = None
@@ -266,9 +294,9 @@ class AppController(QObject):
         self.session.set_settings(settings)
         self._save(settings)
         self.session.invalidate()
-        self.chat.accounting.pricer.set_overrides(settings.price_overrides)
-        if self.features is not None:
-            self.features.apply_settings(settings)
+        if self.pricer is not None:
+            self.pricer.set_overrides(settings.price_overrides)
+        self.features.apply_settings(settings)
         self.update_connection_state()
 
     def key_status_text(self, profile_id: str) -> str:
@@ -298,35 +326,70 @@ class AppController(QObject):
             text += f"<br><i>{secrets.notice}</i>"
         return text
 
-    def _on_key_status_requested(self, profile_id: str) -> None:
-        if self.settings_dialog is not None:
-            self.settings_dialog.set_key_status(profile_id, self.key_status_text(profile_id))
+    # The keyring is read and written in a worker thread (a D-Bus round trip each, and a locked
+    # keyring may wait for the user): the dialog's key line is updated when the call ends.
 
-    def _save_key(self, profile_id: str, key: str) -> str:
+    def _keyring_call(
+        self, fn: Callable[..., _KeyOutcome], *args: str, then: Callable[[_KeyOutcome], None]
+    ) -> None:
+        def _failed(error: AppError) -> None:  # an unexpected failure: say it, plainly
+            then(_KeyOutcome(problem=f"{error.title}: {error.message}"))
+
+        self.runner.start_blocking(fn, *args, group=KEYRING_GROUP, on_result=then, on_error=_failed)
+
+    def _key_status(self, profile_id: str) -> _KeyOutcome:
+        """In a worker: the dialog's key line for `profile_id`."""
+        return _KeyOutcome(status=self.key_status_text(profile_id))
+
+    def _store_key(self, profile_id: str, key: str) -> _KeyOutcome:
+        """In a worker: stores the key, then reads back the key line and the connection."""
         try:
             self.session.secrets.set(profile_id, key)
         except SecretStoreError as exc:
-            return str(exc)
-        self.session.invalidate()
-        self.update_connection_state()
-        return ""
+            return _KeyOutcome(problem=str(exc))
+        return self._after_key_change(profile_id)
 
-    def _on_key_save_requested(self, profile_id: str, key: str) -> None:
-        problem = self._save_key(profile_id, key)
-        if self.settings_dialog is not None:
-            text = problem or self.key_status_text(profile_id)
-            self.settings_dialog.set_key_status(profile_id, text)
-
-    def _on_key_delete_requested(self, profile_id: str) -> None:
+    def _delete_key(self, profile_id: str) -> _KeyOutcome:
+        """In a worker: deletes the key, then reads back the key line and the connection."""
         try:
             self.session.secrets.delete(profile_id)
         except SecretStoreError as exc:
-            if self.settings_dialog is not None:
-                self.settings_dialog.set_key_status(profile_id, str(exc))
-            return
-        self.session.invalidate()
-        self.update_connection_state()
-        self._on_key_status_requested(profile_id)
+            return _KeyOutcome(problem=str(exc))
+        return self._after_key_change(profile_id)
+
+    def _after_key_change(self, profile_id: str) -> _KeyOutcome:
+        return _KeyOutcome(
+            status=self.key_status_text(profile_id), connection=self.session.connection()
+        )
+
+    def _show_key_outcome(self, profile_id: str, outcome: _KeyOutcome) -> None:
+        if outcome.connection is not None:  # the key changed: the next request uses the new one
+            self.session.invalidate()
+            self.update_connection_state(conn=outcome.connection)
+        if self.settings_dialog is not None:
+            self.settings_dialog.set_key_status(profile_id, outcome.problem or outcome.status)
+
+    def _on_key_status_requested(self, profile_id: str) -> None:
+        self._keyring_call(
+            self._key_status,
+            profile_id,
+            then=lambda outcome: self._show_key_outcome(profile_id, outcome),
+        )
+
+    def _on_key_save_requested(self, profile_id: str, key: str) -> None:
+        self._keyring_call(
+            self._store_key,
+            profile_id,
+            key,
+            then=lambda outcome: self._show_key_outcome(profile_id, outcome),
+        )
+
+    def _on_key_delete_requested(self, profile_id: str) -> None:
+        self._keyring_call(
+            self._delete_key,
+            profile_id,
+            then=lambda outcome: self._show_key_outcome(profile_id, outcome),
+        )
 
     def _on_test_requested(self, profile: ProviderProfile, typed_key: str) -> None:
         dialog = self.settings_dialog
@@ -363,30 +426,16 @@ class AppController(QObject):
 
     def _on_closing(self) -> None:
         self.save_window_state()
-        if self.features is not None:
-            self.features.shutdown()
+        self.features.shutdown()
 
     def save_window_state(self) -> None:
-        self.chat.save_draft()
         geometry = base64.b64encode(bytes(self.window.saveGeometry().data())).decode("ascii")
-        draft = self.chat.view.draft()
-        settings = self.settings.replace(
-            ui=_replace_ui(
-                self.settings.ui, geometry=geometry, last_tab=self.window.current_tab_key()
-            ),
-            chat=dataclasses.replace(
-                self.settings.chat,
-                model=draft.model,
-                system_prompt=draft.system_prompt,
-                enter_sends=self.chat.view.enter_sends,
-                moderation_check=self.chat.view.moderation_check_on,
-                conversation_id=self.chat.conversation.id,
-            ),
-            tabs=(
-                self.features.saved_states(self.settings.tabs)
-                if self.features is not None
-                else self.settings.tabs
-            ),
+        settings = self.features.saved_settings(
+            self.settings.replace(
+                ui=_replace_ui(
+                    self.settings.ui, geometry=geometry, last_tab=self.window.current_tab_key()
+                )
+            )
         )
         self.settings = settings
         self.session.set_settings(settings)
@@ -421,6 +470,16 @@ class AppController(QObject):
     def _on_open_data_folder(self) -> None:
         if self.data_dir:
             QDesktopServices.openUrl(QUrl.fromLocalFile(self.data_dir))
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyOutcome:
+    """What a keyring call in a worker found: the dialog's key line, or the problem to show
+    instead; and the connection after a key change (None when the key did not change)."""
+
+    status: str = ""
+    problem: str = ""
+    connection: Connection | None = None
 
 
 def _replace_ui(ui: UiSettings, **changes: str) -> UiSettings:

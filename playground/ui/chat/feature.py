@@ -1,0 +1,31 @@
+"""The Chat tab's registration: the only place that builds the tab, its service and its
+controller from `Services`. The app builds it right after the first frame (it is the first row of
+`ui/registry.py`'s table)."""
+
+from __future__ import annotations
+
+from playground.ui.common.feature import CHAT, Feature, FeatureContext, FeatureController
+
+
+def build(ctx: FeatureContext) -> FeatureController:
+    from playground.core.chat.service import ChatService
+    from playground.ui.chat.controller import ChatController
+    from playground.ui.chat.tab import ChatTab
+
+    services = ctx.services
+    return ChatController(
+        ChatTab(),
+        ChatService(services.session.client),
+        services.session,
+        ctx.runner,
+        services.counter,
+        services.accounting,
+        ctx.counters,
+        history=services.history,
+        presets=services.presets,
+        show_tab=ctx.show_tab,
+        parent=ctx.window,
+    )
+
+
+FEATURE = Feature(CHAT, "Chat", "chat", build, section="chat", eager=True)

@@ -1,0 +1,598 @@
+"""Chat's sending and streaming: one send from the click to the stored, priced answer, Stop and
+Retry, the model's price line and the live estimate of the draft.
+
+Flow of one send: the view emits `send_requested(ChatDraft)`; the user turn is appended, a
+`ChatRequest` is built from the conversation and the parameters, and `ChatService.stream` starts
+through the `TaskRunner` (group "chat"). The turns, the emptied input and the history rows follow
+at the first fragment or a frame later (`_send`). Each fragment goes to the answer's turn
+(incremental rendering) and to the history store (written at most a second behind). When the task
+ends (answer, failure or Stop) the usage is priced, the ledger row written, the answer stored with
+its numbers and the counters updated. A failed or stopped answer keeps its partial text in the
+conversation, marked.
+
+One send touches the history store once per row it makes (filed in one step, `file_send`, with
+no reads), refreshes the history list once, queries the conversation's totals once and
+re-estimates the draft once (tests/gui/test_chat_controller.py counts them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+
+from PySide6.QtCore import QObject, QSignalBlocker, QTimer
+
+from playground.core.api.capabilities import ModelKind, capabilities
+from playground.core.api.catalog import CatalogSnapshot
+from playground.core.api.errors import AppError, ErrorKind
+from playground.core.api.session import ApiSession
+from playground.core.chat.presets import fill_variables, missing_variables
+from playground.core.chat.schema import check_reply
+from playground.core.chat.service import (
+    ChatProgress,
+    ChatRequest,
+    ChatResult,
+    ChatService,
+    ChoiceResult,
+    Conversation,
+)
+from playground.core.chat.vision import image_tokens
+from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
+from playground.core.money.accounting import Accounting
+from playground.core.money.formatting import (
+    format_cost,
+    format_duration_ms,
+    format_price_per_mtok,
+    format_tokens,
+)
+from playground.core.money.pricing import ModelPrices
+from playground.core.money.tokens import TokenCounter
+from playground.core.storage.history import HistoryError, HistoryStore, MessageMeta, MessageStatus
+from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
+from playground.ui.chat.conversations import ConversationHistory
+from playground.ui.chat.moderation_check import ModerationCheck
+from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
+from playground.ui.chat.tab import ChatDraft, ChatTab
+from playground.ui.chat.texts import default_chat_model, limits_text, partial_info, reply_info
+from playground.ui.common.countdown import Countdown
+from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.counters import CountersController
+
+log = logging.getLogger(__name__)
+
+_Turn = InFlight  # the name the usage functions below were written with
+
+
+class ChatSending(QObject):
+    """Sends the draft, streams the answer into the tab, and prices and stores it."""
+
+    def __init__(
+        self,
+        state: ChatState,
+        view: ChatTab,
+        service: ChatService,
+        session: ApiSession,
+        runner: TaskRunner,
+        counter: TokenCounter,
+        accounting: Accounting,
+        counters: CountersController,
+        history: HistoryStore,
+        conversations: ConversationHistory,
+        moderation: ModerationCheck,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.view = view
+        self.service = service
+        self.session = session
+        self.runner = runner
+        self.counter = counter
+        self.accounting = accounting
+        self.counters = counters
+        self.history = history
+        self.conversations = conversations
+        self.moderation = moderation
+        self._estimated_request: ChatRequest | None = None  # the last draft sent for counting
+        self._retry = Countdown(self)
+        self._retry.changed.connect(view.set_retry_countdown)
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(1000)  # a stalled stream is still on disk within a second
+        self._flush_timer.timeout.connect(self._flush_history)
+        # The first count loads the encoding off the GUI thread; show the estimate once it is ready.
+        counters.draft_estimated.connect(self._on_draft_counted)
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.state.conversation
+
+    # --- models --------------------------------------------------------------------------------
+
+    def show_models(self, snapshot: CatalogSnapshot | None, preferred: str) -> None:
+        """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
+        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        self.state.moderation_models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
+        current = self.view.current_model() or preferred
+        if not current and models:
+            current = default_chat_model(models)
+        self.view.set_models(models, current)
+        self.model_changed(self.view.current_model())
+
+    def model_changed(self, model: str) -> None:
+        caps = capabilities(model)
+        self.view.set_model_capabilities(caps, model)
+        if not model:
+            return
+        # The price table loads on first use (a quarter second): look it up off the GUI thread.
+        pricer, provider = self.accounting.pricer, self.session.profile.price_provider
+
+        def _show(prices: ModelPrices | None) -> None:
+            if self.view.current_model() != model:
+                return  # the user picked another model meanwhile
+            if prices is not None:
+                text = (
+                    f"Price: {format_price_per_mtok(prices.input_per_mtok)} in · "
+                    f"{format_price_per_mtok(prices.output_per_mtok)} out"
+                )
+            else:
+                text = "Price: unknown (set one in Settings → Prices)"
+            self.view.set_model_info(text + limits_text(caps.context_window, caps.max_output))
+
+        self.runner.start_blocking(
+            pricer.prices, model, provider, group="model-info", on_result=_show
+        )
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def send_draft(self, draft: ChatDraft) -> None:
+        text = draft.user_text.strip()
+        if not text and not draft.images:
+            self.view.show_error(AppError.local("Nothing to send", "Type a message first."))
+            return
+        if not draft.model:
+            self.view.show_error(
+                AppError.local(
+                    "No model chosen",
+                    "Pick a model in the Parameters panel.",
+                    "If the list is empty, check the provider in Settings and press Refresh.",
+                )
+            )
+            return
+        problems = self.view.param_problems()
+        missing = missing_variables([draft.system_prompt, draft.user_text], draft.variables)
+        if missing:
+            problems = [*problems, "Fill in " + ", ".join(f"{{{{{m}}}}}" for m in missing)]
+        if problems:
+            self.view.show_error(AppError.local("Can't send yet", " ".join(problems)))
+            return
+        self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
+        user = Message("user", fill_variables(text, draft.variables), images=draft.images)
+        self.conversation.turns.append(user)
+        self.state.metas.append(MessageMeta())
+        # The request goes out first; the turns, history rows and input box follow (see send).
+        self.send(self.request_for(draft), user=user, system_prompt=draft.system_prompt)
+
+    def request_for(self, draft: ChatDraft) -> ChatRequest:
+        messages = self.conversation.messages_with()
+        return ChatRequest(model=draft.model, messages=messages, **draft.fields)
+
+    def resend(self) -> None:
+        """Asks for an answer to the conversation as it is (after an edit, a regenerate, tool
+        results)."""
+        self.send(self.request_for(self.view.draft()))
+
+    def current_request(
+        self, *, include_draft: bool = True, draft: ChatDraft | None = None
+    ) -> ChatRequest:
+        """The request Send would make now (for View code and the estimate); `draft` if the caller
+        has just read it from the view."""
+        draft = draft or self.view.draft()
+        conversation = Conversation(
+            id=self.conversation.id,
+            system_prompt=fill_variables(draft.system_prompt, draft.variables),
+            turns=list(self.conversation.turns),
+        )
+        text = fill_variables(draft.user_text.strip(), draft.variables)
+        if include_draft and (text or draft.images):
+            conversation.turns.append(Message("user", text, images=draft.images))
+        return ChatRequest(model=draft.model, messages=conversation.messages_with(), **draft.fields)
+
+    def send(
+        self, request: ChatRequest, *, user: Message | None = None, system_prompt: str | None = None
+    ) -> None:
+        """Starts streaming an answer to `request` into a new assistant turn (after `user`'s turn,
+        when the request sends a new message). `system_prompt`: as typed (with its {{variables}}),
+        stored with the conversation; the view's when None.
+
+        The click only starts the request. Its steps (building it, writing it, reading the answer)
+        run on this thread's loop, so any widget work between them delays the answer. The turns
+        (the sent message's and the answer's) and the emptied input therefore appear together at
+        the first fragment, or one frame (`FRAME_MS`) after the click when none has come by then
+        (always, with a real server); the history rows and the moderation check follow a frame
+        after that, never before the first token (bench/overhead.py).
+        """
+        self.view.hide_error()
+        self._retry.stop()
+        self.state.last_request = request
+        turn = InFlight(
+            request,
+            ChatProgress(),
+            self.conversation,
+            frame_timer(self),
+            user=user,
+            system_prompt=system_prompt,
+        )
+        self.state.unfiled = turn
+
+        def on_delta(index: int, fragment: str) -> None:
+            if turn.conversation is not self.conversation:
+                return  # "New chat" or another conversation opened: the answer is detached
+            # Fragments arrive a token at a time; render them once per frame, not once each. The
+            # first one is shown at once: time to first token is what the user waits for.
+            turn.pending.setdefault(index, []).append(fragment)
+            if not turn.first_shown:
+                turn.first_shown = True
+                self._show_send(turn)
+                self._render_pending(turn)
+            elif not turn.frame_timer.isActive():
+                turn.frame_timer.start()
+
+        def on_frame() -> None:
+            self._show_send(turn)
+            self._render_pending(turn)
+
+        turn.frame_timer.timeout.connect(on_frame)
+        self._flush_timer.start()
+        self.runner.start(
+            self.service.stream(request, on_delta, turn.progress),
+            group=GROUP,
+            on_result=lambda result: self._on_reply(turn, result),
+            on_error=lambda error: self._on_failed(turn, error),
+            on_cancel=lambda: self._on_cancelled(turn),
+        )
+        turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+
+    def _show_send(self, turn: InFlight) -> None:
+        """The widgets of a send (once): the sent message's turn, the answer's and the emptied
+        input; its history rows and moderation check follow a frame later."""
+        if turn.widget is not None:
+            return
+        if turn.conversation is not self.conversation:
+            # Another conversation was opened in between: the answer is detached; its widget is
+            # never shown.
+            turn.widget = self.view.detached_turn()
+            return
+        if turn.user is not None:
+            turn.user_widget = self.view.add_turn(turn.user, TurnInfo())
+        turn.widget = self.view.add_turn(Message("assistant", ""), TurnInfo(status="streaming"))
+        if turn.user is not None:
+            with QSignalBlocker(self.view):  # the estimate of the next draft comes with the answer
+                self.view.clear_input()
+        if turn.progress.first_token_at is None:
+            self.view.set_reply_info("Waiting for the first token…")
+        # After the frame that shows them: the rows and the history list are not what the user
+        # waits for.
+        QTimer.singleShot(FRAME_MS, self, lambda: self._file_send(turn))
+
+    def _file_send(self, turn: InFlight) -> None:
+        """Files a send in the history (once, in one step): the settings, the sent message and the
+        coming answer (with what of it was shown already); refreshes the list; then checks the
+        message's moderation."""
+        if turn.filed:
+            return
+        turn.filed = True
+        if self.state.unfiled is turn:
+            self.state.unfiled = None
+        if turn.conversation is not self.conversation:
+            return
+        user = turn.user
+        system_prompt = turn.system_prompt
+        if system_prompt is None:
+            system_prompt = self.view.draft().system_prompt
+        user_id, turn.message_id = self.conversations.file_send(turn.request, system_prompt, user)
+        if turn.message_id is not None and turn.unfiled:
+            try:
+                self.history.stream_update(turn.message_id, "".join(turn.unfiled))
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+        turn.unfiled = []
+        self.conversations.refresh_history()
+        if user is not None:
+            shown = turn.user_widget is not None and self.view.shows_turn(turn.user_widget)
+            widget = turn.user_widget if shown else None
+            self.moderation.check(widget, user.content, [i.url for i in user.images], user_id)
+
+    def _render_pending(self, turn: InFlight) -> None:
+        """Shows what arrived since the last frame and writes it to the history."""
+        pending, turn.pending = turn.pending, {}
+        if turn.conversation is not self.conversation or turn.widget is None:
+            return
+        for index, parts in sorted(pending.items()):
+            text = "".join(parts)
+            turn.widget.append_stream(index, text)
+            if index != 0:
+                continue
+            if turn.message_id is None:
+                if not turn.filed:
+                    turn.unfiled.append(text)  # written when the answer's row is created
+                continue
+            try:
+                self.history.stream_update(turn.message_id, text)
+            except HistoryError as exc:  # a full disk must not stop the stream
+                log.warning("history: %s", exc)
+        if pending:
+            self.view.set_reply_info(f"Streaming… {turn.progress.chunks:,} tokens")
+
+    def settle(self, turn: InFlight) -> TurnWidget:
+        """Before an outcome: the turns are shown and the send filed, whatever came first."""
+        self._show_send(turn)
+        self._file_send(turn)
+        assert turn.widget is not None
+        return turn.widget
+
+    def settle_unfiled(self) -> None:
+        """Before another conversation is loaded: a send just made still belongs to the open one."""
+        if self.state.unfiled is not None:
+            self.settle(self.state.unfiled)
+
+    def stop(self) -> None:
+        """Stops the answer at once; what arrived is kept and marked stopped."""
+        self.runner.cancel(GROUP)
+
+    def retry(self) -> None:
+        """Sends the last request again, replacing its failed answer."""
+        last = self.state.last_request
+        if last is None or self.runner.is_busy(GROUP):
+            return
+        turns = self.conversation.turns
+        failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
+        if turns and turns[-1].role == "assistant" and self.state.metas[-1].status in failed:
+            self.state.remove_turns_from(len(turns) - 1)
+        self.send(dataclasses.replace(last, messages=self.conversation.messages_with()))
+
+    # --- outcomes ------------------------------------------------------------------------------
+
+    def _on_reply(self, turn: InFlight, result: ChatResult) -> None:
+        self.settle(turn)
+        self._flush_timer.stop()
+        turn.frame_timer.stop()
+        self._render_pending(turn)
+        turn.frame_timer.deleteLater()
+        usage = result.usage or self._estimate(turn, result.text)
+        first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
+        entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
+        meta = MessageMeta(
+            status=MessageStatus.OK,
+            model=result.model,
+            usage=usage,
+            cost=entry.cost,
+            finish_reason=first.finish_reason,
+            request_id=result.request_id,
+            system_fingerprint=result.system_fingerprint,
+            ttft_ms=result.ttft_ms,
+            elapsed_ms=result.elapsed_ms,
+        )
+        message = Message("assistant", first.text, tool_calls=first.tool_calls)
+        turn.conversation.turns.append(message)
+        if turn.conversation is self.conversation:
+            self.state.metas.append(meta)
+            self.state.results[len(self.conversation.turns) - 1] = result
+        self._store_reply(turn, message, meta)
+        if turn.conversation is self.conversation:
+            widget = self.settle(turn)
+            widget.message = message
+            widget.finish_stream(first.text)
+            info = reply_info(result, usage, entry.cost)
+            violations = self._schema_violations(turn.request, first.text)
+            error = ""
+            if first.refusal:
+                error = f"The model refused: {first.refusal}"
+            elif violations:
+                error = "The answer does not match the schema:\n• " + "\n• ".join(violations[:8])
+            widget.set_info(TurnInfo(meta=info, error=error))
+            widget.show_choices([c.text for c in result.choices])
+            widget.set_logprobs(list(first.logprobs))
+            if first.tool_calls:
+                widget.show_tool_calls(first.tool_calls, awaiting=True)
+            self.view.set_reply_info(info)
+            self.moderation.check(widget, first.text, message_id=turn.message_id)
+
+    def _on_failed(self, turn: InFlight, error: AppError) -> None:
+        _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
+        if turn.conversation is self.conversation:
+            self.settle(turn).set_info(
+                TurnInfo(meta=partial_info(turn, meta), status="error", error=error.text)
+            )
+            self.view.set_reply_info(
+                f"Interrupted after {format_duration_ms(turn.progress.elapsed_ms)}"
+            )
+            self.view.show_error(error, retry=True)
+            if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
+                self._retry.start(max(round(error.retry_after), 1))
+
+    def _on_cancelled(self, turn: InFlight) -> None:
+        _entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
+        if turn.conversation is self.conversation:
+            self.settle(turn).set_info(
+                TurnInfo(meta=partial_info(turn, meta) + " · ⏹ stopped", status="stopped")
+            )
+            self.view.set_reply_info(
+                f"Stopped after {format_duration_ms(turn.progress.elapsed_ms)}"
+            )
+
+    def _end_partial(
+        self, turn: InFlight, status: RequestStatus, stored: MessageStatus, error: str
+    ) -> tuple[LedgerEntry, MessageMeta]:
+        """Keeps what arrived (marked) and records an estimated usage row."""
+        widget = self.settle(turn)
+        self._flush_timer.stop()
+        turn.frame_timer.stop()
+        self._render_pending(turn)
+        turn.frame_timer.deleteLater()
+        partial = turn.progress.text
+        usage = self._estimate(turn, partial)
+        entry = self._record(turn, usage, status, turn.progress.elapsed_ms, None)
+        meta = MessageMeta(
+            status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
+            elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
+        )  # fmt: skip
+        message = Message("assistant", partial)
+        turn.conversation.turns.append(message)
+        if turn.conversation is self.conversation:
+            self.state.metas.append(meta)
+            widget.message = message
+            widget.finish_stream()
+        self._store_reply(turn, message, meta)
+        return entry, meta
+
+    def _store_reply(self, turn: InFlight, message: Message, meta: MessageMeta) -> None:
+        """Writes the answer's final text and numbers. The history list was refreshed when the
+        send was filed (its row does not change now), so it is not refreshed again, unless the
+        answer had no row (its conversation was left before it was filed)."""
+        try:
+            if turn.message_id is not None:
+                self.history.finish_reply(turn.message_id, message.content, meta)
+                if message.tool_calls:  # finish_reply stores text; the calls need the full message
+                    self.conversations.persist_turns(turn.conversation, refresh=False)
+            else:
+                turn.message_id = self.history.append_message(turn.conversation.id, message, meta)
+                self.conversations.refresh_history()
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+        if turn.conversation is self.conversation:
+            self.estimate_draft()  # the next request carries this answer: estimate it
+
+    def _schema_violations(self, request: ChatRequest, text: str) -> list[str]:
+        fmt = request.response_format or {}
+        if fmt.get("type") != "json_schema":
+            return []
+        schema = fmt.get("json_schema", {}).get("schema")
+        return check_reply(text, schema) if isinstance(schema, dict) else []
+
+    def _flush_history(self) -> None:
+        try:
+            self.history.flush_streams()
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    # --- usage (kept whole: the metering module replaces these) ---------------------------------
+
+    def _estimate(self, turn: _Turn, output_text: str) -> Usage:
+        """A local tiktoken estimate, used when the server sent no usage (stop, failure, some servers)."""
+        model = turn.request.model
+        return Usage(
+            input_tokens=self._input_tokens(turn.request),
+            output_tokens=self.counter.count(output_text, model) if output_text else 0,
+            estimated=True,
+        )
+
+    def _input_tokens(self, request: ChatRequest) -> int:
+        return self.counter.count_messages(
+            request.messages, request.model
+        ) + self._extra_input_tokens(request)
+
+    def _extra_input_tokens(self, request: ChatRequest) -> int:
+        """Images and tool definitions: what the chat-message count leaves out."""
+        tokens = 0
+        for message in request.messages:
+            tokens += sum(image_tokens(i.width, i.height, i.detail) for i in message.images)
+        if request.tools:
+            tokens += self.counter.count(json.dumps(list(request.tools)), request.model)
+        return tokens
+
+    def _record(
+        self,
+        turn: _Turn,
+        usage: Usage,
+        status: RequestStatus,
+        latency_ms: float,
+        request_id: str | None,
+    ) -> LedgerEntry:
+        entry = self.counters.record(
+            profile=self.session.profile,
+            model=turn.request.model,
+            endpoint=Endpoint.CHAT,
+            usage=usage,
+            latency_ms=latency_ms,
+            status=status,
+            conversation_id=turn.conversation.id,
+            request_id=request_id,
+        )
+        if turn.conversation is self.conversation:
+            self.show_conversation_totals()
+        return entry
+
+    def show_conversation_totals(self) -> None:
+        totals = self.accounting.conversation_totals(self.conversation.id)
+        if not totals.requests:
+            self.view.set_conversation_totals("No requests yet")
+            return
+        cost = format_cost(totals.cost) + (" + ?" if totals.unpriced else "")
+        n = totals.requests
+        self.view.set_conversation_totals(
+            f"This conversation: {n} request{'s' if n != 1 else ''} · "
+            f"{format_tokens(totals.usage.input_tokens)} in · "
+            f"{format_tokens(totals.usage.output_tokens)} out · {cost}"
+        )
+
+    # --- live estimate -------------------------------------------------------------------------
+
+    def estimate_draft(self) -> None:
+        """The Send state and the estimate of the request Send would make now."""
+        draft = self.view.draft()
+        blockers = self.view.param_problems()
+        missing = missing_variables([draft.system_prompt, draft.user_text], draft.variables)
+        if missing:
+            blockers = [*blockers, "Fill in " + ", ".join(f"{{{{{m}}}}}" for m in missing)]
+        self.view.set_send_blockers(blockers)
+        request = self.current_request(draft=draft)
+        self._estimated_request = request
+        self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
+        self._show_estimate(request)
+
+    def _on_draft_counted(self, tokens: int, _cost: object) -> None:
+        # The count is of the newest draft's messages (the counters controller drops older ones):
+        # the request built for it is reused, not read again from the (possibly long) text boxes.
+        request = self._estimated_request
+        if request is None:
+            request = self._estimated_request = self.current_request()
+        self._show_estimate(request, counted=tokens)
+
+    def _show_estimate(self, request: ChatRequest, counted: int | None = None) -> None:
+        """The estimate line and context bar. Long drafts use the count the counters controller made
+        off the GUI thread (`counted`, the messages only); short ones are counted here."""
+        model = request.model
+        if not model or not self.counter.is_loaded(model):
+            self.view.set_estimate("", None, False)
+            return
+        caps = capabilities(model)
+        if counted is not None:
+            tokens = counted + self._extra_input_tokens(request)
+        elif sum(len(m.content) for m in request.messages) < 20_000:
+            tokens = self._input_tokens(request)
+        else:
+            return  # the off-thread count will call back with the number
+        max_out = request.max_output_tokens or caps.max_output or 0
+        provider = self.session.profile.price_provider
+        low = self.accounting.pricer.estimate(model, tokens, provider)
+        high = self.accounting.pricer.cost(
+            model, Usage(input_tokens=tokens, output_tokens=max_out), provider
+        )
+        cost = format_cost(low, estimated=True)
+        if high is not None and max_out:
+            cost += f"–{format_cost(high)}"
+        window = caps.context_window
+        fill = (tokens + (request.max_output_tokens or 0)) / window if window else None
+        warn = bool(window and tokens > window)
+        text = f"{format_tokens(tokens, estimated=True)}"
+        if window:
+            text += f" of {window:,} context"
+        text += f" · {cost}"
+        if warn:
+            text += " · too long for this model"
+        self.view.set_estimate(text, fill, warn)
+
+    def on_busy_changed(self, group: str, busy: bool) -> None:
+        if group == GROUP:
+            self.view.set_busy(busy)

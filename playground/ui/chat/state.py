@@ -1,0 +1,94 @@
+"""What the Chat controllers share: the open conversation and the send in flight.
+
+`ChatState` is the one mutable object the parts of the Chat controller (sending, history,
+presets and export, moderation check) read and write; each part owns its own behaviour and none
+keeps a copy of this state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, Conversation
+from playground.core.models import Message
+from playground.core.storage.history import MessageMeta
+from playground.ui.chat.conversation_view import TurnWidget
+
+GROUP = "chat"
+MODERATION_GROUP = "chat-moderation"
+FRAME_MS = 16
+
+
+@dataclass(slots=True)
+class InFlight:
+    """One send in flight: its request, what has arrived, its conversation, widget and stored id."""
+
+    request: ChatRequest
+    progress: ChatProgress
+    conversation: Conversation
+    frame_timer: QTimer  # one frame's worth of fragments is rendered at a time
+    user: Message | None = None  # the message this send added, if any
+    system_prompt: str | None = None  # as typed, to store with the conversation (None: the view's)
+    message_id: int | None = None
+    pending: dict[int, list[str]] = field(default_factory=dict)
+    first_shown: bool = False
+    widget: TurnWidget | None = None  # built at the first fragment or a frame after the click
+    user_widget: TurnWidget | None = None  # the sent message's turn, built with `widget`
+    filed: bool = False  # the history rows of the send are written
+    unfiled: list[str] = field(default_factory=list)  # answer text shown before its row existed
+
+
+@dataclass(slots=True)
+class StoredState:
+    """What the history store holds of the open conversation, so that nothing is written (or
+    asked) twice: whether it is stored, and its last stored settings and draft."""
+
+    exists: bool = False
+    params: ChatRequest | None = None  # without messages
+    system_prompt: str | None = None
+    draft: str = ""
+
+
+@dataclass(slots=True)
+class ChatState:
+    """The open conversation and everything the Chat controllers share about it.
+
+    Attributes:
+        conversation: the open conversation (its turns and system prompt).
+        metas: each turn's stored metadata (usage, cost, moderation verdict...), by index.
+        results: turn index -> the result with all its answers (for "use this choice").
+        last_request: the last request sent (Retry sends it again).
+        unfiled: a send whose turns and history rows are not made yet.
+        moderation_models: the provider's moderation models (for the moderation check).
+        stored: what the history store holds of the conversation.
+    """
+
+    conversation: Conversation = field(default_factory=Conversation)
+    metas: list[MessageMeta] = field(default_factory=list)
+    results: dict[int, ChatResult] = field(default_factory=dict)
+    last_request: ChatRequest | None = None
+    unfiled: InFlight | None = None
+    moderation_models: list[str] = field(default_factory=list)
+    stored: StoredState = field(default_factory=StoredState)
+
+    def remove_turns_from(self, index: int) -> None:
+        del self.conversation.turns[index:]
+        del self.metas[index:]
+        self.results = {k: v for k, v in self.results.items() if k < index}
+
+
+def frame_timer(parent: QObject) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(FRAME_MS)
+    return timer
+
+
+def fields_of(request: ChatRequest) -> dict[str, Any]:
+    """The parameter-panel fields of a stored or pasted request (everything but model and messages)."""
+    names = [f.name for f in dataclasses.fields(ChatRequest) if f.name not in ("model", "messages")]
+    return {name: getattr(request, name) for name in names}

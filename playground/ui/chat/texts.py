@@ -1,0 +1,89 @@
+"""The lines the Chat tab shows about answers, models and conversations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from playground.core.api.capabilities import capabilities
+from playground.core.chat.service import ChatResult
+from playground.core.models import Usage
+from playground.core.money.formatting import format_cost, format_duration_ms, format_tokens
+from playground.core.storage.history import MessageMeta, MessageStatus
+from playground.ui.chat.state import InFlight
+
+
+def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
+    """The line under an answer: finish reason, speed, tokens, cost and fingerprint."""
+    parts = [f"finish: {result.finish_reason or '—'}"]
+    if result.ttft_ms is not None:
+        parts.append(f"first token {format_duration_ms(result.ttft_ms)}")
+    tps = result.tokens_per_second
+    if tps is not None:
+        parts.append(f"{tps:,.0f} tok/s")
+    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+    if usage.cached_tokens:
+        parts.append(f"{format_tokens(usage.cached_tokens)} cached")
+    parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+    if usage.reasoning_tokens:
+        parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
+    parts.append(format_cost(cost, estimated=usage.estimated))
+    if result.system_fingerprint:
+        parts.append(f"fingerprint {result.system_fingerprint}")
+    return " · ".join(parts)
+
+
+def meta_text(meta: MessageMeta) -> str:
+    """The line under a stored answer."""
+    if meta.usage is None:
+        return ""
+    usage = meta.usage
+    parts = []
+    if meta.finish_reason:
+        parts.append(f"finish: {meta.finish_reason}")
+    if meta.ttft_ms is not None:
+        parts.append(f"first token {format_duration_ms(meta.ttft_ms)}")
+    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+    parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+    parts.append(format_cost(meta.cost, estimated=usage.estimated))
+    if meta.status == MessageStatus.STOPPED:
+        parts.append("⏹ stopped")
+    if meta.status == MessageStatus.ERROR:
+        parts.append("⚠ interrupted")
+    return " · ".join(parts)
+
+
+def partial_info(turn: InFlight, meta: MessageMeta) -> str:
+    usage = meta.usage or Usage()
+    return (
+        f"{format_tokens(usage.output_tokens, estimated=True)} out so far · "
+        f"{format_cost(meta.cost, estimated=True)} · after {format_duration_ms(turn.progress.elapsed_ms)}"
+    )
+
+
+def limits_text(context: int | None, max_output: int | None) -> str:
+    parts = []
+    if context:
+        parts.append(f"context {context:,}")
+    if max_output:
+        parts.append(f"max output {max_output:,}")
+    return ("\n" + " · ".join(parts)) if parts else ""
+
+
+def safe_filename(title: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip()
+    return cleaned[:60] or "conversation"
+
+
+def default_chat_model(models: list[str]) -> str:
+    """A sensible first pick for a new user: a small, cheap current model if the list has one."""
+    for hint in ("mini", "small", "nano"):
+        for m in models:
+            if hint in m and not capabilities(m).reasoning:
+                return m
+    return models[0]
+
+
+def badge(meta: MessageMeta) -> tuple[str, str, str] | None:
+    """The kept moderation verdict of a turn, as its badge shows it."""
+    note = meta.moderation
+    return None if note is None else (note.state, note.badge, note.tip)
