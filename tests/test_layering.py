@@ -62,16 +62,11 @@ KNOWN_CYCLE_EDGES: frozenset[Edge] = frozenset(
 
 # Being removed by the redesign (issue 14); the list must only shrink.
 # (view or widget module, controller/registration/composition-root module it imports).
-KNOWN_VIEW_IMPORTS: frozenset[Edge] = frozenset(set())
+KNOWN_VIEW_IMPORTS: frozenset[Edge] = frozenset()
 
 # Being removed by the redesign (issue 14); the list must only shrink.
 # (importing module, module of a tab package it may not import).
-KNOWN_TAB_IMPORTS: frozenset[Edge] = frozenset(
-    {
-        # the shell's app controller is handed the Chat controller by type
-        ("playground.ui.shell.app_controller", "playground.ui.chat.controller"),
-    }
-)
+KNOWN_TAB_IMPORTS: frozenset[Edge] = frozenset()
 
 
 # ------------------------------------------------------------------------------------------------
