@@ -91,6 +91,7 @@ async def test_both_engines_give_the_same_text_for_one_conversation(
     assert chat_deltas == resp_deltas
     assert chat.finish_reason == responses.finish_reason == "stop"
     assert chat.api == "chat.completions"
+    assert chat.service_tier == responses.service_tier == "default"
     assert sent_chat["temperature"] == sent["temperature"] == 0.4
     assert sent["instructions"] == "Be brief."
     assert [i["role"] for i in sent["input"]] == ["user", "assistant", "user"]
