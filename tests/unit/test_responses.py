@@ -26,6 +26,7 @@ from playground.core.chat.service import (
     FunctionCallStarted,
     ProgressEvent,
     ReasoningDelta,
+    ResponsesRequest,
     StepChanged,
 )
 from playground.core.models import ImagePart, Message, ToolCall
@@ -60,7 +61,7 @@ async def _run(
 
 
 async def test_streams_text_usage_and_the_response_id(fake_openai: FakeOpenAI) -> None:
-    result, deltas, _ = await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO))
+    result, deltas, _ = await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO))
     assert "".join(deltas) == DEFAULT_REPLY == result.text
     assert result.api == "responses"
     assert result.finish_reason == "stop"
@@ -82,7 +83,7 @@ async def test_both_engines_give_the_same_text_for_one_conversation(
         Message("assistant", "Hello."),
         Message("user", "Tell me more"),
     )
-    request = ChatRequest("gpt-4o-mini", turns, temperature=0.4)
+    request = ResponsesRequest("gpt-4o-mini", turns, temperature=0.4)
     chat, chat_deltas, _ = await _run(fake_openai, request, Api.CHAT_COMPLETIONS)
     sent_chat = fake_openai.last("/chat/completions").json or {}
     responses, resp_deltas, _ = await _run(fake_openai, request, Api.RESPONSES)
@@ -102,7 +103,7 @@ async def test_reasoning_summary_streams_into_its_own_section(fake_openai: FakeO
     fake_openai.scenario.models = GPT6
     fake_openai.scenario.reasoning_summary = "First I read it.\n\nThen I answer."
     fake_openai.scenario.reasoning_tokens = 40
-    request = ChatRequest(
+    request = ResponsesRequest(
         "gpt-6-astra", HELLO, reasoning_effort="high", reasoning_summary="auto", verbosity="low"
     )
     result, _, events = await _run(fake_openai, request)
@@ -125,7 +126,7 @@ async def test_function_calls_come_back_as_tool_calls(fake_openai: FakeOpenAI) -
             "function": {"name": "get_weather", "parameters": {"type": "object"}, "strict": True},
         },
     )
-    request = ChatRequest(
+    request = ResponsesRequest(
         "gpt-4o-mini",
         HELLO,
         tools=tools,
@@ -154,7 +155,7 @@ async def test_function_calls_come_back_as_tool_calls(fake_openai: FakeOpenAI) -
 
 async def test_refusal_is_kept_apart_from_the_text(fake_openai: FakeOpenAI) -> None:
     fake_openai.scenario.refusal_text = "I can't help with that."
-    result, deltas, _ = await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO))
+    result, deltas, _ = await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO))
     assert deltas == []
     assert result.choices[0].refusal == "I can't help with that."
 
@@ -223,7 +224,7 @@ async def test_every_built_in_tool_becomes_a_step(fake_openai: FakeOpenAI) -> No
             "title": "Paris",
         }
     ]
-    request = ChatRequest("gpt-4o-mini", HELLO, builtin_tools=ALL_TOOLS)
+    request = ResponsesRequest("gpt-4o-mini", HELLO, builtin_tools=ALL_TOOLS)
     result, _, events = await _run(fake_openai, request)
     kinds = [s.kind for s in result.steps]
     assert kinds == [
@@ -276,7 +277,7 @@ async def test_an_mcp_server_that_is_down_is_a_failed_step_and_the_answer_stays(
     fake_openai: FakeOpenAI,
 ) -> None:
     fake_openai.scenario.builtin_items = [MCP_DOWN]
-    request = ChatRequest("gpt-4o-mini", HELLO, builtin_tools=(ALL_TOOLS[4],))
+    request = ResponsesRequest("gpt-4o-mini", HELLO, builtin_tools=(ALL_TOOLS[4],))
     result, _, _ = await _run(fake_openai, request)
     (step,) = result.steps
     assert step.status == "failed"
@@ -287,7 +288,7 @@ async def test_an_mcp_server_that_is_down_is_a_failed_step_and_the_answer_stays(
 
 async def test_an_mcp_approval_request_waits_for_the_user(fake_openai: FakeOpenAI) -> None:
     fake_openai.scenario.builtin_items = [APPROVAL]
-    request = ChatRequest("gpt-4o-mini", HELLO, builtin_tools=(ALL_TOOLS[4],))
+    request = ResponsesRequest("gpt-4o-mini", HELLO, builtin_tools=(ALL_TOOLS[4],))
     result, _, _ = await _run(fake_openai, request)
     (step,) = result.steps
     assert step.kind == "mcp_approval_request"
@@ -301,12 +302,14 @@ async def test_an_mcp_approval_request_waits_for_the_user(fake_openai: FakeOpenA
 
 
 async def test_incomplete_shows_its_reason_and_keeps_the_text(fake_openai: FakeOpenAI) -> None:
-    result, _, _ = await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO, max_output_tokens=3))
+    result, _, _ = await _run(
+        fake_openai, ResponsesRequest("gpt-4o-mini", HELLO, max_output_tokens=3)
+    )
     assert result.incomplete_reason == "max_output_tokens"
     assert result.finish_reason == "length"
     assert result.text == "Hello! This"
     fake_openai.scenario.incomplete_reason = "content_filter"
-    result, _, _ = await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO))
+    result, _, _ = await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO))
     assert result.incomplete_reason == "content_filter"
     assert result.finish_reason == "content_filter"
 
@@ -320,7 +323,7 @@ async def test_a_failed_response_raises_its_message_and_keeps_the_text(
     }
     progress = ChatProgress()
     with pytest.raises(AppError) as caught:
-        await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO), progress=progress)
+        await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO), progress=progress)
     assert caught.value.message == "The model crashed halfway."
     assert caught.value.kind is ErrorKind.SERVER
     assert progress.text == DEFAULT_REPLY
@@ -333,7 +336,7 @@ async def test_an_error_event_raises_its_message(fake_openai: FakeOpenAI) -> Non
     }
     progress = ChatProgress()
     with pytest.raises(AppError) as caught:
-        await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO), progress=progress)
+        await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO), progress=progress)
     assert caught.value.message == "Vector store vs_missing was not found."
     assert caught.value.kind is ErrorKind.BAD_REQUEST
     assert progress.text == DEFAULT_REPLY
@@ -343,7 +346,7 @@ async def test_a_dropped_connection_keeps_the_text(fake_openai: FakeOpenAI) -> N
     fake_openai.scenario.drop_after_chunks = 8  # created, in_progress, item, part, 4 deltas
     progress = ChatProgress()
     with pytest.raises(AppError) as caught:
-        await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO), progress=progress)
+        await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO), progress=progress)
     assert caught.value.kind is ErrorKind.CONNECTION
     assert progress.text == "Hello! This is a"
 
@@ -360,7 +363,7 @@ async def test_a_stream_that_ends_without_completed_is_interrupted(
     fake_openai.fail_next(200, raw_body=body, content_type="text/event-stream", path=PATH)
     progress = ChatProgress()
     with pytest.raises(AppError) as caught:
-        await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO), progress=progress)
+        await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO), progress=progress)
     assert caught.value.title == "Answer interrupted"
     assert progress.text == "Half an answer"
     assert progress.response_id == "resp_1"
@@ -395,7 +398,7 @@ async def test_a_json_body_is_read_as_the_whole_response(fake_openai: FakeOpenAI
         },
     }
     fake_openai.fail_next(200, raw_body=json.dumps(whole), path=PATH)
-    result, deltas, _ = await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO))
+    result, deltas, _ = await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO))
     assert deltas == ["Whole answer."]
     assert result.text == "Whole answer."
     assert result.reasoning_summary == "Hm."
@@ -410,7 +413,7 @@ async def test_a_web_page_says_so(fake_openai: FakeOpenAI) -> None:
     page = "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Log in</body></html>"
     fake_openai.fail_next(200, raw_body=page, content_type="text/html", path=PATH)
     with pytest.raises(AppError, match="web page"):
-        await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO))
+        await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO))
 
 
 async def test_a_failure_before_anything_arrived_is_retried_visibly(
@@ -425,7 +428,7 @@ async def test_a_failure_before_anything_arrived_is_retried_visibly(
 
     try:
         result = await ResponsesEngine(lambda: client, sleep=no_sleep).stream(
-            ChatRequest("gpt-4o-mini", HELLO), lambda _i, _t: None, on_wait=lambda w: None
+            ResponsesRequest("gpt-4o-mini", HELLO), lambda _i, _t: None, on_wait=lambda w: None
         )
     finally:
         await client.close()
@@ -438,7 +441,7 @@ async def test_a_rejected_parameter_is_the_apis_400(fake_openai: FakeOpenAI) -> 
     fake_openai.scenario.models = GPT6
     fake_openai.fail_next(400, message="Unsupported parameter: 'top_p'", param="top_p", path=PATH)
     with pytest.raises(AppError) as caught:
-        await _run(fake_openai, ChatRequest("gpt-6-astra", HELLO))
+        await _run(fake_openai, ResponsesRequest("gpt-6-astra", HELLO))
     assert caught.value.status == 400
     assert "top_p" in (caught.value.text + caught.value.details)
 
@@ -447,7 +450,7 @@ async def test_a_rejected_parameter_is_the_apis_400(fake_openai: FakeOpenAI) -> 
 
 
 async def test_previous_response_id_sends_only_the_new_turn(fake_openai: FakeOpenAI) -> None:
-    first, _, _ = await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO, store=True))
+    first, _, _ = await _run(fake_openai, ResponsesRequest("gpt-4o-mini", HELLO, store=True))
     assert first.response_id in fake_openai.state(StoredResponses).items
     turns = (
         Message("system", "Be brief."),
@@ -457,7 +460,7 @@ async def test_previous_response_id_sends_only_the_new_turn(fake_openai: FakeOpe
     )
     second, _, _ = await _run(
         fake_openai,
-        ChatRequest("gpt-4o-mini", turns, previous_response_id=first.response_id),
+        ResponsesRequest("gpt-4o-mini", turns, previous_response_id=first.response_id),
     )
     sent = fake_openai.last(PATH).json or {}
     assert sent["previous_response_id"] == first.response_id
@@ -471,7 +474,9 @@ async def test_previous_response_id_sends_only_the_new_turn(fake_openai: FakeOpe
 
 async def test_an_unknown_previous_response_is_a_400(fake_openai: FakeOpenAI) -> None:
     with pytest.raises(AppError) as caught:
-        await _run(fake_openai, ChatRequest("gpt-4o-mini", HELLO, previous_response_id="resp_gone"))
+        await _run(
+            fake_openai, ResponsesRequest("gpt-4o-mini", HELLO, previous_response_id="resp_gone")
+        )
     assert caught.value.status == 400
     assert "resp_gone" in (caught.value.text + caught.value.details)
 
@@ -488,7 +493,7 @@ def test_turns_become_typed_input_items() -> None:
         Message("tool", "18 C", tool_call_id="call_1"),
         Message("assistant", "It is 18 C."),
     )
-    body = to_responses(ChatRequest("gpt-4o-mini", turns), stream=False)
+    body = to_responses(ResponsesRequest("gpt-4o-mini", turns), stream=False)
     assert body["instructions"] == "Sys"
     assert body["input"] == [
         {
@@ -513,7 +518,7 @@ def test_turns_become_typed_input_items() -> None:
 
 def test_json_schema_becomes_text_format() -> None:
     schema = {"type": "object", "properties": {}}
-    request = ChatRequest(
+    request = ResponsesRequest(
         "gpt-4o-mini",
         HELLO,
         response_format={
@@ -545,7 +550,7 @@ def test_json_schema_becomes_text_format() -> None:
 def test_sampling_and_logprobs_only_where_the_model_takes_them(
     model: str, effort: str | None, sent: bool
 ) -> None:
-    request = ChatRequest(
+    request = ResponsesRequest(
         model,
         HELLO,
         temperature=0.5,
@@ -562,7 +567,7 @@ def test_sampling_and_logprobs_only_where_the_model_takes_them(
 
 
 def test_an_effort_the_model_lacks_is_left_out_and_said() -> None:
-    request = ChatRequest("gpt-6.1-sol", HELLO, reasoning_effort="none")
+    request = ResponsesRequest("gpt-6.1-sol", HELLO, reasoning_effort="none")
     assert "reasoning" not in to_responses(request)
     assert "reasoning_effort" in responses_omitted(request)
     assert "reasoning_effort" in request.omitted()
@@ -570,6 +575,12 @@ def test_an_effort_the_model_lacks_is_left_out_and_said() -> None:
 
 def test_new_fields_leave_chat_completions_bodies_unchanged() -> None:
     request = ChatRequest("gpt-4o-mini", HELLO, temperature=0.3, max_output_tokens=10)
+    same = ResponsesRequest("gpt-4o-mini", HELLO, temperature=0.3, max_output_tokens=10)
+    assert same.to_api(stream=True) == request.to_api(stream=True)
+    assert to_responses(same) == to_responses(request)
+    tiered = ResponsesRequest("gpt-5-mini", HELLO, service_tier="flex", verbosity="low")
+    assert tiered.to_api(stream=False)["service_tier"] == "flex"
+    assert tiered.to_api(stream=False)["verbosity"] == "low"
     assert request.to_api(stream=True) == {
         "model": "gpt-4o-mini",
         "messages": [{"role": "user", "content": "Hello"}],
@@ -582,7 +593,7 @@ def test_new_fields_leave_chat_completions_bodies_unchanged() -> None:
 
 async def test_logprobs_at_effort_none_reach_the_result(fake_openai: FakeOpenAI) -> None:
     fake_openai.scenario.models = GPT6
-    request = ChatRequest(
+    request = ResponsesRequest(
         "gpt-6-astra",
         HELLO,
         reasoning_effort="none",

@@ -42,6 +42,7 @@ from playground.core.chat.service import (
     FunctionCallStarted,
     ReasoningDelta,
     RefusalDelta,
+    ResponsesRequest,
     StepChanged,
     TokenLogprob,
     _ToolCallParts,
@@ -62,6 +63,9 @@ _STEP_EVENTS: dict[str, tuple[str, ...]] = {
 }
 """The status events each built-in tool's item sends while it runs."""
 
+_NO_EXTRAS = ResponsesRequest(model="", messages=())
+"""The Responses settings of a plain `ChatRequest`: all defaults."""
+
 _FINISH_FOR_INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 
@@ -74,17 +78,18 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
     """
     caps = capabilities(request.model)
     knobs = allowed(request.model, request.reasoning_effort)
+    extra = request if isinstance(request, ResponsesRequest) else _NO_EXTRAS
     instructions = [m.content for m in request.messages if m.role == "system" and m.content.strip()]
     turns = [m for m in request.messages if m.role != "system"]
-    if request.previous_response_id:
+    if extra.previous_response_id:
         last_assistant = max((i for i, m in enumerate(turns) if m.role == "assistant"), default=-1)
         turns = turns[last_assistant + 1 :]
     body: dict[str, Any] = {"model": request.model, "input": input_items(turns)}
     if instructions:
         body["instructions"] = "\n\n".join(instructions)
-    if request.previous_response_id:
-        body["previous_response_id"] = request.previous_response_id
-    body["store"] = request.store or bool(request.previous_response_id)
+    if extra.previous_response_id:
+        body["previous_response_id"] = extra.previous_response_id
+    body["store"] = extra.store or bool(extra.previous_response_id)
     if knobs.sampling:
         if request.temperature is not None:
             body["temperature"] = request.temperature
@@ -98,22 +103,22 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
     reasoning: dict[str, Any] = {}
     if caps.reasoning and request.reasoning_effort and knobs.effort_ok:
         reasoning["effort"] = request.reasoning_effort
-    if request.reasoning_summary and caps.reasoning_summary:
-        reasoning["summary"] = request.reasoning_summary
+    if extra.reasoning_summary and caps.reasoning_summary:
+        reasoning["summary"] = extra.reasoning_summary
     if reasoning:
         body["reasoning"] = reasoning
     text: dict[str, Any] = {}
     text_format = _text_format(request.response_format)
     if text_format is not None:
         text["format"] = text_format
-    if request.verbosity and caps.verbosity:
-        text["verbosity"] = request.verbosity
+    if extra.verbosity and caps.verbosity:
+        text["verbosity"] = extra.verbosity
     if text:
         body["text"] = text
-    if request.service_tier and caps.service_tier:
-        body["service_tier"] = request.service_tier
+    if extra.service_tier and caps.service_tier:
+        body["service_tier"] = extra.service_tier
     tools = [_function_tool(t) for t in request.tools]
-    tools += [t.to_api() for t in request.builtin_tools]
+    tools += [t.to_api() for t in extra.builtin_tools]
     if tools:
         body["tools"] = tools
         if request.tool_choice is not None:
@@ -127,6 +132,7 @@ def responses_omitted(request: ChatRequest) -> list[str]:
     """Parameters the user set that the Responses request leaves out (never sent)."""
     knobs = allowed(request.model, request.reasoning_effort)
     caps = capabilities(request.model)
+    extra = request if isinstance(request, ResponsesRequest) else _NO_EXTRAS
     out: list[str] = []
     if not knobs.sampling:
         out += [
@@ -152,11 +158,11 @@ def responses_omitted(request: ChatRequest) -> list[str]:
         out.append("logprobs")
     if request.reasoning_effort and not (caps.reasoning and knobs.effort_ok):
         out.append("reasoning_effort")
-    if request.reasoning_summary and not caps.reasoning_summary:
+    if extra.reasoning_summary and not caps.reasoning_summary:
         out.append("reasoning_summary")
-    if request.verbosity and not caps.verbosity:
+    if extra.verbosity and not caps.verbosity:
         out.append("verbosity")
-    if request.service_tier and not caps.service_tier:
+    if extra.service_tier and not caps.service_tier:
         out.append("service_tier")
     return out
 

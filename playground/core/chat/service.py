@@ -55,15 +55,9 @@ class ChatRequest:
         reasoning_effort: for reasoning models ("none", "minimal", "low", "medium", "high",
             "xhigh", "max"; which ones a model takes is in `capabilities`). At "none" a GPT-6
             model takes the sampling parameters and logprobs again.
-        reasoning_summary: (Responses) "auto", "concise" or "detailed": stream the model's
-            reasoning summary; None asks for none.
-        verbosity: "low", "medium" or "high"; None leaves it out.
-        service_tier: "auto", "default", "flex", "priority", …; None leaves it out.
-        previous_response_id: (Responses) continue from this stored response: only the turns
-            after the last assistant turn are sent.
-        store: (Responses) keep the response on OpenAI (needed for `previous_response_id`).
-        builtin_tools: (Responses) web search, file search, code interpreter, image generation,
-            remote MCP servers.
+
+    The Responses API's own settings (reasoning summary, verbosity, service tier, stored state,
+    built-in tools) are in the subclass `ResponsesRequest`.
     """
 
     model: str
@@ -82,12 +76,6 @@ class ChatRequest:
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str | dict[str, Any] | None = None
     reasoning_effort: str | None = None
-    reasoning_summary: str | None = None
-    verbosity: str | None = None
-    service_tier: str | None = None
-    previous_response_id: str | None = None
-    store: bool = False
-    builtin_tools: tuple[BuiltinTool, ...] = ()
 
     def omitted(self) -> list[str]:
         """Parameters the user set that this model does not accept (never sent)."""
@@ -111,10 +99,13 @@ class ChatRequest:
             out.append("stop")
         if self.reasoning_effort and not (caps.reasoning and knobs.effort_ok):
             out.append("reasoning_effort")
-        if self.builtin_tools:
-            out.append("builtin_tools")  # Responses only
-        if self.reasoning_summary:
-            out.append("reasoning_summary")  # Responses only
+        if isinstance(self, ResponsesRequest):
+            if self.builtin_tools:
+                out.append("builtin_tools")  # Responses only
+            if self.reasoning_summary:
+                out.append("reasoning_summary")  # Responses only
+            if self.previous_response_id:
+                out.append("previous_response_id")  # Responses only
         return out
 
     def to_api(self, *, stream: bool) -> dict[str, Any]:
@@ -154,14 +145,44 @@ class ChatRequest:
                 body["tool_choice"] = self.tool_choice
         if self.reasoning_effort and caps.reasoning and knobs.effort_ok:
             body["reasoning_effort"] = self.reasoning_effort
-        if self.verbosity and caps.verbosity:
-            body["verbosity"] = self.verbosity
-        if self.service_tier and caps.service_tier:
-            body["service_tier"] = self.service_tier
+        if isinstance(self, ResponsesRequest):  # the knobs Chat Completions shares
+            if self.verbosity and caps.verbosity:
+                body["verbosity"] = self.verbosity
+            if self.service_tier and caps.service_tier:
+                body["service_tier"] = self.service_tier
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         return body
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsesRequest(ChatRequest):
+    """A `ChatRequest` with the Responses API's own settings (`ChatService` sends `verbosity` and
+    `service_tier` too, and lists the rest as omitted).
+
+    Kept apart from `ChatRequest`'s fields on purpose: history and View code enumerate those
+    fields, and learn these when the Responses UI lands.
+
+    Attributes:
+        reasoning_summary: "auto", "concise" or "detailed": stream the model's reasoning summary;
+            None asks for none.
+        verbosity: "low", "medium" or "high"; None leaves it out.
+        service_tier: "auto", "default", "flex", "priority", …; None leaves it out.
+        previous_response_id: continue from this stored response: only the turns after the last
+            assistant turn are sent.
+        store: keep the response on OpenAI (on by itself with `previous_response_id`, so the
+            chain can go on).
+        builtin_tools: web search, file search, code interpreter, image generation, remote MCP
+            servers.
+    """
+
+    reasoning_summary: str | None = None
+    verbosity: str | None = None
+    service_tier: str | None = None
+    previous_response_id: str | None = None
+    store: bool = False
+    builtin_tools: tuple[BuiltinTool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
