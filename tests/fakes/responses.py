@@ -28,7 +28,9 @@ Stored responses (``store`` is the API's default) can be continued with
 ``previous_response_id``; an unknown id is the API's 400. The 400s the real API gives for
 parameters a model rejects, with the error naming the param: ``temperature``/``top_p``/
 ``top_logprobs`` on GPT-6 at an effort other than ``none`` (and on GPT-5 and o-series at all), an
-effort value a model lacks (``reasoning.effort``), a ``background`` request with ``store: false``.
+effort value a model lacks (``reasoning.effort``), a ``background`` request with ``store: false``,
+a built-in tool on a model without them (``tools[i].type``), a vector store that does not exist
+(``tools[i].vector_store_ids``, with ``Scenario.vector_stores``).
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ def _validate(h: Handler, body: JsonDict) -> str:
                     code="unsupported_parameter",
                 ),
             )
+    _check_tools(h, body, model)
     previous = body.get("previous_response_id")
     if previous:
         stored = h.fake.state(StoredResponses)
@@ -169,6 +172,39 @@ def _validate(h: Handler, body: JsonDict) -> str:
             ),
         )
     return model
+
+
+_NO_BUILTIN_TOOLS_RE = re.compile(r"nano|^gpt-3\.5|^gpt-4(?!o|\.1)")
+"""Models the fake refuses built-in tools for (the API's list is longer; these serve the tests)."""
+
+
+def _check_tools(h: Handler, body: JsonDict, model: str) -> None:
+    tools = body.get("tools") or []
+    for index, tool in enumerate(tools if isinstance(tools, list) else []):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind in (None, "function", "custom"):
+            continue
+        if _NO_BUILTIN_TOOLS_RE.search(model):
+            raise Reply(
+                400,
+                error_body(
+                    f"Tool '{kind}' is not supported with {model}.",
+                    param=f"tools[{index}].type",
+                    code="unsupported_value",
+                ),
+            )
+        known = h.fake.scenario.vector_stores
+        if kind == "file_search" and known is not None:
+            for store in tool.get("vector_store_ids") or []:
+                if store not in known:
+                    raise Reply(
+                        400,
+                        error_body(
+                            f"Vector store with id '{store}' not found.",
+                            param=f"tools[{index}].vector_store_ids",
+                            code="invalid_value",
+                        ),
+                    )
 
 
 def count_input_tokens(body: JsonDict) -> int:

@@ -115,6 +115,8 @@ class Scenario:
             still running before it is completed.
         service_tier: The tier a Responses reply says served it (None: the request's, or
             ``default``).
+        vector_stores: None accepts every vector store id in a ``file_search`` tool; otherwise an
+            id not listed is a 400 naming it.
     """
 
     models: list[str | JsonDict] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -147,6 +149,7 @@ class Scenario:
     stream_error: JsonDict | None = None
     background_polls: int = 1
     service_tier: str | None = None
+    vector_stores: list[str] | None = None
 
     def model_entries(self) -> list[JsonDict]:
         """Return the ``GET /v1/models`` entries for ``models``.

@@ -446,6 +446,39 @@ async def test_a_rejected_parameter_is_the_apis_400(fake_openai: FakeOpenAI) -> 
     assert "top_p" in (caught.value.text + caught.value.details)
 
 
+async def test_a_vector_store_that_does_not_exist_is_said(fake_openai: FakeOpenAI) -> None:
+    fake_openai.scenario.vector_stores = ["vs_real"]
+    request = ResponsesRequest("gpt-4o-mini", HELLO, builtin_tools=(FileSearchTool(("vs_gone",)),))
+    with pytest.raises(AppError) as caught:
+        await _run(fake_openai, request)
+    assert caught.value.status == 400
+    assert "vs_gone" in caught.value.text + caught.value.details
+
+
+async def test_a_tool_the_model_does_not_support_is_said(fake_openai: FakeOpenAI) -> None:
+    fake_openai.scenario.models = ["gpt-4.1-nano"]
+    request = ResponsesRequest("gpt-4.1-nano", HELLO, builtin_tools=(WebSearchTool(),))
+    with pytest.raises(AppError) as caught:
+        await _run(fake_openai, request)
+    assert caught.value.status == 400
+    assert "web_search" in caught.value.text + caught.value.details
+
+
+@pytest.mark.parametrize("api", [Api.CHAT_COMPLETIONS, Api.RESPONSES])
+async def test_both_engines_announce_a_function_call(fake_openai: FakeOpenAI, api: Api) -> None:
+    fake_openai.scenario.tool_calls = [("lookup", '{"q": 1}')]
+    tools = (
+        {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+    )
+    result, _, events = await _run(
+        fake_openai, ResponsesRequest("gpt-4o-mini", HELLO, tools=tools), api
+    )
+    started = [e for e in events if isinstance(e, FunctionCallStarted)]
+    assert [e.name for e in started] == ["lookup"]
+    assert started[0].call_id == result.choices[0].tool_calls[0].id
+    assert result.finish_reason == "tool_calls"
+
+
 # -- conversation state --------------------------------------------------------------------------
 
 

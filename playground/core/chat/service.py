@@ -564,14 +564,19 @@ class ChatService:
         delta = choice.get("delta") or {}
         for call in delta.get("tool_calls") or ():
             parts = state.tool_calls.setdefault(int(call.get("index") or 0), _ToolCallParts())
+            started = not parts.name
             parts.id = call.get("id") or parts.id
             function = call.get("function")
             if function:
                 parts.name = function.get("name") or parts.name
                 if function.get("arguments"):
                     parts.arguments.append(function["arguments"])
+            if started and parts.name and index == 0 and progress.listener is not None:
+                progress.listener(FunctionCallStarted(parts.id, parts.name))
         if delta.get("refusal"):
             state.refusal_parts.append(delta["refusal"])
+            if index == 0 and progress.listener is not None:
+                progress.listener(RefusalDelta(delta["refusal"]))
         logprobs = choice.get("logprobs")
         if logprobs and logprobs.get("content"):
             state.logprobs.extend(
