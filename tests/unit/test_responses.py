@@ -479,6 +479,35 @@ async def test_both_engines_announce_a_function_call(fake_openai: FakeOpenAI, ap
     assert result.finish_reason == "tool_calls"
 
 
+async def test_the_exact_input_count_matches_what_the_reply_reports(
+    fake_openai: FakeOpenAI,
+) -> None:
+    request = ResponsesRequest("gpt-4o-mini", (Message("system", "Be brief."), *HELLO))
+    client = openai.AsyncOpenAI(base_url=fake_openai.base_url, api_key="test", max_retries=2)
+    try:
+        counted = await ResponsesEngine(lambda: client).input_tokens(request)
+    finally:
+        await client.close()
+    result, _, _ = await _run(fake_openai, request)
+    assert result.usage is not None
+    assert counted == result.usage.input_tokens
+    sent = fake_openai.last("/responses/input_tokens").json or {}
+    assert "stream" not in sent
+    assert "store" not in sent
+
+
+async def test_an_input_count_that_fails_is_an_app_error(fake_openai: FakeOpenAI) -> None:
+    fake_openai.fail_next(404, path="/responses/input_tokens", message="Invalid URL")
+    client = openai.AsyncOpenAI(base_url=fake_openai.base_url, api_key="test", max_retries=0)
+    try:
+        with pytest.raises(AppError):
+            await ResponsesEngine(lambda: client).input_tokens(
+                ResponsesRequest("gpt-4o-mini", HELLO)
+            )
+    finally:
+        await client.close()
+
+
 # -- conversation state --------------------------------------------------------------------------
 
 

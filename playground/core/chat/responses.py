@@ -63,6 +63,20 @@ _STEP_EVENTS: dict[str, tuple[str, ...]] = {
 }
 """The status events each built-in tool's item sends while it runs."""
 
+_INPUT_TOKEN_PARAMS = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "previous_response_id",
+        "reasoning",
+        "text",
+        "tool_choice",
+        "tools",
+    }
+)
+"""What `responses/input_tokens` takes of a create body."""
+
 _NO_EXTRAS = ResponsesRequest(model="", messages=())
 """The Responses settings of a plain `ChatRequest`: all defaults."""
 
@@ -596,6 +610,25 @@ class ResponsesEngine:
             sleep=self._sleep,
         )
         return _result(reader, progress)
+
+    async def input_tokens(self, request: ChatRequest) -> int:
+        """The exact input token count of `request` (`POST /v1/responses/input_tokens`).
+
+        One attempt, no retries: a draft's count is asked for again as the user types.
+
+        Raises:
+            AppError: the request failed (offline, another server without the endpoint).
+        """
+        client = self._client_source()
+        body = to_responses(request, stream=False)
+        params = {k: v for k, v in body.items() if k in _INPUT_TOKEN_PARAMS}
+        try:
+            counted = await client.with_options(max_retries=0).responses.input_tokens.count(
+                **params
+            )
+        except Exception as exc:
+            raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
+        return int(counted.input_tokens)
 
 
 def _result(reader: _Reader, progress: ChatProgress) -> ChatResult:
