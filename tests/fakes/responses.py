@@ -19,6 +19,8 @@ Routes:
   ``Scenario.incomplete_reason``), ``response.failed`` (``Scenario.response_failure``) or an
   ``error`` event (``Scenario.stream_error``). No ``[DONE]``. Pacing and drops follow the
   scenario (``tokens_per_second``, ``drop_after_chunks``) as chat does.
+* ``mcp_approval_response`` input items: an approved request is called (an ``mcp_call`` item with
+  ``Scenario.mcp_output``) before the answer, a denied one is not; an unknown request id is a 400.
 * ``POST /v1/responses/input_tokens``: ``{"object": "response.input_tokens", "input_tokens": n}``.
 * ``GET /v1/responses/{id}``, ``POST /v1/responses/{id}/cancel``: stored responses; a
   ``background`` response is ``queued`` and answers ``in_progress`` to
@@ -270,6 +272,43 @@ class _Builder:
             self.status = "incomplete"
         if self.scenario.response_failure:
             self.status = "failed"
+        self.approvals = self._approvals()
+
+    def _approvals(self) -> list[tuple[JsonDict, bool]]:
+        """The approval requests this request answers, each with the user's answer."""
+        items = self.body.get("input")
+        items = items if isinstance(items, list) else []
+        known = {
+            str(i.get("id")): i
+            for i in items
+            if isinstance(i, dict) and i.get("type") == "mcp_approval_request"
+        }
+        previous = self.body.get("previous_response_id")
+        if previous:
+            stored = self.h.fake.state(StoredResponses)
+            with stored.lock:
+                earlier = stored.items.get(str(previous)) or {}
+            known.update(
+                (str(i.get("id")), i)
+                for i in earlier.get("output") or ()
+                if isinstance(i, dict) and i.get("type") == "mcp_approval_request"
+            )
+        out: list[tuple[JsonDict, bool]] = []
+        for k, item in enumerate(items):
+            if not (isinstance(item, dict) and item.get("type") == "mcp_approval_response"):
+                continue
+            request_id = str(item.get("approval_request_id"))
+            if request_id not in known:
+                raise Reply(
+                    400,
+                    error_body(
+                        f"No approval request found with id '{request_id}'.",
+                        param=f"input[{k}].approval_request_id",
+                        code="invalid_value",
+                    ),
+                )
+            out.append((known[request_id], bool(item.get("approve"))))
+        return out
 
     def event(self, kind: str, tokens: int = 0, **fields: object) -> Event:
         payload: JsonDict = {"type": kind, "sequence_number": self.seq, **fields}
@@ -353,7 +392,20 @@ class _Builder:
         waiting = False
         if efforts_for(self.model) is not None:
             yield from self.reasoning_events()
+        for request, approve in self.approvals:
+            if approve:
+                call = {
+                    "type": "mcp_call",
+                    "server_label": request.get("server_label"),
+                    "name": request.get("name"),
+                    "arguments": request.get("arguments"),
+                    "approval_request_id": request.get("id"),
+                    "output": self.scenario.mcp_output,
+                }
+                yield from self.tool_events(call)
         for item in self.scenario.builtin_items:
+            if item.get("type") == "mcp_approval_request" and self.approvals:
+                continue  # this turn answers the approval; the model goes on
             if _TOOL_FOR_ITEM.get(str(item.get("type"))) in self.tools:
                 yield from self.tool_events(dict(item))
                 waiting = waiting or item.get("type") == "mcp_approval_request"

@@ -117,6 +117,8 @@ class Scenario:
             ``default``).
         vector_stores: None accepts every vector store id in a ``file_search`` tool; otherwise an
             id not listed is a 400 naming it.
+        mcp_output: What an MCP tool call the user approved (``mcp_approval_response`` with
+            ``approve: true``) returns; a denied one is not called.
     """
 
     models: list[str | JsonDict] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -150,6 +152,7 @@ class Scenario:
     background_polls: int = 1
     service_tier: str | None = None
     vector_stores: list[str] | None = None
+    mcp_output: str = "The MCP tool's answer."
 
     def model_entries(self) -> list[JsonDict]:
         """Return the ``GET /v1/models`` entries for ``models``.

@@ -12,6 +12,7 @@ from playground.core.chat.builtin_tools import (
     CodeInterpreterTool,
     FileSearchTool,
     ImageGenerationTool,
+    McpApproval,
     McpTool,
     UserLocation,
     WebSearchTool,
@@ -296,6 +297,46 @@ async def test_an_mcp_approval_request_waits_for_the_user(fake_openai: FakeOpenA
     assert step.tool_name == "ask_question"
     assert step.item_id.startswith("mcpr_")
     assert result.text == ""
+
+
+@pytest.mark.parametrize("server_state", [False, True])
+@pytest.mark.parametrize("approve", [True, False])
+async def test_an_mcp_approval_goes_back_and_the_answer_follows(
+    fake_openai: FakeOpenAI, approve: bool, server_state: bool
+) -> None:
+    fake_openai.scenario.builtin_items = [APPROVAL]
+    mcp = (ALL_TOOLS[4],)
+    first, _, _ = await _run(
+        fake_openai, ResponsesRequest("gpt-4o-mini", HELLO, builtin_tools=mcp, store=server_state)
+    )
+    (request_step,) = first.steps
+    turns = (*HELLO, Message("assistant", first.text))
+    second, _, _ = await _run(
+        fake_openai,
+        ResponsesRequest(
+            "gpt-4o-mini",
+            turns,
+            builtin_tools=mcp,
+            mcp_approvals=(McpApproval(request_step, approve=approve),),
+            previous_response_id=first.response_id if server_state else None,
+        ),
+    )
+    sent = fake_openai.last(PATH).json or {}
+    assert sent["input"][-1] == {
+        "type": "mcp_approval_response",
+        "approval_request_id": request_step.item_id,
+        "approve": approve,
+    }
+    echoed = [i for i in sent["input"] if i.get("type") == "mcp_approval_request"]
+    assert len(echoed) == (0 if server_state else 1)
+    assert second.text == DEFAULT_REPLY
+    if approve:
+        (call,) = second.steps
+        assert call.kind == "mcp_call"
+        assert call.tool_name == "ask_question"
+        assert call.output == "The MCP tool's answer."
+    else:
+        assert second.steps == ()
 
 
 # -- faults --------------------------------------------------------------------------------------

@@ -219,6 +219,37 @@ class ToolStep:
         return self.status in ("completed", "failed", "incomplete")
 
 
+@dataclass(frozen=True, slots=True)
+class McpApproval:
+    """The user's answer to an MCP approval request (a `ToolStep` of kind `mcp_approval_request`)."""
+
+    request: ToolStep
+    approve: bool
+
+    def to_api(self, *, with_request: bool) -> list[dict[str, Any]]:
+        """The input items that answer the request. Without server-side state the request item
+        itself goes first (the API must see what is being approved)."""
+        items: list[dict[str, Any]] = []
+        if with_request:
+            items.append(
+                {
+                    "type": "mcp_approval_request",
+                    "id": self.request.item_id,
+                    "server_label": self.request.server_label,
+                    "name": self.request.tool_name,
+                    "arguments": self.request.arguments,
+                }
+            )
+        items.append(
+            {
+                "type": "mcp_approval_response",
+                "approval_request_id": self.request.item_id,
+                "approve": self.approve,
+            }
+        )
+        return items
+
+
 def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> ToolStep:
     """A `ToolStep` from a built-in tool's output item as the wire has it (a plain dict)."""
     kind = str(item.get("type") or "")

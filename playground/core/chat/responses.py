@@ -98,7 +98,10 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
     if extra.previous_response_id:
         last_assistant = max((i for i, m in enumerate(turns) if m.role == "assistant"), default=-1)
         turns = turns[last_assistant + 1 :]
-    body: dict[str, Any] = {"model": request.model, "input": input_items(turns)}
+    items = input_items(turns)
+    for approval in extra.mcp_approvals:
+        items += approval.to_api(with_request=not extra.previous_response_id)
+    body: dict[str, Any] = {"model": request.model, "input": items}
     if instructions:
         body["instructions"] = "\n\n".join(instructions)
     if extra.previous_response_id:

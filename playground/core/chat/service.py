@@ -25,7 +25,7 @@ from playground.core.api.replies import (
     unexpected_body,
 )
 from playground.core.api.retry import RetryWait, with_retries
-from playground.core.chat.builtin_tools import BuiltinTool, Citation, ToolStep
+from playground.core.chat.builtin_tools import BuiltinTool, Citation, McpApproval, ToolStep
 from playground.core.models import Message, ToolCall, Usage
 
 
@@ -175,6 +175,8 @@ class ResponsesRequest(ChatRequest):
             chain can go on).
         builtin_tools: web search, file search, code interpreter, image generation, remote MCP
             servers.
+        mcp_approvals: the user's Approve / Deny answers to MCP approval requests of the previous
+            reply, sent after the turns.
     """
 
     reasoning_summary: str | None = None
@@ -183,6 +185,7 @@ class ResponsesRequest(ChatRequest):
     previous_response_id: str | None = None
     store: bool = False
     builtin_tools: tuple[BuiltinTool, ...] = ()
+    mcp_approvals: tuple[McpApproval, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
