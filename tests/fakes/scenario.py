@@ -97,6 +97,28 @@ class Scenario:
             this server even when base64 was asked for (as some compatible servers do).
         embedding_failures: ``{n: status}``: the n-th ``POST /v1/embeddings`` (1-based, counting
             every one this server received) fails with that status (a failed batch mid-run).
+        reasoning_summary: The reasoning summary a Responses reply streams when the request asks
+            for one (``reasoning.summary``); paragraphs split on blank lines become summary parts.
+        builtin_items: Built-in tool output items (``{"type": "web_search_call", ...}``,
+            ``file_search_call``, ``code_interpreter_call``, ``image_generation_call``,
+            ``mcp_call``, ``mcp_list_tools``, ``mcp_approval_request``) a Responses reply emits
+            before its answer, each only when the request enables that tool; the fake fills in
+            ``id`` and ``status`` and sends the item's progress events. An
+            ``mcp_approval_request`` ends the reply there (no answer text, as the API waits).
+        annotations: Annotations (``url_citation``, ``file_citation``) on a Responses answer.
+        refusal_text: A Responses reply refuses with this text instead of answering.
+        incomplete_reason: A Responses reply ends with ``response.incomplete`` and this reason.
+        response_failure: ``{"code", "message"}``: a Responses reply ends with ``response.failed``.
+        stream_error: ``{"code", "message"}``: a streamed Responses reply ends with an ``error``
+            event.
+        background_polls: How many ``GET /v1/responses/{id}`` a background response answers as
+            still running before it is completed.
+        service_tier: The tier a Responses reply says served it (None: the request's, or
+            ``default``).
+        vector_stores: None accepts every vector store id in a ``file_search`` tool; otherwise an
+            id not listed is a 400 naming it.
+        mcp_output: What an MCP tool call the user approved (``mcp_approval_response`` with
+            ``approve: true``) returns; a denied one is not called.
     """
 
     models: list[str | JsonDict] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -120,6 +142,17 @@ class Scenario:
     ratelimit_tokens: int = 2_000_000
     image_urls: bool = False
     embedding_failures: dict[int, int] = field(default_factory=dict)
+    reasoning_summary: str = ""
+    builtin_items: list[JsonDict] = field(default_factory=list)
+    annotations: list[JsonDict] = field(default_factory=list)
+    refusal_text: str | None = None
+    incomplete_reason: str | None = None
+    response_failure: JsonDict | None = None
+    stream_error: JsonDict | None = None
+    background_polls: int = 1
+    service_tier: str | None = None
+    vector_stores: list[str] | None = None
+    mcp_output: str = "The MCP tool's answer."
 
     def model_entries(self) -> list[JsonDict]:
         """Return the ``GET /v1/models`` entries for ``models``.

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.core.api.capabilities import capabilities
+from playground.core.api.capabilities import allowed, capabilities
 from playground.core.api.errors import from_exception
 from playground.core.api.replies import (
     interrupted,
@@ -25,6 +25,7 @@ from playground.core.api.replies import (
     unexpected_body,
 )
 from playground.core.api.retry import RetryWait, with_retries
+from playground.core.chat.builtin_tools import BuiltinTool, Citation, McpApproval, ToolStep
 from playground.core.models import Message, ToolCall, Usage
 
 
@@ -51,7 +52,12 @@ class ChatRequest:
         response_format: the API's `response_format` object (json_object or json_schema), or None.
         tools: function tool definitions in the API's shape.
         tool_choice: "auto", "none", "required" or {"type": "function", ...}; None leaves it out.
-        reasoning_effort: for reasoning models ("minimal", "low", "medium", "high").
+        reasoning_effort: for reasoning models ("none", "minimal", "low", "medium", "high",
+            "xhigh", "max"; which ones a model takes is in `capabilities`). At "none" a GPT-6
+            model takes the sampling parameters and logprobs again.
+
+    The Responses API's own settings (reasoning summary, verbosity, service tier, stored state,
+    built-in tools) are in the subclass `ResponsesRequest`.
     """
 
     model: str
@@ -74,8 +80,9 @@ class ChatRequest:
     def omitted(self) -> list[str]:
         """Parameters the user set that this model does not accept (never sent)."""
         caps = capabilities(self.model)
+        knobs = allowed(self.model, self.reasoning_effort)
         out: list[str] = []
-        if not caps.sampling:
+        if not knobs.sampling:
             out += [
                 name
                 for name, value in (
@@ -86,22 +93,30 @@ class ChatRequest:
                 )
                 if value is not None
             ]
-        if not caps.logprobs and self.logprobs:
+        if not knobs.logprobs and self.logprobs:
             out.append("logprobs")
         if not caps.stop and self.stop:
             out.append("stop")
-        if not caps.reasoning and self.reasoning_effort:
+        if self.reasoning_effort and not (caps.reasoning and knobs.effort_ok):
             out.append("reasoning_effort")
+        if isinstance(self, ResponsesRequest):
+            if self.builtin_tools:
+                out.append("builtin_tools")  # Responses only
+            if self.reasoning_summary:
+                out.append("reasoning_summary")  # Responses only
+            if self.previous_response_id:
+                out.append("previous_response_id")  # Responses only
         return out
 
     def to_api(self, *, stream: bool) -> dict[str, Any]:
         """The request body for `chat.completions.create`, with only what this model accepts."""
         caps = capabilities(self.model)
+        knobs = allowed(self.model, self.reasoning_effort)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [m.to_api() for m in self.messages],
         }
-        if caps.sampling:
+        if knobs.sampling:
             for name, value in (
                 ("temperature", self.temperature),
                 ("top_p", self.top_p),
@@ -118,7 +133,7 @@ class ChatRequest:
             body["stop"] = list(self.stop[:4])
         if self.n != 1:
             body["n"] = self.n
-        if self.logprobs and caps.logprobs:
+        if self.logprobs and knobs.logprobs:
             body["logprobs"] = True
             if self.top_logprobs is not None:
                 body["top_logprobs"] = self.top_logprobs
@@ -128,12 +143,49 @@ class ChatRequest:
             body["tools"] = list(self.tools)
             if self.tool_choice is not None:
                 body["tool_choice"] = self.tool_choice
-        if self.reasoning_effort and caps.reasoning:
+        if self.reasoning_effort and caps.reasoning and knobs.effort_ok:
             body["reasoning_effort"] = self.reasoning_effort
+        if isinstance(self, ResponsesRequest):  # the knobs Chat Completions shares
+            if self.verbosity and caps.verbosity:
+                body["verbosity"] = self.verbosity
+            if self.service_tier and caps.service_tier:
+                body["service_tier"] = self.service_tier
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         return body
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsesRequest(ChatRequest):
+    """A `ChatRequest` with the Responses API's own settings (`ChatService` sends `verbosity` and
+    `service_tier` too, and lists the rest as omitted).
+
+    Kept apart from `ChatRequest`'s fields on purpose: history and View code enumerate those
+    fields, and learn these when the Responses UI lands.
+
+    Attributes:
+        reasoning_summary: "auto", "concise" or "detailed": stream the model's reasoning summary;
+            None asks for none.
+        verbosity: "low", "medium" or "high"; None leaves it out.
+        service_tier: "auto", "default", "flex", "priority", …; None leaves it out.
+        previous_response_id: continue from this stored response: only the turns after the last
+            assistant turn are sent.
+        store: keep the response on OpenAI (on by itself with `previous_response_id`, so the
+            chain can go on).
+        builtin_tools: web search, file search, code interpreter, image generation, remote MCP
+            servers.
+        mcp_approvals: the user's Approve / Deny answers to MCP approval requests of the previous
+            reply, sent after the turns.
+    """
+
+    reasoning_summary: str | None = None
+    verbosity: str | None = None
+    service_tier: str | None = None
+    previous_response_id: str | None = None
+    store: bool = False
+    builtin_tools: tuple[BuiltinTool, ...] = ()
+    mcp_approvals: tuple[McpApproval, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +236,40 @@ class ChoiceProgress:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning summary (the "Thinking" section)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalDelta:
+    """A piece of the model's refusal (choice 0)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepChanged:
+    """A built-in tool step appeared or changed; `index` is its place in `ChatProgress.steps`."""
+
+    index: int
+    step: ToolStep
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCallStarted:
+    """The model began a function call (its arguments follow)."""
+
+    call_id: str
+    name: str
+
+
+ProgressEvent = ReasoningDelta | RefusalDelta | StepChanged | FunctionCallStarted
+"""What `ChatProgress.listener` is told besides answer text (which goes to `on_delta`)."""
+
+
 @dataclass(slots=True)
 class ChatProgress:
     """Filled in while a reply streams; readable after a failure or cancel.
@@ -193,12 +279,37 @@ class ChatProgress:
         started: monotonic time the request was sent.
         first_token_at: monotonic time the first text arrived, or None.
         chunks: content fragments received (about one token each): the live output count.
+        reasoning_parts: the reasoning summary so far (Responses), in pieces.
+        steps: built-in tool steps so far, in the order they appeared (Responses).
+        citations: sources the answer cites so far (Responses annotations).
+        response_id: the response's id (Responses), once the server said it.
+        listener: told of every `ProgressEvent` as it arrives (the caller sets it; None: nobody).
     """
 
     choices: dict[int, ChoiceProgress] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
     chunks: int = 0
+    reasoning_parts: list[str] = field(default_factory=list)
+    steps: list[ToolStep] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    response_id: str | None = None
+    listener: Callable[[ProgressEvent], None] | None = None
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning summary so far."""
+        return "".join(self.reasoning_parts)
+
+    def reset(self) -> None:
+        """Forget everything that arrived (a retry starts clean); keeps the listener."""
+        self.choices.clear()
+        self.reasoning_parts.clear()
+        self.steps.clear()
+        self.citations.clear()
+        self.response_id = None
+        self.first_token_at = None
+        self.chunks = 0
 
     def choice(self, index: int) -> ChoiceProgress:
         if index not in self.choices:
@@ -255,6 +366,14 @@ class ChatResult:
         ttft_ms: time to first token.
         elapsed_ms: time from sending to the last byte.
         model: the model the server says answered.
+        api: "chat.completions" or "responses": the engine that answered.
+        reasoning_summary: the model's reasoning summary (Responses), or "".
+        steps: the built-in tool steps, in order (Responses).
+        citations: sources the answer cites (Responses).
+        response_id: the response's id (Responses): the next turn's `previous_response_id`.
+        service_tier: the tier the server says served the request (decides the price).
+        incomplete_reason: why the server stopped early ("max_output_tokens", "content_filter"),
+            or None.
     """
 
     choices: tuple[ChoiceResult, ...]
@@ -264,6 +383,13 @@ class ChatResult:
     ttft_ms: float | None
     elapsed_ms: float
     model: str
+    api: str = "chat.completions"
+    reasoning_summary: str = ""
+    steps: tuple[ToolStep, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    response_id: str | None = None
+    service_tier: str | None = None
+    incomplete_reason: str | None = None
 
     @property
     def text(self) -> str:
@@ -389,6 +515,7 @@ class ChatService:
             ttft_ms=progress.ttft_ms,
             elapsed_ms=progress.elapsed_ms,
             model=reply.model,
+            service_tier=reply.service_tier,
         )
 
     async def _read_stream(
@@ -424,6 +551,7 @@ class ChatService:
     ) -> None:
         reply.model = chunk.get("model") or reply.model
         reply.fingerprint = chunk.get("system_fingerprint") or reply.fingerprint
+        reply.service_tier = chunk.get("service_tier") or reply.service_tier
         if chunk.get("usage") is not None:
             reply.usage = usage_from_dict(chunk["usage"])
         for choice in chunk.get("choices") or ():  # empty for the usage chunk (and Azure's first)
@@ -439,14 +567,19 @@ class ChatService:
         delta = choice.get("delta") or {}
         for call in delta.get("tool_calls") or ():
             parts = state.tool_calls.setdefault(int(call.get("index") or 0), _ToolCallParts())
+            started = not parts.name
             parts.id = call.get("id") or parts.id
             function = call.get("function")
             if function:
                 parts.name = function.get("name") or parts.name
                 if function.get("arguments"):
                     parts.arguments.append(function["arguments"])
+            if started and parts.name and index == 0 and progress.listener is not None:
+                progress.listener(FunctionCallStarted(parts.id, parts.name))
         if delta.get("refusal"):
             state.refusal_parts.append(delta["refusal"])
+            if index == 0 and progress.listener is not None:
+                progress.listener(RefusalDelta(delta["refusal"]))
         logprobs = choice.get("logprobs")
         if logprobs and logprobs.get("content"):
             state.logprobs.extend(
@@ -476,6 +609,7 @@ class _Reply:
     request_id: str | None = None
     fingerprint: str | None = None
     usage: Usage | None = None
+    service_tier: str | None = None
 
 
 def _has_tool_calls(progress: ChatProgress) -> bool:

@@ -1,0 +1,369 @@
+"""The Responses API's built-in tools as typed settings, and what one call of them did (`ToolStep`).
+
+A request carries its built-in tools as plain frozen data (`ChatRequest.builtin_tools`); each knows
+its wire shape (`to_api`). While a reply streams, every built-in tool call the model makes
+(`web_search_call`, `file_search_call`, `code_interpreter_call`, `image_generation_call`,
+`mcp_call`, `mcp_approval_request`) becomes a `ToolStep`: its kind, its status, one plain
+sentence for the collapsed step, and the details the expanded step shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class UserLocation:
+    """An approximate place for web search results (every part optional)."""
+
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    timezone: str = ""
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "approximate"}
+        for name in ("city", "region", "country", "timezone"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class WebSearchTool:
+    """Web search. `context_size` is "low", "medium" or "high" (None: the API's default)."""
+
+    context_size: str | None = None
+    allowed_domains: tuple[str, ...] = ()
+    user_location: UserLocation | None = None
+
+    kind: Literal["web_search"] = "web_search"
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "web_search"}
+        if self.context_size:
+            out["search_context_size"] = self.context_size
+        if self.allowed_domains:
+            out["filters"] = {"allowed_domains": list(self.allowed_domains)}
+        if self.user_location is not None:
+            out["user_location"] = self.user_location.to_api()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class FileSearchTool:
+    """File search over vector stores."""
+
+    vector_store_ids: tuple[str, ...]
+    max_num_results: int | None = None
+
+    kind: Literal["file_search"] = "file_search"
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "file_search",
+            "vector_store_ids": list(self.vector_store_ids),
+        }
+        if self.max_num_results is not None:
+            out["max_num_results"] = self.max_num_results
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInterpreterTool:
+    """Code interpreter in a container: `container_id` reuses one, else the API makes one."""
+
+    container_id: str | None = None
+
+    kind: Literal["code_interpreter"] = "code_interpreter"
+
+    def to_api(self) -> dict[str, Any]:
+        container: str | dict[str, Any] = self.container_id or {"type": "auto"}
+        return {"type": "code_interpreter", "container": container}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenerationTool:
+    """Image generation inside an answer. `partial_images` (0–3) streams previews."""
+
+    model: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    partial_images: int = 0
+
+    kind: Literal["image_generation"] = "image_generation"
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "image_generation"}
+        for name in ("model", "size", "quality"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        if self.partial_images:
+            out["partial_images"] = self.partial_images
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class McpTool:
+    """A remote MCP server. Headers (keys, tokens) come from the keyring, never from settings.
+
+    `require_approval` is "always" (the default: the user approves each call) or "never" (the user
+    ticked "always allow" for this server).
+    """
+
+    server_label: str
+    server_url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    allowed_tools: tuple[str, ...] = ()
+    require_approval: str = "always"
+
+    kind: Literal["mcp"] = "mcp"
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "mcp",
+            "server_label": self.server_label,
+            "server_url": self.server_url,
+            "require_approval": self.require_approval,
+        }
+        if self.headers:
+            out["headers"] = dict(self.headers)
+        if self.allowed_tools:
+            out["allowed_tools"] = list(self.allowed_tools)
+        return out
+
+    def __repr__(self) -> str:  # headers carry secrets: never in a log or a traceback
+        return f"McpTool(server_label={self.server_label!r}, server_url={self.server_url!r})"
+
+
+BuiltinTool = WebSearchTool | FileSearchTool | CodeInterpreterTool | ImageGenerationTool | McpTool
+"""One built-in tool's settings."""
+
+StepKind = Literal[
+    "web_search_call",
+    "file_search_call",
+    "code_interpreter_call",
+    "image_generation_call",
+    "mcp_call",
+    "mcp_list_tools",
+    "mcp_approval_request",
+]
+
+STEP_KINDS: frozenset[str] = frozenset(StepKind.__args__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A source the answer cites: a web page (`url`) or a file (`file_id`, `filename`)."""
+
+    title: str = ""
+    url: str = ""
+    file_id: str = ""
+    filename: str = ""
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileHit:
+    """One chunk file search retrieved."""
+
+    filename: str
+    file_id: str
+    score: float | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStep:
+    """One built-in tool call as the answer shows it (collapsed: `summary`; expanded: the rest).
+
+    Attributes:
+        item_id: the output item's id (an approval answer names it).
+        kind: the output item type (`web_search_call`, `mcp_approval_request`, …).
+        status: "in_progress", "searching", "interpreting", "generating", "calling",
+            "completed", "failed", "incomplete", or "awaiting_approval".
+        summary: one plain sentence: "Searched the web for “…”".
+        queries: search queries (web and file search).
+        sources: URLs a web search read.
+        hits: chunks a file search retrieved.
+        code: the code the code interpreter ran.
+        output: what it printed, an MCP tool's result, or an image's revised prompt.
+        images: base64 images (image generation: the final picture; partials while streaming).
+        server_label: the MCP server.
+        tool_name: the MCP tool called.
+        arguments: the MCP tool's arguments (JSON text).
+        error: what went wrong, in the API's words, when it failed.
+    """
+
+    item_id: str
+    kind: str
+    status: str
+    summary: str
+    queries: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    hits: tuple[FileHit, ...] = ()
+    code: str = ""
+    output: str = ""
+    images: tuple[str, ...] = ()
+    server_label: str = ""
+    tool_name: str = ""
+    arguments: str = ""
+    error: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("completed", "failed", "incomplete")
+
+
+@dataclass(frozen=True, slots=True)
+class McpApproval:
+    """The user's answer to an MCP approval request (a `ToolStep` of kind `mcp_approval_request`)."""
+
+    request: ToolStep
+    approve: bool
+
+    def to_api(self, *, with_request: bool) -> list[dict[str, Any]]:
+        """The input items that answer the request. Without server-side state the request item
+        itself goes first (the API must see what is being approved)."""
+        items: list[dict[str, Any]] = []
+        if with_request:
+            items.append(
+                {
+                    "type": "mcp_approval_request",
+                    "id": self.request.item_id,
+                    "server_label": self.request.server_label,
+                    "name": self.request.tool_name,
+                    "arguments": self.request.arguments,
+                }
+            )
+        items.append(
+            {
+                "type": "mcp_approval_response",
+                "approval_request_id": self.request.item_id,
+                "approve": self.approve,
+            }
+        )
+        return items
+
+
+def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> ToolStep:
+    """A `ToolStep` from a built-in tool's output item as the wire has it (a plain dict)."""
+    kind = str(item.get("type") or "")
+    item_id = str(item.get("id") or (previous.item_id if previous else ""))
+    status = str(item.get("status") or (previous.status if previous else "in_progress"))
+    error = _error_text(item.get("error"))
+    if kind == "web_search_call":
+        action = item.get("action") or {}
+        queries = tuple(str(q) for q in action.get("queries") or () if q) or (
+            (str(action["query"]),) if action.get("query") else ()
+        )
+        sources = tuple(
+            str(s.get("url")) for s in action.get("sources") or () if isinstance(s, dict)
+        )
+        if action.get("type") == "open_page" and action.get("url"):
+            summary = f"Opened {action['url']}"
+        elif action.get("type") == "find_in_page":
+            summary = f"Looked for “{action.get('pattern', '')}” in {action.get('url', 'a page')}"
+        elif queries:
+            summary = "Searched the web for " + ", ".join(f"“{q}”" for q in queries)
+        else:
+            summary = "Searching the web"
+        return ToolStep(
+            item_id, kind, status, summary, queries=queries, sources=sources, error=error
+        )
+    if kind == "file_search_call":
+        queries = tuple(str(q) for q in item.get("queries") or ())
+        hits = tuple(
+            FileHit(
+                str(r.get("filename") or ""),
+                str(r.get("file_id") or ""),
+                float(r["score"]) if isinstance(r.get("score"), int | float) else None,
+                str(r.get("text") or ""),
+            )
+            for r in item.get("results") or ()
+            if isinstance(r, dict)
+        )
+        summary = (
+            "Searched files for " + ", ".join(f"“{q}”" for q in queries)
+            if queries
+            else "Searching files"
+        )
+        if hits:
+            summary += f": {len(hits)} passage{'s' if len(hits) != 1 else ''} found"
+        return ToolStep(item_id, kind, status, summary, queries=queries, hits=hits, error=error)
+    if kind == "code_interpreter_call":
+        code = str(item.get("code") or (previous.code if previous else ""))
+        logs: list[str] = []
+        images: list[str] = []
+        for out in item.get("outputs") or ():
+            if isinstance(out, dict) and out.get("type") == "logs":
+                logs.append(str(out.get("logs") or ""))
+            elif isinstance(out, dict) and out.get("type") == "image":
+                images.append(str(out.get("url") or ""))
+        lines = code.count("\n") + 1 if code else 0
+        summary = (
+            f"Ran {lines} line{'s' if lines != 1 else ''} of Python" if code else "Running code"
+        )
+        return ToolStep(
+            item_id,
+            kind,
+            status,
+            summary,
+            code=code,
+            output="\n".join(logs),
+            images=tuple(images),
+            error=error,
+        )
+    if kind == "image_generation_call":
+        result = item.get("result")
+        images_ = (str(result),) if result else (previous.images if previous else ())
+        prompt = str(item.get("revised_prompt") or "")
+        summary = "Generated an image" if result else "Generating an image"
+        return ToolStep(item_id, kind, status, summary, output=prompt, images=images_, error=error)
+    if kind in ("mcp_call", "mcp_approval_request", "mcp_list_tools"):
+        label = str(item.get("server_label") or "")
+        name = str(item.get("name") or "")
+        if kind == "mcp_list_tools":
+            tools = [str(t.get("name")) for t in item.get("tools") or () if isinstance(t, dict)]
+            return ToolStep(
+                item_id,
+                kind,
+                status or "completed",
+                f"Listed {len(tools)} tool{'s' if len(tools) != 1 else ''} on {label}",
+                server_label=label,
+                output=", ".join(tools),
+                error=error,
+            )
+        if kind == "mcp_approval_request":
+            return ToolStep(
+                item_id,
+                kind,
+                "awaiting_approval",
+                f"{label} wants to run {name}: approve or deny",
+                server_label=label,
+                tool_name=name,
+                arguments=str(item.get("arguments") or ""),
+            )
+        summary = f"Called {name} on {label}" + (" (failed)" if error else "")
+        return ToolStep(
+            item_id,
+            kind,
+            status,
+            summary,
+            server_label=label,
+            tool_name=name,
+            arguments=str(item.get("arguments") or ""),
+            output=str(item.get("output") or ""),
+            error=error,
+        )
+    return ToolStep(item_id, kind, status, kind.replace("_", " "), error=error)
+
+
+def _error_text(error: object) -> str:
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("type") or "")
+    return str(error) if error else ""
