@@ -550,7 +550,8 @@ _RESERVED = frozenset({"vars", EXPECT_COLUMN, EXPECTED_COLUMN, IMAGES_COLUMN, "i
 def cases_to_csv(cases: Sequence[TestCase], variables: Sequence[str]) -> str:
     names = _all_names(cases, variables)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # "\r\n" (as RFC 4180 has it) also makes the writer quote a value holding a lone "\r".
+    writer = csv.writer(buffer, lineterminator="\r\n")
     pictured = any(case.images for case in cases)
     writer.writerow(
         [*names, EXPECT_COLUMN, EXPECTED_COLUMN, *([IMAGES_COLUMN] if pictured else [])]
