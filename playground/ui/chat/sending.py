@@ -27,6 +27,7 @@ from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
+from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.schema import check_reply
 from playground.core.chat.service import (
@@ -62,11 +63,15 @@ from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import default_chat_model, limits_text, partial_info, reply_info
 from playground.ui.common.countdown import Countdown
+from playground.ui.common.question import ask
 from playground.ui.common.wait_line import WaitLine
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 
 log = logging.getLogger(__name__)
+
+
+_PRE_SEND_CHECKS = ("secrets", "length")
 
 
 class ChatSending(QObject):
@@ -100,6 +105,8 @@ class ChatSending(QObject):
         self.conversations = conversations
         self.moderation = moderation
         self._estimated_request: ChatRequest | None = None  # the last draft sent for counting
+        # (model, last message's text, tokens) of the newest estimate: the length check uses it.
+        self._counted: tuple[str, str, int] | None = None
         self._retry = Countdown(self)
         self._retry.changed.connect(view.set_retry_countdown)
         self._retry.text_changed.connect(self._on_retry_text)
@@ -176,6 +183,65 @@ class ChatSending(QObject):
         if problems:
             self.view.show_error(AppError.local("Can't send yet", " ".join(problems)))
             return
+        self._confirm_then_send(draft, list(_PRE_SEND_CHECKS))
+
+    def _confirm_then_send(self, draft: ChatDraft, checks: list[str]) -> None:
+        """Asks each question a draft raises (a secret in it, too long for the model) in turn,
+        window-modal, with "Send anyway"; sends when every answer is yes. Never blocks silently."""
+        while checks:
+            check = checks.pop(0)
+            question = (
+                self._secrets_question(draft)
+                if check == "secrets"
+                else self._length_question(draft)
+            )
+            if question:
+                title, text = question
+
+                def answered(yes: bool) -> None:
+                    if yes:
+                        self._confirm_then_send(draft, checks)
+
+                ask(
+                    self.view, f"chatAsk{check.title()}", title, text + "\n\nSend anyway?", answered
+                )
+                return
+        self._send_draft_now(draft)
+
+    def _secrets_question(self, draft: ChatDraft) -> tuple[str, str] | None:
+        lines = [
+            describe(find_secrets(text), where)
+            for where, text in (
+                ("Your message", draft.user_text),
+                ("The system prompt", draft.system_prompt),
+            )
+            if text
+        ]
+        found = [line for line in lines if line]
+        return ("Looks like a secret", "\n\n".join(found)) if found else None
+
+    def _length_question(self, draft: ChatDraft) -> tuple[str, str] | None:
+        window = capabilities(draft.model).context_window
+        if not window:
+            return None
+        counted = self._counted
+        if counted is not None and counted[0] == draft.model and counted[1] == draft.user_text:
+            tokens, how = counted[2], ""
+        else:  # not counted yet (a huge paste is counted off the GUI thread): a safe lower bound
+            chars = len(draft.user_text) + len(draft.system_prompt)
+            chars += sum(len(m.content) for m in self.conversation.turns)
+            tokens, how = chars // 4, "at least "
+        if tokens <= window:
+            return None
+        return (
+            "Too long for this model",
+            f"This request is {how}{tokens:,} tokens; {draft.model} reads at most {window:,}. "
+            "The server will most likely refuse it. Shorten the message, or pick a model with a "
+            "larger context.",
+        )
+
+    def _send_draft_now(self, draft: ChatDraft) -> None:
+        text = draft.user_text.strip()
         self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
         user = Message("user", fill_variables(text, draft.variables), images=draft.images)
         self.conversation.turns.append(user)
@@ -600,6 +666,8 @@ class ChatSending(QObject):
             tokens = input_tokens(self.counter, request)
         else:
             return  # the off-thread count will call back with the number
+        draft_text = request.messages[-1].content if request.messages else ""
+        self._counted = (model, draft_text, tokens)
         max_out = request.max_output_tokens or caps.max_output or 0
         provider = self.session.profile.price_provider
         low = self.accounting.pricer.estimate(model, tokens, provider)
