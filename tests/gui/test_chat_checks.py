@@ -60,3 +60,18 @@ def test_a_request_too_long_for_the_model_is_asked_about_with_its_count(
     assert "tokens; gpt-4o-mini reads at most 128,000" in box.text()
     box.button(QMessageBox.StandardButton.No).click()
     assert fake_openai.requests_to("/chat/completions") == []
+
+
+def test_opening_a_conversation_that_is_not_utf8_says_so(
+    make_app: Callable[..., AppHarness], tmp_path: Any
+) -> None:
+    path = tmp_path / "old.json"
+    path.write_bytes('{"title": "Caf\u00e9"}'.encode("cp1252"))
+    app = make_app()
+    exports = app.chat.exports
+    exports._ask_open_path = lambda _filter: str(path)  # the file dialog's seam
+    exports.import_conversation()
+    tab = app.chat_tab
+    assert tab.error_box.isVisibleTo(tab)
+    assert "old.json" in tab.error_label.text()
+    assert "not UTF-8 text" in tab.error_label.text()
