@@ -13,11 +13,16 @@ def build(ctx: FeatureContext) -> FeatureController:
     from playground.ui.chat.tab import ChatTab
 
     services = ctx.services
+    runner = ctx.runner
+    view = ChatTab()
+    view.set_run_blocking(
+        lambda job, done: runner.start_blocking(job, group="chat-attachments", on_result=done)
+    )
     return ChatController(
-        ChatTab(),
+        view,
         ChatService(services.session.client),
         services.session,
-        ctx.runner,
+        runner,
         services.counter,
         services.accounting,
         ctx.counters,
