@@ -18,7 +18,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from playground.app import build_window
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.secrets import MemorySecretStore
 from playground.core.chat.service import ChatRequest, TokenLogprob
@@ -34,6 +33,7 @@ from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 from playground.ui.shell.first_run import FirstRunDialog
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import app_icon, apply_theme
+from playground.window import build_window
 
 SAMPLE_MODELS = (
     "gpt-4o-mini",
