@@ -75,3 +75,30 @@ def test_opening_a_conversation_that_is_not_utf8_says_so(
     assert tab.error_box.isVisibleTo(tab)
     assert "old.json" in tab.error_label.text()
     assert "not UTF-8 text" in tab.error_label.text()
+
+
+def test_a_reply_cut_off_by_a_crash_is_marked_when_opened_again(
+    make_app: Callable[..., AppHarness], tmp_path: Any
+) -> None:
+    from playground.core.chat.service import ChatRequest
+    from playground.core.models import Message
+    from playground.core.storage.history import HistoryStore
+    from playground.core.storage.paths import AppPaths
+
+    home = tmp_path / "home"
+    paths = AppPaths.under(home)
+    paths.ensure()
+    store = HistoryStore(paths.history_file)  # the app as it was when it was killed mid-answer
+    params = ChatRequest(model="gpt-4o-mini", messages=())
+    store.create("killed", title="Killed", params=params)
+    store.append_message("killed", Message("user", "Tell me a story"))
+    reply = store.begin_reply("killed", "gpt-4o-mini")
+    store.stream_update(reply, "Once upon a time")
+    store.flush_streams()
+    store.close()
+
+    app = make_app(home=home)  # the next start marks the reply (history.recover_interrupted)
+    app.chat.open_conversation("killed")
+    answer = app.chat_tab.conversation.turns[-1]
+    assert answer.text() == "Once upon a time"
+    assert "interrupted" in answer.meta_label.text()
