@@ -287,7 +287,9 @@ DEFAULT_RULES: dict[ModelKind, DefaultRule] = {
     # The small model is a sixth of the price and is what the Embeddings tab always started with.
     ModelKind.EMBEDDING: DefaultRule(prefer=(r"^text-embedding-3-small$",), avoid=_AVOID),
     # The alias follows OpenAI's current moderation model.
-    ModelKind.MODERATION: DefaultRule(prefer=(r"^omni-moderation-latest$",), avoid=_AVOID),
+    ModelKind.MODERATION: DefaultRule(
+        prefer=(r"^omni-moderation-latest$", r"^omni-moderation"), avoid=_AVOID
+    ),
 }
 """Default-choosing rules by the kind `capabilities.kind_of` returns; other kinds: newest wins."""
 
