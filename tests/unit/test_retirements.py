@@ -108,7 +108,8 @@ async def test_defaults_are_the_newest_undated_model_of_each_kind(fake_openai: F
     }
     # The kind's rules come before "newest": the cheap embedding model, the moderation alias.
     embedding = default_model(snapshot.models, ModelKind.EMBEDDING, TODAY)
-    assert embedding is not None and embedding.model == "text-embedding-3-small"
+    assert embedding is not None
+    assert embedding.model == "text-embedding-3-small"
     assert DEFAULT_RULES[ModelKind.EMBEDDING].prefer
 
 
@@ -128,7 +129,8 @@ async def test_when_every_model_of_a_kind_is_dated_the_latest_date_wins_and_says
     # Different dates: the one that lasts longest, not the newest.
     models = [_model("a-tts", "2027-01-06", created=9), _model("b-tts", "2027-03-01", created=1)]
     picked = default_model(models, ModelKind.SPEECH, TODAY)
-    assert picked is not None and (picked.model, picked.all_dated) == ("b-tts", True)
+    assert picked is not None
+    assert (picked.model, picked.all_dated) == ("b-tts", True)
     # Everything retired: no default at all (the picker then offers "Show retired").
     assert default_model([_model("c-tts", "2026-01-01")], ModelKind.SPEECH, TODAY) is None
 
@@ -160,23 +162,31 @@ def test_replacements_follow_the_table_then_the_newest_model_of_the_kind() -> No
         _model("ft:gpt-4o-mini:acme::abc123", "2027-01-14"),
     ]
     by_table = replacement_for("gpt-4o", listed, TODAY)
-    assert by_table is not None and (by_table.model, by_table.from_table) == ("gpt-6-luna", True)
+    assert by_table is not None
+    assert (by_table.model, by_table.from_table) == ("gpt-6-luna", True)
     assert by_table.can_switch
     fine_tune = replacement_for("ft:gpt-4o-mini:acme::abc123", listed, TODAY)
-    assert fine_tune is not None and fine_tune.model == "gpt-6-luna"  # a fine-tune: its base
+    assert fine_tune is not None
+    assert fine_tune.model == "gpt-6-luna"
     # The table names gpt-5.6-terra, which this list lacks: the newest undated chat model.
     fallback = replacement_for("gpt-5-mini", listed, TODAY)
-    assert fallback is not None and (fallback.model, fallback.from_table) == ("gpt-6.1-sol", False)
+    assert fallback is not None
+    assert (fallback.model, fallback.from_table) == ("gpt-6.1-sol", False)
     # No list at all: the table's answer, not switchable.
     unlisted = replacement_for("gpt-5-mini", None, TODAY)
-    assert unlisted is not None and unlisted.model == "gpt-5.6-terra"
+    assert unlisted is not None
+    assert unlisted.model == "gpt-5.6-terra"
     assert not unlisted.can_switch
     # Speech has no successor on /v1/audio/speech: the table says where to go, with a note.
     speech = replacement_for("tts-1", [_model("tts-1", "2027-01-06")], TODAY)
-    assert speech is not None and speech.model == "gpt-realtime-2.1-mini"
-    assert not speech.same_kind and "Realtime API" in speech.note
+    assert speech is not None
+    assert speech.model == "gpt-realtime-2.1-mini"
+    assert not speech.same_kind
+    assert "Realtime API" in speech.note
     # Unknown family, nothing newer listed: nothing to suggest.
-    assert replacement_for("my-local-model", [_model("my-local-model", "2027-01-01")], TODAY) is None
+    assert (
+        replacement_for("my-local-model", [_model("my-local-model", "2027-01-01")], TODAY) is None
+    )
 
 
 def test_the_user_table_comes_first_and_a_broken_one_is_ignored(tmp_path: Path) -> None:
@@ -213,7 +223,8 @@ def test_the_user_table_comes_first_and_a_broken_one_is_ignored(tmp_path: Path) 
 )
 def test_the_shipped_table_follows_the_calendar(model: str, replacement: str) -> None:
     rule = shipped_table().rule_for(model)
-    assert rule is not None and rule.replacement == replacement
+    assert rule is not None
+    assert rule.replacement == replacement
     assert shipped_table().rule_for(replacement) is None  # a replacement is never itself going
     assert date.fromisoformat(rule.retired) <= date(2027, 2, 26)
 
@@ -242,7 +253,8 @@ async def test_a_retired_models_404_names_the_date_and_offers_the_replacement(
         "Suggested replacement: gpt-image-2. Switch to gpt-image-2 and send again."
     )
     assert error.replacement == "gpt-image-2"
-    assert error.kind is ErrorKind.MODEL_NOT_FOUND and error.status == 404
+    assert error.kind is ErrorKind.MODEL_NOT_FOUND
+    assert error.status == 404
     # A model the list knew with no date (or not at all) keeps the plain message.
     assert retired_error(plain, "gpt-image-2", snapshot.models, TODAY) is plain
     assert retired_error(plain, "gpt-image-1.5", None, TODAY) is plain

@@ -151,6 +151,11 @@ class ModelCombo(QComboBox):
         """What is known of `model_id` (the current model when None)."""
         return self._by_id.get(self.currentText() if model_id is None else model_id)
 
+    def shown(self, index: int | None = None) -> str:
+        """What the box draws for item `index` (the current one when None): the id and badge."""
+        text = self.currentText() if index is None else self.itemText(index)
+        return shown_text(self.choice(text), text)
+
     def model_ids(self) -> list[str]:
         """The ids the box lists now (without hidden retired ones)."""
         return [self.itemText(i) for i in range(self.count())]
