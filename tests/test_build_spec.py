@@ -134,7 +134,9 @@ def test_app_data_files_are_collected_and_packaged() -> None:
     assert collected == shipped
     pyproject = tomllib.loads((APP.parent / "pyproject.toml").read_text(encoding="utf-8"))
     package_data = pyproject["tool"]["setuptools"]["package-data"]["playground"]
-    assert {f for pattern in package_data for f in shipped if fnmatch.fnmatch(f, pattern)} == shipped
+    assert {
+        f for pattern in package_data for f in shipped if fnmatch.fnmatch(f, pattern)
+    } == shipped
 
 
 def test_metadata_covers_every_version_the_app_reads() -> None:
