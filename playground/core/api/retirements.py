@@ -442,7 +442,7 @@ def choice(
     elif fallback is not None and fallback.all_dated and fallback.model == model.id:
         note = (
             f"Every listed {kind_of(model.id).value} model has a shutdown date; "
-            f"{model.id} is the default because none lasts longer. {tip}"
+            f"none lasts longer than this one. {tip}"
         )
     elif state is Retirement.SOON:
         note = tip

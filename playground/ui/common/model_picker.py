@@ -234,7 +234,9 @@ class ModelCombo(QComboBox):
             geometry.right() - width - 2, geometry.top(), width, geometry.height()
         )
         palette = self._badge.palette()
-        muted = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        # The placeholder colour: quieter than the id, still readable in both themes (the
+        # disabled text colour is too faint on a light theme).
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText)
         palette.setColor(QPalette.ColorRole.WindowText, muted)
         self._badge.setPalette(palette)
         self._badge.raise_()
