@@ -20,13 +20,16 @@ from playground.core.api.retirements import (
     DEFAULT_RULES,
     Retirement,
     badge,
+    dated_models,
     default_model,
+    due_within,
     for_picker,
     load_table,
     price_data_age,
     replacement_for,
     retired_error,
     retirement_data_age,
+    send_notice,
     shipped_table,
     status,
     table_date,
@@ -262,6 +265,37 @@ async def test_a_retired_models_404_names_the_date_and_offers_the_replacement(
     speech = retired_error(plain, "tts-1", snapshot.models, date(2027, 1, 6))
     assert speech.replacement is None
     assert "gpt-realtime-2.1-mini (through the Realtime API" in speech.hint
+
+
+async def test_the_send_notice_and_the_lists_a_retirements_view_reads(
+    fake_openai: FakeOpenAI,
+) -> None:
+    snapshot = await _snapshot(fake_openai)
+    notice = send_notice("gpt-5-mini", snapshot.models, TODAY)
+    assert notice is not None
+    assert notice.text == (
+        "gpt-5-mini retires on 11 Dec 2026 (in 4 days). Suggested replacement: gpt-6.1-sol."
+    )
+    assert notice.replacement is not None
+    assert notice.replacement.can_switch
+    assert notice.shutdown == date(2026, 12, 11)
+    assert send_notice("gpt-4o", snapshot.models, TODAY) is None  # 38 days away
+    assert send_notice("gpt-4o", snapshot.models, date(2027, 1, 1)) is not None
+    assert send_notice("gpt-6-luna", snapshot.models, TODAY) is None
+    assert send_notice("gpt-5-mini", None, TODAY) is None
+
+    dated = [(c.id, c.shutdown) for c in dated_models(snapshot.models, TODAY)]
+    assert dated[:3] == [
+        ("gpt-image-1-mini", date(2026, 12, 1)),
+        ("gpt-image-1.5", date(2026, 12, 1)),
+        ("gpt-5-mini", date(2026, 12, 11)),
+    ]
+    assert len(dated) == 9
+    assert [c.id for c in due_within(snapshot.models, TODAY)] == [
+        "gpt-5-mini",
+        "gpt-4o-mini-tts",
+        "tts-1",
+    ]
 
 
 def test_data_ages_for_about_and_settings() -> None:

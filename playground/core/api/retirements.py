@@ -514,6 +514,76 @@ def for_picker(
     )
 
 
+# --- the send notice and the Retirements view ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendNotice:
+    """The one-line notice shown when sending to a model that retires soon.
+
+    Attributes:
+        model: the model sent to.
+        shutdown: its shutdown date.
+        text: "gpt-5-mini retires on 11 Dec 2026 (in 4 days). Suggested replacement: gpt-6.1-sol."
+        replacement: the model to switch to, if any (a button when `replacement.can_switch`).
+    """
+
+    model: str
+    shutdown: date
+    text: str
+    replacement: Replacement | None
+
+
+def send_notice(
+    model_id: str,
+    models: Iterable[ModelInfo] | None,
+    today: date,
+    table: ReplacementTable | None = None,
+    soon_days: int = SOON_DAYS,
+) -> SendNotice | None:
+    """The notice for sending to `model_id` when the cached list dates it within `soon_days`
+    (or past its date), else None. Showing it once per conversation is the caller's part."""
+    if models is None:
+        return None
+    listed = list(models)
+    known = next((m for m in listed if m.id == model_id), None)
+    if known is None or status(known, today, soon_days) not in (
+        Retirement.SOON,
+        Retirement.RETIRED,
+    ):
+        return None
+    when = shutdown_of(known)
+    if when is None:  # SOON and RETIRED always have a date; this keeps the types honest
+        return None
+    replacement = replacement_for(model_id, listed, today, table)
+    return SendNotice(model_id, when, tooltip(known, today, replacement), replacement)
+
+
+def dated_models(
+    models: Iterable[ModelInfo], today: date, table: ReplacementTable | None = None
+) -> list[ModelChoice]:
+    """Every listed model with a shutdown date, as choices, soonest first (then by id): what a
+    Retirements view groups by date, and what a status-bar hint counts."""
+    every = list(models)
+    dated = [m for m in every if shutdown_of(m) is not None]
+    dated.sort(key=lambda m: (shutdown_of(m) or today, m.id))
+    return [choice(m, every, today, table) for m in dated]
+
+
+def due_within(
+    models: Iterable[ModelInfo],
+    today: date,
+    days: int = SOON_DAYS,
+    table: ReplacementTable | None = None,
+) -> list[ModelChoice]:
+    """The listed models that retire within `days` (not yet retired), soonest first."""
+    return [
+        c
+        for c in dated_models(models, today, table)
+        if c.shutdown is not None and 0 < (c.shutdown - today).days <= days
+    ]
+
+
 # --- the retired model's 404 -----------------------------------------------------------------------
 
 
