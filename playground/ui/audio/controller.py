@@ -36,6 +36,8 @@ from playground.core.audio.models import (
     LIVE_FORMATS,
     PCM_RATE,
     UPLOAD_MAX_BYTES,
+    speech_choices,
+    speech_route,
     transcription_caps,
 )
 from playground.core.audio.service import (
@@ -155,7 +157,11 @@ class AudioController(FeatureController):
     # --- FeatureController hooks ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        speech_models = snapshot.ids(ModelKind.SPEECH) if snapshot else []
+        speech_models = (
+            speech_choices(snapshot.ids(ModelKind.SPEECH), snapshot.ids(ModelKind.REALTIME))
+            if snapshot
+            else []
+        )
         stt_models = snapshot.ids(ModelKind.TRANSCRIPTION) if snapshot else []
         speech, stt = self.view.speech, self.view.stt
         want_speech = speech.model or str(self._saved.get("speech_model", ""))
@@ -203,7 +209,9 @@ class AudioController(FeatureController):
             return
         page.clear_error()
         progress = SpeechProgress()
-        on_audio = self._live_feed(request.response_format) if live else None
+        # A live (Realtime) session hands over raw PCM 24 kHz whatever the file format.
+        fed = "pcm" if speech_route(request.model).live else request.response_format
+        on_audio = self._live_feed(fed) if live else None
         self.runner.start(
             self.service.speech(request, on_audio, progress),
             group=SPEECH,
@@ -252,7 +260,7 @@ class AudioController(FeatureController):
             Endpoint.SPEECH,
             result.usage,
             result.latency_ms,
-            RequestStatus.OK,
+            RequestStatus.ERROR if result.interrupted else RequestStatus.OK,
             result.request_id,
         )
         clip = self._store_clip(request, result.audio, entry.cost, page)
@@ -262,6 +270,14 @@ class AudioController(FeatureController):
             _usage_text(result.usage),
             f"cost {format_cost(entry.cost)}",
         ]
+        if result.live:
+            detail[2] += f" ({result.output_audio_tokens:,} audio out)"
+        if result.interrupted:
+            seconds = _duration_of(result.audio, request.response_format) or 0.0
+            detail[0] = (
+                f"Interrupted: the live session dropped; the {format_clock(seconds)} that came "
+                "are kept in the history"
+            )
         page.show_result(" · ".join(detail))
         if clip is None:
             return
