@@ -350,6 +350,18 @@ class AudioController(FeatureController):
         prices = self.pricer.prices(model, provider)
         if prices is None:
             return f"Cost: {format_cost(None)} (no price is known for {model})"
+        if speech_route(model).live:
+            # A live session reports its tokens in response.done; the spoken audio is priced at
+            # the model's audio-output rate, which dwarfs the text's.
+            rate = (
+                ""
+                if prices.input_per_mtok is None
+                else f"text in at {format_price(prices.input_per_mtok)} per 1M tokens; "
+            )
+            return (
+                f"Priced per token: {rate}the spoken audio at {model}'s audio-output rate, "
+                "counted from the session's usage after"
+            )
         if prices.per_million_characters is not None:
             cost = self.pricer.cost(model, Usage(characters=len(text) * times), provider)
             return (
