@@ -2,7 +2,12 @@
 (`tests/fakes/realtime.py`, a WebSocket on the fake server's own port): the route chosen from the
 model list and shown, speech end to end (text sent verbatim, audio kept as a playable WAV, clip
 history, ledger row), Compare voices on the live route, an `error` event, a dropped socket and a
-429 at connect."""
+429 at connect.
+
+The module's name sorts after test_audio_tab.py on purpose: QtMultimedia connects to a sound
+server once per process, and that module's session fixture starts the private PulseAudio daemon
+before anything touches QtMultimedia. Importing that fixture here would start a second daemon.
+Run alone, these tests need no sound server (playback start is observed, not heard)."""
 
 from __future__ import annotations
 
