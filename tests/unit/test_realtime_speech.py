@@ -151,3 +151,13 @@ def test_route_follows_the_model_list() -> None:
     assert speech_route(RT).text == f"Spoken by {RT} through a live session (Realtime API)."
     assert not speech_route("tts-1").live
     assert "2027-01-06" in speech_route("tts-1").text
+
+
+async def test_a_model_the_server_does_not_have_is_named(
+    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+) -> None:
+    with pytest.raises(AppError) as caught:
+        await speak(client, model="gpt-realtime-9", text=TEXT, voice="marin")
+    assert caught.value.kind is ErrorKind.MODEL_NOT_FOUND
+    assert "gpt-realtime-9" in caught.value.message
+    assert fake.realtime_sessions == []
