@@ -48,6 +48,13 @@ BENCHES = (
     Bench("overhead", "bench.overhead", 3, 1, "time to first token: app vs raw SDK"),
     Bench("plots", "bench.plots", 5, 2, "embeddings heatmap and scatter"),
     Bench("compare", "bench.compare_stream", 3, 1, "8 answers streaming into Compare"),
+    Bench(
+        "realtime-speech",
+        "bench.realtime_speech",
+        3,
+        1,
+        "time to first audio byte: realtime speech, app vs raw SDK",
+    ),
 )
 DEFAULT_JSON = ROOT / "bench" / "latest.json"
 

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from playground.core.audio.realtime import REALTIME_FORMATS, REALTIME_VOICES, is_realtime_model
+
 #: Characters `input` may hold for text to speech.
 SPEECH_MAX_CHARS = 4096
 #: Bytes an uploaded audio file may have (transcription and translation).
@@ -136,6 +138,15 @@ _SPEECH_RULES: tuple[tuple[str, dict[str, object]], ...] = (
         },
     ),
     (r"^gpt-4o-mini-tts|^gpt-.*tts", {"sse": True}),
+    # Realtime models speak through a live session (core/audio/realtime.py): their own voices,
+    # PCM out (WAV or raw PCM files), style instructions, speed 0.25 to 1.5.
+    (
+        r"realtime",
+        {
+            "voices": REALTIME_VOICES,
+            "formats": REALTIME_FORMATS,
+        },
+    ),
 )
 
 _TRANSCRIPTION_RULES: tuple[tuple[str, dict[str, object]], ...] = (
@@ -177,3 +188,51 @@ def transcription_caps(model: str) -> TranscriptionCaps:
 
 def _base(model: str) -> str:
     return model.strip().rsplit("/", 1)[-1]
+
+
+# --- the speech route ---------------------------------------------------------------------------
+
+#: The day `/v1/audio/speech` loses its last model (tts-1, tts-1-hd, gpt-4o-mini-tts).
+SPEECH_ENDPOINT_SHUTDOWN = "2027-01-06"
+#: Realtime models preferred for speech, best first (the list decides what exists).
+PREFERRED_REALTIME = ("gpt-realtime-2.1-mini", "gpt-realtime-2.1", "gpt-realtime-mini")
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechRoute:
+    """How a model speaks: through the speech endpoint or a live (Realtime) session.
+
+    Attributes:
+        live: True for a realtime model (a WebSocket session), False for `/v1/audio/speech`.
+        model: the model.
+    """
+
+    live: bool
+    model: str
+
+    @property
+    def text(self) -> str:
+        """The route in plain words, for the page."""
+        if not self.model:
+            return "No speech model: the model list offers neither a speech nor a realtime model."
+        if self.live:
+            return f"Spoken by {self.model} through a live session (Realtime API)."
+        return (
+            f"Spoken by {self.model} through the speech endpoint "
+            f"(its models shut down on {SPEECH_ENDPOINT_SHUTDOWN})."
+        )
+
+
+def speech_route(model: str) -> SpeechRoute:
+    """The route `model` speaks through (a realtime model: a live session)."""
+    return SpeechRoute(live=is_realtime_model(model), model=model)
+
+
+def speech_choices(speech_models: list[str], realtime_models: list[str]) -> list[str]:
+    """The models the speech pages offer: the speech endpoint's while they exist, then the
+    realtime models that can speak (preferred ones first). With both, the user picks either;
+    the first entry is the automatic choice."""
+    live = [m for m in realtime_models if is_realtime_model(m)]
+    ranked = [m for m in PREFERRED_REALTIME if m in live]
+    live = ranked + [m for m in live if m not in ranked]
+    return list(dict.fromkeys([*speech_models, *live]))

@@ -33,8 +33,10 @@ from playground.core.audio.models import (
     SPEED_MAX,
     SPEED_MIN,
     speech_caps,
+    speech_route,
     transcription_caps,
 )
+from playground.core.audio.realtime import refuse_problem, speak
 from playground.core.audio.transcripts import Transcript, from_response
 from playground.core.models import Usage
 
@@ -80,6 +82,17 @@ class SpeechRequest:
             )
         if not self.voice.strip():
             return AppError.local("No voice", "Choose a voice or enter a custom voice id.", "")
+        if speech_route(self.model).live:
+            return refuse_problem(self.model, self.voice, self.speed) or (
+                None
+                if self.response_format in caps.formats
+                else AppError.local(
+                    "Format not offered",
+                    f"A live session gives WAV or raw PCM, not {self.response_format}: "
+                    "nothing installed with the app encodes MP3, Opus, AAC or FLAC.",
+                    "Choose WAV or PCM.",
+                )
+            )
         if not SPEED_MIN <= self.speed <= SPEED_MAX:
             return AppError.local("Speed out of range", "Speed goes from 0.25 to 4.", "")
         if self.response_format not in caps.formats:
@@ -145,6 +158,10 @@ class SpeechResult:
     request_id: str | None
     latency_ms: float
     first_audio_ms: float | None
+    live: bool = False
+    interrupted: bool = False
+    output_audio_tokens: int = 0
+    transcript: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +275,8 @@ class AudioService:
             AppError: the request failed (what arrived is in `progress`).
         """
         progress = progress if progress is not None else SpeechProgress()
+        if speech_route(request.model).live:
+            return await self.speech_live(request, on_audio, progress)
         client = self._client_source()
         usage: Usage | None = None
         request_id: str | None = None
@@ -304,6 +323,56 @@ class AudioService:
             request_id=request_id,
             latency_ms=(time.monotonic() - progress.started) * 1000,
             first_audio_ms=progress.first_audio_ms,
+        )
+
+    async def speech_live(
+        self,
+        request: SpeechRequest,
+        on_audio: AudioCallback | None = None,
+        progress: SpeechProgress | None = None,
+    ) -> SpeechResult:
+        """Speaks `request` through a live Realtime session (`realtime.speak`): `on_audio` gets raw
+        PCM 24 kHz as it arrives, whatever the file format; the clip is WAV or PCM.
+
+        Raises:
+            AppError: refused before connecting, refused at connect, an `error` event, or a drop
+                before any audio (what arrived is in `progress`).
+        """
+        progress = progress if progress is not None else SpeechProgress()
+        client = self._client_source()
+        progress.started = time.monotonic()
+
+        def take(data: bytes) -> None:
+            if progress.first_audio is None:
+                progress.first_audio = time.monotonic()
+            progress.audio.extend(data)
+            if on_audio is not None:
+                on_audio(data)
+
+        spoken = await speak(
+            client,
+            model=request.model,
+            text=request.input,
+            voice=request.voice,
+            style=request.instructions,
+            speed=request.speed,
+            on_audio=take,
+        )
+        audio = spoken.pcm
+        if request.response_format == "wav":
+            from playground.core.audio.files import pcm_to_wav
+
+            audio = pcm_to_wav(audio)
+        return SpeechResult(
+            audio=audio,
+            usage=spoken.usage,
+            request_id=spoken.session_id,
+            latency_ms=(time.monotonic() - progress.started) * 1000,
+            first_audio_ms=progress.first_audio_ms,
+            live=True,
+            interrupted=spoken.interrupted,
+            output_audio_tokens=spoken.output_audio_tokens,
+            transcript=spoken.transcript,
         )
 
     async def transcribe(

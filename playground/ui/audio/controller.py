@@ -38,6 +38,8 @@ from playground.core.audio.models import (
     LIVE_FORMATS,
     PCM_RATE,
     UPLOAD_MAX_BYTES,
+    speech_choices,
+    speech_route,
     transcription_caps,
 )
 from playground.core.audio.service import (
@@ -163,20 +165,23 @@ class AudioController(FeatureController):
         speech, stt = self.view.speech, self.view.stt
         want_speech = speech.model or str(self._saved.get("speech_model", ""))
         want_stt = stt.model or str(self._saved.get("stt_model", ""))
-        speech_current, speech_default, speech_choices = self._models_for(
+        speech_current, speech_default, speech_list = self._models_for(
             snapshot, ModelKind.SPEECH, want_speech, speech.model_combo.shows_retired()
+        )
+        speech_current, speech_default, speech_list = self._with_realtime(
+            snapshot, want_speech, speech_current, speech_default, speech_list
         )
         stt_current, stt_default, stt_choices = self._models_for(
             snapshot, ModelKind.TRANSCRIPTION, want_stt, stt.model_combo.shows_retired()
         )
-        speech.set_models(speech_choices, speech_current, speech_default)
+        speech.set_models(speech_list, speech_current, speech_default)
         voice = str(self._saved.pop("voice", ""))
         if voice:
             speech.set_voice(voice)
-        speech_models = [c if isinstance(c, str) else c.id for c in speech_choices]
+        speech_models = [c if isinstance(c, str) else c.id for c in speech_list]
         live_speech = [
             c if isinstance(c, str) else c.id
-            for c in speech_choices
+            for c in speech_list
             if isinstance(c, str) or not c.retired
         ]
         self.view.compare.set_models(
@@ -189,6 +194,32 @@ class AudioController(FeatureController):
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
             stt.set_format(fmt)
+
+    def _with_realtime(
+        self,
+        snapshot: CatalogSnapshot | None,
+        wanted: str,
+        current: str,
+        default: str,
+        listed: list[str | ModelChoice],
+    ) -> tuple[str, str, list[str | ModelChoice]]:
+        """The speech picker with the realtime models that can speak added after the speech
+        endpoint's (preferred first): the speech endpoint while its models live, a live session
+        otherwise (its models stop on 2027-01-06)."""
+        if snapshot is None or not snapshot.ids(ModelKind.REALTIME):
+            return current, default, listed
+        picker = snapshot.picker(ModelKind.REALTIME, self.today())
+        by_id = {c if isinstance(c, str) else c.id: c for c in picker.choices}
+        spoken = speech_choices([], list(by_id))
+        extra = [by_id[m] for m in spoken if m in by_id]
+        alive = [m for m in spoken if isinstance(by_id[m], str) or not by_id[m].retired]
+        if not default and alive:
+            default = alive[0]
+        if wanted in by_id:
+            current = wanted
+        elif not current or current not in {c if isinstance(c, str) else c.id for c in listed}:
+            current = default
+        return current, default, [*listed, *extra]
 
     def _models_for(
         self, snapshot: CatalogSnapshot | None, kind: ModelKind, wanted: str, show_retired: bool
@@ -233,7 +264,9 @@ class AudioController(FeatureController):
             return
         page.clear_error()
         progress = SpeechProgress()
-        on_audio = self._live_feed(request.response_format) if live else None
+        # A live (Realtime) session hands over raw PCM 24 kHz whatever the file format.
+        fed = "pcm" if speech_route(request.model).live else request.response_format
+        on_audio = self._live_feed(fed) if live else None
         self.runner.start(
             self.service.speech(request, on_audio, progress),
             group=SPEECH,
@@ -282,7 +315,7 @@ class AudioController(FeatureController):
             Endpoint.SPEECH,
             result.usage,
             result.latency_ms,
-            RequestStatus.OK,
+            RequestStatus.ERROR if result.interrupted else RequestStatus.OK,
             result.request_id,
         )
         clip = self._store_clip(request, result.audio, entry.cost, page)
@@ -292,6 +325,14 @@ class AudioController(FeatureController):
             _usage_text(result.usage),
             f"cost {format_cost(entry.cost)}",
         ]
+        if result.live:
+            detail[2] += f" ({result.output_audio_tokens:,} audio out)"
+        if result.interrupted:
+            seconds = _duration_of(result.audio, request.response_format) or 0.0
+            detail[0] = (
+                f"Interrupted: the live session dropped; the {format_clock(seconds)} that came "
+                "are kept in the history"
+            )
         page.show_result(" · ".join(detail))
         if clip is None:
             return
@@ -364,6 +405,18 @@ class AudioController(FeatureController):
         prices = self.pricer.prices(model, provider)
         if prices is None:
             return f"Cost: {format_cost(None)} (no price is known for {model})"
+        if speech_route(model).live:
+            # A live session reports its tokens in response.done; the spoken audio is priced at
+            # the model's audio-output rate, which dwarfs the text's.
+            rate = (
+                ""
+                if prices.input_per_mtok is None
+                else f"text in at {format_price(prices.input_per_mtok)} per 1M tokens; "
+            )
+            return (
+                f"Priced per token: {rate}the spoken audio at {model}'s audio-output rate, "
+                "counted from the session's usage after"
+            )
         if prices.per_million_characters is not None:
             cost = self.pricer.cost(model, Usage(characters=len(text) * times), provider)
             return (

@@ -59,6 +59,7 @@ from playground.core.audio.models import (
     TRANSCRIPT_FORMATS,
     UPLOAD_SUFFIXES,
     speech_caps,
+    speech_route,
     transcription_caps,
 )
 from playground.core.audio.service import SpeechRequest, TranscriptionRequest
@@ -235,6 +236,11 @@ class SpeechPage(QWidget):
         speed_row.addWidget(self.format_combo, 1)
         form.addRow("Speed", speed_row)
         form.addRow("", self.live_check)
+        # How the chosen model speaks (speech endpoint or a live Realtime session), in words.
+        self.route_label = QLabel()
+        _named(self.route_label, "speechRoute", "How the speech is made")
+        self.route_label.setWordWrap(True)
+        form.addRow("Route", self.route_label)
 
         self.text_edit = QPlainTextEdit()
         _named(self.text_edit, "speechInput", "Text to speak")
@@ -492,8 +498,21 @@ class SpeechPage(QWidget):
         for i in range(self.format_combo.count()):
             item = self.format_combo.model().item(i)  # type: ignore[attr-defined]
             item.setEnabled(self.format_combo.itemData(i) in caps.formats)
+        self._show_route(caps.formats)
         self._update_counter()
         self.draft_changed.emit()
+
+    def _show_route(self, formats: tuple[str, ...]) -> None:
+        route = speech_route(self.model)
+        text = route.text
+        if route.live:
+            text += (
+                " The clip is saved as WAV or raw PCM: nothing installed with the app encodes "
+                "MP3, Opus, AAC or FLAC."
+            )
+            if self.response_format not in formats:
+                self.set_format(formats[0])
+        self.route_label.setText(text)
 
     def _on_format_changed(self) -> None:
         live = self.response_format in LIVE_FORMATS
@@ -781,9 +800,11 @@ class ComparePage(QWidget):
         out = []
         for model in self.checked(self.models):
             caps = speech_caps(model)
+            # A live (Realtime) session gives WAV or PCM only; other formats fall back to WAV.
+            model_fmt = fmt if fmt in caps.formats else caps.formats[0]
             for voice in self.checked(self.voices):
                 if voice in caps.voices:
-                    out.append(SpeechRequest(model, voice, text, response_format=fmt))
+                    out.append(SpeechRequest(model, voice, text, response_format=model_fmt))
         return out
 
     def set_busy(self, busy: bool) -> None:

@@ -1,5 +1,6 @@
 """Sample content of the Audio tab for `--screenshot`: a clip history, a voice comparison and a
-transcript, without the network; then pictures of the Compare and Speech-to-text pages.
+transcript, without the network; then pictures of the Text to speech page on the realtime route
+(a live session, as after 2027-01-06), and of the Compare and Speech-to-text pages.
 
 Only the controller's and the view's public methods are used.
 """
@@ -23,6 +24,8 @@ from playground.ui.audio.tab import AudioTab
 if TYPE_CHECKING:
     from playground.ui.common.feature import FeatureController
 
+REALTIME = "gpt-realtime-2.1-mini"
+
 
 def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
     """Fills the three pages; returns pictures of the Compare and Speech-to-text pages."""
@@ -37,6 +40,8 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
         "to hear it spoken aloud."
     )
     tone = pcm_to_wav(bytes(48_000 * 3))
+    live = SpeechRequest(REALTIME, "marin", speech.text(), "Warm and unhurried.", 1.0, "wav")
+    controller.store_clip(live, tone, None)  # the oldest: listed last
     for voice, model in (("coral", "gpt-4o-mini-tts"), ("onyx", "tts-1"), ("nova", "tts-1")):
         request = SpeechRequest(model, voice, speech.text(), "", 1.0, "wav")
         controller.store_clip(request, tone, Decimal("0.0016"))
@@ -45,7 +50,8 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
     if clips:
         speech.load_clip(clips[0], controller.clips.playable_path(clips[0]))
         speech.set_player_time("0:00 / 0:03")
-    speech.show_result("Done in 1.4 s · first audio after 310 ms · 113 in / 150 out tokens")
+    result = "Done in 1.4 s · first audio after 310 ms · 113 in / 150 out tokens"
+    speech.show_result(result)
     compare.set_text("The quick brown fox jumps over the lazy dog.")
     compare.set_models(["gpt-4o-mini-tts", "tts-1"], ["gpt-4o-mini-tts"])
     compare.set_checked_voices(["alloy", "coral", "sage"])
@@ -86,7 +92,26 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
         ),
         "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
     )
+
+    def realtime_route(on: bool) -> None:
+        # After 2027-01-06 the model list has no speech-endpoint model: a live session speaks.
+        if on:
+            speech.set_models([REALTIME, "gpt-realtime-2.1"], REALTIME)
+            speech.set_voice("marin")
+            speech.set_instructions("Warm and unhurried.")
+            speech.show_result(
+                "Done in 1.1 s · first audio after 240 ms · 121 in / 96 out tokens "
+                "(84 audio out) · cost —"
+            )
+        else:
+            speech.set_models(["gpt-4o-mini-tts", "tts-1", "tts-1-hd"], "gpt-4o-mini-tts")
+            speech.set_voice("coral")
+            speech.set_format("mp3")
+            speech.set_instructions("Speak calmly, like a teacher.")
+            speech.show_result(result)
+
     return [
+        ("speech-realtime", _PageShot(view, speech, realtime_route)),
         ("compare", _PageShot(view, compare)),
         ("stt", _PageShot(view, stt)),
         ("stt-microphone", _PageShot(view, stt, stt.use_microphone)),
