@@ -94,7 +94,40 @@ def fill_window(window: Any, pages: list[Any], services: Services, runner: Any) 
         parent=window,
     )
     host.start()  # Chat is built now, right after the first frame; the others when first shown
+    _watch_ledger(window, services, counters)
     return controller
+
+
+def _watch_ledger(window: Any, services: Services, counters: Any) -> None:
+    """A damaged usage ledger, found at start or on a later read, is explained in the window with
+    an offer to move the file aside; usage is counted in memory meanwhile."""
+    from playground.core.money.ledger import LedgerDamagedError, UsageLedger
+    from playground.ui.shell.ledger_repair import offer_to_move_aside
+
+    offered = False
+
+    def _install(ledger: UsageLedger) -> None:
+        services.replace_ledger(ledger)
+        counters.refresh_totals()
+
+    def _offer() -> None:
+        nonlocal offered
+        if offered:
+            return
+        offered = True
+        offer_to_move_aside(window, services.paths.database_file, lambda: services.ledger, _install)
+
+    def _on_failed(error: Exception) -> None:
+        if isinstance(error, LedgerDamagedError) and services.ledger.persistent:
+            # Damaged while in use: count in memory from now on, then ask.
+            services.replace_ledger(UsageLedger.in_memory())
+            services.damaged_ledger = services.paths.database_file
+            counters.refresh_totals()
+            _offer()
+
+    counters.ledger_failed.connect(_on_failed)
+    if services.damaged_ledger is not None:
+        _offer()
 
 
 def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
@@ -129,7 +162,10 @@ def setup_logging(paths: AppPaths | None) -> None:
 
         if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
             handlers.append(logging.StreamHandler(sys.stderr))
+        from playground.core.storage.paths import ensure_private_file
+
         with contextlib.suppress(OSError):  # a read-only data folder was reported; stderr works
+            ensure_private_file(paths.log_file)  # owner-only: the handler would create it 0644
             handlers.append(RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2))
     for handler in handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -210,9 +246,10 @@ def run_app(*, no_first_run: bool = False) -> int:
     from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 
     loop = install_loop(app)
-    # The keyring is opened in a thread (an import and D-Bus round trips); the first use waits.
-    services = build_services(paths, secrets=DeferredSecretStore())
     runner = TaskRunner()
+    # The keyring is opened in the runner's worker thread (an import and D-Bus round trips); the
+    # first use waits.
+    services = build_services(paths, secrets=DeferredSecretStore(executor=runner.executor))
     controller = fill_window(window, pages, services, runner)
     follow_system(app, ui.theme, window.refresh_icons)
     instance.activation_requested.connect(lambda: _bring_to_front(window))

@@ -43,10 +43,21 @@ class Services:
     history: HistoryStore
     presets: PresetStore
     warnings: list[str]
+    #: The usage ledger file found damaged at start (the app offers to move it aside); usage is
+    #: counted in memory meanwhile.
+    damaged_ledger: Path | None = None
 
     def close(self) -> None:
         self.history.close()
         self.ledger.close()
+
+    def replace_ledger(self, ledger: UsageLedger) -> None:
+        """Makes `ledger` the one every later request is written to (after the damaged file was
+        moved aside), and closes the old one."""
+        old, self.ledger = self.ledger, ledger
+        self.accounting.ledger = ledger
+        self.damaged_ledger = None
+        old.close()
 
 
 def build_services(
@@ -63,7 +74,7 @@ def build_services(
     from playground.core.api.session import ApiSession
     from playground.core.chat.presets import PresetStore
     from playground.core.money.accounting import Accounting
-    from playground.core.money.ledger import LedgerError, UsageLedger
+    from playground.core.money.ledger import LedgerDamagedError, LedgerError, UsageLedger
     from playground.core.money.pricing import Pricer
     from playground.core.money.tokens import TiktokenCounter
     from playground.core.storage.history import HistoryError, HistoryStore
@@ -86,8 +97,12 @@ def build_services(
     settings = store.load()
     if store.notice:  # the settings file had to be repaired or set aside
         warnings.append(store.notice)
+    damaged_ledger: Path | None = None
     try:
         ledger = UsageLedger(paths.database_file)
+    except LedgerDamagedError:  # the window explains it and offers to move the file aside
+        damaged_ledger = paths.database_file
+        ledger = UsageLedger.in_memory()
     except LedgerError as exc:
         warnings.append(f"{exc} Usage is counted for this session only.")
         ledger = UsageLedger.in_memory()
@@ -112,6 +127,7 @@ def build_services(
         history=history,
         presets=PresetStore(paths.presets_file),
         warnings=warnings,
+        damaged_ledger=damaged_ledger,
     )
 
 

@@ -11,6 +11,7 @@ short: the count follows the typing about 35 ms behind.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -25,10 +26,13 @@ from playground.core.models import (
     Usage,
 )
 from playground.core.money.accounting import Accounting
+from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters_bar import CountersBar
+
+log = logging.getLogger(__name__)
 
 SYNC_COUNT_LIMIT = 4_000  # characters; below this a count takes well under a millisecond
 MIN_COUNT_INTERVAL_S = 0.1  # between the starts of two off-thread counts while the user types
@@ -40,10 +44,12 @@ class CountersController(QObject):
     Signals:
         draft_estimated: a new draft estimate is shown. args: input tokens, cost (Decimal or None).
         totals_changed: a request was recorded and the totals were re-read.
+        ledger_failed: the ledger could not be read. arg: the `LedgerError`.
     """
 
     draft_estimated = Signal(int, object)
     totals_changed = Signal()
+    ledger_failed = Signal(object)
 
     def __init__(
         self,
@@ -182,5 +188,11 @@ class CountersController(QObject):
         self.refresh_totals()
 
     def refresh_totals(self) -> None:
-        self.bar.set_totals(self.accounting.session_totals(), self.accounting.today_totals())
+        try:
+            session, today = self.accounting.session_totals(), self.accounting.today_totals()
+        except LedgerError as exc:  # a damaged file found while reading: say so, keep going
+            log.warning("usage totals unreadable: %s", exc)
+            self.ledger_failed.emit(exc)
+            return
+        self.bar.set_totals(session, today)
         self.totals_changed.emit()
