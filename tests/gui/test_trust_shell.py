@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.ledger import LedgerDamagedError, UsageLedger
 from playground.core.storage.paths import AppPaths
 from playground.ui.shell.ledger_repair import DamagedLedgerBox
 from tests.conftest import AppHarness
+from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.gui
 
@@ -88,3 +90,119 @@ def test_a_damaged_ledger_does_not_end_the_app_and_is_moved_aside_on_request(
     assert app.services.accounting.ledger is app.services.ledger
     assert len(app.services.ledger.recent()) == 1  # the session's row came along
     assert app.services.accounting.session_totals().requests == 1
+
+
+# --- 14, 15. the first run ----------------------------------------------------------------------
+
+
+def _fresh_home(tmp_path: Path, base_url: str, *, first_run_done: bool = False) -> Path:
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.settings import JsonSettingsStore, Settings
+
+    home = tmp_path / "fresh"
+    profile = ProviderProfile(id="openai", name="OpenAI", base_url=base_url, max_retries=0)
+    JsonSettingsStore(AppPaths.under(home).settings_file).save(
+        Settings(profiles=(profile,), first_run_done=first_run_done)
+    )
+    return home
+
+
+def test_pasting_a_key_closes_the_welcome_and_the_cursor_waits_in_chat(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+    qtbot: Any,
+    wait_until: Any,
+) -> None:
+    app = make_app(key=None, home=_fresh_home(tmp_path, fake_openai.base_url))
+    app.controller.start()
+    dialog = app.controller.first_run_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    QApplication.clipboard().setText("sk-pasted-first-run-key-0000111122")
+    dialog.key_edit.setFocus()
+    qtbot.keyClick(dialog.key_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    # action 1 was the paste; no "Start" click: the dialog is gone, the next action is typing
+    assert not dialog.isVisible()
+    assert app.controller.first_run_dialog is None
+    assert QApplication.focusWidget() is app.chat_tab.input_edit
+    wait_until(lambda: not app.runner.is_busy("keyring"))
+    assert app.services.secrets.get("openai") == "sk-pasted-first-run-key-0000111122"
+
+
+def test_a_key_typed_by_hand_waits_for_enter(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, tmp_path: Path, qtbot: Any
+) -> None:
+    app = make_app(key=None, home=_fresh_home(tmp_path, fake_openai.base_url))
+    app.controller.start()
+    dialog = app.controller.first_run_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.key_edit, "sk-typed-by-hand-key-000011112222")
+    assert dialog.isVisible()  # its last letter may still be coming
+    qtbot.keyClick(dialog.key_edit, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert QApplication.focusWidget() is app.chat_tab.input_edit
+
+
+def test_without_a_keyring_the_key_is_asked_for_again_saying_why(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    from playground.core.api.secrets import MemorySecretStore
+
+    home = _fresh_home(tmp_path, fake_openai.base_url, first_run_done=True)
+    session_only = MemorySecretStore(notice="No keyring was found: keys last for this session.")
+    app = make_app(key=None, home=home, secrets=session_only)  # the last run's key is gone
+    app.controller.start()
+    dialog = app.controller.first_run_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    heading = dialog.findChild(QLabel, "firstRunHeading")
+    assert heading is not None
+    assert "no keyring" in heading.text()
+    assert "this session only" in heading.text() or "that session only" in heading.text()
+    dialog.reject()
+
+
+def test_with_a_keyring_a_later_start_does_not_ask(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    home = _fresh_home(tmp_path, fake_openai.base_url, first_run_done=True)
+    app = make_app(key=None, home=home, secrets=_PersistentSecrets())
+    app.controller.start()
+    assert app.controller.first_run_dialog is None
+
+
+class _PersistentSecrets:
+    """A keyring that remembers (and holds no key for this profile)."""
+
+    persistent = True
+    notice = ""
+    backend_name = "test keyring"
+
+    def get(self, profile_id: str) -> str | None:
+        return None
+
+    def set(self, profile_id: str, key: str) -> None:
+        pass
+
+    def delete(self, profile_id: str) -> None:
+        pass
+
+
+# --- 18. the keyboard ---------------------------------------------------------------------------
+
+
+def test_ctrl_3_focuses_the_visible_audio_page_input(
+    make_app: Callable[..., AppHarness], qtbot: Any
+) -> None:
+    app = make_app()
+    window = app.window
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    audio = app.feature("audio").view
+    assert QApplication.focusWidget() is audio.speech.text_edit
+    audio.pages.setCurrentWidget(audio.stt)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    focused = QApplication.focusWidget()
+    assert focused is audio.stt.choose_button
+    assert focused.isVisible()

@@ -1516,8 +1516,18 @@ class AudioTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.pages)
-        self.main_input: QWidget = self.speech.text_edit
         self.compare.voice_chosen.connect(self._on_voice_chosen)
+
+    @property
+    def main_input(self) -> QWidget:
+        """Where Ctrl+3 puts the cursor: the input of the page shown now (the text to speak, the
+        text to compare voices on, or Speech to text's "Choose file…")."""
+        page = self.pages.currentWidget()
+        if page is self.compare:
+            return self.compare.text_edit
+        if page is self.stt:
+            return self.stt.choose_button
+        return self.speech.text_edit
 
     def _on_voice_chosen(self, model: str, voice: str) -> None:
         speech = self.speech

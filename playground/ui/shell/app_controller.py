@@ -41,6 +41,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEYRING_GROUP = "keyring"
+CHAT_KEY = "chat"
+
+#: Why the key dialog comes back on a later start when there is no keyring.
+SESSION_KEY_GONE = (
+    "This computer has no keyring, so the key you gave last time was kept for that session only "
+    "and is gone now. Paste it again to continue; it is kept in memory until you quit, never in a "
+    "file."
+)
 
 
 class AppController(QObject):
@@ -109,19 +117,25 @@ class AppController(QObject):
         self.update_connection_state()
 
     def start(self, *, allow_first_run: bool = True) -> None:
-        """After the window is shown: the first-run dialog if needed, then a model refresh."""
-        if allow_first_run and not self.settings.first_run_done and not self._has_key():
-            self.run_first_run()
-        elif self._has_key():
+        """After the window is shown: the first-run dialog if needed, then a model refresh.
+
+        Without a keyring the key pasted on an earlier start is gone: the dialog asks for it again,
+        saying why, instead of letting the first request fail with "No API key"."""
+        if self._has_key():
             self.refresh_models()
+        elif allow_first_run and not self.settings.first_run_done:
+            self.run_first_run()
+        elif allow_first_run and not self.session.secrets.persistent:
+            self.run_first_run(reason=SESSION_KEY_GONE)
 
     def _has_key(self) -> bool:
         conn = self.session.connection()
         return bool(conn.api_key) or not self.session.profile.key_required
 
-    def run_first_run(self) -> FirstRunDialog:
-        """Opens the welcome dialog (window-modal, non-blocking); its answer is applied when it closes."""
-        dialog = FirstRunDialog(self.session.secrets.notice, self.window)
+    def run_first_run(self, reason: str = "") -> FirstRunDialog:
+        """Opens the welcome dialog (window-modal, non-blocking); its answer is applied when it
+        closes. `reason`: why it is shown on a later start ("" on the first one)."""
+        dialog = FirstRunDialog(self.session.secrets.notice, self.window, reason=reason)
         self.first_run_dialog = dialog
         dialog.finished.connect(lambda _code: self._on_first_run_finished(dialog))
         dialog.open()
@@ -132,6 +146,9 @@ class AppController(QObject):
         dialog.deleteLater()
         choice = dialog.choice()
         settings = self.settings.replace(first_run_done=True)
+        if choice.preset and CHAT_KEY in self.window.tab_keys:
+            # The next action is typing the question: the cursor waits in Chat's input.
+            self.window.show_tab(CHAT_KEY)
         if choice.preset in ("ollama", "lmstudio"):
             profile = new_profile(
                 preset_by_key(choice.preset), existing_ids=[p.id for p in settings.profiles]

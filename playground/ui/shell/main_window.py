@@ -231,8 +231,18 @@ class MainWindow(QMainWindow):
             return
         widget = self._specs[key].widget
         self.tab_widget.setCurrentWidget(widget)
-        target = getattr(widget, "main_input", widget)
-        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.main_input(key).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def main_input(self, key: str) -> QWidget:
+        """The input of tab `key` that Ctrl+<n> focuses, resolved now: a tab whose main input
+        depends on what it shows (Audio's pages) answers with the visible one. A page whose tab is
+        built later (`TabPage`) is asked through its adopted view."""
+        widget = self._specs[key].widget
+        view = getattr(widget, "view", None) or widget
+        target = getattr(view, "main_input", None)
+        if not isinstance(target, QWidget):
+            target = getattr(widget, "main_input", widget)
+        return target if isinstance(target, QWidget) else widget
 
     def refresh_icons(self) -> None:
         """Re-tints the icons after a palette change."""
