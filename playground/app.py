@@ -92,7 +92,13 @@ def fill_window(window: Any, pages: list[Any], services: Services, runner: Any) 
             ("Data folder", str(services.paths.data_dir)),
         ],
         parent=window,
+        environ=services.environ,
     )
+    # The status bar's draft estimate is the current tab's (Chat's only on Chat).
+    window.tab_widget.currentChanged.connect(
+        lambda _index: counters.set_current_tab(window.current_tab_key())
+    )
+    counters.set_current_tab(window.current_tab_key())
     host.start()  # Chat is built now, right after the first frame; the others when first shown
     _watch_ledger(window, services, counters)
     return controller

@@ -7,8 +7,9 @@ first use.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,9 @@ class Services:
     #: The usage ledger file found damaged at start (the app offers to move it aside); usage is
     #: counted in memory meanwhile.
     damaged_ledger: Path | None = None
+    #: The environment requests are sent with (`OPENAI_BASE_URL` and friends), for what the
+    #: Settings dialog shows.
+    environ: Mapping[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         self.history.close()
@@ -128,6 +132,7 @@ def build_services(
         presets=PresetStore(paths.presets_file),
         warnings=warnings,
         damaged_ledger=damaged_ledger,
+        environ=os.environ if environ is None else environ,
     )
 
 

@@ -206,3 +206,39 @@ def test_ctrl_3_focuses_the_visible_audio_page_input(
     focused = QApplication.focusWidget()
     assert focused is audio.stt.choose_button
     assert focused.isVisible()
+
+
+# --- 19. the status bar and Settings ------------------------------------------------------------
+
+
+def test_the_draft_estimate_is_the_current_tabs(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
+    app = make_app()
+    label = app.window.counters.draft_label
+    app.chat_tab.input_edit.setPlainText("How many tokens is this draft?")
+    wait_until(lambda: label.text() != "Draft: —")
+    chat_text = label.text()
+    app.window.show_tab("images")
+    assert label.text() == "Draft: —"  # Images' prompt is not Chat's draft
+    app.window.show_tab("chat")
+    assert label.text() == chat_text
+
+
+def test_settings_says_the_server_comes_from_the_environment(
+    make_app: Callable[..., AppHarness],
+) -> None:
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.settings import Settings
+
+    settings = Settings(
+        profiles=(ProviderProfile(id="openai", name="OpenAI", base_url=""),), first_run_done=True
+    )
+    app = make_app(settings=settings, environ={"OPENAI_BASE_URL": "http://proxy.test:9/v1"})
+    dialog = app.controller.open_settings()
+    placeholder = dialog.base_url_edit.placeholderText()
+    assert "http://proxy.test:9/v1" in placeholder
+    assert "from environment" in placeholder
+    assert "api.openai.com" not in placeholder
+    assert "from environment" in app.window.connection_label.toolTip()
+    dialog.reject()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,7 @@ class AppController(QObject):
         data_dir: str = "",
         about_extra: Callable[[], list[tuple[str, str]]] | None = None,
         parent: QObject | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -77,6 +78,7 @@ class AppController(QObject):
         self.pricer = pricer
         self.data_dir = data_dir
         self._about_extra = about_extra or list
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
         self.settings = store.load()
         self.settings_dialog: SettingsDialog | None = None
         self._prepared = False  # prepare_for_requests has run (before the first refresh)
@@ -243,7 +245,7 @@ class AppController(QObject):
         }.get(conn.key_source, conn.key_source)
         tip_lines = [
             f"Provider: {profile.name}",
-            f"Server: {conn.base_url or 'default'}",
+            f"Server: {_server_text(conn)}",
             f"API key: {key_text}",
         ]
         if self.session.secrets.notice:
@@ -277,7 +279,7 @@ class AppController(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return self.settings_dialog
-        dialog = SettingsDialog(self.settings, self.window)
+        dialog = SettingsDialog(self.settings, self.window, environ=self.environ)
         self.settings_dialog = dialog
         dialog.key_status_requested.connect(self._on_key_status_requested)
         dialog.key_save_requested.connect(self._on_key_save_requested)
@@ -503,6 +505,15 @@ def _replace_ui(ui: UiSettings, **changes: str) -> UiSettings:
     import dataclasses
 
     return dataclasses.replace(ui, **changes)
+
+
+def _server_text(conn: Connection) -> str:
+    """Where requests go, and whether the environment (OPENAI_BASE_URL) said so."""
+    if not conn.base_url:
+        return "default"
+    if conn.from_environment("base_url"):
+        return f"{conn.base_url} (from environment)"
+    return conn.base_url
 
 
 def _short(text: str, limit: int = 48) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -34,6 +35,7 @@ from playground.ui.shell.counters_bar import CountersBar
 
 log = logging.getLogger(__name__)
 
+CHAT_TAB = "chat"  # the tab whose drafts are counted unless a caller names another
 SYNC_COUNT_LIMIT = 4_000  # characters; below this a count takes well under a millisecond
 MIN_COUNT_INTERVAL_S = 0.1  # between the starts of two off-thread counts while the user types
 
@@ -64,7 +66,11 @@ class CountersController(QObject):
         self.counter = counter
         self.accounting = accounting
         self.runner = runner
-        self._pending: tuple[tuple[Message, ...], str, ProviderProfile] | None = None
+        self._pending: tuple[tuple[Message, ...], str, ProviderProfile, str] | None = None
+        # The newest estimate of each tab that counts drafts (Chat); the bar shows the current
+        # tab's, or none on a tab without one.
+        self._drafts: dict[str, tuple[int, Decimal | None]] = {}
+        self._current_tab = CHAT_TAB
         self._counting = False
         self._discard_running = False  # the draft was emptied while a count ran
         self._last_start = -MIN_COUNT_INTERVAL_S
@@ -75,25 +81,37 @@ class CountersController(QObject):
 
     # --- draft -------------------------------------------------------------------------------
 
+    def set_current_tab(self, key: str) -> None:
+        """The window shows tab `key`: the bar shows its draft estimate, or none."""
+        self._current_tab = key
+        self.bar.set_draft(*self._drafts.get(key, (None, None)))
+
     def estimate_draft(
-        self, messages: tuple[Message, ...], model: str, profile: ProviderProfile
+        self,
+        messages: tuple[Message, ...],
+        model: str,
+        profile: ProviderProfile,
+        tab: str = CHAT_TAB,
     ) -> None:
-        """Shows the estimated input tokens and cost of sending `messages` to `model`."""
+        """Shows the estimated input tokens and cost of sending `messages` to `model`, for the
+        draft of tab `tab` (shown while that tab is the current one)."""
         if not model or not any(m.content for m in messages):
             # Nothing typed and no history: nothing to count, and no reason to load the encoding
             # (43 MiB) for a window that sits idle (bench/startup.py, idle memory).
             self._pending = None
             self._next_count.stop()
             self._discard_running = self._counting
-            self.bar.set_draft(None, None)
+            self._drafts.pop(tab, None)
+            if tab == self._current_tab:
+                self.bar.set_draft(None, None)
             return
         size = sum(len(m.content) for m in messages)
         if not self._counting and size <= SYNC_COUNT_LIMIT and self.counter.is_loaded(model):
             self._pending = None  # a longer draft waiting for its turn is out of date now
             self._next_count.stop()
-            self._show_draft(self.counter.count_messages(messages, model), model, profile)
+            self._show_draft(self.counter.count_messages(messages, model), model, profile, tab)
             return
-        self._pending = (messages, model, profile)
+        self._pending = (messages, model, profile, tab)
         if not self._counting:
             self._start_pending()
 
@@ -110,7 +128,7 @@ class CountersController(QObject):
 
     def _start_count(self) -> None:
         assert self._pending is not None
-        messages, model, profile = self._pending
+        messages, model, profile, tab = self._pending
         self._pending = None
         self._counting = True
         self._discard_running = False
@@ -122,7 +140,7 @@ class CountersController(QObject):
                 self._discard_running = False
                 self._start_pending()
             elif self._pending is None:
-                self._show_draft(tokens, model, profile)
+                self._show_draft(tokens, model, profile, tab)
             else:  # the user typed on while we counted: count the newest draft instead
                 self._start_pending()
 
@@ -141,9 +159,11 @@ class CountersController(QObject):
             on_cancel=_stopped,
         )
 
-    def _show_draft(self, tokens: int, model: str, profile: ProviderProfile) -> None:
+    def _show_draft(self, tokens: int, model: str, profile: ProviderProfile, tab: str) -> None:
         cost = self.accounting.pricer.estimate(model, tokens, profile.price_provider)
-        self.bar.set_draft(tokens, cost)
+        self._drafts[tab] = (tokens, cost)
+        if tab == self._current_tab:
+            self.bar.set_draft(tokens, cost)
         self.draft_estimated.emit(tokens, cost)
 
     # --- after requests ----------------------------------------------------------------------
