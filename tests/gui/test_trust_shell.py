@@ -242,3 +242,72 @@ def test_settings_says_the_server_comes_from_the_environment(
     assert "api.openai.com" not in placeholder
     assert "from environment" in app.window.connection_label.toolTip()
     dialog.reject()
+
+
+# --- 10/11. the 429 countdown on the other tabs ------------------------------------------------
+
+
+def _wait_for_the_model_info(app: AppHarness, wait_until: Any) -> None:
+    wait_until(lambda: not app.runner.is_busy("model-info"))
+
+
+def test_moderations_429_hint_counts_down_and_never_names_a_wait_that_is_over(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app()
+    _wait_for_the_model_info(app, wait_until)
+    app.window.show_tab("moderation")
+    controller = app.feature("moderation")
+    view = controller.view
+    view.input_edit.setPlainText("hello there")
+    fake_openai.rate_limit(retry_after=3)
+    view.check_button.click()
+    wait_until(lambda: not app.runner.is_busy("moderation"))
+    assert "Try again in 3 seconds." in view.error_label.text()
+    controller._countdown.tick()
+    assert "Try again in 2 seconds." in view.error_label.text()
+    controller._countdown.tick()
+    controller._countdown.tick()
+    assert "3 seconds" not in view.error_label.text()
+    assert "You can try again now." in view.error_label.text()
+
+
+def test_embeddings_429_hint_counts_down(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app()
+    app.window.show_tab("embeddings")
+    view = app.feature("embeddings").view
+    view.model_combo.setCurrentText("text-embedding-3-small")
+    view.set_text("hello")
+    fake_openai.rate_limit(retry_after=2, path="/embeddings")
+    view.embed_button.click()
+    wait_until(lambda: not app.runner.is_busy("embeddings"))
+    assert "Try again in 2 seconds." in view.error_label.text()
+    view._resume_wait.tick()
+    view._resume_wait.tick()
+    assert "2 seconds" not in view.error_label.text()
+    assert "You can try again now." in view.error_label.text()
+
+
+def test_images_429_hint_counts_down(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    fake_openai.scenario.models = ["gpt-4o-mini", "gpt-image-1"]
+    app = make_app()
+    app.window.show_tab("images")
+    images = app.feature("images")
+    app.controller.refresh_models()
+    wait_until(lambda: images.view.model_combo.count() > 0)
+    wait_until(lambda: not app.runner.is_busy("images-load"))
+    view = images.view
+    fake_openai.rate_limit(retry_after=2)
+    view.prompt.setPlainText("A cat")
+    view.generate_button.click()
+    wait_until(lambda: not app.runner.is_busy("images"))
+    assert "Try again in 2 seconds." in view.error_label.text()
+    images._retry.tick()
+    images._retry.tick()
+    assert "2 seconds" not in view.error_label.text()
+    assert "You can try again now." in view.error_label.text()
+    assert view.generate_button.isEnabled()

@@ -416,18 +416,27 @@ class ModerationTab(QWidget):
         self.notes_label.setVisible(bool(notes))
 
     def show_error(self, error: AppError, *, resumable: int = 0) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        text = (
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        if resumable:
-            text += f"<br>The results so far are kept; {resumable:,} item{'s' if resumable != 1 else ''} still to check."
-        self.error_label.setText(text)
-        self.error_label.setToolTip(error.details or "")
+        self._shown_error = error
+        self._render_error(error, error.hint, resumable)
         self._resumable = resumable
         self.resume_button.setVisible(bool(resumable))
         self.set_resume_countdown(0)
         self.error_box.setVisible(True)
+
+    def set_error_hint(self, hint: str) -> None:
+        """The shown error's hint as a countdown runs ("Try again in 2 seconds.", then "You can
+        try again now."); nothing when no error is shown."""
+        error = getattr(self, "_shown_error", None)
+        if error is not None and self.error_box.isVisibleTo(self):
+            self._render_error(error, hint, self._resumable)
+
+    def _render_error(self, error: AppError, hint: str, resumable: int) -> None:
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        text = f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {hint}"
+        if resumable:
+            text += f"<br>The results so far are kept; {resumable:,} item{'s' if resumable != 1 else ''} still to check."
+        self.error_label.setText(text)
+        self.error_label.setToolTip(error.details or "")
 
     def set_resume_countdown(self, seconds: int) -> None:
         """While the server asked to wait, Resume says how long and stays disabled."""
