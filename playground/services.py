@@ -114,8 +114,22 @@ def build_services(
         history = HistoryStore(paths.history_file)
         history.recover_interrupted()
     except HistoryError as exc:
-        warnings.append(f"{exc} Conversations are kept for this session only.")
-        history = HistoryStore.in_memory()
+        # Read-only or damaged: show what can still be read (the file is not changed), keep new
+        # conversations in memory.
+        copied = 0
+        try:
+            history, copied = HistoryStore.salvage(paths.history_file)
+            history.recover_interrupted()
+        except HistoryError:
+            history = HistoryStore.in_memory()
+        if copied:
+            warnings.append(
+                f"{exc} The {copied} saved conversation{'s' if copied != 1 else ''} that could "
+                "be read are shown, but cannot be changed there; new conversations are kept for "
+                "this session only."
+            )
+        else:
+            warnings.append(f"{exc} Conversations are kept for this session only.")
     pricer = Pricer(settings.price_overrides)
     session = ApiSession(settings, secrets, environ)
     return Services(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -311,3 +312,92 @@ def test_images_429_hint_counts_down(
     assert "2 seconds" not in view.error_label.text()
     assert "You can try again now." in view.error_label.text()
     assert view.generate_button.isEnabled()
+
+
+# --- 23. a history that cannot be written -------------------------------------------------------
+
+
+def _history_with_conversations(path: Path, count: int = 3) -> None:
+    from playground.core.models import Message
+    from playground.core.storage.history import HistoryStore
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with HistoryStore(path) as history:
+        for i in range(count):
+            history.create(f"conv-{i}", title=f"Saved conversation {i}")
+            history.append_message(f"conv-{i}", Message(role="user", content=f"question {i}"))
+            history.append_message(f"conv-{i}", Message(role="assistant", content=f"answer {i}"))
+
+
+def _damage_page_of(path: Path, name: str) -> None:
+    """Garbage over the root page of table or index `name` (the rest of the file is intact)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)
+        ).fetchone()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    data[start : start + page_size] = bytes([0xA5]) * page_size
+    path.write_bytes(bytes(data))
+
+
+def test_a_history_that_cannot_be_opened_still_shows_its_conversations(
+    make_app: Callable[..., AppHarness], tmp_path: Path, wait_until: Any
+) -> None:
+    home = tmp_path / "home"
+    history_file = AppPaths.under(home).history_file
+    _history_with_conversations(history_file)
+    _damage_page_of(history_file, "messages_streaming")  # the start-up recovery reads it
+    before = history_file.read_bytes()
+    app = make_app(home=home)
+    history = app.services.history
+    assert not history.persistent  # new conversations: this session only
+    titles = {c.title for c in history.list()}
+    assert {"Saved conversation 0", "Saved conversation 1", "Saved conversation 2"} <= titles
+    assert any(
+        "3 saved conversations" in w and "this session only" in w for w in app.services.warnings
+    )
+    assert history_file.read_bytes() == before  # read, never changed
+
+
+def test_salvage_keeps_the_conversations_around_a_damaged_page(tmp_path: Path) -> None:
+    from playground.core.storage.history import HistoryStore
+
+    path = tmp_path / "history.sqlite3"
+    _history_with_conversations(path, count=5)
+    _damage_page_of(path, "messages_streaming")
+    store, copied = HistoryStore.salvage(path)
+    with store:
+        assert copied == 5
+        assert [m.message.content for m in store.load("conv-3").messages] == [
+            "question 3",
+            "answer 3",
+        ]
+        store.create("new-one")  # new ones go to memory
+        assert store.exists("new-one")
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes read-only files"
+)
+def test_a_read_only_history_is_opened_read_only(tmp_path: Path) -> None:
+    from playground.core.storage.history import HistoryError, HistoryStore
+
+    folder = tmp_path / "data"
+    path = folder / "history.sqlite3"
+    _history_with_conversations(path)
+    path.chmod(0o400)
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(HistoryError):
+            HistoryStore(path)
+        store, copied = HistoryStore.salvage(path)
+        with store:
+            assert copied == 3
+    finally:
+        folder.chmod(0o700)
