@@ -401,3 +401,47 @@ def test_a_read_only_history_is_opened_read_only(tmp_path: Path) -> None:
             assert copied == 3
     finally:
         folder.chmod(0o700)
+
+
+# --- 21. a guide inside the app -----------------------------------------------------------------
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen; brought forward
+def test_help_getting_started_explains_tabs_keys_key_and_money(
+    make_app: Callable[..., AppHarness],
+) -> None:
+    app = make_app()
+    app.window.guide_action.trigger()
+    guide = app.controller.guide
+    assert guide is not None
+    assert guide.isVisible()
+    text = guide.browser.toPlainText()
+    for tab in ("Chat", "Images", "Audio", "Embeddings", "Moderation", "Compare", "Prompt Lab"):
+        assert tab in text
+    for key in ("Ctrl+Enter", "Esc", "Ctrl+1", "Ctrl+N", "Ctrl+,"):
+        assert key in text
+    assert "this session only" in text  # the tests' keyring keeps keys in memory: said so
+    for figure in ("Session", "Today", "≈", "+ ?"):
+        assert figure in text
+    assert app.window.guide_action.shortcut().toString() == "F1"
+    app.window.guide_action.trigger()  # a second time: the same window
+    assert app.controller.guide is guide
+
+
+def test_empty_moderation_and_audio_tabs_say_what_to_do(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
+    app = make_app()
+    wait_until(lambda: not app.runner.is_busy("model-info"))
+    app.window.show_tab("audio")
+    speech = app.feature("audio").view.speech
+    assert speech.empty_hint.isVisible()
+    assert "Generate" in speech.empty_hint.text()
+    app.window.show_tab("moderation")
+    moderation = app.feature("moderation").view
+    assert moderation.empty_hint.isVisible()
+    moderation.input_edit.setPlainText("hello there")
+    moderation.check_button.click()
+    wait_until(lambda: not app.runner.is_busy("moderation"))
+    assert moderation.model.rowCount() == 1
+    assert not moderation.empty_hint.isVisible()

@@ -83,6 +83,10 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
     ("ko", "Korean"),
     ("zh", "Chinese"),
 )
+#: The one-line hint shown while the tab has no result yet.
+EMPTY_HINT = (
+    "Type some text and press Generate (Ctrl+Enter) to hear it; your clips are listed here."
+)
 COMPARE_MAX = 8
 
 
@@ -290,6 +294,11 @@ class SpeechPage(QWidget):
         pl.addLayout(save_row)
         history_box = QGroupBox("History")
         hl = QVBoxLayout(history_box)
+        # A one-line hint while no clip has been made yet (Help → Getting started has more).
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("speechEmptyHint")
+        self.empty_hint.setWordWrap(True)
+        hl.addWidget(self.empty_hint)
         hl.addWidget(self.history, 1)
         hrow = QHBoxLayout()
         hrow.addWidget(self.reuse_button)
@@ -419,6 +428,7 @@ class SpeechPage(QWidget):
                 self.history.addItem(item)
                 if clip.id == select:
                     self.history.setCurrentItem(item)
+        self.empty_hint.setVisible(self.history.count() == 0)
         current = self.history.currentItem()
         has = current is not None
         self.delete_button.setEnabled(has)

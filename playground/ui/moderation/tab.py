@@ -58,6 +58,10 @@ class ModerationDraft:
     model: str
 
 
+#: The one-line hint shown while the tab has no result yet.
+EMPTY_HINT = "Paste a text (or add a picture) and press Check (Ctrl+Enter) to see how it scores."
+
+
 class ModerationTab(QWidget):
     """The moderation workbench.
 
@@ -234,6 +238,13 @@ class ModerationTab(QWidget):
         left_layout.addLayout(buttons)
         left_layout.addSpacing(6)
         left_layout.addLayout(filter_row)
+        # A one-line hint while nothing has been checked yet (Help → Getting started has more).
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("moderationEmptyHint")
+        self.empty_hint.setWordWrap(True)
+        left_layout.addWidget(self.empty_hint)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._update_empty_hint)
         left_layout.addWidget(self.table, 3)
         left_layout.addWidget(self.summary_label)
 
@@ -422,6 +433,9 @@ class ModerationTab(QWidget):
         self.resume_button.setVisible(bool(resumable))
         self.set_resume_countdown(0)
         self.error_box.setVisible(True)
+
+    def _update_empty_hint(self) -> None:
+        self.empty_hint.setVisible(self.model.rowCount() == 0)
 
     def set_error_hint(self, hint: str) -> None:
         """The shown error's hint as a countdown runs ("Try again in 2 seconds.", then "You can

@@ -30,6 +30,7 @@ from playground.ui.common.feature import FeatureHost
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.first_run import FirstRunDialog
+from playground.ui.shell.guide import GettingStartedWindow
 from playground.ui.shell.main_window import MainWindow
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import apply_theme
@@ -84,11 +85,13 @@ class AppController(QObject):
         self._prepared = False  # prepare_for_requests has run (before the first refresh)
         self._preparing = False
         self.first_run_dialog: FirstRunDialog | None = None
+        self.guide: GettingStartedWindow | None = None
 
         window.settings_requested.connect(self.open_settings)
         window.refresh_models_requested.connect(self.refresh_models)
         window.theme_chosen.connect(self._on_theme_chosen)
         window.about_requested.connect(self._on_about)
+        window.guide_requested.connect(self.open_guide)
         window.open_data_folder_requested.connect(self._on_open_data_folder)
         window.closing.connect(self._on_closing)
         features.refresh_models_requested.connect(self.refresh_models)
@@ -482,6 +485,23 @@ class AppController(QObject):
     def about_extra(self) -> list[tuple[str, str]]:
         """The About box's extra rows (price data, keyring, data folder), read when shown."""
         return self._about_extra()
+
+    def open_guide(self) -> GettingStartedWindow:
+        """Help → Getting started: one window, brought to the front when already open."""
+        if self.guide is None:
+            secrets = self.session.secrets
+            if secrets.persistent:
+                place = f"in your system's keyring ({secrets.backend_name})"
+            else:
+                place = (
+                    "in memory, for this session only, because this computer has no keyring: "
+                    "you are asked for it again at the next start"
+                )
+            self.guide = GettingStartedWindow(place, self.window)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
+        return self.guide
 
     def _on_about(self) -> None:
         AboutDialog(self.about_extra(), self.window).exec()
