@@ -89,7 +89,9 @@ class FirstRunDialog(QDialog):
         self.key_edit.setPlaceholderText("Paste your key here (sk-…)")
         self.key_edit.textEdited.connect(self._on_key_edited)
         where = (
-            "It is kept in memory for this session only (see below), never in a file."
+            "It is kept in memory for this session only, never in a file."
+            if reason
+            else "It is kept in memory for this session only (see below), never in a file."
             if keyring_notice
             else "It is stored in your system's keyring, never in a file."
         )
@@ -103,7 +105,7 @@ class FirstRunDialog(QDialog):
         self.notice = QLabel(keyring_notice)
         self.notice.setObjectName("keyringNotice")
         self.notice.setWordWrap(True)
-        self.notice.setVisible(bool(keyring_notice))
+        self.notice.setVisible(bool(keyring_notice) and not reason)  # the reason says it
         self.openai_radio.toggled.connect(self.key_edit.setEnabled)
 
         buttons = QDialogButtonBox()

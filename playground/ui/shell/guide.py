@@ -1,17 +1,17 @@
 """Help → Getting started: what each tab is for, the shortcuts that matter, where the key is kept
 and what the money figures mean, in plain words, one window away from any tab.
-
-Also the one-line hints the tabs show while they have nothing to show yet (`EMPTY_TAB_HINTS`).
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from playground import APP_NAME
+from playground.ui.shell.main_window import fit_to_screen
 
 #: What each tab is for, in the order of the window's tabs (the guide lists them all).
 TAB_PURPOSES: tuple[tuple[str, str], ...] = (
@@ -29,20 +29,6 @@ TAB_PURPOSES: tuple[tuple[str, str], ...] = (
     ),
     ("Prompt Lab", "Try one prompt on many cases at once and score the answers."),
 )
-
-#: The one-line hint each tab shows until it has a first result (Chat, Compare and Prompt Lab
-#: show theirs from their own packages).
-EMPTY_TAB_HINTS: dict[str, str] = {
-    "chat": "Type a question below and press Ctrl+Enter: the answer appears here as it is written.",
-    "images": "Describe a picture in the box and press Generate (Ctrl+Enter): it appears here.",
-    "audio": "Type some text and press Generate to hear it, or open Speech to text to transcribe "
-    "a recording.",
-    "embeddings": "Put one text a line and press Embed (Ctrl+Enter) to see which are alike.",
-    "moderation": "Paste a text (or add a picture) and press Check (Ctrl+Enter) to see its scores.",
-    "compare": "Type a question and press Ctrl+Enter: each column answers it with its own model "
-    "and settings.",
-    "lab": "Write a prompt with {variables}, add a case for each set of values, then Run all.",
-}
 
 #: The five shortcuts that matter (the keys, what they do).
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -117,7 +103,7 @@ class GettingStartedWindow(QDialog):
         self.setObjectName("gettingStarted")
         self.setWindowTitle(f"Getting started with {APP_NAME}")
         self.setModal(False)
-        self.resize(640, 680)
+        self.resize(640, 560)
         self.browser = QTextBrowser()
         self.browser.setObjectName("gettingStartedText")
         self.browser.setOpenExternalLinks(True)
@@ -128,3 +114,10 @@ class GettingStartedWindow(QDialog):
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self._fitted = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted:  # at a large text scale it would open past the screen's edge
+            self._fitted = True
+            fit_to_screen(self, QSize(360, 300))

@@ -36,18 +36,15 @@ class DamagedLedgerBox(QMessageBox):
         self.setInformativeText(
             "Playground could not read it, so the Session and Today figures start from zero and "
             "this session's requests are counted in memory for now.\n\n"
-            "Move the damaged file aside to start a new ledger file: nothing is deleted, the old "
-            "file is kept next to it under a new name. Your conversations and settings are not "
-            "in it."
+            "Move it aside to start a new ledger file: nothing is deleted, the old file is kept "
+            "next to it under a new name. Your conversations and settings are not in it. "
+            "Not now: usage is counted in memory until you quit, and you are asked again at the "
+            "next start."
         )
         self.setDetailedText(f"Damaged file: {path}")
-        self.move_button = self.addButton(
-            "Move it aside and start a new ledger", QMessageBox.ButtonRole.AcceptRole
-        )
+        self.move_button = self.addButton("Move it aside", QMessageBox.ButtonRole.AcceptRole)
         self.move_button.setObjectName("moveLedgerAside")
-        self.later_button = self.addButton(
-            "Not now (count in memory)", QMessageBox.ButtonRole.RejectRole
-        )
+        self.later_button = self.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
         self.later_button.setObjectName("keepLedgerInMemory")
         self.setDefaultButton(self.move_button)
         self.setEscapeButton(self.later_button)
