@@ -445,3 +445,32 @@ def test_empty_moderation_and_audio_tabs_say_what_to_do(
     wait_until(lambda: not app.runner.is_busy("moderation"))
     assert moderation.model.rowCount() == 1
     assert not moderation.empty_hint.isVisible()
+
+
+def test_a_ledger_found_damaged_while_in_use_is_swapped_for_memory_and_explained(
+    make_app: Callable[..., AppHarness], tmp_path: Path
+) -> None:
+    from playground.ui.shell.counters import CountersController
+
+    app = make_app()
+    assert app.services.ledger.persistent
+    counters = app.window.findChild(CountersController)
+    assert counters is not None
+    counters.ledger_failed.emit(LedgerDamagedError("The usage ledger cannot be read: damaged."))
+    assert not app.services.ledger.persistent  # counting goes on, in memory
+    assert app.services.accounting.ledger is app.services.ledger
+    box = app.window.findChild(DamagedLedgerBox, "damagedLedgerBox")
+    assert box is not None
+    assert box.isVisible()
+    box.later_button.click()
+    assert AppPaths.under(app.home).database_file.exists()  # "Not now" moves nothing
+
+
+def test_the_self_test_reports_a_damaged_ledger(tmp_path: Path) -> None:
+    from playground.selftest import check_databases
+
+    paths = AppPaths.under(tmp_path)
+    assert "not created yet" in check_databases(paths)()
+    damage_ledger(paths.database_file)
+    with pytest.raises(RuntimeError, match=r"ledger .* is damaged"):
+        check_databases(paths)()
