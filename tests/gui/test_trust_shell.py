@@ -474,3 +474,35 @@ def test_the_self_test_reports_a_damaged_ledger(tmp_path: Path) -> None:
     damage_ledger(paths.database_file)
     with pytest.raises(RuntimeError, match=r"ledger .* is damaged"):
         check_databases(paths)()
+
+
+def test_first_answer_in_three_actions(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+    qtbot: Any,
+    wait_until: Any,
+) -> None:
+    """Paste the key, type the question, press Ctrl+Enter: nothing else between."""
+    app = make_app(key=None, home=_fresh_home(tmp_path, fake_openai.base_url))
+    app.controller.start()
+    dialog = app.controller.first_run_dialog
+    assert dialog is not None
+    QApplication.clipboard().setText("sk-three-actions-key-000011112222")
+    dialog.key_edit.setFocus()
+    qtbot.keyClick(dialog.key_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # 1
+    # The model list arrives while the user types (the key is saved in a worker first).
+    assert QApplication.focusWidget() is app.chat_tab.input_edit
+    qtbot.keyClicks(app.chat_tab.input_edit, "Say hello")  # 2
+    wait_until(lambda: not app.runner.is_busy("keyring") and not app.runner.is_busy("models"))
+    assert app.window.focusWidget() is app.chat_tab.input_edit  # still where the typing went
+    # A window manager gives the window back its activation when the dialog closes; the
+    # offscreen platform has none, so do what it would.
+    app.window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is app.window)
+    qtbot.keyClick(  # 3
+        QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
+    wait_until(lambda: not app.runner.is_busy("chat"))
+    assert "Hello!" in app.chat_tab.conversation.plain_text()
+    assert "Say hello" in app.chat_tab.conversation.plain_text()
