@@ -71,7 +71,10 @@ def setup_logging(paths: AppPaths | None) -> None:
 
         if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
             handlers.append(logging.StreamHandler(sys.stderr))
+        from playground.core.storage.paths import ensure_private_file
+
         with contextlib.suppress(OSError):  # a read-only data folder was reported; stderr works
+            ensure_private_file(paths.log_file)  # owner-only: the handler would create it 0644
             handlers.append(RotatingFileHandler(paths.log_file, maxBytes=1_000_000, backupCount=2))
     for handler in handlers:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -152,9 +155,10 @@ def run_app(*, no_first_run: bool = False) -> int:
     from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 
     loop = install_loop(app)
-    # The keyring is opened in a thread (an import and D-Bus round trips); the first use waits.
-    services = build_services(paths, secrets=DeferredSecretStore())
     runner = TaskRunner()
+    # The keyring is opened in the runner's worker thread (an import and D-Bus round trips); the
+    # first use waits.
+    services = build_services(paths, secrets=DeferredSecretStore(executor=runner.executor))
     controller = fill_window(window, pages, services, runner)
     follow_system(app, ui.theme, window.refresh_icons)
     instance.activation_requested.connect(lambda: _bring_to_front(window))

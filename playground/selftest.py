@@ -64,6 +64,38 @@ def check_data_dir(paths: AppPaths) -> Check:
     return _check
 
 
+def check_databases(paths: AppPaths) -> Check:
+    """The usage ledger and the history, read-only (never created or changed here): each is
+    missing (made at the first start), or passes SQLite's quick check."""
+
+    def _check() -> str:
+        import sqlite3
+
+        found: list[str] = []
+        damaged: list[str] = []
+        for name, path in (("ledger", paths.database_file), ("history", paths.history_file)):
+            if not path.exists():
+                found.append(f"{name} not created yet")
+                continue
+            try:
+                conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+                try:
+                    verdict = conn.execute("PRAGMA quick_check(1)").fetchone()
+                finally:
+                    conn.close()
+            except sqlite3.Error as exc:
+                verdict = (str(exc),)
+            if verdict is None or verdict[0] != "ok":
+                damaged.append(f"{name} ({path}) is damaged: {verdict[0] if verdict else '?'}")
+            else:
+                found.append(f"{name} ok")
+        if damaged:
+            raise RuntimeError("; ".join(damaged) + ". Start Playground to move it aside.")
+        return ", ".join(found)
+
+    return _check
+
+
 def check_window() -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -152,6 +184,7 @@ def run_self_test() -> int:
         ("price data", check_prices),
         ("keyring", check_keyring),
         ("data folder", check_data_dir(paths)),
+        ("databases", check_databases(paths)),
         ("qt plugins", check_qt_plugins),
         ("window", check_window),
         ("multimedia", check_multimedia),

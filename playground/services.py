@@ -7,8 +7,9 @@ first use.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,10 +48,24 @@ class Services:
     today: Callable[[], date] = date.today
     """What day it is, for everything that judges dates (which models are retired): one clock, so a
     test can fix it."""
+    #: The usage ledger file found damaged at start (the app offers to move it aside); usage is
+    #: counted in memory meanwhile.
+    damaged_ledger: Path | None = None
+    #: The environment requests are sent with (`OPENAI_BASE_URL` and friends), for what the
+    #: Settings dialog shows.
+    environ: Mapping[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         self.history.close()
         self.ledger.close()
+
+    def replace_ledger(self, ledger: UsageLedger) -> None:
+        """Makes `ledger` the one every later request is written to (after the damaged file was
+        moved aside), and closes the old one."""
+        old, self.ledger = self.ledger, ledger
+        self.accounting.ledger = ledger
+        self.damaged_ledger = None
+        old.close()
 
 
 def build_services(
@@ -68,7 +83,7 @@ def build_services(
     from playground.core.api.session import ApiSession
     from playground.core.chat.presets import PresetStore
     from playground.core.money.accounting import Accounting
-    from playground.core.money.ledger import LedgerError, UsageLedger
+    from playground.core.money.ledger import LedgerDamagedError, LedgerError, UsageLedger
     from playground.core.money.pricing import Pricer
     from playground.core.money.tokens import TiktokenCounter
     from playground.core.storage.history import HistoryError, HistoryStore
@@ -91,8 +106,12 @@ def build_services(
     settings = store.load()
     if store.notice:  # the settings file had to be repaired or set aside
         warnings.append(store.notice)
+    damaged_ledger: Path | None = None
     try:
         ledger = UsageLedger(paths.database_file)
+    except LedgerDamagedError:  # the window explains it and offers to move the file aside
+        damaged_ledger = paths.database_file
+        ledger = UsageLedger.in_memory()
     except LedgerError as exc:
         warnings.append(f"{exc} Usage is counted for this session only.")
         ledger = UsageLedger.in_memory()
@@ -100,8 +119,22 @@ def build_services(
         history = HistoryStore(paths.history_file)
         history.recover_interrupted()
     except HistoryError as exc:
-        warnings.append(f"{exc} Conversations are kept for this session only.")
-        history = HistoryStore.in_memory()
+        # Read-only or damaged: show what can still be read (the file is not changed), keep new
+        # conversations in memory.
+        copied = 0
+        try:
+            history, copied = HistoryStore.salvage(paths.history_file)
+            history.recover_interrupted()
+        except HistoryError:
+            history = HistoryStore.in_memory()
+        if copied:
+            warnings.append(
+                f"{exc} The {copied} saved conversation{'s' if copied != 1 else ''} that could "
+                "be read are shown, but cannot be changed there; new conversations are kept for "
+                "this session only."
+            )
+        else:
+            warnings.append(f"{exc} Conversations are kept for this session only.")
     pricer = Pricer(settings.price_overrides)
     session = ApiSession(settings, secrets, environ)
     return Services(
@@ -118,6 +151,8 @@ def build_services(
         presets=PresetStore(paths.presets_file),
         warnings=warnings,
         today=today,
+        damaged_ledger=damaged_ledger,
+        environ=os.environ if environ is None else environ,
     )
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from playground.ui.registry import LazyTab
     from playground.ui.shell.app_controller import AppController
     from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
     from playground.ui.shell.main_window import MainWindow
 
 
@@ -70,9 +71,48 @@ def fill_window(
             ("Data folder", str(services.paths.data_dir)),
         ],
         parent=window,
+        environ=services.environ,
     )
+    # The status bar's draft estimate is the current tab's (Chat's only on Chat).
+    window.tab_widget.currentChanged.connect(
+        lambda _index: counters.set_current_tab(window.current_tab_key())
+    )
+    counters.set_current_tab(window.current_tab_key())
     host.start()  # Chat is built now, right after the first frame; the others when first shown
+    _watch_ledger(window, services, counters)
     return controller
+
+
+def _watch_ledger(window: MainWindow, services: Services, counters: CountersController) -> None:
+    """A damaged usage ledger, found at start or on a later read, is explained in the window with
+    an offer to move the file aside; usage is counted in memory meanwhile."""
+    from playground.core.money.ledger import LedgerDamagedError, UsageLedger
+    from playground.ui.shell.ledger_repair import offer_to_move_aside
+
+    offered = False
+
+    def _install(ledger: UsageLedger) -> None:
+        services.replace_ledger(ledger)
+        counters.refresh_totals()
+
+    def _offer() -> None:
+        nonlocal offered
+        if offered:
+            return
+        offered = True
+        offer_to_move_aside(window, services.paths.database_file, lambda: services.ledger, _install)
+
+    def _on_failed(error: Exception) -> None:
+        if isinstance(error, LedgerDamagedError) and services.ledger.persistent:
+            # Damaged while in use: count in memory from now on, then ask.
+            services.replace_ledger(UsageLedger.in_memory())
+            services.damaged_ledger = services.paths.database_file
+            counters.refresh_totals()
+            _offer()
+
+    counters.ledger_failed.connect(_on_failed)
+    if services.damaged_ledger is not None:
+        _offer()
 
 
 def build_window(services: Services, runner: TaskRunner) -> tuple[MainWindow, AppController]:

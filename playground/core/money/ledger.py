@@ -78,6 +78,38 @@ class LedgerError(Exception):
     """The ledger cannot be opened, read or written; the message says why in plain words."""
 
 
+class LedgerDamagedError(LedgerError):
+    """The ledger file is damaged (not a database, or pages that fail SQLite's check): it can only
+    be moved aside (`move_aside`) and a new one started."""
+
+
+def _is_damage(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def move_aside(path: Path, now: datetime | None = None) -> Path:
+    """Renames a damaged ledger file (and its `-wal`/`-shm` files) to
+    `<name>.damaged-<local time>` next to it, so a new ledger can start at `path`; returns the new
+    name of the database file. Nothing is deleted: the old file can still be inspected.
+
+    Raises:
+        OSError: a file could not be renamed.
+    """
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    path.replace(target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.replace(target.with_name(target.name + suffix))
+    return target
+
+
 def _utc_text(moment: datetime) -> str:
     """Fixed-width ISO-8601 UTC. A naive datetime is taken as local time (Python's convention)."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
@@ -148,6 +180,14 @@ class UsageLedger(SqliteStore):
                 f"(format {version}, this version knows {SCHEMA_VERSION}). Update Playground to "
                 "keep using it."
             )
+        if version == SCHEMA_VERSION and self.path is not None:
+            # Damaged pages are otherwise found by the first read, after the window is built
+            # (the totals shown at start): check them now, while the caller can still carry on
+            # with a ledger in memory. quick_check reads each page once (about 30 ms for 200,000
+            # rows) and skips the slower index-content checks of integrity_check.
+            verdict = conn.execute("PRAGMA quick_check(1)").fetchone()
+            if verdict is None or verdict[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict})")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         if version < SCHEMA_VERSION:
@@ -167,6 +207,30 @@ class UsageLedger(SqliteStore):
                 raise
         # typeshed's aggregate protocol assumes int values; SQLite passes whatever the column holds.
         conn.create_aggregate("decimal_sum", 1, _DecimalSum)  # type: ignore[arg-type]
+
+    def _error(self, action: str, exc: BaseException) -> Exception:
+        """`LedgerDamagedError` for a damaged file (the app offers to move it aside)."""
+        error = super()._error(action, exc)
+        if _is_damage(exc) and not isinstance(error, LedgerDamagedError):
+            return LedgerDamagedError(str(error))
+        return error
+
+    def copy_rows_to(self, other: UsageLedger) -> int:
+        """Writes every row of this ledger into `other` (the session's rows kept in memory while
+        the file was damaged, into the new file); returns how many.
+
+        Raises:
+            LedgerError: a read or a write failed.
+        """
+        sql = f"SELECT {_COLUMNS} FROM usage_ledger ORDER BY id"
+        with self._lock:
+            try:
+                rows = self._connection().execute(sql).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error("read", exc) from exc
+        for row in rows:
+            other.record(self._entry(row))
+        return len(rows)
 
     # --- writing ------------------------------------------------------------------------------
 

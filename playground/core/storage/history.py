@@ -600,6 +600,51 @@ def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """`path` opened read-only. A WAL database in a read-only folder cannot get its shared-memory
+    file: it is then opened as immutable (nothing else may be writing it then).
+
+    Raises:
+        HistoryError: it cannot be opened, or is not a history.
+    """
+    last: Exception | None = None
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"{path.absolute().as_uri()}?{query}", uri=True, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        try:
+            conn.execute("SELECT key FROM conversations LIMIT 1").fetchall()
+            return conn
+        except sqlite3.Error as exc:
+            last = exc
+            conn.close()
+    raise HistoryError(describe("read", f"at {path}", last or OSError("unreadable")))
+
+
+def _readable_rows(
+    source: sqlite3.Connection, table: str, key: str, columns: Sequence[str]
+) -> builtins.list[tuple[Any, ...]]:
+    """The rows of `table` that can be read, in `key` order: read on until a damaged page, then
+    on again past it (at most 2,000 unreadable keys are stepped over)."""
+    select = f"SELECT {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key}"
+    at = columns.index(key)
+    rows: builtins.list[tuple[Any, ...]] = []
+    last, misses = -1, 0
+    while misses < 2_000:
+        try:
+            for row in source.execute(select, (last,)):
+                rows.append(row)
+                last = int(row[at])
+            break
+        except sqlite3.DatabaseError:
+            last, misses = last + 1, misses + 1
+    return rows
+
+
 def _fts5_available() -> bool:
     probe = sqlite3.connect(_MEMORY)
     try:
@@ -676,6 +721,68 @@ class HistoryStore(SqliteStore):
     def persistent(self) -> bool:
         """False for an in-memory history: nothing survives a restart."""
         return self.path is not None
+
+    @classmethod
+    def salvage(cls, path: Path) -> tuple[HistoryStore, int]:
+        """A history in memory holding every conversation of the file at `path` that can still be
+        read, for a file that cannot be opened for writing (read-only, or damaged). The file is
+        opened read-only and never changed; new conversations live in memory, for this session.
+
+        Returns:
+            (the history, how many conversations were copied).
+
+        Raises:
+            HistoryError: the file cannot be opened even read-only.
+        """
+        source = _open_read_only(path)
+        store = cls(None)
+        try:
+            copied = store._copy_readable(source)
+        finally:
+            source.close()
+        return store, copied
+
+    def _copy_readable(self, source: sqlite3.Connection) -> int:
+        """Copies each conversation of `source` whose row and messages can be read (a damaged
+        page loses the conversations on it, not the others); returns how many."""
+        conn = self._connection()
+        conv_cols = [str(r[1]) for r in conn.execute("PRAGMA table_info(conversations)")]
+        msg_cols = [str(r[1]) for r in conn.execute("PRAGMA table_info(messages)")]
+        key_at = conv_cols.index("key")
+        copied = 0
+        for row in _readable_rows(source, "conversations", "key", conv_cols):
+            key = int(row[key_at])
+            try:
+                messages = source.execute(
+                    f"SELECT {', '.join(msg_cols)} FROM messages WHERE id >= ? AND id < ? "
+                    "ORDER BY id",
+                    (key << _SEQ_BITS, (key + 1) << _SEQ_BITS),
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                log.warning("conversation %s unreadable, left out: %s", key, exc)
+                continue
+
+            def run(
+                c: sqlite3.Connection, row: tuple[Any, ...] = row, rows: Any = messages
+            ) -> None:
+                c.execute(
+                    f"INSERT INTO conversations ({', '.join(conv_cols)}) "
+                    f"VALUES ({', '.join('?' * len(conv_cols))})",
+                    row,
+                )
+                c.executemany(
+                    f"INSERT INTO messages ({', '.join(msg_cols)}) "
+                    f"VALUES ({', '.join('?' * len(msg_cols))})",
+                    rows,
+                )
+
+            try:
+                self._write(run)
+            except HistoryError as exc:  # a row this version cannot take: leave it out
+                log.warning("conversation %s not copied: %s", key, exc)
+                continue
+            copied += 1
+        return copied
 
     @property
     def full_text_search(self) -> bool:

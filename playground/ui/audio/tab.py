@@ -87,6 +87,10 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
     ("ko", "Korean"),
     ("zh", "Chinese"),
 )
+#: The one-line hint shown while the tab has no result yet.
+EMPTY_HINT = (
+    "Type some text and press Generate (Ctrl+Enter) to hear it; your clips are listed here."
+)
 COMPARE_MAX = 8
 
 
@@ -308,6 +312,11 @@ class SpeechPage(QWidget):
         pl.addLayout(save_row)
         history_box = QGroupBox("History")
         hl = QVBoxLayout(history_box)
+        # A one-line hint while no clip has been made yet (Help → Getting started has more).
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("speechEmptyHint")
+        self.empty_hint.setWordWrap(True)
+        hl.addWidget(self.empty_hint)
         hl.addWidget(self.history, 1)
         hrow = QHBoxLayout()
         hrow.addWidget(self.reuse_button)
@@ -442,6 +451,7 @@ class SpeechPage(QWidget):
                 self.history.addItem(item)
                 if clip.id == select:
                     self.history.setCurrentItem(item)
+        self.empty_hint.setVisible(self.history.count() == 0)
         current = self.history.currentItem()
         has = current is not None
         self.delete_button.setEnabled(has)
@@ -1560,8 +1570,18 @@ class AudioTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.pages)
-        self.main_input: QWidget = self.speech.text_edit
         self.compare.voice_chosen.connect(self._on_voice_chosen)
+
+    @property
+    def main_input(self) -> QWidget:
+        """Where Ctrl+3 puts the cursor: the input of the page shown now (the text to speak, the
+        text to compare voices on, or Speech to text's "Choose file…")."""
+        page = self.pages.currentWidget()
+        if page is self.compare:
+            return self.compare.text_edit
+        if page is self.stt:
+            return self.stt.choose_button
+        return self.speech.text_edit
 
     def _on_voice_chosen(self, model: str, voice: str) -> None:
         speech = self.speech

@@ -9,7 +9,6 @@ asking for a file name).
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -257,6 +256,8 @@ class EmbeddingsTab(QWidget):
         self._resume_text = "Resume"
         self._resume_wait = Countdown(self)
         self._resume_wait.changed.connect(self._show_resume)
+        self._resume_wait.text_changed.connect(lambda _text: self._show_error_text())
+        self._shown_error: AppError | None = None
         error_layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.error_box.setVisible(False)
         form.addWidget(self.error_box)
@@ -633,15 +634,23 @@ class EmbeddingsTab(QWidget):
         When the server asked to wait (429 with retry-after), Resume counts down and is enabled
         once the wait is over.
         """
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.error_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
+        self._shown_error = error
         self.error_label.setToolTip(error.details or "")
         self.resume_button.setVisible(bool(resume))
         self._resume_text = resume or "Resume"
-        self._resume_wait.start(math.ceil(error.retry_after or 0) if resume else 0)
+        self._resume_wait.start_for(error)  # the hint names the wait left, never a stale one
+        self._show_error_text()
         self.error_box.setVisible(True)
+
+    def _show_error_text(self) -> None:
+        error = self._shown_error
+        if error is None:
+            return
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.error_label.setText(
+            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> "
+            f"{self._resume_wait.hint()}"
+        )
 
     def _show_resume(self, left: int) -> None:
         """Resume counts down the server's retry-after and is enabled once it is over."""
@@ -651,6 +660,7 @@ class EmbeddingsTab(QWidget):
         )
 
     def hide_error(self) -> None:
+        self._shown_error = None
         self._resume_wait.stop()
         self.error_label.clear()
         self.error_box.setVisible(False)

@@ -140,6 +140,9 @@ class ImagesController(FeatureController):
         self._restored: dict[str, Any] | None = None
         self._retry = Countdown(self)
         self._retry.changed.connect(self._show_retry)
+        self._retry.text_changed.connect(self._show_retry_text)
+        # The shown failure whose wait the countdown keeps current: (field, kept suffix, details).
+        self._retry_shown: tuple[str, str, str] | None = None
         # The upload rules the sources were converted for (formats, square, byte limit).
         self._source_rules: tuple[object, ...] = ()
 
@@ -284,6 +287,7 @@ class ImagesController(FeatureController):
         if self.runner.is_busy(GROUP):
             return
         self.view.hide_error()
+        self._retry_shown = None
         self._last_error = None
         request = self._light_request()
         painted = self._painted_mask()
@@ -415,12 +419,15 @@ class ImagesController(FeatureController):
             field = "prompt" if job.request.mode == "generate" else "images"
         elif error.kind == ErrorKind.MODEL_NOT_FOUND:
             field = "model"
-        if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
-            self._retry.start(max(1, round(error.retry_after)))  # Generate waits it out
-        text = f"{error.title}: {error.message} {error.hint}".strip()
-        if kept:
-            text += f" The {kept} picture{'s' if kept != 1 else ''} that arrived are saved."
+        suffix = (
+            f" The {kept} picture{'s' if kept != 1 else ''} that arrived are saved." if kept else ""
+        )
+        self._retry_shown = None
+        text = f"{error.title}: {error.message} {error.hint}".strip() + suffix
         self.view.show_error(text, error.details, field=field)
+        if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
+            self._retry_shown = (field, suffix, error.details)
+            self._retry.start_for(error)  # Generate waits it out; the hint names the wait left
         self.view.set_status(f"Failed after {format_duration_ms(job.progress.elapsed_ms)}")
 
     def _on_cancelled(self, job: _Job) -> None:
@@ -436,6 +443,16 @@ class ImagesController(FeatureController):
         self.view.set_status(
             f"Stopped. {kept} picture{'s' if kept != 1 else ''} kept in the gallery."
         )
+
+    def _show_retry_text(self, text: str) -> None:
+        """The failure's sentence with the wait still left (never a wait that is over)."""
+        shown = self._retry_shown
+        if shown is None or self._last_error is None:
+            return
+        field, suffix, details = shown
+        if field != "request" and not self.view.problem_text(field):
+            return  # the form was checked again since: the message is gone
+        self.view.show_error(f"{self._last_error.title}: {text}{suffix}", details, field=field)
 
     def _show_retry(self, left: int) -> None:
         """Generate counts down the server's retry-after and is enabled once it is over."""

@@ -91,6 +91,9 @@ class ModerationController(FeatureController):
         self._threshold_timer.timeout.connect(self.refresh_table)
         self._countdown = Countdown(self)
         self._countdown.changed.connect(self.view.set_resume_countdown)
+        self._countdown.text_changed.connect(
+            lambda _text: self.view.set_error_hint(self._countdown.hint())
+        )
         # Tests replace this to answer the save dialog.
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
 
@@ -200,8 +203,8 @@ class ModerationController(FeatureController):
         def on_error(error: AppError) -> None:
             self._record(model, RequestStatus.ERROR, None, error.request_id)
             self.view.show_error(error, resumable=len(self.pending))
-            if error.retry_after and self.pending:  # 429/503 said when: count down on Resume
-                self._countdown.start(max(round(error.retry_after), 1))
+            if error.retry_after:  # 429/503 said when: the hint and Resume count it down
+                self._countdown.start_for(error)
             self._after_run()
 
         def on_cancel() -> None:

@@ -15,11 +15,17 @@ def build(ctx: FeatureContext) -> FeatureController:
     from playground.ui.moderation.tab import ModerationTab
 
     services = ctx.services
+    runner = ctx.runner
+    view = ModerationTab()
+    # Bigger pictures are read and shrunk in a worker thread, through the runner.
+    view.images.set_run_blocking(
+        lambda job, done: runner.start_blocking(job, group="moderation-attachments", on_result=done)
+    )
     return ModerationController(
-        ModerationTab(),
+        view,
         ModerationService(services.session.client),
         services.session,
-        ctx.runner,
+        runner,
         services.accounting,
         ctx.counters,
         today=ctx.services.today,

@@ -61,6 +61,10 @@ class ModerationDraft:
     model: str
 
 
+#: The one-line hint shown while the tab has no result yet.
+EMPTY_HINT = "Paste a text (or add a picture) and press Check (Ctrl+Enter) to see how it scores."
+
+
 class ModerationTab(QWidget):
     """The moderation workbench.
 
@@ -239,6 +243,13 @@ class ModerationTab(QWidget):
         left_layout.addLayout(buttons)
         left_layout.addSpacing(6)
         left_layout.addLayout(filter_row)
+        # A one-line hint while nothing has been checked yet (Help → Getting started has more).
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("moderationEmptyHint")
+        self.empty_hint.setWordWrap(True)
+        left_layout.addWidget(self.empty_hint)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._update_empty_hint)
         left_layout.addWidget(self.table, 3)
         left_layout.addWidget(self.summary_label)
 
@@ -423,18 +434,30 @@ class ModerationTab(QWidget):
         self.notes_label.setVisible(bool(notes))
 
     def show_error(self, error: AppError, *, resumable: int = 0) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        text = (
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        if resumable:
-            text += f"<br>The results so far are kept; {resumable:,} item{'s' if resumable != 1 else ''} still to check."
-        self.error_label.setText(text)
-        self.error_label.setToolTip(error.details or "")
+        self._shown_error = error
+        self._render_error(error, error.hint, resumable)
         self._resumable = resumable
         self.resume_button.setVisible(bool(resumable))
         self.set_resume_countdown(0)
         self.error_box.setVisible(True)
+
+    def _update_empty_hint(self) -> None:
+        self.empty_hint.setVisible(self.model.rowCount() == 0)
+
+    def set_error_hint(self, hint: str) -> None:
+        """The shown error's hint as a countdown runs ("Try again in 2 seconds.", then "You can
+        try again now."); nothing when no error is shown."""
+        error = getattr(self, "_shown_error", None)
+        if error is not None and self.error_box.isVisibleTo(self):
+            self._render_error(error, hint, self._resumable)
+
+    def _render_error(self, error: AppError, hint: str, resumable: int) -> None:
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        text = f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {hint}"
+        if resumable:
+            text += f"<br>The results so far are kept; {resumable:,} item{'s' if resumable != 1 else ''} still to check."
+        self.error_label.setText(text)
+        self.error_label.setToolTip(error.details or "")
 
     def set_resume_countdown(self, seconds: int) -> None:
         """While the server asked to wait, Resume says how long and stays disabled."""

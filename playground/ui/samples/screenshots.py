@@ -28,9 +28,11 @@ from playground.core.storage.settings import MemorySettingsStore
 from playground.services import Services, build_services
 from playground.ui.common.feature import FeatureController
 from playground.ui.shell.about import AboutDialog
-from playground.ui.shell.app_controller import AppController
+from playground.ui.shell.app_controller import SESSION_KEY_GONE, AppController
 from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 from playground.ui.shell.first_run import FirstRunDialog
+from playground.ui.shell.guide import GettingStartedWindow
+from playground.ui.shell.ledger_repair import DamagedLedgerBox
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import app_icon, apply_theme
 from playground.window import build_window
@@ -144,6 +146,19 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             ("chat-code", _code),
             ("settings", _settings),
             ("first-run", lambda: FirstRunDialog(services.secrets.notice, window)),
+            (
+                "first-run-again",
+                lambda: FirstRunDialog(
+                    "No keyring was found: keys last for this session.",
+                    window,
+                    reason=SESSION_KEY_GONE,
+                ),
+            ),
+            ("getting-started", lambda: GettingStartedWindow("in your system's keyring", window)),
+            (
+                "ledger-damaged",
+                lambda: DamagedLedgerBox(services.paths.database_file, window),
+            ),
             ("about", lambda: AboutDialog(controller.about_extra(), window)),
         ]
         for name, make in dialogs:

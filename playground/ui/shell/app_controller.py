@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from playground.ui.common.feature import FeatureHost
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.first_run import FirstRunDialog
+from playground.ui.shell.guide import GettingStartedWindow
 from playground.ui.shell.main_window import MainWindow
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import apply_theme
@@ -41,6 +42,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEYRING_GROUP = "keyring"
+CHAT_KEY = "chat"
+
+#: Why the key dialog comes back on a later start when there is no keyring.
+SESSION_KEY_GONE = (
+    "This computer has no keyring, so the key you gave last time was kept for that session only "
+    "and is gone now. Paste it again to continue; it is kept in memory until you quit, never in a "
+    "file."
+)
 
 
 class AppController(QObject):
@@ -58,6 +67,7 @@ class AppController(QObject):
         data_dir: str = "",
         about_extra: Callable[[], list[tuple[str, str]]] | None = None,
         parent: QObject | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -69,16 +79,19 @@ class AppController(QObject):
         self.pricer = pricer
         self.data_dir = data_dir
         self._about_extra = about_extra or list
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
         self.settings = store.load()
         self.settings_dialog: SettingsDialog | None = None
         self._prepared = False  # prepare_for_requests has run (before the first refresh)
         self._preparing = False
         self.first_run_dialog: FirstRunDialog | None = None
+        self.guide: GettingStartedWindow | None = None
 
         window.settings_requested.connect(self.open_settings)
         window.refresh_models_requested.connect(self.refresh_models)
         window.theme_chosen.connect(self._on_theme_chosen)
         window.about_requested.connect(self._on_about)
+        window.guide_requested.connect(self.open_guide)
         window.open_data_folder_requested.connect(self._on_open_data_folder)
         window.closing.connect(self._on_closing)
         features.refresh_models_requested.connect(self.refresh_models)
@@ -109,19 +122,25 @@ class AppController(QObject):
         self.update_connection_state()
 
     def start(self, *, allow_first_run: bool = True) -> None:
-        """After the window is shown: the first-run dialog if needed, then a model refresh."""
-        if allow_first_run and not self.settings.first_run_done and not self._has_key():
-            self.run_first_run()
-        elif self._has_key():
+        """After the window is shown: the first-run dialog if needed, then a model refresh.
+
+        Without a keyring the key pasted on an earlier start is gone: the dialog asks for it again,
+        saying why, instead of letting the first request fail with "No API key"."""
+        if self._has_key():
             self.refresh_models()
+        elif allow_first_run and not self.settings.first_run_done:
+            self.run_first_run()
+        elif allow_first_run and not self.session.secrets.persistent:
+            self.run_first_run(reason=SESSION_KEY_GONE)
 
     def _has_key(self) -> bool:
         conn = self.session.connection()
         return bool(conn.api_key) or not self.session.profile.key_required
 
-    def run_first_run(self) -> FirstRunDialog:
-        """Opens the welcome dialog (window-modal, non-blocking); its answer is applied when it closes."""
-        dialog = FirstRunDialog(self.session.secrets.notice, self.window)
+    def run_first_run(self, reason: str = "") -> FirstRunDialog:
+        """Opens the welcome dialog (window-modal, non-blocking); its answer is applied when it
+        closes. `reason`: why it is shown on a later start ("" on the first one)."""
+        dialog = FirstRunDialog(self.session.secrets.notice, self.window, reason=reason)
         self.first_run_dialog = dialog
         dialog.finished.connect(lambda _code: self._on_first_run_finished(dialog))
         dialog.open()
@@ -132,6 +151,9 @@ class AppController(QObject):
         dialog.deleteLater()
         choice = dialog.choice()
         settings = self.settings.replace(first_run_done=True)
+        if choice.preset and CHAT_KEY in self.window.tab_keys:
+            # The next action is typing the question: the cursor waits in Chat's input.
+            self.window.show_tab(CHAT_KEY)
         if choice.preset in ("ollama", "lmstudio"):
             profile = new_profile(
                 preset_by_key(choice.preset), existing_ids=[p.id for p in settings.profiles]
@@ -226,7 +248,7 @@ class AppController(QObject):
         }.get(conn.key_source, conn.key_source)
         tip_lines = [
             f"Provider: {profile.name}",
-            f"Server: {conn.base_url or 'default'}",
+            f"Server: {_server_text(conn)}",
             f"API key: {key_text}",
         ]
         if self.session.secrets.notice:
@@ -260,7 +282,7 @@ class AppController(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return self.settings_dialog
-        dialog = SettingsDialog(self.settings, self.window)
+        dialog = SettingsDialog(self.settings, self.window, environ=self.environ)
         self.settings_dialog = dialog
         dialog.key_status_requested.connect(self._on_key_status_requested)
         dialog.key_save_requested.connect(self._on_key_save_requested)
@@ -464,6 +486,23 @@ class AppController(QObject):
         """The About box's extra rows (price data, keyring, data folder), read when shown."""
         return self._about_extra()
 
+    def open_guide(self) -> GettingStartedWindow:
+        """Help → Getting started: one window, brought to the front when already open."""
+        if self.guide is None:
+            secrets = self.session.secrets
+            if secrets.persistent:
+                place = f"in your system's keyring ({secrets.backend_name})"
+            else:
+                place = (
+                    "in memory, for this session only, because this computer has no keyring: "
+                    "you are asked for it again at the next start"
+                )
+            self.guide = GettingStartedWindow(place, self.window)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
+        return self.guide
+
     def _on_about(self) -> None:
         AboutDialog(self.about_extra(), self.window).exec()
 
@@ -486,6 +525,15 @@ def _replace_ui(ui: UiSettings, **changes: str) -> UiSettings:
     import dataclasses
 
     return dataclasses.replace(ui, **changes)
+
+
+def _server_text(conn: Connection) -> str:
+    """Where requests go, and whether the environment (OPENAI_BASE_URL) said so."""
+    if not conn.base_url:
+        return "default"
+    if conn.from_environment("base_url"):
+        return f"{conn.base_url} (from environment)"
+    return conn.base_url
 
 
 def _short(text: str, limit: int = 48) -> str:

@@ -11,7 +11,9 @@ short: the count follows the typing about 35 ms behind.
 
 from __future__ import annotations
 
+import logging
 import time
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -25,11 +27,15 @@ from playground.core.models import (
     Usage,
 )
 from playground.core.money.accounting import Accounting
+from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters_bar import CountersBar
 
+log = logging.getLogger(__name__)
+
+CHAT_TAB = "chat"  # the tab whose drafts are counted unless a caller names another
 SYNC_COUNT_LIMIT = 4_000  # characters; below this a count takes well under a millisecond
 MIN_COUNT_INTERVAL_S = 0.1  # between the starts of two off-thread counts while the user types
 
@@ -40,10 +46,12 @@ class CountersController(QObject):
     Signals:
         draft_estimated: a new draft estimate is shown. args: input tokens, cost (Decimal or None).
         totals_changed: a request was recorded and the totals were re-read.
+        ledger_failed: the ledger could not be read. arg: the `LedgerError`.
     """
 
     draft_estimated = Signal(int, object)
     totals_changed = Signal()
+    ledger_failed = Signal(object)
 
     def __init__(
         self,
@@ -58,7 +66,11 @@ class CountersController(QObject):
         self.counter = counter
         self.accounting = accounting
         self.runner = runner
-        self._pending: tuple[tuple[Message, ...], str, ProviderProfile] | None = None
+        self._pending: tuple[tuple[Message, ...], str, ProviderProfile, str] | None = None
+        # The newest estimate of each tab that counts drafts (Chat); the bar shows the current
+        # tab's, or none on a tab without one.
+        self._drafts: dict[str, tuple[int, Decimal | None]] = {}
+        self._current_tab = CHAT_TAB
         self._counting = False
         self._discard_running = False  # the draft was emptied while a count ran
         self._last_start = -MIN_COUNT_INTERVAL_S
@@ -69,25 +81,37 @@ class CountersController(QObject):
 
     # --- draft -------------------------------------------------------------------------------
 
+    def set_current_tab(self, key: str) -> None:
+        """The window shows tab `key`: the bar shows its draft estimate, or none."""
+        self._current_tab = key
+        self.bar.set_draft(*self._drafts.get(key, (None, None)))
+
     def estimate_draft(
-        self, messages: tuple[Message, ...], model: str, profile: ProviderProfile
+        self,
+        messages: tuple[Message, ...],
+        model: str,
+        profile: ProviderProfile,
+        tab: str = CHAT_TAB,
     ) -> None:
-        """Shows the estimated input tokens and cost of sending `messages` to `model`."""
+        """Shows the estimated input tokens and cost of sending `messages` to `model`, for the
+        draft of tab `tab` (shown while that tab is the current one)."""
         if not model or not any(m.content for m in messages):
             # Nothing typed and no history: nothing to count, and no reason to load the encoding
             # (43 MiB) for a window that sits idle (bench/startup.py, idle memory).
             self._pending = None
             self._next_count.stop()
             self._discard_running = self._counting
-            self.bar.set_draft(None, None)
+            self._drafts.pop(tab, None)
+            if tab == self._current_tab:
+                self.bar.set_draft(None, None)
             return
         size = sum(len(m.content) for m in messages)
         if not self._counting and size <= SYNC_COUNT_LIMIT and self.counter.is_loaded(model):
             self._pending = None  # a longer draft waiting for its turn is out of date now
             self._next_count.stop()
-            self._show_draft(self.counter.count_messages(messages, model), model, profile)
+            self._show_draft(self.counter.count_messages(messages, model), model, profile, tab)
             return
-        self._pending = (messages, model, profile)
+        self._pending = (messages, model, profile, tab)
         if not self._counting:
             self._start_pending()
 
@@ -104,7 +128,7 @@ class CountersController(QObject):
 
     def _start_count(self) -> None:
         assert self._pending is not None
-        messages, model, profile = self._pending
+        messages, model, profile, tab = self._pending
         self._pending = None
         self._counting = True
         self._discard_running = False
@@ -116,7 +140,7 @@ class CountersController(QObject):
                 self._discard_running = False
                 self._start_pending()
             elif self._pending is None:
-                self._show_draft(tokens, model, profile)
+                self._show_draft(tokens, model, profile, tab)
             else:  # the user typed on while we counted: count the newest draft instead
                 self._start_pending()
 
@@ -135,9 +159,11 @@ class CountersController(QObject):
             on_cancel=_stopped,
         )
 
-    def _show_draft(self, tokens: int, model: str, profile: ProviderProfile) -> None:
+    def _show_draft(self, tokens: int, model: str, profile: ProviderProfile, tab: str) -> None:
         cost = self.accounting.pricer.estimate(model, tokens, profile.price_provider)
-        self.bar.set_draft(tokens, cost)
+        self._drafts[tab] = (tokens, cost)
+        if tab == self._current_tab:
+            self.bar.set_draft(tokens, cost)
         self.draft_estimated.emit(tokens, cost)
 
     # --- after requests ----------------------------------------------------------------------
@@ -182,5 +208,11 @@ class CountersController(QObject):
         self.refresh_totals()
 
     def refresh_totals(self) -> None:
-        self.bar.set_totals(self.accounting.session_totals(), self.accounting.today_totals())
+        try:
+            session, today = self.accounting.session_totals(), self.accounting.today_totals()
+        except LedgerError as exc:  # a damaged file found while reading: say so, keep going
+            log.warning("usage totals unreadable: %s", exc)
+            self.ledger_failed.emit(exc)
+            return
+        self.bar.set_totals(session, today)
         self.totals_changed.emit()

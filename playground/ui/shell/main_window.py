@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         refresh_models_requested: View → Refresh models (F5).
         theme_chosen: View → Appearance. arg: "system", "light" or "dark".
         about_requested: Help → About.
+        guide_requested: Help → Getting started (F1).
         open_data_folder_requested: Help → Open data folder.
         closing: the window is about to close (save state now).
     """
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
     refresh_models_requested = Signal()
     theme_chosen = Signal(str)
     about_requested = Signal()
+    guide_requested = Signal()
     open_data_folder_requested = Signal()
     closing = Signal()
 
@@ -181,6 +183,10 @@ class MainWindow(QMainWindow):
         view_menu.addMenu(appearance)
 
         help_menu = bar.addMenu("&Help")
+        self.guide_action = self._action(
+            help_menu, "&Getting started", QKeySequence("F1"), self.guide_requested
+        )
+        self.guide_action.setObjectName("gettingStartedAction")
         self._action(help_menu, "Open &data folder", None, self.open_data_folder_requested)
         help_menu.addSeparator()
         self.about_action = self._action(
@@ -231,8 +237,18 @@ class MainWindow(QMainWindow):
             return
         widget = self._specs[key].widget
         self.tab_widget.setCurrentWidget(widget)
-        target = getattr(widget, "main_input", widget)
-        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.main_input(key).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def main_input(self, key: str) -> QWidget:
+        """The input of tab `key` that Ctrl+<n> focuses, resolved now: a tab whose main input
+        depends on what it shows (Audio's pages) answers with the visible one. A page whose tab is
+        built later (`TabPage`) is asked through its adopted view."""
+        widget = self._specs[key].widget
+        view = getattr(widget, "view", None) or widget
+        target = getattr(view, "main_input", None)
+        if not isinstance(target, QWidget):
+            target = getattr(widget, "main_input", widget)
+        return target if isinstance(target, QWidget) else widget
 
     def refresh_icons(self) -> None:
         """Re-tints the icons after a palette change."""

@@ -8,6 +8,7 @@ controller, which answers through `show_test_result`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -36,7 +37,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.api.providers import PRESETS, new_profile, validate_profile
+from playground.core.api.providers import (
+    ENV_OPENAI_BASE_URL,
+    PRESETS,
+    new_profile,
+    validate_profile,
+)
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
 from playground.core.storage.settings import Settings
 from playground.ui.shell.theme import icon, is_dark
@@ -64,9 +70,17 @@ class SettingsDialog(QDialog):
     key_status_requested = Signal(str)
     test_requested = Signal(object, str)
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
+        #: The environment requests are sent with (an empty OpenAI base URL is filled from it).
+        self._environ: Mapping[str, str] = environ if environ is not None else {}
         self.setWindowTitle("Settings")
         self.setMinimumSize(760, 540)
         self._settings = settings
@@ -271,11 +285,21 @@ class SettingsDialog(QDialog):
         for w in (self.azure_endpoint_edit, self.azure_deployment_edit, self.api_version_edit):
             self.conn_form.setRowVisible(w, azure)
         self.conn_form.setRowVisible(self.base_url_edit, not azure)
-        self.base_url_edit.setPlaceholderText(
-            "https://api.openai.com/v1 (leave empty)"
-            if p.kind == ProviderKind.OPENAI
-            else "http://localhost:11434/v1"
-        )
+        env_url = self._environ.get(ENV_OPENAI_BASE_URL, "").strip()
+        if p.kind == ProviderKind.OPENAI and env_url:
+            # Requests go where the environment says, not to api.openai.com: say so.
+            self.base_url_edit.setPlaceholderText(f"{env_url} (from environment)")
+            self.base_url_edit.setToolTip(
+                f"Left empty, requests go to {env_url}, from the environment variable "
+                f"{ENV_OPENAI_BASE_URL}. A URL typed here is used instead."
+            )
+        else:
+            self.base_url_edit.setPlaceholderText(
+                "https://api.openai.com/v1 (leave empty)"
+                if p.kind == ProviderKind.OPENAI
+                else "http://localhost:11434/v1"
+            )
+            self.base_url_edit.setToolTip("")
         for w in (self.org_edit, self.project_edit):
             self.conn_form.setRowVisible(w, p.kind == ProviderKind.OPENAI)
         self.remove_button.setEnabled(len(self._profiles) > 1)
