@@ -9,10 +9,16 @@ from playground.ui.common.feature import CHAT, Feature, FeatureContext, FeatureC
 
 def build(ctx: FeatureContext) -> FeatureController:
     from playground.core.chat.service import ChatService
+    from playground.core.models import ProviderKind
     from playground.ui.chat.controller import ChatController
     from playground.ui.chat.tab import ChatTab
+    from playground.ui.common.chat_params import default_api
 
     services = ctx.services
+
+    def api() -> str:
+        return default_api(services.session.profile.kind is ProviderKind.OPENAI)
+
     return ChatController(
         ChatTab(),
         ChatService(services.session.client),
@@ -24,6 +30,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         history=services.history,
         presets=services.presets,
         show_tab=ctx.show_tab,
+        default_api=api,
         parent=ctx.window,
     )
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.chat.service import ChatRequest
 from playground.core.models import ImagePart, Message
 from playground.ui.chat.conversation_view import ConversationView, TurnInfo, TurnWidget
 from playground.ui.chat.history_panel import HistoryPanel
@@ -37,7 +38,12 @@ from playground.ui.chat.preset_menu import PresetMenu
 from playground.ui.chat.variables_form import VariablesForm
 from playground.ui.common.attachments import AttachmentsBar
 from playground.ui.common.chat_link import ChatSettings
-from playground.ui.common.chat_params import ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.common.chat_params import (
+    API_CHAT_COMPLETIONS,
+    ChatParamsPanel,
+    build_request,
+    wrap_in_scroll_area,
+)
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -56,6 +62,13 @@ class ChatDraft:
     fields: dict[str, Any] = field(default_factory=dict)
     images: tuple[ImagePart, ...] = ()
     variables: dict[str, str] = field(default_factory=dict)
+    api: str = API_CHAT_COMPLETIONS
+    extras: dict[str, Any] = field(default_factory=dict)  # the panel's `responses_fields()`
+
+    def request(self, messages: tuple[Message, ...]) -> ChatRequest:
+        """The request for `messages` with the draft's model and settings (a `ResponsesRequest`
+        when a Responses setting is set or the API is Responses)."""
+        return build_request(self.model, messages, {**self.fields, **self.extras, "api": self.api})
 
     @property
     def temperature(self) -> float | None:
@@ -426,7 +439,17 @@ class ChatTab(QWidget):
             fields=self.params.request_fields(),
             images=self.attachments.images(),
             variables=self.variables.values(),
+            api=self.params.api(),
+            extras=self.params.responses_fields(),
         )
+
+    def api(self) -> str:
+        """The API the conversation uses (`API_RESPONSES` or `API_CHAT_COMPLETIONS`)."""
+        return self.params.api()
+
+    def set_api(self, api: str) -> None:
+        """Shows the conversation's API in the panel."""
+        self.params.set_api(api)
 
     # --- slots the controller calls --------------------------------------------------------------
 
@@ -462,7 +485,7 @@ class ChatTab(QWidget):
 
     def set_model_capabilities(self, caps: Capabilities, model: str) -> None:
         """Shows what `model` supports: the parameters it takes, its limits, images or not."""
-        self.params.set_capabilities(caps)
+        self.params.set_capabilities(caps, model)
         self.params.set_model_limits(caps.max_output, caps.context_window)
         self.attachments.set_vision_supported(
             caps.vision or not model,
