@@ -320,7 +320,9 @@ def test_view_code_and_paste_a_curl(make_app: Callable[..., AppHarness], qtbot: 
     dialog = app.chat_tab.findChild(CodeDialog)
     assert dialog is not None
     python = dialog.exact_code("python")
-    assert '"content": "Hello there"' in python or "'content': 'Hello there'" in python
+    # An OpenAI profile: the conversation goes through the Responses API.
+    assert "client.responses.create(" in python
+    assert '"text": "Hello there"' in python
     assert "sk-" not in python
     dialog.close()
 
