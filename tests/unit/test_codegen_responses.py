@@ -33,7 +33,8 @@ REQUEST = ResponsesRequest(
 def test_json_is_the_body_the_engine_sends() -> None:
     assert json.loads(to_json(REQUEST, stream=True)) == to_responses(REQUEST, stream=True)
     chat = json.loads(to_json(REQUEST, stream=True, api="chat.completions"))
-    assert "messages" in chat and "input" not in chat
+    assert "messages" in chat
+    assert "input" not in chat
 
 
 def test_curl_and_python_call_responses() -> None:
@@ -50,7 +51,8 @@ def test_curl_and_python_call_responses() -> None:
     assert "response.output_text.delta" in streamed
     views = code_views(ChatRequest(model="gpt-4o", messages=(Message("user", "x"),)),
                        base_url=None, stream=True, api="responses")  # fmt: skip
-    assert "/responses" in views.curl and "client.responses.create" in views.python
+    assert "/responses" in views.curl
+    assert "client.responses.create" in views.python
 
 
 def test_pasted_responses_body_round_trips() -> None:

@@ -106,6 +106,8 @@ class ChatTab(QWidget):
         turn_fork_requested: arg: turn index ("fork from here").
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
+        mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
+            request's item id, approve.
         open_conversation_requested: a conversation was picked in the history list. arg: its id.
         history_search_changed: the history search text changed. arg: the text.
         rename_conversation_requested: args: conversation id, new title.
@@ -143,6 +145,7 @@ class ChatTab(QWidget):
     turn_fork_requested = Signal(int)
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
+    mcp_approval_given = Signal(int, str, bool)
     open_conversation_requested = Signal(str)
     history_search_changed = Signal(str)
     rename_conversation_requested = Signal(str, str)
@@ -413,6 +416,7 @@ class ChatTab(QWidget):
         conv.fork_requested.connect(self.turn_fork_requested)
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
+        conv.approval_given.connect(self.mcp_approval_given)
         history = self.history
         history.open_requested.connect(self.open_conversation_requested)
         history.new_requested.connect(self.clear_requested)
