@@ -465,7 +465,8 @@ class ChatTab(QWidget):
         return ChatSettings(
             self.params.current_model(),
             self.system_edit.toPlainText(),
-            self.params.request_fields(),
+            # The API and the Responses settings travel with the fields (set_fields takes them).
+            {**self.params.request_fields(), **self.params.responses_fields(), "api": self.api()},
         )
 
     def apply_chat_settings(self, settings: ChatSettings) -> None:
