@@ -128,6 +128,10 @@ FIELD_NAMES: Final = (
 """The `ChatRequest` fields the panel shows (`request_fields()`)."""
 
 _NOT_ACCEPTED: Final = "This model does not accept this setting, so it is not sent."
+_NOT_IN_RESPONSES: Final = (
+    "The Responses API has no such setting, so it is not sent. Switch API to Chat Completions "
+    "to use it."
+)
 _REASONING_ONLY: Final = (
     "Only reasoning models (such as o3, o4-mini or GPT-5) think before they answer; this model has "
     "no reasoning effort, so it is not sent."
@@ -806,6 +810,7 @@ class ChatParamsPanel(QWidget):
             "Same seed + same settings = (mostly) the same answer, handy for comparing prompts. "
             "Leave empty for a fresh answer each time.",
         )
+        self._seed_tip = self.seed_edit.toolTip()
         self.seed_edit.setPlaceholderText("none")
         self.seed_edit.setValidator(
             QRegularExpressionValidator(QRegularExpression(r"-?\d{0,18}"), self)
@@ -1177,6 +1182,7 @@ class ChatParamsPanel(QWidget):
         """
         caps = self._caps
         knobs = self.knobs()
+        responses = self.api() == API_RESPONSES  # no seed, stop or penalties there
         logprobs = knobs.logprobs and self.logprobs_check.isChecked()
         top = self.top_logprobs_spin.value()
         tools = self._tools_check.tools
@@ -1187,8 +1193,8 @@ class ChatParamsPanel(QWidget):
             "max_output_tokens": self.max_tokens_spin.value() or None,
             "frequency_penalty": self.frequency_row.value(),
             "presence_penalty": self.presence_row.value(),
-            "seed": int(seed_text) if seed_text not in ("", "-") else None,
-            "stop": self.stop_sequences() if knobs.stop else (),
+            "seed": int(seed_text) if seed_text not in ("", "-") and not responses else None,
+            "stop": self.stop_sequences() if knobs.stop and not responses else (),
             "n": self.n_spin.value(),
             "logprobs": logprobs,
             "top_logprobs": top if logprobs and top > 0 else None,
@@ -1561,11 +1567,18 @@ class ChatParamsPanel(QWidget):
         if refill:
             self._fill_efforts(self._offered_efforts(), self._chosen_effort())
         knobs = self.knobs()
+        responses = self.api() == API_RESPONSES
         sampling_why = knobs.reason("sampling") or caps.why or _NOT_ACCEPTED
         for row in self.sampling_rows:
-            row.set_supported(knobs.sampling, sampling_why)
+            if row in (self.frequency_row, self.presence_row) and knobs.sampling and responses:
+                row.set_supported(False, _NOT_IN_RESPONSES)
+            else:
+                row.set_supported(knobs.sampling, sampling_why)
         self.sampling_note.setVisible(not knobs.sampling)
-        self.sampling_note.setText(f"Not used by this model. {knobs.reason('sampling')}".strip())
+        lead = "Not sent at this effort." if caps.sampling_efforts else "Not used by this model."
+        self.sampling_note.setText(f"{lead} {knobs.reason('sampling')}".strip())
+        self.seed_edit.setEnabled(not responses)
+        self.seed_edit.setToolTip(_NOT_IN_RESPONSES if responses else self._seed_tip)
 
         why = knobs.reason("logprobs") or caps.why or _NOT_ACCEPTED
         self.logprobs_check.setEnabled(knobs.logprobs)
@@ -1576,11 +1589,14 @@ class ChatParamsPanel(QWidget):
         self.top_logprobs_spin.setToolTip(self._top_logprobs_tip if knobs.logprobs else why)
 
         why = caps.why or knobs.reason("stop") or _NOT_ACCEPTED
+        stop = knobs.stop and not responses
+        if knobs.stop and responses:
+            why = _NOT_IN_RESPONSES
         for edit in self.stop_edits:
-            edit.setEnabled(knobs.stop)
-            edit.setToolTip(self._stop_tip if knobs.stop else why)
-        self.stop_caption.setEnabled(knobs.stop)
-        self.stop_caption.setToolTip(self._stop_tip if knobs.stop else why)
+            edit.setEnabled(stop)
+            edit.setToolTip(self._stop_tip if stop else why)
+        self.stop_caption.setEnabled(stop)
+        self.stop_caption.setToolTip(self._stop_tip if stop else why)
 
         self.reasoning_combo.setEnabled(caps.reasoning)
         self.reasoning_label.setEnabled(caps.reasoning)
@@ -1596,7 +1612,6 @@ class ChatParamsPanel(QWidget):
         self.reasoning_combo.setToolTip(tip)
         self.reasoning_label.setToolTip(tip)
 
-        responses = self.api() == API_RESPONSES
         self.responses_group.setVisible(responses)
         self.builtin_group.setVisible(responses)
         for combo, label, name in (
