@@ -366,13 +366,13 @@ class AppUnderTest:
         cls, gui: Gui, base_url: str, home: Any, *, history: Any = None, model: str = MODEL
     ) -> AppUnderTest:
         """`history`: a `HistoryStore` to use instead of the home's (the services' own is closed)."""
-        from playground.app import build_window
         from playground.core.api.secrets import MemorySecretStore
         from playground.core.models import ProviderProfile
         from playground.core.storage.paths import AppPaths
         from playground.core.storage.settings import ChatSettings, JsonSettingsStore, Settings
         from playground.services import build_services
         from playground.ui.shell.bridge import TaskRunner
+        from playground.window import build_window
 
         paths = AppPaths.under(home)
         store = JsonSettingsStore(paths.settings_file)

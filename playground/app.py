@@ -1,7 +1,9 @@
 """Composition root: parse the command line, build every service once, wire the window, run the loop.
 
 Nothing else in the app creates services or reads global state: tests build the same objects with
-`build_services(...)` and `build_window(...)`, passing in-memory secrets and a temporary home.
+`services.build_services(...)` and `window.build_window(...)`, passing in-memory secrets and a
+temporary home. `--self-test` and `--screenshot` use those two as well, never this module, so the
+composition root has no import cycle.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 from playground import APP_NAME, __version__
 from playground.core.storage.paths import AppPaths
-from playground.services import Services, build_services
+from playground.services import build_services
+from playground.window import build_shell, fill_window
 
 log = logging.getLogger("playground")
 
@@ -40,67 +43,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-first-run", action="store_true", help="do not show the welcome dialog"
     )
     return parser.parse_args(argv)
-
-
-def build_shell() -> tuple[Any, list[Any]]:
-    """The main window with its menus, status bar and one empty page per tab, before any service
-    or tab exists; returns (window, pages). `run_app` shows it at once and fills it after the first
-    frame (`fill_window`), so the window appears as fast as an empty one."""
-    from playground.ui.registry import LazyTab, all_features
-    from playground.ui.shell.main_window import MainWindow, TabSpec
-
-    pages = [LazyTab(feature) for feature in all_features()]
-    tabs = [TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages]
-    return MainWindow(tabs), pages
-
-
-def fill_window(window: Any, pages: list[Any], services: Services, runner: Any) -> Any:
-    """Wires the app controller into a window from `build_shell` and builds the Chat tab (the
-    other tabs are built when first shown); returns the app controller."""
-    from playground.ui.common.feature import FeatureContext, FeatureHost
-    from playground.ui.shell.app_controller import AppController
-    from playground.ui.shell.counters import CountersController
-
-    counters = CountersController(
-        window.counters, services.counter, services.accounting, runner, window
-    )
-    host = FeatureHost(
-        pages,
-        FeatureContext(
-            services,
-            runner,
-            window,
-            counters,
-            chat_link=lambda: host.chat().link(),
-            show_tab=window.show_tab,
-        ),
-        lambda: controller.settings,
-        window,
-    )
-    controller = AppController(
-        window,
-        services.settings_store,
-        services.session,
-        services.catalog,
-        runner,
-        host,
-        pricer=services.pricer,
-        data_dir=str(services.paths.data_dir),
-        about_extra=lambda: [
-            ("Price data", services.pricer.data_info()),
-            ("Keyring", services.secrets.backend_name),
-            ("Data folder", str(services.paths.data_dir)),
-        ],
-        parent=window,
-    )
-    host.start()  # Chat is built now, right after the first frame; the others when first shown
-    return controller
-
-
-def build_window(services: Services, runner: Any) -> tuple[Any, Any]:
-    """Builds the main window with every tab and its controllers; returns (window, app controller)."""
-    window, pages = build_shell()
-    return window, fill_window(window, pages, services, runner)
 
 
 class _RedactingFilter(logging.Filter):

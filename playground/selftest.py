@@ -68,11 +68,11 @@ def check_window() -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from playground.app import build_window
     from playground.core.api.secrets import MemorySecretStore
     from playground.core.storage.settings import MemorySettingsStore
     from playground.services import build_services
     from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
+    from playground.window import build_window
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

@@ -96,13 +96,13 @@ def make_app(
 ) -> Iterator[Callable[..., AppHarness]]:
     from PySide6.QtWidgets import QApplication
 
-    from playground.app import build_window
     from playground.core.api.secrets import MemorySecretStore
     from playground.core.models import ProviderProfile
     from playground.core.storage.paths import AppPaths
     from playground.core.storage.settings import ChatSettings, JsonSettingsStore, Settings
     from playground.services import build_services
     from playground.ui.shell.bridge import TaskRunner
+    from playground.window import build_window
 
     made: list[AppHarness] = []
 

@@ -13,7 +13,7 @@ SCRIPT = textwrap.dedent(
     from pathlib import Path
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    from playground.app import build_window
+    from playground.window import build_window
     from playground.services import build_services
     from playground.core.storage.paths import AppPaths
     from playground.core.api.secrets import MemorySecretStore

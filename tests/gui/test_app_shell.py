@@ -341,10 +341,10 @@ def test_an_unusable_data_folder_is_reported_and_the_app_still_works(
     fake_openai: FakeOpenAI,
     tmp_path: Path,
 ) -> None:
-    from playground.app import build_window
     from playground.core.storage.paths import AppPaths
     from playground.core.storage.settings import MemorySettingsStore
     from playground.services import build_services
+    from playground.window import build_window
 
     blocker = tmp_path / "home-is-a-file"
     blocker.write_text(

@@ -897,7 +897,7 @@ _NO_DEVICE_SCRIPT = textwrap.dedent(
     from pathlib import Path
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    from playground.app import build_window
+    from playground.window import build_window
     from playground.services import build_services
     from playground.core.audio.files import pcm_to_wav
     from playground.core.storage.paths import AppPaths

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from playground.core.models import RequestStatus
 from playground.core.storage.history import MessageStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
@@ -59,9 +60,15 @@ def test_turns_and_rows_appear_while_the_first_token_is_awaited(
 
     app.chat.stop()
     wait_until(chat_idle(app))
-    assert "stopped" in answer.meta_label.text()
+    # Stopped before anything came: no empty answer is left to be sent (and charged) next time.
+    assert [t.text() for t in tab.conversation.turns] == ["Are you there?"]
+    assert tab.reply_info.text().startswith("Stopped after")
     stored = app.services.history.load(conversation_id).messages
-    assert stored[-1].meta.status is MessageStatus.STOPPED
+    assert [m.message.content for m in stored] == ["Are you there?"]
+    row = app.services.ledger.recent()[0]
+    assert row.status == RequestStatus.CANCELLED
+    assert row.cost == 0
+    assert row.usage.input_tokens == 0
 
 
 def test_the_first_fragment_is_filed_with_the_answer(
@@ -90,12 +97,15 @@ def test_an_error_before_any_token_still_shows_and_files_the_turns(
     fake_openai.fail_next(500)
     send_in_chat(app, qtbot, "Hello?")
     wait_until(chat_idle(app))
-    assert [t.text() for t in tab.conversation.turns] == ["Hello?", ""]
+    # The message stays (Retry sends it); no empty answer is kept to be sent and charged again.
+    assert [t.text() for t in tab.conversation.turns] == ["Hello?"]
     assert tab.error_box.isVisible()
     assert tab.input_edit.toPlainText() == ""
+    assert tab.reply_info.text().startswith("Failed after")
     stored = app.services.history.load(app.chat.conversation.id).messages
-    assert [m.message.content for m in stored] == ["Hello?", ""]
-    assert stored[-1].meta.status is MessageStatus.ERROR
+    assert [m.message.content for m in stored] == ["Hello?"]
+    row = app.services.ledger.recent()[0]
+    assert (row.status, row.cost, row.usage.input_tokens) == (RequestStatus.ERROR, 0, 0)
 
 
 def test_new_chat_right_after_send_files_the_message_in_its_conversation(
@@ -111,8 +121,7 @@ def test_new_chat_right_after_send_files_the_message_in_its_conversation(
     assert tab.conversation.turns == []
     assert app.chat.conversation.id != old_id
     stored = app.services.history.load(old_id).messages
-    assert [m.message.content for m in stored] == ["Keep me", ""]
-    assert stored[-1].meta.status is MessageStatus.STOPPED
+    assert [m.message.content for m in stored] == ["Keep me"]
 
 
 def test_the_emptied_input_is_estimated_after_the_send(

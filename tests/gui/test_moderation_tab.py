@@ -547,7 +547,7 @@ def test_plotting_stays_off_the_start_up_path() -> None:
         from pathlib import Path
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
-        from playground.app import build_window
+        from playground.window import build_window
         from playground.services import build_services
         from playground.core.storage.paths import AppPaths
         from playground.core.api.secrets import MemorySecretStore

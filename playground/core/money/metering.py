@@ -175,3 +175,24 @@ def reply_usage(
     except (TokenizerError, ValueError):
         log.exception("token estimate for %s failed", request.model)
         return Usage(estimated=True)
+
+
+def unfinished_usage(
+    counter: TokenCounter,
+    request: ChatShaped,
+    server_usage: Usage | None,
+    output_text: str,
+    output_tool_calls: Sequence[ToolCall] = (),
+) -> Usage:
+    """The usage to record for a reply that failed or was stopped.
+
+    Money that was never spent is never counted: a request that produced no output (a 429, a 500, a
+    rejected key, a refused connection, Stop before the first token) records zero tokens, so its row
+    costs $0 and only says what happened. One that produced output is charged what the server
+    reported or, without that, the estimate (marked estimated, shown "≈").
+    """
+    if server_usage is not None:
+        return server_usage
+    if not output_text and not output_tool_calls:
+        return Usage()
+    return reply_usage(counter, request, None, output_text, output_tool_calls)

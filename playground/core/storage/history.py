@@ -1488,6 +1488,30 @@ class HistoryStore(SqliteStore):
             raise ValueError("finish_reply needs a final status (ok, stopped or error)")
         self.update_message(message_id, content=text, meta=meta)
 
+    def discard_reply(self, message_id: int) -> None:
+        """Remove a reply that never got any text (its request failed or was stopped before the
+        first token), so no empty answer is kept, shown again or sent with the next request.
+        A reply that has text is left alone.
+
+        Raises:
+            HistoryError: the write failed.
+        """
+        key = message_id >> _SEQ_BITS
+
+        def run(conn: sqlite3.Connection) -> None:
+            gone = conn.execute(
+                "DELETE FROM messages WHERE id = ? AND content = ''", (message_id,)
+            ).rowcount
+            if gone:
+                conn.execute(
+                    "UPDATE conversations SET message_count = message_count - 1 WHERE key = ?",
+                    (key,),
+                )
+
+        with self._lock:
+            self._write_locked(run)
+            self._streams.pop(message_id, None)
+
     def recover_interrupted(self) -> int:
         """Mark replies left "streaming" by a crash or kill as errors, keeping their text.
 

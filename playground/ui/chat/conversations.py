@@ -24,10 +24,9 @@ from playground.core.storage.history import (
     MessageMeta,
     StoredMessage,
 )
-from playground.ui.chat.conversation_view import TurnInfo
 from playground.ui.chat.state import ChatState, StoredState, fields_of
 from playground.ui.chat.tab import ChatTab
-from playground.ui.chat.texts import badge, meta_text
+from playground.ui.chat.texts import turn_info
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 
 log = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ class ConversationHistory(QObject):
     def rebuild_view(self) -> None:
         self.view.set_turns(
             list(self.state.conversation.turns),
-            [TurnInfo(meta=meta_text(m), moderation=badge(m)) for m in self.state.metas],
+            [turn_info(m) for m in self.state.metas],
         )
 
     # --- the open conversation in the store ------------------------------------------------------

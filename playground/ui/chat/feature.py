@@ -15,15 +15,20 @@ def build(ctx: FeatureContext) -> FeatureController:
     from playground.ui.common.chat_params import default_api
 
     services = ctx.services
+    runner = ctx.runner
+    view = ChatTab()
+    view.set_run_blocking(
+        lambda job, done: runner.start_blocking(job, group="chat-attachments", on_result=done)
+    )
 
     def api() -> str:
         return default_api(services.session.profile.kind is ProviderKind.OPENAI)
 
     return ChatController(
-        ChatTab(),
+        view,
         ChatService(services.session.client),
         services.session,
-        ctx.runner,
+        runner,
         services.counter,
         services.accounting,
         ctx.counters,

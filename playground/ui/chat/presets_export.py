@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -91,8 +92,7 @@ class PresetsAndExport(QObject):
 
     def import_presets(self, path: str) -> None:
         def _import(store: PresetStore) -> None:
-            with open(path, encoding="utf-8") as fh:
-                _added, problems = store.import_json(fh.read())
+            _added, problems = store.import_file(Path(path))  # PresetError says why, in words
             if problems:
                 self.view.show_error(
                     AppError.local("Some presets were not imported", " ".join(problems))
@@ -203,21 +203,15 @@ class PresetsAndExport(QObject):
             self.view.show_error(AppError.local("Could not save the file", str(exc)))
 
     def import_conversation(self) -> None:
-        from playground.core.chat.export import from_json
+        from playground.core.chat.export import ConversationFileError, read_conversation
 
         path = self._ask_open_path("JSON (*.json)")
         if not path:
             return
         try:
-            with open(path, encoding="utf-8") as fh:
-                conversation, problems = from_json(fh.read())
-        except OSError as exc:
-            self.view.show_error(AppError.local("Could not read the file", str(exc)))
-            return
-        if conversation is None:
-            self.view.show_error(
-                AppError.local("Not a Playground conversation", " ".join(problems))
-            )
+            conversation, problems = read_conversation(Path(path))
+        except ConversationFileError as exc:
+            self.view.show_error(AppError.local(f"Could not open {Path(path).name}", str(exc)))
             return
         self.conversations.load(
             Conversation(turns=[t.message for t in conversation.turns]),
@@ -238,6 +232,10 @@ class PresetsAndExport(QObject):
         except HistoryError as exc:
             log.warning("history: %s", exc)
         self.conversations.refresh_history()
+        if problems:  # what was skipped or left at its default is said, not dropped
+            self.view.show_error(
+                AppError.local("Opened with changes", " ".join(problems[:6])), retry=False
+            )
 
     # Dialog seams: tests replace these on the instance instead of driving native file dialogs.
     def _ask_save_path(self, suggested: str, filter_: str) -> str:

@@ -18,7 +18,6 @@ re-estimates the draft once (tests/gui/test_chat_controller.py counts them).
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 
 from PySide6.QtCore import QObject, QSignalBlocker, QTimer
@@ -26,7 +25,9 @@ from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from playground.core.api.capabilities import ModelKind, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
+from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
+from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.schema import check_reply
 from playground.core.chat.service import (
@@ -37,7 +38,6 @@ from playground.core.chat.service import (
     ChoiceResult,
     Conversation,
 )
-from playground.core.chat.vision import image_tokens
 from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import (
@@ -45,6 +45,13 @@ from playground.core.money.formatting import (
     format_duration_ms,
     format_price_per_mtok,
     format_tokens,
+)
+from playground.core.money.metering import (
+    RequestRecord,
+    extra_input_tokens,
+    input_tokens,
+    reply_usage,
+    unfinished_usage,
 )
 from playground.core.money.pricing import ModelPrices
 from playground.core.money.tokens import TokenCounter
@@ -56,12 +63,15 @@ from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import default_chat_model, limits_text, partial_info, reply_info
 from playground.ui.common.countdown import Countdown
+from playground.ui.common.question import ask
+from playground.ui.common.wait_line import WaitLine
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 
 log = logging.getLogger(__name__)
 
-_Turn = InFlight  # the name the usage functions below were written with
+
+_PRE_SEND_CHECKS = ("secrets", "length")
 
 
 class ChatSending(QObject):
@@ -95,8 +105,15 @@ class ChatSending(QObject):
         self.conversations = conversations
         self.moderation = moderation
         self._estimated_request: ChatRequest | None = None  # the last draft sent for counting
+        # (model, last message's text, tokens) of the newest estimate: the length check uses it.
+        self._counted: tuple[str, str, int] | None = None
         self._retry = Countdown(self)
         self._retry.changed.connect(view.set_retry_countdown)
+        self._retry.text_changed.connect(self._on_retry_text)
+        self._failed_error: AppError | None = None
+        # How long the request has waited, and each retry as it is announced (core.api.retry).
+        self.wait_line = WaitLine(self)
+        self.wait_line.text_changed.connect(view.set_reply_info)
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(1000)  # a stalled stream is still on disk within a second
         self._flush_timer.timeout.connect(self._flush_history)
@@ -166,6 +183,65 @@ class ChatSending(QObject):
         if problems:
             self.view.show_error(AppError.local("Can't send yet", " ".join(problems)))
             return
+        self._confirm_then_send(draft, list(_PRE_SEND_CHECKS))
+
+    def _confirm_then_send(self, draft: ChatDraft, checks: list[str]) -> None:
+        """Asks each question a draft raises (a secret in it, too long for the model) in turn,
+        window-modal, with "Send anyway"; sends when every answer is yes. Never blocks silently."""
+        while checks:
+            check = checks.pop(0)
+            question = (
+                self._secrets_question(draft)
+                if check == "secrets"
+                else self._length_question(draft)
+            )
+            if question:
+                title, text = question
+
+                def answered(yes: bool) -> None:
+                    if yes:
+                        self._confirm_then_send(draft, checks)
+
+                ask(
+                    self.view, f"chatAsk{check.title()}", title, text + "\n\nSend anyway?", answered
+                )
+                return
+        self._send_draft_now(draft)
+
+    def _secrets_question(self, draft: ChatDraft) -> tuple[str, str] | None:
+        lines = [
+            describe(find_secrets(text), where)
+            for where, text in (
+                ("Your message", draft.user_text),
+                ("The system prompt", draft.system_prompt),
+            )
+            if text
+        ]
+        found = [line for line in lines if line]
+        return ("Looks like a secret", "\n\n".join(found)) if found else None
+
+    def _length_question(self, draft: ChatDraft) -> tuple[str, str] | None:
+        window = capabilities(draft.model).context_window
+        if not window:
+            return None
+        counted = self._counted
+        if counted is not None and counted[0] == draft.model and counted[1] == draft.user_text:
+            tokens, how = counted[2], ""
+        else:  # not counted yet (a huge paste is counted off the GUI thread): a safe lower bound
+            chars = len(draft.user_text) + len(draft.system_prompt)
+            chars += sum(len(m.content) for m in self.conversation.turns)
+            tokens, how = chars // 4, "at least "
+        if tokens <= window:
+            return None
+        return (
+            "Too long for this model",
+            f"This request is {how}{tokens:,} tokens; {draft.model} reads at most {window:,}. "
+            "The server will most likely refuse it. Shorten the message, or pick a model with a "
+            "larger context.",
+        )
+
+    def _send_draft_now(self, draft: ChatDraft) -> None:
+        text = draft.user_text.strip()
         self.conversation.system_prompt = fill_variables(draft.system_prompt, draft.variables)
         user = Message("user", fill_variables(text, draft.variables), images=draft.images)
         self.conversation.turns.append(user)
@@ -213,6 +289,7 @@ class ChatSending(QObject):
         after that, never before the first token (bench/overhead.py).
         """
         self.view.hide_error()
+        self._failed_error = None
         self._retry.stop()
         self.state.last_request = request
         turn = InFlight(
@@ -233,6 +310,7 @@ class ChatSending(QObject):
             turn.pending.setdefault(index, []).append(fragment)
             if not turn.first_shown:
                 turn.first_shown = True
+                self.wait_line.stop()
                 self._show_send(turn)
                 self._render_pending(turn)
             elif not turn.frame_timer.isActive():
@@ -244,8 +322,14 @@ class ChatSending(QObject):
 
         turn.frame_timer.timeout.connect(on_frame)
         self._flush_timer.start()
+
+        def on_wait(wait: RetryWait) -> None:
+            if turn.conversation is self.conversation:
+                self._show_send(turn)
+                self.wait_line.retrying(wait)
+
         self.runner.start(
-            self.service.stream(request, on_delta, turn.progress),
+            self.service.stream(request, on_delta, turn.progress, on_wait=on_wait),
             group=GROUP,
             on_result=lambda result: self._on_reply(turn, result),
             on_error=lambda error: self._on_failed(turn, error),
@@ -269,8 +353,8 @@ class ChatSending(QObject):
         if turn.user is not None:
             with QSignalBlocker(self.view):  # the estimate of the next draft comes with the answer
                 self.view.clear_input()
-        if turn.progress.first_token_at is None:
-            self.view.set_reply_info("Waiting for the first token…")
+        if turn.progress.first_token_at is None and not self.wait_line.active:
+            self.wait_line.start()
         # After the frame that shows them: the rows and the history list are not what the user
         # waits for.
         QTimer.singleShot(FRAME_MS, self, lambda: self._file_send(turn))
@@ -354,13 +438,14 @@ class ChatSending(QObject):
     # --- outcomes ------------------------------------------------------------------------------
 
     def _on_reply(self, turn: InFlight, result: ChatResult) -> None:
+        self.wait_line.stop()
         self.settle(turn)
         self._flush_timer.stop()
         turn.frame_timer.stop()
         self._render_pending(turn)
         turn.frame_timer.deleteLater()
-        usage = result.usage or self._estimate(turn, result.text)
         first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
+        usage = reply_usage(self.counter, turn.request, result.usage, result.text, first.tool_calls)
         entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
         meta = MessageMeta(
             status=MessageStatus.OK,
@@ -401,38 +486,55 @@ class ChatSending(QObject):
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
         if turn.conversation is self.conversation:
-            self.settle(turn).set_info(
-                TurnInfo(meta=partial_info(turn, meta), status="error", error=error.text)
-            )
-            self.view.set_reply_info(
-                f"Interrupted after {format_duration_ms(turn.progress.elapsed_ms)}"
-            )
+            if meta is not None:
+                self.settle(turn).set_info(
+                    TurnInfo(meta=partial_info(turn, meta), status="error", error=error.text)
+                )
+            what = "Interrupted" if meta is not None else "Failed"
+            self.view.set_reply_info(f"{what} after {format_duration_ms(turn.progress.elapsed_ms)}")
             self.view.show_error(error, retry=True)
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
-                self._retry.start(max(round(error.retry_after), 1))
+                self._failed_error = error
+                self._retry.start_for(error)  # the hint counts down with the Retry button
+
+    def _on_retry_text(self, _text: str) -> None:
+        """The wait a 429 asked for changed: its hint says what is left, never a stale wait."""
+        error = self._failed_error
+        if error is not None and self._retry.left >= 0:
+            self.view.show_error(dataclasses.replace(error, hint=self._retry.hint()), retry=True)
 
     def _on_cancelled(self, turn: InFlight) -> None:
         _entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
         if turn.conversation is self.conversation:
-            self.settle(turn).set_info(
-                TurnInfo(meta=partial_info(turn, meta) + " · ⏹ stopped", status="stopped")
-            )
+            if meta is not None:
+                self.settle(turn).set_info(
+                    TurnInfo(meta=partial_info(turn, meta) + " · ⏹ stopped", status="stopped")
+                )
             self.view.set_reply_info(
                 f"Stopped after {format_duration_ms(turn.progress.elapsed_ms)}"
             )
 
     def _end_partial(
         self, turn: InFlight, status: RequestStatus, stored: MessageStatus, error: str
-    ) -> tuple[LedgerEntry, MessageMeta]:
-        """Keeps what arrived (marked) and records an estimated usage row."""
+    ) -> tuple[LedgerEntry, MessageMeta | None]:
+        """Keeps what arrived (marked) and records its row: $0 when nothing arrived.
+
+        An answer that never started leaves no turn: an empty assistant message would be sent with
+        the next request (and charged); the error line with Retry says what happened instead.
+        Returns the row and the kept turn's meta (None when nothing was kept).
+        """
         widget = self.settle(turn)
+        self.wait_line.stop()
         self._flush_timer.stop()
         turn.frame_timer.stop()
         self._render_pending(turn)
         turn.frame_timer.deleteLater()
         partial = turn.progress.text
-        usage = self._estimate(turn, partial)
+        usage = unfinished_usage(self.counter, turn.request, None, partial)
         entry = self._record(turn, usage, status, turn.progress.elapsed_ms, None)
+        if not partial:
+            self._drop_empty_answer(turn)
+            return entry, None
         meta = MessageMeta(
             status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
             elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
@@ -445,6 +547,18 @@ class ChatSending(QObject):
             widget.finish_stream()
         self._store_reply(turn, message, meta)
         return entry, meta
+
+    def _drop_empty_answer(self, turn: InFlight) -> None:
+        """Removes the answer that never started: its row in the history and its widget."""
+        if turn.message_id is not None:  # its row was filed while it waited
+            try:
+                self.history.discard_reply(turn.message_id)
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+            turn.message_id = None
+        if turn.conversation is self.conversation:
+            self.conversations.rebuild_view()
+            self.estimate_draft()
 
     def _store_reply(self, turn: InFlight, message: Message, meta: MessageMeta) -> None:
         """Writes the answer's final text and numbers. The history list was refreshed when the
@@ -476,48 +590,27 @@ class ChatSending(QObject):
         except HistoryError as exc:
             log.warning("history: %s", exc)
 
-    # --- usage (kept whole: the metering module replaces these) ---------------------------------
-
-    def _estimate(self, turn: _Turn, output_text: str) -> Usage:
-        """A local tiktoken estimate, used when the server sent no usage (stop, failure, some servers)."""
-        model = turn.request.model
-        return Usage(
-            input_tokens=self._input_tokens(turn.request),
-            output_tokens=self.counter.count(output_text, model) if output_text else 0,
-            estimated=True,
-        )
-
-    def _input_tokens(self, request: ChatRequest) -> int:
-        return self.counter.count_messages(
-            request.messages, request.model
-        ) + self._extra_input_tokens(request)
-
-    def _extra_input_tokens(self, request: ChatRequest) -> int:
-        """Images and tool definitions: what the chat-message count leaves out."""
-        tokens = 0
-        for message in request.messages:
-            tokens += sum(image_tokens(i.width, i.height, i.detail) for i in message.images)
-        if request.tools:
-            tokens += self.counter.count(json.dumps(list(request.tools)), request.model)
-        return tokens
+    # --- usage ---------------------------------------------------------------------------------
 
     def _record(
         self,
-        turn: _Turn,
+        turn: InFlight,
         usage: Usage,
         status: RequestStatus,
         latency_ms: float,
         request_id: str | None,
     ) -> LedgerEntry:
-        entry = self.counters.record(
-            profile=self.session.profile,
-            model=turn.request.model,
-            endpoint=Endpoint.CHAT,
-            usage=usage,
-            latency_ms=latency_ms,
-            status=status,
-            conversation_id=turn.conversation.id,
-            request_id=request_id,
+        entry = self.counters.write(
+            RequestRecord(
+                profile=self.session.profile,
+                model=turn.request.model,
+                endpoint=Endpoint.CHAT,
+                usage=usage,
+                status=status,
+                latency_ms=latency_ms,
+                conversation_id=turn.conversation.id,
+                request_id=request_id,
+            )
         )
         if turn.conversation is self.conversation:
             self.show_conversation_totals()
@@ -568,11 +661,13 @@ class ChatSending(QObject):
             return
         caps = capabilities(model)
         if counted is not None:
-            tokens = counted + self._extra_input_tokens(request)
+            tokens = counted + extra_input_tokens(self.counter, request)
         elif sum(len(m.content) for m in request.messages) < 20_000:
-            tokens = self._input_tokens(request)
+            tokens = input_tokens(self.counter, request)
         else:
             return  # the off-thread count will call back with the number
+        draft_text = request.messages[-1].content if request.messages else ""
+        self._counted = (model, draft_text, tokens)
         max_out = request.max_output_tokens or caps.max_output or 0
         provider = self.session.profile.price_provider
         low = self.accounting.pricer.estimate(model, tokens, provider)

@@ -36,7 +36,7 @@ from playground.ui.chat.conversation_view import ConversationView, TurnInfo, Tur
 from playground.ui.chat.history_panel import HistoryPanel
 from playground.ui.chat.preset_menu import PresetMenu
 from playground.ui.chat.variables_form import VariablesForm
-from playground.ui.common.attachments import AttachmentsBar
+from playground.ui.common.attachments import AttachmentsBar, RunBlocking
 from playground.ui.common.chat_link import ChatSettings
 from playground.ui.common.chat_params import (
     API_CHAT_COMPLETIONS,
@@ -540,6 +540,10 @@ class ChatTab(QWidget):
 
     def set_presets(self, presets: Iterable[Preset | str]) -> None:
         self.preset_menu.set_presets(presets)
+
+    def set_run_blocking(self, door: RunBlocking) -> None:
+        """Where the attachments prepare big pictures (the app's task runner, off the GUI thread)."""
+        self.attachments.set_run_blocking(door)
 
     def set_system_prompt(self, text: str) -> None:
         self.system_edit.blockSignals(True)

@@ -9,6 +9,7 @@ from playground.core.chat.service import ChatResult
 from playground.core.models import Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_tokens
 from playground.core.storage.history import MessageMeta, MessageStatus
+from playground.ui.chat.conversation_view import TurnInfo
 from playground.ui.chat.state import InFlight
 
 
@@ -41,25 +42,32 @@ def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
 
 
 def meta_text(meta: MessageMeta) -> str:
-    """The line under a stored answer."""
-    if meta.usage is None:
-        return ""
-    usage = meta.usage
+    """The line under a stored answer: its numbers, and how it ended when it did not finish (also
+    for a reply with no numbers, e.g. one the app was closed or killed during)."""
     parts = []
-    if meta.finish_reason:
-        parts.append(f"finish: {meta.finish_reason}")
-    if meta.ttft_ms is not None:
-        parts.append(f"first token {format_duration_ms(meta.ttft_ms)}")
-    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
-    parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
-    if usage.reasoning_tokens:
-        parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
-    parts.append(format_cost(meta.cost, estimated=usage.estimated))
+    usage = meta.usage
+    if usage is not None:
+        if meta.finish_reason:
+            parts.append(f"finish: {meta.finish_reason}")
+        if meta.ttft_ms is not None:
+            parts.append(f"first token {format_duration_ms(meta.ttft_ms)}")
+        parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+        parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+        if usage.reasoning_tokens:
+            parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
+        parts.append(format_cost(meta.cost, estimated=usage.estimated))
     if meta.status == MessageStatus.STOPPED:
         parts.append("⏹ stopped")
     if meta.status == MessageStatus.ERROR:
         parts.append("⚠ interrupted")
     return " · ".join(parts)
+
+
+def turn_info(meta: MessageMeta) -> TurnInfo:
+    """How a stored turn is shown: its line, its state (an interrupted answer is marked) and its
+    moderation badge."""
+    status = {MessageStatus.ERROR: "error", MessageStatus.STOPPED: "stopped"}.get(meta.status, "")
+    return TurnInfo(meta=meta_text(meta), status=status, error=meta.error, moderation=badge(meta))
 
 
 def partial_info(turn: InFlight, meta: MessageMeta) -> str:

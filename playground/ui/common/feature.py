@@ -82,15 +82,6 @@ class FeatureController(QObject):
     def shutdown(self) -> None:
         """The window is closing: stop players, recorders and timers."""
 
-    def fill_sample(self) -> None:
-        """`--screenshot`: fill the tab with sample content, without the network, so the picture
-        shows what the tab is for."""
-
-    def extra_screens(self) -> list[tuple[str, QWidget]]:
-        """`--screenshot`: further (name, widget) pictures after `fill_sample` (a dialog, another
-        view of the tab); each is grabbed as `<tab>-<name>-<theme>.png`."""
-        return []
-
 
 @runtime_checkable
 class ChatCommands(Protocol):

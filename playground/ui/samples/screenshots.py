@@ -18,7 +18,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from playground.app import build_window
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.secrets import MemorySecretStore
 from playground.core.chat.service import ChatRequest, TokenLogprob
@@ -34,6 +33,7 @@ from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
 from playground.ui.shell.first_run import FirstRunDialog
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import app_icon, apply_theme
+from playground.window import build_window
 
 SAMPLE_MODELS = (
     "gpt-4o-mini",
@@ -158,12 +158,12 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
     return written
 
 
-def _fill_tab_sample(key: str, feature: FeatureController) -> list[tuple[str, QWidget]]:
+def _fill_tab_sample(key: str, controller: FeatureController) -> list[tuple[str, QWidget]]:
     """Fills a built tab with its sample content; returns further (name, widget) pictures.
 
     A tab's samples live in `playground.ui.samples.<key>` as `fill(controller) -> [(name, widget)]`,
-    using only the controller's and view's public methods; a tab without such a module still uses
-    its controller's `fill_sample`/`extra_screens` hooks.
+    using only the controller's and view's public methods. Chat's sample is a stored conversation
+    made before the tabs are shown (`_fill_chat_sample`), so it has no module of its own.
     """
     name = f"playground.ui.samples.{key}"
     try:
@@ -171,9 +171,8 @@ def _fill_tab_sample(key: str, feature: FeatureController) -> list[tuple[str, QW
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise
-        feature.fill_sample()
-        return feature.extra_screens()
-    screens: list[tuple[str, QWidget]] = module.fill(feature)
+        return []
+    screens: list[tuple[str, QWidget]] = module.fill(controller)
     return screens
 
 

@@ -1,0 +1,81 @@
+"""The main window with its tabs and controllers, built from the typed `Services`.
+
+`app.run_app` shows the bare shell first (`build_shell`) and fills it after the first frame
+(`fill_window`); tests, `--self-test` and `--screenshot` build both at once (`build_window`). The tab
+list itself lives in `ui/registry.py`; each tab's registration module builds its own view,
+services and controller.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playground.services import Services
+    from playground.ui.registry import LazyTab
+    from playground.ui.shell.app_controller import AppController
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.main_window import MainWindow
+
+
+def build_shell() -> tuple[MainWindow, list[LazyTab]]:
+    """The main window with its menus, status bar and one empty page per tab, before any service
+    or tab exists; returns (window, pages). `run_app` shows it at once and fills it after the first
+    frame (`fill_window`), so the window appears as fast as an empty one."""
+    from playground.ui.registry import LazyTab, all_features
+    from playground.ui.shell.main_window import MainWindow, TabSpec
+
+    pages = [LazyTab(feature) for feature in all_features()]
+    tabs = [TabSpec(p.feature.key, p.feature.title, p.feature.icon, p) for p in pages]
+    return MainWindow(tabs), pages
+
+
+def fill_window(
+    window: MainWindow, pages: list[LazyTab], services: Services, runner: TaskRunner
+) -> AppController:
+    """Wires the app controller into a window from `build_shell` and builds the Chat tab (the
+    other tabs are built when first shown); returns the app controller."""
+    from playground.ui.common.feature import FeatureContext, FeatureHost
+    from playground.ui.shell.app_controller import AppController
+    from playground.ui.shell.counters import CountersController
+
+    counters = CountersController(
+        window.counters, services.counter, services.accounting, runner, window
+    )
+    host = FeatureHost(
+        pages,
+        FeatureContext(
+            services,
+            runner,
+            window,
+            counters,
+            chat_link=lambda: host.chat().link(),
+            show_tab=window.show_tab,
+        ),
+        lambda: controller.settings,
+        window,
+    )
+    controller = AppController(
+        window,
+        services.settings_store,
+        services.session,
+        services.catalog,
+        runner,
+        host,
+        pricer=services.pricer,
+        data_dir=str(services.paths.data_dir),
+        about_extra=lambda: [
+            ("Price data", services.pricer.data_info()),
+            ("Keyring", services.secrets.backend_name),
+            ("Data folder", str(services.paths.data_dir)),
+        ],
+        parent=window,
+    )
+    host.start()  # Chat is built now, right after the first frame; the others when first shown
+    return controller
+
+
+def build_window(services: Services, runner: TaskRunner) -> tuple[MainWindow, AppController]:
+    """Builds the main window with every tab and its controllers; returns (window, app controller)."""
+    window, pages = build_shell()
+    return window, fill_window(window, pages, services, runner)
