@@ -137,6 +137,7 @@ class ChatController(FeatureController):
         view.turn_regenerate_requested.connect(editing.regenerate)
         view.turn_choice_selected.connect(editing.choice_selected)
         view.turn_tool_results_submitted.connect(editing.tool_results)
+        view.mcp_approval_given.connect(sending.approve)
         view.turn_fork_requested.connect(history.fork)
         view.clear_requested.connect(history.new_conversation)
         view.open_conversation_requested.connect(history.open_conversation)

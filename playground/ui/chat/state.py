@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
+from playground.core.chat.builtin_tools import ToolStep
 from playground.core.chat.service import (
     ChatProgress,
     ChatRequest,
@@ -47,6 +48,9 @@ class InFlight:
     user_widget: TurnWidget | None = None  # the sent message's turn, built with `widget`
     filed: bool = False  # the history rows of the send are written
     unfiled: list[str] = field(default_factory=list)  # answer text shown before its row existed
+    api: str = "chat.completions"  # the API it goes through
+    reasoning: list[str] = field(default_factory=list)  # summary pieces not rendered yet
+    steps: dict[int, ToolStep] = field(default_factory=dict)  # tool steps not rendered yet
 
 
 @dataclass(slots=True)

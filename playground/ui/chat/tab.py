@@ -455,6 +455,13 @@ class ChatTab(QWidget):
         """Shows the conversation's API in the panel."""
         self.params.set_api(api)
 
+    def mark_approval(self, index: int, item_id: str, approve: bool) -> None:
+        """Turn `index`'s approval request `item_id` was answered: its buttons give way to the
+        answer in words."""
+        for turn in self.conversation.turns:
+            if turn.index == index:
+                turn.mark_approval(item_id, approve)
+
     # --- slots the controller calls --------------------------------------------------------------
 
     def set_models(self, models: list[str], current: str) -> None:

@@ -376,7 +376,9 @@ class CompareController(FeatureController):
 
         async def stream() -> ChatResult:
             async with gate:  # its latency and first-token time start when it is sent
-                engine = self._engines.get(sample.api, self.service)
+                engine = (
+                    self._engines[API_RESPONSES] if sample.api == API_RESPONSES else self.service
+                )
                 result = await engine.stream(sample.request, on_delta, sample.progress)
             # The last text is drawn by the frame renderer, one finished answer per frame: closing
             # a long code block or table takes tens of milliseconds, and eight answers ending

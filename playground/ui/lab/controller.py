@@ -475,7 +475,8 @@ class LabController(FeatureController):
         """The engine of the cell's variant (its API) and the request it sends."""
         fields = run.variant(key.variant_id).fields
         api = str(fields.get("api") or API_CHAT_COMPLETIONS)
-        return self._engines.get(api, self.service), _with_api(run.request(key), fields)
+        engine = self._engines[API_RESPONSES] if api == API_RESPONSES else self.service
+        return engine, _with_api(run.request(key), fields)
 
     def _run_cells(self, run: LabRun, keys: list[CellKey]) -> None:
         total = len(run.cells())
