@@ -7,8 +7,9 @@ first use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,9 @@ class Services:
     history: HistoryStore
     presets: PresetStore
     warnings: list[str]
+    today: Callable[[], date] = date.today
+    """What day it is, for everything that judges dates (which models are retired): one clock, so a
+    test can fix it."""
 
     def close(self) -> None:
         self.history.close()
@@ -55,6 +59,7 @@ def build_services(
     secrets: SecretStore | None = None,
     environ: Mapping[str, str] | None = None,
     settings_store: SettingsStore | None = None,
+    today: Callable[[], date] = date.today,
 ) -> Services:
     """Builds the core services. Problems that do not stop the app (a read-only data folder, no
     keyring) are collected in `warnings` and shown once the window is up."""
@@ -112,6 +117,7 @@ def build_services(
         history=history,
         presets=PresetStore(paths.presets_file),
         warnings=warnings,
+        today=today,
     )
 
 

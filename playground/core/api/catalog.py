@@ -12,10 +12,12 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from playground.core.api.capabilities import ModelKind, kind_of
+from playground.core.api.retirements import PickerModels, ReplacementTable, for_picker
 from playground.core.models import ModelInfo
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,17 @@ class CatalogSnapshot:
 
     def ids(self, kind: ModelKind) -> list[str]:
         return [m.id for m in self.of_kind(kind)]
+
+    def get(self, model_id: str) -> ModelInfo | None:
+        """The listed model with this id (its `shutdown_date` included), or None."""
+        return next((m for m in self.models if m.id == model_id), None)
+
+    def picker(
+        self, kind: ModelKind, today: date, table: ReplacementTable | None = None
+    ) -> PickerModels:
+        """The models of `kind` as a picker shows them on `today` (badges, tooltips, the
+        retired ones flagged) and the kind's default (see `retirements.default_model`)."""
+        return for_picker(self.models, kind, today, table)
 
 
 class ModelCatalog:

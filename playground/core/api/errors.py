@@ -48,6 +48,8 @@ class AppError(Exception):
         retry_after: seconds the server asked us to wait (429/503), if it said.
         request_id: the server's x-request-id, for support requests.
         details: technical text (exception chain, server body) with keys redacted.
+        replacement: for a retired model's 404 (see `retirements.retired_error`), the listed
+            model to switch to, for a "Use <model>" button; else None.
     """
 
     kind: ErrorKind
@@ -58,6 +60,7 @@ class AppError(Exception):
     retry_after: float | None = None
     request_id: str | None = None
     details: str = ""
+    replacement: str | None = None
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()

@@ -15,6 +15,7 @@ import math
 import shutil
 import wave
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from PySide6.QtCore import QObject
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
+from playground.core.api.retirements import ModelChoice
 from playground.core.audio.clips import Clip, ClipStore
 from playground.core.audio.files import (
     AudioFileInfo,
@@ -84,6 +86,7 @@ class AudioController(FeatureController):
         counters: writes the ledger rows and shows them in the status bar.
         runner: runs the requests and the blocking work.
         parent: the controller's QObject parent (the window).
+        today: what day it is (judges which models are retired; tests pass a fixed date).
     """
 
     busy_groups = (SPEECH, COMPARE, STT)
@@ -102,8 +105,10 @@ class AudioController(FeatureController):
         counters: CountersController,
         runner: TaskRunner,
         parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today
         self.view: AudioTab = view
         self.runner = runner
         self.session = session
@@ -155,27 +160,52 @@ class AudioController(FeatureController):
     # --- FeatureController hooks ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        speech_models = snapshot.ids(ModelKind.SPEECH) if snapshot else []
-        stt_models = snapshot.ids(ModelKind.TRANSCRIPTION) if snapshot else []
         speech, stt = self.view.speech, self.view.stt
         want_speech = speech.model or str(self._saved.get("speech_model", ""))
         want_stt = stt.model or str(self._saved.get("stt_model", ""))
-        if want_speech and want_speech not in speech_models and not speech_models:
-            speech_models = [want_speech]
-        if want_stt and want_stt not in stt_models and not stt_models:
-            stt_models = [want_stt]
-        speech.set_models(speech_models, want_speech)
+        speech_current, speech_default, speech_choices = self._models_for(
+            snapshot, ModelKind.SPEECH, want_speech, speech.model_combo.shows_retired()
+        )
+        stt_current, stt_default, stt_choices = self._models_for(
+            snapshot, ModelKind.TRANSCRIPTION, want_stt, stt.model_combo.shows_retired()
+        )
+        speech.set_models(speech_choices, speech_current, speech_default)
         voice = str(self._saved.pop("voice", ""))
         if voice:
             speech.set_voice(voice)
-        self.view.compare.set_models(speech_models, list(self._saved.get("compare_models", [])))
+        speech_models = [c if isinstance(c, str) else c.id for c in speech_choices]
+        live_speech = [
+            c if isinstance(c, str) else c.id
+            for c in speech_choices
+            if isinstance(c, str) or not c.retired
+        ]
+        self.view.compare.set_models(
+            live_speech or speech_models, list(self._saved.get("compare_models", []))
+        )
         voices = self._saved.pop("compare_voices", None)
         if voices:
             self.view.compare.set_checked_voices(list(voices))
-        stt.set_models(stt_models, want_stt)
+        stt.set_models(stt_choices, stt_current, stt_default)
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
             stt.set_format(fmt)
+
+    def _models_for(
+        self, snapshot: CatalogSnapshot | None, kind: ModelKind, wanted: str, show_retired: bool
+    ) -> tuple[str, str, list[str | ModelChoice]]:
+        """(model to select, default, what the picker lists) for one of the two pickers.
+
+        Retired models are listed for the "Show retired" toggle and never chosen unless it is on;
+        a model typed by hand that the list does not have stays (the boxes are editable); with
+        no list at all the wanted model is the only entry.
+        """
+        if snapshot is None or not snapshot.ids(kind):
+            return wanted, "", ([wanted] if wanted else [])
+        picker = snapshot.picker(kind, self.today())
+        default = picker.default.model if picker.default is not None else ""
+        listed = snapshot.get(wanted) is not None
+        current = picker.pick(wanted, show_retired) if listed or not wanted else wanted
+        return current, default, list(picker.choices)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self._saved = dict(state)

@@ -9,6 +9,7 @@ building the tab costs nothing when the user never plays or records anything.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.audio.clips import Clip
 from playground.core.audio.files import format_clock
 from playground.core.audio.models import (
@@ -62,6 +64,7 @@ from playground.core.audio.models import (
 from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
+from playground.ui.common.model_picker import ModelCombo, picker_field
 
 #: Languages offered for transcription (ISO-639-1); the field also takes any other code.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -97,6 +100,14 @@ def _shortcuts(page: QWidget, keys: tuple[str, ...], slot: object) -> None:
         shortcut = QShortcut(QKeySequence(key), page)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(slot)
+
+
+def _buddy(form: QFormLayout, combo: QComboBox) -> None:
+    """Points the form's "Model" label at the combo inside its picker field (Alt+M, readers)."""
+    field = combo.parentWidget()
+    label = form.labelForField(field) if field is not None else None
+    if isinstance(label, QLabel):
+        label.setBuddy(combo)
 
 
 def _set_combo(combo: QComboBox, items: list[str], current: str) -> None:
@@ -181,7 +192,7 @@ class SpeechPage(QWidget):
         self._busy = False
         self._current_clip: Clip | None = None
 
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         _named(self.model_combo, "speechModelCombo", "Speech model")
         self.model_combo.setEditable(True)  # any id the provider serves, listed or not
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -210,7 +221,8 @@ class SpeechPage(QWidget):
         self.live_check.setChecked(True)
 
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        form.addRow("Model", picker_field(self.model_combo))
+        _buddy(form, self.model_combo)
         voice_row = QHBoxLayout()
         voice_row.addWidget(self.voice_combo, 1)
         voice_row.addWidget(self.custom_voice, 2)
@@ -368,8 +380,13 @@ class SpeechPage(QWidget):
 
     # --- slots --------------------------------------------------------------------------------
 
-    def set_models(self, models: list[str], current: str) -> None:
-        _set_combo(self.model_combo, models, current or (models[0] if models else ""))
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        """Lists the speech models (ids, or choices with retirement badges); selects `current`."""
+        first = str(models[0]) if models and isinstance(models[0], str) else ""
+        with QSignalBlocker(self.model_combo):
+            self.model_combo.set_choices(models, current or default or first, default)
         self._on_model_changed(self.model)
 
     def set_voice(self, voice: str) -> None:
@@ -990,7 +1007,7 @@ class SpeechToTextPage(QWidget):
         task_group = QButtonGroup(self)
         task_group.addButton(self.transcribe_radio)
         task_group.addButton(self.translate_radio)
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         _named(self.model_combo, "sttModelCombo", "Transcription model")
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -1020,7 +1037,8 @@ class SpeechToTextPage(QWidget):
         task_row.addStretch(1)
         form = QFormLayout()
         form.addRow("Task", task_row)
-        form.addRow("Model", self.model_combo)
+        form.addRow("Model", picker_field(self.model_combo))
+        _buddy(form, self.model_combo)
         form.addRow("Language", self.language_combo)
         form.addRow("Prompt", self.prompt_edit)
         opts = QHBoxLayout()
@@ -1174,8 +1192,13 @@ class SpeechToTextPage(QWidget):
 
     # --- slots --------------------------------------------------------------------------------
 
-    def set_models(self, models: list[str], current: str) -> None:
-        _set_combo(self.model_combo, models, current or (models[0] if models else ""))
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        """Lists the transcription models (ids, or choices with badges); selects `current`."""
+        first = str(models[0]) if models and isinstance(models[0], str) else ""
+        with QSignalBlocker(self.model_combo):
+            self.model_combo.set_choices(models, current or default or first, default)
         self._on_options()
 
     def set_devices(self, devices: list[tuple[str, str]], note: str = "") -> None:

@@ -15,7 +15,9 @@ estimate runs, further edits only mark it stale, and one more runs when it ends.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,7 +65,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SAVED_TEXT = 200_000  # characters of input text kept in the settings between runs
-PREFERRED_MODEL = "text-embedding-3-small"
 
 
 @dataclass
@@ -91,6 +92,7 @@ class EmbeddingsController(FeatureController):
         runner: runs the requests and the blocking work.
         cache_notice: why the cache lasts for this session only, if it does ("" otherwise).
         parent: the controller's QObject parent (the window).
+        today: what day it is (judges which models are retired; tests pass a fixed date).
     """
 
     busy_groups = ("embeddings", "embeddings-search")
@@ -108,8 +110,10 @@ class EmbeddingsController(FeatureController):
         *,
         cache_notice: str = "",
         parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today
         self.tab = view
         self.session = session
         self.pricer = pricer
@@ -177,11 +181,18 @@ class EmbeddingsController(FeatureController):
     # --- feature hooks --------------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        models = snapshot.ids(ModelKind.EMBEDDING) if snapshot is not None else []
-        current = self._wanted_model or self.tab.model()
-        if not current and models:
-            current = PREFERRED_MODEL if PREFERRED_MODEL in models else models[0]
-        self.tab.set_models(models, current)
+        if snapshot is None:
+            self.tab.set_models([], self._wanted_model or self.tab.model())
+            return
+        # The default follows `retirements.DEFAULT_RULES` (text-embedding-3-small when listed,
+        # never a retired model); a retired wanted model gives way to it unless "Show retired".
+        picker = snapshot.picker(ModelKind.EMBEDDING, self.today())
+        wanted = self._wanted_model or self.tab.model()
+        current = wanted
+        if not wanted or snapshot.get(wanted) is not None:
+            current = picker.pick(wanted, self.tab.model_combo.shows_retired())
+        default = picker.default.model if picker.default is not None else ""
+        self.tab.set_models(list(picker.choices), current, default)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self._wanted_model = str(state.get("model") or "")

@@ -38,6 +38,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         ctx.counters,
         ctx.runner,
         cache_notice=notice,
+        today=ctx.services.today,
         parent=ctx.window,
     )
 

@@ -61,9 +61,11 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.embeddings.files import short
 from playground.core.embeddings.service import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.ui.common.countdown import Countdown
+from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.question import ask
 from playground.ui.shell.theme import icon, is_dark
 
@@ -206,7 +208,7 @@ class EmbeddingsTab(QWidget):
 
         model_row = QHBoxLayout()
         model_row.addWidget(QLabel("Model"))
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         self.model_combo.setObjectName("embeddingsModel")
         self.model_combo.setAccessibleName("Embedding model")
         self.model_combo.setEditable(True)
@@ -217,6 +219,8 @@ class EmbeddingsTab(QWidget):
         self.model_combo.currentTextChanged.connect(lambda _t: self.inputs_changed.emit())
         model_row.addWidget(self.model_combo, 1)
         form.addLayout(model_row)
+        form.addWidget(self.model_combo.retired_toggle)
+        form.addWidget(self.model_combo.note)
 
         dims_row = QHBoxLayout()
         dims_row.addWidget(QLabel("Dimensions"))
@@ -532,13 +536,14 @@ class EmbeddingsTab(QWidget):
 
     # --- what the controller sets ------------------------------------------------------------
 
-    def set_models(self, models: Sequence[str], current: str = "") -> None:
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str = "", default: str = ""
+    ) -> None:
+        """Lists the embedding models (ids, or choices with retirement badges); selects
+        `current` (typed in when the list does not have it)."""
         keep = current or self.model()
         self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        self.model_combo.addItems(list(models))
-        if keep:
-            self.model_combo.setCurrentText(keep)
+        self.model_combo.set_choices(models, keep, default)
         self.model_combo.blockSignals(False)
         self.inputs_changed.emit()
 

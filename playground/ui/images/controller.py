@@ -11,7 +11,9 @@ import dataclasses
 import functools
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +101,7 @@ class ImagesController(FeatureController):
         counters: writes the ledger rows and shows them in the status bar.
         runner: runs the requests and the blocking work.
         parent: the controller's QObject parent (the window).
+        today: what day it is (judges which models are retired; tests pass a fixed date).
     """
 
     busy_groups = (GROUP,)
@@ -114,8 +117,10 @@ class ImagesController(FeatureController):
         counters: CountersController,
         runner: TaskRunner,
         parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today
         self.view: ImagesTab = view
         self.session = session
         self.accounting = accounting
@@ -161,12 +166,16 @@ class ImagesController(FeatureController):
     # --- models ----------------------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        models = snapshot.ids(ModelKind.IMAGE) if snapshot is not None else []
+        # Retired models are listed (the picker hides them unless "Show retired" is ticked); the
+        # default is the newest image model with no shutdown date, never a retired one.
+        picker = snapshot.picker(ModelKind.IMAGE, self.today()) if snapshot is not None else None
+        shows_retired = self.view.model_combo.shows_retired()
+        models = picker.ids(shows_retired) if picker is not None else []
         self._models = models
-        current = self._wanted_model or self.view.model()
-        if current not in models and models:
-            current = next((m for m in models if image_spec(m).note == ""), models[0])
-        self.view.set_models(models, current)
+        wanted = self._wanted_model or self.view.model()
+        current = picker.pick(wanted, shows_retired) if picker is not None else wanted
+        default = picker.default.model if picker is not None and picker.default else ""
+        self.view.set_models(list(picker.choices) if picker else [], current, default)
         variations = any(image_spec(m).variations for m in models)
         self.view.set_variations_available(variations)
         self._on_model_changed(self.view.model())

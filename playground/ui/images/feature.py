@@ -27,6 +27,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         services.counter,
         ctx.counters,
         ctx.runner,
+        today=ctx.services.today,
         parent=ctx.window,
     )
 

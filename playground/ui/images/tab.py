@@ -7,7 +7,7 @@ a model. It emits intent signals and shows what its controller tells it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QPointF, QSize, Qt, Signal
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.api.retirements import ModelChoice
 from playground.core.images.caps import (
     Field,
     ImageModelSpec,
@@ -51,6 +52,7 @@ from playground.core.images.caps import (
     normalize_size,
     suggested_sizes,
 )
+from playground.ui.common.model_picker import ModelCombo
 from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
 
@@ -177,7 +179,7 @@ class ImagesTab(QWidget):
             self.mode_buttons[mode] = button
         self.mode_buttons["generate"].setChecked(True)
 
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         self.model_combo.setObjectName("imageModel")
         self.model_combo.setAccessibleName("Image model")
         self.model_combo.setSizeAdjustPolicy(
@@ -298,6 +300,8 @@ class ImagesTab(QWidget):
         options_layout.addSpacing(6)
         options_layout.addWidget(QLabel("<b>Model</b>"))
         options_layout.addWidget(self.model_combo)
+        options_layout.addWidget(self.model_combo.retired_toggle)
+        options_layout.addWidget(self.model_combo.note)
         options_layout.addWidget(self.model_note)
         options_layout.addWidget(self._errors["model"])
         options_layout.addSpacing(4)
@@ -540,15 +544,15 @@ class ImagesTab(QWidget):
             text += f" (wait {self._retry_seconds} s)"
         self.generate_button.setText(text)
 
-    def set_models(self, models: list[str], current: str = "") -> None:
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str = "", default: str = ""
+    ) -> None:
+        """Lists the image models (ids, or choices with retirement badges); selects `current`."""
         with_signals = self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        self.model_combo.addItems(models)
         self.model_combo.setPlaceholderText(
             "No image models: refresh the model list" if not models else ""
         )
-        if current in models:
-            self.model_combo.setCurrentText(current)
+        self.model_combo.set_choices(models, current, default)
         self.model_combo.blockSignals(with_signals)
 
     def model(self) -> str:

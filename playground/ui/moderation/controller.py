@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.api.session import ApiSession
 from playground.core.models import ProviderKind, RequestStatus
 from playground.core.moderation.service import (
@@ -64,8 +66,10 @@ class ModerationController(FeatureController):
         accounting: Accounting,
         counters: CountersController,
         parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today  # judges which models are retired; tests pass a fixed date
         self.service = service
         self.session = session
         self.runner = runner
@@ -104,10 +108,18 @@ class ModerationController(FeatureController):
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
         current = self.view.current_model()
-        # Keep the choice unless the provider's list says otherwise (no list yet: keep it).
-        if not current or (snapshot is not None and current not in models):
+        choices: list[str | ModelChoice] = [DEFAULT_MODEL]
+        default = ""
+        if snapshot is not None and models:
+            # Keep the choice while the list has it and it is not retired; otherwise the
+            # default of `retirements.DEFAULT_RULES` (omni-moderation-latest first).
+            picker = snapshot.picker(ModelKind.MODERATION, self.today())
+            current = picker.pick(current, self.view.model_combo.shows_retired())
+            default = picker.default.model if picker.default is not None else ""
+            choices = list(picker.choices)
+        elif not current or snapshot is not None:  # no list yet: keep the choice
             current = pick_model(models)
-        self.view.set_models(models or [DEFAULT_MODEL], current)
+        self.view.set_models(choices, current, default)
         # A provider whose list has no moderation model (a local server) may still answer.
         self.view.set_models_note(
             ""

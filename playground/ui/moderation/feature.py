@@ -22,6 +22,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         ctx.runner,
         services.accounting,
         ctx.counters,
+        today=ctx.services.today,
         parent=ctx.window,
     )
 

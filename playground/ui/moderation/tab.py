@@ -8,6 +8,7 @@ The view holds no network code. It emits what the user wants (`check_requested` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.moderation.service import (
     ImageInput,
     ModerationResult,
@@ -41,6 +43,7 @@ from playground.core.moderation.service import (
     model_info,
 )
 from playground.ui.common.attachments import AttachmentsBar
+from playground.ui.common.model_picker import ModelCombo, as_choices
 from playground.ui.common.moderation_badge import BLOCKED, CLEAR, FLAGGED, ModerationBadge
 from playground.ui.moderation.chart import CategoryChart, state_colours
 from playground.ui.moderation.table import FILTERS, ResultsFilter, ResultsModel
@@ -87,7 +90,7 @@ class ModerationTab(QWidget):
         self._resume_wait = 0
 
         # --- inputs ---------------------------------------------------------------------------
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         self.model_combo.setObjectName("moderationModel")
         self.model_combo.setAccessibleName("Moderation model")
         self.model_combo.setMinimumWidth(220)
@@ -103,6 +106,7 @@ class ModerationTab(QWidget):
         model_row = QHBoxLayout()
         model_row.addWidget(QLabel("Model"))
         model_row.addWidget(self.model_combo)
+        model_row.addWidget(self.model_combo.retired_toggle)
         model_row.addWidget(self.model_note, 1)
         model_row.addWidget(self.free_label)
 
@@ -227,6 +231,7 @@ class ModerationTab(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.setSpacing(4)
         left_layout.addLayout(model_row)
+        left_layout.addWidget(self.model_combo.note)
         left_layout.addWidget(self.input_edit, 2)
         left_layout.addWidget(self.images)
         left_layout.addWidget(self.notes_label)
@@ -377,14 +382,16 @@ class ModerationTab(QWidget):
 
     # --- slots the controller calls -----------------------------------------------------------
 
-    def set_models(self, models: list[str], current: str) -> None:
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        """Lists the moderation models (ids, or choices with retirement badges); selects
+        `current`, added to the list when it does not have it."""
+        choices = as_choices(models)
+        if current and current not in [c.id for c in choices]:
+            choices.append(ModelChoice(current))
         self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        self.model_combo.addItems(models)
-        if current and current not in models:
-            self.model_combo.addItem(current)
-        if current:
-            self.model_combo.setCurrentText(current)
+        self.model_combo.set_choices(choices, current, default)
         self.model_combo.blockSignals(False)
         self._on_model_changed(self.current_model())
 

@@ -23,7 +23,13 @@ from playground.ui.images.controller import ImagesController, Source
 if TYPE_CHECKING:
     from playground.ui.common.feature import FeatureController
 
-SAMPLE_MODELS = ("gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2")
+# As OpenAI lists them in December 2026: the gpt-image-1 family retired on 1 December.
+SAMPLE_MODELS = (
+    ModelInfo("gpt-image-1-mini", created=1_740_000_000, shutdown_date="2026-12-01"),
+    ModelInfo("gpt-image-1.5", created=1_760_000_000, shutdown_date="2026-12-01"),
+    ModelInfo("gpt-image-2", created=1_780_000_000),
+)
+SAMPLE_MODEL = "gpt-image-2"
 SAMPLE_PROMPTS = (
     "A lighthouse on a cliff at dusk, warm windows, long exposure sea, watercolour",
     "Isometric cosy reading nook with plants and a sleeping cat, soft morning light",
@@ -91,11 +97,9 @@ def _pixmap(data: bytes) -> QPixmap:
 
 def _fill_generate(controller: ImagesController) -> None:
     """A gallery of sample pictures, two fresh results and an estimate: what the tab is for."""
-    controller.show_models(
-        CatalogSnapshot("openai", tuple(ModelInfo(m) for m in SAMPLE_MODELS), 0.0)
-    )
+    controller.show_models(CatalogSnapshot("openai", SAMPLE_MODELS, 0.0))
     view = controller.view
-    view.set_model("gpt-image-1.5")
+    view.set_model(SAMPLE_MODEL)
     library = controller.library
     for i, prompt in enumerate(SAMPLE_PROMPTS[2:], start=2):
         data = sample_picture(i)
@@ -104,7 +108,7 @@ def _fill_generate(controller: ImagesController) -> None:
             "png",
             {
                 "mode": "generate",
-                "model": "gpt-image-1.5",
+                "model": SAMPLE_MODEL,
                 "prompt": prompt,
                 "params": {"size": "1024x1024", "quality": "medium"},
                 "width": 512,
@@ -122,7 +126,7 @@ def _fill_generate(controller: ImagesController) -> None:
             "size": "1024x1024",
         }
     )
-    request = ImageRequest("generate", "gpt-image-1.5", SAMPLE_PROMPTS[0], n=2, quality="medium")
+    request = ImageRequest("generate", SAMPLE_MODEL, SAMPLE_PROMPTS[0], n=2, quality="medium")
     view.begin_results(2)
     for slot in range(2):
         data = sample_picture(slot)

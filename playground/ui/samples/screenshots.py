@@ -35,13 +35,14 @@ from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import app_icon, apply_theme
 from playground.window import build_window
 
+# With the shutdown dates OpenAI announced (the pickers badge them): December 2026.
 SAMPLE_MODELS = (
-    "gpt-4o-mini",
-    "gpt-4.1",
-    "gpt-4.1-mini",
-    "gpt-5-mini",
-    "o3",
-    "text-embedding-3-small",
+    ModelInfo("gpt-4o-mini", shutdown_date="2027-01-14"),
+    ModelInfo("gpt-4.1", shutdown_date="2027-01-14"),
+    ModelInfo("gpt-4.1-mini", shutdown_date="2027-01-14"),
+    ModelInfo("gpt-5-mini", shutdown_date="2026-12-11"),
+    ModelInfo("o3"),
+    ModelInfo("text-embedding-3-small"),
 )
 SAMPLE_SYSTEM = (
     "You are a patient tutor. Answer in under 80 words and end with one question for the student."
@@ -102,9 +103,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             environ={},
             settings_store=MemorySettingsStore(),
         )
-        services.catalog.remember(
-            CatalogSnapshot("openai", tuple(ModelInfo(m) for m in SAMPLE_MODELS), 0.0)
-        )
+        services.catalog.remember(CatalogSnapshot("openai", SAMPLE_MODELS, 0.0))
         window, controller = build_window(services, TaskRunner())
         controller.restore()
         window.resize(1180, 760)

@@ -1,0 +1,284 @@
+"""The model picker every tab can use: a combo box that knows which models are going.
+
+`ModelCombo` is a `QComboBox` whose item text stays the model id (requests and tests read
+`currentText()`), filled from `retirements.ModelChoice` entries the controller computed:
+
+* a small badge next to a dated model ("gpt-4o · retires 14 Jan"), drawn by a delegate in the list
+  and by `paintEvent` (or a label inside the line edit, when editable) in the closed box;
+* a tooltip per item with the date and the suggested replacement;
+* models past their date hidden unless `retired_toggle` ("Show retired") is ticked;
+* `note`: a sentence under the box explaining a picked retired (or soon-retiring, or
+  longest-lasting-of-an-all-dated-kind) model.
+
+The tab lays out `retired_toggle` and `note` (both hidden while they have nothing to say) and
+calls `set_choices`; nothing here computes a date or a replacement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionComboBox,
+    QStyleOptionViewItem,
+    QStylePainter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.api.retirements import ModelChoice
+
+SEPARATOR = " · "
+
+
+def as_choices(items: Sequence[str | ModelChoice]) -> list[ModelChoice]:
+    """Plain ids become choices with nothing to say (for callers that know no dates)."""
+    return [c if isinstance(c, ModelChoice) else ModelChoice(c) for c in items]
+
+
+def shown_text(choice: ModelChoice | None, model_id: str) -> str:
+    """What the picker draws for a model: the id, and its badge when it has one."""
+    if choice is None or not choice.badge:
+        return model_id
+    return f"{model_id}{SEPARATOR}{choice.badge}"
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """Draws "id · badge" for dated models in the popup list; the item text stays the id."""
+
+    def __init__(self, combo: ModelCombo) -> None:
+        super().__init__(combo)
+        self._combo = combo
+
+    def _option(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QStyleOptionViewItem:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        choice = self._combo.choice(str(index.data() or ""))
+        opt.text = shown_text(choice, opt.text)
+        if choice is not None and choice.retired:
+            muted = opt.palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            opt.palette.setColor(QPalette.ColorRole.Text, muted)
+        return opt
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        opt = self._option(option, index)
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        opt = self._option(option, index)
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), opt.widget)
+
+
+class ModelCombo(QComboBox):
+    """A model combo box with retirement badges, tooltips and a "Show retired" toggle.
+
+    Attributes:
+        retired_toggle: "Show retired (n)"; the tab places it; shown only when the list has
+            retired models (or it is ticked).
+        note: the explanation for the picked model; the tab places it; hidden when empty.
+
+    Signals: those of `QComboBox`; `currentTextChanged` carries the model id. Toggling "Show
+    retired" that hides the current model selects the default and emits it.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._all: list[ModelChoice] = []
+        self._by_id: dict[str, ModelChoice] = {}
+        self._default = ""
+        self._base_tooltip = ""
+        self.retired_toggle = QCheckBox("Show retired")
+        self.retired_toggle.setToolTip("List the models whose shutdown date has passed.")
+        self.retired_toggle.setVisible(False)
+        self.retired_toggle.toggled.connect(self._on_toggled)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        self._badge = QLabel(self)  # the badge inside an editable box's line edit
+        self._badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._badge.setVisible(False)
+        self.setItemDelegate(_BadgeDelegate(self))
+        self.currentIndexChanged.connect(lambda _i: self._show_current())
+        self.editTextChanged.connect(lambda _t: self._show_current())
+
+    def setObjectName(self, name: str) -> None:
+        super().setObjectName(name)
+        self.retired_toggle.setObjectName(f"{name}ShowRetired")
+        self.note.setObjectName(f"{name}Note")
+
+    def setToolTip(self, text: str) -> None:
+        self._base_tooltip = text
+        self._show_current()
+
+    # --- filling -----------------------------------------------------------------------------
+
+    def set_choices(
+        self, choices: Sequence[str | ModelChoice], current: str = "", default: str = ""
+    ) -> None:
+        """Fills the box; selects `current` when shown (else `default`, else the first model).
+
+        Args:
+            choices: every listed model of the tab's kind, retired ones too.
+            current: the model to select.
+            default: the model to fall back to (and to select when "Show retired" is turned off
+                while a retired model is picked).
+        """
+        self._all = as_choices(choices)
+        self._by_id = {c.id: c for c in self._all}
+        self._default = default
+        self._fill(current)
+
+    def choice(self, model_id: str | None = None) -> ModelChoice | None:
+        """What is known of `model_id` (the current model when None)."""
+        return self._by_id.get(self.currentText() if model_id is None else model_id)
+
+    def shown(self, index: int | None = None) -> str:
+        """What the box draws for item `index` (the current one when None): the id and badge."""
+        text = self.currentText() if index is None else self.itemText(index)
+        return shown_text(self.choice(text), text)
+
+    def model_ids(self) -> list[str]:
+        """The ids the box lists now (without hidden retired ones)."""
+        return [self.itemText(i) for i in range(self.count())]
+
+    def shows_retired(self) -> bool:
+        return self.retired_toggle.isChecked()
+
+    def _offered(self) -> list[ModelChoice]:
+        if self.retired_toggle.isChecked():
+            return list(self._all)
+        return [c for c in self._all if not c.retired]
+
+    def _fill(self, current: str) -> None:
+        offered = self._offered()
+        ids = [c.id for c in offered]
+        with_signals = self.blockSignals(True)
+        try:
+            self.clear()
+            for c in offered:
+                self.addItem(c.id)
+                if c.tooltip:
+                    self.setItemData(self.count() - 1, c.tooltip, Qt.ItemDataRole.ToolTipRole)
+            if current in ids:
+                self.setCurrentIndex(ids.index(current))
+            elif self.isEditable() and current and current not in self._by_id:
+                self.setEditText(current)  # an id typed by hand, that the list does not have
+            elif self._default in ids:
+                self.setCurrentIndex(ids.index(self._default))
+            elif ids:
+                self.setCurrentIndex(0)
+        finally:
+            self.blockSignals(with_signals)
+        retired = sum(1 for c in self._all if c.retired)
+        self.retired_toggle.setText(f"Show retired ({retired})" if retired else "Show retired")
+        self._set_shown(self.retired_toggle, retired > 0 or self.retired_toggle.isChecked())
+        self._show_current()
+
+    def _on_toggled(self, _on: bool) -> None:
+        before = self.currentText()
+        self._fill(before)
+        if self.currentText() != before and not self.signalsBlocked():
+            self.currentIndexChanged.emit(self.currentIndex())
+            self.currentTextChanged.emit(self.currentText())
+
+    # --- showing the current model ---------------------------------------------------------------
+
+    def _show_current(self) -> None:
+        choice = self.choice()
+        tip = choice.tooltip if choice is not None else ""
+        super().setToolTip("\n".join(t for t in (self._base_tooltip, tip) if t))
+        note = choice.note if choice is not None else ""
+        self.note.setText(note)
+        self._set_shown(self.note, bool(note))
+        if choice is not None and choice.retired:
+            self.note.setStyleSheet("font-weight: 600;")
+        else:
+            self.note.setStyleSheet("")
+        badge = choice.badge if choice is not None and self.isEditable() else ""
+        self._badge.setText(badge)
+        self._badge.setVisible(bool(badge))
+        self._place_badge()
+        self.update()
+
+    def _place_badge(self) -> None:
+        edit = self.lineEdit()
+        if edit is None:
+            return
+        if not self._badge.text():
+            edit.setTextMargins(0, 0, 0, 0)
+            return
+        self._badge.adjustSize()
+        width = self._badge.sizeHint().width()
+        edit.setTextMargins(0, 0, width + 6, 0)
+        geometry = edit.geometry()
+        self._badge.setGeometry(
+            geometry.right() - width - 2, geometry.top(), width, geometry.height()
+        )
+        palette = self._badge.palette()
+        # The placeholder colour: quieter than the id, still readable in both themes (the
+        # disabled text colour is too faint on a light theme).
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        palette.setColor(QPalette.ColorRole.WindowText, muted)
+        self._badge.setPalette(palette)
+        self._badge.raise_()
+
+    @staticmethod
+    def _set_shown(widget: QWidget, on: bool) -> None:
+        # A widget the tab never laid out has no parent: showing it would open a window.
+        if widget.parentWidget() is not None:
+            widget.setVisible(on)
+
+    # --- Qt overrides ------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.isEditable():
+            super().paintEvent(event)
+            return
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        if self.currentIndex() < 0 and self.placeholderText():
+            muted = opt.palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            opt.palette.setColor(QPalette.ColorRole.ButtonText, muted)
+            opt.currentText = self.placeholderText()
+        else:
+            opt.currentText = shown_text(self.choice(), opt.currentText)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_badge()
+
+
+def picker_field(combo: ModelCombo) -> QWidget:
+    """`combo` with its "Show retired" toggle and its note under it, as one form field (hidden
+    parts take no room)."""
+    field = QWidget()
+    layout = QVBoxLayout(field)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(combo)
+    layout.addWidget(combo.retired_toggle)
+    layout.addWidget(combo.note)
+    field.setFocusProxy(combo)
+    return field
