@@ -205,3 +205,30 @@ def test_a_pasted_responses_request_fills_the_tab(chat: Built, qtbot: Any) -> No
     assert fields["reasoning_effort"] == "none"
     extras = tab.params.responses_fields()
     assert (extras["reasoning_summary"], extras["service_tier"]) == ("concise", "flex")
+
+
+def test_citations_link_the_answer_and_an_incomplete_answer_says_why(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    url = "https://tides.example/brest"
+    fake_openai.scenario.annotations = [
+        {
+            "type": "url_citation",
+            "url": url,
+            "title": "Brest tides",
+            "start_index": 0,
+            "end_index": len(DEFAULT_REPLY),
+        }
+    ]
+    fake_openai.scenario.builtin_items = [SEARCH]
+    chat.tab.params.web_search_check.setChecked(True)
+    _send(chat, qtbot, wait_until, "Tides?")
+    turn = chat.tab.conversation.turns[-1]
+    assert turn.text() == f"{DEFAULT_REPLY} [[1]]({url})"
+    assert chat.controller.conversation.turns[-1].content == DEFAULT_REPLY  # stored as sent
+    assert f'href="{url}"' in turn.citations_label.text()
+
+    fake_openai.scenario.annotations = []
+    fake_openai.scenario.incomplete_reason = "content_filter"
+    _send(chat, qtbot, wait_until, "And tomorrow?")
+    assert "incomplete (content filter)" in chat.tab.conversation.turns[-1].meta_label.text()
