@@ -32,6 +32,7 @@ def test_a_key_in_the_message_is_asked_about_first(
     answer: QMessageBox.StandardButton,
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     send_in_chat(app, qtbot, f"Why is my key {KEY} rejected?")
     wait_until(lambda: _question("chatAskSecrets") is not None)
     box = _question("chatAskSecrets")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.api.capabilities import capabilities
+from playground.core.api.capabilities import EFFORTS, capabilities
 from playground.core.chat.service import ChatRequest
 from playground.ui.common.chat_params import (
     FIELD_NAMES,
@@ -345,12 +345,10 @@ def test_reasoning_effort_only_for_reasoning_models(panel: ChatParamsPanel) -> N
     assert "thinks" in panel.reasoning_combo.toolTip()
     panel.set_capabilities(capabilities("gpt-4o-mini"))
     assert panel.request_fields()["reasoning_effort"] is None
+    # A model that does not reason shows every value the API knows, greyed out.
     assert [panel.reasoning_combo.itemData(i) for i in range(panel.reasoning_combo.count())] == [
         None,
-        "minimal",
-        "low",
-        "medium",
-        "high",
+        *EFFORTS,
     ]
 
 

@@ -33,6 +33,7 @@ def test_send_streams_reply_records_ledger_and_updates_counters(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     tab = app.chat_tab
     tab.system_edit.setPlainText("Answer briefly.")
     assert app.window.counters.last_label.text() == "Last: —"
@@ -81,6 +82,7 @@ def test_second_turn_sends_the_history(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     fake_openai.scenario.reply_text = "First answer."
     send_in_chat(app, qtbot, "One")
     wait_until(chat_idle(app))
@@ -122,6 +124,7 @@ def test_dropped_stream_keeps_partial_text_and_explains(
 ) -> None:
     fake_openai.scenario.drop_after_chunks = 4
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     tab = app.chat_tab
     send_in_chat(app, qtbot, "Hello")
     wait_until(chat_idle(app))
@@ -272,6 +275,7 @@ def test_reasoning_model_request_omits_temperature(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app(model="o3")
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     send_in_chat(app, qtbot, "Think")
     wait_until(chat_idle(app))
     body = fake_openai.last("/chat/completions").json

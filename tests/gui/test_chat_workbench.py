@@ -38,6 +38,7 @@ def test_few_shot_turns_are_edited_in_place_and_sent_in_order(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     conv = app.chat_tab.conversation
     _add(app, qtbot, "user", "2+2?")
     _add(app, qtbot, "assistant", "Four")
@@ -72,6 +73,7 @@ def test_image_attachment_is_sent_as_a_data_url_with_its_mime_type(
     path = tmp_path / "cat.jpg"
     Image.new("RGB", (640, 480), (200, 120, 40)).save(path, "JPEG")
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     bar = app.chat_tab.attachments
     bar.add_files([str(path)])
     wait_until(lambda: bar.count() == 1 and not bar.is_loading())
@@ -90,6 +92,7 @@ def test_parameters_from_the_panel_reach_the_wire(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     panel = app.chat_tab.params
     panel.set_fields(
         {"temperature": 0.2, "seed": 7, "stop": ("END",), "top_p": 0.9, "max_output_tokens": 100}
@@ -110,6 +113,7 @@ def test_several_answers_show_as_tabs_and_one_continues(
 ) -> None:
     fake_openai.scenario.reply_text = lambda body: "An answer."
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     app.chat_tab.params.set_fields({"n": 3})
     send_in_chat(app, qtbot, "Say something")
     wait_until(chat_idle(app))
@@ -127,6 +131,7 @@ def test_logprobs_lens_colours_the_answer(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     app.chat_tab.params.set_fields({"logprobs": True, "top_logprobs": 3})
     send_in_chat(app, qtbot, "Hi")
     wait_until(chat_idle(app))
@@ -147,6 +152,7 @@ def test_tool_call_shows_and_the_typed_result_continues_the_chat(
 ) -> None:
     fake_openai.scenario.tool_calls = [("get_weather", '{"city": "Paris"}')]
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     tools = [
         {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
     ]
@@ -181,6 +187,7 @@ def test_json_schema_answer_is_checked(
     }
     fake_openai.scenario.reply_text = '{"town": "Paris"}'
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     app.chat_tab.params.set_fields(
         {
             "response_format": {
@@ -211,6 +218,7 @@ def test_regenerate_and_edit_and_resend(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     send_in_chat(app, qtbot, "First")
     wait_until(chat_idle(app))
     conv = app.chat_tab.conversation
@@ -281,6 +289,7 @@ def test_variables_form_fills_the_prompt(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     tab = app.chat_tab
     tab.system_edit.setPlainText("Answer in {{language}}.")
     tab.input_edit.setPlainText("Describe {{thing}}")
@@ -298,6 +307,7 @@ def test_variables_form_fills_the_prompt(
 
 def test_presets_save_and_load(make_app: Callable[..., AppHarness]) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     tab = app.chat_tab
     tab.system_edit.setPlainText("You are a poet.")
     tab.params.set_fields({"temperature": 1.4, "seed": 3})
@@ -320,7 +330,9 @@ def test_view_code_and_paste_a_curl(make_app: Callable[..., AppHarness], qtbot: 
     dialog = app.chat_tab.findChild(CodeDialog)
     assert dialog is not None
     python = dialog.exact_code("python")
-    assert '"content": "Hello there"' in python or "'content': 'Hello there'" in python
+    # An OpenAI profile: the conversation goes through the Responses API.
+    assert "client.responses.create(" in python
+    assert '"text": "Hello there"' in python
     assert "sk-" not in python
     dialog.close()
 
@@ -405,6 +417,7 @@ def test_copy_last_answer_and_enter_sends(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
     app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     tab = app.chat_tab
     tab.enter_sends_check.setChecked(True)
     tab.input_edit.setPlainText("Hi")

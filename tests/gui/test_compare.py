@@ -56,7 +56,7 @@ def test_columns_stream_concurrently_with_their_own_numbers(
         wait_until,
         lambda: all(c.views and "w3" in c.views[0].text() for c in (a, b)),
         lambda: seen.append(
-            (app.runner.is_busy("compare"), len(fake_openai.requests_to("/chat/completions")))
+            (app.runner.is_busy("compare"), len(fake_openai.requests_to("/responses")))
         ),
         _idle(app),
     )
@@ -64,12 +64,16 @@ def test_columns_stream_concurrently_with_their_own_numbers(
 
     assert a.texts() == [f"gpt-4o-mini {words}"]
     assert b.texts() == [f"gpt-4.1 {words}"]
-    bodies = {
-        r.json["model"]: r.json for r in fake_openai.requests_to("/chat/completions") if r.json
-    }
-    assert bodies["gpt-4.1"]["messages"][0] == {"role": "system", "content": "Be terse."}
-    assert bodies["gpt-4o-mini"]["messages"] == [
-        {"role": "user", "content": "Why is the sky blue?"}
+    bodies = {r.json["model"]: r.json for r in fake_openai.requests_to("/responses") if r.json}
+    # An OpenAI profile: every column goes through the Responses API by default.
+    assert bodies["gpt-4.1"]["instructions"] == "Be terse."
+    assert "instructions" not in bodies["gpt-4o-mini"]
+    assert bodies["gpt-4o-mini"]["input"] == [
+        {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "Why is the sky blue?"}],
+        }
     ]
     for column in (a, b):
         stats = column.stats_label.text()
@@ -96,7 +100,7 @@ def test_samples_run_k_times_and_show_similarity(
     view.input_edit.setPlainText("Name three colours")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     wait_until(_idle(app))
-    assert len(fake_openai.requests_to("/chat/completions")) == 6
+    assert len(fake_openai.requests_to("/responses")) == 6
     for column in view.active_columns():
         assert len(column.views) == 3
         assert column.similarity_label.isVisible()
@@ -119,7 +123,7 @@ def test_many_samples_are_sent_a_few_at_a_time_first_samples_first(
     view.input_edit.setPlainText("Name three colours")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     wait_until(_idle(app), timeout=60)
-    bodies = [r.json for r in fake_openai.requests_to("/chat/completions") if r.json]
+    bodies = [r.json for r in fake_openai.requests_to("/responses") if r.json]
     assert len(bodies) == 40
     assert 1 < fake_openai.max_in_flight <= MAX_IN_FLIGHT <= 10  # not all 40 at once
     # Every column's first requests were in the first batch, not one column's samples only.
@@ -215,7 +219,7 @@ def test_stop_keeps_partial_answers_and_a_failed_column_says_why(
     assert statuses == {RequestStatus.CANCELLED}
 
     fake_openai.scenario.tokens_per_second = None
-    fake_openai.fail_next(500, path="/chat/completions")
+    fake_openai.fail_next(500, path="/responses")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     wait_until(_idle(app))
     errors = [c.error_label for c in view.active_columns() if c.error_label.isVisible()]
@@ -230,7 +234,7 @@ def test_nothing_runs_without_a_message(
     view = _compare(app, wait_until).view
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     assert "Type a message" in view.status_label.text()
-    assert fake_openai.requests_to("/chat/completions") == []
+    assert fake_openai.requests_to("/responses") == []
 
 
 def test_state_survives_a_restart(
@@ -272,7 +276,7 @@ def test_the_cost_of_a_run_is_estimated_before_sending(
     wait_until(lambda: "6 requests" in view.estimate_label.text())
     view.input_edit.clear()
     wait_until(lambda: view.estimate_label.text() == "")
-    assert fake_openai.requests_to("/chat/completions") == []
+    assert fake_openai.requests_to("/responses") == []
 
 
 def test_diff_waits_for_every_column_to_finish(

@@ -743,3 +743,31 @@ def test_the_controller_works_with_its_view_and_a_store_without_the_window(
         qloop.run_until_complete(services.session.aclose())
         services.close()
         runner.deleteLater()
+
+
+def test_a_variant_can_run_through_the_responses_api(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES
+
+    fake_openai.scenario.reply_text = "Paris"
+    lab = open_lab()
+    view = lab.set_up([TestCase(values={"country": "France"})])
+    view.variants.rows[0].model_combo.setCurrentText("gpt-4o-mini")
+    view.variants.add_variant()
+    second = view.variants.rows[1]
+    second.model_combo.setCurrentText("gpt-4.1")
+    assert second.api() == API_CHAT_COMPLETIONS  # batch lines are Chat Completions: the default
+    second.set_api(API_RESPONSES)
+    second.params.tier_combo.setCurrentIndex(second.params.tier_combo.findData("flex"))
+    assert "Responses API" in second.params_button.toolTip()
+    lab.run()
+    chat = [r.json for r in fake_openai.requests_to("/chat/completions") if r.json]
+    responses = [r.json for r in fake_openai.requests_to("/responses") if r.json]
+    assert [b["model"] for b in chat] == ["gpt-4o-mini"]
+    assert [b["model"] for b in responses] == ["gpt-4.1"]
+    assert responses[0]["input"][-1]["content"][0]["text"] == "Capital of France?"
+    assert responses[0]["service_tier"] == "flex"
+    assert "Paris" in " ".join(lab.grid_texts()[0])
+    saved = lab.controller.save_state()["variants"]
+    assert [v["fields"]["api"] for v in saved] == [API_CHAT_COMPLETIONS, API_RESPONSES]

@@ -71,6 +71,7 @@ def test_compare_counts_tool_definitions_in_its_estimates(
     wait_until(lambda: view.columns[0].model_combo.count() > 0)
     for column, model in zip(view.columns[:2], ("gpt-4o-mini", "gpt-4.1"), strict=True):
         column.model_combo.setCurrentText(model)
+        column.set_api("chat.completions")  # the Chat Completions wire format
         column.params.tools_edit.setPlainText(json.dumps(TOOLS))
     view.input_edit.setPlainText("What is the weather in Paris?")
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)

@@ -49,6 +49,7 @@ def test_chat_shows_the_retry_and_then_the_answer(
     )
     fake_openai.rate_limit(retry_after=0.05, path="/chat/completions")
     app = make_app(settings=settings)
+    app.chat_tab.set_api("chat.completions")  # the Chat Completions wire format
     shown: list[str] = []
     app.chat.sending.wait_line.text_changed.connect(shown.append)
     send_in_chat(app, qtbot, "Hello")

@@ -1122,13 +1122,14 @@ def test_curl_notes_and_ignored_headers() -> None:
 
 
 def test_other_endpoints_are_named() -> None:
+    # /responses is read (tests/unit/test_codegen_responses.py); other endpoints are named.
     parsed = parse_request(
-        'curl https://api.openai.com/v1/responses -d \'{"model": "gpt-4o", "input": "hi"}\''
+        'curl https://api.openai.com/v1/embeddings -d \'{"model": "gpt-4o", "prompt": "hi"}\''
     )
     assert parsed.base_url is None
-    assert any("/responses, not /chat/completions" in p for p in parsed.problems)
+    assert any("/embeddings, not /chat/completions" in p for p in parsed.problems)
     assert "No messages in the request." in parsed.problems
-    assert parsed.ignored == ["input"]
+    assert parsed.ignored == ["prompt"]
 
 
 def test_image_detail_and_string_image_urls() -> None:

@@ -239,7 +239,7 @@ def test_default_params_and_unknown_keys_from_a_newer_version(path: Path) -> Non
     conn = sqlite3.connect(path)
     conn.execute(
         "UPDATE conversations SET params = ? WHERE id = 'c1'",
-        ('{"model": "m", "stop": ["x"], "verbosity": "low"}',),
+        ('{"model": "m", "stop": ["x"], "frobnicate": "low"}',),
     )
     conn.commit()
     conn.close()

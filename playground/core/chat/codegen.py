@@ -11,6 +11,12 @@ continuations) or a bare JSON body and returns a `ParsedRequest`. It never raise
 pastes: everything it could not use is listed in plain words (`problems`) or by name (`ignored`), and
 a key found in the text is dropped, never kept (`key_dropped`).
 
+Both APIs: a request goes to `/chat/completions` (`client.chat.completions.create`) or, when
+`api="responses"` (or the request is a `ResponsesRequest` and no API is named), to `/responses`
+(`client.responses.create`, with the body `to_responses` builds). A pasted Responses body (`input`,
+`instructions`…) or a curl command to `/responses` is read back into a `ResponsesRequest`, with
+`ParsedRequest.api == "responses"`.
+
 `chat_params_to_dict` / `chat_params_from_dict` convert the parameters of a `ChatRequest` (its
 fields, not the wire names) to and from JSON values; presets and exports store them that way.
 """
@@ -28,7 +34,17 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-from playground.core.chat.service import ChatRequest
+from playground.core.chat.builtin_tools import (
+    BuiltinTool,
+    CodeInterpreterTool,
+    FileSearchTool,
+    ImageGenerationTool,
+    McpTool,
+    UserLocation,
+    WebSearchTool,
+)
+from playground.core.chat.responses import to_responses
+from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import ImagePart, Message, Role, ToolCall
 
 log = logging.getLogger(__name__)
@@ -42,6 +58,9 @@ AZURE_ENDPOINT_VAR: Final = "AZURE_OPENAI_ENDPOINT"
 API_VERSION_VAR: Final = "OPENAI_API_VERSION"
 #: Characters of a data URL's payload kept when it is shortened for display.
 DATA_URL_KEEP: Final = 32
+#: The two APIs a request can go to (`ChatResult.api`'s values).
+API_CHAT: Final = "chat.completions"
+API_RESPONSES: Final = "responses"
 #: What replaces a key-looking string found inside a pasted request.
 KEY_REMOVED: Final = "[API key removed]"
 
@@ -92,26 +111,40 @@ def _shorten_data_urls(value: Any) -> tuple[Any, int]:
     return value, 0
 
 
+def api_of(request: ChatRequest, api: str = "") -> str:
+    """The API `request` goes to: `api` when named, else Responses for a `ResponsesRequest`."""
+    if api in (API_CHAT, API_RESPONSES):
+        return api
+    return API_RESPONSES if isinstance(request, ResponsesRequest) else API_CHAT
+
+
 def _body(
-    request: ChatRequest, *, stream: bool, abbreviate_data: bool
+    request: ChatRequest, *, stream: bool, abbreviate_data: bool, api: str = ""
 ) -> tuple[dict[str, Any], int]:
-    body = request.to_api(stream=stream)
+    if api_of(request, api) == API_RESPONSES:
+        body = to_responses(request, stream=stream)
+    else:
+        body = request.to_api(stream=stream)
     if not abbreviate_data:
         return body, 0
     short, count = _shorten_data_urls(body)
     return short, count
 
 
-def to_json(request: ChatRequest, *, stream: bool, abbreviate_data: bool = False) -> str:
-    """The request body exactly as `request.to_api(stream=stream)` builds it, pretty-printed.
+def to_json(
+    request: ChatRequest, *, stream: bool, abbreviate_data: bool = False, api: str = ""
+) -> str:
+    """The request body exactly as `request.to_api(stream=stream)` (or, for Responses,
+    `to_responses`) builds it, pretty-printed.
 
     Args:
         request: the request.
         stream: the body of a streamed request (adds `stream` and `stream_options`).
         abbreviate_data: shorten image data URLs (for display only: the result is then not the
             request the app sends).
+        api: "chat.completions" or "responses" ("": see `api_of`).
     """
-    body, _ = _body(request, stream=stream, abbreviate_data=abbreviate_data)
+    body, _ = _body(request, stream=stream, abbreviate_data=abbreviate_data, api=api)
     return _dumps(body)
 
 
@@ -134,6 +167,7 @@ def to_curl(
     deployment: str | None = None,
     api_version: str | None = None,
     abbreviate_data: bool = False,
+    api: str = "",
 ) -> str:
     """The request as a bash/zsh curl command, in the layout of OpenAI's documentation.
 
@@ -151,17 +185,25 @@ def to_curl(
         deployment: the Azure deployment (default: the model id).
         api_version: the Azure `api-version`; None writes `$OPENAI_API_VERSION`.
         abbreviate_data: shorten image data URLs (for display only).
+        api: "chat.completions" or "responses" ("": see `api_of`).
     """
-    body, count = _body(request, stream=stream, abbreviate_data=abbreviate_data)
+    api = api_of(request, api)
+    body, count = _body(request, stream=stream, abbreviate_data=abbreviate_data, api=api)
+    path = "/responses" if api == API_RESPONSES else "/chat/completions"
     text = _dumps(body).replace(
         "\n", "\n  "
     )  # JSON strings hold no raw newlines, so this only indents
     if azure:
-        url = _shell_quote_url(_azure_url_parts(request, base_url, deployment, api_version))
+        parts = _azure_url_parts(request, base_url, deployment, api_version)
+        if api == API_RESPONSES:  # Azure serves Responses under its v1 API only
+            root = (base_url or "").strip().rstrip("/").removesuffix("/openai/v1")
+            parts = [(root, False) if root else (f"${AZURE_ENDPOINT_VAR}", True)]
+            parts.append(("/openai/v1/responses", False))
+        url = _shell_quote_url(parts)
         auth = f'"api-key: ${AZURE_KEY_VAR}"'
     else:
         root = (base_url or DEFAULT_BASE_URL).strip().rstrip("/")
-        url = _shell_quote_url([(root + "/chat/completions", False)])
+        url = _shell_quote_url([(root + path, False)])
         auth = f'"Authorization: Bearer ${OPENAI_KEY_VAR}"'
     lines = []
     if count:
@@ -225,6 +267,7 @@ def to_python(
     deployment: str | None = None,
     api_version: str | None = None,
     abbreviate_data: bool = False,
+    api: str = "",
 ) -> str:
     """The request as a Python script using the openai SDK.
 
@@ -242,8 +285,11 @@ def to_python(
         deployment: the Azure deployment (None: the SDK uses the model id).
         api_version: the Azure API version (None: the SDK reads `OPENAI_API_VERSION`).
         abbreviate_data: shorten image data URLs (for display only).
+        api: "chat.completions" or "responses" ("": see `api_of`); Responses calls
+            `client.responses.create` and prints the text events.
     """
-    body, count = _body(request, stream=stream, abbreviate_data=abbreviate_data)
+    api = api_of(request, api)
+    body, count = _body(request, stream=stream, abbreviate_data=abbreviate_data, api=api)
     lines: list[str] = []
     if count:
         lines += [f"# {_shortened_note(count)}", ""]
@@ -258,8 +304,10 @@ def to_python(
         else:
             lines.append("client = OpenAI()")
     lines.append("")
-    target = "stream" if stream else "completion"
-    lines.append(f"{target} = client.chat.completions.create(")
+    responses = api == API_RESPONSES
+    target = "stream" if stream else ("response" if responses else "completion")
+    call = "client.responses.create" if responses else "client.chat.completions.create"
+    lines.append(f"{target} = {call}(")
     extra: dict[str, Any] = {}
     for name, value in body.items():
         if name.isidentifier() and not keyword.iskeyword(name) and name != "extra_body":
@@ -270,7 +318,9 @@ def to_python(
         lines.append(f"    extra_body={_py_literal(extra, 4, len('extra_body='))},")
     lines.append(")")
     lines.append("")
-    if stream:
+    if responses:
+        lines += _responses_output_lines(stream)
+    elif stream:
         lines += [
             "usage = None",
             "for chunk in stream:",
@@ -297,6 +347,29 @@ def to_python(
                 "    print(call.function.name, call.function.arguments)",
             ]
     return "\n".join(lines) + "\n"
+
+
+def _responses_output_lines(stream: bool) -> list[str]:
+    if not stream:
+        return [
+            "print(response.output_text)",
+            "usage = response.usage",
+            'print(f"Tokens: {usage.input_tokens} in, {usage.output_tokens} out")',
+        ]
+    return [
+        "for event in stream:",
+        '    if event.type == "response.output_text.delta":',
+        '        print(event.delta, end="", flush=True)',
+        '    elif event.type == "response.reasoning_summary_text.delta":',
+        '        print(event.delta, end="", flush=True)  # the reasoning summary',
+        '    elif event.type == "response.completed":',
+        "        usage = event.response.usage",
+        "        print()",
+        '        print(f"Tokens: {usage.input_tokens} in, {usage.output_tokens} out")',
+        '    elif event.type in ("response.failed", "error"):',
+        "        print()",
+        "        print(event)",
+    ]
 
 
 def _azure_client_lines(
@@ -412,12 +485,14 @@ def code_views(
     deployment: str | None = None,
     api_version: str | None = None,
     abbreviate_data: bool = True,
+    api: str = "",
 ) -> CodeViews:
     """Python, curl and JSON for display, with long image data shortened unless asked not to.
 
     For the clipboard, call `to_python`/`to_curl`/`to_json` (exact by default).
     """
-    _, count = _body(request, stream=stream, abbreviate_data=abbreviate_data)
+    api = api_of(request, api)
+    _, count = _body(request, stream=stream, abbreviate_data=abbreviate_data, api=api)
     return CodeViews(
         python=to_python(
             request,
@@ -427,6 +502,7 @@ def code_views(
             deployment=deployment,
             api_version=api_version,
             abbreviate_data=abbreviate_data,
+            api=api,
         ),
         curl=to_curl(
             request,
@@ -436,8 +512,9 @@ def code_views(
             deployment=deployment,
             api_version=api_version,
             abbreviate_data=abbreviate_data,
+            api=api,
         ),
-        json=to_json(request, stream=stream, abbreviate_data=abbreviate_data),
+        json=to_json(request, stream=stream, abbreviate_data=abbreviate_data, api=api),
         shortened=count,
         note=_shortened_note(count) if count else "",
     )
@@ -639,8 +716,8 @@ class ParsedRequest:
     Attributes:
         request: the request, or None.
         source: "curl" or "json" (what the text was read as), or "" if neither.
-        base_url: the URL the command sends to, without `/chat/completions` (for Azure, the
-            resource endpoint), or None when no usable URL was given.
+        base_url: the URL the command sends to, without `/chat/completions` or `/responses`
+            (for Azure, the resource endpoint), or None when no usable URL was given.
         stream: the request asked to stream.
         azure: the URL is an Azure OpenAI deployment URL (or an `api-key` header was used).
         deployment: the Azure deployment from the URL, if any.
@@ -662,6 +739,11 @@ class ParsedRequest:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     key_dropped: bool = False
+
+    @property
+    def api(self) -> str:
+        """The API the request was written for: "responses" for a Responses body."""
+        return API_RESPONSES if isinstance(self.request, ResponsesRequest) else API_CHAT
 
     @property
     def ok(self) -> bool:
@@ -825,7 +907,11 @@ def _build(body: Any, reader: _Reader) -> tuple[ChatRequest, bool] | None:
         kind = "a list" if isinstance(body, list) else "not an object"
         reader.problems.append(f"The JSON is {kind}; a request body is an object {{…}}.")
         return None
-    if body.get("object") in ("chat.completion", "chat.completion.chunk") or "choices" in body:
+    if (
+        body.get("object") in ("chat.completion", "chat.completion.chunk", "response")
+        or "choices" in body
+        or "output" in body
+    ):
         reader.problems.append("This looks like a response from the API, not a request.")
         return None
     for name in ("api_key", "apiKey", "key"):
@@ -833,6 +919,8 @@ def _build(body: Any, reader: _Reader) -> tuple[ChatRequest, bool] | None:
             body = {k: v for k, v in body.items() if k != name}
             reader.key_dropped = True
     body = reader.scrub(body)
+    if _is_responses_body(body):
+        return _build_responses(body, reader)
 
     params: dict[str, Any] = {}
     for name, value in body.items():
@@ -975,6 +1063,220 @@ def _tool_calls(raw: Any, where: str, reader: _Reader) -> list[ToolCall]:
             )
         )
     return calls
+
+
+# --- Responses bodies --------------------------------------------------------------------------------
+
+_RESPONSES_KEYS: Final = frozenset({"input", "instructions", "previous_response_id"})
+_RESPONSES_DIRECT: Final = {
+    "model": "model",
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_output_tokens": "max_output_tokens",
+}
+_RESPONSES_SKIPPED: Final = frozenset({"stream", "stream_options", "include", "store"})
+_TOOL_KINDS: Final[dict[str, type[Any]]] = {
+    "web_search": WebSearchTool,
+    "web_search_preview": WebSearchTool,
+    "file_search": FileSearchTool,
+    "code_interpreter": CodeInterpreterTool,
+    "image_generation": ImageGenerationTool,
+    "mcp": McpTool,
+}
+
+
+def _is_responses_body(body: dict[str, Any]) -> bool:
+    return "messages" not in body and bool(_RESPONSES_KEYS & set(body))
+
+
+def _build_responses(body: dict[str, Any], reader: _Reader) -> tuple[ChatRequest, bool]:
+    """A `ResponsesRequest` (and the stream flag) from a `responses.create` body."""
+    params: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in body.items():
+        if name in _RESPONSES_DIRECT:
+            params[_RESPONSES_DIRECT[name]] = value
+        elif name in _RESPONSES_KEYS or name in _RESPONSES_SKIPPED or name in ("tools", "text"):
+            continue
+        elif name == "reasoning" and isinstance(value, dict):
+            if value.get("effort") is not None:
+                params["reasoning_effort"] = value["effort"]
+            if isinstance(value.get("summary"), str):
+                extra["reasoning_summary"] = value["summary"]
+            for other in sorted(set(value) - {"effort", "summary"}):
+                reader.ignored.append(f"reasoning.{other}")
+        elif name == "top_logprobs":
+            params["logprobs"] = True
+            if value:
+                params["top_logprobs"] = value
+        elif name == "service_tier" and isinstance(value, str):
+            extra["service_tier"] = value
+        elif name == "tool_choice":
+            params["tool_choice"] = (
+                {"type": "function", "function": {"name": value["name"]}}
+                if isinstance(value, dict) and value.get("type") == "function" and "name" in value
+                else value
+            )
+        else:
+            reader.ignored.append(name)
+    if body.get("previous_response_id"):
+        reader.notes.append(
+            "The request continues a stored response (previous_response_id); only the turns in "
+            "it were filled in."
+        )
+    text = body.get("text")
+    if isinstance(text, dict):
+        if isinstance(text.get("verbosity"), str):
+            extra["verbosity"] = text["verbosity"]
+        fmt = text.get("format")
+        if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+            schema = {k: v for k, v in fmt.items() if k != "type"}
+            params["response_format"] = {"type": "json_schema", "json_schema": schema}
+        elif isinstance(fmt, dict) and fmt.get("type") == "json_object":
+            params["response_format"] = {"type": "json_object"}
+    tools, builtin = _responses_tools(body.get("tools"), reader)
+    if tools:
+        params["tools"] = tools
+    if builtin:
+        extra["builtin_tools"] = tuple(builtin)
+    fields_, problems, _ = chat_params_from_dict(params)
+    reader.problems += problems
+    model = fields_.pop("model", "")
+    if not model:
+        reader.problems.append("No model in the request; the tab keeps its current model.")
+    messages: list[Message] = []
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions.strip():
+        messages.append(Message("system", instructions))
+    messages += _input_messages(body.get("input"), reader)
+    if len(messages) == (1 if messages and messages[0].role == "system" else 0):
+        reader.problems.append("No input in the request.")
+    stream = body.get("stream") is True
+    for name in ("reasoning_summary", "verbosity", "service_tier"):
+        if name in extra and not isinstance(extra[name], str):
+            del extra[name]
+    request = ResponsesRequest(model=model, messages=tuple(messages), **fields_, **extra)
+    return request, stream
+
+
+def _responses_tools(raw: Any, reader: _Reader) -> tuple[list[dict[str, Any]], list[BuiltinTool]]:
+    functions: list[dict[str, Any]] = []
+    builtin: list[BuiltinTool] = []
+    if raw is None:
+        return functions, builtin
+    if not isinstance(raw, list):
+        reader.problems.append("tools should be a list; left out.")
+        return functions, builtin
+    for tool in raw:
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind == "function" and isinstance(tool.get("name"), str):
+            function = {k: tool[k] for k in ("name", "description", "parameters", "strict")
+                        if k in tool}  # fmt: skip
+            functions.append({"type": "function", "function": function})
+        elif kind in _TOOL_KINDS:
+            built = _builtin_tool(str(kind), tool, reader)
+            if built is not None:
+                builtin.append(built)
+        else:
+            reader.ignored.append(f"tool {kind if isinstance(kind, str) else '?'}")
+    return functions, builtin
+
+
+def _builtin_tool(kind: str, raw: dict[str, Any], reader: _Reader) -> BuiltinTool | None:
+    if kind in ("web_search", "web_search_preview"):
+        filters = raw.get("filters") if isinstance(raw.get("filters"), dict) else {}
+        location = raw.get("user_location")
+        return WebSearchTool(
+            context_size=raw.get("search_context_size"),
+            allowed_domains=tuple(str(d) for d in (filters or {}).get("allowed_domains") or ()),
+            user_location=UserLocation(
+                **{
+                    k: str(location[k])
+                    for k in ("city", "region", "country", "timezone")
+                    if location.get(k)
+                }
+            )
+            if isinstance(location, dict)
+            else None,
+        )
+    if kind == "file_search":
+        ids = raw.get("vector_store_ids")
+        if not isinstance(ids, list) or not ids:
+            reader.problems.append("A file_search tool names no vector store; left out.")
+            return None
+        return FileSearchTool(vector_store_ids=tuple(str(i) for i in ids))
+    if kind == "code_interpreter":
+        container = raw.get("container")
+        return CodeInterpreterTool(container_id=container if isinstance(container, str) else None)
+    if kind == "image_generation":
+        return ImageGenerationTool(
+            model=raw.get("model"), size=raw.get("size"), quality=raw.get("quality")
+        )
+    url, label = raw.get("server_url"), raw.get("server_label")
+    if not isinstance(url, str) or not isinstance(label, str):
+        reader.problems.append("An mcp tool needs server_url and server_label; left out.")
+        return None
+    if raw.get("headers"):
+        reader.notes.append(
+            f"The headers of the MCP server {label} were not taken (they may hold a key)."
+        )
+    allowed_tools = raw.get("allowed_tools")
+    return McpTool(
+        server_label=label,
+        server_url=url,
+        allowed_tools=tuple(str(t) for t in allowed_tools)
+        if isinstance(allowed_tools, list)
+        else (),
+        require_approval="never" if raw.get("require_approval") == "never" else "always",
+    )
+
+
+def _input_messages(raw: Any, reader: _Reader) -> list[Message]:
+    if isinstance(raw, str):
+        return [Message("user", raw)] if raw else []
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.problems.append(f"input should be text or a list, not {_describe(raw)}.")
+        return []
+    out: list[Message] = []
+    for index, item in enumerate(raw, start=1):
+        kind = item.get("type", "message") if isinstance(item, dict) else None
+        if kind == "message" and isinstance(item, dict):
+            content = item.get("content")
+            if isinstance(content, list):  # output_text parts of an assistant turn read as text
+                content = [
+                    {**p, "type": "input_text"}
+                    if isinstance(p, dict) and p.get("type") == "output_text"
+                    else p
+                    for p in content
+                ]
+            message = _message({"role": item.get("role"), "content": content}, index, reader)
+            if message is not None:
+                out.append(message)
+        elif kind == "function_call" and isinstance(item, dict):
+            call = ToolCall(
+                id=str(item.get("call_id") or ""),
+                name=str(item.get("name") or ""),
+                arguments=str(item.get("arguments") or ""),
+            )
+            if out and out[-1].role == "assistant" and not out[-1].content:
+                last = out.pop()
+                out.append(dataclasses.replace(last, tool_calls=(*last.tool_calls, call)))
+            else:
+                out.append(Message("assistant", "", tool_calls=(call,)))
+        elif kind == "function_call_output" and isinstance(item, dict):
+            output = item.get("output")
+            out.append(
+                Message(
+                    "tool",
+                    output if isinstance(output, str) else json.dumps(output),
+                    tool_call_id=str(item.get("call_id") or ""),
+                )
+            )
+        else:
+            reader.ignored.append(f"input item {index} ({kind if isinstance(kind, str) else '?'})")
+    return out
 
 
 # --- curl --------------------------------------------------------------------------------------------
@@ -1180,11 +1482,13 @@ def _read_url(url: str | None, reader: _Reader) -> dict[str, Any]:
         return info
     if path.endswith("/chat/completions"):
         path = path.removesuffix("/chat/completions")
+    elif path.endswith("/responses"):
+        path = path.removesuffix("/responses")
     elif path:
         path, _, endpoint = path.rpartition("/")
         reader.problems.append(
-            f"The URL goes to /{endpoint}, not /chat/completions; its body was read as a chat "
-            "request, and the URL was not taken."
+            f"The URL goes to /{endpoint}, not /chat/completions or /responses; its body was "
+            "read as a chat request, and the URL was not taken."
         )
         return {"azure": True} if path.endswith("/openai/v1") else {}
     if path.endswith("/openai/v1"):

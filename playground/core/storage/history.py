@@ -8,7 +8,9 @@ GUI thread reads.
 Storage choices:
 
 * `conversations` has an integer `key` (the rowid, stable across VACUUM) besides the public text
-  `id` (`Conversation.id`). Parameters are the `ChatRequest` fields except `messages`, as JSON.
+  `id` (`Conversation.id`). Parameters are the `ChatRequest` fields except `messages`, as JSON,
+  with the `ResponsesRequest` settings (built-in tools without their headers, which belong in the
+  keyring) and the API the conversation uses ("api") when they are set.
   `message_count`, `preview` and `model` are kept up to date on every write, so the side list and
   search never read the messages table. A partial index on `(last_used DESC, key DESC) WHERE
   deleted_at IS NULL` gives the list in order without sorting.
@@ -54,7 +56,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from playground.core.chat.service import ChatRequest, Conversation
+from playground.core.chat.builtin_tools import (
+    BuiltinTool,
+    CodeInterpreterTool,
+    FileSearchTool,
+    ImageGenerationTool,
+    McpTool,
+    UserLocation,
+    WebSearchTool,
+)
+from playground.core.chat.service import ChatRequest, Conversation, ResponsesRequest
 from playground.core.models import ImagePart, Message, ToolCall, Usage
 from playground.core.storage.sqlite import SqliteStore, describe_failure
 
@@ -281,7 +292,8 @@ class StoredConversation:
         id: `Conversation.id`.
         title: the user's title, or the automatic one (the first user line).
         title_set: True once the user renamed it (the automatic title no longer follows).
-        params: the settings of the conversation as a `ChatRequest` with no messages.
+        params: the settings of the conversation as a `ChatRequest` with no messages (a
+            `ResponsesRequest` when a Responses setting was stored).
         system_prompt: the system prompt.
         draft: the unsent text in the input box.
         created: when it was created (UTC).
@@ -289,6 +301,8 @@ class StoredConversation:
         last_used: when it was last used (changed or `touch`-ed); the list's order.
         deleted_at: when it was deleted (soft), or None.
         messages: the turns in order, system prompt not included.
+        api: the API the conversation uses ("responses", "chat.completions"), or "" when it was
+            stored without one (by an older version).
     """
 
     id: str
@@ -302,6 +316,7 @@ class StoredConversation:
     last_used: datetime
     deleted_at: datetime | None
     messages: tuple[StoredMessage, ...]
+    api: str = ""
 
     def to_conversation(self) -> Conversation:
         """The in-memory `Conversation` the chat controller works with."""
@@ -459,10 +474,61 @@ def _dumps(value: object) -> str:
 
 
 _PARAM_FIELDS: Final = tuple(f for f in dataclasses.fields(ChatRequest) if f.name != "messages")
+_RESPONSES_FIELDS: Final = ("reasoning_summary", "verbosity", "service_tier", "store")
+"""The `ResponsesRequest` settings stored with a conversation besides its built-in tools (the
+response id and MCP approvals belong to one send)."""
+_TOOL_CLASSES: Final[dict[str, type[Any]]] = {
+    "web_search": WebSearchTool,
+    "file_search": FileSearchTool,
+    "code_interpreter": CodeInterpreterTool,
+    "image_generation": ImageGenerationTool,
+    "mcp": McpTool,
+}
 
 
-def _params_json(params: ChatRequest) -> str:
-    return _dumps({f.name: getattr(params, f.name) for f in _PARAM_FIELDS})
+def _params_json(params: ChatRequest, api: str = "") -> str:
+    values: dict[str, Any] = {f.name: getattr(params, f.name) for f in _PARAM_FIELDS}
+    if isinstance(params, ResponsesRequest):
+        for name in _RESPONSES_FIELDS:
+            value = getattr(params, name)
+            if value:
+                values[name] = value
+        if params.builtin_tools:
+            values["builtin_tools"] = [_tool_json(t) for t in params.builtin_tools]
+    if api:
+        values["api"] = api
+    return _dumps(values)
+
+
+def _tool_json(tool: BuiltinTool) -> dict[str, Any]:
+    out = dataclasses.asdict(tool)
+    out.pop("headers", None)  # secrets: kept in the keyring, never in the history file
+    return out
+
+
+def _tool_from_json(raw: Any) -> BuiltinTool | None:
+    if not isinstance(raw, dict):
+        return None
+    cls = _TOOL_CLASSES.get(str(raw.get("kind")))
+    if cls is None:  # a tool a newer version knows: dropped rather than guessed
+        return None
+    names = {f.name for f in dataclasses.fields(cls)} - {"kind", "headers"}
+    values: dict[str, Any] = {}
+    for name in names & set(raw):
+        value = raw[name]
+        if name == "user_location" and isinstance(value, dict):
+            value = UserLocation(**{k: str(v) for k, v in value.items() if k in _LOCATION})
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    try:
+        tool: BuiltinTool = cls(**values)
+    except TypeError:  # a required value is missing
+        return None
+    return tool
+
+
+_LOCATION: Final = frozenset(f.name for f in dataclasses.fields(UserLocation))
 
 
 def _params_from_json(text: str) -> ChatRequest:
@@ -477,7 +543,18 @@ def _params_from_json(text: str) -> ChatRequest:
         if isinstance(value, list) and str(f.type).startswith("tuple"):
             value = tuple(value)
         values[f.name] = value
+    extra: dict[str, Any] = {name: raw[name] for name in _RESPONSES_FIELDS if raw.get(name)}
+    tools = [_tool_from_json(t) for t in raw.get("builtin_tools") or ()]
+    if any(tools):
+        extra["builtin_tools"] = tuple(t for t in tools if t is not None)
+    if extra:
+        return ResponsesRequest(messages=(), **values, **extra)
     return ChatRequest(messages=(), **values)
+
+
+def _api_from_json(text: str) -> str:
+    raw = json.loads(text)
+    return str(raw.get("api") or "") if isinstance(raw, dict) else ""
 
 
 def _images_json(images: tuple[ImagePart, ...]) -> str | None:
@@ -988,6 +1065,7 @@ class HistoryStore(SqliteStore):
         system_prompt: str = "",
         draft: str = "",
         exist_ok: bool = False,
+        api: str = "",
     ) -> None:
         """Start storing a conversation.
 
@@ -998,12 +1076,13 @@ class HistoryStore(SqliteStore):
             system_prompt: the system prompt.
             draft: unsent text.
             exist_ok: do nothing (rather than fail) when the conversation is already stored.
+            api: the API the conversation uses ("" for none stored).
 
         Raises:
             HistoryError: it already exists (unless `exist_ok`), or the write failed.
         """
         settings = params if params is not None else ChatRequest(model="", messages=())
-        params_text = _params_json(settings)
+        params_text = _params_json(settings, api)
         title = " ".join(title.split())
 
         def run(conn: sqlite3.Connection) -> None:
@@ -1044,7 +1123,12 @@ class HistoryStore(SqliteStore):
         return self._read(run)
 
     def save_params(
-        self, conversation_id: str, params: ChatRequest, *, system_prompt: str | None = None
+        self,
+        conversation_id: str,
+        params: ChatRequest,
+        *,
+        system_prompt: str | None = None,
+        api: str = "",
     ) -> None:
         """Store the conversation's settings (and system prompt, if given).
 
@@ -1052,12 +1136,13 @@ class HistoryStore(SqliteStore):
             conversation_id: the conversation.
             params: the settings; its `messages` are ignored.
             system_prompt: the new system prompt, or None to keep the stored one.
+            api: the API the conversation uses ("" for none).
 
         Raises:
             NotInHistoryError: the conversation is not stored.
             HistoryError: the write failed.
         """
-        params_text = _params_json(params)
+        params_text = _params_json(params, api)
 
         def run(conn: sqlite3.Connection) -> None:
             key = self._key(conn, conversation_id)
@@ -1607,6 +1692,7 @@ class HistoryStore(SqliteStore):
                 last_used=datetime.fromisoformat(last_used),
                 deleted_at=None if deleted_at is None else datetime.fromisoformat(deleted_at),
                 messages=messages,
+                api=_api_from_json(str(params)),
             )
 
         return self._read(run)

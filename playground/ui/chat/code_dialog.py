@@ -48,7 +48,8 @@ from playground.core.chat.codegen import (
     to_json,
     to_python,
 )
-from playground.core.chat.service import ChatRequest
+from playground.core.chat.responses import responses_omitted
+from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.ui.shell.theme import icon, is_dark
 
 CodeKind = Literal["python", "curl", "json"]
@@ -279,12 +280,14 @@ class CodeDialog(QDialog):
         deployment: str | None = None,
         api_version: str | None = None,
         stream: bool = True,
+        api: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("codeDialog")
         self.setWindowTitle("View code")
         self._request = request
+        self._api = api  # "chat.completions" or "responses" ("": by the request's class)
         self._base_url = base_url
         self._azure = azure
         self._deployment = deployment
@@ -396,9 +399,12 @@ class CodeDialog(QDialog):
 
     # -- public API ------------------------------------------------------------------------------
 
-    def set_request(self, request: ChatRequest) -> None:
-        """Shows another request (the user changed the messages or settings meanwhile)."""
+    def set_request(self, request: ChatRequest, api: str | None = None) -> None:
+        """Shows another request (the user changed the messages or settings meanwhile), and the
+        API it goes to when `api` is given."""
         self._request = request
+        if api is not None:
+            self._api = api
         self._regenerate()
 
     def stream(self) -> bool:
@@ -418,7 +424,7 @@ class CodeDialog(QDialog):
         """The complete code for `kind`, image data and all: what Copy puts on the clipboard."""
         stream = self.stream()
         if kind == "json":
-            return to_json(self._request, stream=stream)
+            return to_json(self._request, stream=stream, api=self._api)
         make = to_python if kind == "python" else to_curl
         return make(
             self._request,
@@ -427,6 +433,7 @@ class CodeDialog(QDialog):
             azure=self._azure,
             deployment=self._deployment,
             api_version=self._api_version,
+            api=self._api,
         )
 
     def copy_code(self, kind: CodeKind) -> None:
@@ -457,6 +464,7 @@ class CodeDialog(QDialog):
             azure=self._azure,
             deployment=self._deployment,
             api_version=self._api_version,
+            api=self._api,
         )
         self._views = views
         self.editors["python"].set_code(views.python)
@@ -531,7 +539,17 @@ def summarize(parsed: ParsedRequest) -> list[str]:
     images = sum(len(m.images) for m in request.messages)
     if images:
         items.append(_plural(images, "image"))
+    if parsed.api == "responses":
+        items.append("API Responses")
     params = chat_params_to_dict(request, include_model=False)
+    if isinstance(request, ResponsesRequest):
+        params.update(
+            (k, getattr(request, k))
+            for k in ("reasoning_summary", "verbosity", "service_tier")
+            if getattr(request, k)
+        )
+        if request.builtin_tools:
+            params["built-in tools"] = ", ".join(t.kind for t in request.builtin_tools)
     if params:
         shown = ", ".join(f"{k.replace('_', ' ')} {_short_value(v)}" for k, v in params.items())
         items.append(f"parameters: {shown}")
@@ -542,6 +560,17 @@ def summarize(parsed: ParsedRequest) -> list[str]:
     elif parsed.base_url:
         items.append(f"server {parsed.base_url}")
     return items
+
+
+def _not_sent(parsed: ParsedRequest) -> list[str]:
+    """What the pasted request sets that its model (at its effort) does not take: kept in the
+    panel, greyed, but never sent. Said, never dropped silently."""
+    request = parsed.request
+    if request is None or not request.model:
+        return []
+    if parsed.api == "responses":
+        return responses_omitted(request)
+    return request.omitted()
 
 
 class ImportRequestDialog(QDialog):
@@ -683,6 +712,10 @@ class ImportRequestDialog(QDialog):
             lines.append((note, muted))
         if parsed.ignored:
             lines.append(("Not taken: " + ", ".join(parsed.ignored) + ".", muted))
+        dropped = _not_sent(parsed)
+        if dropped:
+            lines.append((f"Filled in but not sent to {parsed.request.model if parsed.request else 'this model'}: "
+                          + ", ".join(dropped) + " (the model does not take them).", bad))  # fmt: skip
         if not lines and parsed.request is not None:
             lines.append(("✓ Everything in the text was understood.", muted))
         extra = len(lines) - MAX_MESSAGES

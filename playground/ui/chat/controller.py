@@ -38,6 +38,7 @@ from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.state import GROUP, ChatState
 from playground.ui.chat.tab import ChatTab
 from playground.ui.common.chat_link import ChatLink
+from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 from playground.ui.common.feature import CHAT, FeatureController
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
@@ -64,6 +65,7 @@ class ChatController(FeatureController):
         history: HistoryStore | None = None,
         presets: PresetStore | None = None,
         show_tab: Callable[[str], None] | None = None,
+        default_api: Callable[[], str] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(view, parent)
@@ -83,6 +85,7 @@ class ChatController(FeatureController):
             self.history,
             before_switch=self._before_switch,
             after_load=self._after_load,
+            default_api=default_api,
             parent=self,
         )
         self.sending = ChatSending(
@@ -112,6 +115,7 @@ class ChatController(FeatureController):
             parent=self,
         )
         self._connect(view, runner)
+        view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
         self.exports.refresh_presets()
         self.conversations.refresh_history()
         self.sending.model_changed(view.current_model())
@@ -133,6 +137,7 @@ class ChatController(FeatureController):
         view.turn_regenerate_requested.connect(editing.regenerate)
         view.turn_choice_selected.connect(editing.choice_selected)
         view.turn_tool_results_submitted.connect(editing.tool_results)
+        view.mcp_approval_given.connect(sending.approve)
         view.turn_fork_requested.connect(history.fork)
         view.clear_requested.connect(history.new_conversation)
         view.open_conversation_requested.connect(history.open_conversation)

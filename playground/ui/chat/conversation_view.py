@@ -24,9 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.chat.builtin_tools import Citation, ToolStep
 from playground.core.chat.service import TokenLogprob
 from playground.core.models import ImagePart, Message, Role, ToolCall
 from playground.ui.chat.logprobs_view import LogprobsView
+from playground.ui.chat.steps_view import (
+    StepsBox,
+    ThinkingSection,
+    citations_html,
+    text_with_citations,
+)
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.moderation_badge import ModerationBadge
 from playground.ui.shell.theme import icon, is_dark
@@ -75,8 +82,10 @@ class TurnWidget(QFrame):
         fork_requested: arg: turn index ("fork from here").
         choice_selected: which of several answers continues the chat. args: turn index, choice index.
         tool_results_submitted: args: turn index, {tool_call_id: result text}.
+        approval_given: an MCP approval request was answered. args: turn index, item id, approve.
     """
 
+    approval_given = Signal(int, str, bool)
     edit_committed = Signal(int, str, bool)
     role_toggled = Signal(int)
     move_requested = Signal(int, int)
@@ -113,6 +122,9 @@ class TurnWidget(QFrame):
         self._logprobs_view: LogprobsView | None = None
         self._logprobs_button: QToolButton | None = None
         self._error_label: QLabel | None = None
+        self._thinking: ThinkingSection | None = None
+        self._steps: StepsBox | None = None
+        self._citations_label: QLabel | None = None
 
         self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
@@ -286,6 +298,78 @@ class TurnWidget(QFrame):
             self._build_tools()
         assert self._tools_layout is not None
         return self._tools_layout
+
+    @property
+    def thinking(self) -> ThinkingSection:
+        """The reasoning summary, above the answer's text (built on first need)."""
+        if self._thinking is None:
+            self._thinking = ThinkingSection()
+            self.view.insert_above_body(self._thinking, before=self._steps)
+        return self._thinking
+
+    @property
+    def steps(self) -> StepsBox:
+        """The built-in tool steps, above the answer's text (built on first need)."""
+        if self._steps is None:
+            self._steps = StepsBox()
+            self._steps.approval_given.connect(
+                lambda item_id, approve: self.approval_given.emit(self.index, item_id, approve)
+            )
+            self.view.insert_above_body(self._steps)
+        return self._steps
+
+    @property
+    def citations_label(self) -> QLabel:
+        """The sources the answer cites, listed under it."""
+        if self._citations_label is None:
+            label = QLabel()
+            label.setObjectName("turnCitations")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setOpenExternalLinks(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+            self._citations_label = label
+            self._place("citations", label)
+        return self._citations_label
+
+    def has_thinking(self) -> bool:
+        return self._thinking is not None
+
+    def append_reasoning(self, text: str) -> None:
+        """A piece of the reasoning summary, as it streams."""
+        self.thinking.append(text)
+        self.thinking.set_streaming(True)
+
+    def set_reasoning(self, text: str) -> None:
+        """The whole reasoning summary (a finished answer); nothing is shown for ""."""
+        if not text and self._thinking is None:
+            return
+        self.thinking.set_text(text)
+        self.thinking.set_streaming(False)
+        self.thinking.setVisible(bool(text))
+
+    def set_step(self, index: int, step: ToolStep) -> None:
+        """Shows (or updates) built-in tool step `index`."""
+        self.steps.set_step(index, step)
+
+    def set_steps(self, steps: tuple[ToolStep, ...]) -> None:
+        if steps or self._steps is not None:
+            self.steps.set_steps(steps)
+
+    def set_citations(self, citations: tuple[Citation, ...], text: str) -> None:
+        """Links each cited passage of `text` to its source and lists the sources under it."""
+        if not citations:
+            return
+        linked = text_with_citations(text, citations)
+        if linked != text:
+            self.view.set_text(linked)
+        self.citations_label.setText(citations_html(citations))
+
+    def mark_approval(self, item_id: str, approve: bool) -> None:
+        """The user's answer to an approval request was sent."""
+        step = self._steps.step_for(item_id) if self._steps is not None else None
+        if step is not None:
+            step.set_answered(approve)
 
     def _build_choices(self) -> None:
         tabs = QTabWidget()
@@ -478,6 +562,8 @@ class TurnWidget(QFrame):
             self.view.flush()
         else:
             self.view.set_text(text)
+        if self._thinking is not None:
+            self._thinking.set_streaming(False)
 
     def set_moderation(self, state: str, text: str, tooltip: str = "") -> ModerationBadge:
         """Shows the Chat moderation check's verdict as a badge in the turn's header.
@@ -502,6 +588,7 @@ _ROWS = (
     "use_choice",
     "logprobs",
     "images",
+    "citations",
     "editor",
     "edit_bar",
     "tools",
@@ -548,6 +635,7 @@ class ConversationView(QScrollArea):
     Signals: those of `TurnWidget`, forwarded with the same arguments.
     """
 
+    approval_given = Signal(int, str, bool)
     edit_committed = Signal(int, str, bool)
     role_toggled = Signal(int)
     move_requested = Signal(int, int)
@@ -692,6 +780,7 @@ class ConversationView(QScrollArea):
         turn.fork_requested.connect(self.fork_requested)
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
+        turn.approval_given.connect(self.approval_given)
         return turn
 
     def _add(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:

@@ -27,6 +27,7 @@ from playground.core.storage.history import (
 from playground.ui.chat.state import ChatState, StoredState, fields_of
 from playground.ui.chat.tab import ChatTab
 from playground.ui.chat.texts import turn_info
+from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,14 @@ class ConversationHistory(QObject):
         *,
         before_switch: Callable[[], None],
         after_load: Callable[[], None],
+        default_api: Callable[[], str] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.state = state
+        # The API of a new conversation: Responses for OpenAI, Chat Completions for compatible
+        # servers (the app passes which); Chat Completions when nobody says.
+        self._default_api = default_api or (lambda: API_CHAT_COMPLETIONS)
         self.view = view
         self.history = history
         self._before_switch = before_switch
@@ -76,6 +81,7 @@ class ConversationHistory(QObject):
         changed since they were last stored. Raises HistoryError."""
         stored, cid = self.state.stored, self.state.conversation.id
         params = dataclasses.replace(params, messages=())
+        api = self.view.api()
         if not stored.exists:
             self.history.create(
                 cid,
@@ -83,16 +89,17 @@ class ConversationHistory(QObject):
                 system_prompt=system_prompt,
                 draft=draft or "",
                 exist_ok=True,
+                api=api,
             )
             stored.exists, stored.params, stored.system_prompt = True, params, system_prompt
-            stored.draft = draft or ""
+            stored.draft, stored.api = draft or "", api
             return
         if draft is not None and draft != stored.draft:
             self.history.save_draft(cid, draft)
             stored.draft = draft
-        if (params, system_prompt) != (stored.params, stored.system_prompt):
-            self.history.save_params(cid, params, system_prompt=system_prompt)
-            stored.params, stored.system_prompt = params, system_prompt
+        if (params, system_prompt, api) != (stored.params, stored.system_prompt, stored.api):
+            self.history.save_params(cid, params, system_prompt=system_prompt, api=api)
+            stored.params, stored.system_prompt, stored.api = params, system_prompt, api
 
     def ensure_stored(self) -> None:
         """The conversation is in the store (with the model shown), whatever else is."""
@@ -167,7 +174,7 @@ class ConversationHistory(QObject):
             return
         try:
             self._store_settings(
-                ChatRequest(model=draft.model, messages=(), **draft.fields),
+                draft.request(()),
                 draft.system_prompt,
                 draft.user_text,
             )
@@ -200,7 +207,8 @@ class ConversationHistory(QObject):
             [m.meta for m in stored.messages],
             stored.title,
             fields_of(stored.params),
-            StoredState(True, stored.params, stored.system_prompt, stored.draft),
+            StoredState(True, stored.params, stored.system_prompt, stored.draft, stored.api),
+            api=stored.api or self._default_api(),
         )
         if stored.params.model:
             self.view.set_model(stored.params.model)
@@ -215,13 +223,14 @@ class ConversationHistory(QObject):
         system_prompt: str,
         fields: dict[str, Any] | None = None,
         model: str = "",
+        api: str | None = None,
     ) -> None:
         """Opens a conversation that is not stored yet (pasted or imported): its turns are stored
-        at once, with the list refreshed."""
+        at once, with the list refreshed. `api`: the API it uses (None: the one shown)."""
         self._before_switch()
         self.save_draft()
         conversation.system_prompt = system_prompt
-        self._load(conversation, metas, "", fields)
+        self._load(conversation, metas, "", fields, api=api or self.view.api())
         if model:
             self.view.set_model(model)
         if conversation.turns:
@@ -236,8 +245,16 @@ class ConversationHistory(QObject):
         title: str,
         fields: dict[str, Any] | None,
         stored: StoredState | None = None,
+        *,
+        api: str | None = None,
     ) -> None:
+        """Shows `conversation`; `api`: the API it uses (None: the provider's default for a new
+        conversation, the one shown for a pasted or imported one with `fields`)."""
         state = self.state
+        if api is None and fields is None:
+            api = self._default_api()
+        if api:
+            self.view.set_api(api)
         state.conversation = conversation
         state.metas = list(metas) + [MessageMeta()] * (len(conversation.turns) - len(metas))
         state.results = {}

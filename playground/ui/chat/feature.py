@@ -9,8 +9,10 @@ from playground.ui.common.feature import CHAT, Feature, FeatureContext, FeatureC
 
 def build(ctx: FeatureContext) -> FeatureController:
     from playground.core.chat.service import ChatService
+    from playground.core.models import ProviderKind
     from playground.ui.chat.controller import ChatController
     from playground.ui.chat.tab import ChatTab
+    from playground.ui.common.chat_params import default_api
 
     services = ctx.services
     runner = ctx.runner
@@ -18,6 +20,10 @@ def build(ctx: FeatureContext) -> FeatureController:
     view.set_run_blocking(
         lambda job, done: runner.start_blocking(job, group="chat-attachments", on_result=done)
     )
+
+    def api() -> str:
+        return default_api(services.session.profile.kind is ProviderKind.OPENAI)
+
     return ChatController(
         view,
         ChatService(services.session.client),
@@ -29,6 +35,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         history=services.history,
         presets=services.presets,
         show_tab=ctx.show_tab,
+        default_api=api,
         parent=ctx.window,
     )
 

@@ -129,6 +129,7 @@ class PresetsAndExport(QObject):
             azure=profile.kind.value == "azure",
             deployment=profile.azure_deployment or None,
             api_version=profile.api_version or None,
+            api=self.view.api(),
             parent=self.view,
         )
         dialog.setModal(False)
@@ -160,6 +161,7 @@ class PresetsAndExport(QObject):
             system_prompt=system,
             fields=fields_of(request),
             model=request.model,
+            api=parsed.api,
         )
         self.view.set_input(last_user)
 
@@ -180,6 +182,13 @@ class PresetsAndExport(QObject):
             params={
                 "model": draft.model,
                 **{k: v for k, v in draft.fields.items() if v not in (None, (), False)},
+                **{k: v for k, v in draft.extras.items() if isinstance(v, str)},
+                **(
+                    {"builtin_tools": [t.kind for t in draft.extras.get("builtin_tools", ())]}
+                    if draft.extras.get("builtin_tools")
+                    else {}
+                ),
+                "api": draft.api,
             },
             turns=tuple(
                 ExportTurn(m, meta.usage, meta.cost, meta.model or None, meta.finish_reason or None)

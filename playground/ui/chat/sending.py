@@ -27,6 +27,8 @@ from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
+from playground.core.chat.builtin_tools import McpApproval
+from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.schema import check_reply
@@ -37,6 +39,10 @@ from playground.core.chat.service import (
     ChatService,
     ChoiceResult,
     Conversation,
+    ProgressEvent,
+    ReasoningDelta,
+    ResponsesRequest,
+    StepChanged,
 )
 from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
@@ -62,6 +68,7 @@ from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import default_chat_model, limits_text, partial_info, reply_info
+from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.question import ask
 from playground.ui.common.wait_line import WaitLine
@@ -96,6 +103,11 @@ class ChatSending(QObject):
         self.state = state
         self.view = view
         self.service = service
+        # One engine per API; each send goes through the one its conversation uses.
+        self.engines: dict[str, Engine] = {
+            API_CHAT_COMPLETIONS: service,
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+        }
         self.session = session
         self.runner = runner
         self.counter = counter
@@ -123,6 +135,10 @@ class ChatSending(QObject):
     @property
     def conversation(self) -> Conversation:
         return self.state.conversation
+
+    def engine(self, api: str) -> Engine:
+        """The engine for `api` ("responses" or "chat.completions")."""
+        return self.engines[API_RESPONSES] if api == API_RESPONSES else self.service
 
     # --- models --------------------------------------------------------------------------------
 
@@ -250,8 +266,7 @@ class ChatSending(QObject):
         self.send(self.request_for(draft), user=user, system_prompt=draft.system_prompt)
 
     def request_for(self, draft: ChatDraft) -> ChatRequest:
-        messages = self.conversation.messages_with()
-        return ChatRequest(model=draft.model, messages=messages, **draft.fields)
+        return draft.request(self.conversation.messages_with())
 
     def resend(self) -> None:
         """Asks for an answer to the conversation as it is (after an edit, a regenerate, tool
@@ -272,10 +287,15 @@ class ChatSending(QObject):
         text = fill_variables(draft.user_text.strip(), draft.variables)
         if include_draft and (text or draft.images):
             conversation.turns.append(Message("user", text, images=draft.images))
-        return ChatRequest(model=draft.model, messages=conversation.messages_with(), **draft.fields)
+        return draft.request(conversation.messages_with())
 
     def send(
-        self, request: ChatRequest, *, user: Message | None = None, system_prompt: str | None = None
+        self,
+        request: ChatRequest,
+        *,
+        user: Message | None = None,
+        system_prompt: str | None = None,
+        api: str | None = None,
     ) -> None:
         """Starts streaming an answer to `request` into a new assistant turn (after `user`'s turn,
         when the request sends a new message). `system_prompt`: as typed (with its {{variables}}),
@@ -286,7 +306,11 @@ class ChatSending(QObject):
         (the sent message's and the answer's) and the emptied input therefore appear together at
         the first fragment, or one frame (`FRAME_MS`) after the click when none has come by then
         (always, with a real server); the history rows and the moderation check follow a frame
-        after that, never before the first token (bench/overhead.py).
+        after that, never before the first token (bench/overhead.py). `api`: the API to send
+        through (None: the conversation's, as the panel shows it).
+
+        A Responses answer's reasoning summary and built-in tool steps come as progress events
+        (`ChatProgress.listener`); they are rendered with the text, once per frame.
         """
         self.view.hide_error()
         self._failed_error = None
@@ -299,6 +323,7 @@ class ChatSending(QObject):
             frame_timer(self),
             user=user,
             system_prompt=system_prompt,
+            api=api or self.view.api(),
         )
         self.state.unfiled = turn
 
@@ -323,13 +348,27 @@ class ChatSending(QObject):
         turn.frame_timer.timeout.connect(on_frame)
         self._flush_timer.start()
 
+        def on_event(event: ProgressEvent) -> None:
+            if turn.conversation is not self.conversation:
+                return
+            if isinstance(event, ReasoningDelta):
+                turn.reasoning.append(event.text)
+            elif isinstance(event, StepChanged):
+                turn.steps[event.index] = event.step
+            else:
+                return
+            if not turn.frame_timer.isActive():
+                turn.frame_timer.start()
+
+        turn.progress.listener = on_event
+
         def on_wait(wait: RetryWait) -> None:
             if turn.conversation is self.conversation:
                 self._show_send(turn)
                 self.wait_line.retrying(wait)
 
         self.runner.start(
-            self.service.stream(request, on_delta, turn.progress, on_wait=on_wait),
+            self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
             group=GROUP,
             on_result=lambda result: self._on_reply(turn, result),
             on_error=lambda error: self._on_failed(turn, error),
@@ -392,6 +431,13 @@ class ChatSending(QObject):
         pending, turn.pending = turn.pending, {}
         if turn.conversation is not self.conversation or turn.widget is None:
             return
+        if turn.reasoning:
+            reasoning, turn.reasoning = turn.reasoning, []
+            turn.widget.append_reasoning("".join(reasoning))
+        if turn.steps:
+            steps, turn.steps = turn.steps, {}
+            for index, step in sorted(steps.items()):
+                turn.widget.set_step(index, step)
         for index, parts in sorted(pending.items()):
             text = "".join(parts)
             turn.widget.append_stream(index, text)
@@ -477,11 +523,37 @@ class ChatSending(QObject):
                 error = "The answer does not match the schema:\n• " + "\n• ".join(violations[:8])
             widget.set_info(TurnInfo(meta=info, error=error))
             widget.show_choices([c.text for c in result.choices])
+            widget.set_reasoning(result.reasoning_summary)
+            widget.set_steps(result.steps)
+            widget.set_citations(result.citations, first.text)
             widget.set_logprobs(list(first.logprobs))
             if first.tool_calls:
                 widget.show_tool_calls(first.tool_calls, awaiting=True)
+            if any(step.status == "awaiting_approval" for step in result.steps):
+                info = "Waiting for your approval (Approve or Deny above) · " + info
             self.view.set_reply_info(info)
             self.moderation.check(widget, first.text, message_id=turn.message_id)
+
+    def approve(self, index: int, item_id: str, approve: bool) -> None:
+        """The user answered an MCP approval request in answer `index`: the next request carries
+        the answer (`McpApproval`) through the Responses API; the model's answer follows as a new
+        turn."""
+        result = self.state.results.get(index)
+        step = next((s for s in result.steps if s.item_id == item_id), None) if result else None
+        if step is None or self.runner.is_busy(GROUP):
+            self.view.show_error(
+                AppError.local(
+                    "This approval can no longer be sent",
+                    "The request it answers belongs to an earlier session or another answer is "
+                    "on its way. Send the message again to be asked again.",
+                )
+            )
+            return
+        self.view.mark_approval(index, item_id, approve)
+        request = self.request_for(self.view.draft())
+        base = {f.name: getattr(request, f.name) for f in dataclasses.fields(request)}
+        base["mcp_approvals"] = (McpApproval(step, approve=approve),)
+        self.send(ResponsesRequest(**base), api=API_RESPONSES)
 
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)

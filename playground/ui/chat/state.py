@@ -13,10 +13,18 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, Conversation
+from playground.core.chat.builtin_tools import ToolStep
+from playground.core.chat.service import (
+    ChatProgress,
+    ChatRequest,
+    ChatResult,
+    Conversation,
+    ResponsesRequest,
+)
 from playground.core.models import Message
 from playground.core.storage.history import MessageMeta
 from playground.ui.chat.conversation_view import TurnWidget
+from playground.ui.common.chat_params import RESPONSES_FIELD_NAMES
 
 GROUP = "chat"
 MODERATION_GROUP = "chat-moderation"
@@ -40,6 +48,9 @@ class InFlight:
     user_widget: TurnWidget | None = None  # the sent message's turn, built with `widget`
     filed: bool = False  # the history rows of the send are written
     unfiled: list[str] = field(default_factory=list)  # answer text shown before its row existed
+    api: str = "chat.completions"  # the API it goes through
+    reasoning: list[str] = field(default_factory=list)  # summary pieces not rendered yet
+    steps: dict[int, ToolStep] = field(default_factory=dict)  # tool steps not rendered yet
 
 
 @dataclass(slots=True)
@@ -49,6 +60,7 @@ class StoredState:
 
     exists: bool = False
     params: ChatRequest | None = None  # without messages
+    api: str = ""  # the API the conversation was stored with ("" for none)
     system_prompt: str | None = None
     draft: str = ""
 
@@ -89,6 +101,9 @@ def frame_timer(parent: QObject) -> QTimer:
 
 
 def fields_of(request: ChatRequest) -> dict[str, Any]:
-    """The parameter-panel fields of a stored or pasted request (everything but model and messages)."""
+    """The parameter-panel fields of a stored or pasted request (everything but model and
+    messages), with its Responses settings when it is a `ResponsesRequest`."""
     names = [f.name for f in dataclasses.fields(ChatRequest) if f.name not in ("model", "messages")]
+    if isinstance(request, ResponsesRequest):
+        names += RESPONSES_FIELD_NAMES
     return {name: getattr(request, name) for name in names}

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.chat.service import ChatRequest
 from playground.core.models import ImagePart, Message
 from playground.ui.chat.conversation_view import ConversationView, TurnInfo, TurnWidget
 from playground.ui.chat.history_panel import HistoryPanel
@@ -37,7 +38,12 @@ from playground.ui.chat.preset_menu import PresetMenu
 from playground.ui.chat.variables_form import VariablesForm
 from playground.ui.common.attachments import AttachmentsBar, RunBlocking
 from playground.ui.common.chat_link import ChatSettings
-from playground.ui.common.chat_params import ChatParamsPanel, wrap_in_scroll_area
+from playground.ui.common.chat_params import (
+    API_CHAT_COMPLETIONS,
+    ChatParamsPanel,
+    build_request,
+    wrap_in_scroll_area,
+)
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -56,6 +62,13 @@ class ChatDraft:
     fields: dict[str, Any] = field(default_factory=dict)
     images: tuple[ImagePart, ...] = ()
     variables: dict[str, str] = field(default_factory=dict)
+    api: str = API_CHAT_COMPLETIONS
+    extras: dict[str, Any] = field(default_factory=dict)  # the panel's `responses_fields()`
+
+    def request(self, messages: tuple[Message, ...]) -> ChatRequest:
+        """The request for `messages` with the draft's model and settings (a `ResponsesRequest`
+        when a Responses setting is set or the API is Responses)."""
+        return build_request(self.model, messages, {**self.fields, **self.extras, "api": self.api})
 
     @property
     def temperature(self) -> float | None:
@@ -93,6 +106,8 @@ class ChatTab(QWidget):
         turn_fork_requested: arg: turn index ("fork from here").
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
+        mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
+            request's item id, approve.
         open_conversation_requested: a conversation was picked in the history list. arg: its id.
         history_search_changed: the history search text changed. arg: the text.
         rename_conversation_requested: args: conversation id, new title.
@@ -130,6 +145,7 @@ class ChatTab(QWidget):
     turn_fork_requested = Signal(int)
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
+    mcp_approval_given = Signal(int, str, bool)
     open_conversation_requested = Signal(str)
     history_search_changed = Signal(str)
     rename_conversation_requested = Signal(str, str)
@@ -400,6 +416,7 @@ class ChatTab(QWidget):
         conv.fork_requested.connect(self.turn_fork_requested)
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
+        conv.approval_given.connect(self.mcp_approval_given)
         history = self.history
         history.open_requested.connect(self.open_conversation_requested)
         history.new_requested.connect(self.clear_requested)
@@ -426,7 +443,24 @@ class ChatTab(QWidget):
             fields=self.params.request_fields(),
             images=self.attachments.images(),
             variables=self.variables.values(),
+            api=self.params.api(),
+            extras=self.params.responses_fields(),
         )
+
+    def api(self) -> str:
+        """The API the conversation uses (`API_RESPONSES` or `API_CHAT_COMPLETIONS`)."""
+        return self.params.api()
+
+    def set_api(self, api: str) -> None:
+        """Shows the conversation's API in the panel."""
+        self.params.set_api(api)
+
+    def mark_approval(self, index: int, item_id: str, approve: bool) -> None:
+        """Turn `index`'s approval request `item_id` was answered: its buttons give way to the
+        answer in words."""
+        for turn in self.conversation.turns:
+            if turn.index == index:
+                turn.mark_approval(item_id, approve)
 
     # --- slots the controller calls --------------------------------------------------------------
 
@@ -438,7 +472,8 @@ class ChatTab(QWidget):
         return ChatSettings(
             self.params.current_model(),
             self.system_edit.toPlainText(),
-            self.params.request_fields(),
+            # The API and the Responses settings travel with the fields (set_fields takes them).
+            {**self.params.request_fields(), **self.params.responses_fields(), "api": self.api()},
         )
 
     def apply_chat_settings(self, settings: ChatSettings) -> None:
@@ -462,7 +497,7 @@ class ChatTab(QWidget):
 
     def set_model_capabilities(self, caps: Capabilities, model: str) -> None:
         """Shows what `model` supports: the parameters it takes, its limits, images or not."""
-        self.params.set_capabilities(caps)
+        self.params.set_capabilities(caps, model)
         self.params.set_model_limits(caps.max_output, caps.context_window)
         self.attachments.set_vision_supported(
             caps.vision or not model,

@@ -14,8 +14,14 @@ from playground.ui.chat.state import InFlight
 
 
 def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
-    """The line under an answer: finish reason, speed, tokens, cost and fingerprint."""
-    parts = [f"finish: {result.finish_reason or '—'}"]
+    """The line under an answer: the API, finish (or incomplete) reason, speed, tokens (with
+    reasoning tokens), cost, the tier that served it and the fingerprint."""
+    finish = result.finish_reason or "—"
+    if result.incomplete_reason:
+        finish = f"incomplete ({result.incomplete_reason.replace('_', ' ')})"
+    parts = [f"finish: {finish}"]
+    if result.api == "responses":
+        parts.insert(0, "Responses")
     if result.ttft_ms is not None:
         parts.append(f"first token {format_duration_ms(result.ttft_ms)}")
     tps = result.tokens_per_second
@@ -28,6 +34,8 @@ def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
     if usage.reasoning_tokens:
         parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
     parts.append(format_cost(cost, estimated=usage.estimated))
+    if result.service_tier:
+        parts.append(f"tier {result.service_tier}")
     if result.system_fingerprint:
         parts.append(f"fingerprint {result.system_fingerprint}")
     return " · ".join(parts)
@@ -45,6 +53,8 @@ def meta_text(meta: MessageMeta) -> str:
             parts.append(f"first token {format_duration_ms(meta.ttft_ms)}")
         parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
         parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
+        if usage.reasoning_tokens:
+            parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
         parts.append(format_cost(meta.cost, estimated=usage.estimated))
     if meta.status == MessageStatus.STOPPED:
         parts.append("⏹ stopped")

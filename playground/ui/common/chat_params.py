@@ -56,7 +56,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.api.capabilities import Capabilities
+from playground.core.api.capabilities import EFFORTS, Allowed, Capabilities, allowed, capabilities
+from playground.core.chat.builtin_tools import (
+    BuiltinTool,
+    CodeInterpreterTool,
+    FileSearchTool,
+    ImageGenerationTool,
+    McpTool,
+    WebSearchTool,
+)
 from playground.core.chat.schema import (
     DEFAULT_SCHEMA_NAME,
     JSON_OBJECT,
@@ -70,13 +78,35 @@ from playground.core.chat.schema import (
     parse_json,
     response_format_for,
 )
+from playground.core.chat.service import ChatRequest, ResponsesRequest
+from playground.core.models import Message
 from playground.ui.shell.theme import icon, is_dark
 
 MAX_STOP: Final = 4
 MAX_N: Final = 8
 MAX_TOP_LOGPROBS: Final = 20
 UNKNOWN_OUTPUT_LIMIT: Final = 1_000_000  # the spin box's ceiling while the model's limit is unknown
-REASONING_EFFORTS: Final = ("minimal", "low", "medium", "high")
+REASONING_EFFORTS: Final = EFFORTS
+API_RESPONSES: Final = "responses"
+API_CHAT_COMPLETIONS: Final = "chat.completions"
+APIS: Final = ((API_RESPONSES, "Responses"), (API_CHAT_COMPLETIONS, "Chat Completions"))
+REASONING_SUMMARIES: Final = ("auto", "concise", "detailed")
+VERBOSITIES: Final = ("low", "medium", "high")
+SERVICE_TIERS: Final = ("auto", "default", "flex", "priority")
+RESPONSES_FIELD_NAMES: Final = ("reasoning_summary", "verbosity", "service_tier", "builtin_tools")
+"""The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
+
+_EFFORT_LABELS: Final = {"xhigh": "Extra high"}
+_EFFORT_TIPS: Final = {
+    "none": "No reasoning: the model answers at once. On GPT-6 models this is the effort at "
+    "which temperature, top P and token probabilities are taken.",
+    "minimal": "The least thinking that still reasons: fast and cheap.",
+    "low": "A little thinking: quick answers to plain questions.",
+    "medium": "The usual balance of care, speed and cost.",
+    "high": "Careful thinking: slower, and more hidden (billed) reasoning tokens.",
+    "xhigh": "More thinking than high, for hard problems; slower and dearer.",
+    "max": "As much thinking as the model can do: the slowest and most expensive.",
+}
 TOOL_CHOICES: Final = ("auto", "none", "required")
 
 FIELD_NAMES: Final = (
@@ -95,8 +125,13 @@ FIELD_NAMES: Final = (
     "tool_choice",
     "reasoning_effort",
 )
+"""The `ChatRequest` fields the panel shows (`request_fields()`)."""
 
 _NOT_ACCEPTED: Final = "This model does not accept this setting, so it is not sent."
+_NOT_IN_RESPONSES: Final = (
+    "The Responses API has no such setting, so it is not sent. Switch API to Chat Completions "
+    "to use it."
+)
 _REASONING_ONLY: Final = (
     "Only reasoning models (such as o3, o4-mini or GPT-5) think before they answer; this model has "
     "no reasoning effort, so it is not sent."
@@ -470,6 +505,7 @@ class ChatParamsPanel(QWidget):
         self._max_output: int | None = None
         self._context_window: int | None = None
         self._muted: list[QLabel] = []
+        self._model: str | None = None  # the model `_caps` is of (None: only the caps are known)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 4, 0)
@@ -477,7 +513,9 @@ class ChatParamsPanel(QWidget):
         outer.addWidget(self._build_model_group())
         outer.addWidget(self._build_sampling_group())
         outer.addWidget(self._build_output_group())
+        outer.addWidget(self._build_responses_group())
         outer.addWidget(self._build_tools_group())
+        outer.addWidget(self._build_builtin_group())
         outer.addWidget(self._build_advanced_group())
         outer.addStretch(1)
 
@@ -556,19 +594,31 @@ class ChatParamsPanel(QWidget):
             "reasoningEffortCombo",
             "Reasoning effort",
             "How long a reasoning model thinks before it answers. Higher = more careful answers, "
-            "but slower and more (hidden, billed) output tokens. “Minimal” works on GPT-5 models only.",
+            "but slower and more (hidden, billed) output tokens.",
         )
-        self.reasoning_combo.addItem("Model default", None)
-        for effort in REASONING_EFFORTS:
-            self.reasoning_combo.addItem(effort.capitalize(), effort)
         self._reasoning_tip = self.reasoning_combo.toolTip()
+        self._fill_efforts(EFFORTS, None)
         self.reasoning_label = self._label("Reasoning", self.reasoning_combo)
         form.addRow(self.reasoning_label, self.reasoning_combo)
 
         self.model_combo.currentTextChanged.connect(self._on_model_text_changed)
         self.refresh_button.clicked.connect(self.refresh_models_requested)
         self.max_tokens_spin.valueChanged.connect(self._emit_changed)
-        self.reasoning_combo.currentIndexChanged.connect(self._emit_changed)
+        self.reasoning_combo.currentIndexChanged.connect(self._on_effort_changed)
+
+        self.api_combo = _combo(
+            "apiCombo",
+            "API",
+            "Which OpenAI API sends the request. Responses is OpenAI's current API: built-in "
+            "tools, reasoning summaries, verbosity and service tiers live there. Chat Completions "
+            "is the older one that most compatible servers speak.",
+        )
+        for value, label in APIS:
+            self.api_combo.addItem(label, value)
+        form.addRow(self._label("API", self.api_combo), self.api_combo)
+        # Chat Completions until the controller says which the provider speaks (`set_api`).
+        self.api_combo.setCurrentIndex(self.api_combo.findData(API_CHAT_COMPLETIONS))
+        self.api_combo.currentIndexChanged.connect(self._on_api_changed)
         return box
 
     def _build_sampling_group(self) -> QGroupBox:
@@ -760,6 +810,7 @@ class ChatParamsPanel(QWidget):
             "Same seed + same settings = (mostly) the same answer, handy for comparing prompts. "
             "Leave empty for a fresh answer each time.",
         )
+        self._seed_tip = self.seed_edit.toolTip()
         self.seed_edit.setPlaceholderText("none")
         self.seed_edit.setValidator(
             QRegularExpressionValidator(QRegularExpression(r"-?\d{0,18}"), self)
@@ -829,6 +880,161 @@ class ChatParamsPanel(QWidget):
         self.top_logprobs_spin.valueChanged.connect(self._emit_changed)
         return box
 
+    def _build_responses_group(self) -> QGroupBox:
+        box = QGroupBox("Responses API")
+        box.setObjectName("responsesGroup")
+        self.responses_group = box
+        form = self._form(box)
+        self.summary_combo = _combo(
+            "reasoningSummaryCombo",
+            "Reasoning summary",
+            "Ask a reasoning model for a summary of its thinking, shown in a collapsible "
+            "“Thinking” section above the answer. Auto picks the most detailed one available.",
+        )
+        self.verbosity_combo = _combo(
+            "verbosityCombo",
+            "Verbosity",
+            "How long and detailed the answer is: low = terse, high = thorough.",
+        )
+        self.tier_combo = _combo(
+            "serviceTierCombo",
+            "Service tier",
+            "How OpenAI serves the request: auto (the project's setting), default (standard "
+            "price and speed), flex (cheaper, slower, may wait for capacity) or priority (faster, "
+            "dearer). The tier that served it is shown after the reply.",
+        )
+        for combo, values in (
+            (self.summary_combo, REASONING_SUMMARIES),
+            (self.verbosity_combo, VERBOSITIES),
+            (self.tier_combo, SERVICE_TIERS),
+        ):
+            combo.addItem("Not sent", None)
+            for value in values:
+                combo.addItem(value.capitalize(), value)
+            combo.currentIndexChanged.connect(self._emit_changed)
+        self._responses_tips = {
+            "reasoning_summary": self.summary_combo.toolTip(),
+            "verbosity": self.verbosity_combo.toolTip(),
+            "service_tier": self.tier_combo.toolTip(),
+        }
+        self.summary_label = self._label("Summary", self.summary_combo)
+        self.verbosity_label = self._label("Verbosity", self.verbosity_combo)
+        self.tier_label = self._label("Service tier", self.tier_combo)
+        form.addRow(self.summary_label, self.summary_combo)
+        form.addRow(self.verbosity_label, self.verbosity_combo)
+        form.addRow(self.tier_label, self.tier_combo)
+        return box
+
+    def _build_builtin_group(self) -> QGroupBox:
+        box = QGroupBox("Built-in tools")
+        box.setObjectName("builtinToolsGroup")
+        self.builtin_group = box
+        form = self._form(box)
+        self.builtin_note = self._muted_label("builtinToolsNote")
+        self.builtin_note.setVisible(False)
+        form.addRow(self.builtin_note)
+
+        def check(key: str, label: str, tip: str) -> QCheckBox:
+            box_ = QCheckBox(label)
+            _name(box_, f"{key}Check", label, tip)
+            box_.toggled.connect(self._on_builtin_toggled)
+            form.addRow(box_)
+            return box_
+
+        def line(key: str, label: str, tip: str, placeholder: str) -> QLineEdit:
+            edit = QLineEdit()
+            _name(edit, f"{key}Edit", label, tip)
+            edit.setPlaceholderText(placeholder)
+            edit.textChanged.connect(self._emit_changed)
+            form.addRow(self._label(label, edit), edit)
+            return edit
+
+        self.web_search_check = check(
+            "webSearch",
+            "Web search",
+            "The model may search the web; its sources are cited as links in the answer.",
+        )
+        self.web_context_combo = _combo(
+            "webContextCombo", "Search context", "How much of the pages found the model reads."
+        )
+        self.web_context_combo.addItem("Default", None)
+        for value in ("low", "medium", "high"):
+            self.web_context_combo.addItem(value.capitalize(), value)
+        self.web_context_combo.currentIndexChanged.connect(self._emit_changed)
+        form.addRow(self._label("Context", self.web_context_combo), self.web_context_combo)
+        self.file_search_check = check(
+            "fileSearch",
+            "File search",
+            "The model may search your vector stores (files uploaded to OpenAI).",
+        )
+        self.vector_stores_edit = line(
+            "vectorStores",
+            "Vector stores",
+            "The ids of the vector stores to search, separated by commas (vs_…).",
+            "vs_abc, vs_def",
+        )
+        self.code_check = check(
+            "codeInterpreter",
+            "Code interpreter",
+            "The model may write and run Python in a sandbox; the code and its output are shown.",
+        )
+        self.image_check = check(
+            "imageGeneration",
+            "Image generation",
+            "The model may draw pictures; they appear in the answer.",
+        )
+        self.mcp_check = check(
+            "mcp",
+            "Remote MCP server",
+            "The model may call the tools of a remote MCP server. Each call asks for your "
+            "approval unless “Always allow” is ticked.",
+        )
+        self.mcp_url_edit = line(
+            "mcpUrl", "Server URL", "The MCP server's address.", "https://…/mcp"
+        )
+        self.mcp_label_edit = line(
+            "mcpLabel", "Label", "A short name for the server (letters, digits, _ and -).", "docs"
+        )
+        self.mcp_tools_edit = line(
+            "mcpTools",
+            "Allowed tools",
+            "The server's tools the model may call, separated by commas (empty: all).",
+            "all tools",
+        )
+        self.mcp_always_check = QCheckBox("Always allow this server's calls")
+        _name(
+            self.mcp_always_check,
+            "mcpAlwaysCheck",
+            "Always allow",
+            "Run the server's tools without asking each time.",
+        )
+        self.mcp_always_check.toggled.connect(self._emit_changed)
+        form.addRow(self.mcp_always_check)
+        self.mcp_headers_note = self._muted_label(
+            "mcpHeadersNote",
+            "Servers that need a key or token in a header are not supported here yet.",
+        )
+        form.addRow(self.mcp_headers_note)
+        self.builtin_checks = {
+            "web_search": self.web_search_check,
+            "file_search": self.file_search_check,
+            "code_interpreter": self.code_check,
+            "image_generation": self.image_check,
+            "mcp": self.mcp_check,
+        }
+        self._builtin_tips = {k: c.toolTip() for k, c in self.builtin_checks.items()}
+        self._builtin_inputs: dict[str, tuple[QWidget, ...]] = {
+            "web_search": (self.web_context_combo,),
+            "file_search": (self.vector_stores_edit,),
+            "mcp": (
+                self.mcp_url_edit,
+                self.mcp_label_edit,
+                self.mcp_tools_edit,
+                self.mcp_always_check,
+            ),
+        }
+        return box
+
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text)
@@ -883,11 +1089,76 @@ class ChatParamsPanel(QWidget):
             self.model_changed.emit(self.current_model())
             self._emit_changed()
 
-    def set_capabilities(self, caps: Capabilities) -> None:
-        """Greys out what the model rejects (with `caps.why` as the tooltip) and stops sending it."""
+    def set_capabilities(self, caps: Capabilities, model: str | None = None) -> None:
+        """Greys out what the model rejects (with the reason as the tooltip) and stops sending it.
+
+        With `model` (or when `caps` are those of the model in the picker), what is enabled
+        follows `allowed(model, effort)`: the efforts the family takes, and sampling and
+        logprobs at the efforts that take them (GPT-6 at `none`).
+        """
         self._caps = caps
+        self._model = model
         self._apply_capabilities()
         self._emit_changed()
+
+    def knobs(self) -> Allowed:
+        """What the model takes at the chosen effort (`allowed`), or, when only the capabilities
+        are known, what they say."""
+        model = self._model if self._model is not None else self.current_model()
+        effort = self._chosen_effort()
+        if capabilities(model) == self._caps:
+            return allowed(model, effort)
+        caps = self._caps
+        why = caps.why or _NOT_ACCEPTED
+        reasons = {k: why for k, on in (("sampling", caps.sampling), ("logprobs", caps.logprobs),
+                                         ("stop", caps.stop)) if not on}  # fmt: skip
+        return Allowed(
+            efforts=caps.efforts or (EFFORTS[1:5] if caps.reasoning else ()),
+            effort_ok=True,
+            sampling=caps.sampling,
+            logprobs=caps.logprobs,
+            stop=caps.stop,
+            chat_tools=caps.chat_tools_efforts is None,
+            reasoning_summary=caps.reasoning_summary,
+            verbosity=caps.verbosity,
+            service_tier=caps.service_tier,
+            builtin_tools=caps.builtin_tools,
+            reasons=reasons,
+        )
+
+    def api(self) -> str:
+        """The API the request goes through: `API_RESPONSES` or `API_CHAT_COMPLETIONS`."""
+        return str(self.api_combo.currentData())
+
+    def set_api(self, api: str) -> None:
+        """Shows `api` (emits `changed` when it changes)."""
+        index = self.api_combo.findData(api)
+        if index >= 0 and index != self.api_combo.currentIndex():
+            self.api_combo.setCurrentIndex(index)
+
+    def responses_fields(self) -> dict[str, Any]:
+        """The `ResponsesRequest` settings shown (`RESPONSES_FIELD_NAMES`); what the model does not
+        take, or the API in use does not have, is None (not sent). Chat Completions also takes
+        verbosity and the service tier."""
+        knobs = self.knobs()
+        responses = self.api() == API_RESPONSES
+        return {
+            "reasoning_summary": self.summary_combo.currentData()
+            if responses and knobs.reasoning_summary
+            else None,
+            "verbosity": self.verbosity_combo.currentData() if knobs.verbosity else None,
+            "service_tier": self.tier_combo.currentData() if knobs.service_tier else None,
+            "builtin_tools": self._builtin_tools(knobs) if responses else (),
+        }
+
+    def settings(self) -> dict[str, Any]:
+        """Everything the panel holds but the model: `request_fields()`, `responses_fields()` and
+        "api" (what Compare and Prompt Lab keep per column and variant)."""
+        return {**self.request_fields(), **self.responses_fields(), "api": self.api()}
+
+    def build_request(self, model: str, messages: tuple[Message, ...]) -> ChatRequest:
+        """The request the panel describes for `model` and `messages` (see `build_request`)."""
+        return build_request(model, messages, self.settings())
 
     def set_model_limits(self, max_output: int | None, context_window: int | None) -> None:
         """Bounds "Max output" by the model's output limit (or its context window, if that is all
@@ -910,7 +1181,9 @@ class ChatParamsPanel(QWidget):
         their text is valid: check `problems()` first.
         """
         caps = self._caps
-        logprobs = caps.logprobs and self.logprobs_check.isChecked()
+        knobs = self.knobs()
+        responses = self.api() == API_RESPONSES  # no seed, stop or penalties there
+        logprobs = knobs.logprobs and self.logprobs_check.isChecked()
         top = self.top_logprobs_spin.value()
         tools = self._tools_check.tools
         seed_text = self.seed_edit.text().strip()
@@ -920,30 +1193,30 @@ class ChatParamsPanel(QWidget):
             "max_output_tokens": self.max_tokens_spin.value() or None,
             "frequency_penalty": self.frequency_row.value(),
             "presence_penalty": self.presence_row.value(),
-            "seed": int(seed_text) if seed_text not in ("", "-") else None,
-            "stop": self.stop_sequences() if caps.stop else (),
+            "seed": int(seed_text) if seed_text not in ("", "-") and not responses else None,
+            "stop": self.stop_sequences() if knobs.stop and not responses else (),
             "n": self.n_spin.value(),
             "logprobs": logprobs,
             "top_logprobs": top if logprobs and top > 0 else None,
             "response_format": self._response_format(),
             "tools": tools,
             "tool_choice": self._tool_choice() if tools else None,
-            "reasoning_effort": self.reasoning_combo.currentData() if caps.reasoning else None,
+            "reasoning_effort": self._chosen_effort() if caps.reasoning else None,
         }
 
     def set_fields(self, fields: dict[str, Any]) -> None:
         """Shows saved settings (a preset, a history entry, a pasted curl command).
 
         Args:
-            fields: keys of `request_fields()`, plus "model" if wanted. A missing key is reset to
-                its default; more than 4 stop sequences keep the first 4. Two values come back
+            fields: keys of `request_fields()` and `responses_fields()`, plus "model" and "api"
+                if wanted. A missing key is reset to its default (a missing "api" is kept); more than 4 stop sequences keep the first 4. Two values come back
                 as their "not sent" equivalent: tool_choice "auto" as None and top_logprobs 0 as
                 None (the API does the same without them).
 
         Raises:
             ValueError: an unknown key (a typo must not be dropped silently).
         """
-        unknown = set(fields) - set(FIELD_NAMES) - {"model"}
+        unknown = set(fields) - set(FIELD_NAMES) - set(RESPONSES_FIELD_NAMES) - {"model", "api"}
         if unknown:
             raise ValueError(f"unknown chat parameter(s): {', '.join(sorted(unknown))}")
         model_before = self.current_model()
@@ -975,6 +1248,14 @@ class ChatParamsPanel(QWidget):
             and choice[3:] not in self._tools_check.names
         ):
             out.append(f"Tools: tool choice asks for “{choice[3:]}”, but no tool has that name.")
+        if self.api() == API_RESPONSES:
+            offered = set(self.knobs().builtin_tools)
+            files = "file_search" in offered and self.file_search_check.isChecked()
+            if files and not _split_list(self.vector_stores_edit.text()):
+                out.append("File search: type the id of at least one vector store.")
+            mcp = "mcp" in offered and self.mcp_check.isChecked()
+            if mcp and not self.mcp_url_edit.text().strip():
+                out.append("MCP server: type the server's URL.")
         return out
 
     def stop_sequences(self) -> tuple[str, ...]:
@@ -1017,12 +1298,106 @@ class ChatParamsPanel(QWidget):
         self._tools_check = check_tools_text(self.tools_edit.toPlainText())
         self._fill_tool_choices(self._tools_check.names, get("tool_choice"))
         effort = get("reasoning_effort")
-        with QSignalBlocker(self.reasoning_combo):
-            index = self.reasoning_combo.findData(effort)
-            if index < 0 and isinstance(effort, str):  # a level newer than this list: keep it
-                self.reasoning_combo.addItem(effort.capitalize(), effort)
-                index = self.reasoning_combo.count() - 1
-            self.reasoning_combo.setCurrentIndex(max(index, 0))
+        self._fill_efforts(self._offered_efforts(), effort if isinstance(effort, str) else None)
+        if "api" in fields:
+            with QSignalBlocker(self.api_combo):
+                index = self.api_combo.findData(get("api"))
+                if index >= 0:
+                    self.api_combo.setCurrentIndex(index)
+        for combo, name in (
+            (self.summary_combo, "reasoning_summary"),
+            (self.verbosity_combo, "verbosity"),
+            (self.tier_combo, "service_tier"),
+        ):
+            with QSignalBlocker(combo):
+                value = get(name)
+                index = combo.findData(value)
+                if index < 0 and isinstance(value, str):  # a value newer than this list: keep it
+                    combo.addItem(value, value)
+                    index = combo.count() - 1
+                combo.setCurrentIndex(max(index, 0))
+        self._set_builtin_tools(tuple(get("builtin_tools") or ()))
+
+    def _set_builtin_tools(self, tools: tuple[BuiltinTool, ...]) -> None:
+        by_kind = {tool.kind: tool for tool in tools}
+        widgets: list[QWidget] = [*self.builtin_checks.values(), self.web_context_combo]
+        widgets += [self.vector_stores_edit, self.mcp_url_edit, self.mcp_label_edit]
+        widgets += [self.mcp_tools_edit, self.mcp_always_check]
+        blockers = [QSignalBlocker(w) for w in widgets]
+        for kind, box in self.builtin_checks.items():
+            box.setChecked(kind in by_kind)
+        web = by_kind.get("web_search")
+        context = web.context_size if isinstance(web, WebSearchTool) else None
+        self.web_context_combo.setCurrentIndex(max(self.web_context_combo.findData(context), 0))
+        files = by_kind.get("file_search")
+        ids = files.vector_store_ids if isinstance(files, FileSearchTool) else ()
+        self.vector_stores_edit.setText(", ".join(ids))
+        mcp = by_kind.get("mcp")
+        if isinstance(mcp, McpTool):
+            self.mcp_url_edit.setText(mcp.server_url)
+            self.mcp_label_edit.setText(mcp.server_label)
+            self.mcp_tools_edit.setText(", ".join(mcp.allowed_tools))
+            self.mcp_always_check.setChecked(mcp.require_approval == "never")
+        del blockers
+
+    def _builtin_tools(self, knobs: Allowed) -> tuple[BuiltinTool, ...]:
+        """The built-in tools ticked that the model supports (and that are filled in)."""
+        on = {k for k, box in self.builtin_checks.items() if box.isChecked()}
+        on &= set(knobs.builtin_tools)
+        tools: list[BuiltinTool] = []
+        if "web_search" in on:
+            tools.append(WebSearchTool(context_size=self.web_context_combo.currentData()))
+        ids = _split_list(self.vector_stores_edit.text())
+        if "file_search" in on and ids:
+            tools.append(FileSearchTool(vector_store_ids=ids))
+        if "code_interpreter" in on:
+            tools.append(CodeInterpreterTool())
+        if "image_generation" in on:
+            tools.append(ImageGenerationTool())
+        url = self.mcp_url_edit.text().strip()
+        if "mcp" in on and url:
+            tools.append(
+                McpTool(
+                    server_label=self.mcp_label_edit.text().strip() or "mcp",
+                    server_url=url,
+                    allowed_tools=_split_list(self.mcp_tools_edit.text()),
+                    require_approval="never" if self.mcp_always_check.isChecked() else "always",
+                )
+            )
+        return tuple(tools)
+
+    def _chosen_effort(self) -> str | None:
+        data = self.reasoning_combo.currentData()
+        return data if isinstance(data, str) else None
+
+    def _offered_efforts(self) -> tuple[str, ...]:
+        model = self._model if self._model is not None else self.current_model()
+        if capabilities(model) == self._caps and self._caps.efforts:
+            return self._caps.efforts
+        return self._caps.efforts or EFFORTS
+
+    def _fill_efforts(self, efforts: tuple[str, ...], chosen: str | None) -> None:
+        """Offers "Model default" and `efforts`; a `chosen` value the model lacks stays, marked."""
+        combo = self.reasoning_combo
+        with QSignalBlocker(combo):
+            combo.clear()
+            combo.addItem("Model default", None)
+            combo.setItemData(0, "Nothing is sent: the model uses its own default.",
+                              Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+            for effort in efforts:
+                label = _EFFORT_LABELS.get(effort, effort.capitalize())
+                combo.addItem(label, effort)
+                combo.setItemData(combo.count() - 1, _EFFORT_TIPS.get(effort, ""),
+                                  Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+            if chosen is not None and combo.findData(chosen) < 0:
+                combo.addItem(f"{_EFFORT_LABELS.get(chosen, chosen.capitalize())} (not taken)",
+                              chosen)  # fmt: skip
+                combo.setItemData(
+                    combo.count() - 1,
+                    "This model does not take this effort; it is not sent.",
+                    Qt.ItemDataRole.ToolTipRole,
+                )
+            combo.setCurrentIndex(max(combo.findData(chosen), 0))
 
     def _set_response_format(self, value: Any) -> None:
         mode, schema_text, name, strict = TEXT, "", "", True
@@ -1108,6 +1483,18 @@ class ChatParamsPanel(QWidget):
         self._show_tools_status()
         self._emit_changed()
 
+    def _on_effort_changed(self) -> None:
+        self._apply_capabilities(refill=False)
+        self._emit_changed()
+
+    def _on_api_changed(self) -> None:
+        self._apply_capabilities(refill=False)
+        self._emit_changed()
+
+    def _on_builtin_toggled(self) -> None:
+        self._apply_capabilities(refill=False)
+        self._emit_changed()
+
     def _on_logprobs_toggled(self) -> None:
         self._apply_capabilities()
         self._emit_changed()
@@ -1175,32 +1562,76 @@ class ChatParamsPanel(QWidget):
                 combo.addItem(f"Must call {wanted[3:]} (not defined)", wanted)
             combo.setCurrentIndex(max(combo.findData(wanted), 0))
 
-    def _apply_capabilities(self) -> None:
+    def _apply_capabilities(self, *, refill: bool = True) -> None:
         caps = self._caps
-        why = caps.why or _NOT_ACCEPTED
+        if refill:
+            self._fill_efforts(self._offered_efforts(), self._chosen_effort())
+        knobs = self.knobs()
+        responses = self.api() == API_RESPONSES
+        sampling_why = knobs.reason("sampling") or caps.why or _NOT_ACCEPTED
         for row in self.sampling_rows:
-            row.set_supported(caps.sampling, why)
-        self.sampling_note.setVisible(not caps.sampling)
-        self.sampling_note.setText(f"Not used by this model. {caps.why}".strip())
+            if row in (self.frequency_row, self.presence_row) and knobs.sampling and responses:
+                row.set_supported(False, _NOT_IN_RESPONSES)
+            else:
+                row.set_supported(knobs.sampling, sampling_why)
+        self.sampling_note.setVisible(not knobs.sampling)
+        lead = "Not sent at this effort." if caps.sampling_efforts else "Not used by this model."
+        self.sampling_note.setText(f"{lead} {knobs.reason('sampling')}".strip())
+        self.seed_edit.setEnabled(not responses)
+        self.seed_edit.setToolTip(_NOT_IN_RESPONSES if responses else self._seed_tip)
 
-        self.logprobs_check.setEnabled(caps.logprobs)
-        self.logprobs_check.setToolTip(self._logprobs_tip if caps.logprobs else why)
-        top_on = caps.logprobs and self.logprobs_check.isChecked()
+        why = knobs.reason("logprobs") or caps.why or _NOT_ACCEPTED
+        self.logprobs_check.setEnabled(knobs.logprobs)
+        self.logprobs_check.setToolTip(self._logprobs_tip if knobs.logprobs else why)
+        top_on = knobs.logprobs and self.logprobs_check.isChecked()
         self.top_logprobs_spin.setEnabled(top_on)
         self.top_logprobs_label.setEnabled(top_on)
-        self.top_logprobs_spin.setToolTip(self._top_logprobs_tip if caps.logprobs else why)
+        self.top_logprobs_spin.setToolTip(self._top_logprobs_tip if knobs.logprobs else why)
 
+        why = caps.why or knobs.reason("stop") or _NOT_ACCEPTED
+        stop = knobs.stop and not responses
+        if knobs.stop and responses:
+            why = _NOT_IN_RESPONSES
         for edit in self.stop_edits:
-            edit.setEnabled(caps.stop)
-            edit.setToolTip(self._stop_tip if caps.stop else why)
-        self.stop_caption.setEnabled(caps.stop)
-        self.stop_caption.setToolTip(self._stop_tip if caps.stop else why)
+            edit.setEnabled(stop)
+            edit.setToolTip(self._stop_tip if stop else why)
+        self.stop_caption.setEnabled(stop)
+        self.stop_caption.setToolTip(self._stop_tip if stop else why)
 
         self.reasoning_combo.setEnabled(caps.reasoning)
         self.reasoning_label.setEnabled(caps.reasoning)
-        tip = self._reasoning_tip if caps.reasoning else _REASONING_ONLY
+        if caps.reasoning:
+            tip = self._reasoning_tip + " This model takes: " + ", ".join(knobs.efforts) + "."
+            if knobs.reason("effort"):
+                tip = knobs.reason("effort")
+            effort = self._chosen_effort()
+            if effort in _EFFORT_TIPS:
+                tip += "\n\n" + _EFFORT_TIPS[str(effort)]
+        else:
+            tip = _REASONING_ONLY
         self.reasoning_combo.setToolTip(tip)
         self.reasoning_label.setToolTip(tip)
+
+        self.responses_group.setVisible(responses)
+        self.builtin_group.setVisible(responses)
+        for combo, label, name in (
+            (self.summary_combo, self.summary_label, "reasoning_summary"),
+            (self.verbosity_combo, self.verbosity_label, "verbosity"),
+            (self.tier_combo, self.tier_label, "service_tier"),
+        ):
+            on = bool(getattr(knobs, name))
+            combo.setEnabled(on)
+            label.setEnabled(on)
+            combo.setToolTip(self._responses_tips[name] if on else knobs.reason(name))
+        for kind, box in self.builtin_checks.items():
+            on = kind in knobs.builtin_tools
+            box.setEnabled(on)
+            box.setToolTip(self._builtin_tips[kind] if on else knobs.reason("builtin_tools")
+                           or "This model does not support this tool.")  # fmt: skip
+            for widget in self._builtin_inputs.get(kind, ()):
+                widget.setEnabled(on and box.isChecked())
+        self.builtin_note.setVisible(not knobs.builtin_tools)
+        self.builtin_note.setText(knobs.reason("builtin_tools"))
 
     def _update_limits_label(self) -> None:
         parts: list[str] = []
@@ -1275,6 +1706,28 @@ class ChatParamsPanel(QWidget):
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def build_request(
+    model: str, messages: tuple[Message, ...], settings: dict[str, Any]
+) -> ChatRequest:
+    """The request for `settings` (`ChatParamsPanel.settings()`; "api" and the Responses keys
+    optional): a `ResponsesRequest` when a Responses setting is set or the API is Responses, else
+    a plain `ChatRequest` (so Chat Completions requests are what they always were)."""
+    base = {k: v for k, v in settings.items() if k in FIELD_NAMES}
+    extra = {k: v for k, v in settings.items() if k in RESPONSES_FIELD_NAMES and v}
+    if extra or settings.get("api") == API_RESPONSES:
+        return ResponsesRequest(model=model, messages=messages, **base, **extra)
+    return ChatRequest(model=model, messages=messages, **base)
+
+
+def default_api(provider_is_openai: bool) -> str:
+    """Responses for OpenAI, Chat Completions for compatible servers."""
+    return API_RESPONSES if provider_is_openai else API_CHAT_COMPLETIONS
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def wrap_in_scroll_area(panel: QWidget) -> QScrollArea:

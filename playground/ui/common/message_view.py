@@ -167,6 +167,7 @@ class MessageView(QWidget):
         layout.setSpacing(0)
         layout.addLayout(header)
         layout.addWidget(self.body)
+        self._layout = layout
 
         self.full_renders = 0
         self.tail_renders = 0
@@ -209,6 +210,12 @@ class MessageView(QWidget):
     def add_header_widget(self, widget: QWidget) -> None:
         """Puts a turn action (Edit, Regenerate…) in the header, left of Raw and Copy."""
         self._header.insertWidget(self._header.count() - 2, widget)
+
+    def insert_above_body(self, widget: QWidget, before: QWidget | None = None) -> None:
+        """Puts `widget` between the header and the text (an answer's Thinking section and tool
+        steps): above `before` when given, else below any put there before."""
+        at = self._layout.indexOf(before) if before is not None else -1
+        self._layout.insertWidget(at if at >= 0 else self._layout.indexOf(self.body), widget)
 
     # --- reading ----------------------------------------------------------------------------------
 

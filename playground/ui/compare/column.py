@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import Piece
-from playground.ui.common.chat_params import FIELD_NAMES
+from playground.ui.common.chat_params import API_RESPONSES, FIELD_NAMES, RESPONSES_FIELD_NAMES
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.params_dialog import ParamsDialog
 from playground.ui.shell.theme import is_dark
@@ -194,7 +194,7 @@ class CompareColumn(QFrame):
 
     def set_capabilities(self, caps: Capabilities) -> None:
         """What the model accepts: the parameters it rejects are greyed out, limits follow it."""
-        self.params.set_capabilities(caps)
+        self.params.set_capabilities(caps, self.model())
         self.params.set_model_limits(caps.max_output, caps.context_window)
 
     def problems(self) -> list[str]:
@@ -202,17 +202,31 @@ class CompareColumn(QFrame):
         return self.params.problems()
 
     def settings(self) -> dict[str, Any]:
-        """This column's settings: "model", "system" and "fields" (Chat's request fields)."""
+        """This column's settings: "model", "system", "fields" (Chat's request fields), "api"
+        and "extras" (the panel's Responses settings)."""
         return {
             "model": self.model(),
             "system": self.system_edit.toPlainText(),
             "fields": self.params.request_fields(),
+            "api": self.params.api(),
+            "extras": self.params.responses_fields(),
         }
 
-    def apply_settings(self, model: str, system: str, fields: dict[str, Any]) -> None:
-        """Shows saved or copied settings (unknown parameter names are ignored)."""
-        known = {k: v for k, v in fields.items() if k in FIELD_NAMES}
-        self.params.set_fields({**known, "model": model})
+    def api(self) -> str:
+        return self.params.api()
+
+    def set_api(self, api: str) -> None:
+        self.params.set_api(api)
+        self._update_params_summary()
+
+    def apply_settings(
+        self, model: str, system: str, fields: dict[str, Any], api: str | None = None
+    ) -> None:
+        """Shows saved or copied settings (unknown parameter names are ignored); `api` when
+        given (else the column keeps its own)."""
+        names = set(FIELD_NAMES) | set(RESPONSES_FIELD_NAMES) | {"api"}
+        known = {k: v for k, v in fields.items() if k in names and (k != "api" or v)}
+        self.params.set_fields({**known, "model": model, **({"api": api} if api else {})})
         with QSignalBlocker(self.model_combo):
             self.model_combo.setCurrentText(model)
         self.system_edit.setPlainText(system)
@@ -247,7 +261,8 @@ class CompareColumn(QFrame):
             parts.append("JSON")
         if fields.get("reasoning_effort"):
             parts.append(f"effort {fields['reasoning_effort']}")
-        self.params_summary.setText(" · ".join(parts) or "default parameters")
+        api = "Responses" if self.params.api() == API_RESPONSES else "Chat Completions"
+        self.params_summary.setText(f"{api} · " + (" · ".join(parts) or "default parameters"))
 
     # --- answers ----------------------------------------------------------------------------------
 

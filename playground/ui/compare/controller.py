@@ -1,6 +1,7 @@
-"""Runs the Compare tab: every column (and every sample) streams at once through `ChatService`.
+"""Runs the Compare tab: every column (and every sample) streams at once, each through the API its
+column chose (Chat Completions or Responses, `engine_for`).
 
-Requests, rendering and counters are Chat's: `ChatRequest`/`ChatService.stream` build and send,
+Requests, rendering and counters are Chat's: `ChatRequest`/`Engine.stream` build and send,
 `MessageView` renders the streamed Markdown, `Accounting.record` writes one ledger row per request
 and `CountersController.request_recorded` updates the status bar.
 
@@ -21,10 +22,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from playground.core.api.capabilities import ModelKind, capabilities
+from playground.core.api.capabilities import ModelKind, allowed, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
+from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
 from playground.core.compare.diff import (
     SampleOutcome,
@@ -39,6 +41,7 @@ from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import ChatLink, ChatSettings
+from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES, build_request
 from playground.ui.common.feature import FeatureController
 from playground.ui.compare.tab import CompareTab
 from playground.ui.shell.bridge import TaskRunner
@@ -54,6 +57,8 @@ ESTIMATE_GROUP = "compare-estimate"
 FRAME_MS = 16
 RENDER_BUDGET_S = 0.008  # rendering time per frame; answers left over are rendered next frame
 ESTIMATE_DELAY_MS = 300
+#: The efforts an effort sweep prefers, when the model takes them (else the ones it takes).
+SWEEP_EFFORTS = ("none", "low", "medium", "high")
 
 
 @dataclass(slots=True)
@@ -66,6 +71,7 @@ class _Sample:
     progress: ChatProgress = field(default_factory=ChatProgress)
     pending: list[str] = field(default_factory=list)
     outcome: SampleOutcome | None = None
+    api: str = API_CHAT_COMPLETIONS
     # Set once the answer has fully arrived; the frame renderer sets it when its last text is drawn.
     drawn: asyncio.Event | None = None
 
@@ -87,9 +93,16 @@ class CompareController(FeatureController):
         counters: CountersController,
         chat: ChatLink,
         parent: QObject | None = None,
+        default_api: str = API_CHAT_COMPLETIONS,
     ) -> None:
         super().__init__(view, parent)
         self.service = service
+        self._engines: dict[str, Engine] = {
+            API_CHAT_COMPLETIONS: service,
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+        }
+        for column in view.column_ids():
+            view.set_column_api(column, default_api)
         self.session = session
         self.runner = runner
         self.counter = counter
@@ -116,6 +129,7 @@ class CompareController(FeatureController):
         view.column_model_changed.connect(self._on_model_changed)
         view.copy_from_chat_requested.connect(self.copy_from_chat)
         view.send_to_chat_requested.connect(self.send_to_chat)
+        view.effort_sweep_requested.connect(self.effort_sweep)
 
     # --- models and settings ----------------------------------------------------------------------
 
@@ -136,15 +150,55 @@ class CompareController(FeatureController):
     def _on_model_changed(self, column: int, model: str) -> None:
         self.view.set_column_capabilities(column, capabilities(model))
 
+    def effort_sweep(self) -> None:
+        """Fills the columns with column A's model and settings at several reasoning efforts
+        (none, low, medium, high where the model takes them), then runs them if a message is
+        typed."""
+        if self.runner.is_busy(GROUP):
+            return
+        view = self.view
+        settings = view.column_settings(0)
+        model = settings["model"]
+        efforts = allowed(model).efforts if model else ()
+        if not efforts:
+            view.set_status(
+                f"Effort sweep: {model or 'the model in column A'} does not reason; pick a "
+                "reasoning model in column A."
+            )
+            return
+        levels = [e for e in SWEEP_EFFORTS if e in efforts]
+        if len(levels) < 2:
+            levels = list(efforts)
+        levels = levels[: len(view.columns)]
+        view.set_column_count(max(len(levels), 2))
+        fields = {**settings["fields"], **settings["extras"]}
+        for column, effort in zip(view.column_ids(), levels, strict=False):
+            view.apply_column_settings(
+                column,
+                model,
+                settings["system"],
+                {**fields, "reasoning_effort": effort},
+                settings["api"],
+            )
+            self._on_model_changed(column, model)
+        view.set_status(f"Effort sweep of {model}: " + ", ".join(levels) + ".")
+        if view.message().strip():
+            self.run()
+
     def copy_from_chat(self, column: int) -> None:
         chat = self.chat.chat_settings()
         model, system, fields = chat.model, chat.system, chat.fields
-        self.view.apply_column_settings(column, model, system, fields)
+        api = fields.get("api")  # Chat's settings carry its API among the fields
+        self.view.apply_column_settings(column, model, system, fields, api if api else None)
 
     def send_to_chat(self, column: int) -> None:
         settings = self.view.column_settings(column)
         self.chat.use_in_chat(
-            ChatSettings(settings["model"], settings["system"], settings["fields"])
+            ChatSettings(
+                settings["model"],
+                settings["system"],
+                {**settings["fields"], **settings["extras"], "api": settings["api"]},
+            )
         )
 
     def save_state(self) -> dict[str, Any]:
@@ -154,7 +208,21 @@ class CompareController(FeatureController):
             "columns": view.column_count(),
             "samples": view.samples(),
             "input": view.message(),
-            "settings": [{**s, "fields": _jsonable(s["fields"])} for s in settings],
+            "settings": [
+                {
+                    "model": s["model"],
+                    "system": s["system"],
+                    "api": s["api"],
+                    # The Responses settings that are plain values (built-in tools are not kept).
+                    "fields": _jsonable(
+                        {
+                            **s["fields"],
+                            **{k: v for k, v in s["extras"].items() if isinstance(v, str)},
+                        }
+                    ),
+                }
+                for s in settings
+            ],
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
@@ -170,6 +238,7 @@ class CompareController(FeatureController):
                         str(saved["model"]),
                         str(saved.get("system", "")),
                         dict(saved["fields"]),
+                        str(saved["api"]) if saved.get("api") else None,
                     )
         except (TypeError, ValueError) as exc:  # an old or hand-edited state: start fresh
             log.warning("compare: saved state ignored (%s)", exc)
@@ -203,7 +272,9 @@ class CompareController(FeatureController):
             view.show_column_diff(column, None)
             request = self._request(view.column_settings(column), text)
             for index in range(samples):
-                self._samples.append(_Sample(column, index, request))
+                self._samples.append(
+                    _Sample(column, index, request, api=view.column_settings(column)["api"])
+                )
         # Every column's first sample goes first, then every column's second, and so on.
         gate = asyncio.Semaphore(MAX_IN_FLIGHT)
         for sample in sorted(self._samples, key=lambda s: s.index):
@@ -216,7 +287,8 @@ class CompareController(FeatureController):
             messages.append(Message("system", settings["system"]))
         messages.append(Message("user", text))
         fields = {**settings["fields"], "n": 1}  # samples are separate requests
-        return ChatRequest(model=settings["model"], messages=tuple(messages), **fields)
+        every = {**fields, **settings.get("extras", {}), "api": settings.get("api")}
+        return build_request(settings["model"], tuple(messages), every)
 
     # --- estimate -----------------------------------------------------------------------------------
 
@@ -304,7 +376,10 @@ class CompareController(FeatureController):
 
         async def stream() -> ChatResult:
             async with gate:  # its latency and first-token time start when it is sent
-                result = await self.service.stream(sample.request, on_delta, sample.progress)
+                engine = (
+                    self._engines[API_RESPONSES] if sample.api == API_RESPONSES else self.service
+                )
+                result = await engine.stream(sample.request, on_delta, sample.progress)
             # The last text is drawn by the frame renderer, one finished answer per frame: closing
             # a long code block or table takes tens of milliseconds, and eight answers ending
             # together must not hold the window for all of them (bench/compare_stream.py).
@@ -400,7 +475,7 @@ class CompareController(FeatureController):
         view = self.view
         mine = [s for s in self._samples if s.column == column]
         outcomes = [s.outcome for s in mine if s.outcome is not None]
-        view.set_column_stats(column, column_summary(outcomes))
+        view.set_column_stats(column, _with_reasoning(column_summary(outcomes), outcomes))
         if len(outcomes) == len(mine):
             texts = [s.progress.text for s in mine if not (s.outcome and s.outcome.error)]
             view.set_column_similarity(column, similarity_text(texts))
@@ -408,7 +483,9 @@ class CompareController(FeatureController):
                 self.update_diff()  # only once every column is complete
         else:
             view.set_column_stats(
-                column, f"{len(outcomes)} of {len(mine)} answers in · " + column_summary(outcomes)
+                column,
+                f"{len(outcomes)} of {len(mine)} answers in · "
+                + _with_reasoning(column_summary(outcomes), outcomes),
             )
 
     def _estimate(self, sample: _Sample, output: str) -> Usage:
@@ -459,6 +536,16 @@ class CompareController(FeatureController):
                 self._frame.stop()
                 for sample in self._samples:
                     self._flush(sample)
+
+
+def _with_reasoning(summary: str, outcomes: list[SampleOutcome]) -> str:
+    """The column's numbers with its reasoning tokens after the output tokens (an effort sweep
+    compares exactly these)."""
+    reasoning = sum(o.usage.reasoning_tokens for o in outcomes)
+    if not reasoning or " out · " not in summary:
+        return summary
+    head, tail = summary.split(" out · ", 1)
+    return f"{head} out · {format_tokens(reasoning)} reasoning · {tail}"
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:

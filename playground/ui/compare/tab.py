@@ -53,6 +53,7 @@ class CompareTab(QWidget):
     column_model_changed = Signal(int, str)
     copy_from_chat_requested = Signal(int)
     send_to_chat_requested = Signal(int)
+    effort_sweep_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +102,13 @@ class CompareTab(QWidget):
         bar.addWidget(QLabel("vs"))
         bar.addWidget(self.diff_right)
         bar.addStretch(1)
+        self.sweep_button = QPushButton("Effort sweep")
+        self.sweep_button.setObjectName("compareEffortSweep")
+        self.sweep_button.setToolTip(
+            "Fill the columns with column A's model and settings at several reasoning efforts "
+            "(such as none, low, medium, high), then run them side by side"
+        )
+        bar.addWidget(self.sweep_button)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("compareColumns")
@@ -167,6 +175,7 @@ class CompareTab(QWidget):
         for column in self.columns:
             column.settings_changed.connect(self.draft_changed)
         self.run_button.clicked.connect(self._on_run_clicked)
+        self.sweep_button.clicked.connect(self.effort_sweep_requested)
         self.stop_button.clicked.connect(self.stop_requested)
         self.columns_spin.valueChanged.connect(self._on_columns_changed)
         self.diff_check.toggled.connect(self._on_diff_toggled)
@@ -235,6 +244,7 @@ class CompareTab(QWidget):
     # --- slots ----------------------------------------------------------------------------------
 
     def set_busy(self, busy: bool) -> None:
+        self.sweep_button.setEnabled(not busy)
         self._busy = busy
         self.run_button.setEnabled(not busy)
         self.stop_button.setEnabled(busy)
@@ -270,10 +280,14 @@ class CompareTab(QWidget):
         self.columns[column].set_capabilities(caps)
 
     def apply_column_settings(
-        self, column: int, model: str, system: str, fields: dict[str, Any]
+        self, column: int, model: str, system: str, fields: dict[str, Any], api: str | None = None
     ) -> None:
-        """Shows saved or copied settings in the column (unknown parameter names are ignored)."""
-        self.columns[column].apply_settings(model, system, fields)
+        """Shows saved or copied settings in the column (unknown parameter names are ignored);
+        `api`: the API the column uses (None: it keeps its own)."""
+        self.columns[column].apply_settings(model, system, fields, api)
+
+    def set_column_api(self, column: int, api: str) -> None:
+        self.columns[column].set_api(api)
 
     def begin_column(self, column: int, samples: int) -> None:
         """Empties the column for a new run of `samples` answers."""

@@ -11,9 +11,10 @@ through a `ChatLink` only.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
-from playground.core.chat.service import ChatService
+from playground.core.chat.engine import Api, Engine, engine_for
+from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
 from playground.core.lab.batch import (
     MAX_BATCH_REQUESTS,
     BatchItem,
@@ -72,6 +74,11 @@ from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.money.tokens import TokenCounter
 from playground.core.storage.settings import Settings
 from playground.ui.common.chat_link import ChatLink
+from playground.ui.common.chat_params import (
+    API_CHAT_COMPLETIONS,
+    API_RESPONSES,
+    RESPONSES_FIELD_NAMES,
+)
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.question import ask
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
@@ -113,9 +120,16 @@ class LabController(FeatureController):
         settings: Settings,
         chat: ChatLink,
         parent: QObject | None = None,
+        default_api: str = "",
     ) -> None:
         super().__init__(view, parent)
         self.service = service
+        self._engines: dict[str, Engine] = {
+            API_CHAT_COMPLETIONS: service,
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+        }
+        if default_api:
+            view.set_default_api(default_api)
         self.batches = batches
         self.store = store
         self.session = session
@@ -457,13 +471,20 @@ class LabController(FeatureController):
 
     # --- running live ---------------------------------------------------------------------------------
 
+    def _engine_request(self, run: LabRun, key: CellKey) -> tuple[Engine, ChatRequest]:
+        """The engine of the cell's variant (its API) and the request it sends."""
+        fields = run.variant(key.variant_id).fields
+        api = str(fields.get("api") or API_CHAT_COMPLETIONS)
+        engine = self._engines[API_RESPONSES] if api == API_RESPONSES else self.service
+        return engine, _with_api(run.request(key), fields)
+
     def _run_cells(self, run: LabRun, keys: list[CellKey]) -> None:
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
 
         async def execute(key: CellKey) -> CellResult:
-            request = run.request(key)
-            result = await self.service.stream(request, _ignore_delta)
+            engine, request = self._engine_request(run, key)
+            result = await engine.stream(request, _ignore_delta)
             calls = result.choices[0].tool_calls if result.choices else ()
             usage = reply_usage(self.counter, request, result.usage, result.text, calls)
             entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)
@@ -792,6 +813,20 @@ def _with_version(variant: Variant, version_id: int) -> Variant:
     import dataclasses
 
     return dataclasses.replace(variant, version_id=version_id)
+
+
+def _with_api(request: ChatRequest, fields: Mapping[str, Any]) -> ChatRequest:
+    """`request` with the variant's Responses settings (a `ResponsesRequest` on Responses)."""
+    extras = {k: v for k, v in fields.items() if k in RESPONSES_FIELD_NAMES and isinstance(v, str)}
+    if fields.get("api") != API_RESPONSES and not extras:
+        return request
+    base = {f.name: getattr(request, f.name) for f in dataclasses.fields(ChatRequest)}
+    return ResponsesRequest(
+        **base,
+        reasoning_summary=extras.get("reasoning_summary"),
+        verbosity=extras.get("verbosity"),
+        service_tier=extras.get("service_tier"),
+    )
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:

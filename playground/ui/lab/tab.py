@@ -410,6 +410,10 @@ class LabTab(QWidget):
     def prompt(self) -> Prompt:
         return Prompt(self.system_edit.toPlainText(), self.template_edit.toPlainText())
 
+    def set_default_api(self, api: str) -> None:
+        """The API every variant uses until its own is chosen (Responses for OpenAI)."""
+        self.variants.set_default_api(api)
+
     def variant_settings(self) -> list[VariantSettings]:
         """Every variant's name, model, parameters and prompt version, in order."""
         return self.variants.settings()

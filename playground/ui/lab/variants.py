@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import capabilities
 from playground.core.lab.store import Version
+from playground.ui.common.chat_params import API_RESPONSES
 from playground.ui.common.params_dialog import ParamsDialog
 
 MAX_VARIANTS = 6
@@ -132,7 +133,16 @@ class VariantRow(QFrame):
         return None if data in (None, DRAFT) else int(data)
 
     def fields(self) -> dict[str, Any]:
-        return self.params.request_fields()
+        """Chat's request fields, the Responses settings that are plain values (built-in tools
+        are not offered in Prompt Lab) and "api"."""
+        extras = {k: v for k, v in self.params.responses_fields().items() if isinstance(v, str)}
+        return {**self.params.request_fields(), **extras, "api": self.params.api()}
+
+    def api(self) -> str:
+        return self.params.api()
+
+    def set_api(self, api: str) -> None:
+        self.params.set_api(api)
 
     def set_models(self, models: list[str], current: str) -> None:
         with QSignalBlocker(self.model_combo):
@@ -156,10 +166,13 @@ class VariantRow(QFrame):
         self.prompt_combo.setCurrentIndex(max(index, 0))
 
     def apply(self, name: str, model: str, fields: dict[str, Any], version_id: int | None) -> None:
-        from playground.ui.common.chat_params import FIELD_NAMES
+        from playground.ui.common.chat_params import FIELD_NAMES, RESPONSES_FIELD_NAMES
 
+        names = {*FIELD_NAMES, *RESPONSES_FIELD_NAMES, "api"}
         self.name_edit.setText(name)
-        self.params.set_fields({k: v for k, v in fields.items() if k in FIELD_NAMES})
+        self.params.set_fields(
+            {k: v for k, v in fields.items() if k in names and (k != "api" or v)}
+        )
         self.model_combo.setCurrentText(model)
         self.set_version(version_id)
 
@@ -182,6 +195,8 @@ class VariantRow(QFrame):
             shown.append("stop sequences")
         if fields.get("tools"):
             shown.append("tools")
+        if self.params.api() == API_RESPONSES:
+            shown.insert(0, "Responses API")
         self.params_button.setText(f"Parameters ({len(shown)})…" if shown else "Parameters…")
         self.params_button.setToolTip(
             ("Set: " + ", ".join(shown) if shown else "Model defaults")
@@ -198,7 +213,7 @@ class VariantRow(QFrame):
         with QSignalBlocker(self.params.model_combo):
             self.params.model_combo.setCurrentText(model)
         caps = capabilities(model)
-        self.params.set_capabilities(caps)
+        self.params.set_capabilities(caps, model)
         self.params.set_model_limits(caps.max_output, caps.context_window)
         self.changed.emit()
 
@@ -223,6 +238,7 @@ class VariantsEditor(QWidget):
         self._models: list[str] = []
         self._preferred = ""
         self._versions: list[Version] = []
+        self._default_api = ""  # a new row's API ("": the panel's own default)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
@@ -245,6 +261,8 @@ class VariantsEditor(QWidget):
         first = self._preferred or (self._models[0] if self._models else "")
         default = self.rows[-1].model() if self.rows else first
         row.set_models(self._models, default)
+        if self._default_api:
+            row.set_api(self.rows[-1].api() if self.rows else self._default_api)
         row.remove_requested.connect(lambda r=row: self.remove_variant(r))
         row.changed.connect(self.changed)
         self._layout.insertWidget(len(self.rows), row)
@@ -293,6 +311,12 @@ class VariantsEditor(QWidget):
         self._preferred = preferred
         for row in self.rows:
             row.set_models(models, row.model() or preferred or (models[0] if models else ""))
+
+    def set_default_api(self, api: str) -> None:
+        """The API of the rows there are and of new ones (until a row's own is chosen)."""
+        self._default_api = api
+        for row in self.rows:
+            row.set_api(api)
 
     def set_versions(self, versions: list[Version]) -> None:
         self._versions = versions

@@ -1,0 +1,73 @@
+"""History keeps a conversation's API and its Responses settings (never an MCP server's headers)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from playground.core.chat.builtin_tools import (
+    CodeInterpreterTool,
+    FileSearchTool,
+    McpTool,
+    UserLocation,
+    WebSearchTool,
+)
+from playground.core.chat.service import ChatRequest, ResponsesRequest
+from playground.core.storage.history import HistoryStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    history = HistoryStore(tmp_path / "history.sqlite3")
+    yield history
+    history.close()
+
+
+def test_responses_settings_and_api_round_trip(store: HistoryStore, tmp_path: Path) -> None:
+    params = ResponsesRequest(
+        model="gpt-6-astra",
+        messages=(),
+        reasoning_effort="none",
+        temperature=0.5,
+        reasoning_summary="detailed",
+        verbosity="low",
+        service_tier="flex",
+        builtin_tools=(
+            WebSearchTool(
+                context_size="high",
+                allowed_domains=("example.org",),
+                user_location=UserLocation(city="Lyon", country="FR"),
+            ),
+            FileSearchTool(vector_store_ids=("vs_1",)),
+            CodeInterpreterTool(),
+            McpTool(
+                server_label="docs",
+                server_url="https://mcp.example/mcp",
+                headers=(("Authorization", "Bearer secret-token"),),
+                allowed_tools=("search",),
+            ),
+        ),
+    )
+    store.create("c1", params=params, api="responses")
+    loaded = store.load("c1")
+    assert loaded.api == "responses"
+    expected_tools = (*params.builtin_tools[:3], McpTool(
+        server_label="docs", server_url="https://mcp.example/mcp", allowed_tools=("search",)
+    ))  # fmt: skip
+    assert loaded.params == dataclasses.replace(params, builtin_tools=expected_tools)
+    store.flush_streams()
+    assert b"secret-token" not in (tmp_path / "history.sqlite3").read_bytes()
+
+    store.save_params("c1", ChatRequest(model="gpt-4o-mini", messages=()), api="chat.completions")
+    loaded = store.load("c1")
+    assert loaded.api == "chat.completions"
+    assert type(loaded.params) is ChatRequest
+
+
+def test_without_an_api_the_conversation_says_so(store: HistoryStore) -> None:
+    store.create("c2", params=ChatRequest(model="gpt-4o-mini", messages=()))
+    assert store.load("c2").api == ""
+    assert type(store.load("c2").params) is ChatRequest
