@@ -137,16 +137,20 @@ def build_services(
             warnings.append(f"{exc} Conversations are kept for this session only.")
     pricer = Pricer(settings.price_overrides)
     session = ApiSession(settings, secrets, environ)
+    counter = TiktokenCounter()
+    accounting = Accounting(ledger, pricer)
+    if history.recovered:  # only after a crash or kill cut replies off
+        _record_recovered(history, accounting, counter, session)
     return Services(
         paths=paths,
         settings_store=store,
         secrets=secrets,
         session=session,
         catalog=ModelCatalog(paths.models_cache_file),
-        counter=TiktokenCounter(),
+        counter=counter,
         pricer=pricer,
         ledger=ledger,
-        accounting=Accounting(ledger, pricer),
+        accounting=accounting,
         history=history,
         presets=PresetStore(paths.presets_file),
         warnings=warnings,
@@ -154,6 +158,39 @@ def build_services(
         damaged_ledger=damaged_ledger,
         environ=os.environ if environ is None else environ,
     )
+
+
+def _record_recovered(
+    history: HistoryStore, accounting: Accounting, counter: TiktokenCounter, session: ApiSession
+) -> None:
+    """The ledger rows of requests a crash or kill cut off: their answers were kept (marked
+    interrupted), their tokens are counted now, as an estimate, so nothing spent goes uncounted."""
+    from playground.core.chat.service import ChatRequest
+    from playground.core.models import Endpoint, RequestStatus
+    from playground.core.money.metering import RequestRecord, unfinished_usage
+    from playground.core.storage.history import HistoryError
+
+    for reply in history.recovered:
+        try:
+            stored = history.load(reply.conversation_id)
+        except HistoryError:
+            continue
+        before = [m for m in stored.messages if m.id < reply.message_id]
+        conversation = stored.to_conversation()
+        conversation.turns = [m.message for m in before]
+        model = reply.model or (stored.params.model if stored.params else "")
+        request = ChatRequest(model=model, messages=conversation.messages_with())
+        usage = unfinished_usage(counter, request, None, reply.text)
+        accounting.write(
+            RequestRecord(
+                profile=session.profile,
+                model=model,
+                endpoint=Endpoint.CHAT,
+                usage=usage,
+                status=RequestStatus.ERROR,
+                conversation_id=reply.conversation_id,
+            )
+        )
 
 
 def _writable(folder: Path) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from playground.core.models import RequestStatus
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat
@@ -103,3 +104,9 @@ def test_a_reply_cut_off_by_a_crash_is_marked_when_opened_again(
     answer = app.chat_tab.conversation.turns[-1]
     assert answer.text() == "Once upon a time"
     assert "interrupted" in answer.meta_label.text()
+    # Its request is counted after all: an estimated row, marked as an error.
+    (row,) = [r for r in app.services.ledger.recent() if r.conversation_id == "killed"]
+    assert row.status == RequestStatus.ERROR
+    assert row.usage.estimated
+    assert row.usage.output_tokens > 0
+    assert row.usage.input_tokens > 0

@@ -741,6 +741,17 @@ def _range(key: int) -> tuple[int, int]:
 # --- the store ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class RecoveredReply:
+    """A reply a crash or kill cut off, found at start (`HistoryStore.recover_interrupted`): its
+    request still needs its ledger row."""
+
+    conversation_id: str
+    message_id: int
+    model: str
+    text: str
+
+
 class HistoryStore(SqliteStore):
     """The conversation history in SQLite.
 
@@ -780,6 +791,7 @@ class HistoryStore(SqliteStore):
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._streams: dict[int, _Stream] = {}
+        self.recovered: builtins.list[RecoveredReply] = []  # by the last recover_interrupted
         self._fts = _fts5_available() if fts is None else (fts and _fts5_available())
         if not self._fts:
             log.warning(
@@ -1626,19 +1638,20 @@ class HistoryStore(SqliteStore):
         in another app window at that moment would be marked too).
 
         Returns:
-            How many replies were marked.
+            How many replies were marked (`recovered` lists them).
 
         Raises:
             HistoryError: the write failed.
         """
         meta_error = "Playground closed before the reply was complete."
 
-        def run(conn: sqlite3.Connection) -> int:
+        def run(conn: sqlite3.Connection) -> builtins.list[RecoveredReply]:
             rows = conn.execute(
-                "SELECT id, meta FROM messages WHERE status = 'streaming'"
+                "SELECT m.id, m.meta, m.content, c.id FROM messages m "
+                "JOIN conversations c ON c.key = m.conversation_key WHERE m.status = 'streaming'"
             ).fetchall()
-            count = 0
-            for message_id, meta_text in rows:
+            found: builtins.list[RecoveredReply] = []
+            for message_id, meta_text, content, conversation_id in rows:
                 if message_id in self._streams:
                     continue
                 old = _meta_from_json(MessageStatus.STREAMING.value, meta_text)
@@ -1647,10 +1660,11 @@ class HistoryStore(SqliteStore):
                     "UPDATE messages SET status = ?, meta = ? WHERE id = ?",
                     (new.status.value, _meta_json(new), message_id),
                 )
-                count += 1
-            return count
+                found.append(RecoveredReply(conversation_id, message_id, old.model, content))
+            return found
 
-        return self._write(run)
+        self.recovered = self._write(run)
+        return len(self.recovered)
 
     # --- reading ------------------------------------------------------------------------------
 
