@@ -110,3 +110,29 @@ def test_a_reply_cut_off_by_a_crash_is_marked_when_opened_again(
     assert row.usage.estimated
     assert row.usage.output_tokens > 0
     assert row.usage.input_tokens > 0
+
+
+def test_sending_to_a_model_that_retires_soon_says_so_once_and_offers_the_replacement(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from tests.fakes.scenario import RETIREMENT_MODELS, RETIREMENT_TODAY
+
+    fake_openai.scenario.models = list(RETIREMENT_MODELS)
+    fake_openai.scenario.today = RETIREMENT_TODAY
+    app = make_app(model="gpt-5-mini")  # retires on 11 Dec 2026, in 4 days
+    app.controller.refresh_models()
+    tab = app.chat_tab
+    wait_until(lambda: tab.current_model() == "gpt-5-mini" and tab.params.model_combo.count() > 3)
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
+    assert tab.notice_box.isVisibleTo(tab)
+    assert "gpt-5-mini retires on 11 Dec 2026" in tab.notice_label.text()
+    replacement = tab.notice_action.text().removeprefix("Use ")
+    assert replacement
+    tab.hide_notice()
+    send_in_chat(app, qtbot, "Again")
+    wait_until(chat_idle(app))
+    assert not tab.notice_box.isVisibleTo(tab)  # once per conversation
+    tab.show_notice("x", replacement)
+    tab.notice_action.click()
+    assert tab.current_model() == replacement

@@ -18,6 +18,7 @@ This class builds them, connects the tab's signals to them, and answers the app'
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -67,6 +68,7 @@ class ChatController(FeatureController):
         show_tab: Callable[[str], None] | None = None,
         default_api: Callable[[], str] | None = None,
         parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
         self.view: ChatTab = view
@@ -101,7 +103,9 @@ class ChatController(FeatureController):
             self.conversations,
             self.moderation,
             self,
+            today=today,
         )
+        view.switch_model_requested.connect(self.sending.model_changed)
         self.editing = TurnEditing(self.state, view, runner, self.conversations, self.sending, self)
         self.exports = PresetsAndExport(
             self.state,

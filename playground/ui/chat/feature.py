@@ -37,6 +37,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         show_tab=ctx.show_tab,
         default_api=api,
         parent=ctx.window,
+        today=ctx.services.today,
     )
 
 

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 
 from playground.core.api.capabilities import ModelKind, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
+from playground.core.api.retirements import send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
 from playground.core.chat.builtin_tools import McpApproval
@@ -98,9 +101,13 @@ class ChatSending(QObject):
         conversations: ConversationHistory,
         moderation: ModerationCheck,
         parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(parent)
         self.state = state
+        self.today = today
+        self._snapshot: CatalogSnapshot | None = None
+        self._noticed: set[str] = set()  # conversations told of their model's retirement
         self.view = view
         self.service = service
         # One engine per API; each send goes through the one its conversation uses.
@@ -144,6 +151,7 @@ class ChatSending(QObject):
 
     def show_models(self, snapshot: CatalogSnapshot | None, preferred: str) -> None:
         """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
+        self._snapshot = snapshot
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
         self.state.moderation_models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
         current = self.view.current_model() or preferred
@@ -375,6 +383,21 @@ class ChatSending(QObject):
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+        self._retirement_notice(request.model)
+
+    def _retirement_notice(self, model: str) -> None:
+        """Once per conversation: the model retires within 30 days (or has), with its replacement
+        as a button (issue 15's send notice). The request is already on its way."""
+        conversation = self.conversation.id
+        if conversation in self._noticed or self._snapshot is None:
+            return
+        notice = send_notice(model, self._snapshot.models, self.today())
+        if notice is None:
+            return
+        self._noticed.add(conversation)
+        replacement = notice.replacement
+        switch_to = replacement.model if replacement is not None and replacement.can_switch else ""
+        self.view.show_notice(notice.text, switch_to)
 
     def _show_send(self, turn: InFlight) -> None:
         """The widgets of a send (once): the sent message's turn, the answer's and the emptied

@@ -135,6 +135,7 @@ class ChatTab(QWidget):
     export_requested = Signal(str)
     import_conversation_requested = Signal()
     copy_last_answer_requested = Signal()
+    switch_model_requested = Signal(str)
     # The conversation's turns, the history list and the presets menu, raised by the tab so that
     # its controllers never reach into its children.
     turn_edited = Signal(int, str, bool)
@@ -262,6 +263,31 @@ class ChatTab(QWidget):
         self.error_box.setLayout(error_row)
         self.error_box.setVisible(False)
 
+        # A one-line notice (a model that retires soon), with its action and a close button.
+        self.notice_label = QLabel("")
+        self.notice_label.setObjectName("chatNotice")
+        self.notice_label.setAccessibleName("Notice")
+        self.notice_label.setWordWrap(True)
+        self.notice_action = QPushButton("")
+        self.notice_action.setObjectName("chatNoticeAction")
+        self.notice_action.clicked.connect(self._on_notice_action)
+        self.notice_close = QToolButton()
+        self.notice_close.setObjectName("chatNoticeClose")
+        self.notice_close.setText("×")
+        self.notice_close.setToolTip("Dismiss this notice")
+        self.notice_close.setAccessibleName("Dismiss notice")
+        self.notice_close.clicked.connect(self.hide_notice)
+        notice_row = QHBoxLayout()
+        notice_row.setContentsMargins(4, 2, 4, 2)
+        notice_row.addWidget(self.notice_label, 1)
+        notice_row.addWidget(self.notice_action, 0, Qt.AlignmentFlag.AlignVCenter)
+        notice_row.addWidget(self.notice_close, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.notice_box = QFrame()
+        self.notice_box.setObjectName("chatNoticeBox")
+        self.notice_box.setLayout(notice_row)
+        self.notice_box.setVisible(False)
+        self._notice_model = ""
+
         self.variables = VariablesForm()
         self.attachments = AttachmentsBar()
 
@@ -344,6 +370,7 @@ class ChatTab(QWidget):
         centre_layout.addWidget(self.conversation, 1)
         centre_layout.addWidget(self.reply_info)
         centre_layout.addWidget(self.error_box)
+        centre_layout.addWidget(self.notice_box)
         centre_layout.addWidget(self.variables)
         centre_layout.addWidget(self.attachments)
         centre_layout.addWidget(self.input_edit)
@@ -655,6 +682,25 @@ class ChatTab(QWidget):
     def set_retry_countdown(self, seconds: int) -> None:
         self.retry_button.setEnabled(seconds <= 0)
         self.retry_button.setText("Retry" if seconds <= 0 else f"Retry in {seconds} s")
+
+    def show_notice(self, text: str, switch_to: str = "") -> None:
+        """A one-line notice under the answer; with `switch_to`, a button that switches the
+        conversation to that model (`switch_model_requested`)."""
+        self.notice_label.setText(text)
+        self._notice_model = switch_to
+        self.notice_action.setText(f"Use {switch_to}" if switch_to else "")
+        self.notice_action.setVisible(bool(switch_to))
+        self.notice_box.setVisible(True)
+
+    def hide_notice(self) -> None:
+        self.notice_box.setVisible(False)
+
+    def _on_notice_action(self) -> None:
+        model = self._notice_model
+        self.hide_notice()
+        if model:
+            self.set_model(model)
+            self.switch_model_requested.emit(model)
 
     def hide_error(self) -> None:
         self.error_label.clear()
