@@ -34,9 +34,10 @@ def install_loop(app: QApplication) -> asyncio.AbstractEventLoop:
     # request stepped there without a running asyncio loop fails inside the HTTP stack ("unknown
     # async library"), so the loop counts as running on the GUI thread for as long as it is open.
     asyncio.events._set_running_loop(loop)
-    # Plain worker threads for the `run_in_executor(None, ...)` calls not yet moved to
-    # `TaskRunner.run_blocking` (which has its own): qasync's QThread executor deletes Qt timers
-    # from the wrong thread when a job is still running at shutdown.
+    # The app's own blocking work goes through `TaskRunner.run_blocking` (its own threads); this
+    # default pool serves what libraries hand to the loop (asyncio's getaddrinfo for the HTTP
+    # stack). Plain threads: qasync's QThread executor deletes Qt timers from the wrong thread when
+    # a job is still running at shutdown.
     loop.set_default_executor(
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="playground-worker")
     )
