@@ -84,13 +84,13 @@ class Figure:
 
 
 def median(values: Sequence[float]) -> float:
-    clean = [v for v in values if not math.isnan(v)]
+    clean = [v for v in values if v is not None and not math.isnan(v)]
     return statistics.median(clean) if clean else math.nan
 
 
 def spread(values: Sequence[float], fmt: str) -> str:
     """ "median (min–max)", or "—" when there are no values."""
-    clean = [v for v in values if not math.isnan(v)]
+    clean = [v for v in values if v is not None and not math.isnan(v)]
     if not clean:
         return "—"
     mid = fmt.format(statistics.median(clean))
@@ -363,9 +363,18 @@ class AppUnderTest:
 
     @classmethod
     def build(
-        cls, gui: Gui, base_url: str, home: Any, *, history: Any = None, model: str = MODEL
+        cls,
+        gui: Gui,
+        base_url: str,
+        home: Any,
+        *,
+        history: Any = None,
+        model: str = MODEL,
+        api: str = "chat.completions",
     ) -> AppUnderTest:
-        """`history`: a `HistoryStore` to use instead of the home's (the services' own is closed)."""
+        """`history`: a `HistoryStore` to use instead of the home's (the services' own is closed).
+        `api`: what Chat sends through ("chat.completions", as the baselines, or "responses"; the
+        app's own default for OpenAI is Responses)."""
         from playground.core.api.secrets import MemorySecretStore
         from playground.core.models import ProviderProfile
         from playground.core.storage.paths import AppPaths
@@ -393,6 +402,7 @@ class AppUnderTest:
         window.resize(*WINDOW_SIZE)
         window.show()
         controller.start(allow_first_run=False)
+        controller.chat.view.set_api(api)
         gui.settle(0.3)
         gui.run_until(lambda: not runner.is_busy("models"), 30)
         return cls(services, runner, window, controller)

@@ -117,7 +117,7 @@ class Bench(cs.Bench):
 
         self._homes += 1
         app = AppUnderTest.build(
-            self.gui, self.server.base_url, self.home_root / f"home-{self._homes}"
+            self.gui, self.server.base_url, self.home_root / f"home-{self._homes}", api="responses"
         )
         runner, controller = app.runner, app.controller
         chat = controller.chat
