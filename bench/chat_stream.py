@@ -441,14 +441,16 @@ class Bench:
         chat = controller.chat
         original_stream = chat.service.stream
 
-        def stream(request: Any, on_delta: Callable[[int, str], None], progress: Any = None) -> Any:
+        def stream(
+            request: Any, on_delta: Callable[[int, str], None], progress: Any = None, **more: Any
+        ) -> Any:
             def timed(index: int, fragment: str) -> None:
                 if index == 0:
                     deltas.timed(lambda text: on_delta(0, text), fragment)
                 else:
                     on_delta(index, fragment)
 
-            return original_stream(request, timed, progress)
+            return original_stream(request, timed, progress, **more)
 
         chat.service.stream = stream  # times each delta as the controller handles it
         tab = chat.view

@@ -110,13 +110,13 @@ class Bench:
         service = self.app.chat.service
         original = service.stream
 
-        def stream(request: Any, on_delta: Any, progress: Any = None) -> Any:
+        def stream(request: Any, on_delta: Any, progress: Any = None, **more: Any) -> Any:
             def noted(index: int, fragment: str) -> None:
                 if not self.delta_at:
                     self.delta_at.append(time.perf_counter())
                 on_delta(index, fragment)
 
-            return original(request, noted, progress)
+            return original(request, noted, progress, **more)
 
         service.stream = stream
 
