@@ -161,16 +161,6 @@ class UsageLedger(SqliteStore):
         self._conn: sqlite3.Connection | None = None
         self._conn = self._open(autocommit=True)
 
-    @classmethod
-    def in_memory(cls) -> UsageLedger:
-        """A ledger that lives only as long as this object (when the file cannot be used)."""
-        return cls(None)
-
-    @property
-    def persistent(self) -> bool:
-        """False for an in-memory ledger: nothing survives a restart."""
-        return self.path is not None
-
     def _prepare(self, conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA busy_timeout = 5000")  # another app window may be writing
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])

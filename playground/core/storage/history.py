@@ -802,16 +802,6 @@ class HistoryStore(SqliteStore):
         self._conn = self._open(autocommit=True)
 
     @classmethod
-    def in_memory(cls) -> HistoryStore:
-        """A history that lives only as long as this object (when the file cannot be used)."""
-        return cls(None)
-
-    @property
-    def persistent(self) -> bool:
-        """False for an in-memory history: nothing survives a restart."""
-        return self.path is not None
-
-    @classmethod
     def salvage(cls, path: Path) -> tuple[HistoryStore, int]:
         """A history in memory holding every conversation of the file at `path` that can still be
         read, for a file that cannot be opened for writing (read-only, or damaged). The file is

@@ -70,9 +70,10 @@ def describe_failure(
 class SqliteStore:
     """Lifetime and error plumbing shared by the app's SQLite stores (usage ledger, history).
 
-    A subclass sets `path`, `_conn` and `_lock` in its `__init__`, and names its exception type
-    (`_failure`), the message for use after `close` (`_closed_text`) and how failures are described
-    (`_describe_failure`, usually `describe_failure` with the store's own wording).
+    A subclass is made with `path` (None for a store in memory, see `in_memory`) and sets `path`,
+    `_conn` and `_lock` in its `__init__`. It names its exception type (`_failure`), the message
+    for use after `close` (`_closed_text`) and how failures are described (`_describe_failure`,
+    usually `describe_failure` with the store's own wording).
     """
 
     path: Path | None
@@ -80,6 +81,19 @@ class SqliteStore:
     _lock: AbstractContextManager[Any]
     _failure: ClassVar[type[Exception]]
     _closed_text: ClassVar[str]
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    @classmethod
+    def in_memory(cls) -> Self:
+        """A store that lives only as long as this object (when the file cannot be used)."""
+        return cls(None)
+
+    @property
+    def persistent(self) -> bool:
+        """False for a store in memory: nothing survives a restart."""
+        return self.path is not None
 
     def _describe_failure(
         self, action: str, where: str, exc: BaseException, *, read_only: bool
