@@ -66,6 +66,7 @@ from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
 from playground.ui.common.model_picker import ModelCombo, picker_field
+from playground.ui.common.widgets import wrapped_label
 
 #: Languages offered for transcription (ISO-639-1); the field also takes any other code.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -251,9 +252,7 @@ class SpeechPage(QWidget):
         self.text_edit.setPlaceholderText("Type the text to speak (Ctrl+Enter generates)")
         self.char_count = QLabel()
         self.char_count.setObjectName("speechCharCount")
-        self.estimate_label = QLabel()
-        self.estimate_label.setObjectName("speechEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("speechEstimate")
         self.generate_button = QPushButton("Generate")
         _named(self.generate_button, "speechGenerateButton", "Generate speech")
         self.generate_button.setToolTip("Generate speech (Ctrl+Enter)")
@@ -263,9 +262,7 @@ class SpeechPage(QWidget):
         self.stop_button.setToolTip("Stop (Esc)")
         self.stop_button.setVisible(False)
         self.message = MessageLine("speechMessage")
-        self.result_label = QLabel()
-        self.result_label.setObjectName("speechResult")
-        self.result_label.setWordWrap(True)
+        self.result_label = wrapped_label("speechResult")
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.char_count)
@@ -285,9 +282,7 @@ class SpeechPage(QWidget):
 
         # Right: the player and the history.
         self.player = PlayerBar("speechPlayer")
-        self.now_playing = QLabel("No clip yet")
-        self.now_playing.setObjectName("speechNowPlaying")
-        self.now_playing.setWordWrap(True)
+        self.now_playing = wrapped_label("speechNowPlaying", "No clip yet")
         self.save_button = QPushButton("Save as…")
         _named(self.save_button, "speechSaveButton", "Save clip as")
         self.save_button.setEnabled(False)
@@ -997,9 +992,7 @@ class SpeechToTextPage(QWidget):
         self.save_take_button = QPushButton("Save take as…")
         _named(self.save_take_button, "sttSaveTakeButton", "Save the recording as")
         self.save_take_button.setVisible(False)
-        self.file_info = QLabel("No audio chosen yet.")
-        self.file_info.setObjectName("sttFileInfo")
-        self.file_info.setWordWrap(True)
+        self.file_info = wrapped_label("sttFileInfo", "No audio chosen yet.")
         self.source_message = MessageLine("sttSourceMessage")
         self.player = PlayerBar("sttPlayer")
 
@@ -1084,9 +1077,7 @@ class SpeechToTextPage(QWidget):
         checks.addWidget(self.words_check)
         checks.addStretch(1)
         form.addRow("", checks)
-        self.estimate_label = QLabel()
-        self.estimate_label.setObjectName("sttEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("sttEstimate")
         self.run_button = QPushButton("Transcribe")
         _named(self.run_button, "sttRunButton", "Transcribe")
         self.run_button.setToolTip("Send the audio (Ctrl+Enter)")
@@ -1141,9 +1132,7 @@ class SpeechToTextPage(QWidget):
         _named(self.save_button, "sttSaveButton", "Save transcript")
         for b in (self.copy_button, self.save_button):
             b.setEnabled(False)
-        self.result_info = QLabel()
-        self.result_info.setObjectName("sttResultInfo")
-        self.result_info.setWordWrap(True)
+        self.result_info = wrapped_label("sttResultInfo")
         result_actions = QHBoxLayout()
         result_actions.addWidget(self.result_info, 1)
         result_actions.addWidget(self.view_combo)

@@ -50,6 +50,7 @@ from playground.core.chat.codegen import (
 )
 from playground.core.chat.responses import responses_omitted
 from playground.core.chat.service import ChatRequest, ResponsesRequest
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 CodeKind = Literal["python", "curl", "json"]
@@ -322,18 +323,14 @@ class CodeDialog(QDialog):
             self.tabs.addTab(self._make_tab(kind, title, about), title)
             self.tabs.setTabToolTip(self.tabs.count() - 1, about)
 
-        self.note_label = QLabel()
-        self.note_label.setObjectName("shortenedNote")
-        self.note_label.setWordWrap(True)
+        self.note_label = wrapped_label("shortenedNote")
         self.note_label.setVisible(False)
 
         key_icon = QLabel()
         key_icon.setPixmap(icon("key").pixmap(16, 16))
         key_icon.setFixedSize(QSize(16, 16))
         self._key_icon = key_icon
-        self.key_label = QLabel()
-        self.key_label.setObjectName("keyNote")
-        self.key_label.setWordWrap(True)
+        self.key_label = wrapped_label("keyNote")
         self.key_label.setTextFormat(Qt.TextFormat.PlainText)
         key_var = AZURE_KEY_VAR if azure else OPENAI_KEY_VAR
         self.key_label.setText(
@@ -615,15 +612,11 @@ class ImportRequestDialog(QDialog):
         self.text_edit.setTabChangesFocus(True)
         self.text_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
-        self.summary_label = QLabel()
-        self.summary_label.setObjectName("importSummary")
-        self.summary_label.setWordWrap(True)
+        self.summary_label = wrapped_label("importSummary")
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.messages_label = QLabel()
-        self.messages_label.setObjectName("importMessages")
-        self.messages_label.setWordWrap(True)
+        self.messages_label = wrapped_label("importMessages")
         self.messages_label.setTextFormat(Qt.TextFormat.RichText)
         self.messages_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

@@ -38,6 +38,7 @@ from playground.ui.chat.steps_view import (
 )
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.moderation_badge import ModerationBadge
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 ROLE_TITLES = {
@@ -320,9 +321,7 @@ class TurnWidget(QFrame):
     def citations_label(self) -> QLabel:
         """The sources the answer cites, listed under it."""
         if self._citations_label is None:
-            label = QLabel()
-            label.setObjectName("turnCitations")
-            label.setWordWrap(True)
+            label = wrapped_label("turnCitations")
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setOpenExternalLinks(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -409,9 +408,7 @@ class TurnWidget(QFrame):
     def error_label(self) -> QLabel:
         """The answer's error or schema problems, in red."""
         if self._error_label is None:
-            label = QLabel()
-            label.setObjectName("turnError")
-            label.setWordWrap(True)
+            label = wrapped_label("turnError")
             label.setVisible(False)
             self._error_label = label
             self._place("error", label)

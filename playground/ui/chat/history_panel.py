@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.storage.history import ConversationSummary
+from playground.ui.common.widgets import wrapped_label
 
 #: Pause after the last keystroke before `search_changed` is emitted.
 SEARCH_DELAY_MS: Final = 250
@@ -558,9 +559,7 @@ class HistoryPanel(QWidget):
         self.undo_bar.setFrameShape(QFrame.Shape.StyledPanel)
         self.undo_bar.setAutoFillBackground(True)
         self.undo_bar.setBackgroundRole(QPalette.ColorRole.AlternateBase)
-        self.undo_label = QLabel()
-        self.undo_label.setObjectName("undoLabel")
-        self.undo_label.setWordWrap(True)
+        self.undo_label = wrapped_label("undoLabel")
         self.undo_button = QPushButton("Undo")
         self.undo_button.setObjectName("undoDeleteButton")
         self.undo_button.setAccessibleName("Undo delete")

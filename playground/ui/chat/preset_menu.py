@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.chat.presets import Preset
 from playground.ui.chat.code_dialog import muted_color
+from playground.ui.common.widgets import wrapped_label
 
 #: The file filter of the import and export dialogs.
 JSON_FILTER: Final = "Presets (*.json);;All files (*)"
@@ -162,9 +163,7 @@ class PresetNameDialog(QDialog):
         self.name_edit.setPlaceholderText("For example: Short answers")
         self.name_edit.selectAll()
         question.setBuddy(self.name_edit)
-        self.hint_label = QLabel()
-        self.hint_label.setObjectName("presetNameHint")
-        self.hint_label.setWordWrap(True)
+        self.hint_label = wrapped_label("presetNameHint")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

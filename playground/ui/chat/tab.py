@@ -44,6 +44,7 @@ from playground.ui.common.chat_params import (
     build_request,
     wrap_in_scroll_area,
 )
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -381,9 +382,7 @@ class ChatTab(QWidget):
         self.params = ChatParamsPanel()
         params_area = wrap_in_scroll_area(self.params)
         params_area.setMinimumWidth(290)
-        self.conversation_totals = QLabel("No requests yet")
-        self.conversation_totals.setObjectName("conversationTotals")
-        self.conversation_totals.setWordWrap(True)
+        self.conversation_totals = wrapped_label("conversationTotals", "No requests yet")
         self.conversation_totals.setToolTip("Every request of this conversation, with its cost")
         right = QWidget()
         right_layout = QVBoxLayout(right)

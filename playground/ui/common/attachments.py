@@ -64,6 +64,7 @@ from playground.core.chat.vision import (
 )
 from playground.core.models import ImagePart
 from playground.core.money.formatting import format_tokens
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 log = logging.getLogger(__name__)
@@ -399,9 +400,7 @@ class AttachmentsBar(QWidget):
         url_layout.addWidget(self.url_cancel_button)
         self.url_row.setVisible(False)
 
-        self.warning = QLabel()
-        self.warning.setObjectName("attachmentsWarning")
-        self.warning.setWordWrap(True)
+        self.warning = wrapped_label("attachmentsWarning")
         self.warning.setVisible(False)
 
         buttons = QHBoxLayout()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS, Piece
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.compare.column import LETTERS, CompareColumn
 from playground.ui.shell.theme import icon
 
@@ -140,9 +141,7 @@ class CompareTab(QWidget):
         self.stop_button.setObjectName("compareStopButton")
         self.stop_button.setToolTip("Stop every column (Esc)")
         self.stop_button.setEnabled(False)
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("compareStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = wrapped_label("compareStatus")
         self.estimate_label = QLabel("")
         self.estimate_label.setObjectName("compareEstimate")
         self.estimate_label.setToolTip(

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.embeddings.files import short
+from playground.ui.common.widgets import wrapped_label
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
 
@@ -164,9 +165,7 @@ class HeatmapView(_PaletteAware):
             "Point at a cell to see the two texts and their similarity; click it to read them whole."
         )
         # Both texts of a clicked cell, in full (hovering shows them cut short).
-        self.detail_label = QLabel()
-        self.detail_label.setObjectName("heatmapDetail")
-        self.detail_label.setWordWrap(True)
+        self.detail_label = wrapped_label("heatmapDetail")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setVisible(False)
         self._layout.addWidget(self.detail_label)

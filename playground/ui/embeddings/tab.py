@@ -66,6 +66,7 @@ from playground.core.embeddings.service import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.question import ask
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -199,9 +200,7 @@ class EmbeddingsTab(QWidget):
         self.column_row.setVisible(False)
         form.addWidget(self.column_row)
 
-        self.file_label = QLabel()
-        self.file_label.setObjectName("embeddingsFileInfo")
-        self.file_label.setWordWrap(True)
+        self.file_label = wrapped_label("embeddingsFileInfo")
         self.file_label.setVisible(False)
         form.addWidget(self.file_label)
 
@@ -233,9 +232,7 @@ class EmbeddingsTab(QWidget):
         dims_row.addWidget(self.dims_spin, 1)
         form.addLayout(dims_row)
 
-        self.estimate_label = QLabel("Type or load some texts.")
-        self.estimate_label.setObjectName("embeddingsEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("embeddingsEstimate", "Type or load some texts.")
         self.estimate_label.setTextFormat(Qt.TextFormat.RichText)
         form.addWidget(self.estimate_label)
 
@@ -243,9 +240,7 @@ class EmbeddingsTab(QWidget):
         self.error_box.setObjectName("embeddingsErrorBox")
         error_layout = QVBoxLayout(self.error_box)
         error_layout.setContentsMargins(0, 0, 0, 0)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("embeddingsError")
-        self.error_label.setWordWrap(True)
+        self.error_label = wrapped_label("embeddingsError")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         error_layout.addWidget(self.error_label)
         self.resume_button = QPushButton("Resume")
@@ -295,9 +290,7 @@ class EmbeddingsTab(QWidget):
         buttons.addWidget(self.embed_button)
         form.addLayout(buttons)
 
-        self.result_label = QLabel()
-        self.result_label.setObjectName("embeddingsResult")
-        self.result_label.setWordWrap(True)
+        self.result_label = wrapped_label("embeddingsResult")
         self.result_label.setVisible(False)
         form.addWidget(self.result_label)
 
@@ -419,9 +412,9 @@ class EmbeddingsTab(QWidget):
         self.search_button.clicked.connect(self._on_search_clicked)
         row.addWidget(self.search_button)
         layout.addLayout(row)
-        self.search_info = QLabel("The query is embedded with the same model (one small request).")
-        self.search_info.setObjectName("embeddingsSearchInfo")
-        self.search_info.setWordWrap(True)
+        self.search_info = wrapped_label(
+            "embeddingsSearchInfo", "The query is embedded with the same model (one small request)."
+        )
         layout.addWidget(self.search_info)
         self.results_table = _table("embeddingsResults", ["#", "Text", "Score"])
         header = self.results_table.horizontalHeader()
@@ -465,9 +458,7 @@ class EmbeddingsTab(QWidget):
         page.setObjectName("embeddingsPairsPage")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 6, 0, 0)
-        self.pairs_info = QLabel()
-        self.pairs_info.setObjectName("embeddingsPairsInfo")
-        self.pairs_info.setWordWrap(True)
+        self.pairs_info = wrapped_label("embeddingsPairsInfo")
         layout.addWidget(self.pairs_info)
         self.pairs_table = _table("embeddingsPairs", ["Text", "Most similar to", "Score"])
         header = self.pairs_table.horizontalHeader()

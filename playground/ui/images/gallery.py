@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.images.library import LibraryItem
 from playground.core.money.formatting import format_cost
+from playground.ui.common.widgets import wrapped_label
 
 THUMB = 96
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -128,9 +129,9 @@ class GalleryPanel(QWidget):
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         delete.triggered.connect(lambda: self._emit("delete", self.list.currentItem()))
         self.list.addAction(delete)
-        self.empty_label = QLabel("Pictures you make appear here, saved the moment they arrive.")
-        self.empty_label.setObjectName("galleryEmpty")
-        self.empty_label.setWordWrap(True)
+        self.empty_label = wrapped_label(
+            "galleryEmpty", "Pictures you make appear here, saved the moment they arrive."
+        )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setForegroundRole(self.empty_label.foregroundRole())
         self.buttons: dict[str, QToolButton] = {}
@@ -359,9 +360,7 @@ class ImageView(QDialog):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidget(self.label)
         self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.info = QLabel()
-        self.info.setObjectName("imageViewInfo")
-        self.info.setWordWrap(True)
+        self.info = wrapped_label("imageViewInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
 

@@ -53,6 +53,7 @@ from playground.core.images.caps import (
     suggested_sizes,
 )
 from playground.ui.common.model_picker import ModelCombo
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
 
@@ -187,9 +188,7 @@ class ImagesTab(QWidget):
         )
         self.model_combo.setMinimumContentsLength(12)
         self.model_combo.currentTextChanged.connect(self._on_model_changed)
-        self.model_note = QLabel()
-        self.model_note.setObjectName("imageModelNote")
-        self.model_note.setWordWrap(True)
+        self.model_note = wrapped_label("imageModelNote")
         self.model_note.hide()
 
         def combo(name: str, accessible: str) -> QComboBox:
@@ -263,9 +262,7 @@ class ImagesTab(QWidget):
             self._rows[key] = (label, cell, error)
             self._errors[key] = error
 
-        self.estimate_label = QLabel("—")
-        self.estimate_label.setObjectName("imageEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("imageEstimate", "—")
         self.estimate_label.setToolTip("Cost before sending, from the price table (≈: an estimate)")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setObjectName("imageGenerate")
@@ -285,9 +282,7 @@ class ImagesTab(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(6)
         self.progress.hide()
-        self.status_label = QLabel()
-        self.status_label.setObjectName("imageStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = wrapped_label("imageStatus")
         self.error_label = _ErrorLabel("imageError")
         self._errors["request"] = self.error_label
         self._errors["model"] = _ErrorLabel("error_model")

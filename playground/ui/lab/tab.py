@@ -43,6 +43,7 @@ from playground.core.lab.suite import (
     TestCase,
 )
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
@@ -178,9 +179,7 @@ class LabTab(QWidget):
         self.template_edit.setTabChangesFocus(True)
         self.template_edit.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.main_input = self.template_edit
-        self.variables_label = QLabel("")
-        self.variables_label.setObjectName("labVariablesHint")
-        self.variables_label.setWordWrap(True)
+        self.variables_label = wrapped_label("labVariablesHint")
 
         self.version_combo = QComboBox()
         self.version_combo.setObjectName("labVersions")
@@ -282,9 +281,7 @@ class LabTab(QWidget):
         results_bar.addWidget(self.export_json_button)
         self.detail_view = MessageView("Output")
         self.detail_view.setObjectName("labCellDetail")
-        self.detail_check = QLabel("Select a cell to read its whole output.")
-        self.detail_check.setObjectName("labCellCheck")
-        self.detail_check.setWordWrap(True)
+        self.detail_check = wrapped_label("labCellCheck", "Select a cell to read its whole output.")
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -353,9 +350,7 @@ class LabTab(QWidget):
         self.progress.setFormat("%v of %m")
         self.progress.setVisible(False)
         self.progress.setMaximumWidth(220)
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("labStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = wrapped_label("labStatus")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         run_bar = QHBoxLayout()

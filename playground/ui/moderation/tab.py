@@ -45,6 +45,7 @@ from playground.core.moderation.service import (
 from playground.ui.common.attachments import AttachmentsBar
 from playground.ui.common.model_picker import ModelCombo, as_choices
 from playground.ui.common.moderation_badge import BLOCKED, CLEAR, FLAGGED, ModerationBadge
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.moderation.chart import CategoryChart, state_colours
 from playground.ui.moderation.table import FILTERS, ResultsFilter, ResultsModel
 from playground.ui.moderation.thresholds import ThresholdPanel
@@ -98,9 +99,7 @@ class ModerationTab(QWidget):
         self.model_combo.setObjectName("moderationModel")
         self.model_combo.setAccessibleName("Moderation model")
         self.model_combo.setMinimumWidth(220)
-        self.model_note = QLabel("")
-        self.model_note.setObjectName("moderationModelNote")
-        self.model_note.setWordWrap(True)
+        self.model_note = wrapped_label("moderationModelNote")
         self.free_label = QLabel("Free on OpenAI")
         self.free_label.setObjectName("moderationFree")
         self.free_label.setToolTip(
@@ -131,9 +130,7 @@ class ModerationTab(QWidget):
         )
         self.images = AttachmentsBar()
         self.images.setObjectName("moderationImages")
-        self.notes_label = QLabel("")
-        self.notes_label.setObjectName("moderationNotes")
-        self.notes_label.setWordWrap(True)
+        self.notes_label = wrapped_label("moderationNotes")
         self.notes_label.setVisible(False)
 
         self.error_label = QLabel("")
@@ -226,9 +223,7 @@ class ModerationTab(QWidget):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
-        self.summary_label = QLabel("No results yet")
-        self.summary_label.setObjectName("moderationSummary")
-        self.summary_label.setWordWrap(True)
+        self.summary_label = wrapped_label("moderationSummary", "No results yet")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -255,9 +250,7 @@ class ModerationTab(QWidget):
 
         # --- right: the chosen item ---------------------------------------------------------------
         self.badge = ModerationBadge()
-        self.item_title = QLabel("No item checked yet")
-        self.item_title.setObjectName("moderationItemTitle")
-        self.item_title.setWordWrap(True)
+        self.item_title = wrapped_label("moderationItemTitle", "No item checked yet")
         font = self.item_title.font()
         font.setBold(True)
         self.item_title.setFont(font)
@@ -269,9 +262,7 @@ class ModerationTab(QWidget):
         title_row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.item_title, 1)
         title_row.addWidget(self.copy_chart_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.verdict_label = QLabel("")
-        self.verdict_label.setObjectName("moderationVerdict")
-        self.verdict_label.setWordWrap(True)
+        self.verdict_label = wrapped_label("moderationVerdict")
         self.chart = CategoryChart()
         self.chart.setMinimumHeight(300)
         self.legend = QLabel("")
