@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QStyle,
     QTableWidget,
@@ -66,7 +65,7 @@ from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
 from playground.ui.common.model_picker import ModelCombo, picker_field
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import fill, side_by_side, wrapped_label
 
 #: Languages offered for transcription (ISO-639-1); the field also takes any other code.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -324,14 +323,7 @@ class SpeechPage(QWidget):
         rl.addWidget(player_box)
         rl.addWidget(history_box, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
+        fill(self, side_by_side([(left, 3), (right, 2)]))
 
         self.model_combo.currentTextChanged.connect(self._on_model_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
@@ -1145,14 +1137,7 @@ class SpeechToTextPage(QWidget):
         rl.addWidget(self.result_stack, 1)
         rl.addLayout(result_actions)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
+        fill(self, side_by_side([(left, 2), (right, 3)]))
 
         self.file_radio.toggled.connect(self._on_source_kind)
         self.choose_button.clicked.connect(self._on_choose)

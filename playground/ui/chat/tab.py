@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -44,7 +43,7 @@ from playground.ui.common.chat_params import (
     build_request,
     wrap_in_scroll_area,
 )
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import fill, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -390,21 +389,11 @@ class ChatTab(QWidget):
         right_layout.addWidget(params_area, 1)
         right_layout.addWidget(self.conversation_totals)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("chatSplitter")
-        splitter.addWidget(self.history)
-        splitter.addWidget(centre)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 1)
-        splitter.setSizes([210, 640, 320])
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(
+            [(self.history, 0), (centre, 3), (right, 1)], name="chatSplitter", sizes=[210, 640, 320]
+        )
         self.splitter = splitter
-
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 4)
-        outer.addWidget(splitter)
+        fill(self, splitter, (8, 6, 8, 4))
 
         self.main_input: QWidget = self.input_edit
         # Compatibility names used by the controller and tests.

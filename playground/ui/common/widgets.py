@@ -1,8 +1,11 @@
-"""Small widget builders the tabs and dialogs share."""
+"""Small widget builders the tabs and dialogs share (labels, the side-by-side panes of a tab)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 
 def wrapped_label(name: str, text: str = "") -> QLabel:
@@ -11,3 +14,33 @@ def wrapped_label(name: str, text: str = "") -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     return label
+
+
+def side_by_side(
+    panes: Sequence[tuple[QWidget, int]], *, name: str = "", sizes: Sequence[int] = ()
+) -> QSplitter:
+    """A horizontal splitter of `panes`, each given with its stretch factor, none collapsible.
+
+    Args:
+        panes: the widgets from left to right, each with its stretch factor.
+        name: the splitter's object name ("" for none).
+        sizes: the starting widths (empty: Qt's own split).
+    """
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    if name:
+        splitter.setObjectName(name)
+    for index, (pane, stretch) in enumerate(panes):
+        splitter.addWidget(pane)
+        splitter.setStretchFactor(index, stretch)
+    if sizes:
+        splitter.setSizes(list(sizes))
+    splitter.setChildrenCollapsible(False)
+    return splitter
+
+
+def fill(owner: QWidget, child: QWidget, margins: tuple[int, int, int, int] | None = None) -> None:
+    """Lays `child` out as the whole of `owner`, with the style's margins unless `margins` says."""
+    layout = QVBoxLayout(owner)
+    if margins is not None:
+        layout.setContentsMargins(*margins)
+    layout.addWidget(child)

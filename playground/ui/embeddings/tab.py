@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -66,7 +65,7 @@ from playground.core.embeddings.service import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.question import ask
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import fill, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -368,17 +367,10 @@ class EmbeddingsTab(QWidget):
         self.stack.addWidget(self.views)
         right_layout.addWidget(self.stack, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("embeddingsSplitter")
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([360, 820])
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(splitter)
+        splitter = side_by_side(
+            [(left, 0), (right, 1)], name="embeddingsSplitter", sizes=[360, 820]
+        )
+        fill(self, splitter, (0, 0, 0, 0))
 
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self._on_embed_clicked)

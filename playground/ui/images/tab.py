@@ -53,7 +53,7 @@ from playground.core.images.caps import (
     suggested_sizes,
 )
 from playground.ui.common.model_picker import ModelCombo
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import fill, side_by_side, wrapped_label
 from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
 
@@ -454,20 +454,11 @@ class ImagesTab(QWidget):
         self.gallery.action_requested.connect(self.gallery_action_requested)
         self.gallery.undo_requested.connect(self.gallery_undo_requested)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("imageSplit")
-        split.addWidget(left)
-        split.addWidget(center)
-        split.addWidget(self.gallery)
-        split.setStretchFactor(0, 0)
-        split.setStretchFactor(1, 1)
-        split.setStretchFactor(2, 0)
-        split.setSizes([270, 560, 340])
-        split.setChildrenCollapsible(False)
+        split = side_by_side(
+            [(left, 0), (center, 1), (self.gallery, 0)], name="imageSplit", sizes=[270, 560, 340]
+        )
         self.split = split
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        fill(self, split, (0, 0, 0, 0))
 
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
         run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -43,7 +43,7 @@ from playground.core.lab.suite import (
     TestCase,
 )
 from playground.ui.common.message_view import MessageView
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
@@ -308,13 +308,7 @@ class LabTab(QWidget):
         self.pages.addTab(cases_page, "Test cases")
         self.pages.addTab(results_page, "Results")
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left_scroll)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setChildrenCollapsible(False)
-        splitter.setSizes([440, 720])
+        splitter = side_by_side([(left_scroll, 2), (self.pages, 3)], sizes=[440, 720])
 
         # --- bottom: run bar ---------------------------------------------------------------------
         self.samples_spin = QSpinBox()

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -45,7 +44,7 @@ from playground.core.moderation.service import (
 from playground.ui.common.attachments import AttachmentsBar
 from playground.ui.common.model_picker import ModelCombo, as_choices
 from playground.ui.common.moderation_badge import BLOCKED, CLEAR, FLAGGED, ModerationBadge
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import fill, side_by_side, wrapped_label
 from playground.ui.moderation.chart import CategoryChart, state_colours
 from playground.ui.moderation.table import FILTERS, ResultsFilter, ResultsModel
 from playground.ui.moderation.thresholds import ThresholdPanel
@@ -295,17 +294,10 @@ class ModerationTab(QWidget):
         right_layout.addLayout(legend_row)
         right_layout.addWidget(thresholds_area, 2)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("moderationSplitter")
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([520, 650])
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 4)
-        outer.addWidget(splitter)
+        splitter = side_by_side(
+            [(left, 4), (right, 5)], name="moderationSplitter", sizes=[520, 650]
+        )
+        fill(self, splitter, (8, 6, 8, 4))
 
         self.main_input: QWidget = self.input_edit
         self._update_legend()
