@@ -50,7 +50,7 @@ from playground.core.chat.codegen import (
 )
 from playground.core.chat.responses import responses_omitted
 from playground.core.chat.service import ChatRequest, ResponsesRequest
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import single_shot, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 CodeKind = Literal["python", "curl", "json"]
@@ -374,10 +374,7 @@ class CodeDialog(QDialog):
         copy.setAccessibleName(f"Copy {title} code")
         copy.setToolTip(f"Copy the complete {title} code to the clipboard")
         copy.clicked.connect(lambda: self.copy_code(kind))
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(COPIED_MS)
-        timer.timeout.connect(lambda: copy.setText("Copy"))
+        timer = single_shot(self, COPIED_MS, lambda: copy.setText("Copy"))
         about_label = QLabel(about)
         about_label.setObjectName(f"{kind}About")
         about_label.setWordWrap(True)
@@ -634,10 +631,7 @@ class ImportRequestDialog(QDialog):
         self.buttons.accepted.connect(self._on_apply)
         self.buttons.rejected.connect(self.reject)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PARSE_DELAY_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer = single_shot(self, PARSE_DELAY_MS, self.refresh)
         self.text_edit.textChanged.connect(self._timer.start)
 
         layout = QVBoxLayout(self)

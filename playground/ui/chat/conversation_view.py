@@ -38,7 +38,7 @@ from playground.ui.chat.steps_view import (
 )
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.moderation_badge import ModerationBadge
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import single_shot, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 ROLE_TITLES = {
@@ -663,10 +663,7 @@ class ConversationView(QScrollArea):
         self._spare_holder = QWidget(self)
         self._spare_holder.setObjectName("spareTurns")
         self._spare_holder.hide()
-        self._spare_timer = QTimer(self)
-        self._spare_timer.setSingleShot(True)
-        self._spare_timer.setInterval(SPARE_DELAY_MS)
-        self._spare_timer.timeout.connect(self._build_spares)
+        self._spare_timer = single_shot(self, SPARE_DELAY_MS, self._build_spares)
 
     def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
         """Replaces every turn (opening a conversation, after an edit or a move). Builds the newest

@@ -65,7 +65,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.storage.history import ConversationSummary
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import single_shot, wrapped_label
 
 #: Pause after the last keystroke before `search_changed` is emitted.
 SEARCH_DELAY_MS: Final = 250
@@ -479,10 +479,7 @@ class HistoryPanel(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(self._on_search_edited)
         self.search_edit.installEventFilter(self)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._emit_search)
+        self._search_timer = single_shot(self, SEARCH_DELAY_MS, self._emit_search)
 
         self.new_button = QPushButton("New chat")
         self.new_button.setObjectName("newChatButton")
@@ -578,10 +575,7 @@ class HistoryPanel(QWidget):
         undo_layout.addWidget(self.undo_button)
         undo_layout.addWidget(self.undo_close_button)
         self.undo_bar.setVisible(False)
-        self.undo_timer = QTimer(self)
-        self.undo_timer.setSingleShot(True)
-        self.undo_timer.setInterval(UNDO_SECONDS * 1000)
-        self.undo_timer.timeout.connect(self.hide_undo)
+        self.undo_timer = single_shot(self, UNDO_SECONDS * 1000, self.hide_undo)
 
         # "5 min ago" must not go stale while the list sits there.
         self._tick = QTimer(self)

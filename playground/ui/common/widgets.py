@@ -1,10 +1,10 @@
-"""Small widget builders the tabs and dialogs share (labels, the side-by-side panes of a tab)."""
+"""Small widget builders the tabs and dialogs share (labels, the side-by-side panes of a tab, timers)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 
@@ -44,3 +44,12 @@ def fill(owner: QWidget, child: QWidget, margins: tuple[int, int, int, int] | No
     if margins is not None:
         layout.setContentsMargins(*margins)
     layout.addWidget(child)
+
+
+def single_shot(parent: QObject, ms: int, slot: Callable[[], object]) -> QTimer:
+    """A single-shot timer of `ms` milliseconds that calls `slot` (armed, or re-armed, by `start()`)."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(ms)
+    timer.timeout.connect(slot)
+    return timer
