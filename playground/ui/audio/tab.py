@@ -307,9 +307,7 @@ class SpeechPage(QWidget):
         history_box = QGroupBox("History")
         hl = QVBoxLayout(history_box)
         # A one-line hint while no clip has been made yet (Help → Getting started has more).
-        self.empty_hint = QLabel(EMPTY_HINT)
-        self.empty_hint.setObjectName("speechEmptyHint")
-        self.empty_hint.setWordWrap(True)
+        self.empty_hint = wrapped_label("speechEmptyHint", EMPTY_HINT)
         hl.addWidget(self.empty_hint)
         hl.addWidget(self.history, 1)
         hrow = QHBoxLayout()

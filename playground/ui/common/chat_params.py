@@ -80,6 +80,7 @@ from playground.core.chat.schema import (
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import Message
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 MAX_STOP: Final = 4
@@ -539,9 +540,7 @@ class ChatParamsPanel(QWidget):
         return form
 
     def _muted_label(self, name: str, text: str = "") -> QLabel:
-        label = QLabel(text)
-        label.setObjectName(name)
-        label.setWordWrap(True)
+        label = wrapped_label(name, text)
         self._muted.append(label)
         return label
 

@@ -29,6 +29,7 @@ from playground.core.compare.diff import Piece
 from playground.ui.common.chat_params import API_RESPONSES, FIELD_NAMES, RESPONSES_FIELD_NAMES
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.params_dialog import ParamsDialog
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import is_dark
 
 LETTERS = "ABCD"
@@ -139,17 +140,11 @@ class CompareColumn(QFrame):
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self.answers)
 
-        self.stats_label = QLabel("")
-        self.stats_label.setObjectName(f"compareStats{letter}")
-        self.stats_label.setWordWrap(True)
+        self.stats_label = wrapped_label(f"compareStats{letter}")
         self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.similarity_label = QLabel("")
-        self.similarity_label.setObjectName(f"compareSimilarity{letter}")
-        self.similarity_label.setWordWrap(True)
+        self.similarity_label = wrapped_label(f"compareSimilarity{letter}")
         self.similarity_label.setVisible(False)
-        self.error_label = QLabel("")
-        self.error_label.setObjectName(f"compareError{letter}")
-        self.error_label.setWordWrap(True)
+        self.error_label = wrapped_label(f"compareError{letter}")
         self.error_label.setVisible(False)
 
         layout = QVBoxLayout(self)

@@ -238,9 +238,7 @@ class ModerationTab(QWidget):
         left_layout.addSpacing(6)
         left_layout.addLayout(filter_row)
         # A one-line hint while nothing has been checked yet (Help → Getting started has more).
-        self.empty_hint = QLabel(EMPTY_HINT)
-        self.empty_hint.setObjectName("moderationEmptyHint")
-        self.empty_hint.setWordWrap(True)
+        self.empty_hint = wrapped_label("moderationEmptyHint", EMPTY_HINT)
         left_layout.addWidget(self.empty_hint)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             signal.connect(self._update_empty_hint)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground import APP_NAME
+from playground.ui.common.widgets import wrapped_label
 from playground.ui.shell.theme import app_icon
 
 #: What an OpenAI key looks like ("sk-…", "sk-proj-…"): a paste of one closes the dialog at once.
@@ -65,9 +66,7 @@ class FirstRunDialog(QDialog):
             if not reason
             else f"<h2>Your API key, please</h2>{reason}"
         )
-        title = QLabel(heading)
-        title.setObjectName("firstRunHeading")
-        title.setWordWrap(True)
+        title = wrapped_label("firstRunHeading", heading)
         header = QHBoxLayout()
         header.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(title, 1)
@@ -102,9 +101,7 @@ class FirstRunDialog(QDialog):
         )
         help_text.setOpenExternalLinks(True)
         help_text.setWordWrap(True)
-        self.notice = QLabel(keyring_notice)
-        self.notice.setObjectName("keyringNotice")
-        self.notice.setWordWrap(True)
+        self.notice = wrapped_label("keyringNotice", keyring_notice)
         self.notice.setVisible(bool(keyring_notice) and not reason)  # the reason says it
         self.openai_radio.toggled.connect(self.key_edit.setEnabled)
 
