@@ -50,7 +50,7 @@ from playground.core.chat.codegen import (
 )
 from playground.core.chat.responses import responses_omitted
 from playground.core.chat.service import ChatRequest, ResponsesRequest
-from playground.ui.common.widgets import single_shot, wrapped_label
+from playground.ui.common.widgets import named, single_shot, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 CodeKind = Literal["python", "curl", "json"]
@@ -301,9 +301,9 @@ class CodeDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.stream_check = QCheckBox("Stream the answer")
-        self.stream_check.setObjectName("streamCheck")
-        self.stream_check.setAccessibleName("Stream the answer")
+        self.stream_check = named(
+            QCheckBox("Stream the answer"), "streamCheck", "Stream the answer"
+        )
         self.stream_check.setToolTip(
             'Ticked: the answer arrives word by word, as the app shows it (adds "stream": true).\n'
             "Unticked: the whole answer arrives at once."
@@ -311,9 +311,7 @@ class CodeDialog(QDialog):
         self.stream_check.setChecked(stream)
         self.stream_check.toggled.connect(self._on_stream_toggled)
 
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("codeTabs")
-        self.tabs.setAccessibleName("Code language")
+        self.tabs = named(QTabWidget(), "codeTabs", "Code language")
         self.tabs.setDocumentMode(True)
         self.editors: dict[CodeKind, CodeEditor] = {}
         self.copy_buttons: dict[CodeKind, QPushButton] = {}
@@ -365,14 +363,18 @@ class CodeDialog(QDialog):
     def _make_tab(self, kind: CodeKind, title: str, about: str) -> QWidget:
         page = QWidget()
         page.setObjectName(f"{kind}Page")
-        editor = CodeEditor(kind)
-        editor.setObjectName(f"{kind}Code")
-        editor.setAccessibleName(f"{title} code")
-        editor.setToolTip(f"{about} Select text to copy part of it.")
-        copy = QPushButton(icon("copy"), "Copy")
-        copy.setObjectName(f"{kind}CopyButton")
-        copy.setAccessibleName(f"Copy {title} code")
-        copy.setToolTip(f"Copy the complete {title} code to the clipboard")
+        editor = named(
+            CodeEditor(kind),
+            f"{kind}Code",
+            f"{title} code",
+            f"{about} Select text to copy part of it.",
+        )
+        copy = named(
+            QPushButton(icon("copy"), "Copy"),
+            f"{kind}CopyButton",
+            f"Copy {title} code",
+            f"Copy the complete {title} code to the clipboard",
+        )
         copy.clicked.connect(lambda: self.copy_code(kind))
         timer = single_shot(self, COPIED_MS, lambda: copy.setText("Copy"))
         about_label = wrapped_label(f"{kind}About", about)
@@ -596,9 +598,7 @@ class ImportRequestDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.text_edit = QPlainTextEdit()
-        self.text_edit.setObjectName("pasteEdit")
-        self.text_edit.setAccessibleName("Request to read")
+        self.text_edit = named(QPlainTextEdit(), "pasteEdit", "Request to read")
         self.text_edit.setToolTip(
             "Paste a curl command or a JSON body here. An API key in it is never kept."
         )

@@ -38,7 +38,7 @@ from playground.ui.chat.steps_view import (
 )
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.moderation_badge import ModerationBadge
-from playground.ui.common.widgets import single_shot, wrapped_label
+from playground.ui.common.widgets import named, single_shot, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 ROLE_TITLES = {
@@ -61,9 +61,7 @@ class TurnInfo:
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
-    button = QToolButton()
-    button.setObjectName(name)
-    button.setAccessibleName(tip)
+    button = named(QToolButton(), name, tip)
     button.setText(text)
     button.setToolTip(tip)
     button.setAutoRaise(True)

@@ -65,7 +65,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.storage.history import ConversationSummary
-from playground.ui.common.widgets import single_shot, wrapped_label
+from playground.ui.common.widgets import named, single_shot, wrapped_label
 
 #: Pause after the last keystroke before `search_changed` is emitted.
 SEARCH_DELAY_MS: Final = 250
@@ -347,9 +347,7 @@ class ConversationDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, _option: QStyleOptionViewItem, _index: _Index
     ) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setObjectName("conversationTitleEdit")
-        editor.setAccessibleName("Conversation title")
+        editor = named(QLineEdit(parent), "conversationTitleEdit", "Conversation title")
         editor.setPlaceholderText("Empty: use the first message")
         editor.setToolTip(
             "Type a new title; Enter keeps it, Esc cancels. Leave it empty to go back to the "
@@ -468,9 +466,7 @@ class HistoryPanel(QWidget):
         self._undo_id: str | None = None
         self._emitted_search = ""
 
-        self.search_edit = QLineEdit()
-        self.search_edit.setObjectName("historySearch")
-        self.search_edit.setAccessibleName("Search conversations")
+        self.search_edit = named(QLineEdit(), "historySearch", "Search conversations")
         self.search_edit.setPlaceholderText("Search conversations")
         self.search_edit.setToolTip(
             "Find conversations by title or by any word in their messages (Ctrl+F). "
@@ -481,18 +477,15 @@ class HistoryPanel(QWidget):
         self.search_edit.installEventFilter(self)
         self._search_timer = single_shot(self, SEARCH_DELAY_MS, self._emit_search)
 
-        self.new_button = QPushButton("New chat")
-        self.new_button.setObjectName("newChatButton")
-        self.new_button.setAccessibleName("New chat")
-        self.new_button.setToolTip("Start a new, empty conversation")
+        self.new_button = named(
+            QPushButton("New chat"), "newChatButton", "New chat", "Start a new, empty conversation"
+        )
         self.new_button.clicked.connect(self.new_requested)
 
         self.model = ConversationListModel(self._clock, self)
         self.delegate = ConversationDelegate(lambda: self._current_id, self)
         self.delegate.title_edited.connect(self.rename_requested)
-        self.list_view = QListView()
-        self.list_view.setObjectName("historyList")
-        self.list_view.setAccessibleName("Conversations")
+        self.list_view = named(QListView(), "historyList", "Conversations")
         self.list_view.setToolTip("")  # each row has its own tooltip
         self.list_view.setModel(self.model)
         self.list_view.setItemDelegate(self.delegate)
@@ -557,15 +550,19 @@ class HistoryPanel(QWidget):
         self.undo_bar.setAutoFillBackground(True)
         self.undo_bar.setBackgroundRole(QPalette.ColorRole.AlternateBase)
         self.undo_label = wrapped_label("undoLabel")
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setObjectName("undoDeleteButton")
-        self.undo_button.setAccessibleName("Undo delete")
-        self.undo_button.setToolTip("Bring the deleted conversation back")
+        self.undo_button = named(
+            QPushButton("Undo"),
+            "undoDeleteButton",
+            "Undo delete",
+            "Bring the deleted conversation back",
+        )
         self.undo_button.clicked.connect(self._on_undo_clicked)
-        self.undo_close_button = QToolButton()
-        self.undo_close_button.setObjectName("undoCloseButton")
-        self.undo_close_button.setAccessibleName("Dismiss")
-        self.undo_close_button.setToolTip("Hide this message (the conversation stays deleted)")
+        self.undo_close_button = named(
+            QToolButton(),
+            "undoCloseButton",
+            "Dismiss",
+            "Hide this message (the conversation stays deleted)",
+        )
         self.undo_close_button.setText("✕")
         self.undo_close_button.setAutoRaise(True)
         self.undo_close_button.clicked.connect(self.hide_undo)
@@ -737,10 +734,7 @@ class HistoryPanel(QWidget):
         return action
 
     def _button(self, name: str, text: str, action: QAction) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(f"{text} conversation")
-        button.setToolTip(action.toolTip())
+        button = named(QPushButton(text), name, f"{text} conversation", action.toolTip())
         button.clicked.connect(action.trigger)
         return button
 

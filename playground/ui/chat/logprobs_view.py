@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QCursor
 from PySide6.QtWidgets import QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from playground.core.chat.service import TokenLogprob
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
 
 
@@ -53,9 +53,7 @@ class LogprobsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("logprobsView")
-        self.browser = QTextBrowser()
-        self.browser.setObjectName("logprobsTokens")
-        self.browser.setAccessibleName("Tokens coloured by probability")
+        self.browser = named(QTextBrowser(), "logprobsTokens", "Tokens coloured by probability")
         self.browser.setOpenLinks(False)
         self.browser.setMouseTracking(True)
         self.details = wrapped_label(

@@ -1,8 +1,9 @@
-"""Small widget builders the tabs and dialogs share (labels, the side-by-side panes of a tab, timers)."""
+"""Small widget builders the tabs and dialogs share (names, labels, side-by-side panes, timers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
@@ -53,3 +54,22 @@ def single_shot(parent: QObject, ms: int, slot: Callable[[], object]) -> QTimer:
     timer.setInterval(ms)
     timer.timeout.connect(slot)
     return timer
+
+
+_Widget = TypeVar("_Widget", bound=QWidget)
+
+
+def named(widget: _Widget, name: str, accessible: str, tip: str = "") -> _Widget:
+    """`widget` with its object name (styles, tests), accessible name (screen readers) and tooltip.
+
+    Args:
+        widget: a new widget.
+        name: its object name.
+        accessible: what a screen reader calls it.
+        tip: its tooltip ("": none).
+    """
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    if tip:
+        widget.setToolTip(tip)
+    return widget

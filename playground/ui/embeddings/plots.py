@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.embeddings.files import short
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
 
@@ -136,9 +136,9 @@ class HeatmapView(_PaletteAware):
         self.order: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._position: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._clusters: npt.NDArray[np.int32] | None = None
-        self.group_check = QCheckBox("Group by cluster")
-        self.group_check.setObjectName("heatmapGroupByCluster")
-        self.group_check.setAccessibleName("Order the heatmap by cluster")
+        self.group_check = named(
+            QCheckBox("Group by cluster"), "heatmapGroupByCluster", "Order the heatmap by cluster"
+        )
         self.group_check.setToolTip(
             "Put texts of the same cluster next to each other, so groups show as bright blocks"
         )

@@ -43,7 +43,7 @@ from playground.core.lab.suite import (
     TestCase,
 )
 from playground.ui.common.message_view import MessageView
-from playground.ui.common.widgets import side_by_side, wrapped_label
+from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
@@ -163,15 +163,11 @@ class LabTab(QWidget):
         self._busy = False
 
         # --- left: prompt, versions, variants ----------------------------------------------------
-        self.system_edit = QPlainTextEdit()
-        self.system_edit.setObjectName("labSystem")
-        self.system_edit.setAccessibleName("System prompt template")
+        self.system_edit = named(QPlainTextEdit(), "labSystem", "System prompt template")
         self.system_edit.setPlaceholderText("System prompt (optional), may use {{variables}}")
         self.system_edit.setTabChangesFocus(True)
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.template_edit = QPlainTextEdit()
-        self.template_edit.setObjectName("labTemplate")
-        self.template_edit.setAccessibleName("Message template")
+        self.template_edit = named(QPlainTextEdit(), "labTemplate", "Message template")
         self.template_edit.setPlaceholderText(
             "The message, with {{variables}} filled from each test case, e.g.\n"
             "Translate into French: {{text}}"
@@ -181,9 +177,7 @@ class LabTab(QWidget):
         self.main_input = self.template_edit
         self.variables_label = wrapped_label("labVariablesHint")
 
-        self.version_combo = QComboBox()
-        self.version_combo.setObjectName("labVersions")
-        self.version_combo.setAccessibleName("Saved versions")
+        self.version_combo = named(QComboBox(), "labVersions", "Saved versions")
         self.version_combo.setMinimumContentsLength(10)
         self.version_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -194,9 +188,7 @@ class LabTab(QWidget):
         self.diff_button = QPushButton("Diff…")
         self.diff_button.setObjectName("labDiffButton")
         self.diff_button.setToolTip("See what changed between two versions")
-        self.label_edit = QLineEdit()
-        self.label_edit.setObjectName("labVersionLabel")
-        self.label_edit.setAccessibleName("Version label")
+        self.label_edit = named(QLineEdit(), "labVersionLabel", "Version label")
         self.label_edit.setPlaceholderText("Label (optional)")
         self.save_version_button = QPushButton("Save version")
         self.save_version_button.setObjectName("labSaveVersion")
@@ -263,9 +255,7 @@ class LabTab(QWidget):
         cases_layout.addLayout(cases_bar)
 
         self.results = ResultsGrid()
-        self.runs_combo = QComboBox()
-        self.runs_combo.setObjectName("labPastRuns")
-        self.runs_combo.setAccessibleName("Past runs")
+        self.runs_combo = named(QComboBox(), "labPastRuns", "Past runs")
         self.runs_combo.setMinimumContentsLength(18)
         self.runs_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -311,14 +301,10 @@ class LabTab(QWidget):
         splitter = side_by_side([(left_scroll, 2), (self.pages, 3)], sizes=[440, 720])
 
         # --- bottom: run bar ---------------------------------------------------------------------
-        self.samples_spin = QSpinBox()
-        self.samples_spin.setObjectName("labSamples")
-        self.samples_spin.setAccessibleName("Samples per cell")
+        self.samples_spin = named(QSpinBox(), "labSamples", "Samples per cell")
         self.samples_spin.setRange(1, MAX_SAMPLES)
         self.samples_spin.setToolTip("Run every case this many times per variant")
-        self.concurrency_spin = QSpinBox()
-        self.concurrency_spin.setObjectName("labConcurrency")
-        self.concurrency_spin.setAccessibleName("Requests at once")
+        self.concurrency_spin = named(QSpinBox(), "labConcurrency", "Requests at once")
         self.concurrency_spin.setRange(1, MAX_CONCURRENCY)
         self.concurrency_spin.setValue(DEFAULT_CONCURRENCY)
         self.concurrency_spin.setToolTip("How many requests run at the same time")

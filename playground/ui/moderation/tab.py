@@ -44,7 +44,7 @@ from playground.core.moderation.service import (
 from playground.ui.common.attachments import AttachmentsBar
 from playground.ui.common.model_picker import ModelCombo, as_choices
 from playground.ui.common.moderation_badge import BLOCKED, CLEAR, FLAGGED, ModerationBadge
-from playground.ui.common.widgets import fill, side_by_side, wrapped_label
+from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.moderation.chart import CategoryChart, state_colours
 from playground.ui.moderation.table import FILTERS, ResultsFilter, ResultsModel
 from playground.ui.moderation.thresholds import ThresholdPanel
@@ -94,9 +94,7 @@ class ModerationTab(QWidget):
         self._resume_wait = 0
 
         # --- inputs ---------------------------------------------------------------------------
-        self.model_combo = ModelCombo()
-        self.model_combo.setObjectName("moderationModel")
-        self.model_combo.setAccessibleName("Moderation model")
+        self.model_combo = named(ModelCombo(), "moderationModel", "Moderation model")
         self.model_combo.setMinimumWidth(220)
         self.model_note = wrapped_label("moderationModelNote")
         self.free_label = QLabel("Free on OpenAI")
@@ -112,9 +110,7 @@ class ModerationTab(QWidget):
         model_row.addWidget(self.model_note, 1)
         model_row.addWidget(self.free_label)
 
-        self.input_edit = QPlainTextEdit()
-        self.input_edit.setObjectName("moderationInput")
-        self.input_edit.setAccessibleName("Text to check")
+        self.input_edit = named(QPlainTextEdit(), "moderationInput", "Text to check")
         self.input_edit.setPlaceholderText(
             "Text to check. Tick “Each line is an item” to check many texts at once "
             "(Ctrl+Enter checks). Paste or drop an image here to check it too."
@@ -132,9 +128,7 @@ class ModerationTab(QWidget):
         self.notes_label = wrapped_label("moderationNotes")
         self.notes_label.setVisible(False)
 
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("moderationError")
-        self.error_label.setAccessibleName("Moderation error")
+        self.error_label = named(QLabel(""), "moderationError", "Moderation error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.resume_button = QPushButton(icon("refresh"), "Resume")
@@ -151,9 +145,7 @@ class ModerationTab(QWidget):
         self.error_box.setLayout(error_row)
         self.error_box.setVisible(False)
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("moderationProgress")
-        self.progress.setAccessibleName("Items checked")
+        self.progress = named(QProgressBar(), "moderationProgress", "Items checked")
         self.progress.setFormat("%v / %m items")
         self.progress.setVisible(False)
         self.stop_button = QPushButton(icon("stop"), "Stop")
@@ -172,14 +164,10 @@ class ModerationTab(QWidget):
         buttons.addWidget(self.check_button)
 
         # --- results table ----------------------------------------------------------------------
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setObjectName("moderationFilter")
-        self.filter_edit.setAccessibleName("Filter results")
+        self.filter_edit = named(QLineEdit(), "moderationFilter", "Filter results")
         self.filter_edit.setPlaceholderText("Filter by text or category…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_combo = QComboBox()
-        self.filter_combo.setObjectName("moderationFilterKind")
-        self.filter_combo.setAccessibleName("Show")
+        self.filter_combo = named(QComboBox(), "moderationFilterKind", "Show")
         for key, title in FILTERS:
             self.filter_combo.addItem(title, key)
         self.export_button = QPushButton("Export CSV…")
@@ -194,9 +182,7 @@ class ModerationTab(QWidget):
         self.model = ResultsModel(self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("moderationTable")
-        self.table.setAccessibleName("Results")
+        self.table = named(QTableView(), "moderationTable", "Results")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)

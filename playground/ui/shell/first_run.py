@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground import APP_NAME
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import app_icon
 
 #: What an OpenAI key looks like ("sk-…", "sk-proj-…"): a paste of one closes the dialog at once.
@@ -81,9 +81,7 @@ class FirstRunDialog(QDialog):
         group = QButtonGroup(self)
         for b in (self.openai_radio, self.ollama_radio, self.lmstudio_radio):
             group.addButton(b)
-        self.key_edit = QLineEdit()
-        self.key_edit.setObjectName("firstRunKey")
-        self.key_edit.setAccessibleName("API key")
+        self.key_edit = named(QLineEdit(), "firstRunKey", "API key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("Paste your key here (sk-…)")
         self.key_edit.textEdited.connect(self._on_key_edited)

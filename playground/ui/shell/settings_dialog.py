@@ -45,7 +45,7 @@ from playground.core.api.providers import (
 )
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
 from playground.core.storage.settings import Settings
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 KIND_LABELS = {
@@ -113,9 +113,7 @@ class SettingsDialog(QDialog):
 
     def _build_providers_page(self) -> QWidget:
         page = QWidget()
-        self.profile_list = QListWidget()
-        self.profile_list.setObjectName("profileList")
-        self.profile_list.setAccessibleName("Provider profiles")
+        self.profile_list = named(QListWidget(), "profileList", "Provider profiles")
         self.profile_list.setMaximumWidth(220)
         self.profile_list.currentRowChanged.connect(self._on_row_changed)
 
@@ -197,9 +195,7 @@ class SettingsDialog(QDialog):
 
         # Key
         self.key_status = wrapped_label("keyStatus")
-        self.key_edit = QLineEdit()
-        self.key_edit.setObjectName("apiKeyEdit")
-        self.key_edit.setAccessibleName("API key")
+        self.key_edit = named(QLineEdit(), "apiKeyEdit", "API key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("Paste a new key to store or replace it")
         self.save_key_button = QPushButton("Save key")
@@ -427,9 +423,9 @@ class SettingsDialog(QDialog):
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
-        self.cost_guard_spin = QDoubleSpinBox()
-        self.cost_guard_spin.setObjectName("costGuardSpin")
-        self.cost_guard_spin.setAccessibleName("Ask before a Prompt Lab run above")
+        self.cost_guard_spin = named(
+            QDoubleSpinBox(), "costGuardSpin", "Ask before a Prompt Lab run above"
+        )
         self.cost_guard_spin.setRange(0.0, 10_000.0)
         self.cost_guard_spin.setDecimals(2)
         self.cost_guard_spin.setPrefix("$")
