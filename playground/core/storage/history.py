@@ -931,6 +931,19 @@ class HistoryStore(SqliteStore):
 
     # --- plumbing ------------------------------------------------------------------------------
 
+    def _update_row(self, conversation_id: str, sql: str, params: tuple[object, ...]) -> None:
+        """Runs one UPDATE of the conversation's row in a write transaction.
+
+        An UPDATE that changed nothing (the value was already there) is fine; a missing
+        conversation raises `NotInHistoryError`.
+        """
+
+        def run(conn: sqlite3.Connection) -> None:
+            if conn.execute(sql, params).rowcount == 0:
+                self._key(conn, conversation_id)  # raises if it is missing
+
+        self._write(run)
+
     def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one write transaction, under the lock; map SQLite errors to HistoryError."""
         with self._lock:
@@ -1163,16 +1176,11 @@ class HistoryStore(SqliteStore):
             NotInHistoryError: the conversation is not stored.
             HistoryError: the write failed.
         """
-
-        def run(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE conversations SET draft = ? WHERE id = ? AND draft IS NOT ?",
-                (text, conversation_id, text),
-            )
-            if cursor.rowcount == 0:
-                self._key(conn, conversation_id)  # raises if it is missing
-
-        self._write(run)
+        self._update_row(
+            conversation_id,
+            "UPDATE conversations SET draft = ? WHERE id = ? AND draft IS NOT ?",
+            (text, conversation_id, text),
+        )
 
     def rename(self, conversation_id: str, title: str) -> None:
         """Give the conversation the user's title; "" goes back to the automatic title.
@@ -1201,16 +1209,11 @@ class HistoryStore(SqliteStore):
             NotInHistoryError: the conversation is not stored.
             HistoryError: the write failed.
         """
-
-        def run(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE conversations SET last_used = ? WHERE id = ?",
-                (self._stamp(), conversation_id),
-            )
-            if cursor.rowcount == 0:
-                self._key(conn, conversation_id)
-
-        self._write(run)
+        self._update_row(
+            conversation_id,
+            "UPDATE conversations SET last_used = ? WHERE id = ?",
+            (self._stamp(), conversation_id),
+        )
 
     def delete(self, conversation_id: str) -> None:
         """Hide the conversation from the list and search; `undo_delete` brings it back.
