@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
-from playground.core.storage.sqlite import SqliteStore, describe_failure
+from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -149,11 +149,11 @@ class UsageLedger(SqliteStore):
 
     _failure = LedgerError
     _closed_text = "The usage ledger is closed."
-
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
-    ) -> str:
-        return _describe(action, where, exc, read_only=read_only)
+    _store = "The usage ledger"
+    _full_hint = "Free some space and restart Playground."
+    _damaged_hint = (
+        "Move it aside (your settings are not in it) and restart Playground to start a new one."
+    )
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -407,17 +407,8 @@ class UsageLedger(SqliteStore):
     # --- lifetime -----------------------------------------------------------------------------
 
 
-def _describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:
-    """A sentence for the user about why `action` ("open", "read", "write") failed."""
-    return describe_failure(
-        "The usage ledger",
-        action,
-        where,
-        exc,
-        read_only=read_only,
-        full_hint="Free some space and restart Playground.",
-        damaged_hint="Move it aside (your settings are not in it) and restart Playground to start a new one.",
-    )
+#: A sentence for the user about why `action` ("open", "read", "write") failed.
+_describe = UsageLedger.describe
 
 
 def _int(value: object) -> int:

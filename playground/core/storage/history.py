@@ -67,7 +67,7 @@ from playground.core.chat.builtin_tools import (
 )
 from playground.core.chat.service import ChatRequest, Conversation, ResponsesRequest
 from playground.core.models import ImagePart, Message, ToolCall, Usage
-from playground.core.storage.sqlite import SqliteStore, describe_failure
+from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -769,11 +769,12 @@ class HistoryStore(SqliteStore):
 
     _failure = HistoryError
     _closed_text = "The conversation history is closed."
-
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
-    ) -> str:
-        return describe(action, where, exc, read_only=read_only)
+    _store = "The conversation history"
+    _full_hint = "Free some space; until then new messages are not saved."
+    _damaged_hint = (
+        "Move it aside (your settings and usage are not in it) and restart Playground to "
+        "start a new history."
+    )
 
     def __init__(
         self,
@@ -1897,17 +1898,5 @@ def _summary(row: Sequence[Any]) -> ConversationSummary:
     )
 
 
-def describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:
-    """A sentence for the user about why `action` ("open", "read", "write") failed."""
-    return describe_failure(
-        "The conversation history",
-        action,
-        where,
-        exc,
-        read_only=read_only,
-        full_hint="Free some space; until then new messages are not saved.",
-        damaged_hint=(
-            "Move it aside (your settings and usage are not in it) and restart Playground to "
-            "start a new history."
-        ),
-    )
+#: A sentence for the user about why `action` ("open", "read", "write") failed.
+describe = HistoryStore.describe
