@@ -65,7 +65,7 @@ from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
 from playground.ui.common.model_picker import ModelCombo, picker_field
-from playground.ui.common.widgets import fill, side_by_side, wrapped_label
+from playground.ui.common.widgets import fill, select_data, side_by_side, wrapped_label
 
 #: Languages offered for transcription (ISO-639-1); the field also takes any other code.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -397,9 +397,7 @@ class SpeechPage(QWidget):
             self.custom_voice.setText(voice)
 
     def set_format(self, fmt: str) -> None:
-        index = self.format_combo.findData(fmt)
-        if index >= 0:
-            self.format_combo.setCurrentIndex(index)
+        select_data(self.format_combo, fmt)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -1211,9 +1209,7 @@ class SpeechToTextPage(QWidget):
             self.device_combo.clear()
             for device_id, name in devices:
                 self.device_combo.addItem(name, device_id)
-            index = self.device_combo.findData(current)
-            if index >= 0:
-                self.device_combo.setCurrentIndex(index)
+            select_data(self.device_combo, current)
         if not devices:
             self.device_combo.addItem("No microphone found")
             self.device_combo.setEnabled(False)
@@ -1288,9 +1284,7 @@ class SpeechToTextPage(QWidget):
         self.result_info.setText(text)
 
     def set_format(self, fmt: str) -> None:
-        index = self.format_combo.findData(fmt)
-        if index >= 0:
-            self.format_combo.setCurrentIndex(index)
+        select_data(self.format_combo, fmt)
 
     def set_word_timings(self, on: bool) -> None:
         self.words_check.setChecked(on)

@@ -80,7 +80,7 @@ from playground.core.chat.schema import (
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import Message
-from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.common.widgets import named, select_data, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 MAX_STOP: Final = 4
@@ -1289,9 +1289,7 @@ class ChatParamsPanel(QWidget):
         self._fill_efforts(self._offered_efforts(), effort if isinstance(effort, str) else None)
         if "api" in fields:
             with QSignalBlocker(self.api_combo):
-                index = self.api_combo.findData(get("api"))
-                if index >= 0:
-                    self.api_combo.setCurrentIndex(index)
+                select_data(self.api_combo, get("api"))
         for combo, name in (
             (self.summary_combo, "reasoning_summary"),
             (self.verbosity_combo, "verbosity"),

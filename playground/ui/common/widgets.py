@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 
 def wrapped_label(name: str, text: str = "") -> QLabel:
@@ -73,3 +73,10 @@ def named(widget: _Widget, name: str, accessible: str, tip: str = "") -> _Widget
     if tip:
         widget.setToolTip(tip)
     return widget
+
+
+def select_data(combo: QComboBox, data: object) -> None:
+    """Selects the item of `combo` whose data is `data`; nothing changes if there is none."""
+    index = combo.findData(data)
+    if index >= 0:
+        combo.setCurrentIndex(index)

@@ -53,7 +53,7 @@ from playground.core.images.caps import (
     suggested_sizes,
 )
 from playground.ui.common.model_picker import ModelCombo
-from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
+from playground.ui.common.widgets import fill, named, select_data, side_by_side, wrapped_label
 from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
 
@@ -640,9 +640,7 @@ class ImagesTab(QWidget):
             ("moderation", self.moderation_combo),
             ("input_fidelity", self.fidelity_combo),
         ):
-            index = box.findData(options.get(key))
-            if index >= 0:
-                box.setCurrentIndex(index)
+            select_data(box, options.get(key))
         for key, spin in (
             ("output_compression", self.compression_spin),
             ("n", self.count_spin),
