@@ -77,6 +77,19 @@ class ProviderPreset:
     price_provider: str = "openai"
 
 
+def _local_server(id: str, name: str, description: str, base_url: str) -> ProviderPreset:
+    """A preset for a server on this machine: OpenAI-compatible, no key needed, priced as local."""
+    return ProviderPreset(
+        id=id,
+        name=name,
+        kind=ProviderKind.COMPATIBLE,
+        description=description,
+        base_url=base_url,
+        key_required=False,
+        price_provider="local",
+    )
+
+
 #: Every preset, in the order the UI lists them; the first one is the default.
 PRESETS: Final[tuple[ProviderPreset, ...]] = (
     ProviderPreset(
@@ -92,32 +105,23 @@ PRESETS: Final[tuple[ProviderPreset, ...]] = (
         description="A model deployment on Azure: needs the endpoint, deployment name and API version.",
         price_provider="azure",
     ),
-    ProviderPreset(
-        id="ollama",
-        name="Ollama",
-        kind=ProviderKind.COMPATIBLE,
-        description="Models running locally in Ollama. No key needed.",
-        base_url="http://localhost:11434/v1",
-        key_required=False,
-        price_provider="local",
+    _local_server(
+        "ollama",
+        "Ollama",
+        "Models running locally in Ollama. No key needed.",
+        "http://localhost:11434/v1",
     ),
-    ProviderPreset(
-        id="lmstudio",
-        name="LM Studio",
-        kind=ProviderKind.COMPATIBLE,
-        description="Models running locally in LM Studio's server. No key needed.",
-        base_url="http://localhost:1234/v1",
-        key_required=False,
-        price_provider="local",
+    _local_server(
+        "lmstudio",
+        "LM Studio",
+        "Models running locally in LM Studio's server. No key needed.",
+        "http://localhost:1234/v1",
     ),
-    ProviderPreset(
-        id="vllm",
-        name="vLLM",
-        kind=ProviderKind.COMPATIBLE,
-        description="A vLLM server on this machine. No key needed unless it was started with one.",
-        base_url="http://localhost:8000/v1",
-        key_required=False,
-        price_provider="local",
+    _local_server(
+        "vllm",
+        "vLLM",
+        "A vLLM server on this machine. No key needed unless it was started with one.",
+        "http://localhost:8000/v1",
     ),
     ProviderPreset(
         id="custom",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TypeVar
 
 from playground.core.audio.realtime import REALTIME_FORMATS, REALTIME_VOICES, is_realtime_model
 
@@ -167,20 +168,22 @@ _TRANSCRIPTION_RULES: tuple[tuple[str, dict[str, object]], ...] = (
 @lru_cache(maxsize=128)
 def speech_caps(model: str) -> SpeechCaps:
     """The text-to-speech facts for `model` (unknown models: every voice and format)."""
-    caps = SpeechCaps()
-    name = _base(model)
-    for pattern, facts in _SPEECH_RULES:
-        if re.search(pattern, name, flags=re.IGNORECASE):
-            caps = replace(caps, **facts)  # type: ignore[arg-type]
-    return caps
+    return _with_rules(SpeechCaps(), _SPEECH_RULES, model)
 
 
 @lru_cache(maxsize=128)
 def transcription_caps(model: str) -> TranscriptionCaps:
     """The speech-to-text facts for `model` (unknown models: text and json, no streaming)."""
-    caps = TranscriptionCaps()
+    return _with_rules(TranscriptionCaps(), _TRANSCRIPTION_RULES, model)
+
+
+_Caps = TypeVar("_Caps", SpeechCaps, TranscriptionCaps)
+
+
+def _with_rules(caps: _Caps, rules: tuple[tuple[str, dict[str, object]], ...], model: str) -> _Caps:
+    """`caps` with the facts of each rule whose pattern matches `model`'s name, later rules last."""
     name = _base(model)
-    for pattern, facts in _TRANSCRIPTION_RULES:
+    for pattern, facts in rules:
         if re.search(pattern, name, flags=re.IGNORECASE):
             caps = replace(caps, **facts)  # type: ignore[arg-type]
     return caps

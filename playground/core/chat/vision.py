@@ -39,6 +39,8 @@ import re
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -200,39 +202,55 @@ def load_image(source: str | os.PathLike[str] | bytes, *, name: str = "") -> Pre
     Raises:
         ImageProblem: the file cannot be read, is empty, is not an image, is damaged or is too big.
     """
-    from PIL import (  # deferred: Pillow is not needed at start-up
-        Image,
-        UnidentifiedImageError,
-    )
-
     data, label = _read(source, name)
     if not name and not isinstance(source, bytes):
         name = Path(source).name
     if not data:
         raise ImageProblem(f"{label} is empty (0 bytes).")
+    with decode_problems(
+        label,
+        pixels=f" (more than {MAX_PIXELS / 1e6:.0f} million)",
+        unreadable="an image Playground can read. Use a PNG, JPEG, WEBP or GIF file.",
+        damaged=" (perhaps cut off while downloading). Open it in an image viewer, save it again "
+        "and retry.",
+    ):
+        return _prepare(data, label, name)
+
+
+@contextmanager
+def decode_problems(label: str, *, pixels: str, unreadable: str, damaged: str) -> Iterator[None]:
+    """Turns what Pillow raises while decoding `label` into an `ImageProblem` in plain words.
+
+    Pillow only warns between MAX_PIXELS and twice that; inside this block that is refused too. An
+    `ImageProblem` raised inside passes through unchanged.
+
+    Args:
+        label: how the sentences name the image ("photo.png", "“photo.png”").
+        pixels: what follows "has too many pixels" ("" or " (more than 50 million)").
+        unreadable: what follows "is not " when Pillow does not know the format.
+        damaged: what follows "is damaged or incomplete" (a full stop or the next step).
+    """
+    from PIL import (  # deferred: Pillow is not needed at start-up
+        Image,
+        UnidentifiedImageError,
+    )
+
     with warnings.catch_warnings():
-        # Pillow warns (rather than fails) between MAX_PIXELS and twice that; we refuse instead.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return _prepare(data, label, name)
+            yield
         except ImageProblem:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageProblem(
-                f"{label} has too many pixels (more than {MAX_PIXELS / 1e6:.0f} million). "
-                "Scale it down in an image editor first."
+                f"{label} has too many pixels{pixels}. Scale it down in an image editor first."
             ) from exc
         except UnidentifiedImageError as exc:
-            raise ImageProblem(
-                f"{label} is not an image Playground can read. Use a PNG, JPEG, WEBP or GIF file."
-            ) from exc
+            raise ImageProblem(f"{label} is not {unreadable}") from exc
         except MemoryError as exc:
             raise ImageProblem(f"{label} is too large to open on this computer.") from exc
         except DECODE_ERRORS as exc:
-            raise ImageProblem(
-                f"{label} is damaged or incomplete (perhaps cut off while downloading). "
-                "Open it in an image viewer, save it again and retry."
-            ) from exc
+            raise ImageProblem(f"{label} is damaged or incomplete{damaged}") from exc
 
 
 def load_data_url(url: str, *, name: str = "") -> PreparedImage:

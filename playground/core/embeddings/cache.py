@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Final
 
-from playground.core.storage.sqlite import SqliteStore, describe_failure
+from playground.core.storage.sqlite import SqliteStore
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS vectors (
@@ -71,6 +71,9 @@ class EmbeddingCache(SqliteStore):
 
     _failure = EmbeddingCacheError
     _closed_text = "The embeddings cache is closed."
+    _store = "The embeddings cache"
+    _full_hint = "Free some disk space; vectors are kept only for this session meanwhile."
+    _damaged_hint = "Delete the file; it only holds vectors that can be fetched again."
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -81,19 +84,6 @@ class EmbeddingCache(SqliteStore):
     def _prepare(self, conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
-
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
-    ) -> str:
-        return describe_failure(
-            "The embeddings cache",
-            action,
-            where,
-            exc,
-            read_only=read_only,
-            full_hint="Free some disk space; vectors are kept only for this session meanwhile.",
-            damaged_hint="Delete the file; it only holds vectors that can be fetched again.",
-        )
 
     def contains(self, model: str, dimensions: int | None, texts: Iterable[str]) -> set[str]:
         """The texts among `texts` whose vector is cached."""

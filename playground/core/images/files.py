@@ -21,12 +21,16 @@ Pillow is imported inside the functions: the app's start-up does not pay for it.
 from __future__ import annotations
 
 import os
-import warnings
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from playground.core.chat.vision import DECODE_ERRORS, ORIENTATION_TAG, ImageProblem
+from playground.core.chat.vision import (
+    DECODE_ERRORS,
+    ORIENTATION_TAG,
+    ImageProblem,
+    decode_problems,
+)
 from playground.core.images.caps import ImageModelSpec, UploadImage
 
 if TYPE_CHECKING:
@@ -78,35 +82,21 @@ def prepare_upload(
     Raises:
         ImageProblem: the picture cannot be read or cannot be made acceptable.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     data, label = read_source(source, name)
     if not data:
         raise ImageProblem(f"“{label}” is empty (0 bytes).")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(BytesIO(data)) as probe:
-                probe.verify()
-            with Image.open(BytesIO(data)) as img:
-                return _convert(img, data, label, spec)
-        except ImageProblem:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageProblem(
-                f"“{label}” has too many pixels. Scale it down in an image editor first."
-            ) from exc
-        except UnidentifiedImageError as exc:
-            raise ImageProblem(
-                f"“{label}” is not a picture Playground can read. Use a PNG, JPEG or WEBP file."
-            ) from exc
-        except MemoryError as exc:
-            raise ImageProblem(f"“{label}” is too large to open on this computer.") from exc
-        except DECODE_ERRORS as exc:
-            raise ImageProblem(
-                f"“{label}” is damaged or incomplete. Open it in an image viewer, save it again "
-                "and retry."
-            ) from exc
+    with decode_problems(
+        f"“{label}”",
+        pixels="",
+        unreadable="a picture Playground can read. Use a PNG, JPEG or WEBP file.",
+        damaged=". Open it in an image viewer, save it again and retry.",
+    ):
+        with Image.open(BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(BytesIO(data)) as img:
+            return _convert(img, data, label, spec)
 
 
 def _convert(img: Image.Image, data: bytes, label: str, spec: ImageModelSpec) -> UploadImage:

@@ -8,7 +8,8 @@ polled, and the output (and error) files are read back and mapped to the cells b
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +138,15 @@ def parse_batch_output(text: str) -> list[BatchItem]:
     return items
 
 
+@contextmanager
+def _in_plain_words(base_url: str) -> Iterator[None]:
+    """Turns whatever a request to `base_url` raises into an `AppError` (`from_exception`)."""
+    try:
+        yield
+    except Exception as exc:
+        raise from_exception(exc, base_url=base_url) from exc
+
+
 class BatchService:
     """Files and batches through the client the `client_source` returns."""
 
@@ -145,7 +155,7 @@ class BatchService:
 
     async def submit(self, jsonl: bytes, *, metadata: dict[str, str] | None = None) -> BatchStatus:
         client = self._client_source()
-        try:
+        with _in_plain_words(str(client.base_url)):
             upload = await client.files.create(
                 file=("prompt-lab-batch.jsonl", jsonl, "application/jsonl"), purpose="batch"
             )
@@ -155,35 +165,27 @@ class BatchService:
                 completion_window=COMPLETION_WINDOW,
                 metadata=metadata or None,
             )
-        except Exception as exc:
-            raise from_exception(exc, base_url=str(client.base_url)) from exc
         return status_from_api(batch)
 
     async def status(self, batch_id: str) -> BatchStatus:
         client = self._client_source()
-        try:
+        with _in_plain_words(str(client.base_url)):
             batch = await client.batches.retrieve(batch_id)
-        except Exception as exc:
-            raise from_exception(exc, base_url=str(client.base_url)) from exc
         return status_from_api(batch)
 
     async def results(self, status: BatchStatus) -> list[BatchItem]:
         """Every answer and error of a finished batch."""
         client = self._client_source()
         items: list[BatchItem] = []
-        try:
+        with _in_plain_words(str(client.base_url)):
             for file_id in (status.output_file_id, status.error_file_id):
                 if file_id:
                     content = await client.files.content(file_id)
                     items += parse_batch_output(content.text)
-        except Exception as exc:
-            raise from_exception(exc, base_url=str(client.base_url)) from exc
         return items
 
     async def cancel(self, batch_id: str) -> BatchStatus:
         client = self._client_source()
-        try:
+        with _in_plain_words(str(client.base_url)):
             batch = await client.batches.cancel(batch_id)
-        except Exception as exc:
-            raise from_exception(exc, base_url=str(client.base_url)) from exc
         return status_from_api(batch)

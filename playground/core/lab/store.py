@@ -26,7 +26,7 @@ from playground.core.lab.suite import (
     TestCase,
     Variant,
 )
-from playground.core.storage.sqlite import SqliteStore, describe_failure
+from playground.core.storage.sqlite import SqliteStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -135,6 +135,9 @@ class LabStore(SqliteStore):
 
     _failure: ClassVar[type[Exception]] = LabStoreError
     _closed_text: ClassVar[str] = "The Prompt Lab file is closed."
+    _store = "The Prompt Lab file"
+    _full_hint = "Free some space; nothing else is lost."
+    _damaged_hint = "Move lab.sqlite3 out of the data folder to start afresh."
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -147,23 +150,6 @@ class LabStore(SqliteStore):
         if self.path is not None:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
-
-    @classmethod
-    def in_memory(cls) -> LabStore:
-        return cls(None)
-
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
-    ) -> str:
-        return describe_failure(
-            "The Prompt Lab file",
-            action,
-            where,
-            exc,
-            read_only=read_only,
-            full_hint="Free some space; nothing else is lost.",
-            damaged_hint="Move lab.sqlite3 out of the data folder to start afresh.",
-        )
 
     def _run(self, action: str, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:

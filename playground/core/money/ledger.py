@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
-from playground.core.storage.sqlite import SqliteStore, describe_failure
+from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -149,27 +149,17 @@ class UsageLedger(SqliteStore):
 
     _failure = LedgerError
     _closed_text = "The usage ledger is closed."
-
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
-    ) -> str:
-        return _describe(action, where, exc, read_only=read_only)
+    _store = "The usage ledger"
+    _full_hint = "Free some space and restart Playground."
+    _damaged_hint = (
+        "Move it aside (your settings are not in it) and restart Playground to start a new one."
+    )
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._conn = self._open(autocommit=True)
-
-    @classmethod
-    def in_memory(cls) -> UsageLedger:
-        """A ledger that lives only as long as this object (when the file cannot be used)."""
-        return cls(None)
-
-    @property
-    def persistent(self) -> bool:
-        """False for an in-memory ledger: nothing survives a restart."""
-        return self.path is not None
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA busy_timeout = 5000")  # another app window may be writing
@@ -417,17 +407,8 @@ class UsageLedger(SqliteStore):
     # --- lifetime -----------------------------------------------------------------------------
 
 
-def _describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:
-    """A sentence for the user about why `action` ("open", "read", "write") failed."""
-    return describe_failure(
-        "The usage ledger",
-        action,
-        where,
-        exc,
-        read_only=read_only,
-        full_hint="Free some space and restart Playground.",
-        damaged_hint="Move it aside (your settings are not in it) and restart Playground to start a new one.",
-    )
+#: A sentence for the user about why `action` ("open", "read", "write") failed.
+_describe = UsageLedger.describe
 
 
 def _int(value: object) -> int:

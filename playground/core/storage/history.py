@@ -67,7 +67,7 @@ from playground.core.chat.builtin_tools import (
 )
 from playground.core.chat.service import ChatRequest, Conversation, ResponsesRequest
 from playground.core.models import ImagePart, Message, ToolCall, Usage
-from playground.core.storage.sqlite import SqliteStore, describe_failure
+from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -769,11 +769,12 @@ class HistoryStore(SqliteStore):
 
     _failure = HistoryError
     _closed_text = "The conversation history is closed."
-
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
-    ) -> str:
-        return describe(action, where, exc, read_only=read_only)
+    _store = "The conversation history"
+    _full_hint = "Free some space; until then new messages are not saved."
+    _damaged_hint = (
+        "Move it aside (your settings and usage are not in it) and restart Playground to "
+        "start a new history."
+    )
 
     def __init__(
         self,
@@ -800,16 +801,6 @@ class HistoryStore(SqliteStore):
                 sqlite3.sqlite_version,
             )
         self._conn = self._open(autocommit=True)
-
-    @classmethod
-    def in_memory(cls) -> HistoryStore:
-        """A history that lives only as long as this object (when the file cannot be used)."""
-        return cls(None)
-
-    @property
-    def persistent(self) -> bool:
-        """False for an in-memory history: nothing survives a restart."""
-        return self.path is not None
 
     @classmethod
     def salvage(cls, path: Path) -> tuple[HistoryStore, int]:
@@ -940,6 +931,19 @@ class HistoryStore(SqliteStore):
                 conn.execute(f"DROP TRIGGER IF EXISTS {name}")
 
     # --- plumbing ------------------------------------------------------------------------------
+
+    def _update_row(self, conversation_id: str, sql: str, params: tuple[object, ...]) -> None:
+        """Runs one UPDATE of the conversation's row in a write transaction.
+
+        An UPDATE that changed nothing (the value was already there) is fine; a missing
+        conversation raises `NotInHistoryError`.
+        """
+
+        def run(conn: sqlite3.Connection) -> None:
+            if conn.execute(sql, params).rowcount == 0:
+                self._key(conn, conversation_id)  # raises if it is missing
+
+        self._write(run)
 
     def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one write transaction, under the lock; map SQLite errors to HistoryError."""
@@ -1173,16 +1177,11 @@ class HistoryStore(SqliteStore):
             NotInHistoryError: the conversation is not stored.
             HistoryError: the write failed.
         """
-
-        def run(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE conversations SET draft = ? WHERE id = ? AND draft IS NOT ?",
-                (text, conversation_id, text),
-            )
-            if cursor.rowcount == 0:
-                self._key(conn, conversation_id)  # raises if it is missing
-
-        self._write(run)
+        self._update_row(
+            conversation_id,
+            "UPDATE conversations SET draft = ? WHERE id = ? AND draft IS NOT ?",
+            (text, conversation_id, text),
+        )
 
     def rename(self, conversation_id: str, title: str) -> None:
         """Give the conversation the user's title; "" goes back to the automatic title.
@@ -1211,16 +1210,11 @@ class HistoryStore(SqliteStore):
             NotInHistoryError: the conversation is not stored.
             HistoryError: the write failed.
         """
-
-        def run(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE conversations SET last_used = ? WHERE id = ?",
-                (self._stamp(), conversation_id),
-            )
-            if cursor.rowcount == 0:
-                self._key(conn, conversation_id)
-
-        self._write(run)
+        self._update_row(
+            conversation_id,
+            "UPDATE conversations SET last_used = ? WHERE id = ?",
+            (self._stamp(), conversation_id),
+        )
 
     def delete(self, conversation_id: str) -> None:
         """Hide the conversation from the list and search; `undo_delete` brings it back.
@@ -1904,17 +1898,5 @@ def _summary(row: Sequence[Any]) -> ConversationSummary:
     )
 
 
-def describe(action: str, where: str, exc: BaseException, *, read_only: bool = False) -> str:
-    """A sentence for the user about why `action` ("open", "read", "write") failed."""
-    return describe_failure(
-        "The conversation history",
-        action,
-        where,
-        exc,
-        read_only=read_only,
-        full_hint="Free some space; until then new messages are not saved.",
-        damaged_hint=(
-            "Move it aside (your settings and usage are not in it) and restart Playground to "
-            "start a new history."
-        ),
-    )
+#: A sentence for the user about why `action` ("open", "read", "write") failed.
+describe = HistoryStore.describe

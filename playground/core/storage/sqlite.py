@@ -70,9 +70,10 @@ def describe_failure(
 class SqliteStore:
     """Lifetime and error plumbing shared by the app's SQLite stores (usage ledger, history).
 
-    A subclass sets `path`, `_conn` and `_lock` in its `__init__`, and names its exception type
-    (`_failure`), the message for use after `close` (`_closed_text`) and how failures are described
-    (`_describe_failure`, usually `describe_failure` with the store's own wording).
+    A subclass is made with `path` (None for a store in memory, see `in_memory`) and sets `path`,
+    `_conn` and `_lock` in its `__init__`. It names its exception type (`_failure`), the message
+    for use after `close` (`_closed_text`), and for `describe` what the file is (`_store`) and the
+    next steps when the disk is full (`_full_hint`) or the file is damaged (`_damaged_hint`).
     """
 
     path: Path | None
@@ -80,11 +81,38 @@ class SqliteStore:
     _lock: AbstractContextManager[Any]
     _failure: ClassVar[type[Exception]]
     _closed_text: ClassVar[str]
+    _store: ClassVar[str]
+    _full_hint: ClassVar[str]
+    _damaged_hint: ClassVar[str]
 
-    def _describe_failure(
-        self, action: str, where: str, exc: BaseException, *, read_only: bool
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    @classmethod
+    def in_memory(cls) -> Self:
+        """A store that lives only as long as this object (when the file cannot be used)."""
+        return cls(None)
+
+    @property
+    def persistent(self) -> bool:
+        """False for a store in memory: nothing survives a restart."""
+        return self.path is not None
+
+    @classmethod
+    def describe(
+        cls, action: str, where: str, exc: BaseException, *, read_only: bool = False
     ) -> str:
-        raise NotImplementedError
+        """A sentence for the user about why `action` ("open", "read", "write") failed, in the
+        store's own words (see `describe_failure`)."""
+        return describe_failure(
+            cls._store,
+            action,
+            where,
+            exc,
+            read_only=read_only,
+            full_hint=cls._full_hint,
+            damaged_hint=cls._damaged_hint,
+        )
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         """Sets the connection up and creates or migrates the schema."""
@@ -153,6 +181,4 @@ class SqliteStore:
     def _error(self, action: str, exc: BaseException) -> Exception:
         """The store's exception for a failed `action`, in plain words."""
         read_only = is_read_only(self.path)
-        return self._failure(
-            self._describe_failure(action, self._where(), exc, read_only=read_only)
-        )
+        return self._failure(self.describe(action, self._where(), exc, read_only=read_only))

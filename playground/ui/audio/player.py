@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from playground.core.api.errors import AppError
 from playground.core.audio.files import format_clock
 from playground.ui.audio.media import Player
+from playground.ui.common.widgets import named
 from playground.ui.shell.theme import is_dark
 
 
@@ -124,16 +125,16 @@ class PlayerBar(QWidget):
         self.player = Player(self)
         self._dragging = False
 
-        self.play_button = QToolButton()
-        self.play_button.setObjectName(f"{name}PlayButton")
-        self.play_button.setAccessibleName("Play")
-        self.play_button.setToolTip("Play / pause (Space when the bar has focus)")
+        self.play_button = named(
+            QToolButton(),
+            f"{name}PlayButton",
+            "Play",
+            "Play / pause (Space when the bar has focus)",
+        )
         self.play_button.setEnabled(False)
         self.play_button.clicked.connect(self.toggle)
 
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setObjectName(f"{name}SeekBar")
-        self.slider.setAccessibleName("Position")
+        self.slider = named(QSlider(Qt.Orientation.Horizontal), f"{name}SeekBar", "Position")
         self.slider.setEnabled(False)
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.slider.sliderPressed.connect(self._on_pressed)

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QStyle,
     QTableWidget,
@@ -66,6 +65,7 @@ from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
 from playground.ui.common.model_picker import ModelCombo, picker_field
+from playground.ui.common.widgets import fill, select_data, side_by_side, wrapped_label
 
 #: Languages offered for transcription (ISO-639-1); the field also takes any other code.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -251,9 +251,7 @@ class SpeechPage(QWidget):
         self.text_edit.setPlaceholderText("Type the text to speak (Ctrl+Enter generates)")
         self.char_count = QLabel()
         self.char_count.setObjectName("speechCharCount")
-        self.estimate_label = QLabel()
-        self.estimate_label.setObjectName("speechEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("speechEstimate")
         self.generate_button = QPushButton("Generate")
         _named(self.generate_button, "speechGenerateButton", "Generate speech")
         self.generate_button.setToolTip("Generate speech (Ctrl+Enter)")
@@ -263,9 +261,7 @@ class SpeechPage(QWidget):
         self.stop_button.setToolTip("Stop (Esc)")
         self.stop_button.setVisible(False)
         self.message = MessageLine("speechMessage")
-        self.result_label = QLabel()
-        self.result_label.setObjectName("speechResult")
-        self.result_label.setWordWrap(True)
+        self.result_label = wrapped_label("speechResult")
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.char_count)
@@ -285,9 +281,7 @@ class SpeechPage(QWidget):
 
         # Right: the player and the history.
         self.player = PlayerBar("speechPlayer")
-        self.now_playing = QLabel("No clip yet")
-        self.now_playing.setObjectName("speechNowPlaying")
-        self.now_playing.setWordWrap(True)
+        self.now_playing = wrapped_label("speechNowPlaying", "No clip yet")
         self.save_button = QPushButton("Save as…")
         _named(self.save_button, "speechSaveButton", "Save clip as")
         self.save_button.setEnabled(False)
@@ -313,9 +307,7 @@ class SpeechPage(QWidget):
         history_box = QGroupBox("History")
         hl = QVBoxLayout(history_box)
         # A one-line hint while no clip has been made yet (Help → Getting started has more).
-        self.empty_hint = QLabel(EMPTY_HINT)
-        self.empty_hint.setObjectName("speechEmptyHint")
-        self.empty_hint.setWordWrap(True)
+        self.empty_hint = wrapped_label("speechEmptyHint", EMPTY_HINT)
         hl.addWidget(self.empty_hint)
         hl.addWidget(self.history, 1)
         hrow = QHBoxLayout()
@@ -329,14 +321,7 @@ class SpeechPage(QWidget):
         rl.addWidget(player_box)
         rl.addWidget(history_box, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
+        fill(self, side_by_side([(left, 3), (right, 2)]))
 
         self.model_combo.currentTextChanged.connect(self._on_model_changed)
         self.format_combo.currentIndexChanged.connect(self._on_format_changed)
@@ -412,9 +397,7 @@ class SpeechPage(QWidget):
             self.custom_voice.setText(voice)
 
     def set_format(self, fmt: str) -> None:
-        index = self.format_combo.findData(fmt)
-        if index >= 0:
-            self.format_combo.setCurrentIndex(index)
+        select_data(self.format_combo, fmt)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -997,9 +980,7 @@ class SpeechToTextPage(QWidget):
         self.save_take_button = QPushButton("Save take as…")
         _named(self.save_take_button, "sttSaveTakeButton", "Save the recording as")
         self.save_take_button.setVisible(False)
-        self.file_info = QLabel("No audio chosen yet.")
-        self.file_info.setObjectName("sttFileInfo")
-        self.file_info.setWordWrap(True)
+        self.file_info = wrapped_label("sttFileInfo", "No audio chosen yet.")
         self.source_message = MessageLine("sttSourceMessage")
         self.player = PlayerBar("sttPlayer")
 
@@ -1084,9 +1065,7 @@ class SpeechToTextPage(QWidget):
         checks.addWidget(self.words_check)
         checks.addStretch(1)
         form.addRow("", checks)
-        self.estimate_label = QLabel()
-        self.estimate_label.setObjectName("sttEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("sttEstimate")
         self.run_button = QPushButton("Transcribe")
         _named(self.run_button, "sttRunButton", "Transcribe")
         self.run_button.setToolTip("Send the audio (Ctrl+Enter)")
@@ -1141,9 +1120,7 @@ class SpeechToTextPage(QWidget):
         _named(self.save_button, "sttSaveButton", "Save transcript")
         for b in (self.copy_button, self.save_button):
             b.setEnabled(False)
-        self.result_info = QLabel()
-        self.result_info.setObjectName("sttResultInfo")
-        self.result_info.setWordWrap(True)
+        self.result_info = wrapped_label("sttResultInfo")
         result_actions = QHBoxLayout()
         result_actions.addWidget(self.result_info, 1)
         result_actions.addWidget(self.view_combo)
@@ -1156,14 +1133,7 @@ class SpeechToTextPage(QWidget):
         rl.addWidget(self.result_stack, 1)
         rl.addLayout(result_actions)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
+        fill(self, side_by_side([(left, 2), (right, 3)]))
 
         self.file_radio.toggled.connect(self._on_source_kind)
         self.choose_button.clicked.connect(self._on_choose)
@@ -1239,9 +1209,7 @@ class SpeechToTextPage(QWidget):
             self.device_combo.clear()
             for device_id, name in devices:
                 self.device_combo.addItem(name, device_id)
-            index = self.device_combo.findData(current)
-            if index >= 0:
-                self.device_combo.setCurrentIndex(index)
+            select_data(self.device_combo, current)
         if not devices:
             self.device_combo.addItem("No microphone found")
             self.device_combo.setEnabled(False)
@@ -1316,9 +1284,7 @@ class SpeechToTextPage(QWidget):
         self.result_info.setText(text)
 
     def set_format(self, fmt: str) -> None:
-        index = self.format_combo.findData(fmt)
-        if index >= 0:
-            self.format_combo.setCurrentIndex(index)
+        select_data(self.format_combo, fmt)
 
     def set_word_timings(self, on: bool) -> None:
         self.words_check.setChecked(on)

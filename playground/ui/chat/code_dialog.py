@@ -50,6 +50,7 @@ from playground.core.chat.codegen import (
 )
 from playground.core.chat.responses import responses_omitted
 from playground.core.chat.service import ChatRequest, ResponsesRequest
+from playground.ui.common.widgets import named, single_shot, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 CodeKind = Literal["python", "curl", "json"]
@@ -300,9 +301,9 @@ class CodeDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.stream_check = QCheckBox("Stream the answer")
-        self.stream_check.setObjectName("streamCheck")
-        self.stream_check.setAccessibleName("Stream the answer")
+        self.stream_check = named(
+            QCheckBox("Stream the answer"), "streamCheck", "Stream the answer"
+        )
         self.stream_check.setToolTip(
             'Ticked: the answer arrives word by word, as the app shows it (adds "stream": true).\n'
             "Unticked: the whole answer arrives at once."
@@ -310,9 +311,7 @@ class CodeDialog(QDialog):
         self.stream_check.setChecked(stream)
         self.stream_check.toggled.connect(self._on_stream_toggled)
 
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("codeTabs")
-        self.tabs.setAccessibleName("Code language")
+        self.tabs = named(QTabWidget(), "codeTabs", "Code language")
         self.tabs.setDocumentMode(True)
         self.editors: dict[CodeKind, CodeEditor] = {}
         self.copy_buttons: dict[CodeKind, QPushButton] = {}
@@ -322,18 +321,14 @@ class CodeDialog(QDialog):
             self.tabs.addTab(self._make_tab(kind, title, about), title)
             self.tabs.setTabToolTip(self.tabs.count() - 1, about)
 
-        self.note_label = QLabel()
-        self.note_label.setObjectName("shortenedNote")
-        self.note_label.setWordWrap(True)
+        self.note_label = wrapped_label("shortenedNote")
         self.note_label.setVisible(False)
 
         key_icon = QLabel()
         key_icon.setPixmap(icon("key").pixmap(16, 16))
         key_icon.setFixedSize(QSize(16, 16))
         self._key_icon = key_icon
-        self.key_label = QLabel()
-        self.key_label.setObjectName("keyNote")
-        self.key_label.setWordWrap(True)
+        self.key_label = wrapped_label("keyNote")
         self.key_label.setTextFormat(Qt.TextFormat.PlainText)
         key_var = AZURE_KEY_VAR if azure else OPENAI_KEY_VAR
         self.key_label.setText(
@@ -368,22 +363,21 @@ class CodeDialog(QDialog):
     def _make_tab(self, kind: CodeKind, title: str, about: str) -> QWidget:
         page = QWidget()
         page.setObjectName(f"{kind}Page")
-        editor = CodeEditor(kind)
-        editor.setObjectName(f"{kind}Code")
-        editor.setAccessibleName(f"{title} code")
-        editor.setToolTip(f"{about} Select text to copy part of it.")
-        copy = QPushButton(icon("copy"), "Copy")
-        copy.setObjectName(f"{kind}CopyButton")
-        copy.setAccessibleName(f"Copy {title} code")
-        copy.setToolTip(f"Copy the complete {title} code to the clipboard")
+        editor = named(
+            CodeEditor(kind),
+            f"{kind}Code",
+            f"{title} code",
+            f"{about} Select text to copy part of it.",
+        )
+        copy = named(
+            QPushButton(icon("copy"), "Copy"),
+            f"{kind}CopyButton",
+            f"Copy {title} code",
+            f"Copy the complete {title} code to the clipboard",
+        )
         copy.clicked.connect(lambda: self.copy_code(kind))
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(COPIED_MS)
-        timer.timeout.connect(lambda: copy.setText("Copy"))
-        about_label = QLabel(about)
-        about_label.setObjectName(f"{kind}About")
-        about_label.setWordWrap(True)
+        timer = single_shot(self, COPIED_MS, lambda: copy.setText("Copy"))
+        about_label = wrapped_label(f"{kind}About", about)
         self._muted_labels.append(about_label)
         row = QHBoxLayout()
         row.addWidget(about_label, 1)
@@ -604,9 +598,7 @@ class ImportRequestDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.text_edit = QPlainTextEdit()
-        self.text_edit.setObjectName("pasteEdit")
-        self.text_edit.setAccessibleName("Request to read")
+        self.text_edit = named(QPlainTextEdit(), "pasteEdit", "Request to read")
         self.text_edit.setToolTip(
             "Paste a curl command or a JSON body here. An API key in it is never kept."
         )
@@ -615,15 +607,11 @@ class ImportRequestDialog(QDialog):
         self.text_edit.setTabChangesFocus(True)
         self.text_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
-        self.summary_label = QLabel()
-        self.summary_label.setObjectName("importSummary")
-        self.summary_label.setWordWrap(True)
+        self.summary_label = wrapped_label("importSummary")
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.messages_label = QLabel()
-        self.messages_label.setObjectName("importMessages")
-        self.messages_label.setWordWrap(True)
+        self.messages_label = wrapped_label("importMessages")
         self.messages_label.setTextFormat(Qt.TextFormat.RichText)
         self.messages_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -641,10 +629,7 @@ class ImportRequestDialog(QDialog):
         self.buttons.accepted.connect(self._on_apply)
         self.buttons.rejected.connect(self.reject)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PARSE_DELAY_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer = single_shot(self, PARSE_DELAY_MS, self.refresh)
         self.text_edit.textChanged.connect(self._timer.start)
 
         layout = QVBoxLayout(self)

@@ -8,7 +8,9 @@ the controller rebuilds or updates turns through the slots below and reacts to t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar, overload
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +38,7 @@ from playground.ui.chat.steps_view import (
 )
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.moderation_badge import ModerationBadge
+from playground.ui.common.widgets import named, single_shot, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 ROLE_TITLES = {
@@ -58,9 +61,7 @@ class TurnInfo:
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
-    button = QToolButton()
-    button.setObjectName(name)
-    button.setAccessibleName(tip)
+    button = named(QToolButton(), name, tip)
     button.setText(text)
     button.setToolTip(tip)
     button.setAutoRaise(True)
@@ -68,6 +69,40 @@ def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolBu
         button.setIcon(icon(icon_name))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     return button
+
+
+_Part = TypeVar("_Part")
+
+
+class _BuiltOnNeed(Generic[_Part]):
+    """A part of a turn that `build` makes on first use.
+
+    `build` makes the part with its siblings and keeps each in `_<name>` (None until then), so
+    reading any of them builds the group once.
+    """
+
+    def __init__(self, build: Callable[[TurnWidget], None], doc: str = "") -> None:
+        self._build = build
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type[TurnWidget], name: str) -> None:
+        self._slot = f"_{name}"
+
+    @overload
+    def __get__(self, turn: None, owner: type[TurnWidget]) -> _BuiltOnNeed[_Part]: ...
+    @overload
+    def __get__(self, turn: TurnWidget, owner: type[TurnWidget]) -> _Part: ...
+    def __get__(
+        self, turn: TurnWidget | None, owner: type[TurnWidget]
+    ) -> _Part | _BuiltOnNeed[_Part]:
+        if turn is None:
+            return self
+        part: _Part | None = getattr(turn, self._slot)
+        if part is None:
+            self._build(turn)
+            part = getattr(turn, self._slot)
+        assert part is not None
+        return part
 
 
 class TurnWidget(QFrame):
@@ -229,41 +264,13 @@ class TurnWidget(QFrame):
         self._save_button.clicked.connect(lambda: self._commit(resend=False))
         self._resend_button.clicked.connect(lambda: self._commit(resend=True))
 
-    @property
-    def editor(self) -> QPlainTextEdit:
-        """The text box that replaces the message while it is edited."""
-        if self._editor is None:
-            self._build_editor()
-        assert self._editor is not None
-        return self._editor
-
-    @property
-    def edit_bar(self) -> QWidget:
-        if self._edit_bar is None:
-            self._build_editor()
-        assert self._edit_bar is not None
-        return self._edit_bar
-
-    @property
-    def save_button(self) -> QPushButton:
-        if self._save_button is None:
-            self._build_editor()
-        assert self._save_button is not None
-        return self._save_button
-
-    @property
-    def resend_button(self) -> QPushButton:
-        if self._resend_button is None:
-            self._build_editor()
-        assert self._resend_button is not None
-        return self._resend_button
-
-    @property
-    def cancel_button(self) -> QPushButton:
-        if self._cancel_button is None:
-            self._build_editor()
-        assert self._cancel_button is not None
-        return self._cancel_button
+    editor = _BuiltOnNeed[QPlainTextEdit](
+        _build_editor, "The text box that replaces the message while it is edited."
+    )
+    edit_bar = _BuiltOnNeed[QWidget](_build_editor)
+    save_button = _BuiltOnNeed[QPushButton](_build_editor)
+    resend_button = _BuiltOnNeed[QPushButton](_build_editor)
+    cancel_button = _BuiltOnNeed[QPushButton](_build_editor)
 
     @property
     def images_label(self) -> QLabel:
@@ -284,20 +291,10 @@ class TurnWidget(QFrame):
         self._tools_box, self._tools_layout = box, layout
         self._place("tools", box)
 
-    @property
-    def tools_box(self) -> QWidget:
-        """The functions the model asked for (`show_tool_calls`)."""
-        if self._tools_box is None:
-            self._build_tools()
-        assert self._tools_box is not None
-        return self._tools_box
-
-    @property
-    def tools_layout(self) -> QVBoxLayout:
-        if self._tools_layout is None:
-            self._build_tools()
-        assert self._tools_layout is not None
-        return self._tools_layout
+    tools_box = _BuiltOnNeed[QWidget](
+        _build_tools, "The functions the model asked for (`show_tool_calls`)."
+    )
+    tools_layout = _BuiltOnNeed[QVBoxLayout](_build_tools)
 
     @property
     def thinking(self) -> ThinkingSection:
@@ -322,9 +319,7 @@ class TurnWidget(QFrame):
     def citations_label(self) -> QLabel:
         """The sources the answer cites, listed under it."""
         if self._citations_label is None:
-            label = QLabel()
-            label.setObjectName("turnCitations")
-            label.setWordWrap(True)
+            label = wrapped_label("turnCitations")
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setOpenExternalLinks(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -383,20 +378,10 @@ class TurnWidget(QFrame):
         self._place("use_choice", button, Qt.AlignmentFlag.AlignRight)
         button.clicked.connect(lambda: self.choice_selected.emit(self.index, tabs.currentIndex()))
 
-    @property
-    def choices_tabs(self) -> QTabWidget:
-        """One tab per answer when the request asked for several (n > 1)."""
-        if self._choices_tabs is None:
-            self._build_choices()
-        assert self._choices_tabs is not None
-        return self._choices_tabs
-
-    @property
-    def use_choice_button(self) -> QPushButton:
-        if self._use_choice_button is None:
-            self._build_choices()
-        assert self._use_choice_button is not None
-        return self._use_choice_button
+    choices_tabs = _BuiltOnNeed[QTabWidget](
+        _build_choices, "One tab per answer when the request asked for several (n > 1)."
+    )
+    use_choice_button = _BuiltOnNeed[QPushButton](_build_choices)
 
     def _build_logprobs(self) -> None:
         view = LogprobsView(self)
@@ -411,28 +396,17 @@ class TurnWidget(QFrame):
         header.insertWidget(header.indexOf(self.delete_button) + 1, button)
         button.toggled.connect(self._on_logprobs_toggled)
 
-    @property
-    def logprobs_view(self) -> LogprobsView:
-        """Each token coloured by its probability (shown with the header's Logprobs button)."""
-        if self._logprobs_view is None:
-            self._build_logprobs()
-        assert self._logprobs_view is not None
-        return self._logprobs_view
-
-    @property
-    def logprobs_button(self) -> QToolButton:
-        if self._logprobs_button is None:
-            self._build_logprobs()
-        assert self._logprobs_button is not None
-        return self._logprobs_button
+    logprobs_view = _BuiltOnNeed[LogprobsView](
+        _build_logprobs,
+        "Each token coloured by its probability (shown with the header's Logprobs button).",
+    )
+    logprobs_button = _BuiltOnNeed[QToolButton](_build_logprobs)
 
     @property
     def error_label(self) -> QLabel:
         """The answer's error or schema problems, in red."""
         if self._error_label is None:
-            label = QLabel()
-            label.setObjectName("turnError")
-            label.setWordWrap(True)
+            label = wrapped_label("turnError")
             label.setVisible(False)
             self._error_label = label
             self._place("error", label)
@@ -687,10 +661,7 @@ class ConversationView(QScrollArea):
         self._spare_holder = QWidget(self)
         self._spare_holder.setObjectName("spareTurns")
         self._spare_holder.hide()
-        self._spare_timer = QTimer(self)
-        self._spare_timer.setSingleShot(True)
-        self._spare_timer.setInterval(SPARE_DELAY_MS)
-        self._spare_timer.timeout.connect(self._build_spares)
+        self._spare_timer = single_shot(self, SPARE_DELAY_MS, self._build_spares)
 
     def set_turns(self, messages: list[Message], infos: list[TurnInfo] | None = None) -> None:
         """Replaces every turn (opening a conversation, after an edit or a move). Builds the newest

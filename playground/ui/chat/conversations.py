@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from playground.core.api.errors import AppError
 from playground.core.chat.service import ChatRequest, Conversation
@@ -28,6 +28,7 @@ from playground.ui.chat.state import ChatState, StoredState, fields_of
 from playground.ui.chat.tab import ChatTab
 from playground.ui.chat.texts import turn_info
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
+from playground.ui.common.widgets import single_shot
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,7 @@ class ConversationHistory(QObject):
         self.history = history
         self._before_switch = before_switch
         self._after_load = after_load
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_SAVE_DELAY_MS)
-        self._draft_timer.timeout.connect(self.save_draft)
+        self._draft_timer = single_shot(self, DRAFT_SAVE_DELAY_MS, self.save_draft)
 
     # --- the view of the conversation ------------------------------------------------------------
 

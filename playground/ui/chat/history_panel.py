@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.storage.history import ConversationSummary
+from playground.ui.common.widgets import named, single_shot, wrapped_label
 
 #: Pause after the last keystroke before `search_changed` is emitted.
 SEARCH_DELAY_MS: Final = 250
@@ -346,9 +347,7 @@ class ConversationDelegate(QStyledItemDelegate):
     def createEditor(
         self, parent: QWidget, _option: QStyleOptionViewItem, _index: _Index
     ) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setObjectName("conversationTitleEdit")
-        editor.setAccessibleName("Conversation title")
+        editor = named(QLineEdit(parent), "conversationTitleEdit", "Conversation title")
         editor.setPlaceholderText("Empty: use the first message")
         editor.setToolTip(
             "Type a new title; Enter keeps it, Esc cancels. Leave it empty to go back to the "
@@ -467,9 +466,7 @@ class HistoryPanel(QWidget):
         self._undo_id: str | None = None
         self._emitted_search = ""
 
-        self.search_edit = QLineEdit()
-        self.search_edit.setObjectName("historySearch")
-        self.search_edit.setAccessibleName("Search conversations")
+        self.search_edit = named(QLineEdit(), "historySearch", "Search conversations")
         self.search_edit.setPlaceholderText("Search conversations")
         self.search_edit.setToolTip(
             "Find conversations by title or by any word in their messages (Ctrl+F). "
@@ -478,23 +475,17 @@ class HistoryPanel(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(self._on_search_edited)
         self.search_edit.installEventFilter(self)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._emit_search)
+        self._search_timer = single_shot(self, SEARCH_DELAY_MS, self._emit_search)
 
-        self.new_button = QPushButton("New chat")
-        self.new_button.setObjectName("newChatButton")
-        self.new_button.setAccessibleName("New chat")
-        self.new_button.setToolTip("Start a new, empty conversation")
+        self.new_button = named(
+            QPushButton("New chat"), "newChatButton", "New chat", "Start a new, empty conversation"
+        )
         self.new_button.clicked.connect(self.new_requested)
 
         self.model = ConversationListModel(self._clock, self)
         self.delegate = ConversationDelegate(lambda: self._current_id, self)
         self.delegate.title_edited.connect(self.rename_requested)
-        self.list_view = QListView()
-        self.list_view.setObjectName("historyList")
-        self.list_view.setAccessibleName("Conversations")
+        self.list_view = named(QListView(), "historyList", "Conversations")
         self.list_view.setToolTip("")  # each row has its own tooltip
         self.list_view.setModel(self.model)
         self.list_view.setItemDelegate(self.delegate)
@@ -558,18 +549,20 @@ class HistoryPanel(QWidget):
         self.undo_bar.setFrameShape(QFrame.Shape.StyledPanel)
         self.undo_bar.setAutoFillBackground(True)
         self.undo_bar.setBackgroundRole(QPalette.ColorRole.AlternateBase)
-        self.undo_label = QLabel()
-        self.undo_label.setObjectName("undoLabel")
-        self.undo_label.setWordWrap(True)
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setObjectName("undoDeleteButton")
-        self.undo_button.setAccessibleName("Undo delete")
-        self.undo_button.setToolTip("Bring the deleted conversation back")
+        self.undo_label = wrapped_label("undoLabel")
+        self.undo_button = named(
+            QPushButton("Undo"),
+            "undoDeleteButton",
+            "Undo delete",
+            "Bring the deleted conversation back",
+        )
         self.undo_button.clicked.connect(self._on_undo_clicked)
-        self.undo_close_button = QToolButton()
-        self.undo_close_button.setObjectName("undoCloseButton")
-        self.undo_close_button.setAccessibleName("Dismiss")
-        self.undo_close_button.setToolTip("Hide this message (the conversation stays deleted)")
+        self.undo_close_button = named(
+            QToolButton(),
+            "undoCloseButton",
+            "Dismiss",
+            "Hide this message (the conversation stays deleted)",
+        )
         self.undo_close_button.setText("✕")
         self.undo_close_button.setAutoRaise(True)
         self.undo_close_button.clicked.connect(self.hide_undo)
@@ -579,10 +572,7 @@ class HistoryPanel(QWidget):
         undo_layout.addWidget(self.undo_button)
         undo_layout.addWidget(self.undo_close_button)
         self.undo_bar.setVisible(False)
-        self.undo_timer = QTimer(self)
-        self.undo_timer.setSingleShot(True)
-        self.undo_timer.setInterval(UNDO_SECONDS * 1000)
-        self.undo_timer.timeout.connect(self.hide_undo)
+        self.undo_timer = single_shot(self, UNDO_SECONDS * 1000, self.hide_undo)
 
         # "5 min ago" must not go stale while the list sits there.
         self._tick = QTimer(self)
@@ -744,10 +734,7 @@ class HistoryPanel(QWidget):
         return action
 
     def _button(self, name: str, text: str, action: QAction) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(f"{text} conversation")
-        button.setToolTip(action.toolTip())
+        button = named(QPushButton(text), name, f"{text} conversation", action.toolTip())
         button.clicked.connect(action.trigger)
         return button
 

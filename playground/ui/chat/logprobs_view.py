@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QColor, QCursor
-from PySide6.QtWidgets import QLabel, QTextBrowser, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from playground.core.chat.service import TokenLogprob
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
 
 
@@ -52,14 +53,12 @@ class LogprobsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("logprobsView")
-        self.browser = QTextBrowser()
-        self.browser.setObjectName("logprobsTokens")
-        self.browser.setAccessibleName("Tokens coloured by probability")
+        self.browser = named(QTextBrowser(), "logprobsTokens", "Tokens coloured by probability")
         self.browser.setOpenLinks(False)
         self.browser.setMouseTracking(True)
-        self.details = QLabel("Hover a token to see what else the model considered.")
-        self.details.setObjectName("logprobsDetails")
-        self.details.setWordWrap(True)
+        self.details = wrapped_label(
+            "logprobsDetails", "Hover a token to see what else the model considered."
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser, 1)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.chat.presets import Preset
 from playground.ui.chat.code_dialog import muted_color
+from playground.ui.common.widgets import named, wrapped_label
 
 #: The file filter of the import and export dialogs.
 JSON_FILTER: Final = "Presets (*.json);;All files (*)"
@@ -155,16 +156,13 @@ class PresetNameDialog(QDialog):
         self._forbidden = {n.casefold(): n for n in forbidden}
         question = QLabel(label)
         question.setWordWrap(True)
-        self.name_edit = QLineEdit(text)
-        self.name_edit.setObjectName("presetNameEdit")
-        self.name_edit.setAccessibleName("Preset name")
-        self.name_edit.setToolTip("The name shown in the Presets menu")
+        self.name_edit = named(
+            QLineEdit(text), "presetNameEdit", "Preset name", "The name shown in the Presets menu"
+        )
         self.name_edit.setPlaceholderText("For example: Short answers")
         self.name_edit.selectAll()
         question.setBuddy(self.name_edit)
-        self.hint_label = QLabel()
-        self.hint_label.setObjectName("presetNameHint")
-        self.hint_label.setWordWrap(True)
+        self.hint_label = wrapped_label("presetNameHint")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -236,10 +234,7 @@ class PresetChoiceDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("presetChoiceDialog")
         self.setWindowTitle(title)
-        self.combo = QComboBox()
-        self.combo.setObjectName("presetChoiceCombo")
-        self.combo.setAccessibleName("Preset")
-        self.combo.setToolTip("The preset this applies to")
+        self.combo = named(QComboBox(), "presetChoiceCombo", "Preset", "The preset this applies to")
         self.combo.addItems(list(names))
         if current is not None and current in names:
             self.combo.setCurrentText(current)

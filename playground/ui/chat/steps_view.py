@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.chat.builtin_tools import Citation, ToolStep
+from playground.ui.common.widgets import wrapped_label
 
 _STEP_TITLES = {
     "web_search_call": "Web search",
@@ -92,9 +93,7 @@ class ThinkingSection(Collapsible):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("thinking", "Thinking", parent)
-        self.label = QLabel()
-        self.label.setObjectName("thinkingText")
-        self.label.setWordWrap(True)
+        self.label = wrapped_label("thinkingText")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.label.font()
@@ -130,9 +129,7 @@ class StepWidget(Collapsible):
     def __init__(self, step: ToolStep, parent: QWidget | None = None) -> None:
         super().__init__("toolStep", "", parent)
         self.step = step
-        self.details = QLabel()
-        self.details.setObjectName("stepDetails")
-        self.details.setWordWrap(True)
+        self.details = wrapped_label("stepDetails")
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setOpenExternalLinks(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)

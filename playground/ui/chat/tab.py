@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -44,6 +43,7 @@ from playground.ui.common.chat_params import (
     build_request,
     wrap_in_scroll_area,
 )
+from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -224,9 +224,7 @@ class ChatTab(QWidget):
         title_row.addWidget(self.import_button)
         title_row.addWidget(self.export_button)
 
-        self.system_edit = QPlainTextEdit()
-        self.system_edit.setObjectName("systemPrompt")
-        self.system_edit.setAccessibleName("System prompt")
+        self.system_edit = named(QPlainTextEdit(), "systemPrompt", "System prompt")
         self.system_edit.setPlaceholderText(
             "System prompt: tell the model who it is and how to answer, e.g. “You are a patient tutor. "
             "Answer in under 100 words.”  Use {{name}} for values you fill in before sending."
@@ -236,9 +234,7 @@ class ChatTab(QWidget):
 
         self.conversation = ConversationView()
 
-        self.reply_info = QLabel("")
-        self.reply_info.setObjectName("replyInfo")
-        self.reply_info.setAccessibleName("Reply details")
+        self.reply_info = named(QLabel(""), "replyInfo", "Reply details")
         self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reply_info.setToolTip(
             "Finish reason, time to first token, speed, tokens, cost and fingerprint"
@@ -247,9 +243,7 @@ class ChatTab(QWidget):
         # splitter move by a pixel and every turn of the conversation lay itself out again.
         self.reply_info.setMinimumWidth(1)
 
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("chatError")
-        self.error_label.setAccessibleName("Chat error")
+        self.error_label = named(QLabel(""), "chatError", "Chat error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = QPushButton(icon("refresh"), "Retry")
@@ -264,9 +258,7 @@ class ChatTab(QWidget):
         self.error_box.setVisible(False)
 
         # A one-line notice (a model that retires soon), with its action and a close button.
-        self.notice_label = QLabel("")
-        self.notice_label.setObjectName("chatNotice")
-        self.notice_label.setAccessibleName("Notice")
+        self.notice_label = named(QLabel(""), "chatNotice", "Notice")
         self.notice_label.setWordWrap(True)
         self.notice_action = QPushButton("")
         self.notice_action.setObjectName("chatNoticeAction")
@@ -291,9 +283,7 @@ class ChatTab(QWidget):
         self.variables = VariablesForm()
         self.attachments = AttachmentsBar()
 
-        self.input_edit = QPlainTextEdit()
-        self.input_edit.setObjectName("chatInput")
-        self.input_edit.setAccessibleName("Message")
+        self.input_edit = named(QPlainTextEdit(), "chatInput", "Message")
         self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
         self.input_edit.setFixedHeight(88)
         self.input_edit.installEventFilter(self)
@@ -344,9 +334,7 @@ class ChatTab(QWidget):
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.send_button)
 
-        self.context_bar = QProgressBar()
-        self.context_bar.setObjectName("contextBar")
-        self.context_bar.setAccessibleName("Context window used")
+        self.context_bar = named(QProgressBar(), "contextBar", "Context window used")
         self.context_bar.setMaximumHeight(14)
         self.context_bar.setTextVisible(False)
         self.context_bar.setRange(0, 1000)
@@ -381,9 +369,7 @@ class ChatTab(QWidget):
         self.params = ChatParamsPanel()
         params_area = wrap_in_scroll_area(self.params)
         params_area.setMinimumWidth(290)
-        self.conversation_totals = QLabel("No requests yet")
-        self.conversation_totals.setObjectName("conversationTotals")
-        self.conversation_totals.setWordWrap(True)
+        self.conversation_totals = wrapped_label("conversationTotals", "No requests yet")
         self.conversation_totals.setToolTip("Every request of this conversation, with its cost")
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -391,21 +377,11 @@ class ChatTab(QWidget):
         right_layout.addWidget(params_area, 1)
         right_layout.addWidget(self.conversation_totals)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("chatSplitter")
-        splitter.addWidget(self.history)
-        splitter.addWidget(centre)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 1)
-        splitter.setSizes([210, 640, 320])
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(
+            [(self.history, 0), (centre, 3), (right, 1)], name="chatSplitter", sizes=[210, 640, 320]
+        )
         self.splitter = splitter
-
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 4)
-        outer.addWidget(splitter)
+        fill(self, splitter, (8, 6, 8, 4))
 
         self.main_input: QWidget = self.input_edit
         # Compatibility names used by the controller and tests.
@@ -632,9 +608,11 @@ class ChatTab(QWidget):
 
     def _make_moderation_check(self) -> QCheckBox:
         # A short label: the row under the input is narrow at the default window size.
-        check = QCheckBox("Moderate")
-        check.setObjectName("chatModerationCheck")
-        check.setAccessibleName("Check prompts and replies with moderation")
+        check = named(
+            QCheckBox("Moderate"),
+            "chatModerationCheck",
+            "Check prompts and replies with moderation",
+        )
         check.setToolTip(
             "Also send each prompt and each reply to the moderation endpoint (free on OpenAI) and "
             "show its verdict as a badge on the turn. It runs alongside the request: nothing waits "

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.chat.presets import find_variables
+from playground.ui.common.widgets import named
 from playground.ui.shell.theme import is_dark
 
 _AMBER: Final = QColor(255, 179, 0)
@@ -146,9 +147,7 @@ class VariablesForm(QWidget):
             self._edits[focused].setFocus()
 
     def _make_row(self, name: str) -> QLineEdit:
-        edit = QLineEdit(self._values.get(name, ""))
-        edit.setObjectName(f"variable_{name}")
-        edit.setAccessibleName(f"Value of {name}")
+        edit = named(QLineEdit(self._values.get(name, "")), f"variable_{name}", f"Value of {name}")
         edit.setPlaceholderText("Fill in before sending")
         edit.setToolTip(f"Replaces {{{{{name}}}}} in the system prompt and the message.")
         edit.setClearButtonEnabled(True)

@@ -64,6 +64,7 @@ from playground.core.chat.vision import (
 )
 from playground.core.models import ImagePart
 from playground.core.money.formatting import format_tokens
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 log = logging.getLogger(__name__)
@@ -202,20 +203,19 @@ class AttachmentChip(QFrame):
         self.name_label.setObjectName("attachmentName")
         self.name_label.setMaximumWidth(150)
         self._set_name_text(name)
-        self.detail = QComboBox()
-        self.detail.setObjectName("attachmentDetail")
-        self.detail.setAccessibleName(f"Detail for {name}")
-        self.detail.setToolTip(DETAIL_TOOLTIP)
+        self.detail = named(QComboBox(), "attachmentDetail", f"Detail for {name}", DETAIL_TOOLTIP)
         for i, (label, value) in enumerate(DETAILS):
             self.detail.addItem(label, value)
             self.detail.setItemData(i, _DETAIL_ITEM_TIPS[value], Qt.ItemDataRole.ToolTipRole)
         self.detail.currentIndexChanged.connect(self._on_detail_changed)
         self.tokens_label = QLabel()
         self.tokens_label.setObjectName("attachmentTokens")
-        self.remove_button = QToolButton()
-        self.remove_button.setObjectName("attachmentRemove")
-        self.remove_button.setAccessibleName(f"Remove {name}")
-        self.remove_button.setToolTip("Remove this image from the message")
+        self.remove_button = named(
+            QToolButton(),
+            "attachmentRemove",
+            f"Remove {name}",
+            "Remove this image from the message",
+        )
         self.remove_button.setText("✕")
         self.remove_button.setAutoRaise(True)
         self.remove_button.clicked.connect(self.remove_clicked)
@@ -344,16 +344,14 @@ class AttachmentsBar(QWidget):
         pending = self._pending
         self.destroyed.connect(lambda *_: pending.clear())
 
-        self.attach_button = QPushButton("Attach image")
-        self.attach_button.setObjectName("attachImageButton")
-        self.attach_button.setAccessibleName("Attach image")
-        self.attach_button.setToolTip(_ATTACH_TIP)
+        self.attach_button = named(
+            QPushButton("Attach image"), "attachImageButton", "Attach image", _ATTACH_TIP
+        )
         self.attach_button.setIcon(icon("image"))
         self.attach_button.clicked.connect(self.open_file_dialog)
-        self.url_button = QPushButton("Image URL…")
-        self.url_button.setObjectName("imageUrlButton")
-        self.url_button.setAccessibleName("Attach image by address")
-        self.url_button.setToolTip(_URL_TIP)
+        self.url_button = named(
+            QPushButton("Image URL…"), "imageUrlButton", "Attach image by address", _URL_TIP
+        )
         self.url_button.clicked.connect(self.show_url_entry)
 
         self.chips_widget = QWidget()
@@ -373,22 +371,24 @@ class AttachmentsBar(QWidget):
         self.chips_scroll.installEventFilter(self)
         self.chips_widget.installEventFilter(self)
 
-        self.url_edit = QLineEdit()
-        self.url_edit.setObjectName("imageUrlEdit")
-        self.url_edit.setAccessibleName("Image address")
+        self.url_edit = named(QLineEdit(), "imageUrlEdit", "Image address")
         self.url_edit.setPlaceholderText("https://…/picture.png or data:image/png;base64,…")
         self.url_edit.setToolTip(_URL_TIP + " Press Enter to attach, Esc to cancel.")
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.returnPressed.connect(self._on_url_entered)
-        self.url_add_button = QPushButton("Attach")
-        self.url_add_button.setObjectName("imageUrlAddButton")
-        self.url_add_button.setAccessibleName("Attach the image address")
-        self.url_add_button.setToolTip("Attach the image at this address (Enter)")
+        self.url_add_button = named(
+            QPushButton("Attach"),
+            "imageUrlAddButton",
+            "Attach the image address",
+            "Attach the image at this address (Enter)",
+        )
         self.url_add_button.clicked.connect(self._on_url_entered)
-        self.url_cancel_button = QPushButton("Cancel")
-        self.url_cancel_button.setObjectName("imageUrlCancelButton")
-        self.url_cancel_button.setAccessibleName("Cancel the image address")
-        self.url_cancel_button.setToolTip("Close the address field (Esc)")
+        self.url_cancel_button = named(
+            QPushButton("Cancel"),
+            "imageUrlCancelButton",
+            "Cancel the image address",
+            "Close the address field (Esc)",
+        )
         self.url_cancel_button.clicked.connect(self.hide_url_entry)
         self.url_row = QWidget()
         self.url_row.setObjectName("imageUrlRow")
@@ -399,9 +399,7 @@ class AttachmentsBar(QWidget):
         url_layout.addWidget(self.url_cancel_button)
         self.url_row.setVisible(False)
 
-        self.warning = QLabel()
-        self.warning.setObjectName("attachmentsWarning")
-        self.warning.setWordWrap(True)
+        self.warning = wrapped_label("attachmentsWarning")
         self.warning.setVisible(False)
 
         buttons = QHBoxLayout()

@@ -80,6 +80,7 @@ from playground.core.chat.schema import (
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import Message
+from playground.ui.common.widgets import named, select_data, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 MAX_STOP: Final = 4
@@ -231,20 +232,11 @@ class _ValueSpin(QDoubleSpinBox):
 
 
 def _combo(name: str, accessible: str, tip: str) -> _ComboBox:
-    combo = _ComboBox()
-    combo.setObjectName(name)
-    combo.setAccessibleName(accessible)
-    combo.setToolTip(tip)
+    combo = named(_ComboBox(), name, accessible, tip)
     combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(8)
     return combo
-
-
-def _name(widget: QWidget, name: str, accessible: str, tip: str) -> None:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
 
 
 class _JsonEdit(QPlainTextEdit):
@@ -283,15 +275,13 @@ class _JsonEdit(QPlainTextEdit):
 
 def _mono_editor(name: str, accessible: str, tip: str, placeholder: str) -> _JsonEdit:
     edit = _JsonEdit()
-    _name(edit, name, accessible, tip)
+    named(edit, name, accessible, tip)
     edit.setPlaceholderText(placeholder)
     return edit
 
 
 def _status_label(name: str, accessible: str) -> QLabel:
-    label = QLabel("")
-    label.setObjectName(name)
-    label.setAccessibleName(accessible)
+    label = named(QLabel(""), name, accessible)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -353,9 +343,9 @@ class SliderRow(QWidget):
         self._custom = api_default  # the user's value, kept while "default" is chosen
 
         self.check = QCheckBox(label)
-        _name(self.check, f"{key}Check", f"Set {label.lower()}", "")
+        named(self.check, f"{key}Check", f"Set {label.lower()}", "")
         self.spin = _ValueSpin()
-        _name(self.spin, f"{key}Spin", label, "")
+        named(self.spin, f"{key}Spin", label, "")
         self.spin.setRange(minimum, maximum)
         self.spin.setDecimals(2)
         self.spin.setSingleStep(step)
@@ -364,7 +354,7 @@ class SliderRow(QWidget):
         self.spin.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.spin.setMinimumWidth(self.spin.fontMetrics().horizontalAdvance("default") + 40)
         self.slider = _Slider(Qt.Orientation.Horizontal)
-        _name(self.slider, f"{key}Slider", f"{label} slider", "")
+        named(self.slider, f"{key}Slider", f"{label} slider", "")
         self.slider.setRange(round(minimum * self._scale), round(maximum * self._scale))
         self.slider.setSingleStep(round(step * self._scale))
         self.slider.setPageStep(round(step * self._scale * 2))
@@ -539,9 +529,7 @@ class ChatParamsPanel(QWidget):
         return form
 
     def _muted_label(self, name: str, text: str = "") -> QLabel:
-        label = QLabel(text)
-        label.setObjectName(name)
-        label.setWordWrap(True)
+        label = wrapped_label(name, text)
         self._muted.append(label)
         return label
 
@@ -558,7 +546,7 @@ class ChatParamsPanel(QWidget):
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.refresh_button = QToolButton()
-        _name(
+        named(
             self.refresh_button,
             "refreshModelsButton",
             "Refresh model list",
@@ -572,7 +560,7 @@ class ChatParamsPanel(QWidget):
         form.addRow(self._label("Model", self.model_combo), model_row)
 
         self.max_tokens_spin = _SpinBox()
-        _name(
+        named(
             self.max_tokens_spin,
             "maxTokensSpin",
             "Maximum output tokens",
@@ -713,7 +701,7 @@ class ChatParamsPanel(QWidget):
         schema_layout.setSpacing(4)
 
         self.schema_name_edit = QLineEdit()
-        _name(
+        named(
             self.schema_name_edit,
             "schemaNameEdit",
             "Schema name",
@@ -733,7 +721,7 @@ class ChatParamsPanel(QWidget):
         schema_layout.addLayout(name_row)
 
         self.strict_check = QCheckBox("Strict: always follow the schema")
-        _name(
+        named(
             self.strict_check,
             "schemaStrictCheck",
             "Strict schema",
@@ -803,7 +791,7 @@ class ChatParamsPanel(QWidget):
         form = self._form(box)
 
         self.seed_edit = QLineEdit()
-        _name(
+        named(
             self.seed_edit,
             "seedEdit",
             "Seed",
@@ -818,7 +806,7 @@ class ChatParamsPanel(QWidget):
         form.addRow(self._label("Seed", self.seed_edit), self.seed_edit)
 
         self.n_spin = _SpinBox()
-        _name(
+        named(
             self.n_spin,
             "nSpin",
             "Number of answers",
@@ -843,7 +831,7 @@ class ChatParamsPanel(QWidget):
         self.stop_edits: list[QLineEdit] = []
         for i in range(MAX_STOP):
             edit = QLineEdit()
-            _name(edit, f"stopEdit{i + 1}", f"Stop sequence {i + 1}", self._stop_tip)
+            named(edit, f"stopEdit{i + 1}", f"Stop sequence {i + 1}", self._stop_tip)
             edit.setPlaceholderText(f"stop {i + 1}")
             edit.setClearButtonEnabled(True)
             grid.addWidget(edit, i // 2, i % 2)
@@ -856,13 +844,13 @@ class ChatParamsPanel(QWidget):
         self._logprobs_tip = (
             "Also return how likely each word (token) was, to see where the model was unsure."
         )
-        _name(self.logprobs_check, "logprobsCheck", "Token probabilities", self._logprobs_tip)
+        named(self.logprobs_check, "logprobsCheck", "Token probabilities", self._logprobs_tip)
         form.addRow(self.logprobs_check)
         self.top_logprobs_spin = _SpinBox()
         self._top_logprobs_tip = (
             "For each token, also list this many likely alternatives (0–20). 0 = none."
         )
-        _name(
+        named(
             self.top_logprobs_spin,
             "topLogprobsSpin",
             "Alternatives per token",
@@ -936,14 +924,14 @@ class ChatParamsPanel(QWidget):
 
         def check(key: str, label: str, tip: str) -> QCheckBox:
             box_ = QCheckBox(label)
-            _name(box_, f"{key}Check", label, tip)
+            named(box_, f"{key}Check", label, tip)
             box_.toggled.connect(self._on_builtin_toggled)
             form.addRow(box_)
             return box_
 
         def line(key: str, label: str, tip: str, placeholder: str) -> QLineEdit:
             edit = QLineEdit()
-            _name(edit, f"{key}Edit", label, tip)
+            named(edit, f"{key}Edit", label, tip)
             edit.setPlaceholderText(placeholder)
             edit.textChanged.connect(self._emit_changed)
             form.addRow(self._label(label, edit), edit)
@@ -1002,7 +990,7 @@ class ChatParamsPanel(QWidget):
             "all tools",
         )
         self.mcp_always_check = QCheckBox("Always allow this server's calls")
-        _name(
+        named(
             self.mcp_always_check,
             "mcpAlwaysCheck",
             "Always allow",
@@ -1046,14 +1034,14 @@ class ChatParamsPanel(QWidget):
         self, layout: QVBoxLayout, key: str, edit: QPlainTextEdit, example: str
     ) -> tuple[QPushButton, QPushButton]:
         example_button = QPushButton("Example")
-        _name(
+        named(
             example_button,
             f"{key}ExampleButton",
             f"Insert {key} example",
             "Replace the text with a small working example (Ctrl+Z brings yours back).",
         )
         tidy_button = QPushButton("Tidy")
-        _name(
+        named(
             tidy_button,
             f"{key}TidyButton",
             f"Tidy {key}",
@@ -1301,9 +1289,7 @@ class ChatParamsPanel(QWidget):
         self._fill_efforts(self._offered_efforts(), effort if isinstance(effort, str) else None)
         if "api" in fields:
             with QSignalBlocker(self.api_combo):
-                index = self.api_combo.findData(get("api"))
-                if index >= 0:
-                    self.api_combo.setCurrentIndex(index)
+                select_data(self.api_combo, get("api"))
         for combo, name in (
             (self.summary_combo, "reasoning_summary"),
             (self.verbosity_combo, "verbosity"),

@@ -65,6 +65,7 @@ from playground.core.chat.markdown import (
     render_markdown,
     split_stable_prefix,
 )
+from playground.ui.common.widgets import named
 from playground.ui.shell.theme import icon, is_dark
 
 # Takes the merge of a fragment's first block (see the module docstring); removed at once.
@@ -132,18 +133,14 @@ class MessageView(QWidget):
         font.setBold(True)
         self.role_label.setFont(font)
 
-        self.copy_button = QToolButton()
-        self.copy_button.setObjectName("copyMessageButton")
-        self.copy_button.setAccessibleName("Copy message")
+        self.copy_button = named(QToolButton(), "copyMessageButton", "Copy message")
         self.copy_button.setText("Copy")
         self.copy_button.setIcon(icon("copy"))
         self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.copy_button.setAutoRaise(True)
         self.copy_button.setToolTip("Copy the whole message as Markdown")
 
-        self.raw_toggle = QToolButton()
-        self.raw_toggle.setObjectName("rawToggle")
-        self.raw_toggle.setAccessibleName("Show raw Markdown")
+        self.raw_toggle = named(QToolButton(), "rawToggle", "Show raw Markdown")
         self.raw_toggle.setText("Raw")
         self.raw_toggle.setCheckable(True)
         self.raw_toggle.setAutoRaise(True)
@@ -158,9 +155,7 @@ class MessageView(QWidget):
         header.addWidget(self.raw_toggle)
         header.addWidget(self.copy_button)
 
-        self.body = _AutoHeightBrowser()
-        self.body.setObjectName("messageBody")
-        self.body.setAccessibleName("Message text")
+        self.body = named(_AutoHeightBrowser(), "messageBody", "Message text")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

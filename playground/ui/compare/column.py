@@ -29,6 +29,7 @@ from playground.core.compare.diff import Piece
 from playground.ui.common.chat_params import API_RESPONSES, FIELD_NAMES, RESPONSES_FIELD_NAMES
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.params_dialog import ParamsDialog
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
 
 LETTERS = "ABCD"
@@ -75,19 +76,19 @@ class CompareColumn(QFrame):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
 
-        self.params_button = QToolButton()
-        self.params_button.setObjectName(f"compareParams{letter}")
-        self.params_button.setAccessibleName(f"Column {letter} parameters")
+        self.params_button = named(
+            QToolButton(), f"compareParams{letter}", f"Column {letter} parameters"
+        )
         self.params_button.setText("Parameters…")
         self.params_button.setToolTip("Temperature, length, output format… (the same as Chat's)")
-        self.from_chat_button = QToolButton()
-        self.from_chat_button.setObjectName(f"compareFromChat{letter}")
-        self.from_chat_button.setAccessibleName(f"Column {letter}: copy settings from Chat")
+        self.from_chat_button = named(
+            QToolButton(), f"compareFromChat{letter}", f"Column {letter}: copy settings from Chat"
+        )
         self.from_chat_button.setText("From Chat")
         self.from_chat_button.setToolTip("Copy Chat's model, parameters and system prompt here")
-        self.to_chat_button = QToolButton()
-        self.to_chat_button.setObjectName(f"compareToChat{letter}")
-        self.to_chat_button.setAccessibleName(f"Column {letter}: send settings to Chat")
+        self.to_chat_button = named(
+            QToolButton(), f"compareToChat{letter}", f"Column {letter}: send settings to Chat"
+        )
         self.to_chat_button.setText("To Chat")
         self.to_chat_button.setToolTip(
             "Give Chat this column's model, parameters and system prompt"
@@ -107,9 +108,9 @@ class CompareColumn(QFrame):
         tools.addWidget(self.from_chat_button)
         tools.addWidget(self.to_chat_button)
 
-        self.system_edit = QPlainTextEdit()
-        self.system_edit.setObjectName(f"compareSystem{letter}")
-        self.system_edit.setAccessibleName(f"Column {letter} system prompt")
+        self.system_edit = named(
+            QPlainTextEdit(), f"compareSystem{letter}", f"Column {letter} system prompt"
+        )
         self.system_edit.setPlaceholderText("System prompt (optional)")
         self.system_edit.setTabChangesFocus(True)
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
@@ -119,9 +120,9 @@ class CompareColumn(QFrame):
         self.answers_layout = QVBoxLayout(self.answers)
         self.answers_layout.setContentsMargins(2, 2, 2, 2)
         self.answers_layout.setSpacing(6)
-        self.diff_view = QTextBrowser()
-        self.diff_view.setObjectName(f"compareDiff{letter}")
-        self.diff_view.setAccessibleName(f"Column {letter} differences")
+        self.diff_view = named(
+            QTextBrowser(), f"compareDiff{letter}", f"Column {letter} differences"
+        )
         self.diff_view.setFrameShape(QFrame.Shape.NoFrame)
         self.diff_view.setVisible(False)
         self.diff_view.setMinimumHeight(120)
@@ -139,17 +140,11 @@ class CompareColumn(QFrame):
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self.answers)
 
-        self.stats_label = QLabel("")
-        self.stats_label.setObjectName(f"compareStats{letter}")
-        self.stats_label.setWordWrap(True)
+        self.stats_label = wrapped_label(f"compareStats{letter}")
         self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.similarity_label = QLabel("")
-        self.similarity_label.setObjectName(f"compareSimilarity{letter}")
-        self.similarity_label.setWordWrap(True)
+        self.similarity_label = wrapped_label(f"compareSimilarity{letter}")
         self.similarity_label.setVisible(False)
-        self.error_label = QLabel("")
-        self.error_label.setObjectName(f"compareError{letter}")
-        self.error_label.setWordWrap(True)
+        self.error_label = wrapped_label(f"compareError{letter}")
         self.error_label.setVisible(False)
 
         layout = QVBoxLayout(self)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from playground.core.api.capabilities import ModelKind, allowed, capabilities
 from playground.core.api.catalog import CatalogSnapshot
@@ -43,6 +43,7 @@ from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import ChatLink, ChatSettings
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES, build_request
 from playground.ui.common.feature import FeatureController
+from playground.ui.common.widgets import single_shot
 from playground.ui.compare.tab import CompareTab
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
@@ -111,15 +112,9 @@ class CompareController(FeatureController):
         self.chat = chat
         self._samples: list[_Sample] = []
         self._next_render = 0  # where the next frame starts rendering (round robin)
-        self._frame = QTimer(self)
-        self._frame.setSingleShot(True)
-        self._frame.setInterval(FRAME_MS)
-        self._frame.timeout.connect(self._render_pending)
+        self._frame = single_shot(self, FRAME_MS, self._render_pending)
         self._estimate_again = False
-        self._estimate_timer = QTimer(self)
-        self._estimate_timer.setSingleShot(True)
-        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
-        self._estimate_timer.timeout.connect(self._update_estimate)
+        self._estimate_timer = single_shot(self, ESTIMATE_DELAY_MS, self._update_estimate)
         view.draft_changed.connect(self.schedule_estimate)
 
         view.run_requested.connect(self.run)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.capabilities import Capabilities
 from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS, Piece
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.compare.column import LETTERS, CompareColumn
 from playground.ui.shell.theme import icon
 
@@ -61,15 +62,11 @@ class CompareTab(QWidget):
         self._busy = False
         self._syncing = False
 
-        self.columns_spin = QSpinBox()
-        self.columns_spin.setObjectName("compareColumnsSpin")
-        self.columns_spin.setAccessibleName("Number of columns")
+        self.columns_spin = named(QSpinBox(), "compareColumnsSpin", "Number of columns")
         self.columns_spin.setRange(MIN_COLUMNS, MAX_COLUMNS)
         self.columns_spin.setValue(MIN_COLUMNS)
         self.columns_spin.setToolTip("How many models or settings to compare (2–4)")
-        self.samples_spin = QSpinBox()
-        self.samples_spin.setObjectName("compareSamplesSpin")
-        self.samples_spin.setAccessibleName("Samples per column")
+        self.samples_spin = named(QSpinBox(), "compareSamplesSpin", "Samples per column")
         self.samples_spin.setRange(1, MAX_SAMPLES)
         self.samples_spin.setToolTip(
             "Ask each column this many times (1–10) to see how much its answers vary"
@@ -80,12 +77,8 @@ class CompareTab(QWidget):
         self.diff_check = QCheckBox("Diff")
         self.diff_check.setObjectName("compareDiffCheck")
         self.diff_check.setToolTip("Highlight the words where two columns' first answers differ")
-        self.diff_left = QComboBox()
-        self.diff_left.setObjectName("compareDiffLeft")
-        self.diff_left.setAccessibleName("Diff: first column")
-        self.diff_right = QComboBox()
-        self.diff_right.setObjectName("compareDiffRight")
-        self.diff_right.setAccessibleName("Diff: second column")
+        self.diff_left = named(QComboBox(), "compareDiffLeft", "Diff: first column")
+        self.diff_right = named(QComboBox(), "compareDiffRight", "Diff: second column")
 
         bar = QHBoxLayout()
         bar.setSpacing(6)
@@ -127,9 +120,7 @@ class CompareTab(QWidget):
             )
             column.send_to_chat_requested.connect(lambda i=i: self.send_to_chat_requested.emit(i))
 
-        self.input_edit = QPlainTextEdit()
-        self.input_edit.setObjectName("compareInput")
-        self.input_edit.setAccessibleName("Message for every column")
+        self.input_edit = named(QPlainTextEdit(), "compareInput", "Message for every column")
         self.input_edit.setPlaceholderText("One message for every column…  (Ctrl+Enter runs)")
         self.input_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
         self.main_input = self.input_edit
@@ -140,9 +131,7 @@ class CompareTab(QWidget):
         self.stop_button.setObjectName("compareStopButton")
         self.stop_button.setToolTip("Stop every column (Esc)")
         self.stop_button.setEnabled(False)
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("compareStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = wrapped_label("compareStatus")
         self.estimate_label = QLabel("")
         self.estimate_label.setObjectName("compareEstimate")
         self.estimate_label.setToolTip(

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.embeddings.files import short
+from playground.ui.common.widgets import named, wrapped_label
 
 pg.setConfigOptions(antialias=True, imageAxisOrder="row-major", useNumba=False)
 
@@ -135,9 +136,9 @@ class HeatmapView(_PaletteAware):
         self.order: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._position: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._clusters: npt.NDArray[np.int32] | None = None
-        self.group_check = QCheckBox("Group by cluster")
-        self.group_check.setObjectName("heatmapGroupByCluster")
-        self.group_check.setAccessibleName("Order the heatmap by cluster")
+        self.group_check = named(
+            QCheckBox("Group by cluster"), "heatmapGroupByCluster", "Order the heatmap by cluster"
+        )
         self.group_check.setToolTip(
             "Put texts of the same cluster next to each other, so groups show as bright blocks"
         )
@@ -164,9 +165,7 @@ class HeatmapView(_PaletteAware):
             "Point at a cell to see the two texts and their similarity; click it to read them whole."
         )
         # Both texts of a clicked cell, in full (hovering shows them cut short).
-        self.detail_label = QLabel()
-        self.detail_label.setObjectName("heatmapDetail")
-        self.detail_label.setWordWrap(True)
+        self.detail_label = wrapped_label("heatmapDetail")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setVisible(False)
         self._layout.addWidget(self.detail_label)

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -66,6 +65,7 @@ from playground.core.embeddings.service import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.question import ask
+from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -103,9 +103,7 @@ class _ScoreDelegate(QStyledItemDelegate):
 
 
 def _table(name: str, headers: Sequence[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setAccessibleName(name)
+    table = named(QTableWidget(0, len(headers)), name, name)
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -160,9 +158,9 @@ class EmbeddingsTab(QWidget):
         heading = QHBoxLayout()
         title = QLabel("<b>Texts</b> · one per line")
         heading.addWidget(title, 1)
-        self.open_button = QPushButton("Open file…")
-        self.open_button.setObjectName("embeddingsOpenButton")
-        self.open_button.setAccessibleName("Open a file of texts")
+        self.open_button = named(
+            QPushButton("Open file…"), "embeddingsOpenButton", "Open a file of texts"
+        )
         self.open_button.setToolTip(
             "Load texts from a .txt (one per line), .csv (pick the column) or .jsonl file; "
             "or drop the file on the text box"
@@ -171,9 +169,7 @@ class EmbeddingsTab(QWidget):
         heading.addWidget(self.open_button)
         form.addLayout(heading)
 
-        self.texts_edit = QPlainTextEdit()
-        self.texts_edit.setObjectName("embeddingsTexts")
-        self.texts_edit.setAccessibleName("Texts to embed, one per line")
+        self.texts_edit = named(QPlainTextEdit(), "embeddingsTexts", "Texts to embed, one per line")
         self.texts_edit.setPlaceholderText(
             "Paste or type texts, one per line.\n\nThe cat sat on the mat.\n"
             "A kitten naps on the rug.\nStocks fell sharply today."
@@ -189,9 +185,7 @@ class EmbeddingsTab(QWidget):
         column_layout = QHBoxLayout(self.column_row)
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.addWidget(QLabel("Column:"))
-        self.column_combo = QComboBox()
-        self.column_combo.setObjectName("embeddingsColumn")
-        self.column_combo.setAccessibleName("Column of the file to embed")
+        self.column_combo = named(QComboBox(), "embeddingsColumn", "Column of the file to embed")
         self.column_combo.activated.connect(
             lambda _i: self.column_chosen.emit(self.column_combo.currentText())
         )
@@ -199,17 +193,13 @@ class EmbeddingsTab(QWidget):
         self.column_row.setVisible(False)
         form.addWidget(self.column_row)
 
-        self.file_label = QLabel()
-        self.file_label.setObjectName("embeddingsFileInfo")
-        self.file_label.setWordWrap(True)
+        self.file_label = wrapped_label("embeddingsFileInfo")
         self.file_label.setVisible(False)
         form.addWidget(self.file_label)
 
         model_row = QHBoxLayout()
         model_row.addWidget(QLabel("Model"))
-        self.model_combo = ModelCombo()
-        self.model_combo.setObjectName("embeddingsModel")
-        self.model_combo.setAccessibleName("Embedding model")
+        self.model_combo = named(ModelCombo(), "embeddingsModel", "Embedding model")
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         line = self.model_combo.lineEdit()
@@ -223,9 +213,7 @@ class EmbeddingsTab(QWidget):
 
         dims_row = QHBoxLayout()
         dims_row.addWidget(QLabel("Dimensions"))
-        self.dims_spin = QSpinBox()
-        self.dims_spin.setObjectName("embeddingsDimensions")
-        self.dims_spin.setAccessibleName("Vector length (dimensions)")
+        self.dims_spin = named(QSpinBox(), "embeddingsDimensions", "Vector length (dimensions)")
         self.dims_spin.setRange(0, 0)
         self.dims_spin.setSpecialValueText("model default")
         self.dims_spin.setGroupSeparatorShown(True)
@@ -233,9 +221,7 @@ class EmbeddingsTab(QWidget):
         dims_row.addWidget(self.dims_spin, 1)
         form.addLayout(dims_row)
 
-        self.estimate_label = QLabel("Type or load some texts.")
-        self.estimate_label.setObjectName("embeddingsEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("embeddingsEstimate", "Type or load some texts.")
         self.estimate_label.setTextFormat(Qt.TextFormat.RichText)
         form.addWidget(self.estimate_label)
 
@@ -243,15 +229,15 @@ class EmbeddingsTab(QWidget):
         self.error_box.setObjectName("embeddingsErrorBox")
         error_layout = QVBoxLayout(self.error_box)
         error_layout.setContentsMargins(0, 0, 0, 0)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("embeddingsError")
-        self.error_label.setWordWrap(True)
+        self.error_label = wrapped_label("embeddingsError")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         error_layout.addWidget(self.error_label)
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setObjectName("embeddingsResumeButton")
-        self.resume_button.setAccessibleName("Resume the unfinished batches")
-        self.resume_button.setToolTip("Send only the batches that did not finish")
+        self.resume_button = named(
+            QPushButton("Resume"),
+            "embeddingsResumeButton",
+            "Resume the unfinished batches",
+            "Send only the batches that did not finish",
+        )
         self.resume_button.clicked.connect(self.resume_requested.emit)
         self._resume_text = "Resume"
         self._resume_wait = Countdown(self)
@@ -262,23 +248,23 @@ class EmbeddingsTab(QWidget):
         self.error_box.setVisible(False)
         form.addWidget(self.error_box)
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("embeddingsProgress")
-        self.progress.setAccessibleName("Batches sent")
+        self.progress = named(QProgressBar(), "embeddingsProgress", "Batches sent")
         self.progress.setVisible(False)
         form.addWidget(self.progress)
 
         buttons = QHBoxLayout()
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("embeddingsStopButton")
-        self.stop_button.setAccessibleName("Stop sending")
-        self.stop_button.setToolTip("Stop after the batches already answered (Esc)")
+        self.stop_button = named(
+            QPushButton("Stop"),
+            "embeddingsStopButton",
+            "Stop sending",
+            "Stop after the batches already answered (Esc)",
+        )
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_requested.emit)
         buttons.addWidget(self.stop_button)
-        self.clear_cache_button = QPushButton("Clear cache…")
-        self.clear_cache_button.setObjectName("embeddingsClearCache")
-        self.clear_cache_button.setAccessibleName("Clear the vector cache")
+        self.clear_cache_button = named(
+            QPushButton("Clear cache…"), "embeddingsClearCache", "Clear the vector cache"
+        )
         self.clear_cache_button.setToolTip(
             "Forget the vectors saved on this computer; the next run fetches (and pays for) them "
             "again"
@@ -286,18 +272,18 @@ class EmbeddingsTab(QWidget):
         self.clear_cache_button.clicked.connect(self.clear_cache_requested.emit)
         buttons.addWidget(self.clear_cache_button)
         buttons.addStretch(1)
-        self.embed_button = QPushButton("Embed")
-        self.embed_button.setObjectName("embeddingsEmbedButton")
-        self.embed_button.setAccessibleName("Embed the texts")
-        self.embed_button.setToolTip("Fetch the vectors and draw the views (Ctrl+Enter)")
+        self.embed_button = named(
+            QPushButton("Embed"),
+            "embeddingsEmbedButton",
+            "Embed the texts",
+            "Fetch the vectors and draw the views (Ctrl+Enter)",
+        )
         self.embed_button.setDefault(True)
         self.embed_button.clicked.connect(self._on_embed_clicked)
         buttons.addWidget(self.embed_button)
         form.addLayout(buttons)
 
-        self.result_label = QLabel()
-        self.result_label.setObjectName("embeddingsResult")
-        self.result_label.setWordWrap(True)
+        self.result_label = wrapped_label("embeddingsResult")
         self.result_label.setVisible(False)
         form.addWidget(self.result_label)
 
@@ -318,9 +304,11 @@ class EmbeddingsTab(QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setMargin(24)
-        self.sample_button = QPushButton("Try it with sample texts")
-        self.sample_button.setObjectName("embeddingsSampleButton")
-        self.sample_button.setAccessibleName("Fill in sample texts")
+        self.sample_button = named(
+            QPushButton("Try it with sample texts"),
+            "embeddingsSampleButton",
+            "Fill in sample texts",
+        )
         self.sample_button.setToolTip(
             "Sixteen short texts on four topics, to see what the views show"
         )
@@ -351,17 +339,17 @@ class EmbeddingsTab(QWidget):
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 0, 4)
-        self.copy_button = QToolButton()
-        self.copy_button.setObjectName("embeddingsCopyPlot")
-        self.copy_button.setAccessibleName("Copy the plot as a PNG image")
+        self.copy_button = named(
+            QToolButton(), "embeddingsCopyPlot", "Copy the plot as a PNG image"
+        )
         self.copy_button.setText("Copy plot")
         self.copy_button.setToolTip("Copy the plot to the clipboard as a PNG image")
         self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.copy_button.clicked.connect(self.copy_plot)
         corner_layout.addWidget(self.copy_button)
-        self.export_button = QToolButton()
-        self.export_button.setObjectName("embeddingsExport")
-        self.export_button.setAccessibleName("Export vectors or similarities")
+        self.export_button = named(
+            QToolButton(), "embeddingsExport", "Export vectors or similarities"
+        )
         self.export_button.setText("Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
@@ -375,17 +363,10 @@ class EmbeddingsTab(QWidget):
         self.stack.addWidget(self.views)
         right_layout.addWidget(self.stack, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("embeddingsSplitter")
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([360, 820])
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(splitter)
+        splitter = side_by_side(
+            [(left, 0), (right, 1)], name="embeddingsSplitter", sizes=[360, 820]
+        )
+        fill(self, splitter, (0, 0, 0, 0))
 
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, self._on_embed_clicked)
@@ -403,25 +384,25 @@ class EmbeddingsTab(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 6, 0, 0)
         row = QHBoxLayout()
-        self.query_edit = QLineEdit()
-        self.query_edit.setObjectName("embeddingsQuery")
-        self.query_edit.setAccessibleName("Search query")
+        self.query_edit = named(QLineEdit(), "embeddingsQuery", "Search query")
         self.query_edit.setPlaceholderText(
             "Describe what you are looking for, in any words… (Ctrl+F)"
         )
         self.query_edit.setClearButtonEnabled(True)
         self.query_edit.returnPressed.connect(self._on_search_clicked)
         row.addWidget(self.query_edit, 1)
-        self.search_button = QPushButton("Search")
-        self.search_button.setObjectName("embeddingsSearchButton")
-        self.search_button.setAccessibleName("Rank the texts by meaning")
-        self.search_button.setToolTip("Rank the texts by how close they are in meaning (Enter)")
+        self.search_button = named(
+            QPushButton("Search"),
+            "embeddingsSearchButton",
+            "Rank the texts by meaning",
+            "Rank the texts by how close they are in meaning (Enter)",
+        )
         self.search_button.clicked.connect(self._on_search_clicked)
         row.addWidget(self.search_button)
         layout.addLayout(row)
-        self.search_info = QLabel("The query is embedded with the same model (one small request).")
-        self.search_info.setObjectName("embeddingsSearchInfo")
-        self.search_info.setWordWrap(True)
+        self.search_info = wrapped_label(
+            "embeddingsSearchInfo", "The query is embedded with the same model (one small request)."
+        )
         layout.addWidget(self.search_info)
         self.results_table = _table("embeddingsResults", ["#", "Text", "Score"])
         header = self.results_table.horizontalHeader()
@@ -439,16 +420,16 @@ class EmbeddingsTab(QWidget):
         layout.setContentsMargins(0, 6, 0, 0)
         row = QHBoxLayout()
         row.addWidget(QLabel("Clusters (k)"))
-        self.k_spin = QSpinBox()
-        self.k_spin.setObjectName("embeddingsK")
-        self.k_spin.setAccessibleName("Number of clusters")
+        self.k_spin = named(QSpinBox(), "embeddingsK", "Number of clusters")
         self.k_spin.setRange(1, 20)
         self.k_spin.setValue(3)
         self.k_spin.valueChanged.connect(self.k_changed.emit)
         row.addWidget(self.k_spin)
-        self.suggested_button = QPushButton("Use suggested")
-        self.suggested_button.setObjectName("embeddingsSuggestedK")
-        self.suggested_button.setAccessibleName("Use the suggested number of clusters")
+        self.suggested_button = named(
+            QPushButton("Use suggested"),
+            "embeddingsSuggestedK",
+            "Use the suggested number of clusters",
+        )
         self.suggested_button.clicked.connect(self._use_suggested)
         row.addWidget(self.suggested_button)
         self.suggested_label = QLabel()
@@ -465,9 +446,7 @@ class EmbeddingsTab(QWidget):
         page.setObjectName("embeddingsPairsPage")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 6, 0, 0)
-        self.pairs_info = QLabel()
-        self.pairs_info.setObjectName("embeddingsPairsInfo")
-        self.pairs_info.setWordWrap(True)
+        self.pairs_info = wrapped_label("embeddingsPairsInfo")
         layout.addWidget(self.pairs_info)
         self.pairs_table = _table("embeddingsPairs", ["Text", "Most similar to", "Score"])
         header = self.pairs_table.horizontalHeader()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.images.library import LibraryItem
 from playground.core.money.formatting import format_cost
+from playground.ui.common.widgets import named, wrapped_label
 
 THUMB = 96
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -102,15 +103,11 @@ class GalleryPanel(QWidget):
         title = QLabel("<b>Gallery</b>")
         self.count_label = QLabel()
         self.count_label.setObjectName("galleryCount")
-        self.search = QLineEdit()
-        self.search.setObjectName("gallerySearch")
-        self.search.setAccessibleName("Search pictures by prompt")
+        self.search = named(QLineEdit(), "gallerySearch", "Search pictures by prompt")
         self.search.setPlaceholderText("Search prompts…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.search_changed)
-        self.list = QListWidget()
-        self.list.setObjectName("galleryList")
-        self.list.setAccessibleName("Saved pictures")
+        self.list = named(QListWidget(), "galleryList", "Saved pictures")
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setIconSize(QSize(THUMB, THUMB))
         self.list.setGridSize(QSize(THUMB + 12, THUMB + 12))
@@ -128,9 +125,9 @@ class GalleryPanel(QWidget):
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         delete.triggered.connect(lambda: self._emit("delete", self.list.currentItem()))
         self.list.addAction(delete)
-        self.empty_label = QLabel("Pictures you make appear here, saved the moment they arrive.")
-        self.empty_label.setObjectName("galleryEmpty")
-        self.empty_label.setWordWrap(True)
+        self.empty_label = wrapped_label(
+            "galleryEmpty", "Pictures you make appear here, saved the moment they arrive."
+        )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setForegroundRole(self.empty_label.foregroundRole())
         self.buttons: dict[str, QToolButton] = {}
@@ -175,9 +172,7 @@ class GalleryPanel(QWidget):
         undo_row = QHBoxLayout(self.undo_bar)
         undo_row.setContentsMargins(0, 0, 0, 0)
         self.undo_label = QLabel()
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setObjectName("galleryUndo")
-        self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button = named(QPushButton("Undo"), "galleryUndo", "Undo delete")
         self.undo_button.clicked.connect(self._on_undo)
         undo_row.addWidget(self.undo_label, 1)
         undo_row.addWidget(self.undo_button)
@@ -359,16 +354,12 @@ class ImageView(QDialog):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidget(self.label)
         self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.info = QLabel()
-        self.info.setObjectName("imageViewInfo")
-        self.info.setWordWrap(True)
+        self.info = wrapped_label("imageViewInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
 
         def button(name: str, text: str, slot: object) -> QPushButton:
-            b = QPushButton(text)
-            b.setObjectName(name)
-            b.setAccessibleName(text)
+            b = named(QPushButton(text), name, text)
             b.clicked.connect(slot)
             bar.addWidget(b)
             return b

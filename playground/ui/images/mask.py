@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.common.widgets import named
+
 MAX_UNDO = 30
 ZOOM_STEPS = (0.1, 0.125, 0.25, 0.33, 0.5, 0.67, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 #: The painted area is shown in this colour over the picture (it is never exported).
@@ -343,9 +345,7 @@ class MaskPainter(QWidget):
         group.addButton(self.brush_button)
         group.addButton(self.eraser_button)
         self.eraser_button.toggled.connect(self._on_eraser_toggled)
-        self.size_slider = QSlider(Qt.Orientation.Horizontal)
-        self.size_slider.setObjectName("maskBrushSize")
-        self.size_slider.setAccessibleName("Brush size")
+        self.size_slider = named(QSlider(Qt.Orientation.Horizontal), "maskBrushSize", "Brush size")
         self.size_slider.setRange(4, 400)
         self.size_slider.setValue(self.canvas.brush_size)
         self.size_slider.setMinimumWidth(80)

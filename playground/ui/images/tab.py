@@ -53,6 +53,7 @@ from playground.core.images.caps import (
     suggested_sizes,
 )
 from playground.ui.common.model_picker import ModelCombo
+from playground.ui.common.widgets import fill, named, select_data, side_by_side, wrapped_label
 from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
 
@@ -167,9 +168,7 @@ class ImagesTab(QWidget):
         mode_row.setSpacing(0)
         group = QButtonGroup(self)
         for mode, title in MODE_TITLES.items():
-            button = QPushButton(title)
-            button.setObjectName(f"mode_{mode}")
-            button.setAccessibleName(f"{title} mode")
+            button = named(QPushButton(title), f"mode_{mode}", f"{title} mode")
             button.setCheckable(True)
             # The active mode must read at a glance in both themes, not only by a subtle shade.
             button.toggled.connect(lambda on, b=button: _set_bold(b, on))
@@ -179,38 +178,28 @@ class ImagesTab(QWidget):
             self.mode_buttons[mode] = button
         self.mode_buttons["generate"].setChecked(True)
 
-        self.model_combo = ModelCombo()
-        self.model_combo.setObjectName("imageModel")
-        self.model_combo.setAccessibleName("Image model")
+        self.model_combo = named(ModelCombo(), "imageModel", "Image model")
         self.model_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.model_combo.setMinimumContentsLength(12)
         self.model_combo.currentTextChanged.connect(self._on_model_changed)
-        self.model_note = QLabel()
-        self.model_note.setObjectName("imageModelNote")
-        self.model_note.setWordWrap(True)
+        self.model_note = wrapped_label("imageModelNote")
         self.model_note.hide()
 
         def combo(name: str, accessible: str) -> QComboBox:
-            box = QComboBox()
-            box.setObjectName(name)
-            box.setAccessibleName(accessible)
+            box = named(QComboBox(), name, accessible)
             box.currentIndexChanged.connect(lambda _i: self._changed())
             return box
 
-        self.size_combo = QComboBox()
-        self.size_combo.setObjectName("imageSize")
-        self.size_combo.setAccessibleName("Size")
+        self.size_combo = named(QComboBox(), "imageSize", "Size")
         self.size_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.size_combo.currentTextChanged.connect(lambda _t: self._changed())
         self.quality_combo = combo("imageQuality", "Quality")
         self.style_combo = combo("imageStyle", "Style")
         self.background_combo = combo("imageBackground", "Background")
         self.format_combo = combo("imageFormat", "Output format")
-        self.compression_spin = QSpinBox()
-        self.compression_spin.setObjectName("imageCompression")
-        self.compression_spin.setAccessibleName("Compression")
+        self.compression_spin = named(QSpinBox(), "imageCompression", "Compression")
         self.compression_spin.setRange(0, 100)
         self.compression_spin.setValue(100)
         self.compression_spin.setSuffix(" %")
@@ -220,14 +209,10 @@ class ImagesTab(QWidget):
         self.moderation_combo.setToolTip("Low filters less strictly; Auto is the default")
         self.fidelity_combo = combo("imageFidelity", "Input fidelity")
         self.fidelity_combo.setToolTip("High keeps faces and details of the source closer")
-        self.count_spin = QSpinBox()
-        self.count_spin.setObjectName("imageCount")
-        self.count_spin.setAccessibleName("Number of pictures")
+        self.count_spin = named(QSpinBox(), "imageCount", "Number of pictures")
         self.count_spin.setRange(1, 10)
         self.count_spin.valueChanged.connect(lambda _v: self._changed())
-        self.partials_spin = QSpinBox()
-        self.partials_spin.setObjectName("imagePartials")
-        self.partials_spin.setAccessibleName("Partial images")
+        self.partials_spin = named(QSpinBox(), "imagePartials", "Partial images")
         self.partials_spin.setRange(0, 3)
         self.partials_spin.setValue(2)
         self.partials_spin.setToolTip(
@@ -263,20 +248,19 @@ class ImagesTab(QWidget):
             self._rows[key] = (label, cell, error)
             self._errors[key] = error
 
-        self.estimate_label = QLabel("—")
-        self.estimate_label.setObjectName("imageEstimate")
-        self.estimate_label.setWordWrap(True)
+        self.estimate_label = wrapped_label("imageEstimate", "—")
         self.estimate_label.setToolTip("Cost before sending, from the price table (≈: an estimate)")
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setObjectName("imageGenerate")
-        self.generate_button.setAccessibleName("Generate")
-        self.generate_button.setToolTip("Send the request (Ctrl+Enter)")
+        self.generate_button = named(
+            QPushButton("Generate"), "imageGenerate", "Generate", "Send the request (Ctrl+Enter)"
+        )
         self.generate_button.setDefault(False)
         self.generate_button.clicked.connect(self._on_generate_clicked)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("imageStop")
-        self.stop_button.setAccessibleName("Stop")
-        self.stop_button.setToolTip("Stop the request (Esc); pictures already here are kept")
+        self.stop_button = named(
+            QPushButton("Stop"),
+            "imageStop",
+            "Stop",
+            "Stop the request (Esc); pictures already here are kept",
+        )
         self.stop_button.clicked.connect(self.stop_requested)
         self.stop_button.hide()
         self.progress = QProgressBar()
@@ -285,9 +269,7 @@ class ImagesTab(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(6)
         self.progress.hide()
-        self.status_label = QLabel()
-        self.status_label.setObjectName("imageStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = wrapped_label("imageStatus")
         self.error_label = _ErrorLabel("imageError")
         self._errors["request"] = self.error_label
         self._errors["model"] = _ErrorLabel("error_model")
@@ -334,9 +316,7 @@ class ImagesTab(QWidget):
         left.setMaximumWidth(340)
 
         # --- prompt ----------------------------------------------------------------------------
-        self.prompt = QPlainTextEdit()
-        self.prompt.setObjectName("imagePrompt")
-        self.prompt.setAccessibleName("Prompt")
+        self.prompt = named(QPlainTextEdit(), "imagePrompt", "Prompt")
         self.prompt.setPlaceholderText(
             "Describe the picture: subject, style, light, composition… (Ctrl+Enter generates)"
         )
@@ -352,9 +332,7 @@ class ImagesTab(QWidget):
         self.main_input = self.prompt
 
         # --- sources and mask ------------------------------------------------------------------
-        self.sources = QListWidget()
-        self.sources.setObjectName("imageSources")
-        self.sources.setAccessibleName("Source pictures")
+        self.sources = named(QListWidget(), "imageSources", "Source pictures")
         self.sources.setViewMode(QListView.ViewMode.IconMode)
         self.sources.setIconSize(QSize(84, 84))
         self.sources.setFlow(QListView.Flow.TopToBottom)
@@ -408,9 +386,7 @@ class ImagesTab(QWidget):
         work_layout.addWidget(self.mask_box, 1)
 
         # --- results ----------------------------------------------------------------------------
-        self.results = QListWidget()
-        self.results.setObjectName("imageResults")
-        self.results.setAccessibleName("Results")
+        self.results = named(QListWidget(), "imageResults", "Results")
         self.results.setViewMode(QListView.ViewMode.IconMode)
         self.results.setIconSize(QSize(RESULT_ICON, RESULT_ICON))
         self.results.setGridSize(QSize(RESULT_ICON + 16, RESULT_ICON + 40))
@@ -459,20 +435,11 @@ class ImagesTab(QWidget):
         self.gallery.action_requested.connect(self.gallery_action_requested)
         self.gallery.undo_requested.connect(self.gallery_undo_requested)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("imageSplit")
-        split.addWidget(left)
-        split.addWidget(center)
-        split.addWidget(self.gallery)
-        split.setStretchFactor(0, 0)
-        split.setStretchFactor(1, 1)
-        split.setStretchFactor(2, 0)
-        split.setSizes([270, 560, 340])
-        split.setChildrenCollapsible(False)
+        split = side_by_side(
+            [(left, 0), (center, 1), (self.gallery, 0)], name="imageSplit", sizes=[270, 560, 340]
+        )
         self.split = split
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        fill(self, split, (0, 0, 0, 0))
 
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
         run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -673,9 +640,7 @@ class ImagesTab(QWidget):
             ("moderation", self.moderation_combo),
             ("input_fidelity", self.fidelity_combo),
         ):
-            index = box.findData(options.get(key))
-            if index >= 0:
-                box.setCurrentIndex(index)
+            select_data(box, options.get(key))
         for key, spin in (
             ("output_compression", self.compression_spin),
             ("n", self.count_spin),

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.lab.suite import Expectation, ExpectKind, TestCase, split_images
+from playground.ui.common.widgets import named
 from playground.ui.shell.theme import is_dark
 
 
@@ -181,9 +182,7 @@ class CasesTable(QTableWidget):
             self._hidden[case.id] = hidden
         for column, name in enumerate(self._variables):
             self.setItem(row, column, QTableWidgetItem(str(case.values.get(name, ""))))
-        combo = QComboBox()
-        combo.setObjectName("labCaseCheck")
-        combo.setAccessibleName("Check")
+        combo = named(QComboBox(), "labCaseCheck", "Check")
         for kind in ExpectKind:
             combo.addItem(kind.label, kind.value)
         combo.setCurrentIndex(max(combo.findData(case.expect.kind.value), 0))

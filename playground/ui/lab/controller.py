@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from playground.core.api.capabilities import ModelKind
@@ -81,6 +81,7 @@ from playground.ui.common.chat_params import (
 )
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.question import ask
+from playground.ui.common.widgets import single_shot
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
 from playground.ui.lab.variants import VariantSettings
 from playground.ui.shell.bridge import TaskRunner
@@ -147,10 +148,7 @@ class LabController(FeatureController):
         self._unsaved = 0
         self._versions: list[Version] = []
         self._closing = False
-        self._summary_timer = QTimer(self)
-        self._summary_timer.setSingleShot(True)
-        self._summary_timer.setInterval(SUMMARY_MS)
-        self._summary_timer.timeout.connect(self._update_summary)
+        self._summary_timer = single_shot(self, SUMMARY_MS, self._update_summary)
 
         view.run_requested.connect(self.request_run)
         view.stop_requested.connect(self.stop)

@@ -43,6 +43,7 @@ from playground.core.lab.suite import (
     TestCase,
 )
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
@@ -162,15 +163,11 @@ class LabTab(QWidget):
         self._busy = False
 
         # --- left: prompt, versions, variants ----------------------------------------------------
-        self.system_edit = QPlainTextEdit()
-        self.system_edit.setObjectName("labSystem")
-        self.system_edit.setAccessibleName("System prompt template")
+        self.system_edit = named(QPlainTextEdit(), "labSystem", "System prompt template")
         self.system_edit.setPlaceholderText("System prompt (optional), may use {{variables}}")
         self.system_edit.setTabChangesFocus(True)
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.template_edit = QPlainTextEdit()
-        self.template_edit.setObjectName("labTemplate")
-        self.template_edit.setAccessibleName("Message template")
+        self.template_edit = named(QPlainTextEdit(), "labTemplate", "Message template")
         self.template_edit.setPlaceholderText(
             "The message, with {{variables}} filled from each test case, e.g.\n"
             "Translate into French: {{text}}"
@@ -178,13 +175,9 @@ class LabTab(QWidget):
         self.template_edit.setTabChangesFocus(True)
         self.template_edit.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.main_input = self.template_edit
-        self.variables_label = QLabel("")
-        self.variables_label.setObjectName("labVariablesHint")
-        self.variables_label.setWordWrap(True)
+        self.variables_label = wrapped_label("labVariablesHint")
 
-        self.version_combo = QComboBox()
-        self.version_combo.setObjectName("labVersions")
-        self.version_combo.setAccessibleName("Saved versions")
+        self.version_combo = named(QComboBox(), "labVersions", "Saved versions")
         self.version_combo.setMinimumContentsLength(10)
         self.version_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -195,9 +188,7 @@ class LabTab(QWidget):
         self.diff_button = QPushButton("Diff…")
         self.diff_button.setObjectName("labDiffButton")
         self.diff_button.setToolTip("See what changed between two versions")
-        self.label_edit = QLineEdit()
-        self.label_edit.setObjectName("labVersionLabel")
-        self.label_edit.setAccessibleName("Version label")
+        self.label_edit = named(QLineEdit(), "labVersionLabel", "Version label")
         self.label_edit.setPlaceholderText("Label (optional)")
         self.save_version_button = QPushButton("Save version")
         self.save_version_button.setObjectName("labSaveVersion")
@@ -264,9 +255,7 @@ class LabTab(QWidget):
         cases_layout.addLayout(cases_bar)
 
         self.results = ResultsGrid()
-        self.runs_combo = QComboBox()
-        self.runs_combo.setObjectName("labPastRuns")
-        self.runs_combo.setAccessibleName("Past runs")
+        self.runs_combo = named(QComboBox(), "labPastRuns", "Past runs")
         self.runs_combo.setMinimumContentsLength(18)
         self.runs_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -282,9 +271,7 @@ class LabTab(QWidget):
         results_bar.addWidget(self.export_json_button)
         self.detail_view = MessageView("Output")
         self.detail_view.setObjectName("labCellDetail")
-        self.detail_check = QLabel("Select a cell to read its whole output.")
-        self.detail_check.setObjectName("labCellCheck")
-        self.detail_check.setWordWrap(True)
+        self.detail_check = wrapped_label("labCellCheck", "Select a cell to read its whole output.")
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -311,23 +298,13 @@ class LabTab(QWidget):
         self.pages.addTab(cases_page, "Test cases")
         self.pages.addTab(results_page, "Results")
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left_scroll)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setChildrenCollapsible(False)
-        splitter.setSizes([440, 720])
+        splitter = side_by_side([(left_scroll, 2), (self.pages, 3)], sizes=[440, 720])
 
         # --- bottom: run bar ---------------------------------------------------------------------
-        self.samples_spin = QSpinBox()
-        self.samples_spin.setObjectName("labSamples")
-        self.samples_spin.setAccessibleName("Samples per cell")
+        self.samples_spin = named(QSpinBox(), "labSamples", "Samples per cell")
         self.samples_spin.setRange(1, MAX_SAMPLES)
         self.samples_spin.setToolTip("Run every case this many times per variant")
-        self.concurrency_spin = QSpinBox()
-        self.concurrency_spin.setObjectName("labConcurrency")
-        self.concurrency_spin.setAccessibleName("Requests at once")
+        self.concurrency_spin = named(QSpinBox(), "labConcurrency", "Requests at once")
         self.concurrency_spin.setRange(1, MAX_CONCURRENCY)
         self.concurrency_spin.setValue(DEFAULT_CONCURRENCY)
         self.concurrency_spin.setToolTip("How many requests run at the same time")
@@ -353,9 +330,7 @@ class LabTab(QWidget):
         self.progress.setFormat("%v of %m")
         self.progress.setVisible(False)
         self.progress.setMaximumWidth(220)
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("labStatus")
-        self.status_label.setWordWrap(True)
+        self.status_label = wrapped_label("labStatus")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         run_bar = QHBoxLayout()

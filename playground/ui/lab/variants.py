@@ -26,6 +26,7 @@ from playground.core.api.capabilities import capabilities
 from playground.core.lab.store import Version
 from playground.ui.common.chat_params import API_RESPONSES
 from playground.ui.common.params_dialog import ParamsDialog
+from playground.ui.common.widgets import named
 
 MAX_VARIANTS = 6
 DRAFT = -1  # the prompt combo's data for "the prompt as it is now (unsaved)"
@@ -57,9 +58,7 @@ class VariantRow(QFrame):
         super().__init__(parent)
         self.setObjectName(f"labVariant{number}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.name_edit = QLineEdit(f"Variant {number}")
-        self.name_edit.setObjectName("labVariantName")
-        self.name_edit.setAccessibleName("Variant name")
+        self.name_edit = named(QLineEdit(f"Variant {number}"), "labVariantName", "Variant name")
         self.prompt_combo = QComboBox()
         self.prompt_combo.setObjectName("labVariantPrompt")
         self.prompt_combo.setAccessibleName("Variant prompt version")
@@ -85,9 +84,7 @@ class VariantRow(QFrame):
         # The same width whatever it says, so the rows' columns line up.
         widest = self.params_button.fontMetrics().horizontalAdvance("Parameters (10)…")
         self.params_button.setMinimumWidth(widest + 24)
-        self.remove_button = QToolButton()
-        self.remove_button.setObjectName("labVariantRemove")
-        self.remove_button.setAccessibleName("Remove variant")
+        self.remove_button = named(QToolButton(), "labVariantRemove", "Remove variant")
         self.remove_button.setText("×")
         self.remove_button.setToolTip("Remove this variant")
         self.params_dialog = ParamsDialog("Variant parameters", self)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.capabilities import ModelKind
@@ -42,6 +42,7 @@ from playground.core.money.accounting import Accounting
 from playground.core.storage.settings import Settings
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.feature import FeatureController
+from playground.ui.common.widgets import single_shot
 from playground.ui.moderation.tab import ModerationDraft, ModerationTab
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
@@ -85,10 +86,7 @@ class ModerationController(FeatureController):
         self._rows: list[TableRow] = []
         # Slider moves arrive once per pixel dragged: the chart follows at once, the table (and
         # its summary) once the burst pauses for a frame or two.
-        self._threshold_timer = QTimer(self)
-        self._threshold_timer.setSingleShot(True)
-        self._threshold_timer.setInterval(30)
-        self._threshold_timer.timeout.connect(self.refresh_table)
+        self._threshold_timer = single_shot(self, 30, self.refresh_table)
         self._countdown = Countdown(self)
         self._countdown.changed.connect(self.view.set_resume_countdown)
         self._countdown.text_changed.connect(

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -45,6 +44,7 @@ from playground.core.moderation.service import (
 from playground.ui.common.attachments import AttachmentsBar
 from playground.ui.common.model_picker import ModelCombo, as_choices
 from playground.ui.common.moderation_badge import BLOCKED, CLEAR, FLAGGED, ModerationBadge
+from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.moderation.chart import CategoryChart, state_colours
 from playground.ui.moderation.table import FILTERS, ResultsFilter, ResultsModel
 from playground.ui.moderation.thresholds import ThresholdPanel
@@ -94,13 +94,9 @@ class ModerationTab(QWidget):
         self._resume_wait = 0
 
         # --- inputs ---------------------------------------------------------------------------
-        self.model_combo = ModelCombo()
-        self.model_combo.setObjectName("moderationModel")
-        self.model_combo.setAccessibleName("Moderation model")
+        self.model_combo = named(ModelCombo(), "moderationModel", "Moderation model")
         self.model_combo.setMinimumWidth(220)
-        self.model_note = QLabel("")
-        self.model_note.setObjectName("moderationModelNote")
-        self.model_note.setWordWrap(True)
+        self.model_note = wrapped_label("moderationModelNote")
         self.free_label = QLabel("Free on OpenAI")
         self.free_label.setObjectName("moderationFree")
         self.free_label.setToolTip(
@@ -114,9 +110,7 @@ class ModerationTab(QWidget):
         model_row.addWidget(self.model_note, 1)
         model_row.addWidget(self.free_label)
 
-        self.input_edit = QPlainTextEdit()
-        self.input_edit.setObjectName("moderationInput")
-        self.input_edit.setAccessibleName("Text to check")
+        self.input_edit = named(QPlainTextEdit(), "moderationInput", "Text to check")
         self.input_edit.setPlaceholderText(
             "Text to check. Tick “Each line is an item” to check many texts at once "
             "(Ctrl+Enter checks). Paste or drop an image here to check it too."
@@ -131,14 +125,10 @@ class ModerationTab(QWidget):
         )
         self.images = AttachmentsBar()
         self.images.setObjectName("moderationImages")
-        self.notes_label = QLabel("")
-        self.notes_label.setObjectName("moderationNotes")
-        self.notes_label.setWordWrap(True)
+        self.notes_label = wrapped_label("moderationNotes")
         self.notes_label.setVisible(False)
 
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("moderationError")
-        self.error_label.setAccessibleName("Moderation error")
+        self.error_label = named(QLabel(""), "moderationError", "Moderation error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.resume_button = QPushButton(icon("refresh"), "Resume")
@@ -155,9 +145,7 @@ class ModerationTab(QWidget):
         self.error_box.setLayout(error_row)
         self.error_box.setVisible(False)
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("moderationProgress")
-        self.progress.setAccessibleName("Items checked")
+        self.progress = named(QProgressBar(), "moderationProgress", "Items checked")
         self.progress.setFormat("%v / %m items")
         self.progress.setVisible(False)
         self.stop_button = QPushButton(icon("stop"), "Stop")
@@ -176,14 +164,10 @@ class ModerationTab(QWidget):
         buttons.addWidget(self.check_button)
 
         # --- results table ----------------------------------------------------------------------
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setObjectName("moderationFilter")
-        self.filter_edit.setAccessibleName("Filter results")
+        self.filter_edit = named(QLineEdit(), "moderationFilter", "Filter results")
         self.filter_edit.setPlaceholderText("Filter by text or category…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_combo = QComboBox()
-        self.filter_combo.setObjectName("moderationFilterKind")
-        self.filter_combo.setAccessibleName("Show")
+        self.filter_combo = named(QComboBox(), "moderationFilterKind", "Show")
         for key, title in FILTERS:
             self.filter_combo.addItem(title, key)
         self.export_button = QPushButton("Export CSV…")
@@ -198,9 +182,7 @@ class ModerationTab(QWidget):
         self.model = ResultsModel(self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("moderationTable")
-        self.table.setAccessibleName("Results")
+        self.table = named(QTableView(), "moderationTable", "Results")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -226,9 +208,7 @@ class ModerationTab(QWidget):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
-        self.summary_label = QLabel("No results yet")
-        self.summary_label.setObjectName("moderationSummary")
-        self.summary_label.setWordWrap(True)
+        self.summary_label = wrapped_label("moderationSummary", "No results yet")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -244,9 +224,7 @@ class ModerationTab(QWidget):
         left_layout.addSpacing(6)
         left_layout.addLayout(filter_row)
         # A one-line hint while nothing has been checked yet (Help → Getting started has more).
-        self.empty_hint = QLabel(EMPTY_HINT)
-        self.empty_hint.setObjectName("moderationEmptyHint")
-        self.empty_hint.setWordWrap(True)
+        self.empty_hint = wrapped_label("moderationEmptyHint", EMPTY_HINT)
         left_layout.addWidget(self.empty_hint)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             signal.connect(self._update_empty_hint)
@@ -255,9 +233,7 @@ class ModerationTab(QWidget):
 
         # --- right: the chosen item ---------------------------------------------------------------
         self.badge = ModerationBadge()
-        self.item_title = QLabel("No item checked yet")
-        self.item_title.setObjectName("moderationItemTitle")
-        self.item_title.setWordWrap(True)
+        self.item_title = wrapped_label("moderationItemTitle", "No item checked yet")
         font = self.item_title.font()
         font.setBold(True)
         self.item_title.setFont(font)
@@ -269,9 +245,7 @@ class ModerationTab(QWidget):
         title_row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         title_row.addWidget(self.item_title, 1)
         title_row.addWidget(self.copy_chart_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.verdict_label = QLabel("")
-        self.verdict_label.setObjectName("moderationVerdict")
-        self.verdict_label.setWordWrap(True)
+        self.verdict_label = wrapped_label("moderationVerdict")
         self.chart = CategoryChart()
         self.chart.setMinimumHeight(300)
         self.legend = QLabel("")
@@ -304,17 +278,10 @@ class ModerationTab(QWidget):
         right_layout.addLayout(legend_row)
         right_layout.addWidget(thresholds_area, 2)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("moderationSplitter")
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([520, 650])
-        splitter.setChildrenCollapsible(False)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 4)
-        outer.addWidget(splitter)
+        splitter = side_by_side(
+            [(left, 4), (right, 5)], name="moderationSplitter", sizes=[520, 650]
+        )
+        fill(self, splitter, (8, 6, 8, 4))
 
         self.main_input: QWidget = self.input_edit
         self._update_legend()

@@ -23,6 +23,7 @@ from playground.core.moderation.service import (
     category_description,
     category_title,
 )
+from playground.ui.common.widgets import named
 
 STEPS = 100
 
@@ -69,9 +70,11 @@ class ThresholdPanel(QWidget):
         for name in names:
             if name in self.sliders:
                 continue
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setObjectName(f"threshold:{name}")
-            slider.setAccessibleName(f"Threshold for {category_title(name)}")
+            slider = named(
+                QSlider(Qt.Orientation.Horizontal),
+                f"threshold:{name}",
+                f"Threshold for {category_title(name)}",
+            )
             slider.setRange(0, STEPS)
             slider.setPageStep(5)
             slider.setValue(round(DEFAULT_THRESHOLD * STEPS))

@@ -17,6 +17,7 @@ from playground.core.money.formatting import (
     format_total,
     unpriced_explanation,
 )
+from playground.ui.common.widgets import named
 
 if TYPE_CHECKING:  # the bar is part of the window shell, built before the core is loaded
     from playground.core.models import Usage, UsageTotals
@@ -132,10 +133,7 @@ class CountersBar(QWidget):
         layout.addStretch(1)
 
     def _label(self, name: str, text: str, tip: str) -> ElidingLabel:
-        label = ElidingLabel(text)
-        label.setObjectName(name)
-        label.setAccessibleName(name)
-        label.setToolTip(tip)
+        label = named(ElidingLabel(text), name, name, tip)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground import APP_NAME
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import app_icon
 
 #: What an OpenAI key looks like ("sk-…", "sk-proj-…"): a paste of one closes the dialog at once.
@@ -65,9 +66,7 @@ class FirstRunDialog(QDialog):
             if not reason
             else f"<h2>Your API key, please</h2>{reason}"
         )
-        title = QLabel(heading)
-        title.setObjectName("firstRunHeading")
-        title.setWordWrap(True)
+        title = wrapped_label("firstRunHeading", heading)
         header = QHBoxLayout()
         header.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(title, 1)
@@ -82,9 +81,7 @@ class FirstRunDialog(QDialog):
         group = QButtonGroup(self)
         for b in (self.openai_radio, self.ollama_radio, self.lmstudio_radio):
             group.addButton(b)
-        self.key_edit = QLineEdit()
-        self.key_edit.setObjectName("firstRunKey")
-        self.key_edit.setAccessibleName("API key")
+        self.key_edit = named(QLineEdit(), "firstRunKey", "API key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("Paste your key here (sk-…)")
         self.key_edit.textEdited.connect(self._on_key_edited)
@@ -102,9 +99,7 @@ class FirstRunDialog(QDialog):
         )
         help_text.setOpenExternalLinks(True)
         help_text.setWordWrap(True)
-        self.notice = QLabel(keyring_notice)
-        self.notice.setObjectName("keyringNotice")
-        self.notice.setWordWrap(True)
+        self.notice = wrapped_label("keyringNotice", keyring_notice)
         self.notice.setVisible(bool(keyring_notice) and not reason)  # the reason says it
         self.openai_radio.toggled.connect(self.key_edit.setEnabled)
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from playground import APP_NAME
 from playground.core.storage.window_state import UiSettings
+from playground.ui.common.widgets import named
 from playground.ui.shell.counters_bar import CountersBar
 from playground.ui.shell.theme import app_icon, icon
 
@@ -89,9 +90,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tab_widget)
 
         self.counters = CountersBar()
-        self.connection_label = QLabel("Not connected")
-        self.connection_label.setObjectName("connectionState")
-        self.connection_label.setAccessibleName("Connection state")
+        self.connection_label = named(
+            QLabel("Not connected"), "connectionState", "Connection state"
+        )
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("busyIndicator")
         self.busy_bar.setRange(0, 0)  # indeterminate: a request is running

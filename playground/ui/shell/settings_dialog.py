@@ -45,6 +45,7 @@ from playground.core.api.providers import (
 )
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
 from playground.core.storage.settings import Settings
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
 KIND_LABELS = {
@@ -97,9 +98,7 @@ class SettingsDialog(QDialog):
         )
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
-        self.problems_label = QLabel("")
-        self.problems_label.setObjectName("settingsProblems")
-        self.problems_label.setWordWrap(True)
+        self.problems_label = wrapped_label("settingsProblems")
         self.problems_label.setStyleSheet("color: %s" % ("#ff8a80" if is_dark() else "#b3261e"))
 
         layout = QVBoxLayout(self)
@@ -114,9 +113,7 @@ class SettingsDialog(QDialog):
 
     def _build_providers_page(self) -> QWidget:
         page = QWidget()
-        self.profile_list = QListWidget()
-        self.profile_list.setObjectName("profileList")
-        self.profile_list.setAccessibleName("Provider profiles")
+        self.profile_list = named(QListWidget(), "profileList", "Provider profiles")
         self.profile_list.setMaximumWidth(220)
         self.profile_list.currentRowChanged.connect(self._on_row_changed)
 
@@ -197,12 +194,8 @@ class SettingsDialog(QDialog):
         self.conn_form.addRow("Proxy", self.proxy_edit)
 
         # Key
-        self.key_status = QLabel("")
-        self.key_status.setObjectName("keyStatus")
-        self.key_status.setWordWrap(True)
-        self.key_edit = QLineEdit()
-        self.key_edit.setObjectName("apiKeyEdit")
-        self.key_edit.setAccessibleName("API key")
+        self.key_status = wrapped_label("keyStatus")
+        self.key_edit = named(QLineEdit(), "apiKeyEdit", "API key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("Paste a new key to store or replace it")
         self.save_key_button = QPushButton("Save key")
@@ -224,9 +217,7 @@ class SettingsDialog(QDialog):
         self.test_button.setObjectName("testConnectionButton")
         self.test_button.setToolTip("Lists the provider's models with these settings")
         self.test_button.clicked.connect(self._on_test)
-        self.test_result = QLabel("")
-        self.test_result.setObjectName("testResult")
-        self.test_result.setWordWrap(True)
+        self.test_result = wrapped_label("testResult")
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
@@ -432,9 +423,9 @@ class SettingsDialog(QDialog):
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
-        self.cost_guard_spin = QDoubleSpinBox()
-        self.cost_guard_spin.setObjectName("costGuardSpin")
-        self.cost_guard_spin.setAccessibleName("Ask before a Prompt Lab run above")
+        self.cost_guard_spin = named(
+            QDoubleSpinBox(), "costGuardSpin", "Ask before a Prompt Lab run above"
+        )
         self.cost_guard_spin.setRange(0.0, 10_000.0)
         self.cost_guard_spin.setDecimals(2)
         self.cost_guard_spin.setPrefix("$")

@@ -56,26 +56,30 @@ def dark_palette() -> QPalette:
     # default button.
     button, highlight = QColor(48, 51, 55), QColor(28, 106, 214)
     disabled = QColor(128, 131, 136)
+    roles = {
+        QPalette.ColorRole.Window: window,
+        QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base,
+        QPalette.ColorRole.AlternateBase: QColor(42, 44, 48),
+        QPalette.ColorRole.ToolTipBase: QColor(50, 53, 57),
+        QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.PlaceholderText: QColor(140, 144, 150),
+        QPalette.ColorRole.Text: text,
+        QPalette.ColorRole.Button: button,
+        QPalette.ColorRole.ButtonText: text,
+        QPalette.ColorRole.BrightText: QColor(255, 90, 90),
+        QPalette.ColorRole.Link: QColor(110, 170, 255),
+        QPalette.ColorRole.Highlight: highlight,
+        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        QPalette.ColorRole.Light: QColor(70, 73, 78),
+        QPalette.ColorRole.Midlight: QColor(58, 61, 66),
+        QPalette.ColorRole.Mid: QColor(44, 46, 50),
+        QPalette.ColorRole.Dark: QColor(20, 21, 23),
+        QPalette.ColorRole.Shadow: QColor(0, 0, 0),
+    }
     for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        p.setColor(group, QPalette.ColorRole.Window, window)
-        p.setColor(group, QPalette.ColorRole.WindowText, text)
-        p.setColor(group, QPalette.ColorRole.Base, base)
-        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor(42, 44, 48))
-        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor(50, 53, 57))
-        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
-        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor(140, 144, 150))
-        p.setColor(group, QPalette.ColorRole.Text, text)
-        p.setColor(group, QPalette.ColorRole.Button, button)
-        p.setColor(group, QPalette.ColorRole.ButtonText, text)
-        p.setColor(group, QPalette.ColorRole.BrightText, QColor(255, 90, 90))
-        p.setColor(group, QPalette.ColorRole.Link, QColor(110, 170, 255))
-        p.setColor(group, QPalette.ColorRole.Highlight, highlight)
-        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
-        p.setColor(group, QPalette.ColorRole.Light, QColor(70, 73, 78))
-        p.setColor(group, QPalette.ColorRole.Midlight, QColor(58, 61, 66))
-        p.setColor(group, QPalette.ColorRole.Mid, QColor(44, 46, 50))
-        p.setColor(group, QPalette.ColorRole.Dark, QColor(20, 21, 23))
-        p.setColor(group, QPalette.ColorRole.Shadow, QColor(0, 0, 0))
+        for role, colour in roles.items():
+            p.setColor(group, role, colour)
     for role in (
         QPalette.ColorRole.WindowText,
         QPalette.ColorRole.Text,
