@@ -383,7 +383,6 @@ class ChatSending(QObject):
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
-        self._retirement_notice(request.model)
 
     def _retirement_notice(self, model: str) -> None:
         """Once per conversation: the model retires within 30 days (or has), with its replacement
@@ -444,6 +443,7 @@ class ChatSending(QObject):
                 log.warning("history: %s", exc)
         turn.unfiled = []
         self.conversations.refresh_history()
+        self._retirement_notice(turn.request.model)  # after the first token: not on its path
         if user is not None:
             shown = turn.user_widget is not None and self.view.shows_turn(turn.user_widget)
             widget = turn.user_widget if shown else None
