@@ -136,3 +136,17 @@ def test_sending_to_a_model_that_retires_soon_says_so_once_and_offers_the_replac
     tab.show_notice("x", replacement)
     tab.notice_action.click()
     assert tab.current_model() == replacement
+
+
+def test_ids_live_in_the_tooltip_not_in_the_line_under_the_answer(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    app.chat_tab.set_api("chat.completions")  # the fake sends a fingerprint there
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
+    line = app.chat_tab.reply_info
+    assert "finish: stop" in line.text()
+    assert "fingerprint" not in line.text()
+    assert "fp_fake000001" not in app.chat_tab.conversation.turns[-1].meta_label.text()
+    assert "System fingerprint: fp_fake000001" in line.toolTip()

@@ -70,7 +70,13 @@ from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
-from playground.ui.chat.texts import default_chat_model, limits_text, partial_info, reply_info
+from playground.ui.chat.texts import (
+    default_chat_model,
+    limits_text,
+    partial_info,
+    reply_details,
+    reply_info,
+)
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.question import ask
@@ -554,7 +560,7 @@ class ChatSending(QObject):
                 widget.show_tool_calls(first.tool_calls, awaiting=True)
             if any(step.status == "awaiting_approval" for step in result.steps):
                 info = "Waiting for your approval (Approve or Deny above) · " + info
-            self.view.set_reply_info(info)
+            self.view.set_reply_info(info, reply_details(result))
             self.moderation.check(widget, first.text, message_id=turn.message_id)
 
     def approve(self, index: int, item_id: str, approve: bool) -> None:

@@ -81,6 +81,9 @@ class ChatDraft:
         return None if value is None else int(value)
 
 
+REPLY_INFO_TIP = "Finish reason, time to first token, speed, tokens and cost of the last answer"
+
+
 class ChatTab(QWidget):
     """The chat workbench view.
 
@@ -236,9 +239,7 @@ class ChatTab(QWidget):
 
         self.reply_info = named(QLabel(""), "replyInfo", "Reply details")
         self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reply_info.setToolTip(
-            "Finish reason, time to first token, speed, tokens, cost and fingerprint"
-        )
+        self.reply_info.setToolTip(REPLY_INFO_TIP)
         # Its text must not set the column's minimum width: a long line after each answer made the
         # splitter move by a pixel and every turn of the conversation lay itself out again.
         self.reply_info.setMinimumWidth(1)
@@ -514,9 +515,11 @@ class ChatTab(QWidget):
     def title(self) -> str:
         return self.title_label.text()
 
-    def set_reply_info(self, text: str) -> None:
-        """The line under the conversation about the last answer ("" clears it)."""
+    def set_reply_info(self, text: str, details: str = "") -> None:
+        """The line under the conversation about the last answer ("" clears it); `details` (ids
+        for a support request) go to its tooltip."""
         self.reply_info.setText(text)
+        self.reply_info.setToolTip(details or REPLY_INFO_TIP)
 
     # --- the conversation's turns ---
 

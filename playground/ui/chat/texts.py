@@ -15,7 +15,7 @@ from playground.ui.chat.state import InFlight
 
 def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
     """The line under an answer: the API, finish (or incomplete) reason, speed, tokens (with
-    reasoning tokens), cost, the tier that served it and the fingerprint."""
+    reasoning tokens), cost and the tier that served it (ids are in `reply_details`)."""
     finish = result.finish_reason or "—"
     if result.incomplete_reason:
         finish = f"incomplete ({result.incomplete_reason.replace('_', ' ')})"
@@ -36,9 +36,18 @@ def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
     parts.append(format_cost(cost, estimated=usage.estimated))
     if result.service_tier:
         parts.append(f"tier {result.service_tier}")
-    if result.system_fingerprint:
-        parts.append(f"fingerprint {result.system_fingerprint}")
     return " · ".join(parts)
+
+
+def reply_details(result: ChatResult) -> str:
+    """What the line under an answer leaves to its tooltip: the model that answered, the server's
+    request id and fingerprint (for a support request; not what a reader needs to see)."""
+    details = [f"Model: {result.model}"] if result.model else []
+    if result.request_id:
+        details.append(f"Request id: {result.request_id}")
+    if result.system_fingerprint:
+        details.append(f"System fingerprint: {result.system_fingerprint}")
+    return "\n".join(details)
 
 
 def meta_text(meta: MessageMeta) -> str:
