@@ -150,3 +150,19 @@ def test_ids_live_in_the_tooltip_not_in_the_line_under_the_answer(
     assert "fingerprint" not in line.text()
     assert "fp_fake000001" not in app.chat_tab.conversation.turns[-1].meta_label.text()
     assert "System fingerprint: fp_fake000001" in line.toolTip()
+
+
+def test_after_new_chat_the_previous_conversation_is_no_longer_highlighted(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from PySide6.QtCore import Qt
+
+    app = make_app()
+    tab = app.chat_tab
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
+    panel = tab.history
+    wait_until(lambda: panel.selected_id() == app.chat.conversation.id)
+    qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: panel.selected_id() is None)
+    assert not panel.list_view.selectionModel().hasSelection()

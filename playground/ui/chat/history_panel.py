@@ -616,7 +616,10 @@ class HistoryPanel(QWidget):
             conversations: the rows, in display order.
             current_id: the conversation open in the tab (marked), or None.
         """
-        selected = self.selected_id()
+        # Another conversation is open (New chat, or one opened): the selection follows it, and
+        # with a new conversation not listed yet nothing stays highlighted.
+        switched = current_id != self._current_id
+        selected = None if switched else self.selected_id()
         scroll = self.list_view.verticalScrollBar().value()
         self._current_id = current_id
         self.model.set_rows(conversations)
@@ -625,6 +628,9 @@ class HistoryPanel(QWidget):
             row = self.model.row_of(current_id)
         if row >= 0:
             self.list_view.setCurrentIndex(self.model.index(row))
+        else:
+            self.list_view.clearSelection()
+            self.list_view.setCurrentIndex(QModelIndex())
         self.list_view.verticalScrollBar().setValue(scroll)
         self._show_empty_state()
         self._update_buttons()
