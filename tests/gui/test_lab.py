@@ -113,6 +113,9 @@ def test_variables_fill_each_case_and_the_grid_shows_results(
     view.template_edit.setPlainText("Capital of {{country}}?")
     assert view.cases.variables() == ["country"]
     lab.click(view.add_case_button)
+    # The cursor waits in the new case's first cell, editing (not on the button).
+    assert view.cases.currentRow() == 0
+    assert view.cases.state() == view.cases.State.EditingState
     view.cases.item(0, 0).setText("France")
     view.cases.item(0, 2).setText("Paris")
     view.cases.cellWidget(0, 1).setCurrentIndex(1)  # "contains"

@@ -360,7 +360,7 @@ class LabTab(QWidget):
         )
         self.load_version_button.clicked.connect(self._on_load_version)
         self.diff_button.clicked.connect(self.diff_requested)
-        self.add_case_button.clicked.connect(lambda: self.cases.add_case())
+        self.add_case_button.clicked.connect(self._on_add_case)
         self.remove_case_button.clicked.connect(self.cases.remove_selected)
         self.import_button.clicked.connect(self.import_cases_requested)
         self.pictures_button.clicked.connect(self.add_pictures_requested)
@@ -434,6 +434,14 @@ class LabTab(QWidget):
 
     def set_test_cases(self, cases: list[TestCase]) -> None:
         self.cases.set_cases(cases)
+
+    def _on_add_case(self) -> None:
+        """A new case, with the cursor in its first cell, typing ready (not left on the button)."""
+        self.cases.add_case()
+        self.cases.setFocus()
+        index = self.cases.currentIndex()
+        if index.isValid() and self.cases.cellWidget(index.row(), index.column()) is None:
+            self.cases.edit(index)  # a variable's cell (not the check's drop-down)
 
     def add_case_pictures(self, sources: list[str]) -> None:
         """Adds pictures to the selected case."""
