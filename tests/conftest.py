@@ -71,6 +71,73 @@ def wait_until(qloop: asyncio.AbstractEventLoop) -> WaitUntil:
 
 
 @dataclass
+class Parts:
+    """The core services, a task runner and the status-bar counters, without any window: what a
+    tab's controller is built from in a test of the controller alone."""
+
+    services: Any
+    runner: Any
+    counters: Any
+    home: Path
+
+
+MakeParts = Callable[..., Parts]
+
+
+@pytest.fixture
+def make_parts(
+    qtbot: Any, qloop: asyncio.AbstractEventLoop, fake_openai: FakeOpenAI, tmp_path: Path
+) -> Iterator[MakeParts]:
+    """`make_parts(settings=None)`: services on a throw-away home talking to the fake server (one
+    OpenAI profile unless `settings` names others), closed when the test ends."""
+    from playground.core.api.secrets import MemorySecretStore
+    from playground.core.models import ProviderProfile
+    from playground.core.storage.paths import AppPaths
+    from playground.core.storage.settings import MemorySettingsStore, Settings
+    from playground.services import build_services
+    from playground.ui.shell.bridge import TaskRunner
+    from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.counters_bar import CountersBar
+
+    made: list[Parts] = []
+
+    def _make(settings: Settings | None = None) -> Parts:
+        if settings is None:
+            profile = ProviderProfile(
+                id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+            )
+            settings = Settings(profiles=(profile,), first_run_done=True)
+        secrets = MemorySecretStore()
+        secrets.set("openai", TEST_KEY)
+        services = build_services(
+            AppPaths.under(tmp_path / "home"),
+            secrets=secrets,
+            environ={},
+            settings_store=MemorySettingsStore(settings),
+            today=lambda: TODAY,
+        )
+        runner = TaskRunner()
+        bar = CountersBar()
+        qtbot.addWidget(bar)
+        counters = CountersController(bar, services.counter, services.accounting, runner)
+        made.append(Parts(services, runner, counters, tmp_path))
+        return made[-1]
+
+    yield _make
+    for parts in made:
+        qloop.run_until_complete(parts.runner.shutdown())
+        qloop.run_until_complete(parts.services.session.aclose())
+        parts.services.close()
+        parts.runner.deleteLater()
+
+
+@pytest.fixture
+def parts(make_parts: MakeParts) -> Parts:
+    """`make_parts()` with the default settings."""
+    return make_parts()
+
+
+@dataclass
 class AppHarness:
     """A fully wired app (window, controllers, services) talking to the fake server."""
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
 from playground.core.models import Endpoint, RequestStatus
-from tests.conftest import AppHarness
+from tests.conftest import AppHarness, MakeParts
 from tests.fakes.openai_server import FakeOpenAI, JsonDict
 from tests.gui.drivers import meanwhile
 
@@ -361,37 +360,17 @@ class _Chat:
 
 
 def test_the_controller_works_with_its_view_and_a_chat_link_without_the_window(
-    qtbot: Any, qloop: Any, wait_until: Any, fake_openai: FakeOpenAI, tmp_path: Path
+    qtbot: Any, qloop: Any, wait_until: Any, fake_openai: FakeOpenAI, make_parts: MakeParts
 ) -> None:
     """The controller needs only its view, its services, a task runner and a `ChatLink`."""
-    from playground.core.api.secrets import MemorySecretStore
     from playground.core.chat.service import ChatService
-    from playground.core.models import ProviderProfile
-    from playground.core.storage.paths import AppPaths
-    from playground.core.storage.settings import MemorySettingsStore, Settings
-    from playground.services import build_services
     from playground.ui.common.chat_link import ChatSettings
     from playground.ui.compare.controller import CompareController
     from playground.ui.compare.tab import CompareTab
-    from playground.ui.shell.bridge import TaskRunner
-    from playground.ui.shell.counters import CountersController
-    from playground.ui.shell.counters_bar import CountersBar
-    from tests.conftest import TEST_KEY
 
     fake_openai.scenario.reply_text = _by_model
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
-    secrets = MemorySecretStore()
-    secrets.set("openai", TEST_KEY)
-    services = build_services(
-        AppPaths.under(tmp_path / "home"),
-        secrets=secrets,
-        environ={},
-        settings_store=MemorySettingsStore(Settings(profiles=(profile,), first_run_done=True)),
-    )
-    runner = TaskRunner()
-    counters = CountersController(CountersBar(), services.counter, services.accounting, runner)
+    parts = make_parts()
+    services, runner, counters = parts.services, parts.runner, parts.counters
     chat = _Chat(ChatSettings("gpt-4.1", "You are a pirate.", {"temperature": 0.3}))
     view = CompareTab()
     qtbot.addWidget(view)
@@ -405,23 +384,17 @@ def test_the_controller_works_with_its_view_and_a_chat_link_without_the_window(
         counters,
         chat,
     )
-    try:
-        controller.show_models(None)
-        assert view.column_model(0) == "gpt-4.1"  # a new column starts on Chat's model
-        view.set_column_model(1, "gpt-4o-mini")
-        view.set_message("Why?")
-        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-        wait_until(lambda: not runner.is_busy("compare"))
-        assert view.column_texts(0) == [_by_model({"model": "gpt-4.1"})]
-        assert view.column_texts(1) == [_by_model({"model": "gpt-4o-mini"})]
-        assert sorted(r.model for r in services.ledger.recent()) == ["gpt-4.1", "gpt-4o-mini"]
+    controller.show_models(None)
+    assert view.column_model(0) == "gpt-4.1"  # a new column starts on Chat's model
+    view.set_column_model(1, "gpt-4o-mini")
+    view.set_message("Why?")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not runner.is_busy("compare"))
+    assert view.column_texts(0) == [_by_model({"model": "gpt-4.1"})]
+    assert view.column_texts(1) == [_by_model({"model": "gpt-4o-mini"})]
+    assert sorted(r.model for r in services.ledger.recent()) == ["gpt-4.1", "gpt-4o-mini"]
 
-        view.columns[1].from_chat_button.click()
-        assert view.column_settings(1)["system"] == "You are a pirate."
-        view.columns[1].to_chat_button.click()
-        assert [(s.model, s.system) for s in chat.used] == [("gpt-4.1", "You are a pirate.")]
-    finally:
-        qloop.run_until_complete(runner.shutdown())
-        qloop.run_until_complete(services.session.aclose())
-        services.close()
-        runner.deleteLater()
+    view.columns[1].from_chat_button.click()
+    assert view.column_settings(1)["system"] == "You are a pirate."
+    view.columns[1].to_chat_button.click()
+    assert [(s.model, s.system) for s in chat.used] == [("gpt-4.1", "You are a pirate.")]

@@ -558,41 +558,6 @@ def test_transparent_pictures_are_shown_on_a_checkerboard(qapp: Any) -> None:
     assert with_checker(opaque).cacheKey() == opaque.cacheKey()  # untouched
 
 
-@pytest.fixture
-def parts(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path) -> Any:
-    """The core services, a runner and the status-bar counters, without any window."""
-    from types import SimpleNamespace
-
-    from playground.core.api.secrets import MemorySecretStore
-    from playground.core.models import ProviderProfile
-    from playground.core.storage.paths import AppPaths
-    from playground.core.storage.settings import MemorySettingsStore, Settings
-    from playground.services import build_services
-    from playground.ui.shell.bridge import TaskRunner
-    from playground.ui.shell.counters import CountersController
-    from playground.ui.shell.counters_bar import CountersBar
-
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
-    secrets = MemorySecretStore()
-    secrets.set("openai", "sk-test-Playground0123456789abcdefXYZ")
-    services = build_services(
-        AppPaths.under(tmp_path / "home"),
-        secrets=secrets,
-        environ={},
-        settings_store=MemorySettingsStore(Settings(profiles=(profile,))),
-    )
-    runner = TaskRunner()
-    bar = CountersBar()
-    qtbot.addWidget(bar)
-    counters = CountersController(bar, services.counter, services.accounting, runner)
-    yield SimpleNamespace(services=services, runner=runner, counters=counters, home=tmp_path)
-    qloop.run_until_complete(runner.shutdown())
-    qloop.run_until_complete(services.session.aclose())
-    services.close()
-
-
 def test_the_controller_runs_with_its_view_and_the_fake_server_alone(
     parts: Any, qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from playground.core.lab.suite import CellStatus, Expectation, ExpectKind, Prompt, TestCase
 from playground.core.models import Usage
-from tests.conftest import AppHarness, WaitUntil
+from tests.conftest import AppHarness, MakeParts, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI, JsonDict
 from tests.gui.drivers import TabDriver, opener
@@ -680,39 +681,19 @@ class _Chat:
 
 
 def test_the_controller_works_with_its_view_and_a_store_without_the_window(
-    qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, tmp_path: Path
+    qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, make_parts: MakeParts
 ) -> None:
     """The controller needs only its view, its services, a store, a task runner and a ChatLink."""
-    from playground.core.api.secrets import MemorySecretStore
     from playground.core.chat.service import ChatService
     from playground.core.lab.batch import BatchService
     from playground.core.lab.store import LabStore
-    from playground.core.models import ProviderProfile
-    from playground.core.storage.paths import AppPaths
-    from playground.core.storage.settings import MemorySettingsStore, Settings
-    from playground.services import build_services
     from playground.ui.lab.controller import LabController
     from playground.ui.lab.tab import LabTab as LabView
-    from playground.ui.shell.bridge import TaskRunner
-    from playground.ui.shell.counters import CountersController
-    from playground.ui.shell.counters_bar import CountersBar
-    from tests.conftest import TEST_KEY
 
     fake_openai.scenario.reply_text = _capital
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
-    secrets = MemorySecretStore()
-    secrets.set("openai", TEST_KEY)
-    settings = Settings(profiles=(profile,), first_run_done=True, cost_guard_usd=1000.0)
-    services = build_services(
-        AppPaths.under(tmp_path / "home"),
-        secrets=secrets,
-        environ={},
-        settings_store=MemorySettingsStore(settings),
-    )
-    runner = TaskRunner()
-    counters = CountersController(CountersBar(), services.counter, services.accounting, runner)
+    parts = make_parts()
+    services, runner, counters = parts.services, parts.runner, parts.counters
+    settings = replace(services.settings_store.load(), cost_guard_usd=1000.0)
     view = LabView()
     qtbot.addWidget(view)
     controller = LabController(
@@ -742,10 +723,6 @@ def test_the_controller_works_with_its_view_and_a_store_without_the_window(
         assert controller.save_state()["variants"][0]["model"] == "gpt-4.1"
     finally:
         controller.shutdown()
-        qloop.run_until_complete(runner.shutdown())
-        qloop.run_until_complete(services.session.aclose())
-        services.close()
-        runner.deleteLater()
 
 
 def test_a_variant_can_run_through_the_responses_api(

@@ -7,7 +7,6 @@ fetched through the real SDK and each controller is told "today" is 2026-12-07.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from playground.core.api.catalog import CatalogSnapshot, ModelCatalog
 from playground.core.api.retirements import ModelChoice, Retirement
 from playground.ui.common.model_picker import ModelCombo
+from tests.conftest import MakeParts
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.scenario import RETIREMENT_MODELS, RETIREMENT_TODAY
 
@@ -33,34 +33,12 @@ EXTRA = (
 
 
 @pytest.fixture
-def parts(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path) -> Iterator[Any]:
+def parts(make_parts: MakeParts, qloop: Any, fake_openai: FakeOpenAI) -> Any:
     """Services, a runner, the counters and the dated model list as the catalog fetched it."""
-    from playground.core.api.secrets import MemorySecretStore
-    from playground.core.models import ProviderProfile
-    from playground.core.storage.paths import AppPaths
-    from playground.core.storage.settings import MemorySettingsStore, Settings
-    from playground.services import build_services
-    from playground.ui.shell.bridge import TaskRunner
-    from playground.ui.shell.counters import CountersController
-    from playground.ui.shell.counters_bar import CountersBar
 
     fake_openai.scenario.models = [*RETIREMENT_MODELS, *EXTRA]
     fake_openai.scenario.today = RETIREMENT_TODAY
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
-    secrets = MemorySecretStore()
-    secrets.set("openai", "sk-test-Playground0123456789abcdefXYZ")
-    services = build_services(
-        AppPaths.under(tmp_path / "home"),
-        secrets=secrets,
-        environ={},
-        settings_store=MemorySettingsStore(Settings(profiles=(profile,))),
-    )
-    runner = TaskRunner()
-    bar = CountersBar()
-    qtbot.addWidget(bar)
-    counters = CountersController(bar, services.counter, services.accounting, runner)
+    made = make_parts()
 
     async def _fetch() -> CatalogSnapshot:
         client = openai.AsyncOpenAI(
@@ -71,13 +49,13 @@ def parts(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path) -> It
         finally:
             await client.close()
 
-    snapshot = qloop.run_until_complete(_fetch())
-    yield SimpleNamespace(
-        services=services, runner=runner, counters=counters, snapshot=snapshot, home=tmp_path
+    return SimpleNamespace(
+        services=made.services,
+        runner=made.runner,
+        counters=made.counters,
+        snapshot=qloop.run_until_complete(_fetch()),
+        home=made.home,
     )
-    qloop.run_until_complete(runner.shutdown())
-    qloop.run_until_complete(services.session.aclose())
-    services.close()
 
 
 def _today() -> date:

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 
 from playground.core.models import Endpoint, RequestStatus
 from playground.core.moderation.service import MAX_TEXTS_PER_REQUEST
-from tests.conftest import AppHarness, WaitUntil
+from tests.conftest import AppHarness, MakeParts, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import TabDriver, opener
@@ -587,35 +587,15 @@ def test_chat_moderation_check_is_remembered_across_starts(make_app: Any, qtbot:
 
 
 def test_the_controller_works_with_its_view_alone_without_the_window(
-    qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, tmp_path: Path
+    qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, make_parts: MakeParts
 ) -> None:
     """The controller needs only its view, its services and a task runner: no window, no app."""
-    from playground.core.api.secrets import MemorySecretStore
-    from playground.core.models import ProviderProfile
     from playground.core.moderation.service import ModerationService
-    from playground.core.storage.paths import AppPaths
-    from playground.core.storage.settings import MemorySettingsStore, Settings
-    from playground.services import build_services
     from playground.ui.moderation.controller import ModerationController
     from playground.ui.moderation.tab import ModerationTab as ModerationView
-    from playground.ui.shell.bridge import TaskRunner
-    from playground.ui.shell.counters import CountersController
-    from playground.ui.shell.counters_bar import CountersBar
-    from tests.conftest import TEST_KEY
 
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
-    secrets = MemorySecretStore()
-    secrets.set("openai", TEST_KEY)
-    services = build_services(
-        AppPaths.under(tmp_path / "home"),
-        secrets=secrets,
-        environ={},
-        settings_store=MemorySettingsStore(Settings(profiles=(profile,), first_run_done=True)),
-    )
-    runner = TaskRunner()
-    counters = CountersController(CountersBar(), services.counter, services.accounting, runner)
+    parts = make_parts()
+    services, runner, counters = parts.services, parts.runner, parts.counters
     view = ModerationView()
     qtbot.addWidget(view)
     controller = ModerationController(
@@ -626,23 +606,17 @@ def test_the_controller_works_with_its_view_alone_without_the_window(
         services.accounting,
         counters,
     )
-    try:
-        controller.show_models(None)
-        view.set_many_items(True)
-        view.set_input_text("Have a lovely day\nI will kill the process")
-        qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
-        wait_until(lambda: not runner.is_busy("moderation"))
-        assert fake_openai.last("/moderations").json["input"] == [
-            "Have a lovely day",
-            "I will kill the process",
-        ]
-        assert [r.flagged for r in view.model.rows] == [False, True]
-        assert controller.current == 0
-        assert "2 of 2 items checked" in view.summary_label.text()
-        assert [e.endpoint for e in services.ledger.recent()] == [Endpoint.MODERATIONS]
-        assert controller.save_state()["text"] == "Have a lovely day\nI will kill the process"
-    finally:
-        qloop.run_until_complete(runner.shutdown())
-        qloop.run_until_complete(services.session.aclose())
-        services.close()
-        runner.deleteLater()
+    controller.show_models(None)
+    view.set_many_items(True)
+    view.set_input_text("Have a lovely day\nI will kill the process")
+    qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not runner.is_busy("moderation"))
+    assert fake_openai.last("/moderations").json["input"] == [
+        "Have a lovely day",
+        "I will kill the process",
+    ]
+    assert [r.flagged for r in view.model.rows] == [False, True]
+    assert controller.current == 0
+    assert "2 of 2 items checked" in view.summary_label.text()
+    assert [e.endpoint for e in services.ledger.recent()] == [Endpoint.MODERATIONS]
+    assert controller.save_state()["text"] == "Have a lovely day\nI will kill the process"
