@@ -682,6 +682,61 @@ def _server(tokens: int, rate: float, mode: str, pacing: str) -> Iterator[Server
         server.close()
 
 
+def print_run(run: int, variant: str, m: Measurement) -> None:
+    """One measured stream, as it ends."""
+    print(
+        f"run {run + 1} {variant:<6} stall p99 {m.stall_p99_ms:6.1f} ms  "
+        f"max {m.stall_max_ms:6.1f} ms  render {m.render_s:6.2f} s  "
+        f"finish {m.finish_ms:4.0f} ms  cpu {m.gui_cpu_s:5.2f} s  "
+        f"chunks {m.chunks:,}" + ("" if m.text_ok else "  TEXT MISMATCH"),
+        flush=True,
+    )
+
+
+def report(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    settings: dict[str, Any],
+    reply: dict[str, Any],
+    results: list[Measurement],
+    server: Any,
+    begun: float,
+    *,
+    tabled: bool = True,
+    table_of: Callable[[list[Measurement]], tuple[str, list[dict[str, Any]]]] | None = None,
+    figures_of: Callable[[list[Measurement]], list[Figure]] | None = None,
+) -> int:
+    """Prints the table (when every variant ran), writes `args.json`; 0 when every text matched
+    and the server saw no error. `table_of`/`figures_of`: another benchmark's own (its names)."""
+    table_of = table_of or table
+    figures_of = figures_of or figures
+    if server.server_errors:
+        print(f"fake server errors: {len(server.server_errors)}\n{server.server_errors[0]}")
+    verdicts: list[dict[str, Any]] = []
+    if tabled and results:
+        text, verdicts = table_of(results)
+        print()
+        print(text)
+    elapsed = time.perf_counter() - begun
+    print(f"\n{len(results)} streams in {elapsed:.0f} s")
+    if args.json:
+        payload = {
+            "machine": info,
+            "settings": settings,
+            "reply": reply,
+            "verdicts": verdicts,
+            "figures": [f.as_dict() for f in figures_of(results)],
+            "server_errors": server.server_errors,
+            "elapsed_s": elapsed,
+            "results": [asdict(m) for m in results],
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        print(f"wrote {args.json}")
+    ok = all(m.text_ok for m in results) and not server.server_errors
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="measured runs of each (default 3)")
@@ -733,50 +788,22 @@ def main(argv: list[str] | None = None) -> int:
                 for variant in order:
                     m = bench.measure(variant, run, f"Write a long guide (run {run + 1}).", reply)
                     results.append(m)
-                    print(
-                        f"run {run + 1} {variant:<6} stall p99 {m.stall_p99_ms:6.1f} ms  "
-                        f"max {m.stall_max_ms:6.1f} ms  render {m.render_s:6.2f} s  "
-                        f"finish {m.finish_ms:4.0f} ms  cpu {m.gui_cpu_s:5.2f} s  "
-                        f"chunks {m.chunks:,}" + ("" if m.text_ok else "  TEXT MISMATCH"),
-                        flush=True,
-                    )
+                    print_run(run, variant, m)
         finally:
             bench.close()
-    if server.server_errors:
-        print(f"fake server errors: {len(server.server_errors)}\n{server.server_errors[0]}")
-
-    verdicts: list[dict[str, Any]] = []
-    if set(variants) == set(VARIANTS) and results:
-        text, verdicts = table(results)
-        print()
-        print(text)
-    elapsed = time.perf_counter() - begun
-    print(f"\n{len(results)} streams in {elapsed:.0f} s")
-    if args.json:
-        payload = {
-            "machine": info,
-            "settings": {
-                "runs": args.runs,
-                "tokens": args.tokens,
-                "rate": args.rate,
-                "server": args.server,
-                "pacing": args.pacing,
-                "timer_ms": TIMER_MS,
-                "settle_s": SETTLE_S,
-                "window": WINDOW_SIZE,
-            },
-            "reply": reply,
-            "verdicts": verdicts,
-            "figures": [f.as_dict() for f in figures(results)],
-            "server_errors": server.server_errors,
-            "elapsed_s": elapsed,
-            "results": [asdict(m) for m in results],
-        }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-        print(f"wrote {args.json}")
-    ok = all(m.text_ok for m in results) and not server.server_errors
-    return 0 if ok else 1
+    settings = {
+        "runs": args.runs,
+        "tokens": args.tokens,
+        "rate": args.rate,
+        "server": args.server,
+        "pacing": args.pacing,
+        "timer_ms": TIMER_MS,
+        "settle_s": SETTLE_S,
+        "window": WINDOW_SIZE,
+    }
+    return report(
+        args, info, settings, reply, results, server, begun, tabled=set(variants) == set(VARIANTS)
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -290,40 +289,13 @@ def main(argv: list[str] | None = None) -> int:
                 for variant in order:
                     m = bench.measure(variant, run, f"Write a long guide (run {run + 1}).", reply)
                     results.append(m)
-                    print(
-                        f"run {run + 1} {variant:<6} stall p99 {m.stall_p99_ms:6.1f} ms  "
-                        f"max {m.stall_max_ms:6.1f} ms  render {m.render_s:6.2f} s  "
-                        f"finish {m.finish_ms:4.0f} ms  cpu {m.gui_cpu_s:5.2f} s  "
-                        f"chunks {m.chunks:,}" + ("" if m.text_ok else "  TEXT MISMATCH"),
-                        flush=True,
-                    )
+                    cs.print_run(run, variant, m)
         finally:
             bench.close()
-    if server.server_errors:
-        print(f"fake server errors: {len(server.server_errors)}\n{server.server_errors[0]}")
-    verdicts: list[dict[str, Any]] = []
-    if results:
-        text, verdicts = table(results)
-        print()
-        print(text)
-    elapsed = time.perf_counter() - begun
-    print(f"\n{len(results)} streams in {elapsed:.0f} s")
-    if args.json:
-        payload = {
-            "machine": info,
-            "settings": {"runs": args.runs, "tokens": args.tokens, "rate": args.rate},
-            "reply": reply,
-            "verdicts": verdicts,
-            "figures": [f.as_dict() for f in figures(results)],
-            "server_errors": server.server_errors,
-            "elapsed_s": elapsed,
-            "results": [asdict(m) for m in results],
-        }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-        print(f"wrote {args.json}")
-    ok = all(m.text_ok for m in results) and not server.server_errors
-    return 0 if ok else 1
+    settings = {"runs": args.runs, "tokens": args.tokens, "rate": args.rate}
+    return cs.report(
+        args, info, settings, reply, results, server, begun, table_of=table, figures_of=figures
+    )
 
 
 if __name__ == "__main__":
