@@ -398,3 +398,23 @@ def test_the_controller_works_with_its_view_and_a_chat_link_without_the_window(
     assert view.column_settings(1)["system"] == "You are a pirate."
     view.columns[1].to_chat_button.click()
     assert [(s.model, s.system) for s in chat.used] == [("gpt-4.1", "You are a pirate.")]
+
+
+def test_a_column_that_got_no_answer_costs_nothing(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    app = make_app()
+    compare = app.feature("compare")
+    view = compare.view
+    app.controller.refresh_models()
+    wait_until(lambda: not app.runner.is_busy("models"))
+    for column in range(2):
+        view.set_column_api(column, "chat.completions")
+    fake_openai.fail_next(500, times=2, path="/chat/completions")
+    view.set_message("Why?")
+    compare.run()
+    wait_until(lambda: not app.runner.is_busy("compare"))
+    rows = [r for r in app.services.ledger.recent() if r.status == RequestStatus.ERROR]
+    assert len(rows) == 2
+    assert [r.cost for r in rows] == [0, 0]
+    assert [r.usage.input_tokens for r in rows] == [0, 0]

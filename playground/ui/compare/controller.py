@@ -38,7 +38,7 @@ from playground.core.lab.suite import GridEstimate, estimate_grid
 from playground.core.models import Endpoint, Message, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
-from playground.core.money.metering import RequestRecord, reply_usage
+from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
 from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import ChatLink, ChatSettings
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES, build_request
@@ -484,8 +484,9 @@ class CompareController(FeatureController):
             )
 
     def _estimate(self, sample: _Sample, output: str) -> Usage:
-        # Text, images and tools, as Chat counts them (core/money/metering.py).
-        return reply_usage(self.counter, sample.request, None, output)
+        # As Chat: nothing produced costs nothing; else text, images and tools are estimated
+        # (core/money/metering.py).
+        return unfinished_usage(self.counter, sample.request, None, output)
 
     def _record(
         self,
