@@ -52,10 +52,16 @@ def fill_window(
             counters,
             chat_link=lambda: host.chat().link(),
             show_tab=window.show_tab,
+            open_starter=lambda starter_id: open_starter(starter_id),
         ),
         lambda: controller.settings,
         window,
     )
+
+    def open_starter(starter_id: str) -> None:
+        host.controller("lab").open_starter(starter_id)
+        window.show_tab("lab")
+
     controller = AppController(
         window,
         services.settings_store,

@@ -36,6 +36,7 @@ from playground.ui.chat.link import ChatTabLink
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.presets_export import PresetsAndExport
 from playground.ui.chat.sending import ChatSending
+from playground.ui.chat.starter_actions import ChatStarters
 from playground.ui.chat.state import GROUP, ChatState
 from playground.ui.chat.tab import ChatTab
 from playground.ui.common.chat_link import ChatLink
@@ -69,6 +70,7 @@ class ChatController(FeatureController):
         default_api: Callable[[], str] | None = None,
         parent: QObject | None = None,
         today: Callable[[], date] = date.today,
+        test_starter: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(view, parent)
         self.view: ChatTab = view
@@ -117,6 +119,9 @@ class ChatController(FeatureController):
             self.sending,
             draft_changed=self._on_view_draft_changed,
             parent=self,
+        )
+        self.starters = ChatStarters(
+            view, runner, self.exports.apply_preset, today, test_starter, parent=self
         )
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
@@ -191,6 +196,7 @@ class ChatController(FeatureController):
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.sending.show_models(snapshot, self._preferred_model)
+        self.starters.show_models(snapshot)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """`ChatSettings` as a dict: the input's Enter key, the moderation check, the system

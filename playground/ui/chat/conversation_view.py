@@ -644,6 +644,7 @@ class ConversationView(QScrollArea):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)
         self._layout.addWidget(self.placeholder)
+        self._empty_view: QWidget | None = None  # shown with the placeholder (Chat's starters)
         self._layout.addStretch(1)
         self.setWidget(self._inner)
         self.turns: list[TurnWidget] = []
@@ -787,8 +788,16 @@ class ConversationView(QScrollArea):
 
             QTimer.singleShot(0, self, _load)
 
+    def set_empty_view(self, widget: QWidget) -> None:
+        """Shows `widget` under the placeholder while the conversation has no turn."""
+        self._empty_view = widget
+        self._layout.insertWidget(self._layout.indexOf(self.placeholder) + 1, widget)
+        self._update_placeholder()
+
     def _update_placeholder(self) -> None:
         self.placeholder.setVisible(not self.turns)
+        if self._empty_view is not None:
+            self._empty_view.setVisible(not self.turns)
         count = min(EARLIER_PAGE, self.first_built)
         self.earlier_button.setVisible(self.first_built > 0)
         if self.first_built:

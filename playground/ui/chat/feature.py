@@ -38,6 +38,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         default_api=api,
         parent=ctx.window,
         today=ctx.services.today,
+        test_starter=ctx.open_starter,
     )
 
 

@@ -285,6 +285,8 @@ class PresetMenu(QMenu):
         import_requested: import presets from a file. arg: the path.
         export_requested: export every preset to a file. arg: the path (ends in .json unless the
             user typed another extension).
+        starter_requested: open a shipped starter (the "Starters" submenu; they never mix with
+            the user's presets). arg: the starter's id.
     """
 
     save_requested = Signal(str)
@@ -293,6 +295,7 @@ class PresetMenu(QMenu):
     delete_requested = Signal(str)
     import_requested = Signal(str)
     export_requested = Signal(str)
+    starter_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Presets", parent)
@@ -336,6 +339,12 @@ class PresetMenu(QMenu):
         self.export_action.triggered.connect(self.on_export_triggered)
 
         self.addAction(self.save_action)
+        self.starters_menu = QMenu("Starters", self)  # shipped tasks: set_starters
+        self.starters_menu.setObjectName("startersMenu")
+        self.starters_menu.setToolTipsVisible(True)
+        self.starters_menu.menuAction().setToolTip("Ready-made tasks that come with the app")
+        self.addMenu(self.starters_menu)
+        self.set_starters([])
         self.addSection("Load")
         self._load_end = self.addSeparator()  # load items go just above it
         self.addAction(self.rename_action)
@@ -354,6 +363,22 @@ class PresetMenu(QMenu):
             (p, "") if isinstance(p, str) else (p.name, p.params.model) for p in presets
         ]
         self._rebuild()
+
+    def set_starters(self, starters: Iterable[tuple[str, str, str]]) -> None:
+        """Lists the shipped starters, `(id, title, category)`, by category in the submenu."""
+        self.starters_menu.clear()
+        by_category: dict[str, list[tuple[str, str]]] = {}
+        for starter_id, title, category in starters:
+            by_category.setdefault(category, []).append((starter_id, title))
+        for category in sorted(by_category, key=str.casefold):
+            self.starters_menu.addSection(category)
+            for starter_id, title in by_category[category]:
+                action = self.starters_menu.addAction(_menu_text(title))
+                action.triggered.connect(
+                    lambda _=False, i=starter_id: self.starter_requested.emit(i)
+                )
+        if not by_category:
+            self.starters_menu.addAction("No starters").setEnabled(False)
 
     def set_current(self, name: str | None) -> None:
         """Marks the preset in use (None: none); Rename and Delete act on it."""

@@ -78,6 +78,11 @@ class PresetsAndExport(QObject):
         preset = self.presets.get(name)
         if preset is None:
             return
+        self.apply_preset(preset)
+
+    def apply_preset(self, preset: Preset) -> None:
+        """Puts a preset's system prompt, parameters and model into the tab (a saved preset, or a
+        shipped starter's: `core/starters.Starter.preset`)."""
         self.view.set_system_prompt(preset.system_prompt)
         self.view.set_param_fields(fields_of(preset.params))
         if preset.model:

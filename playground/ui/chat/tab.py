@@ -34,6 +34,7 @@ from playground.core.models import ImagePart, Message
 from playground.ui.chat.conversation_view import ConversationView, TurnInfo, TurnWidget
 from playground.ui.chat.history_panel import HistoryPanel
 from playground.ui.chat.preset_menu import PresetMenu
+from playground.ui.chat.starters import StarterGallery
 from playground.ui.chat.variables_form import VariablesForm
 from playground.ui.common.attachments import AttachmentsBar, RunBlocking
 from playground.ui.common.chat_link import ChatSettings
@@ -49,6 +50,7 @@ from playground.ui.shell.theme import icon, is_dark
 if TYPE_CHECKING:
     from playground.core.api.capabilities import Capabilities
     from playground.core.chat.presets import Preset
+    from playground.core.starters import Starter
     from playground.core.storage.history import ConversationSummary
 
 
@@ -123,6 +125,8 @@ class ChatTab(QWidget):
         preset_delete_requested: arg: preset name.
         preset_import_requested: arg: file path.
         preset_export_requested: arg: file path.
+        starter_open_requested: put a shipped starter into Chat. arg: its id.
+        starter_test_requested: open a shipped starter's test suite in Prompt Lab. arg: its id.
     """
 
     send_requested = Signal(object)
@@ -162,6 +166,8 @@ class ChatTab(QWidget):
     preset_delete_requested = Signal(str)
     preset_import_requested = Signal(str)
     preset_export_requested = Signal(str)
+    starter_open_requested = Signal(str)
+    starter_test_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -236,6 +242,8 @@ class ChatTab(QWidget):
         self.system_edit.setFixedHeight(64)
 
         self.conversation = ConversationView()
+        self.starters = StarterGallery()  # shown while the conversation is empty
+        self.conversation.set_empty_view(self.starters)
 
         self.reply_info = named(QLabel(""), "replyInfo", "Reply details")
         self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -436,6 +444,9 @@ class ChatTab(QWidget):
         menu.delete_requested.connect(self.preset_delete_requested)
         menu.import_requested.connect(self.preset_import_requested)
         menu.export_requested.connect(self.preset_export_requested)
+        menu.starter_requested.connect(self.starter_open_requested)
+        self.starters.open_requested.connect(self.starter_open_requested)
+        self.starters.test_requested.connect(self.starter_test_requested)
 
     # --- reading the view ------------------------------------------------------------------------
 
@@ -553,6 +564,12 @@ class ChatTab(QWidget):
 
     def set_presets(self, presets: Iterable[Preset | str]) -> None:
         self.preset_menu.set_presets(presets)
+
+    def set_starters(self, starters: Sequence[Starter], problems: Sequence[str] = ()) -> None:
+        """The shipped starters, for the empty conversation's gallery and the Presets menu."""
+        self.starters.set_starters(starters, problems)
+        self.starters.set_model(self.current_model())
+        self.preset_menu.set_starters([(s.id, s.title, s.category) for s in starters])
 
     def set_run_blocking(self, door: RunBlocking) -> None:
         """Where the attachments prepare big pictures (the app's task runner, off the GUI thread)."""
@@ -740,6 +757,7 @@ class ChatTab(QWidget):
             self.stop_requested.emit()
 
     def _on_model_changed(self, model: str) -> None:
+        self.starters.set_model(model)
         self.model_changed.emit(model)
         self.draft_changed.emit()
 

@@ -34,7 +34,8 @@ CHAT = "chat"  # Chat's key: the first tab, built right after the first frame
 class FeatureContext:
     """What a feature's builder gets: the shared services, the task runner, the window (parent for
     its controller and dialogs), the status-bar counters, what it may know of Chat (`chat`) and a
-    way to bring a tab to the front (`show_tab`, by key)."""
+    way to bring a tab to the front (`show_tab`, by key); `open_starter` opens a shipped starter's
+    test suite in Prompt Lab (by the starter's id)."""
 
     services: Services
     runner: TaskRunner
@@ -42,6 +43,7 @@ class FeatureContext:
     counters: CountersController
     chat_link: Callable[[], ChatLink]
     show_tab: Callable[[str], None] = lambda _key: None
+    open_starter: Callable[[str], None] = lambda _starter_id: None
 
     @property
     def chat(self) -> ChatLink:
@@ -81,6 +83,9 @@ class FeatureController(QObject):
 
     def shutdown(self) -> None:
         """The window is closing: stop players, recorders and timers."""
+
+    def open_starter(self, starter_id: str) -> None:
+        """Open a shipped starter (`core/starters.py`; Prompt Lab opens its test suite)."""
 
 
 @runtime_checkable

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,7 @@ from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.money.tokens import TokenCounter
+from playground.core.starters import Starter, StarterLibrary, choose_model, load_starters
 from playground.core.storage.settings import Settings
 from playground.ui.common.chat_link import ChatLink
 from playground.ui.common.chat_params import (
@@ -164,6 +166,13 @@ class LabController(FeatureController):
         view.template_changed.connect(self._refresh_variables)
         view.variants_changed.connect(self._refresh_variables)
         view.cell_chosen.connect(self._on_cell_chosen)
+        view.starter_chosen.connect(self.open_starter)
+        self.today: Callable[[], date] = date.today
+        self._snapshot: CatalogSnapshot | None = None
+        self._starters: StarterLibrary | None = None
+        self._pending_starter = ""
+        self.starter_box: QMessageBox | None = None
+        runner.start_blocking(load_starters, group="lab-starters", on_result=self._starters_loaded)
         runner.busy_changed.connect(self._on_runner_busy_changed)
         view.ensure_variant()
         self._refresh_versions()
@@ -172,6 +181,7 @@ class LabController(FeatureController):
     # --- models, versions, variables ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        self._snapshot = snapshot
         self.view.set_models(
             snapshot.ids(ModelKind.CHAT) if snapshot else [], self.chat.chat_settings().model
         )
@@ -728,6 +738,64 @@ class LabController(FeatureController):
         detail = f" — {result.check.detail}" if result.check.detail else ""
         finish = f" · finish: {result.finish_reason}" if result.finish_reason else ""
         self.view.show_detail(result.text, f"{where}: {verdict}{detail}{finish}")
+
+    # --- starters ---------------------------------------------------------------------------------
+
+    def _starters_loaded(self, library: StarterLibrary) -> None:
+        self._starters = library
+        self.view.set_starters([(s.id, s.title, s.category) for s in library.starters])
+        if self._pending_starter:
+            self.open_starter(self._pending_starter)
+
+    def open_starter(self, starter_id: str) -> None:
+        """Puts a shipped starter's prompt, settings and test cases into the Lab. Asks first when
+        the Lab holds test cases (they would be replaced); the prompt in the editor is kept as a
+        version."""
+        if self._starters is None:
+            self._pending_starter = starter_id  # opened once the starters are read
+            return
+        self._pending_starter = ""
+        starter = self._starters.get(starter_id)
+        if starter is None:
+            return
+        cases = [c for c in self.view.test_cases() if any(v.strip() for v in c.values.values())]
+        if not cases:
+            self._put_starter(starter)
+            return
+
+        def answered(yes: bool) -> None:
+            self.starter_box = None
+            if yes:
+                self._put_starter(starter)
+
+        self.starter_box = ask(
+            self.view,
+            "labStarterQuestion",
+            "Open the starter?",
+            f"“{starter.title}” replaces the {len(cases)} test cases in the table. Your prompt is "
+            "kept as a version; export the cases first (Export…) to keep them too.",
+            answered,
+        )
+
+    def _put_starter(self, starter: Starter) -> None:
+        kept = ""
+        if self.view.prompt().user.strip() and self.view.prompt() != starter.prompt():
+            version = self.save_version(f"before “{starter.title}”")
+            kept = f" Your previous prompt is kept as {version.title}." if version else ""
+        models = self._snapshot.models if self._snapshot is not None else None
+        choice = choose_model(starter, models, self.today(), self.chat.chat_settings().model)
+        self.view.set_prompt(starter.prompt())
+        self.view.set_variants(
+            [VariantSettings(starter.title, choice.model, starter.fields_for(choice.model), None)]
+        )
+        self._refresh_variables()
+        self.view.set_test_cases(list(starter.cases))
+        self.view.show_cases_page()
+        note = f" {choice.note}" if choice.note else ""
+        self.view.set_status(
+            f"The starter “{starter.title}” is open: {len(starter.cases)} test cases, each with a "
+            f"check of its answer. Press Run to see how the prompt does.{note}{kept}"
+        )
 
     # --- state --------------------------------------------------------------------------------------
 

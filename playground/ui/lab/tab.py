@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -156,6 +157,7 @@ class LabTab(QWidget):
     template_changed = Signal()
     variants_changed = Signal()
     cell_chosen = Signal(object)
+    starter_chosen = Signal(str)  # "New from starter": a shipped starter's id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -208,7 +210,19 @@ class LabTab(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
         left_layout.setSpacing(6)
-        left_layout.addWidget(_heading("Prompt template"))
+        self.starter_button = QPushButton("New from starter…")
+        self.starter_button.setObjectName("labStarterButton")
+        self.starter_button.setToolTip(
+            "Start from a task that comes with the app: its prompt, settings and test cases"
+        )
+        self.starter_menu = QMenu(self.starter_button)
+        self.starter_menu.setObjectName("labStarterMenu")
+        self.starter_button.setMenu(self.starter_menu)
+        self.set_starters([])
+        starter_row = QHBoxLayout()
+        starter_row.addWidget(_heading("Prompt template"), 1)
+        starter_row.addWidget(self.starter_button)
+        left_layout.addLayout(starter_row)
         left_layout.addWidget(self.system_edit)
         left_layout.addWidget(self.template_edit, 1)
         left_layout.addWidget(self.variables_label)
@@ -411,6 +425,16 @@ class LabTab(QWidget):
         return self.concurrency_spin.value()
 
     # --- slots ------------------------------------------------------------------------------------
+
+    def set_starters(self, starters: list[tuple[str, str, str]]) -> None:
+        """The shipped starters for "New from starter", `(id, title, category)`."""
+        self.starter_menu.clear()
+        for category in sorted({c for _i, _t, c in starters}, key=str.casefold):
+            self.starter_menu.addSection(category)
+            for starter_id, title, _c in (s for s in starters if s[2] == category):
+                action = self.starter_menu.addAction(title.replace("&", "&&"))
+                action.triggered.connect(lambda _=False, i=starter_id: self.starter_chosen.emit(i))
+        self.starter_button.setEnabled(bool(starters))
 
     def set_prompt(self, prompt: Prompt) -> None:
         self.system_edit.setPlainText(prompt.system)
