@@ -48,6 +48,8 @@ from playground.core.embeddings.service import (
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.ui.common.feature import FeatureController
+from playground.ui.embeddings.learning import GROUP as LEARN_GROUP
+from playground.ui.embeddings.learning import EmbeddingsLearning
 from playground.ui.embeddings.tab import EmbeddingsTab
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ class EmbeddingsController(FeatureController):
         today: what day it is (judges which models are retired; tests pass a fixed date).
     """
 
-    busy_groups = ("embeddings", "embeddings-search")
+    busy_groups = ("embeddings", "embeddings-search", LEARN_GROUP)
 
     def __init__(
         self,
@@ -147,6 +149,18 @@ class EmbeddingsController(FeatureController):
         view.export_requested.connect(self.export)
         view.clear_cache_requested.connect(self.clear_cache)
         runner.busy_changed.connect(self._on_busy_changed)
+        self.learning = EmbeddingsLearning(
+            view.classify_page,
+            view.outliers_page,
+            view.recommend_page,
+            service,
+            cache,
+            counter,
+            runner,
+            lambda: (view.model(), view.dimensions()),
+            lambda batch, model: self._record_batch(batch, model),
+            parent=self,
+        )
         self._on_inputs_changed()
 
     # --- the cache ------------------------------------------------------------------------------
@@ -444,6 +458,10 @@ class EmbeddingsController(FeatureController):
         )
         return entry
 
+    def _record_batch(self, batch: BatchResult, model: str) -> None:
+        """The ledger row of a request the learning pages made (examples, label descriptions)."""
+        self._record(batch.usage, RequestStatus.OK, batch.latency_ms, batch.request_id, model)
+
     def show_result(self, result: EmbeddingResult) -> None:
         """Shows a finished run's analysis in every view (and searches and clusters it later)."""
         self.result = result
@@ -459,6 +477,7 @@ class EmbeddingsController(FeatureController):
             analysis.suggested_k,
             analysis.k,
         )
+        self.learning.set_vectors(result.model, result.dimensions, result.texts, analysis)
 
     def _show_partial(self, plan: EmbeddingPlan) -> None:
         """After a failure or Stop: the views for the texts whose vectors did arrive."""
@@ -612,6 +631,7 @@ class EmbeddingsController(FeatureController):
             self.tab.show_clusters(
                 projection.points, labels, projection.explained, result.analysis.suggested_k, k
             )
+            self.learning.set_clusters(labels)
 
         self.runner.start(
             self.runner.run_blocking(lambda: kmeans(matrix, k)),

@@ -66,6 +66,7 @@ from playground.ui.common.countdown import Countdown
 from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.question import ask
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
+from playground.ui.embeddings.learn_views import ClassifyPage, OutliersPage, RecommendPage
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -335,6 +336,12 @@ class EmbeddingsTab(QWidget):
         self.views.addTab(self._build_search(), "Search")
         self.views.addTab(self._build_clusters(), "Clusters")
         self.views.addTab(self._build_pairs(), "Similar pairs")
+        self.classify_page = ClassifyPage()
+        self.outliers_page = OutliersPage()
+        self.recommend_page = RecommendPage()
+        self.views.addTab(self.classify_page, "Classify")
+        self.views.addTab(self.outliers_page, "Outliers")
+        self.views.addTab(self.recommend_page, "Recommend")
         self.views.currentChanged.connect(self._update_copy_enabled)
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
@@ -492,6 +499,7 @@ class EmbeddingsTab(QWidget):
         layout.addWidget(self._heatmap)
         self._clusters = ClusterView()
         self._clusters_area.addWidget(self._clusters)
+        self.outliers_page.set_map(ClusterView())
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
