@@ -774,7 +774,8 @@ class ConversationView(QScrollArea):
         if self._anchor_from_bottom is not None:
             self.verticalScrollBar().setValue(high - self._anchor_from_bottom)
             self._anchor_from_bottom = None
-        elif self._follow:  # follow a streaming answer unless the user scrolled up to read
+        elif self._follow and self.turns:  # follow a streaming answer unless the user scrolled up
+            # to read (an empty conversation stays at the top, where the starters begin)
             self.verticalScrollBar().setValue(high)
 
     def _on_scrolled(self, value: int) -> None:
@@ -798,6 +799,8 @@ class ConversationView(QScrollArea):
         self.placeholder.setVisible(not self.turns)
         if self._empty_view is not None:
             self._empty_view.setVisible(not self.turns)
+            if not self.turns:
+                self.verticalScrollBar().setValue(0)
         count = min(EARLIER_PAGE, self.first_built)
         self.earlier_button.setVisible(self.first_built > 0)
         if self.first_built:

@@ -106,9 +106,9 @@ class StarterGallery(QFrame):
         layout.addLayout(filters)
         layout.addWidget(self.list)
         layout.addWidget(self.empty_label)
+        layout.addLayout(buttons)  # under the list, so they stay in view in a short window
         layout.addWidget(self.details)
         layout.addWidget(self.problems_label)
-        layout.addLayout(buttons)
 
         self.search_edit.textChanged.connect(self._refilter)
         self.category_combo.currentIndexChanged.connect(self._refilter)

@@ -173,7 +173,9 @@ class ClassifyPage(QWidget):
         self.columns_row.setVisible(False)
         actions = QHBoxLayout()
         actions.addWidget(self.problem_label, 1)
-        actions.addWidget(self.train_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions.addWidget(
+            self.train_button, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+        )
 
         self.report_label = wrapped_label(
             "classifyReport",
@@ -201,7 +203,8 @@ class ClassifyPage(QWidget):
             QLabel("Confusion matrix (rows: the label given, columns: guessed)")
         )
         report_layout.addWidget(self.confusion_table, 1)
-        report_layout.addWidget(QLabel("Examples it gets wrong"))
+        self.mistakes_label = wrapped_label("classifyMistakesLabel", "Examples it gets wrong")
+        report_layout.addWidget(self.mistakes_label)
         report_layout.addWidget(self.mistakes_table, 1)
 
         self.predictions_table = _grid(
@@ -322,6 +325,12 @@ class ClassifyPage(QWidget):
                         cell.setFont(font)
                     self.confusion_table.setItem(i, j, cell)
         mistakes = cv.mistakes if cv is not None else []
+        self.mistakes_label.setText(
+            "Examples it gets wrong"
+            if mistakes or cv is None
+            else "Examples it gets wrong: none, every example was guessed right."
+        )
+        self.mistakes_table.setVisible(bool(mistakes) or cv is None)
         self.mistakes_table.setRowCount(len(mistakes))
         for row, mistake in enumerate(mistakes):
             text = examples[mistake.index]
@@ -427,7 +436,7 @@ class OutliersPage(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(map_holder)
-        split.setSizes([420, 380])
+        split.setSizes([340, 460])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(top)
@@ -589,6 +598,11 @@ class RecommendPage(QWidget):
             item = self.list.item(row)
             if item is not None:
                 item.setSelected(True)
+
+    def set_picks(self, more: Sequence[int], less: Sequence[int]) -> None:
+        """The lines picked as "more like" and "less like" (a restored or sample state)."""
+        self.more, self.less = list(more), list(less)
+        self._show_picked()
 
     def start_over(self) -> None:
         self.more, self.less = [], []

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from playground.ui.embeddings.plots import ClusterView, HeatmapView
 
 VIEW_HEATMAP, VIEW_SEARCH, VIEW_CLUSTERS, VIEW_PAIRS = range(4)
+VIEW_CLASSIFY, VIEW_OUTLIERS, VIEW_RECOMMEND = range(4, 7)
 EXPORTS = (
     ("vectors-csv", "Vectors as CSV…", "CSV files (*.csv)", ".csv"),
     ("vectors-npy", "Vectors as NumPy .npy…", "NumPy arrays (*.npy)", ".npy"),
@@ -335,13 +336,20 @@ class EmbeddingsTab(QWidget):
         self.views.addTab(self._heatmap_page, "Heatmap")
         self.views.addTab(self._build_search(), "Search")
         self.views.addTab(self._build_clusters(), "Clusters")
-        self.views.addTab(self._build_pairs(), "Similar pairs")
+        self.views.addTab(self._build_pairs(), "Pairs")
         self.classify_page = ClassifyPage()
         self.outliers_page = OutliersPage()
         self.recommend_page = RecommendPage()
         self.views.addTab(self.classify_page, "Classify")
         self.views.addTab(self.outliers_page, "Outliers")
         self.views.addTab(self.recommend_page, "Recommend")
+        for index, tip in (
+            (3, "The most similar pairs of texts"),
+            (4, "Teach labels from a few examples, then label the texts"),
+            (5, "The texts that do not fit with the others"),
+            (6, "Pick texts you like: get the closest others"),
+        ):
+            self.views.setTabToolTip(index, tip)
         self.views.currentChanged.connect(self._update_copy_enabled)
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
