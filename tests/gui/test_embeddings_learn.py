@@ -169,3 +169,20 @@ def test_recommend_more_like_this_and_less_like_that(
     assert "Less like:" in page.picked_label.text()
     embeddings.click(page.clear_button)
     assert page.results.rowCount() == 0
+
+
+def test_typed_examples_and_descriptions_survive_a_restart(embeddings: EmbeddingsTab) -> None:
+    page = embeddings.view.classify_page
+    page.set_examples_text(EXAMPLES)
+    page.set_descriptions_text("sport: a match\nfood: a dinner")
+    page.set_method("logistic")
+    page.set_mode("zero-shot")
+    state = embeddings.controller.save_state()
+    page.set_examples_text("")
+    page.set_descriptions_text("")
+    page.set_mode("examples")
+    page.set_method("centroid")
+    embeddings.controller.restore_state(state)
+    assert page.examples_text() == EXAMPLES
+    assert page.descriptions_text() == "sport: a match\nfood: a dinner"
+    assert (page.mode(), page.method()) == ("zero-shot", "logistic")

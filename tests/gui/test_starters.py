@@ -170,3 +170,33 @@ def test_new_from_starter_in_prompt_lab_asks_before_replacing_cases(
     wait_until(lambda: len(lab.view.test_cases()) == 3)
     versions = lab.store.versions()
     assert any(v.prompt.user == "My own prompt {{x}}" for v in versions)  # kept as a version
+
+
+def test_open_asks_before_replacing_a_system_prompt_the_user_wrote(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
+) -> None:
+    app = make_app()
+    _ready(app, wait_until)
+    tab = app.chat_tab
+    tab.set_system_prompt("You are my own assistant.")
+    tab.starters.select("proofread")
+    qtbot.mouseClick(tab.starters.open_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: _question("chatStarterQuestion") is not None)
+    box = _question("chatStarterQuestion")
+    assert box is not None
+    assert "Save as preset" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()
+    assert tab.draft().system_prompt == "You are my own assistant."  # nothing lost
+    qtbot.mouseClick(tab.starters.open_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: _question("chatStarterQuestion") is not None)
+    box = _question("chatStarterQuestion")
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Yes).click()
+    proofread = LIBRARY.get("proofread")
+    assert proofread is not None
+    assert tab.draft().system_prompt == proofread.system_prompt
+    # Another starter over a starter's prompt opens at once: nothing of the user's is replaced.
+    tab.starters.select("translate")
+    qtbot.mouseClick(tab.starters.open_button, Qt.MouseButton.LeftButton)
+    assert _question("chatStarterQuestion") is None
+    assert "translator" in tab.draft().system_prompt

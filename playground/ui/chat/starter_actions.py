@@ -14,11 +14,13 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
 
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.chat.presets import Preset
-from playground.core.starters import StarterLibrary, choose_model, load_starters
+from playground.core.starters import Starter, StarterLibrary, choose_model, load_starters
 from playground.ui.chat.tab import ChatTab
+from playground.ui.common.question import ask
 from playground.ui.shell.bridge import TaskRunner
 
 GROUP = "chat-starters"
@@ -54,6 +56,7 @@ class ChatStarters(QObject):
         self._today = today
         self._test_starter = test_starter
         self._snapshot: CatalogSnapshot | None = None
+        self.question: QMessageBox | None = None
         view.starter_open_requested.connect(self.open_starter)
         view.starter_test_requested.connect(self.test_starter)
         runner.start_blocking(load, group=GROUP, on_result=self._loaded)
@@ -66,9 +69,31 @@ class ChatStarters(QObject):
         self._snapshot = snapshot
 
     def open_starter(self, starter_id: str) -> None:
+        """Opens a starter; asks first when it would replace a system prompt the user wrote."""
         starter = self.library.get(starter_id)
-        if starter is None:
+        if starter is None or self.question is not None:
             return
+        system = self.view.draft().system_prompt.strip()
+        shipped = {s.system_prompt.strip() for s in self.library.starters}
+        if not system or system in shipped:
+            self._open(starter)
+            return
+
+        def answered(yes: bool) -> None:
+            self.question = None
+            if yes:
+                self._open(starter)
+
+        self.question = ask(
+            self.view,
+            "chatStarterQuestion",
+            "Replace your system prompt?",
+            f"“{starter.title}” puts its own system prompt and settings in place of yours. To "
+            "keep yours, answer No and save them first with Presets ▸ Save as preset….",
+            answered,
+        )
+
+    def _open(self, starter: Starter) -> None:
         models = self._snapshot.models if self._snapshot is not None else None
         choice = choose_model(starter, models, self._today(), self.view.current_model())
         self.view.set_model(choice.model)

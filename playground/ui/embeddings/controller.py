@@ -220,6 +220,9 @@ class EmbeddingsController(FeatureController):
         k = state.get("k")
         if isinstance(k, int) and k > 0:
             self.tab.set_k(k)
+        classify = state.get("classify")
+        if isinstance(classify, dict):
+            self.learning.restore_state(classify)
         self._limits_model = None
         self._on_inputs_changed()
 
@@ -232,6 +235,7 @@ class EmbeddingsController(FeatureController):
         text = self.tab.text()
         if len(text) <= MAX_SAVED_TEXT:
             state["text"] = text
+        state["classify"] = self.learning.save_state(MAX_SAVED_TEXT)
         return state
 
     def shutdown(self) -> None:

@@ -261,10 +261,10 @@ class ClassifyPage(QWidget):
     # --- what the controller sets --------------------------------------------------------------
 
     def set_mode(self, mode: str) -> None:
-        self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode))
+        self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(mode)))
 
     def set_method(self, method: str) -> None:
-        self.method_combo.setCurrentIndex(self.method_combo.findData(method))
+        self.method_combo.setCurrentIndex(max(0, self.method_combo.findData(method)))
 
     def set_examples_text(self, text: str) -> None:
         self.examples_edit.setPlainText(text)

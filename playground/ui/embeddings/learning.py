@@ -31,6 +31,7 @@ from playground.core.embeddings.service import (
 from playground.core.money.tokens import TokenCounter
 from playground.ui.embeddings.learn_views import (
     MEASURE_CLUSTER,
+    MODE_EXAMPLES,
     MODE_ZERO_SHOT,
     ClassifyPage,
     OutliersPage,
@@ -112,6 +113,28 @@ class EmbeddingsLearning(QObject):
         classify.export_requested.connect(self.export)
         outliers.measure_changed.connect(lambda _m: self._update_outliers())
         recommend.recommend_requested.connect(self.recommend_for)
+
+    # --- state -------------------------------------------------------------------------------------
+
+    def save_state(self, max_text: int) -> dict[str, Any]:
+        """The typed examples and label descriptions, the mode and the method (texts longer than
+        `max_text` characters are not kept)."""
+        page = self.classify
+        state: dict[str, Any] = {"mode": page.mode(), "method": page.method()}
+        for key, text in (
+            ("examples", page.examples_text()),
+            ("descriptions", page.descriptions_text()),
+        ):
+            if len(text) <= max_text:
+                state[key] = text
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        page = self.classify
+        page.set_mode(str(state.get("mode") or MODE_EXAMPLES))
+        page.set_method(str(state.get("method") or "centroid"))
+        page.set_examples_text(str(state.get("examples") or ""))
+        page.set_descriptions_text(str(state.get("descriptions") or ""))
 
     # --- a run's vectors -------------------------------------------------------------------------
 
