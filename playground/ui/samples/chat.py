@@ -30,7 +30,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
     pixmap = view.window().grab()
     picture = QLabel(view)
     picture.setPixmap(pixmap)
-    picture.resize(pixmap.size())
+    picture.resize(pixmap.deviceIndependentSize().toSize())  # the same at 150%
     picture.hide()
     controller.open_conversation(previous)
     QApplication.processEvents()

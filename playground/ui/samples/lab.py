@@ -21,6 +21,7 @@ from playground.core.lab.suite import (
     result_for,
 )
 from playground.core.models import Usage
+from playground.core.starters import load_starters
 from playground.ui.lab.controller import LabController
 from playground.ui.lab.variants import VariantSettings
 
@@ -53,6 +54,8 @@ def fill(controller: LabController) -> list[tuple[str, QWidget]]:
     """The template, versions, variants and cases, a finished run's grid with a cell selected, and
     the diff between the two versions as a further picture."""
     view = controller.view
+    # The starters are read in a worker when the tab is built; the picture is taken before that.
+    view.set_starters([(s.id, s.title, s.category) for s in load_starters().starters])
     view.set_prompt(SAMPLE_FIRST_TRY)
     first = controller.save_version("first try")
     view.set_prompt(SAMPLE_PROMPT)
