@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.embeddings.files import short
 from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.shell.theme import is_dark
 
 if TYPE_CHECKING:
     import numpy as np
@@ -300,8 +301,9 @@ class ClassifyPage(QWidget):
 
     def show_problem(self, text: str) -> None:
         """What keeps the classifier from being trained, in plain words ("" hides it)."""
+        red = "#ff8a80" if is_dark() else "#b3261e"
         self.problem_label.setText(
-            f"<span style='color:#c0392b'>{html.escape(text)}</span>" if text else ""
+            f"<span style='color:{red}'>{html.escape(text)}</span>" if text else ""
         )
         self.problem_label.setVisible(bool(text))
 
