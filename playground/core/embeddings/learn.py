@@ -390,14 +390,16 @@ def outlier_scores(
     n = data.shape[0]
     if n < 2:
         return np.zeros(n)
-    total = data.sum(axis=0)
-    scores = np.zeros(n)
     groups = np.asarray(clusters) if clusters is not None else np.zeros(n, dtype=int)
-    for i in range(n):
-        mates = np.flatnonzero(groups == groups[i])
-        centre = data[mates].sum(axis=0) - data[i] if len(mates) > 1 else total - data[i]
-        norm = np.linalg.norm(centre)
-        scores[i] = 1.0 - (float(data[i] @ centre) / norm if norm else 0.0)
+    _, index, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    sums = np.stack([data[index == c].sum(axis=0) for c in range(len(sizes))])
+    # Each row's centre without the row itself: its cluster's sum minus it, or, alone in its
+    # cluster, the sum of all the other rows. One pass, O(n·d).
+    centres = np.where((sizes[index] > 1)[:, None], sums[index], data.sum(axis=0)) - data
+    norms = np.linalg.norm(centres, axis=1)
+    dots = np.einsum("ij,ij->i", data, centres)
+    cosine = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
+    scores: npt.NDArray[np.float64] = 1.0 - cosine
     return scores
 
 
