@@ -33,6 +33,7 @@ from playground.core.embeddings.maths import Matrix, as_matrix
 MIN_PER_CLASS = 2
 MAX_FOLDS = 5
 ZERO_SHOT_SHARPNESS = 20.0  # softmax scale on cosine similarities (they differ by a few hundredths)
+LOGISTIC_DIMENSIONS = 128  # directions logistic regression learns in (see `_logistic`)
 LESS_WEIGHT = 0.6  # how hard "less like that" pushes away, relative to "more like this"
 
 
@@ -224,18 +225,32 @@ def _logistic(
     vectors separate within a few hundred steps)."""
     n, d = x.shape
     k = len(classes)
+    # Learned in the span of the examples' main directions (at most LOGISTIC_DIMENSIONS of them):
+    # the same answers on a few hundred examples, a tenth of the work on 1,536-number vectors.
+    basis = _principal_directions(x, LOGISTIC_DIMENSIONS)
+    z = x @ basis.T
     scale = np.sqrt(d)  # unit vectors have tiny coordinates; this keeps the step size sensible
-    xs = x * scale
+    zs = z * scale
     onehot = np.zeros((n, k))
     onehot[np.arange(n), y] = 1.0
-    w = np.zeros((k, d))
+    w = np.zeros((k, basis.shape[0]))
     b = np.zeros(k)
     for _ in range(steps):
-        p = _softmax(xs @ w.T + b)
+        p = _softmax(zs @ w.T + b)
         grad = (p - onehot) / n
-        w -= rate * (grad.T @ xs + l2 * w)
+        w -= rate * (grad.T @ zs + l2 * w)
         b -= rate * grad.sum(axis=0)
-    return Classifier(Method.LOGISTIC, classes, w * scale, b)
+    return Classifier(Method.LOGISTIC, classes, (w * scale) @ basis, b)
+
+
+def _principal_directions(x: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.float64]:
+    """Up to `count` orthonormal directions (rows) that keep most of `x`: the span of its rows
+    when there are few, else a randomised range finder (Halko et al.) with a fixed seed."""
+    n, _d = x.shape
+    sample = x.T if n <= count else x.T @ np.random.default_rng(0).normal(size=(n, count))
+    q, _r = np.linalg.qr(sample)
+    directions: npt.NDArray[np.float64] = q.T
+    return directions
 
 
 def _softmax(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
