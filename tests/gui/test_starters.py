@@ -200,3 +200,15 @@ def test_open_asks_before_replacing_a_system_prompt_the_user_wrote(
     qtbot.mouseClick(tab.starters.open_button, Qt.MouseButton.LeftButton)
     assert _question("chatStarterQuestion") is None
     assert "translator" in tab.draft().system_prompt
+
+
+def test_the_gallery_says_when_no_starter_could_be_read(qtbot: Any) -> None:
+    from playground.ui.chat.starters import StarterGallery
+
+    gallery = StarterGallery()
+    qtbot.addWidget(gallery)
+    assert "loading" in gallery.empty_label.text()
+    gallery.set_starters([], ["The starter file a.json is damaged; it was skipped."])
+    assert "No starter could be read" in gallery.empty_label.text()
+    assert gallery.problems_label.text().startswith("The starter file a.json is damaged")
+    assert not gallery.open_button.isEnabled()

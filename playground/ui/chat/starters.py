@@ -49,6 +49,7 @@ class StarterGallery(QFrame):
         self.setAccessibleName("Starters")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._starters: list[Starter] = []
+        self._loaded = False
         self._model = ""
 
         title = QLabel("Start from a working example")
@@ -124,6 +125,7 @@ class StarterGallery(QFrame):
     def set_starters(self, starters: Sequence[Starter], problems: Sequence[str] = ()) -> None:
         """Lists `starters`; `problems` are lines about starter files that were skipped."""
         self._starters = list(starters)
+        self._loaded = True
         current = self.category_combo.currentText()
         self.category_combo.blockSignals(True)
         self.category_combo.clear()
@@ -194,7 +196,11 @@ class StarterGallery(QFrame):
             ids = [s.id for s in shown]
             self.list.setCurrentRow(ids.index(keep) if keep in ids else 0)
         if not self._starters:
-            self.empty_label.setText("The starters are loading…")
+            self.empty_label.setText(
+                "No starter could be read (see below). Type your own instructions instead."
+                if self._loaded
+                else "The starters are loading…"
+            )
         elif query.strip():
             where = f" in {category}" if category else ""
             self.empty_label.setText(
