@@ -65,6 +65,7 @@ def test_open_fills_the_prompt_the_blanks_and_the_parameters_and_asks_for_empty_
     starter = LIBRARY.get("translate")
     assert starter is not None
     tab.starters.select("translate")
+    shown = tab.starters.details.text()
     qtbot.mouseClick(tab.starters.open_button, Qt.MouseButton.LeftButton)
     draft = tab.draft()
     assert draft.system_prompt == starter.system_prompt
@@ -75,6 +76,9 @@ def test_open_fills_the_prompt_the_blanks_and_the_parameters_and_asks_for_empty_
     assert starter.model in tab.notice_label.text()
     assert draft.model in tab.notice_label.text()
     assert draft.fields == {**draft.fields, **starter.fields_for(draft.model)}
+    # Before Open, the gallery showed the settings for that model, not the one picked then.
+    assert draft.model != "gpt-4o-mini"
+    assert f"Settings on {draft.model}" in shown
     # The blanks are empty: Send waits for them and says which, in words; nothing is sent.
     assert not tab.send_button.isEnabled()
     assert "Fill in {{language}}, {{text}}" in tab.send_button.toolTip()

@@ -64,9 +64,21 @@ class ChatStarters(QObject):
     def _loaded(self, library: StarterLibrary) -> None:
         self.library = library
         self.view.set_starters(library.starters, library.problems)
+        self._show_starter_models()
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self._snapshot = snapshot
+        self._show_starter_models()
+
+    def _show_starter_models(self) -> None:
+        """The gallery shows each starter's settings for the model Open will pick."""
+        if self._snapshot is None:
+            return
+        models, today = self._snapshot.models, self._today()
+        current = self.view.current_model()
+        self.view.set_starter_models(
+            {s.id: choose_model(s, models, today, current).model for s in self.library.starters}
+        )
 
     def open_starter(self, starter_id: str) -> None:
         """Opens a starter; asks first when it would replace a system prompt the user wrote."""

@@ -7,7 +7,7 @@ and emits intents. The controller loads the starters and does what Open and Test
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -51,6 +51,7 @@ class StarterGallery(QFrame):
         self._starters: list[Starter] = []
         self._loaded = False
         self._model = ""
+        self._models: dict[str, str] = {}
 
         title = QLabel("Start from a working example")
         title.setObjectName("starterGalleryTitle")
@@ -142,6 +143,11 @@ class StarterGallery(QFrame):
         self._model = model
         self._show_details()
 
+    def set_models(self, models: Mapping[str, str]) -> None:
+        """The model Open will use for each starter, by id (its own, or the one used instead)."""
+        self._models = dict(models)
+        self._show_details()
+
     def set_search(self, text: str) -> None:
         self.search_edit.setText(text)
 
@@ -224,7 +230,7 @@ class StarterGallery(QFrame):
         if starter is None:
             self.details.clear()
             return
-        model = self._model or starter.model
+        model = self._models.get(starter.id) or self._model or starter.model
         blanks = ", ".join(starter.variables())
         lines = "".join(f"<li>{_escape(line.text())}</li>" for line in starter.settings_for(model))
         self.details.setText(

@@ -571,6 +571,10 @@ class ChatTab(QWidget):
         self.starters.set_model(self.current_model())
         self.preset_menu.set_starters([(s.id, s.title, s.category) for s in starters])
 
+    def set_starter_models(self, models: dict[str, str]) -> None:
+        """The model each starter opens with, by id (the gallery shows its settings for it)."""
+        self.starters.set_models(models)
+
     def set_run_blocking(self, door: RunBlocking) -> None:
         """Where the attachments prepare big pictures (the app's task runner, off the GUI thread)."""
         self.attachments.set_run_blocking(door)
