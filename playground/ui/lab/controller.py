@@ -35,6 +35,7 @@ from playground.core.lab.batch import (
     BatchStatus,
     batch_jsonl,
 )
+from playground.core.lab.graders import Grade, Grader, GraderSettings, grader_problems
 from playground.core.lab.store import (
     LabStore,
     LabStoreError,
@@ -53,6 +54,7 @@ from playground.core.lab.suite import (
     GridEstimate,
     LabRun,
     Prompt,
+    TestCase,
     Variant,
     case_problems,
     cases_to_csv,
@@ -141,6 +143,7 @@ class LabController(FeatureController):
         self.settings = settings
         self.chat = chat
         self.run: LabRun | None = None
+        self._model_ids: set[str] | None = None  # what the model list offers (the Decisions API)
         self.batch_id: str | None = None
         self.poll_seconds = POLL_SECONDS
         self.confirm_box: QMessageBox | None = None
@@ -175,6 +178,11 @@ class LabController(FeatureController):
         self.view.set_models(
             snapshot.ids(ModelKind.CHAT) if snapshot else [], self.chat.chat_settings().model
         )
+        self.view.set_grader_models(
+            snapshot.ids(ModelKind.CHAT) if snapshot else [],
+            snapshot.ids(ModelKind.EMBEDDING) if snapshot else [],
+        )
+        self._model_ids = {m.id for m in snapshot.models} if snapshot else None
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -351,12 +359,14 @@ class LabController(FeatureController):
             {i: p for i, case in enumerate(cases) if (p := case_problems(variants, case))}
         )
         found += self.view.variant_problems()
+        graders = self.view.grader_settings()
+        found += grader_problems(cases, graders)
         if found:
             more = f" (and {len(found) - 4} more)" if len(found) > 4 else ""
             self.view.set_status("Can't run yet: " + " ".join(found[:4]) + more, error=True)
             self.view.show_cases_page()
             return
-        run = LabRun(variants, cases, self.view.samples())
+        run = LabRun(variants, cases, self.view.samples(), graders=graders.to_dict())
         if batch and len(run.cells()) > MAX_BATCH_REQUESTS:
             self.view.set_status(
                 f"A batch holds at most {MAX_BATCH_REQUESTS:,} requests; this grid has "
@@ -476,9 +486,43 @@ class LabController(FeatureController):
         engine = self._engines[API_RESPONSES] if api == API_RESPONSES else self.service
         return engine, _with_api(run.request(key), fields)
 
+    def grader(self, run: LabRun) -> Grader:
+        """The grader of `run`'s graded checks (its settings are stored with the run)."""
+        return Grader(
+            self.session.client, GraderSettings.from_dict(run.graders), models=self._model_ids
+        )
+
+    async def _graded(self, grader: Grader, case: TestCase, result: CellResult) -> CellResult:
+        """`result` with its graded check decided; every grader request gets its ledger row,
+        and their cost is kept apart from the variant's own."""
+        if not case.expect.kind.graded or result.status != CellStatus.OK:
+            return result
+        grade: Grade = await grader.grade(case, result.text)
+        cost: Decimal | None = Decimal(0)
+        for call in grade.calls:
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    model=call.model,
+                    endpoint=call.endpoint,
+                    usage=call.usage,
+                    status=RequestStatus.OK,
+                    latency_ms=call.latency_ms,
+                    request_id=call.request_id,
+                )
+            )
+            cost = None if cost is None or entry.cost is None else cost + entry.cost
+        return dataclasses.replace(
+            result,
+            check=grade.check,
+            grader_cost=cost if grade.calls else None,
+            graded_calls=len(grade.calls),
+        )
+
     def _run_cells(self, run: LabRun, keys: list[CellKey]) -> None:
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
+        grader = self.grader(run)
 
         async def execute(key: CellKey) -> CellResult:
             engine, request = self._engine_request(run, key)
@@ -486,14 +530,16 @@ class LabController(FeatureController):
             calls = result.choices[0].tool_calls if result.choices else ()
             usage = reply_usage(self.counter, request, result.usage, result.text, calls)
             entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)
-            return result_for(
-                run.case(key.case_id),
+            case = run.case(key.case_id)
+            done = result_for(
+                case,
                 result.text,
                 usage=usage,
                 cost=entry.cost,
                 latency_ms=result.elapsed_ms,
                 finish_reason=result.finish_reason,
             )
+            return await self._graded(grader, case, done)
 
         def waiting(_key: CellKey, seconds: float) -> None:
             self.view.set_status(
@@ -550,6 +596,12 @@ class LabController(FeatureController):
         summaries = [run.summary(v.id) for v in run.variants]
         cost = sum((s.cost for s in summaries), Decimal(0))
         text = f"{how}: {total - pending:,} of {total:,} cells finished · {format_cost(cost)}"
+        grading = sum((s.grader_cost for s in summaries), Decimal(0))
+        if grading:
+            text += f" + grading {format_cost(grading)}"
+        ungraded = sum(s.ungraded for s in summaries)
+        if ungraded:
+            text += f". {ungraded:,} not graded (select one to see why)"
         errors = [r.error for r in run.results.values() if r.status == CellStatus.ERROR]
         if errors:
             text += f". {len(errors):,} failed, e.g. {errors[0]}"
@@ -725,6 +777,12 @@ class LabController(FeatureController):
             self.view.show_detail(result.text, f"{where}: {result.error or 'stopped'}")
             return
         verdict = {True: "passed", False: "failed", None: "no check"}[result.check.passed]
+        if result.check.ungraded:
+            verdict = "not graded"
+        elif result.check.score is not None:
+            verdict += f" (score {result.check.score:.2f})"
+        if result.graded_calls:
+            verdict += f" · grading cost {format_cost(result.grader_cost)}"
         detail = f" — {result.check.detail}" if result.check.detail else ""
         finish = f" · finish: {result.finish_reason}" if result.finish_reason else ""
         self.view.show_detail(result.text, f"{where}: {verdict}{detail}{finish}")
@@ -748,6 +806,7 @@ class LabController(FeatureController):
             ],
             "samples": self.view.samples(),
             "concurrency": self.view.concurrency(),
+            "graders": self.view.grader_settings().to_dict(),
             "run_id": self.run.id if self.run else None,
             "batch_id": self.batch_id,
         }
@@ -776,6 +835,9 @@ class LabController(FeatureController):
             self.view.set_variables(list(names))
             self.view.set_test_cases(cases)
             self.view.set_samples(int(state.get("samples", 1)))
+            graders = state.get("graders")
+            if isinstance(graders, dict):
+                self.view.set_grader_settings(GraderSettings.from_dict(graders))
             self.view.set_concurrency(int(state.get("concurrency", 4)))
         except (TypeError, ValueError, KeyError) as exc:
             log.warning("lab: saved state ignored (%s)", exc)

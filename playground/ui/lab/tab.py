@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.lab.graders import GraderSettings
 from playground.core.lab.store import RunInfo, Version
 from playground.core.lab.suite import (
     DEFAULT_CONCURRENCY,
@@ -45,6 +46,7 @@ from playground.core.lab.suite import (
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
+from playground.ui.lab.graders import GraderPanel
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
 from playground.ui.shell.theme import icon, is_dark
@@ -203,6 +205,7 @@ class LabTab(QWidget):
         save_row.addWidget(self.save_version_button)
 
         self.variants = VariantsEditor()
+        self.graders = GraderPanel()
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -217,6 +220,8 @@ class LabTab(QWidget):
         left_layout.addLayout(save_row)
         left_layout.addWidget(_heading("Variants (columns)"))
         left_layout.addWidget(self.variants)
+        left_layout.addWidget(_heading("Graders (for graded checks)"))
+        left_layout.addWidget(self.graders)
         left_scroll = QScrollArea()
         left_scroll.setWidgetResizable(True)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -407,6 +412,10 @@ class LabTab(QWidget):
     def samples(self) -> int:
         return self.samples_spin.value()
 
+    def grader_settings(self) -> GraderSettings:
+        """Who grades rubric, label and similarity checks, and their pass marks."""
+        return self.graders.settings()
+
     def concurrency(self) -> int:
         return self.concurrency_spin.value()
 
@@ -450,6 +459,13 @@ class LabTab(QWidget):
     def mark_case_problems(self, problems: dict[int, list[str]]) -> None:
         """Marks the cases (by row) that cannot run, with the reasons."""
         self.cases.mark_problems(problems)
+
+    def set_grader_settings(self, settings: GraderSettings) -> None:
+        self.graders.set_settings(settings)
+
+    def set_grader_models(self, chat: list[str], embedding: list[str]) -> None:
+        """The models the grader pickers offer."""
+        self.graders.set_models(chat, embedding)
 
     def set_samples(self, samples: int) -> None:
         self.samples_spin.setValue(samples)

@@ -1,0 +1,171 @@
+"""Prompt Lab as a home for evals, end to end against the fake server: graded checks (rubric,
+label, similarity, the Decisions API) in the grid, with their reasons and their own cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from playground.core.lab.graders import DECISIONS_MODEL, GraderSettings
+from playground.core.lab.suite import Expectation, ExpectKind, TestCase
+from playground.core.models import Endpoint
+from tests.fakes.decisions import GraderReplies
+from tests.fakes.openai_server import FakeOpenAI
+from tests.gui.test_lab import LabTab, open_lab
+
+pytestmark = pytest.mark.gui
+
+__all__ = ["open_lab"]  # the fixture, used by name
+
+RUBRIC_OK = 'Names the capital "Paris"\nMentions "France"'
+RUBRIC_BAD = 'Names the capital "Paris"\nMentions the river "Seine"'
+
+
+def _lab(open_lab: Callable[..., LabTab], fake: FakeOpenAI, **grader: object) -> LabTab:
+    fake.scenario.models = [*fake.scenario.models, DECISIONS_MODEL]
+    fake.scenario.reply_text = GraderReplies("Paris is the capital of France.")
+    lab = open_lab()
+    lab.view.set_grader_settings(GraderSettings(**{"model": "gpt-4.1", **grader}))  # type: ignore[arg-type]
+    return lab
+
+
+def test_rubric_checks_pass_and_fail_with_the_graders_reason_and_cost_apart(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    lab.set_up(
+        [
+            TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK)),
+            TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_BAD)),
+        ]
+    )
+    lab.run()
+
+    rows = lab.grid_texts()
+    assert rows[0][0].startswith("✔ 2/2 criteria met (score 1.00, needs 0.70)")
+    assert rows[1][0].startswith("✘ 1/2 criteria met (score 0.00, needs 0.70)")
+    assert "grading $" in rows[0][0]
+    assert "1/2 passed (50%)" in rows[2][0]
+    assert "grading $" in rows[2][0]  # the summary keeps grading apart from the variant's cost
+    graders = [r for r in fake_openai.requests_to("/chat/completions") if r.json]
+    assert sorted(r.json["model"] for r in graders if r.json) == [
+        "gpt-4.1",
+        "gpt-4.1",
+        "gpt-4o-mini",
+        "gpt-4o-mini",
+    ]
+    entries = lab.app.services.ledger.recent()
+    assert len(entries) == 4  # two answers and two gradings, each metered
+    run = lab.controller.run
+    assert run.graders["model"] == "gpt-4.1"
+    assert "+ grading" in lab.view.status_label.text()
+
+    lab.view.results.setCurrentCell(1, 0)
+    detail = lab.view.detail_check.text()
+    assert "failed (score 0.00)" in detail
+    assert "Seine" in detail
+    assert "does not mention" in detail
+    assert lab.view.detail_view.text() == "Paris is the capital of France."
+
+
+def test_label_and_similarity_checks_in_the_grid(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai, similarity=0.95)
+    lab.set_up(
+        [
+            TestCase({"country": "France"}, Expectation(ExpectKind.LABEL, "Paris | London")),
+            TestCase({"country": "France"}, Expectation(ExpectKind.LABEL, "London | Paris")),
+            TestCase(
+                {"country": "France"},
+                Expectation(ExpectKind.SIMILAR, "Paris is the capital of France."),
+            ),
+            TestCase({"country": "France"}, Expectation(ExpectKind.SIMILAR, "Bananas are yellow.")),
+        ]
+    )
+    lab.run()
+    rows = lab.grid_texts()
+    assert rows[0][0].startswith("✔ Labelled “Paris”")
+    assert rows[1][0].startswith("✘ Labelled “Paris” (expected “London”)")
+    assert rows[2][0].startswith("✔ Similarity 1.00 (needs 0.95)")
+    assert rows[3][0].startswith("✘ Similarity")
+    assert len(fake_openai.requests_to("/embeddings")) == 2
+
+
+def test_decisions_grader_asks_several_questions_in_one_call_per_cell(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai, use_decisions=True)
+    lab.set_up(
+        [
+            TestCase(
+                {"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_BAD + "\nIs polite")
+            )
+        ]
+    )
+    lab.run()
+    calls = fake_openai.requests_to("/decisions")
+    assert len(calls) == 1
+    assert len((calls[0].json or {})["questions"]) == 3
+    assert len(fake_openai.requests_to("/chat/completions")) == 1  # the variant's answer only
+    assert lab.grid_texts()[0][0].startswith("✘ 2/3 criteria met")
+    assert [e.endpoint for e in lab.app.services.ledger.recent()].count(Endpoint.DECISIONS) == 1
+
+
+def test_decisions_refused_falls_back_and_the_cell_says_so(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai, use_decisions=True)
+    lab.set_up(
+        [
+            TestCase(
+                {"country": "France"},
+                Expectation(ExpectKind.RUBRIC, 'Names "Paris" [refuse]'),
+            )
+        ]
+    )
+    lab.run()
+    lab.view.results.setCurrentCell(0, 0)
+    assert "Decisions API not used (it declined a question); graded by gpt-4.1" in (
+        lab.view.detail_check.text()
+    )
+    assert lab.controller.run.results[lab.controller.run.cells()[0]].check.passed is True
+
+
+def test_a_grader_that_errors_leaves_the_cell_not_graded_never_passed(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    fake_openai.scenario.models = [m for m in fake_openai.scenario.models if m != "gpt-4.1"]
+    lab.view.set_grader_settings(GraderSettings(model="gpt-4.1"))
+    lab.set_up([TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK))])
+    lab.run()
+    rows = lab.grid_texts()
+    assert rows[0][0].startswith("⚠ Not graded:")
+    assert "1 not graded" in rows[1][0]
+    assert "0/" not in rows[1][0]
+    assert "passed" not in rows[1][0]
+    assert "1 not graded" in lab.view.status_label.text()
+
+
+def test_a_graded_check_without_a_grader_model_is_flagged_before_running(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    lab.view.set_grader_settings(GraderSettings())
+    lab.set_up([TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK))])
+    lab.click(lab.view.run_button)
+    assert "pick a grader model under Graders" in lab.view.status_label.text()
+    assert fake_openai.requests_to("/chat/completions") == []
+
+
+def test_grader_settings_survive_a_restart(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai, use_decisions=True, pass_score=0.55)
+    state = lab.controller.save_state()
+    lab.view.set_grader_settings(GraderSettings())
+    lab.controller.restore_state(state)
+    settings = lab.view.grader_settings()
+    assert (settings.model, settings.use_decisions, settings.pass_score) == ("gpt-4.1", True, 0.55)
