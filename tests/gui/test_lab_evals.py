@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from playground.core.lab.graders import DECISIONS_MODEL, GraderSettings
 from playground.core.lab.suite import Expectation, ExpectKind, TestCase
 from playground.core.models import Endpoint
 from tests.fakes.decisions import GraderReplies
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, JsonDict
 from tests.gui.test_lab import LabTab, open_lab
 
 pytestmark = pytest.mark.gui
@@ -169,3 +171,138 @@ def test_grader_settings_survive_a_restart(
     lab.controller.restore_state(state)
     settings = lab.view.grader_settings()
     assert (settings.model, settings.use_decisions, settings.pass_score) == ("gpt-4.1", True, 0.55)
+
+
+def test_a_batch_runs_answers_then_grades_them_live(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    lab.set_up([TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK))])
+    lab.run_batch()
+    assert lab.grid_texts()[0][0].startswith("✔ 2/2 criteria met")
+    assert len(fake_openai.requests_to("/chat/completions")) == 1  # the grader, live
+    assert "Batch done" in lab.view.status_label.text()
+
+
+# --- the matrix and its ranking -----------------------------------------------------------------
+
+
+def test_a_matrix_makes_variants_and_the_ranking_orders_them(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    # gpt-4.1 answers right, gpt-4o-mini wrong: the ranking must put gpt-4.1's variants first.
+    def reply(body: JsonDict) -> str:
+        return "Paris" if body["model"] == "gpt-4.1" else "Lyon"
+
+    fake_openai.scenario.reply_text = reply
+    lab = open_lab()
+    lab.set_up(
+        [
+            TestCase({"country": "France"}, Expectation(ExpectKind.CONTAINS, "Paris")),
+            TestCase({"country": "France"}, Expectation(ExpectKind.CONTAINS, "Par")),
+        ]
+    )
+    lab.click(lab.view.matrix_button)
+    dialog = lab.view.matrix_dialog
+    assert dialog is not None
+    models = dialog.models_list
+    for i in range(models.count()):
+        if models.item(i).text() in ("gpt-4o-mini", "gpt-4.1"):
+            models.item(i).setCheckState(Qt.CheckState.Checked)
+        else:
+            models.item(i).setCheckState(Qt.CheckState.Unchecked)
+    dialog.parameter_combo.setCurrentIndex(dialog.parameter_combo.findData("temperature"))
+    dialog.values_edit.setText("0, 0.7, 1.2")
+    assert dialog.preview.text().startswith("6 variants")
+    dialog.values_edit.setText("0, hot")
+    assert "not a number" in dialog.preview.text()
+    dialog.values_edit.setText("0, 1.2")
+    lab.click(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok))
+
+    settings = lab.view.variant_settings()
+    assert [(v.model, v.fields.get("temperature")) for v in settings] == [
+        ("gpt-4.1", 0.0),
+        ("gpt-4.1", 1.2),
+        ("gpt-4o-mini", 0.0),
+        ("gpt-4o-mini", 1.2),
+    ]
+    lab.run()
+    sent = {
+        ((r.json or {})["model"], (r.json or {}).get("temperature"))
+        for r in fake_openai.requests_to("/chat/completions")
+    }
+    assert sent == {("gpt-4.1", 0.0), ("gpt-4.1", 1.2), ("gpt-4o-mini", 0.0), ("gpt-4o-mini", 1.2)}
+
+    lab.view.pages.setCurrentWidget(lab.view.ranking)
+    ranking = lab.view.ranking
+    table = ranking.table
+    assert table.rowCount() == 4
+    ranked = [table.item(r, 1).text() for r in range(4)]
+    assert all("gpt-4.1" in name for name in ranked[:2])
+    assert table.item(0, 2).text() == "2/2 (100%)"
+    assert table.item(3, 2).text() == "0/2 (0%)"
+    assert len(ranking.points()) == 4
+    assert ranking.plot is not None  # drawn once the page shows
+
+
+# --- runs you can compare --------------------------------------------------------------------------
+
+
+def test_two_runs_compared_show_the_cells_that_flipped_side_by_side(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.scenario.reply_text = "Paris, of course."
+    lab = open_lab()
+    lab.set_up(
+        [
+            TestCase({"country": "France"}, Expectation(ExpectKind.CONTAINS, "Paris")),
+            TestCase({"country": "Japan"}, Expectation(ExpectKind.CONTAINS, "Tokyo")),
+        ]
+    )
+    lab.run()
+    fake_openai.scenario.reply_text = "Tokyo, of course."  # the prompt change: one fixed, one broke
+    lab.run()
+
+    lab.click(lab.view.compare_runs_button)
+    dialog = lab.controller.compare_dialog
+    assert dialog is not None
+    assert dialog.summary.text().startswith("1 now fail, 1 now pass (of 2 cells compared)")
+    assert dialog.table.item(0, 0).text() == "✘ now fails"
+    assert dialog.table.item(0, 1).text().startswith("Case 1 (country: France)")
+    assert dialog.before_view.text() == "Paris, of course."
+    assert dialog.after_view.text() == "Tokyo, of course."
+    assert dialog.after_check.text().startswith("failed — Does not contain “Paris”")
+    dialog.table.setCurrentCell(1, 0)
+    assert dialog.table.item(1, 0).text() == "✔ now passes"
+    assert dialog.after_view.text() == "Tokyo, of course."
+    dialog.before_combo.setCurrentIndex(dialog.after_combo.currentIndex())
+    assert dialog.summary.text() == "Pick two different runs."
+
+
+def test_comparing_needs_two_runs(open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI) -> None:
+    lab = open_lab()
+    lab.click(lab.view.compare_runs_button)
+    assert lab.controller.compare_dialog is None
+    assert "at least twice" in lab.view.status_label.text()
+
+
+# --- repeat and variance -------------------------------------------------------------------------
+
+
+def test_samples_report_the_spread_and_flag_flaky_cases(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    answers = iter(["Paris", "Lyon", "Paris", "Paris"] * 3)
+    fake_openai.scenario.reply_text = lambda _body: next(answers)
+    lab = open_lab()
+    lab.set_up([TestCase({"country": "France"}, Expectation(ExpectKind.CONTAINS, "Paris"))])
+    lab.view.samples_spin.setValue(4)
+    lab.view.concurrency_spin.setValue(1)  # the answers arrive in order
+    lab.run()
+    summary = lab.grid_texts()[-1][0]
+    assert "3/4 passed (75%)" in summary
+    assert "0.75/1 ± 0.5 per round · 1 flaky" in summary
+    header = lab.view.results.verticalHeaderItem(0)
+    assert header.text() == "Case 1 · 1 · flaky"
+    lab.view.pages.setCurrentWidget(lab.view.ranking)
+    assert "1 flaky case" in lab.view.ranking.table.item(0, 2).text()

@@ -28,6 +28,7 @@ from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
+from playground.core.lab.analysis import compare_runs
 from playground.core.lab.batch import (
     MAX_BATCH_REQUESTS,
     BatchItem,
@@ -84,6 +85,7 @@ from playground.ui.common.chat_params import (
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.question import ask
 from playground.ui.common.widgets import single_shot
+from playground.ui.lab.compare_runs import RunCompareDialog
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
 from playground.ui.lab.variants import VariantSettings
 from playground.ui.shell.bridge import TaskRunner
@@ -148,6 +150,7 @@ class LabController(FeatureController):
         self.poll_seconds = POLL_SECONDS
         self.confirm_box: QMessageBox | None = None
         self.diff_dialog: VersionDiffDialog | None = None
+        self.compare_dialog: RunCompareDialog | None = None
         self._unsaved = 0
         self._versions: list[Version] = []
         self._closing = False
@@ -167,6 +170,7 @@ class LabController(FeatureController):
         view.template_changed.connect(self._refresh_variables)
         view.variants_changed.connect(self._refresh_variables)
         view.cell_chosen.connect(self._on_cell_chosen)
+        view.compare_runs_requested.connect(self.compare_runs)
         runner.busy_changed.connect(self._on_runner_busy_changed)
         view.ensure_variant()
         self._refresh_versions()
@@ -726,6 +730,7 @@ class LabController(FeatureController):
     def _batch_done(self, run: LabRun, items: list[BatchItem]) -> None:
         self.batch_id = None
         cells = set(run.cells())
+        to_grade: list[tuple[CellKey, CellResult]] = []
         for item in items:
             if item.key not in cells:
                 continue
@@ -743,9 +748,62 @@ class LabController(FeatureController):
                 finish_reason=item.finish_reason,
             )
             self._cell_done(run, item.key, result)
-        self._ended(run, "Batch done")
+            if result.check.ungraded:
+                to_grade.append((item.key, result))
+        if not to_grade:
+            self._ended(run, "Batch done")
+            return
+        # Graded checks are graded live once the batch's answers are in.
+        grader = self.grader(run)
+
+        async def grade_all() -> None:
+            for key, answer in to_grade:
+                graded = await self._graded(grader, run.case(key.case_id), answer)
+                self._cell_done(run, key, graded)
+
+        self.view.set_status(f"Batch done; grading {len(to_grade):,} answers…")
+        self.runner.start(
+            grade_all(),
+            group=GROUP,
+            on_result=lambda _none: self._ended(run, "Batch done"),
+            on_error=lambda error: self._failed(run, "Grading stopped by an error", error),
+            on_cancel=lambda: self._ended(run, "Stopped"),
+        )
 
     # --- past runs and cells ------------------------------------------------------------------------
+
+    def compare_runs(self) -> None:
+        """Opens the regression view on the two latest runs (the user can pick others)."""
+        try:
+            runs = self.store.runs()
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return
+        if len(runs) < 2:
+            self.view.set_status("Run the grid at least twice to compare two runs.")
+            return
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+            self.compare_dialog.deleteLater()
+        dialog = RunCompareDialog(runs, self.view)
+        dialog.pair_chosen.connect(self._show_comparison)
+        self.compare_dialog = dialog
+        dialog.show()
+        dialog.request_pair()
+
+    def _show_comparison(self, before_id: int, after_id: int) -> None:
+        dialog = self.compare_dialog
+        if dialog is None:
+            return
+        try:
+            before, after = self.store.load_run(before_id), self.store.load_run(after_id)
+        except LabStoreError as exc:
+            dialog.show_problem(str(exc))
+            return
+        if before is None or after is None:
+            dialog.show_problem("One of these runs is no longer in the Prompt Lab file.")
+            return
+        dialog.show_comparison(compare_runs(before, after))
 
     def open_run(self, run_id: int) -> None:
         if self._busy():

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.lab.analysis import flaky_cases, spread
 from playground.core.lab.suite import CellKey, CellResult, CellStatus, LabRun, VariantSummary
 from playground.core.money.formatting import format_cost, format_duration_ms, format_tokens
 from playground.ui.shell.theme import is_dark
@@ -144,12 +145,36 @@ class ResultsGrid(QTableWidget):
         lines = 3
         for column, variant in enumerate(run.variants):
             text = summary_text(run.summary(variant.id))
+            if run.samples > 1:
+                spread_ = spread(run, variant.id)
+                if spread_.cases:
+                    text += f"\n{spread_.text} per round"
+                    if spread_.flaky:
+                        text += f" · {len(spread_.flaky)} flaky"
             lines = max(lines, text.count("\n") + 1)
             item = QTableWidgetItem(text)
             item.setFont(font)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.setItem(row, column, item)
         self.setRowHeight(row, self.fontMetrics().lineSpacing() * lines + 14)
+        self._mark_flaky(run)
+
+    def _mark_flaky(self, run: LabRun) -> None:
+        """Row titles of cases whose samples disagree say "flaky"."""
+        flaky = flaky_cases(run)
+        for number, case in enumerate(run.cases, 1):
+            if run.samples < 2:
+                break
+            row = (number - 1) * run.samples
+            title = f"Case {number} · 1" + (" · flaky" if case.id in flaky else "")
+            item = QTableWidgetItem(title)
+            if case.id in flaky:
+                item.setToolTip("Its samples disagree: some passed, some failed.")
+            self.setVerticalHeaderItem(row, item)
+
+    def run(self) -> LabRun | None:
+        """The run the grid shows."""
+        return self._run
 
     def item_for(self, key: CellKey) -> QTableWidgetItem | None:
         place = self._cells.get(key)

@@ -47,6 +47,8 @@ from playground.ui.common.message_view import MessageView
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.graders import GraderPanel
+from playground.ui.lab.matrix import MatrixDialog
+from playground.ui.lab.ranking import RankingView
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
 from playground.ui.shell.theme import icon, is_dark
@@ -158,6 +160,7 @@ class LabTab(QWidget):
     template_changed = Signal()
     variants_changed = Signal()
     cell_chosen = Signal(object)
+    compare_runs_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -206,6 +209,14 @@ class LabTab(QWidget):
 
         self.variants = VariantsEditor()
         self.graders = GraderPanel()
+        self.matrix_button = QPushButton("Build a matrix…")
+        self.matrix_button.setObjectName("labMatrixButton")
+        self.matrix_button.setToolTip(
+            "Make variants from prompt versions × models × one parameter (e.g. temperature)"
+        )
+        self.matrix_dialog: MatrixDialog | None = None
+        self._matrix_versions: list[tuple[int | None, str]] = [(None, "Draft")]
+        self._matrix_models: list[str] = []
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -220,6 +231,7 @@ class LabTab(QWidget):
         left_layout.addLayout(save_row)
         left_layout.addWidget(_heading("Variants (columns)"))
         left_layout.addWidget(self.variants)
+        left_layout.addWidget(self.matrix_button, 0, Qt.AlignmentFlag.AlignLeft)
         left_layout.addWidget(_heading("Graders (for graded checks)"))
         left_layout.addWidget(self.graders)
         left_scroll = QScrollArea()
@@ -272,6 +284,12 @@ class LabTab(QWidget):
         results_bar = QHBoxLayout()
         results_bar.addWidget(QLabel("Run"))
         results_bar.addWidget(self.runs_combo, 1)
+        self.compare_runs_button = QPushButton("Compare runs…")
+        self.compare_runs_button.setObjectName("labCompareRunsButton")
+        self.compare_runs_button.setToolTip(
+            "Pick two runs: see which cases changed from pass to fail and back"
+        )
+        results_bar.addWidget(self.compare_runs_button)
         results_bar.addWidget(self.export_csv_button)
         results_bar.addWidget(self.export_json_button)
         self.detail_view = MessageView("Output")
@@ -302,6 +320,8 @@ class LabTab(QWidget):
         self.pages.setObjectName("labPages")
         self.pages.addTab(cases_page, "Test cases")
         self.pages.addTab(results_page, "Results")
+        self.ranking = RankingView()
+        self.pages.addTab(self.ranking, "Ranking")
 
         splitter = side_by_side([(left_scroll, 2), (self.pages, 3)], sizes=[440, 720])
 
@@ -376,6 +396,8 @@ class LabTab(QWidget):
         self.system_edit.textChanged.connect(self._on_template_changed)
         self.template_edit.textChanged.connect(self._on_template_changed)
         self.variants.changed.connect(self.variants_changed)
+        self.matrix_button.clicked.connect(self.open_matrix)
+        self.compare_runs_button.clicked.connect(self.compare_runs_requested)
         self.results.cell_chosen.connect(self.cell_chosen)
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
         run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -428,6 +450,7 @@ class LabTab(QWidget):
     def set_models(self, models: list[str], preferred: str = "") -> None:
         """Every variant's model list; a variant without a model gets `preferred` or the first."""
         self.variants.set_models(models, preferred)
+        self._matrix_models = list(models)
 
     def ensure_variant(self) -> None:
         """Adds a first variant when there is none."""
@@ -483,15 +506,17 @@ class LabTab(QWidget):
         self.pages.setCurrentIndex(1)
 
     def show_run(self, run: LabRun) -> None:
-        """Shows `run`'s grid (its finished cells, the others empty)."""
+        """Shows `run`'s grid (its finished cells, the others empty) and its ranking."""
         self.results.show_run(run)
+        self.ranking.show_run(run)
 
     def set_result(self, key: CellKey, result: CellResult | None) -> None:
         self.results.set_result(key, result)
 
     def update_summary(self) -> None:
-        """Sums the variants' results again in the summary row."""
+        """Sums the variants' results again in the summary row, and ranks them again."""
         self.results.update_summary()
+        self.ranking.show_run(self.results.run())
 
     def set_versions(self, versions: list[Version]) -> None:
         self.version_combo.clear()
@@ -501,6 +526,7 @@ class LabTab(QWidget):
         self.load_version_button.setEnabled(has)
         self.diff_button.setEnabled(len(versions) >= 2)
         self.variants.set_versions(versions)
+        self._matrix_versions = [(None, "Draft"), *((v.id, f"v{v.id}") for v in versions)]
 
     def set_runs(self, runs: list[RunInfo], current: int | None) -> None:
         self.runs_combo.clear()
@@ -542,6 +568,21 @@ class LabTab(QWidget):
     def refresh_icons(self) -> None:
         self.run_button.setIcon(icon("send"))
         self.stop_button.setIcon(icon("stop"))
+
+    def open_matrix(self) -> None:
+        """The matrix form; its variants replace the current ones when accepted."""
+        current = [v.model for v in self.variant_settings() if v.model]
+        dialog = MatrixDialog(self._matrix_versions, self._matrix_models, current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_matrix(dialog))
+        dialog.finished.connect(lambda _r: setattr(self, "matrix_dialog", None))
+        self.matrix_dialog = dialog
+        dialog.open()
+
+    def _apply_matrix(self, dialog: MatrixDialog) -> None:
+        self.variants.set_settings(
+            [VariantSettings(c.name, c.model, dict(c.fields), c.version_id) for c in dialog.cells()]
+        )
 
     # --- internals --------------------------------------------------------------------------------
 
