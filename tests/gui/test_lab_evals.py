@@ -45,8 +45,8 @@ def test_rubric_checks_pass_and_fail_with_the_graders_reason_and_cost_apart(
     lab.run()
 
     rows = lab.grid_texts()
-    assert rows[0][0].startswith("✔ 2/2 criteria met (score 1.00, needs 0.70)")
-    assert rows[1][0].startswith("✘ 1/2 criteria met (score 0.00, needs 0.70)")
+    assert rows[0][0].startswith("✔ Met — mentions “Paris”")
+    assert rows[1][0].startswith('✘ Fails “Mentions the river "Seine"” — does not mention “Seine”')
     assert "grading $" in rows[0][0]
     assert "1/2 passed (50%)" in rows[2][0]
     assert "grading $" in rows[2][0]  # the summary keeps grading apart from the variant's cost
@@ -111,7 +111,10 @@ def test_decisions_grader_asks_several_questions_in_one_call_per_cell(
     assert len(calls) == 1
     assert len((calls[0].json or {})["questions"]) == 3
     assert len(fake_openai.requests_to("/chat/completions")) == 1  # the variant's answer only
-    assert lab.grid_texts()[0][0].startswith("✘ 2/3 criteria met")
+    assert lab.grid_texts()[0][0].startswith("✘ Fails “Mentions the river")
+    assert (
+        "2/3 criteria met" in lab.controller.run.results[lab.controller.run.cells()[0]].check.detail
+    )
     assert [e.endpoint for e in lab.app.services.ledger.recent()].count(Endpoint.DECISIONS) == 1
 
 
@@ -179,7 +182,7 @@ def test_a_batch_runs_answers_then_grades_them_live(
     lab = _lab(open_lab, fake_openai)
     lab.set_up([TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK))])
     lab.run_batch()
-    assert lab.grid_texts()[0][0].startswith("✔ 2/2 criteria met")
+    assert lab.grid_texts()[0][0].startswith("✔ Met")
     assert len(fake_openai.requests_to("/chat/completions")) == 1  # the grader, live
     assert "Batch done" in lab.view.status_label.text()
 

@@ -48,7 +48,8 @@ async def test_rubric_passes_with_score_and_reason(
     grade = await _grader(client).grade(_case(ExpectKind.RUBRIC, RUBRIC), ANSWER)
     assert grade.check.passed is True
     assert grade.check.score == 1.0
-    assert "2/2 criteria met" in grade.check.detail
+    assert grade.check.detail.startswith("Met — mentions “Paris”")
+    assert "(score 1.00, needs 0.70; 2/2 criteria met)" in grade.check.detail
     assert [c.endpoint for c in grade.calls] == [Endpoint.CHAT]
     assert grade.calls[0].usage.input_tokens > 0
     sent = fake_openai.last("/chat/completions").json or {}
@@ -63,6 +64,7 @@ async def test_rubric_fails_naming_the_criterion_and_the_graders_reason(
     grade = await _grader(client).grade(_case(ExpectKind.RUBRIC, rubric), ANSWER)
     assert grade.check.passed is False
     assert grade.check.score == 0.0
+    assert grade.check.detail.startswith('Fails “Mentions the river "Seine"” — does not mention')
     assert "1/2 criteria met" in grade.check.detail
     assert "Seine" in grade.check.detail
     assert "does not mention" in grade.check.detail  # the grader's own reason

@@ -458,14 +458,13 @@ def _rubric_check(
     score = scores[weakest]
     passed = score >= pass_score
     met = sum(1 for s in scores if s >= pass_score)
-    head = (
-        f"{met}/{len(scores)} criteria met" if len(scores) > 1 else ("Met" if passed else "Not met")
-    )
-    focus = "lowest" if passed else "fails"
     reason = reasons[weakest] if weakest < len(reasons) else ""
-    detail = f"{head} (score {score:.2f}, needs {pass_score:.2f}); {focus}: “{lines[weakest]}”"
-    if reason:
-        detail += f" — {reason}"
+    numbers = f"score {score:.2f}, needs {pass_score:.2f}; {met}/{len(scores)} criteria met"
+    # The grader's reason comes first: a grid cell shows only the start of the detail.
+    if passed:
+        detail = (f"Met — {reason}" if reason else "Met") + f" ({numbers})"
+    else:
+        detail = f"Fails “{lines[weakest]}”" + (f" — {reason}" if reason else "") + f" ({numbers})"
     return Check(passed, _short(detail, 2 * REASON_CHARS), score)
 
 

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -96,19 +98,26 @@ class RunCompareDialog(QDialog):
         sides = QWidget()
         sides_layout = QHBoxLayout(sides)
         sides_layout.setContentsMargins(0, 0, 0, 0)
-        for title, check, view in (
-            ("Before", self.before_check, self.before_view),
-            ("After", self.after_check, self.after_view),
+        for check, view in (
+            (self.before_check, self.before_view),
+            (self.after_check, self.after_view),
         ):
-            column = QVBoxLayout()
-            column.addWidget(QLabel(f"<b>{title}</b>"))
+            # As the Results page's detail: the answer grows with its text inside a scroll area.
+            inner = QWidget()
+            column = QVBoxLayout(inner)
+            column.setContentsMargins(0, 0, 0, 0)
             column.addWidget(check)
-            column.addWidget(view, 1)
-            sides_layout.addLayout(column, 1)
+            column.addWidget(view)
+            column.addStretch(1)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(inner)
+            sides_layout.addWidget(scroll, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(sides)
-        split.setSizes([220, 340])
+        split.setSizes([170, 390])
         pick = QHBoxLayout()
         pick.addWidget(QLabel("Before"))
         pick.addWidget(self.before_combo, 1)

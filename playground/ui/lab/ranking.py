@@ -57,11 +57,11 @@ class RankingView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.note = wrapped_label(
-            "labRankingNote",
+        self._empty_note = (
             "Run the grid to rank its variants: most passed first, then the cheapest, then the "
-            "fastest.",
+            "fastest."
         )
+        self.note = wrapped_label("labRankingNote", self._empty_note)
         self.plot: Any = None  # built on first show
         self.scatter: Any = None
         self._labels: list[Any] = []
@@ -85,16 +85,25 @@ class RankingView(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMinimumHeight(160)
         item = self.plot.getPlotItem()
-        item.getAxis("bottom").setLabel("cost per case ($)")
+        item.getAxis("bottom").setLabel("cost per 1,000 cases ($)")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
         item.getAxis("left").setLabel("pass rate")
         item.setYRange(0, 1.05)
         self.scatter = pg.ScatterPlotItem(size=11, pxMode=True)
         self.plot.addItem(self.scatter)
         self._layout.addWidget(self.plot, 2)
+        self.plot.show()  # added to a shown page: not shown until told (or a later event pass)
+        self._layout.activate()
         self._apply_palette()
 
     def show_run(self, run: LabRun | None) -> None:
         self.rows = ranking(run) if run is not None else []
+        self.note.setText(
+            "Best first: most passed, then cheapest, then fastest. Chart: each variant's number "
+            "at its cost and pass rate."
+            if self.rows
+            else self._empty_note
+        )
         self.table.setRowCount(len(self.rows))
         for row, r in enumerate(self.rows):
             values = (
@@ -110,9 +119,9 @@ class RankingView(QWidget):
         self._draw()
 
     def points(self) -> list[tuple[float, float, int]]:
-        """(cost per case, pass rate, rank) of the variants the scatter shows."""
+        """(cost per 1,000 cases in $, pass rate, rank) of the variants the scatter shows."""
         return [
-            (float(r.cost_per_case), r.pass_rate, row + 1)
+            (float(r.cost_per_case) * 1000, r.pass_rate, row + 1)
             for row, r in enumerate(self.rows)
             if r.cost_per_case is not None and r.pass_rate is not None
         ]

@@ -54,6 +54,26 @@ from playground.ui.lab.variants import VariantsEditor, VariantSettings
 from playground.ui.shell.theme import icon, is_dark
 
 
+def _graders_dialog(panel: QWidget, parent: QWidget) -> QDialog:
+    """The Graders window: the panel and Close (settings apply as they change)."""
+    dialog = QDialog(parent)
+    dialog.setObjectName("labGradersDialog")
+    dialog.setWindowTitle("Graders")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.hide)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(
+        wrapped_label(
+            "labGradersHint",
+            "Rubric and label checks are judged by a model; similarity compares meanings. "
+            "Grading is counted apart from the variants' cost.",
+        )
+    )
+    layout.addWidget(panel)
+    layout.addWidget(buttons)
+    return dialog
+
+
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
     font = label.font()
@@ -209,6 +229,9 @@ class LabTab(QWidget):
 
         self.variants = VariantsEditor()
         self.graders = GraderPanel()
+        self.graders_dialog = _graders_dialog(self.graders, self)
+        self.graders_button = QPushButton("Graders…")
+        self.graders_button.setObjectName("labGradersButton")
         self.matrix_button = QPushButton("Build a matrix…")
         self.matrix_button.setObjectName("labMatrixButton")
         self.matrix_button.setToolTip(
@@ -232,8 +255,6 @@ class LabTab(QWidget):
         left_layout.addWidget(_heading("Variants (columns)"))
         left_layout.addWidget(self.variants)
         left_layout.addWidget(self.matrix_button, 0, Qt.AlignmentFlag.AlignLeft)
-        left_layout.addWidget(_heading("Graders (for graded checks)"))
-        left_layout.addWidget(self.graders)
         left_scroll = QScrollArea()
         left_scroll.setWidgetResizable(True)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -263,6 +284,7 @@ class LabTab(QWidget):
         cases_bar.addWidget(self.add_case_button)
         cases_bar.addWidget(self.remove_case_button)
         cases_bar.addWidget(self.pictures_button)
+        cases_bar.addWidget(self.graders_button)
         cases_bar.addStretch(1)
         cases_bar.addWidget(self.import_button)
         cases_bar.addWidget(self.export_cases_button)
@@ -397,6 +419,9 @@ class LabTab(QWidget):
         self.template_edit.textChanged.connect(self._on_template_changed)
         self.variants.changed.connect(self.variants_changed)
         self.matrix_button.clicked.connect(self.open_matrix)
+        self.graders_button.clicked.connect(self.graders_dialog.show)
+        self.graders.changed.connect(self._on_graders_changed)
+        self._on_graders_changed()
         self.compare_runs_button.clicked.connect(self.compare_runs_requested)
         self.results.cell_chosen.connect(self.cell_chosen)
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
@@ -578,6 +603,13 @@ class LabTab(QWidget):
         dialog.finished.connect(lambda _r: setattr(self, "matrix_dialog", None))
         self.matrix_dialog = dialog
         dialog.open()
+
+    def _on_graders_changed(self) -> None:
+        self.graders_button.setToolTip(
+            "Who grades rubric, label and similarity checks. "
+            + self.graders.settings().describe()
+            + "."
+        )
 
     def _apply_matrix(self, dialog: MatrixDialog) -> None:
         self.variants.set_settings(
