@@ -4,6 +4,7 @@ label, similarity, the Decisions API) in the grid, with their reasons and their 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -309,3 +310,106 @@ def test_samples_report_the_spread_and_flag_flaky_cases(
     assert header.text() == "Case 1 · 1 · flaky"
     lab.view.pages.setCurrentWidget(lab.view.ranking)
     assert "1 flaky case" in lab.view.ranking.table.item(0, 2).text()
+
+
+# --- moving in and out -----------------------------------------------------------------------------
+
+
+def test_a_suite_exported_to_promptfoo_imports_back_and_runs(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    controller, view = lab.controller, lab.view
+    view.system_edit.setPlainText("Be brief.")
+    view.template_edit.setPlainText("Capital of {{country}}?")
+    version = controller.save_version("brief")
+    assert version is not None
+    view.variants.rows[0].set_version(version.id)
+    view.variants.rows[0].model_combo.setCurrentText("gpt-4o-mini")
+    cases = [
+        TestCase({"country": "France"}, Expectation(ExpectKind.CONTAINS, "Paris")),
+        TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK)),
+        TestCase({"country": "France"}, Expectation(ExpectKind.LABEL, "Paris | Rome")),
+    ]
+    view.cases.set_cases(cases)
+    out = tmp_path / "promptfooconfig.yaml"
+    controller.ask_save_path = lambda *_args: str(out)
+    lab.click(view.export_cases_button)
+    text = out.read_text(encoding="utf-8")
+    assert "type: llm-rubric" in text
+    assert "has no Promptfoo assertion" in text  # the label check, listed
+    assert "Exported the suite" in view.status_label.text()
+
+    # Start over, then import the file back.
+    view.template_edit.setPlainText("Something else {{x}}")
+    view.set_grader_settings(GraderSettings())
+    view.cases.set_cases([])
+    controller.ask_open_path = lambda: str(out)
+    lab.click(view.import_button)
+    assert "Imported 1 prompts (saved as versions), 1 variants and 3 cases" in (
+        view.status_label.text()
+    )
+    assert view.prompt().user == "Capital of {{country}}?"
+    assert view.prompt().system == "Be brief."
+    assert [c.expect.kind for c in view.test_cases()] == [
+        ExpectKind.CONTAINS,
+        ExpectKind.RUBRIC,
+        ExpectKind.NONE,
+    ]
+    assert view.grader_settings().model == "gpt-4.1"
+    settings = view.variant_settings()
+    assert [(s.model, s.version_id is not None) for s in settings] == [("gpt-4o-mini", True)]
+    labels = [v.label for v in controller.store.versions()]
+    assert "before import" in labels  # the draft typed before the import is kept
+    lab.run()
+    assert lab.grid_texts()[0][0].startswith("✔ Paris")
+    assert lab.grid_texts()[1][0].startswith("✔ Met")
+
+
+def test_a_promptfoo_file_with_unknown_features_imports_what_it_can(
+    open_lab: Callable[..., LabTab], tmp_path: Path
+) -> None:
+    lab = open_lab()
+    source = tmp_path / "promptfooconfig.yaml"
+    source.write_text(
+        "prompts:\n  - 'Translate: {{text}}'\nproviders:\n  - openai:gpt-4o-mini\n"
+        "  - vertex:gemini-pro\ntests:\n  - vars:\n      text: Hello\n    assert:\n"
+        "      - type: javascript\n        value: output.length < 10\n",
+        encoding="utf-8",
+    )
+    lab.controller.ask_open_path = lambda: str(source)
+    lab.click(lab.view.import_button)
+    status = lab.view.status_label.text()
+    assert "Imported 1 prompts (saved as versions), 1 variants and 1 cases" in status
+    assert "Not brought in (2)" in status
+    assert "“javascript” has no Prompt Lab check" in lab.view.status_label.toolTip()
+    assert lab.view.test_cases()[0].values == {"text": "Hello"}
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("prompts:\n  - a\n   - b\n", encoding="utf-8")
+    lab.controller.ask_open_path = lambda: str(broken)
+    lab.click(lab.view.import_button)
+    assert "broken.yaml: Not a config this app can read: Line 3" in lab.view.status_label.text()
+    assert lab.view.test_cases()[0].values == {"text": "Hello"}  # nothing lost
+
+
+def test_openai_evals_data_imports_as_cases(
+    open_lab: Callable[..., LabTab], tmp_path: Path
+) -> None:
+    lab = open_lab()
+    source = tmp_path / "evals-export.jsonl"
+    source.write_text(
+        '{"item": {"question": "Capital of France?", "reference": "Paris"}}\n'
+        '{"item": {"question": "Capital of Peru?", "reference": "Lima"}}\n',
+        encoding="utf-8",
+    )
+    lab.controller.ask_open_path = lambda: str(source)
+    lab.click(lab.view.import_button)
+    assert "Imported 2 cases from evals-export.jsonl (OpenAI Evals data" in (
+        lab.view.status_label.text()
+    )
+    assert "write {{question}}, {{reference}} in the template" in lab.view.status_label.text()
+    assert lab.view.test_cases()[1].values["reference"] == "Lima"
+    lab.view.template_edit.setPlainText("{{question}} (the answer is {{reference}})")
+    assert lab.view.variables() == ["question", "reference"]
+    assert lab.view.cases.item(0, 0).text() == "Capital of France?"

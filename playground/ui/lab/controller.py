@@ -37,6 +37,15 @@ from playground.core.lab.batch import (
     batch_jsonl,
 )
 from playground.core.lab.graders import Grade, Grader, GraderSettings, grader_problems
+from playground.core.lab.portable import (
+    Suite,
+    SuiteFileError,
+    cases_from_openai_evals,
+    from_promptfoo,
+    looks_like_openai_evals,
+    suite_prompts,
+    to_promptfoo,
+)
 from playground.core.lab.store import (
     LabStore,
     LabStoreError,
@@ -46,6 +55,7 @@ from playground.core.lab.store import (
     version_diff,
 )
 from playground.core.lab.suite import (
+    MAX_CASE_FILE_BYTES,
     OPEN_ENDED_OUTPUT,
     CaseFileError,
     CaseImageError,
@@ -76,6 +86,7 @@ from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.money.tokens import TokenCounter
 from playground.core.storage.settings import Settings
+from playground.core.storage.textfiles import TextFileError, read_text_file
 from playground.ui.common.chat_link import ChatLink
 from playground.ui.common.chat_params import (
     API_CHAT_COMPLETIONS,
@@ -256,7 +267,11 @@ class LabController(FeatureController):
 
     def ask_open_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self.view, "Import test cases", "", "Test cases (*.csv *.jsonl *.json);;All files (*)"
+            self.view,
+            "Import test cases or a suite",
+            "",
+            "Test cases, OpenAI Evals data or a Promptfoo config "
+            "(*.csv *.jsonl *.json *.yaml *.yml);;All files (*)",
         )
         return path
 
@@ -280,30 +295,101 @@ class LabController(FeatureController):
         return path
 
     def import_cases(self) -> None:
+        """Cases from CSV or JSONL, OpenAI Evals data (JSONL with `item` objects), or a whole
+        suite from a Promptfoo config (.yaml)."""
         path = self.ask_open_path()
         if not path:
             return
+        name = Path(path).name
+        suffix = Path(path).suffix.lower()
+        note = ""
+        # Blocking reads, but bounded: the file is size-checked.
         try:
-            cases = read_cases_file(Path(path))  # blocking, but bounded: the file is size-checked
-        except CaseFileError as exc:
-            self.view.set_status(f"{Path(path).name}: {exc}", error=True)
+            if suffix in (".yaml", ".yml"):
+                self._import_suite(Path(path))
+                return
+            text = ""
+            if suffix in (".jsonl", ".json", ".ndjson"):
+                text = read_text_file(Path(path), max_bytes=MAX_CASE_FILE_BYTES)
+            if text and looks_like_openai_evals(text):
+                cases, names = cases_from_openai_evals(text)
+                fields = ", ".join(f"{{{{{n}}}}}" for n in names[:4])
+                note = (
+                    f" (OpenAI Evals data: write {fields} in the template to use its fields, "
+                    "and pick a check for each case: the file does not say how answers were "
+                    "graded)"
+                )
+            else:
+                cases = read_cases_file(Path(path))
+        except (CaseFileError, TextFileError, SuiteFileError) as exc:
+            self.view.set_status(f"{name}: {exc}", error=True)
             return
         if not cases:
-            self.view.set_status(f"{Path(path).name} has no cases.", error=True)
+            self.view.set_status(f"{name} has no cases.", error=True)
             return
+        self._show_imported_cases(cases)
+        self.view.set_status(f"Imported {len(cases):,} cases from {name}{note}.")
+
+    def _show_imported_cases(self, cases: list[TestCase]) -> None:
         names = dict.fromkeys(self.view.variables())
         for case in cases:
             names.update(dict.fromkeys(case.values))
         self.view.set_variables(list(names))
         self.view.set_test_cases(cases)
         self._refresh_variables()
-        self.view.set_status(f"Imported {len(cases):,} cases from {Path(path).name}.")
+
+    def _import_suite(self, path: Path) -> None:
+        """A Promptfoo config: its prompts become saved versions (the first one the draft), its
+        providers variants, its tests cases, its grader the grader; the draft there was is kept
+        as a version first, so nothing typed is lost."""
+        text = read_text_file(path, max_bytes=MAX_CASE_FILE_BYTES)
+        imported = from_promptfoo(text)
+        suite = imported.suite
+        draft = self.view.prompt()
+        try:
+            if draft.user.strip() and all(v.prompt != draft for v in self._versions):
+                self.store.save_version(draft, "before import")
+            ids = {}
+            for title, prompt in suite.prompts:
+                ids[prompt] = self.store.save_version(prompt, f"{path.stem}: {title}"[:60]).id
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return
+        self._refresh_versions()
+        if suite.prompts:
+            self.view.set_prompt(suite.prompts[0][1])
+        if suite.variants:
+            self.view.set_variants(
+                [
+                    VariantSettings(v.name, v.model, dict(v.fields), ids.get(v.prompt))
+                    for v in suite.variants
+                ]
+            )
+        self.view.set_grader_settings(suite.graders)
+        if suite.cases:
+            self._show_imported_cases(suite.cases)
+        else:
+            self._refresh_variables()
+        text = (
+            f"Imported {len(suite.prompts):,} prompts (saved as versions), "
+            f"{len(suite.variants):,} variants and {len(suite.cases):,} cases from {path.name}."
+        )
+        skipped = imported.skipped
+        if skipped:
+            text += f" Not brought in ({len(skipped)}): " + "; ".join(skipped[:2])
+            text += " …" if len(skipped) > 2 else ""
+        self.view.set_status(text, details="\n".join(skipped))
 
     def export_cases(self) -> None:
         path = self.ask_save_path(
-            "Export test cases", "test-cases.csv", "CSV (*.csv);;JSON Lines (*.jsonl)"
+            "Export test cases or the suite",
+            "test-cases.csv",
+            "CSV (*.csv);;JSON Lines (*.jsonl);;Whole suite as a Promptfoo config (*.yaml)",
         )
         if not path:
+            return
+        if path.lower().endswith((".yaml", ".yml")):
+            self._write(path, self.promptfoo_config(), "Exported the suite as a Promptfoo config.")
             return
         cases, names = self.view.test_cases(), self.view.variables()
         text = (
@@ -325,6 +411,18 @@ class LabController(FeatureController):
             return
         text = results_to_json(self.run) if kind == "json" else results_to_csv(self.run)
         self._write(path, text, "Exported the results.")
+
+    def promptfoo_config(self) -> str:
+        """The suite (prompts of the variants, variants, cases, grader) as a Promptfoo config."""
+        variants = self.variants()
+        titles = {v.id: f"v{v.id}" + (f" · {v.label}" if v.label else "") for v in self._versions}
+        suite = Suite(
+            suite_prompts(variants, self.view.prompt(), titles),
+            variants,
+            self.view.test_cases(),
+            self.view.grader_settings(),
+        )
+        return to_promptfoo(suite)
 
     def _write(self, path: str, text: str, done: str) -> None:
         try:

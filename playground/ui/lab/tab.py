@@ -575,7 +575,10 @@ class LabTab(QWidget):
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
-    def set_status(self, text: str, *, error: bool = False) -> None:
+    def set_status(self, text: str, *, error: bool = False, details: str | None = None) -> None:
+        """The status line; `details` (when given) is its tooltip, e.g. what an import left out."""
+        if details is not None:
+            self.status_label.setToolTip(details)
         if error:
             red = "#ff8a80" if is_dark() else "#b3261e"
             self.status_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
