@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,8 +14,10 @@ from PySide6.QtWidgets import QDialogButtonBox
 from playground.core.lab.graders import DECISIONS_MODEL, GraderSettings
 from playground.core.lab.suite import Expectation, ExpectKind, TestCase
 from playground.core.models import Endpoint
+from tests.conftest import AppHarness, WaitUntil
 from tests.fakes.decisions import GraderReplies
 from tests.fakes.openai_server import FakeOpenAI, JsonDict
+from tests.gui.drivers import chat_idle, send_in_chat
 from tests.gui.test_lab import LabTab, open_lab
 
 pytestmark = pytest.mark.gui
@@ -413,3 +416,46 @@ def test_openai_evals_data_imports_as_cases(
     lab.view.template_edit.setPlainText("{{question}} (the answer is {{reference}})")
     assert lab.view.variables() == ["question", "reference"]
     assert lab.view.cases.item(0, 0).text() == "Capital of France?"
+
+
+# --- from Chat -------------------------------------------------------------------------------------
+
+
+def test_to_lab_on_a_chat_answer_makes_a_case_with_the_answer_as_reference(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    fake_openai.scenario.reply_text = "Paris is the capital of France."
+    app = make_app()
+    chat = app.chat_tab
+    chat.system_edit.setPlainText("Be brief.")
+    chat.input_edit.setPlainText("Capital of {{country}}?")
+    chat.variables.set_values({"country": "France"})
+    qtbot.mouseClick(chat.send_button, Qt.MouseButton.LeftButton)
+    wait_until(chat_idle(app))
+    answer = chat.conversation.turns[1]
+    assert answer.lab_button.isVisibleTo(chat)
+    assert not chat.conversation.turns[0].lab_button.isVisibleTo(chat)  # a question: no button
+
+    qtbot.mouseClick(answer.lab_button, Qt.MouseButton.LeftButton)
+
+    assert app.window.current_tab_key() == "lab"
+    lab = app.feature("lab").view
+    assert lab.prompt().user == "Capital of {{country}}?"
+    assert lab.prompt().system == "Be brief."
+    (case,) = lab.test_cases()
+    assert case.values == {"country": "France"}
+    assert case.expect == Expectation(ExpectKind.SIMILAR, "Paris is the capital of France.")
+    assert "Added case 1 from Chat" in lab.status_label.text()
+
+    # A second answer, sent without variables: the whole question is {{message}}, and the
+    # template written in the Lab is kept (the user is told what to add).
+    app.window.show_tab("chat")
+    send_in_chat(app, qtbot, "And of Peru?")
+    wait_until(chat_idle(app))
+    qtbot.mouseClick(chat.conversation.turns[3].lab_button, Qt.MouseButton.LeftButton)
+    cases = lab.test_cases()
+    assert len(cases) == 2
+    assert cases[1].values["message"] == "And of Peru?"
+    assert cases[1].expect.value == "Paris is the capital of France."
+    assert lab.prompt().user == "Capital of {{country}}?"
+    assert "does not use {{message}}" in lab.status_label.text()

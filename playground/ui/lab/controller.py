@@ -62,6 +62,8 @@ from playground.core.lab.suite import (
     CellKey,
     CellResult,
     CellStatus,
+    Expectation,
+    ExpectKind,
     GridEstimate,
     LabRun,
     Prompt,
@@ -87,7 +89,7 @@ from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.money.tokens import TokenCounter
 from playground.core.storage.settings import Settings
 from playground.core.storage.textfiles import TextFileError, read_text_file
-from playground.ui.common.chat_link import ChatLink
+from playground.ui.common.chat_link import ChatLink, ChatTurnCase
 from playground.ui.common.chat_params import (
     API_CHAT_COMPLETIONS,
     API_RESPONSES,
@@ -183,6 +185,7 @@ class LabController(FeatureController):
         view.cell_chosen.connect(self._on_cell_chosen)
         view.compare_runs_requested.connect(self.compare_runs)
         runner.busy_changed.connect(self._on_runner_busy_changed)
+        chat.on_add_to_lab(self.add_case_from_chat)
         view.ensure_variant()
         self._refresh_versions()
         self._refresh_runs()
@@ -329,6 +332,28 @@ class LabController(FeatureController):
             return
         self._show_imported_cases(cases)
         self.view.set_status(f"Imported {len(cases):,} cases from {name}{note}.")
+
+    def add_case_from_chat(self, case: ChatTurnCase) -> None:
+        """ "To Lab" on a Chat answer: a new case with its variables and the answer as the
+        reference (a similarity check). An empty template takes the question's; a template
+        already written is kept."""
+        prompt = self.view.prompt()
+        kept = ""
+        if not prompt.user.strip():
+            self.view.set_prompt(Prompt(case.system, case.template))
+        elif not set(case.values) <= set(prompt.variables()):
+            missing = ", ".join(f"{{{{{n}}}}}" for n in case.values if n not in prompt.variables())
+            kept = f" Your template does not use {missing}: write it where the value goes."
+        cases = [
+            *self.view.test_cases(),
+            TestCase(dict(case.values), Expectation(ExpectKind.SIMILAR, case.answer)),
+        ]
+        self._show_imported_cases(cases)
+        self.view.show_cases_page()
+        self.view.set_status(
+            f"Added case {len(cases)} from Chat: the answer there is its reference (checked "
+            "by meaning, with the similarity model under Graders)." + kept
+        )
 
     def _show_imported_cases(self, cases: list[TestCase]) -> None:
         names = dict.fromkeys(self.view.variables())
