@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from playground.core.lab.graders import DECISIONS_MODEL, GraderSettings
 from playground.core.lab.suite import Expectation, ExpectKind, TestCase
@@ -459,3 +459,38 @@ def test_to_lab_on_a_chat_answer_makes_a_case_with_the_answer_as_reference(
     assert cases[1].expect.value == "Paris is the capital of France."
     assert lab.prompt().user == "Capital of {{country}}?"
     assert "does not use {{message}}" in lab.status_label.text()
+
+
+def test_the_cost_guard_counts_grading_requests(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI, wait_until: WaitUntil
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    lab.set_cost_guard(0.0)
+    lab.set_up(
+        [
+            TestCase({"country": "France"}, Expectation(ExpectKind.RUBRIC, RUBRIC_OK)),
+            TestCase({"country": "France"}, Expectation(ExpectKind.CONTAINS, "Paris")),
+        ]
+    )
+    lab.click(lab.view.run_button)
+    wait_until(lambda: lab.controller.confirm_box is not None)
+    text = lab.controller.confirm_box.text()
+    assert "3 requests now" in text  # two answers and one grading
+    assert "includes 1 grading requests" in text
+    lab.click(lab.controller.confirm_box.button(QMessageBox.StandardButton.No))
+    assert fake_openai.requests_to("/chat/completions") == []
+
+
+def test_the_graders_button_opens_the_grader_settings(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    lab = _lab(open_lab, fake_openai)
+    view = lab.view
+    lab.click(view.graders_button)
+    assert view.graders_dialog.isVisible()
+    models = [view.graders.model_combo.itemText(i) for i in range(view.graders.model_combo.count())]
+    assert "gpt-4.1" in models
+    assert "Pick a grader model" in models
+    view.graders.pass_spin.setValue(0.9)
+    assert view.grader_settings().pass_score == 0.9
+    assert "a rubric line passes at 0.90" in view.graders_button.toolTip()

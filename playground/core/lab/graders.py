@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.core.api.errors import AppError, ErrorKind, from_exception
+from playground.core.chat.service import ChatRequest
 from playground.core.lab.suite import Check, ExpectKind, TestCase, split_labels
-from playground.core.models import Endpoint, Usage
+from playground.core.models import Endpoint, Message, Usage
 
 DECISIONS_MODEL = "gpt-6-luna"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
@@ -125,6 +126,39 @@ def criteria(rubric: str) -> list[str]:
         if text:
             out.append(text)
     return out[:MAX_CRITERIA]
+
+
+GRADER_OUTPUT_ESTIMATE = 60 * MAX_CRITERIA // 4  # tokens a grader's JSON reply may use
+
+
+def grader_requests(
+    cases: Sequence[TestCase], settings: GraderSettings, answer_tokens: int = 0
+) -> list[ChatRequest]:
+    """The chat requests that grading `cases` may send (one per rubric or label case), for the
+    cost guard: the answer is not known yet, so it is counted as `answer_tokens` words. The
+    Decisions API and similarity checks are counted as the chat grader would be (their prices
+    are lower: decisions are billed on input only, embeddings cost a fraction)."""
+    if not settings.model:
+        return []
+    placeholder = " ".join(["word"] * answer_tokens)
+    out = []
+    for case in cases:
+        kind = case.expect.kind
+        if kind not in (ExpectKind.RUBRIC, ExpectKind.LABEL):
+            continue
+        raw = (
+            _rubric_messages(case.expect.value, placeholder)
+            if kind == ExpectKind.RUBRIC
+            else _label_messages(split_labels(case.expect.value), placeholder)
+        )
+        out.append(
+            ChatRequest(
+                model=settings.model,
+                messages=tuple(Message(m["role"], m["content"]) for m in raw),  # type: ignore[arg-type]
+                max_output_tokens=GRADER_OUTPUT_ESTIMATE,
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,13 @@ from playground.core.lab.batch import (
     BatchStatus,
     batch_jsonl,
 )
-from playground.core.lab.graders import Grade, Grader, GraderSettings, grader_problems
+from playground.core.lab.graders import (
+    Grade,
+    Grader,
+    GraderSettings,
+    grader_problems,
+    grader_requests,
+)
 from playground.core.lab.portable import (
     Suite,
     SuiteFileError,
@@ -525,19 +531,37 @@ class LabController(FeatureController):
             self._prepare_images(run, lambda: self._estimate(run, keys, batch))
             return
         requests = [run.request(k) for k in keys]
+        # Grading is sent live (never through the Batch API) once the answers are in.
+        grading = grader_requests(
+            [run.case(k.case_id) for k in keys], GraderSettings.from_dict(run.graders)
+        )
         # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
         # destroyed off the GUI thread.
         cost = functools.partial(self.accounting.cost, self.session.profile, batch=batch)
+        live_cost = functools.partial(self.accounting.cost, self.session.profile)
         count_messages = self.counter.count_messages
 
         async def count() -> GridEstimate:
-            return await self.runner.run_blocking(estimate_grid, requests, count_messages, cost)
+            grid = await self.runner.run_blocking(estimate_grid, requests, count_messages, cost)
+            if not grading:
+                return grid
+            extra = await self.runner.run_blocking(
+                estimate_grid, grading, count_messages, live_cost
+            )
+            return dataclasses.replace(
+                grid,
+                requests=grid.requests + extra.requests,
+                input_tokens=grid.input_tokens + extra.input_tokens,
+                low=grid.low + extra.low,
+                high=grid.high + extra.high,
+                unpriced=grid.unpriced + extra.unpriced,
+            )
 
         self.view.set_status("Estimating the cost…")
         self.runner.start(
             count(),
             group=ESTIMATE_GROUP,
-            on_result=lambda estimate: self._confirm(run, keys, batch, estimate),
+            on_result=lambda estimate: self._confirm(run, keys, batch, estimate, len(grading)),
             on_error=self.view.show_error,
         )
 
@@ -563,9 +587,19 @@ class LabController(FeatureController):
         self.runner.start(prepare(), group=ESTIMATE_GROUP, on_result=prepared, on_error=failed)
 
     def _confirm(
-        self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
+        self,
+        run: LabRun,
+        keys: list[CellKey],
+        batch: bool,
+        estimate: GridEstimate,
+        grading: int = 0,
     ) -> None:
         text = _estimate_text(estimate, batch)
+        if grading:
+            text += (
+                f" This includes {grading:,} grading requests (the answers they read are not "
+                "known yet and not counted)."
+            )
         threshold = Decimal(str(self.settings.cost_guard_usd))
         if not needs_confirmation(estimate, threshold):
             self._start(run, keys, batch, text)
