@@ -156,6 +156,18 @@ def test_a_grader_that_errors_leaves_the_cell_not_graded_never_passed(
     assert "0/" not in rows[1][0]
     assert "passed" not in rows[1][0]
     assert "1 not graded" in lab.view.status_label.text()
+    assert "Resume grades them again" in lab.view.status_label.text()
+
+    # The grader model is listed again: Resume grades the answer without asking the variant again.
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "gpt-4.1"]
+    assert lab.view.resume_button.isEnabled()
+    answers = len(fake_openai.requests_to("/chat/completions"))
+    lab.resume()
+    assert lab.grid_texts()[0][0].startswith("✔ Met")
+    sent = fake_openai.requests_to("/chat/completions")[answers:]
+    assert [(r.json or {})["model"] for r in sent] == ["gpt-4.1"]  # the grader only
+    assert not lab.view.resume_button.isEnabled()
+    assert "Graded again" in lab.view.status_label.text()
 
 
 def test_a_graded_check_without_a_grader_model_is_flagged_before_running(

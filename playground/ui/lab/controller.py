@@ -762,14 +762,16 @@ class LabController(FeatureController):
             text += f" + grading {format_cost(grading)}"
         ungraded = sum(s.ungraded for s in summaries)
         if ungraded:
-            text += f". {ungraded:,} not graded (select one to see why)"
+            text += f". {ungraded:,} not graded (select one to see why; Resume grades them again)"
         errors = [r.error for r in run.results.values() if r.status == CellStatus.ERROR]
         if errors:
             text += f". {len(errors):,} failed, e.g. {errors[0]}"
         if pending:
             text += f". {pending:,} not finished: Resume runs only those."
-        self.view.set_status(text, error=bool(errors) or (pending > 0 and how != "Done"))
-        self.view.set_busy(False, can_resume=pending > 0)
+        self.view.set_status(
+            text, error=bool(errors) or bool(ungraded) or (pending > 0 and how != "Done")
+        )
+        self.view.set_busy(False, can_resume=pending > 0 or ungraded > 0)
 
     def _failed(self, run: LabRun, how: str, error: AppError) -> None:
         self.batch_id = None
@@ -777,15 +779,29 @@ class LabController(FeatureController):
         self.view.show_error(error)
 
     def resume(self) -> None:
-        """Runs the cells the current run has not finished (failed, stopped or never run)."""
+        """Runs the cells the current run has not finished (failed, stopped or never run); when
+        all have, grades again the answers that were not graded (with the grader settings now
+        in Graders), without asking the variants again."""
         run = self.run
         if run is None or self._busy():
             return
         keys = run.pending()
-        if not keys:
+        if keys:
+            self._estimate(run, keys, batch=False)
+            return
+        ungraded = _ungraded(run)
+        if not ungraded:
             self.view.set_status("Every cell has finished.")
             return
-        self._estimate(run, keys, batch=False)
+        settings = self.view.grader_settings()
+        found = grader_problems([run.case(k.case_id) for k, _r in ungraded], settings)
+        if found:
+            self.view.set_status("Can't grade yet: " + " ".join(found), error=True)
+            return
+        run.graders = settings.to_dict()
+        self.view.set_busy(True)
+        self.view.set_status(f"Grading {len(ungraded):,} answers again…")
+        self._grade_cells(run, ungraded, "Graded again")
 
     def stop(self) -> None:
         if self.batch_id is not None and self.runner.is_busy(BATCH_GROUP):
@@ -911,18 +927,23 @@ class LabController(FeatureController):
             self._ended(run, "Batch done")
             return
         # Graded checks are graded live once the batch's answers are in.
+        self.view.set_status(f"Batch done; grading {len(to_grade):,} answers…")
+        self._grade_cells(run, to_grade, "Batch done")
+
+    def _grade_cells(self, run: LabRun, cells: list[tuple[CellKey, CellResult]], how: str) -> None:
+        """Grades finished answers (a batch's, or ones not graded before), without asking the
+        variants again."""
         grader = self.grader(run)
 
         async def grade_all() -> None:
-            for key, answer in to_grade:
+            for key, answer in cells:
                 graded = await self._graded(grader, run.case(key.case_id), answer)
                 self._cell_done(run, key, graded)
 
-        self.view.set_status(f"Batch done; grading {len(to_grade):,} answers…")
         self.runner.start(
             grade_all(),
             group=GROUP,
-            on_result=lambda _none: self._ended(run, "Batch done"),
+            on_result=lambda _none: self._ended(run, how),
             on_error=lambda error: self._failed(run, "Grading stopped by an error", error),
             on_cancel=lambda: self._ended(run, "Stopped"),
         )
@@ -976,7 +997,7 @@ class LabController(FeatureController):
         self.view.show_run(run)
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
-        self.view.set_busy(False, can_resume=bool(run.pending()))
+        self.view.set_busy(False, can_resume=bool(run.pending() or _ungraded(run)))
 
     def _on_cell_chosen(self, key: CellKey) -> None:
         run = self.run
@@ -1076,8 +1097,19 @@ class LabController(FeatureController):
 
     def _on_runner_busy_changed(self, group: str, _busy: bool) -> None:
         if group in (GROUP, BATCH_GROUP):
-            pending = bool(self.run and self.run.pending())
+            pending = bool(self.run and (self.run.pending() or _ungraded(self.run)))
             self.view.set_busy(self._busy(), can_resume=pending)
+
+
+def _ungraded(run: LabRun) -> list[tuple[CellKey, CellResult]]:
+    """The run's answers a grader could not grade (they finished; only grading is missing)."""
+    return [
+        (key, result)
+        for key in run.cells()
+        if (result := run.results.get(key)) is not None
+        and result.status == CellStatus.OK
+        and result.check.ungraded
+    ]
 
 
 def _ignore_delta(_index: int, _text: str) -> None:
