@@ -208,6 +208,8 @@ def test_problems_and_criteria() -> None:
     assert grader_problems(cases, GraderSettings()) != []
     assert grader_problems(cases, GraderSettings("gpt-4o-mini")) == []
     assert grader_problems([_case(ExpectKind.CONTAINS, "x")], GraderSettings()) == []
+    assert criteria("short; names the capital ;") == ["short", "names the capital"]
+    assert criteria("a; b\nc") == ["a; b", "c"]  # with lines, ";" is just text
     assert criteria("- short\n\n2. names the capital\n* polite") == [
         "short",
         "names the capital",

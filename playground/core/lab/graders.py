@@ -116,9 +116,13 @@ def grader_problems(cases: Sequence[TestCase], settings: GraderSettings) -> list
 
 
 def criteria(rubric: str) -> list[str]:
-    """The rubric's criteria: one per non-empty line (leading "-", "*" or "1." dropped)."""
+    """The rubric's criteria: one per non-empty line (leading "-", "*" or "1." dropped); a
+    rubric on one line (as typed in a table cell) may separate them with ";"."""
+    lines = rubric.splitlines()
+    if len([x for x in lines if x.strip()]) <= 1:
+        lines = rubric.split(";")
     out = []
-    for line in rubric.splitlines():
+    for line in lines:
         text = line.strip().lstrip("-*•").strip()
         head, dot, rest = text.partition(". ")
         if dot and head.isdigit():
