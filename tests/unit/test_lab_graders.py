@@ -4,7 +4,9 @@ to the chat grader, errors and unreadable replies."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import openai
 import pytest
@@ -16,7 +18,8 @@ from playground.core.lab.graders import (
     criteria,
     grader_problems,
 )
-from playground.core.lab.suite import Expectation, ExpectKind, TestCase
+from playground.core.lab.store import LabStore
+from playground.core.lab.suite import Expectation, ExpectKind, LabRun, TestCase
 from playground.core.models import Endpoint
 from tests.fakes.decisions import GraderReplies
 from tests.fakes.openai_server import FakeOpenAI
@@ -247,3 +250,26 @@ async def test_fake_decisions_endpoint_through_the_sdk(
         await client.decisions.create(
             model="gpt-4o-mini", input="x", questions=[{"type": "predicate", "instructions": "y"}]
         )
+
+
+def test_grader_settings_are_stored_with_the_run_also_in_an_older_file(tmp_path: Path) -> None:
+    path = tmp_path / "lab.sqlite3"
+    with sqlite3.connect(path) as conn:  # a file from before graded checks: no graders column
+        conn.executescript(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, label TEXT NOT"
+            " NULL DEFAULT '', samples INTEGER NOT NULL, variants TEXT NOT NULL, cases TEXT NOT"
+            " NULL, results TEXT NOT NULL);"
+            "INSERT INTO runs VALUES (1, '2026-12-01T10:00:00+00:00', 'old', 1, '[]', '[]', '{}');"
+        )
+    conn.close()
+    settings = GraderSettings("gpt-4.1", True, pass_score=0.6)
+    with LabStore(path) as store:
+        old = store.load_run(1)
+        assert old is not None
+        assert old.graders == {}
+        run = LabRun([], [_case(ExpectKind.RUBRIC, "x")], graders=settings.to_dict())
+        run_id = store.save_run(run)
+    with LabStore(path) as store:
+        again = store.load_run(run_id)
+    assert again is not None
+    assert GraderSettings.from_dict(again.graders) == settings
