@@ -3,7 +3,9 @@ read back, a hand-written Promptfoo config with features Prompt Lab lacks, OpenA
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 
 import pytest
 
@@ -227,3 +229,19 @@ def test_openai_evals_data_becomes_cases() -> None:
     assert not looks_like_openai_evals('{"vars": {"a": 1}}')
     with pytest.raises(CaseFileError, match="Line 2"):
         cases_from_openai_evals(items.split("\n")[0] + "\n[1, 2]\n")
+
+
+def test_yaml_round_trips_awkward_text_and_refuses_garbage_plainly() -> None:
+    rng = random.Random(3)
+    alphabet = [*"ab :#-'\"\n\t\r{}[],|>&*!?%@`~\\é ", "  ", "\n\n", "- ", ": ", " #", "true"]
+    alphabet += ["null", "1.5", "yes", "~", "yes:"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for value in ({"k": text}, [text], {"k": [text, {"j": text}]}, {text or "e": 1}):
+            assert load(dump(value)) == value, repr(text)
+    pieces = ["a:", " b", "- ", ":", "'", '"', "[", "]", "{", "}", ",", "|", ">", "#", "\n", "  "]
+    pieces += ["\t", "x", "1", "&a", "*a", "---", "? ", "prompts:", "tests:", "- type: x"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        with contextlib.suppress(SuiteFileError):  # the only error a file can cause
+            from_promptfoo(text)

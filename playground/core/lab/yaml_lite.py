@@ -35,7 +35,7 @@ def dump(value: Any, header: Sequence[str] = ()) -> str:
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _PLAIN_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
 def _scalar(value: Any, indent: int) -> list[str]:
@@ -52,13 +52,20 @@ def _scalar(value: Any, indent: int) -> list[str]:
         "\n" in text
         and "\r" not in text
         and not text.endswith("\n")
-        and not lines[0].startswith((" ", "\t"))
+        # The first line with text sets the block's indentation: it must not start with a space.
+        and not next((line for line in lines if line), "").startswith((" ", "\t"))
         and all(not line or line.strip() for line in lines)  # no lines of only spaces
     )
     if block:
         pad = " " * (indent + 2)
         return ["|-", *[pad + line if line else "" for line in lines]]
-    if _PLAIN_TEXT.match(text) and _plain(text) == text and text.lower() not in _YAML11_WORDS:
+    if (
+        _PLAIN_TEXT.fullmatch(text)
+        and ": " not in text
+        and not text.endswith(":")
+        and _plain(text) == text
+        and text.lower() not in _YAML11_WORDS
+    ):
         return [text]
     return [json.dumps(text, ensure_ascii=False)]
 
@@ -92,6 +99,8 @@ def _emit(value: Any, indent: int) -> list[str]:
                 nested = _emit(item, indent + 2)
                 out.append(f"{pad}- {nested[0][indent + 2 :]}")
                 out += nested[1:]
+            elif isinstance(item, Mapping):
+                out.append(f"{pad}- {{}}")
             elif isinstance(item, list | tuple):
                 out.append(f"{pad}- {json.dumps(list(item), ensure_ascii=False)}")
             else:
@@ -111,7 +120,11 @@ def load(text: str) -> Any:
     Raises:
         YamlError: something this reader does not understand, with the line number.
     """
-    return _Reader(text).document()
+    try:
+        return _Reader(text).document()
+    except (IndexError, RecursionError) as exc:
+        # A shape the reader does not expect (nested too deeply, cut short): said plainly.
+        raise YamlError(f"the file's structure cannot be read ({type(exc).__name__})") from None
 
 
 def _indent(line: str) -> int:
@@ -410,6 +423,8 @@ def _flow(text: str, start: int, error: Any) -> tuple[Any, int]:
             i += 1
             while i < len(text) and text[i] == " ":
                 i += 1
+            if i >= len(text):
+                raise error(f"“{opening}” is not closed on its line")
         if text[i] in "[{":
             value, i = _flow(text, i, error)
         elif text[i] in "\"'":
