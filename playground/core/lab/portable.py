@@ -369,7 +369,7 @@ def looks_like_openai_evals(text: str) -> bool:
         if line.strip():
             try:
                 first = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return False
             return isinstance(first, dict) and (
                 isinstance(first.get("item"), dict) or ("input" in first and "ideal" in first)
@@ -394,17 +394,14 @@ def cases_from_openai_evals(text: str) -> tuple[list[TestCase], list[str]]:
             raise CaseFileError(f"More than {MAX_CASES_IMPORTED:,} cases: split the file.")
         try:
             data = json.loads(line)
-        except ValueError:
-            raise CaseFileError(f"Line {number:,}: not JSON.") from None
+        except (ValueError, RecursionError):
+            raise CaseFileError(f"Line {number:,}: not JSON, or nested too deeply.") from None
         if not isinstance(data, dict):
             raise CaseFileError(f"Line {number:,}: not a JSON object.")
         item = data.get("item")
         expect = Expectation()
         if isinstance(item, dict):
-            values = {
-                str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                for k, v in item.items()
-            }
+            values = _item_values(item, number)
         elif isinstance(data.get("input"), list):
             messages = [m for m in data["input"] if isinstance(m, dict)]
             values = {
@@ -425,6 +422,16 @@ def cases_from_openai_evals(text: str) -> tuple[list[TestCase], list[str]]:
         names.update(dict.fromkeys(values))
         cases.append(TestCase(values, expect))
     return cases, list(names)
+
+
+def _item_values(item: Mapping[str, Any], number: int) -> dict[str, str]:
+    try:
+        return {
+            str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+            for k, v in item.items()
+        }
+    except (ValueError, RecursionError):
+        raise CaseFileError(f"Line {number:,}: a value is nested too deeply to read.") from None
 
 
 def suite_prompts(
