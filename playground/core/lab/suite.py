@@ -959,6 +959,8 @@ def results_to_json(run: LabRun) -> str:
                 "checked": s.checked,
                 "pass_rate": s.pass_rate,
                 "cost": str(s.cost),
+                "grader_cost": str(s.grader_cost),
+                "not_graded": s.ungraded,
                 "median_latency_ms": s.median_latency_ms,
             }
         )

@@ -423,6 +423,7 @@ class LabTab(QWidget):
         self.graders.changed.connect(self._on_graders_changed)
         self._on_graders_changed()
         self.compare_runs_button.clicked.connect(self.compare_runs_requested)
+        self.pages.currentChanged.connect(lambda _index: self._refresh_ranking())
         self.results.cell_chosen.connect(self.cell_chosen)
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
         run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -533,15 +534,16 @@ class LabTab(QWidget):
     def show_run(self, run: LabRun) -> None:
         """Shows `run`'s grid (its finished cells, the others empty) and its ranking."""
         self.results.show_run(run)
-        self.ranking.show_run(run)
+        self._refresh_ranking()
 
     def set_result(self, key: CellKey, result: CellResult | None) -> None:
         self.results.set_result(key, result)
 
     def update_summary(self) -> None:
-        """Sums the variants' results again in the summary row, and ranks them again."""
+        """Sums the variants' results again in the summary row, and ranks them again (when the
+        Ranking page shows; else when it is next shown)."""
         self.results.update_summary()
-        self.ranking.show_run(self.results.run())
+        self._refresh_ranking()
 
     def set_versions(self, versions: list[Version]) -> None:
         self.version_combo.clear()
@@ -606,6 +608,10 @@ class LabTab(QWidget):
         dialog.finished.connect(lambda _r: setattr(self, "matrix_dialog", None))
         self.matrix_dialog = dialog
         dialog.open()
+
+    def _refresh_ranking(self) -> None:
+        if self.pages.currentWidget() is self.ranking:
+            self.ranking.show_run(self.results.run())
 
     def _on_graders_changed(self) -> None:
         self.graders_button.setToolTip(
