@@ -105,6 +105,7 @@ class Endpoint(StrEnum):
     EMBEDDINGS = "embeddings"
     MODERATIONS = "moderations"
     MODELS = "models"
+    DECISIONS = "decisions"  # beta, priced on input only (Prompt Lab's graders)
 
 
 @dataclass(frozen=True, slots=True)

@@ -679,6 +679,9 @@ class _Chat:
     def use_in_chat(self, settings: Any) -> None:
         raise AssertionError("Prompt Lab never writes Chat's settings")
 
+    def on_add_to_lab(self, handler: Any) -> None:
+        """Chat's "To Lab" never fires here."""
+
 
 def test_the_controller_works_with_its_view_and_a_store_without_the_window(
     qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, make_parts: MakeParts

@@ -150,6 +150,9 @@ class LabStore(SqliteStore):
         if self.path is not None:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+        if "graders" not in columns:  # files from before graded checks
+            conn.execute("ALTER TABLE runs ADD COLUMN graders TEXT NOT NULL DEFAULT '{}'")
 
     def _run(self, action: str, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -205,12 +208,21 @@ class LabStore(SqliteStore):
         variants = json.dumps([variant_to_dict(v) for v in run.variants])
         cases = json.dumps([case_to_dict(c) for c in run.cases])
         results = json.dumps({k.custom_id: r.to_dict() for k, r in run.results.items()})
+        graders = json.dumps(run.graders)
         if run.id is None:
             self._run(
                 "write",
-                "INSERT INTO runs (created_at, label, samples, variants, cases, results)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (datetime.now(UTC).isoformat(), run.label, run.samples, variants, cases, results),
+                "INSERT INTO runs (created_at, label, samples, variants, cases, results, graders)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    datetime.now(UTC).isoformat(),
+                    run.label,
+                    run.samples,
+                    variants,
+                    cases,
+                    results,
+                    graders,
+                ),
             )
             assert self._last_id is not None
             run.id = int(self._last_id)
@@ -238,13 +250,16 @@ class LabStore(SqliteStore):
         """
         rows = self._run(
             "read",
-            "SELECT samples, variants, cases, results, label FROM runs WHERE id = ?",
+            "SELECT samples, variants, cases, results, label, graders FROM runs WHERE id = ?",
             (run_id,),
         )
         if not rows:
             return None
-        samples, variants, cases, results, label = rows[0]
+        samples, variants, cases, results, label, graders = rows[0]
         try:
+            grader_settings = json.loads(graders or "{}")
+            if not isinstance(grader_settings, dict):
+                grader_settings = {}
             return LabRun(
                 variants=[variant_from_dict(v) for v in json.loads(variants)],
                 cases=[case_from_dict(c) for c in json.loads(cases)],
@@ -255,6 +270,7 @@ class LabStore(SqliteStore):
                 },
                 id=run_id,
                 label=str(label),
+                graders=grader_settings,
             )
         except (
             KeyError,

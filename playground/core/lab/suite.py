@@ -54,6 +54,9 @@ class ExpectKind(StrEnum):
     REGEX = "regex"
     JSON = "json"
     SCHEMA = "schema"
+    RUBRIC = "rubric"  # graded by a model: core/lab/graders.py
+    LABEL = "label"
+    SIMILAR = "similar"
 
     @property
     def label(self) -> str:
@@ -61,7 +64,12 @@ class ExpectKind(StrEnum):
 
     @property
     def needs_value(self) -> bool:
-        return self in (ExpectKind.CONTAINS, ExpectKind.EQUALS, ExpectKind.REGEX, ExpectKind.SCHEMA)
+        return self not in (ExpectKind.NONE, ExpectKind.JSON)
+
+    @property
+    def graded(self) -> bool:
+        """Checked by a grader (a model or embeddings) after the answer comes, not by rules."""
+        return self in (ExpectKind.RUBRIC, ExpectKind.LABEL, ExpectKind.SIMILAR)
 
 
 _KIND_LABELS = {
@@ -71,6 +79,9 @@ _KIND_LABELS = {
     ExpectKind.REGEX: "matches regex",
     ExpectKind.JSON: "is valid JSON",
     ExpectKind.SCHEMA: "matches JSON schema",
+    ExpectKind.RUBRIC: "meets a rubric (graded)",
+    ExpectKind.LABEL: "has the right label (graded)",
+    ExpectKind.SIMILAR: "means the same as (graded)",
 }
 
 _FENCE = re.compile(r"^\s*```[\w-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -84,10 +95,17 @@ def strip_code_fence(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """The outcome of an expectation: `passed` is None when there was nothing to check."""
+    """The outcome of an expectation: `passed` is None when there was nothing to check, or when a
+    grader could not grade it (`ungraded`: never a pass; `detail` says why).
+
+    Attributes:
+        score: a grader's score from 0 to 1 (rubric, similarity), or None.
+    """
 
     passed: bool | None
     detail: str = ""
+    score: float | None = None
+    ungraded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +124,8 @@ class Expectation:
         """Why this expectation cannot be checked (an invalid regex or schema), or None."""
         if self.kind.needs_value and not self.value.strip():
             return f"the expected value for “{self.kind.label}” is empty"
+        if self.kind == ExpectKind.LABEL and len(split_labels(self.value)) < 2:
+            return "a label check needs the right label first, then the others, with | between"
         if self.kind == ExpectKind.REGEX:
             try:
                 with warnings.catch_warnings():
@@ -133,6 +153,8 @@ class Expectation:
         problem = self.problem()
         if problem is not None:
             return Check(False, problem[:1].upper() + problem[1:])
+        if self.kind.graded:
+            return Check(None, "Not graded yet.", ungraded=True)
         if self.kind == ExpectKind.CONTAINS:
             ok = self.value.casefold() in text.casefold()
             return Check(ok, "" if ok else f"Does not contain “{self.value}”.")
@@ -151,6 +173,11 @@ class Expectation:
         schema, _ = _parse_json(self.value)
         problems = check_reply(body, schema)
         return Check(not problems, "; ".join(problems[:3]))
+
+
+def split_labels(text: str) -> list[str]:
+    """ "positive | negative | neutral" -> the labels (the first is the right one)."""
+    return list(dict.fromkeys(p.strip() for p in text.split("|") if p.strip()))
 
 
 def _parse_json(text: str) -> tuple[Any, str | None]:
@@ -627,6 +654,8 @@ class CellResult:
     latency_ms: float | None = None
     finish_reason: str = ""
     error: str = ""
+    grader_cost: Decimal | None = None  # what grading this cell cost, apart from `cost`
+    graded_calls: int = 0  # grader requests made for this cell
 
     def to_dict(self) -> dict[str, Any]:
         usage = self.usage
@@ -642,6 +671,10 @@ class CellResult:
             "latency_ms": self.latency_ms,
             "finish_reason": self.finish_reason,
             "error": self.error,
+            "score": self.check.score,
+            "ungraded": self.check.ungraded,
+            "grader_cost": str(self.grader_cost) if self.grader_cost is not None else None,
+            "graded_calls": self.graded_calls,
         }
 
     @classmethod
@@ -656,12 +689,19 @@ class CellResult:
         return cls(
             status=CellStatus(raw.get("status", "error")),
             text=str(raw.get("text", "")),
-            check=Check(raw.get("passed"), str(raw.get("detail", ""))),
+            check=Check(
+                raw.get("passed"),
+                str(raw.get("detail", "")),
+                float(raw["score"]) if raw.get("score") is not None else None,
+                bool(raw.get("ungraded")),
+            ),
             usage=usage,
             cost=Decimal(raw["cost"]) if raw.get("cost") is not None else None,
             latency_ms=raw.get("latency_ms"),
             finish_reason=str(raw.get("finish_reason", "")),
             error=str(raw.get("error", "")),
+            grader_cost=Decimal(raw["grader_cost"]) if raw.get("grader_cost") is not None else None,
+            graded_calls=int(raw.get("graded_calls") or 0),
         )
 
 
@@ -677,6 +717,8 @@ class VariantSummary:
     unpriced: int
     median_latency_ms: float | None
     errors: int
+    grader_cost: Decimal = Decimal(0)  # grading, apart from `cost` (the variant's own requests)
+    ungraded: int = 0  # answers a grader could not grade (never counted as passed)
 
     @property
     def pass_rate(self) -> float | None:
@@ -694,6 +736,7 @@ class LabRun:
     id: int | None = None  # set once stored
     label: str = ""
     images: dict[str, ImagePart] = field(default_factory=dict)  # prepare_case_images(cases)
+    graders: dict[str, Any] = field(default_factory=dict)  # graders.GraderSettings.to_dict()
 
     def cells(self) -> list[CellKey]:
         return [
@@ -736,6 +779,10 @@ class LabRun:
             unpriced=sum(1 for c in costs if c is None),
             median_latency_ms=statistics.median(latencies) if latencies else None,
             errors=sum(1 for r in results if r.status == CellStatus.ERROR),
+            grader_cost=sum(
+                (r.grader_cost for r in results if r.grader_cost is not None), Decimal(0)
+            ),
+            ungraded=sum(1 for r in ok if r.check.ungraded),
         )
 
 
@@ -912,6 +959,8 @@ def results_to_json(run: LabRun) -> str:
                 "checked": s.checked,
                 "pass_rate": s.pass_rate,
                 "cost": str(s.cost),
+                "grader_cost": str(s.grader_cost),
+                "not_graded": s.ungraded,
                 "median_latency_ms": s.median_latency_ms,
             }
         )

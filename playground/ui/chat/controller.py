@@ -32,7 +32,7 @@ from playground.core.money.tokens import TokenCounter
 from playground.core.storage.history import HistoryStore
 from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.editing import TurnEditing
-from playground.ui.chat.link import ChatTabLink
+from playground.ui.chat.link import ChatTabLink, turn_case
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.presets_export import PresetsAndExport
 from playground.ui.chat.sending import ChatSending
@@ -79,7 +79,12 @@ class ChatController(FeatureController):
         self.history = history or HistoryStore.in_memory()
         self.state = ChatState()
         self._preferred_model = ""
-        self._link = ChatTabLink(view, lambda: show_tab(CHAT) if show_tab else None)
+        self._link = ChatTabLink(
+            view,
+            lambda: show_tab(CHAT) if show_tab else None,
+            lambda: show_tab("lab") if show_tab else None,
+        )
+        view.turn_lab_requested.connect(self._to_lab)
         self.moderation = ModerationCheck(
             self.state, view, session, runner, counters, self.history, self
         )
@@ -223,6 +228,14 @@ class ChatController(FeatureController):
 
     def link(self) -> ChatLink:
         return self._link
+
+    def _to_lab(self, index: int) -> None:
+        """ "To Lab" on an answer: Prompt Lab gets a case from it (and comes to the front)."""
+        conversation = self.state.conversation
+        values = self.view.known_variables()
+        case = turn_case(conversation.turns, index, conversation.system_prompt, values)
+        if case is not None:
+            self._link.add_to_lab(case)
 
     def new_conversation(self) -> None:
         self.conversations.new_conversation()

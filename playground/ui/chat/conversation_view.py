@@ -115,6 +115,7 @@ class TurnWidget(QFrame):
         delete_requested: arg: turn index.
         regenerate_requested: arg: turn index (an answer).
         fork_requested: arg: turn index ("fork from here").
+        lab_requested: "To Lab" on an answer (a Prompt Lab test case from it). arg: turn index.
         choice_selected: which of several answers continues the chat. args: turn index, choice index.
         tool_results_submitted: args: turn index, {tool_call_id: result text}.
         approval_given: an MCP approval request was answered. args: turn index, item id, approve.
@@ -127,6 +128,7 @@ class TurnWidget(QFrame):
     delete_requested = Signal(int)
     regenerate_requested = Signal(int)
     fork_requested = Signal(int)
+    lab_requested = Signal(int)
     choice_selected = Signal(int, int)
     tool_results_submitted = Signal(int, dict)
 
@@ -169,6 +171,11 @@ class TurnWidget(QFrame):
         self.up_button = _tool_button("↑", "Move up", "moveUp")
         self.down_button = _tool_button("↓", "Move down", "moveDown")
         self.fork_button = _tool_button("Fork", "Start a new conversation from here", "forkTurn")
+        self.lab_button = _tool_button(
+            "To Lab",
+            "Add to Prompt Lab: a test case from the question, with this answer as its reference",
+            "labTurn",
+        )
         self.regenerate_button = _tool_button(
             "Regenerate", "Ask for this answer again", "regenerateTurn", "refresh"
         )
@@ -181,6 +188,7 @@ class TurnWidget(QFrame):
             self.up_button,
             self.down_button,
             self.fork_button,
+            self.lab_button,
             self.delete_button,
         ):
             self.view.add_header_widget(button)
@@ -200,6 +208,7 @@ class TurnWidget(QFrame):
         # Visibility is set once every child has its parent: showing a parentless widget would
         # open it as a window of its own for a moment.
         self.regenerate_button.setVisible(message.role == "assistant")
+        self.lab_button.setVisible(message.role == "assistant")
         self.role_button.setVisible(message.role in ("user", "assistant"))
         self.set_info(info)
         if message.tool_calls:
@@ -212,6 +221,7 @@ class TurnWidget(QFrame):
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
         self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
+        self.lab_button.clicked.connect(lambda: self.lab_requested.emit(self.index))
 
     def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
         """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
@@ -616,6 +626,7 @@ class ConversationView(QScrollArea):
     delete_requested = Signal(int)
     regenerate_requested = Signal(int)
     fork_requested = Signal(int)
+    lab_requested = Signal(int)
     choice_selected = Signal(int, int)
     tool_results_submitted = Signal(int, dict)
 
@@ -750,6 +761,7 @@ class ConversationView(QScrollArea):
         turn.delete_requested.connect(self.delete_requested)
         turn.regenerate_requested.connect(self.regenerate_requested)
         turn.fork_requested.connect(self.fork_requested)
+        turn.lab_requested.connect(self.lab_requested)
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
         turn.approval_given.connect(self.approval_given)

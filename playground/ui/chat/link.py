@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
+from playground.core.models import Message
 from playground.ui.chat.tab import ChatTab
-from playground.ui.common.chat_link import ChatSettings
+from playground.ui.common.chat_link import ChatSettings, ChatTurnCase
 
 
 class ChatTabLink:
-    """A `ChatLink` over the Chat tab's own public methods."""
+    """A `ChatLink` over the Chat tab's own public methods.
 
-    def __init__(self, tab: ChatTab, show_chat: Callable[[], None]) -> None:
+    `show_lab` brings Prompt Lab to the front (building it, so it registers its handler)."""
+
+    def __init__(
+        self,
+        tab: ChatTab,
+        show_chat: Callable[[], None],
+        show_lab: Callable[[], None] | None = None,
+    ) -> None:
         self._tab = tab
         self._show_chat = show_chat
+        self._show_lab = show_lab or (lambda: None)
+        self._lab_handlers: list[Callable[[ChatTurnCase], None]] = []
+        self._pending: list[ChatTurnCase] = []
+
+    def on_add_to_lab(self, handler: Callable[[ChatTurnCase], None]) -> None:
+        # Nothing is delivered here: Prompt Lab registers while it is being built, before it
+        # restores its saved state; `add_to_lab` delivers once the tab is up.
+        self._lab_handlers.append(handler)
+
+    def add_to_lab(self, case: ChatTurnCase) -> None:
+        """Sends a turn to Prompt Lab and shows it."""
+        self._pending.append(case)
+        self._show_lab()
+        self._deliver()
+
+    def _deliver(self) -> None:
+        if not self._lab_handlers:
+            return
+        pending, self._pending = self._pending, []
+        for case in pending:
+            for handler in self._lab_handlers:
+                handler(case)
 
     def chat_settings(self) -> ChatSettings:
         return self._tab.chat_settings()
@@ -21,3 +51,25 @@ class ChatTabLink:
     def use_in_chat(self, settings: ChatSettings) -> None:
         self._tab.apply_chat_settings(settings)
         self._show_chat()
+
+
+def turn_case(
+    turns: Sequence[Message], index: int, system: str, variables: Mapping[str, str]
+) -> ChatTurnCase | None:
+    """The Prompt Lab case of answer `index`: the question before it, with the values of Chat's
+    variables found in it turned back into {{variables}} (else the whole question is
+    {{message}}), and the answer as the reference. None when `index` is not an answer to a
+    question."""
+    if not 0 < index < len(turns) or turns[index].role != "assistant":
+        return None
+    question = next((m for m in reversed(turns[:index]) if m.role == "user"), None)
+    if question is None:
+        return None
+    text = question.content
+    values = {n: v for n, v in variables.items() if v.strip() and v in text}
+    template = text
+    for name, value in sorted(values.items(), key=lambda item: -len(item[1])):
+        template = template.replace(value, "{{" + name + "}}")
+    if not values:
+        template, values = "{{message}}", {"message": text}
+    return ChatTurnCase(system, template, values, turns[index].content)

@@ -109,6 +109,7 @@ class ChatTab(QWidget):
         turn_delete_requested: arg: turn index.
         turn_regenerate_requested: arg: turn index (an answer).
         turn_fork_requested: arg: turn index ("fork from here").
+        turn_lab_requested: "To Lab" on an answer. arg: turn index.
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
         mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
@@ -151,6 +152,7 @@ class ChatTab(QWidget):
     turn_delete_requested = Signal(int)
     turn_regenerate_requested = Signal(int)
     turn_fork_requested = Signal(int)
+    turn_lab_requested = Signal(int)
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
     mcp_approval_given = Signal(int, str, bool)
@@ -426,6 +428,7 @@ class ChatTab(QWidget):
         conv.delete_requested.connect(self.turn_delete_requested)
         conv.regenerate_requested.connect(self.turn_regenerate_requested)
         conv.fork_requested.connect(self.turn_fork_requested)
+        conv.lab_requested.connect(self.turn_lab_requested)
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
         conv.approval_given.connect(self.mcp_approval_given)
@@ -449,6 +452,10 @@ class ChatTab(QWidget):
         self.starters.test_requested.connect(self.starter_test_requested)
 
     # --- reading the view ------------------------------------------------------------------------
+
+    def known_variables(self) -> dict[str, str]:
+        """Every variable value typed, also of variables the message no longer holds."""
+        return self.variables.all_values()
 
     def draft(self) -> ChatDraft:
         return ChatDraft(

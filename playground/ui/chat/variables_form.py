@@ -117,6 +117,10 @@ class VariablesForm(QWidget):
         """The value of each variable shown, in order ("" when empty)."""
         return {name: self._values.get(name, "") for name in self._names}
 
+    def all_values(self) -> dict[str, str]:
+        """Every value typed, also of variables no longer shown (a sent message's)."""
+        return dict(self._values)
+
     def missing(self) -> list[str]:
         """The variables shown whose field is empty, in order."""
         return [name for name in self._names if not self._values.get(name)]

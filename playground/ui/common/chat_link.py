@@ -7,6 +7,7 @@ widgets or controller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,6 +21,25 @@ class ChatSettings:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ChatTurnCase:
+    """A Chat answer offered to Prompt Lab as a test case ("To Lab" on a turn).
+
+    Attributes:
+        system: the system prompt as typed (with its {{variables}}).
+        template: the message as typed, when the turn was sent from it (else "{{message}}").
+        values: the variables' values (or {"message": the question as sent}).
+        answer: the answer, the case's reference.
+        model: the model that answered.
+    """
+
+    system: str
+    template: str
+    values: dict[str, str]
+    answer: str
+    model: str = ""
+
+
 class ChatLink(Protocol):
     def chat_settings(self) -> ChatSettings:
         """Chat's current model, system prompt and parameters."""
@@ -27,4 +47,9 @@ class ChatLink(Protocol):
 
     def use_in_chat(self, settings: ChatSettings) -> None:
         """Puts `settings` into Chat and shows the Chat tab."""
+        ...
+
+    def on_add_to_lab(self, handler: Callable[[ChatTurnCase], None]) -> None:
+        """Prompt Lab's way in: `handler` gets every turn the user sends to Prompt Lab (Chat
+        shows the Prompt Lab tab first, which builds it)."""
         ...

@@ -84,6 +84,13 @@ class CasesTable(QTableWidget):
         header.resizeSection(
             n + 2, 13 * self.fontMetrics().averageCharWidth() + 40
         )  # long paths elide
+        expected = self.horizontalHeaderItem(n + 1)
+        if expected is not None:
+            expected.setToolTip(
+                "What the check compares with. A rubric: each requirement in plain words, "
+                "separated by ; (or one per line). A label: the right label first, then the "
+                "others, separated by |. “Means the same as”: a reference answer."
+            )
         pictures = self.horizontalHeaderItem(n + 2)
         if pictures is not None:
             pictures.setToolTip(

@@ -29,12 +29,29 @@ from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
+from playground.core.lab.analysis import compare_runs
 from playground.core.lab.batch import (
     MAX_BATCH_REQUESTS,
     BatchItem,
     BatchService,
     BatchStatus,
     batch_jsonl,
+)
+from playground.core.lab.graders import (
+    Grade,
+    Grader,
+    GraderSettings,
+    grader_problems,
+    grader_requests,
+)
+from playground.core.lab.portable import (
+    Suite,
+    SuiteFileError,
+    cases_from_openai_evals,
+    from_promptfoo,
+    looks_like_openai_evals,
+    suite_prompts,
+    to_promptfoo,
 )
 from playground.core.lab.store import (
     LabStore,
@@ -45,15 +62,19 @@ from playground.core.lab.store import (
     version_diff,
 )
 from playground.core.lab.suite import (
+    MAX_CASE_FILE_BYTES,
     OPEN_ENDED_OUTPUT,
     CaseFileError,
     CaseImageError,
     CellKey,
     CellResult,
     CellStatus,
+    Expectation,
+    ExpectKind,
     GridEstimate,
     LabRun,
     Prompt,
+    TestCase,
     Variant,
     case_problems,
     cases_to_csv,
@@ -75,7 +96,8 @@ from playground.core.money.metering import RequestRecord, reply_usage
 from playground.core.money.tokens import TokenCounter
 from playground.core.starters import Starter, StarterLibrary, choose_model, load_starters
 from playground.core.storage.settings import Settings
-from playground.ui.common.chat_link import ChatLink
+from playground.core.storage.textfiles import TextFileError, read_text_file
+from playground.ui.common.chat_link import ChatLink, ChatTurnCase
 from playground.ui.common.chat_params import (
     API_CHAT_COMPLETIONS,
     API_RESPONSES,
@@ -84,6 +106,7 @@ from playground.ui.common.chat_params import (
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.question import ask
 from playground.ui.common.widgets import single_shot
+from playground.ui.lab.compare_runs import RunCompareDialog
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
 from playground.ui.lab.variants import VariantSettings
 from playground.ui.shell.bridge import TaskRunner
@@ -143,10 +166,12 @@ class LabController(FeatureController):
         self.settings = settings
         self.chat = chat
         self.run: LabRun | None = None
+        self._model_ids: set[str] | None = None  # what the model list offers (the Decisions API)
         self.batch_id: str | None = None
         self.poll_seconds = POLL_SECONDS
         self.confirm_box: QMessageBox | None = None
         self.diff_dialog: VersionDiffDialog | None = None
+        self.compare_dialog: RunCompareDialog | None = None
         self._unsaved = 0
         self._versions: list[Version] = []
         self._closing = False
@@ -173,7 +198,9 @@ class LabController(FeatureController):
         self._pending_starter = ""
         self.starter_box: QMessageBox | None = None
         runner.start_blocking(load_starters, group="lab-starters", on_result=self._starters_loaded)
+        view.compare_runs_requested.connect(self.compare_runs)
         runner.busy_changed.connect(self._on_runner_busy_changed)
+        chat.on_add_to_lab(self.add_case_from_chat)
         view.ensure_variant()
         self._refresh_versions()
         self._refresh_runs()
@@ -185,6 +212,11 @@ class LabController(FeatureController):
         self.view.set_models(
             snapshot.ids(ModelKind.CHAT) if snapshot else [], self.chat.chat_settings().model
         )
+        self.view.set_grader_models(
+            snapshot.ids(ModelKind.CHAT) if snapshot else [],
+            snapshot.ids(ModelKind.EMBEDDING) if snapshot else [],
+        )
+        self._model_ids = {m.id for m in snapshot.models} if snapshot else None
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -254,7 +286,11 @@ class LabController(FeatureController):
 
     def ask_open_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self.view, "Import test cases", "", "Test cases (*.csv *.jsonl *.json);;All files (*)"
+            self.view,
+            "Import test cases or a suite",
+            "",
+            "Test cases, OpenAI Evals data or a Promptfoo config "
+            "(*.csv *.jsonl *.json *.yaml *.yml);;All files (*)",
         )
         return path
 
@@ -278,30 +314,123 @@ class LabController(FeatureController):
         return path
 
     def import_cases(self) -> None:
+        """Cases from CSV or JSONL, OpenAI Evals data (JSONL with `item` objects), or a whole
+        suite from a Promptfoo config (.yaml)."""
         path = self.ask_open_path()
         if not path:
             return
+        name = Path(path).name
+        suffix = Path(path).suffix.lower()
+        note = ""
+        # Blocking reads, but bounded: the file is size-checked.
         try:
-            cases = read_cases_file(Path(path))  # blocking, but bounded: the file is size-checked
-        except CaseFileError as exc:
-            self.view.set_status(f"{Path(path).name}: {exc}", error=True)
+            if suffix in (".yaml", ".yml"):
+                self._import_suite(Path(path))
+                return
+            text = ""
+            if suffix in (".jsonl", ".json", ".ndjson"):
+                text = read_text_file(Path(path), max_bytes=MAX_CASE_FILE_BYTES)
+            if text and looks_like_openai_evals(text):
+                cases, names = cases_from_openai_evals(text)
+                fields = ", ".join(f"{{{{{n}}}}}" for n in names[:4])
+                note = (
+                    f" (OpenAI Evals data: write {fields} in the template to use its fields, "
+                    "and pick a check for each case: the file does not say how answers were "
+                    "graded)"
+                )
+            else:
+                cases = read_cases_file(Path(path))
+        except (CaseFileError, TextFileError, SuiteFileError) as exc:
+            self.view.set_status(f"{name}: {exc}", error=True)
             return
         if not cases:
-            self.view.set_status(f"{Path(path).name} has no cases.", error=True)
+            self.view.set_status(f"{name} has no cases.", error=True)
             return
+        self._show_imported_cases(cases)
+        self.view.set_status(f"Imported {len(cases):,} cases from {name}{note}.")
+
+    def add_case_from_chat(self, case: ChatTurnCase) -> None:
+        """ "To Lab" on a Chat answer: a new case with its variables and the answer as the
+        reference (a similarity check). An empty template takes the question's; a template
+        already written is kept."""
+        prompt = self.view.prompt()
+        kept = ""
+        if not prompt.user.strip():
+            self.view.set_prompt(Prompt(case.system, case.template))
+        elif not set(case.values) <= set(prompt.variables()):
+            missing = ", ".join(f"{{{{{n}}}}}" for n in case.values if n not in prompt.variables())
+            kept = f" Your template does not use {missing}: write it where the value goes."
+        cases = [
+            *self.view.test_cases(),
+            TestCase(dict(case.values), Expectation(ExpectKind.SIMILAR, case.answer)),
+        ]
+        self._show_imported_cases(cases)
+        self.view.show_cases_page()
+        self.view.set_status(
+            f"Added case {len(cases)} from Chat: the answer there is its reference (checked "
+            "by meaning, with the similarity model under Graders)." + kept
+        )
+
+    def _show_imported_cases(self, cases: list[TestCase]) -> None:
         names = dict.fromkeys(self.view.variables())
         for case in cases:
             names.update(dict.fromkeys(case.values))
         self.view.set_variables(list(names))
         self.view.set_test_cases(cases)
         self._refresh_variables()
-        self.view.set_status(f"Imported {len(cases):,} cases from {Path(path).name}.")
+
+    def _import_suite(self, path: Path) -> None:
+        """A Promptfoo config: its prompts become saved versions (the first one the draft), its
+        providers variants, its tests cases, its grader the grader; the draft there was is kept
+        as a version first, so nothing typed is lost."""
+        text = read_text_file(path, max_bytes=MAX_CASE_FILE_BYTES)
+        imported = from_promptfoo(text)
+        suite = imported.suite
+        draft = self.view.prompt()
+        try:
+            if draft.user.strip() and all(v.prompt != draft for v in self._versions):
+                self.store.save_version(draft, "before import")
+            ids = {}
+            for title, prompt in suite.prompts:
+                ids[prompt] = self.store.save_version(prompt, f"{path.stem}: {title}"[:60]).id
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return
+        self._refresh_versions()
+        if suite.prompts:
+            self.view.set_prompt(suite.prompts[0][1])
+        if suite.variants:
+            self.view.set_variants(
+                [
+                    VariantSettings(v.name, v.model, dict(v.fields), ids.get(v.prompt))
+                    for v in suite.variants
+                ]
+            )
+        self.view.set_grader_settings(suite.graders)
+        if suite.cases:
+            self._show_imported_cases(suite.cases)
+        else:
+            self._refresh_variables()
+        text = (
+            f"Imported {len(suite.prompts):,} prompts (saved as versions), "
+            f"{len(suite.variants):,} variants and {len(suite.cases):,} cases from {path.name}."
+        )
+        skipped = imported.skipped
+        if skipped:
+            text += f" Not brought in ({len(skipped)}): " + "; ".join(skipped[:2])
+            text += " …" if len(skipped) > 2 else ""
+        self.view.set_status(text, details="\n".join(skipped))
 
     def export_cases(self) -> None:
         path = self.ask_save_path(
-            "Export test cases", "test-cases.csv", "CSV (*.csv);;JSON Lines (*.jsonl)"
+            "Export test cases or the suite",
+            "test-cases.csv",
+            "CSV (*.csv);;JSON Lines (*.jsonl);;Whole suite as a Promptfoo config (*.yaml)",
         )
         if not path:
+            return
+        if path.lower().endswith((".yaml", ".yml")):
+            self._write(path, self.promptfoo_config(), "Exported the suite as a Promptfoo config.")
             return
         cases, names = self.view.test_cases(), self.view.variables()
         text = (
@@ -323,6 +452,18 @@ class LabController(FeatureController):
             return
         text = results_to_json(self.run) if kind == "json" else results_to_csv(self.run)
         self._write(path, text, "Exported the results.")
+
+    def promptfoo_config(self) -> str:
+        """The suite (prompts of the variants, variants, cases, grader) as a Promptfoo config."""
+        variants = self.variants()
+        titles = {v.id: f"v{v.id}" + (f" · {v.label}" if v.label else "") for v in self._versions}
+        suite = Suite(
+            suite_prompts(variants, self.view.prompt(), titles),
+            variants,
+            self.view.test_cases(),
+            self.view.grader_settings(),
+        )
+        return to_promptfoo(suite)
 
     def _write(self, path: str, text: str, done: str) -> None:
         try:
@@ -361,12 +502,14 @@ class LabController(FeatureController):
             {i: p for i, case in enumerate(cases) if (p := case_problems(variants, case))}
         )
         found += self.view.variant_problems()
+        graders = self.view.grader_settings()
+        found += grader_problems(cases, graders)
         if found:
             more = f" (and {len(found) - 4} more)" if len(found) > 4 else ""
             self.view.set_status("Can't run yet: " + " ".join(found[:4]) + more, error=True)
             self.view.show_cases_page()
             return
-        run = LabRun(variants, cases, self.view.samples())
+        run = LabRun(variants, cases, self.view.samples(), graders=graders.to_dict())
         if batch and len(run.cells()) > MAX_BATCH_REQUESTS:
             self.view.set_status(
                 f"A batch holds at most {MAX_BATCH_REQUESTS:,} requests; this grid has "
@@ -398,19 +541,37 @@ class LabController(FeatureController):
             self._prepare_images(run, lambda: self._estimate(run, keys, batch))
             return
         requests = [run.request(k) for k in keys]
+        # Grading is sent live (never through the Batch API) once the answers are in.
+        grading = grader_requests(
+            [run.case(k.case_id) for k in keys], GraderSettings.from_dict(run.graders)
+        )
         # Only plain objects go to the worker thread: a Qt object (self) dropped there would be
         # destroyed off the GUI thread.
         cost = functools.partial(self.accounting.cost, self.session.profile, batch=batch)
+        live_cost = functools.partial(self.accounting.cost, self.session.profile)
         count_messages = self.counter.count_messages
 
         async def count() -> GridEstimate:
-            return await self.runner.run_blocking(estimate_grid, requests, count_messages, cost)
+            grid = await self.runner.run_blocking(estimate_grid, requests, count_messages, cost)
+            if not grading:
+                return grid
+            extra = await self.runner.run_blocking(
+                estimate_grid, grading, count_messages, live_cost
+            )
+            return dataclasses.replace(
+                grid,
+                requests=grid.requests + extra.requests,
+                input_tokens=grid.input_tokens + extra.input_tokens,
+                low=grid.low + extra.low,
+                high=grid.high + extra.high,
+                unpriced=grid.unpriced + extra.unpriced,
+            )
 
         self.view.set_status("Estimating the cost…")
         self.runner.start(
             count(),
             group=ESTIMATE_GROUP,
-            on_result=lambda estimate: self._confirm(run, keys, batch, estimate),
+            on_result=lambda estimate: self._confirm(run, keys, batch, estimate, len(grading)),
             on_error=self.view.show_error,
         )
 
@@ -436,9 +597,19 @@ class LabController(FeatureController):
         self.runner.start(prepare(), group=ESTIMATE_GROUP, on_result=prepared, on_error=failed)
 
     def _confirm(
-        self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
+        self,
+        run: LabRun,
+        keys: list[CellKey],
+        batch: bool,
+        estimate: GridEstimate,
+        grading: int = 0,
     ) -> None:
         text = _estimate_text(estimate, batch)
+        if grading:
+            text += (
+                f" This includes {grading:,} grading requests (the answers they read are not "
+                "known yet and not counted)."
+            )
         threshold = Decimal(str(self.settings.cost_guard_usd))
         if not needs_confirmation(estimate, threshold):
             self._start(run, keys, batch, text)
@@ -486,9 +657,43 @@ class LabController(FeatureController):
         engine = self._engines[API_RESPONSES] if api == API_RESPONSES else self.service
         return engine, _with_api(run.request(key), fields)
 
+    def grader(self, run: LabRun) -> Grader:
+        """The grader of `run`'s graded checks (its settings are stored with the run)."""
+        return Grader(
+            self.session.client, GraderSettings.from_dict(run.graders), models=self._model_ids
+        )
+
+    async def _graded(self, grader: Grader, case: TestCase, result: CellResult) -> CellResult:
+        """`result` with its graded check decided; every grader request gets its ledger row,
+        and their cost is kept apart from the variant's own."""
+        if not case.expect.kind.graded or result.status != CellStatus.OK:
+            return result
+        grade: Grade = await grader.grade(case, result.text)
+        cost: Decimal | None = Decimal(0)
+        for call in grade.calls:
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    model=call.model,
+                    endpoint=call.endpoint,
+                    usage=call.usage,
+                    status=RequestStatus.OK,
+                    latency_ms=call.latency_ms,
+                    request_id=call.request_id,
+                )
+            )
+            cost = None if cost is None or entry.cost is None else cost + entry.cost
+        return dataclasses.replace(
+            result,
+            check=grade.check,
+            grader_cost=cost if grade.calls else None,
+            graded_calls=len(grade.calls),
+        )
+
     def _run_cells(self, run: LabRun, keys: list[CellKey]) -> None:
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
+        grader = self.grader(run)
 
         async def execute(key: CellKey) -> CellResult:
             engine, request = self._engine_request(run, key)
@@ -496,14 +701,16 @@ class LabController(FeatureController):
             calls = result.choices[0].tool_calls if result.choices else ()
             usage = reply_usage(self.counter, request, result.usage, result.text, calls)
             entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)
-            return result_for(
-                run.case(key.case_id),
+            case = run.case(key.case_id)
+            done = result_for(
+                case,
                 result.text,
                 usage=usage,
                 cost=entry.cost,
                 latency_ms=result.elapsed_ms,
                 finish_reason=result.finish_reason,
             )
+            return await self._graded(grader, case, done)
 
         def waiting(_key: CellKey, seconds: float) -> None:
             self.view.set_status(
@@ -560,13 +767,21 @@ class LabController(FeatureController):
         summaries = [run.summary(v.id) for v in run.variants]
         cost = sum((s.cost for s in summaries), Decimal(0))
         text = f"{how}: {total - pending:,} of {total:,} cells finished · {format_cost(cost)}"
+        grading = sum((s.grader_cost for s in summaries), Decimal(0))
+        if grading:
+            text += f" + grading {format_cost(grading)}"
+        ungraded = sum(s.ungraded for s in summaries)
+        if ungraded:
+            text += f". {ungraded:,} not graded (select one to see why; Resume grades them again)"
         errors = [r.error for r in run.results.values() if r.status == CellStatus.ERROR]
         if errors:
             text += f". {len(errors):,} failed, e.g. {errors[0]}"
         if pending:
             text += f". {pending:,} not finished: Resume runs only those."
-        self.view.set_status(text, error=bool(errors) or (pending > 0 and how != "Done"))
-        self.view.set_busy(False, can_resume=pending > 0)
+        self.view.set_status(
+            text, error=bool(errors) or bool(ungraded) or (pending > 0 and how != "Done")
+        )
+        self.view.set_busy(False, can_resume=pending > 0 or ungraded > 0)
 
     def _failed(self, run: LabRun, how: str, error: AppError) -> None:
         self.batch_id = None
@@ -574,15 +789,29 @@ class LabController(FeatureController):
         self.view.show_error(error)
 
     def resume(self) -> None:
-        """Runs the cells the current run has not finished (failed, stopped or never run)."""
+        """Runs the cells the current run has not finished (failed, stopped or never run); when
+        all have, grades again the answers that were not graded (with the grader settings now
+        in Graders), without asking the variants again."""
         run = self.run
         if run is None or self._busy():
             return
         keys = run.pending()
-        if not keys:
+        if keys:
+            self._estimate(run, keys, batch=False)
+            return
+        ungraded = _ungraded(run)
+        if not ungraded:
             self.view.set_status("Every cell has finished.")
             return
-        self._estimate(run, keys, batch=False)
+        settings = self.view.grader_settings()
+        found = grader_problems([run.case(k.case_id) for k, _r in ungraded], settings)
+        if found:
+            self.view.set_status("Can't grade yet: " + " ".join(found), error=True)
+            return
+        run.graders = settings.to_dict()
+        self.view.set_busy(True)
+        self.view.set_status(f"Grading {len(ungraded):,} answers again…")
+        self._grade_cells(run, ungraded, "Graded again")
 
     def stop(self) -> None:
         if self.batch_id is not None and self.runner.is_busy(BATCH_GROUP):
@@ -684,6 +913,7 @@ class LabController(FeatureController):
     def _batch_done(self, run: LabRun, items: list[BatchItem]) -> None:
         self.batch_id = None
         cells = set(run.cells())
+        to_grade: list[tuple[CellKey, CellResult]] = []
         for item in items:
             if item.key not in cells:
                 continue
@@ -701,9 +931,67 @@ class LabController(FeatureController):
                 finish_reason=item.finish_reason,
             )
             self._cell_done(run, item.key, result)
-        self._ended(run, "Batch done")
+            if result.check.ungraded:
+                to_grade.append((item.key, result))
+        if not to_grade:
+            self._ended(run, "Batch done")
+            return
+        # Graded checks are graded live once the batch's answers are in.
+        self.view.set_status(f"Batch done; grading {len(to_grade):,} answers…")
+        self._grade_cells(run, to_grade, "Batch done")
+
+    def _grade_cells(self, run: LabRun, cells: list[tuple[CellKey, CellResult]], how: str) -> None:
+        """Grades finished answers (a batch's, or ones not graded before), without asking the
+        variants again."""
+        grader = self.grader(run)
+
+        async def grade_all() -> None:
+            for key, answer in cells:
+                graded = await self._graded(grader, run.case(key.case_id), answer)
+                self._cell_done(run, key, graded)
+
+        self.runner.start(
+            grade_all(),
+            group=GROUP,
+            on_result=lambda _none: self._ended(run, how),
+            on_error=lambda error: self._failed(run, "Grading stopped by an error", error),
+            on_cancel=lambda: self._ended(run, "Stopped"),
+        )
 
     # --- past runs and cells ------------------------------------------------------------------------
+
+    def compare_runs(self) -> None:
+        """Opens the regression view on the two latest runs (the user can pick others)."""
+        try:
+            runs = self.store.runs()
+        except LabStoreError as exc:
+            self.view.set_status(str(exc), error=True)
+            return
+        if len(runs) < 2:
+            self.view.set_status("Run the grid at least twice to compare two runs.")
+            return
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+            self.compare_dialog.deleteLater()
+        dialog = RunCompareDialog(runs, self.view)
+        dialog.pair_chosen.connect(self._show_comparison)
+        self.compare_dialog = dialog
+        dialog.show()
+        dialog.request_pair()
+
+    def _show_comparison(self, before_id: int, after_id: int) -> None:
+        dialog = self.compare_dialog
+        if dialog is None:
+            return
+        try:
+            before, after = self.store.load_run(before_id), self.store.load_run(after_id)
+        except LabStoreError as exc:
+            dialog.show_problem(str(exc))
+            return
+        if before is None or after is None:
+            dialog.show_problem("One of these runs is no longer in the Prompt Lab file.")
+            return
+        dialog.show_comparison(compare_runs(before, after))
 
     def open_run(self, run_id: int) -> None:
         if self._busy():
@@ -719,7 +1007,7 @@ class LabController(FeatureController):
         self.view.show_run(run)
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
-        self.view.set_busy(False, can_resume=bool(run.pending()))
+        self.view.set_busy(False, can_resume=bool(run.pending() or _ungraded(run)))
 
     def _on_cell_chosen(self, key: CellKey) -> None:
         run = self.run
@@ -735,6 +1023,12 @@ class LabController(FeatureController):
             self.view.show_detail(result.text, f"{where}: {result.error or 'stopped'}")
             return
         verdict = {True: "passed", False: "failed", None: "no check"}[result.check.passed]
+        if result.check.ungraded:
+            verdict = "not graded"
+        elif result.check.score is not None:
+            verdict += f" (score {result.check.score:.2f})"
+        if result.graded_calls:
+            verdict += f" · grading cost {format_cost(result.grader_cost)}"
         detail = f" — {result.check.detail}" if result.check.detail else ""
         finish = f" · finish: {result.finish_reason}" if result.finish_reason else ""
         self.view.show_detail(result.text, f"{where}: {verdict}{detail}{finish}")
@@ -816,6 +1110,7 @@ class LabController(FeatureController):
             ],
             "samples": self.view.samples(),
             "concurrency": self.view.concurrency(),
+            "graders": self.view.grader_settings().to_dict(),
             "run_id": self.run.id if self.run else None,
             "batch_id": self.batch_id,
         }
@@ -844,6 +1139,9 @@ class LabController(FeatureController):
             self.view.set_variables(list(names))
             self.view.set_test_cases(cases)
             self.view.set_samples(int(state.get("samples", 1)))
+            graders = state.get("graders")
+            if isinstance(graders, dict):
+                self.view.set_grader_settings(GraderSettings.from_dict(graders))
             self.view.set_concurrency(int(state.get("concurrency", 4)))
         except (TypeError, ValueError, KeyError) as exc:
             log.warning("lab: saved state ignored (%s)", exc)
@@ -867,8 +1165,19 @@ class LabController(FeatureController):
 
     def _on_runner_busy_changed(self, group: str, _busy: bool) -> None:
         if group in (GROUP, BATCH_GROUP):
-            pending = bool(self.run and self.run.pending())
+            pending = bool(self.run and (self.run.pending() or _ungraded(self.run)))
             self.view.set_busy(self._busy(), can_resume=pending)
+
+
+def _ungraded(run: LabRun) -> list[tuple[CellKey, CellResult]]:
+    """The run's answers a grader could not grade (they finished; only grading is missing)."""
+    return [
+        (key, result)
+        for key in run.cells()
+        if (result := run.results.get(key)) is not None
+        and result.status == CellStatus.OK
+        and result.check.ungraded
+    ]
 
 
 def _ignore_delta(_index: int, _text: str) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.lab.analysis import flaky_cases, spread
 from playground.core.lab.suite import CellKey, CellResult, CellStatus, LabRun, VariantSummary
 from playground.core.money.formatting import format_cost, format_duration_ms, format_tokens
 from playground.ui.shell.theme import is_dark
@@ -33,7 +34,12 @@ def cell_text(result: CellResult | None) -> str:
     if result.status == CellStatus.CANCELLED:
         return "⏹ stopped"
     mark = {True: "✔ ", False: "✘ ", None: ""}[result.check.passed]
-    first = " ".join(result.text.split())
+    first = " ".join(result.text.split()) or "(empty)"
+    if result.check.ungraded:
+        mark = "⚠ "
+    if result.graded_calls or result.check.ungraded or result.check.score is not None:
+        # A graded check: the grader's verdict and short reason, the answer is one click away.
+        first = " ".join(result.check.detail.split())
     if len(first) > PREVIEW_CHARS:
         first = first[: PREVIEW_CHARS - 1] + "…"
     numbers = []
@@ -42,7 +48,9 @@ def cell_text(result: CellResult | None) -> str:
     numbers.append(format_cost(result.cost))
     if result.latency_ms is not None:
         numbers.append(format_duration_ms(result.latency_ms))
-    return f"{mark}{first or '(empty)'}\n{' · '.join(numbers)}"
+    if result.graded_calls:
+        numbers.append(f"grading {format_cost(result.grader_cost)}")
+    return f"{mark}{first}\n{' · '.join(numbers)}"
 
 
 def summary_text(summary: VariantSummary) -> str:
@@ -54,8 +62,12 @@ def summary_text(summary: VariantSummary) -> str:
         parts.append(f"{summary.done}/{summary.total} done")
     parts.append(format_cost(summary.cost) + (" + ?" if summary.unpriced else ""))
     parts.append(f"median {format_duration_ms(summary.median_latency_ms)}")
+    if summary.ungraded:
+        parts.append(f"{summary.ungraded} not graded")
     if summary.errors:
         parts.append(f"{summary.errors} failed")
+    if summary.grader_cost:
+        parts.append(f"grading {format_cost(summary.grader_cost)}")
     return "\n".join(parts)
 
 
@@ -130,12 +142,39 @@ class ResultsGrid(QTableWidget):
         row = self.rowCount() - 1
         font = QFont(self.font())
         font.setBold(True)
+        lines = 3
         for column, variant in enumerate(run.variants):
-            item = QTableWidgetItem(summary_text(run.summary(variant.id)))
+            text = summary_text(run.summary(variant.id))
+            if run.samples > 1:
+                spread_ = spread(run, variant.id)
+                if spread_.cases:
+                    text += f"\n{spread_.text} per round"
+                    if spread_.flaky:
+                        text += f" · {len(spread_.flaky)} flaky"
+            lines = max(lines, text.count("\n") + 1)
+            item = QTableWidgetItem(text)
             item.setFont(font)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.setItem(row, column, item)
-        self.setRowHeight(row, self.fontMetrics().lineSpacing() * 3 + 14)
+        self.setRowHeight(row, self.fontMetrics().lineSpacing() * lines + 14)
+        self._mark_flaky(run)
+
+    def _mark_flaky(self, run: LabRun) -> None:
+        """Row titles of cases whose samples disagree say "flaky"."""
+        flaky = flaky_cases(run)
+        for number, case in enumerate(run.cases, 1):
+            if run.samples < 2:
+                break
+            row = (number - 1) * run.samples
+            title = f"Case {number} · 1" + (" · flaky" if case.id in flaky else "")
+            item = QTableWidgetItem(title)
+            if case.id in flaky:
+                item.setToolTip("Its samples disagree: some passed, some failed.")
+            self.setVerticalHeaderItem(row, item)
+
+    def run(self) -> LabRun | None:
+        """The run the grid shows."""
+        return self._run
 
     def item_for(self, key: CellKey) -> QTableWidgetItem | None:
         place = self._cells.get(key)
@@ -147,6 +186,8 @@ class ResultsGrid(QTableWidget):
             color = QColor("#5a3a00") if dark else QColor("#fff1cc")
         elif result.check.passed is True:
             color = QColor("#1f4d2c") if dark else QColor("#e3f4e8")
+        elif result.check.ungraded:
+            color = QColor("#5a3a00") if dark else QColor("#fff1cc")
         elif result.check.passed is False:
             color = QColor("#5c2323") if dark else QColor("#fde3e1")
         else:

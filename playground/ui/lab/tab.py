@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.lab.graders import GraderSettings
 from playground.core.lab.store import RunInfo, Version
 from playground.core.lab.suite import (
     DEFAULT_CONCURRENCY,
@@ -46,9 +47,32 @@ from playground.core.lab.suite import (
 from playground.ui.common.message_view import MessageView
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
+from playground.ui.lab.graders import GraderPanel
+from playground.ui.lab.matrix import MatrixDialog
+from playground.ui.lab.ranking import RankingView
 from playground.ui.lab.results import ResultsGrid
 from playground.ui.lab.variants import VariantsEditor, VariantSettings
 from playground.ui.shell.theme import icon, is_dark
+
+
+def _graders_dialog(panel: QWidget, parent: QWidget) -> QDialog:
+    """The Graders window: the panel and Close (settings apply as they change)."""
+    dialog = QDialog(parent)
+    dialog.setObjectName("labGradersDialog")
+    dialog.setWindowTitle("Graders")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.hide)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(
+        wrapped_label(
+            "labGradersHint",
+            "Rubric and label checks are judged by a model; similarity compares meanings. "
+            "Grading is counted apart from the variants' cost.",
+        )
+    )
+    layout.addWidget(panel)
+    layout.addWidget(buttons)
+    return dialog
 
 
 def _heading(text: str) -> QLabel:
@@ -158,6 +182,7 @@ class LabTab(QWidget):
     variants_changed = Signal()
     cell_chosen = Signal(object)
     starter_chosen = Signal(str)  # "New from starter": a shipped starter's id
+    compare_runs_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -205,6 +230,18 @@ class LabTab(QWidget):
         save_row.addWidget(self.save_version_button)
 
         self.variants = VariantsEditor()
+        self.graders = GraderPanel()
+        self.graders_dialog = _graders_dialog(self.graders, self)
+        self.graders_button = QPushButton("Graders…")
+        self.graders_button.setObjectName("labGradersButton")
+        self.matrix_button = QPushButton("Build a matrix…")
+        self.matrix_button.setObjectName("labMatrixButton")
+        self.matrix_button.setToolTip(
+            "Make variants from prompt versions × models × one parameter (e.g. temperature)"
+        )
+        self.matrix_dialog: MatrixDialog | None = None
+        self._matrix_versions: list[tuple[int | None, str]] = [(None, "Draft")]
+        self._matrix_models: list[str] = []
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -231,6 +268,7 @@ class LabTab(QWidget):
         left_layout.addLayout(save_row)
         left_layout.addWidget(_heading("Variants (columns)"))
         left_layout.addWidget(self.variants)
+        left_layout.addWidget(self.matrix_button, 0, Qt.AlignmentFlag.AlignLeft)
         left_scroll = QScrollArea()
         left_scroll.setWidgetResizable(True)
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -260,6 +298,7 @@ class LabTab(QWidget):
         cases_bar.addWidget(self.add_case_button)
         cases_bar.addWidget(self.remove_case_button)
         cases_bar.addWidget(self.pictures_button)
+        cases_bar.addWidget(self.graders_button)
         cases_bar.addStretch(1)
         cases_bar.addWidget(self.import_button)
         cases_bar.addWidget(self.export_cases_button)
@@ -281,6 +320,12 @@ class LabTab(QWidget):
         results_bar = QHBoxLayout()
         results_bar.addWidget(QLabel("Run"))
         results_bar.addWidget(self.runs_combo, 1)
+        self.compare_runs_button = QPushButton("Compare runs…")
+        self.compare_runs_button.setObjectName("labCompareRunsButton")
+        self.compare_runs_button.setToolTip(
+            "Pick two runs: see which cases changed from pass to fail and back"
+        )
+        results_bar.addWidget(self.compare_runs_button)
         results_bar.addWidget(self.export_csv_button)
         results_bar.addWidget(self.export_json_button)
         self.detail_view = MessageView("Output")
@@ -311,6 +356,8 @@ class LabTab(QWidget):
         self.pages.setObjectName("labPages")
         self.pages.addTab(cases_page, "Test cases")
         self.pages.addTab(results_page, "Results")
+        self.ranking = RankingView()
+        self.pages.addTab(self.ranking, "Ranking")
 
         splitter = side_by_side([(left_scroll, 2), (self.pages, 3)], sizes=[440, 720])
 
@@ -385,6 +432,12 @@ class LabTab(QWidget):
         self.system_edit.textChanged.connect(self._on_template_changed)
         self.template_edit.textChanged.connect(self._on_template_changed)
         self.variants.changed.connect(self.variants_changed)
+        self.matrix_button.clicked.connect(self.open_matrix)
+        self.graders_button.clicked.connect(self.graders_dialog.show)
+        self.graders.changed.connect(self._on_graders_changed)
+        self._on_graders_changed()
+        self.compare_runs_button.clicked.connect(self.compare_runs_requested)
+        self.pages.currentChanged.connect(lambda _index: self._refresh_ranking())
         self.results.cell_chosen.connect(self.cell_chosen)
         run = QShortcut(QKeySequence("Ctrl+Return"), self)
         run.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -421,6 +474,10 @@ class LabTab(QWidget):
     def samples(self) -> int:
         return self.samples_spin.value()
 
+    def grader_settings(self) -> GraderSettings:
+        """Who grades rubric, label and similarity checks, and their pass marks."""
+        return self.graders.settings()
+
     def concurrency(self) -> int:
         return self.concurrency_spin.value()
 
@@ -443,6 +500,7 @@ class LabTab(QWidget):
     def set_models(self, models: list[str], preferred: str = "") -> None:
         """Every variant's model list; a variant without a model gets `preferred` or the first."""
         self.variants.set_models(models, preferred)
+        self._matrix_models = list(models)
 
     def ensure_variant(self) -> None:
         """Adds a first variant when there is none."""
@@ -475,6 +533,13 @@ class LabTab(QWidget):
         """Marks the cases (by row) that cannot run, with the reasons."""
         self.cases.mark_problems(problems)
 
+    def set_grader_settings(self, settings: GraderSettings) -> None:
+        self.graders.set_settings(settings)
+
+    def set_grader_models(self, chat: list[str], embedding: list[str]) -> None:
+        """The models the grader pickers offer."""
+        self.graders.set_models(chat, embedding)
+
     def set_samples(self, samples: int) -> None:
         self.samples_spin.setValue(samples)
 
@@ -491,15 +556,18 @@ class LabTab(QWidget):
         self.pages.setCurrentIndex(1)
 
     def show_run(self, run: LabRun) -> None:
-        """Shows `run`'s grid (its finished cells, the others empty)."""
+        """Shows `run`'s grid (its finished cells, the others empty) and its ranking."""
         self.results.show_run(run)
+        self._refresh_ranking()
 
     def set_result(self, key: CellKey, result: CellResult | None) -> None:
         self.results.set_result(key, result)
 
     def update_summary(self) -> None:
-        """Sums the variants' results again in the summary row."""
+        """Sums the variants' results again in the summary row, and ranks them again (when the
+        Ranking page shows; else when it is next shown)."""
         self.results.update_summary()
+        self._refresh_ranking()
 
     def set_versions(self, versions: list[Version]) -> None:
         self.version_combo.clear()
@@ -509,6 +577,7 @@ class LabTab(QWidget):
         self.load_version_button.setEnabled(has)
         self.diff_button.setEnabled(len(versions) >= 2)
         self.variants.set_versions(versions)
+        self._matrix_versions = [(None, "Draft"), *((v.id, f"v{v.id}") for v in versions)]
 
     def set_runs(self, runs: list[RunInfo], current: int | None) -> None:
         self.runs_combo.clear()
@@ -532,7 +601,10 @@ class LabTab(QWidget):
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
-    def set_status(self, text: str, *, error: bool = False) -> None:
+    def set_status(self, text: str, *, error: bool = False, details: str | None = None) -> None:
+        """The status line; `details` (when given) is its tooltip, e.g. what an import left out."""
+        if details is not None:
+            self.status_label.setToolTip(details)
         if error:
             red = "#ff8a80" if is_dark() else "#b3261e"
             self.status_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
@@ -550,6 +622,32 @@ class LabTab(QWidget):
     def refresh_icons(self) -> None:
         self.run_button.setIcon(icon("send"))
         self.stop_button.setIcon(icon("stop"))
+
+    def open_matrix(self) -> None:
+        """The matrix form; its variants replace the current ones when accepted."""
+        current = [v.model for v in self.variant_settings() if v.model]
+        dialog = MatrixDialog(self._matrix_versions, self._matrix_models, current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_matrix(dialog))
+        dialog.finished.connect(lambda _r: setattr(self, "matrix_dialog", None))
+        self.matrix_dialog = dialog
+        dialog.open()
+
+    def _refresh_ranking(self) -> None:
+        if self.pages.currentWidget() is self.ranking:
+            self.ranking.show_run(self.results.run())
+
+    def _on_graders_changed(self) -> None:
+        self.graders_button.setToolTip(
+            "Who grades rubric, label and similarity checks. "
+            + self.graders.settings().describe()
+            + "."
+        )
+
+    def _apply_matrix(self, dialog: MatrixDialog) -> None:
+        self.variants.set_settings(
+            [VariantSettings(c.name, c.model, dict(c.fields), c.version_id) for c in dialog.cells()]
+        )
 
     # --- internals --------------------------------------------------------------------------------
 

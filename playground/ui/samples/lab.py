@@ -1,28 +1,36 @@
 """Sample content for `--screenshot`: Prompt Lab with two saved prompt versions, three variants,
-five geography cases and a finished run's grid (answers made up locally, no network), and the
-version diff dialog.
+six geography cases (one with a rubric graded by a model) and a finished run's grid (answers and
+grades made up locally, no network), the version diff dialog, the ranking page, the matrix form
+and two runs compared.
 
 Nothing here is used when the app runs normally.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
 
+from playground.core.lab.graders import GraderSettings
 from playground.core.lab.suite import (
     CellKey,
+    Check,
     Expectation,
     ExpectKind,
     LabRun,
     Prompt,
     TestCase,
+    Variant,
     result_for,
 )
 from playground.core.models import Usage
 from playground.core.starters import load_starters
 from playground.ui.lab.controller import LabController
+from playground.ui.lab.matrix import MatrixDialog
+from playground.ui.lab.ranking import RankingView
 from playground.ui.lab.variants import VariantSettings
 
 SAMPLE_PROMPT = Prompt(
@@ -36,18 +44,31 @@ SAMPLE_CASES = (  # country, how the answer is checked, expected
     ("Canada", ExpectKind.CONTAINS, "Ottawa"),
     ("Brazil", ExpectKind.REGEX, r"^Bras[ií]lia\.?$"),
     ("Japan", ExpectKind.EQUALS, "Tokyo"),
+    ("Italy", ExpectKind.RUBRIC, 'Names the capital "Rome"\nAnswers in one word'),
 )
+SAMPLE_GRADES = {  # variant -> the rubric case's grade: (passed, score, reason)
+    0: (True, 0.96, "Met — names Rome, in one word (score 0.96, needs 0.70; 2/2 criteria met)"),
+    1: (True, 0.97, "Met — names Rome, in one word (score 0.97, needs 0.70; 2/2 criteria met)"),
+    2: (
+        False,
+        0.12,
+        "Fails “Answers in one word” — a full sentence, not one word (score 0.12, needs "
+        "0.70; 1/2 criteria met)",
+    ),
+}
 SAMPLE_ANSWERS = {  # by variant, then case
-    0: ["Paris", "Sydney", "Ottawa", "Brasília", "Tokyo"],
-    1: ["Paris", "Canberra", "Ottawa", "Brasília", "Tokyo"],
+    0: ["Paris", "Sydney", "Ottawa", "Brasília", "Tokyo", "Rome"],
+    1: ["Paris", "Canberra", "Ottawa", "Brasília", "Tokyo", "Rome"],
     2: [
         "The capital of France is Paris.",
         "Canberra is the capital of Australia.",
         "Ottawa",
         "The capital is Brasília.",
         "Tokyo is Japan's capital.",
+        "The capital of Italy is Rome.",
     ],
 }
+SAMPLE_EARLIER = {0: {1: "Canberra"}, 2: {2: "It is Ottawa, Canada's capital."}}  # the run before
 
 
 def fill(controller: LabController) -> list[tuple[str, QWidget]]:
@@ -74,20 +95,11 @@ def fill(controller: LabController) -> list[tuple[str, QWidget]]:
         for country, kind, expected in SAMPLE_CASES
     ]
     view.set_test_cases(cases)
-    run = LabRun(controller.variants(), cases, 1)
-    for vi, variant in enumerate(run.variants):
-        for ci, case in enumerate(cases):
-            text = SAMPLE_ANSWERS[vi][ci]
-            usage = Usage(input_tokens=31, output_tokens=max(len(text.split()), 1) + 1)
-            cost = controller.accounting.cost(controller.session.profile, variant.model, usage)
-            run.results[CellKey(case.id, variant.id)] = result_for(
-                case,
-                text,
-                usage=usage,
-                cost=cost if cost is not None else Decimal(0),
-                latency_ms=420.0 + 97 * ci + 180 * vi,
-                finish_reason="stop",
-            )
+    view.set_grader_settings(GraderSettings("gpt-4o-mini"))
+    variants = controller.variants()
+    earlier = _sample_run(controller, variants, cases, SAMPLE_EARLIER)
+    controller.store.save_run(earlier)
+    run = _sample_run(controller, variants, cases, {})
     controller.show_run(run)
     view.results.setCurrentCell(1, 0)
     cells = len(run.cells())
@@ -95,5 +107,65 @@ def fill(controller: LabController) -> list[tuple[str, QWidget]]:
     view.set_status(f"Done: {cells} of {cells} cells finished.")
 
     controller.show_diff()
-    dialog = controller.diff_dialog
-    return [("diff", dialog)] if dialog is not None else []
+    shots: list[tuple[str, QWidget]] = []
+    if controller.diff_dialog is not None:
+        shots.append(("diff", controller.diff_dialog))
+
+    ranking = RankingView()  # the Ranking page, on its own (the window shows the grid)
+    ranking.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    ranking.resize(760, 460)
+    ranking.show()
+    ranking.show_run(run)
+    shots.append(("ranking", ranking))
+
+    matrix = MatrixDialog(
+        [(None, "Draft"), (first.id, f"v{first.id}"), (second.id, f"v{second.id}")],
+        ["gpt-4.1", "gpt-4.1-mini", "gpt-4o-mini", "o3"],
+        ["gpt-4o-mini", "gpt-4.1-mini"],
+        view,
+    )
+    matrix.parameter_combo.setCurrentIndex(matrix.parameter_combo.findData("temperature"))
+    matrix.show()
+    shots.append(("matrix", matrix))
+
+    view.graders_dialog.show()
+    shots.append(("graders", view.graders_dialog))
+
+    controller.compare_runs()
+    if controller.compare_dialog is not None:
+        shots.append(("compare-runs", controller.compare_dialog))
+    QApplication.processEvents()  # the answers' views size themselves once laid out
+    return shots
+
+
+def _sample_run(
+    controller: LabController,
+    variants: list[Variant],
+    cases: list[TestCase],
+    changed: dict[int, dict[int, str]],
+) -> LabRun:
+    """A finished run of the sample answers (`changed[variant][case]` replaces an answer)."""
+    run = LabRun(variants, cases, 1, graders=GraderSettings("gpt-4o-mini").to_dict())
+    for vi, variant in enumerate(run.variants):
+        for ci, case in enumerate(cases):
+            text = changed.get(vi, {}).get(ci, SAMPLE_ANSWERS[vi][ci])
+            usage = Usage(input_tokens=31, output_tokens=max(len(text.split()), 1) + 1)
+            cost = controller.accounting.cost(controller.session.profile, variant.model, usage)
+            result = result_for(
+                case,
+                text,
+                usage=usage,
+                cost=cost if cost is not None else Decimal(0),
+                latency_ms=420.0 + 97 * ci + 180 * vi,
+                finish_reason="stop",
+            )
+            if case.expect.kind.graded:
+                passed, score, reason = SAMPLE_GRADES[vi]
+                result = dataclasses.replace(
+                    result,
+                    check=Check(passed, reason, score),
+                    grader_cost=Decimal("0.000021"),
+                    graded_calls=1,
+                )
+            run.results[CellKey(case.id, variant.id)] = result
+    return run
