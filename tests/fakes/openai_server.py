@@ -31,6 +31,9 @@ deployment-based endpoints, and ``/openai/models`` for the model list):
 * ``POST /v1/embeddings``, ``POST /v1/moderations``
 * ``POST /v1/files``, ``GET /v1/files/{id}[/content]``, ``POST /v1/batches``,
   ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``
+* Files, uploads in parts, vector stores, batches and fine-tuning jobs: the routes are listed in
+  :mod:`~tests.fakes.files`, :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.batches` and
+  :mod:`~tests.fakes.fine_tuning`
 
 Token counts and other generated content follow :mod:`tests.fakes.openai_payloads`; see
 :func:`~tests.fakes.openai_payloads.count_prompt_tokens` and
@@ -39,10 +42,25 @@ Token counts and other generated content follow :mod:`tests.fakes.openai_payload
 
 from __future__ import annotations
 
-from tests.fakes import audio, batches, chat, embeddings, images, models, moderation, responses
+from tests.fakes import (
+    audio,
+    batches,
+    chat,
+    embeddings,
+    files,
+    fine_tuning,
+    images,
+    models,
+    moderation,
+    responses,
+    vector_stores,
+)
 from tests.fakes.batches import FakeBatches
+from tests.fakes.files import FakeFiles
+from tests.fakes.fine_tuning import FakeFineTuning
 from tests.fakes.scenario import DEFAULT_MODELS, DEFAULT_REPLY, DEFAULT_TRANSCRIPT, Scenario
 from tests.fakes.server import FakeServer, Family
+from tests.fakes.vector_stores import FakeVectorStores
 from tests.fakes.wire import (
     SERVER_ERROR_BODIES,
     JsonDict,
@@ -73,7 +91,10 @@ FAMILIES: tuple[Family, ...] = (
     audio.FAMILY,
     embeddings.FAMILY,
     moderation.FAMILY,
+    files.FAMILY,
     batches.FAMILY,
+    vector_stores.FAMILY,
+    fine_tuning.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 
@@ -92,3 +113,18 @@ class FakeOpenAI(FakeServer):
     def batches(self) -> FakeBatches:
         """Uploaded files and batches (set ``steps`` and ``fail_ids`` to shape the answers)."""
         return self.state(FakeBatches)
+
+    @property
+    def files(self) -> FakeFiles:
+        """Stored files and uploads in parts (shared by batches, vector stores, fine-tuning)."""
+        return self.state(FakeFiles)
+
+    @property
+    def vector_stores(self) -> FakeVectorStores:
+        """Vector stores and their files' indexing states."""
+        return self.state(FakeVectorStores)
+
+    @property
+    def fine_tuning(self) -> FakeFineTuning:
+        """Fine-tuning jobs (set ``accepts_new_jobs = False`` for the provider's refusal)."""
+        return self.state(FakeFineTuning)
