@@ -1,0 +1,253 @@
+"""The Platform tab's controller: the only code between its pages and `core/platform`.
+
+Files page: the list is loaded a page at a time as the table scrolls (a reload starts a new
+generation, so a page that arrives late for an old filter is dropped); uploads are checked before
+anything is sent and go one file after another; a parted upload that stopped is offered again
+(Resume) from the journal, also after a restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog
+
+from playground.core.api.errors import AppError
+from playground.core.platform.files import FileInfo, FilePage, FilesService, purpose_name
+from playground.core.storage.settings import Settings
+from playground.ui.common.feature import FeatureController
+from playground.ui.platform.tab import PlatformTab
+from playground.ui.shell.bridge import TaskRunner
+
+LIST_GROUP = "platform-files-list"
+UPLOAD_GROUP = "platform-files-upload"
+FILE_GROUP = "platform-files"
+
+
+class PlatformController(FeatureController):
+    """Drives the Platform tab.
+
+    Args:
+        view: the tab.
+        files: the Files service.
+        runner: the task runner (the one door for async and blocking work).
+        page_size: files per request when listing.
+    """
+
+    busy_groups = (LIST_GROUP, UPLOAD_GROUP, FILE_GROUP)
+
+    def __init__(
+        self,
+        view: PlatformTab,
+        files: FilesService,
+        runner: TaskRunner,
+        *,
+        page_size: int = 100,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(view, parent)
+        self.view: PlatformTab = view
+        self.files = files
+        self.runner = runner
+        self.page_size = page_size
+        self._generation = 0
+        self._profile: Any = None
+        page = view.files
+        page.reload_requested.connect(self.reload_files)
+        page.more_wanted.connect(self.load_more_files)
+        page.upload_clicked.connect(self.upload_chosen)
+        page.files_dropped.connect(self.upload_paths)
+        page.resume_clicked.connect(self.resume_upload)
+        page.preview_requested.connect(self.preview)
+        page.download_clicked.connect(self.download)
+        page.delete_confirmed.connect(self.delete)
+        self.reload_files()
+        self.runner.start_blocking(
+            self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
+        )
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Another provider or key means another organisation's files: load them again."""
+        profile = settings.profile()
+        if self._profile is not None and profile != self._profile:
+            self.reload_files()
+        self._profile = profile
+
+    # -- the list ------------------------------------------------------------------------------
+
+    def reload_files(self) -> None:
+        self._generation += 1
+        self.runner.cancel(LIST_GROUP)
+        page = self.view.files
+        page.model.restart()
+        page.update_count()
+        self._fetch(None)
+
+    def show_file_page(self, page: FilePage) -> None:
+        """Shows `page` as the whole list, dropping any load in flight (screenshot samples)."""
+        self._generation += 1
+        self.runner.cancel(LIST_GROUP)
+        files = self.view.files
+        files.model.restart()
+        files.model.append_page(page)
+        files.update_count()
+
+    def load_more_files(self) -> None:
+        self._fetch(self.view.files.model.last_id)
+
+    def _fetch(self, after: str | None) -> None:
+        generation = self._generation
+        page = self.view.files
+
+        def done(result: FilePage) -> None:
+            if generation == self._generation:
+                page.model.append_page(result)
+                page.update_count()
+
+        def failed(error: AppError) -> None:
+            if generation == self._generation:
+                page.model.load_failed()
+                page.update_count()
+                page.show_error(error)
+
+        self.runner.start(
+            self.files.list_page(purpose=page.purpose(), after=after, limit=self.page_size),
+            group=LIST_GROUP,
+            on_result=done,
+            on_error=failed,
+        )
+
+    # -- uploads -------------------------------------------------------------------------------
+
+    def ask_upload_paths(self) -> list[str]:
+        paths, _ = QFileDialog.getOpenFileNames(self.view, "Upload files", "", "All files (*)")
+        return list(paths)
+
+    def upload_chosen(self) -> None:
+        paths = self.ask_upload_paths()
+        if paths:
+            self.upload_paths(paths)
+
+    def upload_paths(self, paths: list[str], purpose: str = "") -> None:
+        page = self.view.files
+        purpose = purpose or page.upload_as()
+        page.set_uploading(True)
+        page.set_info(f"Uploading {len(paths)} file{'s' if len(paths) != 1 else ''}…")
+
+        def finished(result: tuple[list[FileInfo], list[AppError]]) -> None:
+            uploaded, errors = result
+            page.set_uploading(False)
+            page.set_upload_progress(0, 0)
+            if errors:
+                page.show_error(errors[0])
+            elif uploaded:
+                names = ", ".join(f.name for f in uploaded)
+                page.set_info(f"Uploaded {names} as {purpose_name(purpose)}.")
+            self.runner.start_blocking(
+                self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
+            )
+
+        def failed(error: AppError) -> None:
+            page.set_uploading(False)
+            page.set_upload_progress(0, 0)
+            page.show_error(error)
+
+        self.runner.start(
+            self._upload_all([Path(p) for p in paths], purpose),
+            group=UPLOAD_GROUP,
+            on_result=finished,
+            on_error=failed,
+            on_cancel=lambda: page.set_uploading(False),
+        )
+
+    async def _upload_all(
+        self, paths: list[Path], purpose: str
+    ) -> tuple[list[FileInfo], list[AppError]]:
+        """Upload one file after another; a file that fails its check or its upload is reported
+        and the others still go."""
+        page = self.view.files
+        uploaded: list[FileInfo] = []
+        errors: list[AppError] = []
+        for path in paths:
+            try:
+                plan = await self.runner.run_blocking(self.files.plan, path, purpose)
+                if plan.in_parts:
+                    page.set_upload_progress(0, plan.size)
+                info = await self.files.upload(plan, page.set_upload_progress)
+            except AppError as error:
+                errors.append(error)
+                continue
+            uploaded.append(info)
+            if page.purpose() in ("", info.purpose):
+                page.model.prepend(info)
+                page.update_count()
+                page.select_file(info.id)
+        return uploaded, errors
+
+    def _show_pending(self, pending: list[Any]) -> None:
+        self._pending = pending[0] if pending else None
+        self.view.files.set_resumable(Path(self._pending.path).name if self._pending else "")
+
+    def resume_upload(self) -> None:
+        pending = getattr(self, "_pending", None)
+        if pending is not None:
+            self.upload_paths([pending.path], pending.purpose)
+
+    # -- one file ------------------------------------------------------------------------------
+
+    def preview(self, info: FileInfo) -> None:
+        page = self.view.files
+        page.set_info(f"Reading {info.name}…")
+
+        def shown(preview: Any) -> None:
+            page.show_preview(info, preview)
+            page.set_info("")
+
+        self.runner.start(
+            self.files.preview(info), group=FILE_GROUP, on_result=shown, on_error=page.show_error
+        )
+
+    def ask_save_path(self, suggested: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.view, "Download file", suggested)
+        return path
+
+    def download(self, info: FileInfo) -> None:
+        target = self.ask_save_path(info.name)
+        if not target:
+            return
+        page = self.view.files
+        page.set_info(f"Downloading {info.name}…")
+
+        async def fetch() -> Path:
+            data = await self.files.content(info.id)
+            await self.runner.run_blocking(Path(target).write_bytes, data)
+            return Path(target)
+
+        self.runner.start(
+            fetch(),
+            group=FILE_GROUP,
+            on_result=lambda path: page.set_info(f"Saved {info.name} to {path}."),
+            on_error=page.show_error,
+        )
+
+    def delete(self, file_ids: list[str]) -> None:
+        page = self.view.files
+        page.set_info("Deleting…")
+
+        def deleted(ids: list[str]) -> None:
+            page.model.remove(set(ids))
+            page.update_count()
+            page.clear_preview()
+            page.set_info(f"Deleted {len(ids)} file{'s' if len(ids) != 1 else ''}.")
+
+        def failed(error: AppError) -> None:
+            page.show_error(error)
+            self.reload_files()  # some may be gone: show what the server holds now
+
+        self.runner.start(
+            self.files.delete(file_ids), group=FILE_GROUP, on_result=deleted, on_error=failed
+        )

@@ -1,0 +1,21 @@
+"""The Platform tab: the organisation's files (and, as they are built, batches, fine-tuning and
+vector stores). Its modules are imported inside `build`, so start-up does not pay."""
+
+from __future__ import annotations
+
+from playground.ui.common.feature import Feature, FeatureContext, FeatureController
+
+
+def build(ctx: FeatureContext) -> FeatureController:
+    """The Platform tab's view, services and controller."""
+    from playground.core.platform.files import FilesService, UploadJournal
+    from playground.ui.platform.controller import PlatformController
+    from playground.ui.platform.tab import PlatformTab
+
+    services = ctx.services
+    journal = UploadJournal(services.paths.data_dir / "platform" / "uploads.json")
+    files = FilesService(services.session.client, journal, run_blocking=ctx.runner.run_blocking)
+    return PlatformController(PlatformTab(), files, ctx.runner, parent=ctx.window)
+
+
+FEATURE = Feature("platform", "Platform", "settings", build)

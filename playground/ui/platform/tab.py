@@ -1,0 +1,29 @@
+"""The Platform tab's view: one line on how status is followed, then a page per part of the API."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.platform.files_page import FilesPage
+
+POLLING_NOTE = (
+    "Status is checked every few seconds while this window is open (no webhooks on a desktop)."
+)
+
+
+class PlatformTab(QWidget):
+    """The Platform tab: the polling note and the pages (Files for now)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("platformTab")
+        self.note = wrapped_label("platformNote", POLLING_NOTE)
+        self.files = FilesPage()
+        self.pages = named(QTabWidget(), "platformPages", "Platform pages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.files, "Files")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.pages, 1)
+        self.main_input: QWidget = self.files.main_input

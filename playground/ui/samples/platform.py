@@ -1,0 +1,77 @@
+"""Sample content for `--screenshot`: the Platform tab's Files page with a dozen files of every
+purpose, a JSONL file previewed, and an upload in parts half-way. No network.
+
+Nothing here is used when the app runs normally.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from playground.core.platform.files import FileInfo, FilePage, make_preview
+from playground.ui.platform.controller import PlatformController
+
+_NOW = 1_796_630_400  # 2026-12-07
+_FILES = (
+    ("support-replies.jsonl", "fine-tune", 1_843_210, 3),
+    ("support-replies-validation.jsonl", "fine-tune", 204_800, 3),
+    ("movie-genres.jsonl", "batch", 86_412, 26),
+    ("batch_68f2_output.jsonl", "batch_output", 412_095, 25),
+    ("handbook-2026.pdf", "assistants", 5_342_118, 50),
+    ("pricing-faq.md", "assistants", 18_230, 51),
+    ("receipt-scan.png", "vision", 734_003, 70),
+    ("quarterly-notes.txt", "user_data", 9_871, 95),
+    ("step_metrics.csv", "fine-tune-results", 2_310, 120),
+    ("product-catalogue.csv", "user_data", 688_204_112, 130),
+    ("team-photo.jpg", "vision", 2_114_870, 200),
+    ("glossary.txt", "user_data", 4_020, 260),
+)
+_EXAMPLES = [
+    {
+        "messages": [
+            {"role": "system", "content": "You answer support questions for Acme lamps."},
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer},
+        ]
+    }
+    for question, answer in (
+        ("My lamp flickers.", "Check that the bulb is screwed in fully, then try another socket."),
+        ("How long is the warranty?", "Two years from the date on your receipt."),
+        ("Can I use a 100 W bulb?", "No: the lamp takes bulbs up to 60 W (or LED equivalents)."),
+    )
+]
+
+
+def fill(controller: PlatformController) -> list[tuple[str, QWidget]]:
+    """The file list with a JSONL preview; also a picture of an upload in parts half-way."""
+    files = tuple(
+        FileInfo(f"file-sample{i:02}", name, purpose, size, _NOW - hours * 3600)
+        for i, (name, purpose, size, hours) in enumerate(_FILES)
+    )
+    controller.show_file_page(FilePage(files, has_more=False))
+    page = controller.view.files
+    page.table.selectRow(0)
+    data = "\n".join(json.dumps(example) for example in _EXAMPLES).encode()
+    page.show_preview(files[0], make_preview(files[0].name, data))
+    shots: list[tuple[str, QWidget]] = []
+
+    page.set_uploading(True)
+    page.set_upload_progress(402_653_184, 688_204_112)
+    page.set_info("Uploading product-catalogue.csv in 11 parts…")
+    shots.append(("upload", _snapshot(controller.view)))
+    page.set_uploading(False)
+    page.set_upload_progress(0, 0)
+    page.set_info("")
+    return shots
+
+
+def _snapshot(view: QWidget) -> QWidget:
+    QApplication.processEvents()
+    pixmap = view.window().grab()
+    label = QLabel(view)
+    label.setPixmap(pixmap)
+    label.resize(pixmap.size())
+    label.hide()
+    return label
