@@ -9,6 +9,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from playground.core.platform.batches import BatchesService
 from playground.core.platform.files import FilesService, UploadJournal
 from playground.ui.platform.controller import PlatformController
 from playground.ui.platform.tab import POLLING_NOTE, PlatformTab
@@ -25,7 +26,10 @@ def _open(parts: Parts, qtbot: Any, *, page_size: int = 100, **limits: int) -> P
     qtbot.addWidget(view)
     view.resize(1100, 700)
     view.show()
-    return PlatformController(view, service, parts.runner, page_size=page_size)
+    batches = BatchesService(parts.services.session.client)
+    return PlatformController(
+        view, service, batches, parts.runner, parts.services.pricer, page_size=page_size
+    )
 
 
 def _names(controller: PlatformController) -> list[str]:

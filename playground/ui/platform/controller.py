@@ -8,16 +8,22 @@ anything is sent and go one file after another; a parted upload that stopped is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
+from playground.core.api.capabilities import ModelKind
+from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.money.pricing import Pricer
+from playground.core.platform.batches import Backoff, BatchesService
 from playground.core.platform.files import FileInfo, FilePage, FilesService, purpose_name
 from playground.core.storage.settings import Settings
 from playground.ui.common.feature import FeatureController
+from playground.ui.platform.batches_controller import BATCH_GROUP, CHECK_GROUP, BatchesPart
 from playground.ui.platform.tab import PlatformTab
 from playground.ui.shell.bridge import TaskRunner
 
@@ -32,19 +38,27 @@ class PlatformController(FeatureController):
     Args:
         view: the tab.
         files: the Files service.
+        batches: the Batches service.
         runner: the task runner (the one door for async and blocking work).
+        pricer: prices batch results (batch and live price).
+        provider_id: the active provider's price-data id ("openai", "azure"...).
         page_size: files per request when listing.
+        backoff: how often running batches are looked at.
     """
 
-    busy_groups = (LIST_GROUP, UPLOAD_GROUP, FILE_GROUP)
+    busy_groups = (LIST_GROUP, UPLOAD_GROUP, FILE_GROUP, BATCH_GROUP, CHECK_GROUP)
 
     def __init__(
         self,
         view: PlatformTab,
         files: FilesService,
+        batches: BatchesService,
         runner: TaskRunner,
+        pricer: Pricer,
+        provider_id: Callable[[], str] = lambda: "openai",
         *,
         page_size: int = 100,
+        backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(view, parent)
@@ -52,6 +66,9 @@ class PlatformController(FeatureController):
         self.files = files
         self.runner = runner
         self.page_size = page_size
+        self.batches = BatchesPart(
+            view.batches, batches, runner, pricer, provider_id, backoff=backoff, parent=self
+        )
         self._generation = 0
         self._profile: Any = None
         page = view.files
@@ -67,8 +84,25 @@ class PlatformController(FeatureController):
         self.runner.start_blocking(
             self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
         )
+        self.batches.reload()
 
     # -- hooks ---------------------------------------------------------------------------------
+
+    def show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        self.batches.models = models
+        self.view.batches.set_models(models)
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        draft = state.get("batch_draft")
+        if isinstance(draft, dict):
+            self.batches.restore_draft(draft)
+
+    def save_state(self) -> dict[str, Any]:
+        return {"batch_draft": self.batches.draft_state()}
+
+    def shutdown(self) -> None:
+        self.batches.shutdown()
 
     def apply_settings(self, settings: Settings) -> None:
         """Another provider or key means another organisation's files: load them again."""
@@ -82,22 +116,18 @@ class PlatformController(FeatureController):
     def reload_files(self) -> None:
         self._generation += 1
         self.runner.cancel(LIST_GROUP)
-        page = self.view.files
-        page.model.restart()
-        page.update_count()
+        self.view.files.restart_list()
         self._fetch(None)
 
     def show_file_page(self, page: FilePage) -> None:
         """Shows `page` as the whole list, dropping any load in flight (screenshot samples)."""
         self._generation += 1
         self.runner.cancel(LIST_GROUP)
-        files = self.view.files
-        files.model.restart()
-        files.model.append_page(page)
-        files.update_count()
+        self.view.files.restart_list()
+        self.view.files.append_page(page)
 
     def load_more_files(self) -> None:
-        self._fetch(self.view.files.model.last_id)
+        self._fetch(self.view.files.last_id())
 
     def _fetch(self, after: str | None) -> None:
         generation = self._generation
@@ -105,14 +135,11 @@ class PlatformController(FeatureController):
 
         def done(result: FilePage) -> None:
             if generation == self._generation:
-                page.model.append_page(result)
-                page.update_count()
+                page.append_page(result)
 
         def failed(error: AppError) -> None:
             if generation == self._generation:
-                page.model.load_failed()
-                page.update_count()
-                page.show_error(error)
+                page.list_failed(error)
 
         self.runner.start(
             self.files.list_page(purpose=page.purpose(), after=after, limit=self.page_size),
@@ -182,10 +209,7 @@ class PlatformController(FeatureController):
                 errors.append(error)
                 continue
             uploaded.append(info)
-            if page.purpose() in ("", info.purpose):
-                page.model.prepend(info)
-                page.update_count()
-                page.select_file(info.id)
+            page.add_file(info)
         return uploaded, errors
 
     def _show_pending(self, pending: list[Any]) -> None:
@@ -239,9 +263,7 @@ class PlatformController(FeatureController):
         page.set_info("Deleting…")
 
         def deleted(ids: list[str]) -> None:
-            page.model.remove(set(ids))
-            page.update_count()
-            page.clear_preview()
+            page.remove_files(set(ids))
             page.set_info(f"Deleted {len(ids)} file{'s' if len(ids) != 1 else ''}.")
 
         def failed(error: AppError) -> None:

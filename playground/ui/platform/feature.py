@@ -8,6 +8,7 @@ from playground.ui.common.feature import Feature, FeatureContext, FeatureControl
 
 def build(ctx: FeatureContext) -> FeatureController:
     """The Platform tab's view, services and controller."""
+    from playground.core.platform.batches import BatchesService
     from playground.core.platform.files import FilesService, UploadJournal
     from playground.ui.platform.controller import PlatformController
     from playground.ui.platform.tab import PlatformTab
@@ -15,7 +16,16 @@ def build(ctx: FeatureContext) -> FeatureController:
     services = ctx.services
     journal = UploadJournal(services.paths.data_dir / "platform" / "uploads.json")
     files = FilesService(services.session.client, journal, run_blocking=ctx.runner.run_blocking)
-    return PlatformController(PlatformTab(), files, ctx.runner, parent=ctx.window)
+    session = services.session
+    return PlatformController(
+        PlatformTab(),
+        files,
+        BatchesService(session.client),
+        ctx.runner,
+        services.pricer,
+        lambda: session.profile.price_provider,
+        parent=ctx.window,
+    )
 
 
 FEATURE = Feature("platform", "Platform", "settings", build)

@@ -321,6 +321,36 @@ class FilesPage(QWidget):
 
     # -- what the controller calls -------------------------------------------------------------
 
+    def restart_list(self) -> None:
+        """Empty the list; the first page is on its way."""
+        self.model.restart()
+        self.update_count()
+
+    def append_page(self, page: FilePage) -> None:
+        self.model.append_page(page)
+        self.update_count()
+
+    def list_failed(self, error: AppError) -> None:
+        self.model.load_failed()
+        self.update_count()
+        self.show_error(error)
+
+    def last_id(self) -> str | None:
+        """The last listed file's id (the cursor for the next page)."""
+        return self.model.last_id
+
+    def add_file(self, info: FileInfo) -> None:
+        """A file just uploaded: at the top, selected (if it fits the filter)."""
+        if self.purpose() in ("", info.purpose):
+            self.model.prepend(info)
+            self.update_count()
+            self.select_file(info.id)
+
+    def remove_files(self, file_ids: set[str]) -> None:
+        self.model.remove(file_ids)
+        self.update_count()
+        self.clear_preview()
+
     def purpose(self) -> str:
         """The purpose the list is filtered by ("" for all)."""
         return str(self.purpose_filter.currentData() or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.platform.batches_page import BatchesPage
 from playground.ui.platform.files_page import FilesPage
 
 POLLING_NOTE = (
@@ -13,16 +14,18 @@ POLLING_NOTE = (
 
 
 class PlatformTab(QWidget):
-    """The Platform tab: the polling note and the pages (Files for now)."""
+    """The Platform tab: the polling note and the pages (Files, Batches)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("platformTab")
         self.note = wrapped_label("platformNote", POLLING_NOTE)
         self.files = FilesPage()
+        self.batches = BatchesPage()
         self.pages = named(QTabWidget(), "platformPages", "Platform pages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.files, "Files")
+        self.pages.addTab(self.batches, "Batches")
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.pages, 1)
