@@ -98,12 +98,12 @@ class BatchesModel(QAbstractTableModel):
             if column == 0:
                 return info.name or "Batch"
             if column == 1:
-                return info.status_text
+                return info.status_text.split(" (")[0]  # the whole sentence is the tooltip
             if column == 2:
                 return info.counts_text
             return datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
-        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and info.errors:
-            return "\n".join(info.errors)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return "\n".join((info.status_text, *info.errors))
         return None
 
     def set_batches(self, batches: list[BatchInfo]) -> None:

@@ -10,6 +10,14 @@ import json
 
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from playground.core.models import Usage
+from playground.core.platform.batches import (
+    BatchInfo,
+    BatchParams,
+    ResultRow,
+    check_batch_file,
+    prompts_to_jsonl,
+)
 from playground.core.platform.files import FileInfo, FilePage, make_preview
 from playground.ui.platform.controller import PlatformController
 
@@ -64,7 +72,47 @@ def fill(controller: PlatformController) -> list[tuple[str, QWidget]]:
     page.set_uploading(False)
     page.set_upload_progress(0, 0)
     page.set_info("")
+
+    shots.append(("batches", _batches(controller)))
+    controller.view.pages.setCurrentIndex(0)
     return shots
+
+
+_MOVIES = ("The Shawshank Redemption", "Up", "Alien", "Heat", "Amélie", "Toy Story")
+_GENRES = ("Drama", "Animation", "Science fiction", "Crime", "Comedy", "Animation")
+
+
+def _batches(controller: PlatformController) -> QWidget:
+    """The Batches page: a checked prompt list, four batches in different states, and the
+    results of the finished one with its cost."""
+    view = controller.view
+    view.pages.setCurrentWidget(view.batches)
+    page = view.batches
+    page.set_models(["gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"])
+    page.set_draft("\n".join(_MOVIES), "Answer with one film genre.", "gpt-4o-mini", 10)
+    params = BatchParams("gpt-4o-mini", "Answer with one film genre.", 10)
+    page.show_check(check_batch_file(prompts_to_jsonl(_MOVIES, params)))
+    batches = [
+        BatchInfo("batch_4", "in_progress", "/v1/chat/completions", _NOW - 600, 6, 2, 0,
+                  name="movie-genres.jsonl"),
+        BatchInfo("batch_3", "completed", "/v1/chat/completions", _NOW - 7200, 6, 6, 0,
+                  output_file_id="file-out", name="prompt-list.jsonl"),
+        BatchInfo("batch_2", "expired", "/v1/chat/completions", _NOW - 90_000, 120, 71, 49,
+                  output_file_id="file-out2", error_file_id="file-err2", name="reviews.jsonl"),
+        BatchInfo("batch_1", "cancelled", "/v1/chat/completions", _NOW - 180_000, 40, 12, 0,
+                  name="summaries.jsonl"),
+    ]  # fmt: skip
+    page.set_batches(batches)
+    page.select_batch("batch_3")
+    rows = [
+        ResultRow(f"prompt-{i}", movie, genre, model="gpt-4o-mini", usage=Usage(24, 2))
+        for i, (movie, genre) in enumerate(zip(_MOVIES, _GENRES, strict=True), 1)
+    ]
+    page.show_results_rows(
+        batches[1], rows, "Cost at the batch price: $0.000014 (the same requests live: $0.000029)"
+    )
+    page.set_poll_note("")
+    return _snapshot(view)
 
 
 def _snapshot(view: QWidget) -> QWidget:
