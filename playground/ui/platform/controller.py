@@ -19,11 +19,14 @@ from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
 from playground.core.money.pricing import Pricer
+from playground.core.money.tokens import TokenCounter
 from playground.core.platform.batches import Backoff, BatchesService
 from playground.core.platform.files import FileInfo, FilePage, FilesService, purpose_name
+from playground.core.platform.fine_tuning import FineTuningService
 from playground.core.storage.settings import Settings
 from playground.ui.common.feature import FeatureController
 from playground.ui.platform.batches_controller import BATCH_GROUP, CHECK_GROUP, BatchesPart
+from playground.ui.platform.fine_tuning_controller import DOCTOR_GROUP, JOBS_GROUP, FineTuningPart
 from playground.ui.platform.tab import PlatformTab
 from playground.ui.shell.bridge import TaskRunner
 
@@ -41,12 +44,23 @@ class PlatformController(FeatureController):
         batches: the Batches service.
         runner: the task runner (the one door for async and blocking work).
         pricer: prices batch results (batch and live price).
+        fine_tuning: the Fine-tuning service (None: the page is not shown; the Files and
+            Batches tests leave it out).
+        counter: counts tokens for the Dataset doctor.
         provider_id: the active provider's price-data id ("openai", "azure"...).
         page_size: files per request when listing.
         backoff: how often running batches are looked at.
     """
 
-    busy_groups = (LIST_GROUP, UPLOAD_GROUP, FILE_GROUP, BATCH_GROUP, CHECK_GROUP)
+    busy_groups = (
+        LIST_GROUP,
+        UPLOAD_GROUP,
+        FILE_GROUP,
+        BATCH_GROUP,
+        CHECK_GROUP,
+        DOCTOR_GROUP,
+        JOBS_GROUP,
+    )
 
     def __init__(
         self,
@@ -57,6 +71,8 @@ class PlatformController(FeatureController):
         pricer: Pricer,
         provider_id: Callable[[], str] = lambda: "openai",
         *,
+        fine_tuning: FineTuningService | None = None,
+        counter: TokenCounter | None = None,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -69,6 +85,12 @@ class PlatformController(FeatureController):
         self.batches = BatchesPart(
             view.batches, batches, runner, pricer, provider_id, backoff=backoff, parent=self
         )
+        self.fine_tuning: FineTuningPart | None = None
+        if fine_tuning is not None and counter is not None:
+            self.fine_tuning = FineTuningPart(
+                view.add_fine_tuning(), fine_tuning, files, runner, counter, backoff=backoff,
+                parent=self,
+            )  # fmt: skip
         self._generation = 0
         self._profile: Any = None
         page = view.files
@@ -85,6 +107,8 @@ class PlatformController(FeatureController):
             self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
         )
         self.batches.reload()
+        if self.fine_tuning is not None:
+            self.fine_tuning.reload()
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -92,6 +116,8 @@ class PlatformController(FeatureController):
         models = snapshot.ids(ModelKind.CHAT) if snapshot else []
         self.batches.models = models
         self.view.batches.set_models(models)
+        if self.view.fine_tuning is not None:
+            self.view.fine_tuning.set_models(models)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         draft = state.get("batch_draft")
@@ -103,6 +129,8 @@ class PlatformController(FeatureController):
 
     def shutdown(self) -> None:
         self.batches.shutdown()
+        if self.fine_tuning is not None:
+            self.fine_tuning.shutdown()
 
     def apply_settings(self, settings: Settings) -> None:
         """Another provider or key means another organisation's files: load them again."""

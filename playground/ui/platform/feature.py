@@ -10,6 +10,7 @@ def build(ctx: FeatureContext) -> FeatureController:
     """The Platform tab's view, services and controller."""
     from playground.core.platform.batches import BatchesService
     from playground.core.platform.files import FilesService, UploadJournal
+    from playground.core.platform.fine_tuning import FineTuningService
     from playground.ui.platform.controller import PlatformController
     from playground.ui.platform.tab import PlatformTab
 
@@ -24,6 +25,8 @@ def build(ctx: FeatureContext) -> FeatureController:
         ctx.runner,
         services.pricer,
         lambda: session.profile.price_provider,
+        fine_tuning=FineTuningService(session.client),
+        counter=services.counter,
         parent=ctx.window,
     )
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.batches_page import BatchesPage
 from playground.ui.platform.files_page import FilesPage
+from playground.ui.platform.fine_tuning_page import FineTuningPage
 
 POLLING_NOTE = (
     "Status is checked every few seconds while this window is open (no webhooks on a desktop)."
@@ -14,7 +15,7 @@ POLLING_NOTE = (
 
 
 class PlatformTab(QWidget):
-    """The Platform tab: the polling note and the pages (Files, Batches)."""
+    """The Platform tab: the polling note and the pages (Files, Batches, Fine-tuning)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -29,4 +30,12 @@ class PlatformTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.pages, 1)
+        self.fine_tuning: FineTuningPage | None = None
         self.main_input: QWidget = self.files.main_input
+
+    def add_fine_tuning(self) -> FineTuningPage:
+        """Adds the Fine-tuning page (once) and returns it."""
+        if self.fine_tuning is None:
+            self.fine_tuning = FineTuningPage()
+            self.pages.addTab(self.fine_tuning, "Fine-tuning")
+        return self.fine_tuning
