@@ -110,6 +110,8 @@ class FineTuningPage(QWidget):
         doctor_buttons.addStretch(1)
         self.summary = wrapped_label("doctorSummary")
         self.findings = named(QListWidget(), "doctorFindings", "What the check found, by line")
+        self.findings.setWordWrap(True)
+        self.findings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         open_row = QHBoxLayout()
         open_row.addWidget(self.training_button)
         open_row.addWidget(self.validation_button)
@@ -156,6 +158,7 @@ class FineTuningPage(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.events = named(QListWidget(), "fineTuneEvents", "The selected job's events")
+        self.events.setWordWrap(True)
         self.events_title = wrapped_label("fineTuneEventsTitle", "Events: pick a job.")
         jobs = QWidget()
         jobs_layout = QVBoxLayout(jobs)
@@ -188,6 +191,11 @@ class FineTuningPage(QWidget):
 
     def files(self) -> tuple[str, str]:
         return self._training, self._validation
+
+    def set_base_model(self, model: str) -> None:
+        if self.model_combo.findText(model) < 0:
+            self.model_combo.addItem(model)
+        self.model_combo.setCurrentText(model)
 
     def base_model(self) -> str:
         return self.model_combo.currentText()

@@ -18,7 +18,9 @@ from playground.core.platform.batches import (
     check_batch_file,
     prompts_to_jsonl,
 )
+from playground.core.platform.dataset import check_dataset
 from playground.core.platform.files import FileInfo, FilePage, make_preview
+from playground.core.platform.fine_tuning import JobEvent, JobInfo
 from playground.ui.platform.controller import PlatformController
 
 _NOW = 1_796_630_400  # 2026-12-07
@@ -74,6 +76,8 @@ def fill(controller: PlatformController) -> list[tuple[str, QWidget]]:
     page.set_info("")
 
     shots.append(("batches", _batches(controller)))
+    if controller.fine_tuning is not None:
+        shots.append(("fine-tuning", _fine_tuning(controller)))
     controller.view.pages.setCurrentIndex(0)
     return shots
 
@@ -123,3 +127,61 @@ def _snapshot(view: QWidget) -> QWidget:
     label.resize(pixmap.size())
     label.hide()
     return label
+
+
+def _fine_tuning(controller: PlatformController) -> QWidget:
+    """The Dataset doctor on a small file with two problems, and three jobs with events."""
+    view = controller.view
+    part = controller.fine_tuning
+    page = view.fine_tuning
+    assert part is not None
+    assert page is not None
+    view.pages.setCurrentWidget(page)
+    page.set_models(["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"])
+    page.set_files("support-replies.jsonl", "support-replies-validation.jsonl")
+    page.set_base_model("gpt-4o-mini")
+    lines = [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "You answer support questions for Acme lamps."},
+                    {"role": "user", "content": f"Question {i} about lamp model A{i}?"},
+                    {"role": "assistant", "content": f"Model A{i} takes bulbs up to {i + 20} W."},
+                ]
+            }
+        )
+        for i in range(24)
+    ]
+    lines[5] = lines[5].replace('"user"', '"User"')
+    lines[11] = '{"messages": [{"role": "user", "content": "Is it dimmable?"}]}'
+    lines[17] = lines[3]
+    data = "\n".join(lines).encode()
+    report = check_dataset(
+        data,
+        lambda text: part.counter.count(text, "gpt-4o-mini"),
+        validation="\n".join([lines[1], lines[20].replace("A20", "B2")]).encode(),
+        context_window=128_000,
+    )
+    page.show_report(report, part.summary(report, "gpt-4o-mini", 3))
+    jobs = [
+        JobInfo("ftjob-3", "running", "gpt-4o-mini", _NOW - 1200, suffix="support-v3"),
+        JobInfo("ftjob-2", "succeeded", "gpt-4o-mini", _NOW - 86_400,
+                "ft:gpt-4o-mini:acme:support-v2:9xk2", suffix="support-v2"),
+        JobInfo("ftjob-1", "failed", "gpt-4o-mini", _NOW - 200_000,
+                error="The job failed due to an invalid training file.", suffix="support-v1"),
+    ]  # fmt: skip
+    page.set_jobs(jobs)
+    page.select_job("ftjob-3")
+    events = [
+        JobEvent(_NOW - 1200, "info", "Validating training file: support-replies.jsonl"),
+        JobEvent(_NOW - 1150, "info", "Files validated, moving job to queued state"),
+        JobEvent(_NOW - 900, "info", "Fine-tuning job started"),
+        *(
+            JobEvent(_NOW - 800 + 60 * step, "info",
+                     f"Step {step}/24: training loss={2.0 / (1 + step):.4f}")
+            for step in range(1, 9)
+        ),
+    ]  # fmt: skip
+    page.show_events(jobs[0], events)
+    page.set_info("")
+    return _snapshot(view)
