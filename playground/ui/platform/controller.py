@@ -23,11 +23,13 @@ from playground.core.money.tokens import TokenCounter
 from playground.core.platform.batches import Backoff, BatchesService
 from playground.core.platform.files import FileInfo, FilePage, FilesService, purpose_name
 from playground.core.platform.fine_tuning import FineTuningService
+from playground.core.platform.vector_stores import VectorStoresService
 from playground.core.storage.settings import Settings
 from playground.ui.common.feature import FeatureController
 from playground.ui.platform.batches_controller import BATCH_GROUP, CHECK_GROUP, BatchesPart
 from playground.ui.platform.fine_tuning_controller import DOCTOR_GROUP, JOBS_GROUP, FineTuningPart
 from playground.ui.platform.tab import PlatformTab
+from playground.ui.platform.vector_stores_controller import STORES_GROUP, VectorStoresPart
 from playground.ui.shell.bridge import TaskRunner
 
 LIST_GROUP = "platform-files-list"
@@ -47,6 +49,7 @@ class PlatformController(FeatureController):
         fine_tuning: the Fine-tuning service (None: the page is not shown; the Files and
             Batches tests leave it out).
         counter: counts tokens for the Dataset doctor.
+        vector_stores: the Vector stores service (None: the page is not shown).
         provider_id: the active provider's price-data id ("openai", "azure"...).
         page_size: files per request when listing.
         backoff: how often running batches are looked at.
@@ -60,6 +63,7 @@ class PlatformController(FeatureController):
         CHECK_GROUP,
         DOCTOR_GROUP,
         JOBS_GROUP,
+        STORES_GROUP,
     )
 
     def __init__(
@@ -73,6 +77,7 @@ class PlatformController(FeatureController):
         *,
         fine_tuning: FineTuningService | None = None,
         counter: TokenCounter | None = None,
+        vector_stores: VectorStoresService | None = None,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -90,6 +95,12 @@ class PlatformController(FeatureController):
             self.fine_tuning = FineTuningPart(
                 view.add_fine_tuning(), fine_tuning, files, runner, counter, backoff=backoff,
                 parent=self,
+            )  # fmt: skip
+        self.vector_stores: VectorStoresPart | None = None
+        if vector_stores is not None:
+            self.vector_stores = VectorStoresPart(
+                view.add_vector_stores(), vector_stores, files, runner,
+                view.files.selected_files, view.files.loaded_names, backoff=backoff, parent=self,
             )  # fmt: skip
         self._generation = 0
         self._profile: Any = None
@@ -109,6 +120,8 @@ class PlatformController(FeatureController):
         self.batches.reload()
         if self.fine_tuning is not None:
             self.fine_tuning.reload()
+        if self.vector_stores is not None:
+            self.vector_stores.reload()
 
     # -- hooks ---------------------------------------------------------------------------------
 
@@ -131,6 +144,8 @@ class PlatformController(FeatureController):
         self.batches.shutdown()
         if self.fine_tuning is not None:
             self.fine_tuning.shutdown()
+        if self.vector_stores is not None:
+            self.vector_stores.shutdown()
 
     def apply_settings(self, settings: Settings) -> None:
         """Another provider or key means another organisation's files: load them again."""

@@ -11,6 +11,7 @@ def build(ctx: FeatureContext) -> FeatureController:
     from playground.core.platform.batches import BatchesService
     from playground.core.platform.files import FilesService, UploadJournal
     from playground.core.platform.fine_tuning import FineTuningService
+    from playground.core.platform.vector_stores import VectorStoresService
     from playground.ui.platform.controller import PlatformController
     from playground.ui.platform.tab import PlatformTab
 
@@ -27,6 +28,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         lambda: session.profile.price_provider,
         fine_tuning=FineTuningService(session.client),
         counter=services.counter,
+        vector_stores=VectorStoresService(session.client),
         parent=ctx.window,
     )
 

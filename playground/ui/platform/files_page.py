@@ -346,6 +346,10 @@ class FilesPage(QWidget):
             self.update_count()
             self.select_file(info.id)
 
+    def loaded_names(self) -> dict[str, str]:
+        """Names of the files listed so far, by id."""
+        return {f.id: f.name for f in self.model.files}
+
     def remove_files(self, file_ids: set[str]) -> None:
         self.model.remove(file_ids)
         self.update_count()
