@@ -21,6 +21,7 @@ from playground.core.platform.batches import (
 from playground.core.platform.dataset import check_dataset
 from playground.core.platform.files import FileInfo, FilePage, make_preview
 from playground.core.platform.fine_tuning import JobEvent, JobInfo
+from playground.core.platform.vector_stores import Chunk, StoreFile, StoreInfo
 from playground.ui.platform.controller import PlatformController
 
 _NOW = 1_796_630_400  # 2026-12-07
@@ -78,6 +79,8 @@ def fill(controller: PlatformController) -> list[tuple[str, QWidget]]:
     shots.append(("batches", _batches(controller)))
     if controller.fine_tuning is not None:
         shots.append(("fine-tuning", _fine_tuning(controller)))
+    if controller.vector_stores is not None:
+        shots.append(("vector-stores", _vector_stores(controller)))
     controller.view.pages.setCurrentIndex(0)
     return shots
 
@@ -183,5 +186,40 @@ def _fine_tuning(controller: PlatformController) -> QWidget:
         ),
     ]  # fmt: skip
     page.show_events(jobs[0], events)
+    page.set_info("")
+    return _snapshot(view)
+
+
+def _vector_stores(controller: PlatformController) -> QWidget:
+    """Two stores, one with a file still indexing and one that failed, and a search."""
+    view = controller.view
+    page = view.vector_stores
+    assert page is not None
+    view.pages.setCurrentWidget(page)
+    stores = [
+        StoreInfo("vs_1", "Lamp handbook", "in_progress", 3, 1, 1, 1, 5_360_348, 30),
+        StoreInfo("vs_2", "Pricing FAQ", "completed", 1, 1, 0, 0, 18_230),
+    ]
+    page.set_stores(stores)
+    page.select_store("vs_1")
+    page.show_files(
+        stores[0],
+        [
+            StoreFile("f1", "completed"),
+            StoreFile("f2", "in_progress"),
+            StoreFile("f3", "failed", "The file type is not supported."),
+        ],
+        {"f1": "handbook-2026.pdf", "f2": "pricing-faq.md", "f3": "team-photo.jpg"},
+    )
+    page.query.setText("how long is the warranty")
+    page.show_chunks(
+        "how long is the warranty",
+        [
+            Chunk("f1", "handbook-2026.pdf", 0.82,
+                  "The warranty lasts two years from the date on your receipt. Keep the receipt."),
+            Chunk("f1", "handbook-2026.pdf", 0.41,
+                  "Repairs after the warranty are charged at cost; ask the shop for a quote."),
+        ],
+    )  # fmt: skip
     page.set_info("")
     return _snapshot(view)
