@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
+    QStringListModel,
     Qt,
     Signal,
 )
@@ -187,8 +188,10 @@ class FilesPage(QWidget):
         self.setAcceptDrops(True)
         self.model = FilesModel(self)
         self.model.more_wanted.connect(self.more_wanted)
+        # The search's filter sits between the model and the table only while a search is typed:
+        # a proxy's bookkeeping at every inserted page is a cost the plain list does not pay.
         self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
+        self._detached = QStringListModel(self)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(0)
 
@@ -202,7 +205,7 @@ class FilesPage(QWidget):
         self.search = named(QLineEdit(), "filesSearch", "Search file names")
         self.search.setPlaceholderText("Search by name")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(self._on_search)
         # A search looks through every file: while it matches less than a screenful, the next
         # page is asked for (the table itself asks only when scrolled to its end).
         self.search.textChanged.connect(lambda _t: self._search_further())
@@ -233,16 +236,26 @@ class FilesPage(QWidget):
         top.addWidget(self.upload_button)
 
         self.table = named(QTableView(), "filesTable", "Files")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        # Fixed starting widths, not ResizeToContents: that measures every row at every insert,
+        # which grows with the list (thousands of files) and stalls the window.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.table.fontMetrics()
+        samples = ("General (for prompts and tools)", "656.3 MB", "2026-12-07 05:00", "Ready")
+        for column, sample in enumerate(samples, 1):
+            wanted = max(
+                metrics.horizontalAdvance(sample), metrics.horizontalAdvance(COLUMNS[column])
+            )
+            header.resizeSection(column, wanted + 24)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self._preview_selected())
         self.count_label = wrapped_label("filesCount")
@@ -363,12 +376,14 @@ class FilesPage(QWidget):
         return str(self.upload_purpose.currentData())
 
     def selected_files(self) -> list[FileInfo]:
+        shown = self.table.model()
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole) for row in rows]
+        return [shown.index(row, 0).data(Qt.ItemDataRole.UserRole) for row in rows]
 
     def select_file(self, file_id: str) -> None:
-        for row in range(self.proxy.rowCount()):
-            info = self.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole)
+        shown = self.table.model()
+        for row in range(shown.rowCount()):
+            info = shown.index(row, 0).data(Qt.ItemDataRole.UserRole)
             if info.id == file_id:
                 self.table.selectRow(row)
                 return
@@ -456,6 +471,15 @@ class FilesPage(QWidget):
         self.download_button.setEnabled(len(chosen) == 1)
         self.delete_button.setEnabled(bool(chosen))
         self.delete_button.setText(f"Delete {len(chosen)}…" if len(chosen) > 1 else "Delete…")
+
+    def _on_search(self, text: str) -> None:
+        wanted = self.proxy if text else self.model
+        if self.table.model() is not wanted:
+            self.proxy.setSourceModel(self.model if text else self._detached)
+            self.table.setModel(wanted)
+            self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+            self._update_buttons()
+        self.proxy.setFilterFixedString(text)
 
     def _search_further(self) -> None:
         if self.search.text() and self.proxy.rowCount() < 50:
