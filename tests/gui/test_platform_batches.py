@@ -207,6 +207,10 @@ def test_an_expired_batch_shows_its_error_file(
     assert page.model.index(0, 1).data() == "Expired"
     tip = page.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == "Expired (not finished within 24 h)"
+    assert page.status_label.text() == (
+        "prompt-list.jsonl expired: 1 of 3 requests were answered within 24 h. Show results to "
+        "see them; the rest are listed with the reason."
+    )
     page.table.selectRow(0)
     page.results_button.click()
     wait_until(lambda: page.results.rowCount() == 3)
@@ -251,3 +255,23 @@ def test_the_prompt_list_draft_survives_a_restart(
     assert page.system_edit.text() == "Answer with one film genre."
     assert page.model_combo.currentText() == "gpt-4o-mini"
     wait_until(lambda: _idle(first) and _idle(again))
+
+
+def test_a_failed_batch_says_why(
+    parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
+) -> None:
+    fake_openai.batches.outcome = "failed"
+    controller = _open(parts, qtbot)
+    page = controller.view.batches
+    wait_until(lambda: _idle(controller))
+    _fill_prompts(controller, qtbot)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.start_button.click()
+    wait_until(lambda: _statuses(controller) == ["failed"] and _idle(controller))
+    assert page.status_label.text() == (
+        "prompt-list.jsonl failed: Line 1: The batch input file is not valid for this endpoint. "
+        "Fix the file and start it again; nothing was charged."
+    )
+    assert not page.results_button.isEnabled()  # no output or error file to show
+    assert page.prompts_edit.toPlainText() == PROMPTS  # the draft is kept

@@ -202,6 +202,8 @@ class BatchesPart(QObject):
             for info in batches:
                 changed = changed or info != before.get(info.id)
                 self.page.update_batch(info)
+                if info.status in ("failed", "expired") and before[info.id].status != info.status:
+                    self.page.set_info(_ended_text(info))
             self.page.set_poll_note("")
             self._poll_soon(changed=changed)
 
@@ -296,3 +298,15 @@ class BatchesPart(QObject):
             str(state.get("model", "")),
             int(state.get("max_tokens", 0) or 0),
         )
+
+
+def _ended_text(info: BatchInfo) -> str:
+    """What to tell the user when a batch failed or expired, with the API's reasons."""
+    name = info.name or "The batch"
+    if info.status == "failed":
+        reasons = " ".join(info.errors) or "The server gave no reason."
+        return f"{name} failed: {reasons} Fix the file and start it again; nothing was charged."
+    return (
+        f"{name} expired: {info.completed:,} of {info.total:,} requests were answered within 24 h. "
+        "Show results to see them; the rest are listed with the reason."
+    )
