@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
+from openai import AsyncOpenAI
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -205,3 +208,48 @@ def test_a_server_error_while_listing_is_shown_and_refresh_recovers(
     assert "No files yet" in page.count_label.text()
     page.refresh_button.click()
     wait_until(lambda: _idle(controller) and _names(controller) == ["a.txt"])
+
+
+def test_deleting_a_file_a_batch_still_uses_is_asked_about_by_name(
+    parts: Parts,
+    qtbot: Any,
+    fake_openai: FakeOpenAI,
+    wait_until: WaitUntil,
+    qloop: asyncio.AbstractEventLoop,
+) -> None:
+    line = {
+        "custom_id": "a",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]},
+    }
+    used = fake_openai.files.add("genres.jsonl", json.dumps(line).encode(), "batch")
+    fake_openai.files.add("notes.txt", b"x", "user_data")
+    fake_openai.batches.steps = 10_000
+
+    async def start_batch() -> None:
+        client = AsyncOpenAI(base_url=fake_openai.base_url, api_key="test", max_retries=0)
+        await client.batches.create(
+            input_file_id=used["id"],
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
+            metadata={"name": "Movie genres"},
+        )
+        await client.close()
+
+    qloop.run_until_complete(start_batch())
+    controller = _open(parts, qtbot)
+    page = controller.view.files
+    wait_until(lambda: _idle(controller) and len(_names(controller)) == 2)
+    wait_until(lambda: page.model.index(0, 4).data() == "Ready")  # notes.txt, newest
+    wait_until(lambda: page.model.index(1, 4).data() == "Ready, in use")
+    tip = page.model.index(1, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "input of the batch Movie genres (checking the file)"
+    page.table.selectAll()
+    page.delete_button.click()
+    box = page.findChild(QMessageBox, "filesDeleteQuestion")
+    assert box is not None
+    assert "Still in use:\ngenres.jsonl: input of the batch Movie genres" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()
+    wait_until(lambda: _idle(controller))
+    assert len(fake_openai.files.files) == 2

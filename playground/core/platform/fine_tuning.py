@@ -46,6 +46,8 @@ class JobInfo:
     error: str = ""
     trained_tokens: int | None = None
     suffix: str = ""
+    training_file: str = ""
+    validation_file: str = ""
 
     @classmethod
     def from_api(cls, job: Any) -> JobInfo:
@@ -59,6 +61,8 @@ class JobInfo:
             error=str(getattr(error, "message", "") or "") if error else "",
             trained_tokens=getattr(job, "trained_tokens", None),
             suffix=str(getattr(job, "suffix", None) or ""),
+            training_file=str(getattr(job, "training_file", None) or ""),
+            validation_file=str(getattr(job, "validation_file", None) or ""),
         )
 
     @property

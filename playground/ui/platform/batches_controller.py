@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.errors import AppError
@@ -40,7 +40,13 @@ POLL_GROUP = "platform-batches-poll"
 
 
 class BatchesPart(QObject):
-    """Drives the Batches page (see the module docstring)."""
+    """Drives the Batches page (see the module docstring).
+
+    Signals:
+        listed: the batches shown changed (new, listed again, or a status came in).
+    """
+
+    listed = Signal()
 
     def __init__(
         self,
@@ -142,6 +148,7 @@ class BatchesPart(QObject):
         def started(info: BatchInfo) -> None:
             page.set_starting(False)
             page.update_batch(info)
+            self.listed.emit()
             page.select_batch(info.id)
             page.set_info(f"Batch started: {len(check.requests):,} requests.")
             self._poll_soon(changed=True)
@@ -164,6 +171,7 @@ class BatchesPart(QObject):
         def listed(result: tuple[list[BatchInfo], bool]) -> None:
             batches, _more = result
             self.page.set_batches(batches)
+            self.listed.emit()
             self.page.set_info("")
             self._poll_soon(changed=True)
 
@@ -205,6 +213,8 @@ class BatchesPart(QObject):
                 if info.status in ("failed", "expired") and before[info.id].status != info.status:
                     self.page.set_info(_ended_text(info))
             self.page.set_poll_note("")
+            if changed:
+                self.listed.emit()
             self._poll_soon(changed=changed)
 
         def failed(error: AppError) -> None:
@@ -225,6 +235,7 @@ class BatchesPart(QObject):
     def cancel(self, info: BatchInfo) -> None:
         def cancelled(updated: BatchInfo) -> None:
             self.page.update_batch(updated)
+            self.listed.emit()
             self.page.set_info(f"{updated.status_text}.")
             self._poll_soon(changed=True)
 

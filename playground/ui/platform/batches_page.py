@@ -474,6 +474,9 @@ class BatchesPage(QWidget):
         self.model.set_batches(batches)
         self._update_buttons()
 
+    def all_batches(self) -> list[BatchInfo]:
+        return list(self.model.batches)
+
     def running_batches(self) -> list[BatchInfo]:
         """The listed batches that have not finished."""
         return self.model.running()

@@ -113,6 +113,9 @@ class PlatformController(FeatureController):
         page.preview_requested.connect(self.preview)
         page.download_clicked.connect(self.download)
         page.delete_confirmed.connect(self.delete)
+        self.batches.listed.connect(self._show_usage)
+        if self.fine_tuning is not None:
+            self.fine_tuning.listed.connect(self._show_usage)
         self.reload_files()
         self.runner.start_blocking(
             self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
@@ -153,6 +156,33 @@ class PlatformController(FeatureController):
         if self._profile is not None and profile != self._profile:
             self.reload_files()
         self._profile = profile
+
+    def _show_usage(self) -> None:
+        """Which listed batch or job uses which file, for the Files page (where the app knows)."""
+        usage: dict[str, list[str]] = {}
+        for batch in self.view.batches.all_batches():
+            name = batch.name or "a batch"
+            state = batch.status_text.split(" (")[0].lower()
+            for file_id, role in (
+                (batch.input_file_id, "input"),
+                (batch.output_file_id, "results"),
+                (batch.error_file_id, "errors"),
+            ):
+                if file_id:
+                    usage.setdefault(file_id, []).append(f"{role} of the batch {name} ({state})")
+        if self.view.fine_tuning is not None:
+            for job in self.view.fine_tuning.jobs:
+                name = job.suffix or job.model
+                state = job.status_text.lower()
+                for file_id, role in (
+                    (job.training_file, "training"),
+                    (job.validation_file, "validation"),
+                ):
+                    if file_id:
+                        usage.setdefault(file_id, []).append(
+                            f"{role} file of the fine-tuning job {name} ({state})"
+                        )
+        self.view.files.set_usage(usage)
 
     # -- the list ------------------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ class FilesModel(QAbstractTableModel):
         self.files: list[FileInfo] = []
         self.has_more = False
         self.loading = False
+        self.usage: dict[str, list[str]] = {}  # file id -> what uses it, in words
 
     # -- Qt overrides --------------------------------------------------------------------------
 
@@ -101,9 +102,10 @@ class FilesModel(QAbstractTableModel):
                 return format_size(info.size)
             if column == 3:
                 return datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
-            return info.status_text
-        if role == Qt.ItemDataRole.ToolTipRole and column == 4 and info.status_details:
-            return info.status_details
+            return info.status_text + (", in use" if info.id in self.usage else "")
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
+            lines = [info.status_details, *self.usage.get(info.id, [])]
+            return "\n".join(line for line in lines if line) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -140,6 +142,12 @@ class FilesModel(QAbstractTableModel):
 
     def load_failed(self) -> None:
         self.loading = False
+
+    def set_usage(self, usage: dict[str, list[str]]) -> None:
+        if usage != self.usage:
+            self.usage = usage
+            if self.files:
+                self.dataChanged.emit(self.index(0, 4), self.index(len(self.files) - 1, 4))
 
     def prepend(self, info: FileInfo) -> None:
         self.beginInsertRows(QModelIndex(), 0, 0)
@@ -248,7 +256,12 @@ class FilesPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = self.table.fontMetrics()
-        samples = ("General (for prompts and tools)", "656.3 MB", "2026-12-07 05:00", "Ready")
+        samples = (
+            "General (for prompts and tools)",
+            "656.3 MB",
+            "2026-12-07 05:00",
+            "Ready, in use",
+        )
         for column, sample in enumerate(samples, 1):
             wanted = max(
                 metrics.horizontalAdvance(sample), metrics.horizontalAdvance(COLUMNS[column])
@@ -358,6 +371,11 @@ class FilesPage(QWidget):
             self.model.prepend(info)
             self.update_count()
             self.select_file(info.id)
+
+    def set_usage(self, usage: dict[str, list[str]]) -> None:
+        """What uses each file (batches, jobs, stores the app has listed), in words, by file id:
+        shown in the Status column's tooltip and asked about before deleting."""
+        self.model.set_usage(usage)
 
     def loaded_names(self) -> dict[str, str]:
         """Names of the files listed so far, by id."""
@@ -507,6 +525,15 @@ class FilesPage(QWidget):
             names = ", ".join(f.name for f in chosen[:5])
             more = f" and {len(chosen) - 5} more" if len(chosen) > 5 else ""
             text = f"Delete these {len(chosen)} files: {names}{more}?"
+        used = [
+            f"{f.name}: {', '.join(self.model.usage[f.id])}"
+            for f in chosen
+            if f.id in self.model.usage
+        ]
+        if used:
+            text += "\n\nStill in use:\n" + "\n".join(used[:8])
+            if len(used) > 8:
+                text += f"\n… and {len(used) - 8} more"
         text += (
             "\n\nThey are removed from your organisation for good. A batch, fine-tuning job or "
             "vector store that uses them can no longer read them."

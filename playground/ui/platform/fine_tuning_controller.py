@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.capabilities import capabilities
@@ -50,7 +50,12 @@ class FineTuningPart(QObject):
     Args:
         training_price: the training price per million tokens of a base model, or None when
             the price data has none (the estimate then shows "—").
+
+    Signals:
+        listed: the jobs shown changed.
     """
+
+    listed = Signal()
 
     def __init__(
         self,
@@ -250,6 +255,7 @@ class FineTuningPart(QObject):
         def started(job: JobInfo) -> None:
             page.set_starting(False)
             page.update_job(job)
+            self.listed.emit()
             page.select_job(job.id)
             page.set_info("The job started. Its status is checked every few seconds.")
             self._poll_soon(changed=True)
@@ -265,6 +271,7 @@ class FineTuningPart(QObject):
     def reload(self) -> None:
         def listed(jobs: list[JobInfo]) -> None:
             self.page.set_jobs(jobs)
+            self.listed.emit()
             self._poll_soon(changed=True)
 
         self.runner.start(
@@ -290,6 +297,7 @@ class FineTuningPart(QObject):
     def cancel(self, job: JobInfo) -> None:
         def cancelled(updated: JobInfo) -> None:
             self.page.update_job(updated)
+            self.listed.emit()
             self.page.set_info(f"{updated.status_text}.")
             self.show_events(updated)
 
@@ -323,6 +331,8 @@ class FineTuningPart(QObject):
                 changed = changed or job != before.get(job.id)
                 self.page.update_job(job)
             selected = self.page.selected_job()
+            if changed:
+                self.listed.emit()
             if changed and selected is not None:
                 self.show_events(selected)
             self._poll_soon(changed=changed)
