@@ -101,6 +101,7 @@ def test_the_doctor_finds_problems_at_their_lines_and_fixes_the_obvious_ones(
     assert summary.startswith("10 examples · ≈")
     assert "2 problems to fix before uploading." in summary
     assert "Training cost: — (the price data has no training price for gpt-4o-mini)." in summary
+    assert sum(count for _low, _high, count in page.histogram.bins) == 10  # the readable ones
 
     part = controller.fine_tuning
     assert part is not None
@@ -145,6 +146,13 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
     events = [page.events.item(i).text() for i in range(page.events.count())]
     assert events[-1].endswith("The job has successfully completed")
     assert any("training loss" in e for e in events)
+    assert page.loss.train == [
+        (1, 1.0),
+        (2, 0.6667),
+        (3, 0.5),
+        (4, 0.4),
+    ]  # the fake's 2 / (1 + step)
+    assert page.loss.valid == []  # no validation file
 
     fake_openai.fine_tuning.steps = 10_000
     page.start_button.click()

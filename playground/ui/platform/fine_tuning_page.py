@@ -30,6 +30,7 @@ from playground.core.api.errors import AppError
 from playground.core.platform.dataset import DatasetReport
 from playground.core.platform.fine_tuning import JobEvent, JobInfo
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
+from playground.ui.platform.charts import LengthHistogram, LossChart
 from playground.ui.shell.theme import is_dark
 
 JOB_COLUMNS = ("Status", "Base model", "Fine-tuned model", "Created")
@@ -126,6 +127,8 @@ class FineTuningPage(QWidget):
         doctor_layout.addLayout(form)
         doctor_layout.addLayout(doctor_buttons)
         doctor_layout.addWidget(self.summary)
+        self.histogram = LengthHistogram()
+        doctor_layout.addWidget(self.histogram)
         doctor_layout.addWidget(self.findings, 1)
 
         # -- the jobs ------------------------------------------------------------------------------
@@ -166,6 +169,8 @@ class FineTuningPage(QWidget):
         jobs_layout.addLayout(jobs_buttons)
         jobs_layout.addWidget(self.table, 2)
         jobs_layout.addWidget(self.events_title)
+        self.loss = LossChart()
+        jobs_layout.addWidget(self.loss)
         jobs_layout.addWidget(self.events, 2)
 
         self.status_label = wrapped_label("fineTuneStatus")
@@ -222,6 +227,7 @@ class FineTuningPage(QWidget):
         self.fix_button.setEnabled(bool(report and report.fixable))
         self.split_button.setEnabled(bool(report and report.examples))
         self.start_button.setEnabled(self._report_ok)
+        self.histogram.set_bins(report.histogram() if report else [])
         if report is None:
             self.summary.setText(
                 "Open a JSONL file of chat examples and click Check: every example is checked "
@@ -289,6 +295,17 @@ class FineTuningPage(QWidget):
             when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
             self.events.addItem(f"{when}  {event.message}")
         self.events.scrollToBottom()
+        train: list[tuple[int, float]] = []
+        valid: list[tuple[int, float]] = []
+        for event in events:
+            metrics = event.metrics or {}
+            step = metrics.get("step")
+            if isinstance(step, int):
+                if isinstance(metrics.get("train_loss"), int | float):
+                    train.append((step, float(metrics["train_loss"])))
+                if isinstance(metrics.get("valid_loss"), int | float):
+                    valid.append((step, float(metrics["valid_loss"])))
+        self.loss.set_points(train, valid)
 
     def set_starting(self, busy: bool) -> None:
         self.start_button.setEnabled(not busy and self._report_ok)

@@ -132,6 +132,10 @@ def _snapshot(view: QWidget) -> QWidget:
     return label
 
 
+def _loss(step: int) -> float:
+    return round(1.6 / (1 + 0.45 * step) + 0.05 * (step % 3 == 0), 4)
+
+
 def _fine_tuning(controller: PlatformController) -> QWidget:
     """The Dataset doctor on a small file with two problems, and three jobs with events."""
     view = controller.view
@@ -181,8 +185,10 @@ def _fine_tuning(controller: PlatformController) -> QWidget:
         JobEvent(_NOW - 900, "info", "Fine-tuning job started"),
         *(
             JobEvent(_NOW - 800 + 60 * step, "info",
-                     f"Step {step}/24: training loss={2.0 / (1 + step):.4f}")
-            for step in range(1, 9)
+                     f"Step {step}/24: training loss={_loss(step):.4f}",
+                     {"step": step, "train_loss": _loss(step),
+                      "valid_loss": _loss(step) * 1.08 + 0.02})
+            for step in range(1, 15)
         ),
     ]  # fmt: skip
     page.show_events(jobs[0], events)
