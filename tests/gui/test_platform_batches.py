@@ -35,6 +35,7 @@ def _open(parts: Parts, qtbot: Any) -> PlatformController:
         BatchesService(client),
         parts.runner,
         parts.services.pricer,
+        counter=parts.services.counter,
         backoff=Backoff(first=0.01, longest=0.04, after_error=0.02),
     )
     controller.show_models(
@@ -69,7 +70,10 @@ def test_a_prompt_list_is_checked_run_through_its_lifecycle_and_mapped_back(
     assert not page.start_button.isEnabled()  # nothing is sent before a check
     page.check_button.click()
     wait_until(lambda: page.start_button.isEnabled())
-    assert page.check_summary.text() == "3 requests, ready to send."
+    summary = page.check_summary.text()
+    assert summary.startswith("3 requests, ready to send. Input ≈")
+    assert "at the batch price (≈$" in summary
+    assert summary.endswith("live); the answers are charged on top.")
 
     page.start_button.click()
     wait_until(lambda: _statuses(controller) == ["completed"] and _idle(controller))

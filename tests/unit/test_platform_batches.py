@@ -20,6 +20,7 @@ from playground.core.platform.batches import (
     ResultRow,
     batch_costs,
     check_batch_file,
+    input_estimate,
     prompts_to_jsonl,
     read_results,
     results_csv,
@@ -214,3 +215,21 @@ async def test_nothing_is_sent_for_a_file_with_problems(
     with pytest.raises(AppError, match="nothing was uploaded"):
         await BatchesService(lambda: client).create("x.jsonl", data, check_batch_file(data))
     assert fake_openai.requests == []
+
+
+def test_the_input_estimate_at_the_batch_and_live_price_by_hand() -> None:
+    data = prompts_to_jsonl(
+        ["one two three", "four"], BatchParams("gpt-4o-mini", system="Be brief.")
+    )
+    check = check_batch_file(data)
+    tokens, costs = input_estimate(
+        check.requests, lambda text, _model: len(text.split()), Pricer(), "openai"
+    )
+    # Each request: 3 + (4 + 2 words of instructions) + (4 + its words).
+    assert tokens == (3 + 6 + 4 + 3) + (3 + 6 + 4 + 1)
+    prices = Pricer().prices("gpt-4o-mini")
+    assert prices is not None
+    assert prices.input_per_mtok is not None
+    live = prices.input_per_mtok * tokens / Decimal(1_000_000)
+    assert costs.live == live
+    assert costs.batch == live / 2

@@ -474,6 +474,43 @@ def batch_costs(rows: Sequence[ResultRow], pricer: Pricer, provider_id: str) -> 
     return BatchCosts(batch, live, priced)
 
 
+def input_estimate(
+    requests: Sequence[BatchRequest],
+    count: Callable[[str, str], int],
+    pricer: Pricer,
+    provider_id: str,
+) -> tuple[int, BatchCosts]:
+    """The requests' input tokens (≈, counted locally with the chat format's overhead) and what
+    that input costs at the batch price and live. Answers are charged on top (not known yet)."""
+    tokens = 0
+    batch: Decimal | None = Decimal(0)
+    live: Decimal | None = Decimal(0)
+    for request in requests:
+        messages = request.body.get("messages")
+        if isinstance(messages, list):
+            n = 3 + sum(
+                4 + count(_message_text(m), request.model) for m in messages if isinstance(m, dict)
+            )
+        else:
+            n = count(request.input_text, request.model)
+        tokens += n
+        usage = Usage(input_tokens=n, estimated=True)
+        at_batch = pricer.cost(request.model, usage, provider_id, batch=True)
+        at_live = pricer.cost(request.model, usage, provider_id)
+        batch = None if batch is None or at_batch is None else batch + at_batch
+        live = None if live is None or at_live is None else live + at_live
+    return tokens, BatchCosts(batch, live, len(requests))
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
 # -- the service -----------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 from playground.core.api.errors import AppError
 from playground.core.money.formatting import format_cost
 from playground.core.money.pricing import Pricer
+from playground.core.money.tokens import TokenCounter
 from playground.core.platform.batches import (
     Backoff,
     BatchCheck,
@@ -27,6 +28,7 @@ from playground.core.platform.batches import (
     ResultRow,
     batch_costs,
     check_batch_file,
+    input_estimate,
     prompts_to_jsonl,
     results_csv,
     results_jsonl,
@@ -56,11 +58,13 @@ class BatchesPart(QObject):
         pricer: Pricer,
         provider_id: Callable[[], str],
         *,
+        counter: TokenCounter | None = None,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.page = page
+        self.counter = counter
         self.service = service
         self.runner = runner
         self.pricer = pricer
@@ -99,7 +103,21 @@ class BatchesPart(QObject):
         page = self.page
         models = list(self.models)
 
-        def build() -> tuple[str, bytes, BatchCheck]:
+        counter = self.counter
+        pricer = self.pricer
+        provider = self.provider_id()
+
+        def estimate(data: bytes) -> str:
+            check = check_batch_file(data)
+            if counter is None or not check.requests:
+                return ""
+            tokens, costs = input_estimate(check.requests, counter.count, pricer, provider)
+            return (
+                f"Input ≈{tokens:,} tokens: ≈{format_cost(costs.batch)} at the batch price "
+                f"(≈{format_cost(costs.live)} live); the answers are charged on top."
+            )
+
+        def build() -> tuple[str, bytes, BatchCheck, str]:
             if draft.source == "file":
                 if not draft.path:
                     raise AppError.local(
@@ -114,18 +132,18 @@ class BatchesPart(QObject):
                         f"{path.name} could not be opened ({exc.strerror}).",
                         "Check that it still exists.",
                     ) from exc
-                return path.name, data, check_batch_file(data, models=models)
+                return path.name, data, check_batch_file(data, models=models), estimate(data)
             assert draft.params is not None
             if not draft.params.model:
                 raise AppError.local(
                     "No model", "Choose the model every prompt is sent to.", ""
                 )  # fmt: skip
             data = prompts_to_jsonl(draft.prompts.splitlines(), draft.params)
-            return "prompt-list.jsonl", data, check_batch_file(data, models=models)
+            return "prompt-list.jsonl", data, check_batch_file(data, models=models), estimate(data)
 
-        def done(result: tuple[str, bytes, BatchCheck]) -> None:
-            self._checked = result
-            page.show_check(result[2])
+        def done(result: tuple[str, bytes, BatchCheck, str]) -> None:
+            self._checked = result[:3]
+            page.show_check(result[2], estimate=result[3] if result[2].ok else "")
             page.set_info("")
 
         page.set_info("Checking…")

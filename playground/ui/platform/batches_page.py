@@ -444,14 +444,14 @@ class BatchesPage(QWidget):
     def use_file_source(self) -> None:
         self.source.setCurrentIndex(1)
 
-    def show_check(self, check: BatchCheck, shown_max: int = 200) -> None:
+    def show_check(self, check: BatchCheck, shown_max: int = 200, *, estimate: str = "") -> None:
         self.problems.clear()
         for problem in check.problems[:shown_max]:
             self.problems.addItem(problem.text)
         if len(check.problems) > shown_max:
             self.problems.addItem(f"… and {len(check.problems) - shown_max:,} more")
         self.problems.setVisible(bool(check.problems))
-        self.check_summary.setText(check.summary)
+        self.check_summary.setText(f"{check.summary} {estimate}".strip())
         self.start_button.setEnabled(check.ok)
 
     def set_starting(self, busy: bool) -> None:

@@ -88,8 +88,9 @@ class PlatformController(FeatureController):
         self.runner = runner
         self.page_size = page_size
         self.batches = BatchesPart(
-            view.batches, batches, runner, pricer, provider_id, backoff=backoff, parent=self
-        )
+            view.batches, batches, runner, pricer, provider_id, counter=counter, backoff=backoff,
+            parent=self,
+        )  # fmt: skip
         self.fine_tuning: FineTuningPart | None = None
         if fine_tuning is not None and counter is not None:
             self.fine_tuning = FineTuningPart(
