@@ -279,3 +279,25 @@ def test_a_failed_batch_says_why(
     )
     assert not page.results_button.isEnabled()  # no output or error file to show
     assert page.prompts_edit.toPlainText() == PROMPTS  # the draft is kept
+
+
+def test_older_batches_are_listed_on_demand(
+    parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
+) -> None:
+    fake_openai.batches.steps = 1
+    file = fake_openai.files.add("in.jsonl", b'{"custom_id": "a"}\n', "batch")
+    for i in range(130):
+        fake_openai.batches.batches[f"batch_{i:03}"] = {
+            "id": f"batch_{i:03}", "object": "batch", "endpoint": "/v1/chat/completions",
+            "input_file_id": file["id"], "completion_window": "24h", "status": "completed",
+            "created_at": 1_780_000_000 + i, "request_counts": {"total": 1, "completed": 1,
+            "failed": 0}, "metadata": {"name": f"old {i}"},
+        }  # fmt: skip
+    controller = _open(parts, qtbot)
+    page = controller.view.batches
+    wait_until(lambda: len(page.model.batches) == 100 and _idle(controller))
+    assert page.more_button.isVisibleTo(page)
+    page.more_button.click()
+    wait_until(lambda: len(page.model.batches) == 130 and _idle(controller))
+    assert page.model.batches[-1].name == "old 0"
+    assert not page.more_button.isVisibleTo(page)

@@ -81,6 +81,7 @@ class BatchesPart(QObject):
         page.start_requested.connect(self.start)
         page.open_file_clicked.connect(self.open_file)
         page.refresh_requested.connect(self.reload)
+        page.more_requested.connect(self.load_more)
         page.cancel_requested.connect(self.cancel)
         page.results_requested.connect(self.show_results)
         page.export_clicked.connect(self.export)
@@ -187,14 +188,32 @@ class BatchesPart(QObject):
 
     def reload(self) -> None:
         def listed(result: tuple[list[BatchInfo], bool]) -> None:
-            batches, _more = result
-            self.page.set_batches(batches)
+            batches, more = result
+            self.page.set_batches(batches, more=more)
             self.listed.emit()
             self.page.set_info("")
             self._poll_soon(changed=True)
 
         self.runner.start(
             self.service.list_page(),
+            group=BATCH_GROUP,
+            on_result=listed,
+            on_error=self.page.show_error,
+        )
+
+    def load_more(self) -> None:
+        known = self.page.all_batches()
+        if not known:
+            return
+
+        def listed(result: tuple[list[BatchInfo], bool]) -> None:
+            batches, more = result
+            self.page.add_batches(batches, more=more)
+            self.listed.emit()
+            self._poll_soon(changed=True)
+
+        self.runner.start(
+            self.service.list_page(after=known[-1].id),
             group=BATCH_GROUP,
             on_result=listed,
             on_error=self.page.show_error,

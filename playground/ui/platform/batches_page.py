@@ -197,6 +197,7 @@ class BatchesPage(QWidget):
         start_requested: start the checked batch.
         open_file_clicked: the user wants to pick a JSONL file.
         refresh_requested: list the batches again.
+        more_requested: list older batches too.
         cancel_requested: stop a batch. arg: its `BatchInfo`.
         results_requested: show a finished batch's results. arg: its `BatchInfo`.
         export_clicked: save the shown results. arg: "csv" or "jsonl".
@@ -207,6 +208,7 @@ class BatchesPage(QWidget):
     start_requested = Signal()
     open_file_clicked = Signal()
     refresh_requested = Signal()
+    more_requested = Signal()
     cancel_requested = Signal(object)
     results_requested = Signal(object)
     export_clicked = Signal(str)
@@ -343,6 +345,11 @@ class BatchesPage(QWidget):
         list_buttons.addWidget(self.cancel_button)
         list_buttons.addWidget(self.results_button)
         self.poll_label = wrapped_label("batchesPollNote")
+        self.more_button = named(
+            QPushButton("Show older batches"), "batchesMore", "Show older batches"
+        )
+        self.more_button.setVisible(False)
+        self.more_button.clicked.connect(self.more_requested)
 
         self.results = ResultsModel(self)
         self.results_table = named(QTableView(), "batchResultsTable", "Batch results")
@@ -371,7 +378,10 @@ class BatchesPage(QWidget):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(list_buttons)
         top_layout.addWidget(self.table, 1)
-        top_layout.addWidget(self.poll_label)
+        below_list = QHBoxLayout()
+        below_list.addWidget(self.poll_label, 1)
+        below_list.addWidget(self.more_button)
+        top_layout.addLayout(below_list)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
@@ -470,8 +480,15 @@ class BatchesPage(QWidget):
                 self.table.selectRow(row)
                 return
 
-    def set_batches(self, batches: list[BatchInfo]) -> None:
+    def set_batches(self, batches: list[BatchInfo], *, more: bool = False) -> None:
         self.model.set_batches(batches)
+        self.more_button.setVisible(more)
+        self._update_buttons()
+
+    def add_batches(self, batches: list[BatchInfo], *, more: bool) -> None:
+        """Older batches, below the ones listed."""
+        self.model.append(batches)
+        self.more_button.setVisible(more)
         self._update_buttons()
 
     def all_batches(self) -> list[BatchInfo]:
