@@ -153,6 +153,9 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
         (4, 0.4),
     ]  # the fake's 2 / (1 + step)
     assert page.loss.valid == []  # no validation file
+    wait_until(lambda: page.checkpoints.count() == 3 and _idle(controller))
+    assert page.checkpoints.item(0).text().startswith("Step 1: ft:gpt-4o-mini:org-fake:support:")
+    assert page.checkpoints.item(0).text().endswith("(training loss 0.4000)")
 
     fake_openai.fine_tuning.steps = 10_000
     page.start_button.click()

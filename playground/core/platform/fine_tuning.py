@@ -95,6 +95,35 @@ class JobEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A saved step of a finished job: a model you can use, with the losses at that step."""
+
+    step: int
+    model: str
+    train_loss: float | None = None
+    valid_loss: float | None = None
+
+    @classmethod
+    def from_api(cls, checkpoint: Any) -> Checkpoint:
+        metrics = checkpoint.metrics
+        return cls(
+            int(checkpoint.step_number),
+            str(checkpoint.fine_tuned_model_checkpoint),
+            getattr(metrics, "train_loss", None),
+            getattr(metrics, "valid_loss", None),
+        )
+
+    @property
+    def text(self) -> str:
+        losses = []
+        if self.train_loss is not None:
+            losses.append(f"training loss {self.train_loss:.4f}")
+        if self.valid_loss is not None:
+            losses.append(f"validation loss {self.valid_loss:.4f}")
+        return f"Step {self.step}: {self.model}" + (f" ({', '.join(losses)})" if losses else "")
+
+
+@dataclass(frozen=True, slots=True)
 class JobRequest:
     """What a new job is created with."""
 
@@ -185,6 +214,14 @@ class FineTuningService:
         except Exception as exc:
             raise from_exception(exc) from exc
         return [JobEvent.from_api(e) for e in reversed(page.data)]
+
+    async def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        """The job's checkpoints, earliest step first."""
+        try:
+            page = await self._client_source().fine_tuning.jobs.checkpoints.list(job_id, limit=50)
+        except Exception as exc:
+            raise from_exception(exc) from exc
+        return sorted((Checkpoint.from_api(c) for c in page.data), key=lambda c: c.step)
 
     async def cancel(self, job_id: str) -> JobInfo:
         try:

@@ -24,7 +24,13 @@ from playground.core.platform.dataset import (
     training_cost,
 )
 from playground.core.platform.files import FilesService
-from playground.core.platform.fine_tuning import FineTuningService, JobEvent, JobInfo, JobRequest
+from playground.core.platform.fine_tuning import (
+    Checkpoint,
+    FineTuningService,
+    JobEvent,
+    JobInfo,
+    JobRequest,
+)
 from playground.ui.platform.fine_tuning_page import FineTuningPage
 from playground.ui.shell.bridge import TaskRunner
 
@@ -293,6 +299,20 @@ class FineTuningPart(QObject):
             on_result=shown,
             on_error=self.page.show_error,
         )
+        self.page.show_checkpoints([])
+        if job.status == "succeeded":
+
+            def listed(checkpoints: list[Checkpoint]) -> None:
+                current = self.page.selected_job()
+                if current is not None and current.id == job.id:
+                    self.page.show_checkpoints(checkpoints)
+
+            self.runner.start(
+                self.service.checkpoints(job.id),
+                group=JOBS_POLL_GROUP,
+                on_result=listed,
+                on_error=self.page.show_error,
+            )
 
     def cancel(self, job: JobInfo) -> None:
         def cancelled(updated: JobInfo) -> None:

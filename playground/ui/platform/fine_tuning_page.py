@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.errors import AppError
 from playground.core.platform.dataset import DatasetReport
-from playground.core.platform.fine_tuning import JobEvent, JobInfo
+from playground.core.platform.fine_tuning import Checkpoint, JobEvent, JobInfo
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.platform.charts import LengthHistogram, LossChart
 from playground.ui.shell.theme import is_dark
@@ -172,6 +172,13 @@ class FineTuningPage(QWidget):
         self.loss = LossChart()
         jobs_layout.addWidget(self.loss)
         jobs_layout.addWidget(self.events, 2)
+        self.checkpoints = named(
+            QListWidget(), "fineTuneCheckpoints", "The finished job's checkpoints"
+        )
+        self.checkpoints.setWordWrap(True)
+        self.checkpoints.setMaximumHeight(90)
+        self.checkpoints.setVisible(False)
+        jobs_layout.addWidget(self.checkpoints)
 
         self.status_label = wrapped_label("fineTuneStatus")
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
@@ -306,6 +313,13 @@ class FineTuningPage(QWidget):
                 if isinstance(metrics.get("valid_loss"), int | float):
                     valid.append((step, float(metrics["valid_loss"])))
         self.loss.set_points(train, valid)
+
+    def show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
+        """A finished job's checkpoints (none: the list is hidden)."""
+        self.checkpoints.clear()
+        for checkpoint in checkpoints:
+            self.checkpoints.addItem(checkpoint.text)
+        self.checkpoints.setVisible(bool(checkpoints))
 
     def set_starting(self, busy: bool) -> None:
         self.start_button.setEnabled(not busy and self._report_ok)
