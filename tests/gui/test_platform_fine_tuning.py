@@ -20,7 +20,7 @@ from tests.fakes.fine_tuning import REFUSAL_MESSAGE
 from tests.fakes.openai_server import FakeOpenAI
 
 
-def _open(parts: Parts, qtbot: Any) -> PlatformController:
+def _open(parts: Parts, qtbot: Any, tried: list[str] | None = None) -> PlatformController:
     client = parts.services.session.client
     view = PlatformTab()
     qtbot.addWidget(view)
@@ -34,6 +34,7 @@ def _open(parts: Parts, qtbot: Any) -> PlatformController:
         parts.services.pricer,
         fine_tuning=FineTuningService(client),
         counter=parts.services.counter,
+        try_in_chat=(tried if tried is not None else []).append,
         backoff=Backoff(first=0.01, longest=0.04, after_error=0.02),
     )
     controller.show_models(CatalogSnapshot("openai", (ModelInfo("gpt-4o-mini"),), 0.0))
@@ -121,7 +122,8 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
 ) -> None:
     path = tmp_path / "train.jsonl"
     path.write_text("\n".join(_examples(12)) + "\n", encoding="utf-8")
-    controller = _open(parts, qtbot)
+    tried: list[str] = []
+    controller = _open(parts, qtbot, tried)
     page = _page(controller)
     wait_until(lambda: _idle(controller))
     _choose(controller, path)
@@ -153,6 +155,9 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
         (4, 0.4),
     ]  # the fake's 2 / (1 + step)
     assert page.loss.valid == []  # no validation file
+    page.try_button.click()
+    assert len(tried) == 1
+    assert tried[0].startswith("ft:gpt-4o-mini:org-fake:support:")
     wait_until(lambda: page.checkpoints.count() == 3 and _idle(controller))
     assert page.checkpoints.item(0).text().startswith("Step 1: ft:gpt-4o-mini:org-fake:support:")
     assert page.checkpoints.item(0).text().endswith("(training loss 0.4000)")
@@ -192,3 +197,18 @@ def test_the_providers_refusal_is_shown_in_plain_words_and_old_jobs_stay(
     assert len(page.jobs) == 1  # the old job is still there, still followed
     assert page.jobs[0].status in ("queued", "running", "validating_files")
     assert page.start_button.isEnabled()  # the checked dataset is kept for another try
+
+
+def test_try_in_chat_opens_the_fine_tuned_model_in_chat(make_app: Any) -> None:
+    from playground.core.platform.fine_tuning import JobInfo
+
+    app = make_app()
+    app.window.show_tab("platform")
+    controller = app.feature("platform")
+    page = controller.view.fine_tuning
+    model = "ft:gpt-4o-mini:org-fake:support:abc123"
+    page.set_jobs([JobInfo("ftjob-1", "succeeded", "gpt-4o-mini", 1_780_000_000, model)])
+    page.select_job("ftjob-1")
+    page.try_button.click()
+    assert app.window.current_tab_key() == "chat"
+    assert app.chat_tab.current_model() == model

@@ -50,6 +50,7 @@ class PlatformController(FeatureController):
             Batches tests leave it out).
         counter: counts tokens for the Dataset doctor.
         vector_stores: the Vector stores service (None: the page is not shown).
+        try_in_chat: puts a fine-tuned model into Chat and shows Chat.
         provider_id: the active provider's price-data id ("openai", "azure"...).
         page_size: files per request when listing.
         backoff: how often running batches are looked at.
@@ -78,6 +79,7 @@ class PlatformController(FeatureController):
         fine_tuning: FineTuningService | None = None,
         counter: TokenCounter | None = None,
         vector_stores: VectorStoresService | None = None,
+        try_in_chat: Callable[[str], None] | None = None,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -94,8 +96,8 @@ class PlatformController(FeatureController):
         self.fine_tuning: FineTuningPart | None = None
         if fine_tuning is not None and counter is not None:
             self.fine_tuning = FineTuningPart(
-                view.add_fine_tuning(), fine_tuning, files, runner, counter, backoff=backoff,
-                parent=self,
+                view.add_fine_tuning(), fine_tuning, files, runner, counter,
+                try_in_chat=try_in_chat, backoff=backoff, parent=self,
             )  # fmt: skip
         self.vector_stores: VectorStoresPart | None = None
         if vector_stores is not None:

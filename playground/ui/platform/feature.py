@@ -12,10 +12,17 @@ def build(ctx: FeatureContext) -> FeatureController:
     from playground.core.platform.files import FilesService, UploadJournal
     from playground.core.platform.fine_tuning import FineTuningService
     from playground.core.platform.vector_stores import VectorStoresService
+    from playground.ui.common.chat_link import ChatSettings
     from playground.ui.platform.controller import PlatformController
     from playground.ui.platform.tab import PlatformTab
 
     services = ctx.services
+
+    def try_in_chat(model: str) -> None:
+        link = ctx.chat
+        current = link.chat_settings()
+        link.use_in_chat(ChatSettings(model, current.system, current.fields))
+
     journal = UploadJournal(services.paths.data_dir / "platform" / "uploads.json")
     files = FilesService(services.session.client, journal, run_blocking=ctx.runner.run_blocking)
     session = services.session
@@ -29,6 +36,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         fine_tuning=FineTuningService(session.client),
         counter=services.counter,
         vector_stores=VectorStoresService(session.client),
+        try_in_chat=try_in_chat,
         parent=ctx.window,
     )
 

@@ -56,6 +56,7 @@ class FineTuningPart(QObject):
     Args:
         training_price: the training price per million tokens of a base model, or None when
             the price data has none (the estimate then shows "—").
+        try_in_chat: puts a fine-tuned model into Chat and shows it (None: no such button).
 
     Signals:
         listed: the jobs shown changed.
@@ -72,6 +73,7 @@ class FineTuningPart(QObject):
         counter: TokenCounter,
         *,
         training_price: Callable[[str], Decimal | None] = lambda _model: None,
+        try_in_chat: Callable[[str], None] | None = None,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -96,6 +98,9 @@ class FineTuningPart(QObject):
         page.cancel_job_requested.connect(self.cancel)
         page.job_selected.connect(self.show_events)
         page.refresh_requested.connect(self.reload)
+        if try_in_chat is not None:
+            page.try_in_chat_requested.connect(try_in_chat)
+        page.set_try_in_chat_available(try_in_chat is not None)
 
     # -- the doctor ----------------------------------------------------------------------------
 

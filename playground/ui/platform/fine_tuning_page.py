@@ -49,6 +49,7 @@ class FineTuningPage(QWidget):
         cancel_job_requested: cancel a job. arg: its `JobInfo`.
         job_selected: show a job's events. arg: its `JobInfo`.
         refresh_requested: list the jobs again.
+        try_in_chat_requested: open a fine-tuned model in Chat. arg: the model's name.
     """
 
     open_training_clicked = Signal()
@@ -60,6 +61,7 @@ class FineTuningPage(QWidget):
     cancel_job_requested = Signal(object)
     job_selected = Signal(object)
     refresh_requested = Signal()
+    try_in_chat_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,6 +152,14 @@ class FineTuningPage(QWidget):
         jobs_buttons.addWidget(self.start_button)
         jobs_buttons.addWidget(self.refresh_button)
         jobs_buttons.addWidget(self.cancel_button)
+        self.try_button = named(
+            QPushButton("Try in Chat"),
+            "fineTuneTryInChat",
+            "Open the fine-tuned model in Chat",
+            "Chat with the selected job's fine-tuned model",
+        )
+        self.try_button.clicked.connect(self._try_selected)
+        jobs_buttons.addWidget(self.try_button)
         self.table = named(QTableWidget(0, len(JOB_COLUMNS)), "fineTuneJobs", "Fine-tuning jobs")
         self.table.setHorizontalHeaderLabels(list(JOB_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -314,6 +324,9 @@ class FineTuningPage(QWidget):
                     valid.append((step, float(metrics["valid_loss"])))
         self.loss.set_points(train, valid)
 
+    def set_try_in_chat_available(self, available: bool) -> None:
+        self.try_button.setVisible(available)
+
     def show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         """A finished job's checkpoints (none: the list is hidden)."""
         self.checkpoints.clear()
@@ -340,6 +353,12 @@ class FineTuningPage(QWidget):
     def _update_buttons(self) -> None:
         job = self.selected_job()
         self.cancel_button.setEnabled(job is not None and not job.done)
+        self.try_button.setEnabled(job is not None and bool(job.fine_tuned_model))
+
+    def _try_selected(self) -> None:
+        job = self.selected_job()
+        if job is not None and job.fine_tuned_model:
+            self.try_in_chat_requested.emit(job.fine_tuned_model)
 
     def _on_selection(self) -> None:
         self._update_buttons()
