@@ -49,6 +49,7 @@ BENCHES = (
     Bench("overhead", "bench.overhead", 3, 1, "time to first token: app vs raw SDK"),
     Bench("plots", "bench.plots", 5, 2, "embeddings heatmap and scatter"),
     Bench("compare", "bench.compare_stream", 3, 1, "8 answers streaming into Compare"),
+    Bench("platform", "bench.platform_lists", 3, 1, "10,000 files paged into Platform's list"),
     Bench(
         "realtime-speech",
         "bench.realtime_speech",

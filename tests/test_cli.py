@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
-TABS = ("chat", "images", "audio", "embeddings", "moderation", "compare", "lab")
+TABS = ("chat", "images", "audio", "embeddings", "moderation", "compare", "lab", "platform")
 
 
 def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

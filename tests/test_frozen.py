@@ -79,7 +79,16 @@ def test_frozen_screenshots(frozen_app: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     result = _run(frozen_app, "--screenshot", str(out), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
-    for tab in ("chat", "images", "audio", "embeddings", "moderation", "compare", "lab"):
+    for tab in (
+        "chat",
+        "images",
+        "audio",
+        "embeddings",
+        "moderation",
+        "compare",
+        "lab",
+        "platform",
+    ):
         for theme in ("light", "dark"):
             with Image.open(out / f"{tab}-{theme}.png") as image:
                 assert image.width >= 720

@@ -16,7 +16,8 @@ modules behind it:
 * One module per endpoint family: :mod:`~tests.fakes.models`, :mod:`~tests.fakes.chat`,
   :mod:`~tests.fakes.responses` (no routes yet), :mod:`~tests.fakes.images`,
   :mod:`~tests.fakes.audio`, :mod:`~tests.fakes.embeddings`, :mod:`~tests.fakes.moderation`,
-  :mod:`~tests.fakes.batches` (Files and Batch API).
+  :mod:`~tests.fakes.files` (Files and Uploads), :mod:`~tests.fakes.batches` (Batch API),
+  :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.fine_tuning`.
 
 How to add an endpoint family (e.g. fine-tuning):
 

@@ -32,6 +32,9 @@ deployment-based endpoints, and ``/openai/models`` for the model list):
 * ``POST /v1/files``, ``GET /v1/files/{id}[/content]``, ``POST /v1/batches``,
   ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``
 * ``POST /v1/decisions`` (beta, ``gpt-6-luna``; see :mod:`tests.fakes.decisions`)
+* Files, uploads in parts, vector stores, batches and fine-tuning jobs: the routes are listed in
+  :mod:`~tests.fakes.files`, :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.batches` and
+  :mod:`~tests.fakes.fine_tuning`
 
 Token counts and other generated content follow :mod:`tests.fakes.openai_payloads`; see
 :func:`~tests.fakes.openai_payloads.count_prompt_tokens` and
@@ -46,14 +49,20 @@ from tests.fakes import (
     chat,
     decisions,
     embeddings,
+    files,
+    fine_tuning,
     images,
     models,
     moderation,
     responses,
+    vector_stores,
 )
 from tests.fakes.batches import FakeBatches
+from tests.fakes.files import FakeFiles
+from tests.fakes.fine_tuning import FakeFineTuning
 from tests.fakes.scenario import DEFAULT_MODELS, DEFAULT_REPLY, DEFAULT_TRANSCRIPT, Scenario
 from tests.fakes.server import FakeServer, Family
+from tests.fakes.vector_stores import FakeVectorStores
 from tests.fakes.wire import (
     SERVER_ERROR_BODIES,
     JsonDict,
@@ -84,8 +93,11 @@ FAMILIES: tuple[Family, ...] = (
     audio.FAMILY,
     embeddings.FAMILY,
     moderation.FAMILY,
+    files.FAMILY,
     batches.FAMILY,
     decisions.FAMILY,
+    vector_stores.FAMILY,
+    fine_tuning.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 
@@ -104,3 +116,18 @@ class FakeOpenAI(FakeServer):
     def batches(self) -> FakeBatches:
         """Uploaded files and batches (set ``steps`` and ``fail_ids`` to shape the answers)."""
         return self.state(FakeBatches)
+
+    @property
+    def files(self) -> FakeFiles:
+        """Stored files and uploads in parts (shared by batches, vector stores, fine-tuning)."""
+        return self.state(FakeFiles)
+
+    @property
+    def vector_stores(self) -> FakeVectorStores:
+        """Vector stores and their files' indexing states."""
+        return self.state(FakeVectorStores)
+
+    @property
+    def fine_tuning(self) -> FakeFineTuning:
+        """Fine-tuning jobs (set ``accepts_new_jobs = False`` for the provider's refusal)."""
+        return self.state(FakeFineTuning)

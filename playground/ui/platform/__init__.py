@@ -1,0 +1,1 @@
+"""The Platform tab: files, batches, fine-tuning and vector stores of the organisation."""

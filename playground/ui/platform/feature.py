@@ -1,0 +1,44 @@
+"""The Platform tab: the organisation's files (and, as they are built, batches, fine-tuning and
+vector stores). Its modules are imported inside `build`, so start-up does not pay."""
+
+from __future__ import annotations
+
+from playground.ui.common.feature import Feature, FeatureContext, FeatureController
+
+
+def build(ctx: FeatureContext) -> FeatureController:
+    """The Platform tab's view, services and controller."""
+    from playground.core.platform.batches import BatchesService
+    from playground.core.platform.files import FilesService, UploadJournal
+    from playground.core.platform.fine_tuning import FineTuningService
+    from playground.core.platform.vector_stores import VectorStoresService
+    from playground.ui.common.chat_link import ChatSettings
+    from playground.ui.platform.controller import PlatformController
+    from playground.ui.platform.tab import PlatformTab
+
+    services = ctx.services
+
+    def try_in_chat(model: str) -> None:
+        link = ctx.chat
+        current = link.chat_settings()
+        link.use_in_chat(ChatSettings(model, current.system, current.fields))
+
+    journal = UploadJournal(services.paths.data_dir / "platform" / "uploads.json")
+    files = FilesService(services.session.client, journal, run_blocking=ctx.runner.run_blocking)
+    session = services.session
+    return PlatformController(
+        PlatformTab(),
+        files,
+        BatchesService(session.client),
+        ctx.runner,
+        services.pricer,
+        lambda: session.profile.price_provider,
+        fine_tuning=FineTuningService(session.client),
+        counter=services.counter,
+        vector_stores=VectorStoresService(session.client),
+        try_in_chat=try_in_chat,
+        parent=ctx.window,
+    )
+
+
+FEATURE = Feature("platform", "Platform", "settings", build)

@@ -1,0 +1,372 @@
+"""The Fine-tuning page of the Platform tab: the Dataset doctor (offline) and the jobs.
+
+No network code: the page emits what the user asked for and shows what the controller gives it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.api.errors import AppError
+from playground.core.platform.dataset import DatasetReport
+from playground.core.platform.fine_tuning import Checkpoint, JobEvent, JobInfo
+from playground.ui.common.widgets import named, side_by_side, wrapped_label
+from playground.ui.platform.charts import LengthHistogram, LossChart
+from playground.ui.shell.theme import is_dark
+
+JOB_COLUMNS = ("Status", "Base model", "Fine-tuned model", "Created")
+
+
+class FineTuningPage(QWidget):
+    """The Fine-tuning page.
+
+    Signals:
+        open_training_clicked: pick the training file.
+        open_validation_clicked: pick the validation file (optional).
+        check_requested: check the chosen files.
+        fix_clicked: save a copy with the obvious fixes made.
+        split_clicked: save a train/validation split of the training file.
+        start_job_requested: upload the checked files and start a job.
+        cancel_job_requested: cancel a job. arg: its `JobInfo`.
+        job_selected: show a job's events. arg: its `JobInfo`.
+        refresh_requested: list the jobs again.
+        try_in_chat_requested: open a fine-tuned model in Chat. arg: the model's name.
+    """
+
+    open_training_clicked = Signal()
+    open_validation_clicked = Signal()
+    check_requested = Signal()
+    fix_clicked = Signal()
+    split_clicked = Signal()
+    start_job_requested = Signal()
+    cancel_job_requested = Signal(object)
+    job_selected = Signal(object)
+    refresh_requested = Signal()
+    try_in_chat_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("platformFineTuningPage")
+        self._training = ""
+        self._validation = ""
+        self.jobs: list[JobInfo] = []
+
+        # -- the doctor ----------------------------------------------------------------------------
+        self.training_button = named(
+            QPushButton("Open training file…"), "doctorOpenTraining", "Open the training file"
+        )
+        self.training_button.clicked.connect(self.open_training_clicked)
+        self.validation_button = named(
+            QPushButton("Validation file…"),
+            "doctorOpenValidation",
+            "Open a validation file (optional)",
+        )
+        self.validation_button.clicked.connect(self.open_validation_clicked)
+        self.files_label = wrapped_label("doctorFiles", "No file chosen.")
+        self.model_combo = named(QComboBox(), "fineTuneModel", "Base model")
+        self.epochs = named(QSpinBox(), "fineTuneEpochs", "Epochs")
+        self.epochs.setRange(1, 50)
+        self.epochs.setValue(3)
+        self.suffix = named(QLineEdit(), "fineTuneSuffix", "Name suffix for the new model")
+        self.suffix.setPlaceholderText("e.g. support-bot")
+        self.suffix.setMaxLength(64)
+        form = QFormLayout()
+        form.addRow("Base model:", self.model_combo)
+        form.addRow("Epochs:", self.epochs)
+        form.addRow("Name suffix:", self.suffix)
+        self.check_button = named(QPushButton("Check"), "doctorCheck", "Check every example")
+        self.check_button.clicked.connect(self.check_requested)
+        self.fix_button = named(
+            QPushButton("Save fixed copy…"), "doctorFix", "Save a copy with the obvious fixes"
+        )
+        self.fix_button.clicked.connect(self.fix_clicked)
+        self.split_button = named(
+            QPushButton("Split…"),
+            "doctorSplit",
+            "Split into training and validation files",
+            "Save 80% of the examples as a training file and 20% as a validation file",
+        )
+        self.split_button.clicked.connect(self.split_clicked)
+        doctor_buttons = QHBoxLayout()
+        doctor_buttons.addWidget(self.check_button)
+        doctor_buttons.addWidget(self.fix_button)
+        doctor_buttons.addWidget(self.split_button)
+        doctor_buttons.addStretch(1)
+        self.summary = wrapped_label("doctorSummary")
+        self.findings = named(QListWidget(), "doctorFindings", "What the check found, by line")
+        self.findings.setWordWrap(True)
+        self.findings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        open_row = QHBoxLayout()
+        open_row.addWidget(self.training_button)
+        open_row.addWidget(self.validation_button)
+        open_row.addStretch(1)
+
+        doctor = QWidget()
+        doctor_layout = QVBoxLayout(doctor)
+        doctor_layout.setContentsMargins(0, 0, 0, 0)
+        doctor_layout.addWidget(QLabel("<b>Dataset doctor</b> (works offline)"))
+        doctor_layout.addLayout(open_row)
+        doctor_layout.addWidget(self.files_label)
+        doctor_layout.addLayout(form)
+        doctor_layout.addLayout(doctor_buttons)
+        doctor_layout.addWidget(self.summary)
+        self.histogram = LengthHistogram()
+        doctor_layout.addWidget(self.histogram)
+        doctor_layout.addWidget(self.findings, 1)
+
+        # -- the jobs ------------------------------------------------------------------------------
+        self.start_button = named(
+            QPushButton("Upload and start job"),
+            "fineTuneStart",
+            "Upload the checked files and start a fine-tuning job",
+        )
+        self.start_button.clicked.connect(self.start_job_requested)
+        self.refresh_button = named(QPushButton("Refresh"), "fineTuneRefresh", "Refresh the jobs")
+        self.refresh_button.clicked.connect(self.refresh_requested)
+        self.cancel_button = named(
+            QPushButton("Cancel job"), "fineTuneCancel", "Cancel the selected job"
+        )
+        self.cancel_button.clicked.connect(self._cancel_selected)
+        jobs_buttons = QHBoxLayout()
+        jobs_buttons.addWidget(QLabel("<b>Jobs</b>"))
+        jobs_buttons.addStretch(1)
+        jobs_buttons.addWidget(self.start_button)
+        jobs_buttons.addWidget(self.refresh_button)
+        jobs_buttons.addWidget(self.cancel_button)
+        self.try_button = named(
+            QPushButton("Try in Chat"),
+            "fineTuneTryInChat",
+            "Open the fine-tuned model in Chat",
+            "Chat with the selected job's fine-tuned model",
+        )
+        self.try_button.clicked.connect(self._try_selected)
+        jobs_buttons.addWidget(self.try_button)
+        self.table = named(QTableWidget(0, len(JOB_COLUMNS)), "fineTuneJobs", "Fine-tuning jobs")
+        self.table.setHorizontalHeaderLabels(list(JOB_COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.events = named(QListWidget(), "fineTuneEvents", "The selected job's events")
+        self.events.setWordWrap(True)
+        self.events_title = wrapped_label("fineTuneEventsTitle", "Events: pick a job.")
+        jobs = QWidget()
+        jobs_layout = QVBoxLayout(jobs)
+        jobs_layout.setContentsMargins(0, 0, 0, 0)
+        jobs_layout.addLayout(jobs_buttons)
+        jobs_layout.addWidget(self.table, 2)
+        jobs_layout.addWidget(self.events_title)
+        self.loss = LossChart()
+        jobs_layout.addWidget(self.loss)
+        jobs_layout.addWidget(self.events, 2)
+        self.checkpoints = named(
+            QListWidget(), "fineTuneCheckpoints", "The finished job's checkpoints"
+        )
+        self.checkpoints.setWordWrap(True)
+        self.checkpoints.setMaximumHeight(90)
+        self.checkpoints.setVisible(False)
+        jobs_layout.addWidget(self.checkpoints)
+
+        self.status_label = wrapped_label("fineTuneStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            side_by_side([(doctor, 1), (jobs, 1)], name="fineTuneSplitter", sizes=(520, 560)), 1
+        )
+        layout.addWidget(self.status_label)
+        self.main_input: QWidget = self.training_button
+        self.show_report(None)
+        self._update_buttons()
+
+    # -- the doctor ----------------------------------------------------------------------------
+
+    def set_files(self, training: str, validation: str) -> None:
+        self._training, self._validation = training, validation
+        text = f"Training: {training}" if training else "No file chosen."
+        if validation:
+            text += f"\nValidation: {validation}"
+        self.files_label.setText(text)
+        self.show_report(None)
+
+    def files(self) -> tuple[str, str]:
+        return self._training, self._validation
+
+    def set_base_model(self, model: str) -> None:
+        if self.model_combo.findText(model) < 0:
+            self.model_combo.addItem(model)
+        self.model_combo.setCurrentText(model)
+
+    def base_model(self) -> str:
+        return self.model_combo.currentText()
+
+    def epochs_value(self) -> int:
+        return self.epochs.value()
+
+    def suffix_text(self) -> str:
+        return self.suffix.text().strip()
+
+    def set_models(self, models: list[str]) -> None:
+        current = self.model_combo.currentText()
+        self.model_combo.clear()
+        self.model_combo.addItems(models)
+        if current:
+            index = self.model_combo.findText(current)
+            if index >= 0:
+                self.model_combo.setCurrentIndex(index)
+
+    def show_report(self, report: DatasetReport | None, summary: str = "") -> None:
+        self.findings.clear()
+        self._report_ok = bool(report and report.ok)
+        self.check_button.setEnabled(bool(self._training))
+        self.fix_button.setEnabled(bool(report and report.fixable))
+        self.split_button.setEnabled(bool(report and report.examples))
+        self.start_button.setEnabled(self._report_ok)
+        self.histogram.set_bins(report.histogram() if report else [])
+        if report is None:
+            self.summary.setText(
+                "Open a JSONL file of chat examples and click Check: every example is checked "
+                "before anything is uploaded."
+                if not self._training
+                else "Click Check to look at every example."
+            )
+            return
+        self.summary.setText(summary)
+        for finding in report.findings:
+            item = QListWidgetItem(("" if finding.error else "Note: ") + finding.text)
+            self.findings.addItem(item)
+
+    # -- the jobs ------------------------------------------------------------------------------
+
+    def set_jobs(self, jobs: list[JobInfo]) -> None:
+        selected = self.selected_job()
+        self.jobs = list(jobs)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(jobs))
+        for row, job in enumerate(jobs):
+            cells = (
+                job.status_text,
+                job.model,
+                job.fine_tuned_model or "—",
+                datetime.fromtimestamp(job.created_at).strftime("%Y-%m-%d %H:%M"),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 0 and job.error:
+                    item.setToolTip(job.error)
+                self.table.setItem(row, column, item)
+        if selected is not None:
+            for row, job in enumerate(jobs):
+                if job.id == selected.id:
+                    self.table.selectRow(row)
+        self.table.blockSignals(False)
+        self._update_buttons()
+
+    def update_job(self, info: JobInfo) -> None:
+        jobs = [info if j.id == info.id else j for j in self.jobs]
+        if info.id not in {j.id for j in self.jobs}:
+            jobs.insert(0, info)
+        self.set_jobs(jobs)
+
+    def select_job(self, job_id: str) -> None:
+        for row, job in enumerate(self.jobs):
+            if job.id == job_id:
+                self.table.selectRow(row)
+
+    def selected_job(self) -> JobInfo | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.jobs[rows[0].row()] if rows and rows[0].row() < len(self.jobs) else None
+
+    def running_jobs(self) -> list[JobInfo]:
+        return [j for j in self.jobs if not j.done]
+
+    def show_events(self, job: JobInfo, events: list[JobEvent]) -> None:
+        self.events.clear()
+        title = f"Events of {job.suffix or job.model} ({job.status_text.lower()})"
+        if job.error:
+            title += f": {job.error}"
+        self.events_title.setText(title)
+        for event in events:
+            when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
+            self.events.addItem(f"{when}  {event.message}")
+        self.events.scrollToBottom()
+        train: list[tuple[int, float]] = []
+        valid: list[tuple[int, float]] = []
+        for event in events:
+            metrics = event.metrics or {}
+            step = metrics.get("step")
+            if isinstance(step, int):
+                if isinstance(metrics.get("train_loss"), int | float):
+                    train.append((step, float(metrics["train_loss"])))
+                if isinstance(metrics.get("valid_loss"), int | float):
+                    valid.append((step, float(metrics["valid_loss"])))
+        self.loss.set_points(train, valid)
+
+    def set_try_in_chat_available(self, available: bool) -> None:
+        self.try_button.setVisible(available)
+
+    def show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
+        """A finished job's checkpoints (none: the list is hidden)."""
+        self.checkpoints.clear()
+        for checkpoint in checkpoints:
+            self.checkpoints.addItem(checkpoint.text)
+        self.checkpoints.setVisible(bool(checkpoints))
+
+    def set_starting(self, busy: bool) -> None:
+        self.start_button.setEnabled(not busy and self._report_ok)
+
+    def set_info(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.status_label.setToolTip("")
+
+    def show_error(self, error: AppError) -> None:
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.status_label.setText(
+            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
+        )
+        self.status_label.setToolTip(error.details or "")
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        job = self.selected_job()
+        self.cancel_button.setEnabled(job is not None and not job.done)
+        self.try_button.setEnabled(job is not None and bool(job.fine_tuned_model))
+
+    def _try_selected(self) -> None:
+        job = self.selected_job()
+        if job is not None and job.fine_tuned_model:
+            self.try_in_chat_requested.emit(job.fine_tuned_model)
+
+    def _on_selection(self) -> None:
+        self._update_buttons()
+        job = self.selected_job()
+        if job is not None:
+            self.job_selected.emit(job)
+
+    def _cancel_selected(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.cancel_job_requested.emit(job)

@@ -1,0 +1,214 @@
+"""The Platform tab's Fine-tuning page: the Dataset doctor, jobs created, followed, cancelled, and
+the provider's refusal, against the fake server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from playground.core.api.catalog import CatalogSnapshot
+from playground.core.models import ModelInfo
+from playground.core.platform.batches import Backoff, BatchesService
+from playground.core.platform.files import FilesService
+from playground.core.platform.fine_tuning import FineTuningService
+from playground.ui.platform.controller import PlatformController
+from playground.ui.platform.fine_tuning_page import FineTuningPage
+from playground.ui.platform.tab import PlatformTab
+from tests.conftest import Parts, WaitUntil
+from tests.fakes.fine_tuning import REFUSAL_MESSAGE
+from tests.fakes.openai_server import FakeOpenAI
+
+
+def _open(parts: Parts, qtbot: Any, tried: list[str] | None = None) -> PlatformController:
+    client = parts.services.session.client
+    view = PlatformTab()
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    controller = PlatformController(
+        view,
+        FilesService(client),
+        BatchesService(client),
+        parts.runner,
+        parts.services.pricer,
+        fine_tuning=FineTuningService(client),
+        counter=parts.services.counter,
+        try_in_chat=(tried if tried is not None else []).append,
+        backoff=Backoff(first=0.01, longest=0.04, after_error=0.02),
+    )
+    controller.show_models(CatalogSnapshot("openai", (ModelInfo("gpt-4o-mini"),), 0.0))
+    assert view.fine_tuning is not None
+    view.pages.setCurrentWidget(view.fine_tuning)
+    return controller
+
+
+def _page(controller: PlatformController) -> FineTuningPage:
+    page = controller.view.fine_tuning
+    assert page is not None
+    return page
+
+
+def _idle(controller: PlatformController) -> bool:
+    return not any(controller.runner.is_busy(g) for g in controller.busy_groups) and not (
+        controller.runner.is_busy("platform-jobs-poll")
+    )
+
+
+def _examples(count: int, role: str = "user") -> list[str]:
+    return [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": role, "content": f"Question {i}?"},
+                    {"role": "assistant", "content": f"Answer {i}."},
+                ]
+            }
+        )
+        for i in range(count)
+    ]
+
+
+def _choose(controller: PlatformController, path: Path) -> None:
+    part = controller.fine_tuning
+    assert part is not None
+    part.ask_open_path = lambda _title: str(path)  # type: ignore[method-assign]
+    _page(controller).training_button.click()
+
+
+def test_the_doctor_finds_problems_at_their_lines_and_fixes_the_obvious_ones(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    lines = _examples(11)
+    lines[2] = "{broken"
+    lines[4] = lines[4].replace('"user"', '"Human"')
+    path = tmp_path / "support.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    controller = _open(parts, qtbot)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    _choose(controller, path)
+    page.check_button.click()
+    wait_until(lambda: page.findings.count() > 0 and _idle(controller))
+    found = [page.findings.item(i).text() for i in range(page.findings.count())]
+    assert found == [
+        "Note: 10 examples: it works, but 50 or more usually train clearly better.",
+        "Line 3: This line is not valid JSON.",
+        'Line 5: message 1 has the role "Human", which is not one of system, developer, user, '
+        'assistant, tool. Fix: write the role as "user".',
+    ]
+    assert not page.start_button.isEnabled()  # nothing goes up with a problem left
+    summary = page.summary.text()
+    assert summary.startswith("10 examples · ≈")
+    assert "2 problems to fix before uploading." in summary
+    assert "Training cost: — (the price data has no training price for gpt-4o-mini)." in summary
+    assert sum(count for _low, _high, count in page.histogram.bins) == 10  # the readable ones
+
+    part = controller.fine_tuning
+    assert part is not None
+    fixed = tmp_path / "support-fixed.jsonl"
+    part.ask_save_path = lambda _title, _suggested: str(fixed)  # type: ignore[method-assign]
+    page.fix_button.click()
+    wait_until(lambda: "now the training file" in page.status_label.text() and _idle(controller))
+    assert json.loads(fixed.read_text(encoding="utf-8").splitlines()[4])["messages"][0]["role"] == (
+        "user"
+    )
+    assert path.read_text(encoding="utf-8").count('"Human"') == 1  # the original is untouched
+    assert [f for f in fake_openai.requests if f.method == "POST"] == []  # offline
+
+
+def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(_examples(12)) + "\n", encoding="utf-8")
+    tried: list[str] = []
+    controller = _open(parts, qtbot, tried)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    _choose(controller, path)
+    page.suffix.setText("support")
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    assert "Ready to upload." in page.summary.text()
+
+    page.start_button.click()
+    wait_until(lambda: [j.status for j in page.jobs] == ["succeeded"] and _idle(controller))
+    created = fake_openai.last("/fine_tuning/jobs").json
+    assert created["model"] == "gpt-4o-mini"
+    assert created["suffix"] == "support"
+    assert created["method"] == {
+        "type": "supervised",
+        "supervised": {"hyperparameters": {"n_epochs": 3}},
+    }
+    assert fake_openai.files.files[created["training_file"]].obj["purpose"] == "fine-tune"
+    assert page.table.item(0, 0).text() == "Done"
+    assert ":support:" in page.table.item(0, 2).text()
+    wait_until(lambda: page.events.count() > 0 and _idle(controller))
+    events = [page.events.item(i).text() for i in range(page.events.count())]
+    assert events[-1].endswith("The job has successfully completed")
+    assert any("training loss" in e for e in events)
+    assert page.loss.train == [
+        (1, 1.0),
+        (2, 0.6667),
+        (3, 0.5),
+        (4, 0.4),
+    ]  # the fake's 2 / (1 + step)
+    assert page.loss.valid == []  # no validation file
+    page.try_button.click()
+    assert len(tried) == 1
+    assert tried[0].startswith("ft:gpt-4o-mini:org-fake:support:")
+    wait_until(lambda: page.checkpoints.count() == 3 and _idle(controller))
+    assert page.checkpoints.item(0).text().startswith("Step 1: ft:gpt-4o-mini:org-fake:support:")
+    assert page.checkpoints.item(0).text().endswith("(training loss 0.4000)")
+
+    fake_openai.fine_tuning.steps = 10_000
+    page.start_button.click()
+    wait_until(lambda: len(page.jobs) == 2 and page.jobs[0].status == "running")
+    page.select_job(page.jobs[0].id)
+    page.cancel_button.click()
+    wait_until(lambda: page.jobs[0].status == "cancelled" and _idle(controller))
+    assert page.table.item(0, 0).text() == "Cancelled"
+    assert not page.cancel_button.isEnabled()
+
+
+def test_the_providers_refusal_is_shown_in_plain_words_and_old_jobs_stay(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.fine_tuning.steps = 10_000
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(_examples(12)) + "\n", encoding="utf-8")
+    controller = _open(parts, qtbot)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    _choose(controller, path)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.start_button.click()  # a job made while the provider still took new ones
+    wait_until(lambda: len(page.jobs) == 1)
+
+    fake_openai.fine_tuning.accepts_new_jobs = False
+    page.start_button.click()
+    wait_until(lambda: "No new fine-tuning jobs here" in page.status_label.text())
+    text = page.status_label.text()
+    assert "This provider does not accept new fine-tuning jobs." in text
+    assert REFUSAL_MESSAGE in text  # the API's own words, kept
+    assert "Azure OpenAI" in text  # and what to do
+    assert len(page.jobs) == 1  # the old job is still there, still followed
+    assert page.jobs[0].status in ("queued", "running", "validating_files")
+    assert page.start_button.isEnabled()  # the checked dataset is kept for another try
+
+
+def test_try_in_chat_opens_the_fine_tuned_model_in_chat(make_app: Any) -> None:
+    from playground.core.platform.fine_tuning import JobInfo
+
+    app = make_app()
+    app.window.show_tab("platform")
+    controller = app.feature("platform")
+    page = controller.view.fine_tuning
+    model = "ft:gpt-4o-mini:org-fake:support:abc123"
+    page.set_jobs([JobInfo("ftjob-1", "succeeded", "gpt-4o-mini", 1_780_000_000, model)])
+    page.select_job("ftjob-1")
+    page.try_button.click()
+    assert app.window.current_tab_key() == "chat"
+    assert app.chat_tab.current_model() == model
