@@ -115,6 +115,7 @@ def test_responses_settings_show_only_on_responses(panel: ChatParamsPanel) -> No
         "verbosity": None,
         "service_tier": None,
         "builtin_tools": (),
+        "store": False,
     }
 
 

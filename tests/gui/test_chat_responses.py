@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLabel
 
 from playground.core.api.secrets import MemorySecretStore
 from playground.core.api.session import ApiSession
@@ -31,6 +32,7 @@ from playground.ui.shell.counters import CountersController
 from playground.ui.shell.counters_bar import CountersBar
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+from tests.fakes.responses import StoredResponses
 
 pytestmark = pytest.mark.gui
 
@@ -232,3 +234,118 @@ def test_citations_link_the_answer_and_an_incomplete_answer_says_why(
     fake_openai.scenario.incomplete_reason = "content_filter"
     _send(chat, qtbot, wait_until, "And tomorrow?")
     assert "incomplete (content filter)" in chat.tab.conversation.turns[-1].meta_label.text()
+
+
+def _bodies(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    return [r.json for r in fake.requests_to("/responses") if r.json]
+
+
+def _texts(body: dict[str, Any]) -> list[str]:
+    out = []
+    for item in body["input"]:
+        content = item.get("content")
+        out += [content] if isinstance(content, str) else [part["text"] for part in content or ()]
+    return out
+
+
+def test_keep_on_openai_sends_only_the_new_message_and_stores_the_response_id(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    keep = chat.tab.findChild(QCheckBox, "keepOnOpenAICheck")
+    note = chat.tab.findChild(QLabel, "keepOnOpenAINote")
+    assert keep is not None
+    assert note is not None
+    assert keep.isVisible()
+    assert not keep.isChecked()
+    assert "whole conversation" in note.text()
+    keep.click()
+    assert "kept by OpenAI for 30 days" in note.text()
+
+    _send(chat, qtbot, wait_until, "Hello")
+    _send(chat, qtbot, wait_until, "Again")
+    first, second = _bodies(fake_openai)
+    assert first["store"] is True
+    assert "previous_response_id" not in first
+    answers = [m for m in chat.history.load(chat.controller.conversation.id).messages
+               if m.message.role == "assistant"]  # fmt: skip
+    ids = [m.meta.response_id for m in answers]
+    assert all(ids)
+    assert len(set(ids)) == 2
+    assert second["previous_response_id"] == ids[0]
+    assert _texts(second) == ["Again"]  # only the new turn goes out
+    assert "only the new message" in chat.tab.conversation.turns[-1].meta_label.text()
+
+    # Reopened from history, the conversation still continues where the server left it, and the
+    # switch comes back with it.
+    conversation_id = chat.controller.conversation.id
+    chat.controller.new_conversation()
+    keep.click()  # a new chat keeps the settings; this one is switched off
+    assert not keep.isChecked()
+    chat.controller.open_conversation(conversation_id)
+    assert keep.isChecked()
+    _send(chat, qtbot, wait_until, "Third")
+    assert _bodies(fake_openai)[-1]["previous_response_id"] == ids[1]
+    assert _texts(_bodies(fake_openai)[-1]) == ["Third"]
+
+
+def test_editing_an_earlier_turn_continues_from_that_turns_answer(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.findChild(QCheckBox, "keepOnOpenAICheck").click()
+    for text in ("One", "Two", "Three"):
+        _send(chat, qtbot, wait_until, text)
+    answers = [t for t in chat.controller.state.metas if t.response_id]
+    first_answer = answers[0].response_id
+
+    def edit_and_resend(index: int, text: str) -> dict[str, Any]:
+        turn = chat.tab.conversation.turns[index]
+        turn.edit_button.click()
+        turn.editor.setPlainText(text)
+        turn.resend_button.click()
+        wait_until(lambda: not chat.runner.is_busy("chat"))
+        assert not chat.tab.error_box.isVisible(), chat.tab.error_label.text()
+        return _bodies(fake_openai)[-1]
+
+    # "Two" (turn 2) edited: the answer to "One" still stands, so the chain goes on from it.
+    body = edit_and_resend(2, "Two, edited")
+    assert body["previous_response_id"] == first_answer
+    assert _texts(body) == ["Two, edited"]
+    # The first message edited: no stored answer saw it, so the whole conversation is sent.
+    body = edit_and_resend(0, "One, edited")
+    assert "previous_response_id" not in body
+    assert body["store"] is True
+    assert _texts(body) == ["One, edited"]
+
+
+def test_without_keep_on_openai_the_whole_conversation_is_sent_and_nothing_kept(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    _send(chat, qtbot, wait_until, "Hello")
+    _send(chat, qtbot, wait_until, "Again")
+    second = _bodies(fake_openai)[-1]
+    assert second["store"] is False
+    assert "previous_response_id" not in second
+    assert _texts(second) == ["Hello", DEFAULT_REPLY, "Again"]
+
+
+def test_an_answer_openai_no_longer_keeps_sends_the_whole_conversation(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.findChild(QCheckBox, "keepOnOpenAICheck").click()
+    _send(chat, qtbot, wait_until, "Hello")
+    stored = fake_openai.state(StoredResponses)
+    with stored.lock:
+        stored.items.clear()  # 30 days later: OpenAI has deleted it
+    _send(chat, qtbot, wait_until, "Again")
+    failed, whole = _bodies(fake_openai)[-2:]
+    assert failed["previous_response_id"]
+    assert "previous_response_id" not in whole
+    assert whole["store"] is True
+    assert _texts(whole) == ["Hello", DEFAULT_REPLY, "Again"]
+    assert [t.text() for t in chat.tab.conversation.turns] == [
+        "Hello",
+        DEFAULT_REPLY,
+        "Again",
+        DEFAULT_REPLY,
+    ]
+    assert "no longer had" in chat.tab.conversation.turns[-1].meta_label.text()

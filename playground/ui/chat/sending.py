@@ -35,6 +35,7 @@ from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.schema import check_reply
+from playground.core.chat.server_state import KeptResponse, kept_response, previous_response
 from playground.core.chat.service import (
     ChatProgress,
     ChatRequest,
@@ -136,6 +137,8 @@ class ChatSending(QObject):
         self._retry.changed.connect(view.set_retry_countdown)
         self._retry.text_changed.connect(self._on_retry_text)
         self._failed_error: AppError | None = None
+        # The request sent whole because OpenAI no longer had the answer it continued from.
+        self._sent_whole: ChatRequest | None = None
         # How long the request has waited, and each retry as it is announced (core.api.retry).
         self.wait_line = WaitLine(self)
         self.wait_line.text_changed.connect(view.set_reply_info)
@@ -329,6 +332,8 @@ class ChatSending(QObject):
         self.view.hide_error()
         self._failed_error = None
         self._retry.stop()
+        api = api or self.view.api()
+        request = self._continue_kept(request, api)
         self.state.last_request = request
         turn = InFlight(
             request,
@@ -337,7 +342,7 @@ class ChatSending(QObject):
             frame_timer(self),
             user=user,
             system_prompt=system_prompt,
-            api=api or self.view.api(),
+            api=api,
         )
         self.state.unfiled = turn
 
@@ -389,6 +394,23 @@ class ChatSending(QObject):
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+
+    def _continue_kept(self, request: ChatRequest, api: str) -> ChatRequest:
+        """With "Keep on OpenAI" on, the request continues from the last answer kept there (only
+        the turns after it are sent) while the turns that answer saw are unchanged; after an edit,
+        a move or a fork from an earlier turn it continues from that turn's answer, and with no
+        usable answer the whole conversation is sent (and kept). See `core.chat.server_state`."""
+        if api != API_RESPONSES or not isinstance(request, ResponsesRequest) or not request.store:
+            return request
+        kept = {
+            i: KeptResponse(meta.response_id, meta.response_chain)
+            for i, meta in enumerate(self.state.metas)
+            if meta.response_id and meta.response_chain
+        }
+        previous = previous_response(request.messages, kept)
+        if previous == request.previous_response_id:
+            return request
+        return dataclasses.replace(request, previous_response_id=previous)
 
     def _retirement_notice(self, model: str) -> None:
         """Once per conversation: the model retires within 30 days (or has), with its replacement
@@ -534,6 +556,15 @@ class ChatSending(QObject):
             elapsed_ms=result.elapsed_ms,
         )
         message = Message("assistant", first.text, tool_calls=first.tool_calls)
+        meta = dataclasses.replace(meta, response_id=result.response_id or None)
+        request = turn.request
+        if isinstance(request, ResponsesRequest) and (
+            request.store or request.previous_response_id
+        ):
+            sent = [m for m in request.messages if m.role not in ("system", "developer")]
+            kept = kept_response(result.response_id, sent, message)
+            if kept is not None:  # the answer is kept on OpenAI: the next request continues it
+                meta = dataclasses.replace(meta, response_chain=kept.chain)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
             self.state.metas.append(meta)
@@ -543,7 +574,9 @@ class ChatSending(QObject):
             widget = self.settle(turn)
             widget.message = message
             widget.finish_stream(first.text)
-            info = reply_info(result, usage, entry.cost)
+            info = reply_info(result, usage, entry.cost) + _kept_note(turn.request)
+            if turn.request is self._sent_whole:
+                info += " (OpenAI no longer had the earlier answers)"
             violations = self._schema_violations(turn.request, first.text)
             error = ""
             if first.refusal:
@@ -585,6 +618,8 @@ class ChatSending(QObject):
         self.send(ResponsesRequest(**base), api=API_RESPONSES)
 
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
+        if self._send_all_instead(turn, error):
+            return
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
         if turn.conversation is self.conversation:
             if meta is not None:
@@ -597,6 +632,25 @@ class ChatSending(QObject):
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error
                 self._retry.start_for(error)  # the hint counts down with the Retry button
+
+    def _send_all_instead(self, turn: InFlight, error: AppError) -> bool:
+        """OpenAI no longer has the answer a "Keep on OpenAI" request continued from (kept 30
+        days, or deleted): the whole conversation is sent instead, at once, and kept again.
+        Returns whether it was."""
+        request = turn.request
+        gone = error.param == "previous_response_id" or error.code == "previous_response_not_found"
+        if (
+            not gone
+            or not isinstance(request, ResponsesRequest)
+            or not request.previous_response_id
+            or turn.conversation is not self.conversation
+        ):
+            return False
+        self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
+        self.state.metas[:] = [dataclasses.replace(m, response_chain="") for m in self.state.metas]
+        self._sent_whole = dataclasses.replace(request, previous_response_id=None)
+        self.send(self._sent_whole, api=turn.api)
+        return True
 
     def _on_retry_text(self, _text: str) -> None:
         """The wait a 429 asked for changed: its hint says what is left, never a stale wait."""
@@ -792,3 +846,14 @@ class ChatSending(QObject):
     def on_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:
             self.view.set_busy(busy)
+
+
+def _kept_note(request: ChatRequest) -> str:
+    """What the reply line says of "Keep on OpenAI": whether only the new message went out."""
+    if not isinstance(request, ResponsesRequest):
+        return ""
+    if request.previous_response_id:
+        return " · only the new message was sent (kept on OpenAI)"
+    if request.store:
+        return " · whole conversation sent, now kept on OpenAI"
+    return ""

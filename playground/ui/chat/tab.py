@@ -367,7 +367,7 @@ class ChatTab(QWidget):
         centre_layout.addLayout(buttons)
 
         # --- right: parameters -------------------------------------------------------------------
-        self.params = ChatParamsPanel()
+        self.params = ChatParamsPanel(keep_option=True)  # "Keep on OpenAI" (issue 21)
         params_area = wrap_in_scroll_area(self.params)
         params_area.setMinimumWidth(290)
         self.conversation_totals = wrapped_label("conversationTotals", "No requests yet")

@@ -94,7 +94,13 @@ APIS: Final = ((API_RESPONSES, "Responses"), (API_CHAT_COMPLETIONS, "Chat Comple
 REASONING_SUMMARIES: Final = ("auto", "concise", "detailed")
 VERBOSITIES: Final = ("low", "medium", "high")
 SERVICE_TIERS: Final = ("auto", "default", "flex", "priority")
-RESPONSES_FIELD_NAMES: Final = ("reasoning_summary", "verbosity", "service_tier", "builtin_tools")
+RESPONSES_FIELD_NAMES: Final = (
+    "reasoning_summary",
+    "verbosity",
+    "service_tier",
+    "builtin_tools",
+    "store",
+)
 """The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
 
 _EFFORT_LABELS: Final = {"xhigh": "Extra high"}
@@ -109,6 +115,10 @@ _EFFORT_TIPS: Final = {
     "max": "As much thinking as the model can do: the slowest and most expensive.",
 }
 TOOL_CHOICES: Final = ("auto", "none", "required")
+KEEP_ON_OPENAI_NOTE: Final = (
+    "Your messages are kept by OpenAI for 30 days so only the new message is sent."
+)
+KEEP_OFF_NOTE: Final = "The whole conversation is sent each time; OpenAI keeps nothing."
 
 FIELD_NAMES: Final = (
     "temperature",
@@ -484,9 +494,11 @@ class ChatParamsPanel(QWidget):
     model_changed = Signal(str)
     refresh_models_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, keep_option: bool = False) -> None:
+        """`keep_option`: offer "Keep on OpenAI" (a conversation that goes on, as in Chat)."""
         super().__init__(parent)
         self.setObjectName("chatParamsPanel")
+        self._keep_option = keep_option
         self._caps = Capabilities()
         self._loading = False
         self._schema_check = SchemaCheck(empty=True)
@@ -911,6 +923,23 @@ class ChatParamsPanel(QWidget):
         form.addRow(self.summary_label, self.summary_combo)
         form.addRow(self.verbosity_label, self.verbosity_combo)
         form.addRow(self.tier_label, self.tier_combo)
+
+        self.keep_check = QCheckBox("Keep on OpenAI")
+        named(
+            self.keep_check,
+            "keepOnOpenAICheck",
+            "Keep on OpenAI",
+            "On: OpenAI keeps each answer and your messages for 30 days, and the next request "
+            "only names the last answer, so just the new message is sent (faster and smaller "
+            "for long conversations). Off: the whole conversation is sent every time and OpenAI "
+            "keeps nothing. Leave it off for anything private.",
+        )
+        self.keep_note = self._muted_label("keepOnOpenAINote", KEEP_OFF_NOTE)
+        form.addRow(self.keep_check)
+        form.addRow(self.keep_note)
+        self.keep_check.setVisible(self._keep_option)
+        self.keep_note.setVisible(self._keep_option)
+        self.keep_check.toggled.connect(self._on_keep_toggled)
         return box
 
     def _build_builtin_group(self) -> QGroupBox:
@@ -1137,6 +1166,7 @@ class ChatParamsPanel(QWidget):
             "verbosity": self.verbosity_combo.currentData() if knobs.verbosity else None,
             "service_tier": self.tier_combo.currentData() if knobs.service_tier else None,
             "builtin_tools": self._builtin_tools(knobs) if responses else (),
+            "store": responses and self._keep_option and self.keep_check.isChecked(),
         }
 
     def settings(self) -> dict[str, Any]:
@@ -1290,6 +1320,11 @@ class ChatParamsPanel(QWidget):
         if "api" in fields:
             with QSignalBlocker(self.api_combo):
                 select_data(self.api_combo, get("api"))
+        with QSignalBlocker(self.keep_check):
+            self.keep_check.setChecked(bool(get("store")))
+        self.keep_note.setText(
+            KEEP_ON_OPENAI_NOTE if self.keep_check.isChecked() else KEEP_OFF_NOTE
+        )
         for combo, name in (
             (self.summary_combo, "reasoning_summary"),
             (self.verbosity_combo, "verbosity"),
@@ -1471,6 +1506,10 @@ class ChatParamsPanel(QWidget):
 
     def _on_effort_changed(self) -> None:
         self._apply_capabilities(refill=False)
+        self._emit_changed()
+
+    def _on_keep_toggled(self, on: bool) -> None:
+        self.keep_note.setText(KEEP_ON_OPENAI_NOTE if on else KEEP_OFF_NOTE)
         self._emit_changed()
 
     def _on_api_changed(self) -> None:
