@@ -349,3 +349,20 @@ def test_an_answer_openai_no_longer_keeps_sends_the_whole_conversation(
         DEFAULT_REPLY,
     ]
     assert "no longer had" in chat.tab.conversation.turns[-1].meta_label.text()
+
+
+def test_a_fork_from_an_earlier_answer_continues_from_that_answer(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.findChild(QCheckBox, "keepOnOpenAICheck").click()
+    _send(chat, qtbot, wait_until, "One")
+    _send(chat, qtbot, wait_until, "Two")
+    first_answer = chat.controller.state.metas[1].response_id
+    original = chat.controller.conversation.id
+    chat.tab.conversation.turns[1].fork_button.click()
+    wait_until(lambda: chat.controller.conversation.id != original)
+    assert len(chat.controller.conversation.turns) == 2
+    _send(chat, qtbot, wait_until, "Branch")
+    body = _bodies(fake_openai)[-1]
+    assert body["previous_response_id"] == first_answer
+    assert _texts(body) == ["Branch"]
