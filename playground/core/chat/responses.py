@@ -134,6 +134,8 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
         body["text"] = text
     if extra.service_tier and caps.service_tier:
         body["service_tier"] = extra.service_tier
+    if extra.truncation:
+        body["truncation"] = extra.truncation
     tools = [_function_tool(t) for t in request.tools]
     tools += [t.to_api() for t in extra.builtin_tools]
     if tools:

@@ -479,7 +479,14 @@ def _dumps(value: object) -> str:
 
 
 _PARAM_FIELDS: Final = tuple(f for f in dataclasses.fields(ChatRequest) if f.name != "messages")
-_RESPONSES_FIELDS: Final = ("reasoning_summary", "verbosity", "service_tier", "store")
+_RESPONSES_FIELDS: Final = (
+    "reasoning_summary",
+    "verbosity",
+    "service_tier",
+    "store",
+    "context_strategy",
+    "summary_model",
+)
 """The `ResponsesRequest` settings stored with a conversation besides its built-in tools (the
 response id and MCP approvals belong to one send)."""
 _TOOL_CLASSES: Final[dict[str, type[Any]]] = {

@@ -31,6 +31,16 @@ from playground.core.api.retirements import send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
 from playground.core.chat.builtin_tools import McpApproval
+from playground.core.chat.context import (
+    WARN_AT,
+    Fit,
+    Strategy,
+    fit,
+    input_budget,
+    left_out,
+    summary_note,
+    summary_request_messages,
+)
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.presets import fill_variables, missing_variables
@@ -59,8 +69,10 @@ from playground.core.money.formatting import (
 from playground.core.money.metering import (
     RequestRecord,
     extra_input_tokens,
+    image_input_tokens,
     input_tokens,
     reply_usage,
+    tool_call_tokens,
     unfinished_usage,
 )
 from playground.core.money.pricing import ModelPrices
@@ -139,6 +151,8 @@ class ChatSending(QObject):
         self._failed_error: AppError | None = None
         # The request sent whole because OpenAI no longer had the answer it continued from.
         self._sent_whole: ChatRequest | None = None
+        self._summarised: ChatRequest | None = None  # the send that follows a summary
+        self._sizes: dict[tuple[str, Message], int] = {}  # (model, turn) -> input tokens
         # How long the request has waited, and each retry as it is announced (core.api.retry).
         self.wait_line = WaitLine(self)
         self.wait_line.text_changed.connect(view.set_reply_info)
@@ -255,8 +269,11 @@ class ChatSending(QObject):
 
     def _length_question(self, draft: ChatDraft) -> tuple[str, str] | None:
         window = capabilities(draft.model).context_window
-        if not window:
-            return None
+        strategy = draft.extras.get("context_strategy") or Strategy.ASK
+        if strategy == Strategy.SERVER and draft.api != API_RESPONSES:
+            strategy = Strategy.ASK
+        if not window or strategy != Strategy.ASK:
+            return None  # the conversation's strategy leaves out what does not fit
         counted = self._counted
         if counted is not None and counted[0] == draft.model and counted[1] == draft.user_text:
             tokens, how = counted[2], ""
@@ -269,8 +286,9 @@ class ChatSending(QObject):
         return (
             "Too long for this model",
             f"This request is {how}{tokens:,} tokens; {draft.model} reads at most {window:,}. "
-            "The server will most likely refuse it. Shorten the message, or pick a model with a "
-            "larger context.",
+            "The server will most likely refuse it. Shorten the message, pick a model with a "
+            "larger context, or choose what happens to long conversations under Parameters → "
+            "Long conversations.",
         )
 
     def _send_draft_now(self, draft: ChatDraft) -> None:
@@ -333,7 +351,13 @@ class ChatSending(QObject):
         self._failed_error = None
         self._retry.stop()
         api = api or self.view.api()
-        request = self._continue_kept(request, api)
+        fitted = self._fit_context(request, api, user, system_prompt)
+        if fitted is None:
+            return  # the older turns are being summarised first; this send follows
+        request, not_sent = fitted
+        self.view.mark_not_sent(set(not_sent))
+        if not not_sent:  # what is left out must not come back through the stored chain
+            request = self._continue_kept(request, api)
         self.state.last_request = request
         turn = InFlight(
             request,
@@ -394,6 +418,152 @@ class ChatSending(QObject):
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+
+    # --- long conversations ------------------------------------------------------------------
+
+    def _fit_context(
+        self,
+        request: ChatRequest,
+        api: str,
+        user: Message | None,
+        system_prompt: str | None,
+    ) -> tuple[ChatRequest, tuple[int, ...]] | None:
+        """The request cut to the model's window by the conversation's strategy
+        (`core.chat.context`), and the turns it leaves out; None when the oldest turns are
+        summarised first (the send follows when the note is written)."""
+        strategy, shaped = self._shape(request, api)
+        system = tuple(m for m in request.messages if m.role in ("system", "developer"))
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        if strategy is Strategy.SUMMARISE and request is not self._summarised:
+            older = [i for i in shaped.left_out if i not in set(left_out(turns))]
+            if older:
+                self._summarise_then_send(request, api, older, user, system_prompt)
+                return None
+        if (
+            strategy is Strategy.SERVER
+            and isinstance(request, ResponsesRequest)
+            and not shaped.fits
+        ):
+            request = dataclasses.replace(request, truncation="auto")
+        if not shaped.left_out:
+            return request, ()
+        messages = (*system, *(turns[i] for i in shaped.kept))
+        return dataclasses.replace(request, messages=messages), shaped.left_out
+
+    def _shape(self, request: ChatRequest, api: str) -> tuple[Strategy, Fit]:
+        """The conversation's strategy and what of `request` it sends (`core.chat.context.fit`).
+        Counts only with the model's encoding loaded (else everything is taken to fit); each
+        turn is counted once (`_turn_sizes`)."""
+        extra = request if isinstance(request, ResponsesRequest) else None
+        strategy = Strategy((extra.context_strategy if extra else None) or Strategy.ASK)
+        if strategy is Strategy.SERVER and api != API_RESPONSES:
+            strategy = Strategy.ASK
+        system = tuple(m for m in request.messages if m.role in ("system", "developer"))
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        model = request.model
+        budget = input_budget(capabilities(model).context_window, request.max_output_tokens)
+        sizes, base = [0] * len(turns), 0
+        if budget is not None and model and self.counter.is_loaded(model):
+            sizes = self._turn_sizes(turns, model)
+            base = input_tokens(self.counter, dataclasses.replace(request, messages=system))
+        else:
+            budget = None  # counting now would load the encoding on this thread
+        drop = strategy in (Strategy.DROP, Strategy.SUMMARISE)
+        return strategy, fit(turns, sizes, base, budget, drop=drop)
+
+    def _turn_sizes(self, turns: list[Message], model: str) -> list[int]:
+        """Each turn's input tokens, from a cache: a turn is tokenized once per model."""
+        if len(self._sizes) > 4096:
+            self._sizes.clear()
+        empty = self.counter.count_messages((), model)
+        out: list[int] = []
+        for m in turns:
+            size = self._sizes.get((model, m))
+            if size is None:
+                size = self._sizes[(model, m)] = (
+                    self.counter.count_messages((m,), model) - empty
+                    + image_input_tokens((m,)) + tool_call_tokens(self.counter, m.tool_calls, model)
+                )  # fmt: skip
+            out.append(size)
+        return out
+
+    def _summarise_then_send(
+        self,
+        request: ChatRequest,
+        api: str,
+        older: list[int],
+        user: Message | None,
+        system_prompt: str | None,
+    ) -> None:
+        """Asks the summary model for a note on the `older` turns, puts the note in the
+        conversation after them (shown, editable, metered), then sends `request` again with the
+        note instead of those turns."""
+        conversation = self.conversation
+        turns = list(conversation.turns)
+        extra = request if isinstance(request, ResponsesRequest) else None
+        model = (extra.summary_model if extra else None) or request.model
+        ask = ChatRequest(model=model, messages=summary_request_messages([turns[i] for i in older]))
+        self.state.last_request = request  # Retry asks for the summary again
+        n = len(older)
+        self.view.set_reply_info(f"Summarising the {n} oldest turn{'s' if n != 1 else ''}…")
+        if user is not None:  # the sent message stays in view while the summary is written
+            self.conversations.rebuild_view()
+            with QSignalBlocker(self.view):
+                self.view.clear_input()
+
+        def done(result: ChatResult) -> None:
+            usage = reply_usage(self.counter, ask, result.usage, result.text, ())
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    model=model,
+                    endpoint=Endpoint.CHAT,
+                    usage=usage,
+                    status=RequestStatus.OK,
+                    latency_ms=result.elapsed_ms,
+                    conversation_id=conversation.id,
+                    request_id=result.request_id,
+                )
+            )
+            if conversation is not self.conversation:
+                return
+            self.show_conversation_totals()
+            if not result.text.strip():
+                self.view.show_error(
+                    AppError.local(
+                        "The summary came back empty",
+                        f"{model} wrote nothing for the older turns, so nothing was sent.",
+                        "Try again, pick another model to summarise with, or choose “Leave out "
+                        "the oldest turns” under Long conversations.",
+                    ),
+                    retry=True,
+                )
+                return
+            at = max(older) + 1
+            note = summary_note(result.text)
+            meta = MessageMeta(model=model, usage=usage, cost=entry.cost, finish_reason="stop")
+            conversation.turns.insert(at, note)
+            self.state.metas.insert(at, meta)
+            self.state.results = {
+                (k + 1 if k >= at else k): v for k, v in self.state.results.items()
+            }
+            self.conversations.persist_turns(conversation)
+            self.conversations.rebuild_view()
+            again = dataclasses.replace(request, messages=conversation.messages_with())
+            self._summarised = again
+            self.send(again, system_prompt=system_prompt, api=api)
+
+        def failed(error: AppError) -> None:
+            if conversation is self.conversation:
+                self.view.set_reply_info("The older turns could not be summarised")
+                self.view.show_error(error, retry=True)
+
+        self.runner.start(
+            self.engine(api).stream(ask, lambda _index, _text: None),
+            group=GROUP,
+            on_result=done,
+            on_error=failed,
+        )
 
     def _continue_kept(self, request: ChatRequest, api: str) -> ChatRequest:
         """With "Keep on OpenAI" on, the request continues from the last answer kept there (only
@@ -834,14 +1004,32 @@ class ChatSending(QObject):
             cost += f"–{format_cost(high)}"
         window = caps.context_window
         fill = (tokens + (request.max_output_tokens or 0)) / window if window else None
-        warn = bool(window and tokens > window)
+        warn = bool(fill is not None and fill >= WARN_AT)
         text = f"{format_tokens(tokens, estimated=True)}"
         if window:
             text += f" of {window:,} context"
         text += f" · {cost}"
-        if warn:
-            text += " · too long for this model"
+        text += self._context_warning(request, tokens, window)
         self.view.set_estimate(text, fill, warn)
+
+    def _context_warning(self, request: ChatRequest, tokens: int, window: int | None) -> str:
+        """What the estimate line says as the conversation nears or passes the window, by the
+        conversation's strategy; marks the turns the next request would leave out."""
+        strategy, shaped = self._shape(request, self.view.api())
+        self.view.mark_not_sent({i for i in shaped.left_out if i < len(self.conversation.turns)})
+        if not window:
+            return ""
+        budget = input_budget(window, request.max_output_tokens) or window
+        if tokens <= budget:
+            return " · nearly full" if tokens >= WARN_AT * budget else ""
+        n = len(shaped.left_out) - len(left_out(self.conversation.turns))
+        if strategy is Strategy.SERVER:
+            return " · too long: OpenAI will leave out the oldest part"
+        if strategy is Strategy.DROP and n > 0:
+            return f" · too long: the {n} oldest turn{'s' if n != 1 else ''} will not be sent"
+        if strategy is Strategy.SUMMARISE and n > 0:
+            return f" · too long: the {n} oldest turn{'s' if n != 1 else ''} will be summarised"
+        return " · too long for this model"
 
     def on_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:

@@ -367,7 +367,7 @@ class ChatTab(QWidget):
         centre_layout.addLayout(buttons)
 
         # --- right: parameters -------------------------------------------------------------------
-        self.params = ChatParamsPanel(keep_option=True)  # "Keep on OpenAI" (issue 21)
+        self.params = ChatParamsPanel(conversation=True)  # Keep on OpenAI, long conversations
         params_area = wrap_in_scroll_area(self.params)
         params_area.setMinimumWidth(290)
         self.conversation_totals = wrapped_label("conversationTotals", "No requests yet")
@@ -647,6 +647,10 @@ class ChatTab(QWidget):
         self.context_bar.setValue(int(min(max(fill, 0.0), 1.0) * 1000))
         color = "#d93025" if warn else ("#5b9cf6" if is_dark() else "#2676e6")
         self.context_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
+
+    def mark_not_sent(self, indexes: set[int]) -> None:
+        """Greys the turns the last request left out, with a "not sent" mark."""
+        self.conversation.mark_not_sent(indexes)
 
     def set_conversation_totals(self, text: str) -> None:
         self.conversation_totals.setText(text)

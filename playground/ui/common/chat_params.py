@@ -65,6 +65,7 @@ from playground.core.chat.builtin_tools import (
     McpTool,
     WebSearchTool,
 )
+from playground.core.chat.context import STRATEGY_LABELS, Strategy
 from playground.core.chat.schema import (
     DEFAULT_SCHEMA_NAME,
     JSON_OBJECT,
@@ -100,6 +101,8 @@ RESPONSES_FIELD_NAMES: Final = (
     "service_tier",
     "builtin_tools",
     "store",
+    "context_strategy",
+    "summary_model",
 )
 """The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
 
@@ -494,11 +497,12 @@ class ChatParamsPanel(QWidget):
     model_changed = Signal(str)
     refresh_models_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, keep_option: bool = False) -> None:
-        """`keep_option`: offer "Keep on OpenAI" (a conversation that goes on, as in Chat)."""
+    def __init__(self, parent: QWidget | None = None, *, conversation: bool = False) -> None:
+        """`conversation`: the panel of a conversation that goes on (Chat): it offers "Keep on
+        OpenAI" and what to do when the conversation outgrows the model's window."""
         super().__init__(parent)
         self.setObjectName("chatParamsPanel")
-        self._keep_option = keep_option
+        self._conversation = conversation
         self._caps = Capabilities()
         self._loading = False
         self._schema_check = SchemaCheck(empty=True)
@@ -519,10 +523,12 @@ class ChatParamsPanel(QWidget):
         outer.addWidget(self._build_tools_group())
         outer.addWidget(self._build_builtin_group())
         outer.addWidget(self._build_advanced_group())
+        outer.addWidget(self._build_context_group())
         outer.addStretch(1)
 
         self._on_format_changed()
         self._revalidate_tools()
+        self._apply_context()
         self._apply_capabilities()
         self._update_limits_label()
         self._recolor()
@@ -937,10 +943,78 @@ class ChatParamsPanel(QWidget):
         self.keep_note = self._muted_label("keepOnOpenAINote", KEEP_OFF_NOTE)
         form.addRow(self.keep_check)
         form.addRow(self.keep_note)
-        self.keep_check.setVisible(self._keep_option)
-        self.keep_note.setVisible(self._keep_option)
+        self.keep_check.setVisible(self._conversation)
+        self.keep_note.setVisible(self._conversation)
         self.keep_check.toggled.connect(self._on_keep_toggled)
         return box
+
+    def _build_context_group(self) -> QGroupBox:
+        box = QGroupBox("Long conversations")
+        box.setObjectName("contextGroup")
+        self.context_group = box
+        form = self._form(box)
+        self.context_combo = _combo(
+            "contextStrategyCombo",
+            "When the conversation is too long",
+            "What happens when this conversation no longer fits in what the model can read. "
+            "Turns left out are greyed in the conversation and marked “not sent”.",
+        )
+        for strategy, label in STRATEGY_LABELS.items():
+            self.context_combo.addItem(label, strategy.value)
+        self.context_label = self._label("Too long?", self.context_combo)
+        form.addRow(self.context_label, self.context_combo)
+        self.summary_model_combo = _SummaryModelCombo(self)
+        named(
+            self.summary_model_combo,
+            "summaryModelCombo",
+            "Model that summarises",
+            "The model that writes the summary of the oldest turns. A small, cheap model is "
+            "usually enough; its cost is counted with this conversation's.",
+        )
+        edit = self.summary_model_combo.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText("the chat's own model")
+        self.summary_model_label = self._label("Summarise with", self.summary_model_combo)
+        form.addRow(self.summary_model_label, self.summary_model_combo)
+        self.context_note = self._muted_label("contextNote")
+        form.addRow(self.context_note)
+        box.setVisible(self._conversation)
+        self.context_combo.currentIndexChanged.connect(self._on_context_changed)
+        self.summary_model_combo.currentTextChanged.connect(self._emit_changed)
+        return box
+
+    def _on_context_changed(self) -> None:
+        self._apply_context()
+        self._emit_changed()
+
+    def _apply_context(self) -> None:
+        """Shows the summary model only for "summarise", and the server's truncation only on
+        Responses (a conversation on Chat Completions that had it falls back to asking)."""
+        responses = self.api() == API_RESPONSES
+        model = self.context_combo.model()
+        server = self.context_combo.findData(Strategy.SERVER.value)
+        item = model.item(server) if hasattr(model, "item") else None
+        if item is not None:
+            item.setEnabled(responses)
+        if not responses and self.context_combo.currentData() == Strategy.SERVER.value:
+            with QSignalBlocker(self.context_combo):
+                self.context_combo.setCurrentIndex(0)
+        strategy = Strategy(self.context_combo.currentData() or Strategy.ASK.value)
+        summarise = strategy is Strategy.SUMMARISE
+        self.summary_model_combo.setVisible(summarise)
+        self.summary_model_label.setVisible(summarise)
+        self.context_note.setText(_CONTEXT_NOTES[strategy])
+
+    def _context_fields(self) -> dict[str, Any]:
+        if not self._conversation:
+            return {"context_strategy": None, "summary_model": None}
+        strategy = self.context_combo.currentData()
+        model = self.summary_model_combo.currentText().strip()
+        summarise = strategy == Strategy.SUMMARISE.value
+        return {
+            "context_strategy": None if strategy == Strategy.ASK.value else strategy,
+            "summary_model": model if summarise and model else None,
+        }
 
     def _build_builtin_group(self) -> QGroupBox:
         box = QGroupBox("Built-in tools")
@@ -1166,7 +1240,8 @@ class ChatParamsPanel(QWidget):
             "verbosity": self.verbosity_combo.currentData() if knobs.verbosity else None,
             "service_tier": self.tier_combo.currentData() if knobs.service_tier else None,
             "builtin_tools": self._builtin_tools(knobs) if responses else (),
-            "store": responses and self._keep_option and self.keep_check.isChecked(),
+            "store": responses and self._conversation and self.keep_check.isChecked(),
+            **self._context_fields(),
         }
 
     def settings(self) -> dict[str, Any]:
@@ -1322,6 +1397,10 @@ class ChatParamsPanel(QWidget):
                 select_data(self.api_combo, get("api"))
         with QSignalBlocker(self.keep_check):
             self.keep_check.setChecked(bool(get("store")))
+        with QSignalBlocker(self.context_combo):
+            select_data(self.context_combo, get("context_strategy") or Strategy.ASK.value)
+        with QSignalBlocker(self.summary_model_combo):
+            self.summary_model_combo.setCurrentText(str(get("summary_model") or ""))
         self.keep_note.setText(
             KEEP_ON_OPENAI_NOTE if self.keep_check.isChecked() else KEEP_OFF_NOTE
         )
@@ -1513,6 +1592,7 @@ class ChatParamsPanel(QWidget):
         self._emit_changed()
 
     def _on_api_changed(self) -> None:
+        self._apply_context()
         self._apply_capabilities(refill=False)
         self._emit_changed()
 
@@ -1731,6 +1811,36 @@ class ChatParamsPanel(QWidget):
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+_CONTEXT_NOTES: Final = {
+    Strategy.ASK: "Send asks before a request the model cannot read whole.",
+    Strategy.DROP: "The oldest turns are left out; the system prompt and the newest turn stay.",
+    Strategy.SUMMARISE: "The oldest turns become one summary note, which you can edit.",
+    Strategy.SERVER: "Everything is sent; OpenAI drops the oldest part that does not fit.",
+}
+
+
+class _SummaryModelCombo(_ComboBox):
+    """An editable model list for the summary: the chat's models, read when it opens (so the
+    panel's own model picker stays as it is)."""
+
+    def __init__(self, panel: ChatParamsPanel) -> None:
+        super().__init__()
+        self._panel = panel
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
+
+    def showPopup(self) -> None:
+        picker = self._panel.model_combo
+        models = [picker.itemText(i) for i in range(picker.count())]
+        text = self.currentText()
+        with QSignalBlocker(self):
+            self.clear()
+            self.addItems(models)
+            self.setCurrentText(text)
+        super().showPopup()
 
 
 def build_request(
