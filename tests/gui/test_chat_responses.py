@@ -32,7 +32,7 @@ from playground.ui.shell.counters import CountersController
 from playground.ui.shell.counters_bar import CountersBar
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
-from tests.fakes.responses import StoredResponses
+from tests.fakes.responses import StoredResponses, count_input_tokens
 
 pytestmark = pytest.mark.gui
 
@@ -366,3 +366,33 @@ def test_a_fork_from_an_earlier_answer_continues_from_that_answer(
     body = _bodies(fake_openai)[-1]
     assert body["previous_response_id"] == first_answer
     assert _texts(body) == ["Branch"]
+
+
+def test_the_draft_is_counted_exactly_by_openai_once_typing_pauses(
+    chat: Built, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    label = chat.tab.estimate_label
+    chat.tab.input_edit.setPlainText("How high are the tides in Brest?")
+    wait_until(lambda: "(exact)" in label.text())
+    (asked,) = [r.json for r in fake_openai.requests_to("/responses/input_tokens") if r.json]
+    assert asked["input"][-1]["content"][0]["text"] == "How high are the tides in Brest?"
+    exact = count_input_tokens(asked)
+    assert label.text().startswith(f"{exact:,} tok (exact)")
+    # Typing on shows the local estimate at once (≈) until the next exact count.
+    chat.tab.input_edit.setPlainText("How high are the tides in Brest today?")
+    assert label.text().startswith("≈")
+    wait_until(lambda: "(exact)" in label.text())
+    assert len(fake_openai.requests_to("/responses/input_tokens")) == 2
+
+
+def test_a_server_that_cannot_count_keeps_the_local_estimate(
+    chat: Built, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    fake_openai.fail_next(404, message="Not found", code="not_found", path="/input_tokens")
+    label = chat.tab.estimate_label
+    chat.tab.input_edit.setPlainText("How high are the tides in Brest?")
+    wait_until(lambda: len(fake_openai.requests_to("/responses/input_tokens")) == 1)
+    wait_until(lambda: not chat.runner.is_busy("chat-count"))
+    assert label.text().startswith("≈")
+    assert "(exact)" not in label.text()
+    assert not chat.tab.error_box.isVisible()  # a failed count is not the user's error

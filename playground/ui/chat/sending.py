@@ -44,6 +44,7 @@ from playground.core.chat.context import (
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.presets import fill_variables, missing_variables
+from playground.core.chat.responses import ResponsesEngine
 from playground.core.chat.schema import check_reply
 from playground.core.chat.server_state import KeptResponse, kept_response, previous_response
 from playground.core.chat.service import (
@@ -58,7 +59,14 @@ from playground.core.chat.service import (
     ResponsesRequest,
     StepChanged,
 )
-from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
+from playground.core.models import (
+    Endpoint,
+    LedgerEntry,
+    Message,
+    ProviderKind,
+    RequestStatus,
+    Usage,
+)
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import (
     format_cost,
@@ -101,6 +109,9 @@ log = logging.getLogger(__name__)
 
 
 _PRE_SEND_CHECKS = ("secrets", "length")
+EXACT_COUNT_DELAY_MS = 600
+"""How long typing pauses before the draft is counted exactly by the server."""
+EXACT_GROUP = "chat-count"
 
 
 class ChatSending(QObject):
@@ -161,6 +172,14 @@ class ChatSending(QObject):
         self._flush_timer.timeout.connect(self._flush_history)
         # The first count loads the encoding off the GUI thread; show the estimate once it is ready.
         counters.draft_estimated.connect(self._on_draft_counted)
+        # The exact count of the draft (OpenAI's `responses/input_tokens`), asked for once the
+        # user pauses typing; the local estimate shows meanwhile.
+        self._exact_timer = QTimer(self)
+        self._exact_timer.setSingleShot(True)
+        self._exact_timer.setInterval(EXACT_COUNT_DELAY_MS)
+        self._exact_timer.timeout.connect(self._count_exactly)
+        self._exact: tuple[ChatRequest, int] | None = None  # the last exact count and its request
+        self._exact_unavailable: set[str] = set()  # profiles whose server cannot count
 
     @property
     def conversation(self) -> Conversation:
@@ -968,6 +987,53 @@ class ChatSending(QObject):
         self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
         self._show_estimate(request)
+        self._schedule_exact_count(request, draft.api)
+
+    def _schedule_exact_count(self, request: ChatRequest, api: str) -> None:
+        """On OpenAI's Responses API, asks for the draft's exact input count once typing pauses
+        (debounced, async: typing never waits for it); elsewhere the local estimate stays."""
+        self._exact_timer.stop()
+        profile = self.session.profile
+        if (
+            api != API_RESPONSES
+            or profile.kind is not ProviderKind.OPENAI
+            or profile.id in self._exact_unavailable
+            or not request.model
+            or not any(m.content.strip() or m.images for m in request.messages)
+        ):
+            return
+        if self._exact is not None and self._exact[0] == request:
+            return  # counted already: `_show_estimate` shows it
+        self._exact_timer.start()
+
+    def _count_exactly(self) -> None:
+        request = self._estimated_request
+        if request is None:
+            return
+        profile = self.session.profile.id
+        engine = self.engines[API_RESPONSES]
+        if not isinstance(engine, ResponsesEngine):
+            return
+
+        def counted(tokens: int) -> None:
+            self._exact = (request, tokens)
+            if self._estimated_request == request:
+                self._show_estimate(request)
+
+        def failed(error: AppError) -> None:
+            # Offline, or a server without the endpoint: the local estimate stays, labelled
+            # as one; a server that cannot count is not asked again this session.
+            if error.status in (400, 404, 405, 501):
+                self._exact_unavailable.add(profile)
+            log.info("exact input count unavailable: %s", error.text)
+
+        self.runner.start(
+            engine.input_tokens(request),
+            group=EXACT_GROUP,
+            on_result=counted,
+            on_error=failed,
+            on_cancel=lambda: None,
+        )
 
     def _on_draft_counted(self, tokens: int, _cost: object) -> None:
         # The count is of the newest draft's messages (the counters controller drops older ones):
@@ -981,11 +1047,14 @@ class ChatSending(QObject):
         """The estimate line and context bar. Long drafts use the count the counters controller made
         off the GUI thread (`counted`, the messages only); short ones are counted here."""
         model = request.model
-        if not model or not self.counter.is_loaded(model):
+        exact = self._exact[1] if self._exact is not None and self._exact[0] == request else None
+        if not model or (exact is None and not self.counter.is_loaded(model)):
             self.view.set_estimate("", None, False)
             return
         caps = capabilities(model)
-        if counted is not None:
+        if exact is not None:
+            tokens = exact
+        elif counted is not None:
             tokens = counted + extra_input_tokens(self.counter, request)
         elif sum(len(m.content) for m in request.messages) < 20_000:
             tokens = input_tokens(self.counter, request)
@@ -1005,7 +1074,9 @@ class ChatSending(QObject):
         window = caps.context_window
         fill = (tokens + (request.max_output_tokens or 0)) / window if window else None
         warn = bool(fill is not None and fill >= WARN_AT)
-        text = f"{format_tokens(tokens, estimated=True)}"
+        text = f"{format_tokens(tokens, estimated=exact is None)}"
+        if exact is not None:
+            text += " (exact)"
         if window:
             text += f" of {window:,} context"
         text += f" · {cost}"
