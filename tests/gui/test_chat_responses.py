@@ -396,3 +396,54 @@ def test_a_server_that_cannot_count_keeps_the_local_estimate(
     assert label.text().startswith("≈")
     assert "(exact)" not in label.text()
     assert not chat.tab.error_box.isVisible()  # a failed count is not the user's error
+
+
+def test_a_refused_setting_is_sent_again_without_it_and_remembered_for_the_model(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    # A model the capability table does not know: the panel offers temperature, the server
+    # (an o-series model) refuses it.
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "o9-mini"]
+    chat.tab.set_model("o9-mini")
+    chat.tab.params.temperature_row.set_value(0.4)
+    chat.tab.input_edit.setPlainText("Hello")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    assert "o9-mini does not take temperature" in chat.tab.error_label.text()
+    assert chat.tab.retry_button.text() == "Send again without it"
+    assert not chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+
+    chat.tab.retry_button.click()
+    wait_until(lambda: not chat.runner.is_busy("chat"))
+    assert not chat.tab.error_box.isVisible()
+    refused, accepted = _bodies(fake_openai)
+    assert refused["temperature"] == 0.4
+    assert "temperature" not in accepted
+    assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
+    assert chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+    assert "o9-mini does not take temperature" in chat.tab.params.learned_label.text()
+    assert chat.controller.save_state()["learned"] == {"o9-mini": ["temperature"]}
+
+    # Remembered: the next send leaves it out at once; other models still get it.
+    _send(chat, qtbot, wait_until, "Again")
+    assert "temperature" not in _bodies(fake_openai)[-1]
+    chat.tab.set_model("gpt-4o-mini")
+    assert not chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+    _send(chat, qtbot, wait_until, "Third")
+    assert _bodies(fake_openai)[-1]["temperature"] == 0.4
+
+    # Forget: it is sent again (and refused again).
+    chat.tab.set_model("o9-mini")
+    chat.tab.params.learned_reset.click()
+    assert chat.controller.save_state()["learned"] == {}
+    chat.tab.input_edit.setPlainText("Fourth")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    assert _bodies(fake_openai)[-1]["temperature"] == 0.4
+
+
+def test_what_was_learned_comes_back_with_the_settings(chat: Built) -> None:
+    chat.tab.set_model("o9-mini")
+    chat.controller.restore_state({"model": "o9-mini", "learned": {"o9-mini": ["temperature"]}})
+    assert chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+    assert "temperature" in chat.tab.params.learned_label.text()

@@ -43,6 +43,7 @@ from playground.core.chat.context import (
 )
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
+from playground.core.chat.learned import Learned, is_set, refusal_text, setting_for, without
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.responses import ResponsesEngine
 from playground.core.chat.schema import check_reply
@@ -164,6 +165,10 @@ class ChatSending(QObject):
         self._sent_whole: ChatRequest | None = None
         self._summarised: ChatRequest | None = None  # the send that follows a summary
         self._sizes: dict[tuple[str, Message], int] = {}  # (model, turn) -> input tokens
+        # What servers refused, per model (kept in the settings by the controller), and the
+        # refusal "Send again without it" would learn.
+        self.learned = Learned()
+        self._refused: tuple[str, str] | None = None
         # How long the request has waited, and each retry as it is announced (core.api.retry).
         self.wait_line = WaitLine(self)
         self.wait_line.text_changed.connect(view.set_reply_info)
@@ -205,6 +210,7 @@ class ChatSending(QObject):
     def model_changed(self, model: str) -> None:
         caps = capabilities(model)
         self.view.set_model_capabilities(caps, model)
+        self.view.set_learned(model, sorted(self.learned.of(model)))
         if not model:
             return
         # The price table loads on first use (a quarter second): look it up off the GUI thread.
@@ -370,6 +376,8 @@ class ChatSending(QObject):
         self._failed_error = None
         self._retry.stop()
         api = api or self.view.api()
+        self._refused = None
+        request = without(request, self.learned.of(request.model))
         fitted = self._fit_context(request, api, user, system_prompt)
         if fitted is None:
             return  # the older turns are being summarised first; this send follows
@@ -711,10 +719,16 @@ class ChatSending(QObject):
         self.runner.cancel(GROUP)
 
     def retry(self) -> None:
-        """Sends the last request again, replacing its failed answer."""
+        """Sends the last request again, replacing its failed answer; after a refused setting
+        ("Send again without it"), without that setting, remembered for the model."""
         last = self.state.last_request
         if last is None or self.runner.is_busy(GROUP):
             return
+        if self._refused is not None:
+            model, setting = self._refused
+            self.learned.learn(model, setting)
+            if self.view.current_model() == model:
+                self.view.set_learned(model, sorted(self.learned.of(model)))
         turns = self.conversation.turns
         failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
         if turns and turns[-1].role == "assistant" and self.state.metas[-1].status in failed:
@@ -817,6 +831,19 @@ class ChatSending(QObject):
                 )
             what = "Interrupted" if meta is not None else "Failed"
             self.view.set_reply_info(f"{what} after {format_duration_ms(turn.progress.elapsed_ms)}")
+            setting = setting_for(error.param, error.code, error.message)
+            if setting is not None and is_set(turn.request, setting):
+                model = turn.request.model
+                self._refused = (model, setting)
+                refused = dataclasses.replace(
+                    error,
+                    title="Setting refused",
+                    message=refusal_text(model, setting),
+                    hint="Send again without it; it is then left out for this model (see "
+                    "“Learned from the server” in the Parameters panel).",
+                )
+                self.view.show_error(refused, retry=True, retry_text="Send again without it")
+                return
             self.view.show_error(error, retry=True)
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error
@@ -840,6 +867,18 @@ class ChatSending(QObject):
         self._sent_whole = dataclasses.replace(request, previous_response_id=None)
         self.send(self._sent_whole, api=turn.api)
         return True
+
+    def show_learned(self) -> None:
+        """Shows in the panel what the server refused for the current model."""
+        model = self.view.current_model()
+        self.view.set_learned(model, sorted(self.learned.of(model)))
+
+    def forget_learned(self) -> None:
+        """Forgets what the server refused for the current model: it is sent again."""
+        model = self.view.current_model()
+        self.learned.forget(model)
+        self.view.set_learned(model, [])
+        self.estimate_draft()
 
     def _on_retry_text(self, _text: str) -> None:
         """The wait a 429 asked for changed: its hint says what is left, never a stale wait."""

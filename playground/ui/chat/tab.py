@@ -97,6 +97,7 @@ class ChatTab(QWidget):
         refresh_models_requested: fetch the model list again.
         model_changed: the model changed. arg: the model id.
         view_code_requested: show the request as code.
+        learned_reset_requested: forget what the server refused for the current model.
         import_requested: paste a curl command or JSON body.
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
@@ -134,6 +135,7 @@ class ChatTab(QWidget):
     refresh_models_requested = Signal()
     model_changed = Signal(str)
     view_code_requested = Signal()
+    learned_reset_requested = Signal()
     import_requested = Signal()
     export_requested = Signal(str)
     import_conversation_requested = Signal()
@@ -397,6 +399,7 @@ class ChatTab(QWidget):
         self.code_button.clicked.connect(self.view_code_requested)
         self.import_button.clicked.connect(self.import_requested)
         self.params.refresh_models_requested.connect(self.refresh_models_requested)
+        self.params.learned_reset_requested.connect(self.learned_reset_requested)
         self.params.model_changed.connect(self._on_model_changed)
         self.params.changed.connect(self._on_params_changed)
         self.input_edit.textChanged.connect(self._on_text_changed)
@@ -648,6 +651,10 @@ class ChatTab(QWidget):
         color = "#d93025" if warn else ("#5b9cf6" if is_dark() else "#2676e6")
         self.context_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
 
+    def set_learned(self, model: str, settings: list[str]) -> None:
+        """Shows what the server refused for `model` (learned from its 400s), resettable."""
+        self.params.set_learned(model, settings)
+
     def mark_not_sent(self, indexes: set[int]) -> None:
         """Greys the turns the last request left out, with a "not sent" mark."""
         self.conversation.mark_not_sent(indexes)
@@ -655,13 +662,16 @@ class ChatTab(QWidget):
     def set_conversation_totals(self, text: str) -> None:
         self.conversation_totals.setText(text)
 
-    def show_error(self, error: AppError, *, retry: bool = False) -> None:
+    def show_error(self, error: AppError, *, retry: bool = False, retry_text: str = "") -> None:
+        """The error above the input; with `retry`, a button that sends again (`retry_text`
+        names what it does differently, e.g. "Send again without it")."""
         red = "#ff8a80" if is_dark() else "#b3261e"
         self.error_label.setText(
             f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
         )
         self.error_label.setToolTip(error.details or "")
         self.retry_button.setVisible(retry)
+        self.retry_button.setText(retry_text or "Retry")
         self.error_box.setVisible(True)
 
     def set_retry_countdown(self, seconds: int) -> None:

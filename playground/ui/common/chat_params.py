@@ -66,6 +66,7 @@ from playground.core.chat.builtin_tools import (
     WebSearchTool,
 )
 from playground.core.chat.context import STRATEGY_LABELS, Strategy
+from playground.core.chat.learned import LABELS as LEARNED_LABELS
 from playground.core.chat.schema import (
     DEFAULT_SCHEMA_NAME,
     JSON_OBJECT,
@@ -491,11 +492,13 @@ class ChatParamsPanel(QWidget):
             `set_model_limits` when they change what `request_fields()` returns).
         model_changed: the model picker changed. arg: the model id (stripped).
         refresh_models_requested: the user asked for a fresh model list.
+        learned_reset_requested: "Forget" on what the server refused for this model.
     """
 
     changed = Signal()
     model_changed = Signal(str)
     refresh_models_requested = Signal()
+    learned_reset_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, conversation: bool = False) -> None:
         """`conversation`: the panel of a conversation that goes on (Chat): it offers "Keep on
@@ -517,6 +520,7 @@ class ChatParamsPanel(QWidget):
         outer.setContentsMargins(0, 0, 4, 0)
         outer.setSpacing(8)
         outer.addWidget(self._build_model_group())
+        outer.addWidget(self._build_learned_group())
         outer.addWidget(self._build_sampling_group())
         outer.addWidget(self._build_output_group())
         outer.addWidget(self._build_responses_group())
@@ -982,6 +986,37 @@ class ChatParamsPanel(QWidget):
         self.context_combo.currentIndexChanged.connect(self._on_context_changed)
         self.summary_model_combo.currentTextChanged.connect(self._emit_changed)
         return box
+
+    def _build_learned_group(self) -> QGroupBox:
+        """What the server refused for this model (`set_learned`), with a way to forget it."""
+        box = QGroupBox("Learned from the server")
+        box.setObjectName("learnedGroup")
+        self.learned_group = box
+        self.learned_label = self._muted_label("learnedNote")
+        self.learned_reset = QPushButton("Forget")
+        named(
+            self.learned_reset,
+            "learnedResetButton",
+            "Forget what was learned",
+            "Send these settings to this model again (if the server has started taking them).",
+        )
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.learned_label)
+        layout.addWidget(self.learned_reset, 0, Qt.AlignmentFlag.AlignRight)
+        box.setVisible(False)
+        self.learned_reset.clicked.connect(self.learned_reset_requested)
+        return box
+
+    def set_learned(self, model: str, settings: list[str]) -> None:
+        """Shows the settings the server refused for `model` (learned from its 400s: they are
+        not sent), or nothing when there are none."""
+        self.learned_group.setVisible(bool(settings))
+        if settings:
+            names = ", ".join(LEARNED_LABELS.get(s, s) for s in settings)
+            self.learned_label.setText(
+                f"Learned from the server: {model} does not take {names}, so it is not sent."
+            )
 
     def _on_context_changed(self) -> None:
         self._apply_context()
