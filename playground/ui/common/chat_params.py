@@ -81,7 +81,7 @@ from playground.core.chat.schema import (
     response_format_for,
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
-from playground.core.models import Message
+from playground.core.models import Message, ProviderKind, ProviderProfile
 from playground.ui.common.widgets import named, select_data, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -1891,9 +1891,12 @@ def build_request(
     return ChatRequest(model=model, messages=messages, **base)
 
 
-def default_api(provider_is_openai: bool) -> str:
-    """Responses for OpenAI, Chat Completions for compatible servers."""
-    return API_RESPONSES if provider_is_openai else API_CHAT_COMPLETIONS
+def default_api(provider: bool | ProviderProfile) -> str:
+    """Responses for OpenAI (`provider` True, or an OpenAI profile) and for compatible servers
+    Test connection found it on; Chat Completions for other servers."""
+    if isinstance(provider, ProviderProfile):
+        provider = provider.kind is ProviderKind.OPENAI or provider.responses_api
+    return API_RESPONSES if provider else API_CHAT_COMPLETIONS
 
 
 def _split_list(text: str) -> tuple[str, ...]:
