@@ -37,10 +37,10 @@ class Strategy(StrEnum):
 
 
 STRATEGY_LABELS: dict[Strategy, str] = {
-    Strategy.ASK: "Stop and ask me",
-    Strategy.DROP: "Leave out the oldest turns",
-    Strategy.SUMMARISE: "Summarise the oldest turns",
-    Strategy.SERVER: "Let OpenAI leave out what does not fit",
+    Strategy.ASK: "Ask me first",
+    Strategy.DROP: "Drop oldest",
+    Strategy.SUMMARISE: "Summarise",
+    Strategy.SERVER: "OpenAI trims",
 }
 """Plain words for each strategy, as the panel offers them."""
 

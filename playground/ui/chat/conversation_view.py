@@ -15,7 +15,6 @@ from typing import Generic, TypeVar, overload
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -223,18 +222,18 @@ class TurnWidget(QFrame):
                 return
             label = self._not_sent_label = QLabel("not sent")
             label.setObjectName("turnNotSent")
+            label.setEnabled(False)  # reads as a mark, not as one of the buttons beside it
+            font = label.font()
+            font.setItalic(True)
+            label.setFont(font)
             label.setToolTip(
                 "Left out of the last request: the conversation is longer than the model can "
                 "read (see “Long conversations” in the Parameters panel)."
             )
             self.view.add_header_widget(label)
-            fade = QGraphicsOpacityEffect(self.view)
-            fade.setOpacity(0.5)
-            self.view.setGraphicsEffect(fade)
         label.setVisible(on)
-        effect = self.view.graphicsEffect()
-        if effect is not None:
-            effect.setEnabled(on)
+        # Greyed as disabled text is; the turn's buttons (Edit, Delete…) keep working.
+        self.view.body.setEnabled(not on)
 
     @property
     def not_sent(self) -> bool:

@@ -560,8 +560,8 @@ class ChatSending(QObject):
                     AppError.local(
                         "The summary came back empty",
                         f"{model} wrote nothing for the older turns, so nothing was sent.",
-                        "Try again, pick another model to summarise with, or choose “Leave out "
-                        "the oldest turns” under Long conversations.",
+                        "Try again, pick another model to summarise with, or choose “Drop "
+                        "oldest” under Long conversations.",
                     ),
                     retry=True,
                 )
@@ -1025,6 +1025,8 @@ class ChatSending(QObject):
         request = self.current_request(draft=draft)
         self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
+        # Turns an earlier summary replaced are never sent (counting may say more, below).
+        self.view.mark_not_sent(set(left_out(self.conversation.turns)))
         self._show_estimate(request)
         self._schedule_exact_count(request, draft.api)
 

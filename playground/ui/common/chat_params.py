@@ -960,8 +960,11 @@ class ChatParamsPanel(QWidget):
         self.context_combo = _combo(
             "contextStrategyCombo",
             "When the conversation is too long",
-            "What happens when this conversation no longer fits in what the model can read. "
-            "Turns left out are greyed in the conversation and marked “not sent”.",
+            "What happens when this conversation no longer fits in what the model can read: "
+            "ask before sending; drop the oldest turns (the system prompt and the newest turn "
+            "stay); summarise the oldest turns into one note with a cheap model; or (Responses "
+            "only) let OpenAI trim the oldest part. Turns left out are greyed in the "
+            "conversation and marked “not sent”.",
         )
         for strategy, label in STRATEGY_LABELS.items():
             self.context_combo.addItem(label, strategy.value)
@@ -1014,9 +1017,7 @@ class ChatParamsPanel(QWidget):
         self.learned_group.setVisible(bool(settings))
         if settings:
             names = ", ".join(LEARNED_LABELS.get(s, s) for s in settings)
-            self.learned_label.setText(
-                f"Learned from the server: {model} does not take {names}, so it is not sent."
-            )
+            self.learned_label.setText(f"{model} does not take {names}, so it is not sent.")
 
     def _on_context_changed(self) -> None:
         self._apply_context()
@@ -1356,6 +1357,7 @@ class ChatParamsPanel(QWidget):
         self._on_format_changed(emit=False)
         self._revalidate_schema()
         self._revalidate_tools()
+        self._apply_context()
         self._apply_capabilities()
         if self.current_model() != model_before:
             self.model_changed.emit(self.current_model())
