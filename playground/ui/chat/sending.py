@@ -1028,11 +1028,13 @@ class ChatSending(QObject):
         # Turns an earlier summary replaced are never sent (counting may say more, below).
         self.view.mark_not_sent(set(left_out(self.conversation.turns)))
         self._show_estimate(request)
-        self._schedule_exact_count(request, draft.api)
+        typed = bool(draft.user_text.strip() or draft.images)
+        self._schedule_exact_count(request, draft.api if typed else "")
 
     def _schedule_exact_count(self, request: ChatRequest, api: str) -> None:
         """On OpenAI's Responses API, asks for the draft's exact input count once typing pauses
-        (debounced, async: typing never waits for it); elsewhere the local estimate stays."""
+        (debounced, async: typing never waits for it); elsewhere (or with nothing typed: Send
+        would send nothing) the local estimate stays."""
         self._exact_timer.stop()
         profile = self.session.profile
         if (
@@ -1040,7 +1042,6 @@ class ChatSending(QObject):
             or profile.kind is not ProviderKind.OPENAI
             or profile.id in self._exact_unavailable
             or not request.model
-            or not any(m.content.strip() or m.images for m in request.messages)
         ):
             return
         if self._exact is not None and self._exact[0] == request:
