@@ -4,9 +4,11 @@ Responses request."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,9 +55,10 @@ class Built:
     runner: TaskRunner
 
 
-@pytest.fixture
-def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
-    fake_openai.scenario.models = [*fake_openai.scenario.models, "gpt-5-mini", "gpt-6-sol"]
+@contextlib.contextmanager
+def _built(
+    qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, history: HistoryStore
+) -> Iterator[Built]:
     profile = ProviderProfile(
         id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
     )
@@ -71,7 +74,6 @@ def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
     bar = CountersBar()
     qtbot.addWidget(bar)
     counters = CountersController(bar, counter, accounting, runner)
-    history = HistoryStore.in_memory()
     tab = ChatTab()
     qtbot.addWidget(tab)
     controller = ChatController(
@@ -88,12 +90,22 @@ def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
     )
     tab.set_model("gpt-4o-mini")
     tab.show()
-    yield Built(controller, tab, history, runner)
-    qloop.run_until_complete(runner.shutdown())
-    qloop.run_until_complete(session.aclose())
+    try:
+        yield Built(controller, tab, history, runner)
+    finally:
+        qloop.run_until_complete(runner.shutdown())
+        qloop.run_until_complete(session.aclose())
+        ledger.close()
+        runner.deleteLater()
+
+
+@pytest.fixture
+def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "gpt-5-mini", "gpt-6-sol"]
+    history = HistoryStore.in_memory()
+    with _built(qtbot, qloop, fake_openai, history) as built:
+        yield built
     history.close()
-    ledger.close()
-    runner.deleteLater()
 
 
 def _send(chat: Built, qtbot: Any, wait_until: Any, text: str) -> None:
@@ -447,3 +459,73 @@ def test_what_was_learned_comes_back_with_the_settings(chat: Built) -> None:
     chat.controller.restore_state({"model": "o9-mini", "learned": {"o9-mini": ["temperature"]}})
     assert chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
     assert "temperature" in chat.tab.params.learned_label.text()
+
+
+def _answer_row(chat: Built) -> Any:
+    stored = chat.history.load(chat.controller.conversation.id)
+    return stored.messages[-1]
+
+
+def test_a_background_answer_is_asked_for_until_done(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.background_polls = 0
+    chat.tab.findChild(QCheckBox, "backgroundCheck").click()
+    _send(chat, qtbot, wait_until, "Hello")
+    (created,) = _bodies(fake_openai)
+    assert created["background"] is True
+    assert created["store"] is True
+    (polled,) = [r for r in fake_openai.requests if r.method == "GET" and "/responses/" in r.path]
+    assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
+    row = _answer_row(chat)
+    assert row.message.content == DEFAULT_REPLY
+    assert row.meta.response_id == polled.path.rsplit("/", 1)[-1]
+
+
+def test_stop_cancels_a_background_answer_on_openai(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.background_polls = 1_000
+    chat.tab.findChild(QCheckBox, "backgroundCheck").click()
+    chat.tab.input_edit.setPlainText("Hello")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: _bodies(fake_openai) and chat.history.list())
+    wait_until(lambda: _answer_row(chat).meta.response_id is not None)
+    response_id = _answer_row(chat).meta.response_id
+    chat.tab.stop_button.click()
+    wait_until(lambda: not chat.runner.is_busy("chat") and not chat.runner.is_busy("chat-cancel"))
+    (cancel,) = fake_openai.requests_to("/cancel")
+    assert cancel.path.endswith(f"/responses/{response_id}/cancel")
+
+
+def test_a_background_answer_left_running_at_close_is_picked_up_at_start(
+    qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path, wait_until: Any
+) -> None:
+    fake_openai.scenario.background_polls = 1_000
+    path = tmp_path / "history.sqlite3"
+    history = HistoryStore(path)
+    with _built(qtbot, qloop, fake_openai, history) as chat:
+        chat.tab.findChild(QCheckBox, "backgroundCheck").click()
+        chat.tab.input_edit.setPlainText("Hello")
+        qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+        wait_until(lambda: _bodies(fake_openai) and chat.history.list())
+        wait_until(lambda: _answer_row(chat).meta.response_id is not None)
+        conversation_id = chat.controller.conversation.id
+        response_id = _answer_row(chat).meta.response_id
+    # The window closed (the runner shut down): the request is dropped here, not on OpenAI.
+    history.close()
+    assert fake_openai.requests_to("/cancel") == []
+    stored = fake_openai.state(StoredResponses)
+    with stored.lock:
+        stored.polls_left[response_id] = 0  # OpenAI finished meanwhile
+    # The next start: the row is found cut off, with its id, and picked up.
+    history = HistoryStore(path)
+    assert history.recover_interrupted() == 1
+    with _built(qtbot, qloop, fake_openai, history) as chat:
+        wait_until(lambda: not chat.runner.is_busy("chat-resume"))
+        chat.controller.open_conversation(conversation_id)
+        assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
+        row = _answer_row(chat)
+        assert row.meta.status.value == "ok"
+        assert row.meta.usage is not None
+    history.close()

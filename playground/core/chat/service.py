@@ -182,6 +182,8 @@ class ResponsesRequest(ChatRequest):
         context_strategy: what the conversation does when it outgrows the window
             (`core.chat.context.Strategy`; a setting of the conversation, never sent); None asks.
         summary_model: the model that summarises older turns (None: the conversation's model).
+        background: run as a background response that goes on if the app closes (Chat sends it
+            through `ResponsesEngine.start_background`; a setting of the conversation).
     """
 
     reasoning_summary: str | None = None
@@ -194,6 +196,7 @@ class ResponsesRequest(ChatRequest):
     truncation: str | None = None
     context_strategy: str | None = None
     summary_model: str | None = None
+    background: bool = False
 
 
 @dataclass(frozen=True, slots=True)

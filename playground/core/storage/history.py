@@ -486,6 +486,7 @@ _RESPONSES_FIELDS: Final = (
     "store",
     "context_strategy",
     "summary_model",
+    "background",
 )
 """The `ResponsesRequest` settings stored with a conversation besides its built-in tools (the
 response id and MCP approvals belong to one send)."""

@@ -124,6 +124,7 @@ class ChatController(FeatureController):
         self.exports.refresh_presets()
         self.conversations.refresh_history()
         self.sending.model_changed(view.current_model())
+        self.sending.resume_background()  # answers left running on OpenAI at the last close
 
     def _connect(self, view: ChatTab, runner: TaskRunner) -> None:
         sending, editing = self.sending, self.editing

@@ -55,6 +55,7 @@ from playground.core.chat.service import (
     ChatService,
     ChoiceResult,
     Conversation,
+    DeltaCallback,
     ProgressEvent,
     ReasoningDelta,
     ResponsesRequest,
@@ -169,6 +170,11 @@ class ChatSending(QObject):
         # refusal "Send again without it" would learn.
         self.learned = Learned()
         self._refused: tuple[str, str] | None = None
+        # The answer running as a background response, and whether Stop cancelled it (else a
+        # cancel is the window closing: it runs on, and is picked up at the next start).
+        self._background: InFlight | None = None
+        self._background_stopped: InFlight | None = None
+        self._resumed: set[int] = set()  # history rows of background answers picked up
         # How long the request has waited, and each retry as it is announced (core.api.retry).
         self.wait_line = WaitLine(self)
         self.wait_line.text_changed.connect(view.set_reply_info)
@@ -374,6 +380,7 @@ class ChatSending(QObject):
         """
         self.view.hide_error()
         self._failed_error = None
+        self._exact_timer.stop()  # the draft is on its way: no count of it is wanted any more
         self._retry.stop()
         api = api or self.view.api()
         self._refused = None
@@ -437,8 +444,15 @@ class ChatSending(QObject):
                 self._show_send(turn)
                 self.wait_line.retrying(wait)
 
+        background = (
+            turn.api == API_RESPONSES
+            and isinstance(request, ResponsesRequest)
+            and request.background
+        )
         self.runner.start(
-            self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
+            self._in_background(turn, on_delta)
+            if background
+            else self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
             group=GROUP,
             on_result=lambda result: self._on_reply(turn, result),
             on_error=lambda error: self._on_failed(turn, error),
@@ -609,6 +623,132 @@ class ChatSending(QObject):
             return request
         return dataclasses.replace(request, previous_response_id=previous)
 
+    # --- background mode -----------------------------------------------------------------------
+
+    async def _in_background(self, turn: InFlight, on_delta: DeltaCallback) -> ChatResult:
+        """Runs `turn` as a background response: started on OpenAI (its id written to the
+        answer's history row, so a closed window does not lose it), then asked for until done."""
+        engine = self.engines[API_RESPONSES]
+        if not isinstance(engine, ResponsesEngine):
+            raise AppError.local("Background mode needs the Responses API", "Switch the API.")
+        response_id = await engine.start_background(turn.request)
+        turn.progress.response_id = response_id
+        self._background = turn
+        self._mark_background(turn)
+        return await engine.wait_background(
+            response_id, turn.request.model, on_delta, turn.progress
+        )
+
+    def _mark_background(self, turn: InFlight) -> None:
+        """Writes the background response's id into the answer's (streaming) history row once
+        both exist; `resume_background` finds it there after a restart."""
+        response_id = turn.progress.response_id
+        if turn is not self._background or not response_id or turn.message_id is None:
+            return
+        meta = MessageMeta(
+            status=MessageStatus.STREAMING, model=turn.request.model, response_id=response_id
+        )
+        try:
+            self.history.update_message(turn.message_id, meta=meta)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    def resume_background(self) -> None:
+        """Picks up the background answers a closed window left running: their rows were marked
+        interrupted at start (`HistoryStore.recover_interrupted`) with the response id kept;
+        each is asked for, and its answer, numbers and ledger row filled in when it is done."""
+        engine = self.engines[API_RESPONSES]
+        if not isinstance(engine, ResponsesEngine):
+            return
+        for reply in self.history.recovered:
+            if reply.text or reply.message_id in self._resumed:
+                continue
+            try:
+                stored = self.history.load(reply.conversation_id)
+            except HistoryError:
+                continue
+            index = next(
+                (i for i, m in enumerate(stored.messages) if m.id == reply.message_id), None
+            )
+            if index is None or not stored.messages[index].meta.response_id:
+                continue
+            self._resumed.add(reply.message_id)
+            meta = stored.messages[index].meta
+            self._resume(
+                reply.conversation_id, reply.message_id, index, str(meta.response_id),
+                reply.model or meta.model, engine,
+            )  # fmt: skip
+
+    def _resume(
+        self,
+        conversation_id: str,
+        message_id: int,
+        index: int,
+        response_id: str,
+        model: str,
+        engine: ResponsesEngine,
+    ) -> None:
+        def finish(message: Message, meta: MessageMeta) -> None:
+            try:
+                self.history.update_message(message_id, content=message.content, meta=meta)
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+            turns = self.conversation.turns
+            if (
+                self.conversation.id == conversation_id
+                and index < len(turns)
+                and turns[index].role == "assistant"
+                and not turns[index].content
+            ):
+                turns[index] = message
+                self.state.metas[index] = meta
+                self.conversations.rebuild_view()
+            self.conversations.refresh_history()
+
+        def done(result: ChatResult) -> None:
+            usage = result.usage or Usage()
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    model=result.model or model,
+                    endpoint=Endpoint.CHAT,
+                    usage=usage,
+                    status=RequestStatus.OK,
+                    latency_ms=result.elapsed_ms,
+                    conversation_id=conversation_id,
+                    request_id=result.request_id,
+                )
+            )
+            first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
+            meta = MessageMeta(
+                status=MessageStatus.OK,
+                model=result.model or model,
+                usage=usage,
+                cost=entry.cost,
+                finish_reason=first.finish_reason,
+                request_id=result.request_id,
+                response_id=response_id,
+            )
+            finish(Message("assistant", first.text, tool_calls=first.tool_calls), meta)
+            if self.conversation.id == conversation_id:
+                self.show_conversation_totals()
+
+        def failed(error: AppError) -> None:
+            meta = MessageMeta(
+                status=MessageStatus.ERROR, model=model, error=error.text, response_id=response_id
+            )
+            try:
+                self.history.update_message(message_id, meta=meta)
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+
+        self.runner.start(
+            engine.wait_background(response_id, model, lambda _index, _text: None),
+            group="chat-resume",
+            on_result=done,
+            on_error=failed,
+        )
+
     def _retirement_notice(self, model: str) -> None:
         """Once per conversation: the model retires within 30 days (or has), with its replacement
         as a button (issue 15's send notice). The request is already on its way."""
@@ -661,6 +801,7 @@ class ChatSending(QObject):
         if system_prompt is None:
             system_prompt = self.view.draft().system_prompt
         user_id, turn.message_id = self.conversations.file_send(turn.request, system_prompt, user)
+        self._mark_background(turn)
         if turn.message_id is not None and turn.unfiled:
             try:
                 self.history.stream_update(turn.message_id, "".join(turn.unfiled))
@@ -715,7 +856,18 @@ class ChatSending(QObject):
             self.settle(self.state.unfiled)
 
     def stop(self) -> None:
-        """Stops the answer at once; what arrived is kept and marked stopped."""
+        """Stops the answer at once; what arrived is kept and marked stopped. A background
+        response is cancelled on OpenAI too."""
+        turn = self._background
+        response_id = turn.progress.response_id if turn is not None else None
+        engine = self.engines[API_RESPONSES]
+        if turn is not None and response_id and isinstance(engine, ResponsesEngine):
+            self._background_stopped = turn
+            self.runner.start(
+                engine.cancel_background(response_id, turn.request.model),
+                group="chat-cancel",
+                on_error=lambda error: log.info("cancel: %s", error.text),
+            )
         self.runner.cancel(GROUP)
 
     def retry(self) -> None:
@@ -738,6 +890,8 @@ class ChatSending(QObject):
     # --- outcomes ------------------------------------------------------------------------------
 
     def _on_reply(self, turn: InFlight, result: ChatResult) -> None:
+        if turn is self._background:
+            self._background = None
         self.wait_line.stop()
         self.settle(turn)
         self._flush_timer.stop()
@@ -821,6 +975,8 @@ class ChatSending(QObject):
         self.send(ResponsesRequest(**base), api=API_RESPONSES)
 
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
+        if turn is self._background:
+            self._background = None
         if self._send_all_instead(turn, error):
             return
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
@@ -887,6 +1043,12 @@ class ChatSending(QObject):
             self.view.show_error(dataclasses.replace(error, hint=self._retry.hint()), retry=True)
 
     def _on_cancelled(self, turn: InFlight) -> None:
+        if turn is self._background:
+            self._background = None
+            if self._background_stopped is not turn:
+                # The window is closing: the response runs on at OpenAI; its history row keeps
+                # its id and is picked up at the next start (`resume_background`).
+                return
         _entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
         if turn.conversation is self.conversation:
             if meta is not None:

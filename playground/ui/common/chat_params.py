@@ -104,6 +104,7 @@ RESPONSES_FIELD_NAMES: Final = (
     "store",
     "context_strategy",
     "summary_model",
+    "background",
 )
 """The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
 
@@ -950,6 +951,19 @@ class ChatParamsPanel(QWidget):
         self.keep_check.setVisible(self._conversation)
         self.keep_note.setVisible(self._conversation)
         self.keep_check.toggled.connect(self._on_keep_toggled)
+        self.background_check = QCheckBox("Keep running if I close the window")
+        named(
+            self.background_check,
+            "backgroundCheck",
+            "Keep running if I close the window",
+            "For long requests: OpenAI works on the answer by itself (it keeps the request and "
+            "the answer for 30 days); the app asks for it every few seconds, and picks it up at "
+            "the next start if you close the window meanwhile. Stop cancels it. The answer "
+            "appears when it is complete, not word by word.",
+        )
+        form.addRow(self.background_check)
+        self.background_check.setVisible(self._conversation)
+        self.background_check.toggled.connect(self._emit_changed)
         return box
 
     def _build_context_group(self) -> QGroupBox:
@@ -1277,6 +1291,7 @@ class ChatParamsPanel(QWidget):
             "service_tier": self.tier_combo.currentData() if knobs.service_tier else None,
             "builtin_tools": self._builtin_tools(knobs) if responses else (),
             "store": responses and self._conversation and self.keep_check.isChecked(),
+            "background": responses and self._conversation and self.background_check.isChecked(),
             **self._context_fields(),
         }
 
@@ -1434,6 +1449,8 @@ class ChatParamsPanel(QWidget):
                 select_data(self.api_combo, get("api"))
         with QSignalBlocker(self.keep_check):
             self.keep_check.setChecked(bool(get("store")))
+        with QSignalBlocker(self.background_check):
+            self.background_check.setChecked(bool(get("background")))
         with QSignalBlocker(self.context_combo):
             select_data(self.context_combo, get("context_strategy") or Strategy.ASK.value)
         with QSignalBlocker(self.summary_model_combo):
