@@ -578,6 +578,7 @@ class ChatSending(QObject):
                         "oldest” under Long conversations.",
                     ),
                     retry=True,
+                    retry_text="Retry",
                 )
                 return
             at = max(older) + 1
@@ -597,7 +598,7 @@ class ChatSending(QObject):
         def failed(error: AppError) -> None:
             if conversation is self.conversation:
                 self.view.set_reply_info("The older turns could not be summarised")
-                self.view.show_error(error, retry=True)
+                self.view.show_error(error, retry=True, retry_text="Retry")
 
         self.runner.start(
             self.engine(api).stream(ask, lambda _index, _text: None),
@@ -1000,7 +1001,7 @@ class ChatSending(QObject):
                 )
                 self.view.show_error(refused, retry=True, retry_text="Send again without it")
                 return
-            self.view.show_error(error, retry=True)
+            self.view.show_error(error, retry=True, retry_text="Retry")
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error
                 self._retry.start_for(error)  # the hint counts down with the Retry button

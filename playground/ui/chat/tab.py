@@ -662,16 +662,19 @@ class ChatTab(QWidget):
     def set_conversation_totals(self, text: str) -> None:
         self.conversation_totals.setText(text)
 
-    def show_error(self, error: AppError, *, retry: bool = False, retry_text: str = "") -> None:
-        """The error above the input; with `retry`, a button that sends again (`retry_text`
-        names what it does differently, e.g. "Send again without it")."""
+    def show_error(
+        self, error: AppError, *, retry: bool = False, retry_text: str | None = None
+    ) -> None:
+        """The error above the input; with `retry`, a button that sends again. `retry_text`
+        names it ("Retry", "Send again without it"); None leaves its text (a countdown's)."""
         red = "#ff8a80" if is_dark() else "#b3261e"
         self.error_label.setText(
             f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
         )
         self.error_label.setToolTip(error.details or "")
         self.retry_button.setVisible(retry)
-        self.retry_button.setText(retry_text or "Retry")
+        if retry_text is not None:
+            self.retry_button.setText(retry_text)
         self.error_box.setVisible(True)
 
     def set_retry_countdown(self, seconds: int) -> None:
