@@ -165,3 +165,25 @@ def test_letting_openai_truncate_sends_everything_with_truncation_auto(
     # Chat Completions has no such option: it is not offered there.
     chat.tab.set_api(API_CHAT_COMPLETIONS)
     assert chat.tab.params.context_combo.currentData() == Strategy.ASK.value
+
+
+def test_a_failed_summary_keeps_the_message_and_retry_asks_again(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.set_api(API_CHAT_COMPLETIONS)
+    _strategy(chat, Strategy.SUMMARISE)
+    _fill(chat, qtbot, wait_until)
+    fake_openai.fail_next(500, path="/chat/completions")
+    chat.tab.input_edit.setPlainText(f"3 {LONG}")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    # The message is kept, shown and stored, though nothing was sent yet.
+    assert chat.controller.conversation.turns[-1].content.startswith("3 word")
+    stored = chat.parts.services.history.load(chat.controller.conversation.id).messages
+    assert stored[-1].message.content.startswith("3 word")
+    chat.tab.retry_button.click()
+    wait_until(
+        lambda: not chat.parts.runner.is_busy("chat") and len(chat.tab.conversation.turns) == 9
+    )
+    assert is_summary(chat.controller.conversation.turns[2])
+    assert chat.controller.conversation.turns[-1].content == DEFAULT_REPLY

@@ -39,6 +39,7 @@ def test_a_refused_setting_is_left_out() -> None:
     assert isinstance(cut, ResponsesRequest)
     assert (cut.verbosity, cut.truncation) == (None, None)
     assert without(request, ()) is request
+    assert without(plain, {"temperature", "logprobs"}) is plain  # nothing left to leave out
     assert refusal_text("o9-mini", "top_p") == "o9-mini does not take top P (the server said so)."
 
 

@@ -100,10 +100,10 @@ def is_set(request: ChatRequest, setting: str) -> bool:
 
 
 def without(request: ChatRequest, settings: Iterable[str]) -> ChatRequest:
-    """`request` with `settings` not sent."""
+    """`request` with `settings` not sent (the same object when it sends none of them)."""
     changes: dict[str, Any] = {}
     for setting in settings:
-        if setting not in _EMPTY or not hasattr(request, setting):
+        if setting not in _EMPTY or not is_set(request, setting):
             continue
         changes[setting] = _EMPTY[setting]
         if setting == "logprobs":

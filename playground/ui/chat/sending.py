@@ -547,8 +547,9 @@ class ChatSending(QObject):
         self.state.last_request = request  # Retry asks for the summary again
         n = len(older)
         self.view.set_reply_info(f"Summarising the {n} oldest turn{'s' if n != 1 else ''}…")
-        if user is not None:  # the sent message stays in view while the summary is written
+        if user is not None:  # the sent message stays in view (and is stored) meanwhile
             self.conversations.rebuild_view()
+            self.conversations.persist_turns(conversation)
             with QSignalBlocker(self.view):
                 self.view.clear_input()
 
