@@ -226,6 +226,8 @@ class ProviderProfile:
         proxy: an http:// or https:// proxy URL for every request, or empty.
         key_required: False for local servers (Ollama, LM Studio) that accept any key.
         price_provider: the genai-prices provider id used to price this profile's models.
+        responses_api: a compatible server that also serves `/v1/responses` (found by Test
+            connection): new conversations use the Responses API there.
     """
 
     id: str
@@ -242,6 +244,7 @@ class ProviderProfile:
     proxy: str = ""
     key_required: bool = True
     price_provider: str = "openai"
+    responses_api: bool = False
 
     def replace(self, **changes: object) -> ProviderProfile:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

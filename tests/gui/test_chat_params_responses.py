@@ -115,6 +115,10 @@ def test_responses_settings_show_only_on_responses(panel: ChatParamsPanel) -> No
         "verbosity": None,
         "service_tier": None,
         "builtin_tools": (),
+        "store": False,
+        "background": False,
+        "context_strategy": None,
+        "summary_model": None,
     }
 
 

@@ -4,13 +4,16 @@ Responses request."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLabel
 
 from playground.core.api.secrets import MemorySecretStore
 from playground.core.api.session import ApiSession
@@ -31,6 +34,7 @@ from playground.ui.shell.counters import CountersController
 from playground.ui.shell.counters_bar import CountersBar
 from tests.conftest import TEST_KEY
 from tests.fakes.openai_server import DEFAULT_REPLY, FakeOpenAI
+from tests.fakes.responses import StoredResponses, count_input_tokens
 
 pytestmark = pytest.mark.gui
 
@@ -51,9 +55,10 @@ class Built:
     runner: TaskRunner
 
 
-@pytest.fixture
-def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
-    fake_openai.scenario.models = [*fake_openai.scenario.models, "gpt-5-mini", "gpt-6-sol"]
+@contextlib.contextmanager
+def _built(
+    qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, history: HistoryStore
+) -> Iterator[Built]:
     profile = ProviderProfile(
         id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
     )
@@ -69,7 +74,6 @@ def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
     bar = CountersBar()
     qtbot.addWidget(bar)
     counters = CountersController(bar, counter, accounting, runner)
-    history = HistoryStore.in_memory()
     tab = ChatTab()
     qtbot.addWidget(tab)
     controller = ChatController(
@@ -86,12 +90,22 @@ def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
     )
     tab.set_model("gpt-4o-mini")
     tab.show()
-    yield Built(controller, tab, history, runner)
-    qloop.run_until_complete(runner.shutdown())
-    qloop.run_until_complete(session.aclose())
+    try:
+        yield Built(controller, tab, history, runner)
+    finally:
+        qloop.run_until_complete(runner.shutdown())
+        qloop.run_until_complete(session.aclose())
+        ledger.close()
+        runner.deleteLater()
+
+
+@pytest.fixture
+def chat(qtbot: Any, qloop: Any, fake_openai: FakeOpenAI) -> Iterator[Built]:
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "gpt-5-mini", "gpt-6-sol"]
+    history = HistoryStore.in_memory()
+    with _built(qtbot, qloop, fake_openai, history) as built:
+        yield built
     history.close()
-    ledger.close()
-    runner.deleteLater()
 
 
 def _send(chat: Built, qtbot: Any, wait_until: Any, text: str) -> None:
@@ -232,3 +246,286 @@ def test_citations_link_the_answer_and_an_incomplete_answer_says_why(
     fake_openai.scenario.incomplete_reason = "content_filter"
     _send(chat, qtbot, wait_until, "And tomorrow?")
     assert "incomplete (content filter)" in chat.tab.conversation.turns[-1].meta_label.text()
+
+
+def _bodies(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    return [r.json for r in fake.requests_to("/responses") if r.json]
+
+
+def _texts(body: dict[str, Any]) -> list[str]:
+    out = []
+    for item in body["input"]:
+        content = item.get("content")
+        out += [content] if isinstance(content, str) else [part["text"] for part in content or ()]
+    return out
+
+
+def test_keep_on_openai_sends_only_the_new_message_and_stores_the_response_id(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    keep = chat.tab.findChild(QCheckBox, "keepOnOpenAICheck")
+    note = chat.tab.findChild(QLabel, "keepOnOpenAINote")
+    assert keep is not None
+    assert note is not None
+    assert keep.isVisible()
+    assert not keep.isChecked()
+    assert "whole conversation" in note.text()
+    keep.click()
+    assert "kept by OpenAI for 30 days" in note.text()
+
+    _send(chat, qtbot, wait_until, "Hello")
+    _send(chat, qtbot, wait_until, "Again")
+    first, second = _bodies(fake_openai)
+    assert first["store"] is True
+    assert "previous_response_id" not in first
+    answers = [m for m in chat.history.load(chat.controller.conversation.id).messages
+               if m.message.role == "assistant"]  # fmt: skip
+    ids = [m.meta.response_id for m in answers]
+    assert all(ids)
+    assert len(set(ids)) == 2
+    assert second["previous_response_id"] == ids[0]
+    assert _texts(second) == ["Again"]  # only the new turn goes out
+    assert "only the new message" in chat.tab.conversation.turns[-1].meta_label.text()
+
+    # Reopened from history, the conversation still continues where the server left it, and the
+    # switch comes back with it.
+    conversation_id = chat.controller.conversation.id
+    chat.controller.new_conversation()
+    keep.click()  # a new chat keeps the settings; this one is switched off
+    assert not keep.isChecked()
+    chat.controller.open_conversation(conversation_id)
+    assert keep.isChecked()
+    _send(chat, qtbot, wait_until, "Third")
+    assert _bodies(fake_openai)[-1]["previous_response_id"] == ids[1]
+    assert _texts(_bodies(fake_openai)[-1]) == ["Third"]
+
+
+def test_editing_an_earlier_turn_continues_from_that_turns_answer(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.findChild(QCheckBox, "keepOnOpenAICheck").click()
+    for text in ("One", "Two", "Three"):
+        _send(chat, qtbot, wait_until, text)
+    answers = [t for t in chat.controller.state.metas if t.response_id]
+    first_answer = answers[0].response_id
+
+    def edit_and_resend(index: int, text: str) -> dict[str, Any]:
+        turn = chat.tab.conversation.turns[index]
+        turn.edit_button.click()
+        turn.editor.setPlainText(text)
+        turn.resend_button.click()
+        wait_until(lambda: not chat.runner.is_busy("chat"))
+        assert not chat.tab.error_box.isVisible(), chat.tab.error_label.text()
+        return _bodies(fake_openai)[-1]
+
+    # "Two" (turn 2) edited: the answer to "One" still stands, so the chain goes on from it.
+    body = edit_and_resend(2, "Two, edited")
+    assert body["previous_response_id"] == first_answer
+    assert _texts(body) == ["Two, edited"]
+    # The first message edited: no stored answer saw it, so the whole conversation is sent.
+    body = edit_and_resend(0, "One, edited")
+    assert "previous_response_id" not in body
+    assert body["store"] is True
+    assert _texts(body) == ["One, edited"]
+
+
+def test_without_keep_on_openai_the_whole_conversation_is_sent_and_nothing_kept(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    _send(chat, qtbot, wait_until, "Hello")
+    _send(chat, qtbot, wait_until, "Again")
+    second = _bodies(fake_openai)[-1]
+    assert second["store"] is False
+    assert "previous_response_id" not in second
+    assert _texts(second) == ["Hello", DEFAULT_REPLY, "Again"]
+
+
+def test_an_answer_openai_no_longer_keeps_sends_the_whole_conversation(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.findChild(QCheckBox, "keepOnOpenAICheck").click()
+    _send(chat, qtbot, wait_until, "Hello")
+    stored = fake_openai.state(StoredResponses)
+    with stored.lock:
+        stored.items.clear()  # 30 days later: OpenAI has deleted it
+    _send(chat, qtbot, wait_until, "Again")
+    failed, whole = _bodies(fake_openai)[-2:]
+    assert failed["previous_response_id"]
+    assert "previous_response_id" not in whole
+    assert whole["store"] is True
+    assert _texts(whole) == ["Hello", DEFAULT_REPLY, "Again"]
+    assert [t.text() for t in chat.tab.conversation.turns] == [
+        "Hello",
+        DEFAULT_REPLY,
+        "Again",
+        DEFAULT_REPLY,
+    ]
+    assert "no longer had" in chat.tab.conversation.turns[-1].meta_label.text()
+
+
+def test_a_fork_from_an_earlier_answer_continues_from_that_answer(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    chat.tab.findChild(QCheckBox, "keepOnOpenAICheck").click()
+    _send(chat, qtbot, wait_until, "One")
+    _send(chat, qtbot, wait_until, "Two")
+    first_answer = chat.controller.state.metas[1].response_id
+    original = chat.controller.conversation.id
+    chat.tab.conversation.turns[1].fork_button.click()
+    wait_until(lambda: chat.controller.conversation.id != original)
+    assert len(chat.controller.conversation.turns) == 2
+    _send(chat, qtbot, wait_until, "Branch")
+    body = _bodies(fake_openai)[-1]
+    assert body["previous_response_id"] == first_answer
+    assert _texts(body) == ["Branch"]
+
+
+def test_the_draft_is_counted_exactly_by_openai_once_typing_pauses(
+    chat: Built, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    label = chat.tab.estimate_label
+    chat.tab.input_edit.setPlainText("How high are the tides in Brest?")
+    wait_until(lambda: "(exact)" in label.text())
+    (asked,) = [r.json for r in fake_openai.requests_to("/responses/input_tokens") if r.json]
+    assert asked["input"][-1]["content"][0]["text"] == "How high are the tides in Brest?"
+    exact = count_input_tokens(asked)
+    assert label.text().startswith(f"{exact:,} tok (exact)")
+    # Typing on shows the local estimate at once (≈) until the next exact count.
+    chat.tab.input_edit.setPlainText("How high are the tides in Brest today?")
+    assert label.text().startswith("≈")
+    wait_until(lambda: "(exact)" in label.text())
+    assert len(fake_openai.requests_to("/responses/input_tokens")) == 2
+
+
+def test_a_server_that_cannot_count_keeps_the_local_estimate(
+    chat: Built, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    fake_openai.fail_next(404, message="Not found", code="not_found", path="/input_tokens")
+    label = chat.tab.estimate_label
+    chat.tab.input_edit.setPlainText("How high are the tides in Brest?")
+    wait_until(lambda: len(fake_openai.requests_to("/responses/input_tokens")) == 1)
+    wait_until(lambda: not chat.runner.is_busy("chat-count"))
+    assert label.text().startswith("≈")
+    assert "(exact)" not in label.text()
+    assert not chat.tab.error_box.isVisible()  # a failed count is not the user's error
+
+
+def test_a_refused_setting_is_sent_again_without_it_and_remembered_for_the_model(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    # A model the capability table does not know: the panel offers temperature, the server
+    # (an o-series model) refuses it.
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "o9-mini"]
+    chat.tab.set_model("o9-mini")
+    chat.tab.params.temperature_row.set_value(0.4)
+    chat.tab.input_edit.setPlainText("Hello")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    assert "o9-mini does not take temperature" in chat.tab.error_label.text()
+    assert chat.tab.retry_button.text() == "Send again without it"
+    assert not chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+
+    chat.tab.retry_button.click()
+    wait_until(lambda: not chat.runner.is_busy("chat"))
+    assert not chat.tab.error_box.isVisible()
+    refused, accepted = _bodies(fake_openai)
+    assert refused["temperature"] == 0.4
+    assert "temperature" not in accepted
+    assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
+    assert chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+    assert "o9-mini does not take temperature" in chat.tab.params.learned_label.text()
+    assert chat.controller.save_state()["learned"] == {"o9-mini": ["temperature"]}
+
+    # Remembered: the next send leaves it out at once; other models still get it.
+    _send(chat, qtbot, wait_until, "Again")
+    assert "temperature" not in _bodies(fake_openai)[-1]
+    chat.tab.set_model("gpt-4o-mini")
+    assert not chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+    _send(chat, qtbot, wait_until, "Third")
+    assert _bodies(fake_openai)[-1]["temperature"] == 0.4
+
+    # Forget: it is sent again (and refused again).
+    chat.tab.set_model("o9-mini")
+    chat.tab.params.learned_reset.click()
+    assert chat.controller.save_state()["learned"] == {}
+    chat.tab.input_edit.setPlainText("Fourth")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    assert _bodies(fake_openai)[-1]["temperature"] == 0.4
+
+
+def test_what_was_learned_comes_back_with_the_settings(chat: Built) -> None:
+    chat.tab.set_model("o9-mini")
+    chat.controller.restore_state({"model": "o9-mini", "learned": {"o9-mini": ["temperature"]}})
+    assert chat.tab.params.learned_group.isVisibleTo(chat.tab.params)
+    assert "temperature" in chat.tab.params.learned_label.text()
+
+
+def _answer_row(chat: Built) -> Any:
+    stored = chat.history.load(chat.controller.conversation.id)
+    return stored.messages[-1]
+
+
+def test_a_background_answer_is_asked_for_until_done(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.background_polls = 0
+    chat.tab.findChild(QCheckBox, "backgroundCheck").click()
+    _send(chat, qtbot, wait_until, "Hello")
+    (created,) = _bodies(fake_openai)
+    assert created["background"] is True
+    assert created["store"] is True
+    (polled,) = [r for r in fake_openai.requests if r.method == "GET" and "/responses/" in r.path]
+    assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
+    row = _answer_row(chat)
+    assert row.message.content == DEFAULT_REPLY
+    assert row.meta.response_id == polled.path.rsplit("/", 1)[-1]
+
+
+def test_stop_cancels_a_background_answer_on_openai(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    fake_openai.scenario.background_polls = 1_000
+    chat.tab.findChild(QCheckBox, "backgroundCheck").click()
+    chat.tab.input_edit.setPlainText("Hello")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: _bodies(fake_openai) and chat.history.list())
+    wait_until(lambda: _answer_row(chat).meta.response_id is not None)
+    response_id = _answer_row(chat).meta.response_id
+    chat.tab.stop_button.click()
+    wait_until(lambda: not chat.runner.is_busy("chat") and not chat.runner.is_busy("chat-cancel"))
+    (cancel,) = fake_openai.requests_to("/cancel")
+    assert cancel.path.endswith(f"/responses/{response_id}/cancel")
+
+
+def test_a_background_answer_left_running_at_close_is_picked_up_at_start(
+    qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path, wait_until: Any
+) -> None:
+    fake_openai.scenario.background_polls = 1_000
+    path = tmp_path / "history.sqlite3"
+    history = HistoryStore(path)
+    with _built(qtbot, qloop, fake_openai, history) as chat:
+        chat.tab.findChild(QCheckBox, "backgroundCheck").click()
+        chat.tab.input_edit.setPlainText("Hello")
+        qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+        wait_until(lambda: _bodies(fake_openai) and chat.history.list())
+        wait_until(lambda: _answer_row(chat).meta.response_id is not None)
+        conversation_id = chat.controller.conversation.id
+        response_id = _answer_row(chat).meta.response_id
+    # The window closed (the runner shut down): the request is dropped here, not on OpenAI.
+    history.close()
+    assert fake_openai.requests_to("/cancel") == []
+    stored = fake_openai.state(StoredResponses)
+    with stored.lock:
+        stored.polls_left[response_id] = 0  # OpenAI finished meanwhile
+    # The next start: the row is found cut off, with its id, and picked up.
+    history = HistoryStore(path)
+    assert history.recover_interrupted() == 1
+    with _built(qtbot, qloop, fake_openai, history) as chat:
+        wait_until(lambda: not chat.runner.is_busy("chat-resume"))
+        chat.controller.open_conversation(conversation_id)
+        assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
+        row = _answer_row(chat)
+        assert row.meta.status.value == "ok"
+        assert row.meta.usage is not None
+    history.close()

@@ -16,7 +16,8 @@ from playground.core.chat.builtin_tools import (
     WebSearchTool,
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
-from playground.core.storage.history import HistoryStore
+from playground.core.models import Message
+from playground.core.storage.history import HistoryStore, MessageMeta
 
 
 @pytest.fixture
@@ -71,3 +72,20 @@ def test_without_an_api_the_conversation_says_so(store: HistoryStore) -> None:
     store.create("c2", params=ChatRequest(model="gpt-4o-mini", messages=()))
     assert store.load("c2").api == ""
     assert type(store.load("c2").params) is ChatRequest
+
+
+def test_an_answers_response_id_and_chain_are_kept(store: HistoryStore, tmp_path: Path) -> None:
+    conversation = "c1"
+    store.create(conversation, params=ResponsesRequest(model="gpt-6-sol", messages=(), store=True))
+    meta = MessageMeta(model="gpt-6-sol", response_id="resp_1", response_chain="abc")
+    store.append_message(conversation, Message("assistant", "Hi"), meta)
+    store.close()
+    reopened = HistoryStore(tmp_path / "history.sqlite3")
+    try:
+        loaded = reopened.load(conversation)
+        (stored,) = loaded.messages
+        assert (stored.meta.response_id, stored.meta.response_chain) == ("resp_1", "abc")
+        assert isinstance(loaded.params, ResponsesRequest)
+        assert loaded.params.store
+    finally:
+        reopened.close()

@@ -50,6 +50,8 @@ class AppError(Exception):
         details: technical text (exception chain, server body) with keys redacted.
         replacement: for a retired model's 404 (see `retirements.retired_error`), the listed
             model to switch to, for a "Use <model>" button; else None.
+        param: the request parameter the server named as the problem (a 400's `param`), if any.
+        code: the server's error code ("previous_response_not_found", …), or "".
     """
 
     kind: ErrorKind
@@ -61,6 +63,8 @@ class AppError(Exception):
     request_id: str | None = None
     details: str = ""
     replacement: str | None = None
+    param: str | None = None
+    code: str = ""
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
@@ -161,6 +165,8 @@ def _from_status(exc: Any, details: str, *, model: str) -> AppError:
     request_id = headers.get("x-request-id")
     retry_after = _retry_after(headers)
     common: dict[str, Any] = {"status": status, "request_id": request_id, "details": details}
+    param = getattr(exc, "param", None)
+    common.update(param=param if isinstance(param, str) and param else None, code=code)
 
     if status == 401:
         return AppError(

@@ -78,6 +78,9 @@ _INPUT_TOKEN_PARAMS = frozenset(
 """What `responses/input_tokens` takes of a create body."""
 
 _NO_EXTRAS = ResponsesRequest(model="", messages=())
+
+BACKGROUND_POLL_S = 2.0
+"""How often a background response is asked about while it runs."""
 """The Responses settings of a plain `ChatRequest`: all defaults."""
 
 _FINISH_FOR_INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
@@ -134,6 +137,8 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
         body["text"] = text
     if extra.service_tier and caps.service_tier:
         body["service_tier"] = extra.service_tier
+    if extra.truncation:
+        body["truncation"] = extra.truncation
     tools = [_function_tool(t) for t in request.tools]
     tools += [t.to_api() for t in extra.builtin_tools]
     if tools:
@@ -613,6 +618,84 @@ class ResponsesEngine:
             sleep=self._sleep,
         )
         return _result(reader, progress)
+
+    async def start_background(self, request: ChatRequest) -> str:
+        """Starts `request` as a background response (`background: true`, kept on OpenAI, as
+        the API requires): it keeps running on the server whatever happens here. Returns its
+        id, for `wait_background` now or after a restart, and `cancel_background`.
+
+        Raises:
+            AppError: the request was refused or could not be sent.
+        """
+        client = self._client_source()
+        body = to_responses(request, stream=False)
+        body.update(background=True, store=True)
+        try:
+            created = await client.with_options(max_retries=0).responses.create(**body)
+        except Exception as exc:
+            raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
+        return str(created.id)
+
+    async def wait_background(
+        self,
+        response_id: str,
+        model: str,
+        on_delta: DeltaCallback,
+        progress: ChatProgress | None = None,
+        poll_s: float = BACKGROUND_POLL_S,
+    ) -> ChatResult:
+        """Waits for background response `response_id` (polling every `poll_s` seconds) and
+        returns it as `stream` would, its text handed to `on_delta` once it is complete.
+
+        Raises:
+            AppError: the response failed or was cancelled (with what came of it), or it could
+                not be asked for (gone after 30 days, offline). Cancelling the wait leaves the
+                response running: `cancel_background` stops it.
+        """
+        progress = progress if progress is not None else ChatProgress()
+        progress.started = time.monotonic()
+        progress.response_id = response_id
+        client = self._client_source()
+        quiet = client.with_options(max_retries=0)
+        reader = _Reader(model, progress, on_delta)
+        while True:
+            try:
+                raw = await quiet.responses.with_raw_response.retrieve(response_id)
+            except Exception as exc:
+                raise from_exception(exc, model=model, base_url=str(client.base_url)) from exc
+            reader.request_id = raw.headers.get("x-request-id")
+            reply = json_body(await raw.http_response.aread())
+            if reply is None:
+                raise unexpected_body(b"", raw.headers.get("content-type", ""))
+            status = reply.get("status")
+            if status in ("queued", "in_progress"):
+                await self._sleep(poll_s)
+                continue
+            if status == "cancelled":
+                reader.take_meta(reply)
+                raise AppError(
+                    ErrorKind.LOCAL,
+                    "Cancelled",
+                    "The request running on OpenAI was cancelled before it finished.",
+                    "Send the message again to get an answer.",
+                    request_id=reader.request_id,
+                )
+            reader.take_whole(reply)
+            if not reader.finished:
+                raise interrupted()
+            return _result(reader, progress)
+
+    async def cancel_background(self, response_id: str, model: str = "") -> None:
+        """Stops background response `response_id` on the server.
+
+        Raises:
+            AppError: the server refused (it had finished, or is not a background response).
+        """
+        client = self._client_source()
+        try:
+            await client.with_options(max_retries=0).responses.cancel(response_id)
+        except Exception as exc:
+            raise from_exception(exc, model=model, base_url=str(client.base_url)) from exc
 
     async def input_tokens(self, request: ChatRequest) -> int:
         """The exact input token count of `request` (`POST /v1/responses/input_tokens`).

@@ -177,6 +177,13 @@ class ResponsesRequest(ChatRequest):
             servers.
         mcp_approvals: the user's Approve / Deny answers to MCP approval requests of the previous
             reply, sent after the turns.
+        truncation: "auto" lets the server drop the oldest input that does not fit the window
+            (Responses only; None leaves it out).
+        context_strategy: what the conversation does when it outgrows the window
+            (`core.chat.context.Strategy`; a setting of the conversation, never sent); None asks.
+        summary_model: the model that summarises older turns (None: the conversation's model).
+        background: run as a background response that goes on if the app closes (Chat sends it
+            through `ResponsesEngine.start_background`; a setting of the conversation).
     """
 
     reasoning_summary: str | None = None
@@ -186,6 +193,10 @@ class ResponsesRequest(ChatRequest):
     store: bool = False
     builtin_tools: tuple[BuiltinTool, ...] = ()
     mcp_approvals: tuple[McpApproval, ...] = ()
+    truncation: str | None = None
+    context_strategy: str | None = None
+    summary_model: str | None = None
+    background: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -252,6 +252,9 @@ class MessageMeta:
         elapsed_ms: time from sending to the last byte.
         error: the plain-words error shown under a failed reply, or "".
         moderation: the moderation check's verdict on the turn, if one was made.
+        response_id: the Responses API's id of the answer, if it has one.
+        response_chain: for an answer kept on OpenAI ("Keep on OpenAI"), the digest of the turns
+            it answered (`core.chat.server_state.chain_key`); "" when not kept.
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -265,6 +268,8 @@ class MessageMeta:
     elapsed_ms: float | None = None
     error: str = ""
     moderation: ModerationNote | None = None
+    response_id: str | None = None
+    response_chain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,7 +479,15 @@ def _dumps(value: object) -> str:
 
 
 _PARAM_FIELDS: Final = tuple(f for f in dataclasses.fields(ChatRequest) if f.name != "messages")
-_RESPONSES_FIELDS: Final = ("reasoning_summary", "verbosity", "service_tier", "store")
+_RESPONSES_FIELDS: Final = (
+    "reasoning_summary",
+    "verbosity",
+    "service_tier",
+    "store",
+    "context_strategy",
+    "summary_model",
+    "background",
+)
 """The `ResponsesRequest` settings stored with a conversation besides its built-in tools (the
 response id and MCP approvals belong to one send)."""
 _TOOL_CLASSES: Final[dict[str, type[Any]]] = {
@@ -623,6 +636,10 @@ def _meta_json(meta: MessageMeta) -> str | None:
         out["error"] = meta.error
     if meta.moderation is not None:
         out["moderation"] = _moderation_dict(meta.moderation)
+    if meta.response_id is not None:
+        out["response_id"] = meta.response_id
+    if meta.response_chain:
+        out["response_chain"] = meta.response_chain
     return _dumps(out) if out else None
 
 
@@ -646,6 +663,8 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         elapsed_ms=_opt_float(raw.get("elapsed_ms")),
         error=str(raw.get("error", "")),
         moderation=_moderation_from(raw.get("moderation")),
+        response_id=_opt_str(raw.get("response_id")),
+        response_chain=str(raw.get("response_chain", "")),
     )
 
 

@@ -47,6 +47,8 @@ class ChatSettings:
     enter_sends: bool = False
     conversation_id: str = ""
     moderation_check: bool = False  # check prompts and replies with the moderation endpoint
+    # Per model, the settings its server refused with a 400 (`core.chat.learned`, issue 21).
+    learned: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +347,12 @@ def _convert(hint: Any, value: Any) -> Any:
             except (TypeError, ValueError, ArithmeticError):
                 continue
         raise TypeError(f"{value!r} is not {hint}")
+    if typing.get_origin(hint) is dict and isinstance(value, dict):
+        key_hint, value_hint = typing.get_args(hint)
+        return {_convert(key_hint, k): _convert(value_hint, v) for k, v in value.items()}
+    if typing.get_origin(hint) is list and isinstance(value, list):
+        (item_hint,) = typing.get_args(hint)
+        return [_convert(item_hint, v) for v in value]
     if isinstance(hint, type) and issubclass(hint, Enum):
         return hint(value)
     number = isinstance(value, int | float) and not isinstance(value, bool)

@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject
 
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.session import ApiSession
+from playground.core.chat.learned import Learned
 from playground.core.chat.presets import PresetStore
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
 from playground.core.money.accounting import Accounting
@@ -133,6 +134,7 @@ class ChatController(FeatureController):
         self.exports.refresh_presets()
         self.conversations.refresh_history()
         self.sending.model_changed(view.current_model())
+        self.sending.resume_background()  # answers left running on OpenAI at the last close
 
     def _connect(self, view: ChatTab, runner: TaskRunner) -> None:
         sending, editing = self.sending, self.editing
@@ -140,6 +142,7 @@ class ChatController(FeatureController):
         view.send_requested.connect(sending.send_draft)
         view.stop_requested.connect(sending.stop)
         view.retry_requested.connect(sending.retry)
+        view.learned_reset_requested.connect(sending.forget_learned)
         view.model_changed.connect(sending.model_changed)
         view.draft_changed.connect(self._on_view_draft_changed)
         view.refresh_models_requested.connect(self.refresh_models_requested)
@@ -211,6 +214,8 @@ class ChatController(FeatureController):
         view.set_moderation_check(bool(state.get("moderation_check", False)))
         view.set_system_prompt(str(state.get("system_prompt", "")))
         self._preferred_model = str(state.get("model", ""))
+        self.sending.learned = Learned.from_dict(state.get("learned") or {})
+        self.sending.show_learned()
         self.conversations.restore_last(str(state.get("conversation_id", "")))
 
     def save_state(self) -> dict[str, Any]:
@@ -222,6 +227,7 @@ class ChatController(FeatureController):
             "enter_sends": self.view.enter_sends,
             "moderation_check": self.view.moderation_check_on,
             "conversation_id": self.state.conversation.id,
+            "learned": self.sending.learned.to_dict(),
         }
 
     # --- ChatCommands --------------------------------------------------------------------------

@@ -162,6 +162,7 @@ class TurnWidget(QFrame):
         self._thinking: ThinkingSection | None = None
         self._steps: StepsBox | None = None
         self._citations_label: QLabel | None = None
+        self._not_sent_label: QLabel | None = None
 
         self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
@@ -222,6 +223,32 @@ class TurnWidget(QFrame):
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
         self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
         self.lab_button.clicked.connect(lambda: self.lab_requested.emit(self.index))
+
+    def set_not_sent(self, on: bool) -> None:
+        """Greys the turn and marks it "not sent" (a long conversation left it out), or not."""
+        label = self._not_sent_label
+        if label is None:
+            if not on:
+                return
+            label = self._not_sent_label = QLabel("not sent")
+            label.setObjectName("turnNotSent")
+            label.setEnabled(False)  # reads as a mark, not as one of the buttons beside it
+            font = label.font()
+            font.setItalic(True)
+            label.setFont(font)
+            label.setToolTip(
+                "Left out of the last request: the conversation is longer than the model can "
+                "read (see “Long conversations” in the Parameters panel)."
+            )
+            self.view.add_header_widget(label)
+        label.setVisible(on)
+        # Greyed as disabled text is; the turn's buttons (Edit, Delete…) keep working.
+        self.view.body.setEnabled(not on)
+
+    @property
+    def not_sent(self) -> bool:
+        """Whether the turn is marked "not sent"."""
+        return self._not_sent_label is not None and not self._not_sent_label.isHidden()
 
     def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
         """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
@@ -659,6 +686,7 @@ class ConversationView(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(self._inner)
         self.turns: list[TurnWidget] = []
+        self._not_sent: set[int] = set()  # turns the last request left out (`mark_not_sent`)
         self.first_built = 0  # message index of turns[0]
         self._messages: list[Message] = []
         self._infos: list[TurnInfo] = []
@@ -750,8 +778,17 @@ class ConversationView(QScrollArea):
         spare = self._spares.pop(message.role, None)
         if spare is not None:
             spare.reuse(index, message, info)
-            return spare
-        return self._build(index, message, info, self._inner)
+        else:
+            spare = self._build(index, message, info, self._inner)
+        spare.set_not_sent(index in self._not_sent)
+        return spare
+
+    def mark_not_sent(self, indexes: set[int]) -> None:
+        """Greys the turns at `indexes` with a "not sent" mark (left out of the last request
+        because the conversation is too long), and only those; turns built later follow it."""
+        self._not_sent = set(indexes)
+        for turn in self.turns:
+            turn.set_not_sent(turn.index in self._not_sent)
 
     def _build(self, index: int, message: Message, info: TurnInfo, parent: QWidget) -> TurnWidget:
         turn = TurnWidget(index, message, info, parent)

@@ -9,7 +9,6 @@ from playground.ui.common.feature import CHAT, Feature, FeatureContext, FeatureC
 
 def build(ctx: FeatureContext) -> FeatureController:
     from playground.core.chat.service import ChatService
-    from playground.core.models import ProviderKind
     from playground.ui.chat.controller import ChatController
     from playground.ui.chat.tab import ChatTab
     from playground.ui.common.chat_params import default_api
@@ -22,7 +21,7 @@ def build(ctx: FeatureContext) -> FeatureController:
     )
 
     def api() -> str:
-        return default_api(services.session.profile.kind is ProviderKind.OPENAI)
+        return default_api(services.session.profile)
 
     return ChatController(
         view,

@@ -31,10 +31,23 @@ from playground.core.api.retirements import send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
 from playground.core.chat.builtin_tools import McpApproval
+from playground.core.chat.context import (
+    WARN_AT,
+    Fit,
+    Strategy,
+    fit,
+    input_budget,
+    left_out,
+    summary_note,
+    summary_request_messages,
+)
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
+from playground.core.chat.learned import Learned, is_set, refusal_text, setting_for, without
 from playground.core.chat.presets import fill_variables, missing_variables
+from playground.core.chat.responses import ResponsesEngine
 from playground.core.chat.schema import check_reply
+from playground.core.chat.server_state import KeptResponse, kept_response, previous_response
 from playground.core.chat.service import (
     ChatProgress,
     ChatRequest,
@@ -42,12 +55,20 @@ from playground.core.chat.service import (
     ChatService,
     ChoiceResult,
     Conversation,
+    DeltaCallback,
     ProgressEvent,
     ReasoningDelta,
     ResponsesRequest,
     StepChanged,
 )
-from playground.core.models import Endpoint, LedgerEntry, Message, RequestStatus, Usage
+from playground.core.models import (
+    Endpoint,
+    LedgerEntry,
+    Message,
+    ProviderKind,
+    RequestStatus,
+    Usage,
+)
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import (
     format_cost,
@@ -58,8 +79,10 @@ from playground.core.money.formatting import (
 from playground.core.money.metering import (
     RequestRecord,
     extra_input_tokens,
+    image_input_tokens,
     input_tokens,
     reply_usage,
+    tool_call_tokens,
     unfinished_usage,
 )
 from playground.core.money.pricing import ModelPrices
@@ -88,6 +111,9 @@ log = logging.getLogger(__name__)
 
 
 _PRE_SEND_CHECKS = ("secrets", "length")
+EXACT_COUNT_DELAY_MS = 600
+"""How long typing pauses before the draft is counted exactly by the server."""
+EXACT_GROUP = "chat-count"
 
 
 class ChatSending(QObject):
@@ -136,6 +162,19 @@ class ChatSending(QObject):
         self._retry.changed.connect(view.set_retry_countdown)
         self._retry.text_changed.connect(self._on_retry_text)
         self._failed_error: AppError | None = None
+        # The request sent whole because OpenAI no longer had the answer it continued from.
+        self._sent_whole: ChatRequest | None = None
+        self._summarised: ChatRequest | None = None  # the send that follows a summary
+        self._sizes: dict[tuple[str, Message], int] = {}  # (model, turn) -> input tokens
+        # What servers refused, per model (kept in the settings by the controller), and the
+        # refusal "Send again without it" would learn.
+        self.learned = Learned()
+        self._refused: tuple[str, str] | None = None
+        # The answer running as a background response, and whether Stop cancelled it (else a
+        # cancel is the window closing: it runs on, and is picked up at the next start).
+        self._background: InFlight | None = None
+        self._background_stopped: InFlight | None = None
+        self._resumed: set[int] = set()  # history rows of background answers picked up
         # How long the request has waited, and each retry as it is announced (core.api.retry).
         self.wait_line = WaitLine(self)
         self.wait_line.text_changed.connect(view.set_reply_info)
@@ -144,6 +183,14 @@ class ChatSending(QObject):
         self._flush_timer.timeout.connect(self._flush_history)
         # The first count loads the encoding off the GUI thread; show the estimate once it is ready.
         counters.draft_estimated.connect(self._on_draft_counted)
+        # The exact count of the draft (OpenAI's `responses/input_tokens`), asked for once the
+        # user pauses typing; the local estimate shows meanwhile.
+        self._exact_timer = QTimer(self)
+        self._exact_timer.setSingleShot(True)
+        self._exact_timer.setInterval(EXACT_COUNT_DELAY_MS)
+        self._exact_timer.timeout.connect(self._count_exactly)
+        self._exact: tuple[ChatRequest, int] | None = None  # the last exact count and its request
+        self._exact_unavailable: set[str] = set()  # profiles whose server cannot count
 
     @property
     def conversation(self) -> Conversation:
@@ -169,6 +216,7 @@ class ChatSending(QObject):
     def model_changed(self, model: str) -> None:
         caps = capabilities(model)
         self.view.set_model_capabilities(caps, model)
+        self.view.set_learned(model, sorted(self.learned.of(model)))
         if not model:
             return
         # The price table loads on first use (a quarter second): look it up off the GUI thread.
@@ -252,8 +300,11 @@ class ChatSending(QObject):
 
     def _length_question(self, draft: ChatDraft) -> tuple[str, str] | None:
         window = capabilities(draft.model).context_window
-        if not window:
-            return None
+        strategy = draft.extras.get("context_strategy") or Strategy.ASK
+        if strategy == Strategy.SERVER and draft.api != API_RESPONSES:
+            strategy = Strategy.ASK
+        if not window or strategy != Strategy.ASK:
+            return None  # the conversation's strategy leaves out what does not fit
         counted = self._counted
         if counted is not None and counted[0] == draft.model and counted[1] == draft.user_text:
             tokens, how = counted[2], ""
@@ -266,8 +317,9 @@ class ChatSending(QObject):
         return (
             "Too long for this model",
             f"This request is {how}{tokens:,} tokens; {draft.model} reads at most {window:,}. "
-            "The server will most likely refuse it. Shorten the message, or pick a model with a "
-            "larger context.",
+            "The server will most likely refuse it. Shorten the message, pick a model with a "
+            "larger context, or choose what happens to long conversations under Parameters → "
+            "Long conversations.",
         )
 
     def _send_draft_now(self, draft: ChatDraft) -> None:
@@ -328,7 +380,18 @@ class ChatSending(QObject):
         """
         self.view.hide_error()
         self._failed_error = None
+        self._exact_timer.stop()  # the draft is on its way: no count of it is wanted any more
         self._retry.stop()
+        api = api or self.view.api()
+        self._refused = None
+        request = without(request, self.learned.of(request.model))
+        fitted = self._fit_context(request, api, user, system_prompt)
+        if fitted is None:
+            return  # the older turns are being summarised first; this send follows
+        request, not_sent = fitted
+        self.view.mark_not_sent(set(not_sent))
+        if not not_sent:  # what is left out must not come back through the stored chain
+            request = self._continue_kept(request, api)
         self.state.last_request = request
         turn = InFlight(
             request,
@@ -337,7 +400,7 @@ class ChatSending(QObject):
             frame_timer(self),
             user=user,
             system_prompt=system_prompt,
-            api=api or self.view.api(),
+            api=api,
         )
         self.state.unfiled = turn
 
@@ -381,14 +444,312 @@ class ChatSending(QObject):
                 self._show_send(turn)
                 self.wait_line.retrying(wait)
 
+        background = (
+            turn.api == API_RESPONSES
+            and isinstance(request, ResponsesRequest)
+            and request.background
+        )
         self.runner.start(
-            self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
+            self._in_background(turn, on_delta)
+            if background
+            else self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
             group=GROUP,
             on_result=lambda result: self._on_reply(turn, result),
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+
+    # --- long conversations ------------------------------------------------------------------
+
+    def _fit_context(
+        self,
+        request: ChatRequest,
+        api: str,
+        user: Message | None,
+        system_prompt: str | None,
+    ) -> tuple[ChatRequest, tuple[int, ...]] | None:
+        """The request cut to the model's window by the conversation's strategy
+        (`core.chat.context`), and the turns it leaves out; None when the oldest turns are
+        summarised first (the send follows when the note is written)."""
+        strategy, shaped = self._shape(request, api)
+        system = tuple(m for m in request.messages if m.role in ("system", "developer"))
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        if strategy is Strategy.SUMMARISE and request is not self._summarised:
+            older = [i for i in shaped.left_out if i not in set(left_out(turns))]
+            if older:
+                self._summarise_then_send(request, api, older, user, system_prompt)
+                return None
+        if (
+            strategy is Strategy.SERVER
+            and isinstance(request, ResponsesRequest)
+            and not shaped.fits
+        ):
+            request = dataclasses.replace(request, truncation="auto")
+        if not shaped.left_out:
+            return request, ()
+        messages = (*system, *(turns[i] for i in shaped.kept))
+        return dataclasses.replace(request, messages=messages), shaped.left_out
+
+    def _shape(self, request: ChatRequest, api: str) -> tuple[Strategy, Fit]:
+        """The conversation's strategy and what of `request` it sends (`core.chat.context.fit`).
+        Counts only with the model's encoding loaded (else everything is taken to fit); each
+        turn is counted once (`_turn_sizes`)."""
+        extra = request if isinstance(request, ResponsesRequest) else None
+        strategy = Strategy((extra.context_strategy if extra else None) or Strategy.ASK)
+        if strategy is Strategy.SERVER and api != API_RESPONSES:
+            strategy = Strategy.ASK
+        system = tuple(m for m in request.messages if m.role in ("system", "developer"))
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        model = request.model
+        budget = input_budget(capabilities(model).context_window, request.max_output_tokens)
+        sizes, base = [0] * len(turns), 0
+        if budget is not None and model and self.counter.is_loaded(model):
+            sizes = self._turn_sizes(turns, model)
+            base = input_tokens(self.counter, dataclasses.replace(request, messages=system))
+        else:
+            budget = None  # counting now would load the encoding on this thread
+        drop = strategy in (Strategy.DROP, Strategy.SUMMARISE)
+        return strategy, fit(turns, sizes, base, budget, drop=drop)
+
+    def _turn_sizes(self, turns: list[Message], model: str) -> list[int]:
+        """Each turn's input tokens, from a cache: a turn is tokenized once per model."""
+        if len(self._sizes) > 4096:
+            self._sizes.clear()
+        empty = self.counter.count_messages((), model)
+        out: list[int] = []
+        for m in turns:
+            size = self._sizes.get((model, m))
+            if size is None:
+                size = self._sizes[(model, m)] = (
+                    self.counter.count_messages((m,), model) - empty
+                    + image_input_tokens((m,)) + tool_call_tokens(self.counter, m.tool_calls, model)
+                )  # fmt: skip
+            out.append(size)
+        return out
+
+    def _summarise_then_send(
+        self,
+        request: ChatRequest,
+        api: str,
+        older: list[int],
+        user: Message | None,
+        system_prompt: str | None,
+    ) -> None:
+        """Asks the summary model for a note on the `older` turns, puts the note in the
+        conversation after them (shown, editable, metered), then sends `request` again with the
+        note instead of those turns."""
+        conversation = self.conversation
+        turns = list(conversation.turns)
+        extra = request if isinstance(request, ResponsesRequest) else None
+        model = (extra.summary_model if extra else None) or request.model
+        ask = ChatRequest(model=model, messages=summary_request_messages([turns[i] for i in older]))
+        self.state.last_request = request  # Retry asks for the summary again
+        n = len(older)
+        self.view.set_reply_info(f"Summarising the {n} oldest turn{'s' if n != 1 else ''}…")
+        if user is not None:  # the sent message stays in view (and is stored) meanwhile
+            self.conversations.rebuild_view()
+            self.conversations.persist_turns(conversation)
+            with QSignalBlocker(self.view):
+                self.view.clear_input()
+
+        def done(result: ChatResult) -> None:
+            usage = reply_usage(self.counter, ask, result.usage, result.text, ())
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    model=model,
+                    endpoint=Endpoint.CHAT,
+                    usage=usage,
+                    status=RequestStatus.OK,
+                    latency_ms=result.elapsed_ms,
+                    conversation_id=conversation.id,
+                    request_id=result.request_id,
+                )
+            )
+            if conversation is not self.conversation:
+                return
+            self.show_conversation_totals()
+            if not result.text.strip():
+                self.view.show_error(
+                    AppError.local(
+                        "The summary came back empty",
+                        f"{model} wrote nothing for the older turns, so nothing was sent.",
+                        "Try again, pick another model to summarise with, or choose “Drop "
+                        "oldest” under Long conversations.",
+                    ),
+                    retry=True,
+                    retry_text="Retry",
+                )
+                return
+            at = max(older) + 1
+            note = summary_note(result.text)
+            meta = MessageMeta(model=model, usage=usage, cost=entry.cost, finish_reason="stop")
+            conversation.turns.insert(at, note)
+            self.state.metas.insert(at, meta)
+            self.state.results = {
+                (k + 1 if k >= at else k): v for k, v in self.state.results.items()
+            }
+            self.conversations.persist_turns(conversation)
+            self.conversations.rebuild_view()
+            again = dataclasses.replace(request, messages=conversation.messages_with())
+            self._summarised = again
+            self.send(again, system_prompt=system_prompt, api=api)
+
+        def failed(error: AppError) -> None:
+            if conversation is self.conversation:
+                self.view.set_reply_info("The older turns could not be summarised")
+                self.view.show_error(error, retry=True, retry_text="Retry")
+
+        self.runner.start(
+            self.engine(api).stream(ask, lambda _index, _text: None),
+            group=GROUP,
+            on_result=done,
+            on_error=failed,
+        )
+
+    def _continue_kept(self, request: ChatRequest, api: str) -> ChatRequest:
+        """With "Keep on OpenAI" on, the request continues from the last answer kept there (only
+        the turns after it are sent) while the turns that answer saw are unchanged; after an edit,
+        a move or a fork from an earlier turn it continues from that turn's answer, and with no
+        usable answer the whole conversation is sent (and kept). See `core.chat.server_state`."""
+        if api != API_RESPONSES or not isinstance(request, ResponsesRequest) or not request.store:
+            return request
+        kept = {
+            i: KeptResponse(meta.response_id, meta.response_chain)
+            for i, meta in enumerate(self.state.metas)
+            if meta.response_id and meta.response_chain
+        }
+        previous = previous_response(request.messages, kept)
+        if previous == request.previous_response_id:
+            return request
+        return dataclasses.replace(request, previous_response_id=previous)
+
+    # --- background mode -----------------------------------------------------------------------
+
+    async def _in_background(self, turn: InFlight, on_delta: DeltaCallback) -> ChatResult:
+        """Runs `turn` as a background response: started on OpenAI (its id written to the
+        answer's history row, so a closed window does not lose it), then asked for until done."""
+        engine = self.engines[API_RESPONSES]
+        if not isinstance(engine, ResponsesEngine):
+            raise AppError.local("Background mode needs the Responses API", "Switch the API.")
+        response_id = await engine.start_background(turn.request)
+        turn.progress.response_id = response_id
+        self._background = turn
+        self._mark_background(turn)
+        return await engine.wait_background(
+            response_id, turn.request.model, on_delta, turn.progress
+        )
+
+    def _mark_background(self, turn: InFlight) -> None:
+        """Writes the background response's id into the answer's (streaming) history row once
+        both exist; `resume_background` finds it there after a restart."""
+        response_id = turn.progress.response_id
+        if turn is not self._background or not response_id or turn.message_id is None:
+            return
+        meta = MessageMeta(
+            status=MessageStatus.STREAMING, model=turn.request.model, response_id=response_id
+        )
+        try:
+            self.history.update_message(turn.message_id, meta=meta)
+        except HistoryError as exc:
+            log.warning("history: %s", exc)
+
+    def resume_background(self) -> None:
+        """Picks up the background answers a closed window left running: their rows were marked
+        interrupted at start (`HistoryStore.recover_interrupted`) with the response id kept;
+        each is asked for, and its answer, numbers and ledger row filled in when it is done."""
+        engine = self.engines[API_RESPONSES]
+        if not isinstance(engine, ResponsesEngine):
+            return
+        for reply in self.history.recovered:
+            if reply.text or reply.message_id in self._resumed:
+                continue
+            try:
+                stored = self.history.load(reply.conversation_id)
+            except HistoryError:
+                continue
+            index = next(
+                (i for i, m in enumerate(stored.messages) if m.id == reply.message_id), None
+            )
+            if index is None or not stored.messages[index].meta.response_id:
+                continue
+            self._resumed.add(reply.message_id)
+            meta = stored.messages[index].meta
+            self._resume(
+                reply.conversation_id, reply.message_id, index, str(meta.response_id),
+                reply.model or meta.model, engine,
+            )  # fmt: skip
+
+    def _resume(
+        self,
+        conversation_id: str,
+        message_id: int,
+        index: int,
+        response_id: str,
+        model: str,
+        engine: ResponsesEngine,
+    ) -> None:
+        def finish(message: Message, meta: MessageMeta) -> None:
+            try:
+                self.history.update_message(message_id, content=message.content, meta=meta)
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+            turns = self.conversation.turns
+            if (
+                self.conversation.id == conversation_id
+                and index < len(turns)
+                and turns[index].role == "assistant"
+                and not turns[index].content
+            ):
+                turns[index] = message
+                self.state.metas[index] = meta
+                self.conversations.rebuild_view()
+            self.conversations.refresh_history()
+
+        def done(result: ChatResult) -> None:
+            usage = result.usage or Usage()
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    model=result.model or model,
+                    endpoint=Endpoint.CHAT,
+                    usage=usage,
+                    status=RequestStatus.OK,
+                    latency_ms=result.elapsed_ms,
+                    conversation_id=conversation_id,
+                    request_id=result.request_id,
+                )
+            )
+            first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
+            meta = MessageMeta(
+                status=MessageStatus.OK,
+                model=result.model or model,
+                usage=usage,
+                cost=entry.cost,
+                finish_reason=first.finish_reason,
+                request_id=result.request_id,
+                response_id=response_id,
+            )
+            finish(Message("assistant", first.text, tool_calls=first.tool_calls), meta)
+            if self.conversation.id == conversation_id:
+                self.show_conversation_totals()
+
+        def failed(error: AppError) -> None:
+            meta = MessageMeta(
+                status=MessageStatus.ERROR, model=model, error=error.text, response_id=response_id
+            )
+            try:
+                self.history.update_message(message_id, meta=meta)
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+
+        self.runner.start(
+            engine.wait_background(response_id, model, lambda _index, _text: None),
+            group="chat-resume",
+            on_result=done,
+            on_error=failed,
+        )
 
     def _retirement_notice(self, model: str) -> None:
         """Once per conversation: the model retires within 30 days (or has), with its replacement
@@ -442,6 +803,7 @@ class ChatSending(QObject):
         if system_prompt is None:
             system_prompt = self.view.draft().system_prompt
         user_id, turn.message_id = self.conversations.file_send(turn.request, system_prompt, user)
+        self._mark_background(turn)
         if turn.message_id is not None and turn.unfiled:
             try:
                 self.history.stream_update(turn.message_id, "".join(turn.unfiled))
@@ -496,14 +858,31 @@ class ChatSending(QObject):
             self.settle(self.state.unfiled)
 
     def stop(self) -> None:
-        """Stops the answer at once; what arrived is kept and marked stopped."""
+        """Stops the answer at once; what arrived is kept and marked stopped. A background
+        response is cancelled on OpenAI too."""
+        turn = self._background
+        response_id = turn.progress.response_id if turn is not None else None
+        engine = self.engines[API_RESPONSES]
+        if turn is not None and response_id and isinstance(engine, ResponsesEngine):
+            self._background_stopped = turn
+            self.runner.start(
+                engine.cancel_background(response_id, turn.request.model),
+                group="chat-cancel",
+                on_error=lambda error: log.info("cancel: %s", error.text),
+            )
         self.runner.cancel(GROUP)
 
     def retry(self) -> None:
-        """Sends the last request again, replacing its failed answer."""
+        """Sends the last request again, replacing its failed answer; after a refused setting
+        ("Send again without it"), without that setting, remembered for the model."""
         last = self.state.last_request
         if last is None or self.runner.is_busy(GROUP):
             return
+        if self._refused is not None:
+            model, setting = self._refused
+            self.learned.learn(model, setting)
+            if self.view.current_model() == model:
+                self.view.set_learned(model, sorted(self.learned.of(model)))
         turns = self.conversation.turns
         failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
         if turns and turns[-1].role == "assistant" and self.state.metas[-1].status in failed:
@@ -513,6 +892,8 @@ class ChatSending(QObject):
     # --- outcomes ------------------------------------------------------------------------------
 
     def _on_reply(self, turn: InFlight, result: ChatResult) -> None:
+        if turn is self._background:
+            self._background = None
         self.wait_line.stop()
         self.settle(turn)
         self._flush_timer.stop()
@@ -534,6 +915,15 @@ class ChatSending(QObject):
             elapsed_ms=result.elapsed_ms,
         )
         message = Message("assistant", first.text, tool_calls=first.tool_calls)
+        meta = dataclasses.replace(meta, response_id=result.response_id or None)
+        request = turn.request
+        if isinstance(request, ResponsesRequest) and (
+            request.store or request.previous_response_id
+        ):
+            sent = [m for m in request.messages if m.role not in ("system", "developer")]
+            kept = kept_response(result.response_id, sent, message)
+            if kept is not None:  # the answer is kept on OpenAI: the next request continues it
+                meta = dataclasses.replace(meta, response_chain=kept.chain)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
             self.state.metas.append(meta)
@@ -543,7 +933,9 @@ class ChatSending(QObject):
             widget = self.settle(turn)
             widget.message = message
             widget.finish_stream(first.text)
-            info = reply_info(result, usage, entry.cost)
+            info = reply_info(result, usage, entry.cost) + _kept_note(turn.request)
+            if turn.request is self._sent_whole:
+                info += " (OpenAI no longer had the earlier answers)"
             violations = self._schema_violations(turn.request, first.text)
             error = ""
             if first.refusal:
@@ -585,6 +977,10 @@ class ChatSending(QObject):
         self.send(ResponsesRequest(**base), api=API_RESPONSES)
 
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
+        if turn is self._background:
+            self._background = None
+        if self._send_all_instead(turn, error):
+            return
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
         if turn.conversation is self.conversation:
             if meta is not None:
@@ -593,10 +989,54 @@ class ChatSending(QObject):
                 )
             what = "Interrupted" if meta is not None else "Failed"
             self.view.set_reply_info(f"{what} after {format_duration_ms(turn.progress.elapsed_ms)}")
-            self.view.show_error(error, retry=True)
+            setting = setting_for(error.param, error.code, error.message)
+            if setting is not None and is_set(turn.request, setting):
+                model = turn.request.model
+                self._refused = (model, setting)
+                refused = dataclasses.replace(
+                    error,
+                    title="Setting refused",
+                    message=refusal_text(model, setting),
+                    hint="Send again without it; it is then left out for this model (see "
+                    "“Learned from the server” in the Parameters panel).",
+                )
+                self.view.show_error(refused, retry=True, retry_text="Send again without it")
+                return
+            self.view.show_error(error, retry=True, retry_text="Retry")
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error
                 self._retry.start_for(error)  # the hint counts down with the Retry button
+
+    def _send_all_instead(self, turn: InFlight, error: AppError) -> bool:
+        """OpenAI no longer has the answer a "Keep on OpenAI" request continued from (kept 30
+        days, or deleted): the whole conversation is sent instead, at once, and kept again.
+        Returns whether it was."""
+        request = turn.request
+        gone = error.param == "previous_response_id" or error.code == "previous_response_not_found"
+        if (
+            not gone
+            or not isinstance(request, ResponsesRequest)
+            or not request.previous_response_id
+            or turn.conversation is not self.conversation
+        ):
+            return False
+        self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
+        self.state.metas[:] = [dataclasses.replace(m, response_chain="") for m in self.state.metas]
+        self._sent_whole = dataclasses.replace(request, previous_response_id=None)
+        self.send(self._sent_whole, api=turn.api)
+        return True
+
+    def show_learned(self) -> None:
+        """Shows in the panel what the server refused for the current model."""
+        model = self.view.current_model()
+        self.view.set_learned(model, sorted(self.learned.of(model)))
+
+    def forget_learned(self) -> None:
+        """Forgets what the server refused for the current model: it is sent again."""
+        model = self.view.current_model()
+        self.learned.forget(model)
+        self.view.set_learned(model, [])
+        self.estimate_draft()
 
     def _on_retry_text(self, _text: str) -> None:
         """The wait a 429 asked for changed: its hint says what is left, never a stale wait."""
@@ -605,6 +1045,12 @@ class ChatSending(QObject):
             self.view.show_error(dataclasses.replace(error, hint=self._retry.hint()), retry=True)
 
     def _on_cancelled(self, turn: InFlight) -> None:
+        if turn is self._background:
+            self._background = None
+            if self._background_stopped is not turn:
+                # The window is closing: the response runs on at OpenAI; its history row keeps
+                # its id and is picked up at the next start (`resume_background`).
+                return
         _entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
         if turn.conversation is self.conversation:
             if meta is not None:
@@ -743,7 +1189,57 @@ class ChatSending(QObject):
         request = self.current_request(draft=draft)
         self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
+        # Turns an earlier summary replaced are never sent (counting may say more, below).
+        self.view.mark_not_sent(set(left_out(self.conversation.turns)))
         self._show_estimate(request)
+        typed = bool(draft.user_text.strip() or draft.images)
+        self._schedule_exact_count(request, draft.api if typed else "")
+
+    def _schedule_exact_count(self, request: ChatRequest, api: str) -> None:
+        """On OpenAI's Responses API, asks for the draft's exact input count once typing pauses
+        (debounced, async: typing never waits for it); elsewhere (or with nothing typed: Send
+        would send nothing) the local estimate stays."""
+        self._exact_timer.stop()
+        profile = self.session.profile
+        if (
+            api != API_RESPONSES
+            or profile.kind is not ProviderKind.OPENAI
+            or profile.id in self._exact_unavailable
+            or not request.model
+        ):
+            return
+        if self._exact is not None and self._exact[0] == request:
+            return  # counted already: `_show_estimate` shows it
+        self._exact_timer.start()
+
+    def _count_exactly(self) -> None:
+        request = self._estimated_request
+        if request is None:
+            return
+        profile = self.session.profile.id
+        engine = self.engines[API_RESPONSES]
+        if not isinstance(engine, ResponsesEngine):
+            return
+
+        def counted(tokens: int) -> None:
+            self._exact = (request, tokens)
+            if self._estimated_request == request:
+                self._show_estimate(request)
+
+        def failed(error: AppError) -> None:
+            # Offline, or a server without the endpoint: the local estimate stays, labelled
+            # as one; a server that cannot count is not asked again this session.
+            if error.status in (400, 404, 405, 501):
+                self._exact_unavailable.add(profile)
+            log.info("exact input count unavailable: %s", error.text)
+
+        self.runner.start(
+            engine.input_tokens(request),
+            group=EXACT_GROUP,
+            on_result=counted,
+            on_error=failed,
+            on_cancel=lambda: None,
+        )
 
     def _on_draft_counted(self, tokens: int, _cost: object) -> None:
         # The count is of the newest draft's messages (the counters controller drops older ones):
@@ -757,11 +1253,14 @@ class ChatSending(QObject):
         """The estimate line and context bar. Long drafts use the count the counters controller made
         off the GUI thread (`counted`, the messages only); short ones are counted here."""
         model = request.model
-        if not model or not self.counter.is_loaded(model):
+        exact = self._exact[1] if self._exact is not None and self._exact[0] == request else None
+        if not model or (exact is None and not self.counter.is_loaded(model)):
             self.view.set_estimate("", None, False)
             return
         caps = capabilities(model)
-        if counted is not None:
+        if exact is not None:
+            tokens = exact
+        elif counted is not None:
             tokens = counted + extra_input_tokens(self.counter, request)
         elif sum(len(m.content) for m in request.messages) < 20_000:
             tokens = input_tokens(self.counter, request)
@@ -780,15 +1279,46 @@ class ChatSending(QObject):
             cost += f"–{format_cost(high)}"
         window = caps.context_window
         fill = (tokens + (request.max_output_tokens or 0)) / window if window else None
-        warn = bool(window and tokens > window)
-        text = f"{format_tokens(tokens, estimated=True)}"
+        warn = bool(fill is not None and fill >= WARN_AT)
+        text = f"{format_tokens(tokens, estimated=exact is None)}"
+        if exact is not None:
+            text += " (exact)"
         if window:
             text += f" of {window:,} context"
         text += f" · {cost}"
-        if warn:
-            text += " · too long for this model"
+        text += self._context_warning(request, tokens, window)
         self.view.set_estimate(text, fill, warn)
+
+    def _context_warning(self, request: ChatRequest, tokens: int, window: int | None) -> str:
+        """What the estimate line says as the conversation nears or passes the window, by the
+        conversation's strategy; marks the turns the next request would leave out."""
+        strategy, shaped = self._shape(request, self.view.api())
+        self.view.mark_not_sent({i for i in shaped.left_out if i < len(self.conversation.turns)})
+        if not window:
+            return ""
+        budget = input_budget(window, request.max_output_tokens) or window
+        if tokens <= budget:
+            return " · nearly full" if tokens >= WARN_AT * budget else ""
+        n = len(shaped.left_out) - len(left_out(self.conversation.turns))
+        if strategy is Strategy.SERVER:
+            return " · too long: OpenAI will leave out the oldest part"
+        if strategy is Strategy.DROP and n > 0:
+            return f" · too long: the {n} oldest turn{'s' if n != 1 else ''} will not be sent"
+        if strategy is Strategy.SUMMARISE and n > 0:
+            return f" · too long: the {n} oldest turn{'s' if n != 1 else ''} will be summarised"
+        return " · too long for this model"
 
     def on_busy_changed(self, group: str, busy: bool) -> None:
         if group == GROUP:
             self.view.set_busy(busy)
+
+
+def _kept_note(request: ChatRequest) -> str:
+    """What the reply line says of "Keep on OpenAI": whether only the new message went out."""
+    if not isinstance(request, ResponsesRequest):
+        return ""
+    if request.previous_response_id:
+        return " · only the new message was sent (kept on OpenAI)"
+    if request.store:
+        return " · whole conversation sent, now kept on OpenAI"
+    return ""

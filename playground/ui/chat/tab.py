@@ -99,6 +99,7 @@ class ChatTab(QWidget):
         refresh_models_requested: fetch the model list again.
         model_changed: the model changed. arg: the model id.
         view_code_requested: show the request as code.
+        learned_reset_requested: forget what the server refused for the current model.
         import_requested: paste a curl command or JSON body.
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
@@ -139,6 +140,7 @@ class ChatTab(QWidget):
     refresh_models_requested = Signal()
     model_changed = Signal(str)
     view_code_requested = Signal()
+    learned_reset_requested = Signal()
     import_requested = Signal()
     export_requested = Signal(str)
     import_conversation_requested = Signal()
@@ -377,7 +379,7 @@ class ChatTab(QWidget):
         centre_layout.addLayout(buttons)
 
         # --- right: parameters -------------------------------------------------------------------
-        self.params = ChatParamsPanel()
+        self.params = ChatParamsPanel(conversation=True)  # Keep on OpenAI, long conversations
         params_area = wrap_in_scroll_area(self.params)
         params_area.setMinimumWidth(290)
         self.conversation_totals = wrapped_label("conversationTotals", "No requests yet")
@@ -407,6 +409,7 @@ class ChatTab(QWidget):
         self.code_button.clicked.connect(self.view_code_requested)
         self.import_button.clicked.connect(self.import_requested)
         self.params.refresh_models_requested.connect(self.refresh_models_requested)
+        self.params.learned_reset_requested.connect(self.learned_reset_requested)
         self.params.model_changed.connect(self._on_model_changed)
         self.params.changed.connect(self._on_params_changed)
         self.input_edit.textChanged.connect(self._on_text_changed)
@@ -676,16 +679,30 @@ class ChatTab(QWidget):
         color = "#d93025" if warn else ("#5b9cf6" if is_dark() else "#2676e6")
         self.context_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
 
+    def set_learned(self, model: str, settings: list[str]) -> None:
+        """Shows what the server refused for `model` (learned from its 400s), resettable."""
+        self.params.set_learned(model, settings)
+
+    def mark_not_sent(self, indexes: set[int]) -> None:
+        """Greys the turns the last request left out, with a "not sent" mark."""
+        self.conversation.mark_not_sent(indexes)
+
     def set_conversation_totals(self, text: str) -> None:
         self.conversation_totals.setText(text)
 
-    def show_error(self, error: AppError, *, retry: bool = False) -> None:
+    def show_error(
+        self, error: AppError, *, retry: bool = False, retry_text: str | None = None
+    ) -> None:
+        """The error above the input; with `retry`, a button that sends again. `retry_text`
+        names it ("Retry", "Send again without it"); None leaves its text (a countdown's)."""
         red = "#ff8a80" if is_dark() else "#b3261e"
         self.error_label.setText(
             f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
         )
         self.error_label.setToolTip(error.details or "")
         self.retry_button.setVisible(retry)
+        if retry_text is not None:
+            self.retry_button.setText(retry_text)
         self.error_box.setVisible(True)
 
     def set_retry_countdown(self, seconds: int) -> None:

@@ -65,6 +65,8 @@ from playground.core.chat.builtin_tools import (
     McpTool,
     WebSearchTool,
 )
+from playground.core.chat.context import STRATEGY_LABELS, Strategy
+from playground.core.chat.learned import LABELS as LEARNED_LABELS
 from playground.core.chat.schema import (
     DEFAULT_SCHEMA_NAME,
     JSON_OBJECT,
@@ -79,7 +81,7 @@ from playground.core.chat.schema import (
     response_format_for,
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
-from playground.core.models import Message
+from playground.core.models import Message, ProviderKind, ProviderProfile
 from playground.ui.common.widgets import named, select_data, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -94,7 +96,16 @@ APIS: Final = ((API_RESPONSES, "Responses"), (API_CHAT_COMPLETIONS, "Chat Comple
 REASONING_SUMMARIES: Final = ("auto", "concise", "detailed")
 VERBOSITIES: Final = ("low", "medium", "high")
 SERVICE_TIERS: Final = ("auto", "default", "flex", "priority")
-RESPONSES_FIELD_NAMES: Final = ("reasoning_summary", "verbosity", "service_tier", "builtin_tools")
+RESPONSES_FIELD_NAMES: Final = (
+    "reasoning_summary",
+    "verbosity",
+    "service_tier",
+    "builtin_tools",
+    "store",
+    "context_strategy",
+    "summary_model",
+    "background",
+)
 """The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
 
 _EFFORT_LABELS: Final = {"xhigh": "Extra high"}
@@ -109,6 +120,10 @@ _EFFORT_TIPS: Final = {
     "max": "As much thinking as the model can do: the slowest and most expensive.",
 }
 TOOL_CHOICES: Final = ("auto", "none", "required")
+KEEP_ON_OPENAI_NOTE: Final = (
+    "Your messages are kept by OpenAI for 30 days so only the new message is sent."
+)
+KEEP_OFF_NOTE: Final = "The whole conversation is sent each time; OpenAI keeps nothing."
 
 FIELD_NAMES: Final = (
     "temperature",
@@ -478,15 +493,20 @@ class ChatParamsPanel(QWidget):
             `set_model_limits` when they change what `request_fields()` returns).
         model_changed: the model picker changed. arg: the model id (stripped).
         refresh_models_requested: the user asked for a fresh model list.
+        learned_reset_requested: "Forget" on what the server refused for this model.
     """
 
     changed = Signal()
     model_changed = Signal(str)
     refresh_models_requested = Signal()
+    learned_reset_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, conversation: bool = False) -> None:
+        """`conversation`: the panel of a conversation that goes on (Chat): it offers "Keep on
+        OpenAI" and what to do when the conversation outgrows the model's window."""
         super().__init__(parent)
         self.setObjectName("chatParamsPanel")
+        self._conversation = conversation
         self._caps = Capabilities()
         self._loading = False
         self._schema_check = SchemaCheck(empty=True)
@@ -501,16 +521,19 @@ class ChatParamsPanel(QWidget):
         outer.setContentsMargins(0, 0, 4, 0)
         outer.setSpacing(8)
         outer.addWidget(self._build_model_group())
+        outer.addWidget(self._build_learned_group())
         outer.addWidget(self._build_sampling_group())
         outer.addWidget(self._build_output_group())
         outer.addWidget(self._build_responses_group())
         outer.addWidget(self._build_tools_group())
         outer.addWidget(self._build_builtin_group())
         outer.addWidget(self._build_advanced_group())
+        outer.addWidget(self._build_context_group())
         outer.addStretch(1)
 
         self._on_format_changed()
         self._revalidate_tools()
+        self._apply_context()
         self._apply_capabilities()
         self._update_limits_label()
         self._recolor()
@@ -911,7 +934,137 @@ class ChatParamsPanel(QWidget):
         form.addRow(self.summary_label, self.summary_combo)
         form.addRow(self.verbosity_label, self.verbosity_combo)
         form.addRow(self.tier_label, self.tier_combo)
+
+        self.keep_check = QCheckBox("Keep on OpenAI")
+        named(
+            self.keep_check,
+            "keepOnOpenAICheck",
+            "Keep on OpenAI",
+            "On: OpenAI keeps each answer and your messages for 30 days, and the next request "
+            "only names the last answer, so just the new message is sent (faster and smaller "
+            "for long conversations). Off: the whole conversation is sent every time and OpenAI "
+            "keeps nothing. Leave it off for anything private.",
+        )
+        self.keep_note = self._muted_label("keepOnOpenAINote", KEEP_OFF_NOTE)
+        form.addRow(self.keep_check)
+        form.addRow(self.keep_note)
+        self.keep_check.setVisible(self._conversation)
+        self.keep_note.setVisible(self._conversation)
+        self.keep_check.toggled.connect(self._on_keep_toggled)
+        self.background_check = QCheckBox("Keep running if I close the window")
+        named(
+            self.background_check,
+            "backgroundCheck",
+            "Keep running if I close the window",
+            "For long requests: OpenAI works on the answer by itself (it keeps the request and "
+            "the answer for 30 days); the app asks for it every few seconds, and picks it up at "
+            "the next start if you close the window meanwhile. Stop cancels it. The answer "
+            "appears when it is complete, not word by word.",
+        )
+        form.addRow(self.background_check)
+        self.background_check.setVisible(self._conversation)
+        self.background_check.toggled.connect(self._emit_changed)
         return box
+
+    def _build_context_group(self) -> QGroupBox:
+        box = QGroupBox("Long conversations")
+        box.setObjectName("contextGroup")
+        self.context_group = box
+        form = self._form(box)
+        self.context_combo = _combo(
+            "contextStrategyCombo",
+            "When the conversation is too long",
+            "What happens when this conversation no longer fits in what the model can read: "
+            "ask before sending; drop the oldest turns (the system prompt and the newest turn "
+            "stay); summarise the oldest turns into one note with a cheap model; or (Responses "
+            "only) let OpenAI trim the oldest part. Turns left out are greyed in the "
+            "conversation and marked “not sent”.",
+        )
+        for strategy, label in STRATEGY_LABELS.items():
+            self.context_combo.addItem(label, strategy.value)
+        self.context_label = self._label("Too long?", self.context_combo)
+        form.addRow(self.context_label, self.context_combo)
+        self.summary_model_combo = _SummaryModelCombo(self)
+        named(
+            self.summary_model_combo,
+            "summaryModelCombo",
+            "Model that summarises",
+            "The model that writes the summary of the oldest turns. A small, cheap model is "
+            "usually enough; its cost is counted with this conversation's.",
+        )
+        edit = self.summary_model_combo.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText("the chat's own model")
+        self.summary_model_label = self._label("Summarise with", self.summary_model_combo)
+        form.addRow(self.summary_model_label, self.summary_model_combo)
+        self.context_note = self._muted_label("contextNote")
+        form.addRow(self.context_note)
+        box.setVisible(self._conversation)
+        self.context_combo.currentIndexChanged.connect(self._on_context_changed)
+        self.summary_model_combo.currentTextChanged.connect(self._emit_changed)
+        return box
+
+    def _build_learned_group(self) -> QGroupBox:
+        """What the server refused for this model (`set_learned`), with a way to forget it."""
+        box = QGroupBox("Learned from the server")
+        box.setObjectName("learnedGroup")
+        self.learned_group = box
+        self.learned_label = self._muted_label("learnedNote")
+        self.learned_reset = QPushButton("Forget")
+        named(
+            self.learned_reset,
+            "learnedResetButton",
+            "Forget what was learned",
+            "Send these settings to this model again (if the server has started taking them).",
+        )
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.learned_label)
+        layout.addWidget(self.learned_reset, 0, Qt.AlignmentFlag.AlignRight)
+        box.setVisible(False)
+        self.learned_reset.clicked.connect(self.learned_reset_requested)
+        return box
+
+    def set_learned(self, model: str, settings: list[str]) -> None:
+        """Shows the settings the server refused for `model` (learned from its 400s: they are
+        not sent), or nothing when there are none."""
+        self.learned_group.setVisible(bool(settings))
+        if settings:
+            names = ", ".join(LEARNED_LABELS.get(s, s) for s in settings)
+            self.learned_label.setText(f"{model} does not take {names}, so it is not sent.")
+
+    def _on_context_changed(self) -> None:
+        self._apply_context()
+        self._emit_changed()
+
+    def _apply_context(self) -> None:
+        """Shows the summary model only for "summarise", and the server's truncation only on
+        Responses (a conversation on Chat Completions that had it falls back to asking)."""
+        responses = self.api() == API_RESPONSES
+        model = self.context_combo.model()
+        server = self.context_combo.findData(Strategy.SERVER.value)
+        item = model.item(server) if hasattr(model, "item") else None
+        if item is not None:
+            item.setEnabled(responses)
+        if not responses and self.context_combo.currentData() == Strategy.SERVER.value:
+            with QSignalBlocker(self.context_combo):
+                self.context_combo.setCurrentIndex(0)
+        strategy = Strategy(self.context_combo.currentData() or Strategy.ASK.value)
+        summarise = strategy is Strategy.SUMMARISE
+        self.summary_model_combo.setVisible(summarise)
+        self.summary_model_label.setVisible(summarise)
+        self.context_note.setText(_CONTEXT_NOTES[strategy])
+
+    def _context_fields(self) -> dict[str, Any]:
+        if not self._conversation:
+            return {"context_strategy": None, "summary_model": None}
+        strategy = self.context_combo.currentData()
+        model = self.summary_model_combo.currentText().strip()
+        summarise = strategy == Strategy.SUMMARISE.value
+        return {
+            "context_strategy": None if strategy == Strategy.ASK.value else strategy,
+            "summary_model": model if summarise and model else None,
+        }
 
     def _build_builtin_group(self) -> QGroupBox:
         box = QGroupBox("Built-in tools")
@@ -1137,6 +1290,9 @@ class ChatParamsPanel(QWidget):
             "verbosity": self.verbosity_combo.currentData() if knobs.verbosity else None,
             "service_tier": self.tier_combo.currentData() if knobs.service_tier else None,
             "builtin_tools": self._builtin_tools(knobs) if responses else (),
+            "store": responses and self._conversation and self.keep_check.isChecked(),
+            "background": responses and self._conversation and self.background_check.isChecked(),
+            **self._context_fields(),
         }
 
     def settings(self) -> dict[str, Any]:
@@ -1216,6 +1372,7 @@ class ChatParamsPanel(QWidget):
         self._on_format_changed(emit=False)
         self._revalidate_schema()
         self._revalidate_tools()
+        self._apply_context()
         self._apply_capabilities()
         if self.current_model() != model_before:
             self.model_changed.emit(self.current_model())
@@ -1290,6 +1447,17 @@ class ChatParamsPanel(QWidget):
         if "api" in fields:
             with QSignalBlocker(self.api_combo):
                 select_data(self.api_combo, get("api"))
+        with QSignalBlocker(self.keep_check):
+            self.keep_check.setChecked(bool(get("store")))
+        with QSignalBlocker(self.background_check):
+            self.background_check.setChecked(bool(get("background")))
+        with QSignalBlocker(self.context_combo):
+            select_data(self.context_combo, get("context_strategy") or Strategy.ASK.value)
+        with QSignalBlocker(self.summary_model_combo):
+            self.summary_model_combo.setCurrentText(str(get("summary_model") or ""))
+        self.keep_note.setText(
+            KEEP_ON_OPENAI_NOTE if self.keep_check.isChecked() else KEEP_OFF_NOTE
+        )
         for combo, name in (
             (self.summary_combo, "reasoning_summary"),
             (self.verbosity_combo, "verbosity"),
@@ -1473,7 +1641,12 @@ class ChatParamsPanel(QWidget):
         self._apply_capabilities(refill=False)
         self._emit_changed()
 
+    def _on_keep_toggled(self, on: bool) -> None:
+        self.keep_note.setText(KEEP_ON_OPENAI_NOTE if on else KEEP_OFF_NOTE)
+        self._emit_changed()
+
     def _on_api_changed(self) -> None:
+        self._apply_context()
         self._apply_capabilities(refill=False)
         self._emit_changed()
 
@@ -1693,6 +1866,36 @@ class ChatParamsPanel(QWidget):
 
 # --- helpers -------------------------------------------------------------------------------------
 
+_CONTEXT_NOTES: Final = {
+    Strategy.ASK: "Send asks before a request the model cannot read whole.",
+    Strategy.DROP: "The oldest turns are left out; the system prompt and the newest turn stay.",
+    Strategy.SUMMARISE: "The oldest turns become one summary note, which you can edit.",
+    Strategy.SERVER: "Everything is sent; OpenAI drops the oldest part that does not fit.",
+}
+
+
+class _SummaryModelCombo(_ComboBox):
+    """An editable model list for the summary: the chat's models, read when it opens (so the
+    panel's own model picker stays as it is)."""
+
+    def __init__(self, panel: ChatParamsPanel) -> None:
+        super().__init__()
+        self._panel = panel
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(8)
+
+    def showPopup(self) -> None:
+        picker = self._panel.model_combo
+        models = [picker.itemText(i) for i in range(picker.count())]
+        text = self.currentText()
+        with QSignalBlocker(self):
+            self.clear()
+            self.addItems(models)
+            self.setCurrentText(text)
+        super().showPopup()
+
 
 def build_request(
     model: str, messages: tuple[Message, ...], settings: dict[str, Any]
@@ -1707,9 +1910,12 @@ def build_request(
     return ChatRequest(model=model, messages=messages, **base)
 
 
-def default_api(provider_is_openai: bool) -> str:
-    """Responses for OpenAI, Chat Completions for compatible servers."""
-    return API_RESPONSES if provider_is_openai else API_CHAT_COMPLETIONS
+def default_api(provider: bool | ProviderProfile) -> str:
+    """Responses for OpenAI (`provider` True, or an OpenAI profile) and for compatible servers
+    Test connection found it on; Chat Completions for other servers."""
+    if isinstance(provider, ProviderProfile):
+        provider = provider.kind is ProviderKind.OPENAI or provider.responses_api
+    return API_RESPONSES if provider else API_CHAT_COMPLETIONS
 
 
 def _split_list(text: str) -> tuple[str, ...]:

@@ -8,7 +8,6 @@ from playground.ui.common.feature import Feature, FeatureContext, FeatureControl
 def build(ctx: FeatureContext) -> FeatureController:
     """The Compare tab's view, chat service and controller; Chat is reached through `ctx.chat`."""
     from playground.core.chat.service import ChatService
-    from playground.core.models import ProviderKind
     from playground.ui.common.chat_params import default_api
     from playground.ui.compare.controller import CompareController
     from playground.ui.compare.tab import CompareTab
@@ -24,7 +23,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         ctx.counters,
         ctx.chat,
         parent=ctx.window,
-        default_api=default_api(services.session.profile.kind is ProviderKind.OPENAI),
+        default_api=default_api(services.session.profile),
     )
 
 

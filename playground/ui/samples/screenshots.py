@@ -127,6 +127,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
         written.append(
             _logprobs_shot(app, window, controller, out_dir / f"chat-logprobs-{theme}.png")
         )
+        written.append(_long_shot(app, window, controller, services, out_dir, theme))
 
         def _code() -> QWidget:
             from playground.ui.chat.code_dialog import CodeDialog
@@ -264,6 +265,83 @@ def _logprobs_shot(
     app.processEvents()
     saved = _save(window, path)
     turn.logprobs_button.setChecked(False)
+    return saved
+
+
+def _long_shot(
+    app: QApplication,
+    window: QWidget,
+    controller: AppController,
+    services: Services,
+    out_dir: Path,
+    theme: str,
+) -> Path:
+    """A long conversation kept on OpenAI whose oldest turns a summary note replaced (greyed,
+    "not sent"), with the panel showing Keep on OpenAI, Long conversations and a setting learned
+    from the server (issue 21). The sample conversation is opened again afterwards."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from playground.core.chat.context import summary_note
+    from playground.core.chat.service import ResponsesRequest
+
+    history = services.history
+    params = ResponsesRequest(
+        model="gpt-4o-mini",
+        messages=(),
+        store=True,
+        context_strategy="summarise",
+        summary_model="gpt-4o-mini",
+    )
+    history.create("sample-long", title="Lisbon trip", params=params, api="responses")
+    turns = [
+        Message("user", "Plan three days in Lisbon for two, mid-range budget."),
+        Message("assistant", "Day 1: Alfama and the castle. Day 2: Belém. Day 3: Sintra."),
+        Message("user", "We don't like crowds. Swap anything busy."),
+        Message("assistant", "Then Sintra on a weekday morning, Belém after 4 pm."),
+        summary_note(
+            "Two people, three days in Lisbon, mid-range budget, no crowds: Alfama and the "
+            "castle, Belém late in the day, Sintra on a weekday morning."
+        ),
+        Message("user", "Where should we eat on day 2?"),
+    ]
+    for message in turns:
+        meta = MessageMeta(model="gpt-4o-mini") if message.role == "assistant" else None
+        history.append_message("sample-long", message, meta)
+    chat = controller.chat
+    chat.open_conversation("sample-long")
+    view = chat.view
+    view.set_learned("gpt-4o-mini", ["top_p"])
+    # Let the turns of the other conversation go and the new ones take their height.
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(_settle(controller))
+    loop.run_until_complete(asyncio.sleep(0.3))
+    area = view.findChild(QScrollArea, "chatParamsScroll")
+    if area is not None:
+        area.ensureWidgetVisible(view.params.context_group, 0, 0)
+    app.processEvents()
+    saved = _save(window, out_dir / f"chat-long-{theme}.png")
+    # A setting the server refused: the error offers to send again without it; what was
+    # learned shows at the top of the panel.
+    from playground.core.api.errors import AppError
+
+    view.show_error(
+        AppError.local(
+            "Setting refused",
+            "gpt-4o-mini does not take temperature (the server said so).",
+            "Send again without it; it is then left out for this model (see “Learned from the "
+            "server” in the Parameters panel).",
+        ),
+        retry=True,
+        retry_text="Send again without it",
+    )
+    if area is not None:
+        area.verticalScrollBar().setValue(0)
+    app.processEvents()
+    _save(window, out_dir / f"chat-refused-{theme}.png")
+    view.hide_error()
+    view.set_learned("gpt-4o-mini", [])
+    chat.open_conversation("sample-sky")
+    app.processEvents()
     return saved
 
 

@@ -23,7 +23,8 @@ from playground.core.api.imports import prepare_for_requests
 from playground.core.api.providers import new_profile, preset_by_key
 from playground.core.api.secrets import SecretStoreError, mask_key
 from playground.core.api.session import ApiSession
-from playground.core.models import ProviderProfile
+from playground.core.chat.probe import serves_responses
+from playground.core.models import ProviderKind, ProviderProfile
 from playground.core.storage.settings import Settings, SettingsStore
 from playground.core.storage.window_state import UiSettings
 from playground.ui.common.feature import FeatureHost
@@ -416,20 +417,31 @@ class AppController(QObject):
     def _on_test_requested(self, profile: ProviderProfile, typed_key: str) -> None:
         dialog = self.settings_dialog
 
-        async def _test() -> int:
+        async def _test() -> tuple[int, bool | None]:
             await self._prepare()
             client = self.session.client_for(profile, api_key=typed_key or None)
             try:
-                count = 0
-                async for _model in await client.models.list():
-                    count += 1
-                return count
+                models = [m.id async for m in await client.models.list()]
+                # A compatible server may also speak the Responses API (LM Studio does).
+                found = None
+                if profile.kind is ProviderKind.COMPATIBLE and models:
+                    found = await serves_responses(client, models[0])
+                return len(models), found
             finally:
                 await client.close()
 
-        def _ok(count: int) -> None:
+        def _ok(outcome: tuple[int, bool | None]) -> None:
+            count, found = outcome
             if dialog is not None:
-                dialog.show_test_result(True, f"Connected: {count} models available.")
+                text = f"Connected: {count} models available."
+                if found is not None:
+                    dialog.set_responses_found(found)
+                    text += (
+                        " It also speaks the Responses API: new chats use it."
+                        if found
+                        else " It speaks Chat Completions only."
+                    )
+                dialog.show_test_result(True, text)
 
         def _failed(error: AppError) -> None:
             if dialog is not None:

@@ -389,6 +389,13 @@ class SettingsDialog(QDialog):
         self.test_result.setText("Connecting…")
         self.test_requested.emit(p, self.key_edit.text().strip())
 
+    def set_responses_found(self, found: bool) -> None:
+        """Test connection found (or not) the Responses API on the profile shown: saved with it,
+        so new conversations on that server use Responses."""
+        row = self.profile_list.currentRow()
+        if 0 <= row < len(self._profiles):
+            self._profiles[row] = self._profiles[row].replace(responses_api=found)
+
     def show_test_result(self, ok: bool, text: str) -> None:
         self.test_button.setEnabled(True)
         color = (
