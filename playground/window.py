@@ -78,6 +78,9 @@ def fill_window(
         lambda _index: counters.set_current_tab(window.current_tab_key())
     )
     counters.set_current_tab(window.current_tab_key())
+    counters.budgets.set_window(window)
+    counters.budgets.set_settings_source(lambda: controller.settings)
+    window.counters.usage_requested.connect(lambda: window.show_tab("usage"))
     host.start()  # Chat is built now, right after the first frame; the others when first shown
     _watch_ledger(window, services, counters)
     return controller

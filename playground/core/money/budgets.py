@@ -269,4 +269,5 @@ def _message(level: Level, s: BudgetStatus, upcoming: Decimal | None, what: str)
         else:
             head = f"{spent_text}.{may} That could take you over the limit."
         return head + " Raise the limit in Settings → Budgets, or send anyway."
-    return f"{spent_text} ({s.percent}% with what may be sent now).{may}"
+    share = f"{s.percent}% with what may be sent now" if upcoming else f"{s.percent}%"
+    return f"{spent_text} ({share}).{may}"

@@ -219,6 +219,7 @@ class FeatureHost(QObject):
     def apply_settings(self, settings: Settings) -> None:
         for controller in self.built().values():
             controller.apply_settings(settings)
+        self.context.counters.budgets.refresh()  # the budgets may have changed
 
     def busy_groups(self) -> tuple[str, ...]:
         return tuple(g for c in self.built().values() for g in c.busy_groups)

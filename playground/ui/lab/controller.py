@@ -428,6 +428,20 @@ class LabController(FeatureController):
     def _confirm(
         self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
     ) -> None:
+        """The budgets (the whole run's upper estimate), then the cost guard."""
+        self.counters.budgets.guard(
+            self.view,
+            "labBudget",
+            self.session.profile.name,
+            estimate.high,
+            lambda: self._confirm_cost(run, keys, batch, estimate),
+            what="This run",
+            on_refused=lambda text: self.view.set_status("Not run. " + text, error=True),
+        )
+
+    def _confirm_cost(
+        self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
+    ) -> None:
         text = _estimate_text(estimate, batch)
         threshold = Decimal(str(self.settings.cost_guard_usd))
         if not needs_confirmation(estimate, threshold):

@@ -31,6 +31,7 @@ from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.budget_gate import BudgetGate
 from playground.ui.shell.counters_bar import CountersBar
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class CountersController(QObject):
         self._next_count = QTimer(self)
         self._next_count.setSingleShot(True)
         self._next_count.timeout.connect(self._start_pending)
+        # The budget check every send goes through (Chat, Compare, Lab); its level colours the bar.
+        self.budgets = BudgetGate(accounting, self)
+        self.budgets.level_changed.connect(bar.set_budget)
         self.refresh_totals()
 
     # --- draft -------------------------------------------------------------------------------
@@ -215,4 +219,5 @@ class CountersController(QObject):
             self.ledger_failed.emit(exc)
             return
         self.bar.set_totals(session, today)
+        self.budgets.refresh()
         self.totals_changed.emit()

@@ -44,8 +44,10 @@ from playground.core.api.providers import (
     validate_profile,
 )
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
+from playground.core.money.budgets import STATE_KEY as BUDGETS_KEY
 from playground.core.storage.settings import Settings
 from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.shell.budgets_page import BudgetsPage
 from playground.ui.shell.theme import icon, is_dark
 
 KIND_LABELS = {
@@ -92,6 +94,10 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._build_providers_page(), icon("key"), "Providers")
         tabs.addTab(self._build_prices_page(settings), "Prices")
+        self.budgets_page = BudgetsPage(
+            settings.tabs.get(BUDGETS_KEY, {}), [p.name for p in settings.profiles]
+        )
+        tabs.addTab(self.budgets_page, "Budgets")
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -478,6 +484,7 @@ class SettingsDialog(QDialog):
             problems += [f"{p.name}: {msg}" for msg in validate_profile(p)]
         _, price_problems = self._price_overrides()
         problems += price_problems
+        problems += self.budgets_page.problems()
         if problems:
             self.problems_label.setText("\n".join(problems))
             return
@@ -492,4 +499,5 @@ class SettingsDialog(QDialog):
             active_profile=self._active,
             price_overrides=overrides,
             cost_guard_usd=self.cost_guard_spin.value(),
+            tabs={**self._settings.tabs, BUDGETS_KEY: self.budgets_page.state()},
         )
