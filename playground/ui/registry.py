@@ -25,6 +25,7 @@ FEATURE_TABLE = (
     ("moderation", "Moderation", "moderation", "playground.ui.moderation.feature"),
     ("compare", "Compare", "chat", "playground.ui.compare.feature"),
     ("lab", "Prompt Lab", "settings", "playground.ui.lab.feature"),
+    ("usage", "Usage", "embeddings", "playground.ui.usage.feature"),
 )
 
 

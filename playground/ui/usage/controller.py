@@ -1,0 +1,153 @@
+"""The Usage tab's controller: reads the ledger's aggregates off the GUI thread and exports CSV.
+
+A ledger that cannot be read is said on the page; sending is never affected (the ledger is only
+read here).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from playground.core.api.errors import AppError
+from playground.core.money.ledger import LedgerError, UsageLedger
+from playground.core.money.usage import PeriodChoice, UsageReport, build_report, period_dates
+from playground.ui.common.feature import FeatureController
+from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.counters import CountersController
+from playground.ui.usage.tab import UsageTab
+
+log = logging.getLogger(__name__)
+
+GROUP = "usage"
+
+
+def _report(ledger: UsageLedger, first: date, last: date, by: str) -> UsageReport | str:
+    """The report, or a sentence saying why the ledger could not be read (worker thread)."""
+    try:
+        return build_report(ledger, first, last, by)
+    except LedgerError as exc:
+        return f"Your usage record could not be read, so nothing can be shown. {exc}"
+
+
+def _export(ledger: UsageLedger, path: str, first: date, last: date) -> int:
+    """Writes the period's rows to `path` as CSV (worker thread); returns how many."""
+    with Path(path).open("w", encoding="utf-8", newline="") as out:
+        return ledger.export_csv(out, first, last)
+
+
+class UsageController(FeatureController):
+    """Fills the Usage tab for the chosen period and writes its CSV export.
+
+    Args:
+        ledger: where the current ledger is (the app may swap a damaged one for one in memory).
+        today: the local date (tests pin it).
+        notice: what is wrong with the ledger file now ("" when nothing), said above the chart.
+    """
+
+    busy_groups = (GROUP,)
+    view: UsageTab
+
+    def __init__(
+        self,
+        view: UsageTab,
+        ledger: Callable[[], UsageLedger],
+        runner: TaskRunner,
+        counters: CountersController,
+        parent: QObject | None = None,
+        today: Callable[[], date] = date.today,
+        notice: Callable[[], str] = lambda: "",
+    ) -> None:
+        super().__init__(view, parent)
+        self.ledger = ledger
+        self.notice = notice
+        self.runner = runner
+        self.today = today
+        self.report: UsageReport | None = None
+        self._again = False
+        view.report_requested.connect(self.refresh)
+        view.export_requested.connect(self.export)
+        # New requests show up while the page is open.
+        counters.totals_changed.connect(self._on_totals_changed)
+        self.refresh()
+
+    def period(self) -> tuple[date, date]:
+        choice = self.view.period_choice()
+        if choice is PeriodChoice.CUSTOM:
+            first, last = self.view.custom_dates()
+            return (first, last) if first <= last else (last, first)
+        return period_dates(choice, self.today())
+
+    def refresh(self) -> None:
+        """Reads the report of the period shown (once more after a running read, if asked)."""
+        if self.runner.is_busy(GROUP):
+            self._again = True
+            return
+        self._again = False
+        first, last = self.period()
+        self.view.show_period(first, last)
+        self.runner.start_blocking(
+            _report,
+            self.ledger(),
+            first,
+            last,
+            self.view.stack_by(),
+            group=GROUP,
+            on_result=self._show,
+            on_error=self._failed,
+        )
+
+    def _show(self, result: UsageReport | str) -> None:
+        if isinstance(result, str):
+            self.report = None
+            self.view.show_unreadable(result)
+        else:
+            self.report = result
+            notice = self.notice()
+            self.view.set_message(notice, error=bool(notice))
+            self.view.show_report(result)
+        if self._again:
+            self.refresh()
+
+    def _failed(self, error: AppError) -> None:
+        log.warning("usage: %s", error.text)
+        self.view.show_unreadable(f"The usage page could not be filled: {error.message}")
+        if self._again:
+            self.refresh()
+
+    def _on_totals_changed(self) -> None:
+        if self.view.isVisible():
+            self.refresh()
+
+    def export(self, path: str) -> None:
+        first, last = self.period()
+
+        def done(rows: int) -> None:
+            what = "1 request" if rows == 1 else f"{rows:,} requests"
+            self.view.set_message(f"Saved {what} to {Path(path).name}.")
+
+        def failed(error: AppError) -> None:
+            self.view.set_message(
+                f"The CSV file was not saved: {error.message} Choose another folder and try again.",
+                error=True,
+            )
+
+        self.runner.start_blocking(
+            _export, self.ledger(), path, first, last, group=GROUP, on_result=done, on_error=failed
+        )
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        try:
+            choice = PeriodChoice(str(state.get("period", PeriodChoice.LAST_30.value)))
+        except ValueError:
+            choice = PeriodChoice.LAST_30
+        self.view.set_period_choice(choice)
+        self.view.set_stack_by(str(state.get("stack_by", "model")))
+
+    def save_state(self) -> dict[str, Any]:
+        return {"period": self.view.period_choice().value, "stack_by": self.view.stack_by()}

@@ -1,0 +1,37 @@
+"""The Usage tab: what was spent, per day, model, kind, provider and conversation, with a CSV export.
+
+Its modules (and pyqtgraph) are imported inside `build`, the first time the tab is shown.
+"""
+
+from __future__ import annotations
+
+from playground.ui.common.feature import Feature, FeatureContext, FeatureController
+
+
+def build(ctx: FeatureContext) -> FeatureController:
+    from playground.ui.usage.controller import UsageController
+    from playground.ui.usage.tab import UsageTab
+
+    services = ctx.services
+
+    def notice() -> str:
+        if services.damaged_ledger is None:
+            return ""
+        return (
+            f"Your usage record ({services.damaged_ledger.name}) is damaged, so only this "
+            "session's requests are shown. Sending is not affected; the window offers to move the "
+            "file aside and start a new one."
+        )
+
+    return UsageController(
+        UsageTab(),
+        lambda: services.ledger,
+        ctx.runner,
+        ctx.counters,
+        parent=ctx.window,
+        today=services.today,
+        notice=notice,
+    )
+
+
+FEATURE = Feature("usage", "Usage", "embeddings", build)
