@@ -136,20 +136,7 @@ class BudgetGate(QObject):
         if not verdict.over or self.allowed_today():
             proceed()
             return None
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Over your budget", verdict.message, parent=parent
-        )
-        box.setObjectName(name)
-        send: QPushButton = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
-        send.setObjectName("budgetSendAnyway")
-        allow: QPushButton = box.addButton(
-            "Allow for the rest of today", QMessageBox.ButtonRole.AcceptRole
-        )
-        allow.setObjectName("budgetAllowToday")
-        stop: QPushButton = box.addButton("Don't send", QMessageBox.ButtonRole.RejectRole)
-        stop.setObjectName("budgetDontSend")
-        box.setDefaultButton(stop)
-        box.setEscapeButton(stop)
+        box, send, allow = budget_box(parent, name, verdict.message)
         self.box = box
 
         def done(_code: int) -> None:
@@ -210,6 +197,24 @@ class BudgetGate(QObject):
         box.setObjectName("budgetWarning")
         box.finished.connect(box.deleteLater)
         box.open()
+
+
+def budget_box(
+    parent: QWidget, name: str, message: str
+) -> tuple[QMessageBox, QPushButton, QPushButton]:
+    """The question asked at a limit (not yet open): (box, "Send anyway", "Allow for the rest of
+    today"); "Don't send" is the default and the Esc button."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Over your budget", message, parent=parent)
+    box.setObjectName(name)
+    send = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
+    send.setObjectName("budgetSendAnyway")
+    allow = box.addButton("Allow for the rest of today", QMessageBox.ButtonRole.AcceptRole)
+    allow.setObjectName("budgetAllowToday")
+    stop = box.addButton("Don't send", QMessageBox.ButtonRole.RejectRole)
+    stop.setObjectName("budgetDontSend")
+    box.setDefaultButton(stop)
+    box.setEscapeButton(stop)
+    return box, send, allow
 
 
 def _fixed(value: Decimal) -> Callable[[Budget], Decimal]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 import pyqtgraph as pg
@@ -45,8 +46,13 @@ class SpendChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMinimumHeight(160)
         item = self.plot.getPlotItem()
-        item.getAxis("left").setLabel("$ per day")
-        self.legend = item.addLegend(offset=(8, 4), colCount=3)
+        left = item.getAxis("left")
+        left.enableAutoSIPrefix(False)  # "$0.05", never "50 (x0.001)"
+        left.setLabel("Dollars per day")
+        # The legend is a line of text under the plot, so it never hides a bar.
+        self.legend = QLabel("", self)
+        self.legend.setObjectName("usageLegend")
+        self.legend.setWordWrap(True)
         self.empty_label = QLabel("", self)
         self.empty_label.setObjectName("usageChartEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -54,6 +60,7 @@ class SpendChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
         layout.addWidget(self.empty_label)
         self.apply_palette()
         self.show_days((), {}, "")
@@ -72,7 +79,6 @@ class SpendChart(QWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
             axis.setTextPen(pg.mkPen(text))
-        self.legend.setLabelTextColor(text)
         if self.days:
             self._draw()
 
@@ -83,6 +89,7 @@ class SpendChart(QWidget):
         self.days, self.series = days, dict(series)
         has_spend = any(v for values in series.values() for v in values)
         self.plot.setVisible(has_spend)
+        self.legend.setVisible(has_spend)
         self.empty_label.setVisible(not has_spend)
         self.empty_label.setText(empty_text)
         self._draw()
@@ -91,11 +98,12 @@ class SpendChart(QWidget):
         for bar in self._bars:
             self.plot.removeItem(bar)
         self._bars = []
-        self.legend.clear()
+        self.legend.setText("")
         n = len(self.days)
         if not n:
             return
         base = [0.0] * n
+        keys: list[str] = []
         width = 0.7 if n <= 45 else 0.9
         for colour, (label, values) in zip(
             series_colours(len(self.series)), self.series.items(), strict=True
@@ -108,12 +116,12 @@ class SpendChart(QWidget):
                 width=width,
                 brush=pg.mkBrush(colour),
                 pen=pg.mkPen(None),
-                name=label,
             )
             self.plot.addItem(bar)
-            self.legend.addItem(bar, label)
             self._bars.append(bar)
+            keys.append(f'<span style="color:{colour.name()}">■</span>&nbsp;{escape(label)}')
             base = [b + h for b, h in zip(base, heights, strict=True)]
+        self.legend.setText(" &nbsp; &nbsp; ".join(keys))
         step = max(1, n // 8)
         ticks = [(i, f"{d:%b} {d.day}") for i, d in enumerate(self.days) if i % step == 0]
         self.plot.getPlotItem().getAxis("bottom").setTicks([ticks])

@@ -70,6 +70,7 @@ class UsageController(FeatureController):
         self.today = today
         self.report: UsageReport | None = None
         self._again = False
+        self._generation = 0  # of the newest read; an older one's result is dropped
         view.report_requested.connect(self.refresh)
         view.export_requested.connect(self.export)
         # New requests show up while the page is open.
@@ -91,6 +92,8 @@ class UsageController(FeatureController):
         self._again = False
         first, last = self.period()
         self.view.show_period(first, last)
+        self._generation += 1
+        generation = self._generation
         self.runner.start_blocking(
             _report,
             self.ledger(),
@@ -98,11 +101,23 @@ class UsageController(FeatureController):
             last,
             self.view.stack_by(),
             group=GROUP,
-            on_result=self._show,
+            on_result=lambda result: self._show(result, generation),
             on_error=self._failed,
         )
 
-    def _show(self, result: UsageReport | str) -> None:
+    def refresh_now(self) -> None:
+        """Reads and shows the report on this thread, at once (screenshots and bench/usage_page.py
+        only: the app reads it in a worker, `refresh`)."""
+        first, last = self.period()
+        self.view.show_period(first, last)
+        self._generation += 1
+        self._show(_report(self.ledger(), first, last, self.view.stack_by()), self._generation)
+
+    def _show(self, result: UsageReport | str, generation: int) -> None:
+        if generation != self._generation:  # a newer read was asked for meanwhile
+            if self._again:
+                self.refresh()
+            return
         if isinstance(result, str):
             self.report = None
             self.view.show_unreadable(result)

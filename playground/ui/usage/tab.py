@@ -127,9 +127,8 @@ class UsageTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.tables)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([600, 340])  # shares, scaled to the height the tab gets
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)

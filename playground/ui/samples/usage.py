@@ -1,0 +1,98 @@
+"""Sample content for `--screenshot`: the Usage tab over a month of made-up requests (in a ledger
+in memory, nothing written to the user's), Settings → Budgets filled in, and the question asked at
+a limit.
+
+Nothing here is used when the app runs normally.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from PySide6.QtWidgets import QWidget
+
+from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
+from playground.core.money.budgets import (
+    STATE_KEY,
+    Budget,
+    BudgetSettings,
+    Period,
+    budgets_to_state,
+    check,
+)
+from playground.core.money.ledger import UsageLedger
+from playground.ui.shell.budget_gate import budget_box
+from playground.ui.shell.budgets_page import BudgetsPage
+from playground.ui.usage.controller import UsageController
+
+# (model, kind, input $/Mtok, output $/Mtok, requests a day at most)
+_MODELS = (
+    ("gpt-4o-mini", Endpoint.CHAT, "0.15", "0.60", 14),
+    ("gpt-4.1", Endpoint.CHAT, "2", "8", 4),
+    ("gpt-image-1", Endpoint.IMAGES, "5", "40", 1),
+    ("text-embedding-3-small", Endpoint.EMBEDDINGS, "0.02", "0", 3),
+)
+
+
+def sample_ledger(today: datetime, days: int = 30, seed: int = 18) -> UsageLedger:
+    """A ledger in memory with `days` days of plausible requests up to `today`."""
+    ledger = UsageLedger.in_memory()
+    rng = random.Random(seed)
+    for back in range(days):
+        day = (today - timedelta(days=back)).date()
+        for model, endpoint, inp, out, most in _MODELS:
+            for n in range(rng.randint(0, most)):
+                tokens_in = rng.randint(200, 6000)
+                tokens_out = 0 if endpoint is Endpoint.EMBEDDINGS else rng.randint(50, 1500)
+                cost = (Decimal(inp) * tokens_in + Decimal(out) * tokens_out) / Decimal(1_000_000)
+                moment = datetime.combine(day, time(9 + n % 10, rng.randint(0, 59)))
+                ledger.record(
+                    LedgerEntry(
+                        time=moment.astimezone(UTC),
+                        provider="OpenAI",
+                        model=model,
+                        endpoint=endpoint,
+                        usage=Usage(
+                            input_tokens=tokens_in,
+                            output_tokens=tokens_out,
+                            cached_tokens=tokens_in // 4 if n % 3 == 0 else 0,
+                            reasoning_tokens=tokens_out // 5 if model == "gpt-4.1" else 0,
+                            images=1 if endpoint is Endpoint.IMAGES else 0,
+                        ),
+                        cost=cost,
+                        latency_ms=float(rng.randint(300, 4000)),
+                        status=RequestStatus.OK,
+                        session_id="sample",
+                        conversation_id=f"conversation-{rng.randint(1, 6)}",
+                    )
+                )
+    return ledger
+
+
+def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
+    """The tab over the sample month, then Settings → Budgets and the question at a limit."""
+    now = datetime.combine(controller.today(), time(18, 0))
+    ledger = sample_ledger(now)
+    controller.ledger = lambda: ledger
+    controller.refresh_now()
+    view = controller.view
+    shots: list[tuple[str, QWidget]] = []
+
+    budgets = BudgetSettings(
+        (Budget(Period.DAY, Decimal(2)), Budget(Period.MONTH, Decimal(25), "OpenAI")), (50, 80)
+    )
+    page = BudgetsPage(budgets_to_state(budgets), ["OpenAI", "Local server"])
+    page.resize(640, 320)
+    shots.append(("settings-budgets", page))
+    verdict = check(
+        BudgetSettings((budgets.budgets[0],)),
+        lambda _b: Decimal("1.96"),
+        upcoming=Decimal("0.0982"),
+    )
+    box, _send, _allow = budget_box(view, "chatBudget", verdict.message)
+    box.show()  # laid out (and its text wrapped) as the user sees it
+    shots.append(("budget-question", box))
+    assert STATE_KEY  # the page edits Settings.tabs[STATE_KEY]
+    return shots
