@@ -55,7 +55,7 @@ def _seed(ledger: UsageLedger) -> None:
 def _open_usage(app: AppHarness, wait_until: WaitUntil) -> Any:
     app.window.show_tab("usage")
     usage = app.feature("usage")
-    wait_until(lambda: usage.report is not None and not app.runner.is_busy("usage"))
+    wait_until(lambda: usage.report is not None and usage.report.complete)
     return usage
 
 
@@ -104,11 +104,11 @@ def test_the_chart_shows_the_ledgers_sums_per_day_and_model(
     assert tokens["Input tokens (all)"] == format_tokens(6000)
 
     view.set_stack_by("endpoint")  # stacked by kind of request instead
-    wait_until(lambda: usage.report.stack_by == "endpoint" and not app.runner.is_busy("usage"))
+    wait_until(lambda: usage.report.stack_by == "endpoint" and usage.report.complete)
     assert set(chart.series) == {"Chat and text", "Embeddings", "Images"}
 
     view.set_period_choice(PeriodChoice.LAST_30)
-    wait_until(lambda: len(usage.report.days) == 30 and not app.runner.is_busy("usage"))
+    wait_until(lambda: len(usage.report.days) == 30 and usage.report.complete)
     assert usage.report.totals.cost == Decimal("1.56032")
 
 
@@ -191,6 +191,27 @@ def test_clicking_todays_total_opens_the_usage_page(
     qtbot.mouseClick(app.window.counters.today_label, Qt.MouseButton.LeftButton)
     assert app.window.current_tab_key() == "usage"
     wait_until(lambda: app.feature("usage").report is not None)
+
+
+def test_the_chart_comes_first_then_the_tables(
+    make_app: Callable[..., AppHarness], wait_until: WaitUntil
+) -> None:
+    """The first read fills the chart and the per-model table; the second the others."""
+    app = make_app()
+    _seed(app.services.ledger)
+    usage = _open_usage(app, wait_until)
+    usage.view.kind_table.setRowCount(0)
+    usage.refresh_now(complete=False)
+    assert not usage.report.complete
+    assert usage.view.model_table.rowCount() == 5
+    assert usage.view.kind_table.rowCount() == 0
+    assert (
+        usage.report.totals.cost
+        == app.services.ledger.totals(days=(usage.report.first, TODAY)).cost
+    )
+    usage.refresh()
+    wait_until(lambda: usage.report.complete)
+    assert usage.view.kind_table.rowCount() == 3
 
 
 def test_the_period_and_stacking_survive_a_restart(

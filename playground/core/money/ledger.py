@@ -69,6 +69,15 @@ CREATE INDEX usage_ledger_session ON usage_ledger (session_id);
 CREATE INDEX usage_ledger_conversation ON usage_ledger (conversation_id);
 """
 
+# The Usage page's chart and per-group totals read only these columns of a period: with them all
+# in one index, SQLite answers from the index alone (about 20x faster on 100,000 rows than reading
+# the table, bench/usage_page.py). Created when missing, so older files gain it without a new
+# schema version (which older app versions would refuse to open).
+_USAGE_PAGE_INDEX: Final = (
+    "CREATE INDEX IF NOT EXISTS usage_ledger_day_groups ON usage_ledger (local_date, model, "
+    "endpoint, provider, conversation_id, cost, input_tokens, output_tokens)"
+)
+
 _COLUMNS: Final = (
     "time_utc, local_date, provider, model, endpoint, input_tokens, output_tokens, cached_tokens, "
     "reasoning_tokens, images, audio_seconds, characters, estimated, cost, latency_ms, status, "
@@ -125,17 +134,18 @@ class _DecimalSum:
     """SQL aggregate `decimal_sum(text)`: the exact sum of Decimal strings, as text (NULLs skipped)."""
 
     def __init__(self) -> None:
-        self.total = Decimal(0)
+        self.values: list[str] = []
 
     def step(self, value: str | None) -> None:
-        if value is None:
-            return
-        with localcontext() as ctx:
-            ctx.prec = 60  # far beyond any plausible spend: the sum is exact
-            self.total += Decimal(value)
+        # Only collected here (SQLite calls this once per row: the Usage page sums 100,000 rows);
+        # summed once in `finalize`.
+        if value is not None:
+            self.values.append(value)
 
     def finalize(self) -> str:
-        return str(self.total)
+        with localcontext() as ctx:
+            ctx.prec = 60  # far beyond any plausible spend: the sum is exact
+            return str(sum(map(Decimal, self.values), Decimal(0)))
 
 
 class UsageLedger(SqliteStore):
@@ -197,6 +207,10 @@ class UsageLedger(SqliteStore):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        try:
+            conn.execute(_USAGE_PAGE_INDEX)
+        except sqlite3.OperationalError as exc:  # a read-only file: the page is slower, that's all
+            log.info("usage ledger: no index for the Usage page (%s)", exc)
         # typeshed's aggregate protocol assumes int values; SQLite passes whatever the column holds.
         conn.create_aggregate("decimal_sum", 1, _DecimalSum)  # type: ignore[arg-type]
 

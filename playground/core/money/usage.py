@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
-from playground.core.models import Endpoint, LedgerEntry, UsageTotals
+from playground.core.models import Endpoint, LedgerEntry, Usage, UsageTotals
 from playground.core.money.ledger import GroupTotal, UsageLedger
 
 #: The chart stacks at most this many models (or kinds); the rest are summed as "Other".
@@ -80,6 +80,7 @@ class UsageReport:
         totals: the whole period's totals (tokens by kind, requests, cost, unpriced rows).
         by_model, by_kind, by_provider, by_conversation: totals per group, most expensive first.
         top: the ten most expensive requests, most expensive first.
+        complete: False for the first, quick part (see `build_report`).
     """
 
     first: date
@@ -93,6 +94,7 @@ class UsageReport:
     by_provider: tuple[GroupTotal, ...] = ()
     by_conversation: tuple[GroupTotal, ...] = ()
     top: tuple[LedgerEntry, ...] = field(default_factory=tuple)
+    complete: bool = True
 
     @property
     def empty(self) -> bool:
@@ -104,10 +106,12 @@ class UsageReport:
 
 
 def build_report(
-    ledger: UsageLedger, first: date, last: date, stack_by: str = "model"
+    ledger: UsageLedger, first: date, last: date, stack_by: str = "model", *, complete: bool = True
 ) -> UsageReport:
     """The Usage page's data for `first`..`last` (both included), stacked by `stack_by` ("model" or
-    "endpoint").
+    "endpoint"). Without `complete`, only what the chart and the per-model table need (read from
+    one index, so the chart comes first on a large ledger): `totals` then holds only requests,
+    input and output tokens and cost, and the other tables are empty.
 
     Raises:
         LedgerError: the ledger could not be read.
@@ -129,6 +133,18 @@ def build_report(
     for key, values in ranked:
         label = kind_name(key) if stack_by == "endpoint" else key
         series[label] = tuple(values)
+    by_model = tuple(ledger.group_totals(first, last, "model"))
+    if not complete:
+        return UsageReport(
+            first=first,
+            last=last,
+            stack_by=stack_by,
+            days=days,
+            series=series,
+            totals=_summed(by_model),
+            by_model=by_model,
+            complete=False,
+        )
     return UsageReport(
         first=first,
         last=last,
@@ -136,9 +152,21 @@ def build_report(
         days=days,
         series=series,
         totals=ledger.totals(days=(first, last)),
-        by_model=tuple(ledger.group_totals(first, last, "model")),
+        by_model=by_model,
         by_kind=tuple(ledger.group_totals(first, last, "endpoint")),
         by_provider=tuple(ledger.group_totals(first, last, "provider")),
         by_conversation=tuple(ledger.group_totals(first, last, "conversation")),
         top=tuple(ledger.most_expensive(first, last, 10)),
+    )
+
+
+def _summed(groups: tuple[GroupTotal, ...]) -> UsageTotals:
+    return UsageTotals(
+        requests=sum(g.requests for g in groups),
+        usage=Usage(
+            input_tokens=sum(g.input_tokens for g in groups),
+            output_tokens=sum(g.output_tokens for g in groups),
+        ),
+        cost=sum((g.cost for g in groups), Decimal(0)),
+        unpriced=sum(g.unpriced for g in groups),
     )

@@ -27,10 +27,12 @@ log = logging.getLogger(__name__)
 GROUP = "usage"
 
 
-def _report(ledger: UsageLedger, first: date, last: date, by: str) -> UsageReport | str:
+def _report(
+    ledger: UsageLedger, first: date, last: date, by: str, complete: bool
+) -> UsageReport | str:
     """The report, or a sentence saying why the ledger could not be read (worker thread)."""
     try:
-        return build_report(ledger, first, last, by)
+        return build_report(ledger, first, last, by, complete=complete)
     except LedgerError as exc:
         return f"Your usage record could not be read, so nothing can be shown. {exc}"
 
@@ -69,7 +71,6 @@ class UsageController(FeatureController):
         self.runner = runner
         self.today = today
         self.report: UsageReport | None = None
-        self._again = False
         self._generation = 0  # of the newest read; an older one's result is dropped
         view.report_requested.connect(self.refresh)
         view.export_requested.connect(self.export)
@@ -85,39 +86,42 @@ class UsageController(FeatureController):
         return period_dates(choice, self.today())
 
     def refresh(self) -> None:
-        """Reads the report of the period shown (once more after a running read, if asked)."""
-        if self.runner.is_busy(GROUP):
-            self._again = True
-            return
-        self._again = False
+        """Reads the report of the period shown in a worker: first what the chart needs (one
+        index read), then the rest. A newer refresh makes the results of an older one dropped."""
         first, last = self.period()
         self.view.show_period(first, last)
         self._generation += 1
-        generation = self._generation
+        self._read(first, last, self.view.stack_by(), self._generation, complete=False)
+
+    def _read(self, first: date, last: date, by: str, generation: int, *, complete: bool) -> None:
+        def done(result: UsageReport | str) -> None:
+            if generation != self._generation:
+                return  # a newer read was asked for meanwhile
+            self._show(result)
+            if not complete and not isinstance(result, str):
+                self._read(first, last, by, generation, complete=True)
+
         self.runner.start_blocking(
             _report,
             self.ledger(),
             first,
             last,
-            self.view.stack_by(),
+            by,
+            complete,
             group=GROUP,
-            on_result=lambda result: self._show(result, generation),
+            on_result=done,
             on_error=self._failed,
         )
 
-    def refresh_now(self) -> None:
+    def refresh_now(self, *, complete: bool = True) -> None:
         """Reads and shows the report on this thread, at once (screenshots and bench/usage_page.py
         only: the app reads it in a worker, `refresh`)."""
         first, last = self.period()
         self.view.show_period(first, last)
         self._generation += 1
-        self._show(_report(self.ledger(), first, last, self.view.stack_by()), self._generation)
+        self._show(_report(self.ledger(), first, last, self.view.stack_by(), complete))
 
-    def _show(self, result: UsageReport | str, generation: int) -> None:
-        if generation != self._generation:  # a newer read was asked for meanwhile
-            if self._again:
-                self.refresh()
-            return
+    def _show(self, result: UsageReport | str) -> None:
         if isinstance(result, str):
             self.report = None
             self.view.show_unreadable(result)
@@ -126,14 +130,10 @@ class UsageController(FeatureController):
             notice = self.notice()
             self.view.set_message(notice, error=bool(notice))
             self.view.show_report(result)
-        if self._again:
-            self.refresh()
 
     def _failed(self, error: AppError) -> None:
         log.warning("usage: %s", error.text)
         self.view.show_unreadable(f"The usage page could not be filled: {error.message}")
-        if self._again:
-            self.refresh()
 
     def _on_totals_changed(self) -> None:
         if self.view.isVisible():

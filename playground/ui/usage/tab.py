@@ -237,6 +237,8 @@ class UsageTab(QWidget):
             "Nothing spent in this period." if report.empty or not t.cost else "",
         )
         self._fill_groups(self.model_table, report.by_model, lambda k: k)
+        if not report.complete:  # the rest follows in a moment
+            return
         self._fill_groups(self.kind_table, report.by_kind, kind_name)
         self._fill_groups(self.provider_table, report.by_provider, lambda k: k)
         self._fill_groups(
