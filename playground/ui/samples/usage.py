@@ -22,9 +22,11 @@ from playground.core.money.budgets import (
     budgets_to_state,
     check,
 )
+from playground.core.money.explain import explain
 from playground.core.money.ledger import UsageLedger
 from playground.ui.shell.budget_gate import budget_box
 from playground.ui.shell.budgets_page import BudgetsPage
+from playground.ui.shell.price_dialog import PriceDialog
 from playground.ui.usage.controller import UsageController
 
 # (model, kind, input $/Mtok, output $/Mtok, requests a day at most)
@@ -95,4 +97,11 @@ def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
     box.show()  # laid out (and its text wrapped) as the user sees it
     shots.append(("budget-question", box))
     assert STATE_KEY  # the page edits Settings.tabs[STATE_KEY]
+    chat = [e for e in ledger.recent(200) if e.model == "gpt-4.1" and e.usage.cached_tokens]
+    if controller.pricer is not None and chat:
+        top = chat[0]
+        explanation = explain(controller.pricer, top.model, top.usage, at=top.time)
+        dialog = PriceDialog(explanation, view, when="sample request")
+        dialog.show()
+        shots.append(("price-explained", dialog))
     return shots

@@ -11,12 +11,14 @@ short: the count follows the typing about 35 ms behind.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from playground.core.models import (
     Endpoint,
@@ -27,12 +29,14 @@ from playground.core.models import (
     Usage,
 )
 from playground.core.money.accounting import Accounting
+from playground.core.money.explain import PriceExplanation, explain
 from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.budget_gate import BudgetGate
 from playground.ui.shell.counters_bar import CountersBar
+from playground.ui.shell.price_dialog import open_price_dialog
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,10 @@ class CountersController(QObject):
         # The budget check every send goes through (Chat, Compare, Lab); its level colours the bar.
         self.budgets = BudgetGate(accounting, self)
         self.budgets.level_changed.connect(bar.set_budget)
+        # Clicking the last request's cost explains it (ui/shell/price_dialog.py).
+        self._last: tuple[RequestRecord, LedgerEntry] | None = None
+        self.price_dialog: QWidget | None = None
+        bar.price_requested.connect(self.explain_last)
         self.refresh_totals()
 
     # --- draft -------------------------------------------------------------------------------
@@ -175,6 +183,7 @@ class CountersController(QObject):
     def write(self, record: RequestRecord) -> LedgerEntry:
         """Writes one ledger row (`Accounting.write`) and shows it in the counters."""
         entry = self.accounting.write(record)
+        self._last = (record, entry)
         self.request_recorded(entry)
         return entry
 
@@ -210,6 +219,29 @@ class CountersController(QObject):
     def request_recorded(self, entry: LedgerEntry) -> None:
         self.bar.set_last(entry.usage, entry.cost)
         self.refresh_totals()
+
+    def explain_last(self) -> None:
+        """Opens how the last request's price was made (priced off the GUI thread)."""
+        if self._last is None:
+            return
+        record, entry = self._last
+        pricer, provider = self.accounting.pricer, record.profile.price_provider
+
+        def show(explanation: PriceExplanation) -> None:
+            when = entry.time.astimezone().strftime("%H:%M")
+            self.price_dialog = open_price_dialog(
+                self.bar.window(), explanation, charged=entry.cost, when=f"last request, {when}"
+            )
+
+        self.runner.start_blocking(
+            functools.partial(explain, at=entry.time, batch=record.batch),
+            pricer,
+            record.model,
+            record.usage,
+            provider,
+            group="price-explain",
+            on_result=show,
+        )
 
     def refresh_totals(self) -> None:
         try:

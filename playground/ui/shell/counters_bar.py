@@ -116,9 +116,11 @@ class CountersBar(QWidget):
 
     Signals:
         usage_requested: the session or today's totals, or the budget read-out, were clicked.
+        price_requested: the last request's cost was clicked (explain it).
     """
 
     usage_requested = Signal()
+    price_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +149,7 @@ class CountersBar(QWidget):
         for clickable in (self.session_label, self.today_label, self.budget_label):
             clickable.clicked.connect(self.usage_requested)
             clickable.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.last_label.clicked.connect(self.price_requested)
         self._tips = {
             self.budget_label: self.budget_label.toolTip() + "\nClick for the Usage page.",
             self.draft_label: self.draft_label.toolTip(),
@@ -192,7 +195,9 @@ class CountersBar(QWidget):
         )
         self.last_label.setToolTip(
             f"{self._tips[self.last_label]}\n{cost_tooltip(cost, estimated=est)}"
+            "\nClick to see how the price was made."
         )
+        self.last_label.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def set_totals(self, session: UsageTotals, today: UsageTotals) -> None:
         for label, name, totals in (

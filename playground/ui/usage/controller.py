@@ -6,6 +6,7 @@ read here).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -13,13 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from playground.core.api.errors import AppError
+from playground.core.models import LedgerEntry
+from playground.core.money.explain import PriceExplanation, explain
 from playground.core.money.ledger import LedgerError, UsageLedger
+from playground.core.money.pricing import Pricer
 from playground.core.money.usage import PeriodChoice, UsageReport, build_report, period_dates
 from playground.ui.common.feature import FeatureController
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
+from playground.ui.shell.price_dialog import open_price_dialog
 from playground.ui.usage.tab import UsageTab
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,8 @@ class UsageController(FeatureController):
         ledger: where the current ledger is (the app may swap a damaged one for one in memory).
         today: the local date (tests pin it).
         notice: what is wrong with the ledger file now ("" when nothing), said above the chart.
+        pricer: prices a row again to explain it (None: rows are not explained).
+        price_provider: the price table's provider for a provider's name as the ledger has it.
     """
 
     busy_groups = (GROUP,)
@@ -64,16 +72,22 @@ class UsageController(FeatureController):
         parent: QObject | None = None,
         today: Callable[[], date] = date.today,
         notice: Callable[[], str] = lambda: "",
+        pricer: Pricer | None = None,
+        price_provider: Callable[[str], str] = lambda _name: "openai",
     ) -> None:
         super().__init__(view, parent)
         self.ledger = ledger
         self.notice = notice
+        self.pricer = pricer
+        self.price_provider = price_provider
+        self.price_dialog: QWidget | None = None
         self.runner = runner
         self.today = today
         self.report: UsageReport | None = None
         self._generation = 0  # of the newest read; an older one's result is dropped
         view.report_requested.connect(self.refresh)
         view.export_requested.connect(self.export)
+        view.explain_requested.connect(self.explain)
         # New requests show up while the page is open.
         counters.totals_changed.connect(self._on_totals_changed)
         self.refresh()
@@ -154,6 +168,27 @@ class UsageController(FeatureController):
 
         self.runner.start_blocking(
             _export, self.ledger(), path, first, last, group=GROUP, on_result=done, on_error=failed
+        )
+
+    def explain(self, entry: LedgerEntry) -> None:
+        """Opens how `entry`'s price was made (priced again, off the GUI thread)."""
+        if self.pricer is None:
+            return
+
+        def show(explanation: PriceExplanation) -> None:
+            when = entry.time.astimezone().strftime("%d %b %Y %H:%M")
+            self.price_dialog = open_price_dialog(
+                self.view, explanation, charged=entry.cost, when=when
+            )
+
+        self.runner.start_blocking(
+            functools.partial(explain, at=entry.time),
+            self.pricer,
+            entry.model,
+            entry.usage,
+            self.price_provider(entry.provider),
+            group="price-explain",
+            on_result=show,
         )
 
     def restore_state(self, state: dict[str, Any]) -> None:

@@ -23,6 +23,13 @@ def build(ctx: FeatureContext) -> FeatureController:
             "file aside and start a new one."
         )
 
+    def price_provider(name: str) -> str:
+        """The price table's provider of the profile called `name` (the ledger keeps names)."""
+        profile = services.session.profile
+        if profile.name == name:
+            return profile.price_provider
+        return "openai" if name == "OpenAI" else ""
+
     return UsageController(
         UsageTab(),
         lambda: services.ledger,
@@ -31,6 +38,8 @@ def build(ctx: FeatureContext) -> FeatureController:
         parent=ctx.window,
         today=services.today,
         notice=notice,
+        pricer=services.pricer,
+        price_provider=price_provider,
     )
 
 

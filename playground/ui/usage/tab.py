@@ -45,10 +45,12 @@ class UsageTab(QWidget):
     Signals:
         report_requested: the period or the stacking changed, or Refresh was pressed.
         export_requested: save the period's rows as CSV. arg: the file path.
+        explain_requested: show how a request's price was made. arg: its `LedgerEntry`.
     """
 
     report_requested = Signal()
     export_requested = Signal(str)
+    explain_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +115,9 @@ class UsageTab(QWidget):
         self.top_table = self._table(
             "usageTop", ["When", "Model", "Kind", "Input tokens", "Output tokens", "Cost"]
         )
+        self.top_table.setToolTip("Click a row to see how its price was made.")
+        self.top_table.cellClicked.connect(self._on_top_clicked)
+        self.top_table.cellActivated.connect(self._on_top_clicked)
         self.tokens_table = self._table("usageTokens", ["Kind", "Amount"])
         for table, title in (
             (self.model_table, "Per model"),
@@ -185,6 +190,10 @@ class UsageTab(QWidget):
     def _on_dates_edited(self) -> None:
         if self.period_choice() is PeriodChoice.CUSTOM:
             self.report_requested.emit()
+
+    def _on_top_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self.top_entries):
+            self.explain_requested.emit(self.top_entries[row])
 
     def _on_export_clicked(self) -> None:
         first, last = self.custom_dates()
