@@ -123,6 +123,8 @@ class Scenario:
         max_upload_bytes: Audio uploads larger than this get 413 (the API's 25 MB limit).
         ratelimit_requests: ``x-ratelimit-limit-requests`` on every API response.
         ratelimit_tokens: ``x-ratelimit-limit-tokens`` on every API response.
+        ratelimit_headers: False sends no ``x-ratelimit-*`` headers on successful answers (a
+            compatible server that reports no limits).
         image_urls: Answer non-streamed image requests with links to ``GET /files/<name>`` on
             this server even when base64 was asked for (as some compatible servers do).
         embedding_failures: ``{n: status}``: the n-th ``POST /v1/embeddings`` (1-based, counting
@@ -174,6 +176,7 @@ class Scenario:
     max_upload_bytes: int = 25 * 1024 * 1024
     ratelimit_requests: int = 5000
     ratelimit_tokens: int = 2_000_000
+    ratelimit_headers: bool = True
     image_urls: bool = False
     embedding_failures: dict[int, int] = field(default_factory=dict)
     reasoning_summary: str = ""

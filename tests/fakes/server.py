@@ -893,7 +893,7 @@ class Handler(BaseHTTPRequestHandler):
             "openai-version": "2020-10-01",
             "openai-organization": "user-fake",
         }
-        if api:
+        if api and self.fake.scenario.ratelimit_headers:
             headers.update(self.fake._ratelimit_headers())
         return headers
 

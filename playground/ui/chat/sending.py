@@ -118,9 +118,10 @@ class ChatSending(QObject):
         self.view = view
         self.service = service
         # One engine per API; each send goes through the one its conversation uses.
+        service.on_headers = counters.take_headers  # rate-limit gauges
         self.engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
-            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         self.session = session
         self.runner = runner

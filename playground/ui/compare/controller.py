@@ -98,9 +98,10 @@ class CompareController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.service = service
+        service.on_headers = counters.take_headers  # rate-limit gauges
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
-            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         for column in view.column_ids():
             view.set_column_api(column, default_api)

@@ -125,9 +125,10 @@ class LabController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.service = service
+        service.on_headers = counters.take_headers  # rate-limit gauges
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
-            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         if default_api:
             view.set_default_api(default_api)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -32,11 +33,13 @@ from playground.core.money.accounting import Accounting
 from playground.core.money.explain import PriceExplanation, explain
 from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
+from playground.core.money.ratelimits import RateLimits
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.budget_gate import BudgetGate
 from playground.ui.shell.counters_bar import CountersBar
 from playground.ui.shell.price_dialog import open_price_dialog
+from playground.ui.shell.rate_limits_popup import RateLimitsPopup
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,10 @@ class CountersController(QObject):
         self._last: tuple[RequestRecord, LedgerEntry] | None = None
         self.price_dialog: QWidget | None = None
         bar.price_requested.connect(self.explain_last)
+        # Every reply's x-ratelimit-* headers, per model (the engines report them: take_headers).
+        self.rate_limits = RateLimits(on_change=self._show_rate_limit)
+        self.limits_popup: RateLimitsPopup | None = None
+        bar.limits_requested.connect(self.show_rate_limits)
         self.refresh_totals()
 
     # --- draft -------------------------------------------------------------------------------
@@ -219,6 +226,28 @@ class CountersController(QObject):
     def request_recorded(self, entry: LedgerEntry) -> None:
         self.bar.set_last(entry.usage, entry.cost)
         self.refresh_totals()
+
+    def take_headers(self, model: str, headers: Mapping[str, str]) -> None:
+        """A reply's headers (the engines' `on_headers`): its rate limits are kept and shown."""
+        self.rate_limits.take(model, headers)
+
+    def _show_rate_limit(self) -> None:
+        latest = self.rate_limits.latest()
+        if latest is None:
+            self.bar.set_rate_limit("")
+            return
+        now = self.rate_limits.clock()
+        parts = [
+            f"{x.remaining_at(now):,} {'req' if x.kind == 'requests' else 'tok'}"
+            for x in latest.limits()
+        ]
+        self.bar.set_rate_limit("Rate limit: " + " · ".join(parts) + " left")
+
+    def show_rate_limits(self) -> None:
+        """Opens the gauges (a small window that keeps counting down)."""
+        if self.limits_popup is None:
+            self.limits_popup = RateLimitsPopup(self.rate_limits, self.bar.window())
+        self.limits_popup.show()
 
     def explain_last(self) -> None:
         """Opens how the last request's price was made (priced off the GUI thread)."""

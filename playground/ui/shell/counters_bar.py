@@ -117,10 +117,12 @@ class CountersBar(QWidget):
     Signals:
         usage_requested: the session or today's totals, or the budget read-out, were clicked.
         price_requested: the last request's cost was clicked (explain it).
+        limits_requested: the rate-limit read-out was clicked (show the gauges).
     """
 
     usage_requested = Signal()
     price_requested = Signal()
+    limits_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +148,15 @@ class CountersBar(QWidget):
             "budgetCounter", "", "How much of your spending limit is used (Settings → Budgets)."
         )
         self.budget_label.hide()  # shown once a budget is set
+        self.limits_label = self._label(
+            "rateLimitCounter",
+            "",
+            "What is left of this minute's rate limit, as the server reported it. "
+            "Click for every model's gauges.",
+        )
+        self.limits_label.hide()  # shown once a server reported its limits
+        self.limits_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.limits_label.clicked.connect(self.limits_requested)
         for clickable in (self.session_label, self.today_label, self.budget_label):
             clickable.clicked.connect(self.usage_requested)
             clickable.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -164,6 +175,7 @@ class CountersBar(QWidget):
                 layout.addWidget(_separator())
             layout.addWidget(label)  # Preferred: shrinks to its minimum before anything clips
         layout.addWidget(self.budget_label)
+        layout.addWidget(self.limits_label)
         layout.addStretch(1)
 
     def _label(self, name: str, text: str, tip: str) -> _ClickableLabel:
@@ -206,6 +218,11 @@ class CountersBar(QWidget):
         ):
             label.setText(f"{name}: {_totals_text(totals)}")
             label.setToolTip(_totals_tip(self._tips[label], totals) + "\nClick for the Usage page.")
+
+    def set_rate_limit(self, text: str) -> None:
+        """The rate-limit read-out ("" hides it: nothing reported)."""
+        self.limits_label.setVisible(bool(text))
+        self.limits_label.setText(text)
 
     def set_budget(self, level: int, text: str) -> None:
         """The budget read-out: hidden without a budget; a quiet colour from the first warning
