@@ -32,7 +32,7 @@ def test_gauges_show_what_the_server_reported_after_a_reply(
     assert limits.requests.limit == fake_openai.scenario.ratelimit_requests
     left = limits.requests.remaining
     assert left < limits.requests.limit
-    assert bar.limits_label.text().startswith(f"Rate limit: {left:,} req · ")
+    assert bar.limits_label.text().startswith(f"Left this minute: {left:,} req · ")
 
     qtbot.mouseClick(bar.limits_label, Qt.MouseButton.LeftButton)
     popup = _counters(app).limits_popup
@@ -70,7 +70,7 @@ def test_a_429_says_which_limit_was_hit(
     assert limits.tokens is not None
     assert limits.tokens.remaining == 0
     assert limits.tokens.reset_s > 0
-    assert "0 tok left" in app.window.counters.limits_label.text()
+    assert app.window.counters.limits_label.text().endswith(" · 0 tok")
 
 
 def test_the_responses_api_reports_its_headers_too(

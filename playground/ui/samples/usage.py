@@ -24,9 +24,11 @@ from playground.core.money.budgets import (
 )
 from playground.core.money.explain import explain
 from playground.core.money.ledger import UsageLedger
+from playground.core.money.ratelimits import RateLimits
 from playground.ui.shell.budget_gate import budget_box
 from playground.ui.shell.budgets_page import BudgetsPage
 from playground.ui.shell.price_dialog import PriceDialog
+from playground.ui.shell.rate_limits_popup import RateLimitsPopup
 from playground.ui.usage.controller import UsageController
 
 # (model, kind, input $/Mtok, output $/Mtok, requests a day at most)
@@ -104,4 +106,20 @@ def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
         dialog = PriceDialog(explanation, view, when="sample request")
         dialog.show()
         shots.append(("price-explained", dialog))
+    limits = RateLimits()
+    for model, left in (("gpt-4.1", "412"), ("gpt-4o-mini", "9870")):
+        limits.take(
+            model,
+            {
+                "x-ratelimit-limit-requests": "500" if model == "gpt-4.1" else "10000",
+                "x-ratelimit-remaining-requests": left,
+                "x-ratelimit-reset-requests": "7s",
+                "x-ratelimit-limit-tokens": "30000",
+                "x-ratelimit-remaining-tokens": "18250",
+                "x-ratelimit-reset-tokens": "23s",
+            },
+        )
+    gauges = RateLimitsPopup(limits, view)
+    gauges.show()
+    shots.append(("rate-limits", gauges))
     return shots

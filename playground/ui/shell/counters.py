@@ -241,7 +241,7 @@ class CountersController(QObject):
             f"{x.remaining_at(now):,} {'req' if x.kind == 'requests' else 'tok'}"
             for x in latest.limits()
         ]
-        self.bar.set_rate_limit("Rate limit: " + " · ".join(parts) + " left")
+        self.bar.set_rate_limit("Left this minute: " + " · ".join(parts))
 
     def show_rate_limits(self) -> None:
         """Opens the gauges (a small window that keeps counting down)."""

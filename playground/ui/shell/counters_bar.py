@@ -174,8 +174,14 @@ class CountersBar(QWidget):
             if i:
                 layout.addWidget(_separator())
             layout.addWidget(label)  # Preferred: shrinks to its minimum before anything clips
-        layout.addWidget(self.budget_label)
-        layout.addWidget(self.limits_label)
+        self._budget_sep, self._limits_sep = _separator(), _separator()
+        for sep, label in (
+            (self._budget_sep, self.budget_label),
+            (self._limits_sep, self.limits_label),
+        ):
+            sep.hide()  # both shown with their read-out
+            layout.addWidget(sep)
+            layout.addWidget(label)
         layout.addStretch(1)
 
     def _label(self, name: str, text: str, tip: str) -> _ClickableLabel:
@@ -222,12 +228,14 @@ class CountersBar(QWidget):
     def set_rate_limit(self, text: str) -> None:
         """The rate-limit read-out ("" hides it: nothing reported)."""
         self.limits_label.setVisible(bool(text))
+        self._limits_sep.setVisible(bool(text))
         self.limits_label.setText(text)
 
     def set_budget(self, level: int, text: str) -> None:
         """The budget read-out: hidden without a budget; a quiet colour from the first warning
         percentage (amber), red at the limit. `level` is a `core.money.budgets.Level`."""
         self.budget_label.setVisible(bool(text))
+        self._budget_sep.setVisible(bool(text))
         self.budget_label.setText(text)
         self.budget_label.setToolTip(self._tips[self.budget_label])
         self.budget_label.setProperty("budgetLevel", level)
