@@ -52,6 +52,7 @@ def fill_window(
             counters,
             chat_link=lambda: host.chat().link(),
             show_tab=window.show_tab,
+            open_conversation=lambda conversation_id: _open_in_chat(conversation_id),
         ),
         lambda: controller.settings,
         window,
@@ -73,6 +74,11 @@ def fill_window(
         parent=window,
         environ=services.environ,
     )
+
+    def _open_in_chat(conversation_id: str) -> None:
+        host.chat().open_conversation(conversation_id)
+        window.show_tab("chat")
+
     # The status bar's draft estimate is the current tab's (Chat's only on Chat).
     window.tab_widget.currentChanged.connect(
         lambda _index: counters.set_current_tab(window.current_tab_key())

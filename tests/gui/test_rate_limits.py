@@ -81,3 +81,21 @@ def test_the_responses_api_reports_its_headers_too(
     send_in_chat(app, qtbot, "Hello")
     wait_until(chat_idle(app))
     wait_until(lambda: _counters(app).rate_limits.get("gpt-4o-mini") is not None)
+
+
+def test_the_usage_page_has_the_gauges_too(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    app = make_app()
+    app.chat_tab.set_api("chat.completions")
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(chat_idle(app))
+    app.window.show_tab("usage")
+    usage = app.feature("usage")
+    tables = usage.view.tables
+    tables.setCurrentIndex(tables.count() - 1)
+    assert tables.tabText(tables.currentIndex()) == "Rate limits"
+    wait_until(lambda: ("gpt-4o-mini", "requests") in usage.gauges.gauges)
+    bar, _reset = usage.gauges.gauges[("gpt-4o-mini", "requests")]
+    assert bar.maximum() == fake_openai.scenario.ratelimit_requests
+    assert not usage.gauges.empty_label.isVisible()

@@ -224,3 +224,28 @@ def test_the_period_and_stacking_survive_a_restart(
     assert usage.save_state() == {"period": "90", "stack_by": "endpoint"}
     usage.restore_state({"period": "nonsense"})
     assert usage.view.period_choice() is PeriodChoice.LAST_30
+
+
+def test_a_most_expensive_request_opens_its_conversation(
+    make_app: Callable[..., AppHarness], fake_openai: Any, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    from tests.gui.drivers import chat_idle, send_in_chat
+
+    app = make_app()
+    app.chat_tab.set_api("chat.completions")
+    send_in_chat(app, qtbot, "Remember the blue whale")
+    wait_until(chat_idle(app))
+    wait_until(lambda: app.services.ledger.totals().requests == 1)
+    first = app.services.ledger.recent(1)[0].conversation_id
+    assert first
+    app.chat.new_conversation()
+    assert app.chat.state.conversation.id != first
+    usage = _open_usage(app, wait_until)
+    view = usage.view
+    assert view.top_table.rowCount() == 1
+    assert not view.open_button.isEnabled()  # nothing chosen yet
+    view.top_table.selectRow(0)
+    assert view.open_button.isEnabled()
+    qtbot.mouseClick(view.open_button, Qt.MouseButton.LeftButton)
+    assert app.window.current_tab_key() == "chat"
+    wait_until(lambda: app.chat.state.conversation.id == first)

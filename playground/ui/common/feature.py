@@ -33,8 +33,9 @@ CHAT = "chat"  # Chat's key: the first tab, built right after the first frame
 @dataclass(frozen=True, slots=True)
 class FeatureContext:
     """What a feature's builder gets: the shared services, the task runner, the window (parent for
-    its controller and dialogs), the status-bar counters, what it may know of Chat (`chat`) and a
-    way to bring a tab to the front (`show_tab`, by key)."""
+    its controller and dialogs), the status-bar counters, what it may know of Chat (`chat`), a
+    way to bring a tab to the front (`show_tab`, by key) and to open a stored conversation in Chat
+    (`open_conversation`, by id)."""
 
     services: Services
     runner: TaskRunner
@@ -42,6 +43,7 @@ class FeatureContext:
     counters: CountersController
     chat_link: Callable[[], ChatLink]
     show_tab: Callable[[str], None] = lambda _key: None
+    open_conversation: Callable[[str], None] = lambda _conversation_id: None
 
     @property
     def chat(self) -> ChatLink:

@@ -26,6 +26,7 @@ from playground.ui.common.feature import FeatureController
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 from playground.ui.shell.price_dialog import open_price_dialog
+from playground.ui.shell.rate_limits_popup import RateLimitGauges
 from playground.ui.usage.tab import UsageTab
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class UsageController(FeatureController):
         notice: what is wrong with the ledger file now ("" when nothing), said above the chart.
         pricer: prices a row again to explain it (None: rows are not explained).
         price_provider: the price table's provider for a provider's name as the ledger has it.
+        open_conversation: opens a conversation in Chat by id (None: rows open nothing).
     """
 
     busy_groups = (GROUP,)
@@ -74,6 +76,7 @@ class UsageController(FeatureController):
         notice: Callable[[], str] = lambda: "",
         pricer: Pricer | None = None,
         price_provider: Callable[[str], str] = lambda _name: "openai",
+        open_conversation: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(view, parent)
         self.ledger = ledger
@@ -88,6 +91,10 @@ class UsageController(FeatureController):
         view.report_requested.connect(self.refresh)
         view.export_requested.connect(self.export)
         view.explain_requested.connect(self.explain)
+        if open_conversation is not None:
+            view.conversation_requested.connect(open_conversation)
+        self.gauges = RateLimitGauges(counters.rate_limits)
+        view.add_page("Rate limits", self.gauges)
         # New requests show up while the page is open.
         counters.totals_changed.connect(self._on_totals_changed)
         self.refresh()

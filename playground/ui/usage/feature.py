@@ -40,6 +40,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         notice=notice,
         pricer=services.pricer,
         price_provider=price_provider,
+        open_conversation=ctx.open_conversation,
     )
 
 

@@ -46,11 +46,13 @@ class UsageTab(QWidget):
         report_requested: the period or the stacking changed, or Refresh was pressed.
         export_requested: save the period's rows as CSV. arg: the file path.
         explain_requested: show how a request's price was made. arg: its `LedgerEntry`.
+        conversation_requested: open a request's conversation in Chat. arg: its id.
     """
 
     report_requested = Signal()
     export_requested = Signal(str)
     explain_requested = Signal(object)
+    conversation_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,19 +117,44 @@ class UsageTab(QWidget):
         self.top_table = self._table(
             "usageTop", ["When", "Model", "Kind", "Input tokens", "Output tokens", "Cost"]
         )
-        self.top_table.setToolTip("Click a row to see how its price was made.")
+        self.top_table.setToolTip(
+            "Click a cost to see how it was made; double-click a row to open its conversation."
+        )
         self.top_table.cellClicked.connect(self._on_top_clicked)
-        self.top_table.cellActivated.connect(self._on_top_clicked)
+        self.top_table.cellDoubleClicked.connect(self._on_top_double_clicked)
+        self.top_table.itemSelectionChanged.connect(self._on_top_selection)
+        self.explain_button = named(
+            QPushButton("How this price was made"), "usageExplain", "How this price was made"
+        )
+        self.open_button = named(
+            QPushButton("Open its conversation"),
+            "usageOpenConversation",
+            "Open its conversation",
+            "Open the selected request's conversation in Chat.",
+        )
+        self.explain_button.clicked.connect(lambda: self._on_top_clicked(self._top_row(), 5))
+        self.open_button.clicked.connect(lambda: self._on_top_double_clicked(self._top_row(), 0))
+        top_page = QWidget()
+        top_layout = QVBoxLayout(top_page)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.top_table, 1)
+        top_buttons = QHBoxLayout()
+        top_buttons.addWidget(self.explain_button)
+        top_buttons.addWidget(self.open_button)
+        top_buttons.addStretch(1)
+        top_layout.addLayout(top_buttons)
+        self._on_top_selection()
         self.tokens_table = self._table("usageTokens", ["Kind", "Amount"])
-        for table, title in (
+        pages: tuple[tuple[QWidget, str], ...] = (
             (self.model_table, "Per model"),
             (self.kind_table, "Per kind"),
             (self.provider_table, "Per provider"),
             (self.conversation_table, "Per conversation"),
-            (self.top_table, "Ten most expensive"),
+            (top_page, "Ten most expensive"),
             (self.tokens_table, "Tokens by kind"),
-        ):
-            self.tables.addTab(table, title)
+        )
+        for page, title in pages:
+            self.tables.addTab(page, title)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.chart)
@@ -191,9 +218,27 @@ class UsageTab(QWidget):
         if self.period_choice() is PeriodChoice.CUSTOM:
             self.report_requested.emit()
 
-    def _on_top_clicked(self, row: int, _column: int) -> None:
-        if 0 <= row < len(self.top_entries):
+    def add_page(self, title: str, widget: QWidget) -> None:
+        """Adds a page beside the tables (the rate-limit gauges)."""
+        self.tables.addTab(widget, title)
+
+    def _top_row(self) -> int:
+        rows = self.top_table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def _on_top_selection(self) -> None:
+        row = self._top_row()
+        chosen = self.top_entries[row] if 0 <= row < len(self.top_entries) else None
+        self.explain_button.setEnabled(chosen is not None)
+        self.open_button.setEnabled(chosen is not None and bool(chosen.conversation_id))
+
+    def _on_top_clicked(self, row: int, column: int) -> None:
+        if 0 <= row < len(self.top_entries) and column == self.top_table.columnCount() - 1:
             self.explain_requested.emit(self.top_entries[row])
+
+    def _on_top_double_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self.top_entries) and self.top_entries[row].conversation_id:
+            self.conversation_requested.emit(self.top_entries[row].conversation_id)
 
     def _on_export_clicked(self) -> None:
         first, last = self.custom_dates()
@@ -254,6 +299,7 @@ class UsageTab(QWidget):
             self.conversation_table, report.by_conversation, lambda k: k or "(no conversation)"
         )
         self.top_entries = list(report.top)
+        self.top_table.clearSelection()
         _fill(
             self.top_table,
             [
