@@ -67,7 +67,7 @@ def fill_window(
         pricer=services.pricer,
         data_dir=str(services.paths.data_dir),
         about_extra=lambda: [
-            ("Price data", services.pricer.data_info()),
+            ("Price data", _price_data()),  # says so after "Update prices now"
             ("Keyring", services.secrets.backend_name),
             ("Data folder", str(services.paths.data_dir)),
         ],
@@ -90,6 +90,12 @@ def fill_window(
     host.start()  # Chat is built now, right after the first frame; the others when first shown
     _watch_ledger(window, services, counters)
     return controller
+
+
+def _price_data() -> str:
+    from playground.core.money.price_update import data_text
+
+    return data_text()
 
 
 def _watch_ledger(window: MainWindow, services: Services, counters: CountersController) -> None:

@@ -522,6 +522,13 @@ class FakeServer:
                     return fault
         return None
 
+    def serve_file(
+        self, data: bytes, content_type: str = "application/json", extension: str = "json"
+    ) -> str:
+        """Serves `data` at ``GET /files/<name>`` (no key needed) and returns its URL (a local
+        download, e.g. a price table for "Update prices now")."""
+        return self._store_file(data, content_type, extension)
+
     def _store_file(self, data: bytes, content_type: str, extension: str) -> str:
         name = f"{new_id('img-', 20)}.{extension}"
         with self._lock:

@@ -264,3 +264,31 @@ def test_settings_keeps_the_budgets(make_app: Callable[..., AppHarness]) -> None
     assert state["budgets"] == [{"period": "month", "limit": "20", "provider": "OpenAI"}]
     assert state["warn_at"] == [50, 90]
     dialog.close()
+
+
+def test_update_prices_now_from_settings_shows_the_data_before_and_after(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, wait_until: WaitUntil
+) -> None:
+    import json
+
+    import genai_prices.data_snapshot
+
+    from tests.unit.test_price_update import TABLE
+
+    url = fake_openai.serve_file(json.dumps(TABLE).encode())
+    app = make_app(environ={"PLAYGROUND_PRICES_URL": url})
+    try:
+        dialog = app.controller.open_settings()
+        wait_until(lambda: dialog.price_data_label.text().startswith("Prices: genai-prices"))
+        dialog.update_prices_button.click()
+        wait_until(lambda: dialog.price_data_label.text().startswith("Prices updated"))
+        text = dialog.price_data_label.text()
+        assert "Before: genai-prices" in text
+        assert "Now: downloaded" in text
+        assert dialog.update_prices_button.isEnabled()
+        assert app.services.pricer.cost("gpt-4o-mini", Usage(input_tokens=1_000_000)) == Decimal(
+            "0.3"
+        )
+        dialog.reject()
+    finally:
+        genai_prices.data_snapshot.set_custom_snapshot(None)
