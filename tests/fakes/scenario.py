@@ -125,6 +125,11 @@ class Scenario:
         ratelimit_tokens: ``x-ratelimit-limit-tokens`` on every API response.
         ratelimit_headers: False sends no ``x-ratelimit-*`` headers on successful answers (a
             compatible server that reports no limits).
+        ratelimit_window_s: None (default) never enforces a limit. Otherwise chat requests
+            (Chat Completions and Responses) are limited to ``ratelimit_requests`` per this many
+            seconds, a sliding window: one more gets 429 ``rate_limit_exceeded`` (counted in
+            ``FakeOpenAI.window_rejections``), and the headers report the window (remaining,
+            and the time until its oldest request leaves it as the reset).
         image_urls: Answer non-streamed image requests with links to ``GET /files/<name>`` on
             this server even when base64 was asked for (as some compatible servers do).
         embedding_failures: ``{n: status}``: the n-th ``POST /v1/embeddings`` (1-based, counting
@@ -177,6 +182,7 @@ class Scenario:
     ratelimit_requests: int = 5000
     ratelimit_tokens: int = 2_000_000
     ratelimit_headers: bool = True
+    ratelimit_window_s: float | None = None
     image_urls: bool = False
     embedding_failures: dict[int, int] = field(default_factory=dict)
     reasoning_summary: str = ""

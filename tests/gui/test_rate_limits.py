@@ -99,3 +99,24 @@ def test_the_usage_page_has_the_gauges_too(
     bar, _reset = usage.gauges.gauges[("gpt-4o-mini", "requests")]
     assert bar.maximum() == fake_openai.scenario.ratelimit_requests
     assert not usage.gauges.empty_label.isVisible()
+
+
+def test_prompt_lab_paces_a_run_by_the_requests_left_instead_of_running_into_429s(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    """Three requests per 0.4 s window, eight cells, four at once: without pacing the burst gets
+    429s (tests/unit/test_ratelimits.py shows the fake refusing one); with it none."""
+    from playground.core.lab.suite import CellStatus, TestCase
+    from tests.gui.drivers import opener
+    from tests.gui.test_lab import LabTab
+
+    fake_openai.scenario.ratelimit_requests = 3
+    fake_openai.scenario.ratelimit_window_s = 0.4
+    lab = opener(LabTab, make_app, qtbot, wait_until)()
+    lab.view.concurrency_spin.setValue(4)
+    lab.set_up([TestCase({"country": f"Country {i}"}) for i in range(8)])
+    lab.run()
+    assert fake_openai.window_rejections == 0
+    assert len(fake_openai.requests_to("/chat/completions")) == 8
+    results = lab.controller.run.results.values()
+    assert [r.status for r in results] == [CellStatus.OK] * 8

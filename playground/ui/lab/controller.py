@@ -71,6 +71,7 @@ from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
+from playground.core.money.ratelimits import wait_for_room
 from playground.core.money.tokens import TokenCounter
 from playground.core.storage.settings import Settings
 from playground.ui.common.chat_link import ChatLink
@@ -495,9 +496,16 @@ class LabController(FeatureController):
         total = len(run.cells())
         self.view.set_progress(total - len(run.pending()), total)
 
+        limits = self.counters.rate_limits
+
         async def execute(key: CellKey) -> CellResult:
             engine, request = self._engine_request(run, key)
-            result = await engine.stream(request, _ignore_delta)
+            # Paced by the requests left this minute (the reply headers), not by 429s.
+            await wait_for_room(limits, request.model)
+            try:
+                result = await engine.stream(request, _ignore_delta)
+            finally:
+                limits.release(request.model)
             calls = result.choices[0].tool_calls if result.choices else ()
             usage = reply_usage(self.counter, request, result.usage, result.text, calls)
             entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)
