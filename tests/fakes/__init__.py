@@ -16,7 +16,8 @@ modules behind it:
 * One module per endpoint family: :mod:`~tests.fakes.models`, :mod:`~tests.fakes.chat`,
   :mod:`~tests.fakes.responses` (no routes yet), :mod:`~tests.fakes.images`,
   :mod:`~tests.fakes.audio`, :mod:`~tests.fakes.embeddings`, :mod:`~tests.fakes.moderation`,
-  :mod:`~tests.fakes.batches` (Files and Batch API).
+  :mod:`~tests.fakes.batches` (Files and Batch API), :mod:`~tests.fakes.organization` (the
+  organisation's costs and usage, admin key only).
 
 How to add an endpoint family (e.g. fine-tuning):
 

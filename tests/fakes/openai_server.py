@@ -31,6 +31,7 @@ deployment-based endpoints, and ``/openai/models`` for the model list):
 * ``POST /v1/embeddings``, ``POST /v1/moderations``
 * ``POST /v1/files``, ``GET /v1/files/{id}[/content]``, ``POST /v1/batches``,
   ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``
+* ``GET /v1/organization/costs``, ``GET /v1/organization/usage/completions`` (admin key only)
 
 Token counts and other generated content follow :mod:`tests.fakes.openai_payloads`; see
 :func:`~tests.fakes.openai_payloads.count_prompt_tokens` and
@@ -39,7 +40,17 @@ Token counts and other generated content follow :mod:`tests.fakes.openai_payload
 
 from __future__ import annotations
 
-from tests.fakes import audio, batches, chat, embeddings, images, models, moderation, responses
+from tests.fakes import (
+    audio,
+    batches,
+    chat,
+    embeddings,
+    images,
+    models,
+    moderation,
+    organization,
+    responses,
+)
 from tests.fakes.batches import FakeBatches
 from tests.fakes.scenario import DEFAULT_MODELS, DEFAULT_REPLY, DEFAULT_TRANSCRIPT, Scenario
 from tests.fakes.server import FakeServer, Family
@@ -74,6 +85,7 @@ FAMILIES: tuple[Family, ...] = (
     embeddings.FAMILY,
     moderation.FAMILY,
     batches.FAMILY,
+    organization.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
@@ -249,3 +250,66 @@ def test_a_most_expensive_request_opens_its_conversation(
     qtbot.mouseClick(view.open_button, Qt.MouseButton.LeftButton)
     assert app.window.current_tab_key() == "chat"
     wait_until(lambda: app.chat.state.conversation.id == first)
+
+
+def _bill_page(app: AppHarness, wait_until: WaitUntil) -> Any:
+    usage = _open_usage(app, wait_until)
+    page = usage.bill_page
+    wait_until(lambda: page.key_status.text() != "")
+    return usage, page
+
+
+def test_without_an_admin_key_the_bill_page_says_what_it_would_show(
+    make_app: Callable[..., AppHarness], wait_until: WaitUntil
+) -> None:
+    app = make_app()
+    _usage, page = _bill_page(app, wait_until)
+    assert "admin key" in page.intro_label.text()
+    assert "Without one, nothing is sent" in page.intro_label.text()
+    assert page.key_status.text() == "No admin key stored."
+    assert not page.check_button.isEnabled()
+
+
+@pytest.mark.parametrize("good_key", [True, False])
+def test_the_ledger_is_checked_against_openais_bill(
+    make_app: Callable[..., AppHarness],
+    fake_openai: Any,
+    qtbot: Any,
+    wait_until: WaitUntil,
+    good_key: bool,
+) -> None:
+    admin = "sk-admin-test-1234567890"
+    fake_openai.scenario.admin_key = admin
+    fake_openai.scenario.org_costs = {
+        TODAY.isoformat(): 0.05,
+        (TODAY - timedelta(days=1)).isoformat(): 0.0003,
+    }
+    fake_openai.scenario.org_usage = {
+        TODAY.isoformat(): {"gpt-4o": (2000, 400, 2), "o3": (10, 1, 1)}
+    }
+    app = make_app()
+    _seed(app.services.ledger)
+    usage, page = _bill_page(app, wait_until)
+    usage.view.set_period_choice(PeriodChoice.LAST_7)
+    page.key_edit.setText(admin if good_key else "sk-proj-not-an-admin-key")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: page.key_status.text().startswith("Admin key stored"))
+    assert admin not in page.key_status.text()  # masked
+    assert page.key_edit.text() == ""
+    qtbot.mouseClick(page.check_button, Qt.MouseButton.LeftButton)
+    if not good_key:
+        wait_until(lambda: "(401)" in page.message_label.text())
+        assert "ordinary API key cannot read the bill" in page.message_label.text()
+        return
+    wait_until(lambda: usage.reconciliation is not None)
+    rec = usage.reconciliation
+    assert rec.days[-1].day == TODAY
+    assert rec.days[-1].ledger == app.services.ledger.totals(day=TODAY).cost
+    assert rec.days[-1].bill == Decimal("0.05")
+    days = page.cells(page.days_table)
+    assert len(days) == 7
+    assert days[-1][2] == format_cost(Decimal("0.05"))
+    models = {row[0]: row for row in page.cells(page.models_table)}
+    assert models["o3"][1:3] == ["0", "1"]
+    assert "Likely reasons" in page.reasons_label.text()
+    assert "OpenAI billed" in page.message_label.text()

@@ -11,7 +11,7 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.budgets import (
@@ -25,6 +25,7 @@ from playground.core.money.budgets import (
 from playground.core.money.explain import explain
 from playground.core.money.ledger import UsageLedger
 from playground.core.money.ratelimits import RateLimits
+from playground.core.money.reconcile import Bill, ModelUsage, reconcile
 from playground.ui.shell.budget_gate import budget_box
 from playground.ui.shell.budgets_page import BudgetsPage
 from playground.ui.shell.price_dialog import PriceDialog
@@ -106,6 +107,24 @@ def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
         dialog = PriceDialog(explanation, view, when="sample request")
         dialog.show()
         shots.append(("price-explained", dialog))
+    if controller.bill_page is not None and controller.report is not None:
+        last = controller.report.last
+        first = last - timedelta(days=6)
+        costs = {
+            first + timedelta(days=i): ledger.totals(day=first + timedelta(days=i)).cost
+            * Decimal("1.18")
+            for i in range(7)
+        }
+        extra = {"gpt-5-mini": ModelUsage(41, 120_400, 20_100)}
+        bill = Bill(costs, extra)
+        controller.bill_page.set_key_state(True, "Admin key stored: sk-ad…9f2c.")
+        controller.bill_page.show_reconciliation(reconcile(ledger, bill, first, last, "OpenAI"))
+        view.tables.setCurrentWidget(controller.bill_page)
+        QApplication.processEvents()  # laid out as shown
+        picture = QLabel()  # taken now: the tab goes back to its first table for its own picture
+        picture.setPixmap(view.grab())
+        view.tables.setCurrentIndex(0)
+        shots.append(("bill", picture))
     limits = RateLimits()
     for model, left in (("gpt-4.1", "412"), ("gpt-4o-mini", "9870")):
         limits.take(

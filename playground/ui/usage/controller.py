@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +17,32 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from playground.core.api.errors import AppError
+from playground.core.api.secrets import mask_key
+from playground.core.api.session import ApiSession
 from playground.core.models import LedgerEntry
 from playground.core.money.explain import PriceExplanation, explain
 from playground.core.money.ledger import LedgerError, UsageLedger
 from playground.core.money.pricing import Pricer
+from playground.core.money.reconcile import (
+    ADMIN_KEY_ID,
+    MAX_DAYS,
+    Reconciliation,
+    fetch_bill,
+    reconcile,
+)
 from playground.core.money.usage import PeriodChoice, UsageReport, build_report, period_dates
 from playground.ui.common.feature import FeatureController
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 from playground.ui.shell.price_dialog import open_price_dialog
 from playground.ui.shell.rate_limits_popup import RateLimitGauges
+from playground.ui.usage.bill_page import BillPage
 from playground.ui.usage.tab import UsageTab
 
 log = logging.getLogger(__name__)
 
 GROUP = "usage"
+BILL_GROUP = "usage-bill"
 
 
 def _report(
@@ -60,6 +71,7 @@ class UsageController(FeatureController):
         pricer: prices a row again to explain it (None: rows are not explained).
         price_provider: the price table's provider for a provider's name as the ledger has it.
         open_conversation: opens a conversation in Chat by id (None: rows open nothing).
+        session: the connection and keyring, for the "OpenAI's bill" page (None: no such page).
     """
 
     busy_groups = (GROUP,)
@@ -77,6 +89,7 @@ class UsageController(FeatureController):
         pricer: Pricer | None = None,
         price_provider: Callable[[str], str] = lambda _name: "openai",
         open_conversation: Callable[[str], None] | None = None,
+        session: ApiSession | None = None,
     ) -> None:
         super().__init__(view, parent)
         self.ledger = ledger
@@ -87,6 +100,7 @@ class UsageController(FeatureController):
         self.runner = runner
         self.today = today
         self.report: UsageReport | None = None
+        self.reconciliation: Reconciliation | None = None
         self._generation = 0  # of the newest read; an older one's result is dropped
         view.report_requested.connect(self.refresh)
         view.export_requested.connect(self.export)
@@ -95,6 +109,15 @@ class UsageController(FeatureController):
             view.conversation_requested.connect(open_conversation)
         self.gauges = RateLimitGauges(counters.rate_limits)
         view.add_page("Rate limits", self.gauges)
+        self.session = session
+        self.bill_page: BillPage | None = None
+        if session is not None:
+            self.bill_page = BillPage()
+            view.add_page("OpenAI's bill", self.bill_page)
+            self.bill_page.key_save_requested.connect(self.save_admin_key)
+            self.bill_page.key_forget_requested.connect(self.forget_admin_key)
+            self.bill_page.check_requested.connect(self.check_bill)
+            self._read_admin_key()
         # New requests show up while the page is open.
         counters.totals_changed.connect(self._on_totals_changed)
         self.refresh()
@@ -197,6 +220,83 @@ class UsageController(FeatureController):
             group="price-explain",
             on_result=show,
         )
+
+    # --- OpenAI's bill (an admin key) -----------------------------------------------------------
+
+    def _read_admin_key(self) -> None:
+        """Whether an admin key is stored (read off the GUI thread, like every keyring call)."""
+        assert self.session is not None
+        assert self.bill_page is not None
+        page, secrets = self.bill_page, self.session.secrets
+
+        def show(key: str | None) -> None:
+            page.set_key_state(
+                bool(key),
+                f"Admin key stored: {mask_key(key)}." if key else "No admin key stored.",
+            )
+
+        def failed(error: AppError) -> None:
+            page.set_key_state(False, f"The keyring could not be read: {error.message}")
+
+        self.runner.start_blocking(
+            secrets.get, ADMIN_KEY_ID, group=BILL_GROUP, on_result=show, on_error=failed
+        )
+
+    def save_admin_key(self, key: str) -> None:
+        assert self.session is not None
+        assert self.bill_page is not None
+        page = self.bill_page
+
+        def failed(error: AppError) -> None:
+            page.set_key_state(False, f"The admin key was not saved: {error.message}")
+
+        self.runner.start_blocking(
+            self.session.secrets.set,
+            ADMIN_KEY_ID,
+            key,
+            group=BILL_GROUP,
+            on_result=lambda _none: self._read_admin_key(),
+            on_error=failed,
+        )
+
+    def forget_admin_key(self) -> None:
+        assert self.session is not None
+        self.runner.start_blocking(
+            self.session.secrets.delete,
+            ADMIN_KEY_ID,
+            group=BILL_GROUP,
+            on_result=lambda _none: self._read_admin_key(),
+        )
+
+    def check_bill(self) -> None:
+        """Fetches the bill for the period shown (its last 31 days) and sets it beside the ledger."""
+        assert self.session is not None
+        assert self.bill_page is not None
+        session, page, runner = self.session, self.bill_page, self.runner
+        first, last = self.period()
+        first = max(first, last - timedelta(days=MAX_DAYS - 1))
+        ledger = self.ledger()
+        profile = session.profile
+
+        async def check() -> Reconciliation:
+            key = await runner.run_blocking(session.secrets.get, ADMIN_KEY_ID)
+            if not key:
+                raise AppError.local("No admin key", "Paste an admin key and save it first.")
+            connection = await runner.run_blocking(session.connection, profile)
+            bill = await fetch_bill(profile, connection, key, first, last)
+            return await runner.run_blocking(reconcile, ledger, bill, first, last, profile.name)
+
+        def failed(error: AppError) -> None:
+            page.set_busy(False)
+            page.set_message(f"{error.title}. {error.message}", error=True)
+
+        def done(result: Reconciliation) -> None:
+            page.set_busy(False)
+            self.reconciliation = result
+            page.show_reconciliation(result)
+
+        page.set_busy(True)
+        runner.start(check(), group=BILL_GROUP, on_result=done, on_error=failed)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         try:

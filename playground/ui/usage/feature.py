@@ -41,6 +41,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         pricer=services.pricer,
         price_provider=price_provider,
         open_conversation=ctx.open_conversation,
+        session=services.session,
     )
 
 

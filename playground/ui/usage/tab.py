@@ -160,7 +160,7 @@ class UsageTab(QWidget):
         splitter.addWidget(self.chart)
         splitter.addWidget(self.tables)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([600, 340])  # shares, scaled to the height the tab gets
+        splitter.setSizes([520, 420])  # shares, scaled to the height the tab gets
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
