@@ -93,7 +93,7 @@ def test_the_usage_page_has_the_gauges_too(
     app.window.show_tab("usage")
     usage = app.feature("usage")
     tables = usage.view.tables
-    tables.setCurrentIndex(tables.count() - 1)
+    tables.setCurrentWidget(usage.gauges)
     assert tables.tabText(tables.currentIndex()) == "Rate limits"
     wait_until(lambda: ("gpt-4o-mini", "requests") in usage.gauges.gauges)
     bar, _reset = usage.gauges.gauges[("gpt-4o-mini", "requests")]
