@@ -53,6 +53,7 @@ def fill_window(
             chat_link=lambda: host.chat().link(),
             show_tab=window.show_tab,
             open_starter=lambda starter_id: open_starter(starter_id),
+            open_conversation=lambda conversation_id: _open_in_chat(conversation_id),
         ),
         lambda: controller.settings,
         window,
@@ -72,21 +73,35 @@ def fill_window(
         pricer=services.pricer,
         data_dir=str(services.paths.data_dir),
         about_extra=lambda: [
-            ("Price data", services.pricer.data_info()),
+            ("Price data", _price_data()),  # says so after "Update prices now"
             ("Keyring", services.secrets.backend_name),
             ("Data folder", str(services.paths.data_dir)),
         ],
         parent=window,
         environ=services.environ,
     )
+
+    def _open_in_chat(conversation_id: str) -> None:
+        host.chat().open_conversation(conversation_id)
+        window.show_tab("chat")
+
     # The status bar's draft estimate is the current tab's (Chat's only on Chat).
     window.tab_widget.currentChanged.connect(
         lambda _index: counters.set_current_tab(window.current_tab_key())
     )
     counters.set_current_tab(window.current_tab_key())
+    counters.budgets.set_window(window)
+    counters.budgets.set_settings_source(lambda: controller.settings)
+    window.counters.usage_requested.connect(lambda: window.show_tab("usage"))
     host.start()  # Chat is built now, right after the first frame; the others when first shown
     _watch_ledger(window, services, counters)
     return controller
+
+
+def _price_data() -> str:
+    from playground.core.money.price_update import data_text
+
+    return data_text()
 
 
 def _watch_ledger(window: MainWindow, services: Services, counters: CountersController) -> None:

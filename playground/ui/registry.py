@@ -26,6 +26,7 @@ FEATURE_TABLE = (
     ("compare", "Compare", "chat", "playground.ui.compare.feature"),
     ("lab", "Prompt Lab", "settings", "playground.ui.lab.feature"),
     ("platform", "Platform", "settings", "playground.ui.platform.feature"),
+    ("usage", "Usage", "embeddings", "playground.ui.usage.feature"),
 )
 
 

@@ -17,7 +17,9 @@ modules behind it:
   :mod:`~tests.fakes.responses` (no routes yet), :mod:`~tests.fakes.images`,
   :mod:`~tests.fakes.audio`, :mod:`~tests.fakes.embeddings`, :mod:`~tests.fakes.moderation`,
   :mod:`~tests.fakes.files` (Files and Uploads), :mod:`~tests.fakes.batches` (Batch API),
-  :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.fine_tuning`.
+  :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.fine_tuning`,
+  :mod:`~tests.fakes.decisions`, :mod:`~tests.fakes.organization` (the organisation's costs and
+  usage, admin key only).
 
 How to add an endpoint family (e.g. fine-tuning):
 

@@ -35,6 +35,7 @@ deployment-based endpoints, and ``/openai/models`` for the model list):
 * Files, uploads in parts, vector stores, batches and fine-tuning jobs: the routes are listed in
   :mod:`~tests.fakes.files`, :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.batches` and
   :mod:`~tests.fakes.fine_tuning`
+* ``GET /v1/organization/costs``, ``GET /v1/organization/usage/completions`` (admin key only)
 
 Token counts and other generated content follow :mod:`tests.fakes.openai_payloads`; see
 :func:`~tests.fakes.openai_payloads.count_prompt_tokens` and
@@ -56,6 +57,7 @@ from tests.fakes import (
     moderation,
     responses,
     vector_stores,
+    organization,
 )
 from tests.fakes.batches import FakeBatches
 from tests.fakes.files import FakeFiles
@@ -98,6 +100,7 @@ FAMILIES: tuple[Family, ...] = (
     decisions.FAMILY,
     vector_stores.FAMILY,
     fine_tuning.FAMILY,
+    organization.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 

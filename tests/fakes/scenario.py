@@ -123,6 +123,19 @@ class Scenario:
         max_upload_bytes: Audio uploads larger than this get 413 (the API's 25 MB limit).
         ratelimit_requests: ``x-ratelimit-limit-requests`` on every API response.
         ratelimit_tokens: ``x-ratelimit-limit-tokens`` on every API response.
+        ratelimit_headers: False sends no ``x-ratelimit-*`` headers on successful answers (a
+            compatible server that reports no limits).
+        ratelimit_window_s: None (default) never enforces a limit. Otherwise chat requests
+            (Chat Completions and Responses) are limited to ``ratelimit_requests`` per this many
+            seconds, a sliding window: one more gets 429 ``rate_limit_exceeded`` (counted in
+            ``FakeOpenAI.window_rejections``), and the headers report the window (remaining,
+            and the time until its oldest request leaves it as the reset).
+        admin_key: The admin key the organisation endpoints accept (None: they refuse every
+            key with 401).
+        admin_forbidden: The admin key lacks the usage scope: those endpoints answer 403.
+        org_costs: ``GET /v1/organization/costs``: dollars per ISO day.
+        org_usage: ``GET /v1/organization/usage/completions``: per ISO day, per model,
+            ``(input_tokens, output_tokens, requests)``.
         image_urls: Answer non-streamed image requests with links to ``GET /files/<name>`` on
             this server even when base64 was asked for (as some compatible servers do).
         embedding_failures: ``{n: status}``: the n-th ``POST /v1/embeddings`` (1-based, counting
@@ -174,6 +187,12 @@ class Scenario:
     max_upload_bytes: int = 25 * 1024 * 1024
     ratelimit_requests: int = 5000
     ratelimit_tokens: int = 2_000_000
+    ratelimit_headers: bool = True
+    ratelimit_window_s: float | None = None
+    admin_key: str | None = None
+    admin_forbidden: bool = False
+    org_costs: dict[str, float] = field(default_factory=dict)
+    org_usage: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)
     image_urls: bool = False
     embedding_failures: dict[int, int] = field(default_factory=dict)
     reasoning_summary: str = ""

@@ -197,6 +197,8 @@ class FakeServer:
         self.server_errors: list[str] = []
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._window: list[float] = []  # arrival times of chat requests (ratelimit_window_s)
+        self.window_rejections = 0  # chat requests refused by the enforced window
         self._in_flight = 0
         self.max_in_flight = 0  # the most requests being answered at the same time so far
         self._faults: list[Fault] = []
@@ -522,6 +524,13 @@ class FakeServer:
                     return fault
         return None
 
+    def serve_file(
+        self, data: bytes, content_type: str = "application/json", extension: str = "json"
+    ) -> str:
+        """Serves `data` at ``GET /files/<name>`` (no key needed) and returns its URL (a local
+        download, e.g. a price table for "Update prices now")."""
+        return self._store_file(data, content_type, extension)
+
     def _store_file(self, data: bytes, content_type: str, extension: str) -> str:
         name = f"{new_id('img-', 20)}.{extension}"
         with self._lock:
@@ -536,17 +545,52 @@ class FakeServer:
         with self._lock:
             self._tokens_used += count
 
+    def _window_state(self, now: float) -> tuple[int, float]:
+        """(requests in the enforced window, seconds until its oldest leaves it); call locked."""
+        span = self.scenario.ratelimit_window_s or 0.0
+        self._window = [t for t in self._window if now - t < span]
+        oldest = self._window[0] if self._window else now
+        return len(self._window), max(oldest + span - now, 0.0)
+
+    def _over_window(self, path: str) -> dict[str, str] | None:
+        """With ``ratelimit_window_s``: None when a chat request may go (it is counted), else the
+        headers of the 429 that refuses it."""
+        s = self.scenario
+        if s.ratelimit_window_s is None or not path.endswith(("/chat/completions", "/responses")):
+            return None
+        now = time.monotonic()
+        with self._lock:
+            used, reset = self._window_state(now)
+            if used < s.ratelimit_requests:
+                self._window.append(now)
+                return None
+            self.window_rejections += 1
+        return {
+            "retry-after": f"{max(reset, 0.001):.3f}",
+            "x-ratelimit-limit-requests": str(s.ratelimit_requests),
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": reset_text(reset),
+            "x-ratelimit-limit-tokens": str(s.ratelimit_tokens),
+            "x-ratelimit-remaining-tokens": str(s.ratelimit_tokens),
+            "x-ratelimit-reset-tokens": "6ms",
+        }
+
     def _ratelimit_headers(self) -> dict[str, str]:
         s = self.scenario
         with self._lock:
             used_requests = len(self._requests)
             used_tokens = self._tokens_used
+        reset_requests = "12ms"
+        if s.ratelimit_window_s is not None:
+            with self._lock:
+                used_requests, reset = self._window_state(time.monotonic())
+            reset_requests = reset_text(reset)
         return {
             "x-ratelimit-limit-requests": str(s.ratelimit_requests),
             "x-ratelimit-limit-tokens": str(s.ratelimit_tokens),
             "x-ratelimit-remaining-requests": str(max(s.ratelimit_requests - used_requests, 0)),
             "x-ratelimit-remaining-tokens": str(max(s.ratelimit_tokens - used_tokens, 0)),
-            "x-ratelimit-reset-requests": "12ms",
+            "x-ratelimit-reset-requests": reset_requests,
             "x-ratelimit-reset-tokens": "6ms",
         }
 
@@ -775,8 +819,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             fault = fake._take_fault(path)
+            refused = None if fault is not None else fake._over_window(path)
             if fault is not None:
                 self._send_fault(fault)
+            elif refused is not None:
+                limit = fake.scenario.ratelimit_requests
+                message = (
+                    "Rate limit reached for default-model in organization org-fake on requests "
+                    f"per min (RPM): Limit {limit}, Used {limit}, Requested 1."
+                )
+                body = error_body(message, type="requests", code="rate_limit_exceeded")
+                self.send_json(429, body, refused)
             elif path.startswith("/files/") and self.command == "GET":
                 self._serve_file(path.removeprefix("/files/"))
             elif endpoint is None:
@@ -893,7 +946,7 @@ class Handler(BaseHTTPRequestHandler):
             "openai-version": "2020-10-01",
             "openai-organization": "user-fake",
         }
-        if api:
+        if api and self.fake.scenario.ratelimit_headers:
             headers.update(self.fake._ratelimit_headers())
         return headers
 

@@ -33,10 +33,10 @@ def test_every_tab_is_there_and_builds(make_app: Callable[..., AppHarness]) -> N
         "Compare",
         "Prompt Lab",
         "Platform",
+        "Usage",
     ]
-    for index, key in enumerate(
-        ("images", "audio", "embeddings", "moderation", "compare", "lab", "platform")
-    ):
+    keys = ("images", "audio", "embeddings", "moderation", "compare", "lab", "platform", "usage")
+    for index, key in enumerate(keys):
         view = app.feature(key).view  # built into its page of the window
         assert tabs.widget(index + 1).view is view
 

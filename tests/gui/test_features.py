@@ -11,7 +11,16 @@ from playground.ui.registry import LazyTab
 
 pytestmark = pytest.mark.gui
 
-FEATURE_KEYS = ["images", "audio", "embeddings", "moderation", "compare", "lab", "platform"]
+FEATURE_KEYS = [
+    "images",
+    "audio",
+    "embeddings",
+    "moderation",
+    "compare",
+    "lab",
+    "platform",
+    "usage",
+]
 
 
 def test_feature_tabs_are_built_only_when_first_shown(make_app: Any) -> None:

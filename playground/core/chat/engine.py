@@ -25,6 +25,7 @@ from playground.core.chat.service import (
     ChatResult,
     ChatService,
     DeltaCallback,
+    HeadersSink,
 )
 
 
@@ -49,8 +50,11 @@ class Engine(Protocol):
         ...
 
 
-def engine_for(api: Api | str, client_source: Callable[[], Any]) -> Engine:
-    """The engine for `api`, sending through the clients `client_source` returns."""
+def engine_for(
+    api: Api | str, client_source: Callable[[], Any], on_headers: HeadersSink | None = None
+) -> Engine:
+    """The engine for `api`, sending through the clients `client_source` returns; `on_headers`
+    gets every reply's headers (the rate-limit gauges)."""
     if Api(api) is Api.RESPONSES:
-        return ResponsesEngine(client_source)
-    return ChatService(client_source)
+        return ResponsesEngine(client_source, on_headers=on_headers)
+    return ChatService(client_source, on_headers=on_headers)

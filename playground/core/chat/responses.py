@@ -40,12 +40,14 @@ from playground.core.chat.service import (
     ChatResult,
     DeltaCallback,
     FunctionCallStarted,
+    HeadersSink,
     ReasoningDelta,
     RefusalDelta,
     ResponsesRequest,
     StepChanged,
     TokenLogprob,
     _ToolCallParts,
+    report_headers,
 )
 from playground.core.models import Message, Usage
 
@@ -558,8 +560,11 @@ class ResponsesEngine:
         self,
         client_source: Callable[[], Any],
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        on_headers: HeadersSink | None = None,
     ) -> None:
         self._client_source = client_source
+        #: Gets (model, headers) of every reply, 429s included (the rate-limit gauges).
+        self.on_headers = on_headers
         self._sleep = sleep
 
     async def stream(
@@ -593,7 +598,12 @@ class ResponsesEngine:
             progress.reset()  # a retry starts clean (nothing was shown)
             progress.started = time.monotonic()
             reader = _Reader(request.model, progress, on_delta)
-            raw = await quiet.responses.with_raw_response.create(**body)
+            try:
+                raw = await quiet.responses.with_raw_response.create(**body)
+            except Exception as exc:  # a 429 says which limit was hit: its headers count too
+                report_headers(self.on_headers, request.model, getattr(exc, "response", None))
+                raise
+            report_headers(self.on_headers, request.model, raw)
             reader.request_id = raw.headers.get("x-request-id")
             if is_event_stream(raw.headers):
                 await reader.read_stream(raw)

@@ -11,7 +11,7 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -441,6 +441,16 @@ DeltaCallback = Callable[[int, str], None]
 """Called with (choice index, text fragment) for each piece of streamed text."""
 
 
+#: Gets (model, headers) of each reply (core/money/ratelimits.py keeps the x-ratelimit-* ones).
+HeadersSink = Callable[[str, Mapping[str, str]], None]
+
+
+def report_headers(sink: HeadersSink | None, model: str, response: Any) -> None:
+    headers = getattr(response, "headers", None)
+    if sink is not None and headers is not None:
+        sink(model, headers)
+
+
 class ChatService:
     """Sends chat requests through the client the `client_source` returns (an `AsyncOpenAI`).
 
@@ -455,8 +465,11 @@ class ChatService:
         self,
         client_source: Callable[[], Any],
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        on_headers: HeadersSink | None = None,
     ) -> None:
         self._client_source = client_source
+        #: Gets (model, headers) of every reply, 429s included (the rate-limit gauges).
+        self.on_headers = on_headers
         self._sleep = sleep  # the wait between attempts (tests record it instead of waiting)
 
     async def stream(
@@ -491,9 +504,14 @@ class ChatService:
         async def attempt() -> None:
             progress.choices.clear()  # a retry starts clean (nothing was shown)
             progress.started = time.monotonic()
-            raw = await quiet.chat.completions.with_raw_response.create(
-                **request.to_api(stream=True)
-            )
+            try:
+                raw = await quiet.chat.completions.with_raw_response.create(
+                    **request.to_api(stream=True)
+                )
+            except Exception as exc:  # a 429 says which limit was hit: its headers count too
+                report_headers(self.on_headers, request.model, getattr(exc, "response", None))
+                raise
+            report_headers(self.on_headers, request.model, raw)
             reply.request_id = raw.headers.get("x-request-id")
             if is_event_stream(raw.headers):
                 await self._read_stream(raw, reply, progress, on_delta)

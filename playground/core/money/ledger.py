@@ -23,13 +23,15 @@ and what to do. What happens next is the caller's to say: the app shows it and c
 
 from __future__ import annotations
 
+import csv
 import logging
 import sqlite3
 import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
-from typing import Final
+from typing import Final, TextIO
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
 from playground.core.storage.sqlite import SqliteStore
@@ -66,6 +68,15 @@ CREATE INDEX usage_ledger_time ON usage_ledger (time_utc);
 CREATE INDEX usage_ledger_session ON usage_ledger (session_id);
 CREATE INDEX usage_ledger_conversation ON usage_ledger (conversation_id);
 """
+
+# The Usage page's chart and per-group totals read only these columns of a period: with them all
+# in one index, SQLite answers from the index alone (about 20x faster on 100,000 rows than reading
+# the table, bench/usage_page.py). Created when missing, so older files gain it without a new
+# schema version (which older app versions would refuse to open).
+_USAGE_PAGE_INDEX: Final = (
+    "CREATE INDEX IF NOT EXISTS usage_ledger_day_groups ON usage_ledger (local_date, model, "
+    "endpoint, provider, conversation_id, cost, input_tokens, output_tokens)"
+)
 
 _COLUMNS: Final = (
     "time_utc, local_date, provider, model, endpoint, input_tokens, output_tokens, cached_tokens, "
@@ -123,17 +134,18 @@ class _DecimalSum:
     """SQL aggregate `decimal_sum(text)`: the exact sum of Decimal strings, as text (NULLs skipped)."""
 
     def __init__(self) -> None:
-        self.total = Decimal(0)
+        self.values: list[str] = []
 
     def step(self, value: str | None) -> None:
-        if value is None:
-            return
-        with localcontext() as ctx:
-            ctx.prec = 60  # far beyond any plausible spend: the sum is exact
-            self.total += Decimal(value)
+        # Only collected here (SQLite calls this once per row: the Usage page sums 100,000 rows);
+        # summed once in `finalize`.
+        if value is not None:
+            self.values.append(value)
 
     def finalize(self) -> str:
-        return str(self.total)
+        with localcontext() as ctx:
+            ctx.prec = 60  # far beyond any plausible spend: the sum is exact
+            return str(sum(map(Decimal, self.values), Decimal(0)))
 
 
 class UsageLedger(SqliteStore):
@@ -195,6 +207,10 @@ class UsageLedger(SqliteStore):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        try:
+            conn.execute(_USAGE_PAGE_INDEX)
+        except sqlite3.OperationalError as exc:  # a read-only file: the page is slower, that's all
+            log.info("usage ledger: no index for the Usage page (%s)", exc)
         # typeshed's aggregate protocol assumes int values; SQLite passes whatever the column holds.
         conn.create_aggregate("decimal_sum", 1, _DecimalSum)  # type: ignore[arg-type]
 
@@ -279,6 +295,8 @@ class UsageLedger(SqliteStore):
         conversation_id: str | None = None,
         since: datetime | None = None,
         day: date | None = None,
+        days: tuple[date, date] | None = None,
+        provider: str | None = None,
     ) -> UsageTotals:
         """Sum the rows matching every given filter (all rows if none is given).
 
@@ -287,6 +305,8 @@ class UsageLedger(SqliteStore):
             conversation_id: rows of one conversation.
             since: rows at or after this moment (a naive datetime is local time).
             day: rows recorded on this local calendar date.
+            days: rows recorded from the first to the last local date, both included.
+            provider: rows of the provider with this name.
 
         Returns:
             Summed usage; `cost` sums the priced rows, `unpriced` counts the others.
@@ -308,6 +328,12 @@ class UsageLedger(SqliteStore):
         if day is not None:
             where.append("local_date = ?")
             params.append(day.isoformat())
+        if days is not None:
+            where.append("local_date BETWEEN ? AND ?")
+            params += [days[0].isoformat(), days[1].isoformat()]
+        if provider is not None:
+            where.append("provider = ?")
+            params.append(provider)
         sql = (
             "SELECT COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), "
             "SUM(reasoning_tokens), SUM(images), TOTAL(audio_seconds), SUM(characters), "
@@ -353,6 +379,93 @@ class UsageLedger(SqliteStore):
             except sqlite3.Error as exc:
                 raise self._error("read", exc) from exc
         return [self._entry(row) for row in rows]
+
+    # --- aggregates (the Usage page) ----------------------------------------------------------
+
+    def daily_costs(self, first: date, last: date, by: str) -> list[tuple[date, str, Decimal]]:
+        """Spend per local day and per `by` ("model", "endpoint", "provider" or "conversation")
+        from `first` to `last` (both included): (day, key, exact cost of the priced rows), in day
+        order. Days without a row are not listed.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        column = _group_column(by)
+        sql = (
+            f"SELECT local_date, {column}, decimal_sum(cost) FROM usage_ledger "
+            "WHERE local_date BETWEEN ? AND ? GROUP BY local_date, 2 ORDER BY local_date, 2"
+        )
+        rows = self._read(sql, (first.isoformat(), last.isoformat()))
+        return [(date.fromisoformat(str(d)), str(k), Decimal(str(c))) for d, k, c in rows]
+
+    def group_totals(self, first: date, last: date, by: str) -> list[GroupTotal]:
+        """Totals per `by` ("model", "endpoint", "provider" or "conversation") from `first` to
+        `last`, the most expensive first (then the most requests).
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        column = _group_column(by)
+        sql = (
+            f"SELECT {column}, COUNT(*), SUM(input_tokens), SUM(output_tokens), "
+            "decimal_sum(cost), SUM(cost IS NULL) FROM usage_ledger "
+            "WHERE local_date BETWEEN ? AND ? GROUP BY 1"
+        )
+        rows = self._read(sql, (first.isoformat(), last.isoformat()))
+        totals = [
+            GroupTotal(
+                key=str(k),
+                requests=_int(n),
+                input_tokens=_int(i or 0),
+                output_tokens=_int(o or 0),
+                cost=Decimal(str(c)),
+                unpriced=_int(u or 0),
+            )
+            for k, n, i, o, c, u in rows
+        ]
+        return sorted(totals, key=lambda t: (-t.cost, -t.requests, t.key))
+
+    def most_expensive(self, first: date, last: date, limit: int = 10) -> list[LedgerEntry]:
+        """The `limit` priced rows that cost most from `first` to `last`, most expensive first.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        # REAL only orders the rows; the costs returned are the exact stored Decimals.
+        sql = (
+            f"SELECT {_COLUMNS} FROM usage_ledger WHERE local_date BETWEEN ? AND ? "
+            "AND cost IS NOT NULL ORDER BY CAST(cost AS REAL) DESC, id LIMIT ?"
+        )
+        rows = self._read(sql, (first.isoformat(), last.isoformat(), limit))
+        return [self._entry(row) for row in rows]
+
+    def export_csv(self, out: TextIO, first: date | None = None, last: date | None = None) -> int:
+        """Writes every column of the rows from `first` to `last` (every row when not given) to
+        `out` as CSV with a header line, oldest first; returns how many rows.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        names = [c.strip() for c in _COLUMNS.split(",")]
+        writer = csv.writer(out)
+        writer.writerow(names)
+        sql = f"SELECT {_COLUMNS} FROM usage_ledger"
+        params: tuple[str, ...] = ()
+        if first is not None and last is not None:
+            sql += " WHERE local_date BETWEEN ? AND ?"
+            params = (first.isoformat(), last.isoformat())
+        rows = self._read(sql + " ORDER BY time_utc, id", params)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+        return len(rows)
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        with self._lock:
+            conn = self._connection()
+            try:
+                return conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error("read", exc) from exc
 
     def _entry(self, row: tuple[object, ...]) -> LedgerEntry:
         (
@@ -409,6 +522,34 @@ class UsageLedger(SqliteStore):
 
 #: A sentence for the user about why `action` ("open", "read", "write") failed.
 _describe = UsageLedger.describe
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTotal:
+    """Summed rows of one model, kind of request, provider or conversation ("" for none)."""
+
+    key: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost: Decimal
+    unpriced: int
+
+
+#: What the Usage page can group by, and the column (or expression) each groups on.
+GROUPS: Final = {
+    "model": "model",
+    "endpoint": "endpoint",
+    "provider": "provider",
+    "conversation": "COALESCE(conversation_id, '')",
+}
+
+
+def _group_column(by: str) -> str:
+    try:
+        return GROUPS[by]
+    except KeyError:
+        raise ValueError(f"cannot group the ledger by {by!r}") from None
 
 
 def _int(value: object) -> int:

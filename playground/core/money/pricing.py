@@ -124,6 +124,12 @@ class Pricer:
         with self._lock:
             self._recent.clear()
 
+    def reload(self) -> None:
+        """Forgets every looked-up model and cost (after the price data was updated)."""
+        with self._lock:
+            self._matches.clear()
+            self._recent.clear()
+
     # --- costs ------------------------------------------------------------------------------
 
     def cost(

@@ -21,6 +21,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 
@@ -143,9 +144,10 @@ class ChatSending(QObject):
         self.view = view
         self.service = service
         # One engine per API; each send goes through the one its conversation uses.
+        service.on_headers = counters.take_headers  # rate-limit gauges
         self.engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
-            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         self.session = session
         self.runner = runner
@@ -261,7 +263,27 @@ class ChatSending(QObject):
         if problems:
             self.view.show_error(AppError.local("Can't send yet", " ".join(problems)))
             return
-        self._confirm_then_send(draft, list(_PRE_SEND_CHECKS))
+        # Budgets first (the shell's one check, ui/shell/budget_gate.py), then the other questions.
+        self.counters.budgets.guard(
+            self.view,
+            "chatBudget",
+            self.session.profile.name,
+            self._upper_cost(draft),
+            lambda: self._confirm_then_send(draft, list(_PRE_SEND_CHECKS)),
+            on_refused=lambda text: self.view.show_error(AppError.local("Not sent", text)),
+        )
+
+    def _upper_cost(self, draft: ChatDraft) -> Decimal | None:
+        """The most this send may cost (its input and its whole maximum output)."""
+        counted = self._counted
+        if counted is not None and counted[0] == draft.model and counted[1] == draft.user_text:
+            tokens = counted[2]
+        else:  # not counted yet (a huge paste): from the characters
+            chars = len(draft.user_text) + len(draft.system_prompt)
+            tokens = (chars + sum(len(m.content) for m in self.conversation.turns)) // 4
+        max_out = self.request_for(draft).max_output_tokens or capabilities(draft.model).max_output
+        profile = self.session.profile
+        return self.counters.budgets.upper_cost(draft.model, tokens, max_out or 0, profile)
 
     def _confirm_then_send(self, draft: ChatDraft, checks: list[str]) -> None:
         """Asks each question a draft raises (a secret in it, too long for the model) in turn,

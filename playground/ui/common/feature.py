@@ -33,9 +33,10 @@ CHAT = "chat"  # Chat's key: the first tab, built right after the first frame
 @dataclass(frozen=True, slots=True)
 class FeatureContext:
     """What a feature's builder gets: the shared services, the task runner, the window (parent for
-    its controller and dialogs), the status-bar counters, what it may know of Chat (`chat`) and a
-    way to bring a tab to the front (`show_tab`, by key); `open_starter` opens a shipped starter's
-    test suite in Prompt Lab (by the starter's id)."""
+    its controller and dialogs), the status-bar counters, what it may know of Chat (`chat`), a
+    way to bring a tab to the front (`show_tab`, by key), `open_starter` to open a shipped starter's
+    test suite in Prompt Lab (by the starter's id) and `open_conversation` to open a stored
+    conversation in Chat (by id)."""
 
     services: Services
     runner: TaskRunner
@@ -44,6 +45,7 @@ class FeatureContext:
     chat_link: Callable[[], ChatLink]
     show_tab: Callable[[str], None] = lambda _key: None
     open_starter: Callable[[str], None] = lambda _starter_id: None
+    open_conversation: Callable[[str], None] = lambda _conversation_id: None
 
     @property
     def chat(self) -> ChatLink:
@@ -224,6 +226,7 @@ class FeatureHost(QObject):
     def apply_settings(self, settings: Settings) -> None:
         for controller in self.built().values():
             controller.apply_settings(settings)
+        self.context.counters.budgets.refresh()  # the budgets may have changed
 
     def busy_groups(self) -> tuple[str, ...]:
         return tuple(g for c in self.built().values() for g in c.busy_groups)

@@ -98,9 +98,10 @@ class CompareController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.service = service
+        service.on_headers = counters.take_headers  # rate-limit gauges
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
-            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         for column in view.column_ids():
             view.set_column_api(column, default_api)
@@ -114,6 +115,7 @@ class CompareController(FeatureController):
         self._next_render = 0  # where the next frame starts rendering (round robin)
         self._frame = single_shot(self, FRAME_MS, self._render_pending)
         self._estimate_again = False
+        self._estimated_high: Decimal | None = None
         self._estimate_timer = single_shot(self, ESTIMATE_DELAY_MS, self._update_estimate)
         view.draft_changed.connect(self.schedule_estimate)
 
@@ -259,6 +261,18 @@ class CompareController(FeatureController):
         if problems:
             view.set_status("Can't run yet. " + " ".join(problems))
             return
+        self.counters.budgets.guard(
+            view,
+            "compareBudget",
+            self.session.profile.name,
+            self._estimated_high,  # the newest estimate's upper end (None before the first)
+            lambda: self._run_now(text, columns),
+            what="This run",
+            on_refused=lambda message: view.set_status("Not run. " + message),
+        )
+
+    def _run_now(self, text: str, columns: Sequence[int]) -> None:
+        view = self.view
         view.set_status("")
         samples = view.samples()
         self._samples = []
@@ -347,6 +361,7 @@ class CompareController(FeatureController):
             self._show_estimate(estimate_grid(*inputs))
 
     def _show_estimate(self, estimate: GridEstimate) -> None:
+        self._estimated_high = estimate.high
         n = estimate.requests
         text = (
             f"{n} request{'s' if n != 1 else ''} · "

@@ -93,6 +93,7 @@ from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
+from playground.core.money.ratelimits import wait_for_room
 from playground.core.money.tokens import TokenCounter
 from playground.core.starters import Starter, StarterLibrary, choose_model, load_starters
 from playground.core.storage.settings import Settings
@@ -150,9 +151,10 @@ class LabController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.service = service
+        service.on_headers = counters.take_headers  # rate-limit gauges
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
-            API_RESPONSES: engine_for(Api.RESPONSES, session.client),
+            API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         if default_api:
             view.set_default_api(default_api)
@@ -604,6 +606,20 @@ class LabController(FeatureController):
         estimate: GridEstimate,
         grading: int = 0,
     ) -> None:
+        """The budgets (the whole run's upper estimate), then the cost guard."""
+        self.counters.budgets.guard(
+            self.view,
+            "labBudget",
+            self.session.profile.name,
+            estimate.high,
+            lambda: self._confirm_cost(run, keys, batch, estimate),
+            what="This run",
+            on_refused=lambda text: self.view.set_status("Not run. " + text, error=True),
+        )
+
+    def _confirm_cost(
+        self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
+    ) -> None:
         text = _estimate_text(estimate, batch)
         if grading:
             text += (
@@ -695,9 +711,16 @@ class LabController(FeatureController):
         self.view.set_progress(total - len(run.pending()), total)
         grader = self.grader(run)
 
+        limits = self.counters.rate_limits
+
         async def execute(key: CellKey) -> CellResult:
             engine, request = self._engine_request(run, key)
-            result = await engine.stream(request, _ignore_delta)
+            # Paced by the requests left this minute (the reply headers), not by 429s.
+            await wait_for_room(limits, request.model)
+            try:
+                result = await engine.stream(request, _ignore_delta)
+            finally:
+                limits.release(request.model)
             calls = result.choices[0].tool_calls if result.choices else ()
             usage = reply_usage(self.counter, request, result.usage, result.text, calls)
             entry = self._record(request.model, usage, result.elapsed_ms, result.request_id)

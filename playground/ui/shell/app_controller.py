@@ -289,6 +289,8 @@ class AppController(QObject):
         dialog.key_save_requested.connect(self._on_key_save_requested)
         dialog.key_delete_requested.connect(self._on_key_delete_requested)
         dialog.test_requested.connect(self._on_test_requested)
+        dialog.prices_update_requested.connect(lambda: self._on_update_prices(dialog))
+        self._show_price_data(dialog)
         dialog.finished.connect(lambda code: self._on_settings_finished(dialog, code))
         dialog.destroyed.connect(lambda: self._forget_dialog(dialog))
         current = dialog.current_profile()
@@ -297,6 +299,39 @@ class AppController(QObject):
             self._on_key_status_requested(current.id)
         dialog.open()
         return dialog
+
+    def _show_price_data(self, dialog: SettingsDialog) -> None:
+        from playground.core.money.price_update import data_text
+
+        def show(text: str) -> None:
+            if self.settings_dialog is dialog:
+                dialog.show_price_data(f"Prices: {text}.")
+
+        self.runner.start_blocking(data_text, group="prices", on_result=show)
+
+    def _on_update_prices(self, dialog: SettingsDialog) -> None:
+        """Settings → Prices → "Update prices now": genai-prices' updater, in a worker."""
+        from playground.core.money.price_update import ENV_URL, default_url, update_prices
+
+        if self.pricer is None:
+            return
+        url = self.environ.get(ENV_URL) or default_url()
+        dialog.show_price_data("Downloading the newest prices…", busy=True)
+
+        def done(update: Any) -> None:
+            if self.settings_dialog is dialog:
+                dialog.show_price_data(
+                    f"Prices updated: {update.models:,} models of {update.providers} providers. "
+                    f"Before: {update.before}. Now: {update.after}."
+                )
+
+        def failed(error: AppError) -> None:
+            if self.settings_dialog is dialog:
+                dialog.show_price_data(error.message, error=True)
+
+        self.runner.start_blocking(
+            update_prices, url, self.pricer, group="prices", on_result=done, on_error=failed
+        )
 
     def _forget_dialog(self, dialog: SettingsDialog) -> None:
         """A keyring call ending after its dialog is gone updates nothing."""

@@ -11,12 +11,15 @@ short: the count follows the typing about 35 ms behind.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from playground.core.models import (
     Endpoint,
@@ -27,11 +30,16 @@ from playground.core.models import (
     Usage,
 )
 from playground.core.money.accounting import Accounting
+from playground.core.money.explain import PriceExplanation, explain
 from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
+from playground.core.money.ratelimits import RateLimits
 from playground.core.money.tokens import TokenCounter
 from playground.ui.shell.bridge import TaskRunner
+from playground.ui.shell.budget_gate import BudgetGate
 from playground.ui.shell.counters_bar import CountersBar
+from playground.ui.shell.price_dialog import open_price_dialog
+from playground.ui.shell.rate_limits_popup import RateLimitsPopup
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +85,17 @@ class CountersController(QObject):
         self._next_count = QTimer(self)
         self._next_count.setSingleShot(True)
         self._next_count.timeout.connect(self._start_pending)
+        # The budget check every send goes through (Chat, Compare, Lab); its level colours the bar.
+        self.budgets = BudgetGate(accounting, self)
+        self.budgets.level_changed.connect(bar.set_budget)
+        # Clicking the last request's cost explains it (ui/shell/price_dialog.py).
+        self._last: tuple[RequestRecord, LedgerEntry] | None = None
+        self.price_dialog: QWidget | None = None
+        bar.price_requested.connect(self.explain_last)
+        # Every reply's x-ratelimit-* headers, per model (the engines report them: take_headers).
+        self.rate_limits = RateLimits(on_change=self._show_rate_limit)
+        self.limits_popup: RateLimitsPopup | None = None
+        bar.limits_requested.connect(self.show_rate_limits)
         self.refresh_totals()
 
     # --- draft -------------------------------------------------------------------------------
@@ -171,6 +190,7 @@ class CountersController(QObject):
     def write(self, record: RequestRecord) -> LedgerEntry:
         """Writes one ledger row (`Accounting.write`) and shows it in the counters."""
         entry = self.accounting.write(record)
+        self._last = (record, entry)
         self.request_recorded(entry)
         return entry
 
@@ -207,6 +227,51 @@ class CountersController(QObject):
         self.bar.set_last(entry.usage, entry.cost)
         self.refresh_totals()
 
+    def take_headers(self, model: str, headers: Mapping[str, str]) -> None:
+        """A reply's headers (the engines' `on_headers`): its rate limits are kept and shown."""
+        self.rate_limits.take(model, headers)
+
+    def _show_rate_limit(self) -> None:
+        latest = self.rate_limits.latest()
+        if latest is None:
+            self.bar.set_rate_limit("")
+            return
+        now = self.rate_limits.clock()
+        parts = [
+            f"{x.remaining_at(now):,} {'req' if x.kind == 'requests' else 'tok'}"
+            for x in latest.limits()
+        ]
+        self.bar.set_rate_limit("Left this minute: " + " · ".join(parts))
+
+    def show_rate_limits(self) -> None:
+        """Opens the gauges (a small window that keeps counting down)."""
+        if self.limits_popup is None:
+            self.limits_popup = RateLimitsPopup(self.rate_limits, self.bar.window())
+        self.limits_popup.show()
+
+    def explain_last(self) -> None:
+        """Opens how the last request's price was made (priced off the GUI thread)."""
+        if self._last is None:
+            return
+        record, entry = self._last
+        pricer, provider = self.accounting.pricer, record.profile.price_provider
+
+        def show(explanation: PriceExplanation) -> None:
+            when = entry.time.astimezone().strftime("%H:%M")
+            self.price_dialog = open_price_dialog(
+                self.bar.window(), explanation, charged=entry.cost, when=f"last request, {when}"
+            )
+
+        self.runner.start_blocking(
+            functools.partial(explain, at=entry.time, batch=record.batch),
+            pricer,
+            record.model,
+            record.usage,
+            provider,
+            group="price-explain",
+            on_result=show,
+        )
+
     def refresh_totals(self) -> None:
         try:
             session, today = self.accounting.session_totals(), self.accounting.today_totals()
@@ -215,4 +280,5 @@ class CountersController(QObject):
             self.ledger_failed.emit(exc)
             return
         self.bar.set_totals(session, today)
+        self.budgets.refresh()
         self.totals_changed.emit()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from playground.core.money.formatting import (
@@ -91,12 +91,38 @@ class ElidingLabel(QLabel):
         super().setToolTip(f"{self._full}\n\n{self._tip}" if cut and self._tip else self._tip)
 
 
+class _ClickableLabel(ElidingLabel):
+    """An eliding label that emits `clicked` (the totals open the Usage page).
+
+    Signals:
+        clicked: the label was clicked with the left button.
+    """
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit()
+
+
 class CountersBar(QWidget):
     """Four small read-outs that sit in the status bar. Only ever updated from the GUI thread.
 
     When the bar is too narrow for all four, each shrinks with "…" (the whole text is in its
     tooltip) instead of being cut off.
+
+    Signals:
+        usage_requested: the session or today's totals, or the budget read-out, were clicked.
+        price_requested: the last request's cost was clicked (explain it).
+        limits_requested: the rate-limit read-out was clicked (show the gauges).
     """
+
+    usage_requested = Signal()
+    price_requested = Signal()
+    limits_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,7 +144,25 @@ class CountersBar(QWidget):
         self.today_label = self._label(
             "todayCounter", "Today: $0", "Everything sent today, across restarts."
         )
+        self.budget_label = self._label(
+            "budgetCounter", "", "How much of your spending limit is used (Settings → Budgets)."
+        )
+        self.budget_label.hide()  # shown once a budget is set
+        self.limits_label = self._label(
+            "rateLimitCounter",
+            "",
+            "What is left of this minute's rate limit, as the server reported it. "
+            "Click for every model's gauges.",
+        )
+        self.limits_label.hide()  # shown once a server reported its limits
+        self.limits_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.limits_label.clicked.connect(self.limits_requested)
+        for clickable in (self.session_label, self.today_label, self.budget_label):
+            clickable.clicked.connect(self.usage_requested)
+            clickable.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.last_label.clicked.connect(self.price_requested)
         self._tips = {
+            self.budget_label: self.budget_label.toolTip() + "\nClick for the Usage page.",
             self.draft_label: self.draft_label.toolTip(),
             self.last_label: self.last_label.toolTip(),
             self.session_label: self.session_label.toolTip(),
@@ -130,10 +174,18 @@ class CountersBar(QWidget):
             if i:
                 layout.addWidget(_separator())
             layout.addWidget(label)  # Preferred: shrinks to its minimum before anything clips
+        self._budget_sep, self._limits_sep = _separator(), _separator()
+        for sep, label in (
+            (self._budget_sep, self.budget_label),
+            (self._limits_sep, self.limits_label),
+        ):
+            sep.hide()  # both shown with their read-out
+            layout.addWidget(sep)
+            layout.addWidget(label)
         layout.addStretch(1)
 
-    def _label(self, name: str, text: str, tip: str) -> ElidingLabel:
-        label = named(ElidingLabel(text), name, name, tip)
+    def _label(self, name: str, text: str, tip: str) -> _ClickableLabel:
+        label = named(_ClickableLabel(text), name, name, tip)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
@@ -161,7 +213,9 @@ class CountersBar(QWidget):
         )
         self.last_label.setToolTip(
             f"{self._tips[self.last_label]}\n{cost_tooltip(cost, estimated=est)}"
+            "\nClick to see how the price was made."
         )
+        self.last_label.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def set_totals(self, session: UsageTotals, today: UsageTotals) -> None:
         for label, name, totals in (
@@ -169,7 +223,30 @@ class CountersBar(QWidget):
             (self.today_label, "Today", today),
         ):
             label.setText(f"{name}: {_totals_text(totals)}")
-            label.setToolTip(_totals_tip(self._tips[label], totals))
+            label.setToolTip(_totals_tip(self._tips[label], totals) + "\nClick for the Usage page.")
+
+    def set_rate_limit(self, text: str) -> None:
+        """The rate-limit read-out ("" hides it: nothing reported)."""
+        self.limits_label.setVisible(bool(text))
+        self._limits_sep.setVisible(bool(text))
+        self.limits_label.setText(text)
+
+    def set_budget(self, level: int, text: str) -> None:
+        """The budget read-out: hidden without a budget; a quiet colour from the first warning
+        percentage (amber), red at the limit. `level` is a `core.money.budgets.Level`."""
+        self.budget_label.setVisible(bool(text))
+        self._budget_sep.setVisible(bool(text))
+        self.budget_label.setText(text)
+        self.budget_label.setToolTip(self._tips[self.budget_label])
+        self.budget_label.setProperty("budgetLevel", level)
+        colour = {1: ("#8a5a00", "#ffcc80"), 2: ("#b3261e", "#ff8a80")}.get(level)
+        if colour is None:
+            self.budget_label.setStyleSheet("")
+            return
+        dark = self.palette().window().color().lightness() < 128
+        self.budget_label.setStyleSheet(
+            f"color: {colour[1] if dark else colour[0]}; font-weight: 600"
+        )
 
 
 def _totals_text(t: UsageTotals) -> str:

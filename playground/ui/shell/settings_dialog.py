@@ -44,8 +44,10 @@ from playground.core.api.providers import (
     validate_profile,
 )
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
+from playground.core.money.budgets import STATE_KEY as BUDGETS_KEY
 from playground.core.storage.settings import Settings
 from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.shell.budgets_page import BudgetsPage
 from playground.ui.shell.theme import icon, is_dark
 
 KIND_LABELS = {
@@ -64,12 +66,14 @@ class SettingsDialog(QDialog):
         key_status_requested: the controller should call `set_key_status` for this profile. arg: id.
         test_requested: list the models of this (unsaved) profile. args: the ProviderProfile,
             the key typed in the field but not yet saved ("" for none).
+        prices_update_requested: download newer prices now (Prices → "Update prices now").
     """
 
     key_save_requested = Signal(str, str)
     key_delete_requested = Signal(str)
     key_status_requested = Signal(str)
     test_requested = Signal(object, str)
+    prices_update_requested = Signal()
 
     def __init__(
         self,
@@ -92,6 +96,10 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._build_providers_page(), icon("key"), "Providers")
         tabs.addTab(self._build_prices_page(settings), "Prices")
+        self.budgets_page = BudgetsPage(
+            settings.tabs.get(BUDGETS_KEY, {}), [p.name for p in settings.profiles]
+        )
+        tabs.addTab(self.budgets_page, "Budgets")
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -450,7 +458,32 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.prices_table, 1)
         layout.addLayout(row)
         layout.addLayout(guard)
+        layout.addLayout(self._build_price_data_row())
         return page
+
+    def _build_price_data_row(self) -> QHBoxLayout:
+        """The price data in use and "Update prices now" (only ever on this click)."""
+        self.price_data_label = wrapped_label("priceDataLabel")
+        self.update_prices_button = named(
+            QPushButton("Update prices now"),
+            "updatePricesButton",
+            "Update prices now",
+            "Download the newest price table now (genai-prices). Only when you click; the "
+            "bundled prices stay in use if it fails.",
+        )
+        self.update_prices_button.clicked.connect(self.prices_update_requested)
+        row = QHBoxLayout()
+        row.addWidget(self.price_data_label, 1)
+        row.addWidget(self.update_prices_button)
+        return row
+
+    def show_price_data(self, text: str, *, busy: bool = False, error: bool = False) -> None:
+        """What the price data is now, or how an update went."""
+        self.price_data_label.setText(text)
+        self.price_data_label.setStyleSheet(
+            "color: %s" % ("#ff8a80" if is_dark() else "#b3261e") if error else ""
+        )
+        self.update_prices_button.setEnabled(not busy)
 
     def _add_price_row(self, model: str, inp: str, out: str) -> None:
         r = self.prices_table.rowCount()
@@ -485,6 +518,7 @@ class SettingsDialog(QDialog):
             problems += [f"{p.name}: {msg}" for msg in validate_profile(p)]
         _, price_problems = self._price_overrides()
         problems += price_problems
+        problems += self.budgets_page.problems()
         if problems:
             self.problems_label.setText("\n".join(problems))
             return
@@ -499,4 +533,5 @@ class SettingsDialog(QDialog):
             active_profile=self._active,
             price_overrides=overrides,
             cost_guard_usd=self.cost_guard_spin.value(),
+            tabs={**self._settings.tabs, BUDGETS_KEY: self.budgets_page.state()},
         )
