@@ -55,9 +55,9 @@ from tests.fakes import (
     images,
     models,
     moderation,
+    organization,
     responses,
     vector_stores,
-    organization,
 )
 from tests.fakes.batches import FakeBatches
 from tests.fakes.files import FakeFiles

@@ -612,13 +612,18 @@ class LabController(FeatureController):
             "labBudget",
             self.session.profile.name,
             estimate.high,
-            lambda: self._confirm_cost(run, keys, batch, estimate),
+            lambda: self._confirm_cost(run, keys, batch, estimate, grading),
             what="This run",
             on_refused=lambda text: self.view.set_status("Not run. " + text, error=True),
         )
 
     def _confirm_cost(
-        self, run: LabRun, keys: list[CellKey], batch: bool, estimate: GridEstimate
+        self,
+        run: LabRun,
+        keys: list[CellKey],
+        batch: bool,
+        estimate: GridEstimate,
+        grading: int = 0,
     ) -> None:
         text = _estimate_text(estimate, batch)
         if grading:
