@@ -47,6 +47,7 @@ class ChatSettings:
     enter_sends: bool = False
     conversation_id: str = ""
     moderation_check: bool = False  # check prompts and replies with the moderation endpoint
+    show_retired: bool = False  # the model picker lists models past their shutdown date
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,7 @@ class ChatController(FeatureController):
         view.set_enter_sends(bool(state.get("enter_sends", False)))
         view.set_moderation_check(bool(state.get("moderation_check", False)))
         view.set_system_prompt(str(state.get("system_prompt", "")))
+        view.set_show_retired(bool(state.get("show_retired", False)))
         self._preferred_model = str(state.get("model", ""))
         self.conversations.restore_last(str(state.get("conversation_id", "")))
 
@@ -211,6 +212,7 @@ class ChatController(FeatureController):
             "enter_sends": self.view.enter_sends,
             "moderation_check": self.view.moderation_check_on,
             "conversation_id": self.state.conversation.id,
+            "show_retired": self.view.shows_retired(),
         }
 
     # --- ChatCommands --------------------------------------------------------------------------

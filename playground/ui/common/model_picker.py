@@ -108,10 +108,12 @@ class ModelCombo(QComboBox):
         self._base_tooltip = ""
         self.retired_toggle = QCheckBox("Show retired")
         self.retired_toggle.setToolTip("List the models whose shutdown date has passed.")
+        self.retired_toggle.setAccessibleName("Show retired models")
         self.retired_toggle.setVisible(False)
         self.retired_toggle.toggled.connect(self._on_toggled)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.note.setAccessibleName("About the picked model")
         self.note.setVisible(False)
         self._badge = QLabel(self)  # the badge inside an editable box's line edit
         self._badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -95,8 +96,10 @@ class CompareController(FeatureController):
         chat: ChatLink,
         parent: QObject | None = None,
         default_api: str = API_CHAT_COMPLETIONS,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today  # judges which models are retired; tests pass a fixed date
         self.service = service
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
@@ -129,7 +132,10 @@ class CompareController(FeatureController):
     # --- models and settings ----------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        picker = snapshot.picker(ModelKind.CHAT, self.today()) if snapshot else None
+        models = picker.ids() if picker else []
+        choices = list(picker.choices) if picker else []
+        default = picker.default.model if picker and picker.default else ""
         # A new column starts on Chat's model, the next ones on other models from the list.
         preferred = [m for m in (self.chat.chat_settings().model, *models) if m]
         view = self.view
@@ -139,7 +145,7 @@ class CompareController(FeatureController):
             if not current:  # left empty when no other model is known yet
                 current = next((m for m in preferred if m not in taken), "")
                 taken.add(current)
-            view.set_column_models(column, models, current)
+            view.set_column_models(column, choices, current, default)
             self._on_model_changed(column, view.column_model(column))
 
     def _on_model_changed(self, column: int, model: str) -> None:
@@ -200,6 +206,7 @@ class CompareController(FeatureController):
         view = self.view
         settings = [view.column_settings(c) for c in view.column_ids()]
         return {
+            "show_retired": view.shows_retired(),
             "columns": view.column_count(),
             "samples": view.samples(),
             "input": view.message(),
@@ -222,6 +229,7 @@ class CompareController(FeatureController):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         try:
+            self.view.set_show_retired(bool(state.get("show_retired", False)))
             self.view.set_column_count(int(state.get("columns", 2)))
             self.view.set_samples(int(state.get("samples", 1)))
             self.view.set_message(str(state.get("input", "")))

@@ -25,6 +25,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         ctx.chat,
         parent=ctx.window,
         default_api=default_api(services.session.profile.kind is ProviderKind.OPENAI),
+        today=services.today,
     )
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,10 @@ class LabController(FeatureController):
         chat: ChatLink,
         parent: QObject | None = None,
         default_api: str = "",
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today  # judges which models are retired; tests pass a fixed date
         self.service = service
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
@@ -172,9 +175,17 @@ class LabController(FeatureController):
     # --- models, versions, variables ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        self.view.set_models(
-            snapshot.ids(ModelKind.CHAT) if snapshot else [], self.chat.chat_settings().model
-        )
+        preferred = self.chat.chat_settings().model
+        if snapshot is None:
+            self.view.set_models([], preferred)
+            return
+        # Badges for dated models; a new variant never starts on a retired model.
+        picker = snapshot.picker(ModelKind.CHAT, self.today())
+        default = picker.default.model if picker.default is not None else ""
+        chosen = picker.choice(preferred)
+        if chosen is not None and chosen.retired:
+            preferred = default
+        self.view.set_models(list(picker.choices), preferred, default)
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -748,12 +759,14 @@ class LabController(FeatureController):
             ],
             "samples": self.view.samples(),
             "concurrency": self.view.concurrency(),
+            "show_retired": self.view.shows_retired(),
             "run_id": self.run.id if self.run else None,
             "batch_id": self.batch_id,
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
         try:
+            self.view.set_show_retired(bool(state.get("show_retired", False)))
             self.view.set_prompt(Prompt(str(state.get("system", "")), str(state.get("user", ""))))
             variants = [v for v in state.get("variants", []) if isinstance(v, dict)]
             if variants:

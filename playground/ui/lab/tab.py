@@ -6,7 +6,7 @@ The tab emits what the user wants; `LabController` checks, estimates, runs and s
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.lab.store import RunInfo, Version
 from playground.core.lab.suite import (
     DEFAULT_CONCURRENCY,
@@ -416,9 +417,18 @@ class LabTab(QWidget):
         self.system_edit.setPlainText(prompt.system)
         self.template_edit.setPlainText(prompt.user)
 
-    def set_models(self, models: list[str], preferred: str = "") -> None:
-        """Every variant's model list; a variant without a model gets `preferred` or the first."""
-        self.variants.set_models(models, preferred)
+    def set_models(
+        self, models: Sequence[str | ModelChoice], preferred: str = "", default: str = ""
+    ) -> None:
+        """Every variant's model list (`ModelChoice` entries carry retirement badges); a variant
+        without a model gets `preferred`, `default` or the first."""
+        self.variants.set_models(models, preferred, default)
+
+    def shows_retired(self) -> bool:
+        return self.variants.shows_retired()
+
+    def set_show_retired(self, on: bool) -> None:
+        self.variants.set_show_retired(on)
 
     def ensure_variant(self) -> None:
         """Adds a first variant when there is none."""
