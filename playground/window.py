@@ -39,6 +39,7 @@ def fill_window(
     from playground.ui.common.feature import FeatureContext, FeatureHost
     from playground.ui.shell.app_controller import AppController
     from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.retirements import RetirementsController
 
     counters = CountersController(
         window.counters, services.counter, services.accounting, runner, window
@@ -72,6 +73,16 @@ def fill_window(
         ],
         parent=window,
         environ=services.environ,
+    )
+    controller.set_retirements(
+        RetirementsController(
+            services.presets,
+            services.history,
+            runner,
+            services.today,
+            controller.retirement_hooks(),
+            parent=controller,
+        )
     )
     # The status bar's draft estimate is the current tab's (Chat's only on Chat).
     window.tab_widget.currentChanged.connect(

@@ -42,7 +42,12 @@ from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
 from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import ChatLink, ChatSettings
-from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES, build_request
+from playground.ui.common.chat_params import (
+    API_CHAT_COMPLETIONS,
+    API_RESPONSES,
+    FIELD_NAMES,
+    build_request,
+)
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.widgets import single_shot
 from playground.ui.compare.tab import CompareTab
@@ -185,6 +190,31 @@ class CompareController(FeatureController):
         view.set_status(f"Effort sweep of {model}: " + ", ".join(levels) + ".")
         if view.message().strip():
             self.run()
+
+    def compare_models(
+        self, models: Sequence[str], message: str, system: str, params: ChatRequest | None
+    ) -> str:
+        """One column per model (the rest of the settings from `params`), on `message`, run at
+        once when it is not empty: the Retirements view's "Try the replacement". Returns what
+        to tell the user when it did not run ("" when it did)."""
+        if self.runner.is_busy(GROUP):
+            return "Compare is still running; try again when it has finished."
+        view = self.view
+        fields = (
+            {n: getattr(params, n) for n in FIELD_NAMES if getattr(params, n, None) is not None}
+            if params is not None
+            else {}
+        )
+        view.set_column_count(max(len(models), 2))
+        for column, model in zip(view.column_ids(), models, strict=False):
+            view.apply_column_settings(column, model, system, dict(fields))
+            self._on_model_changed(column, model)
+        if message.strip():
+            view.set_message(message)
+            self.run()
+            return ""
+        view.set_status("Type a message and press Run to see both models answer it.")
+        return "Compare is ready with both models: type a message there and press Run."
 
     def copy_from_chat(self, column: int) -> None:
         chat = self.chat.chat_settings()

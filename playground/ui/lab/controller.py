@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.radar import Trial, trial
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
@@ -84,7 +85,7 @@ from playground.ui.common.feature import FeatureController
 from playground.ui.common.question import ask
 from playground.ui.common.widgets import single_shot
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
-from playground.ui.lab.variants import VariantSettings
+from playground.ui.lab.variants import MAX_VARIANTS, VariantSettings
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 
@@ -152,6 +153,8 @@ class LabController(FeatureController):
         self._versions: list[Version] = []
         self._closing = False
         self._summary_timer = single_shot(self, SUMMARY_MS, self._update_summary)
+        # A run started by try_model: the models it compares and who to tell when it ends.
+        self._trial: tuple[str, str, Callable[[Trial | None, str], None]] | None = None
 
         view.run_requested.connect(self.request_run)
         view.stop_requested.connect(self.stop)
@@ -378,6 +381,35 @@ class LabController(FeatureController):
         run.variants = self._pin_draft_version(variants)
         self._estimate(run, run.cells(), batch)
 
+    def try_model(self, old: str, new: str, on_done: Callable[[Trial | None, str], None]) -> str:
+        """Adds a variant on `new` like the first one on `old` (unless one is there) and runs the
+        suite as Run does: the Retirements view's "Try the replacement". `on_done` gets the
+        old-versus-new numbers and the run's status line when the run ends.
+
+        Returns:
+            Why it cannot run ("" when the run is under way or waiting for the cost question).
+        """
+        if self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None:
+            return "Prompt Lab is busy; try again when its run has finished."
+        variants = self.view.variant_settings()
+        base = next((v for v in variants if v.model.strip() == old), None)
+        if base is None:
+            return f"No Prompt Lab variant uses {old} any more."
+        if not any(v.model.strip() == new for v in variants):
+            if len(variants) >= MAX_VARIANTS:
+                return "Prompt Lab holds no more variants: remove one there, then try again."
+            copy = VariantSettings(f"{base.name} on {new}", new, dict(base.fields), base.version_id)
+            self.view.set_variants([*variants, copy])
+            self._refresh_variables()
+        self._trial = (old, new, on_done)
+        self.request_run()
+        if not (
+            self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None
+        ):
+            self._trial = None
+            return "Prompt Lab can't run the suite yet: its tab says why."
+        return ""
+
     def _pin_draft_version(self, variants: list[Variant]) -> list[Variant]:
         """Variants on the unsaved draft get the draft saved as a version (or the same saved one),
         so the run remembers exactly which prompt it used."""
@@ -568,6 +600,10 @@ class LabController(FeatureController):
             text += f". {pending:,} not finished: Resume runs only those."
         self.view.set_status(text, error=bool(errors) or (pending > 0 and how != "Done"))
         self.view.set_busy(False, can_resume=pending > 0)
+        if self._trial is not None:  # "Try the replacement" from the Retirements view
+            old, new, on_done = self._trial
+            self._trial = None
+            on_done(trial(run, old, new), text)
 
     def _failed(self, run: LabRun, how: str, error: AppError) -> None:
         self.batch_id = None

@@ -32,6 +32,11 @@ from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.first_run import FirstRunDialog
 from playground.ui.shell.guide import GettingStartedWindow
 from playground.ui.shell.main_window import MainWindow
+from playground.ui.shell.retirements import (
+    RetirementHooks,
+    RetirementsController,
+    RetirementsDialog,
+)
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import apply_theme
 
@@ -86,6 +91,9 @@ class AppController(QObject):
         self._preparing = False
         self.first_run_dialog: FirstRunDialog | None = None
         self.guide: GettingStartedWindow | None = None
+        # The Retirements view (Help → Model retirements…); window.py gives the controller.
+        self.retirements: RetirementsController | None = None
+        self.retirements_dialog: RetirementsDialog | None = None
 
         window.settings_requested.connect(self.open_settings)
         window.refresh_models_requested.connect(self.refresh_models)
@@ -93,6 +101,7 @@ class AppController(QObject):
         window.about_requested.connect(self._on_about)
         window.guide_requested.connect(self.open_guide)
         window.open_data_folder_requested.connect(self._on_open_data_folder)
+        window.retirements_requested.connect(self.open_retirements)
         window.closing.connect(self._on_closing)
         features.refresh_models_requested.connect(self.refresh_models)
         window.tab_widget.currentChanged.connect(
@@ -232,6 +241,56 @@ class AppController(QObject):
 
     def _show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.features.show_models(snapshot)
+        # The status-bar hint, when the list dates any model (no dates: nothing to look for).
+        dated = snapshot is not None and any(m.shutdown_date for m in snapshot.models)
+        if self.retirements is not None and dated:
+            self.retirements.refresh()
+
+    # --- the Retirements view ------------------------------------------------------------------
+
+    def retirement_hooks(self) -> RetirementHooks:
+        """How the Retirements view reaches the model list and the tabs (never importing one)."""
+        return RetirementHooks(
+            snapshot=lambda: self.catalog.cached(self.session.profile.id),
+            tab_states=lambda: self.features.saved_settings(self.settings).tabs,
+            apply_tab_state=self._apply_tab_state,
+            compare=lambda: self._shown_tab("compare"),
+            lab=lambda: self._shown_tab("lab"),
+        )
+
+    def set_retirements(self, controller: RetirementsController) -> None:
+        self.retirements = controller
+        controller.uses_changed.connect(
+            lambda _uses: self.window.set_retirement_hint(*controller.hint())
+        )
+
+    def open_retirements(self) -> RetirementsDialog | None:
+        """Help → Model retirements… (or the status-bar hint): the view, listed afresh."""
+        if self.retirements is None:
+            return None
+        if self.retirements_dialog is None:
+            self.retirements_dialog = RetirementsDialog(self.window)
+            self.retirements.attach(self.retirements_dialog)
+        dialog = self.retirements_dialog
+        if dialog.isVisible():
+            self.retirements.refresh()
+        dialog.show()  # lists afresh when shown
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _shown_tab(self, key: str) -> object | None:
+        if key not in self.window.tab_keys:
+            return None
+        self.window.show_tab(key)
+        return self.features.controller(key)
+
+    def _apply_tab_state(self, key: str, state: dict[str, Any]) -> None:
+        """A tab's saved state replaced (a switch to a replacement model, or its Undo)."""
+        controller = self.features.controller(key)
+        controller.restore_state(state)
+        controller.show_models(self.catalog.cached(self.session.profile.id))
+        self.settings = self.settings.replace(tabs={**self.settings.tabs, key: state})
 
     def update_connection_state(
         self, *, models: int | None = None, error: str = "", conn: Connection | None = None
