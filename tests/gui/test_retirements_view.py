@@ -85,7 +85,10 @@ def _open(app: Any, wait_until: Any) -> Any:
     app.window.retirements_action.trigger()
     dialog = app.controller.retirements_dialog
     radar = app.controller.retirements
-    wait_until(lambda: bool(radar.uses), message="the view listed nothing")
+    wait_until(
+        lambda: not app.runner.is_busy("retirements") and bool(_row_labels(dialog)),
+        message="the view listed nothing",
+    )
     return dialog, radar
 
 
