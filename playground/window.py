@@ -67,13 +67,13 @@ def fill_window(
         pricer=services.pricer,
         data_dir=str(services.paths.data_dir),
         about_extra=lambda: [
-            ("Price data", services.pricer.data_info()),
             ("Keyring", services.secrets.backend_name),
             ("Data folder", str(services.paths.data_dir)),
         ],
         parent=window,
         environ=services.environ,
     )
+    controller.today = services.today
     controller.set_retirements(
         RetirementsController(
             services.presets,

@@ -246,3 +246,30 @@ def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
     bodies = [r.json for r in fake_openai.requests_to("/chat/completions") if r.json]
     bodies += [r.json for r in fake_openai.requests_to("/responses") if r.json]
     assert {b["model"] for b in bodies} >= {"gpt-5-mini", "gpt-6.1-sol"}
+
+
+def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from playground.core.api.retirements import long_date, table_date
+    from playground.ui.shell.about import AboutDialog
+
+    app = _app(make_app, fake_openai)
+    dialog = app.controller.open_settings()
+    wait_until(lambda: dialog.price_data_label.text() != "Reading…")
+    assert "genai-prices" in dialog.price_data_label.text()
+    assert "newest price change listed:" in dialog.price_data_label.text()
+    assert dialog.retirement_data_label.text() == (
+        f"checked {long_date(table_date())} against OpenAI's deprecations page"
+    )
+    dialog.reject()
+
+    app.window.about_action.trigger()
+    wait_until(lambda: bool(app.window.findChildren(AboutDialog)))
+    about = app.window.findChildren(AboutDialog)[0]
+    text = " ".join(label.text() for label in about.findChildren(QLabel))
+    assert "Model retirements and replacements" in text
+    assert "newest price change listed:" in text
+    about.reject()

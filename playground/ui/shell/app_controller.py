@@ -11,6 +11,7 @@ import base64
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QUrl
@@ -21,6 +22,7 @@ from playground.core.api.catalog import CatalogSnapshot, ModelCatalog
 from playground.core.api.errors import AppError
 from playground.core.api.imports import prepare_for_requests
 from playground.core.api.providers import new_profile, preset_by_key
+from playground.core.api.retirements import DataAge, price_data_age, retirement_data_age
 from playground.core.api.secrets import SecretStoreError, mask_key
 from playground.core.api.session import ApiSession
 from playground.core.models import ProviderProfile
@@ -94,6 +96,9 @@ class AppController(QObject):
         # The Retirements view (Help → Model retirements…); window.py gives the controller.
         self.retirements: RetirementsController | None = None
         self.retirements_dialog: RetirementsDialog | None = None
+        # What day it is (window.py gives Services.today) and how old the shipped data is.
+        self.today: Callable[[], date] = date.today
+        self.data_ages: list[DataAge] | None = None
 
         window.settings_requested.connect(self.open_settings)
         window.refresh_models_requested.connect(self.refresh_models)
@@ -343,6 +348,10 @@ class AppController(QObject):
             return self.settings_dialog
         dialog = SettingsDialog(self.settings, self.window, environ=self.environ)
         self.settings_dialog = dialog
+        if self.data_ages is not None:
+            dialog.set_data_ages(self.data_ages)
+        else:
+            self.load_data_ages()
         dialog.key_status_requested.connect(self._on_key_status_requested)
         dialog.key_save_requested.connect(self._on_key_save_requested)
         dialog.key_delete_requested.connect(self._on_key_delete_requested)
@@ -542,8 +551,34 @@ class AppController(QObject):
         box.open()
 
     def about_extra(self) -> list[tuple[str, str]]:
-        """The About box's extra rows (price data, keyring, data folder), read when shown."""
-        return self._about_extra()
+        """The About box's extra rows (keyring, data folder, the price and retirement data with
+        their dates), read when shown."""
+        ages = self.data_ages
+        if ages is None:  # not read yet: the price table's version, the retirement table's date
+            info = self.pricer.data_info() if self.pricer is not None else "unknown"
+            ages = [
+                DataAge("Price data", None, info),
+                retirement_data_age(),
+            ]
+        return [*self._about_extra(), *((a.name, a.text) for a in ages)]
+
+    def load_data_ages(self, then: Callable[[], object] | None = None) -> None:
+        """Reads how old the price data and the retirement table are (the price table is large:
+        off the GUI thread), then shows it in Settings (and runs `then`)."""
+        info = self.pricer.data_info() if self.pricer is not None else "unknown"
+        today = self.today()
+
+        def read() -> list[DataAge]:
+            return [price_data_age(info, today), retirement_data_age()]
+
+        def done(ages: list[DataAge]) -> None:
+            self.data_ages = ages
+            if self.settings_dialog is not None:
+                self.settings_dialog.set_data_ages(ages)
+            if then is not None:
+                then()
+
+        self.runner.start_blocking(read, group="data-ages", on_result=done)
 
     def open_guide(self) -> GettingStartedWindow:
         """Help → Getting started: one window, brought to the front when already open."""
@@ -563,7 +598,16 @@ class AppController(QObject):
         return self.guide
 
     def _on_about(self) -> None:
-        AboutDialog(self.about_extra(), self.window).exec()
+        if self.data_ages is None:
+            self.load_data_ages(then=self._show_about)
+        else:
+            self._show_about()
+
+    def _show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.about_extra(), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _on_open_data_folder(self) -> None:
         if self.data_dir:

@@ -8,7 +8,7 @@ controller, which answers through `show_test_result`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -43,6 +43,7 @@ from playground.core.api.providers import (
     new_profile,
     validate_profile,
 )
+from playground.core.api.retirements import DataAge
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
 from playground.core.storage.settings import Settings
 from playground.ui.common.widgets import named, wrapped_label
@@ -443,7 +444,27 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.prices_table, 1)
         layout.addLayout(row)
         layout.addLayout(guard)
+        layout.addWidget(self._build_data_group())
         return page
+
+    def _build_data_group(self) -> QGroupBox:
+        """How old the shipped price and retirement data are (`set_data_ages` fills it in)."""
+        box = QGroupBox("Data")
+        box.setObjectName("dataGroup")
+        form = QFormLayout(box)
+        self.price_data_label = wrapped_label("priceDataAge", "Reading…")
+        self.retirement_data_label = wrapped_label("retirementDataAge", "Reading…")
+        form.addRow("Prices", self.price_data_label)
+        form.addRow("Model retirements", self.retirement_data_label)
+        return box
+
+    def set_data_ages(self, ages: Sequence[DataAge]) -> None:
+        """Shows how old the price data and the retirement/replacement table are."""
+        for age in ages:
+            label = (
+                self.price_data_label if age.name == "Price data" else self.retirement_data_label
+            )
+            label.setText(age.text)
 
     def _add_price_row(self, model: str, inp: str, out: str) -> None:
         r = self.prices_table.rowCount()
