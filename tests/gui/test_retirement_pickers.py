@@ -137,8 +137,9 @@ def test_lab_variant_pickers_badge_dated_models_and_never_start_on_a_retired_one
         profiles=(profile,), chat=ChatSettings(model="gpt-4.1-nano"), first_run_done=True
     )
     app = make_app(settings=settings)
+    app.controller.refresh_models()  # the model list (with its dates) is known, as once cached
+    wait_until(lambda: app.services.catalog.cached("openai") is not None)
     lab = app.feature("lab")
-    app.controller.refresh_models()
     row = lab.view.variants.rows[0]
     wait_until(lambda: row.model_combo.count() > 0)
     assert row.model() == "gpt-6.1-sol"
@@ -154,3 +155,28 @@ def test_lab_variant_pickers_badge_dated_models_and_never_start_on_a_retired_one
     assert second.model_combo.shows_retired()
     assert "gpt-4.1-nano" in second.model_combo.model_ids()
     assert lab.save_state()["show_retired"] is True
+
+
+def test_a_saved_retired_choice_stays_picked_and_is_explained(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    _listing(fake_openai, [*RETIREMENT_MODELS, RETIRED_CHAT])
+    app = make_app(model="gpt-6-luna")
+    compare = app.feature("compare")
+    compare.restore_state(
+        {
+            "columns": 2,
+            "settings": [
+                {"model": "gpt-4.1-nano", "system": "", "api": "chat.completions", "fields": {}},
+                {"model": "gpt-6-luna", "system": "", "api": "chat.completions", "fields": {}},
+            ],
+        }
+    )
+    app.controller.refresh_models()
+    a, b = compare.view.columns[0], compare.view.columns[1]
+    wait_until(lambda: b.model_combo.count() > 0)
+    assert a.model() == "gpt-4.1-nano"  # never silently replaced
+    assert a.model_combo.shown() == "gpt-4.1-nano · retired 23 Oct"
+    assert "was retired on 23 Oct 2026" in a.model_combo.note.text()
+    assert a.model_combo.note.isVisibleTo(compare.view)
+    assert "gpt-4.1-nano" not in b.model_combo.model_ids()  # hidden where it is not the choice

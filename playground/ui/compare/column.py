@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.capabilities import Capabilities
+from playground.core.api.errors import AppError
 from playground.core.api.retirements import ModelChoice
 from playground.core.compare.diff import Piece
 from playground.ui.common.chat_params import API_RESPONSES, FIELD_NAMES, RESPONSES_FIELD_NAMES
 from playground.ui.common.message_view import MessageView
-from playground.ui.common.model_picker import ModelCombo
+from playground.ui.common.model_picker import ModelCombo, UseReplacementButton
 from playground.ui.common.params_dialog import ParamsDialog
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
@@ -160,6 +161,8 @@ class CompareColumn(QFrame):
         layout.addWidget(self.system_edit)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.error_label)
+        self.use_replacement = UseReplacementButton(self.model_combo)  # a retired model's 404
+        layout.addWidget(self.use_replacement, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.similarity_label)
         layout.addWidget(self.stats_label)
 
@@ -315,14 +318,17 @@ class CompareColumn(QFrame):
         self.similarity_label.setText(text)
         self.similarity_label.setVisible(bool(text))
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, error: AppError | None = None) -> None:
+        """`text` in red; "Use <model>" under it when `error` is a retired model's 404."""
         red = "#ff8a80" if is_dark() else "#b3261e"
         self.error_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
         self.error_label.setVisible(True)
+        self.use_replacement.offer(error)
 
     def hide_error(self) -> None:
         self.error_label.clear()
         self.error_label.setVisible(False)
+        self.use_replacement.offer(None)
 
     def show_diff(self, pieces: list[Piece] | None) -> None:
         """Shows the first answer with the words the other column lacks highlighted, or (None)

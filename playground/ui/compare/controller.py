@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject
 from playground.core.api.capabilities import ModelKind, allowed, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import retired_error
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
@@ -36,7 +37,7 @@ from playground.core.compare.diff import (
     word_diff,
 )
 from playground.core.lab.suite import GridEstimate, estimate_grid
-from playground.core.models import Endpoint, Message, RequestStatus, Usage
+from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
@@ -105,6 +106,7 @@ class CompareController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.today = today  # judges which models are retired; tests pass a fixed date
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
         self.service = service
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
@@ -138,6 +140,7 @@ class CompareController(FeatureController):
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         picker = snapshot.picker(ModelKind.CHAT, self.today()) if snapshot else None
+        self._listed = snapshot.models if snapshot is not None else None
         models = picker.ids() if picker else []
         choices = list(picker.choices) if picker else []
         default = picker.default.model if picker and picker.default else ""
@@ -487,8 +490,10 @@ class CompareController(FeatureController):
         self._column_done(sample.column)
 
     def _on_error(self, sample: _Sample, error: AppError) -> None:
+        # A retired model's 404 says so, with its replacement (the column offers "Use <model>").
+        error = retired_error(error, sample.request.model, self._listed, self.today())
         self._end_partial(sample, RequestStatus.ERROR, error.text, "⚠ interrupted")
-        self.view.show_column_error(sample.column, error.text)
+        self.view.show_column_error(sample.column, error.text, error)
 
     def _on_cancel(self, sample: _Sample) -> None:
         self._end_partial(sample, RequestStatus.CANCELLED, "stopped", "⏹ stopped")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.capabilities import Capabilities
+from playground.core.api.errors import AppError
 from playground.core.api.retirements import ModelChoice
 from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS, Piece
 from playground.ui.common.widgets import named, wrapped_label
@@ -309,8 +310,10 @@ class CompareTab(QWidget):
     def set_column_similarity(self, column: int, text: str) -> None:
         self.columns[column].set_similarity(text)
 
-    def show_column_error(self, column: int, text: str) -> None:
-        self.columns[column].show_error(text)
+    def show_column_error(self, column: int, text: str, error: AppError | None = None) -> None:
+        """`text` under the column's answers; with `error` a retired model's 404 offers its
+        replacement ("Use <model>")."""
+        self.columns[column].show_error(text, error)
 
     def show_column_diff(self, column: int, pieces: list[Piece] | None) -> None:
         """Shows the column's first answer with `pieces` highlighted, or (None) its answers."""

@@ -27,6 +27,7 @@ from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
 from playground.core.api.radar import Trial, trial
+from playground.core.api.retirements import retired_error
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
@@ -69,7 +70,7 @@ from playground.core.lab.suite import (
     results_to_json,
     run_grid,
 )
-from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
+from playground.core.models import Endpoint, ImagePart, ModelInfo, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
@@ -128,6 +129,8 @@ class LabController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.today = today  # judges which models are retired; tests pass a fixed date
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
+        self._retired: dict[str, AppError] = {}  # a retired model's 404, by model
         self.service = service
         self._engines: dict[str, Engine] = {
             API_CHAT_COMPLETIONS: service,
@@ -184,6 +187,7 @@ class LabController(FeatureController):
             return
         # Badges for dated models; a new variant never starts on a retired model.
         picker = snapshot.picker(ModelKind.CHAT, self.today())
+        self._listed = snapshot.models
         default = picker.default.model if picker.default is not None else ""
         chosen = picker.choice(preferred)
         if chosen is not None and chosen.retired:
@@ -549,9 +553,7 @@ class LabController(FeatureController):
                 execute,
                 concurrency=self.view.concurrency(),
                 on_done=lambda key, result: self._cell_done(run, key, result),
-                on_failed=lambda key, error: self._cell_done(
-                    run, key, CellResult(CellStatus.ERROR, error=error.text)
-                ),
+                on_failed=lambda key, error: self._cell_failed(run, key, error),
                 on_waiting=waiting,
             ),
             group=GROUP,
@@ -559,6 +561,14 @@ class LabController(FeatureController):
             on_error=lambda error: self._failed(run, "Stopped by an error", error),
             on_cancel=lambda: self._ended(run, "Stopped"),
         )
+
+    def _cell_failed(self, run: LabRun, key: CellKey, error: AppError) -> None:
+        # A retired model's 404 says so; selecting the cell offers the replacement.
+        model = run.variant(key.variant_id).model
+        error = retired_error(error, model, self._listed, self.today())
+        if error.replacement:
+            self._retired[model] = error
+        self._cell_done(run, key, CellResult(CellStatus.ERROR, error=error.text))
 
     def _cell_done(self, run: LabRun, key: CellKey, result: CellResult) -> None:
         run.results[key] = result
@@ -770,6 +780,11 @@ class LabController(FeatureController):
             return
         if result.status != CellStatus.OK:
             self.view.show_detail(result.text, f"{where}: {result.error or 'stopped'}")
+            model = run.variant(key.variant_id).model
+            retired = self._retired.get(model)
+            shown = [v.model for v in self.view.variant_settings()]
+            if retired is not None and model in shown:
+                self.view.offer_replacement(shown.index(model), retired)
             return
         verdict = {True: "passed", False: "failed", None: "no check"}[result.check.passed]
         detail = f" — {result.check.detail}" if result.check.detail else ""

@@ -44,6 +44,7 @@ from playground.core.lab.suite import (
     TestCase,
 )
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.model_picker import UseReplacementButton
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.results import ResultsGrid
@@ -277,6 +278,10 @@ class LabTab(QWidget):
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.detail_check)
+        # "Use <model>" under a cell that failed on a retired model (offer_replacement).
+        self.use_replacement = UseReplacementButton(QComboBox(), detail)
+        self.use_replacement.setObjectName("labUseReplacement")
+        detail_layout.addWidget(self.use_replacement, 0, Qt.AlignmentFlag.AlignLeft)
         detail_layout.addWidget(self.detail_view)
         detail_layout.addStretch(1)
         detail_scroll = QScrollArea()
@@ -532,6 +537,14 @@ class LabTab(QWidget):
     def show_detail(self, text: str, check: str) -> None:
         self.detail_view.set_text(text)
         self.detail_check.setText(check)
+        self.use_replacement.offer(None)
+
+    def offer_replacement(self, variant: int, error: AppError) -> None:
+        """ "Use <model>" under the shown cell: picks `error.replacement` (a retired model's
+        404) in variant number `variant` (0-based)."""
+        rows = self.variants.rows
+        if 0 <= variant < len(rows):
+            self.use_replacement.offer(error, rows[variant].model_combo)
 
     def refresh_icons(self) -> None:
         self.run_button.setIcon(icon("send"))
