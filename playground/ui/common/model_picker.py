@@ -118,6 +118,7 @@ class ModelCombo(QComboBox):
         self.note.setAccessibleName("About the picked model")
         self.note.setVisible(False)
         self._badge = QLabel(self)  # the badge inside an editable box's line edit
+        self._full_badge = ""  # what it says when there is room
         self._badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._badge.setVisible(False)
         self.setItemDelegate(_BadgeDelegate(self))
@@ -223,9 +224,7 @@ class ModelCombo(QComboBox):
             self.note.setStyleSheet("font-weight: 600;")
         else:
             self.note.setStyleSheet("")
-        badge = choice.badge if choice is not None and self.isEditable() else ""
-        self._badge.setText(badge)
-        self._badge.setVisible(bool(badge))
+        self._full_badge = choice.badge if choice is not None and self.isEditable() else ""
         self._place_badge()
         self.update()
 
@@ -233,7 +232,16 @@ class ModelCombo(QComboBox):
         edit = self.lineEdit()
         if edit is None:
             return
-        if not self._badge.text():
+        # The id comes first: in a narrow box the badge drops its verb ("14 Jan"), then itself
+        # (the tooltip and the note still say it).
+        room = edit.width() - edit.fontMetrics().horizontalAdvance(edit.text()) - 8
+        badge = ""
+        if self._full_badge:
+            short = self._full_badge.split(" ", 1)[-1]
+            badge = next((t for t in (self._full_badge, short) if self._badge_width(t) <= room), "")
+        self._badge.setText(badge)
+        self._badge.setVisible(bool(badge))
+        if not badge:
             edit.setTextMargins(0, 0, 0, 0)
             return
         self._badge.adjustSize()
@@ -250,6 +258,9 @@ class ModelCombo(QComboBox):
         palette.setColor(QPalette.ColorRole.WindowText, muted)
         self._badge.setPalette(palette)
         self._badge.raise_()
+
+    def _badge_width(self, text: str) -> int:
+        return self._badge.fontMetrics().horizontalAdvance(text) + 4
 
     @staticmethod
     def _set_shown(widget: QWidget, on: bool) -> None:
@@ -274,6 +285,18 @@ class ModelCombo(QComboBox):
             opt.currentText = shown_text(self.choice(), opt.currentText)
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+    def showPopup(self) -> None:
+        # The list is as wide as its widest "id · badge" (the box may be narrower): a badge is
+        # never cut to "…ires 14 Jan".
+        view = self.view()
+        metrics = view.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(self.shown(i)) for i in range(self.count())), default=0
+        )
+        scrollbar = view.verticalScrollBar().sizeHint().width()
+        view.setMinimumWidth(widest + scrollbar + 24)
+        super().showPopup()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -237,9 +237,7 @@ class RetirementsDialog(QDialog):
             SavedKind.LAB,
         )
         try_button.setEnabled(can_try)
-        try_button.setToolTip(
-            _try_tip(use) if can_try else "Nothing to try: there is no listed replacement here."
-        )
+        try_button.setToolTip(_try_tip(use) if can_try else _no_try_tip(use))
         switch_button.setEnabled(bool(replacement))
         switch_button.setToolTip(
             f"Use {replacement} in {use.describe()} from now on (Undo puts it back)"
@@ -326,6 +324,14 @@ def _try_tip(use: SavedUse) -> str:
             "rate, cost and time, old against new."
         )
     return f"Opens Compare with {use.model} and {use.replacement} side by side."
+
+
+def _no_try_tip(use: SavedUse) -> str:
+    if not use.replacement:
+        return "Nothing to try: this provider's model list offers no replacement here."
+    if use.kind is SavedKind.COMPARE:
+        return "This column is in Compare already: put the replacement in another column there."
+    return f"Switch to {use.replacement} here and try it in the {use.title} tab (Undo goes back)."
 
 
 def _rate(side: TrialSide) -> str:
