@@ -273,3 +273,25 @@ def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
     assert "Model retirements and replacements" in text
     assert "newest price change listed:" in text
     about.reject()
+
+
+def test_an_open_conversation_is_switched_in_chat_too_and_undone(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+) -> None:
+    app = _app(make_app, fake_openai)
+    dialog, radar = _open(app, wait_until)
+    app.controller.features.chat().open_conversation("conv-1")
+    wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")
+    history = app.services.history
+    use = _use(radar, SavedKind.CONVERSATION, "gpt-5-mini")
+    buttons = dialog.buttons(use)
+    assert buttons is not None
+    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    wait_until(lambda: history.load("conv-1").params.model == "gpt-6.1-sol")
+    wait_until(lambda: app.chat_tab.current_model() == "gpt-6.1-sol")
+    messages = [m.message.content for m in history.load("conv-1").messages]
+    assert messages == ["Plan a trip to Lisbon", "Day one: Alfama."]  # untouched
+    wait_until(lambda: dialog.undo_button.isEnabled())
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: history.load("conv-1").params.model == "gpt-5-mini")
+    wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")

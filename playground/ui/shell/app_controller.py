@@ -28,6 +28,7 @@ from playground.core.api.session import ApiSession
 from playground.core.models import ProviderProfile
 from playground.core.storage.settings import Settings, SettingsStore
 from playground.core.storage.window_state import UiSettings
+from playground.ui.common.chat_link import ChatSettings as ChatLinkSettings
 from playground.ui.common.feature import FeatureHost
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.bridge import TaskRunner
@@ -261,7 +262,16 @@ class AppController(QObject):
             apply_tab_state=self._apply_tab_state,
             compare=lambda: self._shown_tab("compare"),
             lab=lambda: self._shown_tab("lab"),
+            conversation_changed=self._reopen_if_open,
         )
+
+    def _reopen_if_open(self, conversation_id: str, model: str) -> None:
+        """Chat's picker follows a switched conversation when it is the open one."""
+        if self.features.saved_settings(self.settings).chat.conversation_id != conversation_id:
+            return
+        link = self.features.chat().link()
+        shown = link.chat_settings()
+        link.use_in_chat(ChatLinkSettings(model, shown.system, shown.fields))
 
     def set_retirements(self, controller: RetirementsController) -> None:
         self.retirements = controller

@@ -15,6 +15,7 @@ switch back.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -96,6 +97,8 @@ class RetirementHooks:
         apply_tab_state: gives a tab a new saved state (building it if needed).
         compare: the Compare controller (built and shown), or None.
         lab: the Prompt Lab controller (built and shown), or None.
+        conversation_changed: a stored conversation's model was switched (or switched back).
+            args: its id, the model it uses now. Chat's picker follows when it is the open one.
     """
 
     snapshot: Callable[[], CatalogSnapshot | None]
@@ -103,6 +106,7 @@ class RetirementHooks:
     apply_tab_state: Callable[[str, dict[str, Any]], None]
     compare: Callable[[], object | None]
     lab: Callable[[], object | None]
+    conversation_changed: Callable[[str, str], None] = lambda _conversation_id, _model: None
 
 
 # --- the view ------------------------------------------------------------------------------------
@@ -524,7 +528,9 @@ class RetirementsController(QObject):
                 return lambda: history.save_params(use.key, stored.params, api=stored.api)
 
             def switched(back: Callable[[], None]) -> None:
-                self._done(use, new, _Undo(what, lambda: self._blocking(back)))
+                self.hooks.conversation_changed(use.key, new)
+                reopen = functools.partial(self.hooks.conversation_changed, use.key, use.model)
+                self._done(use, new, _Undo(what, lambda: self._blocking(back, then=reopen)))
 
             self.runner.start_blocking(
                 switch_conversation, group=GROUP, on_result=switched, on_error=self._failed
@@ -551,10 +557,15 @@ class RetirementsController(QObject):
             on_error=self._failed,
         )
 
-    def _blocking(self, fn: Callable[[], object]) -> None:
-        self.runner.start_blocking(
-            fn, group=GROUP, on_result=lambda _r: self.refresh(), on_error=self._failed
-        )
+    def _blocking(self, fn: Callable[[], object], then: Callable[[], None] | None = None) -> None:
+        """`fn` in a worker; then (on the GUI thread) `then` and a fresh listing."""
+
+        def done(_result: object) -> None:
+            if then is not None:
+                then()
+            self.refresh()
+
+        self.runner.start_blocking(fn, group=GROUP, on_result=done, on_error=self._failed)
 
     def _done(self, use: SavedUse, new: str, undo: _Undo) -> None:
         self._undo.append(undo)
