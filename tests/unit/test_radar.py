@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from playground.core.api.radar import (
     SavedKind,
+    SavedUse,
     collect,
     due_soon,
     group_by_date,
@@ -50,7 +51,7 @@ def _summary(cid: str, title: str, model: str) -> ConversationSummary:
     return ConversationSummary(cid, title, NOW, NOW, NOW, 2, model, "", False)
 
 
-def _uses() -> list:  # type: ignore[type-arg]
+def _uses() -> list[SavedUse]:
     return collect(
         MODELS,
         TODAY,

@@ -487,6 +487,9 @@ class LabController(FeatureController):
                 self._start(run, keys, batch, text)
             else:
                 self.view.set_status("Not run. " + text)
+                if self._trial is not None:  # the Retirements view hears it was not run
+                    on_done, self._trial = self._trial[2], None
+                    on_done(None, "Not run: the cost question in Prompt Lab was answered No.")
 
         self.confirm_box = ask(
             self.view,
