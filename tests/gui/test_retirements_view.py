@@ -295,3 +295,25 @@ def test_an_open_conversation_is_switched_in_chat_too_and_undone(
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     wait_until(lambda: history.load("conv-1").params.model == "gpt-5-mini")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")
+
+
+def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+) -> None:
+    app = _app(make_app, fake_openai)
+    dialog, radar = _open(app, wait_until)
+    buttons = dialog.buttons(_use(radar, SavedKind.PRESET, "gpt-4o"))
+    assert buttons is not None
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    compare = app.feature("compare")
+    view = compare.view
+    assert app.window.current_tab_key() == "compare"
+    assert [view.column_model(c) for c in view.active_column_ids()] == ["gpt-4o", "gpt-6-luna"]
+    assert [c.system_edit.toPlainText() for c in view.active_columns()] == [
+        "You help customers.",
+        "You help customers.",
+    ]
+    # The preset has no message of its own: nothing is sent until the user types one.
+    assert not fake_openai.requests_to("/responses")
+    assert not fake_openai.requests_to("/chat/completions")
+    assert "type a message there and press Run" in dialog.status_label.text()
