@@ -317,3 +317,7 @@ def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
     assert not fake_openai.requests_to("/responses")
     assert not fake_openai.requests_to("/chat/completions")
     assert "type a message there and press Run" in dialog.status_label.text()
+    # Undo puts Compare's own set-up back (its columns had no system prompt).
+    assert dialog.undo_button.isEnabled()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    assert [c.system_edit.toPlainText() for c in view.active_columns()] == ["", ""]

@@ -481,15 +481,17 @@ class RetirementsController(QObject):
             if preset is None:
                 view.set_status(f"The preset “{use.key}” is gone.", error=True)
                 return
-            said = compare.compare_models([use.model, new], "", preset.system_prompt, preset.params)
+            said = self._in_compare(
+                compare, [use.model, new], "", preset.system_prompt, preset.params
+            )
             view.set_status(said or f"Compare shows {use.model} and {new} side by side.")
             return
 
         def opened(stored: Any) -> None:
             user = [m for m in stored.messages if m.message.role == "user"]
             message = user[-1].message.content if user else ""
-            said = compare.compare_models(
-                [use.model, new], message, stored.system_prompt, stored.params
+            said = self._in_compare(
+                compare, [use.model, new], message, stored.system_prompt, stored.params
             )
             view.set_status(
                 said or f"Compare runs the last message of “{use.title}” on both models."
@@ -498,6 +500,29 @@ class RetirementsController(QObject):
         self.runner.start_blocking(
             self.history.load, use.key, group=GROUP, on_result=opened, on_error=self._failed
         )
+
+    def _in_compare(
+        self,
+        compare: CompareHook,
+        models: Sequence[str],
+        message: str,
+        system: str,
+        params: ChatRequest | None,
+    ) -> str:
+        """`compare.compare_models`, with Undo putting Compare's own set-up back: a try never
+        costs the user the columns they had built there."""
+        before = dict(self.hooks.tab_states().get("compare", {}))
+        said = compare.compare_models(models, message, system, params)
+        if dict(self.hooks.tab_states().get("compare", {})) != before:
+
+            def back() -> None:
+                self.hooks.apply_tab_state("compare", before)
+                self.refresh()
+
+            self._undo.append(_Undo("Compare's columns as they were before the try", back))
+            if self.view is not None:
+                self.view.set_undo(self._undo[-1].what)
+        return said
 
     # --- switch and undo -------------------------------------------------------------------------
 
