@@ -321,3 +321,20 @@ def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
     assert dialog.undo_button.isEnabled()
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     assert [c.system_edit.toPlainText() for c in view.active_columns()] == ["", ""]
+
+
+def test_a_lab_variant_is_switched_and_undone_keeping_the_suite(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+) -> None:
+    app = _app(make_app, fake_openai)
+    dialog, radar = _open(app, wait_until)
+    buttons = dialog.buttons(_use(radar, SavedKind.LAB, "gpt-4o-mini"))
+    assert buttons is not None
+    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    lab = app.feature("lab")
+    assert [(v.name, v.model) for v in lab.view.variant_settings()] == [("Greeter", "gpt-6-luna")]
+    assert len(lab.view.test_cases()) == 2  # the cases are kept
+    assert lab.view.prompt().user == "Say hello to {{name}}"
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    assert [v.model for v in lab.view.variant_settings()] == ["gpt-4o-mini"]
+    wait_until(lambda: any(u.kind is SavedKind.LAB for u in radar.uses))

@@ -300,12 +300,16 @@ class AppController(QObject):
         self.window.show_tab(key)
         return self.features.controller(key)
 
-    def _apply_tab_state(self, key: str, state: dict[str, Any]) -> None:
-        """A tab's saved state replaced (a switch to a replacement model, or its Undo)."""
+    def _apply_tab_state(self, key: str, state: dict[str, Any]) -> bool:
+        """A tab's saved state replaced (a switch to a replacement model, or its Undo); False
+        when the tab is busy and was left alone."""
         controller = self.features.controller(key)
+        if any(self.runner.is_busy(group) for group in controller.busy_groups):
+            return False
         controller.restore_state(state)
         controller.show_models(self.catalog.cached(self.session.profile.id))
         self.settings = self.settings.replace(tabs={**self.settings.tabs, key: state})
+        return True
 
     def update_connection_state(
         self, *, models: int | None = None, error: str = "", conn: Connection | None = None

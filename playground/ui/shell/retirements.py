@@ -60,6 +60,9 @@ from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.bridge import TaskRunner
 
 GROUP = "retirements"
+_LIVE_KEYS = frozenset({"run_id", "batch_id"})
+"""Keys of a tab's saved state that say what it is doing, not how it is set up (Prompt Lab's
+open run and the batch it waits for): a switch never restarts them."""
 
 
 # --- the hooks into the tabs ---------------------------------------------------------------------
@@ -94,7 +97,8 @@ class RetirementHooks:
     Attributes:
         snapshot: the cached model list of the active profile.
         tab_states: every tab's saved state, fresh from the built tabs (`Settings.tabs`).
-        apply_tab_state: gives a tab a new saved state (building it if needed).
+        apply_tab_state: gives a tab a new saved state (building it if needed); False when the
+            tab is busy (a run under way) and was left alone.
         compare: the Compare controller (built and shown), or None.
         lab: the Prompt Lab controller (built and shown), or None.
         conversation_changed: a stored conversation's model was switched (or switched back).
@@ -103,7 +107,7 @@ class RetirementHooks:
 
     snapshot: Callable[[], CatalogSnapshot | None]
     tab_states: Callable[[], Mapping[str, Mapping[str, Any]]]
-    apply_tab_state: Callable[[str, dict[str, Any]], None]
+    apply_tab_state: Callable[[str, dict[str, Any]], bool]
     compare: Callable[[], object | None]
     lab: Callable[[], object | None]
     conversation_changed: Callable[[str, str], None] = lambda _conversation_id, _model: None
@@ -361,10 +365,11 @@ def _latency(side: TrialSide) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Undo:
-    """How to put a switch back: its description and the function that does it."""
+    """How to put a switch back: its description and the function that does it (which returns
+    False when it could not, e.g. the tab is busy: the Undo is then kept)."""
 
     what: str
-    run: Callable[[], None]
+    run: Callable[[], bool | None]
 
 
 class RetirementsController(QObject):
@@ -515,9 +520,11 @@ class RetirementsController(QObject):
         said = compare.compare_models(models, message, system, params)
         if dict(self.hooks.tab_states().get("compare", {})) != before:
 
-            def back() -> None:
-                self.hooks.apply_tab_state("compare", before)
+            def back() -> bool:
+                if not self._apply("compare", before):
+                    return False
                 self.refresh()
+                return True
 
             self._undo.append(_Undo("Compare's columns as they were before the try", back))
             if self.view is not None:
@@ -562,13 +569,25 @@ class RetirementsController(QObject):
             )
         else:
             before = dict(self.hooks.tab_states().get(use.key, {}))
-            self.hooks.apply_tab_state(use.key, switched_state(before, use.model, new))
+            if not self._apply(use.key, switched_state(before, use.model, new)):
+                return
 
-            def back() -> None:
-                self.hooks.apply_tab_state(use.key, before)
+            def back() -> bool:
+                if not self._apply(use.key, before):
+                    return False
                 self.refresh()
+                return True
 
             self._done(use, new, _Undo(what, back))
+
+    def _apply(self, key: str, state: dict[str, Any]) -> bool:
+        """A tab's settings replaced; what it is doing (its open run, a batch it waits for) is
+        not part of them and is left as it is. False (said in the view) when the tab is busy."""
+        settings = {k: v for k, v in state.items() if k not in _LIVE_KEYS}
+        if self.hooks.apply_tab_state(key, settings):
+            return True
+        self._say("That tab is busy: try again when its run has finished.", error=True)
+        return False
 
     def _write(
         self, do: Callable[[], object], back: Callable[[], object], use: SavedUse, what: str
@@ -602,8 +621,10 @@ class RetirementsController(QObject):
     def undo(self) -> None:
         if not self._undo:
             return
-        last = self._undo.pop()
-        last.run()  # lists the saved things again once it is done
+        last = self._undo[-1]
+        if last.run() is False:  # said why; still undoable later
+            return
+        self._undo.pop()  # it lists the saved things again once it is done
         self._say(f"Undone: {last.what}.")
         if self.view is not None:
             self.view.set_undo(self._undo[-1].what if self._undo else "")
