@@ -1,5 +1,6 @@
 """A retired model's 404 in every tab but Chat: it names the model and the date, and offers
-"Use <replacement>", which picks the replacement in the tab's model picker.
+"Use <replacement>", which picks the replacement in the tab's model picker. (Audio's test lives
+in test_audio_tab.py, whose sound server must start before QtMultimedia is first touched.)
 
 The fake server lists ``RETIREMENT_MODELS`` and a few retired models of the other kinds, and, as
 the real API does, answers 404 ``model_not_found`` for a model past its shutdown date.
@@ -7,7 +8,6 @@ the real API does, answers 404 ``model_not_found`` for a model past its shutdown
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +22,6 @@ RETIRED = (
     {"id": "gpt-4.1-nano", "created": 1744321707, "shutdown_date": "2026-10-23"},
     {"id": "text-embedding-ada-002", "created": 1671217299, "shutdown_date": "2026-11-01"},
     {"id": "text-moderation-stable", "created": 1660000000, "shutdown_date": "2026-10-01"},
-    {"id": "gpt-4o-mini-transcribe", "created": 1742068463, "shutdown_date": "2026-12-01"},
 )
 
 
@@ -145,26 +144,3 @@ def test_moderation_offers_the_replacement_for_a_retired_model(
     assert view.use_replacement.text() == "Use omni-moderation-latest"
     qtbot.mouseClick(view.use_replacement, Qt.MouseButton.LeftButton)
     assert view.current_model() == "omni-moderation-latest"
-
-
-@pytest.mark.qt_log_ignore(  # QtMultimedia's start-up notes on a machine with no sound
-    r"Couldn't (load|resolve) pipewire",
-    r"PulseAudioService: pa_context_connect\(\) failed",
-    r"No audio device detected",
-)
-def test_speech_to_text_offers_the_replacement_for_a_retired_model(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any, tmp_path: Path
-) -> None:
-    from tests.gui.test_audio_tab import AudioTab, wav_file
-
-    driver = AudioTab(_start(make_app, fake_openai, wait_until, "audio"), qtbot, wait_until)
-    page = driver.stt_page()
-    wait_until(lambda: page.model_combo.count() > 0)
-    page.model_combo.retired_toggle.setChecked(True)
-    page.model_combo.setCurrentText("gpt-4o-mini-transcribe")
-    driver.transcribe(wav_file(tmp_path / "note.wav", 1.0))
-    wait_until(lambda: page.use_replacement.isVisible(), message="no Use button")
-    assert "OpenAI retired “gpt-4o-mini-transcribe” on 1 Dec 2026" in page.message.text()
-    assert page.use_replacement.text() == "Use gpt-transcribe"
-    qtbot.mouseClick(page.use_replacement, Qt.MouseButton.LeftButton)
-    assert page.model == "gpt-transcribe"
