@@ -39,6 +39,7 @@ def fill_window(
     from playground.ui.common.feature import FeatureContext, FeatureHost
     from playground.ui.shell.app_controller import AppController
     from playground.ui.shell.counters import CountersController
+    from playground.ui.shell.retirements import RetirementsController
 
     counters = CountersController(
         window.counters, services.counter, services.accounting, runner, window
@@ -73,7 +74,6 @@ def fill_window(
         pricer=services.pricer,
         data_dir=str(services.paths.data_dir),
         about_extra=lambda: [
-            ("Price data", _price_data()),  # says so after "Update prices now"
             ("Keyring", services.secrets.backend_name),
             ("Data folder", str(services.paths.data_dir)),
         ],
@@ -85,6 +85,17 @@ def fill_window(
         host.chat().open_conversation(conversation_id)
         window.show_tab("chat")
 
+    controller.today = services.today
+    controller.set_retirements(
+        RetirementsController(
+            services.presets,
+            services.history,
+            runner,
+            services.today,
+            controller.retirement_hooks(),
+            parent=controller,
+        )
+    )
     # The status bar's draft estimate is the current tab's (Chat's only on Chat).
     window.tab_widget.currentChanged.connect(
         lambda _index: counters.set_current_tab(window.current_tab_key())
@@ -96,12 +107,6 @@ def fill_window(
     host.start()  # Chat is built now, right after the first frame; the others when first shown
     _watch_ledger(window, services, counters)
     return controller
-
-
-def _price_data() -> str:
-    from playground.core.money.price_update import data_text
-
-    return data_text()
 
 
 def _watch_ledger(window: MainWindow, services: Services, counters: CountersController) -> None:

@@ -1000,3 +1000,25 @@ def test_the_controller_runs_with_its_view_and_the_fake_server_alone(
     assert row.status is RequestStatus.OK
     assert "Done in" in page.result_label.text()
     controller.shutdown()
+
+
+def test_speech_to_text_offers_the_replacement_for_a_retired_model(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, qtbot: Any, tmp_path: Path
+) -> None:
+    """A retired model's 404 names the model and its date and offers "Use <replacement>"."""
+    from tests.fakes.scenario import RETIREMENT_MODELS, RETIREMENT_TODAY
+
+    retired = {"id": "gpt-4o-mini-transcribe", "created": 1742068463, "shutdown_date": "2026-12-01"}
+    fake_openai.scenario.models = [*RETIREMENT_MODELS, retired]
+    fake_openai.scenario.today = RETIREMENT_TODAY
+    tab = open_audio()
+    page = tab.stt_page()
+    tab.wait_until(lambda: page.model_combo.findText("gpt-transcribe") >= 0)
+    page.model_combo.retired_toggle.setChecked(True)
+    page.model_combo.setCurrentText("gpt-4o-mini-transcribe")
+    tab.transcribe(wav_file(tmp_path / "note.wav", 1.0))
+    tab.wait_until(lambda: page.use_replacement.isVisible(), message="no Use button")
+    assert "OpenAI retired “gpt-4o-mini-transcribe” on 1 Dec 2026" in page.message.text()
+    assert page.use_replacement.text() == "Use gpt-transcribe"
+    tab.click(page.use_replacement)
+    assert page.model == "gpt-transcribe"

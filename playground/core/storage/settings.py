@@ -49,6 +49,7 @@ class ChatSettings:
     moderation_check: bool = False  # check prompts and replies with the moderation endpoint
     # Per model, the settings its server refused with a 400 (`core.chat.learned`, issue 21).
     learned: dict[str, list[str]] = field(default_factory=dict)
+    show_retired: bool = False  # the model picker lists models past their shutdown date
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
-from playground.core.api.retirements import ModelChoice
+from playground.core.api.retirements import ModelChoice, retired_error
 from playground.core.audio.clips import Clip, ClipStore
 from playground.core.audio.files import (
     AudioFileInfo,
@@ -51,7 +51,7 @@ from playground.core.audio.service import (
     TranscriptionResult,
 )
 from playground.core.audio.transcripts import save_text
-from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
+from playground.core.models import Endpoint, LedgerEntry, ModelInfo, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
 from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
@@ -111,6 +111,7 @@ class AudioController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.today = today
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
         self.view: AudioTab = view
         self.runner = runner
         self.session = session
@@ -162,6 +163,7 @@ class AudioController(FeatureController):
     # --- FeatureController hooks ---------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        self._listed = snapshot.models if snapshot is not None else None
         speech, stt = self.view.speech, self.view.stt
         want_speech = speech.model or str(self._saved.get("speech_model", ""))
         want_stt = stt.model or str(self._saved.get("stt_model", ""))
@@ -383,6 +385,8 @@ class AudioController(FeatureController):
                 "Your text and settings are kept: press Generate to try again.",
                 details=error.details,
             )
+        # A retired model's 404 says so, with its replacement (the page offers "Use <model>").
+        error = retired_error(error, request.model, self._listed, self.today())
         page.show_error(error)
         page.show_result("")
         usage = Usage(characters=len(request.input), estimated=True) if progress.audio else Usage()
@@ -696,6 +700,7 @@ class AudioController(FeatureController):
                 f"{'Translate' if request.task == 'translate' else 'Transcribe'} to try again.",
                 details=error.details,
             )
+        error = retired_error(error, request.model, self._listed, self.today())
         page.show_error(error)
         self._record(
             request.model, self._endpoint(request), Usage(), None, RequestStatus.ERROR, None

@@ -64,7 +64,7 @@ from playground.core.audio.models import (
 from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
-from playground.ui.common.model_picker import ModelCombo, picker_field
+from playground.ui.common.model_picker import ModelCombo, UseReplacementButton, picker_field
 from playground.ui.common.widgets import fill, select_data, side_by_side, wrapped_label
 
 #: Languages offered for transcription (ISO-639-1); the field also takes any other code.
@@ -277,6 +277,8 @@ class SpeechPage(QWidget):
         left_layout.addLayout(bottom)
         left_layout.addWidget(self.estimate_label)
         left_layout.addWidget(self.message)
+        self.use_replacement = UseReplacementButton(self.model_combo)
+        left_layout.addWidget(self.use_replacement)  # under a retired model's error
         left_layout.addWidget(self.result_label)
 
         # Right: the player and the history.
@@ -411,9 +413,11 @@ class SpeechPage(QWidget):
 
     def show_error(self, error: AppError) -> None:
         self.message.show_error(error)
+        self.use_replacement.offer(error)  # "Use <model>" for a retired model's 404
 
     def clear_error(self) -> None:
         self.message.clear_message()
+        self.use_replacement.offer(None)
 
     def show_result(self, text: str) -> None:
         self.result_label.setText(text)
@@ -1085,6 +1089,8 @@ class SpeechToTextPage(QWidget):
         ll.addLayout(form)
         ll.addLayout(run_row)
         ll.addWidget(self.message)
+        self.use_replacement = UseReplacementButton(self.model_combo)
+        ll.addWidget(self.use_replacement)  # under a retired model's error
         ll.addStretch(1)
 
         # Result.
@@ -1304,6 +1310,7 @@ class SpeechToTextPage(QWidget):
 
     def show_error(self, error: AppError) -> None:
         self.message.show_error(error)
+        self.use_replacement.offer(error)  # "Use <model>" for a retired model's 404
 
     def begin_transcript(self) -> None:
         self.transcript = None
@@ -1427,6 +1434,7 @@ class SpeechToTextPage(QWidget):
             )
             return
         self.message.clear_message()
+        self.use_replacement.offer(None)
         self.run_requested.emit(request)
 
     def _on_escape(self) -> None:

@@ -213,6 +213,7 @@ class ChatController(FeatureController):
         view.set_enter_sends(bool(state.get("enter_sends", False)))
         view.set_moderation_check(bool(state.get("moderation_check", False)))
         view.set_system_prompt(str(state.get("system_prompt", "")))
+        view.set_show_retired(bool(state.get("show_retired", False)))
         self._preferred_model = str(state.get("model", ""))
         self.sending.learned = Learned.from_dict(state.get("learned") or {})
         self.sending.show_learned()
@@ -228,6 +229,7 @@ class ChatController(FeatureController):
             "moderation_check": self.view.moderation_check_on,
             "conversation_id": self.state.conversation.id,
             "learned": self.sending.learned.to_dict(),
+            "show_retired": self.view.shows_retired(),
         }
 
     # --- ChatCommands --------------------------------------------------------------------------

@@ -95,7 +95,6 @@ from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import (
-    default_chat_model,
     limits_text,
     partial_info,
     reply_details,
@@ -207,12 +206,18 @@ class ChatSending(QObject):
     def show_models(self, snapshot: CatalogSnapshot | None, preferred: str) -> None:
         """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
         self._snapshot = snapshot
-        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
         self.state.moderation_models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
         current = self.view.current_model() or preferred
-        if not current and models:
-            current = default_chat_model(models)
-        self.view.set_models(models, current)
+        if snapshot is None:
+            self.view.set_models([], current)
+        else:
+            # Badges and tooltips for dated models; the default is never a retired or dying
+            # model when another is listed (retirements.default_model).
+            picker = snapshot.picker(ModelKind.CHAT, self.today())
+            default = picker.default.model if picker.default is not None else ""
+            if not current:
+                current = default or (picker.ids()[0] if picker.ids() else "")
+            self.view.set_models(list(picker.choices), current, default)
         self.model_changed(self.view.current_model())
 
     def model_changed(self, model: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.chat.service import ChatRequest
 from playground.core.models import ImagePart, Message
 from playground.ui.chat.conversation_view import ConversationView, TurnInfo, TurnWidget
@@ -489,8 +490,17 @@ class ChatTab(QWidget):
 
     # --- slots the controller calls --------------------------------------------------------------
 
-    def set_models(self, models: list[str], current: str) -> None:
-        self.params.set_models(models, current)
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        self.params.set_models(models, current, default)
+
+    def shows_retired(self) -> bool:
+        """Whether the model picker lists retired models ("Show retired")."""
+        return self.model_combo.shows_retired()
+
+    def set_show_retired(self, on: bool) -> None:
+        self.model_combo.retired_toggle.setChecked(on)
 
     def chat_settings(self) -> ChatSettings:
         """The model, system prompt and parameters shown (what Compare starts a column from)."""

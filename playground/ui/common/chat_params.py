@@ -18,6 +18,7 @@ control has been clicked (has focus), so scrolling never changes a value by acci
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Final
 
 from PySide6.QtCore import QEvent, QRegularExpression, QSignalBlocker, Qt, Signal
@@ -57,6 +58,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.capabilities import EFFORTS, Allowed, Capabilities, allowed, capabilities
+from playground.core.api.retirements import ModelChoice
 from playground.core.chat.builtin_tools import (
     BuiltinTool,
     CodeInterpreterTool,
@@ -82,6 +84,7 @@ from playground.core.chat.schema import (
 )
 from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import Message, ProviderKind, ProviderProfile
+from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.widgets import named, select_data, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -223,6 +226,14 @@ class _SpinBox(QSpinBox):
 
 
 class _ComboBox(QComboBox):
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if _wheel(self, event):
+            super().wheelEvent(event)
+
+
+class _ModelCombo(ModelCombo):
+    """The model picker (retirement badges, "Show retired"), scrolled only when focused."""
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         if _wheel(self, event):
             super().wheelEvent(event)
@@ -561,11 +572,17 @@ class ChatParamsPanel(QWidget):
         box.setObjectName("modelGroup")
         form = self._form(box)
 
-        self.model_combo = _combo(
+        self.model_combo = named(
+            _ModelCombo(),
             "modelCombo",
             "Model",
             "Which model answers. The list comes from your provider; you can also type a name.",
         )
+        self.model_combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_combo.setMinimumContentsLength(8)
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.refresh_button = QToolButton()
@@ -581,6 +598,8 @@ class ChatParamsPanel(QWidget):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.refresh_button)
         form.addRow(self._label("Model", self.model_combo), model_row)
+        form.addRow(self.model_combo.retired_toggle)  # both hidden while they have nothing to say
+        form.addRow(self.model_combo.note)
 
         self.max_tokens_spin = _SpinBox()
         named(
@@ -1216,16 +1235,20 @@ class ChatParamsPanel(QWidget):
         """The model id in the picker, stripped."""
         return self.model_combo.currentText().strip()
 
-    def set_models(self, models: list[str], current: str) -> None:
-        """Fills the picker; keeps `current` even when the list does not have it."""
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        """Fills the picker; keeps `current` even when the list does not have it (typed in).
+
+        Args:
+            models: every listed model (`ModelChoice` entries carry the retirement badge,
+                tooltip and note; retired ones are hidden unless "Show retired" is ticked).
+            current: the model to select.
+            default: the model to select when `current` is a hidden retired one.
+        """
         before = self.current_model()
         with QSignalBlocker(self.model_combo):
-            self.model_combo.clear()
-            self.model_combo.addItems(models)
-            if current:
-                if self.model_combo.findText(current) < 0:
-                    self.model_combo.addItem(current)
-                self.model_combo.setCurrentText(current)
+            self.model_combo.set_choices(models, current, default)
         if self.current_model() != before:
             self.model_changed.emit(self.current_model())
             self._emit_changed()

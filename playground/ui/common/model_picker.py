@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
     QLabel,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionComboBox,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.api.errors import AppError
 from playground.core.api.retirements import ModelChoice
 
 SEPARATOR = " · "
@@ -108,12 +110,15 @@ class ModelCombo(QComboBox):
         self._base_tooltip = ""
         self.retired_toggle = QCheckBox("Show retired")
         self.retired_toggle.setToolTip("List the models whose shutdown date has passed.")
+        self.retired_toggle.setAccessibleName("Show retired models")
         self.retired_toggle.setVisible(False)
         self.retired_toggle.toggled.connect(self._on_toggled)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.note.setAccessibleName("About the picked model")
         self.note.setVisible(False)
         self._badge = QLabel(self)  # the badge inside an editable box's line edit
+        self._full_badge = ""  # what it says when there is room
         self._badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._badge.setVisible(False)
         self.setItemDelegate(_BadgeDelegate(self))
@@ -134,7 +139,11 @@ class ModelCombo(QComboBox):
     def set_choices(
         self, choices: Sequence[str | ModelChoice], current: str = "", default: str = ""
     ) -> None:
-        """Fills the box; selects `current` when shown (else `default`, else the first model).
+        """Fills the box; selects `current` (else `default`, else the first model).
+
+        A retired `current` stays listed and picked, with its note, even while "Show retired" is
+        off: a saved choice is explained, never silently replaced (callers that must not start on
+        a retired model pass the default as `current`).
 
         Args:
             choices: every listed model of the tab's kind, retired ones too.
@@ -163,13 +172,15 @@ class ModelCombo(QComboBox):
     def shows_retired(self) -> bool:
         return self.retired_toggle.isChecked()
 
-    def _offered(self) -> list[ModelChoice]:
+    def _offered(self, keep: str = "") -> list[ModelChoice]:
         if self.retired_toggle.isChecked():
             return list(self._all)
-        return [c for c in self._all if not c.retired]
+        return [c for c in self._all if not c.retired or c.id == keep]
 
-    def _fill(self, current: str) -> None:
-        offered = self._offered()
+    def _fill(self, current: str, keep_retired: bool = True) -> None:
+        # A retired model the caller asks for stays picked (and listed, with its note) even with
+        # "Show retired" off: the user's saved choice is explained, never silently replaced.
+        offered = self._offered(current if keep_retired else "")
         ids = [c.id for c in offered]
         with_signals = self.blockSignals(True)
         try:
@@ -195,7 +206,7 @@ class ModelCombo(QComboBox):
 
     def _on_toggled(self, _on: bool) -> None:
         before = self.currentText()
-        self._fill(before)
+        self._fill(before, keep_retired=False)  # turned off: a retired pick gives way
         if self.currentText() != before and not self.signalsBlocked():
             self.currentIndexChanged.emit(self.currentIndex())
             self.currentTextChanged.emit(self.currentText())
@@ -213,9 +224,7 @@ class ModelCombo(QComboBox):
             self.note.setStyleSheet("font-weight: 600;")
         else:
             self.note.setStyleSheet("")
-        badge = choice.badge if choice is not None and self.isEditable() else ""
-        self._badge.setText(badge)
-        self._badge.setVisible(bool(badge))
+        self._full_badge = choice.badge if choice is not None and self.isEditable() else ""
         self._place_badge()
         self.update()
 
@@ -223,7 +232,16 @@ class ModelCombo(QComboBox):
         edit = self.lineEdit()
         if edit is None:
             return
-        if not self._badge.text():
+        # The id comes first: in a narrow box the badge drops its verb ("14 Jan"), then itself
+        # (the tooltip and the note still say it).
+        room = edit.width() - edit.fontMetrics().horizontalAdvance(edit.text()) - 8
+        badge = ""
+        if self._full_badge:
+            short = self._full_badge.split(" ", 1)[-1]
+            badge = next((t for t in (self._full_badge, short) if self._badge_width(t) <= room), "")
+        self._badge.setText(badge)
+        self._badge.setVisible(bool(badge))
+        if not badge:
             edit.setTextMargins(0, 0, 0, 0)
             return
         self._badge.adjustSize()
@@ -240,6 +258,9 @@ class ModelCombo(QComboBox):
         palette.setColor(QPalette.ColorRole.WindowText, muted)
         self._badge.setPalette(palette)
         self._badge.raise_()
+
+    def _badge_width(self, text: str) -> int:
+        return self._badge.fontMetrics().horizontalAdvance(text) + 4
 
     @staticmethod
     def _set_shown(widget: QWidget, on: bool) -> None:
@@ -265,6 +286,18 @@ class ModelCombo(QComboBox):
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
+    def showPopup(self) -> None:
+        # The list is as wide as its widest "id · badge" (the box may be narrower): a badge is
+        # never cut to "…ires 14 Jan".
+        view = self.view()
+        metrics = view.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(self.shown(i)) for i in range(self.count())), default=0
+        )
+        scrollbar = view.verticalScrollBar().sizeHint().width()
+        view.setMinimumWidth(widest + scrollbar + 24)
+        super().showPopup()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_badge()
@@ -282,3 +315,59 @@ def picker_field(combo: ModelCombo) -> QWidget:
     layout.addWidget(combo.note)
     field.setFocusProxy(combo)
     return field
+
+
+class UseReplacementButton(QPushButton):
+    """ "Use gpt-image-2": offered under a retired model's 404 (`AppError.replacement`, see
+    `retirements.retired_error`); clicking picks the replacement in the tab's model picker.
+
+    Hidden while there is nothing to offer. The tab places it next to its error text and calls
+    `offer(error)` whenever it shows (or clears) an error.
+
+    Signals:
+        used: the replacement was picked. arg: its id.
+    """
+
+    used = Signal(str)
+
+    def __init__(self, combo: QComboBox, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._combo = combo
+        self._model = ""
+        self.setObjectName(f"{combo.objectName() or 'model'}UseReplacement")
+        self.setAccessibleName("Use the replacement model")
+        self.setVisible(False)
+        self.clicked.connect(self._use)
+
+    def offer(self, error: AppError | None, combo: QComboBox | None = None) -> None:
+        """Shows "Use <replacement>" for a retired model's error; hides the button otherwise.
+
+        Args:
+            error: the error shown (its `replacement` is what is offered), or None.
+            combo: the picker to switch (when the tab has several, e.g. Prompt Lab's variants).
+        """
+        if combo is not None:
+            self._combo = combo
+        self._model = (error.replacement or "") if error is not None else ""
+        self.setText(f"Use {self._model}" if self._model else "")
+        self.setToolTip(
+            f"Pick {self._model} in the model list instead, then send again" if self._model else ""
+        )
+        if self.parentWidget() is not None:
+            self.setVisible(bool(self._model))
+
+    def model(self) -> str:
+        """The replacement on offer ("" for none)."""
+        return self._model
+
+    def _use(self) -> None:
+        model = self._model
+        if not model:
+            return
+        index = self._combo.findText(model)
+        if index >= 0:
+            self._combo.setCurrentIndex(index)
+        elif self._combo.isEditable():
+            self._combo.setCurrentText(model)
+        self.offer(None)
+        self.used.emit(model)

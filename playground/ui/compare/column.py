@@ -8,6 +8,7 @@ Answers stream into Chat's `MessageView`, one per sample.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -25,9 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.capabilities import Capabilities
+from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.compare.diff import Piece
 from playground.ui.common.chat_params import API_RESPONSES, FIELD_NAMES, RESPONSES_FIELD_NAMES
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.model_picker import ModelCombo, UseReplacementButton
 from playground.ui.common.params_dialog import ParamsDialog
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
@@ -66,7 +70,7 @@ class CompareColumn(QFrame):
 
         self.params_dialog = ParamsDialog(f"Column {letter}: parameters", self)
         self.params = self.params_dialog.panel
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         self.model_combo.setEditable(True)
         self.model_combo.setObjectName(f"compareModel{letter}")
         self.model_combo.setAccessibleName(f"Column {letter} model")
@@ -105,6 +109,7 @@ class CompareColumn(QFrame):
         self.params_summary.setObjectName("compareParamsSummary")
         self.params_summary.setEnabled(False)  # greyed: a quiet hint
         tools.addWidget(self.params_summary, 1)
+        tools.addWidget(self.model_combo.retired_toggle)
         tools.addWidget(self.from_chat_button)
         tools.addWidget(self.to_chat_button)
 
@@ -151,10 +156,13 @@ class CompareColumn(QFrame):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(header)
+        layout.addWidget(self.model_combo.note)  # hidden while it has nothing to say
         layout.addLayout(tools)
         layout.addWidget(self.system_edit)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.error_label)
+        self.use_replacement = UseReplacementButton(self.model_combo)  # a retired model's 404
+        layout.addWidget(self.use_replacement, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.similarity_label)
         layout.addWidget(self.stats_label)
 
@@ -174,14 +182,24 @@ class CompareColumn(QFrame):
     def model(self) -> str:
         return self.model_combo.currentText().strip()
 
-    def set_models(self, models: list[str], current: str) -> None:
-        self.params.set_models(
-            models, current or self.model()
-        )  # its model_changed syncs the header
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        """Fills the picker (`ModelChoice` entries carry retirement badges; retired ones are
+        hidden unless "Show retired"); `default` replaces a hidden retired `current`."""
+        before = self.model()
         with QSignalBlocker(self.model_combo):
-            self.model_combo.clear()
-            self.model_combo.addItems(models)
-            self.model_combo.setCurrentText(self.params.current_model())
+            self.model_combo.set_choices(models, current or before, default)
+        # The panel follows the header (its model_changed would sync the header back).
+        self.params.set_models(models, self.model(), default)
+        if self.model() != before:
+            self.model_changed.emit(self.model())
+
+    def shows_retired(self) -> bool:
+        return self.model_combo.shows_retired()
+
+    def set_show_retired(self, on: bool) -> None:
+        self.model_combo.retired_toggle.setChecked(on)
 
     def set_model(self, model: str) -> None:
         """Picks `model` as the user would (`model_changed` follows)."""
@@ -300,14 +318,17 @@ class CompareColumn(QFrame):
         self.similarity_label.setText(text)
         self.similarity_label.setVisible(bool(text))
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, error: AppError | None = None) -> None:
+        """`text` in red; "Use <model>" under it when `error` is a retired model's 404."""
         red = "#ff8a80" if is_dark() else "#b3261e"
         self.error_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
         self.error_label.setVisible(True)
+        self.use_replacement.offer(error)
 
     def hide_error(self) -> None:
         self.error_label.clear()
         self.error_label.setVisible(False)
+        self.use_replacement.offer(None)
 
     def show_diff(self, pieces: list[Piece] | None) -> None:
         """Shows the first answer with the words the other column lacks highlighted, or (None)

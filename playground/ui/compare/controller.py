@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from PySide6.QtCore import QObject
 from playground.core.api.capabilities import ModelKind, allowed, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import retired_error
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
@@ -35,13 +37,18 @@ from playground.core.compare.diff import (
     word_diff,
 )
 from playground.core.lab.suite import GridEstimate, estimate_grid
-from playground.core.models import Endpoint, Message, RequestStatus, Usage
+from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
 from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import ChatLink, ChatSettings
-from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES, build_request
+from playground.ui.common.chat_params import (
+    API_CHAT_COMPLETIONS,
+    API_RESPONSES,
+    FIELD_NAMES,
+    build_request,
+)
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.widgets import single_shot
 from playground.ui.compare.tab import CompareTab
@@ -95,8 +102,11 @@ class CompareController(FeatureController):
         chat: ChatLink,
         parent: QObject | None = None,
         default_api: str = API_CHAT_COMPLETIONS,
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today  # judges which models are retired; tests pass a fixed date
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
         self.service = service
         service.on_headers = counters.take_headers  # rate-limit gauges
         self._engines: dict[str, Engine] = {
@@ -131,7 +141,11 @@ class CompareController(FeatureController):
     # --- models and settings ----------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        picker = snapshot.picker(ModelKind.CHAT, self.today()) if snapshot else None
+        self._listed = snapshot.models if snapshot is not None else None
+        models = picker.ids() if picker else []
+        choices = list(picker.choices) if picker else []
+        default = picker.default.model if picker and picker.default else ""
         # A new column starts on Chat's model, the next ones on other models from the list.
         preferred = [m for m in (self.chat.chat_settings().model, *models) if m]
         view = self.view
@@ -141,7 +155,7 @@ class CompareController(FeatureController):
             if not current:  # left empty when no other model is known yet
                 current = next((m for m in preferred if m not in taken), "")
                 taken.add(current)
-            view.set_column_models(column, models, current)
+            view.set_column_models(column, choices, current, default)
             self._on_model_changed(column, view.column_model(column))
 
     def _on_model_changed(self, column: int, model: str) -> None:
@@ -182,6 +196,31 @@ class CompareController(FeatureController):
         if view.message().strip():
             self.run()
 
+    def compare_models(
+        self, models: Sequence[str], message: str, system: str, params: ChatRequest | None
+    ) -> str:
+        """One column per model (the rest of the settings from `params`), on `message`, run at
+        once when it is not empty: the Retirements view's "Try the replacement". Returns what
+        to tell the user when it did not run ("" when it did)."""
+        if self.runner.is_busy(GROUP):
+            return "Compare is still running; try again when it has finished."
+        view = self.view
+        fields = (
+            {n: getattr(params, n) for n in FIELD_NAMES if getattr(params, n, None) is not None}
+            if params is not None
+            else {}
+        )
+        view.set_column_count(max(len(models), 2))
+        for column, model in zip(view.column_ids(), models, strict=False):
+            view.apply_column_settings(column, model, system, dict(fields))
+            self._on_model_changed(column, model)
+        if message.strip():
+            view.set_message(message)
+            self.run()
+            return ""
+        view.set_status("Type a message and press Run to see both models answer it.")
+        return "Compare is ready with both models: type a message there and press Run."
+
     def copy_from_chat(self, column: int) -> None:
         chat = self.chat.chat_settings()
         model, system, fields = chat.model, chat.system, chat.fields
@@ -202,6 +241,7 @@ class CompareController(FeatureController):
         view = self.view
         settings = [view.column_settings(c) for c in view.column_ids()]
         return {
+            "show_retired": view.shows_retired(),
             "columns": view.column_count(),
             "samples": view.samples(),
             "input": view.message(),
@@ -224,6 +264,7 @@ class CompareController(FeatureController):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         try:
+            self.view.set_show_retired(bool(state.get("show_retired", False)))
             self.view.set_column_count(int(state.get("columns", 2)))
             self.view.set_samples(int(state.get("samples", 1)))
             self.view.set_message(str(state.get("input", "")))
@@ -464,8 +505,10 @@ class CompareController(FeatureController):
         self._column_done(sample.column)
 
     def _on_error(self, sample: _Sample, error: AppError) -> None:
+        # A retired model's 404 says so, with its replacement (the column offers "Use <model>").
+        error = retired_error(error, sample.request.model, self._listed, self.today())
         self._end_partial(sample, RequestStatus.ERROR, error.text, "⚠ interrupted")
-        self.view.show_column_error(sample.column, error.text)
+        self.view.show_column_error(sample.column, error.text, error)
 
     def _on_cancel(self, sample: _Sample) -> None:
         self._end_partial(sample, RequestStatus.CANCELLED, "stopped", "⏹ stopped")

@@ -24,6 +24,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         ctx.chat,
         parent=ctx.window,
         default_api=default_api(services.session.profile),
+        today=services.today,
     )
 
 

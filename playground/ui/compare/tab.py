@@ -7,6 +7,7 @@ column by its index (0 for A).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.capabilities import Capabilities
+from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.compare.diff import MAX_COLUMNS, MAX_SAMPLES, MIN_COLUMNS, Piece
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.compare.column import LETTERS, CompareColumn
@@ -107,6 +110,8 @@ class CompareTab(QWidget):
         self.splitter.setObjectName("compareColumns")
         self.splitter.setChildrenCollapsible(False)
         self.columns = [CompareColumn(i) for i in range(MAX_COLUMNS)]
+        for column in self.columns:  # one "Show retired" for every column
+            column.model_combo.retired_toggle.toggled.connect(self.set_show_retired)
         for i, column in enumerate(self.columns):
             self.splitter.addWidget(column)
             column.scroll_area.verticalScrollBar().valueChanged.connect(
@@ -262,8 +267,18 @@ class CompareTab(QWidget):
         """Picks the column's model as the user would (`column_model_changed` follows)."""
         self.columns[column].set_model(model)
 
-    def set_column_models(self, column: int, models: list[str], current: str) -> None:
-        self.columns[column].set_models(models, current)
+    def set_column_models(
+        self, column: int, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        self.columns[column].set_models(models, current, default)
+
+    def shows_retired(self) -> bool:
+        """Whether any column's model picker lists retired models ("Show retired")."""
+        return any(c.shows_retired() for c in self.columns)
+
+    def set_show_retired(self, on: bool) -> None:
+        for column in self.columns:
+            column.set_show_retired(on)
 
     def set_column_capabilities(self, column: int, caps: Capabilities) -> None:
         self.columns[column].set_capabilities(caps)
@@ -295,8 +310,10 @@ class CompareTab(QWidget):
     def set_column_similarity(self, column: int, text: str) -> None:
         self.columns[column].set_similarity(text)
 
-    def show_column_error(self, column: int, text: str) -> None:
-        self.columns[column].show_error(text)
+    def show_column_error(self, column: int, text: str, error: AppError | None = None) -> None:
+        """`text` under the column's answers; with `error` a retired model's 404 offers its
+        replacement ("Use <model>")."""
+        self.columns[column].show_error(text, error)
 
     def show_column_diff(self, column: int, pieces: list[Piece] | None) -> None:
         """Shows the column's first answer with `pieces` highlighted, or (None) its answers."""

@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject
 
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.errors import AppError, ErrorKind
+from playground.core.api.retirements import retired_error
 from playground.core.embeddings.cache import EmbeddingCache, EmbeddingCacheError
 from playground.core.embeddings.files import (
     InputFileError,
@@ -45,7 +46,7 @@ from playground.core.embeddings.service import (
     prepare,
     run_plan,
 )
-from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
+from playground.core.models import Endpoint, LedgerEntry, ModelInfo, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.ui.common.feature import FeatureController
 from playground.ui.embeddings.learning import GROUP as LEARN_GROUP
@@ -116,6 +117,7 @@ class EmbeddingsController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.today = today
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
         self.tab = view
         self.session = session
         self.pricer = pricer
@@ -201,6 +203,7 @@ class EmbeddingsController(FeatureController):
         # The default follows `retirements.DEFAULT_RULES` (text-embedding-3-small when listed,
         # never a retired model); a retired wanted model gives way to it unless "Show retired".
         picker = snapshot.picker(ModelKind.EMBEDDING, self.today())
+        self._listed = snapshot.models
         wanted = self._wanted_model or self.tab.model()
         current = wanted
         if not wanted or snapshot.get(wanted) is not None:
@@ -536,6 +539,8 @@ class EmbeddingsController(FeatureController):
     def _on_run_failed(self, error: AppError) -> None:
         self.tab.hide_progress()
         progress, plan = self.progress, self.plan
+        if plan is not None:  # a retired model's 404 says so; the tab offers its replacement
+            error = retired_error(error, plan.model, self._listed, self.today())
         if progress is None or plan is None or progress.failed_batch is None:
             self.tab.show_error(error)  # failed before sending (a local check, the cache)
             return
@@ -557,6 +562,7 @@ class EmbeddingsController(FeatureController):
             error.retry_after,
             error.request_id,
             error.details,
+            replacement=error.replacement,
         )
         self.tab.show_error(
             failed, resume=f"Resume ({left:,} batch{'es' if left != 1 else ''} left)"

@@ -63,7 +63,7 @@ from playground.core.api.retirements import ModelChoice
 from playground.core.embeddings.files import short
 from playground.core.embeddings.service import MAX_MATRIX_TEXTS, EmbeddingLimits
 from playground.ui.common.countdown import Countdown
-from playground.ui.common.model_picker import ModelCombo
+from playground.ui.common.model_picker import ModelCombo, UseReplacementButton
 from playground.ui.common.question import ask
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.embeddings.learn_views import ClassifyPage, OutliersPage, RecommendPage
@@ -247,6 +247,8 @@ class EmbeddingsTab(QWidget):
         self._resume_wait.text_changed.connect(lambda _text: self._show_error_text())
         self._shown_error: AppError | None = None
         error_layout.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.use_replacement = UseReplacementButton(self.model_combo)  # a retired model's 404
+        error_layout.addWidget(self.use_replacement, 0, Qt.AlignmentFlag.AlignLeft)
         self.error_box.setVisible(False)
         form.addWidget(self.error_box)
 
@@ -635,6 +637,7 @@ class EmbeddingsTab(QWidget):
         self._resume_text = resume or "Resume"
         self._resume_wait.start_for(error)  # the hint names the wait left, never a stale one
         self._show_error_text()
+        self.use_replacement.offer(error)
         self.error_box.setVisible(True)
 
     def _show_error_text(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.errors import AppError, ErrorKind
+from playground.core.api.retirements import retired_error
 from playground.core.images.caps import (
     ImageRequest,
     Mode,
@@ -41,7 +42,7 @@ from playground.core.images.service import (
     ImageService,
     PolicyRefusal,
 )
-from playground.core.models import Endpoint, RequestStatus, Usage
+from playground.core.models import Endpoint, ModelInfo, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms
 from playground.ui.common.countdown import Countdown
 from playground.ui.common.feature import FeatureController
@@ -132,6 +133,7 @@ class ImagesController(FeatureController):
         self.sources: list[Source] = []
         self._job: _Job | None = None
         self._models: list[str] = []
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
         self._wanted_model = ""
         self._query = ""
         self._thumbs: dict[str, QPixmap] = {}
@@ -172,6 +174,7 @@ class ImagesController(FeatureController):
         # Retired models are listed (the picker hides them unless "Show retired" is ticked); the
         # default is the newest image model with no shutdown date, never a retired one.
         picker = snapshot.picker(ModelKind.IMAGE, self.today()) if snapshot is not None else None
+        self._listed = snapshot.models if snapshot is not None else None
         shows_retired = self.view.model_combo.shows_retired()
         models = picker.ids(shows_retired) if picker is not None else []
         self._models = models
@@ -408,6 +411,8 @@ class ImagesController(FeatureController):
             self.view.show_error(" ".join(result.problems))
 
     def _on_failed(self, job: _Job, error: AppError) -> None:
+        # A retired model's 404 says so, with its replacement (the view offers "Use <model>").
+        error = retired_error(error, job.request.model, self._listed, self.today())
         self._last_error = error
         kept = len(job.items)
         status = RequestStatus.ERROR
@@ -425,6 +430,7 @@ class ImagesController(FeatureController):
         self._retry_shown = None
         text = f"{error.title}: {error.message} {error.hint}".strip() + suffix
         self.view.show_error(text, error.details, field=field)
+        self.view.offer_replacement(error)
         if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
             self._retry_shown = (field, suffix, error.details)
             self._retry.start_for(error)  # Generate waits it out; the hint names the wait left

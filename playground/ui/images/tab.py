@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.api.errors import AppError
 from playground.core.api.retirements import ModelChoice
 from playground.core.images.caps import (
     Field,
@@ -52,7 +53,7 @@ from playground.core.images.caps import (
     normalize_size,
     suggested_sizes,
 )
-from playground.ui.common.model_picker import ModelCombo
+from playground.ui.common.model_picker import ModelCombo, UseReplacementButton
 from playground.ui.common.widgets import fill, named, select_data, side_by_side, wrapped_label
 from playground.ui.images.gallery import GalleryPanel, ImageView, with_checker
 from playground.ui.images.mask import MaskPainter
@@ -286,6 +287,8 @@ class ImagesTab(QWidget):
         options_layout.addWidget(self.model_combo.note)
         options_layout.addWidget(self.model_note)
         options_layout.addWidget(self._errors["model"])
+        self.use_replacement = UseReplacementButton(self.model_combo)
+        options_layout.addWidget(self.use_replacement)  # under a retired model's error
         options_layout.addSpacing(4)
         options_layout.addLayout(form)
         options_layout.addStretch(1)
@@ -687,6 +690,11 @@ class ImagesTab(QWidget):
 
     def hide_error(self) -> None:
         self.error_label.show_text("")
+        self.use_replacement.offer(None)
+
+    def offer_replacement(self, error: AppError | None) -> None:
+        """ "Use <model>" under a retired model's error (`AppError.replacement`), or nothing."""
+        self.use_replacement.offer(error)
 
     def problem_text(self, field: str) -> str:
         label = self._errors.get(field)

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
+from playground.core.api.radar import Trial, trial
+from playground.core.api.retirements import retired_error
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
@@ -89,7 +91,7 @@ from playground.core.lab.suite import (
     results_to_json,
     run_grid,
 )
-from playground.core.models import Endpoint, ImagePart, RequestStatus, Usage
+from playground.core.models import Endpoint, ImagePart, ModelInfo, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage
@@ -109,7 +111,7 @@ from playground.ui.common.question import ask
 from playground.ui.common.widgets import single_shot
 from playground.ui.lab.compare_runs import RunCompareDialog
 from playground.ui.lab.tab import LabTab, VersionDiffDialog
-from playground.ui.lab.variants import VariantSettings
+from playground.ui.lab.variants import MAX_VARIANTS, VariantSettings
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.counters import CountersController
 
@@ -148,8 +150,12 @@ class LabController(FeatureController):
         chat: ChatLink,
         parent: QObject | None = None,
         default_api: str = "",
+        today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(view, parent)
+        self.today = today  # judges which models are retired; tests pass a fixed date
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
+        self._retired: dict[str, AppError] = {}  # a retired model's 404, by model
         self.service = service
         service.on_headers = counters.take_headers  # rate-limit gauges
         self._engines: dict[str, Engine] = {
@@ -178,6 +184,8 @@ class LabController(FeatureController):
         self._versions: list[Version] = []
         self._closing = False
         self._summary_timer = single_shot(self, SUMMARY_MS, self._update_summary)
+        # A run started by try_model: the models it compares and who to tell when it ends.
+        self._trial: tuple[str, str, Callable[[Trial | None, str], None]] | None = None
 
         view.run_requested.connect(self.request_run)
         view.stop_requested.connect(self.stop)
@@ -194,7 +202,6 @@ class LabController(FeatureController):
         view.variants_changed.connect(self._refresh_variables)
         view.cell_chosen.connect(self._on_cell_chosen)
         view.starter_chosen.connect(self.open_starter)
-        self.today: Callable[[], date] = date.today
         self._snapshot: CatalogSnapshot | None = None
         self._starters: StarterLibrary | None = None
         self._pending_starter = ""
@@ -211,14 +218,23 @@ class LabController(FeatureController):
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self._snapshot = snapshot
-        self.view.set_models(
-            snapshot.ids(ModelKind.CHAT) if snapshot else [], self.chat.chat_settings().model
-        )
+        preferred = self.chat.chat_settings().model
         self.view.set_grader_models(
             snapshot.ids(ModelKind.CHAT) if snapshot else [],
             snapshot.ids(ModelKind.EMBEDDING) if snapshot else [],
         )
         self._model_ids = {m.id for m in snapshot.models} if snapshot else None
+        if snapshot is None:
+            self.view.set_models([], preferred)
+            return
+        # Badges for dated models; a new variant never starts on a retired model.
+        picker = snapshot.picker(ModelKind.CHAT, self.today())
+        self._listed = snapshot.models
+        default = picker.default.model if picker.default is not None else ""
+        chosen = picker.choice(preferred)
+        if chosen is not None and chosen.retired:
+            preferred = default
+        self.view.set_models(list(picker.choices), preferred, default)
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -522,6 +538,35 @@ class LabController(FeatureController):
         run.variants = self._pin_draft_version(variants)
         self._estimate(run, run.cells(), batch)
 
+    def try_model(self, old: str, new: str, on_done: Callable[[Trial | None, str], None]) -> str:
+        """Adds a variant on `new` like the first one on `old` (unless one is there) and runs the
+        suite as Run does: the Retirements view's "Try the replacement". `on_done` gets the
+        old-versus-new numbers and the run's status line when the run ends.
+
+        Returns:
+            Why it cannot run ("" when the run is under way or waiting for the cost question).
+        """
+        if self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None:
+            return "Prompt Lab is busy; try again when its run has finished."
+        variants = self.view.variant_settings()
+        base = next((v for v in variants if v.model.strip() == old), None)
+        if base is None:
+            return f"No Prompt Lab variant uses {old} any more."
+        if not any(v.model.strip() == new for v in variants):
+            if len(variants) >= MAX_VARIANTS:
+                return "Prompt Lab holds no more variants: remove one there, then try again."
+            copy = VariantSettings(f"{base.name} on {new}", new, dict(base.fields), base.version_id)
+            self.view.set_variants([*variants, copy])
+            self._refresh_variables()
+        self._trial = (old, new, on_done)
+        self.request_run()
+        if not (
+            self._busy() or self.runner.is_busy(ESTIMATE_GROUP) or self.confirm_box is not None
+        ):
+            self._trial = None
+            return "Prompt Lab can't run the suite yet: its tab says why."
+        return ""
+
     def _pin_draft_version(self, variants: list[Variant]) -> list[Variant]:
         """Variants on the unsaved draft get the draft saved as a version (or the same saved one),
         so the run remembers exactly which prompt it used."""
@@ -642,6 +687,9 @@ class LabController(FeatureController):
                 self._start(run, keys, batch, text)
             else:
                 self.view.set_status("Not run. " + text)
+                if self._trial is not None:  # the Retirements view hears it was not run
+                    on_done, self._trial = self._trial[2], None
+                    on_done(None, "Not run: the cost question in Prompt Lab was answered No.")
 
         self.confirm_box = ask(
             self.view,
@@ -751,9 +799,7 @@ class LabController(FeatureController):
                 execute,
                 concurrency=self.view.concurrency(),
                 on_done=lambda key, result: self._cell_done(run, key, result),
-                on_failed=lambda key, error: self._cell_done(
-                    run, key, CellResult(CellStatus.ERROR, error=error.text)
-                ),
+                on_failed=lambda key, error: self._cell_failed(run, key, error),
                 on_waiting=waiting,
             ),
             group=GROUP,
@@ -761,6 +807,14 @@ class LabController(FeatureController):
             on_error=lambda error: self._failed(run, "Stopped by an error", error),
             on_cancel=lambda: self._ended(run, "Stopped"),
         )
+
+    def _cell_failed(self, run: LabRun, key: CellKey, error: AppError) -> None:
+        # A retired model's 404 says so; selecting the cell offers the replacement.
+        model = run.variant(key.variant_id).model
+        error = retired_error(error, model, self._listed, self.today())
+        if error.replacement:
+            self._retired[model] = error
+        self._cell_done(run, key, CellResult(CellStatus.ERROR, error=error.text))
 
     def _cell_done(self, run: LabRun, key: CellKey, result: CellResult) -> None:
         run.results[key] = result
@@ -810,6 +864,10 @@ class LabController(FeatureController):
             text, error=bool(errors) or bool(ungraded) or (pending > 0 and how != "Done")
         )
         self.view.set_busy(False, can_resume=pending > 0 or ungraded > 0)
+        if self._trial is not None:  # "Try the replacement" from the Retirements view
+            old, new, on_done = self._trial
+            self._trial = None
+            on_done(trial(run, old, new), text)
 
     def _failed(self, run: LabRun, how: str, error: AppError) -> None:
         self.batch_id = None
@@ -1049,6 +1107,11 @@ class LabController(FeatureController):
             return
         if result.status != CellStatus.OK:
             self.view.show_detail(result.text, f"{where}: {result.error or 'stopped'}")
+            model = run.variant(key.variant_id).model
+            retired = self._retired.get(model)
+            shown = [v.model for v in self.view.variant_settings()]
+            if retired is not None and model in shown:
+                self.view.offer_replacement(shown.index(model), retired)
             return
         verdict = {True: "passed", False: "failed", None: "no check"}[result.check.passed]
         if result.check.ungraded:
@@ -1139,12 +1202,14 @@ class LabController(FeatureController):
             "samples": self.view.samples(),
             "concurrency": self.view.concurrency(),
             "graders": self.view.grader_settings().to_dict(),
+            "show_retired": self.view.shows_retired(),
             "run_id": self.run.id if self.run else None,
             "batch_id": self.batch_id,
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
         try:
+            self.view.set_show_retired(bool(state.get("show_retired", False)))
             self.view.set_prompt(Prompt(str(state.get("system", "")), str(state.get("user", ""))))
             variants = [v for v in state.get("variants", []) if isinstance(v, dict)]
             if variants:

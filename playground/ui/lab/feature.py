@@ -36,6 +36,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         services.settings_store.load(),
         ctx.chat,
         parent=ctx.window,
+        today=services.today,
     )
     if warning:
         view.set_status(warning, error=True)

@@ -6,7 +6,7 @@ The tab emits what the user wants; `LabController` checks, estimates, runs and s
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.lab.graders import GraderSettings
 from playground.core.lab.store import RunInfo, Version
 from playground.core.lab.suite import (
@@ -45,6 +46,7 @@ from playground.core.lab.suite import (
     TestCase,
 )
 from playground.ui.common.message_view import MessageView
+from playground.ui.common.model_picker import UseReplacementButton
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.lab.cases import CasesTable
 from playground.ui.lab.graders import GraderPanel
@@ -335,6 +337,10 @@ class LabTab(QWidget):
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.detail_check)
+        # "Use <model>" under a cell that failed on a retired model (offer_replacement).
+        self.use_replacement = UseReplacementButton(QComboBox(), detail)
+        self.use_replacement.setObjectName("labUseReplacement")
+        detail_layout.addWidget(self.use_replacement, 0, Qt.AlignmentFlag.AlignLeft)
         detail_layout.addWidget(self.detail_view)
         detail_layout.addStretch(1)
         detail_scroll = QScrollArea()
@@ -497,10 +503,19 @@ class LabTab(QWidget):
         self.system_edit.setPlainText(prompt.system)
         self.template_edit.setPlainText(prompt.user)
 
-    def set_models(self, models: list[str], preferred: str = "") -> None:
-        """Every variant's model list; a variant without a model gets `preferred` or the first."""
-        self.variants.set_models(models, preferred)
-        self._matrix_models = list(models)
+    def set_models(
+        self, models: Sequence[str | ModelChoice], preferred: str = "", default: str = ""
+    ) -> None:
+        """Every variant's model list (`ModelChoice` entries carry retirement badges); a variant
+        without a model gets `preferred`, `default` or the first."""
+        self.variants.set_models(models, preferred, default)
+        self._matrix_models = [m if isinstance(m, str) else m.id for m in models]
+
+    def shows_retired(self) -> bool:
+        return self.variants.shows_retired()
+
+    def set_show_retired(self, on: bool) -> None:
+        self.variants.set_show_retired(on)
 
     def ensure_variant(self) -> None:
         """Adds a first variant when there is none."""
@@ -618,6 +633,14 @@ class LabTab(QWidget):
     def show_detail(self, text: str, check: str) -> None:
         self.detail_view.set_text(text)
         self.detail_check.setText(check)
+        self.use_replacement.offer(None)
+
+    def offer_replacement(self, variant: int, error: AppError) -> None:
+        """ "Use <model>" under the shown cell: picks `error.replacement` (a retired model's
+        404) in variant number `variant` (0-based)."""
+        rows = self.variants.rows
+        if 0 <= variant < len(rows):
+            self.use_replacement.offer(error, rows[variant].model_combo)
 
     def refresh_icons(self) -> None:
         self.run_button.setIcon(icon("send"))

@@ -6,6 +6,7 @@ accepts exactly what Chat does and greys out what its model rejects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.capabilities import capabilities
+from playground.core.api.retirements import ModelChoice
 from playground.core.lab.store import Version
 from playground.ui.common.chat_params import API_RESPONSES
+from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.params_dialog import ParamsDialog
 from playground.ui.common.widgets import named
 
@@ -70,7 +73,7 @@ class VariantRow(QFrame):
         self.prompt_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.model_combo = QComboBox()
+        self.model_combo = ModelCombo()
         self.model_combo.setEditable(True)
         self.model_combo.setObjectName("labVariantModel")
         self.model_combo.setAccessibleName("Variant model")
@@ -99,6 +102,8 @@ class VariantRow(QFrame):
         grid.addWidget(self.remove_button, 0, 2)
         grid.addWidget(self.prompt_combo, 1, 0, 1, 2)
         grid.addWidget(self.params_button, 1, 2)
+        grid.addWidget(self.model_combo.note, 2, 0, 1, 3)  # hidden while it has nothing to say
+        grid.addWidget(self.model_combo.retired_toggle, 3, 0, 1, 3)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
 
@@ -141,12 +146,14 @@ class VariantRow(QFrame):
     def set_api(self, api: str) -> None:
         self.params.set_api(api)
 
-    def set_models(self, models: list[str], current: str) -> None:
+    def set_models(
+        self, models: Sequence[str | ModelChoice], current: str, default: str = ""
+    ) -> None:
+        """Fills the picker (`ModelChoice` entries carry retirement badges; retired ones are
+        hidden unless "Show retired"); `default` replaces a hidden retired `current`."""
         with QSignalBlocker(self.model_combo):
-            self.model_combo.clear()
-            self.model_combo.addItems(models)
-            self.model_combo.setCurrentText(current)
-        self._on_model_changed(current)
+            self.model_combo.set_choices(models, current, default)
+        self._on_model_changed(self.model())
 
     def set_versions(self, versions: list[Version]) -> None:
         keep = self.prompt_combo.currentData()
@@ -232,8 +239,10 @@ class VariantsEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("labVariants")
         self.rows: list[VariantRow] = []
-        self._models: list[str] = []
+        self._models: list[str | ModelChoice] = []
         self._preferred = ""
+        self._default = ""  # the kind's default, for a row whose model is a hidden retired one
+        self._show_retired = False
         self._versions: list[Version] = []
         self._default_api = ""  # a new row's API ("": the panel's own default)
         self._layout = QVBoxLayout(self)
@@ -255,9 +264,12 @@ class VariantsEditor(QWidget):
             return None
         row = VariantRow(len(self.rows) + 1, self)
         row.set_versions(self._versions)
-        first = self._preferred or (self._models[0] if self._models else "")
+        listed = [m if isinstance(m, str) else m.id for m in self._models]
+        first = self._preferred or self._default or (listed[0] if listed else "")
         default = self.rows[-1].model() if self.rows else first
-        row.set_models(self._models, default)
+        row.model_combo.retired_toggle.setChecked(self._show_retired)
+        row.model_combo.retired_toggle.toggled.connect(self.set_show_retired)
+        row.set_models(self._models, default, self._default)
         if self._default_api:
             row.set_api(self.rows[-1].api() if self.rows else self._default_api)
         row.remove_requested.connect(lambda r=row: self.remove_variant(r))
@@ -301,13 +313,33 @@ class VariantsEditor(QWidget):
         """Every row's parameter problems, each with the row's name."""
         return [f"{row.name()}: {p}" for row in self.rows for p in row.problems()]
 
-    def set_models(self, models: list[str], preferred: str = "") -> None:
-        """Fills every row's model list; a row without a model gets `preferred` (Chat's model)
-        or the first in the list."""
-        self._models = models
+    def set_models(
+        self, models: Sequence[str | ModelChoice], preferred: str = "", default: str = ""
+    ) -> None:
+        """Fills every row's model list; a row without a model gets `preferred` (Chat's model),
+        `default` or the first in the list.
+
+        Args:
+            models: every listed model (`ModelChoice` entries carry retirement badges).
+            preferred: a new row's model.
+            default: the kind's default (never retired), for a row whose model is a hidden
+                retired one.
+        """
+        self._models = list(models)
         self._preferred = preferred
+        self._default = default
+        first = next((m if isinstance(m, str) else m.id for m in models), "")
         for row in self.rows:
-            row.set_models(models, row.model() or preferred or (models[0] if models else ""))
+            row.set_models(models, row.model() or preferred or default or first, default)
+
+    def shows_retired(self) -> bool:
+        """Whether the model pickers list retired models ("Show retired", one for every row)."""
+        return self._show_retired
+
+    def set_show_retired(self, on: bool) -> None:
+        self._show_retired = on
+        for row in self.rows:
+            row.model_combo.retired_toggle.setChecked(on)
 
     def set_default_api(self, api: str) -> None:
         """The API of the rows there are and of new ones (until a row's own is chosen)."""

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QFileDialog
 from playground.core.api.capabilities import ModelKind
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
-from playground.core.api.retirements import ModelChoice
+from playground.core.api.retirements import ModelChoice, retired_error
 from playground.core.api.session import ApiSession
-from playground.core.models import ProviderKind, RequestStatus
+from playground.core.models import ModelInfo, ProviderKind, RequestStatus
 from playground.core.moderation.service import (
     DEFAULT_MODEL,
     BatchResult,
@@ -71,6 +71,7 @@ class ModerationController(FeatureController):
     ) -> None:
         super().__init__(view, parent)
         self.today = today  # judges which models are retired; tests pass a fixed date
+        self._listed: tuple[ModelInfo, ...] | None = None  # the model list, with shutdown dates
         self.service = service
         self.session = session
         self.runner = runner
@@ -107,6 +108,7 @@ class ModerationController(FeatureController):
     # --- models --------------------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
+        self._listed = snapshot.models if snapshot is not None else None
         models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
         current = self.view.current_model()
         choices: list[str | ModelChoice] = [DEFAULT_MODEL]
@@ -199,6 +201,8 @@ class ModerationController(FeatureController):
                 self.show_item(min(self.results))
 
         def on_error(error: AppError) -> None:
+            # A retired model's 404 says so; the view offers its replacement.
+            error = retired_error(error, model, self._listed, self.today())
             self._record(model, RequestStatus.ERROR, None, error.request_id)
             self.view.show_error(error, resumable=len(self.pending))
             if error.retry_after:  # 429/503 said when: the hint and Resume count it down

@@ -42,7 +42,7 @@ from playground.core.moderation.service import (
     model_info,
 )
 from playground.ui.common.attachments import AttachmentsBar
-from playground.ui.common.model_picker import ModelCombo, as_choices
+from playground.ui.common.model_picker import ModelCombo, UseReplacementButton, as_choices
 from playground.ui.common.moderation_badge import BLOCKED, CLEAR, FLAGGED, ModerationBadge
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.moderation.chart import CategoryChart, state_colours
@@ -139,6 +139,8 @@ class ModerationTab(QWidget):
         error_row.setContentsMargins(6, 4, 6, 4)
         error_row.addWidget(self.error_label, 1)
         error_row.addWidget(self.resume_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.use_replacement = UseReplacementButton(self.model_combo)  # a retired model's 404
+        error_row.addWidget(self.use_replacement, 0, Qt.AlignmentFlag.AlignTop)
         self.error_box = QFrame()
         self.error_box.setObjectName("moderationErrorBox")
         self.error_box.setFrameShape(QFrame.Shape.StyledPanel)
@@ -406,6 +408,7 @@ class ModerationTab(QWidget):
         self._resumable = resumable
         self.resume_button.setVisible(bool(resumable))
         self.set_resume_countdown(0)
+        self.use_replacement.offer(error)
         self.error_box.setVisible(True)
 
     def _update_empty_hint(self) -> None:

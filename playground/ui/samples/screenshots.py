@@ -27,6 +27,7 @@ from playground.core.storage.paths import AppPaths
 from playground.core.storage.settings import MemorySettingsStore
 from playground.services import Services, build_services
 from playground.ui.common.feature import FeatureController
+from playground.ui.samples import retirements
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.app_controller import SESSION_KEY_GONE, AppController
 from playground.ui.shell.bridge import TaskRunner, close_loop, install_loop
@@ -161,6 +162,8 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
                 lambda: DamagedLedgerBox(services.paths.database_file, window),
             ),
             ("about", lambda: AboutDialog(controller.about_extra(), window)),
+            ("retirements", lambda: retirements.retirements_view(controller, services)),
+            ("chat-model-popup", lambda: retirements.chat_picker_popup(controller)),
         ]
         for name, make in dialogs:
             dialog = make()

@@ -11,6 +11,7 @@ import base64
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QUrl
@@ -21,18 +22,25 @@ from playground.core.api.catalog import CatalogSnapshot, ModelCatalog
 from playground.core.api.errors import AppError
 from playground.core.api.imports import prepare_for_requests
 from playground.core.api.providers import new_profile, preset_by_key
+from playground.core.api.retirements import DataAge, price_data_age, retirement_data_age
 from playground.core.api.secrets import SecretStoreError, mask_key
 from playground.core.api.session import ApiSession
 from playground.core.chat.probe import serves_responses
 from playground.core.models import ProviderKind, ProviderProfile
 from playground.core.storage.settings import Settings, SettingsStore
 from playground.core.storage.window_state import UiSettings
+from playground.ui.common.chat_link import ChatSettings as ChatLinkSettings
 from playground.ui.common.feature import FeatureHost
 from playground.ui.shell.about import AboutDialog
 from playground.ui.shell.bridge import TaskRunner
 from playground.ui.shell.first_run import FirstRunDialog
 from playground.ui.shell.guide import GettingStartedWindow
 from playground.ui.shell.main_window import MainWindow
+from playground.ui.shell.retirements import (
+    RetirementHooks,
+    RetirementsController,
+    RetirementsDialog,
+)
 from playground.ui.shell.settings_dialog import SettingsDialog
 from playground.ui.shell.theme import apply_theme
 
@@ -87,6 +95,12 @@ class AppController(QObject):
         self._preparing = False
         self.first_run_dialog: FirstRunDialog | None = None
         self.guide: GettingStartedWindow | None = None
+        # The Retirements view (Help → Model retirements…); window.py gives the controller.
+        self.retirements: RetirementsController | None = None
+        self.retirements_dialog: RetirementsDialog | None = None
+        # What day it is (window.py gives Services.today) and how old the shipped data is.
+        self.today: Callable[[], date] = date.today
+        self.data_ages: list[DataAge] | None = None
 
         window.settings_requested.connect(self.open_settings)
         window.refresh_models_requested.connect(self.refresh_models)
@@ -94,6 +108,7 @@ class AppController(QObject):
         window.about_requested.connect(self._on_about)
         window.guide_requested.connect(self.open_guide)
         window.open_data_folder_requested.connect(self._on_open_data_folder)
+        window.retirements_requested.connect(self.open_retirements)
         window.closing.connect(self._on_closing)
         features.refresh_models_requested.connect(self.refresh_models)
         window.tab_widget.currentChanged.connect(
@@ -233,6 +248,69 @@ class AppController(QObject):
 
     def _show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.features.show_models(snapshot)
+        # The status-bar hint, when the list dates any model (no dates: nothing to look for).
+        dated = snapshot is not None and any(m.shutdown_date for m in snapshot.models)
+        if self.retirements is not None and dated:
+            self.retirements.refresh()
+
+    # --- the Retirements view ------------------------------------------------------------------
+
+    def retirement_hooks(self) -> RetirementHooks:
+        """How the Retirements view reaches the model list and the tabs (never importing one)."""
+        return RetirementHooks(
+            snapshot=lambda: self.catalog.cached(self.session.profile.id),
+            tab_states=lambda: self.features.saved_settings(self.settings).tabs,
+            apply_tab_state=self._apply_tab_state,
+            compare=lambda: self._shown_tab("compare"),
+            lab=lambda: self._shown_tab("lab"),
+            conversation_changed=self._reopen_if_open,
+        )
+
+    def _reopen_if_open(self, conversation_id: str, model: str) -> None:
+        """Chat's picker follows a switched conversation when it is the open one."""
+        if self.features.saved_settings(self.settings).chat.conversation_id != conversation_id:
+            return
+        link = self.features.chat().link()
+        shown = link.chat_settings()
+        link.use_in_chat(ChatLinkSettings(model, shown.system, shown.fields))
+
+    def set_retirements(self, controller: RetirementsController) -> None:
+        self.retirements = controller
+        controller.uses_changed.connect(
+            lambda _uses: self.window.set_retirement_hint(*controller.hint())
+        )
+
+    def open_retirements(self) -> RetirementsDialog | None:
+        """Help → Model retirements… (or the status-bar hint): the view, listed afresh."""
+        if self.retirements is None:
+            return None
+        if self.retirements_dialog is None:
+            self.retirements_dialog = RetirementsDialog(self.window)
+            self.retirements.attach(self.retirements_dialog)
+        dialog = self.retirements_dialog
+        if dialog.isVisible():
+            self.retirements.refresh()
+        dialog.show()  # lists afresh when shown
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _shown_tab(self, key: str) -> object | None:
+        if key not in self.window.tab_keys:
+            return None
+        self.window.show_tab(key)
+        return self.features.controller(key)
+
+    def _apply_tab_state(self, key: str, state: dict[str, Any]) -> bool:
+        """A tab's saved state replaced (a switch to a replacement model, or its Undo); False
+        when the tab is busy and was left alone."""
+        controller = self.features.controller(key)
+        if any(self.runner.is_busy(group) for group in controller.busy_groups):
+            return False
+        controller.restore_state(state)
+        controller.show_models(self.catalog.cached(self.session.profile.id))
+        self.settings = self.settings.replace(tabs={**self.settings.tabs, key: state})
+        return True
 
     def update_connection_state(
         self, *, models: int | None = None, error: str = "", conn: Connection | None = None
@@ -285,6 +363,10 @@ class AppController(QObject):
             return self.settings_dialog
         dialog = SettingsDialog(self.settings, self.window, environ=self.environ)
         self.settings_dialog = dialog
+        if self.data_ages is not None:
+            dialog.set_data_ages(self.data_ages)
+        else:
+            self.load_data_ages()
         dialog.key_status_requested.connect(self._on_key_status_requested)
         dialog.key_save_requested.connect(self._on_key_save_requested)
         dialog.key_delete_requested.connect(self._on_key_delete_requested)
@@ -319,6 +401,8 @@ class AppController(QObject):
         dialog.show_price_data("Downloading the newest prices…", busy=True)
 
         def done(update: Any) -> None:
+            self.data_ages = None  # About and Settings read the new data's age again
+            self.load_data_ages()
             if self.settings_dialog is dialog:
                 dialog.show_price_data(
                     f"Prices updated: {update.models:,} models of {update.providers} providers. "
@@ -530,8 +614,35 @@ class AppController(QObject):
         box.open()
 
     def about_extra(self) -> list[tuple[str, str]]:
-        """The About box's extra rows (price data, keyring, data folder), read when shown."""
-        return self._about_extra()
+        """The About box's extra rows (keyring, data folder, the price and retirement data with
+        their dates), read when shown."""
+        ages = self.data_ages
+        if ages is None:  # not read yet: the price table's version, the retirement table's date
+            info = self.pricer.data_info() if self.pricer is not None else "unknown"
+            ages = [
+                DataAge("Price data", None, info),
+                retirement_data_age(),
+            ]
+        return [*self._about_extra(), *((a.name, a.text) for a in ages)]
+
+    def load_data_ages(self, then: Callable[[], object] | None = None) -> None:
+        """Reads how old the price data and the retirement table are (the price table is large:
+        off the GUI thread), then shows it in Settings (and runs `then`)."""
+        today = self.today()
+
+        def read() -> list[DataAge]:
+            from playground.core.money.price_update import data_text  # says so after an update
+
+            return [price_data_age(data_text(), today), retirement_data_age()]
+
+        def done(ages: list[DataAge]) -> None:
+            self.data_ages = ages
+            if self.settings_dialog is not None:
+                self.settings_dialog.set_data_ages(ages)
+            if then is not None:
+                then()
+
+        self.runner.start_blocking(read, group="data-ages", on_result=done)
 
     def open_guide(self) -> GettingStartedWindow:
         """Help → Getting started: one window, brought to the front when already open."""
@@ -551,7 +662,16 @@ class AppController(QObject):
         return self.guide
 
     def _on_about(self) -> None:
-        AboutDialog(self.about_extra(), self.window).exec()
+        if self.data_ages is None:
+            self.load_data_ages(then=self._show_about)
+        else:
+            self._show_about()
+
+    def _show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.about_extra(), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _on_open_data_folder(self) -> None:
         if self.data_dir:

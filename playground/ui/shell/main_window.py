@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QTabWidget,
+    QToolButton,
     QWidget,
 )
 
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         about_requested: Help → About.
         guide_requested: Help → Getting started (F1).
         open_data_folder_requested: Help → Open data folder.
+        retirements_requested: Help → Model retirements…, or the status-bar hint.
         closing: the window is about to close (save state now).
     """
 
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
     about_requested = Signal()
     guide_requested = Signal()
     open_data_folder_requested = Signal()
+    retirements_requested = Signal()
     closing = Signal()
 
     def __init__(self, tabs: list[TabSpec], parent: QWidget | None = None) -> None:
@@ -103,6 +106,14 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.setObjectName("statusBar")
         status.addWidget(self.counters, 1)
+        # "2 models you use retire soon": hidden until something saved is due (set_retirement_hint)
+        self.retirement_hint = named(
+            QToolButton(), "retirementHint", "Models you use that retire soon"
+        )
+        self.retirement_hint.setAutoRaise(True)
+        self.retirement_hint.setVisible(False)
+        self.retirement_hint.clicked.connect(self.retirements_requested)
+        status.addPermanentWidget(self.retirement_hint)
         status.addPermanentWidget(self.busy_bar)
         status.addPermanentWidget(self.connection_label)
 
@@ -189,6 +200,10 @@ class MainWindow(QMainWindow):
         )
         self.guide_action.setObjectName("gettingStartedAction")
         self._action(help_menu, "Open &data folder", None, self.open_data_folder_requested)
+        self.retirements_action = self._action(
+            help_menu, "Model &retirements…", None, self.retirements_requested
+        )
+        self.retirements_action.setObjectName("retirementsAction")
         help_menu.addSeparator()
         self.about_action = self._action(
             help_menu, f"&About {APP_NAME}", None, self.about_requested
@@ -268,6 +283,12 @@ class MainWindow(QMainWindow):
         color = {True: "#2e9d5b", False: "#d93025", None: "#9aa0a6"}[ok]
         self.connection_label.setText(f'<span style="color:{color}">●</span> {text}')
         self.connection_label.setToolTip(tooltip)
+
+    def set_retirement_hint(self, text: str, tooltip: str = "") -> None:
+        """The status-bar hint that opens the Retirements view; hidden when `text` is ""."""
+        self.retirement_hint.setText(f"⚠ {text}" if text else "")
+        self.retirement_hint.setToolTip(tooltip or "Open the list of models you use that retire")
+        self.retirement_hint.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)

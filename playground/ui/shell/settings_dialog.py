@@ -8,7 +8,7 @@ controller, which answers through `show_test_result`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -43,6 +43,7 @@ from playground.core.api.providers import (
     new_profile,
     validate_profile,
 )
+from playground.core.api.retirements import DataAge
 from playground.core.models import PriceOverride, ProviderKind, ProviderProfile
 from playground.core.money.budgets import STATE_KEY as BUDGETS_KEY
 from playground.core.storage.settings import Settings
@@ -458,8 +459,27 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.prices_table, 1)
         layout.addLayout(row)
         layout.addLayout(guard)
-        layout.addLayout(self._build_price_data_row())
+        layout.addWidget(self._build_data_group())
         return page
+
+    def _build_data_group(self) -> QGroupBox:
+        """How old the shipped price and retirement data are (`set_data_ages` fills it in), the
+        price data in use and "Update prices now" (only ever on its click)."""
+        box = QGroupBox("Data")
+        box.setObjectName("dataGroup")
+        form = QFormLayout(box)
+        self.price_age_label = wrapped_label("priceDataAge", "Reading…")
+        self.retirement_data_label = wrapped_label("retirementDataAge", "Reading…")
+        form.addRow("Prices", self.price_age_label)
+        form.addRow("Model retirements", self.retirement_data_label)
+        form.addRow(self._build_price_data_row())
+        return box
+
+    def set_data_ages(self, ages: Sequence[DataAge]) -> None:
+        """Shows how old the price data and the retirement/replacement table are."""
+        for age in ages:
+            label = self.price_age_label if age.name == "Price data" else self.retirement_data_label
+            label.setText(age.text)
 
     def _build_price_data_row(self) -> QHBoxLayout:
         """The price data in use and "Update prices now" (only ever on this click)."""
