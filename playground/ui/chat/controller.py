@@ -88,6 +88,8 @@ class ChatController(FeatureController):
             before_switch=self._before_switch,
             after_load=self._after_load,
             default_api=default_api,
+            save_ledger=counters.save_unsaved,
+            ledger_error=lambda: counters.write_error,
             parent=self,
         )
         self.sending = ChatSending(
@@ -130,6 +132,7 @@ class ChatController(FeatureController):
         view.send_requested.connect(sending.send_draft)
         view.stop_requested.connect(sending.stop)
         view.retry_requested.connect(sending.retry)
+        view.save_now_requested.connect(history.save_all)
         view.model_changed.connect(sending.model_changed)
         view.draft_changed.connect(self._on_view_draft_changed)
         view.refresh_models_requested.connect(self.refresh_models_requested)
@@ -191,6 +194,11 @@ class ChatController(FeatureController):
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.sending.show_models(snapshot, self._preferred_model)
+
+    def shutdown(self) -> None:
+        """Closing: what a failed write left out is tried once more (the draft is saved by
+        `save_state`)."""
+        self.conversations.save_all()
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """`ChatSettings` as a dict: the input's Enter key, the moderation check, the system

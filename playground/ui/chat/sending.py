@@ -64,7 +64,13 @@ from playground.core.money.metering import (
 )
 from playground.core.money.pricing import ModelPrices
 from playground.core.money.tokens import TokenCounter
-from playground.core.storage.history import HistoryError, HistoryStore, MessageMeta, MessageStatus
+from playground.core.storage.history import (
+    HistoryError,
+    HistoryStore,
+    MessageMeta,
+    MessageStatus,
+    NotInHistoryError,
+)
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.moderation_check import ModerationCheck
@@ -446,7 +452,7 @@ class ChatSending(QObject):
             try:
                 self.history.stream_update(turn.message_id, "".join(turn.unfiled))
             except HistoryError as exc:
-                log.warning("history: %s", exc)
+                self.conversations.write_failed(exc)
         turn.unfiled = []
         self.conversations.refresh_history()
         self._retirement_notice(turn.request.model)  # after the first token: not on its path
@@ -479,7 +485,7 @@ class ChatSending(QObject):
             try:
                 self.history.stream_update(turn.message_id, text)
             except HistoryError as exc:  # a full disk must not stop the stream
-                log.warning("history: %s", exc)
+                self.conversations.write_failed(exc)
         if pending:
             self.view.set_reply_info(f"Streaming… {turn.progress.chunks:,} tokens")
 
@@ -502,7 +508,10 @@ class ChatSending(QObject):
     def retry(self) -> None:
         """Sends the last request again, replacing its failed answer."""
         last = self.state.last_request
-        if last is None or self.runner.is_busy(GROUP):
+        if self.runner.is_busy(GROUP):
+            return
+        self.conversations.save_all()  # what a failed write left out (or nothing)
+        if last is None:
             return
         turns = self.conversation.turns
         failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
@@ -655,7 +664,7 @@ class ChatSending(QObject):
             try:
                 self.history.discard_reply(turn.message_id)
             except HistoryError as exc:
-                log.warning("history: %s", exc)
+                self.conversations.write_failed(exc)
             turn.message_id = None
         if turn.conversation is self.conversation:
             self.conversations.rebuild_view()
@@ -665,16 +674,27 @@ class ChatSending(QObject):
         """Writes the answer's final text and numbers. The history list was refreshed when the
         send was filed (its row does not change now), so it is not refreshed again, unless the
         answer had no row (its conversation was left before it was filed)."""
+        current = turn.conversation is self.conversation
         try:
-            if turn.message_id is not None:
-                self.history.finish_reply(turn.message_id, message.content, meta)
+            if current and self.state.unsaved:
+                self.conversations.save_all()  # this answer with what a failed write left out
+            elif turn.message_id is not None:
+                try:
+                    self.history.finish_reply(turn.message_id, message.content, meta)
+                except NotInHistoryError:  # its row was rewritten while it streamed (Save now)
+                    turn.message_id = self.history.append_message(
+                        turn.conversation.id, message, meta
+                    )
                 if message.tool_calls:  # finish_reply stores text; the calls need the full message
                     self.conversations.persist_turns(turn.conversation, refresh=False)
             else:
                 turn.message_id = self.history.append_message(turn.conversation.id, message, meta)
                 self.conversations.refresh_history()
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            if current:
+                self.conversations.write_failed(exc)
+            else:
+                log.warning("history: %s", exc)
         if turn.conversation is self.conversation:
             self.estimate_draft()  # the next request carries this answer: estimate it
 
@@ -689,7 +709,7 @@ class ChatSending(QObject):
         try:
             self.history.flush_streams()
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            self.conversations.write_failed(exc)
 
     # --- usage ---------------------------------------------------------------------------------
 
@@ -714,6 +734,8 @@ class ChatSending(QObject):
             )
         )
         if turn.conversation is self.conversation:
+            if self.counters.write_error is not None:  # kept in memory; Save now writes it
+                self.conversations.write_failed(self.counters.write_error)
             self.show_conversation_totals()
         return entry
 

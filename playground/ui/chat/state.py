@@ -77,6 +77,7 @@ class ChatState:
         unfiled: a send whose turns and history rows are not made yet.
         moderation_models: the provider's moderation models (for the moderation check).
         stored: what the history store holds of the conversation.
+        unsaved: a write failed; `ConversationHistory.save_all` writes the whole conversation.
     """
 
     conversation: Conversation = field(default_factory=Conversation)
@@ -86,6 +87,7 @@ class ChatState:
     unfiled: InFlight | None = None
     moderation_models: list[str] = field(default_factory=list)
     stored: StoredState = field(default_factory=StoredState)
+    unsaved: bool = False  # a write failed (a full disk): the store lacks some of what is shown
 
     def remove_turns_from(self, index: int) -> None:
         del self.conversation.turns[index:]

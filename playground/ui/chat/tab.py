@@ -7,6 +7,7 @@ nothing else is re-rendered while an answer streams.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -162,6 +163,7 @@ class ChatTab(QWidget):
     preset_delete_requested = Signal(str)
     preset_import_requested = Signal(str)
     preset_export_requested = Signal(str)
+    save_now_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -281,6 +283,22 @@ class ChatTab(QWidget):
         self.notice_box.setVisible(False)
         self._notice_model = ""
 
+        # What is shown but not saved (a full disk), with Save now: it stays until it is saved.
+        self.unsaved_label = named(QLabel(""), "chatUnsaved", "Not saved")
+        self.unsaved_label.setWordWrap(True)
+        self.save_now_button = QPushButton("Save now")
+        self.save_now_button.setObjectName("saveNowButton")
+        self.save_now_button.setToolTip("Write this conversation to disk again")
+        self.save_now_button.clicked.connect(self.save_now_requested)
+        unsaved_row = QHBoxLayout()
+        unsaved_row.setContentsMargins(4, 2, 4, 2)
+        unsaved_row.addWidget(self.unsaved_label, 1)
+        unsaved_row.addWidget(self.save_now_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.unsaved_box = QFrame()
+        self.unsaved_box.setObjectName("chatUnsavedBox")
+        self.unsaved_box.setLayout(unsaved_row)
+        self.unsaved_box.setVisible(False)
+
         self.variables = VariablesForm()
         self.attachments = AttachmentsBar()
 
@@ -360,6 +378,7 @@ class ChatTab(QWidget):
         centre_layout.addWidget(self.reply_info)
         centre_layout.addWidget(self.error_box)
         centre_layout.addWidget(self.notice_box)
+        centre_layout.addWidget(self.unsaved_box)
         centre_layout.addWidget(self.variables)
         centre_layout.addWidget(self.attachments)
         centre_layout.addWidget(self.input_edit)
@@ -572,6 +591,7 @@ class ChatTab(QWidget):
         if not busy and self.stop_button.hasFocus():
             self.input_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # as for Send, below
         self.stop_button.setEnabled(busy)
+        self.save_now_button.setEnabled(not busy)  # the answer on its way is saved when it ends
         self._update_send_enabled()
 
     def set_send_blockers(self, problems: list[str]) -> None:
@@ -672,6 +692,15 @@ class ChatTab(QWidget):
         self.notice_action.setText(f"Use {switch_to}" if switch_to else "")
         self.notice_action.setVisible(bool(switch_to))
         self.notice_box.setVisible(True)
+
+    def show_unsaved(self, text: str) -> None:
+        """Says what is shown but not saved (a full disk), with Save now."""
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.unsaved_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
+        self.unsaved_box.setVisible(True)
+
+    def hide_unsaved(self) -> None:
+        self.unsaved_box.setVisible(False)
 
     def hide_notice(self) -> None:
         self.notice_box.setVisible(False)
