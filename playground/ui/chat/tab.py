@@ -53,6 +53,10 @@ if TYPE_CHECKING:
     from playground.core.storage.history import ConversationSummary
 
 
+# Tab in a text box moves on, as everywhere else in the window; pasted text keeps its tabs.
+TAB_KEY_TIP = "Tab moves to the next control, Shift+Tab back. Tabs in pasted text are kept."
+
+
 @dataclass(frozen=True, slots=True)
 class ChatDraft:
     """What the view holds when the user presses Send (or Add)."""
@@ -234,7 +238,10 @@ class ChatTab(QWidget):
             "System prompt: tell the model who it is and how to answer, e.g. “You are a patient tutor. "
             "Answer in under 100 words.”  Use {{name}} for values you fill in before sending."
         )
-        self.system_edit.setToolTip("Instructions the model reads before every message. Optional.")
+        self.system_edit.setToolTip(
+            "Instructions the model reads before every message. Optional.\n" + TAB_KEY_TIP
+        )
+        self.system_edit.setTabChangesFocus(True)
         self.system_edit.setFixedHeight(64)
 
         self.conversation = ConversationView()
@@ -305,6 +312,10 @@ class ChatTab(QWidget):
         self.input_edit = named(QPlainTextEdit(), "chatInput", "Message")
         self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
         self.input_edit.setFixedHeight(88)
+        self.input_edit.setTabChangesFocus(True)
+        self.input_edit.setToolTip(
+            "Your message. Ctrl+Enter sends (or Enter, with “Enter sends”).\n" + TAB_KEY_TIP
+        )
         self.input_edit.installEventFilter(self)
         self.input_edit.setAcceptDrops(True)
         self.input_edit.viewport().installEventFilter(
