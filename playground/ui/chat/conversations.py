@@ -259,8 +259,10 @@ class ConversationHistory(QObject):
         """Keeps the unsent text (and the system prompt) so a restart loses nothing."""
         self._draft_timer.stop()
         draft = self.view.draft()
-        if not draft.user_text and not self.state.stored.exists:
+        stored = self.state.stored
+        if not draft.user_text and not stored.exists:
             return
+        listed, had_draft = stored.exists, bool(stored.draft)
         try:
             self._store_settings(
                 draft.request(()),
@@ -269,6 +271,11 @@ class ConversationHistory(QObject):
             )
         except HistoryError as exc:
             self.write_failed(exc)  # the text stays in the box; Save now and close try again
+            return
+        if listed and had_draft != bool(stored.draft):
+            # The list's "draft" badge follows (issue 20 item 19: an added example turn emptied
+            # the box and the badge stayed).
+            self.refresh_history()
 
     # --- switching conversations -----------------------------------------------------------------
 
