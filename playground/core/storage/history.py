@@ -252,6 +252,9 @@ class MessageMeta:
         elapsed_ms: time from sending to the last byte.
         error: the plain-words error shown under a failed reply, or "".
         moderation: the moderation check's verdict on the turn, if one was made.
+        alternatives: the other answers to the same request that Regenerate kept, in the order
+            they came; the turn's own text is the one shown (and sent as context next).
+        alternative_index: where the shown answer sits among all of them (0 = the first).
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -265,6 +268,32 @@ class MessageMeta:
     elapsed_ms: float | None = None
     error: str = ""
     moderation: ModerationNote | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    alternative_index: int = 0
+
+    def answers(self, shown: str) -> list[Alternative]:
+        """Every answer of the turn in the order they came, `shown` (the turn's text) in its
+        place."""
+        here = Alternative(shown, dataclasses.replace(self, alternatives=(), alternative_index=0))
+        at = min(max(self.alternative_index, 0), len(self.alternatives))
+        return [*self.alternatives[:at], here, *self.alternatives[at:]]
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """An answer Regenerate kept beside the one shown: its text and its own numbers."""
+
+    text: str
+    meta: MessageMeta
+
+
+def pick_answer(answers: Sequence[Alternative], index: int) -> tuple[str, MessageMeta]:
+    """The text and meta of a turn that shows `answers[index]` and keeps the others."""
+    chosen = answers[index]
+    others = tuple(a for i, a in enumerate(answers) if i != index)
+    return chosen.text, dataclasses.replace(
+        chosen.meta, alternatives=others, alternative_index=index
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,6 +652,16 @@ def _meta_json(meta: MessageMeta) -> str | None:
         out["error"] = meta.error
     if meta.moderation is not None:
         out["moderation"] = _moderation_dict(meta.moderation)
+    if meta.alternatives:
+        out["alternatives"] = [
+            {
+                "text": alt.text,
+                "status": alt.meta.status.value,
+                "meta": json.loads(_meta_json(alt.meta) or "{}"),
+            }
+            for alt in meta.alternatives
+        ]
+        out["alternative_index"] = meta.alternative_index
     return _dumps(out) if out else None
 
 
@@ -646,6 +685,21 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         elapsed_ms=_opt_float(raw.get("elapsed_ms")),
         error=str(raw.get("error", "")),
         moderation=_moderation_from(raw.get("moderation")),
+        alternatives=_alternatives_from(raw.get("alternatives")),
+        alternative_index=_opt_int(raw.get("alternative_index")) or 0,
+    )
+
+
+def _alternatives_from(raw: object) -> tuple[Alternative, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        Alternative(
+            str(item.get("text", "")),
+            _meta_from_json(str(item.get("status", "ok")), _dumps(item.get("meta") or {})),
+        )
+        for item in raw
+        if isinstance(item, dict)
     )
 
 

@@ -24,8 +24,9 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from playground.core.api.catalog import CatalogSnapshot
+from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
-from playground.core.chat.presets import PresetStore
+from playground.core.chat.presets import PresetStore, fill_variables
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
 from playground.core.money.accounting import Accounting
 from playground.core.money.tokens import TokenCounter
@@ -38,7 +39,7 @@ from playground.ui.chat.presets_export import PresetsAndExport
 from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.state import GROUP, ChatState
 from playground.ui.chat.tab import ChatTab
-from playground.ui.common.chat_link import ChatLink
+from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 from playground.ui.common.feature import CHAT, FeatureController
 from playground.ui.shell.bridge import TaskRunner
@@ -77,7 +78,11 @@ class ChatController(FeatureController):
         self.history = history or HistoryStore.in_memory()
         self.state = ChatState()
         self._preferred_model = ""
-        self._link = ChatTabLink(view, lambda: show_tab(CHAT) if show_tab else None)
+        self._link = ChatTabLink(
+            view,
+            lambda: show_tab(CHAT) if show_tab else None,
+            lambda: show_tab(COMPARE_TAB) if show_tab else None,
+        )
         self.moderation = ModerationCheck(
             self.state, view, session, runner, counters, self.history, self
         )
@@ -146,6 +151,8 @@ class ChatController(FeatureController):
         view.turn_tool_results_submitted.connect(editing.tool_results)
         view.mcp_approval_given.connect(sending.approve)
         view.turn_fork_requested.connect(history.fork)
+        view.turn_answer_selected.connect(editing.answer_selected)
+        view.turn_compare_requested.connect(self.compare_turn)
         view.clear_requested.connect(history.new_conversation)
         view.open_conversation_requested.connect(history.open_conversation)
         view.history_search_changed.connect(history.on_search)
@@ -177,6 +184,32 @@ class ChatController(FeatureController):
     def _after_load(self) -> None:
         self.sending.show_conversation_totals()
         self.sending.estimate_draft()
+
+    def compare_turn(self, index: int) -> None:
+        """ "Compare this": opens Compare with the conversation up to turn `index` (its last
+        message of the user, and the turns before as context) and Chat's current settings."""
+        turns = self.state.conversation.turns[: index + 1]
+        if turns and turns[-1].role == "assistant":
+            turns = turns[:-1]
+        at = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "user"), None)
+        if at is None:
+            self.view.show_error(
+                AppError.local(
+                    "Nothing to compare yet",
+                    "Compare this needs a message of yours before the answer.",
+                )
+            )
+            return
+        draft = self.view.draft()
+        settings = self.view.chat_settings()
+        system = fill_variables(draft.system_prompt, draft.variables)
+        self._link.compare(
+            CompareRequest(
+                ChatSettings(settings.model, system, settings.fields),
+                tuple(turns[:at]),
+                turns[at].content,
+            )
+        )
 
     @property
     def conversation(self) -> Conversation:

@@ -58,6 +58,7 @@ class TurnInfo:
     status: str = ""  # "", "streaming", "stopped", "error"
     error: str = ""
     moderation: tuple[str, str, str] | None = None  # a kept check's badge: state, text, tooltip
+    answers: tuple[int, int] = (0, 1)  # which of the answers Regenerate kept is shown, of how many
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
@@ -115,6 +116,9 @@ class TurnWidget(QFrame):
         delete_requested: arg: turn index.
         regenerate_requested: arg: turn index (an answer).
         fork_requested: arg: turn index ("fork from here").
+        compare_requested: "Compare this": open Compare with the conversation up to this turn.
+            arg: turn index.
+        answer_selected: show another of the answers Regenerate kept. args: turn index, which.
         choice_selected: which of several answers continues the chat. args: turn index, choice index.
         tool_results_submitted: args: turn index, {tool_call_id: result text}.
         approval_given: an MCP approval request was answered. args: turn index, item id, approve.
@@ -127,6 +131,8 @@ class TurnWidget(QFrame):
     delete_requested = Signal(int)
     regenerate_requested = Signal(int)
     fork_requested = Signal(int)
+    compare_requested = Signal(int)
+    answer_selected = Signal(int, int)
     choice_selected = Signal(int, int)
     tool_results_submitted = Signal(int, dict)
 
@@ -160,6 +166,9 @@ class TurnWidget(QFrame):
         self._thinking: ThinkingSection | None = None
         self._steps: StepsBox | None = None
         self._citations_label: QLabel | None = None
+        self._answers: tuple[int, int] = (0, 1)
+        self._pager: QWidget | None = None  # "‹ 2/3 ›" when Regenerate kept other answers
+        self._pager_label: QLabel | None = None
 
         self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
@@ -172,10 +181,17 @@ class TurnWidget(QFrame):
         self.regenerate_button = _tool_button(
             "Regenerate", "Ask for this answer again", "regenerateTurn", "refresh"
         )
+        self.compare_button = _tool_button(
+            "Compare",
+            "Compare this answer side by side with other settings (opens Compare with the "
+            "conversation up to here)",
+            "compareTurn",
+        )
         self.delete_button = _tool_button("", "Delete this message", "deleteTurn", "clear")
         self.delete_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         for button in (
             self.regenerate_button,
+            self.compare_button,
             self.edit_button,
             self.role_button,
             self.up_button,
@@ -200,6 +216,7 @@ class TurnWidget(QFrame):
         # Visibility is set once every child has its parent: showing a parentless widget would
         # open it as a window of its own for a moment.
         self.regenerate_button.setVisible(message.role == "assistant")
+        self.compare_button.setVisible(message.role == "assistant")
         self.role_button.setVisible(message.role in ("user", "assistant"))
         self.set_info(info)
         if message.tool_calls:
@@ -212,6 +229,7 @@ class TurnWidget(QFrame):
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
         self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.index))
 
     def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
         """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
@@ -517,6 +535,7 @@ class TurnWidget(QFrame):
     def set_info(self, info: TurnInfo) -> None:
         self.meta_label.setText(info.meta)
         self.meta_label.setVisible(bool(info.meta))
+        self.set_answers(*info.answers)
         if info.moderation is not None:
             self.set_moderation(*info.moderation)
         if info.error:
@@ -525,6 +544,48 @@ class TurnWidget(QFrame):
             self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
         if self._error_label is not None:
             self._error_label.setVisible(bool(info.error))
+
+    def set_answers(self, shown: int, count: int) -> None:
+        """Shows "‹ 2/3 ›" when Regenerate kept other answers (`shown` counts from 0)."""
+        self._answers = (shown, count)
+        if count < 2 and self._pager is None:
+            return
+        if self._pager is None:
+            self._build_pager()
+        assert self._pager is not None
+        assert self._pager_label is not None
+        self._pager.setVisible(count > 1)
+        self._pager_label.setText(f"{shown + 1}/{count}")
+        self._pager_label.setAccessibleName(f"Answer {shown + 1} of {count}")
+        self._previous_answer.setEnabled(shown > 0)
+        self._next_answer.setEnabled(shown < count - 1)
+
+    def _build_pager(self) -> None:
+        pager = QWidget(self)
+        pager.setObjectName("answerPager")
+        pager.setToolTip(
+            "Regenerate keeps every answer: switch between them. The one shown is sent with your "
+            "next message."
+        )
+        row = QHBoxLayout(pager)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(0)
+        self._previous_answer = _tool_button("‹", "Show the previous answer", "previousAnswer")
+        self._next_answer = _tool_button("›", "Show the next answer", "nextAnswer")
+        self._pager_label = QLabel("")
+        self._pager_label.setObjectName("answerPosition")
+        row.addWidget(self._previous_answer)
+        row.addWidget(self._pager_label)
+        row.addWidget(self._next_answer)
+        self._previous_answer.clicked.connect(lambda: self._step_answer(-1))
+        self._next_answer.clicked.connect(lambda: self._step_answer(1))
+        self._pager = pager
+        self.view.header_layout().insertWidget(1, pager)
+
+    def _step_answer(self, delta: int) -> None:
+        shown, count = self._answers
+        if 0 <= shown + delta < count:
+            self.answer_selected.emit(self.index, shown + delta)
 
     def text(self) -> str:
         return self.view.text()
@@ -616,6 +677,8 @@ class ConversationView(QScrollArea):
     delete_requested = Signal(int)
     regenerate_requested = Signal(int)
     fork_requested = Signal(int)
+    compare_requested = Signal(int)
+    answer_selected = Signal(int, int)
     choice_selected = Signal(int, int)
     tool_results_submitted = Signal(int, dict)
 
@@ -749,6 +812,8 @@ class ConversationView(QScrollArea):
         turn.delete_requested.connect(self.delete_requested)
         turn.regenerate_requested.connect(self.regenerate_requested)
         turn.fork_requested.connect(self.fork_requested)
+        turn.compare_requested.connect(self.compare_requested)
+        turn.answer_selected.connect(self.answer_selected)
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
         turn.approval_given.connect(self.approval_given)

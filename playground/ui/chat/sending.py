@@ -70,6 +70,7 @@ from playground.core.storage.history import (
     MessageMeta,
     MessageStatus,
     NotInHistoryError,
+    pick_answer,
 )
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
@@ -288,10 +289,10 @@ class ChatSending(QObject):
     def request_for(self, draft: ChatDraft) -> ChatRequest:
         return draft.request(self.conversation.messages_with())
 
-    def resend(self) -> None:
+    def resend(self, kept: tuple[Message, MessageMeta] | None = None) -> None:
         """Asks for an answer to the conversation as it is (after an edit, a regenerate, tool
-        results)."""
-        self.send(self.request_for(self.view.draft()))
+        results). `kept`: the answer Regenerate replaces, kept beside the new one."""
+        self.send(self.request_for(self.view.draft()), kept=kept)
 
     def current_request(
         self, *, include_draft: bool = True, draft: ChatDraft | None = None
@@ -316,6 +317,7 @@ class ChatSending(QObject):
         user: Message | None = None,
         system_prompt: str | None = None,
         api: str | None = None,
+        kept: tuple[Message, MessageMeta] | None = None,
     ) -> None:
         """Starts streaming an answer to `request` into a new assistant turn (after `user`'s turn,
         when the request sends a new message). `system_prompt`: as typed (with its {{variables}}),
@@ -344,6 +346,7 @@ class ChatSending(QObject):
             user=user,
             system_prompt=system_prompt,
             api=api or self.view.api(),
+            kept=kept,
         )
         self.state.unfiled = turn
 
@@ -515,9 +518,14 @@ class ChatSending(QObject):
             return
         turns = self.conversation.turns
         failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
+        kept = None
         if turns and turns[-1].role == "assistant" and self.state.metas[-1].status in failed:
+            meta = self.state.metas[-1]
+            if meta.alternatives:  # a failed Regenerate: the answers it kept stay
+                text, kept_meta = pick_answer(meta.alternatives, len(meta.alternatives) - 1)
+                kept = (Message("assistant", text), kept_meta)
             self.state.remove_turns_from(len(turns) - 1)
-        self.send(dataclasses.replace(last, messages=self.conversation.messages_with()))
+        self.send(dataclasses.replace(last, messages=self.conversation.messages_with()), kept=kept)
 
     # --- outcomes ------------------------------------------------------------------------------
 
@@ -542,6 +550,7 @@ class ChatSending(QObject):
             ttft_ms=result.ttft_ms,
             elapsed_ms=result.elapsed_ms,
         )
+        meta = turn.with_kept(meta)
         message = Message("assistant", first.text, tool_calls=first.tool_calls)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
@@ -559,7 +568,8 @@ class ChatSending(QObject):
                 error = f"The model refused: {first.refusal}"
             elif violations:
                 error = "The answer does not match the schema:\n• " + "\n• ".join(violations[:8])
-            widget.set_info(TurnInfo(meta=info, error=error))
+            answers = (meta.alternative_index, len(meta.alternatives) + 1)
+            widget.set_info(TurnInfo(meta=info, error=error, answers=answers))
             widget.show_choices([c.text for c in result.choices])
             widget.set_reasoning(result.reasoning_summary)
             widget.set_steps(result.steps)
@@ -643,12 +653,17 @@ class ChatSending(QObject):
         usage = unfinished_usage(self.counter, turn.request, None, partial)
         entry = self._record(turn, usage, status, turn.progress.elapsed_ms, None)
         if not partial:
+            if turn.kept is not None and turn.conversation is self.conversation:
+                self.state.conversation.turns.append(turn.kept[0])  # Regenerate got nothing:
+                self.state.metas.append(turn.kept[1])  # the answer it replaced is shown again
+                self.conversations.append(*turn.kept)
             self._drop_empty_answer(turn)
             return entry, None
         meta = MessageMeta(
             status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
             elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
         )  # fmt: skip
+        meta = turn.with_kept(meta)
         message = Message("assistant", partial)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:

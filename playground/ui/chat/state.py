@@ -51,6 +51,16 @@ class InFlight:
     api: str = "chat.completions"  # the API it goes through
     reasoning: list[str] = field(default_factory=list)  # summary pieces not rendered yet
     steps: dict[int, ToolStep] = field(default_factory=dict)  # tool steps not rendered yet
+    # Regenerate: the answer it replaces (kept beside the new one, shown again if none comes).
+    kept: tuple[Message, MessageMeta] | None = None
+
+    def with_kept(self, meta: MessageMeta) -> MessageMeta:
+        """The new answer's meta, with the answers Regenerate kept (it is shown as the last)."""
+        if self.kept is None:
+            return meta
+        message, kept_meta = self.kept
+        answers = tuple(kept_meta.answers(message.content))
+        return dataclasses.replace(meta, alternatives=answers, alternative_index=len(answers))
 
 
 @dataclass(slots=True)

@@ -112,6 +112,8 @@ class ChatTab(QWidget):
         turn_delete_requested: arg: turn index.
         turn_regenerate_requested: arg: turn index (an answer).
         turn_fork_requested: arg: turn index ("fork from here").
+        turn_compare_requested: "Compare this" on a turn. arg: turn index.
+        turn_answer_selected: show another answer Regenerate kept. args: turn index, which.
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
         mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
@@ -152,6 +154,8 @@ class ChatTab(QWidget):
     turn_delete_requested = Signal(int)
     turn_regenerate_requested = Signal(int)
     turn_fork_requested = Signal(int)
+    turn_compare_requested = Signal(int)
+    turn_answer_selected = Signal(int, int)
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
     mcp_approval_given = Signal(int, str, bool)
@@ -448,6 +452,8 @@ class ChatTab(QWidget):
         conv.delete_requested.connect(self.turn_delete_requested)
         conv.regenerate_requested.connect(self.turn_regenerate_requested)
         conv.fork_requested.connect(self.turn_fork_requested)
+        conv.compare_requested.connect(self.turn_compare_requested)
+        conv.answer_selected.connect(self.turn_answer_selected)
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
         conv.approval_given.connect(self.mcp_approval_given)

@@ -1,14 +1,20 @@
-"""What other tabs may know of Chat: its current model, system prompt and parameters.
+"""What other tabs may know of Chat: its current model, system prompt and parameters, and the turn
+the user asked to compare.
 
-Compare starts from Chat's settings and can send a column's settings back; Prompt Lab proposes Chat's
-model for a new variant. They get a `ChatLink` from the composition root and never see Chat's
-widgets or controller.
+Compare starts from Chat's settings, can send a column's settings back and receives "Compare this"
+(a turn with the conversation before it); Prompt Lab proposes Chat's model for a new variant. They
+get a `ChatLink` from the composition root and never see Chat's widgets or controller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from playground.core.models import Message
+
+COMPARE_TAB = "compare"  # the key of the tab that receives "Compare this"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +26,16 @@ class ChatSettings:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class CompareRequest:
+    """ "Compare this" on a Chat turn: Chat's settings (its system prompt filled in), the turns
+    before the message, and the message whose answers are compared."""
+
+    settings: ChatSettings
+    context: tuple[Message, ...]
+    message: str
+
+
 class ChatLink(Protocol):
     def chat_settings(self) -> ChatSettings:
         """Chat's current model, system prompt and parameters."""
@@ -27,4 +43,9 @@ class ChatLink(Protocol):
 
     def use_in_chat(self, settings: ChatSettings) -> None:
         """Puts `settings` into Chat and shows the Chat tab."""
+        ...
+
+    def on_compare(self, handler: Callable[[CompareRequest], None]) -> None:
+        """`handler` receives each "Compare this" from now on, and at once the one asked for
+        before it was set (the Compare tab is built when first shown)."""
         ...
