@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from playground.ui.chat.tab import ChatTab
+from playground.ui.shell.counters_bar import CountersBar
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle
@@ -113,3 +114,101 @@ def test_a_sent_conversation_has_no_draft_badge_whatever_path(
 
     restarted = make_app(home=app.home)
     assert not any(_badges(restarted).values()), "after a restart"
+
+
+# --- empty states and the status bar's draft (issue 20 items 19, 21, 23) -------------------------
+
+
+def test_a_history_that_cannot_be_saved_says_kept_for_this_session_only(
+    make_app: Callable[..., AppHarness], tmp_path: Any
+) -> None:
+    home = tmp_path / "home"
+    (home / "data" / "history.sqlite3").mkdir(parents=True)  # no file can be made there
+    app = make_app(home=home)
+    panel = app.chat_tab.history
+    assert not app.services.history.persistent
+    assert panel.session_only_label.isVisibleTo(panel)
+    assert "session only" in panel.session_only_label.text()
+    assert "saved" not in panel.empty_label.text().lower()
+
+    saved = make_app(home=tmp_path / "other")
+    assert not saved.chat_tab.history.session_only_label.isVisibleTo(saved.chat_tab.history)
+
+
+def test_compare_and_lab_say_what_to_do_first_while_empty(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
+    app = make_app()
+    compare = app.feature("compare").view
+    assert compare.hint_label.isVisibleTo(compare)
+    assert "Run" in compare.hint_label.text()
+    compare.input_edit.setPlainText("Why?")
+    assert not compare.hint_label.isVisibleTo(compare)
+    lab = app.feature("lab").view
+    assert lab.empty_hint.isVisibleTo(lab)
+    lab.template_edit.setPlainText("Translate: {{text}}")
+    assert not lab.empty_hint.isVisibleTo(lab)
+
+
+def test_the_status_bar_shows_the_current_tabs_draft_estimate(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
+    app = make_app()
+    bar = app.window.findChild(CountersBar)
+    app.controller.refresh_models()
+    wait_until(lambda: not app.runner.is_busy("models"))
+    app.window.show_tab("compare")
+    compare = app.feature("compare")
+    assert bar.draft_label.text() == "Draft: —"
+    compare.view.input_edit.setPlainText("Why is the sky blue?")
+    wait_until(lambda: bar.draft_label.text() != "Draft: —", message="Compare's run estimate")
+    assert "tok" in bar.draft_label.text()
+    app.window.show_tab("lab")
+    assert bar.draft_label.text() == "Draft: —"  # Prompt Lab counts none: nothing, not Chat's
+    app.window.show_tab("compare")
+    assert "tok" in bar.draft_label.text()
+
+
+# --- large text (issue 20 item 16) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.25, 1.5, 2.0])
+def test_the_bottom_row_and_reply_line_fit_at_every_text_size(qtbot: Any, scale: float) -> None:
+    """A 1600x1000 screen at `scale` gives the window 1600/scale logical pixels: nothing in the
+    row under the message box is clipped or overlaps, and the reply line ends in "…" with all of
+    it in the tooltip."""
+    tab = ChatTab()
+    qtbot.addWidget(tab)
+    tab.resize(int(1600 / scale), int(1000 / scale))
+    tab.show()
+    qtbot.waitExposed(tab)
+    row = tab.buttons_row
+    qtbot.waitUntil(lambda: row.width() > 0)
+    QApplication.processEvents()
+    widgets = [
+        tab.clear_button,
+        tab.enter_sends_check,
+        tab.moderation_check,
+        tab.add_button,
+        tab.add_role_combo,
+        tab.stop_button,
+        tab.send_button,
+    ]
+    boxes = []
+    for widget in widgets:
+        assert widget.width() >= widget.sizeHint().width(), f"{widget.objectName()} is clipped"
+        top_left = widget.mapTo(row, widget.rect().topLeft())
+        box = widget.rect().translated(top_left)
+        assert row.rect().contains(box), f"{widget.objectName()} sticks out of the row"
+        boxes.append((widget.objectName(), box))
+    for i, (name, box) in enumerate(boxes):
+        for other, other_box in boxes[i + 1 :]:
+            assert not box.intersects(other_box), f"{name} overlaps {other}"
+
+    long = (
+        "finish: stop · first token 420 ms · 88 tok/s · 1,234 tok in · 5,678 tok out · $0.0042 " * 3
+    )
+    tab.set_reply_info(long, "request req_123")
+    assert tab.reply_info.text() == long  # painted with "…" when narrow, whole here
+    assert long in tab.reply_info.toolTip()
+    assert tab.reply_info.sizeHint().width() > tab.reply_info.width()  # it would be cut

@@ -118,8 +118,10 @@ def test_the_next_sends_turns_are_built_ahead_and_stay_hidden(qtbot: Any) -> Non
     assert not user.regenerate_button.isVisibleTo(user)
     assert answer.regenerate_button.isVisibleTo(answer)
     for turn in (user, answer):
-        for button in (turn.edit_button, turn.delete_button, turn.fork_button, turn.role_button):
+        for button in (turn.edit_button, turn.delete_button, turn.more_button):
             assert button.isVisibleTo(turn)
+        assert turn.action("forkTurn").isVisible()
+        assert turn.action("roleToggle").isVisible()
     assert view.plain_text() == "You\nHello there\n\nAssistant\n"
     # Used spares are replaced, a little later.
     qtbot.waitUntil(lambda: view.spare_roles == ("user", "assistant"))

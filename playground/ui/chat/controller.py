@@ -127,6 +127,7 @@ class ChatController(FeatureController):
         )
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
+        view.set_history_persistent(self.history.persistent)
         self.exports.refresh_presets()
         self.conversations.refresh_history()
         self.sending.model_changed(view.current_model())

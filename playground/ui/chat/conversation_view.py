@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar, overload
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -173,11 +175,12 @@ class TurnWidget(QFrame):
         self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
 
-        self.role_button = _tool_button("⇄", "Switch between user and assistant", "roleToggle")
         self.edit_button = _tool_button("Edit", "Edit this message", "editTurn")
-        self.up_button = _tool_button("↑", "Move up", "moveUp")
-        self.down_button = _tool_button("↓", "Move down", "moveDown")
-        self.fork_button = _tool_button("Fork", "Start a new conversation from here", "forkTurn")
+        # The less used actions wait in a menu: the header fits at large text sizes.
+        self.more_button = _tool_button(
+            "⋯", "More: switch user ⇄ assistant, move up or down, fork from here", "turnMore"
+        )
+        self._more_menu: QMenu | None = None
         self.regenerate_button = _tool_button(
             "Regenerate", "Ask for this answer again", "regenerateTurn", "refresh"
         )
@@ -193,10 +196,7 @@ class TurnWidget(QFrame):
             self.regenerate_button,
             self.compare_button,
             self.edit_button,
-            self.role_button,
-            self.up_button,
-            self.down_button,
-            self.fork_button,
+            self.more_button,
             self.delete_button,
         ):
             self.view.add_header_widget(button)
@@ -217,19 +217,43 @@ class TurnWidget(QFrame):
         # open it as a window of its own for a moment.
         self.regenerate_button.setVisible(message.role == "assistant")
         self.compare_button.setVisible(message.role == "assistant")
-        self.role_button.setVisible(message.role in ("user", "assistant"))
         self.set_info(info)
         if message.tool_calls:
             self.show_tool_calls(message.tool_calls, awaiting=False)
 
         self.edit_button.clicked.connect(self.start_edit)
-        self.role_button.clicked.connect(lambda: self.role_toggled.emit(self.index))
-        self.up_button.clicked.connect(lambda: self.move_requested.emit(self.index, -1))
-        self.down_button.clicked.connect(lambda: self.move_requested.emit(self.index, 1))
+        self.more_button.clicked.connect(self._show_more)
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
-        self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
         self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.index))
+
+    def more_menu(self) -> QMenu:
+        """The "⋯" menu (built on first use): switch role, move up, move down, fork."""
+        if self._more_menu is None:
+            menu = QMenu(self.more_button)
+            for name, text, slot in (
+                ("roleToggle", "Switch user ⇄ assistant", lambda: self.role_toggled.emit(self.index)),
+                ("moveUp", "Move up", lambda: self.move_requested.emit(self.index, -1)),
+                ("moveDown", "Move down", lambda: self.move_requested.emit(self.index, 1)),
+                ("forkTurn", "Fork: a new conversation from here", lambda: self.fork_requested.emit(self.index)),
+            ):  # fmt: skip
+                action = menu.addAction(text)
+                action.setObjectName(name)
+                action.triggered.connect(slot)
+            self._more_menu = menu
+        role = self.action("roleToggle", self._more_menu)
+        role.setVisible(self.message.role in ("user", "assistant"))
+        return self._more_menu
+
+    def action(self, name: str, menu: QMenu | None = None) -> QAction:
+        """One action of the "⋯" menu by name: roleToggle, moveUp, moveDown, forkTurn."""
+        found = (menu or self.more_menu()).findChild(QAction, name)
+        assert isinstance(found, QAction), name
+        return found
+
+    def _show_more(self) -> None:
+        menu = self.more_menu()
+        menu.popup(self.more_button.mapToGlobal(self.more_button.rect().bottomLeft()))
 
     def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
         """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""

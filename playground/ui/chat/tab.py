@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -87,6 +87,104 @@ class ChatDraft:
 
 
 REPLY_INFO_TIP = "Finish reason, time to first token, speed, tokens and cost of the last answer"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it is too narrow (`text()` stays whole; the owner
+    puts the whole text in the tooltip)."""
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            rect,
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            text,
+            self.foregroundRole(),
+        )
+
+
+class FlowRow(QWidget):
+    """Groups of controls on one line, or on as many lines as the width needs (a group is never
+    split; groups from `right_from` on sit at the right of their line): nothing is clipped or
+    overlaps at any text size (issue 20 item 16)."""
+
+    def __init__(self, groups: list[QWidget], right_from: int, spacing: int = 12) -> None:
+        super().__init__()
+        self._groups = groups
+        self._right_from = right_from
+        self._spacing = spacing
+        self._lines: list[list[int]] = []
+        self._rows: list[QHBoxLayout] = []
+        self._box = QVBoxLayout(self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self._box.setSpacing(4)
+        for group in groups:
+            group.setParent(self)
+        # The row may be as narrow as its widest group: it wraps instead of widening the column.
+        self.setMinimumWidth(max(g.minimumSizeHint().width() for g in groups))
+        self._arrange(10**6)
+
+    def lines(self) -> list[list[int]]:
+        """The groups on each line, by index."""
+        return [list(line) for line in self._lines]
+
+    def _breaks(self, width: int) -> list[list[int]]:
+        lines: list[list[int]] = [[]]
+        used = 0
+        for index, group in enumerate(self._groups):
+            needed = group.sizeHint().width()
+            if lines[-1] and used + self._spacing + needed > width:
+                lines.append([])
+                used = 0
+            used += (self._spacing if lines[-1] else 0) + needed
+            lines[-1].append(index)
+        return lines
+
+    def _arrange(self, width: int) -> None:
+        lines = self._breaks(width)
+        if lines == self._lines:
+            return
+        self._lines = lines
+        for row in self._rows:
+            for group in self._groups:
+                row.removeWidget(group)
+            self._box.removeItem(row)
+            row.deleteLater()
+        self._rows = []
+        for line in lines:
+            row = QHBoxLayout()
+            row.setSpacing(self._spacing)
+            stretched = False
+            for index in line:
+                if index >= self._right_from and not stretched:
+                    row.addStretch(1)
+                    stretched = True
+                row.addWidget(self._groups[index])
+            if not stretched:
+                row.addStretch(1)
+            self._box.addLayout(row)
+            self._rows.append(row)
+        self.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange(event.size().width())
+        super().resizeEvent(event)
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets side by side, kept together on one line of a `FlowRow`."""
+    group = QWidget()
+    row = QHBoxLayout(group)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for widget in widgets:
+        row.addWidget(widget)
+    return group
 
 
 class ChatTab(QWidget):
@@ -250,7 +348,7 @@ class ChatTab(QWidget):
 
         self.conversation = ConversationView()
 
-        self.reply_info = named(QLabel(""), "replyInfo", "Reply details")
+        self.reply_info = named(ElidedLabel(""), "replyInfo", "Reply details")
         self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reply_info.setToolTip(REPLY_INFO_TIP)
         # Its text must not set the column's minimum width: a long line after each answer made the
@@ -356,17 +454,19 @@ class ChatTab(QWidget):
             "On: Enter sends and Shift+Enter starts a new line. Off: Ctrl+Enter sends."
         )
         self.enter_sends_check.toggled.connect(self.set_enter_sends)
+        self.enter_sends_check.setMinimumWidth(self.enter_sends_check.sizeHint().width())
         self.moderation_check = self._make_moderation_check()
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.clear_button)
-        buttons.addWidget(self.enter_sends_check)
-        buttons.addWidget(self.moderation_check)
-        buttons.addStretch(1)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.add_role_combo)
-        buttons.addSpacing(12)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.send_button)
+        # One line when it fits, more when the text is large or the column narrow.
+        self.buttons_row = FlowRow(
+            [
+                _group(self.clear_button),
+                _group(self.enter_sends_check, self.moderation_check),
+                _group(self.add_button, self.add_role_combo),
+                _group(self.stop_button, self.send_button),
+            ],
+            right_from=2,
+        )
+        self.buttons_row.setObjectName("chatButtonsRow")
 
         self.context_bar = named(QProgressBar(), "contextBar", "Context window used")
         self.context_bar.setMaximumHeight(14)
@@ -398,7 +498,7 @@ class ChatTab(QWidget):
         centre_layout.addWidget(self.attachments)
         centre_layout.addWidget(self.input_edit)
         centre_layout.addLayout(estimate_row)
-        centre_layout.addLayout(buttons)
+        centre_layout.addWidget(self.buttons_row)
 
         # --- right: parameters -------------------------------------------------------------------
         self.params = ChatParamsPanel()
@@ -555,7 +655,8 @@ class ChatTab(QWidget):
         """The line under the conversation about the last answer ("" clears it); `details` (ids
         for a support request) go to its tooltip."""
         self.reply_info.setText(text)
-        self.reply_info.setToolTip(details or REPLY_INFO_TIP)
+        # The line ends in "…" when the column is narrow: the tooltip has all of it.
+        self.reply_info.setToolTip("\n\n".join(t for t in (text, details or REPLY_INFO_TIP) if t))
 
     # --- the conversation's turns ---
 
@@ -583,6 +684,10 @@ class ChatTab(QWidget):
     ) -> None:
         """The history list (or the search results)."""
         self.history.set_conversations(rows, current_id=current_id)
+
+    def set_history_persistent(self, persistent: bool) -> None:
+        """Whether conversations are saved to disk; the history panel says when they are not."""
+        self.history.set_session_only(not persistent)
 
     def show_undo_delete(self, conversation_id: str, title: str) -> None:
         self.history.show_undo(conversation_id, title)

@@ -40,7 +40,7 @@ from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
 from playground.core.money.tokens import TokenCounter
-from playground.ui.common.chat_link import ChatLink, ChatSettings, CompareRequest
+from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES, build_request
 from playground.ui.common.feature import FeatureController
 from playground.ui.common.widgets import single_shot
@@ -351,6 +351,7 @@ class CompareController(FeatureController):
         inputs = self._estimate_inputs()
         if inputs is None:
             self.view.set_estimate("")
+            self.counters.set_tab_draft(COMPARE_TAB, None, None)
             return
 
         async def count() -> GridEstimate:
@@ -365,6 +366,7 @@ class CompareController(FeatureController):
         def failed(error: AppError) -> None:
             log.warning("compare: estimate failed: %s", error.text)
             self.view.set_estimate("")
+            self.counters.set_tab_draft(COMPARE_TAB, None, None)
             self._estimate_ended()
 
         self.runner.start(count(), group=ESTIMATE_GROUP, on_result=show, on_error=failed)
@@ -388,6 +390,8 @@ class CompareController(FeatureController):
         if estimate.unpriced:
             text += " + ?"
         self.view.set_estimate(text)
+        # The status bar's draft: the input of the whole run (every column and sample).
+        self.counters.set_tab_draft(COMPARE_TAB, estimate.input_tokens, estimate.low)
 
     def _estimate_ended(self) -> None:
         if self._estimate_again:  # the draft changed while counting

@@ -164,6 +164,16 @@ class CountersController(QObject):
             on_cancel=_stopped,
         )
 
+    def set_tab_draft(self, tab: str, tokens: int | None, cost: Decimal | None) -> None:
+        """A draft estimate a tab counted itself (Compare: its whole run), shown while `tab` is
+        the current one; None: nothing to estimate."""
+        if tokens is None:
+            self._drafts.pop(tab, None)
+        else:
+            self._drafts[tab] = (tokens, cost)
+        if tab == self._current_tab:
+            self.bar.set_draft(tokens, cost)
+
     def _show_draft(self, tokens: int, model: str, profile: ProviderProfile, tab: str) -> None:
         cost = self.accounting.pricer.estimate(model, tokens, profile.price_provider)
         self._drafts[tab] = (tokens, cost)
