@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from playground.ui.chat.tab import ChatTab
 from playground.ui.shell.counters_bar import CountersBar
@@ -212,3 +212,46 @@ def test_the_bottom_row_and_reply_line_fit_at_every_text_size(qtbot: Any, scale:
     assert tab.reply_info.text() == long  # painted with "…" when narrow, whole here
     assert long in tab.reply_info.toolTip()
     assert tab.reply_info.sizeHint().width() > tab.reply_info.width()  # it would be cut
+
+
+@pytest.mark.parametrize("width", [900, 520, 380])
+def test_an_answers_header_wraps_instead_of_clipping(qtbot: Any, width: int) -> None:
+    """The role, "‹ 2/3 ›" and the actions of an answer stay whole when the column is narrow
+    (200 % text on a 1600-pixel screen leaves the conversation about 480 pixels)."""
+    from playground.core.models import Message
+    from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
+
+    turn = TurnWidget(
+        1, Message("assistant", "Blue light scatters most."), TurnInfo(answers=(1, 3))
+    )
+    qtbot.addWidget(turn)
+    turn.resize(width, 300)
+    turn.show()
+    qtbot.waitExposed(turn)
+    QApplication.processEvents()
+    header = turn.view.header_row
+    shown = [
+        w
+        for w in (
+            turn.view.role_label,
+            turn.findChild(QLabel, "answerPosition"),
+            turn.regenerate_button,
+            turn.compare_button,
+            turn.edit_button,
+            turn.more_button,
+            turn.delete_button,
+            turn.view.raw_toggle,
+            turn.view.copy_button,
+        )
+        if w is not None
+    ]
+    assert len(shown) == 9
+    boxes = []
+    for widget in shown:
+        assert widget.isVisibleTo(turn)
+        assert widget.width() >= widget.sizeHint().width(), widget.objectName()
+        box = widget.rect().translated(widget.mapTo(turn, widget.rect().topLeft()))
+        assert turn.rect().contains(box), f"{widget.objectName()} is cut off"
+        boxes.append(box)
+    assert all(not a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert len(header.lines()) == (1 if width >= 900 else 2)

@@ -604,7 +604,7 @@ class TurnWidget(QFrame):
         self._previous_answer.clicked.connect(lambda: self._step_answer(-1))
         self._next_answer.clicked.connect(lambda: self._step_answer(1))
         self._pager = pager
-        self.view.header_layout().insertWidget(1, pager)
+        self.view.add_header_lead(pager)
 
     def _step_answer(self, delta: int) -> None:
         shown, count = self._answers

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,6 +44,7 @@ from playground.ui.common.chat_params import (
     build_request,
     wrap_in_scroll_area,
 )
+from playground.ui.common.flow_row import FlowRow, group
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -106,85 +107,6 @@ class ElidedLabel(QLabel):
             text,
             self.foregroundRole(),
         )
-
-
-class FlowRow(QWidget):
-    """Groups of controls on one line, or on as many lines as the width needs (a group is never
-    split; groups from `right_from` on sit at the right of their line): nothing is clipped or
-    overlaps at any text size (issue 20 item 16)."""
-
-    def __init__(self, groups: list[QWidget], right_from: int, spacing: int = 12) -> None:
-        super().__init__()
-        self._groups = groups
-        self._right_from = right_from
-        self._spacing = spacing
-        self._lines: list[list[int]] = []
-        self._rows: list[QHBoxLayout] = []
-        self._box = QVBoxLayout(self)
-        self._box.setContentsMargins(0, 0, 0, 0)
-        self._box.setSpacing(4)
-        for group in groups:
-            group.setParent(self)
-        # The row may be as narrow as its widest group: it wraps instead of widening the column.
-        self.setMinimumWidth(max(g.minimumSizeHint().width() for g in groups))
-        self._arrange(10**6)
-
-    def lines(self) -> list[list[int]]:
-        """The groups on each line, by index."""
-        return [list(line) for line in self._lines]
-
-    def _breaks(self, width: int) -> list[list[int]]:
-        lines: list[list[int]] = [[]]
-        used = 0
-        for index, group in enumerate(self._groups):
-            needed = group.sizeHint().width()
-            if lines[-1] and used + self._spacing + needed > width:
-                lines.append([])
-                used = 0
-            used += (self._spacing if lines[-1] else 0) + needed
-            lines[-1].append(index)
-        return lines
-
-    def _arrange(self, width: int) -> None:
-        lines = self._breaks(width)
-        if lines == self._lines:
-            return
-        self._lines = lines
-        for row in self._rows:
-            for group in self._groups:
-                row.removeWidget(group)
-            self._box.removeItem(row)
-            row.deleteLater()
-        self._rows = []
-        for line in lines:
-            row = QHBoxLayout()
-            row.setSpacing(self._spacing)
-            stretched = False
-            for index in line:
-                if index >= self._right_from and not stretched:
-                    row.addStretch(1)
-                    stretched = True
-                row.addWidget(self._groups[index])
-            if not stretched:
-                row.addStretch(1)
-            self._box.addLayout(row)
-            self._rows.append(row)
-        self.updateGeometry()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange(event.size().width())
-        super().resizeEvent(event)
-
-
-def _group(*widgets: QWidget) -> QWidget:
-    """Widgets side by side, kept together on one line of a `FlowRow`."""
-    group = QWidget()
-    row = QHBoxLayout(group)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(6)
-    for widget in widgets:
-        row.addWidget(widget)
-    return group
 
 
 class ChatTab(QWidget):
@@ -459,10 +381,10 @@ class ChatTab(QWidget):
         # One line when it fits, more when the text is large or the column narrow.
         self.buttons_row = FlowRow(
             [
-                _group(self.clear_button),
-                _group(self.enter_sends_check, self.moderation_check),
-                _group(self.add_button, self.add_role_combo),
-                _group(self.stop_button, self.send_button),
+                group(self.clear_button),
+                group(self.enter_sends_check, self.moderation_check),
+                group(self.add_button, self.add_role_combo),
+                group(self.stop_button, self.send_button),
             ],
             right_from=2,
         )

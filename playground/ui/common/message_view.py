@@ -65,6 +65,7 @@ from playground.core.chat.markdown import (
     render_markdown,
     split_stable_prefix,
 )
+from playground.ui.common.flow_row import FlowRow
 from playground.ui.common.widgets import named
 from playground.ui.shell.theme import icon, is_dark
 
@@ -146,21 +147,29 @@ class MessageView(QWidget):
         self.raw_toggle.setAutoRaise(True)
         self.raw_toggle.setToolTip("Show the message as plain Markdown source")
 
-        header = QHBoxLayout()
+        # The role (and what a turn puts beside it) on the left, the actions on the right; the
+        # actions go on a line of their own when the message is narrow (large text).
+        lead = QWidget()
+        self._lead = QHBoxLayout(lead)
+        self._lead.setContentsMargins(4, 0, 0, 0)
+        self._lead.setSpacing(2)
+        self._lead.addWidget(self.role_label)
+        actions = QWidget()
+        header = QHBoxLayout(actions)
         self._header = header
-        header.setContentsMargins(4, 0, 0, 0)
+        header.setContentsMargins(0, 0, 0, 0)
         header.setSpacing(2)
-        header.addWidget(self.role_label)
-        header.addStretch(1)
         header.addWidget(self.raw_toggle)
         header.addWidget(self.copy_button)
+        self.header_row = FlowRow([lead, actions], right_from=1, spacing=8, line_spacing=0)
+        self.header_row.setObjectName("messageHeader")
 
         self.body = named(_AutoHeightBrowser(), "messageBody", "Message text")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(header)
+        layout.addWidget(self.header_row)
         layout.addWidget(self.body)
         self._layout = layout
 
@@ -199,8 +208,12 @@ class MessageView(QWidget):
         self._reset_document()
 
     def header_layout(self) -> QHBoxLayout:
-        """The header row: role, stretch, the turn's actions, Raw and Copy."""
+        """The header's actions: the turn's actions, Raw and Copy."""
         return self._header
+
+    def add_header_lead(self, widget: QWidget) -> None:
+        """Puts `widget` in the header right of the role ("‹ 2/3 ›")."""
+        self._lead.addWidget(widget)
 
     def add_header_widget(self, widget: QWidget) -> None:
         """Puts a turn action (Edit, Regenerate…) in the header, left of Raw and Copy."""

@@ -1,0 +1,106 @@
+"""A row of control groups that wraps onto more lines instead of clipping (issue 20 item 16).
+
+At 150 % or 200 % text size a row of buttons laid out for 100 % is wider than its column: a plain
+`QHBoxLayout` either widens the column (and the window outgrows the screen) or squeezes the buttons
+until their labels are cut ("Enter ser"). A `FlowRow` keeps each group of controls whole and puts
+the groups on as many lines as the width needs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+
+class FlowRow(QWidget):
+    """Groups of controls on one line, or on as many lines as the width needs.
+
+    A group is never split; groups from `right_from` on sit at the right of their line. The row
+    may be as narrow as its widest group (it wraps instead of widening its column), and lays
+    itself out again when a group's size changes (a button shown or hidden).
+    """
+
+    def __init__(
+        self, groups: list[QWidget], right_from: int, spacing: int = 6, line_spacing: int = 4
+    ) -> None:
+        super().__init__()
+        self._groups = groups
+        self._right_from = right_from
+        self._spacing = spacing
+        self._lines: list[list[int]] = []
+        self._rows: list[QHBoxLayout] = []
+        self._box = QVBoxLayout(self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self._box.setSpacing(line_spacing)
+        for group in groups:
+            group.setParent(self)
+            group.installEventFilter(self)
+        self._update_minimum()
+        self._arrange(10**6)
+
+    def lines(self) -> list[list[int]]:
+        """The groups on each line, by index."""
+        return [list(line) for line in self._lines]
+
+    def _update_minimum(self) -> None:
+        self.setMinimumWidth(max(g.minimumSizeHint().width() for g in self._groups))
+
+    def _breaks(self, width: int) -> list[list[int]]:
+        lines: list[list[int]] = [[]]
+        used = 0
+        for index, group in enumerate(self._groups):
+            needed = group.sizeHint().width() if not group.isHidden() else 0
+            if lines[-1] and used + self._spacing + needed > width:
+                lines.append([])
+                used = 0
+            used += (self._spacing if lines[-1] else 0) + needed
+            lines[-1].append(index)
+        return lines
+
+    def _arrange(self, width: int) -> None:
+        lines = self._breaks(width)
+        if lines == self._lines:
+            return
+        self._lines = lines
+        for row in self._rows:
+            for group in self._groups:
+                row.removeWidget(group)
+            self._box.removeItem(row)
+            row.deleteLater()
+        self._rows = []
+        for line in lines:
+            row = QHBoxLayout()
+            row.setSpacing(self._spacing)
+            stretched = False
+            for index in line:
+                if index >= self._right_from and not stretched:
+                    row.addStretch(1)
+                    stretched = True
+                row.addWidget(self._groups[index])
+            if not stretched:
+                row.addStretch(1)
+            self._box.addLayout(row)
+            self._rows.append(row)
+        self.updateGeometry()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and watched in self._groups:
+            self._update_minimum()
+            self._arrange(self.width() if self.width() > 0 else 10**6)
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._arrange(event.size().width())
+        super().resizeEvent(event)
+
+
+def group(*widgets: QWidget, spacing: int = 6) -> QWidget:
+    """Widgets side by side, kept together on one line of a `FlowRow`."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(spacing)
+    for widget in widgets:
+        row.addWidget(widget)
+    return box
