@@ -167,8 +167,8 @@ def test_rarely_used_rows_are_built_on_first_need_in_their_place(qtbot: Any) -> 
     assert turn.editor.isVisibleTo(turn)
     assert not turn.resend_button.isVisibleTo(turn)  # an answer is saved, not resent
     assert turn.logprobs_button.isVisibleTo(turn)
-    header = turn.view.header_layout()
-    assert header.indexOf(turn.logprobs_button) == header.indexOf(turn.delete_button) + 1
+    header = turn.view.header_widgets()
+    assert header.index(turn.logprobs_button) == header.index(turn.delete_button) + 1
     turn.cancel_edit()
     assert not turn.editor.isVisibleTo(turn)
     assert turn.view.body.isVisibleTo(turn)

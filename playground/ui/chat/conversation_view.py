@@ -434,8 +434,7 @@ class TurnWidget(QFrame):
         self._logprobs_view, self._logprobs_button = view, button
         self._place("logprobs", view)
         # In the header right after Delete, where it always was (a moderation badge comes later).
-        header = self.view.header_layout()
-        header.insertWidget(header.indexOf(self.delete_button) + 1, button)
+        self.view.add_header_widget(button, after=self.delete_button)
         button.toggled.connect(self._on_logprobs_toggled)
 
     logprobs_view = _BuiltOnNeed[LogprobsView](

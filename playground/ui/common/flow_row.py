@@ -12,13 +12,16 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+_RELAYOUT = (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide)
+
 
 class FlowRow(QWidget):
     """Groups of controls on one line, or on as many lines as the width needs.
 
-    A group is never split; groups from `right_from` on sit at the right of their line. The row
-    may be as narrow as its widest group (it wraps instead of widening its column), and lays
-    itself out again when a group's size changes (a button shown or hidden).
+    A group (one widget, or several made one with `group`) is never split; groups from
+    `right_from` on sit at the right of their line. The row may be as narrow as its widest group
+    (it wraps instead of widening its column), and lays itself out again when a group is added,
+    shown, hidden or changes size.
     """
 
     def __init__(
@@ -34,27 +37,50 @@ class FlowRow(QWidget):
         self._box.setContentsMargins(0, 0, 0, 0)
         self._box.setSpacing(line_spacing)
         for group in groups:
-            group.setParent(self)
-            group.installEventFilter(self)
-        self._update_minimum()
-        self._arrange(10**6)
+            self._adopt(group)
+        self._relayout()
 
     def lines(self) -> list[list[int]]:
         """The groups on each line, by index."""
         return [list(line) for line in self._lines]
 
+    def groups(self) -> list[QWidget]:
+        """The groups, in order."""
+        return list(self._groups)
+
+    def insert_group(self, index: int, group: QWidget) -> None:
+        """Adds `group` before the group at `index` (at the end for `len(groups())`)."""
+        self._groups.insert(index, group)
+        if index < self._right_from:
+            self._right_from += 1
+        self._adopt(group)
+        self._lines = []  # arranged again, whatever the width
+        self._relayout()
+
+    def _adopt(self, group: QWidget) -> None:
+        group.setParent(self)
+        group.installEventFilter(self)
+
+    def _relayout(self) -> None:
+        self._update_minimum()
+        self._arrange(self.width() if self.width() > 0 else 10**6)
+
     def _update_minimum(self) -> None:
-        self.setMinimumWidth(max(g.minimumSizeHint().width() for g in self._groups))
+        widths = [g.minimumSizeHint().width() for g in self._groups if not g.isHidden()]
+        self.setMinimumWidth(max(widths, default=0))
 
     def _breaks(self, width: int) -> list[list[int]]:
         lines: list[list[int]] = [[]]
         used = 0
         for index, group in enumerate(self._groups):
-            needed = group.sizeHint().width() if not group.isHidden() else 0
-            if lines[-1] and used + self._spacing + needed > width:
+            if group.isHidden():  # takes no room; kept in its place for when it is shown
+                lines[-1].append(index)
+                continue
+            needed = group.sizeHint().width()
+            if used and used + self._spacing + needed > width:
                 lines.append([])
                 used = 0
-            used += (self._spacing if lines[-1] else 0) + needed
+            used += (self._spacing if used else 0) + needed
             lines[-1].append(index)
         return lines
 
@@ -85,9 +111,8 @@ class FlowRow(QWidget):
         self.updateGeometry()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest and watched in self._groups:
-            self._update_minimum()
-            self._arrange(self.width() if self.width() > 0 else 10**6)
+        if event.type() in _RELAYOUT and watched in self._groups:
+            self._relayout()
         return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
