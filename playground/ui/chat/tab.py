@@ -205,7 +205,9 @@ class ChatTab(QWidget):
         self.history.setMinimumWidth(190)
 
         # --- centre: title bar, system prompt, conversation, composer -------------------------------
-        self.title_label = QLabel("New conversation")
+        # A long title ends in "…" (all of it in the tooltip) rather than widening the column.
+        self.title_label = ElidedLabel("New conversation")
+        self.title_label.setMinimumWidth(1)
         self.title_label.setObjectName("conversationTitle")
         font = self.title_label.font()
         font.setBold(True)
@@ -250,12 +252,18 @@ class ChatTab(QWidget):
             self.export_button,
         ):
             button.setAutoRaise(True)
-        title_row = QHBoxLayout()
-        title_row.addWidget(self.title_label, 1)
-        title_row.addWidget(self.presets_button)
-        title_row.addWidget(self.code_button)
-        title_row.addWidget(self.import_button)
-        title_row.addWidget(self.export_button)
+        # The buttons wrap under the title when the column is narrow (large text).
+        self.title_row = FlowRow(
+            [
+                self.title_label,
+                self.presets_button,
+                self.code_button,
+                self.import_button,
+                self.export_button,
+            ],
+            right_from=1,
+            spacing=2,
+        )
 
         self.system_edit = named(QPlainTextEdit(), "systemPrompt", "System prompt")
         self.system_edit.setPlaceholderText(
@@ -397,6 +405,7 @@ class ChatTab(QWidget):
         self.context_bar.setToolTip("How much of the model's context window this request fills")
         self.estimate_label = QLabel("")
         self.estimate_label.setObjectName("draftEstimate")
+        self.estimate_label.setWordWrap(True)  # two lines rather than cut, at large text sizes
         self.estimate_label.setToolTip(
             "Before sending: the estimated input tokens, and the cost range from input only to input "
             "plus the maximum output"
@@ -409,7 +418,7 @@ class ChatTab(QWidget):
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(4)
-        centre_layout.addLayout(title_row)
+        centre_layout.addWidget(self.title_row)
         centre_layout.addWidget(self.system_edit)
         centre_layout.addWidget(self.conversation, 1)
         centre_layout.addWidget(self.reply_info)
@@ -629,6 +638,7 @@ class ChatTab(QWidget):
 
     def set_title(self, title: str) -> None:
         self.title_label.setText(title or "New conversation")
+        self.title_label.setToolTip(title)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -4,15 +4,19 @@ At 150 % or 200 % text size a row of buttons laid out for 100 % is wider than it
 `QHBoxLayout` either widens the column (and the window outgrows the screen) or squeezes the buttons
 until their labels are cut ("Enter ser"). A `FlowRow` keeps each group of controls whole and puts
 the groups on as many lines as the width needs.
+
+It places its groups itself (no layout of its own) and reports its height for a width
+(`heightForWidth`), so the layouts around it, scroll areas included, size it in one pass. An earlier
+version moved the groups between box layouts made and deleted on each change: a layout given back
+by `removeItem` and deleted later was deleted twice now and then (a crash while painting), and a
+scroll area around it could resize itself without end.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
-
-_RELAYOUT = (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide)
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 
 class FlowRow(QWidget):
@@ -20,7 +24,7 @@ class FlowRow(QWidget):
 
     A group (one widget, or several made one with `group`) is never split; groups from
     `right_from` on sit at the right of their line. The row may be as narrow as its widest group
-    (it wraps instead of widening its column), and lays itself out again when a group is added,
+    (it wraps instead of widening its column); it places its groups again when one is added,
     shown, hidden or changes size.
     """
 
@@ -28,21 +32,17 @@ class FlowRow(QWidget):
         self, groups: list[QWidget], right_from: int, spacing: int = 6, line_spacing: int = 4
     ) -> None:
         super().__init__()
-        self._groups = groups
+        self._groups: list[QWidget] = []
         self._right_from = right_from
         self._spacing = spacing
-        self._lines: list[list[int]] = []
-        self._rows: list[QHBoxLayout] = []
-        self._box = QVBoxLayout(self)
-        self._box.setContentsMargins(0, 0, 0, 0)
-        self._box.setSpacing(line_spacing)
-        for group in groups:
-            self._adopt(group)
-        self._relayout()
+        self._line_spacing = line_spacing
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        for index, widget in enumerate(groups):
+            self._adopt(index, widget)
 
-    def lines(self) -> list[list[int]]:
-        """The groups on each line, by index."""
-        return [list(line) for line in self._lines]
+    # --- groups -----------------------------------------------------------------------------------
 
     def groups(self) -> list[QWidget]:
         """The groups, in order."""
@@ -50,74 +50,109 @@ class FlowRow(QWidget):
 
     def insert_group(self, index: int, group: QWidget) -> None:
         """Adds `group` before the group at `index` (at the end for `len(groups())`)."""
-        self._groups.insert(index, group)
         if index < self._right_from:
             self._right_from += 1
-        self._adopt(group)
-        self._lines = []  # arranged again, whatever the width
-        self._relayout()
+        self._adopt(index, group)
+        self._changed()
 
-    def _adopt(self, group: QWidget) -> None:
-        group.setParent(self)
-        group.installEventFilter(self)
+    def lines(self) -> list[list[int]]:
+        """The shown groups on each line at the current width, by index."""
+        return self._lines(self.width())
 
-    def _relayout(self) -> None:
-        self._update_minimum()
-        self._arrange(self.width() if self.width() > 0 else 10**6)
+    def _adopt(self, index: int, group: QWidget) -> None:
+        hidden = group.isHidden() and group.testAttribute(
+            Qt.WidgetAttribute.WA_WState_ExplicitShowHide
+        )
+        group.setParent(self)  # hides it: shown again unless it was hidden on purpose
+        group.setVisible(not hidden)
+        self._groups.insert(index, group)
 
-    def _update_minimum(self) -> None:
-        widths = [g.minimumSizeHint().width() for g in self._groups if not g.isHidden()]
-        self.setMinimumWidth(max(widths, default=0))
+    # --- geometry ---------------------------------------------------------------------------------
 
-    def _breaks(self, width: int) -> list[list[int]]:
+    def _shown(self) -> list[int]:
+        return [i for i, g in enumerate(self._groups) if not g.isHidden()]
+
+    def _lines(self, width: int) -> list[list[int]]:
         lines: list[list[int]] = [[]]
         used = 0
-        for index, group in enumerate(self._groups):
-            if group.isHidden():  # takes no room; kept in its place for when it is shown
-                lines[-1].append(index)
-                continue
-            needed = group.sizeHint().width()
+        for index in self._shown():
+            needed = self._groups[index].sizeHint().width()
             if used and used + self._spacing + needed > width:
                 lines.append([])
                 used = 0
             used += (self._spacing if used else 0) + needed
             lines[-1].append(index)
-        return lines
+        return [line for line in lines if line]
 
-    def _arrange(self, width: int) -> None:
-        lines = self._breaks(width)
-        if lines == self._lines:
-            return
-        self._lines = lines
-        for row in self._rows:
-            for group in self._groups:
-                row.removeWidget(group)
-            self._box.removeItem(row)
-            row.deleteLater()
-        self._rows = []
-        for line in lines:
-            row = QHBoxLayout()
-            row.setSpacing(self._spacing)
-            stretched = False
-            for index in line:
-                if index >= self._right_from and not stretched:
-                    row.addStretch(1)
-                    stretched = True
-                row.addWidget(self._groups[index])
-            if not stretched:
-                row.addStretch(1)
-            self._box.addLayout(row)
-            self._rows.append(row)
+    def _line_height(self, line: list[int]) -> int:
+        return max(self._groups[i].sizeHint().height() for i in line)
+
+    def _place(self) -> None:
+        width = self.width()
+        y = 0
+        for line in self._lines(width):
+            height = self._line_height(line)
+            left = [i for i in line if i < self._right_from]
+            right = [i for i in line if i >= self._right_from]
+            sizes = {i: self._groups[i].sizeHint() for i in line}
+            x = 0
+            for i in left:
+                w = min(sizes[i].width(), max(width - x, 1))
+                self._put(i, QRect(x, y, w, height), sizes[i])
+                x += w + self._spacing
+            total = sum(sizes[i].width() for i in right) + self._spacing * (len(right) - 1)
+            x = max(width - total, x if left else 0)
+            for i in right:
+                w = min(sizes[i].width(), max(width - x, 1))
+                self._put(i, QRect(x, y, w, height), sizes[i])
+                x += w + self._spacing
+            y += height + self._line_spacing
+
+    def _put(self, index: int, cell: QRect, hint: QSize) -> None:
+        """Places group `index` in `cell`, centred vertically at its own height."""
+        h = min(hint.height(), cell.height())
+        top = cell.top() + (cell.height() - h) // 2
+        self._groups[index].setGeometry(QRect(cell.left(), top, cell.width(), h))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        lines = self._lines(width)
+        heights = [self._line_height(line) for line in lines]
+        return sum(heights) + self._line_spacing * max(len(heights) - 1, 0)
+
+    def sizeHint(self) -> QSize:
+        shown = self._shown()
+        width = sum(self._groups[i].sizeHint().width() for i in shown)
+        width += self._spacing * max(len(shown) - 1, 0)
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:
+        # As narrow as its widest group: it wraps rather than widen its column.
+        shown = self._shown()
+        width = max((_minimum_width(self._groups[i]) for i in shown), default=0)
+        return QSize(width, self.heightForWidth(max(width, 1)))
+
+    def _changed(self) -> None:
+        self._place()
         self.updateGeometry()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _RELAYOUT and watched in self._groups:
-            self._relayout()
-        return super().eventFilter(watched, event)
+    def event(self, event: QEvent) -> bool:
+        # A group shown, hidden or resized posts a layout request to its parent (this row, which
+        # has no layout of its own).
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._changed()
+        return super().event(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._arrange(event.size().width())
+        self._place()
         super().resizeEvent(event)
+
+
+def _minimum_width(widget: QWidget) -> int:
+    """The width a layout would not go below: the widget's own minimum, else its hint's."""
+    return widget.minimumWidth() or widget.minimumSizeHint().width()
 
 
 def group(*widgets: QWidget, spacing: int = 6) -> QWidget:
