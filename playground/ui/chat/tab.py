@@ -274,7 +274,10 @@ class ChatTab(QWidget):
             "Instructions the model reads before every message. Optional.\n" + TAB_KEY_TIP
         )
         self.system_edit.setTabChangesFocus(True)
-        self.system_edit.setFixedHeight(64)
+        # 64 px tall, less when the window is short (large text): the Send row stays on screen.
+        line = self.system_edit.fontMetrics().lineSpacing()
+        self.system_edit.setMaximumHeight(64)
+        self.system_edit.setMinimumHeight(min(64, line * 2 + 12))
 
         self.conversation = ConversationView()
 
@@ -343,7 +346,8 @@ class ChatTab(QWidget):
 
         self.input_edit = named(QPlainTextEdit(), "chatInput", "Message")
         self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
-        self.input_edit.setFixedHeight(88)
+        self.input_edit.setMaximumHeight(88)
+        self.input_edit.setMinimumHeight(min(88, line * 2 + 12))
         self.input_edit.setTabChangesFocus(True)
         self.input_edit.setToolTip(
             "Your message. Ctrl+Enter sends (or Enter, with “Enter sends”).\n" + TAB_KEY_TIP
@@ -411,8 +415,9 @@ class ChatTab(QWidget):
             "plus the maximum output"
         )
         estimate_row = QHBoxLayout()
-        estimate_row.addWidget(self.estimate_label)
+        estimate_row.addWidget(self.estimate_label, 3)  # wraps only when the bar is at its least
         estimate_row.addWidget(self.context_bar, 1)
+        self.context_bar.setMinimumWidth(60)
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)

@@ -129,10 +129,12 @@ class FlowRow(QWidget):
         return QSize(width, self.heightForWidth(width))
 
     def minimumSizeHint(self) -> QSize:
-        # As narrow as its widest group: it wraps rather than widen its column.
+        # As narrow as its widest group: it wraps rather than widen its column. Its height is
+        # that of one line: the height at a given width comes from `heightForWidth` (a minimum
+        # of every group on its own line made each answer that much taller, blank below).
         shown = self._shown()
         width = max((_minimum_width(self._groups[i]) for i in shown), default=0)
-        return QSize(width, self.heightForWidth(max(width, 1)))
+        return QSize(width, self.sizeHint().height())
 
     def _changed(self) -> None:
         self._place()
