@@ -49,10 +49,10 @@ def test_few_shot_turns_are_edited_in_place_and_sent_in_order(
     conv.turns[1].start_edit()
     conv.turns[1].editor.setPlainText("4")
     conv.turns[1].save_button.click()
-    conv.turns[2].role_button.click()  # now an assistant turn
-    conv.turns[2].role_button.click()  # and back to user
-    conv.turns[0].down_button.click()  # swap the first two…
-    conv.turns[1].up_button.click()  # …and back
+    conv.turns[2].action("roleToggle").trigger()  # now an assistant turn
+    conv.turns[2].action("roleToggle").trigger()  # and back to user
+    conv.turns[0].action("moveDown").trigger()  # swap the first two…
+    conv.turns[1].action("moveUp").trigger()  # …and back
     _add(app, qtbot, "user", "delete me")
     conv.turns[3].delete_button.click()
     assert [t.message.content for t in conv.turns] == ["2+2?", "4", "3+3?"]
@@ -257,7 +257,7 @@ def test_history_persists_searches_reopens_forks_and_undoes_delete(
     assert app.chat.conversation.id == first_id
     assert "zebras" in app.chat_tab.conversation.plain_text()
 
-    app.chat_tab.conversation.turns[0].fork_button.click()
+    app.chat_tab.conversation.turns[0].action("forkTurn").trigger()
     assert app.chat.conversation.id != first_id
     assert [m.content for m in app.chat.conversation.turns] == ["Tell me about zebras"]
 

@@ -358,6 +358,9 @@ class _Chat:
     def use_in_chat(self, settings: Any) -> None:
         self.used.append(settings)
 
+    def on_compare(self, handler: Any) -> None:
+        self.compare = handler
+
 
 def test_the_controller_works_with_its_view_and_a_chat_link_without_the_window(
     qtbot: Any, qloop: Any, wait_until: Any, fake_openai: FakeOpenAI, make_parts: MakeParts

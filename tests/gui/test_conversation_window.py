@@ -118,8 +118,10 @@ def test_the_next_sends_turns_are_built_ahead_and_stay_hidden(qtbot: Any) -> Non
     assert not user.regenerate_button.isVisibleTo(user)
     assert answer.regenerate_button.isVisibleTo(answer)
     for turn in (user, answer):
-        for button in (turn.edit_button, turn.delete_button, turn.fork_button, turn.role_button):
+        for button in (turn.edit_button, turn.delete_button, turn.more_button):
             assert button.isVisibleTo(turn)
+        assert turn.action("forkTurn").isVisible()
+        assert turn.action("roleToggle").isVisible()
     assert view.plain_text() == "You\nHello there\n\nAssistant\n"
     # Used spares are replaced, a little later.
     qtbot.waitUntil(lambda: view.spare_roles == ("user", "assistant"))
@@ -165,8 +167,8 @@ def test_rarely_used_rows_are_built_on_first_need_in_their_place(qtbot: Any) -> 
     assert turn.editor.isVisibleTo(turn)
     assert not turn.resend_button.isVisibleTo(turn)  # an answer is saved, not resent
     assert turn.logprobs_button.isVisibleTo(turn)
-    header = turn.view.header_layout()
-    assert header.indexOf(turn.logprobs_button) == header.indexOf(turn.delete_button) + 1
+    header = turn.view.header_widgets()
+    assert header.index(turn.logprobs_button) == header.index(turn.delete_button) + 1
     turn.cancel_edit()
     assert not turn.editor.isVisibleTo(turn)
     assert turn.view.body.isVisibleTo(turn)

@@ -40,8 +40,14 @@ class Accounting:
     def write(self, record: RequestRecord) -> LedgerEntry:
         """Prices `record` (at the Batch API's price when `record.batch`) and writes one ledger
         row: the one typed way a finished request reaches the ledger."""
+        entry = self.entry_for(record)
+        self.ledger.record(entry)
+        return entry
+
+    def entry_for(self, record: RequestRecord) -> LedgerEntry:
+        """The priced ledger row of `record`, not written yet (`write` writes it)."""
         usage = record.usage
-        entry = LedgerEntry(
+        return LedgerEntry(
             time=datetime.now(UTC),
             provider=record.profile.name,
             model=record.model,
@@ -54,8 +60,6 @@ class Accounting:
             conversation_id=record.conversation_id,
             request_id=record.request_id,
         )
-        self.ledger.record(entry)
-        return entry
 
     def record(
         self,

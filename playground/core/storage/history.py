@@ -255,6 +255,9 @@ class MessageMeta:
         response_id: the Responses API's id of the answer, if it has one.
         response_chain: for an answer kept on OpenAI ("Keep on OpenAI"), the digest of the turns
             it answered (`core.chat.server_state.chain_key`); "" when not kept.
+        alternatives: the other answers to the same request that Regenerate kept, in the order
+            they came; the turn's own text is the one shown (and sent as context next).
+        alternative_index: where the shown answer sits among all of them (0 = the first).
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -270,6 +273,32 @@ class MessageMeta:
     moderation: ModerationNote | None = None
     response_id: str | None = None
     response_chain: str = ""
+    alternatives: tuple[Alternative, ...] = ()
+    alternative_index: int = 0
+
+    def answers(self, shown: str) -> list[Alternative]:
+        """Every answer of the turn in the order they came, `shown` (the turn's text) in its
+        place."""
+        here = Alternative(shown, dataclasses.replace(self, alternatives=(), alternative_index=0))
+        at = min(max(self.alternative_index, 0), len(self.alternatives))
+        return [*self.alternatives[:at], here, *self.alternatives[at:]]
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """An answer Regenerate kept beside the one shown: its text and its own numbers."""
+
+    text: str
+    meta: MessageMeta
+
+
+def pick_answer(answers: Sequence[Alternative], index: int) -> tuple[str, MessageMeta]:
+    """The text and meta of a turn that shows `answers[index]` and keeps the others."""
+    chosen = answers[index]
+    others = tuple(a for i, a in enumerate(answers) if i != index)
+    return chosen.text, dataclasses.replace(
+        chosen.meta, alternatives=others, alternative_index=index
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -640,6 +669,16 @@ def _meta_json(meta: MessageMeta) -> str | None:
         out["response_id"] = meta.response_id
     if meta.response_chain:
         out["response_chain"] = meta.response_chain
+    if meta.alternatives:
+        out["alternatives"] = [
+            {
+                "text": alt.text,
+                "status": alt.meta.status.value,
+                "meta": json.loads(_meta_json(alt.meta) or "{}"),
+            }
+            for alt in meta.alternatives
+        ]
+        out["alternative_index"] = meta.alternative_index
     return _dumps(out) if out else None
 
 
@@ -665,6 +704,21 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         moderation=_moderation_from(raw.get("moderation")),
         response_id=_opt_str(raw.get("response_id")),
         response_chain=str(raw.get("response_chain", "")),
+        alternatives=_alternatives_from(raw.get("alternatives")),
+        alternative_index=_opt_int(raw.get("alternative_index")) or 0,
+    )
+
+
+def _alternatives_from(raw: object) -> tuple[Alternative, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        Alternative(
+            str(item.get("text", "")),
+            _meta_from_json(str(item.get("status", "ok")), _dumps(item.get("meta") or {})),
+        )
+        for item in raw
+        if isinstance(item, dict)
     )
 
 

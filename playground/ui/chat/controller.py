@@ -24,9 +24,10 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from playground.core.api.catalog import CatalogSnapshot
+from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
 from playground.core.chat.learned import Learned
-from playground.core.chat.presets import PresetStore
+from playground.core.chat.presets import PresetStore, fill_variables
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
 from playground.core.money.accounting import Accounting
 from playground.core.money.tokens import TokenCounter
@@ -40,7 +41,7 @@ from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.starter_actions import ChatStarters
 from playground.ui.chat.state import GROUP, ChatState
 from playground.ui.chat.tab import ChatTab
-from playground.ui.common.chat_link import ChatLink
+from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 from playground.ui.common.feature import CHAT, FeatureController
 from playground.ui.shell.bridge import TaskRunner
@@ -84,6 +85,7 @@ class ChatController(FeatureController):
             view,
             lambda: show_tab(CHAT) if show_tab else None,
             lambda: show_tab("lab") if show_tab else None,
+            lambda: show_tab(COMPARE_TAB) if show_tab else None,
         )
         view.turn_lab_requested.connect(self._to_lab)
         self.moderation = ModerationCheck(
@@ -96,6 +98,8 @@ class ChatController(FeatureController):
             before_switch=self._before_switch,
             after_load=self._after_load,
             default_api=default_api,
+            save_ledger=counters.save_unsaved,
+            ledger_error=lambda: counters.write_error,
             parent=self,
         )
         self.sending = ChatSending(
@@ -131,6 +135,7 @@ class ChatController(FeatureController):
         )
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
+        view.set_history_persistent(self.history.persistent)
         self.exports.refresh_presets()
         self.conversations.refresh_history()
         self.sending.model_changed(view.current_model())
@@ -143,6 +148,7 @@ class ChatController(FeatureController):
         view.stop_requested.connect(sending.stop)
         view.retry_requested.connect(sending.retry)
         view.learned_reset_requested.connect(sending.forget_learned)
+        view.save_now_requested.connect(history.save_all)
         view.model_changed.connect(sending.model_changed)
         view.draft_changed.connect(self._on_view_draft_changed)
         view.refresh_models_requested.connect(self.refresh_models_requested)
@@ -156,6 +162,8 @@ class ChatController(FeatureController):
         view.turn_tool_results_submitted.connect(editing.tool_results)
         view.mcp_approval_given.connect(sending.approve)
         view.turn_fork_requested.connect(history.fork)
+        view.turn_answer_selected.connect(editing.answer_selected)
+        view.turn_compare_requested.connect(self.compare_turn)
         view.clear_requested.connect(history.new_conversation)
         view.open_conversation_requested.connect(history.open_conversation)
         view.history_search_changed.connect(history.on_search)
@@ -188,6 +196,32 @@ class ChatController(FeatureController):
         self.sending.show_conversation_totals()
         self.sending.estimate_draft()
 
+    def compare_turn(self, index: int) -> None:
+        """ "Compare this": opens Compare with the conversation up to turn `index` (its last
+        message of the user, and the turns before as context) and Chat's current settings."""
+        turns = self.state.conversation.turns[: index + 1]
+        if turns and turns[-1].role == "assistant":
+            turns = turns[:-1]
+        at = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "user"), None)
+        if at is None:
+            self.view.show_error(
+                AppError.local(
+                    "Nothing to compare yet",
+                    "Compare this needs a message of yours before the answer.",
+                )
+            )
+            return
+        draft = self.view.draft()
+        settings = self.view.chat_settings()
+        system = fill_variables(draft.system_prompt, draft.variables)
+        self._link.compare(
+            CompareRequest(
+                ChatSettings(settings.model, system, settings.fields),
+                tuple(turns[:at]),
+                turns[at].content,
+            )
+        )
+
     @property
     def conversation(self) -> Conversation:
         """The open conversation."""
@@ -205,6 +239,11 @@ class ChatController(FeatureController):
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
         self.sending.show_models(snapshot, self._preferred_model)
         self.starters.show_models(snapshot)
+
+    def shutdown(self) -> None:
+        """Closing: what a failed write left out is tried once more (the draft is saved by
+        `save_state`)."""
+        self.conversations.save_all()
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """`ChatSettings` as a dict: the input's Enter key, the moderation check, the system

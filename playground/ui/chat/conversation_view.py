@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar, overload
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -58,6 +60,7 @@ class TurnInfo:
     status: str = ""  # "", "streaming", "stopped", "error"
     error: str = ""
     moderation: tuple[str, str, str] | None = None  # a kept check's badge: state, text, tooltip
+    answers: tuple[int, int] = (0, 1)  # which of the answers Regenerate kept is shown, of how many
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
@@ -116,6 +119,9 @@ class TurnWidget(QFrame):
         regenerate_requested: arg: turn index (an answer).
         fork_requested: arg: turn index ("fork from here").
         lab_requested: "To Lab" on an answer (a Prompt Lab test case from it). arg: turn index.
+        compare_requested: "Compare this": open Compare with the conversation up to this turn.
+            arg: turn index.
+        answer_selected: show another of the answers Regenerate kept. args: turn index, which.
         choice_selected: which of several answers continues the chat. args: turn index, choice index.
         tool_results_submitted: args: turn index, {tool_call_id: result text}.
         approval_given: an MCP approval request was answered. args: turn index, item id, approve.
@@ -129,6 +135,8 @@ class TurnWidget(QFrame):
     regenerate_requested = Signal(int)
     fork_requested = Signal(int)
     lab_requested = Signal(int)
+    compare_requested = Signal(int)
+    answer_selected = Signal(int, int)
     choice_selected = Signal(int, int)
     tool_results_submitted = Signal(int, dict)
 
@@ -163,15 +171,19 @@ class TurnWidget(QFrame):
         self._steps: StepsBox | None = None
         self._citations_label: QLabel | None = None
         self._not_sent_label: QLabel | None = None
+        self._answers: tuple[int, int] = (0, 1)
+        self._pager: QWidget | None = None  # "‹ 2/3 ›" when Regenerate kept other answers
+        self._pager_label: QLabel | None = None
 
         self.view = MessageView(_role_title(message.role), self)
         self.view.set_text(message.content)
 
-        self.role_button = _tool_button("⇄", "Switch between user and assistant", "roleToggle")
         self.edit_button = _tool_button("Edit", "Edit this message", "editTurn")
-        self.up_button = _tool_button("↑", "Move up", "moveUp")
-        self.down_button = _tool_button("↓", "Move down", "moveDown")
-        self.fork_button = _tool_button("Fork", "Start a new conversation from here", "forkTurn")
+        # The less used actions wait in a menu: the header fits at large text sizes.
+        self.more_button = _tool_button(
+            "⋯", "More: switch user ⇄ assistant, move up or down, fork from here", "turnMore"
+        )
+        self._more_menu: QMenu | None = None
         self.lab_button = _tool_button(
             "To Lab",
             "Add to Prompt Lab: a test case from the question, with this answer as its reference",
@@ -180,16 +192,20 @@ class TurnWidget(QFrame):
         self.regenerate_button = _tool_button(
             "Regenerate", "Ask for this answer again", "regenerateTurn", "refresh"
         )
+        self.compare_button = _tool_button(
+            "Compare",
+            "Compare this answer side by side with other settings (opens Compare with the "
+            "conversation up to here)",
+            "compareTurn",
+        )
         self.delete_button = _tool_button("", "Delete this message", "deleteTurn", "clear")
         self.delete_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         for button in (
             self.regenerate_button,
+            self.compare_button,
             self.edit_button,
-            self.role_button,
-            self.up_button,
-            self.down_button,
-            self.fork_button,
             self.lab_button,
+            self.more_button,
             self.delete_button,
         ):
             self.view.add_header_widget(button)
@@ -209,19 +225,17 @@ class TurnWidget(QFrame):
         # Visibility is set once every child has its parent: showing a parentless widget would
         # open it as a window of its own for a moment.
         self.regenerate_button.setVisible(message.role == "assistant")
+        self.compare_button.setVisible(message.role == "assistant")
         self.lab_button.setVisible(message.role == "assistant")
-        self.role_button.setVisible(message.role in ("user", "assistant"))
         self.set_info(info)
         if message.tool_calls:
             self.show_tool_calls(message.tool_calls, awaiting=False)
 
         self.edit_button.clicked.connect(self.start_edit)
-        self.role_button.clicked.connect(lambda: self.role_toggled.emit(self.index))
-        self.up_button.clicked.connect(lambda: self.move_requested.emit(self.index, -1))
-        self.down_button.clicked.connect(lambda: self.move_requested.emit(self.index, 1))
+        self.more_button.clicked.connect(self._show_more)
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.index))
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
-        self.fork_button.clicked.connect(lambda: self.fork_requested.emit(self.index))
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.index))
         self.lab_button.clicked.connect(lambda: self.lab_requested.emit(self.index))
 
     def set_not_sent(self, on: bool) -> None:
@@ -249,6 +263,34 @@ class TurnWidget(QFrame):
     def not_sent(self) -> bool:
         """Whether the turn is marked "not sent"."""
         return self._not_sent_label is not None and not self._not_sent_label.isHidden()
+
+    def more_menu(self) -> QMenu:
+        """The "⋯" menu (built on first use): switch role, move up, move down, fork."""
+        if self._more_menu is None:
+            menu = QMenu(self.more_button)
+            for name, text, slot in (
+                ("roleToggle", "Switch user ⇄ assistant", lambda: self.role_toggled.emit(self.index)),
+                ("moveUp", "Move up", lambda: self.move_requested.emit(self.index, -1)),
+                ("moveDown", "Move down", lambda: self.move_requested.emit(self.index, 1)),
+                ("forkTurn", "Fork: a new conversation from here", lambda: self.fork_requested.emit(self.index)),
+            ):  # fmt: skip
+                action = menu.addAction(text)
+                action.setObjectName(name)
+                action.triggered.connect(slot)
+            self._more_menu = menu
+        role = self.action("roleToggle", self._more_menu)
+        role.setVisible(self.message.role in ("user", "assistant"))
+        return self._more_menu
+
+    def action(self, name: str, menu: QMenu | None = None) -> QAction:
+        """One action of the "⋯" menu by name: roleToggle, moveUp, moveDown, forkTurn."""
+        found = (menu or self.more_menu()).findChild(QAction, name)
+        assert isinstance(found, QAction), name
+        return found
+
+    def _show_more(self) -> None:
+        menu = self.more_menu()
+        menu.popup(self.more_button.mapToGlobal(self.more_button.rect().bottomLeft()))
 
     def reuse(self, index: int, message: Message, info: TurnInfo) -> None:
         """Turns a spare (built ahead, empty, for `message`'s role) into turn `index`."""
@@ -429,8 +471,7 @@ class TurnWidget(QFrame):
         self._logprobs_view, self._logprobs_button = view, button
         self._place("logprobs", view)
         # In the header right after Delete, where it always was (a moderation badge comes later).
-        header = self.view.header_layout()
-        header.insertWidget(header.indexOf(self.delete_button) + 1, button)
+        self.view.add_header_widget(button, after=self.delete_button)
         button.toggled.connect(self._on_logprobs_toggled)
 
     logprobs_view = _BuiltOnNeed[LogprobsView](
@@ -554,6 +595,7 @@ class TurnWidget(QFrame):
     def set_info(self, info: TurnInfo) -> None:
         self.meta_label.setText(info.meta)
         self.meta_label.setVisible(bool(info.meta))
+        self.set_answers(*info.answers)
         if info.moderation is not None:
             self.set_moderation(*info.moderation)
         if info.error:
@@ -562,6 +604,48 @@ class TurnWidget(QFrame):
             self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
         if self._error_label is not None:
             self._error_label.setVisible(bool(info.error))
+
+    def set_answers(self, shown: int, count: int) -> None:
+        """Shows "‹ 2/3 ›" when Regenerate kept other answers (`shown` counts from 0)."""
+        self._answers = (shown, count)
+        if count < 2 and self._pager is None:
+            return
+        if self._pager is None:
+            self._build_pager()
+        assert self._pager is not None
+        assert self._pager_label is not None
+        self._pager.setVisible(count > 1)
+        self._pager_label.setText(f"{shown + 1}/{count}")
+        self._pager_label.setAccessibleName(f"Answer {shown + 1} of {count}")
+        self._previous_answer.setEnabled(shown > 0)
+        self._next_answer.setEnabled(shown < count - 1)
+
+    def _build_pager(self) -> None:
+        pager = QWidget(self)
+        pager.setObjectName("answerPager")
+        pager.setToolTip(
+            "Regenerate keeps every answer: switch between them. The one shown is sent with your "
+            "next message."
+        )
+        row = QHBoxLayout(pager)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(0)
+        self._previous_answer = _tool_button("‹", "Show the previous answer", "previousAnswer")
+        self._next_answer = _tool_button("›", "Show the next answer", "nextAnswer")
+        self._pager_label = QLabel("")
+        self._pager_label.setObjectName("answerPosition")
+        row.addWidget(self._previous_answer)
+        row.addWidget(self._pager_label)
+        row.addWidget(self._next_answer)
+        self._previous_answer.clicked.connect(lambda: self._step_answer(-1))
+        self._next_answer.clicked.connect(lambda: self._step_answer(1))
+        self._pager = pager
+        self.view.add_header_lead(pager)
+
+    def _step_answer(self, delta: int) -> None:
+        shown, count = self._answers
+        if 0 <= shown + delta < count:
+            self.answer_selected.emit(self.index, shown + delta)
 
     def text(self) -> str:
         return self.view.text()
@@ -654,6 +738,8 @@ class ConversationView(QScrollArea):
     regenerate_requested = Signal(int)
     fork_requested = Signal(int)
     lab_requested = Signal(int)
+    compare_requested = Signal(int)
+    answer_selected = Signal(int, int)
     choice_selected = Signal(int, int)
     tool_results_submitted = Signal(int, dict)
 
@@ -799,6 +885,8 @@ class ConversationView(QScrollArea):
         turn.regenerate_requested.connect(self.regenerate_requested)
         turn.fork_requested.connect(self.fork_requested)
         turn.lab_requested.connect(self.lab_requested)
+        turn.compare_requested.connect(self.compare_requested)
+        turn.answer_selected.connect(self.answer_selected)
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
         turn.approval_given.connect(self.approval_given)

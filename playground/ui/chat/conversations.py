@@ -34,12 +34,34 @@ log = logging.getLogger(__name__)
 
 DRAFT_SAVE_DELAY_MS = 800
 
+DISK_FULL_TEXT = (
+    "The disk is full: this answer is kept in the window but not saved yet. Free some space; it "
+    "is saved on the next send or when you press Save now / Retry."
+)
+
+
+def unsaved_text(exc: Exception) -> str:
+    """What the user reads when a write failed: what happened and what to do."""
+    if "the disk is full" in str(exc).lower():
+        return DISK_FULL_TEXT
+    return (
+        f"{exc} This conversation is kept in the window but not saved yet; it is saved on the "
+        "next send or when you press Save now / Retry."
+    )
+
 
 class ConversationHistory(QObject):
     """Keeps the open conversation in the history store and shows the history list.
 
     `before_switch` runs before another conversation is loaded (the send part stops the answer
     and files a send just made); `after_load` runs once one is loaded (totals and estimate).
+    `save_ledger` writes the ledger rows a failed write kept back (True when none is left) and
+    `ledger_error` says why the last one failed.
+
+    A write that fails (a full disk) never stops a send: the conversation stays in memory and on
+    screen, `ChatState.unsaved` is set and the view says so with Save now. `save_all` writes the
+    whole conversation again (with the ledger's rows): on the next send, Save now, Retry, before
+    another conversation is opened (which waits until it is saved) and at close.
     """
 
     def __init__(
@@ -51,10 +73,14 @@ class ConversationHistory(QObject):
         before_switch: Callable[[], None],
         after_load: Callable[[], None],
         default_api: Callable[[], str] | None = None,
+        save_ledger: Callable[[], bool] = lambda: True,
+        ledger_error: Callable[[], Exception | None] = lambda: None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.state = state
+        self._save_ledger = save_ledger
+        self._ledger_error = ledger_error
         # The API of a new conversation: Responses for OpenAI, Chat Completions for compatible
         # servers (the app passes which); Chat Completions when nobody says.
         self._default_api = default_api or (lambda: API_CHAT_COMPLETIONS)
@@ -119,33 +145,98 @@ class ConversationHistory(QObject):
         the sent message and the coming answer's row. Returns (user message id, answer id)."""
         cid = self.state.conversation.id
         user_id = reply_id = None
+        if self.state.unsaved:  # what an earlier write left out goes first, `user` with it
+            ids = self.save_all(request, system_prompt)
+            if ids is None:
+                return None, None
+            if user is not None and ids:
+                user_id, user = ids[-1], None
         try:
             self._store_settings(request, system_prompt, "" if user is not None else None)
-        except HistoryError as exc:
-            log.warning("history: %s", exc)
-        if user is not None:
-            try:
+            if user is not None:
                 user_id = self.history.append_message(cid, user, MessageMeta())
-            except HistoryError as exc:
-                log.warning("history: %s", exc)
-        try:
             reply_id = self.history.begin_reply(cid, request.model)
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            self.write_failed(exc)
         return user_id, reply_id
+
+    def write_failed(self, exc: Exception) -> None:
+        """A write of the open conversation (or its ledger row) failed: it stays in memory, and
+        the user is told what happened and what to do."""
+        log.warning("history: %s", exc)
+        self.state.unsaved = True
+        self.view.show_unsaved(unsaved_text(exc))
+
+    def save_all(
+        self, request: ChatRequest | None = None, system_prompt: str | None = None
+    ) -> list[int] | None:
+        """After a failed write: writes the open conversation as it is in memory (settings, draft,
+        every turn with its numbers) and the ledger rows kept back.
+
+        Args:
+            request, system_prompt: the settings to store (None: the view's).
+
+        Returns:
+            The turns' new message ids (empty when nothing was unsaved), or None when the write
+            failed again (the view says so).
+        """
+        if not self.state.unsaved:
+            return []
+        ledger_saved = self._save_ledger()
+        draft = self.view.draft()
+        conversation = self.state.conversation
+        try:
+            self._store_settings(
+                request or draft.request(()),
+                draft.system_prompt if system_prompt is None else system_prompt,
+                draft.user_text if request is None else "",
+            )
+            now = datetime.now(UTC)
+            ids = self.history.replace_messages(
+                conversation.id,
+                [
+                    StoredMessage(id=0, message=m, meta=meta, created=now)
+                    for m, meta in zip(conversation.turns, self.state.metas, strict=False)
+                ],
+            )
+        except HistoryError as exc:
+            self.write_failed(exc)
+            return None
+        if not ledger_saved:
+            self.write_failed(self._ledger_error() or OSError("the usage ledger is not written"))
+            return None
+        self.state.unsaved = False
+        self.view.hide_unsaved()
+        self.refresh_history()
+        return ids
+
+    def _leave(self) -> bool:
+        """Before another conversation is shown: the open one is stopped and saved. False (and
+        the view says why) while it cannot be saved: it would be lost."""
+        self._before_switch()
+        if self.save_all() is None:
+            return False
+        self.save_draft()
+        return not self.state.unsaved  # a draft that cannot be saved stays in its box
 
     def append(self, message: Message, meta: MessageMeta) -> None:
         """A turn added to the open conversation (already in `state`): its row, and the list."""
+        if self.state.unsaved:
+            self.save_all()  # `message` with every other turn
+            return
         self.ensure_stored()
         try:
             self.history.append_message(self.state.conversation.id, message, meta)
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            self.write_failed(exc)
         self.refresh_history()
 
     def persist_turns(self, conversation: Conversation, *, refresh: bool = True) -> None:
         """Stores every turn of `conversation` again (after an edit, a move, a delete)."""
         if conversation is not self.state.conversation:
+            return
+        if self.state.unsaved:
+            self.save_all()
             return
         try:
             self.ensure_stored()
@@ -156,7 +247,7 @@ class ConversationHistory(QObject):
             ]
             self.history.replace_messages(conversation.id, stored)
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            self.write_failed(exc)
         if refresh:
             self.refresh_history()
 
@@ -168,8 +259,10 @@ class ConversationHistory(QObject):
         """Keeps the unsent text (and the system prompt) so a restart loses nothing."""
         self._draft_timer.stop()
         draft = self.view.draft()
-        if not draft.user_text and not self.state.stored.exists:
+        stored = self.state.stored
+        if not draft.user_text and not stored.exists:
             return
+        listed, had_draft = stored.exists, bool(stored.draft)
         try:
             self._store_settings(
                 draft.request(()),
@@ -177,13 +270,18 @@ class ConversationHistory(QObject):
                 draft.user_text,
             )
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            self.write_failed(exc)  # the text stays in the box; Save now and close try again
+            return
+        if listed and had_draft != bool(stored.draft):
+            # The list's "draft" badge follows (issue 20 item 19: an added example turn emptied
+            # the box and the badge stayed).
+            self.refresh_history()
 
     # --- switching conversations -----------------------------------------------------------------
 
     def new_conversation(self) -> None:
-        self._before_switch()
-        self.save_draft()
+        if not self._leave():
+            return
         self._load(Conversation(system_prompt=self.view.draft().system_prompt), [], "", None)
         self.view.set_input("")
         self.refresh_history()
@@ -191,8 +289,8 @@ class ConversationHistory(QObject):
     def open_conversation(self, conversation_id: str) -> None:
         if conversation_id == self.state.conversation.id and self.state.conversation.turns:
             return
-        self._before_switch()
-        self.save_draft()
+        if not self._leave():
+            return
         try:
             stored = self.history.load(conversation_id)
             self.history.touch(conversation_id)
@@ -225,8 +323,8 @@ class ConversationHistory(QObject):
     ) -> None:
         """Opens a conversation that is not stored yet (pasted or imported): its turns are stored
         at once, with the list refreshed. `api`: the API it uses (None: the one shown)."""
-        self._before_switch()
-        self.save_draft()
+        if not self._leave():
+            return
         conversation.system_prompt = system_prompt
         self._load(conversation, metas, "", fields, api=api or self.view.api())
         if model:
@@ -258,6 +356,8 @@ class ConversationHistory(QObject):
         state.results = {}
         state.last_request = None
         state.stored = stored or StoredState()
+        state.unsaved = False
+        self.view.hide_unsaved()
         self.view.set_system_prompt(conversation.system_prompt)
         if fields is not None:
             self.view.set_param_fields(fields)

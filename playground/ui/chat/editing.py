@@ -9,7 +9,7 @@ import dataclasses
 from PySide6.QtCore import QObject
 
 from playground.core.models import Message, Role
-from playground.core.storage.history import MessageMeta
+from playground.core.storage.history import MessageMeta, pick_answer
 from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.state import GROUP, ChatState
@@ -96,11 +96,31 @@ class TurnEditing(QObject):
         self._changed()
 
     def regenerate(self, index: int) -> None:
-        if self._busy() or index >= len(self.state.conversation.turns):
+        """Asks for answer `index` again; the answer it replaces is kept beside the new one
+        (`answer_selected` switches between them)."""
+        turns = self.state.conversation.turns
+        if self._busy() or index >= len(turns):
             return
+        old, meta = turns[index], self.state.metas[index]
+        kept = (old, meta) if old.role == "assistant" and old.content else None
         self.state.remove_turns_from(index)
         self._changed()
-        self.sending.resend()
+        self.sending.resend(kept=kept)
+
+    def answer_selected(self, index: int, which: int) -> None:
+        """Shows answer `which` of those Regenerate kept for turn `index`: it is the one stored
+        and sent as context with the next message."""
+        turns, metas = self.state.conversation.turns, self.state.metas
+        if self._busy() or index >= len(turns) or turns[index].role != "assistant":
+            return
+        answers = metas[index].answers(turns[index].content)
+        if not 0 <= which < len(answers) or len(answers) < 2:
+            return
+        text, meta = pick_answer(answers, which)
+        turns[index] = Message("assistant", text)
+        metas[index] = meta
+        self.state.results.pop(index, None)  # its choices belonged to the answer shown before
+        self._changed()
 
     def choice_selected(self, index: int, choice: int) -> None:
         result = self.state.results.get(index)

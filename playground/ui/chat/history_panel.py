@@ -503,6 +503,14 @@ class HistoryPanel(QWidget):
         selection.currentChanged.connect(self._update_buttons)
         selection.selectionChanged.connect(self._update_buttons)
 
+        # Said when the history cannot be written to disk (read-only or damaged file, no folder).
+        self.session_only_label = wrapped_label(
+            "historySessionOnly",
+            "Kept for this session only: conversations are not saved to disk and are gone when "
+            "the app closes.",
+        )
+        self.session_only_label.setVisible(False)
+        self._session_only = False
         self.empty_label = QLabel()
         self.empty_label.setObjectName("historyEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -596,6 +604,7 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(top)
+        layout.addWidget(self.session_only_label)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.undo_bar)
         layout.addLayout(actions)
@@ -819,6 +828,12 @@ class HistoryPanel(QWidget):
         for button in (self.rename_button, self.duplicate_button, self.delete_button):
             button.setEnabled(has)
 
+    def set_session_only(self, on: bool) -> None:
+        """Says (or stops saying) that conversations are kept for this session only."""
+        self.session_only_label.setVisible(on)
+        self._session_only = on
+        self._show_empty_state()
+
     def _show_empty_state(self) -> None:
         if self.model.rowCount():
             self.stack.setCurrentWidget(self.list_view)
@@ -829,6 +844,8 @@ class HistoryPanel(QWidget):
             self.empty_label.setText(
                 f"Nothing matches “{shown}”.\nTry fewer or other words, or clear the search (Esc)."
             )
+        elif self._session_only:
+            self.empty_label.setText("No conversations yet.\nThis session's chats are listed here.")
         else:
             self.empty_label.setText(
                 "No saved conversations yet.\nYour chats are saved here as you go."

@@ -1,4 +1,5 @@
-"""Chat's side of `ChatLink`: what Compare and Prompt Lab may read from and put into Chat."""
+"""Chat's side of `ChatLink`: what Compare and Prompt Lab may read from and put into Chat, and
+"Compare this" on its way to Compare."""
 
 from __future__ import annotations
 
@@ -6,25 +7,32 @@ from collections.abc import Callable, Mapping, Sequence
 
 from playground.core.models import Message
 from playground.ui.chat.tab import ChatTab
-from playground.ui.common.chat_link import ChatSettings, ChatTurnCase
+from playground.ui.common.chat_link import ChatSettings, ChatTurnCase, CompareRequest
 
 
 class ChatTabLink:
     """A `ChatLink` over the Chat tab's own public methods.
 
-    `show_lab` brings Prompt Lab to the front (building it, so it registers its handler)."""
+    `show_lab` brings Prompt Lab to the front (building it, so it registers its handler);
+    `show_compare` brings the Compare tab to the front (building it the first time, which is when
+    it sets its handler with `on_compare`); the request is handed over after that.
+    """
 
     def __init__(
         self,
         tab: ChatTab,
         show_chat: Callable[[], None],
         show_lab: Callable[[], None] | None = None,
+        show_compare: Callable[[], None] = lambda: None,
     ) -> None:
         self._tab = tab
         self._show_chat = show_chat
         self._show_lab = show_lab or (lambda: None)
         self._lab_handlers: list[Callable[[ChatTurnCase], None]] = []
         self._pending: list[ChatTurnCase] = []
+        self._show_compare = show_compare
+        self._compare_handler: Callable[[CompareRequest], None] | None = None
+        self._pending_compare: CompareRequest | None = None
 
     def on_add_to_lab(self, handler: Callable[[ChatTurnCase], None]) -> None:
         # Nothing is delivered here: Prompt Lab registers while it is being built, before it
@@ -51,6 +59,22 @@ class ChatTabLink:
     def use_in_chat(self, settings: ChatSettings) -> None:
         self._tab.apply_chat_settings(settings)
         self._show_chat()
+
+    def on_compare(self, handler: Callable[[CompareRequest], None]) -> None:
+        self._compare_handler = handler
+        pending, self._pending_compare = self._pending_compare, None
+        if pending is not None:
+            handler(pending)
+
+    def compare(self, request: CompareRequest) -> None:
+        """Shows Compare and hands it `request`."""
+        # First shown: built the first time (setting its handler) and its saved state restored,
+        # so the request is not overwritten by that state.
+        self._show_compare()
+        if self._compare_handler is None:
+            self._pending_compare = request  # Compare takes it when it is built
+        else:
+            self._compare_handler(request)
 
 
 def turn_case(

@@ -88,7 +88,14 @@ from playground.core.money.metering import (
 )
 from playground.core.money.pricing import ModelPrices
 from playground.core.money.tokens import TokenCounter
-from playground.core.storage.history import HistoryError, HistoryStore, MessageMeta, MessageStatus
+from playground.core.storage.history import (
+    HistoryError,
+    HistoryStore,
+    MessageMeta,
+    MessageStatus,
+    NotInHistoryError,
+    pick_answer,
+)
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.moderation_check import ModerationCheck
@@ -361,10 +368,10 @@ class ChatSending(QObject):
     def request_for(self, draft: ChatDraft) -> ChatRequest:
         return draft.request(self.conversation.messages_with())
 
-    def resend(self) -> None:
+    def resend(self, kept: tuple[Message, MessageMeta] | None = None) -> None:
         """Asks for an answer to the conversation as it is (after an edit, a regenerate, tool
-        results)."""
-        self.send(self.request_for(self.view.draft()))
+        results). `kept`: the answer Regenerate replaces, kept beside the new one."""
+        self.send(self.request_for(self.view.draft()), kept=kept)
 
     def current_request(
         self, *, include_draft: bool = True, draft: ChatDraft | None = None
@@ -389,6 +396,7 @@ class ChatSending(QObject):
         user: Message | None = None,
         system_prompt: str | None = None,
         api: str | None = None,
+        kept: tuple[Message, MessageMeta] | None = None,
     ) -> None:
         """Starts streaming an answer to `request` into a new assistant turn (after `user`'s turn,
         when the request sends a new message). `system_prompt`: as typed (with its {{variables}}),
@@ -428,6 +436,7 @@ class ChatSending(QObject):
             user=user,
             system_prompt=system_prompt,
             api=api,
+            kept=kept,
         )
         self.state.unfiled = turn
 
@@ -835,7 +844,7 @@ class ChatSending(QObject):
             try:
                 self.history.stream_update(turn.message_id, "".join(turn.unfiled))
             except HistoryError as exc:
-                log.warning("history: %s", exc)
+                self.conversations.write_failed(exc)
         turn.unfiled = []
         self.conversations.refresh_history()
         self._retirement_notice(turn.request.model)  # after the first token: not on its path
@@ -868,7 +877,7 @@ class ChatSending(QObject):
             try:
                 self.history.stream_update(turn.message_id, text)
             except HistoryError as exc:  # a full disk must not stop the stream
-                log.warning("history: %s", exc)
+                self.conversations.write_failed(exc)
         if pending:
             self.view.set_reply_info(f"Streaming… {turn.progress.chunks:,} tokens")
 
@@ -903,7 +912,10 @@ class ChatSending(QObject):
         """Sends the last request again, replacing its failed answer; after a refused setting
         ("Send again without it"), without that setting, remembered for the model."""
         last = self.state.last_request
-        if last is None or self.runner.is_busy(GROUP):
+        if self.runner.is_busy(GROUP):
+            return
+        self.conversations.save_all()  # what a failed write left out (or nothing)
+        if last is None:
             return
         if self._refused is not None:
             model, setting = self._refused
@@ -912,9 +924,14 @@ class ChatSending(QObject):
                 self.view.set_learned(model, sorted(self.learned.of(model)))
         turns = self.conversation.turns
         failed = (MessageStatus.ERROR, MessageStatus.STOPPED)
+        kept = None
         if turns and turns[-1].role == "assistant" and self.state.metas[-1].status in failed:
+            meta = self.state.metas[-1]
+            if meta.alternatives:  # a failed Regenerate: the answers it kept stay
+                text, kept_meta = pick_answer(meta.alternatives, len(meta.alternatives) - 1)
+                kept = (Message("assistant", text), kept_meta)
             self.state.remove_turns_from(len(turns) - 1)
-        self.send(dataclasses.replace(last, messages=self.conversation.messages_with()))
+        self.send(dataclasses.replace(last, messages=self.conversation.messages_with()), kept=kept)
 
     # --- outcomes ------------------------------------------------------------------------------
 
@@ -941,6 +958,7 @@ class ChatSending(QObject):
             ttft_ms=result.ttft_ms,
             elapsed_ms=result.elapsed_ms,
         )
+        meta = turn.with_kept(meta)
         message = Message("assistant", first.text, tool_calls=first.tool_calls)
         meta = dataclasses.replace(meta, response_id=result.response_id or None)
         request = turn.request
@@ -969,7 +987,8 @@ class ChatSending(QObject):
                 error = f"The model refused: {first.refusal}"
             elif violations:
                 error = "The answer does not match the schema:\n• " + "\n• ".join(violations[:8])
-            widget.set_info(TurnInfo(meta=info, error=error))
+            answers = (meta.alternative_index, len(meta.alternatives) + 1)
+            widget.set_info(TurnInfo(meta=info, error=error, answers=answers))
             widget.show_choices([c.text for c in result.choices])
             widget.set_reasoning(result.reasoning_summary)
             widget.set_steps(result.steps)
@@ -1107,12 +1126,17 @@ class ChatSending(QObject):
         usage = unfinished_usage(self.counter, turn.request, None, partial)
         entry = self._record(turn, usage, status, turn.progress.elapsed_ms, None)
         if not partial:
+            if turn.kept is not None and turn.conversation is self.conversation:
+                self.state.conversation.turns.append(turn.kept[0])  # Regenerate got nothing:
+                self.state.metas.append(turn.kept[1])  # the answer it replaced is shown again
+                self.conversations.append(*turn.kept)
             self._drop_empty_answer(turn)
             return entry, None
         meta = MessageMeta(
             status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
             elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
         )  # fmt: skip
+        meta = turn.with_kept(meta)
         message = Message("assistant", partial)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
@@ -1128,7 +1152,7 @@ class ChatSending(QObject):
             try:
                 self.history.discard_reply(turn.message_id)
             except HistoryError as exc:
-                log.warning("history: %s", exc)
+                self.conversations.write_failed(exc)
             turn.message_id = None
         if turn.conversation is self.conversation:
             self.conversations.rebuild_view()
@@ -1138,16 +1162,27 @@ class ChatSending(QObject):
         """Writes the answer's final text and numbers. The history list was refreshed when the
         send was filed (its row does not change now), so it is not refreshed again, unless the
         answer had no row (its conversation was left before it was filed)."""
+        current = turn.conversation is self.conversation
         try:
-            if turn.message_id is not None:
-                self.history.finish_reply(turn.message_id, message.content, meta)
+            if current and self.state.unsaved:
+                self.conversations.save_all()  # this answer with what a failed write left out
+            elif turn.message_id is not None:
+                try:
+                    self.history.finish_reply(turn.message_id, message.content, meta)
+                except NotInHistoryError:  # its row was rewritten while it streamed (Save now)
+                    turn.message_id = self.history.append_message(
+                        turn.conversation.id, message, meta
+                    )
                 if message.tool_calls:  # finish_reply stores text; the calls need the full message
                     self.conversations.persist_turns(turn.conversation, refresh=False)
             else:
                 turn.message_id = self.history.append_message(turn.conversation.id, message, meta)
                 self.conversations.refresh_history()
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            if current:
+                self.conversations.write_failed(exc)
+            else:
+                log.warning("history: %s", exc)
         if turn.conversation is self.conversation:
             self.estimate_draft()  # the next request carries this answer: estimate it
 
@@ -1162,7 +1197,7 @@ class ChatSending(QObject):
         try:
             self.history.flush_streams()
         except HistoryError as exc:
-            log.warning("history: %s", exc)
+            self.conversations.write_failed(exc)
 
     # --- usage ---------------------------------------------------------------------------------
 
@@ -1187,6 +1222,8 @@ class ChatSending(QObject):
             )
         )
         if turn.conversation is self.conversation:
+            if self.counters.write_error is not None:  # kept in memory; Save now writes it
+                self.conversations.write_failed(self.counters.write_error)
             self.show_conversation_totals()
         return entry
 

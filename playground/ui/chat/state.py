@@ -51,6 +51,16 @@ class InFlight:
     api: str = "chat.completions"  # the API it goes through
     reasoning: list[str] = field(default_factory=list)  # summary pieces not rendered yet
     steps: dict[int, ToolStep] = field(default_factory=dict)  # tool steps not rendered yet
+    # Regenerate: the answer it replaces (kept beside the new one, shown again if none comes).
+    kept: tuple[Message, MessageMeta] | None = None
+
+    def with_kept(self, meta: MessageMeta) -> MessageMeta:
+        """The new answer's meta, with the answers Regenerate kept (it is shown as the last)."""
+        if self.kept is None:
+            return meta
+        message, kept_meta = self.kept
+        answers = tuple(kept_meta.answers(message.content))
+        return dataclasses.replace(meta, alternatives=answers, alternative_index=len(answers))
 
 
 @dataclass(slots=True)
@@ -77,6 +87,7 @@ class ChatState:
         unfiled: a send whose turns and history rows are not made yet.
         moderation_models: the provider's moderation models (for the moderation check).
         stored: what the history store holds of the conversation.
+        unsaved: a write failed; `ConversationHistory.save_all` writes the whole conversation.
     """
 
     conversation: Conversation = field(default_factory=Conversation)
@@ -86,6 +97,7 @@ class ChatState:
     unfiled: InFlight | None = None
     moderation_models: list[str] = field(default_factory=list)
     stored: StoredState = field(default_factory=StoredState)
+    unsaved: bool = False  # a write failed (a full disk): the store lacks some of what is shown
 
     def remove_turns_from(self, index: int) -> None:
         del self.conversation.turns[index:]

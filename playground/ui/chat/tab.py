@@ -7,12 +7,13 @@ nothing else is re-rendered while an answer streams.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,6 +46,7 @@ from playground.ui.common.chat_params import (
     build_request,
     wrap_in_scroll_area,
 )
+from playground.ui.common.flow_row import FlowRow, group
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -53,6 +55,10 @@ if TYPE_CHECKING:
     from playground.core.chat.presets import Preset
     from playground.core.starters import Starter
     from playground.core.storage.history import ConversationSummary
+
+
+# Tab in a text box moves on, as everywhere else in the window; pasted text keeps its tabs.
+TAB_KEY_TIP = "Tab moves to the next control, Shift+Tab back. Tabs in pasted text are kept."
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,25 @@ class ChatDraft:
 REPLY_INFO_TIP = "Finish reason, time to first token, speed, tokens and cost of the last answer"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it is too narrow (`text()` stays whole; the owner
+    puts the whole text in the tooltip)."""
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            rect,
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            text,
+            self.foregroundRole(),
+        )
+
+
 class ChatTab(QWidget):
     """The chat workbench view.
 
@@ -112,6 +137,8 @@ class ChatTab(QWidget):
         turn_regenerate_requested: arg: turn index (an answer).
         turn_fork_requested: arg: turn index ("fork from here").
         turn_lab_requested: "To Lab" on an answer. arg: turn index.
+        turn_compare_requested: "Compare this" on a turn. arg: turn index.
+        turn_answer_selected: show another answer Regenerate kept. args: turn index, which.
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
         mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
@@ -156,6 +183,8 @@ class ChatTab(QWidget):
     turn_regenerate_requested = Signal(int)
     turn_fork_requested = Signal(int)
     turn_lab_requested = Signal(int)
+    turn_compare_requested = Signal(int)
+    turn_answer_selected = Signal(int, int)
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
     mcp_approval_given = Signal(int, str, bool)
@@ -173,6 +202,7 @@ class ChatTab(QWidget):
     preset_export_requested = Signal(str)
     starter_open_requested = Signal(str)
     starter_test_requested = Signal(str)
+    save_now_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,7 +216,9 @@ class ChatTab(QWidget):
         self.history.setMinimumWidth(190)
 
         # --- centre: title bar, system prompt, conversation, composer -------------------------------
-        self.title_label = QLabel("New conversation")
+        # A long title ends in "…" (all of it in the tooltip) rather than widening the column.
+        self.title_label = ElidedLabel("New conversation")
+        self.title_label.setMinimumWidth(1)
         self.title_label.setObjectName("conversationTitle")
         font = self.title_label.font()
         font.setBold(True)
@@ -231,26 +263,38 @@ class ChatTab(QWidget):
             self.export_button,
         ):
             button.setAutoRaise(True)
-        title_row = QHBoxLayout()
-        title_row.addWidget(self.title_label, 1)
-        title_row.addWidget(self.presets_button)
-        title_row.addWidget(self.code_button)
-        title_row.addWidget(self.import_button)
-        title_row.addWidget(self.export_button)
+        # The buttons wrap under the title when the column is narrow (large text).
+        self.title_row = FlowRow(
+            [
+                self.title_label,
+                self.presets_button,
+                self.code_button,
+                self.import_button,
+                self.export_button,
+            ],
+            right_from=1,
+            spacing=2,
+        )
 
         self.system_edit = named(QPlainTextEdit(), "systemPrompt", "System prompt")
         self.system_edit.setPlaceholderText(
             "System prompt: tell the model who it is and how to answer, e.g. “You are a patient tutor. "
             "Answer in under 100 words.”  Use {{name}} for values you fill in before sending."
         )
-        self.system_edit.setToolTip("Instructions the model reads before every message. Optional.")
-        self.system_edit.setFixedHeight(64)
+        self.system_edit.setToolTip(
+            "Instructions the model reads before every message. Optional.\n" + TAB_KEY_TIP
+        )
+        self.system_edit.setTabChangesFocus(True)
+        # 64 px tall, less when the window is short (large text): the Send row stays on screen.
+        line = self.system_edit.fontMetrics().lineSpacing()
+        self.system_edit.setMaximumHeight(64)
+        self.system_edit.setMinimumHeight(min(64, line * 2 + 12))
 
         self.conversation = ConversationView()
         self.starters = StarterGallery()  # shown while the conversation is empty
         self.conversation.set_empty_view(self.starters)
 
-        self.reply_info = named(QLabel(""), "replyInfo", "Reply details")
+        self.reply_info = named(ElidedLabel(""), "replyInfo", "Reply details")
         self.reply_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reply_info.setToolTip(REPLY_INFO_TIP)
         # Its text must not set the column's minimum width: a long line after each answer made the
@@ -294,12 +338,33 @@ class ChatTab(QWidget):
         self.notice_box.setVisible(False)
         self._notice_model = ""
 
+        # What is shown but not saved (a full disk), with Save now: it stays until it is saved.
+        self.unsaved_label = named(QLabel(""), "chatUnsaved", "Not saved")
+        self.unsaved_label.setWordWrap(True)
+        self.save_now_button = QPushButton("Save now")
+        self.save_now_button.setObjectName("saveNowButton")
+        self.save_now_button.setToolTip("Write this conversation to disk again")
+        self.save_now_button.clicked.connect(self.save_now_requested)
+        unsaved_row = QHBoxLayout()
+        unsaved_row.setContentsMargins(4, 2, 4, 2)
+        unsaved_row.addWidget(self.unsaved_label, 1)
+        unsaved_row.addWidget(self.save_now_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.unsaved_box = QFrame()
+        self.unsaved_box.setObjectName("chatUnsavedBox")
+        self.unsaved_box.setLayout(unsaved_row)
+        self.unsaved_box.setVisible(False)
+
         self.variables = VariablesForm()
         self.attachments = AttachmentsBar()
 
         self.input_edit = named(QPlainTextEdit(), "chatInput", "Message")
         self.input_edit.setPlaceholderText("Type a message…  (Ctrl+Enter sends)")
-        self.input_edit.setFixedHeight(88)
+        self.input_edit.setMaximumHeight(88)
+        self.input_edit.setMinimumHeight(min(88, line * 2 + 12))
+        self.input_edit.setTabChangesFocus(True)
+        self.input_edit.setToolTip(
+            "Your message. Ctrl+Enter sends (or Enter, with “Enter sends”).\n" + TAB_KEY_TIP
+        )
         self.input_edit.installEventFilter(self)
         self.input_edit.setAcceptDrops(True)
         self.input_edit.viewport().installEventFilter(
@@ -336,17 +401,19 @@ class ChatTab(QWidget):
             "On: Enter sends and Shift+Enter starts a new line. Off: Ctrl+Enter sends."
         )
         self.enter_sends_check.toggled.connect(self.set_enter_sends)
+        self.enter_sends_check.setMinimumWidth(self.enter_sends_check.sizeHint().width())
         self.moderation_check = self._make_moderation_check()
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.clear_button)
-        buttons.addWidget(self.enter_sends_check)
-        buttons.addWidget(self.moderation_check)
-        buttons.addStretch(1)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.add_role_combo)
-        buttons.addSpacing(12)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.send_button)
+        # One line when it fits, more when the text is large or the column narrow.
+        self.buttons_row = FlowRow(
+            [
+                group(self.clear_button),
+                group(self.enter_sends_check, self.moderation_check),
+                group(self.add_button, self.add_role_combo),
+                group(self.stop_button, self.send_button),
+            ],
+            right_from=2,
+        )
+        self.buttons_row.setObjectName("chatButtonsRow")
 
         self.context_bar = named(QProgressBar(), "contextBar", "Context window used")
         self.context_bar.setMaximumHeight(14)
@@ -355,29 +422,32 @@ class ChatTab(QWidget):
         self.context_bar.setToolTip("How much of the model's context window this request fills")
         self.estimate_label = QLabel("")
         self.estimate_label.setObjectName("draftEstimate")
+        self.estimate_label.setWordWrap(True)  # two lines rather than cut, at large text sizes
         self.estimate_label.setToolTip(
             "Before sending: the estimated input tokens, and the cost range from input only to input "
             "plus the maximum output"
         )
         estimate_row = QHBoxLayout()
-        estimate_row.addWidget(self.estimate_label)
+        estimate_row.addWidget(self.estimate_label, 3)  # wraps only when the bar is at its least
         estimate_row.addWidget(self.context_bar, 1)
+        self.context_bar.setMinimumWidth(60)
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(4)
-        centre_layout.addLayout(title_row)
+        centre_layout.addWidget(self.title_row)
         centre_layout.addWidget(self.system_edit)
         centre_layout.addWidget(self.conversation, 1)
         centre_layout.addWidget(self.reply_info)
         centre_layout.addWidget(self.error_box)
         centre_layout.addWidget(self.notice_box)
+        centre_layout.addWidget(self.unsaved_box)
         centre_layout.addWidget(self.variables)
         centre_layout.addWidget(self.attachments)
         centre_layout.addWidget(self.input_edit)
         centre_layout.addLayout(estimate_row)
-        centre_layout.addLayout(buttons)
+        centre_layout.addWidget(self.buttons_row)
 
         # --- right: parameters -------------------------------------------------------------------
         self.params = ChatParamsPanel(conversation=True)  # Keep on OpenAI, long conversations
@@ -433,6 +503,8 @@ class ChatTab(QWidget):
         conv.regenerate_requested.connect(self.turn_regenerate_requested)
         conv.fork_requested.connect(self.turn_fork_requested)
         conv.lab_requested.connect(self.turn_lab_requested)
+        conv.compare_requested.connect(self.turn_compare_requested)
+        conv.answer_selected.connect(self.turn_answer_selected)
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
         conv.approval_given.connect(self.mcp_approval_given)
@@ -550,7 +622,8 @@ class ChatTab(QWidget):
         """The line under the conversation about the last answer ("" clears it); `details` (ids
         for a support request) go to its tooltip."""
         self.reply_info.setText(text)
-        self.reply_info.setToolTip(details or REPLY_INFO_TIP)
+        # The line ends in "…" when the column is narrow: the tooltip has all of it.
+        self.reply_info.setToolTip("\n\n".join(t for t in (text, details or REPLY_INFO_TIP) if t))
 
     # --- the conversation's turns ---
 
@@ -578,6 +651,10 @@ class ChatTab(QWidget):
     ) -> None:
         """The history list (or the search results)."""
         self.history.set_conversations(rows, current_id=current_id)
+
+    def set_history_persistent(self, persistent: bool) -> None:
+        """Whether conversations are saved to disk; the history panel says when they are not."""
+        self.history.set_session_only(not persistent)
 
     def show_undo_delete(self, conversation_id: str, title: str) -> None:
         self.history.show_undo(conversation_id, title)
@@ -607,12 +684,14 @@ class ChatTab(QWidget):
 
     def set_title(self, title: str) -> None:
         self.title_label.setText(title or "New conversation")
+        self.title_label.setToolTip(title)
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         if not busy and self.stop_button.hasFocus():
             self.input_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # as for Send, below
         self.stop_button.setEnabled(busy)
+        self.save_now_button.setEnabled(not busy)  # the answer on its way is saved when it ends
         self._update_send_enabled()
 
     def set_send_blockers(self, problems: list[str]) -> None:
@@ -727,6 +806,15 @@ class ChatTab(QWidget):
         self.notice_action.setText(f"Use {switch_to}" if switch_to else "")
         self.notice_action.setVisible(bool(switch_to))
         self.notice_box.setVisible(True)
+
+    def show_unsaved(self, text: str) -> None:
+        """Says what is shown but not saved (a full disk), with Save now."""
+        red = "#ff8a80" if is_dark() else "#b3261e"
+        self.unsaved_label.setText(f"<span style='color:{red}'>{html.escape(text)}</span>")
+        self.unsaved_box.setVisible(True)
+
+    def hide_unsaved(self) -> None:
+        self.unsaved_box.setVisible(False)
 
     def hide_notice(self) -> None:
         self.notice_box.setVisible(False)

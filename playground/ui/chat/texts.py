@@ -76,7 +76,13 @@ def turn_info(meta: MessageMeta) -> TurnInfo:
     """How a stored turn is shown: its line, its state (an interrupted answer is marked) and its
     moderation badge."""
     status = {MessageStatus.ERROR: "error", MessageStatus.STOPPED: "stopped"}.get(meta.status, "")
-    return TurnInfo(meta=meta_text(meta), status=status, error=meta.error, moderation=badge(meta))
+    return TurnInfo(
+        meta=meta_text(meta),
+        status=status,
+        error=meta.error,
+        moderation=badge(meta),
+        answers=(meta.alternative_index, len(meta.alternatives) + 1),
+    )
 
 
 def partial_info(turn: InFlight, meta: MessageMeta) -> str:

@@ -1,8 +1,9 @@
-"""What other tabs may know of Chat: its current model, system prompt and parameters.
+"""What other tabs may know of Chat: its current model, system prompt and parameters, and the turn
+the user asked to compare.
 
-Compare starts from Chat's settings and can send a column's settings back; Prompt Lab proposes Chat's
-model for a new variant. They get a `ChatLink` from the composition root and never see Chat's
-widgets or controller.
+Compare starts from Chat's settings, can send a column's settings back and receives "Compare this"
+(a turn with the conversation before it); Prompt Lab proposes Chat's model for a new variant. They
+get a `ChatLink` from the composition root and never see Chat's widgets or controller.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from playground.core.models import Message
+
+COMPARE_TAB = "compare"  # the key of the tab that receives "Compare this"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,16 @@ class ChatTurnCase:
     model: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CompareRequest:
+    """ "Compare this" on a Chat turn: Chat's settings (its system prompt filled in), the turns
+    before the message, and the message whose answers are compared."""
+
+    settings: ChatSettings
+    context: tuple[Message, ...]
+    message: str
+
+
 class ChatLink(Protocol):
     def chat_settings(self) -> ChatSettings:
         """Chat's current model, system prompt and parameters."""
@@ -52,4 +67,9 @@ class ChatLink(Protocol):
     def on_add_to_lab(self, handler: Callable[[ChatTurnCase], None]) -> None:
         """Prompt Lab's way in: `handler` gets every turn the user sends to Prompt Lab (Chat
         shows the Prompt Lab tab first, which builds it)."""
+        ...
+
+    def on_compare(self, handler: Callable[[CompareRequest], None]) -> None:
+        """`handler` receives each "Compare this" from now on, and at once the one asked for
+        before it was set (the Compare tab is built when first shown)."""
         ...

@@ -65,6 +65,7 @@ from playground.core.chat.markdown import (
     render_markdown,
     split_stable_prefix,
 )
+from playground.ui.common.flow_row import FlowRow
 from playground.ui.common.widgets import named
 from playground.ui.shell.theme import icon, is_dark
 
@@ -146,21 +147,24 @@ class MessageView(QWidget):
         self.raw_toggle.setAutoRaise(True)
         self.raw_toggle.setToolTip("Show the message as plain Markdown source")
 
-        header = QHBoxLayout()
-        self._header = header
-        header.setContentsMargins(4, 0, 0, 0)
-        header.setSpacing(2)
-        header.addWidget(self.role_label)
-        header.addStretch(1)
-        header.addWidget(self.raw_toggle)
-        header.addWidget(self.copy_button)
+        # The role (and what a turn puts beside it) on the left, the actions on the right; when
+        # the message is narrow (large text) the actions wrap onto more lines, never cut.
+        lead = QWidget()
+        self._lead = QHBoxLayout(lead)
+        self._lead.setContentsMargins(4, 0, 0, 0)
+        self._lead.setSpacing(2)
+        self._lead.addWidget(self.role_label)
+        self.header_row = FlowRow(
+            [lead, self.raw_toggle, self.copy_button], right_from=1, spacing=2, line_spacing=0
+        )
+        self.header_row.setObjectName("messageHeader")
 
         self.body = named(_AutoHeightBrowser(), "messageBody", "Message text")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(header)
+        layout.addWidget(self.header_row)
         layout.addWidget(self.body)
         self._layout = layout
 
@@ -198,13 +202,20 @@ class MessageView(QWidget):
         self.body.anchorClicked.connect(self._on_body_anchor_clicked)
         self._reset_document()
 
-    def header_layout(self) -> QHBoxLayout:
-        """The header row: role, stretch, the turn's actions, Raw and Copy."""
-        return self._header
+    def header_widgets(self) -> list[QWidget]:
+        """The header's actions in order: the turn's actions, Raw and Copy."""
+        return self.header_row.groups()[1:]
 
-    def add_header_widget(self, widget: QWidget) -> None:
-        """Puts a turn action (Edit, Regenerate…) in the header, left of Raw and Copy."""
-        self._header.insertWidget(self._header.count() - 2, widget)
+    def add_header_lead(self, widget: QWidget) -> None:
+        """Puts `widget` in the header right of the role ("‹ 2/3 ›")."""
+        self._lead.addWidget(widget)
+
+    def add_header_widget(self, widget: QWidget, after: QWidget | None = None) -> None:
+        """Puts a turn action (Edit, Regenerate…) in the header: right of `after` when given,
+        else left of Raw and Copy."""
+        groups = self.header_row.groups()
+        at = groups.index(after) + 1 if after is not None else len(groups) - 2
+        self.header_row.insert_group(at, widget)
 
     def insert_above_body(self, widget: QWidget, before: QWidget | None = None) -> None:
         """Puts `widget` between the header and the text (an answer's Thinking section and tool

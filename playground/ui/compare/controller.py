@@ -42,7 +42,7 @@ from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
 from playground.core.money.tokens import TokenCounter
-from playground.ui.common.chat_link import ChatLink, ChatSettings
+from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import (
     API_CHAT_COMPLETIONS,
     API_RESPONSES,
@@ -122,6 +122,7 @@ class CompareController(FeatureController):
         self.counters = counters
         self.chat = chat
         self._samples: list[_Sample] = []
+        self._context: tuple[Message, ...] = ()  # earlier Chat turns sent before the message
         self._next_render = 0  # where the next frame starts rendering (round robin)
         self._frame = single_shot(self, FRAME_MS, self._render_pending)
         self._estimate_again = False
@@ -137,6 +138,8 @@ class CompareController(FeatureController):
         view.copy_from_chat_requested.connect(self.copy_from_chat)
         view.send_to_chat_requested.connect(self.send_to_chat)
         view.effort_sweep_requested.connect(self.effort_sweep)
+        view.context_cleared.connect(self.forget_context)
+        chat.on_compare(self.compare_this)
 
     # --- models and settings ----------------------------------------------------------------------
 
@@ -220,6 +223,35 @@ class CompareController(FeatureController):
             return ""
         view.set_status("Type a message and press Run to see both models answer it.")
         return "Compare is ready with both models: type a message there and press Run."
+
+    def compare_this(self, request: CompareRequest) -> None:
+        """ "Compare this" in Chat: two columns with Chat's settings, the second with a higher
+        temperature where the model takes sampling (else another reasoning effort), the
+        conversation before the message sent along, ready to run."""
+        if self.runner.is_busy(GROUP):
+            self.stop()
+        view = self.view
+        settings = request.settings
+        fields = dict(settings.fields)
+        api = fields.get("api") or None
+        second, what = _variation(settings.model, fields)
+        view.set_column_count(2)
+        for column, column_fields in ((0, fields), (1, second)):
+            view.apply_column_settings(column, settings.model, settings.system, column_fields, api)
+            self._on_model_changed(column, settings.model)
+        self._context = request.context
+        view.set_context(len(request.context))
+        view.set_message(request.message)
+        view.set_status(
+            f"From Chat: both columns use {settings.model or 'Chat’s model'}; {what} "
+            "Press Run to compare."
+        )
+        self.schedule_estimate()
+
+    def forget_context(self) -> None:
+        self._context = ()
+        self.view.set_context(0)
+        self.schedule_estimate()
 
     def copy_from_chat(self, column: int) -> None:
         chat = self.chat.chat_settings()
@@ -330,11 +362,11 @@ class CompareController(FeatureController):
         for sample in sorted(self._samples, key=lambda s: s.index):
             self._start(sample, gate)
 
-    @staticmethod
-    def _request(settings: dict[str, Any], text: str) -> ChatRequest:
+    def _request(self, settings: dict[str, Any], text: str) -> ChatRequest:
         messages: list[Message] = []
         if settings["system"].strip():
             messages.append(Message("system", settings["system"]))
+        messages += self._context
         messages.append(Message("user", text))
         fields = {**settings["fields"], "n": 1}  # samples are separate requests
         every = {**fields, **settings.get("extras", {}), "api": settings.get("api")}
@@ -374,6 +406,7 @@ class CompareController(FeatureController):
         inputs = self._estimate_inputs()
         if inputs is None:
             self.view.set_estimate("")
+            self.counters.set_tab_draft(COMPARE_TAB, None, None)
             return
 
         async def count() -> GridEstimate:
@@ -388,6 +421,7 @@ class CompareController(FeatureController):
         def failed(error: AppError) -> None:
             log.warning("compare: estimate failed: %s", error.text)
             self.view.set_estimate("")
+            self.counters.set_tab_draft(COMPARE_TAB, None, None)
             self._estimate_ended()
 
         self.runner.start(count(), group=ESTIMATE_GROUP, on_result=show, on_error=failed)
@@ -412,6 +446,8 @@ class CompareController(FeatureController):
         if estimate.unpriced:
             text += " + ?"
         self.view.set_estimate(text)
+        # The status bar's draft: the input of the whole run (every column and sample).
+        self.counters.set_tab_draft(COMPARE_TAB, estimate.input_tokens, estimate.low)
 
     def _estimate_ended(self) -> None:
         if self._estimate_again:  # the draft changed while counting
@@ -590,6 +626,37 @@ class CompareController(FeatureController):
                 self._frame.stop()
                 for sample in self._samples:
                     self._flush(sample)
+
+
+def _variation(model: str, fields: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Column B's fields for "Compare this", and what differs, in words: a higher temperature
+    where the model takes sampling, otherwise another reasoning effort, otherwise nothing (two
+    samples of the same settings)."""
+    effort = fields.get("reasoning_effort") or None
+    if not model:
+        return dict(fields), "column B is the same (pick another model or setting there)."
+    if allowed(model, effort).sampling:
+        base = fields.get("temperature")
+        base = 1.0 if base is None else float(base)
+        higher = round(min(base + 0.5, 2.0), 2) if base < 2.0 else 1.0
+        return (
+            {**fields, "temperature": higher},
+            f"column B has temperature {higher:g} (A: {base:g}).",
+        )
+    efforts = list(allowed(model).efforts)
+    if efforts:
+        if effort in efforts:  # the next one up (or down, from the top)
+            at = efforts.index(effort)
+            other = efforts[at + 1] if at + 1 < len(efforts) else efforts[max(at - 1, 0)]
+        else:  # the model's default (medium, mostly): think harder
+            other = "high" if "high" in efforts else efforts[-1]
+        if other != effort:
+            shown = effort or "the model's default"
+            return (
+                {**fields, "reasoning_effort": other},
+                f"column B reasons at effort “{other}” (A: {shown}).",
+            )
+    return dict(fields), "column B is the same (pick another model or setting there)."
 
 
 def _with_reasoning(summary: str, outcomes: list[SampleOutcome]) -> str:

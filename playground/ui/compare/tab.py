@@ -47,6 +47,7 @@ class CompareTab(QWidget):
         column_model_changed: a column's model changed. args: the column, the model id.
         copy_from_chat_requested: a column's "From Chat". arg: the column.
         send_to_chat_requested: a column's "To Chat". arg: the column.
+        context_cleared: "Forget" on the earlier turns "Compare this" brought from Chat.
     """
 
     run_requested = Signal()
@@ -58,6 +59,7 @@ class CompareTab(QWidget):
     copy_from_chat_requested = Signal(int)
     send_to_chat_requested = Signal(int)
     effort_sweep_requested = Signal()
+    context_cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +146,31 @@ class CompareTab(QWidget):
             "(about 1,024 tokens where none is set)"
         )
 
+        # What to do first, while nothing is typed and nothing has run.
+        self.hint_label = wrapped_label(
+            "compareHint",
+            "Type one message below, pick a model (or settings) in each column, then press Run "
+            "(Ctrl+Enter) to see the answers side by side. In Chat, “Compare” on an answer "
+            "starts here with that conversation.",
+        )
+        self.hint_label.setEnabled(False)  # drawn in the muted text colour
+        self._ran = False
+        # The earlier turns of a Chat conversation sent with the message ("Compare this").
+        self.context_label = named(QLabel(""), "compareContext", "Earlier turns sent along")
+        self.context_label.setWordWrap(True)
+        self.context_clear = QPushButton("Forget them")
+        self.context_clear.setObjectName("compareContextClear")
+        self.context_clear.setToolTip("Send the message alone, without the earlier turns")
+        self.context_clear.clicked.connect(self.context_cleared)
+        context_row = QHBoxLayout()
+        context_row.setContentsMargins(0, 0, 0, 0)
+        context_row.addWidget(self.context_label, 1)
+        context_row.addWidget(self.context_clear)
+        self.context_box = QWidget()
+        self.context_box.setObjectName("compareContextBox")
+        self.context_box.setLayout(context_row)
+        self.context_box.setVisible(False)
+
         buttons = QVBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.stop_button)
@@ -161,9 +188,12 @@ class CompareTab(QWidget):
         status.addWidget(self.status_label, 1)
         status.addWidget(self.estimate_label)
         layout.addLayout(status)
+        layout.addWidget(self.hint_label)
+        layout.addWidget(self.context_box)
         layout.addLayout(composer)
 
         self.input_edit.textChanged.connect(self.draft_changed)
+        self.input_edit.textChanged.connect(self._update_hint)
         self.samples_spin.valueChanged.connect(lambda _n: self.draft_changed.emit())
         self.columns_changed.connect(lambda _n: self.draft_changed.emit())
         for column in self.columns:
@@ -248,6 +278,17 @@ class CompareTab(QWidget):
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)
 
+    def set_context(self, turns: int) -> None:
+        """Says that `turns` earlier turns of a Chat conversation go with the message (0: none)."""
+        self.context_label.setText(
+            f"Sent before the message: {turns} earlier turn{'s' if turns != 1 else ''} of your "
+            "Chat conversation."
+        )
+        self.context_box.setVisible(turns > 0)
+
+    def _update_hint(self) -> None:
+        self.hint_label.setVisible(not self._ran and not self.input_edit.toPlainText().strip())
+
     def set_estimate(self, text: str) -> None:
         self.estimate_label.setText(text)
 
@@ -295,6 +336,8 @@ class CompareTab(QWidget):
 
     def begin_column(self, column: int, samples: int) -> None:
         """Empties the column for a new run of `samples` answers."""
+        self._ran = True
+        self._update_hint()
         self.columns[column].begin(samples)
 
     def append_answer(self, column: int, sample: int, text: str) -> None:

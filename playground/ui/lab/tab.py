@@ -415,6 +415,14 @@ class LabTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter, 1)
+        # What to do first, while the prompt is empty (issue 20 item 21).
+        self.empty_hint = wrapped_label(
+            "labEmptyHint",
+            "Start here: write the message on the left with {{variables}}, give each test case "
+            "its values, then press Run to see every variant's answers side by side.",
+        )
+        self.empty_hint.setEnabled(False)  # drawn in the muted text colour
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.status_label)
         layout.addLayout(run_bar)
 
@@ -689,6 +697,7 @@ class LabTab(QWidget):
             self.past_run_chosen.emit(int(data))
 
     def _on_template_changed(self) -> None:
+        self.empty_hint.setVisible(not self.template_edit.toPlainText().strip())
         names = self.prompt().variables()
         self.variables_label.setText(
             "Variables: "

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from playground.core.compare.diff import SampleOutcome, column_summary
-from playground.core.models import Usage
+from playground.core.models import Message, Usage
+from playground.ui.common.chat_link import ChatSettings, CompareRequest
 from playground.ui.compare.controller import CompareController
 
 SAMPLE_QUESTION = "Explain in two sentences why the sky is blue."
@@ -28,8 +29,26 @@ SAMPLE_LATENCIES_MS = (812.0, 1310.0)
 
 
 def fill(controller: CompareController) -> list[tuple[str, QWidget]]:
-    """Two columns, each with its answer and numbers, the diff on and the run's estimate."""
+    """Two columns, each with its answer and numbers, the diff on and the run's estimate; before
+    that, the tab as Chat's "Compare" on an answer leaves it (a picture of its own)."""
     view = controller.view
+    controller.compare_this(
+        CompareRequest(
+            ChatSettings(SAMPLE_MODELS[0], "You are a patient tutor.", {"temperature": 0.7}),
+            (
+                Message("user", "Why is the sky blue?"),
+                Message("assistant", "Air scatters blue light more than red."),
+            ),
+            "And why are sunsets red?",
+        )
+    )
+    QApplication.processEvents()
+    from_chat = QLabel()
+    picture = view.window().grab()
+    from_chat.setPixmap(picture)
+    from_chat.resize(picture.deviceIndependentSize().toSize())
+    controller.forget_context()
+    view.set_status("")
     view.set_message(SAMPLE_QUESTION)
     for column, model, answer, ms in zip(
         view.column_ids(), SAMPLE_MODELS, SAMPLE_ANSWERS, SAMPLE_LATENCIES_MS, strict=False
@@ -46,4 +65,4 @@ def fill(controller: CompareController) -> list[tuple[str, QWidget]]:
     view.set_diff_on(True)
     controller.update_diff()
     controller.estimate_now()
-    return []
+    return [("from-chat", from_chat)]

@@ -22,7 +22,7 @@ from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.secrets import MemorySecretStore
 from playground.core.chat.service import ChatRequest, TokenLogprob
 from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
-from playground.core.storage.history import MessageMeta
+from playground.core.storage.history import Alternative, MessageMeta
 from playground.core.storage.paths import AppPaths
 from playground.core.storage.settings import MemorySettingsStore
 from playground.services import Services, build_services
@@ -235,6 +235,14 @@ def _fill_chat_sample(controller: AppController, services: Services) -> None:
             ttft_ms=420.0,
             elapsed_ms=1840.0,
             system_fingerprint="fp_44709d6fcb",
+            # Regenerated twice: "‹ 2/3 ›" on the answer, the second one shown.
+            alternatives=(
+                Alternative("Because of Rayleigh scattering.", MessageMeta(model="gpt-4o-mini")),
+                Alternative(
+                    "Blue light bounces around the most.", MessageMeta(model="gpt-4o-mini")
+                ),
+            ),
+            alternative_index=1,
         ),
     )
     history.save_draft("sample-sky", "And why are sunsets red?")

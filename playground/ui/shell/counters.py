@@ -55,11 +55,14 @@ class CountersController(QObject):
         draft_estimated: a new draft estimate is shown. args: input tokens, cost (Decimal or None).
         totals_changed: a request was recorded and the totals were re-read.
         ledger_failed: the ledger could not be read. arg: the `LedgerError`.
+        write_failed: a row could not be written (a full disk); it is kept in memory and written
+            by the next `write` or `save_unsaved`. arg: the `LedgerError`.
     """
 
     draft_estimated = Signal(int, object)
     totals_changed = Signal()
     ledger_failed = Signal(object)
+    write_failed = Signal(object)
 
     def __init__(
         self,
@@ -79,6 +82,8 @@ class CountersController(QObject):
         # tab's, or none on a tab without one.
         self._drafts: dict[str, tuple[int, Decimal | None]] = {}
         self._current_tab = CHAT_TAB
+        self._unsaved: list[LedgerEntry] = []  # rows a failed write kept back, oldest first
+        self.write_error: LedgerError | None = None  # why the last write failed (None: it didn't)
         self._counting = False
         self._discard_running = False  # the draft was emptied while a count ran
         self._last_start = -MIN_COUNT_INTERVAL_S
@@ -178,6 +183,16 @@ class CountersController(QObject):
             on_cancel=_stopped,
         )
 
+    def set_tab_draft(self, tab: str, tokens: int | None, cost: Decimal | None) -> None:
+        """A draft estimate a tab counted itself (Compare: its whole run), shown while `tab` is
+        the current one; None: nothing to estimate."""
+        if tokens is None:
+            self._drafts.pop(tab, None)
+        else:
+            self._drafts[tab] = (tokens, cost)
+        if tab == self._current_tab:
+            self.bar.set_draft(tokens, cost)
+
     def _show_draft(self, tokens: int, model: str, profile: ProviderProfile, tab: str) -> None:
         cost = self.accounting.pricer.estimate(model, tokens, profile.price_provider)
         self._drafts[tab] = (tokens, cost)
@@ -188,11 +203,41 @@ class CountersController(QObject):
     # --- after requests ----------------------------------------------------------------------
 
     def write(self, record: RequestRecord) -> LedgerEntry:
-        """Writes one ledger row (`Accounting.write`) and shows it in the counters."""
-        entry = self.accounting.write(record)
+        """Writes one ledger row (priced by `Accounting`) and shows it in the counters.
+
+        A row that cannot be written (disk full, file gone read-only) is kept in memory and
+        written first by the next `write`, or by `save_unsaved` (Save now, Retry, closing): the
+        request that made it is never held up by the ledger, and no row is lost while the app
+        runs. `write_failed` says so.
+        """
+        entry = self.accounting.entry_for(record)
         self._last = (record, entry)
+        self._unsaved.append(entry)
+        self.save_unsaved()
         self.request_recorded(entry)
         return entry
+
+    @property
+    def unsaved(self) -> int:
+        """How many rows wait for a write that failed to be tried again."""
+        return len(self._unsaved)
+
+    def save_unsaved(self) -> bool:
+        """Writes the rows a failed write kept back, oldest first; True when none is left."""
+        while self._unsaved:
+            try:
+                self.accounting.ledger.record(self._unsaved[0])
+            except LedgerError as exc:
+                log.warning("usage ledger: %s", exc)
+                self.write_error = exc
+                self.write_failed.emit(exc)
+                return False
+            except ValueError:  # a row the ledger refuses (not a passing failure): not kept
+                self._unsaved.pop(0)
+                raise
+            self._unsaved.pop(0)
+        self.write_error = None
+        return True
 
     def record(self, **fields: Any) -> LedgerEntry:
         """Deprecated: call `write` with a `RequestRecord` (the same fields, typed).
