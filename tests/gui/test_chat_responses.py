@@ -371,7 +371,7 @@ def test_a_fork_from_an_earlier_answer_continues_from_that_answer(
     _send(chat, qtbot, wait_until, "Two")
     first_answer = chat.controller.state.metas[1].response_id
     original = chat.controller.conversation.id
-    chat.tab.conversation.turns[1].fork_button.click()
+    chat.tab.conversation.turns[1].action("forkTurn").trigger()
     wait_until(lambda: chat.controller.conversation.id != original)
     assert len(chat.controller.conversation.turns) == 2
     _send(chat, qtbot, wait_until, "Branch")
