@@ -19,9 +19,10 @@ import pytest
 
 from playground.core.audio.realtime import VERBATIM_INSTRUCTIONS
 from playground.core.models import Endpoint, RequestStatus, Usage
+from playground.core.money.formatting import format_cost
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
-from tests.fakes.realtime import FakeRealtimeOpenAI
+from tests.fakes.realtime import FakeRealtimeOpenAI, expected_deltas
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import AudioTab
 
@@ -118,19 +119,48 @@ def test_realtime_speech_end_to_end(
     assert "audio out" in page.result_label.text()
 
 
-@pytest.mark.xfail(
-    reason="Usage has no output-audio-token field and the pricer never passes "
-    "output_audio_tokens to genai-prices, so a realtime answer (audio out) is unpriced",
-    strict=True,
-)
 def test_realtime_speech_row_is_priced_at_the_audio_token_rates(
     open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
 ) -> None:
+    import genai_prices
+
     tab = open_audio()
     tab.speech.text_edit.setPlainText(TEXT)
     tab.generate()
     [row] = tab.ledger()
-    assert row.cost is not None
+    [session] = fake_openai.realtime_sessions
+    instructions = session.of_type("session.update")[0]["session"]["instructions"]
+    text_in = payloads.count_tokens(instructions) + payloads.count_tokens(TEXT)
+    audio_out = 2 * expected_deltas(TEXT)  # the fake counts 2 audio tokens per 100 ms delta
+    text_out = payloads.count_tokens(TEXT)
+    assert (row.usage.input_tokens, row.usage.output_tokens) == (text_in, audio_out + text_out)
+    # The price table's own answer for text in, text and audio out, each at its own rate.
+    table = genai_prices.calc_price(
+        genai_prices.Usage(
+            input_tokens=text_in, output_tokens=audio_out + text_out, output_audio_tokens=audio_out
+        ),
+        model_ref=RT,
+        provider_id="openai",
+    )
+    assert row.cost == table.total_price
+    assert row.cost > 0
+    assert f"cost {format_cost(row.cost)}" in tab.speech.result_label.text()
+
+
+def test_a_realtime_model_the_price_table_does_not_know_costs_a_dash(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+) -> None:
+    fake_openai.scenario.models.remove(RT)
+    fake_openai.scenario.models.remove("gpt-realtime-2.1")
+    fake_openai.scenario.models.append("acme-realtime-9")
+    tab = open_audio()
+    assert tab.speech.model == "acme-realtime-9"
+    tab.speech.text_edit.setPlainText(TEXT)
+    tab.generate()
+    [row] = tab.ledger()
+    assert row.status is RequestStatus.OK
+    assert row.cost is None
+    assert "cost —" in tab.speech.result_label.text()
 
 
 def test_route_follows_the_model_list_and_the_user_may_pick_either(

@@ -161,3 +161,37 @@ async def test_a_model_the_server_does_not_have_is_named(
     assert caught.value.kind is ErrorKind.MODEL_NOT_FOUND
     assert "gpt-realtime-9" in caught.value.message
     assert fake.realtime_sessions == []
+
+
+def test_a_realtime_usage_is_priced_per_kind_of_token() -> None:
+    from decimal import Decimal
+
+    from playground.core.audio.realtime import response_usage
+    from playground.core.models import Usage
+    from playground.core.money.pricing import Pricer
+
+    usage = response_usage(
+        {
+            "usage": {
+                "input_tokens": 1000,
+                "output_tokens": 500,
+                "input_token_details": {"text_tokens": 200, "audio_tokens": 800},
+                "output_token_details": {"text_tokens": 100, "audio_tokens": 400},
+            }
+        }
+    )
+    assert usage == Usage(
+        input_tokens=1000, output_tokens=500, audio_tokens=800, output_audio_tokens=400
+    )
+    pricer = Pricer()
+    prices = pricer.prices(RT)
+    assert prices is not None
+    cost = pricer.cost(RT, usage)
+    assert cost is not None
+    # Audio is dearer than text: the same tokens priced as text would cost less.
+    as_text = 1000 * prices.input_per_mtok + 500 * prices.output_per_mtok
+    assert cost > as_text / Decimal(1_000_000)
+    # Tokens without their split are not priced at the text rate: unknown ("—").
+    assert pricer.cost(RT, Usage(input_tokens=1000, output_tokens=500)) is None
+    # Usage adds the new count like the others.
+    assert (usage + usage).output_audio_tokens == 800

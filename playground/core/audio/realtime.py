@@ -242,17 +242,26 @@ async def speak(
     )
 
 
-def _usage(response: dict[str, Any]) -> tuple[Usage, int]:
+def response_usage(response: dict[str, Any]) -> Usage:
+    """The usage of a `response.done` response: text, audio and image tokens in, text and audio
+    tokens out (`output_audio_tokens` marks it as itemised, so the pricer prices each kind at
+    its own rate)."""
     raw = response.get("usage") or {}
     details_in = raw.get("input_token_details") or {}
     details_out = raw.get("output_token_details") or {}
-    usage = Usage(
+    return Usage(
         input_tokens=int(raw.get("input_tokens") or 0),
         output_tokens=int(raw.get("output_tokens") or 0),
         cached_tokens=int(details_in.get("cached_tokens") or 0),
         audio_tokens=int(details_in.get("audio_tokens") or 0),
+        image_input_tokens=int(details_in.get("image_tokens") or 0),
+        output_audio_tokens=int(details_out.get("audio_tokens") or 0),
     )
-    return usage, int(details_out.get("audio_tokens") or 0)
+
+
+def _usage(response: dict[str, Any]) -> tuple[Usage, int]:
+    usage = response_usage(response)
+    return usage, usage.output_audio_tokens
 
 
 def _error_event(event: dict[str, Any], model: str) -> AppError:
