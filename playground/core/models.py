@@ -105,6 +105,7 @@ class Endpoint(StrEnum):
     EMBEDDINGS = "embeddings"
     MODERATIONS = "moderations"
     MODELS = "models"
+    REALTIME = "realtime"
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,7 +315,7 @@ class VoiceChatSession:
     """One live session of a voice chat (see the module docstring).
 
     Args:
-        client: an `AsyncOpenAI` client.
+        client: an `AsyncOpenAI` client, or a function that returns one (called on connecting).
         config: the chat's settings.
         conversation: where the turns go (a reconnect passes the same one: its text turns are
             sent again as context).
@@ -439,8 +439,11 @@ class VoiceChatSession:
                 "Reinstall the app with its dependencies.",
             ) from exc
         model = self.config.model
+        client = self.client
         try:
-            async with self.client.realtime.connect(model=model) as connection:
+            if callable(client):  # a getter (`ApiSession.client`): a missing key fails here
+                client = client()
+            async with client.realtime.connect(model=model) as connection:
                 await connection.send({"type": "session.update", "session": self.config.session()})
                 for item in self._context():
                     await connection.send({"type": "conversation.item.create", "item": item})
@@ -462,7 +465,7 @@ class VoiceChatSession:
         except Exception as exc:
             if self._closing:
                 return
-            raise connect_error(exc, model, str(getattr(self.client, "base_url", ""))) from exc
+            raise connect_error(exc, model, str(getattr(client, "base_url", ""))) from exc
 
     async def _send_all(self, connection: Any) -> None:
         while True:

@@ -51,10 +51,12 @@ from playground.core.audio.service import (
     TranscriptionResult,
 )
 from playground.core.audio.transcripts import save_text
+from playground.core.audio.voicechat import VoiceStore
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
 from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
+from playground.ui.audio.voice_controller import VoiceChatController
 from playground.ui.common.feature import FeatureController
 
 if TYPE_CHECKING:
@@ -154,6 +156,19 @@ class AudioController(FeatureController):
         self.recorder.failed.connect(self._on_record_failed)
         self.live.failed.connect(lambda text: speech.show_result(text))
         self.runner.busy_changed.connect(self._on_busy_changed)
+        self.voice = VoiceChatController(
+            view.voice,
+            session,
+            VoiceStore(clips.clips_dir.parent / "conversations"),
+            clips.recordings_dir,
+            Recorder(self),
+            LivePlayer(self),
+            self._ensure_devices,
+            counters,
+            runner,
+            parent=self,
+        )
+        view.pages.currentChanged.connect(self._on_page_changed)
         self._level = 0.0
         self.show_clips()
         self._update_speech_estimate()
@@ -191,6 +206,12 @@ class AudioController(FeatureController):
         if voices:
             self.view.compare.set_checked_voices(list(voices))
         stt.set_models(stt_choices, stt_current, stt_default)
+        realtime: list[str | ModelChoice] = []
+        if snapshot is not None and snapshot.ids(ModelKind.REALTIME):
+            realtime = list(snapshot.picker(ModelKind.REALTIME, self.today()).choices)
+        self.voice.show_models(
+            realtime, [m.id for m in snapshot.models] if snapshot is not None else []
+        )
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
             stt.set_format(fmt)
@@ -241,15 +262,17 @@ class AudioController(FeatureController):
     def restore_state(self, state: dict[str, Any]) -> None:
         self._saved = dict(state)
         self.view.restore_form(state)
+        self.voice.restore(state)
 
     def save_state(self) -> dict[str, Any]:
-        return self.view.form_state()
+        return {**self.view.form_state(), **self.voice.state()}
 
     def apply_settings(self, settings: Settings) -> None:  # noqa: ARG002 (prices may have changed)
         self._update_speech_estimate()
         self._update_stt_estimate()
 
     def shutdown(self) -> None:
+        self.voice.shutdown()
         self.recorder.stop()  # the take is completed on disk
         self.live.stop()
         self.view.stop_players()
@@ -746,6 +769,10 @@ class AudioController(FeatureController):
 
     def devices_have_output(self) -> bool:
         return self._ensure_devices().has_output()
+
+    def _on_page_changed(self, index: int) -> None:
+        if self.view.pages.widget(index) is self.view.voice:
+            self.voice.refresh_devices()
 
     def refresh_devices(self) -> None:
         devices = self._ensure_devices()

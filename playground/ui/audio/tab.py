@@ -64,6 +64,7 @@ from playground.core.audio.models import (
 from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
+from playground.ui.audio.voice_page import VoiceChatPage
 from playground.ui.common.model_picker import ModelCombo, picker_field
 from playground.ui.common.widgets import fill, select_data, side_by_side, wrapped_label
 
@@ -1527,12 +1528,14 @@ class AudioTab(QWidget):
         self.speech = SpeechPage()
         self.compare = ComparePage()
         self.stt = SpeechToTextPage()
+        self.voice = VoiceChatPage()
         self.pages = QTabWidget()
         _named(self.pages, "audioPages", "Audio pages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.speech, "Text to speech")
         self.pages.addTab(self.compare, "Compare voices")
         self.pages.addTab(self.stt, "Speech to text")
+        self.pages.addTab(self.voice, "Voice chat")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.pages)
@@ -1547,6 +1550,8 @@ class AudioTab(QWidget):
             return self.compare.text_edit
         if page is self.stt:
             return self.stt.choose_button
+        if page is self.voice:
+            return self.voice.start_button
         return self.speech.text_edit
 
     def _on_voice_chosen(self, model: str, voice: str) -> None:
@@ -1568,6 +1573,7 @@ class AudioTab(QWidget):
     def stop_players(self) -> None:
         self.speech.player.stop()
         self.stt.player.stop()
+        self.voice.player.stop()
         self.compare.stop_players()
 
     def form_state(self) -> dict[str, Any]:
