@@ -29,7 +29,11 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
+from playground.core.audio.files import check_upload
 from playground.core.audio.models import (
+    MAX_SPEAKERS,
+    SPEAKER_CLIP_MAX_S,
+    SPEAKER_CLIP_MIN_S,
     SPEED_MAX,
     SPEED_MIN,
     speech_caps,
@@ -178,6 +182,11 @@ class TranscriptionRequest:
         response_format: text, json, srt, vtt or verbose_json.
         stream: stream the transcript as it is made (models that can).
         word_timestamps: also ask for word timings (verbose_json, whisper-1).
+        languages: ISO-639-1 codes of the languages the audio may be in (gpt-transcribe).
+        keywords: words and phrases to listen for (gpt-transcribe).
+        speakers: known speakers, each a name and a short reference clip (2 to 10 s), for
+            speaker-labelled segments (`diarized_json`).
+        chunking: "auto" to cut the audio at pauses, "" to transcribe it as one block.
     """
 
     model: str
@@ -189,11 +198,45 @@ class TranscriptionRequest:
     response_format: str = "text"
     stream: bool = False
     word_timestamps: bool = False
+    languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    speakers: tuple[tuple[str, Path], ...] = ()
+    chunking: str = ""
 
     def problem(self) -> AppError | None:
         caps = transcription_caps(self.model)
         if not self.model:
             return AppError.local("No model", "Choose a transcription model first.", "")
+        speakers = self.speakers if caps.speakers and self.task == "transcribe" else ()
+        if len(speakers) > MAX_SPEAKERS:
+            return AppError.local(
+                "Too many speakers",
+                f"A transcription takes at most {MAX_SPEAKERS} known speakers.",
+                "Remove some of them.",
+            )
+        for name, clip in speakers:
+            if not name.strip():
+                return AppError.local(
+                    "Speaker without a name",
+                    f"The reference clip {clip.name} has no speaker name.",
+                    "Give each known speaker a short name, such as “Anna” or “agent”.",
+                )
+            try:
+                info = check_upload(clip)
+            except AppError as error:
+                return AppError.local(
+                    "Reference clip not usable", f"{name}: {error.message}", error.hint
+                )
+            seconds = info.duration_s
+            if seconds is not None and not SPEAKER_CLIP_MIN_S <= seconds <= SPEAKER_CLIP_MAX_S:
+                return AppError.local(
+                    "Reference clip too long"
+                    if seconds > SPEAKER_CLIP_MAX_S
+                    else "Reference clip too short",
+                    f"{name}'s clip {clip.name} lasts {seconds:.1f} s; a reference clip must be "
+                    f"{SPEAKER_CLIP_MIN_S:.0f} to {SPEAKER_CLIP_MAX_S:.0f} seconds.",
+                    "Choose a clip of a few seconds where only this person speaks.",
+                )
         if self.task == "translate" and not caps.translation:
             return AppError.local(
                 "No translation",
@@ -227,6 +270,18 @@ class TranscriptionRequest:
             out["timestamp_granularities"] = (
                 ["segment", "word"] if self.word_timestamps else ["segment"]
             )
+        if self.task == "transcribe":
+            languages = [code.strip().lower() for code in self.languages if code.strip()]
+            if languages and caps.languages:
+                out["languages"] = languages
+            keywords = [word.strip() for word in self.keywords if word.strip()]
+            if keywords and caps.keywords:
+                out["keywords"] = keywords
+            if self.speakers and caps.speakers:
+                out["known_speaker_names"] = [name.strip() for name, _clip in self.speakers]
+                out["known_speaker_references"] = [data_url(clip) for _name, clip in self.speakers]
+            if self.chunking and caps.chunking:
+                out["chunking_strategy"] = self.chunking
         if self.streams:
             out["stream"] = True
         return out
@@ -401,6 +456,7 @@ class AudioService:
                 stream = await endpoint.create(file=upload, **params)
                 request_id = stream.response.headers.get("x-request-id")
                 parts: list[str] = []
+                segments: list[dict[str, Any]] = []
                 usage: Usage | None = None
                 final: str | None = None
                 if not is_event_stream(stream.response.headers):
@@ -420,13 +476,27 @@ class AudioService:
                                 parts.append(event.delta)
                                 if on_text is not None:
                                     on_text(event.delta)
+                            elif kind == "transcript.text.segment":
+                                # Speaker-labelled segments (diarized_json) come whole.
+                                segments.append(
+                                    {
+                                        "start": getattr(event, "start", 0.0),
+                                        "end": getattr(event, "end", 0.0),
+                                        "text": getattr(event, "text", ""),
+                                        "speaker": getattr(event, "speaker", ""),
+                                    }
+                                )
                             elif kind == "transcript.text.done":
                                 final = event.text
                                 usage = usage_of_transcription(getattr(event, "usage", None))
                 if final is None:  # no "done" event: the stream stopped (or nothing came)
                     raise interrupted("transcript") if parts else nothing_came("transcript")
                 text = final or "".join(parts)
-                raw_body: Any = {"text": text} if request.response_format == "json" else text
+                raw_body: Any = text
+                if request.response_format == "json":
+                    raw_body = {"text": text}
+                elif request.response_format == "diarized_json":
+                    raw_body = {"text": text, "segments": segments}
                 transcript = from_response(request.response_format, raw_body, request.task)
             elif request.task == "translate":
                 with warnings.catch_warnings():
@@ -518,6 +588,15 @@ _MIMES = {
     "flac": "audio/flac",
     "ogg": "audio/ogg",
 }
+
+
+def data_url(path: Path) -> str:
+    """A file as a `data:` URL (known speakers' reference clips travel this way).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    return f"data:{_mime(path)};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 def _mime(path: Path) -> str:
