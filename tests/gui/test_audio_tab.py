@@ -278,7 +278,7 @@ class AudioTab(TabDriver):
     def play_row(self, page: Any, row: int, seconds: float) -> None:
         """Clicks the text of `row` in the page's segment (or word) table, checks that the player
         plays from `seconds` on, and stops it."""
-        rect = page.segments.visualItemRect(page.segments.item(row, 2))
+        rect = page.segments.visualItemRect(page.segments.item(row, 3))
         self.qtbot.mouseClick(
             page.segments.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
         )
@@ -627,7 +627,7 @@ def test_transcription_in_every_format(
         assert page.segments.rowCount() == 2
         assert page.segments.item(0, 0).text() == "0:00"
         assert page.segments.item(1, 1).text() == "0:04"
-        assert page.segments.item(0, 2).text().startswith("Hello from the fake")
+        assert page.segments.item(0, 3).text().startswith("Hello from the fake")
         page.view_combo.setCurrentIndex(page.view_combo.findData("text"))
         assert page.result_stack.currentWidget() is page.text_view
         assert page.view_combo.findData("words") == -1  # not asked for
@@ -701,7 +701,7 @@ def test_word_timings_are_asked_for_shown_and_play_from_the_clicked_word(
     assert page.result_stack.currentWidget() is page.segments  # segments first
     page.view_combo.setCurrentIndex(page.view_combo.findData("words"))
     assert page.segments.rowCount() == len(words)
-    assert page.segments.item(3, 2).text() == words[3].text
+    assert page.segments.item(3, 3).text() == words[3].text
     tab.play_row(page, 5, words[5].start)
     # Translations have no word timings.
     page.translate_radio.setChecked(True)

@@ -64,6 +64,7 @@ from playground.core.audio.models import (
 from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
+from playground.ui.audio.transcribe_options import TranscribeOptions
 from playground.ui.audio.voice_page import VoiceChatPage
 from playground.ui.common.model_picker import ModelCombo, picker_field
 from playground.ui.common.widgets import fill, select_data, side_by_side, wrapped_label
@@ -1066,6 +1067,8 @@ class SpeechToTextPage(QWidget):
         checks.addWidget(self.words_check)
         checks.addStretch(1)
         form.addRow("", checks)
+        self.options = TranscribeOptions()
+        form.addRow(self.options)
         self.estimate_label = wrapped_label("sttEstimate")
         self.run_button = QPushButton("Transcribe")
         _named(self.run_button, "sttRunButton", "Transcribe")
@@ -1095,9 +1098,10 @@ class SpeechToTextPage(QWidget):
         _named(self.text_view, "sttTranscript", "Transcript")
         self.text_view.setReadOnly(True)
         self.text_view.setPlaceholderText("The transcript appears here.")
-        self.segments = QTableWidget(0, 3)
+        self.segments = QTableWidget(0, 4)
         _named(self.segments, "sttSegments", "Segments")
-        self.segments.setHorizontalHeaderLabels(["Start", "End", "Text"])
+        self.segments.setHorizontalHeaderLabels(["Start", "End", "Speaker", "Text"])
+        self.segments.setColumnHidden(2, True)  # shown for speaker-labelled transcripts
         self.segments.verticalHeader().setVisible(False)
         self.segments.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.segments.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1106,7 +1110,8 @@ class SpeechToTextPage(QWidget):
         header = self.segments.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.segments.setToolTip("Click a segment to play the audio from there")
         self.result_stack = QStackedWidget()
         self.result_stack.addWidget(self.text_view)
@@ -1190,6 +1195,10 @@ class SpeechToTextPage(QWidget):
             response_format=self.response_format,
             stream=self.stream_check.isEnabled() and self.stream_check.isChecked(),
             word_timestamps=self.words_check.isEnabled() and self.words_check.isChecked(),
+            languages=self.options.languages,
+            keywords=self.options.keywords,
+            speakers=self.options.speakers,
+            chunking=self.options.chunking,
         )
 
     # --- slots --------------------------------------------------------------------------------
@@ -1369,6 +1378,7 @@ class SpeechToTextPage(QWidget):
             "whisper-1 translates into English."
         )
         translate = self.task == "translate"
+        self.options.set_caps(self.model or "This model", caps, translate)
         self.run_button.setText("Translate" if translate else "Transcribe")
         self.language_combo.setEnabled(not translate)
         self.prompt_edit.setEnabled(caps.prompt)
@@ -1451,8 +1461,9 @@ class SpeechToTextPage(QWidget):
         if rows is not self._rows:
             self._rows = rows
             self.segments.setRowCount(len(rows))
+            self.segments.setColumnHidden(2, not any(seg.speaker for seg in rows))
             for row, seg in enumerate(rows):
-                values = (format_clock(seg.start), format_clock(seg.end), seg.text)
+                values = (format_clock(seg.start), format_clock(seg.end), seg.speaker, seg.text)
                 for col, value in enumerate(values):
                     item = QTableWidgetItem(value)
                     if col < 2:
@@ -1598,6 +1609,10 @@ class AudioTab(QWidget):
             "stream": stt.stream_check.isChecked(),
             "words": stt.words_check.isChecked(),
             "translate": stt.task == "translate",
+            "stt_languages": stt.options.languages_edit.text(),
+            "stt_keywords": stt.options.keywords_edit.text(),
+            "stt_chunking": stt.options.chunking_check.isChecked(),
+            "stt_speakers": [[name, str(clip)] for name, clip in stt.options.known_speakers],
         }
 
     def restore_form(self, state: dict[str, Any]) -> None:
@@ -1626,6 +1641,14 @@ class AudioTab(QWidget):
         stt.prompt_edit.setText(str(state.get("prompt", "")))
         stt.stream_check.setChecked(bool(state.get("stream", True)))
         stt.words_check.setChecked(bool(state.get("words", False)))
+        stt.options.languages_edit.setText(str(state.get("stt_languages", "")))
+        stt.options.keywords_edit.setText(str(state.get("stt_keywords", "")))
+        stt.options.chunking_check.setChecked(bool(state.get("stt_chunking", False)))
+        stt.options.clear_speakers()
+        for entry in state.get("stt_speakers") or []:
+            with contextlib.suppress(TypeError, ValueError):
+                name, clip = entry
+                stt.options.add_speaker(str(name), Path(str(clip)))
         if state.get("translate") and stt.translate_radio.isEnabled():
             stt.translate_radio.setChecked(True)
         if isinstance(state.get("page"), int):

@@ -157,8 +157,45 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             chat_page.show_cost("Last answer $0.0031 · this chat $0.0094 · $0.0061 per minute")
             chat_page.ask_tool_result("get_weather", '{"city": "Rome"}')
 
+    whisper_transcript = stt.transcript
+
+    def gpt_transcribe(on: bool) -> None:
+        # After 2027-02-26 files go to gpt-transcribe: known speakers label the segments.
+        if on:
+            stt.set_models(["gpt-transcribe", "whisper-1"], "gpt-transcribe")
+            stt.set_format("diarized_json")
+            stt.options.languages_edit.setText("en, no")
+            stt.options.keywords_edit.setText("Playground, Oslo")
+            stt.options.chunking_check.setChecked(True)
+            if not stt.options.known_speakers:
+                stt.options.add_speaker("Ingrid", Path("ingrid-sample.wav"))
+                stt.options.add_speaker("Tom", Path("tom-sample.wav"))
+            labelled = tuple(
+                Segment(seg.start, seg.end, seg.text, ("Ingrid", "Tom")[i % 2])
+                for i, seg in enumerate(segments)
+            )
+            stt.show_transcript(
+                Transcript(
+                    " ".join(seg.text for seg in labelled),
+                    "diarized_json",
+                    "{}",
+                    labelled,
+                    duration_s=271.0,
+                ),
+                "Transcribed in 2.9 s · 2 speakers · 4:31 of audio · cost $0.0203",
+            )
+        else:
+            stt.set_models(["gpt-4o-transcribe", "whisper-1"], "whisper-1")
+            stt.set_format("verbose_json")
+            if whisper_transcript is not None:
+                stt.show_transcript(
+                    whisper_transcript,
+                    "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
+                )
+
     return [
         ("voice-chat", _PageShot(view, chat_page, voice_chat)),
+        ("stt-gpt-transcribe", _PageShot(view, stt, gpt_transcribe)),
         ("speech-realtime", _PageShot(view, speech, realtime_route)),
         ("compare", _PageShot(view, compare)),
         ("stt", _PageShot(view, stt)),
