@@ -105,6 +105,8 @@ class RealtimeLog:
         tool_calls: (name, arguments JSON) of the function calls the next responses make instead
             of speaking, while the session has function tools.
         appended_bytes: input audio received through ``input_audio_buffer.append``.
+        voice_tokens_per_second: paces the answers to spoken turns (``Scenario.tokens_per_second``
+            paces the others), so a voice chat can hear real-time answers while clips stream fast.
     """
 
     def __init__(self) -> None:
@@ -114,6 +116,7 @@ class RealtimeLog:
         self.replies: list[str] = []
         self.tool_calls: list[tuple[str, str]] = []
         self.appended_bytes = 0
+        self.voice_tokens_per_second: float | None = None
 
 
 REALTIME_FAMILY = Family("realtime", state=RealtimeLog)
@@ -166,6 +169,7 @@ class _Response:
     events: list[tuple[JsonDict, bool]]
     response: JsonDict
     usage: JsonDict
+    tokens_per_second: float | None = None
     audio_sent: int = 0
     due: float = 0.0
 
@@ -291,9 +295,8 @@ class _Session:
                 )
                 return
             self._start_response()
-            if self.scenario.tokens_per_second is None:
-                while self.current is not None:
-                    self._stream_step()
+            while self.current is not None and self.current.tokens_per_second is None:
+                self._stream_step()
         elif kind == "input_audio_buffer.append":
             self._append(base64.b64decode(str(event.get("audio") or "")))
         elif kind == "input_audio_buffer.commit":
@@ -588,8 +591,16 @@ class _Session:
             },
             "output_token_details": {"text_tokens": out_text, "audio_tokens": out_audio},
         }
+        with self.log.lock:
+            tps = self.log.voice_tokens_per_second if voice_turn else None
         self.current = _Response(
-            response_id, item_id, events, response, usage, due=time.monotonic()
+            response_id,
+            item_id,
+            events,
+            response,
+            usage,
+            tokens_per_second=tps or self.scenario.tokens_per_second,
+            due=time.monotonic(),
         )
 
     def _reply_text(self, voice_turn: bool) -> str:
@@ -628,7 +639,7 @@ class _Session:
                 self.audio_len_ms[current.item_id] = (
                     current.audio_sent * DELTA_BYTES // BYTES_PER_MS
                 )
-                tps = scenario.tokens_per_second
+                tps = current.tokens_per_second
                 if tps:
                     current.due = time.monotonic() + TOKENS_PER_DELTA / tps
                     return
