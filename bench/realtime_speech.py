@@ -3,7 +3,7 @@ the app against the raw openai SDK reading the same fake socket.
 
     python -m bench.realtime_speech [--requests 30] [--warm-up 3] [--json PATH]
 
-The fake server (tests/fakes/realtime.py: ``FakeRealtimeOpenAI``, a WebSocket on the HTTP fake's
+The fake server (``FakeOpenAI`` with tests/fakes/realtime.py, a WebSocket on the HTTP fake's
 own port) runs in a child process (`--serve`) and lists gpt-realtime-2.1-mini but no speech-endpoint
 model (the model list after 2027-01-06), so the Audio tab picks the live route on its own. It
 answers at once (no pacing): 100 ms of PCM per ``response.output_audio.delta``.
@@ -74,12 +74,13 @@ MIC_RATE = 16_000
 
 
 def serve() -> int:
-    from tests.fakes.realtime import FakeRealtimeOpenAI, RealtimeLog
+    from tests.fakes.openai_server import FakeOpenAI
+    from tests.fakes.realtime import RealtimeLog
     from tests.fakes.scenario import Scenario
 
     scenario = Scenario()
     scenario.models = [m for m in scenario.models if "tts" not in m] + [MODEL, TRANSCRIBER]
-    fake = FakeRealtimeOpenAI(scenario)
+    fake = FakeOpenAI(scenario)
     fake.state(RealtimeLog).voice_tokens_per_second = 20  # 2 audio tokens = 100 ms a delta
     return serve_until_stdin_closes(fake)
 

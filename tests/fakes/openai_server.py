@@ -31,6 +31,8 @@ deployment-based endpoints, and ``/openai/models`` for the model list):
 * ``POST /v1/embeddings``, ``POST /v1/moderations``
 * ``POST /v1/files``, ``GET /v1/files/{id}[/content]``, ``POST /v1/batches``,
   ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``
+* ``GET /v1/realtime`` and ``/v1/realtime/translations`` upgraded to WebSockets (live speech,
+  voice chat, live translation; :mod:`tests.fakes.realtime`)
 
 Token counts and other generated content follow :mod:`tests.fakes.openai_payloads`; see
 :func:`~tests.fakes.openai_payloads.count_prompt_tokens` and
@@ -39,7 +41,17 @@ Token counts and other generated content follow :mod:`tests.fakes.openai_payload
 
 from __future__ import annotations
 
-from tests.fakes import audio, batches, chat, embeddings, images, models, moderation, responses
+from tests.fakes import (
+    audio,
+    batches,
+    chat,
+    embeddings,
+    images,
+    models,
+    moderation,
+    realtime,
+    responses,
+)
 from tests.fakes.batches import FakeBatches
 from tests.fakes.scenario import DEFAULT_MODELS, DEFAULT_REPLY, DEFAULT_TRANSCRIPT, Scenario
 from tests.fakes.server import FakeServer, Family
@@ -74,6 +86,7 @@ FAMILIES: tuple[Family, ...] = (
     embeddings.FAMILY,
     moderation.FAMILY,
     batches.FAMILY,
+    realtime.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 
@@ -87,6 +100,13 @@ class FakeOpenAI(FakeServer):
     """
 
     families = FAMILIES
+
+    @property
+    def realtime_sessions(self) -> list[realtime.RealtimeSession]:
+        """The Realtime WebSocket sessions served so far (oldest first)."""
+        log = self.state(realtime.RealtimeLog)
+        with log.lock:
+            return list(log.sessions)
 
     @property
     def batches(self) -> FakeBatches:

@@ -29,8 +29,8 @@ paces the audio deltas (each counts its 2 audio tokens); ``drop_after_chunks`` d
 ``response.create`` with that ``error`` event instead of a response; ``latency_s`` delays the
 handshake. The events each session received are in ``fake.state(RealtimeLog).sessions``.
 
-This module's family is not in :data:`tests.fakes.openai_server.FAMILIES` yet (that module has
-another owner): :class:`FakeRealtimeOpenAI` is ``FakeOpenAI`` plus this family.
+The family is one of :data:`tests.fakes.openai_server.FAMILIES`: every ``FakeOpenAI`` serves it,
+and ``fake.realtime_sessions`` lists the sessions it saw.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes import openai_payloads as payloads
-from tests.fakes.openai_server import FAMILIES, FakeOpenAI
 from tests.fakes.server import Family, Handler
 from tests.fakes.wire import JsonDict, Reply, error_body, new_id
 
@@ -119,10 +118,10 @@ class RealtimeLog:
         self.voice_tokens_per_second: float | None = None
 
 
-REALTIME_FAMILY = Family("realtime", state=RealtimeLog)
+FAMILY = Family("realtime", state=RealtimeLog)
 
 
-@REALTIME_FAMILY.route("GET", "/realtime")
+@FAMILY.route("GET", "/realtime")
 def _realtime(h: Handler) -> None:
     from websockets.protocol import State
     from websockets.server import ServerProtocol
@@ -768,15 +767,3 @@ def expected_deltas(text: str, speed: float = 1.0) -> int:
     """How many audio deltas the fake sends for ``text``."""
     frames = int(payloads.SPEECH_SAMPLE_RATE * payloads.speech_duration(text, speed))
     return math.ceil(frames * 2 / DELTA_BYTES)
-
-
-class FakeRealtimeOpenAI(FakeOpenAI):
-    """``FakeOpenAI`` that also serves ``/v1/realtime`` (see the module docstring)."""
-
-    families = (*FAMILIES, REALTIME_FAMILY)
-
-    @property
-    def realtime_sessions(self) -> list[RealtimeSession]:
-        log = self.state(RealtimeLog)
-        with log.lock:
-            return list(log.sessions)

@@ -22,7 +22,8 @@ from playground.core.models import Endpoint, RequestStatus, Usage
 from playground.core.money.formatting import format_cost
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
-from tests.fakes.realtime import FakeRealtimeOpenAI, expected_deltas
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.realtime import expected_deltas
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import AudioTab
 
@@ -42,9 +43,9 @@ TEXT = "Is it raining? Please read this sentence, do not answer it."
 
 
 @pytest.fixture
-def fake_openai() -> Iterator[FakeRealtimeOpenAI]:
+def fake_openai() -> Iterator[FakeOpenAI]:
     """The fake server with the Realtime family; after 2027-01-06 (no speech models listed)."""
-    with FakeRealtimeOpenAI() as fake:
+    with FakeOpenAI() as fake:
         fake.scenario.models = [m for m in fake.scenario.models if m not in TTS]
         fake.scenario.models += ["gpt-realtime-2.1", RT, "gpt-realtime-transcribe"]
         yield fake
@@ -62,7 +63,7 @@ def _models(page: Any) -> list[str]:
 
 
 def test_realtime_speech_end_to_end(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     tab = open_audio()
     page = tab.speech
@@ -120,7 +121,7 @@ def test_realtime_speech_end_to_end(
 
 
 def test_realtime_speech_row_is_priced_at_the_audio_token_rates(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     import genai_prices
 
@@ -148,7 +149,7 @@ def test_realtime_speech_row_is_priced_at_the_audio_token_rates(
 
 
 def test_a_realtime_model_the_price_table_does_not_know_costs_a_dash(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.models.remove(RT)
     fake_openai.scenario.models.remove("gpt-realtime-2.1")
@@ -164,7 +165,7 @@ def test_a_realtime_model_the_price_table_does_not_know_costs_a_dash(
 
 
 def test_route_follows_the_model_list_and_the_user_may_pick_either(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.models += list(TTS)  # before 2027-01-06: both routes exist
     tab = open_audio()
@@ -181,7 +182,7 @@ def test_route_follows_the_model_list_and_the_user_may_pick_either(
 
 
 def test_compare_voices_on_the_realtime_route(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     tab = open_audio()
     page = tab.compare_page("Which voice reads best?", ["alloy", "marin", "cedar"], {RT})
@@ -200,7 +201,7 @@ def test_compare_voices_on_the_realtime_route(
 
 
 def test_an_error_event_is_shown_in_plain_words(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.stream_error = {"code": "server_error", "message": "The voice is busy"}
     tab = open_audio()
@@ -217,7 +218,7 @@ def test_an_error_event_is_shown_in_plain_words(
 
 
 def test_a_dropped_socket_keeps_the_audio_that_came_and_marks_it_interrupted(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.drop_after_chunks = 4
     tab = open_audio()
@@ -235,7 +236,7 @@ def test_a_dropped_socket_keeps_the_audio_that_came_and_marks_it_interrupted(
 
 
 def test_a_429_at_connect_shows_the_countdown(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.rate_limit(retry_after=30, path="/v1/realtime")
     tab = open_audio()

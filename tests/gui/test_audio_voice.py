@@ -20,12 +20,8 @@ from PySide6.QtTest import QTest
 
 from playground.core.models import Endpoint, RequestStatus
 from tests.conftest import AppHarness, WaitUntil
-from tests.fakes.realtime import (
-    DEFAULT_REPLY,
-    DEFAULT_USER_SAYS,
-    FakeRealtimeOpenAI,
-    RealtimeLog,
-)
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.realtime import DEFAULT_REPLY, DEFAULT_USER_SAYS, RealtimeLog
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import (
     MIC_RATE,
@@ -60,8 +56,8 @@ def quiet(seconds: float) -> bytes:
 
 
 @pytest.fixture
-def fake_openai() -> Iterator[FakeRealtimeOpenAI]:
-    with FakeRealtimeOpenAI() as fake:
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
         fake.scenario.models = [
             m for m in fake.scenario.models if m not in ("tts-1", "gpt-4o-mini-tts")
         ]
@@ -119,7 +115,7 @@ class Voice:
 
 def test_a_spoken_turn_is_answered_priced_saved_replayed_and_exported(
     open_audio: Callable[..., AudioTab],
-    fake_openai: FakeRealtimeOpenAI,
+    fake_openai: FakeOpenAI,
     pulse: Pulse,
     tmp_path: Path,
 ) -> None:
@@ -203,7 +199,7 @@ def test_a_spoken_turn_is_answered_priced_saved_replayed_and_exported(
 
 
 def test_speaking_over_the_answer_stops_it_and_truncates_it(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI, pulse: Pulse
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
     fake_openai.scenario.tokens_per_second = 20  # the answer comes at the pace it is spoken
     fake_openai.state(RealtimeLog).replies.append(
@@ -231,7 +227,7 @@ def test_speaking_over_the_answer_stops_it_and_truncates_it(
 
 
 def test_push_to_talk_with_space_and_an_error_event(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI, pulse: Pulse
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
     tab = open_audio()
     voice = Voice(tab, pulse)
@@ -266,7 +262,7 @@ def test_push_to_talk_with_space_and_an_error_event(
 
 
 def test_a_function_call_is_answered_with_what_the_user_types(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI, pulse: Pulse
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
     fake_openai.state(RealtimeLog).tool_calls.append(("get_weather", '{"city": "Oslo"}'))
     tab = open_audio()
@@ -290,7 +286,7 @@ def test_a_function_call_is_answered_with_what_the_user_types(
 
 
 def test_a_dropped_socket_keeps_the_chat_and_offers_reconnect(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI, pulse: Pulse
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
     fake_openai.scenario.drop_after_chunks = 3
     tab = open_audio()
@@ -320,7 +316,7 @@ def test_a_dropped_socket_keeps_the_chat_and_offers_reconnect(
 
 
 def test_a_429_at_connect_shows_the_wait(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI, pulse: Pulse
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
     fake_openai.rate_limit(retry_after=30, path="/v1/realtime")
     tab = open_audio()

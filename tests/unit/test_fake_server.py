@@ -976,6 +976,7 @@ def test_every_family_module_is_served() -> None:
         "embeddings",
         "moderation",
         "batches",
+        "realtime",
     }
     assert [name for name, family in found.items() if family not in FAMILIES] == []
 

@@ -31,7 +31,8 @@ from playground.core.audio.voicechat import (
     transcribe_model_for,
 )
 from tests.fakes import openai_payloads as payloads
-from tests.fakes.realtime import DEFAULT_REPLY, DEFAULT_USER_SAYS, FakeRealtimeOpenAI, RealtimeLog
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.realtime import DEFAULT_REPLY, DEFAULT_USER_SAYS, RealtimeLog
 
 RT = "gpt-realtime-2.1-mini"
 LIVE = "gpt-live-transcribe"
@@ -92,14 +93,14 @@ class Listener:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeRealtimeOpenAI]:
-    with FakeRealtimeOpenAI() as server:
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
         server.scenario.models = [*server.scenario.models, RT, LIVE]
         yield server
 
 
 @pytest.fixture
-async def client(fake: FakeRealtimeOpenAI) -> AsyncIterator[AsyncOpenAI]:
+async def client(fake: FakeOpenAI) -> AsyncIterator[AsyncOpenAI]:
     async with AsyncOpenAI(base_url=fake.base_url, api_key="test", max_retries=0) as c:
         yield c
 
@@ -135,7 +136,7 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 async def test_a_server_vad_turn_is_heard_transcribed_and_answered(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+    fake: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
     listener = Listener()
     config = VoiceChatConfig(RT, "cedar", "Be brief.", transcribe_model=LIVE)
@@ -166,7 +167,7 @@ async def test_a_server_vad_turn_is_heard_transcribed_and_answered(
 
 
 async def test_speaking_over_the_answer_truncates_it_to_what_was_heard(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+    fake: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
     fake.scenario.tokens_per_second = 20  # 100 ms of answer every 100 ms
     listener = Listener()
@@ -196,7 +197,7 @@ async def test_speaking_over_the_answer_truncates_it_to_what_was_heard(
 
 
 async def test_push_to_talk_commits_and_asks_for_the_answer(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+    fake: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
     listener = Listener()
     session, task = start(client, VoiceChatConfig(RT, push_to_talk=True), listener)
@@ -222,7 +223,7 @@ async def test_push_to_talk_commits_and_asks_for_the_answer(
 
 
 async def test_a_function_call_waits_for_the_typed_result(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+    fake: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
     fake.state(RealtimeLog).tool_calls.append(("get_weather", '{"city": "Oslo"}'))
     listener = Listener()
@@ -257,7 +258,7 @@ async def test_a_function_call_waits_for_the_typed_result(
 
 
 async def test_an_error_event_is_reported_and_the_session_goes_on(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+    fake: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
     listener = Listener()
     session, task = start(client, VoiceChatConfig(RT, push_to_talk=True), listener)
@@ -284,7 +285,7 @@ async def test_an_error_event_is_reported_and_the_session_goes_on(
 
 
 async def test_a_dropped_socket_keeps_what_came_and_says_reconnect(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
+    fake: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
     fake.scenario.drop_after_chunks = 3
     listener = Listener()
@@ -317,9 +318,7 @@ async def test_a_dropped_socket_keeps_what_came_and_says_reconnect(
     assert items()[1]["content"] == [{"type": "output_text", "text": answer.text}]
 
 
-async def test_a_429_at_connect_carries_the_wait(
-    fake: FakeRealtimeOpenAI, client: AsyncOpenAI
-) -> None:
+async def test_a_429_at_connect_carries_the_wait(fake: FakeOpenAI, client: AsyncOpenAI) -> None:
     fake.rate_limit(retry_after=20, path="/v1/realtime")
     _session, task = start(client, VoiceChatConfig(RT), Listener())
     with pytest.raises(AppError) as caught:
