@@ -202,8 +202,10 @@ def test_speaking_over_the_answer_stops_it_and_truncates_it(
     open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
 ) -> None:
     fake_openai.scenario.tokens_per_second = 20  # the answer comes at the pace it is spoken
-    fake_openai.state(RealtimeLog).replies.append(
-        "This is a long answer that goes on and on, long enough to be spoken over by you."
+    fake_openai.state(RealtimeLog).replies.append(  # about four seconds: time to speak over it
+        "This is a long answer that goes on and on, long enough to be spoken over by you. "
+        "It keeps going with more words, and then some more words, so that even a slow machine "
+        "hears you start speaking before it is over."
     )
     tab = open_audio()
     voice = Voice(tab, pulse)

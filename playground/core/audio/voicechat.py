@@ -478,6 +478,9 @@ class VoiceChatSession:
     async def _receive(self, connection: Any, sender: asyncio.Future[None]) -> None:
         while True:
             recv = asyncio.ensure_future(connection.recv_bytes())
+            # If this task is cancelled (the tab closes), the read left behind ends with the
+            # socket's close: its outcome is read here so nothing is reported as unhandled.
+            recv.add_done_callback(_consume)
             await asyncio.wait({recv, sender}, return_when=asyncio.FIRST_COMPLETED)
             if not recv.done():
                 recv.cancel()
@@ -788,6 +791,11 @@ class VoiceStore:
 
     def delete(self, conversation_id: str) -> None:
         shutil.rmtree(self.folder(conversation_id), ignore_errors=True)
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def transcribe_model_for(models: Sequence[str]) -> str:
