@@ -76,6 +76,8 @@ BYTES_PER_MS = 48
 VAD_LEVEL = 0.05
 #: What a committed user turn "said" unless `RealtimeLog.user_says` says otherwise.
 DEFAULT_USER_SAYS = "Hello, can you hear me?"
+#: What a live translation gives unless `RealtimeLog.translation_text` says otherwise.
+DEFAULT_TRANSLATION = "Good morning, the meeting starts at nine and ends at noon."
 #: What the model answers a voice turn unless `RealtimeLog.replies` says otherwise.
 DEFAULT_REPLY = "Yes, I can hear you clearly. How can I help you today?"
 
@@ -104,6 +106,7 @@ class RealtimeLog:
         tool_calls: (name, arguments JSON) of the function calls the next responses make instead
             of speaking, while the session has function tools.
         appended_bytes: input audio received through ``input_audio_buffer.append``.
+        translation_text: what a live translation session says the audio meant.
         voice_tokens_per_second: paces the answers to spoken turns (``Scenario.tokens_per_second``
             paces the others), so a voice chat can hear real-time answers while clips stream fast.
     """
@@ -116,13 +119,14 @@ class RealtimeLog:
         self.tool_calls: list[tuple[str, str]] = []
         self.appended_bytes = 0
         self.voice_tokens_per_second: float | None = None
+        self.translation_text = DEFAULT_TRANSLATION
 
 
 FAMILY = Family("realtime", state=RealtimeLog)
 
 
-@FAMILY.route("GET", "/realtime")
-def _realtime(h: Handler) -> None:
+def _upgrade(h: Handler) -> tuple[Any, socket.socket, RealtimeSession]:
+    """Checks the model, answers the WebSocket handshake and logs the session."""
     from websockets.protocol import State
     from websockets.server import ServerProtocol
     from websockets.sync.connection import Connection
@@ -148,11 +152,135 @@ def _realtime(h: Handler) -> None:
     sock: socket.socket = h.connection
     sock.settimeout(None)
     ws = Connection(sock, ServerProtocol(state=State.OPEN), ping_interval=None, close_timeout=1)
+    return ws, sock, state
+
+
+@FAMILY.route("GET", "/realtime")
+def _realtime(h: Handler) -> None:
+    ws, sock, state = _upgrade(h)
     try:
-        _Session(h, ws, sock, state, log, str(model)).run()
+        _Session(h, ws, sock, state, h.fake.state(RealtimeLog), state.model).run()
     finally:
         with contextlib.suppress(Exception):
             ws.close()
+
+
+@FAMILY.route("GET", "/realtime/translations")
+def _translations(h: Handler) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    ws, sock, state = _upgrade(h)
+    log = h.fake.state(RealtimeLog)
+    scenario = h.fake.scenario
+    session: JsonDict = {
+        "id": new_id("sess_", 24),
+        "object": "realtime.translation_session",
+        "type": "translation",
+        "model": state.model,
+        "expires_at": 0,
+        "audio": {"input": {"transcription": None}, "output": {"language": "en"}},
+    }
+    state.session = session
+    heard = bytearray()
+
+    def send(event: JsonDict) -> None:
+        event.setdefault("event_id", new_id("event_", 20))
+        ws.send(json.dumps(event))
+
+    try:
+        send({"type": "session.created", "session": session})
+        while True:
+            try:
+                event = json.loads(ws.recv())
+            except ConnectionClosed:
+                return
+            except ValueError:
+                send(_error("invalid_request_error", "The message is not valid JSON.", None))
+                continue
+            state.events.append(event)
+            kind = event.get("type")
+            if kind == "session.update":
+                update = event.get("session") or {}
+                language = (update.get("audio") or {}).get("output", {}).get("language")
+                if language is not None and not (
+                    isinstance(language, str) and len(language) == 2 and language.isalpha()
+                ):
+                    send(
+                        _error(
+                            "invalid_request_error",
+                            f"Invalid value: '{language}'. Expected an ISO-639-1 language code.",
+                            "session.audio.output.language",
+                            code="invalid_value",
+                        )
+                    )
+                    continue
+                _merge(session, update)
+                send({"type": "session.updated", "session": session})
+            elif kind == "session.input_audio_buffer.append":
+                chunk = base64.b64decode(str(event.get("audio") or ""))
+                heard.extend(chunk)
+                with log.lock:
+                    log.appended_bytes += len(chunk)
+            elif kind == "session.close":
+                if heard:
+                    _translate(h, send, sock, state, session, scenario)
+                send({"type": "session.closed"})
+                return
+            else:
+                send(
+                    _error(
+                        "invalid_request_error",
+                        f"Invalid value: '{kind}'. This event type is not supported here.",
+                        "type",
+                    )
+                )
+    except _Dropped:
+        return
+    finally:
+        with contextlib.suppress(Exception):
+            ws.close()
+
+
+def _translate(
+    h: Handler,
+    send: Any,
+    sock: socket.socket,
+    state: RealtimeSession,
+    session: JsonDict,
+    scenario: Any,
+) -> None:
+    """The flushed translation: source words (when transcribed), translated words and speech."""
+    log = h.fake.state(RealtimeLog)
+    with log.lock:
+        translated = log.translation_text
+    if (session.get("audio") or {}).get("input", {}).get("transcription"):
+        for index, word in enumerate(str(scenario.transcript_text).split()):
+            delta = word if index == 0 else f" {word}"
+            send({"type": "session.input_transcript.delta", "delta": delta, "elapsed_ms": 200})
+    pcm = payloads.speech_pcm(translated)
+    pieces = [pcm[i : i + DELTA_BYTES] for i in range(0, len(pcm), DELTA_BYTES)]
+    words = translated.split()
+    for index, piece in enumerate(pieces):
+        if scenario.drop_after_chunks is not None and index >= scenario.drop_after_chunks:
+            state.dropped = True
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            raise _Dropped
+        if index < len(words):
+            delta = words[index] if index == 0 else f" {words[index]}"
+            send({"type": "session.output_transcript.delta", "delta": delta, "elapsed_ms": 200})
+        send(
+            {
+                "type": "session.output_audio.delta",
+                "delta": base64.b64encode(piece).decode(),
+                "format": "pcm16",
+                "sample_rate": 24000,
+                "channels": 1,
+            }
+        )
+    rest = words[len(pieces) :]
+    if rest:
+        send({"type": "session.output_transcript.delta", "delta": " " + " ".join(rest)})
 
 
 class _Dropped(Exception):
