@@ -1,6 +1,7 @@
 """Speech to text with gpt-transcribe in the Audio tab: the languages, keywords, known speakers
 (added with the reference-clip dialog), chunking and streaming reach the multipart body, the
-segments table shows who spoke, and the older models show their options with their shutdown date.
+segments table shows who spoke, and the older models show their options with their shutdown date;
+translation from a file through a live Realtime translation session once whisper-1 is gone.
 
 The module's name sorts after test_audio_tab.py (QtMultimedia meets the sound server once per
 process; that module starts the private daemon). Run alone, it needs no sound server."""
@@ -13,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from playground.core.models import Endpoint, RequestStatus
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from tests.fakes.realtime import DEFAULT_TRANSLATION
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import AudioTab, accept_dialog, wav_file
 
@@ -25,6 +28,8 @@ pytestmark = [
         r"PulseAudioService: pa_context_connect\(\) failed",
         r"No audio device detected",
         r"Could not open media\. FFmpeg error description: Immediate exit requested",
+        # The player tries the made-up MP3 of the live-translation test.
+        r"Could not open media\. FFmpeg error description: Invalid data found",
     ),
 ]
 
@@ -126,3 +131,50 @@ def test_older_models_show_their_options_with_their_shutdown_date(
     page.model_combo.setCurrentText(GT)
     assert not note.isVisibleTo(page)
     assert not page.translate_radio.isEnabled()
+
+
+def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    # After 2027-02-26: whisper-1 is gone, a live translation model is listed.
+    fake_openai.scenario.models = [m for m in fake_openai.scenario.models if m != "whisper-1"] + [
+        "gpt-realtime-translate"
+    ]
+    tab = open_audio()
+    page = tab.stt_page(GT)
+    assert page.translate_radio.isEnabled()
+    page.translate_radio.setChecked(True)
+    assert page.run_button.text() == "Translate"
+    note = page.options.shutdown_note
+    assert note.isVisibleTo(page)
+    assert note.text().startswith(
+        "Translated into English by gpt-realtime-translate through a live session"
+    )
+    source = wav_file(tmp_path / "interview.wav", 1.0)
+    tab.controller.use_file(str(source))
+    tab.run_stt()
+
+    assert fake_openai.requests_to("/audio/translations") == []
+    [state] = fake_openai.realtime_sessions
+    assert state.model == "gpt-realtime-translate"
+    assert state.of_type("session.update")[0]["session"]["audio"]["output"] == {"language": "en"}
+    assert state.events[-1]["type"] == "session.close"
+    assert page.transcript is not None
+    assert page.transcript.text == DEFAULT_TRANSLATION
+    assert page.transcript.task == "translate"
+    assert page.result_title.text() == "Translation (English)"
+    assert page.text_view.toPlainText() == DEFAULT_TRANSLATION
+    [row] = tab.ledger()
+    assert row.endpoint is Endpoint.TRANSLATION
+    assert row.model == "gpt-realtime-translate"
+    assert row.status is RequestStatus.OK
+    assert row.usage.audio_seconds == 1.0
+
+    # A compressed file cannot be read by the live route: said before anything is sent.
+    mp3 = tmp_path / "talk.mp3"
+    mp3.write_bytes(b"ID3" + bytes(2000))
+    tab.controller.use_file(str(mp3))
+    tab.click(page.run_button)
+    assert page.message.error is not None
+    assert page.message.error.title == "WAV needed"
+    assert len(fake_openai.realtime_sessions) == 1

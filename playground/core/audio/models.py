@@ -180,6 +180,11 @@ _TRANSCRIPTION_RULES: tuple[tuple[str, dict[str, object]], ...] = (
             "chunking": True,
         },
     ),
+    # Live translation models (/v1/realtime/translations): text (and speech) in another language.
+    (
+        r"translat",
+        {"formats": ("text",), "translation": True, "prompt": False, "temperature": False},
+    ),
     # gpt-transcribe (the files model after 2027-02-26): possible languages, keywords, known
     # speakers with reference clips (speaker-labelled segments), chunking, streaming.
     (

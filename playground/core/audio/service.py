@@ -12,6 +12,7 @@ Speech is always read as a stream: raw chunks (`stream_format="audio"`, every mo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -30,6 +31,13 @@ from playground.core.api.replies import (
     unexpected_body,
 )
 from playground.core.audio.files import check_upload
+from playground.core.audio.live_translate import (
+    LIVE_SUFFIXES,
+    LiveTranslation,
+    is_translation_model,
+    pcm24_of_wav,
+    translate_file,
+)
 from playground.core.audio.models import (
     MAX_SPEAKERS,
     SPEAKER_CLIP_MAX_S,
@@ -207,6 +215,14 @@ class TranscriptionRequest:
         caps = transcription_caps(self.model)
         if not self.model:
             return AppError.local("No model", "Choose a transcription model first.", "")
+        if self.task == "translate" and is_translation_model(self.model):
+            suffix = self.file.suffix.lower().lstrip(".")
+            if suffix not in LIVE_SUFFIXES:
+                return AppError.local(
+                    "WAV needed",
+                    f"A live translation reads WAV files; {self.file.name} is {suffix.upper()}.",
+                    "Record with the microphone, or convert the file to WAV.",
+                )
         speakers = self.speakers if caps.speakers and self.task == "transcribe" else ()
         if len(speakers) > MAX_SPEAKERS:
             return AppError.local(
@@ -430,6 +446,18 @@ class AudioService:
             transcript=spoken.transcript,
         )
 
+    async def _translate_live(
+        self, request: TranscriptionRequest, on_text: TextCallback | None
+    ) -> TranscriptionResult:
+        """Translates `request.file` (WAV) through a live translation session."""
+        started = time.monotonic()
+        # Converting a long WAV is CPU work: off the loop's thread.
+        pcm = await asyncio.get_running_loop().run_in_executor(None, pcm24_of_wav, request.file)
+        translation = await translate_file(
+            self._client_source(), model=request.model, pcm=pcm, language="en", on_text=on_text
+        )
+        return live_translation_result(translation, (time.monotonic() - started) * 1000)
+
     async def transcribe(
         self, request: TranscriptionRequest, on_text: TextCallback | None = None
     ) -> TranscriptionResult:
@@ -438,6 +466,8 @@ class AudioService:
         Raises:
             AppError: the request failed or the file could not be read.
         """
+        if request.task == "translate" and is_translation_model(request.model):
+            return await self._translate_live(request, on_text)
         client = self._client_source()
         params = request.to_api()
         started = time.monotonic()
@@ -588,6 +618,19 @@ _MIMES = {
     "flac": "audio/flac",
     "ogg": "audio/ogg",
 }
+
+
+def live_translation_result(translation: LiveTranslation, latency_ms: float) -> TranscriptionResult:
+    """A live translation as a transcription result (English text; usage: the seconds sent)."""
+    transcript = Transcript(
+        translation.text,
+        "text",
+        translation.text,
+        duration_s=translation.seconds,
+        task="translate",
+    )
+    usage = Usage(audio_seconds=translation.seconds)
+    return TranscriptionResult(transcript, usage, None, latency_ms)
 
 
 def data_url(path: Path) -> str:

@@ -34,6 +34,7 @@ from playground.core.audio.files import (
     format_clock,
     format_size,
 )
+from playground.core.audio.live_translate import is_translation_model
 from playground.core.audio.models import (
     LIVE_FORMATS,
     PCM_RATE,
@@ -209,9 +210,9 @@ class AudioController(FeatureController):
         realtime: list[str | ModelChoice] = []
         if snapshot is not None and snapshot.ids(ModelKind.REALTIME):
             realtime = list(snapshot.picker(ModelKind.REALTIME, self.today()).choices)
-        self.voice.show_models(
-            realtime, [m.id for m in snapshot.models] if snapshot is not None else []
-        )
+        every_id = [m.id for m in snapshot.models] if snapshot is not None else []
+        self.voice.show_models(realtime, every_id)
+        stt.set_live_translator(next((m for m in every_id if is_translation_model(m)), ""))
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
             stt.set_format(fmt)

@@ -956,6 +956,7 @@ class SpeechToTextPage(QWidget):
         self.transcript: Transcript | None = None
         self._busy = False
         self._recording = False
+        self._live_translator = ""
 
         # Source: a file or the microphone.
         self.file_radio = QRadioButton("File")
@@ -1182,11 +1183,22 @@ class SpeechToTextPage(QWidget):
     def response_format(self) -> str:
         return str(self.format_combo.currentData() or "text")
 
+    @property
+    def live_translation(self) -> bool:
+        """Translating goes through a live session (the chosen model does not translate)."""
+        caps = transcription_caps(self.model)
+        return self.task == "translate" and not caps.translation and bool(self._live_translator)
+
+    def set_live_translator(self, model: str) -> None:
+        """The live (Realtime) translation model the list has, "" for none."""
+        self._live_translator = model
+        self._on_options()
+
     def request(self) -> TranscriptionRequest | None:
         if self.source is None:
             return None
         return TranscriptionRequest(
-            model=self.model,
+            model=self._live_translator if self.live_translation else self.model,
             file=self.source,
             task=self.task,
             language=self.language,
@@ -1367,18 +1379,26 @@ class SpeechToTextPage(QWidget):
 
     def _on_options(self, *_args: object) -> None:
         caps = transcription_caps(self.model)
-        if not caps.translation and self.translate_radio.isChecked():
+        translates = caps.translation or bool(self._live_translator)
+        if not translates and self.translate_radio.isChecked():
             with QSignalBlocker(self.transcribe_radio):
                 self.transcribe_radio.setChecked(True)
-        self.translate_radio.setEnabled(caps.translation)
+        self.translate_radio.setEnabled(translates)
         self.translate_radio.setToolTip(
             ""
-            if caps.translation
-            else f"{self.model or 'This model'} does not translate; "
-            "whisper-1 translates into English."
+            if translates
+            else f"{self.model or 'This model'} does not translate, and the model list has no "
+            "live translation model."
         )
         translate = self.task == "translate"
-        self.options.set_caps(self.model or "This model", caps, translate)
+        self.options.set_caps(
+            self.model or "This model",
+            caps,
+            translate,
+            self._live_translator if self.live_translation else "",
+        )
+        if self.live_translation:
+            caps = transcription_caps(self._live_translator)
         self.run_button.setText("Translate" if translate else "Transcribe")
         self.language_combo.setEnabled(not translate)
         self.prompt_edit.setEnabled(caps.prompt)

@@ -150,8 +150,11 @@ class TranscribeOptions(QWidget):
 
     # --- slots -------------------------------------------------------------------------------------
 
-    def set_caps(self, model: str, caps: TranscriptionCaps, translating: bool) -> None:
-        """Shows the options `model` takes; the shutdown note when one is announced."""
+    def set_caps(
+        self, model: str, caps: TranscriptionCaps, translating: bool, live_translator: str = ""
+    ) -> None:
+        """Shows the options `model` takes; the shutdown note when one is announced, or how a
+        translation goes when it goes through a live session (`live_translator`)."""
         self._caps, self._translating = caps, translating
         transcribe = not translating
         self.form.setRowVisible(self.languages_edit, caps.languages and transcribe)
@@ -171,6 +174,12 @@ class TranscribeOptions(QWidget):
             note = (
                 f"{model} and its options{what} work until {caps.shutdown}, when OpenAI shuts "
                 "it down; gpt-transcribe replaces it."
+            )
+        if live_translator:
+            note = (
+                f"Translated into English by {live_translator} through a live session "
+                "(Realtime API), which reads WAV files: record with the microphone or choose a "
+                "WAV."
             )
         self.shutdown_note.setText(note)
         self.form.setRowVisible(self.shutdown_note, bool(note))
