@@ -439,7 +439,9 @@ class _Session:
                     )
                 )
                 return
-            self._commit(new_id("item_", 20))
+            item_id = self.speech_item if self.speaking else new_id("item_", 20)
+            self.speaking = False
+            self._commit(item_id)
         elif kind == "input_audio_buffer.clear":
             self.buffer.clear()
             self.buffer_start_ms = int(self.total_ms)
@@ -515,7 +517,8 @@ class _Session:
                     }
                 )
                 self._commit(self.speech_item)
-                if vad.get("create_response", True) and self.current is None:
+                answers = self.session.get("type") != "transcription"
+                if answers and vad.get("create_response", True) and self.current is None:
                     self._start_response()
         elif loud:
             self.silence_ms = 0.0
@@ -848,7 +851,7 @@ def peak(pcm: bytes) -> float:
 
 
 def _session_problem(update: JsonDict) -> JsonDict | None:
-    if update.get("type") not in (None, "realtime"):
+    if update.get("type") not in (None, "realtime", "transcription"):
         return _error("invalid_request_error", "Invalid value for 'session.type'.", "session.type")
     voice = update.get("audio", {}).get("output", {}).get("voice")
     if isinstance(voice, str) and voice not in REALTIME_VOICES:

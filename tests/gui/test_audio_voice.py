@@ -331,3 +331,45 @@ def test_a_429_at_connect_shows_the_wait(
     assert voice.session is None
     assert page.start_button.text() == "Start talking"
     assert fake_openai.realtime_sessions == []
+
+
+def test_live_transcription_writes_the_microphone_down_as_it_is_spoken(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    fake_openai.state(RealtimeLog).user_says += ["First sentence here.", "And the last words."]
+    tab = open_audio()
+    page = tab.stt_page()
+    tab.click(page.mic_radio)
+    tab.wait_until(lambda: "mic" in page.device_id)
+    assert page.live_check.isVisibleTo(page)
+    page.live_check.setChecked(True)
+    tab.click(page.record_button)
+    live = tab.controller.live_stt
+    tab.wait_until(lambda: live.session is not None and live.session.open, timeout=10)
+    feeder = pulse.feed(tone(0.6) + quiet(0.8))
+    tab.wait_until(lambda: page.text_view.toPlainText() == "First sentence here.", timeout=20)
+    assert page.result_title.text() == "Live transcript"
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+    # Stop in the middle of a sentence: the last words are still written down.
+    feeder = pulse.feed(tone(0.8))
+    tab.wait_until(lambda: live.session is not None and live.session.hearing, timeout=20)
+    tab.click(page.record_button)
+    tab.wait_until(lambda: live.session is None, timeout=20)
+    assert page.text_view.toPlainText() == "First sentence here.\nAnd the last words."
+
+    [state] = fake_openai.realtime_sessions
+    assert state.model == LIVE
+    update = state.of_type("session.update")[0]["session"]
+    assert update["type"] == "transcription"
+    assert update["audio"]["input"]["transcription"] == {"model": LIVE}
+    assert len(state.of_type("input_audio_buffer.commit")) == 1  # the one made at Stop
+    assert state.of_type("response.create") == []
+    rows = tab.ledger()
+    assert [(r.endpoint, r.model) for r in rows] == [(Endpoint.TRANSCRIPTION, LIVE)] * 2
+    # The take was kept (24 kHz, what the session was sent) and is the page's source.
+    assert page.source is not None
+    import wave
+
+    with wave.open(str(page.source)) as wav:
+        assert wav.getframerate() == 24_000
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)

@@ -53,6 +53,7 @@ from playground.core.audio.realtime import (
     response_usage,
     voice_param,
 )
+from playground.core.audio.service import usage_of_transcription
 from playground.core.models import Usage
 from playground.core.storage.paths import ensure_private_dir
 
@@ -145,6 +146,8 @@ class VoiceChatConfig:
         push_to_talk: the user holds a key while speaking (no server voice detection).
         tools: functions the model may call.
         transcribe_model: the model that writes down what the user says ("" for none).
+        transcription_only: a live transcription session (no answers): the user's speech is
+            written down as it comes, by `transcribe_model` (the session's model).
     """
 
     model: str
@@ -153,10 +156,24 @@ class VoiceChatConfig:
     push_to_talk: bool = False
     tools: tuple[VoiceTool, ...] = ()
     transcribe_model: str = ""
+    transcription_only: bool = False
 
     def problem(self) -> AppError | None:
         """What stops this chat before connecting, or None."""
+        if self.transcription_only:
+            if not self.transcribe_model:
+                return AppError.local(
+                    "No live transcription model",
+                    "The model list has no transcription model for a live session.",
+                    "Transcribe the recording as a file instead.",
+                )
+            return None
         return refuse_problem(self.model, self.voice, 1.0)
+
+    @property
+    def session_model(self) -> str:
+        """The model the session is opened with."""
+        return self.transcribe_model if self.transcription_only else self.model
 
     def session(self) -> dict[str, Any]:
         """The `session` of the `session.update` event."""
@@ -174,6 +191,12 @@ class VoiceChatConfig:
         }
         if self.transcribe_model:
             audio_in["transcription"] = {"model": self.transcribe_model}
+        if self.transcription_only:
+            vad = dict(audio_in["turn_detection"] or {"type": "server_vad"})
+            vad.pop("create_response", None)
+            vad.pop("interrupt_response", None)
+            audio_in["turn_detection"] = vad
+            return {"type": "transcription", "audio": {"input": audio_in}}
         session: dict[str, Any] = {
             "type": "realtime",
             "output_modalities": ["audio"],
@@ -206,6 +229,7 @@ class VoiceTurn:
         cost: its price in dollars, None when unknown.
         name, call_id, output: for a tool turn, the function, the call and the typed result.
         done: the turn is complete (its answer or transcript came).
+        transcription_usage: what writing down a user turn used (the transcription model's).
     """
 
     role: str
@@ -220,6 +244,7 @@ class VoiceTurn:
     call_id: str = ""
     output: str | None = None
     done: bool = False
+    transcription_usage: Usage | None = None
 
     @property
     def audio_ms(self) -> int:
@@ -414,6 +439,15 @@ class VoiceChatSession:
         )
         self._queue.put_nowait({"type": "response.create"})
 
+    @property
+    def hearing(self) -> bool:
+        """The server heard speech start that it has not committed yet."""
+        return self._speech is not None
+
+    def commit(self) -> None:
+        """Ends the user's turn now (a live transcription that stops mid-sentence)."""
+        self._queue.put_nowait({"type": "input_audio_buffer.commit"})
+
     def close(self) -> None:
         """Ends the session (`run` returns)."""
         self._closing = True
@@ -438,7 +472,7 @@ class VoiceChatSession:
                 "Voice chat needs the websockets package (openai[realtime]).",
                 "Reinstall the app with its dependencies.",
             ) from exc
-        model = self.config.model
+        model = self.config.session_model
         client = self.client
         try:
             if callable(client):  # a getter (`ApiSession.client`): a missing key fails here
@@ -521,6 +555,7 @@ class VoiceChatSession:
             if turn is not None:
                 turn.text = str(event.get("transcript") or "").strip()
                 turn.done = True
+                turn.transcription_usage = usage_of_transcription(event.get("usage"))
                 self.events.turn_changed(turn)
         elif kind == "response.created":
             self._response_active = True

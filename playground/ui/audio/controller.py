@@ -52,9 +52,10 @@ from playground.core.audio.service import (
     TranscriptionResult,
 )
 from playground.core.audio.transcripts import save_text
-from playground.core.audio.voicechat import VoiceStore
+from playground.core.audio.voicechat import VOICE_RATE, VoiceStore, transcribe_model_for
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
+from playground.ui.audio.live_stt import LiveTranscriber
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
 from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
 from playground.ui.audio.voice_controller import VoiceChatController
@@ -170,7 +171,10 @@ class AudioController(FeatureController):
             parent=self,
         )
         view.pages.currentChanged.connect(self._on_page_changed)
+        self.live_stt = LiveTranscriber(stt, session, runner, counters, parent=self)
+        self.recorder.audio_ready.connect(self.live_stt.feed)
         self._level = 0.0
+        self._take_rate = RECORD_RATE
         self.show_clips()
         self._update_speech_estimate()
         self._update_stt_estimate()
@@ -213,6 +217,9 @@ class AudioController(FeatureController):
         every_id = [m.id for m in snapshot.models] if snapshot is not None else []
         self.voice.show_models(realtime, every_id)
         stt.set_live_translator(next((m for m in every_id if is_translation_model(m)), ""))
+        live = transcribe_model_for(every_id)
+        self.live_stt.model = live
+        stt.set_live_transcriber(live)
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
             stt.set_format(fmt)
@@ -274,6 +281,7 @@ class AudioController(FeatureController):
 
     def shutdown(self) -> None:
         self.voice.shutdown()
+        self.live_stt.shutdown()
         self.recorder.stop()  # the take is completed on disk
         self.live.stop()
         self.view.stop_players()
@@ -787,6 +795,7 @@ class AudioController(FeatureController):
         page = self.view.stt
         if not start:
             self.recorder.stop()
+            self.live_stt.stop()
             return
         self.refresh_devices()
         device = page.device_id
@@ -802,16 +811,22 @@ class AudioController(FeatureController):
             )
             return
         page.stop_source()
-        if self.recorder.start(device, path):
+        live = page.live_transcribe
+        self._take_rate = VOICE_RATE if live else RECORD_RATE
+        if self.recorder.start(device, path, self._take_rate):
             page.set_recording(True)
+            if live:
+                self.live_stt.start()
 
     def _on_level(self, level: float) -> None:
         self._level = level
 
     def _on_record_progress(self, seconds: float) -> None:
         self.view.stt.set_record_progress(self._level, seconds)
-        if seconds >= MAX_TAKE_SECONDS and self.recorder.recording:
+        longest = (UPLOAD_MAX_BYTES - 44) / (self._take_rate * 2)
+        if seconds >= longest and self.recorder.recording:
             self.recorder.stop()  # a longer take could not be uploaded
+            self.live_stt.stop()
             self.view.stt.show_device_note(
                 f"Recording stopped at {format_clock(seconds)}: a longer take would exceed the "
                 "25 MB upload limit."

@@ -957,6 +957,7 @@ class SpeechToTextPage(QWidget):
         self._busy = False
         self._recording = False
         self._live_translator = ""
+        self._live_transcriber = ""
 
         # Source: a file or the microphone.
         self.file_radio = QRadioButton("File")
@@ -997,10 +998,14 @@ class SpeechToTextPage(QWidget):
         pick_row.addWidget(self.device_combo, 1)
         pick_row.addStretch(0)
         sb.addLayout(pick_row)
+        self.live_check = QCheckBox("Write it down as I speak")
+        _named(self.live_check, "sttLiveCheck", "Transcribe live while recording")
+        self.live_check.setVisible(False)
         mic_row = QHBoxLayout()
         mic_row.addWidget(self.record_button)
         mic_row.addWidget(self.level, 1)
         mic_row.addWidget(self.record_time)
+        mic_row.addWidget(self.live_check)
         self.mic_panel = QWidget()
         self.mic_panel.setLayout(mic_row)
         mic_row.setContentsMargins(0, 0, 0, 0)
@@ -1326,6 +1331,34 @@ class SpeechToTextPage(QWidget):
 
     def show_error(self, error: AppError) -> None:
         self.message.show_error(error)
+
+    @property
+    def live_transcribe(self) -> bool:
+        """Record with a live transcription session (a live model exists and the box is ticked)."""
+        return bool(self._live_transcriber) and self.live_check.isChecked()
+
+    def set_live_transcriber(self, model: str) -> None:
+        """The live transcription model the list has ("" for none: the box is hidden)."""
+        self._live_transcriber = model
+        self.live_check.setVisible(bool(model))
+        self.live_check.setToolTip(
+            f"While you record, {model} writes the words down as you speak (a live session); "
+            "the take is kept and can still be transcribed as a file."
+            if model
+            else ""
+        )
+
+    def begin_live_transcript(self) -> None:
+        self.begin_transcript()
+        self.result_title.setText("Live transcript")
+
+    def show_live_text(self, text: str, info: str) -> None:
+        """The words written down so far while recording."""
+        if self.text_view.toPlainText() != text:
+            self.text_view.setPlainText(text)
+            self.text_view.moveCursor(self.text_view.textCursor().MoveOperation.End)
+        self.result_info.setText(info)
+        self.copy_button.setEnabled(bool(text))
 
     def begin_transcript(self) -> None:
         self.transcript = None
