@@ -240,11 +240,13 @@ def test_push_to_talk_with_space_and_an_error_event(
     fake_openai.scenario.stream_error = {"code": "server_error", "message": "The model is busy"}
 
     def hold_space_and_say(pcm: bytes) -> None:
-        QTest.keyPress(page, Qt.Key.Key_Space)
+        # Space goes to the focused Stop button (just clicked): it talks, it does not stop.
+        QTest.keyPress(page.start_button, Qt.Key.Key_Space)
         assert page.talking
         voice.say(pcm)
-        QTest.keyRelease(page, Qt.Key.Key_Space)
+        QTest.keyRelease(page.start_button, Qt.Key.Key_Space)
         assert not page.talking
+        assert voice.session is not None
 
     hold_space_and_say(tone(0.5))
     tab.wait_until(lambda: page.message.error is not None, timeout=10)

@@ -243,8 +243,19 @@ class VoiceChatPage(QWidget):
         fill(self, side_by_side([(left, 2), (right, 3)], name="voiceSplit"))
 
         self.ptt_radio.toggled.connect(self._update)
-        self.installEventFilter(self)
-        self.transcript.installEventFilter(self)
+        # Space means "talk" wherever the focus is on this page while push-to-talk runs: a
+        # focused button would otherwise take it as a click (Start would become Stop).
+        for widget in (
+            self,
+            self.start_button,
+            self.talk_button,
+            self.reconnect_button,
+            self.transcript,
+            self.tool_send,
+            self.history,
+            self.export_button,
+        ):
+            widget.installEventFilter(self)
         self._update()
 
     # --- what the user set ---------------------------------------------------------------------
