@@ -375,3 +375,24 @@ def test_live_transcription_writes_the_microphone_down_as_it_is_spoken(
     with wave.open(str(page.source)) as wav:
         assert wav.getframerate() == 24_000
     tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+
+
+def test_a_voice_or_tools_that_cannot_work_are_refused_before_connecting(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    tab = open_audio()
+    voice = Voice(tab, pulse)
+    page = voice.page
+    page.voice_combo.setCurrentText("onyx")  # a speech-endpoint voice only
+    tab.click(page.start_button)
+    assert page.message.error is not None
+    assert page.message.error.title == "Voice not offered"
+    assert "marin" in page.message.plain
+    assert voice.session is None
+    assert fake_openai.realtime_sessions == []
+    page.tools_edit.setPlainText("{not json")
+    page.voice_combo.setCurrentText("marin")
+    tab.click(page.start_button)
+    assert page.message.error is not None
+    assert page.message.error.title == "Tools are not valid JSON"
+    assert voice.session is None

@@ -193,13 +193,18 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
                     "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
                 )
 
+    def live_microphone(on: bool) -> None:
+        # A live transcription model is listed: the words can be written down while recording.
+        stt.set_live_transcriber("gpt-live-transcribe" if on else "")
+        stt.use_microphone(on)
+
     return [
         ("voice-chat", _PageShot(view, chat_page, voice_chat)),
         ("stt-gpt-transcribe", _PageShot(view, stt, gpt_transcribe)),
         ("speech-realtime", _PageShot(view, speech, realtime_route)),
         ("compare", _PageShot(view, compare)),
         ("stt", _PageShot(view, stt)),
-        ("stt-microphone", _PageShot(view, stt, stt.use_microphone)),
+        ("stt-microphone", _PageShot(view, stt, live_microphone)),
     ]
 
 
