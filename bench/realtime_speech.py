@@ -3,7 +3,7 @@ the app against the raw openai SDK reading the same fake socket.
 
     python -m bench.realtime_speech [--requests 30] [--warm-up 3] [--json PATH]
 
-The fake server (tests/fakes/realtime.py: ``FakeRealtimeOpenAI``, a WebSocket on the HTTP fake's
+The fake server (``FakeOpenAI`` with tests/fakes/realtime.py, a WebSocket on the HTTP fake's
 own port) runs in a child process (`--serve`) and lists gpt-realtime-2.1-mini but no speech-endpoint
 model (the model list after 2027-01-06), so the Audio tab picks the live route on its own. It
 answers at once (no pacing): 100 ms of PCM per ``response.output_audio.delta``.
@@ -22,6 +22,15 @@ player's `start` is told it succeeded and the figure still ends where the bytes 
   decoded; whole clip = ``response.done``.
 
 Target: app median - SDK median ≤ 20 ms (issue 16).
+
+GUI stalls while audio and transcript stream (`--turns N`, 0 to skip): the Voice chat page of
+the same window talks to the same fake for N turns. The private PulseAudio daemon also has a pipe
+source as its microphone, fed from a thread at real-time pace with 0.6 s of tone then 3 s of
+silence per turn; the fake's server voice detection ends each turn and answers it at the pace it
+is spoken (``RealtimeLog.voice_tokens_per_second``: 100 ms of audio, one word of transcript, every
+100 ms), so the page plays the answer and grows both transcripts while a 1 ms precise QTimer
+(bench/chat_stream.py `StallProbe`) measures the event loop's gaps from Start to Stop. Target:
+stall p99 ≤ 16 ms (one frame at 60 Hz). Skipped without `pulseaudio` (no microphone to feed).
 """
 
 from __future__ import annotations
@@ -59,20 +68,27 @@ from bench.common import (
 MODEL = "gpt-realtime-2.1-mini"
 TARGET_OVERHEAD_MS = 20.0
 TEXT = "Good morning. This sentence is read aloud, word for word, through a live session."
+TRANSCRIBER = "gpt-live-transcribe"
+STALL_TARGET_MS = 16.0
+MIC_RATE = 16_000
 
 
 def serve() -> int:
-    from tests.fakes.realtime import FakeRealtimeOpenAI
+    from tests.fakes.openai_server import FakeOpenAI
+    from tests.fakes.realtime import RealtimeLog
     from tests.fakes.scenario import Scenario
 
     scenario = Scenario()
-    scenario.models = [m for m in scenario.models if "tts" not in m] + [MODEL]
-    return serve_until_stdin_closes(FakeRealtimeOpenAI(scenario))
+    scenario.models = [m for m in scenario.models if "tts" not in m] + [MODEL, TRANSCRIBER]
+    fake = FakeOpenAI(scenario)
+    fake.state(RealtimeLog).voice_tokens_per_second = 20  # 2 audio tokens = 100 ms a delta
+    return serve_until_stdin_closes(fake)
 
 
 @contextlib.contextmanager
 def null_speaker() -> Any:
-    """A private PulseAudio daemon with a null sink as the default output (None without one)."""
+    """A private PulseAudio daemon with a null sink as the default output and a pipe source
+    (`<runtime>/mic`, 16 kHz mono) as the microphone; yields its socket (None without one)."""
     exe = shutil.which("pulseaudio")
     if exe is None:
         yield None
@@ -93,6 +109,8 @@ def null_speaker() -> Any:
             "--disable-shm=yes",
             "--load=module-null-sink sink_name=speaker",
             f"--load=module-native-protocol-unix auth-anonymous=1 socket={sock}",
+            f"--load=module-pipe-source source_name=mic file={runtime / 'mic'} format=s16le "
+            f"rate={MIC_RATE} channels=1",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -235,6 +253,83 @@ class Bench:
     def measure(self, variant: str, index: int) -> Sample:
         return self.measure_app(index) if variant == "app" else self.measure_sdk(index)
 
+    def measure_stalls(self, mic: Path, turns: int) -> tuple[list[float], int]:
+        """Talks `turns` turns on the Voice chat page; returns the event loop's stalls (ms) from
+        Start to Stop, and how many answers came."""
+        import threading
+
+        from bench.chat_stream import TIMER_MS, StallProbe
+
+        view = self.audio.view
+        view.show_page(view.voice)
+        page = view.voice
+        voice = self.audio.voice
+        self.gui.run_until(lambda: "mic" in page.device_id, 10)
+        if "mic" not in page.device_id:
+            raise RuntimeError("the pipe microphone is not listed")
+        page.model_combo.setCurrentText(MODEL)
+        page.vad_radio.setChecked(True)
+        stop = threading.Event()
+
+        def speak() -> None:
+            turn = tone(0.6) + bytes(int(3.0 * MIC_RATE) * 2)
+            step = MIC_RATE * 2 // 100  # 10 ms, as a voice comes
+            with mic.open("wb", buffering=0) as pipe:
+                for _ in range(turns):
+                    for offset in range(0, len(turn), step):
+                        if stop.is_set():
+                            return
+                        pipe.write(turn[offset : offset + step])
+                        time.sleep(0.01)
+
+        def answers() -> int:
+            conv = voice.conversation
+            turns_done = conv.turns if conv is not None else []
+            return sum(1 for t in turns_done if t.role == "assistant" and t.usage is not None)
+
+        probe = StallProbe()
+        page.start_button.click()
+        if not self.gui.run_until(lambda: voice.session is not None and voice.session.open, 10):
+            raise RuntimeError(f"voice chat did not connect: {page.message.plain}")
+        feeder = threading.Thread(target=speak, daemon=True)
+        probe.start()
+        feeder.start()
+        self.gui.run_until(lambda: answers() >= turns, 5 + 4 * turns)
+        stamps = probe.stop()
+        stop.set()
+        feeder.join(5)
+        page.start_button.click()  # Stop
+        probe.close()
+        gaps = [(stamps[i + 1] - stamps[i]) * 1000 for i in range(len(stamps) - 1)]
+        return [max(0.0, g - TIMER_MS) for g in gaps], answers()
+
+
+def tone(seconds: float) -> bytes:
+    """A 300 Hz tone, 16-bit mono at the microphone's rate."""
+    import array
+
+    frames = int(seconds * MIC_RATE)
+    samples = array.array(
+        "h", (int(9000 * math.sin(2 * math.pi * 300 * i / MIC_RATE)) for i in range(frames))
+    )
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples.tobytes()
+
+
+def stall_figures(stalls: list[float], answered: int, turns: int) -> list[Figure]:
+    return [
+        Figure(
+            "realtime-speech",
+            f"voice chat: GUI stall p99 while audio and transcript stream ({answered}/{turns} "
+            "answers) (ms)",
+            [percentile(stalls, 99)],
+            target=f"≤ {STALL_TARGET_MS:g} ms",
+            check=lambda app_median, _ratio: answered == turns and app_median <= STALL_TARGET_MS,
+        ),
+        Figure("realtime-speech", "voice chat: longest GUI stall (ms)", [max(stalls, default=0)]),
+    ]
+
 
 def figures(samples: list[Sample]) -> list[Figure]:
     app = [s for s in samples if s.variant == "app" and s.index >= 0]
@@ -277,15 +372,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=0, help="for the suite: clips = 10 x RUNS")
     parser.add_argument("--warm-up", type=int, default=3, help="unmeasured clips of each first")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write every number here")
+    parser.add_argument(
+        "--turns", type=int, default=0, help="voice chat turns for the GUI stall part (0: skip)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs:
         args.requests = 10 * args.runs
+        args.turns = args.turns or 2 + args.runs
     if args.serve:
         return serve()
 
     begun = time.perf_counter()
     samples: list[Sample] = []
+    stalls: list[float] = []
+    answered = 0
     with null_speaker() as speaker:
         gui = Gui()
         server = ChildServer("bench.realtime_speech")
@@ -303,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
                             samples.append(sample)
                             if not sample.bytes_ok:
                                 print(f"clip {i + 1} {variant}: AUDIO MISMATCH", flush=True)
+                    if args.turns and speaker is not None:
+                        stalls, answered = bench.measure_stalls(speaker.parent / "mic", args.turns)
                 finally:
                     bench.close()
         finally:
@@ -310,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
             gui.close()
 
     figs = figures(samples)
+    if stalls:
+        figs += stall_figures(stalls, answered, args.turns)
     app_med, sdk_med = figs[0].app_median, figs[0].baseline_median
     print(table_rows([f.as_dict() for f in figs]))
     print(f"\noverhead: app median - SDK median = {app_med - sdk_med:.1f} ms")
@@ -327,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                 "warm_up": args.warm_up,
                 "text": TEXT,
                 "speaker": "null sink" if speaker else "none",
+                "voice_turns": args.turns if stalls else 0,
                 "target": f"app median - SDK median ≤ {TARGET_OVERHEAD_MS:g} ms",
             },
             overhead_ms=app_med - sdk_med,

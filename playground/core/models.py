@@ -106,6 +106,7 @@ class Endpoint(StrEnum):
     MODERATIONS = "moderations"
     MODELS = "models"
     DECISIONS = "decisions"  # beta, priced on input only (Prompt Lab's graders)
+    REALTIME = "realtime"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,8 @@ class Usage:
         estimated: True when the numbers are a local tiktoken estimate, not the server's report.
         image_input_tokens: the part of `input_tokens` that were image tokens (Images API).
         image_output_tokens: the part of `output_tokens` that were image tokens (Images API).
+        output_audio_tokens: the part of `output_tokens` that was audio (a realtime model's
+            answer); a usage that has it itemises both directions, zero counts included.
     """
 
     input_tokens: int = 0
@@ -137,6 +140,7 @@ class Usage:
     image_input_tokens: int = 0
     image_output_tokens: int = 0
     audio_tokens: int = 0
+    output_audio_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -155,6 +159,7 @@ class Usage:
             image_input_tokens=self.image_input_tokens + other.image_input_tokens,
             image_output_tokens=self.image_output_tokens + other.image_output_tokens,
             audio_tokens=self.audio_tokens + other.audio_tokens,
+            output_audio_tokens=self.output_audio_tokens + other.output_audio_tokens,
         )
 
 

@@ -2,6 +2,13 @@
 ``opus``, ``aac`` and ``flac`` get the same WAV bytes under their own content type, or SSE with
 ``stream_format="sse"``), ``/v1/audio/transcriptions`` and ``/v1/audio/translations``
 (``Scenario.transcript_text`` in every ``response_format``, streamed for the gpt-4o models).
+
+gpt-transcribe's fields are checked as the API checks them: ``languages[]`` (ISO-639-1 codes) and
+``keywords[]`` for gpt-transcribe only, ``known_speaker_names[]`` with as many audio data URLs in
+``known_speaker_references[]`` (at most 4) for gpt-transcribe and the diarize model,
+``chunking_strategy`` "auto"; ``diarized_json`` (for those models) labels the segments with the
+known names in turn ("A", "B" without names), also as ``transcript.text.segment`` events when
+streamed.
 """
 
 from __future__ import annotations
@@ -155,17 +162,26 @@ def _audio_upload(h: Handler) -> tuple[str, UploadedFile, str]:
     model = h.check_model(form.get("model"))
     assert model is not None
     fmt = form.get("response_format") or "json"
-    if fmt not in ("json", "text", "srt", "verbose_json", "vtt"):
+    if fmt not in ("json", "text", "srt", "verbose_json", "vtt", "diarized_json"):
         raise Reply(
             400,
             error_body(
                 f"Invalid value: '{fmt}'. Supported values are: 'json', 'text', 'srt', 'verbose_json',"
-                " and 'vtt'.",
+                " 'vtt' and 'diarized_json'.",
                 param="response_format",
                 code="invalid_value",
             ),
         )
-    if model != "whisper-1" and fmt not in ("json", "text"):
+    if fmt == "diarized_json" and not _speaker_model(model):
+        raise Reply(
+            400,
+            error_body(
+                f"response_format 'diarized_json' is not compatible with model '{model}'.",
+                param="response_format",
+                code="unsupported_value",
+            ),
+        )
+    if model != "whisper-1" and fmt not in ("json", "text", "diarized_json"):
         raise Reply(
             400,
             error_body(
@@ -178,10 +194,113 @@ def _audio_upload(h: Handler) -> tuple[str, UploadedFile, str]:
     return model, upload, fmt
 
 
+def _speaker_model(model: str) -> bool:
+    return model.startswith("gpt-transcribe") or "diarize" in model
+
+
+def _gpt_transcribe_fields(h: Handler, model: str) -> list[str]:
+    """Checks gpt-transcribe's fields (languages, keywords, known speakers, chunking) as the API
+    does; returns the known speakers' names."""
+    record = h.record
+    languages = record.form_values("languages[]")
+    keywords = record.form_values("keywords[]")
+    names = record.form_values("known_speaker_names[]")
+    references = record.form_values("known_speaker_references[]")
+    for param, given in (("languages", languages), ("keywords", keywords)):
+        if given and not model.startswith("gpt-transcribe"):
+            raise Reply(
+                400,
+                error_body(
+                    f"Unsupported parameter: '{param}' is not supported with model '{model}'.",
+                    param=param,
+                    code="unsupported_parameter",
+                ),
+            )
+    for code in languages:
+        if len(code) != 2 or not code.isalpha() or not code.islower():
+            raise Reply(
+                400,
+                error_body(
+                    f"Invalid language '{code}'. Languages must be ISO-639-1 codes, e.g. 'en'.",
+                    param="languages",
+                    code="invalid_value",
+                ),
+            )
+    if (names or references) and not _speaker_model(model):
+        raise Reply(
+            400,
+            error_body(
+                f"Unsupported parameter: 'known_speaker_names' is not supported with model '{model}'.",
+                param="known_speaker_names",
+                code="unsupported_parameter",
+            ),
+        )
+    if len(names) != len(references) or len(names) > 4:
+        raise Reply(
+            400,
+            error_body(
+                "known_speaker_names and known_speaker_references must have the same length, "
+                "at most 4.",
+                param="known_speaker_references",
+                code="invalid_value",
+            ),
+        )
+    for reference in references:
+        if not reference.startswith("data:audio/") or ";base64," not in reference:
+            raise Reply(
+                400,
+                error_body(
+                    "Each known speaker reference must be an audio data URL.",
+                    param="known_speaker_references",
+                    code="invalid_value",
+                ),
+            )
+        try:
+            base64.b64decode(reference.split(";base64,", 1)[1], validate=True)
+        except ValueError as exc:
+            raise Reply(
+                400,
+                error_body(
+                    "A known speaker reference is not valid base64.",
+                    param="known_speaker_references",
+                    code="invalid_value",
+                ),
+            ) from exc
+    chunking = record.form.get("chunking_strategy")
+    if chunking is not None and chunking != "auto":
+        raise Reply(
+            400,
+            error_body(
+                f"Invalid value: '{chunking}'. chunking_strategy must be 'auto' or a server_vad "
+                "object.",
+                param="chunking_strategy",
+                code="invalid_value",
+            ),
+        )
+    return names
+
+
+def _diarized(segments: list[JsonDict], names: list[str]) -> list[JsonDict]:
+    """The segments labelled with speakers: the known names in turn, else "A", "B"."""
+    labels = names or ["A", "B"]
+    return [
+        {
+            "type": "transcript.text.segment",
+            "id": f"seg_{index:03d}",
+            "start": seg["start"],
+            "end": seg["end"],
+            "text": seg["text"],
+            "speaker": labels[index % len(labels)],
+        }
+        for index, seg in enumerate(segments)
+    ]
+
+
 def _transcribe(h: Handler, task: Literal["transcribe", "translate"]) -> None:
     model, upload, fmt = _audio_upload(h)
     form = h.record.form
     scenario = h.fake.scenario
+    names = _gpt_transcribe_fields(h, model) if task == "transcribe" else []
     text = scenario.transcript_text
     duration = payloads.audio_duration(upload.data, text)
     prompt_tokens = payloads.count_tokens(form.get("prompt", ""))
@@ -214,6 +333,10 @@ def _transcribe(h: Handler, task: Literal["transcribe", "translate"]) -> None:
                     {"type": "transcript.text.delta", "delta": piece},
                     payloads.count_tokens(piece),
                 )
+            if fmt == "diarized_json":
+                segments, _words = payloads.transcript_segments(text, duration)
+                for segment in _diarized(segments, names):
+                    yield None, segment, 0
             yield None, {"type": "transcript.text.done", "text": text, "usage": token_usage}, 0
 
         h.send_sse(events(), done=False)
@@ -231,6 +354,18 @@ def _transcribe(h: Handler, task: Literal["transcribe", "translate"]) -> None:
         return
     if fmt == "json":
         h.send_json(200, {"text": text, "usage": usage} if task == "transcribe" else {"text": text})
+        return
+    if fmt == "diarized_json":
+        h.send_json(
+            200,
+            {
+                "task": "transcribe",
+                "duration": round(duration, 3),
+                "text": text,
+                "segments": _diarized(segments, names),
+                "usage": usage,
+            },
+        )
         return
     language = (
         "english" if task == "translate" else _LANGUAGES.get(form.get("language", "en"), "english")

@@ -36,6 +36,8 @@ deployment-based endpoints, and ``/openai/models`` for the model list):
   :mod:`~tests.fakes.files`, :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.batches` and
   :mod:`~tests.fakes.fine_tuning`
 * ``GET /v1/organization/costs``, ``GET /v1/organization/usage/completions`` (admin key only)
+* ``GET /v1/realtime`` and ``/v1/realtime/translations`` upgraded to WebSockets (live speech,
+  voice chat, live translation; :mod:`tests.fakes.realtime`)
 
 Token counts and other generated content follow :mod:`tests.fakes.openai_payloads`; see
 :func:`~tests.fakes.openai_payloads.count_prompt_tokens` and
@@ -56,6 +58,7 @@ from tests.fakes import (
     models,
     moderation,
     organization,
+    realtime,
     responses,
     vector_stores,
 )
@@ -101,6 +104,7 @@ FAMILIES: tuple[Family, ...] = (
     vector_stores.FAMILY,
     fine_tuning.FAMILY,
     organization.FAMILY,
+    realtime.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 
@@ -114,6 +118,13 @@ class FakeOpenAI(FakeServer):
     """
 
     families = FAMILIES
+
+    @property
+    def realtime_sessions(self) -> list[realtime.RealtimeSession]:
+        """The Realtime WebSocket sessions served so far (oldest first)."""
+        log = self.state(realtime.RealtimeLog)
+        with log.lock:
+            return list(log.sessions)
 
     @property
     def batches(self) -> FakeBatches:

@@ -29,24 +29,26 @@ paces the audio deltas (each counts its 2 audio tokens); ``drop_after_chunks`` d
 ``response.create`` with that ``error`` event instead of a response; ``latency_s`` delays the
 handshake. The events each session received are in ``fake.state(RealtimeLog).sessions``.
 
-This module's family is not in :data:`tests.fakes.openai_server.FAMILIES` yet (that module has
-another owner): :class:`FakeRealtimeOpenAI` is ``FakeOpenAI`` plus this family.
+The family is one of :data:`tests.fakes.openai_server.FAMILIES`: every ``FakeOpenAI`` serves it,
+and ``fake.realtime_sessions`` lists the sessions it saw.
 """
 
 from __future__ import annotations
 
+import array
 import base64
 import contextlib
 import hashlib
 import json
 import math
 import socket
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes import openai_payloads as payloads
-from tests.fakes.openai_server import FAMILIES, FakeOpenAI
 from tests.fakes.server import Family, Handler
 from tests.fakes.wire import JsonDict, Reply, error_body, new_id
 
@@ -68,6 +70,16 @@ REALTIME_VOICES = (
 DELTA_BYTES = 4800
 #: Audio tokens each delta counts (usage and pacing).
 TOKENS_PER_DELTA = 2
+#: Input audio: 24 kHz 16-bit mono, 48 bytes a millisecond.
+BYTES_PER_MS = 48
+#: Server VAD hears speech above this peak level (0.0 to 1.0).
+VAD_LEVEL = 0.05
+#: What a committed user turn "said" unless `RealtimeLog.user_says` says otherwise.
+DEFAULT_USER_SAYS = "Hello, can you hear me?"
+#: What a live translation gives unless `RealtimeLog.translation_text` says otherwise.
+DEFAULT_TRANSLATION = "Good morning, the meeting starts at nine and ends at noon."
+#: What the model answers a voice turn unless `RealtimeLog.replies` says otherwise.
+DEFAULT_REPLY = "Yes, I can hear you clearly. How can I help you today?"
 
 
 @dataclass
@@ -84,19 +96,37 @@ class RealtimeSession:
 
 
 class RealtimeLog:
-    """The sessions this server served (newest last)."""
+    """The sessions this server served (newest last), and the voice-chat knobs.
+
+    Attributes:
+        user_says: what the next committed user turns "said" (their input transcripts), in order;
+            `DEFAULT_USER_SAYS` once empty.
+        replies: what the next responses say, in order; a voice turn's default is
+            `DEFAULT_REPLY`, a text turn's is its last text (the speech fake reads it).
+        tool_calls: (name, arguments JSON) of the function calls the next responses make instead
+            of speaking, while the session has function tools.
+        appended_bytes: input audio received through ``input_audio_buffer.append``.
+        translation_text: what a live translation session says the audio meant.
+        voice_tokens_per_second: paces the answers to spoken turns (``Scenario.tokens_per_second``
+            paces the others), so a voice chat can hear real-time answers while clips stream fast.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.sessions: list[RealtimeSession] = []
+        self.user_says: list[str] = []
+        self.replies: list[str] = []
+        self.tool_calls: list[tuple[str, str]] = []
+        self.appended_bytes = 0
+        self.voice_tokens_per_second: float | None = None
+        self.translation_text = DEFAULT_TRANSLATION
 
 
-REALTIME_FAMILY = Family("realtime", state=RealtimeLog)
+FAMILY = Family("realtime", state=RealtimeLog)
 
 
-@REALTIME_FAMILY.route("GET", "/realtime")
-def _realtime(h: Handler) -> None:
-    from websockets.exceptions import ConnectionClosed
+def _upgrade(h: Handler) -> tuple[Any, socket.socket, RealtimeSession]:
+    """Checks the model, answers the WebSocket handshake and logs the session."""
     from websockets.protocol import State
     from websockets.server import ServerProtocol
     from websockets.sync.connection import Connection
@@ -122,17 +152,36 @@ def _realtime(h: Handler) -> None:
     sock: socket.socket = h.connection
     sock.settimeout(None)
     ws = Connection(sock, ServerProtocol(state=State.OPEN), ping_interval=None, close_timeout=1)
+    return ws, sock, state
+
+
+@FAMILY.route("GET", "/realtime")
+def _realtime(h: Handler) -> None:
+    ws, sock, state = _upgrade(h)
+    try:
+        _Session(h, ws, sock, state, h.fake.state(RealtimeLog), state.model).run()
+    finally:
+        with contextlib.suppress(Exception):
+            ws.close()
+
+
+@FAMILY.route("GET", "/realtime/translations")
+def _translations(h: Handler) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    ws, sock, state = _upgrade(h)
+    log = h.fake.state(RealtimeLog)
+    scenario = h.fake.scenario
     session: JsonDict = {
         "id": new_id("sess_", 24),
-        "object": "realtime.session",
-        "type": "realtime",
-        "model": model,
-        "output_modalities": ["audio"],
-        "instructions": "",
-        "audio": {"output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "marin"}},
+        "object": "realtime.translation_session",
+        "type": "translation",
+        "model": state.model,
+        "expires_at": 0,
+        "audio": {"input": {"transcription": None}, "output": {"language": "en"}},
     }
     state.session = session
-    items: list[JsonDict] = []
+    heard = bytearray()
 
     def send(event: JsonDict) -> None:
         event.setdefault("event_id", new_id("event_", 20))
@@ -142,33 +191,41 @@ def _realtime(h: Handler) -> None:
         send({"type": "session.created", "session": session})
         while True:
             try:
-                raw = ws.recv()
+                event = json.loads(ws.recv())
             except ConnectionClosed:
                 return
-            try:
-                event = json.loads(raw)
             except ValueError:
                 send(_error("invalid_request_error", "The message is not valid JSON.", None))
                 continue
             state.events.append(event)
             kind = event.get("type")
             if kind == "session.update":
-                problem = _session_problem(event.get("session") or {})
-                if problem is not None:
-                    send(problem)
+                update = event.get("session") or {}
+                language = (update.get("audio") or {}).get("output", {}).get("language")
+                if language is not None and not (
+                    isinstance(language, str) and len(language) == 2 and language.isalpha()
+                ):
+                    send(
+                        _error(
+                            "invalid_request_error",
+                            f"Invalid value: '{language}'. Expected an ISO-639-1 language code.",
+                            "session.audio.output.language",
+                            code="invalid_value",
+                        )
+                    )
                     continue
-                _merge(session, event.get("session") or {})
+                _merge(session, update)
                 send({"type": "session.updated", "session": session})
-            elif kind == "conversation.item.create":
-                item = dict(event.get("item") or {})
-                item.setdefault("id", new_id("item_", 20))
-                item["status"] = "completed"
-                items.append(item)
-                send({"type": "conversation.item.added", "previous_item_id": None, "item": item})
-                send({"type": "conversation.item.done", "previous_item_id": None, "item": item})
-            elif kind == "response.create":
-                if not _respond(h, send, session, items, state, sock):
-                    return
+            elif kind == "session.input_audio_buffer.append":
+                chunk = base64.b64decode(str(event.get("audio") or ""))
+                heard.extend(chunk)
+                with log.lock:
+                    log.appended_bytes += len(chunk)
+            elif kind == "session.close":
+                if heard:
+                    _translate(h, send, sock, state, session, scenario)
+                send({"type": "session.closed"})
+                return
             else:
                 send(
                     _error(
@@ -177,121 +234,624 @@ def _realtime(h: Handler) -> None:
                         "type",
                     )
                 )
+    except _Dropped:
+        return
     finally:
         with contextlib.suppress(Exception):
             ws.close()
 
 
-def _respond(
+def _translate(
     h: Handler,
     send: Any,
-    session: JsonDict,
-    items: list[JsonDict],
-    state: RealtimeSession,
     sock: socket.socket,
-) -> bool:
-    """Answer ``response.create``; False when the socket was dropped."""
-    scenario = h.fake.scenario
-    if scenario.stream_error is not None:
-        send(
-            _error(
-                "invalid_request_error",
-                str(scenario.stream_error.get("message") or "Error"),
-                None,
-                code=scenario.stream_error.get("code"),
-            )
-        )
-        return True
-    text = ""
-    for item in items:
-        for part in item.get("content") or []:
-            if part.get("type") == "input_text":
-                text = str(part.get("text") or "")
-    output = session.get("audio", {}).get("output", {})
-    speed = float(output.get("speed") or 1.0)
-    pcm = payloads.speech_pcm(text, speed)
+    state: RealtimeSession,
+    session: JsonDict,
+    scenario: Any,
+) -> None:
+    """The flushed translation: source words (when transcribed), translated words and speech."""
+    log = h.fake.state(RealtimeLog)
+    with log.lock:
+        translated = log.translation_text
+    if (session.get("audio") or {}).get("input", {}).get("transcription"):
+        for index, word in enumerate(str(scenario.transcript_text).split()):
+            delta = word if index == 0 else f" {word}"
+            send({"type": "session.input_transcript.delta", "delta": delta, "elapsed_ms": 200})
+    pcm = payloads.speech_pcm(translated)
     pieces = [pcm[i : i + DELTA_BYTES] for i in range(0, len(pcm), DELTA_BYTES)]
-    words = text.split()
-    response_id = new_id("resp_", 20)
-    item_id = new_id("item_", 20)
-    response: JsonDict = {
-        "id": response_id,
-        "object": "realtime.response",
-        "status": "in_progress",
-        "output": [],
-        "usage": None,
-    }
-    send({"type": "response.created", "response": response})
-    common = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
-    tps = scenario.tokens_per_second
+    words = translated.split()
     for index, piece in enumerate(pieces):
         if scenario.drop_after_chunks is not None and index >= scenario.drop_after_chunks:
             state.dropped = True
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            return False
-        if tps and not h.fake._pause(TOKENS_PER_DELTA / tps):
-            return False
+            raise _Dropped
+        if index < len(words):
+            delta = words[index] if index == 0 else f" {words[index]}"
+            send({"type": "session.output_transcript.delta", "delta": delta, "elapsed_ms": 200})
         send(
             {
-                "type": "response.output_audio.delta",
-                **common,
+                "type": "session.output_audio.delta",
                 "delta": base64.b64encode(piece).decode(),
+                "format": "pcm16",
+                "sample_rate": 24000,
+                "channels": 1,
             }
         )
-        if index < len(words):
-            word = words[index] if index == 0 else f" {words[index]}"
-            send({"type": "response.output_audio_transcript.delta", **common, "delta": word})
     rest = words[len(pieces) :]
     if rest:
-        send(
+        send({"type": "session.output_transcript.delta", "delta": " " + " ".join(rest)})
+
+
+class _Dropped(Exception):
+    """The fake dropped the socket (``drop_after_chunks``)."""
+
+
+@dataclass
+class _Response:
+    """A response being streamed: events still to send, audio deltas paced."""
+
+    id: str
+    item_id: str
+    events: list[tuple[JsonDict, bool]]
+    response: JsonDict
+    usage: JsonDict
+    tokens_per_second: float | None = None
+    audio_sent: int = 0
+    due: float = 0.0
+
+
+class _Session:
+    """One WebSocket session: answers events, runs server VAD over appended audio and streams
+    responses while still reading (so speech over an answer interrupts it)."""
+
+    def __init__(
+        self,
+        h: Handler,
+        ws: Any,
+        sock: socket.socket,
+        state: RealtimeSession,
+        log: RealtimeLog,
+        model: str,
+    ) -> None:
+        self.h, self.ws, self.sock, self.state, self.log = h, ws, sock, state, log
+        self.scenario = h.fake.scenario
+        self.session: JsonDict = {
+            "id": new_id("sess_", 24),
+            "object": "realtime.session",
+            "type": "realtime",
+            "model": model,
+            "output_modalities": ["audio"],
+            "instructions": "",
+            "tools": [],
+            "audio": {
+                "input": {
+                    "format": {"type": "audio/pcm", "rate": 24000},
+                    "transcription": None,
+                    "turn_detection": {
+                        "type": "server_vad",
+                        "threshold": 0.5,
+                        "prefix_padding_ms": 300,
+                        "silence_duration_ms": 500,
+                        "create_response": True,
+                        "interrupt_response": True,
+                    },
+                },
+                "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "marin"},
+            },
+        }
+        state.session = self.session
+        self.items: list[JsonDict] = []
+        self.audio_len_ms: dict[str, int] = {}  # assistant item -> ms of audio sent
+        self.buffer = bytearray()
+        self.buffer_start_ms = 0
+        self.total_ms = 0.0
+        self.speaking = False
+        self.silence_ms = 0.0
+        self.speech_item = ""
+        self.current: _Response | None = None
+
+    def send(self, event: JsonDict) -> None:
+        event.setdefault("event_id", new_id("event_", 20))
+        self.ws.send(json.dumps(event))
+
+    def run(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        self.send({"type": "session.created", "session": self.session})
+        while True:
+            timeout: float | None = None
+            if self.current is not None:
+                timeout = max(0.0, self.current.due - time.monotonic())
+            try:
+                raw = self.ws.recv(timeout=timeout)
+            except TimeoutError:
+                try:
+                    self._stream_step()
+                except _Dropped:
+                    return
+                continue
+            except ConnectionClosed:
+                return
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                self.send(_error("invalid_request_error", "The message is not valid JSON.", None))
+                continue
+            self.state.events.append(event)
+            try:
+                self._handle(event)
+            except _Dropped:
+                return
+
+    # --- client events --------------------------------------------------------------------------
+
+    def _handle(self, event: JsonDict) -> None:
+        kind = event.get("type")
+        if kind == "session.update":
+            problem = _session_problem(event.get("session") or {})
+            if problem is not None:
+                self.send(problem)
+                return
+            _merge(self.session, event.get("session") or {})
+            self.send({"type": "session.updated", "session": self.session})
+        elif kind == "conversation.item.create":
+            item = dict(event.get("item") or {})
+            item.setdefault("id", new_id("item_", 20))
+            item["status"] = "completed"
+            self._add_item(item)
+        elif kind == "response.create":
+            if self.scenario.stream_error is not None:
+                self.send(
+                    _error(
+                        "invalid_request_error",
+                        str(self.scenario.stream_error.get("message") or "Error"),
+                        None,
+                        code=self.scenario.stream_error.get("code"),
+                    )
+                )
+                return
+            if self.current is not None:
+                self.send(
+                    _error(
+                        "invalid_request_error",
+                        "Conversation already has an active response in progress.",
+                        None,
+                        code="conversation_already_has_active_response",
+                    )
+                )
+                return
+            self._start_response()
+            while self.current is not None and self.current.tokens_per_second is None:
+                self._stream_step()
+        elif kind == "input_audio_buffer.append":
+            self._append(base64.b64decode(str(event.get("audio") or "")))
+        elif kind == "input_audio_buffer.commit":
+            if len(self.buffer) < 100 * BYTES_PER_MS:
+                self.send(
+                    _error(
+                        "invalid_request_error",
+                        "Error committing input audio buffer: buffer too small. Expected at least "
+                        f"100ms of audio, but buffer only has {len(self.buffer) / BYTES_PER_MS:.2f}"
+                        "ms of audio.",
+                        None,
+                        code="input_audio_buffer_commit_empty",
+                    )
+                )
+                return
+            item_id = self.speech_item if self.speaking else new_id("item_", 20)
+            self.speaking = False
+            self._commit(item_id)
+        elif kind == "input_audio_buffer.clear":
+            self.buffer.clear()
+            self.buffer_start_ms = int(self.total_ms)
+            self.send({"type": "input_audio_buffer.cleared"})
+        elif kind == "response.cancel":
+            if self.current is None:
+                self.send(
+                    _error(
+                        "invalid_request_error",
+                        "Cancellation failed: no active response found",
+                        None,
+                        code="response_cancel_not_active",
+                    )
+                )
+                return
+            self._cancel()
+        elif kind == "conversation.item.truncate":
+            self._truncate(event)
+        else:
+            self.send(
+                _error(
+                    "invalid_request_error",
+                    f"Invalid value: '{kind}'. This event type is not supported here.",
+                    "type",
+                )
+            )
+
+    def _add_item(self, item: JsonDict) -> None:
+        previous = self.items[-1]["id"] if self.items else None
+        self.items.append(item)
+        self.send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
+        self.send({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
+
+    # --- input audio and server VAD -----------------------------------------------------------
+
+    def _vad(self) -> JsonDict | None:
+        vad = (self.session.get("audio") or {}).get("input", {}).get("turn_detection")
+        return vad if isinstance(vad, dict) else None
+
+    def _append(self, pcm: bytes) -> None:
+        self.buffer.extend(pcm)
+        chunk_ms = len(pcm) / BYTES_PER_MS
+        start_ms = self.total_ms
+        self.total_ms += chunk_ms
+        with self.log.lock:
+            self.log.appended_bytes += len(pcm)
+        vad = self._vad()
+        if vad is None or not pcm:
+            return
+        loud = peak(pcm) > VAD_LEVEL
+        if not self.speaking and loud:
+            self.speaking = True
+            self.silence_ms = 0.0
+            self.speech_item = new_id("item_", 20)
+            self.send(
+                {
+                    "type": "input_audio_buffer.speech_started",
+                    "audio_start_ms": int(start_ms),
+                    "item_id": self.speech_item,
+                }
+            )
+            if self.current is not None and vad.get("interrupt_response", True):
+                self._cancel()
+        elif self.speaking and not loud:
+            self.silence_ms += chunk_ms
+            if self.silence_ms >= float(vad.get("silence_duration_ms") or 500):
+                self.speaking = False
+                self.send(
+                    {
+                        "type": "input_audio_buffer.speech_stopped",
+                        "audio_end_ms": int(self.total_ms - self.silence_ms),
+                        "item_id": self.speech_item,
+                    }
+                )
+                self._commit(self.speech_item)
+                answers = self.session.get("type") != "transcription"
+                if answers and vad.get("create_response", True) and self.current is None:
+                    self._start_response()
+        elif loud:
+            self.silence_ms = 0.0
+
+    def _commit(self, item_id: str) -> None:
+        previous = self.items[-1]["id"] if self.items else None
+        heard_ms = len(self.buffer) / BYTES_PER_MS
+        self.buffer.clear()
+        self.send(
             {
-                "type": "response.output_audio_transcript.delta",
-                **common,
-                "delta": " " + " ".join(rest),
+                "type": "input_audio_buffer.committed",
+                "previous_item_id": previous,
+                "item_id": item_id,
             }
         )
-    if scenario.drop_after_chunks is not None:
-        state.dropped = True
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        return False
-    send({"type": "response.output_audio.done", **common})
-    send({"type": "response.output_audio_transcript.done", **common, "transcript": text})
-    in_tokens = payloads.count_tokens(
-        str(session.get("instructions") or "")
-    ) + payloads.count_tokens(text)
-    audio_tokens = TOKENS_PER_DELTA * len(pieces)
-    text_out = payloads.count_tokens(text)
-    response.update(
-        status="completed",
-        output=[
-            {
+        with self.log.lock:
+            said = self.log.user_says.pop(0) if self.log.user_says else DEFAULT_USER_SAYS
+        item: JsonDict = {
+            "id": item_id,
+            "type": "message",
+            "role": "user",
+            "status": "completed",
+            "content": [{"type": "input_audio", "transcript": None}],
+            "heard_ms": heard_ms,
+            "said": said,
+        }
+        self._add_item(item)
+        if (self.session.get("audio") or {}).get("input", {}).get("transcription"):
+            for index, word in enumerate(said.split()):
+                self.send(
+                    {
+                        "type": "conversation.item.input_audio_transcription.delta",
+                        "item_id": item_id,
+                        "content_index": 0,
+                        "delta": word if index == 0 else f" {word}",
+                    }
+                )
+            self.send(
+                {
+                    "type": "conversation.item.input_audio_transcription.completed",
+                    "item_id": item_id,
+                    "content_index": 0,
+                    "transcript": said,
+                    "usage": {"type": "duration", "seconds": math.ceil(heard_ms / 1000)},
+                }
+            )
+
+    # --- responses ------------------------------------------------------------------------------
+
+    def _start_response(self) -> None:
+        response_id, item_id = new_id("resp_", 20), new_id("item_", 20)
+        response: JsonDict = {
+            "id": response_id,
+            "object": "realtime.response",
+            "status": "in_progress",
+            "output": [],
+            "usage": None,
+        }
+        self.send({"type": "response.created", "response": dict(response)})
+        last = self.items[-1] if self.items else {}
+        voice_turn = last.get("role") == "user" and "said" in last
+        tools = [t for t in self.session.get("tools") or [] if t.get("type") == "function"]
+        with self.log.lock:
+            call = self.log.tool_calls.pop(0) if (tools and self.log.tool_calls) else None
+        in_text = payloads.count_tokens(str(self.session.get("instructions") or ""))
+        in_audio = 0
+        for item in self.items:
+            if item.get("type") == "function_call_output":
+                in_text += payloads.count_tokens(str(item.get("output") or ""))
+            for part in item.get("content") or []:
+                if part.get("type") in ("input_text", "output_text"):
+                    in_text += payloads.count_tokens(str(part.get("text") or ""))
+            if "heard_ms" in item:
+                in_audio += math.ceil(float(item["heard_ms"]) / 100)  # 10 audio tokens a second
+        events: list[tuple[JsonDict, bool]] = []
+        if call is not None:
+            name, arguments = call
+            call_item: JsonDict = {
+                "id": item_id,
+                "type": "function_call",
+                "status": "completed",
+                "call_id": new_id("call_", 20),
+                "name": name,
+                "arguments": arguments,
+            }
+            common = {"response_id": response_id, "item_id": item_id, "output_index": 0}
+            events += [
+                (
+                    {
+                        "type": "response.output_item.added",
+                        "response_id": response_id,
+                        "output_index": 0,
+                        "item": {**call_item, "arguments": "", "status": "in_progress"},
+                    },
+                    False,
+                ),
+                (
+                    {
+                        "type": "response.function_call_arguments.delta",
+                        **common,
+                        "call_id": call_item["call_id"],
+                        "delta": arguments,
+                    },
+                    False,
+                ),
+                (
+                    {
+                        "type": "response.function_call_arguments.done",
+                        **common,
+                        "call_id": call_item["call_id"],
+                        "name": name,
+                        "arguments": arguments,
+                    },
+                    False,
+                ),
+                (
+                    {
+                        "type": "response.output_item.done",
+                        "response_id": response_id,
+                        "output_index": 0,
+                        "item": call_item,
+                    },
+                    False,
+                ),
+            ]
+            response["output"] = [call_item]
+            out_text, out_audio = payloads.count_tokens(name + arguments), 0
+        else:
+            text = self._reply_text(voice_turn)
+            output = self.session.get("audio", {}).get("output", {})
+            pcm = payloads.speech_pcm(text, float(output.get("speed") or 1.0))
+            pieces = [pcm[i : i + DELTA_BYTES] for i in range(0, len(pcm), DELTA_BYTES)]
+            words = text.split()
+            message: JsonDict = {
                 "id": item_id,
                 "type": "message",
                 "role": "assistant",
                 "status": "completed",
                 "content": [{"type": "output_audio", "transcript": text}],
             }
-        ],
-        usage={
-            "total_tokens": in_tokens + audio_tokens + text_out,
-            "input_tokens": in_tokens,
-            "output_tokens": audio_tokens + text_out,
+            common = {
+                "response_id": response_id,
+                "item_id": item_id,
+                "output_index": 0,
+                "content_index": 0,
+            }
+            if voice_turn:
+                events.append(
+                    (
+                        {
+                            "type": "response.output_item.added",
+                            "response_id": response_id,
+                            "output_index": 0,
+                            "item": {**message, "status": "in_progress", "content": []},
+                        },
+                        False,
+                    )
+                )
+            for index, piece in enumerate(pieces):
+                events.append(
+                    (
+                        {
+                            "type": "response.output_audio.delta",
+                            **common,
+                            "delta": base64.b64encode(piece).decode(),
+                        },
+                        True,
+                    )
+                )
+                if index < len(words):
+                    word = words[index] if index == 0 else f" {words[index]}"
+                    delta = {"type": "response.output_audio_transcript.delta", **common}
+                    events.append(({**delta, "delta": word}, False))
+            rest = words[len(pieces) :]
+            if rest:
+                delta = {"type": "response.output_audio_transcript.delta", **common}
+                events.append(({**delta, "delta": " " + " ".join(rest)}, False))
+            events.append(({"type": "response.output_audio.done", **common}, False))
+            events.append(
+                (
+                    {
+                        "type": "response.output_audio_transcript.done",
+                        **common,
+                        "transcript": text,
+                    },
+                    False,
+                )
+            )
+            response["output"] = [message]
+            out_text, out_audio = payloads.count_tokens(text), TOKENS_PER_DELTA * len(pieces)
+        usage = {
+            "total_tokens": in_text + in_audio + out_text + out_audio,
+            "input_tokens": in_text + in_audio,
+            "output_tokens": out_text + out_audio,
             "input_token_details": {
-                "text_tokens": in_tokens,
-                "audio_tokens": 0,
+                "text_tokens": in_text,
+                "audio_tokens": in_audio,
+                "image_tokens": 0,
                 "cached_tokens": 0,
             },
-            "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_tokens},
-        },
-    )
-    send({"type": "response.done", "response": response})
-    return True
+            "output_token_details": {"text_tokens": out_text, "audio_tokens": out_audio},
+        }
+        with self.log.lock:
+            tps = self.log.voice_tokens_per_second if voice_turn else None
+        self.current = _Response(
+            response_id,
+            item_id,
+            events,
+            response,
+            usage,
+            tokens_per_second=tps or self.scenario.tokens_per_second,
+            due=time.monotonic(),
+        )
+
+    def _reply_text(self, voice_turn: bool) -> str:
+        with self.log.lock:
+            if self.log.replies:
+                return self.log.replies.pop(0)
+        if voice_turn:
+            return DEFAULT_REPLY
+        text = ""
+        for item in self.items:
+            if item.get("type") == "function_call_output":
+                text = f"The result is {item.get('output')}."
+            for part in item.get("content") or []:
+                if part.get("type") == "input_text":
+                    text = str(part.get("text") or "")
+        return text
+
+    def _stream_step(self) -> None:
+        """Sends the next events of the current response, up to and including one audio delta."""
+        current = self.current
+        if current is None:
+            return
+        scenario = self.scenario
+        while current.events:
+            event, is_audio = current.events[0]
+            if is_audio:
+                limit = scenario.drop_after_chunks
+                if limit is not None and current.audio_sent >= limit:
+                    self._drop()
+                if not self.h.fake._pause(0):
+                    raise _Dropped
+            current.events.pop(0)
+            self.send(event)
+            if is_audio:
+                current.audio_sent += 1
+                self.audio_len_ms[current.item_id] = (
+                    current.audio_sent * DELTA_BYTES // BYTES_PER_MS
+                )
+                tps = current.tokens_per_second
+                if tps:
+                    current.due = time.monotonic() + TOKENS_PER_DELTA / tps
+                    return
+        if scenario.drop_after_chunks is not None and current.audio_sent:
+            self._drop()
+        self._finish("completed")
+
+    def _finish(self, status: str) -> None:
+        current = self.current
+        if current is None:
+            return
+        self.current = None
+        response = current.response
+        usage = dict(current.usage)
+        if status == "cancelled":
+            # Only what was generated so far is billed: the audio deltas that went out.
+            out_audio = TOKENS_PER_DELTA * current.audio_sent
+            out_text = min(usage["output_token_details"]["text_tokens"], current.audio_sent)
+            usage.update(
+                output_tokens=out_audio + out_text,
+                total_tokens=usage["input_tokens"] + out_audio + out_text,
+                output_token_details={"text_tokens": out_text, "audio_tokens": out_audio},
+            )
+            response["status_details"] = {"type": "cancelled", "reason": "turn_detected"}
+        for item in response["output"]:
+            self.items.append(item)
+        response.update(status=status, usage=usage)
+        self.send({"type": "response.done", "response": response})
+
+    def _cancel(self) -> None:
+        self._finish("cancelled")
+
+    def _truncate(self, event: JsonDict) -> None:
+        item_id = str(event.get("item_id") or "")
+        end_ms = event.get("audio_end_ms")
+        known = self.audio_len_ms.get(item_id)
+        if known is None:
+            self.send(
+                _error(
+                    "invalid_request_error",
+                    f"Item with item_id '{item_id}' not found or has no audio.",
+                    "item_id",
+                    code="item_truncate_invalid_item_id",
+                )
+            )
+            return
+        if not isinstance(end_ms, int) or end_ms < 0 or end_ms > known:
+            self.send(
+                _error(
+                    "invalid_request_error",
+                    f"Audio content of {known}ms is shorter than {end_ms}ms.",
+                    "audio_end_ms",
+                    code="invalid_value",
+                )
+            )
+            return
+        self.send(
+            {
+                "type": "conversation.item.truncated",
+                "item_id": item_id,
+                "content_index": int(event.get("content_index") or 0),
+                "audio_end_ms": end_ms,
+            }
+        )
+
+    def _drop(self) -> None:
+        self.state.dropped = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        raise _Dropped
+
+
+def peak(pcm: bytes) -> float:
+    """The loudest sample of 16-bit PCM, 0.0 to 1.0."""
+    samples = array.array("h", pcm[: len(pcm) - len(pcm) % 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return max((abs(v) for v in samples), default=0) / 32768
 
 
 def _session_problem(update: JsonDict) -> JsonDict | None:
-    if update.get("type") not in (None, "realtime"):
+    if update.get("type") not in (None, "realtime", "transcription"):
         return _error("invalid_request_error", "Invalid value for 'session.type'.", "session.type")
     voice = update.get("audio", {}).get("output", {}).get("voice")
     if isinstance(voice, str) and voice not in REALTIME_VOICES:
@@ -338,15 +898,3 @@ def expected_deltas(text: str, speed: float = 1.0) -> int:
     """How many audio deltas the fake sends for ``text``."""
     frames = int(payloads.SPEECH_SAMPLE_RATE * payloads.speech_duration(text, speed))
     return math.ceil(frames * 2 / DELTA_BYTES)
-
-
-class FakeRealtimeOpenAI(FakeOpenAI):
-    """``FakeOpenAI`` that also serves ``/v1/realtime`` (see the module docstring)."""
-
-    families = (*FAMILIES, REALTIME_FAMILY)
-
-    @property
-    def realtime_sessions(self) -> list[RealtimeSession]:
-        log = self.state(RealtimeLog)
-        with log.lock:
-            return list(log.sessions)

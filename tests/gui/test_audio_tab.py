@@ -10,6 +10,7 @@ turns the skip into a failure.
 from __future__ import annotations
 
 import array
+import contextlib
 import json
 import math
 import os
@@ -81,8 +82,26 @@ class Pulse:
         return thread
 
 
+#: The daemon of this process, shared by every module that imports `pulse_server`: QtMultimedia
+#: connects to a sound server once per process, so a second daemon would never be heard.
+_RUNNING: list[Pulse | None] = []
+
+
 @pytest.fixture(scope="session")
 def pulse_server() -> Iterator[Pulse | None]:
+    if _RUNNING:  # another module's copy of this fixture started it
+        yield _RUNNING[0]
+        return
+    with _pulse_daemon() as pulse:
+        _RUNNING.append(pulse)
+        try:
+            yield pulse
+        finally:
+            _RUNNING.clear()
+
+
+@contextlib.contextmanager
+def _pulse_daemon() -> Iterator[Pulse | None]:
     exe = shutil.which("pulseaudio")
     if exe is None:
         yield None
@@ -120,14 +139,16 @@ def pulse_server() -> Iterator[Pulse | None]:
         time.sleep(0.02)  # polling for the daemon's socket, not timing a test
     previous = os.environ.get("PULSE_SERVER")
     os.environ["PULSE_SERVER"] = f"unix:{socket_path}"
-    yield Pulse(pipe)
-    if previous is None:
-        os.environ.pop("PULSE_SERVER", None)
-    else:
-        os.environ["PULSE_SERVER"] = previous
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield Pulse(pipe)
+    finally:
+        if previous is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = previous
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -257,7 +278,7 @@ class AudioTab(TabDriver):
     def play_row(self, page: Any, row: int, seconds: float) -> None:
         """Clicks the text of `row` in the page's segment (or word) table, checks that the player
         plays from `seconds` on, and stops it."""
-        rect = page.segments.visualItemRect(page.segments.item(row, 2))
+        rect = page.segments.visualItemRect(page.segments.item(row, 3))
         self.qtbot.mouseClick(
             page.segments.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
         )
@@ -606,7 +627,7 @@ def test_transcription_in_every_format(
         assert page.segments.rowCount() == 2
         assert page.segments.item(0, 0).text() == "0:00"
         assert page.segments.item(1, 1).text() == "0:04"
-        assert page.segments.item(0, 2).text().startswith("Hello from the fake")
+        assert page.segments.item(0, 3).text().startswith("Hello from the fake")
         page.view_combo.setCurrentIndex(page.view_combo.findData("text"))
         assert page.result_stack.currentWidget() is page.text_view
         assert page.view_combo.findData("words") == -1  # not asked for
@@ -680,7 +701,7 @@ def test_word_timings_are_asked_for_shown_and_play_from_the_clicked_word(
     assert page.result_stack.currentWidget() is page.segments  # segments first
     page.view_combo.setCurrentIndex(page.view_combo.findData("words"))
     assert page.segments.rowCount() == len(words)
-    assert page.segments.item(3, 2).text() == words[3].text
+    assert page.segments.item(3, 3).text() == words[3].text
     tab.play_row(page, 5, words[5].start)
     # Translations have no word timings.
     page.translate_radio.setChecked(True)
@@ -919,7 +940,10 @@ _NO_DEVICE_SCRIPT = textwrap.dedent(
     speech.player.load(clip)
     speech.player.play_button.click()
     audio.view.speech.text_edit.setPlainText("The rest of the tab works.")
+    audio.view.show_page(audio.view.voice)
     print(json.dumps({
+        "voice_note": audio.view.voice.device_note.plain,
+        "voice_start_enabled": audio.view.voice.start_button.isEnabled(),
         "device_note": stt.device_note.plain,
         "record_enabled": stt.record_button.isEnabled(),
         "choose_enabled": stt.choose_button.isEnabled(),
@@ -957,6 +981,9 @@ def test_without_any_audio_device_the_tab_says_so_and_works(tmp_path: Path) -> N
     assert "No speaker or headphones were found" in state["player_message"]
     assert state["generate_enabled"] is True
     assert state["recorder_start"] is False
+    assert "No microphone was found, so voice chat cannot listen" in state["voice_note"]
+    assert "everything else on this tab works" in state["voice_note"]
+    assert state["voice_start_enabled"] is False
 
 
 def test_the_controller_runs_with_its_view_and_the_fake_server_alone(

@@ -19,9 +19,11 @@ import pytest
 
 from playground.core.audio.realtime import VERBATIM_INSTRUCTIONS
 from playground.core.models import Endpoint, RequestStatus, Usage
+from playground.core.money.formatting import format_cost
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
-from tests.fakes.realtime import FakeRealtimeOpenAI
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.realtime import expected_deltas
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import AudioTab
 
@@ -41,9 +43,9 @@ TEXT = "Is it raining? Please read this sentence, do not answer it."
 
 
 @pytest.fixture
-def fake_openai() -> Iterator[FakeRealtimeOpenAI]:
+def fake_openai() -> Iterator[FakeOpenAI]:
     """The fake server with the Realtime family; after 2027-01-06 (no speech models listed)."""
-    with FakeRealtimeOpenAI() as fake:
+    with FakeOpenAI() as fake:
         fake.scenario.models = [m for m in fake.scenario.models if m not in TTS]
         fake.scenario.models += ["gpt-realtime-2.1", RT, "gpt-realtime-transcribe"]
         yield fake
@@ -61,7 +63,7 @@ def _models(page: Any) -> list[str]:
 
 
 def test_realtime_speech_end_to_end(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     tab = open_audio()
     page = tab.speech
@@ -118,23 +120,52 @@ def test_realtime_speech_end_to_end(
     assert "audio out" in page.result_label.text()
 
 
-@pytest.mark.xfail(
-    reason="Usage has no output-audio-token field and the pricer never passes "
-    "output_audio_tokens to genai-prices, so a realtime answer (audio out) is unpriced",
-    strict=True,
-)
 def test_realtime_speech_row_is_priced_at_the_audio_token_rates(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
+    import genai_prices
+
     tab = open_audio()
     tab.speech.text_edit.setPlainText(TEXT)
     tab.generate()
     [row] = tab.ledger()
-    assert row.cost is not None
+    [session] = fake_openai.realtime_sessions
+    instructions = session.of_type("session.update")[0]["session"]["instructions"]
+    text_in = payloads.count_tokens(instructions) + payloads.count_tokens(TEXT)
+    audio_out = 2 * expected_deltas(TEXT)  # the fake counts 2 audio tokens per 100 ms delta
+    text_out = payloads.count_tokens(TEXT)
+    assert (row.usage.input_tokens, row.usage.output_tokens) == (text_in, audio_out + text_out)
+    # The price table's own answer for text in, text and audio out, each at its own rate.
+    table = genai_prices.calc_price(
+        genai_prices.Usage(
+            input_tokens=text_in, output_tokens=audio_out + text_out, output_audio_tokens=audio_out
+        ),
+        model_ref=RT,
+        provider_id="openai",
+    )
+    assert row.cost == table.total_price
+    assert row.cost > 0
+    assert f"cost {format_cost(row.cost)}" in tab.speech.result_label.text()
+
+
+def test_a_realtime_model_the_price_table_does_not_know_costs_a_dash(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.scenario.models.remove(RT)
+    fake_openai.scenario.models.remove("gpt-realtime-2.1")
+    fake_openai.scenario.models.append("acme-realtime-9")
+    tab = open_audio()
+    assert tab.speech.model == "acme-realtime-9"
+    tab.speech.text_edit.setPlainText(TEXT)
+    tab.generate()
+    [row] = tab.ledger()
+    assert row.status is RequestStatus.OK
+    assert row.cost is None
+    assert "cost —" in tab.speech.result_label.text()
 
 
 def test_route_follows_the_model_list_and_the_user_may_pick_either(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.models += list(TTS)  # before 2027-01-06: both routes exist
     tab = open_audio()
@@ -151,7 +182,7 @@ def test_route_follows_the_model_list_and_the_user_may_pick_either(
 
 
 def test_compare_voices_on_the_realtime_route(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     tab = open_audio()
     page = tab.compare_page("Which voice reads best?", ["alloy", "marin", "cedar"], {RT})
@@ -170,7 +201,7 @@ def test_compare_voices_on_the_realtime_route(
 
 
 def test_an_error_event_is_shown_in_plain_words(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.stream_error = {"code": "server_error", "message": "The voice is busy"}
     tab = open_audio()
@@ -187,7 +218,7 @@ def test_an_error_event_is_shown_in_plain_words(
 
 
 def test_a_dropped_socket_keeps_the_audio_that_came_and_marks_it_interrupted(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.scenario.drop_after_chunks = 4
     tab = open_audio()
@@ -205,7 +236,7 @@ def test_a_dropped_socket_keeps_the_audio_that_came_and_marks_it_interrupted(
 
 
 def test_a_429_at_connect_shows_the_countdown(
-    open_audio: Callable[..., AudioTab], fake_openai: FakeRealtimeOpenAI
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.rate_limit(retry_after=30, path="/v1/realtime")
     tab = open_audio()

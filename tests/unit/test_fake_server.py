@@ -981,6 +981,7 @@ def test_every_family_module_is_served() -> None:
         "vector_stores",
         "fine_tuning",
         "organization",
+        "realtime",
     }
     assert [name for name, family in found.items() if family not in FAMILIES] == []
 

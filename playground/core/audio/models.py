@@ -65,6 +65,7 @@ TRANSCRIPT_FORMATS: dict[str, str] = {
     "srt": "SubRip subtitles (.srt)",
     "vtt": "WebVTT subtitles (.vtt)",
     "verbose_json": "Segments with timestamps",
+    "diarized_json": "Segments with speakers",
 }
 
 #: File types the transcription and translation endpoints take (by suffix).
@@ -116,6 +117,12 @@ class TranscriptionCaps:
         temperature: takes a `temperature`.
         timestamps: takes `timestamp_granularities` (with verbose_json).
         max_bytes: the upload limit.
+        languages: takes `languages` (the languages the audio may be in).
+        keywords: takes `keywords` (words and phrases to listen for).
+        speakers: takes known speakers (`known_speaker_names` with a short reference clip each)
+            and labels its segments with them (`diarized_json`).
+        chunking: takes `chunking_strategy` ("auto": cut at pauses).
+        shutdown: the day the model is shut down ("" when none is announced).
     """
 
     formats: tuple[str, ...] = ("text", "json")
@@ -125,6 +132,11 @@ class TranscriptionCaps:
     temperature: bool = True
     timestamps: bool = False
     max_bytes: int = UPLOAD_MAX_BYTES
+    languages: bool = False
+    keywords: bool = False
+    speakers: bool = False
+    chunking: bool = False
+    shutdown: str = ""
 
 
 _SPEECH_RULES: tuple[tuple[str, dict[str, object]], ...] = (
@@ -150,13 +162,45 @@ _SPEECH_RULES: tuple[tuple[str, dict[str, object]], ...] = (
     ),
 )
 
+#: The day whisper-1, the gpt-4o transcribe models and `/v1/audio/translations` are shut down.
+TRANSCRIPTION_SHUTDOWN = "2027-02-26"
+#: Known speakers a transcription takes, and the length of each reference clip (seconds).
+MAX_SPEAKERS = 4
+SPEAKER_CLIP_MIN_S, SPEAKER_CLIP_MAX_S = 2.0, 10.0
+
 _TRANSCRIPTION_RULES: tuple[tuple[str, dict[str, object]], ...] = (
     (r"transcribe", {"streaming": True}),
-    (r"diarize", {"prompt": False}),
+    (r"^(whisper|gpt-4o.*transcribe)", {"shutdown": TRANSCRIPTION_SHUTDOWN}),
+    (
+        r"diarize",
+        {
+            "prompt": False,
+            "formats": ("text", "json", "diarized_json"),
+            "speakers": True,
+            "chunking": True,
+        },
+    ),
+    # Live translation models (/v1/realtime/translations): text (and speech) in another language.
+    (
+        r"translat",
+        {"formats": ("text",), "translation": True, "prompt": False, "temperature": False},
+    ),
+    # gpt-transcribe (the files model after 2027-02-26): possible languages, keywords, known
+    # speakers with reference clips (speaker-labelled segments), chunking, streaming.
+    (
+        r"^gpt-transcribe",
+        {
+            "formats": ("text", "json", "diarized_json"),
+            "languages": True,
+            "keywords": True,
+            "speakers": True,
+            "chunking": True,
+        },
+    ),
     (
         r"^whisper",
         {
-            "formats": tuple(TRANSCRIPT_FORMATS),
+            "formats": ("text", "json", "srt", "vtt", "verbose_json"),
             "streaming": False,
             "translation": True,
             "timestamps": True,

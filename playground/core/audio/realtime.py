@@ -216,13 +216,13 @@ async def speak(
                         usage, out_audio = _usage(event.get("response") or {})
                         done = True
                     elif kind == "error":
-                        raise _error_event(event, model)
+                        raise error_event(event, model)
             except ConnectionClosed:
                 pass  # what came is kept; no response.done marks it interrupted
     except AppError:
         raise
     except Exception as exc:
-        raise _connect_error(exc, model, str(getattr(client, "base_url", ""))) from exc
+        raise connect_error(exc, model, str(getattr(client, "base_url", ""))) from exc
     if not done and not pcm:
         raise AppError(
             ErrorKind.CONNECTION,
@@ -242,25 +242,39 @@ async def speak(
     )
 
 
-def _usage(response: dict[str, Any]) -> tuple[Usage, int]:
+def response_usage(response: dict[str, Any]) -> Usage:
+    """The usage of a `response.done` response: text, audio and image tokens in, text and audio
+    tokens out (`output_audio_tokens` marks it as itemised, so the pricer prices each kind at
+    its own rate)."""
     raw = response.get("usage") or {}
     details_in = raw.get("input_token_details") or {}
     details_out = raw.get("output_token_details") or {}
-    usage = Usage(
+    return Usage(
         input_tokens=int(raw.get("input_tokens") or 0),
         output_tokens=int(raw.get("output_tokens") or 0),
         cached_tokens=int(details_in.get("cached_tokens") or 0),
         audio_tokens=int(details_in.get("audio_tokens") or 0),
+        image_input_tokens=int(details_in.get("image_tokens") or 0),
+        output_audio_tokens=int(details_out.get("audio_tokens") or 0),
     )
-    return usage, int(details_out.get("audio_tokens") or 0)
 
 
-def _error_event(event: dict[str, Any], model: str) -> AppError:
+def _usage(response: dict[str, Any]) -> tuple[Usage, int]:
+    usage = response_usage(response)
+    return usage, usage.output_audio_tokens
+
+
+def error_event(
+    event: dict[str, Any],
+    model: str,
+    next_step: str = "Change the setting it names and press Generate again.",
+) -> AppError:
+    """An `error` event in the app's words (`next_step` says what to do)."""
     error = event.get("error") or {}
     message = str(error.get("message") or "The live session reported an error.").strip()
     code = str(error.get("code") or error.get("type") or "")
     param = str(error.get("param") or "")
-    hint = "Change the setting it names and press Generate again."
+    hint = next_step
     if "voice" in (param + code + message).lower():
         hint = f"Choose another voice: {model} may not offer this one."
     return AppError(
@@ -272,7 +286,7 @@ def _error_event(event: dict[str, Any], model: str) -> AppError:
     )
 
 
-def _connect_error(exc: Exception, model: str, base_url: str) -> AppError:
+def connect_error(exc: Exception, model: str, base_url: str) -> AppError:
     """A refused handshake (`websockets.exceptions.InvalidStatus`) read like an HTTP error;
     anything else as `from_exception` reads it."""
     response = getattr(exc, "response", None)

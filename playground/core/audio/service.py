@@ -12,6 +12,7 @@ Speech is always read as a stream: raw chunks (`stream_format="audio"`, every mo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -29,7 +30,18 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
+from playground.core.audio.files import check_upload
+from playground.core.audio.live_translate import (
+    LIVE_SUFFIXES,
+    LiveTranslation,
+    is_translation_model,
+    pcm24_of_wav,
+    translate_file,
+)
 from playground.core.audio.models import (
+    MAX_SPEAKERS,
+    SPEAKER_CLIP_MAX_S,
+    SPEAKER_CLIP_MIN_S,
     SPEED_MAX,
     SPEED_MIN,
     speech_caps,
@@ -178,6 +190,11 @@ class TranscriptionRequest:
         response_format: text, json, srt, vtt or verbose_json.
         stream: stream the transcript as it is made (models that can).
         word_timestamps: also ask for word timings (verbose_json, whisper-1).
+        languages: ISO-639-1 codes of the languages the audio may be in (gpt-transcribe).
+        keywords: words and phrases to listen for (gpt-transcribe).
+        speakers: known speakers, each a name and a short reference clip (2 to 10 s), for
+            speaker-labelled segments (`diarized_json`).
+        chunking: "auto" to cut the audio at pauses, "" to transcribe it as one block.
     """
 
     model: str
@@ -189,11 +206,53 @@ class TranscriptionRequest:
     response_format: str = "text"
     stream: bool = False
     word_timestamps: bool = False
+    languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    speakers: tuple[tuple[str, Path], ...] = ()
+    chunking: str = ""
 
     def problem(self) -> AppError | None:
         caps = transcription_caps(self.model)
         if not self.model:
             return AppError.local("No model", "Choose a transcription model first.", "")
+        if self.task == "translate" and is_translation_model(self.model):
+            suffix = self.file.suffix.lower().lstrip(".")
+            if suffix not in LIVE_SUFFIXES:
+                return AppError.local(
+                    "WAV needed",
+                    f"A live translation reads WAV files; {self.file.name} is {suffix.upper()}.",
+                    "Record with the microphone, or convert the file to WAV.",
+                )
+        speakers = self.speakers if caps.speakers and self.task == "transcribe" else ()
+        if len(speakers) > MAX_SPEAKERS:
+            return AppError.local(
+                "Too many speakers",
+                f"A transcription takes at most {MAX_SPEAKERS} known speakers.",
+                "Remove some of them.",
+            )
+        for name, clip in speakers:
+            if not name.strip():
+                return AppError.local(
+                    "Speaker without a name",
+                    f"The reference clip {clip.name} has no speaker name.",
+                    "Give each known speaker a short name, such as “Anna” or “agent”.",
+                )
+            try:
+                info = check_upload(clip)
+            except AppError as error:
+                return AppError.local(
+                    "Reference clip not usable", f"{name}: {error.message}", error.hint
+                )
+            seconds = info.duration_s
+            if seconds is not None and not SPEAKER_CLIP_MIN_S <= seconds <= SPEAKER_CLIP_MAX_S:
+                return AppError.local(
+                    "Reference clip too long"
+                    if seconds > SPEAKER_CLIP_MAX_S
+                    else "Reference clip too short",
+                    f"{name}'s clip {clip.name} lasts {seconds:.1f} s; a reference clip must be "
+                    f"{SPEAKER_CLIP_MIN_S:.0f} to {SPEAKER_CLIP_MAX_S:.0f} seconds.",
+                    "Choose a clip of a few seconds where only this person speaks.",
+                )
         if self.task == "translate" and not caps.translation:
             return AppError.local(
                 "No translation",
@@ -227,6 +286,18 @@ class TranscriptionRequest:
             out["timestamp_granularities"] = (
                 ["segment", "word"] if self.word_timestamps else ["segment"]
             )
+        if self.task == "transcribe":
+            languages = [code.strip().lower() for code in self.languages if code.strip()]
+            if languages and caps.languages:
+                out["languages"] = languages
+            keywords = [word.strip() for word in self.keywords if word.strip()]
+            if keywords and caps.keywords:
+                out["keywords"] = keywords
+            if self.speakers and caps.speakers:
+                out["known_speaker_names"] = [name.strip() for name, _clip in self.speakers]
+                out["known_speaker_references"] = [data_url(clip) for _name, clip in self.speakers]
+            if self.chunking and caps.chunking:
+                out["chunking_strategy"] = self.chunking
         if self.streams:
             out["stream"] = True
         return out
@@ -375,6 +446,18 @@ class AudioService:
             transcript=spoken.transcript,
         )
 
+    async def _translate_live(
+        self, request: TranscriptionRequest, on_text: TextCallback | None
+    ) -> TranscriptionResult:
+        """Translates `request.file` (WAV) through a live translation session."""
+        started = time.monotonic()
+        # Converting a long WAV is CPU work: off the loop's thread.
+        pcm = await asyncio.get_running_loop().run_in_executor(None, pcm24_of_wav, request.file)
+        translation = await translate_file(
+            self._client_source(), model=request.model, pcm=pcm, language="en", on_text=on_text
+        )
+        return live_translation_result(translation, (time.monotonic() - started) * 1000)
+
     async def transcribe(
         self, request: TranscriptionRequest, on_text: TextCallback | None = None
     ) -> TranscriptionResult:
@@ -383,6 +466,8 @@ class AudioService:
         Raises:
             AppError: the request failed or the file could not be read.
         """
+        if request.task == "translate" and is_translation_model(request.model):
+            return await self._translate_live(request, on_text)
         client = self._client_source()
         params = request.to_api()
         started = time.monotonic()
@@ -401,6 +486,7 @@ class AudioService:
                 stream = await endpoint.create(file=upload, **params)
                 request_id = stream.response.headers.get("x-request-id")
                 parts: list[str] = []
+                segments: list[dict[str, Any]] = []
                 usage: Usage | None = None
                 final: str | None = None
                 if not is_event_stream(stream.response.headers):
@@ -420,13 +506,27 @@ class AudioService:
                                 parts.append(event.delta)
                                 if on_text is not None:
                                     on_text(event.delta)
+                            elif kind == "transcript.text.segment":
+                                # Speaker-labelled segments (diarized_json) come whole.
+                                segments.append(
+                                    {
+                                        "start": getattr(event, "start", 0.0),
+                                        "end": getattr(event, "end", 0.0),
+                                        "text": getattr(event, "text", ""),
+                                        "speaker": getattr(event, "speaker", ""),
+                                    }
+                                )
                             elif kind == "transcript.text.done":
                                 final = event.text
                                 usage = usage_of_transcription(getattr(event, "usage", None))
                 if final is None:  # no "done" event: the stream stopped (or nothing came)
                     raise interrupted("transcript") if parts else nothing_came("transcript")
                 text = final or "".join(parts)
-                raw_body: Any = {"text": text} if request.response_format == "json" else text
+                raw_body: Any = text
+                if request.response_format == "json":
+                    raw_body = {"text": text}
+                elif request.response_format == "diarized_json":
+                    raw_body = {"text": text, "segments": segments}
                 transcript = from_response(request.response_format, raw_body, request.task)
             elif request.task == "translate":
                 with warnings.catch_warnings():
@@ -518,6 +618,28 @@ _MIMES = {
     "flac": "audio/flac",
     "ogg": "audio/ogg",
 }
+
+
+def live_translation_result(translation: LiveTranslation, latency_ms: float) -> TranscriptionResult:
+    """A live translation as a transcription result (English text; usage: the seconds sent)."""
+    transcript = Transcript(
+        translation.text,
+        "text",
+        translation.text,
+        duration_s=translation.seconds,
+        task="translate",
+    )
+    usage = Usage(audio_seconds=translation.seconds)
+    return TranscriptionResult(transcript, usage, None, latency_ms)
+
+
+def data_url(path: Path) -> str:
+    """A file as a `data:` URL (known speakers' reference clips travel this way).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    return f"data:{_mime(path)};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 def _mime(path: Path) -> str:

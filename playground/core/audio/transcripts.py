@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
@@ -18,11 +18,13 @@ _CUE = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A stretch of speech with its time in the audio (seconds)."""
+    """A stretch of speech with its time in the audio (seconds), and who spoke it (a known
+    speaker's name or the server's label, "" when the transcript has no speakers)."""
 
     start: float
     end: float
     text: str
+    speaker: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,12 @@ class Transcript:
     @property
     def suffix(self) -> str:
         """The file suffix "Save" offers for this format."""
-        return {"text": "txt", "json": "json", "verbose_json": "json"}.get(self.fmt, self.fmt)
+        return {
+            "text": "txt",
+            "json": "json",
+            "verbose_json": "json",
+            "diarized_json": "json",
+        }.get(self.fmt, self.fmt)
 
 
 def _seconds(h: str | None, m: str, s: str, frac: str) -> float:
@@ -86,7 +93,8 @@ def _segments_of(items: Any) -> tuple[Segment, ...]:
         except (TypeError, ValueError):
             continue
         words = data.get("text", data.get("word", ""))
-        out.append(Segment(start, max(end, start), str(words).strip()))
+        speaker = str(data.get("speaker") or "")
+        out.append(Segment(start, max(end, start), str(words).strip(), speaker))
     return tuple(out)
 
 
@@ -118,8 +126,8 @@ def from_response(fmt: str, body: Any, task: str = "transcribe") -> Transcript:
     if not isinstance(data, dict):
         data = {"text": str(data)}
     raw = json.dumps(data, indent=2, ensure_ascii=False)
-    if fmt == "verbose_json":
-        return from_verbose(data, raw, task)
+    if fmt in ("verbose_json", "diarized_json"):
+        return replace(from_verbose(data, raw, task), fmt=fmt)
     return Transcript(str(data.get("text", "")), fmt, raw, task=task)
 
 
@@ -153,6 +161,6 @@ def save_text(transcript: Transcript, suffix: str) -> str:
         return transcript.raw if transcript.fmt == "srt" else to_srt(transcript.segments)
     if suffix == "vtt":
         return transcript.raw if transcript.fmt == "vtt" else to_vtt(transcript.segments)
-    if suffix == "json" and transcript.fmt in ("json", "verbose_json"):
+    if suffix == "json" and transcript.fmt in ("json", "verbose_json", "diarized_json"):
         return transcript.raw
     return transcript.text + "\n"

@@ -16,7 +16,8 @@ Our `Usage` maps onto genai-prices' usage as: input tokens (cached ones included
 cached tokens -> cache_read_tokens (priced at the cached rate, or the input rate where the model has
 none), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
 characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds,
-audio tokens (the audio part of the input of gpt-4o-transcribe) -> input_audio_tokens.
+audio tokens (the audio part of the input of gpt-4o-transcribe) -> input_audio_tokens, output audio
+tokens (the audio part of a realtime model's answer) -> output_audio_tokens.
 
 The cost is None, not a smaller number, when the usage has a quantity the model's price does not
 cover: tokens sent to whisper-1 (priced per audio minute), characters for gpt-4o-mini-tts (priced
@@ -310,6 +311,7 @@ def _table_cost(
         input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
         output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
         input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
+        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
     )
@@ -336,6 +338,10 @@ def _covers(keys: frozenset[str], usage: Usage) -> bool:
         known.add("image")
     if usage.audio_tokens:
         known.add("audio")
+    if usage.output_audio_tokens:
+        # A realtime model's usage itemises text, audio and image tokens in both directions, so
+        # its zero counts are known zeros too (text typed in: no input audio, no images).
+        known.update(("audio", "image"))
     if usage.input_tokens and (
         "input_mtok" not in keys or _split_by_modality(keys, "input", frozenset(known))
     ):

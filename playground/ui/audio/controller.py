@@ -34,6 +34,7 @@ from playground.core.audio.files import (
     format_clock,
     format_size,
 )
+from playground.core.audio.live_translate import is_translation_model
 from playground.core.audio.models import (
     LIVE_FORMATS,
     PCM_RATE,
@@ -51,10 +52,13 @@ from playground.core.audio.service import (
     TranscriptionResult,
 )
 from playground.core.audio.transcripts import save_text
+from playground.core.audio.voicechat import VOICE_RATE, VoiceStore, transcribe_model_for
 from playground.core.models import Endpoint, LedgerEntry, ModelInfo, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
+from playground.ui.audio.live_stt import LiveTranscriber
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
 from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
+from playground.ui.audio.voice_controller import VoiceChatController
 from playground.ui.common.feature import FeatureController
 
 if TYPE_CHECKING:
@@ -155,7 +159,23 @@ class AudioController(FeatureController):
         self.recorder.failed.connect(self._on_record_failed)
         self.live.failed.connect(lambda text: speech.show_result(text))
         self.runner.busy_changed.connect(self._on_busy_changed)
+        self.voice = VoiceChatController(
+            view.voice,
+            session,
+            VoiceStore(clips.clips_dir.parent / "conversations"),
+            clips.recordings_dir,
+            Recorder(self),
+            LivePlayer(self),
+            self._ensure_devices,
+            counters,
+            runner,
+            parent=self,
+        )
+        view.pages.currentChanged.connect(self._on_page_changed)
+        self.live_stt = LiveTranscriber(stt, session, runner, counters, parent=self)
+        self.recorder.audio_ready.connect(self.live_stt.feed)
         self._level = 0.0
+        self._take_rate = RECORD_RATE
         self.show_clips()
         self._update_speech_estimate()
         self._update_stt_estimate()
@@ -193,6 +213,15 @@ class AudioController(FeatureController):
         if voices:
             self.view.compare.set_checked_voices(list(voices))
         stt.set_models(stt_choices, stt_current, stt_default)
+        realtime: list[str | ModelChoice] = []
+        if snapshot is not None and snapshot.ids(ModelKind.REALTIME):
+            realtime = list(snapshot.picker(ModelKind.REALTIME, self.today()).choices)
+        every_id = [m.id for m in snapshot.models] if snapshot is not None else []
+        self.voice.show_models(realtime, every_id)
+        stt.set_live_translator(next((m for m in every_id if is_translation_model(m)), ""))
+        live = transcribe_model_for(every_id)
+        self.live_stt.model = live
+        stt.set_live_transcriber(live)
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
             stt.set_format(fmt)
@@ -243,15 +272,18 @@ class AudioController(FeatureController):
     def restore_state(self, state: dict[str, Any]) -> None:
         self._saved = dict(state)
         self.view.restore_form(state)
+        self.voice.restore(state)
 
     def save_state(self) -> dict[str, Any]:
-        return self.view.form_state()
+        return {**self.view.form_state(), **self.voice.state()}
 
     def apply_settings(self, settings: Settings) -> None:  # noqa: ARG002 (prices may have changed)
         self._update_speech_estimate()
         self._update_stt_estimate()
 
     def shutdown(self) -> None:
+        self.voice.shutdown()
+        self.live_stt.shutdown()
         self.recorder.stop()  # the take is completed on disk
         self.live.stop()
         self.view.stop_players()
@@ -752,6 +784,10 @@ class AudioController(FeatureController):
     def devices_have_output(self) -> bool:
         return self._ensure_devices().has_output()
 
+    def _on_page_changed(self, index: int) -> None:
+        if self.view.pages.widget(index) is self.view.voice:
+            self.voice.refresh_devices()
+
     def refresh_devices(self) -> None:
         devices = self._ensure_devices()
         inputs = devices.inputs()
@@ -764,6 +800,7 @@ class AudioController(FeatureController):
         page = self.view.stt
         if not start:
             self.recorder.stop()
+            self.live_stt.stop()
             return
         self.refresh_devices()
         device = page.device_id
@@ -779,16 +816,22 @@ class AudioController(FeatureController):
             )
             return
         page.stop_source()
-        if self.recorder.start(device, path):
+        live = page.live_transcribe
+        self._take_rate = VOICE_RATE if live else RECORD_RATE
+        if self.recorder.start(device, path, self._take_rate):
             page.set_recording(True)
+            if live:
+                self.live_stt.start()
 
     def _on_level(self, level: float) -> None:
         self._level = level
 
     def _on_record_progress(self, seconds: float) -> None:
         self.view.stt.set_record_progress(self._level, seconds)
-        if seconds >= MAX_TAKE_SECONDS and self.recorder.recording:
+        longest = (UPLOAD_MAX_BYTES - 44) / (self._take_rate * 2)
+        if seconds >= longest and self.recorder.recording:
             self.recorder.stop()  # a longer take could not be uploaded
+            self.live_stt.stop()
             self.view.stt.show_device_note(
                 f"Recording stopped at {format_clock(seconds)}: a longer take would exceed the "
                 "25 MB upload limit."

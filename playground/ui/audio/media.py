@@ -224,6 +224,20 @@ class LivePlayer(QObject):
     def active(self) -> bool:
         return self._sink is not None
 
+    @property
+    def played_ms(self) -> int:
+        """How much of what was fed since `start` the speaker has played (0 when stopped)."""
+        if self._sink is None:
+            return 0
+        return int(self._sink.processedUSecs()) // 1000
+
+    @property
+    def playing(self) -> bool:
+        """Audio is queued or still in the speaker's buffer."""
+        if self._sink is None:
+            return False
+        return bool(self._pending) or int(self._sink.bytesFree()) < int(self._sink.bufferSize())
+
     def start(self, rate: int, channels: int = 1) -> bool:
         """Opens the default output for 16-bit PCM; False (and `failed`) when there is none."""
         self.stop()
@@ -284,12 +298,14 @@ class Recorder(QObject):
 
     Signals:
         level_changed: the loudest sample of the latest audio. arg: 0.0 to 1.0.
+        audio_ready: PCM just recorded (already in the file). arg: bytes.
         progressed: seconds recorded so far. arg: float.
         finished: the take is saved. args: the file path (str), seconds (float).
         failed: recording could not start or stopped on its own. arg: why, in plain words.
     """
 
     level_changed = Signal(float)
+    audio_ready = Signal(bytes)
     progressed = Signal(float)
     finished = Signal(str, float)
     failed = Signal(str)
@@ -315,8 +331,9 @@ class Recorder(QObject):
         """Frames written to the current take so far (0 when not recording)."""
         return self._writer.frames if self._writer is not None else 0
 
-    def start(self, device_id: str, path: Path) -> bool:
-        """Starts a take into `path`; False (and `failed`) when the microphone cannot be opened."""
+    def start(self, device_id: str, path: Path, rate: int = RECORD_RATE) -> bool:
+        """Starts a take into `path` at `rate` Hz (mono 16-bit); False (and `failed`) when the
+        microphone cannot be opened."""
         qm = multimedia()
         if qm is None:
             self.failed.emit("Recording is not available in this build of the app.")
@@ -326,19 +343,19 @@ class Recorder(QObject):
             self.failed.emit("The microphone is gone. Plug it in, or choose another one.")
             return False
         fmt = qm.QAudioFormat()
-        fmt.setSampleRate(RECORD_RATE)
+        fmt.setSampleRate(rate)
         fmt.setChannelCount(1)
         fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
         if not device.isFormatSupported(fmt):
-            self.failed.emit(f"{device.description()} cannot record 16 kHz mono audio.")
+            self.failed.emit(f"{device.description()} cannot record {rate // 1000} kHz mono audio.")
             return False
         try:
-            self._writer = WavWriter(path, RECORD_RATE)
+            self._writer = WavWriter(path, rate)
         except OSError as exc:
             self.failed.emit(f"The recording cannot be saved in {path.parent} ({exc}).")
             return False
         self._source = qm.QAudioSource(device, fmt, self)
-        self._source.setBufferSize(RECORD_RATE * 2)  # a second: a busy GUI thread loses nothing
+        self._source.setBufferSize(rate * 2)  # a second: a busy GUI thread loses nothing
         self._io = self._source.start()
         if self._io is None or self._source.error() != qm.QtAudio.Error.NoError:
             self._close(emit=False)
@@ -359,7 +376,8 @@ class Recorder(QObject):
             return
         data = bytes(self._io.readAll().data())
         if data:
-            self._writer.write(data)
+            self._writer.write(data)  # on disk before anyone sends it
+            self.audio_ready.emit(data)
             self.level_changed.emit(peak_level(data))
             self.progressed.emit(self._writer.duration_s)
         self._check()

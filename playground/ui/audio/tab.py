@@ -64,6 +64,8 @@ from playground.core.audio.models import (
 from playground.core.audio.service import SpeechRequest, TranscriptionRequest
 from playground.core.audio.transcripts import Segment, Transcript
 from playground.ui.audio.player import LevelMeter, MessageLine, PlayerBar
+from playground.ui.audio.transcribe_options import TranscribeOptions
+from playground.ui.audio.voice_page import VoiceChatPage
 from playground.ui.common.model_picker import ModelCombo, UseReplacementButton, picker_field
 from playground.ui.common.widgets import fill, select_data, side_by_side, wrapped_label
 
@@ -958,6 +960,8 @@ class SpeechToTextPage(QWidget):
         self.transcript: Transcript | None = None
         self._busy = False
         self._recording = False
+        self._live_translator = ""
+        self._live_transcriber = ""
 
         # Source: a file or the microphone.
         self.file_radio = QRadioButton("File")
@@ -998,10 +1002,14 @@ class SpeechToTextPage(QWidget):
         pick_row.addWidget(self.device_combo, 1)
         pick_row.addStretch(0)
         sb.addLayout(pick_row)
+        self.live_check = QCheckBox("Write it down as I speak")
+        _named(self.live_check, "sttLiveCheck", "Transcribe live while recording")
+        self.live_check.setVisible(False)
         mic_row = QHBoxLayout()
         mic_row.addWidget(self.record_button)
         mic_row.addWidget(self.level, 1)
         mic_row.addWidget(self.record_time)
+        mic_row.addWidget(self.live_check)
         self.mic_panel = QWidget()
         self.mic_panel.setLayout(mic_row)
         mic_row.setContentsMargins(0, 0, 0, 0)
@@ -1069,6 +1077,8 @@ class SpeechToTextPage(QWidget):
         checks.addWidget(self.words_check)
         checks.addStretch(1)
         form.addRow("", checks)
+        self.options = TranscribeOptions()
+        form.addRow(self.options)
         self.estimate_label = wrapped_label("sttEstimate")
         self.run_button = QPushButton("Transcribe")
         _named(self.run_button, "sttRunButton", "Transcribe")
@@ -1100,9 +1110,10 @@ class SpeechToTextPage(QWidget):
         _named(self.text_view, "sttTranscript", "Transcript")
         self.text_view.setReadOnly(True)
         self.text_view.setPlaceholderText("The transcript appears here.")
-        self.segments = QTableWidget(0, 3)
+        self.segments = QTableWidget(0, 4)
         _named(self.segments, "sttSegments", "Segments")
-        self.segments.setHorizontalHeaderLabels(["Start", "End", "Text"])
+        self.segments.setHorizontalHeaderLabels(["Start", "End", "Speaker", "Text"])
+        self.segments.setColumnHidden(2, True)  # shown for speaker-labelled transcripts
         self.segments.verticalHeader().setVisible(False)
         self.segments.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.segments.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1111,7 +1122,8 @@ class SpeechToTextPage(QWidget):
         header = self.segments.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.segments.setToolTip("Click a segment to play the audio from there")
         self.result_stack = QStackedWidget()
         self.result_stack.addWidget(self.text_view)
@@ -1182,11 +1194,22 @@ class SpeechToTextPage(QWidget):
     def response_format(self) -> str:
         return str(self.format_combo.currentData() or "text")
 
+    @property
+    def live_translation(self) -> bool:
+        """Translating goes through a live session (the chosen model does not translate)."""
+        caps = transcription_caps(self.model)
+        return self.task == "translate" and not caps.translation and bool(self._live_translator)
+
+    def set_live_translator(self, model: str) -> None:
+        """The live (Realtime) translation model the list has, "" for none."""
+        self._live_translator = model
+        self._on_options()
+
     def request(self) -> TranscriptionRequest | None:
         if self.source is None:
             return None
         return TranscriptionRequest(
-            model=self.model,
+            model=self._live_translator if self.live_translation else self.model,
             file=self.source,
             task=self.task,
             language=self.language,
@@ -1195,6 +1218,10 @@ class SpeechToTextPage(QWidget):
             response_format=self.response_format,
             stream=self.stream_check.isEnabled() and self.stream_check.isChecked(),
             word_timestamps=self.words_check.isEnabled() and self.words_check.isChecked(),
+            languages=self.options.languages,
+            keywords=self.options.keywords,
+            speakers=self.options.speakers,
+            chunking=self.options.chunking,
         )
 
     # --- slots --------------------------------------------------------------------------------
@@ -1312,6 +1339,34 @@ class SpeechToTextPage(QWidget):
         self.message.show_error(error)
         self.use_replacement.offer(error)  # "Use <model>" for a retired model's 404
 
+    @property
+    def live_transcribe(self) -> bool:
+        """Record with a live transcription session (a live model exists and the box is ticked)."""
+        return bool(self._live_transcriber) and self.live_check.isChecked()
+
+    def set_live_transcriber(self, model: str) -> None:
+        """The live transcription model the list has ("" for none: the box is hidden)."""
+        self._live_transcriber = model
+        self.live_check.setVisible(bool(model))
+        self.live_check.setToolTip(
+            f"While you record, {model} writes the words down as you speak (a live session); "
+            "the take is kept and can still be transcribed as a file."
+            if model
+            else ""
+        )
+
+    def begin_live_transcript(self) -> None:
+        self.begin_transcript()
+        self.result_title.setText("Live transcript")
+
+    def show_live_text(self, text: str, info: str) -> None:
+        """The words written down so far while recording."""
+        if self.text_view.toPlainText() != text:
+            self.text_view.setPlainText(text)
+            self.text_view.moveCursor(self.text_view.textCursor().MoveOperation.End)
+        self.result_info.setText(info)
+        self.copy_button.setEnabled(bool(text))
+
     def begin_transcript(self) -> None:
         self.transcript = None
         self.text_view.clear()
@@ -1364,17 +1419,26 @@ class SpeechToTextPage(QWidget):
 
     def _on_options(self, *_args: object) -> None:
         caps = transcription_caps(self.model)
-        if not caps.translation and self.translate_radio.isChecked():
+        translates = caps.translation or bool(self._live_translator)
+        if not translates and self.translate_radio.isChecked():
             with QSignalBlocker(self.transcribe_radio):
                 self.transcribe_radio.setChecked(True)
-        self.translate_radio.setEnabled(caps.translation)
+        self.translate_radio.setEnabled(translates)
         self.translate_radio.setToolTip(
             ""
-            if caps.translation
-            else f"{self.model or 'This model'} does not translate; "
-            "whisper-1 translates into English."
+            if translates
+            else f"{self.model or 'This model'} does not translate, and the model list has no "
+            "live translation model."
         )
         translate = self.task == "translate"
+        self.options.set_caps(
+            self.model or "This model",
+            caps,
+            translate,
+            self._live_translator if self.live_translation else "",
+        )
+        if self.live_translation:
+            caps = transcription_caps(self._live_translator)
         self.run_button.setText("Translate" if translate else "Transcribe")
         self.language_combo.setEnabled(not translate)
         self.prompt_edit.setEnabled(caps.prompt)
@@ -1458,8 +1522,9 @@ class SpeechToTextPage(QWidget):
         if rows is not self._rows:
             self._rows = rows
             self.segments.setRowCount(len(rows))
+            self.segments.setColumnHidden(2, not any(seg.speaker for seg in rows))
             for row, seg in enumerate(rows):
-                values = (format_clock(seg.start), format_clock(seg.end), seg.text)
+                values = (format_clock(seg.start), format_clock(seg.end), seg.speaker, seg.text)
                 for col, value in enumerate(values):
                     item = QTableWidgetItem(value)
                     if col < 2:
@@ -1535,12 +1600,14 @@ class AudioTab(QWidget):
         self.speech = SpeechPage()
         self.compare = ComparePage()
         self.stt = SpeechToTextPage()
+        self.voice = VoiceChatPage()
         self.pages = QTabWidget()
         _named(self.pages, "audioPages", "Audio pages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.speech, "Text to speech")
         self.pages.addTab(self.compare, "Compare voices")
         self.pages.addTab(self.stt, "Speech to text")
+        self.pages.addTab(self.voice, "Voice chat")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.pages)
@@ -1555,6 +1622,8 @@ class AudioTab(QWidget):
             return self.compare.text_edit
         if page is self.stt:
             return self.stt.choose_button
+        if page is self.voice:
+            return self.voice.start_button
         return self.speech.text_edit
 
     def _on_voice_chosen(self, model: str, voice: str) -> None:
@@ -1576,6 +1645,7 @@ class AudioTab(QWidget):
     def stop_players(self) -> None:
         self.speech.player.stop()
         self.stt.player.stop()
+        self.voice.player.stop()
         self.compare.stop_players()
 
     def form_state(self) -> dict[str, Any]:
@@ -1600,6 +1670,10 @@ class AudioTab(QWidget):
             "stream": stt.stream_check.isChecked(),
             "words": stt.words_check.isChecked(),
             "translate": stt.task == "translate",
+            "stt_languages": stt.options.languages_edit.text(),
+            "stt_keywords": stt.options.keywords_edit.text(),
+            "stt_chunking": stt.options.chunking_check.isChecked(),
+            "stt_speakers": [[name, str(clip)] for name, clip in stt.options.known_speakers],
         }
 
     def restore_form(self, state: dict[str, Any]) -> None:
@@ -1628,6 +1702,14 @@ class AudioTab(QWidget):
         stt.prompt_edit.setText(str(state.get("prompt", "")))
         stt.stream_check.setChecked(bool(state.get("stream", True)))
         stt.words_check.setChecked(bool(state.get("words", False)))
+        stt.options.languages_edit.setText(str(state.get("stt_languages", "")))
+        stt.options.keywords_edit.setText(str(state.get("stt_keywords", "")))
+        stt.options.chunking_check.setChecked(bool(state.get("stt_chunking", False)))
+        stt.options.clear_speakers()
+        for entry in state.get("stt_speakers") or []:
+            with contextlib.suppress(TypeError, ValueError):
+                name, clip = entry
+                stt.options.add_speaker(str(name), Path(str(clip)))
         if state.get("translate") and stt.translate_radio.isEnabled():
             stt.translate_radio.setChecked(True)
         if isinstance(state.get("page"), int):

@@ -1,6 +1,7 @@
 """Sample content of the Audio tab for `--screenshot`: a clip history, a voice comparison and a
 transcript, without the network; then pictures of the Text to speech page on the realtime route
-(a live session, as after 2027-01-06), and of the Compare and Speech-to-text pages.
+(a live session, as after 2027-01-06), of the Voice chat page in the middle of a chat (a
+function call waiting for its result), and of the Compare and Speech-to-text pages.
 
 Only the controller's and the view's public methods are used.
 """
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from playground.core.audio.files import pcm_to_wav
 from playground.core.audio.service import SpeechRequest
 from playground.core.audio.transcripts import Segment, Transcript
+from playground.core.audio.voicechat import ASSISTANT, TOOL, USER, SavedVoiceChat, VoiceTurn
+from playground.core.models import Usage
 from playground.ui.audio.controller import AudioController
 from playground.ui.audio.tab import AudioTab
 
@@ -101,7 +104,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             speech.set_instructions("Warm and unhurried.")
             speech.show_result(
                 "Done in 1.1 s · first audio after 240 ms · 121 in / 96 out tokens "
-                "(84 audio out) · cost —"
+                "(84 audio out) · cost $0.0018"
             )
         else:
             speech.set_models(["gpt-4o-mini-tts", "tts-1", "tts-1-hd"], "gpt-4o-mini-tts")
@@ -110,11 +113,98 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             speech.set_instructions("Speak calmly, like a teacher.")
             speech.show_result(result)
 
+    chat_page = view.voice
+    chat_page.set_models([REALTIME, "gpt-realtime-2.1"], REALTIME)
+    chat_page.set_devices([("mic", "Built-in microphone")])
+    chat_page.voice_combo.setCurrentText("cedar")
+    chat_page.instructions.setPlainText("You are a patient language tutor. Keep answers short.")
+    chat_page.tools_edit.setPlainText(
+        '[{"name": "get_weather", "description": "Weather for a city"}]'
+    )
+    chat_page.set_history(
+        [
+            SavedVoiceChat(
+                "a1", "How do I say good morning in Italian?", "2026-12-07T09:12", 6, "0.0214"
+            ),
+            SavedVoiceChat("a2", "Plan a short walk in Oslo", "2026-12-06T17:40", 4, ""),
+        ]
+    )
+    half_second = bytearray(24_000)
+    chat = [
+        VoiceTurn(USER, "u1", "How do I say good morning in Italian?", half_second, done=True),
+        VoiceTurn(
+            ASSISTANT,
+            "a1",
+            "You say “buongiorno”. Try it: bwon-JOR-no.",
+            bytearray(96_000),
+            usage=Usage(input_tokens=312, output_tokens=140, output_audio_tokens=120),
+            cost=Decimal("0.0031"),
+            done=True,
+        ),
+        VoiceTurn(
+            USER, "u2", "Buongiorno! And what is the weather in Rome?", half_second, done=True
+        ),
+        VoiceTurn(TOOL, "c1", '{"city": "Rome"}', name="get_weather", call_id="c1"),
+    ]
+
+    def voice_chat(on: bool) -> None:
+        chat_page.set_running(on)
+        if on:
+            chat_page.set_devices([("mic", "Built-in microphone")])  # the machine may have none
+            chat_page.show_turns(chat, "sample")
+            chat_page.set_level(0.42)
+            chat_page.set_state("The model called get_weather: type its result.")
+            chat_page.show_cost("Last answer $0.0031 · this chat $0.0094 · $0.0061 per minute")
+            chat_page.ask_tool_result("get_weather", '{"city": "Rome"}')
+
+    whisper_transcript = stt.transcript
+
+    def gpt_transcribe(on: bool) -> None:
+        # After 2027-02-26 files go to gpt-transcribe: known speakers label the segments.
+        if on:
+            stt.set_models(["gpt-transcribe", "whisper-1"], "gpt-transcribe")
+            stt.set_format("diarized_json")
+            stt.options.languages_edit.setText("en, no")
+            stt.options.keywords_edit.setText("Playground, Oslo")
+            stt.options.chunking_check.setChecked(True)
+            if not stt.options.known_speakers:
+                stt.options.add_speaker("Ingrid", Path("ingrid-sample.wav"))
+                stt.options.add_speaker("Tom", Path("tom-sample.wav"))
+            labelled = tuple(
+                Segment(seg.start, seg.end, seg.text, ("Ingrid", "Tom")[i % 2])
+                for i, seg in enumerate(segments)
+            )
+            stt.show_transcript(
+                Transcript(
+                    " ".join(seg.text for seg in labelled),
+                    "diarized_json",
+                    "{}",
+                    labelled,
+                    duration_s=271.0,
+                ),
+                "Transcribed in 2.9 s · 2 speakers · 4:31 of audio · cost $0.0203",
+            )
+        else:
+            stt.set_models(["gpt-4o-transcribe", "whisper-1"], "whisper-1")
+            stt.set_format("verbose_json")
+            if whisper_transcript is not None:
+                stt.show_transcript(
+                    whisper_transcript,
+                    "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
+                )
+
+    def live_microphone(on: bool) -> None:
+        # A live transcription model is listed: the words can be written down while recording.
+        stt.set_live_transcriber("gpt-live-transcribe" if on else "")
+        stt.use_microphone(on)
+
     return [
+        ("voice-chat", _PageShot(view, chat_page, voice_chat)),
+        ("stt-gpt-transcribe", _PageShot(view, stt, gpt_transcribe)),
         ("speech-realtime", _PageShot(view, speech, realtime_route)),
         ("compare", _PageShot(view, compare)),
         ("stt", _PageShot(view, stt)),
-        ("stt-microphone", _PageShot(view, stt, stt.use_microphone)),
+        ("stt-microphone", _PageShot(view, stt, live_microphone)),
     ]
 
 

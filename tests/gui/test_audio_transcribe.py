@@ -1,0 +1,180 @@
+"""Speech to text with gpt-transcribe in the Audio tab: the languages, keywords, known speakers
+(added with the reference-clip dialog), chunking and streaming reach the multipart body, the
+segments table shows who spoke, and the older models show their options with their shutdown date;
+translation from a file through a live Realtime translation session once whisper-1 is gone.
+
+The module's name sorts after test_audio_tab.py (QtMultimedia meets the sound server once per
+process; that module starts the private daemon). Run alone, it needs no sound server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from playground.core.models import Endpoint, RequestStatus
+from tests.conftest import AppHarness, WaitUntil
+from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from tests.fakes.realtime import DEFAULT_TRANSLATION
+from tests.gui.drivers import opener
+from tests.gui.test_audio_tab import AudioTab, accept_dialog, wav_file
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.qt_log_ignore(
+        r"Couldn't (load|resolve) pipewire",
+        r"PulseAudioService: pa_context_connect\(\) failed",
+        r"No audio device detected",
+        r"Could not open media\. FFmpeg error description: Immediate exit requested",
+        # The player tries the made-up MP3 of the live-translation test.
+        r"Could not open media\. FFmpeg error description: Invalid data found",
+    ),
+]
+
+GT = "gpt-transcribe"
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        fake.scenario.models = [*fake.scenario.models, GT]
+        yield fake
+
+
+@pytest.fixture
+def open_audio(
+    make_app: Callable[..., AppHarness], qtbot: Any, wait_until: WaitUntil
+) -> Callable[..., AudioTab]:
+    return opener(AudioTab, make_app, qtbot, wait_until)
+
+
+def test_gpt_transcribe_fields_reach_the_body_and_speakers_label_the_segments(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    tab = open_audio()
+    page = tab.stt_page(GT)
+    options = page.options
+    assert options.languages_edit.isVisibleTo(page)
+    assert options.keywords_edit.isVisibleTo(page)
+    assert not options.shutdown_note.isVisibleTo(page)  # no shutdown announced
+    formats = [page.format_combo.itemData(i) for i in range(page.format_combo.count())]
+    assert formats == ["text", "json", "diarized_json"]
+    page.format_combo.setCurrentIndex(page.format_combo.findData("diarized_json"))
+    options.languages_edit.setText("en, de")
+    options.keywords_edit.setText("Playground, Oslo")
+    options.chunking_check.setChecked(True)
+    for name, seconds in (("Anna", 3.0), ("Ben", 2.5)):
+        options.speaker_name.setText(name)
+        tab.click(options.add_speaker_button)
+        accept_dialog(options, "sttSpeakerClipDialog", wav_file(tmp_path / f"{name}.wav", seconds))
+    assert [options.speaker_list.item(i).text() for i in range(2)] == [
+        "Anna — Anna.wav",
+        "Ben — Ben.wav",
+    ]
+    tab.controller.use_file(str(wav_file(tmp_path / "meeting.wav", 4.0)))
+    tab.run_stt()
+
+    sent = fake_openai.last("/audio/transcriptions")
+    assert sent.form["response_format"] == "diarized_json"
+    assert sent.form["stream"] == "true"  # shown as it arrives
+    assert sent.form_values("languages[]") == ["en", "de"]
+    assert sent.form_values("keywords[]") == ["Playground", "Oslo"]
+    assert sent.form_values("known_speaker_names[]") == ["Anna", "Ben"]
+    assert all(
+        r.startswith("data:audio/wav;base64,")
+        for r in sent.form_values("known_speaker_references[]")
+    )
+    assert sent.form["chunking_strategy"] == "auto"
+    assert page.transcript is not None
+    assert page.transcript.text == DEFAULT_TRANSCRIPT
+    assert not page.segments.isColumnHidden(2)
+    assert page.segments.horizontalHeaderItem(2).text() == "Speaker"
+    speakers = {page.segments.item(r, 2).text() for r in range(page.segments.rowCount())}
+    assert speakers == {"Anna", "Ben"}
+    assert page.segments.item(0, 3).text()
+    # What was set is kept for the next start.
+    state = tab.controller.save_state()
+    assert state["stt_keywords"] == "Playground, Oslo"
+    assert [name for name, _clip in state["stt_speakers"]] == ["Anna", "Ben"]
+
+
+def test_a_too_long_reference_clip_is_refused_before_sending(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    tab = open_audio()
+    page = tab.stt_page(GT)
+    page.options.add_speaker("Anna", wav_file(tmp_path / "long.wav", 12.0))
+    tab.controller.use_file(str(wav_file(tmp_path / "meeting.wav", 2.0)))
+    tab.click(page.run_button)
+    assert page.message.error is not None
+    assert page.message.error.title == "Reference clip too long"
+    assert fake_openai.requests_to("/audio/transcriptions") == []
+
+
+def test_older_models_show_their_options_with_their_shutdown_date(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI
+) -> None:
+    tab = open_audio()
+    page = tab.stt_page("whisper-1")
+    note = page.options.shutdown_note
+    assert note.isVisibleTo(page)
+    assert note.text() == (
+        "whisper-1 and its options (subtitles, word timings, translation) work until "
+        "2027-02-26, when OpenAI shuts it down; gpt-transcribe replaces it."
+    )
+    assert not page.options.keywords_edit.isVisibleTo(page)  # gpt-transcribe's only
+    assert page.translate_radio.isEnabled()
+    page.model_combo.setCurrentText("gpt-4o-transcribe")
+    assert "gpt-4o-transcribe and its options work until 2027-02-26" in note.text()
+    page.model_combo.setCurrentText(GT)
+    assert not note.isVisibleTo(page)
+    assert not page.translate_radio.isEnabled()
+
+
+def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    # After 2027-02-26: whisper-1 is gone, a live translation model is listed.
+    fake_openai.scenario.models = [m for m in fake_openai.scenario.models if m != "whisper-1"] + [
+        "gpt-realtime-translate"
+    ]
+    tab = open_audio()
+    page = tab.stt_page(GT)
+    assert page.translate_radio.isEnabled()
+    page.translate_radio.setChecked(True)
+    assert page.run_button.text() == "Translate"
+    note = page.options.shutdown_note
+    assert note.isVisibleTo(page)
+    assert note.text().startswith(
+        "Translated into English by gpt-realtime-translate through a live session"
+    )
+    source = wav_file(tmp_path / "interview.wav", 1.0)
+    tab.controller.use_file(str(source))
+    tab.run_stt()
+
+    assert fake_openai.requests_to("/audio/translations") == []
+    [state] = fake_openai.realtime_sessions
+    assert state.model == "gpt-realtime-translate"
+    assert state.of_type("session.update")[0]["session"]["audio"]["output"] == {"language": "en"}
+    assert state.events[-1]["type"] == "session.close"
+    assert page.transcript is not None
+    assert page.transcript.text == DEFAULT_TRANSLATION
+    assert page.transcript.task == "translate"
+    assert page.result_title.text() == "Translation (English)"
+    assert page.text_view.toPlainText() == DEFAULT_TRANSLATION
+    [row] = tab.ledger()
+    assert row.endpoint is Endpoint.TRANSLATION
+    assert row.model == "gpt-realtime-translate"
+    assert row.status is RequestStatus.OK
+    assert row.usage.audio_seconds == 1.0
+
+    # A compressed file cannot be read by the live route: said before anything is sent.
+    mp3 = tmp_path / "talk.mp3"
+    mp3.write_bytes(b"ID3" + bytes(2000))
+    tab.controller.use_file(str(mp3))
+    tab.click(page.run_button)
+    assert page.message.error is not None
+    assert page.message.error.title == "WAV needed"
+    assert len(fake_openai.realtime_sessions) == 1
