@@ -251,7 +251,7 @@ def data_info() -> str:
     except PackageNotFoundError:
         return "Prices: genai-prices is not installed; costs are unknown."
     # The package publishes no date for its data; its version is the best "as of" there is.
-    return f"genai-prices {package_version} (bundled, never updated online)"
+    return f"genai-prices {package_version} (bundled with the app)"
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.secrets import MemorySecretStore
@@ -139,14 +139,27 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             dialog.resize(760, 560)
             return dialog
 
-        def _settings() -> QWidget:
+        def _settings(page: int = 0) -> QWidget:
             dialog = SettingsDialog(controller.settings, window)
             dialog.set_key_status("openai", controller.key_status_text("openai"))
+            tabs = dialog.findChild(QTabWidget)
+            if tabs is not None:
+                tabs.setCurrentIndex(page)
+            if page == 1:  # the Data group, as the controller fills it (off the GUI thread there)
+                from playground.core.api.retirements import price_data_age, retirement_data_age
+                from playground.core.money.price_update import data_text
+
+                text = data_text()
+                dialog.set_data_ages(
+                    [price_data_age(text, services.today()), retirement_data_age()]
+                )
             return dialog
 
         dialogs: list[tuple[str, Callable[[], QWidget]]] = [
             ("chat-code", _code),
             ("settings", _settings),
+            ("settings-prices", lambda: _settings(1)),
+            ("settings-budgets", lambda: _settings(2)),
             ("first-run", lambda: FirstRunDialog(services.secrets.notice, window)),
             (
                 "first-run-again",

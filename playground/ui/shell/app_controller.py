@@ -372,7 +372,6 @@ class AppController(QObject):
         dialog.key_delete_requested.connect(self._on_key_delete_requested)
         dialog.test_requested.connect(self._on_test_requested)
         dialog.prices_update_requested.connect(lambda: self._on_update_prices(dialog))
-        self._show_price_data(dialog)
         dialog.finished.connect(lambda code: self._on_settings_finished(dialog, code))
         dialog.destroyed.connect(lambda: self._forget_dialog(dialog))
         current = dialog.current_profile()
@@ -381,15 +380,6 @@ class AppController(QObject):
             self._on_key_status_requested(current.id)
         dialog.open()
         return dialog
-
-    def _show_price_data(self, dialog: SettingsDialog) -> None:
-        from playground.core.money.price_update import data_text
-
-        def show(text: str) -> None:
-            if self.settings_dialog is dialog:
-                dialog.show_price_data(f"Prices: {text}.")
-
-        self.runner.start_blocking(data_text, group="prices", on_result=show)
 
     def _on_update_prices(self, dialog: SettingsDialog) -> None:
         """Settings → Prices → "Update prices now": genai-prices' updater, in a worker."""

@@ -483,7 +483,10 @@ class SettingsDialog(QDialog):
 
     def _build_price_data_row(self) -> QHBoxLayout:
         """The price data in use and "Update prices now" (only ever on this click)."""
-        self.price_data_label = wrapped_label("priceDataLabel")
+        # What "Update prices now" did; the data in use is the "Prices" row above.
+        self.price_data_label = wrapped_label(
+            "priceDataLabel", "Newer prices are downloaded only when you ask."
+        )
         self.update_prices_button = named(
             QPushButton("Update prices now"),
             "updatePricesButton",
