@@ -92,15 +92,30 @@ def _open(app: Any, wait_until: Any) -> Any:
     return dialog, radar
 
 
+def _opened(make_app: Any, fake_openai: FakeOpenAI, wait_until: Any) -> tuple[Any, Any, Any]:
+    """The app with the saved things of `_app`, its retirements view open and listing them."""
+    app = _app(make_app, fake_openai)
+    dialog, radar = _open(app, wait_until)
+    return app, dialog, radar
+
+
 def _use(radar: Any, kind: SavedKind, model: str) -> SavedUse:
     return next(u for u in radar.uses if u.kind is kind and u.model == model)
+
+
+def _buttons(dialog: Any, radar: Any, kind: SavedKind, model: str) -> tuple[SavedUse, Any]:
+    """The listed use of `model` by a saved thing of `kind`, and its row's buttons
+    (Try the replacement, Switch)."""
+    use = _use(radar, kind, model)
+    buttons = dialog.buttons(use)
+    assert buttons is not None
+    return use, buttons
 
 
 def test_the_view_lists_every_kind_of_saved_thing_grouped_by_date(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
+    _, dialog, radar = _opened(make_app, fake_openai, wait_until)
     found = {(u.kind, u.model) for u in radar.uses}
     assert found == {
         (SavedKind.PRESET, "gpt-4o"),
@@ -166,12 +181,9 @@ def test_the_status_bar_hint_counts_the_models_due_and_opens_the_view(
 def test_a_preset_is_switched_to_the_replacement_and_undone(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
     presets = app.services.presets
-    use = _use(radar, SavedKind.PRESET, "gpt-4o")
-    buttons = dialog.buttons(use)
-    assert buttons is not None
+    _, buttons = _buttons(dialog, radar, SavedKind.PRESET, "gpt-4o")
     qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)  # Switch
     wait_until(lambda: presets.get("Support bot").model == "gpt-6-luna")
     assert presets.get("Support bot").system_prompt == "You help customers."  # the rest kept
@@ -188,11 +200,8 @@ def test_a_preset_is_switched_to_the_replacement_and_undone(
 def test_a_tab_setting_is_switched_in_the_tab_and_undone(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
-    use = _use(radar, SavedKind.COMPARE, "gpt-4o")
-    buttons = dialog.buttons(use)
-    assert buttons is not None
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    _, buttons = _buttons(dialog, radar, SavedKind.COMPARE, "gpt-4o")
     qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
     compare = app.feature("compare")
     assert compare.view.column_model(0) == "gpt-6-luna"
@@ -203,12 +212,9 @@ def test_a_tab_setting_is_switched_in_the_tab_and_undone(
 def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
-    use = _use(radar, SavedKind.LAB, "gpt-4o-mini")
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    use, buttons = _buttons(dialog, radar, SavedKind.LAB, "gpt-4o-mini")
     assert use.replacement == "gpt-6-luna"
-    buttons = dialog.buttons(use)
-    assert buttons is not None
     qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)  # Try the replacement
     wait_until(lambda: bool(dialog.trial_rows()), timeout=30, message="no old-vs-new table")
     rows = {r[0]: r[1:] for r in dialog.trial_rows()}
@@ -229,12 +235,9 @@ def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
 def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
-    use = _use(radar, SavedKind.CONVERSATION, "gpt-5-mini")
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    use, buttons = _buttons(dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini")
     assert use.replacement == "gpt-6.1-sol"
-    buttons = dialog.buttons(use)
-    assert buttons is not None
     qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     compare = app.feature("compare")
     view = compare.view
@@ -278,14 +281,11 @@ def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
 def test_an_open_conversation_is_switched_in_chat_too_and_undone(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
     app.controller.features.chat().open_conversation("conv-1")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")
     history = app.services.history
-    use = _use(radar, SavedKind.CONVERSATION, "gpt-5-mini")
-    buttons = dialog.buttons(use)
-    assert buttons is not None
+    _, buttons = _buttons(dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini")
     qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
     wait_until(lambda: history.load("conv-1").params.model == "gpt-6.1-sol")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-6.1-sol")
@@ -300,10 +300,8 @@ def test_an_open_conversation_is_switched_in_chat_too_and_undone(
 def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
-    buttons = dialog.buttons(_use(radar, SavedKind.PRESET, "gpt-4o"))
-    assert buttons is not None
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    _, buttons = _buttons(dialog, radar, SavedKind.PRESET, "gpt-4o")
     qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     compare = app.feature("compare")
     view = compare.view
@@ -326,10 +324,8 @@ def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
 def test_a_lab_variant_is_switched_and_undone_keeping_the_suite(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
-    buttons = dialog.buttons(_use(radar, SavedKind.LAB, "gpt-4o-mini"))
-    assert buttons is not None
+    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    _, buttons = _buttons(dialog, radar, SavedKind.LAB, "gpt-4o-mini")
     qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
     lab = app.feature("lab")
     assert [(v.name, v.model) for v in lab.view.variant_settings()] == [("Greeter", "gpt-6-luna")]
