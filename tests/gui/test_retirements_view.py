@@ -103,13 +103,19 @@ def _use(radar: Any, kind: SavedKind, model: str) -> SavedUse:
     return next(u for u in radar.uses if u.kind is kind and u.model == model)
 
 
-def _buttons(dialog: Any, radar: Any, kind: SavedKind, model: str) -> tuple[SavedUse, Any]:
-    """The listed use of `model` by a saved thing of `kind`, and its row's buttons
-    (Try the replacement, Switch)."""
+TRY, SWITCH = 0, 1  # the buttons of a listed use: Try the replacement, Switch
+
+
+def _press(
+    qtbot: Any, dialog: Any, radar: Any, kind: SavedKind, model: str, button: int
+) -> SavedUse:
+    """Clicks `button` (TRY or SWITCH) on the listed use of `model` by a saved thing of `kind`;
+    returns that use."""
     use = _use(radar, kind, model)
     buttons = dialog.buttons(use)
     assert buttons is not None
-    return use, buttons
+    qtbot.mouseClick(buttons[button], Qt.MouseButton.LeftButton)
+    return use
 
 
 def test_the_view_lists_every_kind_of_saved_thing_grouped_by_date(
@@ -183,8 +189,7 @@ def test_a_preset_is_switched_to_the_replacement_and_undone(
 ) -> None:
     app, dialog, radar = _opened(make_app, fake_openai, wait_until)
     presets = app.services.presets
-    _, buttons = _buttons(dialog, radar, SavedKind.PRESET, "gpt-4o")
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)  # Switch
+    _press(qtbot, dialog, radar, SavedKind.PRESET, "gpt-4o", SWITCH)
     wait_until(lambda: presets.get("Support bot").model == "gpt-6-luna")
     assert presets.get("Support bot").system_prompt == "You help customers."  # the rest kept
     wait_until(lambda: dialog.undo_button.isEnabled())
@@ -201,8 +206,7 @@ def test_a_tab_setting_is_switched_in_the_tab_and_undone(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
     app, dialog, radar = _opened(make_app, fake_openai, wait_until)
-    _, buttons = _buttons(dialog, radar, SavedKind.COMPARE, "gpt-4o")
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.COMPARE, "gpt-4o", SWITCH)
     compare = app.feature("compare")
     assert compare.view.column_model(0) == "gpt-6-luna"
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
@@ -213,9 +217,8 @@ def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
     app, dialog, radar = _opened(make_app, fake_openai, wait_until)
-    use, buttons = _buttons(dialog, radar, SavedKind.LAB, "gpt-4o-mini")
+    use = _press(qtbot, dialog, radar, SavedKind.LAB, "gpt-4o-mini", TRY)
     assert use.replacement == "gpt-6-luna"
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)  # Try the replacement
     wait_until(lambda: bool(dialog.trial_rows()), timeout=30, message="no old-vs-new table")
     rows = {r[0]: r[1:] for r in dialog.trial_rows()}
     assert rows["Model"] == ["gpt-4o-mini", "gpt-6-luna"]
@@ -236,9 +239,8 @@ def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
     app, dialog, radar = _opened(make_app, fake_openai, wait_until)
-    use, buttons = _buttons(dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini")
+    use = _press(qtbot, dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini", TRY)
     assert use.replacement == "gpt-6.1-sol"
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     compare = app.feature("compare")
     view = compare.view
     wait_until(lambda: not app.runner.is_busy("compare") and bool(view.columns[1].views))
@@ -285,8 +287,7 @@ def test_an_open_conversation_is_switched_in_chat_too_and_undone(
     app.controller.features.chat().open_conversation("conv-1")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")
     history = app.services.history
-    _, buttons = _buttons(dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini")
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini", SWITCH)
     wait_until(lambda: history.load("conv-1").params.model == "gpt-6.1-sol")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-6.1-sol")
     messages = [m.message.content for m in history.load("conv-1").messages]
@@ -301,8 +302,7 @@ def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
     app, dialog, radar = _opened(make_app, fake_openai, wait_until)
-    _, buttons = _buttons(dialog, radar, SavedKind.PRESET, "gpt-4o")
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.PRESET, "gpt-4o", TRY)
     compare = app.feature("compare")
     view = compare.view
     assert app.window.current_tab_key() == "compare"
@@ -325,8 +325,7 @@ def test_a_lab_variant_is_switched_and_undone_keeping_the_suite(
     make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
     app, dialog, radar = _opened(make_app, fake_openai, wait_until)
-    _, buttons = _buttons(dialog, radar, SavedKind.LAB, "gpt-4o-mini")
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.LAB, "gpt-4o-mini", SWITCH)
     lab = app.feature("lab")
     assert [(v.name, v.model) for v in lab.view.variant_settings()] == [("Greeter", "gpt-6-luna")]
     assert len(lab.view.test_cases()) == 2  # the cases are kept
