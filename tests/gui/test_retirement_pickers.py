@@ -24,11 +24,8 @@ def _listing(fake_openai: FakeOpenAI, models: list[Any]) -> None:
     fake_openai.scenario.today = RETIREMENT_TODAY
 
 
-def _app_with_chat(make_app: Any, fake_openai: FakeOpenAI, chat: ChatSettings) -> Any:
-    """The app on the fake server's one OpenAI profile, with Chat's settings `chat`."""
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
+def _app_with_chat(make_app: Any, profile: ProviderProfile, chat: ChatSettings) -> Any:
+    """The app on `profile` (the fake server), with Chat's settings `chat`."""
     return make_app(settings=Settings(profiles=(profile,), chat=chat, first_run_done=True))
 
 
@@ -72,11 +69,14 @@ def test_chat_picker_badges_dated_models_hides_retired_and_keeps_show_retired(
 
 
 def test_chat_picker_remembers_show_retired(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    make_app: Any,
+    fake_openai: FakeOpenAI,
+    fake_profile: ProviderProfile,
+    wait_until: Any,
 ) -> None:
     _listing(fake_openai, [*RETIREMENT_MODELS, RETIRED_CHAT])
     app = _app_with_chat(
-        make_app, fake_openai, ChatSettings(model="gpt-4.1-nano", show_retired=True)
+        make_app, fake_profile, ChatSettings(model="gpt-4.1-nano", show_retired=True)
     )
     combo = _chat_combo(app, wait_until)
     wait_until(lambda: "gpt-4.1-nano" in combo.model_ids())
@@ -125,11 +125,14 @@ def test_compare_columns_badge_dated_models_and_share_show_retired(
 
 
 def test_lab_variant_pickers_badge_dated_models_and_never_start_on_a_retired_one(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    make_app: Any,
+    fake_openai: FakeOpenAI,
+    fake_profile: ProviderProfile,
+    wait_until: Any,
 ) -> None:
     _listing(fake_openai, [*RETIREMENT_MODELS, RETIRED_CHAT])
     # Chat still names the retired model (typed in an older version): a new variant does not.
-    app = _app_with_chat(make_app, fake_openai, ChatSettings(model="gpt-4.1-nano"))
+    app = _app_with_chat(make_app, fake_profile, ChatSettings(model="gpt-4.1-nano"))
     app.controller.refresh_models()  # the model list (with its dates) is known, as once cached
     wait_until(lambda: app.services.catalog.cached("openai") is not None)
     lab = app.feature("lab")

@@ -53,15 +53,15 @@ TABS: dict[str, dict[str, Any]] = {
 }
 
 
-def _app(make_app: Any, fake_openai: FakeOpenAI) -> Any:
+@pytest.fixture
+def app(make_app: Any, fake_openai: FakeOpenAI, fake_profile: ProviderProfile) -> Any:
+    """The app on a dated model list, with a preset, a conversation and a Lab suite on models
+    that retire."""
     fake_openai.scenario.models = list(RETIREMENT_MODELS)
     fake_openai.scenario.today = RETIREMENT_TODAY
     fake_openai.scenario.reply_text = "Hello there, friend."
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
     settings = Settings(
-        profiles=(profile,),
+        profiles=(fake_profile,),
         chat=ChatSettings(model="gpt-6-luna"),
         first_run_done=True,
         cost_guard_usd=1000.0,
@@ -92,13 +92,6 @@ def _open(app: Any, wait_until: Any) -> Any:
     return dialog, radar
 
 
-def _opened(make_app: Any, fake_openai: FakeOpenAI, wait_until: Any) -> tuple[Any, Any, Any]:
-    """The app with the saved things of `_app`, its retirements view open and listing them."""
-    app = _app(make_app, fake_openai)
-    dialog, radar = _open(app, wait_until)
-    return app, dialog, radar
-
-
 def _use(radar: Any, kind: SavedKind, model: str) -> SavedUse:
     return next(u for u in radar.uses if u.kind is kind and u.model == model)
 
@@ -119,9 +112,9 @@ def _press(
 
 
 def test_the_view_lists_every_kind_of_saved_thing_grouped_by_date(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    app: Any, wait_until: Any
 ) -> None:
-    _, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     found = {(u.kind, u.model) for u in radar.uses}
     assert found == {
         (SavedKind.PRESET, "gpt-4o"),
@@ -166,9 +159,8 @@ def _row_labels(dialog: Any) -> list[Any]:
 
 
 def test_the_status_bar_hint_counts_the_models_due_and_opens_the_view(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     hint = app.window.retirement_hint
     assert hint.isHidden()
     app.controller.refresh_models()
@@ -185,9 +177,9 @@ def test_the_status_bar_hint_counts_the_models_due_and_opens_the_view(
 
 
 def test_a_preset_is_switched_to_the_replacement_and_undone(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     presets = app.services.presets
     _press(qtbot, dialog, radar, SavedKind.PRESET, "gpt-4o", SWITCH)
     wait_until(lambda: presets.get("Support bot").model == "gpt-6-luna")
@@ -203,9 +195,9 @@ def test_a_preset_is_switched_to_the_replacement_and_undone(
 
 
 def test_a_tab_setting_is_switched_in_the_tab_and_undone(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     _press(qtbot, dialog, radar, SavedKind.COMPARE, "gpt-4o", SWITCH)
     compare = app.feature("compare")
     assert compare.view.column_model(0) == "gpt-6-luna"
@@ -214,9 +206,9 @@ def test_a_tab_setting_is_switched_in_the_tab_and_undone(
 
 
 def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     use = _press(qtbot, dialog, radar, SavedKind.LAB, "gpt-4o-mini", TRY)
     assert use.replacement == "gpt-6-luna"
     wait_until(lambda: bool(dialog.trial_rows()), timeout=30, message="no old-vs-new table")
@@ -236,9 +228,9 @@ def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
 
 
 def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     use = _press(qtbot, dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini", TRY)
     assert use.replacement == "gpt-6.1-sol"
     compare = app.feature("compare")
@@ -254,14 +246,13 @@ def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
 
 
 def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    app: Any, wait_until: Any
 ) -> None:
     from PySide6.QtWidgets import QLabel
 
     from playground.core.api.retirements import long_date, table_date
     from playground.ui.shell.about import AboutDialog
 
-    app = _app(make_app, fake_openai)
     dialog = app.controller.open_settings()
     wait_until(lambda: dialog.price_age_label.text() != "Reading…")
     assert "genai-prices" in dialog.price_age_label.text()
@@ -281,9 +272,9 @@ def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
 
 
 def test_an_open_conversation_is_switched_in_chat_too_and_undone(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     app.controller.features.chat().open_conversation("conv-1")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")
     history = app.services.history
@@ -299,9 +290,9 @@ def test_an_open_conversation_is_switched_in_chat_too_and_undone(
 
 
 def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     _press(qtbot, dialog, radar, SavedKind.PRESET, "gpt-4o", TRY)
     compare = app.feature("compare")
     view = compare.view
@@ -322,9 +313,9 @@ def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
 
 
 def test_a_lab_variant_is_switched_and_undone_keeping_the_suite(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app, dialog, radar = _opened(make_app, fake_openai, wait_until)
+    dialog, radar = _open(app, wait_until)
     _press(qtbot, dialog, radar, SavedKind.LAB, "gpt-4o-mini", SWITCH)
     lab = app.feature("lab")
     assert [(v.name, v.model) for v in lab.view.variant_settings()] == [("Greeter", "gpt-6-luna")]
