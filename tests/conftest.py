@@ -17,11 +17,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
+
+if TYPE_CHECKING:
+    from playground.core.models import ProviderProfile
 
 TODAY = date(2026, 12, 7)
 """The day the app's tests live on: retirement dates are judged against it, not the clock."""
@@ -33,6 +36,14 @@ TEST_KEY = "sk-test-Playground0123456789abcdefXYZ"
 def fake_openai() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         yield fake
+
+
+@pytest.fixture
+def fake_profile(fake_openai: FakeOpenAI) -> ProviderProfile:
+    """The one OpenAI profile, on the fake server, that a test's own `Settings` name."""
+    from playground.core.models import ProviderProfile
+
+    return ProviderProfile(id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from playground.core.models import ProviderProfile
 from playground.core.storage.settings import ChatSettings, Settings
 from playground.ui.common.model_picker import ModelCombo
 from tests.fakes.openai_server import FakeOpenAI
@@ -21,6 +22,11 @@ RETIRED_CHAT = {"id": "gpt-4.1-nano", "created": 1744321707, "shutdown_date": "2
 def _listing(fake_openai: FakeOpenAI, models: list[Any]) -> None:
     fake_openai.scenario.models = models
     fake_openai.scenario.today = RETIREMENT_TODAY
+
+
+def _app_with_chat(make_app: Any, profile: ProviderProfile, chat: ChatSettings) -> Any:
+    """The app on `profile` (the fake server), with Chat's settings `chat`."""
+    return make_app(settings=Settings(profiles=(profile,), chat=chat, first_run_done=True))
 
 
 def _tooltip(combo: ModelCombo, model: str) -> str:
@@ -63,20 +69,15 @@ def test_chat_picker_badges_dated_models_hides_retired_and_keeps_show_retired(
 
 
 def test_chat_picker_remembers_show_retired(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    make_app: Any,
+    fake_openai: FakeOpenAI,
+    fake_profile: ProviderProfile,
+    wait_until: Any,
 ) -> None:
-    from playground.core.models import ProviderProfile
-
     _listing(fake_openai, [*RETIREMENT_MODELS, RETIRED_CHAT])
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
+    app = _app_with_chat(
+        make_app, fake_profile, ChatSettings(model="gpt-4.1-nano", show_retired=True)
     )
-    settings = Settings(
-        profiles=(profile,),
-        chat=ChatSettings(model="gpt-4.1-nano", show_retired=True),
-        first_run_done=True,
-    )
-    app = make_app(settings=settings)
     combo = _chat_combo(app, wait_until)
     wait_until(lambda: "gpt-4.1-nano" in combo.model_ids())
     assert combo.shows_retired()
@@ -124,19 +125,14 @@ def test_compare_columns_badge_dated_models_and_share_show_retired(
 
 
 def test_lab_variant_pickers_badge_dated_models_and_never_start_on_a_retired_one(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    make_app: Any,
+    fake_openai: FakeOpenAI,
+    fake_profile: ProviderProfile,
+    wait_until: Any,
 ) -> None:
-    from playground.core.models import ProviderProfile
-
     _listing(fake_openai, [*RETIREMENT_MODELS, RETIRED_CHAT])
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
     # Chat still names the retired model (typed in an older version): a new variant does not.
-    settings = Settings(
-        profiles=(profile,), chat=ChatSettings(model="gpt-4.1-nano"), first_run_done=True
-    )
-    app = make_app(settings=settings)
+    app = _app_with_chat(make_app, fake_profile, ChatSettings(model="gpt-4.1-nano"))
     app.controller.refresh_models()  # the model list (with its dates) is known, as once cached
     wait_until(lambda: app.services.catalog.cached("openai") is not None)
     lab = app.feature("lab")

@@ -53,15 +53,15 @@ TABS: dict[str, dict[str, Any]] = {
 }
 
 
-def _app(make_app: Any, fake_openai: FakeOpenAI) -> Any:
+@pytest.fixture
+def app(make_app: Any, fake_openai: FakeOpenAI, fake_profile: ProviderProfile) -> Any:
+    """The app on a dated model list, with a preset, a conversation and a Lab suite on models
+    that retire."""
     fake_openai.scenario.models = list(RETIREMENT_MODELS)
     fake_openai.scenario.today = RETIREMENT_TODAY
     fake_openai.scenario.reply_text = "Hello there, friend."
-    profile = ProviderProfile(
-        id="openai", name="OpenAI", base_url=fake_openai.base_url, max_retries=0
-    )
     settings = Settings(
-        profiles=(profile,),
+        profiles=(fake_profile,),
         chat=ChatSettings(model="gpt-6-luna"),
         first_run_done=True,
         cost_guard_usd=1000.0,
@@ -96,10 +96,24 @@ def _use(radar: Any, kind: SavedKind, model: str) -> SavedUse:
     return next(u for u in radar.uses if u.kind is kind and u.model == model)
 
 
+TRY, SWITCH = 0, 1  # the buttons of a listed use: Try the replacement, Switch
+
+
+def _press(
+    qtbot: Any, dialog: Any, radar: Any, kind: SavedKind, model: str, button: int
+) -> SavedUse:
+    """Clicks `button` (TRY or SWITCH) on the listed use of `model` by a saved thing of `kind`;
+    returns that use."""
+    use = _use(radar, kind, model)
+    buttons = dialog.buttons(use)
+    assert buttons is not None
+    qtbot.mouseClick(buttons[button], Qt.MouseButton.LeftButton)
+    return use
+
+
 def test_the_view_lists_every_kind_of_saved_thing_grouped_by_date(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    app: Any, wait_until: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
     found = {(u.kind, u.model) for u in radar.uses}
     assert found == {
@@ -145,9 +159,8 @@ def _row_labels(dialog: Any) -> list[Any]:
 
 
 def test_the_status_bar_hint_counts_the_models_due_and_opens_the_view(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     hint = app.window.retirement_hint
     assert hint.isHidden()
     app.controller.refresh_models()
@@ -164,15 +177,11 @@ def test_the_status_bar_hint_counts_the_models_due_and_opens_the_view(
 
 
 def test_a_preset_is_switched_to_the_replacement_and_undone(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
     presets = app.services.presets
-    use = _use(radar, SavedKind.PRESET, "gpt-4o")
-    buttons = dialog.buttons(use)
-    assert buttons is not None
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)  # Switch
+    _press(qtbot, dialog, radar, SavedKind.PRESET, "gpt-4o", SWITCH)
     wait_until(lambda: presets.get("Support bot").model == "gpt-6-luna")
     assert presets.get("Support bot").system_prompt == "You help customers."  # the rest kept
     wait_until(lambda: dialog.undo_button.isEnabled())
@@ -186,14 +195,10 @@ def test_a_preset_is_switched_to_the_replacement_and_undone(
 
 
 def test_a_tab_setting_is_switched_in_the_tab_and_undone(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
-    use = _use(radar, SavedKind.COMPARE, "gpt-4o")
-    buttons = dialog.buttons(use)
-    assert buttons is not None
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.COMPARE, "gpt-4o", SWITCH)
     compare = app.feature("compare")
     assert compare.view.column_model(0) == "gpt-6-luna"
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
@@ -201,15 +206,11 @@ def test_a_tab_setting_is_switched_in_the_tab_and_undone(
 
 
 def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
-    use = _use(radar, SavedKind.LAB, "gpt-4o-mini")
+    use = _press(qtbot, dialog, radar, SavedKind.LAB, "gpt-4o-mini", TRY)
     assert use.replacement == "gpt-6-luna"
-    buttons = dialog.buttons(use)
-    assert buttons is not None
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)  # Try the replacement
     wait_until(lambda: bool(dialog.trial_rows()), timeout=30, message="no old-vs-new table")
     rows = {r[0]: r[1:] for r in dialog.trial_rows()}
     assert rows["Model"] == ["gpt-4o-mini", "gpt-6-luna"]
@@ -227,15 +228,11 @@ def test_trying_the_replacement_reruns_the_lab_suite_old_against_new(
 
 
 def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
-    use = _use(radar, SavedKind.CONVERSATION, "gpt-5-mini")
+    use = _press(qtbot, dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini", TRY)
     assert use.replacement == "gpt-6.1-sol"
-    buttons = dialog.buttons(use)
-    assert buttons is not None
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     compare = app.feature("compare")
     view = compare.view
     wait_until(lambda: not app.runner.is_busy("compare") and bool(view.columns[1].views))
@@ -249,14 +246,13 @@ def test_trying_the_replacement_for_a_conversation_compares_its_last_message(
 
 
 def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+    app: Any, wait_until: Any
 ) -> None:
     from PySide6.QtWidgets import QLabel
 
     from playground.core.api.retirements import long_date, table_date
     from playground.ui.shell.about import AboutDialog
 
-    app = _app(make_app, fake_openai)
     dialog = app.controller.open_settings()
     wait_until(lambda: dialog.price_age_label.text() != "Reading…")
     assert "genai-prices" in dialog.price_age_label.text()
@@ -276,17 +272,13 @@ def test_settings_and_about_show_how_old_the_price_and_retirement_data_are(
 
 
 def test_an_open_conversation_is_switched_in_chat_too_and_undone(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
     app.controller.features.chat().open_conversation("conv-1")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-5-mini")
     history = app.services.history
-    use = _use(radar, SavedKind.CONVERSATION, "gpt-5-mini")
-    buttons = dialog.buttons(use)
-    assert buttons is not None
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.CONVERSATION, "gpt-5-mini", SWITCH)
     wait_until(lambda: history.load("conv-1").params.model == "gpt-6.1-sol")
     wait_until(lambda: app.chat_tab.current_model() == "gpt-6.1-sol")
     messages = [m.message.content for m in history.load("conv-1").messages]
@@ -298,13 +290,10 @@ def test_an_open_conversation_is_switched_in_chat_too_and_undone(
 
 
 def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
-    buttons = dialog.buttons(_use(radar, SavedKind.PRESET, "gpt-4o"))
-    assert buttons is not None
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.PRESET, "gpt-4o", TRY)
     compare = app.feature("compare")
     view = compare.view
     assert app.window.current_tab_key() == "compare"
@@ -324,13 +313,10 @@ def test_trying_the_replacement_for_a_preset_sets_up_compare_with_its_prompt(
 
 
 def test_a_lab_variant_is_switched_and_undone_keeping_the_suite(
-    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+    app: Any, wait_until: Any, qtbot: Any
 ) -> None:
-    app = _app(make_app, fake_openai)
     dialog, radar = _open(app, wait_until)
-    buttons = dialog.buttons(_use(radar, SavedKind.LAB, "gpt-4o-mini"))
-    assert buttons is not None
-    qtbot.mouseClick(buttons[1], Qt.MouseButton.LeftButton)
+    _press(qtbot, dialog, radar, SavedKind.LAB, "gpt-4o-mini", SWITCH)
     lab = app.feature("lab")
     assert [(v.name, v.model) for v in lab.view.variant_settings()] == [("Greeter", "gpt-6-luna")]
     assert len(lab.view.test_cases()) == 2  # the cases are kept

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from playground.core.lab.suite import TestCase
-from playground.core.starters import load_starters
+from playground.core.starters import Starter, load_starters
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle
@@ -18,12 +18,21 @@ from tests.gui.drivers import chat_idle
 LIBRARY = load_starters()
 
 
-def _ready(app: AppHarness, wait_until: Any) -> None:
-    """Waits for the starters and the model list (the starter's model is looked up in it)."""
+def _ready_app(make_app: Callable[..., AppHarness], wait_until: Any) -> AppHarness:
+    """A new app, once its starters and model list are shown (the starter's model is looked up
+    in the list)."""
+    app = make_app()
     tab = app.chat_tab
     app.controller.refresh_models()
     wait_until(lambda: len(tab.starters.shown_ids()) == len(LIBRARY.starters))
     wait_until(lambda: tab.model_combo.count() > 1)
+    return app
+
+
+def _starter(key: str) -> Starter:
+    starter = LIBRARY.get(key)
+    assert starter is not None
+    return starter
 
 
 def _question(name: str) -> QMessageBox | None:
@@ -36,8 +45,7 @@ def _question(name: str) -> QMessageBox | None:
 def test_the_empty_chat_shows_the_gallery_with_search_and_categories(
     make_app: Callable[..., AppHarness], wait_until: Any
 ) -> None:
-    app = make_app()
-    _ready(app, wait_until)
+    app = _ready_app(make_app, wait_until)
     gallery = app.chat_tab.starters
     assert gallery.isVisible()
     gallery.set_search("email")
@@ -59,11 +67,9 @@ def test_the_empty_chat_shows_the_gallery_with_search_and_categories(
 def test_open_fills_the_prompt_the_blanks_and_the_parameters_and_asks_for_empty_blanks(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any, fake_openai: FakeOpenAI
 ) -> None:
-    app = make_app()
-    _ready(app, wait_until)
+    app = _ready_app(make_app, wait_until)
     tab = app.chat_tab
-    starter = LIBRARY.get("translate")
-    assert starter is not None
+    starter = _starter("translate")
     tab.starters.select("translate")
     shown = tab.starters.details.text()
     qtbot.mouseClick(tab.starters.open_button, Qt.MouseButton.LeftButton)
@@ -103,11 +109,9 @@ def test_open_fills_the_prompt_the_blanks_and_the_parameters_and_asks_for_empty_
 def test_test_it_opens_the_starters_suite_in_prompt_lab(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
 ) -> None:
-    app = make_app()
-    _ready(app, wait_until)
+    app = _ready_app(make_app, wait_until)
     tab = app.chat_tab
-    starter = LIBRARY.get("email-triage")
-    assert starter is not None
+    starter = _starter("email-triage")
     tab.starters.set_search("email")
     qtbot.mouseClick(tab.starters.test_button, Qt.MouseButton.LeftButton)
     assert app.window.current_tab_key() == "lab"
@@ -127,8 +131,7 @@ def test_test_it_opens_the_starters_suite_in_prompt_lab(
 def test_the_presets_menu_lists_starters_apart_from_the_users_presets(
     make_app: Callable[..., AppHarness], wait_until: Any
 ) -> None:
-    app = make_app()
-    _ready(app, wait_until)
+    app = _ready_app(make_app, wait_until)
     tab = app.chat_tab
     menu = tab.preset_menu
     titles = [a.text() for a in menu.starters_menu.actions() if not a.isSeparator()]
@@ -136,8 +139,7 @@ def test_the_presets_menu_lists_starters_apart_from_the_users_presets(
     assert menu.names() == []  # the user's presets: none, starters do not mix in
     action = next(a for a in menu.starters_menu.actions() if a.text() == "Patient tutor")
     action.trigger()
-    tutor = LIBRARY.get("patient-tutor")
-    assert tutor is not None
+    tutor = _starter("patient-tutor")
     assert tab.draft().system_prompt == tutor.system_prompt
     # Edited and saved, it becomes the user's own copy; the shipped starter is unchanged.
     tab.set_system_prompt(tutor.system_prompt + " Use British spelling.")
@@ -179,8 +181,7 @@ def test_new_from_starter_in_prompt_lab_asks_before_replacing_cases(
 def test_open_asks_before_replacing_a_system_prompt_the_user_wrote(
     make_app: Callable[..., AppHarness], qtbot: Any, wait_until: Any
 ) -> None:
-    app = make_app()
-    _ready(app, wait_until)
+    app = _ready_app(make_app, wait_until)
     tab = app.chat_tab
     tab.set_system_prompt("You are my own assistant.")
     tab.starters.select("proofread")
@@ -196,8 +197,7 @@ def test_open_asks_before_replacing_a_system_prompt_the_user_wrote(
     box = _question("chatStarterQuestion")
     assert box is not None
     box.button(QMessageBox.StandardButton.Yes).click()
-    proofread = LIBRARY.get("proofread")
-    assert proofread is not None
+    proofread = _starter("proofread")
     assert tab.draft().system_prompt == proofread.system_prompt
     # Another starter over a starter's prompt opens at once: nothing of the user's is replaced.
     tab.starters.select("translate")

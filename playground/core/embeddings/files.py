@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from playground.core.api.errors import AppError
 from playground.core.storage.textfiles import TextFileError, decode_text, load_json
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -138,6 +139,15 @@ def read_table(path: Path) -> InputTable:
     except ValueError:  # a path with a NUL character
         raise InputFileError(f"{path.name} cannot be read: the name is not a valid path.") from None
     return parse_table(path.name, suffix, raw)
+
+
+def read_table_or_explain(path: Path) -> InputTable:
+    """`read_table` for a tab: its one error becomes an `AppError` ("Can't use that file") that
+    the tab shows as it is."""
+    try:
+        return read_table(path)
+    except InputFileError as exc:
+        raise AppError.local("Can't use that file", str(exc)) from exc
 
 
 def parse_table(name: str, suffix: str, raw: bytes) -> InputTable:

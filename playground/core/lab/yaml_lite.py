@@ -75,6 +75,12 @@ _PLAIN_TEXT = re.compile(r"^[A-Za-z_][\w.:/@+-]*( [\w.:/@+()-]+)*$")
 _YAML11_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})  # booleans to older readers
 
 
+def _scalar_after(head: str, value: Any, indent: int) -> list[str]:
+    """`head`, a space and the scalar `value` on one line (a block scalar's lines follow)."""
+    first, *rest = _scalar(value, indent)
+    return [f"{head} {first}", *rest]
+
+
 def _emit(value: Any, indent: int) -> list[str]:
     pad = " " * indent
     out: list[str] = []
@@ -89,9 +95,7 @@ def _emit(value: Any, indent: int) -> list[str]:
             elif isinstance(item, list | tuple):
                 out.append(f"{name} []")
             else:
-                first, *rest = _scalar(item, indent)
-                out.append(f"{name} {first}")
-                out += rest
+                out += _scalar_after(name, item, indent)
         return out
     if isinstance(value, list | tuple):
         for item in value:
@@ -104,9 +108,7 @@ def _emit(value: Any, indent: int) -> list[str]:
             elif isinstance(item, list | tuple):
                 out.append(f"{pad}- {json.dumps(list(item), ensure_ascii=False)}")
             else:
-                first, *rest = _scalar(item, indent)
-                out.append(f"{pad}- {first}")
-                out += rest
+                out += _scalar_after(f"{pad}-", item, indent)
         return out
     return [pad + line for line in _scalar(value, indent)]
 

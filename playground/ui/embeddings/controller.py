@@ -33,7 +33,7 @@ from playground.core.embeddings.files import (
     InputTable,
     ParsedTexts,
     parse_lines,
-    read_table,
+    read_table_or_explain,
 )
 from playground.core.embeddings.service import (
     MAX_MATRIX_TEXTS,
@@ -655,15 +655,8 @@ class EmbeddingsController(FeatureController):
     def load_file(self, path: str) -> None:
         """Reads texts from a .txt, .csv or .jsonl file (in a worker thread)."""
         file = Path(path)
-
-        def _read() -> InputTable:
-            try:
-                return read_table(file)
-            except InputFileError as exc:
-                raise AppError.local("Can't use that file", str(exc)) from exc
-
         self.runner.start(
-            self.runner.run_blocking(_read),
+            self.runner.run_blocking(read_table_or_explain, file),
             group="embeddings-file",
             on_result=self._on_table_loaded,
             on_error=self.tab.show_error,

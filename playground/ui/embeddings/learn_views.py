@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSlider,
-    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.embeddings.files import short
-from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.shell.theme import is_dark
 
 if TYPE_CHECKING:
@@ -49,7 +49,11 @@ EXAMPLE_FILES = "Labelled examples (*.csv *.jsonl *.json *.txt);;All files (*)"
 EXPORT_FILES = "CSV files (*.csv);;JSON Lines (*.jsonl)"
 
 
-def _grid(name: str, accessible: str, headers: Sequence[str]) -> QTableWidget:
+def read_only_table(
+    name: str, accessible: str, headers: Sequence[str], row_padding: int
+) -> QTableWidget:
+    """A read-only table of results (whole rows selected, alternating colours, one line a row of
+    the font's height plus `row_padding` pixels), for the workbench and its learning pages."""
     table = named(QTableWidget(0, len(headers)), name, accessible)
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
@@ -57,11 +61,34 @@ def _grid(name: str, accessible: str, headers: Sequence[str]) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + row_padding)
+    return table
+
+
+def _grid(name: str, accessible: str, headers: Sequence[str], stretch: int) -> QTableWidget:
+    """A results table whose columns fit their contents but column `stretch`, which takes the
+    rest of the width."""
+    table = read_only_table(name, accessible, headers, row_padding=8)
     header = table.horizontalHeader()
     for column in range(len(headers)):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
+
+
+def _column(*parts: QWidget | QLayout | tuple[QWidget, int]) -> QWidget:
+    """A widget holding `parts` top to bottom without margins; a (widget, stretch) pair grows."""
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        if isinstance(part, tuple):
+            layout.addWidget(*part)
+        elif isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    return holder
 
 
 def _item(text: str, tip: str = "") -> QTableWidgetItem:
@@ -191,43 +218,28 @@ class ClassifyPage(QWidget):
             QHeaderView.ResizeMode.ResizeToContents
         )
         self.mistakes_table = _grid(
-            "classifyMistakes", "Examples it gets wrong", ["Example", "Labelled", "Guessed"]
+            "classifyMistakes",
+            "Examples it gets wrong",
+            ["Example", "Labelled", "Guessed"],
+            stretch=0,
         )
-        self.mistakes_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
-        report = QWidget()
-        report_layout = QVBoxLayout(report)
-        report_layout.setContentsMargins(0, 0, 0, 0)
-        report_layout.addWidget(self.report_label)
-        report_layout.addWidget(
-            QLabel("Confusion matrix (rows: the label given, columns: guessed)")
-        )
-        report_layout.addWidget(self.confusion_table, 1)
         self.mistakes_label = wrapped_label("classifyMistakesLabel", "Examples it gets wrong")
-        report_layout.addWidget(self.mistakes_label)
-        report_layout.addWidget(self.mistakes_table, 1)
+        report = _column(
+            self.report_label,
+            QLabel("Confusion matrix (rows: the label given, columns: guessed)"),
+            (self.confusion_table, 1),
+            self.mistakes_label,
+            (self.mistakes_table, 1),
+        )
 
         self.predictions_table = _grid(
-            "classifyPredictions", "Labelled texts", ["Text", "Label", "Confidence"]
+            "classifyPredictions", "Labelled texts", ["Text", "Label", "Confidence"], stretch=0
         )
-        self.predictions_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
-        labelled = QWidget()
-        labelled_layout = QVBoxLayout(labelled)
-        labelled_layout.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
         head.addWidget(QLabel("The texts on the left, labelled"), 1)
         head.addWidget(self.export_button)
-        labelled_layout.addLayout(head)
-        labelled_layout.addWidget(self.predictions_table, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("classifySplit")
-        split.setChildrenCollapsible(False)
-        split.addWidget(report)
-        split.addWidget(labelled)
-        split.setSizes([380, 420])
+        labelled = _column(head, (self.predictions_table, 1))
+        split = side_by_side([(report, 0), (labelled, 0)], name="classifySplit", sizes=[380, 420])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
@@ -422,8 +434,9 @@ class OutliersPage(QWidget):
             self.fontMetrics().horizontalAdvance("0.000 · 999 outliers") + 8
         )
         self.info_label = wrapped_label("outliersInfo")
-        self.table = _grid("outliersTable", "Texts by distance", ["#", "Text", "Distance"])
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = _grid(
+            "outliersTable", "Texts by distance", ["#", "Text", "Distance"], stretch=1
+        )
         self.map_area = QVBoxLayout()
         self.map_area.setContentsMargins(0, 0, 0, 0)
         self.map: ClusterView | None = None
@@ -434,11 +447,7 @@ class OutliersPage(QWidget):
         top.addWidget(self.threshold_label)
         map_holder = QWidget()
         map_holder.setLayout(self.map_area)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        split.addWidget(self.table)
-        split.addWidget(map_holder)
-        split.setSizes([340, 460])
+        split = side_by_side([(self.table, 0), (map_holder, 0)], sizes=[340, 460])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(top)
@@ -553,29 +562,19 @@ class RecommendPage(QWidget):
         self.clear_button = named(QPushButton("Start over"), "recommendClear", "Start over")
         self.picked_label = wrapped_label("recommendPicked")
         self.picked_label.setTextFormat(Qt.TextFormat.RichText)
-        self.results = _grid("recommendResults", "Recommendations", ["#", "Text", "Closeness"])
-        self.results.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.results = _grid(
+            "recommendResults", "Recommendations", ["#", "Text", "Closeness"], stretch=1
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.more_button)
         buttons.addWidget(self.less_button)
         buttons.addStretch(1)
         buttons.addWidget(self.clear_button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel("Pick lines, then say what you want more or less of"))
-        left_layout.addWidget(self.list, 1)
-        left_layout.addLayout(buttons)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.picked_label)
-        right_layout.addWidget(self.results, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([380, 420])
+        left = _column(
+            QLabel("Pick lines, then say what you want more or less of"), (self.list, 1), buttons
+        )
+        right = _column(self.picked_label, (self.results, 1))
+        split = side_by_side([(left, 0), (right, 0)], sizes=[380, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(split, 1)

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject
 
 from playground.core.api.errors import AppError
 from playground.core.embeddings.cache import EmbeddingCache
-from playground.core.embeddings.files import InputFileError, InputTable, read_table
+from playground.core.embeddings.files import InputTable, read_table_or_explain
 from playground.core.embeddings.service import (
     BatchResult,
     EmbeddingService,
@@ -206,15 +206,8 @@ class EmbeddingsLearning(QObject):
 
     def load_file(self, path: str) -> None:
         file = Path(path)
-
-        def _read() -> InputTable:
-            try:
-                return read_table(file)
-            except InputFileError as exc:
-                raise AppError.local("Can't use that file", str(exc)) from exc
-
         self.runner.start_blocking(
-            _read,
+            lambda: read_table_or_explain(file),
             group="embeddings-learn-file",
             on_result=self._on_table_loaded,
             on_error=lambda error: self.classify.show_problem(error.text),

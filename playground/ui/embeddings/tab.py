@@ -33,7 +33,6 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -66,7 +65,12 @@ from playground.ui.common.countdown import Countdown
 from playground.ui.common.model_picker import ModelCombo, UseReplacementButton
 from playground.ui.common.question import ask
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
-from playground.ui.embeddings.learn_views import ClassifyPage, OutliersPage, RecommendPage
+from playground.ui.embeddings.learn_views import (
+    ClassifyPage,
+    OutliersPage,
+    RecommendPage,
+    read_only_table,
+)
 from playground.ui.shell.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -105,14 +109,7 @@ class _ScoreDelegate(QStyledItemDelegate):
 
 
 def _table(name: str, headers: Sequence[str]) -> QTableWidget:
-    table = named(QTableWidget(0, len(headers)), name, name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    table = read_only_table(name, name, headers, row_padding=10)
     table.setItemDelegateForColumn(len(headers) - 1, _ScoreDelegate(table))
     return table
 

@@ -618,7 +618,10 @@ class LabController(FeatureController):
         self.runner.start(
             count(),
             group=ESTIMATE_GROUP,
-            on_result=lambda estimate: self._confirm(run, keys, batch, estimate, len(grading)),
+            on_result=lambda estimate: self._guard_budget(
+                estimate.high,
+                lambda: self._confirm_cost(run, keys, batch, estimate, len(grading)),
+            ),
             on_error=self.view.show_error,
         )
 
@@ -643,21 +646,15 @@ class LabController(FeatureController):
         self.view.set_status("Reading the cases' pictures…")
         self.runner.start(prepare(), group=ESTIMATE_GROUP, on_result=prepared, on_error=failed)
 
-    def _confirm(
-        self,
-        run: LabRun,
-        keys: list[CellKey],
-        batch: bool,
-        estimate: GridEstimate,
-        grading: int = 0,
-    ) -> None:
-        """The budgets (the whole run's upper estimate), then the cost guard."""
+    def _guard_budget(self, high: Decimal, then: Callable[[], None]) -> None:
+        """The budgets (against the whole run's upper estimate `high`); `then` (the cost guard)
+        once they allow the run."""
         self.counters.budgets.guard(
             self.view,
             "labBudget",
             self.session.profile.name,
-            estimate.high,
-            lambda: self._confirm_cost(run, keys, batch, estimate, grading),
+            high,
+            then,
             what="This run",
             on_refused=lambda text: self.view.set_status("Not run. " + text, error=True),
         )

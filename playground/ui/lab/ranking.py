@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from playground.core.lab.analysis import Ranked, ranking
 from playground.core.lab.suite import LabRun
 from playground.core.money.formatting import format_cost, format_duration_ms
+from playground.ui.common.plot_style import apply_plot_palette, still_plot
 from playground.ui.common.widgets import wrapped_label
 
 COLUMNS = ("#", "Variant", "Passed", "Cost per case", "Grading", "Median time")
@@ -78,11 +79,7 @@ class RankingView(QWidget):
     def _build_plot(self) -> None:
         import pyqtgraph as pg
 
-        self.plot = pg.PlotWidget(parent=self)
-        self.plot.setObjectName("labRankingPlot")
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot = still_plot(self, "labRankingPlot")
         self.plot.setMinimumHeight(160)
         item = self.plot.getPlotItem()
         item.getAxis("bottom").setLabel("cost per 1,000 cases ($)")
@@ -157,14 +154,5 @@ class RankingView(QWidget):
     def _apply_palette(self) -> None:
         if self.plot is None:
             return
-        import pyqtgraph as pg
-
-        palette = QApplication.palette()
-        text = palette.color(QPalette.ColorRole.Text)
-        self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
-        item = self.plot.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
-            axis.setTextPen(pg.mkPen(text))
+        apply_plot_palette(self.plot)
         self._draw()

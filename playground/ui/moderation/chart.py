@@ -27,6 +27,7 @@ from playground.core.moderation.service import (
     evaluate,
     threshold_for,
 )
+from playground.ui.common.plot_style import apply_plot_palette, still_plot
 from playground.ui.shell.theme import is_dark
 
 LOG_DECADES = 6
@@ -71,11 +72,7 @@ class CategoryChart(QWidget):
         self._names: list[str] = []
         self._text_colour = QColor()
 
-        self.plot = pg.PlotWidget(parent=self)
-        self.plot.setObjectName("moderationPlot")
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot = still_plot(self, "moderationPlot")
         item = self.plot.getPlotItem()
         item.invertY(True)  # the first category on top
         item.getAxis("bottom").setLabel("score (0 = unlikely, 1 = very likely)")
@@ -116,15 +113,7 @@ class CategoryChart(QWidget):
 
     def apply_palette(self) -> None:
         """Takes the application palette's colours (called on every palette change)."""
-        palette = QApplication.palette()
-        text = palette.color(QPalette.ColorRole.Text)
-        self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
-        item = self.plot.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
-            axis.setTextPen(pg.mkPen(text))
-        self._text_colour = text
+        self._text_colour = apply_plot_palette(self.plot)
         self._redraw()
 
     # --- drawing --------------------------------------------------------------------------------
