@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from playground.ui.registry import FEATURE_TABLE
+
 pytestmark = pytest.mark.frozen
 
 APP = os.environ.get("PLAYGROUND_FROZEN_APP", "")
@@ -51,7 +53,7 @@ def test_frozen_self_test_report(frozen_app: Path, tmp_path: Path) -> None:
         assert plugin in report
     assert "PASS  multimedia   backends ffmpegmediaplugin" in report
     assert "PASS  plots        numpy" in report
-    assert "PASS  window       7 tabs" in report
+    assert f"PASS  window       {len(FEATURE_TABLE)} tabs" in report
     if os.environ.get("PLAYGROUND_REQUIRE_KEYRING") == "1":
         assert "PASS  keyring      Secret Service (persistent)" in report
     else:
@@ -79,16 +81,7 @@ def test_frozen_screenshots(frozen_app: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     result = _run(frozen_app, "--screenshot", str(out), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
-    for tab in (
-        "chat",
-        "images",
-        "audio",
-        "embeddings",
-        "moderation",
-        "compare",
-        "lab",
-        "platform",
-    ):
+    for tab in (key for key, *_ in FEATURE_TABLE):
         for theme in ("light", "dark"):
             with Image.open(out / f"{tab}-{theme}.png") as image:
                 assert image.width >= 720
