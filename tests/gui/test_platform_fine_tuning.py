@@ -155,6 +155,8 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
         (4, 0.4),
     ]  # the fake's 2 / (1 + step)
     assert page.loss.valid == []  # no validation file
+    wait_until(lambda: page.loss_source == "the job’s result file")  # every step, once done
+    assert page.loss.train[-1] == (4, 0.4)
     page.try_button.click()
     assert len(tried) == 1
     assert tried[0].startswith("ft:gpt-4o-mini:org-fake:support:")
@@ -170,6 +172,59 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
     wait_until(lambda: page.jobs[0].status == "cancelled" and _idle(controller))
     assert page.table.item(0, 0).text() == "Cancelled"
     assert not page.cancel_button.isEnabled()
+
+
+def test_a_dpo_job_takes_its_hyperparameters_and_refuses_a_file_of_the_wrong_kind(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.fine_tuning.steps = 10_000
+    plain = tmp_path / "train.jsonl"
+    plain.write_text("\n".join(_examples(12)) + "\n", encoding="utf-8")
+    pair = {
+        "input": {"messages": [{"role": "user", "content": "Hi?"}]},
+        "preferred_output": [{"role": "assistant", "content": "Hello! How can I help?"}],
+        "non_preferred_output": [{"role": "assistant", "content": "What."}],
+    }
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(json.dumps(pair | {"n": i}) for i in range(12)), encoding="utf-8")
+    controller = _open(parts, qtbot)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    assert not page.beta.isVisibleTo(page)  # beta belongs to preference training only
+    page.set_method("dpo")
+    assert page.beta.isVisibleTo(page)
+    _choose(controller, plain)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.start_button.click()
+    assert "The file does not fit the method" in page.status_label.text()
+    assert "a better answer and a worse one" in page.status_label.text()
+    assert [r for r in fake_openai.requests if r.method == "POST"] == []  # nothing sent
+
+    _choose(controller, pairs)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.epochs.setValue(2)
+    page.batch_size.setValue(4)
+    page.learning_rate.setValue(0.5)
+    page.beta.setValue(0.25)
+    page.seed.setValue(7)
+    page.start_button.click()
+    wait_until(lambda: len(page.jobs) == 1)
+    created = fake_openai.last("/fine_tuning/jobs").json
+    assert created["method"] == {
+        "type": "dpo",
+        "dpo": {
+            "hyperparameters": {
+                "n_epochs": 2,
+                "batch_size": 4,
+                "learning_rate_multiplier": 0.5,
+                "beta": 0.25,
+            }
+        },
+    }
+    assert created["seed"] == 7
+    assert page.jobs[0].method == "dpo"
 
 
 def test_the_providers_refusal_is_shown_in_plain_words_and_old_jobs_stay(

@@ -30,6 +30,7 @@ from playground.core.platform.fine_tuning import (
     JobEvent,
     JobInfo,
     JobRequest,
+    StepMetrics,
 )
 from playground.ui.platform.fine_tuning_page import FineTuningPage
 from playground.ui.shell.bridge import TaskRunner
@@ -48,6 +49,28 @@ def _read(path: str) -> bytes:
             f"{Path(path).name} could not be opened ({exc.strerror}).",
             "Check that it still exists.",
         ) from exc
+
+
+def _method_mismatch(found: str, chosen: str) -> tuple[str, str] | None:
+    """(what is wrong, what to do) when the checked file's examples do not suit the method."""
+    if found == chosen:
+        return None
+    if chosen == "dpo":
+        return (
+            "Preference training (DPO) needs every example to be a pair: the conversation, a "
+            "better answer and a worse one.",
+            "Choose Supervised, or open a file of preference pairs.",
+        )
+    if found == "dpo":
+        return (
+            "The file holds preference pairs (a better and a worse answer), which supervised "
+            "training cannot use.",
+            "Choose Preference (DPO) as the method.",
+        )
+    return (
+        "The file mixes preference pairs with ordinary examples.",
+        "Keep one kind of example per file.",
+    )
 
 
 class FineTuningPart(QObject):
@@ -244,9 +267,12 @@ class FineTuningPart(QObject):
             return
         training, validation = self.page.files()
         model = self.page.base_model()
-        epochs = self.page.epochs_value()
-        suffix = self.page.suffix_text()
+        options = self.page.job_options()
         page = self.page
+        wrong = _method_mismatch(report.method, options["method"])
+        if wrong:
+            page.show_error(AppError.local("The file does not fit the method", *wrong))
+            return
 
         async def run() -> JobInfo:
             ids: list[str] = []
@@ -254,13 +280,7 @@ class FineTuningPart(QObject):
                 if path:
                     plan = await self.runner.run_blocking(self.files.plan, Path(path), "fine-tune")
                     ids.append((await self.files.upload(plan)).id)
-            request = JobRequest(
-                model,
-                ids[0],
-                ids[1] if len(ids) > 1 else "",
-                epochs=epochs,
-                suffix=suffix,
-            )
+            request = JobRequest(model, ids[0], ids[1] if len(ids) > 1 else "", **options)
             return await self.service.create(request)
 
         def started(job: JobInfo) -> None:
@@ -305,6 +325,19 @@ class FineTuningPart(QObject):
             on_error=self.page.show_error,
         )
         self.page.show_checkpoints([])
+        if job.result_files:
+            # The result file has every step's losses (the events may have been trimmed).
+            def measured(metrics: StepMetrics) -> None:
+                current = self.page.selected_job()
+                if metrics and current is not None and current.id == job.id:
+                    self.page.show_metrics(metrics, "the job’s result file")
+
+            self.runner.start(
+                self.service.result_metrics(job),
+                group=JOBS_POLL_GROUP,
+                on_result=measured,
+                on_error=self.page.show_error,
+            )
         if job.status == "succeeded":
 
             def listed(checkpoints: list[Checkpoint]) -> None:

@@ -6,11 +6,13 @@ No network code: the page emits what the user asked for and shows what the contr
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,7 +30,13 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.errors import AppError
 from playground.core.platform.dataset import DatasetReport
-from playground.core.platform.fine_tuning import Checkpoint, JobEvent, JobInfo
+from playground.core.platform.fine_tuning import (
+    Checkpoint,
+    JobEvent,
+    JobInfo,
+    StepMetrics,
+    event_metrics,
+)
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.platform.charts import LengthHistogram, LossChart
 from playground.ui.shell.theme import is_dark
@@ -89,10 +97,44 @@ class FineTuningPage(QWidget):
         self.suffix = named(QLineEdit(), "fineTuneSuffix", "Name suffix for the new model")
         self.suffix.setPlaceholderText("e.g. support-bot")
         self.suffix.setMaxLength(64)
+        self.method_combo = named(QComboBox(), "fineTuneMethod", "Training method")
+        self.method_combo.addItem("Supervised (examples of good answers)", "supervised")
+        self.method_combo.addItem("Preference (DPO: a better and a worse answer)", "dpo")
+        self.method_combo.currentIndexChanged.connect(self._on_method_changed)
+        self.batch_size = named(QSpinBox(), "fineTuneBatchSize", "Batch size")
+        self.batch_size.setRange(0, 256)
+        self.batch_size.setSpecialValueText("Automatic")
+        self.learning_rate = named(
+            QDoubleSpinBox(), "fineTuneLearningRate", "Learning rate multiplier"
+        )
+        self.learning_rate.setRange(0.0, 10.0)
+        self.learning_rate.setSingleStep(0.1)
+        self.learning_rate.setSpecialValueText("Automatic")
+        self.beta = named(
+            QDoubleSpinBox(),
+            "fineTuneBeta",
+            "Beta",
+            "Preference training only: lower lets the model move further from the base model",
+        )
+        self.beta.setRange(0.0, 2.0)
+        self.beta.setSingleStep(0.05)
+        self.beta.setSpecialValueText("Automatic")
+        self.seed = named(
+            QSpinBox(), "fineTuneSeed", "Seed", "The same seed repeats the same training run"
+        )
+        self.seed.setRange(0, 2_147_483_647)
+        self.seed.setSpecialValueText("Random")
         form = QFormLayout()
         form.addRow("Base model:", self.model_combo)
+        form.addRow("Method:", self.method_combo)
         form.addRow("Epochs:", self.epochs)
+        form.addRow("Batch size:", self.batch_size)
+        form.addRow("Learning rate ×:", self.learning_rate)
+        form.addRow("Beta:", self.beta)
+        form.addRow("Seed:", self.seed)
         form.addRow("Name suffix:", self.suffix)
+        self._form = form
+        self._on_method_changed()
         self.check_button = named(QPushButton("Check"), "doctorCheck", "Check every example")
         self.check_button.clicked.connect(self.check_requested)
         self.fix_button = named(
@@ -180,6 +222,7 @@ class FineTuningPage(QWidget):
         jobs_layout.addWidget(self.table, 2)
         jobs_layout.addWidget(self.events_title)
         self.loss = LossChart()
+        self.loss_source = ""
         jobs_layout.addWidget(self.loss)
         jobs_layout.addWidget(self.events, 2)
         self.checkpoints = named(
@@ -227,6 +270,29 @@ class FineTuningPage(QWidget):
 
     def suffix_text(self) -> str:
         return self.suffix.text().strip()
+
+    def method(self) -> str:
+        """ "supervised" or "dpo"."""
+        return str(self.method_combo.currentData())
+
+    def set_method(self, method: str) -> None:
+        index = self.method_combo.findData(method)
+        if index >= 0:
+            self.method_combo.setCurrentIndex(index)
+
+    def job_options(self) -> dict[str, Any]:
+        """The new job's method and hyperparameters as `JobRequest` fields ("Automatic" is
+        left out, so the provider chooses)."""
+        dpo = self.method() == "dpo"
+        return {
+            "method": self.method(),
+            "epochs": self.epochs.value(),
+            "suffix": self.suffix_text(),
+            "seed": self.seed.value() or None,
+            "batch_size": self.batch_size.value() or None,
+            "learning_rate_multiplier": self.learning_rate.value() or None,
+            "beta": (self.beta.value() or None) if dpo else None,
+        }
 
     def set_models(self, models: list[str]) -> None:
         current = self.model_combo.currentText()
@@ -312,17 +378,14 @@ class FineTuningPage(QWidget):
             when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
             self.events.addItem(f"{when}  {event.message}")
         self.events.scrollToBottom()
-        train: list[tuple[int, float]] = []
-        valid: list[tuple[int, float]] = []
-        for event in events:
-            metrics = event.metrics or {}
-            step = metrics.get("step")
-            if isinstance(step, int):
-                if isinstance(metrics.get("train_loss"), int | float):
-                    train.append((step, float(metrics["train_loss"])))
-                if isinstance(metrics.get("valid_loss"), int | float):
-                    valid.append((step, float(metrics["valid_loss"])))
-        self.loss.set_points(train, valid)
+        self.show_metrics(event_metrics(events), "")
+
+    def show_metrics(self, metrics: StepMetrics, source: str) -> None:
+        """The loss curves; `source` says where they come from ("" for the events)."""
+        self.loss.set_points(metrics.train, metrics.valid)
+        self.loss_source = source or "the job’s events"
+        if metrics:
+            self.loss.setToolTip(f"{self.loss.toolTip()} (from {self.loss_source})")
 
     def set_try_in_chat_available(self, available: bool) -> None:
         self.try_button.setVisible(available)
@@ -349,6 +412,11 @@ class FineTuningPage(QWidget):
         self.status_label.setToolTip(error.details or "")
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _on_method_changed(self) -> None:
+        dpo = self.method() == "dpo"
+        self.beta.setEnabled(dpo)
+        self._form.setRowVisible(self.beta, dpo)
 
     def _update_buttons(self) -> None:
         job = self.selected_job()
