@@ -267,3 +267,26 @@ def test_try_in_chat_opens_the_fine_tuned_model_in_chat(make_app: Any) -> None:
     page.try_button.click()
     assert app.window.current_tab_key() == "chat"
     assert app.chat_tab.current_model() == model
+
+
+def test_compare_with_base_model_opens_compare_with_both_models(make_app: Any) -> None:
+    from playground.core.platform.fine_tuning import JobInfo
+
+    app = make_app()
+    app.window.show_tab("platform")
+    page = app.feature("platform").view.fine_tuning
+    model = "ft:gpt-4o-mini:org-fake:support:abc123"
+    page.set_jobs(
+        [
+            JobInfo("ftjob-2", "running", "gpt-4o-mini", 1_780_000_100),
+            JobInfo("ftjob-1", "succeeded", "gpt-4o-mini", 1_780_000_000, model),
+        ]
+    )
+    page.select_job("ftjob-2")
+    assert not page.compare_button.isEnabled()  # no model yet
+    page.select_job("ftjob-1")
+    page.compare_button.click()
+    assert app.window.current_tab_key() == "compare"
+    compare = app.feature("compare").view
+    columns = [compare.column_settings(c)["model"] for c in compare.column_ids()]
+    assert columns[:2] == [model, "gpt-4o-mini"]

@@ -46,6 +46,8 @@ class FeatureContext:
     show_tab: Callable[[str], None] = lambda _key: None
     open_starter: Callable[[str], None] = lambda _starter_id: None
     open_conversation: Callable[[str], None] = lambda _conversation_id: None
+    compare_models: Callable[[list[str]], str] = lambda _models: "Compare is not available."
+    """Shows Compare with one column per model; returns what to tell the user ("" when set)."""
 
     @property
     def chat(self) -> ChatLink:

@@ -51,6 +51,8 @@ class PlatformController(FeatureController):
         counter: counts tokens for the Dataset doctor.
         vector_stores: the Vector stores service (None: the page is not shown).
         try_in_chat: puts a fine-tuned model into Chat and shows Chat.
+        compare_models: shows Compare with one column per model (a fine-tuned model and its
+            base); returns what to tell the user.
         provider_id: the active provider's price-data id ("openai", "azure"...).
         page_size: files per request when listing.
         backoff: how often running batches are looked at.
@@ -80,6 +82,7 @@ class PlatformController(FeatureController):
         counter: TokenCounter | None = None,
         vector_stores: VectorStoresService | None = None,
         try_in_chat: Callable[[str], None] | None = None,
+        compare_models: Callable[[list[str]], str] | None = None,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -97,7 +100,8 @@ class PlatformController(FeatureController):
         if fine_tuning is not None and counter is not None:
             self.fine_tuning = FineTuningPart(
                 view.add_fine_tuning(), fine_tuning, files, runner, counter,
-                try_in_chat=try_in_chat, backoff=backoff, parent=self,
+                try_in_chat=try_in_chat, compare_models=compare_models, backoff=backoff,
+                parent=self,
             )  # fmt: skip
         self.vector_stores: VectorStoresPart | None = None
         if vector_stores is not None:

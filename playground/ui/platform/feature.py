@@ -37,6 +37,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         counter=services.counter,
         vector_stores=VectorStoresService(session.client),
         try_in_chat=try_in_chat,
+        compare_models=ctx.compare_models,
         parent=ctx.window,
     )
 

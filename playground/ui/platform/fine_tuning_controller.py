@@ -80,6 +80,8 @@ class FineTuningPart(QObject):
         training_price: the training price per million tokens of a base model, or None when
             the price data has none (the estimate then shows "—").
         try_in_chat: puts a fine-tuned model into Chat and shows it (None: no such button).
+        compare_models: shows Compare with a fine-tuned model next to its base model; returns
+            what to tell the user (None: no such button).
 
     Signals:
         listed: the jobs shown changed.
@@ -97,6 +99,7 @@ class FineTuningPart(QObject):
         *,
         training_price: Callable[[str], Decimal | None] = lambda _model: None,
         try_in_chat: Callable[[str], None] | None = None,
+        compare_models: Callable[[list[str]], str] | None = None,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -124,6 +127,9 @@ class FineTuningPart(QObject):
         if try_in_chat is not None:
             page.try_in_chat_requested.connect(try_in_chat)
         page.set_try_in_chat_available(try_in_chat is not None)
+        self.compare_models = compare_models
+        page.compare_requested.connect(self.compare_with_base)
+        page.set_compare_available(compare_models is not None)
 
     # -- the doctor ----------------------------------------------------------------------------
 
@@ -351,6 +357,14 @@ class FineTuningPart(QObject):
                 on_result=listed,
                 on_error=self.page.show_error,
             )
+
+    def compare_with_base(self, job: JobInfo) -> None:
+        """Compare: the fine-tuned model next to the model it was trained from."""
+        if self.compare_models is None or not job.fine_tuned_model:
+            return
+        said = self.compare_models([job.fine_tuned_model, job.model])
+        if said:
+            self.page.set_info(said)
 
     def cancel(self, job: JobInfo) -> None:
         def cancelled(updated: JobInfo) -> None:

@@ -58,6 +58,7 @@ class FineTuningPage(QWidget):
         job_selected: show a job's events. arg: its `JobInfo`.
         refresh_requested: list the jobs again.
         try_in_chat_requested: open a fine-tuned model in Chat. arg: the model's name.
+        compare_requested: compare a finished job's model with its base model. arg: the `JobInfo`.
     """
 
     open_training_clicked = Signal()
@@ -70,6 +71,7 @@ class FineTuningPage(QWidget):
     job_selected = Signal(object)
     refresh_requested = Signal()
     try_in_chat_requested = Signal(str)
+    compare_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,6 +204,14 @@ class FineTuningPage(QWidget):
         )
         self.try_button.clicked.connect(self._try_selected)
         jobs_buttons.addWidget(self.try_button)
+        self.compare_button = named(
+            QPushButton("Compare with base model"),
+            "fineTuneCompare",
+            "Compare the fine-tuned model with its base model",
+            "Open Compare with the fine-tuned model next to the model it was trained from",
+        )
+        self.compare_button.clicked.connect(self._compare_selected)
+        jobs_buttons.addWidget(self.compare_button)
         self.table = named(QTableWidget(0, len(JOB_COLUMNS)), "fineTuneJobs", "Fine-tuning jobs")
         self.table.setHorizontalHeaderLabels(list(JOB_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -390,6 +400,9 @@ class FineTuningPage(QWidget):
     def set_try_in_chat_available(self, available: bool) -> None:
         self.try_button.setVisible(available)
 
+    def set_compare_available(self, available: bool) -> None:
+        self.compare_button.setVisible(available)
+
     def show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         """A finished job's checkpoints (none: the list is hidden)."""
         self.checkpoints.clear()
@@ -422,11 +435,17 @@ class FineTuningPage(QWidget):
         job = self.selected_job()
         self.cancel_button.setEnabled(job is not None and not job.done)
         self.try_button.setEnabled(job is not None and bool(job.fine_tuned_model))
+        self.compare_button.setEnabled(job is not None and bool(job.fine_tuned_model))
 
     def _try_selected(self) -> None:
         job = self.selected_job()
         if job is not None and job.fine_tuned_model:
             self.try_in_chat_requested.emit(job.fine_tuned_model)
+
+    def _compare_selected(self) -> None:
+        job = self.selected_job()
+        if job is not None and job.fine_tuned_model:
+            self.compare_requested.emit(job)
 
     def _on_selection(self) -> None:
         self._update_buttons()
