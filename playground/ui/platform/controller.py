@@ -148,7 +148,15 @@ class PlatformController(FeatureController):
             self.batches.restore_draft(draft)
 
     def save_state(self) -> dict[str, Any]:
-        return {"batch_draft": self.batches.draft_state()}
+        # What is still running is followed from the next start-up (ui/platform/watch_controller.py).
+        jobs = self.fine_tuning.page.running_jobs() if self.fine_tuning is not None else []
+        return {
+            "batch_draft": self.batches.draft_state(),
+            "following": {
+                "batches": [b.id for b in self.batches.page.running_batches()],
+                "jobs": [j.id for j in jobs],
+            },
+        }
 
     def shutdown(self) -> None:
         self.batches.shutdown()
