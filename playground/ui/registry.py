@@ -28,7 +28,7 @@ FEATURE_TABLE = (
     ("moderation", "Moderation", "moderation", "playground.ui.moderation.feature"),
     ("compare", "Compare", "chat", "playground.ui.compare.feature"),
     ("lab", "Prompt Lab", "settings", "playground.ui.lab.feature"),
-    ("platform", "Platform", "settings", "playground.ui.platform.feature"),
+    ("platform", "Platform", "platform", "playground.ui.platform.feature"),
     ("usage", "Usage", "embeddings", "playground.ui.usage.feature"),
 )
 

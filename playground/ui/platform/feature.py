@@ -54,4 +54,4 @@ def at_start(ctx: FeatureContext, state: dict[str, Any], built: Callable[[], boo
     return watch_at_start(ctx, state, built)
 
 
-FEATURE = Feature("platform", "Platform", "settings", build, at_start=at_start)
+FEATURE = Feature("platform", "Platform", "platform", build, at_start=at_start)
