@@ -301,3 +301,35 @@ def test_older_batches_are_listed_on_demand(
     wait_until(lambda: len(page.model.batches) == 130 and _idle(controller))
     assert page.model.batches[-1].name == "old 0"
     assert not page.more_button.isVisibleTo(page)
+
+
+def test_batches_from_prompt_lab_are_listed_and_say_so(
+    parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
+) -> None:
+    file = fake_openai.files.add("in.jsonl", b'{"custom_id": "a"}\n', "batch")
+    sources = (
+        ("batch_lab", {"source": "playground-prompt-lab", "run": "7"}),  # Lab's "Run as batch"
+        ("batch_mine", {"name": "Movie genres"}),
+        ("batch_other", None),
+    )
+    for i, (batch_id, metadata) in enumerate(sources):
+        fake_openai.batches.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": "/v1/chat/completions",
+            "input_file_id": file["id"], "completion_window": "24h", "status": "completed",
+            "created_at": 1_780_000_000 - i, "request_counts": {"total": 1, "completed": 1,
+            "failed": 0}, "metadata": metadata,
+        }  # fmt: skip
+    controller = _open(parts, qtbot)
+    page = controller.view.batches
+    wait_until(lambda: len(page.model.batches) == 3 and _idle(controller))
+    model = page.model
+    rows = {b.id: row for row, b in enumerate(model.batches)}
+    names = {key: model.index(row, 0).data() for key, row in rows.items()}
+    assert names == {
+        "batch_lab": "Test-suite run · from Prompt Lab",
+        "batch_mine": "Movie genres",
+        "batch_other": "Batch",
+    }
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert "Prompt Lab" in model.index(rows["batch_lab"], 0).data(tip)
+    assert model.index(rows["batch_mine"], 0).data(tip) is None

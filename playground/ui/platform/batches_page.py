@@ -96,7 +96,7 @@ class BatchesModel(QAbstractTableModel):
             return (done, info.total)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return info.name or "Batch"
+                return info.title
             if column == 1:
                 return info.status_text.split(" (")[0]  # the whole sentence is the tooltip
             if column == 2:
@@ -104,6 +104,8 @@ class BatchesModel(QAbstractTableModel):
             return datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return "\n".join((info.status_text, *info.errors))
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and info.source == "Prompt Lab":
+            return "Started with “Run as batch” in Prompt Lab; its scores are shown there."
         return None
 
     def set_batches(self, batches: list[BatchInfo]) -> None:
