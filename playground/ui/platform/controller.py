@@ -117,6 +117,7 @@ class PlatformController(FeatureController):
         page.upload_clicked.connect(self.upload_chosen)
         page.files_dropped.connect(self.upload_paths)
         page.resume_clicked.connect(self.resume_upload)
+        page.pause_clicked.connect(self.pause_upload)
         page.preview_requested.connect(self.preview)
         page.download_clicked.connect(self.download)
         page.delete_confirmed.connect(self.delete)
@@ -276,7 +277,23 @@ class PlatformController(FeatureController):
             group=UPLOAD_GROUP,
             on_result=finished,
             on_error=failed,
-            on_cancel=lambda: page.set_uploading(False),
+            on_cancel=self._paused,
+        )
+
+    def pause_upload(self) -> None:
+        """Stops the running upload; the parts sent are in the journal, so Resume goes on."""
+        self.runner.cancel(UPLOAD_GROUP)
+
+    def _paused(self) -> None:
+        page = self.view.files
+        page.set_uploading(False)
+        page.set_upload_progress(0, 0)
+        page.set_info(
+            "Upload paused. The parts already sent are kept for an hour: Resume upload sends "
+            "the rest."
+        )
+        self.runner.start_blocking(
+            self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
         )
 
     async def _upload_all(

@@ -176,6 +176,7 @@ class FilesPage(QWidget):
         upload_clicked: Upload… was clicked (the controller asks which files).
         files_dropped: files were dropped on the page. arg: their paths.
         resume_clicked: Resume was clicked for the upload that stopped half-way.
+        pause_clicked: Pause was clicked while a file was being sent in parts.
         preview_requested: show a file's content. arg: the `FileInfo`.
         download_clicked: Download… was clicked. arg: the selected `FileInfo`.
         delete_confirmed: the user confirmed deleting files. arg: their ids (list of str).
@@ -186,6 +187,7 @@ class FilesPage(QWidget):
     upload_clicked = Signal()
     files_dropped = Signal(list)
     resume_clicked = Signal()
+    pause_clicked = Signal()
     preview_requested = Signal(object)
     download_clicked = Signal(object)
     delete_confirmed = Signal(list)
@@ -303,8 +305,18 @@ class FilesPage(QWidget):
         )
         self.resume_button.setVisible(False)
         self.resume_button.clicked.connect(self.resume_clicked)
+        self.pause_button = named(
+            QPushButton("Pause upload"),
+            "filesPauseButton",
+            "Pause the upload",
+            "Stop sending now; the parts already sent are kept for an hour and Resume sends the "
+            "rest",
+        )
+        self.pause_button.setVisible(False)
+        self.pause_button.clicked.connect(self.pause_clicked)
         status = QHBoxLayout()
         status.addWidget(self.status_label, 1)
+        status.addWidget(self.pause_button)
         status.addWidget(self.resume_button)
 
         left = QWidget()
@@ -431,6 +443,7 @@ class FilesPage(QWidget):
     def set_upload_progress(self, sent: int, total: int) -> None:
         """A parted upload's progress (`total` 0 hides the bar)."""
         self.progress.setVisible(total > 0)
+        self.pause_button.setVisible(total > 0)  # only a parted upload can be paused
         if total > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(round(sent * 1000 / total))
