@@ -35,6 +35,7 @@ def _open(parts: Parts, qtbot: Any, tried: list[str] | None = None) -> PlatformC
         fine_tuning=FineTuningService(client),
         counter=parts.services.counter,
         try_in_chat=(tried if tried is not None else []).append,
+        history=parts.services.history,
         backoff=Backoff(first=0.01, longest=0.04, after_error=0.02),
     )
     controller.show_models(CatalogSnapshot("openai", (ModelInfo("gpt-4o-mini"),), 0.0))
@@ -290,3 +291,54 @@ def test_compare_with_base_model_opens_compare_with_both_models(make_app: Any) -
     compare = app.feature("compare").view
     columns = [compare.column_settings(c)["model"] for c in compare.column_ids()]
     assert columns[:2] == [model, "gpt-4o-mini"]
+
+
+def test_a_dataset_is_built_from_chosen_chat_conversations_and_answers(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    from playground.core.models import Message
+
+    history = parts.services.history
+    for name, answers in (("lamps", 6), ("kettles", 5), ("not used", 3)):
+        history.create(name, system_prompt=f"You answer questions about {name}.")
+        for i in range(answers):
+            history.append_message(name, Message("user", f"{name} question {i}?"))
+            history.append_message(name, Message("assistant", f"{name} answer {i}."))
+    controller = _open(parts, qtbot)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    part = controller.fine_tuning
+    assert part is not None
+    target = tmp_path / "from-chat.jsonl"
+    part.ask_save_path = lambda _title, _suggested: str(target)  # type: ignore[method-assign]
+    page.from_chat_button.click()
+    dialog = part.from_chat_dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    wait_until(lambda: dialog.conversations.count() == 3 and _idle(controller))
+    assert not dialog.build_button.isEnabled()  # nothing ticked yet
+    dialog.set_conversation_checked("lamps", True)
+    dialog.set_conversation_checked("kettles", True)
+    dialog.open_conversation("lamps")
+    wait_until(lambda: dialog.turns.count() == 6)
+    assert dialog.turns.item(0).text() == "You: lamps question 0?\nAnswer: lamps answer 0."
+    dialog.set_turn_checked(3, False)  # the second answer (message 4) is not learned
+    dialog.build_button.click()
+    wait_until(lambda: "Built 10 examples from 2 conversations" in page.status_label.text())
+    wait_until(lambda: page.start_button.isEnabled() and _idle(controller))
+    assert not dialog.isVisible()
+    assert page.files() == (str(target), "")
+    lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    lamps = [line for line in lines if "lamps" in line["messages"][0]["content"]]
+    assert [line["messages"][-1]["content"] for line in lamps] == [
+        "lamps answer 0.", "lamps answer 2.", "lamps answer 3.", "lamps answer 4.",
+        "lamps answer 5.",
+    ]  # fmt: skip
+    assert lamps[1]["messages"][0] == {
+        "role": "system",
+        "content": "You answer questions about lamps.",
+    }
+    assert lamps[1]["messages"][2]["weight"] == 0  # earlier answers are context only
+    assert len(lines) - len(lamps) == 5  # every kettles answer
+    assert page.summary.text().startswith("10 examples · ≈")
+    assert [r for r in fake_openai.requests if r.method == "POST"] == []  # offline

@@ -24,6 +24,7 @@ from playground.core.platform.batches import Backoff, BatchesService
 from playground.core.platform.files import FileInfo, FilePage, FilesService, purpose_name
 from playground.core.platform.fine_tuning import FineTuningService
 from playground.core.platform.vector_stores import VectorStoresService
+from playground.core.storage.history import HistoryStore
 from playground.core.storage.settings import Settings
 from playground.ui.common.feature import FeatureController
 from playground.ui.platform.batches_controller import BATCH_GROUP, CHECK_GROUP, BatchesPart
@@ -51,6 +52,7 @@ class PlatformController(FeatureController):
         counter: counts tokens for the Dataset doctor.
         vector_stores: the Vector stores service (None: the page is not shown).
         try_in_chat: puts a fine-tuned model into Chat and shows Chat.
+        history: the saved Chat conversations (the Dataset doctor builds examples from them).
         compare_models: shows Compare with one column per model (a fine-tuned model and its
             base); returns what to tell the user.
         provider_id: the active provider's price-data id ("openai", "azure"...).
@@ -83,6 +85,7 @@ class PlatformController(FeatureController):
         vector_stores: VectorStoresService | None = None,
         try_in_chat: Callable[[str], None] | None = None,
         compare_models: Callable[[list[str]], str] | None = None,
+        history: HistoryStore | None = None,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -100,8 +103,8 @@ class PlatformController(FeatureController):
         if fine_tuning is not None and counter is not None:
             self.fine_tuning = FineTuningPart(
                 view.add_fine_tuning(), fine_tuning, files, runner, counter,
-                try_in_chat=try_in_chat, compare_models=compare_models, backoff=backoff,
-                parent=self,
+                try_in_chat=try_in_chat, compare_models=compare_models, history=history,
+                backoff=backoff, parent=self,
             )  # fmt: skip
         self.vector_stores: VectorStoresPart | None = None
         if vector_stores is not None:

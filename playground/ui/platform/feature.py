@@ -41,6 +41,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         vector_stores=VectorStoresService(session.client),
         try_in_chat=try_in_chat,
         compare_models=ctx.compare_models,
+        history=services.history,
         parent=ctx.window,
     )
 

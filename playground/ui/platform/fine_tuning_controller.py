@@ -32,7 +32,10 @@ from playground.core.platform.fine_tuning import (
     JobRequest,
     StepMetrics,
 )
+from playground.core.platform.from_chat import AnswerTurn, answer_turns, build_dataset
+from playground.core.storage.history import ConversationSummary, HistoryStore
 from playground.ui.platform.fine_tuning_page import FineTuningPage
+from playground.ui.platform.from_chat_dialog import FromChatDialog
 from playground.ui.shell.bridge import TaskRunner
 
 DOCTOR_GROUP = "platform-doctor"
@@ -73,6 +76,11 @@ def _method_mismatch(found: str, chosen: str) -> tuple[str, str] | None:
     )
 
 
+def dialog_error(dialog: FromChatDialog) -> Callable[[AppError], None]:
+    """Shows an error in the dialog's summary line, in plain words with what to do."""
+    return lambda error: dialog.set_info(f"{error.title}. {error.message} {error.hint}".strip())
+
+
 class FineTuningPart(QObject):
     """Drives the Fine-tuning page (see the module docstring).
 
@@ -82,6 +90,8 @@ class FineTuningPart(QObject):
         try_in_chat: puts a fine-tuned model into Chat and shows it (None: no such button).
         compare_models: shows Compare with a fine-tuned model next to its base model; returns
             what to tell the user (None: no such button).
+        history: the saved Chat conversations, for "From Chat conversations…" (None: no such
+            button).
 
     Signals:
         listed: the jobs shown changed.
@@ -100,6 +110,7 @@ class FineTuningPart(QObject):
         training_price: Callable[[str], Decimal | None] = lambda _model: None,
         try_in_chat: Callable[[str], None] | None = None,
         compare_models: Callable[[list[str]], str] | None = None,
+        history: HistoryStore | None = None,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -130,6 +141,10 @@ class FineTuningPart(QObject):
         self.compare_models = compare_models
         page.compare_requested.connect(self.compare_with_base)
         page.set_compare_available(compare_models is not None)
+        self.history = history
+        self.from_chat_dialog: FromChatDialog | None = None
+        page.from_chat_clicked.connect(self.open_from_chat)
+        page.set_from_chat_available(history is not None)
 
     # -- the doctor ----------------------------------------------------------------------------
 
@@ -210,6 +225,85 @@ class FineTuningPart(QObject):
         else:
             text += f" Training cost ≈{format_cost(cost)} ({epochs} epochs)."
         return text
+
+    # -- from Chat -----------------------------------------------------------------------------
+
+    def open_from_chat(self) -> FromChatDialog | None:
+        """The dialog that builds a training file from saved Chat conversations."""
+        history = self.history
+        if history is None:
+            return None
+        dialog = self.from_chat_dialog
+        if dialog is None:
+            dialog = self.from_chat_dialog = FromChatDialog(self.page)
+            dialog.conversation_opened.connect(self._show_turns)
+            dialog.build_requested.connect(self.build_from_chat)
+
+        def listed(conversations: list[ConversationSummary]) -> None:
+            if self.from_chat_dialog is not None:
+                self.from_chat_dialog.set_conversations(conversations)
+
+        self.runner.start_blocking(
+            lambda: history.list(limit=1000),
+            group=DOCTOR_GROUP,
+            on_result=listed,
+            on_error=dialog_error(dialog),
+        )
+        dialog.show()
+        return dialog
+
+    def _show_turns(self, conversation_id: str) -> None:
+        history, dialog = self.history, self.from_chat_dialog
+        if history is None or dialog is None:
+            return
+
+        def read() -> list[AnswerTurn]:
+            return answer_turns(history.load(conversation_id))
+
+        self.runner.start_blocking(
+            read,
+            group=DOCTOR_GROUP,
+            on_result=lambda turns: dialog.show_turns(conversation_id, turns),
+            on_error=dialog_error(dialog),
+        )
+
+    def build_from_chat(self) -> None:
+        history, dialog = self.history, self.from_chat_dialog
+        if history is None or dialog is None:
+            return
+        picked = dialog.picked()
+        target = self.ask_save_path("Save the dataset", "chat-examples.jsonl")
+        if not picked or not target:
+            return
+
+        def build() -> int:
+            chosen = []
+            for conversation_id, off in picked:
+                conversation = history.load(conversation_id)
+                answers = [t.index for t in answer_turns(conversation) if t.index not in off]
+                chosen.append((conversation, answers))
+            data = build_dataset(chosen)
+            if not data:
+                raise AppError.local(
+                    "Nothing to save",
+                    "The ticked conversations have no ticked answers.",
+                    "Tick at least one answer.",
+                )
+            Path(target).write_bytes(data)
+            return data.count(b"\n")
+
+        def built(count: int) -> None:
+            dialog.accept()
+            self.report = None
+            self.page.set_files(target, "")
+            self.check(
+                note=f"Built {count:,} example{'s' if count != 1 else ''} from "
+                f"{len(picked)} conversation{'s' if len(picked) != 1 else ''} into {target}."
+            )
+
+        self.runner.start_blocking(
+            build, group=DOCTOR_GROUP, on_result=built, on_error=dialog_error(dialog)
+        )
 
     def save_fixed(self) -> None:
         training, _validation = self.page.files()

@@ -58,6 +58,7 @@ class FineTuningPage(QWidget):
         job_selected: show a job's events. arg: its `JobInfo`.
         refresh_requested: list the jobs again.
         try_in_chat_requested: open a fine-tuned model in Chat. arg: the model's name.
+        from_chat_clicked: build a training file from saved Chat conversations.
         compare_requested: compare a finished job's model with its base model. arg: the `JobInfo`.
     """
 
@@ -72,6 +73,7 @@ class FineTuningPage(QWidget):
     refresh_requested = Signal()
     try_in_chat_requested = Signal(str)
     compare_requested = Signal(object)
+    from_chat_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,8 +161,16 @@ class FineTuningPage(QWidget):
         self.findings = named(QListWidget(), "doctorFindings", "What the check found, by line")
         self.findings.setWordWrap(True)
         self.findings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.from_chat_button = named(
+            QPushButton("From Chat…"),
+            "doctorFromChat",
+            "Build a training file from saved Chat conversations",
+            "Pick saved Chat conversations and the answers to learn from",
+        )
+        self.from_chat_button.clicked.connect(self.from_chat_clicked)
         open_row = QHBoxLayout()
         open_row.addWidget(self.training_button)
+        open_row.addWidget(self.from_chat_button)
         open_row.addWidget(self.validation_button)
         open_row.addStretch(1)
 
@@ -399,6 +409,9 @@ class FineTuningPage(QWidget):
 
     def set_try_in_chat_available(self, available: bool) -> None:
         self.try_button.setVisible(available)
+
+    def set_from_chat_available(self, available: bool) -> None:
+        self.from_chat_button.setVisible(available)
 
     def set_compare_available(self, available: bool) -> None:
         self.compare_button.setVisible(available)
