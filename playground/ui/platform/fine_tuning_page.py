@@ -44,6 +44,17 @@ from playground.ui.shell.theme import is_dark
 JOB_COLUMNS = ("Status", "Base model", "Fine-tuned model", "Created")
 
 
+def _pair(first: QWidget, label: str, second: QWidget) -> QWidget:
+    """Two fields on one form row: `first`, then `label` and `second`."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(first, 1)
+    layout.addWidget(QLabel(label))
+    layout.addWidget(second, 1)
+    return row
+
+
 class FineTuningPage(QWidget):
     """The Fine-tuning page.
 
@@ -131,11 +142,10 @@ class FineTuningPage(QWidget):
         form = QFormLayout()
         form.addRow("Base model:", self.model_combo)
         form.addRow("Method:", self.method_combo)
-        form.addRow("Epochs:", self.epochs)
-        form.addRow("Batch size:", self.batch_size)
-        form.addRow("Learning rate ×:", self.learning_rate)
+        # Two numbers a row, so the doctor keeps room for its findings at large text sizes.
+        form.addRow("Epochs:", _pair(self.epochs, "Batch size:", self.batch_size))
+        form.addRow("Learning rate ×:", _pair(self.learning_rate, "Seed:", self.seed))
         form.addRow("Beta:", self.beta)
-        form.addRow("Seed:", self.seed)
         form.addRow("Name suffix:", self.suffix)
         self._form = form
         self._on_method_changed()
