@@ -67,7 +67,7 @@ def test_the_watch_says_when_each_finishes_and_waits_while_the_window_is_hidden(
     )
     watch.finished.connect(said.append)
     looked = len(fake_openai.requests)
-    watch.look()  # the window is hidden: no look, only a later try
+    watch.poll()  # the window is hidden: no look, only a later try
     assert len(fake_openai.requests) == looked
     assert watch.timer.isActive()
 

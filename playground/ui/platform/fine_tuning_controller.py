@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.capabilities import capabilities
@@ -36,6 +36,7 @@ from playground.core.platform.from_chat import AnswerTurn, answer_turns, build_d
 from playground.core.storage.history import ConversationSummary, HistoryStore
 from playground.ui.platform.fine_tuning_page import FineTuningPage
 from playground.ui.platform.from_chat_dialog import FromChatDialog
+from playground.ui.platform.polling_controller import PollingPart
 from playground.ui.shell.bridge import TaskRunner
 
 DOCTOR_GROUP = "platform-doctor"
@@ -81,7 +82,7 @@ def dialog_error(dialog: FromChatDialog) -> Callable[[AppError], None]:
     return lambda error: dialog.set_info(f"{error.title}. {error.message} {error.hint}".strip())
 
 
-class FineTuningPart(QObject):
+class FineTuningPart(PollingPart):
     """Drives the Fine-tuning page (see the module docstring).
 
     Args:
@@ -114,18 +115,14 @@ class FineTuningPart(QObject):
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(page, backoff, parent)
         self.page = page
         self.service = service
         self.files = files
         self.runner = runner
         self.counter = counter
         self.training_price = training_price
-        self.backoff = backoff or Backoff()
         self.report: DatasetReport | None = None
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.poll)
         page.open_training_clicked.connect(self.open_training)
         page.open_validation_clicked.connect(self.open_validation)
         page.check_requested.connect(lambda: self.check())
@@ -478,16 +475,14 @@ class FineTuningPart(QObject):
         if not self.page.running_jobs():
             self.timer.stop()
             return
-        delay = self.backoff.changed() if changed else self.backoff.unchanged()
-        self.timer.start(round(delay * 1000))
+        self.poll_soon(changed=changed)
 
     def poll(self) -> None:
         running = self.page.running_jobs()
         if not running:
             return
-        window = self.page.window()
-        if not window.isVisible() or window.isMinimized():
-            self.timer.start(round(self.backoff.delay * 1000))
+        if not self.window_shown():
+            self.poll_later()
             return
         before = {j.id: j for j in running}
 
@@ -504,12 +499,11 @@ class FineTuningPart(QObject):
             self._poll_soon(changed=changed)
 
         def failed(error: AppError) -> None:
-            delay = self.backoff.failed(error.retry_after)
+            delay = self.poll_after_failure(error)
             self.page.set_info(
                 f"Could not check the jobs ({error.title.lower()}); trying again in "
                 f"{delay:.0f} s. Nothing is lost."
             )
-            self.timer.start(round(delay * 1000))
 
         self.runner.start(
             self.service.refresh([j.id for j in running]),
@@ -517,6 +511,3 @@ class FineTuningPart(QObject):
             on_result=looked,
             on_error=failed,
         )
-
-    def shutdown(self) -> None:
-        self.timer.stop()

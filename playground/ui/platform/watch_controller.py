@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from playground.core.api.errors import AppError
 from playground.core.platform.batches import Backoff, BatchesService, BatchInfo
 from playground.core.platform.fine_tuning import FineTuningService, JobInfo
 from playground.ui.common.feature import FeatureContext
+from playground.ui.platform.polling_controller import PollingPart
 from playground.ui.shell.bridge import TaskRunner
 
 WATCH_GROUP = "platform-watch"
@@ -47,7 +48,7 @@ def job_finished_text(info: JobInfo) -> str:
     return f"Fine-tuning job {name} finished: {info.status_text.lower()}."
 
 
-class StartupWatch(QObject):
+class StartupWatch(PollingPart):
     """Looks at saved running batches and jobs until they finish (see the module docstring).
 
     Signals:
@@ -69,15 +70,11 @@ class StartupWatch(QObject):
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(window, backoff, parent)
         self.setObjectName("platformStartupWatch")
         self.batches, self.jobs, self.runner, self.window = batches, jobs, runner, window
         self.batch_ids, self.job_ids = list(batch_ids), list(job_ids)
         self.stop_when = stop_when
-        self.backoff = backoff or Backoff()
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.look)
 
     @property
     def active(self) -> bool:
@@ -88,14 +85,11 @@ class StartupWatch(QObject):
         if self.active:
             self.timer.start(0)
 
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def look(self) -> None:
+    def poll(self) -> None:
         if not self.active:
             return
-        if not self.window.isVisible() or self.window.isMinimized():
-            self.timer.start(round(self.backoff.delay * 1000))
+        if not self.window_shown():
+            self.poll_later()
             return
         batch_ids, job_ids = list(self.batch_ids), list(self.job_ids)
 
@@ -119,8 +113,7 @@ class StartupWatch(QObject):
                     self.finished.emit(job_finished_text(job))
                     changed = True
             if self.active:
-                delay = self.backoff.changed() if changed else self.backoff.unchanged()
-                self.timer.start(round(delay * 1000))
+                self.poll_soon(changed=changed)
 
         def failed(error: AppError) -> None:
             if error.status == 404:  # deleted meanwhile (or another key): nothing to follow
@@ -128,7 +121,7 @@ class StartupWatch(QObject):
                 return
             # A 429, 5xx or a dropped connection: look again later; nothing is lost.
             if self.active:
-                self.timer.start(round(self.backoff.failed(error.retry_after) * 1000))
+                self.poll_after_failure(error)
 
         self.runner.start(run(), group=WATCH_GROUP, on_result=looked, on_error=failed)
 
