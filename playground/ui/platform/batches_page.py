@@ -46,7 +46,12 @@ from PySide6.QtWidgets import (
 from playground.core.api.errors import AppError
 from playground.core.platform.batches import BatchCheck, BatchInfo, BatchParams, ResultRow
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
-from playground.ui.shell.theme import is_dark
+from playground.ui.platform.widgets import (
+    list_header,
+    show_error,
+    show_info,
+    status_line,
+)
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 BATCH_COLUMNS = ("Batch", "Status", "Progress", "Created")
@@ -340,12 +345,9 @@ class BatchesPage(QWidget):
             QPushButton("Show results"), "batchResultsButton", "Show the selected batch's results"
         )
         self.results_button.clicked.connect(self._results_selected)
-        list_buttons = QHBoxLayout()
-        list_buttons.addWidget(QLabel("<b>Batches</b>"))
-        list_buttons.addStretch(1)
-        list_buttons.addWidget(self.refresh_button)
-        list_buttons.addWidget(self.cancel_button)
-        list_buttons.addWidget(self.results_button)
+        list_buttons = list_header(
+            "Batches", self.refresh_button, self.cancel_button, self.results_button
+        )
         self.poll_label = wrapped_label("batchesPollNote")
         self.more_button = named(
             QPushButton("Show older batches"), "batchesMore", "Show older batches"
@@ -395,8 +397,7 @@ class BatchesPage(QWidget):
         right.addWidget(bottom)
         right.setChildrenCollapsible(False)
 
-        self.status_label = wrapped_label("batchesStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label = status_line("batchesStatus")
         layout = QVBoxLayout(self)
         layout.addWidget(
             side_by_side([(builder, 2), (right, 3)], name="batchesSplitter", sizes=(420, 640)), 1
@@ -520,15 +521,10 @@ class BatchesPage(QWidget):
         self.export_jsonl.setEnabled(bool(rows))
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
-        self.status_label.setToolTip("")
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -49,7 +49,11 @@ from playground.core.platform.files import (
     purpose_name,
 )
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
-from playground.ui.shell.theme import is_dark
+from playground.ui.platform.widgets import (
+    show_error,
+    show_info,
+    status_line,
+)
 
 COLUMNS = ("Name", "Purpose", "Size", "Created", "Status")
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -295,8 +299,7 @@ class FilesPage(QWidget):
 
         self.progress = named(QProgressBar(), "filesUploadProgress", "Upload progress")
         self.progress.setVisible(False)
-        self.status_label = wrapped_label("filesStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label = status_line("filesStatus")
         self.resume_button = named(
             QPushButton("Resume upload"),
             "filesResumeButton",
@@ -431,14 +434,10 @@ class FilesPage(QWidget):
         self.count_label.setText(text)
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     def set_upload_progress(self, sent: int, total: int) -> None:
         """A parted upload's progress (`total` 0 hides the bar)."""

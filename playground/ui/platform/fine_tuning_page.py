@@ -39,7 +39,15 @@ from playground.core.platform.fine_tuning import (
 )
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
 from playground.ui.platform.charts import LengthHistogram, LossChart
-from playground.ui.shell.theme import is_dark
+from playground.ui.platform.widgets import (
+    list_header,
+    select_row_of,
+    selected_of,
+    show_error,
+    show_info,
+    status_line,
+    upsert,
+)
 
 JOB_COLUMNS = ("Status", "Base model", "Fine-tuned model", "Created")
 
@@ -210,12 +218,9 @@ class FineTuningPage(QWidget):
             QPushButton("Cancel job"), "fineTuneCancel", "Cancel the selected job"
         )
         self.cancel_button.clicked.connect(self._cancel_selected)
-        jobs_buttons = QHBoxLayout()
-        jobs_buttons.addWidget(QLabel("<b>Jobs</b>"))
-        jobs_buttons.addStretch(1)
-        jobs_buttons.addWidget(self.start_button)
-        jobs_buttons.addWidget(self.refresh_button)
-        jobs_buttons.addWidget(self.cancel_button)
+        jobs_buttons = list_header(
+            "Jobs", self.start_button, self.refresh_button, self.cancel_button
+        )
         self.try_button = named(
             QPushButton("Try in Chat"),
             "fineTuneTryInChat",
@@ -263,8 +268,7 @@ class FineTuningPage(QWidget):
         self.checkpoints.setVisible(False)
         jobs_layout.addWidget(self.checkpoints)
 
-        self.status_label = wrapped_label("fineTuneStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label = status_line("fineTuneStatus")
         layout = QVBoxLayout(self)
         layout.addWidget(
             side_by_side([(doctor, 1), (jobs, 1)], name="fineTuneSplitter", sizes=(520, 560)), 1
@@ -374,26 +378,18 @@ class FineTuningPage(QWidget):
                     item.setToolTip(job.error)
                 self.table.setItem(row, column, item)
         if selected is not None:
-            for row, job in enumerate(jobs):
-                if job.id == selected.id:
-                    self.table.selectRow(row)
+            select_row_of(self.table, jobs, selected.id)
         self.table.blockSignals(False)
         self._update_buttons()
 
     def update_job(self, info: JobInfo) -> None:
-        jobs = [info if j.id == info.id else j for j in self.jobs]
-        if info.id not in {j.id for j in self.jobs}:
-            jobs.insert(0, info)
-        self.set_jobs(jobs)
+        self.set_jobs(upsert(self.jobs, info))
 
     def select_job(self, job_id: str) -> None:
-        for row, job in enumerate(self.jobs):
-            if job.id == job_id:
-                self.table.selectRow(row)
+        select_row_of(self.table, self.jobs, job_id)
 
     def selected_job(self) -> JobInfo | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.jobs[rows[0].row()] if rows and rows[0].row() < len(self.jobs) else None
+        return selected_of(self.table, self.jobs)
 
     def running_jobs(self) -> list[JobInfo]:
         return [j for j in self.jobs if not j.done]
@@ -437,15 +433,10 @@ class FineTuningPage(QWidget):
         self.start_button.setEnabled(not busy and self._report_ok)
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
-        self.status_label.setToolTip("")
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     # -- internals -----------------------------------------------------------------------------
 
