@@ -45,12 +45,14 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.errors import AppError
 from playground.core.platform.batches import BatchCheck, BatchInfo, BatchParams, ResultRow
-from playground.ui.common.widgets import named, side_by_side, wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.widgets import (
+    button_row,
     list_header,
     show_error,
     show_info,
     status_line,
+    two_panes_and_status,
 )
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -291,10 +293,7 @@ class BatchesPage(QWidget):
         self.check_summary = wrapped_label("batchCheckSummary")
         self.problems = named(QListWidget(), "batchProblems", "Problems found, by line")
         self.problems.setVisible(False)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.check_button)
-        buttons.addWidget(self.start_button)
-        buttons.addStretch(1)
+        buttons = button_row(self.check_button, self.start_button)
 
         builder = QWidget()
         builder_layout = QVBoxLayout(builder)
@@ -398,11 +397,9 @@ class BatchesPage(QWidget):
         right.setChildrenCollapsible(False)
 
         self.status_label = status_line("batchesStatus")
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            side_by_side([(builder, 2), (right, 3)], name="batchesSplitter", sizes=(420, 640)), 1
+        two_panes_and_status(
+            self, ((builder, 2), (right, 3)), "batchesSplitter", (420, 640), self.status_label
         )
-        layout.addWidget(self.status_label)
         self.main_input: QWidget = self.prompts_edit
         self._update_buttons()
         self.show_results_rows(None, [], "")

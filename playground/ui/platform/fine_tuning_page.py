@@ -37,15 +37,17 @@ from playground.core.platform.fine_tuning import (
     StepMetrics,
     event_metrics,
 )
-from playground.ui.common.widgets import named, side_by_side, wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.charts import LengthHistogram, LossChart
 from playground.ui.platform.widgets import (
+    button_row,
     list_header,
     select_row_of,
     selected_of,
     show_error,
     show_info,
     status_line,
+    two_panes_and_status,
     upsert,
 )
 
@@ -170,11 +172,7 @@ class FineTuningPage(QWidget):
             "Save 80% of the examples as a training file and 20% as a validation file",
         )
         self.split_button.clicked.connect(self.split_clicked)
-        doctor_buttons = QHBoxLayout()
-        doctor_buttons.addWidget(self.check_button)
-        doctor_buttons.addWidget(self.fix_button)
-        doctor_buttons.addWidget(self.split_button)
-        doctor_buttons.addStretch(1)
+        doctor_buttons = button_row(self.check_button, self.fix_button, self.split_button)
         self.summary = wrapped_label("doctorSummary")
         self.findings = named(QListWidget(), "doctorFindings", "What the check found, by line")
         self.findings.setWordWrap(True)
@@ -186,11 +184,7 @@ class FineTuningPage(QWidget):
             "Pick saved Chat conversations and the answers to learn from",
         )
         self.from_chat_button.clicked.connect(self.from_chat_clicked)
-        open_row = QHBoxLayout()
-        open_row.addWidget(self.training_button)
-        open_row.addWidget(self.from_chat_button)
-        open_row.addWidget(self.validation_button)
-        open_row.addStretch(1)
+        open_row = button_row(self.training_button, self.from_chat_button, self.validation_button)
 
         doctor = QWidget()
         doctor_layout = QVBoxLayout(doctor)
@@ -269,11 +263,9 @@ class FineTuningPage(QWidget):
         jobs_layout.addWidget(self.checkpoints)
 
         self.status_label = status_line("fineTuneStatus")
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            side_by_side([(doctor, 1), (jobs, 1)], name="fineTuneSplitter", sizes=(520, 560)), 1
+        two_panes_and_status(
+            self, ((doctor, 1), (jobs, 1)), "fineTuneSplitter", (520, 560), self.status_label
         )
-        layout.addWidget(self.status_label)
         self.main_input: QWidget = self.training_button
         self.show_report(None)
         self._update_buttons()

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 from playground.core.api.errors import AppError
 from playground.core.platform.files import format_size
 from playground.core.platform.vector_stores import Chunk, Chunking, StoreFile, StoreInfo
-from playground.ui.common.widgets import named, side_by_side, wrapped_label
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.widgets import (
     select_row_of,
     selected_of,
     show_error,
     show_info,
     status_line,
+    two_panes_and_status,
     upsert,
 )
 
@@ -164,11 +165,9 @@ class VectorStoresPage(QWidget):
         right_layout.addWidget(self.results, 2)
 
         self.status_label = status_line("storesStatus")
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            side_by_side([(left, 1), (right, 1)], name="storesSplitter", sizes=(500, 580)), 1
+        two_panes_and_status(
+            self, ((left, 1), (right, 1)), "storesSplitter", (500, 580), self.status_label
         )
-        layout.addWidget(self.status_label)
         self.main_input: QWidget = self.name_edit
         self._update_buttons()
 

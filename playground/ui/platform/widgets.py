@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QVBoxLayout, QWidget
 
 from playground.core.api.errors import AppError
-from playground.ui.common.widgets import wrapped_label
+from playground.ui.common.widgets import side_by_side, wrapped_label
 from playground.ui.shell.theme import is_dark
 
 
@@ -51,6 +51,28 @@ def list_header(title: str, *buttons: QWidget) -> QHBoxLayout:
     row.addStretch(1)
     for button in buttons:
         row.addWidget(button)
+    return row
+
+
+def two_panes_and_status(
+    page: QWidget,
+    panes: tuple[tuple[QWidget, int], tuple[QWidget, int]],
+    name: str,
+    sizes: tuple[int, int],
+    status: QLabel,
+) -> None:
+    """A page's layout: two panes side by side (a splitter called `name`), the status line under."""
+    layout = QVBoxLayout(page)
+    layout.addWidget(side_by_side(list(panes), name=name, sizes=sizes), 1)
+    layout.addWidget(status)
+
+
+def button_row(*buttons: QWidget) -> QHBoxLayout:
+    """Buttons from the left, the rest of the row empty."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
     return row
 
 
