@@ -105,6 +105,8 @@ def _batches(controller: PlatformController) -> QWidget:
                   name="movie-genres.jsonl"),
         BatchInfo("batch_3", "completed", "/v1/chat/completions", _NOW - 7200, 6, 6, 0,
                   output_file_id="file-out", name="prompt-list.jsonl"),
+        BatchInfo("batch_5", "completed", "/v1/chat/completions", _NOW - 30_000, 24, 24, 0,
+                  output_file_id="file-out5", source="Prompt Lab"),
         BatchInfo("batch_2", "expired", "/v1/chat/completions", _NOW - 90_000, 120, 71, 49,
                   output_file_id="file-out2", error_file_id="file-err2", name="reviews.jsonl"),
         BatchInfo("batch_1", "cancelled", "/v1/chat/completions", _NOW - 180_000, 40, 12, 0,
