@@ -55,6 +55,7 @@ def fill_window(
             show_tab=window.show_tab,
             open_starter=lambda starter_id: open_starter(starter_id),
             open_conversation=lambda conversation_id: _open_in_chat(conversation_id),
+            compare_models=lambda models: _compare_models(models),
         ),
         lambda: controller.settings,
         window,
@@ -80,6 +81,15 @@ def fill_window(
         parent=window,
         environ=services.environ,
     )
+
+    def _compare_models(models: list[str]) -> str:
+        from playground.ui.shell.retirements import CompareHook
+
+        window.show_tab("compare")
+        compare = host.controller("compare")
+        if not isinstance(compare, CompareHook):
+            return "Compare is not available."
+        return compare.compare_models(models, "", "", None)
 
     def _open_in_chat(conversation_id: str) -> None:
         host.chat().open_conversation(conversation_id)

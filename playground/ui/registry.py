@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 from playground.ui.common.feature import (
     Builder,
@@ -10,6 +12,7 @@ from playground.ui.common.feature import (
     FeatureContext,
     FeatureController,
     LazyTab,
+    StartHook,
     TabPage,
 )
 
@@ -25,7 +28,7 @@ FEATURE_TABLE = (
     ("moderation", "Moderation", "moderation", "playground.ui.moderation.feature"),
     ("compare", "Compare", "chat", "playground.ui.compare.feature"),
     ("lab", "Prompt Lab", "settings", "playground.ui.lab.feature"),
-    ("platform", "Platform", "settings", "playground.ui.platform.feature"),
+    ("platform", "Platform", "platform", "playground.ui.platform.feature"),
     ("usage", "Usage", "embeddings", "playground.ui.usage.feature"),
 )
 
@@ -43,8 +46,23 @@ def all_features() -> list[Feature]:
     def builder(module: str) -> Builder:
         return lambda ctx: feature_module(module).build(ctx)
 
+    def at_start(module: str) -> StartHook:
+        def run(ctx: FeatureContext, state: dict[str, Any], built: Callable[[], bool]) -> object:
+            hook = feature_module(module).at_start
+            return hook(ctx, state, built) if hook is not None else None
+
+        return run
+
     return [
-        Feature(key, title, icon, builder(module), SECTIONS.get(key, ""), key in EAGER)
+        Feature(
+            key,
+            title,
+            icon,
+            builder(module),
+            SECTIONS.get(key, ""),
+            key in EAGER,
+            at_start(module) if key in AT_START else None,
+        )
         for key, title, icon, module in FEATURE_TABLE
     ]
 
@@ -53,6 +71,8 @@ def all_features() -> list[Feature]:
 SECTIONS = {"chat": "chat"}
 # Tabs built right after the first frame rather than when first shown.
 EAGER = frozenset({"chat"})
+# Tabs with work to do from start-up before they are built (their `FEATURE.at_start`).
+AT_START = frozenset({"platform"})
 
 
 __all__ = [

@@ -17,6 +17,7 @@ for that answer, so ``REFUSAL_MESSAGE`` is a stand-in: the app must show whateve
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from dataclasses import dataclass, field
@@ -209,7 +210,9 @@ def _advance(h: Handler, state: FakeFineTuning, job: JsonDict) -> None:
             f"{s},{round(2.0 / (1 + s), 4)},{round(2.0 / (1 + s) * 1.1, 4) if valid else ''}\n"
             for s in range(1, state.steps + 1)
         )
-    result = files_state(h).add("step_metrics.csv", csv.encode(), "fine-tune-results")
+    # The real API serves the result file's CSV base64-encoded.
+    encoded = base64.b64encode(csv.encode())
+    result = files_state(h).add("step_metrics.csv", encoded, "fine-tune-results")
     with state.lock:
         job.update(
             status="succeeded",

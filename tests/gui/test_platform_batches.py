@@ -44,6 +44,30 @@ def _open(parts: Parts, qtbot: Any) -> PlatformController:
     return controller
 
 
+def _started(parts: Parts, qtbot: Any, wait_until: WaitUntil) -> PlatformController:
+    """The Batches page with the prompt list filled in, checked and its batch started."""
+    controller = _open(parts, qtbot)
+    page = controller.view.batches
+    wait_until(lambda: _idle(controller))
+    _fill_prompts(controller, qtbot)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.start_button.click()
+    return controller
+
+
+def _add_batches(fake: FakeOpenAI, batches: list[tuple[str, int, Any]]) -> None:
+    """Finished batches in the fake server: (id, created_at, metadata) each."""
+    file = fake.files.add("in.jsonl", b'{"custom_id": "a"}\n', "batch")
+    for batch_id, created, metadata in batches:
+        fake.batches.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": "/v1/chat/completions",
+            "input_file_id": file["id"], "completion_window": "24h", "status": "completed",
+            "created_at": created, "request_counts": {"total": 1, "completed": 1, "failed": 0},
+            "metadata": metadata,
+        }  # fmt: skip
+
+
 def _idle(controller: PlatformController) -> bool:
     return not any(controller.runner.is_busy(g) for g in controller.busy_groups)
 
@@ -153,13 +177,8 @@ def test_polling_pauses_while_the_window_is_hidden(
     parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
     fake_openai.batches.steps = 10_000
-    controller = _open(parts, qtbot)
+    controller = _started(parts, qtbot, wait_until)
     page = controller.view.batches
-    wait_until(lambda: _idle(controller))
-    _fill_prompts(controller, qtbot)
-    page.check_button.click()
-    wait_until(lambda: page.start_button.isEnabled())
-    page.start_button.click()
     wait_until(lambda: _statuses(controller) == ["in_progress"])
     batch_id = page.model.batches[0].id
 
@@ -200,13 +219,8 @@ def test_an_expired_batch_shows_its_error_file(
     parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
     fake_openai.batches.outcome = "expired"
-    controller = _open(parts, qtbot)
+    controller = _started(parts, qtbot, wait_until)
     page = controller.view.batches
-    wait_until(lambda: _idle(controller))
-    _fill_prompts(controller, qtbot)
-    page.check_button.click()
-    wait_until(lambda: page.start_button.isEnabled())
-    page.start_button.click()
     wait_until(lambda: _statuses(controller) == ["expired"] and _idle(controller))
     assert page.model.index(0, 1).data() == "Expired"
     tip = page.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
@@ -231,13 +245,8 @@ def test_cancel_a_running_batch(
 ) -> None:
     fake_openai.batches.steps = 10_000
     fake_openai.batches.slow_cancel = True
-    controller = _open(parts, qtbot)
+    controller = _started(parts, qtbot, wait_until)
     page = controller.view.batches
-    wait_until(lambda: _idle(controller))
-    _fill_prompts(controller, qtbot)
-    page.check_button.click()
-    wait_until(lambda: page.start_button.isEnabled())
-    page.start_button.click()
     wait_until(lambda: _statuses(controller) == ["in_progress"])
     page.table.selectRow(0)
     page.cancel_button.click()
@@ -265,13 +274,8 @@ def test_a_failed_batch_says_why(
     parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
     fake_openai.batches.outcome = "failed"
-    controller = _open(parts, qtbot)
+    controller = _started(parts, qtbot, wait_until)
     page = controller.view.batches
-    wait_until(lambda: _idle(controller))
-    _fill_prompts(controller, qtbot)
-    page.check_button.click()
-    wait_until(lambda: page.start_button.isEnabled())
-    page.start_button.click()
     wait_until(lambda: _statuses(controller) == ["failed"] and _idle(controller))
     assert page.status_label.text() == (
         "prompt-list.jsonl failed: Line 1: The batch input file is not valid for this endpoint. "
@@ -285,14 +289,10 @@ def test_older_batches_are_listed_on_demand(
     parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:
     fake_openai.batches.steps = 1
-    file = fake_openai.files.add("in.jsonl", b'{"custom_id": "a"}\n', "batch")
-    for i in range(130):
-        fake_openai.batches.batches[f"batch_{i:03}"] = {
-            "id": f"batch_{i:03}", "object": "batch", "endpoint": "/v1/chat/completions",
-            "input_file_id": file["id"], "completion_window": "24h", "status": "completed",
-            "created_at": 1_780_000_000 + i, "request_counts": {"total": 1, "completed": 1,
-            "failed": 0}, "metadata": {"name": f"old {i}"},
-        }  # fmt: skip
+    _add_batches(
+        fake_openai,
+        [(f"batch_{i:03}", 1_780_000_000 + i, {"name": f"old {i}"}) for i in range(130)],
+    )
     controller = _open(parts, qtbot)
     page = controller.view.batches
     wait_until(lambda: len(page.model.batches) == 100 and _idle(controller))
@@ -301,3 +301,30 @@ def test_older_batches_are_listed_on_demand(
     wait_until(lambda: len(page.model.batches) == 130 and _idle(controller))
     assert page.model.batches[-1].name == "old 0"
     assert not page.more_button.isVisibleTo(page)
+
+
+def test_batches_from_prompt_lab_are_listed_and_say_so(
+    parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
+) -> None:
+    _add_batches(
+        fake_openai,
+        [
+            ("batch_lab", 1_780_000_000, {"source": "playground-prompt-lab", "run": "7"}),
+            ("batch_mine", 1_779_999_999, {"name": "Movie genres"}),
+            ("batch_other", 1_779_999_998, None),
+        ],
+    )  # the first as Lab's "Run as batch" makes it
+    controller = _open(parts, qtbot)
+    page = controller.view.batches
+    wait_until(lambda: len(page.model.batches) == 3 and _idle(controller))
+    model = page.model
+    rows = {b.id: row for row, b in enumerate(model.batches)}
+    names = {key: model.index(row, 0).data() for key, row in rows.items()}
+    assert names == {
+        "batch_lab": "Test-suite run · from Prompt Lab",
+        "batch_mine": "Movie genres",
+        "batch_other": "Batch",
+    }
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert "Prompt Lab" in model.index(rows["batch_lab"], 0).data(tip)
+    assert model.index(rows["batch_mine"], 0).data(tip) is None

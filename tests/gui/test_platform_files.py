@@ -196,6 +196,34 @@ def test_a_parted_upload_that_broke_resumes_after_a_restart(
     assert not page.resume_button.isVisibleTo(page)
 
 
+def test_a_parted_upload_paused_by_hand_resumes_where_it_stopped(
+    parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil, tmp_path: Path
+) -> None:
+    big = tmp_path / "corpus.txt"
+    data = bytes(range(256)) * 40  # 10,240 bytes: eleven parts of 1,000
+    big.write_bytes(data)
+    controller = _open(parts, qtbot, max_file_bytes=1000, part_bytes=1000)
+    page = controller.view.files
+    wait_until(lambda: _idle(controller))
+    assert not page.pause_button.isVisibleTo(page)
+    controller.upload_paths([str(big)], "user_data")
+    wait_until(lambda: page.progress.value() >= 200)  # two parts or more are in
+    assert page.pause_button.isVisibleTo(page)
+    page.pause_button.click()
+    wait_until(lambda: _idle(controller) and page.resume_button.isVisibleTo(page))
+    assert "Upload paused" in page.status_label.text()
+    assert not page.pause_button.isVisibleTo(page)
+    assert fake_openai.files.files == {}  # not finished
+    sent = len(fake_openai.requests_to("/parts"))
+    assert sent < 11
+
+    page.resume_button.click()
+    wait_until(lambda: _idle(controller) and _names(controller) == ["corpus.txt"])
+    assert [f.data for f in fake_openai.files.files.values()] == [data]
+    assert len(fake_openai.requests_to("/v1/uploads")) == 1  # the same upload, resumed
+    assert len(fake_openai.requests_to("/parts")) <= 12  # at most the part in flight again
+
+
 def test_a_server_error_while_listing_is_shown_and_refresh_recovers(
     parts: Parts, qtbot: Any, fake_openai: FakeOpenAI, wait_until: WaitUntil
 ) -> None:

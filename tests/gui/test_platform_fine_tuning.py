@@ -35,6 +35,7 @@ def _open(parts: Parts, qtbot: Any, tried: list[str] | None = None) -> PlatformC
         fine_tuning=FineTuningService(client),
         counter=parts.services.counter,
         try_in_chat=(tried if tried is not None else []).append,
+        history=parts.services.history,
         backoff=Backoff(first=0.01, longest=0.04, after_error=0.02),
     )
     controller.show_models(CatalogSnapshot("openai", (ModelInfo("gpt-4o-mini"),), 0.0))
@@ -155,6 +156,8 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
         (4, 0.4),
     ]  # the fake's 2 / (1 + step)
     assert page.loss.valid == []  # no validation file
+    wait_until(lambda: page.loss_source == "the job’s result file")  # every step, once done
+    assert page.loss.train[-1] == (4, 0.4)
     page.try_button.click()
     assert len(tried) == 1
     assert tried[0].startswith("ft:gpt-4o-mini:org-fake:support:")
@@ -170,6 +173,59 @@ def test_a_job_is_created_followed_to_the_end_and_another_cancelled(
     wait_until(lambda: page.jobs[0].status == "cancelled" and _idle(controller))
     assert page.table.item(0, 0).text() == "Cancelled"
     assert not page.cancel_button.isEnabled()
+
+
+def test_a_dpo_job_takes_its_hyperparameters_and_refuses_a_file_of_the_wrong_kind(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.fine_tuning.steps = 10_000
+    plain = tmp_path / "train.jsonl"
+    plain.write_text("\n".join(_examples(12)) + "\n", encoding="utf-8")
+    pair = {
+        "input": {"messages": [{"role": "user", "content": "Hi?"}]},
+        "preferred_output": [{"role": "assistant", "content": "Hello! How can I help?"}],
+        "non_preferred_output": [{"role": "assistant", "content": "What."}],
+    }
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(json.dumps(pair | {"n": i}) for i in range(12)), encoding="utf-8")
+    controller = _open(parts, qtbot)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    assert not page.beta.isVisibleTo(page)  # beta belongs to preference training only
+    page.set_method("dpo")
+    assert page.beta.isVisibleTo(page)
+    _choose(controller, plain)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.start_button.click()
+    assert "The file does not fit the method" in page.status_label.text()
+    assert "a better answer and a worse one" in page.status_label.text()
+    assert [r for r in fake_openai.requests if r.method == "POST"] == []  # nothing sent
+
+    _choose(controller, pairs)
+    page.check_button.click()
+    wait_until(lambda: page.start_button.isEnabled())
+    page.epochs.setValue(2)
+    page.batch_size.setValue(4)
+    page.learning_rate.setValue(0.5)
+    page.beta.setValue(0.25)
+    page.seed.setValue(7)
+    page.start_button.click()
+    wait_until(lambda: len(page.jobs) == 1)
+    created = fake_openai.last("/fine_tuning/jobs").json
+    assert created["method"] == {
+        "type": "dpo",
+        "dpo": {
+            "hyperparameters": {
+                "n_epochs": 2,
+                "batch_size": 4,
+                "learning_rate_multiplier": 0.5,
+                "beta": 0.25,
+            }
+        },
+    }
+    assert created["seed"] == 7
+    assert page.jobs[0].method == "dpo"
 
 
 def test_the_providers_refusal_is_shown_in_plain_words_and_old_jobs_stay(
@@ -212,3 +268,77 @@ def test_try_in_chat_opens_the_fine_tuned_model_in_chat(make_app: Any) -> None:
     page.try_button.click()
     assert app.window.current_tab_key() == "chat"
     assert app.chat_tab.current_model() == model
+
+
+def test_compare_with_base_model_opens_compare_with_both_models(make_app: Any) -> None:
+    from playground.core.platform.fine_tuning import JobInfo
+
+    app = make_app()
+    app.window.show_tab("platform")
+    page = app.feature("platform").view.fine_tuning
+    model = "ft:gpt-4o-mini:org-fake:support:abc123"
+    page.set_jobs(
+        [
+            JobInfo("ftjob-2", "running", "gpt-4o-mini", 1_780_000_100),
+            JobInfo("ftjob-1", "succeeded", "gpt-4o-mini", 1_780_000_000, model),
+        ]
+    )
+    page.select_job("ftjob-2")
+    assert not page.compare_button.isEnabled()  # no model yet
+    page.select_job("ftjob-1")
+    page.compare_button.click()
+    assert app.window.current_tab_key() == "compare"
+    compare = app.feature("compare").view
+    columns = [compare.column_settings(c)["model"] for c in compare.column_ids()]
+    assert columns[:2] == [model, "gpt-4o-mini"]
+
+
+def test_a_dataset_is_built_from_chosen_chat_conversations_and_answers(
+    parts: Parts, qtbot: Any, wait_until: WaitUntil, tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    from playground.core.models import Message
+
+    history = parts.services.history
+    for name, answers in (("lamps", 6), ("kettles", 5), ("not used", 3)):
+        history.create(name, system_prompt=f"You answer questions about {name}.")
+        for i in range(answers):
+            history.append_message(name, Message("user", f"{name} question {i}?"))
+            history.append_message(name, Message("assistant", f"{name} answer {i}."))
+    controller = _open(parts, qtbot)
+    page = _page(controller)
+    wait_until(lambda: _idle(controller))
+    part = controller.fine_tuning
+    assert part is not None
+    target = tmp_path / "from-chat.jsonl"
+    part.ask_save_path = lambda _title, _suggested: str(target)  # type: ignore[method-assign]
+    page.from_chat_button.click()
+    dialog = part.from_chat_dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    wait_until(lambda: dialog.conversations.count() == 3 and _idle(controller))
+    assert not dialog.build_button.isEnabled()  # nothing ticked yet
+    dialog.set_conversation_checked("lamps", True)
+    dialog.set_conversation_checked("kettles", True)
+    dialog.open_conversation("lamps")
+    wait_until(lambda: dialog.turns.count() == 6)
+    assert dialog.turns.item(0).text() == "You: lamps question 0?\nAnswer: lamps answer 0."
+    dialog.set_turn_checked(3, False)  # the second answer (message 4) is not learned
+    dialog.build_button.click()
+    wait_until(lambda: "Built 10 examples from 2 conversations" in page.status_label.text())
+    wait_until(lambda: page.start_button.isEnabled() and _idle(controller))
+    assert not dialog.isVisible()
+    assert page.files() == (str(target), "")
+    lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    lamps = [line for line in lines if "lamps" in line["messages"][0]["content"]]
+    assert [line["messages"][-1]["content"] for line in lamps] == [
+        "lamps answer 0.", "lamps answer 2.", "lamps answer 3.", "lamps answer 4.",
+        "lamps answer 5.",
+    ]  # fmt: skip
+    assert lamps[1]["messages"][0] == {
+        "role": "system",
+        "content": "You answer questions about lamps.",
+    }
+    assert lamps[1]["messages"][2]["weight"] == 0  # earlier answers are context only
+    assert len(lines) - len(lamps) == 5  # every kettles answer
+    assert page.summary.text().startswith("10 examples · ≈")
+    assert [r for r in fake_openai.requests if r.method == "POST"] == []  # offline

@@ -154,3 +154,33 @@ def test_a_file_that_is_not_text() -> None:
     report = check_dataset("caf\xe9".encode("latin-1"), words)
     assert not report.ok
     assert report.findings[0].line == 0
+
+
+def _pair(question: str, better: object, worse: object) -> dict[str, object]:
+    return {
+        "input": {"messages": [{"role": "user", "content": question}]},
+        "preferred_output": better,
+        "non_preferred_output": worse,
+    }
+
+
+def test_preference_pairs_for_dpo_are_checked_and_counted() -> None:
+    good = [{"role": "assistant", "content": "Yes, two words."}]
+    bad = [{"role": "assistant", "content": "No."}]
+    lines: list[object] = [_pair(f"q {i}", good, bad) for i in range(10)]
+    lines.append(_pair("q x", good, "just text"))  # 11
+    lines.append({"input": {}, "preferred_output": good, "non_preferred_output": bad})  # 12
+    report = check_dataset(_jsonl(lines), words)
+    assert [(f.line, f.message) for f in report.errors] == [
+        (11, '"non_preferred_output" must hold one assistant message (the worse answer).'),
+        (12, 'A preference pair needs "input" with a "messages" list.'),
+    ]
+    assert len(report.examples) == 10
+    assert report.method == "dpo"
+    # per example: 3 + (4 + 2 words) + (4 + 3 words) + (4 + 1 word) = 21
+    assert report.examples[0].tokens == 21
+    mixed = check_dataset(_jsonl([*lines[:10], _example("q")]), words)
+    assert mixed.method == ""
+    assert check_dataset(_jsonl([_example(f"q{i}") for i in range(10)]), words).method == (
+        "supervised"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Iterator
 
@@ -199,8 +200,8 @@ async def test_fine_tuning_job_runs_with_events_checkpoints_and_metrics(
     assert len(metrics) == fake.fine_tuning.steps
     checkpoints = await client.fine_tuning.jobs.checkpoints.list(job.id)
     assert len(checkpoints.data) == 3
-    result = (await client.files.content(job.result_files[0])).read().decode()
-    assert result.splitlines()[0] == "step,train_loss,valid_loss"
+    result = (await client.files.content(job.result_files[0])).read()
+    assert base64.b64decode(result).decode().splitlines()[0] == "step,train_loss,valid_loss"
 
     other = await client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)
     assert (await client.fine_tuning.jobs.cancel(other.id)).status == "cancelled"

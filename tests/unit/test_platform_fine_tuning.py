@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 
 import pytest
 from openai import AsyncOpenAI
 
 from playground.core.api.errors import AppError
-from playground.core.platform.fine_tuning import FineTuningService, JobRequest
+from playground.core.platform.fine_tuning import (
+    FineTuningService,
+    JobRequest,
+    read_result_file,
+)
 from tests.fakes.fine_tuning import REFUSAL_MESSAGE
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -31,6 +36,38 @@ def test_a_dpo_request_carries_its_hyperparameters_under_its_method() -> None:
     }
 
 
+def test_dpo_hyperparameters_go_under_the_method_and_beta_only_with_dpo() -> None:
+    dpo = JobRequest(
+        "gpt-4o-mini", "file-1", method="dpo", epochs=1, batch_size=8,
+        learning_rate_multiplier=0.5, beta=0.2,
+    )  # fmt: skip
+    assert dpo.to_api()["method"] == {
+        "type": "dpo",
+        "dpo": {
+            "hyperparameters": {
+                "n_epochs": 1,
+                "batch_size": 8,
+                "learning_rate_multiplier": 0.5,
+                "beta": 0.2,
+            }
+        },
+    }
+    supervised = JobRequest("gpt-4o-mini", "file-1", beta=0.2)
+    assert supervised.to_api()["method"] == {
+        "type": "supervised",
+        "supervised": {"hyperparameters": {}},
+    }
+
+
+def test_the_result_file_is_read_plain_or_base64_and_bad_rows_are_skipped() -> None:
+    text = "step,train_loss,train_accuracy,valid_loss\n1,1.5,0.2,\n2,0.75,0.4,0.9\nx,1,1,1\n"
+    plain = read_result_file(text.encode())
+    assert plain.train == [(1, 1.5), (2, 0.75)]
+    assert plain.valid == [(2, 0.9)]
+    assert read_result_file(base64.b64encode(text.encode())) == plain
+    assert not read_result_file(b"not a result file at all")
+
+
 async def test_jobs_events_cancel_and_the_refusal(
     fake_openai: FakeOpenAI, client: AsyncOpenAI
 ) -> None:
@@ -45,6 +82,8 @@ async def test_jobs_events_cancel_and_the_refusal(
     assert events[0].message.startswith("Validating training file")
     assert events[-1].message == "The job has successfully completed"
     assert [e.metrics["step"] for e in events if e.metrics] == [1, 2, 3, 4]
+    metrics = await service.result_metrics(job)
+    assert metrics.train == [(1, 1.0), (2, 0.6667), (3, 0.5), (4, 0.4)]  # 2 / (1 + step)
 
     other = await service.create(JobRequest("gpt-4o-mini", file["id"]))
     assert (await service.cancel(other.id)).status_text == "Cancelled"

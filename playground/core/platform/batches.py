@@ -260,6 +260,11 @@ def _check_line(
 # -- following -------------------------------------------------------------------------------------
 
 
+SOURCES = {"playground-prompt-lab": "Prompt Lab"}
+"""The `metadata.source` the app's tabs give the batches they start (Prompt Lab's "Run as batch"
+in `ui/lab/controller.py`), in words."""
+
+
 @dataclass(frozen=True, slots=True)
 class BatchInfo:
     """One batch as listed."""
@@ -276,6 +281,7 @@ class BatchInfo:
     error_file_id: str | None = None
     errors: tuple[str, ...] = ()
     name: str = ""
+    source: str = ""  # where in the app it was started ("Prompt Lab"), "" when unknown
 
     @classmethod
     def from_api(cls, batch: Any) -> BatchInfo:
@@ -298,7 +304,16 @@ class BatchInfo:
                 for e in errors
             ),
             name=str(metadata.get("name", "")) if isinstance(metadata, dict) else "",
+            source=SOURCES.get(str(metadata.get("source", "")), "")
+            if isinstance(metadata, dict)
+            else "",
         )
+
+    @property
+    def title(self) -> str:
+        """What the list calls it: its name, and where it came from when the app knows."""
+        name = self.name or ("Test-suite run" if self.source == "Prompt Lab" else "Batch")
+        return f"{name} · from {self.source}" if self.source else name
 
     @property
     def done(self) -> bool:

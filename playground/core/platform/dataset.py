@@ -66,6 +66,7 @@ class Example:
     messages: tuple[dict[str, Any], ...]
     tokens: int
     key: str
+    preference: bool = False  # a DPO pair: the conversation, a preferred and a worse answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,15 @@ class DatasetReport:
     @property
     def longest(self) -> Example | None:
         return max(self.examples, key=lambda e: e.tokens, default=None)
+
+    @property
+    def method(self) -> str:
+        """ "dpo" when every example is a preference pair, "supervised" when none is, "" when
+        the file mixes them (or has no example)."""
+        pairs = sum(e.preference for e in self.examples)
+        if not self.examples or 0 < pairs < len(self.examples):
+            return ""
+        return "dpo" if pairs else "supervised"
 
     @property
     def fixable(self) -> bool:
@@ -183,6 +193,41 @@ def _check_message(
     return message
 
 
+def _read_pair(
+    number: int, item: dict[str, Any], count: CountTokens, findings: list[Finding]
+) -> Example | None:
+    """A DPO example: `input.messages`, then `preferred_output` and `non_preferred_output`, each
+    one assistant message."""
+    before = len(findings)
+    source = item.get("input")
+    messages = source.get("messages") if isinstance(source, dict) else None
+    if not isinstance(messages, list) or not messages:
+        findings.append(Finding(number, 'A preference pair needs "input" with a "messages" list.'))
+        return None
+    good = [m for i, m in enumerate(messages) if _check_message(number, i, m, findings)]
+    answers: list[dict[str, Any]] = []
+    for name, words in (("preferred_output", "better"), ("non_preferred_output", "worse")):
+        output = item.get(name)
+        if (
+            not isinstance(output, list)
+            or len(output) != 1
+            or not isinstance(output[0], dict)
+            or output[0].get("role") != "assistant"
+        ):
+            findings.append(
+                Finding(number, f'"{name}" must hold one assistant message (the {words} answer).')
+            )
+        else:
+            answers.append(output[0])
+    if len(findings) != before:
+        return None
+    tokens = _PER_EXAMPLE + sum(
+        _PER_MESSAGE + count(_content_text(m.get("content"))) for m in good + answers
+    )
+    key = json.dumps(item, sort_keys=True, ensure_ascii=False)
+    return Example(number, tuple(good + answers[:1]), tokens, key, preference=True)
+
+
 def _read(text: str, count: CountTokens, findings: list[Finding]) -> list[Example]:
     examples: list[Example] = []
     for number, raw in enumerate(text.splitlines(), 1):
@@ -192,6 +237,11 @@ def _read(text: str, count: CountTokens, findings: list[Finding]) -> list[Exampl
             item = json.loads(raw)
         except ValueError:
             findings.append(Finding(number, "This line is not valid JSON."))
+            continue
+        if isinstance(item, dict) and "preferred_output" in item:
+            pair = _read_pair(number, item, count, findings)
+            if pair is not None:
+                examples.append(pair)
             continue
         if not isinstance(item, dict) or not isinstance(item.get("messages"), list):
             findings.append(Finding(number, 'Each line must be an object with a "messages" list.'))

@@ -10,7 +10,11 @@ that says so in plain words with the API's own message kept in it.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import csv
 import dataclasses
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +52,8 @@ class JobInfo:
     suffix: str = ""
     training_file: str = ""
     validation_file: str = ""
+    result_files: tuple[str, ...] = ()
+    method: str = "supervised"
 
     @classmethod
     def from_api(cls, job: Any) -> JobInfo:
@@ -63,6 +69,8 @@ class JobInfo:
             suffix=str(getattr(job, "suffix", None) or ""),
             training_file=str(getattr(job, "training_file", None) or ""),
             validation_file=str(getattr(job, "validation_file", None) or ""),
+            result_files=tuple(str(f) for f in getattr(job, "result_files", None) or ()),
+            method=str(getattr(getattr(job, "method", None), "type", None) or "supervised"),
         )
 
     @property
@@ -134,11 +142,20 @@ class JobRequest:
     epochs: int | None = None
     suffix: str = ""
     seed: int | None = None
+    batch_size: int | None = None  # None: the provider chooses ("auto")
+    learning_rate_multiplier: float | None = None
+    beta: float | None = None  # DPO only: how far the model may move from the base
 
     def to_api(self) -> dict[str, Any]:
         hyper: dict[str, Any] = {}
         if self.epochs:
             hyper["n_epochs"] = self.epochs
+        if self.batch_size:
+            hyper["batch_size"] = self.batch_size
+        if self.learning_rate_multiplier:
+            hyper["learning_rate_multiplier"] = self.learning_rate_multiplier
+        if self.method == "dpo" and self.beta:
+            hyper["beta"] = self.beta
         kwargs: dict[str, Any] = {
             "model": self.model,
             "training_file": self.training_file,
@@ -151,6 +168,63 @@ class JobRequest:
         if self.seed is not None:
             kwargs["seed"] = self.seed
         return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class StepMetrics:
+    """The training and validation loss per step, as (step, loss) pairs."""
+
+    train: list[tuple[int, float]] = dataclasses.field(default_factory=list)
+    valid: list[tuple[int, float]] = dataclasses.field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.train or self.valid)
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def read_result_file(data: bytes) -> StepMetrics:
+    """The step metrics of a job's result file: a CSV with `step`, `train_loss` and
+    `valid_loss` columns (others ignored). OpenAI serves it base64-encoded; both forms are read.
+    Unreadable rows are skipped; an unreadable file gives empty metrics."""
+    text = data.decode("utf-8", errors="replace").strip()
+    if text and not text.lower().startswith("step"):
+        try:
+            text = base64.b64decode(text, validate=False).decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError):
+            return StepMetrics()
+    metrics = StepMetrics()
+    for row in csv.DictReader(io.StringIO(text)):
+        step = _number(row.get("step"))
+        if step is None:
+            continue
+        train = _number(row.get("train_loss"))
+        valid = _number(row.get("valid_loss"))
+        if train is not None:
+            metrics.train.append((int(step), train))
+        if valid is not None:
+            metrics.valid.append((int(step), valid))
+    return metrics
+
+
+def event_metrics(events: list[JobEvent]) -> StepMetrics:
+    """The step metrics reported in a job's events (while it runs)."""
+    metrics = StepMetrics()
+    for event in events:
+        data = event.metrics or {}
+        step = data.get("step")
+        if not isinstance(step, int):
+            continue
+        if isinstance(data.get("train_loss"), int | float):
+            metrics.train.append((step, float(data["train_loss"])))
+        if isinstance(data.get("valid_loss"), int | float):
+            metrics.valid.append((step, float(data["valid_loss"])))
+    return metrics
 
 
 def refusal(error: AppError) -> AppError:
@@ -222,6 +296,17 @@ class FineTuningService:
         except Exception as exc:
             raise from_exception(exc) from exc
         return sorted((Checkpoint.from_api(c) for c in page.data), key=lambda c: c.step)
+
+    async def result_metrics(self, job: JobInfo) -> StepMetrics:
+        """The step metrics in the job's result file (empty when it has none yet)."""
+        if not job.result_files:
+            return StepMetrics()
+        try:
+            response = await self._client_source().files.content(job.result_files[0])
+            data = bytes(response.read())
+        except Exception as exc:
+            raise from_exception(exc) from exc
+        return read_result_file(data)
 
     async def cancel(self, job_id: str) -> JobInfo:
         try:

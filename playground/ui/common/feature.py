@@ -12,6 +12,7 @@ is built (the model list, settings) is kept and replayed when it is built.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -46,6 +47,8 @@ class FeatureContext:
     show_tab: Callable[[str], None] = lambda _key: None
     open_starter: Callable[[str], None] = lambda _starter_id: None
     open_conversation: Callable[[str], None] = lambda _conversation_id: None
+    compare_models: Callable[[list[str]], str] = lambda _models: "Compare is not available."
+    """Shows Compare with one column per model; returns what to tell the user ("" when set)."""
 
     @property
     def chat(self) -> ChatLink:
@@ -114,13 +117,17 @@ class ChatCommands(Protocol):
 
 
 Builder = Callable[[FeatureContext], FeatureController]
+StartHook = Callable[[FeatureContext, dict[str, Any], Callable[[], bool]], object]
+"""Work a feature does from start-up before its tab is built (the Platform tab follows running
+jobs): gets the context, the tab's saved state and "is the tab built now?"."""
 
 
 @dataclass(frozen=True, slots=True)
 class Feature:
     """A tab: its key, title, icon and builder. `section`: the `Settings` field that keeps its
     state (Chat's typed `ChatSettings`, older than `Settings.tabs`); "" keeps it in
-    `Settings.tabs[key]`. `eager`: built at start-up (`FeatureHost.start`), not when first shown."""
+    `Settings.tabs[key]`. `eager`: built at start-up (`FeatureHost.start`), not when first shown.
+    `at_start`: called at start-up instead, for a tab that is built later (see `StartHook`)."""
 
     key: str
     title: str
@@ -128,6 +135,7 @@ class Feature:
     build: Builder
     section: str = ""
     eager: bool = False
+    at_start: StartHook | None = None
 
 
 class TabPage(QWidget):
@@ -187,6 +195,12 @@ class FeatureHost(QObject):
         for key, page in self.pages.items():
             if page.feature.eager:
                 self.controller(key)
+            elif page.feature.at_start is not None:
+                state = _state_of(self._settings(), page.feature)
+                page.feature.at_start(self.context, state, functools.partial(self._is_built, key))
+
+    def _is_built(self, key: str) -> bool:
+        return key in self.built()
 
     def built(self) -> dict[str, FeatureController]:
         """Every built tab's controller, by key, in build order."""

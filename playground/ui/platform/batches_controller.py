@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.errors import AppError
@@ -34,6 +34,7 @@ from playground.core.platform.batches import (
     results_jsonl,
 )
 from playground.ui.platform.batches_page import BatchDraft, BatchesPage
+from playground.ui.platform.polling_controller import PollingPart
 from playground.ui.shell.bridge import TaskRunner
 
 CHECK_GROUP = "platform-batch-check"
@@ -41,7 +42,7 @@ BATCH_GROUP = "platform-batches"
 POLL_GROUP = "platform-batches-poll"
 
 
-class BatchesPart(QObject):
+class BatchesPart(PollingPart):
     """Drives the Batches page (see the module docstring).
 
     Signals:
@@ -62,21 +63,17 @@ class BatchesPart(QObject):
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(page, backoff, parent)
         self.page = page
         self.counter = counter
         self.service = service
         self.runner = runner
         self.pricer = pricer
         self.provider_id = provider_id
-        self.backoff = backoff or Backoff()
         self.models: list[str] = []
         self._checked: tuple[str, bytes, BatchCheck] | None = None
         self._results: list[ResultRow] = []
         self._shown: BatchInfo | None = None
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.poll)
         page.check_requested.connect(self.check)
         page.start_requested.connect(self.start)
         page.open_file_clicked.connect(self.open_file)
@@ -225,20 +222,14 @@ class BatchesPart(QObject):
             self.timer.stop()
             self.page.set_poll_note("")
             return
-        delay = self.backoff.changed() if changed else self.backoff.unchanged()
-        self.timer.start(round(delay * 1000))
-
-    def window_shown(self) -> bool:
-        """Polling pauses while the window is hidden or minimised."""
-        window = self.page.window()
-        return window.isVisible() and not window.isMinimized()
+        self.poll_soon(changed=changed)
 
     def poll(self) -> None:
         running = self.page.running_batches()
         if not running:
             return
         if not self.window_shown():
-            self.timer.start(round(self.backoff.delay * 1000))  # look again later, no request
+            self.poll_later()
             return
         before = {b.id: b for b in running}
 
@@ -255,12 +246,11 @@ class BatchesPart(QObject):
             self._poll_soon(changed=changed)
 
         def failed(error: AppError) -> None:
-            delay = self.backoff.failed(error.retry_after)
+            delay = self.poll_after_failure(error)
             self.page.set_poll_note(
                 f"Could not check the status ({error.title.lower()}); trying again in "
                 f"{delay:.0f} s. Nothing is lost."
             )
-            self.timer.start(round(delay * 1000))
 
         self.runner.start(
             self.service.refresh([b.id for b in running]),
@@ -332,9 +322,6 @@ class BatchesPart(QObject):
             on_result=lambda _r: self.page.set_info(f"Saved the results to {target}."),
             on_error=self.page.show_error,
         )
-
-    def shutdown(self) -> None:
-        self.timer.stop()
 
     def draft_state(self) -> dict[str, Any]:
         return self.page.saved_draft()

@@ -45,8 +45,15 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.errors import AppError
 from playground.core.platform.batches import BatchCheck, BatchInfo, BatchParams, ResultRow
-from playground.ui.common.widgets import named, side_by_side, wrapped_label
-from playground.ui.shell.theme import is_dark
+from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.platform.widgets import (
+    button_row,
+    list_header,
+    show_error,
+    show_info,
+    status_line,
+    two_panes_and_status,
+)
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 BATCH_COLUMNS = ("Batch", "Status", "Progress", "Created")
@@ -96,7 +103,7 @@ class BatchesModel(QAbstractTableModel):
             return (done, info.total)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return info.name or "Batch"
+                return info.title
             if column == 1:
                 return info.status_text.split(" (")[0]  # the whole sentence is the tooltip
             if column == 2:
@@ -104,6 +111,8 @@ class BatchesModel(QAbstractTableModel):
             return datetime.fromtimestamp(info.created_at).strftime("%Y-%m-%d %H:%M")
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return "\n".join((info.status_text, *info.errors))
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and info.source == "Prompt Lab":
+            return "Started with “Run as batch” in Prompt Lab; its scores are shown there."
         return None
 
     def set_batches(self, batches: list[BatchInfo]) -> None:
@@ -284,10 +293,7 @@ class BatchesPage(QWidget):
         self.check_summary = wrapped_label("batchCheckSummary")
         self.problems = named(QListWidget(), "batchProblems", "Problems found, by line")
         self.problems.setVisible(False)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.check_button)
-        buttons.addWidget(self.start_button)
-        buttons.addStretch(1)
+        buttons = button_row(self.check_button, self.start_button)
 
         builder = QWidget()
         builder_layout = QVBoxLayout(builder)
@@ -338,12 +344,9 @@ class BatchesPage(QWidget):
             QPushButton("Show results"), "batchResultsButton", "Show the selected batch's results"
         )
         self.results_button.clicked.connect(self._results_selected)
-        list_buttons = QHBoxLayout()
-        list_buttons.addWidget(QLabel("<b>Batches</b>"))
-        list_buttons.addStretch(1)
-        list_buttons.addWidget(self.refresh_button)
-        list_buttons.addWidget(self.cancel_button)
-        list_buttons.addWidget(self.results_button)
+        list_buttons = list_header(
+            "Batches", self.refresh_button, self.cancel_button, self.results_button
+        )
         self.poll_label = wrapped_label("batchesPollNote")
         self.more_button = named(
             QPushButton("Show older batches"), "batchesMore", "Show older batches"
@@ -393,13 +396,10 @@ class BatchesPage(QWidget):
         right.addWidget(bottom)
         right.setChildrenCollapsible(False)
 
-        self.status_label = wrapped_label("batchesStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            side_by_side([(builder, 2), (right, 3)], name="batchesSplitter", sizes=(420, 640)), 1
+        self.status_label = status_line("batchesStatus")
+        two_panes_and_status(
+            self, ((builder, 2), (right, 3)), "batchesSplitter", (420, 640), self.status_label
         )
-        layout.addWidget(self.status_label)
         self.main_input: QWidget = self.prompts_edit
         self._update_buttons()
         self.show_results_rows(None, [], "")
@@ -518,15 +518,10 @@ class BatchesPage(QWidget):
         self.export_jsonl.setEnabled(bool(rows))
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
-        self.status_label.setToolTip("")
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     # -- internals -----------------------------------------------------------------------------
 

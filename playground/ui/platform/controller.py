@@ -24,6 +24,7 @@ from playground.core.platform.batches import Backoff, BatchesService
 from playground.core.platform.files import FileInfo, FilePage, FilesService, purpose_name
 from playground.core.platform.fine_tuning import FineTuningService
 from playground.core.platform.vector_stores import VectorStoresService
+from playground.core.storage.history import HistoryStore
 from playground.core.storage.settings import Settings
 from playground.ui.common.feature import FeatureController
 from playground.ui.platform.batches_controller import BATCH_GROUP, CHECK_GROUP, BatchesPart
@@ -51,6 +52,9 @@ class PlatformController(FeatureController):
         counter: counts tokens for the Dataset doctor.
         vector_stores: the Vector stores service (None: the page is not shown).
         try_in_chat: puts a fine-tuned model into Chat and shows Chat.
+        history: the saved Chat conversations (the Dataset doctor builds examples from them).
+        compare_models: shows Compare with one column per model (a fine-tuned model and its
+            base); returns what to tell the user.
         provider_id: the active provider's price-data id ("openai", "azure"...).
         page_size: files per request when listing.
         backoff: how often running batches are looked at.
@@ -80,6 +84,8 @@ class PlatformController(FeatureController):
         counter: TokenCounter | None = None,
         vector_stores: VectorStoresService | None = None,
         try_in_chat: Callable[[str], None] | None = None,
+        compare_models: Callable[[list[str]], str] | None = None,
+        history: HistoryStore | None = None,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -97,7 +103,8 @@ class PlatformController(FeatureController):
         if fine_tuning is not None and counter is not None:
             self.fine_tuning = FineTuningPart(
                 view.add_fine_tuning(), fine_tuning, files, runner, counter,
-                try_in_chat=try_in_chat, backoff=backoff, parent=self,
+                try_in_chat=try_in_chat, compare_models=compare_models, history=history,
+                backoff=backoff, parent=self,
             )  # fmt: skip
         self.vector_stores: VectorStoresPart | None = None
         if vector_stores is not None:
@@ -113,6 +120,7 @@ class PlatformController(FeatureController):
         page.upload_clicked.connect(self.upload_chosen)
         page.files_dropped.connect(self.upload_paths)
         page.resume_clicked.connect(self.resume_upload)
+        page.pause_clicked.connect(self.pause_upload)
         page.preview_requested.connect(self.preview)
         page.download_clicked.connect(self.download)
         page.delete_confirmed.connect(self.delete)
@@ -144,7 +152,15 @@ class PlatformController(FeatureController):
             self.batches.restore_draft(draft)
 
     def save_state(self) -> dict[str, Any]:
-        return {"batch_draft": self.batches.draft_state()}
+        # What is still running is followed from the next start-up (ui/platform/watch_controller.py).
+        jobs = self.fine_tuning.page.running_jobs() if self.fine_tuning is not None else []
+        return {
+            "batch_draft": self.batches.draft_state(),
+            "following": {
+                "batches": [b.id for b in self.batches.page.running_batches()],
+                "jobs": [j.id for j in jobs],
+            },
+        }
 
     def shutdown(self) -> None:
         self.batches.shutdown()
@@ -264,7 +280,23 @@ class PlatformController(FeatureController):
             group=UPLOAD_GROUP,
             on_result=finished,
             on_error=failed,
-            on_cancel=lambda: page.set_uploading(False),
+            on_cancel=self._paused,
+        )
+
+    def pause_upload(self) -> None:
+        """Stops the running upload; the parts sent are in the journal, so Resume goes on."""
+        self.runner.cancel(UPLOAD_GROUP)
+
+    def _paused(self) -> None:
+        page = self.view.files
+        page.set_uploading(False)
+        page.set_upload_progress(0, 0)
+        page.set_info(
+            "Upload paused. The parts already sent are kept for an hour: Resume upload sends "
+            "the rest."
+        )
+        self.runner.start_blocking(
+            self.files.journal.pending, group=FILE_GROUP, on_result=self._show_pending
         )
 
     async def _upload_all(

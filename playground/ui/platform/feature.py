@@ -3,6 +3,9 @@ vector stores). Its modules are imported inside `build`, so start-up does not pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from playground.ui.common.feature import Feature, FeatureContext, FeatureController
 
 
@@ -37,8 +40,19 @@ def build(ctx: FeatureContext) -> FeatureController:
         counter=services.counter,
         vector_stores=VectorStoresService(session.client),
         try_in_chat=try_in_chat,
+        compare_models=ctx.compare_models,
+        history=services.history,
         parent=ctx.window,
     )
 
 
-FEATURE = Feature("platform", "Platform", "settings", build)
+def at_start(ctx: FeatureContext, state: dict[str, Any], built: Callable[[], bool]) -> object:
+    """Running batches and jobs are followed from start-up, before the tab is built."""
+    if not state.get("following"):
+        return None  # nothing was running: nothing imported, nothing asked
+    from playground.ui.platform.watch_controller import watch_at_start
+
+    return watch_at_start(ctx, state, built)
+
+
+FEATURE = Feature("platform", "Platform", "platform", build, at_start=at_start)

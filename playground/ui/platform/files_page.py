@@ -49,7 +49,11 @@ from playground.core.platform.files import (
     purpose_name,
 )
 from playground.ui.common.widgets import named, side_by_side, wrapped_label
-from playground.ui.shell.theme import is_dark
+from playground.ui.platform.widgets import (
+    show_error,
+    show_info,
+    status_line,
+)
 
 COLUMNS = ("Name", "Purpose", "Size", "Created", "Status")
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -176,6 +180,7 @@ class FilesPage(QWidget):
         upload_clicked: Upload… was clicked (the controller asks which files).
         files_dropped: files were dropped on the page. arg: their paths.
         resume_clicked: Resume was clicked for the upload that stopped half-way.
+        pause_clicked: Pause was clicked while a file was being sent in parts.
         preview_requested: show a file's content. arg: the `FileInfo`.
         download_clicked: Download… was clicked. arg: the selected `FileInfo`.
         delete_confirmed: the user confirmed deleting files. arg: their ids (list of str).
@@ -186,6 +191,7 @@ class FilesPage(QWidget):
     upload_clicked = Signal()
     files_dropped = Signal(list)
     resume_clicked = Signal()
+    pause_clicked = Signal()
     preview_requested = Signal(object)
     download_clicked = Signal(object)
     delete_confirmed = Signal(list)
@@ -293,8 +299,7 @@ class FilesPage(QWidget):
 
         self.progress = named(QProgressBar(), "filesUploadProgress", "Upload progress")
         self.progress.setVisible(False)
-        self.status_label = wrapped_label("filesStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label = status_line("filesStatus")
         self.resume_button = named(
             QPushButton("Resume upload"),
             "filesResumeButton",
@@ -303,8 +308,18 @@ class FilesPage(QWidget):
         )
         self.resume_button.setVisible(False)
         self.resume_button.clicked.connect(self.resume_clicked)
+        self.pause_button = named(
+            QPushButton("Pause upload"),
+            "filesPauseButton",
+            "Pause the upload",
+            "Stop sending now; the parts already sent are kept for an hour and Resume sends the "
+            "rest",
+        )
+        self.pause_button.setVisible(False)
+        self.pause_button.clicked.connect(self.pause_clicked)
         status = QHBoxLayout()
         status.addWidget(self.status_label, 1)
+        status.addWidget(self.pause_button)
         status.addWidget(self.resume_button)
 
         left = QWidget()
@@ -419,18 +434,15 @@ class FilesPage(QWidget):
         self.count_label.setText(text)
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     def set_upload_progress(self, sent: int, total: int) -> None:
         """A parted upload's progress (`total` 0 hides the bar)."""
         self.progress.setVisible(total > 0)
+        self.pause_button.setVisible(total > 0)  # only a parted upload can be paused
         if total > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(round(sent * 1000 / total))

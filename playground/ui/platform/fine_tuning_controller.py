@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.api.capabilities import capabilities
@@ -30,8 +30,13 @@ from playground.core.platform.fine_tuning import (
     JobEvent,
     JobInfo,
     JobRequest,
+    StepMetrics,
 )
+from playground.core.platform.from_chat import AnswerTurn, answer_turns, build_dataset
+from playground.core.storage.history import ConversationSummary, HistoryStore
 from playground.ui.platform.fine_tuning_page import FineTuningPage
+from playground.ui.platform.from_chat_dialog import FromChatDialog
+from playground.ui.platform.polling_controller import PollingPart
 from playground.ui.shell.bridge import TaskRunner
 
 DOCTOR_GROUP = "platform-doctor"
@@ -50,13 +55,44 @@ def _read(path: str) -> bytes:
         ) from exc
 
 
-class FineTuningPart(QObject):
+def _method_mismatch(found: str, chosen: str) -> tuple[str, str] | None:
+    """(what is wrong, what to do) when the checked file's examples do not suit the method."""
+    if found == chosen:
+        return None
+    if chosen == "dpo":
+        return (
+            "Preference training (DPO) needs every example to be a pair: the conversation, a "
+            "better answer and a worse one.",
+            "Choose Supervised, or open a file of preference pairs.",
+        )
+    if found == "dpo":
+        return (
+            "The file holds preference pairs (a better and a worse answer), which supervised "
+            "training cannot use.",
+            "Choose Preference (DPO) as the method.",
+        )
+    return (
+        "The file mixes preference pairs with ordinary examples.",
+        "Keep one kind of example per file.",
+    )
+
+
+def dialog_error(dialog: FromChatDialog) -> Callable[[AppError], None]:
+    """Shows an error in the dialog's summary line, in plain words with what to do."""
+    return lambda error: dialog.set_info(f"{error.title}. {error.message} {error.hint}".strip())
+
+
+class FineTuningPart(PollingPart):
     """Drives the Fine-tuning page (see the module docstring).
 
     Args:
         training_price: the training price per million tokens of a base model, or None when
             the price data has none (the estimate then shows "—").
         try_in_chat: puts a fine-tuned model into Chat and shows it (None: no such button).
+        compare_models: shows Compare with a fine-tuned model next to its base model; returns
+            what to tell the user (None: no such button).
+        history: the saved Chat conversations, for "From Chat conversations…" (None: no such
+            button).
 
     Signals:
         listed: the jobs shown changed.
@@ -74,21 +110,19 @@ class FineTuningPart(QObject):
         *,
         training_price: Callable[[str], Decimal | None] = lambda _model: None,
         try_in_chat: Callable[[str], None] | None = None,
+        compare_models: Callable[[list[str]], str] | None = None,
+        history: HistoryStore | None = None,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(page, backoff, parent)
         self.page = page
         self.service = service
         self.files = files
         self.runner = runner
         self.counter = counter
         self.training_price = training_price
-        self.backoff = backoff or Backoff()
         self.report: DatasetReport | None = None
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.poll)
         page.open_training_clicked.connect(self.open_training)
         page.open_validation_clicked.connect(self.open_validation)
         page.check_requested.connect(lambda: self.check())
@@ -101,6 +135,13 @@ class FineTuningPart(QObject):
         if try_in_chat is not None:
             page.try_in_chat_requested.connect(try_in_chat)
         page.set_try_in_chat_available(try_in_chat is not None)
+        self.compare_models = compare_models
+        page.compare_requested.connect(self.compare_with_base)
+        page.set_compare_available(compare_models is not None)
+        self.history = history
+        self.from_chat_dialog: FromChatDialog | None = None
+        page.from_chat_clicked.connect(self.open_from_chat)
+        page.set_from_chat_available(history is not None)
 
     # -- the doctor ----------------------------------------------------------------------------
 
@@ -182,6 +223,85 @@ class FineTuningPart(QObject):
             text += f" Training cost ≈{format_cost(cost)} ({epochs} epochs)."
         return text
 
+    # -- from Chat -----------------------------------------------------------------------------
+
+    def open_from_chat(self) -> FromChatDialog | None:
+        """The dialog that builds a training file from saved Chat conversations."""
+        history = self.history
+        if history is None:
+            return None
+        dialog = self.from_chat_dialog
+        if dialog is None:
+            dialog = self.from_chat_dialog = FromChatDialog(self.page)
+            dialog.conversation_opened.connect(self._show_turns)
+            dialog.build_requested.connect(self.build_from_chat)
+
+        def listed(conversations: list[ConversationSummary]) -> None:
+            if self.from_chat_dialog is not None:
+                self.from_chat_dialog.set_conversations(conversations)
+
+        self.runner.start_blocking(
+            lambda: history.list(limit=1000),
+            group=DOCTOR_GROUP,
+            on_result=listed,
+            on_error=dialog_error(dialog),
+        )
+        dialog.show()
+        return dialog
+
+    def _show_turns(self, conversation_id: str) -> None:
+        history, dialog = self.history, self.from_chat_dialog
+        if history is None or dialog is None:
+            return
+
+        def read() -> list[AnswerTurn]:
+            return answer_turns(history.load(conversation_id))
+
+        self.runner.start_blocking(
+            read,
+            group=DOCTOR_GROUP,
+            on_result=lambda turns: dialog.show_turns(conversation_id, turns),
+            on_error=dialog_error(dialog),
+        )
+
+    def build_from_chat(self) -> None:
+        history, dialog = self.history, self.from_chat_dialog
+        if history is None or dialog is None:
+            return
+        picked = dialog.picked()
+        target = self.ask_save_path("Save the dataset", "chat-examples.jsonl")
+        if not picked or not target:
+            return
+
+        def build() -> int:
+            chosen = []
+            for conversation_id, off in picked:
+                conversation = history.load(conversation_id)
+                answers = [t.index for t in answer_turns(conversation) if t.index not in off]
+                chosen.append((conversation, answers))
+            data = build_dataset(chosen)
+            if not data:
+                raise AppError.local(
+                    "Nothing to save",
+                    "The ticked conversations have no ticked answers.",
+                    "Tick at least one answer.",
+                )
+            Path(target).write_bytes(data)
+            return data.count(b"\n")
+
+        def built(count: int) -> None:
+            dialog.accept()
+            self.report = None
+            self.page.set_files(target, "")
+            self.check(
+                note=f"Built {count:,} example{'s' if count != 1 else ''} from "
+                f"{len(picked)} conversation{'s' if len(picked) != 1 else ''} into {target}."
+            )
+
+        self.runner.start_blocking(
+            build, group=DOCTOR_GROUP, on_result=built, on_error=dialog_error(dialog)
+        )
+
     def save_fixed(self) -> None:
         training, _validation = self.page.files()
         target = self.ask_save_path(
@@ -244,9 +364,12 @@ class FineTuningPart(QObject):
             return
         training, validation = self.page.files()
         model = self.page.base_model()
-        epochs = self.page.epochs_value()
-        suffix = self.page.suffix_text()
+        options = self.page.job_options()
         page = self.page
+        wrong = _method_mismatch(report.method, options["method"])
+        if wrong:
+            page.show_error(AppError.local("The file does not fit the method", *wrong))
+            return
 
         async def run() -> JobInfo:
             ids: list[str] = []
@@ -254,13 +377,7 @@ class FineTuningPart(QObject):
                 if path:
                     plan = await self.runner.run_blocking(self.files.plan, Path(path), "fine-tune")
                     ids.append((await self.files.upload(plan)).id)
-            request = JobRequest(
-                model,
-                ids[0],
-                ids[1] if len(ids) > 1 else "",
-                epochs=epochs,
-                suffix=suffix,
-            )
+            request = JobRequest(model, ids[0], ids[1] if len(ids) > 1 else "", **options)
             return await self.service.create(request)
 
         def started(job: JobInfo) -> None:
@@ -305,6 +422,19 @@ class FineTuningPart(QObject):
             on_error=self.page.show_error,
         )
         self.page.show_checkpoints([])
+        if job.result_files:
+            # The result file has every step's losses (the events may have been trimmed).
+            def measured(metrics: StepMetrics) -> None:
+                current = self.page.selected_job()
+                if metrics and current is not None and current.id == job.id:
+                    self.page.show_metrics(metrics, "the job’s result file")
+
+            self.runner.start(
+                self.service.result_metrics(job),
+                group=JOBS_POLL_GROUP,
+                on_result=measured,
+                on_error=self.page.show_error,
+            )
         if job.status == "succeeded":
 
             def listed(checkpoints: list[Checkpoint]) -> None:
@@ -318,6 +448,14 @@ class FineTuningPart(QObject):
                 on_result=listed,
                 on_error=self.page.show_error,
             )
+
+    def compare_with_base(self, job: JobInfo) -> None:
+        """Compare: the fine-tuned model next to the model it was trained from."""
+        if self.compare_models is None or not job.fine_tuned_model:
+            return
+        said = self.compare_models([job.fine_tuned_model, job.model])
+        if said:
+            self.page.set_info(said)
 
     def cancel(self, job: JobInfo) -> None:
         def cancelled(updated: JobInfo) -> None:
@@ -337,16 +475,14 @@ class FineTuningPart(QObject):
         if not self.page.running_jobs():
             self.timer.stop()
             return
-        delay = self.backoff.changed() if changed else self.backoff.unchanged()
-        self.timer.start(round(delay * 1000))
+        self.poll_soon(changed=changed)
 
     def poll(self) -> None:
         running = self.page.running_jobs()
         if not running:
             return
-        window = self.page.window()
-        if not window.isVisible() or window.isMinimized():
-            self.timer.start(round(self.backoff.delay * 1000))
+        if not self.window_shown():
+            self.poll_later()
             return
         before = {j.id: j for j in running}
 
@@ -363,12 +499,11 @@ class FineTuningPart(QObject):
             self._poll_soon(changed=changed)
 
         def failed(error: AppError) -> None:
-            delay = self.backoff.failed(error.retry_after)
+            delay = self.poll_after_failure(error)
             self.page.set_info(
                 f"Could not check the jobs ({error.title.lower()}); trying again in "
                 f"{delay:.0f} s. Nothing is lost."
             )
-            self.timer.start(round(delay * 1000))
 
         self.runner.start(
             self.service.refresh([j.id for j in running]),
@@ -376,6 +511,3 @@ class FineTuningPart(QObject):
             on_result=looked,
             on_error=failed,
         )
-
-    def shutdown(self) -> None:
-        self.timer.stop()

@@ -6,11 +6,13 @@ No network code: the page emits what the user asked for and shows what the contr
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,12 +30,39 @@ from PySide6.QtWidgets import (
 
 from playground.core.api.errors import AppError
 from playground.core.platform.dataset import DatasetReport
-from playground.core.platform.fine_tuning import Checkpoint, JobEvent, JobInfo
-from playground.ui.common.widgets import named, side_by_side, wrapped_label
+from playground.core.platform.fine_tuning import (
+    Checkpoint,
+    JobEvent,
+    JobInfo,
+    StepMetrics,
+    event_metrics,
+)
+from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.charts import LengthHistogram, LossChart
-from playground.ui.shell.theme import is_dark
+from playground.ui.platform.widgets import (
+    button_row,
+    list_header,
+    select_row_of,
+    selected_of,
+    show_error,
+    show_info,
+    status_line,
+    two_panes_and_status,
+    upsert,
+)
 
 JOB_COLUMNS = ("Status", "Base model", "Fine-tuned model", "Created")
+
+
+def _pair(first: QWidget, label: str, second: QWidget) -> QWidget:
+    """Two fields on one form row: `first`, then `label` and `second`."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(first, 1)
+    layout.addWidget(QLabel(label))
+    layout.addWidget(second, 1)
+    return row
 
 
 class FineTuningPage(QWidget):
@@ -50,6 +79,8 @@ class FineTuningPage(QWidget):
         job_selected: show a job's events. arg: its `JobInfo`.
         refresh_requested: list the jobs again.
         try_in_chat_requested: open a fine-tuned model in Chat. arg: the model's name.
+        from_chat_clicked: build a training file from saved Chat conversations.
+        compare_requested: compare a finished job's model with its base model. arg: the `JobInfo`.
     """
 
     open_training_clicked = Signal()
@@ -62,6 +93,8 @@ class FineTuningPage(QWidget):
     job_selected = Signal(object)
     refresh_requested = Signal()
     try_in_chat_requested = Signal(str)
+    compare_requested = Signal(object)
+    from_chat_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,10 +122,43 @@ class FineTuningPage(QWidget):
         self.suffix = named(QLineEdit(), "fineTuneSuffix", "Name suffix for the new model")
         self.suffix.setPlaceholderText("e.g. support-bot")
         self.suffix.setMaxLength(64)
+        self.method_combo = named(QComboBox(), "fineTuneMethod", "Training method")
+        self.method_combo.addItem("Supervised (examples of good answers)", "supervised")
+        self.method_combo.addItem("Preference (DPO: a better and a worse answer)", "dpo")
+        self.method_combo.currentIndexChanged.connect(self._on_method_changed)
+        self.batch_size = named(QSpinBox(), "fineTuneBatchSize", "Batch size")
+        self.batch_size.setRange(0, 256)
+        self.batch_size.setSpecialValueText("Automatic")
+        self.learning_rate = named(
+            QDoubleSpinBox(), "fineTuneLearningRate", "Learning rate multiplier"
+        )
+        self.learning_rate.setRange(0.0, 10.0)
+        self.learning_rate.setSingleStep(0.1)
+        self.learning_rate.setSpecialValueText("Automatic")
+        self.beta = named(
+            QDoubleSpinBox(),
+            "fineTuneBeta",
+            "Beta",
+            "Preference training only: lower lets the model move further from the base model",
+        )
+        self.beta.setRange(0.0, 2.0)
+        self.beta.setSingleStep(0.05)
+        self.beta.setSpecialValueText("Automatic")
+        self.seed = named(
+            QSpinBox(), "fineTuneSeed", "Seed", "The same seed repeats the same training run"
+        )
+        self.seed.setRange(0, 2_147_483_647)
+        self.seed.setSpecialValueText("Random")
         form = QFormLayout()
         form.addRow("Base model:", self.model_combo)
-        form.addRow("Epochs:", self.epochs)
+        form.addRow("Method:", self.method_combo)
+        # Two numbers a row, so the doctor keeps room for its findings at large text sizes.
+        form.addRow("Epochs:", _pair(self.epochs, "Batch size:", self.batch_size))
+        form.addRow("Learning rate ×:", _pair(self.learning_rate, "Seed:", self.seed))
+        form.addRow("Beta:", self.beta)
         form.addRow("Name suffix:", self.suffix)
+        self._form = form
+        self._on_method_changed()
         self.check_button = named(QPushButton("Check"), "doctorCheck", "Check every example")
         self.check_button.clicked.connect(self.check_requested)
         self.fix_button = named(
@@ -106,19 +172,19 @@ class FineTuningPage(QWidget):
             "Save 80% of the examples as a training file and 20% as a validation file",
         )
         self.split_button.clicked.connect(self.split_clicked)
-        doctor_buttons = QHBoxLayout()
-        doctor_buttons.addWidget(self.check_button)
-        doctor_buttons.addWidget(self.fix_button)
-        doctor_buttons.addWidget(self.split_button)
-        doctor_buttons.addStretch(1)
+        doctor_buttons = button_row(self.check_button, self.fix_button, self.split_button)
         self.summary = wrapped_label("doctorSummary")
         self.findings = named(QListWidget(), "doctorFindings", "What the check found, by line")
         self.findings.setWordWrap(True)
         self.findings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        open_row = QHBoxLayout()
-        open_row.addWidget(self.training_button)
-        open_row.addWidget(self.validation_button)
-        open_row.addStretch(1)
+        self.from_chat_button = named(
+            QPushButton("From Chat…"),
+            "doctorFromChat",
+            "Build a training file from saved Chat conversations",
+            "Pick saved Chat conversations and the answers to learn from",
+        )
+        self.from_chat_button.clicked.connect(self.from_chat_clicked)
+        open_row = button_row(self.training_button, self.from_chat_button, self.validation_button)
 
         doctor = QWidget()
         doctor_layout = QVBoxLayout(doctor)
@@ -146,12 +212,9 @@ class FineTuningPage(QWidget):
             QPushButton("Cancel job"), "fineTuneCancel", "Cancel the selected job"
         )
         self.cancel_button.clicked.connect(self._cancel_selected)
-        jobs_buttons = QHBoxLayout()
-        jobs_buttons.addWidget(QLabel("<b>Jobs</b>"))
-        jobs_buttons.addStretch(1)
-        jobs_buttons.addWidget(self.start_button)
-        jobs_buttons.addWidget(self.refresh_button)
-        jobs_buttons.addWidget(self.cancel_button)
+        jobs_buttons = list_header(
+            "Jobs", self.start_button, self.refresh_button, self.cancel_button
+        )
         self.try_button = named(
             QPushButton("Try in Chat"),
             "fineTuneTryInChat",
@@ -160,6 +223,14 @@ class FineTuningPage(QWidget):
         )
         self.try_button.clicked.connect(self._try_selected)
         jobs_buttons.addWidget(self.try_button)
+        self.compare_button = named(
+            QPushButton("Compare with base model"),
+            "fineTuneCompare",
+            "Compare the fine-tuned model with its base model",
+            "Open Compare with the fine-tuned model next to the model it was trained from",
+        )
+        self.compare_button.clicked.connect(self._compare_selected)
+        jobs_buttons.addWidget(self.compare_button)
         self.table = named(QTableWidget(0, len(JOB_COLUMNS)), "fineTuneJobs", "Fine-tuning jobs")
         self.table.setHorizontalHeaderLabels(list(JOB_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -180,6 +251,7 @@ class FineTuningPage(QWidget):
         jobs_layout.addWidget(self.table, 2)
         jobs_layout.addWidget(self.events_title)
         self.loss = LossChart()
+        self.loss_source = ""
         jobs_layout.addWidget(self.loss)
         jobs_layout.addWidget(self.events, 2)
         self.checkpoints = named(
@@ -190,13 +262,10 @@ class FineTuningPage(QWidget):
         self.checkpoints.setVisible(False)
         jobs_layout.addWidget(self.checkpoints)
 
-        self.status_label = wrapped_label("fineTuneStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            side_by_side([(doctor, 1), (jobs, 1)], name="fineTuneSplitter", sizes=(520, 560)), 1
+        self.status_label = status_line("fineTuneStatus")
+        two_panes_and_status(
+            self, ((doctor, 1), (jobs, 1)), "fineTuneSplitter", (520, 560), self.status_label
         )
-        layout.addWidget(self.status_label)
         self.main_input: QWidget = self.training_button
         self.show_report(None)
         self._update_buttons()
@@ -227,6 +296,29 @@ class FineTuningPage(QWidget):
 
     def suffix_text(self) -> str:
         return self.suffix.text().strip()
+
+    def method(self) -> str:
+        """ "supervised" or "dpo"."""
+        return str(self.method_combo.currentData())
+
+    def set_method(self, method: str) -> None:
+        index = self.method_combo.findData(method)
+        if index >= 0:
+            self.method_combo.setCurrentIndex(index)
+
+    def job_options(self) -> dict[str, Any]:
+        """The new job's method and hyperparameters as `JobRequest` fields ("Automatic" is
+        left out, so the provider chooses)."""
+        dpo = self.method() == "dpo"
+        return {
+            "method": self.method(),
+            "epochs": self.epochs.value(),
+            "suffix": self.suffix_text(),
+            "seed": self.seed.value() or None,
+            "batch_size": self.batch_size.value() or None,
+            "learning_rate_multiplier": self.learning_rate.value() or None,
+            "beta": (self.beta.value() or None) if dpo else None,
+        }
 
     def set_models(self, models: list[str]) -> None:
         current = self.model_combo.currentText()
@@ -278,26 +370,18 @@ class FineTuningPage(QWidget):
                     item.setToolTip(job.error)
                 self.table.setItem(row, column, item)
         if selected is not None:
-            for row, job in enumerate(jobs):
-                if job.id == selected.id:
-                    self.table.selectRow(row)
+            select_row_of(self.table, jobs, selected.id)
         self.table.blockSignals(False)
         self._update_buttons()
 
     def update_job(self, info: JobInfo) -> None:
-        jobs = [info if j.id == info.id else j for j in self.jobs]
-        if info.id not in {j.id for j in self.jobs}:
-            jobs.insert(0, info)
-        self.set_jobs(jobs)
+        self.set_jobs(upsert(self.jobs, info))
 
     def select_job(self, job_id: str) -> None:
-        for row, job in enumerate(self.jobs):
-            if job.id == job_id:
-                self.table.selectRow(row)
+        select_row_of(self.table, self.jobs, job_id)
 
     def selected_job(self) -> JobInfo | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.jobs[rows[0].row()] if rows and rows[0].row() < len(self.jobs) else None
+        return selected_of(self.table, self.jobs)
 
     def running_jobs(self) -> list[JobInfo]:
         return [j for j in self.jobs if not j.done]
@@ -312,20 +396,23 @@ class FineTuningPage(QWidget):
             when = datetime.fromtimestamp(event.created_at).strftime("%H:%M:%S")
             self.events.addItem(f"{when}  {event.message}")
         self.events.scrollToBottom()
-        train: list[tuple[int, float]] = []
-        valid: list[tuple[int, float]] = []
-        for event in events:
-            metrics = event.metrics or {}
-            step = metrics.get("step")
-            if isinstance(step, int):
-                if isinstance(metrics.get("train_loss"), int | float):
-                    train.append((step, float(metrics["train_loss"])))
-                if isinstance(metrics.get("valid_loss"), int | float):
-                    valid.append((step, float(metrics["valid_loss"])))
-        self.loss.set_points(train, valid)
+        self.show_metrics(event_metrics(events), "")
+
+    def show_metrics(self, metrics: StepMetrics, source: str) -> None:
+        """The loss curves; `source` says where they come from ("" for the events)."""
+        self.loss.set_points(metrics.train, metrics.valid)
+        self.loss_source = source or "the job’s events"
+        if metrics:
+            self.loss.setToolTip(f"{self.loss.toolTip()} (from {self.loss_source})")
 
     def set_try_in_chat_available(self, available: bool) -> None:
         self.try_button.setVisible(available)
+
+    def set_from_chat_available(self, available: bool) -> None:
+        self.from_chat_button.setVisible(available)
+
+    def set_compare_available(self, available: bool) -> None:
+        self.compare_button.setVisible(available)
 
     def show_checkpoints(self, checkpoints: list[Checkpoint]) -> None:
         """A finished job's checkpoints (none: the list is hidden)."""
@@ -338,27 +425,33 @@ class FineTuningPage(QWidget):
         self.start_button.setEnabled(not busy and self._report_ok)
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
-        self.status_label.setToolTip("")
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _on_method_changed(self) -> None:
+        dpo = self.method() == "dpo"
+        self.beta.setEnabled(dpo)
+        self._form.setRowVisible(self.beta, dpo)
 
     def _update_buttons(self) -> None:
         job = self.selected_job()
         self.cancel_button.setEnabled(job is not None and not job.done)
         self.try_button.setEnabled(job is not None and bool(job.fine_tuned_model))
+        self.compare_button.setEnabled(job is not None and bool(job.fine_tuned_model))
 
     def _try_selected(self) -> None:
         job = self.selected_job()
         if job is not None and job.fine_tuned_model:
             self.try_in_chat_requested.emit(job.fine_tuned_model)
+
+    def _compare_selected(self) -> None:
+        job = self.selected_job()
+        if job is not None and job.fine_tuned_model:
+            self.compare_requested.emit(job)
 
     def _on_selection(self) -> None:
         self._update_buttons()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
 from playground.core.platform.batches import Backoff
@@ -20,6 +20,7 @@ from playground.core.platform.vector_stores import (
     StoreInfo,
     VectorStoresService,
 )
+from playground.ui.platform.polling_controller import PollingPart
 from playground.ui.platform.vector_stores_page import VectorStoresPage
 from playground.ui.shell.bridge import TaskRunner
 
@@ -27,7 +28,7 @@ STORES_GROUP = "platform-stores"
 STORES_POLL_GROUP = "platform-stores-poll"
 
 
-class VectorStoresPart(QObject):
+class VectorStoresPart(PollingPart):
     """Drives the Vector stores page (see the module docstring).
 
     Args:
@@ -47,19 +48,15 @@ class VectorStoresPart(QObject):
         backoff: Backoff | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(page, backoff, parent)
         self.page = page
         self.service = service
         self.files = files
         self.runner = runner
         self.selected_files = selected_files
         self.file_names = file_names
-        self.backoff = backoff or Backoff()
         self._names: dict[str, str] = {}
         self._shown = ""
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self._poll)
         page.refresh_requested.connect(self.reload)
         page.create_requested.connect(self.create)
         page.rename_requested.connect(self.rename)
@@ -113,7 +110,7 @@ class VectorStoresPart(QObject):
             if self._shown == store.id:
                 self.page.show_files(store, files, {**self.file_names(), **self._names})
             if any(not f.done for f in files):
-                self.timer.start(round(self.backoff.delay * 1000))
+                self.poll_later()
             else:
                 self.backoff.changed()
 
@@ -124,12 +121,11 @@ class VectorStoresPart(QObject):
             on_error=self.page.show_error,
         )
 
-    def _poll(self) -> None:
-        window = self.page.window()
+    def poll(self) -> None:
         if not self._shown:
             return
-        if not window.isVisible() or window.isMinimized():
-            self.timer.start(round(self.backoff.delay * 1000))
+        if not self.window_shown():
+            self.poll_later()
             return
         self.backoff.unchanged()
         self.show_store(self._shown)
@@ -185,6 +181,3 @@ class VectorStoresPart(QObject):
 
         self.page.set_info("Searching…")
         self._start(self.service.search(store_id, query), found)
-
-    def shutdown(self) -> None:
-        self.timer.stop()

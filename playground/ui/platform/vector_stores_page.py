@@ -5,7 +5,7 @@ No network code: the page emits what the user asked for and shows what the contr
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,8 +26,16 @@ from PySide6.QtWidgets import (
 from playground.core.api.errors import AppError
 from playground.core.platform.files import format_size
 from playground.core.platform.vector_stores import Chunk, Chunking, StoreFile, StoreInfo
-from playground.ui.common.widgets import named, side_by_side, wrapped_label
-from playground.ui.shell.theme import is_dark
+from playground.ui.common.widgets import named, wrapped_label
+from playground.ui.platform.widgets import (
+    select_row_of,
+    selected_of,
+    show_error,
+    show_info,
+    status_line,
+    two_panes_and_status,
+    upsert,
+)
 
 
 def _table(name: str, accessible: str, columns: tuple[str, ...]) -> QTableWidget:
@@ -156,13 +164,10 @@ class VectorStoresPage(QWidget):
         right_layout.addLayout(search_row)
         right_layout.addWidget(self.results, 2)
 
-        self.status_label = wrapped_label("storesStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            side_by_side([(left, 1), (right, 1)], name="storesSplitter", sizes=(500, 580)), 1
+        self.status_label = status_line("storesStatus")
+        two_panes_and_status(
+            self, ((left, 1), (right, 1)), "storesSplitter", (500, 580), self.status_label
         )
-        layout.addWidget(self.status_label)
         self.main_input: QWidget = self.name_edit
         self._update_buttons()
 
@@ -183,19 +188,13 @@ class VectorStoresPage(QWidget):
         self._update_buttons()
 
     def update_store(self, store: StoreInfo) -> None:
-        stores = [store if s.id == store.id else s for s in self.stores]
-        if store.id not in {s.id for s in self.stores}:
-            stores.insert(0, store)
-        self.set_stores(stores)
+        self.set_stores(upsert(self.stores, store))
 
     def select_store(self, store_id: str) -> None:
-        for row, store in enumerate(self.stores):
-            if store.id == store_id:
-                self.table.selectRow(row)
+        select_row_of(self.table, self.stores, store_id)
 
     def selected_store(self) -> StoreInfo | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.stores[rows[0].row()] if rows and rows[0].row() < len(self.stores) else None
+        return selected_of(self.table, self.stores)
 
     def show_files(self, store: StoreInfo, files: list[StoreFile], names: dict[str, str]) -> None:
         self.files_title.setText(f"Files in {store.name or 'the store'}: {store.files_text}")
@@ -225,15 +224,10 @@ class VectorStoresPage(QWidget):
         self.name_edit.clear()
 
     def set_info(self, text: str) -> None:
-        self.status_label.setText(text)
-        self.status_label.setToolTip("")
+        show_info(self.status_label, text)
 
     def show_error(self, error: AppError) -> None:
-        red = "#ff8a80" if is_dark() else "#b3261e"
-        self.status_label.setText(
-            f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
-        )
-        self.status_label.setToolTip(error.details or "")
+        show_error(self.status_label, error)
 
     # -- internals -----------------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ def fill(controller: PlatformController) -> list[tuple[str, QWidget]]:
     shots.append(("batches", _batches(controller)))
     if controller.fine_tuning is not None:
         shots.append(("fine-tuning", _fine_tuning(controller)))
+        shots.append(("from-chat", _from_chat(controller)))
     if controller.vector_stores is not None:
         shots.append(("vector-stores", _vector_stores(controller)))
     controller.view.pages.setCurrentIndex(0)
@@ -104,6 +105,8 @@ def _batches(controller: PlatformController) -> QWidget:
                   name="movie-genres.jsonl"),
         BatchInfo("batch_3", "completed", "/v1/chat/completions", _NOW - 7200, 6, 6, 0,
                   output_file_id="file-out", name="prompt-list.jsonl"),
+        BatchInfo("batch_5", "completed", "/v1/chat/completions", _NOW - 30_000, 24, 24, 0,
+                  output_file_id="file-out5", source="Prompt Lab"),
         BatchInfo("batch_2", "expired", "/v1/chat/completions", _NOW - 90_000, 120, 71, 49,
                   output_file_id="file-out2", error_file_id="file-err2", name="reviews.jsonl"),
         BatchInfo("batch_1", "cancelled", "/v1/chat/completions", _NOW - 180_000, 40, 12, 0,
@@ -194,6 +197,49 @@ def _fine_tuning(controller: PlatformController) -> QWidget:
     page.show_events(jobs[0], events)
     page.set_info("")
     return _snapshot(view)
+
+
+def _from_chat(controller: PlatformController) -> QWidget:
+    """The "From Chat…" dialog: three conversations, two ticked, one answer unticked."""
+    from datetime import UTC, datetime
+
+    from playground.core.platform.from_chat import AnswerTurn
+    from playground.core.storage.history import ConversationSummary
+    from playground.ui.platform.from_chat_dialog import FromChatDialog
+
+    page = controller.view.fine_tuning
+    assert page is not None
+    when = datetime.fromtimestamp(_NOW, UTC)
+    dialog = FromChatDialog(page)
+    dialog.set_conversations(
+        [
+            ConversationSummary(key, title, when, when, when, count, "gpt-4o-mini", title, False)
+            for key, title, count in (
+                ("c1", "Lamp flickers after a bulb change", 8),
+                ("c2", "Warranty for the A20 desk lamp", 4),
+                ("c3", "Which bulbs fit the floor lamp?", 6),
+            )
+        ]
+    )
+    dialog.set_conversation_checked("c1", True)
+    dialog.set_conversation_checked("c3", True)
+    dialog.open_conversation("c1")
+    dialog.show_turns(
+        "c1",
+        [
+            AnswerTurn(1, "My lamp flickers since I changed the bulb.",
+                       "Check that the bulb is screwed in fully, then try another socket."),
+            AnswerTurn(3, "It still flickers in the other socket.",
+                       "Then the bulb may not suit a dimmer: try a dimmable LED bulb."),
+            AnswerTurn(5, "ok thanks", "You're welcome!"),
+            AnswerTurn(7, "And the warranty?", "Two years from the date on your receipt."),
+        ],
+    )  # fmt: skip
+    dialog.set_turn_checked(5, False)
+    dialog.show()
+    shot = _snapshot(dialog)
+    dialog.close()
+    return shot
 
 
 def _vector_stores(controller: PlatformController) -> QWidget:
