@@ -8,6 +8,7 @@ process; that module starts the private daemon). Run alone, it needs no sound se
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from playground.core.models import Endpoint, RequestStatus
 from tests.conftest import AppHarness, WaitUntil
+from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
 from tests.fakes.realtime import DEFAULT_TRANSLATION
 from tests.gui.drivers import opener
@@ -169,6 +171,22 @@ def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
     assert row.model == "gpt-realtime-translate"
     assert row.status is RequestStatus.OK
     assert row.usage.audio_seconds == 1.0
+    # The English speech the session sent is saved to the clip history and plays on the page.
+    [clip] = tab.controller.clips.clips()
+    assert (clip.model, clip.voice, clip.text) == (
+        "gpt-realtime-translate",
+        "",
+        DEFAULT_TRANSLATION,
+    )
+    with wave.open(str(tab.controller.clips.path(clip))) as wav:
+        assert wav.readframes(wav.getnframes()) == payloads.speech_pcm(DEFAULT_TRANSLATION)
+    assert page.speech_box.isVisibleTo(page)
+    assert page.speech_player.player.path == tab.controller.clips.playable_path(clip)
+    assert page.speech_player.play_button.isEnabled()
+    assert "spoken English" in page.result_info.text()
+    assert (
+        tab.speech.history.item(0).text().startswith("translated speech · gpt-realtime-translate")
+    )
 
     # A compressed file cannot be read by the live route: said before anything is sent.
     mp3 = tmp_path / "talk.mp3"

@@ -55,7 +55,8 @@ class Clip:
 
     @property
     def label(self) -> str:
-        return f"{self.voice} · {self.model}"
+        # A clip without a voice is the speech a live translation sent back.
+        return f"{self.voice or 'translated speech'} · {self.model}"
 
 
 class ClipStore:

@@ -30,7 +30,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
-from playground.core.audio.files import check_upload
+from playground.core.audio.files import check_upload, pcm_to_wav
 from playground.core.audio.live_translate import (
     LIVE_SUFFIXES,
     LiveTranslation,
@@ -305,10 +305,14 @@ class TranscriptionRequest:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptionResult:
+    """A transcript (or translation) and what it cost; `speech` is the translated speech as a
+    WAV file's bytes when a live translation sent some (empty otherwise)."""
+
     transcript: Transcript
     usage: Usage | None
     request_id: str | None
     latency_ms: float
+    speech: bytes = b""
 
 
 def usage_of_transcription(raw: Any) -> Usage | None:
@@ -431,8 +435,6 @@ class AudioService:
         )
         audio = spoken.pcm
         if request.response_format == "wav":
-            from playground.core.audio.files import pcm_to_wav
-
             audio = pcm_to_wav(audio)
         return SpeechResult(
             audio=audio,
@@ -630,7 +632,8 @@ def live_translation_result(translation: LiveTranslation, latency_ms: float) -> 
         task="translate",
     )
     usage = Usage(audio_seconds=translation.seconds)
-    return TranscriptionResult(transcript, usage, None, latency_ms)
+    speech = pcm_to_wav(translation.pcm) if translation.pcm else b""
+    return TranscriptionResult(transcript, usage, None, latency_ms, speech)
 
 
 def data_url(path: Path) -> str:

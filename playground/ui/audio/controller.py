@@ -57,7 +57,7 @@ from playground.core.models import Endpoint, LedgerEntry, ModelInfo, RequestStat
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.live_stt import LiveTranscriber
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
-from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
+from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage, SpeechToTextPage
 from playground.ui.audio.voice_controller import VoiceChatController
 from playground.ui.common.feature import FeatureController
 
@@ -380,7 +380,7 @@ class AudioController(FeatureController):
         request: SpeechRequest,
         audio: bytes,
         cost: Decimal | None,
-        page: SpeechPage | ComparePage,
+        page: SpeechPage | ComparePage | SpeechToTextPage,
     ) -> Clip | None:
         try:
             return self.clips.add(
@@ -719,7 +719,23 @@ class AudioController(FeatureController):
         ]
         if result.transcript.language:
             parts.insert(1, f"language {result.transcript.language}")
+        clip = self._keep_translated_speech(request, result) if result.speech else None
+        if clip is not None:
+            parts.append("the spoken English is also in Text to speech's history")
         self.view.stt.show_transcript(result.transcript, " · ".join(parts))
+        if clip is not None:
+            self.view.stt.show_translated_speech(self.clips.playable_path(clip))
+
+    def _keep_translated_speech(
+        self, request: TranscriptionRequest, result: TranscriptionResult
+    ) -> Clip | None:
+        """Saves a live translation's speech to the clip history (its cost is on the
+        translation's ledger row, so the clip carries none)."""
+        spoken = SpeechRequest(request.model, "", result.transcript.text, "", 1.0, "wav")
+        clip = self._store_clip(spoken, result.speech, None, self.view.stt)
+        if clip is not None:
+            self.show_clips()
+        return clip
 
     def _on_stt_failed(self, request: TranscriptionRequest, error: AppError) -> None:
         page = self.view.stt

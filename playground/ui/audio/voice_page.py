@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -139,7 +140,8 @@ class VoiceChatPage(QWidget):
         )
 
         form = QFormLayout()
-        form.addRow("Model", picker_field(self.model_combo))
+        model_field = picker_field(self.model_combo)
+        form.addRow("Model", model_field)
         form.addRow("Voice", self.voice_combo)
         form.addRow("System prompt", self.instructions)
         modes = QWidget()
@@ -148,6 +150,10 @@ class VoiceChatPage(QWidget):
         modes_layout.addWidget(self.vad_radio)
         modes_layout.addWidget(self.ptt_radio)
         form.addRow("Turns", modes)
+        # Fields made of several widgets keep their height: given spare room, a form spreads it
+        # over them, which pushed the model box below its label and the two choices apart.
+        for compound in (model_field, modes):
+            compound.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         form.addRow("Microphone", self.device_combo)
         form.addRow("", self.device_note)
         form.addRow("Tools", self.tools_edit)
