@@ -211,18 +211,27 @@ class TranscriptionRequest:
     speakers: tuple[tuple[str, Path], ...] = ()
     chunking: str = ""
 
+    @property
+    def needs_decoding(self) -> bool:
+        """A live translation of a compressed file: the samples must be decoded (by the UI's
+        media layer) into a WAV before it can be sent."""
+        return (
+            self.task == "translate"
+            and is_translation_model(self.model)
+            and self.file.suffix.lower().lstrip(".") not in LIVE_SUFFIXES
+        )
+
     def problem(self) -> AppError | None:
         caps = transcription_caps(self.model)
         if not self.model:
             return AppError.local("No model", "Choose a transcription model first.", "")
-        if self.task == "translate" and is_translation_model(self.model):
+        if self.needs_decoding:  # the app decodes it first (ui/audio/media.py `Decoder`)
             suffix = self.file.suffix.lower().lstrip(".")
-            if suffix not in LIVE_SUFFIXES:
-                return AppError.local(
-                    "WAV needed",
-                    f"A live translation reads WAV files; {self.file.name} is {suffix.upper()}.",
-                    "Record with the microphone, or convert the file to WAV.",
-                )
+            return AppError.local(
+                "WAV needed",
+                f"A live translation reads WAV files; {self.file.name} is {suffix.upper()}.",
+                "Record with the microphone, or convert the file to WAV.",
+            )
         speakers = self.speakers if caps.speakers and self.task == "transcribe" else ()
         if len(speakers) > MAX_SPEAKERS:
             return AppError.local(
