@@ -21,15 +21,13 @@ billed since the previous one (`Usage.audio_seconds`).
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import json
 import re
 from typing import Any
 
 from playground.core.api.errors import AppError
-from playground.core.audio.realtime import connect_error, error_event, voice_param
+from playground.core.audio.realtime import error_event, voice_param
 from playground.core.audio.voicechat import (
     ASSISTANT,
     BYTES_PER_MS,
@@ -95,21 +93,14 @@ class LiveVoiceSession(VoiceChatSession):
         events: the listener.
     """
 
+    APPEND = "session.input_audio.append"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._billed_s = 0.0  # seconds already put on an answer
         self._reported_s = 0.0  # the latest cumulative usage
 
     # --- sending -------------------------------------------------------------------------------
-
-    def send_audio(self, pcm: bytes) -> None:
-        """Sends microphone PCM (24 kHz 16-bit mono)."""
-        if not pcm or self._closing:
-            return
-        self.input.extend(pcm)
-        self._queue.put_nowait(
-            {"type": "session.input_audio.append", "audio": base64.b64encode(pcm).decode()}
-        )
 
     def start_turn(self) -> None:
         """Nothing to do: the Live model listens all the time (push to talk is refused)."""
@@ -162,56 +153,27 @@ class LiveVoiceSession(VoiceChatSession):
 
     # --- running -------------------------------------------------------------------------------
 
-    async def run(self) -> None:
-        """Runs the session until `close()`.
+    def problem(self) -> AppError | None:
+        return live_problem(self.config)
+
+    def connect(self, client: Any) -> Any:
+        # No reconnecting inside the SDK: a drop is shown, and Reconnect starts anew.
+        return client.live.connect(max_retries=0)
+
+    async def begin(self, connection: Any) -> None:
+        """Sends `session.start` and waits for `session.started` (nothing else may come
+        first).
 
         Raises:
-            AppError: refused before or at connecting, or the socket dropped.
+            AppError: the server refused the session (an `error` event).
         """
-        problem = live_problem(self.config)
-        if problem is not None:
-            raise problem
-        try:
-            from websockets.exceptions import ConnectionClosed
-        except ImportError as exc:
-            raise AppError.local(
-                "Live API not installed",
-                "Voice chat needs the websockets package (openai[realtime]).",
-                "Reinstall the app with its dependencies.",
-            ) from exc
-        model = self.config.model
-        client = self.client
-        try:
-            if callable(client):
-                client = client()
-            # No reconnecting inside the SDK: a drop is shown, and Reconnect starts anew.
-            async with client.live.connect(max_retries=0) as connection:
-                await connection.send(self.start_event())
-                while True:  # nothing else may be sent before session.started
-                    event = json.loads(await connection.recv_bytes())
-                    if event.get("type") == "session.started":
-                        break
-                    if event.get("type") == "error":
-                        raise error_event(event, model, "Check the model and the voice.")
-                self.open = True
-                self.events.session_ready()
-                sender = asyncio.ensure_future(self._send_all(connection))
-                try:
-                    await self._receive(connection, sender)
-                except ConnectionClosed:
-                    if not self._closing:
-                        raise self._dropped() from None
-                finally:
-                    self.open = False
-                    sender.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await sender
-        except AppError:
-            raise
-        except Exception as exc:
-            if self._closing:
+        await connection.send(self.start_event())
+        while True:
+            event = json.loads(await connection.recv_bytes())
+            if event.get("type") == "session.started":
                 return
-            raise connect_error(exc, model, str(getattr(client, "base_url", ""))) from exc
+            if event.get("type") == "error":
+                raise error_event(event, self.config.model, "Check the model and the voice.")
 
     def _handle(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type") or "")

@@ -245,10 +245,7 @@ class LivePlayer(QObject):
         if qm is None or not qm.QMediaDevices.audioOutputs():
             self.failed.emit("No speaker found: the clip will be ready to save when it arrives.")
             return False
-        fmt = qm.QAudioFormat()
-        fmt.setSampleRate(rate)
-        fmt.setChannelCount(channels)
-        fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+        fmt = _pcm16(qm, rate, channels)
         self._sink = qm.QAudioSink(qm.QMediaDevices.defaultAudioOutput(), fmt, self)
         self._sink.setBufferSize(rate * channels * 2)  # a second of audio absorbs network jitter
         self._io = self._sink.start()
@@ -342,10 +339,7 @@ class Recorder(QObject):
         if device is None:
             self.failed.emit("The microphone is gone. Plug it in, or choose another one.")
             return False
-        fmt = qm.QAudioFormat()
-        fmt.setSampleRate(rate)
-        fmt.setChannelCount(1)
-        fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+        fmt = _pcm16(qm, rate)
         if not device.isFormatSupported(fmt):
             self.failed.emit(f"{device.description()} cannot record {rate // 1000} kHz mono audio.")
             return False
@@ -450,13 +444,9 @@ class Decoder(QObject):
         except OSError as exc:
             self.failed.emit(f"The converted audio cannot be saved in {target.parent} ({exc}).")
             return False
-        fmt = qm.QAudioFormat()
-        fmt.setSampleRate(rate)
-        fmt.setChannelCount(1)
-        fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
         self._name = source.name
         decoder = qm.QAudioDecoder(self)
-        decoder.setAudioFormat(fmt)
+        decoder.setAudioFormat(_pcm16(qm, rate))
         decoder.bufferReady.connect(self._on_buffer)
         decoder.finished.connect(self._on_finished)
         decoder.error.connect(self._on_error)
@@ -521,3 +511,12 @@ class Decoder(QObject):
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+
+
+def _pcm16(qm: ModuleType, rate: int, channels: int = 1) -> Any:
+    """A `QAudioFormat` of 16-bit samples at `rate` Hz (mono unless told)."""
+    fmt = qm.QAudioFormat()
+    fmt.setSampleRate(rate)
+    fmt.setChannelCount(channels)
+    fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+    return fmt

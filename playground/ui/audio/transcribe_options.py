@@ -186,8 +186,8 @@ class TranscribeOptions(QWidget):
         if live_translator:
             note = (
                 f"Translated into English by {live_translator} through a live session "
-                "(Realtime API), which reads WAV files: record with the microphone or choose a "
-                "WAV."
+                "(Realtime API), with the English spoken back. Other files than WAV are "
+                "converted to WAV first; you can also record with the microphone."
             )
         self.shutdown_note.setText(note)
         self.form.setRowVisible(self.shutdown_note, bool(note))

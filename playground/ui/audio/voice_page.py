@@ -352,6 +352,7 @@ class VoiceChatPage(QWidget):
         if not running:
             self._talking = False
             self.level.set_level(0.0)
+            self.tool_box.hide()  # a call left unanswered cannot be answered once stopped
         self._update()
 
     def set_level(self, level: float) -> None:
