@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from playground.core.models import Endpoint, RequestStatus
+from playground.core.money.formatting import format_cost
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.audio import flac_bytes
@@ -157,6 +158,7 @@ def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
     )
     source = wav_file(tmp_path / "interview.wav", 1.0)
     tab.controller.use_file(str(source))
+    estimate = page.estimate_label.text()
     tab.run_stt()
 
     assert fake_openai.requests_to("/audio/translations") == []
@@ -174,6 +176,10 @@ def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
     assert row.model == "gpt-realtime-translate"
     assert row.status is RequestStatus.OK
     assert row.usage.audio_seconds == 1.0
+    # Priced for the model that translated, and the estimate before sending said so (not
+    # gpt-transcribe's rate).
+    assert row.cost is not None
+    assert estimate.startswith(f"Cost before sending: {format_cost(row.cost, estimated=True)} ")
     # The English speech the session sent is saved to the clip history and plays on the page.
     [clip] = tab.controller.clips.clips()
     assert (clip.model, clip.voice, clip.text) == (

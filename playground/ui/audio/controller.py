@@ -645,7 +645,7 @@ class AudioController(FeatureController):
 
     def _update_stt_estimate(self) -> None:
         page = self.view.stt
-        model = page.model
+        model = page.run_model  # a live translation is billed for its own model
         if not model:
             page.set_estimate("")
             return

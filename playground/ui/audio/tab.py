@@ -1225,11 +1225,16 @@ class SpeechToTextPage(QWidget):
         self._live_translator = model
         self._on_options()
 
+    @property
+    def run_model(self) -> str:
+        """The model the request goes to: the live translation model when it translates."""
+        return self._live_translator if self.live_translation else self.model
+
     def request(self) -> TranscriptionRequest | None:
         if self.source is None:
             return None
         return TranscriptionRequest(
-            model=self._live_translator if self.live_translation else self.model,
+            model=self.run_model,
             file=self.source,
             task=self.task,
             language=self.language,

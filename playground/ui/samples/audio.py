@@ -213,7 +213,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             stt.translate_radio.setChecked(True)
             stt.show_transcript(
                 Transcript(translated, "text", translated, duration_s=12.0, task="translate"),
-                "Translated in 2.1 s · 0:12 of audio · cost — · the spoken English is also in "
+                "Translated in 2.1 s · 0:12 of audio · cost $0.0068 · the spoken English is also in "
                 "Text to speech's history",
             )
             spoken = controller.clips.clips()
