@@ -95,13 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run every Playground benchmark.")
     parser.add_argument("--quick", action="store_true", help="fewer runs (a rough look)")
     parser.add_argument(
-        "--only", default="", help="comma-separated names: " + ", ".join(b.name for b in BENCHES)
+        "--only",
+        default="",
+        help="comma-separated names (or their beginnings): " + ", ".join(b.name for b in BENCHES),
     )
     parser.add_argument(
         "--json", type=Path, default=DEFAULT_JSON, help=f"default {DEFAULT_JSON.relative_to(ROOT)}"
     )
     args = parser.parse_args(argv)
-    chosen = [b for b in BENCHES if not args.only or b.name in args.only.split(",")]
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    # A name or the start of one: "--only realtime" picks "realtime-speech".
+    chosen = [b for b in BENCHES if not wanted or any(b.name.startswith(w) for w in wanted)]
+    if wanted and not chosen:
+        parser.error(f"no benchmark named {args.only!r}; choose from the list in --help")
     info = machine()
     print(
         f"{info['date'][:16].replace('T', ' ')} UTC · {info['cpus']} CPUs ({info['cpu']}) · {info['system']} · Python "

@@ -394,3 +394,56 @@ def _transcription(h: Handler) -> None:
 @FAMILY.route("POST", "/audio/translations")
 def _translation(h: Handler) -> None:
     _transcribe(h, "translate")
+
+
+# --- test data: FLAC without an encoder ------------------------------------------------------------
+
+
+def _crc8(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def _crc16(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x8005) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
+def _utf8_number(n: int) -> bytes:
+    """A FLAC frame number, coded as UTF-8 codes a character (up to 65,535 frames here)."""
+    if n < 0x80:
+        return bytes([n])
+    if n < 0x800:
+        return bytes([0xC0 | n >> 6, 0x80 | n & 0x3F])
+    return bytes([0xE0 | n >> 12, 0x80 | (n >> 6) & 0x3F, 0x80 | n & 0x3F])
+
+
+def flac_bytes(pcm: bytes, rate: int, block: int = 4096) -> bytes:
+    """16-bit mono little-endian PCM as a FLAC file, each frame stored verbatim (a valid FLAC
+    stream a decoder reads like any other; nothing installed here encodes audio).
+
+    Layout (xiph.org/flac/format.html): ``fLaC``, a STREAMINFO block, then frames of a header
+    (fixed block size, rate and depth from STREAMINFO, mono, 16-bit; CRC-8), one VERBATIM
+    subframe (big-endian samples) and a CRC-16."""
+    samples = [
+        int.from_bytes(pcm[i : i + 2], "little", signed=True) for i in range(0, len(pcm) - 1, 2)
+    ]
+    info = block.to_bytes(2, "big") * 2 + bytes(6)  # block sizes; frame sizes unknown
+    info += (rate << 44 | 15 << 36 | len(samples)).to_bytes(8, "big") + bytes(16)  # no MD5
+    out = bytearray(b"fLaC" + bytes([0x80, 0, 0, len(info)]) + info)
+    for number, start in enumerate(range(0, len(samples), block)):
+        chunk = samples[start : start + block]
+        head = bytes([0xFF, 0xF8, 0x70, 0x08]) + _utf8_number(number)
+        head += (len(chunk) - 1).to_bytes(2, "big")
+        head += bytes([_crc8(head)])
+        frame = head + b"\x02" + b"".join(s.to_bytes(2, "big", signed=True) for s in chunk)
+        out += frame + _crc16(frame).to_bytes(2, "big")
+    return bytes(out)

@@ -29,6 +29,11 @@ paces the audio deltas (each counts its 2 audio tokens); ``drop_after_chunks`` d
 ``response.create`` with that ``error`` event instead of a response; ``latency_s`` delays the
 handshake. The events each session received are in ``fake.state(RealtimeLog).sessions``.
 
+The Live API (``GET /v1/live/sessions``, SDK ``client.live.connect()``) is served the same way
+by :class:`_LiveSession`: ``session.start`` (model checked from the event, since the URL names
+none) → ``session.started``; microphone audio → the user's words, a spoken answer and a
+cumulative ``session.usage.updated`` after each pause; ``session.close`` → ``session.closed``.
+
 The family is one of :data:`tests.fakes.openai_server.FAMILIES`: every ``FakeOpenAI`` serves it,
 and ``fake.realtime_sessions`` lists the sessions it saw.
 """
@@ -79,6 +84,14 @@ DEFAULT_USER_SAYS = "Hello, can you hear me?"
 #: What a live translation gives unless `RealtimeLog.translation_text` says otherwise.
 DEFAULT_TRANSLATION = "Good morning, the meeting starts at nine and ends at noon."
 #: What the model answers a voice turn unless `RealtimeLog.replies` says otherwise.
+#: The voices of the Live models (the SDK's `BuiltInVoice`).
+LIVE_VOICES = (
+    "alloy", "ash", "ballad", "beacon", "bossa", "cedar", "cinder", "coral", "delta", "echo",
+    "gleam", "marin", "meridian", "quartz", "ripple", "sage", "shida", "shimmer", "stone",
+    "tempo", "verse", "vesper", "willow",
+)  # fmt: skip
+#: The pause after which the fake Live model answers.
+LIVE_SILENCE_MS = 500
 DEFAULT_REPLY = "Yes, I can hear you clearly. How can I help you today?"
 
 
@@ -125,13 +138,14 @@ class RealtimeLog:
 FAMILY = Family("realtime", state=RealtimeLog)
 
 
-def _upgrade(h: Handler) -> tuple[Any, socket.socket, RealtimeSession]:
-    """Checks the model, answers the WebSocket handshake and logs the session."""
+def _upgrade(h: Handler, *, live: bool = False) -> tuple[Any, socket.socket, RealtimeSession]:
+    """Checks the model, answers the WebSocket handshake and logs the session (a Live session
+    names its model in `session.start`, not in the URL)."""
     from websockets.protocol import State
     from websockets.server import ServerProtocol
     from websockets.sync.connection import Connection
 
-    model = h.check_model(h.record.query.get("model"))
+    model = "" if live else h.check_model(h.record.query.get("model"))
     key = h.record.headers.get("sec-websocket-key")
     if h.record.headers.get("upgrade", "").lower() != "websocket" or not key:
         raise Reply(400, error_body("This endpoint takes WebSocket connections only."))
@@ -160,6 +174,16 @@ def _realtime(h: Handler) -> None:
     ws, sock, state = _upgrade(h)
     try:
         _Session(h, ws, sock, state, h.fake.state(RealtimeLog), state.model).run()
+    finally:
+        with contextlib.suppress(Exception):
+            ws.close()
+
+
+@FAMILY.route("GET", "/live/sessions")
+def _live(h: Handler) -> None:
+    ws, sock, state = _upgrade(h, live=True)
+    try:
+        _LiveSession(h, ws, sock, state, h.fake.state(RealtimeLog)).run()
     finally:
         with contextlib.suppress(Exception):
             ws.close()
@@ -898,3 +922,190 @@ def expected_deltas(text: str, speed: float = 1.0) -> int:
     """How many audio deltas the fake sends for ``text``."""
     frames = int(payloads.SPEECH_SAMPLE_RATE * payloads.speech_duration(text, speed))
     return math.ceil(frames * 2 / DELTA_BYTES)
+
+
+# --- the Live API (/v1/live/sessions) ---------------------------------------------------------------
+
+
+class _LiveSession:
+    """One Live API session: ``session.start`` (the model checked against the list, the voice
+    against the Live voices) answered by ``session.started``; ``session.input_audio.append`` run
+    through the same voice detection as the Realtime fake; when the user pauses
+    (``LIVE_SILENCE_MS``), the user's words (``RealtimeLog.user_says``) as
+    ``session.input_transcript.delta`` with their times, then the answer
+    (``RealtimeLog.replies`` or `DEFAULT_REPLY`) as output transcript and audio deltas and a
+    cumulative ``session.usage.updated`` (whole seconds of the session so far); ``session.close``
+    answered by ``session.closed``. ``Scenario.drop_after_chunks`` drops the socket after that
+    many audio deltas of an answer; ``Scenario.stream_error`` sends an ``error`` event instead of
+    the first answer."""
+
+    def __init__(
+        self, h: Handler, ws: Any, sock: socket.socket, state: RealtimeSession, log: RealtimeLog
+    ) -> None:
+        self.h, self.ws, self.sock, self.state, self.log = h, ws, sock, state, log
+        self.scenario = h.fake.scenario
+        self.started = False
+        self.total_ms = 0.0
+        self.speaking = False
+        self.speech_start_ms = 0.0
+        self.silence_ms = 0.0
+        self.errored = False
+        self.heard_words = False
+        self.said_words = False
+
+    def send(self, event: JsonDict) -> None:
+        event.setdefault("event_id", new_id("event_", 20))
+        self.ws.send(json.dumps(event))
+
+    def run(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        while True:
+            try:
+                event = json.loads(self.ws.recv())
+            except ConnectionClosed:
+                return
+            except ValueError:
+                self.send(_error("invalid_request_error", "The message is not valid JSON.", None))
+                continue
+            self.state.events.append(event)
+            kind = event.get("type")
+            if not self.started and kind != "session.start":
+                self.send(_error("invalid_request_error", "Send session.start first.", "type"))
+            elif kind == "session.start":
+                if not self._start(event.get("session") or {}):
+                    return
+            elif kind == "session.input_audio.append":
+                try:
+                    self._append(base64.b64decode(str(event.get("audio") or "")))
+                except _Dropped:
+                    return
+            elif kind == "session.close":
+                self.send(
+                    {
+                        "type": "session.closed",
+                        "reason": "close_requested",
+                        "session": self.state.session,
+                        "usage": {"seconds": self._seconds()},
+                    }
+                )
+                return
+            else:
+                self.send(
+                    _error(
+                        "invalid_request_error",
+                        f"Invalid value: '{kind}'. This event type is not supported here.",
+                        "type",
+                    )
+                )
+
+    def _start(self, session: JsonDict) -> bool:
+        model = str(session.get("model") or "")
+        if model not in self.scenario.model_ids():
+            self.send(
+                _error(
+                    "invalid_request_error",
+                    f"The model `{model}` does not exist or you do not have access to it.",
+                    "session.model",
+                    code="model_not_found",
+                )
+            )
+            return False
+        voice = ((session.get("audio") or {}).get("output") or {}).get("voice", "marin")
+        name = voice.get("id") if isinstance(voice, dict) else voice
+        if not isinstance(voice, dict) and name not in LIVE_VOICES:
+            self.send(
+                _error(
+                    "invalid_request_error",
+                    f"Invalid value: '{name}'. Supported values are: {', '.join(LIVE_VOICES)}.",
+                    "session.audio.output.voice",
+                    code="invalid_value",
+                )
+            )
+            return False
+        self.state.model = model
+        self.state.session = {"id": new_id("sess_", 24), "object": "live.session", **session}
+        self.started = True
+        self.send({"type": "session.started", "session": self.state.session})
+        return True
+
+    def _seconds(self) -> int:
+        return math.ceil(self.total_ms / 1000)
+
+    def _append(self, pcm: bytes) -> None:
+        chunk_ms = len(pcm) / BYTES_PER_MS
+        start_ms = self.total_ms
+        self.total_ms += chunk_ms
+        with self.log.lock:
+            self.log.appended_bytes += len(pcm)
+        loud = peak(pcm) > VAD_LEVEL
+        if not self.speaking and loud:
+            self.speaking, self.silence_ms, self.speech_start_ms = True, 0.0, start_ms
+        elif self.speaking and not loud:
+            self.silence_ms += chunk_ms
+            if self.silence_ms >= LIVE_SILENCE_MS:
+                self.speaking = False
+                self._answer(self.speech_start_ms, self.total_ms - self.silence_ms)
+        elif loud:
+            self.silence_ms = 0.0
+
+    def _answer(self, start_ms: float, end_ms: float) -> None:
+        with self.log.lock:
+            said = self.log.user_says.pop(0) if self.log.user_says else DEFAULT_USER_SAYS
+            reply = self.log.replies.pop(0) if self.log.replies else DEFAULT_REPLY
+        words = said.split()
+        step = (end_ms - start_ms) / max(len(words), 1)
+        for index, word in enumerate(words):
+            # One running transcript per side: only its very first word has no space before it.
+            first = index == 0 and not self.heard_words
+            self.heard_words = True
+            self.send(
+                {
+                    "type": "session.input_transcript.delta",
+                    "delta": word if first else f" {word}",
+                    "start_ms": int(start_ms + index * step),
+                    "end_ms": int(start_ms + (index + 1) * step),
+                }
+            )
+        error = self.scenario.stream_error
+        if error and not self.errored:
+            self.errored = True
+            self.send({"type": "error", "error": {"type": "invalid_request_error", **error}})
+            return
+        pcm = payloads.speech_pcm(reply)
+        pieces = [pcm[i : i + DELTA_BYTES] for i in range(0, len(pcm), DELTA_BYTES)]
+        replied = reply.split()
+        at = self.total_ms
+        for index, piece in enumerate(pieces):
+            limit = self.scenario.drop_after_chunks
+            if limit is not None and index >= limit:
+                self.state.dropped = True
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                raise _Dropped
+            if index < len(replied):
+                first = index == 0 and not self.said_words
+                self.said_words = True
+                self.send(
+                    {
+                        "type": "session.output_transcript.delta",
+                        "delta": replied[index] if first else f" {replied[index]}",
+                        "start_ms": int(at),
+                        "end_ms": int(at + 100),
+                    }
+                )
+            self.send(
+                {"type": "session.output_audio.delta", "delta": base64.b64encode(piece).decode()}
+            )
+            at += len(piece) / BYTES_PER_MS
+        rest = replied[len(pieces) :]
+        if rest:
+            self.send(
+                {
+                    "type": "session.output_transcript.delta",
+                    "delta": " " + " ".join(rest),
+                    "start_ms": int(at),
+                    "end_ms": int(at),
+                }
+            )
+        self.send({"type": "session.usage.updated", "usage": {"seconds": self._seconds()}})

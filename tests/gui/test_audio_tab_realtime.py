@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import wave
 from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from tests.conftest import AppHarness, WaitUntil
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.realtime import expected_deltas
+from tests.fakes.scenario import RETIREMENT_MODELS
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import AudioTab
 
@@ -247,3 +250,35 @@ def test_a_429_at_connect_shows_the_countdown(
     assert page.message.error.retry_after == 30
     assert "Try again in" in page.message.plain
     assert fake_openai.realtime_sessions == []
+
+
+def test_compare_voices_after_the_speech_models_retired(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 2027-01-07 the speech models are still listed (with their date) but answer 404: Compare
+    offers only the realtime models, every voice is spoken through a live session, and each row
+    shows what that voice cost."""
+    import tests.conftest
+
+    monkeypatch.setattr(tests.conftest, "TODAY", date(2027, 1, 7))  # the app's today
+    fake_openai.scenario.models = [*RETIREMENT_MODELS, RT, "gpt-realtime-2.1"]
+    fake_openai.scenario.today = "2027-01-07"
+    tab = open_audio()
+    page = tab.compare_page("Which voice reads best?", ["alloy", "marin"])
+    listed = [page.models.item(i).text() for i in range(page.models.count())]
+    assert listed == [RT, "gpt-realtime-2.1"]  # tts-1 and gpt-4o-mini-tts are gone
+    assert "tts" not in page.estimate_label.text()
+    tab.render_compare()
+    assert fake_openai.requests_to("/audio/speech") == []
+    assert len(fake_openai.realtime_sessions) == 4  # two voices × two models
+    entries = tab.ledger()
+    assert [e.status for e in entries] == [RequestStatus.OK] * 4
+    for row in page.rows:
+        assert row.player.player.path is not None
+        assert row.player.player.path.suffix == ".wav"
+    # Each row names its own cost (the rows finish in any order; match them by clip).
+    costs = {clip.id: Decimal(clip.cost) for clip in tab.controller.clips.clips()}
+    assert sorted(costs.values()) == sorted(e.cost for e in entries if e.cost is not None)
+    for row in page.rows:
+        assert costs[row.clip_id] > 0
+        assert format_cost(costs[row.clip_id]) in row.state.text()

@@ -8,6 +8,9 @@ process; that module starts the private daemon). Run alone, it needs no sound se
 
 from __future__ import annotations
 
+import array
+import base64
+import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +18,14 @@ from typing import Any
 import pytest
 
 from playground.core.models import Endpoint, RequestStatus
+from playground.core.money.formatting import format_cost
 from tests.conftest import AppHarness, WaitUntil
+from tests.fakes import openai_payloads as payloads
+from tests.fakes.audio import flac_bytes
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
 from tests.fakes.realtime import DEFAULT_TRANSLATION
 from tests.gui.drivers import opener
-from tests.gui.test_audio_tab import AudioTab, accept_dialog, wav_file
+from tests.gui.test_audio_tab import MIC_RATE, AudioTab, accept_dialog, tone, wav_file
 
 pytestmark = [
     pytest.mark.gui,
@@ -152,6 +158,7 @@ def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
     )
     source = wav_file(tmp_path / "interview.wav", 1.0)
     tab.controller.use_file(str(source))
+    estimate = page.estimate_label.text()
     tab.run_stt()
 
     assert fake_openai.requests_to("/audio/translations") == []
@@ -169,12 +176,75 @@ def test_translation_from_a_file_through_a_live_session_after_the_old_endpoint(
     assert row.model == "gpt-realtime-translate"
     assert row.status is RequestStatus.OK
     assert row.usage.audio_seconds == 1.0
+    # Priced for the model that translated, and the estimate before sending said so (not
+    # gpt-transcribe's rate).
+    assert row.cost is not None
+    assert estimate.startswith(f"Cost before sending: {format_cost(row.cost, estimated=True)} ")
+    # The English speech the session sent is saved to the clip history and plays on the page.
+    [clip] = tab.controller.clips.clips()
+    assert (clip.model, clip.voice, clip.text) == (
+        "gpt-realtime-translate",
+        "",
+        DEFAULT_TRANSLATION,
+    )
+    with wave.open(str(tab.controller.clips.path(clip))) as wav:
+        assert wav.readframes(wav.getnframes()) == payloads.speech_pcm(DEFAULT_TRANSLATION)
+    assert page.speech_box.isVisibleTo(page)
+    assert page.speech_player.player.path == tab.controller.clips.playable_path(clip)
+    assert page.speech_player.play_button.isEnabled()
+    assert "spoken English" in page.result_info.text()
+    assert (
+        tab.speech.history.item(0).text().startswith("translated speech · gpt-realtime-translate")
+    )
 
-    # A compressed file cannot be read by the live route: said before anything is sent.
+
+# The hand-made FLAC's first packet carries no timestamp (FFmpeg's demuxer says so and goes on);
+# the closest mark wins, so the module's patterns come too.
+@pytest.mark.qt_log_ignore(
+    *pytestmark[1].args,
+    r"QFFmpeg::Demuxer received AVPacket with pts == AV_NOPTS_VALUE",
+)
+def test_a_compressed_file_is_decoded_before_a_live_translation(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """A FLAC file is decoded (QAudioDecoder) into a 24 kHz WAV that the live session is sent;
+    a file no decoder can read is refused in plain words and nothing is sent."""
+    fake_openai.scenario.models = [m for m in fake_openai.scenario.models if m != "whisper-1"] + [
+        "gpt-realtime-translate"
+    ]
+    tab = open_audio()
+    page = tab.stt_page(GT)
+    page.translate_radio.setChecked(True)
+    flac = tmp_path / "talk.flac"
+    flac.write_bytes(flac_bytes(tone(2.0), MIC_RATE, block=512))
+    tab.controller.use_file(str(flac))
+    tab.click(page.run_button)
+    tab.wait_until(lambda: page.transcript is not None, timeout=20)
+    assert page.transcript.text == DEFAULT_TRANSLATION
+    [state] = fake_openai.realtime_sessions
+    sent = b"".join(
+        base64.b64decode(e["audio"]) for e in state.of_type("session.input_audio_buffer.append")
+    )
+    # Two seconds at 24 kHz (Qt may drop a last 512-sample frame per extra CPU core, said below).
+    assert 1.5 * 48_000 <= len(sent) <= 2 * 48_000
+    assert max(abs(x) for x in array.array("h", sent)) > 8000  # the tone, not silence
+    decoded = tab.controller.clips.decoded_dir / "talk-24k.wav"
+    with wave.open(str(decoded)) as wav:
+        assert (wav.getframerate(), wav.getnchannels()) == (24_000, 1)
+        assert wav.readframes(wav.getnframes()) == sent
+    [row] = tab.ledger()
+    assert row.usage.audio_seconds == len(sent) / 48_000
+    if len(sent) < 2 * 48_000 - 2400:
+        assert "could not be read" in page.result_info.text()
+    assert page.source == flac  # the user's file stays the source
+
+    # Bytes that only look like an MP3: refused in plain words, nothing sent.
     mp3 = tmp_path / "talk.mp3"
-    mp3.write_bytes(b"ID3" + bytes(2000))
+    mp3.write_bytes(b"ID3" + bytes(4000))
     tab.controller.use_file(str(mp3))
     tab.click(page.run_button)
-    assert page.message.error is not None
-    assert page.message.error.title == "WAV needed"
+    tab.wait_until(lambda: page.message.error is not None, timeout=20)
+    assert page.message.error.title == "Audio not readable"
+    assert "talk.mp3 could not be read as audio" in page.message.error.message
     assert len(fake_openai.realtime_sessions) == 1
+    assert not list(tab.controller.clips.decoded_dir.glob("talk-24k.wav.*"))

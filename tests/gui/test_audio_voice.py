@@ -9,6 +9,8 @@ The module's name sorts after test_audio_tab*.py, and it imports that module's `
 
 from __future__ import annotations
 
+import base64
+import wave
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from PySide6.QtTest import QTest
 from playground.core.models import Endpoint, RequestStatus
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.realtime import DEFAULT_REPLY, DEFAULT_USER_SAYS, RealtimeLog
+from tests.fakes.realtime import DEFAULT_REPLY, DEFAULT_TRANSLATION, DEFAULT_USER_SAYS, RealtimeLog
 from tests.gui.drivers import opener
 from tests.gui.test_audio_tab import (
     MIC_RATE,
@@ -396,3 +398,96 @@ def test_a_voice_or_tools_that_cannot_work_are_refused_before_connecting(
     assert page.message.error is not None
     assert page.message.error.title == "Tools are not valid JSON"
     assert voice.session is None
+
+
+def test_translation_from_the_microphone_through_a_live_session(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    """After 2027-02-26: a take recorded from the (pipe) microphone is translated through
+    `/v1/realtime/translations`; the spoken English is kept in the clip history and plays."""
+    fake_openai.scenario.models = [
+        m for m in fake_openai.scenario.models if m not in ("whisper-1", LIVE)
+    ] + ["gpt-transcribe", "gpt-realtime-translate"]
+    tab = open_audio()
+    page = tab.stt_page("gpt-transcribe")
+    tab.click(page.mic_radio)
+    tab.wait_until(lambda: "mic" in page.device_id)
+    page.translate_radio.setChecked(True)
+    assert page.run_button.text() == "Translate"
+    tab.click(page.record_button)
+    tab.wait_until(lambda: tab.controller.recorder.recording, timeout=10)
+    feeder = pulse.feed(tone(1.0))
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+    tab.click(page.record_button)
+    tab.wait_until(lambda: page.source is not None, timeout=10)
+    take = page.source
+    assert take.parent == tab.controller.clips.recordings_dir  # on disk before it is sent
+    tab.run_stt()
+
+    [state] = fake_openai.realtime_sessions
+    assert state.model == "gpt-realtime-translate"
+    sent = b"".join(
+        base64.b64decode(e["audio"]) for e in state.of_type("session.input_audio_buffer.append")
+    )
+    with wave.open(str(take)) as wav:
+        seconds = wav.getnframes() / wav.getframerate()
+    assert seconds >= 0.9
+    assert abs(len(sent) / 48_000 - seconds) < 0.01  # the whole take, as 24 kHz mono
+    assert page.text_view.toPlainText() == DEFAULT_TRANSLATION
+    [row] = tab.ledger()
+    assert (row.endpoint, row.status) == (Endpoint.TRANSLATION, RequestStatus.OK)
+    [clip] = tab.controller.clips.clips()
+    assert clip.text == DEFAULT_TRANSLATION
+    assert page.speech_player.player.path == tab.controller.clips.playable_path(clip)
+    tab.click(page.speech_player.play_button)
+    tab.wait_until(lambda: page.speech_player.player.playing, timeout=10)
+    page.speech_player.stop()
+
+
+def test_a_live_api_model_is_a_second_choice_and_talks_through_the_live_api(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    """gpt-live-1.1 in the model list: offered after the realtime models, the route line and the
+    voices follow it, a spoken turn goes through `/v1/live/sessions` and is answered, billed per
+    second (a price the table lacks shows "—") and saved."""
+    fake_openai.scenario.models += ["gpt-live-1.1"]
+    tab = open_audio()
+    page = tab.show_page("voice")
+    controller = tab.controller.voice
+    tab.wait_until(lambda: "mic" in page.device_id)
+    models = [page.model_combo.itemText(i) for i in range(page.model_combo.count())]
+    assert sorted(models[:2]) == sorted([RT, "gpt-realtime-2.1"])
+    assert models[2:] == ["gpt-live-1.1"]  # not gpt-live-transcribe
+    assert "Realtime API" in page.route_label.text()
+    page.model_combo.setCurrentText("gpt-live-1.1")
+    assert "through the Live API" in page.route_label.text()
+    assert page.voice_combo.findText("willow") >= 0  # a Live voice
+    page.voice_combo.setCurrentText("willow")
+    tab.click(page.start_button)
+    tab.wait_until(lambda: controller.session is not None and controller.session.open, timeout=10)
+
+    feeder = pulse.feed(tone(0.8) + quiet(0.8))
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+    conv = controller.conversation
+    tab.wait_until(lambda: any(t.role == "assistant" and t.done for t in conv.turns), timeout=20)
+    [state] = fake_openai.realtime_sessions
+    begin = state.of_type("session.start")[0]["session"]
+    assert (begin["model"], begin["audio"]["output"]["voice"]) == ("gpt-live-1.1", "willow")
+    assert state.of_type("session.input_audio.append")
+    user, answer = conv.turns
+    assert (user.text, answer.text) == (DEFAULT_USER_SAYS, DEFAULT_REPLY)
+    [row] = tab.ledger()
+    assert (row.endpoint, row.model, row.status) == (
+        Endpoint.REALTIME,
+        "gpt-live-1.1",
+        RequestStatus.OK,
+    )
+    assert row.usage.audio_seconds >= 1
+    assert row.cost is None  # no price for the Live model in the table: "—", never a guess
+    tab.wait_until(lambda: page.transcript.count() == 2)
+    assert page.transcript.item(1).text().startswith(f"Assistant: {DEFAULT_REPLY}")
+
+    tab.click(page.start_button)  # Stop
+    assert controller.session is None
+    [saved] = controller.store.saved()
+    assert controller.store.audio_path(saved.id, 1) is not None

@@ -55,7 +55,8 @@ class Clip:
 
     @property
     def label(self) -> str:
-        return f"{self.voice} · {self.model}"
+        # A clip without a voice is the speech a live translation sent back.
+        return f"{self.voice or 'translated speech'} · {self.model}"
 
 
 class ClipStore:
@@ -64,6 +65,7 @@ class ClipStore:
     def __init__(self, root: Path) -> None:
         self.clips_dir = root / "clips"
         self.recordings_dir = root / "recordings"
+        self.decoded_dir = root / "decoded"  # compressed files converted to WAV for live sessions
         self._index = self.clips_dir / "index.json"
         self._lock = threading.Lock()
         self._clips: list[Clip] = self._read()

@@ -9,8 +9,8 @@ and streams back the translated text (`session.output_transcript.delta`), the tr
 answer `session.closed`.
 
 `translate_file` sends a WAV file that way (converted to 24 kHz mono first: `pcm24_of_wav`)
-and collects the result. Compressed files need a decoder the app does not ship, so the caller
-says so in plain words (`LIVE_SUFFIXES`).
+and collects the result. Compressed files (`LIVE_SUFFIXES` lists what is read here) are
+decoded to WAV by the UI's media layer first (`ui/audio/media.py` `Decoder`).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
-from playground.core.audio.files import check_upload
+from playground.core.audio.files import check_upload, pcm_to_wav
 from playground.core.audio.live_translate import (
     LIVE_SUFFIXES,
     LiveTranslation,
@@ -211,18 +211,27 @@ class TranscriptionRequest:
     speakers: tuple[tuple[str, Path], ...] = ()
     chunking: str = ""
 
+    @property
+    def needs_decoding(self) -> bool:
+        """A live translation of a compressed file: the samples must be decoded (by the UI's
+        media layer) into a WAV before it can be sent."""
+        return (
+            self.task == "translate"
+            and is_translation_model(self.model)
+            and self.file.suffix.lower().lstrip(".") not in LIVE_SUFFIXES
+        )
+
     def problem(self) -> AppError | None:
         caps = transcription_caps(self.model)
         if not self.model:
             return AppError.local("No model", "Choose a transcription model first.", "")
-        if self.task == "translate" and is_translation_model(self.model):
+        if self.needs_decoding:  # the app decodes it first (ui/audio/media.py `Decoder`)
             suffix = self.file.suffix.lower().lstrip(".")
-            if suffix not in LIVE_SUFFIXES:
-                return AppError.local(
-                    "WAV needed",
-                    f"A live translation reads WAV files; {self.file.name} is {suffix.upper()}.",
-                    "Record with the microphone, or convert the file to WAV.",
-                )
+            return AppError.local(
+                "WAV needed",
+                f"A live translation reads WAV files; {self.file.name} is {suffix.upper()}.",
+                "Record with the microphone, or convert the file to WAV.",
+            )
         speakers = self.speakers if caps.speakers and self.task == "transcribe" else ()
         if len(speakers) > MAX_SPEAKERS:
             return AppError.local(
@@ -305,10 +314,14 @@ class TranscriptionRequest:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptionResult:
+    """A transcript (or translation) and what it cost; `speech` is the translated speech as a
+    WAV file's bytes when a live translation sent some (empty otherwise)."""
+
     transcript: Transcript
     usage: Usage | None
     request_id: str | None
     latency_ms: float
+    speech: bytes = b""
 
 
 def usage_of_transcription(raw: Any) -> Usage | None:
@@ -431,8 +444,6 @@ class AudioService:
         )
         audio = spoken.pcm
         if request.response_format == "wav":
-            from playground.core.audio.files import pcm_to_wav
-
             audio = pcm_to_wav(audio)
         return SpeechResult(
             audio=audio,
@@ -630,7 +641,8 @@ def live_translation_result(translation: LiveTranslation, latency_ms: float) -> 
         task="translate",
     )
     usage = Usage(audio_seconds=translation.seconds)
-    return TranscriptionResult(transcript, usage, None, latency_ms)
+    speech = pcm_to_wav(translation.pcm) if translation.pcm else b""
+    return TranscriptionResult(transcript, usage, None, latency_ms, speech)
 
 
 def data_url(path: Path) -> str:

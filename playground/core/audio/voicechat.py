@@ -347,6 +347,9 @@ class VoiceChatSession:
         events: the listener.
     """
 
+    #: The event that carries microphone audio on this route.
+    APPEND = "input_audio_buffer.append"
+
     def __init__(
         self,
         client: Any,
@@ -377,9 +380,7 @@ class VoiceChatSession:
         if not pcm or self._closing:
             return
         self.input.extend(pcm)
-        self._queue.put_nowait(
-            {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()}
-        )
+        self._queue.put_nowait({"type": self.APPEND, "audio": base64.b64encode(pcm).decode()})
 
     def start_turn(self) -> None:
         """Push-to-talk pressed: a new user turn starts (audio from before is dropped)."""
@@ -461,7 +462,7 @@ class VoiceChatSession:
         Raises:
             AppError: refused before or at connecting, or the socket dropped.
         """
-        problem = self.config.problem()
+        problem = self.problem()
         if problem is not None:
             raise problem
         try:
@@ -477,10 +478,8 @@ class VoiceChatSession:
         try:
             if callable(client):  # a getter (`ApiSession.client`): a missing key fails here
                 client = client()
-            async with client.realtime.connect(model=model) as connection:
-                await connection.send({"type": "session.update", "session": self.config.session()})
-                for item in self._context():
-                    await connection.send({"type": "conversation.item.create", "item": item})
+            async with self.connect(client) as connection:
+                await self.begin(connection)
                 self.open = True
                 self.events.session_ready()
                 sender = asyncio.ensure_future(self._send_all(connection))
@@ -500,6 +499,20 @@ class VoiceChatSession:
             if self._closing:
                 return
             raise connect_error(exc, model, str(getattr(client, "base_url", ""))) from exc
+
+    def problem(self) -> AppError | None:
+        """What stops this session before connecting (the route's own rules), or None."""
+        return self.config.problem()
+
+    def connect(self, client: Any) -> Any:
+        """The SDK's connection manager for this route."""
+        return client.realtime.connect(model=self.config.session_model)
+
+    async def begin(self, connection: Any) -> None:
+        """What is sent before the microphone's audio: the session and the earlier turns."""
+        await connection.send({"type": "session.update", "session": self.config.session()})
+        for item in self._context():
+            await connection.send({"type": "conversation.item.create", "item": item})
 
     async def _send_all(self, connection: Any) -> None:
         while True:

@@ -9,6 +9,8 @@ failure: takes are on disk before upload, clips are stored before they are liste
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import functools
 import logging
 import math
@@ -34,6 +36,7 @@ from playground.core.audio.files import (
     format_clock,
     format_size,
 )
+from playground.core.audio.live_translate import RATE as LIVE_RATE
 from playground.core.audio.live_translate import is_translation_model
 from playground.core.audio.models import (
     LIVE_FORMATS,
@@ -56,8 +59,8 @@ from playground.core.audio.voicechat import VOICE_RATE, VoiceStore, transcribe_m
 from playground.core.models import Endpoint, LedgerEntry, ModelInfo, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.live_stt import LiveTranscriber
-from playground.ui.audio.media import RECORD_RATE, AudioDevices, LivePlayer, Recorder
-from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage
+from playground.ui.audio.media import RECORD_RATE, AudioDevices, Decoder, LivePlayer, Recorder
+from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage, SpeechToTextPage
 from playground.ui.audio.voice_controller import VoiceChatController
 from playground.ui.common.feature import FeatureController
 
@@ -131,6 +134,7 @@ class AudioController(FeatureController):
         self._source_info: AudioFileInfo | None = None
         self._source_seconds: float | None = None
         self._saved: dict[str, Any] = {}
+        self._decode_note = ""  # what decoding a compressed file for a live session lost
 
         speech, compare, stt = view.speech, view.compare, view.stt
         speech.generate_requested.connect(self._on_generate)
@@ -380,7 +384,7 @@ class AudioController(FeatureController):
         request: SpeechRequest,
         audio: bytes,
         cost: Decimal | None,
-        page: SpeechPage | ComparePage,
+        page: SpeechPage | ComparePage | SpeechToTextPage,
     ) -> Clip | None:
         try:
             return self.clips.add(
@@ -641,7 +645,7 @@ class AudioController(FeatureController):
 
     def _update_stt_estimate(self) -> None:
         page = self.view.stt
-        model = page.model
+        model = page.run_model  # a live translation is billed for its own model
         if not model:
             page.set_estimate("")
             return
@@ -672,6 +676,23 @@ class AudioController(FeatureController):
 
     def _on_run(self, request: TranscriptionRequest) -> None:
         page = self.view.stt
+        if request.needs_decoding:
+            try:
+                check_upload(request.file)
+            except AppError as error:
+                page.show_error(error)
+                return
+            page.begin_transcript()
+            page.show_result_info(f"Converting {request.file.name} to WAV…")
+            self._decode_note = ""
+            self.runner.start(
+                self._decoded(request),
+                group=STT,
+                on_result=self._on_run,
+                on_error=lambda error: self._on_stt_failed(request, error),
+                on_cancel=lambda: self._on_stt_cancelled(request),
+            )
+            return
         problem = request.problem()
         if problem is not None:
             page.show_error(problem)
@@ -690,6 +711,42 @@ class AudioController(FeatureController):
             on_error=lambda error: self._on_stt_failed(request, error),
             on_cancel=lambda: self._on_stt_cancelled(request),
         )
+
+    async def _decoded(self, request: TranscriptionRequest) -> TranscriptionRequest:
+        """`request` with its compressed file decoded (QAudioDecoder) into a 24 kHz mono WAV
+        under `decoded/`, which a live session can read.
+
+        Raises:
+            AppError: the file could not be decoded (in plain words).
+        """
+        done: asyncio.Future[Path] = asyncio.get_running_loop().create_future()
+
+        def _finished(path: str, _seconds: float) -> None:
+            if not done.done():
+                done.set_result(Path(path))
+
+        def _failed(why: str) -> None:
+            if not done.done():
+                done.set_exception(
+                    AppError.local("Audio not readable", why, "Choose another file.")
+                )
+
+        decoder = Decoder(self)
+        decoder.finished.connect(_finished)
+        decoder.failed.connect(_failed)
+        target = self.clips.decoded_dir / f"{request.file.stem}-24k.wav"
+        try:
+            decoder.start(request.file, target, LIVE_RATE)
+            decoded = await done
+            if decoder.missing_s >= 0.05:
+                self._decode_note = (
+                    f"the last {decoder.missing_s:.1f} s of {request.file.name} could not be "
+                    "read (a WAV copy of the file avoids that)"
+                )
+            return dataclasses.replace(request, file=decoded)
+        finally:
+            decoder.cancel()  # nothing to do once finished; stops and removes a partial file
+            decoder.deleteLater()
 
     def _endpoint(self, request: TranscriptionRequest) -> Endpoint:
         return Endpoint.TRANSLATION if request.task == "translate" else Endpoint.TRANSCRIPTION
@@ -719,7 +776,25 @@ class AudioController(FeatureController):
         ]
         if result.transcript.language:
             parts.insert(1, f"language {result.transcript.language}")
+        if request.file.parent == self.clips.decoded_dir and self._decode_note:
+            parts.append(self._decode_note)
+        clip = self._keep_translated_speech(request, result) if result.speech else None
+        if clip is not None:
+            parts.append("the spoken English is also in Text to speech's history")
         self.view.stt.show_transcript(result.transcript, " · ".join(parts))
+        if clip is not None:
+            self.view.stt.show_translated_speech(self.clips.playable_path(clip))
+
+    def _keep_translated_speech(
+        self, request: TranscriptionRequest, result: TranscriptionResult
+    ) -> Clip | None:
+        """Saves a live translation's speech to the clip history (its cost is on the
+        translation's ledger row, so the clip carries none)."""
+        spoken = SpeechRequest(request.model, "", result.transcript.text, "", 1.0, "wav")
+        clip = self._store_clip(spoken, result.speech, None, self.view.stt)
+        if clip is not None:
+            self.show_clips()
+        return clip
 
     def _on_stt_failed(self, request: TranscriptionRequest, error: AppError) -> None:
         page = self.view.stt

@@ -245,10 +245,7 @@ class LivePlayer(QObject):
         if qm is None or not qm.QMediaDevices.audioOutputs():
             self.failed.emit("No speaker found: the clip will be ready to save when it arrives.")
             return False
-        fmt = qm.QAudioFormat()
-        fmt.setSampleRate(rate)
-        fmt.setChannelCount(channels)
-        fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+        fmt = _pcm16(qm, rate, channels)
         self._sink = qm.QAudioSink(qm.QMediaDevices.defaultAudioOutput(), fmt, self)
         self._sink.setBufferSize(rate * channels * 2)  # a second of audio absorbs network jitter
         self._io = self._sink.start()
@@ -342,10 +339,7 @@ class Recorder(QObject):
         if device is None:
             self.failed.emit("The microphone is gone. Plug it in, or choose another one.")
             return False
-        fmt = qm.QAudioFormat()
-        fmt.setSampleRate(rate)
-        fmt.setChannelCount(1)
-        fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+        fmt = _pcm16(qm, rate)
         if not device.isFormatSupported(fmt):
             self.failed.emit(f"{device.description()} cannot record {rate // 1000} kHz mono audio.")
             return False
@@ -407,3 +401,122 @@ class Recorder(QObject):
             if emit:
                 self.level_changed.emit(0.0)
                 self.finished.emit(str(writer.path), writer.duration_s)
+
+
+class Decoder(QObject):
+    """Decodes a compressed audio file (MP3, M4A/MP4, OGG/Opus, WebM, FLAC: whatever the FFmpeg
+    media plugin reads) into a 16-bit mono WAV at a chosen rate, with `QAudioDecoder`, which
+    converts the rate and mixes the channels itself. Buffers arrive on the GUI thread, a few
+    kilobytes at a time, and go straight to the file (as `Recorder` does).
+
+    Signals:
+        finished: the WAV is complete. args: its path (str), seconds (float).
+        failed: the file could not be decoded. arg: why, in plain words.
+    """
+
+    finished = Signal(str, float)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._decoder: Any = None
+        self._writer: WavWriter | None = None
+        self._name = ""
+        self._expected_ms = 0
+        self.missing_s = 0.0  # how much shorter than the file says the decoded audio came out
+
+    @property
+    def running(self) -> bool:
+        return self._decoder is not None
+
+    def _on_duration(self, ms: int) -> None:
+        self._expected_ms = max(self._expected_ms, ms)
+
+    def start(self, source: Path, target: Path, rate: int) -> bool:
+        """Starts decoding `source` into `target`; False (and `failed`) when it cannot start."""
+        self.cancel()
+        qm = multimedia()
+        if qm is None:
+            self.failed.emit("This build of the app cannot read compressed audio files.")
+            return False
+        try:
+            self._writer = WavWriter(target, rate)
+        except OSError as exc:
+            self.failed.emit(f"The converted audio cannot be saved in {target.parent} ({exc}).")
+            return False
+        self._name = source.name
+        decoder = qm.QAudioDecoder(self)
+        decoder.setAudioFormat(_pcm16(qm, rate))
+        decoder.bufferReady.connect(self._on_buffer)
+        decoder.finished.connect(self._on_finished)
+        decoder.error.connect(self._on_error)
+        decoder.durationChanged.connect(self._on_duration)
+        self._decoder = decoder
+        self._expected_ms = 0
+        self.missing_s = 0.0
+        decoder.setSource(QUrl.fromLocalFile(str(source)))
+        decoder.start()
+        return True
+
+    def cancel(self) -> None:
+        """Stops decoding; the partial file is removed."""
+        writer = self._writer
+        self._stop()
+        if writer is not None:
+            writer.path.unlink(missing_ok=True)
+
+    def _on_buffer(self) -> None:
+        decoder, writer = self._decoder, self._writer
+        if decoder is None or writer is None:
+            return
+        while decoder.bufferAvailable():
+            buffer = decoder.read()
+            if buffer.isValid():
+                writer.write(bytes(buffer.constData()))
+
+    def _on_finished(self) -> None:
+        self._on_buffer()
+        writer = self._writer
+        self._stop()
+        if writer is None:
+            return
+        if writer.frames == 0:
+            writer.path.unlink(missing_ok=True)
+            self.failed.emit(f"{self._name} holds no sound that could be read.")
+            return
+        # WORKAROUND: Qt's FFmpeg back end does not drain frame-threaded decoders (FLAC) at the
+        # end of the file, so the last frame per extra CPU core can be missing. Say so.
+        self.missing_s = max(0.0, self._expected_ms / 1000 - writer.duration_s)
+        self.finished.emit(str(writer.path), writer.duration_s)
+
+    def _on_error(self, *_args: object) -> None:
+        writer = self._writer
+        self._stop()
+        if writer is not None:
+            writer.path.unlink(missing_ok=True)
+        self.failed.emit(
+            f"{self._name} could not be read as audio: it may be damaged, or in a format this app "
+            "cannot open. Convert it to WAV, MP3 or FLAC, or record with the microphone."
+        )
+
+    def _stop(self) -> None:
+        decoder, self._decoder = self._decoder, None
+        if decoder is not None:
+            decoder.bufferReady.disconnect(self._on_buffer)
+            decoder.finished.disconnect(self._on_finished)
+            decoder.error.disconnect(self._on_error)
+            decoder.durationChanged.disconnect(self._on_duration)
+            decoder.stop()
+            decoder.deleteLater()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+
+
+def _pcm16(qm: ModuleType, rate: int, channels: int = 1) -> Any:
+    """A `QAudioFormat` of 16-bit samples at `rate` Hz (mono unless told)."""
+    fmt = qm.QAudioFormat()
+    fmt.setSampleRate(rate)
+    fmt.setChannelCount(channels)
+    fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+    return fmt

@@ -472,6 +472,9 @@ class SpeechPage(QWidget):
         self.player.load(path)
 
     def apply_clip_settings(self, clip: Clip) -> None:
+        if not clip.voice:  # a translation's speech: only its text can be spoken again
+            self.text_edit.setPlainText(clip.text)
+            return
         self.set_models(
             [self.model_combo.itemText(i) for i in range(self.model_combo.count())], clip.model
         )
@@ -1079,6 +1082,12 @@ class SpeechToTextPage(QWidget):
         form.addRow("", checks)
         self.options = TranscribeOptions()
         form.addRow(self.options)
+        # The options' own form lines its boxes up with this one's (widest label: Temperature).
+        labels = [
+            form.itemAt(row, QFormLayout.ItemRole.LabelRole) for row in range(form.rowCount())
+        ]
+        widgets = [item.widget() for item in labels if item is not None]
+        self.options.align_labels(max(w.sizeHint().width() for w in widgets if w is not None))
         self.estimate_label = wrapped_label("sttEstimate")
         self.run_button = QPushButton("Transcribe")
         _named(self.run_button, "sttRunButton", "Transcribe")
@@ -1144,11 +1153,22 @@ class SpeechToTextPage(QWidget):
         result_actions.addWidget(self.view_combo)
         result_actions.addWidget(self.copy_button)
         result_actions.addWidget(self.save_button)
+        # The translated speech a live translation sends back (saved to the clip history too).
+        self.speech_box = QWidget()
+        self.speech_box.setObjectName("sttSpeechBox")
+        self.speech_player = PlayerBar("sttSpeechPlayer")
+        self.speech_player.setAccessibleName("Play the spoken English")
+        speech_row = QHBoxLayout(self.speech_box)
+        speech_row.setContentsMargins(0, 0, 0, 0)
+        speech_row.addWidget(QLabel("Spoken English"))
+        speech_row.addWidget(self.speech_player, 1)
+        self.speech_box.setVisible(False)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.result_title)
         rl.addWidget(self.result_stack, 1)
+        rl.addWidget(self.speech_box)
         rl.addLayout(result_actions)
 
         fill(self, side_by_side([(left, 2), (right, 3)]))
@@ -1205,11 +1225,16 @@ class SpeechToTextPage(QWidget):
         self._live_translator = model
         self._on_options()
 
+    @property
+    def run_model(self) -> str:
+        """The model the request goes to: the live translation model when it translates."""
+        return self._live_translator if self.live_translation else self.model
+
     def request(self) -> TranscriptionRequest | None:
         if self.source is None:
             return None
         return TranscriptionRequest(
-            model=self._live_translator if self.live_translation else self.model,
+            model=self.run_model,
             file=self.source,
             task=self.task,
             language=self.language,
@@ -1367,7 +1392,13 @@ class SpeechToTextPage(QWidget):
         self.result_info.setText(info)
         self.copy_button.setEnabled(bool(text))
 
+    def show_translated_speech(self, path: Path | None) -> None:
+        """Shows a player for the spoken translation in `path` (None hides it)."""
+        self.speech_player.load(path)
+        self.speech_box.setVisible(path is not None)
+
     def begin_transcript(self) -> None:
+        self.show_translated_speech(None)
         self.transcript = None
         self.text_view.clear()
         self.segments.setRowCount(0)
@@ -1645,6 +1676,7 @@ class AudioTab(QWidget):
     def stop_players(self) -> None:
         self.speech.player.stop()
         self.stt.player.stop()
+        self.stt.speech_player.stop()
         self.voice.player.stop()
         self.compare.stop_players()
 

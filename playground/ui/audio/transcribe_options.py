@@ -103,7 +103,7 @@ class TranscribeOptions(QWidget):
         self.form.addRow("Keywords", self.keywords_edit)
         self.form.addRow("Speakers", speakers)
         self.form.addRow("", self.chunking_check)
-        self.form.addRow("", self.shutdown_note)
+        self.form.addRow(self.shutdown_note)  # the full width: flush with the page's text
         self._speakers_row = speakers
 
         self.add_speaker_button.clicked.connect(self._on_add)
@@ -116,6 +116,14 @@ class TranscribeOptions(QWidget):
         self._caps = TranscriptionCaps()
         self._translating = False
         self._update()
+
+    def align_labels(self, width: int) -> None:
+        """Gives the labels `width` so the boxes line up with those of the form around this one."""
+        for row in range(self.form.rowCount()):
+            item = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            label = item.widget() if item is not None else None
+            if label is not None:
+                label.setMinimumWidth(width)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -178,8 +186,8 @@ class TranscribeOptions(QWidget):
         if live_translator:
             note = (
                 f"Translated into English by {live_translator} through a live session "
-                "(Realtime API), which reads WAV files: record with the microphone or choose a "
-                "WAV."
+                "(Realtime API), with the English spoken back. Other files than WAV are "
+                "converted to WAV first; you can also record with the microphone."
             )
         self.shutdown_note.setText(note)
         self.form.setRowVisible(self.shutdown_note, bool(note))

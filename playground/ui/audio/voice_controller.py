@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from playground.core.api.errors import AppError, ErrorKind
 from playground.core.api.retirements import ModelChoice
+from playground.core.audio.live import LiveVoiceSession, is_live_model, live_problem
 from playground.core.audio.realtime import is_realtime_model
 from playground.core.audio.voicechat import (
     VOICE_RATE,
@@ -122,6 +123,7 @@ class VoiceChatController(QObject):
     def show_models(self, realtime: Sequence[str | ModelChoice], all_ids: Sequence[str]) -> None:
         """The realtime models that can talk, and every listed id (for the transcription model)."""
         choices = [c for c in realtime if is_realtime_model(c if isinstance(c, str) else c.id)]
+        choices += [m for m in all_ids if is_live_model(m)]  # the Live API, a second route
         self.models = list(all_ids)
         current = self.page.model
         ids = [c if isinstance(c, str) else c.id for c in choices]
@@ -151,7 +153,7 @@ class VoiceChatController(QObject):
             tools=tools,
             transcribe_model=transcribe_model_for(self.models),
         )
-        problem = config.problem()
+        problem = live_problem(config) if is_live_model(config.model) else config.problem()
         if problem is not None:
             page.show_error(problem)
             return
@@ -184,7 +186,8 @@ class VoiceChatController(QObject):
                 )
             )
             return
-        session = VoiceChatSession(self.api.client, config, conv, self)  # client made on connect
+        route = LiveVoiceSession if is_live_model(config.model) else VoiceChatSession
+        session = route(self.api.client, config, conv, self)  # the client is made on connecting
         self.session = session
         page.set_running(True)
         page.set_state(f"Connecting to {config.model}…")

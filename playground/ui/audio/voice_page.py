@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from playground.core.api.errors import AppError
 from playground.core.api.retirements import ModelChoice
 from playground.core.audio.files import format_clock
+from playground.core.audio.live import LIVE_VOICES, is_live_model
 from playground.core.audio.realtime import REALTIME_VOICES
 from playground.core.audio.voicechat import ASSISTANT, TOOL, USER, SavedVoiceChat, VoiceTurn
 from playground.core.money.formatting import format_cost
@@ -139,7 +141,8 @@ class VoiceChatPage(QWidget):
         )
 
         form = QFormLayout()
-        form.addRow("Model", picker_field(self.model_combo))
+        model_field = picker_field(self.model_combo)
+        form.addRow("Model", model_field)
         form.addRow("Voice", self.voice_combo)
         form.addRow("System prompt", self.instructions)
         modes = QWidget()
@@ -148,6 +151,10 @@ class VoiceChatPage(QWidget):
         modes_layout.addWidget(self.vad_radio)
         modes_layout.addWidget(self.ptt_radio)
         form.addRow("Turns", modes)
+        # Fields made of several widgets keep their height: given spare room, a form spreads it
+        # over them, which pushed the model box below its label and the two choices apart.
+        for compound in (model_field, modes):
+            compound.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         form.addRow("Microphone", self.device_combo)
         form.addRow("", self.device_note)
         form.addRow("Tools", self.tools_edit)
@@ -243,6 +250,7 @@ class VoiceChatPage(QWidget):
         fill(self, side_by_side([(left, 2), (right, 3)], name="voiceSplit"))
 
         self.ptt_radio.toggled.connect(self._update)
+        self.model_combo.currentTextChanged.connect(self._show_route)
         # Space means "talk" wherever the focus is on this page while push-to-talk runs: a
         # focused button would otherwise take it as a click (Start would become Stop).
         for widget in (
@@ -292,11 +300,35 @@ class VoiceChatPage(QWidget):
                 "Refresh the model list (View → Refresh models) or check your provider."
             )
         else:
+            self._show_route()
+        self._update()
+
+    def _show_route(self, *_args: object) -> None:
+        """Says how the chosen model talks (the Realtime API or the Live API)."""
+        if not self.model_combo.count():
+            return
+        live = is_live_model(self.model)
+        voices = list(LIVE_VOICES if live else REALTIME_VOICES)
+        if [self.voice_combo.itemText(i) for i in range(self.voice_combo.count())] != voices:
+            voice = self.voice_combo.currentText()
+            with QSignalBlocker(self.voice_combo):
+                self.voice_combo.clear()
+                self.voice_combo.addItems(voices)
+            # A custom voice id stays; a name the other route lacks falls back to marin.
+            self.voice_combo.setCurrentText(
+                voice if voice in voices or voice.startswith("voice_") else "marin"
+            )
+        if live:
+            self.route_label.setText(
+                f"Talks with {self.model} through the Live API: it listens while it speaks, so "
+                "you can cut in at any time, and it decides itself when to answer. Billed per "
+                "second of the chat; no push to talk or tools with this model."
+            )
+        else:
             self.route_label.setText(
                 "Talks through a live session (Realtime API): your voice goes out as you speak, "
                 "the answer plays as it arrives."
             )
-        self._update()
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         """Fills the microphone picker; with none, says so and disables Start."""
@@ -320,6 +352,7 @@ class VoiceChatPage(QWidget):
         if not running:
             self._talking = False
             self.level.set_level(0.0)
+            self.tool_box.hide()  # a call left unanswered cannot be answered once stopped
         self._update()
 
     def set_level(self, level: float) -> None:

@@ -114,13 +114,17 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             speech.show_result(result)
 
     chat_page = view.voice
-    chat_page.set_models([REALTIME, "gpt-realtime-2.1"], REALTIME)
+
+    def realtime_chat() -> None:
+        chat_page.set_models([REALTIME, "gpt-realtime-2.1"], REALTIME)
+        chat_page.voice_combo.setCurrentText("cedar")
+        chat_page.tools_edit.setPlainText(
+            '[{"name": "get_weather", "description": "Weather for a city"}]'
+        )
+
+    realtime_chat()
     chat_page.set_devices([("mic", "Built-in microphone")])
-    chat_page.voice_combo.setCurrentText("cedar")
     chat_page.instructions.setPlainText("You are a patient language tutor. Keep answers short.")
-    chat_page.tools_edit.setPlainText(
-        '[{"name": "get_weather", "description": "Weather for a city"}]'
-    )
     chat_page.set_history(
         [
             SavedVoiceChat(
@@ -157,7 +161,69 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             chat_page.show_cost("Last answer $0.0031 · this chat $0.0094 · $0.0061 per minute")
             chat_page.ask_tool_result("get_weather", '{"city": "Rome"}')
 
+    live_chat = [
+        VoiceTurn(USER, "", "Can you help me plan dinner for six?", half_second, done=True),
+        VoiceTurn(
+            ASSISTANT,
+            "",
+            "Of course. Any allergies, or shall I suggest a simple pasta night?",
+            bytearray(96_000),
+            usage=Usage(audio_seconds=9),
+            done=True,
+        ),
+    ]
+
+    def voice_live(on: bool) -> None:
+        # gpt-live-1.1 in the model list: the Live API is a second choice.
+        chat_page.set_running(on)
+        if on:
+            chat_page.set_models([REALTIME, "gpt-realtime-2.1", "gpt-live-1.1"], "gpt-live-1.1")
+            chat_page.voice_combo.setCurrentText("willow")
+            chat_page.tools_edit.clear()
+            chat_page.set_devices([("mic", "Built-in microphone")])
+            chat_page.show_turns(live_chat, "sample-live")
+            chat_page.set_level(0.3)
+            chat_page.set_state("Listening…")
+            chat_page.show_cost("Last answer — · this chat — (no price listed for gpt-live-1.1)")
+        else:
+            realtime_chat()
+
     whisper_transcript = stt.transcript
+
+    def whisper_page() -> None:
+        """The Speech to text page as its main picture shows it."""
+        stt.set_models(["gpt-4o-transcribe", "whisper-1"], "whisper-1")
+        stt.set_format("verbose_json")
+        if whisper_transcript is not None:
+            stt.show_transcript(
+                whisper_transcript,
+                "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
+            )
+
+    translated = (
+        "Good morning, everyone. The meeting starts at nine and ends at noon; lunch is "
+        "in the main hall."
+    )
+
+    def live_translation(on: bool) -> None:
+        # After 2027-02-26: a compressed file translated through a live session, with its speech.
+        if on:
+            stt.set_models(["gpt-transcribe"], "gpt-transcribe")
+            stt.set_live_translator("gpt-realtime-translate")
+            stt.translate_radio.setChecked(True)
+            stt.show_transcript(
+                Transcript(translated, "text", translated, duration_s=12.0, task="translate"),
+                "Translated in 2.1 s · 0:12 of audio · cost $0.0068 · the spoken English is also in "
+                "Text to speech's history",
+            )
+            spoken = controller.clips.clips()
+            if spoken:
+                stt.show_translated_speech(controller.clips.playable_path(spoken[-1]))
+        else:
+            stt.show_translated_speech(None)
+            stt.transcribe_radio.setChecked(True)
+            stt.set_live_translator("")
+            whisper_page()
 
     def gpt_transcribe(on: bool) -> None:
         # After 2027-02-26 files go to gpt-transcribe: known speakers label the segments.
@@ -185,13 +251,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
                 "Transcribed in 2.9 s · 2 speakers · 4:31 of audio · cost $0.0203",
             )
         else:
-            stt.set_models(["gpt-4o-transcribe", "whisper-1"], "whisper-1")
-            stt.set_format("verbose_json")
-            if whisper_transcript is not None:
-                stt.show_transcript(
-                    whisper_transcript,
-                    "Transcribed in 3.2 s · language english · 4:31 of audio · cost $0.0271",
-                )
+            whisper_page()
 
     def live_microphone(on: bool) -> None:
         # A live transcription model is listed: the words can be written down while recording.
@@ -200,6 +260,8 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
 
     return [
         ("voice-chat", _PageShot(view, chat_page, voice_chat)),
+        ("voice-chat-live", _PageShot(view, chat_page, voice_live)),
+        ("stt-live-translation", _PageShot(view, stt, live_translation)),
         ("stt-gpt-transcribe", _PageShot(view, stt, gpt_transcribe)),
         ("speech-realtime", _PageShot(view, speech, realtime_route)),
         ("compare", _PageShot(view, compare)),
@@ -226,6 +288,7 @@ class _PageShot(QWidget):
         if self._setup is not None:
             self._setup(True)
         QApplication.processEvents()
+        QApplication.processEvents()  # layouts posted by the first round (scroll areas) settle
         picture = self._tab.window().grab()
         if self._setup is not None:
             self._setup(False)
