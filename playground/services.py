@@ -189,6 +189,7 @@ def _record_recovered(
                 usage=usage,
                 status=RequestStatus.ERROR,
                 conversation_id=reply.conversation_id,
+                tab="chat",
             )
         )
 

@@ -159,6 +159,12 @@ def test_export_csv_has_every_column_of_the_periods_rows(
         "session_id",
         "conversation_id",
         "request_id",
+        "tab",
+        "cache_write_tokens",
+        "audio_tokens",
+        "output_audio_tokens",
+        "image_input_tokens",
+        "image_output_tokens",
     } == set(rows[0])
     assert sorted(r["cost"] for r in rows) == sorted(c or "" for _d, _m, c, _e in ROWS)
 

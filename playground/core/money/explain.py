@@ -20,6 +20,7 @@ from playground.core.money.pricing import (
     LOCAL_PROVIDER,
     MILLION,
     Pricer,
+    _cache_writes,
     _covers,
     _price_keys,
     data_info,
@@ -136,10 +137,12 @@ def explain(
     table_usage = genai_prices.Usage(
         input_tokens=usage.input_tokens or None,
         cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
+        cache_write_tokens=_cache_writes(usage) or None,
         output_tokens=usage.output_tokens or None,
         input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
         output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
         input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
+        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
     )

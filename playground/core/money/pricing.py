@@ -14,7 +14,7 @@ Sources, in order:
 
 Our `Usage` maps onto genai-prices' usage as: input tokens (cached ones included) -> input_tokens,
 cached tokens -> cache_read_tokens (priced at the cached rate, or the input rate where the model has
-none), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
+none), cache-write tokens -> cache_write_tokens (providers that charge for writing the cache), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
 characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds,
 audio tokens (the audio part of the input of gpt-4o-transcribe) -> input_audio_tokens, output audio
 tokens (the audio part of a realtime model's answer) -> output_audio_tokens.
@@ -307,6 +307,7 @@ def _table_cost(
     table_usage = genai_prices.Usage(
         input_tokens=usage.input_tokens or None,
         cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
+        cache_write_tokens=_cache_writes(usage) or None,
         output_tokens=usage.output_tokens or None,
         input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
         output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
@@ -327,6 +328,11 @@ def _table_cost(
         return None
     total: Decimal = result.total_price
     return total
+
+
+def _cache_writes(usage: Usage) -> int:
+    """The input tokens written to the prompt cache (never more than the uncached input)."""
+    return max(0, min(usage.cache_write_tokens, usage.input_tokens - usage.cached_tokens))
 
 
 def _covers(keys: frozenset[str], usage: Usage) -> bool:

@@ -879,6 +879,7 @@ class AudioController(FeatureController):
     ) -> LedgerEntry:
         entry = self.counters.record(
             profile=self.session.profile,
+            tab="audio",
             model=model,
             endpoint=endpoint,
             usage=usage,

@@ -592,6 +592,7 @@ class CompareController(FeatureController):
     ) -> Any:
         record = RequestRecord(
             profile=self.session.profile,
+            tab="compare",
             model=sample.request.model,
             endpoint=Endpoint.CHAT,
             usage=usage,

@@ -743,6 +743,7 @@ class LabController(FeatureController):
             entry = self.counters.write(
                 RequestRecord(
                     profile=self.session.profile,
+                    tab="lab",
                     model=call.model,
                     endpoint=call.endpoint,
                     usage=call.usage,
@@ -940,6 +941,7 @@ class LabController(FeatureController):
     ) -> Any:
         record = RequestRecord(
             profile=self.session.profile,
+            tab="lab",
             model=model,
             endpoint=Endpoint.CHAT,
             usage=usage,

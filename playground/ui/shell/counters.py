@@ -261,6 +261,7 @@ class CountersController(QObject):
                 profile=profile,
                 model=model,
                 endpoint=Endpoint.MODERATIONS,
+                tab="moderation",
                 usage=Usage(),
                 status=status,
                 latency_ms=latency_ms,

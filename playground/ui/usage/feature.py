@@ -1,4 +1,5 @@
-"""The Usage tab: what was spent, per day, model, kind, provider and conversation, with a CSV export.
+"""The Usage tab: what was spent, per day, model, tab, kind, provider and conversation, with a CSV
+export.
 
 Its modules (and pyqtgraph) are imported inside `build`, the first time the tab is shown.
 """
@@ -9,6 +10,7 @@ from playground.ui.common.feature import Feature, FeatureContext, FeatureControl
 
 
 def build(ctx: FeatureContext) -> FeatureController:
+    from playground.ui.registry import FEATURE_TABLE
     from playground.ui.usage.controller import UsageController
     from playground.ui.usage.tab import UsageTab
 
@@ -42,6 +44,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         price_provider=price_provider,
         open_conversation=ctx.open_conversation,
         session=services.session,
+        tab_names={key: title for key, title, _icon, _module in FEATURE_TABLE},
     )
 
 
