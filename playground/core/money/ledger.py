@@ -411,6 +411,15 @@ class UsageLedger(SqliteStore):
                 raise self._error("read", exc) from exc
         return [self._entry(row) for row in rows]
 
+    def conversation_rows(self, conversation_id: str) -> list[LedgerEntry]:
+        """Every row of one conversation, oldest first.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        sql = f"SELECT {_COLUMNS} FROM usage_ledger WHERE conversation_id = ? ORDER BY time_utc, id"
+        return [self._entry(row) for row in self._read(sql, (conversation_id,))]
+
     # --- aggregates (the Usage page) ----------------------------------------------------------
 
     def daily_costs(self, first: date, last: date, by: str) -> list[tuple[date, str, Decimal]]:

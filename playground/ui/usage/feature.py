@@ -10,6 +10,7 @@ from playground.ui.common.feature import Feature, FeatureContext, FeatureControl
 
 
 def build(ctx: FeatureContext) -> FeatureController:
+    from playground.core.money.explain import price_provider_for
     from playground.ui.registry import FEATURE_TABLE
     from playground.ui.usage.controller import UsageController
     from playground.ui.usage.tab import UsageTab
@@ -27,10 +28,7 @@ def build(ctx: FeatureContext) -> FeatureController:
 
     def price_provider(name: str) -> str:
         """The price table's provider of the profile called `name` (the ledger keeps names)."""
-        profile = services.session.profile
-        if profile.name == name:
-            return profile.price_provider
-        return "openai" if name == "OpenAI" else ""
+        return price_provider_for(name, services.session.profile)
 
     return UsageController(
         UsageTab(),
