@@ -79,13 +79,41 @@ def _asked(app: AppHarness, qtbot: Any, wait_until: WaitUntil, text: str) -> QMe
     return box
 
 
+def _answer(
+    app: AppHarness,
+    fake: FakeOpenAI,
+    box: QMessageBox,
+    name: str,
+    sent: int,
+    qtbot: Any,
+    wait_until: WaitUntil,
+) -> None:
+    """Clicks the budget question's button `name` and waits until `sent` chat requests went out
+    and the last answer arrived."""
+    qtbot.mouseClick(_button(box, name), Qt.MouseButton.LeftButton)
+    wait_until(lambda: len(fake.requests_to("/chat/completions")) == sent)
+    wait_until(chat_idle(app))
+
+
+def _over_the_days_limit(
+    make_app: Callable[..., AppHarness],
+    fake: FakeOpenAI,
+    qtbot: Any,
+    wait_until: WaitUntil,
+    text: str,
+) -> tuple[AppHarness, QMessageBox]:
+    """An app whose $0.01 daily limit is spent ($0.02 today), and the question sending `text`
+    opens."""
+    app = make_app(settings=_settings(fake, {"period": "day", "limit": "0.01"}))
+    app.chat_tab.set_api("chat.completions")
+    _spend(app.services, "0.02")
+    return app, _asked(app, qtbot, wait_until, text)
+
+
 def test_a_send_at_the_days_limit_is_stopped_and_can_be_sent_anyway(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app(settings=_settings(fake_openai, {"period": "day", "limit": "0.01"}))
-    app.chat_tab.set_api("chat.completions")
-    _spend(app.services, "0.02")
-    box = _asked(app, qtbot, wait_until, "Hello there")
+    app, box = _over_the_days_limit(make_app, fake_openai, qtbot, wait_until, "Hello there")
     assert "You have spent $0.02 of your $0.01 limit for today" in box.text()
     assert "the limit is reached" in box.text()
     assert "Settings → Budgets" in box.text()
@@ -98,9 +126,7 @@ def test_a_send_at_the_days_limit_is_stopped_and_can_be_sent_anyway(
     assert app.chat_tab.input_edit.toPlainText() == "Hello there"  # nothing lost
 
     box = _asked(app, qtbot, wait_until, "Hello there")
-    qtbot.mouseClick(_button(box, "budgetSendAnyway"), Qt.MouseButton.LeftButton)
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    _answer(app, fake_openai, box, "budgetSendAnyway", 1, qtbot, wait_until)
 
     send_in_chat(app, qtbot, "And again")  # "Send anyway" was for one send only
     wait_until(lambda: _box("chatBudget") is not None)
@@ -114,9 +140,7 @@ def test_allow_for_the_rest_of_today_lets_the_next_sends_through(
     _spend_session(app.services, "5")
     box = _asked(app, qtbot, wait_until, "One")
     assert "limit for this session" in box.text()
-    qtbot.mouseClick(_button(box, "budgetAllowToday"), Qt.MouseButton.LeftButton)
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    _answer(app, fake_openai, box, "budgetAllowToday", 1, qtbot, wait_until)
     send_in_chat(app, qtbot, "Two")
     wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 2)
     assert _box("chatBudget") is None
@@ -125,13 +149,8 @@ def test_allow_for_the_rest_of_today_lets_the_next_sends_through(
 def test_allow_for_the_rest_of_today_outlasts_a_restart_that_day(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app(settings=_settings(fake_openai, {"period": "day", "limit": "0.01"}))
-    app.chat_tab.set_api("chat.completions")
-    _spend(app.services, "0.02")
-    box = _asked(app, qtbot, wait_until, "One")
-    qtbot.mouseClick(_button(box, "budgetAllowToday"), Qt.MouseButton.LeftButton)
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    app, box = _over_the_days_limit(make_app, fake_openai, qtbot, wait_until, "One")
+    _answer(app, fake_openai, box, "budgetAllowToday", 1, qtbot, wait_until)
     # Kept at once (no quit needed): the settings file says so.
     saved = app.services.settings_store.load().tabs[STATE_KEY]
     assert (

@@ -15,16 +15,14 @@ from playground.core.money.formatting import format_cost_full
 from tests.conftest import TODAY, AppHarness, WaitUntil
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat
+from tests.gui.test_usage import chatted
 
 
 def test_clicking_the_last_cost_explains_it(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    app.chat_tab.set_api("chat.completions")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until)
+    assert len(fake_openai.requests_to("/chat/completions")) == 1
     counters = app.controller.features.context.counters
     entry = app.services.ledger.recent(1)[0]
     assert entry.cost is not None

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat
+from tests.gui.test_usage import chatted
 
 
 def _counters(app: AppHarness) -> Any:
@@ -76,20 +77,14 @@ def test_a_429_says_which_limit_was_hit(
 def test_the_responses_api_reports_its_headers_too(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    app.chat_tab.set_api("responses")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until, api="responses")
     wait_until(lambda: _counters(app).rate_limits.get("gpt-4o-mini") is not None)
 
 
 def test_the_usage_page_has_the_gauges_too(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    app.chat_tab.set_api("chat.completions")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until)
     app.window.show_tab("usage")
     usage = app.feature("usage")
     tables = usage.view.tables

@@ -14,7 +14,7 @@ from playground.core.models import Endpoint
 from playground.core.money.formatting import format_cost_full, format_tokens
 from tests.conftest import TODAY, AppHarness, WaitUntil
 from tests.fakes.openai_server import FakeOpenAI
-from tests.gui.drivers import chat_idle, send_in_chat
+from tests.gui.test_usage import chatted, open_usage
 
 
 def _chat_and_a_picture(
@@ -22,10 +22,7 @@ def _chat_and_a_picture(
 ) -> AppHarness:
     """An app whose ledger holds one Chat request and one picture made in the Images tab."""
     fake.scenario.models = ["gpt-4o-mini", "gpt-image-1.5"]
-    app = make_app()
-    app.chat_tab.set_api("chat.completions")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until)
     app.window.show_tab("images")
     images = app.feature("images")
     app.controller.refresh_models()
@@ -39,13 +36,6 @@ def _chat_and_a_picture(
     return app
 
 
-def _open_usage(app: AppHarness, wait_until: WaitUntil) -> Any:
-    app.window.show_tab("usage")
-    page = app.feature("usage")
-    wait_until(lambda: page.report is not None and page.report.complete)
-    return page
-
-
 def test_the_chart_stacks_spend_by_the_tab_that_sent_it(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
@@ -55,7 +45,7 @@ def test_the_chart_stacks_spend_by_the_tab_that_sent_it(
     assert rows[Endpoint.CHAT].tab == "chat"
     assert rows[Endpoint.IMAGES].tab == "images"
 
-    page = _open_usage(app, wait_until)
+    page = open_usage(app, wait_until)
     view = page.view
     view.set_stack_by("tab")
     wait_until(lambda: page.report.stack_by == "tab" and page.report.complete)
@@ -84,7 +74,7 @@ def test_an_images_row_keeps_its_image_tokens_and_is_explained_again(
     assert picture.usage.image_output_tokens > 0
     assert picture.cost is not None
 
-    page = _open_usage(app, wait_until)
+    page = open_usage(app, wait_until)
     view = page.view
     # "of which images" is listed under input, then under output tokens.
     image_lines = [

@@ -22,9 +22,9 @@ from playground.core.money.pricing import (
     LOCAL_PROVIDER,
     MILLION,
     Pricer,
-    _cache_writes,
     _covers,
     _price_keys,
+    _table_usage,
     data_info,
 )
 
@@ -116,7 +116,6 @@ def explain(
             ),
             data=data_info(),
         )
-    genai_prices = import_heavy("genai_prices")
     context = {"processing": "batch"} if batch else None
     price = match.model.get_prices(when, context)
     notes: list[str] = []
@@ -137,18 +136,7 @@ def explain(
             "or audio priced apart), so its cost is unknown."
         )
         return _table(model, usage, None, (), match, notes)
-    table_usage = genai_prices.Usage(
-        input_tokens=usage.input_tokens or None,
-        cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
-        cache_write_tokens=_cache_writes(usage) or None,
-        output_tokens=usage.output_tokens or None,
-        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
-        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
-        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
-        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
-        input_characters=usage.characters or None,
-        audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
-    )
+    table_usage = _table_usage(usage)
     lines = _table_lines(price, table_usage, notes)
     total = sum((line.amount for line in lines), Decimal(0))
     return _table(model, usage, total, lines, match, notes)

@@ -343,8 +343,6 @@ def _override_cost(override: PriceOverride, usage: Usage) -> Decimal | None:
 def _table_cost(
     match: _Match, usage: Usage, at: datetime, *, batch: bool = False
 ) -> Decimal | None:
-    genai_prices = import_heavy("genai_prices")
-
     price = match.model.get_prices(at)
     keys = _price_keys(price)
     if not keys:
@@ -352,18 +350,7 @@ def _table_cost(
     if not _covers(keys, usage):
         log.debug("%s: price %s does not cover %s", match.model.id, price, usage)
         return None
-    table_usage = genai_prices.Usage(
-        input_tokens=usage.input_tokens or None,
-        cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
-        cache_write_tokens=_cache_writes(usage) or None,
-        output_tokens=usage.output_tokens or None,
-        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
-        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
-        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
-        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
-        input_characters=usage.characters or None,
-        audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
-    )
+    table_usage = _table_usage(usage)
     try:
         result = match.model.calc_price(
             table_usage,
@@ -376,6 +363,22 @@ def _table_cost(
         return None
     total: Decimal = result.total_price
     return total
+
+
+def _table_usage(usage: Usage) -> Any:
+    """Our `Usage` as genai-prices' (the mapping in this module's docstring)."""
+    return import_heavy("genai_prices").Usage(
+        input_tokens=usage.input_tokens or None,
+        cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
+        cache_write_tokens=_cache_writes(usage) or None,
+        output_tokens=usage.output_tokens or None,
+        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
+        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
+        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
+        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
+        input_characters=usage.characters or None,
+        audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
+    )
 
 
 def _cache_writes(usage: Usage) -> int:

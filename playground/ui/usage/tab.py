@@ -11,17 +11,14 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,6 +31,7 @@ from playground.core.money.usage import PeriodChoice, UsageReport, kind_name, ta
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
 from playground.ui.usage.chart import SpendChart
+from playground.ui.usage.tables import fill_table, make_table
 
 STACKS = (("model", "By model"), ("tab", "By tab"), ("endpoint", "By kind of request"))
 
@@ -112,14 +110,12 @@ class UsageTab(QWidget):
         self.chart = SpendChart()
         self.tables = named(QTabWidget(), "usageTables", "Usage tables")
         group_headers = ["Requests", "Input tokens", "Output tokens", "Cost"]
-        self.model_table = self._table("usageByModel", ["Model", *group_headers])
-        self.tab_table = self._table("usageByTab", ["Tab", *group_headers])
-        self.kind_table = self._table("usageByKind", ["Kind of request", *group_headers])
-        self.provider_table = self._table("usageByProvider", ["Provider", *group_headers])
-        self.conversation_table = self._table(
-            "usageByConversation", ["Conversation", *group_headers]
-        )
-        self.top_table = self._table(
+        self.model_table = _table("usageByModel", ["Model", *group_headers])
+        self.tab_table = _table("usageByTab", ["Tab", *group_headers])
+        self.kind_table = _table("usageByKind", ["Kind of request", *group_headers])
+        self.provider_table = _table("usageByProvider", ["Provider", *group_headers])
+        self.conversation_table = _table("usageByConversation", ["Conversation", *group_headers])
+        self.top_table = _table(
             "usageTop", ["When", "Model", "Kind", "Input tokens", "Output tokens", "Cost"]
         )
         self.top_table.setToolTip(
@@ -149,7 +145,7 @@ class UsageTab(QWidget):
         top_buttons.addStretch(1)
         top_layout.addLayout(top_buttons)
         self._on_top_selection()
-        self.tokens_table = self._table("usageTokens", ["Kind", "Amount"])
+        self.tokens_table = _table("usageTokens", ["Kind", "Amount"])
         pages: tuple[tuple[QWidget, str], ...] = (
             (self.model_table, "Per model"),
             (self.tab_table, "Per tab"),
@@ -174,19 +170,6 @@ class UsageTab(QWidget):
         layout.addWidget(self.summary_label)
         layout.addWidget(splitter, 1)
         self.main_input: QWidget = self.period_combo
-
-    @staticmethod
-    def _table(name: str, headers: Sequence[str]) -> QTableWidget:
-        table = named(QTableWidget(0, len(headers)), name, name)
-        table.setHorizontalHeaderLabels(list(headers))
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.verticalHeader().hide()
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(headers)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        return table
 
     # --- what the user asked for -------------------------------------------------------------------
 
@@ -311,7 +294,7 @@ class UsageTab(QWidget):
         )
         self.top_entries = list(report.top)
         self.top_table.clearSelection()
-        _fill(
+        fill_table(
             self.top_table,
             [
                 [
@@ -327,7 +310,7 @@ class UsageTab(QWidget):
             tips=[format_cost_full(e.cost) for e in report.top],
         )
         u = t.usage
-        _fill(
+        fill_table(
             self.tokens_table,
             [
                 ["Input tokens (all)", format_tokens(u.input_tokens)],
@@ -348,7 +331,7 @@ class UsageTab(QWidget):
     def _fill_groups(
         self, table: QTableWidget, groups: Sequence[GroupTotal], name: Callable[[str], str]
     ) -> None:
-        _fill(
+        fill_table(
             table,
             [
                 [
@@ -375,17 +358,9 @@ class UsageTab(QWidget):
         ]
 
 
+def _table(name: str, headers: Sequence[str]) -> QTableWidget:
+    return make_table(name, headers, rows_selectable=True)
+
+
 def _day(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], tips: Sequence[str] = ()) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if c == len(row) - 1 and r < len(tips):
-                item.setToolTip(f"Exactly {tips[r]}")
-            table.setItem(r, c, item)
