@@ -50,6 +50,7 @@ BENCHES = (
     Bench("plots", "bench.plots", 5, 2, "embeddings heatmap and scatter"),
     Bench("compare", "bench.compare_stream", 3, 1, "8 answers streaming into Compare"),
     Bench("platform", "bench.platform_lists", 3, 1, "10,000 files paged into Platform's list"),
+    Bench("usage", "bench.usage_page", 5, 2, "Usage page over 100,000 rows; typing with budgets"),
     Bench(
         "realtime-speech",
         "bench.realtime_speech",

@@ -27,6 +27,10 @@ Latency of a keystroke: from just before the key event is sent to the end of the
 input's viewport next paints (an event filter on the viewport sees the `Paint` event and queues a
 zero-delay timer, which fires once the frame has been painted and flushed). No sleeps are timed.
 
+bench/usage_page.py (`python -m bench --only usage`) measures a third variant, "budgets": the app
+as shipped with a limit per day, month and session set and a 100,000-row ledger, against the app
+without budgets ("typing stays as fast with budgets on", issue 18).
+
 Counter shown: from the last keystroke until the status bar's "Draft:" label has painted the final
 draft's count (app only; its `draft_estimated` signal carries the count, checked against a count of
 the final text).
@@ -81,12 +85,28 @@ def build_draft(tokens: int) -> str:
     return build_reply(tokens, count_tokens)
 
 
+#: The budgets of the "budgets" variant (Settings.tabs["budgets"]): far above what the ledger holds.
+BUDGETS = {
+    "budgets": [
+        {"period": "day", "limit": "100000", "provider": ""},
+        {"period": "month", "limit": "100000", "provider": "OpenAI"},
+        {"period": "session", "limit": "100000", "provider": ""},
+    ],
+    "warn_at": [50, 80],
+}
+
+
 class Bench:
-    def __init__(self, gui: Gui, base_url: str, tmp: Path, draft: str) -> None:
+    """`ledger`: a ledger file the "budgets" variant starts with (copied into its home)."""
+
+    def __init__(
+        self, gui: Gui, base_url: str, tmp: Path, draft: str, ledger: Path | None = None
+    ) -> None:
         self.gui = gui
         self.base_url = base_url
         self.tmp = tmp
         self.draft = draft
+        self.ledger = ledger
         self._homes = 0
 
     def measure(self, variant: str, run: int, keys: int, interval_s: float) -> Run:
@@ -95,11 +115,27 @@ class Bench:
 
         gui = self.gui
         self._homes += 1
-        app = AppUnderTest.build(gui, self.base_url, self.tmp / f"home-{self._homes}")
+        home = self.tmp / f"home-{self._homes}"
+        if variant == "budgets" and self.ledger is not None:
+            import shutil
+
+            from playground.core.storage.paths import AppPaths
+
+            target = AppPaths.under(home).database_file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.ledger, target)
+        app = AppUnderTest.build(gui, self.base_url, home)
         chat = app.chat
         counters = chat.counters
         if variant == "off":
             counters.estimate_draft = lambda *_args, **_kwargs: None  # this instance only
+        if variant == "budgets":
+            settings = app.controller.settings
+            app.controller.settings = settings.replace(tabs={**settings.tabs, "budgets": BUDGETS})
+            counters.budgets.refresh()
+            read_out = not app.window.counters.budget_label.isHidden()
+            if len(counters.budgets.settings().budgets) != 3 or not read_out:
+                raise RuntimeError("the budgets are not on")
         tab = chat.view
         edit = tab.input_edit
         result = Run(variant, run)
@@ -140,7 +176,7 @@ class Bench:
                     raise RuntimeError("the input was not painted within 10 s of a keystroke")
                 assert viewport.done is not None
                 result.latencies_ms.append((viewport.done - last_key) * 1000)
-            if variant == "app":
+            if variant != "off":
                 gui.run_until(
                     lambda: (
                         not counters.runner.is_busy("draft-count")

@@ -84,6 +84,7 @@ def build_services(
     from playground.core.chat.presets import PresetStore
     from playground.core.money.accounting import Accounting
     from playground.core.money.ledger import LedgerDamagedError, LedgerError, UsageLedger
+    from playground.core.money.price_update import KEPT_FILE
     from playground.core.money.pricing import Pricer
     from playground.core.money.tokens import TiktokenCounter
     from playground.core.storage.history import HistoryError, HistoryStore
@@ -135,7 +136,7 @@ def build_services(
             )
         else:
             warnings.append(f"{exc} Conversations are kept for this session only.")
-    pricer = Pricer(settings.price_overrides)
+    pricer = Pricer(settings.price_overrides, kept=paths.data_dir / KEPT_FILE)
     session = ApiSession(settings, secrets, environ)
     counter = TiktokenCounter()
     accounting = Accounting(ledger, pricer)
@@ -189,6 +190,7 @@ def _record_recovered(
                 usage=usage,
                 status=RequestStatus.ERROR,
                 conversation_id=reply.conversation_id,
+                tab="chat",
             )
         )
 

@@ -8,7 +8,7 @@ services and controller.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playground.services import Services
@@ -112,7 +112,12 @@ def fill_window(
     )
     counters.set_current_tab(window.current_tab_key())
     counters.budgets.set_window(window)
-    counters.budgets.set_settings_source(lambda: controller.settings)
+
+    def keep_settings(settings: Any) -> None:  # "Allow for the rest of today" outlasts a restart
+        controller.settings = settings
+        controller.store.save(settings)
+
+    counters.budgets.set_settings_source(lambda: controller.settings, keep_settings)
     window.counters.usage_requested.connect(lambda: window.show_tab("usage"))
     host.start()  # Chat is built now, right after the first frame; the others when first shown
     _watch_ledger(window, services, counters)

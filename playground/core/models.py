@@ -127,6 +127,8 @@ class Usage:
         image_output_tokens: the part of `output_tokens` that were image tokens (Images API).
         output_audio_tokens: the part of `output_tokens` that was audio (a realtime model's
             answer); a usage that has it itemises both directions, zero counts included.
+        cache_write_tokens: the part of `input_tokens` written to the prompt cache (providers
+            that charge for cache writes; OpenAI does not).
     """
 
     input_tokens: int = 0
@@ -141,6 +143,7 @@ class Usage:
     image_output_tokens: int = 0
     audio_tokens: int = 0
     output_audio_tokens: int = 0
+    cache_write_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -160,6 +163,7 @@ class Usage:
             image_output_tokens=self.image_output_tokens + other.image_output_tokens,
             audio_tokens=self.audio_tokens + other.audio_tokens,
             output_audio_tokens=self.output_audio_tokens + other.output_audio_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
         )
 
 
@@ -187,6 +191,7 @@ class LedgerEntry:
     session_id: str
     conversation_id: str | None = None
     request_id: str | None = None
+    tab: str = ""  # the tab that sent it (its key in ui/registry.py); "" in rows from before
 
 
 @dataclass(frozen=True, slots=True)

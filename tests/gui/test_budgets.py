@@ -70,16 +70,50 @@ def _button(box: QMessageBox, name: str) -> QPushButton:
     return button
 
 
-def test_a_send_at_the_days_limit_is_stopped_and_can_be_sent_anyway(
-    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
-) -> None:
-    app = make_app(settings=_settings(fake_openai, {"period": "day", "limit": "0.01"}))
-    app.chat_tab.set_api("chat.completions")
-    _spend(app.services, "0.02")
-    send_in_chat(app, qtbot, "Hello there")
+def _asked(app: AppHarness, qtbot: Any, wait_until: WaitUntil, text: str) -> QMessageBox:
+    """Sends `text` in Chat and returns the budget question it opens."""
+    send_in_chat(app, qtbot, text)
     wait_until(lambda: _box("chatBudget") is not None)
     box = _box("chatBudget")
     assert box is not None
+    return box
+
+
+def _answer(
+    app: AppHarness,
+    fake: FakeOpenAI,
+    box: QMessageBox,
+    name: str,
+    sent: int,
+    qtbot: Any,
+    wait_until: WaitUntil,
+) -> None:
+    """Clicks the budget question's button `name` and waits until `sent` chat requests went out
+    and the last answer arrived."""
+    qtbot.mouseClick(_button(box, name), Qt.MouseButton.LeftButton)
+    wait_until(lambda: len(fake.requests_to("/chat/completions")) == sent)
+    wait_until(chat_idle(app))
+
+
+def _over_the_days_limit(
+    make_app: Callable[..., AppHarness],
+    fake: FakeOpenAI,
+    qtbot: Any,
+    wait_until: WaitUntil,
+    text: str,
+) -> tuple[AppHarness, QMessageBox]:
+    """An app whose $0.01 daily limit is spent ($0.02 today), and the question sending `text`
+    opens."""
+    app = make_app(settings=_settings(fake, {"period": "day", "limit": "0.01"}))
+    app.chat_tab.set_api("chat.completions")
+    _spend(app.services, "0.02")
+    return app, _asked(app, qtbot, wait_until, text)
+
+
+def test_a_send_at_the_days_limit_is_stopped_and_can_be_sent_anyway(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    app, box = _over_the_days_limit(make_app, fake_openai, qtbot, wait_until, "Hello there")
     assert "You have spent $0.02 of your $0.01 limit for today" in box.text()
     assert "the limit is reached" in box.text()
     assert "Settings → Budgets" in box.text()
@@ -91,13 +125,8 @@ def test_a_send_at_the_days_limit_is_stopped_and_can_be_sent_anyway(
     assert "Not sent" in app.chat_tab.error_label.text()
     assert app.chat_tab.input_edit.toPlainText() == "Hello there"  # nothing lost
 
-    send_in_chat(app, qtbot, "Hello there")
-    wait_until(lambda: _box("chatBudget") is not None)
-    box = _box("chatBudget")
-    assert box is not None
-    qtbot.mouseClick(_button(box, "budgetSendAnyway"), Qt.MouseButton.LeftButton)
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    box = _asked(app, qtbot, wait_until, "Hello there")
+    _answer(app, fake_openai, box, "budgetSendAnyway", 1, qtbot, wait_until)
 
     send_in_chat(app, qtbot, "And again")  # "Send anyway" was for one send only
     wait_until(lambda: _box("chatBudget") is not None)
@@ -109,15 +138,30 @@ def test_allow_for_the_rest_of_today_lets_the_next_sends_through(
     app = make_app(settings=_settings(fake_openai, {"period": "session", "limit": "5"}))
     app.chat_tab.set_api("chat.completions")
     _spend_session(app.services, "5")
-    send_in_chat(app, qtbot, "One")
-    wait_until(lambda: _box("chatBudget") is not None)
-    box = _box("chatBudget")
-    assert box is not None
+    box = _asked(app, qtbot, wait_until, "One")
     assert "limit for this session" in box.text()
-    qtbot.mouseClick(_button(box, "budgetAllowToday"), Qt.MouseButton.LeftButton)
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    _answer(app, fake_openai, box, "budgetAllowToday", 1, qtbot, wait_until)
     send_in_chat(app, qtbot, "Two")
+    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 2)
+    assert _box("chatBudget") is None
+
+
+def test_allow_for_the_rest_of_today_outlasts_a_restart_that_day(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    app, box = _over_the_days_limit(make_app, fake_openai, qtbot, wait_until, "One")
+    _answer(app, fake_openai, box, "budgetAllowToday", 1, qtbot, wait_until)
+    # Kept at once (no quit needed): the settings file says so.
+    saved = app.services.settings_store.load().tabs[STATE_KEY]
+    assert (
+        saved["allowed_on"] == app.controller.features.context.counters.budgets.today().isoformat()
+    )
+    assert saved["budgets"] == [{"period": "day", "limit": "0.01"}]
+
+    again = make_app(home=app.home)  # a restart the same day: no question
+    again.chat_tab.set_api("chat.completions")
+    assert again.controller.features.context.counters.budgets.allowed_today()
+    send_in_chat(again, qtbot, "Two")
     wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 2)
     assert _box("chatBudget") is None
 
@@ -289,6 +333,14 @@ def test_update_prices_now_from_settings_shows_the_data_before_and_after(
         assert app.services.pricer.cost("gpt-4o-mini", Usage(input_tokens=1_000_000)) == Decimal(
             "0.3"
         )
+        dialog.reject()
+        # A restart (genai-prices' table in memory is gone) uses the kept download again.
+        genai_prices.data_snapshot.set_custom_snapshot(None)
+        again = make_app(home=app.home, environ={"PLAYGROUND_PRICES_URL": url})
+        price = again.services.pricer.cost("gpt-4o-mini", Usage(input_tokens=1_000_000))
+        assert price == Decimal("0.3")
+        dialog = again.controller.open_settings()
+        wait_until(lambda: dialog.price_data_label.text().startswith("Prices: downloaded"))
         dialog.reject()
     finally:
         genai_prices.data_snapshot.set_custom_snapshot(None)

@@ -15,16 +15,14 @@ from playground.core.money.formatting import format_cost_full
 from tests.conftest import TODAY, AppHarness, WaitUntil
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat
+from tests.gui.test_usage import chatted
 
 
 def test_clicking_the_last_cost_explains_it(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    app.chat_tab.set_api("chat.completions")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(lambda: len(fake_openai.requests_to("/chat/completions")) == 1)
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until)
+    assert len(fake_openai.requests_to("/chat/completions")) == 1
     counters = app.controller.features.context.counters
     entry = app.services.ledger.recent(1)[0]
     assert entry.cost is not None
@@ -78,4 +76,46 @@ def test_a_usage_row_explains_its_price_and_says_when_prices_changed(
     expected = app.services.pricer.cost("gpt-4.1", usage)
     assert dialog.explanation.total == expected
     assert "recorded at $9.99" in dialog.notes_label.text()
+    dialog.close()
+
+
+def test_chats_reply_line_and_conversation_totals_explain_their_costs(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    app = make_app()
+    app.chat_tab.set_api("chat.completions")
+    for text in ("Hello", "And again"):
+        send_in_chat(app, qtbot, text)
+        wait_until(lambda: bool(app.services.ledger.recent()) and chat_idle(app)())
+        wait_until(chat_idle(app))
+    conversation_id = app.feature("chat").conversation.id
+    rows = app.services.ledger.conversation_rows(conversation_id)
+    assert len(rows) == 2
+    assert all(row.cost is not None and row.tab == "chat" for row in rows)
+    counters = app.controller.features.context.counters
+    view = app.chat_tab
+
+    # The reply line under the answer: the newest request alone.
+    assert "$" in view.reply_info.text()
+    qtbot.mouseClick(view.reply_info, Qt.MouseButton.LeftButton)
+    wait_until(lambda: counters.price_dialog is not None and counters.price_dialog.isVisible())
+    dialog = counters.price_dialog
+    assert dialog.explanation.total == rows[-1].cost
+    assert dialog.explanation.usage == rows[-1].usage
+    assert dialog.lines_text()[-1] == ["Total", "", "", format_cost_full(rows[-1].cost)]
+    assert "recorded at" not in dialog.notes_label.text()
+    dialog.close()
+    counters.price_dialog = None
+
+    # The conversation totals: every request, line by line, adding up to what was recorded.
+    qtbot.mouseClick(view.conversation_totals, Qt.MouseButton.LeftButton)
+    wait_until(lambda: counters.price_dialog is not None and counters.price_dialog.isVisible())
+    dialog = counters.price_dialog
+    recorded = app.services.ledger.totals(conversation_id=conversation_id).cost
+    e = dialog.explanation
+    assert e.total == recorded == sum(line.amount for line in e.lines)
+    names = [row[0] for row in dialog.lines_text()]
+    assert sum("Input tokens (not cached)" in n for n in names) == 2
+    assert all(row.model in n for row, n in zip(rows, names[::2], strict=False))
+    assert dialog.lines_text()[-1][-1] == format_cost_full(recorded)
     dialog.close()

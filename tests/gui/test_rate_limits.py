@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat
+from tests.gui.test_usage import chatted
 
 
 def _counters(app: AppHarness) -> Any:
@@ -76,20 +77,14 @@ def test_a_429_says_which_limit_was_hit(
 def test_the_responses_api_reports_its_headers_too(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    app.chat_tab.set_api("responses")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until, api="responses")
     wait_until(lambda: _counters(app).rate_limits.get("gpt-4o-mini") is not None)
 
 
 def test_the_usage_page_has_the_gauges_too(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    app = make_app()
-    app.chat_tab.set_api("chat.completions")
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until)
     app.window.show_tab("usage")
     usage = app.feature("usage")
     tables = usage.view.tables
@@ -120,3 +115,30 @@ def test_prompt_lab_paces_a_run_by_the_requests_left_instead_of_running_into_429
     assert len(fake_openai.requests_to("/chat/completions")) == 8
     results = lab.controller.run.results.values()
     assert [r.status for r in results] == [CellStatus.OK] * 8
+
+
+def test_compare_paces_its_samples_by_the_requests_left_instead_of_running_into_429s(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    """Three requests per 0.4 s window; two columns of the same model, three samples each: six
+    requests that Compare would send a few at once. Paced by the headers, none is refused."""
+    fake_openai.scenario.ratelimit_requests = 3
+    fake_openai.scenario.ratelimit_window_s = 0.4
+    app = make_app()
+    app.window.show_tab("compare")
+    app.controller.refresh_models()
+    compare = app.feature("compare")
+    view = compare.view
+    wait_until(lambda: view.columns[0].model_combo.count() > 0)
+    view.columns_spin.setValue(2)
+    for column in view.active_columns():
+        column.model_combo.setCurrentText("gpt-4o-mini")
+    view.samples_spin.setValue(3)
+    view.input_edit.setPlainText("Name a colour")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not app.runner.is_busy("compare"), timeout=30)
+    assert len(fake_openai.requests_to("/responses")) == 6
+    assert fake_openai.window_rejections == 0
+    for column in view.active_columns():
+        assert len(column.texts()) == 3
+        assert all(column.texts())

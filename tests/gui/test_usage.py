@@ -53,7 +53,25 @@ def _seed(ledger: UsageLedger) -> None:
         ledger.record(_row(day, model, cost, endpoint))
 
 
-def _open_usage(app: AppHarness, wait_until: WaitUntil) -> Any:
+def chatted(
+    make_app: Callable[..., AppHarness],
+    qtbot: Any,
+    wait_until: WaitUntil,
+    text: str = "Hello",
+    api: str = "chat.completions",
+) -> AppHarness:
+    """A new app that has sent `text` in Chat (through `api`) and got its answer."""
+    from tests.gui.drivers import chat_idle, send_in_chat
+
+    app = make_app()
+    app.chat_tab.set_api(api)
+    send_in_chat(app, qtbot, text)
+    wait_until(chat_idle(app))
+    return app
+
+
+def open_usage(app: AppHarness, wait_until: WaitUntil) -> Any:
+    """Shows the Usage tab and waits for its whole report; returns its controller."""
     app.window.show_tab("usage")
     usage = app.feature("usage")
     wait_until(lambda: usage.report is not None and usage.report.complete)
@@ -66,7 +84,7 @@ def test_the_chart_shows_the_ledgers_sums_per_day_and_model(
     app = make_app()
     ledger = app.services.ledger
     _seed(ledger)
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     view = usage.view
     view.set_period_choice(PeriodChoice.LAST_7)
     wait_until(
@@ -117,7 +135,7 @@ def test_a_period_without_requests_says_so(
     make_app: Callable[..., AppHarness], wait_until: WaitUntil
 ) -> None:
     app = make_app()
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     assert usage.report.empty
     assert "No requests from" in usage.view.summary_label.text()
     assert usage.view.chart.empty_label.isVisibleTo(usage.view)
@@ -130,7 +148,7 @@ def test_export_csv_has_every_column_of_the_periods_rows(
 ) -> None:
     app = make_app()
     _seed(app.services.ledger)
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     target = tmp_path / "usage.csv"
     usage.view.ask_export_path = lambda _suggested: str(target)  # the file dialog's seam
     usage.view.export_button.click()
@@ -159,6 +177,12 @@ def test_export_csv_has_every_column_of_the_periods_rows(
         "session_id",
         "conversation_id",
         "request_id",
+        "tab",
+        "cache_write_tokens",
+        "audio_tokens",
+        "output_audio_tokens",
+        "image_input_tokens",
+        "image_output_tokens",
     } == set(rows[0])
     assert sorted(r["cost"] for r in rows) == sorted(c or "" for _d, _m, c, _e in ROWS)
 
@@ -200,7 +224,7 @@ def test_the_chart_comes_first_then_the_tables(
     """The first read fills the chart and the per-model table; the second the others."""
     app = make_app()
     _seed(app.services.ledger)
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     usage.view.kind_table.setRowCount(0)
     usage.refresh_now(complete=False)
     assert not usage.report.complete
@@ -219,7 +243,7 @@ def test_the_period_and_stacking_survive_a_restart(
     make_app: Callable[..., AppHarness], wait_until: WaitUntil
 ) -> None:
     app = make_app()
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     usage.view.set_period_choice(PeriodChoice.LAST_90)
     usage.view.set_stack_by("endpoint")
     assert usage.save_state() == {"period": "90", "stack_by": "endpoint"}
@@ -230,18 +254,13 @@ def test_the_period_and_stacking_survive_a_restart(
 def test_a_most_expensive_request_opens_its_conversation(
     make_app: Callable[..., AppHarness], fake_openai: Any, qtbot: Any, wait_until: WaitUntil
 ) -> None:
-    from tests.gui.drivers import chat_idle, send_in_chat
-
-    app = make_app()
-    app.chat_tab.set_api("chat.completions")
-    send_in_chat(app, qtbot, "Remember the blue whale")
-    wait_until(chat_idle(app))
+    app = chatted(make_app, qtbot, wait_until, "Remember the blue whale")
     wait_until(lambda: app.services.ledger.totals().requests == 1)
     first = app.services.ledger.recent(1)[0].conversation_id
     assert first
     app.chat.new_conversation()
     assert app.chat.state.conversation.id != first
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     view = usage.view
     assert view.top_table.rowCount() == 1
     assert not view.open_button.isEnabled()  # nothing chosen yet
@@ -253,7 +272,7 @@ def test_a_most_expensive_request_opens_its_conversation(
 
 
 def _bill_page(app: AppHarness, wait_until: WaitUntil) -> Any:
-    usage = _open_usage(app, wait_until)
+    usage = open_usage(app, wait_until)
     page = usage.bill_page
     wait_until(lambda: page.key_status.text() != "")
     return usage, page

@@ -105,3 +105,26 @@ def test_unknown_and_local() -> None:
     assert "Settings → Prices" in e.notes[0]
     local = explain(Pricer(), "llama", Usage(input_tokens=5), "local", at=AT)
     assert local.total == 0
+
+
+def test_cache_writes_are_their_own_line_where_a_provider_charges_for_them() -> None:
+    usage = Usage(
+        input_tokens=10_000, cached_tokens=2_000, cache_write_tokens=3_000, output_tokens=500
+    )
+    pricer = Pricer()
+    e = explain(pricer, "claude-sonnet-4-5", usage, "anthropic", at=AT)
+    lines = {line.what: line for line in e.lines}
+    assert lines["Tokens written to the cache"].quantity == 3_000
+    assert lines["Input tokens (not cached)"].quantity == 10_000 - 2_000 - 3_000
+    expected = genai_prices.calc_price(
+        genai_prices.Usage(
+            input_tokens=10_000,
+            cache_read_tokens=2_000,
+            cache_write_tokens=3_000,
+            output_tokens=500,
+        ),
+        model_ref="claude-sonnet-4-5",
+        provider_id="anthropic",
+        genai_request_timestamp=AT,
+    ).total_price
+    assert e.total == pricer.cost("claude-sonnet-4-5", usage, "anthropic", at=AT) == expected

@@ -157,6 +157,7 @@ def test_the_json_document() -> None:
         "image_output_tokens": 0,
         "audio_tokens": 0,
         "output_audio_tokens": 0,
+        "cache_write_tokens": 0,
     }
     assert second["message"]["tool_calls"] == [
         {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}

@@ -69,7 +69,13 @@ def test_round_trip_every_field(ledger: UsageLedger) -> None:
             audio_seconds=12.75,
             characters=99,
             estimated=True,
+            cache_write_tokens=11,
+            audio_tokens=22,
+            output_audio_tokens=33,
+            image_input_tokens=44,
+            image_output_tokens=55,
         ),
+        tab="audio",
         endpoint=Endpoint.SPEECH,
         status=RequestStatus.CANCELLED,
         cost=Decimal("0.000150075"),
@@ -147,6 +153,82 @@ def test_persists_across_reopen_with_schema_version_and_wal(tmp_path: Path) -> N
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
+
+
+# The ledger's first format (schema version 1), as app versions before the tab column wrote it.
+_V1_TABLE = """
+CREATE TABLE usage_ledger (
+    id INTEGER PRIMARY KEY, time_utc TEXT NOT NULL, local_date TEXT NOT NULL,
+    provider TEXT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    images INTEGER NOT NULL DEFAULT 0, audio_seconds REAL NOT NULL DEFAULT 0,
+    characters INTEGER NOT NULL DEFAULT 0, estimated INTEGER NOT NULL DEFAULT 0, cost TEXT,
+    latency_ms REAL, status TEXT NOT NULL, session_id TEXT NOT NULL, conversation_id TEXT,
+    request_id TEXT
+)"""
+
+
+def test_a_version_1_ledger_gains_the_tab_and_token_kinds_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(_V1_TABLE)
+    conn.execute(
+        "CREATE INDEX usage_ledger_day_groups ON usage_ledger (local_date, model, endpoint, "
+        "provider, conversation_id, cost, input_tokens, output_tokens)"
+    )
+    conn.execute(
+        "INSERT INTO usage_ledger (time_utc, local_date, provider, model, endpoint, input_tokens, "
+        "output_tokens, cached_tokens, cost, status, session_id) VALUES ("
+        "'2026-11-20T09:30:15.123456+00:00', '2026-11-20', 'OpenAI', 'gpt-4o', "
+        "'chat.completions', 1000, "
+        "200, 100, '0.0045', 'ok', 'old')"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+    with UsageLedger(path) as led:
+        [old] = led.recent()
+        assert old.tab == ""
+        assert old.usage == Usage(input_tokens=1000, output_tokens=200, cached_tokens=100)
+        assert old.cost == Decimal("0.0045")
+        new = entry(tab="images", usage=Usage(input_tokens=50, image_output_tokens=4160))
+        led.record(new)
+        assert led.recent(1) == [new]
+        assert led.totals().usage.image_output_tokens == 4160
+        tabs = {
+            g.key: g.requests
+            for g in led.group_totals(date(2026, 11, 1), date(2026, 12, 31), "tab")
+        }
+        assert tabs == {"": 1, "images": 1}
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "usage_ledger_day_groups" not in indexes  # replaced by one that holds the tab
+        assert "usage_ledger_day_groups_v2" in indexes
+    finally:
+        conn.close()
+    with UsageLedger(path) as led:  # opened again: no second migration step
+        assert led.totals().requests == 2
+
+
+def test_token_kinds_are_summed(ledger: UsageLedger) -> None:
+    kinds = Usage(
+        input_tokens=100,
+        output_tokens=50,
+        cache_write_tokens=7,
+        audio_tokens=8,
+        output_audio_tokens=9,
+        image_input_tokens=10,
+        image_output_tokens=11,
+    )
+    ledger.record(entry(usage=kinds))
+    ledger.record(entry(usage=kinds))
+    assert ledger.totals().usage == kinds + kinds
 
 
 # --- totals ------------------------------------------------------------------------------------

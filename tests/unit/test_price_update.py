@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from playground.core.api.errors import AppError
 from playground.core.models import Usage
-from playground.core.money.price_update import data_text, update_prices
+from playground.core.money.price_update import KEPT_FILE, data_text, update_prices
 from playground.core.money.pricing import Pricer
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -83,3 +84,38 @@ def test_offline_keeps_the_old_prices(fake_openai: FakeOpenAI) -> None:
         update_prices(url, Pricer())
     assert "could not be downloaded" in caught.value.message
     assert "Check your internet connection" in caught.value.message
+
+
+def _new_process() -> None:
+    """What a restart does to genai-prices: the downloaded table in memory is gone."""
+    import genai_prices.data_snapshot
+
+    genai_prices.data_snapshot.set_custom_snapshot(None)
+
+
+def test_downloaded_prices_are_kept_for_the_next_start(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    kept = tmp_path / "data" / KEPT_FILE
+    update_prices(fake_openai.serve_file(json.dumps(TABLE).encode()), Pricer(kept=kept))
+    assert json.loads(kept.read_bytes()) == TABLE
+    _new_process()
+    assert "bundled" in data_text()
+    again = Pricer(kept=kept)  # the next start: read at the first lookup
+    assert again.cost("gpt-4o-mini", MILLION_IN) == Decimal("0.3")
+    assert data_text().startswith("downloaded ")
+
+
+def test_a_kept_file_that_cannot_be_read_leaves_the_bundled_prices(tmp_path: Path) -> None:
+    kept = tmp_path / KEPT_FILE
+    kept.write_bytes(b"{half a file")
+    assert Pricer(kept=kept).cost("gpt-4o-mini", MILLION_IN) == Decimal("0.15")
+    assert "bundled" in data_text()
+    assert Pricer(kept=tmp_path / "missing.json").cost("gpt-4o-mini", MILLION_IN) == Decimal("0.15")
+
+
+def test_a_failed_update_keeps_no_file(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    kept = tmp_path / KEPT_FILE
+    with pytest.raises(AppError):
+        update_prices(fake_openai.serve_file(b"<html>"), Pricer(kept=kept))
+    assert not kept.exists()

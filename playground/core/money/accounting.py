@@ -59,6 +59,7 @@ class Accounting:
             session_id=self.session_id,
             conversation_id=record.conversation_id,
             request_id=record.request_id,
+            tab=record.tab,
         )
 
     def record(
@@ -73,6 +74,7 @@ class Accounting:
         conversation_id: str | None = None,
         request_id: str | None = None,
         batch: bool = False,
+        tab: str = "",
     ) -> LedgerEntry:
         """Deprecated: build a `RequestRecord` and call `write`.
 
@@ -91,6 +93,7 @@ class Accounting:
                 conversation_id=conversation_id,
                 request_id=request_id,
                 batch=batch,
+                tab=tab,
             )
         )
 

@@ -9,19 +9,22 @@ into priced units), so each line is one unit genai-prices charged.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from playground.core.api.imports import import_heavy
-from playground.core.models import Usage
+from playground.core.models import LedgerEntry, ProviderProfile, Usage
 from playground.core.money.pricing import (
     LOCAL_PROVIDER,
     MILLION,
     Pricer,
     _covers,
     _price_keys,
+    _table_usage,
     data_info,
 )
 
@@ -64,7 +67,8 @@ class PriceExplanation:
 
     Attributes:
         source: "override" (the user's own price), "local" (a server on this computer, free),
-            "genai-prices" (the price table) or "unknown".
+            "genai-prices" (the price table), "unknown", or "requests" (several requests'
+            explanations in one, `explain_rows`).
         matched: the table's model the request was priced as ("" when not from the table).
         notes: what else shaped the price (tiers, batch, why it is unknown), in plain words.
         data: the price data's version and date.
@@ -112,7 +116,6 @@ def explain(
             ),
             data=data_info(),
         )
-    genai_prices = import_heavy("genai_prices")
     context = {"processing": "batch"} if batch else None
     price = match.model.get_prices(when, context)
     notes: list[str] = []
@@ -133,16 +136,7 @@ def explain(
             "or audio priced apart), so its cost is unknown."
         )
         return _table(model, usage, None, (), match, notes)
-    table_usage = genai_prices.Usage(
-        input_tokens=usage.input_tokens or None,
-        cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
-        output_tokens=usage.output_tokens or None,
-        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
-        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
-        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
-        input_characters=usage.characters or None,
-        audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
-    )
+    table_usage = _table_usage(usage)
     lines = _table_lines(price, table_usage, notes)
     total = sum((line.amount for line in lines), Decimal(0))
     return _table(model, usage, total, lines, match, notes)
@@ -238,3 +232,51 @@ def _explain_override(
         if n
     )
     return PriceExplanation(model, usage, total, "override", lines, notes=tuple(notes))
+
+
+def price_provider_for(name: str, profile: ProviderProfile) -> str:
+    """The price table's provider of a ledger row's provider `name` (the ledger keeps names):
+    the profile's own when the names match, "openai" for "OpenAI", else "" (unknown)."""
+    if profile.name == name:
+        return profile.price_provider
+    return "openai" if name == "OpenAI" else ""
+
+
+def explain_rows(pricer: Pricer, rows: Sequence[tuple[LedgerEntry, str]]) -> PriceExplanation:
+    """How recorded requests (a conversation's: (row, its price provider) pairs, oldest first)
+    were priced: one request is `explain`ed as it is; several give each request's lines, named
+    by the request's time and model, and their total (unknown when any request's price is).
+
+    Raises:
+        ValueError: `rows` is empty.
+    """
+    if not rows:
+        raise ValueError("no requests to explain")
+    if len(rows) == 1:
+        entry, provider = rows[0]
+        return explain(pricer, entry.model, entry.usage, provider, at=entry.time)
+    lines: list[PriceLine] = []
+    notes: list[str] = []
+    total: Decimal | None = Decimal(0)
+    usage = Usage()
+    for entry, provider in rows:
+        one = explain(pricer, entry.model, entry.usage, provider, at=entry.time)
+        name = f"{entry.time.astimezone():%d %b %H:%M} {entry.model}"
+        lines += [dataclasses.replace(line, what=f"{name}: {line.what}") for line in one.lines]
+        if one.total is None:
+            total = None
+            notes.append(f"{name}: its price is unknown.")
+        elif total is not None:
+            total += one.total
+        notes += [n for n in one.notes if n not in notes]
+        usage += entry.usage
+    models = sorted({entry.model for entry, _ in rows})
+    return PriceExplanation(
+        f"{len(rows)} requests ({', '.join(models)})",
+        usage,
+        total,
+        "requests",
+        tuple(lines),
+        notes=tuple(notes),
+        data=data_info(),
+    )

@@ -12,6 +12,9 @@ Storage choices:
   recorded: "today" is one index lookup. A row keeps its date if the user later changes time zone.
 * `cost` is the exact `Decimal` as TEXT, or NULL when the price is unknown; sums are done in
   Decimal by a custom SQL aggregate, never in floating point.
+* Version 2 added, as columns with defaults (a file of version 1 gains them when opened): the
+  tab that sent the request (`tab`, "" for older rows) and the token kinds beyond cached and
+  reasoning (cache writes, audio in and out, image tokens in and out).
 * The schema version lives in `PRAGMA user_version`. The ledger expects a database file of its own:
   another component sharing the file and its `user_version` would collide with it.
 
@@ -38,7 +41,7 @@ from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 _SCHEMA_V1: Final = """
 CREATE TABLE usage_ledger (
@@ -69,19 +72,31 @@ CREATE INDEX usage_ledger_session ON usage_ledger (session_id);
 CREATE INDEX usage_ledger_conversation ON usage_ledger (conversation_id);
 """
 
+# Version 1 -> 2: additive columns only, so no row is rewritten.
+_SCHEMA_V2_STEP: Final = """
+ALTER TABLE usage_ledger ADD COLUMN tab TEXT NOT NULL DEFAULT '';
+ALTER TABLE usage_ledger ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_ledger ADD COLUMN audio_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_ledger ADD COLUMN output_audio_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_ledger ADD COLUMN image_input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_ledger ADD COLUMN image_output_tokens INTEGER NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS usage_ledger_day_groups;
+"""
+
 # The Usage page's chart and per-group totals read only these columns of a period: with them all
 # in one index, SQLite answers from the index alone (about 20x faster on 100,000 rows than reading
 # the table, bench/usage_page.py). Created when missing, so older files gain it without a new
 # schema version (which older app versions would refuse to open).
 _USAGE_PAGE_INDEX: Final = (
-    "CREATE INDEX IF NOT EXISTS usage_ledger_day_groups ON usage_ledger (local_date, model, "
-    "endpoint, provider, conversation_id, cost, input_tokens, output_tokens)"
+    "CREATE INDEX IF NOT EXISTS usage_ledger_day_groups_v2 ON usage_ledger (local_date, model, "
+    "tab, endpoint, provider, conversation_id, cost, input_tokens, output_tokens)"
 )
 
 _COLUMNS: Final = (
     "time_utc, local_date, provider, model, endpoint, input_tokens, output_tokens, cached_tokens, "
     "reasoning_tokens, images, audio_seconds, characters, estimated, cost, latency_ms, status, "
-    "session_id, conversation_id, request_id"
+    "session_id, conversation_id, request_id, tab, cache_write_tokens, audio_tokens, "
+    "output_audio_tokens, image_input_tokens, image_output_tokens"
 )
 
 
@@ -182,7 +197,7 @@ class UsageLedger(SqliteStore):
                 f"(format {version}, this version knows {SCHEMA_VERSION}). Update Playground to "
                 "keep using it."
             )
-        if version == SCHEMA_VERSION and self.path is not None:
+        if version >= 1 and self.path is not None:
             # Damaged pages are otherwise found by the first read, after the window is built
             # (the totals shown at start): check them now, while the caller can still carry on
             # with a ledger in memory. quick_check reads each page once (about 30 ms for 200,000
@@ -197,8 +212,11 @@ class UsageLedger(SqliteStore):
             try:
                 # Read again inside the write lock: another window may have just created it.
                 version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                steps = [] if version >= SCHEMA_VERSION else [_SCHEMA_V2_STEP]
                 if version == 0:
-                    for statement in _SCHEMA_V1.split(";"):
+                    steps.insert(0, _SCHEMA_V1)
+                for step in steps:
+                    for statement in step.split(";"):
                         if statement.strip():
                             conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -272,6 +290,12 @@ class UsageLedger(SqliteStore):
             entry.session_id,
             entry.conversation_id,
             entry.request_id,
+            entry.tab,
+            u.cache_write_tokens,
+            u.audio_tokens,
+            u.output_audio_tokens,
+            u.image_input_tokens,
+            u.image_output_tokens,
         )
         placeholders = ", ".join("?" * len(row))
         with self._lock:
@@ -337,7 +361,9 @@ class UsageLedger(SqliteStore):
         sql = (
             "SELECT COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), "
             "SUM(reasoning_tokens), SUM(images), TOTAL(audio_seconds), SUM(characters), "
-            "MAX(estimated), decimal_sum(cost), SUM(cost IS NULL) FROM usage_ledger"
+            "MAX(estimated), decimal_sum(cost), SUM(cost IS NULL), SUM(cache_write_tokens), "
+            "SUM(audio_tokens), SUM(output_audio_tokens), SUM(image_input_tokens), "
+            "SUM(image_output_tokens) FROM usage_ledger"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -357,6 +383,11 @@ class UsageLedger(SqliteStore):
             audio_seconds=float(r[6]),
             characters=r[7] or 0,
             estimated=bool(r[8]),
+            cache_write_tokens=r[11] or 0,
+            audio_tokens=r[12] or 0,
+            output_audio_tokens=r[13] or 0,
+            image_input_tokens=r[14] or 0,
+            image_output_tokens=r[15] or 0,
         )
         return UsageTotals(
             requests=int(r[0]),
@@ -380,10 +411,20 @@ class UsageLedger(SqliteStore):
                 raise self._error("read", exc) from exc
         return [self._entry(row) for row in rows]
 
+    def conversation_rows(self, conversation_id: str) -> list[LedgerEntry]:
+        """Every row of one conversation, oldest first.
+
+        Raises:
+            LedgerError: the database could not be read.
+        """
+        sql = f"SELECT {_COLUMNS} FROM usage_ledger WHERE conversation_id = ? ORDER BY time_utc, id"
+        return [self._entry(row) for row in self._read(sql, (conversation_id,))]
+
     # --- aggregates (the Usage page) ----------------------------------------------------------
 
     def daily_costs(self, first: date, last: date, by: str) -> list[tuple[date, str, Decimal]]:
-        """Spend per local day and per `by` ("model", "endpoint", "provider" or "conversation")
+        """Spend per local day and per `by` ("model", "tab", "endpoint", "provider" or
+        "conversation")
         from `first` to `last` (both included): (day, key, exact cost of the priced rows), in day
         order. Days without a row are not listed.
 
@@ -488,6 +529,12 @@ class UsageLedger(SqliteStore):
             session_id,
             conversation_id,
             request_id,
+            tab,
+            cache_write_tokens,
+            audio_tokens,
+            output_audio_tokens,
+            image_input_tokens,
+            image_output_tokens,
         ) = row
         try:
             return LedgerEntry(
@@ -504,6 +551,11 @@ class UsageLedger(SqliteStore):
                     audio_seconds=_float(audio_seconds),
                     characters=_int(characters),
                     estimated=bool(estimated),
+                    cache_write_tokens=_int(cache_write_tokens),
+                    audio_tokens=_int(audio_tokens),
+                    output_audio_tokens=_int(output_audio_tokens),
+                    image_input_tokens=_int(image_input_tokens),
+                    image_output_tokens=_int(image_output_tokens),
                 ),
                 cost=None if cost is None else Decimal(str(cost)),
                 latency_ms=None if latency_ms is None else _float(latency_ms),
@@ -511,6 +563,7 @@ class UsageLedger(SqliteStore):
                 session_id=str(session_id),
                 conversation_id=None if conversation_id is None else str(conversation_id),
                 request_id=None if request_id is None else str(request_id),
+                tab=str(tab),
             )
         except (ValueError, TypeError, InvalidOperation) as exc:
             raise LedgerError(
@@ -526,7 +579,7 @@ _describe = UsageLedger.describe
 
 @dataclass(frozen=True, slots=True)
 class GroupTotal:
-    """Summed rows of one model, kind of request, provider or conversation ("" for none)."""
+    """Summed rows of one model, tab, kind of request, provider or conversation ("" for none)."""
 
     key: str
     requests: int
@@ -539,6 +592,7 @@ class GroupTotal:
 #: What the Usage page can group by, and the column (or expression) each groups on.
 GROUPS: Final = {
     "model": "model",
+    "tab": "tab",
     "endpoint": "endpoint",
     "provider": "provider",
     "conversation": "COALESCE(conversation_id, '')",

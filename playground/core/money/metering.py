@@ -65,6 +65,8 @@ class RequestRecord:
         conversation_id: the Chat conversation it belongs to, if any.
         request_id: the server's x-request-id, if one came.
         batch: sent through the Batch API (priced at the batch price).
+        tab: the tab that sent it, by its key in `ui/registry.py` ("chat", "images", ...);
+            the Usage page stacks and totals spend by it.
     """
 
     profile: ProviderProfile
@@ -76,6 +78,7 @@ class RequestRecord:
     conversation_id: str | None = None
     request_id: str | None = None
     batch: bool = False
+    tab: str = ""
 
 
 # --- counting ------------------------------------------------------------------------------------

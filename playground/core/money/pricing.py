@@ -14,7 +14,7 @@ Sources, in order:
 
 Our `Usage` maps onto genai-prices' usage as: input tokens (cached ones included) -> input_tokens,
 cached tokens -> cache_read_tokens (priced at the cached rate, or the input rate where the model has
-none), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
+none), cache-write tokens -> cache_write_tokens (providers that charge for writing the cache), output tokens (reasoning included: OpenAI bills reasoning as output) -> output_tokens,
 characters (text-to-speech) -> input_characters, audio seconds (transcription) -> audio_seconds,
 audio tokens (the audio part of the input of gpt-4o-transcribe) -> input_audio_tokens, output audio
 tokens (the audio part of a realtime model's answer) -> output_audio_tokens.
@@ -29,10 +29,15 @@ image tokens (`image_input_tokens`, `image_output_tokens`) and the audio tab cou
 
 genai_prices is imported on first use (it takes about 0.25 s), not at import: this module sits on
 the app's start-up path.
+
+Prices downloaded with Settings → Prices → "Update prices now" are kept in a file (`Pricer`'s
+`kept`, in the data folder) and used again from the next start on, read at the first price looked
+up; a kept file that cannot be read is ignored (logged) and the bundled table is used.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -41,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -105,10 +111,16 @@ class Pricer:
 
     Args:
         overrides: the user's prices by exact model id.
+        kept: the file of downloaded prices to use instead of the bundled ones, when it exists
+            (read at the first lookup; "Update prices now" writes it).
     """
 
-    def __init__(self, overrides: Mapping[str, PriceOverride] | None = None) -> None:
+    def __init__(
+        self, overrides: Mapping[str, PriceOverride] | None = None, kept: Path | None = None
+    ) -> None:
         self._overrides: Mapping[str, PriceOverride] = MappingProxyType(dict(overrides or {}))
+        self.kept = kept
+        self._kept_read = kept is None
         self._lock = threading.Lock()
         self._matches: dict[tuple[str, str], _Match | None] = {}
         # Costs "now" of recent (model, usage, provider, batch, hour): the live estimate asks the
@@ -238,10 +250,46 @@ class Pricer:
         with self._lock:
             if key in self._matches:
                 return self._matches[key]
+            read_kept, self._kept_read = not self._kept_read, True
+        if read_kept and self.kept is not None:
+            use_kept_prices(self.kept)
         found = _find(model, provider_id)
         with self._lock:
             self._matches[key] = found
         return found
+
+
+def snapshot_from_json(raw: bytes) -> Any:
+    """genai-prices' `DataSnapshot` of a price table in its download format (a provider list).
+
+    Raises:
+        ValueError, TypeError, KeyError: not JSON, or not genai-prices' format.
+    """
+    # WORKAROUND: genai-prices parses a downloaded table only inside `UpdatePrices.fetch`, which
+    # does not hand back the bytes to keep; `_providers_from_raw` is the parser it uses there
+    # (genai-prices 0.2.x; tests/unit/test_price_update.py covers it).
+    payload = json.loads(raw)
+    if not isinstance(payload, list):
+        raise ValueError("expected a list of providers")
+    providers = import_heavy("genai_prices.types")._providers_from_raw(payload)
+    return import_heavy("genai_prices.data_snapshot").DataSnapshot(providers, from_auto_update=True)
+
+
+def use_kept_prices(path: Path) -> bool:
+    """Uses the downloaded prices kept at `path` from now on (dated by the file); False when
+    there is no such file or it cannot be read (the bundled prices stay in use)."""
+    try:
+        raw = path.read_bytes()
+        when = datetime.fromtimestamp(path.stat().st_mtime)
+        snapshot = snapshot_from_json(raw)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        log.warning("kept prices %s not used: %s", path, exc)
+        return False
+    snapshot.timestamp = when
+    import_heavy("genai_prices.data_snapshot").set_custom_snapshot(snapshot)
+    return True
 
 
 def data_info() -> str:
@@ -295,8 +343,6 @@ def _override_cost(override: PriceOverride, usage: Usage) -> Decimal | None:
 def _table_cost(
     match: _Match, usage: Usage, at: datetime, *, batch: bool = False
 ) -> Decimal | None:
-    genai_prices = import_heavy("genai_prices")
-
     price = match.model.get_prices(at)
     keys = _price_keys(price)
     if not keys:
@@ -304,17 +350,7 @@ def _table_cost(
     if not _covers(keys, usage):
         log.debug("%s: price %s does not cover %s", match.model.id, price, usage)
         return None
-    table_usage = genai_prices.Usage(
-        input_tokens=usage.input_tokens or None,
-        cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
-        output_tokens=usage.output_tokens or None,
-        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
-        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
-        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
-        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
-        input_characters=usage.characters or None,
-        audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
-    )
+    table_usage = _table_usage(usage)
     try:
         result = match.model.calc_price(
             table_usage,
@@ -327,6 +363,27 @@ def _table_cost(
         return None
     total: Decimal = result.total_price
     return total
+
+
+def _table_usage(usage: Usage) -> Any:
+    """Our `Usage` as genai-prices' (the mapping in this module's docstring)."""
+    return import_heavy("genai_prices").Usage(
+        input_tokens=usage.input_tokens or None,
+        cache_read_tokens=min(usage.cached_tokens, usage.input_tokens) or None,
+        cache_write_tokens=_cache_writes(usage) or None,
+        output_tokens=usage.output_tokens or None,
+        input_image_tokens=min(usage.image_input_tokens, usage.input_tokens) or None,
+        output_image_tokens=min(usage.image_output_tokens, usage.output_tokens) or None,
+        input_audio_tokens=min(usage.audio_tokens, usage.input_tokens) or None,
+        output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
+        input_characters=usage.characters or None,
+        audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
+    )
+
+
+def _cache_writes(usage: Usage) -> int:
+    """The input tokens written to the prompt cache (never more than the uncached input)."""
+    return max(0, min(usage.cache_write_tokens, usage.input_tokens - usage.cached_tokens))
 
 
 def _covers(keys: frozenset[str], usage: Usage) -> bool:

@@ -1,13 +1,14 @@
 """What the Usage page shows for a period, read from the ledger in one go (no Qt).
 
 `build_report` runs in a worker thread (a few SQL aggregates; about 100 ms over 100,000 rows, see
-bench/usage_page.py) and returns plain data the page draws: spend per day stacked by model or by
-kind of request, totals per model, kind, provider and conversation, the ten most expensive
-requests, and the tokens by kind.
+bench/usage_page.py) and returns plain data the page draws: spend per day stacked by model, by tab
+or by kind of request, totals per model, tab, kind, provider and conversation, the ten most
+expensive requests, and the tokens by kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,8 +35,17 @@ KIND_NAMES: Final = {
 }
 
 
+#: What the page calls rows recorded before the ledger kept the tab.
+NO_TAB: Final = "Before tabs were recorded"
+
+
 def kind_name(endpoint: str) -> str:
     return KIND_NAMES.get(endpoint, endpoint)
+
+
+def tab_name(key: str, names: Mapping[str, str]) -> str:
+    """A tab's title from its key (`names`: key -> title); `NO_TAB` for rows without one."""
+    return names.get(key, key) if key else NO_TAB
 
 
 class PeriodChoice(StrEnum):
@@ -75,10 +85,12 @@ class UsageReport:
 
     Attributes:
         days: every day of the period, in order (days without requests too).
-        series: per model (or kind; `stack_by` says which), the exact spend of each day of `days`;
-            the most expensive first, the rest summed as "Other".
+        series: per model, tab or kind (`stack_by` says which: "model", "tab" or "endpoint"), the
+            exact spend of each day of `days`; the most expensive first, the rest summed as
+            "Other". Tabs and kinds are named as the page shows them.
         totals: the whole period's totals (tokens by kind, requests, cost, unpriced rows).
-        by_model, by_kind, by_provider, by_conversation: totals per group, most expensive first.
+        by_model, by_tab, by_kind, by_provider, by_conversation: totals per group (keys as the
+            ledger has them), most expensive first.
         top: the ten most expensive requests, most expensive first.
         complete: False for the first, quick part (see `build_report`).
     """
@@ -90,6 +102,7 @@ class UsageReport:
     series: dict[str, tuple[Decimal, ...]]
     totals: UsageTotals
     by_model: tuple[GroupTotal, ...] = ()
+    by_tab: tuple[GroupTotal, ...] = ()
     by_kind: tuple[GroupTotal, ...] = ()
     by_provider: tuple[GroupTotal, ...] = ()
     by_conversation: tuple[GroupTotal, ...] = ()
@@ -106,10 +119,16 @@ class UsageReport:
 
 
 def build_report(
-    ledger: UsageLedger, first: date, last: date, stack_by: str = "model", *, complete: bool = True
+    ledger: UsageLedger,
+    first: date,
+    last: date,
+    stack_by: str = "model",
+    *,
+    complete: bool = True,
+    tab_names: Mapping[str, str] | None = None,
 ) -> UsageReport:
-    """The Usage page's data for `first`..`last` (both included), stacked by `stack_by` ("model" or
-    "endpoint"). Without `complete`, only what the chart and the per-model table need (read from
+    """The Usage page's data for `first`..`last` (both included), stacked by `stack_by` ("model",
+    "tab" or "endpoint"; `tab_names` names the tabs: key -> title). Without `complete`, only what the chart and the per-model table need (read from
     one index, so the chart comes first on a large ledger): `totals` then holds only requests,
     input and output tokens and cost, and the other tables are empty.
 
@@ -131,7 +150,11 @@ def build_report(
         other = [sum((values[i] for _, values in rest), Decimal(0)) for i in range(len(days))]
         ranked = [*kept, (OTHER, other)]
     for key, values in ranked:
-        label = kind_name(key) if stack_by == "endpoint" else key
+        label = key
+        if stack_by == "endpoint":
+            label = kind_name(key)
+        elif stack_by == "tab":
+            label = tab_name(key, tab_names or {})
         series[label] = tuple(values)
     by_model = tuple(ledger.group_totals(first, last, "model"))
     if not complete:
@@ -153,6 +176,7 @@ def build_report(
         series=series,
         totals=ledger.totals(days=(first, last)),
         by_model=by_model,
+        by_tab=tuple(ledger.group_totals(first, last, "tab")),
         by_kind=tuple(ledger.group_totals(first, last, "endpoint")),
         by_provider=tuple(ledger.group_totals(first, last, "provider")),
         by_conversation=tuple(ledger.group_totals(first, last, "conversation")),

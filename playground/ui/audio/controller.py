@@ -954,6 +954,7 @@ class AudioController(FeatureController):
     ) -> LedgerEntry:
         entry = self.counters.record(
             profile=self.session.profile,
+            tab="audio",
             model=model,
             endpoint=endpoint,
             usage=usage,

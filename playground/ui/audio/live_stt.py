@@ -147,6 +147,7 @@ class LiveTranscriber(QObject):
                 self.counters.write(
                     RequestRecord(
                         profile=self.api.profile,
+                        tab="audio",
                         model=self.model,
                         endpoint=Endpoint.TRANSCRIPTION,
                         usage=turn.transcription_usage,

@@ -321,6 +321,7 @@ class VoiceChatController(QObject):
             entry = self.counters.write(
                 RequestRecord(
                     profile=self.api.profile,
+                    tab="audio",
                     model=config.model,
                     endpoint=Endpoint.REALTIME,
                     usage=turn.usage,

@@ -23,7 +23,7 @@ def build(ctx: FeatureContext) -> FeatureController:
     def api() -> str:
         return default_api(services.session.profile)
 
-    return ChatController(
+    controller = ChatController(
         view,
         ChatService(services.session.client),
         services.session,
@@ -39,6 +39,12 @@ def build(ctx: FeatureContext) -> FeatureController:
         today=ctx.services.today,
         test_starter=ctx.open_starter,
     )
+    view.price_explain_requested.connect(
+        lambda last: ctx.counters.explain_conversation(
+            controller.conversation.id, services.session.profile, last_only=last
+        )
+    )
+    return controller
 
 
 FEATURE = Feature(CHAT, "Chat", "chat", build, section="chat", eager=True)

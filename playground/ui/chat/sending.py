@@ -594,6 +594,7 @@ class ChatSending(QObject):
             entry = self.counters.write(
                 RequestRecord(
                     profile=self.session.profile,
+                    tab="chat",
                     model=model,
                     endpoint=Endpoint.CHAT,
                     usage=usage,
@@ -748,6 +749,7 @@ class ChatSending(QObject):
             entry = self.counters.write(
                 RequestRecord(
                     profile=self.session.profile,
+                    tab="chat",
                     model=result.model or model,
                     endpoint=Endpoint.CHAT,
                     usage=usage,
@@ -1212,6 +1214,7 @@ class ChatSending(QObject):
         entry = self.counters.write(
             RequestRecord(
                 profile=self.session.profile,
+                tab="chat",
                 model=turn.request.model,
                 endpoint=Endpoint.CHAT,
                 usage=usage,

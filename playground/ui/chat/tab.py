@@ -157,6 +157,8 @@ class ChatTab(QWidget):
         preset_export_requested: arg: file path.
         starter_open_requested: put a shipped starter into Chat. arg: its id.
         starter_test_requested: open a shipped starter's test suite in Prompt Lab. arg: its id.
+        price_explain_requested: the reply line (True: the last answer) or the conversation
+            totals (False: every request) were clicked: show how that cost was made.
     """
 
     send_requested = Signal(object)
@@ -203,6 +205,7 @@ class ChatTab(QWidget):
     starter_open_requested = Signal(str)
     starter_test_requested = Signal(str)
     save_now_requested = Signal()
+    price_explain_requested = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -460,6 +463,9 @@ class ChatTab(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(params_area, 1)
         right_layout.addWidget(self.conversation_totals)
+        for cost_label in (self.reply_info, self.conversation_totals):  # click: price explained
+            cost_label.installEventFilter(self)
+            cost_label.setCursor(Qt.CursorShape.PointingHandCursor)
 
         splitter = side_by_side(
             [(self.history, 0), (centre, 3), (right, 1)], name="chatSplitter", sizes=[210, 640, 320]
@@ -840,6 +846,10 @@ class ChatTab(QWidget):
     # --- internals ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The only labels filtered here are the reply line and the conversation totals.
+        released = event.type() == QEvent.Type.MouseButtonRelease
+        if released and isinstance(watched, QLabel) and not watched.hasSelectedText():
+            self.price_explain_requested.emit(watched is self.reply_info)
         if watched is self.input_edit.viewport() and event.type() in (
             QEvent.Type.DragEnter,
             QEvent.Type.DragMove,

@@ -41,6 +41,7 @@ from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, 
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
+from playground.core.money.ratelimits import wait_for_room
 from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import (
@@ -466,7 +467,12 @@ class CompareController(FeatureController):
                 engine = (
                     self._engines[API_RESPONSES] if sample.api == API_RESPONSES else self.service
                 )
-                result = await engine.stream(sample.request, on_delta, sample.progress)
+                # Paced by the requests left (the reply headers), as Prompt Lab: no 429s.
+                await wait_for_room(self.counters.rate_limits, sample.request.model)
+                try:
+                    result = await engine.stream(sample.request, on_delta, sample.progress)
+                finally:
+                    self.counters.rate_limits.release(sample.request.model)
             # The last text is drawn by the frame renderer, one finished answer per frame: closing
             # a long code block or table takes tens of milliseconds, and eight answers ending
             # together must not hold the window for all of them (bench/compare_stream.py).
@@ -592,6 +598,7 @@ class CompareController(FeatureController):
     ) -> Any:
         record = RequestRecord(
             profile=self.session.profile,
+            tab="compare",
             model=sample.request.model,
             endpoint=Endpoint.CHAT,
             usage=usage,

@@ -456,6 +456,7 @@ class EmbeddingsController(FeatureController):
     ) -> LedgerEntry:
         entry = self.counters.record(
             profile=self.session.profile,
+            tab="embeddings",
             model=model or (self.plan.model if self.plan else self.tab.model()),
             endpoint=Endpoint.EMBEDDINGS,
             usage=usage,

@@ -477,6 +477,7 @@ class ImagesController(FeatureController):
     ) -> Any:
         entry = self.counters.record(
             profile=self.session.profile,
+            tab="images",
             model=job.request.model,
             endpoint=Endpoint.IMAGES,
             usage=usage,

@@ -740,6 +740,7 @@ class LabController(FeatureController):
             entry = self.counters.write(
                 RequestRecord(
                     profile=self.session.profile,
+                    tab="lab",
                     model=call.model,
                     endpoint=call.endpoint,
                     usage=call.usage,
@@ -937,6 +938,7 @@ class LabController(FeatureController):
     ) -> Any:
         record = RequestRecord(
             profile=self.session.profile,
+            tab="lab",
             model=model,
             endpoint=Endpoint.CHAT,
             usage=usage,

@@ -32,12 +32,12 @@ from playground.ui.shell.price_dialog import PriceDialog
 from playground.ui.shell.rate_limits_popup import RateLimitsPopup
 from playground.ui.usage.controller import UsageController
 
-# (model, kind, input $/Mtok, output $/Mtok, requests a day at most)
+# (model, kind, input $/Mtok, output $/Mtok, requests a day at most, the tabs that send it)
 _MODELS = (
-    ("gpt-4o-mini", Endpoint.CHAT, "0.15", "0.60", 14),
-    ("gpt-4.1", Endpoint.CHAT, "2", "8", 4),
-    ("gpt-image-1", Endpoint.IMAGES, "5", "40", 1),
-    ("text-embedding-3-small", Endpoint.EMBEDDINGS, "0.02", "0", 3),
+    ("gpt-4o-mini", Endpoint.CHAT, "0.15", "0.60", 14, ("chat", "chat", "compare")),
+    ("gpt-4.1", Endpoint.CHAT, "2", "8", 4, ("chat", "lab")),
+    ("gpt-image-1", Endpoint.IMAGES, "5", "40", 1, ("images",)),
+    ("text-embedding-3-small", Endpoint.EMBEDDINGS, "0.02", "0", 3, ("embeddings",)),
 )
 
 
@@ -47,7 +47,7 @@ def sample_ledger(today: datetime, days: int = 30, seed: int = 18) -> UsageLedge
     rng = random.Random(seed)
     for back in range(days):
         day = (today - timedelta(days=back)).date()
-        for model, endpoint, inp, out, most in _MODELS:
+        for model, endpoint, inp, out, most, tabs in _MODELS:
             for n in range(rng.randint(0, most)):
                 tokens_in = rng.randint(200, 6000)
                 tokens_out = 0 if endpoint is Endpoint.EMBEDDINGS else rng.randint(50, 1500)
@@ -65,12 +65,14 @@ def sample_ledger(today: datetime, days: int = 30, seed: int = 18) -> UsageLedge
                             cached_tokens=tokens_in // 4 if n % 3 == 0 else 0,
                             reasoning_tokens=tokens_out // 5 if model == "gpt-4.1" else 0,
                             images=1 if endpoint is Endpoint.IMAGES else 0,
+                            image_output_tokens=tokens_out if endpoint is Endpoint.IMAGES else 0,
                         ),
                         cost=cost,
                         latency_ms=float(rng.randint(300, 4000)),
                         status=RequestStatus.OK,
                         session_id="sample",
                         conversation_id=f"conversation-{rng.randint(1, 6)}",
+                        tab=tabs[n % len(tabs)],
                     )
                 )
     return ledger
@@ -107,6 +109,13 @@ def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
         dialog = PriceDialog(explanation, view, when="sample request")
         dialog.show()
         shots.append(("price-explained", dialog))
+    pictures = [e for e in ledger.recent(200) if e.endpoint is Endpoint.IMAGES]
+    if controller.pricer is not None and pictures:  # an Images row keeps its image tokens
+        row = pictures[0]
+        explanation = explain(controller.pricer, row.model, row.usage, at=row.time)
+        dialog = PriceDialog(explanation, view, when="sample picture")
+        dialog.show()
+        shots.append(("price-explained-image", dialog))
     if controller.bill_page is not None and controller.report is not None:
         last = controller.report.last
         first = last - timedelta(days=6)
@@ -120,11 +129,17 @@ def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
         controller.bill_page.set_key_state(True, "Admin key stored: sk-ad…9f2c.")
         controller.bill_page.show_reconciliation(reconcile(ledger, bill, first, last, "OpenAI"))
         view.tables.setCurrentWidget(controller.bill_page)
-        QApplication.processEvents()  # laid out as shown
-        picture = QLabel()  # taken now: the tab goes back to its first table for its own picture
-        picture.setPixmap(view.grab())
+        shots.append(("bill", _picture(view)))  # taken now: the tab goes back to its first table
         view.tables.setCurrentIndex(0)
-        shots.append(("bill", picture))
+    view.set_stack_by("tab")  # spend by tab, with its table
+    controller.refresh_now()
+    view.tables.setCurrentWidget(view.tab_table)
+    shots.append(("by-tab", _picture(view)))  # taken now: the tab's own picture is by model
+    view.tables.setCurrentWidget(view.tokens_table)
+    shots.append(("tokens-by-kind", _picture(view)))
+    view.set_stack_by("model")
+    controller.refresh_now()
+    view.tables.setCurrentIndex(0)
     limits = RateLimits()
     for model, left in (("gpt-4.1", "412"), ("gpt-4o-mini", "9870")):
         limits.take(
@@ -142,3 +157,13 @@ def fill(controller: UsageController) -> list[tuple[str, QWidget]]:
     gauges.show()
     shots.append(("rate-limits", gauges))
     return shots
+
+
+def _picture(view: QWidget) -> QLabel:
+    """What `view` shows now, laid out as the user sees it, kept as a picture of its full size."""
+    QApplication.processEvents()
+    picture = QLabel()
+    pixmap = view.grab()
+    picture.setPixmap(pixmap)
+    picture.resize(pixmap.deviceIndependentSize().toSize())
+    return picture

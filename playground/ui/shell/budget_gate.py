@@ -3,8 +3,9 @@
 `BudgetGate.guard(...)` looks at the user's limits (`core/money/budgets.py`, kept in
 `Settings.tabs["budgets"]`) with the upper end of what the request or run may cost added. Under
 the limit it goes on at once. Over it, it asks, window-modal and without blocking the loop, with
-"Send anyway", "Allow for the rest of today" and "Don't send": never a silent block. A ledger that
-cannot be read never stops a send (the Usage page says what is wrong with it).
+"Send anyway", "Allow for the rest of today" and "Don't send": never a silent block. "Allow for the
+rest of today" is kept in the settings (`allowed_on`), so it lasts past a restart that day. A ledger
+that cannot be read never stops a send (the Usage page says what is wrong with it).
 
 After every recorded request `refresh()` re-reads the spend: the status bar's budget read-out takes
 a quiet colour at the first warning percentage, and crossing a percentage for the first time in a
@@ -65,14 +66,18 @@ class BudgetGate(QObject):
         self.accounting = accounting
         self.today = today
         self._source: Callable[[], Settings] | None = None
+        self._keep: Callable[[Settings], None] | None = None
         self._window: QWidget | None = None
-        self._allowed_on: date | None = None  # "Allow for the rest of today", for this run
+        self._allowed_on: date | None = None  # "Allow for the rest of today" (kept: `_keep`)
         self._warned: set[tuple[Budget, str, int]] = set()  # (budget, period key, percentage)
         self.box: QMessageBox | None = None  # the question or warning open now
 
-    def set_settings_source(self, source: Callable[[], Settings]) -> None:
-        """Where the current settings come from (the app controller's, read at each check)."""
-        self._source = source
+    def set_settings_source(
+        self, source: Callable[[], Settings], keep: Callable[[Settings], None] | None = None
+    ) -> None:
+        """Where the current settings come from (the app controller's, read at each check), and
+        how changed ones are kept (saved; may raise OSError): "Allow for the rest of today"."""
+        self._source, self._keep = source, keep
         self.refresh()
 
     def set_window(self, window: QWidget) -> None:
@@ -86,6 +91,18 @@ class BudgetGate(QObject):
 
     def allowed_today(self) -> bool:
         return self._allowed_on == self.today() or self.settings().allowed_today(self.today())
+
+    def allow_today(self) -> None:
+        """Sends go on past the limits for the rest of today, also after a restart today."""
+        self._allowed_on = self.today()
+        if self._source is None or self._keep is None:
+            return
+        settings = self._source()
+        state = {**settings.tabs.get(STATE_KEY, {}), "allowed_on": self.today().isoformat()}
+        try:
+            self._keep(settings.replace(tabs={**settings.tabs, STATE_KEY: state}))
+        except OSError as exc:  # it still holds for this run
+            log.warning("budgets: 'allow for today' not saved: %s", exc)
 
     def upper_cost(
         self, model: str, input_tokens: int, max_output: int, profile: ProviderProfile
@@ -145,7 +162,7 @@ class BudgetGate(QObject):
             if self.box is box:
                 self.box = None
             if clicked is allow:
-                self._allowed_on = self.today()
+                self.allow_today()
             if clicked in (send, allow):
                 proceed()
             elif on_refused is not None:

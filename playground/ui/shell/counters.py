@@ -30,7 +30,12 @@ from playground.core.models import (
     Usage,
 )
 from playground.core.money.accounting import Accounting
-from playground.core.money.explain import PriceExplanation, explain
+from playground.core.money.explain import (
+    PriceExplanation,
+    explain,
+    explain_rows,
+    price_provider_for,
+)
 from playground.core.money.ledger import LedgerError
 from playground.core.money.metering import RequestRecord
 from playground.core.money.ratelimits import RateLimits
@@ -261,6 +266,7 @@ class CountersController(QObject):
                 profile=profile,
                 model=model,
                 endpoint=Endpoint.MODERATIONS,
+                tab="moderation",
                 usage=Usage(),
                 status=status,
                 latency_ms=latency_ms,
@@ -316,6 +322,46 @@ class CountersController(QObject):
             group="price-explain",
             on_result=show,
         )
+
+    def explain_conversation(
+        self, conversation_id: str, profile: ProviderProfile, *, last_only: bool
+    ) -> None:
+        """Opens how a conversation's cost was made: its newest request's (`last_only`: the reply
+        line under an answer) or every request's (the conversation totals). The rows are read and
+        priced off the GUI thread; a conversation without requests opens nothing."""
+        ledger, pricer = self.accounting.ledger, self.accounting.pricer
+
+        def work() -> tuple[PriceExplanation, Decimal | None, str] | None:
+            try:
+                rows = ledger.conversation_rows(conversation_id)
+            except LedgerError as exc:
+                unreadable = PriceExplanation(
+                    "This conversation",
+                    Usage(),
+                    None,
+                    "unknown",
+                    notes=(f"{exc} Its costs cannot be explained until it can be read.",),
+                )
+                return unreadable, None, ""
+            if not rows:
+                return None
+            if last_only:
+                rows = rows[-1:]
+            pairs = [(row, price_provider_for(row.provider, profile)) for row in rows]
+            costs = [row.cost for row in rows]
+            charged = None if None in costs else sum((c for c in costs if c), Decimal(0))
+            when = rows[-1].time.astimezone().strftime("%H:%M")
+            label = f"last answer, {when}" if last_only else "this conversation"
+            return explain_rows(pricer, pairs), charged, label
+
+        def show(result: tuple[PriceExplanation, Decimal | None, str] | None) -> None:
+            if result is not None:
+                explanation, charged, when = result
+                self.price_dialog = open_price_dialog(
+                    self.bar.window(), explanation, charged=charged, when=when
+                )
+
+        self.runner.start_blocking(work, group="price-explain", on_result=show)
 
     def refresh_totals(self) -> None:
         try:

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +21,7 @@ from playground.core.money.formatting import format_cost, format_tokens
 from playground.core.money.reconcile import Reconciliation
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
+from playground.ui.usage.tables import fill_table, make_table
 
 NO_KEY_TEXT = (
     "With an admin key, this page sets OpenAI's own bill beside what this app recorded, per day "
@@ -68,8 +66,8 @@ class BillPage(QWidget):
         self.forget_button.clicked.connect(self.key_forget_requested)
         self.check_button.clicked.connect(self.check_requested)
         self.message_label = wrapped_label("billMessage")
-        self.days_table = _table("billDays", ["Day", "This app", "OpenAI's bill", "Difference"])
-        self.models_table = _table(
+        self.days_table = make_table("billDays", ["Day", "This app", "OpenAI's bill", "Difference"])
+        self.models_table = make_table(
             "billModels",
             ["Model", "Requests here", "On the bill", "Input tokens here", "On the bill "],
         )
@@ -122,7 +120,7 @@ class BillPage(QWidget):
             f"{format_cost(rec.bill_total)}, this app recorded {format_cost(rec.ledger_total)} "
             f"(difference {_signed(diff)})."
         )
-        _fill(
+        fill_table(
             self.days_table,
             [
                 [
@@ -134,7 +132,7 @@ class BillPage(QWidget):
                 for d in rec.days
             ],
         )
-        _fill(
+        fill_table(
             self.models_table,
             [
                 [
@@ -164,25 +162,3 @@ def _signed(value: Decimal) -> str:
     if value == 0:
         return "$0"
     return ("+" if value > 0 else "−") + format_cost(abs(value))
-
-
-def _table(name: str, headers: list[str]) -> QTableWidget:
-    table = named(QTableWidget(0, len(headers)), name, name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    for column in range(1, len(headers)):
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)

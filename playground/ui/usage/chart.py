@@ -1,4 +1,4 @@
-"""Spend per day as stacked bars (pyqtgraph): one colour per model or kind of request.
+"""Spend per day as stacked bars (pyqtgraph): one colour per model, tab or kind of request.
 
 `series` and `days` hold exactly what is drawn (the report's Decimal figures), so a test can
 compare the chart with the ledger. Colours follow the palette (light or dark) and are re-applied
@@ -14,9 +14,10 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from playground.ui.common.plots import apply_plot_palette
 from playground.ui.shell.theme import is_dark
 
 # Colour-blind-safe hues (Okabe-Ito), a lighter set for dark backgrounds.
@@ -71,14 +72,7 @@ class SpendChart(QWidget):
             self.apply_palette()
 
     def apply_palette(self) -> None:
-        palette = QApplication.palette()
-        text = palette.color(QPalette.ColorRole.Text)
-        self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
-        item = self.plot.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
-            axis.setTextPen(pg.mkPen(text))
+        apply_plot_palette(self.plot)
         if self.days:
             self._draw()
 

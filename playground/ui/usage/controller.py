@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,11 +46,16 @@ BILL_GROUP = "usage-bill"
 
 
 def _report(
-    ledger: UsageLedger, first: date, last: date, by: str, complete: bool
+    ledger: UsageLedger,
+    first: date,
+    last: date,
+    by: str,
+    complete: bool,
+    tab_names: Mapping[str, str] | None = None,
 ) -> UsageReport | str:
     """The report, or a sentence saying why the ledger could not be read (worker thread)."""
     try:
-        return build_report(ledger, first, last, by, complete=complete)
+        return build_report(ledger, first, last, by, complete=complete, tab_names=tab_names)
     except LedgerError as exc:
         return f"Your usage record could not be read, so nothing can be shown. {exc}"
 
@@ -72,6 +77,7 @@ class UsageController(FeatureController):
         price_provider: the price table's provider for a provider's name as the ledger has it.
         open_conversation: opens a conversation in Chat by id (None: rows open nothing).
         session: the connection and keyring, for the "OpenAI's bill" page (None: no such page).
+        tab_names: each tab's title by its key (the ledger keeps keys), for "By tab".
     """
 
     busy_groups = (GROUP,)
@@ -90,8 +96,11 @@ class UsageController(FeatureController):
         price_provider: Callable[[str], str] = lambda _name: "openai",
         open_conversation: Callable[[str], None] | None = None,
         session: ApiSession | None = None,
+        tab_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(view, parent)
+        self.tab_names = dict(tab_names or {})
+        view.set_tab_names(self.tab_names)
         self.ledger = ledger
         self.notice = notice
         self.pricer = pricer
@@ -152,6 +161,7 @@ class UsageController(FeatureController):
             last,
             by,
             complete,
+            self.tab_names,
             group=GROUP,
             on_result=done,
             on_error=self._failed,
@@ -163,7 +173,8 @@ class UsageController(FeatureController):
         first, last = self.period()
         self.view.show_period(first, last)
         self._generation += 1
-        self._show(_report(self.ledger(), first, last, self.view.stack_by(), complete))
+        by = self.view.stack_by()
+        self._show(_report(self.ledger(), first, last, by, complete, self.tab_names))
 
     def _show(self, result: UsageReport | str) -> None:
         if isinstance(result, str):

@@ -1,4 +1,5 @@
-"""The Usage tab: what was spent, per day, model, kind, provider and conversation, with a CSV export.
+"""The Usage tab: what was spent, per day, model, tab, kind, provider and conversation, with a CSV
+export.
 
 Its modules (and pyqtgraph) are imported inside `build`, the first time the tab is shown.
 """
@@ -9,6 +10,8 @@ from playground.ui.common.feature import Feature, FeatureContext, FeatureControl
 
 
 def build(ctx: FeatureContext) -> FeatureController:
+    from playground.core.money.explain import price_provider_for
+    from playground.ui.registry import FEATURE_TABLE
     from playground.ui.usage.controller import UsageController
     from playground.ui.usage.tab import UsageTab
 
@@ -25,10 +28,7 @@ def build(ctx: FeatureContext) -> FeatureController:
 
     def price_provider(name: str) -> str:
         """The price table's provider of the profile called `name` (the ledger keeps names)."""
-        profile = services.session.profile
-        if profile.name == name:
-            return profile.price_provider
-        return "openai" if name == "OpenAI" else ""
+        return price_provider_for(name, services.session.profile)
 
     return UsageController(
         UsageTab(),
@@ -42,6 +42,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         price_provider=price_provider,
         open_conversation=ctx.open_conversation,
         session=services.session,
+        tab_names={key: title for key, title, _icon, _module in FEATURE_TABLE},
     )
 
 

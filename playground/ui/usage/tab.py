@@ -11,17 +11,14 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,16 +27,17 @@ from PySide6.QtWidgets import (
 from playground.core.models import LedgerEntry
 from playground.core.money.formatting import format_cost, format_cost_full, format_tokens
 from playground.core.money.ledger import GroupTotal
-from playground.core.money.usage import PeriodChoice, UsageReport, kind_name
+from playground.core.money.usage import PeriodChoice, UsageReport, kind_name, tab_name
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.shell.theme import is_dark
 from playground.ui.usage.chart import SpendChart
+from playground.ui.usage.tables import fill_table, make_table
 
-STACKS = (("model", "By model"), ("endpoint", "By kind of request"))
+STACKS = (("model", "By model"), ("tab", "By tab"), ("endpoint", "By kind of request"))
 
 
 class UsageTab(QWidget):
-    """Spend per day, totals per model, kind, provider and conversation, the most expensive
+    """Spend per day, totals per model, tab, kind, provider and conversation, the most expensive
     requests and the tokens by kind, for a chosen period.
 
     Signals:
@@ -58,6 +56,7 @@ class UsageTab(QWidget):
         super().__init__(parent)
         self.setObjectName("usageTab")
         self.top_entries: list[LedgerEntry] = []
+        self.tab_names: dict[str, str] = {}
 
         self.period_combo = named(QComboBox(), "usagePeriod", "Period")
         for choice in PeriodChoice:
@@ -71,7 +70,10 @@ class UsageTab(QWidget):
             edit.setEnabled(False)  # editable for a custom period only
             edit.dateChanged.connect(self._on_dates_edited)
         self.stack_combo = named(
-            QComboBox(), "usageStackBy", "Stack the bars", "Colour the bars by model or by kind"
+            QComboBox(),
+            "usageStackBy",
+            "Stack the bars",
+            "Colour the bars by model, by tab or by kind",
         )
         for key, label in STACKS:
             self.stack_combo.addItem(label, key)
@@ -108,13 +110,12 @@ class UsageTab(QWidget):
         self.chart = SpendChart()
         self.tables = named(QTabWidget(), "usageTables", "Usage tables")
         group_headers = ["Requests", "Input tokens", "Output tokens", "Cost"]
-        self.model_table = self._table("usageByModel", ["Model", *group_headers])
-        self.kind_table = self._table("usageByKind", ["Kind of request", *group_headers])
-        self.provider_table = self._table("usageByProvider", ["Provider", *group_headers])
-        self.conversation_table = self._table(
-            "usageByConversation", ["Conversation", *group_headers]
-        )
-        self.top_table = self._table(
+        self.model_table = _table("usageByModel", ["Model", *group_headers])
+        self.tab_table = _table("usageByTab", ["Tab", *group_headers])
+        self.kind_table = _table("usageByKind", ["Kind of request", *group_headers])
+        self.provider_table = _table("usageByProvider", ["Provider", *group_headers])
+        self.conversation_table = _table("usageByConversation", ["Conversation", *group_headers])
+        self.top_table = _table(
             "usageTop", ["When", "Model", "Kind", "Input tokens", "Output tokens", "Cost"]
         )
         self.top_table.setToolTip(
@@ -144,9 +145,10 @@ class UsageTab(QWidget):
         top_buttons.addStretch(1)
         top_layout.addLayout(top_buttons)
         self._on_top_selection()
-        self.tokens_table = self._table("usageTokens", ["Kind", "Amount"])
+        self.tokens_table = _table("usageTokens", ["Kind", "Amount"])
         pages: tuple[tuple[QWidget, str], ...] = (
             (self.model_table, "Per model"),
+            (self.tab_table, "Per tab"),
             (self.kind_table, "Per kind"),
             (self.provider_table, "Per provider"),
             (self.conversation_table, "Per conversation"),
@@ -169,19 +171,6 @@ class UsageTab(QWidget):
         layout.addWidget(splitter, 1)
         self.main_input: QWidget = self.period_combo
 
-    @staticmethod
-    def _table(name: str, headers: Sequence[str]) -> QTableWidget:
-        table = named(QTableWidget(0, len(headers)), name, name)
-        table.setHorizontalHeaderLabels(list(headers))
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.verticalHeader().hide()
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(headers)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        return table
-
     # --- what the user asked for -------------------------------------------------------------------
 
     def period_choice(self) -> PeriodChoice:
@@ -199,6 +188,10 @@ class UsageTab(QWidget):
             edit.blockSignals(True)
             edit.setDate(QDate(day.year, day.month, day.day))
             edit.blockSignals(False)
+
+    def set_tab_names(self, names: dict[str, str]) -> None:
+        """Each tab's title by its key (the ledger keeps keys)."""
+        self.tab_names = dict(names)
 
     def stack_by(self) -> str:
         return str(self.stack_combo.currentData())
@@ -293,6 +286,7 @@ class UsageTab(QWidget):
         self._fill_groups(self.model_table, report.by_model, lambda k: k)
         if not report.complete:  # the rest follows in a moment
             return
+        self._fill_groups(self.tab_table, report.by_tab, lambda k: tab_name(k, self.tab_names))
         self._fill_groups(self.kind_table, report.by_kind, kind_name)
         self._fill_groups(self.provider_table, report.by_provider, lambda k: k)
         self._fill_groups(
@@ -300,7 +294,7 @@ class UsageTab(QWidget):
         )
         self.top_entries = list(report.top)
         self.top_table.clearSelection()
-        _fill(
+        fill_table(
             self.top_table,
             [
                 [
@@ -316,13 +310,18 @@ class UsageTab(QWidget):
             tips=[format_cost_full(e.cost) for e in report.top],
         )
         u = t.usage
-        _fill(
+        fill_table(
             self.tokens_table,
             [
                 ["Input tokens (all)", format_tokens(u.input_tokens)],
                 ["  of which cached", format_tokens(u.cached_tokens)],
+                ["  of which written to the cache", format_tokens(u.cache_write_tokens)],
+                ["  of which audio", format_tokens(u.audio_tokens)],
+                ["  of which images", format_tokens(u.image_input_tokens)],
                 ["Output tokens (all)", format_tokens(u.output_tokens)],
                 ["  of which reasoning", format_tokens(u.reasoning_tokens)],
+                ["  of which audio", format_tokens(u.output_audio_tokens)],
+                ["  of which images", format_tokens(u.image_output_tokens)],
                 ["Images made", f"{u.images:,}"],
                 ["Audio", f"{u.audio_seconds:,.0f} s"],
                 ["Characters read aloud", f"{u.characters:,}"],
@@ -332,7 +331,7 @@ class UsageTab(QWidget):
     def _fill_groups(
         self, table: QTableWidget, groups: Sequence[GroupTotal], name: Callable[[str], str]
     ) -> None:
-        _fill(
+        fill_table(
             table,
             [
                 [
@@ -350,6 +349,7 @@ class UsageTab(QWidget):
     def _all_tables(self) -> list[QTableWidget]:
         return [
             self.model_table,
+            self.tab_table,
             self.kind_table,
             self.provider_table,
             self.conversation_table,
@@ -358,17 +358,9 @@ class UsageTab(QWidget):
         ]
 
 
+def _table(name: str, headers: Sequence[str]) -> QTableWidget:
+    return make_table(name, headers, rows_selectable=True)
+
+
 def _day(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], tips: Sequence[str] = ()) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if c == len(row) - 1 and r < len(tips):
-                item.setToolTip(f"Exactly {tips[r]}")
-            table.setItem(r, c, item)
