@@ -529,3 +529,84 @@ def test_a_background_answer_left_running_at_close_is_picked_up_at_start(
         assert row.meta.status.value == "ok"
         assert row.meta.usage is not None
     history.close()
+
+
+CODE = {
+    "type": "code_interpreter_call",
+    "code": "print(6 * 7)",
+    "outputs": [{"type": "logs", "logs": "42"}],
+}
+
+
+def _answer_with_everything(chat: Built, fake: FakeOpenAI, qtbot: Any, wait_until: Any) -> str:
+    """Sends one question answered with a reasoning summary, two tool steps and a citation;
+    returns the conversation's id."""
+    url = "https://tides.example/brest"
+    scenario = fake.scenario
+    scenario.reasoning_summary = "Tides follow the moon."
+    scenario.builtin_items = [SEARCH, CODE]
+    scenario.annotations = [
+        {"type": "url_citation", "url": url, "title": "Brest tides", "start_index": 0,
+         "end_index": len(DEFAULT_REPLY)}
+    ]  # fmt: skip
+    params = chat.tab.params
+    chat.tab.set_model("gpt-5-mini")
+    params.summary_combo.setCurrentIndex(params.summary_combo.findData("auto"))
+    params.web_search_check.setChecked(True)
+    params.code_check.setChecked(True)
+    _send(chat, qtbot, wait_until, "When is high tide?")
+    return chat.controller.conversation.id
+
+
+def test_thinking_steps_and_sources_come_back_when_the_conversation_is_reopened(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    conversation_id = _answer_with_everything(chat, fake_openai, qtbot, wait_until)
+    chat.controller.new_conversation()
+    assert chat.tab.conversation.turns == []
+    chat.controller.open_conversation(conversation_id)
+    turn = chat.tab.conversation.turns[-1]
+    assert turn.has_thinking()
+    assert turn.thinking.text() == "Tides follow the moon."
+    search, code = turn.steps.steps
+    assert "tides in Brest" in search.toggle.text()
+    assert "print(6 * 7)" in code.details.text()
+    assert "42" in code.details.text()
+    assert 'href="https://tides.example/brest"' in turn.citations_label.text()
+    assert turn.text().endswith("(https://tides.example/brest)")  # the passage links its source
+
+
+def test_the_export_keeps_thinking_steps_and_sources(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    from playground.core.chat.export import from_json
+
+    _answer_with_everything(chat, fake_openai, qtbot, wait_until)
+    exports = chat.controller.exports
+    target = tmp_path / "tides.json"
+    exports._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
+    exports.export_conversation("json")
+    conversation, problems = from_json(target.read_text(encoding="utf-8"))
+    assert problems == []
+    assert conversation is not None
+    reply = conversation.turns[-1]
+    assert reply.reasoning == "Tides follow the moon."
+    assert [s.kind for s in reply.steps] == ["web_search_call", "code_interpreter_call"]
+    assert reply.steps[1].output == "42"
+    assert [c.url for c in reply.citations] == ["https://tides.example/brest"]
+
+    md = tmp_path / "tides.md"
+    exports._ask_save_path = lambda suggested, filter_: str(md)  # type: ignore[method-assign]
+    exports.export_conversation("markdown")
+    text = md.read_text(encoding="utf-8")
+    assert "> **Thinking**\n>\n> Tides follow the moon." in text
+    assert "- **Web search:** Searched the web for “tides in Brest”" in text
+    assert "print(6 * 7)" in text
+    assert "1. [Brest tides](https://tides.example/brest)" in text
+
+    # An imported export shows them again.
+    exports._ask_open_path = lambda filter_: str(target)  # type: ignore[method-assign]
+    exports.import_conversation()
+    turn = chat.tab.conversation.turns[-1]
+    assert turn.thinking.text() == "Tides follow the moon."
+    assert len(turn.steps.steps) == 2

@@ -153,6 +153,16 @@ StepKind = Literal[
 ]
 
 STEP_KINDS: frozenset[str] = frozenset(StepKind.__args__)  # type: ignore[attr-defined]
+STEP_TITLES: dict[str, str] = {
+    "web_search_call": "Web search",
+    "file_search_call": "File search",
+    "code_interpreter_call": "Code interpreter",
+    "image_generation_call": "Image generation",
+    "mcp_call": "MCP tool",
+    "mcp_list_tools": "MCP tools listed",
+    "mcp_approval_request": "MCP approval",
+}
+"""What each kind of step is called where it is shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,3 +377,99 @@ def _error_text(error: object) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error.get("type") or "")
     return str(error) if error else ""
+
+
+# --- kept in history and exports (plain JSON values) ---------------------------------------------
+
+
+def step_to_dict(step: ToolStep) -> dict[str, Any]:
+    """`step` as JSON values; empty fields are left out."""
+    out: dict[str, Any] = {"item_id": step.item_id, "kind": step.kind, "status": step.status}
+    out["summary"] = step.summary
+    for name in ("code", "output", "server_label", "tool_name", "arguments", "error"):
+        if getattr(step, name):
+            out[name] = getattr(step, name)
+    for name in ("queries", "sources", "images"):
+        if getattr(step, name):
+            out[name] = list(getattr(step, name))
+    if step.hits:
+        out["hits"] = [
+            {"filename": h.filename, "file_id": h.file_id, "score": h.score, "text": h.text}
+            for h in step.hits
+        ]
+    return out
+
+
+def step_from_dict(raw: dict[str, Any]) -> ToolStep:
+    """A `ToolStep` back from `step_to_dict`'s form (unknown keys ignored)."""
+
+    def texts(name: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in raw.get(name) or () if v is not None)
+
+    hits = tuple(
+        FileHit(
+            str(h.get("filename") or ""),
+            str(h.get("file_id") or ""),
+            float(h["score"]) if isinstance(h.get("score"), int | float) else None,
+            str(h.get("text") or ""),
+        )
+        for h in raw.get("hits") or ()
+        if isinstance(h, dict)
+    )
+    return ToolStep(
+        item_id=str(raw.get("item_id") or ""),
+        kind=str(raw.get("kind") or ""),
+        status=str(raw.get("status") or "completed"),
+        summary=str(raw.get("summary") or ""),
+        queries=texts("queries"),
+        sources=texts("sources"),
+        hits=hits,
+        code=str(raw.get("code") or ""),
+        output=str(raw.get("output") or ""),
+        images=texts("images"),
+        server_label=str(raw.get("server_label") or ""),
+        tool_name=str(raw.get("tool_name") or ""),
+        arguments=str(raw.get("arguments") or ""),
+        error=str(raw.get("error") or ""),
+    )
+
+
+def citation_to_dict(citation: Citation) -> dict[str, Any]:
+    """`citation` as JSON values; empty fields are left out."""
+    out: dict[str, Any] = {}
+    for name in ("title", "url", "file_id", "filename", "start_index", "end_index"):
+        value = getattr(citation, name)
+        if value not in ("", None):
+            out[name] = value
+    return out
+
+
+def citation_from_dict(raw: dict[str, Any]) -> Citation:
+    """A `Citation` back from `citation_to_dict`'s form."""
+
+    def index(name: str) -> int | None:
+        value = raw.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return Citation(
+        title=str(raw.get("title") or ""),
+        url=str(raw.get("url") or ""),
+        file_id=str(raw.get("file_id") or ""),
+        filename=str(raw.get("filename") or ""),
+        start_index=index("start_index"),
+        end_index=index("end_index"),
+    )
+
+
+def steps_from_json(raw: object) -> tuple[ToolStep, ...]:
+    """The steps of a stored list (anything else: none)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(step_from_dict(s) for s in raw if isinstance(s, dict))
+
+
+def citations_from_json(raw: object) -> tuple[Citation, ...]:
+    """The citations of a stored list (anything else: none)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(citation_from_dict(c) for c in raw if isinstance(c, dict))

@@ -61,6 +61,9 @@ class TurnInfo:
     error: str = ""
     moderation: tuple[str, str, str] | None = None  # a kept check's badge: state, text, tooltip
     answers: tuple[int, int] = (0, 1)  # which of the answers Regenerate kept is shown, of how many
+    reasoning: str = ""  # a kept answer's reasoning summary ("Thinking")
+    steps: tuple[ToolStep, ...] = ()  # a kept answer's built-in tool steps
+    citations: tuple[Citation, ...] = ()  # a kept answer's sources
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
@@ -604,6 +607,12 @@ class TurnWidget(QFrame):
             self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
         if self._error_label is not None:
             self._error_label.setVisible(bool(info.error))
+        if info.reasoning:
+            self.set_reasoning(info.reasoning)
+        if info.steps:
+            self.set_steps(info.steps)
+        if info.citations:
+            self.set_citations(info.citations, self.message.content)
 
     def set_answers(self, shown: int, count: int) -> None:
         """Shows "‹ 2/3 ›" when Regenerate kept other answers (`shown` counts from 0)."""

@@ -957,6 +957,9 @@ class ChatSending(QObject):
             system_fingerprint=result.system_fingerprint,
             ttft_ms=result.ttft_ms,
             elapsed_ms=result.elapsed_ms,
+            reasoning=result.reasoning_summary,
+            steps=result.steps,
+            citations=result.citations,
         )
         meta = turn.with_kept(meta)
         message = Message("assistant", first.text, tool_calls=first.tool_calls)
@@ -1006,7 +1009,9 @@ class ChatSending(QObject):
         the answer (`McpApproval`) through the Responses API; the model's answer follows as a new
         turn."""
         result = self.state.results.get(index)
-        step = next((s for s in result.steps if s.item_id == item_id), None) if result else None
+        kept = self.state.metas[index].steps if 0 <= index < len(self.state.metas) else ()
+        steps = result.steps if result else kept  # a reopened conversation: its kept steps
+        step = next((s for s in steps if s.item_id == item_id), None)
         if step is None or self.runner.is_busy(GROUP):
             self.view.show_error(
                 AppError.local(
@@ -1135,6 +1140,8 @@ class ChatSending(QObject):
         meta = MessageMeta(
             status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
             elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
+            reasoning=turn.progress.reasoning, steps=tuple(turn.progress.steps),
+            citations=tuple(turn.progress.citations),
         )  # fmt: skip
         meta = turn.with_kept(meta)
         message = Message("assistant", partial)

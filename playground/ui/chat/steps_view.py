@@ -25,18 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.chat.builtin_tools import Citation, ToolStep
+from playground.core.chat.builtin_tools import STEP_TITLES, Citation, ToolStep
 from playground.ui.common.widgets import wrapped_label
 
-_STEP_TITLES = {
-    "web_search_call": "Web search",
-    "file_search_call": "File search",
-    "code_interpreter_call": "Code interpreter",
-    "image_generation_call": "Image generation",
-    "mcp_call": "MCP tool",
-    "mcp_list_tools": "MCP tools listed",
-    "mcp_approval_request": "MCP approval",
-}
 _STATUS_MARKS = {
     "completed": "✓",
     "failed": "✗",
@@ -157,7 +148,7 @@ class StepWidget(Collapsible):
     def set_step(self, step: ToolStep) -> None:
         self.step = step
         mark = _STATUS_MARKS.get(step.status, "…")
-        title = _STEP_TITLES.get(step.kind, step.kind)
+        title = STEP_TITLES.get(step.kind, step.kind)
         self.set_title(f"{mark} {title}: {step.summary}")
         details = step_details_html(step)
         self.details.setText(details)

@@ -73,8 +73,9 @@ def meta_text(meta: MessageMeta) -> str:
 
 
 def turn_info(meta: MessageMeta) -> TurnInfo:
-    """How a stored turn is shown: its line, its state (an interrupted answer is marked) and its
-    moderation badge."""
+    """How a stored turn is shown: its line, its state (an interrupted answer is marked), its
+    moderation badge, and what a Responses answer showed besides its text (Thinking, tool steps,
+    sources)."""
     status = {MessageStatus.ERROR: "error", MessageStatus.STOPPED: "stopped"}.get(meta.status, "")
     return TurnInfo(
         meta=meta_text(meta),
@@ -82,6 +83,9 @@ def turn_info(meta: MessageMeta) -> TurnInfo:
         error=meta.error,
         moderation=badge(meta),
         answers=(meta.alternative_index, len(meta.alternatives) + 1),
+        reasoning=meta.reasoning,
+        steps=meta.steps,
+        citations=meta.citations,
     )
 
 
