@@ -610,3 +610,63 @@ def test_the_export_keeps_thinking_steps_and_sources(
     turn = chat.tab.conversation.turns[-1]
     assert turn.thinking.text() == "Tides follow the moon."
     assert len(turn.steps.steps) == 2
+
+
+def test_file_search_picks_vector_stores_from_the_list_openai_gives(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, qloop: Any, wait_until: Any
+) -> None:
+    from playground.core.platform.vector_stores import VectorStoresService
+
+    params = chat.tab.params
+    picker = params.vector_stores
+    params.file_search_check.setChecked(True)  # the list is asked for when first needed
+    wait_until(lambda: "Create one in the Platform tab" in picker.note.text())
+    assert picker.list.count() == 0
+
+    stores = VectorStoresService(chat.controller.sending.session.client)
+    made = qloop.run_until_complete(stores.create("Tide tables"))
+    qtbot.mouseClick(picker.refresh_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: picker.list.count() == 1)
+    assert picker.list.item(0).text() == "Tide tables · No files yet"
+    assert not picker.note.isVisible()
+    assert any("tick at least one vector store" in p for p in params.problems())
+    picker.list.item(0).setCheckState(Qt.CheckState.Checked)
+    _send(chat, qtbot, wait_until, "When is high tide?")
+    sent = fake_openai.last("/responses").json or {}
+    assert sent["tools"] == [{"type": "file_search", "vector_store_ids": [made.id]}]
+
+    qloop.run_until_complete(stores.delete(made.id))  # deleted in the Platform tab meanwhile
+    qtbot.mouseClick(picker.refresh_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "no longer exists" in picker.note.text())
+    assert "Tick another one, or create one in the Platform tab." in picker.note.text()
+    assert picker.chosen() == ()
+
+
+def test_a_vector_store_list_that_cannot_be_fetched_says_why_and_keeps_the_choice(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from playground.core.chat.builtin_tools import FileSearchTool
+
+    fake_openai.fail_next(500, path="/vector_stores")  # the list request fails
+    chat.tab.params.set_fields({"builtin_tools": (FileSearchTool(vector_store_ids=("vs_kept",)),)})
+    picker = chat.tab.params.vector_stores
+    wait_until(lambda: "could not be listed" in picker.note.text())
+    assert "Press Refresh to try again." in picker.note.text()
+    assert picker.chosen() == ("vs_kept",)
+
+
+def test_a_vector_store_gone_at_send_time_is_said_in_plain_words(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from playground.core.chat.builtin_tools import FileSearchTool
+
+    fake_openai.scenario.vector_stores = []  # OpenAI knows none of them
+    chat.tab.params.set_fields({"builtin_tools": (FileSearchTool(vector_store_ids=("vs_gone",)),)})
+    chat.tab.input_edit.setPlainText("Search my notes")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    text = chat.tab.error_label.text()
+    assert "no longer exists on OpenAI" in text
+    assert "Press Refresh under File search" in text
+    assert "vs_gone" not in text
+    assert chat.controller.conversation.turns[-1].content == "Search my notes"  # kept

@@ -31,6 +31,7 @@ from playground.core.chat.presets import PresetStore, fill_variables
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
 from playground.core.money.accounting import Accounting
 from playground.core.money.tokens import TokenCounter
+from playground.core.platform.vector_stores import VectorStoresService
 from playground.core.storage.history import HistoryStore
 from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.editing import TurnEditing
@@ -41,6 +42,7 @@ from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.starter_actions import ChatStarters
 from playground.ui.chat.state import GROUP, ChatState
 from playground.ui.chat.tab import ChatTab
+from playground.ui.chat.vector_stores import VectorStoreList
 from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 from playground.ui.common.feature import CHAT, FeatureController
@@ -132,6 +134,9 @@ class ChatController(FeatureController):
         )
         self.starters = ChatStarters(
             view, runner, self.exports.apply_preset, today, test_starter, parent=self
+        )
+        self.vector_stores = VectorStoreList(
+            view, VectorStoresService(session.client), runner, parent=self
         )
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())

@@ -1053,6 +1053,14 @@ class ChatSending(QObject):
                 )
                 self.view.show_error(refused, retry=True, retry_text="Send again without it")
                 return
+            if "vector_store_ids" in (error.param or ""):
+                error = dataclasses.replace(
+                    error,
+                    title="Vector store not found",
+                    message="A vector store ticked for File search no longer exists on OpenAI.",
+                    hint="Press Refresh under File search and tick another one (or create one "
+                    "in the Platform tab), then send again.",
+                )
             self.view.show_error(error, retry=True, retry_text="Retry")
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error

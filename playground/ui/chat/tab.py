@@ -126,6 +126,7 @@ class ChatTab(QWidget):
         model_changed: the model changed. arg: the model id.
         view_code_requested: show the request as code.
         learned_reset_requested: forget what the server refused for the current model.
+        vector_stores_wanted: file search needs the list of vector stores.
         import_requested: paste a curl command or JSON body.
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
@@ -169,6 +170,7 @@ class ChatTab(QWidget):
     model_changed = Signal(str)
     view_code_requested = Signal()
     learned_reset_requested = Signal()
+    vector_stores_wanted = Signal()
     import_requested = Signal()
     export_requested = Signal(str)
     import_conversation_requested = Signal()
@@ -481,6 +483,7 @@ class ChatTab(QWidget):
         self.import_button.clicked.connect(self.import_requested)
         self.params.refresh_models_requested.connect(self.refresh_models_requested)
         self.params.learned_reset_requested.connect(self.learned_reset_requested)
+        self.params.vector_stores_wanted.connect(self.vector_stores_wanted)
         self.params.model_changed.connect(self._on_model_changed)
         self.params.changed.connect(self._on_params_changed)
         self.input_edit.textChanged.connect(self._on_text_changed)
@@ -561,6 +564,13 @@ class ChatTab(QWidget):
                 turn.mark_approval(item_id, approve)
 
     # --- slots the controller calls --------------------------------------------------------------
+
+    def set_vector_stores(self, stores: list[tuple[str, str]]) -> None:
+        """File search's vector stores as the API listed them: (id, label) each."""
+        self.params.set_vector_stores(stores)
+
+    def set_vector_stores_problem(self, text: str) -> None:
+        self.params.set_vector_stores_problem(text)
 
     def set_models(
         self, models: Sequence[str | ModelChoice], current: str, default: str = ""
