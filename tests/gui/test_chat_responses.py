@@ -670,3 +670,41 @@ def test_a_vector_store_gone_at_send_time_is_said_in_plain_words(
     assert "Press Refresh under File search" in text
     assert "vs_gone" not in text
     assert chat.controller.conversation.turns[-1].content == "Search my notes"  # kept
+
+
+def test_files_the_code_interpreter_made_are_listed_and_downloadable(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    from tests.fakes.responses import StoredResponses
+
+    fake_openai.state(StoredResponses).container_files[("cntr_fake", "cfile_1")] = b"hour,m\n14,6\n"
+    fake_openai.scenario.builtin_items = [CODE]
+    fake_openai.scenario.annotations = [
+        {"type": "container_file_citation", "container_id": "cntr_fake", "file_id": "cfile_1",
+         "filename": "tides.csv", "start_index": 0, "end_index": 5},
+        {"type": "container_file_citation", "container_id": "cntr_fake", "file_id": "cfile_gone",
+         "filename": "old.png", "start_index": 0, "end_index": 5},
+    ]  # fmt: skip
+    chat.tab.params.code_check.setChecked(True)
+    _send(chat, qtbot, wait_until, "Tabulate the tides")
+    turn = chat.tab.conversation.turns[-1]
+    (step,) = turn.steps.steps
+    assert step.is_open
+    assert "tides.csv" in step.files_box.findChildren(QLabel)[0].text()
+    target = tmp_path / "saved.csv"
+    chat.tab.ask_download_path = lambda filename: str(target)  # type: ignore[method-assign]
+    qtbot.mouseClick(step.download_buttons[0], Qt.MouseButton.LeftButton)
+    wait_until(lambda: target.exists())
+    assert target.read_bytes() == b"hour,m\n14,6\n"
+    wait_until(lambda: chat.tab.notice_label.text() == "Saved saved.csv.")
+
+    qtbot.mouseClick(step.download_buttons[1], Qt.MouseButton.LeftButton)  # its sandbox expired
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    assert "File no longer on OpenAI" in chat.tab.error_label.text()
+    assert "Ask the model to make the file again." in chat.tab.error_label.text()
+
+    conversation_id = chat.controller.conversation.id  # kept with the answer
+    chat.controller.new_conversation()
+    chat.controller.open_conversation(conversation_id)
+    (kept,) = chat.tab.conversation.turns[-1].steps.steps
+    assert len(kept.download_buttons) == 2

@@ -9,7 +9,7 @@ sentence for the collapsed step, and the details the expanded step shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 
@@ -167,7 +167,8 @@ STEP_TITLES: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A source the answer cites: a web page (`url`) or a file (`file_id`, `filename`)."""
+    """A source the answer cites: a web page (`url`) or a file (`file_id`, `filename`); a file
+    the code interpreter made also names its `container_id`."""
 
     title: str = ""
     url: str = ""
@@ -175,6 +176,7 @@ class Citation:
     filename: str = ""
     start_index: int | None = None
     end_index: int | None = None
+    container_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,8 @@ class ToolStep:
         tool_name: the MCP tool called.
         arguments: the MCP tool's arguments (JSON text).
         error: what went wrong, in the API's words, when it failed.
+        container_id: the code interpreter's container (where its files are).
+        files: files the code interpreter made (as the answer cites them), downloadable.
     """
 
     item_id: str
@@ -223,6 +227,8 @@ class ToolStep:
     tool_name: str = ""
     arguments: str = ""
     error: str = ""
+    container_id: str = ""
+    files: tuple[Citation, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -327,6 +333,10 @@ def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> To
             output="\n".join(logs),
             images=tuple(images),
             error=error,
+            container_id=str(
+                item.get("container_id") or (previous.container_id if previous else "")
+            ),
+            files=previous.files if previous else (),
         )
     if kind == "image_generation_call":
         result = item.get("result")
@@ -386,12 +396,22 @@ def step_to_dict(step: ToolStep) -> dict[str, Any]:
     """`step` as JSON values; empty fields are left out."""
     out: dict[str, Any] = {"item_id": step.item_id, "kind": step.kind, "status": step.status}
     out["summary"] = step.summary
-    for name in ("code", "output", "server_label", "tool_name", "arguments", "error"):
+    for name in (
+        "code",
+        "output",
+        "server_label",
+        "tool_name",
+        "arguments",
+        "error",
+        "container_id",
+    ):
         if getattr(step, name):
             out[name] = getattr(step, name)
     for name in ("queries", "sources", "images"):
         if getattr(step, name):
             out[name] = list(getattr(step, name))
+    if step.files:
+        out["files"] = [citation_to_dict(f) for f in step.files]
     if step.hits:
         out["hits"] = [
             {"filename": h.filename, "file_id": h.file_id, "score": h.score, "text": h.text}
@@ -431,13 +451,15 @@ def step_from_dict(raw: dict[str, Any]) -> ToolStep:
         tool_name=str(raw.get("tool_name") or ""),
         arguments=str(raw.get("arguments") or ""),
         error=str(raw.get("error") or ""),
+        container_id=str(raw.get("container_id") or ""),
+        files=citations_from_json(raw.get("files")),
     )
 
 
 def citation_to_dict(citation: Citation) -> dict[str, Any]:
     """`citation` as JSON values; empty fields are left out."""
     out: dict[str, Any] = {}
-    for name in ("title", "url", "file_id", "filename", "start_index", "end_index"):
+    for name in ("title", "url", "file_id", "filename", "start_index", "end_index", "container_id"):
         value = getattr(citation, name)
         if value not in ("", None):
             out[name] = value
@@ -458,6 +480,7 @@ def citation_from_dict(raw: dict[str, Any]) -> Citation:
         filename=str(raw.get("filename") or ""),
         start_index=index("start_index"),
         end_index=index("end_index"),
+        container_id=str(raw.get("container_id") or ""),
     )
 
 
@@ -473,3 +496,22 @@ def citations_from_json(raw: object) -> tuple[Citation, ...]:
     if not isinstance(raw, list):
         return ()
     return tuple(citation_from_dict(c) for c in raw if isinstance(c, dict))
+
+
+def with_container_files(
+    steps: tuple[ToolStep, ...], citations: tuple[Citation, ...]
+) -> tuple[ToolStep, ...]:
+    """`steps` with the files the answer cites from a code interpreter's container listed in the
+    step that ran there (the last code step when none names the container)."""
+    made = [c for c in citations if c.container_id and c.file_id]
+    if not made:
+        return steps
+    code = [i for i, s in enumerate(steps) if s.kind == "code_interpreter_call"]
+    if not code:
+        return steps
+    out = list(steps)
+    for citation in made:
+        at = next((i for i in code if steps[i].container_id == citation.container_id), code[-1])
+        if all(f.file_id != citation.file_id for f in out[at].files):
+            out[at] = replace(out[at], files=(*out[at].files, citation))
+    return tuple(out)

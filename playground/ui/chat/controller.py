@@ -34,6 +34,7 @@ from playground.core.money.tokens import TokenCounter
 from playground.core.platform.vector_stores import VectorStoresService
 from playground.core.storage.history import HistoryStore
 from playground.ui.chat.conversations import ConversationHistory
+from playground.ui.chat.downloads import StepFileDownloads
 from playground.ui.chat.editing import TurnEditing
 from playground.ui.chat.link import ChatTabLink, turn_case
 from playground.ui.chat.moderation_check import ModerationCheck
@@ -138,6 +139,7 @@ class ChatController(FeatureController):
         self.vector_stores = VectorStoreList(
             view, VectorStoresService(session.client), runner, parent=self
         )
+        self.downloads = StepFileDownloads(view, session, runner, parent=self)
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
         view.set_history_persistent(self.history.persistent)

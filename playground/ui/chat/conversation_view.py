@@ -131,6 +131,7 @@ class TurnWidget(QFrame):
     """
 
     approval_given = Signal(int, str, bool)
+    download_requested = Signal(object)  # a file the code interpreter made (its `Citation`)
     edit_committed = Signal(int, str, bool)
     role_toggled = Signal(int)
     move_requested = Signal(int, int)
@@ -391,6 +392,7 @@ class TurnWidget(QFrame):
         """The built-in tool steps, above the answer's text (built on first need)."""
         if self._steps is None:
             self._steps = StepsBox()
+            self._steps.download_requested.connect(self.download_requested)
             self._steps.approval_given.connect(
                 lambda item_id, approve: self.approval_given.emit(self.index, item_id, approve)
             )
@@ -740,6 +742,7 @@ class ConversationView(QScrollArea):
     """
 
     approval_given = Signal(int, str, bool)
+    download_requested = Signal(object)  # a file the code interpreter made (its `Citation`)
     edit_committed = Signal(int, str, bool)
     role_toggled = Signal(int)
     move_requested = Signal(int, int)
@@ -899,6 +902,7 @@ class ConversationView(QScrollArea):
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
         turn.approval_given.connect(self.approval_given)
+        turn.download_requested.connect(self.download_requested)
         return turn
 
     def _add(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:

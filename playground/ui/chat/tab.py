@@ -17,6 +17,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShort
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -142,6 +143,8 @@ class ChatTab(QWidget):
         turn_answer_selected: show another answer Regenerate kept. args: turn index, which.
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
+        step_file_download_requested: Download on a file the code interpreter made. arg: its
+            `Citation` (with its container id).
         mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
             request's item id, approve.
         open_conversation_requested: a conversation was picked in the history list. arg: its id.
@@ -190,6 +193,7 @@ class ChatTab(QWidget):
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
     mcp_approval_given = Signal(int, str, bool)
+    step_file_download_requested = Signal(object)
     open_conversation_requested = Signal(str)
     history_search_changed = Signal(str)
     rename_conversation_requested = Signal(str, str)
@@ -511,6 +515,7 @@ class ChatTab(QWidget):
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
         conv.approval_given.connect(self.mcp_approval_given)
+        conv.download_requested.connect(self.step_file_download_requested)
         history = self.history
         history.open_requested.connect(self.open_conversation_requested)
         history.new_requested.connect(self.clear_requested)
@@ -807,6 +812,11 @@ class ChatTab(QWidget):
     def set_retry_countdown(self, seconds: int) -> None:
         self.retry_button.setEnabled(seconds <= 0)
         self.retry_button.setText("Retry" if seconds <= 0 else f"Retry in {seconds} s")
+
+    def ask_download_path(self, filename: str) -> str:
+        """Where to save a file the code interpreter made ("" if the user cancelled)."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save the file", filename)
+        return path
 
     def show_notice(self, text: str, switch_to: str = "") -> None:
         """A one-line notice under the answer; with `switch_to`, a button that switches the
