@@ -29,6 +29,7 @@ from playground.core.api.session import ApiSession
 from playground.core.chat.learned import Learned
 from playground.core.chat.presets import PresetStore, fill_variables
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
+from playground.core.images.library import ImageLibrary
 from playground.core.money.accounting import Accounting
 from playground.core.money.tokens import TokenCounter
 from playground.core.platform.vector_stores import VectorStoresService
@@ -38,6 +39,7 @@ from playground.ui.chat.downloads import StepFileDownloads
 from playground.ui.chat.editing import TurnEditing
 from playground.ui.chat.link import ChatTabLink, turn_case
 from playground.ui.chat.moderation_check import ModerationCheck
+from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.presets_export import PresetsAndExport
 from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.starter_actions import ChatStarters
@@ -76,6 +78,7 @@ class ChatController(FeatureController):
         parent: QObject | None = None,
         today: Callable[[], date] = date.today,
         test_starter: Callable[[str], None] | None = None,
+        pictures: ImageLibrary | None = None,
     ) -> None:
         super().__init__(view, parent)
         self.view: ChatTab = view
@@ -140,6 +143,8 @@ class ChatController(FeatureController):
             view, VectorStoresService(session.client), runner, parent=self
         )
         self.downloads = StepFileDownloads(view, session, runner, parent=self)
+        if pictures is not None:
+            self.sending.pictures = ChatPictures(pictures, view, runner)
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
         view.set_history_persistent(self.history.persistent)

@@ -99,6 +99,7 @@ from playground.core.storage.history import (
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.moderation_check import ModerationCheck
+from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import (
@@ -156,6 +157,7 @@ class ChatSending(QObject):
             API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         self.session = session
+        self.pictures: ChatPictures | None = None  # set by the controller when there is a gallery
         self.runner = runner
         self.counter = counter
         self.accounting = accounting
@@ -996,6 +998,8 @@ class ChatSending(QObject):
             widget.set_reasoning(result.reasoning_summary)
             widget.set_steps(result.steps)
             widget.set_citations(result.citations, first.text)
+            if self.pictures is not None:  # drawn pictures into the Images gallery
+                self.pictures.keep(result.steps, turn.request, self.session.profile.name)
             widget.set_logprobs(list(first.logprobs))
             if first.tool_calls:
                 widget.show_tool_calls(first.tool_calls, awaiting=True)
