@@ -708,3 +708,38 @@ def test_files_the_code_interpreter_made_are_listed_and_downloadable(
     chat.controller.open_conversation(conversation_id)
     (kept,) = chat.tab.conversation.turns[-1].steps.steps
     assert len(kept.download_buttons) == 2
+
+
+def test_an_mcp_servers_header_is_kept_in_the_keyring_and_only_sent(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    secrets = chat.controller.sending.session.secrets
+    params = chat.tab.params
+    params.mcp_check.setChecked(True)
+    params.mcp_url_edit.setText("https://mcp.example.org/mcp")
+    params.mcp_label_edit.setText("deepwiki")
+    params.mcp_always_check.setChecked(True)
+    params.mcp_header_name_edit.setText("Authorization")
+    params.mcp_header_value_edit.setText("Bearer s3cret-token")
+    qtbot.mouseClick(params.mcp_header_save, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "Kept in your system keyring for “deepwiki”" in params.mcp_headers_note.text())
+    assert params.mcp_header_value_edit.text() == ""  # not left on screen
+    assert "s3cret" not in params.mcp_headers_note.text()
+    assert "s3cret-token" in (secrets.get("mcp-headers:deepwiki") or "")
+
+    _send(chat, qtbot, wait_until, "Ask deepwiki about tides")
+    (tool,) = (fake_openai.last("/responses").json or {})["tools"]
+    assert tool["headers"] == {"Authorization": "Bearer s3cret-token"}
+    assert tool["require_approval"] == "never"  # "always allow" for this server
+    stored = chat.history.load(chat.controller.conversation.id)
+    assert "s3cret" not in repr(stored.params)
+    assert all(not getattr(t, "headers", ()) for t in stored.params.builtin_tools)
+    target = tmp_path / "chat.json"
+    exports = chat.controller.exports
+    exports._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
+    exports.export_conversation("json")
+    assert "s3cret" not in target.read_text(encoding="utf-8")
+
+    qtbot.mouseClick(params.mcp_header_forget, Qt.MouseButton.LeftButton)
+    wait_until(lambda: secrets.get("mcp-headers:deepwiki") is None)
+    wait_until(lambda: "press Keep in keyring" in params.mcp_headers_note.text())

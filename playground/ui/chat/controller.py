@@ -38,6 +38,7 @@ from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.downloads import StepFileDownloads
 from playground.ui.chat.editing import TurnEditing
 from playground.ui.chat.link import ChatTabLink, turn_case
+from playground.ui.chat.mcp_headers import McpHeaders
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.presets_export import PresetsAndExport
@@ -143,6 +144,7 @@ class ChatController(FeatureController):
             view, VectorStoresService(session.client), runner, parent=self
         )
         self.downloads = StepFileDownloads(view, session, runner, parent=self)
+        self.mcp_headers = McpHeaders(view, session.secrets, runner, parent=self)
         if pictures is not None:
             self.sending.pictures = ChatPictures(pictures, view, runner)
         self._connect(view, runner)

@@ -98,6 +98,7 @@ from playground.core.storage.history import (
 )
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
+from playground.ui.chat.mcp_headers import with_mcp_headers
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
@@ -490,13 +491,24 @@ class ChatSending(QObject):
         self.runner.start(
             self._in_background(turn, on_delta)
             if background
-            else self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
+            else self._stream(turn, request, on_delta, on_wait),
             group=GROUP,
             on_result=lambda result: self._on_reply(turn, result),
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+
+    async def _stream(
+        self,
+        turn: InFlight,
+        request: ChatRequest,
+        on_delta: Callable[[int, str], None],
+        on_wait: Callable[[RetryWait], None],
+    ) -> ChatResult:
+        """Streams `request` with the MCP servers' kept headers added (only the wire has them)."""
+        request = await with_mcp_headers(request, self.session.secrets, self.runner)
+        return await self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait)
 
     # --- long conversations ------------------------------------------------------------------
 

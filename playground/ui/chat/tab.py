@@ -128,6 +128,8 @@ class ChatTab(QWidget):
         view_code_requested: show the request as code.
         learned_reset_requested: forget what the server refused for the current model.
         vector_stores_wanted: file search needs the list of vector stores.
+        mcp_headers_wanted, mcp_headers_save_requested, mcp_headers_forget_requested: an MCP
+            server's headers in the keyring (see `ChatParamsPanel`).
         import_requested: paste a curl command or JSON body.
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
@@ -174,6 +176,9 @@ class ChatTab(QWidget):
     view_code_requested = Signal()
     learned_reset_requested = Signal()
     vector_stores_wanted = Signal()
+    mcp_headers_wanted = Signal(str)
+    mcp_headers_save_requested = Signal(str, str, str)
+    mcp_headers_forget_requested = Signal(str)
     import_requested = Signal()
     export_requested = Signal(str)
     import_conversation_requested = Signal()
@@ -488,6 +493,9 @@ class ChatTab(QWidget):
         self.params.refresh_models_requested.connect(self.refresh_models_requested)
         self.params.learned_reset_requested.connect(self.learned_reset_requested)
         self.params.vector_stores_wanted.connect(self.vector_stores_wanted)
+        self.params.mcp_headers_wanted.connect(self.mcp_headers_wanted)
+        self.params.mcp_headers_save_requested.connect(self.mcp_headers_save_requested)
+        self.params.mcp_headers_forget_requested.connect(self.mcp_headers_forget_requested)
         self.params.model_changed.connect(self._on_model_changed)
         self.params.changed.connect(self._on_params_changed)
         self.input_edit.textChanged.connect(self._on_text_changed)
@@ -576,6 +584,10 @@ class ChatTab(QWidget):
 
     def set_vector_stores_problem(self, text: str) -> None:
         self.params.set_vector_stores_problem(text)
+
+    def set_mcp_headers_state(self, label: str, names: list[str], problem: str = "") -> None:
+        """The header names kept for MCP server `label` (never their values), or a problem."""
+        self.params.set_mcp_headers_state(label, names, problem)
 
     def set_models(
         self, models: Sequence[str | ModelChoice], current: str, default: str = ""

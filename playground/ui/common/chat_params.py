@@ -508,6 +508,10 @@ class ChatParamsPanel(QWidget):
         learned_reset_requested: "Forget" on what the server refused for this model.
         vector_stores_wanted: file search needs the list of vector stores (answer with
             `set_vector_stores` or `set_vector_stores_problem`).
+        mcp_headers_wanted: which headers are kept for this MCP server label? (answer with
+            `set_mcp_headers_state`).
+        mcp_headers_save_requested: keep a header for a server. args: label, name, value.
+        mcp_headers_forget_requested: forget a server's kept headers. arg: label.
     """
 
     changed = Signal()
@@ -515,6 +519,9 @@ class ChatParamsPanel(QWidget):
     refresh_models_requested = Signal()
     learned_reset_requested = Signal()
     vector_stores_wanted = Signal()
+    mcp_headers_wanted = Signal(str)
+    mcp_headers_save_requested = Signal(str, str, str)
+    mcp_headers_forget_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, conversation: bool = False) -> None:
         """`conversation`: the panel of a conversation that goes on (Chat): it offers "Keep on
@@ -1173,11 +1180,39 @@ class ChatParamsPanel(QWidget):
         )
         self.mcp_always_check.toggled.connect(self._emit_changed)
         form.addRow(self.mcp_always_check)
-        self.mcp_headers_note = self._muted_label(
-            "mcpHeadersNote",
-            "Servers that need a key or token in a header are not supported here yet.",
+        self.mcp_header_name_edit = line(
+            "mcpHeaderName",
+            "Header",
+            "The header the server wants a key or token in (most use Authorization).",
+            "Authorization",
         )
+        self.mcp_header_value_edit = line(
+            "mcpHeaderValue", "Value", "The key or token (hidden as you type).", "Bearer …"
+        )
+        self.mcp_header_value_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.mcp_header_save = named(
+            QPushButton("Keep in keyring"),
+            "mcpHeaderSave",
+            "Keep in keyring",
+            "Keep this header in the system keyring for this server's label; it is sent with "
+            "each request to the server, never written to settings, history or exports.",
+        )
+        self.mcp_header_forget = named(
+            QPushButton("Forget"), "mcpHeaderForget", "Forget", "Remove the kept header."
+        )
+        self.mcp_header_save.clicked.connect(self._save_mcp_header)
+        self.mcp_header_forget.clicked.connect(
+            lambda: self.mcp_headers_forget_requested.emit(self.mcp_label_edit.text().strip())
+        )
+        self.mcp_label_edit.editingFinished.connect(self._want_mcp_headers)
+        header_buttons = QHBoxLayout()
+        header_buttons.addWidget(self.mcp_header_save)
+        header_buttons.addWidget(self.mcp_header_forget)
+        header_buttons.addStretch(1)
+        form.addRow(header_buttons)
+        self.mcp_headers_note = self._muted_label("mcpHeadersNote", MCP_HEADERS_NOTE)
         form.addRow(self.mcp_headers_note)
+        self.mcp_header_forget.setVisible(False)
         self.builtin_checks = {
             "web_search": self.web_search_check,
             "file_search": self.file_search_check,
@@ -1194,6 +1229,10 @@ class ChatParamsPanel(QWidget):
                 self.mcp_label_edit,
                 self.mcp_tools_edit,
                 self.mcp_always_check,
+                self.mcp_header_name_edit,
+                self.mcp_header_value_edit,
+                self.mcp_header_save,
+                self.mcp_header_forget,
             ),
         }
         return box
@@ -1433,6 +1472,39 @@ class ChatParamsPanel(QWidget):
         """The vector stores the API listed: (id, what the user sees) each."""
         self.vector_stores.set_stores(stores)
 
+    def set_mcp_headers_state(self, label: str, names: Sequence[str], problem: str = "") -> None:
+        """What is kept for the MCP server `label` (header names, never values), or why it
+        could not be read or kept."""
+        if label != self.mcp_label_edit.text().strip():
+            return  # the label changed meanwhile: its own answer follows
+        if problem:
+            text = problem
+        elif names:
+            text = f"Kept in your system keyring for “{label}”: {', '.join(names)}."
+            self.mcp_header_value_edit.clear()
+        else:
+            text = MCP_HEADERS_NOTE
+        self.mcp_headers_note.setText(text)
+        self.mcp_header_forget.setVisible(bool(names) and not problem)
+
+    def _save_mcp_header(self) -> None:
+        label = self.mcp_label_edit.text().strip()
+        name = self.mcp_header_name_edit.text().strip() or "Authorization"
+        value = self.mcp_header_value_edit.text().strip()
+        if not label or not value:
+            self.mcp_headers_note.setText(
+                "Type the server's label and the header's value first."
+                if not label
+                else "Type the key or token in Value first."
+            )
+            return
+        self.mcp_headers_save_requested.emit(label, name, value)
+
+    def _want_mcp_headers(self) -> None:
+        label = self.mcp_label_edit.text().strip()
+        if label:
+            self.mcp_headers_wanted.emit(label)
+
     def set_vector_stores_problem(self, text: str) -> None:
         """The vector stores could not be listed: `text` says why and what to do."""
         self.vector_stores.set_problem(text)
@@ -1528,7 +1600,9 @@ class ChatParamsPanel(QWidget):
             self.mcp_always_check.setChecked(mcp.require_approval == "never")
         del blockers
         if isinstance(files, FileSearchTool):
-            self.vector_stores.want()  # the chosen stores by name, and whether they still exist
+            self.vector_stores.want()
+        if isinstance(mcp, McpTool):
+            self._want_mcp_headers()  # the chosen stores by name, and whether they still exist
 
     def _builtin_tools(self, knobs: Allowed) -> tuple[BuiltinTool, ...]:
         """The built-in tools ticked that the model supports (and that are filled in)."""
@@ -1956,6 +2030,12 @@ def default_api(provider: bool | ProviderProfile) -> str:
     if isinstance(provider, ProviderProfile):
         provider = provider.kind is ProviderKind.OPENAI or provider.responses_api
     return API_RESPONSES if provider else API_CHAT_COMPLETIONS
+
+
+MCP_HEADERS_NOTE = (
+    "A server that needs a key or token: type it above and press Keep in keyring. It is kept "
+    "in your system keyring for this label, never in settings, history or exports."
+)
 
 
 def _split_list(text: str) -> tuple[str, ...]:
