@@ -722,7 +722,9 @@ def test_an_mcp_servers_header_is_kept_in_the_keyring_and_only_sent(
     params.mcp_header_name_edit.setText("Authorization")
     params.mcp_header_value_edit.setText("Bearer s3cret-token")
     qtbot.mouseClick(params.mcp_header_save, Qt.MouseButton.LeftButton)
-    wait_until(lambda: "Kept in your system keyring for “deepwiki”" in params.mcp_headers_note.text())
+    wait_until(
+        lambda: "Kept in your system keyring for “deepwiki”" in params.mcp_headers_note.text()
+    )
     assert params.mcp_header_value_edit.text() == ""  # not left on screen
     assert "s3cret" not in params.mcp_headers_note.text()
     assert "s3cret-token" in (secrets.get("mcp-headers:deepwiki") or "")

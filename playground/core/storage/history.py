@@ -267,6 +267,7 @@ class MessageMeta:
         reasoning: the model's reasoning summary (the "Thinking" section), or "".
         steps: the built-in tool steps of the answer (web search, code interpreter, …).
         citations: the sources the answer cites.
+        pinned: the turn is always sent, however long the conversation grows.
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -287,6 +288,7 @@ class MessageMeta:
     reasoning: str = ""
     steps: tuple[ToolStep, ...] = ()
     citations: tuple[Citation, ...] = ()
+    pinned: bool = False
 
     def answers(self, shown: str) -> list[Alternative]:
         """Every answer of the turn in the order they came, `shown` (the turn's text) in its
@@ -697,6 +699,8 @@ def _meta_json(meta: MessageMeta) -> str | None:
         out["steps"] = [step_to_dict(step) for step in meta.steps]
     if meta.citations:
         out["citations"] = [citation_to_dict(c) for c in meta.citations]
+    if meta.pinned:
+        out["pinned"] = True
     return _dumps(out) if out else None
 
 
@@ -727,6 +731,7 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         reasoning=str(raw.get("reasoning") or ""),
         steps=steps_from_json(raw.get("steps")),
         citations=citations_from_json(raw.get("citations")),
+        pinned=raw.get("pinned") is True,
     )
 
 

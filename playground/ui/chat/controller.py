@@ -125,6 +125,7 @@ class ChatController(FeatureController):
             today=today,
         )
         view.switch_model_requested.connect(self.sending.model_changed)
+        self._link.use_learned(lambda: self.sending.learned, self.sending.show_learned)
         self.editing = TurnEditing(self.state, view, runner, self.conversations, self.sending, self)
         self.exports = PresetsAndExport(
             self.state,
@@ -169,6 +170,7 @@ class ChatController(FeatureController):
         view.add_turn_requested.connect(editing.add_example)
         view.turn_edited.connect(editing.edited)
         view.turn_role_toggled.connect(editing.role_toggled)
+        view.turn_pin_toggled.connect(editing.pin_toggled)
         view.turn_move_requested.connect(editing.moved)
         view.turn_delete_requested.connect(editing.deleted)
         view.turn_regenerate_requested.connect(editing.regenerate)

@@ -526,7 +526,7 @@ class ChatSending(QObject):
         system = tuple(m for m in request.messages if m.role in ("system", "developer"))
         turns = [m for m in request.messages if m.role not in ("system", "developer")]
         if strategy is Strategy.SUMMARISE and request is not self._summarised:
-            older = [i for i in shaped.left_out if i not in set(left_out(turns))]
+            older = [i for i in shaped.left_out if i not in set(left_out(turns, self._pinned()))]
             if older:
                 self._summarise_then_send(request, api, older, user, system_prompt)
                 return None
@@ -560,7 +560,11 @@ class ChatSending(QObject):
         else:
             budget = None  # counting now would load the encoding on this thread
         drop = strategy in (Strategy.DROP, Strategy.SUMMARISE)
-        return strategy, fit(turns, sizes, base, budget, drop=drop)
+        return strategy, fit(turns, sizes, base, budget, drop=drop, pinned=self._pinned())
+
+    def _pinned(self) -> set[int]:
+        """The turns the user pinned: always sent (their indexes in the request's turns)."""
+        return {i for i, meta in enumerate(self.state.metas) if meta.pinned}
 
     def _turn_sizes(self, turns: list[Message], model: str) -> list[int]:
         """Each turn's input tokens, from a cache: a turn is tokenized once per model."""
@@ -1285,7 +1289,7 @@ class ChatSending(QObject):
         self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
         # Turns an earlier summary replaced are never sent (counting may say more, below).
-        self.view.mark_not_sent(set(left_out(self.conversation.turns)))
+        self.view.mark_not_sent(set(left_out(self.conversation.turns, self._pinned())))
         self._show_estimate(request)
         typed = bool(draft.user_text.strip() or draft.images)
         self._schedule_exact_count(request, draft.api if typed else "")

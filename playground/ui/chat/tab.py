@@ -136,6 +136,7 @@ class ChatTab(QWidget):
         copy_last_answer_requested: Ctrl+Shift+C.
         turn_edited: a turn's text was edited. args: turn index, new text, resend (bool).
         turn_role_toggled: switch a turn user ⇄ assistant. arg: turn index.
+        turn_pin_toggled: pin or unpin a turn (pinned turns are always sent). arg: turn index.
         turn_move_requested: args: turn index, -1 (up) or +1 (down).
         turn_delete_requested: arg: turn index.
         turn_regenerate_requested: arg: turn index (an answer).
@@ -188,6 +189,7 @@ class ChatTab(QWidget):
     # its controllers never reach into its children.
     turn_edited = Signal(int, str, bool)
     turn_role_toggled = Signal(int)
+    turn_pin_toggled = Signal(int)
     turn_move_requested = Signal(int, int)
     turn_delete_requested = Signal(int)
     turn_regenerate_requested = Signal(int)
@@ -513,6 +515,7 @@ class ChatTab(QWidget):
         conv = self.conversation
         conv.edit_committed.connect(self.turn_edited)
         conv.role_toggled.connect(self.turn_role_toggled)
+        conv.pin_toggled.connect(self.turn_pin_toggled)
         conv.move_requested.connect(self.turn_move_requested)
         conv.delete_requested.connect(self.turn_delete_requested)
         conv.regenerate_requested.connect(self.turn_regenerate_requested)

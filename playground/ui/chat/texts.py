@@ -86,6 +86,7 @@ def turn_info(meta: MessageMeta) -> TurnInfo:
         reasoning=meta.reasoning,
         steps=meta.steps,
         citations=meta.citations,
+        pinned=meta.pinned,
     )
 
 
