@@ -745,3 +745,20 @@ def test_an_mcp_servers_header_is_kept_in_the_keyring_and_only_sent(
     qtbot.mouseClick(params.mcp_header_forget, Qt.MouseButton.LeftButton)
     wait_until(lambda: secrets.get("mcp-headers:deepwiki") is None)
     wait_until(lambda: "press Keep in keyring" in params.mcp_headers_note.text())
+
+
+@pytest.mark.parametrize(("model", "standard"), [("gpt-5-mini", False), ("gpt-4o-mini", True)])
+def test_the_served_tier_is_priced_or_the_cost_says_standard_rates(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, model: str, standard: bool
+) -> None:
+    from playground.core.money.pricing import Pricer
+
+    fake_openai.scenario.service_tier = "flex"
+    chat.tab.set_model(model)
+    _send(chat, qtbot, wait_until, "Hello")
+    line = chat.tab.conversation.turns[-1].meta_label.text()
+    assert "tier flex" in line
+    assert ("at standard rates" in line) is standard
+    meta = chat.controller.state.metas[-1]
+    assert meta.usage is not None
+    assert meta.cost == Pricer().cost(meta.model, meta.usage, service_tier="flex")

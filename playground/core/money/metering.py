@@ -65,6 +65,8 @@ class RequestRecord:
         conversation_id: the Chat conversation it belongs to, if any.
         request_id: the server's x-request-id, if one came.
         batch: sent through the Batch API (priced at the batch price).
+        service_tier: the tier that served it (Responses: "flex", "priority"…), priced at that
+            tier's price where the price data has one.
     """
 
     profile: ProviderProfile
@@ -76,6 +78,7 @@ class RequestRecord:
     conversation_id: str | None = None
     request_id: str | None = None
     batch: bool = False
+    service_tier: str | None = None
 
 
 # --- counting ------------------------------------------------------------------------------------

@@ -964,7 +964,10 @@ class ChatSending(QObject):
         turn.frame_timer.deleteLater()
         first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
         usage = reply_usage(self.counter, turn.request, result.usage, result.text, first.tool_calls)
-        entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
+        entry = self._record(
+            turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id,
+            service_tier=result.service_tier,
+        )  # fmt: skip
         meta = MessageMeta(
             status=MessageStatus.OK,
             model=result.model,
@@ -999,7 +1002,13 @@ class ChatSending(QObject):
             widget = self.settle(turn)
             widget.message = message
             widget.finish_stream(first.text)
-            info = reply_info(result, usage, entry.cost) + _kept_note(turn.request)
+            priced = self.accounting.pricer.tier_priced(
+                result.model or turn.request.model,
+                result.service_tier,
+                self.session.profile.price_provider,
+            )
+            info = reply_info(result, usage, entry.cost, tier_priced=priced)
+            info += _kept_note(turn.request)
             if turn.request is self._sent_whole:
                 info += " (OpenAI no longer had the earlier answers)"
             violations = self._schema_violations(turn.request, first.text)
@@ -1243,6 +1252,8 @@ class ChatSending(QObject):
         status: RequestStatus,
         latency_ms: float,
         request_id: str | None,
+        *,
+        service_tier: str | None = None,
     ) -> LedgerEntry:
         entry = self.counters.write(
             RequestRecord(
@@ -1254,6 +1265,7 @@ class ChatSending(QObject):
                 latency_ms=latency_ms,
                 conversation_id=turn.conversation.id,
                 request_id=request_id,
+                service_tier=service_tier,
             )
         )
         if turn.conversation is self.conversation:
