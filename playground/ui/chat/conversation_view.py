@@ -614,7 +614,7 @@ class TurnWidget(QFrame):
         if on or self._pin_mark is not None:
             if self._pin_mark is None:
                 self._pin_mark = named(
-                    QLabel("📌 Pinned"),
+                    QLabel("Pinned"),
                     "pinMark",
                     "Pinned",
                     "Always sent, however long the conversation grows (⋯ → Unpin to undo).",

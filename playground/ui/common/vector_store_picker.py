@@ -54,6 +54,8 @@ class VectorStorePicker(QWidget):
             "The vector stores (files uploaded to OpenAI) file search may read. Tick one or more.",
         )
         self.list.itemChanged.connect(lambda _item: self.changed.emit())
+        self.list.setWordWrap(True)  # a long name wraps rather than hiding behind a scroll bar
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         rows = self.list.sizeHintForRow(0) if self.list.count() else self.fontMetrics().height() + 6
         self.list.setMaximumHeight(rows * VISIBLE_ROWS + 2 * self.list.frameWidth() + 4)
         self.refresh_button = named(
