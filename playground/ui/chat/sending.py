@@ -687,7 +687,8 @@ class ChatSending(QObject):
         engine = self.engines[API_RESPONSES]
         if not isinstance(engine, ResponsesEngine):
             raise AppError.local("Background mode needs the Responses API", "Switch the API.")
-        response_id = await engine.start_background(turn.request)
+        sent = await with_mcp_headers(turn.request, self.session.secrets, self.runner)
+        response_id = await engine.start_background(sent)
         turn.progress.response_id = response_id
         self._background = turn
         self._mark_background(turn)
