@@ -8,24 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QColor, QImage
 
 from tests.conftest import AppHarness
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.drivers import chat_idle, send_in_chat
+from tests.gui.test_chat_steps import _png  # the same small PNG
 
 pytestmark = pytest.mark.gui
-
-
-def _png() -> str:
-    image = QImage(24, 16, QImage.Format.Format_RGB32)
-    image.fill(QColor("orange"))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return base64.b64encode(bytes(data.data())).decode()
 
 
 def test_a_picture_drawn_in_chat_lands_in_the_images_gallery_with_its_prompt(

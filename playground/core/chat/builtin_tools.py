@@ -293,16 +293,7 @@ def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> To
         )
     if kind == "file_search_call":
         queries = tuple(str(q) for q in item.get("queries") or ())
-        hits = tuple(
-            FileHit(
-                str(r.get("filename") or ""),
-                str(r.get("file_id") or ""),
-                float(r["score"]) if isinstance(r.get("score"), int | float) else None,
-                str(r.get("text") or ""),
-            )
-            for r in item.get("results") or ()
-            if isinstance(r, dict)
-        )
+        hits = _hits(item.get("results"))
         summary = (
             "Searched files for " + ", ".join(f"“{q}”" for q in queries)
             if queries
@@ -383,6 +374,26 @@ def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> To
     return ToolStep(item_id, kind, status, kind.replace("_", " "), error=error)
 
 
+def _text(raw: dict[str, Any], name: str) -> str:
+    return str(raw.get(name) or "")
+
+
+def _hits(raw: object) -> tuple[FileHit, ...]:
+    """File search's chunks from the wire's `results` (or a kept step's `hits`: the same keys)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        FileHit(
+            str(h.get("filename") or ""),
+            str(h.get("file_id") or ""),
+            float(h["score"]) if isinstance(h.get("score"), int | float) else None,
+            str(h.get("text") or ""),
+        )
+        for h in raw
+        if isinstance(h, dict)
+    )
+
+
 def _error_text(error: object) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error.get("type") or "")
@@ -426,32 +437,23 @@ def step_from_dict(raw: dict[str, Any]) -> ToolStep:
     def texts(name: str) -> tuple[str, ...]:
         return tuple(str(v) for v in raw.get(name) or () if v is not None)
 
-    hits = tuple(
-        FileHit(
-            str(h.get("filename") or ""),
-            str(h.get("file_id") or ""),
-            float(h["score"]) if isinstance(h.get("score"), int | float) else None,
-            str(h.get("text") or ""),
-        )
-        for h in raw.get("hits") or ()
-        if isinstance(h, dict)
-    )
+    hits = _hits(raw.get("hits"))
     return ToolStep(
-        item_id=str(raw.get("item_id") or ""),
-        kind=str(raw.get("kind") or ""),
+        item_id=_text(raw, "item_id"),
+        kind=_text(raw, "kind"),
         status=str(raw.get("status") or "completed"),
-        summary=str(raw.get("summary") or ""),
+        summary=_text(raw, "summary"),
         queries=texts("queries"),
         sources=texts("sources"),
         hits=hits,
-        code=str(raw.get("code") or ""),
-        output=str(raw.get("output") or ""),
+        code=_text(raw, "code"),
+        output=_text(raw, "output"),
         images=texts("images"),
-        server_label=str(raw.get("server_label") or ""),
-        tool_name=str(raw.get("tool_name") or ""),
-        arguments=str(raw.get("arguments") or ""),
-        error=str(raw.get("error") or ""),
-        container_id=str(raw.get("container_id") or ""),
+        server_label=_text(raw, "server_label"),
+        tool_name=_text(raw, "tool_name"),
+        arguments=_text(raw, "arguments"),
+        error=_text(raw, "error"),
+        container_id=_text(raw, "container_id"),
         files=citations_from_json(raw.get("files")),
     )
 
@@ -474,13 +476,13 @@ def citation_from_dict(raw: dict[str, Any]) -> Citation:
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     return Citation(
-        title=str(raw.get("title") or ""),
-        url=str(raw.get("url") or ""),
-        file_id=str(raw.get("file_id") or ""),
-        filename=str(raw.get("filename") or ""),
+        title=_text(raw, "title"),
+        url=_text(raw, "url"),
+        file_id=_text(raw, "file_id"),
+        filename=_text(raw, "filename"),
         start_index=index("start_index"),
         end_index=index("end_index"),
-        container_id=str(raw.get("container_id") or ""),
+        container_id=_text(raw, "container_id"),
     )
 
 
