@@ -21,6 +21,9 @@ Routes:
   scenario (``tokens_per_second``, ``drop_after_chunks``) as chat does.
 * ``mcp_approval_response`` input items: an approved request is called (an ``mcp_call`` item with
   ``Scenario.mcp_output``) before the answer, a denied one is not; an unknown request id is a 400.
+* ``GET /v1/containers/{container_id}/files/{file_id}/content``: a file the code interpreter made
+  (``StoredResponses.container_files``; answer it with a ``container_file_citation`` in
+  ``Scenario.annotations``); an unknown one is the API's 404 (an expired container).
 * ``POST /v1/responses/input_tokens``: ``{"object": "response.input_tokens", "input_tokens": n}``.
 * ``GET /v1/responses/{id}``, ``POST /v1/responses/{id}/cancel``: stored responses; a
   ``background`` response is ``queued`` and answers ``in_progress`` to
@@ -79,11 +82,13 @@ class StoredResponses:
         items: The stored response objects, by id.
         polls_left: For a background response, how many retrievals still say it is running.
         finals: For a background response, the object it becomes when it completes.
+        container_files: The code interpreter's files, by (container id, file id).
     """
 
     items: dict[str, JsonDict] = field(default_factory=dict)
     polls_left: dict[str, int] = field(default_factory=dict)
     finals: dict[str, JsonDict] = field(default_factory=dict)
+    container_files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -681,3 +686,14 @@ def _cancel(h: Handler) -> None:
             stored.items[response_id] = current
             stored.finals.pop(response_id, None)
     h.send_json(200, current)
+
+
+@FAMILY.route("GET", "/containers/{container_id}/files/{file_id}/content")
+def _container_file(h: Handler) -> None:
+    stored = h.fake.state(StoredResponses)
+    key = (h.params["container_id"], h.params["file_id"])
+    with stored.lock:
+        data = stored.container_files.get(key)
+    if data is None:
+        raise Reply(404, error_body(f"Container file '{key[1]}' not found.", param=None, code=None))
+    h.send_bytes(200, data, "application/octet-stream")

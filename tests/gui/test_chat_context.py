@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from playground.core.chat.context import Strategy, is_summary
 from playground.core.chat.service import ChatService
@@ -187,3 +188,27 @@ def test_a_failed_summary_keeps_the_message_and_retry_asks_again(
     )
     assert is_summary(chat.controller.conversation.turns[2])
     assert chat.controller.conversation.turns[-1].content == DEFAULT_REPLY
+
+
+def test_a_pinned_turn_is_sent_when_the_oldest_turns_are_dropped(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    _strategy(chat, Strategy.DROP)
+    _fill(chat, qtbot, wait_until)
+    first = chat.tab.conversation.turns[0]
+    pin = first.action("pinTurn")
+    assert pin.text() == "Pin: always send this turn"
+    pin.trigger()
+    first = chat.tab.conversation.turns[0]  # the view is rebuilt
+    assert first.pinned
+    assert first.findChild(QLabel, "pinMark").isVisibleTo(first)
+    assert first.action("pinTurn").text() == "Unpin"
+    chat.tab.input_edit.setPlainText(f"3 {LONG}")
+    wait_until(lambda: "will not be sent" in chat.tab.estimate_label.text())
+    assert 0 not in _not_sent(chat)
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not chat.parts.runner.is_busy("chat"))
+    texts = _texts([r.json for r in fake_openai.requests_to("/responses") if r.json][-1])
+    assert texts[0].startswith("0 word")  # pinned: sent although it is the oldest
+    assert texts[-1].startswith("3 word")
+    assert chat.controller.history.load(chat.controller.conversation.id).messages[0].meta.pinned

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from playground.core.api.capabilities import EFFORTS, capabilities
 from playground.core.chat.builtin_tools import FileSearchTool, McpTool, WebSearchTool
@@ -128,7 +129,9 @@ def test_builtin_tools_round_trip(panel: ChatParamsPanel) -> None:
     panel.web_search_check.setChecked(True)
     panel.file_search_check.setChecked(True)
     assert any("vector store" in p for p in panel.problems())
-    panel.vector_stores_edit.setText("vs_1, vs_2")
+    panel.set_vector_stores([("vs_1", "Manuals · 3 of 3 ready"), ("vs_2", "Notes")])
+    for row in range(2):
+        panel.vector_stores.list.item(row).setCheckState(Qt.CheckState.Checked)
     panel.mcp_check.setChecked(True)
     assert any("URL" in p for p in panel.problems())
     panel.mcp_url_edit.setText("https://mcp.example/mcp")

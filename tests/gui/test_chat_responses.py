@@ -529,3 +529,236 @@ def test_a_background_answer_left_running_at_close_is_picked_up_at_start(
         assert row.meta.status.value == "ok"
         assert row.meta.usage is not None
     history.close()
+
+
+CODE = {
+    "type": "code_interpreter_call",
+    "code": "print(6 * 7)",
+    "outputs": [{"type": "logs", "logs": "42"}],
+}
+
+
+def _answer_with_everything(chat: Built, fake: FakeOpenAI, qtbot: Any, wait_until: Any) -> str:
+    """Sends one question answered with a reasoning summary, two tool steps and a citation;
+    returns the conversation's id."""
+    url = "https://tides.example/brest"
+    scenario = fake.scenario
+    scenario.reasoning_summary = "Tides follow the moon."
+    scenario.builtin_items = [SEARCH, CODE]
+    scenario.annotations = [
+        {"type": "url_citation", "url": url, "title": "Brest tides", "start_index": 0,
+         "end_index": len(DEFAULT_REPLY)}
+    ]  # fmt: skip
+    params = chat.tab.params
+    chat.tab.set_model("gpt-5-mini")
+    params.summary_combo.setCurrentIndex(params.summary_combo.findData("auto"))
+    params.web_search_check.setChecked(True)
+    params.code_check.setChecked(True)
+    _send(chat, qtbot, wait_until, "When is high tide?")
+    return chat.controller.conversation.id
+
+
+def test_thinking_steps_and_sources_come_back_when_the_conversation_is_reopened(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    conversation_id = _answer_with_everything(chat, fake_openai, qtbot, wait_until)
+    chat.controller.new_conversation()
+    assert chat.tab.conversation.turns == []
+    chat.controller.open_conversation(conversation_id)
+    turn = chat.tab.conversation.turns[-1]
+    assert turn.has_thinking()
+    assert turn.thinking.text() == "Tides follow the moon."
+    search, code = turn.steps.steps
+    assert "tides in Brest" in search.toggle.text()
+    assert "print(6 * 7)" in code.details.text()
+    assert "42" in code.details.text()
+    assert 'href="https://tides.example/brest"' in turn.citations_label.text()
+    assert turn.text().endswith("(https://tides.example/brest)")  # the passage links its source
+
+
+def test_the_export_keeps_thinking_steps_and_sources(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    from playground.core.chat.export import from_json
+
+    _answer_with_everything(chat, fake_openai, qtbot, wait_until)
+    exports = chat.controller.exports
+    target = tmp_path / "tides.json"
+    exports._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
+    exports.export_conversation("json")
+    conversation, problems = from_json(target.read_text(encoding="utf-8"))
+    assert problems == []
+    assert conversation is not None
+    reply = conversation.turns[-1]
+    assert reply.reasoning == "Tides follow the moon."
+    assert [s.kind for s in reply.steps] == ["web_search_call", "code_interpreter_call"]
+    assert reply.steps[1].output == "42"
+    assert [c.url for c in reply.citations] == ["https://tides.example/brest"]
+
+    md = tmp_path / "tides.md"
+    exports._ask_save_path = lambda suggested, filter_: str(md)  # type: ignore[method-assign]
+    exports.export_conversation("markdown")
+    text = md.read_text(encoding="utf-8")
+    assert "> **Thinking**\n>\n> Tides follow the moon." in text
+    assert "- **Web search:** Searched the web for “tides in Brest”" in text
+    assert "print(6 * 7)" in text
+    assert "1. [Brest tides](https://tides.example/brest)" in text
+
+    # An imported export shows them again.
+    exports._ask_open_path = lambda filter_: str(target)  # type: ignore[method-assign]
+    exports.import_conversation()
+    turn = chat.tab.conversation.turns[-1]
+    assert turn.thinking.text() == "Tides follow the moon."
+    assert len(turn.steps.steps) == 2
+
+
+def test_file_search_picks_vector_stores_from_the_list_openai_gives(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, qloop: Any, wait_until: Any
+) -> None:
+    from playground.core.platform.vector_stores import VectorStoresService
+
+    params = chat.tab.params
+    picker = params.vector_stores
+    params.file_search_check.setChecked(True)  # the list is asked for when first needed
+    wait_until(lambda: "Create one in the Platform tab" in picker.note.text())
+    assert picker.list.count() == 0
+
+    stores = VectorStoresService(chat.controller.sending.session.client)
+    made = qloop.run_until_complete(stores.create("Tide tables"))
+    qtbot.mouseClick(picker.refresh_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: picker.list.count() == 1)
+    assert picker.list.item(0).text() == "Tide tables · No files yet"
+    assert not picker.note.isVisible()
+    assert any("tick at least one vector store" in p for p in params.problems())
+    picker.list.item(0).setCheckState(Qt.CheckState.Checked)
+    _send(chat, qtbot, wait_until, "When is high tide?")
+    sent = fake_openai.last("/responses").json or {}
+    assert sent["tools"] == [{"type": "file_search", "vector_store_ids": [made.id]}]
+
+    qloop.run_until_complete(stores.delete(made.id))  # deleted in the Platform tab meanwhile
+    qtbot.mouseClick(picker.refresh_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "no longer exists" in picker.note.text())
+    assert "Tick another one, or create one in the Platform tab." in picker.note.text()
+    assert picker.chosen() == ()
+
+
+def test_a_vector_store_list_that_cannot_be_fetched_says_why_and_keeps_the_choice(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from playground.core.chat.builtin_tools import FileSearchTool
+
+    fake_openai.fail_next(500, path="/vector_stores")  # the list request fails
+    chat.tab.params.set_fields({"builtin_tools": (FileSearchTool(vector_store_ids=("vs_kept",)),)})
+    picker = chat.tab.params.vector_stores
+    wait_until(lambda: "could not be listed" in picker.note.text())
+    assert "Press Refresh to try again." in picker.note.text()
+    assert picker.chosen() == ("vs_kept",)
+
+
+def test_a_vector_store_gone_at_send_time_is_said_in_plain_words(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    from playground.core.chat.builtin_tools import FileSearchTool
+
+    fake_openai.scenario.vector_stores = []  # OpenAI knows none of them
+    chat.tab.params.set_fields({"builtin_tools": (FileSearchTool(vector_store_ids=("vs_gone",)),)})
+    chat.tab.input_edit.setPlainText("Search my notes")
+    qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    text = chat.tab.error_label.text()
+    assert "no longer exists on OpenAI" in text
+    assert "Press Refresh under File search" in text
+    assert "vs_gone" not in text
+    assert chat.controller.conversation.turns[-1].content == "Search my notes"  # kept
+
+
+def test_files_the_code_interpreter_made_are_listed_and_downloadable(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    from tests.fakes.responses import StoredResponses
+
+    fake_openai.state(StoredResponses).container_files[("cntr_fake", "cfile_1")] = b"hour,m\n14,6\n"
+    fake_openai.scenario.builtin_items = [CODE]
+    fake_openai.scenario.annotations = [
+        {"type": "container_file_citation", "container_id": "cntr_fake", "file_id": "cfile_1",
+         "filename": "tides.csv", "start_index": 0, "end_index": 5},
+        {"type": "container_file_citation", "container_id": "cntr_fake", "file_id": "cfile_gone",
+         "filename": "old.png", "start_index": 0, "end_index": 5},
+    ]  # fmt: skip
+    chat.tab.params.code_check.setChecked(True)
+    _send(chat, qtbot, wait_until, "Tabulate the tides")
+    turn = chat.tab.conversation.turns[-1]
+    (step,) = turn.steps.steps
+    assert step.is_open
+    assert "tides.csv" in step.files_box.findChildren(QLabel)[0].text()
+    target = tmp_path / "saved.csv"
+    chat.tab.ask_download_path = lambda filename: str(target)  # type: ignore[method-assign]
+    qtbot.mouseClick(step.download_buttons[0], Qt.MouseButton.LeftButton)
+    wait_until(lambda: target.exists())
+    assert target.read_bytes() == b"hour,m\n14,6\n"
+    wait_until(lambda: chat.tab.notice_label.text() == "Saved saved.csv.")
+
+    qtbot.mouseClick(step.download_buttons[1], Qt.MouseButton.LeftButton)  # its sandbox expired
+    wait_until(lambda: chat.tab.error_box.isVisible())
+    assert "File no longer on OpenAI" in chat.tab.error_label.text()
+    assert "Ask the model to make the file again." in chat.tab.error_label.text()
+
+    conversation_id = chat.controller.conversation.id  # kept with the answer
+    chat.controller.new_conversation()
+    chat.controller.open_conversation(conversation_id)
+    (kept,) = chat.tab.conversation.turns[-1].steps.steps
+    assert len(kept.download_buttons) == 2
+
+
+def test_an_mcp_servers_header_is_kept_in_the_keyring_and_only_sent(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, tmp_path: Path
+) -> None:
+    secrets = chat.controller.sending.session.secrets
+    params = chat.tab.params
+    params.mcp_check.setChecked(True)
+    params.mcp_url_edit.setText("https://mcp.example.org/mcp")
+    params.mcp_label_edit.setText("deepwiki")
+    params.mcp_always_check.setChecked(True)
+    params.mcp_header_name_edit.setText("Authorization")
+    params.mcp_header_value_edit.setText("Bearer s3cret-token")
+    qtbot.mouseClick(params.mcp_header_save, Qt.MouseButton.LeftButton)
+    wait_until(
+        lambda: "Kept in your system keyring for “deepwiki”" in params.mcp_headers_note.text()
+    )
+    assert params.mcp_header_value_edit.text() == ""  # not left on screen
+    assert "s3cret" not in params.mcp_headers_note.text()
+    assert "s3cret-token" in (secrets.get("mcp-headers:deepwiki") or "")
+
+    _send(chat, qtbot, wait_until, "Ask deepwiki about tides")
+    (tool,) = (fake_openai.last("/responses").json or {})["tools"]
+    assert tool["headers"] == {"Authorization": "Bearer s3cret-token"}
+    assert tool["require_approval"] == "never"  # "always allow" for this server
+    stored = chat.history.load(chat.controller.conversation.id)
+    assert "s3cret" not in repr(stored.params)
+    assert all(not getattr(t, "headers", ()) for t in stored.params.builtin_tools)
+    target = tmp_path / "chat.json"
+    exports = chat.controller.exports
+    exports._ask_save_path = lambda suggested, filter_: str(target)  # type: ignore[method-assign]
+    exports.export_conversation("json")
+    assert "s3cret" not in target.read_text(encoding="utf-8")
+
+    qtbot.mouseClick(params.mcp_header_forget, Qt.MouseButton.LeftButton)
+    wait_until(lambda: secrets.get("mcp-headers:deepwiki") is None)
+    wait_until(lambda: "press Keep in keyring" in params.mcp_headers_note.text())
+
+
+@pytest.mark.parametrize(("model", "standard"), [("gpt-5-mini", False), ("gpt-4o-mini", True)])
+def test_the_served_tier_is_priced_or_the_cost_says_standard_rates(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any, model: str, standard: bool
+) -> None:
+    from playground.core.money.pricing import Pricer
+
+    fake_openai.scenario.service_tier = "flex"
+    chat.tab.set_model(model)
+    _send(chat, qtbot, wait_until, "Hello")
+    line = chat.tab.conversation.turns[-1].meta_label.text()
+    assert "tier flex" in line
+    assert ("at standard rates" in line) is standard
+    meta = chat.controller.state.metas[-1]
+    assert meta.usage is not None
+    assert meta.cost == Pricer().cost(meta.model, meta.usage, service_tier="flex")

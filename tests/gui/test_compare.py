@@ -361,6 +361,12 @@ class _Chat:
     def on_compare(self, handler: Any) -> None:
         self.compare = handler
 
+    def refused(self, model: str) -> frozenset[str]:
+        return frozenset()
+
+    def learn_refusal(self, model: str, setting: str) -> None:
+        """Nothing is refused here."""
+
 
 def test_the_controller_works_with_its_view_and_a_chat_link_without_the_window(
     qtbot: Any, qloop: Any, wait_until: Any, fake_openai: FakeOpenAI, make_parts: MakeParts

@@ -87,3 +87,34 @@ def test_effort_sweep_of_a_model_that_does_not_reason_says_so(
     qtbot.mouseClick(view.sweep_button, Qt.MouseButton.LeftButton)
     assert "does not reason" in view.status_label.text()
     assert fake_openai.requests_to("/responses") == []
+
+
+def test_a_setting_a_server_refuses_in_compare_is_learned_for_every_tab(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    # A model the capability table does not know: the panel offers temperature, the server
+    # (an o-series model) refuses it.
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "o9-mini"]
+    app = make_app()
+    view = _compare(app, wait_until).view
+    column = view.columns[0]
+    column.params.set_fields({"model": "o9-mini", "temperature": 0.4})
+    view.input_edit.setPlainText("Hello")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not app.runner.is_busy("compare"))
+    error = column.error_label.text()
+    assert "o9-mini does not take temperature (the server said so)" in error
+    assert "Run again." in error
+    assert app.chat.save_state()["learned"] == {"o9-mini": ["temperature"]}  # Chat keeps it
+
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not app.runner.is_busy("compare"))
+    refused, accepted = [
+        r.json
+        for r in fake_openai.requests_to("/responses")
+        if r.json and r.json["model"] == "o9-mini"
+    ]
+    assert refused["temperature"] == 0.4
+    assert "temperature" not in accepted
+    assert not column.error_label.isVisible()
+    assert column.texts()

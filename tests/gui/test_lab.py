@@ -682,6 +682,12 @@ class _Chat:
     def on_add_to_lab(self, handler: Any) -> None:
         """Chat's "To Lab" never fires here."""
 
+    def refused(self, model: str) -> frozenset[str]:
+        return frozenset()
+
+    def learn_refusal(self, model: str, setting: str) -> None:
+        """Nothing is refused here."""
+
 
 def test_the_controller_works_with_its_view_and_a_store_without_the_window(
     qtbot: Any, qloop: Any, wait_until: WaitUntil, fake_openai: FakeOpenAI, make_parts: MakeParts
@@ -754,3 +760,29 @@ def test_a_variant_can_run_through_the_responses_api(
     assert "Paris" in " ".join(lab.grid_texts()[0])
     saved = lab.controller.save_state()["variants"]
     assert [v["fields"]["api"] for v in saved] == [API_CHAT_COMPLETIONS, API_RESPONSES]
+
+
+def test_a_setting_a_server_refuses_in_the_lab_is_learned_and_left_out_on_resume(
+    open_lab: Callable[..., LabTab], fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.scenario.models = [*fake_openai.scenario.models, "o9-mini"]
+    fake_openai.scenario.reply_text = "Paris"
+    lab = open_lab()
+    view = lab.set_up([TestCase(values={"country": "France"})])
+    row = view.variants.rows[0]
+    row.model_combo.setCurrentText("o9-mini")
+    row.params.set_fields({"model": "o9-mini", "temperature": 0.4})
+    lab.run()
+    (refused,) = lab.feature.run.results.values()
+    assert "o9-mini does not take temperature (the server said so)" in refused.error
+    assert lab.app.chat.save_state()["learned"] == {"o9-mini": ["temperature"]}
+
+    lab.resume()
+    bodies = [
+        r.json
+        for path in ("/chat/completions", "/responses")
+        for r in fake_openai.requests_to(path)
+        if r.json and r.json["model"] == "o9-mini"
+    ]
+    assert [b.get("temperature") for b in bodies] == [0.4, None]
+    assert "Paris" in " ".join(lab.grid_texts()[0])

@@ -89,3 +89,29 @@ def test_an_answers_response_id_and_chain_are_kept(store: HistoryStore, tmp_path
         assert loaded.params.store
     finally:
         reopened.close()
+
+
+def test_an_answers_thinking_steps_and_citations_are_kept(
+    store: HistoryStore, tmp_path: Path
+) -> None:
+    from playground.core.chat.builtin_tools import Citation, FileHit, ToolStep
+
+    steps = (
+        ToolStep("fs_1", "file_search_call", "completed", "Searched files", queries=("tides",),
+                 hits=(FileHit("tides.pdf", "file_1", 0.91, "High tide 14:02"),)),
+        ToolStep("ci_1", "code_interpreter_call", "failed", "Ran 1 line of Python",
+                 code="print(1/0)", error="ZeroDivisionError"),
+    )  # fmt: skip
+    citations = (Citation(title="Brest", url="https://tides.example", start_index=0, end_index=2),)
+    meta = MessageMeta(model="gpt-6-sol", reasoning="Moon.", steps=steps, citations=citations)
+    store.create("c1", params=ResponsesRequest(model="gpt-6-sol", messages=()))
+    store.append_message("c1", Message("assistant", "Hi"), meta)
+    store.close()
+    reopened = HistoryStore(tmp_path / "history.sqlite3")
+    try:
+        (stored,) = reopened.load("c1").messages
+        assert stored.meta.reasoning == "Moon."
+        assert stored.meta.steps == steps
+        assert stored.meta.citations == citations
+    finally:
+        reopened.close()

@@ -519,3 +519,53 @@ class DeferredSecretStore:
         else:
             state = repr(opening.result())
         return f"DeferredSecretStore({state})"
+
+
+# --- remote MCP servers' headers ------------------------------------------------------------------
+
+MCP_ENTRY_PREFIX = "mcp-headers:"
+"""Each remote MCP server's headers (a key or token it needs) are one entry, `mcp-headers:<label>`,
+in the same store as the API keys: never in settings, history, exports or logs."""
+
+
+def mcp_entry(server_label: str) -> str:
+    """The secret store entry of the MCP server labelled `server_label`."""
+    return MCP_ENTRY_PREFIX + server_label.strip()
+
+
+def mcp_headers(store: SecretStore, server_label: str) -> tuple[tuple[str, str], ...]:
+    """The headers kept for the server (none when nothing is kept or the entry is unreadable).
+    May block (keyring)."""
+    import json
+
+    raw = store.get(mcp_entry(server_label)) if server_label.strip() else None
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        log.warning("the kept headers of an MCP server are unreadable; ignored")
+        return ()
+    if not isinstance(value, dict):
+        return ()
+    return tuple((str(k), str(v)) for k, v in value.items() if str(k).strip() and str(v))
+
+
+def set_mcp_headers(
+    store: SecretStore, server_label: str, headers: tuple[tuple[str, str], ...]
+) -> None:
+    """Keeps `headers` for the server (replacing what was kept); no headers forget the entry.
+    May block (keyring).
+
+    Raises:
+        SecretStoreError: the store refused.
+        ValueError: no server label.
+    """
+    import json
+
+    if not server_label.strip():
+        raise ValueError("An MCP server needs a label before its headers can be kept.")
+    if not headers:
+        store.delete(mcp_entry(server_label))
+        return
+    store.set(mcp_entry(server_label), json.dumps(dict(headers)))

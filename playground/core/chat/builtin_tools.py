@@ -9,7 +9,7 @@ sentence for the collapsed step, and the details the expanded step shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 
@@ -153,11 +153,22 @@ StepKind = Literal[
 ]
 
 STEP_KINDS: frozenset[str] = frozenset(StepKind.__args__)  # type: ignore[attr-defined]
+STEP_TITLES: dict[str, str] = {
+    "web_search_call": "Web search",
+    "file_search_call": "File search",
+    "code_interpreter_call": "Code interpreter",
+    "image_generation_call": "Image generation",
+    "mcp_call": "MCP tool",
+    "mcp_list_tools": "MCP tools listed",
+    "mcp_approval_request": "MCP approval",
+}
+"""What each kind of step is called where it is shown."""
 
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A source the answer cites: a web page (`url`) or a file (`file_id`, `filename`)."""
+    """A source the answer cites: a web page (`url`) or a file (`file_id`, `filename`); a file
+    the code interpreter made also names its `container_id`."""
 
     title: str = ""
     url: str = ""
@@ -165,6 +176,7 @@ class Citation:
     filename: str = ""
     start_index: int | None = None
     end_index: int | None = None
+    container_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +209,8 @@ class ToolStep:
         tool_name: the MCP tool called.
         arguments: the MCP tool's arguments (JSON text).
         error: what went wrong, in the API's words, when it failed.
+        container_id: the code interpreter's container (where its files are).
+        files: files the code interpreter made (as the answer cites them), downloadable.
     """
 
     item_id: str
@@ -213,6 +227,8 @@ class ToolStep:
     tool_name: str = ""
     arguments: str = ""
     error: str = ""
+    container_id: str = ""
+    files: tuple[Citation, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -277,16 +293,7 @@ def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> To
         )
     if kind == "file_search_call":
         queries = tuple(str(q) for q in item.get("queries") or ())
-        hits = tuple(
-            FileHit(
-                str(r.get("filename") or ""),
-                str(r.get("file_id") or ""),
-                float(r["score"]) if isinstance(r.get("score"), int | float) else None,
-                str(r.get("text") or ""),
-            )
-            for r in item.get("results") or ()
-            if isinstance(r, dict)
-        )
+        hits = _hits(item.get("results"))
         summary = (
             "Searched files for " + ", ".join(f"“{q}”" for q in queries)
             if queries
@@ -317,6 +324,10 @@ def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> To
             output="\n".join(logs),
             images=tuple(images),
             error=error,
+            container_id=str(
+                item.get("container_id") or (previous.container_id if previous else "")
+            ),
+            files=previous.files if previous else (),
         )
     if kind == "image_generation_call":
         result = item.get("result")
@@ -363,7 +374,146 @@ def step_from_item(item: dict[str, Any], previous: ToolStep | None = None) -> To
     return ToolStep(item_id, kind, status, kind.replace("_", " "), error=error)
 
 
+def _text(raw: dict[str, Any], name: str) -> str:
+    return str(raw.get(name) or "")
+
+
+def _hits(raw: object) -> tuple[FileHit, ...]:
+    """File search's chunks from the wire's `results` (or a kept step's `hits`: the same keys)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        FileHit(
+            str(h.get("filename") or ""),
+            str(h.get("file_id") or ""),
+            float(h["score"]) if isinstance(h.get("score"), int | float) else None,
+            str(h.get("text") or ""),
+        )
+        for h in raw
+        if isinstance(h, dict)
+    )
+
+
 def _error_text(error: object) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error.get("type") or "")
     return str(error) if error else ""
+
+
+# --- kept in history and exports (plain JSON values) ---------------------------------------------
+
+
+def step_to_dict(step: ToolStep) -> dict[str, Any]:
+    """`step` as JSON values; empty fields are left out."""
+    out: dict[str, Any] = {"item_id": step.item_id, "kind": step.kind, "status": step.status}
+    out["summary"] = step.summary
+    for name in (
+        "code",
+        "output",
+        "server_label",
+        "tool_name",
+        "arguments",
+        "error",
+        "container_id",
+    ):
+        if getattr(step, name):
+            out[name] = getattr(step, name)
+    for name in ("queries", "sources", "images"):
+        if getattr(step, name):
+            out[name] = list(getattr(step, name))
+    if step.files:
+        out["files"] = [citation_to_dict(f) for f in step.files]
+    if step.hits:
+        out["hits"] = [
+            {"filename": h.filename, "file_id": h.file_id, "score": h.score, "text": h.text}
+            for h in step.hits
+        ]
+    return out
+
+
+def step_from_dict(raw: dict[str, Any]) -> ToolStep:
+    """A `ToolStep` back from `step_to_dict`'s form (unknown keys ignored)."""
+
+    def texts(name: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in raw.get(name) or () if v is not None)
+
+    hits = _hits(raw.get("hits"))
+    return ToolStep(
+        item_id=_text(raw, "item_id"),
+        kind=_text(raw, "kind"),
+        status=str(raw.get("status") or "completed"),
+        summary=_text(raw, "summary"),
+        queries=texts("queries"),
+        sources=texts("sources"),
+        hits=hits,
+        code=_text(raw, "code"),
+        output=_text(raw, "output"),
+        images=texts("images"),
+        server_label=_text(raw, "server_label"),
+        tool_name=_text(raw, "tool_name"),
+        arguments=_text(raw, "arguments"),
+        error=_text(raw, "error"),
+        container_id=_text(raw, "container_id"),
+        files=citations_from_json(raw.get("files")),
+    )
+
+
+def citation_to_dict(citation: Citation) -> dict[str, Any]:
+    """`citation` as JSON values; empty fields are left out."""
+    out: dict[str, Any] = {}
+    for name in ("title", "url", "file_id", "filename", "start_index", "end_index", "container_id"):
+        value = getattr(citation, name)
+        if value not in ("", None):
+            out[name] = value
+    return out
+
+
+def citation_from_dict(raw: dict[str, Any]) -> Citation:
+    """A `Citation` back from `citation_to_dict`'s form."""
+
+    def index(name: str) -> int | None:
+        value = raw.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return Citation(
+        title=_text(raw, "title"),
+        url=_text(raw, "url"),
+        file_id=_text(raw, "file_id"),
+        filename=_text(raw, "filename"),
+        start_index=index("start_index"),
+        end_index=index("end_index"),
+        container_id=_text(raw, "container_id"),
+    )
+
+
+def steps_from_json(raw: object) -> tuple[ToolStep, ...]:
+    """The steps of a stored list (anything else: none)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(step_from_dict(s) for s in raw if isinstance(s, dict))
+
+
+def citations_from_json(raw: object) -> tuple[Citation, ...]:
+    """The citations of a stored list (anything else: none)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(citation_from_dict(c) for c in raw if isinstance(c, dict))
+
+
+def with_container_files(
+    steps: tuple[ToolStep, ...], citations: tuple[Citation, ...]
+) -> tuple[ToolStep, ...]:
+    """`steps` with the files the answer cites from a code interpreter's container listed in the
+    step that ran there (the last code step when none names the container)."""
+    made = [c for c in citations if c.container_id and c.file_id]
+    if not made:
+        return steps
+    code = [i for i, s in enumerate(steps) if s.kind == "code_interpreter_call"]
+    if not code:
+        return steps
+    out = list(steps)
+    for citation in made:
+        at = next((i for i in code if steps[i].container_id == citation.container_id), code[-1])
+        if all(f.file_id != citation.file_id for f in out[at].files):
+            out[at] = replace(out[at], files=(*out[at].files, citation))
+    return tuple(out)

@@ -16,7 +16,9 @@ The JSON document (`to_json`) round-trips exactly through `from_json`:
                 "model": "gpt-4o-2024-08-06", "finish_reason": "stop"}]}
 
 Costs are written as strings so no digit is lost. Message fields that are empty are left out
-(`name`, `images`, `tool_calls`, `tool_call_id`; an image's unknown `width`/`height`).
+(`name`, `images`, `tool_calls`, `tool_call_id`; an image's unknown `width`/`height`). A Responses
+answer's turn may also carry `reasoning` (its reasoning summary), `steps` (its built-in tool steps,
+as `builtin_tools.step_to_dict` writes them) and `citations`; each is left out when empty.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, cast, get_args
 
+from playground.core.chat.builtin_tools import (
+    STEP_TITLES,
+    Citation,
+    ToolStep,
+    citation_to_dict,
+    citations_from_json,
+    step_to_dict,
+    steps_from_json,
+)
 from playground.core.chat.codegen import shorten_data_url
 from playground.core.models import ImagePart, Message, Role, ToolCall, Usage
 from playground.core.money.formatting import UNKNOWN, format_cost, format_tokens
@@ -64,6 +75,9 @@ class ExportTurn:
         cost: its cost in dollars, or None when unknown or not a reply.
         model: the model the server says answered, or None.
         finish_reason: why the reply ended ("stop", "length", "tool_calls"...), or None.
+        reasoning: the reply's reasoning summary ("Thinking"), or "".
+        steps: the reply's built-in tool steps (web search, code interpreter, …).
+        citations: the sources the reply cites.
     """
 
     message: Message
@@ -71,6 +85,9 @@ class ExportTurn:
     cost: Decimal | None = None
     model: str | None = None
     finish_reason: str | None = None
+    reasoning: str = ""
+    steps: tuple[ToolStep, ...] = ()
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +237,14 @@ def _turn_markdown(turn: ExportTurn) -> list[str]:
     if message.tool_call_id:
         heading += f" for `{_one_line(message.tool_call_id)}`"
     out = [f"## {heading}", ""]
+    if turn.reasoning.strip():
+        out += [
+            "> **Thinking**",
+            ">",
+            *(f"> {line}" for line in turn.reasoning.strip().split("\n")),
+        ]
+        out.append("")
+    out += _steps_markdown(turn.steps)
     content = message.content.strip("\n")
     if message.role == "tool" and content:
         parsed = _json_or_none(content)
@@ -241,10 +266,48 @@ def _turn_markdown(turn: ExportTurn) -> list[str]:
         out += [f"Tool call `{_one_line(call.name)}`:", "", *_fenced(_pretty(shown), "json"), ""]
     if not content and not message.images and not message.tool_calls:
         out += ["*(empty)*", ""]
+    out += _citations_markdown(turn.citations)
     line = _turn_line(turn)
     if line:
         out += [line, ""]
     return out
+
+
+def _steps_markdown(steps: tuple[ToolStep, ...]) -> list[str]:
+    """Each tool step as a list item (what it did), with the code it ran and what it printed."""
+    out: list[str] = []
+    for step in steps:
+        title = STEP_TITLES.get(step.kind, step.kind.replace("_", " "))
+        line = f"- **{title}:** {_escape_emphasis(_one_line(step.summary))}"
+        if step.error:
+            line += f" (failed: {_escape_emphasis(_one_line(step.error))})"
+        out.append(line)
+        for url in step.sources:
+            out.append(f"  - {_link(url)}")
+        if step.code:
+            out += ["", *(f"  {row}" for row in _fenced(step.code, "python")), ""]
+        if step.output and step.kind != "image_generation_call":
+            out += ["", *(f"  {row}" for row in _fenced(step.output, "")), ""]
+        elif step.output:
+            out.append(f"  - prompt: {_escape_emphasis(_one_line(step.output))}")
+    return [*out, ""] if out else []
+
+
+def _citations_markdown(citations: tuple[Citation, ...]) -> list[str]:
+    """The sources a reply cites, numbered, each once."""
+    seen: list[tuple[str, str]] = []
+    rows: list[str] = []
+    for citation in citations:
+        key = (citation.url, citation.file_id)
+        if key in seen:
+            continue
+        seen.append(key)
+        if citation.url:
+            title = _one_line(citation.title or citation.url).replace("]", "\\]")
+            rows.append(f"{len(seen)}. [{title}]({_link(citation.url)})")
+        else:
+            rows.append(f"{len(seen)}. {_one_line(citation.filename or citation.file_id)}")
+    return ["Sources:", "", *rows, ""] if rows else []
 
 
 def _turn_line(turn: ExportTurn) -> str:
@@ -350,6 +413,9 @@ def _turn_to_dict(turn: ExportTurn) -> dict[str, Any]:
         "cost": str(turn.cost) if turn.cost is not None else None,
         "model": turn.model,
         "finish_reason": turn.finish_reason,
+        **({"reasoning": turn.reasoning} if turn.reasoning else {}),
+        **({"steps": [step_to_dict(step) for step in turn.steps]} if turn.steps else {}),
+        **({"citations": [citation_to_dict(c) for c in turn.citations]} if turn.citations else {}),
     }
 
 
@@ -501,7 +567,10 @@ def _turn_from_dict(raw: Any) -> ExportTurn:
     cost = _cost_from(raw.get("cost"))
     model = _optional_text(raw, "model")
     finish_reason = _optional_text(raw, "finish_reason")
-    return ExportTurn(message, usage, cost, model, finish_reason)
+    reasoning = _optional_text(raw, "reasoning") or ""
+    steps = steps_from_json(raw.get("steps"))
+    citations = citations_from_json(raw.get("citations"))
+    return ExportTurn(message, usage, cost, model, finish_reason, reasoning, steps, citations)
 
 
 def _optional_text(raw: dict[str, Any], name: str) -> str | None:

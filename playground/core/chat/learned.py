@@ -118,6 +118,21 @@ def without(request: ChatRequest, settings: Iterable[str]) -> ChatRequest:
 _CHAT_FIELDS = frozenset(f.name for f in dataclasses.fields(ChatRequest))
 
 
+def refused_setting(request: ChatRequest, param: str | None, code: str, message: str) -> str | None:
+    """The setting `request` sent that a 400 (naming `param`) refuses; None for any other error."""
+    setting = setting_for(param, code, message)
+    return setting if setting is not None and is_set(request, setting) else None
+
+
+def learned_text(model: str, setting: str) -> str:
+    """A refusal just learned (Compare, Prompt Lab), in plain words with what happens next."""
+    return (
+        f"{refusal_text(model, setting)} It is left out for this model from now on (Chat's "
+        "Parameters panel lists it under “Learned from the server”, where it can be reset). "
+        "Run again."
+    )
+
+
 def refusal_text(model: str, setting: str) -> str:
     """The refusal in plain words."""
     return f"{model} does not take {LABELS.get(setting, setting)} (the server said so)."

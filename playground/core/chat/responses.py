@@ -32,7 +32,13 @@ from playground.core.api.replies import (
     unexpected_body,
 )
 from playground.core.api.retry import RetryWait, with_retries
-from playground.core.chat.builtin_tools import STEP_KINDS, Citation, ToolStep, step_from_item
+from playground.core.chat.builtin_tools import (
+    STEP_KINDS,
+    Citation,
+    ToolStep,
+    step_from_item,
+    with_container_files,
+)
 from playground.core.chat.service import (
     YIELD_EVERY_S,
     ChatProgress,
@@ -749,7 +755,7 @@ def _result(reader: _Reader, progress: ChatProgress) -> ChatResult:
         model=reader.model,
         api="responses",
         reasoning_summary=progress.reasoning,
-        steps=tuple(progress.steps),
+        steps=with_container_files(tuple(progress.steps), tuple(progress.citations)),
         citations=tuple(progress.citations),
         response_id=progress.response_id,
         service_tier=reader.service_tier,
@@ -772,6 +778,7 @@ def _citation(annotation: dict[str, Any]) -> Citation | None:
             filename=str(annotation.get("filename") or ""),
             start_index=annotation.get("start_index"),
             end_index=annotation.get("end_index"),
+            container_id=str(annotation.get("container_id") or ""),
         )
     return None
 

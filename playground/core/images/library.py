@@ -12,6 +12,10 @@ with what can be read from the picture alone). Searching matches every word of t
 the prompt, the revised prompt and the model. Deleting moves both files to a `.trash` folder, so
 Undo can bring them back; the trash is emptied when the library is opened next time.
 
+Other tabs save into the same gallery through `shared_library(folder)` (one library per folder
+for the whole app) and `add`; the Images tab hears of such pictures with `add_listener` (a picture
+a model drew in a Chat answer carries `from_tab: "chat"` in its sidecar).
+
 No Qt here: the tab lists `LibraryItem`s and shows their files.
 """
 
@@ -25,6 +29,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -126,6 +131,11 @@ class ImageLibrary:
         self._lock = threading.RLock()
         self._items: dict[str, LibraryItem] | None = None
         self._trashed: dict[str, LibraryItem] = {}
+        self._listeners: list[Callable[[LibraryItem], None]] = []
+
+    def add_listener(self, listener: Callable[[LibraryItem], None]) -> None:
+        """Calls `listener(item)` after each `add`, on the thread that added it."""
+        self._listeners.append(listener)
 
     @property
     def trash_folder(self) -> Path:
@@ -207,7 +217,9 @@ class ImageLibrary:
                 ) from exc
             item = LibraryItem(stem, path, full)
             self._items[stem] = item
-            return item
+        for listener in list(self._listeners):
+            listener(item)
+        return item
 
     def update(self, item_id: str, **changes: Any) -> LibraryItem | None:
         """Merges `changes` into a picture's sidecar (e.g. the cost, once the request ends)."""
@@ -272,6 +284,32 @@ class ImageLibrary:
         with self._lock:
             self._trashed.clear()
             shutil.rmtree(self.trash_folder, ignore_errors=True)
+
+
+_SHARED: dict[Path, ImageLibrary] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_library(folder: Path) -> ImageLibrary:
+    """The one `ImageLibrary` of `folder` in this process: every tab that saves pictures uses it,
+    so the gallery lists what another tab saved."""
+    key = Path(os.path.abspath(folder))
+    with _SHARED_LOCK:
+        library = _SHARED.get(key)
+        if library is None:
+            library = _SHARED[key] = ImageLibrary(folder)
+        return library
+
+
+def picture_extension(data: bytes) -> str:
+    """ "png", "jpg", "webp" or "gif" from the picture's first bytes ("png" when unknown)."""
+    if data.startswith(b"\xff\xd8"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:4] == b"GIF8":
+        return "gif"
+    return "png"
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

@@ -33,9 +33,17 @@ class Accounting:
         self.session_id = session_id or uuid.uuid4().hex
 
     def cost(
-        self, profile: ProviderProfile, model: str, usage: Usage, *, batch: bool = False
+        self,
+        profile: ProviderProfile,
+        model: str,
+        usage: Usage,
+        *,
+        batch: bool = False,
+        service_tier: str | None = None,
     ) -> Decimal | None:
-        return self.pricer.cost(model, usage, profile.price_provider, batch=batch)
+        return self.pricer.cost(
+            model, usage, profile.price_provider, batch=batch, service_tier=service_tier
+        )
 
     def write(self, record: RequestRecord) -> LedgerEntry:
         """Prices `record` (at the Batch API's price when `record.batch`) and writes one ledger
@@ -53,7 +61,13 @@ class Accounting:
             model=record.model,
             endpoint=record.endpoint,
             usage=usage,
-            cost=self.cost(record.profile, record.model, usage, batch=record.batch),
+            cost=self.cost(
+                record.profile,
+                record.model,
+                usage,
+                batch=record.batch,
+                service_tier=record.service_tier,
+            ),
             latency_ms=record.latency_ms,
             status=record.status,
             session_id=self.session_id,

@@ -67,6 +67,8 @@ class RequestRecord:
         batch: sent through the Batch API (priced at the batch price).
         tab: the tab that sent it, by its key in `ui/registry.py` ("chat", "images", ...);
             the Usage page stacks and totals spend by it.
+        service_tier: the tier that served it (Responses: "flex", "priority"…), priced at that
+            tier's price where the price data has one.
     """
 
     profile: ProviderProfile
@@ -79,6 +81,7 @@ class RequestRecord:
     request_id: str | None = None
     batch: bool = False
     tab: str = ""
+    service_tier: str | None = None
 
 
 # --- counting ------------------------------------------------------------------------------------

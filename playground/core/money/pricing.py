@@ -27,6 +27,12 @@ gpt-image-1) unless the usage says how many of its tokens were of that kind: the
 image tokens (`image_input_tokens`, `image_output_tokens`) and the audio tab counts audio tokens
 (`audio_tokens`); a usage that carries them prices those tokens at the model's own rates.
 
+A Responses answer's served tier (`service_tier`: flex, priority) is priced at the table's price
+for that tier where it has one (`price_context`); where it has none the standard price applies and
+`tier_priced` says so, so the cost can be shown "at standard rates" rather than as a figure for
+the tier. Built-in tool calls (web search, code interpreter…) are not in genai-prices: they are
+never priced here (the cost covers the tokens only).
+
 genai_prices is imported on first use (it takes about 0.25 s), not at import: this module sits on
 the app's start-up path.
 
@@ -153,6 +159,7 @@ class Pricer:
         *,
         at: datetime | None = None,
         batch: bool = False,
+        service_tier: str | None = None,
     ) -> Decimal | None:
         """What `usage` of `model` cost, in dollars.
 
@@ -164,6 +171,8 @@ class Pricer:
             at: when the request was made (prices change over time); now if None.
             batch: sent through the Batch API (the table's batch price where it has one; a
                 user's own price applies as it is).
+            service_tier: the tier that served it ("flex", "priority"; the table's price for
+                that tier where it has one, else the standard price: see `tier_priced`).
 
         Returns:
             The exact cost, or None when it is unknown.
@@ -178,19 +187,48 @@ class Pricer:
         match = self._match(model, provider_id)
         if match is None:
             return None
+        tier = _tier(service_tier)
         if at is not None:
-            return _table_cost(match, usage, at, batch=batch)
+            return _table_cost(match, usage, at, batch=batch, tier=tier)
         now = datetime.now(UTC)
-        key = (model, usage, provider_id, batch, now.replace(minute=0, second=0, microsecond=0))
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        key = (model, usage, provider_id, batch, hour, *((tier,) if tier else ()))
         with self._lock:
             if key in self._recent:
                 return self._recent[key]
-        cost = _table_cost(match, usage, now, batch=batch)
+        cost = _table_cost(match, usage, now, batch=batch, tier=tier)
         with self._lock:
             if len(self._recent) >= RECENT_COSTS:
                 self._recent.clear()
             self._recent[key] = cost
         return cost
+
+    def tier_priced(
+        self,
+        model: str,
+        service_tier: str | None,
+        provider_id: str = "openai",
+        *,
+        at: datetime | None = None,
+    ) -> bool:
+        """Whether a cost of `model` served at `service_tier` is that tier's own price: True for
+        the standard tiers (none, "auto", "default") and where the table has the tier's price;
+        False where it is priced at standard rates (or not priced at all)."""
+        tier = _tier(service_tier)
+        if tier is None or model in self._overrides:
+            return tier is None
+        if provider_id == LOCAL_PROVIDER:
+            return True
+        match = self._match(model, provider_id) if provider_id else None
+        if match is None:
+            return False
+        when = at or datetime.now(UTC)
+        try:
+            plain = match.model.get_prices(when)
+            tiered = match.model.get_prices(when, {"service_tier": tier})
+        except (LookupError, ValueError):
+            return False
+        return tiered is not plain and tiered != plain
 
     def estimate(
         self, model: str, input_tokens: int, provider_id: str = "openai"
@@ -340,8 +378,14 @@ def _override_cost(override: PriceOverride, usage: Usage) -> Decimal | None:
     return total / MILLION
 
 
+def _tier(service_tier: str | None) -> str | None:
+    """A tier with its own prices ("flex", "priority"), or None for the standard one."""
+    tier = (service_tier or "").strip().lower()
+    return None if tier in ("", "auto", "default", "standard") else tier
+
+
 def _table_cost(
-    match: _Match, usage: Usage, at: datetime, *, batch: bool = False
+    match: _Match, usage: Usage, at: datetime, *, batch: bool = False, tier: str | None = None
 ) -> Decimal | None:
     price = match.model.get_prices(at)
     keys = _price_keys(price)
@@ -356,7 +400,13 @@ def _table_cost(
             table_usage,
             match.provider,
             genai_request_timestamp=at,
-            price_context={"processing": "batch"} if batch else None,
+            price_context=(
+                {
+                    **({"processing": "batch"} if batch else {}),
+                    **({"service_tier": tier} if tier else {}),
+                }
+                or None
+            ),
         )
     except (LookupError, ValueError, ArithmeticError) as exc:
         log.warning("could not price %s for %s: %s", usage, match.model.id, exc)

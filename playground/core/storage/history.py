@@ -58,12 +58,18 @@ from typing import Any, Final, TypeVar
 
 from playground.core.chat.builtin_tools import (
     BuiltinTool,
+    Citation,
     CodeInterpreterTool,
     FileSearchTool,
     ImageGenerationTool,
     McpTool,
+    ToolStep,
     UserLocation,
     WebSearchTool,
+    citation_to_dict,
+    citations_from_json,
+    step_to_dict,
+    steps_from_json,
 )
 from playground.core.chat.service import ChatRequest, Conversation, ResponsesRequest
 from playground.core.models import ImagePart, Message, ToolCall, Usage
@@ -258,6 +264,10 @@ class MessageMeta:
         alternatives: the other answers to the same request that Regenerate kept, in the order
             they came; the turn's own text is the one shown (and sent as context next).
         alternative_index: where the shown answer sits among all of them (0 = the first).
+        reasoning: the model's reasoning summary (the "Thinking" section), or "".
+        steps: the built-in tool steps of the answer (web search, code interpreter, …).
+        citations: the sources the answer cites.
+        pinned: the turn is always sent, however long the conversation grows.
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -275,6 +285,10 @@ class MessageMeta:
     response_chain: str = ""
     alternatives: tuple[Alternative, ...] = ()
     alternative_index: int = 0
+    reasoning: str = ""
+    steps: tuple[ToolStep, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    pinned: bool = False
 
     def answers(self, shown: str) -> list[Alternative]:
         """Every answer of the turn in the order they came, `shown` (the turn's text) in its
@@ -679,6 +693,14 @@ def _meta_json(meta: MessageMeta) -> str | None:
             for alt in meta.alternatives
         ]
         out["alternative_index"] = meta.alternative_index
+    if meta.reasoning:
+        out["reasoning"] = meta.reasoning
+    if meta.steps:
+        out["steps"] = [step_to_dict(step) for step in meta.steps]
+    if meta.citations:
+        out["citations"] = [citation_to_dict(c) for c in meta.citations]
+    if meta.pinned:
+        out["pinned"] = True
     return _dumps(out) if out else None
 
 
@@ -706,6 +728,10 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         response_chain=str(raw.get("response_chain", "")),
         alternatives=_alternatives_from(raw.get("alternatives")),
         alternative_index=_opt_int(raw.get("alternative_index")) or 0,
+        reasoning=str(raw.get("reasoning") or ""),
+        steps=steps_from_json(raw.get("steps")),
+        citations=citations_from_json(raw.get("citations")),
+        pinned=raw.get("pinned") is True,
     )
 
 

@@ -29,18 +29,24 @@ from playground.core.api.session import ApiSession
 from playground.core.chat.learned import Learned
 from playground.core.chat.presets import PresetStore, fill_variables
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
+from playground.core.images.library import ImageLibrary
 from playground.core.money.accounting import Accounting
 from playground.core.money.tokens import TokenCounter
+from playground.core.platform.vector_stores import VectorStoresService
 from playground.core.storage.history import HistoryStore
 from playground.ui.chat.conversations import ConversationHistory
+from playground.ui.chat.downloads import StepFileDownloads
 from playground.ui.chat.editing import TurnEditing
 from playground.ui.chat.link import ChatTabLink, turn_case
+from playground.ui.chat.mcp_headers import McpHeaders
 from playground.ui.chat.moderation_check import ModerationCheck
+from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.presets_export import PresetsAndExport
 from playground.ui.chat.sending import ChatSending
 from playground.ui.chat.starter_actions import ChatStarters
 from playground.ui.chat.state import GROUP, ChatState
 from playground.ui.chat.tab import ChatTab
+from playground.ui.chat.vector_stores import VectorStoreList
 from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
 from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 from playground.ui.common.feature import CHAT, FeatureController
@@ -73,6 +79,7 @@ class ChatController(FeatureController):
         parent: QObject | None = None,
         today: Callable[[], date] = date.today,
         test_starter: Callable[[str], None] | None = None,
+        pictures: ImageLibrary | None = None,
     ) -> None:
         super().__init__(view, parent)
         self.view: ChatTab = view
@@ -118,6 +125,7 @@ class ChatController(FeatureController):
             today=today,
         )
         view.switch_model_requested.connect(self.sending.model_changed)
+        self._link.use_learned(lambda: self.sending.learned, self.sending.show_learned)
         self.editing = TurnEditing(self.state, view, runner, self.conversations, self.sending, self)
         self.exports = PresetsAndExport(
             self.state,
@@ -133,6 +141,13 @@ class ChatController(FeatureController):
         self.starters = ChatStarters(
             view, runner, self.exports.apply_preset, today, test_starter, parent=self
         )
+        self.vector_stores = VectorStoreList(
+            view, VectorStoresService(session.client), runner, parent=self
+        )
+        self.downloads = StepFileDownloads(view, session, runner, parent=self)
+        self.mcp_headers = McpHeaders(view, session.secrets, runner, parent=self)
+        if pictures is not None:
+            self.sending.pictures = ChatPictures(pictures, view, runner)
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
         view.set_history_persistent(self.history.persistent)
@@ -155,6 +170,7 @@ class ChatController(FeatureController):
         view.add_turn_requested.connect(editing.add_example)
         view.turn_edited.connect(editing.edited)
         view.turn_role_toggled.connect(editing.role_toggled)
+        view.turn_pin_toggled.connect(editing.pin_toggled)
         view.turn_move_requested.connect(editing.moved)
         view.turn_delete_requested.connect(editing.deleted)
         view.turn_regenerate_requested.connect(editing.regenerate)

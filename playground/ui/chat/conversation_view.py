@@ -61,6 +61,14 @@ class TurnInfo:
     error: str = ""
     moderation: tuple[str, str, str] | None = None  # a kept check's badge: state, text, tooltip
     answers: tuple[int, int] = (0, 1)  # which of the answers Regenerate kept is shown, of how many
+    reasoning: str = ""  # a kept answer's reasoning summary ("Thinking")
+    steps: tuple[ToolStep, ...] = ()  # a kept answer's built-in tool steps
+    citations: tuple[Citation, ...] = ()  # a kept answer's sources
+    pinned: bool = False  # always sent, however long the conversation grows
+
+
+PIN_TEXT = "Pin: always send this turn"
+UNPIN_TEXT = "Unpin"
 
 
 def _tool_button(text: str, tip: str, name: str, icon_name: str = "") -> QToolButton:
@@ -128,8 +136,10 @@ class TurnWidget(QFrame):
     """
 
     approval_given = Signal(int, str, bool)
+    download_requested = Signal(object)  # a file the code interpreter made (its `Citation`)
     edit_committed = Signal(int, str, bool)
     role_toggled = Signal(int)
+    pin_toggled = Signal(int)
     move_requested = Signal(int, int)
     delete_requested = Signal(int)
     regenerate_requested = Signal(int)
@@ -171,6 +181,8 @@ class TurnWidget(QFrame):
         self._steps: StepsBox | None = None
         self._citations_label: QLabel | None = None
         self._not_sent_label: QLabel | None = None
+        self._pin_mark: QLabel | None = None
+        self.pinned = False
         self._answers: tuple[int, int] = (0, 1)
         self._pager: QWidget | None = None  # "‹ 2/3 ›" when Regenerate kept other answers
         self._pager_label: QLabel | None = None
@@ -273,6 +285,7 @@ class TurnWidget(QFrame):
                 ("moveUp", "Move up", lambda: self.move_requested.emit(self.index, -1)),
                 ("moveDown", "Move down", lambda: self.move_requested.emit(self.index, 1)),
                 ("forkTurn", "Fork: a new conversation from here", lambda: self.fork_requested.emit(self.index)),
+                ("pinTurn", PIN_TEXT, lambda: self.pin_toggled.emit(self.index)),
             ):  # fmt: skip
                 action = menu.addAction(text)
                 action.setObjectName(name)
@@ -280,6 +293,8 @@ class TurnWidget(QFrame):
             self._more_menu = menu
         role = self.action("roleToggle", self._more_menu)
         role.setVisible(self.message.role in ("user", "assistant"))
+        pin = self.action("pinTurn", self._more_menu)
+        pin.setText(UNPIN_TEXT if self.pinned else PIN_TEXT)
         return self._more_menu
 
     def action(self, name: str, menu: QMenu | None = None) -> QAction:
@@ -388,6 +403,7 @@ class TurnWidget(QFrame):
         """The built-in tool steps, above the answer's text (built on first need)."""
         if self._steps is None:
             self._steps = StepsBox()
+            self._steps.download_requested.connect(self.download_requested)
             self._steps.approval_given.connect(
                 lambda item_id, approve: self.approval_given.emit(self.index, item_id, approve)
             )
@@ -592,7 +608,22 @@ class TurnWidget(QFrame):
         results = {call_id: box.toPlainText() for call_id, box in self._tool_inputs.items()}
         self.tool_results_submitted.emit(self.index, results)
 
+    def set_pinned(self, on: bool) -> None:
+        """Marks the turn as pinned (always sent) or not."""
+        self.pinned = on
+        if on or self._pin_mark is not None:
+            if self._pin_mark is None:
+                self._pin_mark = named(
+                    QLabel("Pinned"),
+                    "pinMark",
+                    "Pinned",
+                    "Always sent, however long the conversation grows (⋯ → Unpin to undo).",
+                )
+                self.view.add_header_widget(self._pin_mark)
+            self._pin_mark.setVisible(on)
+
     def set_info(self, info: TurnInfo) -> None:
+        self.set_pinned(info.pinned)
         self.meta_label.setText(info.meta)
         self.meta_label.setVisible(bool(info.meta))
         self.set_answers(*info.answers)
@@ -604,6 +635,12 @@ class TurnWidget(QFrame):
             self.error_label.setStyleSheet(f"QLabel#turnError {{ color: {red}; }}")
         if self._error_label is not None:
             self._error_label.setVisible(bool(info.error))
+        if info.reasoning:
+            self.set_reasoning(info.reasoning)
+        if info.steps:
+            self.set_steps(info.steps)
+        if info.citations:
+            self.set_citations(info.citations, self.message.content)
 
     def set_answers(self, shown: int, count: int) -> None:
         """Shows "‹ 2/3 ›" when Regenerate kept other answers (`shown` counts from 0)."""
@@ -731,8 +768,10 @@ class ConversationView(QScrollArea):
     """
 
     approval_given = Signal(int, str, bool)
+    download_requested = Signal(object)  # a file the code interpreter made (its `Citation`)
     edit_committed = Signal(int, str, bool)
     role_toggled = Signal(int)
+    pin_toggled = Signal(int)
     move_requested = Signal(int, int)
     delete_requested = Signal(int)
     regenerate_requested = Signal(int)
@@ -880,6 +919,7 @@ class ConversationView(QScrollArea):
         turn = TurnWidget(index, message, info, parent)
         turn.edit_committed.connect(self.edit_committed)
         turn.role_toggled.connect(self.role_toggled)
+        turn.pin_toggled.connect(self.pin_toggled)
         turn.move_requested.connect(self.move_requested)
         turn.delete_requested.connect(self.delete_requested)
         turn.regenerate_requested.connect(self.regenerate_requested)
@@ -890,6 +930,7 @@ class ConversationView(QScrollArea):
         turn.choice_selected.connect(self.choice_selected)
         turn.tool_results_submitted.connect(self.tool_results_submitted)
         turn.approval_given.connect(self.approval_given)
+        turn.download_requested.connect(self.download_requested)
         return turn
 
     def _add(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:

@@ -79,6 +79,14 @@ class TurnEditing(QObject):
         turns[index] = dataclasses.replace(turns[index], role=role)
         self._changed()
 
+    def pin_toggled(self, index: int) -> None:
+        """Pins turn `index` (always sent, whatever the conversation's length) or unpins it."""
+        metas = self.state.metas
+        if not 0 <= index < len(metas):
+            return
+        metas[index] = dataclasses.replace(metas[index], pinned=not metas[index].pinned)
+        self._changed()
+
     def moved(self, index: int, delta: int) -> None:
         other = index + delta
         turns, metas = self.state.conversation.turns, self.state.metas

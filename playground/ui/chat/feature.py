@@ -8,7 +8,10 @@ from playground.ui.common.feature import CHAT, Feature, FeatureContext, FeatureC
 
 
 def build(ctx: FeatureContext) -> FeatureController:
+    from pathlib import Path
+
     from playground.core.chat.service import ChatService
+    from playground.core.images.library import shared_library
     from playground.ui.chat.controller import ChatController
     from playground.ui.chat.tab import ChatTab
     from playground.ui.common.chat_params import default_api
@@ -38,6 +41,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         parent=ctx.window,
         today=ctx.services.today,
         test_starter=ctx.open_starter,
+        pictures=shared_library(Path(services.paths.data_dir) / "images"),
     )
     view.price_explain_requested.connect(
         lambda last: ctx.counters.explain_conversation(

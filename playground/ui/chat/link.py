@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from playground.core.chat.learned import Learned
 from playground.core.models import Message
 from playground.ui.chat.tab import ChatTab
 from playground.ui.common.chat_link import ChatSettings, ChatTurnCase, CompareRequest
@@ -33,6 +34,22 @@ class ChatTabLink:
         self._show_compare = show_compare
         self._compare_handler: Callable[[CompareRequest], None] | None = None
         self._pending_compare: CompareRequest | None = None
+        fresh = Learned()
+        self._learned: Callable[[], Learned] = lambda: fresh
+        self._learned_shown: Callable[[], None] = lambda: None
+
+    def use_learned(self, learned: Callable[[], Learned], shown: Callable[[], None]) -> None:
+        """Where the refusals learned from the servers are (`learned()`: Chat's current set) and
+        how Chat's panel shows them again (`shown`)."""
+        self._learned = learned
+        self._learned_shown = shown
+
+    def refused(self, model: str) -> frozenset[str]:
+        return self._learned().of(model)
+
+    def learn_refusal(self, model: str, setting: str) -> None:
+        self._learned().learn(model, setting)
+        self._learned_shown()
 
     def on_add_to_lab(self, handler: Callable[[ChatTurnCase], None]) -> None:
         # Nothing is delivered here: Prompt Lab registers while it is being built, before it

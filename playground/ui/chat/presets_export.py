@@ -196,7 +196,16 @@ class PresetsAndExport(QObject):
                 "api": draft.api,
             },
             turns=tuple(
-                ExportTurn(m, meta.usage, meta.cost, meta.model or None, meta.finish_reason or None)
+                ExportTurn(
+                    m,
+                    meta.usage,
+                    meta.cost,
+                    meta.model or None,
+                    meta.finish_reason or None,
+                    meta.reasoning,
+                    meta.steps,
+                    meta.citations,
+                )
                 for m, meta in zip(self.state.conversation.turns, self.state.metas, strict=False)
             ),
         )
@@ -226,6 +235,9 @@ class PresetsAndExport(QObject):
                     cost=t.cost,
                     model=t.model or "",
                     finish_reason=t.finish_reason or "",
+                    reasoning=t.reasoning,
+                    steps=t.steps,
+                    citations=t.citations,
                 )
                 for t in conversation.turns
             ],

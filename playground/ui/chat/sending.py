@@ -98,7 +98,9 @@ from playground.core.storage.history import (
 )
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
+from playground.ui.chat.mcp_headers import with_mcp_headers
 from playground.ui.chat.moderation_check import ModerationCheck
+from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import (
@@ -156,6 +158,7 @@ class ChatSending(QObject):
             API_RESPONSES: engine_for(Api.RESPONSES, session.client, counters.take_headers),
         }
         self.session = session
+        self.pictures: ChatPictures | None = None  # set by the controller when there is a gallery
         self.runner = runner
         self.counter = counter
         self.accounting = accounting
@@ -488,13 +491,24 @@ class ChatSending(QObject):
         self.runner.start(
             self._in_background(turn, on_delta)
             if background
-            else self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait),
+            else self._stream(turn, request, on_delta, on_wait),
             group=GROUP,
             on_result=lambda result: self._on_reply(turn, result),
             on_error=lambda error: self._on_failed(turn, error),
             on_cancel=lambda: self._on_cancelled(turn),
         )
         turn.frame_timer.start()  # shows the turns if no fragment comes within a frame
+
+    async def _stream(
+        self,
+        turn: InFlight,
+        request: ChatRequest,
+        on_delta: Callable[[int, str], None],
+        on_wait: Callable[[RetryWait], None],
+    ) -> ChatResult:
+        """Streams `request` with the MCP servers' kept headers added (only the wire has them)."""
+        request = await with_mcp_headers(request, self.session.secrets, self.runner)
+        return await self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait)
 
     # --- long conversations ------------------------------------------------------------------
 
@@ -512,7 +526,7 @@ class ChatSending(QObject):
         system = tuple(m for m in request.messages if m.role in ("system", "developer"))
         turns = [m for m in request.messages if m.role not in ("system", "developer")]
         if strategy is Strategy.SUMMARISE and request is not self._summarised:
-            older = [i for i in shaped.left_out if i not in set(left_out(turns))]
+            older = [i for i in shaped.left_out if i not in set(left_out(turns, self._pinned()))]
             if older:
                 self._summarise_then_send(request, api, older, user, system_prompt)
                 return None
@@ -546,7 +560,11 @@ class ChatSending(QObject):
         else:
             budget = None  # counting now would load the encoding on this thread
         drop = strategy in (Strategy.DROP, Strategy.SUMMARISE)
-        return strategy, fit(turns, sizes, base, budget, drop=drop)
+        return strategy, fit(turns, sizes, base, budget, drop=drop, pinned=self._pinned())
+
+    def _pinned(self) -> set[int]:
+        """The turns the user pinned: always sent (their indexes in the request's turns)."""
+        return {i for i, meta in enumerate(self.state.metas) if meta.pinned}
 
     def _turn_sizes(self, turns: list[Message], model: str) -> list[int]:
         """Each turn's input tokens, from a cache: a turn is tokenized once per model."""
@@ -670,7 +688,8 @@ class ChatSending(QObject):
         engine = self.engines[API_RESPONSES]
         if not isinstance(engine, ResponsesEngine):
             raise AppError.local("Background mode needs the Responses API", "Switch the API.")
-        response_id = await engine.start_background(turn.request)
+        sent = await with_mcp_headers(turn.request, self.session.secrets, self.runner)
+        response_id = await engine.start_background(sent)
         turn.progress.response_id = response_id
         self._background = turn
         self._mark_background(turn)
@@ -948,7 +967,10 @@ class ChatSending(QObject):
         turn.frame_timer.deleteLater()
         first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
         usage = reply_usage(self.counter, turn.request, result.usage, result.text, first.tool_calls)
-        entry = self._record(turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id)
+        entry = self._record(
+            turn, usage, RequestStatus.OK, result.elapsed_ms, result.request_id,
+            service_tier=result.service_tier,
+        )  # fmt: skip
         meta = MessageMeta(
             status=MessageStatus.OK,
             model=result.model,
@@ -959,6 +981,9 @@ class ChatSending(QObject):
             system_fingerprint=result.system_fingerprint,
             ttft_ms=result.ttft_ms,
             elapsed_ms=result.elapsed_ms,
+            reasoning=result.reasoning_summary,
+            steps=result.steps,
+            citations=result.citations,
         )
         meta = turn.with_kept(meta)
         message = Message("assistant", first.text, tool_calls=first.tool_calls)
@@ -980,7 +1005,13 @@ class ChatSending(QObject):
             widget = self.settle(turn)
             widget.message = message
             widget.finish_stream(first.text)
-            info = reply_info(result, usage, entry.cost) + _kept_note(turn.request)
+            priced = self.accounting.pricer.tier_priced(
+                result.model or turn.request.model,
+                result.service_tier,
+                self.session.profile.price_provider,
+            )
+            info = reply_info(result, usage, entry.cost, tier_priced=priced)
+            info += _kept_note(turn.request)
             if turn.request is self._sent_whole:
                 info += " (OpenAI no longer had the earlier answers)"
             violations = self._schema_violations(turn.request, first.text)
@@ -995,6 +1026,8 @@ class ChatSending(QObject):
             widget.set_reasoning(result.reasoning_summary)
             widget.set_steps(result.steps)
             widget.set_citations(result.citations, first.text)
+            if self.pictures is not None:  # drawn pictures into the Images gallery
+                self.pictures.keep(result.steps, turn.request, self.session.profile.name)
             widget.set_logprobs(list(first.logprobs))
             if first.tool_calls:
                 widget.show_tool_calls(first.tool_calls, awaiting=True)
@@ -1008,7 +1041,9 @@ class ChatSending(QObject):
         the answer (`McpApproval`) through the Responses API; the model's answer follows as a new
         turn."""
         result = self.state.results.get(index)
-        step = next((s for s in result.steps if s.item_id == item_id), None) if result else None
+        kept = self.state.metas[index].steps if 0 <= index < len(self.state.metas) else ()
+        steps = result.steps if result else kept  # a reopened conversation: its kept steps
+        step = next((s for s in steps if s.item_id == item_id), None)
         if step is None or self.runner.is_busy(GROUP):
             self.view.show_error(
                 AppError.local(
@@ -1050,6 +1085,14 @@ class ChatSending(QObject):
                 )
                 self.view.show_error(refused, retry=True, retry_text="Send again without it")
                 return
+            if "vector_store_ids" in (error.param or ""):
+                error = dataclasses.replace(
+                    error,
+                    title="Vector store not found",
+                    message="A vector store ticked for File search no longer exists on OpenAI.",
+                    hint="Press Refresh under File search and tick another one (or create one "
+                    "in the Platform tab), then send again.",
+                )
             self.view.show_error(error, retry=True, retry_text="Retry")
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error
@@ -1137,6 +1180,8 @@ class ChatSending(QObject):
         meta = MessageMeta(
             status=stored, model=turn.request.model, usage=usage, cost=entry.cost, error=error,
             elapsed_ms=turn.progress.elapsed_ms, ttft_ms=turn.progress.ttft_ms,
+            reasoning=turn.progress.reasoning, steps=tuple(turn.progress.steps),
+            citations=tuple(turn.progress.citations),
         )  # fmt: skip
         meta = turn.with_kept(meta)
         message = Message("assistant", partial)
@@ -1210,6 +1255,8 @@ class ChatSending(QObject):
         status: RequestStatus,
         latency_ms: float,
         request_id: str | None,
+        *,
+        service_tier: str | None = None,
     ) -> LedgerEntry:
         entry = self.counters.write(
             RequestRecord(
@@ -1222,6 +1269,7 @@ class ChatSending(QObject):
                 latency_ms=latency_ms,
                 conversation_id=turn.conversation.id,
                 request_id=request_id,
+                service_tier=service_tier,
             )
         )
         if turn.conversation is self.conversation:
@@ -1257,7 +1305,7 @@ class ChatSending(QObject):
         self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
         # Turns an earlier summary replaced are never sent (counting may say more, below).
-        self.view.mark_not_sent(set(left_out(self.conversation.turns)))
+        self.view.mark_not_sent(set(left_out(self.conversation.turns, self._pinned())))
         self._show_estimate(request)
         typed = bool(draft.user_text.strip() or draft.images)
         self._schedule_exact_count(request, draft.api if typed else "")

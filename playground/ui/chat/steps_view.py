@@ -25,18 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.chat.builtin_tools import Citation, ToolStep
+from playground.core.chat.builtin_tools import STEP_TITLES, Citation, ToolStep
 from playground.ui.common.widgets import wrapped_label
 
-_STEP_TITLES = {
-    "web_search_call": "Web search",
-    "file_search_call": "File search",
-    "code_interpreter_call": "Code interpreter",
-    "image_generation_call": "Image generation",
-    "mcp_call": "MCP tool",
-    "mcp_list_tools": "MCP tools listed",
-    "mcp_approval_request": "MCP approval",
-}
 _STATUS_MARKS = {
     "completed": "✓",
     "failed": "✗",
@@ -122,9 +113,11 @@ class StepWidget(Collapsible):
 
     Signals:
         approval_given: the user answered an MCP approval request. args: item id, approve.
+        download_requested: Download on a file the code interpreter made. arg: its `Citation`.
     """
 
     approval_given = Signal(str, bool)
+    download_requested = Signal(object)
 
     def __init__(self, step: ToolStep, parent: QWidget | None = None) -> None:
         super().__init__("toolStep", "", parent)
@@ -138,6 +131,15 @@ class StepWidget(Collapsible):
         self.images.setObjectName("stepImages")
         self.images.setVisible(False)
         self.body_layout.addWidget(self.images)
+        self.files_box = QWidget()
+        self.files_box.setObjectName("stepFiles")
+        self._files_layout = QVBoxLayout(self.files_box)
+        self._files_layout.setContentsMargins(0, 0, 0, 0)
+        self._files_layout.setSpacing(2)
+        self.files_box.setVisible(False)
+        self.body_layout.addWidget(self.files_box)
+        self.download_buttons: list[QPushButton] = []
+        self._files: tuple[Citation, ...] = ()
         self.approve_button = QPushButton("Approve")
         self.approve_button.setObjectName("approveMcp")
         self.deny_button = QPushButton("Deny")
@@ -157,7 +159,7 @@ class StepWidget(Collapsible):
     def set_step(self, step: ToolStep) -> None:
         self.step = step
         mark = _STATUS_MARKS.get(step.status, "…")
-        title = _STEP_TITLES.get(step.kind, step.kind)
+        title = STEP_TITLES.get(step.kind, step.kind)
         self.set_title(f"{mark} {title}: {step.summary}")
         details = step_details_html(step)
         self.details.setText(details)
@@ -171,10 +173,42 @@ class StepWidget(Collapsible):
                 )
             self.images.setPixmap(pixmap)
             self.set_open(True)  # a picture is what the user asked for: show it
+        if step.files != self._files:
+            self._show_files(step.files)
         awaiting = step.status == "awaiting_approval"
         self.approval_row.setVisible(awaiting)
         self.approve_button.setEnabled(awaiting)
         self.deny_button.setEnabled(awaiting)
+
+    def _show_files(self, files: tuple[Citation, ...]) -> None:
+        """A row per file the code interpreter made: its name and Download."""
+        self._files = files
+        while self._files_layout.count():
+            item = self._files_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.download_buttons = []
+        for file in files:
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            name = QLabel(f"<b>{html.escape(file.filename or 'A file')}</b>")
+            name.setObjectName("stepFileName")
+            name.setTextFormat(Qt.TextFormat.RichText)
+            button = QPushButton("Download…")
+            button.setObjectName("downloadStepFile")
+            button.setAccessibleName(f"Download {file.filename}")
+            button.setToolTip("Save the file the code made on this computer.")
+            button.clicked.connect(lambda _=False, f=file: self.download_requested.emit(f))
+            line.addWidget(name)
+            line.addWidget(button)
+            line.addStretch(1)
+            self._files_layout.addWidget(row)
+            self.download_buttons.append(button)
+        self.files_box.setVisible(bool(files))
+        if files:
+            self.set_open(True)  # the files are what the user will want from this step
 
     def set_answered(self, approve: bool) -> None:
         """The user's answer was sent: the buttons go, the answer stays in words."""
@@ -193,9 +227,11 @@ class StepsBox(QWidget):
 
     Signals:
         approval_given: args: item id, approve (from a step's Approve / Deny).
+        download_requested: arg: the `Citation` of a file a step made (its Download).
     """
 
     approval_given = Signal(str, bool)
+    download_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +245,7 @@ class StepsBox(QWidget):
         while len(self.steps) <= index:
             widget = StepWidget(step, self)
             widget.approval_given.connect(self.approval_given)
+            widget.download_requested.connect(self.download_requested)
             self._layout.addWidget(widget)
             self.steps.append(widget)
         widget = self.steps[index]

@@ -17,6 +17,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShort
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -126,12 +127,16 @@ class ChatTab(QWidget):
         model_changed: the model changed. arg: the model id.
         view_code_requested: show the request as code.
         learned_reset_requested: forget what the server refused for the current model.
+        vector_stores_wanted: file search needs the list of vector stores.
+        mcp_headers_wanted, mcp_headers_save_requested, mcp_headers_forget_requested: an MCP
+            server's headers in the keyring (see `ChatParamsPanel`).
         import_requested: paste a curl command or JSON body.
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
         copy_last_answer_requested: Ctrl+Shift+C.
         turn_edited: a turn's text was edited. args: turn index, new text, resend (bool).
         turn_role_toggled: switch a turn user ⇄ assistant. arg: turn index.
+        turn_pin_toggled: pin or unpin a turn (pinned turns are always sent). arg: turn index.
         turn_move_requested: args: turn index, -1 (up) or +1 (down).
         turn_delete_requested: arg: turn index.
         turn_regenerate_requested: arg: turn index (an answer).
@@ -141,6 +146,8 @@ class ChatTab(QWidget):
         turn_answer_selected: show another answer Regenerate kept. args: turn index, which.
         turn_choice_selected: args: turn index, choice index.
         turn_tool_results_submitted: args: turn index, {tool_call_id: result text}.
+        step_file_download_requested: Download on a file the code interpreter made. arg: its
+            `Citation` (with its container id).
         mcp_approval_given: Approve / Deny on an MCP approval request. args: turn index, the
             request's item id, approve.
         open_conversation_requested: a conversation was picked in the history list. arg: its id.
@@ -171,6 +178,10 @@ class ChatTab(QWidget):
     model_changed = Signal(str)
     view_code_requested = Signal()
     learned_reset_requested = Signal()
+    vector_stores_wanted = Signal()
+    mcp_headers_wanted = Signal(str)
+    mcp_headers_save_requested = Signal(str, str, str)
+    mcp_headers_forget_requested = Signal(str)
     import_requested = Signal()
     export_requested = Signal(str)
     import_conversation_requested = Signal()
@@ -180,6 +191,7 @@ class ChatTab(QWidget):
     # its controllers never reach into its children.
     turn_edited = Signal(int, str, bool)
     turn_role_toggled = Signal(int)
+    turn_pin_toggled = Signal(int)
     turn_move_requested = Signal(int, int)
     turn_delete_requested = Signal(int)
     turn_regenerate_requested = Signal(int)
@@ -190,6 +202,7 @@ class ChatTab(QWidget):
     turn_choice_selected = Signal(int, int)
     turn_tool_results_submitted = Signal(int, dict)
     mcp_approval_given = Signal(int, str, bool)
+    step_file_download_requested = Signal(object)
     open_conversation_requested = Signal(str)
     history_search_changed = Signal(str)
     rename_conversation_requested = Signal(str, str)
@@ -487,6 +500,10 @@ class ChatTab(QWidget):
         self.import_button.clicked.connect(self.import_requested)
         self.params.refresh_models_requested.connect(self.refresh_models_requested)
         self.params.learned_reset_requested.connect(self.learned_reset_requested)
+        self.params.vector_stores_wanted.connect(self.vector_stores_wanted)
+        self.params.mcp_headers_wanted.connect(self.mcp_headers_wanted)
+        self.params.mcp_headers_save_requested.connect(self.mcp_headers_save_requested)
+        self.params.mcp_headers_forget_requested.connect(self.mcp_headers_forget_requested)
         self.params.model_changed.connect(self._on_model_changed)
         self.params.changed.connect(self._on_params_changed)
         self.input_edit.textChanged.connect(self._on_text_changed)
@@ -504,6 +521,7 @@ class ChatTab(QWidget):
         conv = self.conversation
         conv.edit_committed.connect(self.turn_edited)
         conv.role_toggled.connect(self.turn_role_toggled)
+        conv.pin_toggled.connect(self.turn_pin_toggled)
         conv.move_requested.connect(self.turn_move_requested)
         conv.delete_requested.connect(self.turn_delete_requested)
         conv.regenerate_requested.connect(self.turn_regenerate_requested)
@@ -514,6 +532,7 @@ class ChatTab(QWidget):
         conv.choice_selected.connect(self.turn_choice_selected)
         conv.tool_results_submitted.connect(self.turn_tool_results_submitted)
         conv.approval_given.connect(self.mcp_approval_given)
+        conv.download_requested.connect(self.step_file_download_requested)
         history = self.history
         history.open_requested.connect(self.open_conversation_requested)
         history.new_requested.connect(self.clear_requested)
@@ -567,6 +586,17 @@ class ChatTab(QWidget):
                 turn.mark_approval(item_id, approve)
 
     # --- slots the controller calls --------------------------------------------------------------
+
+    def set_vector_stores(self, stores: list[tuple[str, str]]) -> None:
+        """File search's vector stores as the API listed them: (id, label) each."""
+        self.params.set_vector_stores(stores)
+
+    def set_vector_stores_problem(self, text: str) -> None:
+        self.params.set_vector_stores_problem(text)
+
+    def set_mcp_headers_state(self, label: str, names: list[str], problem: str = "") -> None:
+        """The header names kept for MCP server `label` (never their values), or a problem."""
+        self.params.set_mcp_headers_state(label, names, problem)
 
     def set_models(
         self, models: Sequence[str | ModelChoice], current: str, default: str = ""
@@ -803,6 +833,11 @@ class ChatTab(QWidget):
     def set_retry_countdown(self, seconds: int) -> None:
         self.retry_button.setEnabled(seconds <= 0)
         self.retry_button.setText("Retry" if seconds <= 0 else f"Retry in {seconds} s")
+
+    def ask_download_path(self, filename: str) -> str:
+        """Where to save a file the code interpreter made ("" if the user cancelled)."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save the file", filename)
+        return path
 
     def show_notice(self, text: str, switch_to: str = "") -> None:
         """A one-line notice under the answer; with `switch_to`, a button that switches the

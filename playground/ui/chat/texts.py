@@ -13,9 +13,13 @@ from playground.ui.chat.conversation_view import TurnInfo
 from playground.ui.chat.state import InFlight
 
 
-def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
+def reply_info(
+    result: ChatResult, usage: Usage, cost: Decimal | None, *, tier_priced: bool = True
+) -> str:
     """The line under an answer: the API, finish (or incomplete) reason, speed, tokens (with
-    reasoning tokens), cost and the tier that served it (ids are in `reply_details`)."""
+    reasoning tokens), cost and the tier that served it (ids are in `reply_details`).
+    `tier_priced` False: the price data has no price for the served tier, so the cost is the
+    standard one and says so."""
     finish = result.finish_reason or "—"
     if result.incomplete_reason:
         finish = f"incomplete ({result.incomplete_reason.replace('_', ' ')})"
@@ -33,7 +37,10 @@ def reply_info(result: ChatResult, usage: Usage, cost: Decimal | None) -> str:
     parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
     if usage.reasoning_tokens:
         parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
-    parts.append(format_cost(cost, estimated=usage.estimated))
+    shown = format_cost(cost, estimated=usage.estimated)
+    if cost is not None and not tier_priced:
+        shown += " at standard rates"
+    parts.append(shown)
     if result.service_tier:
         parts.append(f"tier {result.service_tier}")
     return " · ".join(parts)
@@ -73,8 +80,9 @@ def meta_text(meta: MessageMeta) -> str:
 
 
 def turn_info(meta: MessageMeta) -> TurnInfo:
-    """How a stored turn is shown: its line, its state (an interrupted answer is marked) and its
-    moderation badge."""
+    """How a stored turn is shown: its line, its state (an interrupted answer is marked), its
+    moderation badge, and what a Responses answer showed besides its text (Thinking, tool steps,
+    sources)."""
     status = {MessageStatus.ERROR: "error", MessageStatus.STOPPED: "stopped"}.get(meta.status, "")
     return TurnInfo(
         meta=meta_text(meta),
@@ -82,6 +90,10 @@ def turn_info(meta: MessageMeta) -> TurnInfo:
         error=meta.error,
         moderation=badge(meta),
         answers=(meta.alternative_index, len(meta.alternatives) + 1),
+        reasoning=meta.reasoning,
+        steps=meta.steps,
+        citations=meta.citations,
+        pinned=meta.pinned,
     )
 
 

@@ -69,6 +69,15 @@ class ChatLink(Protocol):
         shows the Prompt Lab tab first, which builds it)."""
         ...
 
+    def refused(self, model: str) -> frozenset[str]:
+        """The settings `model`'s server refused with a 400 (`core.chat.learned`, shared by Chat,
+        Compare and Prompt Lab): left out of its requests."""
+        ...
+
+    def learn_refusal(self, model: str, setting: str) -> None:
+        """Remembers that `model`'s server refused `setting` (Chat's panel shows it, resettable)."""
+        ...
+
     def on_compare(self, handler: Callable[[CompareRequest], None]) -> None:
         """`handler` receives each "Compare this" from now on, and at once the one asked for
         before it was set (the Compare tab is built when first shown)."""

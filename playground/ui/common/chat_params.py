@@ -85,6 +85,7 @@ from playground.core.chat.schema import (
 from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import Message, ProviderKind, ProviderProfile
 from playground.ui.common.model_picker import ModelCombo
+from playground.ui.common.vector_store_picker import VectorStorePicker
 from playground.ui.common.widgets import named, select_data, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -505,12 +506,22 @@ class ChatParamsPanel(QWidget):
         model_changed: the model picker changed. arg: the model id (stripped).
         refresh_models_requested: the user asked for a fresh model list.
         learned_reset_requested: "Forget" on what the server refused for this model.
+        vector_stores_wanted: file search needs the list of vector stores (answer with
+            `set_vector_stores` or `set_vector_stores_problem`).
+        mcp_headers_wanted: which headers are kept for this MCP server label? (answer with
+            `set_mcp_headers_state`).
+        mcp_headers_save_requested: keep a header for a server. args: label, name, value.
+        mcp_headers_forget_requested: forget a server's kept headers. arg: label.
     """
 
     changed = Signal()
     model_changed = Signal(str)
     refresh_models_requested = Signal()
     learned_reset_requested = Signal()
+    vector_stores_wanted = Signal()
+    mcp_headers_wanted = Signal(str)
+    mcp_headers_save_requested = Signal(str, str, str)
+    mcp_headers_forget_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, conversation: bool = False) -> None:
         """`conversation`: the panel of a conversation that goes on (Chat): it offers "Keep on
@@ -1127,12 +1138,11 @@ class ChatParamsPanel(QWidget):
             "File search",
             "The model may search your vector stores (files uploaded to OpenAI).",
         )
-        self.vector_stores_edit = line(
-            "vectorStores",
-            "Vector stores",
-            "The ids of the vector stores to search, separated by commas (vs_…).",
-            "vs_abc, vs_def",
-        )
+        self.vector_stores = VectorStorePicker()
+        self.vector_stores.changed.connect(self._emit_changed)
+        self.vector_stores.wanted.connect(self.vector_stores_wanted)
+        self.file_search_check.toggled.connect(self._on_file_search_toggled)
+        form.addRow(self._label("Vector stores", self.vector_stores.list), self.vector_stores)
         self.code_check = check(
             "codeInterpreter",
             "Code interpreter",
@@ -1170,11 +1180,39 @@ class ChatParamsPanel(QWidget):
         )
         self.mcp_always_check.toggled.connect(self._emit_changed)
         form.addRow(self.mcp_always_check)
-        self.mcp_headers_note = self._muted_label(
-            "mcpHeadersNote",
-            "Servers that need a key or token in a header are not supported here yet.",
+        self.mcp_header_name_edit = line(
+            "mcpHeaderName",
+            "Header",
+            "The header the server wants a key or token in (most use Authorization).",
+            "Authorization",
         )
+        self.mcp_header_value_edit = line(
+            "mcpHeaderValue", "Value", "The key or token (hidden as you type).", "Bearer …"
+        )
+        self.mcp_header_value_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.mcp_header_save = named(
+            QPushButton("Keep in keyring"),
+            "mcpHeaderSave",
+            "Keep in keyring",
+            "Keep this header in the system keyring for this server's label; it is sent with "
+            "each request to the server, never written to settings, history or exports.",
+        )
+        self.mcp_header_forget = named(
+            QPushButton("Forget"), "mcpHeaderForget", "Forget", "Remove the kept header."
+        )
+        self.mcp_header_save.clicked.connect(self._save_mcp_header)
+        self.mcp_header_forget.clicked.connect(
+            lambda: self.mcp_headers_forget_requested.emit(self.mcp_label_edit.text().strip())
+        )
+        self.mcp_label_edit.editingFinished.connect(self._want_mcp_headers)
+        header_buttons = QHBoxLayout()
+        header_buttons.addWidget(self.mcp_header_save)
+        header_buttons.addWidget(self.mcp_header_forget)
+        header_buttons.addStretch(1)
+        form.addRow(header_buttons)
+        self.mcp_headers_note = self._muted_label("mcpHeadersNote", MCP_HEADERS_NOTE)
         form.addRow(self.mcp_headers_note)
+        self.mcp_header_forget.setVisible(False)
         self.builtin_checks = {
             "web_search": self.web_search_check,
             "file_search": self.file_search_check,
@@ -1185,12 +1223,16 @@ class ChatParamsPanel(QWidget):
         self._builtin_tips = {k: c.toolTip() for k, c in self.builtin_checks.items()}
         self._builtin_inputs: dict[str, tuple[QWidget, ...]] = {
             "web_search": (self.web_context_combo,),
-            "file_search": (self.vector_stores_edit,),
+            "file_search": (self.vector_stores,),
             "mcp": (
                 self.mcp_url_edit,
                 self.mcp_label_edit,
                 self.mcp_tools_edit,
                 self.mcp_always_check,
+                self.mcp_header_name_edit,
+                self.mcp_header_value_edit,
+                self.mcp_header_save,
+                self.mcp_header_forget,
             ),
         }
         return box
@@ -1419,12 +1461,53 @@ class ChatParamsPanel(QWidget):
         if self.api() == API_RESPONSES:
             offered = set(self.knobs().builtin_tools)
             files = "file_search" in offered and self.file_search_check.isChecked()
-            if files and not _split_list(self.vector_stores_edit.text()):
-                out.append("File search: type the id of at least one vector store.")
+            if files and not self.vector_stores.chosen():
+                out.append("File search: tick at least one vector store.")
             mcp = "mcp" in offered and self.mcp_check.isChecked()
             if mcp and not self.mcp_url_edit.text().strip():
                 out.append("MCP server: type the server's URL.")
         return out
+
+    def set_vector_stores(self, stores: Sequence[tuple[str, str]]) -> None:
+        """The vector stores the API listed: (id, what the user sees) each."""
+        self.vector_stores.set_stores(stores)
+
+    def set_mcp_headers_state(self, label: str, names: Sequence[str], problem: str = "") -> None:
+        """What is kept for the MCP server `label` (header names, never values), or why it
+        could not be read or kept."""
+        if label != self.mcp_label_edit.text().strip():
+            return  # the label changed meanwhile: its own answer follows
+        if problem:
+            text = problem
+        elif names:
+            text = f"Kept in your system keyring for “{label}”: {', '.join(names)}."
+            self.mcp_header_value_edit.clear()
+        else:
+            text = MCP_HEADERS_NOTE
+        self.mcp_headers_note.setText(text)
+        self.mcp_header_forget.setVisible(bool(names) and not problem)
+
+    def _save_mcp_header(self) -> None:
+        label = self.mcp_label_edit.text().strip()
+        name = self.mcp_header_name_edit.text().strip() or "Authorization"
+        value = self.mcp_header_value_edit.text().strip()
+        if not label or not value:
+            self.mcp_headers_note.setText(
+                "Type the server's label and the header's value first."
+                if not label
+                else "Type the key or token in Value first."
+            )
+            return
+        self.mcp_headers_save_requested.emit(label, name, value)
+
+    def _want_mcp_headers(self) -> None:
+        label = self.mcp_label_edit.text().strip()
+        if label:
+            self.mcp_headers_wanted.emit(label)
+
+    def set_vector_stores_problem(self, text: str) -> None:
+        """The vector stores could not be listed: `text` says why and what to do."""
+        self.vector_stores.set_problem(text)
 
     def stop_sequences(self) -> tuple[str, ...]:
         """The stop sequences typed (escapes decoded), blanks skipped, at most 4."""
@@ -1498,7 +1581,7 @@ class ChatParamsPanel(QWidget):
     def _set_builtin_tools(self, tools: tuple[BuiltinTool, ...]) -> None:
         by_kind = {tool.kind: tool for tool in tools}
         widgets: list[QWidget] = [*self.builtin_checks.values(), self.web_context_combo]
-        widgets += [self.vector_stores_edit, self.mcp_url_edit, self.mcp_label_edit]
+        widgets += [self.vector_stores, self.mcp_url_edit, self.mcp_label_edit]
         widgets += [self.mcp_tools_edit, self.mcp_always_check]
         blockers = [QSignalBlocker(w) for w in widgets]
         for kind, box in self.builtin_checks.items():
@@ -1508,7 +1591,7 @@ class ChatParamsPanel(QWidget):
         self.web_context_combo.setCurrentIndex(max(self.web_context_combo.findData(context), 0))
         files = by_kind.get("file_search")
         ids = files.vector_store_ids if isinstance(files, FileSearchTool) else ()
-        self.vector_stores_edit.setText(", ".join(ids))
+        self.vector_stores.set_chosen(ids)
         mcp = by_kind.get("mcp")
         if isinstance(mcp, McpTool):
             self.mcp_url_edit.setText(mcp.server_url)
@@ -1516,6 +1599,10 @@ class ChatParamsPanel(QWidget):
             self.mcp_tools_edit.setText(", ".join(mcp.allowed_tools))
             self.mcp_always_check.setChecked(mcp.require_approval == "never")
         del blockers
+        if isinstance(files, FileSearchTool):
+            self.vector_stores.want()
+        if isinstance(mcp, McpTool):
+            self._want_mcp_headers()  # the chosen stores by name, and whether they still exist
 
     def _builtin_tools(self, knobs: Allowed) -> tuple[BuiltinTool, ...]:
         """The built-in tools ticked that the model supports (and that are filled in)."""
@@ -1524,7 +1611,7 @@ class ChatParamsPanel(QWidget):
         tools: list[BuiltinTool] = []
         if "web_search" in on:
             tools.append(WebSearchTool(context_size=self.web_context_combo.currentData()))
-        ids = _split_list(self.vector_stores_edit.text())
+        ids = self.vector_stores.chosen()
         if "file_search" in on and ids:
             tools.append(FileSearchTool(vector_store_ids=ids))
         if "code_interpreter" in on:
@@ -1672,6 +1759,10 @@ class ChatParamsPanel(QWidget):
         self._apply_context()
         self._apply_capabilities(refill=False)
         self._emit_changed()
+
+    def _on_file_search_toggled(self, on: bool) -> None:
+        if on:
+            self.vector_stores.want()
 
     def _on_builtin_toggled(self) -> None:
         self._apply_capabilities(refill=False)
@@ -1939,6 +2030,12 @@ def default_api(provider: bool | ProviderProfile) -> str:
     if isinstance(provider, ProviderProfile):
         provider = provider.kind is ProviderKind.OPENAI or provider.responses_api
     return API_RESPONSES if provider else API_CHAT_COMPLETIONS
+
+
+MCP_HEADERS_NOTE = (
+    "A server that needs a key or token: type it above and press Keep in keyring. It is kept "
+    "in your system keyring for this label, never in settings, history or exports."
+)
 
 
 def _split_list(text: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ through a `ChatLink` and its columns only by index, through the tab's slots.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import time
@@ -29,6 +30,7 @@ from playground.core.api.errors import AppError
 from playground.core.api.retirements import retired_error
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
+from playground.core.chat.learned import learned_text, refused_setting, without
 from playground.core.chat.service import ChatProgress, ChatRequest, ChatResult, ChatService
 from playground.core.compare.diff import (
     SampleOutcome,
@@ -371,7 +373,8 @@ class CompareController(FeatureController):
         messages.append(Message("user", text))
         fields = {**settings["fields"], "n": 1}  # samples are separate requests
         every = {**fields, **settings.get("extras", {}), "api": settings.get("api")}
-        return build_request(settings["model"], tuple(messages), every)
+        request = build_request(settings["model"], tuple(messages), every)
+        return without(request, self.chat.refused(request.model))  # what its server refused
 
     # --- estimate -----------------------------------------------------------------------------------
 
@@ -549,6 +552,13 @@ class CompareController(FeatureController):
     def _on_error(self, sample: _Sample, error: AppError) -> None:
         # A retired model's 404 says so, with its replacement (the column offers "Use <model>").
         error = retired_error(error, sample.request.model, self._listed, self.today())
+        model = sample.request.model
+        setting = refused_setting(sample.request, error.param, error.code, error.message)
+        if setting is not None:  # learned for the model, shared with Chat and Prompt Lab
+            self.chat.learn_refusal(model, setting)
+            error = dataclasses.replace(
+                error, title="Setting refused", message=learned_text(model, setting), hint=""
+            )
         self._end_partial(sample, RequestStatus.ERROR, error.text, "⚠ interrupted")
         self.view.show_column_error(sample.column, error.text, error)
 

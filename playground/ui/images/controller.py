@@ -7,6 +7,7 @@ cost go to the ledger (`Endpoint.IMAGES`) and into the pictures' sidecars once t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -18,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog
 
@@ -106,6 +107,7 @@ class ImagesController(FeatureController):
     """
 
     busy_groups = (GROUP,)
+    picture_saved_elsewhere = Signal()  # another tab saved a picture in the library (any thread)
 
     def __init__(
         self,
@@ -167,6 +169,16 @@ class ImagesController(FeatureController):
         v.set_variations_available(False)
         self._load_library()
         self._refresh_checks()
+        self.picture_saved_elsewhere.connect(self._show_saved_elsewhere)
+        library.add_listener(self._on_library_add)
+
+    def _on_library_add(self, item: LibraryItem) -> None:
+        if item.meta.get("from_tab"):  # a picture from another tab (a Chat answer's drawing)
+            with contextlib.suppress(RuntimeError):  # this controller is gone (app closing)
+                self.picture_saved_elsewhere.emit()
+
+    def _show_saved_elsewhere(self) -> None:
+        self._on_search(self._query)
 
     # --- models ----------------------------------------------------------------------------------
 

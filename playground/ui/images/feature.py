@@ -12,7 +12,7 @@ from playground.ui.common.feature import Feature, FeatureContext, FeatureControl
 def build(ctx: FeatureContext) -> FeatureController:
     from pathlib import Path
 
-    from playground.core.images.library import ImageLibrary
+    from playground.core.images.library import shared_library
     from playground.core.images.service import ImageService
     from playground.ui.images.controller import ImagesController
     from playground.ui.images.tab import ImagesTab
@@ -21,7 +21,7 @@ def build(ctx: FeatureContext) -> FeatureController:
     return ImagesController(
         ImagesTab(),
         ImageService(services.session.client),
-        ImageLibrary(Path(services.paths.data_dir) / "images"),
+        shared_library(Path(services.paths.data_dir) / "images"),
         services.session,
         services.accounting,
         services.counter,

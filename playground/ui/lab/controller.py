@@ -30,6 +30,7 @@ from playground.core.api.radar import Trial, trial
 from playground.core.api.retirements import retired_error
 from playground.core.api.session import ApiSession
 from playground.core.chat.engine import Api, Engine, engine_for
+from playground.core.chat.learned import learned_text, refused_setting, without
 from playground.core.chat.service import ChatRequest, ChatService, ResponsesRequest
 from playground.core.lab.analysis import compare_runs
 from playground.core.lab.batch import (
@@ -721,7 +722,8 @@ class LabController(FeatureController):
         fields = run.variant(key.variant_id).fields
         api = str(fields.get("api") or API_CHAT_COMPLETIONS)
         engine = self._engines[API_RESPONSES] if api == API_RESPONSES else self.service
-        return engine, _with_api(run.request(key), fields)
+        request = _with_api(run.request(key), fields)
+        return engine, without(request, self.chat.refused(request.model))
 
     def grader(self, run: LabRun) -> Grader:
         """The grader of `run`'s graded checks (its settings are stored with the run)."""
@@ -810,6 +812,13 @@ class LabController(FeatureController):
         # A retired model's 404 says so; selecting the cell offers the replacement.
         model = run.variant(key.variant_id).model
         error = retired_error(error, model, self._listed, self.today())
+        request = _with_api(run.request(key), run.variant(key.variant_id).fields)
+        setting = refused_setting(request, error.param, error.code, error.message)
+        if setting is not None:  # learned for the model, shared with Chat and Compare
+            self.chat.learn_refusal(model, setting)
+            error = dataclasses.replace(
+                error, title="Setting refused", message=learned_text(model, setting), hint=""
+            )
         if error.replacement:
             self._retired[model] = error
         self._cell_done(run, key, CellResult(CellStatus.ERROR, error=error.text))

@@ -129,6 +129,9 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             _logprobs_shot(app, window, controller, out_dir / f"chat-logprobs-{theme}.png")
         )
         written.append(_long_shot(app, window, controller, services, out_dir, theme))
+        written.append(
+            _tools_shot(app, window, controller, services, out_dir / f"chat-tools-{theme}.png")
+        )
 
         def _code() -> QWidget:
             from playground.ui.chat.code_dialog import CodeDialog
@@ -364,6 +367,74 @@ def _long_shot(
     _save(window, out_dir / f"chat-refused-{theme}.png")
     view.hide_error()
     view.set_learned("gpt-4o-mini", [])
+    chat.open_conversation("sample-sky")
+    app.processEvents()
+    return saved
+
+
+def _tools_shot(
+    app: QApplication, window: QWidget, controller: AppController, services: Services, path: Path
+) -> Path:
+    """A reopened Responses answer with what it kept (issue 21): its Thinking, a web search, a
+    code interpreter step with the file it made (Download), its sources; the panel's built-in
+    tools with the vector stores listed by name and an MCP server's header kept in the keyring."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from playground.core.chat.builtin_tools import (
+        Citation,
+        FileSearchTool,
+        McpTool,
+        ToolStep,
+        WebSearchTool,
+    )
+    from playground.core.chat.service import ResponsesRequest
+
+    tools = (
+        WebSearchTool(),
+        FileSearchTool(vector_store_ids=("vs_sample_1",)),
+        McpTool(server_label="deepwiki", server_url="https://mcp.deepwiki.com/mcp"),
+    )
+    params = ResponsesRequest(model="gpt-4o-mini", messages=(), builtin_tools=tools)
+    history = services.history
+    history.create("sample-tools", title="Tides in Brest", params=params, api="responses")
+    history.append_message("sample-tools", Message("user", "Tabulate tomorrow's tides in Brest."))
+    url = "https://tides.example/brest"
+    reply = "High tide is at 14:02 (6.1 m); the table is in tides.csv."
+    citation = Citation(title="Brest tide tables", url=url, start_index=0, end_index=29)
+    made = Citation(file_id="cfile_1", filename="tides.csv", container_id="cntr_1")
+    steps = (
+        ToolStep("ws_1", "web_search_call", "completed", "Searched the web for “tides Brest”",
+                 queries=("tides Brest",), sources=(url,)),
+        ToolStep("ci_1", "code_interpreter_call", "completed", "Ran 3 lines of Python",
+                 code="import pandas as pd\ndf = pd.read_html(url)[0]\ndf.to_csv('tides.csv')",
+                 output="Saved 4 rows", container_id="cntr_1", files=(made,)),
+    )  # fmt: skip
+    history.append_message(
+        "sample-tools",
+        Message("assistant", reply),
+        MessageMeta(
+            model="gpt-4o-mini",
+            usage=Usage(input_tokens=812, output_tokens=164),
+            finish_reason="stop",
+            reasoning="The user wants a table: search for the tide tables, then tabulate them.",
+            steps=steps,
+            citations=(citation, made),
+        ),
+    )
+    chat = controller.chat
+    chat.open_conversation("sample-tools")
+    view = chat.view
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(_settle(controller))
+    loop.run_until_complete(asyncio.sleep(0.3))  # the list asked of the (absent) server fails
+    # What OpenAI and the keyring would have answered.
+    view.set_vector_stores([("vs_sample_1", "Harbour manuals · 3 of 3 ready"), ("vs_2", "Notes")])
+    view.set_mcp_headers_state("deepwiki", ["Authorization"])
+    area = view.findChild(QScrollArea, "chatParamsScroll")
+    if area is not None:
+        area.ensureWidgetVisible(view.params.vector_stores, 0, 0)
+    app.processEvents()
+    saved = _save(window, path)
     chat.open_conversation("sample-sky")
     app.processEvents()
     return saved
