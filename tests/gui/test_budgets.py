@@ -340,7 +340,7 @@ def test_update_prices_now_from_settings_shows_the_data_before_and_after(
         price = again.services.pricer.cost("gpt-4o-mini", Usage(input_tokens=1_000_000))
         assert price == Decimal("0.3")
         dialog = again.controller.open_settings()
-        wait_until(lambda: dialog.price_data_label.text().startswith("Prices: downloaded"))
+        wait_until(lambda: dialog.price_age_label.text().startswith("downloaded"))
         dialog.reject()
     finally:
         genai_prices.data_snapshot.set_custom_snapshot(None)

@@ -1,4 +1,4 @@
-"""The look the small result charts share (Lab's cost/pass-rate scatter, Moderation's score bars).
+"""The look the small charts share (Lab's scatter, Moderation's score bars, Usage's spend).
 
 A chart here is a picture, not a tool: no context menu, no "A" auto-range button, no panning or
 zooming with the mouse. Its colours follow the application palette (light or dark): the plot's

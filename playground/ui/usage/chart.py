@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.ui.common.plots import apply_plot_palette
+from playground.ui.common.plot_style import apply_plot_palette
 from playground.ui.shell.theme import is_dark
 
 # Colour-blind-safe hues (Okabe-Ito), a lighter set for dark backgrounds.
