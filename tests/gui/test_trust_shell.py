@@ -506,3 +506,10 @@ def test_first_answer_in_three_actions(
     wait_until(lambda: not app.runner.is_busy("chat"))
     assert "Hello!" in app.chat_tab.conversation.plain_text()
     assert "Say hello" in app.chat_tab.conversation.plain_text()
+
+
+def test_the_guide_says_what_every_tab_is_for() -> None:
+    from playground.ui.registry import FEATURE_TABLE
+    from playground.ui.shell.guide import TAB_PURPOSES
+
+    assert [name for name, _ in TAB_PURPOSES] == [title for _, title, *_ in FEATURE_TABLE]

@@ -17,10 +17,15 @@ from playground.ui.shell.main_window import fit_to_screen
 TAB_PURPOSES: tuple[tuple[str, str], ...] = (
     ("Chat", "Talk with a model: ask, follow up, change its settings, save the conversation."),
     ("Images", "Make pictures from a description, or change a picture you give it."),
-    ("Audio", "Turn text into speech, compare voices, and turn speech into text."),
+    (
+        "Audio",
+        "Turn text into speech, compare voices, turn speech into text, and talk with a model "
+        "out loud.",
+    ),
     (
         "Embeddings",
-        "Turn texts into numbers that say how alike they are: find the closest, group them.",
+        "Turn texts into numbers that say how alike they are: find the closest, group them, "
+        "sort them into your labels, spot the odd ones out.",
     ),
     ("Moderation", "Check texts and pictures for harmful content, category by category."),
     (
@@ -28,13 +33,19 @@ TAB_PURPOSES: tuple[tuple[str, str], ...] = (
         "Send one question to two or more models or settings and read the answers side by side.",
     ),
     ("Prompt Lab", "Try one prompt on many cases at once and score the answers."),
+    (
+        "Platform",
+        "Your files on OpenAI, vector stores for file search, batch jobs at half price, and "
+        "fine-tuning with a check of your training file.",
+    ),
+    ("Usage", "What you spent, by day, model and tab; budgets that ask before you overspend."),
 )
 
 #: The five shortcuts that matter (the keys, what they do).
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Enter", "Send: ask, generate, check, embed (in any tab)."),
     ("Esc", "Stop the answer Chat is writing."),
-    ("Ctrl+1 … Ctrl+7", "Go to a tab, with the cursor in its box (Ctrl+1 is Chat)."),
+    ("Ctrl+1 … Ctrl+9", "Go to a tab, with the cursor in its box (Ctrl+1 is Chat)."),
     ("Ctrl+N", "A new conversation in Chat (the old one stays in the list)."),
     ("Ctrl+,", "Settings: your key, other servers, prices."),
 )
