@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from playground.core.api.capabilities import ModelKind, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
-from playground.core.api.retirements import send_notice
+from playground.core.api.retirements import retired_error, send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
 from playground.core.chat.builtin_tools import McpApproval
@@ -1093,6 +1093,9 @@ class ChatSending(QObject):
                     hint="Press Refresh under File search and tick another one (or create one "
                     "in the Platform tab), then send again.",
                 )
+            # A retired model's 404 names it and its date; the view offers "Use <replacement>".
+            listed = self._snapshot.models if self._snapshot is not None else None
+            error = retired_error(error, turn.request.model, listed, self.today())
             self.view.show_error(error, retry=True, retry_text="Retry")
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error

@@ -48,6 +48,7 @@ from playground.ui.common.chat_params import (
     wrap_in_scroll_area,
 )
 from playground.ui.common.flow_row import FlowRow, group
+from playground.ui.common.model_picker import UseReplacementButton
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -489,6 +490,10 @@ class ChatTab(QWidget):
         self.main_input: QWidget = self.input_edit
         # Compatibility names used by the controller and tests.
         self.model_combo = self.params.model_combo
+        # A retired model's 404 offers its replacement, as in the other tabs.
+        self.use_replacement = UseReplacementButton(self.model_combo)
+        self.use_replacement.used.connect(self.switch_model_requested)
+        error_row.insertWidget(1, self.use_replacement, 0, Qt.AlignmentFlag.AlignTop)
 
         # --- wiring (view-internal only) -----------------------------------------------------
         self.send_button.clicked.connect(self._on_send_clicked)
@@ -825,6 +830,7 @@ class ChatTab(QWidget):
             f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
         )
         self.error_label.setToolTip(error.details or "")
+        self.use_replacement.offer(error)
         self.retry_button.setVisible(retry)
         if retry_text is not None:
             self.retry_button.setText(retry_text)
@@ -868,6 +874,7 @@ class ChatTab(QWidget):
             self.switch_model_requested.emit(model)
 
     def hide_error(self) -> None:
+        self.use_replacement.offer(None)
         self.error_label.clear()
         self.error_box.setVisible(False)
 
