@@ -98,7 +98,7 @@ from playground.core.storage.history import (
 )
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
-from playground.ui.chat.mcp_headers import with_mcp_headers
+from playground.ui.chat.mcp_headers import with_mcp_approvals, with_mcp_headers
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
@@ -180,6 +180,7 @@ class ChatSending(QObject):
         # What servers refused, per model (kept in the settings by the controller), and the
         # refusal "Send again without it" would learn.
         self.learned = Learned()
+        self.mcp_always: set[str] = set()  # MCP server labels the user chose to "Always allow"
         self._refused: tuple[str, str] | None = None
         # The answer running as a background response, and whether Stop cancelled it (else a
         # cancel is the window closing: it runs on, and is picked up at the next start).
@@ -423,6 +424,7 @@ class ChatSending(QObject):
         api = api or self.view.api()
         self._refused = None
         request = without(request, self.learned.of(request.model))
+        request = with_mcp_approvals(request, self.mcp_always)
         fitted = self._fit_context(request, api, user, system_prompt)
         if fitted is None:
             return  # the older turns are being summarised first; this send follows
