@@ -48,7 +48,7 @@ def test_always_allow_is_kept_per_server_label_across_conversations_and_a_restar
     assert not params.mcp_always_check.isChecked()
     assert _approval_sent(first, fake_openai, qtbot, wait_until) == "always"
     qtbot.mouseClick(params.mcp_always_check, Qt.MouseButton.LeftButton)
-    assert params.mcp_always_check.text() == "Always allow “deepwiki” (every conversation)"
+    assert params.mcp_always_check.text() == "Always allow “deepwiki” (all chats)"
     assert _approval_sent(first, fake_openai, qtbot, wait_until) == "never"
     # Another server label: not ticked, so it asks.
     params.mcp_label_edit.setText("docs")

@@ -1507,8 +1507,9 @@ class ChatParamsPanel(QWidget):
         blocked = self.mcp_always_check.blockSignals(True)
         self.mcp_always_check.setChecked(label in self._mcp_always)
         self.mcp_always_check.blockSignals(blocked)
-        named_server = f"“{label}”" if self.mcp_label_edit.text().strip() else "this server"
-        self.mcp_always_check.setText(f"Always allow {named_server} (every conversation)")
+        short = label if len(label) <= 12 else label[:11] + "…"  # the panel stays narrow
+        named_server = f"“{short}”" if self.mcp_label_edit.text().strip() else "this server"
+        self.mcp_always_check.setText(f"Always allow {named_server} (all chats)")
         self.mcp_always_check.setToolTip(
             f"Run the tools of the server labelled “{label}” without asking, in every "
             "conversation that uses it. Kept for this server; untick to be asked again."
