@@ -22,7 +22,16 @@ times each, after `--warm-up` unmeasured requests each:
   then `async for` over the stream. First token = the first chunk with text in `delta.content`
   (the app's first fragment is that chunk's text; the chunk before it carries only the role).
 
-The target: app median - SDK median ≤ 5 ms. The table also gives the difference request by request
+The same is measured through the Responses API, in the same run and on the same loop, with its
+own rows (names ending in "— Responses"):
+
+* app: the conversation's API is set to Responses after "New chat" (not timed); first token = the
+  first fragment in the answer's `MessageView`, as above (on_delta: the Responses engine's).
+* sdk: `await client.responses.create(..., stream=True)`, then `async for` over the events; first
+  token = the first `response.output_text.delta` event (first chunk: the first event of any kind,
+  `response.created`).
+
+The target, for each API: app median - SDK median ≤ 5 ms. The table also gives the difference request by request
 (request i of each ran back to back), whose median and p90 are less sensitive to a busy machine. `--profile PATH` runs pyinstrument (1 ms interval) over
 the app's measured requests only, from the click to the first token, and writes the text report.
 """
@@ -63,6 +72,9 @@ REPLY = (
     "Hello! Here is a short answer, streamed one word at a time, so the first token comes at once."
 )
 MESSAGE = "Say hello in one sentence."
+CHAT_COMPLETIONS = "chat.completions"
+RESPONSES = "responses"
+APIS = (CHAT_COMPLETIONS, RESPONSES)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -95,6 +107,7 @@ class Sample:
     painted_ms: float = math.nan  # app: the answer's body has painted the first fragment
     total_ms: float = math.nan  # click (request) -> reply finished (stream ended)
     text_ok: bool = True
+    api: str = CHAT_COMPLETIONS  # what the request went through
 
 
 class Bench:
@@ -107,8 +120,12 @@ class Bench:
         self.profiler: Any = None
         # When the first fragment reaches the controller's `on_delta` (before it waits for a frame).
         self.delta_at: list[float] = []
-        service = self.app.chat.service
-        original = service.stream
+        sending = self.app.chat.sending
+        for engine in (sending.engine(CHAT_COMPLETIONS), sending.engine(RESPONSES)):
+            self._note_first_delta(engine)
+
+    def _note_first_delta(self, engine: Any) -> None:
+        original = engine.stream
 
         def stream(request: Any, on_delta: Any, progress: Any = None, **more: Any) -> Any:
             def noted(index: int, fragment: str) -> None:
@@ -118,13 +135,13 @@ class Bench:
 
             return original(request, noted, progress, **more)
 
-        service.stream = stream
+        engine.stream = stream
 
     def close(self) -> None:
         self.gui.loop.run_until_complete(self.client.close())
         self.app.close(self.gui)
 
-    def measure_app(self, index: int) -> Sample:
+    def measure_app(self, index: int, api: str = CHAT_COMPLETIONS) -> Sample:
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
@@ -132,6 +149,9 @@ class Bench:
         runner = self.app.runner
         tab = chat.view
         QTest.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)  # New chat
+        tab.set_api(api)
+        if tab.api() != api:
+            raise RuntimeError(f"the Chat tab sends through {tab.api()}, not {api}")
         tab.input_edit.setPlainText(MESSAGE)
         gui.settle(0.03)
         first: list[float] = []
@@ -194,6 +214,7 @@ class Bench:
             painted_ms=(painted.done - t0) * 1000,
             total_ms=(finished[0] - t0) * 1000,
             text_ok=text == REPLY,
+            api=api,
         )
 
     def measure_sdk(self, index: int) -> Sample:
@@ -230,13 +251,48 @@ class Bench:
             text_ok="".join(parts) == REPLY,
         )
 
-    def measure(self, variant: str, index: int) -> Sample:
-        return self.measure_app(index) if variant == "app" else self.measure_sdk(index)
+    def measure_sdk_responses(self, index: int) -> Sample:
+        self.gui.settle(0.03)
+        stamps: dict[str, float] = {}
+        parts: list[str] = []
+
+        async def request() -> float:
+            t0 = time.perf_counter()
+            stream = await self.client.responses.create(model=MODEL, input=MESSAGE, stream=True)
+            async with stream:
+                async for event in stream:
+                    stamps.setdefault("chunk", time.perf_counter())
+                    if event.type == "response.output_text.delta" and event.delta:
+                        stamps.setdefault("content", time.perf_counter())
+                        parts.append(event.delta)
+            stamps["end"] = time.perf_counter()
+            return t0
+
+        t0 = self.gui.loop.run_until_complete(asyncio.wait_for(request(), 30))
+        return Sample(
+            "sdk",
+            index,
+            first_token_ms=(stamps["content"] - t0) * 1000,
+            first_chunk_ms=(stamps["chunk"] - t0) * 1000,
+            total_ms=(stamps["end"] - t0) * 1000,
+            text_ok="".join(parts) == REPLY,
+            api=RESPONSES,
+        )
+
+    def measure(self, variant: str, index: int, api: str = CHAT_COMPLETIONS) -> Sample:
+        if variant == "app":
+            return self.measure_app(index, api)
+        return self.measure_sdk_responses(index) if api == RESPONSES else self.measure_sdk(index)
 
 
-def figures(samples: list[Sample]) -> list[Figure]:
-    app = [s for s in samples if s.variant == "app" and s.index >= 0]
-    sdk = [s for s in samples if s.variant == "sdk" and s.index >= 0]
+def figures(samples: list[Sample], api: str = CHAT_COMPLETIONS) -> list[Figure]:
+    """The rows of one API (the Responses rows' names end in " — Responses")."""
+    mine = [s for s in samples if s.api == api and s.index >= 0]
+    app = [s for s in mine if s.variant == "app"]
+    sdk = [s for s in mine if s.variant == "sdk"]
+    suffix = " — Responses" if api == RESPONSES else ""
+    # Responses streams no role-only chunk: its first event is `response.created`.
+    first_chunk = "sdk: first event (ms)" if api == RESPONSES else "sdk: first (role) chunk (ms)"
     sdk_median = percentile([s.first_token_ms for s in sdk], 50)
 
     def vals(items: list[Sample], attr: str) -> list[float]:
@@ -250,7 +306,7 @@ def figures(samples: list[Sample]) -> list[Figure]:
     return [
         Figure(
             "overhead",
-            "time to first token (ms)",
+            "time to first token (ms)" + suffix,
             vals(app, "first_token_ms"),
             vals(sdk, "first_token_ms"),
             base,
@@ -260,20 +316,24 @@ def figures(samples: list[Sample]) -> list[Figure]:
         ),
         Figure(
             "overhead",
-            "time to first token, p90 (ms)",
+            "time to first token, p90 (ms)" + suffix,
             [percentile(vals(app, "first_token_ms"), 90)],
             [percentile(vals(sdk, "first_token_ms"), 90)],
             base,
         ),
-        Figure("overhead", "app − SDK, request by request (ms)", pair_diffs),
-        Figure("overhead", "app − SDK, request by request, p90 (ms)", [percentile(pair_diffs, 90)]),
-        Figure("overhead", "app: inside the Send click (ms)", vals(app, "click_ms")),
-        Figure("overhead", "app: first fragment at on_delta (ms)", vals(app, "delta_ms")),
-        Figure("overhead", "app: first token painted (ms)", vals(app, "painted_ms")),
-        Figure("overhead", "sdk: first (role) chunk (ms)", vals(sdk, "first_chunk_ms")),
+        Figure("overhead", "app − SDK, request by request (ms)" + suffix, pair_diffs),
         Figure(
             "overhead",
-            "whole reply (ms)",
+            "app − SDK, request by request, p90 (ms)" + suffix,
+            [percentile(pair_diffs, 90)],
+        ),
+        Figure("overhead", "app: inside the Send click (ms)" + suffix, vals(app, "click_ms")),
+        Figure("overhead", "app: first fragment at on_delta (ms)" + suffix, vals(app, "delta_ms")),
+        Figure("overhead", "app: first token painted (ms)" + suffix, vals(app, "painted_ms")),
+        Figure("overhead", first_chunk + suffix, vals(sdk, "first_chunk_ms")),
+        Figure(
+            "overhead",
+            "whole reply (ms)" + suffix,
             vals(app, "total_ms"),
             vals(sdk, "total_ms"),
             base,
@@ -312,8 +372,9 @@ def main(argv: list[str] | None = None) -> int:
             bench = Bench(gui, server, Path(tmp) / "home")
             try:
                 for i in range(args.warm_up):
-                    for variant in ("app", "sdk"):
-                        bench.measure(variant, -1 - i)
+                    for api in APIS:
+                        for variant in ("app", "sdk"):
+                            bench.measure(variant, -1 - i, api)
                 if args.profile:
                     import pyinstrument
 
@@ -321,21 +382,25 @@ def main(argv: list[str] | None = None) -> int:
                     bench.profiler = profiler
                 for i in range(args.requests):
                     order = ("app", "sdk") if i % 2 == 0 else ("sdk", "app")
-                    for variant in order:
-                        s = bench.measure(variant, i)
-                        samples.append(s)
-                        if not s.text_ok:
-                            print(f"request {i + 1} {variant}: TEXT MISMATCH", flush=True)
+                    for api in APIS:
+                        for variant in order:
+                            s = bench.measure(variant, i, api)
+                            samples.append(s)
+                            if not s.text_ok:
+                                print(f"request {i + 1} {variant} {api}: TEXT MISMATCH", flush=True)
             finally:
                 bench.close()
     finally:
         server.close()
         gui.close()
 
-    figs = figures(samples)
-    app_med, sdk_med = figs[0].app_median, figs[0].baseline_median
+    chat_figs, responses_figs = figures(samples), figures(samples, RESPONSES)
+    figs = chat_figs + responses_figs
+    app_med, sdk_med = chat_figs[0].app_median, chat_figs[0].baseline_median
+    responses_overhead = responses_figs[0].app_median - responses_figs[0].baseline_median
     print(table_rows([f.as_dict() for f in figs]))
     print(f"\noverhead: app median - SDK median = {app_med - sdk_med:.1f} ms")
+    print(f"overhead (Responses): app median - SDK median = {responses_overhead:.1f} ms")
     if server.server_errors:
         print(f"fake server errors: {len(server.server_errors)}\n{server.server_errors[0]}")
     if profiler is not None:
@@ -355,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                 "target": f"app median - SDK median ≤ {TARGET_OVERHEAD_MS:g} ms",
             },
             overhead_ms=app_med - sdk_med,
+            overhead_responses_ms=responses_overhead,
             elapsed_s=elapsed,
             server_errors=server.server_errors,
             samples=[vars(s) for s in samples],

@@ -1,4 +1,4 @@
-"""A retired model's 404 in every tab but Chat: it names the model and the date, and offers
+"""A retired model's 404 in every tab: it names the model and the date, and offers
 "Use <replacement>", which picks the replacement in the tab's model picker. (Audio's test lives
 in test_audio_tab.py, whose sound server must start before QtMultimedia is first touched.)
 
@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.scenario import RETIREMENT_MODELS, RETIREMENT_TODAY
+from tests.gui.drivers import chat_idle, send_in_chat
 
 pytestmark = pytest.mark.gui
 
@@ -144,3 +145,28 @@ def test_moderation_offers_the_replacement_for_a_retired_model(
     assert view.use_replacement.text() == "Use omni-moderation-latest"
     qtbot.mouseClick(view.use_replacement, Qt.MouseButton.LeftButton)
     assert view.current_model() == "omni-moderation-latest"
+
+
+def test_chat_offers_the_replacement_for_a_retired_model(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any, qtbot: Any
+) -> None:
+    app = _start(make_app, fake_openai, wait_until, "chat")
+    view = app.chat_tab
+    wait_until(lambda: view.model_combo.count() > 0)
+    view.model_combo.retired_toggle.setChecked(True)
+    view.set_model("gpt-4.1-nano")
+    assert view.current_model() == "gpt-4.1-nano"
+    send_in_chat(app, qtbot, "Hello?")
+    wait_until(chat_idle(app))
+    wait_until(lambda: view.use_replacement.isVisible(), message="no Use button in Chat")
+    assert "OpenAI retired “gpt-4.1-nano” on 23 Oct 2026" in view.error_label.text()
+    assert view.use_replacement.text() == "Use gpt-6.1-sol"
+    qtbot.mouseClick(view.use_replacement, Qt.MouseButton.LeftButton)
+    assert view.current_model() == "gpt-6.1-sol"
+    assert view.use_replacement.isHidden()
+    # The next message goes to the replacement.
+    send_in_chat(app, qtbot, "Hello again?")
+    wait_until(chat_idle(app))
+    sent = fake_openai.last("/responses").json
+    assert sent is not None
+    assert sent["model"] == "gpt-6.1-sol"

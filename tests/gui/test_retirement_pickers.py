@@ -176,3 +176,31 @@ def test_a_saved_retired_choice_stays_picked_and_is_explained(
     assert "was retired on 23 Oct 2026" in a.model_combo.note.text()
     assert a.model_combo.note.isVisibleTo(compare.view)
     assert "gpt-4.1-nano" not in b.model_combo.model_ids()  # hidden where it is not the choice
+
+
+def test_platform_batch_and_base_model_pickers_badge_dated_models_and_hide_retired(
+    make_app: Any, fake_openai: FakeOpenAI, wait_until: Any
+) -> None:
+    _listing(fake_openai, [*RETIREMENT_MODELS, RETIRED_CHAT])
+    app = make_app(model="")
+    app.window.show_tab("platform")
+    platform = app.feature("platform")
+    app.controller.refresh_models()
+    view = platform.view
+    assert view.fine_tuning is not None
+    pickers = (view.batches.model_combo, view.fine_tuning.model_combo)
+    for combo in pickers:
+        assert isinstance(combo, ModelCombo)
+        wait_until(lambda c=combo: c.count() > 0, message="a Platform picker was never filled")
+        assert combo.currentText() == "gpt-6.1-sol"  # the default: newest with no date
+        assert combo.shown(combo.findText("gpt-5-mini")) == "gpt-5-mini · retires 11 Dec"
+        assert "Suggested replacement: gpt-6-luna" in _tooltip(combo, "gpt-4o")
+        assert "gpt-4.1-nano" not in combo.model_ids()  # retired: hidden
+        assert not combo.retired_toggle.isHidden()  # the pages need not be on screen
+        combo.retired_toggle.setChecked(True)
+        assert "gpt-4.1-nano" in combo.model_ids()
+        combo.setCurrentText("gpt-4.1-nano")
+        assert not combo.note.isHidden()
+        assert "was retired on 23 Oct 2026" in combo.note.text()
+    # The batch is built with the picked model's id, not its badge.
+    assert view.batches.draft().params.model == "gpt-4.1-nano"

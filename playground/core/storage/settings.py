@@ -50,6 +50,8 @@ class ChatSettings:
     # Per model, the settings its server refused with a 400 (`core.chat.learned`, issue 21).
     learned: dict[str, list[str]] = field(default_factory=dict)
     show_retired: bool = False  # the model picker lists models past their shutdown date
+    # Remote MCP server labels whose tool calls run without asking (ticked by the user, issue 21).
+    mcp_always_allow: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,7 @@ class ChatController(FeatureController):
         view.stop_requested.connect(sending.stop)
         view.retry_requested.connect(sending.retry)
         view.learned_reset_requested.connect(sending.forget_learned)
+        view.mcp_always_allow_changed.connect(self._set_mcp_always)
         view.save_now_requested.connect(history.save_all)
         view.model_changed.connect(sending.model_changed)
         view.draft_changed.connect(self._on_view_draft_changed)
@@ -271,6 +272,9 @@ class ChatController(FeatureController):
         view.set_show_retired(bool(state.get("show_retired", False)))
         self._preferred_model = str(state.get("model", ""))
         self.sending.learned = Learned.from_dict(state.get("learned") or {})
+        always = state.get("mcp_always_allow") or []
+        self.sending.mcp_always = {str(label) for label in always if str(label)}
+        view.set_mcp_always_allowed(sorted(self.sending.mcp_always))
         self.sending.show_learned()
         self.conversations.restore_last(str(state.get("conversation_id", "")))
 
@@ -285,7 +289,15 @@ class ChatController(FeatureController):
             "conversation_id": self.state.conversation.id,
             "learned": self.sending.learned.to_dict(),
             "show_retired": self.view.shows_retired(),
+            "mcp_always_allow": sorted(self.sending.mcp_always),
         }
+
+    def _set_mcp_always(self, label: str, on: bool) -> None:
+        """ "Always allow" for MCP server `label`: kept per server, in settings."""
+        if on:
+            self.sending.mcp_always.add(label)
+        else:
+            self.sending.mcp_always.discard(label)
 
     # --- ChatCommands --------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ in settings, history, exports or logs. Keyring calls may block: they run off the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 from PySide6.QtCore import QObject
 
@@ -32,6 +33,23 @@ async def with_mcp_headers(
             headers = await runner.run_blocking(mcp_headers, secrets, tool.server_label)
             tool = dataclasses.replace(tool, headers=headers)
         tools.append(tool)
+    return dataclasses.replace(request, builtin_tools=tuple(tools))
+
+
+def with_mcp_approvals(request: ChatRequest, always: Collection[str]) -> ChatRequest:
+    """`request` whose MCP servers run their tools without asking exactly when the user ticked
+    "Always allow" for that server label (`always`); every other server asks (a conversation or
+    a pasted request that said "never" for another server does not auto-approve it)."""
+    if not isinstance(request, ResponsesRequest):
+        return request
+    if not any(isinstance(t, McpTool) for t in request.builtin_tools):
+        return request
+    tools = [
+        dataclasses.replace(t, require_approval="never" if t.server_label in always else "always")
+        if isinstance(t, McpTool)
+        else t
+        for t in request.builtin_tools
+    ]
     return dataclasses.replace(request, builtin_tools=tuple(tools))
 
 

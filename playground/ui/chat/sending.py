@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from playground.core.api.capabilities import ModelKind, capabilities
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError, ErrorKind
-from playground.core.api.retirements import send_notice
+from playground.core.api.retirements import retired_error, send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
 from playground.core.chat.builtin_tools import McpApproval
@@ -98,7 +98,7 @@ from playground.core.storage.history import (
 )
 from playground.ui.chat.conversation_view import TurnInfo, TurnWidget
 from playground.ui.chat.conversations import ConversationHistory
-from playground.ui.chat.mcp_headers import with_mcp_headers
+from playground.ui.chat.mcp_headers import with_mcp_approvals, with_mcp_headers
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
@@ -180,6 +180,7 @@ class ChatSending(QObject):
         # What servers refused, per model (kept in the settings by the controller), and the
         # refusal "Send again without it" would learn.
         self.learned = Learned()
+        self.mcp_always: set[str] = set()  # MCP server labels the user chose to "Always allow"
         self._refused: tuple[str, str] | None = None
         # The answer running as a background response, and whether Stop cancelled it (else a
         # cancel is the window closing: it runs on, and is picked up at the next start).
@@ -423,6 +424,7 @@ class ChatSending(QObject):
         api = api or self.view.api()
         self._refused = None
         request = without(request, self.learned.of(request.model))
+        request = with_mcp_approvals(request, self.mcp_always)
         fitted = self._fit_context(request, api, user, system_prompt)
         if fitted is None:
             return  # the older turns are being summarised first; this send follows
@@ -1093,6 +1095,9 @@ class ChatSending(QObject):
                     hint="Press Refresh under File search and tick another one (or create one "
                     "in the Platform tab), then send again.",
                 )
+            # A retired model's 404 names it and its date; the view offers "Use <replacement>".
+            listed = self._snapshot.models if self._snapshot is not None else None
+            error = retired_error(error, turn.request.model, listed, self.today())
             self.view.show_error(error, retry=True, retry_text="Retry")
             if error.kind == ErrorKind.RATE_LIMIT and error.retry_after:
                 self._failed_error = error

@@ -48,6 +48,7 @@ from playground.ui.common.chat_params import (
     wrap_in_scroll_area,
 )
 from playground.ui.common.flow_row import FlowRow, group
+from playground.ui.common.model_picker import UseReplacementButton
 from playground.ui.common.widgets import fill, named, side_by_side, wrapped_label
 from playground.ui.shell.theme import icon, is_dark
 
@@ -130,6 +131,8 @@ class ChatTab(QWidget):
         vector_stores_wanted: file search needs the list of vector stores.
         mcp_headers_wanted, mcp_headers_save_requested, mcp_headers_forget_requested: an MCP
             server's headers in the keyring (see `ChatParamsPanel`).
+        mcp_always_allow_changed: "Always allow" ticked or unticked for an MCP server. args:
+            its label, on.
         import_requested: paste a curl command or JSON body.
         export_requested: save the conversation. arg: "markdown" or "json".
         import_conversation_requested: open an exported JSON conversation.
@@ -182,6 +185,7 @@ class ChatTab(QWidget):
     mcp_headers_wanted = Signal(str)
     mcp_headers_save_requested = Signal(str, str, str)
     mcp_headers_forget_requested = Signal(str)
+    mcp_always_allow_changed = Signal(str, bool)
     import_requested = Signal()
     export_requested = Signal(str)
     import_conversation_requested = Signal()
@@ -489,6 +493,10 @@ class ChatTab(QWidget):
         self.main_input: QWidget = self.input_edit
         # Compatibility names used by the controller and tests.
         self.model_combo = self.params.model_combo
+        # A retired model's 404 offers its replacement, as in the other tabs.
+        self.use_replacement = UseReplacementButton(self.model_combo)
+        self.use_replacement.used.connect(self.switch_model_requested)
+        error_row.insertWidget(1, self.use_replacement, 0, Qt.AlignmentFlag.AlignTop)
 
         # --- wiring (view-internal only) -----------------------------------------------------
         self.send_button.clicked.connect(self._on_send_clicked)
@@ -504,6 +512,7 @@ class ChatTab(QWidget):
         self.params.mcp_headers_wanted.connect(self.mcp_headers_wanted)
         self.params.mcp_headers_save_requested.connect(self.mcp_headers_save_requested)
         self.params.mcp_headers_forget_requested.connect(self.mcp_headers_forget_requested)
+        self.params.mcp_always_allow_changed.connect(self.mcp_always_allow_changed)
         self.params.model_changed.connect(self._on_model_changed)
         self.params.changed.connect(self._on_params_changed)
         self.input_edit.textChanged.connect(self._on_text_changed)
@@ -593,6 +602,10 @@ class ChatTab(QWidget):
 
     def set_vector_stores_problem(self, text: str) -> None:
         self.params.set_vector_stores_problem(text)
+
+    def set_mcp_always_allowed(self, labels: list[str]) -> None:
+        """The MCP server labels whose calls run without asking (kept in settings)."""
+        self.params.set_mcp_always_allowed(labels)
 
     def set_mcp_headers_state(self, label: str, names: list[str], problem: str = "") -> None:
         """The header names kept for MCP server `label` (never their values), or a problem."""
@@ -825,6 +838,7 @@ class ChatTab(QWidget):
             f"<span style='color:{red}'><b>{error.title}.</b> {error.message}</span> {error.hint}"
         )
         self.error_label.setToolTip(error.details or "")
+        self.use_replacement.offer(error)
         self.retry_button.setVisible(retry)
         if retry_text is not None:
             self.retry_button.setText(retry_text)
@@ -868,6 +882,7 @@ class ChatTab(QWidget):
             self.switch_model_requested.emit(model)
 
     def hide_error(self) -> None:
+        self.use_replacement.offer(None)
         self.error_label.clear()
         self.error_box.setVisible(False)
 

@@ -512,6 +512,8 @@ class ChatParamsPanel(QWidget):
             `set_mcp_headers_state`).
         mcp_headers_save_requested: keep a header for a server. args: label, name, value.
         mcp_headers_forget_requested: forget a server's kept headers. arg: label.
+        mcp_always_allow_changed: the user ticked or unticked "Always allow" for a server (kept
+            per server label, not per conversation). args: label, on.
     """
 
     changed = Signal()
@@ -522,6 +524,7 @@ class ChatParamsPanel(QWidget):
     mcp_headers_wanted = Signal(str)
     mcp_headers_save_requested = Signal(str, str, str)
     mcp_headers_forget_requested = Signal(str)
+    mcp_always_allow_changed = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None, *, conversation: bool = False) -> None:
         """`conversation`: the panel of a conversation that goes on (Chat): it offers "Keep on
@@ -1178,7 +1181,11 @@ class ChatParamsPanel(QWidget):
             "Always allow",
             "Run the server's tools without asking each time.",
         )
+        self._mcp_always: set[str] = set()  # server labels whose calls run without asking
+        self.mcp_always_check.toggled.connect(self._on_mcp_always_toggled)
         self.mcp_always_check.toggled.connect(self._emit_changed)
+        self.mcp_label_edit.textChanged.connect(lambda _t: self._show_mcp_always())
+        self._show_mcp_always()
         form.addRow(self.mcp_always_check)
         self.mcp_header_name_edit = line(
             "mcpHeaderName",
@@ -1487,6 +1494,35 @@ class ChatParamsPanel(QWidget):
         self.mcp_headers_note.setText(text)
         self.mcp_header_forget.setVisible(bool(names) and not problem)
 
+    def set_mcp_always_allowed(self, labels: Sequence[str]) -> None:
+        """The MCP server labels the user chose to "Always allow" (kept in settings)."""
+        self._mcp_always = set(labels)
+        self._show_mcp_always()
+
+    def _mcp_label(self) -> str:
+        return self.mcp_label_edit.text().strip() or "mcp"
+
+    def _show_mcp_always(self) -> None:
+        label = self._mcp_label()
+        blocked = self.mcp_always_check.blockSignals(True)
+        self.mcp_always_check.setChecked(label in self._mcp_always)
+        self.mcp_always_check.blockSignals(blocked)
+        short = label if len(label) <= 12 else label[:11] + "…"  # the panel stays narrow
+        named_server = f"“{short}”" if self.mcp_label_edit.text().strip() else "this server"
+        self.mcp_always_check.setText(f"Always allow {named_server} (all chats)")
+        self.mcp_always_check.setToolTip(
+            f"Run the tools of the server labelled “{label}” without asking, in every "
+            "conversation that uses it. Kept for this server; untick to be asked again."
+        )
+
+    def _on_mcp_always_toggled(self, on: bool) -> None:
+        label = self._mcp_label()
+        if on:
+            self._mcp_always.add(label)
+        else:
+            self._mcp_always.discard(label)
+        self.mcp_always_allow_changed.emit(label, on)
+
     def _save_mcp_header(self) -> None:
         label = self.mcp_label_edit.text().strip()
         name = self.mcp_header_name_edit.text().strip() or "Authorization"
@@ -1597,8 +1633,8 @@ class ChatParamsPanel(QWidget):
             self.mcp_url_edit.setText(mcp.server_url)
             self.mcp_label_edit.setText(mcp.server_label)
             self.mcp_tools_edit.setText(", ".join(mcp.allowed_tools))
-            self.mcp_always_check.setChecked(mcp.require_approval == "never")
         del blockers
+        self._show_mcp_always()  # kept per server label, whatever the conversation said
         if isinstance(files, FileSearchTool):
             self.vector_stores.want()
         if isinstance(mcp, McpTool):
@@ -1625,7 +1661,7 @@ class ChatParamsPanel(QWidget):
                     server_label=self.mcp_label_edit.text().strip() or "mcp",
                     server_url=url,
                     allowed_tools=_split_list(self.mcp_tools_edit.text()),
-                    require_approval="never" if self.mcp_always_check.isChecked() else "always",
+                    require_approval="never" if self._mcp_label() in self._mcp_always else "always",
                 )
             )
         return tuple(tools)

@@ -6,6 +6,7 @@ No network code: the page emits what the user asked for and shows what the contr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,7 +45,9 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.platform.batches import BatchCheck, BatchInfo, BatchParams, ResultRow
+from playground.ui.common.model_picker import ModelCombo, as_choices, picker_field
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.widgets import (
     button_row,
@@ -231,7 +234,7 @@ class BatchesPage(QWidget):
         self.source = named(QComboBox(), "batchSource", "Build the batch from")
         self.source.addItem("A list of prompts", "prompts")
         self.source.addItem("A JSONL file", "file")
-        self.model_combo = named(QComboBox(), "batchModel", "Model for every prompt")
+        self.model_combo = named(ModelCombo(), "batchModel", "Model for every prompt")
         self.system_edit = named(QLineEdit(), "batchSystem", "Instructions for every prompt")
         self.system_edit.setPlaceholderText("Optional, e.g. Answer with one genre only.")
         self.max_tokens = named(QSpinBox(), "batchMaxTokens", "Longest answer in tokens")
@@ -243,7 +246,7 @@ class BatchesPage(QWidget):
             "One prompt per line; each becomes one request.\n\nThe Shawshank Redemption\nUp\n…"
         )
         prompts_form = QFormLayout()
-        prompts_form.addRow("Model:", self.model_combo)
+        prompts_form.addRow("Model:", picker_field(self.model_combo))
         prompts_form.addRow("Instructions:", self.system_edit)
         prompts_form.addRow("Longest answer:", self.max_tokens)
         prompts_page = QWidget()
@@ -435,15 +438,15 @@ class BatchesPage(QWidget):
             "max_tokens": self.max_tokens.value(),
         }
 
-    def set_models(self, models: list[str]) -> None:
+    def set_models(self, models: Sequence[str | ModelChoice], default: str = "") -> None:
+        """Lists the chat models (ids, or choices with retirement badges); keeps the current
+        model, even one the list no longer has (a restored draft's)."""
         current = self.model_combo.currentText()
+        choices = as_choices(models)
+        if current and all(c.id != current for c in choices):
+            choices.append(ModelChoice(current))
         self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        self.model_combo.addItems(models)
-        if current and current not in models:
-            self.model_combo.addItem(current)
-        if current:
-            self.model_combo.setCurrentText(current)
+        self.model_combo.set_choices(choices, current, default)
         self.model_combo.blockSignals(False)
 
     def set_path(self, path: str) -> None:

@@ -9,6 +9,7 @@ anything is sent and go one file after another; a parted upload that stopped is 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ class PlatformController(FeatureController):
         compare_models: shows Compare with one column per model (a fine-tuned model and its
             base); returns what to tell the user.
         provider_id: the active provider's price-data id ("openai", "azure"...).
+        today: what day it is (judges which models are retired; tests pass a fixed date).
         page_size: files per request when listing.
         backoff: how often running batches are looked at.
     """
@@ -86,6 +88,7 @@ class PlatformController(FeatureController):
         try_in_chat: Callable[[str], None] | None = None,
         compare_models: Callable[[list[str]], str] | None = None,
         history: HistoryStore | None = None,
+        today: Callable[[], date] = date.today,
         page_size: int = 100,
         backoff: Backoff | None = None,
         parent: QObject | None = None,
@@ -94,6 +97,7 @@ class PlatformController(FeatureController):
         self.view: PlatformTab = view
         self.files = files
         self.runner = runner
+        self.today = today
         self.page_size = page_size
         self.batches = BatchesPart(
             view.batches, batches, runner, pricer, provider_id, counter=counter, backoff=backoff,
@@ -140,11 +144,14 @@ class PlatformController(FeatureController):
     # -- hooks ---------------------------------------------------------------------------------
 
     def show_models(self, snapshot: CatalogSnapshot | None) -> None:
-        models = snapshot.ids(ModelKind.CHAT) if snapshot else []
-        self.batches.models = models
-        self.view.batches.set_models(models)
+        # Badges, tooltips and retired models hidden unless "Show retired" (ui/common/model_picker).
+        self.batches.models = snapshot.ids(ModelKind.CHAT) if snapshot else []
+        picker = snapshot.picker(ModelKind.CHAT, self.today()) if snapshot else None
+        choices = list(picker.choices) if picker is not None else []
+        default = picker.default.model if picker is not None and picker.default else ""
+        self.view.batches.set_models(choices, default)
         if self.view.fine_tuning is not None:
-            self.view.fine_tuning.set_models(models)
+            self.view.fine_tuning.set_models(choices, default)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         draft = state.get("batch_draft")

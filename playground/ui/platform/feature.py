@@ -42,6 +42,7 @@ def build(ctx: FeatureContext) -> FeatureController:
         try_in_chat=try_in_chat,
         compare_models=ctx.compare_models,
         history=services.history,
+        today=services.today,
         parent=ctx.window,
     )
 

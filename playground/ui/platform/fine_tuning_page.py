@@ -5,6 +5,7 @@ No network code: the page emits what the user asked for and shows what the contr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.api.errors import AppError
+from playground.core.api.retirements import ModelChoice
 from playground.core.platform.dataset import DatasetReport
 from playground.core.platform.fine_tuning import (
     Checkpoint,
@@ -37,6 +39,7 @@ from playground.core.platform.fine_tuning import (
     StepMetrics,
     event_metrics,
 )
+from playground.ui.common.model_picker import ModelCombo, picker_field
 from playground.ui.common.widgets import named, wrapped_label
 from playground.ui.platform.charts import LengthHistogram, LossChart
 from playground.ui.platform.widgets import (
@@ -115,7 +118,7 @@ class FineTuningPage(QWidget):
         )
         self.validation_button.clicked.connect(self.open_validation_clicked)
         self.files_label = wrapped_label("doctorFiles", "No file chosen.")
-        self.model_combo = named(QComboBox(), "fineTuneModel", "Base model")
+        self.model_combo = named(ModelCombo(), "fineTuneModel", "Base model")
         self.epochs = named(QSpinBox(), "fineTuneEpochs", "Epochs")
         self.epochs.setRange(1, 50)
         self.epochs.setValue(3)
@@ -150,7 +153,7 @@ class FineTuningPage(QWidget):
         self.seed.setRange(0, 2_147_483_647)
         self.seed.setSpecialValueText("Random")
         form = QFormLayout()
-        form.addRow("Base model:", self.model_combo)
+        form.addRow("Base model:", picker_field(self.model_combo))
         form.addRow("Method:", self.method_combo)
         # Two numbers a row, so the doctor keeps room for its findings at large text sizes.
         form.addRow("Epochs:", _pair(self.epochs, "Batch size:", self.batch_size))
@@ -320,14 +323,10 @@ class FineTuningPage(QWidget):
             "beta": (self.beta.value() or None) if dpo else None,
         }
 
-    def set_models(self, models: list[str]) -> None:
-        current = self.model_combo.currentText()
-        self.model_combo.clear()
-        self.model_combo.addItems(models)
-        if current:
-            index = self.model_combo.findText(current)
-            if index >= 0:
-                self.model_combo.setCurrentIndex(index)
+    def set_models(self, models: Sequence[str | ModelChoice], default: str = "") -> None:
+        """Lists the base models (ids, or choices with retirement badges); keeps the current
+        one when listed, else picks `default`."""
+        self.model_combo.set_choices(models, self.model_combo.currentText(), default)
 
     def show_report(self, report: DatasetReport | None, summary: str = "") -> None:
         self.findings.clear()

@@ -96,7 +96,6 @@ def _batches(controller: PlatformController) -> QWidget:
     view = controller.view
     view.pages.setCurrentWidget(view.batches)
     page = view.batches
-    page.set_models(["gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"])
     page.set_draft("\n".join(_MOVIES), "Answer with one film genre.", "gpt-4o-mini", 10)
     params = BatchParams("gpt-4o-mini", "Answer with one film genre.", 10)
     page.show_check(check_batch_file(prompts_to_jsonl(_MOVIES, params)))
@@ -147,7 +146,6 @@ def _fine_tuning(controller: PlatformController) -> QWidget:
     assert part is not None
     assert page is not None
     view.pages.setCurrentWidget(page)
-    page.set_models(["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1"])
     page.set_files("support-replies.jsonl", "support-replies-validation.jsonl")
     page.set_base_model("gpt-4o-mini")
     lines = [

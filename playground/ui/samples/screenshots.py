@@ -365,6 +365,24 @@ def _long_shot(
         area.verticalScrollBar().setValue(0)
     app.processEvents()
     _save(window, out_dir / f"chat-refused-{theme}.png")
+    # A retired model's 404 (issue 15): it names the model and its date, and offers the
+    # replacement as a button.
+    from playground.core.api.errors import ErrorKind
+
+    view.show_error(
+        AppError(
+            ErrorKind.MODEL_NOT_FOUND,
+            "Model retired",
+            "OpenAI retired “gpt-4.1-nano” on 23 Oct 2026; the server no longer serves it (404).",
+            "Suggested replacement: o3. Switch to o3 and send again.",
+            status=404,
+            replacement="o3",
+        ),
+        retry=True,
+        retry_text="Retry",
+    )
+    app.processEvents()
+    _save(window, out_dir / f"chat-retired-{theme}.png")
     view.hide_error()
     view.set_learned("gpt-4o-mini", [])
     chat.open_conversation("sample-sky")
