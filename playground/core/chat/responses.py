@@ -31,7 +31,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
-from playground.core.api.retry import RetryWait, with_retries
+from playground.core.api.retry import RetryWait, quiet_client, with_retries
 from playground.core.chat.builtin_tools import (
     STEP_KINDS,
     Citation,
@@ -595,7 +595,7 @@ class ResponsesEngine:
         client = self._client_source()
         base_url = str(client.base_url)
         attempts = int(getattr(client, "max_retries", 0) or 0) + 1
-        quiet = client.with_options(max_retries=0) if attempts > 1 else client
+        quiet = quiet_client(client)
         body = to_responses(request, stream=True)
         reader = _Reader(request.model, progress, on_delta)
 
@@ -672,7 +672,7 @@ class ResponsesEngine:
         progress.started = time.monotonic()
         progress.response_id = response_id
         client = self._client_source()
-        quiet = client.with_options(max_retries=0)
+        quiet = quiet_client(client)
         reader = _Reader(model, progress, on_delta)
         while True:
             try:

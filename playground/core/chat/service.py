@@ -24,7 +24,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
-from playground.core.api.retry import RetryWait, with_retries
+from playground.core.api.retry import RetryWait, quiet_client, with_retries
 from playground.core.chat.builtin_tools import BuiltinTool, Citation, McpApproval, ToolStep
 from playground.core.models import Message, ToolCall, Usage
 
@@ -498,7 +498,7 @@ class ChatService:
         base_url = str(client.base_url)
         # The app retries, visibly (on_wait), instead of the SDK's silent retries: never both.
         attempts = int(getattr(client, "max_retries", 0) or 0) + 1
-        quiet = client.with_options(max_retries=0) if attempts > 1 else client
+        quiet = quiet_client(client)
         reply = _Reply(model=request.model)
 
         async def attempt() -> None:
