@@ -116,3 +116,56 @@ def test_delays() -> None:
     assert retry_delay(AppError(ErrorKind.RATE_LIMIT, "", "", retry_after=600), 1) is None
     assert retry_delay(AppError(ErrorKind.QUOTA, "", ""), 1) is None
     assert retry_delay(AppError(ErrorKind.TIMEOUT, "", ""), 5) == 8.0
+
+
+def _full_requests() -> list[ChatRequest]:
+    from playground.core.chat.builtin_tools import WebSearchTool
+    from playground.core.chat.service import ResponsesRequest
+    from playground.core.models import ImagePart, ToolCall
+
+    picture = ImagePart("data:image/png;base64,AAAA", "low")
+    messages = [
+        Message("system", "Be brief."),
+        Message("user", "What is this?", images=(picture,)),
+        Message("assistant", "", tool_calls=(ToolCall("c1", "look", "{}"),)),
+        Message("tool", "a cat", tool_call_id="c1"),
+        Message("user", "And now?"),
+    ]
+    tool = {"type": "function", "function": {"name": "look", "parameters": {"type": "object"}}}
+    common = {
+        "model": "gpt-4.1",
+        "messages": messages,
+        "temperature": 0.5,
+        "max_output_tokens": 100,
+        "tools": (tool,),
+        "response_format": {"type": "json_object"},
+    }
+    return [
+        ChatRequest(**common, stop=("x",), n=2, seed=1),  # type: ignore[arg-type]
+        ResponsesRequest(**common, builtin_tools=(WebSearchTool(),)),  # type: ignore[arg-type]
+    ]
+
+
+def test_the_sdks_transform_leaves_the_engines_bodies_as_they_are() -> None:
+    """`as_sent` skips the SDK's per-field transform of a request body; that is only sound while
+    the transform changes nothing in the bodies the engines build."""
+    from openai._utils import maybe_transform
+    from openai.types.chat import completion_create_params
+    from openai.types.responses import response_create_params
+
+    from playground.core.api.retry import as_sent
+    from playground.core.chat.responses import to_responses
+
+    chat, responses = _full_requests()
+    bodies = [
+        (chat.to_api(stream=True), completion_create_params.CompletionCreateParamsStreaming),
+        (
+            to_responses(responses, stream=True),
+            response_create_params.ResponseCreateParamsStreaming,
+        ),
+    ]
+    for body, params in bodies:
+        assert len(body) > 5  # the fields above made it into the body
+        assert maybe_transform(body, params) == body
+        sent = as_sent(body)
+        assert {"model": sent["model"], "stream": sent["stream"], **sent["extra_body"]} == body

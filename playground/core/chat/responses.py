@@ -31,7 +31,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
-from playground.core.api.retry import RetryWait, quiet_client, with_retries
+from playground.core.api.retry import RetryWait, as_sent, quiet_client, with_retries
 from playground.core.chat.builtin_tools import (
     STEP_KINDS,
     Citation,
@@ -605,7 +605,7 @@ class ResponsesEngine:
             progress.started = time.monotonic()
             reader = _Reader(request.model, progress, on_delta)
             try:
-                raw = await quiet.responses.with_raw_response.create(**body)
+                raw = await quiet.responses.with_raw_response.create(**as_sent(body))
             except Exception as exc:  # a 429 says which limit was hit: its headers count too
                 report_headers(self.on_headers, request.model, getattr(exc, "response", None))
                 raise

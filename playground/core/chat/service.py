@@ -24,7 +24,7 @@ from playground.core.api.replies import (
     nothing_came,
     unexpected_body,
 )
-from playground.core.api.retry import RetryWait, quiet_client, with_retries
+from playground.core.api.retry import RetryWait, as_sent, quiet_client, with_retries
 from playground.core.chat.builtin_tools import BuiltinTool, Citation, McpApproval, ToolStep
 from playground.core.models import Message, ToolCall, Usage
 
@@ -506,7 +506,7 @@ class ChatService:
             progress.started = time.monotonic()
             try:
                 raw = await quiet.chat.completions.with_raw_response.create(
-                    **request.to_api(stream=True)
+                    **as_sent(request.to_api(stream=True), messages=())
                 )
             except Exception as exc:  # a 429 says which limit was hit: its headers count too
                 report_headers(self.on_headers, request.model, getattr(exc, "response", None))
