@@ -386,6 +386,9 @@ def summarize(
 
 
 class Bench:
+    API = "chat.completions"
+    """What the app's Chat sends through (the engine timed); a subclass may name "responses"."""
+
     def __init__(self, server: Server, home_root: Path, timeout_s: float) -> None:
         self.server = server
         self.home_root = home_root
@@ -433,13 +436,16 @@ class Bench:
         # Built and started as run_app does once the window is up: the model refresh builds the
         # SDK client, so the measured Send finds it ready (building one costs 20-40 ms).
         app = AppUnderTest.build(
-            self.gui, self.server.base_url, self.home_root / f"home-{self._homes}"
+            self.gui, self.server.base_url, self.home_root / f"home-{self._homes}", api=self.API
         )
         runner, controller = app.runner, app.controller
-
-        deltas = Deltas()
         chat = controller.chat
-        original_stream = chat.service.stream
+        tab = chat.view
+        if tab.api() != self.API:
+            raise RuntimeError(f"the Chat tab sends through {tab.api()}, not {self.API}")
+        engine = chat.sending.engine(self.API)
+        deltas = Deltas()
+        original_stream = engine.stream
 
         def stream(
             request: Any, on_delta: Callable[[int, str], None], progress: Any = None, **more: Any
@@ -452,8 +458,7 @@ class Bench:
 
             return original_stream(request, timed, progress, **more)
 
-        chat.service.stream = stream  # times each delta as the controller handles it
-        tab = chat.view
+        engine.stream = stream  # type: ignore[method-assign]  # times each delta as Chat handles it
         tab.input_edit.setPlainText(message)
         self.settle(0.3)  # the draft estimate and autosave timers fire before the clock starts
 

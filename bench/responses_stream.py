@@ -40,7 +40,6 @@ from bench.common import (
     FAKE_KEY,
     MODEL,
     WINDOW_SIZE,
-    AppUnderTest,
     ChildServer,
     Figure,
     serve_until_stdin_closes,
@@ -110,63 +109,7 @@ class Server:
 class Bench(cs.Bench):
     """`chat_stream.Bench` with the app's Responses engine timed and a raw-SDK Responses baseline."""
 
-    def _measure_app(self, run: int, message: str, expect: dict[str, Any]) -> cs.Measurement:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-
-        self._homes += 1
-        app = AppUnderTest.build(
-            self.gui, self.server.base_url, self.home_root / f"home-{self._homes}", api="responses"
-        )
-        runner, controller = app.runner, app.controller
-        chat = controller.chat
-        tab = chat.view
-        if tab.api() != "responses":
-            raise RuntimeError(f"the Chat tab sends through {tab.api()}, not Responses")
-        engine = chat.sending.engine("responses")
-        original_stream = engine.stream
-        deltas = cs.Deltas()
-
-        def stream(
-            request: Any, on_delta: Callable[[int, str], None], *args: Any, **kwargs: Any
-        ) -> Any:
-            def timed(index: int, fragment: str) -> None:
-                if index == 0:
-                    deltas.timed(lambda text: on_delta(0, text), fragment)
-                else:
-                    on_delta(index, fragment)
-
-            return original_stream(request, timed, *args, **kwargs)
-
-        engine.stream = stream  # type: ignore[method-assign]  # times each delta
-        tab.input_edit.setPlainText(message)
-        self.settle(0.3)
-        finished = self.loop.create_future()
-
-        def on_busy(group: str, busy: bool) -> None:
-            if group == "chat" and not busy and not finished.done():
-                finished.set_result(time.perf_counter())
-
-        runner.busy_changed.connect(on_busy)
-        self.probe.start()
-        cpu0 = time.thread_time()
-        QTest.mouseClick(tab.send_button, Qt.MouseButton.LeftButton)
-        try:
-            self.loop.run_until_complete(asyncio.wait_for(asyncio.shield(finished), self.timeout_s))
-        finally:
-            ended = finished.result() if finished.done() else time.perf_counter()
-            self.settle(cs.SETTLE_S)
-            stamps = self.probe.stop()
-            cpu = time.thread_time() - cpu0
-        assert not runner.is_busy("chat")
-        turns = chat.conversation.turns
-        text = turns[-1].content if turns and turns[-1].role == "assistant" else ""
-        if tab.error_box.isVisible():
-            print(f"app error: {tab.error_label.text()}", file=sys.stderr)
-        ok = self._text_ok(deltas, text, expect) and not tab.error_box.isVisible()
-        result = cs.summarize("app", run, stamps, deltas, ended, cpu, ok)
-        app.close(self.gui)
-        return result
+    API = "responses"
 
     def _measure_baseline(
         self, variant: str, run: int, message: str, expect: dict[str, Any]
