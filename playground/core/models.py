@@ -129,6 +129,10 @@ class Usage:
             answer); a usage that has it itemises both directions, zero counts included.
         cache_write_tokens: the part of `input_tokens` written to the prompt cache (providers
             that charge for cache writes; OpenAI does not).
+        web_searches: web searches a Responses answer made (built-in tool, billed per call).
+        file_searches: file searches a Responses answer made (built-in tool, billed per call).
+        code_runs: code interpreter calls a Responses answer made (billed by container session;
+            priced only where the price data gives a per-run price).
     """
 
     input_tokens: int = 0
@@ -144,6 +148,14 @@ class Usage:
     audio_tokens: int = 0
     output_audio_tokens: int = 0
     cache_write_tokens: int = 0
+    web_searches: int = 0
+    file_searches: int = 0
+    code_runs: int = 0
+
+    @property
+    def tool_calls(self) -> int:
+        """The built-in tool calls billed per call (web and file searches, code runs)."""
+        return self.web_searches + self.file_searches + self.code_runs
 
     @property
     def total_tokens(self) -> int:
@@ -164,6 +176,9 @@ class Usage:
             audio_tokens=self.audio_tokens + other.audio_tokens,
             output_audio_tokens=self.output_audio_tokens + other.output_audio_tokens,
             cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            web_searches=self.web_searches + other.web_searches,
+            file_searches=self.file_searches + other.file_searches,
+            code_runs=self.code_runs + other.code_runs,
         )
 
 

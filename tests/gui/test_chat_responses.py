@@ -53,6 +53,7 @@ class Built:
     tab: ChatTab
     history: HistoryStore
     runner: TaskRunner
+    ledger: UsageLedger
 
 
 @contextlib.contextmanager
@@ -91,7 +92,7 @@ def _built(
     tab.set_model("gpt-4o-mini")
     tab.show()
     try:
-        yield Built(controller, tab, history, runner)
+        yield Built(controller, tab, history, runner, ledger)
     finally:
         qloop.run_until_complete(runner.shutdown())
         qloop.run_until_complete(session.aclose())
@@ -762,3 +763,42 @@ def test_the_served_tier_is_priced_or_the_cost_says_standard_rates(
     meta = chat.controller.state.metas[-1]
     assert meta.usage is not None
     assert meta.cost == Pricer().cost(meta.model, meta.usage, service_tier="flex")
+
+
+def test_tool_calls_are_priced_where_the_price_data_knows_them(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    """A web search has a per-call price in the data: its step shows it and the answer's cost and
+    ledger row include it. A code interpreter run has none: its step says "—", the line "+ ?"."""
+    from playground.core.models import Usage
+    from playground.core.money.pricing import Pricer
+
+    conversation_id = _answer_with_everything(chat, fake_openai, qtbot, wait_until)
+    meta = chat.controller.state.metas[-1]
+    assert meta.usage is not None
+    assert (meta.usage.web_searches, meta.usage.code_runs) == (1, 1)
+    tokens_only = Pricer().cost(
+        meta.model,
+        Usage(input_tokens=meta.usage.input_tokens, output_tokens=meta.usage.output_tokens),
+    )
+    fee = Pricer().call_fee(meta.model, "web_search_call")
+    assert fee is not None
+    assert fee > 0
+    assert tokens_only is not None
+    assert meta.cost == tokens_only + fee
+    (row,) = chat.ledger.conversation_rows(conversation_id)
+    assert row.cost == meta.cost
+    assert row.usage.web_searches == 1
+
+    turn = chat.tab.conversation.turns[-1]
+    search, code = turn.steps.steps
+    assert search.toggle.text().endswith("· $0.01")
+    assert "Cost of this call" in search.details.text()
+    assert "— (the price data has no price for it" in code.details.text()
+    assert "+ ?" in turn.meta_label.text()
+
+    chat.controller.new_conversation()
+    chat.controller.open_conversation(conversation_id)  # the fees come back with the steps
+    search, code = chat.tab.conversation.turns[-1].steps.steps
+    assert search.toggle.text().endswith("· $0.01")
+    assert "— (the price data" in code.details.text()

@@ -183,6 +183,9 @@ def test_export_csv_has_every_column_of_the_periods_rows(
         "output_audio_tokens",
         "image_input_tokens",
         "image_output_tokens",
+        "web_searches",
+        "file_searches",
+        "code_runs",
     } == set(rows[0])
     assert sorted(r["cost"] for r in rows) == sorted(c or "" for _d, _m, c, _e in ROWS)
 

@@ -158,6 +158,9 @@ def test_the_json_document() -> None:
         "audio_tokens": 0,
         "output_audio_tokens": 0,
         "cache_write_tokens": 0,
+        "web_searches": 0,
+        "file_searches": 0,
+        "code_runs": 0,
     }
     assert second["message"]["tool_calls"] == [
         {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}

@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from playground.core.models import Endpoint, LedgerEntry, RequestStatus, Usage, UsageTotals
-from playground.core.money.ledger import SCHEMA_VERSION, LedgerError, UsageLedger, _describe
+from playground.core.money.ledger import (
+    _SCHEMA_V2_STEP,
+    SCHEMA_VERSION,
+    LedgerError,
+    UsageLedger,
+    _describe,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
@@ -206,7 +212,7 @@ def test_a_version_1_ledger_gains_the_tab_and_token_kinds_and_keeps_its_rows(
         assert tabs == {"": 1, "images": 1}
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert "usage_ledger_day_groups" not in indexes  # replaced by one that holds the tab
         assert "usage_ledger_day_groups_v2" in indexes
@@ -214,6 +220,39 @@ def test_a_version_1_ledger_gains_the_tab_and_token_kinds_and_keeps_its_rows(
         conn.close()
     with UsageLedger(path) as led:  # opened again: no second migration step
         assert led.totals().requests == 2
+
+
+def test_a_version_2_ledger_gains_the_tool_call_counts_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(_V1_TABLE)
+    for statement in _SCHEMA_V2_STEP.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO usage_ledger (time_utc, local_date, provider, model, endpoint, input_tokens, "
+        "output_tokens, cost, status, session_id, tab) VALUES ('2026-11-20T09:30:15.123456+00:00', "
+        "'2026-11-20', 'OpenAI', 'gpt-4o', 'chat.completions', 1000, 200, '0.0045', 'ok', 'old', 'chat')"
+    )
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with UsageLedger(path) as led:
+        [old] = led.recent()
+        assert old.usage == Usage(input_tokens=1000, output_tokens=200)
+        assert old.tab == "chat"
+        searched = entry(usage=Usage(input_tokens=10, web_searches=2, file_searches=1, code_runs=3))
+        led.record(searched)
+        assert led.recent(1) == [searched]
+        totals = led.totals().usage
+        assert (totals.web_searches, totals.file_searches, totals.code_runs) == (2, 1, 3)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    finally:
+        conn.close()
 
 
 def test_token_kinds_are_summed(ledger: UsageLedger) -> None:

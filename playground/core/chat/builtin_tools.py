@@ -9,8 +9,13 @@ sentence for the collapsed step, and the details the expanded step shows.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Literal
+
+from playground.core.models import Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +216,9 @@ class ToolStep:
         error: what went wrong, in the API's words, when it failed.
         container_id: the code interpreter's container (where its files are).
         files: files the code interpreter made (as the answer cites them), downloadable.
+        fee: what this call cost on top of the answer's tokens, for the kinds with a fee of
+            their own (`FEE_KINDS`); None when the price data does not give it.
+        fee_checked: whether `fee` was looked up (`with_fees`, once the answer is in).
     """
 
     item_id: str
@@ -229,6 +237,13 @@ class ToolStep:
     error: str = ""
     container_id: str = ""
     files: tuple[Citation, ...] = ()
+    fee: Decimal | None = None
+    fee_checked: bool = False
+
+    @property
+    def has_fee(self) -> bool:
+        """Whether this kind of call is billed on top of the answer's tokens."""
+        return self.kind in FEE_KINDS
 
     @property
     def done(self) -> bool:
@@ -423,6 +438,8 @@ def step_to_dict(step: ToolStep) -> dict[str, Any]:
             out[name] = list(getattr(step, name))
     if step.files:
         out["files"] = [citation_to_dict(f) for f in step.files]
+    if step.fee_checked:
+        out["fee"] = "unknown" if step.fee is None else str(step.fee)
     if step.hits:
         out["hits"] = [
             {"filename": h.filename, "file_id": h.file_id, "score": h.score, "text": h.text}
@@ -455,7 +472,19 @@ def step_from_dict(raw: dict[str, Any]) -> ToolStep:
         error=_text(raw, "error"),
         container_id=_text(raw, "container_id"),
         files=citations_from_json(raw.get("files")),
+        fee=_decimal(raw.get("fee")),
+        fee_checked="fee" in raw,
     )
+
+
+def _decimal(raw: object) -> Decimal | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
 
 
 def citation_to_dict(citation: Citation) -> dict[str, Any]:
@@ -517,3 +546,54 @@ def with_container_files(
         if all(f.file_id != citation.file_id for f in out[at].files):
             out[at] = replace(out[at], files=(*out[at].files, citation))
     return tuple(out)
+
+
+# --- fees of the calls themselves ------------------------------------------------------------
+
+CALL_COUNTS: Final = {
+    "web_search_call": "web_searches",
+    "file_search_call": "file_searches",
+    "code_interpreter_call": "code_runs",
+}
+"""The built-in tool calls billed per call, and the `Usage` field that counts them."""
+
+FEE_KINDS: Final = (*CALL_COUNTS, "image_generation_call")
+"""The built-in tool calls with a fee on top of the answer's tokens (a picture is billed at the
+image model's prices, which the price data does not give per call)."""
+
+
+def with_tool_calls(usage: Usage | None, steps: tuple[ToolStep, ...]) -> Usage | None:
+    """`usage` with the completed calls billed per call (`CALL_COUNTS`) among `steps` counted in."""
+    if usage is None:
+        return None
+    counts: dict[str, int] = dict(
+        Counter(
+            CALL_COUNTS[s.kind] for s in steps if s.kind in CALL_COUNTS and s.status == "completed"
+        )
+    )
+    if not counts:
+        return usage
+    return replace(
+        usage,
+        web_searches=counts.get("web_searches", 0),
+        file_searches=counts.get("file_searches", 0),
+        code_runs=counts.get("code_runs", 0),
+    )
+
+
+def with_fees(
+    steps: tuple[ToolStep, ...], fee_of: Callable[[str], Decimal | None]
+) -> tuple[ToolStep, ...]:
+    """`steps` with the fee of each call that has one (`fee_of(kind)`: the price of one call of
+    that kind, None when unknown); calls that did not complete cost nothing."""
+    return tuple(
+        replace(s, fee=fee_of(s.kind) if s.status == "completed" else Decimal(0), fee_checked=True)
+        if s.has_fee
+        else s
+        for s in steps
+    )
+
+
+def unpriced_fees(steps: tuple[ToolStep, ...]) -> int:
+    """How many calls among `steps` have a fee the price data does not give."""
+    return sum(1 for s in steps if s.has_fee and s.fee_checked and s.fee is None)

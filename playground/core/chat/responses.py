@@ -38,6 +38,7 @@ from playground.core.chat.builtin_tools import (
     ToolStep,
     step_from_item,
     with_container_files,
+    with_tool_calls,
 )
 from playground.core.chat.service import (
     YIELD_EVERY_S,
@@ -745,9 +746,10 @@ def _result(reader: _Reader, progress: ChatProgress) -> ChatResult:
             )
         else:
             first.finish_reason = "tool_calls" if reader.calls else "stop"
+    steps = with_container_files(tuple(progress.steps), tuple(progress.citations))
     return ChatResult(
         choices=tuple(c.result(i) for i, c in sorted(progress.choices.items())),
-        usage=reader.usage,
+        usage=with_tool_calls(reader.usage, steps),
         system_fingerprint=None,
         request_id=reader.request_id,
         ttft_ms=progress.ttft_ms,
@@ -755,7 +757,7 @@ def _result(reader: _Reader, progress: ChatProgress) -> ChatResult:
         model=reader.model,
         api="responses",
         reasoning_summary=progress.reasoning,
-        steps=with_container_files(tuple(progress.steps), tuple(progress.citations)),
+        steps=steps,
         citations=tuple(progress.citations),
         response_id=progress.response_id,
         service_tier=reader.service_tier,

@@ -41,7 +41,16 @@ _NAMES: Final = {
     "input_characters": "Characters read aloud",
     "audio_seconds": "Seconds of audio",
     "requests": "Requests",
+    "web_searches": "Web searches",
+    "storage_searches": "File searches",
+    "code_executions": "Code interpreter runs",
 }
+# Our tool-call counts, the table's per-thousand price of each, and their plain names.
+_CALLS: Final = (
+    ("web_searches", "web_searches_kcount", "web searches"),
+    ("file_searches", "storage_searches_kcount", "file searches"),
+    ("code_runs", "code_executions_kcount", "code interpreter runs"),
+)
 _PER: Final = {1_000_000: "per million", 1_000: "per thousand", 1: "each", 3600: "per hour"}
 
 
@@ -136,6 +145,12 @@ def explain(
             "or audio priced apart), so its cost is unknown."
         )
         return _table(model, usage, None, (), match, notes)
+    unpriced = [name for field_, key, name in _CALLS if getattr(usage, field_) and key not in keys]
+    if unpriced:
+        notes.append(
+            f"The price table has no price for this model's {' or '.join(unpriced)}: "
+            "they are not included."
+        )
     table_usage = _table_usage(usage)
     lines = _table_lines(price, table_usage, notes)
     total = sum((line.amount for line in lines), Decimal(0))

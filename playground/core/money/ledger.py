@@ -41,7 +41,7 @@ from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 _SCHEMA_V1: Final = """
 CREATE TABLE usage_ledger (
@@ -83,6 +83,13 @@ ALTER TABLE usage_ledger ADD COLUMN image_output_tokens INTEGER NOT NULL DEFAULT
 DROP INDEX IF EXISTS usage_ledger_day_groups;
 """
 
+# Version 2 -> 3: the built-in tool calls billed per call (additive, no row rewritten).
+_SCHEMA_V3_STEP: Final = """
+ALTER TABLE usage_ledger ADD COLUMN web_searches INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_ledger ADD COLUMN file_searches INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_ledger ADD COLUMN code_runs INTEGER NOT NULL DEFAULT 0;
+"""
+
 # The Usage page's chart and per-group totals read only these columns of a period: with them all
 # in one index, SQLite answers from the index alone (about 20x faster on 100,000 rows than reading
 # the table, bench/usage_page.py). Created when missing, so older files gain it without a new
@@ -96,7 +103,8 @@ _COLUMNS: Final = (
     "time_utc, local_date, provider, model, endpoint, input_tokens, output_tokens, cached_tokens, "
     "reasoning_tokens, images, audio_seconds, characters, estimated, cost, latency_ms, status, "
     "session_id, conversation_id, request_id, tab, cache_write_tokens, audio_tokens, "
-    "output_audio_tokens, image_input_tokens, image_output_tokens"
+    "output_audio_tokens, image_input_tokens, image_output_tokens, web_searches, file_searches, "
+    "code_runs"
 )
 
 
@@ -212,9 +220,11 @@ class UsageLedger(SqliteStore):
             try:
                 # Read again inside the write lock: another window may have just created it.
                 version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-                steps = [] if version >= SCHEMA_VERSION else [_SCHEMA_V2_STEP]
-                if version == 0:
-                    steps.insert(0, _SCHEMA_V1)
+                steps = [
+                    step
+                    for since, step in ((0, _SCHEMA_V1), (1, _SCHEMA_V2_STEP), (2, _SCHEMA_V3_STEP))
+                    if version <= since
+                ]
                 for step in steps:
                     for statement in step.split(";"):
                         if statement.strip():
@@ -296,6 +306,9 @@ class UsageLedger(SqliteStore):
             u.output_audio_tokens,
             u.image_input_tokens,
             u.image_output_tokens,
+            u.web_searches,
+            u.file_searches,
+            u.code_runs,
         )
         placeholders = ", ".join("?" * len(row))
         with self._lock:
@@ -363,7 +376,8 @@ class UsageLedger(SqliteStore):
             "SUM(reasoning_tokens), SUM(images), TOTAL(audio_seconds), SUM(characters), "
             "MAX(estimated), decimal_sum(cost), SUM(cost IS NULL), SUM(cache_write_tokens), "
             "SUM(audio_tokens), SUM(output_audio_tokens), SUM(image_input_tokens), "
-            "SUM(image_output_tokens) FROM usage_ledger"
+            "SUM(image_output_tokens), SUM(web_searches), SUM(file_searches), SUM(code_runs) "
+            "FROM usage_ledger"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -388,6 +402,9 @@ class UsageLedger(SqliteStore):
             output_audio_tokens=r[13] or 0,
             image_input_tokens=r[14] or 0,
             image_output_tokens=r[15] or 0,
+            web_searches=r[16] or 0,
+            file_searches=r[17] or 0,
+            code_runs=r[18] or 0,
         )
         return UsageTotals(
             requests=int(r[0]),
@@ -535,6 +552,9 @@ class UsageLedger(SqliteStore):
             output_audio_tokens,
             image_input_tokens,
             image_output_tokens,
+            web_searches,
+            file_searches,
+            code_runs,
         ) = row
         try:
             return LedgerEntry(
@@ -556,6 +576,9 @@ class UsageLedger(SqliteStore):
                     output_audio_tokens=_int(output_audio_tokens),
                     image_input_tokens=_int(image_input_tokens),
                     image_output_tokens=_int(image_output_tokens),
+                    web_searches=_int(web_searches),
+                    file_searches=_int(file_searches),
+                    code_runs=_int(code_runs),
                 ),
                 cost=None if cost is None else Decimal(str(cost)),
                 latency_ms=None if latency_ms is None else _float(latency_ms),

@@ -30,8 +30,10 @@ image tokens (`image_input_tokens`, `image_output_tokens`) and the audio tab cou
 A Responses answer's served tier (`service_tier`: flex, priority) is priced at the table's price
 for that tier where it has one (`price_context`); where it has none the standard price applies and
 `tier_priced` says so, so the cost can be shown "at standard rates" rather than as a figure for
-the tier. Built-in tool calls (web search, code interpreter…) are not in genai-prices: they are
-never priced here (the cost covers the tokens only).
+the tier. Built-in tool calls billed per call are priced where the table has a per-call price
+for the model: web searches (`web_searches`), file searches (`storage_searches`) and code
+interpreter runs (`code_executions`, which the table does not give for OpenAI today); a call the
+table does not price adds nothing, and `call_fee` says None for it so the app can show "—".
 
 genai_prices is imported on first use (it takes about 0.25 s), not at import: this module sits on
 the app's start-up path.
@@ -68,6 +70,13 @@ log = logging.getLogger(__name__)
 LOCAL_PROVIDER = "local"
 
 MILLION = Decimal(1_000_000)
+
+# The price table's per-thousand-calls price of each built-in tool call kind billed per call.
+_CALL_PRICE_KEYS = {
+    "web_search_call": "web_searches_kcount",
+    "file_search_call": "storage_searches_kcount",
+    "code_interpreter_call": "code_executions_kcount",
+}
 
 # Date suffixes of snapshot names: -2025-03-20 and -1106 (MMDD, as in gpt-3.5-turbo-1106).
 _DATE_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
@@ -229,6 +238,24 @@ class Pricer:
         except (LookupError, ValueError):
             return False
         return tiered is not plain and tiered != plain
+
+    def call_fee(
+        self, model: str, kind: str, provider_id: str = "openai", *, at: datetime | None = None
+    ) -> Decimal | None:
+        """What one built-in tool call of `kind` (`web_search_call`, `file_search_call`,
+        `code_interpreter_call`, `image_generation_call`) adds to an answer of `model`, or None
+        when the price data does not say (a user's own price covers tokens only)."""
+        if provider_id == LOCAL_PROVIDER:
+            return Decimal(0)
+        key = _CALL_PRICE_KEYS.get(kind)
+        if key is None or model in self._overrides or not provider_id:
+            return None
+        match = self._match(model, provider_id)
+        if match is None:
+            return None
+        per_thousand = getattr(match.model.get_prices(at or datetime.now(UTC)), key, None)
+        base = _base(per_thousand)
+        return None if base is None else base / 1000
 
     def estimate(
         self, model: str, input_tokens: int, provider_id: str = "openai"
@@ -428,6 +455,9 @@ def _table_usage(usage: Usage) -> Any:
         output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
+        web_searches=usage.web_searches or None,
+        storage_searches=usage.file_searches or None,
+        code_executions=usage.code_runs or None,
     )
 
 

@@ -31,7 +31,7 @@ from playground.core.api.errors import AppError, ErrorKind
 from playground.core.api.retirements import retired_error, send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
-from playground.core.chat.builtin_tools import McpApproval
+from playground.core.chat.builtin_tools import McpApproval, with_fees
 from playground.core.chat.context import (
     WARN_AT,
     Fit,
@@ -967,6 +967,7 @@ class ChatSending(QObject):
         turn.frame_timer.stop()
         self._render_pending(turn)
         turn.frame_timer.deleteLater()
+        result = self._with_fees(result, turn)
         first = result.choices[0] if result.choices else ChoiceResult(0, "", "")
         usage = reply_usage(self.counter, turn.request, result.usage, result.text, first.tool_calls)
         entry = self._record(
@@ -1037,6 +1038,16 @@ class ChatSending(QObject):
                 info = "Waiting for your approval (Approve or Deny above) · " + info
             self.view.set_reply_info(info, reply_details(result))
             self.moderation.check(widget, first.text, message_id=turn.message_id)
+
+    def _with_fees(self, result: ChatResult, turn: InFlight) -> ChatResult:
+        """`result` with the fee of each built-in tool call that has one (its step shows it)."""
+        if not any(step.has_fee for step in result.steps):
+            return result
+        model = result.model or turn.request.model
+        provider = self.session.profile.price_provider
+        pricer = self.accounting.pricer
+        fees = with_fees(result.steps, lambda kind: pricer.call_fee(model, kind, provider))
+        return dataclasses.replace(result, steps=fees)
 
     def approve(self, index: int, item_id: str, approve: bool) -> None:
         """The user answered an MCP approval request in answer `index`: the next request carries

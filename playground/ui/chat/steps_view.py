@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.chat.builtin_tools import STEP_TITLES, Citation, ToolStep
+from playground.core.money.formatting import format_cost
 from playground.ui.common.widgets import wrapped_label
 
 _STATUS_MARKS = {
@@ -160,7 +161,8 @@ class StepWidget(Collapsible):
         self.step = step
         mark = _STATUS_MARKS.get(step.status, "…")
         title = STEP_TITLES.get(step.kind, step.kind)
-        self.set_title(f"{mark} {title}: {step.summary}")
+        fee = f" · {format_cost(step.fee)}" if step.fee_checked and step.fee else ""
+        self.set_title(f"{mark} {title}: {step.summary}{fee}")
         details = step_details_html(step)
         self.details.setText(details)
         self.details.setVisible(bool(details))
@@ -326,9 +328,18 @@ def step_details_html(step: ToolStep) -> str:
         parts.append(_pre("Output", _clip(step.output, 4000), mono))
     if step.error:
         parts.append(f"<b>Error</b> {html.escape(step.error)}")
+    if step.has_fee and step.fee_checked:
+        parts.append(f"<b>Cost of this call</b> {html.escape(fee_text(step))}")
     if not parts and not step.images:
         parts.append("<i>No details yet.</i>" if not step.done else "<i>No details.</i>")
     return "<br>".join(parts)
+
+
+def fee_text(step: ToolStep) -> str:
+    """What a call with a fee of its own added to the answer's cost, in plain words."""
+    if step.fee is None:
+        return "— (the price data has no price for it; the answer's cost leaves it out)"
+    return format_cost(step.fee)
 
 
 def _pre(title: str, text: str, family: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from playground.core.api.capabilities import capabilities
+from playground.core.chat.builtin_tools import unpriced_fees
 from playground.core.chat.service import ChatResult
 from playground.core.models import Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_tokens
@@ -40,6 +41,8 @@ def reply_info(
     shown = format_cost(cost, estimated=usage.estimated)
     if cost is not None and not tier_priced:
         shown += " at standard rates"
+    if cost is not None and unpriced_fees(result.steps):
+        shown += " + ?"  # a tool call whose fee the price data does not give (its step says so)
     parts.append(shown)
     if result.service_tier:
         parts.append(f"tier {result.service_tier}")
