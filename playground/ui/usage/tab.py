@@ -325,6 +325,9 @@ class UsageTab(QWidget):
                 ["Images made", f"{u.images:,}"],
                 ["Audio", f"{u.audio_seconds:,.0f} s"],
                 ["Characters read aloud", f"{u.characters:,}"],
+                ["Web searches (built-in tool)", f"{u.web_searches:,}"],
+                ["File searches (built-in tool)", f"{u.file_searches:,}"],
+                ["Code interpreter runs", f"{u.code_runs:,}"],
             ],
         )
 
