@@ -77,6 +77,8 @@ def test_open_fills_the_prompt_the_blanks_and_the_parameters_and_asks_for_empty_
     assert draft.system_prompt == starter.system_prompt
     assert draft.user_text == starter.user_template
     assert tab.variables.names() == ["language", "text"]
+    # The cursor waits in the first blank.
+    assert tab.window().focusWidget() is tab.variables.editor("language")
     # Its model is not listed by this account: the newest suitable one is used, and said so.
     assert draft.model != starter.model
     assert starter.model in tab.notice_label.text()

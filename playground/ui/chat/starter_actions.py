@@ -122,6 +122,7 @@ class ChatStarters(QObject):
         blanks = ", ".join(starter.variables())
         notes.insert(0, f"“{starter.title}” is ready: fill in {blanks}, then send.")
         self.view.show_notice(" ".join(notes))
+        self.view.focus_first_blank()
 
     def test_starter(self, starter_id: str) -> None:
         if self._test_starter is not None and self.library.get(starter_id) is not None:

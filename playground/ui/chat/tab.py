@@ -807,6 +807,12 @@ class ChatTab(QWidget):
     def set_input(self, text: str) -> None:
         self.input_edit.setPlainText(text)
 
+    def focus_first_blank(self) -> None:
+        """Puts the cursor where the user types next: the first empty {{variable}} field, else
+        the message box."""
+        if not self.variables.focus_first_missing():
+            self.input_edit.setFocus()
+
     def set_estimate(self, text: str, fill: float | None, warn: bool) -> None:
         self.estimate_label.setText(text)
         if fill is None:
