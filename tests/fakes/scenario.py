@@ -129,7 +129,9 @@ class Scenario:
             (Chat Completions and Responses) are limited to ``ratelimit_requests`` per this many
             seconds, a sliding window: one more gets 429 ``rate_limit_exceeded`` (counted in
             ``FakeOpenAI.window_rejections``), and the headers report the window (remaining,
-            and the time until its oldest request leaves it as the reset).
+            and the time until its oldest request leaves it as the reset). Their tokens (input
+            and max output, as OpenAI counts them) are limited to ``ratelimit_tokens`` in the
+            same window.
         admin_key: The admin key the organisation endpoints accept (None: they refuse every
             key with 401).
         admin_forbidden: The admin key lacks the usage scope: those endpoints answer 403.

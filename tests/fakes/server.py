@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.fakes.openai_payloads import count_tokens
 from tests.fakes.scenario import Scenario
 from tests.fakes.wire import (
     SERVER_ERROR_BODIES,
@@ -197,7 +198,8 @@ class FakeServer:
         self.server_errors: list[str] = []
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._window: list[float] = []  # arrival times of chat requests (ratelimit_window_s)
+        # (arrival time, tokens counted) of the chat requests in the window (ratelimit_window_s)
+        self._window: list[tuple[float, int]] = []
         self.window_rejections = 0  # chat requests refused by the enforced window
         self._in_flight = 0
         self.max_in_flight = 0  # the most requests being answered at the same time so far
@@ -545,34 +547,44 @@ class FakeServer:
         with self._lock:
             self._tokens_used += count
 
-    def _window_state(self, now: float) -> tuple[int, float]:
-        """(requests in the enforced window, seconds until its oldest leaves it); call locked."""
+    def _window_state(self, now: float) -> tuple[int, float, int, float]:
+        """(requests in the enforced window, seconds until its oldest leaves it, their tokens,
+        seconds until the newest leaves it: every token is back); call locked."""
         span = self.scenario.ratelimit_window_s or 0.0
-        self._window = [t for t in self._window if now - t < span]
-        oldest = self._window[0] if self._window else now
-        return len(self._window), max(oldest + span - now, 0.0)
+        self._window = [(t, n) for t, n in self._window if now - t < span]
+        oldest = self._window[0][0] if self._window else now
+        newest = self._window[-1][0] if self._window else now
+        tokens = sum(n for _, n in self._window)
+        return (
+            len(self._window),
+            max(oldest + span - now, 0.0),
+            tokens,
+            max(newest + span - now, 0.0),
+        )
 
-    def _over_window(self, path: str) -> dict[str, str] | None:
+    def _over_window(self, path: str, body: object) -> dict[str, str] | None:
         """With ``ratelimit_window_s``: None when a chat request may go (it is counted), else the
-        headers of the 429 that refuses it."""
+        headers of the 429 that refuses it. Its tokens are counted as OpenAI counts them against
+        the tokens limit: its input and the most it may write."""
         s = self.scenario
         if s.ratelimit_window_s is None or not path.endswith(("/chat/completions", "/responses")):
             return None
+        requested = _requested_tokens(body)
         now = time.monotonic()
         with self._lock:
-            used, reset = self._window_state(now)
-            if used < s.ratelimit_requests:
-                self._window.append(now)
+            used, reset, tokens, full = self._window_state(now)
+            if used < s.ratelimit_requests and tokens + requested <= s.ratelimit_tokens:
+                self._window.append((now, requested))
                 return None
             self.window_rejections += 1
         return {
             "retry-after": f"{max(reset, 0.001):.3f}",
             "x-ratelimit-limit-requests": str(s.ratelimit_requests),
-            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-remaining-requests": str(max(s.ratelimit_requests - used, 0)),
             "x-ratelimit-reset-requests": reset_text(reset),
             "x-ratelimit-limit-tokens": str(s.ratelimit_tokens),
-            "x-ratelimit-remaining-tokens": str(s.ratelimit_tokens),
-            "x-ratelimit-reset-tokens": "6ms",
+            "x-ratelimit-remaining-tokens": str(max(s.ratelimit_tokens - tokens, 0)),
+            "x-ratelimit-reset-tokens": reset_text(full),
         }
 
     def _ratelimit_headers(self) -> dict[str, str]:
@@ -580,18 +592,18 @@ class FakeServer:
         with self._lock:
             used_requests = len(self._requests)
             used_tokens = self._tokens_used
-        reset_requests = "12ms"
+        reset_requests = reset_tokens = "12ms"
         if s.ratelimit_window_s is not None:
             with self._lock:
-                used_requests, reset = self._window_state(time.monotonic())
-            reset_requests = reset_text(reset)
+                used_requests, reset, used_tokens, full = self._window_state(time.monotonic())
+            reset_requests, reset_tokens = reset_text(reset), reset_text(full)
         return {
             "x-ratelimit-limit-requests": str(s.ratelimit_requests),
             "x-ratelimit-limit-tokens": str(s.ratelimit_tokens),
             "x-ratelimit-remaining-requests": str(max(s.ratelimit_requests - used_requests, 0)),
             "x-ratelimit-remaining-tokens": str(max(s.ratelimit_tokens - used_tokens, 0)),
             "x-ratelimit-reset-requests": reset_requests,
-            "x-ratelimit-reset-tokens": "6ms",
+            "x-ratelimit-reset-tokens": reset_tokens,
         }
 
     def _pause(self, seconds: float) -> bool:
@@ -819,16 +831,23 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             fault = fake._take_fault(path)
-            refused = None if fault is not None else fake._over_window(path)
+            refused = None if fault is not None else fake._over_window(path, parsed_json)
             if fault is not None:
                 self._send_fault(fault)
             elif refused is not None:
-                limit = fake.scenario.ratelimit_requests
-                message = (
-                    "Rate limit reached for default-model in organization org-fake on requests "
-                    f"per min (RPM): Limit {limit}, Used {limit}, Requested 1."
+                on_tokens = refused["x-ratelimit-remaining-requests"] != "0"
+                limit = (
+                    fake.scenario.ratelimit_tokens
+                    if on_tokens
+                    else fake.scenario.ratelimit_requests
                 )
-                body = error_body(message, type="requests", code="rate_limit_exceeded")
+                unit = "tokens per min (TPM)" if on_tokens else "requests per min (RPM)"
+                message = (
+                    f"Rate limit reached for default-model in organization org-fake on {unit}: "
+                    f"Limit {limit}, Used {limit}, Requested 1."
+                )
+                kind = "tokens" if on_tokens else "requests"
+                body = error_body(message, type=kind, code="rate_limit_exceeded")
                 self.send_json(429, body, refused)
             elif path.startswith("/files/") and self.command == "GET":
                 self._serve_file(path.removeprefix("/files/"))
@@ -1102,3 +1121,17 @@ class Handler(BaseHTTPRequestHandler):
                     code=f"{kind}_below_min_value",
                 ),
             )
+
+
+def _requested_tokens(body: object) -> int:
+    """What a chat request counts against the tokens limit: its messages' (or input's) text and
+    the most it may write (its max tokens field)."""
+    if not isinstance(body, dict):
+        return 0
+    most = 0
+    for key in ("max_output_tokens", "max_completion_tokens", "max_tokens"):
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            most = max(most, value)
+    text = json.dumps(body.get("messages") or body.get("input") or "", ensure_ascii=False)
+    return count_tokens(text) + most

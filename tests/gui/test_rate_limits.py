@@ -142,3 +142,31 @@ def test_compare_paces_its_samples_by_the_requests_left_instead_of_running_into_
     for column in view.active_columns():
         assert len(column.texts()) == 3
         assert all(column.texts())
+
+
+def test_prompt_lab_paces_a_run_by_the_tokens_left_too(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: WaitUntil
+) -> None:
+    """Plenty of requests but 2,500 tokens per 0.4 s window, and each cell may write 1,000
+    tokens: about two cells fit in a window. Paced by the tokens left, none is refused."""
+    from playground.core.lab.suite import CellStatus, TestCase
+    from tests.gui.drivers import opener
+    from tests.gui.test_lab import LabTab
+
+    fake_openai.scenario.ratelimit_requests = 100
+    fake_openai.scenario.ratelimit_tokens = 2500
+    fake_openai.scenario.ratelimit_window_s = 0.4
+    lab = opener(LabTab, make_app, qtbot, wait_until)()
+    lab.view.concurrency_spin.setValue(4)
+    view = lab.set_up([TestCase({"country": f"Country {i}"}) for i in range(6)])
+    view.variants.rows[0].params.set_fields({"model": "gpt-4o-mini", "max_output_tokens": 1000})
+    lab.run()
+    assert fake_openai.window_rejections == 0
+    sent = fake_openai.requests_to("/chat/completions")
+    assert len(sent) == 6
+    assert all(
+        (r.json or {}).get("max_completion_tokens", (r.json or {}).get("max_tokens")) == 1000
+        for r in sent
+    )
+    results = lab.controller.run.results.values()
+    assert [r.status for r in results] == [CellStatus.OK] * 6

@@ -161,3 +161,42 @@ def test_a_large_limit_is_counted_down_again_after_its_reset() -> None:
     assert limits.reserve("m") > 0
     clock[0] = 0.05
     assert all(limits.reserve("m") == 0 for _ in range(8))  # no one-at-a-time probing
+
+
+def test_reserve_paces_by_the_tokens_left_too() -> None:
+    clock = [0.0]
+    limits = RateLimits(clock=lambda: clock[0])
+    limits.take(
+        "m",
+        {
+            "x-ratelimit-limit-requests": "500",
+            "x-ratelimit-remaining-requests": "499",
+            "x-ratelimit-reset-requests": "1s",
+            "x-ratelimit-limit-tokens": "10000",
+            "x-ratelimit-remaining-tokens": "9000",
+            "x-ratelimit-reset-tokens": "6s",
+        },
+    )
+    assert limits.reserve("m", 4000) == 0
+    assert limits.reserve("m", 4000) == 0  # 1,000 tokens left
+    assert limits.reserve("m", 4000) == pytest.approx(6.02)  # wait for the tokens window
+    assert limits.reserve("m", 500) == 0  # a small one still fits
+    # A reply that lags behind the requests on their way does not give their tokens back.
+    limits.take(
+        "m",
+        {
+            "x-ratelimit-limit-requests": "500",
+            "x-ratelimit-remaining-requests": "497",
+            "x-ratelimit-reset-requests": "1s",
+            "x-ratelimit-limit-tokens": "10000",
+            "x-ratelimit-remaining-tokens": "5000",
+            "x-ratelimit-reset-tokens": "6s",
+        },
+    )
+    assert limits.reserve("m", 4000) > 0
+    assert limits.reserve("m", 20_000) == 0  # larger than the whole limit: never held back
+    assert limits.reserve("m") == 0  # a request of unknown size is paced by requests only
+    clock[0] = 7.0  # the tokens window is full again
+    assert limits.reserve("m", 4000) == 0
+    assert limits.reserve("m", 4000) == 0
+    assert limits.reserve("m", 4000) > 0

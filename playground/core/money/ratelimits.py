@@ -31,11 +31,13 @@ async def wait_for_room(
     limits: RateLimits,
     model: str,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    tokens: int = 0,
 ) -> float:
-    """Waits until `limits` lets one more request to `model` go; returns how long it waited.
-    Call `limits.release(model)` when that request has ended."""
+    """Waits until `limits` lets one more request to `model` go (of about `tokens` tokens, its
+    input and the most it may write: what OpenAI counts against the tokens limit); returns how
+    long it waited. Call `limits.release(model)` when that request has ended."""
     waited = 0.0
-    while (wait := limits.reserve(model)) > 0:
+    while (wait := limits.reserve(model, tokens)) > 0:
         await sleep(wait)
         waited += wait
     return waited
@@ -160,18 +162,30 @@ class RateLimits:
                 # is left only goes down until the window resets.
                 left = min(found.requests.remaining, old.requests.remaining)
                 found = replace(found, requests=replace(found.requests, remaining=left))
+            if (
+                old is not None
+                and old.tokens is not None
+                and found.tokens is not None
+                and old.tokens.resets_in(now) > 0
+            ):
+                # The same for tokens: what requests on their way reserved stays reserved.
+                left = min(found.tokens.remaining, old.tokens.remaining)
+                found = replace(found, tokens=replace(found.tokens, remaining=left))
             self._by_model[model] = found
             self._latest = model
         if self.on_change is not None:
             self.on_change()
 
-    def reserve(self, model: str) -> float:
-        """Seconds to wait before one more request to `model` (0: send it now; it is counted).
+    def reserve(self, model: str, tokens: int = 0) -> float:
+        """Seconds to wait before one more request to `model` of about `tokens` tokens (0: send
+        it now; it is counted).
 
-        Paces a big run (Prompt Lab) by the requests left in the current window instead of
-        running into 429s: while nothing is known about the window (before the first reply,
-        after a reset) one request at a time goes first and its reply says how much is left.
-        A server that reports no limits is never waited for. Pair each 0 with `release`.
+        Paces a big run (Prompt Lab) by the requests and tokens left in the current window
+        instead of running into 429s: while nothing is known about the window (before the first
+        reply, after a reset) one request at a time goes first and its reply says how much is
+        left. A request larger than the whole tokens limit is not held back (it could never go;
+        the server's answer says why). A server that reports no limits is never waited for.
+        Pair each 0 with `release`.
         """
         with self._lock:
             now = self.clock()
@@ -191,12 +205,19 @@ class RateLimits:
                     return PROBE_POLL_S  # the first request's reply will say how much is left
                 self._probing[model] = now
                 return 0.0
-            if limit.remaining > 0:
-                assert found is not None
-                less = replace(limit, remaining=limit.remaining - 1)
-                self._by_model[model] = replace(found, requests=less)
-                return 0.0
-            return limit.resets_in(now) + RESET_MARGIN_S
+            if limit.remaining <= 0:
+                return limit.resets_in(now) + RESET_MARGIN_S
+            assert found is not None
+            budget = found.tokens
+            if budget is not None and tokens > 0:
+                if budget.resets_in(now) <= 0:  # the tokens window is full again
+                    budget = replace(budget, remaining=budget.limit, seen=now)
+                if budget.remaining < tokens <= budget.limit:
+                    return budget.resets_in(now) + RESET_MARGIN_S
+                budget = replace(budget, remaining=max(budget.remaining - tokens, 0))
+            less = replace(limit, remaining=limit.remaining - 1)
+            self._by_model[model] = replace(found, requests=less, tokens=budget)
+            return 0.0
 
     def release(self, model: str) -> None:
         """A request `reserve` let go has ended (a reply without headers leaves no probe)."""

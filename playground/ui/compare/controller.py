@@ -470,8 +470,14 @@ class CompareController(FeatureController):
                 engine = (
                     self._engines[API_RESPONSES] if sample.api == API_RESPONSES else self.service
                 )
-                # Paced by the requests left (the reply headers), as Prompt Lab: no 429s.
-                await wait_for_room(self.counters.rate_limits, sample.request.model)
+                # Paced by the requests and tokens left (the reply headers), as Prompt Lab.
+                request = sample.request
+                tokens = self.counter.count_messages(request.messages, request.model)
+                await wait_for_room(
+                    self.counters.rate_limits,
+                    request.model,
+                    tokens=tokens + (request.max_output_tokens or 0),
+                )
                 try:
                     result = await engine.stream(sample.request, on_delta, sample.progress)
                 finally:

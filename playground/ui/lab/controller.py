@@ -768,8 +768,11 @@ class LabController(FeatureController):
 
         async def execute(key: CellKey) -> CellResult:
             engine, request = self._engine_request(run, key)
-            # Paced by the requests left this minute (the reply headers), not by 429s.
-            await wait_for_room(limits, request.model)
+            # Paced by the requests and tokens left this minute (the reply headers), not by 429s.
+            tokens = self.counter.count_messages(request.messages, request.model)
+            await wait_for_room(
+                limits, request.model, tokens=tokens + (request.max_output_tokens or 0)
+            )
             try:
                 result = await engine.stream(request, _ignore_delta)
             finally:
