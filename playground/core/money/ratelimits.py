@@ -152,25 +152,15 @@ class RateLimits:
                 return
             self._unreported.discard(model)
             old = self._by_model.get(model)
-            if (
-                old is not None
-                and old.requests is not None
-                and found.requests is not None
-                and old.requests.resets_in(now) > 0
-            ):
+            for kind in KINDS:
                 # Within one window a reply may lag behind requests already on their way: what
-                # is left only goes down until the window resets.
-                left = min(found.requests.remaining, old.requests.remaining)
-                found = replace(found, requests=replace(found.requests, remaining=left))
-            if (
-                old is not None
-                and old.tokens is not None
-                and found.tokens is not None
-                and old.tokens.resets_in(now) > 0
-            ):
-                # The same for tokens: what requests on their way reserved stays reserved.
-                left = min(found.tokens.remaining, old.tokens.remaining)
-                found = replace(found, tokens=replace(found.tokens, remaining=left))
+                # is left (requests, and the tokens they reserved) only goes down until the
+                # window resets.
+                was: Limit | None = getattr(old, kind) if old is not None else None
+                told: Limit | None = getattr(found, kind)
+                if was is not None and told is not None and was.resets_in(now) > 0:
+                    left = min(told.remaining, was.remaining)
+                    found = replace(found, **{kind: replace(told, remaining=left)})
             self._by_model[model] = found
             self._latest = model
         if self.on_change is not None:
