@@ -160,7 +160,12 @@ class RateLimits:
                 told: Limit | None = getattr(found, kind)
                 if was is not None and told is not None and was.resets_in(now) > 0:
                     left = min(told.remaining, was.remaining)
-                    found = replace(found, **{kind: replace(told, remaining=left)})
+                    lower = replace(told, remaining=left)
+                    found = (
+                        replace(found, requests=lower)
+                        if kind == "requests"
+                        else replace(found, tokens=lower)
+                    )
             self._by_model[model] = found
             self._latest = model
         if self.on_change is not None:
