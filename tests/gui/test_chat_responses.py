@@ -799,6 +799,8 @@ def test_tool_calls_are_priced_where_the_price_data_knows_them(
 
     chat.controller.new_conversation()
     chat.controller.open_conversation(conversation_id)  # the fees come back with the steps
-    search, code = chat.tab.conversation.turns[-1].steps.steps
+    turn = chat.tab.conversation.turns[-1]
+    search, code = turn.steps.steps
     assert search.toggle.text().endswith("· $0.01")
     assert "— (the price data" in code.details.text()
+    assert "+ ?" in turn.meta_label.text()

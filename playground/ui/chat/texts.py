@@ -74,7 +74,8 @@ def meta_text(meta: MessageMeta) -> str:
         parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
         if usage.reasoning_tokens:
             parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
-        parts.append(format_cost(meta.cost, estimated=usage.estimated))
+        unknown_fees = " + ?" if meta.cost is not None and unpriced_fees(meta.steps) else ""
+        parts.append(format_cost(meta.cost, estimated=usage.estimated) + unknown_fees)
     if meta.status == MessageStatus.STOPPED:
         parts.append("⏹ stopped")
     if meta.status == MessageStatus.ERROR:

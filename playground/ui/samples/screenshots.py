@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
@@ -422,17 +423,18 @@ def _tools_shot(
     made = Citation(file_id="cfile_1", filename="tides.csv", container_id="cntr_1")
     steps = (
         ToolStep("ws_1", "web_search_call", "completed", "Searched the web for “tides Brest”",
-                 queries=("tides Brest",), sources=(url,)),
+                 queries=("tides Brest",), sources=(url,), fee=Decimal("0.01"), fee_checked=True),
         ToolStep("ci_1", "code_interpreter_call", "completed", "Ran 3 lines of Python",
                  code="import pandas as pd\ndf = pd.read_html(url)[0]\ndf.to_csv('tides.csv')",
-                 output="Saved 4 rows", container_id="cntr_1", files=(made,)),
+                 output="Saved 4 rows", container_id="cntr_1", files=(made,), fee_checked=True),
     )  # fmt: skip
     history.append_message(
         "sample-tools",
         Message("assistant", reply),
         MessageMeta(
             model="gpt-4o-mini",
-            usage=Usage(input_tokens=812, output_tokens=164),
+            usage=Usage(input_tokens=812, output_tokens=164, web_searches=1, code_runs=1),
+            cost=Decimal("0.0102"),
             finish_reason="stop",
             reasoning="The user wants a table: search for the tide tables, then tabulate them.",
             steps=steps,
