@@ -31,9 +31,10 @@ def reply_info(
     tps = result.tokens_per_second
     if tps is not None:
         parts.append(f"{tps:,.0f} tok/s")
-    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
-    if usage.cached_tokens:
-        parts.append(f"{format_tokens(usage.cached_tokens)} cached")
+    tokens_in = f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in"
+    cache = [f"{n:,} {what}" for n, what in ((usage.cached_tokens, "from the cache"),
+             (usage.cache_write_tokens, "written to the cache")) if n]  # fmt: skip
+    parts.append(f"{tokens_in} ({', '.join(cache)})" if cache else tokens_in)
     parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
     if usage.reasoning_tokens:
         parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
