@@ -85,6 +85,8 @@ def test_chat_completions_sends_the_key_and_says_why_not_twelve_hours(
     row = app.services.ledger.recent()[0]
     assert row.usage.cached_tokens > 0
     assert f"({row.usage.cached_tokens:,} from the cache)" in tab.reply_info.text()
+    stored = app.services.history.load(app.chat.conversation.id).params
+    assert getattr(stored, "prompt_cache_ttl", None) == "12h"  # kept, though not sent here
 
     tab.set_api(API_RESPONSES)  # the choice was kept, and goes out where it is taken
     assert params.cache_ttl_combo.isEnabled()
@@ -109,6 +111,8 @@ def test_a_compatible_servers_model_gets_no_cache_settings_and_says_why(
     assert "not sent" in params.cache_note.text()
     _send(app, qtbot, wait_until, "Hello")
     assert "prompt_cache_key" not in _bodies(fake_openai, API_CHAT_COMPLETIONS)[-1]
+    stored = app.services.history.load(app.chat.conversation.id).params
+    assert getattr(stored, "prompt_cache_key", None) == "tides-bot"  # what was typed is kept
 
 
 def test_the_settings_come_back_with_the_conversation_and_after_a_restart(

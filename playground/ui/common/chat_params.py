@@ -83,7 +83,6 @@ from playground.core.chat.schema import (
     response_format_for,
 )
 from playground.core.chat.service import (
-    CHAT_PROMPT_CACHE_TTLS,
     ChatRequest,
     ResponsesRequest,
     takes_prompt_cache,
@@ -1401,7 +1400,8 @@ class ChatParamsPanel(QWidget):
     def responses_fields(self) -> dict[str, Any]:
         """The `ResponsesRequest` settings shown (`RESPONSES_FIELD_NAMES`); what the model does not
         take, or the API in use does not have, is None (not sent). Chat Completions also takes
-        verbosity and the service tier."""
+        verbosity and the service tier. The prompt cache settings are kept as typed (see
+        `_cache_fields`)."""
         knobs = self.knobs()
         responses = self.api() == API_RESPONSES
         return {
@@ -1414,18 +1414,16 @@ class ChatParamsPanel(QWidget):
             "store": responses and self._conversation and self.keep_check.isChecked(),
             "background": responses and self._conversation and self.background_check.isChecked(),
             **self._context_fields(),
-            **self._cache_fields(responses),
+            **self._cache_fields(),
         }
 
-    def _cache_fields(self, responses: bool) -> dict[str, Any]:
-        """The prompt cache settings: None for what is not sent (a compatible server's model;
-        12 hours on Chat Completions, which keeps the cache 30 minutes only)."""
-        if not takes_prompt_cache(self._caps):
-            return {"prompt_cache_key": None, "prompt_cache_ttl": None}
-        ttl = self.cache_ttl_combo.currentData()
+    def _cache_fields(self) -> dict[str, Any]:
+        """The prompt cache settings as typed, also where they are not sent (a compatible
+        server's model; 12 hours on Chat Completions), so they are kept with the conversation:
+        the request bodies leave out what does not apply (`takes_prompt_cache`)."""
         return {
             "prompt_cache_key": self.cache_key_edit.text().strip() or None,
-            "prompt_cache_ttl": ttl if responses or ttl in CHAT_PROMPT_CACHE_TTLS else None,
+            "prompt_cache_ttl": self.cache_ttl_combo.currentData(),
         }
 
     def settings(self) -> dict[str, Any]:
