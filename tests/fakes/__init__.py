@@ -13,6 +13,8 @@ modules behind it:
 * :mod:`~tests.fakes.scenario`: ``Scenario`` (what the server answers) and its defaults.
 * :mod:`~tests.fakes.openai_payloads`: deterministic content (tokens, vectors, images, audio) a
   test can compute too.
+* :mod:`~tests.fakes.prompt_cache`: prompt caching for the chat families (its 400s, and
+  ``cached_tokens`` for a repeated start under one ``prompt_cache_key``).
 * One module per endpoint family: :mod:`~tests.fakes.models`, :mod:`~tests.fakes.chat`,
   :mod:`~tests.fakes.responses` (no routes yet), :mod:`~tests.fakes.images`,
   :mod:`~tests.fakes.audio`, :mod:`~tests.fakes.embeddings`, :mod:`~tests.fakes.moderation`,

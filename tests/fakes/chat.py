@@ -1,6 +1,8 @@
 """``POST /v1/chat/completions``: JSON or SSE, ``n``, ``logprobs``, tool calls, ``stop``,
 ``max_tokens``/``max_completion_tokens`` truncation, ``stream_options.include_usage``, the
-reasoning models' parameter checks and Azure's content-filter results.
+reasoning models' parameter checks, Azure's content-filter results and prompt caching
+(:mod:`tests.fakes.prompt_cache`: a repeated start under one ``prompt_cache_key`` is reported
+as ``cached_tokens``).
 
 :func:`reply_text` and :func:`chat_usage` are shared with the Batch API (:mod:`tests.fakes.batches`),
 which answers each line like a non-streamed chat request.
@@ -13,6 +15,7 @@ import time
 from collections.abc import Iterator
 
 from tests.fakes import openai_payloads as payloads
+from tests.fakes import prompt_cache
 from tests.fakes.server import Family, Handler
 from tests.fakes.wire import JsonDict, Reply, error_body, new_id
 
@@ -66,6 +69,7 @@ def _validate_chat(h: Handler, body: JsonDict) -> str:
     h.check_range(body, "frequency_penalty", -2, 2)
     h.check_range(body, "n", 1, 128, integer=True)
     h.check_range(body, "top_logprobs", 0, 20, integer=True)
+    prompt_cache.check(body, ttls=prompt_cache.CHAT_TTLS, prewarm=False)
     if not h.record.azure and _REASONING_MODEL_RE.match(model):
         if body.get("max_tokens") is not None:
             raise Reply(
@@ -149,6 +153,13 @@ def _completions(h: Handler) -> None:
     usage = chat_usage(
         h, payloads.count_prompt_tokens(body), n * per_choice + scenario.reasoning_tokens
     )
+    messages = list(body["messages"])
+    cached = prompt_cache.cached_tokens(
+        h.fake, body, messages, lambda k: payloads.count_prompt_tokens({"messages": messages[:k]})
+    )
+    details = usage["prompt_tokens_details"]
+    if cached and isinstance(details, dict):
+        details["cached_tokens"] = max(int(details.get("cached_tokens") or 0), cached)
     base: JsonDict = {
         "id": new_id("chatcmpl-", 29),
         "created": int(time.time()),

@@ -35,7 +35,9 @@ parameters a model rejects, with the error naming the param: ``temperature``/``t
 ``top_logprobs`` on GPT-6 at an effort other than ``none`` (and on GPT-5 and o-series at all), an
 effort value a model lacks (``reasoning.effort``), a ``background`` request with ``store: false``,
 a built-in tool on a model without them (``tools[i].type``), a vector store that does not exist
-(``tools[i].vector_store_ids``, with ``Scenario.vector_stores``).
+(``tools[i].vector_store_ids``, with ``Scenario.vector_stores``), prompt cache settings the API
+refuses (:mod:`tests.fakes.prompt_cache`, which also reports a repeated start under one
+``prompt_cache_key`` as ``cached_tokens``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tests.fakes import openai_payloads as payloads
+from tests.fakes import prompt_cache
 from tests.fakes.server import Family, Handler
 from tests.fakes.wire import JsonDict, Reply, error_body, new_id
 
@@ -124,6 +127,7 @@ def _validate(h: Handler, body: JsonDict) -> str:
     h.check_range(body, "temperature", 0, 2)
     h.check_range(body, "top_p", 0, 1)
     h.check_range(body, "top_logprobs", 0, 20, integer=True)
+    prompt_cache.check(body, ttls=prompt_cache.RESPONSES_TTLS, prewarm=True)
     reasoning = body.get("reasoning") or {}
     effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
     efforts = efforts_for(model)
@@ -379,7 +383,7 @@ class _Builder:
         usage: JsonDict = {
             "input_tokens": input_tokens,
             "input_tokens_details": {
-                "cached_tokens": scenario.cached_tokens,
+                "cached_tokens": max(scenario.cached_tokens, self.prompt_cached()),
                 "cache_write_tokens": 0,
             },
             "output_tokens": output,
@@ -388,6 +392,20 @@ class _Builder:
         }
         self.h.fake._add_tokens(input_tokens + output)
         return usage
+
+    def prompt_cached(self) -> int:
+        """Input tokens read from the prompt cache (:mod:`tests.fakes.prompt_cache`), looked up
+        once per request."""
+        if not hasattr(self, "_prompt_cached"):
+            items = self.body.get("input")
+            items = items if isinstance(items, list) else [items]
+            self._prompt_cached = prompt_cache.cached_tokens(
+                self.h.fake,
+                self.body,
+                [self.body.get("instructions"), *items],
+                lambda k: count_input_tokens({**self.body, "input": items[: k - 1]}),
+            )
+        return self._prompt_cached
 
     # -- the events -----------------------------------------------------------------------------
 

@@ -120,6 +120,8 @@ def test_responses_settings_show_only_on_responses(panel: ChatParamsPanel) -> No
         "background": False,
         "context_strategy": None,
         "summary_model": None,
+        "prompt_cache_key": None,
+        "prompt_cache_ttl": None,
     }
 
 

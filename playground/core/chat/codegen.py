@@ -726,6 +726,9 @@ class ParsedRequest:
         problems: plain-language errors and skipped parts.
         notes: plain-language remarks that are not errors (a key dropped, a variable left as is).
         key_dropped: an API key was found in the text and dropped (never stored anywhere).
+        written_for: the API the body was written for when `request`'s type does not say it (a
+            Chat Completions body with prompt cache settings is read into a `ResponsesRequest`,
+            the request type that carries them); "" otherwise.
     """
 
     request: ChatRequest | None
@@ -739,10 +742,13 @@ class ParsedRequest:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     key_dropped: bool = False
+    written_for: str = ""
 
     @property
     def api(self) -> str:
         """The API the request was written for: "responses" for a Responses body."""
+        if self.written_for:
+            return self.written_for
         return API_RESPONSES if isinstance(self.request, ResponsesRequest) else API_CHAT
 
     @property
@@ -770,6 +776,7 @@ class _Reader:
     ignored: list[str] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     key_dropped: bool = False
+    written_for: str = ""
 
     def scrub(self, value: Any) -> Any:
         """A copy of a JSON value with every key-looking string replaced."""
@@ -854,6 +861,7 @@ def _result(
         problems=[*reader.problems, *(problems or [])],
         notes=notes,
         key_dropped=reader.key_dropped,
+        written_for=reader.written_for,
         **url,
     )
 
@@ -923,8 +931,12 @@ def _build(body: Any, reader: _Reader) -> tuple[ChatRequest, bool] | None:
         return _build_responses(body, reader)
 
     params: dict[str, Any] = {}
+    cache: dict[str, Any] = {}
     for name, value in body.items():
         if name in _BODY_HANDLED:
+            continue
+        if name in _PROMPT_CACHE_PARAMS:
+            _prompt_cache(name, value, cache, reader)
             continue
         target = _BODY_ALIASES.get(name, name)
         if (
@@ -963,7 +975,43 @@ def _build(body: Any, reader: _Reader) -> tuple[ChatRequest, bool] | None:
     stream = body.get("stream") is True
     if "stream" in body and not isinstance(body["stream"], bool):
         reader.problems.append(f"stream should be true or false, not {_describe(body['stream'])}.")
+    if cache:  # only a `ResponsesRequest` carries them; the body stays a Chat Completions one
+        reader.written_for = API_CHAT
+        return ResponsesRequest(model=model, messages=tuple(messages), **fields_, **cache), stream
     return ChatRequest(model=model, messages=tuple(messages), **fields_), stream
+
+
+_PROMPT_CACHE_PARAMS: Final = frozenset({"prompt_cache_key", "prompt_cache_options"})
+
+
+def _prompt_cache(name: str, value: Any, out: dict[str, Any], reader: _Reader) -> None:
+    """Reads `prompt_cache_key` or `prompt_cache_options` (its `ttl`; the rest is listed as not
+    taken) into `ResponsesRequest` fields."""
+    if value is None:
+        return
+    if name == "prompt_cache_key":
+        if isinstance(value, str):
+            if value.strip():
+                out["prompt_cache_key"] = value.strip()
+        else:
+            reader.problems.append(
+                f"prompt_cache_key should be text, not {_describe(value)}; left unset."
+            )
+        return
+    if not isinstance(value, dict):
+        reader.problems.append(
+            f"prompt_cache_options should be an object, not {_describe(value)}; left unset."
+        )
+        return
+    ttl = value.get("ttl")
+    if isinstance(ttl, str) and ttl:
+        out["prompt_cache_ttl"] = ttl
+    elif ttl is not None:
+        reader.problems.append(
+            f"prompt_cache_options.ttl should be text, not {_describe(ttl)}; left unset."
+        )
+    for other in sorted(set(value) - {"ttl"}):
+        reader.ignored.append(f"prompt_cache_options.{other}")
 
 
 def _message(raw: Any, index: int, reader: _Reader) -> Message | None:
@@ -1111,6 +1159,8 @@ def _build_responses(body: dict[str, Any], reader: _Reader) -> tuple[ChatRequest
                 params["top_logprobs"] = value
         elif name == "service_tier" and isinstance(value, str):
             extra["service_tier"] = value
+        elif name in _PROMPT_CACHE_PARAMS:
+            _prompt_cache(name, value, extra, reader)
         elif name == "tool_choice":
             params["tool_choice"] = (
                 {"type": "function", "function": {"name": value["name"]}}

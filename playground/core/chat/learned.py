@@ -39,6 +39,9 @@ _SETTING_FOR_PARAM: dict[str, str] = {
     "max_completion_tokens": "max_output_tokens",
     "max_output_tokens": "max_output_tokens",
     "truncation": "truncation",
+    "prompt_cache_key": "prompt_cache_key",
+    "prompt_cache_options": "prompt_cache_ttl",
+    "prompt_cache_options.ttl": "prompt_cache_ttl",
 }
 """API parameter (either API's name) -> the `ChatRequest`/`ResponsesRequest` setting that sends it."""
 
@@ -57,6 +60,8 @@ LABELS: dict[str, str] = {
     "n": "several answers",
     "max_output_tokens": "maximum output",
     "truncation": "letting the server truncate",
+    "prompt_cache_key": "prompt cache key",
+    "prompt_cache_ttl": "prompt cache lifetime",
 }
 """Each learnable setting in plain words (as the panel names it)."""
 
@@ -78,6 +83,8 @@ _EMPTY: dict[str, Any] = {
     "n": 1,
     "max_output_tokens": None,
     "truncation": None,
+    "prompt_cache_key": None,
+    "prompt_cache_ttl": None,
 }
 """Each learnable setting's "not sent" value."""
 

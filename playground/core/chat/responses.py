@@ -41,6 +41,7 @@ from playground.core.chat.builtin_tools import (
     with_tool_calls,
 )
 from playground.core.chat.service import (
+    PROMPT_CACHE_TTLS,
     YIELD_EVERY_S,
     ChatProgress,
     ChatRequest,
@@ -55,6 +56,7 @@ from playground.core.chat.service import (
     TokenLogprob,
     _ToolCallParts,
     report_headers,
+    takes_prompt_cache,
 )
 from playground.core.models import Message, Usage
 
@@ -148,6 +150,11 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
         body["service_tier"] = extra.service_tier
     if extra.truncation:
         body["truncation"] = extra.truncation
+    if takes_prompt_cache(caps):
+        if extra.prompt_cache_key:
+            body["prompt_cache_key"] = extra.prompt_cache_key
+        if extra.prompt_cache_ttl in PROMPT_CACHE_TTLS:
+            body["prompt_cache_options"] = {"ttl": extra.prompt_cache_ttl}
     tools = [_function_tool(t) for t in request.tools]
     tools += [t.to_api() for t in extra.builtin_tools]
     if tools:
@@ -195,6 +202,11 @@ def responses_omitted(request: ChatRequest) -> list[str]:
         out.append("verbosity")
     if extra.service_tier and not caps.service_tier:
         out.append("service_tier")
+    if extra.prompt_cache_key and not takes_prompt_cache(caps):
+        out.append("prompt_cache_key")
+    ttl = extra.prompt_cache_ttl
+    if ttl and not (takes_prompt_cache(caps) and ttl in PROMPT_CACHE_TTLS):
+        out.append("prompt_cache_ttl")
     return out
 
 

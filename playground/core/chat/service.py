@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.core.api.capabilities import allowed, capabilities
+from playground.core.api.capabilities import Capabilities, allowed, capabilities
 from playground.core.api.errors import from_exception
 from playground.core.api.replies import (
     interrupted,
@@ -27,6 +27,18 @@ from playground.core.api.replies import (
 from playground.core.api.retry import RetryWait, as_sent, quiet_client, with_retries
 from playground.core.chat.builtin_tools import BuiltinTool, Citation, McpApproval, ToolStep
 from playground.core.models import Message, ToolCall, Usage
+
+PROMPT_CACHE_TTLS: tuple[str, ...] = ("30m", "12h")
+"""The prompt cache lifetimes the Responses API takes (`prompt_cache_options.ttl`)."""
+CHAT_PROMPT_CACHE_TTLS: tuple[str, ...] = ("30m",)
+"""The lifetimes Chat Completions takes: only its default (the SDK's `PromptCacheOptions`)."""
+
+
+def takes_prompt_cache(caps: Capabilities) -> bool:
+    """Whether a model gets the prompt cache settings: OpenAI's own models do (the ones that
+    take a service tier); a compatible server's models do not. A server that refuses them
+    anyway is learned from (`core/chat/learned.py`)."""
+    return caps.service_tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +112,11 @@ class ChatRequest:
         if self.reasoning_effort and not (caps.reasoning and knobs.effort_ok):
             out.append("reasoning_effort")
         if isinstance(self, ResponsesRequest):
+            if self.prompt_cache_key and not takes_prompt_cache(caps):
+                out.append("prompt_cache_key")
+            ttl = self.prompt_cache_ttl
+            if ttl and not (takes_prompt_cache(caps) and ttl in CHAT_PROMPT_CACHE_TTLS):
+                out.append("prompt_cache_ttl")  # 12 hours is a Responses lifetime
             if self.builtin_tools:
                 out.append("builtin_tools")  # Responses only
             if self.reasoning_summary:
@@ -150,6 +167,11 @@ class ChatRequest:
                 body["verbosity"] = self.verbosity
             if self.service_tier and caps.service_tier:
                 body["service_tier"] = self.service_tier
+            if self.prompt_cache_key and takes_prompt_cache(caps):
+                body["prompt_cache_key"] = self.prompt_cache_key
+            ttl = self.prompt_cache_ttl
+            if ttl in CHAT_PROMPT_CACHE_TTLS and takes_prompt_cache(caps):
+                body["prompt_cache_options"] = {"ttl": ttl}
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
@@ -184,6 +206,11 @@ class ResponsesRequest(ChatRequest):
         summary_model: the model that summarises older turns (None: the conversation's model).
         background: run as a background response that goes on if the app closes (Chat sends it
             through `ResponsesEngine.start_background`; a setting of the conversation).
+        prompt_cache_key: requests with the same key share OpenAI's prompt cache (both APIs;
+            None leaves it out).
+        prompt_cache_ttl: how long the cache is kept, `prompt_cache_options.ttl`: "30m" or
+            "12h" on Responses, only "30m" on Chat Completions; None leaves it to the server
+            (30 minutes).
     """
 
     reasoning_summary: str | None = None
@@ -197,6 +224,8 @@ class ResponsesRequest(ChatRequest):
     context_strategy: str | None = None
     summary_model: str | None = None
     background: bool = False
+    prompt_cache_key: str | None = None
+    prompt_cache_ttl: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

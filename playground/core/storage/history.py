@@ -530,6 +530,8 @@ _RESPONSES_FIELDS: Final = (
     "context_strategy",
     "summary_model",
     "background",
+    "prompt_cache_key",
+    "prompt_cache_ttl",
 )
 """The `ResponsesRequest` settings stored with a conversation besides its built-in tools (the
 response id and MCP approvals belong to one send)."""

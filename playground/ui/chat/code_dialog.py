@@ -544,6 +544,11 @@ def summarize(parsed: ParsedRequest) -> list[str]:
         )
         if request.builtin_tools:
             params["built-in tools"] = ", ".join(t.kind for t in request.builtin_tools)
+        if request.prompt_cache_key:
+            params["prompt cache key"] = request.prompt_cache_key
+        if request.prompt_cache_ttl:
+            ttl = request.prompt_cache_ttl
+            params["cache lifetime"] = {"30m": "30 minutes", "12h": "12 hours"}.get(ttl, ttl)
     if params:
         shown = ", ".join(f"{k.replace('_', ' ')} {_short_value(v)}" for k, v in params.items())
         items.append(f"parameters: {shown}")

@@ -32,9 +32,7 @@ def reply_info(
     tps = result.tokens_per_second
     if tps is not None:
         parts.append(f"{tps:,.0f} tok/s")
-    parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
-    if usage.cached_tokens:
-        parts.append(f"{format_tokens(usage.cached_tokens)} cached")
+    parts.append(_tokens_in(usage))
     parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
     if usage.reasoning_tokens:
         parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")
@@ -47,6 +45,14 @@ def reply_info(
     if result.service_tier:
         parts.append(f"tier {result.service_tier}")
     return " · ".join(parts)
+
+
+def _tokens_in(usage: Usage) -> str:
+    """ "1,300 tok in", with what the prompt cache served or kept: "(1,024 from the cache)"."""
+    tokens_in = f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in"
+    cache = [f"{n:,} {what}" for n, what in ((usage.cached_tokens, "from the cache"),
+             (usage.cache_write_tokens, "written to the cache")) if n]  # fmt: skip
+    return f"{tokens_in} ({', '.join(cache)})" if cache else tokens_in
 
 
 def reply_details(result: ChatResult) -> str:
@@ -70,7 +76,7 @@ def meta_text(meta: MessageMeta) -> str:
             parts.append(f"finish: {meta.finish_reason}")
         if meta.ttft_ms is not None:
             parts.append(f"first token {format_duration_ms(meta.ttft_ms)}")
-        parts.append(f"{format_tokens(usage.input_tokens, estimated=usage.estimated)} in")
+        parts.append(_tokens_in(usage))
         parts.append(f"{format_tokens(usage.output_tokens, estimated=usage.estimated)} out")
         if usage.reasoning_tokens:
             parts.append(f"{format_tokens(usage.reasoning_tokens)} reasoning")

@@ -82,7 +82,11 @@ from playground.core.chat.schema import (
     parse_json,
     response_format_for,
 )
-from playground.core.chat.service import ChatRequest, ResponsesRequest
+from playground.core.chat.service import (
+    ChatRequest,
+    ResponsesRequest,
+    takes_prompt_cache,
+)
 from playground.core.models import Message, ProviderKind, ProviderProfile
 from playground.ui.common.model_picker import ModelCombo
 from playground.ui.common.vector_store_picker import VectorStorePicker
@@ -109,6 +113,8 @@ RESPONSES_FIELD_NAMES: Final = (
     "context_strategy",
     "summary_model",
     "background",
+    "prompt_cache_key",
+    "prompt_cache_ttl",
 )
 """The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
 
@@ -152,6 +158,27 @@ _NOT_IN_RESPONSES: Final = (
     "The Responses API has no such setting, so it is not sent. Switch API to Chat Completions "
     "to use it."
 )
+CACHE_TTLS: Final = ((None, "Default (30 minutes)"), ("12h", "12 hours"))
+"""The prompt cache lifetimes offered: (value sent as `prompt_cache_options.ttl`, label)."""
+_CACHE_KEY_TIP: Final = (
+    "Requests with the same key share OpenAI's prompt cache: the part they start with in common "
+    "(a long system prompt, the earlier turns) is read from the cache, which is cheaper and "
+    "faster. Give every request of one task the same key, e.g. “support-bot”. Leave empty to "
+    "let OpenAI decide."
+)
+_CACHE_TTL_TIP: Final = (
+    "How long OpenAI keeps the cached start of your requests. 30 minutes is the default; "
+    "12 hours keeps it through a working day (newer models only)."
+)
+_CACHE_NOT_OPENAI: Final = (
+    "Prompt caching settings go only to OpenAI's own models; this model's server does not take "
+    "them, so they are not sent."
+)
+_CACHE_TTL_CHAT: Final = (
+    "Chat Completions keeps the cache for 30 minutes only, so the lifetime is not sent. Switch "
+    "API to Responses for 12 hours."
+)
+
 _REASONING_ONLY: Final = (
     "Only reasoning models (such as o3, o4-mini or GPT-5) think before they answer; this model has "
     "no reasoning effort, so it is not sent."
@@ -918,6 +945,27 @@ class ChatParamsPanel(QWidget):
         self.top_logprobs_label = self._label("Alternatives", self.top_logprobs_spin)
         form.addRow(self.top_logprobs_label, self.top_logprobs_spin)
 
+        self.cache_caption = QLabel("Prompt caching")
+        self.cache_caption.setToolTip(_CACHE_KEY_TIP)
+        form.addRow(self.cache_caption)
+        self.cache_key_edit = QLineEdit()
+        named(self.cache_key_edit, "promptCacheKeyEdit", "Prompt cache key", _CACHE_KEY_TIP)
+        self.cache_key_edit.setPlaceholderText("same key = shared cache")
+        self.cache_key_edit.setClearButtonEnabled(True)
+        self.cache_key_edit.setMaxLength(1024)
+        self.cache_key_label = self._label("Cache key", self.cache_key_edit)
+        form.addRow(self.cache_key_label, self.cache_key_edit)
+        self.cache_ttl_combo = _combo("promptCacheTtlCombo", "Cache lifetime", _CACHE_TTL_TIP)
+        for value, label in CACHE_TTLS:
+            self.cache_ttl_combo.addItem(label, value)
+        self.cache_ttl_label = self._label("Keep cache", self.cache_ttl_combo)
+        form.addRow(self.cache_ttl_label, self.cache_ttl_combo)
+        self.cache_note = self._muted_label("promptCacheNote")
+        self.cache_note.setVisible(False)
+        form.addRow(self.cache_note)
+        self.cache_key_edit.textChanged.connect(self._emit_changed)
+        self.cache_ttl_combo.currentIndexChanged.connect(self._on_cache_ttl_changed)
+
         self.seed_edit.textChanged.connect(self._emit_changed)
         self.n_spin.valueChanged.connect(self._emit_changed)
         self.logprobs_check.toggled.connect(self._on_logprobs_toggled)
@@ -1352,7 +1400,8 @@ class ChatParamsPanel(QWidget):
     def responses_fields(self) -> dict[str, Any]:
         """The `ResponsesRequest` settings shown (`RESPONSES_FIELD_NAMES`); what the model does not
         take, or the API in use does not have, is None (not sent). Chat Completions also takes
-        verbosity and the service tier."""
+        verbosity and the service tier. The prompt cache settings are kept as typed (see
+        `_cache_fields`)."""
         knobs = self.knobs()
         responses = self.api() == API_RESPONSES
         return {
@@ -1365,6 +1414,16 @@ class ChatParamsPanel(QWidget):
             "store": responses and self._conversation and self.keep_check.isChecked(),
             "background": responses and self._conversation and self.background_check.isChecked(),
             **self._context_fields(),
+            **self._cache_fields(),
+        }
+
+    def _cache_fields(self) -> dict[str, Any]:
+        """The prompt cache settings as typed, also where they are not sent (a compatible
+        server's model; 12 hours on Chat Completions), so they are kept with the conversation:
+        the request bodies leave out what does not apply (`takes_prompt_cache`)."""
+        return {
+            "prompt_cache_key": self.cache_key_edit.text().strip() or None,
+            "prompt_cache_ttl": self.cache_ttl_combo.currentData(),
         }
 
     def settings(self) -> dict[str, Any]:
@@ -1613,6 +1672,13 @@ class ChatParamsPanel(QWidget):
                     index = combo.count() - 1
                 combo.setCurrentIndex(max(index, 0))
         self._set_builtin_tools(tuple(get("builtin_tools") or ()))
+        with QSignalBlocker(self.cache_key_edit):
+            self.cache_key_edit.setText(str(get("prompt_cache_key") or ""))
+        with QSignalBlocker(self.cache_ttl_combo):
+            ttl = get("prompt_cache_ttl")
+            if isinstance(ttl, str) and self.cache_ttl_combo.findData(ttl) < 0:
+                self.cache_ttl_combo.addItem(ttl, ttl)  # a lifetime newer than this list: keep it
+            self.cache_ttl_combo.setCurrentIndex(max(self.cache_ttl_combo.findData(ttl), 0))
 
     def _set_builtin_tools(self, tools: tuple[BuiltinTool, ...]) -> None:
         by_kind = {tool.kind: tool for tool in tools}
@@ -1791,6 +1857,10 @@ class ChatParamsPanel(QWidget):
         self.keep_note.setText(KEEP_ON_OPENAI_NOTE if on else KEEP_OFF_NOTE)
         self._emit_changed()
 
+    def _on_cache_ttl_changed(self) -> None:
+        self._apply_cache(self.api() == API_RESPONSES)
+        self._emit_changed()
+
     def _on_api_changed(self) -> None:
         self._apply_context()
         self._apply_capabilities(refill=False)
@@ -1941,6 +2011,28 @@ class ChatParamsPanel(QWidget):
                 widget.setEnabled(on and box.isChecked())
         self.builtin_note.setVisible(not knobs.builtin_tools)
         self.builtin_note.setText(knobs.reason("builtin_tools"))
+        self._apply_cache(responses)
+
+    def _apply_cache(self, responses: bool) -> None:
+        """Prompt caching: only for OpenAI's own models; 12 hours only on Responses."""
+        cache_on = takes_prompt_cache(self._caps)
+        ttl_on = cache_on and responses
+        widget: QWidget
+        for widget in (self.cache_key_edit, self.cache_key_label):
+            widget.setEnabled(cache_on)
+            widget.setToolTip(_CACHE_KEY_TIP if cache_on else _CACHE_NOT_OPENAI)
+        for widget in (self.cache_ttl_combo, self.cache_ttl_label):
+            widget.setEnabled(ttl_on)
+            widget.setToolTip(
+                _CACHE_TTL_TIP if ttl_on else _CACHE_TTL_CHAT if cache_on else _CACHE_NOT_OPENAI
+            )
+        note = ""
+        if not cache_on:
+            note = _CACHE_NOT_OPENAI
+        elif not responses and self.cache_ttl_combo.currentData() is not None:
+            note = _CACHE_TTL_CHAT
+        self.cache_note.setText(note)
+        self.cache_note.setVisible(bool(note))
 
     def _update_limits_label(self) -> None:
         parts: list[str] = []

@@ -1305,6 +1305,8 @@ def _with_api(request: ChatRequest, fields: Mapping[str, Any]) -> ChatRequest:
         reasoning_summary=extras.get("reasoning_summary"),
         verbosity=extras.get("verbosity"),
         service_tier=extras.get("service_tier"),
+        prompt_cache_key=extras.get("prompt_cache_key"),
+        prompt_cache_ttl=extras.get("prompt_cache_ttl"),
     )
 
 

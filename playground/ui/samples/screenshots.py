@@ -133,6 +133,9 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
         written.append(
             _tools_shot(app, window, controller, services, out_dir / f"chat-tools-{theme}.png")
         )
+        written.append(
+            _cache_shot(app, window, controller, services, out_dir / f"chat-cache-{theme}.png")
+        )
 
         def _code() -> QWidget:
             from playground.ui.chat.code_dialog import CodeDialog
@@ -453,6 +456,51 @@ def _tools_shot(
     area = view.findChild(QScrollArea, "chatParamsScroll")
     if area is not None:
         area.ensureWidgetVisible(view.params.vector_stores, 0, 0)
+    app.processEvents()
+    saved = _save(window, path)
+    chat.open_conversation("sample-sky")
+    app.processEvents()
+    return saved
+
+
+def _cache_shot(
+    app: QApplication, window: QWidget, controller: AppController, services: Services, path: Path
+) -> Path:
+    """A conversation with a prompt cache key and a 12-hour lifetime (issue 21): the panel's
+    Prompt caching rows, and a second answer that read most of its input from the cache."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from playground.core.chat.service import ResponsesRequest
+
+    params = ResponsesRequest(
+        model="gpt-4.1", messages=(), prompt_cache_key="harbour-guide", prompt_cache_ttl="12h"
+    )
+    history = services.history
+    history.create("sample-cache", title="Harbour guide", params=params, api="responses")
+    turns = (
+        ("When is high tide in Brest tomorrow?", "At 14:02, 6.1 m.", 0),
+        ("And the day after?", "At 14:51, 6.3 m.", 1_280),
+    )
+    for question, answer, cached in turns:
+        history.append_message("sample-cache", Message("user", question))
+        usage = Usage(input_tokens=1_342 + cached // 40, output_tokens=12, cached_tokens=cached)
+        history.append_message(
+            "sample-cache",
+            Message("assistant", answer),
+            MessageMeta(
+                model="gpt-4.1",
+                usage=usage,
+                cost=services.pricer.cost("gpt-4.1", usage),
+                finish_reason="stop",
+            ),
+        )
+    chat = controller.chat
+    chat.open_conversation("sample-cache")
+    view = chat.view
+    asyncio.get_event_loop().run_until_complete(_settle(controller))
+    area = view.findChild(QScrollArea, "chatParamsScroll")
+    if area is not None:
+        area.ensureWidgetVisible(view.params.cache_ttl_combo, 0, 40)
     app.processEvents()
     saved = _save(window, path)
     chat.open_conversation("sample-sky")
