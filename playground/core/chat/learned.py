@@ -57,6 +57,7 @@ LABELS: dict[str, str] = {
     "n": "several answers",
     "max_output_tokens": "maximum output",
     "truncation": "letting the server truncate",
+    "compaction": "compaction (“OpenAI compacts”)",
 }
 """Each learnable setting in plain words (as the panel names it)."""
 
@@ -78,6 +79,7 @@ _EMPTY: dict[str, Any] = {
     "n": 1,
     "max_output_tokens": None,
     "truncation": None,
+    "compaction": None,  # no request field: `/responses/compact` refused (ui/chat/sending.py)
 }
 """Each learnable setting's "not sent" value."""
 

@@ -39,6 +39,7 @@ from playground.core.chat.builtin_tools import (
     step_from_item,
     with_container_files,
 )
+from playground.core.chat.context import compaction_items, is_compaction
 from playground.core.chat.service import (
     YIELD_EVERY_S,
     ChatProgress,
@@ -201,6 +202,9 @@ def input_items(turns: list[Message]) -> list[dict[str, Any]]:
     """Chat turns as Responses `input` items."""
     items: list[dict[str, Any]] = []
     for m in turns:
+        if is_compaction(m):  # OpenAI's compacted form of earlier turns (core.chat.context)
+            items.extend(compaction_items(m))
+            continue
         if m.role == "tool":
             items.append(
                 {
