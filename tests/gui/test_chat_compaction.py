@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox
 
 from playground.core.chat.codegen import to_json
 from playground.core.chat.context import (
@@ -293,3 +293,22 @@ def test_a_server_error_keeps_everything_and_retry_compacts(
     )
     assert is_compaction(chat.controller.conversation.turns[2])
     assert _bodies(fake_openai, "/responses")[-1]["input"][1]["type"] == "compaction"
+
+
+def test_with_keep_on_openai_a_compaction_starts_a_new_chain(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    keep = chat.tab.findChild(QCheckBox, "keepOnOpenAICheck")
+    assert keep is not None
+    keep.click()
+    _send_compacted(chat, fake_openai, qtbot, wait_until)
+    compacted = _bodies(fake_openai, "/responses")[-1]
+    # The compacted form is sent in full once, with no chain the older turns were part of.
+    assert "previous_response_id" not in compacted
+    assert compacted["store"] is True
+    assert compacted["input"][1]["type"] == "compaction"
+    _send(chat, qtbot, wait_until, "question 4")
+    after = _bodies(fake_openai, "/responses")[-1]
+    answer = chat.parts.services.history.load(chat.controller.conversation.id).messages[-3]
+    assert after["previous_response_id"] == answer.meta.response_id
+    assert _texts(after) == ["question 4"]  # only the new turn: the server holds the rest

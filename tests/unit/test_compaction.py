@@ -132,3 +132,14 @@ async def test_a_server_error_is_not_a_refusal(fake_openai: FakeOpenAI) -> None:
     finally:
         await client.close()
     assert not is_refusal(caught.value)
+
+
+def test_a_markdown_export_shows_the_note_not_the_encrypted_content() -> None:
+    from datetime import datetime
+
+    from playground.core.chat.export import ExportConversation, ExportTurn, to_markdown
+
+    turns = [ExportTurn(m) for m in TURNS]
+    text = to_markdown(ExportConversation("Long", "", {}, turns, datetime(2026, 12, 7)))
+    assert "Earlier turns compacted by OpenAI: 3 turns, 900 → 12 tokens, cost $0.004" in text
+    assert "opaque" not in text

@@ -451,8 +451,9 @@ class ChatSending(QObject):
             return  # the older turns are being summarised first; this send follows
         request, not_sent = fitted
         self.view.mark_not_sent(set(not_sent))
-        if not not_sent:  # what is left out must not come back through the stored chain
-            request = self._continue_kept(request, api)
+        # Left-out turns never come back through the stored chain: an answer is continued
+        # only when it saw exactly the turns this request sends before it (its digest).
+        request = self._continue_kept(request, api, not_sent)
         self.state.last_request = request
         turn = InFlight(
             request,
@@ -762,7 +763,6 @@ class ChatSending(QObject):
                 model=model,
                 usage=usage,
                 cost=entry.cost,
-                finish_reason="stop",
                 request_id=result.request_id,
             )
             conversation.turns.insert(at, note)
@@ -834,16 +834,20 @@ class ChatSending(QObject):
             on_error=failed,
         )
 
-    def _continue_kept(self, request: ChatRequest, api: str) -> ChatRequest:
+    def _continue_kept(
+        self, request: ChatRequest, api: str, not_sent: tuple[int, ...] = ()
+    ) -> ChatRequest:
         """With "Keep on OpenAI" on, the request continues from the last answer kept there (only
         the turns after it are sent) while the turns that answer saw are unchanged; after an edit,
         a move or a fork from an earlier turn it continues from that turn's answer, and with no
         usable answer the whole conversation is sent (and kept). See `core.chat.server_state`."""
         if api != API_RESPONSES or not isinstance(request, ResponsesRequest) or not request.store:
             return request
+        gone = set(not_sent)  # the request's turns are the conversation's without these
+        sent = [meta for i, meta in enumerate(self.state.metas) if i not in gone]
         kept = {
             i: KeptResponse(meta.response_id, meta.response_chain)
-            for i, meta in enumerate(self.state.metas)
+            for i, meta in enumerate(sent)
             if meta.response_id and meta.response_chain
         }
         previous = previous_response(request.messages, kept)
