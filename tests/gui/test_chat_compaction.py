@@ -168,6 +168,11 @@ def test_openai_compacts_the_older_turns_and_the_next_request_sends_the_compacte
     assert any(r.usage.input_tokens == compacted.tokens_before for r in rows)
     assert compacted.tokens_after < compacted.tokens_before
     assert "5 requests" in chat.tab.conversation_totals.text()
+    # The estimate counts what Send sends: the note's few tokens, not the turns it replaced.
+    chat.tab.input_edit.setPlainText("question 4")
+    wait_until(lambda: "of 8,192 context" in chat.tab.estimate_label.text())
+    assert "too long" not in chat.tab.estimate_label.text()
+    assert _not_sent(chat) == [0, 1]
     # View code shows the compaction item with a placeholder, and only the newer turns.
     shown = to_json(chat.controller.sending.code_request(), stream=True, abbreviate_data=True)
     assert COMPACTED_PLACEHOLDER in shown

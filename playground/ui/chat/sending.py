@@ -42,6 +42,8 @@ from playground.core.chat.context import (
     compaction_note,
     fit,
     input_budget,
+    is_compaction,
+    is_summary,
     left_out,
     note_size,
     summary_note,
@@ -1561,6 +1563,8 @@ class ChatSending(QObject):
             tokens = input_tokens(self.counter, request)
         else:
             return  # the off-thread count will call back with the number
+        if exact is None:
+            tokens -= self._not_sent_by_notes(request)
         draft_text = request.messages[-1].content if request.messages else ""
         self._counted = (model, draft_text, tokens)
         max_out = request.max_output_tokens or caps.max_output or 0
@@ -1583,6 +1587,31 @@ class ChatSending(QObject):
         text += f" · {cost}"
         text += self._context_warning(request, tokens, window)
         self.view.set_estimate(text, fill, warn)
+
+    def _not_sent_by_notes(self, request: ChatRequest) -> int:
+        """The tokens a count of `request` includes that Send does not send: the turns a summary
+        or compaction note replaced, and a compaction note's stored form beyond the few tokens it
+        takes when sent (or all of it where it is not sent: Chat Completions)."""
+        model = request.model
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        notes = [i for i, m in enumerate(turns) if is_summary(m) or is_compaction(m)]
+        if not notes or not model or not self.counter.is_loaded(model):
+            return 0
+        compacted = self.view.api() == API_RESPONSES
+        gone = set(left_out(turns, self._pinned(), compacted=compacted))
+        sizes = self._turn_sizes(turns, model)
+        out = sum(sizes[i] for i in gone if not is_compaction(turns[i]))
+        empty = self.counter.count_messages((), model)
+        for i in notes:
+            if is_compaction(turns[i]):
+                key = (f"{model}\x00stored", turns[i])  # its JSON, counted once
+                stored = self._sizes.get(key)
+                if stored is None:
+                    stored = self._sizes[key] = (
+                        self.counter.count_messages((turns[i],), model) - empty
+                    )
+                out += stored if i in gone else stored - sizes[i]
+        return max(out, 0)
 
     def _context_warning(self, request: ChatRequest, tokens: int, window: int | None) -> str:
         """What the estimate line says as the conversation nears or passes the window, by the

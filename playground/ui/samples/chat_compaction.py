@@ -57,4 +57,8 @@ def shot(
     if area is not None:
         area.ensureWidgetVisible(view.params.context_group, 0, 0)
     app.processEvents()
+    turns = view.conversation.turns
+    if len(turns) > 4:  # the note in view, whatever the text size
+        view.conversation.ensureWidgetVisible(turns[4], 0, 0)
+    app.processEvents()
     return save(window, "chat-compacted")
