@@ -173,6 +173,12 @@ def test_openai_compacts_the_older_turns_and_the_next_request_sends_the_compacte
     wait_until(lambda: "of 8,192 context" in chat.tab.estimate_label.text())
     assert "too long" not in chat.tab.estimate_label.text()
     assert _not_sent(chat) == [0, 1]
+    # OpenAI's exact count is asked for the request as Send makes it.
+    wait_until(lambda: "(exact)" in chat.tab.estimate_label.text())
+    counted = _bodies(fake_openai, "/responses/input_tokens")[-1]
+    assert counted["input"][1]["type"] == "compaction"
+    assert _texts(counted)[-1] == "question 4"
+    assert "too long" not in chat.tab.estimate_label.text()
     # View code shows the compaction item with a placeholder, and only the newer turns.
     shown = to_json(chat.controller.sending.code_request(), stream=True, abbreviate_data=True)
     assert COMPACTED_PLACEHOLDER in shown

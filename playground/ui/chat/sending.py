@@ -406,7 +406,10 @@ class ChatSending(QObject):
         """The request for View code: `current_request` without the turns an earlier summary or
         compaction note replaced (what Send sends of them), so a compacted request shows its
         compaction item and only the newer turns."""
-        request = self.current_request()
+        return self._without_replaced(self.current_request())
+
+    def _without_replaced(self, request: ChatRequest) -> ChatRequest:
+        """`request` without the turns an earlier summary or compaction note replaced."""
         compacted = self.view.api() == API_RESPONSES
         gone = set(left_out(self.conversation.turns, self._pinned(), compacted=compacted))
         if not gone:
@@ -1531,7 +1534,7 @@ class ChatSending(QObject):
             log.info("exact input count unavailable: %s", error.text)
 
         self.runner.start(
-            engine.input_tokens(request),
+            engine.input_tokens(self._without_replaced(request)),  # what Send sends of it
             group=EXACT_GROUP,
             on_result=counted,
             on_error=failed,
