@@ -323,3 +323,17 @@ def test_with_keep_on_openai_a_compaction_starts_a_new_chain(
     answer = chat.parts.services.history.load(chat.controller.conversation.id).messages[-3]
     assert after["previous_response_id"] == answer.meta.response_id
     assert _texts(after) == ["question 4"]  # only the new turn: the server holds the rest
+
+
+def test_compare_this_gets_the_original_turns_not_the_note(
+    chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    _send_compacted(chat, fake_openai, qtbot, wait_until)
+    got: list[Any] = []
+    chat.controller.link().on_compare(got.append)
+    last = chat.tab.conversation.turns[-1]
+    qtbot.mouseClick(last.compare_button, Qt.MouseButton.LeftButton)
+    (request,) = got
+    assert request.message == "question 3"
+    assert not any(is_compaction(m) for m in request.context)
+    assert request.context[0].content == "question 0"
