@@ -25,6 +25,11 @@ Routes:
   (``StoredResponses.container_files``; answer it with a ``container_file_citation`` in
   ``Scenario.annotations``); an unknown one is the API's 404 (an expired container).
 * ``POST /v1/responses/input_tokens``: ``{"object": "response.input_tokens", "input_tokens": n}``.
+* ``POST /v1/responses/compact``: ``{"object": "response.compaction", "output": [...], "usage"}``:
+  the input's user messages, then one ``compaction`` item whose made-up ``encrypted_content``
+  encodes what it replaced (``decode_compaction``); ``/v1/responses`` takes such an item as input
+  and counts it as few tokens (a forged one is a 400). A model that cannot compact
+  (``NO_COMPACTION_RE``, or ``StoredResponses.cannot_compact``) is the API's 400.
 * ``GET /v1/responses/{id}``, ``POST /v1/responses/{id}/cancel``: stored responses; a
   ``background`` response is ``queued`` and answers ``in_progress`` to
   ``Scenario.background_polls`` retrievals before it is ``completed``.
@@ -42,6 +47,7 @@ refuses (:mod:`tests.fakes.prompt_cache`, which also reports a repeated start un
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -93,6 +99,7 @@ class StoredResponses:
     finals: dict[str, JsonDict] = field(default_factory=dict)
     container_files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    cannot_compact: set[str] = field(default_factory=set)  # models /responses/compact refuses
 
 
 FAMILY = Family("responses", state=StoredResponses)
@@ -232,6 +239,8 @@ def count_input_tokens(body: JsonDict) -> int:
         if not isinstance(item, dict):
             continue
         total += 3
+        if item.get("type") == "compaction":
+            total += COMPACTION_TOKENS
         content = item.get("content")
         if isinstance(content, str):
             total += payloads.count_tokens(content)
@@ -631,6 +640,7 @@ class _Builder:
 def _create(h: Handler) -> None:
     body = h.json_body()
     model = _validate(h, body)
+    _check_compactions(body)
     builder = _Builder(h, body, model)
     if body.get("background"):
         final = builder.whole()
@@ -715,3 +725,121 @@ def _container_file(h: Handler) -> None:
     if data is None:
         raise Reply(404, error_body(f"Container file '{key[1]}' not found.", param=None, code=None))
     h.send_bytes(200, data, "application/octet-stream")
+
+
+# --- /responses/compact ---------------------------------------------------------------------
+
+NO_COMPACTION_RE = re.compile(r"^gpt-3\.5|^gpt-4-32k|^chatgpt-|audio|search|realtime")
+"""Models the fake says cannot compact (the API's list differs; these serve the tests)."""
+
+_COMPACTION_PREFIX = "fake-compaction:"
+COMPACTION_TOKENS = 12
+"""The input tokens the fake counts for one compaction item (what it replaced is not read)."""
+
+
+def decode_compaction(encrypted_content: str) -> list[str]:
+    """The texts a fake compaction item replaced (raises ValueError for a forged one)."""
+    if not encrypted_content.startswith(_COMPACTION_PREFIX):
+        raise ValueError("not a compaction of this server")
+    raw = base64.b64decode(encrypted_content[len(_COMPACTION_PREFIX) :], validate=True)
+    texts = json.loads(raw)
+    if not isinstance(texts, list):
+        raise ValueError("not a compaction of this server")
+    return [str(t) for t in texts]
+
+
+def _check_compactions(body: JsonDict) -> None:
+    items = body.get("input")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or item.get("type") != "compaction":
+            continue
+        try:
+            decode_compaction(str(item.get("encrypted_content") or ""))
+        except ValueError as exc:
+            raise Reply(
+                400,
+                error_body(
+                    "The encrypted content of the compaction item could not be verified.",
+                    param=f"input[{index}].encrypted_content",
+                    code="invalid_encrypted_content",
+                ),
+            ) from exc
+
+
+def _item_texts(item: JsonDict) -> list[str]:
+    if item.get("type") == "compaction":
+        return decode_compaction(str(item.get("encrypted_content") or ""))
+    content = item.get("content")
+    if isinstance(content, str):
+        return [content]
+    return [
+        str(p["text"])
+        for p in content or ()
+        if isinstance(p, dict) and isinstance(p.get("text"), str)
+    ] + [str(item[k]) for k in ("arguments", "output") if isinstance(item.get(k), str)]
+
+
+@FAMILY.route("POST", "/responses/compact")
+def _compact(h: Handler) -> None:
+    body = h.json_body()
+    model = h.check_model(body.get("model"))
+    assert model is not None
+    stored = h.fake.state(StoredResponses)
+    with stored.lock:
+        refused = model in stored.cannot_compact
+    if refused or NO_COMPACTION_RE.search(model):
+        raise Reply(
+            400,
+            error_body(
+                f"The model '{model}' does not support compaction.",
+                param="model",
+                code="unsupported_model",
+            ),
+        )
+    if body.get("input") is None and not body.get("previous_response_id"):
+        h.require(body, "input")
+    _check_compactions(body)
+    items = body.get("input")
+    items = [{"role": "user", "content": items}] if isinstance(items, str) else items or []
+    replaced: list[str] = []
+    users: list[JsonDict] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        replaced += _item_texts(item)
+        if item.get("role") == "user" and item.get("type", "message") == "message":
+            content = item.get("content")
+            if isinstance(content, str):
+                content = [{"type": "input_text", "text": content}]
+            users.append(
+                {
+                    "id": new_id("msg_", 32),
+                    "type": "message",
+                    "role": "user",
+                    "status": "completed",
+                    "content": content,
+                }
+            )
+    encoded = base64.b64encode(json.dumps(replaced).encode()).decode()
+    compaction = {
+        "id": new_id("cmp_", 32),
+        "type": "compaction",
+        "encrypted_content": _COMPACTION_PREFIX + encoded,
+    }
+    input_tokens = count_input_tokens(body)
+    h.send_json(
+        200,
+        {
+            "id": new_id("resp_", 32),
+            "object": "response.compaction",
+            "created_at": int(time.time()),
+            "output": [*users, compaction],
+            "usage": {
+                "input_tokens": input_tokens,
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens": COMPACTION_TOKENS,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": input_tokens + COMPACTION_TOKENS,
+            },
+        },
+    )

@@ -43,6 +43,7 @@ from playground.core.chat.builtin_tools import (
     UserLocation,
     WebSearchTool,
 )
+from playground.core.chat.context import COMPACTED_PLACEHOLDER
 from playground.core.chat.responses import to_responses
 from playground.core.chat.service import ChatRequest, ResponsesRequest
 from playground.core.models import ImagePart, Message, Role, ToolCall
@@ -128,7 +129,24 @@ def _body(
     if not abbreviate_data:
         return body, 0
     short, count = _shorten_data_urls(body)
-    return short, count
+    return _hide_compactions(short), count
+
+
+def _hide_compactions(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with each compaction item's encrypted content (kilobytes only OpenAI can read)
+    shown as a placeholder (`context.COMPACTED_PLACEHOLDER`), for display only."""
+    items = body.get("input")
+    if not isinstance(items, list) or not any(
+        isinstance(i, dict) and i.get("type") == "compaction" for i in items
+    ):
+        return body
+    hidden = [
+        {**i, "encrypted_content": COMPACTED_PLACEHOLDER}
+        if isinstance(i, dict) and i.get("type") == "compaction"
+        else i
+        for i in items
+    ]
+    return {**body, "input": hidden}
 
 
 def to_json(

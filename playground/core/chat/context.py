@@ -11,6 +11,12 @@ The user picks a strategy per conversation (`Strategy`):
   editable, and every turn before it is left out from then on (`left_out`).
 * **server** (Responses only): everything is sent with `truncation: "auto"`; the server drops
   what does not fit.
+* **compact** (Responses only): the turns that would be dropped are sent to OpenAI's
+  `/responses/compact`, which returns them as the user messages plus one encrypted compaction
+  item only OpenAI can read (`Compaction`). That result is kept as a note turn of its own
+  (`compaction_note`; shown, not editable, deletable), sent as those items (`compaction_items`),
+  and every turn before it is left out from then on. Chat Completions cannot read it: there
+  the note is left out and the turns it replaced are sent again (`left_out(..., compacted=False)`).
 
 Turns are counted in the conversation's own indexes (`Conversation.turns`, no system prompt), so
 the view can grey out exactly the turns a request leaves out. The caller counts (each turn's
@@ -20,11 +26,15 @@ tokenizer nor Qt.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from playground.core.models import Message
+from playground.core.money.formatting import format_cost
 
 
 class Strategy(StrEnum):
@@ -34,6 +44,7 @@ class Strategy(StrEnum):
     DROP = "drop"
     SUMMARISE = "summarise"
     SERVER = "server"
+    COMPACT = "compact"
 
 
 STRATEGY_LABELS: dict[Strategy, str] = {
@@ -41,6 +52,7 @@ STRATEGY_LABELS: dict[Strategy, str] = {
     Strategy.DROP: "Drop oldest",
     Strategy.SUMMARISE: "Summarise",
     Strategy.SERVER: "OpenAI trims",
+    Strategy.COMPACT: "OpenAI compacts",
 }
 """Plain words for each strategy, as the panel offers them."""
 
@@ -49,6 +61,12 @@ WARN_AT = 0.8
 
 SUMMARY_NAME = "context_summary"
 """`Message.name` of a summary note (how a note is told from a turn the user wrote)."""
+
+COMPACTION_NAME = "context_compaction"
+"""`Message.name` of a compaction note (its content is the `Compaction` as JSON)."""
+
+RESPONSES_ONLY: frozenset[Strategy] = frozenset({Strategy.SERVER, Strategy.COMPACT})
+"""The strategies only the Responses API can carry out."""
 
 SUMMARY_PREFIX = "Summary of the earlier conversation:\n"
 
@@ -88,10 +106,25 @@ def is_summary(message: Message) -> bool:
     return message.name == SUMMARY_NAME
 
 
-def left_out(turns: Sequence[Message], pinned: Collection[int] = ()) -> tuple[int, ...]:
-    """The turns an earlier summary replaced: every unpinned turn before the newest note."""
-    last_note = max((i for i, m in enumerate(turns) if is_summary(m)), default=-1)
-    return tuple(i for i in range(last_note) if i not in pinned)
+def is_compaction(message: Message) -> bool:
+    return message.name == COMPACTION_NAME
+
+
+def left_out(
+    turns: Sequence[Message], pinned: Collection[int] = (), *, compacted: bool = True
+) -> tuple[int, ...]:
+    """The turns an earlier note replaced: every unpinned turn before the newest summary or
+    compaction note. With `compacted` False (an API that cannot read a compaction: Chat
+    Completions) compaction notes replace nothing and are left out themselves."""
+
+    def replaces(m: Message) -> bool:
+        return is_summary(m) or (compacted and is_compaction(m))
+
+    last_note = max((i for i, m in enumerate(turns) if replaces(m)), default=-1)
+    gone = {i for i in range(last_note) if i not in pinned}
+    if not compacted:
+        gone.update(i for i, m in enumerate(turns) if is_compaction(m))
+    return tuple(sorted(gone))
 
 
 def fit(
@@ -102,6 +135,7 @@ def fit(
     *,
     pinned: Collection[int] = (),
     drop: bool = True,
+    compacted: bool = True,
 ) -> Fit:
     """The turns to send so that the request fits `budget`.
 
@@ -118,8 +152,9 @@ def fit(
         budget: the input tokens allowed (`input_budget`); None: unknown, everything fits.
         pinned: indexes of turns that always stay.
         drop: leave out the oldest turns when needed.
+        compacted: the API reads compaction notes (Responses); see `left_out`.
     """
-    gone = set(left_out(turns, pinned))
+    gone = set(left_out(turns, pinned, compacted=compacted))
     kept = [i for i in range(len(turns)) if i not in gone]
     tokens = base + sum(sizes[i] for i in kept)
     if budget is None or tokens <= budget:
@@ -170,3 +205,117 @@ def summary_note(text: str) -> Message:
     if not body.startswith(SUMMARY_PREFIX.strip()):
         body = SUMMARY_PREFIX + body
     return Message("user", body, name=SUMMARY_NAME)
+
+
+# --- compaction (OpenAI's /responses/compact) -------------------------------------------------
+
+COMPACTED_PLACEHOLDER = "<compacted by OpenAI>"
+"""What View code shows instead of a compaction's encrypted content."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """What `/responses/compact` returned for the older turns, as kept in the conversation.
+
+    Attributes:
+        items: the compacted output as it is sent back as input: the user messages, then one
+            `{"type": "compaction", "encrypted_content": ...}` item (only OpenAI can read it).
+        turns: how many turns it replaced.
+        tokens_before: the input tokens of those turns (the compact request's input).
+        tokens_after: the input tokens the compacted form takes when sent (the user messages it
+            keeps and the compaction item, the compact request's output).
+        model: the model that compacted (the conversation's).
+        cost: what the compact request cost, as the ledger priced it (None: unknown).
+    """
+
+    items: tuple[dict[str, Any], ...]
+    turns: int
+    tokens_before: int
+    tokens_after: int
+    model: str
+    cost: Decimal | None = None
+
+    def user_texts(self) -> list[str]:
+        """The text of the user messages the compacted form keeps (sent again with it)."""
+        out: list[str] = []
+        for item in self.items:
+            content = item.get("content")
+            if isinstance(content, str):
+                out.append(content)
+            elif isinstance(content, list):
+                out += [str(p["text"]) for p in content if isinstance(p, dict) and "text" in p]
+        return out
+
+    def text(self) -> str:
+        """The note as the transcript shows it, in plain words."""
+        n = self.turns
+        cost = "cost unknown" if self.cost is None else f"cost {format_cost(self.cost)}"
+        return (
+            f"Earlier turns compacted by OpenAI: {n} turn{'s' if n != 1 else ''}, "
+            f"{self.tokens_before:,} → {self.tokens_after:,} tokens, {cost}"
+        )
+
+
+def compacted_input(output: Sequence[Any]) -> tuple[dict[str, Any], ...]:
+    """The compact response's `output` as input items: the user messages (role and content
+    only) and the compaction item (type and encrypted content); anything else is not kept."""
+    items: list[dict[str, Any]] = []
+    for item in output:
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "compaction" and isinstance(item.get("encrypted_content"), str):
+            items.append({"type": "compaction", "encrypted_content": item["encrypted_content"]})
+        elif kind == "message" and item.get("role") == "user":
+            items.append({"type": "message", "role": "user", "content": item.get("content")})
+    return tuple(items)
+
+
+def compaction_note(compaction: Compaction) -> Message:
+    """The note that stands for the compacted turns from now on (a user turn whose content is
+    the compaction as JSON, so it is stored, reopened and exported with the conversation)."""
+    data = {
+        "compaction": {
+            "items": list(compaction.items),
+            "turns": compaction.turns,
+            "tokens_before": compaction.tokens_before,
+            "tokens_after": compaction.tokens_after,
+            "model": compaction.model,
+            "cost": None if compaction.cost is None else str(compaction.cost),
+        }
+    }
+    return Message("user", json.dumps(data, ensure_ascii=False), name=COMPACTION_NAME)
+
+
+def read_compaction(message: Message) -> Compaction | None:
+    """The compaction a note holds; None for any other turn or a note that cannot be read."""
+    if not is_compaction(message):
+        return None
+    try:
+        raw = json.loads(message.content)["compaction"]
+        cost = raw.get("cost")
+        items = tuple(i for i in raw["items"] if isinstance(i, dict))
+        if not any(i.get("type") == "compaction" for i in items):
+            return None
+        return Compaction(
+            items=items,
+            turns=int(raw.get("turns") or 0),
+            tokens_before=int(raw.get("tokens_before") or 0),
+            tokens_after=int(raw.get("tokens_after") or 0),
+            model=str(raw.get("model") or ""),
+            cost=None if cost is None else Decimal(str(cost)),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
+        return None
+
+
+def compaction_items(message: Message) -> list[dict[str, Any]]:
+    """The Responses input items a compaction note stands for ([] when it cannot be read)."""
+    compaction = read_compaction(message)
+    return [dict(i) for i in compaction.items] if compaction is not None else []
+
+
+def note_size(message: Message) -> int | None:
+    """The input tokens a compaction note takes when sent (None: not a compaction note)."""
+    compaction = read_compaction(message)
+    return None if compaction is None else compaction.tokens_after

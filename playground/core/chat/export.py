@@ -43,6 +43,7 @@ from playground.core.chat.builtin_tools import (
     steps_from_json,
 )
 from playground.core.chat.codegen import shorten_data_url
+from playground.core.chat.context import read_compaction
 from playground.core.models import ImagePart, Message, Role, ToolCall, Usage
 from playground.core.money.formatting import UNKNOWN, format_cost, format_tokens
 from playground.core.storage.textfiles import TextFileError, load_json, read_text_file
@@ -246,6 +247,9 @@ def _turn_markdown(turn: ExportTurn) -> list[str]:
         out.append("")
     out += _steps_markdown(turn.steps)
     content = message.content.strip("\n")
+    compaction = read_compaction(message)
+    if compaction is not None:  # its plain line, not kilobytes only OpenAI can read
+        content = compaction.text()
     if message.role == "tool" and content:
         parsed = _json_or_none(content)
         out += _fenced(

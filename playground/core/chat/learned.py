@@ -62,6 +62,7 @@ LABELS: dict[str, str] = {
     "truncation": "letting the server truncate",
     "prompt_cache_key": "prompt cache key",
     "prompt_cache_ttl": "prompt cache lifetime",
+    "compaction": "compaction (“OpenAI compacts”)",
 }
 """Each learnable setting in plain words (as the panel names it)."""
 
@@ -85,6 +86,7 @@ _EMPTY: dict[str, Any] = {
     "truncation": None,
     "prompt_cache_key": None,
     "prompt_cache_ttl": None,
+    "compaction": None,  # no request field: `/responses/compact` refused (ui/chat/sending.py)
 }
 """Each learnable setting's "not sent" value."""
 

@@ -40,6 +40,7 @@ from playground.core.chat.builtin_tools import (
     with_container_files,
     with_tool_calls,
 )
+from playground.core.chat.context import compaction_items, is_compaction
 from playground.core.chat.service import (
     PROMPT_CACHE_TTLS,
     YIELD_EVERY_S,
@@ -214,6 +215,9 @@ def input_items(turns: list[Message]) -> list[dict[str, Any]]:
     """Chat turns as Responses `input` items."""
     items: list[dict[str, Any]] = []
     for m in turns:
+        if is_compaction(m):  # OpenAI's compacted form of earlier turns (core.chat.context)
+            items.extend(compaction_items(m))
+            continue
         if m.role == "tool":
             items.append(
                 {

@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject
 from playground.core.api.catalog import CatalogSnapshot
 from playground.core.api.errors import AppError
 from playground.core.api.session import ApiSession
+from playground.core.chat.context import is_compaction
 from playground.core.chat.learned import Learned
 from playground.core.chat.presets import PresetStore, fill_variables
 from playground.core.chat.service import ChatRequest, ChatService, Conversation
@@ -234,7 +235,8 @@ class ChatController(FeatureController):
         self._link.compare(
             CompareRequest(
                 ChatSettings(settings.model, system, settings.fields),
-                tuple(turns[:at]),
+                # A compaction is Chat's own: Compare gets the turns it replaced instead.
+                tuple(m for m in turns[:at] if not is_compaction(m)),
                 turns[at].content,
             )
         )

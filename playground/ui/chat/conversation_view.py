@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.chat.builtin_tools import Citation, ToolStep
+from playground.core.chat.context import is_compaction, read_compaction
 from playground.core.chat.service import TokenLogprob
 from playground.core.models import ImagePart, Message, Role, ToolCall
 from playground.ui.chat.logprobs_view import LogprobsView
@@ -66,6 +67,13 @@ class TurnInfo:
     citations: tuple[Citation, ...] = ()  # a kept answer's sources
     pinned: bool = False  # always sent, however long the conversation grows
 
+
+COMPACTION_TITLE = "Compacted by OpenAI"
+COMPACTION_TIP = (
+    "OpenAI replaced the earlier turns with a compact form that only OpenAI can read, so it "
+    "cannot be edited. The earlier turns stay here, greyed “not sent”. Delete this note to send "
+    "them again. The Chat Completions API cannot use it: there the earlier turns are sent instead."
+)
 
 PIN_TEXT = "Pin: always send this turn"
 UNPIN_TEXT = "Unpin"
@@ -186,9 +194,10 @@ class TurnWidget(QFrame):
         self._answers: tuple[int, int] = (0, 1)
         self._pager: QWidget | None = None  # "‹ 2/3 ›" when Regenerate kept other answers
         self._pager_label: QLabel | None = None
+        self.is_compaction = False  # OpenAI's compacted form of earlier turns (not editable)
 
         self.view = MessageView(_role_title(message.role), self)
-        self.view.set_text(message.content)
+        self.view.set_text(_shown_text(message))
 
         self.edit_button = _tool_button("Edit", "Edit this message", "editTurn")
         # The less used actions wait in a menu: the header fits at large text sizes.
@@ -242,6 +251,8 @@ class TurnWidget(QFrame):
         self.set_info(info)
         if message.tool_calls:
             self.show_tool_calls(message.tool_calls, awaiting=False)
+        if is_compaction(message):
+            self._show_as_compaction()
 
         self.edit_button.clicked.connect(self.start_edit)
         self.more_button.clicked.connect(self._show_more)
@@ -249,6 +260,20 @@ class TurnWidget(QFrame):
         self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.index))
         self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.index))
         self.lab_button.clicked.connect(lambda: self.lab_requested.emit(self.index))
+
+    def _show_as_compaction(self) -> None:
+        """A compaction note: a small line of what was compacted, deletable but not editable
+        (its content is encrypted), without the actions that make no sense for it."""
+        self.is_compaction = True
+        self.view.set_role(COMPACTION_TITLE)
+        self.edit_button.setVisible(False)
+        self.more_button.setVisible(False)
+        self.delete_button.setToolTip("Delete this note: the earlier turns are sent again")
+        self.setToolTip(COMPACTION_TIP)
+        self.view.body.setToolTip(COMPACTION_TIP)
+        font = self.view.body.font()
+        font.setItalic(True)
+        self.view.body.setFont(font)
 
     def set_not_sent(self, on: bool) -> None:
         """Greys the turn and marks it "not sent" (a long conversation left it out), or not."""
@@ -312,7 +337,7 @@ class TurnWidget(QFrame):
         self.setObjectName(f"turn{index}")
         self.index = index
         self.message = message
-        self.view.set_text(message.content)
+        self.view.set_text(_shown_text(message))
         if message.images:
             self.images_label.setText(_images_text(message.images))
         self.set_info(info)
@@ -733,6 +758,16 @@ def _role_title(role: str) -> str:
     return ROLE_TITLES.get(role, role.title())
 
 
+def _shown_text(message: Message) -> str:
+    """The text a turn shows: a compaction note's plain line instead of its encrypted form."""
+    if not is_compaction(message):
+        return message.content
+    compaction = read_compaction(message)
+    if compaction is None:
+        return "Earlier turns compacted by OpenAI (this note cannot be read; delete it)"
+    return compaction.text()
+
+
 def _images_text(images: tuple[ImagePart, ...]) -> str:
     parts = []
     for image in images:
@@ -900,7 +935,8 @@ class ConversationView(QScrollArea):
         return len(built)
 
     def _make(self, index: int, message: Message, info: TurnInfo) -> TurnWidget:
-        spare = self._spares.pop(message.role, None)
+        # A compaction note is built as one (a spare is a plain turn of its role).
+        spare = None if is_compaction(message) else self._spares.pop(message.role, None)
         if spare is not None:
             spare.reuse(index, message, info)
         else:
@@ -989,7 +1025,7 @@ class ConversationView(QScrollArea):
     def plain_text(self) -> str:
         """Every turn's text, built or not (for tests and "copy conversation")."""
         parts = [
-            f"{ROLE_TITLES.get(m.role, m.role)}\n{m.content}"
+            f"{ROLE_TITLES.get(m.role, m.role)}\n{_shown_text(m)}"
             for m in self._messages[: self.first_built]
         ]
         parts += [

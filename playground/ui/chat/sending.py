@@ -32,13 +32,20 @@ from playground.core.api.retirements import retired_error, send_notice
 from playground.core.api.retry import RetryWait
 from playground.core.api.session import ApiSession
 from playground.core.chat.builtin_tools import McpApproval, with_fees
+from playground.core.chat.compaction import Compacted, compact, is_refusal
 from playground.core.chat.context import (
+    RESPONSES_ONLY,
     WARN_AT,
+    Compaction,
     Fit,
     Strategy,
+    compaction_note,
     fit,
     input_budget,
+    is_compaction,
+    is_summary,
     left_out,
+    note_size,
     summary_note,
     summary_request_messages,
 )
@@ -339,8 +346,10 @@ class ChatSending(QObject):
     def _length_question(self, draft: ChatDraft) -> tuple[str, str] | None:
         window = capabilities(draft.model).context_window
         strategy = draft.extras.get("context_strategy") or Strategy.ASK
-        if strategy == Strategy.SERVER and draft.api != API_RESPONSES:
+        if strategy in RESPONSES_ONLY and draft.api != API_RESPONSES:
             strategy = Strategy.ASK
+        if strategy == Strategy.COMPACT and "compaction" in self.learned.of(draft.model):
+            strategy = Strategy.ASK  # the server said this model cannot compact
         if not window or strategy != Strategy.ASK:
             return None  # the conversation's strategy leaves out what does not fit
         counted = self._counted
@@ -393,6 +402,23 @@ class ChatSending(QObject):
             conversation.turns.append(Message("user", text, images=draft.images))
         return draft.request(conversation.messages_with())
 
+    def code_request(self) -> ChatRequest:
+        """The request for View code: `current_request` without the turns an earlier summary or
+        compaction note replaced (what Send sends of them), so a compacted request shows its
+        compaction item and only the newer turns."""
+        return self._without_replaced(self.current_request())
+
+    def _without_replaced(self, request: ChatRequest) -> ChatRequest:
+        """`request` without the turns an earlier summary or compaction note replaced."""
+        compacted = self.view.api() == API_RESPONSES
+        gone = set(left_out(self.conversation.turns, self._pinned(), compacted=compacted))
+        if not gone:
+            return request
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        system = [m for m in request.messages if m.role in ("system", "developer")]
+        kept = [m for i, m in enumerate(turns) if i not in gone]
+        return dataclasses.replace(request, messages=(*system, *kept))
+
     def send(
         self,
         request: ChatRequest,
@@ -430,8 +456,9 @@ class ChatSending(QObject):
             return  # the older turns are being summarised first; this send follows
         request, not_sent = fitted
         self.view.mark_not_sent(set(not_sent))
-        if not not_sent:  # what is left out must not come back through the stored chain
-            request = self._continue_kept(request, api)
+        # Left-out turns never come back through the stored chain: an answer is continued
+        # only when it saw exactly the turns this request sends before it (its digest).
+        request = self._continue_kept(request, api, not_sent)
         self.state.last_request = request
         turn = InFlight(
             request,
@@ -532,6 +559,11 @@ class ChatSending(QObject):
             if older:
                 self._summarise_then_send(request, api, older, user, system_prompt)
                 return None
+        if strategy is Strategy.COMPACT and request is not self._summarised:
+            older = [i for i in shaped.left_out if i not in set(left_out(turns, self._pinned()))]
+            if older:
+                self._compact_then_send(request, api, older, user, system_prompt)
+                return None
         if (
             strategy is Strategy.SERVER
             and isinstance(request, ResponsesRequest)
@@ -549,8 +581,10 @@ class ChatSending(QObject):
         turn is counted once (`_turn_sizes`)."""
         extra = request if isinstance(request, ResponsesRequest) else None
         strategy = Strategy((extra.context_strategy if extra else None) or Strategy.ASK)
-        if strategy is Strategy.SERVER and api != API_RESPONSES:
+        if strategy in RESPONSES_ONLY and api != API_RESPONSES:
             strategy = Strategy.ASK
+        if strategy is Strategy.COMPACT and "compaction" in self.learned.of(request.model):
+            strategy = Strategy.ASK  # the server said this model cannot compact
         system = tuple(m for m in request.messages if m.role in ("system", "developer"))
         turns = [m for m in request.messages if m.role not in ("system", "developer")]
         model = request.model
@@ -561,8 +595,12 @@ class ChatSending(QObject):
             base = input_tokens(self.counter, dataclasses.replace(request, messages=system))
         else:
             budget = None  # counting now would load the encoding on this thread
-        drop = strategy in (Strategy.DROP, Strategy.SUMMARISE)
-        return strategy, fit(turns, sizes, base, budget, drop=drop, pinned=self._pinned())
+        drop = strategy in (Strategy.DROP, Strategy.SUMMARISE, Strategy.COMPACT)
+        compacted = api == API_RESPONSES  # Chat Completions sends the turns a compaction replaced
+        shaped = fit(
+            turns, sizes, base, budget, drop=drop, pinned=self._pinned(), compacted=compacted
+        )
+        return strategy, shaped
 
     def _pinned(self) -> set[int]:
         """The turns the user pinned: always sent (their indexes in the request's turns)."""
@@ -576,6 +614,8 @@ class ChatSending(QObject):
         out: list[int] = []
         for m in turns:
             size = self._sizes.get((model, m))
+            if size is None:
+                size = note_size(m)  # a compaction is sent as its few items, not its text
             if size is None:
                 size = self._sizes[(model, m)] = (
                     self.counter.count_messages((m,), model) - empty
@@ -665,16 +705,154 @@ class ChatSending(QObject):
             on_error=failed,
         )
 
-    def _continue_kept(self, request: ChatRequest, api: str) -> ChatRequest:
+    def _compact_then_send(
+        self,
+        request: ChatRequest,
+        api: str,
+        older: list[int],
+        user: Message | None,
+        system_prompt: str | None,
+    ) -> None:
+        """Sends the `older` turns to OpenAI's `/responses/compact` (off the GUI thread), puts
+        the compacted form in the conversation after them as a note (shown, not editable,
+        deletable, metered), then sends `request` again with the note instead of those turns.
+        A model that cannot compact is learned and the user asked; a failure keeps everything
+        and sends nothing."""
+        conversation = self.conversation
+        turns = list(conversation.turns)
+        model = request.model
+        instructions = "\n\n".join(
+            m.content for m in request.messages if m.role in ("system", "developer")
+        )
+        older_turns = [turns[i] for i in older]
+        self.state.last_request = request  # Retry asks for the compaction again
+        n = len(older)
+        self.view.set_reply_info(
+            f"OpenAI is compacting the {n} oldest turn{'s' if n != 1 else ''}…"
+        )
+        if user is not None:  # the sent message stays in view (and is stored) meanwhile
+            self.conversations.rebuild_view()
+            self.conversations.persist_turns(conversation)
+            with QSignalBlocker(self.view):
+                self.view.clear_input()
+
+        def done(result: Compacted) -> None:
+            usage = result.usage
+            if usage is None:  # not reported: the turns' own count, marked as an estimate
+                tokens = sum(self._turn_sizes(older_turns, model)) if model else 0
+                usage = Usage(input_tokens=tokens, estimated=True)
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile,
+                    tab="chat",
+                    model=model,
+                    endpoint=Endpoint.CHAT,
+                    usage=usage,
+                    status=RequestStatus.OK,
+                    latency_ms=result.elapsed_ms,
+                    conversation_id=conversation.id,
+                    request_id=result.request_id,
+                )
+            )
+            if conversation is not self.conversation:
+                return
+            self.show_conversation_totals()
+            at = max(older) + 1
+            compaction = Compaction(result.items, n, usage.input_tokens, 0, model, entry.cost)
+            # What the note takes when sent: the user messages it keeps, and the compaction
+            # item (the compact request's output).
+            kept = [Message("user", text) for text in compaction.user_texts()]
+            after = usage.output_tokens + (sum(self._turn_sizes(kept, model)) if model else 0)
+            note = compaction_note(dataclasses.replace(compaction, tokens_after=after))
+            meta = MessageMeta(
+                model=model,
+                usage=usage,
+                cost=entry.cost,
+                request_id=result.request_id,
+            )
+            conversation.turns.insert(at, note)
+            self.state.metas.insert(at, meta)
+            self.state.results = {
+                (k + 1 if k >= at else k): v for k, v in self.state.results.items()
+            }
+            self.conversations.persist_turns(conversation)
+            self.conversations.rebuild_view()
+            again = dataclasses.replace(request, messages=conversation.messages_with())
+            self._summarised = again
+            self.send(again, system_prompt=system_prompt, api=api)
+
+        def failed(error: AppError) -> None:
+            if conversation is not self.conversation:
+                return
+            if not is_refusal(error):
+                self.view.set_reply_info("The older turns could not be compacted")
+                self.view.show_error(
+                    dataclasses.replace(
+                        error,
+                        hint=(error.hint + " " if error.hint else "")
+                        + "Nothing was sent; your message is kept. Retry compacts again.",
+                    ),
+                    retry=True,
+                    retry_text="Retry",
+                )
+                return
+            # The model cannot compact: learned (the panel says so), and the user asked, as
+            # "Ask me first" does, whether to send the whole conversation anyway.
+            self.learned.learn(model, "compaction")
+            if self.view.current_model() == model:
+                self.view.set_learned(model, sorted(self.learned.of(model)))
+            self.view.set_reply_info("OpenAI cannot compact with this model")
+
+            def answered(yes: bool) -> None:
+                if conversation is not self.conversation:
+                    return
+                if yes:
+                    again = dataclasses.replace(request, messages=conversation.messages_with())
+                    self._summarised = again
+                    self.send(again, system_prompt=system_prompt, api=api)
+                    return
+                self.view.show_error(
+                    AppError.local(
+                        "Not sent",
+                        f"{model} cannot compact conversations (the server said so), and the "
+                        "conversation is longer than it reads.",
+                        "Your message is kept. Choose “Drop oldest” or “Summarise” under "
+                        "Parameters → Long conversations, or pick a model with a larger "
+                        "context; then Edit → “Save and resend” on your message sends it.",
+                    ),
+                )
+
+            ask(
+                self.view,
+                "chatAskCompact",
+                "OpenAI cannot compact with this model",
+                f"{model} cannot compact conversations (the server said so); from now on this "
+                "conversation asks instead. The whole conversation is longer than the model "
+                "reads, so the server will most likely refuse it.\n\nSend anyway?",
+                answered,
+            )
+
+        self.runner.start(
+            compact(self.session.client, model, older_turns, instructions),
+            group=GROUP,
+            on_result=done,
+            on_error=failed,
+        )
+
+    def _continue_kept(
+        self, request: ChatRequest, api: str, not_sent: tuple[int, ...] = ()
+    ) -> ChatRequest:
         """With "Keep on OpenAI" on, the request continues from the last answer kept there (only
         the turns after it are sent) while the turns that answer saw are unchanged; after an edit,
         a move or a fork from an earlier turn it continues from that turn's answer, and with no
         usable answer the whole conversation is sent (and kept). See `core.chat.server_state`."""
         if api != API_RESPONSES or not isinstance(request, ResponsesRequest) or not request.store:
             return request
+        gone = set(not_sent)  # the request's turns are the conversation's without these
+        sent = [meta for i, meta in enumerate(self.state.metas) if i not in gone]
         kept = {
             i: KeptResponse(meta.response_id, meta.response_chain)
-            for i, meta in enumerate(self.state.metas)
+            for i, meta in enumerate(sent)
             if meta.response_id and meta.response_chain
         }
         previous = previous_response(request.messages, kept)
@@ -1321,7 +1499,9 @@ class ChatSending(QObject):
         self._estimated_request = request
         self.counters.estimate_draft(request.messages, draft.model, self.session.profile)
         # Turns an earlier summary replaced are never sent (counting may say more, below).
-        self.view.mark_not_sent(set(left_out(self.conversation.turns, self._pinned())))
+        compacted = draft.api == API_RESPONSES
+        gone = left_out(self.conversation.turns, self._pinned(), compacted=compacted)
+        self.view.mark_not_sent(set(gone))
         self._show_estimate(request)
         typed = bool(draft.user_text.strip() or draft.images)
         self._schedule_exact_count(request, draft.api if typed else "")
@@ -1365,7 +1545,7 @@ class ChatSending(QObject):
             log.info("exact input count unavailable: %s", error.text)
 
         self.runner.start(
-            engine.input_tokens(request),
+            engine.input_tokens(self._without_replaced(request)),  # what Send sends of it
             group=EXACT_GROUP,
             on_result=counted,
             on_error=failed,
@@ -1397,6 +1577,8 @@ class ChatSending(QObject):
             tokens = input_tokens(self.counter, request)
         else:
             return  # the off-thread count will call back with the number
+        if exact is None:
+            tokens -= self._not_sent_by_notes(request)
         draft_text = request.messages[-1].content if request.messages else ""
         self._counted = (model, draft_text, tokens)
         max_out = request.max_output_tokens or caps.max_output or 0
@@ -1420,6 +1602,31 @@ class ChatSending(QObject):
         text += self._context_warning(request, tokens, window)
         self.view.set_estimate(text, fill, warn)
 
+    def _not_sent_by_notes(self, request: ChatRequest) -> int:
+        """The tokens a count of `request` includes that Send does not send: the turns a summary
+        or compaction note replaced, and a compaction note's stored form beyond the few tokens it
+        takes when sent (or all of it where it is not sent: Chat Completions)."""
+        model = request.model
+        turns = [m for m in request.messages if m.role not in ("system", "developer")]
+        notes = [i for i, m in enumerate(turns) if is_summary(m) or is_compaction(m)]
+        if not notes or not model or not self.counter.is_loaded(model):
+            return 0
+        compacted = self.view.api() == API_RESPONSES
+        gone = set(left_out(turns, self._pinned(), compacted=compacted))
+        sizes = self._turn_sizes(turns, model)
+        out = sum(sizes[i] for i in gone if not is_compaction(turns[i]))
+        empty = self.counter.count_messages((), model)
+        for i in notes:
+            if is_compaction(turns[i]):
+                key = (f"{model}\x00stored", turns[i])  # its JSON, counted once
+                stored = self._sizes.get(key)
+                if stored is None:
+                    stored = self._sizes[key] = (
+                        self.counter.count_messages((turns[i],), model) - empty
+                    )
+                out += stored if i in gone else stored - sizes[i]
+        return max(out, 0)
+
     def _context_warning(self, request: ChatRequest, tokens: int, window: int | None) -> str:
         """What the estimate line says as the conversation nears or passes the window, by the
         conversation's strategy; marks the turns the next request would leave out."""
@@ -1437,6 +1644,8 @@ class ChatSending(QObject):
             return f" · too long: the {n} oldest turn{'s' if n != 1 else ''} will not be sent"
         if strategy is Strategy.SUMMARISE and n > 0:
             return f" · too long: the {n} oldest turn{'s' if n != 1 else ''} will be summarised"
+        if strategy is Strategy.COMPACT and n > 0:
+            return f" · too long: OpenAI will compact the {n} oldest turn{'s' if n != 1 else ''}"
         return " · too long for this model"
 
     def on_busy_changed(self, group: str, busy: bool) -> None:

@@ -1058,7 +1058,8 @@ class ChatParamsPanel(QWidget):
             "What happens when this conversation no longer fits in what the model can read: "
             "ask before sending; drop the oldest turns (the system prompt and the newest turn "
             "stay); summarise the oldest turns into one note with a cheap model; or (Responses "
-            "only) let OpenAI trim the oldest part. Turns left out are greyed in the "
+            "only) let OpenAI trim the oldest part, or let OpenAI compact the oldest turns "
+            "into a short form only it can read. Turns left out are greyed in the "
             "conversation and marked “not sent”.",
         )
         for strategy, label in STRATEGY_LABELS.items():
@@ -1123,11 +1124,15 @@ class ChatParamsPanel(QWidget):
         Responses (a conversation on Chat Completions that had it falls back to asking)."""
         responses = self.api() == API_RESPONSES
         model = self.context_combo.model()
-        server = self.context_combo.findData(Strategy.SERVER.value)
-        item = model.item(server) if hasattr(model, "item") else None
-        if item is not None:
-            item.setEnabled(responses)
-        if not responses and self.context_combo.currentData() == Strategy.SERVER.value:
+        for only in (Strategy.SERVER, Strategy.COMPACT):  # Responses only
+            server = self.context_combo.findData(only.value)
+            item = model.item(server) if hasattr(model, "item") else None
+            if item is not None:
+                item.setEnabled(responses)
+        if not responses and self.context_combo.currentData() in (
+            Strategy.SERVER.value,
+            Strategy.COMPACT.value,
+        ):
             with QSignalBlocker(self.context_combo):
                 self.context_combo.setCurrentIndex(0)
         strategy = Strategy(self.context_combo.currentData() or Strategy.ASK.value)
@@ -2113,6 +2118,8 @@ _CONTEXT_NOTES: Final = {
     Strategy.DROP: "The oldest turns are left out; the system prompt and the newest turn stay.",
     Strategy.SUMMARISE: "The oldest turns become one summary note, which you can edit.",
     Strategy.SERVER: "Everything is sent; OpenAI drops the oldest part that does not fit.",
+    Strategy.COMPACT: "OpenAI replaces the oldest turns with a short form only it can read; "
+    "they stay on your screen, greyed “not sent”.",
 }
 
 

@@ -130,6 +130,7 @@ def _render_theme(app: QApplication, out_dir: Path, theme: str) -> list[Path]:
             _logprobs_shot(app, window, controller, out_dir / f"chat-logprobs-{theme}.png")
         )
         written.append(_long_shot(app, window, controller, services, out_dir, theme))
+        written.append(_compacted_shot(app, window, controller, services, out_dir, theme))
         written.append(
             _tools_shot(app, window, controller, services, out_dir / f"chat-tools-{theme}.png")
         )
@@ -390,6 +391,35 @@ def _long_shot(
     view.hide_error()
     view.set_learned("gpt-4o-mini", [])
     chat.open_conversation("sample-sky")
+    app.processEvents()
+    return saved
+
+
+def _compacted_shot(
+    app: QApplication,
+    window: QWidget,
+    controller: AppController,
+    services: Services,
+    out_dir: Path,
+    theme: str,
+) -> Path:
+    """OpenAI compacts (issue 21): see `ui/samples/chat_compaction.py`."""
+    from playground.ui.samples import chat_compaction
+
+    def settle() -> None:
+        loop = asyncio.get_event_loop()
+        loop.run_until_complete(_settle(controller))
+        loop.run_until_complete(asyncio.sleep(0.3))
+
+    saved: Path = chat_compaction.shot(
+        app,
+        window,
+        controller.chat,
+        services.history,
+        settle,
+        lambda widget, name: _save(widget, out_dir / f"{name}-{theme}.png"),
+    )
+    controller.chat.open_conversation("sample-sky")
     app.processEvents()
     return saved
 
