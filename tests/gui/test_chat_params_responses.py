@@ -120,6 +120,7 @@ def test_responses_settings_show_only_on_responses(panel: ChatParamsPanel) -> No
         "background": False,
         "context_strategy": None,
         "summary_model": None,
+        "keep_as": None,
     }
 
 

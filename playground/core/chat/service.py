@@ -184,6 +184,11 @@ class ResponsesRequest(ChatRequest):
         summary_model: the model that summarises older turns (None: the conversation's model).
         background: run as a background response that goes on if the app closes (Chat sends it
             through `ResponsesEngine.start_background`; a setting of the conversation).
+        keep_as: how "Keep on OpenAI" keeps the conversation: None, a chain of stored answers
+            (`previous_response_id`), or "conversation", an OpenAI conversation object (a setting
+            of the conversation, never sent; see `core.chat.server_state`).
+        conversation: the OpenAI conversation ("conv_…") this send continues: only the turns
+            after the last assistant turn are sent (cannot go with `previous_response_id`).
     """
 
     reasoning_summary: str | None = None
@@ -197,6 +202,8 @@ class ResponsesRequest(ChatRequest):
     context_strategy: str | None = None
     summary_model: str | None = None
     background: bool = False
+    keep_as: str | None = None
+    conversation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

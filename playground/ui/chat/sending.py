@@ -48,7 +48,12 @@ from playground.core.chat.learned import Learned, is_set, refusal_text, setting_
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.responses import ResponsesEngine
 from playground.core.chat.schema import check_reply
-from playground.core.chat.server_state import KeptResponse, kept_response, previous_response
+from playground.core.chat.server_state import (
+    KEEP_AS_CONVERSATION,
+    KeptResponse,
+    kept_response,
+    previous_response,
+)
 from playground.core.chat.service import (
     ChatProgress,
     ChatRequest,
@@ -101,6 +106,7 @@ from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.mcp_headers import with_mcp_approvals, with_mcp_headers
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.pictures import ChatPictures
+from playground.ui.chat.server_conversations import ServerConversations
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import (
@@ -203,6 +209,8 @@ class ChatSending(QObject):
         self._exact_timer.timeout.connect(self._count_exactly)
         self._exact: tuple[ChatRequest, int] | None = None  # the last exact count and its request
         self._exact_unavailable: set[str] = set()  # profiles whose server cannot count
+        # "Keep on OpenAI" as an OpenAI conversation (ui/chat/server_conversations.py).
+        self.server_conversations = ServerConversations(view, session, history, runner)
 
     @property
     def conversation(self) -> Conversation:
@@ -369,6 +377,11 @@ class ChatSending(QObject):
         # The request goes out first; the turns, history rows and input box follow (see send).
         self.send(self.request_for(draft), user=user, system_prompt=draft.system_prompt)
 
+    def request_as_sent(self) -> ChatRequest:
+        """The request Send would make now as it goes out (View code): continuing what is kept
+        on OpenAI (`previous_response_id` or `conversation`)."""
+        return self._continue_kept(self.current_request(), self.view.api())
+
     def request_for(self, draft: ChatDraft) -> ChatRequest:
         return draft.request(self.conversation.messages_with())
 
@@ -432,6 +445,8 @@ class ChatSending(QObject):
         self.view.mark_not_sent(set(not_sent))
         if not not_sent:  # what is left out must not come back through the stored chain
             request = self._continue_kept(request, api)
+        elif isinstance(request, ResponsesRequest) and request.keep_as:
+            request = dataclasses.replace(request, keep_as=None)  # no conversation of a part
         self.state.last_request = request
         turn = InFlight(
             request,
@@ -509,6 +524,9 @@ class ChatSending(QObject):
         on_wait: Callable[[RetryWait], None],
     ) -> ChatResult:
         """Streams `request` with the MCP servers' kept headers added (only the wire has them)."""
+        request = turn.request = await self.server_conversations.seed(
+            turn, request, self._continue_kept
+        )
         request = await with_mcp_headers(request, self.session.secrets, self.runner)
         return await self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait)
 
@@ -672,6 +690,10 @@ class ChatSending(QObject):
         usable answer the whole conversation is sent (and kept). See `core.chat.server_state`."""
         if api != API_RESPONSES or not isinstance(request, ResponsesRequest) or not request.store:
             return request
+        if request.keep_as == KEEP_AS_CONVERSATION:  # else as a chain of answers, below
+            request = self.server_conversations.continue_request(request, self.conversation.id)
+            if request.keep_as:
+                return request
         kept = {
             i: KeptResponse(meta.response_id, meta.response_chain)
             for i, meta in enumerate(self.state.metas)
@@ -690,6 +712,7 @@ class ChatSending(QObject):
         engine = self.engines[API_RESPONSES]
         if not isinstance(engine, ResponsesEngine):
             raise AppError.local("Background mode needs the Responses API", "Switch the API.")
+        turn.request = await self.server_conversations.seed(turn, turn.request, self._continue_kept)
         sent = await with_mcp_headers(turn.request, self.session.secrets, self.runner)
         response_id = await engine.start_background(sent)
         turn.progress.response_id = response_id
@@ -998,6 +1021,7 @@ class ChatSending(QObject):
             kept = kept_response(result.response_id, sent, message)
             if kept is not None:  # the answer is kept on OpenAI: the next request continues it
                 meta = dataclasses.replace(meta, response_chain=kept.chain)
+        self.server_conversations.answered(turn, message)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
             self.state.metas.append(meta)
@@ -1013,7 +1037,7 @@ class ChatSending(QObject):
                 self.session.profile.price_provider,
             )
             info = reply_info(result, usage, entry.cost, tier_priced=priced)
-            info += _kept_note(turn.request)
+            info += _kept_note(turn.request) + self.server_conversations.note(turn)
             if turn.request is self._sent_whole:
                 info += " (OpenAI no longer had the earlier answers)"
             violations = self._schema_violations(turn.request, first.text)
@@ -1064,6 +1088,12 @@ class ChatSending(QObject):
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
         if turn is self._background:
             self._background = None
+        again = self.server_conversations.gone(turn, error)
+        if again is not None and turn.conversation is self.conversation:
+            self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
+            self.send(again, api=turn.api)  # a new conversation, once, with the turns so far
+            return
+        self.server_conversations.doubt(turn, error)
         if self._send_all_instead(turn, error):
             return
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
@@ -1141,6 +1171,7 @@ class ChatSending(QObject):
             self.view.show_error(dataclasses.replace(error, hint=self._retry.hint()), retry=True)
 
     def _on_cancelled(self, turn: InFlight) -> None:
+        self.server_conversations.doubt(turn)
         if turn is self._background:
             self._background = None
             if self._background_stopped is not turn:
@@ -1439,6 +1470,8 @@ def _kept_note(request: ChatRequest) -> str:
         return ""
     if request.previous_response_id:
         return " · only the new message was sent (kept on OpenAI)"
+    if request.conversation:
+        return " · only the new message was sent (kept in an OpenAI conversation)"
     if request.store:
         return " · whole conversation sent, now kept on OpenAI"
     return ""
