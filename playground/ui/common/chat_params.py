@@ -983,7 +983,8 @@ class ChatParamsPanel(QWidget):
             "On: OpenAI keeps each answer and your messages for 30 days, and the next request "
             "only names the last answer, so just the new message is sent (faster and smaller "
             "for long conversations). Off: the whole conversation is sent every time and OpenAI "
-            "keeps nothing. Leave it off for anything private.",
+            "keeps nothing. Leave it off for anything private. Below it: how OpenAI keeps it "
+            "(a chain of answers for 30 days, or an OpenAI conversation until it is deleted).",
         )
         self.keep_note = self._muted_label("keepOnOpenAINote", KEEP_OFF_NOTE)
         self.keep_how_combo = _combo(
