@@ -16,6 +16,7 @@ from playground.core.chat.responses import to_responses
 from playground.core.chat.service import ChatService, Conversation, ResponsesRequest
 from playground.core.models import Message
 from playground.core.storage.history import MessageMeta
+from playground.ui.chat.code_dialog import CodeDialog
 from playground.ui.chat.controller import ChatController
 from playground.ui.chat.state import fields_of
 from playground.ui.chat.tab import ChatTab
@@ -121,6 +122,16 @@ def test_the_first_send_makes_the_conversation_and_the_next_sends_only_the_new_t
     body = to_responses(controller.sending.request_as_sent())
     assert body["conversation"] == conversation_id
     assert _texts(body["input"]) == ["Third"]
+    controller.show_code()
+    dialog = tab.findChild(CodeDialog)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert any(conversation_id in editor.toPlainText() for editor in dialog.editors.values())
+    note = dialog.findChild(QLabel, "keptOnOpenAINote")
+    assert note is not None
+    assert note.isVisible()
+    assert "names the OpenAI conversation" in note.text()
+    dialog.close()
 
 
 def test_a_long_conversation_is_seeded_twenty_turns_at_a_time(
@@ -388,4 +399,43 @@ def test_after_a_broken_answer_the_retry_starts_a_new_conversation(
     created = _bodies(fake_openai, "/conversations")[-1]
     assert _texts(created["items"]) == ["Hello", DEFAULT_REPLY]
     assert _texts(body["input"]) == ["Again"]
+    wait_until(lambda: old in fake_openai.state(FakeConversations).deleted)
+
+
+def test_a_fork_starts_its_own_conversation_and_the_original_keeps_its_own(
+    parts: Parts, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    controller, tab = _chat(qtbot, parts)
+    _keep_as_conversation(tab)
+    _send(tab, parts, qtbot, wait_until, "One")
+    _send(tab, parts, qtbot, wait_until, "Two")
+    original, old = controller.conversation.id, _bodies(fake_openai)[-1]["conversation"]
+    tab.conversation.turns[1].action("forkTurn").trigger()
+    wait_until(lambda: controller.conversation.id != original)
+    _send(tab, parts, qtbot, wait_until, "Branch")
+    body = _bodies(fake_openai)[-1]
+    assert body["conversation"] != old
+    assert _texts(_bodies(fake_openai, "/conversations")[-1]["items"]) == ["One", DEFAULT_REPLY]
+    assert _texts(body["input"]) == ["Branch"]
+    assert old not in fake_openai.state(FakeConversations).deleted  # the original still uses it
+    controller.open_conversation(original)
+    _send(tab, parts, qtbot, wait_until, "Three")
+    assert _bodies(fake_openai)[-1]["conversation"] == old
+    assert _texts(_bodies(fake_openai)[-1]["input"]) == ["Three"]
+
+
+def test_a_rerolled_answer_starts_a_new_conversation_without_it(
+    parts: Parts, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
+) -> None:
+    _controller, tab = _chat(qtbot, parts)
+    _keep_as_conversation(tab)
+    _send(tab, parts, qtbot, wait_until, "One")
+    _send(tab, parts, qtbot, wait_until, "Two")
+    old = _bodies(fake_openai)[-1]["conversation"]
+    tab.conversation.turns[3].regenerate_button.click()
+    wait_until(lambda: not parts.runner.is_busy("chat"))
+    body = _bodies(fake_openai)[-1]
+    assert body["conversation"] != old
+    assert _texts(_bodies(fake_openai, "/conversations")[-1]["items"]) == ["One", DEFAULT_REPLY]
+    assert _texts(body["input"]) == ["Two"]
     wait_until(lambda: old in fake_openai.state(FakeConversations).deleted)

@@ -226,6 +226,7 @@ class ChatSending(QObject):
         """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
         self._snapshot = snapshot
         self.state.moderation_models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
+        self.server_conversations.show_availability()  # per profile: the list is the profile's
         current = self.view.current_model() or preferred
         if snapshot is None:
             self.view.set_models([], current)

@@ -65,6 +65,11 @@ class ServerConversations:
         self._reseeding: set[str] = set()  # local conversations whose next seed follows a 404
         self._notes: dict[int, str] = {}  # what the reply line says, per send
 
+    def show_availability(self) -> None:
+        """Offers the conversation way in the panel unless this profile's server lacks it."""
+        available = self.session.profile.id not in self._unavailable
+        self.view.set_conversations_available(available, "" if available else NO_CONVERSATIONS)
+
     def kept(self, local_id: str) -> KeptConversation | None:
         """The OpenAI conversation kept for a local conversation (read from the history once)."""
         if local_id not in self._kept:
