@@ -7,7 +7,8 @@ Routes:
 * ``GET /v1/conversations/{id}``, ``POST /v1/conversations/{id}`` (``metadata``),
   ``DELETE /v1/conversations/{id}`` (``conversation.deleted``).
 * ``POST /v1/conversations/{id}/items`` (at most 20 at a time; answers the list it added),
-  ``GET /v1/conversations/{id}/items`` (``order`` asc/desc, ``limit``, ``after``).
+  ``GET /v1/conversations/{id}/items`` (``order`` asc/desc, ``limit``, ``after``),
+  ``DELETE /v1/conversations/{id}/items/{item_id}`` (answers the conversation).
 
 More than 20 items in one call is the API's 400 (``array_above_max_length`` on ``items``); an
 unknown conversation is a 404. The Responses fake (:mod:`tests.fakes.responses`) reads a
@@ -37,12 +38,14 @@ class FakeConversations:
         conversations: the conversation objects, by id.
         items: each conversation's items, oldest first.
         deleted: ids deleted so far (oldest first), for tests.
+        deleted_items: ids of the items deleted one by one (oldest first), for tests.
         available: False makes every route a 404 (a compatible server without conversations).
     """
 
     conversations: dict[str, JsonDict] = field(default_factory=dict)
     items: dict[str, list[JsonDict]] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    deleted_items: list[str] = field(default_factory=list)
     available: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -188,6 +191,22 @@ def _add_items(h: Handler) -> None:
             "has_more": False,
         },
     )
+
+
+@FAMILY.route("DELETE", "/conversations/{conversation_id}/items/{item_id}")
+def _delete_item(h: Handler) -> None:
+    state = _state(h)
+    item_id = h.params["item_id"]
+    with state.lock:
+        conversation_id = _known(h, state)
+        items = state.items[conversation_id]
+        kept = [i for i in items if i.get("id") != item_id]
+        if len(kept) == len(items):
+            raise Reply(404, error_body(f"Item with id '{item_id}' not found.", param=None))
+        state.items[conversation_id] = kept
+        state.deleted_items.append(item_id)
+        conversation = state.conversations[conversation_id]
+    h.send_json(200, conversation)
 
 
 @FAMILY.route("GET", "/conversations/{conversation_id}/items")

@@ -124,9 +124,21 @@ async def test_deleting_counts_what_was_gone_already(
     response = await client.responses.create(model="gpt-4o-mini", input="Hi", store=True)
     result = await keeper.delete_all(KeptOnOpenAI(conversation_id, (response.id, "resp_gone")))
     assert (result.deleted, result.gone) == (2, 1)
-    assert fake_openai.state(FakeConversations).deleted == [conversation_id]
+    conversations = fake_openai.state(FakeConversations)
+    assert conversations.deleted == [conversation_id]
+    assert len(conversations.deleted_items) == 2  # its items first: deleting it leaves them
     assert fake_openai.state(StoredResponses).deleted == [response.id]
     assert await keeper.delete(conversation_id) is False  # gone now
+
+
+async def test_deleting_a_long_conversation_deletes_every_item_page_by_page(
+    fake_openai: FakeOpenAI, client: openai.AsyncOpenAI
+) -> None:
+    keeper = ConversationKeeper(lambda: client)
+    turns = [Message("user" if i % 2 == 0 else "assistant", f"t{i}") for i in range(130)]
+    conversation_id = await keeper.start(turns)
+    assert await keeper.delete(conversation_id) is True
+    assert len(fake_openai.state(FakeConversations).deleted_items) == 130
 
 
 async def test_a_server_without_conversations_says_so_with_a_404(

@@ -193,6 +193,14 @@ def _delete_response(response_id: str, client: Any) -> Any:
     return client.responses.delete(response_id)
 
 
+async def _delete_conversation(conversation_id: str, client: Any) -> None:
+    items = client.conversations.items
+    ids = [item.id async for item in items.list(conversation_id, limit=100)]
+    for item_id in ids:
+        await items.delete(item_id, conversation_id=conversation_id)
+    await client.conversations.delete(conversation_id)
+
+
 class ConversationKeeper:
     """OpenAI conversations and stored answers: create and seed, delete.
 
@@ -231,12 +239,14 @@ class ConversationKeeper:
         return conversation_id
 
     async def delete(self, conversation_id: str) -> bool:
-        """Deletes a conversation on OpenAI; False when it was gone already (a 404).
+        """Deletes a conversation on OpenAI with every item in it (the SDK notes that deleting a
+        conversation leaves its items, so they are deleted first, one by one); False when it was
+        gone already (a 404).
 
         Raises:
-            AppError: any other failure.
+            AppError: any other failure (the items deleted before it stay deleted).
         """
-        return await self._delete(lambda c: c.conversations.delete(conversation_id))
+        return await self._delete(functools.partial(_delete_conversation, conversation_id))
 
     async def delete_all(self, kept: KeptOnOpenAI) -> Deleted:
         """Deletes the conversation and the stored answers of `kept` (what is gone already is
@@ -248,8 +258,7 @@ class ConversationKeeper:
         deleted = gone = 0
         calls: list[Callable[[Any], Any]] = []
         if kept.conversation_id:
-            conversation_id = kept.conversation_id
-            calls.append(lambda c: c.conversations.delete(conversation_id))
+            calls.append(functools.partial(_delete_conversation, kept.conversation_id))
         calls += [functools.partial(_delete_response, r) for r in kept.response_ids]
         for call in calls:
             if await self._delete(call):

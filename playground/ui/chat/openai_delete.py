@@ -5,9 +5,9 @@ The local delete never waits for OpenAI: it happens first (and stays undoable); 
 so then offers the OpenAI delete when there is something to delete, which runs off the GUI
 thread and ends in a plain result line. A failure never undoes the local delete.
 
-What OpenAI's delete covers: `conversations.delete` removes the conversation (the SDK notes
-that it does not delete the items in it), `responses.delete` each stored answer (the chain way,
-and the answers of the conversation way, which are stored too).
+What is deleted on OpenAI: the conversation's items one by one, then the conversation (the SDK
+notes that deleting a conversation leaves its items), and each stored answer (`responses.delete`:
+the chain way's, and the conversation way's, which are stored too).
 """
 
 from __future__ import annotations
