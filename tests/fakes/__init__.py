@@ -21,7 +21,8 @@ modules behind it:
   :mod:`~tests.fakes.files` (Files and Uploads), :mod:`~tests.fakes.batches` (Batch API),
   :mod:`~tests.fakes.vector_stores`, :mod:`~tests.fakes.fine_tuning`,
   :mod:`~tests.fakes.decisions`, :mod:`~tests.fakes.organization` (the organisation's costs and
-  usage, admin key only).
+  usage, admin key only), :mod:`~tests.fakes.conversations` (OpenAI conversations, which the
+  Responses fake reads and grows).
 
 How to add an endpoint family (e.g. fine-tuning):
 

@@ -50,6 +50,7 @@ from tests.fakes import (
     audio,
     batches,
     chat,
+    conversations,
     decisions,
     embeddings,
     files,
@@ -105,6 +106,7 @@ FAMILIES: tuple[Family, ...] = (
     fine_tuning.FAMILY,
     organization.FAMILY,
     realtime.FAMILY,
+    conversations.FAMILY,
 )
 """Every endpoint family the fake serves, in routing order (a new family adds one line here)."""
 

@@ -30,6 +30,10 @@ Routes:
   encodes what it replaced (``decode_compaction``); ``/v1/responses`` takes such an item as input
   and counts it as few tokens (a forged one is a 400). A model that cannot compact
   (``NO_COMPACTION_RE``, or ``StoredResponses.cannot_compact``) is the API's 400.
+* ``conversation`` (:mod:`tests.fakes.conversations`): its items are read as context before the
+  input, and the input and the output are appended to it once the response completes; an
+  unknown one is a 404; with ``previous_response_id`` too, the API's 400.
+* ``DELETE /v1/responses/{id}``: deletes a stored response (``response.deleted``; 404 if unknown).
 * ``GET /v1/responses/{id}``, ``POST /v1/responses/{id}/cancel``: stored responses; a
   ``background`` response is ``queued`` and answers ``in_progress`` to
   ``Scenario.background_polls`` retrievals before it is ``completed``.
@@ -55,8 +59,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tests.fakes import conversations, prompt_cache
 from tests.fakes import openai_payloads as payloads
-from tests.fakes import prompt_cache
 from tests.fakes.server import Family, Handler
 from tests.fakes.wire import JsonDict, Reply, error_body, new_id
 
@@ -92,12 +96,14 @@ class StoredResponses:
         polls_left: For a background response, how many retrievals still say it is running.
         finals: For a background response, the object it becomes when it completes.
         container_files: The code interpreter's files, by (container id, file id).
+        deleted: The ids of responses deleted (``DELETE /v1/responses/{id}``), oldest first.
     """
 
     items: dict[str, JsonDict] = field(default_factory=dict)
     polls_left: dict[str, int] = field(default_factory=dict)
     finals: dict[str, JsonDict] = field(default_factory=dict)
     container_files: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     cannot_compact: set[str] = field(default_factory=set)  # models /responses/compact refuses
 
@@ -131,6 +137,16 @@ def _validate(h: Handler, body: JsonDict) -> str:
     assert model is not None
     if body.get("input") is None and not body.get("previous_response_id"):
         h.require(body, "input")
+    if body.get("conversation") and body.get("previous_response_id"):
+        raise Reply(
+            400,
+            error_body(
+                "Mutually exclusive parameters: Ensure you are only providing one of: "
+                "'previous_response_id' or 'conversation'.",
+                param=None,
+                code="mutually_exclusive_parameters",
+            ),
+        )
     h.check_range(body, "temperature", 0, 2)
     h.check_range(body, "top_p", 0, 1)
     h.check_range(body, "top_logprobs", 0, 20, integer=True)
@@ -641,7 +657,15 @@ def _create(h: Handler) -> None:
     body = h.json_body()
     model = _validate(h, body)
     _check_compactions(body)
-    builder = _Builder(h, body, model)
+    conversation = _conversation_id(body)
+    if conversation:  # its items come first, as context
+        sent = body.get("input")
+        sent = [{"role": "user", "content": sent}] if isinstance(sent, str) else sent or []
+        body = {**body, "input": [*conversations.context_of(h, conversation), *sent]}
+        builder = _Builder(h, body, model)
+        _append_when_done(h, builder, conversation, sent)
+    else:
+        builder = _Builder(h, body, model)
     if body.get("background"):
         final = builder.whole()
         queued = builder.response("queued", final=False)
@@ -656,6 +680,34 @@ def _create(h: Handler) -> None:
         h.send_sse(builder.events(), done=False)
         return
     h.send_json(200, builder.whole())
+
+
+def _conversation_id(body: JsonDict) -> str:
+    raw = body.get("conversation")
+    return str(raw.get("id", "")) if isinstance(raw, dict) else str(raw or "")
+
+
+def _append_when_done(
+    h: Handler, builder: _Builder, conversation: str, sent: list[JsonDict]
+) -> None:
+    """Appends the input and the output to the conversation once the response is complete."""
+    remember = builder.remember
+
+    def remember_and_append(final: JsonDict) -> None:
+        remember(final)
+        if final.get("status") == "completed":
+            conversations.append(h, conversation, [*sent, *builder.output])
+
+    builder.remember = remember_and_append  # type: ignore[method-assign]
+
+
+@FAMILY.route("DELETE", "/responses/{response_id}")
+def _delete(h: Handler) -> None:
+    stored, response_id = _stored(h)
+    with stored.lock:
+        stored.items.pop(response_id, None)
+        stored.deleted.append(response_id)
+    h.send_json(200, {"id": response_id, "object": "response.deleted", "deleted": True})
 
 
 @FAMILY.route("POST", "/responses/input_tokens")

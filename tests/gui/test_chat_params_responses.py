@@ -122,6 +122,7 @@ def test_responses_settings_show_only_on_responses(panel: ChatParamsPanel) -> No
         "summary_model": None,
         "prompt_cache_key": None,
         "prompt_cache_ttl": None,
+        "keep_as": None,
     }
 
 

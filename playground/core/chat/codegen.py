@@ -1133,7 +1133,9 @@ def _tool_calls(raw: Any, where: str, reader: _Reader) -> list[ToolCall]:
 
 # --- Responses bodies --------------------------------------------------------------------------------
 
-_RESPONSES_KEYS: Final = frozenset({"input", "instructions", "previous_response_id"})
+_RESPONSES_KEYS: Final = frozenset(
+    {"input", "instructions", "previous_response_id", "conversation"}
+)
 _RESPONSES_DIRECT: Final = {
     "model": "model",
     "temperature": "temperature",
@@ -1187,6 +1189,17 @@ def _build_responses(body: dict[str, Any], reader: _Reader) -> tuple[ChatRequest
             )
         else:
             reader.ignored.append(name)
+    if body.get("conversation"):
+        # The id names a conversation someone else made: what it holds cannot be seen here, and
+        # continuing it could mix in turns the user never saw. So the turns in the request are
+        # filled in, "Keep on OpenAI" as an OpenAI conversation is switched on, and the first
+        # send starts a conversation of its own with them.
+        extra.update(store=True, keep_as="conversation")
+        reader.notes.append(
+            "The request continues an OpenAI conversation made elsewhere; only the turns in it "
+            "were filled in. “Keep on OpenAI” is on, as an OpenAI conversation: the first send "
+            "starts a new one with these turns (the other one is left as it is)."
+        )
     if body.get("previous_response_id"):
         reader.notes.append(
             "The request continues a stored response (previous_response_id); only the turns in "

@@ -101,8 +101,8 @@ _FINISH_FOR_INCOMPLETE = {"max_output_tokens": "length", "content_filter": "cont
 def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]:
     """The `responses.create` body for `request`, with only what the model takes.
 
-    With `previous_response_id`, only the turns after the last assistant turn are sent (the
-    server holds the rest); the system prompt still goes as `instructions` (the API does not
+    With `previous_response_id` or a `conversation`, only the turns after the last assistant turn
+    are sent (the server holds the rest); the system prompt still goes as `instructions` (the API does not
     carry instructions over from the previous response).
     """
     caps = capabilities(request.model)
@@ -110,17 +110,20 @@ def to_responses(request: ChatRequest, *, stream: bool = True) -> dict[str, Any]
     extra = request if isinstance(request, ResponsesRequest) else _NO_EXTRAS
     instructions = [m.content for m in request.messages if m.role == "system" and m.content.strip()]
     turns = [m for m in request.messages if m.role != "system"]
-    if extra.previous_response_id:
+    held = bool(extra.previous_response_id or extra.conversation)  # the server has the rest
+    if held:
         last_assistant = max((i for i, m in enumerate(turns) if m.role == "assistant"), default=-1)
         turns = turns[last_assistant + 1 :]
     items = input_items(turns)
     for approval in extra.mcp_approvals:
-        items += approval.to_api(with_request=not extra.previous_response_id)
+        items += approval.to_api(with_request=not held)
     body: dict[str, Any] = {"model": request.model, "input": items}
     if instructions:
         body["instructions"] = "\n\n".join(instructions)
     if extra.previous_response_id:
         body["previous_response_id"] = extra.previous_response_id
+    elif extra.conversation:
+        body["conversation"] = extra.conversation
     body["store"] = extra.store or bool(extra.previous_response_id)
     if knobs.sampling:
         if request.temperature is not None:

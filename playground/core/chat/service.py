@@ -211,6 +211,11 @@ class ResponsesRequest(ChatRequest):
         prompt_cache_ttl: how long the cache is kept, `prompt_cache_options.ttl`: "30m" or
             "12h" on Responses, only "30m" on Chat Completions; None leaves it to the server
             (30 minutes).
+        keep_as: how "Keep on OpenAI" keeps the conversation: None, a chain of stored answers
+            (`previous_response_id`), or "conversation", an OpenAI conversation object (a setting
+            of the conversation, never sent; see `core.chat.server_state`).
+        conversation: the OpenAI conversation ("conv_…") this send continues: only the turns
+            after the last assistant turn are sent (cannot go with `previous_response_id`).
     """
 
     reasoning_summary: str | None = None
@@ -226,6 +231,8 @@ class ResponsesRequest(ChatRequest):
     background: bool = False
     prompt_cache_key: str | None = None
     prompt_cache_ttl: str | None = None
+    keep_as: str | None = None
+    conversation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

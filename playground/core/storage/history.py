@@ -77,7 +77,7 @@ from playground.core.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 TITLE_LENGTH: Final = 60
 """Auto-titles are the first user line, cut to about this many characters."""
 PREVIEW_LENGTH: Final = 200
@@ -135,6 +135,12 @@ _SCHEMA_V1: Final = (
     )
     """,
     "CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming'",
+)
+
+_SCHEMA_V2: Final = (
+    # What the conversation keeps on OpenAI (`core.chat.server_state.KeptConversation` as JSON,
+    # "" for nothing). Not copied by duplicate or fork: a copy starts its own.
+    "ALTER TABLE conversations ADD COLUMN server_state TEXT NOT NULL DEFAULT ''",
 )
 
 _FTS_TABLES: Final = (
@@ -532,6 +538,7 @@ _RESPONSES_FIELDS: Final = (
     "background",
     "prompt_cache_key",
     "prompt_cache_ttl",
+    "keep_as",
 )
 """The `ResponsesRequest` settings stored with a conversation besides its built-in tools (the
 response id and MCP approvals belong to one send)."""
@@ -928,6 +935,9 @@ class HistoryStore(SqliteStore):
         page loses the conversations on it, not the others); returns how many."""
         conn = self._connection()
         conv_cols = [str(r[1]) for r in conn.execute("PRAGMA table_info(conversations)")]
+        with contextlib.suppress(sqlite3.DatabaseError):  # an older file lacks newer columns
+            have = {str(r[1]) for r in source.execute("PRAGMA table_info(conversations)")}
+            conv_cols = [c for c in conv_cols if c in have] if have else conv_cols
         msg_cols = [str(r[1]) for r in conn.execute("PRAGMA table_info(messages)")]
         key_at = conv_cols.index("key")
         copied = 0
@@ -990,7 +1000,10 @@ class HistoryStore(SqliteStore):
             if version == 0:
                 for statement in _SCHEMA_V1:
                     conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < 2:
+                for statement in _SCHEMA_V2:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._sync_fts(conn)
             conn.execute("COMMIT")
         except BaseException:
@@ -1268,6 +1281,37 @@ class HistoryStore(SqliteStore):
                 "system_prompt = coalesce(?, system_prompt) WHERE key = ?",
                 (params_text, params.model, system_prompt, key),
             )
+
+        self._write(run)
+
+    def server_state(self, conversation_id: str) -> str:
+        """What the conversation keeps on OpenAI, as `set_server_state` stored it ("" for
+        nothing, or a conversation not stored).
+
+        Raises:
+            HistoryError: the database could not be read.
+        """
+
+        def run(conn: sqlite3.Connection) -> str:
+            row = conn.execute(
+                "SELECT server_state FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            return "" if row is None else str(row[0])
+
+        return self._read(run)
+
+    def set_server_state(self, conversation_id: str, state: str) -> None:
+        """Stores what the conversation keeps on OpenAI (`KeptConversation.to_json()`, "" for
+        nothing).
+
+        Raises:
+            NotInHistoryError: the conversation is not stored.
+            HistoryError: the write failed.
+        """
+
+        def run(conn: sqlite3.Connection) -> None:
+            key = self._key(conn, conversation_id)
+            conn.execute("UPDATE conversations SET server_state = ? WHERE key = ?", (state, key))
 
         self._write(run)
 

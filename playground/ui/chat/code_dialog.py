@@ -323,6 +323,8 @@ class CodeDialog(QDialog):
 
         self.note_label = wrapped_label("shortenedNote")
         self.note_label.setVisible(False)
+        self.kept_label = wrapped_label("keptOnOpenAINote", _kept_text(request))
+        self.kept_label.setVisible(bool(self.kept_label.text()))
 
         key_icon = QLabel()
         key_icon.setPixmap(icon("key").pixmap(16, 16))
@@ -354,6 +356,7 @@ class CodeDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.note_label)
+        layout.addWidget(self.kept_label)
         layout.addLayout(key_row)
         layout.addWidget(buttons)
         self._style_labels()
@@ -729,3 +732,18 @@ class ImportRequestDialog(QDialog):
             QEvent.Type.ApplicationPaletteChange,
         ):
             self._show()
+
+
+def _kept_text(request: ChatRequest) -> str:
+    """What the code leaves to OpenAI with "Keep on OpenAI" as an OpenAI conversation."""
+    if not isinstance(request, ResponsesRequest) or request.keep_as != "conversation":
+        return ""
+    if request.conversation:
+        return (
+            "Only the new message is in this request: it names the OpenAI conversation that "
+            'holds the earlier turns ("conversation").'
+        )
+    return (
+        "Before this request the app creates an OpenAI conversation holding the earlier turns "
+        '(conversations.create) and names it in the request as "conversation".'
+    )

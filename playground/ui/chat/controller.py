@@ -41,6 +41,7 @@ from playground.ui.chat.editing import TurnEditing
 from playground.ui.chat.link import ChatTabLink, turn_case
 from playground.ui.chat.mcp_headers import McpHeaders
 from playground.ui.chat.moderation_check import ModerationCheck
+from playground.ui.chat.openai_delete import DeleteOnOpenAI
 from playground.ui.chat.pictures import ChatPictures
 from playground.ui.chat.presets_export import PresetsAndExport
 from playground.ui.chat.sending import ChatSending
@@ -149,6 +150,14 @@ class ChatController(FeatureController):
         self.mcp_headers = McpHeaders(view, session.secrets, runner, parent=self)
         if pictures is not None:
             self.sending.pictures = ChatPictures(pictures, view, runner)
+        self.openai_delete = DeleteOnOpenAI(
+            view,
+            self.history,
+            self.sending.server_conversations.keeper,
+            runner,
+            self.sending.server_conversations.forget,
+            parent=self,
+        )
         self._connect(view, runner)
         view.set_api((default_api or (lambda: API_CHAT_COMPLETIONS))())
         view.set_history_persistent(self.history.persistent)
@@ -189,6 +198,8 @@ class ChatController(FeatureController):
         view.duplicate_conversation_requested.connect(history.duplicate)
         view.delete_conversation_requested.connect(history.delete)
         view.undo_delete_requested.connect(history.undo_delete)
+        view.delete_conversation_requested.connect(self.openai_delete.on_deleted)  # after it
+        view.delete_on_openai_requested.connect(self.openai_delete.delete)
         view.copy_last_answer_requested.connect(exports.copy_last_answer)
         view.export_requested.connect(exports.export_conversation)
         view.import_conversation_requested.connect(exports.import_conversation)

@@ -439,6 +439,9 @@ class HistoryPanel(QWidget):
         duplicate_requested: the user asked for a copy. arg: the conversation's id.
         delete_requested: the user deleted a conversation. arg: its id. Answer with `show_undo`.
         undo_delete_requested: the user clicked Undo after deleting. arg: the conversation's id.
+        delete_on_openai_requested: the user asked to delete on OpenAI too what the deleted
+            conversation kept there (`offer_delete_on_openai`). arg: the conversation's id.
+            Answer with `show_delete_on_openai_result`.
     """
 
     search_changed = Signal(str)
@@ -448,6 +451,7 @@ class HistoryPanel(QWidget):
     duplicate_requested = Signal(str)
     delete_requested = Signal(str)
     undo_delete_requested = Signal(str)
+    delete_on_openai_requested = Signal(str)
 
     def __init__(
         self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None
@@ -574,11 +578,27 @@ class HistoryPanel(QWidget):
         self.undo_close_button.setText("✕")
         self.undo_close_button.setAutoRaise(True)
         self.undo_close_button.clicked.connect(self.hide_undo)
-        undo_layout = QHBoxLayout(self.undo_bar)
-        undo_layout.setContentsMargins(8, 4, 4, 4)
+        self.openai_delete_button = named(
+            QPushButton("Also delete it on OpenAI"),
+            "deleteOnOpenAIButton",
+            "Also delete it on OpenAI",
+            "This conversation was kept on OpenAI (“Keep on OpenAI”). Delete it there too; the "
+            "copy in this app can still be brought back with Undo.",
+        )
+        self.openai_delete_button.clicked.connect(self._on_openai_delete_clicked)
+        self.openai_delete_button.setVisible(False)
+        self.openai_label = wrapped_label("deleteOnOpenAIResult")
+        self.openai_label.setVisible(False)
+        undo_box = QVBoxLayout(self.undo_bar)
+        undo_box.setContentsMargins(8, 4, 4, 4)
+        undo_layout = QHBoxLayout()
         undo_layout.addWidget(self.undo_label, 1)
         undo_layout.addWidget(self.undo_button)
         undo_layout.addWidget(self.undo_close_button)
+        undo_box.addLayout(undo_layout)
+        undo_box.addWidget(self.openai_delete_button, 0, Qt.AlignmentFlag.AlignLeft)
+        undo_box.addWidget(self.openai_label)
+        self._openai_id: str | None = None
         self.undo_bar.setVisible(False)
         self.undo_timer = single_shot(self, UNDO_SECONDS * 1000, self.hide_undo)
 
@@ -664,12 +684,42 @@ class HistoryPanel(QWidget):
         self.undo_bar.setAccessibleName(f"Deleted {shown}. Undo")
         self.undo_bar.setVisible(True)
         self.undo_timer.start()
+        self._openai_id = None
+        self.openai_delete_button.setVisible(False)
+        self.openai_label.setVisible(False)
+
+    def offer_delete_on_openai(self, conversation_id: str) -> None:
+        """Offers "Also delete it on OpenAI" in the bar of the conversation just deleted (it
+        kept answers or a conversation there); the bar then stays until dismissed."""
+        if conversation_id != self._undo_id:
+            return
+        self._openai_id = conversation_id
+        self.undo_timer.stop()
+        self.openai_delete_button.setEnabled(True)
+        self.openai_delete_button.setVisible(True)
+        self.openai_label.setVisible(False)
+
+    def show_delete_on_openai_result(self, text: str) -> None:
+        """The plain result line of "Also delete it on OpenAI" (done, or what went wrong)."""
+        self.openai_delete_button.setVisible(False)
+        self.openai_label.setText(text)
+        self.openai_label.setVisible(True)
+        self.undo_bar.setVisible(True)
+
+    def _on_openai_delete_clicked(self) -> None:
+        if self._openai_id is None:
+            return
+        self.openai_delete_button.setEnabled(False)
+        self.openai_label.setText("Deleting on OpenAI…")
+        self.openai_label.setVisible(True)
+        self.delete_on_openai_requested.emit(self._openai_id)
 
     def hide_undo(self) -> None:
         """Hides the undo bar (the deletion stays)."""
         self.undo_timer.stop()
         self.undo_bar.setVisible(False)
         self._undo_id = None
+        self._openai_id = None
 
     def focus_search(self) -> None:
         """Puts the cursor in the search field with its text selected (the tab's Ctrl+F)."""

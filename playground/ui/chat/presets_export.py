@@ -129,7 +129,7 @@ class PresetsAndExport(QObject):
         profile = self.session.profile
         conn = self.session.connection()
         dialog = CodeDialog(
-            self.sending.code_request(),
+            self.sending.request_as_sent(),
             base_url=conn.base_url,
             azure=profile.kind.value == "azure",
             deployment=profile.azure_deployment or None,

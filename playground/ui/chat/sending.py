@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from decimal import Decimal
 
@@ -55,7 +55,12 @@ from playground.core.chat.learned import Learned, is_set, refusal_text, setting_
 from playground.core.chat.presets import fill_variables, missing_variables
 from playground.core.chat.responses import ResponsesEngine
 from playground.core.chat.schema import check_reply
-from playground.core.chat.server_state import KeptResponse, kept_response, previous_response
+from playground.core.chat.server_state import (
+    KEEP_AS_CONVERSATION,
+    KeptResponse,
+    kept_response,
+    previous_response,
+)
 from playground.core.chat.service import (
     ChatProgress,
     ChatRequest,
@@ -108,6 +113,7 @@ from playground.ui.chat.conversations import ConversationHistory
 from playground.ui.chat.mcp_headers import with_mcp_approvals, with_mcp_headers
 from playground.ui.chat.moderation_check import ModerationCheck
 from playground.ui.chat.pictures import ChatPictures
+from playground.ui.chat.server_conversations import ServerConversations
 from playground.ui.chat.state import FRAME_MS, GROUP, ChatState, InFlight, frame_timer
 from playground.ui.chat.tab import ChatDraft, ChatTab
 from playground.ui.chat.texts import (
@@ -210,6 +216,8 @@ class ChatSending(QObject):
         self._exact_timer.timeout.connect(self._count_exactly)
         self._exact: tuple[ChatRequest, int] | None = None  # the last exact count and its request
         self._exact_unavailable: set[str] = set()  # profiles whose server cannot count
+        # "Keep on OpenAI" as an OpenAI conversation (ui/chat/server_conversations.py).
+        self.server_conversations = ServerConversations(view, session, history, runner)
 
     @property
     def conversation(self) -> Conversation:
@@ -225,6 +233,7 @@ class ChatSending(QObject):
         """Fills the picker with the chat models of `snapshot`, keeping the current or `preferred` one."""
         self._snapshot = snapshot
         self.state.moderation_models = snapshot.ids(ModelKind.MODERATION) if snapshot else []
+        self.server_conversations.show_availability()  # per profile: the list is the profile's
         current = self.view.current_model() or preferred
         if snapshot is None:
             self.view.set_models([], current)
@@ -378,6 +387,15 @@ class ChatSending(QObject):
         # The request goes out first; the turns, history rows and input box follow (see send).
         self.send(self.request_for(draft), user=user, system_prompt=draft.system_prompt)
 
+    def request_as_sent(self) -> ChatRequest:
+        """The request Send would make now as it goes out (View code): without the turns an
+        earlier summary or compaction note replaced (a compacted request shows its compaction
+        item and only the newer turns), continuing what is kept on OpenAI
+        (`previous_response_id` or `conversation`)."""
+        gone = self._replaced()
+        request = self._without(self.current_request(), gone)
+        return self._continue_kept(request, self.view.api(), gone)
+
     def request_for(self, draft: ChatDraft) -> ChatRequest:
         return draft.request(self.conversation.messages_with())
 
@@ -402,16 +420,18 @@ class ChatSending(QObject):
             conversation.turns.append(Message("user", text, images=draft.images))
         return draft.request(conversation.messages_with())
 
-    def code_request(self) -> ChatRequest:
-        """The request for View code: `current_request` without the turns an earlier summary or
-        compaction note replaced (what Send sends of them), so a compacted request shows its
-        compaction item and only the newer turns."""
-        return self._without_replaced(self.current_request())
+    def _replaced(self) -> tuple[int, ...]:
+        """The turns an earlier summary or compaction note replaced (not sent)."""
+        compacted = self.view.api() == API_RESPONSES
+        return left_out(self.conversation.turns, self._pinned(), compacted=compacted)
 
     def _without_replaced(self, request: ChatRequest) -> ChatRequest:
         """`request` without the turns an earlier summary or compaction note replaced."""
-        compacted = self.view.api() == API_RESPONSES
-        gone = set(left_out(self.conversation.turns, self._pinned(), compacted=compacted))
+        return self._without(request, self._replaced())
+
+    @staticmethod
+    def _without(request: ChatRequest, gone: Collection[int]) -> ChatRequest:
+        """`request` without the turns at `gone` (indexes among its non-system messages)."""
         if not gone:
             return request
         turns = [m for m in request.messages if m.role not in ("system", "developer")]
@@ -456,6 +476,8 @@ class ChatSending(QObject):
             return  # the older turns are being summarised first; this send follows
         request, not_sent = fitted
         self.view.mark_not_sent(set(not_sent))
+        if not_sent and isinstance(request, ResponsesRequest) and request.keep_as:
+            request = dataclasses.replace(request, keep_as=None)  # no conversation of a part
         # Left-out turns never come back through the stored chain: an answer is continued
         # only when it saw exactly the turns this request sends before it (its digest).
         request = self._continue_kept(request, api, not_sent)
@@ -536,6 +558,9 @@ class ChatSending(QObject):
         on_wait: Callable[[RetryWait], None],
     ) -> ChatResult:
         """Streams `request` with the MCP servers' kept headers added (only the wire has them)."""
+        request = turn.request = await self.server_conversations.seed(
+            turn, request, self._continue_kept
+        )
         request = await with_mcp_headers(request, self.session.secrets, self.runner)
         return await self.engine(turn.api).stream(request, on_delta, turn.progress, on_wait=on_wait)
 
@@ -848,6 +873,10 @@ class ChatSending(QObject):
         usable answer the whole conversation is sent (and kept). See `core.chat.server_state`."""
         if api != API_RESPONSES or not isinstance(request, ResponsesRequest) or not request.store:
             return request
+        if request.keep_as == KEEP_AS_CONVERSATION and not not_sent:  # else as a chain, below
+            request = self.server_conversations.continue_request(request, self.conversation.id)
+            if request.keep_as:
+                return request
         gone = set(not_sent)  # the request's turns are the conversation's without these
         sent = [meta for i, meta in enumerate(self.state.metas) if i not in gone]
         kept = {
@@ -868,6 +897,7 @@ class ChatSending(QObject):
         engine = self.engines[API_RESPONSES]
         if not isinstance(engine, ResponsesEngine):
             raise AppError.local("Background mode needs the Responses API", "Switch the API.")
+        turn.request = await self.server_conversations.seed(turn, turn.request, self._continue_kept)
         sent = await with_mcp_headers(turn.request, self.session.secrets, self.runner)
         response_id = await engine.start_background(sent)
         turn.progress.response_id = response_id
@@ -1177,6 +1207,7 @@ class ChatSending(QObject):
             kept = kept_response(result.response_id, sent, message)
             if kept is not None:  # the answer is kept on OpenAI: the next request continues it
                 meta = dataclasses.replace(meta, response_chain=kept.chain)
+        self.server_conversations.answered(turn, message)
         turn.conversation.turns.append(message)
         if turn.conversation is self.conversation:
             self.state.metas.append(meta)
@@ -1192,7 +1223,7 @@ class ChatSending(QObject):
                 self.session.profile.price_provider,
             )
             info = reply_info(result, usage, entry.cost, tier_priced=priced)
-            info += _kept_note(turn.request)
+            info += _kept_note(turn.request) + self.server_conversations.note(turn)
             if turn.request is self._sent_whole:
                 info += " (OpenAI no longer had the earlier answers)"
             violations = self._schema_violations(turn.request, first.text)
@@ -1253,6 +1284,12 @@ class ChatSending(QObject):
     def _on_failed(self, turn: InFlight, error: AppError) -> None:
         if turn is self._background:
             self._background = None
+        again = self.server_conversations.gone(turn, error)
+        if again is not None and turn.conversation is self.conversation:
+            self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
+            self.send(again, api=turn.api)  # a new conversation, once, with the turns so far
+            return
+        self.server_conversations.doubt(turn, error)
         if self._send_all_instead(turn, error):
             return
         _entry, meta = self._end_partial(turn, RequestStatus.ERROR, MessageStatus.ERROR, error.text)
@@ -1330,6 +1367,7 @@ class ChatSending(QObject):
             self.view.show_error(dataclasses.replace(error, hint=self._retry.hint()), retry=True)
 
     def _on_cancelled(self, turn: InFlight) -> None:
+        self.server_conversations.doubt(turn)
         if turn is self._background:
             self._background = None
             if self._background_stopped is not turn:
@@ -1659,6 +1697,8 @@ def _kept_note(request: ChatRequest) -> str:
         return ""
     if request.previous_response_id:
         return " · only the new message was sent (kept on OpenAI)"
+    if request.conversation:
+        return " · only the new message was sent (kept in an OpenAI conversation)"
     if request.store:
         return " · whole conversation sent, now kept on OpenAI"
     return ""

@@ -159,6 +159,7 @@ class ChatTab(QWidget):
         duplicate_conversation_requested: arg: conversation id.
         delete_conversation_requested: arg: conversation id.
         undo_delete_requested: arg: conversation id.
+        delete_on_openai_requested: "Also delete it on OpenAI" after a delete. arg: its id.
         preset_save_requested: arg: preset name.
         preset_load_requested: arg: preset name.
         preset_rename_requested: args: old name, new name.
@@ -213,6 +214,7 @@ class ChatTab(QWidget):
     duplicate_conversation_requested = Signal(str)
     delete_conversation_requested = Signal(str)
     undo_delete_requested = Signal(str)
+    delete_on_openai_requested = Signal(str)
     preset_save_requested = Signal(str)
     preset_load_requested = Signal(str)
     preset_rename_requested = Signal(str, str)
@@ -550,6 +552,7 @@ class ChatTab(QWidget):
         history.duplicate_requested.connect(self.duplicate_conversation_requested)
         history.delete_requested.connect(self.delete_conversation_requested)
         history.undo_delete_requested.connect(self.undo_delete_requested)
+        history.delete_on_openai_requested.connect(self.delete_on_openai_requested)
         menu = self.preset_menu
         menu.save_requested.connect(self.preset_save_requested)
         menu.load_requested.connect(self.preset_load_requested)
@@ -707,6 +710,17 @@ class ChatTab(QWidget):
 
     def show_undo_delete(self, conversation_id: str, title: str) -> None:
         self.history.show_undo(conversation_id, title)
+
+    def offer_delete_on_openai(self, conversation_id: str) -> None:
+        """After a delete: offers to delete on OpenAI too what the conversation kept there."""
+        self.history.offer_delete_on_openai(conversation_id)
+
+    def show_delete_on_openai_result(self, text: str) -> None:
+        self.history.show_delete_on_openai_result(text)
+
+    def set_conversations_available(self, available: bool, reason: str = "") -> None:
+        """Whether "Keep on OpenAI" may keep an OpenAI conversation here (`reason`: why not)."""
+        self.params.set_conversations_available(available, reason)
 
     def set_presets(self, presets: Iterable[Preset | str]) -> None:
         self.preset_menu.set_presets(presets)

@@ -115,6 +115,7 @@ RESPONSES_FIELD_NAMES: Final = (
     "background",
     "prompt_cache_key",
     "prompt_cache_ttl",
+    "keep_as",
 )
 """The `ResponsesRequest` settings the panel shows (the rest belong to one send, not the panel)."""
 
@@ -134,6 +135,12 @@ KEEP_ON_OPENAI_NOTE: Final = (
     "Your messages are kept by OpenAI for 30 days so only the new message is sent."
 )
 KEEP_OFF_NOTE: Final = "The whole conversation is sent each time; OpenAI keeps nothing."
+KEEP_CONVERSATION_NOTE: Final = (
+    "Your messages are kept by OpenAI in a conversation until it is deleted (no 30-day limit), "
+    "so only the new message is sent."
+)
+KEEP_DELETE_NOTE: Final = " Deleting this chat in the history can delete it on OpenAI too."
+KEEP_AS_CONVERSATION: Final = "conversation"  # ResponsesRequest.keep_as (core.chat.server_state)
 
 FIELD_NAMES: Final = (
     "temperature",
@@ -1024,12 +1031,43 @@ class ChatParamsPanel(QWidget):
             "On: OpenAI keeps each answer and your messages for 30 days, and the next request "
             "only names the last answer, so just the new message is sent (faster and smaller "
             "for long conversations). Off: the whole conversation is sent every time and OpenAI "
-            "keeps nothing. Leave it off for anything private.",
+            "keeps nothing. Leave it off for anything private. Below it: how OpenAI keeps it "
+            "(a chain of answers for 30 days, or an OpenAI conversation until it is deleted).",
         )
         self.keep_note = self._muted_label("keepOnOpenAINote", KEEP_OFF_NOTE)
+        self.keep_how_combo = _combo(
+            "keepHowCombo",
+            "How to keep it on OpenAI",
+            "How OpenAI keeps this conversation while “Keep on OpenAI” is on.",
+        )
+        ways: tuple[tuple[str, str | None, str], ...] = (
+            (
+                "as a chain of answers",
+                None,
+                "Each answer is stored on OpenAI for 30 days and the next request names the "
+                "last one. Works wherever the Responses API does.",
+            ),
+            (
+                "as an OpenAI conversation",
+                KEEP_AS_CONVERSATION,
+                "The conversation is kept on OpenAI as one conversation, until it is deleted "
+                "(there is no 30-day limit). Deleting this chat in the history offers to delete "
+                "it on OpenAI too.",
+            ),
+        )
+        for label, way, tip in ways:
+            self.keep_how_combo.addItem(label, way)
+            self.keep_how_combo.setItemData(
+                self.keep_how_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+            )
+        self.keep_how_combo.setEnabled(False)
+        self.keep_how_combo.currentIndexChanged.connect(self._on_keep_how_changed)
+        self._keep_how_reason = ""  # why the conversation way is unavailable ("" when it is)
         form.addRow(self.keep_check)
+        form.addRow(self.keep_how_combo)
         form.addRow(self.keep_note)
         self.keep_check.setVisible(self._conversation)
+        self.keep_how_combo.setVisible(self._conversation)
         self.keep_note.setVisible(self._conversation)
         self.keep_check.toggled.connect(self._on_keep_toggled)
         self.background_check = QCheckBox("Keep running if I close the window")
@@ -1417,6 +1455,9 @@ class ChatParamsPanel(QWidget):
             "service_tier": self.tier_combo.currentData() if knobs.service_tier else None,
             "builtin_tools": self._builtin_tools(knobs) if responses else (),
             "store": responses and self._conversation and self.keep_check.isChecked(),
+            "keep_as": self.keep_how_combo.currentData()
+            if responses and self._conversation and self.keep_check.isChecked()
+            else None,
             "background": responses and self._conversation and self.background_check.isChecked(),
             **self._context_fields(),
             **self._cache_fields(),
@@ -1655,15 +1696,15 @@ class ChatParamsPanel(QWidget):
                 select_data(self.api_combo, get("api"))
         with QSignalBlocker(self.keep_check):
             self.keep_check.setChecked(bool(get("store")))
+        with QSignalBlocker(self.keep_how_combo):
+            self.keep_how_combo.setCurrentIndex(int(get("keep_as") == KEEP_AS_CONVERSATION))
         with QSignalBlocker(self.background_check):
             self.background_check.setChecked(bool(get("background")))
         with QSignalBlocker(self.context_combo):
             select_data(self.context_combo, get("context_strategy") or Strategy.ASK.value)
         with QSignalBlocker(self.summary_model_combo):
             self.summary_model_combo.setCurrentText(str(get("summary_model") or ""))
-        self.keep_note.setText(
-            KEEP_ON_OPENAI_NOTE if self.keep_check.isChecked() else KEEP_OFF_NOTE
-        )
+        self._show_keep_note()
         for combo, name in (
             (self.summary_combo, "reasoning_summary"),
             (self.verbosity_combo, "verbosity"),
@@ -1858,13 +1899,47 @@ class ChatParamsPanel(QWidget):
         self._apply_capabilities(refill=False)
         self._emit_changed()
 
-    def _on_keep_toggled(self, on: bool) -> None:
-        self.keep_note.setText(KEEP_ON_OPENAI_NOTE if on else KEEP_OFF_NOTE)
+    def _on_keep_toggled(self, _on: bool) -> None:
+        self._show_keep_note()
         self._emit_changed()
 
     def _on_cache_ttl_changed(self) -> None:
         self._apply_cache(self.api() == API_RESPONSES)
         self._emit_changed()
+
+    def _on_keep_how_changed(self) -> None:
+        self._show_keep_note()
+
+    def _show_keep_note(self) -> None:
+        """The privacy line of "Keep on OpenAI": what OpenAI keeps, for how long, and how to
+        delete it; the choice of how is open only while the switch is on."""
+        on = self.keep_check.isChecked()
+        self.keep_how_combo.setEnabled(on and not self._keep_how_reason)
+        if not on:
+            self.keep_note.setText(KEEP_OFF_NOTE)
+        elif self.keep_how_combo.currentData() == KEEP_AS_CONVERSATION:
+            self.keep_note.setText(KEEP_CONVERSATION_NOTE + KEEP_DELETE_NOTE)
+        else:
+            note = KEEP_ON_OPENAI_NOTE + KEEP_DELETE_NOTE.replace("delete it", "delete them")
+            if self._keep_how_reason:
+                note += " " + self._keep_how_reason
+            self.keep_note.setText(note)
+
+    def set_conversations_available(self, available: bool, reason: str = "") -> None:
+        """Offers "as an OpenAI conversation" or not (a server without conversations), saying
+        why in the privacy line; a conversation set to it falls back to the chain of answers."""
+        self._keep_how_reason = "" if available else reason or "This server cannot keep them."
+        if not available and self.keep_how_combo.currentData() == KEEP_AS_CONVERSATION:
+            with QSignalBlocker(self.keep_how_combo):
+                self.keep_how_combo.setCurrentIndex(0)  # as a chain of answers
+            self._emit_changed()
+        tip = (
+            "How OpenAI keeps this conversation while “Keep on OpenAI” is on."
+            if available
+            else f"Only as a chain of answers here: {self._keep_how_reason}"
+        )
+        self.keep_how_combo.setToolTip(tip)
+        self._show_keep_note()
 
     def _on_api_changed(self) -> None:
         self._apply_context()
