@@ -180,7 +180,7 @@ def test_openai_compacts_the_older_turns_and_the_next_request_sends_the_compacte
     assert _texts(counted)[-1] == "question 4"
     assert "too long" not in chat.tab.estimate_label.text()
     # View code shows the compaction item with a placeholder, and only the newer turns.
-    shown = to_json(chat.controller.sending.code_request(), stream=True, abbreviate_data=True)
+    shown = to_json(chat.controller.sending.request_as_sent(), stream=True, abbreviate_data=True)
     assert COMPACTED_PLACEHOLDER in shown
     assert items[1]["encrypted_content"] not in shown
     assert "question 0" in shown  # kept by the compaction as a user message
