@@ -716,7 +716,9 @@ class ChatSending(QObject):
         run = self._background_run = BackgroundRun(
             listener=lambda what: self._on_background(turn, what)
         )
-        return await engine.stream_background(sent, on_delta, turn.progress, run, on_wait=on_wait)
+        return await engine.stream_background(
+            sent, on_delta, turn.progress, run=run, on_wait=on_wait
+        )
 
     def _on_background(self, turn: InFlight, what: str) -> None:
         if turn is not self._background:
