@@ -64,7 +64,7 @@ def test_the_answer_shows_before_the_response_is_complete(
     assert DEFAULT_REPLY.startswith(partial)
     assert partial != DEFAULT_REPLY
     assert app.runner.is_busy("chat")
-    wait_until(lambda: BACKGROUND_NOTE in app.chat_tab.reply_info.text())
+    wait_until(lambda: BACKGROUND_NOTE in app.chat_tab.conversation.turns[-1].meta_label.text())
     stored.release()
     wait_until(chat_idle(app))
     assert _answer(app) == DEFAULT_REPLY
@@ -85,7 +85,7 @@ def test_a_dropped_connection_is_picked_up_again_without_repeating_text(
     stored.hold_after = 9  # the stream picked up again waits here, to be seen
     app = _background_app(make_app)
     send_in_chat(app, qtbot, "Hello")
-    wait_until(lambda: "Reconnected" in app.chat_tab.reply_info.text())
+    wait_until(lambda: "Reconnected" in app.chat_tab.conversation.turns[-1].meta_label.text())
     stored.release()
     wait_until(chat_idle(app))
     assert _answer(app) == DEFAULT_REPLY  # nothing lost, nothing twice
@@ -125,6 +125,7 @@ def test_after_a_restart_the_saved_text_shows_and_the_rest_streams_in(
     assert _streamed_retrievals(fake_openai) == [{"stream": "true", "starting_after": str(after)}]
     assert again.chat.conversation.id == app.chat.conversation.id
     assert _answer(again) == partial
+    wait_until(lambda: "Picked up" in again.chat_tab.conversation.turns[-1].meta_label.text())
     stored.release()
     wait_until(lambda: not again.runner.is_busy("chat-resume"))
     assert _answer(again) == DEFAULT_REPLY  # the saved words once, then the rest

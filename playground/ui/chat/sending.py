@@ -727,17 +727,16 @@ class ChatSending(QObject):
             self._mark_background(turn)
             return
         self._background_state = _BACKGROUND_STATES.get(what, "")
-        if turn.conversation is self.conversation:
-            self.view.set_reply_info(
-                f"Streaming… {turn.progress.chunks:,} tokens" + self._background_line(turn)
-            )
+        self._background_note(turn)
 
-    def _background_line(self, turn: InFlight) -> str:
-        """What the reply line adds for a background answer: where it runs, and any drop."""
-        if turn is not self._background:
-            return ""
-        state = self._background_state
-        return f" · {state + ' · ' if state else ''}{BACKGROUND_NOTE}"
+    def _background_note(self, turn: InFlight) -> None:
+        """The line under a background answer while it streams: where it runs, and any drop."""
+        if turn is not self._background or turn.widget is None:
+            return
+        if turn.conversation is self.conversation:
+            state = self._background_state
+            note = f"{state + ' · ' if state else ''}{BACKGROUND_NOTE}"
+            turn.widget.set_info(TurnInfo(meta=note, status="streaming"))
 
     def _mark_background(self, turn: InFlight) -> None:
         """Writes the background answer's text so far with its response id and the last event
@@ -749,9 +748,9 @@ class ChatSending(QObject):
         if turn is not self._background or not response_id or turn.message_id is None:
             return
         if turn.widget is not None and turn.conversation is self.conversation:
-            self._render_pending(
-                turn
-            )  # the row's text and the view agree: nothing is written twice
+            # The row's text and the view agree: nothing is written twice.
+            self._render_pending(turn)
+            self._background_note(turn)
         text = turn.progress.text
         turn.unfiled = []  # in `text`: not to be written again
         after = run.after if run is not None else None
@@ -814,6 +813,7 @@ class ChatSending(QObject):
         checkpoints.setInterval(1000)  # the row is at most a second behind, as for any answer
 
         def checkpoint() -> None:
+            self._show_resumed(resumed)  # also when its conversation was opened meanwhile
             after = resumed.run.after
             shown = progress.text or text  # `text` until the engine has taken it
             mark = (after, len(shown)) if shown and after is not None else None
@@ -929,19 +929,20 @@ class ChatSending(QObject):
         widget = self.view.turn_at(index)
         if widget is None:
             return
+        if widget is not resumed.widget:  # first shown, or built again (opened, edited)
+            resumed.widget, resumed.shown = widget, -1
+            widget.set_info(
+                TurnInfo(meta=f"Picked up where it stopped · {BACKGROUND_NOTE}", status="streaming")
+            )
         text = resumed.progress.text
         if not text:
             return  # the turn shows what was saved until new text comes
-        if widget is not resumed.widget:
-            resumed.widget, resumed.shown = widget, len(text)
+        if resumed.shown < 0:
             widget.finish_stream(text)
         elif len(text) > resumed.shown:
             widget.append_stream(0, text[resumed.shown :])
-            resumed.shown = len(text)
-        self.view.set_reply_info(
-            f"Streaming… {resumed.progress.chunks:,} tokens · picked up where it stopped · "
-            + BACKGROUND_NOTE
-        )
+        resumed.shown = len(text)
+        self.view.set_reply_info(f"Streaming… {resumed.progress.chunks:,} tokens")
 
     def _retirement_notice(self, model: str) -> None:
         """Once per conversation: the model retires within 30 days (or has), with its replacement
@@ -1035,9 +1036,7 @@ class ChatSending(QObject):
             except HistoryError as exc:  # a full disk must not stop the stream
                 self.conversations.write_failed(exc)
         if pending:
-            self.view.set_reply_info(
-                f"Streaming… {turn.progress.chunks:,} tokens" + self._background_line(turn)
-            )
+            self.view.set_reply_info(f"Streaming… {turn.progress.chunks:,} tokens")
 
     def settle(self, turn: InFlight) -> TurnWidget:
         """Before an outcome: the turns are shown and the send filed, whatever came first."""
