@@ -6,13 +6,17 @@ response says so."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
-from playground.core.storage.history import MessageStatus, StoredMessage
+from playground.core.chat.service import ChatRequest
+from playground.core.models import Message
+from playground.core.storage.history import HistoryStore, MessageMeta, MessageStatus, StoredMessage
+from playground.core.storage.paths import AppPaths
 from playground.ui.chat.sending import BACKGROUND_NOTE
 from playground.ui.common.chat_params import API_RESPONSES
 from tests.conftest import AppHarness
@@ -184,3 +188,34 @@ def test_a_failed_background_response_says_so_in_plain_words(
     assert "The model stopped with an internal error." in tab.error_label.text()
     assert _streamed_retrievals(fake_openai) == []  # a failure is not a dropped connection
     assert _row(app).meta.status is MessageStatus.ERROR
+
+
+def test_an_answer_openai_no_longer_has_says_so_and_keeps_its_text(
+    make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, tmp_path: Path, wait_until: Any
+) -> None:
+    home = tmp_path / "home"
+    paths = AppPaths.under(home)
+    paths.ensure()
+    store = HistoryStore(paths.history_file)  # closed while a background answer ran, long ago
+    store.create("gone", title="Gone", params=ChatRequest(model="gpt-4o-mini", messages=()))
+    store.append_message("gone", Message("user", "Tell me a story"))
+    reply = store.begin_reply("gone", "gpt-4o-mini")
+    meta = MessageMeta(
+        status=MessageStatus.STREAMING,
+        model="gpt-4o-mini",
+        response_id="resp_expired",
+        stream_mark=(9, len("Once upon a time")),
+    )
+    store.update_message(reply, content="Once upon a time", meta=meta)
+    store.close()
+
+    app = make_app(home=home)
+    wait_until(lambda: not app.runner.is_busy("chat-resume"))
+    assert fake_openai.requests_to("/responses/resp_expired")  # it was looked for
+    app.chat.open_conversation("gone")
+    answer = app.chat_tab.conversation.turns[-1]
+    assert answer.text() == "Once upon a time"
+    assert "OpenAI no longer has this answer" in answer.error_label.text()
+    row = _row(app)
+    assert row.meta.status is MessageStatus.ERROR
+    assert row.message.content == "Once upon a time"
