@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
 from playground.core.chat.service import ChatRequest
-from playground.core.models import Message
+from playground.core.models import Message, RequestStatus
 from playground.core.storage.history import HistoryStore, MessageMeta, MessageStatus, StoredMessage
 from playground.core.storage.paths import AppPaths
 from playground.ui.chat.sending import BACKGROUND_NOTE
@@ -137,6 +137,11 @@ def test_after_a_restart_the_saved_text_shows_and_the_rest_streams_in(
     assert row.message.content == DEFAULT_REPLY
     assert row.meta.status is MessageStatus.OK
     assert row.meta.usage is not None
+    # Counted once, with OpenAI's numbers (not also as an interrupted estimate at start).
+    conversation = again.chat.conversation.id
+    (entry,) = [e for e in again.services.ledger.recent() if e.conversation_id == conversation]
+    assert entry.status == RequestStatus.OK
+    assert not entry.usage.estimated
 
 
 def test_stop_cancels_on_openai_and_keeps_the_text(
@@ -219,3 +224,6 @@ def test_an_answer_openai_no_longer_has_says_so_and_keeps_its_text(
     row = _row(app)
     assert row.meta.status is MessageStatus.ERROR
     assert row.message.content == "Once upon a time"
+    (entry,) = [e for e in app.services.ledger.recent() if e.conversation_id == "gone"]
+    assert entry.status == RequestStatus.ERROR  # what it cost is estimated from what came
+    assert entry.usage.estimated

@@ -794,10 +794,14 @@ class ChatSending(QObject):
                 text, after = reply.text[: mark[1]], mark[0]  # later text is read again
             else:
                 text, after = "", None  # nothing saved with its place: read it all again
+            model = reply.model or meta.model
+            asked = stored.to_conversation()  # what was sent: its estimate if it cannot finish
+            asked.turns = [m.message for m in stored.messages[:index]]
             resumed = _Resumed(
                 reply.conversation_id, reply.message_id, index, str(meta.response_id),
-                reply.model or meta.model, ChatProgress(), BackgroundRun(after=after),
-                frame_timer(self), meta.reasoning if after is not None else "",
+                model, ChatProgress(), BackgroundRun(after=after), frame_timer(self),
+                ChatRequest(model=model, messages=asked.messages_with()),
+                meta.reasoning if after is not None else "",
             )  # fmt: skip
             self._resume(resumed, text, reply.text, engine)
 
@@ -887,11 +891,21 @@ class ChatSending(QObject):
                 self.view.set_reply_info("Done: the answer that ran on OpenAI is complete")
 
         def failed(error: AppError) -> None:
-            meta = MessageMeta(
-                status=MessageStatus.ERROR, model=model, error=error.text,
-                response_id=response_id, reasoning=progress.reasoning,
+            kept = progress.text or text or saved
+            # Not counted at start (`services._record_recovered` leaves it to this): its estimate.
+            usage = unfinished_usage(self.counter, resumed.request, None, kept)
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile, tab="chat", model=model,
+                    endpoint=Endpoint.CHAT, usage=usage, status=RequestStatus.ERROR,
+                    conversation_id=conversation_id, request_id=error.request_id,
+                )
             )  # fmt: skip
-            finish(Message("assistant", progress.text or text or saved), meta)
+            meta = MessageMeta(
+                status=MessageStatus.ERROR, model=model, usage=usage, cost=entry.cost,
+                error=error.text, response_id=response_id, reasoning=progress.reasoning,
+            )  # fmt: skip
+            finish(Message("assistant", kept), meta)
             if self.conversation.id == conversation_id:
                 self.view.set_reply_info(error.title)
 
@@ -1595,6 +1609,7 @@ class _Resumed:
     progress: ChatProgress
     run: BackgroundRun
     timer: QTimer  # one render per frame
+    request: ChatRequest  # what was sent (its ledger row is written when it ends here)
     reasoning: str = ""
     widget: TurnWidget | None = None  # the turn it is shown in, and how much of it
     shown: int = 0
