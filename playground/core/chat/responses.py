@@ -845,6 +845,9 @@ class ResponsesEngine:
         reader = _BackgroundReader(model, progress, on_delta, run)
         reader.seed(text, reasoning)
         await self._follow(reader, quiet_client(client), str(client.base_url), resumed=True)
+        something = progress.choices or progress.steps or reader.calls
+        if not something and not progress.reasoning_parts and reader.usage is None:
+            raise nothing_came()
         return _result(reader, progress)
 
     async def _read_background(self, reader: _BackgroundReader, raw: Any) -> None:

@@ -888,7 +888,7 @@ class ChatSending(QObject):
             finish(Message("assistant", first.text, tool_calls=first.tool_calls), meta)
             if self.conversation.id == conversation_id:
                 self.show_conversation_totals()
-                self.view.set_reply_info("Done: the answer that ran on OpenAI is complete")
+                self.view.set_reply_info("Finished on OpenAI while Playground was closed")
 
         def failed(error: AppError) -> None:
             kept = progress.text or text or saved
