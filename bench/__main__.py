@@ -44,6 +44,7 @@ BENCHES = (
     Bench("startup", "bench.startup", 7, 3, "start to first frame, ready to use, idle memory"),
     Bench("streaming", "bench.chat_stream", 3, 1, "20,000 tokens at 2,000 tok/s into Chat"),
     Bench("responses", "bench.responses_stream", 3, 1, "the same through the Responses API"),
+    Bench("background", "bench.background_stream", 3, 1, "the same as a background response"),
     Bench("typing", "bench.keystroke", 5, 2, "keystrokes in a 100,000-token draft"),
     Bench("history", "bench.history", 5, 2, "1,000-turn conversation, search, memory"),
     Bench("overhead", "bench.overhead", 3, 1, "time to first token: app vs raw SDK"),

@@ -388,6 +388,11 @@ def summarize(
 class Bench:
     API = "chat.completions"
     """What the app's Chat sends through (the engine timed); a subclass may name "responses"."""
+    STREAM = "stream"
+    """The engine method timed (bench/background_stream.py: "stream_background")."""
+
+    def prepare(self, tab: Any) -> None:
+        """Sets the Chat tab up before the message is typed (a subclass: its own settings)."""
 
     def __init__(self, server: Server, home_root: Path, timeout_s: float) -> None:
         self.server = server
@@ -443,9 +448,10 @@ class Bench:
         tab = chat.view
         if tab.api() != self.API:
             raise RuntimeError(f"the Chat tab sends through {tab.api()}, not {self.API}")
+        self.prepare(tab)
         engine = chat.sending.engine(self.API)
         deltas = Deltas()
-        original_stream = engine.stream
+        original_stream = getattr(engine, self.STREAM)
 
         def stream(
             request: Any, on_delta: Callable[[int, str], None], progress: Any = None, **more: Any
@@ -458,7 +464,7 @@ class Bench:
 
             return original_stream(request, timed, progress, **more)
 
-        engine.stream = stream  # type: ignore[method-assign]  # times each delta as Chat handles it
+        setattr(engine, self.STREAM, stream)  # times each delta as Chat handles it
         tab.input_edit.setPlainText(message)
         self.settle(0.3)  # the draft estimate and autosave timers fire before the clock starts
 

@@ -176,6 +176,8 @@ def _record_recovered(
             stored = history.load(reply.conversation_id)
         except HistoryError:
             continue
+        if any(m.id == reply.message_id and m.meta.response_id for m in stored.messages):
+            continue  # a background answer: Chat follows it at start and records it then
         before = [m for m in stored.messages if m.id < reply.message_id]
         conversation = stored.to_conversation()
         conversation.turns = [m.message for m in before]

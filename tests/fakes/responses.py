@@ -38,6 +38,14 @@ Routes:
   ``background`` response is ``queued`` and answers ``in_progress`` to
   ``Scenario.background_polls`` retrievals before it is ``completed``.
 
+A ``background`` request with ``stream: true`` streams while the response runs on in the
+server (a thread makes its events, kept with their ``sequence_number``): ``GET
+/v1/responses/{id}?stream=true&starting_after=N`` replays the events after N and goes on live.
+``StoredResponses.hold_after`` holds every background response after that many events until
+``release()``; ``drop_after`` drops the next background stream's connection after that many
+events (the response runs on); ``stream_retrieval = False`` answers a streamed retrieval with a
+400, as a compatible server that cannot stream it; cancel stops the events (the stream ends).
+
 Stored responses (``store`` is the API's default) can be continued with
 ``previous_response_id``; an unknown id is the API's 400. The 400s the real API gives for
 parameters a model rejects, with the error naming the param: ``temperature``/``top_p``/
@@ -106,6 +114,32 @@ class StoredResponses:
     deleted: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     cannot_compact: set[str] = field(default_factory=set)  # models /responses/compact refuses
+    # Streamed background responses (see the module docstring).
+    background: dict[str, _BackgroundEvents] = field(default_factory=dict)
+    hold_after: int | None = None
+    drop_after: int | None = None
+    stream_retrieval: bool = True
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def release(self) -> None:
+        """Lets held background responses run on to their end."""
+        with self.changed:
+            self.hold_after = None
+            self.changed.notify_all()
+
+    def events_made(self, response_id: str) -> int:
+        """How many events background response ``response_id`` has made so far."""
+        with self.changed:
+            return len(self.background[response_id].events)
+
+
+@dataclass
+class _BackgroundEvents:
+    """A streamed background response's events so far (``events[n]`` has sequence number n)."""
+
+    events: list[tuple[str, str]] = field(default_factory=list)  # (event name, JSON data)
+    done: bool = False
+    cancelled: bool = False
 
 
 FAMILY = Family("responses", state=StoredResponses)
@@ -666,6 +700,9 @@ def _create(h: Handler) -> None:
         _append_when_done(h, builder, conversation, sent)
     else:
         builder = _Builder(h, body, model)
+    if body.get("background") and body.get("stream"):
+        _stream_background(h, builder)
+        return
     if body.get("background"):
         final = builder.whole()
         queued = builder.response("queued", final=False)
@@ -732,9 +769,93 @@ def _stored(h: Handler) -> tuple[StoredResponses, str]:
     return stored, response_id
 
 
+def _stream_background(h: Handler, builder: _Builder) -> None:
+    """Starts the response in a thread of its own (it runs on whatever the connection does) and
+    streams its events as they come."""
+    stored = h.fake.state(StoredResponses)
+    running = _BackgroundEvents()
+    with stored.lock:
+        stored.items[builder.id] = builder.response("queued", final=False)
+        stored.polls_left[builder.id] = 0
+    with stored.changed:
+        stored.background[builder.id] = running
+    fake = h.fake
+
+    def make() -> None:
+        for kind, payload, tokens in builder.events():
+            tps = fake.scenario.tokens_per_second
+            if tps and tokens and not fake._pause(tokens / tps):
+                break
+            with stored.changed:
+                while (
+                    stored.hold_after is not None
+                    and len(running.events) >= stored.hold_after
+                    and not running.cancelled
+                    and not fake._stopping.is_set()
+                ):
+                    stored.changed.wait(0.05)
+                if running.cancelled or fake._stopping.is_set():
+                    break
+                running.events.append((str(kind), json.dumps(payload)))
+                stored.changed.notify_all()
+        with stored.changed:
+            running.done = True
+            stored.changed.notify_all()
+
+    threading.Thread(target=make, name="fake-background", daemon=True).start()
+    _send_background(h, running, after=-1)
+
+
+def _send_background(h: Handler, running: _BackgroundEvents, *, after: int) -> None:
+    """Streams a background response's events after sequence number ``after``, live."""
+    stored = h.fake.state(StoredResponses)
+    with stored.changed:
+        drop, stored.drop_after = stored.drop_after, None
+    h.send_head(200, "text/event-stream; charset=utf-8", {"cache-control": "no-cache"}, None)
+    index, sent = after + 1, 0
+    while True:
+        with stored.changed:
+            while index >= len(running.events) and not running.done:
+                if h.fake._stopping.is_set():
+                    return
+                stored.changed.wait(0.05)
+            batch = running.events[index:]
+        if not batch:
+            break
+        for name, data in batch:
+            if drop is not None and sent >= drop:
+                h.abort()
+                return
+            h.write_chunk(f"event: {name}\ndata: {data}\n\n".encode())
+            sent += 1
+        index += len(batch)
+    h.end_chunks()
+
+
 @FAMILY.route("GET", "/responses/{response_id}")
 def _retrieve(h: Handler) -> None:
     stored, response_id = _stored(h)
+    with stored.changed:
+        running = stored.background.get(response_id)
+    if h.record.query.get("stream") == "true":
+        if not stored.stream_retrieval:
+            raise Reply(400, error_body("Unknown parameter: 'stream'.", param="stream"))
+        if running is None:
+            raise Reply(
+                400,
+                error_body(
+                    "Only responses created with background=true and stream=true can be "
+                    "streamed again.",
+                    param="stream",
+                ),
+            )
+        _send_background(h, running, after=int(h.record.query.get("starting_after", "-1")))
+        return
+    if running is not None and not running.done:
+        with stored.lock:
+            current = {**stored.items[response_id], "status": "in_progress"}
+        h.send_json(200, current)
+        return
     with stored.lock:
         current = stored.items[response_id]
         if current["status"] in ("queued", "in_progress"):
@@ -765,6 +886,14 @@ def _cancel(h: Handler) -> None:
             current = {**current, "status": "cancelled"}
             stored.items[response_id] = current
             stored.finals.pop(response_id, None)
+    with stored.changed:
+        running = stored.background.get(response_id)
+        if running is not None and not running.done:
+            running.cancelled = True  # its events stop; the final object says cancelled
+            current = {**current, "status": "cancelled"}
+            with stored.lock:
+                stored.items[response_id] = current
+            stored.changed.notify_all()
     h.send_json(200, current)
 
 

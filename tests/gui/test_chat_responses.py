@@ -470,13 +470,14 @@ def _answer_row(chat: Built) -> Any:
 def test_a_background_answer_is_asked_for_until_done(
     chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
-    fake_openai.scenario.background_polls = 0
+    stored = fake_openai.state(StoredResponses)  # a server that cannot stream it again
+    stored.drop_after, stored.stream_retrieval = 6, False
     chat.tab.findChild(QCheckBox, "backgroundCheck").click()
     _send(chat, qtbot, wait_until, "Hello")
     (created,) = _bodies(fake_openai)
     assert created["background"] is True
     assert created["store"] is True
-    (polled,) = [r for r in fake_openai.requests if r.method == "GET" and "/responses/" in r.path]
+    (polled,) = [r for r in fake_openai.requests if r.method == "GET" and not r.query]
     assert chat.tab.conversation.turns[-1].text() == DEFAULT_REPLY
     row = _answer_row(chat)
     assert row.message.content == DEFAULT_REPLY
@@ -486,7 +487,7 @@ def test_a_background_answer_is_asked_for_until_done(
 def test_stop_cancels_a_background_answer_on_openai(
     chat: Built, fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
-    fake_openai.scenario.background_polls = 1_000
+    fake_openai.state(StoredResponses).hold_after = 8  # still running when Stop is pressed
     chat.tab.findChild(QCheckBox, "backgroundCheck").click()
     chat.tab.input_edit.setPlainText("Hello")
     qtbot.mouseClick(chat.tab.send_button, Qt.MouseButton.LeftButton)
@@ -502,7 +503,8 @@ def test_stop_cancels_a_background_answer_on_openai(
 def test_a_background_answer_left_running_at_close_is_picked_up_at_start(
     qtbot: Any, qloop: Any, fake_openai: FakeOpenAI, tmp_path: Path, wait_until: Any
 ) -> None:
-    fake_openai.scenario.background_polls = 1_000
+    stored = fake_openai.state(StoredResponses)
+    stored.hold_after = 8  # still running when the window closes
     path = tmp_path / "history.sqlite3"
     history = HistoryStore(path)
     with _built(qtbot, qloop, fake_openai, history) as chat:
@@ -516,9 +518,8 @@ def test_a_background_answer_left_running_at_close_is_picked_up_at_start(
     # The window closed (the runner shut down): the request is dropped here, not on OpenAI.
     history.close()
     assert fake_openai.requests_to("/cancel") == []
-    stored = fake_openai.state(StoredResponses)
-    with stored.lock:
-        stored.polls_left[response_id] = 0  # OpenAI finished meanwhile
+    assert response_id
+    stored.release()  # OpenAI goes on meanwhile
     # The next start: the row is found cut off, with its id, and picked up.
     history = HistoryStore(path)
     assert history.recover_interrupted() == 1

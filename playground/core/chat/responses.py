@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from playground.core.api.capabilities import allowed, capabilities
@@ -90,10 +90,12 @@ _INPUT_TOKEN_PARAMS = frozenset(
 """What `responses/input_tokens` takes of a create body."""
 
 _NO_EXTRAS = ResponsesRequest(model="", messages=())
+"""The Responses settings of a plain `ChatRequest`: all defaults."""
 
 BACKGROUND_POLL_S = 2.0
-"""How often a background response is asked about while it runs."""
-"""The Responses settings of a plain `ChatRequest`: all defaults."""
+"""How often a background response is asked about while it runs (servers that cannot stream it)."""
+RECONNECT_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""The waits before each try to pick a dropped background stream up again (one try per wait)."""
 
 _FINISH_FOR_INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
@@ -571,6 +573,112 @@ class _Reader:
         )
 
 
+# What a background run tells its listener (`BackgroundRun.listener`).
+BACKGROUND_STARTED = "started"  # OpenAI said the response's id: it now runs there
+BACKGROUND_DROPPED = "dropped"  # the stream broke off: picking it up again
+BACKGROUND_RECONNECTED = "reconnected"  # the stream goes on from where it broke off
+BACKGROUND_POLLING = "polling"  # the server cannot stream it: asked for every few seconds
+
+
+@dataclass(slots=True)
+class BackgroundRun:
+    """Where a background response stands while it is read, to pick it up again after a drop
+    or a restart.
+
+    Attributes:
+        response_id: its id, once the server said it (None before).
+        after: the `sequence_number` of the last event read (None: none yet); a stream picked
+            up again asks for the events after it, and an event at or below it is never read
+            twice.
+        reconnects: how often the stream was picked up again after it dropped.
+        listener: told `BACKGROUND_STARTED`, `_DROPPED`, `_RECONNECTED` or `_POLLING`.
+    """
+
+    response_id: str | None = None
+    after: int | None = None
+    reconnects: int = 0
+    listener: Callable[[str], None] | None = None
+
+    def tell(self, what: str) -> None:
+        if self.listener is not None:
+            self.listener(what)
+
+
+class _BackgroundReader(_Reader):
+    """A `_Reader` for a background response: every handled event moves `run.after`, an
+    event already read (a replay after a reconnect) is skipped, and a `response.failed` or
+    `error` event is told apart from a dropped connection (`failed`)."""
+
+    def __init__(
+        self, model: str, progress: ChatProgress, on_delta: DeltaCallback, run: BackgroundRun
+    ) -> None:
+        super().__init__(model, progress, on_delta)
+        self.run = run
+        self.failed = False
+        for kind, handler in list(self.handlers.items()):
+            self.handlers[kind] = self._in_order(handler)
+
+    def _in_order(
+        self, handler: Callable[[dict[str, Any]], None]
+    ) -> Callable[[dict[str, Any]], None]:
+        run = self.run
+
+        def handle(event: dict[str, Any]) -> None:
+            number = event.get("sequence_number")
+            if isinstance(number, int):
+                if run.after is not None and number <= run.after:
+                    return  # read before the stream dropped
+                run.after = number
+            try:
+                handler(event)
+            except AppError:
+                self.failed = True
+                raise
+            if run.response_id is None and self.progress.response_id:
+                run.response_id = self.progress.response_id
+                run.tell(BACKGROUND_STARTED)
+
+        return handle
+
+    def seed(self, text: str, reasoning: str = "") -> None:
+        """What was shown before a restart: it is the start of the answer, not told again."""
+        if text:
+            self.progress.choice(0).text_parts.append(text)
+        if reasoning:
+            self.progress.reasoning_parts.append(reasoning)
+
+    def take_rest(self, reply: dict[str, Any]) -> None:
+        """The whole finished `reply` after part of it was read: read as `take_whole`, but only
+        the text that had not arrived yet goes to `on_delta` (the caller shows the whole text
+        at the end in any case)."""
+        progress, on_delta, listener = self.progress, self.on_delta, self.progress.listener
+        shown = progress.text
+        self.on_delta = lambda _index, _text: None
+        progress.listener = None
+        progress.choices.clear()
+        progress.reasoning_parts.clear()
+        progress.steps.clear()
+        progress.citations.clear()
+        self.calls.clear()
+        self.step_at.clear()
+        self.summary_parts = 0
+        try:
+            self.take_whole(reply)
+        finally:
+            self.on_delta, progress.listener = on_delta, listener
+        text = progress.text
+        if len(text) > len(shown) and text.startswith(shown):
+            on_delta(0, text[len(shown) :])
+        if self.progress.response_id and self.run.response_id is None:
+            self.run.response_id = self.progress.response_id
+
+    def note_id(self) -> None:
+        """The response's id from a whole (non-streamed) response object, told once."""
+        if self.run.response_id is None and self.progress.response_id:
+            self.run.response_id = self.progress.response_id
+            self.run.tell(BACKGROUND_STARTED)
+
+
 class ResponsesEngine:
     """Sends requests to the Responses API through the client `client_source` returns.
 
@@ -672,6 +780,215 @@ class ResponsesEngine:
             raise from_exception(exc, model=request.model, base_url=str(client.base_url)) from exc
         return str(created.id)
 
+    async def stream_background(
+        self,
+        request: ChatRequest,
+        on_delta: DeltaCallback,
+        progress: ChatProgress | None = None,
+        run: BackgroundRun | None = None,
+        on_wait: Callable[[RetryWait], None] | None = None,
+    ) -> ChatResult:
+        """Streams `request` as a background response (`background`, `store` and `stream` on):
+        read as `stream` reads a reply, while it keeps running on OpenAI whatever happens here.
+        `run` keeps its id and the last event read; a stream that drops before the response
+        ends is picked up again from there (`retrieve(stream=True, starting_after=…)`, a few
+        times, waiting longer each time), with nothing told twice. A server that cannot stream
+        a stored response is asked for it every few seconds instead.
+
+        Raises:
+            AppError: as `stream`; a failed response says so with the server's message.
+                Cancelling (Stop, or the window closing) leaves the response running on OpenAI:
+                `cancel_background` stops it, `follow_background` picks it up again.
+        """
+        progress = progress if progress is not None else ChatProgress()
+        run = run if run is not None else BackgroundRun()
+        client = self._client_source()
+        base_url = str(client.base_url)
+        quiet = quiet_client(client)
+        body = to_responses(request, stream=True)
+        body.update(background=True, store=True)
+        reader = _BackgroundReader(request.model, progress, on_delta, run)
+
+        async def attempt() -> None:
+            progress.started = time.monotonic()
+            try:
+                raw = await quiet.responses.with_raw_response.create(**as_sent(body))
+            except Exception as exc:
+                report_headers(self.on_headers, request.model, getattr(exc, "response", None))
+                raise
+            report_headers(self.on_headers, request.model, raw)
+            reader.request_id = raw.headers.get("x-request-id")
+            await self._read_background(reader, raw)
+
+        try:
+            await with_retries(
+                attempt,
+                attempts=int(getattr(client, "max_retries", 0) or 0) + 1,
+                to_error=lambda exc: from_exception(exc, model=request.model, base_url=base_url),
+                on_wait=on_wait,
+                may_retry=lambda: run.response_id is None,  # nothing was started on OpenAI
+                sleep=self._sleep,
+            )
+        except AppError:
+            if run.response_id is None or reader.failed:
+                raise
+            run.tell(BACKGROUND_DROPPED)  # it runs on at OpenAI: pick it up again
+        await self._follow(reader, quiet, base_url)
+        something = progress.choices or progress.steps or reader.calls
+        if not something and not progress.reasoning_parts and reader.usage is None:
+            raise nothing_came()
+        return _result(reader, progress)
+
+    async def follow_background(
+        self,
+        response_id: str,
+        model: str,
+        on_delta: DeltaCallback,
+        progress: ChatProgress | None = None,
+        run: BackgroundRun | None = None,
+        *,
+        text: str = "",
+        reasoning: str = "",
+    ) -> ChatResult:
+        """Picks background response `response_id` up again (after a restart): its events
+        after `run.after` stream in (all of them when None), after `text` and `reasoning`, what
+        was shown of it up to that event (not told again).
+
+        Raises:
+            AppError: as `stream_background`; one OpenAI no longer has (kept 30 days) says so.
+        """
+        progress = progress if progress is not None else ChatProgress()
+        run = run if run is not None else BackgroundRun()
+        run.response_id = progress.response_id = response_id
+        progress.started = time.monotonic()
+        client = self._client_source()
+        reader = _BackgroundReader(model, progress, on_delta, run)
+        reader.seed(text, reasoning)
+        await self._follow(reader, quiet_client(client), str(client.base_url), resumed=True)
+        something = progress.choices or progress.steps or reader.calls
+        if not something and not progress.reasoning_parts and reader.usage is None:
+            raise nothing_came()
+        return _result(reader, progress)
+
+    async def _read_background(self, reader: _BackgroundReader, raw: Any) -> None:
+        """One answer about a background response: its events, or (a server that does not
+        stream it) the response object, finished or not."""
+        if is_event_stream(raw.headers):
+            await reader.read_stream(raw)
+            return
+        data = await raw.http_response.aread()
+        reply = json_body(data)
+        if reply is None or not isinstance(reply.get("output"), list):
+            raise unexpected_body(data, raw.headers.get("content-type", ""))
+        if reply.get("status") in ("queued", "in_progress"):
+            reader.take_meta(reply)
+            reader.note_id()
+        elif reply.get("status") == "cancelled":
+            raise _cancelled(reader)
+        else:
+            reader.take_rest(reply)
+
+    async def _follow(
+        self, reader: _BackgroundReader, quiet: Any, base_url: str, *, resumed: bool = False
+    ) -> None:
+        """Reads background response `reader.run` until it ends: its stream picked up again
+        after each drop (waiting `RECONNECT_DELAYS_S`), or polled when the server cannot stream
+        it (a compatible server's 4xx, or a response object instead of events)."""
+        run, model = reader.run, reader.model
+        response_id = str(run.response_id)
+        tries = 0
+        while not reader.finished:
+            if not resumed:
+                if tries >= len(RECONNECT_DELAYS_S):
+                    raise AppError(
+                        ErrorKind.CONNECTION,
+                        "Connection to OpenAI lost",
+                        "The answer could not be picked up again after the connection dropped. "
+                        "It may still finish on OpenAI.",
+                        "What arrived so far is kept. Check your connection and try again.",
+                        request_id=reader.request_id,
+                    )
+                await self._sleep(RECONNECT_DELAYS_S[tries])
+                tries += 1
+            after = {} if run.after is None else {"starting_after": run.after}
+            try:
+                raw = await quiet.responses.with_raw_response.retrieve(
+                    response_id, stream=True, **after
+                )
+            except Exception as exc:
+                error = from_exception(exc, model=model, base_url=base_url)
+                if error.status == 404:
+                    raise _gone(reader, error) from exc
+                if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+                    run.tell(BACKGROUND_POLLING)  # this server cannot stream a stored response
+                    await self._poll(reader, quiet, base_url)
+                    return
+                if resumed:  # offline at start: retried like a dropped stream
+                    resumed = False
+                continue
+            reader.request_id = raw.headers.get("x-request-id") or reader.request_id
+            if not is_event_stream(raw.headers):
+                await self._read_background(reader, raw)  # the object: done, or poll it
+                if not reader.finished:
+                    run.tell(BACKGROUND_POLLING)
+                    await self._poll(reader, quiet, base_url)
+                return
+            if not resumed:
+                run.reconnects += 1
+                run.tell(BACKGROUND_RECONNECTED)
+            resumed = False
+            before = run.after
+            try:
+                await reader.read_stream(raw)
+            except AppError:
+                raise  # the response failed on OpenAI
+            except Exception as exc:  # the connection dropped again: picked up below
+                reader.request_id = getattr(exc, "request_id", None) or reader.request_id
+            if run.after != before:
+                tries = 0  # it moved on: the next drop gets the short waits again
+            elif not reader.finished:  # nothing new came: has it ended (cancelled) meanwhile?
+                try:
+                    raw = await quiet.responses.with_raw_response.retrieve(response_id)
+                except Exception as exc:
+                    if from_exception(exc).status == 404:
+                        raise _gone(reader, from_exception(exc)) from exc
+                    continue
+                await self._read_background(reader, raw)
+            if not reader.finished:
+                run.tell(BACKGROUND_DROPPED)
+
+    async def _poll(
+        self,
+        reader: _BackgroundReader,
+        quiet: Any,
+        base_url: str,
+        poll_s: float = BACKGROUND_POLL_S,
+    ) -> None:
+        """Asks for background response `reader.run` every `poll_s` seconds until it ends, and
+        reads it whole (only what had not arrived goes to `on_delta`)."""
+        response_id, model = str(reader.run.response_id), reader.model
+        while True:
+            try:
+                raw = await quiet.responses.with_raw_response.retrieve(response_id)
+            except Exception as exc:
+                error = from_exception(exc, model=model, base_url=base_url)
+                raise (_gone(reader, error) if error.status == 404 else error) from exc
+            reader.request_id = raw.headers.get("x-request-id")
+            reply = json_body(await raw.http_response.aread())
+            if reply is None:
+                raise unexpected_body(b"", raw.headers.get("content-type", ""))
+            status = reply.get("status")
+            if status in ("queued", "in_progress"):
+                await self._sleep(poll_s)
+                continue
+            if status == "cancelled":
+                reader.take_meta(reply)
+                raise _cancelled(reader)
+            reader.take_rest(reply)
+            if not reader.finished:
+                raise interrupted()
+            return
+
     async def wait_background(
         self,
         response_id: str,
@@ -692,34 +1009,9 @@ class ResponsesEngine:
         progress.started = time.monotonic()
         progress.response_id = response_id
         client = self._client_source()
-        quiet = quiet_client(client)
-        reader = _Reader(model, progress, on_delta)
-        while True:
-            try:
-                raw = await quiet.responses.with_raw_response.retrieve(response_id)
-            except Exception as exc:
-                raise from_exception(exc, model=model, base_url=str(client.base_url)) from exc
-            reader.request_id = raw.headers.get("x-request-id")
-            reply = json_body(await raw.http_response.aread())
-            if reply is None:
-                raise unexpected_body(b"", raw.headers.get("content-type", ""))
-            status = reply.get("status")
-            if status in ("queued", "in_progress"):
-                await self._sleep(poll_s)
-                continue
-            if status == "cancelled":
-                reader.take_meta(reply)
-                raise AppError(
-                    ErrorKind.LOCAL,
-                    "Cancelled",
-                    "The request running on OpenAI was cancelled before it finished.",
-                    "Send the message again to get an answer.",
-                    request_id=reader.request_id,
-                )
-            reader.take_whole(reply)
-            if not reader.finished:
-                raise interrupted()
-            return _result(reader, progress)
+        reader = _BackgroundReader(model, progress, on_delta, BackgroundRun(response_id))
+        await self._poll(reader, quiet_client(client), str(client.base_url), poll_s)
+        return _result(reader, progress)
 
     async def cancel_background(self, response_id: str, model: str = "") -> None:
         """Stops background response `response_id` on the server.
@@ -781,6 +1073,29 @@ def _result(reader: _Reader, progress: ChatProgress) -> ChatResult:
         response_id=progress.response_id,
         service_tier=reader.service_tier,
         incomplete_reason=reader.incomplete_reason,
+    )
+
+
+def _cancelled(reader: _Reader) -> AppError:
+    return AppError(
+        ErrorKind.LOCAL,
+        "Cancelled",
+        "The request running on OpenAI was cancelled before it finished.",
+        "Send the message again to get an answer.",
+        request_id=reader.request_id,
+    )
+
+
+def _gone(reader: _Reader, error: AppError) -> AppError:
+    """OpenAI no longer has the background response (it keeps them 30 days, or it was deleted)."""
+    return replace(
+        error,
+        kind=ErrorKind.NOT_FOUND,
+        title="The answer is no longer on OpenAI",
+        message="OpenAI no longer has this answer: it keeps answers run in the background for "
+        "30 days, and this one has expired or was deleted.",
+        hint="What arrived before is kept. Send the message again to get a new answer.",
+        request_id=error.request_id or reader.request_id,
     )
 
 

@@ -274,6 +274,9 @@ class MessageMeta:
         steps: the built-in tool steps of the answer (web search, code interpreter, …).
         citations: the sources the answer cites.
         pinned: the turn is always sent, however long the conversation grows.
+        stream_mark: for a background answer still running on OpenAI, (the sequence number of
+            the last event its stored text holds, the length of that text); the text after that
+            length was written later and is read again from the stream when it is picked up.
     """
 
     status: MessageStatus = MessageStatus.OK
@@ -295,6 +298,7 @@ class MessageMeta:
     steps: tuple[ToolStep, ...] = ()
     citations: tuple[Citation, ...] = ()
     pinned: bool = False
+    stream_mark: tuple[int, int] | None = None
 
     def answers(self, shown: str) -> list[Alternative]:
         """Every answer of the turn in the order they came, `shown` (the turn's text) in its
@@ -710,6 +714,8 @@ def _meta_json(meta: MessageMeta) -> str | None:
         out["citations"] = [citation_to_dict(c) for c in meta.citations]
     if meta.pinned:
         out["pinned"] = True
+    if meta.stream_mark is not None:
+        out["stream_mark"] = list(meta.stream_mark)
     return _dumps(out) if out else None
 
 
@@ -741,7 +747,14 @@ def _meta_from_json(status: str, text: str | None) -> MessageMeta:
         steps=steps_from_json(raw.get("steps")),
         citations=citations_from_json(raw.get("citations")),
         pinned=raw.get("pinned") is True,
+        stream_mark=_stream_mark(raw.get("stream_mark")),
     )
+
+
+def _stream_mark(raw: object) -> tuple[int, int] | None:
+    if isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw):
+        return (raw[0], raw[1])
+    return None
 
 
 def _alternatives_from(raw: object) -> tuple[Alternative, ...]:

@@ -53,7 +53,14 @@ from playground.core.chat.engine import Api, Engine, engine_for
 from playground.core.chat.leaks import describe, find_secrets
 from playground.core.chat.learned import Learned, is_set, refusal_text, setting_for, without
 from playground.core.chat.presets import fill_variables, missing_variables
-from playground.core.chat.responses import ResponsesEngine
+from playground.core.chat.responses import (
+    BACKGROUND_DROPPED,
+    BACKGROUND_POLLING,
+    BACKGROUND_RECONNECTED,
+    BACKGROUND_STARTED,
+    BackgroundRun,
+    ResponsesEngine,
+)
 from playground.core.chat.schema import check_reply
 from playground.core.chat.server_state import (
     KEEP_AS_CONVERSATION,
@@ -136,6 +143,13 @@ _PRE_SEND_CHECKS = ("secrets", "length")
 EXACT_COUNT_DELAY_MS = 600
 """How long typing pauses before the draft is counted exactly by the server."""
 EXACT_GROUP = "chat-count"
+BACKGROUND_NOTE = "Runs on OpenAI: you can close the window; it continues at the next start"
+"""What the reply line says while a background answer streams."""
+_BACKGROUND_STATES = {
+    BACKGROUND_DROPPED: "Connection lost: picking the answer up again…",
+    BACKGROUND_RECONNECTED: "Reconnected",
+    BACKGROUND_POLLING: "Waiting for OpenAI to finish it (this server cannot stream it again)",
+}
 
 
 class ChatSending(QObject):
@@ -200,6 +214,8 @@ class ChatSending(QObject):
         self._background: InFlight | None = None
         self._background_stopped: InFlight | None = None
         self._resumed: set[int] = set()  # history rows of background answers picked up
+        self._background_run: BackgroundRun | None = None  # its id and the last event read
+        self._background_state = ""  # "Reconnected", … for the reply line
         # How long the request has waited, and each retry as it is announced (core.api.retry).
         self.wait_line = WaitLine(self)
         self.wait_line.text_changed.connect(view.set_reply_info)
@@ -540,7 +556,7 @@ class ChatSending(QObject):
             and request.background
         )
         self.runner.start(
-            self._in_background(turn, on_delta)
+            self._in_background(turn, on_delta, on_wait)
             if background
             else self._stream(turn, request, on_delta, on_wait),
             group=GROUP,
@@ -891,45 +907,84 @@ class ChatSending(QObject):
 
     # --- background mode -----------------------------------------------------------------------
 
-    async def _in_background(self, turn: InFlight, on_delta: DeltaCallback) -> ChatResult:
-        """Runs `turn` as a background response: started on OpenAI (its id written to the
-        answer's history row, so a closed window does not lose it), then asked for until done."""
+    async def _in_background(
+        self, turn: InFlight, on_delta: DeltaCallback, on_wait: Callable[[RetryWait], None]
+    ) -> ChatResult:
+        """Runs `turn` as a background response, streamed like any answer while it runs on
+        OpenAI: its id and the last event read go into the answer's history row with its text
+        (about once a second, and when the window closes), so `resume_background` goes on from
+        there at the next start."""
         engine = self.engines[API_RESPONSES]
         if not isinstance(engine, ResponsesEngine):
             raise AppError.local("Background mode needs the Responses API", "Switch the API.")
         turn.request = await self.server_conversations.seed(turn, turn.request, self._continue_kept)
         sent = await with_mcp_headers(turn.request, self.session.secrets, self.runner)
-        response_id = await engine.start_background(sent)
-        turn.progress.response_id = response_id
         self._background = turn
-        self._mark_background(turn)
-        return await engine.wait_background(
-            response_id, turn.request.model, on_delta, turn.progress
+        self._background_state = ""
+        run = self._background_run = BackgroundRun(
+            listener=lambda what: self._on_background(turn, what)
+        )
+        return await engine.stream_background(
+            sent, on_delta, turn.progress, run=run, on_wait=on_wait
         )
 
+    def _on_background(self, turn: InFlight, what: str) -> None:
+        if turn is not self._background:
+            return
+        if what == BACKGROUND_STARTED:
+            self._mark_background(turn)
+            return
+        self._background_state = _BACKGROUND_STATES.get(what, "")
+        self._background_note(turn)
+
+    def _background_note(self, turn: InFlight) -> None:
+        """The line under a background answer while it streams: where it runs, and any drop."""
+        if turn is not self._background or turn.widget is None:
+            return
+        if turn.conversation is self.conversation:
+            state = self._background_state
+            note = f"{state + ' · ' if state else ''}{BACKGROUND_NOTE}"
+            turn.widget.set_info(TurnInfo(meta=note, status="streaming"))
+
     def _mark_background(self, turn: InFlight) -> None:
-        """Writes the background response's id into the answer's (streaming) history row once
-        both exist; `resume_background` finds it there after a restart."""
+        """Writes the background answer's text so far with its response id and the last event
+        read (`MessageMeta.stream_mark`) into its (streaming) history row, once both exist;
+        `resume_background` goes on from there after a restart. Called when the id comes, about
+        once a second (the flush timer) and when the window closes."""
         response_id = turn.progress.response_id
+        run = self._background_run
         if turn is not self._background or not response_id or turn.message_id is None:
             return
+        if turn.widget is not None and turn.conversation is self.conversation:
+            # The row's text and the view agree: nothing is written twice.
+            self._render_pending(turn)
+            self._background_note(turn)
+        text = turn.progress.text
+        turn.unfiled = []  # in `text`: not to be written again
+        after = run.after if run is not None else None
         meta = MessageMeta(
-            status=MessageStatus.STREAMING, model=turn.request.model, response_id=response_id
+            status=MessageStatus.STREAMING,
+            model=turn.request.model,
+            response_id=response_id,
+            reasoning=turn.progress.reasoning,
+            stream_mark=(after, len(text)) if after is not None else None,
         )
         try:
-            self.history.update_message(turn.message_id, meta=meta)
+            self.history.update_message(turn.message_id, content=text, meta=meta)
         except HistoryError as exc:
             log.warning("history: %s", exc)
 
     def resume_background(self) -> None:
         """Picks up the background answers a closed window left running: their rows were marked
-        interrupted at start (`HistoryStore.recover_interrupted`) with the response id kept;
-        each is asked for, and its answer, numbers and ledger row filled in when it is done."""
+        interrupted at start (`HistoryStore.recover_interrupted`) with the response id and the
+        last event read kept. Each goes on live from that event after the text saved up to it
+        (from the start when none was saved), shown in its conversation when that is open, and
+        its answer, numbers and ledger row are filled in when it is done."""
         engine = self.engines[API_RESPONSES]
         if not isinstance(engine, ResponsesEngine):
             return
         for reply in self.history.recovered:
-            if reply.text or reply.message_id in self._resumed:
+            if reply.message_id in self._resumed:
                 continue
             try:
                 stored = self.history.load(reply.conversation_id)
@@ -942,21 +997,59 @@ class ChatSending(QObject):
                 continue
             self._resumed.add(reply.message_id)
             meta = stored.messages[index].meta
-            self._resume(
+            mark = meta.stream_mark
+            if mark is not None and len(reply.text) >= mark[1]:
+                text, after = reply.text[: mark[1]], mark[0]  # later text is read again
+            else:
+                text, after = "", None  # nothing saved with its place: read it all again
+            model = reply.model or meta.model
+            asked = stored.to_conversation()  # what was sent: its estimate if it cannot finish
+            asked.turns = [m.message for m in stored.messages[:index]]
+            resumed = _Resumed(
                 reply.conversation_id, reply.message_id, index, str(meta.response_id),
-                reply.model or meta.model, engine,
+                model, ChatProgress(), BackgroundRun(after=after), frame_timer(self),
+                ChatRequest(model=model, messages=asked.messages_with()),
+                meta.reasoning if after is not None else "",
             )  # fmt: skip
+            self._resume(resumed, text, reply.text, engine)
 
-    def _resume(
-        self,
-        conversation_id: str,
-        message_id: int,
-        index: int,
-        response_id: str,
-        model: str,
-        engine: ResponsesEngine,
-    ) -> None:
+    def _resume(self, resumed: _Resumed, text: str, saved: str, engine: ResponsesEngine) -> None:
+        """Follows one picked-up answer: `text` is what is shown of it up to `resumed.run.after`
+        ("" and None: read from the start), `saved` the row's text (kept until new text
+        comes)."""
+        conversation_id, message_id, index = (
+            resumed.conversation_id, resumed.message_id, resumed.index,
+        )  # fmt: skip
+        response_id, model, progress = resumed.response_id, resumed.model, resumed.progress
+        checkpoints = QTimer(self)
+        checkpoints.setInterval(1000)  # the row is at most a second behind, as for any answer
+
+        def checkpoint() -> None:
+            self._show_resumed(resumed)  # also when its conversation was opened meanwhile
+            after = resumed.run.after
+            shown = progress.text or text  # `text` until the engine has taken it
+            mark = (after, len(shown)) if shown and after is not None else None
+            meta = MessageMeta(
+                status=MessageStatus.STREAMING, model=model, response_id=response_id,
+                reasoning=progress.reasoning or resumed.reasoning, stream_mark=mark,
+            )  # fmt: skip
+            try:
+                self.history.update_message(message_id, content=shown or saved, meta=meta)
+            except HistoryError as exc:
+                log.warning("history: %s", exc)
+
+        def on_delta(_index: int, _text: str) -> None:
+            if not resumed.timer.isActive():
+                resumed.timer.start()
+
+        def stop_timers() -> None:
+            checkpoints.stop()
+            checkpoints.deleteLater()
+            resumed.timer.stop()
+            resumed.timer.deleteLater()
+
         def finish(message: Message, meta: MessageMeta) -> None:
+            stop_timers()
             try:
                 self.history.update_message(message_id, content=message.content, meta=meta)
             except HistoryError as exc:
@@ -966,7 +1059,6 @@ class ChatSending(QObject):
                 self.conversation.id == conversation_id
                 and index < len(turns)
                 and turns[index].role == "assistant"
-                and not turns[index].content
             ):
                 turns[index] = message
                 self.state.metas[index] = meta
@@ -997,26 +1089,82 @@ class ChatSending(QObject):
                 finish_reason=first.finish_reason,
                 request_id=result.request_id,
                 response_id=response_id,
+                reasoning=result.reasoning_summary,
+                steps=result.steps,
+                citations=result.citations,
             )
             finish(Message("assistant", first.text, tool_calls=first.tool_calls), meta)
             if self.conversation.id == conversation_id:
                 self.show_conversation_totals()
+                self.view.set_reply_info("Finished on OpenAI while Playground was closed")
 
         def failed(error: AppError) -> None:
+            kept = progress.text or text or saved
+            # Not counted at start (`services._record_recovered` leaves it to this): its estimate.
+            usage = unfinished_usage(self.counter, resumed.request, None, kept)
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile, tab="chat", model=model,
+                    endpoint=Endpoint.CHAT, usage=usage, status=RequestStatus.ERROR,
+                    conversation_id=conversation_id, request_id=error.request_id,
+                )
+            )  # fmt: skip
             meta = MessageMeta(
-                status=MessageStatus.ERROR, model=model, error=error.text, response_id=response_id
-            )
-            try:
-                self.history.update_message(message_id, meta=meta)
-            except HistoryError as exc:
-                log.warning("history: %s", exc)
+                status=MessageStatus.ERROR, model=model, usage=usage, cost=entry.cost,
+                error=error.text, response_id=response_id, reasoning=progress.reasoning,
+            )  # fmt: skip
+            finish(Message("assistant", kept), meta)
+            if self.conversation.id == conversation_id:
+                self.view.set_reply_info(error.title)
 
+        def closed() -> None:  # the window closed again: picked up at the next start
+            checkpoint()
+            stop_timers()
+
+        resumed.timer.timeout.connect(lambda: self._show_resumed(resumed))
+        checkpoints.timeout.connect(checkpoint)
+        checkpoint()  # streaming again: a second close is picked up too
+        checkpoints.start()
         self.runner.start(
-            engine.wait_background(response_id, model, lambda _index, _text: None),
+            engine.follow_background(
+                response_id, model, on_delta, progress, resumed.run,
+                text=text, reasoning=resumed.reasoning,
+            ),
             group="chat-resume",
             on_result=done,
             on_error=failed,
-        )
+            on_cancel=closed,
+        )  # fmt: skip
+        self._show_resumed(resumed)
+
+    def _show_resumed(self, resumed: _Resumed) -> None:
+        """Shows a picked-up background answer's text in its turn when its conversation is
+        open: what came since the last frame, or all of it in a turn built meanwhile."""
+        turns = self.conversation.turns
+        index = resumed.index
+        if (
+            self.conversation.id != resumed.conversation_id
+            or index >= len(turns)
+            or turns[index].role != "assistant"
+        ):
+            return
+        widget = self.view.turn_at(index)
+        if widget is None:
+            return
+        if widget is not resumed.widget:  # first shown, or built again (opened, edited)
+            resumed.widget, resumed.shown = widget, -1
+            widget.set_info(
+                TurnInfo(meta=f"Picked up where it stopped · {BACKGROUND_NOTE}", status="streaming")
+            )
+        text = resumed.progress.text
+        if not text:
+            return  # the turn shows what was saved until new text comes
+        if resumed.shown < 0:
+            widget.finish_stream(text)
+        elif len(text) > resumed.shown:
+            widget.append_stream(0, text[resumed.shown :])
+        resumed.shown = len(text)
+        self.view.set_reply_info(f"Streaming… {resumed.progress.chunks:,} tokens")
 
     def _retirement_notice(self, model: str) -> None:
         """Once per conversation: the model retires within 30 days (or has), with its replacement
@@ -1369,11 +1517,14 @@ class ChatSending(QObject):
     def _on_cancelled(self, turn: InFlight) -> None:
         self.server_conversations.doubt(turn)
         if turn is self._background:
-            self._background = None
             if self._background_stopped is not turn:
                 # The window is closing: the response runs on at OpenAI; its history row keeps
-                # its id and is picked up at the next start (`resume_background`).
+                # its id, its text and the last event read, and is picked up at the next start
+                # (`resume_background`).
+                self._mark_background(turn)
+                self._background = None
                 return
+            self._background = None
         _entry, meta = self._end_partial(turn, RequestStatus.CANCELLED, MessageStatus.STOPPED, "")
         if turn.conversation is self.conversation:
             if meta is not None:
@@ -1473,6 +1624,8 @@ class ChatSending(QObject):
         return check_reply(text, schema) if isinstance(schema, dict) else []
 
     def _flush_history(self) -> None:
+        if self._background is not None:
+            self._mark_background(self._background)  # its text with the last event read
         try:
             self.history.flush_streams()
         except HistoryError as exc:
@@ -1702,3 +1855,21 @@ def _kept_note(request: ChatRequest) -> str:
     if request.store:
         return " · whole conversation sent, now kept on OpenAI"
     return ""
+
+
+@dataclasses.dataclass(eq=False)
+class _Resumed:
+    """A background answer picked up at start (`ChatSending.resume_background`)."""
+
+    conversation_id: str
+    message_id: int
+    index: int
+    response_id: str
+    model: str
+    progress: ChatProgress
+    run: BackgroundRun
+    timer: QTimer  # one render per frame
+    request: ChatRequest  # what was sent (its ledger row is written when it ends here)
+    reasoning: str = ""
+    widget: TurnWidget | None = None  # the turn it is shown in, and how much of it
+    shown: int = 0

@@ -692,6 +692,12 @@ class ChatTab(QWidget):
         turn.hide()
         return turn
 
+    def turn_at(self, index: int) -> TurnWidget | None:
+        """The shown turn of message `index` (None: not built, or no such message)."""
+        k = index - self.conversation.first_built
+        turns = self.conversation.turns
+        return turns[k] if 0 <= k < len(turns) else None
+
     def shows_turn(self, turn: TurnWidget) -> bool:
         """Whether `turn` is still one of the shown turns (not rebuilt by an edit meanwhile)."""
         return turn in self.conversation.turns

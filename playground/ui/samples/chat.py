@@ -20,6 +20,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
     if not isinstance(controller, ChatCommands) or not isinstance(view, ChatTab):
         return []
     previous = getattr(controller, "conversation").id  # noqa: B009 (ChatController's property)
+    background = _background_note(view)  # on the sample answer, rebuilt when it is reopened
     controller.new_conversation()
     library = load_starters()
     view.set_starters(library.starters, library.problems)
@@ -35,7 +36,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
     shots = [("starters", picture), *_kept_on_openai(controller, view)]
     controller.open_conversation(previous)
     QApplication.processEvents()
-    return shots
+    return [*shots, ("background", background)]
 
 
 def _grab(view: ChatTab) -> QLabel:
@@ -47,6 +48,20 @@ def _grab(view: ChatTab) -> QLabel:
     picture.setPixmap(pixmap)
     picture.resize(pixmap.deviceIndependentSize().toSize())
     picture.hide()
+    return picture
+
+
+def _background_note(view: ChatTab) -> QWidget:
+    """The line under an answer that runs in the background, after its connection came back."""
+    from playground.ui.chat.conversation_view import TurnInfo
+    from playground.ui.chat.sending import BACKGROUND_NOTE
+
+    turn = view.turn_at(1)
+    if turn is not None:
+        turn.set_info(TurnInfo(meta=f"Reconnected · {BACKGROUND_NOTE}", status="streaming"))
+    view.set_reply_info("Streaming… 1,284 tokens")
+    picture = _grab(view)
+    view.set_reply_info("")
     return picture
 
 
