@@ -202,6 +202,10 @@ class TaskRunner(QObject):
     def is_busy(self, group: str = "default") -> bool:
         return bool(self._tasks.get(group))
 
+    def is_idle(self) -> bool:
+        """Whether no task of any group is running."""
+        return not any(self._tasks.values())
+
     def cancel(self, group: str = "default") -> int:
         """Cancels every running task in `group`; returns how many were asked to stop."""
         tasks = list(self._tasks.get(group, ()))
