@@ -95,3 +95,41 @@ def test_pyside_alone_keeps_every_module_source(tmp_path: Path) -> None:
     cached, uses = _imports_two_modules(tmp_path, "pyside")
     assert cached == "['plain', 'uses_qt']"
     assert uses == "0 -1"
+
+
+LATER_TABS = ("images", "audio", "embeddings", "moderation", "compare", "lab", "platform", "usage")
+
+
+def test_a_tab_is_built_whole_when_first_shown_and_not_before() -> None:
+    """At start only Chat's modules load; each other tab's view and controller modules load, and
+    its page is built, when it is first shown (and not when another tab is)."""
+    check = 'heavy = [m for m in ("openai", "genai_prices", "tiktoken", "PIL", "pygments") if m in sys.modules]'
+    probe = textwrap.dedent(
+        f"""
+        from playground.ui.registry import LazyTab
+        def loaded(key):
+            return [m for m in (f"playground.ui.{{key}}.tab", f"playground.ui.{{key}}.controller") if m in sys.modules]
+        assert loaded("chat") == ["playground.ui.chat.tab", "playground.ui.chat.controller"]
+        for key in {LATER_TABS!r}:
+            assert loaded(key) == [], key
+            assert window.tab(key).view is None and key not in controller.features.controllers, key
+        for i, key in enumerate({LATER_TABS!r}):
+            window.show_tab(key)
+            app.processEvents()
+            page = window.tab(key)
+            assert isinstance(page, LazyTab) and page.view is not None and page.view.isVisible(), key
+            assert controller.features.controllers[key].view is page.view, key
+            assert len(loaded(key)) == 2, key
+            for later in {LATER_TABS!r}[i + 1 :]:
+                assert loaded(later) == [], (key, later)
+        print("TABS OK")
+        """
+    )
+    assert check in SCRIPT, "the probe above changed; update this test"
+    script = SCRIPT.replace(check, probe + check)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "TABS OK" in result.stdout
