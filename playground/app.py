@@ -102,6 +102,10 @@ def run_app(*, no_first_run: bool = False) -> int:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from playground.ui.shell.import_hook import keep_sources_out_of_memory
+
+    # Before the app's own modules load: PySide6 would keep the source of each in memory.
+    keep_sources_out_of_memory()
     from playground.core.storage.window_state import read_ui_settings
     from playground.ui.shell.first_frame import after_first_frame
     from playground.ui.shell.single_instance import SingleInstance
