@@ -684,30 +684,13 @@ class ChatSending(QObject):
         self.state.last_request = request  # Retry asks for the summary again
         n = len(older)
         self.view.set_reply_info(f"Summarising the {n} oldest turn{'s' if n != 1 else ''}…")
-        if user is not None:  # the sent message stays in view (and is stored) meanwhile
-            self.conversations.rebuild_view()
-            self.conversations.persist_turns(conversation)
-            with QSignalBlocker(self.view):
-                self.view.clear_input()
+        self._hold_sent(user, conversation)
 
         def done(result: ChatResult) -> None:
             usage = reply_usage(self.counter, ask, result.usage, result.text, ())
-            entry = self.counters.write(
-                RequestRecord(
-                    profile=self.session.profile,
-                    tab="chat",
-                    model=model,
-                    endpoint=Endpoint.CHAT,
-                    usage=usage,
-                    status=RequestStatus.OK,
-                    latency_ms=result.elapsed_ms,
-                    conversation_id=conversation.id,
-                    request_id=result.request_id,
-                )
-            )
+            entry = self._record_note_request(conversation, model, usage, result)
             if conversation is not self.conversation:
                 return
-            self.show_conversation_totals()
             if not result.text.strip():
                 self.view.show_error(
                     AppError.local(
@@ -723,16 +706,7 @@ class ChatSending(QObject):
             at = max(older) + 1
             note = summary_note(result.text)
             meta = MessageMeta(model=model, usage=usage, cost=entry.cost, finish_reason="stop")
-            conversation.turns.insert(at, note)
-            self.state.metas.insert(at, meta)
-            self.state.results = {
-                (k + 1 if k >= at else k): v for k, v in self.state.results.items()
-            }
-            self.conversations.persist_turns(conversation)
-            self.conversations.rebuild_view()
-            again = dataclasses.replace(request, messages=conversation.messages_with())
-            self._summarised = again
-            self.send(again, system_prompt=system_prompt, api=api)
+            self._insert_note_and_send(at, note, meta, request, system_prompt, api)
 
         def failed(error: AppError) -> None:
             if conversation is self.conversation:
@@ -745,6 +719,59 @@ class ChatSending(QObject):
             on_result=done,
             on_error=failed,
         )
+
+    def _hold_sent(self, user: Message | None, conversation: Conversation) -> None:
+        """While older turns are summarised or compacted, the sent message stays in view (and is
+        stored); the box is emptied."""
+        if user is None:
+            return
+        self.conversations.rebuild_view()
+        self.conversations.persist_turns(conversation)
+        with QSignalBlocker(self.view):
+            self.view.clear_input()
+
+    def _record_note_request(
+        self, conversation: Conversation, model: str, usage: Usage, result: ChatResult | Compacted
+    ) -> LedgerEntry:
+        """The ledger row of the request that made a summary or compaction note (Chat's tab,
+        the conversation's), and the conversation's totals shown again."""
+        entry = self.counters.write(
+            RequestRecord(
+                profile=self.session.profile,
+                tab="chat",
+                model=model,
+                endpoint=Endpoint.CHAT,
+                usage=usage,
+                status=RequestStatus.OK,
+                latency_ms=result.elapsed_ms,
+                conversation_id=conversation.id,
+                request_id=result.request_id,
+            )
+        )
+        if conversation is self.conversation:
+            self.show_conversation_totals()
+        return entry
+
+    def _insert_note_and_send(
+        self,
+        at: int,
+        note: Message,
+        meta: MessageMeta,
+        request: ChatRequest,
+        system_prompt: str | None,
+        api: str,
+    ) -> None:
+        """Puts a summary or compaction note into the conversation at `at` (stored, shown),
+        then sends `request` again over the conversation with it."""
+        conversation = self.conversation
+        conversation.turns.insert(at, note)
+        self.state.metas.insert(at, meta)
+        self.state.results = {(k + 1 if k >= at else k): v for k, v in self.state.results.items()}
+        self.conversations.persist_turns(conversation)
+        self.conversations.rebuild_view()
+        again = dataclasses.replace(request, messages=conversation.messages_with())
+        self._summarised = again
+        self.send(again, system_prompt=system_prompt, api=api)
 
     def _compact_then_send(
         self,
@@ -771,33 +798,16 @@ class ChatSending(QObject):
         self.view.set_reply_info(
             f"OpenAI is compacting the {n} oldest turn{'s' if n != 1 else ''}…"
         )
-        if user is not None:  # the sent message stays in view (and is stored) meanwhile
-            self.conversations.rebuild_view()
-            self.conversations.persist_turns(conversation)
-            with QSignalBlocker(self.view):
-                self.view.clear_input()
+        self._hold_sent(user, conversation)
 
         def done(result: Compacted) -> None:
             usage = result.usage
             if usage is None:  # not reported: the turns' own count, marked as an estimate
                 tokens = sum(self._turn_sizes(older_turns, model)) if model else 0
                 usage = Usage(input_tokens=tokens, estimated=True)
-            entry = self.counters.write(
-                RequestRecord(
-                    profile=self.session.profile,
-                    tab="chat",
-                    model=model,
-                    endpoint=Endpoint.CHAT,
-                    usage=usage,
-                    status=RequestStatus.OK,
-                    latency_ms=result.elapsed_ms,
-                    conversation_id=conversation.id,
-                    request_id=result.request_id,
-                )
-            )
+            entry = self._record_note_request(conversation, model, usage, result)
             if conversation is not self.conversation:
                 return
-            self.show_conversation_totals()
             at = max(older) + 1
             compaction = Compaction(result.items, n, usage.input_tokens, 0, model, entry.cost)
             # What the note takes when sent: the user messages it keeps, and the compaction
@@ -811,16 +821,7 @@ class ChatSending(QObject):
                 cost=entry.cost,
                 request_id=result.request_id,
             )
-            conversation.turns.insert(at, note)
-            self.state.metas.insert(at, meta)
-            self.state.results = {
-                (k + 1 if k >= at else k): v for k, v in self.state.results.items()
-            }
-            self.conversations.persist_turns(conversation)
-            self.conversations.rebuild_view()
-            again = dataclasses.replace(request, messages=conversation.messages_with())
-            self._summarised = again
-            self.send(again, system_prompt=system_prompt, api=api)
+            self._insert_note_and_send(at, note, meta, request, system_prompt, api)
 
         def failed(error: AppError) -> None:
             if conversation is not self.conversation:
