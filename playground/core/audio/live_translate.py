@@ -40,6 +40,8 @@ FRAME_BYTES = RATE * 2 // 5
 #: Files a live translation can read (WAV holds plain samples; others need a decoder).
 LIVE_SUFFIXES = ("wav",)
 
+#: The `AppError.code` of a session that dropped before it finished.
+DROPPED = "session_dropped"
 #: How long a finished take waits for the session to flush what it still holds.
 FLUSH_SECONDS = 10.0
 
@@ -303,6 +305,7 @@ class TranslationSession:
                 "The live translation closed before it finished"
                 + (f"; the {words} words that came are shown." if words else "."),
                 "Press Translate to try again.",
+                code=DROPPED,
             )
         if not self.text:
             if self.timed_out:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -1163,11 +1163,18 @@ class SpeechToTextPage(QWidget):
         speech_row.addWidget(QLabel("Spoken English"))
         speech_row.addWidget(self.speech_player, 1)
         self.speech_box.setVisible(False)
+        # What a live translation heard, in the speaker's language: a second, quieter line.
+        self.live_source = wrapped_label("sttLiveSource")
+        self.live_source.setAccessibleName("What was said, in its own language")
+        self.live_source.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.live_source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.live_source.setVisible(False)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.result_title)
         rl.addWidget(self.result_stack, 1)
+        rl.addWidget(self.live_source)
         rl.addWidget(self.speech_box)
         rl.addLayout(result_actions)
 
@@ -1366,14 +1373,51 @@ class SpeechToTextPage(QWidget):
 
     @property
     def live_transcribe(self) -> bool:
-        """Record with a live transcription session (a live model exists and the box is ticked)."""
-        return bool(self._live_transcriber) and self.live_check.isChecked()
+        """Record with a live transcription session (a live model exists, the task is
+        Transcribe and the box is ticked)."""
+        return (
+            bool(self._live_transcriber)
+            and self.task == "transcribe"
+            and self.live_check.isChecked()
+        )
+
+    @property
+    def live_translate(self) -> bool:
+        """Record with a live translation session (the task is Translate, a live translation
+        model is listed and the box is ticked)."""
+        return (
+            bool(self._live_translator) and self.task == "translate" and self.live_check.isChecked()
+        )
 
     def set_live_transcriber(self, model: str) -> None:
         """The live transcription model the list has ("" for none: the box is hidden)."""
         self._live_transcriber = model
-        self.live_check.setVisible(bool(model))
-        self.live_check.setToolTip(
+        self._update_live_check()
+
+    def _update_live_check(self) -> None:
+        """The "as I speak" box: live transcription for Transcribe, live translation for
+        Translate (shown but off, with the reason, when no live translation model is listed)."""
+        box = self.live_check
+        if self.task == "translate":
+            model = self._live_translator
+            box.setText("Translate as I speak")
+            box.setAccessibleName("Translate live while recording")
+            box.setVisible(bool(model or self._live_transcriber))
+            box.setEnabled(bool(model))
+            box.setToolTip(
+                f"While you record, {model} translates into English as you speak (a live "
+                "session); the take is kept and can still be translated as a file."
+                if model
+                else "The model list has no live translation model, so nothing is translated "
+                "while you speak: record, then press Translate."
+            )
+            return
+        model = self._live_transcriber
+        box.setText("Write it down as I speak")
+        box.setAccessibleName("Transcribe live while recording")
+        box.setVisible(bool(model))
+        box.setEnabled(True)
+        box.setToolTip(
             f"While you record, {model} writes the words down as you speak (a live session); "
             "the take is kept and can still be transcribed as a file."
             if model
@@ -1392,6 +1436,18 @@ class SpeechToTextPage(QWidget):
         self.result_info.setText(info)
         self.copy_button.setEnabled(bool(text))
 
+    def begin_live_translation(self, info: str) -> None:
+        """A take is translated while it is recorded: the view shows the English as it comes."""
+        self.begin_transcript()
+        self.result_title.setText("Live translation (English)")
+        self.result_info.setText(info)
+
+    def show_live_translation(self, text: str, source: str, info: str) -> None:
+        """The English so far, and (on a quieter line) what was said in its own language."""
+        self.show_live_text(text, info)
+        self.live_source.setText(f"Heard: {source}" if source else "")
+        self.live_source.setVisible(bool(source))
+
     def show_translated_speech(self, path: Path | None) -> None:
         """Shows a player for the spoken translation in `path` (None hides it)."""
         self.speech_player.load(path)
@@ -1399,6 +1455,8 @@ class SpeechToTextPage(QWidget):
 
     def begin_transcript(self) -> None:
         self.show_translated_speech(None)
+        self.live_source.clear()
+        self.live_source.setVisible(False)
         self.transcript = None
         self.text_view.clear()
         self.segments.setRowCount(0)
@@ -1471,6 +1529,7 @@ class SpeechToTextPage(QWidget):
         if self.live_translation:
             caps = transcription_caps(self._live_translator)
         self.run_button.setText("Translate" if translate else "Transcribe")
+        self._update_live_check()
         self.language_combo.setEnabled(not translate)
         self.prompt_edit.setEnabled(caps.prompt)
         self.temperature.setEnabled(caps.temperature)
