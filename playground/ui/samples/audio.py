@@ -267,6 +267,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             stt.set_live_transcriber("gpt-live-transcribe")
             stt.set_live_translator("gpt-realtime-translate")
             stt.use_microphone(True)
+            stt.set_devices([("sample-mic", "Built-in microphone")])
             stt.translate_radio.setChecked(True)
             stt.live_check.setChecked(True)
             stt.set_recording(True)
@@ -285,6 +286,7 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
             stt.set_live_translator("")
             stt.set_live_transcriber("")
             stt.use_microphone(False)
+            controller.refresh_devices()
             stt.begin_transcript()
             whisper_page()
 
