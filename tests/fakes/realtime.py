@@ -37,7 +37,8 @@ cumulative ``session.usage.updated`` after each pause; ``session.close`` → ``s
 Live translation (``GET /v1/realtime/translations``, SDK ``client.realtime.translations.connect``)
 by ``_translations``: ``session.update`` (language checked), ``session.input_audio_buffer.append``,
 and ``session.close`` → the translation (source words when asked, translated words, speech) and
-``session.closed``; with ``RealtimeLog.translate_as_heard`` the steps come while audio arrives.
+``session.closed``; with ``RealtimeLog.translate_as_heard`` the steps come while audio arrives;
+``Scenario.stream_error`` answers the first audio with that ``error`` event (the session goes on).
 
 The family is one of :data:`tests.fakes.openai_server.FAMILIES`: every ``FakeOpenAI`` serves it,
 and ``fake.realtime_sessions`` lists the sessions it saw.
@@ -256,6 +257,16 @@ def _translations(h: Handler) -> None:
                 send({"type": "session.updated", "session": session})
             elif kind == "session.input_audio_buffer.append":
                 chunk = base64.b64decode(str(event.get("audio") or ""))
+                if not heard and h.fake.scenario.stream_error is not None:
+                    problem = h.fake.scenario.stream_error  # once, at the first audio
+                    send(
+                        _error(
+                            "invalid_request_error",
+                            str(problem.get("message") or "Error"),
+                            None,
+                            code=problem.get("code"),
+                        )
+                    )
                 heard.extend(chunk)
                 with log.lock:
                     log.appended_bytes += len(chunk)

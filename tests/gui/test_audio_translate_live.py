@@ -276,3 +276,23 @@ def test_without_a_live_translation_model_the_box_says_why(
     stop_and_keep_the_take(tab, page, RECORD_RATE)
     assert fake_openai.realtime_sessions == []
     assert tab.ledger() == []
+
+
+def test_an_error_event_is_said_and_the_translation_goes_on(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    fake_openai.scenario.stream_error = {"code": "invalid_value", "message": "Source text paused"}
+    tab = open_audio()
+    page = record_translating(tab)
+    feeder = pulse.feed(tone(0.8))
+    tab.wait_until(lambda: page.message.error is not None, timeout=20)
+    assert page.message.plain == (
+        "The live session reported an error. Source text paused. The translation goes on."
+    )
+    tab.wait_until(lambda: page.text_view.toPlainText() != "", timeout=20)
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+    stop_and_keep_the_take(tab, page)
+    tab.wait_until(lambda: not tab.controller.live_tr.active, timeout=20)
+    assert page.text_view.toPlainText() == DEFAULT_TRANSLATION
+    [row] = tab.ledger()
+    assert row.status is RequestStatus.OK

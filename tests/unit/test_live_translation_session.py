@@ -13,7 +13,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from playground.core.api.errors import AppError, ErrorKind
-from playground.core.audio.live_translate import FRAME_BYTES, TranslationSession
+from playground.core.audio.live_translate import FRAME_BYTES, TranslationSession, translate_file
 from tests.fakes import openai_payloads as payloads
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
 from tests.fakes.realtime import DEFAULT_TRANSLATION, RealtimeLog, RealtimeSession
@@ -180,3 +180,21 @@ async def test_a_429_at_connect_is_a_rate_limit_with_its_wait(
         await session.run()
     assert limited.value.kind is ErrorKind.RATE_LIMIT
     assert limited.value.retry_after == 7
+
+
+async def test_an_error_event_ends_a_file_but_a_live_session_goes_on(
+    fake: FakeOpenAI, client: AsyncOpenAI
+) -> None:
+    fake.scenario.stream_error = {"code": "invalid_value", "message": "Transcription model busy"}
+    with pytest.raises(AppError, match="Transcription model busy"):
+        await translate_file(client, model=RT, pcm=tone(0.4, 24_000))
+    reported: list[AppError] = []
+    session = TranslationSession(client, model=RT, on_error=reported.append)
+    session.append(tone(0.4, 24_000))
+    session.finish()
+    result = await session.run()
+    [error] = reported
+    assert error.title == "The live session reported an error"
+    assert error.message == "Transcription model busy."
+    assert error.hint == "The translation goes on."
+    assert result.text == DEFAULT_TRANSLATION

@@ -154,6 +154,8 @@ class TranslationSession:
         on_source: gets each piece of source-language text as it comes.
         on_audio: gets each piece of translated speech (PCM 24 kHz mono) as it comes.
         on_open: called once the session is connected and set up.
+        on_error: gets an `error` event in the app's words, and the session goes on (the server
+            keeps it open); without it an `error` event ends `run()` with that error.
         flush_timeout: how long `run()` waits for `session.closed` after `finish()`; None waits
             as long as it takes (a whole file is translated at the server's pace).
 
@@ -175,6 +177,7 @@ class TranslationSession:
         on_source: TextCallback | None = None,
         on_audio: AudioCallback | None = None,
         on_open: Callable[[], None] | None = None,
+        on_error: Callable[[AppError], None] | None = None,
         flush_timeout: float | None = FLUSH_SECONDS,
     ) -> None:
         self.client = client
@@ -185,6 +188,7 @@ class TranslationSession:
         self.on_source = on_source
         self.on_audio = on_audio
         self.on_open = on_open
+        self.on_error = on_error
         self.flush_timeout = flush_timeout
         self.open = False
         self.sent_bytes = 0
@@ -382,9 +386,11 @@ class TranslationSession:
         elif kind == "session.closed":
             self.complete = True
         elif kind == "error":
-            raise error_event(
-                event, self.model, "Check the language and the audio, then try again."
-            )
+            if self.on_error is None:
+                raise error_event(
+                    event, self.model, "Check the language and the audio, then try again."
+                )
+            self.on_error(error_event(event, self.model, "The translation goes on."))
 
 
 async def translate_file(

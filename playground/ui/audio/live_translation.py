@@ -113,6 +113,7 @@ class LiveTranslator(QObject):
             on_text=lambda _piece: self._show(session),
             on_source=lambda _piece: self._show(session),
             on_open=lambda: self._show(session),
+            on_error=self._reported,
             flush_timeout=FLUSH_SECONDS,
         )
         self.session = session
@@ -156,6 +157,10 @@ class LiveTranslator(QObject):
         else:
             info = f"Translating as you speak ({session.model})…"
         self.page.show_live_translation(session.text, session.source_text, info)
+
+    def _reported(self, error: AppError) -> None:
+        """An `error` event: said, and the translation goes on (the server keeps the session)."""
+        self.page.show_error(error)
 
     def _done(self, session: TranslationSession, result: LiveTranslation) -> None:
         current = session is self.session
