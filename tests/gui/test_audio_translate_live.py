@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QGuiApplication
 
 from playground.core.audio.files import format_clock
 from playground.core.audio.live_translate import FRAME_BYTES
@@ -24,7 +25,7 @@ from playground.ui.audio.media import RECORD_RATE
 from tests.conftest import AppHarness, WaitUntil
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
 from tests.fakes.realtime import DEFAULT_TRANSLATION, RealtimeLog, RealtimeSession
-from tests.gui.drivers import opener
+from tests.gui.drivers import meanwhile, opener
 from tests.gui.test_audio_tab import AudioTab, Pulse, _audio_server_first, pulse, pulse_server, tone
 
 pytestmark = [
@@ -114,6 +115,16 @@ def test_translating_while_speaking_shows_the_english_before_stop_and_keeps_the_
     assert page.result_title.text() == "Live translation (English)"
     assert page.result_info.text() == f"Translating as you speak ({TRANSLATOR})…"
     assert DEFAULT_TRANSLATION.startswith(page.text_view.toPlainText())
+    # What is shown so far can be copied already.
+    meanwhile(
+        tab.wait_until,
+        lambda: True,
+        lambda: tab.click(page.copy_button),
+        lambda: True,
+    )
+    copied = QGuiApplication.clipboard().text()
+    assert copied
+    assert DEFAULT_TRANSLATION.startswith(copied)
     # What was said, in its own language, on the quieter line (a live transcription model is
     # listed, so the session was asked for it).
     assert page.live_source.isVisibleTo(page)

@@ -209,10 +209,7 @@ class LiveTranslator(QObject):
         transcript = Transcript(
             result.text, "text", result.text, duration_s=result.seconds, task="translate"
         )
-        self.page.show_transcript(transcript, " · ".join(parts))
-        self.page.show_live_translation(
-            result.text, result.source_text, " · ".join(parts)
-        )  # keeps the source line under the final text
+        self.page.show_transcript(transcript, " · ".join(parts))  # the source line stays
         if clip is not None:
             self.page.show_translated_speech(self.clips.playable_path(clip))
 

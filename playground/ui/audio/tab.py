@@ -965,6 +965,7 @@ class SpeechToTextPage(QWidget):
         self._recording = False
         self._live_translator = ""
         self._live_transcriber = ""
+        self._live_text = ""  # the live translation shown so far
 
         # Source: a file or the microphone.
         self.file_radio = QRadioButton("File")
@@ -1443,8 +1444,20 @@ class SpeechToTextPage(QWidget):
         self.result_info.setText(info)
 
     def show_live_translation(self, text: str, source: str, info: str) -> None:
-        """The English so far, and (on a quieter line) what was said in its own language."""
-        self.show_live_text(text, info)
+        """The English so far, and (on a quieter line) what was said in its own language.
+
+        Text that only grew is appended (a long take gets a delta a word), anything else
+        replaces what is shown."""
+        shown = self._live_text
+        if shown and text.startswith(shown):
+            if len(text) > len(shown):
+                self.append_text(text[len(shown) :])
+        elif text != shown:
+            self.text_view.setPlainText(text)
+            self.text_view.moveCursor(self.text_view.textCursor().MoveOperation.End)
+        self._live_text = text
+        self.result_info.setText(info)
+        self.copy_button.setEnabled(bool(text))
         self.live_source.setText(f"Heard: {source}" if source else "")
         self.live_source.setVisible(bool(source))
 
@@ -1455,6 +1468,7 @@ class SpeechToTextPage(QWidget):
 
     def begin_transcript(self) -> None:
         self.show_translated_speech(None)
+        self._live_text = ""
         self.live_source.clear()
         self.live_source.setVisible(False)
         self.transcript = None
@@ -1630,8 +1644,11 @@ class SpeechToTextPage(QWidget):
     def _on_copy(self) -> None:
         from PySide6.QtGui import QGuiApplication
 
-        if self.transcript is not None:
-            QGuiApplication.clipboard().setText(self.transcript.text)
+        # While a take is written down or translated live there is no transcript yet: the text
+        # shown so far is what is copied.
+        text = self.transcript.text if self.transcript is not None else self.text_view.toPlainText()
+        if text:
+            QGuiApplication.clipboard().setText(text)
             self.result_info.setText("Copied.")
 
     def _on_save(self) -> None:
