@@ -307,3 +307,24 @@ def test_an_error_event_is_said_and_the_translation_goes_on(
     assert page.text_view.toPlainText() == DEFAULT_TRANSLATION
     [row] = tab.ledger()
     assert row.status is RequestStatus.OK
+
+
+def test_a_translation_model_the_price_data_does_not_know_costs_a_dash(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    other = "acme-live-translator"
+    fake_openai.scenario.models = [m for m in fake_openai.scenario.models if m != TRANSLATOR] + [
+        other
+    ]
+    tab = open_audio()
+    page = record_translating(tab)
+    feeder = pulse.feed(tone(0.6))
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+    stop_and_keep_the_take(tab, page)
+    tab.wait_until(lambda: not tab.controller.live_tr.active, timeout=20)
+    [state] = fake_openai.realtime_sessions
+    assert state.model == other
+    [row] = tab.ledger()
+    assert (row.model, row.status, row.cost) == (other, RequestStatus.OK, None)
+    assert row.usage.audio_seconds > 0
+    assert " · cost — · " in page.result_info.text()
