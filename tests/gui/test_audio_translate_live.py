@@ -328,3 +328,35 @@ def test_a_translation_model_the_price_data_does_not_know_costs_a_dash(
     assert (row.model, row.status, row.cost) == (other, RequestStatus.OK, None)
     assert row.usage.audio_seconds > 0
     assert " · cost — · " in page.result_info.text()
+
+
+def test_a_flush_that_never_ends_is_bounded_and_the_take_waits_for_it(
+    open_audio: Callable[..., AudioTab], fake_openai: FakeOpenAI, pulse: Pulse
+) -> None:
+    fake_openai.state(RealtimeLog).translation_ignores_close = True
+    tab = open_audio()
+    live = tab.controller.live_tr
+    live.flush_seconds = 1.0
+    page = record_translating(tab)
+    feeder = pulse.feed(tone(0.8))
+    tab.wait_until(lambda: page.text_view.toPlainText() != "", timeout=20)
+    tab.wait_until(lambda: not feeder.is_alive(), timeout=20)
+    tab.click(page.record_button)
+    # While the session is flushing, Translate does not start a second (paid) translation.
+    meanwhile(
+        tab.wait_until,
+        lambda: page.source is not None and live.active,
+        lambda: tab.click(page.run_button),
+        lambda: not live.active,
+    )
+    assert len(fake_openai.realtime_sessions) == 1  # no second session
+    assert page.message.error is not None
+    assert page.message.error.title == "Still translating"
+    info = page.result_info.text()
+    assert info.endswith(
+        "the session did not confirm the end within 1 s, so the last words may be missing · "
+        "the spoken English is also in Text to speech's history"
+    )
+    assert DEFAULT_TRANSLATION.startswith(page.text_view.toPlainText())
+    [row] = tab.ledger()
+    assert (row.endpoint, row.status) == (Endpoint.TRANSLATION, RequestStatus.OK)

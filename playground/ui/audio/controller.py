@@ -684,6 +684,15 @@ class AudioController(FeatureController):
 
     def _on_run(self, request: TranscriptionRequest) -> None:
         page = self.view.stt
+        if self.live_tr.active:  # the take is still being translated live: no second charge
+            page.show_error(
+                AppError.local(
+                    "Still translating",
+                    "The live translation of the take is finishing.",
+                    "Wait a moment; press Translate again only if you want it translated anew.",
+                )
+            )
+            return
         if request.needs_decoding:
             try:
                 check_upload(request.file)

@@ -60,6 +60,7 @@ class LiveTranslator(QObject):
     Attributes:
         model: the live translation model ("" when the list has none).
         source_model: the transcription model that writes down what was said ("" for none).
+        flush_seconds: how long a stopped take waits for the session to flush.
 
     Signals:
         clip_saved: the translated speech was added to the clip history. arg: the clip's id.
@@ -84,6 +85,7 @@ class LiveTranslator(QObject):
         self.clips = clips
         self.model = ""
         self.source_model = ""
+        self.flush_seconds = FLUSH_SECONDS
         self.session: TranslationSession | None = None
 
     @property
@@ -114,7 +116,7 @@ class LiveTranslator(QObject):
             on_source=lambda _piece: self._show(session),
             on_open=lambda: self._show(session),
             on_error=self._reported,
-            flush_timeout=FLUSH_SECONDS,
+            flush_timeout=self.flush_seconds,
         )
         self.session = session
         self.page.begin_live_translation(f"Connecting to {model}…")
@@ -201,8 +203,8 @@ class LiveTranslator(QObject):
         ]
         if not result.complete:
             parts.append(
-                f"the session did not confirm the end within {FLUSH_SECONDS:g} s, so the last "
-                "words may be missing"
+                f"the session did not confirm the end within {session.flush_timeout:g} s, so "
+                "the last words may be missing"
             )
         if clip is not None:
             parts.append("the spoken English is also in Text to speech's history")
