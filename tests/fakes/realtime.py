@@ -34,6 +34,12 @@ by :class:`_LiveSession`: ``session.start`` (model checked from the event, since
 none) → ``session.started``; microphone audio → the user's words, a spoken answer and a
 cumulative ``session.usage.updated`` after each pause; ``session.close`` → ``session.closed``.
 
+Live translation (``GET /v1/realtime/translations``, SDK ``client.realtime.translations.connect``)
+by ``_translations``: ``session.update`` (language checked), ``session.input_audio_buffer.append``,
+and ``session.close`` → the translation (source words when asked, translated words, speech) and
+``session.closed``; with ``RealtimeLog.translate_as_heard`` the steps come while audio arrives;
+``Scenario.stream_error`` answers the first audio with that ``error`` event (the session goes on).
+
 The family is one of :data:`tests.fakes.openai_server.FAMILIES`: every ``FakeOpenAI`` serves it,
 and ``fake.realtime_sessions`` lists the sessions it saw.
 """
@@ -77,6 +83,8 @@ DELTA_BYTES = 4800
 TOKENS_PER_DELTA = 2
 #: Input audio: 24 kHz 16-bit mono, 48 bytes a millisecond.
 BYTES_PER_MS = 48
+#: A translation session's engine frame: 200 ms of input audio.
+TRANSLATION_FRAME_BYTES = 200 * BYTES_PER_MS
 #: Server VAD hears speech above this peak level (0.0 to 1.0).
 VAD_LEVEL = 0.05
 #: What a committed user turn "said" unless `RealtimeLog.user_says` says otherwise.
@@ -120,6 +128,11 @@ class RealtimeLog:
             of speaking, while the session has function tools.
         appended_bytes: input audio received through ``input_audio_buffer.append``.
         translation_text: what a live translation session says the audio meant.
+        translate_as_heard: a live translation answers while audio still arrives (one step of
+            source word, translated word and speech per 200 ms frame heard), as the real one
+            does; otherwise everything comes at ``session.close`` (the flush).
+        translation_ignores_close: a live translation never answers ``session.close`` (the
+            client's bounded wait for ``session.closed`` is what ends it).
         voice_tokens_per_second: paces the answers to spoken turns (``Scenario.tokens_per_second``
             paces the others), so a voice chat can hear real-time answers while clips stream fast.
     """
@@ -133,6 +146,8 @@ class RealtimeLog:
         self.appended_bytes = 0
         self.voice_tokens_per_second: float | None = None
         self.translation_text = DEFAULT_TRANSLATION
+        self.translate_as_heard = False
+        self.translation_ignores_close = False
 
 
 FAMILY = Family("realtime", state=RealtimeLog)
@@ -195,7 +210,6 @@ def _translations(h: Handler) -> None:
 
     ws, sock, state = _upgrade(h)
     log = h.fake.state(RealtimeLog)
-    scenario = h.fake.scenario
     session: JsonDict = {
         "id": new_id("sess_", 24),
         "object": "realtime.translation_session",
@@ -211,6 +225,7 @@ def _translations(h: Handler) -> None:
         event.setdefault("event_id", new_id("event_", 20))
         ws.send(json.dumps(event))
 
+    translation = _Translation(h, send, sock, state, session)
     try:
         send({"type": "session.created", "session": session})
         while True:
@@ -242,12 +257,31 @@ def _translations(h: Handler) -> None:
                 send({"type": "session.updated", "session": session})
             elif kind == "session.input_audio_buffer.append":
                 chunk = base64.b64decode(str(event.get("audio") or ""))
+                if not heard and h.fake.scenario.stream_error is not None:
+                    problem = h.fake.scenario.stream_error  # once, at the first audio
+                    send(
+                        _error(
+                            "invalid_request_error",
+                            str(problem.get("message") or "Error"),
+                            None,
+                            code=problem.get("code"),
+                        )
+                    )
                 heard.extend(chunk)
                 with log.lock:
                     log.appended_bytes += len(chunk)
+                    as_heard = log.translate_as_heard
+                # Translating as it hears: one step for every 200 ms frame heard so far.
+                while as_heard and translation.steps < len(heard) // TRANSLATION_FRAME_BYTES:
+                    if not translation.step():
+                        break
             elif kind == "session.close":
+                with log.lock:
+                    ignore = log.translation_ignores_close
+                if ignore:
+                    continue  # never flushes: the client's bounded wait has to end it
                 if heard:
-                    _translate(h, send, sock, state, session, scenario)
+                    translation.rest()
                 send({"type": "session.closed"})
                 return
             else:
@@ -265,46 +299,71 @@ def _translations(h: Handler) -> None:
             ws.close()
 
 
-def _translate(
-    h: Handler,
-    send: Any,
-    sock: socket.socket,
-    state: RealtimeSession,
-    session: JsonDict,
-    scenario: Any,
-) -> None:
-    """The flushed translation: source words (when transcribed), translated words and speech."""
-    log = h.fake.state(RealtimeLog)
-    with log.lock:
-        translated = log.translation_text
-    if (session.get("audio") or {}).get("input", {}).get("transcription"):
-        for index, word in enumerate(str(scenario.transcript_text).split()):
-            delta = word if index == 0 else f" {word}"
-            send({"type": "session.input_transcript.delta", "delta": delta, "elapsed_ms": 200})
-    pcm = payloads.speech_pcm(translated)
-    pieces = [pcm[i : i + DELTA_BYTES] for i in range(0, len(pcm), DELTA_BYTES)]
-    words = translated.split()
-    for index, piece in enumerate(pieces):
-        if scenario.drop_after_chunks is not None and index >= scenario.drop_after_chunks:
-            state.dropped = True
+class _Translation:
+    """What the fake translation session says, step by step: step `i` sends source word `i`
+    (when the session asked for the source text), translated word `i` and the `i`-th 100 ms of
+    the translated speech; `rest()` sends what is left (the flush at ``session.close``).
+    ``Scenario.drop_after_chunks`` drops the socket at that step."""
+
+    def __init__(
+        self, h: Handler, send: Any, sock: socket.socket, state: RealtimeSession, session: JsonDict
+    ) -> None:
+        self.h, self.send, self.sock, self.state, self.session = h, send, sock, state, session
+        self.steps = 0
+        self._words: list[str] | None = None
+        self._source: list[str] = []
+        self._pieces: list[bytes] = []
+
+    def _prepare(self) -> None:
+        if self._words is not None:
+            return
+        log = self.h.fake.state(RealtimeLog)
+        with log.lock:
+            translated = log.translation_text
+        self._words = translated.split()
+        if (self.session.get("audio") or {}).get("input", {}).get("transcription"):
+            self._source = str(self.h.fake.scenario.transcript_text).split()
+        pcm = payloads.speech_pcm(translated)
+        self._pieces = [pcm[i : i + DELTA_BYTES] for i in range(0, len(pcm), DELTA_BYTES)]
+
+    def step(self) -> bool:
+        """Sends the next step; False when there was none left."""
+        self._prepare()
+        assert self._words is not None
+        index = self.steps
+        if index >= max(len(self._pieces), len(self._words), len(self._source)):
+            return False
+        limit = self.h.fake.scenario.drop_after_chunks
+        if limit is not None and index >= limit:
+            self.state.dropped = True
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                self.sock.shutdown(socket.SHUT_RDWR)
             raise _Dropped
-        if index < len(words):
-            delta = words[index] if index == 0 else f" {words[index]}"
-            send({"type": "session.output_transcript.delta", "delta": delta, "elapsed_ms": 200})
-        send(
-            {
-                "type": "session.output_audio.delta",
-                "delta": base64.b64encode(piece).decode(),
-                "format": "pcm16",
-                "sample_rate": 24000,
-                "channels": 1,
-            }
-        )
-    rest = words[len(pieces) :]
-    if rest:
-        send({"type": "session.output_transcript.delta", "delta": " " + " ".join(rest)})
+        self.steps += 1
+        if index < len(self._source):
+            delta = self._source[index] if index == 0 else f" {self._source[index]}"
+            self.send({"type": "session.input_transcript.delta", "delta": delta, "elapsed_ms": 200})
+        if index < len(self._words):
+            delta = self._words[index] if index == 0 else f" {self._words[index]}"
+            self.send(
+                {"type": "session.output_transcript.delta", "delta": delta, "elapsed_ms": 200}
+            )
+        if index < len(self._pieces):
+            self.send(
+                {
+                    "type": "session.output_audio.delta",
+                    "delta": base64.b64encode(self._pieces[index]).decode(),
+                    "format": "pcm16",
+                    "sample_rate": 24000,
+                    "channels": 1,
+                }
+            )
+        return True
+
+    def rest(self) -> None:
+        """The flush: every step not sent yet."""
+        while self.step():
+            pass
 
 
 class _Dropped(Exception):

@@ -59,6 +59,7 @@ from playground.core.audio.voicechat import VOICE_RATE, VoiceStore, transcribe_m
 from playground.core.models import Endpoint, LedgerEntry, ModelInfo, RequestStatus, Usage
 from playground.core.money.formatting import format_cost, format_duration_ms, format_price
 from playground.ui.audio.live_stt import LiveTranscriber
+from playground.ui.audio.live_translation import LiveTranslator
 from playground.ui.audio.media import RECORD_RATE, AudioDevices, Decoder, LivePlayer, Recorder
 from playground.ui.audio.tab import AudioTab, ComparePage, SpeechPage, SpeechToTextPage
 from playground.ui.audio.voice_controller import VoiceChatController
@@ -178,6 +179,9 @@ class AudioController(FeatureController):
         view.pages.currentChanged.connect(self._on_page_changed)
         self.live_stt = LiveTranscriber(stt, session, runner, counters, parent=self)
         self.recorder.audio_ready.connect(self.live_stt.feed)
+        self.live_tr = LiveTranslator(stt, session, runner, counters, clips, parent=self)
+        self.live_tr.clip_saved.connect(lambda _clip_id: self.show_clips())
+        self.recorder.audio_ready.connect(self.live_tr.feed)
         self._level = 0.0
         self._take_rate = RECORD_RATE
         self.show_clips()
@@ -222,9 +226,12 @@ class AudioController(FeatureController):
             realtime = list(snapshot.picker(ModelKind.REALTIME, self.today()).choices)
         every_id = [m.id for m in snapshot.models] if snapshot is not None else []
         self.voice.show_models(realtime, every_id)
-        stt.set_live_translator(next((m for m in every_id if is_translation_model(m)), ""))
+        translator = next((m for m in every_id if is_translation_model(m)), "")
+        stt.set_live_translator(translator)
         live = transcribe_model_for(every_id)
         self.live_stt.model = live
+        self.live_tr.model = translator
+        self.live_tr.source_model = live
         stt.set_live_transcriber(live)
         fmt = str(self._saved.pop("stt_format", ""))
         if fmt:
@@ -288,6 +295,7 @@ class AudioController(FeatureController):
     def shutdown(self) -> None:
         self.voice.shutdown()
         self.live_stt.shutdown()
+        self.live_tr.shutdown()
         self.recorder.stop()  # the take is completed on disk
         self.live.stop()
         self.view.stop_players()
@@ -676,6 +684,15 @@ class AudioController(FeatureController):
 
     def _on_run(self, request: TranscriptionRequest) -> None:
         page = self.view.stt
+        if self.live_tr.active:  # the take is still being translated live: no second charge
+            page.show_error(
+                AppError.local(
+                    "Still translating",
+                    "The live translation of the take is finishing.",
+                    "Wait a moment; press Translate again only if you want it translated anew.",
+                )
+            )
+            return
         if request.needs_decoding:
             try:
                 check_upload(request.file)
@@ -876,6 +893,7 @@ class AudioController(FeatureController):
         if not start:
             self.recorder.stop()
             self.live_stt.stop()
+            self.live_tr.stop()
             return
         self.refresh_devices()
         device = page.device_id
@@ -892,11 +910,14 @@ class AudioController(FeatureController):
             return
         page.stop_source()
         live = page.live_transcribe
-        self._take_rate = VOICE_RATE if live else RECORD_RATE
+        translating = page.live_translate
+        self._take_rate = VOICE_RATE if live or translating else RECORD_RATE
         if self.recorder.start(device, path, self._take_rate):
             page.set_recording(True)
             if live:
                 self.live_stt.start()
+            elif translating:
+                self.live_tr.start()
 
     def _on_level(self, level: float) -> None:
         self._level = level
@@ -907,6 +928,7 @@ class AudioController(FeatureController):
         if seconds >= longest and self.recorder.recording:
             self.recorder.stop()  # a longer take could not be uploaded
             self.live_stt.stop()
+            self.live_tr.stop()
             self.view.stt.show_device_note(
                 f"Recording stopped at {format_clock(seconds)}: a longer take would exceed the "
                 "25 MB upload limit."
@@ -931,6 +953,7 @@ class AudioController(FeatureController):
     def _on_record_failed(self, text: str) -> None:
         page = self.view.stt
         page.set_recording(False)
+        self.live_tr.stop()  # the microphone stopped on its own: translate what it heard
         page.show_source_error(AppError.local("Recording problem", text, ""))
 
     # --- shared --------------------------------------------------------------------------------

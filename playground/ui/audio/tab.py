@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -965,6 +965,7 @@ class SpeechToTextPage(QWidget):
         self._recording = False
         self._live_translator = ""
         self._live_transcriber = ""
+        self._live_text = ""  # the live translation shown so far
 
         # Source: a file or the microphone.
         self.file_radio = QRadioButton("File")
@@ -1163,11 +1164,18 @@ class SpeechToTextPage(QWidget):
         speech_row.addWidget(QLabel("Spoken English"))
         speech_row.addWidget(self.speech_player, 1)
         self.speech_box.setVisible(False)
+        # What a live translation heard, in the speaker's language: a second, quieter line.
+        self.live_source = wrapped_label("sttLiveSource")
+        self.live_source.setAccessibleName("What was said, in its own language")
+        self.live_source.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.live_source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.live_source.setVisible(False)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.result_title)
         rl.addWidget(self.result_stack, 1)
+        rl.addWidget(self.live_source)
         rl.addWidget(self.speech_box)
         rl.addLayout(result_actions)
 
@@ -1366,14 +1374,51 @@ class SpeechToTextPage(QWidget):
 
     @property
     def live_transcribe(self) -> bool:
-        """Record with a live transcription session (a live model exists and the box is ticked)."""
-        return bool(self._live_transcriber) and self.live_check.isChecked()
+        """Record with a live transcription session (a live model exists, the task is
+        Transcribe and the box is ticked)."""
+        return (
+            bool(self._live_transcriber)
+            and self.task == "transcribe"
+            and self.live_check.isChecked()
+        )
+
+    @property
+    def live_translate(self) -> bool:
+        """Record with a live translation session (the task is Translate, a live translation
+        model is listed and the box is ticked)."""
+        return (
+            bool(self._live_translator) and self.task == "translate" and self.live_check.isChecked()
+        )
 
     def set_live_transcriber(self, model: str) -> None:
         """The live transcription model the list has ("" for none: the box is hidden)."""
         self._live_transcriber = model
-        self.live_check.setVisible(bool(model))
-        self.live_check.setToolTip(
+        self._update_live_check()
+
+    def _update_live_check(self) -> None:
+        """The "as I speak" box: live transcription for Transcribe, live translation for
+        Translate (shown but off, with the reason, when no live translation model is listed)."""
+        box = self.live_check
+        if self.task == "translate":
+            model = self._live_translator
+            box.setText("Translate as I speak")
+            box.setAccessibleName("Translate live while recording")
+            box.setVisible(bool(model or self._live_transcriber))
+            box.setEnabled(bool(model))
+            box.setToolTip(
+                f"While you record, {model} translates into English as you speak (a live "
+                "session); the take is kept and can still be translated as a file."
+                if model
+                else "The model list has no live translation model, so nothing is translated "
+                "while you speak: record, then press Translate."
+            )
+            return
+        model = self._live_transcriber
+        box.setText("Write it down as I speak")
+        box.setAccessibleName("Transcribe live while recording")
+        box.setVisible(bool(model))
+        box.setEnabled(True)
+        box.setToolTip(
             f"While you record, {model} writes the words down as you speak (a live session); "
             "the take is kept and can still be transcribed as a file."
             if model
@@ -1392,6 +1437,30 @@ class SpeechToTextPage(QWidget):
         self.result_info.setText(info)
         self.copy_button.setEnabled(bool(text))
 
+    def begin_live_translation(self, info: str) -> None:
+        """A take is translated while it is recorded: the view shows the English as it comes."""
+        self.begin_transcript()
+        self.result_title.setText("Live translation (English)")
+        self.result_info.setText(info)
+
+    def show_live_translation(self, text: str, source: str, info: str) -> None:
+        """The English so far, and (on a quieter line) what was said in its own language.
+
+        Text that only grew is appended (a long take gets a delta a word), anything else
+        replaces what is shown."""
+        shown = self._live_text
+        if shown and text.startswith(shown):
+            if len(text) > len(shown):
+                self.append_text(text[len(shown) :])
+        elif text != shown:
+            self.text_view.setPlainText(text)
+            self.text_view.moveCursor(self.text_view.textCursor().MoveOperation.End)
+        self._live_text = text
+        self.result_info.setText(info)
+        self.copy_button.setEnabled(bool(text))
+        self.live_source.setText(f"Heard: {source}" if source else "")
+        self.live_source.setVisible(bool(source))
+
     def show_translated_speech(self, path: Path | None) -> None:
         """Shows a player for the spoken translation in `path` (None hides it)."""
         self.speech_player.load(path)
@@ -1399,6 +1468,9 @@ class SpeechToTextPage(QWidget):
 
     def begin_transcript(self) -> None:
         self.show_translated_speech(None)
+        self._live_text = ""
+        self.live_source.clear()
+        self.live_source.setVisible(False)
         self.transcript = None
         self.text_view.clear()
         self.segments.setRowCount(0)
@@ -1471,6 +1543,7 @@ class SpeechToTextPage(QWidget):
         if self.live_translation:
             caps = transcription_caps(self._live_translator)
         self.run_button.setText("Translate" if translate else "Transcribe")
+        self._update_live_check()
         self.language_combo.setEnabled(not translate)
         self.prompt_edit.setEnabled(caps.prompt)
         self.temperature.setEnabled(caps.temperature)
@@ -1571,8 +1644,11 @@ class SpeechToTextPage(QWidget):
     def _on_copy(self) -> None:
         from PySide6.QtGui import QGuiApplication
 
-        if self.transcript is not None:
-            QGuiApplication.clipboard().setText(self.transcript.text)
+        # While a take is written down or translated live there is no transcript yet: the text
+        # shown so far is what is copied.
+        text = self.transcript.text if self.transcript is not None else self.text_view.toPlainText()
+        if text:
+            QGuiApplication.clipboard().setText(text)
             self.result_info.setText("Copied.")
 
     def _on_save(self) -> None:

@@ -1,7 +1,8 @@
 """Sample content of the Audio tab for `--screenshot`: a clip history, a voice comparison and a
 transcript, without the network; then pictures of the Text to speech page on the realtime route
 (a live session, as after 2027-01-06), of the Voice chat page in the middle of a chat (a
-function call waiting for its result), and of the Compare and Speech-to-text pages.
+function call waiting for its result), and of the Compare and Speech-to-text pages (one of them
+translating a take while it is recorded).
 
 Only the controller's and the view's public methods are used.
 """
@@ -258,8 +259,40 @@ def fill(controller: FeatureController) -> list[tuple[str, QWidget]]:
         stt.set_live_transcriber("gpt-live-transcribe" if on else "")
         stt.use_microphone(on)
 
+    def translating_live(on: bool) -> None:
+        # Translate as I speak: the English grows while the take is recorded, what was said in
+        # its own language on the quieter line under it.
+        if on:
+            stt.set_models(["gpt-transcribe"], "gpt-transcribe")
+            stt.set_live_transcriber("gpt-live-transcribe")
+            stt.set_live_translator("gpt-realtime-translate")
+            stt.use_microphone(True)
+            stt.set_devices([("sample-mic", "Built-in microphone")])
+            stt.translate_radio.setChecked(True)
+            stt.live_check.setChecked(True)
+            stt.set_recording(True)
+            stt.set_record_progress(0.42, 9.0)
+            stt.begin_live_translation("")
+            stt.show_live_translation(
+                "Good morning, everyone. The meeting starts at nine",
+                "Guten Morgen zusammen. Das Treffen beginnt um neun",
+                "Translating as you speak (gpt-realtime-translate)…",
+            )
+        else:
+            stt.set_recording(False)
+            stt.set_record_progress(0.0, 0.0)
+            stt.live_check.setChecked(False)
+            stt.transcribe_radio.setChecked(True)
+            stt.set_live_translator("")
+            stt.set_live_transcriber("")
+            stt.use_microphone(False)
+            controller.refresh_devices()
+            stt.begin_transcript()
+            whisper_page()
+
     return [
         ("voice-chat", _PageShot(view, chat_page, voice_chat)),
+        ("stt-translating-live", _PageShot(view, stt, translating_live)),
         ("voice-chat-live", _PageShot(view, chat_page, voice_live)),
         ("stt-live-translation", _PageShot(view, stt, live_translation)),
         ("stt-gpt-transcribe", _PageShot(view, stt, gpt_transcribe)),
