@@ -140,6 +140,8 @@ def test_translating_while_speaking_shows_the_english_before_stop_and_keeps_the_
     assert len(frames[-1]) <= FRAME_BYTES
     seconds = len(b"".join(frames)) / 48_000
     assert seconds >= 1.4
+    with wave.open(str(take), "rb") as recorded:  # every byte of the take went out, the last too
+        assert b"".join(frames) == recorded.readframes(recorded.getnframes())
     assert page.text_view.toPlainText() == DEFAULT_TRANSLATION
     assert page.result_title.text() == "Translation (English)"
     assert page.live_source.text() == f"Heard: {DEFAULT_TRANSCRIPT}"

@@ -391,7 +391,9 @@ class Recorder(QObject):
             if self._io is not None:
                 rest = bytes(self._io.readAll().data())
                 if rest and self._writer is not None:
-                    self._writer.write(rest)
+                    self._writer.write(rest)  # on disk first, then to live sessions
+                    if emit:
+                        self.audio_ready.emit(rest)
             source.stop()
             source.deleteLater()
         self._io = None
