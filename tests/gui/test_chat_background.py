@@ -162,6 +162,51 @@ def test_stop_cancels_on_openai_and_keeps_the_text(
     assert row.meta.status is MessageStatus.STOPPED
 
 
+def test_an_answer_picked_up_after_a_restart_can_be_stopped_and_leaving_does_not_stop_it(
+    make_app: Callable[..., AppHarness],
+    fake_openai: FakeOpenAI,
+    qtbot: Any,
+    qloop: Any,
+    wait_until: Any,
+) -> None:
+    stored = fake_openai.state(StoredResponses)
+    stored.hold_after = 8
+    app = _background_app(make_app)
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(lambda: _answer(app) and _row(app).meta.response_id)
+    response_id = _row(app).meta.response_id
+    app.window.close()
+    qloop.run_until_complete(app.runner.shutdown())
+
+    again = make_app(home=app.home)
+    tab = again.chat_tab
+    wait_until(lambda: "Picked up" in tab.conversation.turns[-1].meta_label.text())
+    assert tab.stop_button.isEnabled()  # it is coming into the open conversation
+    # Leaving the conversation does not stop it; coming back, Stop stops it again.
+    conversation_id = again.chat.conversation.id
+    again.chat.new_conversation()
+    assert not tab.stop_button.isEnabled()
+    assert again.runner.is_busy("chat-resume")
+    assert fake_openai.requests_to("/cancel") == []
+    again.chat.open_conversation(conversation_id)
+    wait_until(lambda: tab.stop_button.isEnabled())
+    qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    wait_until(
+        lambda: not again.runner.is_busy("chat-resume") and not again.runner.is_busy("chat-cancel")
+    )
+    (cancel,) = fake_openai.requests_to("/cancel")
+    assert cancel.path.endswith(f"/responses/{response_id}/cancel")
+    assert not tab.stop_button.isEnabled()
+    assert _answer(again) == HELD  # what came is kept
+    row = _row(again)
+    assert row.message.content == HELD
+    assert row.meta.status is MessageStatus.STOPPED
+    assert row.meta.stream_mark is None  # not picked up again at the next start
+    assert "Stopped on OpenAI" in tab.reply_info.text()
+    (entry,) = [e for e in again.services.ledger.recent() if e.conversation_id == conversation_id]
+    assert entry.status == RequestStatus.CANCELLED
+
+
 def test_a_server_that_cannot_stream_it_again_is_asked_until_done(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:

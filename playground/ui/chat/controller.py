@@ -218,10 +218,11 @@ class ChatController(FeatureController):
         self.conversations.draft_edited()
 
     def _before_switch(self) -> None:
-        self.sending.stop()
+        self.sending.stop(leaving=True)
         self.sending.settle_unfiled()
 
     def _after_load(self) -> None:
+        self.sending.sync_busy()  # an answer picked up at start may be coming into this one
         self.sending.show_conversation_totals()
         self.sending.estimate_draft()
 

@@ -17,6 +17,7 @@ re-estimates the draft once (tests/gui/test_chat_controller.py counts them).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Collection
@@ -214,6 +215,7 @@ class ChatSending(QObject):
         self._background: InFlight | None = None
         self._background_stopped: InFlight | None = None
         self._resumed: set[int] = set()  # history rows of background answers picked up
+        self._following: dict[int, _Resumed] = {}  # those still coming in, by history row
         self._background_run: BackgroundRun | None = None  # its id and the last event read
         self._background_state = ""  # "Reconnected", … for the reply line
         # How long the request has waited, and each retry as it is announced (core.api.retry).
@@ -1048,6 +1050,8 @@ class ChatSending(QObject):
             checkpoints.deleteLater()
             resumed.timer.stop()
             resumed.timer.deleteLater()
+            self._following.pop(message_id, None)
+            self.sync_busy()
 
         def finish(message: Message, meta: MessageMeta) -> None:
             stop_timers()
@@ -1118,15 +1122,38 @@ class ChatSending(QObject):
             if self.conversation.id == conversation_id:
                 self.view.set_reply_info(error.title)
 
-        def closed() -> None:  # the window closed again: picked up at the next start
-            checkpoint()
+        def closed() -> None:
+            if resumed.stopped:  # Stop: cancelled on OpenAI; what came is kept
+                stopped()
+                return
+            checkpoint()  # the window closed again: picked up at the next start
             stop_timers()
+
+        def stopped() -> None:
+            kept = progress.text or text or saved
+            usage = unfinished_usage(self.counter, resumed.request, None, kept)
+            entry = self.counters.write(
+                RequestRecord(
+                    profile=self.session.profile, tab="chat", model=model,
+                    endpoint=Endpoint.CHAT, usage=usage, status=RequestStatus.CANCELLED,
+                    conversation_id=conversation_id,
+                )
+            )  # fmt: skip
+            meta = MessageMeta(
+                status=MessageStatus.STOPPED, model=model, usage=usage, cost=entry.cost,
+                response_id=response_id, reasoning=progress.reasoning or resumed.reasoning,
+            )  # fmt: skip
+            finish(Message("assistant", kept), meta)
+            if self.conversation.id == conversation_id:
+                self.show_conversation_totals()
+                self.view.set_reply_info("Stopped on OpenAI; what came is kept")
 
         resumed.timer.timeout.connect(lambda: self._show_resumed(resumed))
         checkpoints.timeout.connect(checkpoint)
         checkpoint()  # streaming again: a second close is picked up too
         checkpoints.start()
-        self.runner.start(
+        self._following[message_id] = resumed
+        resumed.task = self.runner.start(
             engine.follow_background(
                 response_id, model, on_delta, progress, resumed.run,
                 text=text, reasoning=resumed.reasoning,
@@ -1154,6 +1181,7 @@ class ChatSending(QObject):
             return
         if widget is not resumed.widget:  # first shown, or built again (opened, edited)
             resumed.widget, resumed.shown = widget, -1
+            self.sync_busy()  # Stop stops it
             widget.set_info(
                 TurnInfo(meta=f"Picked up where it stopped · {BACKGROUND_NOTE}", status="streaming")
             )
@@ -1273,9 +1301,22 @@ class ChatSending(QObject):
         if self.state.unfiled is not None:
             self.settle(self.state.unfiled)
 
-    def stop(self) -> None:
+    def stop(self, *, leaving: bool = False) -> None:
         """Stops the answer at once; what arrived is kept and marked stopped. A background
-        response is cancelled on OpenAI too."""
+        response is cancelled on OpenAI too. A background answer picked up at start that is
+        coming into the open conversation is stopped the same way, but not when the user only
+        leaves the conversation (`leaving`): it goes on, and is saved when it ends."""
+        resumed = None if leaving else self._resumed_here()
+        if resumed is not None and resumed.task is not None:
+            resumed.stopped = True
+            engine = self.engines[API_RESPONSES]
+            if isinstance(engine, ResponsesEngine):
+                self.runner.start(
+                    engine.cancel_background(resumed.response_id, resumed.model),
+                    group="chat-cancel",
+                    on_error=lambda error: log.info("cancel: %s", error.text),
+                )
+            resumed.task.cancel()
         turn = self._background
         response_id = turn.progress.response_id if turn is not None else None
         engine = self.engines[API_RESPONSES]
@@ -1840,9 +1881,19 @@ class ChatSending(QObject):
             return f" · too long: OpenAI will compact the {n} oldest turn{'s' if n != 1 else ''}"
         return " · too long for this model"
 
-    def on_busy_changed(self, group: str, busy: bool) -> None:
-        if group == GROUP:
-            self.view.set_busy(busy)
+    def on_busy_changed(self, group: str, _busy: bool) -> None:
+        if group == GROUP:  # an answer picked up at start may still keep Stop on
+            self.sync_busy()
+
+    def sync_busy(self) -> None:
+        """Stop (and Send) follow whether an answer is coming into the open conversation: one
+        sent now, or a background answer picked up at start."""
+        self.view.set_busy(self.runner.is_busy(GROUP) or self._resumed_here() is not None)
+
+    def _resumed_here(self) -> _Resumed | None:
+        """The picked-up background answer still coming into the open conversation, if any."""
+        cid = self.conversation.id
+        return next((r for r in self._following.values() if r.conversation_id == cid), None)
 
 
 def _kept_note(request: ChatRequest) -> str:
@@ -1874,3 +1925,5 @@ class _Resumed:
     reasoning: str = ""
     widget: TurnWidget | None = None  # the turn it is shown in, and how much of it
     shown: int = 0
+    task: asyncio.Task[ChatResult] | None = None  # following it (Stop cancels it)
+    stopped: bool = False  # Stop was pressed: cancelled on OpenAI, ends as stopped
