@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QLabel
 
 from playground.core.chat.builtin_tools import Citation, FileHit, ToolStep
 from playground.core.models import Message
@@ -134,3 +135,36 @@ def test_citations_are_links_in_and_under_the_answer(qtbot: Any) -> None:
     assert turn.view.text() == text + " [[1]](https://tides.example/brest)"
     assert 'href="https://tides.example/brest"' in turn.citations_label.text()
     assert text_with_citations(text, ()) == text
+
+
+def test_a_steps_details_get_every_line_they_wrap_to_beside_its_files(
+    qtbot: Any, wait_until: Any
+) -> None:
+    """A narrow column: the details wrap to more lines than at full width; with the files row
+    under them, each line still has its room (the last one was hidden under the files)."""
+    view = ConversationView()
+    qtbot.addWidget(view)
+    view.resize(500, 700)
+    view.show()
+    turn = view.add_turn(Message("assistant", ""), TurnInfo())
+    made = Citation(file_id="cfile_1", filename="tides.csv", container_id="cntr_1")
+    step = ToolStep(
+        item_id="ci_1",
+        kind="code_interpreter_call",
+        status="completed",
+        summary="Ran 2 lines of Python",
+        code="import pandas as pd\ndf = pd.read_html(url)[0]",
+        output="Saved 4 rows",
+        files=(made,),
+        fee_checked=True,  # its cost line is long: "— (the price data has no price for it…)"
+    )
+    turn.set_steps((step,))
+    turn.finish_stream("High tide is at 14:02.")
+    (widget,) = turn.steps.steps
+    details = widget.details
+    wait_until(lambda: details.isVisible() and details.width() > 0)
+    same = QLabel(details.text())  # the same text, free of the step's layout
+    same.setWordWrap(True)
+    same.setFont(details.font())
+    assert same.heightForWidth(details.width()) > same.heightForWidth(2000)  # it wraps here
+    wait_until(lambda: details.height() >= details.heightForWidth(details.width()))
