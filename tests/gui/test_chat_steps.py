@@ -1,4 +1,5 @@
-"""An answer's Thinking section, built-in tool steps, citations and MCP approval buttons."""
+"""An answer's Thinking section, built-in tool steps (with their fees), citations, MCP approval buttons,
+and a turn's header and details at narrow widths."""
 
 from __future__ import annotations
 
@@ -168,3 +169,23 @@ def test_a_steps_details_get_every_line_they_wrap_to_beside_its_files(
     same.setFont(details.font())
     assert same.heightForWidth(details.width()) > same.heightForWidth(2000)  # it wraps here
     wait_until(lambda: details.height() >= details.heightForWidth(details.width()))
+
+
+def test_a_turns_header_that_wraps_gets_the_height_of_its_lines(
+    qtbot: Any, wait_until: Any
+) -> None:
+    """A narrow column (large text): the actions wrap onto a second line, which is shown, not
+    cut off below the first (the message view sizes its header from hints)."""
+    view = ConversationView()
+    qtbot.addWidget(view)
+    view.resize(380, 600)
+    view.show()
+    turn = view.add_turn(
+        Message("assistant", "Three: the venue, the cap and the deadline."), TurnInfo()
+    )
+    turn.set_not_sent(True)  # one more mark in the header
+    header = turn.view.header_row
+    wait_until(lambda: len(header.lines()) >= 2)
+    wait_until(lambda: header.height() >= header.heightForWidth(header.width()))
+    copy = turn.view.copy_button
+    assert copy.geometry().bottom() <= header.height()  # Copy, on the last line, is whole

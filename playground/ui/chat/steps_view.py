@@ -14,7 +14,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QPixmap, QResizeEvent
+from PySide6.QtGui import QFontDatabase, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -109,18 +109,6 @@ class ThinkingSection(Collapsible):
         self.set_title("Thinking…" if on else "Thinking")
 
 
-class _DetailsLabel(QLabel):
-    """A step's details: word-wrapped rich text that keeps the height its text needs at its
-    width. Beside the files row, the step's body is laid out from size hints, which gave a
-    wrapped label fewer lines than it has (its last line hidden under the files)."""
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        need = self.heightForWidth(self.width())
-        if need > 0 and need != self.minimumHeight():
-            self.setMinimumHeight(need)
-
-
 class StepWidget(Collapsible):
     """One built-in tool call: its summary on the header line, what it did when opened.
 
@@ -135,9 +123,7 @@ class StepWidget(Collapsible):
     def __init__(self, step: ToolStep, parent: QWidget | None = None) -> None:
         super().__init__("toolStep", "", parent)
         self.step = step
-        self.details = _DetailsLabel()
-        self.details.setObjectName("stepDetails")
-        self.details.setWordWrap(True)
+        self.details = wrapped_label("stepDetails")
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setOpenExternalLinks(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)

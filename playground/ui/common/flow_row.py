@@ -150,6 +150,12 @@ class FlowRow(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._place()
         super().resizeEvent(event)
+        # A layout that sizes its items from their hints (a message's header: the message view
+        # has a fixed height policy, in the conversation's scroll area) never asks for the
+        # height at this width, and a second line was cut off: ask for it as the minimum.
+        need = self.heightForWidth(self.width())
+        if need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 def _minimum_width(widget: QWidget) -> int:

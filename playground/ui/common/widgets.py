@@ -6,12 +6,28 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QVBoxLayout, QWidget
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that keeps the height its text needs at its width.
+
+    A layout that sizes its items from their size hints (a panel in a scroll area, a box beside
+    a fixed-height row) never asks a wrapped label for its height at the width it got, and its
+    last lines were cut off at large text sizes: the height for the width is its minimum.
+    """
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        need = self.heightForWidth(self.width())
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
 
 
 def wrapped_label(name: str, text: str = "") -> QLabel:
     """A label that wraps its words (status lines, notes, hints), named `name` for styles and tests."""
-    label = QLabel(text)
+    label = WrappingLabel(text)
     label.setObjectName(name)
     label.setWordWrap(True)
     return label
