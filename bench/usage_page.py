@@ -76,11 +76,7 @@ def make_ledger(path: Path, rows: int, today: date, seed: int = 18) -> None:
                     f"conversation-{rng.randrange(300)}",
                     None,
                     rng.choice(tabs),
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
+                    *(0,) * (len(_COLUMNS.split(",")) - 20),  # token kinds and tool calls
                 )
             )
         marks = ", ".join("?" * len(values[0]))
