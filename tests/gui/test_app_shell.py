@@ -382,3 +382,24 @@ def test_an_unusable_data_folder_is_reported_and_the_app_still_works(
     qloop.run_until_complete(services.session.aclose())
     services.close()
     runner.deleteLater()
+
+
+def test_the_busy_bar_follows_a_tabs_work_on_the_next_turn_of_the_loop(
+    make_app: Callable[..., AppHarness], wait_until: Any
+) -> None:
+    """Chat's work shows the status bar's busy bar, and hides it when done; it is shown a moment
+    later (not inside the Send click), so it waits for the event loop."""
+    app = make_app()
+    bar = app.window.busy_bar
+    wait_until(app.runner.is_idle)
+    wait_until(lambda: not bar.isVisibleTo(app.window))
+    release = asyncio.Event()
+
+    async def work() -> None:
+        await release.wait()
+
+    app.runner.start(work(), group="chat")
+    assert not bar.isVisibleTo(app.window)  # not yet: the click returns first
+    wait_until(lambda: bar.isVisibleTo(app.window))
+    release.set()
+    wait_until(lambda: not bar.isVisibleTo(app.window))
