@@ -56,6 +56,24 @@ def _streamed_retrievals(fake: FakeOpenAI) -> list[dict[str, str]]:
     ]
 
 
+def _closed_mid_answer(
+    make_app: Callable[..., AppHarness],
+    fake: FakeOpenAI,
+    qtbot: Any,
+    qloop: Any,
+    wait_until: Any,
+) -> AppHarness:
+    """An app whose window closed while OpenAI was still answering (held after 8 events): the
+    request is dropped here only, the answer's row kept for the next start."""
+    fake.state(StoredResponses).hold_after = 8
+    app = _background_app(make_app)
+    send_in_chat(app, qtbot, "Hello")
+    wait_until(lambda: _answer(app) and _row(app).meta.response_id)
+    app.window.close()
+    qloop.run_until_complete(app.runner.shutdown())
+    return app
+
+
 def test_the_answer_shows_before_the_response_is_complete(
     make_app: Callable[..., AppHarness], fake_openai: FakeOpenAI, qtbot: Any, wait_until: Any
 ) -> None:
@@ -106,13 +124,7 @@ def test_after_a_restart_the_saved_text_shows_and_the_rest_streams_in(
     wait_until: Any,
 ) -> None:
     stored = fake_openai.state(StoredResponses)
-    stored.hold_after = 8
-    app = _background_app(make_app)
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(lambda: _answer(app) and _row(app).meta.response_id)
-    # The window closes while OpenAI is still answering: the request is dropped here only.
-    app.window.close()
-    qloop.run_until_complete(app.runner.shutdown())
+    app = _closed_mid_answer(make_app, fake_openai, qtbot, qloop, wait_until)
     assert fake_openai.requests_to("/cancel") == []
     partial = _answer(app)  # all that arrived is shown, and saved
     assert DEFAULT_REPLY.startswith(partial)
@@ -169,14 +181,8 @@ def test_an_answer_picked_up_after_a_restart_can_be_stopped_and_leaving_does_not
     qloop: Any,
     wait_until: Any,
 ) -> None:
-    stored = fake_openai.state(StoredResponses)
-    stored.hold_after = 8
-    app = _background_app(make_app)
-    send_in_chat(app, qtbot, "Hello")
-    wait_until(lambda: _answer(app) and _row(app).meta.response_id)
+    app = _closed_mid_answer(make_app, fake_openai, qtbot, qloop, wait_until)
     response_id = _row(app).meta.response_id
-    app.window.close()
-    qloop.run_until_complete(app.runner.shutdown())
 
     again = make_app(home=app.home)
     tab = again.chat_tab

@@ -7,7 +7,6 @@ keeps everything and sends nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,55 +20,21 @@ from playground.core.chat.context import (
     is_compaction,
     read_compaction,
 )
-from playground.core.chat.service import ChatService
-from playground.ui.chat.controller import ChatController
-from playground.ui.chat.tab import ChatTab
-from playground.ui.common.chat_params import API_CHAT_COMPLETIONS, API_RESPONSES
+from playground.ui.common.chat_params import API_CHAT_COMPLETIONS
 from tests.conftest import Parts
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.responses import StoredResponses, decode_compaction
+from tests.gui.test_chat_context import MODEL, Built, small_window_chat
 
 pytestmark = pytest.mark.gui
 
-MODEL = "gpt-4"  # an 8,192-token window
 ANSWER = "tide " * 400  # each answer about 400 tokens: three fill what the model reads
-
-
-@dataclass
-class Built:
-    controller: ChatController
-    tab: ChatTab
-    parts: Parts
-
-
-def _build(qtbot: Any, parts: Parts) -> Built:
-    services = parts.services
-    tab = ChatTab()
-    qtbot.addWidget(tab)
-    controller = ChatController(
-        tab,
-        ChatService(services.session.client),
-        services.session,
-        parts.runner,
-        services.counter,
-        services.accounting,
-        parts.counters,
-        history=services.history,
-        default_api=lambda: API_RESPONSES,
-        parent=tab,
-    )
-    tab.set_model(MODEL)
-    tab.params.max_tokens_spin.setValue(7_000)  # leaves about 1,200 tokens to read
-    tab.show()
-    return Built(controller, tab, parts)
 
 
 @pytest.fixture
 def chat(qtbot: Any, parts: Parts, fake_openai: FakeOpenAI) -> Iterator[Built]:
-    fake_openai.scenario.models = [*fake_openai.scenario.models, MODEL]
     fake_openai.scenario.reply_text = ANSWER
-    parts.services.counter.load(MODEL)  # counted on the GUI thread from the first keystroke
-    built = _build(qtbot, parts)
+    built = small_window_chat(qtbot, parts, fake_openai)
     yield built
     # An empty chat counts nothing: no draft count is left waiting when the loop closes.
     built.controller.new_conversation()
@@ -192,7 +157,7 @@ def test_the_compaction_survives_a_restart_and_sends_the_same_body(
     _send_compacted(chat, fake_openai, qtbot, wait_until)
     before = _bodies(fake_openai, "/responses")[-1]["input"]
     conversation_id = chat.controller.conversation.id
-    again = _build(qtbot, chat.parts)  # a new window on the same history
+    again = small_window_chat(qtbot, chat.parts, fake_openai)  # a new window on the same history
     again.controller.open_conversation(conversation_id)
     wait_until(lambda: len(again.tab.conversation.turns) == 9)
     assert is_compaction(again.controller.conversation.turns[2])

@@ -34,9 +34,11 @@ class Built:
     parts: Parts
 
 
-@pytest.fixture
-def chat(qtbot: Any, parts: Parts, fake_openai: FakeOpenAI) -> Iterator[Built]:
-    fake_openai.scenario.models = [*fake_openai.scenario.models, MODEL]
+def small_window_chat(qtbot: Any, parts: Parts, fake: FakeOpenAI) -> Built:
+    """Chat on `MODEL` (an 8,192-token window) with 7,000 tokens kept for the answer: about
+    1,200 tokens of conversation fit (tests of what a long conversation sends)."""
+    if MODEL not in fake.scenario.models:
+        fake.scenario.models = [*fake.scenario.models, MODEL]
     services = parts.services
     services.counter.load(MODEL)  # counted on the GUI thread from the first keystroke
     tab = ChatTab()
@@ -56,10 +58,16 @@ def chat(qtbot: Any, parts: Parts, fake_openai: FakeOpenAI) -> Iterator[Built]:
     tab.set_model(MODEL)
     tab.params.max_tokens_spin.setValue(7_000)  # leaves about 1,200 tokens to read
     tab.show()
-    yield Built(controller, tab, parts)
+    return Built(controller, tab, parts)
+
+
+@pytest.fixture
+def chat(qtbot: Any, parts: Parts, fake_openai: FakeOpenAI) -> Iterator[Built]:
+    built = small_window_chat(qtbot, parts, fake_openai)
+    yield built
     # An empty chat counts nothing: no draft count is left waiting when the loop closes.
-    controller.new_conversation()
-    tab.input_edit.clear()
+    built.controller.new_conversation()
+    built.tab.input_edit.clear()
 
 
 def _strategy(chat: Built, strategy: Strategy) -> None:
