@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
 
     begun = time.perf_counter()
     info = cs.machine()
-    results: list[cs.Measurement] = []
     timeout_s = max(60.0, 6 * args.tokens / args.rate)
     server = rs.Server(args.tokens, args.rate, args.pacing)
     try:
@@ -88,17 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"machine: {info['cpus']} CPUs ({info['cpu']}), Qt {info['qt']}, {info['qpa']}")
             bench = Bench(server, Path(tmp), timeout_s)  # type: ignore[arg-type]
-            try:
-                bench.warm_up()
-                for run in range(args.runs):
-                    order = cs.VARIANTS[run % 3 :] + cs.VARIANTS[: run % 3]
-                    for variant in order:
-                        message = f"Write a long guide (run {run + 1})."
-                        m = bench.measure(variant, run, message, reply)
-                        results.append(m)
-                        cs.print_run(run, variant, m)
-            finally:
-                bench.close()
+            results = cs.measure_runs(bench, args.runs, reply)
     finally:
         server.close()
     settings = {"runs": args.runs, "tokens": args.tokens, "rate": args.rate}

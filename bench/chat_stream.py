@@ -693,6 +693,25 @@ def _server(tokens: int, rate: float, mode: str, pacing: str) -> Iterator[Server
         server.close()
 
 
+def measure_runs(
+    bench: Any, runs: int, reply: dict[str, Any], variants: tuple[str, ...] = VARIANTS
+) -> list[Measurement]:
+    """Warms `bench` up, then measures each variant `runs` times, the order rotated each run
+    (so no variant always goes first), printing each run as it ends; closes `bench`."""
+    results: list[Measurement] = []
+    try:
+        bench.warm_up()
+        for run in range(runs):
+            order = variants[run % len(variants) :] + variants[: run % len(variants)]
+            for variant in order:
+                m = bench.measure(variant, run, f"Write a long guide (run {run + 1}).", reply)
+                results.append(m)
+                print_run(run, variant, m)
+    finally:
+        bench.close()
+    return results
+
+
 def print_run(run: int, variant: str, m: Measurement) -> None:
     """One measured stream, as it ends."""
     print(
@@ -777,7 +796,6 @@ def main(argv: list[str] | None = None) -> int:
     variants = tuple(args.only or VARIANTS)
     begun = time.perf_counter()
     info = machine()
-    results: list[Measurement] = []
     timeout_s = max(60.0, 6 * args.tokens / args.rate)
     with (
         tempfile.TemporaryDirectory(prefix="playground-bench-") as tmp,
@@ -791,17 +809,7 @@ def main(argv: list[str] | None = None) -> int:
             f"server in a {args.server}"
         )
         print(f"machine: {info['cpus']} CPUs ({info['cpu']}), Qt {info['qt']}, {info['qpa']}")
-        bench = Bench(server, Path(tmp), timeout_s)
-        try:
-            bench.warm_up()
-            for run in range(args.runs):
-                order = variants[run % len(variants) :] + variants[: run % len(variants)]
-                for variant in order:
-                    m = bench.measure(variant, run, f"Write a long guide (run {run + 1}).", reply)
-                    results.append(m)
-                    print_run(run, variant, m)
-        finally:
-            bench.close()
+        results = measure_runs(Bench(server, Path(tmp), timeout_s), args.runs, reply, variants)
     settings = {
         "runs": args.runs,
         "tokens": args.tokens,
