@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
 from playground.core.models import Usage
+from playground.core.money.pricing import TOOL_CALLS
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,11 +551,7 @@ def with_container_files(
 
 # --- fees of the calls themselves ------------------------------------------------------------
 
-CALL_COUNTS: Final = {
-    "web_search_call": "web_searches",
-    "file_search_call": "file_searches",
-    "code_interpreter_call": "code_runs",
-}
+CALL_COUNTS: Final = {kind: field for kind, field, _unit in TOOL_CALLS}
 """The built-in tool calls billed per call, and the `Usage` field that counts them."""
 
 FEE_KINDS: Final = (*CALL_COUNTS, "image_generation_call")
@@ -566,18 +563,14 @@ def with_tool_calls(usage: Usage | None, steps: tuple[ToolStep, ...]) -> Usage |
     """`usage` with the completed calls billed per call (`CALL_COUNTS`) among `steps` counted in."""
     if usage is None:
         return None
-    counts: dict[str, int] = dict(
-        Counter(
-            CALL_COUNTS[s.kind] for s in steps if s.kind in CALL_COUNTS and s.status == "completed"
-        )
-    )
-    if not counts:
+    done = Counter(s.kind for s in steps if s.kind in CALL_COUNTS and s.status == "completed")
+    if not done:
         return usage
     return replace(
         usage,
-        web_searches=counts.get("web_searches", 0),
-        file_searches=counts.get("file_searches", 0),
-        code_runs=counts.get("code_runs", 0),
+        web_searches=done["web_search_call"],
+        file_searches=done["file_search_call"],
+        code_runs=done["code_interpreter_call"],
     )
 
 

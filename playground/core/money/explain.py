@@ -21,6 +21,7 @@ from playground.core.models import LedgerEntry, ProviderProfile, Usage
 from playground.core.money.pricing import (
     LOCAL_PROVIDER,
     MILLION,
+    TOOL_CALLS,
     Pricer,
     _covers,
     _price_keys,
@@ -45,12 +46,7 @@ _NAMES: Final = {
     "storage_searches": "File searches",
     "code_executions": "Code interpreter runs",
 }
-# Our tool-call counts, the table's per-thousand price of each, and their plain names.
-_CALLS: Final = (
-    ("web_searches", "web_searches_kcount", "web searches"),
-    ("file_searches", "storage_searches_kcount", "file searches"),
-    ("code_runs", "code_executions_kcount", "code interpreter runs"),
-)
+
 _PER: Final = {1_000_000: "per million", 1_000: "per thousand", 1: "each", 3600: "per hour"}
 
 
@@ -145,7 +141,11 @@ def explain(
             "or audio priced apart), so its cost is unknown."
         )
         return _table(model, usage, None, (), match, notes)
-    unpriced = [name for field_, key, name in _CALLS if getattr(usage, field_) and key not in keys]
+    unpriced = [
+        _NAMES[unit].lower()
+        for _kind, field_, unit in TOOL_CALLS
+        if getattr(usage, field_) and f"{unit}_kcount" not in keys
+    ]
     if unpriced:
         notes.append(
             f"The price table has no price for this model's {' or '.join(unpriced)}: "

@@ -56,7 +56,7 @@ from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from playground.core.api.imports import import_heavy
 from playground.core.models import PriceOverride, Usage
@@ -71,12 +71,13 @@ LOCAL_PROVIDER = "local"
 
 MILLION = Decimal(1_000_000)
 
-# The price table's per-thousand-calls price of each built-in tool call kind billed per call.
-_CALL_PRICE_KEYS = {
-    "web_search_call": "web_searches_kcount",
-    "file_search_call": "storage_searches_kcount",
-    "code_interpreter_call": "code_executions_kcount",
-}
+TOOL_CALLS: Final = (
+    ("web_search_call", "web_searches", "web_searches"),
+    ("file_search_call", "file_searches", "storage_searches"),
+    ("code_interpreter_call", "code_runs", "code_executions"),
+)
+"""The built-in tool calls billed per call: the output item's type, the `Usage` field that counts
+them, and genai-prices' usage unit for them (priced per thousand calls: `<unit>_kcount`)."""
 
 # Date suffixes of snapshot names: -2025-03-20 and -1106 (MMDD, as in gpt-3.5-turbo-1106).
 _DATE_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
@@ -247,13 +248,15 @@ class Pricer:
         when the price data does not say (a user's own price covers tokens only)."""
         if provider_id == LOCAL_PROVIDER:
             return Decimal(0)
-        key = _CALL_PRICE_KEYS.get(kind)
-        if key is None or model in self._overrides or not provider_id:
+        unit = next((unit for k, _field, unit in TOOL_CALLS if k == kind), None)
+        if unit is None or model in self._overrides or not provider_id:
             return None
         match = self._match(model, provider_id)
         if match is None:
             return None
-        per_thousand = getattr(match.model.get_prices(at or datetime.now(UTC)), key, None)
+        per_thousand = getattr(
+            match.model.get_prices(at or datetime.now(UTC)), f"{unit}_kcount", None
+        )
         base = _base(per_thousand)
         return None if base is None else base / 1000
 
@@ -455,9 +458,7 @@ def _table_usage(usage: Usage) -> Any:
         output_audio_tokens=min(usage.output_audio_tokens, usage.output_tokens) or None,
         input_characters=usage.characters or None,
         audio_seconds=Decimal(repr(usage.audio_seconds)) if usage.audio_seconds else None,
-        web_searches=usage.web_searches or None,
-        storage_searches=usage.file_searches or None,
-        code_executions=usage.code_runs or None,
+        **{unit: getattr(usage, field) or None for _kind, field, unit in TOOL_CALLS},
     )
 
 
