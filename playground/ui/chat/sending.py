@@ -1103,22 +1103,27 @@ class ChatSending(QObject):
                 self.show_conversation_totals()
                 self.view.set_reply_info("Finished on OpenAI while Playground was closed")
 
-        def failed(error: AppError) -> None:
+        def unfinished(status: MessageStatus, error: AppError | None, reasoning: str) -> None:
             kept = progress.text or text or saved
             # Not counted at start (`services._record_recovered` leaves it to this): its estimate.
             usage = unfinished_usage(self.counter, resumed.request, None, kept)
             entry = self.counters.write(
                 RequestRecord(
                     profile=self.session.profile, tab="chat", model=model,
-                    endpoint=Endpoint.CHAT, usage=usage, status=RequestStatus.ERROR,
-                    conversation_id=conversation_id, request_id=error.request_id,
+                    endpoint=Endpoint.CHAT, usage=usage,
+                    status=RequestStatus.ERROR if error else RequestStatus.CANCELLED,
+                    conversation_id=conversation_id,
+                    request_id=error.request_id if error else None,
                 )
             )  # fmt: skip
             meta = MessageMeta(
-                status=MessageStatus.ERROR, model=model, usage=usage, cost=entry.cost,
-                error=error.text, response_id=response_id, reasoning=progress.reasoning,
+                status=status, model=model, usage=usage, cost=entry.cost,
+                error=error.text if error else "", response_id=response_id, reasoning=reasoning,
             )  # fmt: skip
             finish(Message("assistant", kept), meta)
+
+        def failed(error: AppError) -> None:
+            unfinished(MessageStatus.ERROR, error, progress.reasoning)
             if self.conversation.id == conversation_id:
                 self.view.set_reply_info(error.title)
 
@@ -1130,20 +1135,7 @@ class ChatSending(QObject):
             stop_timers()
 
         def stopped() -> None:
-            kept = progress.text or text or saved
-            usage = unfinished_usage(self.counter, resumed.request, None, kept)
-            entry = self.counters.write(
-                RequestRecord(
-                    profile=self.session.profile, tab="chat", model=model,
-                    endpoint=Endpoint.CHAT, usage=usage, status=RequestStatus.CANCELLED,
-                    conversation_id=conversation_id,
-                )
-            )  # fmt: skip
-            meta = MessageMeta(
-                status=MessageStatus.STOPPED, model=model, usage=usage, cost=entry.cost,
-                response_id=response_id, reasoning=progress.reasoning or resumed.reasoning,
-            )  # fmt: skip
-            finish(Message("assistant", kept), meta)
+            unfinished(MessageStatus.STOPPED, None, progress.reasoning or resumed.reasoning)
             if self.conversation.id == conversation_id:
                 self.show_conversation_totals()
                 self.view.set_reply_info("Stopped on OpenAI; what came is kept")
