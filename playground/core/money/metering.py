@@ -131,6 +131,23 @@ def input_tokens(counter: TokenCounter, request: ChatShaped) -> int:
     )
 
 
+class Bounded(ChatShaped, Protocol):
+    """A request that says the most it may write."""
+
+    @property
+    def max_output_tokens(self) -> int | None: ...
+
+
+def limit_tokens(counter: TokenCounter, request: Bounded) -> int:
+    """What a request counts against a tokens-per-minute limit, as OpenAI counts it: its input
+    and the most it may write (pacing by `x-ratelimit-remaining-tokens`).
+
+    Raises:
+        TokenizerError: the model's encoding cannot be loaded.
+    """
+    return input_tokens(counter, request) + (request.max_output_tokens or 0)
+
+
 def output_tokens(
     counter: TokenCounter, model: str, text: str, tool_calls: Sequence[ToolCall] = ()
 ) -> int:

@@ -42,7 +42,12 @@ from playground.core.lab.suite import GridEstimate, estimate_grid
 from playground.core.models import Endpoint, Message, ModelInfo, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
-from playground.core.money.metering import RequestRecord, reply_usage, unfinished_usage
+from playground.core.money.metering import (
+    RequestRecord,
+    limit_tokens,
+    reply_usage,
+    unfinished_usage,
+)
 from playground.core.money.ratelimits import wait_for_room
 from playground.core.money.tokens import TokenCounter
 from playground.ui.common.chat_link import COMPARE_TAB, ChatLink, ChatSettings, CompareRequest
@@ -472,12 +477,8 @@ class CompareController(FeatureController):
                 )
                 # Paced by the requests and tokens left (the reply headers), as Prompt Lab.
                 request = sample.request
-                tokens = self.counter.count_messages(request.messages, request.model)
-                await wait_for_room(
-                    self.counters.rate_limits,
-                    request.model,
-                    tokens=tokens + (request.max_output_tokens or 0),
-                )
+                tokens = limit_tokens(self.counter, request)
+                await wait_for_room(self.counters.rate_limits, request.model, tokens=tokens)
                 try:
                     result = await engine.stream(sample.request, on_delta, sample.progress)
                 finally:

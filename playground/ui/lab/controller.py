@@ -95,7 +95,7 @@ from playground.core.lab.suite import (
 from playground.core.models import Endpoint, ImagePart, ModelInfo, RequestStatus, Usage
 from playground.core.money.accounting import Accounting
 from playground.core.money.formatting import format_cost, format_tokens
-from playground.core.money.metering import RequestRecord, reply_usage
+from playground.core.money.metering import RequestRecord, limit_tokens, reply_usage
 from playground.core.money.ratelimits import wait_for_room
 from playground.core.money.tokens import TokenCounter
 from playground.core.starters import Starter, StarterLibrary, choose_model, load_starters
@@ -769,10 +769,8 @@ class LabController(FeatureController):
         async def execute(key: CellKey) -> CellResult:
             engine, request = self._engine_request(run, key)
             # Paced by the requests and tokens left this minute (the reply headers), not by 429s.
-            tokens = self.counter.count_messages(request.messages, request.model)
-            await wait_for_room(
-                limits, request.model, tokens=tokens + (request.max_output_tokens or 0)
-            )
+            tokens = limit_tokens(self.counter, request)
+            await wait_for_room(limits, request.model, tokens=tokens)
             try:
                 result = await engine.stream(request, _ignore_delta)
             finally:
