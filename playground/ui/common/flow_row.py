@@ -18,6 +18,8 @@ from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
+from playground.ui.common.widgets import keep_height_for_width
+
 
 class FlowRow(QWidget):
     """Groups of controls on one line, or on as many lines as the width needs.
@@ -150,12 +152,7 @@ class FlowRow(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._place()
         super().resizeEvent(event)
-        # A layout that sizes its items from their hints (a message's header: the message view
-        # has a fixed height policy, in the conversation's scroll area) never asks for the
-        # height at this width, and a second line was cut off: ask for it as the minimum.
-        need = self.heightForWidth(self.width())
-        if need != self.minimumHeight():
-            self.setMinimumHeight(need)
+        keep_height_for_width(self)  # a message's header: its second line was cut off
 
 
 def _minimum_width(widget: QWidget) -> int:

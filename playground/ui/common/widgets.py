@@ -10,19 +10,25 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 
-class WrappingLabel(QLabel):
-    """A word-wrapped label that keeps the height its text needs at its width.
+def keep_height_for_width(widget: QWidget) -> None:
+    """Makes `widget`'s height for its current width its minimum height (call it on resize).
 
-    A layout that sizes its items from their size hints (a panel in a scroll area, a box beside
-    a fixed-height row) never asks a wrapped label for its height at the width it got, and its
-    last lines were cut off at large text sizes: the height for the width is its minimum.
+    A layout that sizes its items from their size hints (a panel in a scroll area, a message
+    with a fixed height policy) never asks a widget that wraps for its height at the width it
+    got, and its last lines were cut off at large text sizes.
     """
+    need = widget.heightForWidth(widget.width())
+    if need >= 0 and need != widget.minimumHeight():  # -1: no height for width
+        widget.setMinimumHeight(need)
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that keeps the height its text needs at its width
+    (`keep_height_for_width`)."""
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        need = self.heightForWidth(self.width())
-        if need > 0 and need != self.minimumHeight():
-            self.setMinimumHeight(need)
+        keep_height_for_width(self)
 
 
 def wrapped_label(name: str, text: str = "") -> QLabel:
